@@ -1,0 +1,206 @@
+package plugins
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// instance is one running plugin process.
+type instance struct {
+	bin    Binary
+	client *plugin.Client
+	exch   sdk.Exchange
+	info   sdk.Info
+	pid    int
+	done   <-chan struct{} // closed when the process has exited
+
+	inflight sync.WaitGroup
+	stopOnce sync.Once
+	stop     chan struct{} // closed to ask the owning goroutine to kill
+	stopped  chan struct{} // closed once the process is gone
+}
+
+// envAllowed are the only host variables a plugin inherits: what TLS, proxies
+// and time zones need. Everything else, the master key first of all, stays
+// in the host.
+var envAllowed = []string{
+	"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL",
+	"SSL_CERT_FILE", "SSL_CERT_DIR",
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+}
+
+func pluginEnv(level hclog.Level) []string {
+	var env []string
+	for _, k := range envAllowed {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, sdk.LogLevelEnv+"="+level.String())
+}
+
+// launchConfig is what starting a process needs from the catalog.
+type launchConfig struct {
+	log          hclog.Logger
+	socketDir    string
+	startTimeout time.Duration
+	pin          string // expected sha256, "" when not pinned
+}
+
+// launch starts bin, dispenses its Exchange and asks for its Info. The
+// process is started from a goroutine locked to its OS thread, which stays
+// until the process is stopped, so that the parent-death signal is tied to
+// a thread that lives as long as the plugin (see spawn_linux.go).
+func launch(ctx context.Context, bin Binary, lc launchConfig) (*instance, error) {
+	if lc.pin != "" {
+		// Checked again by go-plugin right before exec; this gives the clear message.
+		if got, err := hashFile(bin.Path); err != nil {
+			return nil, fmt.Errorf("hash %s: %w", bin.FileName, err)
+		} else if got != lc.pin {
+			return nil, fmt.Errorf("%s: sha256 %s does not match the pinned %s", bin.FileName, got, lc.pin)
+		}
+	}
+	inst := &instance{bin: bin, stop: make(chan struct{}), stopped: make(chan struct{})}
+	started := make(chan error, 1)
+	go inst.run(bin, lc, started)
+	select {
+	case err := <-started:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		inst.kill()
+		return nil, ctx.Err()
+	}
+	ictx, cancel := context.WithTimeout(ctx, lc.startTimeout)
+	defer cancel()
+	info, err := inst.exch.Info(ictx)
+	if err != nil {
+		inst.kill()
+		return nil, fmt.Errorf("%s: info: %w", bin.FileName, err)
+	}
+	if err := checkInfo(info); err != nil {
+		inst.kill()
+		return nil, fmt.Errorf("%s: %w", bin.FileName, err)
+	}
+	inst.info = info
+	return inst, nil
+}
+
+func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
+	lockThread() // never unlocked: the thread ends with this goroutine, after the kill
+	defer close(inst.stopped)
+
+	cmd := exec.Command(bin.Path)
+	cmd.Env = pluginEnv(lc.log.GetLevel())
+	prepareCmd(cmd)
+	var secure *plugin.SecureConfig
+	if lc.pin != "" {
+		sum, _ := hex.DecodeString(lc.pin)
+		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.PluginSets(),
+		Cmd:              cmd,
+		SecureConfig:     secure,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		SkipHostEnv:      true,
+		StartTimeout:     lc.startTimeout,
+		Logger:           lc.log,
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: lc.socketDir},
+	})
+	inst.client = client
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		started <- describeStartError(bin, err)
+		return
+	}
+	raw, err := rpc.Dispense(sdk.PluginName)
+	if err != nil {
+		client.Kill()
+		started <- fmt.Errorf("%s: dispense: %w", bin.FileName, err)
+		return
+	}
+	exch, ok := raw.(sdk.Exchange)
+	done, ok2 := raw.(interface{ Done() <-chan struct{} })
+	if !ok || !ok2 {
+		client.Kill()
+		started <- fmt.Errorf("%s: plugin client has unexpected type %T", bin.FileName, raw)
+		return
+	}
+	inst.exch, inst.done = exch, done.Done()
+	inst.pid, _ = strconv.Atoi(client.ID())
+	started <- nil
+
+	<-inst.stop
+	client.Kill()
+}
+
+func describeStartError(bin Binary, err error) error {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "incompatible api version"):
+		return fmt.Errorf("%s speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk): %w",
+			bin.FileName, sdk.ProtocolVersion, err)
+	case strings.Contains(msg, "checksums did not match"):
+		return fmt.Errorf("%s: binary changed since it was pinned: %w", bin.FileName, err)
+	}
+	return fmt.Errorf("start %s: %w", bin.FileName, err)
+}
+
+// kill stops the process without waiting for calls in flight.
+func (inst *instance) kill() {
+	inst.stopOnce.Do(func() { close(inst.stop) })
+	<-inst.stopped
+}
+
+// drainAndKill waits up to grace for calls in flight, then stops the process.
+func (inst *instance) drainAndKill(grace time.Duration) {
+	idle := make(chan struct{})
+	go func() { inst.inflight.Wait(); close(idle) }()
+	select {
+	case <-idle:
+	case <-time.After(grace):
+	}
+	inst.kill()
+}
+
+func (inst *instance) exited() bool {
+	select {
+	case <-inst.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// checkInfo refuses an Info the host cannot register.
+func checkInfo(i sdk.Info) error {
+	if i.Name == "" {
+		return fmt.Errorf("plugin reports no name")
+	}
+	for _, r := range i.Name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return fmt.Errorf("plugin name %q is not lower case [a-z0-9_-]", i.Name)
+		}
+	}
+	if _, ok := parseVersion(i.Version); !ok {
+		return fmt.Errorf("plugin %s reports version %q, not a semantic version", i.Name, i.Version)
+	}
+	return nil
+}

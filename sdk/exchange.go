@@ -1,0 +1,245 @@
+// Package sdk is what an exchange connector for gahost is written against.
+//
+// A connector implements [Exchange] and calls [Serve] from its main function:
+//
+//	func main() { sdk.Serve(&binance.Connector{}) }
+//
+// Serve hides the process boundary (hashicorp/go-plugin over gRPC, the
+// handshake, protocol negotiation, panic recovery, logging) so an author
+// imports neither go-plugin nor gRPC. The same package holds the host's side
+// of the boundary ([Dial] and [PluginSet]), so that both ends share one set of
+// converters and one error translation.
+//
+// Amounts are [decimal.Decimal] inside and decimal strings on the wire; never
+// float64. Symbols are unified: "BTC/USDT" for spot and "BTC/USDT:USDT" for a
+// USDT-margined perpetual (see package symbol for helpers).
+//
+// Errors that an exchange returns are reported as *[Error] values with a
+// [Kind]; they cross the boundary typed and match the sentinels of this
+// package with errors.Is on the host side.
+package sdk
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Exchange is the interface a connector implements. Every method is called
+// with a context that carries the host's deadline; an implementation must
+// stop and return when it is done. Credentials travel with every call in
+// [Account] and must never be stored, logged or put into an error.
+type Exchange interface {
+	// Info describes the connector. It must not call the exchange.
+	Info(ctx context.Context) (Info, error)
+	// ValidateCredentials checks the keys and reports what they may do. Bad
+	// keys are an error of KindAuthentication or KindPermission whose message
+	// says why, in words a user can act on.
+	ValidateCredentials(ctx context.Context, acct Account) (Permissions, error)
+	// SpotBalances lists non-zero spot balances.
+	SpotBalances(ctx context.Context, acct Account) ([]Balance, error)
+	// FuturesAccount reports the USDT-margined futures wallet.
+	FuturesAccount(ctx context.Context, acct Account) (FuturesAccount, error)
+	// Positions lists open positions; zero-size entries are left out.
+	Positions(ctx context.Context, acct Account) ([]Position, error)
+	// PlaceOrder places an order. When the outcome cannot be known (a 5xx or
+	// a timeout after the request was sent) it must return an error of
+	// KindUnknownOutcome, never a plain failure.
+	PlaceOrder(ctx context.Context, acct Account, req OrderRequest) (Order, error)
+	// CancelOrder cancels an open order by exchange id or client order id.
+	CancelOrder(ctx context.Context, acct Account, req CancelRequest) (Order, error)
+}
+
+// Capability names, as listed in Info.Capabilities and used as keys of
+// Info.CallCosts.
+const (
+	CapSpotBalances   = "spot_balances"
+	CapFuturesAccount = "futures_account"
+	CapPositions      = "positions"
+	CapOrders         = "orders"
+	// CapValidate is only a cost key: what ValidateCredentials costs.
+	CapValidate = "validate_credentials"
+)
+
+// Info describes a connector.
+type Info struct {
+	Name               string // lower case exchange name, e.g. "binance"
+	DisplayName        string
+	Version            string // semantic version of the plugin, e.g. "1.2.0"
+	SDKVersion         string // filled in by Serve
+	RequiresPassphrase bool
+	SupportsTestnet    bool
+	EndpointKeys       []string // keys accepted in Account.Endpoints
+	Capabilities       []string
+	RateLimits         []RateLimit
+	CallCosts          map[string]int64 // capability -> cost against the first RateLimit
+}
+
+// Has reports whether the connector declares capability c.
+func (i Info) Has(c string) bool {
+	for _, x := range i.Capabilities {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Rate-limit scopes.
+const (
+	ScopeIP      = "ip"      // shared by every account behind one source address
+	ScopeAccount = "account" // per API key
+)
+
+// RateLimit is one budget the exchange enforces.
+type RateLimit struct {
+	Name     string // e.g. "request_weight"
+	Limit    int64
+	Interval time.Duration
+	Scope    string
+}
+
+// RateUsage is what the exchange reported as used in a window.
+type RateUsage struct {
+	Name     string
+	Used     int64
+	Limit    int64 // 0 when unknown
+	Interval time.Duration
+}
+
+// Account is the exchange account a call acts for.
+type Account struct {
+	APIKey     string
+	SecretKey  string
+	Passphrase string
+	Testnet    bool
+	// Endpoints overrides REST base URLs by the connector's endpoint keys.
+	Endpoints map[string]string
+}
+
+// String never prints a credential, so an Account that ends up in a log
+// line or an error message leaks nothing.
+func (a Account) String() string {
+	return "sdk.Account{credentials redacted}"
+}
+
+// GoString keeps %#v from printing credentials too.
+func (a Account) GoString() string { return a.String() }
+
+// Endpoint returns the override for key, or def when there is none.
+func (a Account) Endpoint(key, def string) string {
+	if v := a.Endpoints[key]; v != "" {
+		return v
+	}
+	return def
+}
+
+// Permissions is what ValidateCredentials found the keys may do.
+type Permissions struct {
+	CanRead         bool
+	CanTradeSpot    bool
+	CanTradeFutures bool
+	CanWithdraw     bool
+	IPRestricted    bool
+	Notes           []string
+}
+
+// Balance is one asset of a spot wallet.
+type Balance struct {
+	Asset  string
+	Free   decimal.Decimal
+	Locked decimal.Decimal
+}
+
+// Total is Free + Locked.
+func (b Balance) Total() decimal.Decimal { return b.Free.Add(b.Locked) }
+
+// FuturesAccount is the USDT-margined futures wallet.
+type FuturesAccount struct {
+	Asset            string // "USDT"
+	WalletBalance    decimal.Decimal
+	UnrealizedPnL    decimal.Decimal
+	MarginBalance    decimal.Decimal
+	AvailableBalance decimal.Decimal
+}
+
+// Position sides and margin modes.
+const (
+	SideLong      = "long"
+	SideShort     = "short"
+	MarginCross   = "cross"
+	MarginIsolate = "isolated"
+)
+
+// Position is one open futures position.
+type Position struct {
+	Symbol           string // unified, "BTC/USDT:USDT"
+	Side             string // SideLong or SideShort
+	Size             decimal.Decimal
+	EntryPrice       decimal.Decimal
+	MarkPrice        decimal.Decimal
+	UnrealizedPnL    decimal.Decimal
+	Leverage         decimal.Decimal
+	LiquidationPrice decimal.Decimal
+	MarginMode       string // MarginCross or MarginIsolate
+}
+
+// Markets, order sides, types and statuses.
+const (
+	MarketSpot    = "spot"
+	MarketFutures = "futures"
+
+	Buy  = "buy"
+	Sell = "sell"
+
+	OrderMarket = "market"
+	OrderLimit  = "limit"
+
+	StatusNew             = "new"
+	StatusPartiallyFilled = "partially_filled"
+	StatusFilled          = "filled"
+	StatusCanceled        = "canceled"
+	StatusRejected        = "rejected"
+	StatusExpired         = "expired"
+)
+
+// OrderRequest asks for a new order. Quantity is in base units; a spot
+// market buy may give QuoteQuantity instead.
+type OrderRequest struct {
+	Market        string
+	Symbol        string
+	Side          string
+	Type          string
+	Quantity      decimal.Decimal
+	QuoteQuantity decimal.Decimal
+	Price         decimal.Decimal
+	ReduceOnly    bool
+	ClientOrderID string
+	PositionSide  string // "", SideLong or SideShort for hedge-mode accounts
+}
+
+// CancelRequest names an order by exchange id or client order id.
+type CancelRequest struct {
+	Market        string
+	Symbol        string
+	OrderID       string
+	ClientOrderID string
+}
+
+// Order is an order as the exchange reports it.
+type Order struct {
+	ID             string
+	ClientOrderID  string
+	Market         string
+	Symbol         string
+	Side           string
+	Type           string
+	Status         string
+	Quantity       decimal.Decimal
+	FilledQuantity decimal.Decimal
+	Price          decimal.Decimal
+	AveragePrice   decimal.Decimal
+	ReduceOnly     bool
+	CreatedAt      time.Time
+}

@@ -1,0 +1,99 @@
+package sdk
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+)
+
+// Version is the sdk's own version, reported to the host in Info.SDKVersion.
+const Version = "0.1.0"
+
+// LogLevelEnv names the variable the host sets to tell a plugin how much to log.
+const LogLevelEnv = "GAHOST_PLUGIN_LOG_LEVEL"
+
+// ServeOption adjusts Serve.
+type ServeOption func(*serveConfig)
+
+type serveConfig struct {
+	versions []int
+	logger   hclog.Logger
+}
+
+// WithProtocolVersions makes the plugin offer other protocol versions than
+// the sdk's own. It exists to test how a host treats a plugin from the
+// future or the past; connectors have no use for it.
+func WithProtocolVersions(v ...int) ServeOption {
+	return func(c *serveConfig) { c.versions = v }
+}
+
+var (
+	loggerOnce sync.Once
+	logger     hclog.Logger
+)
+
+// Logger is the connector's logger: JSON on the plugin's original stderr,
+// which the host reads and re-logs under the plugin's name at the same
+// level. Never pass it a credential or a signature.
+func Logger() hclog.Logger {
+	loggerOnce.Do(func() {
+		level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
+		if level == hclog.NoLevel {
+			level = hclog.Info
+		}
+		logger = hclog.New(&hclog.LoggerOptions{
+			Name:       "connector",
+			Level:      level,
+			JSONFormat: true,
+			Output:     os.Stderr, // captured before go-plugin swaps os.Stderr
+		})
+	})
+	return logger
+}
+
+// Serve runs impl as a gahost plugin and returns when the host stops it.
+// It is the whole main function of a connector. Run by hand, it prints that
+// it is a plugin and exits.
+func Serve(impl Exchange, opts ...ServeOption) {
+	log := Logger()
+	cfg := serveConfig{versions: []int{ProtocolVersion}, logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	sets := make(map[int]plugin.PluginSet, len(cfg.versions))
+	for _, v := range cfg.versions {
+		sets[v] = plugin.PluginSet{PluginName: GRPCPlugin(impl)}
+	}
+	go exitWithParent(log)
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: sets,
+		Logger:           cfg.logger,
+		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
+			o = append(o, grpc.ChainUnaryInterceptor(serverInterceptor(cfg.logger)))
+			return grpc.NewServer(o...)
+		},
+	})
+}
+
+// exitWithParent ends the plugin when the host is gone. The host also asks
+// the kernel for a parent-death signal, but that fires when the thread that
+// started us exits, which Go does not promise to keep; polling the parent
+// pid is the belt to those braces.
+func exitWithParent(log hclog.Logger) {
+	parent := os.Getppid()
+	if parent <= 1 || strings.EqualFold(os.Getenv("GAHOST_PLUGIN_NO_PARENT_WATCH"), "1") {
+		return
+	}
+	for range time.Tick(500 * time.Millisecond) {
+		if os.Getppid() != parent {
+			log.Warn("host process is gone; exiting")
+			os.Exit(2)
+		}
+	}
+}
