@@ -1,0 +1,198 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Config is a decoded and checked config.hcl. Paths in it are absolute when
+// it came from Load; Default leaves them relative to the working directory.
+type Config struct {
+	// Path is the absolute path of the file Load read; empty for Default.
+	Path string
+
+	DataDir   string
+	LogLevel  string // trace, debug, info, warn or error
+	LogFormat string // text or json
+
+	API        API
+	Encryption Encryption
+	Plugins    Plugins
+	Sync       Sync
+	History    History
+
+	// Exchanges holds one entry per exchange block, keyed by its label.
+	// It is never nil.
+	Exchanges map[string]Exchange
+}
+
+// API is the api block: where the REST API listens and which browser
+// origins may call it.
+type API struct {
+	Listen             string
+	CORSAllowedOrigins []string
+}
+
+// Encryption is the encryption block: where the master key comes from.
+// KeyEnv names an environment variable; it never holds the key itself.
+type Encryption struct {
+	KeyFile string
+	KeyEnv  string
+}
+
+// Plugins is the plugins block.
+type Plugins struct {
+	Dir              string
+	Watch            bool
+	RequireChecksums bool
+}
+
+// Sync is the sync block: how often each account is synced and how hard
+// the host may press the plugins while doing it.
+type Sync struct {
+	Interval       time.Duration
+	Jitter         time.Duration
+	CallTimeout    time.Duration
+	MaxConcurrency int
+}
+
+// History is the history block: how long snapshot points are kept. Both
+// durations are ages counted back from now. A point younger than KeepAll is
+// always kept; between KeepAll and HourlyFor one point per hour is kept;
+// older points are dropped. HourlyFor equal to KeepAll means no hourly tier.
+type History struct {
+	KeepAll   time.Duration
+	HourlyFor time.Duration
+}
+
+// Exchange is one exchange "<name>" block.
+type Exchange struct {
+	Name string
+	// SHA256 pins the plugin binary: lower-case hex, or empty when unpinned.
+	SHA256 string
+	// Endpoints overrides REST base URLs, keyed by the plugin's endpoint
+	// keys. Never nil.
+	Endpoints map[string]string
+	// Source is where the block starts, as "file:line", so that a later
+	// complaint about this exchange (a checksum mismatch, an endpoint key
+	// the plugin rejects) can point back into the file.
+	Source string
+}
+
+// Defaults of CONTRACT §3, as written in the file before path resolution.
+const (
+	defaultDataDir        = "./data"
+	defaultKeyFileName    = "master.key" // inside data_dir
+	defaultLogLevel       = "info"
+	defaultLogFormat      = "text"
+	defaultListen         = "127.0.0.1:8080"
+	defaultKeyEnv         = "GAHOST_MASTER_KEY"
+	defaultPluginDir      = "./bin/plugins"
+	defaultWatch          = true
+	defaultRequireSums    = false
+	defaultInterval       = 30 * time.Second
+	defaultJitter         = 5 * time.Second
+	defaultMaxConcurrency = 64
+	defaultCallTimeout    = 10 * time.Second
+	defaultKeepAll        = 7 * 24 * time.Hour
+	defaultHourlyFor      = 90 * 24 * time.Hour
+)
+
+// Default returns the configuration an empty file gives, with paths left
+// relative to the working directory.
+func Default() *Config {
+	dataDir := filepath.Clean(defaultDataDir)
+	return &Config{
+		DataDir:   dataDir,
+		LogLevel:  defaultLogLevel,
+		LogFormat: defaultLogFormat,
+		API: API{
+			Listen:             defaultListen,
+			CORSAllowedOrigins: []string{},
+		},
+		Encryption: Encryption{
+			KeyFile: filepath.Join(dataDir, defaultKeyFileName),
+			KeyEnv:  defaultKeyEnv,
+		},
+		Plugins: Plugins{
+			Dir:              filepath.Clean(defaultPluginDir),
+			Watch:            defaultWatch,
+			RequireChecksums: defaultRequireSums,
+		},
+		Sync: Sync{
+			Interval:       defaultInterval,
+			Jitter:         defaultJitter,
+			CallTimeout:    defaultCallTimeout,
+			MaxConcurrency: defaultMaxConcurrency,
+		},
+		History: History{
+			KeepAll:   defaultKeepAll,
+			HourlyFor: defaultHourlyFor,
+		},
+		Exchanges: map[string]Exchange{},
+	}
+}
+
+// Load reads, decodes and checks the config file at path. Relative paths
+// inside it are resolved against the file's directory, so the daemon
+// behaves the same from any working directory.
+//
+// A file that cannot be read gives an error wrapping the os error (so
+// errors.Is(err, fs.ErrNotExist) works). A file with problems gives a
+// *DiagnosticsError holding every problem found, not just the first.
+func Load(path string) (*Config, error) {
+	name := filepath.Clean(path)
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return nil, fmt.Errorf("config: resolve %s: %w", name, err)
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", name, unwrapPathError(err))
+	}
+
+	// Diagnostics name the file as the caller spelled it, since that is what
+	// the person at the terminal typed and will recognise.
+	parser := hclparse.NewParser()
+	file, diags := parser.ParseHCL(src, name)
+	if diags.HasErrors() {
+		// The parser recovers from syntax errors, but decoding the
+		// half-understood body mostly adds noise; fix the syntax first.
+		return nil, &DiagnosticsError{diags: diags, files: parser.Files()}
+	}
+
+	cfg, decodeDiags := decode(file.Body, filepath.Dir(abs))
+	diags = append(diags, decodeDiags...)
+	if diags.HasErrors() {
+		return nil, &DiagnosticsError{diags: diags, files: parser.Files()}
+	}
+	cfg.Path = abs
+	return cfg, nil
+}
+
+// unwrapPathError drops the *fs.PathError layer so the message does not
+// name the file twice; the underlying errno still satisfies errors.Is.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// resolvePath makes p absolute against base unless it already is.
+func resolvePath(base, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(base, p)
+}
+
+// rangeSource formats where a range starts as "file:line".
+func rangeSource(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}

@@ -1,0 +1,3 @@
+sync {
+  call_timeout = "0"
+}

@@ -1,0 +1,6 @@
+api {
+  cors_allowed_origins = [
+    "http://localhost:5173",
+    5173,
+  ]
+}

@@ -1,0 +1,3 @@
+api {
+  cors_allowed_origins = "http://localhost:5173"
+}

@@ -1,0 +1,9 @@
+exchange "acme" {
+}
+
+exchange "zeta" {
+}
+
+exchange "acme" {
+  sha256 = "ab"
+}

@@ -1,0 +1,3 @@
+history {
+  keep_all = "7d"
+}

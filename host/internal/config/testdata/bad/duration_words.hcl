@@ -1,0 +1,3 @@
+sync {
+  interval = "30 seconds"
+}

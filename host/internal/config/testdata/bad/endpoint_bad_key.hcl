@@ -1,0 +1,5 @@
+exchange "acme" {
+  endpoints = {
+    Rest = "https://api.acme.test"
+  }
+}

@@ -1,0 +1,3 @@
+exchange "acme" {
+  endpoints = { rest = "ftp://api.acme.test" }
+}

@@ -1,0 +1,5 @@
+exchange "acme" {
+  endpoints = {
+    rest = "api.acme.test"
+  }
+}

@@ -1,0 +1,5 @@
+exchange "acme" {
+  endpoints = {
+    rest = "https://trader:hunter2@api.acme.test"
+  }
+}

@@ -1,0 +1,3 @@
+exchange "acme" {
+  endpoints = ["https://api.acme.test"]
+}

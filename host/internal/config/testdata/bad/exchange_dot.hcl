@@ -1,0 +1,2 @@
+exchange "acme.v2" {
+}

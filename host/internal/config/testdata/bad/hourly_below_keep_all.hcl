@@ -1,0 +1,4 @@
+history {
+  keep_all   = "720h"
+  hourly_for = "168h"
+}

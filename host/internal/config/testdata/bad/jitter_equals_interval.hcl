@@ -1,0 +1,4 @@
+sync {
+  interval = "10s"
+  jitter   = "10s"
+}

@@ -1,0 +1,3 @@
+sync {
+  jitter = "-1s"
+}

@@ -1,0 +1,2 @@
+log_level  = "debug"
+log_format = "xml"

@@ -1,0 +1,3 @@
+sync {
+  max_concurrency = 0
+}

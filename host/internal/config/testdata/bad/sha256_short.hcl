@@ -1,0 +1,3 @@
+exchange "acme" {
+  sha256 = "abc123"
+}

@@ -1,0 +1,2 @@
+sync {
+  interval = "30s"

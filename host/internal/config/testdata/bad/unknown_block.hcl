@@ -1,0 +1,3 @@
+# a typo in a block name
+databse {
+}

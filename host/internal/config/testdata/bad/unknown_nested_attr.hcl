@@ -1,0 +1,3 @@
+sync {
+  intervall = "1s"
+}
