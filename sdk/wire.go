@@ -208,14 +208,16 @@ var kindCodes = map[Kind]codes.Code{
 }
 
 func toStatus(err error, secrets []string) error {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded in connector")
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "call canceled")
-	}
+	// A typed error wins over a context error it may wrap: an order whose
+	// deadline passed after sending must stay KindUnknownOutcome.
 	e := &Error{Kind: KindUnknown}
 	if !errors.As(err, &e) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			return status.Error(codes.DeadlineExceeded, "deadline exceeded in connector")
+		case errors.Is(err, context.Canceled):
+			return status.Error(codes.Canceled, "call canceled")
+		}
 		e = &Error{Kind: KindOf(err)}
 	}
 	msg := Scrub(err.Error(), secrets...)

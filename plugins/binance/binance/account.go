@@ -1,0 +1,221 @@
+package binance
+
+import (
+	"context"
+	"errors"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+)
+
+// --- credentials (§5g) ---
+
+// apiRestrictions is GET /sapi/v1/account/apiRestrictions.
+type apiRestrictions struct {
+	IPRestrict                 bool `json:"ipRestrict"`
+	EnableReading              bool `json:"enableReading"`
+	EnableWithdrawals          bool `json:"enableWithdrawals"`
+	EnableFutures              bool `json:"enableFutures"`
+	EnableSpotAndMarginTrading bool `json:"enableSpotAndMarginTrading"`
+}
+
+// accountConfig is GET /fapi/v1/accountConfig.
+type accountConfig struct {
+	CanTrade          bool `json:"canTrade"`
+	DualSidePosition  bool `json:"dualSidePosition"`
+	MultiAssetsMargin bool `json:"multiAssetsMargin"`
+}
+
+// ValidateCredentials reads the key's restrictions, so that a rejected key
+// (-2015, which Binance uses for three causes) turns into the one cause
+// that applies: futures not enabled, IP not whitelisted, or a missing
+// permission. /sapi does not exist in the test environment (§5g), where
+// the spot account's canTrade is the best there is.
+func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
+	if acct.Testnet {
+		return c.validateTestnet(ctx, acct)
+	}
+	var r apiRestrictions
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointSpot, Path: "/sapi/v1/account/apiRestrictions", Signed: true,
+	}, &r)
+	if exchangeCode(err) == codeRejectedKey {
+		// The restrictions endpoint needs no permission beyond a valid
+		// key, so only two causes remain.
+		return sdk.Permissions{}, &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: "-2015",
+			Message: "binance: the API key was rejected: either it does not exist on mainnet (is it a testnet key?) " +
+				"or this server's IP address is not on the key's IP whitelist"}
+	}
+	if err != nil {
+		return sdk.Permissions{}, err
+	}
+	p := sdk.Permissions{
+		CanRead:         r.EnableReading,
+		CanTradeSpot:    r.EnableSpotAndMarginTrading,
+		CanTradeFutures: r.EnableFutures,
+		CanWithdraw:     r.EnableWithdrawals,
+		IPRestricted:    r.IPRestrict,
+	}
+	if !r.EnableReading {
+		return p, sdk.Errorf(sdk.KindPermission,
+			"binance: the API key lacks the \"Enable Reading\" permission, which every sync needs; enable it in API Management")
+	}
+	if !r.EnableSpotAndMarginTrading {
+		p.Notes = append(p.Notes, "spot trading is not enabled on this key (\"Enable Spot & Margin Trading\"): spot orders will be rejected")
+	}
+	if !r.EnableFutures {
+		p.Notes = append(p.Notes, "futures is not enabled on this key (\"Enable Futures\"): the futures wallet, positions and futures orders will be rejected")
+	} else if err := c.checkFutures(ctx, acct, &p); err != nil {
+		return p, err
+	}
+	if !r.IPRestrict {
+		p.Notes = append(p.Notes, "the key accepts calls from any IP address; restricting it to this server's address is safer")
+	}
+	if r.EnableWithdrawals {
+		p.Notes = append(p.Notes, "the key can withdraw funds; gahost never needs that, consider turning it off")
+	}
+	return p, nil
+}
+
+// checkFutures confirms the futures side and notes the position mode.
+func (c *Connector) checkFutures(ctx context.Context, acct sdk.Account, p *sdk.Permissions) error {
+	var cfg accountConfig
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/accountConfig", Signed: true,
+	}, &cfg)
+	switch {
+	case exchangeCode(err) == codeRejectedKey:
+		p.CanTradeFutures = false
+		if acct.Testnet {
+			p.Notes = append(p.Notes, "the futures test environment rejects this key: futures may not be enabled on it, or it is a key of another test environment")
+		} else {
+			p.Notes = append(p.Notes, "futures calls are rejected although futures is enabled on the key: the futures account may not be opened yet")
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	if !cfg.CanTrade {
+		p.CanTradeFutures = false
+		p.Notes = append(p.Notes, "futures trading is disabled on this account")
+	}
+	if cfg.DualSidePosition {
+		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
+	} else {
+		p.Notes = append(p.Notes, "futures position mode: one-way")
+	}
+	return nil
+}
+
+func (c *Connector) validateTestnet(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
+	var a spotAccount
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointSpot, Path: "/api/v3/account",
+		Query: rest.Params{}.Add("omitZeroBalances", "true"), Signed: true,
+	}, &a)
+	if exchangeCode(err) == codeRejectedKey {
+		return sdk.Permissions{}, &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: "-2015",
+			Message: "binance: the test environment rejected the API key: it does not exist there (is it a mainnet key?), " +
+				"this server's IP address is not on its whitelist, or it cannot read the spot account"}
+	}
+	if err != nil {
+		return sdk.Permissions{}, err
+	}
+	p := sdk.Permissions{CanRead: true, CanTradeSpot: a.CanTrade, CanTradeFutures: true}
+	p.Notes = append(p.Notes, "test environment: Binance publishes no key restrictions there, permissions are inferred from the account")
+	if !a.CanTrade {
+		p.Notes = append(p.Notes, "spot trading is disabled for this key or account")
+	}
+	if err := c.checkFutures(ctx, acct, &p); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// --- spot balances (§5a) ---
+
+type spotAccount struct {
+	CanTrade bool `json:"canTrade"`
+	Balances []struct {
+		Asset  string `json:"asset"`
+		Free   string `json:"free"`
+		Locked string `json:"locked"`
+	} `json:"balances"`
+}
+
+// SpotBalances lists the spot wallet without zero balances. Binance leaves
+// zeros out when asked (omitZeroBalances); they are filtered again here so
+// that an answer without the flag honoured cannot bring them back.
+func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.Balance, error) {
+	var a spotAccount
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointSpot, Path: "/api/v3/account",
+		Query: rest.Params{}.Add("omitZeroBalances", "true"), Signed: true,
+	}, &a)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sdk.Balance, 0, len(a.Balances))
+	for _, b := range a.Balances {
+		var f num.Fields
+		bal := sdk.Balance{Asset: b.Asset, Free: f.Parse("free", b.Free), Locked: f.Parse("locked", b.Locked)}
+		if err := f.Err(); err != nil {
+			return nil, malformed("spot balance of "+clip(b.Asset), err)
+		}
+		if b.Asset == "" {
+			return nil, malformed("spot balance", errors.New("no asset name"))
+		}
+		if bal.Total().IsZero() {
+			continue
+		}
+		out = append(out, bal)
+	}
+	return out, nil
+}
+
+// --- futures wallet (§5b) ---
+
+type futuresAccount struct {
+	Assets []struct {
+		Asset            string `json:"asset"`
+		WalletBalance    string `json:"walletBalance"`
+		UnrealizedProfit string `json:"unrealizedProfit"`
+		MarginBalance    string `json:"marginBalance"`
+		AvailableBalance string `json:"availableBalance"`
+	} `json:"assets"`
+}
+
+// FuturesAccount reports the USDT asset of the USDⓈ-M wallet. The per-asset
+// row is used rather than the account totals, which are USD-valued sums
+// over every asset in Multi-Assets mode (§5b). An account without a USDT
+// row has an empty USDT wallet.
+func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
+	var a futuresAccount
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v3/account", Signed: true,
+	}, &a)
+	if err != nil {
+		return sdk.FuturesAccount{}, err
+	}
+	out := sdk.FuturesAccount{Asset: "USDT"}
+	for _, as := range a.Assets {
+		if as.Asset != "USDT" {
+			continue
+		}
+		var f num.Fields
+		out.WalletBalance = f.Parse("walletBalance", as.WalletBalance)
+		out.UnrealizedPnL = f.Parse("unrealizedProfit", as.UnrealizedProfit)
+		out.MarginBalance = f.Parse("marginBalance", as.MarginBalance)
+		out.AvailableBalance = f.Parse("availableBalance", as.AvailableBalance)
+		if err := f.Err(); err != nil {
+			return sdk.FuturesAccount{}, malformed("futures USDT asset", err)
+		}
+	}
+	return out, nil
+}
+
+// malformed reports an answer Binance should not have sent.
+func malformed(what string, err error) error {
+	return sdk.Errorf(sdk.KindUnknown, "binance: malformed %s in the answer: %v", what, err)
+}

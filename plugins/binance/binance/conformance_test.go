@@ -1,0 +1,51 @@
+package binance_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/binance/binance"
+	"github.com/globalautomation/gahost/plugins/binance/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
+)
+
+// TestConformance runs the sdk's conformance suite against the fake, in
+// process and through a real plugin process.
+func TestConformance(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Spot = []fake.Balance{
+			{Asset: "USDT", Free: "1000.50000000", Locked: "0.00000000"},
+			{Asset: "BTC", Free: "0.00000000", Locked: "0.00000000"},
+			{Asset: "ETH", Free: "0.25000000", Locked: "0.75000000"},
+		}
+		a.Futures = []fake.FuturesAsset{{Asset: "USDT", WalletBalance: "500.00000000", UnrealizedProfit: "12.34000000", MarginBalance: "512.34000000", AvailableBalance: "400.00000000"}}
+		a.HedgeMode = true
+		a.Positions = []fake.Position{
+			{Symbol: "BTCUSDT", PositionSide: "LONG", PositionAmt: "0.010", EntryPrice: "60000", MarkPrice: "61234", UnRealizedProfit: "12.34", LiquidationPrice: "30000", MarginAsset: "USDT"},
+			{Symbol: "BTCUSDT", PositionSide: "SHORT", PositionAmt: "0.000", EntryPrice: "0", MarkPrice: "61234", UnRealizedProfit: "0", MarginAsset: "USDT"},
+		}
+		a.SymbolConfig = map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 10, MarginType: "CROSSED"}}
+	})
+	bad := e.acct
+	bad.SecretKey = "not-" + secret
+	plugintest.Run(t, binance.New(binance.WithVersion("0.1.0")), plugintest.Fixtures{
+		Account: e.acct,
+		SpotBalances: []sdk.Balance{
+			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
+			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
+		},
+		ZeroAssets:     []string{"BTC"},
+		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("500"), UnrealizedPnL: d("12.34"), MarginBalance: d("512.34"), AvailableBalance: d("400")},
+		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
+			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
+		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
+			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
+		UnknownSymbol: "NOPE/USDT",
+		BadSecret:     &bad,
+		Hang:          func() { e.fx.Inject(fakex.Fault{Path: "/api/v3/account", Delay: time.Minute}) },
+		ReportsUsage:  true,
+	})
+}

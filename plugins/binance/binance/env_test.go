@@ -1,0 +1,63 @@
+package binance_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/binance/binance"
+	"github.com/globalautomation/gahost/plugins/binance/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
+)
+
+const (
+	apiKey = "Gk4wLr8mQpZ2vXn7Ty1uBc5dEf9hJs3aKm6oPq0rSt2uVw4xYz8bNc1dFg5hJk7l"
+	secret = "Zx9cVb8nMl7kJh6gFd5sAq4wEr3tYu2iOp1aSd0fGh9jKl8zXc7vBn6mQw5eRt4y"
+)
+
+type env struct {
+	fx   *fake.Server
+	c    *binance.Connector
+	acct sdk.Account
+}
+
+// newEnv starts a fake with one full key and a connector pointed at it
+// through the endpoint overrides, as the host does.
+func newEnv(t *testing.T, opts ...fake.Option) *env {
+	t.Helper()
+	fx := fake.New(opts...)
+	t.Cleanup(fx.Close)
+	fx.AddKey(fake.FullKey(apiKey, secret))
+	return &env{
+		fx: fx,
+		c:  binance.New(binance.WithVersion("1.2.3")),
+		acct: sdk.Account{
+			APIKey: apiKey, SecretKey: secret,
+			Endpoints: map[string]string{"spot": fx.URL(), "futures": fx.URL()},
+		},
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// eq compares decimals exactly, including scale-insensitive equality.
+func eq(t *testing.T, field string, got decimal.Decimal, want string) {
+	t.Helper()
+	if !got.Equal(d(want)) {
+		t.Errorf("%s = %s, want %s", field, got, want)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }

@@ -1,0 +1,194 @@
+package binance
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/rest"
+)
+
+// apiError is Binance's error body on both products (§7).
+type apiError struct {
+	Code *int64 `json:"code"`
+	Msg  string `json:"msg"`
+}
+
+// Codes the connector acts on (§7 and Binance's error-code pages).
+const (
+	codeUnknown          = -1000
+	codeDisconnected     = -1001
+	codeUnauthorized     = -1002
+	codeTooManyWeight    = -1003
+	codeUnexpectedResp   = -1006
+	codeTimeout          = -1007
+	codeThrottled        = -1008
+	codeTooManyOrders    = -1015
+	codeServiceShutdown  = -1016
+	codeInvalidTimestamp = -1021
+	codeInvalidSignature = -1022
+	codeBadSymbol        = -1121
+	codeNewOrderRejected = -2010
+	codeCancelRejected   = -2011
+	codeNoSuchOrder      = -2013
+	codeBadAPIKeyFormat  = -2014
+	codeRejectedKey      = -2015
+	codeBalanceShort     = -2018
+	codeMarginShort      = -2019
+	codePositionSide     = -4061
+	codeStopOrderSwitch  = -4120
+)
+
+// msgRejectedKey explains -2015, which Binance uses for three different
+// causes it does not tell apart.
+const msgRejectedKey = "Binance rejected the API key: the key does not exist on this environment " +
+	"(mainnet and testnet keys differ), this server's IP address is not on the key's IP whitelist, " +
+	"or the key lacks the permission this call needs (e.g. futures not enabled); " +
+	"the credentials check tells which"
+
+// decodeError maps an answer to a typed error; success is decided by HTTP
+// status first, since a few futures acknowledgements carry code 200 (§7).
+func decodeError(r *rest.Response) error {
+	if r.Status >= 200 && r.Status <= 299 {
+		return nil
+	}
+	var body apiError
+	if json.Unmarshal(r.Body, &body) != nil || body.Code == nil {
+		return statusError(r)
+	}
+	return codeError(r, *body.Code, body.Msg)
+}
+
+func statusError(r *rest.Response) error {
+	switch r.Status {
+	case http.StatusTooManyRequests, http.StatusTeapot:
+		return rateLimited(r, "", "too much request weight used (HTTP %d)", r.Status)
+	case http.StatusForbidden:
+		// §6: 403 is Binance's web application firewall, often rate
+		// related; transient, not a permission of the key.
+		return r.Errorf(sdk.KindUnavailable, "", "blocked by Binance's web application firewall (HTTP 403)")
+	}
+	return rest.StatusError(r)
+}
+
+func codeError(r *rest.Response, code int64, msg string) error {
+	c := strconv.FormatInt(code, 10)
+	msg = clip(msg)
+	switch code {
+	case codeTooManyWeight, codeTooManyOrders:
+		return rateLimited(r, c, "%s", msg)
+	case codeInvalidTimestamp:
+		return r.Errorf(sdk.KindClockSkew, c, "request timestamp outside Binance's receive window: %s", msg)
+	case codeInvalidSignature:
+		return r.Errorf(sdk.KindAuthentication, c, "signature not valid: the secret key does not belong to this API key")
+	case codeBadAPIKeyFormat:
+		return r.Errorf(sdk.KindAuthentication, c, "API key format invalid")
+	case codeRejectedKey:
+		return r.Errorf(sdk.KindAuthentication, c, "%s", msgRejectedKey)
+	case codeUnauthorized:
+		return r.Errorf(sdk.KindPermission, c, "not authorized for this request: %s", msg)
+	case codeBalanceShort, codeMarginShort:
+		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
+	case codeNewOrderRejected:
+		if strings.Contains(strings.ToLower(msg), "insufficient balance") {
+			return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
+		}
+		return r.Errorf(sdk.KindInvalidRequest, c, "order rejected: %s", msg)
+	case codeBadSymbol:
+		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
+	case codeCancelRejected, codeNoSuchOrder:
+		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+	case codePositionSide:
+		return r.Errorf(sdk.KindInvalidRequest, c, "position side does not match the account's position mode (one-way or hedge): %s", msg)
+	case codeStopOrderSwitch:
+		return r.Errorf(sdk.KindUnsupported, c, "%s", msg)
+	case codeTimeout, codeUnexpectedResp:
+		// §6: the request reached Binance and its result is unknown.
+		if r.Request.Order {
+			return r.Errorf(sdk.KindUnknownOutcome, c, "%s; the order may have been placed, check before sending it again", msg)
+		}
+		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+	case codeUnknown, codeDisconnected, codeThrottled, codeServiceShutdown:
+		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+	}
+	switch {
+	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusTeapot:
+		return rateLimited(r, c, "%s", msg)
+	case r.Status >= 500:
+		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+	case code <= -1100 && code > -1200, code <= -4000 && code > -5000, code == -1013, code == -1131:
+		// -11xx are parameter errors, -4xxx futures order rules, -1013
+		// filter failures, -1131 a bad recvWindow.
+		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+	case r.Status >= 400:
+		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+	}
+	return r.Errorf(sdk.KindUnknown, c, "%s", msg)
+}
+
+var bannedUntil = regexp.MustCompile(`banned until (\d{12,14})`)
+
+// rateLimited says how long to wait: the Retry-After header when Binance
+// sends one, else the end of the ban named in a 418 message, else the next
+// minute boundary, when the weight window resets (§6).
+func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error {
+	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
+	if d, ok := rest.RetryAfter(r.Header, r.Received); ok {
+		e.RetryAfter = d
+		return e
+	}
+	if m := bannedUntil.FindStringSubmatch(e.Message); m != nil {
+		if ms, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			if d := time.UnixMilli(ms).Sub(r.Received); d > 0 {
+				e.RetryAfter = d.Round(time.Second) + time.Second
+				return e
+			}
+		}
+	}
+	next := r.Received.Truncate(time.Minute).Add(time.Minute)
+	e.RetryAfter = max(next.Sub(r.Received).Round(time.Second), time.Second)
+	return e
+}
+
+// usage reads X-MBX-USED-WEIGHT-1M (§6). The header is per host, so it is
+// reported under the budget of the endpoint that answered. /sapi answers
+// carry their own X-SAPI-* counters, which are a separate budget and not
+// reported.
+func usage(r *rest.Response) []sdk.RateUsage {
+	v := r.Header.Get("X-MBX-USED-WEIGHT-1M")
+	if v == "" {
+		return nil
+	}
+	used, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || used < 0 {
+		return nil
+	}
+	l := rateLimits[0]
+	if r.Request.Endpoint == EndpointFutures {
+		l = rateLimits[1]
+	}
+	return []sdk.RateUsage{{Name: l.Name, Used: used, Limit: l.Limit, Interval: l.Interval}}
+}
+
+// exchangeCode returns the Binance code carried by err, or 0.
+func exchangeCode(err error) int64 {
+	var e *sdk.Error
+	if errors.As(err, &e) && e.ExchangeCode != "" {
+		n, _ := strconv.ParseInt(e.ExchangeCode, 10, 64)
+		return n
+	}
+	return 0
+}
+
+// clip bounds the exchange's message text carried into our errors.
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
+}

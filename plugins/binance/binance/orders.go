@@ -1,0 +1,315 @@
+package binance
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// Client order id rules (§5d): futures allow ".:/" beyond spot's set.
+var (
+	spotClientID    = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,36}$`)
+	futuresClientID = regexp.MustCompile(`^[.A-Z:/a-z0-9_-]{1,36}$`)
+)
+
+// orderAnswer covers the spot RESULT answer and the futures order object
+// (§5d, §5e); each product fills its own fields.
+type orderAnswer struct {
+	Symbol              string `json:"symbol"`
+	OrderID             int64  `json:"orderId"`
+	ClientOrderID       string `json:"clientOrderId"`
+	OrigClientOrderID   string `json:"origClientOrderId"`
+	TransactTime        int64  `json:"transactTime"`
+	UpdateTime          int64  `json:"updateTime"`
+	Price               string `json:"price"`
+	AvgPrice            string `json:"avgPrice"`
+	OrigQty             string `json:"origQty"`
+	ExecutedQty         string `json:"executedQty"`
+	CummulativeQuoteQty string `json:"cummulativeQuoteQty"` // sic, §5d
+	Status              string `json:"status"`
+	Type                string `json:"type"`
+	Side                string `json:"side"`
+	ReduceOnly          bool   `json:"reduceOnly"`
+}
+
+// PlaceOrder places a market or limit order on spot (POST /api/v3/order)
+// or the USDⓈ-M perpetual (POST /fapi/v1/order).
+//
+// Binance's position mode is account-wide and not in the request. A
+// futures order without a position side is sent one-way style; if Binance
+// answers -4061 (the account is in hedge mode) it is sent once more with
+// the position side derived from side and reduce-only. A request with a
+// position side on a one-way account is retried the other way round. Both
+// retries are safe: -4061 is a rejection before anything was placed.
+func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
+	mkt, sym, err := market(req.Market, req.Symbol)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	o, err := checkOrder(mkt, req)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	if mkt == sdk.MarketSpot {
+		return c.placeSpot(ctx, acct, sym, o)
+	}
+	first := o
+	ord, err := c.placeFutures(ctx, acct, sym, first)
+	if exchangeCode(err) != codePositionSide {
+		return ord, err
+	}
+	return c.placeFutures(ctx, acct, sym, o.otherMode())
+}
+
+// order is a checked request in Binance's terms.
+type order struct {
+	req          sdk.OrderRequest
+	side, typ    string // BUY/SELL, MARKET/LIMIT
+	positionSide string // "", LONG or SHORT
+	reduceOnly   bool
+}
+
+func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+	bad := func(format string, args ...any) (order, error) {
+		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: "+format, args...)
+	}
+	o := order{req: req, reduceOnly: req.ReduceOnly}
+	switch strings.ToLower(req.Side) {
+	case sdk.Buy:
+		o.side = "BUY"
+	case sdk.Sell:
+		o.side = "SELL"
+	default:
+		return bad("order side %q is not buy or sell", clip(req.Side))
+	}
+	switch strings.ToLower(req.Type) {
+	case sdk.OrderMarket:
+		o.typ = "MARKET"
+	case sdk.OrderLimit:
+		o.typ = "LIMIT"
+	default:
+		return bad("order type %q is not market or limit", clip(req.Type))
+	}
+	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
+		return bad("quantities and prices must not be negative")
+	}
+	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
+	switch {
+	case o.typ == "LIMIT" && (!hasQty || !req.Price.IsPositive() || hasQuote):
+		return bad("a limit order needs a quantity and a price, and no quote quantity")
+	case o.typ == "MARKET" && req.Price.IsPositive():
+		return bad("a market order takes no price")
+	case o.typ == "MARKET" && hasQty == hasQuote:
+		return bad("a market order needs either a quantity or a quote quantity")
+	case mkt == sdk.MarketFutures && hasQuote:
+		return bad("futures orders take a base quantity, not a quote quantity")
+	}
+	switch strings.ToLower(req.PositionSide) {
+	case "":
+	case sdk.SideLong:
+		o.positionSide = "LONG"
+	case sdk.SideShort:
+		o.positionSide = "SHORT"
+	default:
+		return bad("position side %q is not long or short", clip(req.PositionSide))
+	}
+	idRule, idChars := futuresClientID, "letters, digits and . : / _ -"
+	if mkt == sdk.MarketSpot {
+		idRule, idChars = spotClientID, "letters, digits, _ and -"
+		if req.ReduceOnly || o.positionSide != "" {
+			return bad("reduce-only and position side apply to futures orders only")
+		}
+	}
+	if req.ClientOrderID != "" && !idRule.MatchString(req.ClientOrderID) {
+		return bad("client order id must be 1 to 36 %s", idChars)
+	}
+	if o.positionSide != "" {
+		// Hedge mode rejects reduceOnly; closing is buying back a short
+		// or selling a long on that side (§8).
+		o.reduceOnly = false
+	}
+	return o, nil
+}
+
+// otherMode is the same order in the other position mode (see PlaceOrder).
+func (o order) otherMode() order {
+	if o.positionSide == "" {
+		closing := o.reduceOnly
+		switch {
+		case o.side == "BUY" && !closing, o.side == "SELL" && closing:
+			o.positionSide = "LONG"
+		default:
+			o.positionSide = "SHORT"
+		}
+		o.reduceOnly = false
+		return o
+	}
+	o.reduceOnly = o.req.ReduceOnly ||
+		(o.side == "SELL" && o.positionSide == "LONG") || (o.side == "BUY" && o.positionSide == "SHORT")
+	o.positionSide = ""
+	return o
+}
+
+func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
+	q := rest.Params{}.Add("symbol", rawSymbol(sym)).Add("side", o.side).Add("type", o.typ)
+	if o.typ == "LIMIT" {
+		q = q.Add("timeInForce", "GTC")
+	}
+	if o.req.Quantity.IsPositive() {
+		q = q.Add("quantity", num.Format(o.req.Quantity))
+	} else {
+		q = q.Add("quoteOrderQty", num.Format(o.req.QuoteQuantity))
+	}
+	if o.typ == "LIMIT" {
+		q = q.Add("price", num.Format(o.req.Price))
+	}
+	if o.req.ClientOrderID != "" {
+		q = q.Add("newClientOrderId", o.req.ClientOrderID)
+	}
+	// RESULT carries the final status and fill without the fills list.
+	q = q.Add("newOrderRespType", "RESULT")
+	var a orderAnswer
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "POST", Endpoint: EndpointSpot, Path: "/api/v3/order", Query: q, Signed: true, Order: true,
+	}, &a)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	return placed(a, sdk.MarketSpot, sym)
+}
+
+func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
+	q := rest.Params{}.Add("symbol", rawSymbol(sym)).Add("side", o.side).Add("type", o.typ)
+	if o.positionSide != "" {
+		q = q.Add("positionSide", o.positionSide)
+	}
+	if o.typ == "LIMIT" {
+		q = q.Add("timeInForce", "GTC")
+	}
+	q = q.Add("quantity", num.Format(o.req.Quantity))
+	if o.typ == "LIMIT" {
+		q = q.Add("price", num.Format(o.req.Price))
+	}
+	if o.reduceOnly {
+		q = q.Add("reduceOnly", "true")
+	}
+	if o.req.ClientOrderID != "" {
+		q = q.Add("newClientOrderId", o.req.ClientOrderID)
+	}
+	// The default ACK reports even a filled market order as NEW (§5d).
+	q = q.Add("newOrderRespType", "RESULT")
+	var a orderAnswer
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "POST", Endpoint: EndpointFutures, Path: "/fapi/v1/order", Query: q, Signed: true, Order: true,
+	}, &a)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	return placed(a, sdk.MarketFutures, sym)
+}
+
+// placed maps the answer of a placed order. An answer that cannot be read
+// still means the order exists, so it is an unknown outcome, not a failure.
+func placed(a orderAnswer, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+	o, err := toOrder(a, mkt, sym)
+	if err != nil {
+		return o, &sdk.Error{Kind: sdk.KindUnknownOutcome,
+			Message: "binance: order " + strconv.FormatInt(a.OrderID, 10) + " was placed but its answer is unreadable: " + err.Error()}
+	}
+	return o, nil
+}
+
+// CancelOrder cancels by exchange order id or client order id (§5e). It is
+// not in order mode: cancelling is idempotent (a repeat answers -2011), so
+// a lost answer is a plain, retryable failure.
+func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.CancelRequest) (sdk.Order, error) {
+	mkt, sym, err := market(req.Market, req.Symbol)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	q := rest.Params{}.Add("symbol", rawSymbol(sym))
+	switch {
+	case req.OrderID != "":
+		if _, err := strconv.ParseInt(req.OrderID, 10, 64); err != nil {
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: order id %q is not a Binance order id", clip(req.OrderID))
+		}
+		q = q.Add("orderId", req.OrderID)
+	case req.ClientOrderID != "":
+		q = q.Add("origClientOrderId", req.ClientOrderID)
+	default:
+		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: cancel needs an order id or a client order id")
+	}
+	r := rest.Request{Method: "DELETE", Endpoint: EndpointSpot, Path: "/api/v3/order", Query: q, Signed: true}
+	if mkt == sdk.MarketFutures {
+		r.Endpoint, r.Path = EndpointFutures, "/fapi/v1/order"
+	}
+	var a orderAnswer
+	if err := c.http.Do(ctx, acct, r, &a); err != nil {
+		return sdk.Order{}, err
+	}
+	if a.OrigClientOrderID != "" {
+		// Spot names the cancel request clientOrderId and the order's
+		// own id origClientOrderId.
+		a.ClientOrderID = a.OrigClientOrderID
+	}
+	o, err := toOrder(a, mkt, sym)
+	if err != nil {
+		return o, malformed("cancel answer", err)
+	}
+	return o, nil
+}
+
+var statuses = map[string]string{
+	"NEW":              sdk.StatusNew,
+	"PENDING_NEW":      sdk.StatusNew,
+	"PARTIALLY_FILLED": sdk.StatusPartiallyFilled,
+	"FILLED":           sdk.StatusFilled,
+	"CANCELED":         sdk.StatusCanceled,
+	"PENDING_CANCEL":   sdk.StatusNew,
+	"REJECTED":         sdk.StatusRejected,
+	"EXPIRED":          sdk.StatusExpired,
+	"EXPIRED_IN_MATCH": sdk.StatusExpired,
+}
+
+func toOrder(a orderAnswer, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+	var f num.Fields
+	o := sdk.Order{
+		ID:             strconv.FormatInt(a.OrderID, 10),
+		ClientOrderID:  a.ClientOrderID,
+		Market:         mkt,
+		Symbol:         sym.String(),
+		Side:           strings.ToLower(a.Side),
+		Type:           strings.ToLower(a.Type),
+		Status:         statuses[a.Status],
+		Quantity:       f.ParseOrZero("origQty", a.OrigQty),
+		FilledQuantity: f.ParseOrZero("executedQty", a.ExecutedQty),
+		Price:          f.ParseOrZero("price", a.Price),
+		ReduceOnly:     a.ReduceOnly,
+	}
+	if o.Status == "" {
+		o.Status = strings.ToLower(a.Status)
+	}
+	if mkt == sdk.MarketFutures {
+		o.AveragePrice = f.ParseOrZero("avgPrice", a.AvgPrice)
+	} else if quote := f.ParseOrZero("cummulativeQuoteQty", a.CummulativeQuoteQty); o.FilledQuantity.IsPositive() {
+		// Spot reports the quote spent, not an average price.
+		o.AveragePrice = quote.DivRound(o.FilledQuantity, 16)
+	}
+	if err := f.Err(); err != nil {
+		return o, err
+	}
+	switch {
+	case a.TransactTime > 0:
+		o.CreatedAt = time.UnixMilli(a.TransactTime).UTC()
+	case a.UpdateTime > 0:
+		o.CreatedAt = time.UnixMilli(a.UpdateTime).UTC()
+	}
+	return o, nil
+}

@@ -1,0 +1,142 @@
+package binance
+
+import (
+	"context"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/shopspring/decimal"
+)
+
+// positionRisk is one row of GET /fapi/v3/positionRisk (§5c). Note the
+// capital R of unRealizedProfit here, unlike the account endpoint.
+type positionRisk struct {
+	Symbol           string `json:"symbol"`
+	PositionSide     string `json:"positionSide"`
+	PositionAmt      string `json:"positionAmt"`
+	EntryPrice       string `json:"entryPrice"`
+	MarkPrice        string `json:"markPrice"`
+	UnRealizedProfit string `json:"unRealizedProfit"`
+	LiquidationPrice string `json:"liquidationPrice"`
+	IsolatedWallet   string `json:"isolatedWallet"`
+	MarginAsset      string `json:"marginAsset"`
+}
+
+// symbolConfig is one row of GET /fapi/v1/symbolConfig, where v3 moved
+// leverage and margin type to (§5c).
+type symbolConfig struct {
+	Symbol     string `json:"symbol"`
+	MarginType string `json:"marginType"` // CROSSED or ISOLATED
+	Leverage   int64  `json:"leverage"`
+}
+
+// Positions lists open USDⓈ-M positions. In hedge mode a symbol has a LONG
+// and a SHORT row, in one-way mode one BOTH row whose sign is the side;
+// rows of size zero (a symbol with only open orders) are left out.
+func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
+	var rows []positionRisk
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v3/positionRisk", Signed: true,
+	}, &rows)
+	if err != nil {
+		return nil, err
+	}
+	type open struct {
+		row positionRisk
+		amt decimal.Decimal
+	}
+	var live []open
+	symbols := map[string]bool{}
+	for _, r := range rows {
+		amt, err := num.Parse(r.PositionAmt)
+		if err != nil {
+			return nil, malformed("position size of "+clip(r.Symbol), err)
+		}
+		if amt.IsZero() {
+			continue
+		}
+		live = append(live, open{r, amt})
+		symbols[r.Symbol] = true
+	}
+	out := make([]sdk.Position, 0, len(live))
+	if len(live) == 0 {
+		return out, nil
+	}
+	configs, err := c.symbolConfigs(ctx, acct, symbols)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range live {
+		p, err := toPosition(o.row, o.amt, configs[o.row.Symbol])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// symbolConfigs fetches leverage and margin type, for one symbol when only
+// one has a position (a smaller answer), else for all.
+func (c *Connector) symbolConfigs(ctx context.Context, acct sdk.Account, symbols map[string]bool) (map[string]symbolConfig, error) {
+	var q rest.Params
+	if len(symbols) == 1 {
+		for s := range symbols {
+			q = q.Add("symbol", s)
+		}
+	}
+	var rows []symbolConfig
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/symbolConfig", Query: q, Signed: true,
+	}, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]symbolConfig, len(rows))
+	for _, r := range rows {
+		out[r.Symbol] = r
+	}
+	return out, nil
+}
+
+func toPosition(r positionRisk, amt decimal.Decimal, cfg symbolConfig) (sdk.Position, error) {
+	var f num.Fields
+	p := sdk.Position{
+		Symbol:           unifiedFutures(r.Symbol, r.MarginAsset),
+		Size:             amt.Abs(),
+		EntryPrice:       f.Parse("entryPrice", r.EntryPrice),
+		MarkPrice:        f.Parse("markPrice", r.MarkPrice),
+		UnrealizedPnL:    f.Parse("unRealizedProfit", r.UnRealizedProfit),
+		LiquidationPrice: f.ParseOrZero("liquidationPrice", r.LiquidationPrice),
+		Leverage:         decimal.NewFromInt(cfg.Leverage),
+	}
+	isolatedWallet := f.ParseOrZero("isolatedWallet", r.IsolatedWallet)
+	if err := f.Err(); err != nil {
+		return sdk.Position{}, malformed("position "+clip(r.Symbol), err)
+	}
+	switch r.PositionSide {
+	case "LONG":
+		p.Side = sdk.SideLong
+	case "SHORT":
+		p.Side = sdk.SideShort
+	default: // BOTH: one-way mode, the sign is the side
+		p.Side = sdk.SideLong
+		if amt.IsNegative() {
+			p.Side = sdk.SideShort
+		}
+	}
+	switch cfg.MarginType {
+	case "ISOLATED":
+		p.MarginMode = sdk.MarginIsolate
+	case "CROSSED":
+		p.MarginMode = sdk.MarginCross
+	default:
+		// No config row: an isolated position has its own wallet.
+		p.MarginMode = sdk.MarginCross
+		if !isolatedWallet.IsZero() {
+			p.MarginMode = sdk.MarginIsolate
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,58 @@
+package binance
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/sign"
+)
+
+// recvWindow is how long after its timestamp Binance accepts a request
+// (§2.2). The default; a corrected clock keeps us well inside it.
+const recvWindow = "5000"
+
+// Signature is Binance's HMAC-SHA256 signature (§2.3): lower-case hex over
+// the query string exactly as sent followed directly by the body exactly
+// as sent, with no separator between them.
+func Signature(secret, query, body string) string {
+	return sign.Hex(secret, query+body)
+}
+
+// signRequest appends recvWindow, timestamp and signature to the query
+// (the connector sends every parameter in the query and an empty body, as
+// the official SDK does) and sets the key header (§2.1, §2.5).
+func signRequest(s *rest.Signing) error {
+	if s.Account.APIKey == "" || s.Account.SecretKey == "" {
+		return sdk.Errorf(sdk.KindAuthentication, "binance: an API key and a secret key are required")
+	}
+	s.Query = rest.JoinQuery(s.Query, "recvWindow="+recvWindow+"&timestamp="+strconv.FormatInt(s.Time.UnixMilli(), 10))
+	sig := Signature(s.Account.SecretKey, s.Query, string(s.Body))
+	s.Query += "&signature=" + sig
+	s.Header.Set("X-MBX-APIKEY", s.Account.APIKey)
+	s.Redact = append(s.Redact, sig)
+	return nil
+}
+
+// serverTime is where each host publishes its clock (§4).
+var serverTime = &rest.TimeSource{
+	Paths: map[string]string{
+		EndpointSpot:    "/api/v3/time",
+		EndpointFutures: "/fapi/v1/time",
+	},
+	Parse: func(body []byte) (time.Time, error) {
+		var v struct {
+			ServerTime int64 `json:"serverTime"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return time.Time{}, err
+		}
+		if v.ServerTime <= 0 {
+			return time.Time{}, errors.New("no serverTime")
+		}
+		return time.UnixMilli(v.ServerTime), nil
+	},
+}

@@ -1,0 +1,68 @@
+package binance
+
+import (
+	"strings"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// market resolves an order's market and Binance symbol from the unified
+// symbol (§8: no separator, "BTCUSDT"). "BTC/USDT:USDT" is a USDⓈ-M
+// perpetual and "BTC/USDT" spot; a futures request that names the spot
+// form means the perpetual on the same pair, which is how trading alerts
+// usually write it.
+func market(mkt, unified string) (string, symbol.Symbol, error) {
+	s, err := symbol.Parse(unified)
+	if err != nil {
+		return "", s, err
+	}
+	switch mkt {
+	case "":
+		mkt = sdk.MarketSpot
+		if !s.IsSpot() {
+			mkt = sdk.MarketFutures
+		}
+	case sdk.MarketSpot:
+		if !s.IsSpot() {
+			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "binance: %s is a perpetual, not a spot market", s)
+		}
+	case sdk.MarketFutures:
+		if s.IsSpot() {
+			s.Settle = s.Quote
+		}
+	default:
+		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "binance: unknown market %q (want spot or futures)", clip(mkt))
+	}
+	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
+		// USDⓈ-M contracts settle in their quote asset.
+		return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "binance: %s: USDⓈ-M futures settle in the quote asset", s)
+	}
+	return mkt, s, nil
+}
+
+// rawSymbol is Binance's form of s.
+func rawSymbol(s symbol.Symbol) string { return s.Join("") }
+
+// quotes Binance futures settle in, longest first.
+var futuresQuotes = []string{"USDT", "USDC", "BUSD"}
+
+// unifiedFutures turns a USDⓈ-M symbol into the unified form, using the
+// margin asset the answer names when it has one. Delivery contracts
+// ("BTCUSDT_250926") keep their date as ccxt writes it ("…:USDT-250926").
+func unifiedFutures(raw, marginAsset string) string {
+	base, date, _ := strings.Cut(raw, "_")
+	quotes := futuresQuotes
+	if marginAsset != "" {
+		quotes = append([]string{marginAsset}, futuresQuotes...)
+	}
+	b, q, ok := symbol.SplitQuote(base, quotes...)
+	if !ok {
+		return raw
+	}
+	out := symbol.Perp(b, q, q).String()
+	if date != "" {
+		out += "-" + date
+	}
+	return out
+}

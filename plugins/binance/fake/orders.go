@@ -1,0 +1,401 @@
+package fake
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+var (
+	decimalParam   = regexp.MustCompile(`^([0-9]{1,20})(\.[0-9]{1,20})?$`)
+	spotClientID   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,36}$`)
+	futureClientID = regexp.MustCompile(`^[.A-Z:/a-z0-9_-]{1,36}$`)
+)
+
+// readOrder checks what spot and futures orders share and returns the
+// symbol's market, or answers the error itself.
+func (s *Server) readOrder(c *call, listed map[string]Market) (Market, bool) {
+	for _, p := range []string{"symbol", "side", "type"} {
+		if c.params.Get(p) == "" {
+			c.mandatory(p)
+			return Market{}, false
+		}
+	}
+	m, ok := listed[c.params.Get("symbol")]
+	if !ok {
+		c.fail(400, -1121, "Invalid symbol.")
+		return Market{}, false
+	}
+	if side := c.params.Get("side"); side != "BUY" && side != "SELL" {
+		c.fail(400, -1117, "Invalid side.")
+		return Market{}, false
+	}
+	for _, p := range []string{"quantity", "quoteOrderQty", "price"} {
+		if v := c.params.Get(p); v != "" && !decimalParam.MatchString(v) {
+			c.fail(400, -1100, fmt.Sprintf("Illegal characters found in parameter '%s'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.", p))
+			return Market{}, false
+		}
+	}
+	typ := c.params.Get("type")
+	if typ == "LIMIT" {
+		for _, p := range []string{"timeInForce", "quantity", "price"} {
+			if c.params.Get(p) == "" {
+				c.mandatory(p)
+				return Market{}, false
+			}
+		}
+	}
+	return m, true
+}
+
+func (s *Server) spotOrder(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.readOrder(c, s.spot)
+	if !ok {
+		return
+	}
+	p := c.params
+	typ, side := p.Get("type"), p.Get("side")
+	if typ != "LIMIT" && typ != "MARKET" {
+		c.fail(400, -1116, "Invalid orderType.")
+		return
+	}
+	qty, quote := dec(p.Get("quantity")), dec(p.Get("quoteOrderQty"))
+	if typ == "MARKET" && qty.IsPositive() == quote.IsPositive() {
+		c.fail(400, -1102, "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!")
+		return
+	}
+	if id := p.Get("newClientOrderId"); id != "" && !spotClientID.MatchString(id) {
+		c.fail(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[a-zA-Z0-9-_]{1,36}$'.")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	if s.duplicate(a, "spot", p.Get("newClientOrderId")) {
+		c.fail(400, -2010, "Duplicate order sent.")
+		return
+	}
+	price := dec(m.Price)
+	if typ == "LIMIT" {
+		price = dec(p.Get("price"))
+	}
+	if qty.IsZero() {
+		qty = quote.DivRound(price, 8)
+	}
+	cost := qty.Mul(price)
+	if side == "BUY" && free(a, m.Quote).LessThan(cost) || side == "SELL" && free(a, m.Base).LessThan(qty) {
+		c.fail(400, -2010, "Account has insufficient balance for requested action.")
+		return
+	}
+	o := Order{
+		Market: "spot", Symbol: p.Get("symbol"), OrderID: s.id(), ClientOrderID: clientID(p.Get("newClientOrderId"), s.nextID),
+		Side: side, Type: typ, TimeInForce: p.Get("timeInForce"), Quantity: qty.String(), QuoteOrderQty: p.Get("quoteOrderQty"),
+		Price: p.Get("price"), Status: "NEW", ExecutedQty: "0", CumQuote: "0", Time: c.now.UnixMilli(), Query: c.r.URL.RawQuery,
+	}
+	if typ == "MARKET" {
+		o.Status, o.ExecutedQty, o.CumQuote = "FILLED", qty.String(), cost.String()
+		sign := decimal.NewFromInt(1)
+		if side == "SELL" {
+			sign = sign.Neg()
+		}
+		addFree(a, m.Base, qty.Mul(sign))
+		addFree(a, m.Quote, cost.Mul(sign).Neg())
+	}
+	a.Orders = append(a.Orders, o)
+	c.w.Header().Set("X-MBX-ORDER-COUNT-10S", "1")
+	c.w.Header().Set("X-MBX-ORDER-COUNT-1D", strconv.Itoa(len(a.Orders)))
+	resp := map[string]any{
+		"symbol": o.Symbol, "orderId": o.OrderID, "orderListId": -1, "clientOrderId": o.ClientOrderID,
+		"transactTime": o.Time,
+	}
+	respType := p.Get("newOrderRespType")
+	if respType == "" {
+		respType = "FULL"
+	}
+	if respType != "ACK" {
+		for k, v := range spotOrderFields(o) {
+			resp[k] = v
+		}
+	}
+	if respType == "FULL" {
+		fills := []map[string]any{}
+		if o.Status == "FILLED" {
+			fills = append(fills, map[string]any{"price": price.StringFixed(8), "qty": qty.StringFixed(8),
+				"commission": "0.00000000", "commissionAsset": m.Quote, "tradeId": o.OrderID})
+		}
+		resp["fills"] = fills
+	}
+	c.json(200, resp)
+}
+
+func spotOrderFields(o Order) map[string]any {
+	return map[string]any{
+		"price": dec(o.Price).StringFixed(8), "origQty": dec(o.Quantity).StringFixed(8),
+		"executedQty": dec(o.ExecutedQty).StringFixed(8), "origQuoteOrderQty": dec(o.QuoteOrderQty).StringFixed(8),
+		"cummulativeQuoteQty": dec(o.CumQuote).StringFixed(8), "status": o.Status, "timeInForce": or(o.TimeInForce, "GTC"),
+		"type": o.Type, "side": o.Side, "workingTime": o.Time, "selfTradePreventionMode": "NONE",
+	}
+}
+
+func (s *Server) futuresOrder(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.readOrder(c, s.futures)
+	if !ok {
+		return
+	}
+	p := c.params
+	typ, side := p.Get("type"), p.Get("side")
+	switch typ {
+	case "LIMIT", "MARKET":
+	case "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET":
+		c.fail(400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.")
+		return
+	default:
+		c.fail(400, -1116, "Invalid orderType.")
+		return
+	}
+	if p.Get("quantity") == "" {
+		c.mandatory("quantity")
+		return
+	}
+	if id := p.Get("newClientOrderId"); id != "" && !futureClientID.MatchString(id) {
+		c.fail(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	ps, reduce := p.Get("positionSide"), p.Get("reduceOnly") == "true"
+	if a.HedgeMode {
+		if ps != "LONG" && ps != "SHORT" {
+			c.fail(400, -4061, "Order's position side does not match user's setting.")
+			return
+		}
+		if p.Get("reduceOnly") != "" {
+			c.fail(400, -1106, "Parameter 'reduceOnly' sent when not required.")
+			return
+		}
+	} else if ps != "" && ps != "BOTH" {
+		c.fail(400, -4061, "Order's position side does not match user's setting.")
+		return
+	}
+	if ps == "" {
+		ps = "BOTH"
+	}
+	if s.duplicate(a, "futures", p.Get("newClientOrderId")) {
+		c.fail(400, -4116, "ClientOrderId is duplicated.")
+		return
+	}
+	qty := dec(p.Get("quantity"))
+	price := dec(m.Price)
+	if typ == "LIMIT" {
+		price = dec(p.Get("price"))
+	}
+	delta := qty
+	if side == "SELL" {
+		delta = qty.Neg()
+	}
+	held := position(a, p.Get("symbol"), ps)
+	closing := reduce || ps == "LONG" && side == "SELL" || ps == "SHORT" && side == "BUY"
+	if reduce && (held.IsZero() || held.Sign() == delta.Sign()) {
+		c.fail(400, -2022, "ReduceOnly Order is rejected.")
+		return
+	}
+	if !closing {
+		lev := int64(20)
+		if cfg, ok := a.SymbolConfig[p.Get("symbol")]; ok {
+			lev = cfg.Leverage
+		}
+		need := qty.Mul(price).Div(decimal.NewFromInt(lev))
+		if futuresAvailable(a).LessThan(need) {
+			c.fail(400, -2019, "Margin is insufficient.")
+			return
+		}
+	}
+	o := Order{
+		Market: "futures", Symbol: p.Get("symbol"), OrderID: s.id(), ClientOrderID: clientID(p.Get("newClientOrderId"), s.nextID),
+		Side: side, Type: typ, TimeInForce: p.Get("timeInForce"), PositionSide: ps, Quantity: qty.String(),
+		Price: or(p.Get("price"), "0"), ReduceOnly: reduce, Status: "NEW", ExecutedQty: "0", CumQuote: "0", AvgPrice: "0",
+		Time: c.now.UnixMilli(), Query: c.r.URL.RawQuery,
+	}
+	if typ == "MARKET" {
+		o.Status, o.ExecutedQty, o.CumQuote, o.AvgPrice = "FILLED", qty.String(), qty.Mul(price).String(), price.String()
+		fill(a, m, p.Get("symbol"), ps, delta, price)
+	}
+	a.Orders = append(a.Orders, o)
+	c.w.Header().Set("X-MBX-ORDER-COUNT-10S", "1")
+	c.w.Header().Set("X-MBX-ORDER-COUNT-1M", "1")
+	shown := o
+	if p.Get("newOrderRespType") != "RESULT" {
+		// ACK reports even a filled market order as NEW (§5d).
+		shown.Status, shown.ExecutedQty, shown.CumQuote, shown.AvgPrice = "NEW", "0", "0", "0"
+	}
+	c.json(200, futuresOrderFields(shown, c.now.UnixMilli()))
+}
+
+func futuresOrderFields(o Order, now int64) map[string]any {
+	return map[string]any{
+		"clientOrderId": o.ClientOrderID, "cumQty": o.ExecutedQty, "cumQuote": o.CumQuote, "executedQty": o.ExecutedQty,
+		"orderId": o.OrderID, "avgPrice": o.AvgPrice, "origQty": o.Quantity, "price": o.Price, "reduceOnly": o.ReduceOnly,
+		"side": o.Side, "positionSide": o.PositionSide, "status": o.Status, "stopPrice": "0", "closePosition": false,
+		"symbol": o.Symbol, "timeInForce": or(o.TimeInForce, "GTC"), "type": o.Type, "origType": o.Type,
+		"updateTime": now, "workingType": "CONTRACT_PRICE", "priceProtect": false, "priceMatch": "NONE",
+		"selfTradePreventionMode": "NONE", "goodTillDate": 0,
+	}
+}
+
+func (s *Server) cancelOrder(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := c.params
+	if p.Get("symbol") == "" {
+		c.mandatory("symbol")
+		return
+	}
+	market, listed := "spot", s.spot
+	if c.futures() {
+		market, listed = "futures", s.futures
+	}
+	if _, ok := listed[p.Get("symbol")]; !ok {
+		c.fail(400, -1121, "Invalid symbol.")
+		return
+	}
+	id, cid := p.Get("orderId"), p.Get("origClientOrderId")
+	if id == "" && cid == "" {
+		c.fail(400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	for i := range a.Orders {
+		o := &a.Orders[i]
+		if o.Market != market || o.Symbol != p.Get("symbol") ||
+			id != "" && strconv.FormatInt(o.OrderID, 10) != id || id == "" && o.ClientOrderID != cid {
+			continue
+		}
+		if o.Status != "NEW" && o.Status != "PARTIALLY_FILLED" {
+			break
+		}
+		o.Status = "CANCELED"
+		if market == "futures" {
+			c.json(200, futuresOrderFields(*o, c.now.UnixMilli()))
+			return
+		}
+		resp := spotOrderFields(*o)
+		resp["symbol"], resp["orderId"], resp["orderListId"] = o.Symbol, o.OrderID, -1
+		resp["origClientOrderId"] = o.ClientOrderID
+		resp["clientOrderId"] = clientID("", s.id())
+		resp["transactTime"] = c.now.UnixMilli()
+		c.json(200, resp)
+		return
+	}
+	c.fail(400, -2011, "Unknown order sent.")
+}
+
+// --- state helpers; the caller holds s.mu ---
+
+func (s *Server) id() int64 {
+	s.nextID++
+	return s.nextID
+}
+
+func clientID(given string, n int64) string {
+	if given != "" {
+		return given
+	}
+	return fmt.Sprintf("fake%018d", n)
+}
+
+func (s *Server) duplicate(a *Account, market, cid string) bool {
+	if cid == "" {
+		return false
+	}
+	for _, o := range a.Orders {
+		if o.Market == market && o.ClientOrderID == cid && (o.Status == "NEW" || o.Status == "PARTIALLY_FILLED") {
+			return true
+		}
+	}
+	return false
+}
+
+func free(a *Account, asset string) decimal.Decimal {
+	for _, b := range a.Spot {
+		if b.Asset == asset {
+			return dec(b.Free)
+		}
+	}
+	return decimal.Zero
+}
+
+func addFree(a *Account, asset string, d decimal.Decimal) {
+	for i := range a.Spot {
+		if a.Spot[i].Asset == asset {
+			a.Spot[i].Free = dec(a.Spot[i].Free).Add(d).StringFixed(8)
+			return
+		}
+	}
+	a.Spot = append(a.Spot, Balance{Asset: asset, Free: d.StringFixed(8), Locked: "0.00000000"})
+}
+
+func futuresAvailable(a *Account) decimal.Decimal {
+	for _, f := range a.Futures {
+		if f.Asset == "USDT" {
+			return dec(f.AvailableBalance)
+		}
+	}
+	return decimal.Zero
+}
+
+func position(a *Account, symbol, side string) decimal.Decimal {
+	for _, p := range a.Positions {
+		if p.Symbol == symbol && p.PositionSide == side {
+			return dec(p.PositionAmt)
+		}
+	}
+	return decimal.Zero
+}
+
+// fill moves a position by delta at price: adding to it averages the entry,
+// crossing zero starts a new entry at price.
+func fill(a *Account, m Market, symbol, side string, delta, price decimal.Decimal) {
+	i := -1
+	for j, p := range a.Positions {
+		if p.Symbol == symbol && p.PositionSide == side {
+			i = j
+		}
+	}
+	if i < 0 {
+		a.Positions = append(a.Positions, Position{Symbol: symbol, PositionSide: side, PositionAmt: "0", EntryPrice: "0", MarginAsset: m.Quote})
+		i = len(a.Positions) - 1
+	}
+	p := &a.Positions[i]
+	old, entry := dec(p.PositionAmt), dec(p.EntryPrice)
+	amt := old.Add(delta)
+	switch {
+	case amt.IsZero():
+		entry = decimal.Zero
+	case old.IsZero() || old.Sign() != amt.Sign():
+		entry = price
+	case old.Sign() == delta.Sign():
+		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(amt, 8)
+	}
+	p.PositionAmt, p.EntryPrice, p.MarkPrice = amt.String(), entry.String(), price.String()
+	p.UnRealizedProfit = price.Sub(entry).Mul(amt).String()
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func sortedKeys(m map[string]Market) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

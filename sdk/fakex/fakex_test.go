@@ -1,0 +1,121 @@
+package fakex
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestCutParam(t *testing.T) {
+	tests := []struct {
+		raw, rest, val string
+		ok             bool
+	}{
+		{"a=1&signature=abc", "a=1", "abc", true},
+		{"signature=abc", "", "abc", true},
+		{"a=1&signature=abc&b=2", "a=1&signature=abc&b=2", "", false},
+		{"a=1", "a=1", "", false},
+		{"xsignature=1&signature=2", "xsignature=1", "2", true},
+		{"", "", "", false},
+	}
+	for _, tt := range tests {
+		r, v, ok := CutParam(tt.raw, "signature")
+		if r != tt.rest || v != tt.val || ok != tt.ok {
+			t.Errorf("CutParam(%q) = %q %q %v", tt.raw, r, v, ok)
+		}
+	}
+}
+
+func TestWindow(t *testing.T) {
+	w := NewWindow(10, time.Minute)
+	t0 := time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC)
+	if used, ok := w.Spend(t0, 6); used != 6 || !ok {
+		t.Fatalf("Spend = %d %v", used, ok)
+	}
+	if used, ok := w.Spend(t0.Add(10*time.Second), 5); used != 11 || ok {
+		t.Fatalf("over limit: Spend = %d %v", used, ok)
+	}
+	// The window is aligned to the minute: 12:01:00 starts a new one.
+	if used, ok := w.Spend(t0.Add(30*time.Second), 1); used != 1 || !ok {
+		t.Fatalf("next window: Spend = %d %v", used, ok)
+	}
+	if end := w.Ends(t0); !end.Equal(time.Date(2026, 1, 1, 12, 1, 0, 0, time.UTC)) {
+		t.Fatalf("Ends = %v", end)
+	}
+}
+
+func TestFaultsLogAndClock(t *testing.T) {
+	s := New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, 200, map[string]string{"ok": "1"})
+	}))
+	defer s.Close()
+	s.Inject(Fault{Path: "/b", Status: 503, Body: `{"x":1}`, Header: http.Header{"Retry-After": {"3"}}, Times: 2})
+	s.Inject(Fault{Path: "/c", Malformed: true})
+
+	get := func(path string) (int, string, http.Header) {
+		t.Helper()
+		resp, err := http.Get(s.URL() + path + "?q=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	if st, _, _ := get("/a"); st != 200 {
+		t.Fatalf("/a = %d", st)
+	}
+	for range 2 {
+		if st, body, h := get("/b"); st != 503 || body != `{"x":1}` || h.Get("Retry-After") != "3" {
+			t.Fatalf("/b = %d %s %v", st, body, h)
+		}
+	}
+	if st, _, _ := get("/b"); st != 200 {
+		t.Fatalf("fault should be used up, /b = %d", st)
+	}
+	if st, body, _ := get("/c"); st != 200 || body[len(body)-1] != ':' {
+		t.Fatalf("/c = %d %q", st, body)
+	}
+	if s.PendingFaults() != 0 || s.Calls("/b") != 3 || s.TotalCalls() != 5 {
+		t.Fatalf("pending=%d calls(/b)=%d total=%d", s.PendingFaults(), s.Calls("/b"), s.TotalCalls())
+	}
+	reqs := s.Requests()
+	if reqs[1].Status != 503 || reqs[0].Query != "q=1" {
+		t.Fatalf("records = %+v", reqs[:2])
+	}
+	s.SetClockOffset(time.Hour)
+	if d := time.Until(s.Now()); d < 59*time.Minute {
+		t.Fatalf("clock offset not applied: %v", d)
+	}
+	s.AddWeight("/a", 5)
+	s.AddWeight("/b", 2)
+	if s.Weight("/a") != 5 || s.TotalWeight() != 7 {
+		t.Fatalf("weights %d %d", s.Weight("/a"), s.TotalWeight())
+	}
+	s.ResetLog()
+	if s.TotalCalls() != 0 || s.TotalWeight() != 0 {
+		t.Fatal("ResetLog kept counters")
+	}
+}
+
+func TestDelayReleasedByClientAndClose(t *testing.T) {
+	s := New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, 200, map[string]string{"ok": "1"})
+	}))
+	s.Inject(Fault{Delay: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/x", nil)
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("expected the client to give up")
+	}
+	done := make(chan struct{})
+	go func() { s.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hung on a delayed answer")
+	}
+}
