@@ -1,0 +1,155 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/shopspring/decimal"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// echo is an Exchange whose answers a test sets.
+type echo struct {
+	err      error
+	balances []Balance
+	usage    []RateUsage
+	gotAcct  Account
+}
+
+func (e *echo) Info(context.Context) (Info, error) {
+	return Info{Name: "echo", Version: "1.0.0", RateLimits: []RateLimit{{Name: "w", Limit: 10, Interval: time.Minute, Scope: ScopeIP}}}, nil
+}
+func (e *echo) ValidateCredentials(context.Context, Account) (Permissions, error) {
+	return Permissions{}, e.err
+}
+func (e *echo) SpotBalances(ctx context.Context, a Account) ([]Balance, error) {
+	e.gotAcct = a
+	ReportUsage(ctx, e.usage...)
+	return e.balances, e.err
+}
+func (e *echo) FuturesAccount(context.Context, Account) (FuturesAccount, error) {
+	return FuturesAccount{}, e.err
+}
+func (e *echo) Positions(context.Context, Account) ([]Position, error) { return nil, e.err }
+func (e *echo) PlaceOrder(_ context.Context, _ Account, r OrderRequest) (Order, error) {
+	return Order{Quantity: r.Quantity, Price: r.Price}, e.err
+}
+func (e *echo) CancelOrder(context.Context, Account, CancelRequest) (Order, error) {
+	return Order{}, e.err
+}
+
+// pair connects a host-side client to impl over a real gRPC connection on
+// loopback, with the interceptor Serve installs.
+func pair(t *testing.T, impl Exchange) Exchange {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(serverInterceptor(hclog.NewNullLogger())))
+	if err := GRPCPlugin(impl).(*grpcPlugin).GRPCServer(nil, srv); err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	raw, err := GRPCPlugin(nil).(*grpcPlugin).GRPCClient(t.Context(), nil, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw.(Exchange)
+}
+
+func TestErrorsCrossTyped(t *testing.T) {
+	impl := &echo{}
+	x := pair(t, impl)
+	acct := Account{APIKey: "AKEY-123456", SecretKey: "SECRET-abcdef", Passphrase: "pass-phrase-1"}
+	cases := []struct {
+		name string
+		err  error
+		want error
+		kind Kind
+	}{
+		{"typed", RateLimited(3*time.Second, "slow down"), ErrRateLimited, KindRateLimited},
+		{"wrapped typed", fmt.Errorf("placing: %w", &Error{Kind: KindInsufficientFunds, Message: "no money"}), ErrInsufficientFunds, KindInsufficientFunds},
+		{"typed around a deadline", &Error{Kind: KindUnknownOutcome, Message: "timed out after sending: " + context.DeadlineExceeded.Error()}, ErrUnknownOutcome, KindUnknownOutcome},
+		{"sentinel", fmt.Errorf("x: %w", ErrUnknownSymbol), ErrUnknownSymbol, KindUnknownSymbol},
+		{"plain", errors.New("boom"), nil, KindUnknown},
+		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), context.DeadlineExceeded, KindUnknown},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			impl.err = tc.err
+			_, err := x.SpotBalances(context.Background(), acct)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want Is %v", err, tc.want)
+			}
+			if KindOf(err) != tc.kind {
+				t.Fatalf("kind = %v, want %v", KindOf(err), tc.kind)
+			}
+			if tc.kind == KindRateLimited && RetryAfter(err) != 3*time.Second {
+				t.Fatalf("retry after = %v", RetryAfter(err))
+			}
+		})
+	}
+}
+
+func TestSecretsScrubbedFromErrors(t *testing.T) {
+	acct := Account{APIKey: "AKEY-123456", SecretKey: "SECRET-abcdef", Passphrase: "pass-phrase-1"}
+	impl := &echo{err: fmt.Errorf("exchange said: bad key AKEY-123456 with SECRET-abcdef and pass-phrase-1")}
+	x := pair(t, impl)
+	_, err := x.SpotBalances(context.Background(), acct)
+	for _, s := range []string{acct.APIKey, acct.SecretKey, acct.Passphrase} {
+		if strings.Contains(err.Error(), s) {
+			t.Fatalf("error %q leaks %q", err, s)
+		}
+	}
+	if !strings.Contains(err.Error(), "[redacted]") {
+		t.Fatalf("error %q not scrubbed", err)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", acct, acct, acct); strings.Contains(s, "SECRET") || strings.Contains(s, "AKEY") {
+		t.Fatalf("Account formats its credentials: %s", s)
+	}
+}
+
+func TestValuesCrossExactly(t *testing.T) {
+	impl := &echo{
+		balances: []Balance{{Asset: "BTC", Free: decimal.RequireFromString("0.00000001"), Locked: decimal.RequireFromString("123456789.123456789")}},
+		usage:    []RateUsage{{Name: "w", Used: 7, Limit: 10, Interval: time.Minute}},
+	}
+	x := pair(t, impl)
+	var got []RateUsage
+	ctx := WithUsageObserver(context.Background(), func(u []RateUsage) { got = u })
+	acct := Account{APIKey: "k", Testnet: true, Endpoints: map[string]string{"rest": "http://127.0.0.1:1"}}
+	bs, err := x.SpotBalances(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 || bs[0].Free.String() != "0.00000001" || bs[0].Locked.String() != "123456789.123456789" {
+		t.Fatalf("balances = %+v", bs)
+	}
+	if len(got) != 1 || got[0] != impl.usage[0] {
+		t.Fatalf("usage = %+v", got)
+	}
+	if !impl.gotAcct.Testnet || impl.gotAcct.Endpoints["rest"] != "http://127.0.0.1:1" {
+		t.Fatalf("account crossed as %+v", impl.gotAcct.Endpoints)
+	}
+	o, err := x.PlaceOrder(ctx, acct, OrderRequest{Quantity: decimal.RequireFromString("1.50"), Price: decimal.RequireFromString("60000.5")})
+	if err != nil || o.Quantity.String() != "1.5" || o.Price.String() != "60000.5" {
+		t.Fatalf("order = %+v, %v", o, err)
+	}
+}
