@@ -584,3 +584,39 @@ func (c *Catalog) acquire(name string) (*instance, error) {
 	s.inst.inflight.Add(1)
 	return s.inst, nil
 }
+
+// Found is one binary of the plugin directory as Inspect saw it.
+type Found struct {
+	FileName string
+	Path     string
+	SHA256   string
+	Name     string // as the plugin reports it; "" when it did not start
+	Info     sdk.Info
+	State    string
+	Note     string // why it is not serving, if it is not
+}
+
+// Inspect starts every plugin in the directory once, reports what each
+// binary is (including refused and shadowed ones), and stops them all.
+func Inspect(ctx context.Context, cfg Config) ([]Found, error) {
+	cfg.Watch = false
+	c, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if _, err := c.Reload(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]Found, 0, len(c.slots))
+	for _, s := range c.slots {
+		out = append(out, Found{
+			FileName: s.bin.FileName, Path: s.bin.Path, SHA256: s.bin.SHA256,
+			Name: s.name, Info: s.info, State: s.state, Note: s.lastErr,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].FileName < out[j].FileName })
+	return out, nil
+}

@@ -180,15 +180,6 @@ func (inst *instance) drainAndKill(grace time.Duration) {
 	inst.kill()
 }
 
-func (inst *instance) exited() bool {
-	select {
-	case <-inst.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // checkInfo refuses an Info the host cannot register.
 func checkInfo(i sdk.Info) error {
 	if i.Name == "" {

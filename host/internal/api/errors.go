@@ -1,0 +1,106 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Error codes. They are part of the API: add, never rename.
+const (
+	codeInternal          = "internal"
+	codeNotFound          = "not_found"
+	codeMethodNotAllowed  = "method_not_allowed"
+	codeUnauthorized      = "unauthorized"
+	codeForbidden         = "forbidden"
+	codeInvalidJSON       = "invalid_json"
+	codeUnknownField      = "unknown_field"
+	codeInvalidField      = "invalid_field"
+	codeMissingField      = "missing_field"
+	codeBodyTooLarge      = "body_too_large"
+	codeInvalidCreds      = "invalid_credentials"
+	codeTooManyAttempts   = "too_many_attempts"
+	codeUsernameTaken     = "username_taken"
+	codeInvalidUsername   = "invalid_username"
+	codeInvalidPassword   = "invalid_password"
+	codeInvalidRole       = "invalid_role"
+	codeInvalidName       = "invalid_name"
+	codeEmptyKey          = "empty_key"
+	codeInvalidKey        = "invalid_key"
+	codeUnknownExchange   = "unknown_exchange"
+	codePassphraseNeeded  = "passphrase_required"
+	codeTestnetNotOffered = "testnet_unsupported"
+	codeCredsRejected     = "credentials_rejected"
+	codeRateLimited       = "rate_limited"
+	codeExchangeDown      = "exchange_unavailable"
+	codeExchangeTimeout   = "exchange_timeout"
+	codeAccountUnreadable = "account_unreadable"
+	codeReloadFailed      = "reload_failed"
+	codeNotReady          = "not_ready"
+)
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError answers with the error format and stops the handler chain.
+// message is shown to the client: never put a secret or an internal detail
+// in it.
+func writeError(c *gin.Context, status int, code, message string) {
+	c.Set(ctxErrorCode, code)
+	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: message}})
+}
+
+// internalError logs err and answers 500 without detail.
+func (h *handler) internalError(c *gin.Context, what string, err error) {
+	h.log.Error(what, "route", c.FullPath(), "error", err)
+	writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
+}
+
+// recovery turns a panic into a 500 answer that leaks nothing and a log
+// line with the stack.
+func (h *handler) recovery(c *gin.Context) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if r == http.ErrAbortHandler {
+			// Deliberate: net/http drops the connection without noise.
+			panic(r)
+		}
+		h.log.Error("panic while handling a request", "route", c.FullPath(), "panic", fmt.Sprintf("%T", r),
+			"stack", string(debug.Stack()))
+		if c.Writer.Written() {
+			c.Abort()
+			return
+		}
+		writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
+	}()
+	c.Next()
+}
+
+// clip keeps a client-supplied string short and printable before it is
+// echoed in a message.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -1,0 +1,718 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	st    *Store
+	key   *secrets.Key
+	clock *clock
+	dir   string
+	ctx   context.Context
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	st, err := Open(context.Background(), Path(dir), Options{Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	k, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InitKey(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{st: st, key: k, clock: c, dir: dir, ctx: context.Background()}
+}
+
+func (f *fixture) user(t *testing.T, name string) User {
+	t.Helper()
+	u, _, err := f.st.CreateUser(f.ctx, NewUser{Username: name, Role: RoleUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (f *fixture) account(t *testing.T, userID, name string, isMain bool) Account {
+	t.Helper()
+	a, err := f.st.CreateAccount(f.ctx, f.key, NewAccount{UserID: userID, Name: name, Exchange: "fake", IsMain: isMain,
+		Credentials: secrets.Credentials{APIKey: "apikey-" + name + "-0123456789", SecretKey: "secret-" + name, Passphrase: "pass-" + name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Millisecond)
+	return a
+}
+
+func (f *fixture) mains(t *testing.T, userID string) []string {
+	t.Helper()
+	list, err := f.st.ListAccounts(f.ctx, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range list {
+		if a.IsMain {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+func TestSecondOpenFailsFast(t *testing.T) {
+	f := newFixture(t)
+	start := time.Now()
+	_, err := Open(context.Background(), f.st.Path(), Options{LockTimeout: 200 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	if !strings.Contains(err.Error(), "another gahost") {
+		t.Fatalf("message %q does not say why", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("second open hung")
+	}
+}
+
+func TestReopenOfCurrentSchemaDoesNotWrite(t *testing.T) {
+	f := newFixture(t)
+	f.account(t, f.user(t, "u").ID, "a", false)
+	path := f.st.Path()
+	f.st.Close()
+	before, _ := os.ReadFile(path)
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CheckKey(context.Background(), f.key); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Fatal("opening an up-to-date store changed the file")
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	f := newFixture(t)
+	if err := f.st.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte{0, 0, 0, 0, 0, 0, 0, 99})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	path := f.st.Path()
+	f.st.Close()
+	if _, err := Open(context.Background(), path, Options{}); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFileHoldsNoPlaintext(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	plain := []string{}
+	for i := range 5 {
+		c := secrets.Credentials{
+			APIKey:     fmt.Sprintf("PLAINAPIKEY%dxxxxxxxxxxxxxxxxxxxx", i),
+			SecretKey:  fmt.Sprintf("PLAINSECRET%dyyyyyyyyyyyyyyyyyyyy", i),
+			Passphrase: fmt.Sprintf("PLAINPASS%dzzzz", i),
+		}
+		if _, err := f.st.CreateAccount(f.ctx, f.key, NewAccount{UserID: u.ID, Name: "n", Exchange: "x", Credentials: c}); err != nil {
+			t.Fatal(err)
+		}
+		plain = append(plain, c.SecretKey, c.Passphrase, c.APIKey[:20])
+	}
+	_, token, _ := f.st.CreateUser(f.ctx, NewUser{Username: "v", Role: RoleUser})
+	plain = append(plain, token)
+	f.st.Close()
+	raw, err := os.ReadFile(Path(f.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plain {
+		for _, form := range []string{p, base64.StdEncoding.EncodeToString([]byte(p))} {
+			if bytes.Contains(raw, []byte(form)) {
+				t.Fatalf("database file contains a secret (%d bytes)", len(p))
+			}
+		}
+	}
+}
+
+// swapField exchanges a sealed field between two records, as someone with
+// write access to the file might.
+func (f *fixture) rewrite(t *testing.T, id string, fn func(a *Account)) {
+	t.Helper()
+	err := f.st.db.Update(func(tx *bolt.Tx) error {
+		var a Account
+		if err := getJSON(tx.Bucket(bucketAccounts), []byte(id), &a); err != nil {
+			return err
+		}
+		fn(&a)
+		return putJSON(tx.Bucket(bucketAccounts), []byte(id), a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSwappedCiphertextsDoNotOpen(t *testing.T) {
+	tests := []struct {
+		name string
+		swap func(a, b *Account)
+	}{
+		{"api keys between accounts", func(a, b *Account) { a.Secrets.APIKey, b.Secrets.APIKey = b.Secrets.APIKey, a.Secrets.APIKey }},
+		{"whole secrets between accounts", func(a, b *Account) { a.Secrets, b.Secrets = b.Secrets, a.Secrets }},
+		{"api key and secret of one account", func(a, _ *Account) {
+			a.Secrets.APIKey, a.Secrets.SecretKey = a.Secrets.SecretKey, a.Secrets.APIKey
+		}},
+		{"passphrase into secret", func(a, _ *Account) { a.Secrets.SecretKey = a.Secrets.Passphrase }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			u := f.user(t, "u")
+			a, b := f.account(t, u.ID, "a", false), f.account(t, u.ID, "b", false)
+			tt.swap(&a, &b)
+			f.rewrite(t, a.ID, func(x *Account) { x.Secrets = a.Secrets })
+			f.rewrite(t, b.ID, func(x *Account) { x.Secrets = b.Secrets })
+			got, err := f.st.Account(f.ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.key.OpenCredentials(got.ID, got.Secrets); !errors.Is(err, secrets.ErrCorrupt) {
+				t.Fatalf("swapped secrets open: %v", err)
+			}
+		})
+	}
+}
+
+func TestKeyCheck(t *testing.T) {
+	f := newFixture(t)
+	other, _ := secrets.GenerateKey()
+	if err := f.st.CheckKey(f.ctx, f.key); err != nil {
+		t.Fatalf("right key: %v", err)
+	}
+	err := f.st.CheckKey(f.ctx, other)
+	if !errors.Is(err, secrets.ErrWrongKey) || !strings.Contains(err.Error(), f.key.ID().String()) {
+		t.Fatalf("wrong key: %v", err)
+	}
+	if err := f.st.InitKey(f.ctx, other); !errors.Is(err, secrets.ErrWrongKey) {
+		t.Fatalf("InitKey over an existing check: %v", err)
+	}
+	empty, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.Close()
+	if err := empty.CheckKey(f.ctx, other); !errors.Is(err, secrets.ErrNoKeyCheck) {
+		t.Fatalf("empty store: %v", err)
+	}
+}
+
+func TestResealSkipsUnreadableAccounts(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	good, bad := f.account(t, u.ID, "good", false), f.account(t, u.ID, "bad", false)
+	f.rewrite(t, bad.ID, func(a *Account) { a.Secrets.APIKey = good.Secrets.APIKey })
+	nk, _ := secrets.GenerateKey()
+	rep, err := f.st.Reseal(f.ctx, f.key, nk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accounts != 1 || len(rep.Unreadable) != 1 || rep.Unreadable[0] != bad.ID {
+		t.Fatalf("report %+v", rep)
+	}
+	if err := f.st.CheckKey(f.ctx, nk); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := f.st.Account(f.ctx, good.ID)
+	if c, err := nk.OpenCredentials(a.ID, a.Secrets); err != nil || c.SecretKey != "secret-good" {
+		t.Fatalf("good account after reseal: %v", err)
+	}
+	if _, err := f.st.Reseal(f.ctx, f.key, nk); !errors.Is(err, secrets.ErrWrongKey) {
+		t.Fatalf("reseal with a stale old key: %v", err)
+	}
+}
+
+func TestUsersAndTokens(t *testing.T) {
+	f := newFixture(t)
+	u, apiToken, err := f.st.CreateUser(f.ctx, NewUser{Username: "Alice", Role: RoleUser, PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.st.CreateUser(f.ctx, NewUser{Username: "alice", Role: RoleAdmin}); !errors.Is(err, ErrUsernameTaken) {
+		t.Fatalf("duplicate username: %v", err)
+	}
+	if _, _, err := f.st.CreateUser(f.ctx, NewUser{Username: "bob", Role: "root"}); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+	if got, err := f.st.UserByName(f.ctx, "ALICE"); err != nil || got.ID != u.ID {
+		t.Fatalf("UserByName: %v", err)
+	}
+	login, exp, err := f.st.CreateLoginToken(f.ctx, u.ID, time.Hour)
+	if err != nil || !exp.Equal(f.clock.now().Add(time.Hour)) {
+		t.Fatalf("login token: %v %v", exp, err)
+	}
+	if _, _, err := f.st.CreateLoginToken(f.ctx, "nobody", time.Hour); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("token for a missing user: %v", err)
+	}
+	check := func(token string, wantOK bool) {
+		t.Helper()
+		got, err := f.st.Authenticate(f.ctx, token)
+		if wantOK && (err != nil || got.ID != u.ID) {
+			t.Fatalf("Authenticate: %v", err)
+		}
+		if !wantOK && !errors.Is(err, ErrInvalidToken) {
+			t.Fatalf("Authenticate of a bad token: %v", err)
+		}
+	}
+	check(apiToken, true)
+	check(login, true)
+	check(apiToken[:len(apiToken)-1]+"A", false)
+	check("", false)
+	check("gah_short", false)
+	f.clock.add(time.Hour)
+	check(login, false)
+	check(apiToken, true)
+	if n, err := f.st.PruneTokens(f.ctx); err != nil || n != 1 {
+		t.Fatalf("PruneTokens = %d, %v", n, err)
+	}
+	check(apiToken, true)
+}
+
+func TestBootstrap(t *testing.T) {
+	f := newFixture(t)
+	tokenFile := filepath.Join(f.dir, "admin.token")
+	created, err := f.st.Bootstrap(f.ctx, tokenFile)
+	if err != nil || !created {
+		t.Fatalf("Bootstrap = %v, %v", created, err)
+	}
+	raw, err := os.ReadFile(tokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(tokenFile); st.Mode().Perm() != 0o600 {
+		t.Fatalf("token file mode %v", st.Mode())
+	}
+	u, err := f.st.Authenticate(f.ctx, strings.TrimSpace(string(raw)))
+	if err != nil || u.Username != AdminUsername || !u.IsAdmin() {
+		t.Fatalf("admin token: %+v %v", u, err)
+	}
+	again, err := f.st.Bootstrap(f.ctx, tokenFile)
+	if err != nil || again {
+		t.Fatalf("second Bootstrap = %v, %v", again, err)
+	}
+	if raw2, _ := os.ReadFile(tokenFile); !bytes.Equal(raw, raw2) {
+		t.Fatal("second Bootstrap rewrote the token file")
+	}
+}
+
+func TestMainAccountRules(t *testing.T) {
+	f := newFixture(t)
+	u, v := f.user(t, "u"), f.user(t, "v")
+	first := f.account(t, u.ID, "first", false)
+	if !first.IsMain {
+		t.Fatal("the first account is not main")
+	}
+	second := f.account(t, u.ID, "second", false)
+	vFirst := f.account(t, v.ID, "v-first", false)
+	third := f.account(t, u.ID, "third", true)
+	steps := []struct {
+		name  string
+		do    func() error
+		mains []string
+	}{
+		{"created main takes the flag", func() error { return nil }, []string{"third"}},
+		{"patch makes second main", func() error {
+			_, err := f.st.UpdateAccount(f.ctx, f.key, u.ID, second.ID, AccountPatch{IsMain: ptr(true)})
+			return err
+		}, []string{"second"}},
+		{"deleting main promotes the oldest", func() error { return f.st.DeleteAccount(f.ctx, u.ID, second.ID) }, []string{"first"}},
+		{"deleting a non-main keeps main", func() error { return f.st.DeleteAccount(f.ctx, u.ID, third.ID) }, []string{"first"}},
+		{"unsetting main leaves none", func() error {
+			_, err := f.st.UpdateAccount(f.ctx, f.key, u.ID, first.ID, AccountPatch{IsMain: ptr(false)})
+			return err
+		}, nil},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := f.mains(t, u.ID); fmt.Sprint(got) != fmt.Sprint(s.mains) {
+			t.Fatalf("%s: mains = %v, want %v", s.name, got, s.mains)
+		}
+		if got := f.mains(t, v.ID); len(got) != 1 || got[0] != "v-first" {
+			t.Fatalf("%s: another user's main changed: %v", s.name, got)
+		}
+	}
+	_ = vFirst
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestOwnership(t *testing.T) {
+	f := newFixture(t)
+	u, v := f.user(t, "u"), f.user(t, "v")
+	a := f.account(t, u.ID, "a", false)
+	if _, err := f.st.UserAccount(f.ctx, v.ID, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("read: %v", err)
+	}
+	if _, err := f.st.UpdateAccount(f.ctx, f.key, v.ID, a.ID, AccountPatch{Name: ptr("x")}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("update: %v", err)
+	}
+	if err := f.st.DeleteAccount(f.ctx, v.ID, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete: %v", err)
+	}
+	if list, _ := f.st.ListAccounts(f.ctx, v.ID); len(list) != 0 {
+		t.Fatalf("v lists %d accounts", len(list))
+	}
+	if _, err := f.st.CreateAccount(f.ctx, f.key, NewAccount{UserID: "nobody", Name: "n"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("account for a missing user: %v", err)
+	}
+}
+
+func TestChangingKeysReleasesAuthFailed(t *testing.T) {
+	tests := []struct {
+		name       string
+		patch      AccountPatch
+		wantStatus string
+	}{
+		{"new api key", AccountPatch{APIKey: ptr("new-api-key-123456")}, SyncPending},
+		{"new secret", AccountPatch{SecretKey: ptr("new-secret")}, SyncPending},
+		{"new passphrase", AccountPatch{Passphrase: ptr("new-pass")}, SyncPending},
+		{"testnet flip", AccountPatch{Testnet: ptr(true)}, SyncPending},
+		{"rename only", AccountPatch{Name: ptr("renamed")}, SyncAuthFailed},
+		{"deactivate only", AccountPatch{IsActive: ptr(false)}, SyncAuthFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			a := f.account(t, f.user(t, "u").ID, "a", false)
+			if err := f.st.PutSyncResult(f.ctx, a.ID, nil, nil, SyncState{Status: SyncAuthFailed, LastError: "bad key",
+				NextSyncAt: f.clock.now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.st.UpdateAccount(f.ctx, f.key, a.UserID, a.ID, tt.patch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Sync.Status != tt.wantStatus {
+				t.Fatalf("status = %s, want %s", got.Sync.Status, tt.wantStatus)
+			}
+			if keysChanged := tt.wantStatus == SyncPending; keysChanged != (got.KeysRev != a.KeysRev) {
+				t.Fatalf("KeysRev %d -> %d", a.KeysRev, got.KeysRev)
+			}
+			c, err := f.key.OpenCredentials(got.ID, got.Secrets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.patch.APIKey != nil && (c.APIKey != *tt.patch.APIKey || got.APIKeyHint != "new-…3456") {
+				t.Fatalf("api key not replaced: hint %q", got.APIKeyHint)
+			}
+			if tt.patch.SecretKey != nil && c.SecretKey != *tt.patch.SecretKey {
+				t.Fatal("secret not replaced")
+			}
+			// A stale auth_failed verdict about the old keys does not park
+			// the account again.
+			if err := f.st.PutSyncResult(f.ctx, a.ID, nil, nil, SyncState{Status: SyncAuthFailed, KeysRev: a.KeysRev}); err != nil {
+				t.Fatal(err)
+			}
+			again, _ := f.st.Account(f.ctx, a.ID)
+			if again.Sync.Status != tt.wantStatus {
+				t.Fatalf("after a stale verdict: %s", again.Sync.Status)
+			}
+		})
+	}
+}
+
+func TestHint(t *testing.T) {
+	tests := map[string]string{
+		"vmPUabcdefghijklA8lE": "vmPU…A8lE",
+		"123456789012":         "1234…9012",
+		"12345678":             "12…78",
+		"abc":                  "…",
+		"ключ-ключ-ключ":       "ключ…ключ",
+	}
+	for in, want := range tests {
+		if got := Hint(in); got != want {
+			t.Errorf("Hint(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestPutSyncResultKeepsLastGoodParts(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t, f.user(t, "u").ID, "a", false)
+	t1 := f.clock.now()
+	full := Snapshot{
+		SyncedAt: t1, Spot: []Balance{{Asset: "BTC", Free: d("0.10000000"), Locked: d("0"), Total: d("0.1")}}, SpotAt: t1,
+		Futures: &FuturesAccount{Asset: "USDT", WalletBalance: d("100.5"), MarginBalance: d("101")}, FuturesAt: t1,
+		Positions: []Position{{Symbol: "BTC/USDT:USDT", Side: "long", Size: d("0.01")}}, PositionsAt: t1,
+	}
+	if err := f.st.PutSyncResult(f.ctx, a.ID, &full, nil, SyncState{Status: SyncOK, LastSyncAt: t1}); err != nil {
+		t.Fatal(err)
+	}
+	t2 := t1.Add(time.Minute)
+	partial := Snapshot{
+		SyncedAt: t2, Spot: []Balance{{Asset: "ETH", Free: d("2"), Total: d("2")}}, SpotAt: t2,
+		Errors: map[string]string{PartFutures: "exchange unavailable", PartPositions: "timeout"},
+	}
+	if err := f.st.PutSyncResult(f.ctx, a.ID, &partial, nil, SyncState{Status: SyncError, LastSyncAt: t2}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := f.st.LatestSnapshot(f.ctx, a.ID)
+	if err != nil || !ok {
+		t.Fatalf("LatestSnapshot: %v %v", ok, err)
+	}
+	if got.Spot[0].Asset != "ETH" || !got.SpotAt.Equal(t2) {
+		t.Fatalf("spot not updated: %+v", got.Spot)
+	}
+	if got.Futures == nil || !got.Futures.WalletBalance.Equal(d("100.5")) || !got.FuturesAt.Equal(t1) {
+		t.Fatalf("futures not kept: %+v", got.Futures)
+	}
+	if len(got.Positions) != 1 || !got.PositionsAt.Equal(t1) {
+		t.Fatalf("positions not kept: %+v", got.Positions)
+	}
+	if got.Errors[PartFutures] == "" || !got.SyncedAt.Equal(t2) {
+		t.Fatalf("errors/synced_at: %+v", got)
+	}
+	acct, _ := f.st.Account(f.ctx, a.ID)
+	if fmt.Sprint(acct.Sync.FailedParts) != "[futures_account positions]" || acct.Sync.Status != SyncError {
+		t.Fatalf("sync state %+v", acct.Sync)
+	}
+	// Amounts are stored as decimal strings, exactly as given.
+	var raw []byte
+	_ = f.st.db.View(func(tx *bolt.Tx) error {
+		raw = bytes.Clone(tx.Bucket(bucketSnapshots).Get([]byte(a.ID)))
+		return nil
+	})
+	for _, want := range []string{`"wallet_balance":"100.5"`, `"free":"2"`} {
+		if !bytes.Contains(raw, []byte(want)) {
+			t.Fatalf("stored JSON lacks %s: %s", want, raw)
+		}
+	}
+	if _, ok, _ := f.st.LatestSnapshot(f.ctx, "nothing"); ok {
+		t.Fatal("snapshot for a missing account")
+	}
+}
+
+func TestPutSyncResultConcurrentAndDeleted(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, f.account(t, u.ID, fmt.Sprint("a", i), false).ID)
+	}
+	base := f.clock.now()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids)*5)
+	for _, id := range ids {
+		for j := range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				at := base.Add(time.Duration(j) * time.Second)
+				errs <- f.st.PutSyncResult(f.ctx, id, &Snapshot{SyncedAt: at},
+					&HistoryPoint{At: at, FuturesMarginBalance: d(fmt.Sprint(j))}, SyncState{Status: SyncOK, LastSyncAt: at})
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		pts, err := f.st.History(f.ctx, id, time.Time{}, time.Time{})
+		if err != nil || len(pts) != 5 {
+			t.Fatalf("history of %s: %d points, %v", id, len(pts), err)
+		}
+	}
+	if err := f.st.DeleteAccount(f.ctx, u.ID, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	err := f.st.PutSyncResult(f.ctx, ids[0], &Snapshot{}, &HistoryPoint{At: base}, SyncState{Status: SyncOK})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("sync result for a deleted account: %v", err)
+	}
+	if _, ok, _ := f.st.LatestSnapshot(f.ctx, ids[0]); ok {
+		t.Fatal("deleted account has a snapshot")
+	}
+	if pts, _ := f.st.History(f.ctx, ids[0], time.Time{}, time.Time{}); len(pts) != 0 {
+		t.Fatalf("deleted account has %d points", len(pts))
+	}
+	if pts, _ := f.st.History(f.ctx, ids[1], time.Time{}, time.Time{}); len(pts) != 5 {
+		t.Fatalf("a neighbour lost history: %d", len(pts))
+	}
+}
+
+func TestHistoryRange(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	a, b := f.account(t, u.ID, "a", false), f.account(t, u.ID, "b", false)
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		for _, id := range []string{a.ID, b.ID} {
+			if err := f.st.PutSyncResult(f.ctx, id, nil, &HistoryPoint{At: at, UnrealizedPnL: d(fmt.Sprint(i))}, SyncState{Status: SyncOK}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		name     string
+		from, to time.Time
+		want     []string
+	}{
+		{"all", time.Time{}, time.Time{}, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+		{"inclusive bounds", t0.Add(2 * time.Minute), t0.Add(4 * time.Minute), []string{"2", "3", "4"}},
+		{"open start", time.Time{}, t0.Add(time.Minute), []string{"0", "1"}},
+		{"open end", t0.Add(8 * time.Minute), time.Time{}, []string{"8", "9"}},
+		{"between points", t0.Add(30 * time.Second), t0.Add(90 * time.Second), []string{"1"}},
+		{"empty", t0.Add(time.Hour), time.Time{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pts, err := f.st.History(f.ctx, a.ID, tt.from, tt.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range pts {
+				got = append(got, p.UnrealizedPnL.String())
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPruneHistory(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	a, b := f.account(t, u.ID, "a", false), f.account(t, u.ID, "b", false)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	// One point every 20 minutes for 3 days back, written in one
+	// transaction (PutSyncResult waits for a batch each time).
+	err := f.st.db.Update(func(tx *bolt.Tx) error {
+		for at := now.Add(-72 * time.Hour); !at.After(now); at = at.Add(20 * time.Minute) {
+			for _, id := range []string{a.ID, b.ID} {
+				if err := putJSON(tx.Bucket(bucketHistory), historyKey(id, at), HistoryPoint{At: at}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepAll, hourlyFor := 6*time.Hour, 48*time.Hour
+	n, err := f.st.PruneHistory(f.ctx, now, keepAll, hourlyFor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		pts, _ := f.st.History(f.ctx, id, time.Time{}, time.Time{})
+		hours := map[time.Time]int{}
+		recent := 0
+		for _, p := range pts {
+			age := now.Sub(p.At)
+			switch {
+			case age >= hourlyFor:
+				t.Fatalf("point %v older than hourlyFor kept", p.At)
+			case age < keepAll:
+				recent++
+			default:
+				hours[p.At.Truncate(time.Hour)]++
+			}
+		}
+		if recent != 18 { // 6h at 3 per hour
+			t.Fatalf("recent points = %d, want 18", recent)
+		}
+		for h, c := range hours {
+			if c != 1 {
+				t.Fatalf("hour %v keeps %d points", h, c)
+			}
+		}
+		// Ages in [6h, 48h): from 12:20 two days ago up to 06:00 today,
+		// which touches 12+24+7 clock hours.
+		if len(hours) != 43 {
+			t.Fatalf("hourly points = %d, want 43", len(hours))
+		}
+	}
+	if again, _ := f.st.PruneHistory(f.ctx, now, keepAll, hourlyFor); again != 0 {
+		t.Fatalf("second prune deleted %d", again)
+	}
+	if n == 0 {
+		t.Fatal("nothing pruned")
+	}
+}
+
+func TestWriteBackup(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t, f.user(t, "u").ID, "a", false)
+	var buf bytes.Buffer
+	if err := f.st.WriteBackup(f.ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	restored, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	got, err := restored.Account(f.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := f.key.OpenCredentials(got.ID, got.Secrets); err != nil || c.SecretKey != "secret-a" {
+		t.Fatalf("backup does not open: %v", err)
+	}
+	if err := restored.CheckKey(f.ctx, f.key); err != nil {
+		t.Fatal(err)
+	}
+}
