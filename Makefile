@@ -6,7 +6,7 @@ TOOLS     := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION := v0.8.2
 # Every Go module of the repo; each plugin under plugins/ is one.
 PLUGINS   := $(patsubst plugins/%/go.mod,%,$(wildcard plugins/*/go.mod))
-MODULES   := proto sdk host $(addprefix plugins/,$(PLUGINS))
+MODULES   := proto sdk host scripts/protogen $(addprefix plugins/,$(PLUGINS))
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: all build run test test-modules test-standalone test-scaffold proto proto-check lint bench clean

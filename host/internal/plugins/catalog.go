@@ -44,8 +44,10 @@ type unavailable struct {
 	msg      string
 }
 
-func (e *unavailable) Error() string        { return e.msg }
-func (e *unavailable) Is(target error) bool { return target == e.sentinel || target == sdk.ErrUnavailable }
+func (e *unavailable) Error() string { return e.msg }
+func (e *unavailable) Is(target error) bool {
+	return target == e.sentinel || target == sdk.ErrUnavailable
+}
 
 // ExchangeConfig is the host's config for one exchange.
 type ExchangeConfig struct {
