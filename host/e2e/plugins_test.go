@@ -2,6 +2,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -43,9 +44,12 @@ type buildT struct {
 	failed bool
 }
 
-func (b *buildT) Helper()               {}
-func (b *buildT) Fatal(args ...any)     { b.failed = true; panic(args) }
-func (b *buildT) Fatalf(string, ...any) { b.failed = true; panic("build failed") }
+func (b *buildT) Helper()           {}
+func (b *buildT) Fatal(args ...any) { b.failed = true; panic(fmt.Sprint(args...)) }
+func (b *buildT) Fatalf(format string, args ...any) {
+	b.failed = true
+	panic(fmt.Sprintf(format, args...)) // carries the compiler's output
+}
 
 func TestPluginLifecycle(t *testing.T) {
 	dir := t.TempDir()

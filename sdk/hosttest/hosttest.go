@@ -347,19 +347,25 @@ func InstallPlugin(t testing.TB, src, pluginDir, fileName string) string {
 	return dst
 }
 
-// ChildPIDs lists the processes whose parent is pid.
-func ChildPIDs(pid int) []int {
-	var out []int
+// pids calls fn for every process id in /proc.
+func pids(fn func(pid int)) {
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		var p int
-		if _, err := fmt.Sscanf(e.Name(), "%d", &p); err != nil {
-			continue
+		if _, err := fmt.Sscanf(e.Name(), "%d", &p); err == nil {
+			fn(p)
 		}
+	}
+}
+
+// ChildPIDs lists the live processes whose parent is pid.
+func ChildPIDs(pid int) []int {
+	var out []int
+	pids(func(p int) {
 		if ppid, ok := parentOf(p); ok && ppid == pid {
 			out = append(out, p)
 		}
-	}
+	})
 	return out
 }
 
@@ -391,15 +397,10 @@ func Alive(pid int) bool {
 // ProcessesRunning lists live processes whose executable path is exe.
 func ProcessesRunning(exe string) []int {
 	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		var p int
-		if _, err := fmt.Sscanf(e.Name(), "%d", &p); err != nil {
-			continue
-		}
+	pids(func(p int) {
 		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p)); err == nil && strings.TrimSuffix(l, " (deleted)") == exe && Alive(p) {
 			out = append(out, p)
 		}
-	}
+	})
 	return out
 }

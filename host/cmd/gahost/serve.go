@@ -69,10 +69,8 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}
 	defer st.Close()
 	tokenFile := filepath.Join(cfg.DataDir, "admin.token")
-	if created, err := st.Bootstrap(ctx, tokenFile); err != nil {
+	if _, err := st.Bootstrap(ctx, tokenFile); err != nil {
 		return fmt.Errorf("create admin user: %w", err)
-	} else if created {
-		log.Info("created user admin; its API token is in the token file", "file", tokenFile)
 	}
 
 	reg := prometheus.NewRegistry()

@@ -206,6 +206,9 @@ func (h *handler) logRequests(c *gin.Context) {
 		args = append(args, "code", code)
 	}
 	switch {
+	case status == http.StatusServiceUnavailable && route == "/readyz":
+		// Load balancers poll this while the daemon starts; not an error.
+		h.log.Debug("request", args...)
 	case status >= 500:
 		h.log.Error("request", args...)
 	case status >= 400:

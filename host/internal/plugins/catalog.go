@@ -132,9 +132,7 @@ func New(cfg Config) (*Catalog, error) {
 	if cfg.RestartMax <= 0 {
 		cfg.RestartMax = time.Minute
 	}
-	// A short socket directory: a unix socket path longer than 108 bytes
-	// fails to bind, and TMPDIR may be long.
-	sockDir, err := os.MkdirTemp("", "gah")
+	sockDir, err := os.MkdirTemp(socketParent(), "gah")
 	if err != nil {
 		return nil, fmt.Errorf("plugin socket dir: %w", err)
 	}
@@ -498,6 +496,17 @@ func (c *Catalog) launchConfig(b Binary, pin string) launchConfig {
 		startTimeout: c.cfg.StartTimeout,
 		pin:          pin,
 	}
+}
+
+// socketParent is where the plugins' socket directory goes. A unix socket
+// path longer than 108 bytes fails to bind, and TMPDIR may be long enough
+// for that; /tmp is the short fallback.
+func socketParent() string {
+	const room = 40 // "/gahNNNNNNNNN/plugin123456789" and some spare
+	if d := os.TempDir(); len(d)+room < 108 {
+		return d
+	}
+	return "/tmp"
 }
 
 // List reports every exchange's plugin, sorted by name.

@@ -153,6 +153,25 @@ func TestLoadAndCall(t *testing.T) {
 	}
 }
 
+// A long TMPDIR must not push the plugin's socket path past the 108 bytes
+// a unix socket name may have.
+func TestLongTempDir(t *testing.T) {
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 100))
+	if err := os.MkdirAll(long, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", long)
+	dir := t.TempDir()
+	install(t, dir, "alpha-1.0.0", "gahost-plugin-alpha")
+	c := newCatalog(t, Config{Dir: dir})
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := status(c, "alpha"); !ok || st.State != StateReady {
+		t.Fatalf("alpha with a long TMPDIR: %+v", c.List())
+	}
+}
+
 func TestErrorsKeepTheirKind(t *testing.T) {
 	dir := t.TempDir()
 	install(t, dir, "alpha-1.0.0", "gahost-plugin-alpha")

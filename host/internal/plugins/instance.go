@@ -104,7 +104,10 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 	defer close(inst.stopped)
 
 	cmd := exec.Command(bin.Path)
-	cmd.Env = pluginEnv(lc.log.GetLevel())
+	// go-plugin only passes UnixSocketConfig.TempDir on to a plugin it runs
+	// through a RunnerFunc; with a plain Cmd the plugin must be told itself,
+	// or it binds under its own (possibly too long) TMPDIR.
+	cmd.Env = append(pluginEnv(lc.log.GetLevel()), plugin.EnvUnixSocketDir+"="+lc.socketDir)
 	prepareCmd(cmd)
 	var secure *plugin.SecureConfig
 	if lc.pin != "" {
