@@ -1,0 +1,176 @@
+package fake
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Answers of the read endpoints, shaped as in §2.4 and §4–§7.
+
+func (s *Server) serverTime(c *call) {
+	c.ok([]map[string]string{{"ts": ms(c.now.UnixMilli())}})
+}
+
+func (s *Server) instruments(c *call) {
+	typ := c.query.Get("instType")
+	if typ == "" {
+		c.fail(http.StatusBadRequest, "50014", "Parameter instType can not be empty.")
+		return
+	}
+	only := c.query.Get("instId")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]string{}
+	for _, id := range sortedIDs(s.insts) {
+		in := s.insts[id]
+		if in.InstType != typ || only != "" && id != only {
+			continue
+		}
+		rows = append(rows, map[string]string{
+			"instType": in.InstType, "instId": in.InstID, "baseCcy": in.BaseCcy, "quoteCcy": in.QuoteCcy,
+			"settleCcy": in.SettleCcy, "ctVal": in.CtVal, "ctMult": in.CtMult, "ctValCcy": in.CtValCcy,
+			"ctType": in.CtType, "lever": "100", "lotSz": in.LotSz, "minSz": in.MinSz, "tickSz": in.TickSz,
+			"maxLmtSz": "100000000", "maxMktSz": "12000", "state": "live", "listTime": "1573557408000",
+			"expTime": "", "uly": in.InstFamily, "instFamily": in.InstFamily, "ruleType": "normal",
+		})
+	}
+	c.ok(rows)
+}
+
+func (s *Server) config(c *call) {
+	s.mu.Lock()
+	a := *s.accounts[c.key.APIKey]
+	s.mu.Unlock()
+	perm := []string{"read_only"}
+	if c.key.Withdraw {
+		perm = append(perm, "withdraw")
+	}
+	if c.key.Trade {
+		perm = append(perm, "trade")
+	}
+	typ := "0"
+	if c.key.UID != c.key.MainUID {
+		typ = "1"
+	}
+	c.ok([]map[string]any{{
+		"uid": c.key.UID, "mainUid": c.key.MainUID, "acctLv": or(a.AcctLv, "2"), "posMode": or(a.PosMode, "net_mode"),
+		"autoLoan": false, "greeksType": "PA", "level": "Lv1", "levelTmp": "", "ctIsoMode": "automatic",
+		"mgnIsoMode": "automatic", "acctStpMode": "cancel_maker", "kycLv": "3", "label": "gahost test",
+		"ip": strings.Join(c.key.IPs, ","), "perm": strings.Join(perm, ","), "type": typ, "roleType": "0",
+		"opAuth": "1", "enableSpotBorrow": false, "spotBorrowAutoRepay": false, "liquidationGear": "-1",
+		"traderInsts": []string{}, "spotTraderInsts": []string{}, "spotRoleType": "0", "spotOffsetType": "",
+	}})
+}
+
+func (s *Server) balance(c *call) {
+	var only []string
+	if v := c.query.Get("ccy"); v != "" {
+		only = strings.Split(v, ",")
+	}
+	s.mu.Lock()
+	a := s.accounts[c.key.APIKey]
+	details := []map[string]string{}
+	total := decimal.Zero
+	for _, b := range a.Balances {
+		if only != nil && !contains(only, b.Ccy) {
+			continue
+		}
+		total = total.Add(dec(b.Eq))
+		details = append(details, map[string]string{
+			"ccy": b.Ccy, "eq": b.Eq, "cashBal": b.CashBal, "availBal": b.AvailBal, "availEq": b.AvailEq,
+			"frozenBal": b.FrozenBal, "ordFrozen": "0", "upl": b.Upl, "eqUsd": b.Eq, "disEq": b.Eq,
+			"isoEq": "0", "liab": "", "interest": "", "maxLoan": "", "uTime": ms(c.now.UnixMilli()),
+		})
+	}
+	s.mu.Unlock()
+	c.ok([]map[string]any{{
+		"uTime": ms(c.now.UnixMilli()), "totalEq": total.String(), "isoEq": "0", "adjEq": "", "availEq": "",
+		"ordFroz": "", "imr": "", "mmr": "", "mgnRatio": "", "notionalUsd": "", "upl": "", "borrowFroz": "",
+		"details": details,
+	}})
+}
+
+var instTypes = []string{"MARGIN", "SWAP", "FUTURES", "OPTION", "EVENTS"}
+
+func (s *Server) positions(c *call) {
+	typ := c.query.Get("instType")
+	if typ != "" && !contains(instTypes, typ) {
+		c.fail(http.StatusBadRequest, "51000", "Parameter instType error")
+		return
+	}
+	var ids []string
+	if v := c.query.Get("instId"); v != "" {
+		ids = strings.Split(v, ",")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]string{}
+	for _, p := range s.accounts[c.key.APIKey].Positions {
+		pt := or(p.InstType, "SWAP")
+		if typ != "" && pt != typ || ids != nil && !contains(ids, p.InstID) {
+			continue
+		}
+		ccy := "USDT"
+		if in, ok := s.insts[p.InstID]; ok && in.SettleCcy != "" {
+			ccy = in.SettleCcy
+		}
+		margin, imr := "", p.Upl
+		if p.MgnMode == "isolated" {
+			margin, imr = "1", ""
+		}
+		rows = append(rows, map[string]string{
+			"instType": pt, "instId": p.InstID, "mgnMode": p.MgnMode, "posId": "1752810569801498626",
+			"posSide": p.PosSide, "pos": p.Pos, "availPos": "", "ccy": ccy, "posCcy": "",
+			"avgPx": p.AvgPx, "markPx": p.MarkPx, "last": p.MarkPx, "idxPx": p.MarkPx, "upl": p.Upl,
+			"uplRatio": "0", "lever": p.Lever, "liqPx": p.LiqPx, "imr": imr, "margin": margin, "mmr": "0",
+			"mgnRatio": "", "notionalUsd": "0", "adl": "1", "realizedPnl": "0", "pnl": "0", "fee": "0",
+			"fundingFee": "0", "tradeId": "785524470", "cTime": ms(c.now.UnixMilli()), "uTime": ms(c.now.UnixMilli()),
+		})
+	}
+	c.ok(rows)
+}
+
+// readJSON checks a POST body as OKX does (§10: 50000, 50006, 50002) and
+// keeps its fields. Numbers stay json.Number so that a connector sending
+// a JSON number where OKX wants a string is caught.
+func readJSON(c *call) bool {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		c.fail(http.StatusBadRequest, "50000", "Body for POST request cannot be empty.")
+		return false
+	}
+	if ct := strings.ToLower(c.r.Header.Get("Content-Type")); !strings.HasPrefix(ct, "application/json") {
+		c.fail(http.StatusBadRequest, "50006", `Invalid Content-Type. Please use "application/JSON".`)
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(c.body))
+	d.UseNumber()
+	if err := d.Decode(&c.fields); err != nil || d.More() {
+		c.fail(http.StatusBadRequest, "50002", "JSON syntax error")
+		return false
+	}
+	return true
+}
+
+func ms(n int64) string { return strconv.FormatInt(n, 10) }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// dec reads a decimal the test put in state; garbage counts as zero here
+// because tests feed malformed values on purpose to check the connector.
+func dec(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}

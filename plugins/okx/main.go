@@ -1,0 +1,16 @@
+// Command gahost-plugin-okx is the gahost connector for OKX. The host
+// starts it; run by hand it only says that it is a plugin.
+package main
+
+import (
+	"github.com/globalautomation/gahost/plugins/okx/okx"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// version is the plugin's version; release builds set it with
+// -ldflags "-X main.version=1.2.3".
+var version = "0.1.0"
+
+func main() {
+	sdk.Serve(okx.New(okx.WithVersion(version), okx.WithLogger(sdk.Logger())))
+}

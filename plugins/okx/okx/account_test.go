@@ -1,0 +1,281 @@
+package okx_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/okx/fake"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+func TestInfo(t *testing.T) {
+	e := newEnv(t)
+	info, err := e.c.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "okx" || info.DisplayName != "OKX" || info.Version != "1.2.3" {
+		t.Errorf("names: %+v", info)
+	}
+	if !info.RequiresPassphrase || !info.SupportsTestnet {
+		t.Errorf("flags: %+v", info)
+	}
+	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
+		t.Errorf("endpoint keys %v", info.EndpointKeys)
+	}
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
+		if cost, ok := info.CallCosts[c]; !ok || cost != 0 {
+			t.Errorf("cost of %s = %d, %v; want 0 from the per-IP budget (private calls count per user)", c, cost, ok)
+		}
+	}
+	want := sdk.RateLimit{Name: "public_requests", Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeIP}
+	if len(info.RateLimits) != 3 || info.RateLimits[0] != want {
+		t.Errorf("rate limits %+v, want first %+v", info.RateLimits, want)
+	}
+	for _, l := range info.RateLimits[1:] {
+		if l.Scope != sdk.ScopeAccount {
+			t.Errorf("limit %+v should be per account", l)
+		}
+	}
+	if e.fx.TotalCalls() != 0 {
+		t.Error("Info called the exchange")
+	}
+}
+
+func TestValidateCredentials(t *testing.T) {
+	tests := []struct {
+		name      string
+		key       fake.Key
+		acctLv    string
+		posMode   string
+		testnet   bool
+		want      sdk.Permissions
+		notes     []string // substrings that must appear in the notes
+		kind      sdk.Kind // error kind; 0 for none
+		code      string
+		errSubstr string
+	}{
+		{
+			name:  "full key bound to this IP",
+			key:   fake.FullKey(apiKey, secret, passphrase),
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes: []string{"account mode: Futures", "position mode: one-way", "one trading account"},
+		},
+		{
+			name:    "hedge mode, multi-currency margin",
+			key:     fake.FullKey(apiKey, secret, passphrase),
+			acctLv:  "3",
+			posMode: "long_short_mode",
+			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes:   []string{"account mode: Multi-currency margin", "position mode: hedge"},
+		},
+		{
+			name:  "read-only key, any IP, can withdraw",
+			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Withdraw: true},
+			want:  sdk.Permissions{CanRead: true, CanWithdraw: true},
+			notes: []string{"read-only", "any IP address", "can withdraw"},
+		},
+		{
+			name:   "spot mode cannot trade swaps",
+			key:    fake.FullKey(apiKey, secret, passphrase),
+			acctLv: "1",
+			want:   sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
+			notes:  []string{"account mode: Spot", "cannot be traded in Spot mode"},
+		},
+		{
+			name:  "sub-account key",
+			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, UID: "2", MainUID: "1"},
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			notes: []string{"sub-account"},
+		},
+		{
+			name:    "demo key on a testnet account",
+			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: true},
+			testnet: true,
+			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			notes:   []string{"demo trading"},
+		},
+		{
+			name: "unknown key", key: fake.FullKey("someone-else", secret, passphrase),
+			kind: sdk.KindAuthentication, code: "50111", errSubstr: "does not know this API key",
+		},
+		{
+			name: "unknown key on demo", key: fake.Key{APIKey: "someone-else", Secret: secret, Passphrase: passphrase, Demo: true}, testnet: true,
+			kind: sdk.KindAuthentication, code: "50111", errSubstr: "Demo Trading",
+		},
+		{
+			name: "wrong secret", key: fake.FullKey(apiKey, "00000000000000000000000000000000", passphrase),
+			kind: sdk.KindAuthentication, code: "50113", errSubstr: "secret key does not belong",
+		},
+		{
+			name: "wrong passphrase", key: fake.FullKey(apiKey, secret, "another-one"),
+			kind: sdk.KindAuthentication, code: "50105", errSubstr: "passphrase is wrong",
+		},
+		{
+			name: "IP not whitelisted", key: fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, IPs: []string{"203.0.113.9"}},
+			kind: sdk.KindPermission, code: "50110", errSubstr: "IP whitelist",
+		},
+		{
+			name: "demo key on a live account", key: fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Demo: true},
+			kind: sdk.KindAuthentication, code: "50101", errSubstr: "mark the account as testnet",
+		},
+		{
+			name: "live key on a testnet account", key: fake.FullKey(apiKey, secret, passphrase), testnet: true,
+			kind: sdk.KindAuthentication, code: "50101", errSubstr: "marked as testnet",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := fake.New()
+			t.Cleanup(fx.Close)
+			fx.AddKey(tt.key)
+			fx.Update(tt.key.APIKey, func(a *fake.Account) { a.AcctLv, a.PosMode = tt.acctLv, tt.posMode })
+			e := newEnv(t)
+			e.acct.Endpoints["rest"] = fx.URL()
+			e.acct.Testnet = tt.testnet
+			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			if tt.kind != 0 {
+				var se *sdk.Error
+				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
+					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errSubstr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(got.Notes, " | ")
+			got.Notes = nil
+			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
+				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
+				got.IPRestricted != tt.want.IPRestricted {
+				t.Fatalf("permissions %+v, want %+v", got, tt.want)
+			}
+			for _, n := range tt.notes {
+				if !strings.Contains(notes, n) {
+					t.Errorf("notes %q lack %q", notes, n)
+				}
+			}
+			if n := fx.Calls("/api/v5/account/config"); n != 1 {
+				t.Errorf("config calls %d, want 1", n)
+			}
+		})
+	}
+}
+
+func TestSpotBalances(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Balances = []fake.Balance{
+			// From the page's §5 example: available plus frozen is the equity.
+			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
+				AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
+			{Ccy: "LTC", Eq: "0", CashBal: "0", AvailBal: "0", AvailEq: "0", FrozenBal: "0", Upl: "0"},
+			// Spot mode: fields that do not apply are "".
+			{Ccy: "BTC", Eq: "0.00000001", CashBal: "0.00000001", AvailBal: "0.00000001", AvailEq: "", FrozenBal: "", Upl: ""},
+			{Ccy: "ETH", Eq: "1", CashBal: "1", AvailBal: "0", AvailEq: "", FrozenBal: "1", Upl: ""},
+		}
+	})
+	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ asset, free, locked, total string }{
+		{"USDT", "4834.317093622894", "158.573", "4992.890093622894"},
+		{"BTC", "0.00000001", "0", "0.00000001"},
+		{"ETH", "0", "1", "1"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
+	}
+	for i, w := range want {
+		b := got[i]
+		if b.Asset != w.asset {
+			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
+		}
+		eq(t, w.asset+".free", b.Free, w.free)
+		eq(t, w.asset+".locked", b.Locked, w.locked)
+		eq(t, w.asset+".total", b.Total(), w.total)
+	}
+	if got[0].Free.String() != "4834.317093622894" {
+		t.Errorf("free as string %q: digits lost", got[0].Free.String())
+	}
+	reqs := e.fx.Requests()
+	last := reqs[len(reqs)-1]
+	if last.Path != "/api/v5/account/balance" || last.Query != "" || last.Method != "GET" || len(last.Body) != 0 {
+		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
+	}
+}
+
+func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+	e := newEnv(t)
+	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
+	}
+	for _, b := range []fake.Balance{
+		{Ccy: "BTC", AvailBal: "1e-5", FrozenBal: "0"},
+		{Ccy: "BTC", AvailBal: "", AvailEq: "", FrozenBal: "0"},
+		{Ccy: "", AvailBal: "1", FrozenBal: "0"},
+	} {
+		e.fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
+		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+			t.Errorf("malformed %+v: %v", b, err)
+		}
+	}
+}
+
+func TestFuturesAccount(t *testing.T) {
+	tests := []struct {
+		name                        string
+		rows                        []fake.Balance
+		wallet, upnl, margin, avail string
+	}{
+		{
+			name: "futures mode",
+			rows: []fake.Balance{
+				{Ccy: "BTC", Eq: "3", CashBal: "3", AvailBal: "3", AvailEq: "3", FrozenBal: "0", Upl: "0"},
+				{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
+					AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
+			},
+			wallet: "5000.435693622894006", upnl: "-7.545600000000006", margin: "4992.890093622894", avail: "4834.3170936228935",
+		},
+		{
+			name:   "spot mode: no available equity, no upl",
+			rows:   []fake.Balance{{Ccy: "USDT", Eq: "100.5", CashBal: "100.5", AvailBal: "90", AvailEq: "", FrozenBal: "10.5", Upl: ""}},
+			wallet: "100.5", upnl: "0", margin: "100.5", avail: "90",
+		},
+		{
+			name:   "no USDT row",
+			wallet: "0", upnl: "0", margin: "0", avail: "0",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
+			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Asset != "USDT" {
+				t.Errorf("asset %q", got.Asset)
+			}
+			eq(t, "wallet", got.WalletBalance, tt.wallet)
+			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
+			eq(t, "margin", got.MarginBalance, tt.margin)
+			eq(t, "available", got.AvailableBalance, tt.avail)
+			if !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
+				t.Errorf("wallet + upnl != margin balance")
+			}
+			reqs := e.fx.Requests()
+			if last := reqs[len(reqs)-1]; last.Query != "ccy=USDT" {
+				t.Errorf("query %q, want ccy=USDT", last.Query)
+			}
+		})
+	}
+}

@@ -1,0 +1,35 @@
+package okx_test
+
+import (
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/okx/fake"
+	"github.com/globalautomation/gahost/plugins/okx/okx"
+)
+
+func BenchmarkSignature(b *testing.B) {
+	body := `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2"}`
+	for b.Loop() {
+		okx.Signature(secret, "2020-12-08T09:08:57.715Z", "POST", "/api/v5/trade/order", body)
+	}
+}
+
+// BenchmarkSpotBalances is one signed call end to end against the loopback
+// fake: building, signing, HTTP, the fake's verification, decoding.
+func BenchmarkSpotBalances(b *testing.B) {
+	fx := fake.New(fake.WithLimit("/api/v5/account/balance", 1<<40))
+	defer fx.Close()
+	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
+	fx.Update(apiKey, func(a *fake.Account) {
+		a.Balances = []fake.Balance{{Ccy: "BTC", Eq: "1.5", AvailBal: "1.5", FrozenBal: "0"}, {Ccy: "USDT", Eq: "105", AvailBal: "100", FrozenBal: "5"}}
+	})
+	e := &env{fx: fx, c: okx.New()}
+	e.acct.APIKey, e.acct.SecretKey, e.acct.Passphrase = apiKey, secret, passphrase
+	e.acct.Endpoints = map[string]string{"rest": fx.URL()}
+	ctx := b.Context()
+	for b.Loop() {
+		if _, err := e.c.SpotBalances(ctx, e.acct); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package okx
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// Rate-limit names (§9). OKX counts private endpoints per User ID (each
+// sub-account has its own) and only public ones per IP; every budget is a
+// window of two seconds.
+const (
+	limitPublic  = "public_requests"
+	limitAccount = "account_requests"
+	limitOrders  = "order_requests"
+)
+
+// rateLimits lead with the one budget all accounts behind this host's IP
+// share, as the host paces by the first per-IP limit: the public endpoints,
+// at the tightest of them (GET /api/v5/public/time, 10 per 2 s). The
+// per-user budgets follow as hints: balance and positions allow 10 per 2 s
+// each, placing and cancelling 60 per 2 s per instrument.
+var rateLimits = []sdk.RateLimit{
+	{Name: limitPublic, Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeIP},
+	{Name: limitAccount, Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitOrders, Limit: 60, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
+}
+
+// callCosts are what each capability spends from the per-IP public budget
+// (the first limit). All are zero: syncs and orders call private endpoints
+// only, which OKX counts per User ID, not per IP; the two public calls the
+// connector makes — the server clock and the instrument list — are cached
+// per process and shared by every account (rest.Config.ResyncEvery,
+// instrumentCache), so one more call spends nothing from the IP's budget.
+var callCosts = map[string]int64{
+	sdk.CapSpotBalances:   0, // GET /api/v5/account/balance (per user)
+	sdk.CapFuturesAccount: 0, // GET /api/v5/account/balance (per user)
+	sdk.CapPositions:      0, // GET /api/v5/account/positions (per user) + cached instruments
+	sdk.CapOrders:         0, // GET /account/config + POST /trade/order (per user)
+	sdk.CapValidate:       0, // GET /api/v5/account/config (per user)
+}
+
+// Info describes the connector without calling OKX.
+func (c *Connector) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{
+		Name:               "okx",
+		DisplayName:        "OKX",
+		Version:            c.version,
+		RequiresPassphrase: true,
+		SupportsTestnet:    true,
+		EndpointKeys:       []string{EndpointREST},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		CallCosts:          maps.Clone(callCosts),
+	}, nil
+}

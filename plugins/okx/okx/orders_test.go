@@ -1,0 +1,363 @@
+package okx_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/okx/fake"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+func TestPlaceOrder(t *testing.T) {
+	long := fake.Position{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "long", Pos: "2", AvgPx: "50000", MarkPx: "60000", Upl: "200", Lever: "10"}
+	tests := []struct {
+		name    string
+		acctLv  string
+		posMode string
+		pos     []fake.Position
+		req     sdk.OrderRequest
+		body    string // exactly what OKX must receive (§8.1's examples)
+		qty     string
+		price   string
+		reduce  bool
+	}{
+		{
+			name: "spot limit buy with a client id",
+			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("50000.0"), ClientOrderID: "b15"},
+			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"50000","sz":"0.001","clOrdId":"b15"}`,
+			qty:  "0.001", price: "50000",
+		},
+		{
+			name: "spot market buy spending quote",
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")},
+			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"100","tgtCcy":"quote_ccy"}`,
+			qty:  "0", price: "0",
+		},
+		{
+			name: "spot market buy in base units says so",
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "BUY", Type: "MARKET", Quantity: d("0.001")},
+			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"0.001","tgtCcy":"base_ccy"}`,
+			qty:  "0.001", price: "0",
+		},
+		{
+			name: "spot market sell",
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")},
+			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"market","sz":"0.001","tgtCcy":"base_ccy"}`,
+			qty:  "0.001", price: "0",
+		},
+		{
+			name:   "spot in multi-currency margin mode trades cross",
+			acctLv: "3",
+			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.25"), Price: d("70000")},
+			body:   `{"instId":"BTC-USDT","tdMode":"cross","side":"sell","ordType":"limit","px":"70000","sz":"0.25"}`,
+			qty:    "0.25", price: "70000",
+		},
+		{
+			name: "swap market buy, one-way: 0.01 BTC is 1 contract",
+			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")},
+			body: `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"market","sz":"1"}`,
+			qty:  "0.01", price: "0",
+		},
+		{
+			name:    "swap limit buy opens a long in hedge mode",
+			posMode: "long_short_mode",
+			req:     sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.02"), Price: d("50000")},
+			body:    `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"50000","sz":"2","posSide":"long"}`,
+			qty:     "0.02", price: "50000",
+		},
+		{
+			name:    "swap sell opens a short in hedge mode",
+			posMode: "long_short_mode",
+			req:     sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.5"), ClientOrderID: "Alert42"},
+			body:    `{"instId":"ETH-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"market","sz":"5","posSide":"short","clOrdId":"Alert42"}`,
+			qty:     "0.5", price: "0",
+		},
+		{
+			name: "reduce-only close in one-way mode",
+			pos:  []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "50000", MarkPx: "60000", Upl: "100", Lever: "10"}},
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			body: `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"market","sz":"1","reduceOnly":true}`,
+			qty:  "0.01", price: "0", reduce: true,
+		},
+		{
+			name: "reduce-only close of an isolated position keeps its margin mode",
+			pos:  []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3", AvgPx: "50000", MarkPx: "60000", Upl: "-300", Lever: "10"}},
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.03"), ReduceOnly: true},
+			body: `{"instId":"BTC-USDT-SWAP","tdMode":"isolated","side":"buy","ordType":"market","sz":"3","reduceOnly":true}`,
+			qty:  "0.03", price: "0", reduce: true,
+		},
+		{
+			name:    "hedge mode: reduce-only sell closes the long side",
+			posMode: "long_short_mode",
+			pos:     []fake.Position{long},
+			req:     sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
+			body:    `{"instId":"BTC-USDT-SWAP","tdMode":"isolated","side":"sell","ordType":"market","sz":"2","posSide":"long"}`,
+			qty:     "0.02", price: "0",
+		},
+		{
+			name: "one-way: a named short side bought back is reduce-only",
+			pos:  []fake.Position{{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "-10", AvgPx: "3000", MarkPx: "3000", Upl: "0", Lever: "10"}},
+			req:  sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "short"},
+			body: `{"instId":"ETH-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"market","sz":"10","reduceOnly":true}`,
+			qty:  "1", price: "0", reduce: true,
+		},
+		{
+			name: "futures market with the spot form of the symbol",
+			req:  sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "buy", Type: "limit", Quantity: d("0.05"), Price: d("2999.99")},
+			body: `{"instId":"ETH-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"2999.99","sz":"0.5"}`,
+			qty:  "0.05", price: "2999.99",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := funded(t, tt.posMode)
+			e.fx.Update(apiKey, func(a *fake.Account) { a.AcctLv, a.Positions = tt.acctLv, tt.pos })
+			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders := e.fx.Orders(apiKey)
+			if len(orders) != 1 {
+				t.Fatalf("orders at the exchange %d, want 1", len(orders))
+			}
+			placed := orders[0]
+			if placed.Body != tt.body {
+				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
+			}
+			mkt, sym := "spot", tt.req.Symbol
+			if strings.HasSuffix(placed.InstID, "-SWAP") {
+				mkt = "futures"
+				if !strings.Contains(sym, ":") {
+					sym += ":USDT"
+				}
+			}
+			if got.ID != placed.OrdID || got.ClientOrderID != placed.ClOrdID || got.Market != mkt || got.Symbol != sym ||
+				got.Side != strings.ToLower(tt.req.Side) || got.Type != strings.ToLower(tt.req.Type) ||
+				got.Status != sdk.StatusNew || got.ReduceOnly != tt.reduce || got.CreatedAt.IsZero() {
+				t.Errorf("order %+v (exchange has %+v)", got, placed)
+			}
+			eq(t, "quantity", got.Quantity, tt.qty)
+			eq(t, "price", got.Price, tt.price)
+			if n := e.fx.Calls("/api/v5/trade/order"); n != 1 {
+				t.Errorf("order requests %d, want 1", n)
+			}
+		})
+	}
+}
+
+// TestModesAreCached: the account config is read for the first order and
+// reused after (its budget is 5 per 2 s, §4); a mode change on OKX is
+// picked up from the rejection it causes, and the order is sent again
+// once, built for the new mode.
+func TestModesAreCached(t *testing.T) {
+	e := funded(t, "net_mode")
+	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}
+	for range 2 {
+		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.fx.Calls("/api/v5/account/config"); n != 1 {
+		t.Fatalf("config reads %d, want 1", n)
+	}
+	e.fx.Update(apiKey, func(a *fake.Account) { a.PosMode = "long_short_mode" })
+	if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		t.Fatalf("order after the switch to hedge mode: %v", err)
+	}
+	if n := e.fx.Calls("/api/v5/account/config"); n != 2 {
+		t.Fatalf("config reads %d, want 2", n)
+	}
+	orders := e.fx.Orders(apiKey)
+	if len(orders) != 3 || !strings.Contains(orders[2].Body, `"posSide":"long"`) {
+		t.Fatalf("orders %+v", orders)
+	}
+	if n := e.fx.Calls("/api/v5/trade/order"); n != 4 {
+		t.Fatalf("order requests %d, want 4 (2, then a rejection and its retry)", n)
+	}
+	// A genuine parameter error is not retried: the modes did not change.
+	e.fx.ResetLog()
+	_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "long", ClientOrderID: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fx.Calls("/api/v5/trade/order"); n != 1 {
+		t.Fatalf("order requests %d, want 1", n)
+	}
+}
+
+func TestPlaceOrderRejectedLocally(t *testing.T) {
+	tests := []struct {
+		name string
+		req  sdk.OrderRequest
+		kind sdk.Kind
+	}{
+		{"bad symbol", sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
+		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
+		{"coin-margined swap", sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnsupported},
+		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
+		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
+		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}, sdk.KindInvalidRequest},
+		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}, sdk.KindInvalidRequest},
+		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), Price: d("1")}, sdk.KindInvalidRequest},
+		{"market with both quantities", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
+		{"market with none", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market"}, sdk.KindInvalidRequest},
+		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("-1")}, sdk.KindInvalidRequest},
+		{"swap by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}, sdk.KindInvalidRequest},
+		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest},
+		{"position side on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}, sdk.KindInvalidRequest},
+		{"client id with a hyphen (a UUID)", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "6b9ad766-b55d"}, sdk.KindInvalidRequest},
+		{"client id with an underscore", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a_b"}, sdk.KindInvalidRequest},
+		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 33)}, sdk.KindInvalidRequest},
+		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "net"}, sdk.KindInvalidRequest},
+	}
+	e := funded(t, "")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			if sdk.KindOf(err) != tt.kind {
+				t.Fatalf("err = %v, want %v", err, tt.kind)
+			}
+		})
+	}
+	if n := e.fx.TotalCalls(); n != 0 {
+		t.Fatalf("%d requests reached the exchange", n)
+	}
+}
+
+// TestSwapQuantityMustBeWholeLots: the connector converts coins to
+// contracts exactly or refuses; it never rounds an order.
+func TestSwapQuantityMustBeWholeLots(t *testing.T) {
+	tests := []struct {
+		name, qty, substr string
+	}{
+		{"a fraction of a lot", "0.00015", "not a whole number of lots"},
+		{"no quantity at all", "0", "needs either"},
+	}
+	e := funded(t, "")
+	e.fx.List(fake.Instrument{InstType: "SWAP", InstID: "SOL-USDT-SWAP", SettleCcy: "USDT", CtType: "linear", CtVal: "1", CtMult: "1",
+		LotSz: "1", MinSz: "5", TickSz: "0.01", InstFamily: "SOL-USDT", Price: "150"})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d(tt.qty)})
+			if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), tt.substr) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "SOL/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")})
+	if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "below the minimum of 5 SOL") {
+		t.Fatalf("below minimum: %v", err)
+	}
+	if n := e.fx.Calls("/api/v5/trade/order"); n != 0 {
+		t.Fatalf("%d orders reached the exchange", n)
+	}
+}
+
+func TestPlaceOrderRejectedByExchange(t *testing.T) {
+	tests := []struct {
+		name   string
+		acctLv string
+		key    *fake.Key
+		req    sdk.OrderRequest
+		kind   sdk.Kind
+		code   string
+	}{
+		{name: "unknown spot symbol", req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, kind: sdk.KindUnknownSymbol, code: "51001"},
+		{name: "unknown swap: not in the instrument list", req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, kind: sdk.KindUnknownSymbol},
+		{name: "spot balance short", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, kind: sdk.KindInsufficientFunds, code: "51008"},
+		{name: "swap margin short", req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, kind: sdk.KindInsufficientFunds, code: "51008"},
+		{name: "spot below the minimum", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000001"), Price: d("60000")}, kind: sdk.KindInvalidRequest, code: "51020"},
+		{name: "spot not a lot multiple", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000100001"), Price: d("60000")}, kind: sdk.KindInvalidRequest, code: "51121"},
+		{name: "swaps in spot mode", acctLv: "1", req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}, kind: sdk.KindUnsupported, code: "51010"},
+		{name: "read-only key", key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}, req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, kind: sdk.KindPermission, code: "50120"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := funded(t, "")
+			if tt.key != nil {
+				e.fx.AddKey(*tt.key)
+			}
+			e.fx.Update(apiKey, func(a *fake.Account) { a.AcctLv = tt.acctLv })
+			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			var se *sdk.Error
+			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
+				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
+			}
+			if len(e.fx.Orders(apiKey)) != 0 {
+				t.Fatal("an order was recorded")
+			}
+		})
+	}
+	// A client order id still pending is a duplicate (51016).
+	e := funded(t, "")
+	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup1"}
+	if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+	var se *sdk.Error
+	if sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "51016" {
+		t.Fatalf("duplicate: %v", err)
+	}
+}
+
+func TestCancelOrder(t *testing.T) {
+	e := funded(t, "")
+	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swap, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		req  sdk.CancelRequest
+		body string
+		want sdk.Order
+		kind sdk.Kind
+		code string
+	}{
+		{name: "spot by client id", req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c1"},
+			body: `{"instId":"BTC-USDT","clOrdId":"c1"}`,
+			want: sdk.Order{ID: spot.ID, ClientOrderID: "c1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{name: "swap by order id", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
+			body: `{"instId":"ETH-USDT-SWAP","ordId":"` + swap.ID + `"}`,
+			want: sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{name: "again: already cancelled", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, kind: sdk.KindInvalidRequest, code: "51400"},
+		{name: "unknown instrument", req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "1"}, kind: sdk.KindUnknownSymbol, code: "51001"},
+		{name: "no id", req: sdk.CancelRequest{Symbol: "BTC/USDT"}, kind: sdk.KindInvalidRequest},
+		{name: "id not a number", req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, kind: sdk.KindInvalidRequest},
+		{name: "client id with a hyphen", req: sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a-b"}, kind: sdk.KindInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.fx.ResetLog()
+			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			if tt.kind != 0 {
+				var se *sdk.Error
+				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
+					t.Fatalf("err = %v, want %v code %q", err, tt.kind, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
+				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
+				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
+			}
+			reqs := e.fx.Requests()
+			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body || last.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("sent %s (%s), want %s", last.Body, last.Header.Get("Content-Type"), tt.body)
+			}
+		})
+	}
+	for _, o := range e.fx.Orders(apiKey) {
+		if o.State != "canceled" {
+			t.Errorf("order %s is %s at the exchange", o.OrdID, o.State)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package okx
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/shopspring/decimal"
+)
+
+// positionRow is one row of GET /api/v5/account/positions (§6).
+type positionRow struct {
+	InstType string `json:"instType"`
+	InstID   string `json:"instId"`
+	MgnMode  string `json:"mgnMode"`
+	PosSide  string `json:"posSide"`
+	Pos      string `json:"pos"`
+	AvgPx    string `json:"avgPx"`
+	MarkPx   string `json:"markPx"`
+	Upl      string `json:"upl"`
+	Lever    string `json:"lever"`
+	LiqPx    string `json:"liqPx"`
+}
+
+// Position sides on the wire (§6, §11.4).
+const (
+	posNet   = "net"
+	posLong  = "long"
+	posShort = "short"
+)
+
+func (c *Connector) positionRows(ctx context.Context, acct sdk.Account, instID string) ([]positionRow, error) {
+	q := rest.Params{}.Add("instType", "SWAP")
+	if instID != "" {
+		q = q.Add("instId", instID)
+	}
+	var a struct {
+		Data []positionRow `json:"data"`
+	}
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointREST, Path: "/api/v5/account/positions", Query: q, Signed: true,
+	}, &a)
+	return a.Data, err
+}
+
+// Positions lists open USDT-margined (linear) perpetual positions. In
+// one-way mode a swap has one net row whose sign is the side; in hedge
+// mode separate long and short rows with positive sizes. OKX counts in
+// contracts; sizes are turned into base units with the contract value.
+// Zero rows are left out, and so are coin-margined swaps, which this
+// connector does not cover.
+func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
+	rows, err := c.positionRows(ctx, acct, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sdk.Position, 0, len(rows))
+	for _, r := range rows {
+		pos, err := num.Parse(r.Pos)
+		if err != nil {
+			return nil, malformed("position size of "+clip(r.InstID), err)
+		}
+		if pos.IsZero() || (r.InstType != "" && r.InstType != "SWAP") {
+			continue
+		}
+		k, listed, err := c.insts.swap(ctx, acct, r.InstID)
+		if err != nil {
+			return nil, err
+		}
+		if !listed {
+			return nil, sdk.Errorf(sdk.KindUnknown, "okx: position on %s, which OKX's instrument list lacks: its contract size is unknown", clip(r.InstID))
+		}
+		if !k.linear {
+			continue
+		}
+		p, err := toPosition(r, pos, k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, error) {
+	var f num.Fields
+	p := sdk.Position{
+		Symbol:           k.symbol.String(),
+		Size:             pos.Abs().Mul(k.size),
+		EntryPrice:       f.Parse("avgPx", r.AvgPx),
+		MarkPrice:        f.Parse("markPx", r.MarkPx),
+		UnrealizedPnL:    f.Parse("upl", r.Upl),
+		Leverage:         f.ParseOrZero("lever", r.Lever),
+		LiquidationPrice: f.ParseOrZero("liqPx", r.LiqPx), // "" when there is none
+	}
+	if err := f.Err(); err != nil {
+		return sdk.Position{}, malformed("position "+clip(r.InstID), err)
+	}
+	switch r.PosSide {
+	case posLong:
+		p.Side = sdk.SideLong
+	case posShort:
+		p.Side = sdk.SideShort
+	case posNet, "":
+		p.Side = sdk.SideLong
+		if pos.IsNegative() {
+			p.Side = sdk.SideShort
+		}
+	default:
+		return sdk.Position{}, malformed("position "+clip(r.InstID), fmt.Errorf("posSide %q", clip(r.PosSide)))
+	}
+	switch r.MgnMode {
+	case "cross":
+		p.MarginMode = sdk.MarginCross
+	case "isolated":
+		p.MarginMode = sdk.MarginIsolate
+	default:
+		return sdk.Position{}, malformed("position "+clip(r.InstID), fmt.Errorf("mgnMode %q", clip(r.MgnMode)))
+	}
+	return p, nil
+}

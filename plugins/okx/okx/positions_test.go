@@ -1,0 +1,143 @@
+package okx_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/okx/fake"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+func TestPositions(t *testing.T) {
+	type want struct {
+		symbol, side, size, entry, mark, upnl, lev, liq, mode string
+	}
+	tests := []struct {
+		name  string
+		rows  []fake.Position
+		want  []want
+		insts int // instrument list fetches
+	}{
+		{
+			name: "one-way: signed net rows, contracts to coins, zero row left out",
+			rows: []fake.Position{
+				// BTC-USDT-SWAP: 0.01 BTC a contract, so 5 contracts are 0.05 BTC (§6).
+				{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "5", AvgPx: "62961.4", MarkPx: "62891.9", Upl: "-3.475", Lever: "10", LiqPx: ""},
+				// ETH-USDT-SWAP: 0.1 ETH a contract.
+				{InstID: "ETH-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3.5", AvgPx: "3000", MarkPx: "2900", Upl: "35", Lever: "5", LiqPx: "3500.5"},
+				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "62891.9", Upl: "0", Lever: "3", LiqPx: ""},
+			},
+			want: []want{
+				{"BTC/USDT:USDT", sdk.SideLong, "0.05", "62961.4", "62891.9", "-3.475", "10", "0", sdk.MarginCross},
+				{"ETH/USDT:USDT", sdk.SideShort, "0.35", "3000", "2900", "35", "5", "3500.5", sdk.MarginIsolate},
+			},
+			insts: 1,
+		},
+		{
+			name: "hedge: long and short rows of one swap, both positive",
+			rows: []fake.Position{
+				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "long", Pos: "5.00", AvgPx: "30000", MarkPx: "30500", Upl: "25", Lever: "10.0", LiqPx: "25000"},
+				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "short", Pos: "2.00", AvgPx: "31000", MarkPx: "30500", Upl: "10", Lever: "10.0", LiqPx: "36000"},
+				{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "long", Pos: "0", AvgPx: "", MarkPx: "3000", Upl: "0", Lever: "10", LiqPx: ""},
+			},
+			want: []want{
+				{"BTC/USDT:USDT", sdk.SideLong, "0.05", "30000", "30500", "25", "10", "25000", sdk.MarginIsolate},
+				{"BTC/USDT:USDT", sdk.SideShort, "0.02", "31000", "30500", "10", "10", "36000", sdk.MarginIsolate},
+			},
+			insts: 1,
+		},
+		{
+			name: "coin-margined swap left out",
+			rows: []fake.Position{
+				{InstID: "BTC-USD-SWAP", MgnMode: "cross", PosSide: "net", Pos: "10", AvgPx: "60000", MarkPx: "60000", Upl: "0", Lever: "10"},
+			},
+			insts: 1,
+		},
+		{
+			name:  "only zero rows: no instrument list needed",
+			rows:  []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "1", Upl: "0", Lever: "10"}},
+			insts: 0,
+		},
+		{name: "empty account"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
+			got, err := e.c.Positions(ctx(t), e.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || len(got) != len(tt.want) {
+				t.Fatalf("positions %+v, want %d", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				p := got[i]
+				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
+					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
+				}
+				eq(t, "size", p.Size, w.size)
+				eq(t, "entry", p.EntryPrice, w.entry)
+				eq(t, "mark", p.MarkPrice, w.mark)
+				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
+				eq(t, "leverage", p.Leverage, w.lev)
+				eq(t, "liquidation", p.LiquidationPrice, w.liq)
+			}
+			if n := e.fx.Calls("/api/v5/public/instruments"); n != tt.insts {
+				t.Errorf("instrument fetches %d, want %d", n, tt.insts)
+			}
+			for _, r := range e.fx.Requests() {
+				if r.Path == "/api/v5/account/positions" && r.Query != "instType=SWAP" {
+					t.Errorf("positions query %q", r.Query)
+				}
+				if r.Path == "/api/v5/public/instruments" && (r.Query != "instType=SWAP" || r.Header.Get("OK-ACCESS-KEY") != "") {
+					t.Errorf("instruments request %q signed=%v: public and unsigned", r.Query, r.Header.Get("OK-ACCESS-KEY") != "")
+				}
+			}
+		})
+	}
+}
+
+// TestInstrumentsCached: contract sizes are fetched once and shared by
+// every account on the same environment.
+func TestInstrumentsCached(t *testing.T) {
+	e := newEnv(t)
+	const other = "1d2c3b4a-0000-4000-8000-abcdefabcdef"
+	e.fx.AddKey(fake.FullKey(other, secret, passphrase))
+	rows := []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
+	e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = rows })
+	e.fx.Update(other, func(a *fake.Account) { a.Positions = rows })
+	second := e.acct
+	second.APIKey = other
+	for _, a := range []sdk.Account{e.acct, second, e.acct} {
+		if _, err := e.c.Positions(ctx(t), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.fx.Calls("/api/v5/public/instruments"); n != 1 {
+		t.Fatalf("instrument fetches %d, want 1", n)
+	}
+}
+
+func TestPositionsMalformed(t *testing.T) {
+	tests := []struct {
+		name, substr string
+		row          fake.Position
+	}{
+		{"size", "malformed", fake.Position{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "lots", AvgPx: "1", MarkPx: "1", Upl: "0"}},
+		{"margin mode", "malformed", fake.Position{InstID: "BTC-USDT-SWAP", MgnMode: "portfolio", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0"}},
+		{"side", "malformed", fake.Position{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "both", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0"}},
+		{"entry price", "malformed", fake.Position{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "", MarkPx: "1", Upl: "0"}},
+		{"unlisted swap", "contract size is unknown", fake.Position{InstID: "GONE-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = []fake.Position{tt.row} })
+			_, err := e.c.Positions(ctx(t), e.acct)
+			if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tt.substr) {
+				t.Fatalf("err = %v, want unknown containing %q", err, tt.substr)
+			}
+		})
+	}
+}

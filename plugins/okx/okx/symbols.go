@@ -1,0 +1,61 @@
+package okx
+
+import (
+	"strings"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// resolve reads an order's market and unified symbol. "BTC/USDT" is spot
+// and "BTC/USDT:USDT" the USDT-margined perpetual; with the futures market
+// named, the spot form means the perpetual on the same pair, as trading
+// alerts usually write it.
+func resolve(mkt, unified string) (string, symbol.Symbol, error) {
+	s, err := symbol.Parse(unified)
+	if err != nil {
+		return "", s, err
+	}
+	switch mkt {
+	case "":
+		mkt = sdk.MarketFutures
+		if s.IsSpot() {
+			mkt = sdk.MarketSpot
+		}
+	case sdk.MarketSpot:
+		if !s.IsSpot() {
+			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "okx: %s is a perpetual, not a spot market", s)
+		}
+	case sdk.MarketFutures:
+		if s.IsSpot() {
+			s = symbol.Perp(s.Base, s.Quote, s.Quote)
+		}
+	default:
+		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "okx: unknown market %q (want spot or futures)", clip(mkt))
+	}
+	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
+		// BTC-USD-SWAP settles in BTC: a coin-margined (inverse) swap.
+		return "", s, sdk.Errorf(sdk.KindUnsupported, "okx: %s: only quote-settled (USDT-margined) perpetuals are supported", s)
+	}
+	return mkt, s, nil
+}
+
+// instID is OKX's instrument id (§7): "BTC-USDT" for spot, "BTC-USDT-SWAP"
+// for the linear perpetual.
+func instID(mkt string, s symbol.Symbol) string {
+	if mkt == sdk.MarketFutures {
+		return s.Join("-") + "-SWAP"
+	}
+	return s.Join("-")
+}
+
+// pairOf splits an instrument family such as "BTC-USDT" (or a swap id
+// "BTC-USDT-SWAP") into base and quote.
+func pairOf(family string) (base, quote string, ok bool) {
+	family = strings.TrimSuffix(family, "-SWAP")
+	base, quote, ok = strings.Cut(family, "-")
+	if !ok || base == "" || quote == "" || strings.Contains(quote, "-") {
+		return "", "", false
+	}
+	return base, quote, true
+}
