@@ -1,0 +1,330 @@
+package bybit_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/bybit/bybit"
+	"github.com/globalautomation/gahost/plugins/bybit/fake"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+func TestInfo(t *testing.T) {
+	info, err := bybit.New(bybit.WithVersion("1.2.3")).Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "bybit" || info.DisplayName != "Bybit" || info.Version != "1.2.3" {
+		t.Errorf("names: %+v", info)
+	}
+	if info.RequiresPassphrase || !info.SupportsTestnet {
+		t.Errorf("flags: %+v", info)
+	}
+	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
+		t.Errorf("endpoint keys %v, want [rest] (CONTRACT §3)", info.EndpointKeys)
+	}
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
+		if !info.Has(c) || info.CallCosts[c] <= 0 {
+			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
+		}
+	}
+	want := sdk.RateLimit{Name: "ip_requests", Limit: 600, Interval: 5 * time.Second, Scope: sdk.ScopeIP}
+	if len(info.RateLimits) == 0 || info.RateLimits[0] != want {
+		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
+	}
+	for _, l := range info.RateLimits[1:] {
+		if l.Scope != sdk.ScopeAccount || l.Interval != time.Second {
+			t.Errorf("per-UID limit %+v", l)
+		}
+	}
+	// Info hands out copies.
+	info.CallCosts[sdk.CapOrders] = 99
+	again, _ := bybit.New().Info(context.Background())
+	if again.CallCosts[sdk.CapOrders] == 99 {
+		t.Error("Info shares its call-cost map")
+	}
+}
+
+func TestValidateCredentials(t *testing.T) {
+	full := fake.FullKey(apiKey, secret)
+	tests := []struct {
+		name      string
+		key       fake.Key
+		account   fake.Account
+		want      sdk.Permissions
+		notes     []string // substrings that must appear in the notes
+		kind      sdk.Kind // error kind; 0 for none
+		code      string
+		errSubstr string
+	}{
+		{
+			name:  "full key bound to this IP",
+			key:   full,
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes: []string{"margin mode: cross"},
+		},
+		{
+			name: "read-only key",
+			key: fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, IPs: []string{"127.0.0.1"}, UTA: 1,
+				Permissions: map[string][]string{"ContractTrade": {"Order", "Position"}, "Spot": {"SpotTrade"}}},
+			want:  sdk.Permissions{CanRead: true, IPRestricted: true},
+			notes: []string{"read-only"},
+		},
+		{
+			name: "spot only, unbound, can withdraw, isolated margin",
+			key: fake.Key{APIKey: apiKey, Secret: secret, DeadlineDay: 12, UTA: 1,
+				Permissions: map[string][]string{"Spot": {"SpotTrade"}, "Wallet": {"AccountTransfer", "Withdraw"}}},
+			account: fake.Account{MarginMode: "ISOLATED_MARGIN"},
+			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanWithdraw: true},
+			notes:   []string{"Contract: Orders", "90 days (12 days left)", "can withdraw", "margin mode: isolated"},
+		},
+		{
+			name:    "classic account",
+			key:     fake.Key{APIKey: apiKey, Secret: secret, IPs: []string{"*"}, DeadlineDay: -2},
+			account: fake.Account{UnifiedMarginStatus: 1},
+			want:    sdk.Permissions{CanRead: true},
+			notes:   []string{"not a Unified Trading Account", "classic account", "not bound to an IP address: Bybit expires such keys after 90 days;"},
+		},
+		{
+			name:      "unknown key",
+			key:       fake.FullKey("someone-else", secret),
+			kind:      sdk.KindAuthentication,
+			code:      "10003",
+			errSubstr: "api-demo.bybit.com",
+		},
+		{
+			name:      "wrong secret",
+			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
+			kind:      sdk.KindAuthentication,
+			code:      "10004",
+			errSubstr: "secret key does not belong",
+		},
+		{
+			name:      "IP not bound",
+			key:       fake.Key{APIKey: apiKey, Secret: secret, IPs: []string{"203.0.113.9"}},
+			kind:      sdk.KindPermission,
+			code:      "10010",
+			errSubstr: "bound IP addresses",
+		},
+		{
+			name:      "expired key",
+			key:       fake.Key{APIKey: apiKey, Secret: secret, Expired: true},
+			kind:      sdk.KindAuthentication,
+			code:      "33004",
+			errSubstr: "expired",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := fake.New()
+			t.Cleanup(fx.Close)
+			fx.AddKey(tt.key)
+			fx.Update(tt.key.APIKey, func(a *fake.Account) { *a = tt.account })
+			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Endpoints: map[string]string{"rest": fx.URL()}}
+			got, err := bybit.New().ValidateCredentials(ctx(t), acct)
+			if tt.kind != 0 {
+				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
+					t.Fatalf("err = %v (kind %v), want kind %v code %s containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errSubstr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(got.Notes, " | ")
+			got.Notes = nil
+			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
+				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
+				got.IPRestricted != tt.want.IPRestricted {
+				t.Fatalf("permissions %+v, want %+v", got, tt.want)
+			}
+			for _, n := range tt.notes {
+				if !strings.Contains(notes, n) {
+					t.Errorf("notes %q lack %q", notes, n)
+				}
+			}
+			if strings.Contains(notes, apiKey) {
+				t.Errorf("notes name the key")
+			}
+			if fx.Calls("/v5/user/query-api") != 1 || fx.Calls("/v5/account/info") != 1 {
+				t.Errorf("calls query-api %d account/info %d", fx.Calls("/v5/user/query-api"), fx.Calls("/v5/account/info"))
+			}
+		})
+	}
+}
+
+func TestSpotBalances(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Coins = []fake.Coin{
+			{Coin: "BTC", WalletBalance: "4723846.89208129", Locked: "0"},
+			{Coin: "LTC", WalletBalance: "0", Locked: "0"},
+			{Coin: "USDT", WalletBalance: "12.50000001", Locked: "12.5"},
+			{Coin: "ETH", WalletBalance: "1.0", Locked: "1.0"},
+			// 3 borrowed, 5 held: 2 of it the account's own.
+			{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"},
+		}
+	})
+	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ asset, free, locked, total string }{
+		{"BTC", "4723846.89208129", "0", "4723846.89208129"},
+		{"USDT", "0.00000001", "12.5", "12.50000001"},
+		{"ETH", "0", "1", "1"},
+		{"SOL", "2", "0", "2"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
+	}
+	for i, w := range want {
+		b := got[i]
+		if b.Asset != w.asset {
+			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
+		}
+		eq(t, w.asset+".free", b.Free, w.free)
+		eq(t, w.asset+".locked", b.Locked, w.locked)
+		eq(t, w.asset+".total", b.Total(), w.total)
+	}
+	if got[0].Free.String() != "4723846.89208129" {
+		t.Errorf("free as string %q", got[0].Free.String())
+	}
+	reqs := e.fx.Requests()
+	last := reqs[len(reqs)-1]
+	if last.Method != "GET" || last.Path != "/v5/account/wallet-balance" || last.Query != "accountType=UNIFIED" || len(last.Body) != 0 {
+		t.Errorf("request %s %s?%s body %q", last.Method, last.Path, last.Query, last.Body)
+	}
+}
+
+func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+	e := newEnv(t)
+	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
+	}
+	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
+		e.fx.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
+		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+			t.Fatalf("malformed amount %+v: %v", bad, err)
+		}
+	}
+}
+
+func TestFuturesAccount(t *testing.T) {
+	tests := []struct {
+		name                        string
+		account                     fake.Account
+		wallet, upnl, margin, avail string
+	}{
+		{
+			name: "cross margin: available is the account's",
+			account: fake.Account{TotalAvailableBalance: "20.10000000", Coins: []fake.Coin{
+				{Coin: "BTC", WalletBalance: "3"},
+				{Coin: "USDT", WalletBalance: "23.72469206", UnrealisedPnl: "-1.50000000", TotalPositionIM: "2", TotalOrderIM: "1"},
+			}},
+			wallet: "23.72469206", upnl: "-1.5", margin: "22.22469206", avail: "20.1",
+		},
+		{
+			name: "isolated margin: available from the coin",
+			account: fake.Account{MarginMode: "ISOLATED_MARGIN", Coins: []fake.Coin{
+				{Coin: "USDT", WalletBalance: "100", UnrealisedPnl: "5", Equity: "105", TotalPositionIM: "30.5", TotalOrderIM: "9.5"},
+			}},
+			wallet: "100", upnl: "5", margin: "105", avail: "60",
+		},
+		{
+			name:    "isolated, margin beyond the wallet: nothing available",
+			account: fake.Account{MarginMode: "ISOLATED_MARGIN", Coins: []fake.Coin{{Coin: "USDT", WalletBalance: "10", TotalPositionIM: "30"}}},
+			wallet:  "10", upnl: "0", margin: "10", avail: "0",
+		},
+		{
+			name:   "empty account: USDT at zero",
+			wallet: "0", upnl: "0", margin: "0", avail: "0",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Update(apiKey, func(a *fake.Account) { *a = tt.account })
+			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Asset != "USDT" {
+				t.Errorf("asset %q", got.Asset)
+			}
+			eq(t, "wallet", got.WalletBalance, tt.wallet)
+			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
+			eq(t, "margin", got.MarginBalance, tt.margin)
+			eq(t, "available", got.AvailableBalance, tt.avail)
+			reqs := e.fx.Requests()
+			// The page's GET vector (§3) is this very query.
+			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {
+				t.Errorf("query %q", q)
+			}
+		})
+	}
+}
+
+// hostRecorder sends every request to the fake, remembering the host the
+// connector meant.
+type hostRecorder struct {
+	mu     sync.Mutex
+	target string
+	hosts  []string
+}
+
+func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts = append(h.hosts, r.URL.Scheme+"://"+r.URL.Host)
+	h.mu.Unlock()
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = "http", strings.TrimPrefix(h.target, "http://"), ""
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestEnvironments checks where each kind of account goes: mainnet and
+// testnet hosts by default (§1), the rest override for either, and that a
+// testnet account signs the same way (Bybit has no demo header).
+func TestEnvironments(t *testing.T) {
+	tests := []struct {
+		name    string
+		testnet bool
+		rest    string
+		want    string
+	}{
+		{"mainnet", false, "", "https://api.bybit.com"},
+		{"testnet", true, "", "https://api-testnet.bybit.com"},
+		{"override on mainnet", false, "https://api.bytick.com", "https://api.bytick.com"},
+		{"override on testnet (demo trading)", true, "https://api-demo.bybit.com/", "https://api-demo.bybit.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			rec := &hostRecorder{target: e.fx.URL()}
+			c := bybit.New(bybit.WithHTTPClient(&http.Client{Transport: rec}))
+			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Testnet: tt.testnet}
+			if tt.rest != "" {
+				acct.Endpoints = map[string]string{"rest": tt.rest}
+			}
+			if _, err := c.SpotBalances(ctx(t), acct); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.hosts) != 2 || rec.hosts[0] != tt.want || rec.hosts[1] != tt.want {
+				t.Fatalf("hosts %v, want time and balance calls on %s", rec.hosts, tt.want)
+			}
+		})
+	}
+	t.Run("bad override", func(t *testing.T) {
+		_, err := bybit.New().SpotBalances(ctx(t), sdk.Account{APIKey: apiKey, SecretKey: secret, Endpoints: map[string]string{"rest": "ftp://x"}})
+		if sdk.KindOf(err) != sdk.KindInvalidRequest {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

@@ -1,0 +1,104 @@
+package bybit
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/rest"
+)
+
+// EndpointREST is the one endpoint key Bybit's connector accepts in
+// sdk.Account.Endpoints (CONTRACT §3): every V5 path lives on one host.
+const EndpointREST = "rest"
+
+// Default hosts (§1). A testnet account goes to the testnet, whose keys are
+// created on testnet.bybit.com. Demo trading is a third environment with
+// keys of its own and no header to tell it apart; such an account sets the
+// rest override to https://api-demo.bybit.com (see the 10003 message).
+var hosts = map[string]rest.Hosts{
+	EndpointREST: {Mainnet: "https://api.bybit.com", Testnet: "https://api-testnet.bybit.com"},
+}
+
+// Connector implements sdk.Exchange for Bybit. It is safe for concurrent
+// use; one serves every account.
+type Connector struct {
+	version string
+	http    *rest.Client
+}
+
+var _ sdk.Exchange = (*Connector)(nil)
+
+// Option adjusts New.
+type Option func(*options)
+
+type options struct {
+	version string
+	logger  rest.Logger
+	client  *http.Client
+}
+
+// WithVersion sets the plugin version reported in Info.
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// WithLogger receives one debug line per exchange call (never a credential).
+func WithLogger(l rest.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithHTTPClient replaces the HTTP client (tests, proxies).
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// New returns a connector. It does not touch the network.
+func New(opts ...Option) *Connector {
+	o := options{version: "0.0.0-dev"}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	return &Connector{
+		version: o.version,
+		http: rest.New(rest.Config{
+			Exchange:   "bybit",
+			Hosts:      hosts,
+			Sign:       signRequest,
+			Decode:     decodeError,
+			Usage:      usage,
+			Time:       serverTime,
+			Logger:     o.logger,
+			HTTPClient: o.client,
+		}),
+	}
+}
+
+// envelope is Bybit's answer around every result (§5): success is
+// retCode 0, whatever retMsg says; time is the server's clock in ms.
+type envelope[T any] struct {
+	RetCode int64  `json:"retCode"`
+	RetMsg  string `json:"retMsg"`
+	Result  T      `json:"result"`
+	Time    int64  `json:"time"`
+}
+
+// get sends a signed GET and decodes the result.
+func get[T any](ctx context.Context, c *Connector, acct sdk.Account, path string, q rest.Params) (envelope[T], error) {
+	var env envelope[T]
+	err := c.http.Do(ctx, acct, rest.Request{
+		Method: "GET", Endpoint: EndpointREST, Path: path, Query: q, Signed: true,
+	}, &env)
+	return env, err
+}
+
+// post sends a signed POST with body as JSON and decodes the result. In
+// order mode a failure whose outcome cannot be known is
+// sdk.KindUnknownOutcome.
+func post[T any](ctx context.Context, c *Connector, acct sdk.Account, path string, body any, order bool) (envelope[T], error) {
+	var env envelope[T]
+	data, err := json.Marshal(body)
+	if err != nil {
+		return env, sdk.Errorf(sdk.KindInvalidRequest, "bybit: cannot encode the request to %s", path)
+	}
+	err = c.http.Do(ctx, acct, rest.Request{
+		Method: "POST", Endpoint: EndpointREST, Path: path, Body: data,
+		ContentType: "application/json", Signed: true, Order: order,
+	}, &env)
+	return env, err
+}

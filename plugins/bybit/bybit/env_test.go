@@ -1,0 +1,82 @@
+package bybit_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/bybit/bybit"
+	"github.com/globalautomation/gahost/plugins/bybit/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
+)
+
+const (
+	apiKey = "Xk4wLr8mQpZ2vXn7Ty"
+	secret = "Zx9cVb8nMl7kJh6gFd5sAq4wEr3tYu2iOp1a"
+)
+
+type env struct {
+	fx   *fake.Server
+	c    *bybit.Connector
+	acct sdk.Account
+}
+
+// newEnv starts a fake with one full key and a connector pointed at it
+// through the rest override, as the host does.
+func newEnv(t *testing.T, opts ...fake.Option) *env {
+	t.Helper()
+	fx := fake.New(opts...)
+	t.Cleanup(fx.Close)
+	fx.AddKey(fake.FullKey(apiKey, secret))
+	return &env{
+		fx: fx,
+		c:  bybit.New(bybit.WithVersion("1.2.3")),
+		acct: sdk.Account{
+			APIKey: apiKey, SecretKey: secret,
+			Endpoints: map[string]string{"rest": fx.URL()},
+		},
+	}
+}
+
+// funded is newEnv with USDT and BTC in the wallet and the linear symbols
+// in one-way or hedge mode.
+func funded(t *testing.T, hedge bool) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Coins = []fake.Coin{{Coin: "USDT", WalletBalance: "1000"}, {Coin: "BTC", WalletBalance: "0.5"}}
+		a.TotalAvailableBalance = "1000"
+		a.HedgeMode = hedge
+	})
+	return e
+}
+
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// eq compares decimals by value (scale aside).
+func eq(t *testing.T, field string, got decimal.Decimal, want string) {
+	t.Helper()
+	if !got.Equal(d(want)) {
+		t.Errorf("%s = %s, want %s", field, got, want)
+	}
+}
+
+func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
+
+// code is the exchange code of err, or "".
+func code(err error) string {
+	var se *sdk.Error
+	if asErr(err, &se) {
+		return se.ExchangeCode
+	}
+	return ""
+}

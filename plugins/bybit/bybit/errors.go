@@ -1,0 +1,244 @@
+package bybit
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/rest"
+)
+
+// retCodes the connector acts on (§7; §4 for -1). Business errors arrive
+// with HTTP 200 and a non-zero retCode.
+const (
+	codeRequestExpired  = -1
+	codeKeyExpiredSpot  = -2015
+	codeSystemBusy      = 429
+	codeServerTimeout   = 10000
+	codeParams          = 10001
+	codeTimestamp       = 10002
+	codeInvalidKey      = 10003
+	codeBadSign         = 10004
+	codePermission      = 10005
+	codeTooManyVisits   = 10006
+	codeAuthFailed      = 10007
+	codeRegionBlocked   = 10009
+	codeIPNotBound      = 10010
+	codeServerError     = 10016
+	codeIPRateLimit     = 10018 // not on the page; Bybit's table: "Exceeded the IP Rate Limit"
+	codeCompliance      = 10024
+	codeUnifiedOnly     = 10028
+	codeSymbolWhitelist = 10029
+	codeKeyExpired      = 33004
+
+	codeOrderNotExist    = 110001
+	codeWalletShort      = 110004
+	codeAvailableShort   = 110007
+	codeOrderFinished    = 110008
+	codeOrderCancelled   = 110010
+	codeAvailableShort2  = 110012
+	codeQtyTruncated     = 110017
+	codeMarginShort      = 110044
+	codeDuplicateLinkID  = 110072
+	codeNotionalTooSmall = 110094
+
+	codeSpotBadSymbol     = 170121
+	codeSpotBalanceShort  = 170131
+	codeSpotTooPrecise    = 170134
+	codeSpotQtyTooSmall   = 170136
+	codeSpotTooPrecise2   = 170137
+	codeSpotValueTooSmall = 170140
+	codeSpotDuplicateID   = 170141
+	codeSpotNoSuchOrder   = 170213
+)
+
+// Headers of the per-UID limit on every private answer (§6).
+const (
+	headerLimit       = "X-Bapi-Limit"
+	headerLimitStatus = "X-Bapi-Limit-Status"
+	headerLimitReset  = "X-Bapi-Limit-Reset-Timestamp"
+)
+
+// ipBanWait is how long Bybit blocks an IP over its limit: "stop all
+// traffic and wait at least 10 minutes" (§6).
+const ipBanWait = 10 * time.Minute
+
+// Messages for the failures a user fixes in Bybit's API management.
+const (
+	msgInvalidKey = "Bybit does not know this API key on this environment: mainnet, testnet and demo-trading keys " +
+		"are separate (a testnet key needs the account's testnet flag, a demo-trading key the rest endpoint " +
+		"https://api-demo.bybit.com), or the key was deleted"
+	msgBadSign    = "signature not valid: the secret key does not belong to this API key (was it copied whole?)"
+	msgKeyExpired = "the API key has expired: Bybit expires keys that are not bound to an IP address after 90 days; " +
+		"create a new key, ideally bound to this server's IP address"
+	msgIPNotBound = "this server's IP address is not among the API key's bound IP addresses; add it in Bybit's API management"
+)
+
+// decodeError maps an answer to a typed error. Success is retCode 0 in a
+// 2xx answer, whatever retMsg says (§5).
+func decodeError(r *rest.Response) error {
+	var env struct {
+		RetCode *int64 `json:"retCode"`
+		RetMsg  string `json:"retMsg"`
+	}
+	readable := json.Unmarshal(r.Body, &env) == nil && env.RetCode != nil
+	success := r.Status >= 200 && r.Status <= 299
+	switch {
+	case readable && *env.RetCode != 0:
+		return codeError(r, *env.RetCode, env.RetMsg)
+	case success && readable:
+		return nil
+	case success:
+		if r.Request.Order {
+			return r.Errorf(sdk.KindUnknownOutcome, "", "unreadable answer without a retCode; the order may have been placed, check before sending it again")
+		}
+		return r.Errorf(sdk.KindUnknown, "", "unreadable answer without a retCode")
+	}
+	return statusError(r)
+}
+
+// statusError reads the HTTP statuses Bybit documents (§7) for answers
+// without a retCode.
+func statusError(r *rest.Response) error {
+	switch r.Status {
+	case http.StatusForbidden:
+		body := strings.ToLower(string(r.Body))
+		switch {
+		case strings.Contains(body, "get request"):
+			return r.Errorf(sdk.KindInvalidRequest, "", "Bybit refused a GET request that carried a body (HTTP 403)")
+		case strings.Contains(body, "country") || strings.Contains(body, "region"):
+			return r.Errorf(sdk.KindPermission, "", "Bybit refuses requests from this server's country or region (HTTP 403; US and mainland-China addresses are blocked)")
+		}
+		// "access too frequent": the per-IP limit; the block lifts by
+		// itself after at least ten minutes.
+		e := r.Errorf(sdk.KindRateLimited, "", "Bybit's per-IP limit of 600 requests per 5 seconds was exceeded (HTTP 403); all traffic from this address must pause")
+		e.RetryAfter = ipBanWait
+		return e
+	case http.StatusTooManyRequests:
+		return rateLimited(r, "", time.Second, "Bybit's system-level frequency protection (HTTP 429)")
+	case http.StatusUnauthorized:
+		return r.Errorf(sdk.KindAuthentication, "", "Bybit refused the request as unauthenticated (HTTP 401): the API key is missing or unknown")
+	}
+	return rest.StatusError(r)
+}
+
+func codeError(r *rest.Response, code int64, msg string) error {
+	c := strconv.FormatInt(code, 10)
+	msg = clip(msg)
+	switch code {
+	case codeInvalidKey:
+		return r.Errorf(sdk.KindAuthentication, c, "%s", msgInvalidKey)
+	case codeBadSign:
+		return r.Errorf(sdk.KindAuthentication, c, "%s", msgBadSign)
+	case codeKeyExpired, codeKeyExpiredSpot:
+		return r.Errorf(sdk.KindAuthentication, c, "%s", msgKeyExpired)
+	case codeAuthFailed:
+		return r.Errorf(sdk.KindAuthentication, c, "user authentication failed: %s", msg)
+	case codeIPNotBound:
+		return r.Errorf(sdk.KindPermission, c, "%s", msgIPNotBound)
+	case codePermission:
+		return r.Errorf(sdk.KindPermission, c, "the API key lacks the permission this call needs; enable it in Bybit's API management: %s", msg)
+	case codeSymbolWhitelist:
+		return r.Errorf(sdk.KindPermission, c, "the symbol is not on the API key's symbol whitelist: %s", msg)
+	case codeUnifiedOnly:
+		return r.Errorf(sdk.KindPermission, c, "this call needs a Unified Trading Account; upgrade the Bybit account to UTA: %s", msg)
+	case codeRegionBlocked, codeCompliance:
+		return r.Errorf(sdk.KindPermission, c, "Bybit refuses this request for regulatory reasons (region or compliance): %s", msg)
+	case codeTimestamp, codeRequestExpired:
+		return r.Errorf(sdk.KindClockSkew, c, "request timestamp outside Bybit's receive window: %s", msg)
+	case codeTooManyVisits:
+		return rateLimited(r, c, time.Second, "too many requests to this endpoint for the account: %s", msg)
+	case codeSystemBusy:
+		return rateLimited(r, c, time.Second, "Bybit's system-level frequency protection: %s", msg)
+	case codeIPRateLimit:
+		return rateLimited(r, c, ipBanWait, "Bybit's per-IP limit was exceeded: %s", msg)
+	case codeServerTimeout, codeServerError:
+		if r.Request.Order {
+			// §7: a server timeout; the order may have gone through.
+			return r.Errorf(sdk.KindUnknownOutcome, c, "%s; the order may have been placed, check before sending it again", msg)
+		}
+		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+	case codeWalletShort, codeAvailableShort, codeAvailableShort2, codeMarginShort, codeSpotBalanceShort:
+		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
+	case codeSpotBadSymbol:
+		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
+	case codeParams:
+		// One code for every parameter error; an unknown symbol says
+		// "symbol invalid" in the text (§7).
+		if unknownSymbolText(msg) {
+			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
+		}
+		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+	case codeOrderNotExist, codeSpotNoSuchOrder, codeOrderFinished, codeOrderCancelled,
+		codeDuplicateLinkID, codeSpotDuplicateID,
+		codeQtyTruncated, codeNotionalTooSmall, codeSpotQtyTooSmall, codeSpotValueTooSmall, codeSpotTooPrecise, codeSpotTooPrecise2:
+		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+	}
+	if r.Status >= 500 {
+		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+	}
+	return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+}
+
+func unknownSymbolText(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "symbol") &&
+		(strings.Contains(m, "invalid") || strings.Contains(m, "not exist") || strings.Contains(m, "not found"))
+}
+
+// rateLimited says how long to wait: Retry-After when sent, else until
+// X-Bapi-Limit-Reset-Timestamp (what pybit does, §6), else fallback.
+func rateLimited(r *rest.Response, code string, fallback time.Duration, format string, args ...any) *sdk.Error {
+	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
+	e.RetryAfter = fallback
+	if d, ok := rest.RetryAfter(r.Header, r.Received); ok && d > 0 {
+		e.RetryAfter = d
+	} else if d, ok := resetIn(r); ok {
+		e.RetryAfter = d
+	}
+	return e
+}
+
+// resetIn is the time until X-Bapi-Limit-Reset-Timestamp, rounded up to a
+// millisecond; false when the header is absent or already past.
+func resetIn(r *rest.Response) (time.Duration, bool) {
+	ms, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get(headerLimitReset)), 10, 64)
+	if err != nil || ms <= 0 {
+		return 0, false
+	}
+	d := time.UnixMilli(ms).Sub(r.Received)
+	if d <= 0 {
+		return 0, false
+	}
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond), true
+}
+
+// usage reads the per-UID limit headers (§6) and reports them under the
+// limit of the endpoint that answered. Bybit sends nothing for the per-IP
+// budget, so that one is never reported.
+func usage(r *rest.Response) []sdk.RateUsage {
+	name := limitOfPath[r.Request.Path]
+	limit, err1 := strconv.ParseInt(strings.TrimSpace(r.Header.Get(headerLimit)), 10, 64)
+	left, err2 := strconv.ParseInt(strings.TrimSpace(r.Header.Get(headerLimitStatus)), 10, 64)
+	if name == "" || err1 != nil || err2 != nil || limit <= 0 {
+		return nil
+	}
+	return []sdk.RateUsage{{Name: name, Used: max(limit-left, 0), Limit: limit, Interval: time.Second}}
+}
+
+// clip bounds the exchange's message text carried into our errors; a
+// 10004 answer echoes the whole signed payload.
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
+}
+
+// malformed reports an answer Bybit should not have sent.
+func malformed(what string, err error) error {
+	return sdk.Errorf(sdk.KindUnknown, "bybit: malformed %s in the answer: %v", what, err)
+}

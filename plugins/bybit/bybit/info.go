@@ -1,0 +1,73 @@
+package bybit
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// Rate-limit names as reported in sdk.RateUsage (§6).
+const (
+	// limitIP is the per-IP budget across every account behind one
+	// address: 600 requests per 5 seconds. Bybit sends no header for it.
+	limitIP = "ip_requests"
+	// The per-UID limits below are per endpoint, over a rolling second,
+	// and each answer reports its own in X-Bapi-Limit / -Status.
+	limitWalletBalance = "uid_wallet_balance"
+	limitAccountInfo   = "uid_account_info"
+	limitPositionList  = "uid_position_list"
+	limitQueryAPI      = "uid_query_api"
+	limitOrderCreate   = "uid_order_create"
+	limitOrderCancel   = "uid_order_cancel"
+)
+
+// rateLimits lists the IP budget first: the host paces every account of
+// the exchange by the first per-IP limit, and CallCosts count against it.
+// The order limits are declared at the linear value (10/s), the lower of
+// linear and spot (20/s); the answers report the limit that applied.
+var rateLimits = []sdk.RateLimit{
+	{Name: limitIP, Limit: 600, Interval: 5 * time.Second, Scope: sdk.ScopeIP},
+	{Name: limitWalletBalance, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitAccountInfo, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitPositionList, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitQueryAPI, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitOrderCreate, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitOrderCancel, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+}
+
+// limitOfPath names the per-UID limit each private path counts against.
+var limitOfPath = map[string]string{
+	pathWalletBalance: limitWalletBalance,
+	pathAccountInfo:   limitAccountInfo,
+	pathPositionList:  limitPositionList,
+	pathQueryAPI:      limitQueryAPI,
+	pathOrderCreate:   limitOrderCreate,
+	pathOrderCancel:   limitOrderCancel,
+}
+
+// callCosts are requests per capability against the IP budget (every
+// request counts one there).
+var callCosts = map[string]int64{
+	sdk.CapSpotBalances:   1, // wallet-balance
+	sdk.CapFuturesAccount: 1, // wallet-balance?coin=USDT
+	sdk.CapPositions:      2, // position/list (one page of 200) + account/info
+	sdk.CapOrders:         2, // a linear order reads the position mode first
+	sdk.CapValidate:       2, // user/query-api + account/info
+}
+
+// Info describes the connector without calling Bybit.
+func (c *Connector) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{
+		Name:               "bybit",
+		DisplayName:        "Bybit",
+		Version:            c.version,
+		RequiresPassphrase: false, // §7: there is no passphrase on Bybit
+		SupportsTestnet:    true,
+		EndpointKeys:       []string{EndpointREST},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		CallCosts:          maps.Clone(callCosts),
+	}, nil
+}

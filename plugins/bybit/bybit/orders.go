@@ -1,0 +1,301 @@
+package bybit
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+const (
+	pathOrderCreate = "/v5/order/create"
+	pathOrderCancel = "/v5/order/cancel"
+)
+
+var (
+	// clientOrderID is orderLinkId's rule (§5d).
+	clientOrderID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
+	// orderID covers both forms Bybit hands out: digits on spot, a UUID
+	// on linear (§5d, §5e).
+	orderID = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+)
+
+// Position indexes (§5c): 0 in one-way mode, 1 and 2 for the long and
+// short side in hedge mode.
+const (
+	idxOneWay = 0
+	idxLong   = 1
+	idxShort  = 2
+)
+
+// createBody is POST /v5/order/create. Fields are in the order of the
+// page's examples, so that a body reads like them byte for byte; numbers
+// are strings, positionIdx an integer and reduceOnly a boolean (§8).
+type createBody struct {
+	Category    string `json:"category"`
+	Symbol      string `json:"symbol"`
+	Side        string `json:"side"`
+	OrderType   string `json:"orderType"`
+	Qty         string `json:"qty"`
+	MarketUnit  string `json:"marketUnit,omitempty"`
+	Price       string `json:"price,omitempty"`
+	TimeInForce string `json:"timeInForce,omitempty"`
+	PositionIdx *int   `json:"positionIdx,omitempty"`
+	ReduceOnly  bool   `json:"reduceOnly,omitempty"`
+	OrderLinkID string `json:"orderLinkId,omitempty"`
+}
+
+// cancelBody is POST /v5/order/cancel (§5e).
+type cancelBody struct {
+	Category    string `json:"category"`
+	Symbol      string `json:"symbol"`
+	OrderID     string `json:"orderId,omitempty"`
+	OrderLinkID string `json:"orderLinkId,omitempty"`
+}
+
+// orderAck is the result of both: an acknowledgement only, since Bybit
+// processes orders asynchronously.
+type orderAck struct {
+	OrderID     string `json:"orderId"`
+	OrderLinkID string `json:"orderLinkId"`
+}
+
+// PlaceOrder places a market or limit order on spot or the USDT
+// perpetual. Bybit acknowledges before it matches, so a placed order is
+// reported as new with what was asked for; its fills are not known yet.
+//
+// A linear order must carry the position index of the symbol's position
+// mode, which Bybit keeps per symbol and does not put in the request. The
+// connector reads it first: with symbol= the position list returns the
+// symbol's rows even when flat, two of them (index 1 and 2) in hedge mode
+// (§5c, §8). That read happens before anything is sent, so a failure there
+// is a plain failure.
+func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
+	mkt, sym, err := market(req.Market, req.Symbol)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	o, err := checkOrder(mkt, req)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	hedge := false
+	if mkt == sdk.MarketFutures {
+		if hedge, err = c.hedgeMode(ctx, acct, sym); err != nil {
+			return sdk.Order{}, err
+		}
+	}
+	body := o.body(sym, hedge)
+	env, err := post[orderAck](ctx, c, acct, pathOrderCreate, body, true)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	if env.Result.OrderID == "" {
+		return sdk.Order{}, sdk.Errorf(sdk.KindUnknownOutcome,
+			"bybit: the order was accepted without an order id; it may have been placed, check before sending it again")
+	}
+	out := sdk.Order{
+		ID:            env.Result.OrderID,
+		ClientOrderID: env.Result.OrderLinkID,
+		Market:        mkt,
+		Symbol:        sym.String(),
+		Side:          strings.ToLower(req.Side),
+		Type:          strings.ToLower(req.Type),
+		Status:        sdk.StatusNew,
+		// In base units as asked: zero for a spot market order by value,
+		// which sdk.Order has no field for.
+		Quantity:   req.Quantity,
+		Price:      req.Price,
+		ReduceOnly: body.ReduceOnly,
+	}
+	if out.ClientOrderID == "" {
+		out.ClientOrderID = req.ClientOrderID
+	}
+	if env.Time > 0 {
+		out.CreatedAt = time.UnixMilli(env.Time).UTC()
+	}
+	return out, nil
+}
+
+// hedgeMode reports whether sym's position is in hedge mode.
+func (c *Connector) hedgeMode(ctx context.Context, acct sdk.Account, sym symbol.Symbol) (bool, error) {
+	rows, err := c.positionRows(ctx, acct, rest.Params{}.Add("symbol", rawSymbol(sym)))
+	if err != nil {
+		return false, err
+	}
+	for _, r := range rows {
+		if r.PositionIdx != idxOneWay {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// order is a checked request in Bybit's terms.
+type order struct {
+	req          sdk.OrderRequest
+	mkt          string
+	side, typ    string // Buy/Sell, Market/Limit
+	positionSide string // "", sdk.SideLong or sdk.SideShort
+}
+
+func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+	bad := func(format string, args ...any) (order, error) {
+		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: "+format, args...)
+	}
+	o := order{req: req, mkt: mkt}
+	switch strings.ToLower(req.Side) {
+	case sdk.Buy:
+		o.side = "Buy"
+	case sdk.Sell:
+		o.side = "Sell"
+	default:
+		return bad("order side %q is not buy or sell", clip(req.Side))
+	}
+	switch strings.ToLower(req.Type) {
+	case sdk.OrderMarket:
+		o.typ = "Market"
+	case sdk.OrderLimit:
+		o.typ = "Limit"
+	default:
+		return bad("order type %q is not market or limit", clip(req.Type))
+	}
+	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
+		return bad("quantities and prices must not be negative")
+	}
+	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
+	switch {
+	case o.typ == "Limit" && (!hasQty || !req.Price.IsPositive() || hasQuote):
+		return bad("a limit order needs a quantity and a price, and no quote quantity")
+	case o.typ == "Market" && req.Price.IsPositive():
+		return bad("a market order takes no price")
+	case o.typ == "Market" && hasQty == hasQuote:
+		return bad("a market order needs either a quantity or a quote quantity")
+	case mkt == sdk.MarketFutures && hasQuote:
+		return bad("perpetual orders take a base quantity, not a quote quantity")
+	}
+	switch ps := strings.ToLower(req.PositionSide); ps {
+	case "", sdk.SideLong, sdk.SideShort:
+		o.positionSide = ps
+	default:
+		return bad("position side %q is not long or short", clip(req.PositionSide))
+	}
+	if mkt == sdk.MarketSpot && (req.ReduceOnly || o.positionSide != "") {
+		return bad("reduce-only and position side apply to perpetual orders only")
+	}
+	if req.ReduceOnly && o.positionSide != "" && !o.closes(o.positionSide) {
+		return bad("a reduce-only %s order cannot reduce a %s position", strings.ToLower(o.side), o.positionSide)
+	}
+	if req.ClientOrderID != "" && !clientOrderID.MatchString(req.ClientOrderID) {
+		return bad("client order id must be 1 to 36 letters, digits, _ or -")
+	}
+	return o, nil
+}
+
+// closes reports whether the order reduces a position on side.
+func (o order) closes(side string) bool {
+	return side == sdk.SideLong && o.side == "Sell" || side == sdk.SideShort && o.side == "Buy"
+}
+
+// body builds the request. On spot a market order's qty is in the quote
+// coin for a buy and the base coin for a sell unless marketUnit says
+// otherwise (§5d), so marketUnit is sent whenever the default would be
+// wrong, and for a buy by value to make it plain. On linear the position
+// index follows the symbol's mode; reduceOnly is set whenever the order
+// closes, which Bybit requires for closing (§5d).
+func (o order) body(sym symbol.Symbol, hedge bool) createBody {
+	b := createBody{
+		Category:    categoryOf(o.mkt),
+		Symbol:      rawSymbol(sym),
+		Side:        o.side,
+		OrderType:   o.typ,
+		Qty:         num.Format(o.req.Quantity),
+		OrderLinkID: o.req.ClientOrderID,
+	}
+	if o.typ == "Limit" {
+		b.Price = num.Format(o.req.Price)
+		b.TimeInForce = "GTC"
+	}
+	if o.mkt == sdk.MarketSpot {
+		if o.typ == "Market" {
+			switch byQuote := o.req.QuoteQuantity.IsPositive(); {
+			case byQuote:
+				b.Qty, b.MarketUnit = num.Format(o.req.QuoteQuantity), "quoteCoin"
+			case o.side == "Buy":
+				b.MarketUnit = "baseCoin"
+			}
+		}
+		return b
+	}
+	idx := idxOneWay
+	reduce := o.req.ReduceOnly || o.positionSide != "" && o.closes(o.positionSide)
+	if hedge {
+		side := o.positionSide
+		if side == "" {
+			// Without a position side: a plain order opens the side it
+			// trades, a reduce-only one closes the opposite side.
+			side = sdk.SideLong
+			if (o.side == "Sell") != o.req.ReduceOnly {
+				side = sdk.SideShort
+			}
+		}
+		idx = idxLong
+		if side == sdk.SideShort {
+			idx = idxShort
+		}
+		reduce = o.closes(side)
+	}
+	b.PositionIdx, b.ReduceOnly = &idx, reduce
+	return b
+}
+
+// CancelOrder cancels by exchange order id (which wins when both are
+// given, as on Bybit) or client order id (§5e). Bybit acknowledges the
+// cancel before processing it, so the answer carries ids and the
+// requested state only. It is not in order mode: cancelling twice is
+// harmless (the second answers "order does not exist"), so a lost answer
+// is a plain, retryable failure.
+func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.CancelRequest) (sdk.Order, error) {
+	mkt, sym, err := market(req.Market, req.Symbol)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	b := cancelBody{Category: categoryOf(mkt), Symbol: rawSymbol(sym)}
+	switch {
+	case req.OrderID != "":
+		if !orderID.MatchString(req.OrderID) {
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: order id %q is not a Bybit order id", clip(req.OrderID))
+		}
+		b.OrderID = req.OrderID
+	case req.ClientOrderID != "":
+		if !clientOrderID.MatchString(req.ClientOrderID) {
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: client order id must be 1 to 36 letters, digits, _ or -")
+		}
+		b.OrderLinkID = req.ClientOrderID
+	default:
+		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: cancel needs an order id or a client order id")
+	}
+	env, err := post[orderAck](ctx, c, acct, pathOrderCancel, b, false)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	out := sdk.Order{
+		ID:            env.Result.OrderID,
+		ClientOrderID: env.Result.OrderLinkID,
+		Market:        mkt,
+		Symbol:        sym.String(),
+		Status:        sdk.StatusCanceled,
+	}
+	if out.ID == "" {
+		out.ID = req.OrderID
+	}
+	if out.ClientOrderID == "" {
+		out.ClientOrderID = req.ClientOrderID
+	}
+	return out, nil
+}

@@ -1,0 +1,174 @@
+package bybit_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/bybit/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
+)
+
+func TestPositions(t *testing.T) {
+	type want struct {
+		symbol, side, size, entry, mark, upnl, lev, liq, mode string
+	}
+	tests := []struct {
+		name      string
+		account   fake.Account
+		want      []want
+		infoCalls int
+	}{
+		{
+			name: "one-way long and short, flat row left out",
+			account: fake.Account{Positions: []fake.Position{
+				{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "0.250", AvgPrice: "60000.1", MarkPrice: "61000", UnrealisedPnl: "249.975", Leverage: "10", LiqPrice: "40000.5"},
+				{Symbol: "ETHUSDT", PositionIdx: 0, Side: "Sell", Size: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealisedPnl: "300", Leverage: "5", LiqPrice: ""},
+				{Symbol: "XRPUSDT", PositionIdx: 0, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "0.3432", UnrealisedPnl: "0", Leverage: "10"},
+			}},
+			want: []want{
+				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "10", "40000.5", sdk.MarginCross},
+				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginCross},
+			},
+			infoCalls: 1,
+		},
+		{
+			name: "hedge mode: both sides of one symbol, isolated margin",
+			account: fake.Account{MarginMode: "ISOLATED_MARGIN", HedgeMode: true, Positions: []fake.Position{
+				{Symbol: "BTCUSDT", PositionIdx: 1, Side: "Buy", Size: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealisedPnl: "10000", Leverage: "25", LiqPrice: "41000"},
+				{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealisedPnl: "2500", Leverage: "25", LiqPrice: "90000"},
+				{Symbol: "ETHUSDT", PositionIdx: 1, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "3000", UnrealisedPnl: "0", Leverage: "10"},
+			}},
+			want: []want{
+				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "25", "41000", sdk.MarginIsolate},
+				{"BTC/USDT:USDT", sdk.SideShort, "0.5", "65000", "60000", "2500", "25", "90000", sdk.MarginIsolate},
+			},
+			infoCalls: 1,
+		},
+		{
+			name: "portfolio margin: no leverage, cross",
+			account: fake.Account{MarginMode: "PORTFOLIO_MARGIN", Positions: []fake.Position{
+				{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
+			}},
+			want:      []want{{"BTC/USDT:USDT-251226", sdk.SideLong, "0.1", "70000", "71000", "100", "0", "0", sdk.MarginCross}},
+			infoCalls: 1,
+		},
+		{
+			name:    "nothing open: no account/info call",
+			account: fake.Account{Positions: []fake.Position{{Symbol: "BTCUSDT", Size: "0", Side: ""}}},
+		},
+		{name: "empty account"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Update(apiKey, func(a *fake.Account) { *a = tt.account })
+			got, err := e.c.Positions(ctx(t), e.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || len(got) != len(tt.want) {
+				t.Fatalf("positions %+v, want %d", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				p := got[i]
+				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
+					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
+				}
+				eq(t, "size", p.Size, w.size)
+				eq(t, "entry", p.EntryPrice, w.entry)
+				eq(t, "mark", p.MarkPrice, w.mark)
+				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
+				eq(t, "leverage", p.Leverage, w.lev)
+				eq(t, "liquidation", p.LiquidationPrice, w.liq)
+			}
+			if n := e.fx.Calls("/v5/account/info"); n != tt.infoCalls {
+				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
+			}
+			for _, r := range e.fx.Requests() {
+				if r.Path == "/v5/position/list" && r.Query != "category=linear&limit=200&settleCoin=USDT" {
+					t.Errorf("position query %q", r.Query)
+				}
+			}
+		})
+	}
+}
+
+// TestPositionsPages reads 450 positions over three pages: the cursor the
+// fake hands out percent-encoded must come back meaning the same, and the
+// query stays signed exactly as sent.
+func TestPositionsPages(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		for i := range 450 {
+			a.Positions = append(a.Positions, fake.Position{Symbol: fmt.Sprintf("C%03dUSDT", i), Side: "Buy", Size: "1", AvgPrice: "1", MarkPrice: "1", UnrealisedPnl: "0", Leverage: "1"})
+		}
+	})
+	got, err := e.c.Positions(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 450 || got[0].Symbol != "C000/USDT:USDT" || got[449].Symbol != "C449/USDT:USDT" {
+		t.Fatalf("%d positions, first %+v", len(got), got[0])
+	}
+	var queries []string
+	for _, r := range e.fx.Requests() {
+		if r.Path == "/v5/position/list" {
+			queries = append(queries, r.Query)
+		}
+	}
+	want := []string{
+		"category=linear&limit=200&settleCoin=USDT",
+		"category=linear&cursor=offset%3D200&limit=200&settleCoin=USDT",
+		"category=linear&cursor=offset%3D400&limit=200&settleCoin=USDT",
+	}
+	if strings.Join(queries, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("queries\n%s\nwant\n%s", strings.Join(queries, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestPositionsOddAnswers feeds answers the fake would not send itself.
+func TestPositionsOddAnswers(t *testing.T) {
+	page := func(cursor string, rows ...string) string {
+		return `{"retCode":0,"retMsg":"OK","result":{"nextPageCursor":"` + cursor + `","category":"linear","list":[` + strings.Join(rows, ",") + `]},"retExtInfo":{},"time":1672280219169}`
+	}
+	row := func(size, side string, idx int) string {
+		return fmt.Sprintf(`{"symbol":"XRPUSDT","positionIdx":%d,"side":%q,"size":%q,"avgPrice":"0.3615","markPrice":"0.3432","unrealisedPnl":"-1.83","leverage":"10","liqPrice":"0.0001"}`, idx, side, size)
+	}
+	tests := []struct {
+		name  string
+		pages []string
+		n     int
+		fails bool // with a KindUnknown "malformed" error
+	}{
+		{"zero row in a settleCoin answer is left out", []string{page("", row("100", "Buy", 0), row("0", "", 0))}, 1, false},
+		{"the page's own example cursor", []string{page(url.QueryEscape("updateAt=1672279322668"), row("100", "Buy", 0)), page("", row("5", "Sell", 0))}, 2, false},
+		{"a cursor that repeats", []string{page("abc", row("1", "Buy", 0)), page("abc", row("1", "Buy", 0))}, 0, true},
+		{"open row without a side", []string{page("", row("1", "", 0))}, 0, true},
+		{"size not a number", []string{page("", row("1e3", "Buy", 0))}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			for _, p := range tt.pages {
+				e.fx.Inject(fakex.Fault{Path: "/v5/position/list", Status: 200, Body: p})
+			}
+			got, err := e.c.Positions(ctx(t), e.acct)
+			if tt.fails {
+				if err == nil || sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+					t.Fatalf("err = %v, want a malformed-answer error", err)
+				}
+				return
+			}
+			if err != nil || len(got) != tt.n {
+				t.Fatalf("positions %+v, %v; want %d", got, err, tt.n)
+			}
+			reqs := e.fx.Requests()
+			if len(tt.pages) == 2 && !strings.Contains(reqs[len(reqs)-2].Query, "cursor=updateAt%3D1672279322668&") {
+				t.Errorf("cursor not sent back as received: %q", reqs[len(reqs)-2].Query)
+			}
+		})
+	}
+}

@@ -1,0 +1,88 @@
+package bybit
+
+import (
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// Categories (§5): the connector trades spot and USDT-settled linear
+// contracts.
+const (
+	categorySpot   = "spot"
+	categoryLinear = "linear"
+)
+
+// settleUSDT is the one settle coin this connector reads and trades.
+const settleUSDT = "USDT"
+
+// market resolves an order's market and symbol from the unified symbol.
+// "BTC/USDT:USDT" is the linear perpetual and "BTC/USDT" spot; a futures
+// request that names the spot form means the perpetual on the same pair,
+// which is how trading alerts usually write it.
+func market(mkt, unified string) (string, symbol.Symbol, error) {
+	s, err := symbol.Parse(unified)
+	if err != nil {
+		return "", s, err
+	}
+	switch mkt {
+	case "":
+		mkt = sdk.MarketSpot
+		if !s.IsSpot() {
+			mkt = sdk.MarketFutures
+		}
+	case sdk.MarketSpot:
+		if !s.IsSpot() {
+			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bybit: %s is a perpetual, not a spot market", s)
+		}
+	case sdk.MarketFutures:
+		if s.IsSpot() {
+			s.Settle = s.Quote
+		}
+	default:
+		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bybit: unknown market %q (want spot or futures)", clip(mkt))
+	}
+	if mkt == sdk.MarketFutures {
+		switch {
+		case s.Settle != s.Quote:
+			// Linear contracts settle in their quote coin.
+			return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bybit: %s: linear contracts settle in the quote coin", s)
+		case s.Settle != settleUSDT:
+			return "", s, sdk.Errorf(sdk.KindUnsupported, "bybit: %s: only USDT-settled perpetuals are supported", s)
+		}
+	}
+	return mkt, s, nil
+}
+
+// categoryOf is Bybit's category of a market.
+func categoryOf(mkt string) string {
+	if mkt == sdk.MarketFutures {
+		return categoryLinear
+	}
+	return categorySpot
+}
+
+// rawSymbol is Bybit's form of s (§8: upper case, no separator).
+func rawSymbol(s symbol.Symbol) string { return s.Join("") }
+
+// unifiedLinear turns a USDT-settled linear symbol into the unified form.
+// Dated USDT futures ("BTCUSDT-26DEC25") keep their expiry as ccxt writes
+// it ("BTC/USDT:USDT-251226"). A symbol that does not end in the settle
+// coin is returned as Bybit wrote it.
+func unifiedLinear(raw string) string {
+	pair, expiry, dated := strings.Cut(raw, "-")
+	base, quote, ok := symbol.SplitQuote(pair, settleUSDT)
+	if !ok {
+		return raw
+	}
+	out := symbol.Perp(base, quote, quote).String()
+	if dated {
+		if t, err := time.Parse("02Jan06", expiry); err == nil {
+			expiry = t.Format("060102")
+		}
+		out += "-" + expiry
+	}
+	return out
+}

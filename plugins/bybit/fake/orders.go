@@ -1,0 +1,346 @@
+package fake
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
+
+var (
+	decimalText = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	linkID      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
+)
+
+// createRequest is POST /v5/order/create with the JSON types §8 fixes:
+// amounts are strings, positionIdx an integer, reduceOnly a boolean. A
+// body with another type fails to decode and is refused.
+type createRequest struct {
+	Category    string  `json:"category"`
+	Symbol      string  `json:"symbol"`
+	Side        string  `json:"side"`
+	OrderType   string  `json:"orderType"`
+	Qty         string  `json:"qty"`
+	Price       *string `json:"price"`
+	TimeInForce string  `json:"timeInForce"`
+	PositionIdx *int    `json:"positionIdx"`
+	OrderLinkID string  `json:"orderLinkId"`
+	ReduceOnly  *bool   `json:"reduceOnly"`
+	IsLeverage  *int    `json:"isLeverage"`
+	MarketUnit  string  `json:"marketUnit"`
+}
+
+// listed returns the market of symbol in category, or answers the
+// unknown-symbol error of that category (§7). s.mu must be held.
+func (s *Server) listed(c *call, category, symbol string) (Market, bool) {
+	switch category {
+	case "spot":
+		if m, ok := s.spot[symbol]; ok {
+			return m, true
+		}
+		c.fail(170121, "Invalid symbol.")
+	case "linear":
+		if m, ok := s.linear[symbol]; ok {
+			return m, true
+		}
+		c.params("symbol invalid " + symbol)
+	default:
+		c.params("category invalid")
+	}
+	return Market{}, false
+}
+
+func (s *Server) createOrder(c *call) {
+	var req createRequest
+	if err := json.Unmarshal(c.body, &req); err != nil {
+		c.params("request body does not match the field types")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.listed(c, req.Category, req.Symbol)
+	if !ok {
+		return
+	}
+	spot := req.Category == "spot"
+	switch {
+	case req.Side != "Buy" && req.Side != "Sell":
+		c.params("side invalid")
+		return
+	case req.OrderType != "Market" && req.OrderType != "Limit":
+		c.params("orderType invalid")
+		return
+	case !decimalText.MatchString(req.Qty) || dec(req.Qty).IsZero():
+		c.params("qty invalid")
+		return
+	case req.OrderType == "Limit" && (req.Price == nil || !decimalText.MatchString(*req.Price) || dec(*req.Price).IsZero()):
+		c.params("price invalid")
+		return
+	case req.TimeInForce != "" && !slices.Contains([]string{"GTC", "IOC", "FOK", "PostOnly", "RPI"}, req.TimeInForce):
+		c.params("timeInForce invalid")
+		return
+	case req.OrderLinkID != "" && !linkID.MatchString(req.OrderLinkID):
+		c.params("orderLinkId invalid")
+		return
+	case spot && req.ReduceOnly != nil && *req.ReduceOnly:
+		c.params("reduceOnly is for linear only")
+		return
+	case req.MarketUnit != "" && (!spot || req.OrderType != "Market" || req.MarketUnit != "baseCoin" && req.MarketUnit != "quoteCoin"):
+		c.params("marketUnit invalid")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	// §5d says only "must be unique"; the fake holds an id unique among
+	// open orders, so that an id may be used again once its order is
+	// cancelled.
+	if req.OrderLinkID != "" && slices.ContainsFunc(a.Orders, func(o Order) bool { return o.OrderLinkID == req.OrderLinkID && o.Status == "New" }) {
+		if spot {
+			c.fail(170141, "Duplicate clientOrderId.")
+		} else {
+			c.fail(110072, "OrderLinkedID is duplicate")
+		}
+		return
+	}
+	price := dec(m.Price)
+	if req.OrderType == "Limit" {
+		price = dec(*req.Price)
+	}
+	o := Order{
+		Category: req.Category, Symbol: req.Symbol, OrderLinkID: req.OrderLinkID, Side: req.Side,
+		OrderType: req.OrderType, Qty: req.Qty, MarketUnit: req.MarketUnit, TimeInForce: or(req.TimeInForce, "GTC"),
+		Status: "New", CreatedTime: c.now.UnixMilli(), Body: string(c.body),
+	}
+	if req.Price != nil {
+		o.Price = *req.Price
+	}
+	if spot {
+		if !s.spotOrder(c, a, m, &o, price) {
+			return
+		}
+	} else if !s.linearOrder(c, a, m, req, &o, price) {
+		return
+	}
+	a.Orders = append(a.Orders, o)
+	c.ok(map[string]string{"orderId": o.OrderID, "orderLinkId": o.OrderLinkID})
+}
+
+// spotOrder checks the balance, then fills a market order at once or
+// locks what a limit order needs. s.mu is held.
+func (s *Server) spotOrder(c *call, a *Account, m Market, o *Order, price decimal.Decimal) bool {
+	qty := dec(o.Qty)
+	// §5d: a market buy's qty is in the quote coin unless marketUnit says
+	// otherwise; a sell's is in the base coin.
+	byQuote := o.OrderType == "Market" && (o.MarketUnit == "quoteCoin" || o.MarketUnit == "" && o.Side == "Buy")
+	base, cost := qty, qty.Mul(price)
+	if byQuote {
+		base, cost = qty.DivRound(price, 8), qty
+	}
+	if o.Side == "Buy" && free(a, m.Quote).LessThan(cost) || o.Side == "Sell" && free(a, m.Base).LessThan(base) {
+		c.fail(170131, "Insufficient balance.")
+		return false
+	}
+	o.OrderID = s.spotID()
+	if o.OrderType == "Market" {
+		o.Status = "Filled"
+		sign := decimal.NewFromInt(1)
+		if o.Side == "Sell" {
+			sign = sign.Neg()
+		}
+		addCoin(a, m.Base, base.Mul(sign), decimal.Zero)
+		addCoin(a, m.Quote, cost.Mul(sign).Neg(), decimal.Zero)
+		return true
+	}
+	o.lockedCoin, o.lockedAmount = m.Quote, cost.String()
+	if o.Side == "Sell" {
+		o.lockedCoin, o.lockedAmount = m.Base, base.String()
+	}
+	addCoin(a, o.lockedCoin, decimal.Zero, dec(o.lockedAmount))
+	return true
+}
+
+// linearOrder checks the position mode, reduce-only and margin, then fills
+// a market order at once. s.mu is held.
+func (s *Server) linearOrder(c *call, a *Account, m Market, req createRequest, o *Order, price decimal.Decimal) bool {
+	idx := 0
+	if req.PositionIdx != nil {
+		idx = *req.PositionIdx
+	}
+	if a.HedgeMode && idx != 1 && idx != 2 || !a.HedgeMode && idx != 0 {
+		c.params("position idx not match position mode")
+		return false
+	}
+	qty := dec(o.Qty)
+	reduce := req.ReduceOnly != nil && *req.ReduceOnly
+	held := s.held(a, o.Symbol, idx)
+	// A one-way position is signed by its side here; in hedge mode the
+	// index says which side it is.
+	closing := idx == 1 && o.Side == "Sell" || idx == 2 && o.Side == "Buy" ||
+		idx == 0 && (held.IsPositive() && o.Side == "Sell" || held.IsNegative() && o.Side == "Buy")
+	if reduce && (!closing || held.IsZero()) {
+		c.fail(110017, "Reduce-only order qty truncated to zero: current position is zero or on the same side")
+		return false
+	}
+	if !closing {
+		need := qty.Mul(price).Div(decimal.NewFromInt(10))
+		if available(a).LessThan(need) {
+			c.fail(110007, "ab not enough for new order")
+			return false
+		}
+	}
+	o.OrderID = s.linearID()
+	o.PositionIdx, o.ReduceOnly = idx, reduce
+	if o.OrderType == "Market" {
+		o.Status = "Filled"
+		delta := qty
+		if o.Side == "Sell" {
+			delta = qty.Neg()
+		}
+		fill(a, o.Symbol, idx, delta, price)
+	}
+	return true
+}
+
+func (s *Server) cancelOrder(c *call) {
+	var req struct {
+		Category    string `json:"category"`
+		Symbol      string `json:"symbol"`
+		OrderID     string `json:"orderId"`
+		OrderLinkID string `json:"orderLinkId"`
+	}
+	if err := json.Unmarshal(c.body, &req); err != nil {
+		c.params("request body does not match the field types")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.listed(c, req.Category, req.Symbol); !ok {
+		return
+	}
+	if req.OrderID == "" && req.OrderLinkID == "" {
+		c.params("orderId or orderLinkId is required")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	i := slices.IndexFunc(a.Orders, func(o Order) bool {
+		if o.Category != req.Category || o.Symbol != req.Symbol {
+			return false
+		}
+		if req.OrderID != "" { // §5e: orderId wins when both are given
+			return o.OrderID == req.OrderID
+		}
+		return o.OrderLinkID == req.OrderLinkID
+	})
+	spot := req.Category == "spot"
+	switch {
+	case i < 0 && spot, i >= 0 && spot && a.Orders[i].Status != "New":
+		c.fail(170213, "Order does not exist.")
+		return
+	case i < 0:
+		c.fail(110001, "order not exists or too late to cancel")
+		return
+	case a.Orders[i].Status == "Filled":
+		c.fail(110008, "The order has been finished")
+		return
+	case a.Orders[i].Status == "Cancelled":
+		c.fail(110010, "The order has been cancelled")
+		return
+	}
+	o := &a.Orders[i]
+	o.Status = "Cancelled"
+	if o.lockedCoin != "" {
+		addCoin(a, o.lockedCoin, decimal.Zero, dec(o.lockedAmount).Neg())
+	}
+	c.ok(map[string]string{"orderId": o.OrderID, "orderLinkId": o.OrderLinkID})
+}
+
+// --- state helpers; the caller holds s.mu ---
+
+// spotID is a numeric id, as Bybit gives spot orders.
+func (s *Server) spotID() string {
+	s.nextID++
+	return fmt.Sprint(s.nextID)
+}
+
+// linearID is a UUID, as Bybit gives linear orders.
+func (s *Server) linearID() string {
+	s.nextID++
+	return fmt.Sprintf("c6f055d9-7f21-4079-913d-%012x", s.nextID%(1<<48))
+}
+
+// free is what a coin holds beyond its locked and borrowed amounts.
+func free(a *Account, coin string) decimal.Decimal {
+	i := slices.IndexFunc(a.Coins, func(co Coin) bool { return co.Coin == coin })
+	if i < 0 {
+		return decimal.Zero
+	}
+	co := a.Coins[i]
+	return dec(co.WalletBalance).Sub(dec(co.Locked)).Sub(dec(co.SpotBorrow))
+}
+
+func addCoin(a *Account, coin string, wallet, locked decimal.Decimal) {
+	i := slices.IndexFunc(a.Coins, func(co Coin) bool { return co.Coin == coin })
+	if i < 0 {
+		a.Coins = append(a.Coins, Coin{Coin: coin, WalletBalance: "0", Locked: "0"})
+		i = len(a.Coins) - 1
+	}
+	co := &a.Coins[i]
+	co.WalletBalance = dec(co.WalletBalance).Add(wallet).String()
+	co.Locked = dec(co.Locked).Add(locked).String()
+}
+
+// available is the account's available balance for new margin.
+func available(a *Account) decimal.Decimal {
+	if a.TotalAvailableBalance != "" {
+		return dec(a.TotalAvailableBalance)
+	}
+	return free(a, "USDT")
+}
+
+// held is the signed size of the position at idx (short is negative).
+func (s *Server) held(a *Account, symbol string, idx int) decimal.Decimal {
+	i := slices.IndexFunc(a.Positions, func(p Position) bool { return p.Symbol == symbol && p.PositionIdx == idx })
+	if i < 0 {
+		return decimal.Zero
+	}
+	p := a.Positions[i]
+	if p.Side == "Sell" {
+		return dec(p.Size).Neg()
+	}
+	return dec(p.Size)
+}
+
+// fill moves the position at idx by delta at price: adding averages the
+// entry, crossing zero starts a new entry at price.
+func fill(a *Account, symbol string, idx int, delta, price decimal.Decimal) {
+	i := slices.IndexFunc(a.Positions, func(p Position) bool { return p.Symbol == symbol && p.PositionIdx == idx })
+	if i < 0 {
+		a.Positions = append(a.Positions, Position{Symbol: symbol, PositionIdx: idx, Size: "0", AvgPrice: "0", Leverage: "10"})
+		i = len(a.Positions) - 1
+	}
+	p := &a.Positions[i]
+	old := dec(p.Size)
+	if p.Side == "Sell" {
+		old = old.Neg()
+	}
+	entry := dec(p.AvgPrice)
+	amt := old.Add(delta)
+	switch {
+	case amt.IsZero():
+		entry = decimal.Zero
+	case old.IsZero() || old.Sign() != amt.Sign():
+		entry = price
+	case old.Sign() == delta.Sign():
+		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(amt, 8)
+	}
+	p.Side = ""
+	switch {
+	case amt.IsPositive():
+		p.Side = "Buy"
+	case amt.IsNegative():
+		p.Side = "Sell"
+	}
+	p.Size, p.AvgPrice, p.MarkPrice = amt.Abs().String(), entry.String(), price.String()
+	p.UnrealisedPnl = price.Sub(entry).Mul(amt).String()
+}
