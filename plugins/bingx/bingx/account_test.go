@@ -1,0 +1,368 @@
+package bingx_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/bingx/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
+)
+
+func TestInfo(t *testing.T) {
+	e := newEnv(t)
+	info, err := e.c.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "bingx" || info.DisplayName != "BingX" || info.Version != "1.2.3" {
+		t.Errorf("names: %+v", info)
+	}
+	if info.RequiresPassphrase || !info.SupportsTestnet {
+		t.Errorf("flags: %+v", info)
+	}
+	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
+		t.Errorf("endpoint keys %v", info.EndpointKeys)
+	}
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
+		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
+			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
+		}
+	}
+	// The host paces by the first per-IP limit: BingX's 300 requests per
+	// 10 s on each account or trading endpoint (§6).
+	want := sdk.RateLimit{Name: "ip_endpoint_requests", Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP}
+	if len(info.RateLimits) == 0 || info.RateLimits[0] != want {
+		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
+	}
+	info.CallCosts[sdk.CapOrders] = 99
+	again, _ := e.c.Info(context.Background())
+	if again.CallCosts[sdk.CapOrders] == 99 {
+		t.Error("Info hands out its own cost map")
+	}
+}
+
+func TestValidateCredentials(t *testing.T) {
+	tests := []struct {
+		name      string
+		key       fake.Key
+		hedge     bool
+		want      sdk.Permissions
+		notes     []string // substrings that must appear in the notes
+		kind      sdk.Kind // error kind; 0 for none
+		errSubstr string
+		calls     map[string]int
+	}{
+		{
+			name:  "full key, IP restricted",
+			key:   fake.FullKey(apiKey, secret),
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes: []string{"position mode: one-way"},
+			calls: map[string]int{"/openApi/v1/account/apiPermissions": 1, "/openApi/swap/v1/positionSide/dual": 1},
+		},
+		{
+			name:  "hedge mode is noted",
+			key:   fake.FullKey(apiKey, secret),
+			hedge: true,
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes: []string{"position mode: hedge"},
+		},
+		{
+			name:  "read-only key, any IP, can withdraw",
+			key:   fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead, fake.PermWithdraw}},
+			want:  sdk.Permissions{CanRead: true, CanWithdraw: true},
+			notes: []string{"spot trading is not enabled", "perpetual futures trading is not enabled", "any IP address", "can withdraw"},
+		},
+		{
+			name:  "transfer right is noted",
+			key:   fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead, fake.PermTransfer}, IPAddresses: []string{"127.0.0.1"}},
+			want:  sdk.Permissions{CanRead: true, IPRestricted: true},
+			notes: []string{"transfer funds"},
+		},
+		{
+			name:      "no read permission",
+			key:       fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermSpotTrade}},
+			kind:      sdk.KindPermission,
+			errSubstr: "Read permission",
+		},
+		{
+			name:      "IP not whitelisted",
+			key:       fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead}, IPAddresses: []string{"203.0.113.9"}},
+			kind:      sdk.KindPermission,
+			errSubstr: "IP whitelist",
+		},
+		{
+			name:      "unknown key",
+			key:       fake.FullKey("another-key", secret),
+			kind:      sdk.KindAuthentication,
+			errSubstr: "does not know this API key",
+		},
+		{
+			name:      "wrong secret",
+			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
+			kind:      sdk.KindAuthentication,
+			errSubstr: "secret key does not belong",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := fake.New()
+			t.Cleanup(fx.Close)
+			fx.AddKey(tt.key)
+			fx.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
+			e := newEnv(t)
+			e.acct.Endpoints["rest"] = fx.URL()
+			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			if tt.kind != 0 {
+				if sdk.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.errSubstr) {
+					t.Fatalf("err = %v (kind %v), want kind %v containing %q", err, sdk.KindOf(err), tt.kind, tt.errSubstr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(got.Notes, " | ")
+			got.Notes = nil
+			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
+				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
+				got.IPRestricted != tt.want.IPRestricted {
+				t.Fatalf("permissions %+v, want %+v", got, tt.want)
+			}
+			for _, n := range tt.notes {
+				if !strings.Contains(notes, n) {
+					t.Errorf("notes %q lack %q", notes, n)
+				}
+			}
+			for path, n := range tt.calls {
+				if c := fx.Calls(path); c != n {
+					t.Errorf("calls to %s = %d, want %d", path, c, n)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateAnswerShapes: the permissions example has no envelope
+// (§5g), and the position mode may come as a bool.
+func TestValidateAnswerShapes(t *testing.T) {
+	tests := []struct {
+		name, perms, mode string
+		want              sdk.Permissions
+		note              string
+	}{
+		{"bare permissions object", `{"apiKey":"","permissions":[1,2],"ipAddresses":[],"note":"demo"}`, envelope(`{"dualSidePosition":"true"}`),
+			sdk.Permissions{CanRead: true, CanTradeSpot: true}, "hedge"},
+		{"codes as strings, mode as a bool", envelope(`{"permissions":["2","3"],"ipAddresses":["1.2.3.4"]}`), envelope(`{"dualSidePosition":false}`),
+			sdk.Permissions{CanRead: true, CanTradeFutures: true, IPRestricted: true}, "one-way"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Inject(fakex.Fault{Path: "/openApi/v1/account/apiPermissions", Status: 200, Body: tt.perms})
+			e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v1/positionSide/dual", Status: 200, Body: tt.mode})
+			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(got.Notes, " | ")
+			got.Notes = nil
+			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
+				got.CanTradeFutures != tt.want.CanTradeFutures || got.IPRestricted != tt.want.IPRestricted {
+				t.Errorf("permissions %+v, want %+v", got, tt.want)
+			}
+			if !strings.Contains(notes, "position mode: "+tt.note) {
+				t.Errorf("notes %q", notes)
+			}
+		})
+	}
+}
+
+func TestValidateSwapRefused(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v1/positionSide/dual", Status: 200,
+		Body: bingxErr(100004, "Permission denied as the API key was created without the permission")})
+	got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CanTradeFutures || !got.CanTradeSpot || !strings.Contains(strings.Join(got.Notes, " "), "perpetual swap account refuses") {
+		t.Fatalf("permissions %+v", got)
+	}
+}
+
+func TestSpotBalances(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Spot = []fake.Balance{
+			{Asset: "USDT", Free: "566773.193402631", Locked: "244.18616265388994"},
+			{Asset: "VST", Free: "0", Locked: "0"},
+			{Asset: "BTC", Free: "0.00000001", Locked: "0"},
+			{Asset: "ETH", Free: "0", Locked: "1.5"},
+		}
+	})
+	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ asset, free, locked, total string }{
+		{"USDT", "566773.193402631", "244.18616265388994", "567017.37956528488994"},
+		{"BTC", "0.00000001", "0", "0.00000001"},
+		{"ETH", "0", "1.5", "1.5"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("balances %+v, want %d (zero VST left out)", got, len(want))
+	}
+	for i, w := range want {
+		b := got[i]
+		if b.Asset != w.asset {
+			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
+		}
+		eq(t, w.asset+".free", b.Free, w.free)
+		eq(t, w.asset+".locked", b.Locked, w.locked)
+		eq(t, w.asset+".total", b.Total(), w.total)
+	}
+	// Exact strings survive: no float rounding on the way.
+	if got[0].Locked.String() != "244.18616265388994" {
+		t.Errorf("locked as string %q", got[0].Locked.String())
+	}
+	reqs := e.fx.Requests()
+	last := reqs[len(reqs)-1]
+	if last.Path != "/openApi/spot/v1/account/balance" || !strings.HasPrefix(last.Query, "timestamp=") || len(last.Body) != 0 {
+		t.Errorf("request %s?%s", last.Path, last.Query)
+	}
+	if last.Header.Get("X-BX-APIKEY") != apiKey {
+		t.Error("no key header")
+	}
+}
+
+func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+	e := newEnv(t)
+	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
+	}
+	for _, bad := range []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}} {
+		e.fx.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
+		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+			t.Fatalf("malformed %+v: %v", bad, err)
+		}
+	}
+}
+
+func TestFuturesAccount(t *testing.T) {
+	e := newEnv(t)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Swap = []fake.SwapAsset{
+			{Asset: "USDC", Balance: "5", Equity: "5", UnrealizedProfit: "0", AvailableMargin: "5"},
+			{Asset: "USDT", Balance: "194.8212", Equity: "196.7431", UnrealizedProfit: "1.9219", AvailableMargin: "193.7609"},
+		}
+	})
+	got, err := e.c.FuturesAccount(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Asset != "USDT" {
+		t.Errorf("asset %q", got.Asset)
+	}
+	eq(t, "wallet", got.WalletBalance, "194.8212")
+	eq(t, "unrealized", got.UnrealizedPnL, "1.9219")
+	eq(t, "margin", got.MarginBalance, "196.7431")
+	eq(t, "available", got.AvailableBalance, "193.7609")
+	if e.fx.Calls("/openApi/swap/v3/user/balance") != 1 {
+		t.Errorf("v3 calls %d", e.fx.Calls("/openApi/swap/v3/user/balance"))
+	}
+}
+
+// TestFuturesAccountShapes feeds the answer shapes §5b allows.
+func TestFuturesAccountShapes(t *testing.T) {
+	row := `{"userId":"1","asset":"USDT","balance":"10.5","equity":"11","unrealizedProfit":"0.5","realisedProfit":"0","availableMargin":"9","usedMargin":"1","freezedMargin":"0"}`
+	tests := []struct {
+		name, body    string
+		wallet, avail string
+		malformed     bool
+	}{
+		{"v3 list", envelope("[" + row + "]"), "10.5", "9", false},
+		{"v2 object", envelope(`{"balance":` + row + `}`), "10.5", "9", false},
+		{"bare object", envelope(row), "10.5", "9", false},
+		{"numbers instead of strings", envelope(`[{"asset":"USDT","balance":10.5,"equity":11,"unrealizedProfit":0.5,"availableMargin":9}]`), "10.5", "9", false},
+		{"empty list", envelope(`[]`), "0", "0", false},
+		{"null data", envelope(`null`), "0", "0", false},
+		{"no USDT row", envelope(`[{"asset":"USDC","balance":"1","equity":"1","unrealizedProfit":"0","availableMargin":"1"}]`), "0", "0", false},
+		{"VST row is not USDT on mainnet", envelope(`[{"asset":"VST","balance":"1","equity":"1","unrealizedProfit":"0","availableMargin":"1"}]`), "0", "0", false},
+		{"garbage amount", envelope(`[{"asset":"USDT","balance":"ten","equity":"1","unrealizedProfit":"0","availableMargin":"1"}]`), "", "", true},
+		{"data a string", envelope(`"x"`), "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 200, Body: tt.body})
+			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			if tt.malformed {
+				if err == nil || sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+					t.Fatalf("err = %v, want a malformed answer", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Asset != "USDT" {
+				t.Errorf("asset %q", got.Asset)
+			}
+			eq(t, "wallet", got.WalletBalance, tt.wallet)
+			eq(t, "available", got.AvailableBalance, tt.avail)
+		})
+	}
+}
+
+// TestDemo points a testnet account at a fake demo host through the
+// override: the swap works, spot is empty or unsupported without a call.
+func TestDemo(t *testing.T) {
+	e := newEnv(t, fake.WithVST())
+	e.acct.Testnet = true
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Swap = []fake.SwapAsset{{Asset: "VST", Balance: "20000", Equity: "20000", UnrealizedProfit: "0", AvailableMargin: "20000"}}
+		a.HedgeMode = true
+	})
+	p, err := e.c.ValidateCredentials(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(p.Notes, " | ")
+	if !p.CanRead || !p.CanTradeFutures || p.CanTradeSpot || !strings.Contains(notes, "demo (VST)") || !strings.Contains(notes, "hedge") {
+		t.Errorf("demo permissions %+v", p)
+	}
+	bals, err := e.c.SpotBalances(ctx(t), e.acct)
+	if err != nil || bals == nil || len(bals) != 0 {
+		t.Errorf("demo spot balances %v, %v", bals, err)
+	}
+	fa, err := e.c.FuturesAccount(ctx(t), e.acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "demo wallet", fa.WalletBalance, "20000")
+	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}); sdk.KindOf(err) != sdk.KindUnsupported {
+		t.Errorf("demo spot order: %v", err)
+	}
+	if _, err := e.c.CancelOrder(ctx(t), e.acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindUnsupported {
+		t.Errorf("demo spot cancel: %v", err)
+	}
+	o, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
+	if err != nil || o.Status != sdk.StatusFilled {
+		t.Fatalf("demo swap order %+v, %v", o, err)
+	}
+	for _, r := range e.fx.Requests() {
+		if strings.HasPrefix(r.Path, "/openApi/spot/") || r.Status == 404 {
+			t.Errorf("demo call to %s answered %d", r.Path, r.Status)
+		}
+	}
+	// A key without credentials still fails in the demo.
+	if _, err := e.c.SpotBalances(ctx(t), sdk.Account{Testnet: true}); sdk.KindOf(err) != sdk.KindAuthentication {
+		t.Errorf("demo without keys: %v", err)
+	}
+}

@@ -1,0 +1,105 @@
+package bingx_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/bingx/bingx"
+	"github.com/globalautomation/gahost/plugins/bingx/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
+)
+
+const (
+	apiKey = "Qw3eRt5yUi7oPa9sDf1gHj3kLz5xCv7bNm9qWe1rTy3uIo5pAs7dFg9hJk1lZx3cVb5nMq7wEr9tYu1iOp3aSd5fGh7jK"
+	secret = "Lk9jHg7fDs5aPo3iUy1tRe9wQm7nBv5cXz3lKj1hGf9dSa7pOi5uYt3rEw1qMn9bVc7xZl5kJh3gFd1sAp9oIu7yTr5e"
+)
+
+type env struct {
+	fx   *fake.Server
+	c    *bingx.Connector
+	acct sdk.Account
+}
+
+// newEnv starts a fake with one full key and a connector pointed at it
+// through the rest endpoint override, as the host does.
+func newEnv(t *testing.T, opts ...fake.Option) *env {
+	t.Helper()
+	fx := fake.New(opts...)
+	t.Cleanup(fx.Close)
+	fx.AddKey(fake.FullKey(apiKey, secret))
+	return &env{
+		fx: fx,
+		c:  bingx.New(bingx.WithVersion("1.2.3")),
+		acct: sdk.Account{
+			APIKey: apiKey, SecretKey: secret,
+			Endpoints: map[string]string{"rest": fx.URL()},
+		},
+	}
+}
+
+// funded is newEnv with money on spot and in the swap wallet.
+func funded(t *testing.T, hedge bool, opts ...fake.Option) *env {
+	t.Helper()
+	e := newEnv(t, opts...)
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Spot = []fake.Balance{{Asset: "USDT", Free: "1000", Locked: "0"}, {Asset: "BTC", Free: "0.5", Locked: "0"}}
+		a.Swap = []fake.SwapAsset{{Asset: "USDT", Balance: "1000", Equity: "1000", UnrealizedProfit: "0", AvailableMargin: "1000"}}
+		a.HedgeMode = hedge
+	})
+	return e
+}
+
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// eq compares decimals by value.
+func eq(t *testing.T, field string, got decimal.Decimal, want string) {
+	t.Helper()
+	if !got.Equal(d(want)) {
+		t.Errorf("%s = %s, want %s", field, got, want)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
+
+// sentParams is what the fake received for the last order, without the
+// signing parameters.
+func sentParams(t *testing.T, e *env) map[string]string {
+	t.Helper()
+	orders := e.fx.Orders(apiKey)
+	if len(orders) == 0 {
+		t.Fatal("no order reached the fake")
+	}
+	v, err := url.ParseQuery(orders[len(orders)-1].Query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for k := range v {
+		if k != "timestamp" && k != "signature" {
+			out[k] = v.Get(k)
+		}
+	}
+	return out
+}
+
+// envelope wraps data as BingX's success answer, for injected bodies.
+func envelope(data string) string { return `{"code":0,"msg":"","data":` + data + `}` }
+
+// bingxErr is BingX's error body.
+func bingxErr(code int, msg string) string {
+	return `{"code":` + strconv.Itoa(code) + `,"msg":` + strconv.Quote(msg) + `,"data":{}}`
+}

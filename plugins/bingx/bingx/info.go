@@ -1,0 +1,113 @@
+package bingx
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// Paths the connector calls (§4, §5).
+const (
+	pathServerTime     = "/openApi/swap/v2/server/time"
+	pathAPIPermissions = "/openApi/v1/account/apiPermissions"
+	pathPositionMode   = "/openApi/swap/v1/positionSide/dual"
+	pathSpotBalance    = "/openApi/spot/v1/account/balance"
+	pathSwapBalance    = "/openApi/swap/v3/user/balance"
+	pathPositions      = "/openApi/swap/v2/user/positions"
+	pathSwapOrder      = "/openApi/swap/v2/trade/order" // POST places, DELETE cancels
+	pathSpotOrder      = "/openApi/spot/v1/trade/order"
+	pathSpotCancel     = "/openApi/spot/v1/trade/cancel"
+	pathContracts      = "/openApi/swap/v2/quote/contracts"
+	pathSpotSymbols    = "/openApi/spot/v1/common/symbols"
+)
+
+// Rate-limit names as reported in sdk.RateUsage (§6).
+const (
+	// limitIPEndpoint is the binding per-IP budget: every account and
+	// trading endpoint takes at most 300 requests per 10 s from one
+	// address. It is declared first, so the host paces by it; counting
+	// all of a sync's calls against one endpoint's 300 is conservative.
+	limitIPEndpoint = "ip_endpoint_requests"
+	limitIPAccount  = "ip_group2_requests" // IP group 2, account
+	limitIPTrading  = "ip_group3_requests" // IP group 3, trading and balances
+	limitIPMarket   = "ip_market_requests" // IP group 1, public market data
+	// Per-key limits, one per endpoint; X-RateLimit-Requests-Remain counts
+	// these (§5, §6).
+	limitUIDPermissions = "uid_api_permissions"
+	limitUIDPositionMod = "uid_position_mode"
+	limitUIDSpotBalance = "uid_spot_balance"
+	limitUIDSwapBalance = "uid_swap_balance"
+	limitUIDPositions   = "uid_swap_positions"
+	limitUIDSwapOrder   = "uid_swap_order"
+	limitUIDSwapCancel  = "uid_swap_cancel"
+	limitUIDSpotOrder   = "uid_spot_order"
+	limitUIDSpotCancel  = "uid_spot_cancel"
+)
+
+var rateLimits = []sdk.RateLimit{
+	{Name: limitIPEndpoint, Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+	{Name: limitIPTrading, Limit: 2000, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+	{Name: limitIPAccount, Limit: 2000, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+	{Name: limitIPMarket, Limit: 500, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+	{Name: limitUIDPermissions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDPositionMod, Limit: 2, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDSpotBalance, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDSwapBalance, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDSwapOrder, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDSwapCancel, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDSpotOrder, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUIDSpotCancel, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+}
+
+// uidLimits names the per-key limit of each private endpoint.
+var uidLimits = map[string]string{
+	"GET " + pathAPIPermissions: limitUIDPermissions,
+	"GET " + pathPositionMode:   limitUIDPositionMod,
+	"GET " + pathSpotBalance:    limitUIDSpotBalance,
+	"GET " + pathSwapBalance:    limitUIDSwapBalance,
+	"GET " + pathPositions:      limitUIDPositions,
+	"POST " + pathSwapOrder:     limitUIDSwapOrder,
+	"DELETE " + pathSwapOrder:   limitUIDSwapCancel,
+	"POST " + pathSpotOrder:     limitUIDSpotOrder,
+	"POST " + pathSpotCancel:    limitUIDSpotCancel,
+}
+
+func limitOf(method, path string) (sdk.RateLimit, bool) {
+	name, ok := uidLimits[method+" "+path]
+	if !ok {
+		return sdk.RateLimit{}, false
+	}
+	for _, l := range rateLimits {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return sdk.RateLimit{}, false
+}
+
+// callCosts are requests per capability against the first limit.
+var callCosts = map[string]int64{
+	sdk.CapSpotBalances:   1, // spot/v1/account/balance
+	sdk.CapFuturesAccount: 1, // swap/v3/user/balance
+	sdk.CapPositions:      1, // swap/v2/user/positions
+	sdk.CapOrders:         2, // the order, and a resend in the other position mode
+	sdk.CapValidate:       2, // apiPermissions + positionSide/dual
+}
+
+// Info describes the connector without calling BingX.
+func (c *Connector) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{
+		Name:               "bingx",
+		DisplayName:        "BingX",
+		Version:            c.version,
+		RequiresPassphrase: false,
+		SupportsTestnet:    true,
+		EndpointKeys:       []string{EndpointREST},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		CallCosts:          maps.Clone(callCosts),
+	}, nil
+}

@@ -1,0 +1,406 @@
+package bingx_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/bingx/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
+)
+
+const (
+	swapOrderPath  = "/openApi/swap/v2/trade/order"
+	spotOrderPath  = "/openApi/spot/v1/trade/order"
+	spotCancelPath = "/openApi/spot/v1/trade/cancel"
+	contractsPath  = "/openApi/swap/v2/quote/contracts"
+	spotSymbolPath = "/openApi/spot/v1/common/symbols"
+)
+
+func TestPlaceOrder(t *testing.T) {
+	tests := []struct {
+		name   string
+		hedge  bool
+		pos    []fake.Position
+		req    sdk.OrderRequest
+		sent   map[string]string
+		want   sdk.Order // decimals compared below
+		qty    string
+		filled string
+		price  string
+		avg    string
+		tries  int // order requests the fake saw
+	}{
+		{
+			name: "spot market buy by quote amount",
+			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"},
+			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert_1"},
+			want: sdk.Order{ClientOrderID: "alert_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
+			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+		},
+		{
+			name: "spot market sell by base amount",
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")},
+			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "MARKET", "quantity": "0.00123"},
+			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
+			qty:  "0.00123", filled: "0.00123", price: "0", avg: "60000", tries: 1,
+		},
+		{
+			name: "spot limit sell rests as PENDING",
+			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
+			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5"},
+			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
+			qty:  "0.1", filled: "0", price: "70000.5", avg: "0", tries: 1,
+		},
+		{
+			name: "swap market, one-way: BOTH, id lowercased",
+			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"},
+			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.002", "clientOrderId": "alert-01j9zx"},
+			want: sdk.Order{ClientOrderID: "alert-01j9zx", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
+			qty:  "0.002", filled: "0.002", price: "0", avg: "60000", tries: 1,
+		},
+		{
+			name: "swap reduce-only close, one-way",
+			pos:  []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
+			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
+			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
+			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+		},
+		{
+			name:  "swap limit in hedge mode: position side found after 109400",
+			hedge: true,
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
+			sent:  map[string]string{"symbol": "ETH-USDT", "side": "SELL", "positionSide": "SHORT", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "3500"},
+			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
+			qty:   "1", filled: "0", price: "3500", avg: "0", tries: 2,
+		},
+		{
+			name:  "hedge mode close: reduce-only becomes the long side",
+			hedge: true,
+			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "LONG", "type": "MARKET", "quantity": "0.01"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
+			qty:   "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+		},
+		{
+			name:  "explicit position side in hedge mode goes through at once",
+			hedge: true,
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "LONG", "type": "MARKET", "quantity": "0.001"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
+			qty:   "0.001", filled: "0.001", price: "0", avg: "60000", tries: 1,
+		},
+		{
+			name: "explicit position side on a one-way account closes reduce-only",
+			pos:  []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}},
+			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
+			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
+			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
+			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := funded(t, tt.hedge)
+			if tt.pos != nil {
+				e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+			}
+			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := sentParams(t, e)
+			if len(sent) != len(tt.sent) {
+				t.Errorf("sent %v, want %v", sent, tt.sent)
+			}
+			for k, v := range tt.sent {
+				if sent[k] != v {
+					t.Errorf("sent %s=%q, want %q (all: %v)", k, sent[k], v, sent)
+				}
+			}
+			orders := e.fx.Orders(apiKey)
+			placed := orders[len(orders)-1]
+			// Ids are above 2^53: any float64 on the way would change them.
+			if got.ID == "" || got.ID != itoa(placed.OrderID) {
+				t.Errorf("id %q, fake has %d", got.ID, placed.OrderID)
+			}
+			if got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market || got.Symbol != tt.want.Symbol ||
+				got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status || got.ReduceOnly != tt.want.ReduceOnly {
+				t.Errorf("order %+v, want %+v", got, tt.want)
+			}
+			eq(t, "quantity", got.Quantity, tt.qty)
+			eq(t, "filled", got.FilledQuantity, tt.filled)
+			eq(t, "price", got.Price, tt.price)
+			eq(t, "average", got.AveragePrice, tt.avg)
+			if got.Market == "spot" && got.CreatedAt.IsZero() {
+				t.Error("no creation time")
+			}
+			if n := e.fx.Calls(spotOrderPath) + e.fx.Calls(swapOrderPath); n != tt.tries {
+				t.Errorf("order requests %d, want %d", n, tt.tries)
+			}
+		})
+	}
+}
+
+func TestPlaceOrderRejectedLocally(t *testing.T) {
+	tests := []struct {
+		name string
+		req  sdk.OrderRequest
+	}{
+		{"bad symbol", sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}},
+		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}},
+		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}},
+		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}},
+		{"limit by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", QuoteQuantity: d("1"), Price: d("1")}},
+		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), Price: d("1")}},
+		{"spot market buy by base", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{"spot market buy with both", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}},
+		{"spot market sell by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}},
+		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("-1")}},
+		{"swap by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}},
+		{"swap without quantity", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market"}},
+		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}},
+		{"spot client id with a dash", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a-b"}},
+		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 41)}},
+		{"client id with a colon", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}},
+		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "both"}},
+		{"reduce-only buy on the long side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}},
+		{"reduce-only sell on the short side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "short", ReduceOnly: true}},
+	}
+	e := funded(t, false)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			if sdk.KindOf(err) != sdk.KindInvalidRequest {
+				t.Fatalf("err = %v, want invalid_request", err)
+			}
+		})
+	}
+	if n := e.fx.TotalCalls(); n != 0 {
+		t.Fatalf("%d requests reached the exchange", n)
+	}
+	for _, a := range []sdk.Account{{Endpoints: e.acct.Endpoints}, {APIKey: apiKey, Endpoints: e.acct.Endpoints}} {
+		if _, err := e.c.PlaceOrder(ctx(t), a, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}); sdk.KindOf(err) != sdk.KindAuthentication {
+			t.Errorf("order without credentials: %v", err)
+		}
+		if _, err := e.c.CancelOrder(ctx(t), a, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindAuthentication {
+			t.Errorf("cancel without credentials: %v", err)
+		}
+	}
+	if n := e.fx.TotalCalls(); n != 0 {
+		t.Fatalf("%d requests reached the exchange without credentials", n)
+	}
+}
+
+// TestPlaceOrderPrecision: BingX truncates finer values silently (§5d), so
+// they are refused before anything is sent; the rules are read once.
+func TestPlaceOrderPrecision(t *testing.T) {
+	e := funded(t, false)
+	tests := []struct {
+		name string
+		req  sdk.OrderRequest
+		ok   bool
+	}{
+		{"swap quantity finer than 4 decimals", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.00015")}, false},
+		{"swap price finer than 1 decimal", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("50000.05")}, false},
+		{"swap at the precision", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.0010"), Price: d("50000.10")}, true},
+		{"spot quantity finer than the 1e-05 step", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.000015")}, false},
+		{"spot price finer than the tick", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.001"), Price: d("70000.001")}, false},
+		{"spot at the step", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.00001"), Price: d("70000.01")}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(e.fx.Orders(apiKey))
+			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			if tt.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "truncate") {
+				t.Fatalf("err = %v, want invalid_request about truncation", err)
+			}
+			if len(e.fx.Orders(apiKey)) != before {
+				t.Fatal("the order reached the exchange")
+			}
+		})
+	}
+	if c, s := e.fx.Calls(contractsPath), e.fx.Calls(spotSymbolPath); c != 1 || s != 1 {
+		t.Errorf("rules read %d (swap) and %d (spot) times, want once each", c, s)
+	}
+	for _, r := range e.fx.Requests() {
+		if r.Path == contractsPath && r.Query != "symbol=BTC-USDT" || r.Path == spotSymbolPath && r.Query != "symbol=BTC-USDT" {
+			t.Errorf("rules query %s?%s", r.Path, r.Query)
+		}
+		if (r.Path == contractsPath || r.Path == spotSymbolPath) && r.Header.Get("X-BX-APIKEY") != "" {
+			t.Errorf("the key went to the public %s", r.Path)
+		}
+	}
+}
+
+func TestPlaceOrderRejectedByExchange(t *testing.T) {
+	tests := []struct {
+		name  string
+		req   sdk.OrderRequest
+		kind  sdk.Kind
+		code  string
+		calls int // order requests
+	}{
+		{"unknown spot symbol", sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", QuoteQuantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
+		{"unknown perpetual", sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
+		{"perpetual settled elsewhere", sdk.OrderRequest{Symbol: "BTC/USDT:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
+		{"spot balance short", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "100202", 1},
+		{"swap margin short", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "101204", 1},
+		{"reduce-only with nothing to reduce", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "80017", 1},
+		{"below the minimum value", sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.01"), Price: d("100")}, sdk.KindInvalidRequest, "101400", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := funded(t, false)
+			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			var se *sdk.Error
+			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
+				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
+			}
+			if n := e.fx.Calls(spotOrderPath) + e.fx.Calls(swapOrderPath); n != tt.calls {
+				t.Errorf("order requests %d, want %d", n, tt.calls)
+			}
+		})
+	}
+	t.Run("duplicate client order id", func(t *testing.T) {
+		e := funded(t, false)
+		req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
+		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+			t.Fatal(err)
+		}
+		req.ClientOrderID = "dup_1" // the same once lowercased
+		var se *sdk.Error
+		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "101481" {
+			t.Fatalf("duplicate: %v", err)
+		}
+	})
+}
+
+// TestPlaceOrderAnswerShapes feeds the variants of the swap answer (§5d):
+// the field table's orderID spelling, ids as strings, no status.
+func TestPlaceOrderAnswerShapes(t *testing.T) {
+	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("50000"), ClientOrderID: "x1"}
+	tests := []struct {
+		name, order string
+		id, status  string
+		kind        sdk.Kind
+	}{
+		{"doc example", `{"symbol":"BTC-USDT","orderId":1735950529123455007,"side":"BUY","positionSide":"BOTH","type":"LIMIT","clientOrderId":"","workingType":"MARK_PRICE"}`,
+			"1735950529123455007", sdk.StatusNew, 0},
+		{"orderID spelling", `{"symbol":"BTC-USDT","orderID":1735950529123455013,"side":"BUY","type":"LIMIT","status":"NEW"}`,
+			"1735950529123455013", sdk.StatusNew, 0},
+		{"id as a string, filled", `{"symbol":"BTC-USDT","orderId":"1735950529123455021","side":"BUY","type":"LIMIT","status":"FILLED","executedQty":"0.5","avgPrice":"49999.5"}`,
+			"1735950529123455021", sdk.StatusFilled, 0},
+		{"no id at all", `{"symbol":"BTC-USDT","side":"BUY","type":"LIMIT"}`, "", "", sdk.KindUnknownOutcome},
+		{"id in exponent form", `{"symbol":"BTC-USDT","orderId":1.735950529123455e18,"side":"BUY","type":"LIMIT"}`, "", "", sdk.KindUnknownOutcome},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := funded(t, false)
+			e.fx.Inject(fakex.Fault{Path: swapOrderPath, Status: 200, Body: envelope(`{"order":` + tt.order + `}`)})
+			got, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+			if tt.kind != 0 {
+				if sdk.KindOf(err) != tt.kind {
+					t.Fatalf("err = %v, want %v", err, tt.kind)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != tt.id || got.Status != tt.status || got.ClientOrderID != "x1" || got.Side != "buy" || got.Type != "limit" {
+				t.Errorf("order %+v", got)
+			}
+			// What the short answer leaves out is what was sent.
+			eq(t, "quantity", got.Quantity, "0.5")
+			eq(t, "price", got.Price, "50000")
+		})
+	}
+}
+
+func TestCancelOrder(t *testing.T) {
+	e := funded(t, false)
+	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swap, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swap2, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		req   sdk.CancelRequest
+		want  sdk.Order
+		qty   string
+		price string
+		kind  sdk.Kind
+		sent  string // the client id parameter that must have been sent
+	}{
+		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c_1"},
+			sdk.Order{ID: spot.ID, ClientOrderID: "c_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.001", "10000", 0, "clientOrderID=c_1"},
+		{"swap by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
+			sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "2000", 0, ""},
+		{"swap by client id in another case", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", ClientOrderID: "EXIT-7"},
+			sdk.Order{ID: swap2.ID, ClientOrderID: "exit-7", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "4000", 0, "clientOrderId=exit-7"},
+		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+		{"spot again", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: spot.ID}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+		{"bad symbol", sdk.CancelRequest{Symbol: "BTCUSDT", OrderID: "1"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			if tt.kind != 0 {
+				if sdk.KindOf(err) != tt.kind {
+					t.Fatalf("err = %v, want %v", err, tt.kind)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
+				got.Symbol != tt.want.Symbol || got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status {
+				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
+			}
+			eq(t, "quantity", got.Quantity, tt.qty)
+			eq(t, "price", got.Price, tt.price)
+			if got.CreatedAt.IsZero() && got.Market == "futures" {
+				t.Error("no creation time")
+			}
+			reqs := e.fx.Requests()
+			last := reqs[len(reqs)-1]
+			if tt.sent != "" && !strings.Contains(last.Query, tt.sent) {
+				t.Errorf("cancel query %q lacks %q", last.Query, tt.sent)
+			}
+			wantMethod, wantPath := "DELETE", swapOrderPath
+			if got.Market == "spot" {
+				wantMethod, wantPath = "POST", spotCancelPath
+			}
+			if last.Method != wantMethod || last.Path != wantPath {
+				t.Errorf("cancel sent as %s %s", last.Method, last.Path)
+			}
+		})
+	}
+	for _, o := range e.fx.Orders(apiKey) {
+		if o.Status != "CANCELED" && o.Status != "CANCELLED" {
+			t.Errorf("order %d is %s at the exchange", o.OrderID, o.Status)
+		}
+	}
+}

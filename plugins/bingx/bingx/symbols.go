@@ -1,0 +1,58 @@
+package bingx
+
+import (
+	"strings"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// market resolves an order's market and symbol from the unified symbol.
+// "BTC/USDT:USDT" is the USDT-M perpetual and "BTC/USDT" spot; a futures
+// request that names the spot form means the perpetual on that pair, as
+// trading alerts usually write it.
+func market(mkt, unified string) (string, symbol.Symbol, error) {
+	s, err := symbol.Parse(unified)
+	if err != nil {
+		return "", s, err
+	}
+	switch mkt {
+	case "":
+		mkt = sdk.MarketSpot
+		if !s.IsSpot() {
+			mkt = sdk.MarketFutures
+		}
+	case sdk.MarketSpot:
+		if !s.IsSpot() {
+			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bingx: %s is a perpetual, not a spot market", s)
+		}
+	case sdk.MarketFutures:
+		if s.IsSpot() {
+			s.Settle = s.Quote
+		}
+	default:
+		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bingx: unknown market %q (want spot or futures)", clip(mkt))
+	}
+	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
+		// BingX's perpetuals settle in their quote asset (§5c currency).
+		return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bingx: %s: BingX perpetuals settle in the quote asset", s)
+	}
+	return mkt, s, nil
+}
+
+// rawSymbol is BingX's form of s, hyphenated on spot and swap alike (§8).
+func rawSymbol(s symbol.Symbol) string { return s.Join("-") }
+
+// unifiedSwap turns a swap symbol ("BNB-USDT") into the unified form,
+// settled in the currency the answer names, else in the quote.
+func unifiedSwap(raw, currency string) string {
+	base, quote, ok := strings.Cut(raw, "-")
+	if !ok || base == "" || quote == "" {
+		return raw
+	}
+	settle := quote
+	if currency != "" {
+		settle = currency
+	}
+	return symbol.Perp(base, quote, settle).String()
+}

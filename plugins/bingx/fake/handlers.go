@@ -1,0 +1,183 @@
+package fake
+
+import (
+	"encoding/json"
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// Answers of the public and read endpoints, shaped as in §4 and §5.
+
+func (s *Server) serverTime(c *call) {
+	c.ok(map[string]int64{"serverTime": c.now.UnixMilli()})
+}
+
+// contracts lists the perpetuals (§5f), one when ?symbol= names it, none
+// when it names a symbol that is not listed.
+func (s *Server) contracts(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	only := c.params.Get("symbol")
+	rows := []map[string]any{}
+	for i, sym := range sortedKeys(s.swap) {
+		if only != "" && sym != only {
+			continue
+		}
+		k := s.swap[sym]
+		rows = append(rows, map[string]any{
+			"contractId": itoa(int64(100 + i)), "symbol": sym, "size": "0",
+			"quantityPrecision": k.QuantityPrecision, "pricePrecision": k.PricePrecision,
+			"feeRate": 0.0005, "makerFeeRate": 0.0002, "takerFeeRate": 0.0005, "tradeMinLimit": 0,
+			"tradeMinQuantity": json.Number(decimal.New(1, -int32(k.QuantityPrecision)).String()),
+			"tradeMinUSDT":     json.Number(or(k.TradeMinUSDT, "2")),
+			"maxLongLeverage":  125, "maxShortLeverage": 125, "currency": k.Quote, "asset": k.Base,
+			"status": 1, "apiStateOpen": "true", "apiStateClose": "true", "brokerState": "true",
+			"launchTime": int64(1586275200000), "maintainTime": 0, "offTime": 0,
+		})
+	}
+	c.ok(rows)
+}
+
+// spotSymbols lists the spot symbols (§5f) with numbers as JSON numbers.
+func (s *Server) spotSymbols(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	only := c.params.Get("symbol")
+	rows := []map[string]any{}
+	for _, sym := range sortedKeys(s.spot) {
+		if only != "" && sym != only {
+			continue
+		}
+		m := s.spot[sym]
+		rows = append(rows, map[string]any{
+			"symbol": sym, "minQty": json.Number(or(m.StepSize, "0")), "maxQty": 100000,
+			"minNotional": 5, "maxNotional": 500000, "status": 1,
+			"tickSize": json.Number(or(m.TickSize, "0")), "stepSize": json.Number(or(m.StepSize, "0")),
+			"apiStateBuy": true, "apiStateSell": true, "timeOnline": 0, "offTime": 0, "maintainTime": 0,
+		})
+	}
+	c.ok(map[string]any{"symbols": rows})
+}
+
+func (s *Server) apiPermissions(c *call) {
+	perms := append([]int{}, c.key.Permissions...)
+	ips := append([]string{}, c.key.IPAddresses...)
+	// The doc example's apiKey is empty; the fake never echoes a key.
+	c.ok(map[string]any{"apiKey": "", "permissions": perms, "ipAddresses": ips, "note": c.key.Note})
+}
+
+func (s *Server) positionMode(c *call) {
+	s.mu.Lock()
+	hedge := s.accounts[c.key.APIKey].HedgeMode
+	s.mu.Unlock()
+	// A string, not a bool (§5g).
+	mode := "false"
+	if hedge {
+		mode = "true"
+	}
+	c.ok(map[string]string{"dualSidePosition": mode})
+}
+
+func (s *Server) spotBalance(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]string{}
+	for _, b := range s.accounts[c.key.APIKey].Spot {
+		rows = append(rows, map[string]string{"asset": b.Asset, "free": b.Free, "locked": b.Locked})
+	}
+	c.ok(map[string]any{"balances": rows})
+}
+
+func swapAssetFields(a SwapAsset) map[string]any {
+	return map[string]any{
+		"userId": "116***295", "asset": a.Asset, "balance": a.Balance, "equity": a.Equity,
+		"unrealizedProfit": a.UnrealizedProfit, "realisedProfit": or(a.RealisedProfit, "0.0000"),
+		"availableMargin": a.AvailableMargin, "usedMargin": or(a.UsedMargin, "0.0000"),
+		"freezedMargin": or(a.FreezedMargin, "0.0000"), "shortUid": "12345678",
+	}
+}
+
+// swapBalanceV3 answers one row per margin asset (§5b).
+func (s *Server) swapBalanceV3(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]any{}
+	for _, a := range s.accounts[c.key.APIKey].Swap {
+		rows = append(rows, swapAssetFields(a))
+	}
+	c.ok(rows)
+}
+
+// swapBalanceV2 answers the older single object of the first asset.
+func (s *Server) swapBalanceV2(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var row map[string]any
+	if as := s.accounts[c.key.APIKey].Swap; len(as) > 0 {
+		row = swapAssetFields(as[0])
+	}
+	c.ok(map[string]any{"balance": row})
+}
+
+// positions answers every row the test set, zero ones too (§5c), with
+// liquidationPrice as a number and leverage as an int.
+func (s *Server) positions(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	only := c.params.Get("symbol")
+	if only != "" {
+		if _, ok := s.swap[only]; !ok {
+			c.fail(codeNoSymbol, "symbol not exist")
+			return
+		}
+	}
+	rows := []map[string]any{}
+	for _, p := range s.accounts[c.key.APIKey].Positions {
+		if only != "" && p.Symbol != only {
+			continue
+		}
+		quote := s.swap[p.Symbol].Quote
+		lev := p.Leverage
+		if lev == 0 {
+			lev = 20
+		}
+		amt := dec(p.PositionAmt).Abs()
+		rows = append(rows, map[string]any{
+			"positionId": or(p.PositionID, "1735000000000000001"), "symbol": p.Symbol, "currency": or(quote, "USDT"),
+			"positionAmt": p.PositionAmt, "availableAmt": p.PositionAmt, "positionSide": p.PositionSide,
+			"isolated": p.Isolated, "avgPrice": p.AvgPrice, "initialMargin": "0", "margin": "0",
+			"leverage": lev, "unrealizedProfit": p.UnrealizedProfit, "realisedProfit": "0",
+			"liquidationPrice": json.Number(or(p.LiquidationPrice, "0")), "markPrice": p.MarkPrice,
+			"positionValue": amt.Mul(dec(p.MarkPrice)).String(), "riskRate": "0", "maxMarginReduction": "0",
+			"pnlRatio": "0", "updateTime": c.now.UnixMilli(),
+		})
+	}
+	c.ok(rows)
+}
+
+// dec reads a decimal the test put in state; garbage counts as zero here
+// because tests feed malformed values on purpose to check the connector.
+func dec(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,455 @@
+package fake
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+var (
+	decimalParam = regexp.MustCompile(`^[0-9]{1,20}(\.[0-9]{1,20})?$`)
+	spotClientID = regexp.MustCompile(`^[A-Za-z0-9_]{1,40}$`)
+)
+
+// amount reads a positive decimal parameter, or answers the error itself.
+func (c *call) amount(name string, code int) (decimal.Decimal, bool) {
+	v := c.params.Get(name)
+	if !decimalParam.MatchString(v) || !dec(v).IsPositive() {
+		c.fail(code, fmt.Sprintf("Invalid parameters, %s: must be a positive decimal number", name))
+		return decimal.Zero, false
+	}
+	return dec(v), true
+}
+
+// swapOrder is POST /openApi/swap/v2/trade/order (§5d). Prices and
+// quantities beyond the contract's precision are truncated without a
+// word, as BingX does.
+func (s *Server) swapOrder(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := c.params
+	for _, name := range []string{"symbol", "side", "type"} {
+		if p.Get(name) == "" {
+			c.fail(codeInvalidParams, "Invalid parameters,"+name+": This field is required.")
+			return
+		}
+	}
+	sym := p.Get("symbol")
+	k, listed := s.swap[sym]
+	if !listed {
+		c.fail(codeNoSymbol, "symbol not exist")
+		return
+	}
+	side, typ := p.Get("side"), p.Get("type")
+	if side != "BUY" && side != "SELL" {
+		c.fail(codeInvalidParams, "Invalid parameters,side: must be BUY or SELL")
+		return
+	}
+	if typ != "MARKET" && typ != "LIMIT" {
+		c.fail(codeInvalidParams, "Invalid parameters,type: this fake takes MARKET and LIMIT orders only")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	ps := p.Get("positionSide")
+	if ps == "" {
+		ps = "LONG" // §5d: an empty positionSide means LONG
+	}
+	if a.HedgeMode && ps != "LONG" && ps != "SHORT" {
+		c.fail(codeMode, "In the Hedge mode, the 'PositionSide' field can only be set to LONG or SHORT.")
+		return
+	}
+	if !a.HedgeMode && ps != "BOTH" {
+		c.fail(codeMode, "In the One-way mode, the 'PositionSide' field can only be set to BOTH.")
+		return
+	}
+	reduce := p.Get("reduceOnly") == "true"
+	if a.HedgeMode && p.Get("reduceOnly") != "" {
+		c.fail(codeInvalidParams, "Invalid parameters,reduceOnly: not accepted in the Hedge mode")
+		return
+	}
+	qty, ok := c.amount("quantity", codeInvalidParams)
+	if !ok {
+		return
+	}
+	qty = qty.Truncate(int32(k.QuantityPrecision))
+	price := dec(k.Price)
+	if typ == "LIMIT" {
+		if price, ok = c.amount("price", codeInvalidParams); !ok {
+			return
+		}
+		price = price.Truncate(int32(k.PricePrecision))
+	}
+	if tif := p.Get("timeInForce"); tif != "" && tif != "GTC" && tif != "IOC" && tif != "FOK" && tif != "PostOnly" {
+		c.fail(codeInvalidParams, "Invalid parameters,timeInForce: unknown value")
+		return
+	}
+	cid := strings.ToLower(p.Get("clientOrderId")) // §5d: the server lowercases it
+	if len(cid) > 40 {
+		c.fail(codeInvalidParams, "Invalid parameters,clientOrderId: 1 to 40 characters")
+		return
+	}
+	if s.duplicate(a, cid) {
+		c.fail(codeDuplicateID, "clientOrderID cannot be repeated")
+		return
+	}
+	if qty.Mul(price).LessThan(dec(or(k.TradeMinUSDT, "2"))) {
+		c.fail(codeMinNotional, "Please ensure that the minimum nominal value of the order placed must be greater than "+or(k.TradeMinUSDT, "2")+"u")
+		return
+	}
+	delta := qty
+	if side == "SELL" {
+		delta = qty.Neg()
+	}
+	held := netPosition(a, sym, ps, a.HedgeMode)
+	closing := reduce || ps == "LONG" && side == "SELL" || ps == "SHORT" && side == "BUY"
+	if closing && a.HedgeMode && held.Abs().LessThan(qty) || reduce && (held.IsZero() || held.Sign() == delta.Sign()) {
+		c.fail(codeNoPosition, "position not exist")
+		return
+	}
+	if reduce && held.Abs().LessThan(qty) {
+		qty, delta = held.Abs(), held.Neg()
+	}
+	if !closing {
+		lev := int64(20)
+		if l, ok := a.Leverage[sym]; ok && l > 0 {
+			lev = int64(l)
+		}
+		if swapAvailable(a).LessThan(qty.Mul(price).Div(decimal.NewFromInt(lev))) {
+			c.fail(codeNoMargin, "Insufficient margin")
+			return
+		}
+	}
+	o := Order{
+		Market: "swap", Symbol: sym, OrderID: s.id(), ClientOrderID: cid, Side: side, Type: typ,
+		PositionSide: ps, Quantity: qty.String(), TimeInForce: p.Get("timeInForce"), ReduceOnly: reduce,
+		Status: "NEW", ExecutedQty: "0", CumQuote: "0", AvgPrice: "0", Time: c.now.UnixMilli(), Query: c.r.URL.RawQuery,
+	}
+	if typ == "LIMIT" {
+		o.Price = price.String()
+	}
+	if typ == "MARKET" {
+		o.Status, o.ExecutedQty, o.CumQuote, o.AvgPrice = "FILLED", qty.String(), qty.Mul(price).String(), price.String()
+		fill(a, sym, ps, a.HedgeMode, delta, price)
+	}
+	a.Orders = append(a.Orders, o)
+	// The doc example's fields, plus status, avgPrice, executedQty and
+	// reduceOnly from the field table (§5d); no quantity or price.
+	c.ok(map[string]any{"order": map[string]any{
+		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
+		"clientOrderId": o.ClientOrderID, "workingType": "MARK_PRICE", "status": o.Status,
+		"avgPrice": o.AvgPrice, "executedQty": o.ExecutedQty, "reduceOnly": o.ReduceOnly, "stopGuaranteed": "false",
+	}})
+}
+
+// swapCancel is DELETE /openApi/swap/v2/trade/order (§5e).
+func (s *Server) swapCancel(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := c.params
+	if p.Get("symbol") == "" {
+		c.fail(codeInvalidParams, "Invalid parameters,symbol: This field is required.")
+		return
+	}
+	if _, ok := s.swap[p.Get("symbol")]; !ok {
+		c.fail(codeNoSymbol, "symbol not exist")
+		return
+	}
+	id, cid := p.Get("orderId"), strings.ToLower(p.Get("clientOrderId"))
+	if id == "" && cid == "" {
+		c.fail(codeInvalidParams, "Invalid parameters,orderId: orderId or clientOrderId is required.")
+		return
+	}
+	o := s.findOpen(s.accounts[c.key.APIKey], "swap", p.Get("symbol"), id, cid)
+	if o == nil {
+		c.fail(codeOrderNotFound, "Order does not exist")
+		return
+	}
+	o.Status = "CANCELLED" // two Ls on the swap (§8)
+	c.ok(map[string]any{"order": map[string]any{
+		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
+		"origQty": o.Quantity, "price": or(o.Price, "0"), "executedQty": o.ExecutedQty, "avgPrice": "0.0000",
+		"cumQuote": o.CumQuote, "stopPrice": "", "profit": "0.0000", "commission": "0.000000", "status": o.Status,
+		"time": o.Time, "updateTime": c.now.UnixMilli(), "clientOrderId": o.ClientOrderID,
+	}})
+}
+
+// spotOrder is POST /openApi/spot/v1/trade/order (§5d): a market buy is
+// sized in quote, a market sell in base; finer values are truncated.
+func (s *Server) spotOrder(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := c.params
+	for _, name := range []string{"symbol", "side", "type"} {
+		if p.Get(name) == "" {
+			c.fail(codeBadParameter, "Invalid parameters, "+name+": This field is required.")
+			return
+		}
+	}
+	sym := p.Get("symbol")
+	m, listed := s.spot[sym]
+	if !listed {
+		c.fail(codeTimestamp, "The symbol you request is not available to place order currently, please try again later")
+		return
+	}
+	side, typ := p.Get("side"), p.Get("type")
+	if side != "BUY" && side != "SELL" || typ != "MARKET" && typ != "LIMIT" {
+		c.fail(codeBadParameter, "Invalid parameters, side or type")
+		return
+	}
+	step, tick := dec(m.StepSize), dec(m.TickSize)
+	price := dec(m.Price)
+	var qty, quote decimal.Decimal
+	var ok bool
+	switch {
+	case typ == "LIMIT":
+		if price, ok = c.amount("price", codeBadParameter); !ok {
+			return
+		}
+		price = truncateStep(price, tick)
+		if p.Get("quantity") != "" {
+			qty, ok = c.amount("quantity", codeBadParameter)
+		} else {
+			quote, ok = c.amount("quoteOrderQty", codeBadParameter)
+			qty = quote.Div(price)
+		}
+		if !ok {
+			return
+		}
+	case side == "BUY":
+		if quote, ok = c.amount("quoteOrderQty", codeBadParameter); !ok {
+			return
+		}
+		qty = quote.Div(price)
+	default:
+		if qty, ok = c.amount("quantity", codeBadParameter); !ok {
+			return
+		}
+	}
+	qty = truncateStep(qty, step)
+	cid := p.Get("newClientOrderId")
+	if cid != "" && !spotClientID.MatchString(cid) {
+		c.fail(codeBadParameter, "Invalid parameters, newClientOrderId: letters, digits and _ only, 1 to 40 characters")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	if s.duplicate(a, cid) {
+		c.fail(codeDuplicateID, "clientOrderID cannot be repeated")
+		return
+	}
+	cost := qty.Mul(price)
+	if side == "BUY" && free(a, m.Quote).LessThan(cost) || side == "SELL" && free(a, m.Base).LessThan(qty) {
+		c.fail(codeInsufficient, "Insufficient assets, please verify the assets status")
+		return
+	}
+	o := Order{
+		Market: "spot", Symbol: sym, OrderID: s.id(), ClientOrderID: cid, Side: side, Type: typ,
+		Quantity: qty.String(), QuoteOrderQty: p.Get("quoteOrderQty"), TimeInForce: p.Get("timeInForce"),
+		Status: "PENDING", ExecutedQty: "0", CumQuote: "0", Time: c.now.UnixMilli(), Query: c.r.URL.RawQuery,
+	}
+	if typ == "LIMIT" {
+		o.Price = price.String()
+	} else {
+		o.Price = "0"
+		o.Status, o.ExecutedQty, o.CumQuote = "FILLED", qty.String(), cost.String()
+		sign := decimal.NewFromInt(1)
+		if side == "SELL" {
+			sign = sign.Neg()
+		}
+		addFree(a, m.Base, qty.Mul(sign))
+		addFree(a, m.Quote, cost.Mul(sign).Neg())
+	}
+	a.Orders = append(a.Orders, o)
+	c.ok(spotOrderFields(o))
+}
+
+func spotOrderFields(o Order) map[string]any {
+	return map[string]any{
+		"symbol": o.Symbol, "orderId": o.OrderID, "transactTime": o.Time, "price": o.Price, "origQty": o.Quantity,
+		"executedQty": o.ExecutedQty, "cummulativeQuoteQty": o.CumQuote, "status": o.Status, "type": o.Type, "side": o.Side,
+	}
+}
+
+// spotCancel is POST /openApi/spot/v1/trade/cancel (§5e): the client id
+// parameter is clientOrderID, with a capital ID.
+func (s *Server) spotCancel(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := c.params
+	if p.Get("symbol") == "" {
+		c.fail(codeBadParameter, "Invalid parameters, symbol: This field is required.")
+		return
+	}
+	if _, ok := s.spot[p.Get("symbol")]; !ok {
+		c.fail(codeTimestamp, "The symbol you request is not available to place order currently, please try again later")
+		return
+	}
+	id, cid := p.Get("orderId"), p.Get("clientOrderID")
+	if id == "" && cid == "" {
+		c.fail(codeBadParameter, "Invalid parameters, orderId or clientOrderID is required")
+		return
+	}
+	o := s.findOpen(s.accounts[c.key.APIKey], "spot", p.Get("symbol"), id, cid)
+	if o == nil {
+		// The page documents no spot code for this; 100400 is its
+		// generic parameter error.
+		c.fail(codeBadParameter, "order not exist")
+		return
+	}
+	o.Status = "CANCELED" // one L on spot (§8)
+	f := spotOrderFields(*o)
+	delete(f, "transactTime")
+	f["stopPrice"] = or(o.Price, "0")
+	c.ok(f)
+}
+
+// --- state helpers; the caller holds s.mu ---
+
+func (s *Server) id() int64 {
+	s.nextID += 7
+	return s.nextID
+}
+
+// duplicate reports a client id already in use by an open order. The page
+// does not say how long BingX remembers ids (lookups by client id work for
+// about 2 hours, §8); the fake counts only open orders.
+func (s *Server) duplicate(a *Account, cid string) bool {
+	if cid == "" {
+		return false
+	}
+	for _, o := range a.Orders {
+		if o.ClientOrderID == cid && (o.Status == "NEW" || o.Status == "PENDING" || o.Status == "PARTIALLY_FILLED") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) findOpen(a *Account, mkt, sym, id, cid string) *Order {
+	for i := range a.Orders {
+		o := &a.Orders[i]
+		if o.Market != mkt || o.Symbol != sym || id != "" && strconv.FormatInt(o.OrderID, 10) != id || id == "" && o.ClientOrderID != cid {
+			continue
+		}
+		if o.Status == "NEW" || o.Status == "PENDING" || o.Status == "PARTIALLY_FILLED" {
+			return o
+		}
+	}
+	return nil
+}
+
+func truncateStep(v, step decimal.Decimal) decimal.Decimal {
+	if !step.IsPositive() {
+		return v
+	}
+	return v.Div(step).Floor().Mul(step)
+}
+
+func free(a *Account, asset string) decimal.Decimal {
+	for _, b := range a.Spot {
+		if b.Asset == asset {
+			return dec(b.Free)
+		}
+	}
+	return decimal.Zero
+}
+
+func addFree(a *Account, asset string, d decimal.Decimal) {
+	for i := range a.Spot {
+		if a.Spot[i].Asset == asset {
+			a.Spot[i].Free = dec(a.Spot[i].Free).Add(d).String()
+			return
+		}
+	}
+	a.Spot = append(a.Spot, Balance{Asset: asset, Free: d.String(), Locked: "0"})
+}
+
+// swapAvailable is the available margin of the USDT row (VST in a demo
+// account that names it so).
+func swapAvailable(a *Account) decimal.Decimal {
+	for _, r := range a.Swap {
+		if r.Asset == "USDT" || r.Asset == "VST" {
+			return dec(r.AvailableMargin)
+		}
+	}
+	return decimal.Zero
+}
+
+// netPosition is the held amount that an order on side ps acts on: in
+// hedge mode that side's (unsigned) size, in one-way mode the net signed
+// size over the symbol's rows.
+func netPosition(a *Account, sym, ps string, hedge bool) decimal.Decimal {
+	var net decimal.Decimal
+	for _, p := range a.Positions {
+		if p.Symbol != sym {
+			continue
+		}
+		amt := dec(p.PositionAmt)
+		switch {
+		case hedge && p.PositionSide == ps:
+			return amt.Abs()
+		case hedge:
+		case p.PositionSide == "SHORT":
+			net = net.Sub(amt.Abs())
+		default: // LONG, or BOTH with a signed amount
+			net = net.Add(amt)
+		}
+	}
+	return net
+}
+
+// fill moves the position by delta (signed, a buy is positive) at price.
+// Hedge mode keeps a LONG and a SHORT row; one-way mode keeps one row
+// whose side follows the net size. Adding to a position averages its
+// entry, reducing keeps it, crossing zero starts a new one at price.
+func fill(a *Account, sym, ps string, hedge bool, delta, price decimal.Decimal) {
+	var old decimal.Decimal // signed
+	entry := price
+	idx := -1
+	for i, p := range a.Positions {
+		if p.Symbol != sym || hedge && p.PositionSide != ps {
+			continue
+		}
+		idx = i
+		old = dec(p.PositionAmt)
+		if p.PositionSide == "SHORT" {
+			old = old.Abs().Neg()
+		}
+		entry = dec(p.AvgPrice)
+		if !hedge {
+			break
+		}
+	}
+	amt := old.Add(delta)
+	switch {
+	case old.IsZero() || old.Sign() != amt.Sign() && !amt.IsZero():
+		entry = price
+	case old.Sign() == delta.Sign():
+		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(amt, 8)
+	}
+	if idx < 0 {
+		a.Positions = append(a.Positions, Position{Symbol: sym})
+		idx = len(a.Positions) - 1
+	}
+	if amt.IsZero() {
+		a.Positions = append(a.Positions[:idx], a.Positions[idx+1:]...)
+		return
+	}
+	p := &a.Positions[idx]
+	side := ps
+	if !hedge {
+		side = "LONG"
+		if amt.IsNegative() {
+			side = "SHORT"
+		}
+	}
+	p.PositionSide, p.PositionAmt, p.AvgPrice, p.MarkPrice = side, amt.Abs().String(), entry.String(), price.String()
+	p.UnrealizedProfit = price.Sub(entry).Mul(amt).String()
+	if p.LiquidationPrice == "" {
+		p.LiquidationPrice = "0"
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
