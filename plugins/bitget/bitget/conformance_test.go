@@ -1,0 +1,52 @@
+package bitget_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/plugins/bitget/bitget"
+	"github.com/globalautomation/gahost/plugins/bitget/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
+)
+
+// TestConformance runs the sdk's conformance suite against the fake, in
+// process and through a real plugin process. The suite checks the
+// credentials twice within a second, which Bitget's 1/s limit on account
+// info would refuse, so that one limit is raised here.
+func TestConformance(t *testing.T) {
+	e := newEnv(t, fake.WithRouteLimit(fake.PathAccountInfo, 10))
+	e.fx.Update(apiKey, func(a *fake.Account) {
+		a.Spot = []fake.Balance{
+			{Coin: "USDT", Available: "1000.50000000", Frozen: "0", Locked: "0"},
+			{Coin: "BTC", Available: "0", Frozen: "0", Locked: "0"},
+			{Coin: "ETH", Available: "0.25", Frozen: "0.5", Locked: "0.25"},
+		}
+		a.Futures = []fake.FuturesRow{{MarginCoin: "USDT", Available: "450", CrossedMaxAvailable: "400.00", AccountEquity: "512.34", UnrealizedPL: "12.34"}}
+		a.HedgeMode = true
+		a.Positions = []fake.Position{
+			{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.010", OpenPriceAvg: "60000", MarkPrice: "61234", UnrealizedPL: "12.34", Leverage: "10", LiquidationPrice: "30000", MarginMode: "crossed"},
+			{Symbol: "BTCUSDT", HoldSide: "short", Total: "0", OpenPriceAvg: "0", MarkPrice: "61234", UnrealizedPL: "0", Leverage: "10"},
+		}
+	})
+	bad := e.acct
+	bad.SecretKey = "not-" + secret
+	plugintest.Run(t, bitget.New(bitget.WithVersion("0.1.0")), plugintest.Fixtures{
+		Account: e.acct,
+		SpotBalances: []sdk.Balance{
+			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
+			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
+		},
+		ZeroAssets:     []string{"BTC"},
+		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("500"), UnrealizedPnL: d("12.34"), MarginBalance: d("512.34"), AvailableBalance: d("400")},
+		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
+			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
+		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
+			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
+		UnknownSymbol: "NOPE/USDT",
+		BadSecret:     &bad,
+		Hang:          func() { e.fx.Inject(fakex.Fault{Path: fake.PathSpotAssets, Delay: time.Minute}) },
+		ReportsUsage:  true,
+	})
+}

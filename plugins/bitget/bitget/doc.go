@@ -1,0 +1,23 @@
+// Package bitget is the gahost connector for Bitget spot and USDT-margined
+// perpetual futures (product type USDT-FUTURES) over the V2 "Classic
+// account" private REST API, as described in shared/exchanges/bitget.md
+// (section numbers in comments refer to it).
+//
+// Files follow the exchange's areas: sign.go (the ACCESS-* headers and
+// their HMAC, the server clock), envelope.go (the frame of every answer
+// and Bitget's string-or-number fields), errors.go (the error table,
+// rate-limit and ban answers, the remaining-calls header), account.go
+// (credentials check, spot balances, futures wallet), positions.go,
+// orders.go, symbols.go and info.go. What is not Bitget's own — the signed
+// HTTP client, clock offset, usage reporting, decimals, symbols — comes
+// from the sdk.
+//
+// Bitget has no REST testnet: a gahost testnet account is a Bitget Demo
+// Trading key, used on the same host with the header "paptrading: 1"
+// (§1). Unified Trading Accounts (UTA) cannot use these endpoints; they
+// get a permission error that says so (§8.1).
+//
+// The connector holds no credentials: they arrive with every call in
+// sdk.Account and are used only to sign that call. It must never log or
+// return a key, secret, passphrase or signature.
+package bitget

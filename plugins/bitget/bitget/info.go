@@ -1,0 +1,80 @@
+package bitget
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// Rate-limit names as reported in sdk.RateUsage (§6).
+const (
+	// limitIP is the budget the host paces every account behind one
+	// address by. The page documents no overall per-IP figure for private
+	// calls (they count per UID); third-party notes on Bitget's rate-limit
+	// page give 6000 requests a minute per IP for all calls together, so
+	// that is declared, and CallCosts count requests against it.
+	limitIP = "ip_requests"
+	// limitPublic is each public endpoint's own per-IP limit (20/s).
+	limitPublic = "ip_public_requests"
+	// limitUID is the per-UID, per-endpoint limit of the account reads
+	// and of placing and cancelling orders (10/s).
+	limitUID = "uid_requests"
+	// limitPositions is GET all-position's per-UID limit (5/s).
+	limitPositions = "uid_positions"
+	// limitAccountInfo is GET spot account info's per-UID limit (1/s),
+	// the credentials check.
+	limitAccountInfo = "uid_account_info"
+)
+
+var rateLimits = []sdk.RateLimit{
+	{Name: limitIP, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
+	{Name: limitPublic, Limit: 20, Interval: time.Second, Scope: sdk.ScopeIP},
+	{Name: limitUID, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitAccountInfo, Limit: 1, Interval: time.Second, Scope: sdk.ScopeAccount},
+}
+
+// callCosts count the requests each capability sends, against limitIP.
+var callCosts = map[string]int64{
+	sdk.CapSpotBalances:   1, // GET spot/account/assets
+	sdk.CapFuturesAccount: 1, // GET mix/account/accounts
+	sdk.CapPositions:      1, // GET mix/position/all-position
+	sdk.CapOrders:         2, // futures: GET mix/account/account, then POST place-order
+	sdk.CapValidate:       2, // GET spot/account/info + GET mix/account/account
+}
+
+// limitOf is the rate limit a path counts against, for the usage header.
+func limitOf(path string) sdk.RateLimit {
+	name := limitUID
+	switch path {
+	case pathServerTime:
+		name = limitPublic
+	case pathPositions:
+		name = limitPositions
+	case pathAccountInfo:
+		name = limitAccountInfo
+	}
+	for _, l := range rateLimits {
+		if l.Name == name {
+			return l
+		}
+	}
+	return rateLimits[0]
+}
+
+// Info describes the connector without calling Bitget.
+func (c *Connector) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{
+		Name:               "bitget",
+		DisplayName:        "Bitget",
+		Version:            c.version,
+		RequiresPassphrase: true,
+		SupportsTestnet:    true, // Demo Trading (§1)
+		EndpointKeys:       []string{EndpointREST},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		CallCosts:          maps.Clone(callCosts),
+	}, nil
+}

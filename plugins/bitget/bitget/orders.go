@@ -1,0 +1,327 @@
+package bitget
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// Paths of placing and cancelling (§5d, §5e).
+const (
+	pathSpotPlace     = "/api/v2/spot/trade/place-order"
+	pathSpotCancel    = "/api/v2/spot/trade/cancel-order"
+	pathFuturesPlace  = "/api/v2/mix/order/place-order"
+	pathFuturesCancel = "/api/v2/mix/order/cancel-order"
+)
+
+var (
+	// clientOidRule keeps client order ids within Bitget's 50 characters
+	// (§8.2) and to characters that need no escaping anywhere.
+	clientOidRule = regexp.MustCompile(`^[A-Za-z0-9_.:/#@-]{1,50}$`)
+	orderIDRule   = regexp.MustCompile(`^[0-9]{1,40}$`)
+)
+
+// spotOrderBody is POST spot place-order; the field order is the JSON
+// order, which is what is signed.
+type spotOrderBody struct {
+	Symbol    string `json:"symbol"`
+	Side      string `json:"side"`
+	OrderType string `json:"orderType"`
+	Force     string `json:"force"`
+	Price     string `json:"price,omitempty"`
+	Size      string `json:"size"`
+	ClientOid string `json:"clientOid,omitempty"`
+}
+
+// futuresOrderBody is POST mix place-order.
+type futuresOrderBody struct {
+	Symbol      string `json:"symbol"`
+	ProductType string `json:"productType"`
+	MarginMode  string `json:"marginMode"`
+	MarginCoin  string `json:"marginCoin"`
+	Size        string `json:"size"`
+	Price       string `json:"price,omitempty"`
+	Side        string `json:"side"`
+	TradeSide   string `json:"tradeSide,omitempty"`
+	OrderType   string `json:"orderType"`
+	Force       string `json:"force,omitempty"`
+	ClientOid   string `json:"clientOid,omitempty"`
+	ReduceOnly  string `json:"reduceOnly,omitempty"`
+}
+
+// cancelBody is POST spot and mix cancel-order.
+type cancelBody struct {
+	Symbol      string `json:"symbol"`
+	ProductType string `json:"productType,omitempty"`
+	MarginCoin  string `json:"marginCoin,omitempty"`
+	OrderID     string `json:"orderId,omitempty"`
+	ClientOid   string `json:"clientOid,omitempty"`
+}
+
+// orderAck is the data of every place and cancel answer: only the ids.
+type orderAck struct {
+	OrderID   numText `json:"orderId"`
+	ClientOid string  `json:"clientOid"`
+}
+
+// PlaceOrder places a market or limit order on spot or on the USDT-FUTURES
+// perpetual.
+//
+// Every order carries a client order id, made up when the caller gave
+// none: Bitget keeps it idempotent for hours, it names the order in an
+// unknown-outcome error, and it is the only handle on a one-way reduce-only
+// order whose answer carries no order id (§5d).
+//
+// Bitget answers with the ids only, so the order returned is the request
+// as accepted, with status new.
+func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
+	mkt, sym, err := market(req.Market, req.Symbol)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	o, err := checkOrder(mkt, req)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	if o.clientOid == "" {
+		o.clientOid = c.newClientOid()
+	}
+	var ord sdk.Order
+	if mkt == sdk.MarketSpot {
+		ord, err = c.placeSpot(ctx, acct, sym, o)
+	} else {
+		ord, err = c.placeFutures(ctx, acct, sym, o)
+	}
+	if sdk.KindOf(err) == sdk.KindUnknownOutcome {
+		var e *sdk.Error
+		if errors.As(err, &e) {
+			e.Message += "; its client order id is " + o.clientOid
+		}
+	}
+	return ord, err
+}
+
+// order is a checked request.
+type order struct {
+	req       sdk.OrderRequest
+	side      string // buy or sell: the trade's direction
+	typ       string // limit or market
+	pos       string // futures: the position side the order acts on
+	closing   bool   // futures: it reduces pos
+	clientOid string
+}
+
+func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+	bad := func(format string, args ...any) (order, error) {
+		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: "+format, args...)
+	}
+	o := order{req: req, side: strings.ToLower(req.Side), typ: strings.ToLower(req.Type), clientOid: req.ClientOrderID}
+	if o.side != sdk.Buy && o.side != sdk.Sell {
+		return bad("order side %q is not buy or sell", clip(req.Side))
+	}
+	if o.typ != sdk.OrderMarket && o.typ != sdk.OrderLimit {
+		return bad("order type %q is not market or limit", clip(req.Type))
+	}
+	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
+		return bad("quantities and prices must not be negative")
+	}
+	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
+	switch {
+	case o.typ == sdk.OrderLimit && (!hasQty || !req.Price.IsPositive() || hasQuote):
+		return bad("a limit order needs a quantity and a price, and no quote quantity")
+	case o.typ == sdk.OrderMarket && req.Price.IsPositive():
+		return bad("a market order takes no price")
+	case o.typ == sdk.OrderMarket && hasQty == hasQuote:
+		return bad("a market order needs either a quantity or a quote quantity")
+	case mkt == sdk.MarketFutures && hasQuote:
+		return bad("futures orders take a base quantity, not a quote quantity")
+	case mkt == sdk.MarketSpot && o.typ == sdk.OrderMarket && o.side == sdk.Buy && !hasQuote:
+		// §5d: a spot market buy's size is the quote amount to spend.
+		return bad("a spot market buy on Bitget is sized in the quote asset: give a quote quantity")
+	case mkt == sdk.MarketSpot && o.typ == sdk.OrderMarket && o.side == sdk.Sell && hasQuote:
+		return bad("a spot market sell on Bitget is sized in the base asset: give a quantity")
+	}
+	if req.ClientOrderID != "" && !clientOidRule.MatchString(req.ClientOrderID) {
+		return bad("client order id must be 1 to 50 letters, digits or _ . : / # @ -")
+	}
+	ps := strings.ToLower(req.PositionSide)
+	if ps != "" && ps != sdk.SideLong && ps != sdk.SideShort {
+		return bad("position side %q is not long or short", clip(req.PositionSide))
+	}
+	if mkt == sdk.MarketSpot {
+		if req.ReduceOnly || ps != "" {
+			return bad("reduce-only and position side apply to futures orders only")
+		}
+		return o, nil
+	}
+	switch {
+	case ps != "":
+		o.pos = ps
+		o.closing = o.side == sdk.Sell && ps == sdk.SideLong || o.side == sdk.Buy && ps == sdk.SideShort
+		if req.ReduceOnly && !o.closing {
+			return bad("a reduce-only %s order cannot reduce a %s position", o.side, ps)
+		}
+	case req.ReduceOnly:
+		// Selling reduces a long, buying a short.
+		o.closing = true
+		o.pos = sdk.SideShort
+		if o.side == sdk.Sell {
+			o.pos = sdk.SideLong
+		}
+	default:
+		o.pos = sdk.SideShort
+		if o.side == sdk.Buy {
+			o.pos = sdk.SideLong
+		}
+	}
+	return o, nil
+}
+
+func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
+	b := spotOrderBody{
+		Symbol: rawSymbol(sym), Side: o.side, OrderType: o.typ,
+		// §5d: force is required; market orders ignore it.
+		Force: "gtc", ClientOid: o.clientOid,
+	}
+	if o.typ == sdk.OrderLimit {
+		b.Price = num.Format(o.req.Price)
+	}
+	b.Size = num.Format(o.req.Quantity)
+	if o.req.QuoteQuantity.IsPositive() {
+		b.Size = num.Format(o.req.QuoteQuantity)
+	}
+	return c.place(ctx, acct, pathSpotPlace, b, o, sdk.MarketSpot, sym)
+}
+
+// placeFutures reads the symbol's margin mode and the account's position
+// mode first: place-order must name the margin mode the symbol is set to,
+// and the two position modes spell a close differently (§5d). One-way:
+// the trade's direction plus reduceOnly YES. Hedge: side names the
+// position (closing a long is buy + close) and tradeSide says open or
+// close; reduceOnly does not apply.
+func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
+	raw := rawSymbol(sym)
+	s, err := c.futuresSettings(ctx, acct, raw)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	b := futuresOrderBody{
+		Symbol: raw, ProductType: productType, MarginMode: strings.ToLower(s.MarginMode), MarginCoin: marginCoin,
+		Size: num.Format(o.req.Quantity), OrderType: o.typ, ClientOid: o.clientOid,
+	}
+	if b.MarginMode == "" {
+		b.MarginMode = "crossed"
+	}
+	if o.typ == sdk.OrderLimit {
+		b.Price, b.Force = num.Format(o.req.Price), "gtc"
+	}
+	if s.hedge() {
+		b.Side, b.TradeSide = sdk.Sell, "open"
+		if o.pos == sdk.SideLong {
+			b.Side = sdk.Buy
+		}
+		if o.closing {
+			b.TradeSide = "close"
+		}
+	} else {
+		b.Side = o.side
+		if o.closing {
+			b.ReduceOnly = "YES"
+		}
+	}
+	return c.place(ctx, acct, pathFuturesPlace, b, o, sdk.MarketFutures, sym)
+}
+
+func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, body any, o order, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: the order cannot be encoded")
+	}
+	var ack orderAck
+	env, err := c.call(ctx, acct, rest.Request{
+		Method: "POST", Endpoint: EndpointREST, Path: path, Body: data,
+		ContentType: "application/json", Signed: true, Order: true,
+	}, &ack)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	out := sdk.Order{
+		ID:            string(ack.OrderID),
+		ClientOrderID: ack.ClientOid,
+		Market:        mkt,
+		Symbol:        sym.String(),
+		Side:          o.side,
+		Type:          o.typ,
+		Status:        sdk.StatusNew,
+		Quantity:      o.req.Quantity,
+		Price:         o.req.Price,
+		ReduceOnly:    o.closing,
+		CreatedAt:     env.at(),
+	}
+	if out.ClientOrderID == "" {
+		out.ClientOrderID = o.clientOid
+	}
+	return out, nil
+}
+
+// CancelOrder cancels by exchange order id or client order id (§5e); the
+// order id wins when both are given. It is not in order mode: cancelling
+// again answers "order does not exist", so a lost answer is a plain,
+// retryable failure.
+func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.CancelRequest) (sdk.Order, error) {
+	mkt, sym, err := market(req.Market, req.Symbol)
+	if err != nil {
+		return sdk.Order{}, err
+	}
+	b := cancelBody{Symbol: rawSymbol(sym)}
+	switch {
+	case req.OrderID != "":
+		if !orderIDRule.MatchString(req.OrderID) {
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: order id %q is not a Bitget order id", clip(req.OrderID))
+		}
+		b.OrderID = req.OrderID
+	case req.ClientOrderID != "":
+		if !clientOidRule.MatchString(req.ClientOrderID) {
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: client order id %q is not one Bitget accepts", clip(req.ClientOrderID))
+		}
+		b.ClientOid = req.ClientOrderID
+	default:
+		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: cancel needs an order id or a client order id")
+	}
+	path := pathSpotCancel
+	if mkt == sdk.MarketFutures {
+		path, b.ProductType, b.MarginCoin = pathFuturesCancel, productType, marginCoin
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: the cancel request cannot be encoded")
+	}
+	var ack orderAck
+	if _, err := c.call(ctx, acct, rest.Request{
+		Method: "POST", Endpoint: EndpointREST, Path: path, Body: data, ContentType: "application/json", Signed: true,
+	}, &ack); err != nil {
+		return sdk.Order{}, err
+	}
+	out := sdk.Order{
+		ID: string(ack.OrderID), ClientOrderID: ack.ClientOid,
+		Market: mkt, Symbol: sym.String(), Status: sdk.StatusCanceled,
+	}
+	if out.ID == "" {
+		out.ID = req.OrderID
+	}
+	if out.ClientOrderID == "" {
+		out.ClientOrderID = req.ClientOrderID
+	}
+	return out, nil
+}
+
+// randomClientOid names an order the caller left unnamed.
+func randomClientOid() string { return "gah-" + strings.ToLower(rand.Text()) }

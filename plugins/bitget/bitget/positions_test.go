@@ -1,0 +1,111 @@
+package bitget_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/bitget/fake"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+func TestPositions(t *testing.T) {
+	type want struct {
+		symbol, side, size, entry, mark, upnl, lev, liq, mode string
+	}
+	tests := []struct {
+		name  string
+		hedge bool
+		rows  []fake.Position
+		want  []want
+	}{
+		{
+			name: "one-way long and short, zero row left out",
+			rows: []fake.Position{
+				{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.250", OpenPriceAvg: "60000.1", MarkPrice: "61000", UnrealizedPL: "249.975", Leverage: "20", LiquidationPrice: "40000.5", MarginMode: "crossed"},
+				{Symbol: "ETHUSDT", HoldSide: "short", Total: "3", OpenPriceAvg: "3000", MarkPrice: "2900", UnrealizedPL: "300", Leverage: "5", LiquidationPrice: "0", MarginMode: "isolated"},
+				{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "0.4", UnrealizedPL: "0", Leverage: "10"},
+			},
+			want: []want{
+				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "20", "40000.5", sdk.MarginCross},
+				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginIsolate},
+			},
+		},
+		{
+			name:  "hedge mode: both sides of one symbol, leverage as a number, the page's huge liquidation price",
+			hedge: true,
+			rows: []fake.Position{
+				{Symbol: "BTCUSDT", HoldSide: "long", Total: "1", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "10000", Leverage: "125", LeverageAsNumber: true},
+				{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.0155", OpenPriceAvg: "88505.233333333333", MarkPrice: "93203.4", UnrealizedPL: "-72.8215833333333385", Leverage: "14", LiquidationPrice: "5737867.8639926850760812"},
+				{Symbol: "ETHUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "3000"},
+			},
+			want: []want{
+				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "125", "0", sdk.MarginCross},
+				{"BTC/USDT:USDT", sdk.SideShort, "0.0155", "88505.233333333333", "93203.4", "-72.8215833333333385", "14", "5737867.8639926850760812", sdk.MarginCross},
+			},
+		},
+		{name: "empty account"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
+			got, err := e.c.Positions(ctx(t), e.acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || len(got) != len(tt.want) {
+				t.Fatalf("positions %+v, want %d", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				p := got[i]
+				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
+					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
+				}
+				eq(t, "size", p.Size, w.size)
+				eq(t, "entry", p.EntryPrice, w.entry)
+				eq(t, "mark", p.MarkPrice, w.mark)
+				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
+				eq(t, "leverage", p.Leverage, w.lev)
+				eq(t, "liquidation", p.LiquidationPrice, w.liq)
+			}
+			reqs := e.fx.Requests()
+			if last := reqs[len(reqs)-1]; last.Path != fake.PathPositions || last.Query != "marginCoin=USDT&productType=USDT-FUTURES" {
+				t.Errorf("request %s?%s", last.Path, last.Query)
+			}
+		})
+	}
+}
+
+// TestPositionsOddRows covers answers the fake does not produce itself:
+// empty fields, a one-way row without a direction, a bad margin mode.
+func TestPositionsOddRows(t *testing.T) {
+	row := func(fields string) string {
+		return `{"code":"00000","msg":"success","requestTime":1,"data":[{"symbol":"ETHUSDT","marginCoin":"USDT",` + fields + `}]}`
+	}
+	tests := []struct {
+		name, fields string
+		side         string
+		err          string
+	}{
+		{"empty PnL and liquidation price", `"holdSide":"long","total":"2","openPriceAvg":"1","markPrice":"1","unrealizedPL":"","liquidationPrice":"","leverage":"3","marginMode":"crossed"`, sdk.SideLong, ""},
+		{"no holdSide, negative size", `"holdSide":"","total":"-2","openPriceAvg":"1","markPrice":"1","unrealizedPL":"0","leverage":3,"marginMode":"isolated"`, sdk.SideShort, ""},
+		{"unknown margin mode", `"holdSide":"long","total":"2","marginMode":"portfolio"`, "", "marginMode"},
+		{"size not a number", `"holdSide":"long","total":"two","marginMode":"crossed"`, "", "total"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fx.Inject(fakeFault(fake.PathPositions, 200, row(tt.fields)))
+			got, err := e.c.Positions(ctx(t), e.acct)
+			if tt.err != "" {
+				if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil || len(got) != 1 || got[0].Side != tt.side || !got[0].Size.Equal(d("2")) {
+				t.Fatalf("positions %+v, %v", got, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package bitget
+
+import (
+	"strings"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// The connector's futures are the USDT-margined perpetuals: product type
+// USDT-FUTURES, margin coin USDT, in upper case (§5b, §8.2).
+const (
+	productType = "USDT-FUTURES"
+	marginCoin  = "USDT"
+)
+
+// market resolves an order's market and symbol from the unified symbol.
+// "BTC/USDT:USDT" is the perpetual and "BTC/USDT" spot; a futures request
+// that names the spot form means the perpetual on the same pair, which is
+// how trading alerts usually write it. Both are "BTCUSDT" at Bitget.
+func market(mkt, unified string) (string, symbol.Symbol, error) {
+	s, err := symbol.Parse(unified)
+	if err != nil {
+		return "", s, err
+	}
+	switch mkt {
+	case "":
+		mkt = sdk.MarketSpot
+		if !s.IsSpot() {
+			mkt = sdk.MarketFutures
+		}
+	case sdk.MarketSpot:
+		if !s.IsSpot() {
+			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bitget: %s is a perpetual, not a spot market", s)
+		}
+	case sdk.MarketFutures:
+		if s.IsSpot() {
+			s.Settle = s.Quote
+		}
+	default:
+		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bitget: unknown market %q (want spot or futures)", clip(mkt))
+	}
+	if mkt == sdk.MarketFutures {
+		switch {
+		case s.Settle == marginCoin && s.Quote == marginCoin:
+		case s.Settle == s.Quote:
+			return "", s, sdk.Errorf(sdk.KindUnsupported,
+				"bitget: %s: only USDT-margined perpetuals (USDT-FUTURES) are supported", s)
+		default:
+			return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bitget: %s: USDT-FUTURES contracts settle in USDT, their quote asset", s)
+		}
+	}
+	return mkt, s, nil
+}
+
+// rawSymbol is Bitget's V2 form of s: no separator, no suffix (§8.2).
+func rawSymbol(s symbol.Symbol) string { return s.Join("") }
+
+// unifiedFutures turns a contract symbol into the unified perpetual form,
+// splitting it by the margin coin the answer names.
+func unifiedFutures(raw, coin string) string {
+	coin = strings.ToUpper(coin)
+	if coin == "" {
+		coin = marginCoin
+	}
+	b, q, ok := symbol.SplitQuote(strings.ToUpper(raw), coin, marginCoin)
+	if !ok {
+		return raw
+	}
+	return symbol.Perp(b, q, q).String()
+}

@@ -1,0 +1,222 @@
+package fake
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Answers of the read endpoints, shaped as in §4 and §5.
+
+func (s *Server) serverTime(c *call) {
+	c.ok(map[string]string{"serverTime": strconv.FormatInt(c.now.UnixMilli(), 10)})
+}
+
+func (s *Server) accountInfo(c *call) {
+	k := c.key
+	c.ok(map[string]any{
+		"userId": k.UserID, "inviterId": "", "ips": k.IPs,
+		"authorities": append([]string{}, k.Authorities...),
+		// parentId is a number in the docs' example although the field
+		// table says String (§5g).
+		"parentId": 1, "traderType": "", "channelCode": "", "channel": "",
+		"regisTime": "1695808949356",
+	})
+}
+
+func (s *Server) spotAssets(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	coin := strings.ToUpper(c.query.Get("coin"))
+	all := c.query.Get("assetType") == "all"
+	switch at := c.query.Get("assetType"); at {
+	case "", "hold_only", "all":
+	default:
+		c.invalid("assetType")
+		return
+	}
+	rows := []map[string]string{}
+	for _, b := range s.accounts[c.key.APIKey].Spot {
+		total := dec(b.Available).Add(dec(b.Frozen)).Add(dec(b.Locked))
+		switch {
+		case coin != "" && !strings.EqualFold(b.Coin, coin):
+			continue
+		case coin == "" && !all && total.IsZero():
+			continue
+		}
+		rows = append(rows, map[string]string{
+			"coin": b.Coin, "available": or0(b.Available), "frozen": or0(b.Frozen),
+			"locked": or0(b.Locked), "limitAvailable": "0", "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
+		})
+	}
+	c.ok(rows)
+}
+
+// productType reads the required product type; the fake's futures are
+// USDT-FUTURES, which the docs write in either case (§8.2).
+func (c *call) productType(v string) (usdt, ok bool) {
+	if v == "" {
+		c.missing("productType")
+		return false, false
+	}
+	switch strings.ToUpper(v) {
+	case "USDT-FUTURES":
+		return true, true
+	case "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES", "SUSDC-FUTURES":
+		return false, true
+	}
+	c.invalid("productType")
+	return false, false
+}
+
+func futuresFields(r FuturesRow) map[string]any {
+	return map[string]any{
+		"marginCoin": r.MarginCoin, "locked": or0(r.Locked), "available": or0(r.Available),
+		"crossedMaxAvailable": or0(r.CrossedMaxAvailable), "isolatedMaxAvailable": or0(r.CrossedMaxAvailable),
+		"maxTransferOut": or0(r.Available), "accountEquity": or0(r.AccountEquity),
+		"usdtEquity": or0(r.AccountEquity), "btcEquity": "0", "crossedRiskRate": "0",
+		"unrealizedPL": r.UnrealizedPL, "coupon": "0",
+		"unionTotalMagin": or0(r.AccountEquity), "unionAvailable": or0(r.Available), "unionMm": "0",
+		"assetList": []any{}, "isolatedMargin": "0", "crossedMargin": "0",
+		"crossedUnrealizedPL": or0(r.CrossedUnrealizedPL), "isolatedUnrealizedPL": or0(r.IsolatedUnrealizedPL),
+		"assetMode": "single",
+	}
+}
+
+func (s *Server) futuresAccounts(c *call) {
+	usdt, ok := c.productType(c.query.Get("productType"))
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]any{}
+	if usdt {
+		for _, r := range s.accounts[c.key.APIKey].Futures {
+			rows = append(rows, futuresFields(r))
+		}
+	}
+	c.ok(rows)
+}
+
+// futuresAccount is the single-coin variant: one symbol's view with its
+// margin and position mode (§5b).
+func (s *Server) futuresAccount(c *call) {
+	for _, p := range []string{"symbol", "productType", "marginCoin"} {
+		if c.query.Get(p) == "" {
+			c.missing(p)
+			return
+		}
+	}
+	if _, ok := c.productType(c.query.Get("productType")); !ok {
+		return
+	}
+	if c.query.Get("marginCoin") != "USDT" {
+		c.invalid("marginCoin")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sym := c.query.Get("symbol")
+	if _, ok := s.futures[sym]; !ok {
+		c.bad("40034", "Parameter "+sym+" does not exist")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	row := FuturesRow{MarginCoin: "USDT"}
+	for _, r := range a.Futures {
+		if r.MarginCoin == "USDT" {
+			row = r
+		}
+	}
+	out := futuresFields(row)
+	st := settings(a, sym)
+	mode := "one_way_mode"
+	if a.HedgeMode {
+		mode = "hedge_mode"
+	}
+	// Leverage fields are numbers in late-2025 answers (§5b).
+	out["crossedMarginLeverage"] = st.Leverage
+	out["isolatedLongLever"] = st.Leverage
+	out["isolatedShortLever"] = st.Leverage
+	out["marginMode"] = st.MarginMode
+	out["posMode"] = mode
+	c.ok(out)
+}
+
+func (s *Server) positions(c *call) {
+	usdt, ok := c.productType(c.query.Get("productType"))
+	if !ok {
+		return
+	}
+	if mc := c.query.Get("marginCoin"); mc != "" && mc != "USDT" {
+		c.invalid("marginCoin")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[c.key.APIKey]
+	mode := "one_way_mode"
+	if a.HedgeMode {
+		mode = "hedge_mode"
+	}
+	rows := []map[string]any{}
+	for _, p := range a.Positions {
+		if !usdt {
+			break
+		}
+		var lev any = or0(p.Leverage)
+		if p.LeverageAsNumber {
+			lev = json.Number(or0(p.Leverage))
+		}
+		rows = append(rows, map[string]any{
+			"marginCoin": orDefault(p.MarginCoin, "USDT"), "symbol": p.Symbol, "holdSide": p.HoldSide,
+			"openDelegateSize": "0", "marginSize": "0", "available": or0(p.Total), "locked": "0",
+			"total": or0(p.Total), "leverage": lev, "achievedProfits": "0",
+			"openPriceAvg": or0(p.OpenPriceAvg), "marginMode": orDefault(p.MarginMode, "crossed"), "posMode": mode,
+			"unrealizedPL": or0(p.UnrealizedPL), "liquidationPrice": or0(p.LiquidationPrice),
+			"keepMarginRate": "0.004", "markPrice": or0(p.MarkPrice), "marginRatio": "0",
+			"breakEvenPrice": or0(p.OpenPriceAvg), "totalFee": "0", "deductedFee": "0",
+			"assetMode": "single", "autoMargin": "off", "takeProfit": "", "stopLoss": "",
+			"takeProfitId": "", "stopLossId": "",
+			"cTime": strconv.FormatInt(c.now.UnixMilli(), 10), "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
+		})
+	}
+	c.ok(rows)
+}
+
+// settings are sym's margin settings; a.Settings may be nil.
+func settings(a *Account, sym string) Settings {
+	st, ok := a.Settings[sym]
+	if !ok {
+		st = Settings{MarginMode: "crossed", Leverage: 20}
+	}
+	if st.MarginMode == "" {
+		st.MarginMode = "crossed"
+	}
+	if st.Leverage <= 0 {
+		st.Leverage = 20
+	}
+	return st
+}
+
+// dec reads a decimal the test put in state; garbage counts as zero here
+// because tests feed malformed values on purpose to check the connector.
+func dec(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}
+
+func or0(s string) string { return orDefault(s, "0") }
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

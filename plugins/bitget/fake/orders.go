@@ -1,0 +1,414 @@
+package fake
+
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// decimalParam is a plain, positive decimal string as the page sends
+// amounts.
+var decimalParam = regexp.MustCompile(`^[0-9]{1,20}(\.[0-9]{1,20})?$`)
+
+var forces = map[string]bool{"gtc": true, "post_only": true, "fok": true, "ioc": true}
+
+// readOrder checks what spot and futures orders share and answers the
+// error itself. The caller holds s.mu.
+func (s *Server) readOrder(c *call, listed map[string]Market, required ...string) (Market, bool) {
+	p := c.params
+	for _, k := range required {
+		if p[k] == "" {
+			c.missing(k)
+			return Market{}, false
+		}
+	}
+	m, ok := listed[p["symbol"]]
+	if !ok {
+		c.bad("40034", "Parameter "+p["symbol"]+" does not exist")
+		return Market{}, false
+	}
+	switch {
+	case p["side"] != "buy" && p["side"] != "sell":
+		c.invalid("side")
+		return Market{}, false
+	case p["orderType"] != "limit" && p["orderType"] != "market":
+		c.invalid("orderType")
+		return Market{}, false
+	case p["force"] != "" && !forces[p["force"]]:
+		c.invalid("force")
+		return Market{}, false
+	case p["orderType"] == "limit" && p["price"] == "":
+		c.missing("price")
+		return Market{}, false
+	case len(p["clientOid"]) > 50:
+		c.invalid("clientOid")
+		return Market{}, false
+	}
+	for _, k := range []string{"size", "price"} {
+		if v, ok := p[k]; ok && (!decimalParam.MatchString(v) || !dec(v).IsPositive()) {
+			c.invalid(k)
+			return Market{}, false
+		}
+	}
+	return m, true
+}
+
+// repeat answers an order whose client order id names a live order again:
+// clientOid is idempotent while the order is unfilled (§5d).
+func (s *Server) repeat(c *call, a *Account, market string) bool {
+	cid := c.params["clientOid"]
+	if cid == "" {
+		return false
+	}
+	for _, o := range a.Orders {
+		if o.Market == market && o.ClientOid == cid && o.Status == "live" {
+			c.ok(map[string]string{"orderId": o.OrderID, "clientOid": o.ClientOid})
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) spotPlace(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.readOrder(c, s.spot, "symbol", "side", "orderType", "size")
+	if !ok {
+		return
+	}
+	p := c.params
+	if p["orderType"] == "limit" && p["force"] == "" {
+		c.missing("force")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	if s.repeat(c, a, "spot") {
+		return
+	}
+	price, size := dec(m.Price), dec(p["size"])
+	if p["orderType"] == "limit" {
+		price = dec(p["price"])
+	}
+	// A market buy's size is the quote amount (§5d).
+	base, quote := size, size.Mul(price)
+	if p["orderType"] == "market" && p["side"] == "buy" {
+		base, quote = size.DivRound(price, 8), size
+	}
+	if m.MinUSDT != "" && quote.LessThan(dec(m.MinUSDT)) {
+		c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
+		return
+	}
+	if p["side"] == "buy" && available(a, m.Quote).LessThan(quote) || p["side"] == "sell" && available(a, m.Base).LessThan(base) {
+		c.bad("43012", "Insufficient balance")
+		return
+	}
+	o := s.newOrder(c, "spot")
+	if p["orderType"] == "market" {
+		o.Status = "filled"
+		if p["side"] == "buy" {
+			addSpot(a, m.Quote, quote.Neg(), decimal.Zero)
+			addSpot(a, m.Base, base, decimal.Zero)
+		} else {
+			addSpot(a, m.Base, base.Neg(), decimal.Zero)
+			addSpot(a, m.Quote, quote, decimal.Zero)
+		}
+	} else {
+		freeze(a, m, o, 1)
+	}
+	a.Orders = append(a.Orders, o)
+	c.ok(map[string]string{"orderId": o.OrderID, "clientOid": o.ClientOid})
+}
+
+func (s *Server) futuresPlace(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.readOrder(c, s.futures, "symbol", "productType", "marginMode", "marginCoin", "size", "side", "orderType")
+	if !ok {
+		return
+	}
+	p := c.params
+	if usdt, ok := c.productType(p["productType"]); !ok {
+		return
+	} else if !usdt {
+		c.invalid("productType")
+		return
+	}
+	// marginCoin must be upper case (§8.2).
+	if p["marginCoin"] != "USDT" {
+		c.invalid("marginCoin")
+		return
+	}
+	if p["marginMode"] != "crossed" && p["marginMode"] != "isolated" {
+		c.invalid("marginMode")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	ts, ro := p["tradeSide"], p["reduceOnly"]
+	if ro != "" && ro != "YES" && ro != "NO" {
+		c.invalid("reduceOnly")
+		return
+	}
+	if a.HedgeMode {
+		// tradeSide is required in hedge mode; reduceOnly does not apply.
+		if ts == "" {
+			c.missing("tradeSide")
+			return
+		}
+		if ts != "open" && ts != "close" {
+			c.invalid("tradeSide")
+			return
+		}
+	} else {
+		// One-way mode ignores tradeSide (§5d).
+		ts = ""
+	}
+	if s.repeat(c, a, "futures") {
+		return
+	}
+	sym, side := p["symbol"], p["side"]
+	price, size := dec(m.Price), dec(p["size"])
+	if p["orderType"] == "limit" {
+		price = dec(p["price"])
+	}
+	// hold is the position the order acts on: in hedge mode side names
+	// it; in one-way mode the direction opens it and the other side
+	// closes it.
+	hold := "long"
+	closing := false
+	if a.HedgeMode {
+		if side == "sell" {
+			hold = "short"
+		}
+		closing = ts == "close"
+	} else {
+		closing = ro == "YES"
+		if side == "sell" && !closing || side == "buy" && closing {
+			hold = "short"
+		}
+	}
+	held := heldSize(a, sym, hold)
+	if closing && !held.IsPositive() {
+		c.bad("22002", "No position to close")
+		return
+	}
+	if !closing {
+		if m.MinUSDT != "" && size.Mul(price).LessThan(dec(m.MinUSDT)) {
+			c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
+			return
+		}
+		need := size.Mul(price).Div(decimal.NewFromInt(settings(a, sym).Leverage))
+		if futuresAvailable(a).LessThan(need) {
+			c.bad("40762", "The order amount exceeds the balance")
+			return
+		}
+	}
+	o := s.newOrder(c, "futures")
+	o.TradeSide, o.MarginMode, o.ReduceOnly = ts, p["marginMode"], ro == "YES"
+	withID := true
+	switch {
+	case p["orderType"] == "market":
+		o.Status = "filled"
+		switch {
+		case closing:
+			move(a, m, sym, hold, decimal.Min(size, held).Neg(), price)
+		case a.HedgeMode:
+			move(a, m, sym, hold, size, price)
+		default:
+			// One-way: the order first eats into the opposite side.
+			other := "short"
+			if hold == "short" {
+				other = "long"
+			}
+			cut := decimal.Min(size, heldSize(a, sym, other))
+			move(a, m, sym, other, cut.Neg(), price)
+			move(a, m, sym, hold, size.Sub(cut), price)
+		}
+	case closing && !a.HedgeMode:
+		// §5d: a one-way reduce-only order that takes the reduce-only
+		// total over the position cancels the older ones, and its answer
+		// has no orderId.
+		total := size
+		for _, x := range a.Orders {
+			if x.Market == "futures" && x.Symbol == sym && x.ReduceOnly && x.Status == "live" {
+				total = total.Add(dec(x.Size))
+			}
+		}
+		if total.GreaterThan(held) {
+			for i := range a.Orders {
+				x := &a.Orders[i]
+				if x.Market == "futures" && x.Symbol == sym && x.ReduceOnly && x.Status == "live" {
+					x.Status = "cancelled"
+				}
+			}
+			withID = false
+		}
+	}
+	a.Orders = append(a.Orders, o)
+	ack := map[string]string{"clientOid": o.ClientOid}
+	if withID {
+		ack["orderId"] = o.OrderID
+	}
+	c.ok(ack)
+}
+
+func (s *Server) newOrder(c *call, market string) Order {
+	p := c.params
+	s.nextID++
+	o := Order{
+		Market: market, Symbol: p["symbol"], OrderID: strconv.FormatInt(s.nextID, 10), ClientOid: p["clientOid"],
+		Side: p["side"], OrderType: p["orderType"], Force: p["force"], Price: p["price"], Size: p["size"],
+		Status: "live", Body: string(c.body),
+	}
+	if o.ClientOid == "" {
+		o.ClientOid = strconv.FormatInt(s.nextID, 10)
+	}
+	return o
+}
+
+func (s *Server) cancel(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := c.params
+	market, listed, notFound := "spot", s.spot, func() { c.bad("43001", "The order does not exist") }
+	if c.r.URL.Path == PathFuturesCancel {
+		market, listed, notFound = "futures", s.futures, func() { c.bad("40768", "Order does not exist") }
+		if usdt, ok := c.productType(p["productType"]); !ok {
+			return
+		} else if !usdt {
+			c.invalid("productType")
+			return
+		}
+		if mc, ok := p["marginCoin"]; ok && mc != "USDT" {
+			c.invalid("marginCoin")
+			return
+		}
+	}
+	if p["symbol"] == "" {
+		c.missing("symbol")
+		return
+	}
+	m, ok := listed[p["symbol"]]
+	if !ok {
+		c.bad("40034", "Parameter "+p["symbol"]+" does not exist")
+		return
+	}
+	id, cid := p["orderId"], p["clientOid"]
+	if id == "" && cid == "" {
+		c.missing("orderId")
+		return
+	}
+	a := s.accounts[c.key.APIKey]
+	for i := range a.Orders {
+		o := &a.Orders[i]
+		// orderId wins when both are given (§5e).
+		if o.Market != market || o.Symbol != p["symbol"] || id != "" && o.OrderID != id || id == "" && o.ClientOid != cid {
+			continue
+		}
+		if o.Status != "live" {
+			break
+		}
+		o.Status = "cancelled"
+		if market == "spot" {
+			freeze(a, m, *o, -1)
+		}
+		c.ok(map[string]string{"orderId": o.OrderID, "clientOid": o.ClientOid})
+		return
+	}
+	notFound()
+}
+
+// --- state helpers; the caller holds s.mu ---
+
+func available(a *Account, coin string) decimal.Decimal {
+	for _, b := range a.Spot {
+		if b.Coin == coin {
+			return dec(b.Available)
+		}
+	}
+	return decimal.Zero
+}
+
+// addSpot moves a coin's available and frozen amounts.
+func addSpot(a *Account, coin string, avail, frozen decimal.Decimal) {
+	for i := range a.Spot {
+		if a.Spot[i].Coin == coin {
+			a.Spot[i].Available = dec(a.Spot[i].Available).Add(avail).String()
+			a.Spot[i].Frozen = dec(a.Spot[i].Frozen).Add(frozen).String()
+			return
+		}
+	}
+	a.Spot = append(a.Spot, Balance{Coin: coin, Available: avail.String(), Frozen: frozen.String(), Locked: "0"})
+}
+
+// freeze holds (sign 1) or releases (sign -1) what a live limit order
+// needs: the quote for a buy, the base for a sell.
+func freeze(a *Account, m Market, o Order, sign int64) {
+	amount, coin := dec(o.Size), m.Base
+	if o.Side == "buy" {
+		amount, coin = dec(o.Size).Mul(dec(o.Price)), m.Quote
+	}
+	amount = amount.Mul(decimal.NewFromInt(sign))
+	addSpot(a, coin, amount.Neg(), amount)
+}
+
+func futuresAvailable(a *Account) decimal.Decimal {
+	for _, r := range a.Futures {
+		if r.MarginCoin == "USDT" {
+			if r.CrossedMaxAvailable != "" {
+				return dec(r.CrossedMaxAvailable)
+			}
+			return dec(r.Available)
+		}
+	}
+	return decimal.Zero
+}
+
+func heldSize(a *Account, sym, hold string) decimal.Decimal {
+	for _, p := range a.Positions {
+		if p.Symbol == sym && p.HoldSide == hold {
+			return dec(p.Total)
+		}
+	}
+	return decimal.Zero
+}
+
+// move changes the hold side of sym by delta at price: adding averages the
+// entry, a position that reaches zero is gone.
+func move(a *Account, m Market, sym, hold string, delta, price decimal.Decimal) {
+	if delta.IsZero() {
+		return
+	}
+	i := -1
+	for j, p := range a.Positions {
+		if p.Symbol == sym && p.HoldSide == hold {
+			i = j
+		}
+	}
+	if i < 0 {
+		if !delta.IsPositive() {
+			return
+		}
+		st := settings(a, sym)
+		a.Positions = append(a.Positions, Position{
+			Symbol: sym, MarginCoin: m.Quote, HoldSide: hold, Total: "0", OpenPriceAvg: "0",
+			Leverage: strconv.FormatInt(st.Leverage, 10), MarginMode: st.MarginMode, LiquidationPrice: "0",
+		})
+		i = len(a.Positions) - 1
+	}
+	p := &a.Positions[i]
+	old, entry := dec(p.Total), dec(p.OpenPriceAvg)
+	total := old.Add(delta)
+	if !total.IsPositive() {
+		a.Positions = append(a.Positions[:i], a.Positions[i+1:]...)
+		return
+	}
+	if delta.IsPositive() {
+		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(total, 8)
+	}
+	pnl := price.Sub(entry).Mul(total)
+	if hold == "short" {
+		pnl = pnl.Neg()
+	}
+	p.Total, p.OpenPriceAvg, p.MarkPrice, p.UnrealizedPL = total.String(), entry.String(), price.String(), pnl.String()
+}

@@ -1,0 +1,16 @@
+// Command gahost-plugin-bitget is the gahost connector for Bitget. The host
+// starts it; run by hand it only says that it is a plugin.
+package main
+
+import (
+	"github.com/globalautomation/gahost/plugins/bitget/bitget"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// version is the plugin's version; release builds set it with
+// -ldflags "-X main.version=1.2.3".
+var version = "0.1.0"
+
+func main() {
+	sdk.Serve(bitget.New(bitget.WithVersion(version), bitget.WithLogger(sdk.Logger())))
+}
