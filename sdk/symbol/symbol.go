@@ -99,3 +99,53 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Market is the sdk market s trades on: sdk.MarketSpot for a spot symbol,
+// sdk.MarketFutures for a perpetual.
+func (s Symbol) Market() string {
+	if s.IsSpot() {
+		return sdk.MarketSpot
+	}
+	return sdk.MarketFutures
+}
+
+// Resolve reads an order's market and unified symbol together, the way
+// every connector takes them: an empty market follows the symbol, a spot
+// market refuses a perpetual symbol, and a futures market given the spot
+// form ("BTC/USDT") means the perpetual on that pair settled in its quote
+// ("BTC/USDT:USDT"), which is how trading alerts usually write it. The
+// result's Market() is the resolved market.
+//
+// Which settle assets an exchange lists is its own business: the
+// connector checks that on the result. exchange names the connector at the
+// start of error messages, as its other errors do. Every error is an
+// *sdk.Error of KindInvalidRequest.
+func Resolve(exchange, market, unified string) (Symbol, error) {
+	s, err := Parse(unified)
+	if err != nil {
+		return s, err
+	}
+	switch market {
+	case "":
+	case sdk.MarketSpot:
+		if !s.IsSpot() {
+			return s, sdk.Errorf(sdk.KindInvalidRequest, "%s: %s is a perpetual, not a spot market", exchange, s)
+		}
+	case sdk.MarketFutures:
+		if s.IsSpot() {
+			s.Settle = s.Quote
+		}
+	default:
+		return s, sdk.Errorf(sdk.KindInvalidRequest, "%s: unknown market %q (want spot or futures)", exchange, clipLong(market))
+	}
+	return s, nil
+}
+
+// clipLong keeps a caller's garbage out of error messages at the length
+// the connectors used for it.
+func clipLong(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
+}

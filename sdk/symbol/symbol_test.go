@@ -78,3 +78,40 @@ func TestJoinAndSplit(t *testing.T) {
 		}
 	}
 }
+
+func TestResolve(t *testing.T) {
+	long := make([]byte, 400)
+	for i := range long {
+		long[i] = 'x'
+	}
+	tests := []struct {
+		name, market, unified string
+		want                  Symbol
+		wantMarket            string
+		wantErr               bool
+	}{
+		{name: "spot by symbol", unified: "BTC/USDT", want: Spot("BTC", "USDT"), wantMarket: sdk.MarketSpot},
+		{name: "perp by symbol", unified: "BTC/USDT:USDT", want: Perp("BTC", "USDT", "USDT"), wantMarket: sdk.MarketFutures},
+		{name: "spot named", market: sdk.MarketSpot, unified: "eth/usdc", want: Spot("ETH", "USDC"), wantMarket: sdk.MarketSpot},
+		{name: "futures with spot form", market: sdk.MarketFutures, unified: "BTC/USDT", want: Perp("BTC", "USDT", "USDT"), wantMarket: sdk.MarketFutures},
+		{name: "futures keeps settle", market: sdk.MarketFutures, unified: "BTC/USD:BTC", want: Perp("BTC", "USD", "BTC"), wantMarket: sdk.MarketFutures},
+		{name: "spot refuses perp", market: sdk.MarketSpot, unified: "BTC/USDT:USDT", wantErr: true},
+		{name: "unknown market", market: "margin", unified: "BTC/USDT", wantErr: true},
+		{name: "huge market", market: string(long), unified: "BTC/USDT", wantErr: true},
+		{name: "bad symbol", market: sdk.MarketFutures, unified: "BTCUSDT", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Resolve("ex", tt.market, tt.unified)
+			if tt.wantErr {
+				if sdk.KindOf(err) != sdk.KindInvalidRequest || len(err.Error()) > 400 {
+					t.Fatalf("Resolve = %+v, %v; want a short invalid_request", got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want || got.Market() != tt.wantMarket {
+				t.Fatalf("Resolve = %+v (%s), %v; want %+v (%s)", got, got.Market(), err, tt.want, tt.wantMarket)
+			}
+		})
+	}
+}

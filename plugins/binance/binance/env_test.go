@@ -1,15 +1,14 @@
 package binance_test
 
 import (
-	"context"
 	"errors"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/binance/binance"
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/shopspring/decimal"
 )
 
@@ -41,22 +40,11 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// eq compares decimals exactly, including scale-insensitive equality.
-func eq(t *testing.T, field string, got decimal.Decimal, want string) {
-	t.Helper()
-	if !got.Equal(d(want)) {
-		t.Errorf("%s = %s, want %s", field, got, want)
-	}
-}
+var eq = plugintest.EqualDecimal
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

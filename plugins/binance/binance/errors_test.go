@@ -1,10 +1,8 @@
 package binance_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func binanceErr(code int, msg string) string {
@@ -89,22 +88,7 @@ func TestErrorTable(t *testing.T) {
 			f := tt.fault
 			f.Path = path
 			e.fx.Inject(f)
-			err := call(e)
-			if got := sdk.KindOf(err); got != tt.kind {
-				t.Fatalf("kind %v (%v), want %v", got, err, tt.kind)
-			}
-			var se *sdk.Error
-			if !asErr(err, &se) {
-				t.Fatalf("%T is not an *sdk.Error", err)
-			}
-			if se.ExchangeCode != tt.code {
-				t.Errorf("exchange code %q, want %q", se.ExchangeCode, tt.code)
-			}
-			if tt.retryAfter != nil && !tt.retryAfter(se.RetryAfter) {
-				t.Errorf("retry after %v", se.RetryAfter)
-			} else if tt.retryAfter == nil && se.RetryAfter != 0 {
-				t.Errorf("unexpected retry after %v", se.RetryAfter)
-			}
+			plugintest.CheckError(t, call(e), plugintest.WantError{Kind: tt.kind, Code: tt.code, RetryAfter: tt.retryAfter})
 			if e.fx.PendingFaults() != 0 {
 				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
 			}
@@ -199,17 +183,9 @@ func TestSlowAnswerPastDeadline(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.fx.Inject(fakex.Fault{Path: tt.path, Delay: time.Minute})
-			c, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- tt.call(c, e) }()
-			select {
-			case err := <-done:
-				if sdk.KindOf(err) != tt.kind {
-					t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the call did not return after its deadline")
+			err := plugintest.CallPastDeadline(t, 150*time.Millisecond, func(c context.Context) error { return tt.call(c, e) })
+			if sdk.KindOf(err) != tt.kind {
+				t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
 			}
 		})
 	}
@@ -270,20 +246,14 @@ func TestWeightBudgetAndUsage(t *testing.T) {
 // failure with debug logging captured, and checks that no key, secret or
 // signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = binance.New(binance.WithLogger(logger))
+	e.c = binance.New(binance.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: binanceErr(-1100, "Illegal characters: "+apiKey+" "+secret)}
 	}
-	var errs []string
-	keep := func(_ any, err error) {
-		if err != nil {
-			errs = append(errs, err.Error(), fmt.Sprintf("%+v %#v", err, err))
-		}
-	}
+	keep := leaks.Keep
 	c := ctx(t)
 	keep(e.c.ValidateCredentials(c, e.acct))
 	keep(e.c.SpotBalances(c, e.acct))
@@ -309,8 +279,8 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	e.fx.Inject(fakex.Fault{Path: "/api/v3/order", Delay: time.Minute})
 	keep(e.c.PlaceOrder(slow, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
 
-	if len(errs) < 8 {
-		t.Fatalf("only %d errors collected; the test lost its teeth", len(errs))
+	if len(leaks.Errors()) < 8 {
+		t.Fatalf("only %d errors collected; the test lost its teeth", len(leaks.Errors()))
 	}
 	secrets := []string{apiKey, secret, bad.SecretKey}
 	for _, r := range e.fx.Requests() {
@@ -321,15 +291,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	if len(secrets) < 10 {
 		t.Fatalf("only %d signatures seen", len(secrets)-3)
 	}
-	out := strings.Join(errs, "\n") + "\n" + logs.String() + fmt.Sprintf("%v %+v %#v", e.acct, e.acct, e.acct)
-	if !strings.Contains(logs.String(), "path=/api/v3/account") {
-		t.Fatalf("debug logging did not run:\n%s", logs.String())
-	}
-	for _, s := range secrets {
-		if strings.Contains(out, s) {
-			t.Fatalf("a secret (%s…) appears in logs or errors:\n%s", s[:6], out)
-		}
-	}
+	leaks.Check(t, "path=/api/v3/account", secrets, e.acct)
 }
 
 // TestClockPerHost points spot and futures at two fakes whose clocks

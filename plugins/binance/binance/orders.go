@@ -9,6 +9,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -76,59 +77,23 @@ type order struct {
 	reduceOnly   bool
 }
 
+var orderRules = orderreq.Rules{Exchange: "binance", Futures: "futures"}
+
 func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
-	bad := func(format string, args ...any) (order, error) {
-		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: "+format, args...)
+	c, err := orderRules.Check(mkt, req)
+	if err != nil {
+		return order{}, err
 	}
-	o := order{req: req, reduceOnly: req.ReduceOnly}
-	switch strings.ToLower(req.Side) {
-	case sdk.Buy:
-		o.side = "BUY"
-	case sdk.Sell:
-		o.side = "SELL"
-	default:
-		return bad("order side %q is not buy or sell", clip(req.Side))
-	}
-	switch strings.ToLower(req.Type) {
-	case sdk.OrderMarket:
-		o.typ = "MARKET"
-	case sdk.OrderLimit:
-		o.typ = "LIMIT"
-	default:
-		return bad("order type %q is not market or limit", clip(req.Type))
-	}
-	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
-		return bad("quantities and prices must not be negative")
-	}
-	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
-	switch {
-	case o.typ == "LIMIT" && (!hasQty || !req.Price.IsPositive() || hasQuote):
-		return bad("a limit order needs a quantity and a price, and no quote quantity")
-	case o.typ == "MARKET" && req.Price.IsPositive():
-		return bad("a market order takes no price")
-	case o.typ == "MARKET" && hasQty == hasQuote:
-		return bad("a market order needs either a quantity or a quote quantity")
-	case mkt == sdk.MarketFutures && hasQuote:
-		return bad("futures orders take a base quantity, not a quote quantity")
-	}
-	switch strings.ToLower(req.PositionSide) {
-	case "":
-	case sdk.SideLong:
-		o.positionSide = "LONG"
-	case sdk.SideShort:
-		o.positionSide = "SHORT"
-	default:
-		return bad("position side %q is not long or short", clip(req.PositionSide))
+	o := order{
+		req: req, reduceOnly: req.ReduceOnly,
+		side: strings.ToUpper(c.Side), typ: strings.ToUpper(c.Type), positionSide: strings.ToUpper(c.PositionSide),
 	}
 	idRule, idChars := futuresClientID, "letters, digits and . : / _ -"
 	if mkt == sdk.MarketSpot {
 		idRule, idChars = spotClientID, "letters, digits, _ and -"
-		if req.ReduceOnly || o.positionSide != "" {
-			return bad("reduce-only and position side apply to futures orders only")
-		}
 	}
 	if req.ClientOrderID != "" && !idRule.MatchString(req.ClientOrderID) {
-		return bad("client order id must be 1 to 36 %s", idChars)
+		return order{}, orderRules.Invalid("client order id must be 1 to 36 %s", idChars)
 	}
 	if o.positionSide != "" {
 		// Hedge mode rejects reduceOnly; closing is buying back a short

@@ -13,27 +13,11 @@ import (
 // form means the perpetual on the same pair, which is how trading alerts
 // usually write it.
 func market(mkt, unified string) (string, symbol.Symbol, error) {
-	s, err := symbol.Parse(unified)
+	s, err := symbol.Resolve("binance", mkt, unified)
 	if err != nil {
 		return "", s, err
 	}
-	switch mkt {
-	case "":
-		mkt = sdk.MarketSpot
-		if !s.IsSpot() {
-			mkt = sdk.MarketFutures
-		}
-	case sdk.MarketSpot:
-		if !s.IsSpot() {
-			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "binance: %s is a perpetual, not a spot market", s)
-		}
-	case sdk.MarketFutures:
-		if s.IsSpot() {
-			s.Settle = s.Quote
-		}
-	default:
-		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "binance: unknown market %q (want spot or futures)", clip(mkt))
-	}
+	mkt = s.Market()
 	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
 		// USDⓈ-M contracts settle in their quote asset.
 		return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "binance: %s: USDⓈ-M futures settle in the quote asset", s)

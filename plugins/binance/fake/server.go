@@ -18,9 +18,9 @@ package fake
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,23 +166,20 @@ type ban struct {
 type Server struct {
 	*fakex.Server
 
-	mu       sync.Mutex
-	keys     map[string]Key
-	accounts map[string]*Account
-	spot     map[string]Market
-	futures  map[string]Market
-	limits   map[host]*fakex.Window
-	bans     map[host]*ban
-	noBans   bool
-	nextID   int64
+	mu      sync.Mutex
+	store   *fakex.Store[Key, Account]
+	spot    map[string]Market
+	futures map[string]Market
+	limits  map[host]*fakex.Window
+	bans    map[host]*ban
+	noBans  bool
+	nextID  int64
 }
 
 // New starts a fake Binance on 127.0.0.1 with BTCUSDT, ETHUSDT and ETHBTC
 // listed on spot and BTCUSDT and ETHUSDT on futures.
 func New(opts ...Option) *Server {
 	s := &Server{
-		keys:     map[string]Key{},
-		accounts: map[string]*Account{},
 		spot: map[string]Market{
 			"BTCUSDT": {"BTC", "USDT", "60000"},
 			"ETHUSDT": {"ETH", "USDT", "3000"},
@@ -203,40 +200,23 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account.
-func (s *Server) AddKey(k Key) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[k.APIKey] = k
-	if s.accounts[k.APIKey] == nil {
-		s.accounts[k.APIKey] = &Account{}
-	}
-}
+func (s *Server) AddKey(k Key) { s.store.AddKey(k.APIKey, k) }
 
 // Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		a = &Account{}
-		s.accounts[apiKey] = a
-	}
-	fn(a)
-}
+func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
 
 // Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		return Account{}
-	}
+func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+
+// cloneAccount copies a's slices and maps, so that a copy handed to a test
+// does not change under it.
+func cloneAccount(a *Account) Account {
 	c := *a
 	c.Spot = append([]Balance(nil), a.Spot...)
 	c.Futures = append([]FuturesAsset(nil), a.Futures...)
@@ -418,13 +398,11 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.fail(401, -2014, "API-key format invalid.")
 		return false
 	}
-	s.mu.Lock()
-	key, ok := s.keys[apiKey]
-	s.mu.Unlock()
+	key, ok := s.store.Key(apiKey)
 	rejected := func() bool {
 		msg := "Invalid API-key, IP, or permissions for action."
 		if c.futures() {
-			msg = "Invalid API-key, IP, or permissions for action, request ip: " + remoteIP(r)
+			msg = "Invalid API-key, IP, or permissions for action, request ip: " + fakex.RemoteIP(r)
 		}
 		c.fail(401, -2015, msg)
 		return false
@@ -492,7 +470,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.fail(400, -1021, "Timestamp for this request is outside of the recvWindow.")
 		return false
 	}
-	if key.IPRestrict && !contains(key.AllowedIPs, remoteIP(r)) {
+	if key.IPRestrict && !slices.Contains(key.AllowedIPs, fakex.RemoteIP(r)) {
 		return rejected()
 	}
 	allowed := map[perm]bool{
@@ -530,21 +508,4 @@ func mergeParams(query, body string) (url.Values, error) {
 func readBody(r *http.Request) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	return string(b), err
-}
-
-func remoteIP(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return h
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

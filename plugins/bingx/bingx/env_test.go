@@ -1,16 +1,15 @@
 package bingx_test
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bingx/bingx"
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/shopspring/decimal"
 )
 
@@ -54,22 +53,11 @@ func funded(t *testing.T, hedge bool, opts ...fake.Option) *env {
 	return e
 }
 
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// eq compares decimals by value.
-func eq(t *testing.T, field string, got decimal.Decimal, want string) {
-	t.Helper()
-	if !got.Equal(d(want)) {
-		t.Errorf("%s = %s, want %s", field, got, want)
-	}
-}
+var eq = plugintest.EqualDecimal
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

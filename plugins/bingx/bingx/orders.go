@@ -8,6 +8,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -86,69 +87,37 @@ type order struct {
 	clientID     string // as sent
 }
 
+var orderRules = orderreq.Rules{Exchange: "bingx", Futures: "perpetual"}
+
 func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
-	bad := func(format string, args ...any) (order, error) {
-		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "bingx: "+format, args...)
+	c, err := orderRules.Check(mkt, req)
+	if err != nil {
+		return order{}, err
 	}
-	o := order{req: req}
-	switch strings.ToLower(req.Side) {
-	case sdk.Buy:
-		o.side = "BUY"
-	case sdk.Sell:
-		o.side = "SELL"
-	default:
-		return bad("order side %q is not buy or sell", clip(req.Side))
+	o := order{
+		req: req, side: strings.ToUpper(c.Side), typ: strings.ToUpper(c.Type),
+		positionSide: strings.ToUpper(c.PositionSide), clientID: req.ClientOrderID,
 	}
-	switch strings.ToLower(req.Type) {
-	case sdk.OrderMarket:
-		o.typ = "MARKET"
-	case sdk.OrderLimit:
-		o.typ = "LIMIT"
-	default:
-		return bad("order type %q is not market or limit", clip(req.Type))
-	}
-	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
-		return bad("quantities and prices must not be negative")
-	}
-	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
+	spotMarket := mkt == sdk.MarketSpot && c.Type == sdk.OrderMarket
 	switch {
-	case o.typ == "LIMIT" && (!hasQty || !req.Price.IsPositive() || hasQuote):
-		return bad("a limit order needs a quantity and a price, and no quote quantity")
-	case o.typ == "MARKET" && req.Price.IsPositive():
-		return bad("a market order takes no price")
-	case mkt == sdk.MarketFutures && (hasQuote || !hasQty):
-		return bad("perpetual orders take a base quantity, not a quote quantity")
-	case mkt == sdk.MarketSpot && o.typ == "MARKET" && o.side == "BUY" && (!hasQuote || hasQty):
+	case spotMarket && c.Side == sdk.Buy && !c.ByQuote:
 		// §5d: BingX spot market buys are sized in the quote asset.
-		return bad("a spot market buy on BingX takes a quote quantity (the amount to spend), not a base quantity")
-	case mkt == sdk.MarketSpot && o.typ == "MARKET" && o.side == "SELL" && (!hasQty || hasQuote):
-		return bad("a spot market sell on BingX takes a base quantity, not a quote quantity")
+		return order{}, orderRules.Invalid("a spot market buy on BingX takes a quote quantity (the amount to spend), not a base quantity")
+	case spotMarket && c.Side == sdk.Sell && c.ByQuote:
+		return order{}, orderRules.Invalid("a spot market sell on BingX takes a base quantity, not a quote quantity")
 	}
-	switch strings.ToLower(req.PositionSide) {
-	case "":
-	case sdk.SideLong:
-		o.positionSide = "LONG"
-	case sdk.SideShort:
-		o.positionSide = "SHORT"
-	default:
-		return bad("position side %q is not long or short", clip(req.PositionSide))
-	}
-	o.clientID = req.ClientOrderID
 	if mkt == sdk.MarketSpot {
-		if req.ReduceOnly || o.positionSide != "" {
-			return bad("reduce-only and position side apply to perpetual orders only")
-		}
 		if o.clientID != "" && !spotClientID.MatchString(o.clientID) {
-			return bad("a spot client order id must be 1 to 40 letters, digits or _")
+			return order{}, orderRules.Invalid("a spot client order id must be 1 to 40 letters, digits or _")
 		}
 		return o, nil
 	}
-	if req.ReduceOnly && (o.side == "BUY" && o.positionSide == "LONG" || o.side == "SELL" && o.positionSide == "SHORT") {
-		return bad("a reduce-only %s on the %s side would open a position, not reduce one", strings.ToLower(o.side), strings.ToLower(o.positionSide))
+	if req.ReduceOnly && c.PositionSide != "" && !orderreq.Closes(c.Side, c.PositionSide) {
+		return order{}, orderRules.Invalid("a reduce-only %s on the %s side would open a position, not reduce one", c.Side, c.PositionSide)
 	}
 	if o.clientID != "" {
 		if !swapClientID.MatchString(o.clientID) {
-			return bad("a perpetual client order id must be 1 to 40 letters, digits, _ or -")
+			return order{}, orderRules.Invalid("a perpetual client order id must be 1 to 40 letters, digits, _ or -")
 		}
 		o.clientID = strings.ToLower(o.clientID)
 	}

@@ -12,27 +12,11 @@ import (
 // request that names the spot form means the perpetual on that pair, as
 // trading alerts usually write it.
 func market(mkt, unified string) (string, symbol.Symbol, error) {
-	s, err := symbol.Parse(unified)
+	s, err := symbol.Resolve("bingx", mkt, unified)
 	if err != nil {
 		return "", s, err
 	}
-	switch mkt {
-	case "":
-		mkt = sdk.MarketSpot
-		if !s.IsSpot() {
-			mkt = sdk.MarketFutures
-		}
-	case sdk.MarketSpot:
-		if !s.IsSpot() {
-			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bingx: %s is a perpetual, not a spot market", s)
-		}
-	case sdk.MarketFutures:
-		if s.IsSpot() {
-			s.Settle = s.Quote
-		}
-	default:
-		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bingx: unknown market %q (want spot or futures)", clip(mkt))
-	}
+	mkt = s.Market()
 	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
 		// BingX's perpetuals settle in their quote asset (§5c currency).
 		return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bingx: %s: BingX perpetuals settle in the quote asset", s)

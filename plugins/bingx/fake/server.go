@@ -21,7 +21,6 @@ package fake
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -179,12 +178,11 @@ func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true
 type Server struct {
 	*fakex.Server
 
-	mu       sync.Mutex
-	keys     map[string]Key
-	accounts map[string]*Account
-	spot     map[string]SpotMarket
-	swap     map[string]Contract
-	nextID   int64
+	mu     sync.Mutex
+	store  *fakex.Store[Key, Account]
+	spot   map[string]SpotMarket
+	swap   map[string]Contract
+	nextID int64
 
 	vst, noUID, noBans, lenient bool
 	endpointLimit, groupLimit   int64
@@ -199,8 +197,6 @@ type Server struct {
 // ETH-BTC on spot and BTC-USDT and ETH-USDT as perpetuals.
 func New(opts ...Option) *Server {
 	s := &Server{
-		keys:     map[string]Key{},
-		accounts: map[string]*Account{},
 		spot: map[string]SpotMarket{
 			"BTC-USDT": {Base: "BTC", Quote: "USDT", Price: "60000", TickSize: "0.01", StepSize: "1e-05"},
 			"ETH-USDT": {Base: "ETH", Quote: "USDT", Price: "3000", TickSize: "0.01", StepSize: "0.0001"},
@@ -222,40 +218,23 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account.
-func (s *Server) AddKey(k Key) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[k.APIKey] = k
-	if s.accounts[k.APIKey] == nil {
-		s.accounts[k.APIKey] = &Account{}
-	}
-}
+func (s *Server) AddKey(k Key) { s.store.AddKey(k.APIKey, k) }
 
 // Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		a = &Account{}
-		s.accounts[apiKey] = a
-	}
-	fn(a)
-}
+func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
 
 // Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		return Account{}
-	}
+func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+
+// cloneAccount copies a's slices and maps, so that a copy handed to a test
+// does not change under it.
+func cloneAccount(a *Account) Account {
 	c := *a
 	c.Spot = slices.Clone(a.Spot)
 	c.Swap = slices.Clone(a.Swap)
@@ -468,9 +447,7 @@ func (s *Server) admitKey(c *call, rt route) bool {
 // received, timestamp window, then the key's IP whitelist and permission.
 func (s *Server) authenticate(c *call, need int) bool {
 	r := c.r
-	s.mu.Lock()
-	key, known := s.keys[r.Header.Get("X-BX-APIKEY")]
-	s.mu.Unlock()
+	key, known := s.store.Key(r.Header.Get("X-BX-APIKEY"))
 	if !known {
 		c.fail(codeBadAPIKey, "Incorrect apiKey")
 		return false
@@ -517,7 +494,7 @@ func (s *Server) authenticate(c *call, need int) bool {
 		c.fail(codeTimestamp, msgTimestamp)
 		return false
 	}
-	if len(key.IPAddresses) > 0 && !slices.Contains(key.IPAddresses, remoteIP(r)) {
+	if len(key.IPAddresses) > 0 && !slices.Contains(key.IPAddresses, fakex.RemoteIP(r)) {
 		c.fail(codeIPWhitelist, "IP does not match IP whitelist")
 		return false
 	}
@@ -556,12 +533,4 @@ func splitQuery(q string) (pairs [][2]string, sig, encoded string, err error) {
 func readBody(r *http.Request) string {
 	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	return strings.TrimSpace(string(b))
-}
-
-func remoteIP(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return h
 }

@@ -1,14 +1,13 @@
 package bitget_test
 
 import (
-	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bitget/bitget"
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/shopspring/decimal"
 )
 
@@ -57,22 +56,11 @@ func funded(t *testing.T, hedge bool, opts ...fake.Option) *env {
 	return e
 }
 
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// eq compares decimals by value.
-func eq(t *testing.T, field string, got decimal.Decimal, want string) {
-	t.Helper()
-	if !got.Equal(d(want)) {
-		t.Errorf("%s = %s, want %s", field, got, want)
-	}
-}
+var eq = plugintest.EqualDecimal
 
 func itoa(n int64) string { return decimal.NewFromInt(n).String() }
 

@@ -1,11 +1,9 @@
 package bitget_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func bitgetErr(code, msg string) string {
@@ -106,20 +105,8 @@ func TestErrorTable(t *testing.T) {
 			f := tt.fault
 			f.Path = path
 			e.fx.Inject(f)
-			err := call(e)
-			if got := sdk.KindOf(err); got != tt.kind {
-				t.Fatalf("kind %v (%v), want %v", got, err, tt.kind)
-			}
-			var se *sdk.Error
-			if !asErr(err, &se) {
-				t.Fatalf("%T is not an *sdk.Error", err)
-			}
-			if se.ExchangeCode != tt.code {
-				t.Errorf("exchange code %q, want %q", se.ExchangeCode, tt.code)
-			}
-			if se.RetryAfter != tt.retryAfter {
-				t.Errorf("retry after %v, want %v", se.RetryAfter, tt.retryAfter)
-			}
+			se := plugintest.CheckError(t, call(e), plugintest.WantError{Kind: tt.kind, Code: tt.code,
+				RetryAfter: func(d time.Duration) bool { return d == tt.retryAfter }})
 			if tt.kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
 				t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
 			}
@@ -223,17 +210,9 @@ func TestSlowAnswerPastDeadline(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.fx.Inject(fakex.Fault{Path: tt.path, Delay: time.Minute})
-			c, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- tt.call(c, e) }()
-			select {
-			case err := <-done:
-				if sdk.KindOf(err) != tt.kind {
-					t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the call did not return after its deadline")
+			err := plugintest.CallPastDeadline(t, 150*time.Millisecond, func(c context.Context) error { return tt.call(c, e) })
+			if sdk.KindOf(err) != tt.kind {
+				t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
 			}
 		})
 	}
@@ -381,20 +360,14 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // failure with debug logging captured, and checks that no key, secret,
 // passphrase or signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	leaks := plugintest.NewLeaks()
 	e := funded(t, true, fake.WithRouteLimit(fake.PathAccountInfo, 100))
-	e.c = bitget.New(bitget.WithLogger(logger))
+	e.c = bitget.New(bitget.WithLogger(leaks.Logger))
 	// Answers that echo what they got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: bitgetErr("40017", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
-	var errs []string
-	keep := func(_ any, err error) {
-		if err != nil {
-			errs = append(errs, err.Error(), fmt.Sprintf("%+v %#v", err, err))
-		}
-	}
+	keep := leaks.Keep
 	c := ctx(t)
 	keep(e.c.ValidateCredentials(c, e.acct))
 	keep(e.c.SpotBalances(c, e.acct))
@@ -425,8 +398,8 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	e.fx.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
 	keep(e.c.PlaceOrder(slow, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}))
 
-	if len(errs) < 16 {
-		t.Fatalf("only %d errors collected; the test lost its teeth", len(errs)/2)
+	if len(leaks.Errors()) < 16 {
+		t.Fatalf("only %d errors collected; the test lost its teeth", len(leaks.Errors())/2)
 	}
 	secrets := []string{apiKey, secret, passphrase, bad.SecretKey, badPass.Passphrase}
 	for _, r := range e.fx.Requests() {
@@ -437,13 +410,5 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	if len(secrets) < 15 {
 		t.Fatalf("only %d signatures seen", len(secrets)-5)
 	}
-	out := strings.Join(errs, "\n") + "\n" + logs.String() + fmt.Sprintf("%v %+v %#v", e.acct, e.acct, e.acct)
-	if !strings.Contains(logs.String(), "path="+fake.PathSpotAssets) {
-		t.Fatalf("debug logging did not run:\n%s", logs.String())
-	}
-	for _, s := range secrets {
-		if strings.Contains(out, s) {
-			t.Fatalf("a secret (%s…) appears in logs or errors:\n%s", s[:4], out)
-		}
-	}
+	leaks.Check(t, "path="+fake.PathSpotAssets, secrets, e.acct)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -119,55 +120,34 @@ type order struct {
 	clientOid string
 }
 
+var orderRules = orderreq.Rules{Exchange: "bitget", Futures: "futures"}
+
 func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
-	bad := func(format string, args ...any) (order, error) {
-		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: "+format, args...)
+	c, err := orderRules.Check(mkt, req)
+	if err != nil {
+		return order{}, err
 	}
-	o := order{req: req, side: strings.ToLower(req.Side), typ: strings.ToLower(req.Type), clientOid: req.ClientOrderID}
-	if o.side != sdk.Buy && o.side != sdk.Sell {
-		return bad("order side %q is not buy or sell", clip(req.Side))
-	}
-	if o.typ != sdk.OrderMarket && o.typ != sdk.OrderLimit {
-		return bad("order type %q is not market or limit", clip(req.Type))
-	}
-	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
-		return bad("quantities and prices must not be negative")
-	}
-	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
+	o := order{req: req, side: c.Side, typ: c.Type, clientOid: req.ClientOrderID}
+	spotMarket := mkt == sdk.MarketSpot && o.typ == sdk.OrderMarket
 	switch {
-	case o.typ == sdk.OrderLimit && (!hasQty || !req.Price.IsPositive() || hasQuote):
-		return bad("a limit order needs a quantity and a price, and no quote quantity")
-	case o.typ == sdk.OrderMarket && req.Price.IsPositive():
-		return bad("a market order takes no price")
-	case o.typ == sdk.OrderMarket && hasQty == hasQuote:
-		return bad("a market order needs either a quantity or a quote quantity")
-	case mkt == sdk.MarketFutures && hasQuote:
-		return bad("futures orders take a base quantity, not a quote quantity")
-	case mkt == sdk.MarketSpot && o.typ == sdk.OrderMarket && o.side == sdk.Buy && !hasQuote:
+	case spotMarket && o.side == sdk.Buy && !c.ByQuote:
 		// §5d: a spot market buy's size is the quote amount to spend.
-		return bad("a spot market buy on Bitget is sized in the quote asset: give a quote quantity")
-	case mkt == sdk.MarketSpot && o.typ == sdk.OrderMarket && o.side == sdk.Sell && hasQuote:
-		return bad("a spot market sell on Bitget is sized in the base asset: give a quantity")
+		return order{}, orderRules.Invalid("a spot market buy on Bitget is sized in the quote asset: give a quote quantity")
+	case spotMarket && o.side == sdk.Sell && c.ByQuote:
+		return order{}, orderRules.Invalid("a spot market sell on Bitget is sized in the base asset: give a quantity")
 	}
 	if req.ClientOrderID != "" && !clientOidRule.MatchString(req.ClientOrderID) {
-		return bad("client order id must be 1 to 50 letters, digits or _ . : / # @ -")
-	}
-	ps := strings.ToLower(req.PositionSide)
-	if ps != "" && ps != sdk.SideLong && ps != sdk.SideShort {
-		return bad("position side %q is not long or short", clip(req.PositionSide))
+		return order{}, orderRules.Invalid("client order id must be 1 to 50 letters, digits or _ . : / # @ -")
 	}
 	if mkt == sdk.MarketSpot {
-		if req.ReduceOnly || ps != "" {
-			return bad("reduce-only and position side apply to futures orders only")
-		}
 		return o, nil
 	}
-	switch {
+	switch ps := c.PositionSide; {
 	case ps != "":
 		o.pos = ps
-		o.closing = o.side == sdk.Sell && ps == sdk.SideLong || o.side == sdk.Buy && ps == sdk.SideShort
+		o.closing = orderreq.Closes(o.side, ps)
 		if req.ReduceOnly && !o.closing {
-			return bad("a reduce-only %s order cannot reduce a %s position", o.side, ps)
+			return order{}, orderRules.Invalid("a reduce-only %s order cannot reduce a %s position", o.side, ps)
 		}
 	case req.ReduceOnly:
 		// Selling reduces a long, buying a short.

@@ -19,27 +19,11 @@ const (
 // that names the spot form means the perpetual on the same pair, which is
 // how trading alerts usually write it. Both are "BTCUSDT" at Bitget.
 func market(mkt, unified string) (string, symbol.Symbol, error) {
-	s, err := symbol.Parse(unified)
+	s, err := symbol.Resolve("bitget", mkt, unified)
 	if err != nil {
 		return "", s, err
 	}
-	switch mkt {
-	case "":
-		mkt = sdk.MarketSpot
-		if !s.IsSpot() {
-			mkt = sdk.MarketFutures
-		}
-	case sdk.MarketSpot:
-		if !s.IsSpot() {
-			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bitget: %s is a perpetual, not a spot market", s)
-		}
-	case sdk.MarketFutures:
-		if s.IsSpot() {
-			s.Settle = s.Quote
-		}
-	default:
-		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "bitget: unknown market %q (want spot or futures)", clip(mkt))
-	}
+	mkt = s.Market()
 	if mkt == sdk.MarketFutures {
 		switch {
 		case s.Settle == marginCoin && s.Quote == marginCoin:

@@ -25,9 +25,7 @@ package fake
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -177,8 +175,7 @@ type Server struct {
 	*fakex.Server
 
 	mu         sync.Mutex
-	keys       map[string]Key
-	accounts   map[string]*Account
+	store      *fakex.Store[Key, Account]
 	spot       map[string]Market
 	futures    map[string]Market
 	routeLimit map[string]int64
@@ -195,8 +192,6 @@ const TimestampWindow = 30 * time.Second
 // ETHBTC on spot and BTCUSDT and ETHUSDT as USDT-FUTURES perpetuals.
 func New(opts ...Option) *Server {
 	s := &Server{
-		keys:     map[string]Key{},
-		accounts: map[string]*Account{},
 		spot: map[string]Market{
 			"BTCUSDT": {Base: "BTC", Quote: "USDT", Price: "60000", MinUSDT: "1"},
 			"ETHUSDT": {Base: "ETH", Quote: "USDT", Price: "3000", MinUSDT: "1"},
@@ -214,43 +209,30 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account (or keeps its account).
 func (s *Server) AddKey(k Key) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if k.UserID == "" {
-		k.UserID = strconv.Itoa(4000000000 + len(s.keys))
-	}
-	s.keys[k.APIKey] = k
-	if s.accounts[k.APIKey] == nil {
-		s.accounts[k.APIKey] = &Account{}
-	}
+	s.store.AddKeyFunc(k.APIKey, func(known int) Key {
+		if k.UserID == "" {
+			k.UserID = strconv.Itoa(4000000000 + known)
+		}
+		return k
+	})
 }
 
 // Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		a = &Account{}
-		s.accounts[apiKey] = a
-	}
-	fn(a)
-}
+func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
 
 // Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		return Account{}
-	}
+func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+
+// cloneAccount copies a's slices and maps, so that a copy handed to a test
+// does not change under it.
+func cloneAccount(a *Account) Account {
 	c := *a
 	c.Spot = slices.Clone(a.Spot)
 	c.Futures = slices.Clone(a.Futures)
@@ -393,7 +375,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.query = q
 	if !rt.signed {
-		if s.admitRoute(c, r.URL.Path, "ip:"+remoteIP(r), rt.limit) {
+		if s.admitRoute(c, r.URL.Path, "ip:"+fakex.RemoteIP(r), rt.limit) {
 			rt.handle(s, c)
 		}
 		return
@@ -413,7 +395,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // admitIP charges the overall per-IP budget of a minute.
 func (s *Server) admitIP(c *call) bool {
 	s.mu.Lock()
-	w := s.window("ip:"+remoteIP(c.r), s.ipLimit, time.Minute)
+	w := s.window("ip:"+fakex.RemoteIP(c.r), s.ipLimit, time.Minute)
 	s.mu.Unlock()
 	if _, ok := w.Spend(c.now, 1); !ok {
 		c.fail(http.StatusTooManyRequests, "429", "Too Many Requests")
@@ -474,9 +456,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.bad("40005", "Invalid ACCESS_TIMESTAMP")
 		return false
 	}
-	s.mu.Lock()
-	key, known := s.keys[apiKey]
-	s.mu.Unlock()
+	key, known := s.store.Key(apiKey)
 	if !known {
 		c.bad("40006", "Invalid ACCESS_KEY")
 		return false
@@ -485,7 +465,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.bad("40012", "apikey/password is incorrect")
 		return false
 	}
-	body, err := readAll(c.r)
+	body, err := fakex.ReadBody(c.r)
 	if err != nil {
 		c.bad("40017", "Parameter verification failed")
 		return false
@@ -515,7 +495,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.bad("40037", "Apikey does not exist")
 		return false
 	}
-	if key.IPs != "" && !slices.Contains(strings.Split(key.IPs, ","), remoteIP(c.r)) {
+	if key.IPs != "" && !slices.Contains(strings.Split(key.IPs, ","), fakex.RemoteIP(c.r)) {
 		c.bad("40018", "Invalid IP")
 		return false
 	}
@@ -555,10 +535,6 @@ func (s *Server) readBody(c *call) bool {
 	return true
 }
 
-func readAll(r *http.Request) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(r.Body, 1<<20))
-}
-
 func hasAny(have, want []string) bool {
 	for _, h := range have {
 		if slices.Contains(want, strings.ToLower(h)) {
@@ -566,12 +542,4 @@ func hasAny(have, want []string) bool {
 		}
 	}
 	return false
-}
-
-func remoteIP(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return h
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -144,62 +145,32 @@ type order struct {
 	positionSide string // "", sdk.SideLong or sdk.SideShort
 }
 
+var orderRules = orderreq.Rules{Exchange: "bybit", Futures: "perpetual"}
+
+// sideWords and typeWords are Bybit's spelling of the sdk's words.
+var (
+	sideWords = map[string]string{sdk.Buy: "Buy", sdk.Sell: "Sell"}
+	typeWords = map[string]string{sdk.OrderMarket: "Market", sdk.OrderLimit: "Limit"}
+)
+
 func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
-	bad := func(format string, args ...any) (order, error) {
-		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: "+format, args...)
+	c, err := orderRules.Check(mkt, req)
+	if err != nil {
+		return order{}, err
 	}
-	o := order{req: req, mkt: mkt}
-	switch strings.ToLower(req.Side) {
-	case sdk.Buy:
-		o.side = "Buy"
-	case sdk.Sell:
-		o.side = "Sell"
-	default:
-		return bad("order side %q is not buy or sell", clip(req.Side))
-	}
-	switch strings.ToLower(req.Type) {
-	case sdk.OrderMarket:
-		o.typ = "Market"
-	case sdk.OrderLimit:
-		o.typ = "Limit"
-	default:
-		return bad("order type %q is not market or limit", clip(req.Type))
-	}
-	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
-		return bad("quantities and prices must not be negative")
-	}
-	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
-	switch {
-	case o.typ == "Limit" && (!hasQty || !req.Price.IsPositive() || hasQuote):
-		return bad("a limit order needs a quantity and a price, and no quote quantity")
-	case o.typ == "Market" && req.Price.IsPositive():
-		return bad("a market order takes no price")
-	case o.typ == "Market" && hasQty == hasQuote:
-		return bad("a market order needs either a quantity or a quote quantity")
-	case mkt == sdk.MarketFutures && hasQuote:
-		return bad("perpetual orders take a base quantity, not a quote quantity")
-	}
-	switch ps := strings.ToLower(req.PositionSide); ps {
-	case "", sdk.SideLong, sdk.SideShort:
-		o.positionSide = ps
-	default:
-		return bad("position side %q is not long or short", clip(req.PositionSide))
-	}
-	if mkt == sdk.MarketSpot && (req.ReduceOnly || o.positionSide != "") {
-		return bad("reduce-only and position side apply to perpetual orders only")
-	}
+	o := order{req: req, mkt: mkt, side: sideWords[c.Side], typ: typeWords[c.Type], positionSide: c.PositionSide}
 	if req.ReduceOnly && o.positionSide != "" && !o.closes(o.positionSide) {
-		return bad("a reduce-only %s order cannot reduce a %s position", strings.ToLower(o.side), o.positionSide)
+		return order{}, orderRules.Invalid("a reduce-only %s order cannot reduce a %s position", c.Side, o.positionSide)
 	}
 	if req.ClientOrderID != "" && !clientOrderID.MatchString(req.ClientOrderID) {
-		return bad("client order id must be 1 to 36 letters, digits, _ or -")
+		return order{}, orderRules.Invalid("client order id must be 1 to 36 letters, digits, _ or -")
 	}
 	return o, nil
 }
 
 // closes reports whether the order reduces a position on side.
 func (o order) closes(side string) bool {
-	return side == sdk.SideLong && o.side == "Sell" || side == sdk.SideShort && o.side == "Buy"
+	return orderreq.Closes(strings.ToLower(o.side), side)
 }
 
 // body builds the request. On spot a market order's qty is in the quote

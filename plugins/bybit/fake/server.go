@@ -18,8 +18,6 @@ package fake
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -160,8 +158,7 @@ type Server struct {
 	*fakex.Server
 
 	mu          sync.Mutex
-	keys        map[string]Key
-	accounts    map[string]*Account
+	store       *fakex.Store[Key, Account]
 	spot        map[string]Market
 	linear      map[string]Market
 	ipLimit     *fakex.Window
@@ -175,8 +172,6 @@ type Server struct {
 // spot and linear, and ETHBTC on spot.
 func New(opts ...Option) *Server {
 	s := &Server{
-		keys:     map[string]Key{},
-		accounts: map[string]*Account{},
 		spot: map[string]Market{
 			"BTCUSDT": {"BTC", "USDT", "60000"},
 			"ETHUSDT": {"ETH", "USDT", "3000"},
@@ -194,40 +189,23 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account (or keeps its account).
-func (s *Server) AddKey(k Key) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[k.APIKey] = k
-	if s.accounts[k.APIKey] == nil {
-		s.accounts[k.APIKey] = &Account{}
-	}
-}
+func (s *Server) AddKey(k Key) { s.store.AddKey(k.APIKey, k) }
 
 // Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		a = &Account{}
-		s.accounts[apiKey] = a
-	}
-	fn(a)
-}
+func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
 
 // Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		return Account{}
-	}
+func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+
+// cloneAccount copies a's slices and maps, so that a copy handed to a test
+// does not change under it.
+func cloneAccount(a *Account) Account {
 	c := *a
 	c.Coins = slices.Clone(a.Coins)
 	c.Positions = slices.Clone(a.Positions)
@@ -377,15 +355,13 @@ func (s *Server) authenticate(c *call) bool {
 		http.Error(c.w, "401 Unauthorized", http.StatusUnauthorized)
 		return false
 	}
-	body, _ := readBody(r)
+	body, _ := fakex.ReadBody(r)
 	c.body = body
 	if r.Method == "GET" && len(body) > 0 {
 		http.Error(c.w, "You send GET request with an empty json body", http.StatusForbidden)
 		return false
 	}
-	s.mu.Lock()
-	key, known := s.keys[apiKey]
-	s.mu.Unlock()
+	key, known := s.store.Key(apiKey)
 	if !known {
 		c.fail(10003, "API key is invalid. Check whether the key and domain are matched, there are 4 env: mainnet, testnet, mainnet-demo, testnet-demo")
 		return false
@@ -418,7 +394,7 @@ func (s *Server) authenticate(c *call) bool {
 			tsText, now, rw))
 		return false
 	}
-	if len(key.IPs) > 0 && !slices.Contains(key.IPs, "*") && !slices.Contains(key.IPs, remoteIP(r)) {
+	if len(key.IPs) > 0 && !slices.Contains(key.IPs, "*") && !slices.Contains(key.IPs, fakex.RemoteIP(r)) {
 		c.fail(10010, "Unmatched IP, please check your API key's bound IP addresses.")
 		return false
 	}
@@ -495,16 +471,4 @@ func (s *Server) mayTrade(c *call) bool {
 		return false
 	}
 	return true
-}
-
-func readBody(r *http.Request) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(r.Body, 1<<20))
-}
-
-func remoteIP(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return h
 }

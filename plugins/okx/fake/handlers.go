@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ func (s *Server) instruments(c *call) {
 
 func (s *Server) config(c *call) {
 	s.mu.Lock()
-	a := *s.accounts[c.key.APIKey]
+	a := *s.store.AccountLocked(c.key.APIKey)
 	s.mu.Unlock()
 	perm := []string{"read_only"}
 	if c.key.Withdraw {
@@ -73,11 +74,11 @@ func (s *Server) balance(c *call) {
 		only = strings.Split(v, ",")
 	}
 	s.mu.Lock()
-	a := s.accounts[c.key.APIKey]
+	a := s.store.AccountLocked(c.key.APIKey)
 	details := []map[string]string{}
 	total := decimal.Zero
 	for _, b := range a.Balances {
-		if only != nil && !contains(only, b.Ccy) {
+		if only != nil && !slices.Contains(only, b.Ccy) {
 			continue
 		}
 		total = total.Add(dec(b.Eq))
@@ -99,7 +100,7 @@ var instTypes = []string{"MARGIN", "SWAP", "FUTURES", "OPTION", "EVENTS"}
 
 func (s *Server) positions(c *call) {
 	typ := c.query.Get("instType")
-	if typ != "" && !contains(instTypes, typ) {
+	if typ != "" && !slices.Contains(instTypes, typ) {
 		c.fail(http.StatusBadRequest, "51000", "Parameter instType error")
 		return
 	}
@@ -110,9 +111,9 @@ func (s *Server) positions(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rows := []map[string]string{}
-	for _, p := range s.accounts[c.key.APIKey].Positions {
+	for _, p := range s.store.AccountLocked(c.key.APIKey).Positions {
 		pt := or(p.InstType, "SWAP")
-		if typ != "" && pt != typ || ids != nil && !contains(ids, p.InstID) {
+		if typ != "" && pt != typ || ids != nil && !slices.Contains(ids, p.InstID) {
 			continue
 		}
 		ccy := "USDT"

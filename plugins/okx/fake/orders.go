@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/globalautomation/gahost/sdk/fakex"
@@ -97,7 +98,7 @@ func (s *Server) placeOrder(c *call) {
 	case o.Side != "buy" && o.Side != "sell":
 		c.paramError("side")
 		return
-	case !contains([]string{"market", "limit", "post_only", "fok", "ioc"}, o.OrdType):
+	case !slices.Contains([]string{"market", "limit", "post_only", "fok", "ioc"}, o.OrdType):
 		c.paramError("ordType")
 		return
 	case !decimalText.MatchString(o.Sz) || !dec(o.Sz).IsPositive():
@@ -113,7 +114,7 @@ func (s *Server) placeOrder(c *call) {
 		c.paramError("clOrdId")
 		return
 	}
-	a := s.accounts[c.key.APIKey]
+	a := s.store.AccountLocked(c.key.APIKey)
 	lv := or(a.AcctLv, "2")
 	if in.InstType == "SPOT" {
 		if !s.checkSpot(c, a, in, &o, lv) {
@@ -259,7 +260,7 @@ func (s *Server) cancelOrder(c *call) {
 		c.fail(http.StatusOK, "51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")
 		return
 	}
-	a := s.accounts[c.key.APIKey]
+	a := s.store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
 		if o.InstID != inst || id != "" && o.OrdID != id || id == "" && o.ClOrdID != cid {

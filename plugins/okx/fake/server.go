@@ -22,10 +22,10 @@ package fake
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -151,13 +151,12 @@ func WithLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 
-	mu       sync.Mutex
-	routes   map[string]route
-	keys     map[string]Key
-	accounts map[string]*Account
-	insts    map[string]Instrument
-	windows  map[string]*fakex.Window
-	nextID   int64
+	mu      sync.Mutex
+	routes  map[string]route
+	store   *fakex.Store[Key, Account]
+	insts   map[string]Instrument
+	windows map[string]*fakex.Window
+	nextID  int64
 }
 
 // New starts a fake OKX on 127.0.0.1 listing BTC-USDT and ETH-USDT spot,
@@ -165,12 +164,10 @@ type Server struct {
 // BTC-USD-SWAP inverse one, with the contract specs of §7.
 func New(opts ...Option) *Server {
 	s := &Server{
-		routes:   map[string]route{},
-		keys:     map[string]Key{},
-		accounts: map[string]*Account{},
-		insts:    map[string]Instrument{},
-		windows:  map[string]*fakex.Window{},
-		nextID:   312269865356374016,
+		routes:  map[string]route{},
+		insts:   map[string]Instrument{},
+		windows: map[string]*fakex.Window{},
+		nextID:  312269865356374016,
 	}
 	for p, rt := range defaultRoutes {
 		s.routes[p] = rt
@@ -190,46 +187,31 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty Futures-mode, one-way account.
 func (s *Server) AddKey(k Key) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if k.UID == "" {
 		k.UID = "44705892343619584"
 	}
 	if k.MainUID == "" {
 		k.MainUID = k.UID
 	}
-	s.keys[k.APIKey] = k
-	if s.accounts[k.APIKey] == nil {
-		s.accounts[k.APIKey] = &Account{}
-	}
+	s.store.AddKey(k.APIKey, k)
 }
 
 // Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		a = &Account{}
-		s.accounts[apiKey] = a
-	}
-	fn(a)
-}
+func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
 
 // Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.accounts[apiKey]
-	if a == nil {
-		return Account{}
-	}
+func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+
+// cloneAccount copies a's slices and maps, so that a copy handed to a test
+// does not change under it.
+func cloneAccount(a *Account) Account {
 	c := *a
 	c.Balances = append([]Balance(nil), a.Balances...)
 	c.Positions = append([]Position(nil), a.Positions...)
@@ -368,9 +350,7 @@ func (s *Server) authenticate(c *call) bool {
 		c.authFail("50107", `Request header "OK-ACCESS-TIMESTAMP" cannot be empty.`)
 		return false
 	}
-	s.mu.Lock()
-	key, known := s.keys[apiKey]
-	s.mu.Unlock()
+	key, known := s.store.Key(apiKey)
 	if !known {
 		c.authFail("50111", "Invalid OK-ACCESS-KEY")
 		return false
@@ -393,7 +373,7 @@ func (s *Server) authenticate(c *call) bool {
 		c.authFail("50105", `Request header "OK-ACCESS-PASSPHRASE" incorrect.`)
 		return false
 	}
-	if ip := remoteIP(c.r); len(key.IPs) > 0 && !contains(key.IPs, ip) {
+	if ip := fakex.RemoteIP(c.r); len(key.IPs) > 0 && !slices.Contains(key.IPs, ip) {
 		c.authFail("50110", fmt.Sprintf("Your IP %s is not included in your API key's IP whitelist.", ip))
 		return false
 	}
@@ -409,7 +389,7 @@ func (s *Server) authenticate(c *call) bool {
 // admit counts the request against its window: per User ID for private
 // routes, per IP for public ones, and per instrument (type) where §9 says.
 func (s *Server) admit(c *call, path string, rt route) bool {
-	who := "ip:" + remoteIP(c.r)
+	who := "ip:" + fakex.RemoteIP(c.r)
 	if rt.perm != permNone {
 		who = "uid:" + c.key.UID
 	}
@@ -445,23 +425,6 @@ func (c *call) param(name string) string {
 func readBody(r *http.Request) []byte {
 	b, _ := io.ReadAll(r.Body)
 	return b
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // id hands out the next order id, a numeric string (§8.1). s.mu is held.

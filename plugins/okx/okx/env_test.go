@@ -1,14 +1,13 @@
 package okx_test
 
 import (
-	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/plugins/okx/okx"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/shopspring/decimal"
 )
 
@@ -56,21 +55,10 @@ func funded(t *testing.T, posMode string) *env {
 	return e
 }
 
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// eq compares decimals by value.
-func eq(t *testing.T, field string, got decimal.Decimal, want string) {
-	t.Helper()
-	if !got.Equal(d(want)) {
-		t.Errorf("%s = %s, want %s", field, got, want)
-	}
-}
+var eq = plugintest.EqualDecimal
 
 func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -152,43 +152,17 @@ type order struct {
 	posSide   string // "", long or short, as asked
 }
 
+var orderRules = orderreq.Rules{Exchange: "okx", Futures: "swap"}
+
 func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
-	bad := func(format string, args ...any) (order, error) {
-		return order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: "+format, args...)
-	}
-	o := order{req: req, side: strings.ToLower(req.Side), typ: strings.ToLower(req.Type), posSide: strings.ToLower(req.PositionSide)}
-	if o.side != sdk.Buy && o.side != sdk.Sell {
-		return bad("order side %q is not buy or sell", clip(req.Side))
-	}
-	if o.typ != sdk.OrderMarket && o.typ != sdk.OrderLimit {
-		return bad("order type %q is not market or limit", clip(req.Type))
-	}
-	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
-		return bad("quantities and prices must not be negative")
-	}
-	hasQty, hasQuote := req.Quantity.IsPositive(), req.QuoteQuantity.IsPositive()
-	switch {
-	case o.typ == sdk.OrderLimit && (!hasQty || !req.Price.IsPositive() || hasQuote):
-		return bad("a limit order needs a quantity and a price, and no quote quantity")
-	case o.typ == sdk.OrderMarket && req.Price.IsPositive():
-		return bad("a market order takes no price")
-	case o.typ == sdk.OrderMarket && hasQty == hasQuote:
-		return bad("a market order needs either a quantity or a quote quantity")
-	case mkt == sdk.MarketFutures && hasQuote:
-		return bad("swap orders take a base quantity, not a quote quantity")
-	}
-	switch o.posSide {
-	case "", sdk.SideLong, sdk.SideShort:
-	default:
-		return bad("position side %q is not long or short", clip(req.PositionSide))
-	}
-	if mkt == sdk.MarketSpot && (req.ReduceOnly || o.posSide != "") {
-		return bad("reduce-only and position side apply to swap orders only")
+	c, err := orderRules.Check(mkt, req)
+	if err != nil {
+		return order{}, err
 	}
 	if req.ClientOrderID != "" && !clientIDRule.MatchString(req.ClientOrderID) {
-		return bad("client order id must be 1 to 32 letters and digits (OKX allows no '-' or '_')")
+		return order{}, orderRules.Invalid("client order id must be 1 to 32 letters and digits (OKX allows no '-' or '_')")
 	}
-	return o, nil
+	return order{req: req, side: c.Side, typ: c.Type, posSide: c.PositionSide}, nil
 }
 
 func spotBody(o order, sym symbol.Symbol, cfg accountConfig) orderBody {

@@ -12,27 +12,11 @@ import (
 // named, the spot form means the perpetual on the same pair, as trading
 // alerts usually write it.
 func resolve(mkt, unified string) (string, symbol.Symbol, error) {
-	s, err := symbol.Parse(unified)
+	s, err := symbol.Resolve("okx", mkt, unified)
 	if err != nil {
 		return "", s, err
 	}
-	switch mkt {
-	case "":
-		mkt = sdk.MarketFutures
-		if s.IsSpot() {
-			mkt = sdk.MarketSpot
-		}
-	case sdk.MarketSpot:
-		if !s.IsSpot() {
-			return "", s, sdk.Errorf(sdk.KindInvalidRequest, "okx: %s is a perpetual, not a spot market", s)
-		}
-	case sdk.MarketFutures:
-		if s.IsSpot() {
-			s = symbol.Perp(s.Base, s.Quote, s.Quote)
-		}
-	default:
-		return "", s, sdk.Errorf(sdk.KindInvalidRequest, "okx: unknown market %q (want spot or futures)", clip(mkt))
-	}
+	mkt = s.Market()
 	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
 		// BTC-USD-SWAP settles in BTC: a coin-margined (inverse) swap.
 		return "", s, sdk.Errorf(sdk.KindUnsupported, "okx: %s: only quote-settled (USDT-margined) perpetuals are supported", s)

@@ -1,0 +1,106 @@
+package fakex
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// Store is a fake exchange's API keys and the account behind each key, K
+// and A being the fake's own key and account types. It shares the fake's
+// one lock, given to NewStore, so that a handler that already holds it for
+// other state (listings, limits) reads keys and accounts in the same
+// critical section.
+//
+// AddKey, Update and Account take the lock themselves: they are what a
+// test calls. KeyLocked and AccountLocked are for handlers and expect the
+// caller to hold it.
+type Store[K, A any] struct {
+	mu       *sync.Mutex
+	keys     map[string]K
+	accounts map[string]*A
+	clone    func(*A) A
+}
+
+// NewStore returns an empty store guarded by mu. clone copies an account
+// deeply enough (its slices and maps) that a test can keep the copy
+// Account returns while the fake goes on changing the original.
+func NewStore[K, A any](mu *sync.Mutex, clone func(*A) A) *Store[K, A] {
+	return &Store[K, A]{mu: mu, keys: map[string]K{}, accounts: map[string]*A{}, clone: clone}
+}
+
+// AddKey registers k under apiKey with an empty account, or keeps the
+// account the key already has.
+func (s *Store[K, A]) AddKey(apiKey string, k K) {
+	s.AddKeyFunc(apiKey, func(int) K { return k })
+}
+
+// AddKeyFunc is AddKey for a fake that numbers its keys: build gets how
+// many keys are registered so far, under the lock.
+func (s *Store[K, A]) AddKeyFunc(apiKey string, build func(known int) K) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[apiKey] = build(len(s.keys))
+	if s.accounts[apiKey] == nil {
+		s.accounts[apiKey] = new(A)
+	}
+}
+
+// Update changes the account of apiKey under the lock, creating an empty
+// one for a key not registered yet.
+func (s *Store[K, A]) Update(apiKey string, fn func(a *A)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[apiKey]
+	if a == nil {
+		a = new(A)
+		s.accounts[apiKey] = a
+	}
+	fn(a)
+}
+
+// Account returns a copy of the account of apiKey, or the zero account.
+func (s *Store[K, A]) Account(apiKey string) A {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[apiKey]
+	if a == nil {
+		var zero A
+		return zero
+	}
+	return s.clone(a)
+}
+
+// KeyLocked looks apiKey up. The caller holds the lock.
+func (s *Store[K, A]) KeyLocked(apiKey string) (K, bool) {
+	k, ok := s.keys[apiKey]
+	return k, ok
+}
+
+// Key looks apiKey up under the lock.
+func (s *Store[K, A]) Key(apiKey string) (K, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.KeyLocked(apiKey)
+}
+
+// AccountLocked is the live account of apiKey, nil for an unknown key.
+// The caller holds the lock and must not keep the pointer past it.
+func (s *Store[K, A]) AccountLocked(apiKey string) *A { return s.accounts[apiKey] }
+
+// ReadBody reads a request's body. The fake's Server has already capped
+// it at 1 MiB and kept a copy for the request log.
+func ReadBody(r *http.Request) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r.Body, 1<<20))
+}
+
+// RemoteIP is the address a request came from, without its port: what an
+// exchange compares with a key's IP whitelist.
+func RemoteIP(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}

@@ -1,0 +1,68 @@
+package fakex
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+type testKey struct{ Secret, UID string }
+
+type testAccount struct {
+	Note   string
+	Orders []string
+}
+
+func TestStore(t *testing.T) {
+	var mu sync.Mutex
+	st := NewStore[testKey](&mu, func(a *testAccount) testAccount {
+		c := *a
+		c.Orders = slices.Clone(a.Orders)
+		return c
+	})
+	if _, ok := st.Key("k1"); ok {
+		t.Fatal("an empty store knows k1")
+	}
+	if a := st.Account("k1"); a.Note != "" || a.Orders != nil {
+		t.Fatalf("unknown account = %+v, want zero", a)
+	}
+	st.AddKey("k1", testKey{Secret: "s1"})
+	st.Update("k1", func(a *testAccount) { a.Note, a.Orders = "first", []string{"o1"} })
+	// Registering the key again keeps its account.
+	st.AddKeyFunc("k1", func(n int) testKey { return testKey{Secret: "s1b", UID: strings.Repeat("x", n)} })
+	st.AddKeyFunc("k2", func(n int) testKey { return testKey{UID: strings.Repeat("x", n)} })
+
+	if k, ok := st.Key("k1"); !ok || k.Secret != "s1b" || k.UID != "x" {
+		t.Fatalf("k1 = %+v, %v", k, ok)
+	}
+	if k, _ := st.Key("k2"); k.UID != "x" {
+		t.Fatalf("k2 numbered %q, want one key known before it", k.UID)
+	}
+	got := st.Account("k1")
+	if got.Note != "first" || !slices.Equal(got.Orders, []string{"o1"}) {
+		t.Fatalf("account = %+v", got)
+	}
+	got.Orders[0] = "changed"
+	mu.Lock()
+	live := st.AccountLocked("k1")
+	missing := st.AccountLocked("nobody")
+	mu.Unlock()
+	if live.Orders[0] != "o1" || missing != nil {
+		t.Fatalf("the copy shares the live account (%v) or an unknown key has one (%v)", live.Orders, missing)
+	}
+	// Update creates an account for a key not registered yet.
+	st.Update("k3", func(a *testAccount) { a.Note = "pre" })
+	if st.Account("k3").Note != "pre" {
+		t.Fatal("Update lost an account for a new key")
+	}
+}
+
+func TestRemoteIP(t *testing.T) {
+	for in, want := range map[string]string{"127.0.0.1:4000": "127.0.0.1", "[::1]:80": "::1", "odd": "odd"} {
+		if got := RemoteIP(&http.Request{RemoteAddr: in}); got != want {
+			t.Errorf("RemoteIP(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
