@@ -85,6 +85,10 @@ type Error struct {
 	ExchangeCode string
 	// RetryAfter is how long to wait before calling again (rate limits).
 	RetryAfter time.Duration
+
+	// midCall marks a host-side error raised after the request left for
+	// the plugin: the plugin may have acted on it.
+	midCall bool
 }
 
 func (e *Error) Error() string {

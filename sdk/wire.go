@@ -267,7 +267,7 @@ func call[Req, Resp any](c *client, ctx context.Context, fn func(context.Context
 	}
 	if err != nil {
 		if ctx.Err() == nil && c.done.Err() != nil {
-			return zero, &Error{Kind: KindUnavailable, Message: "plugin process exited during the call"}
+			return zero, &Error{Kind: KindUnavailable, Message: "plugin process exited during the call", midCall: true}
 		}
 		return zero, fromStatus(ctx, err)
 	}
@@ -298,7 +298,7 @@ func fromStatus(ctx context.Context, err error) error {
 		}
 		return fmt.Errorf("plugin call: %w", context.Canceled)
 	case codes.Unavailable:
-		return &Error{Kind: KindUnavailable, Message: "plugin unavailable: " + st.Message()}
+		return &Error{Kind: KindUnavailable, Message: "plugin unavailable: " + st.Message(), midCall: true}
 	case codes.Unimplemented:
 		return &Error{Kind: KindUnsupported, Message: "plugin does not implement this call"}
 	}
@@ -348,7 +348,7 @@ func (c *client) Positions(ctx context.Context, a Account) ([]Position, error) {
 func (c *client) PlaceOrder(ctx context.Context, a Account, req OrderRequest) (Order, error) {
 	r, err := call(c, ctx, c.rpc.PlaceOrder, &pb.PlaceOrderRequest{Account: accountToProto(a), Order: orderRequestToProto(req)})
 	if err != nil {
-		return Order{}, err
+		return Order{}, orderOutcome(err)
 	}
 	o, err := orderFromProto(r.GetOrder())
 	if err != nil {
@@ -356,6 +356,19 @@ func (c *client) PlaceOrder(ctx context.Context, a Account, req OrderRequest) (O
 		return o, &Error{Kind: KindUnknownOutcome, Message: "order answer unreadable: " + err.Error()}
 	}
 	return o, nil
+}
+
+// orderOutcome turns a failure of the boundary itself during PlaceOrder
+// (the plugin died, the connection broke, the deadline passed or the call
+// was cancelled after it was sent) into KindUnknownOutcome: the plugin may
+// have placed the order before the host lost sight of it.
+func orderOutcome(err error) error {
+	var e *Error
+	typed := errors.As(err, &e)
+	if (typed && e.midCall) || (!typed && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled))) {
+		return &Error{Kind: KindUnknownOutcome, Message: "the order may have been placed: " + err.Error()}
+	}
+	return err
 }
 
 func (c *client) CancelOrder(ctx context.Context, a Account, req CancelRequest) (Order, error) {

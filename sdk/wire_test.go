@@ -153,3 +153,33 @@ func TestValuesCrossExactly(t *testing.T) {
 		t.Fatalf("order = %+v, %v", o, err)
 	}
 }
+
+type hanging struct{ echo }
+
+func (h *hanging) PlaceOrder(ctx context.Context, _ Account, _ OrderRequest) (Order, error) {
+	<-ctx.Done()
+	return Order{}, ctx.Err()
+}
+
+func (h *hanging) SpotBalances(ctx context.Context, _ Account) ([]Balance, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// An order call that the host loses sight of after sending is an unknown
+// outcome, never a plain failure; a read that times out stays a deadline.
+func TestLostOrderIsUnknownOutcome(t *testing.T) {
+	x := pair(t, &hanging{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := x.PlaceOrder(ctx, Account{}, OrderRequest{})
+	if !errors.Is(err, ErrUnknownOutcome) {
+		t.Fatalf("order past its deadline: %v, want unknown outcome", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	_, err = x.SpotBalances(ctx2, Account{})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrUnknownOutcome) {
+		t.Fatalf("read past its deadline: %v, want deadline exceeded", err)
+	}
+}

@@ -699,7 +699,7 @@ func TestKeysRotateThroughTheBinary(t *testing.T) {
 
 	out, err = gahost(t, fileKeyEnv, "keys", "rotate", "-config", d.Config)
 	w.output("output of keys rotate", out)
-	if err != nil || !strings.Contains(out, "rotated: 3 accounts re-encrypted") {
+	if err != nil || !strings.Contains(out, "rotated: 3 accounts and 0 webhooks re-encrypted") {
 		t.Fatalf("keys rotate: err %v, output:\n%s", err, out)
 	}
 	newKey, err := os.ReadFile(keyFile)

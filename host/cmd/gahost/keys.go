@@ -32,7 +32,10 @@ func cmdKeysRotate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gahost keys rotate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "rotated: %d accounts re-encrypted, key %s -> %s\n", res.Accounts, res.OldKeyID, res.NewKeyID)
+	fmt.Fprintf(stdout, "rotated: %d accounts and %d webhooks re-encrypted, key %s -> %s\n", res.Accounts, res.Webhooks, res.OldKeyID, res.NewKeyID)
+	if len(res.UnreadableWebhooks) > 0 {
+		fmt.Fprintf(stdout, "webhooks left as they were (their secrets did not open with the old key): %v\n", res.UnreadableWebhooks)
+	}
 	if len(res.Unreadable) > 0 {
 		fmt.Fprintf(stdout, "left as they were (they did not open with the old key either): %v\n", res.Unreadable)
 	}

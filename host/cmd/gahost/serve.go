@@ -18,6 +18,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
+	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -85,6 +86,13 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}
 	defer cat.Close()
 
+	sc := hostsync.FromConfig(cfg)
+	sc.Logger, sc.Registerer, sc.ShutdownGrace = log.Named("sync"), reg, shutdownGrace
+	sched, err := hostsync.New(sc, st, cat, key)
+	if err != nil {
+		return err
+	}
+
 	// Listen before loading plugins, so /healthz answers (and /readyz says
 	// 503) while they start.
 	ln, err := net.Listen("tcp", cfg.API.Listen)
@@ -96,6 +104,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Keys:               key,
 		Exchanges:          cat,
 		Plugins:            cat,
+		Syncer:             sched,
 		Metrics:            reg,
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
@@ -115,6 +124,17 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		shutdownHTTP(srv, log)
 		return err
 	}
+	// The scheduler stops before the deferred catalog and store closes run.
+	syncCtx, stopSync := context.WithCancel(ctx)
+	syncDone := make(chan error, 1)
+	go func() { syncDone <- sched.Run(syncCtx) }()
+	defer func() {
+		stopSync()
+		if err := <-syncDone; err != nil {
+			log.Error("sync scheduler stopped with an error", "error", err)
+		}
+	}()
+
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -99,6 +99,7 @@ var areas = []func(h *handler, r routes){
 	registerAuth,
 	registerAccounts,
 	registerBackup,
+	registerWebhooks,
 }
 
 // New builds the router.

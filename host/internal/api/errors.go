@@ -42,6 +42,7 @@ const (
 	codeAccountUnreadable = "account_unreadable"
 	codeReloadFailed      = "reload_failed"
 	codeNotReady          = "not_ready"
+	codeWebhookUnreadable = "webhook_unreadable"
 )
 
 type errorBody struct {

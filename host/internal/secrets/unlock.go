@@ -49,6 +49,10 @@ type ResealReport struct {
 	// Unreadable lists accounts whose secrets did not open with the old
 	// key; they were left as they were (they were unreadable already).
 	Unreadable []string
+	// Webhooks counts re-encrypted webhook secrets; UnreadableWebhooks
+	// lists those that did not open with the old key.
+	Webhooks           int
+	UnreadableWebhooks []string
 }
 
 // Source says where the master key comes from (config block encryption).

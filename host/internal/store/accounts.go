@@ -317,8 +317,9 @@ func (s *Store) UpdateAccount(ctx context.Context, k *secrets.Key, userID, id st
 	return a, nil
 }
 
-// DeleteAccount removes an account of userID with its snapshot and history.
-// When it was main, the user's oldest remaining account becomes main.
+// DeleteAccount removes an account of userID with its snapshot, history and
+// the webhooks bound to it. When it was main, the user's oldest remaining
+// account becomes main.
 func (s *Store) DeleteAccount(ctx context.Context, userID, id string) error {
 	now := s.now().UTC()
 	return s.update(ctx, func(tx *bolt.Tx) error {
@@ -336,6 +337,11 @@ func (s *Store) DeleteAccount(ctx context.Context, userID, id string) error {
 			return err
 		}
 		if err := deleteHistory(tx, id); err != nil {
+			return err
+		}
+		// Webhooks bound to the account go with it, in this transaction, so
+		// none can trade on an account that no longer exists.
+		if err := deleteAccountWebhooks(tx, userID, id); err != nil {
 			return err
 		}
 		if !a.IsMain {

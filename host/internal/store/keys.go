@@ -116,6 +116,9 @@ func (s *Store) Reseal(ctx context.Context, old, new *secrets.Key) (secrets.Rese
 			}
 		}
 		rep.Accounts = len(updates)
+		if rep.Webhooks, rep.UnreadableWebhooks, err = resealWebhooks(tx, old, new); err != nil {
+			return err
+		}
 		sealed, err := new.Seal("", keyCheckField, keyCheckPlaintext)
 		if err != nil {
 			return err
@@ -127,6 +130,9 @@ func (s *Store) Reseal(ctx context.Context, old, new *secrets.Key) (secrets.Rese
 	}
 	for _, id := range rep.Unreadable {
 		s.log.Warn("account secrets did not open with the old key and were left as they were", "account_id", id)
+	}
+	for _, id := range rep.UnreadableWebhooks {
+		s.log.Warn("webhook secret did not open with the old key and was left as it was", "webhook_id", id)
 	}
 	return rep, nil
 }

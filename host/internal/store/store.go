@@ -55,6 +55,8 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 1 -> 2: webhooks, their deliveries and indexes (see webhooks.go).
+	migrateWebhooks,
 }
 
 // SchemaVersion is the version this code writes.

@@ -1,7 +1,8 @@
 // Command testplugin is a connector with canned data for the host's tests.
-// It is never shipped. Its name, version and protocol are set at build time:
+// It is never shipped. Its name, version, protocol and declared per-IP rate
+// limit are set at build time:
 //
-//	go build -ldflags "-X main.name=alpha -X main.version=1.2.0" ./testdata/testplugin
+//	go build -ldflags "-X main.name=alpha -X main.version=1.2.0 -X main.limit=6000 -X main.window=1m" ./testdata/testplugin
 //
 // The API key of each call tells it how to behave, so one process serves
 // every scenario a test needs:
@@ -12,6 +13,14 @@
 //	sleep:<dur>      answers after <dur>
 //	error:<kind>     fails with that sdk error kind (e.g. error:rate_limited:1500 waits 1.5 s)
 //	anything else    answers with the canned account below
+//
+// When the account's "rest" endpoint is set, the balance, futures, position
+// and validate calls go instead to the fake exchange of package
+// host/internal/sync/synctest at that URL (after the key's behaviour above,
+// so "crash" still crashes): the fake decides the answer per key, counts
+// the weight, and its usage headers are reported as an exchange's would be.
+// Without the endpoint it reports the weight this process has used, under
+// its declared limit.
 package main
 
 import (
@@ -22,6 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -29,8 +39,23 @@ import (
 var (
 	name     = "alpha"
 	version  = "1.0.0"
-	protocol = "" // e.g. "2": offer only that protocol version
+	protocol = ""     // e.g. "2": offer only that protocol version
+	limit    = "1200" // declared request weight per window, per IP
+	window   = "1m"
 )
+
+// rateLimit is the declared limit, read from the build-time strings.
+func rateLimit() sdk.RateLimit {
+	n, err := strconv.ParseInt(limit, 10, 64)
+	if err != nil || n <= 0 {
+		n = 1200
+	}
+	w, err := time.ParseDuration(window)
+	if err != nil || w <= 0 {
+		w = time.Minute
+	}
+	return sdk.RateLimit{Name: "request_weight", Limit: n, Interval: w, Scope: sdk.ScopeIP}
+}
 
 type connector struct {
 	used atomic.Int64 // weight used in this process's life, reported like an exchange header
@@ -57,7 +82,7 @@ func (c *connector) Info(context.Context) (sdk.Info, error) {
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{"rest"},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
-		RateLimits:         []sdk.RateLimit{{Name: "request_weight", Limit: 1200, Interval: time.Minute, Scope: sdk.ScopeIP}},
+		RateLimits:         []sdk.RateLimit{rateLimit()},
 		CallCosts: map[string]int64{
 			sdk.CapSpotBalances: 10, sdk.CapFuturesAccount: 5, sdk.CapPositions: 5, sdk.CapOrders: 1, sdk.CapValidate: 10,
 		},
@@ -74,8 +99,11 @@ func init() {
 
 // behave acts out what the API key asks for; it returns nil to answer normally.
 func (c *connector) behave(ctx context.Context, a sdk.Account, cost int64) error {
-	used := c.used.Add(cost)
-	sdk.ReportUsage(ctx, sdk.RateUsage{Name: "request_weight", Used: used, Limit: 1200, Interval: time.Minute})
+	if a.Endpoints["rest"] == "" {
+		used := c.used.Add(cost)
+		rl := rateLimit()
+		sdk.ReportUsage(ctx, sdk.RateUsage{Name: rl.Name, Used: used, Limit: rl.Limit, Interval: rl.Interval})
+	}
 	key := a.APIKey
 	switch {
 	case key == "crash":
@@ -110,12 +138,28 @@ func (c *connector) ValidateCredentials(ctx context.Context, a sdk.Account) (sdk
 	if err := c.behave(ctx, a, 10); err != nil {
 		return sdk.Permissions{}, err
 	}
+	if remote(a) {
+		if err := get(ctx, a, synctest.PathValidate, nil); err != nil {
+			return sdk.Permissions{}, err
+		}
+	}
 	return sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true}, nil
 }
 
 func (c *connector) SpotBalances(ctx context.Context, a sdk.Account) ([]sdk.Balance, error) {
 	if err := c.behave(ctx, a, 10); err != nil {
 		return nil, err
+	}
+	if remote(a) {
+		var out struct{ Balances []synctest.Balance }
+		if err := get(ctx, a, synctest.PathSpot, &out); err != nil {
+			return nil, err
+		}
+		bs := make([]sdk.Balance, 0, len(out.Balances))
+		for _, b := range out.Balances {
+			bs = append(bs, sdk.Balance{Asset: b.Asset, Free: d(b.Free), Locked: d(b.Locked)})
+		}
+		return bs, nil
 	}
 	return []sdk.Balance{
 		{Asset: "BTC", Free: d("0.50000000"), Locked: d("0.10000000")},
@@ -127,6 +171,14 @@ func (c *connector) FuturesAccount(ctx context.Context, a sdk.Account) (sdk.Futu
 	if err := c.behave(ctx, a, 5); err != nil {
 		return sdk.FuturesAccount{}, err
 	}
+	if remote(a) {
+		var f synctest.Futures
+		if err := get(ctx, a, synctest.PathFutures, &f); err != nil {
+			return sdk.FuturesAccount{}, err
+		}
+		return sdk.FuturesAccount{Asset: f.Asset, WalletBalance: d(f.WalletBalance), UnrealizedPnL: d(f.UnrealizedPnL),
+			MarginBalance: d(f.MarginBalance), AvailableBalance: d(f.AvailableBalance)}, nil
+	}
 	return sdk.FuturesAccount{
 		Asset: "USDT", WalletBalance: d("5000.00"), UnrealizedPnL: d("-12.5"),
 		MarginBalance: d("4987.50"), AvailableBalance: d("4000"),
@@ -136,6 +188,19 @@ func (c *connector) FuturesAccount(ctx context.Context, a sdk.Account) (sdk.Futu
 func (c *connector) Positions(ctx context.Context, a sdk.Account) ([]sdk.Position, error) {
 	if err := c.behave(ctx, a, 5); err != nil {
 		return nil, err
+	}
+	if remote(a) {
+		var out struct{ Positions []synctest.Position }
+		if err := get(ctx, a, synctest.PathPositions, &out); err != nil {
+			return nil, err
+		}
+		ps := make([]sdk.Position, 0, len(out.Positions))
+		for _, p := range out.Positions {
+			ps = append(ps, sdk.Position{Symbol: p.Symbol, Side: p.Side, Size: d(p.Size), EntryPrice: d(p.EntryPrice),
+				MarkPrice: d(p.MarkPrice), UnrealizedPnL: d(p.UnrealizedPnL), Leverage: d(p.Leverage),
+				LiquidationPrice: d(p.LiquidationPrice), MarginMode: p.MarginMode})
+		}
+		return ps, nil
 	}
 	return []sdk.Position{{
 		Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.010"), EntryPrice: d("60000.1"),

@@ -335,13 +335,6 @@ func TestBinanceDashboardAfterSync(t *testing.T) {
 	var synced account
 	var e apiError
 	code = s.d.Do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", nil, &e)
-	// TODO(lead): remove this skip once the daemon runs the scheduler. A
-	// 404 is the route missing (the account exists: it was just created);
-	// 503 sync_unavailable is the route without a scheduler behind it.
-	if code == http.StatusNotFound || (code == http.StatusServiceUnavailable && e.Error.Code == "sync_unavailable") {
-		t.Skipf("syncing is not wired into the daemon yet: POST /exchange-accounts/{id}/sync answers %d %s: %s",
-			code, e.Error.Code, e.Error.Message)
-	}
 	if code != http.StatusOK {
 		t.Fatalf("sync: status %d %+v", code, e)
 	}

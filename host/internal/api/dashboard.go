@@ -1,0 +1,385 @@
+package api
+
+// The dashboard routes (CONTRACT §7): balances, spot balances, positions and
+// history of an account, answered from the snapshot the last sync stored,
+// never from a call to the exchange. Amounts leave as the decimal strings of
+// the exact stored values.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/store"
+)
+
+func init() {
+	// Registers beside the areas listed in api.go.
+	areas = append(areas, registerDashboard)
+}
+
+// dashboard serves the snapshot-backed routes. It keeps two small caches,
+// both safe to be stale: the id of each user's main account (a hint, checked
+// against the store on every use) and each account's rendered answers for
+// snapshotTTL (a sync lands on the dashboard at most that much later; a
+// manual sync clears them).
+type dashboard struct {
+	*handler
+	snaps *snapCache
+	mains sync.Map // user id -> main account id
+}
+
+func registerDashboard(h *handler, r routes) {
+	d := &dashboard{handler: h, snaps: newSnapCache(snapshotTTL, h.now)}
+	g := r.authed.Group("/dashboard")
+	g.GET("/balances", d.getBalances)
+	g.GET("/spot-balances/:id", d.getSpotBalances)
+	g.GET("/positions", d.getPositions)
+	g.GET("/history", d.getHistory)
+	registerSync(d, r)
+}
+
+// historySpan is the range a history request covers when it gives no from.
+const historySpan = 24 * time.Hour
+
+// snapshotTTL is how long a rendered dashboard answer is reused.
+const snapshotTTL = time.Second
+
+type balanceJSON struct {
+	Asset  string `json:"asset"`
+	Free   string `json:"free"`
+	Locked string `json:"locked"`
+	Total  string `json:"total"`
+}
+
+type futuresJSON struct {
+	Asset            string `json:"asset"`
+	WalletBalance    string `json:"wallet_balance"`
+	UnrealizedPnL    string `json:"unrealized_pnl"`
+	MarginBalance    string `json:"margin_balance"`
+	AvailableBalance string `json:"available_balance"`
+}
+
+type positionJSON struct {
+	Symbol           string `json:"symbol"`
+	Side             string `json:"side"`
+	Size             string `json:"size"`
+	EntryPrice       string `json:"entry_price"`
+	MarkPrice        string `json:"mark_price"`
+	UnrealizedPnL    string `json:"unrealized_pnl"`
+	Leverage         string `json:"leverage"`
+	LiquidationPrice string `json:"liquidation_price"`
+	MarginMode       string `json:"margin_mode"`
+}
+
+type balancesAnswer struct {
+	AccountID string        `json:"account_id"`
+	Exchange  string        `json:"exchange"`
+	SyncedAt  *time.Time    `json:"synced_at"`
+	Spot      []balanceJSON `json:"spot"`
+	// Futures is null until a sync has fetched the futures account (and
+	// for exchanges whose plugin has none).
+	Futures        *futuresJSON `json:"futures"`
+	PositionsCount int          `json:"positions_count"`
+}
+
+type spotBalancesAnswer struct {
+	AccountID string        `json:"account_id"`
+	SyncedAt  *time.Time    `json:"synced_at"`
+	Balances  []balanceJSON `json:"balances"`
+}
+
+type positionsAnswer struct {
+	AccountID string         `json:"account_id"`
+	SyncedAt  *time.Time     `json:"synced_at"`
+	Positions []positionJSON `json:"positions"`
+}
+
+type pointJSON struct {
+	At                   time.Time `json:"at"`
+	SpotTotalUSDT        *string   `json:"spot_total_usdt,omitempty"`
+	FuturesMarginBalance string    `json:"futures_margin_balance"`
+	UnrealizedPnL        string    `json:"unrealized_pnl"`
+}
+
+type historyAnswer struct {
+	Points []pointJSON `json:"points"`
+}
+
+// dashboardAccount is the account a dashboard request is about: the one
+// named by ?account_id=, else the user's main account. On failure it has
+// answered.
+func (d *dashboard) dashboardAccount(c *gin.Context) (store.Account, bool) {
+	ctx, user := c.Request.Context(), currentUser(c)
+	if id := c.Query("account_id"); id != "" {
+		a, err := d.d.Store.UserAccount(ctx, user.ID, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
+			return store.Account{}, false
+		case err != nil:
+			d.internalError(c, "dashboard: load account", err)
+			return store.Account{}, false
+		}
+		return a, true
+	}
+	// The remembered main account, if it still is the main one, spares
+	// reading every account of the user.
+	if id, ok := d.mains.Load(user.ID); ok {
+		a, err := d.d.Store.UserAccount(ctx, user.ID, id.(string))
+		if err == nil && a.IsMain {
+			return a, true
+		}
+	}
+	a, ok, err := d.d.Store.MainAccount(ctx, user.ID)
+	switch {
+	case err != nil:
+		d.internalError(c, "dashboard: load main account", err)
+		return store.Account{}, false
+	case !ok:
+		d.mains.Delete(user.ID)
+		writeError(c, http.StatusNotFound, codeNotFound, "no main exchange account; add an exchange account first")
+		return store.Account{}, false
+	}
+	d.mains.Store(user.ID, a.ID)
+	return a, true
+}
+
+// answer writes the rendered answer of kind for account a, from the cache
+// when it is fresh, else from the stored snapshot.
+func (d *dashboard) answer(c *gin.Context, a store.Account, kind int) {
+	body, epoch := d.snaps.rendered(a.ID, kind)
+	if body != nil {
+		c.Data(http.StatusOK, jsonContentType, body)
+		return
+	}
+	snap, found, err := d.d.Store.LatestSnapshot(c.Request.Context(), a.ID)
+	if err != nil {
+		d.internalError(c, "dashboard: load snapshot", err)
+		return
+	}
+	var v any
+	switch kind {
+	case kindBalances:
+		v = balancesOf(a, snap, found)
+	case kindSpot:
+		v = spotBalancesOf(a, snap, found)
+	case kindPositions:
+		v = positionsOf(a, snap, found)
+	}
+	body, err = json.Marshal(v)
+	if err != nil {
+		d.internalError(c, "dashboard: render", err)
+		return
+	}
+	d.snaps.store(a.ID, kind, body, epoch)
+	c.Data(http.StatusOK, jsonContentType, body)
+}
+
+const jsonContentType = "application/json; charset=utf-8"
+
+func (d *dashboard) getBalances(c *gin.Context) {
+	if a, ok := d.dashboardAccount(c); ok {
+		d.answer(c, a, kindBalances)
+	}
+}
+
+func (d *dashboard) getSpotBalances(c *gin.Context) {
+	if a, ok := d.userAccount(c); ok {
+		d.answer(c, a, kindSpot)
+	}
+}
+
+func (d *dashboard) getPositions(c *gin.Context) {
+	if a, ok := d.dashboardAccount(c); ok {
+		d.answer(c, a, kindPositions)
+	}
+}
+
+func balancesOf(a store.Account, snap store.Snapshot, found bool) balancesAnswer {
+	out := balancesAnswer{AccountID: a.ID, Exchange: a.Exchange, Spot: []balanceJSON{}}
+	if found {
+		out.SyncedAt = timeOrNull(snap.SyncedAt)
+		out.Spot = spotJSON(snap.Spot)
+		out.PositionsCount = len(snap.Positions)
+		if f := snap.Futures; f != nil {
+			out.Futures = &futuresJSON{Asset: f.Asset, WalletBalance: f.WalletBalance.String(),
+				UnrealizedPnL: f.UnrealizedPnL.String(), MarginBalance: f.MarginBalance.String(),
+				AvailableBalance: f.AvailableBalance.String()}
+		}
+	}
+	return out
+}
+
+func spotBalancesOf(a store.Account, snap store.Snapshot, found bool) spotBalancesAnswer {
+	out := spotBalancesAnswer{AccountID: a.ID, Balances: []balanceJSON{}}
+	if found {
+		out.SyncedAt = timeOrNull(snap.SyncedAt)
+		out.Balances = spotJSON(snap.Spot)
+	}
+	return out
+}
+
+func positionsOf(a store.Account, snap store.Snapshot, found bool) positionsAnswer {
+	out := positionsAnswer{AccountID: a.ID, Positions: []positionJSON{}}
+	if found {
+		out.SyncedAt = timeOrNull(snap.SyncedAt)
+		for _, p := range snap.Positions {
+			out.Positions = append(out.Positions, positionJSON{Symbol: p.Symbol, Side: p.Side, Size: p.Size.String(),
+				EntryPrice: p.EntryPrice.String(), MarkPrice: p.MarkPrice.String(), UnrealizedPnL: p.UnrealizedPnL.String(),
+				Leverage: p.Leverage.String(), LiquidationPrice: p.LiquidationPrice.String(), MarginMode: p.MarginMode})
+		}
+	}
+	return out
+}
+
+// getHistory answers the points with from <= at <= to. Both are RFC 3339
+// times or unix seconds; to defaults to now and from to one day before to.
+func (d *dashboard) getHistory(c *gin.Context) {
+	to, ok := timeParam(c, "to", d.now())
+	if !ok {
+		return
+	}
+	from, ok := timeParam(c, "from", to.Add(-historySpan))
+	if !ok {
+		return
+	}
+	if from.After(to) {
+		writeError(c, http.StatusBadRequest, codeInvalidField, "from must not be after to")
+		return
+	}
+	a, ok := d.dashboardAccount(c)
+	if !ok {
+		return
+	}
+	points, err := d.d.Store.History(c.Request.Context(), a.ID, from, to)
+	if err != nil {
+		d.internalError(c, "dashboard: load history", err)
+		return
+	}
+	out := historyAnswer{Points: make([]pointJSON, 0, len(points))}
+	for _, p := range points {
+		pj := pointJSON{At: p.At.UTC(), FuturesMarginBalance: p.FuturesMarginBalance.String(),
+			UnrealizedPnL: p.UnrealizedPnL.String()}
+		if p.SpotTotalUSDT != nil {
+			s := p.SpotTotalUSDT.String()
+			pj.SpotTotalUSDT = &s
+		}
+		out.Points = append(out.Points, pj)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// timeParam reads a time query parameter; def when absent. On failure it
+// has answered.
+func timeParam(c *gin.Context, name string, def time.Time) (time.Time, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return def, true
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, true
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 && secs < 1<<40 {
+		return time.Unix(secs, 0), true
+	}
+	writeError(c, http.StatusBadRequest, codeInvalidField,
+		fmt.Sprintf("%s must be an RFC 3339 time (2026-01-02T03:04:05Z) or unix seconds", name))
+	return time.Time{}, false
+}
+
+// spotJSON lists the non-zero balances; total is the exact sum of free and
+// locked.
+func spotJSON(bs []store.Balance) []balanceJSON {
+	out := make([]balanceJSON, 0, len(bs))
+	for _, b := range bs {
+		total := b.Free.Add(b.Locked)
+		if total.IsZero() {
+			continue
+		}
+		out = append(out, balanceJSON{Asset: b.Asset, Free: b.Free.String(), Locked: b.Locked.String(),
+			Total: total.String()})
+	}
+	return out
+}
+
+// Kinds of rendered answer an account has.
+const (
+	kindBalances = iota
+	kindSpot
+	kindPositions
+	kinds
+)
+
+// snapCache keeps each account's rendered answers for a short while, so a
+// dashboard polled by many clients reads and decodes its snapshot once.
+type snapCache struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu        sync.Mutex
+	entries   map[string]*snapEntry
+	lastSweep time.Time
+	// epoch counts forgets: an answer rendered from a read that began
+	// before one is not kept, since it may predate the sync.
+	epoch uint64
+}
+
+type snapEntry struct {
+	expires time.Time
+	body    [kinds][]byte
+}
+
+func newSnapCache(ttl time.Duration, now func() time.Time) *snapCache {
+	return &snapCache{ttl: ttl, now: now, entries: map[string]*snapEntry{}}
+}
+
+// rendered returns a fresh answer, or nil and the epoch to pass to store
+// with the answer rendered instead.
+func (sc *snapCache) rendered(accountID string, kind int) ([]byte, uint64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	e := sc.entries[accountID]
+	if e == nil || !sc.now().Before(e.expires) {
+		return nil, sc.epoch
+	}
+	return e.body[kind], sc.epoch
+}
+
+// store keeps an answer rendered from a snapshot read in epoch. Answers of
+// the other kinds rendered from an older read are dropped with a new entry.
+func (sc *snapCache) store(accountID string, kind int, body []byte, epoch uint64) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if epoch != sc.epoch {
+		return
+	}
+	now := sc.now()
+	e := sc.entries[accountID]
+	if e == nil || !now.Before(e.expires) {
+		e = &snapEntry{expires: now.Add(sc.ttl)}
+		sc.entries[accountID] = e
+	}
+	e.body[kind] = body
+	if now.Sub(sc.lastSweep) > 10*sc.ttl {
+		sc.lastSweep = now
+		for id, x := range sc.entries {
+			if !now.Before(x.expires) {
+				delete(sc.entries, id)
+			}
+		}
+	}
+}
+
+// forget drops an account's answers: a sync the user asked for shows at once.
+func (sc *snapCache) forget(accountID string) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.epoch++
+	delete(sc.entries, accountID)
+}

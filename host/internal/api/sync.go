@@ -1,0 +1,65 @@
+package api
+
+// POST /api/v1/exchange-accounts/{id}/sync: one sync now, answered with the
+// account once it has finished or failed (its sync state tells which).
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/store"
+	hostsync "github.com/globalautomation/gahost/host/internal/sync"
+)
+
+// The scheduler is what the daemon passes as Deps.Syncer.
+var _ Syncer = (*hostsync.Scheduler)(nil)
+
+// Error codes of this route; like those of errors.go, never renamed.
+const (
+	codeAccountInactive = "account_inactive"
+	codeSyncUnavailable = "sync_unavailable"
+)
+
+// registerSync is called by registerDashboard: the route shares its
+// cache, which a manual sync clears.
+func registerSync(d *dashboard, r routes) {
+	r.authed.POST("/exchange-accounts/:id/sync", d.postSync)
+}
+
+func (d *dashboard) postSync(c *gin.Context) {
+	h := d.handler
+	a, ok := h.userAccount(c)
+	if !ok {
+		return
+	}
+	if h.d.Syncer == nil {
+		writeError(c, http.StatusServiceUnavailable, codeSyncUnavailable, "syncing is not running")
+		return
+	}
+	ctx := c.Request.Context()
+	err := h.d.Syncer.SyncNow(ctx, a.ID)
+	switch {
+	case err == nil:
+		d.snaps.forget(a.ID)
+	case errors.Is(err, hostsync.ErrInactive):
+		writeError(c, http.StatusConflict, codeAccountInactive, "the account is not active; activate it to sync it")
+		return
+	case errors.Is(err, store.ErrNotFound):
+		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
+		return
+	case errors.Is(err, hostsync.ErrStopped):
+		writeError(c, http.StatusServiceUnavailable, codeSyncUnavailable, "syncing is stopping; try again later")
+		return
+	case ctx.Err() != nil:
+		// The client left; nobody reads an answer.
+		c.Abort()
+		return
+	default:
+		h.internalError(c, "sync now", err)
+		return
+	}
+	if a, ok = h.userAccount(c); ok {
+		c.JSON(http.StatusOK, h.accountView(a))
+	}
+}

@@ -1,0 +1,721 @@
+package store
+
+// Webhooks (CONTRACT §8): alerts that place orders on an exchange account.
+//
+// Buckets, created by migration 1 -> 2:
+//
+//	webhooks        webhook id -> webhook JSON (secret sealed, token as a hash)
+//	user_webhooks   user id + webhook id -> nothing (a user's webhooks, oldest first)
+//	webhook_tokens  SHA-256 of the public token -> webhook id
+//	deliveries      webhook id + 8-byte big-endian unix nanos + delivery id -> delivery JSON
+//	webhook_alerts  webhook id + alert id -> delivery key of the delivery that claimed it
+//
+// The public token (the path of /hooks/<token>) is kept only as a hash: it
+// has 256 bits of entropy, so a plain SHA-256 serves as the lookup key. The
+// secret an alert must carry is sealed under the master key with the
+// webhook id and FieldWebhookSecret as additional data, so that it can be
+// compared with what an alert sends (and, later, used to check an HMAC).
+//
+// Idempotency. An alert id is claimed in the same transaction that records
+// the delivery carrying it, so of two alerts with one id, however close
+// together, exactly one is recorded as the first and the other as its
+// duplicate. A claim lives as long as the delivery that made it: a webhook
+// keeps its last MaxDeliveries deliveries, and an alert id sent again after
+// that many newer deliveries counts as new.
+//
+// Deleting a webhook deletes its deliveries and claims. Deleting an exchange
+// account deletes the webhooks bound to it (see DeleteAccount), so no webhook
+// can outlive the account it trades on.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketWebhooks     = []byte("webhooks")
+	bucketUserWebhooks = []byte("user_webhooks")
+	bucketHookTokens   = []byte("webhook_tokens")
+	bucketDeliveries   = []byte("deliveries")
+	bucketAlertIDs     = []byte("webhook_alerts")
+)
+
+// migrateWebhooks is migration 1 -> 2: the webhook buckets.
+func migrateWebhooks(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bucketWebhooks, bucketUserWebhooks, bucketHookTokens, bucketDeliveries, bucketAlertIDs} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FieldWebhookSecret is the field name in the additional data of a sealed
+// webhook secret.
+const FieldWebhookSecret = "webhook_secret"
+
+// Prefixes of a webhook's token and secret, so either is recognisable in a
+// leaked alert or by secret scanners, and one is not mistaken for the other.
+const (
+	WebhookTokenPrefix  = "gahwh_"
+	WebhookSecretPrefix = "gahws_"
+)
+
+// webhookRandomLen is the length of the base64url text of 32 random bytes.
+const webhookRandomLen = 43
+
+// MaxDeliveries is how many deliveries a webhook keeps; older ones go.
+const MaxDeliveries = 500
+
+// Delivery statuses. Pending is a delivery whose order is being placed; it
+// is not in the contract's list because it is normally seen only for the
+// length of the exchange call.
+const (
+	DeliveryPending   = "pending"
+	DeliveryExecuted  = "executed"
+	DeliveryDryRun    = "dry_run"
+	DeliveryRejected  = "rejected"
+	DeliveryDuplicate = "duplicate"
+	DeliveryFailed    = "failed"
+)
+
+// ErrAccountNotFound: a webhook names an exchange account that does not
+// exist or belongs to another user. It matches ErrNotFound too.
+var ErrAccountNotFound = fmt.Errorf("exchange account %w", ErrNotFound)
+
+// Webhook is an endpoint that turns alerts into orders on one exchange
+// account.
+type Webhook struct {
+	ID             string   `json:"id"`
+	UserID         string   `json:"user_id"`
+	Name           string   `json:"name"`
+	AccountID      string   `json:"exchange_account_id"`
+	Market         string   `json:"market"`
+	AllowedSymbols []string `json:"allowed_symbols,omitempty"`
+	// MaxNotional nil means no limit.
+	MaxNotional *decimal.Decimal `json:"max_notional,omitempty"`
+	DryRun      bool             `json:"dry_run"`
+	// TokenHash is the SHA-256 of the public token, the key of its index.
+	TokenHash []byte `json:"token_hash"`
+	TokenHint string `json:"token_hint"`
+	// Secret is sealed; open it with Key.Open(ID, FieldWebhookSecret, Secret).
+	Secret     []byte    `json:"secret"`
+	SecretHint string    `json:"secret_hint"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// WebhookCredentials are a webhook's token and secret in plaintext, as they
+// are handed out once, at creation or rotation. Empty fields were not
+// (re)made.
+type WebhookCredentials struct {
+	Token  string
+	Secret string
+}
+
+// String never prints the token or the secret.
+func (WebhookCredentials) String() string { return "store.WebhookCredentials{redacted}" }
+
+// GoString keeps %#v from printing them either.
+func (c WebhookCredentials) GoString() string { return c.String() }
+
+// NewWebhook is the input of CreateWebhook.
+type NewWebhook struct {
+	UserID         string
+	Name           string
+	AccountID      string
+	Market         string
+	AllowedSymbols []string
+	MaxNotional    *decimal.Decimal
+	DryRun         bool
+}
+
+// WebhookPatch changes the fields that are set.
+type WebhookPatch struct {
+	Name           *string
+	AccountID      *string
+	Market         *string
+	AllowedSymbols *[]string
+	// MaxNotional sets a limit; ClearMaxNotional removes it.
+	MaxNotional      *decimal.Decimal
+	ClearMaxNotional bool
+	DryRun           *bool
+	// RotateSecret and RotateToken make a new secret or token; the old one
+	// stops working when the change commits.
+	RotateSecret bool
+	RotateToken  bool
+	// Check, when set, judges the webhook as the patch leaves it, inside
+	// the transaction; an error aborts the change and is returned.
+	Check func(Webhook) error
+}
+
+// Delivery is one alert a webhook received and what became of it. It never
+// holds the alert's secret.
+type Delivery struct {
+	ID         string    `json:"id"`
+	WebhookID  string    `json:"webhook_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Status     string    `json:"status"`
+	AlertID    string    `json:"alert_id,omitempty"`
+	Action     string    `json:"action,omitempty"`
+	Symbol     string    `json:"symbol,omitempty"`
+	// Order is the order placed, or for dry_run the one that would have
+	// been placed; for a duplicate it is nil (see DuplicateOf).
+	Order        *DeliveryOrder `json:"order,omitempty"`
+	ErrorCode    string         `json:"error_code,omitempty"`
+	ErrorMessage string         `json:"error_message,omitempty"`
+	// DuplicateOf is the id of the delivery that claimed the alert id first.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
+}
+
+// DeliveryOrder is an order as the webhook asked for it and, once placed,
+// as the exchange reported it.
+type DeliveryOrder struct {
+	ClientOrderID string           `json:"client_order_id"`
+	Market        string           `json:"market"`
+	Symbol        string           `json:"symbol"`
+	Side          string           `json:"side"`
+	Type          string           `json:"type"`
+	Quantity      *decimal.Decimal `json:"quantity,omitempty"`
+	QuoteQuantity *decimal.Decimal `json:"quote_quantity,omitempty"`
+	Price         *decimal.Decimal `json:"price,omitempty"`
+	ReduceOnly    bool             `json:"reduce_only"`
+	// Filled in from the exchange's answer.
+	ExchangeOrderID string           `json:"exchange_order_id,omitempty"`
+	ExchangeStatus  string           `json:"exchange_status,omitempty"`
+	FilledQuantity  *decimal.Decimal `json:"filled_quantity,omitempty"`
+	AveragePrice    *decimal.Decimal `json:"average_price,omitempty"`
+}
+
+// newWebhookCredential returns prefix + 32 random bytes in base64url.
+func newWebhookCredential(prefix string) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new webhook credential: %w", err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// LooksLikeWebhookToken reports whether s has the shape of a webhook token,
+// to turn garbage away before touching the database.
+func LooksLikeWebhookToken(s string) bool {
+	return strings.HasPrefix(s, WebhookTokenPrefix) && len(s) == len(WebhookTokenPrefix)+webhookRandomLen
+}
+
+// credentialHint shows the prefix and the first and last 4 random
+// characters of a token or secret: enough to tell two apart, far too little
+// to guess one (over 200 bits stay hidden).
+func credentialHint(prefix, v string) string {
+	rest := strings.TrimPrefix(v, prefix)
+	if len(rest) < 12 {
+		return prefix + "…"
+	}
+	return prefix + rest[:4] + "…" + rest[len(rest)-4:]
+}
+
+func userWebhookKey(userID, webhookID string) []byte { return append([]byte(userID), webhookID...) }
+
+// deliveryKey is the webhook id, the big-endian unix nanos and the delivery
+// id: byte order is time order within a webhook, and two deliveries in the
+// same nanosecond still get two keys.
+func deliveryKey(webhookID string, at time.Time, id string) []byte {
+	k := binary.BigEndian.AppendUint64([]byte(webhookID), uint64(at.UnixNano()))
+	return append(k, id...)
+}
+
+// alertKey needs no separator: webhook ids are fixed-length ULIDs.
+func alertKey(webhookID, alertID string) []byte { return append([]byte(webhookID), alertID...) }
+
+// sealWebhookSecret makes and seals a new secret for webhook id.
+func sealWebhookSecret(k *secrets.Key, id string) (plain string, sealed []byte, err error) {
+	if plain, err = newWebhookCredential(WebhookSecretPrefix); err != nil {
+		return "", nil, err
+	}
+	if sealed, err = k.Seal(id, FieldWebhookSecret, []byte(plain)); err != nil {
+		return "", nil, err
+	}
+	return plain, sealed, nil
+}
+
+// CreateWebhook adds a webhook bound to an account of in.UserID (another
+// user's account is ErrAccountNotFound) and returns it with its token and
+// secret in plaintext, the only time they are shown.
+func (s *Store) CreateWebhook(ctx context.Context, k *secrets.Key, in NewWebhook) (Webhook, WebhookCredentials, error) {
+	id := newID()
+	secret, sealed, err := sealWebhookSecret(k, id)
+	if err != nil {
+		return Webhook{}, WebhookCredentials{}, err
+	}
+	token, err := newWebhookCredential(WebhookTokenPrefix)
+	if err != nil {
+		return Webhook{}, WebhookCredentials{}, err
+	}
+	hash := secrets.HashToken(token)
+	now := s.now().UTC()
+	w := Webhook{
+		ID: id, UserID: in.UserID, Name: in.Name, AccountID: in.AccountID, Market: in.Market,
+		AllowedSymbols: in.AllowedSymbols, MaxNotional: in.MaxNotional, DryRun: in.DryRun,
+		TokenHash: hash[:], TokenHint: credentialHint(WebhookTokenPrefix, token),
+		Secret: sealed, SecretHint: credentialHint(WebhookSecretPrefix, secret),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		if _, err := ownedAccount(tx, in.UserID, in.AccountID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrAccountNotFound
+			}
+			return err
+		}
+		return putWebhook(tx, w, nil)
+	})
+	if err != nil {
+		return Webhook{}, WebhookCredentials{}, err
+	}
+	return w, WebhookCredentials{Token: token, Secret: secret}, nil
+}
+
+// putWebhook writes w and its indexes; oldTokenHash, when set and
+// different, is the index entry to drop.
+func putWebhook(tx *bolt.Tx, w Webhook, oldTokenHash []byte) error {
+	tokens := tx.Bucket(bucketHookTokens)
+	if oldTokenHash != nil && !bytes.Equal(oldTokenHash, w.TokenHash) {
+		if err := tokens.Delete(oldTokenHash); err != nil {
+			return err
+		}
+	}
+	if owner := tokens.Get(w.TokenHash); owner != nil && string(owner) != w.ID {
+		// 256 random bits never collide; a hit means a corrupt index.
+		return errors.New("webhook token index already holds this token")
+	}
+	if err := tokens.Put(w.TokenHash, []byte(w.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketUserWebhooks).Put(userWebhookKey(w.UserID, w.ID), nil); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketWebhooks), []byte(w.ID), w)
+}
+
+func ownedWebhook(tx *bolt.Tx, userID, id string) (Webhook, error) {
+	var w Webhook
+	if err := getJSON(tx.Bucket(bucketWebhooks), []byte(id), &w); err != nil {
+		return Webhook{}, err
+	}
+	if w.UserID != userID {
+		return Webhook{}, ErrNotFound
+	}
+	return w, nil
+}
+
+// UserWebhook returns a webhook of userID; another user's webhook is
+// ErrNotFound, the same as one that does not exist.
+func (s *Store) UserWebhook(ctx context.Context, userID, id string) (Webhook, error) {
+	var w Webhook
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		w, err = ownedWebhook(tx, userID, id)
+		return err
+	})
+	return w, err
+}
+
+// ListWebhooks returns a user's webhooks, oldest first.
+func (s *Store) ListWebhooks(ctx context.Context, userID string) ([]Webhook, error) {
+	var out []Webhook
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = userWebhooks(tx, userID)
+		return err
+	})
+	return out, err
+}
+
+func userWebhooks(tx *bolt.Tx, userID string) ([]Webhook, error) {
+	var out []Webhook
+	prefix := []byte(userID)
+	hooks := tx.Bucket(bucketWebhooks)
+	c := tx.Bucket(bucketUserWebhooks).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var w Webhook
+		if err := getJSON(hooks, k[len(prefix):], &w); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// WebhookByToken returns the webhook whose public token is token, or
+// ErrNotFound. Only the token's hash is looked up.
+func (s *Store) WebhookByToken(ctx context.Context, token string) (Webhook, error) {
+	if !LooksLikeWebhookToken(token) {
+		return Webhook{}, ErrNotFound
+	}
+	hash := secrets.HashToken(token)
+	var w Webhook
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketHookTokens).Get(hash[:])
+		if id == nil {
+			return ErrNotFound
+		}
+		return getJSON(tx.Bucket(bucketWebhooks), id, &w)
+	})
+	return w, err
+}
+
+// UpdateWebhook applies p to a webhook of userID. A new account must belong
+// to userID too (else ErrAccountNotFound). A rotated token or secret is
+// returned in plaintext, once.
+func (s *Store) UpdateWebhook(ctx context.Context, k *secrets.Key, userID, id string, p WebhookPatch) (Webhook, WebhookCredentials, error) {
+	var creds WebhookCredentials
+	var sealed []byte
+	var hash secrets.TokenHash
+	var err error
+	if p.RotateSecret {
+		if creds.Secret, sealed, err = sealWebhookSecret(k, id); err != nil {
+			return Webhook{}, WebhookCredentials{}, err
+		}
+	}
+	if p.RotateToken {
+		if creds.Token, err = newWebhookCredential(WebhookTokenPrefix); err != nil {
+			return Webhook{}, WebhookCredentials{}, err
+		}
+		hash = secrets.HashToken(creds.Token)
+	}
+	now := s.now().UTC()
+	var w Webhook
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		var err error
+		if w, err = ownedWebhook(tx, userID, id); err != nil {
+			return err
+		}
+		oldHash := w.TokenHash
+		if p.Name != nil {
+			w.Name = *p.Name
+		}
+		if p.AccountID != nil && *p.AccountID != w.AccountID {
+			if _, err := ownedAccount(tx, userID, *p.AccountID); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return ErrAccountNotFound
+				}
+				return err
+			}
+			w.AccountID = *p.AccountID
+		}
+		if p.Market != nil {
+			w.Market = *p.Market
+		}
+		if p.AllowedSymbols != nil {
+			w.AllowedSymbols = *p.AllowedSymbols
+		}
+		if p.ClearMaxNotional {
+			w.MaxNotional = nil
+		}
+		if p.MaxNotional != nil {
+			v := *p.MaxNotional
+			w.MaxNotional = &v
+		}
+		if p.DryRun != nil {
+			w.DryRun = *p.DryRun
+		}
+		if p.RotateSecret {
+			w.Secret, w.SecretHint = sealed, credentialHint(WebhookSecretPrefix, creds.Secret)
+		}
+		if p.RotateToken {
+			w.TokenHash, w.TokenHint = hash[:], credentialHint(WebhookTokenPrefix, creds.Token)
+		}
+		if p.Check != nil {
+			if err := p.Check(w); err != nil {
+				return err
+			}
+		}
+		w.UpdatedAt = now
+		return putWebhook(tx, w, oldHash)
+	})
+	if err != nil {
+		return Webhook{}, WebhookCredentials{}, err
+	}
+	return w, creds, nil
+}
+
+// DeleteWebhook removes a webhook of userID with its deliveries and alert
+// id claims; its token stops working at once.
+func (s *Store) DeleteWebhook(ctx context.Context, userID, id string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		w, err := ownedWebhook(tx, userID, id)
+		if err != nil {
+			return err
+		}
+		return deleteWebhook(tx, w)
+	})
+}
+
+func deleteWebhook(tx *bolt.Tx, w Webhook) error {
+	if err := tx.Bucket(bucketWebhooks).Delete([]byte(w.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketUserWebhooks).Delete(userWebhookKey(w.UserID, w.ID)); err != nil {
+		return err
+	}
+	tokens := tx.Bucket(bucketHookTokens)
+	if owner := tokens.Get(w.TokenHash); owner != nil && string(owner) == w.ID {
+		if err := tokens.Delete(w.TokenHash); err != nil {
+			return err
+		}
+	}
+	if err := deletePrefix(tx.Bucket(bucketDeliveries), []byte(w.ID)); err != nil {
+		return err
+	}
+	return deletePrefix(tx.Bucket(bucketAlertIDs), []byte(w.ID))
+}
+
+// deleteAccountWebhooks deletes the webhooks of userID bound to accountID;
+// DeleteAccount calls it in its transaction. A webhook can only be bound to
+// an account of its own user, so the user's webhooks are all there is to
+// look at.
+func deleteAccountWebhooks(tx *bolt.Tx, userID, accountID string) error {
+	if tx.Bucket(bucketWebhooks) == nil {
+		return nil // a store before migration 2 has none
+	}
+	list, err := userWebhooks(tx, userID)
+	if err != nil {
+		return err
+	}
+	for _, w := range list {
+		if w.AccountID != accountID {
+			continue
+		}
+		if err := deleteWebhook(tx, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	// Deleting while a cursor walks can skip keys, so delete afterwards.
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordDelivery stores a new delivery of d.WebhookID (an empty ID or
+// ReceivedAt is filled in). When d.AlertID is set and an earlier delivery of
+// the webhook claimed that alert id, d is stored instead as a duplicate of it
+// (status duplicate, no order, DuplicateOf set) and first is that earlier
+// delivery; otherwise d claims the alert id in the same transaction and
+// first is nil. A webhook deleted meanwhile is ErrNotFound and nothing is
+// written. Beyond MaxDeliveries the oldest deliveries that are not pending
+// are dropped with their claims.
+//
+// Each call is its own write transaction, not a db.Batch: an alert waits
+// for its order, and Batch would add its collection delay to every alert
+// that comes alone. Writes are serialised, so of two calls with one alert
+// id exactly one claims it.
+func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (stored Delivery, first *Delivery, err error) {
+	if err := ctx.Err(); err != nil {
+		return Delivery{}, nil, err
+	}
+	if d.ID == "" {
+		d.ID = newID()
+	}
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = s.now()
+	}
+	d.ReceivedAt = d.ReceivedAt.UTC()
+	key := deliveryKey(d.WebhookID, d.ReceivedAt, d.ID)
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		stored, first = d, nil
+		if tx.Bucket(bucketWebhooks).Get([]byte(d.WebhookID)) == nil {
+			return ErrNotFound
+		}
+		deliveries, claims := tx.Bucket(bucketDeliveries), tx.Bucket(bucketAlertIDs)
+		if d.AlertID != "" {
+			ak := alertKey(d.WebhookID, d.AlertID)
+			if firstKey := claims.Get(ak); firstKey != nil {
+				var f Delivery
+				if err := getJSON(deliveries, firstKey, &f); err != nil {
+					return fmt.Errorf("alert id claim points at a missing delivery: %w", err)
+				}
+				first = &f
+				stored.Status, stored.Order, stored.DuplicateOf = DeliveryDuplicate, nil, f.ID
+				stored.ErrorCode, stored.ErrorMessage = "", ""
+				if stored.FinishedAt.IsZero() {
+					stored.FinishedAt = d.ReceivedAt
+				}
+			} else if err := claims.Put(ak, key); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(deliveries, key, stored); err != nil {
+			return err
+		}
+		return pruneDeliveries(deliveries, claims, d.WebhookID, d.ReceivedAt)
+	})
+	if err != nil {
+		return Delivery{}, nil, err
+	}
+	return stored, first, nil
+}
+
+// pendingKept is how long a pending delivery is spared by pruning: its order
+// may be in flight and its outcome must land somewhere. One older than this
+// was cut off by a stop of the daemon and goes like any other.
+const pendingKept = time.Hour
+
+// pruneDeliveries keeps the newest MaxDeliveries deliveries of a webhook,
+// counting in any recently pending ones, which are spared.
+func pruneDeliveries(deliveries, claims *bolt.Bucket, webhookID string, now time.Time) error {
+	prefix := []byte(webhookID)
+	n := 0
+	c := deliveries.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	excess := n - MaxDeliveries
+	if excess <= 0 {
+		return nil
+	}
+	type victim struct{ key, claim []byte }
+	var drop []victim
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(drop) < excess; k, v = c.Next() {
+		var d Delivery
+		if err := unmarshal(v, &d); err != nil {
+			return err
+		}
+		if d.Status == DeliveryPending && now.Sub(d.ReceivedAt) < pendingKept {
+			continue
+		}
+		vk := victim{key: append([]byte(nil), k...)}
+		if d.AlertID != "" && d.Status != DeliveryDuplicate {
+			vk.claim = alertKey(webhookID, d.AlertID)
+		}
+		drop = append(drop, vk)
+	}
+	for _, v := range drop {
+		if err := deliveries.Delete(v.key); err != nil {
+			return err
+		}
+		if v.claim != nil && bytes.Equal(claims.Get(v.claim), v.key) {
+			if err := claims.Delete(v.claim); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// FinishDelivery overwrites a recorded delivery with its outcome. Its
+// WebhookID, ReceivedAt and ID must be those RecordDelivery returned. A
+// delivery that is gone (its webhook was deleted) is ErrNotFound.
+func (s *Store) FinishDelivery(ctx context.Context, d Delivery) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	key := deliveryKey(d.WebhookID, d.ReceivedAt.UTC(), d.ID)
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDeliveries)
+		if b.Get(key) == nil {
+			return ErrNotFound
+		}
+		return putJSON(b, key, d)
+	})
+}
+
+// ListDeliveries returns up to limit deliveries of a webhook of userID,
+// newest first (limit <= 0 means all it keeps). Another user's webhook is
+// ErrNotFound.
+func (s *Store) ListDeliveries(ctx context.Context, userID, webhookID string, limit int) ([]Delivery, error) {
+	var out []Delivery
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		out = nil
+		if _, err := ownedWebhook(tx, userID, webhookID); err != nil {
+			return err
+		}
+		prefix := []byte(webhookID)
+		// The key after every key of the webhook: the prefix with its last
+		// byte incremented (ULID characters are never 0xff).
+		end := append([]byte(nil), prefix...)
+		end[len(end)-1]++
+		c := tx.Bucket(bucketDeliveries).Cursor()
+		k, _ := c.Seek(end)
+		var v []byte
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			var d Delivery
+			if err := unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// resealWebhooks moves every webhook secret from old to new inside a key
+// rotation's transaction (Reseal calls it). Secrets that do not open with
+// old are left as they were and their webhook ids returned.
+func resealWebhooks(tx *bolt.Tx, old, new *secrets.Key) (resealed int, unreadable []string, err error) {
+	b := tx.Bucket(bucketWebhooks)
+	if b == nil {
+		return 0, nil, nil
+	}
+	var updates []Webhook
+	err = b.ForEach(func(_, v []byte) error {
+		var w Webhook
+		if err := unmarshal(v, &w); err != nil {
+			return err
+		}
+		plain, err := old.Open(w.ID, FieldWebhookSecret, w.Secret)
+		if err != nil {
+			unreadable = append(unreadable, w.ID)
+			return nil
+		}
+		sealed, err := new.Seal(w.ID, FieldWebhookSecret, plain)
+		clear(plain)
+		if err != nil {
+			return err
+		}
+		w.Secret = sealed
+		updates = append(updates, w)
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	// bbolt forbids changing a bucket while iterating it.
+	for _, w := range updates {
+		if err := putJSON(b, []byte(w.ID), w); err != nil {
+			return 0, nil, err
+		}
+	}
+	return len(updates), unreadable, nil
+}

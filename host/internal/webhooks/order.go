@@ -1,0 +1,187 @@
+package webhooks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
+)
+
+// MaxPriceAge is how old the snapshot's mark price may be to bound the
+// notional of a market order; an older one counts as unknown.
+const MaxPriceAge = 10 * time.Minute
+
+// ClientOrderID is the client order id of a webhook's order: "gah" and 29
+// hex digits of a hash of the webhook id and the alert id (or, for an alert
+// without one, the delivery id). 32 letters and digits fit the strictest
+// exchange rule (OKX clOrdId: up to 32 alphanumerics), and the same alert
+// sent twice asks for the same id, so an exchange that refuses duplicate
+// client ids refuses the second order even if our own check were bypassed.
+func ClientOrderID(webhookID, alertID, deliveryID string) string {
+	h := sha256.New()
+	h.Write([]byte("gahost webhook order v1\x00"))
+	h.Write([]byte(webhookID))
+	if alertID != "" {
+		h.Write([]byte("\x00alert\x00" + alertID))
+	} else {
+		h.Write([]byte("\x00delivery\x00" + deliveryID))
+	}
+	return "gah" + hex.EncodeToString(h.Sum(nil))[:29]
+}
+
+// buildOrder turns a checked alert into the order to place. A close reads
+// its size from snap (nil before the first sync). The limits are not
+// checked here (see checkNotional).
+func buildOrder(w store.Webhook, a Alert, snap *store.Snapshot, clientID string) (sdk.OrderRequest, *Rejection) {
+	req := sdk.OrderRequest{
+		Market: w.Market, Symbol: a.Symbol, Type: a.Type, Side: a.Action,
+		Quantity: a.Quantity, QuoteQuantity: a.QuoteQuantity, Price: a.Price,
+		ReduceOnly: a.ReduceOnly, ClientOrderID: clientID,
+	}
+	if a.Action != ActionClose {
+		return req, nil
+	}
+	req.Type = sdk.OrderMarket
+	if w.Market == sdk.MarketFutures {
+		return closeFutures(req, snap)
+	}
+	return closeSpot(req, snap)
+}
+
+// closeFutures is a reduce-only market order against the whole position on
+// the symbol, as the latest snapshot knows it. The snapshot may be one sync
+// interval old: reduce-only keeps a position that shrank meanwhile from
+// being flipped, and one that grew is closed in part.
+func closeFutures(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest, *Rejection) {
+	if snap == nil || snap.PositionsAt.IsZero() {
+		return req, refused(CodeNoPosition, "no positions have been synced for this account yet; nothing to close")
+	}
+	var open []store.Position
+	for _, p := range snap.Positions {
+		if p.Symbol == req.Symbol && !p.Size.IsZero() {
+			open = append(open, p)
+		}
+	}
+	switch len(open) {
+	case 0:
+		return req, refused(CodeNoPosition, "the account has no open %s position (as of %s)", req.Symbol,
+			snap.PositionsAt.UTC().Format(time.RFC3339))
+	case 1:
+	default:
+		return req, refused(CodeAmbiguousPosition,
+			"the account holds both a long and a short %s position (hedge mode); send a reduce_only buy or sell with a quantity instead",
+			req.Symbol)
+	}
+	p := open[0]
+	req.Side = sdk.Sell
+	if p.Side == sdk.SideShort {
+		req.Side = sdk.Buy
+	}
+	req.Quantity = p.Size.Abs()
+	req.QuoteQuantity, req.Price = decimal.Decimal{}, decimal.Decimal{}
+	req.ReduceOnly = true
+	return req, nil
+}
+
+// closeSpot sells the whole free balance of the symbol's base asset, as the
+// latest snapshot knows it. Locked funds (in open orders) stay.
+func closeSpot(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest, *Rejection) {
+	base, _, _ := strings.Cut(req.Symbol, "/")
+	if snap == nil || snap.SpotAt.IsZero() {
+		return req, refused(CodeNoBalance, "no spot balances have been synced for this account yet; nothing to sell")
+	}
+	var free decimal.Decimal
+	for _, b := range snap.Spot {
+		if b.Asset == base {
+			free = free.Add(b.Free)
+		}
+	}
+	if !free.IsPositive() {
+		return req, refused(CodeNoBalance, "the account holds no free %s (as of %s)", base,
+			snap.SpotAt.UTC().Format(time.RFC3339))
+	}
+	req.Side = sdk.Sell
+	req.Quantity = free
+	req.QuoteQuantity, req.Price = decimal.Decimal{}, decimal.Decimal{}
+	req.ReduceOnly = false
+	return req, nil
+}
+
+// checkNotional applies max_notional to req. A close is exempt: it can only
+// shrink what the account holds, and a limit must never stop an exit.
+func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.Snapshot, now time.Time) *Rejection {
+	if w.MaxNotional == nil || a.Action == ActionClose {
+		return nil
+	}
+	var notional decimal.Decimal
+	switch {
+	case req.Type == sdk.OrderLimit:
+		notional = req.Quantity.Mul(req.Price)
+	case req.QuoteQuantity.IsPositive():
+		notional = req.QuoteQuantity
+	default:
+		mark, ok := markPrice(w, req.Symbol, snap, now)
+		if !ok {
+			return refused(CodePriceUnknown,
+				"max_notional is set and no recent price of %s is known to bound this market order; "+
+					"send a limit order%s, or remove max_notional", req.Symbol, quoteHint(w.Market, req.Side))
+		}
+		notional = req.Quantity.Mul(mark)
+	}
+	if notional.GreaterThan(*w.MaxNotional) {
+		return refused(CodeMaxNotionalExceeded, "the order's notional %s exceeds the webhook's max_notional %s",
+			notional.String(), w.MaxNotional.String())
+	}
+	return nil
+}
+
+func quoteHint(market, side string) string {
+	if market == sdk.MarketSpot && side == sdk.Buy {
+		return " or a quote_quantity"
+	}
+	return ""
+}
+
+// markPrice is the mark price of the latest snapshot's position on symbol,
+// if it is at most MaxPriceAge old. Spot snapshots carry no prices.
+func markPrice(w store.Webhook, symbol string, snap *store.Snapshot, now time.Time) (decimal.Decimal, bool) {
+	if w.Market != sdk.MarketFutures || snap == nil || snap.PositionsAt.IsZero() ||
+		now.Sub(snap.PositionsAt) > MaxPriceAge {
+		return decimal.Decimal{}, false
+	}
+	for _, p := range snap.Positions {
+		if p.Symbol == symbol && p.MarkPrice.IsPositive() {
+			return p.MarkPrice, true
+		}
+	}
+	return decimal.Decimal{}, false
+}
+
+// orderRecord is the stored form of an order request.
+func orderRecord(req sdk.OrderRequest) *store.DeliveryOrder {
+	o := &store.DeliveryOrder{ClientOrderID: req.ClientOrderID, Market: req.Market, Symbol: req.Symbol,
+		Side: req.Side, Type: req.Type, ReduceOnly: req.ReduceOnly}
+	o.Quantity = nonZero(req.Quantity)
+	o.QuoteQuantity = nonZero(req.QuoteQuantity)
+	o.Price = nonZero(req.Price)
+	return o
+}
+
+// withExchange adds what the exchange reported about a placed order.
+func withExchange(o *store.DeliveryOrder, placed sdk.Order) {
+	o.ExchangeOrderID = placed.ID
+	o.ExchangeStatus = placed.Status
+	o.FilledQuantity = nonZero(placed.FilledQuantity)
+	o.AveragePrice = nonZero(placed.AveragePrice)
+}
+
+func nonZero(d decimal.Decimal) *decimal.Decimal {
+	if d.IsZero() {
+		return nil
+	}
+	return &d
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The benchmark suite (`make bench`): every Go benchmark of every module,
+# then the sync fleet benchmark at full size, printed as one table.
+#
+#   BENCH_QUICK=1        a fleet of 2,000 accounts at a 6 s interval (about
+#                        40 s) instead of 10,000 at 30 s (about 3 minutes)
+#   BENCH_FILTER=regexp  only the benchmarks matching it (default: all)
+#   GAHOST_BENCH_*       sizes of the fleet benchmark, see
+#                        host/internal/sync/fleet_bench_test.go
+#
+# Raw `go test -bench` output is kept in $BENCH_OUT (default a temp file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+filter=${BENCH_FILTER:-.}
+out=${BENCH_OUT:-$(mktemp -t gahost-bench.XXXXXX)}
+: >"$out"
+
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+  export GAHOST_BENCH_ACCOUNTS=${GAHOST_BENCH_ACCOUNTS:-2000}
+  export GAHOST_BENCH_INTERVAL=${GAHOST_BENCH_INTERVAL:-6s}
+fi
+
+# The workspace's modules (go.work), as directories relative to here.
+modules=()
+while read -r dir; do
+  modules+=("${dir#"$PWD"/}")
+done < <($GO list -m -f '{{.Dir}}')
+
+# Micro benchmarks: each for its default time. The fleet benchmark runs
+# once, on its own, below.
+for m in "${modules[@]}"; do
+  echo "== go test -bench $m" >&2
+  (cd "$m" && $GO test -run '^$' -bench "$filter" -skip '^BenchmarkFleet$' -benchmem ./... 2>&1) |
+    tee -a "$out" | grep -E '^(Benchmark|FAIL|---)' >&2 || true
+done
+
+if [[ "BenchmarkFleet" =~ $filter ]] || [ "$filter" = . ]; then
+  echo "== go test -bench Fleet host/internal/sync (accounts=${GAHOST_BENCH_ACCOUNTS:-10000} interval=${GAHOST_BENCH_INTERVAL:-30s})" >&2
+  (cd host && $GO test -run '^$' -bench '^BenchmarkFleet$' -benchtime 1x -timeout 30m ./internal/sync/ 2>&1) |
+    tee -a "$out" | grep -E '^(Benchmark|FAIL|---|\s+fleet)' >&2 || true
+fi
+
+if grep -qE '^(FAIL|--- FAIL)' "$out"; then
+  echo "some benchmarks failed; raw output in $out" >&2
+  status=1
+else
+  status=0
+fi
+
+# One row per reported figure: "pkg:" lines name the package of the
+# benchmark lines after them.
+echo
+awk '
+  /^pkg: / { pkg = $2; sub(/^github.com\/globalautomation\/gahost\//, "", pkg) }
+  /^Benchmark/ {
+    name = $1; sub(/-[0-9]+$/, "", name)
+    for (i = 3; i + 1 <= NF; i += 2) printf "%s\t%s\t%s\t%s\n", pkg, name, $(i + 1), $i
+  }' "$out" |
+  { printf 'PACKAGE\tBENCHMARK\tMETRIC\tVALUE\n'; cat; } | column -t -s "$(printf '\t')"
+
+# The targets of the sync scheduler (issue #5), from the fleet run.
+awk '
+  /^BenchmarkFleet/ {
+    for (i = 3; i + 1 <= NF; i += 2) v[$(i + 1)] = $i
+    found = 1
+  }
+  END {
+    if (!found) exit
+    cores = v["host-cores"] + v["plugin-cores"]
+    printf "\nTARGET\tWANT\tGOT\tOK\n"
+    printf "accounts synced per interval\t%d\t%d\t%s\n", v["accounts"], v["synced/interval"], (v["synced/interval"] >= v["accounts"]) ? "yes" : "NO"
+    printf "host + plugin cores\t<= 0.5\t%.2f\t%s\n", cores, (cores <= 0.5) ? "yes" : "NO"
+    printf "cpu seconds per 1000 syncs\t-\t%.2f\t-\n", v["cpu-s/1000syncs"]
+    printf "host RSS MB\t<= 150\t%.0f\t%s\n", v["host-peak-rss-MB"], (v["host-peak-rss-MB"] <= 150) ? "yes" : "NO"
+    printf "calls over the exchange limit\t0\t%d\t%s\n", v["calls-over-limit"], (v["calls-over-limit"] == 0) ? "yes" : "NO"
+    printf "dashboard req/s (50 clients)\t>= 20000\t%.0f\t%s\n", v["dashboard-req/s"], (v["dashboard-req/s"] >= 20000) ? "yes" : "NO"
+    printf "dashboard p99 ms\t-\t%.1f\t-\n", v["dashboard-p99-ms"]
+  }' "$out" | column -t -s "$(printf '\t')"
+
+echo
+echo "raw output: $out"
+exit "$status"
