@@ -210,31 +210,84 @@ var kindCodes = map[Kind]codes.Code{
 func toStatus(err error, secrets []string) error {
 	// A typed error wins over a context error it may wrap: an order whose
 	// deadline passed after sending must stay KindUnknownOutcome.
-	e := &Error{Kind: KindUnknown}
+	var e *Error
 	if !errors.As(err, &e) {
+		if _, ok := status.FromError(err); ok {
+			return err // already a status, e.g. Unimplemented from an older plugin's stub
+		}
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
 			return status.Error(codes.DeadlineExceeded, "deadline exceeded in connector")
 		case errors.Is(err, context.Canceled):
 			return status.Error(codes.Canceled, "call canceled")
 		}
+	}
+	detail := errorDetail(err, secrets)
+	msg := Scrub(err.Error(), secrets...)
+	code := kindCodes[Kind(detail.GetKind())]
+	st, serr := status.New(code, msg).WithDetails(detail)
+	if serr != nil {
+		return status.Error(code, msg)
+	}
+	return st.Err()
+}
+
+// errorDetail is the wire form of err, scrubbed of the call's credentials.
+func errorDetail(err error, secrets []string) *pb.ErrorDetail {
+	e := &Error{Kind: KindUnknown}
+	if !errors.As(err, &e) {
 		e = &Error{Kind: KindOf(err)}
 	}
-	msg := Scrub(err.Error(), secrets...)
-	detail := &pb.ErrorDetail{
+	d := &pb.ErrorDetail{
 		Kind:         pb.ErrorKind(e.Kind),
 		Message:      Scrub(e.Message, secrets...),
 		ExchangeCode: e.ExchangeCode,
 		RetryAfterMs: e.RetryAfter.Milliseconds(),
 	}
-	if detail.Message == "" {
-		detail.Message = msg
+	if d.Message == "" {
+		d.Message = Scrub(err.Error(), secrets...)
 	}
-	st, serr := status.New(kindCodes[e.Kind], msg).WithDetails(detail)
-	if serr != nil {
-		return status.Error(kindCodes[e.Kind], msg)
+	return d
+}
+
+func errorFromDetail(d *pb.ErrorDetail) *Error {
+	return &Error{
+		Kind:         Kind(d.GetKind()),
+		Message:      d.GetMessage(),
+		ExchangeCode: d.GetExchangeCode(),
+		RetryAfter:   time.Duration(d.GetRetryAfterMs()) * time.Millisecond,
 	}
-	return st.Err()
+}
+
+// GetAccountSnapshot answers from the connector's single methods, called
+// side by side, each part with its own outcome.
+func (s *server) GetAccountSnapshot(ctx context.Context, r *pb.GetAccountSnapshotRequest) (*pb.GetAccountSnapshotResponse, error) {
+	acct := accountFromProto(r.GetAccount())
+	snap := fetchParts(ctx, s.impl, acct, r.GetParts())
+	secrets := secretsOf(r)
+	out := &pb.GetAccountSnapshotResponse{}
+	for _, p := range r.GetParts() {
+		err := snap.Errs[p]
+		var detail *pb.ErrorDetail
+		if err != nil {
+			detail = errorDetail(err, secrets)
+		}
+		switch p {
+		case CapSpotBalances:
+			if out.SpotError = detail; err == nil {
+				out.Spot = balancesToProto(snap.Spot)
+			}
+		case CapFuturesAccount:
+			if out.FuturesError = detail; err == nil {
+				out.Futures = futuresToProto(snap.Futures)
+			}
+		case CapPositions:
+			if out.PositionsError = detail; err == nil {
+				out.Positions = positionsToProto(snap.Positions)
+			}
+		}
+	}
+	return out, nil
 }
 
 // ---- client side ----
@@ -281,12 +334,7 @@ func fromStatus(ctx context.Context, err error) error {
 	}
 	for _, d := range st.Details() {
 		if ed, ok := d.(*pb.ErrorDetail); ok {
-			return &Error{
-				Kind:         Kind(ed.GetKind()),
-				Message:      ed.GetMessage(),
-				ExchangeCode: ed.GetExchangeCode(),
-				RetryAfter:   time.Duration(ed.GetRetryAfterMs()) * time.Millisecond,
-			}
+			return errorFromDetail(ed)
 		}
 	}
 	switch st.Code() {
@@ -356,6 +404,58 @@ func (c *client) PlaceOrder(ctx context.Context, a Account, req OrderRequest) (O
 		return o, &Error{Kind: KindUnknownOutcome, Message: "order answer unreadable: " + err.Error()}
 	}
 	return o, nil
+}
+
+// Snapshot reads parts in one round trip. A plugin built before the
+// snapshot call answers Unimplemented, and the parts are read one by one.
+func (c *client) Snapshot(ctx context.Context, a Account, parts []string) Snapshot {
+	r, err := call(c, ctx, c.rpc.GetAccountSnapshot, &pb.GetAccountSnapshotRequest{Account: accountToProto(a), Parts: parts})
+	if err != nil {
+		if KindOf(err) == KindUnsupported {
+			return fetchParts(ctx, c, a, parts)
+		}
+		snap := Snapshot{Errs: make(map[string]error, len(parts))}
+		for _, p := range parts {
+			snap.Errs[p] = err
+		}
+		return snap
+	}
+	var snap Snapshot
+	fail := func(part string, err error) {
+		if snap.Errs == nil {
+			snap.Errs = map[string]error{}
+		}
+		snap.Errs[part] = err
+	}
+	for _, p := range parts {
+		var err error
+		switch p {
+		case CapSpotBalances:
+			if d := r.GetSpotError(); d != nil {
+				err = errorFromDetail(d)
+			} else {
+				snap.Spot, err = wireErr(balancesFromProto(r.GetSpot()))
+			}
+		case CapFuturesAccount:
+			if d := r.GetFuturesError(); d != nil {
+				err = errorFromDetail(d)
+			} else {
+				snap.Futures, err = wireErr(futuresFromProto(r.GetFutures()))
+			}
+		case CapPositions:
+			if d := r.GetPositionsError(); d != nil {
+				err = errorFromDetail(d)
+			} else {
+				snap.Positions, err = wireErr(positionsFromProto(r.GetPositions()))
+			}
+		default:
+			err = Errorf(KindInvalidRequest, "no snapshot part %q", p)
+		}
+		if err != nil {
+			fail(p, err)
+		}
+	}
+	return snap
 }
 
 // orderOutcome turns a failure of the boundary itself during PlaceOrder

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	pb "github.com/globalautomation/gahost/proto/exchange/v1"
 	"github.com/hashicorp/go-hclog"
 	"github.com/shopspring/decimal"
 	"google.golang.org/grpc"
@@ -181,5 +182,65 @@ func TestLostOrderIsUnknownOutcome(t *testing.T) {
 	_, err = x.SpotBalances(ctx2, Account{})
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrUnknownOutcome) {
 		t.Fatalf("read past its deadline: %v, want deadline exceeded", err)
+	}
+}
+
+// partial fails some parts of a snapshot and serves the others.
+type partial struct{ echo }
+
+func (p *partial) FuturesAccount(context.Context, Account) (FuturesAccount, error) {
+	return FuturesAccount{}, RateLimited(2*time.Second, "futures weight used up")
+}
+
+func (p *partial) Positions(context.Context, Account) ([]Position, error) {
+	return []Position{{Symbol: "BTC/USDT:USDT", Side: SideLong, Size: decimal.RequireFromString("0.5")}}, nil
+}
+
+func TestSnapshotPartsCrossWithTheirOwnOutcome(t *testing.T) {
+	impl := &partial{echo{balances: []Balance{{Asset: "ETH", Free: decimal.RequireFromString("1.25")}}}}
+	x := pair(t, impl)
+	if _, ok := x.(Snapshotter); !ok {
+		t.Fatal("the host-side client does not read snapshots in one call")
+	}
+	snap := FetchSnapshot(context.Background(), x, Account{APIKey: "k"}, []string{CapSpotBalances, CapFuturesAccount, CapPositions})
+	if len(snap.Spot) != 1 || snap.Spot[0].Free.String() != "1.25" {
+		t.Fatalf("spot = %+v", snap.Spot)
+	}
+	if len(snap.Positions) != 1 || snap.Positions[0].Size.String() != "0.5" {
+		t.Fatalf("positions = %+v", snap.Positions)
+	}
+	if len(snap.Errs) != 1 || !errors.Is(snap.Errs[CapFuturesAccount], ErrRateLimited) || RetryAfter(snap.Errs[CapFuturesAccount]) != 2*time.Second {
+		t.Fatalf("errs = %v", snap.Errs)
+	}
+}
+
+// legacyServer is a plugin built before the snapshot call existed.
+type legacyServer struct {
+	pb.UnimplementedExchangeServer
+	s *server
+}
+
+func (l legacyServer) GetSpotBalances(ctx context.Context, r *pb.GetSpotBalancesRequest) (*pb.GetSpotBalancesResponse, error) {
+	return l.s.GetSpotBalances(ctx, r)
+}
+
+func TestSnapshotFallsBackForOlderPlugins(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(serverInterceptor(hclog.NewNullLogger())))
+	pb.RegisterExchangeServer(srv, legacyServer{s: &server{impl: &echo{balances: []Balance{{Asset: "BTC", Free: decimal.RequireFromString("2")}}}}})
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	raw, _ := GRPCPlugin(nil).(*grpcPlugin).GRPCClient(t.Context(), nil, conn)
+	snap := FetchSnapshot(context.Background(), raw.(Exchange), Account{}, []string{CapSpotBalances})
+	if len(snap.Errs) != 0 || len(snap.Spot) != 1 || snap.Spot[0].Free.String() != "2" {
+		t.Fatalf("snapshot from an older plugin: %+v", snap)
 	}
 }

@@ -16,7 +16,10 @@ type proxy struct {
 	endpoints map[string]string
 }
 
-var _ sdk.Exchange = (*proxy)(nil)
+var (
+	_ sdk.Exchange    = (*proxy)(nil)
+	_ sdk.Snapshotter = (*proxy)(nil)
+)
 
 func (p *proxy) account(a sdk.Account) sdk.Account {
 	if len(a.Endpoints) == 0 {
@@ -70,4 +73,23 @@ func (p *proxy) PlaceOrder(ctx context.Context, a sdk.Account, r sdk.OrderReques
 
 func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequest) (sdk.Order, error) {
 	return do(p, "cancel_order", func(x sdk.Exchange) (sdk.Order, error) { return x.CancelOrder(ctx, p.account(a), r) })
+}
+
+// Snapshot reads several parts of an account in one round trip to the plugin.
+func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) sdk.Snapshot {
+	snap, err := do(p, "snapshot", func(x sdk.Exchange) (sdk.Snapshot, error) {
+		s := sdk.FetchSnapshot(ctx, x, p.account(a), parts)
+		for _, e := range s.Errs {
+			return s, e // for the latency metric's outcome label
+		}
+		return s, nil
+	})
+	if snap.Errs == nil && err != nil {
+		// The plugin was not reachable: every part failed the same way.
+		snap.Errs = make(map[string]error, len(parts))
+		for _, part := range parts {
+			snap.Errs[part] = err
+		}
+	}
+	return snap
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/plugins"
@@ -108,39 +107,15 @@ func (s *Scheduler) syncAccount(ctx context.Context, j job) outcome {
 	return s.judge(ctx, a, j, f, secrets, refund)
 }
 
-// fetch calls the plugin for each capability at once, each call with its
-// own deadline.
+// fetch reads the account's parts: one round trip to the plugin, which
+// calls the exchange for each part side by side, all within CallTimeout.
 func (s *Scheduler) fetch(ctx context.Context, x sdk.Exchange, acct sdk.Account, caps []string) *fetched {
-	f := &fetched{}
-	errs := make([]error, len(caps))
-	var wg sync.WaitGroup
-	for i, c := range caps {
-		// Each call fills its own field; Wait orders them before the reads.
-		call := func() {
-			cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
-			defer cancel()
-			switch c {
-			case sdk.CapSpotBalances:
-				f.spot, errs[i] = x.SpotBalances(cctx, acct)
-			case sdk.CapFuturesAccount:
-				f.futures, errs[i] = x.FuturesAccount(cctx, acct)
-			case sdk.CapPositions:
-				f.positions, errs[i] = x.Positions(cctx, acct)
-			}
-		}
-		if i == len(caps)-1 {
-			call() // the last one in this goroutine
-			break
-		}
-		wg.Add(1)
-		s.callTasks <- func() { defer wg.Done(); call() }
-	}
-	wg.Wait()
-	f.errs = map[string]error{}
-	for i, err := range errs {
-		if err != nil {
-			f.errs[caps[i]] = err
-		}
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	defer cancel()
+	snap := sdk.FetchSnapshot(cctx, x, acct, caps)
+	f := &fetched{spot: snap.Spot, futures: snap.Futures, positions: snap.Positions, errs: snap.Errs}
+	if f.errs == nil {
+		f.errs = map[string]error{}
 	}
 	return f
 }

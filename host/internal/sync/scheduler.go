@@ -97,10 +97,9 @@ type Scheduler struct {
 	wake      chan struct{}
 	workers   sync.WaitGroup // syncs in flight
 
-	// Long-lived goroutines run the syncs and their calls: a goroutine per
-	// call would grow a fresh stack through gRPC every time.
+	// Long-lived goroutines run the syncs: a goroutine per sync would grow
+	// a fresh stack through gRPC every time.
 	syncTasks chan func()
-	callTasks chan func()
 }
 
 const (
@@ -119,7 +118,6 @@ func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Scheduler, error) {
 		notes:     map[string]struct{}{},
 		wake:      make(chan struct{}, 1),
 		syncTasks: make(chan func(), cfg.MaxConcurrency),
-		callTasks: make(chan func(), 2*cfg.MaxConcurrency),
 	}
 	m, err := newMetrics(cfg.Registerer, s)
 	if err != nil {
@@ -170,13 +168,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var pool sync.WaitGroup
 	for range s.cfg.MaxConcurrency {
 		pool.Go(func() { runTasks(s.syncTasks) })
-		// Each sync makes at most three calls at once, one of them itself.
-		pool.Go(func() { runTasks(s.callTasks) })
-		pool.Go(func() { runTasks(s.callTasks) })
 	}
 	defer func() {
 		close(s.syncTasks)
-		close(s.callTasks)
 		pool.Wait()
 	}()
 

@@ -1115,6 +1115,144 @@ func (x *GetPositionsResponse) GetPositions() []*Position {
 	return nil
 }
 
+type GetAccountSnapshotRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// Which parts to read, by capability name: spot_balances,
+	// futures_account, positions.
+	Parts         []string `protobuf:"bytes,2,rep,name=parts,proto3" json:"parts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountSnapshotRequest) Reset() {
+	*x = GetAccountSnapshotRequest{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountSnapshotRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountSnapshotRequest) ProtoMessage() {}
+
+func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountSnapshotRequest.ProtoReflect.Descriptor instead.
+func (*GetAccountSnapshotRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetAccountSnapshotRequest) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *GetAccountSnapshotRequest) GetParts() []string {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+type GetAccountSnapshotResponse struct {
+	state          protoimpl.MessageState     `protogen:"open.v1"`
+	Spot           *GetSpotBalancesResponse   `protobuf:"bytes,1,opt,name=spot,proto3" json:"spot,omitempty"`
+	SpotError      *ErrorDetail               `protobuf:"bytes,2,opt,name=spot_error,json=spotError,proto3" json:"spot_error,omitempty"`
+	Futures        *GetFuturesAccountResponse `protobuf:"bytes,3,opt,name=futures,proto3" json:"futures,omitempty"`
+	FuturesError   *ErrorDetail               `protobuf:"bytes,4,opt,name=futures_error,json=futuresError,proto3" json:"futures_error,omitempty"`
+	Positions      *GetPositionsResponse      `protobuf:"bytes,5,opt,name=positions,proto3" json:"positions,omitempty"`
+	PositionsError *ErrorDetail               `protobuf:"bytes,6,opt,name=positions_error,json=positionsError,proto3" json:"positions_error,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetAccountSnapshotResponse) Reset() {
+	*x = GetAccountSnapshotResponse{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountSnapshotResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountSnapshotResponse) ProtoMessage() {}
+
+func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountSnapshotResponse.ProtoReflect.Descriptor instead.
+func (*GetAccountSnapshotResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetAccountSnapshotResponse) GetSpot() *GetSpotBalancesResponse {
+	if x != nil {
+		return x.Spot
+	}
+	return nil
+}
+
+func (x *GetAccountSnapshotResponse) GetSpotError() *ErrorDetail {
+	if x != nil {
+		return x.SpotError
+	}
+	return nil
+}
+
+func (x *GetAccountSnapshotResponse) GetFutures() *GetFuturesAccountResponse {
+	if x != nil {
+		return x.Futures
+	}
+	return nil
+}
+
+func (x *GetAccountSnapshotResponse) GetFuturesError() *ErrorDetail {
+	if x != nil {
+		return x.FuturesError
+	}
+	return nil
+}
+
+func (x *GetAccountSnapshotResponse) GetPositions() *GetPositionsResponse {
+	if x != nil {
+		return x.Positions
+	}
+	return nil
+}
+
+func (x *GetAccountSnapshotResponse) GetPositionsError() *ErrorDetail {
+	if x != nil {
+		return x.PositionsError
+	}
+	return nil
+}
+
 type OrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Market        string                 `protobuf:"bytes,1,opt,name=market,proto3" json:"market,omitempty"` // "spot" | "futures"
@@ -1133,7 +1271,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1283,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1296,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *OrderRequest) GetMarket() string {
@@ -1252,7 +1390,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1402,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1415,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Order) GetId() string {
@@ -1381,7 +1519,7 @@ type PlaceOrderRequest struct {
 
 func (x *PlaceOrderRequest) Reset() {
 	*x = PlaceOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1531,7 @@ func (x *PlaceOrderRequest) String() string {
 func (*PlaceOrderRequest) ProtoMessage() {}
 
 func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1544,7 @@ func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PlaceOrderRequest) GetAccount() *Account {
@@ -1432,7 +1570,7 @@ type PlaceOrderResponse struct {
 
 func (x *PlaceOrderResponse) Reset() {
 	*x = PlaceOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1582,7 @@ func (x *PlaceOrderResponse) String() string {
 func (*PlaceOrderResponse) ProtoMessage() {}
 
 func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1595,7 @@ func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PlaceOrderResponse) GetOrder() *Order {
@@ -1480,7 +1618,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1630,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,7 +1643,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CancelOrderRequest) GetAccount() *Account {
@@ -1552,7 +1690,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +1702,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +1715,7 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CancelOrderResponse) GetOrder() *Order {
@@ -1600,7 +1738,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1612,7 +1750,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1625,7 +1763,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ErrorDetail) GetKind() ErrorKind {
@@ -1747,7 +1885,18 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x13GetPositionsRequest\x125\n" +
 	"\aaccount\x18\x01 \x01(\v2\x1b.gahost.exchange.v1.AccountR\aaccount\"R\n" +
 	"\x14GetPositionsResponse\x12:\n" +
-	"\tpositions\x18\x01 \x03(\v2\x1c.gahost.exchange.v1.PositionR\tpositions\"\xad\x02\n" +
+	"\tpositions\x18\x01 \x03(\v2\x1c.gahost.exchange.v1.PositionR\tpositions\"h\n" +
+	"\x19GetAccountSnapshotRequest\x125\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1b.gahost.exchange.v1.AccountR\aaccount\x12\x14\n" +
+	"\x05parts\x18\x02 \x03(\tR\x05parts\"\xbe\x03\n" +
+	"\x1aGetAccountSnapshotResponse\x12?\n" +
+	"\x04spot\x18\x01 \x01(\v2+.gahost.exchange.v1.GetSpotBalancesResponseR\x04spot\x12>\n" +
+	"\n" +
+	"spot_error\x18\x02 \x01(\v2\x1f.gahost.exchange.v1.ErrorDetailR\tspotError\x12G\n" +
+	"\afutures\x18\x03 \x01(\v2-.gahost.exchange.v1.GetFuturesAccountResponseR\afutures\x12D\n" +
+	"\rfutures_error\x18\x04 \x01(\v2\x1f.gahost.exchange.v1.ErrorDetailR\ffuturesError\x12F\n" +
+	"\tpositions\x18\x05 \x01(\v2(.gahost.exchange.v1.GetPositionsResponseR\tpositions\x12H\n" +
+	"\x0fpositions_error\x18\x06 \x01(\v2\x1f.gahost.exchange.v1.ErrorDetailR\x0epositionsError\"\xad\x02\n" +
 	"\fOrderRequest\x12\x16\n" +
 	"\x06market\x18\x01 \x01(\tR\x06market\x12\x16\n" +
 	"\x06symbol\x18\x02 \x01(\tR\x06symbol\x12\x12\n" +
@@ -1807,13 +1956,14 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x16ERROR_KIND_UNSUPPORTED\x10\b\x12\x1a\n" +
 	"\x16ERROR_KIND_UNAVAILABLE\x10\t\x12\x1e\n" +
 	"\x1aERROR_KIND_UNKNOWN_OUTCOME\x10\n" +
-	"2\xd4\x05\n" +
+	"2\xc9\x06\n" +
 	"\bExchange\x12R\n" +
 	"\aGetInfo\x12\".gahost.exchange.v1.GetInfoRequest\x1a#.gahost.exchange.v1.GetInfoResponse\x12v\n" +
 	"\x13ValidateCredentials\x12..gahost.exchange.v1.ValidateCredentialsRequest\x1a/.gahost.exchange.v1.ValidateCredentialsResponse\x12j\n" +
 	"\x0fGetSpotBalances\x12*.gahost.exchange.v1.GetSpotBalancesRequest\x1a+.gahost.exchange.v1.GetSpotBalancesResponse\x12p\n" +
 	"\x11GetFuturesAccount\x12,.gahost.exchange.v1.GetFuturesAccountRequest\x1a-.gahost.exchange.v1.GetFuturesAccountResponse\x12a\n" +
-	"\fGetPositions\x12'.gahost.exchange.v1.GetPositionsRequest\x1a(.gahost.exchange.v1.GetPositionsResponse\x12[\n" +
+	"\fGetPositions\x12'.gahost.exchange.v1.GetPositionsRequest\x1a(.gahost.exchange.v1.GetPositionsResponse\x12s\n" +
+	"\x12GetAccountSnapshot\x12-.gahost.exchange.v1.GetAccountSnapshotRequest\x1a..gahost.exchange.v1.GetAccountSnapshotResponse\x12[\n" +
 	"\n" +
 	"PlaceOrder\x12%.gahost.exchange.v1.PlaceOrderRequest\x1a&.gahost.exchange.v1.PlaceOrderResponse\x12^\n" +
 	"\vCancelOrder\x12&.gahost.exchange.v1.CancelOrderRequest\x1a'.gahost.exchange.v1.CancelOrderResponseBAZ?github.com/globalautomation/gahost/proto/exchange/v1;exchangev1b\x06proto3"
@@ -1831,7 +1981,7 @@ func file_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_exchange_v1_exchange_proto_goTypes = []any{
 	(ErrorKind)(0),                      // 0: gahost.exchange.v1.ErrorKind
 	(*Account)(nil),                     // 1: gahost.exchange.v1.Account
@@ -1850,20 +2000,22 @@ var file_exchange_v1_exchange_proto_goTypes = []any{
 	(*Position)(nil),                    // 14: gahost.exchange.v1.Position
 	(*GetPositionsRequest)(nil),         // 15: gahost.exchange.v1.GetPositionsRequest
 	(*GetPositionsResponse)(nil),        // 16: gahost.exchange.v1.GetPositionsResponse
-	(*OrderRequest)(nil),                // 17: gahost.exchange.v1.OrderRequest
-	(*Order)(nil),                       // 18: gahost.exchange.v1.Order
-	(*PlaceOrderRequest)(nil),           // 19: gahost.exchange.v1.PlaceOrderRequest
-	(*PlaceOrderResponse)(nil),          // 20: gahost.exchange.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),          // 21: gahost.exchange.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),         // 22: gahost.exchange.v1.CancelOrderResponse
-	(*ErrorDetail)(nil),                 // 23: gahost.exchange.v1.ErrorDetail
-	nil,                                 // 24: gahost.exchange.v1.Account.EndpointsEntry
-	nil,                                 // 25: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	(*GetAccountSnapshotRequest)(nil),   // 17: gahost.exchange.v1.GetAccountSnapshotRequest
+	(*GetAccountSnapshotResponse)(nil),  // 18: gahost.exchange.v1.GetAccountSnapshotResponse
+	(*OrderRequest)(nil),                // 19: gahost.exchange.v1.OrderRequest
+	(*Order)(nil),                       // 20: gahost.exchange.v1.Order
+	(*PlaceOrderRequest)(nil),           // 21: gahost.exchange.v1.PlaceOrderRequest
+	(*PlaceOrderResponse)(nil),          // 22: gahost.exchange.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),          // 23: gahost.exchange.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),         // 24: gahost.exchange.v1.CancelOrderResponse
+	(*ErrorDetail)(nil),                 // 25: gahost.exchange.v1.ErrorDetail
+	nil,                                 // 26: gahost.exchange.v1.Account.EndpointsEntry
+	nil,                                 // 27: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 }
 var file_exchange_v1_exchange_proto_depIdxs = []int32{
-	24, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
+	26, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
 	4,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
-	25, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	27, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 	5,  // 3: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
 	1,  // 4: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
 	1,  // 5: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
@@ -1871,31 +2023,40 @@ var file_exchange_v1_exchange_proto_depIdxs = []int32{
 	1,  // 7: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
 	1,  // 8: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
 	14, // 9: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
-	1,  // 10: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	17, // 11: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
-	18, // 12: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	1,  // 13: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	18, // 14: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	0,  // 15: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
-	2,  // 16: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
-	7,  // 17: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
-	10, // 18: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
-	12, // 19: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
-	15, // 20: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
-	19, // 21: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
-	21, // 22: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
-	3,  // 23: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
-	8,  // 24: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
-	11, // 25: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
-	13, // 26: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
-	16, // 27: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
-	20, // 28: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
-	22, // 29: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
-	23, // [23:30] is the sub-list for method output_type
-	16, // [16:23] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	1,  // 10: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
+	11, // 11: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	25, // 12: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
+	13, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	25, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
+	16, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	25, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
+	1,  // 17: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	19, // 18: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
+	20, // 19: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	1,  // 20: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	20, // 21: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	0,  // 22: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
+	2,  // 23: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
+	7,  // 24: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
+	10, // 25: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
+	12, // 26: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
+	15, // 27: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
+	17, // 28: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
+	21, // 29: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
+	23, // 30: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
+	3,  // 31: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
+	8,  // 32: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
+	11, // 33: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
+	13, // 34: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
+	16, // 35: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
+	18, // 36: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
+	22, // 37: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
+	24, // 38: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
+	31, // [31:39] is the sub-list for method output_type
+	23, // [23:31] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_exchange_v1_exchange_proto_init() }
@@ -1909,7 +2070,7 @@ func file_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_v1_exchange_proto_rawDesc), len(file_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
