@@ -271,6 +271,35 @@ func checkCalls(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
 			checkUsage(t, c)
 		})
 	}
+	var parts []string
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions} {
+		if info.Has(c) {
+			parts = append(parts, c)
+		}
+	}
+	if len(parts) > 0 {
+		// What a sync reads: every declared part in one snapshot, the same
+		// as the single calls give.
+		t.Run("snapshot", func(t *testing.T) {
+			c := call(t)
+			snap := sdk.FetchSnapshot(c, ex, fx.Account, parts)
+			for part, err := range snap.Errs {
+				t.Errorf("snapshot part %s: %v", part, err)
+			}
+			if fx.SpotBalances != nil && info.Has(sdk.CapSpotBalances) {
+				sameBalances(t, snap.Spot, fx.SpotBalances)
+			}
+			if w := fx.FuturesAccount; w != nil && info.Has(sdk.CapFuturesAccount) {
+				if !snap.Futures.WalletBalance.Equal(w.WalletBalance) || !snap.Futures.MarginBalance.Equal(w.MarginBalance) {
+					t.Errorf("snapshot futures %+v, want %+v", snap.Futures, *w)
+				}
+			}
+			if fx.Positions != nil && info.Has(sdk.CapPositions) {
+				samePositions(t, snap.Positions, fx.Positions)
+			}
+			checkUsage(t, c)
+		})
+	}
 	if info.Has(sdk.CapOrders) && fx.Order != nil {
 		t.Run("place and cancel an order", func(t *testing.T) {
 			c := call(t)
