@@ -169,9 +169,13 @@ func shutdownHTTP(srv *http.Server, log hclog.Logger) {
 
 // keySource says where the master key comes from: the variable named by
 // encryption.key_env when it is set in the environment, else the key file.
+// key_env = "" turns the environment off altogether.
 func keySource(cfg *config.Config) secrets.Source {
 	src := secrets.Source{KeyFile: cfg.Encryption.KeyFile}
-	if cfg.Encryption.KeyEnv != "" && os.Getenv(cfg.Encryption.KeyEnv) != "" {
+	switch {
+	case cfg.Encryption.KeyEnv == "":
+		src.Getenv = func(string) string { return "" }
+	case os.Getenv(cfg.Encryption.KeyEnv) != "":
 		src.KeyEnv = cfg.Encryption.KeyEnv
 	}
 	return src
