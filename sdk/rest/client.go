@@ -140,6 +140,18 @@ type Client struct {
 	clocks map[string]*clock
 }
 
+// sharedTransport is the connection pool of every client in the process.
+// The default transport keeps two idle connections per host, so a host
+// syncing dozens of accounts of one exchange at once would open and close a
+// TLS connection for nearly every request; this keeps enough for that.
+var sharedTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 128
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}()
+
 // New returns a client for cfg.
 func New(cfg Config) *Client {
 	if cfg.MaxBodyBytes <= 0 {
@@ -157,7 +169,7 @@ func New(cfg Config) *Client {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{
-			Transport: http.DefaultTransport,
+			Transport: sharedTransport,
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
