@@ -265,43 +265,81 @@ func deleteHistory(tx *bolt.Tx, accountID string) error {
 // older. It returns how many points it deleted.
 func (s *Store) PruneHistory(ctx context.Context, now time.Time, keepAll, hourlyFor time.Duration) (int, error) {
 	deleted := 0
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		deleted = 0
-		b := tx.Bucket(bucketHistory)
-		var drop [][]byte
-		var account []byte
-		var lastHour time.Time
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if len(k) < 8 {
+	var resume []byte // first key of the account the next transaction starts at
+	for {
+		if err := ctx.Err(); err != nil {
+			return deleted, err
+		}
+		var n int
+		var next []byte
+		err := s.update(ctx, func(tx *bolt.Tx) error {
+			var err error
+			n, next, err = pruneSome(tx.Bucket(bucketHistory), resume, now, keepAll, hourlyFor)
+			return err
+		})
+		if err != nil {
+			return deleted, err
+		}
+		deleted += n
+		if next == nil {
+			return deleted, nil
+		}
+		resume = next
+	}
+}
+
+// pruneBatch bounds the keys one pruning transaction looks at. History
+// grows with accounts × syncs: a sweep of all of it in one transaction
+// would hold the write lock, and so every sync's write, for as long as it
+// takes. Whole accounts go in one transaction, since the hourly thinning
+// of an account needs all of its points.
+var pruneBatch = 20000
+
+// pruneSome thins the history from the account at key from (nil: the
+// first) on, stopping at the first account boundary after pruneBatch keys.
+// It returns the deleted count and the key to resume at (nil when done).
+func pruneSome(b *bolt.Bucket, from []byte, now time.Time, keepAll, hourlyFor time.Duration) (int, []byte, error) {
+	var drop [][]byte
+	var account, next []byte
+	var lastHour time.Time
+	examined := 0
+	c := b.Cursor()
+	k, _ := c.First()
+	if from != nil {
+		k, _ = c.Seek(from)
+	}
+	for ; k != nil; k, _ = c.Next() {
+		if len(k) < 8 {
+			continue
+		}
+		id := k[:len(k)-8]
+		if !bytes.Equal(id, account) {
+			if examined >= pruneBatch {
+				next = append([]byte(nil), k...)
+				break
+			}
+			account = append(account[:0], id...)
+			lastHour = time.Time{}
+		}
+		examined++
+		at := time.Unix(0, int64(binary.BigEndian.Uint64(k[len(k)-8:])))
+		age := now.Sub(at)
+		switch {
+		case age < keepAll:
+			continue
+		case age < hourlyFor:
+			hour := at.Truncate(time.Hour)
+			if !hour.Equal(lastHour) {
+				lastHour = hour
 				continue
 			}
-			id := k[:len(k)-8]
-			if !bytes.Equal(id, account) {
-				account = append(account[:0], id...)
-				lastHour = time.Time{}
-			}
-			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[len(k)-8:])))
-			age := now.Sub(at)
-			switch {
-			case age < keepAll:
-				continue
-			case age < hourlyFor:
-				hour := at.Truncate(time.Hour)
-				if !hour.Equal(lastHour) {
-					lastHour = hour
-					continue
-				}
-			}
-			drop = append(drop, append([]byte(nil), k...))
 		}
-		for _, k := range drop {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		drop = append(drop, append([]byte(nil), k...))
+	}
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return 0, nil, err
 		}
-		deleted = len(drop)
-		return nil
-	})
-	return deleted, err
+	}
+	return len(drop), next, nil
 }

@@ -633,6 +633,18 @@ func TestHistoryRange(t *testing.T) {
 }
 
 func TestPruneHistory(t *testing.T) {
+	// The same result whether one transaction covers all accounts or each
+	// account gets its own.
+	for _, batch := range []int{pruneBatch, 1} {
+		t.Run(fmt.Sprintf("batch %d", batch), func(t *testing.T) {
+			defer func(old int) { pruneBatch = old }(pruneBatch)
+			pruneBatch = batch
+			testPruneHistory(t)
+		})
+	}
+}
+
+func testPruneHistory(t *testing.T) {
 	f := newFixture(t)
 	u := f.user(t, "u")
 	a, b := f.account(t, u.ID, "a", false), f.account(t, u.ID, "b", false)
