@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -87,7 +86,7 @@ func Serve(impl Exchange, opts ...ServeOption) {
 // pid is the belt to those braces.
 func exitWithParent(log hclog.Logger) {
 	parent := os.Getppid()
-	if parent <= 1 || strings.EqualFold(os.Getenv("GAHOST_PLUGIN_NO_PARENT_WATCH"), "1") {
+	if parent <= 1 {
 		return
 	}
 	for range time.Tick(500 * time.Millisecond) {

@@ -100,7 +100,7 @@ func (h *handler) openCredentials(c *gin.Context, a store.Account) (secrets.Cred
 // sdkAccount is what a plugin call for a stored account carries.
 func (h *handler) sdkAccount(exchange string, testnet bool, creds secrets.Credentials) sdk.Account {
 	return sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey, Passphrase: creds.Passphrase,
-		Testnet: testnet, Endpoints: h.d.Endpoints[exchange]}
+		Testnet: testnet}
 }
 
 // userAccount loads the account named by the :id parameter for the current

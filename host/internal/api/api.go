@@ -59,9 +59,6 @@ type Deps struct {
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed
 	// when telling clients apart (login backoff). None by default.
 	TrustedProxies []string
-	// Endpoints are the config's endpoint overrides per exchange, passed
-	// to the plugin with every call.
-	Endpoints map[string]map[string]string
 
 	// ValidateTimeout bounds a credentials check; default 10s.
 	ValidateTimeout time.Duration

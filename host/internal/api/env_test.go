@@ -207,7 +207,6 @@ func (e *env) open() {
 		Store: st, Keys: e.key, Exchanges: e.cat, Syncer: e.syncer,
 		Logger:             hclog.New(&hclog.LoggerOptions{Output: e.logs, Level: hclog.Trace}),
 		CORSAllowedOrigins: []string{"https://app.example"},
-		Endpoints:          map[string]map[string]string{"fakex": {"rest": "http://127.0.0.1:1"}},
 		ValidateTimeout:    200 * time.Millisecond,
 		Now:                e.clock.now,
 	}

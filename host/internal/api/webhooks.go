@@ -39,7 +39,7 @@ type webhookRoutes struct {
 
 func registerWebhooks(h *handler, r routes) {
 	svc, err := webhooks.New(webhooks.Config{
-		Store: h.d.Store, Keys: h.d.Keys, Exchanges: h.d.Exchanges, Endpoints: h.d.Endpoints,
+		Store: h.d.Store, Keys: h.d.Keys, Exchanges: h.d.Exchanges,
 		Logger: h.log.Named("webhooks"), Now: h.now,
 		// The same deadline as any other plugin call of the API.
 		CallTimeout: h.d.ValidateTimeout,

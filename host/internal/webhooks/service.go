@@ -31,8 +31,6 @@ type Config struct {
 	Store     *store.Store
 	Keys      *secrets.Key
 	Exchanges Exchanges
-	// Endpoints are the config's endpoint overrides per exchange.
-	Endpoints map[string]map[string]string
 	Logger    hclog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -86,7 +84,6 @@ type Service struct {
 	st          *store.Store
 	keys        *secrets.Key
 	exchanges   Exchanges
-	endpoints   map[string]map[string]string
 	log         hclog.Logger
 	now         func() time.Time
 	callTimeout time.Duration
@@ -126,7 +123,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return &Service{
-		st: cfg.Store, keys: cfg.Keys, exchanges: cfg.Exchanges, endpoints: cfg.Endpoints,
+		st: cfg.Store, keys: cfg.Keys, exchanges: cfg.Exchanges,
 		log: cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout,
 		limits: newLimiter(cfg.RatePerMinute),
 		decoy:  decoy,
@@ -259,7 +256,7 @@ func (s *Service) deliver(ctx context.Context, w store.Webhook, d store.Delivery
 		return Outcome{Delivery: stored, First: first}, nil
 	}
 	return s.place(ctx, stored, client, sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey,
-		Passphrase: creds.Passphrase, Testnet: acct.Testnet, Endpoints: s.endpoints[acct.Exchange]}, req, w)
+		Passphrase: creds.Passphrase, Testnet: acct.Testnet}, req, w)
 }
 
 // place sends the order of a pending delivery and records its outcome. It

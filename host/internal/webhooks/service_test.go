@@ -130,9 +130,8 @@ type env struct {
 	user  store.User
 	acct  store.Account
 
-	mu       sync.Mutex
-	noted    []string
-	endpoint map[string]map[string]string
+	mu    sync.Mutex
+	noted []string
 }
 
 func newEnv(t testing.TB) *env {
@@ -158,7 +157,6 @@ func newEnv(t testing.TB) *env {
 		Exchange: "fakex", Credentials: creds}); err != nil {
 		t.Fatal(err)
 	}
-	e.endpoint = map[string]map[string]string{"fakex": {"rest": "http://127.0.0.1:1"}}
 	e.build(Config{})
 	t.Cleanup(func() {
 		logs := e.logs.String()
@@ -175,7 +173,7 @@ func newEnv(t testing.TB) *env {
 
 func (e *env) build(cfg Config) {
 	e.t.Helper()
-	cfg.Store, cfg.Keys, cfg.Exchanges, cfg.Now, cfg.Endpoints = e.st, e.key, e.cat, e.clock.now, e.endpoint
+	cfg.Store, cfg.Keys, cfg.Exchanges, cfg.Now = e.st, e.key, e.cat, e.clock.now
 	cfg.Logger = hclog.New(&hclog.LoggerOptions{Output: e.logs, Level: hclog.Trace})
 	svc, err := New(cfg)
 	if err != nil {
@@ -268,8 +266,8 @@ func TestDeliverPlacesTheOrder(t *testing.T) {
 		t.Fatalf("order sent: %+v", o)
 	}
 	acct := e.ex.accounts[0]
-	if acct.APIKey != "APIKEY-live-0123456789abcdef" || acct.Endpoints["rest"] != "http://127.0.0.1:1" {
-		t.Fatal("the order did not carry the account's keys and endpoints")
+	if acct.APIKey != "APIKEY-live-0123456789abcdef" {
+		t.Fatal("the order did not carry the account's keys")
 	}
 	stored := e.deliveries(h)
 	if len(stored) != 1 || stored[0].Status != store.DeliveryExecuted || stored[0].Order.ExchangeOrderID != "EX1" {
