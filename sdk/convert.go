@@ -73,6 +73,9 @@ func infoToProto(i Info) *pb.GetInfoResponse {
 		Capabilities:       i.Capabilities,
 		CallCosts:          i.CallCosts,
 	}
+	for _, c := range i.Costs {
+		out.Costs = append(out.Costs, &pb.CallCost{Call: c.Call, Limit: c.Limit, Cost: c.Cost})
+	}
 	for _, r := range i.RateLimits {
 		out.RateLimits = append(out.RateLimits, &pb.RateLimit{
 			Name: r.Name, Limit: r.Limit, IntervalMs: r.Interval.Milliseconds(), Scope: r.Scope,
@@ -92,6 +95,9 @@ func infoFromProto(p *pb.GetInfoResponse) Info {
 		EndpointKeys:       p.GetEndpointKeys(),
 		Capabilities:       p.GetCapabilities(),
 		CallCosts:          p.GetCallCosts(),
+	}
+	for _, c := range p.GetCosts() {
+		i.Costs = append(i.Costs, CallCost{Call: c.GetCall(), Limit: c.GetLimit(), Cost: c.GetCost()})
 	}
 	for _, r := range p.GetRateLimits() {
 		i.RateLimits = append(i.RateLimits, RateLimit{

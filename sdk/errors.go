@@ -23,6 +23,7 @@ const (
 	KindUnsupported                   // the connector or exchange cannot do this
 	KindUnavailable                   // exchange down, maintenance, plugin gone
 	KindUnknownOutcome                // an order may or may not have been placed
+	KindOrderNotFound                 // no such order (to cancel or to query)
 )
 
 var kindNames = [...]string{
@@ -37,6 +38,7 @@ var kindNames = [...]string{
 	KindUnsupported:       "unsupported",
 	KindUnavailable:       "unavailable",
 	KindUnknownOutcome:    "unknown_outcome",
+	KindOrderNotFound:     "order_not_found",
 }
 
 // String is the stable snake_case name of the kind, used as an API error code.
@@ -60,6 +62,7 @@ var (
 	ErrUnsupported       = errors.New("unsupported")
 	ErrUnavailable       = errors.New("exchange unavailable")
 	ErrUnknownOutcome    = errors.New("unknown outcome")
+	ErrOrderNotFound     = errors.New("order not found")
 )
 
 var sentinels = map[Kind]error{
@@ -73,6 +76,7 @@ var sentinels = map[Kind]error{
 	KindUnsupported:       ErrUnsupported,
 	KindUnavailable:       ErrUnavailable,
 	KindUnknownOutcome:    ErrUnknownOutcome,
+	KindOrderNotFound:     ErrOrderNotFound,
 }
 
 // Error is an exchange failure with a meaning the host can act on.

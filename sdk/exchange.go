@@ -73,7 +73,19 @@ type Info struct {
 	EndpointKeys       []string // keys accepted in Account.Endpoints
 	Capabilities       []string
 	RateLimits         []RateLimit
-	CallCosts          map[string]int64 // capability -> cost against the first RateLimit
+	// Costs says what one call of each kind costs, per rate limit it draws
+	// on. A call may draw on several limits; a call not listed is free.
+	Costs []CallCost
+	// CallCosts is the older form of Costs: capability -> cost against the
+	// first RateLimit. The host reads it only when Costs is empty.
+	CallCosts map[string]int64
+}
+
+// CallCost is what one call costs against one rate limit.
+type CallCost struct {
+	Call  string // a capability name or CapValidate
+	Limit string // the Name of the RateLimit it draws on
+	Cost  int64
 }
 
 // Has reports whether the connector declares capability c.

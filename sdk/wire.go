@@ -205,6 +205,51 @@ var kindCodes = map[Kind]codes.Code{
 	KindUnsupported:       codes.Unimplemented,
 	KindUnavailable:       codes.Unavailable,
 	KindUnknownOutcome:    codes.Unknown,
+	KindOrderNotFound:     codes.NotFound,
+}
+
+// kindWire pairs every Kind with its proto enum value. The two are listed
+// side by side rather than cast by position, so that reordering either enum
+// cannot silently change what crosses the boundary; a test checks that every
+// Kind has exactly one entry.
+var kindWire = [...]struct {
+	kind Kind
+	wire pb.ErrorKind
+}{
+	{KindUnknown, pb.ErrorKind_ERROR_KIND_UNSPECIFIED},
+	{KindAuthentication, pb.ErrorKind_ERROR_KIND_AUTHENTICATION},
+	{KindPermission, pb.ErrorKind_ERROR_KIND_PERMISSION},
+	{KindRateLimited, pb.ErrorKind_ERROR_KIND_RATE_LIMITED},
+	{KindClockSkew, pb.ErrorKind_ERROR_KIND_CLOCK_SKEW},
+	{KindInvalidRequest, pb.ErrorKind_ERROR_KIND_INVALID_REQUEST},
+	{KindInsufficientFunds, pb.ErrorKind_ERROR_KIND_INSUFFICIENT_FUNDS},
+	{KindUnknownSymbol, pb.ErrorKind_ERROR_KIND_UNKNOWN_SYMBOL},
+	{KindUnsupported, pb.ErrorKind_ERROR_KIND_UNSUPPORTED},
+	{KindUnavailable, pb.ErrorKind_ERROR_KIND_UNAVAILABLE},
+	{KindUnknownOutcome, pb.ErrorKind_ERROR_KIND_UNKNOWN_OUTCOME},
+	{KindOrderNotFound, pb.ErrorKind_ERROR_KIND_ORDER_NOT_FOUND},
+}
+
+// kindToWire is the proto value of k; a kind the table lacks travels as
+// unspecified, which the other side reads as KindUnknown (transient).
+func kindToWire(k Kind) pb.ErrorKind {
+	for _, e := range kindWire {
+		if e.kind == k {
+			return e.wire
+		}
+	}
+	return pb.ErrorKind_ERROR_KIND_UNSPECIFIED
+}
+
+// kindFromWire is the Kind of a proto value; a value from a newer peer that
+// this side does not know is KindUnknown.
+func kindFromWire(w pb.ErrorKind) Kind {
+	for _, e := range kindWire {
+		if e.wire == w {
+			return e.kind
+		}
+	}
+	return KindUnknown
 }
 
 func toStatus(err error, secrets []string) error {
@@ -224,7 +269,7 @@ func toStatus(err error, secrets []string) error {
 	}
 	detail := errorDetail(err, secrets)
 	msg := Scrub(err.Error(), secrets...)
-	code := kindCodes[Kind(detail.GetKind())]
+	code := kindCodes[kindFromWire(detail.GetKind())]
 	st, serr := status.New(code, msg).WithDetails(detail)
 	if serr != nil {
 		return status.Error(code, msg)
@@ -239,7 +284,7 @@ func errorDetail(err error, secrets []string) *pb.ErrorDetail {
 		e = &Error{Kind: KindOf(err)}
 	}
 	d := &pb.ErrorDetail{
-		Kind:         pb.ErrorKind(e.Kind),
+		Kind:         kindToWire(e.Kind),
 		Message:      Scrub(e.Message, secrets...),
 		ExchangeCode: e.ExchangeCode,
 		RetryAfterMs: e.RetryAfter.Milliseconds(),
@@ -252,7 +297,7 @@ func errorDetail(err error, secrets []string) *pb.ErrorDetail {
 
 func errorFromDetail(d *pb.ErrorDetail) *Error {
 	return &Error{
-		Kind:         Kind(d.GetKind()),
+		Kind:         kindFromWire(d.GetKind()),
 		Message:      d.GetMessage(),
 		ExchangeCode: d.GetExchangeCode(),
 		RetryAfter:   time.Duration(d.GetRetryAfterMs()) * time.Millisecond,

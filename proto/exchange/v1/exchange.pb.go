@@ -48,6 +48,7 @@ const (
 	ErrorKind_ERROR_KIND_UNSUPPORTED        ErrorKind = 8
 	ErrorKind_ERROR_KIND_UNAVAILABLE        ErrorKind = 9
 	ErrorKind_ERROR_KIND_UNKNOWN_OUTCOME    ErrorKind = 10
+	ErrorKind_ERROR_KIND_ORDER_NOT_FOUND    ErrorKind = 11
 )
 
 // Enum value maps for ErrorKind.
@@ -64,6 +65,7 @@ var (
 		8:  "ERROR_KIND_UNSUPPORTED",
 		9:  "ERROR_KIND_UNAVAILABLE",
 		10: "ERROR_KIND_UNKNOWN_OUTCOME",
+		11: "ERROR_KIND_ORDER_NOT_FOUND",
 	}
 	ErrorKind_value = map[string]int32{
 		"ERROR_KIND_UNSPECIFIED":        0,
@@ -77,6 +79,7 @@ var (
 		"ERROR_KIND_UNSUPPORTED":        8,
 		"ERROR_KIND_UNAVAILABLE":        9,
 		"ERROR_KIND_UNKNOWN_OUTCOME":    10,
+		"ERROR_KIND_ORDER_NOT_FOUND":    11,
 	}
 )
 
@@ -234,9 +237,14 @@ type GetInfoResponse struct {
 	EndpointKeys       []string               `protobuf:"bytes,7,rep,name=endpoint_keys,json=endpointKeys,proto3" json:"endpoint_keys,omitempty"`
 	Capabilities       []string               `protobuf:"bytes,8,rep,name=capabilities,proto3" json:"capabilities,omitempty"` // spot_balances, futures_account, positions, orders
 	RateLimits         []*RateLimit           `protobuf:"bytes,9,rep,name=rate_limits,json=rateLimits,proto3" json:"rate_limits,omitempty"`
-	// What one call of each kind costs against the rate limits, keyed by
-	// capability name (e.g. "spot_balances" -> 20 weight).
-	CallCosts     map[string]int64 `protobuf:"bytes,10,rep,name=call_costs,json=callCosts,proto3" json:"call_costs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// What one call of each kind costs against the first rate limit, keyed
+	// by capability name (e.g. "spot_balances" -> 20 weight). Kept for hosts
+	// and plugins older than costs (11); a host reads it only when costs is
+	// empty.
+	CallCosts map[string]int64 `protobuf:"bytes,10,rep,name=call_costs,json=callCosts,proto3" json:"call_costs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// What one call of each kind costs, per rate limit it draws on. A call may
+	// draw on several limits (one entry each); a call with no entry is free.
+	Costs         []*CallCost `protobuf:"bytes,11,rep,name=costs,proto3" json:"costs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -341,6 +349,74 @@ func (x *GetInfoResponse) GetCallCosts() map[string]int64 {
 	return nil
 }
 
+func (x *GetInfoResponse) GetCosts() []*CallCost {
+	if x != nil {
+		return x.Costs
+	}
+	return nil
+}
+
+// One call's cost against one rate limit.
+type CallCost struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Call          string                 `protobuf:"bytes,1,opt,name=call,proto3" json:"call,omitempty"`   // a capability name, or "validate_credentials"
+	Limit         string                 `protobuf:"bytes,2,opt,name=limit,proto3" json:"limit,omitempty"` // the RateLimit.name it draws on
+	Cost          int64                  `protobuf:"varint,3,opt,name=cost,proto3" json:"cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallCost) Reset() {
+	*x = CallCost{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallCost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallCost) ProtoMessage() {}
+
+func (x *CallCost) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallCost.ProtoReflect.Descriptor instead.
+func (*CallCost) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CallCost) GetCall() string {
+	if x != nil {
+		return x.Call
+	}
+	return ""
+}
+
+func (x *CallCost) GetLimit() string {
+	if x != nil {
+		return x.Limit
+	}
+	return ""
+}
+
+func (x *CallCost) GetCost() int64 {
+	if x != nil {
+		return x.Cost
+	}
+	return 0
+}
+
 // One budget the exchange enforces, e.g. 6000 request weight per minute per IP.
 type RateLimit struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -354,7 +430,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -366,7 +442,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -379,7 +455,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RateLimit) GetName() string {
@@ -423,7 +499,7 @@ type RateUsage struct {
 
 func (x *RateUsage) Reset() {
 	*x = RateUsage{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -435,7 +511,7 @@ func (x *RateUsage) String() string {
 func (*RateUsage) ProtoMessage() {}
 
 func (x *RateUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -448,7 +524,7 @@ func (x *RateUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateUsage.ProtoReflect.Descriptor instead.
 func (*RateUsage) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RateUsage) GetName() string {
@@ -488,7 +564,7 @@ type RateUsageReport struct {
 
 func (x *RateUsageReport) Reset() {
 	*x = RateUsageReport{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +576,7 @@ func (x *RateUsageReport) String() string {
 func (*RateUsageReport) ProtoMessage() {}
 
 func (x *RateUsageReport) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +589,7 @@ func (x *RateUsageReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateUsageReport.ProtoReflect.Descriptor instead.
 func (*RateUsageReport) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RateUsageReport) GetUsage() []*RateUsage {
@@ -532,7 +608,7 @@ type ValidateCredentialsRequest struct {
 
 func (x *ValidateCredentialsRequest) Reset() {
 	*x = ValidateCredentialsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +620,7 @@ func (x *ValidateCredentialsRequest) String() string {
 func (*ValidateCredentialsRequest) ProtoMessage() {}
 
 func (x *ValidateCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +633,7 @@ func (x *ValidateCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ValidateCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ValidateCredentialsRequest) GetAccount() *Account {
@@ -581,7 +657,7 @@ type ValidateCredentialsResponse struct {
 
 func (x *ValidateCredentialsResponse) Reset() {
 	*x = ValidateCredentialsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +669,7 @@ func (x *ValidateCredentialsResponse) String() string {
 func (*ValidateCredentialsResponse) ProtoMessage() {}
 
 func (x *ValidateCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +682,7 @@ func (x *ValidateCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ValidateCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ValidateCredentialsResponse) GetCanRead() bool {
@@ -662,7 +738,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -674,7 +750,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -687,7 +763,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Balance) GetAsset() string {
@@ -720,7 +796,7 @@ type GetSpotBalancesRequest struct {
 
 func (x *GetSpotBalancesRequest) Reset() {
 	*x = GetSpotBalancesRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -732,7 +808,7 @@ func (x *GetSpotBalancesRequest) String() string {
 func (*GetSpotBalancesRequest) ProtoMessage() {}
 
 func (x *GetSpotBalancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -745,7 +821,7 @@ func (x *GetSpotBalancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpotBalancesRequest.ProtoReflect.Descriptor instead.
 func (*GetSpotBalancesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetSpotBalancesRequest) GetAccount() *Account {
@@ -764,7 +840,7 @@ type GetSpotBalancesResponse struct {
 
 func (x *GetSpotBalancesResponse) Reset() {
 	*x = GetSpotBalancesResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +852,7 @@ func (x *GetSpotBalancesResponse) String() string {
 func (*GetSpotBalancesResponse) ProtoMessage() {}
 
 func (x *GetSpotBalancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +865,7 @@ func (x *GetSpotBalancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpotBalancesResponse.ProtoReflect.Descriptor instead.
 func (*GetSpotBalancesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetSpotBalancesResponse) GetBalances() []*Balance {
@@ -808,7 +884,7 @@ type GetFuturesAccountRequest struct {
 
 func (x *GetFuturesAccountRequest) Reset() {
 	*x = GetFuturesAccountRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +896,7 @@ func (x *GetFuturesAccountRequest) String() string {
 func (*GetFuturesAccountRequest) ProtoMessage() {}
 
 func (x *GetFuturesAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +909,7 @@ func (x *GetFuturesAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFuturesAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetFuturesAccountRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetFuturesAccountRequest) GetAccount() *Account {
@@ -856,7 +932,7 @@ type GetFuturesAccountResponse struct {
 
 func (x *GetFuturesAccountResponse) Reset() {
 	*x = GetFuturesAccountResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +944,7 @@ func (x *GetFuturesAccountResponse) String() string {
 func (*GetFuturesAccountResponse) ProtoMessage() {}
 
 func (x *GetFuturesAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +957,7 @@ func (x *GetFuturesAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFuturesAccountResponse.ProtoReflect.Descriptor instead.
 func (*GetFuturesAccountResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetFuturesAccountResponse) GetAsset() string {
@@ -936,7 +1012,7 @@ type Position struct {
 
 func (x *Position) Reset() {
 	*x = Position{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1024,7 @@ func (x *Position) String() string {
 func (*Position) ProtoMessage() {}
 
 func (x *Position) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1037,7 @@ func (x *Position) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Position.ProtoReflect.Descriptor instead.
 func (*Position) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Position) GetSymbol() string {
@@ -1036,7 +1112,7 @@ type GetPositionsRequest struct {
 
 func (x *GetPositionsRequest) Reset() {
 	*x = GetPositionsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1124,7 @@ func (x *GetPositionsRequest) String() string {
 func (*GetPositionsRequest) ProtoMessage() {}
 
 func (x *GetPositionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1137,7 @@ func (x *GetPositionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPositionsRequest.ProtoReflect.Descriptor instead.
 func (*GetPositionsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetPositionsRequest) GetAccount() *Account {
@@ -1080,7 +1156,7 @@ type GetPositionsResponse struct {
 
 func (x *GetPositionsResponse) Reset() {
 	*x = GetPositionsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1168,7 @@ func (x *GetPositionsResponse) String() string {
 func (*GetPositionsResponse) ProtoMessage() {}
 
 func (x *GetPositionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1181,7 @@ func (x *GetPositionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPositionsResponse.ProtoReflect.Descriptor instead.
 func (*GetPositionsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetPositionsResponse) GetPositions() []*Position {
@@ -1127,7 +1203,7 @@ type GetAccountSnapshotRequest struct {
 
 func (x *GetAccountSnapshotRequest) Reset() {
 	*x = GetAccountSnapshotRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1215,7 @@ func (x *GetAccountSnapshotRequest) String() string {
 func (*GetAccountSnapshotRequest) ProtoMessage() {}
 
 func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1228,7 @@ func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountSnapshotRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountSnapshotRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetAccountSnapshotRequest) GetAccount() *Account {
@@ -1183,7 +1259,7 @@ type GetAccountSnapshotResponse struct {
 
 func (x *GetAccountSnapshotResponse) Reset() {
 	*x = GetAccountSnapshotResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1195,7 +1271,7 @@ func (x *GetAccountSnapshotResponse) String() string {
 func (*GetAccountSnapshotResponse) ProtoMessage() {}
 
 func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1208,7 +1284,7 @@ func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountSnapshotResponse.ProtoReflect.Descriptor instead.
 func (*GetAccountSnapshotResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetAccountSnapshotResponse) GetSpot() *GetSpotBalancesResponse {
@@ -1271,7 +1347,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1283,7 +1359,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1296,7 +1372,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OrderRequest) GetMarket() string {
@@ -1390,7 +1466,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1402,7 +1478,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1415,7 +1491,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Order) GetId() string {
@@ -1519,7 +1595,7 @@ type PlaceOrderRequest struct {
 
 func (x *PlaceOrderRequest) Reset() {
 	*x = PlaceOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1607,7 @@ func (x *PlaceOrderRequest) String() string {
 func (*PlaceOrderRequest) ProtoMessage() {}
 
 func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1620,7 @@ func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PlaceOrderRequest) GetAccount() *Account {
@@ -1570,7 +1646,7 @@ type PlaceOrderResponse struct {
 
 func (x *PlaceOrderResponse) Reset() {
 	*x = PlaceOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1582,7 +1658,7 @@ func (x *PlaceOrderResponse) String() string {
 func (*PlaceOrderResponse) ProtoMessage() {}
 
 func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1595,7 +1671,7 @@ func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PlaceOrderResponse) GetOrder() *Order {
@@ -1618,7 +1694,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1706,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1719,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CancelOrderRequest) GetAccount() *Account {
@@ -1690,7 +1766,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1778,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +1791,7 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CancelOrderResponse) GetOrder() *Order {
@@ -1738,7 +1814,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1826,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1839,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ErrorDetail) GetKind() ErrorKind {
@@ -1811,7 +1887,7 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x0eEndpointsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x10\n" +
-	"\x0eGetInfoRequest\"\xf9\x03\n" +
+	"\x0eGetInfoRequest\"\xad\x04\n" +
 	"\x0fGetInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -1826,10 +1902,15 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"rateLimits\x12Q\n" +
 	"\n" +
 	"call_costs\x18\n" +
-	" \x03(\v22.gahost.exchange.v1.GetInfoResponse.CallCostsEntryR\tcallCosts\x1a<\n" +
+	" \x03(\v22.gahost.exchange.v1.GetInfoResponse.CallCostsEntryR\tcallCosts\x122\n" +
+	"\x05costs\x18\v \x03(\v2\x1c.gahost.exchange.v1.CallCostR\x05costs\x1a<\n" +
 	"\x0eCallCostsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"l\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"H\n" +
+	"\bCallCost\x12\x12\n" +
+	"\x04call\x18\x01 \x01(\tR\x04call\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\tR\x05limit\x12\x12\n" +
+	"\x04cost\x18\x03 \x01(\x03R\x04cost\"l\n" +
 	"\tRateLimit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\x12\x1f\n" +
@@ -1943,7 +2024,7 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1d.gahost.exchange.v1.ErrorKindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12#\n" +
 	"\rexchange_code\x18\x03 \x01(\tR\fexchangeCode\x12$\n" +
-	"\x0eretry_after_ms\x18\x04 \x01(\x03R\fretryAfterMs*\xd3\x02\n" +
+	"\x0eretry_after_ms\x18\x04 \x01(\x03R\fretryAfterMs*\xf3\x02\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ERROR_KIND_AUTHENTICATION\x10\x01\x12\x19\n" +
@@ -1956,7 +2037,8 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x16ERROR_KIND_UNSUPPORTED\x10\b\x12\x1a\n" +
 	"\x16ERROR_KIND_UNAVAILABLE\x10\t\x12\x1e\n" +
 	"\x1aERROR_KIND_UNKNOWN_OUTCOME\x10\n" +
-	"2\xc9\x06\n" +
+	"\x12\x1e\n" +
+	"\x1aERROR_KIND_ORDER_NOT_FOUND\x10\v2\xc9\x06\n" +
 	"\bExchange\x12R\n" +
 	"\aGetInfo\x12\".gahost.exchange.v1.GetInfoRequest\x1a#.gahost.exchange.v1.GetInfoResponse\x12v\n" +
 	"\x13ValidateCredentials\x12..gahost.exchange.v1.ValidateCredentialsRequest\x1a/.gahost.exchange.v1.ValidateCredentialsResponse\x12j\n" +
@@ -1981,82 +2063,84 @@ func file_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_exchange_v1_exchange_proto_goTypes = []any{
 	(ErrorKind)(0),                      // 0: gahost.exchange.v1.ErrorKind
 	(*Account)(nil),                     // 1: gahost.exchange.v1.Account
 	(*GetInfoRequest)(nil),              // 2: gahost.exchange.v1.GetInfoRequest
 	(*GetInfoResponse)(nil),             // 3: gahost.exchange.v1.GetInfoResponse
-	(*RateLimit)(nil),                   // 4: gahost.exchange.v1.RateLimit
-	(*RateUsage)(nil),                   // 5: gahost.exchange.v1.RateUsage
-	(*RateUsageReport)(nil),             // 6: gahost.exchange.v1.RateUsageReport
-	(*ValidateCredentialsRequest)(nil),  // 7: gahost.exchange.v1.ValidateCredentialsRequest
-	(*ValidateCredentialsResponse)(nil), // 8: gahost.exchange.v1.ValidateCredentialsResponse
-	(*Balance)(nil),                     // 9: gahost.exchange.v1.Balance
-	(*GetSpotBalancesRequest)(nil),      // 10: gahost.exchange.v1.GetSpotBalancesRequest
-	(*GetSpotBalancesResponse)(nil),     // 11: gahost.exchange.v1.GetSpotBalancesResponse
-	(*GetFuturesAccountRequest)(nil),    // 12: gahost.exchange.v1.GetFuturesAccountRequest
-	(*GetFuturesAccountResponse)(nil),   // 13: gahost.exchange.v1.GetFuturesAccountResponse
-	(*Position)(nil),                    // 14: gahost.exchange.v1.Position
-	(*GetPositionsRequest)(nil),         // 15: gahost.exchange.v1.GetPositionsRequest
-	(*GetPositionsResponse)(nil),        // 16: gahost.exchange.v1.GetPositionsResponse
-	(*GetAccountSnapshotRequest)(nil),   // 17: gahost.exchange.v1.GetAccountSnapshotRequest
-	(*GetAccountSnapshotResponse)(nil),  // 18: gahost.exchange.v1.GetAccountSnapshotResponse
-	(*OrderRequest)(nil),                // 19: gahost.exchange.v1.OrderRequest
-	(*Order)(nil),                       // 20: gahost.exchange.v1.Order
-	(*PlaceOrderRequest)(nil),           // 21: gahost.exchange.v1.PlaceOrderRequest
-	(*PlaceOrderResponse)(nil),          // 22: gahost.exchange.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),          // 23: gahost.exchange.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),         // 24: gahost.exchange.v1.CancelOrderResponse
-	(*ErrorDetail)(nil),                 // 25: gahost.exchange.v1.ErrorDetail
-	nil,                                 // 26: gahost.exchange.v1.Account.EndpointsEntry
-	nil,                                 // 27: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	(*CallCost)(nil),                    // 4: gahost.exchange.v1.CallCost
+	(*RateLimit)(nil),                   // 5: gahost.exchange.v1.RateLimit
+	(*RateUsage)(nil),                   // 6: gahost.exchange.v1.RateUsage
+	(*RateUsageReport)(nil),             // 7: gahost.exchange.v1.RateUsageReport
+	(*ValidateCredentialsRequest)(nil),  // 8: gahost.exchange.v1.ValidateCredentialsRequest
+	(*ValidateCredentialsResponse)(nil), // 9: gahost.exchange.v1.ValidateCredentialsResponse
+	(*Balance)(nil),                     // 10: gahost.exchange.v1.Balance
+	(*GetSpotBalancesRequest)(nil),      // 11: gahost.exchange.v1.GetSpotBalancesRequest
+	(*GetSpotBalancesResponse)(nil),     // 12: gahost.exchange.v1.GetSpotBalancesResponse
+	(*GetFuturesAccountRequest)(nil),    // 13: gahost.exchange.v1.GetFuturesAccountRequest
+	(*GetFuturesAccountResponse)(nil),   // 14: gahost.exchange.v1.GetFuturesAccountResponse
+	(*Position)(nil),                    // 15: gahost.exchange.v1.Position
+	(*GetPositionsRequest)(nil),         // 16: gahost.exchange.v1.GetPositionsRequest
+	(*GetPositionsResponse)(nil),        // 17: gahost.exchange.v1.GetPositionsResponse
+	(*GetAccountSnapshotRequest)(nil),   // 18: gahost.exchange.v1.GetAccountSnapshotRequest
+	(*GetAccountSnapshotResponse)(nil),  // 19: gahost.exchange.v1.GetAccountSnapshotResponse
+	(*OrderRequest)(nil),                // 20: gahost.exchange.v1.OrderRequest
+	(*Order)(nil),                       // 21: gahost.exchange.v1.Order
+	(*PlaceOrderRequest)(nil),           // 22: gahost.exchange.v1.PlaceOrderRequest
+	(*PlaceOrderResponse)(nil),          // 23: gahost.exchange.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),          // 24: gahost.exchange.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),         // 25: gahost.exchange.v1.CancelOrderResponse
+	(*ErrorDetail)(nil),                 // 26: gahost.exchange.v1.ErrorDetail
+	nil,                                 // 27: gahost.exchange.v1.Account.EndpointsEntry
+	nil,                                 // 28: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 }
 var file_exchange_v1_exchange_proto_depIdxs = []int32{
-	26, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
-	4,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
-	27, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
-	5,  // 3: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
-	1,  // 4: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
-	1,  // 5: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
-	9,  // 6: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
-	1,  // 7: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
-	1,  // 8: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
-	14, // 9: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
-	1,  // 10: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
-	11, // 11: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
-	25, // 12: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
-	13, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
-	25, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
-	16, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
-	25, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
-	1,  // 17: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	19, // 18: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
-	20, // 19: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	1,  // 20: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	20, // 21: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	0,  // 22: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
-	2,  // 23: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
-	7,  // 24: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
-	10, // 25: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
-	12, // 26: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
-	15, // 27: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
-	17, // 28: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
-	21, // 29: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
-	23, // 30: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
-	3,  // 31: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
-	8,  // 32: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
-	11, // 33: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
-	13, // 34: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
-	16, // 35: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
-	18, // 36: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
-	22, // 37: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
-	24, // 38: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
-	31, // [31:39] is the sub-list for method output_type
-	23, // [23:31] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	27, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
+	5,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
+	28, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	4,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
+	6,  // 4: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
+	1,  // 5: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
+	1,  // 6: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
+	10, // 7: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
+	1,  // 8: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
+	1,  // 9: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
+	15, // 10: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
+	1,  // 11: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
+	12, // 12: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	26, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
+	14, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	26, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
+	17, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	26, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
+	1,  // 18: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	20, // 19: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
+	21, // 20: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	1,  // 21: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	21, // 22: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	0,  // 23: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
+	2,  // 24: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
+	8,  // 25: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
+	11, // 26: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
+	13, // 27: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
+	16, // 28: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
+	18, // 29: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
+	22, // 30: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
+	24, // 31: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
+	3,  // 32: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
+	9,  // 33: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
+	12, // 34: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
+	14, // 35: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
+	17, // 36: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
+	19, // 37: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
+	23, // 38: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
+	25, // 39: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
+	32, // [32:40] is the sub-list for method output_type
+	24, // [24:32] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_exchange_v1_exchange_proto_init() }
@@ -2070,7 +2154,7 @@ func file_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_v1_exchange_proto_rawDesc), len(file_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
