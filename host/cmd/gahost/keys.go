@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 
+	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/hashicorp/go-hclog"
 )
 
 // cmdKeysRotate re-encrypts every stored secret under a new master key. The
@@ -41,9 +45,105 @@ func cmdKeysRotate(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case res.KeyFile != "":
-		fmt.Fprintf(stdout, "the new key is in %s; keep a copy of the old key only as long as you keep backups made before now\n", res.KeyFile)
+		fmt.Fprintf(stdout, "the new key is in %s; the old key is kept in %s so backups made before now still open "+
+			"(back it up with the key file; `gahost keys drop` removes it once no backup needs it)\n", res.KeyFile, res.RetiredFile)
 	case res.KeyEnv != "":
-		fmt.Fprintf(stdout, "now set %s to the value of %s and unset %s before the next start\n", res.KeyEnv, secrets.NewKeyEnv, secrets.NewKeyEnv)
+		fmt.Fprintf(stdout, "now set %s to the value of %s and unset %s before the next start; "+
+			"keep the old key as long as you keep backups made before now\n", res.KeyEnv, secrets.NewKeyEnv, secrets.NewKeyEnv)
 	}
+	return 0
+}
+
+// openForKeys opens the store of cfg for a key command; the daemon must be
+// stopped, as for a rotation.
+func openForKeys(ctx context.Context, name string, cfg *config.Config, log hclog.Logger, stderr io.Writer) (*store.Store, bool) {
+	st, err := store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store")})
+	if err != nil {
+		fmt.Fprintf(stderr, "gahost %s: %v\n", name, err)
+		return nil, false
+	}
+	return st, true
+}
+
+// cmdKeysList prints the current master key, the retired keys and any key
+// id the database uses that no known key matches, each with the number of
+// values sealed under it.
+func cmdKeysList(args []string, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig("keys list", args, stderr)
+	if !ok {
+		return 1
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	st, ok := openForKeys(ctx, "keys list", cfg, log, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	keys, err := secrets.ListKeys(ctx, keySource(cfg), st, log.Named("secrets"))
+	if err != nil {
+		fmt.Fprintln(stderr, "gahost keys list:", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY ID\tSTATE\tSEALED VALUES\tFILE")
+	for _, k := range keys {
+		state := "retired"
+		switch {
+		case k.Current:
+			state = "current"
+		case !k.Known:
+			state = "missing"
+		}
+		file := k.File
+		if file == "" {
+			file = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", k.ID, state, k.Sealed, file)
+	}
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintln(stderr, "gahost keys list:", err)
+		return 1
+	}
+	return 0
+}
+
+// cmdKeysDrop deletes one retired key: gahost keys drop -config FILE KEYID.
+// It refuses while the database holds a value sealed under that key.
+func cmdKeysDrop(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gahost keys drop", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "config.hcl", "path of the config file")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: gahost keys drop -config FILE KEYID   (the key ids are printed by `gahost keys list`)")
+		return 1
+	}
+	id, err := secrets.ParseKeyID(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "gahost keys drop:", err)
+		return 1
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		printConfigError(stderr, err)
+		return 1
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	st, ok := openForKeys(ctx, "keys drop", cfg, log, stderr)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	if err := secrets.DropRetired(ctx, keySource(cfg), st, id, log.Named("secrets")); err != nil {
+		fmt.Fprintln(stderr, "gahost keys drop:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "dropped retired key %s; backups made while it was current can no longer be opened\n", id)
 	return 0
 }

@@ -25,6 +25,8 @@ Usage:
   gahost config validate -config FILE   check the config; exit 1 on errors
   gahost plugins list -config FILE      the plugins in the plugin directory
   gahost keys rotate -config FILE       re-encrypt every secret under a new master key (daemon stopped)
+  gahost keys list -config FILE         the current and retired master keys, with the values sealed under each
+  gahost keys drop -config FILE KEYID   delete a retired key the database no longer uses
   gahost version                        print the version
 `
 
@@ -51,6 +53,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPluginsList(rest, stdout, stderr)
 	case "keys rotate":
 		return cmdKeysRotate(rest, stdout, stderr)
+	case "keys list":
+		return cmdKeysList(rest, stdout, stderr)
+	case "keys drop":
+		return cmdKeysDrop(rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "gahost", version)
 		return 0

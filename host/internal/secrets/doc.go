@@ -16,9 +16,14 @@
 // too), must not be readable by group or other, and is created with mode
 // 0600 on first start when absent and the store holds nothing sealed.
 //
-// Rotation. [Rotate] writes the new key beside the old one
+// Rotation. [Rotate] keeps a copy of the old key among the retired keys
+// (master.key.retired/<key id>), writes the new key beside the old one
 // (master.key.new), re-encrypts every secret in one store transaction, then
-// renames the new file over the old. [Unlock], called at every start, finishes
+// renames the new file over the old. Retired keys are loaded read-only with
+// the master key and only open values sealed under their own key id, so a
+// database restored from a backup taken before a rotation still opens;
+// [ListKeys] shows them with the number of values under each, and
+// [DropRetired] deletes one once the database holds nothing sealed with it. [Unlock], called at every start, finishes
 // or discards an interrupted rotation by asking the store which key opens it,
 // so a crash at any point leaves a store that opens with one of the two keys.
 // With a key from the environment the new key comes from

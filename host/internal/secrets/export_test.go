@@ -3,6 +3,7 @@ package secrets
 // Rotation steps and the crash hook, for the external tests that drive a
 // rotation against the real store.
 const (
+	StepOldKeyRetired = stepOldKeyRetired
 	StepNewKeyWritten = stepNewKeyWritten
 	StepResealed      = stepResealed
 	StepRenamed       = stepRenamed

@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -9,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // KeySize is the length of a master key in bytes (AES-256).
@@ -44,9 +46,15 @@ func (id KeyID) String() string { return hex.EncodeToString(id[:]) }
 // Key is a master key ready to seal and open. It is safe for concurrent use.
 // Its String method prints only the key id, so a Key in a log line or error
 // leaks nothing.
+//
+// A Key may carry retired keys (see [Unlock]): they only open values sealed
+// under their own key id, such as those in a database restored from a backup
+// taken before a rotation. Sealing always uses the key itself.
 type Key struct {
 	id   KeyID
 	aead cipher.AEAD
+	// retired is never written after the Key is built, so reads need no lock.
+	retired map[KeyID]*Key
 }
 
 // NewKey makes a Key from 32 raw bytes. The bytes are not retained.
@@ -92,6 +100,32 @@ func GenerateKey() (*Key, error) {
 // ID returns the key id.
 func (k *Key) ID() KeyID { return k.id }
 
+// RetiredIDs returns the ids of the retired keys k carries, sorted.
+func (k *Key) RetiredIDs() []KeyID {
+	ids := make([]KeyID, 0, len(k.retired))
+	for id := range k.retired {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b KeyID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
+}
+
+// withRetired returns a copy of k that also opens values sealed under the
+// given keys. The current key's own id is never taken from the list.
+func (k *Key) withRetired(retired []*Key) *Key {
+	c := &Key{id: k.id, aead: k.aead}
+	for _, r := range retired {
+		if r.id == k.id {
+			continue
+		}
+		if c.retired == nil {
+			c.retired = map[KeyID]*Key{}
+		}
+		c.retired[r.id] = &Key{id: r.id, aead: r.aead}
+	}
+	return c
+}
+
 func (k *Key) String() string { return "secrets.Key{id=" + k.id.String() + "}" }
 
 // GoString keeps %#v from printing the cipher state.
@@ -132,10 +166,13 @@ func (k *Key) Open(accountID, field string, sealed []byte) ([]byte, error) {
 	if sealed[0] != formatV1 {
 		return nil, fmt.Errorf("%w: unknown format version %d", ErrCorrupt, sealed[0])
 	}
+	use := k
 	if id, _ := SealedKeyID(sealed); id != k.id {
-		return nil, fmt.Errorf("%w: value has key id %s, this key is %s", ErrWrongKey, id, k.id)
+		if use = k.retired[id]; use == nil {
+			return nil, fmt.Errorf("%w: value has key id %s, this key is %s", ErrWrongKey, id, k.id)
+		}
 	}
-	pt, err := k.aead.Open(nil, sealed[1+keyIDSize:headerSize], sealed[headerSize:], additionalData(sealed, accountID, field))
+	pt, err := use.aead.Open(nil, sealed[1+keyIDSize:headerSize], sealed[headerSize:], additionalData(sealed, accountID, field))
 	if err != nil {
 		return nil, ErrCorrupt
 	}

@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -18,10 +19,15 @@ type RotateResult struct {
 	// KeyEnv is the variable the operator must now set to the value of
 	// NewKeyEnv; empty with a key file.
 	KeyEnv string
+	// RetiredFile keeps the old key, so backups taken before the rotation
+	// still open; empty when the keys come from the environment (the
+	// operator keeps the old key).
+	RetiredFile string
 }
 
 // Rotation steps, in order; each is a point where a crash may happen.
 const (
+	stepOldKeyRetired = "old_key_retired" // a copy of the old key is in the retired directory
 	stepNewKeyWritten = "new_key_written" // master.key.new is on disk, the store is under the old key
 	stepResealed      = "resealed"        // the store is under the new key, master.key still holds the old
 	stepRenamed       = "renamed"         // master.key holds the new key
@@ -35,11 +41,13 @@ var crashHook = func(step string) error { return nil }
 // must be stopped (the store lock guarantees it).
 //
 // With a key file the new key is generated here and ends up in the key
-// file; the old key is gone from disk afterwards, so backups taken before
-// the rotation need a copy of the old key kept by the operator. The order is
-// what makes a crash harmless: (1) write master.key.new atomically, (2) reseal
-// the store in one transaction, (3) rename master.key.new over master.key.
-// Unlock at the next start sorts out a crash after (1) or (2).
+// file, and the old key is kept as a retired key (master.key.retired/<id>)
+// so a backup taken before the rotation still opens after a restore. The
+// order is what makes a crash harmless: (0) retire a copy of the old key,
+// (1) write master.key.new atomically, (2) reseal the store in one
+// transaction, (3) rename master.key.new over master.key. Unlock at the next
+// start sorts out a crash after (1) or (2); a crash after (0) leaves only a
+// copy of the current key among the retired ones, which is ignored.
 //
 // With a key from the environment, the new key is read from
 // GAHOST_NEW_MASTER_KEY; after the rotation the operator puts it into the
@@ -74,6 +82,21 @@ func Rotate(ctx context.Context, src Source, v Vault, log hclog.Logger) (RotateR
 		}
 		res.KeyEnv = env
 	} else {
+		oldRaw, err := readKeyFileRaw(src.KeyFile)
+		if err != nil {
+			return res, fmt.Errorf("read the current key to retire it: %w", err)
+		}
+		if fk, _ := NewKey(oldRaw); fk == nil || fk.ID() != old.ID() {
+			return res, fmt.Errorf("the key file %s does not hold the key that opens the store; nothing was changed", src.KeyFile)
+		}
+		if err := retireKey(src.KeyFile, oldRaw); err != nil {
+			return res, err
+		}
+		clear(oldRaw)
+		res.RetiredFile = filepath.Join(RetiredDir(src.KeyFile), old.ID().String())
+		if err := crashHook(stepOldKeyRetired); err != nil {
+			return res, err
+		}
 		raw, err := generateRaw()
 		if err != nil {
 			return res, err

@@ -131,6 +131,7 @@ func TestRotateSurvivesACrashAtEveryStep(t *testing.T) {
 		wantNew   bool // the store ends under the new key
 	}{
 		{"no crash", "", nil, true},
+		{"after retiring the old key", secrets.StepOldKeyRetired, nil, false},
 		{"after writing master.key.new", secrets.StepNewKeyWritten, nil, false},
 		{"inside the transaction, before commit", "", func(s *store.Store) secrets.Vault { return failingVault{Store: s} }, false},
 		{"inside the transaction, after commit", "", func(s *store.Store) secrets.Vault { return failingVault{Store: s, commit: true} }, true},

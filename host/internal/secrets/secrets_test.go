@@ -352,3 +352,31 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Credentials.Redact = %q", got)
 	}
 }
+
+func TestRetiredKeysOnlyOpen(t *testing.T) {
+	old, cur := mustKey(t), mustKey(t)
+	sealedOld, err := old.Seal("a", "f", []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withOld := cur.withRetired([]*Key{old, cur})
+	if got, err := withOld.Open("a", "f", sealedOld); err != nil || string(got) != "x" {
+		t.Fatalf("retired key does not open its value: %v", err)
+	}
+	if _, err := withOld.Open("b", "f", sealedOld); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("retired key opened a value for another account: %v", err)
+	}
+	if _, err := cur.Open("a", "f", sealedOld); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("the bare key opened a value of a retired key: %v", err)
+	}
+	sealedNew, err := withOld.Seal("a", "f", []byte("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := SealedKeyID(sealedNew); id != cur.ID() {
+		t.Fatalf("sealed under %s, want the current key %s", id, cur.ID())
+	}
+	if ids := withOld.RetiredIDs(); len(ids) != 1 || ids[0] != old.ID() {
+		t.Fatalf("RetiredIDs = %v (the current key must not count as retired)", ids)
+	}
+}

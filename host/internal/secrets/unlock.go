@@ -115,6 +115,16 @@ func decodeKeyText(b []byte) ([]byte, bool) {
 // readKeyFile loads a key file, refusing one that group or other may access.
 // It returns an error matching fs.ErrNotExist when the file is absent.
 func readKeyFile(path string) (*Key, error) {
+	raw, err := readKeyFileRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewKey(raw)
+}
+
+// readKeyFileRaw is readKeyFile returning the 32 key bytes, for the one
+// caller that must copy a key elsewhere (retiring it).
+func readKeyFileRaw(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -130,14 +140,14 @@ func readKeyFile(path string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw := b
-	if len(b) != KeySize {
-		var ok bool
-		if raw, ok = decodeKeyText(b); !ok {
-			return nil, fmt.Errorf("key file %s holds %d bytes; want %d raw bytes or their base64", path, len(b), KeySize)
-		}
+	if len(b) == KeySize {
+		return b, nil
 	}
-	return NewKey(raw)
+	raw, ok := decodeKeyText(b)
+	if !ok {
+		return nil, fmt.Errorf("key file %s holds %d bytes; want %d raw bytes or their base64", path, len(b), KeySize)
+	}
+	return raw, nil
 }
 
 func exists(path string) (bool, error) {
@@ -179,6 +189,9 @@ func unlockEnv(ctx context.Context, src Source, env string, v Vault, log hclog.L
 	if err != nil {
 		return nil, err
 	}
+	if k, err = attachRetired(src.KeyFile, k); err != nil {
+		return nil, err
+	}
 	err = v.CheckKey(ctx, k)
 	switch {
 	case err == nil:
@@ -195,6 +208,9 @@ func unlockEnv(ctx context.Context, src Source, env string, v Vault, log hclog.L
 	if nv := src.getenv(NewKeyEnv); nv != "" && env != NewKeyEnv {
 		nk, perr := keyFromEnv(NewKeyEnv, nv)
 		if perr == nil && v.CheckKey(ctx, nk) == nil {
+			if nk, perr = attachRetired(src.KeyFile, nk); perr != nil {
+				return nil, perr
+			}
 			log.Warn("the store is sealed under the key in "+NewKeyEnv+" (a rotation finished); move that key to "+env+
 				" and unset "+NewKeyEnv, "key_id", nk.ID().String())
 			return nk, nil
@@ -215,6 +231,11 @@ func unlockFile(ctx context.Context, path string, v Vault, log hclog.Logger) (*K
 		return nil, err
 	}
 	if err == nil {
+		// Retired keys are attached before the check, so a database
+		// restored from a backup taken before a rotation opens.
+		if k, err = attachRetired(path, k); err != nil {
+			return nil, err
+		}
 		cerr := v.CheckKey(ctx, k)
 		switch {
 		case cerr == nil:
@@ -262,20 +283,42 @@ func unlockFile(ctx context.Context, path string, v Vault, log hclog.Logger) (*K
 	if err := v.InitKey(ctx, k); err != nil {
 		return nil, err
 	}
+	if k, err = attachRetired(path, k); err != nil {
+		return nil, err
+	}
 	log.Info("created a new master key file", "key_file", path, "key_id", k.ID().String())
 	return k, discardNewKey(newPath, log)
 }
 
 // finishRotation completes a rotation that committed the store under the
-// key in newPath but did not rename it over path.
+// key in newPath but did not rename it over path. The key still in path is
+// retired first, so nothing sealed under it (a backup) is orphaned.
 func finishRotation(ctx context.Context, path, newPath string, v Vault, log hclog.Logger) (*Key, bool) {
 	nk, err := readKeyFile(newPath)
+	// The bare new key decides: with retired keys attached it could also
+	// open a store that is still under the old one.
 	if err != nil || v.CheckKey(ctx, nk) != nil {
+		return nil, false
+	}
+	if raw, err := readKeyFileRaw(path); err == nil {
+		if err := retireKey(path, raw); err != nil {
+			log.Error("the old key of an interrupted rotation could not be retired; not finishing the rotation", "key_file", path, "error", err)
+			return nil, false
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		log.Error("the old key of an interrupted rotation could not be read; not finishing the rotation", "key_file", path, "error", err)
 		return nil, false
 	}
 	if err := renameDurable(newPath, path); err != nil {
 		log.Error("the store is sealed under the new key but it could not be moved into place", "from", newPath, "to", path, "error", err)
 		return nil, false
+	}
+	if withOld, err := attachRetired(path, nk); err != nil {
+		// The store was just resealed under nk, so the bare key opens it;
+		// the next start reports the broken retired directory again.
+		log.Error("the rotation is finished but the retired keys could not be loaded", "error", err)
+	} else {
+		nk = withOld
 	}
 	log.Warn("finished an interrupted key rotation", "key_file", path, "key_id", nk.ID().String())
 	return nk, true
