@@ -101,7 +101,14 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindInvalidRequest, c, "order rejected: %s", msg)
 	case codeBadSymbol:
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
-	case codeCancelRejected, codeNoSuchOrder:
+	case codeNoSuchOrder:
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	case codeCancelRejected:
+		// -2011 also refuses a cancel for other reasons; "Unknown order
+		// sent." is the one that says the order is not there (§7).
+		if strings.HasPrefix(msg, "Unknown order") {
+			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
 	case codePositionSide:
 		return r.Errorf(sdk.KindInvalidRequest, c, "position side does not match the account's position mode (one-way or hedge): %s", msg)

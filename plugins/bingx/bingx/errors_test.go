@@ -279,7 +279,7 @@ func TestPerKeyLimit(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = bingx.New(bingx.WithLogger(leaks.Logger))
+	e.c = bingx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 200, Body: bingxErr(100400, "Invalid parameters: "+apiKey+" "+secret)}

@@ -332,7 +332,7 @@ func TestDefaultHost(t *testing.T) {
 		}
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
 	})
-	c := bitget.New(bitget.WithHTTPClient(&http.Client{Transport: rt}))
+	c := bitget.New(sdk.WithHTTPClient(&http.Client{Transport: rt}))
 	for _, demo := range []bool{false, true} {
 		if _, err := c.SpotBalances(ctx(t), sdk.Account{APIKey: "k", SecretKey: "s", Passphrase: "p", Testnet: demo}); err != nil {
 			t.Fatal(err)
@@ -362,7 +362,7 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true, fake.WithRouteLimit(fake.PathAccountInfo, 100))
-	e.c = bitget.New(bitget.WithLogger(leaks.Logger))
+	e.c = bitget.New(sdk.WithLogger(leaks.Logger))
 	// Answers that echo what they got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: bitgetErr("40017", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}

@@ -30,7 +30,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, bybit.New(bybit.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, bybit.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},

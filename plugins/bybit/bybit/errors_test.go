@@ -303,7 +303,7 @@ func TestIPLimitBlocks(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = bybit.New(bybit.WithLogger(leaks.Logger))
+	e.c = bybit.New(sdk.WithLogger(leaks.Logger))
 	// An answer that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}

@@ -29,7 +29,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "0" + secret[1:]
-	plugintest.Run(t, okx.New(okx.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")},

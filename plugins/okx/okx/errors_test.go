@@ -284,7 +284,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	e.fx.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
 	})
-	e.c = okx.New(okx.WithLogger(leaks.Logger))
+	e.c = okx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: okxErr("51000", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}

@@ -38,7 +38,7 @@ func TestDefaultHost(t *testing.T) {
 		fx.AddKey(fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: demo})
 		to, _ := url.Parse(fx.URL())
 		rt := &redirector{to: to}
-		c := okx.New(okx.WithHTTPClient(&http.Client{Transport: rt}))
+		c := okx.New(sdk.WithHTTPClient(&http.Client{Transport: rt}))
 		e := newEnv(t)
 		e.acct.Endpoints, e.acct.Testnet = nil, demo
 		if _, err := c.SpotBalances(ctx(t), e.acct); err != nil {
