@@ -164,6 +164,10 @@ func checkShared(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures, remo
 				t.Errorf("%s: the error names the secret", name)
 			}
 		}
+		if fx.Order != nil && info.Has(sdk.CapOrders) {
+			_, err := ex.PlaceOrder(ctx(t), bad, *fx.Order)
+			wantKind(t, "PlaceOrder with a wrong secret", err, sdk.KindAuthentication)
+		}
 	})
 	t.Run("malformed and unknown symbols", func(t *testing.T) {
 		needOrder(t, info, fx)
