@@ -18,7 +18,8 @@ type Dialect interface {
 	// ignores it.
 	RateLimited(retryAfter time.Duration) Fault
 	// Banned is the exchange's answer once it refuses the address
-	// altogether for going on past its limit, for about d.
+	// altogether for going on past its limit, for about d. An exchange
+	// that documents no ban returns the zero Fault.
 	Banned(d time.Duration) Fault
 }
 

@@ -260,8 +260,11 @@ func checkShared(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures, remo
 	t.Run("banned", func(t *testing.T) {
 		needCapability(t, info, "")
 		needFake(t, fx, fx.Paths.Read, "Read")
-		warm(t)
 		f := fx.Fake.Banned(5 * time.Minute)
+		if f.Status == 0 {
+			t.Skip("the fake's exchange documents no ban")
+		}
+		warm(t)
 		f.Path = fx.Paths.Read
 		inject(t, fx.Fake, f)
 		err := read(ctx(t), ex, fx.Account)
@@ -314,8 +317,10 @@ func checkClockSkew(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
 		if err != nil {
 			t.Fatalf("order after the clock jumped: %v", err)
 		}
-		if n := count(fx.Paths.Order) - orders; n != 2 {
-			t.Errorf("order requests %d, want 2 (rejected for its timestamp, then the retry)", n)
+		// One order request, or two when the order itself was the first
+		// request rejected for its timestamp; never more.
+		if n := count(fx.Paths.Order) - orders; n < 1 || n > 2 {
+			t.Errorf("order requests %d, want 1 or 2 (one resend after the resync)", n)
 		}
 		// The retry's order is at the exchange: it cancels.
 		if _, err := ex.CancelOrder(ctx(t), fx.Account, sdk.CancelRequest{Market: fx.Order.Market, Symbol: fx.Order.Symbol, OrderID: o.ID}); err != nil {

@@ -1,6 +1,7 @@
 package okx_test
 
 import (
+	"github.com/globalautomation/gahost/sdk"
 	"net/http"
 	"net/url"
 	"sync"
