@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -78,7 +79,7 @@ func statusError(r *rest.Response) error {
 
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	switch code {
 	case codeTooManyWeight, codeTooManyOrders:
 		return rateLimited(r, c, "%s", msg)
@@ -190,12 +191,4 @@ func exchangeCode(err error) int64 {
 		return n
 	}
 	return 0
-}
-
-// clip bounds the exchange's message text carried into our errors.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -85,7 +86,7 @@ func statusError(r *rest.Response) error {
 
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	low := strings.ToLower(msg)
 	switch code {
 	case codeBadSignature:

@@ -2,13 +2,13 @@ package bitget
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -115,7 +115,7 @@ func decodeError(r *rest.Response) error {
 }
 
 func codeError(r *rest.Response, code, msg string) error {
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	if code == codeRateLimited {
 		return rateLimited(r, code, "too many requests: %s", msg)
 	}
@@ -186,21 +186,4 @@ func usage(r *rest.Response) []sdk.RateUsage {
 	}
 	l := limitOf(r.Request.Path)
 	return []sdk.RateUsage{{Name: l.Name, Used: max(l.Limit-left, 0), Limit: l.Limit, Interval: l.Interval}}
-}
-
-// exchangeCode returns the Bitget code carried by err, or "".
-func exchangeCode(err error) string {
-	var e *sdk.Error
-	if errors.As(err, &e) {
-		return e.ExchangeCode
-	}
-	return ""
-}
-
-// clip bounds the exchange's message text carried into our errors.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }
