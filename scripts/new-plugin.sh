@@ -3,11 +3,15 @@
 #
 #   scripts/new-plugin.sh <name> [dir]      (dir defaults to plugins/<name>)
 #
-# The module builds as generated, and its test runs the sdk conformance
-# suite, which fails ("no capabilities") until the connector implements and
-# declares one: implement a method, list its capability in Info, describe
-# what your fake exchange holds in the fixtures, and the suite checks it.
-# When dir is plugins/<name> the module is also added to go.work.
+# The module builds and its tests pass as generated: the connector declares
+# no capability yet (the host lists it as no_capabilities and adds no
+# account to it), and its test runs the sdk conformance suite, which skips
+# every check of a capability not declared and says why. Implement a
+# method, list its capability in Info, describe what your fake exchange
+# holds in the fixtures, and the suite checks it.
+#
+# Needs bash and Go only, and changes no tracked file: to build the module
+# inside this workspace, run the `go work use` command it prints.
 set -euo pipefail
 name="${1:-}"
 if ! [[ "$name" =~ ^[a-z][a-z0-9]*$ ]]; then
@@ -22,7 +26,21 @@ if [ -e "$dir" ]; then
 fi
 mkdir -p "$dir/$name"
 dir="$(cd "$dir" && pwd)"
-rel() { python3 -c 'import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$1" "$2"; }
+# rel prints the path of $1 relative to $2 (both absolute, no symlinks
+# needed resolved beyond what pwd gives).
+rel() {
+  local target="$1" base="$2" up=""
+  while [ "${target#"$base"/}" = "$target" ] && [ "$target" != "$base" ]; do
+    base="$(dirname "$base")"
+    up="../$up"
+    [ "$base" = "/" ] && { echo "${up}${target#/}"; return; }
+  done
+  if [ "$target" = "$base" ]; then
+    echo "${up:-.}" | sed 's#/$##'
+  else
+    echo "${up}${target#"$base"/}"
+  fi
+}
 sdkrel="$(rel "$root/sdk" "$dir")"
 protorel="$(rel "$root/proto" "$dir")"
 display="$(tr '[:lower:]' '[:upper:]' <<<"${name:0:1}")${name:1}"
@@ -54,7 +72,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0"
 
-func main() { sdk.Serve($name.New(version)) }
+func main() { sdk.Serve($name.New(sdk.WithVersion(version), sdk.WithLogger(sdk.Logger()))) }
 GO
 
 cat >"$dir/$name/connector.go" <<GO
@@ -77,8 +95,13 @@ type Connector struct {
 	version string
 }
 
-// New returns the connector.
-func New(version string) *Connector { return &Connector{version: version} }
+// New returns the connector. It takes the options every connector takes
+// (sdk.WithVersion, sdk.WithLogger, sdk.WithHTTPClient); hand the logger
+// and HTTP client to sdk/rest's Config once the connector calls out.
+func New(opts ...sdk.Option) *Connector {
+	o := sdk.ApplyOptions[struct{}](nil, opts...)
+	return &Connector{version: o.Version}
+}
 
 // Info describes the connector. List a capability only once its methods work.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
@@ -135,20 +158,21 @@ package $name
 import (
 	"testing"
 
+	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
-// TestConformance runs the sdk's conformance suite. Start a fake exchange
-// (see sdk/fakex) and describe its account in the fixtures as capabilities
-// are implemented.
+// TestConformance runs the sdk's conformance suite. With no capability
+// declared and no fixtures it checks Info and the plugin boundary and
+// skips the rest, saying why. As capabilities are implemented, start a
+// fake exchange (see sdk/fakex), point Fixtures.Account at it and describe
+// what it holds, set Fixtures.Fake and Paths, and the suite checks them.
 func TestConformance(t *testing.T) {
-	plugintest.Run(t, New("0.1.0"), plugintest.Fixtures{})
+	plugintest.Run(t, New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{})
 }
 GO
 
 (cd "$dir" && GOWORK=off GOFLAGS=-mod=mod go mod tidy >/dev/null)
-if [ "$dir" = "$root/plugins/$name" ]; then
-  (cd "$root" && go work use "./plugins/$name")
-fi
 echo "created $dir"
+echo "to build it inside this workspace: (cd $root && go work use $(rel "$dir" "$root"))"
 echo "next: implement $dir/$name/connector.go against the exchange's docs; 'make build' puts gahost-plugin-$name into bin/plugins"

@@ -12,5 +12,5 @@ import (
 var version = "0.1.0"
 
 func main() {
-	sdk.Serve(binance.New(binance.WithVersion(version), binance.WithLogger(sdk.Logger())))
+	sdk.Serve(binance.New(sdk.WithVersion(version), sdk.WithLogger(sdk.Logger())))
 }

@@ -12,5 +12,5 @@ import (
 var version = "0.1.0"
 
 func main() {
-	sdk.Serve(bingx.New(bingx.WithVersion(version), bingx.WithLogger(sdk.Logger())))
+	sdk.Serve(bingx.New(sdk.WithVersion(version), sdk.WithLogger(sdk.Logger())))
 }

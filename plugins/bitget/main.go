@@ -12,5 +12,5 @@ import (
 var version = "0.1.0"
 
 func main() {
-	sdk.Serve(bitget.New(bitget.WithVersion(version), bitget.WithLogger(sdk.Logger())))
+	sdk.Serve(bitget.New(sdk.WithVersion(version), sdk.WithLogger(sdk.Logger())))
 }

@@ -12,5 +12,5 @@ import (
 var version = "0.1.0"
 
 func main() {
-	sdk.Serve(bybit.New(bybit.WithVersion(version), bybit.WithLogger(sdk.Logger())))
+	sdk.Serve(bybit.New(sdk.WithVersion(version), sdk.WithLogger(sdk.Logger())))
 }

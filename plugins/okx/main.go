@@ -12,5 +12,5 @@ import (
 var version = "0.1.0"
 
 func main() {
-	sdk.Serve(okx.New(okx.WithVersion(version), okx.WithLogger(sdk.Logger())))
+	sdk.Serve(okx.New(sdk.WithVersion(version), sdk.WithLogger(sdk.Logger())))
 }

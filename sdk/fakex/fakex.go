@@ -123,6 +123,13 @@ func (s *Server) PendingFaults() int {
 	return len(s.faults)
 }
 
+// ClearFaults drops the injected faults that have not fired.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Requests returns a copy of the request log.
 func (s *Server) Requests() []Record {
 	s.mu.Lock()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -161,10 +162,10 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 		var f num.Fields
 		bal := sdk.Balance{Asset: b.Asset, Free: f.Parse("free", b.Free), Locked: f.Parse("locked", b.Locked)}
 		if err := f.Err(); err != nil {
-			return nil, malformed("spot balance of "+clip(b.Asset), err)
+			return nil, rest.Malformed("binance", "spot balance of "+redact.Clip(b.Asset, rest.MaxText), err)
 		}
 		if b.Asset == "" {
-			return nil, malformed("spot balance", errors.New("no asset name"))
+			return nil, rest.Malformed("binance", "spot balance", errors.New("no asset name"))
 		}
 		if bal.Total().IsZero() {
 			continue
@@ -209,13 +210,8 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 		out.MarginBalance = f.Parse("marginBalance", as.MarginBalance)
 		out.AvailableBalance = f.Parse("availableBalance", as.AvailableBalance)
 		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, malformed("futures USDT asset", err)
+			return sdk.FuturesAccount{}, rest.Malformed("binance", "futures USDT asset", err)
 		}
 	}
 	return out, nil
-}
-
-// malformed reports an answer Binance should not have sent.
-func malformed(what string, err error) error {
-	return sdk.Errorf(sdk.KindUnknown, "binance: malformed %s in the answer: %v", what, err)
 }

@@ -2,12 +2,10 @@ package binance_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/binance/binance"
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
@@ -31,7 +29,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, binance.New(binance.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, binance.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
@@ -45,7 +43,8 @@ func TestConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Hang:          func() { e.fx.Inject(fakex.Fault{Path: "/api/v3/account", Delay: time.Minute}) },
+		Fake:          e.fx,
+		Paths:         plugintest.Paths{Read: "/api/v3/account", Order: "/api/v3/order", Cancel: "/api/v3/order", Time: "/api/v3/time"},
 		ReportsUsage:  true,
 	})
 }

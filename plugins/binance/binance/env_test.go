@@ -32,7 +32,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 	fx.AddKey(fake.FullKey(apiKey, secret))
 	return &env{
 		fx: fx,
-		c:  binance.New(binance.WithVersion("1.2.3")),
+		c:  binance.New(sdk.WithVersion("1.2.3")),
 		acct: sdk.Account{
 			APIKey: apiKey, SecretKey: secret,
 			Endpoints: map[string]string{"spot": fx.URL(), "futures": fx.URL()},

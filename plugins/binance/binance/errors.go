@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -78,7 +79,7 @@ func statusError(r *rest.Response) error {
 
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	switch code {
 	case codeTooManyWeight, codeTooManyOrders:
 		return rateLimited(r, c, "%s", msg)
@@ -101,7 +102,14 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindInvalidRequest, c, "order rejected: %s", msg)
 	case codeBadSymbol:
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
-	case codeCancelRejected, codeNoSuchOrder:
+	case codeNoSuchOrder:
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	case codeCancelRejected:
+		// -2011 also refuses a cancel for other reasons; "Unknown order
+		// sent." is the one that says the order is not there (§7).
+		if strings.HasPrefix(msg, "Unknown order") {
+			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
 	case codePositionSide:
 		return r.Errorf(sdk.KindInvalidRequest, c, "position side does not match the account's position mode (one-way or hedge): %s", msg)
@@ -183,12 +191,4 @@ func exchangeCode(err error) int64 {
 		return n
 	}
 	return 0
-}
-
-// clip bounds the exchange's message text carried into our errors.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

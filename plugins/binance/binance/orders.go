@@ -10,6 +10,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -203,7 +204,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	switch {
 	case req.OrderID != "":
 		if _, err := strconv.ParseInt(req.OrderID, 10, 64); err != nil {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: order id %q is not a Binance order id", clip(req.OrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: order id %q is not a Binance order id", redact.Clip(req.OrderID, rest.MaxText))
 		}
 		q = q.Add("orderId", req.OrderID)
 	case req.ClientOrderID != "":
@@ -226,7 +227,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	}
 	o, err := toOrder(a, mkt, sym)
 	if err != nil {
-		return o, malformed("cancel answer", err)
+		return o, rest.Malformed("binance", "cancel answer", err)
 	}
 	return o, nil
 }

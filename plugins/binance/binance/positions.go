@@ -5,6 +5,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -51,7 +52,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	for _, r := range rows {
 		amt, err := num.Parse(r.PositionAmt)
 		if err != nil {
-			return nil, malformed("position size of "+clip(r.Symbol), err)
+			return nil, rest.Malformed("binance", "position size of "+redact.Clip(r.Symbol, rest.MaxText), err)
 		}
 		if amt.IsZero() {
 			continue
@@ -113,7 +114,7 @@ func toPosition(r positionRisk, amt decimal.Decimal, cfg symbolConfig) (sdk.Posi
 	}
 	isolatedWallet := f.ParseOrZero("isolatedWallet", r.IsolatedWallet)
 	if err := f.Err(); err != nil {
-		return sdk.Position{}, malformed("position "+clip(r.Symbol), err)
+		return sdk.Position{}, rest.Malformed("binance", "position "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
 	switch r.PositionSide {
 	case "LONG":

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -155,10 +156,10 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 		var f fields
 		bal := sdk.Balance{Asset: b.Asset, Free: f.dec("free", b.Free), Locked: f.dec("locked", b.Locked)}
 		if err := f.err; err != nil {
-			return nil, malformed("spot balance of "+clip(b.Asset), err)
+			return nil, rest.Malformed("bingx", "spot balance of "+redact.Clip(b.Asset, rest.MaxText), err)
 		}
 		if b.Asset == "" {
-			return nil, malformed("spot balance", errors.New("no asset name"))
+			return nil, rest.Malformed("bingx", "spot balance", errors.New("no asset name"))
 		}
 		if bal.Total().IsZero() {
 			continue
@@ -191,7 +192,7 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 	}
 	rows, err := swapAssets(raw)
 	if err != nil {
-		return sdk.FuturesAccount{}, malformed("swap balance", err)
+		return sdk.FuturesAccount{}, rest.Malformed("bingx", "swap balance", err)
 	}
 	out := sdk.FuturesAccount{Asset: "USDT"}
 	row := slices.IndexFunc(rows, func(a swapAsset) bool { return a.Asset == "USDT" })
@@ -208,7 +209,7 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 	out.MarginBalance = f.dec("equity", a.Equity)
 	out.AvailableBalance = f.dec("availableMargin", a.AvailableMargin)
 	if err := f.err; err != nil {
-		return sdk.FuturesAccount{}, malformed("swap "+clip(a.Asset)+" balance", err)
+		return sdk.FuturesAccount{}, rest.Malformed("bingx", "swap "+redact.Clip(a.Asset, rest.MaxText)+" balance", err)
 	}
 	return out, nil
 }

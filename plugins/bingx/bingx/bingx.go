@@ -1,7 +1,6 @@
 package bingx
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -29,38 +28,22 @@ type Connector struct {
 
 var _ sdk.Exchange = (*Connector)(nil)
 
-// Option adjusts New.
-type Option func(*options)
-
-type options struct {
-	version  string
-	logger   rest.Logger
-	client   *http.Client
-	rulesTTL time.Duration
-}
-
-// WithVersion sets the plugin version reported in Info.
-func WithVersion(v string) Option { return func(o *options) { o.version = v } }
-
-// WithLogger receives one debug line per exchange call (never a credential).
-func WithLogger(l rest.Logger) Option { return func(o *options) { o.logger = l } }
-
-// WithHTTPClient replaces the HTTP client (tests, proxies).
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+// settings are the options of this connector alone.
+type settings struct{ rulesTTL time.Duration }
 
 // WithRulesTTL sets how long a symbol's precision rules are reused before
 // they are read again (default 10 minutes).
-func WithRulesTTL(d time.Duration) Option { return func(o *options) { o.rulesTTL = d } }
+func WithRulesTTL(d time.Duration) sdk.Option {
+	return sdk.CustomOption(func(s *settings) { s.rulesTTL = d })
+}
 
 // New returns a connector. It does not touch the network.
-func New(opts ...Option) *Connector {
-	o := options{version: "0.0.0-dev", rulesTTL: 10 * time.Minute}
-	for _, fn := range opts {
-		fn(&o)
-	}
+func New(opts ...sdk.Option) *Connector {
+	own := settings{rulesTTL: 10 * time.Minute}
+	o := sdk.ApplyOptions(&own, opts...)
 	return &Connector{
-		version: o.version,
-		rules:   newRuleCache(o.rulesTTL),
+		version: o.Version,
+		rules:   newRuleCache(own.rulesTTL),
 		http: rest.New(rest.Config{
 			Exchange:   "bingx",
 			Hosts:      hosts,
@@ -68,8 +51,8 @@ func New(opts ...Option) *Connector {
 			Decode:     decodeError,
 			Usage:      usage,
 			Time:       serverTime,
-			Logger:     o.logger,
-			HTTPClient: o.client,
+			Logger:     o.Logger,
+			HTTPClient: o.HTTPClient,
 		}),
 	}
 }

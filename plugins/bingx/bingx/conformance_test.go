@@ -2,19 +2,19 @@ package bingx_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bingx/bingx"
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 // TestConformance runs the sdk's conformance suite against the fake, in
 // process and through a real plugin process.
 func TestConformance(t *testing.T) {
-	e := newEnv(t)
+	// The suite calls faster than the per-key limits allow; TestPerKeyLimit
+	// checks those.
+	e := newEnv(t, fake.WithUIDLimitsTimes(100))
 	e.fx.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Asset: "USDT", Free: "1000.50000000", Locked: "0.00000000"},
@@ -30,7 +30,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, bingx.New(bingx.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, bingx.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
@@ -44,7 +44,9 @@ func TestConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance_1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Hang:          func() { e.fx.Inject(fakex.Fault{Path: "/openApi/spot/v1/account/balance", Delay: time.Minute}) },
-		ReportsUsage:  true,
+		Fake:          e.fx,
+		Paths: plugintest.Paths{Read: "/openApi/spot/v1/account/balance", Order: "/openApi/spot/v1/trade/order",
+			Cancel: "/openApi/spot/v1/trade/cancel", Time: "/openApi/swap/v2/server/time"},
+		ReportsUsage: true,
 	})
 }

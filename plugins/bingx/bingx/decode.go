@@ -8,6 +8,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -69,11 +70,11 @@ func (n number) decimal() (decimal.Decimal, error) {
 // id reads an order id: up to 19 digits, above 2^53 (§8).
 func (n number) id() (string, error) {
 	if len(n.text) == 0 || len(n.text) > 20 {
-		return "", fmt.Errorf("%w: %q is not an order id", num.ErrSyntax, clip(n.text))
+		return "", fmt.Errorf("%w: %q is not an order id", num.ErrSyntax, redact.Clip(n.text, rest.MaxText))
 	}
 	for _, c := range n.text {
 		if c < '0' || c > '9' {
-			return "", fmt.Errorf("%w: %q is not an order id", num.ErrSyntax, clip(n.text))
+			return "", fmt.Errorf("%w: %q is not an order id", num.ErrSyntax, redact.Clip(n.text, rest.MaxText))
 		}
 	}
 	return n.text, nil
@@ -102,17 +103,4 @@ func (f *fields) keep(name string, err error) {
 	if err != nil && f.err == nil {
 		f.err = fmt.Errorf("field %s: %w", name, err)
 	}
-}
-
-// malformed reports an answer BingX should not have sent.
-func malformed(what string, err error) error {
-	return sdk.Errorf(sdk.KindUnknown, "bingx: malformed %s in the answer: %v", what, err)
-}
-
-// clip bounds the exchange's text carried into our errors.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

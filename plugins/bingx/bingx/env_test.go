@@ -33,7 +33,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 	fx.AddKey(fake.FullKey(apiKey, secret))
 	return &env{
 		fx: fx,
-		c:  bingx.New(bingx.WithVersion("1.2.3")),
+		c:  bingx.New(sdk.WithVersion("1.2.3")),
 		acct: sdk.Account{
 			APIKey: apiKey, SecretKey: secret,
 			Endpoints: map[string]string{"rest": fx.URL()},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -85,7 +86,7 @@ func statusError(r *rest.Response) error {
 
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	low := strings.ToLower(msg)
 	switch code {
 	case codeBadSignature:
@@ -131,11 +132,18 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		}
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeInvalidParameters, codeBadParameter:
+		// Spot has no code of its own for an unknown order: it says so
+		// in the generic parameter error (§7).
+		if strings.Contains(low, "order not exist") || strings.Contains(low, "order does not exist") {
+			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+		}
 		if strings.Contains(low, "symbol") && !strings.Contains(low, "required") {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotFound, codePositionNotFound, codeMinNotional, codeDuplicateClientID:
+	case codeOrderNotFound:
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	case codePositionNotFound, codeMinNotional, codeDuplicateClientID:
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
 	case codeRateLimit:
 		return rateLimited(r, c, banned(r), "%s", msg)

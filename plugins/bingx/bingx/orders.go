@@ -9,6 +9,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -235,7 +236,7 @@ func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.
 // exists, so it is an unknown outcome, not a failure.
 func placedUnreadable(id string, err error) error {
 	return &sdk.Error{Kind: sdk.KindUnknownOutcome,
-		Message: "bingx: order " + clip(id) + " was placed but its answer is unreadable: " + err.Error()}
+		Message: "bingx: order " + redact.Clip(id, rest.MaxText) + " was placed but its answer is unreadable: " + err.Error()}
 }
 
 // CancelOrder cancels by exchange order id or client order id (§5e): the
@@ -263,7 +264,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	switch {
 	case req.OrderID != "":
 		if _, err := (number{text: req.OrderID, set: true}).id(); err != nil {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bingx: order id %q is not a BingX order id", clip(req.OrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bingx: order id %q is not a BingX order id", redact.Clip(req.OrderID, rest.MaxText))
 		}
 		q = q.Add("orderId", req.OrderID)
 	case clientID != "":
@@ -283,7 +284,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 		}
 		o, err := a.toOrder(sym)
 		if err != nil {
-			return o, malformed("cancel answer", err)
+			return o, rest.Malformed("bingx", "cancel answer", err)
 		}
 		return o, nil
 	}
@@ -297,7 +298,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	}
 	o, err := ans.Order.toOrder(sym, decimal.Zero, decimal.Zero)
 	if err != nil {
-		return o, malformed("cancel answer", err)
+		return o, rest.Malformed("bingx", "cancel answer", err)
 	}
 	return o, nil
 }

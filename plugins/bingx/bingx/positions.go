@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -51,7 +52,7 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 	var f fields
 	amt := f.dec("positionAmt", r.PositionAmt)
 	if err := f.err; err != nil {
-		return sdk.Position{}, false, malformed("position size of "+clip(r.Symbol), err)
+		return sdk.Position{}, false, rest.Malformed("bingx", "position size of "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
 	if amt.IsZero() {
 		return sdk.Position{}, false, nil
@@ -67,7 +68,7 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 		MarginMode:       sdk.MarginCross,
 	}
 	if err := f.err; err != nil {
-		return sdk.Position{}, false, malformed("position "+clip(r.Symbol), err)
+		return sdk.Position{}, false, rest.Malformed("bingx", "position "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
 	switch r.PositionSide {
 	case "LONG":

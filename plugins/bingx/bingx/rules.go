@@ -119,7 +119,7 @@ func (c *Connector) swapRule(ctx context.Context, acct sdk.Account, raw string) 
 		step, err1 := precisionStep(row.QuantityPrecision)
 		tick, err2 := precisionStep(row.PricePrecision)
 		if err1 != nil || err2 != nil {
-			return rule{}, malformed("contract "+raw, firstErr(err1, err2))
+			return rule{}, rest.Malformed("bingx", "contract "+raw, firstErr(err1, err2))
 		}
 		return rule{tick: tick, step: step}, nil
 	}
@@ -165,10 +165,10 @@ func (c *Connector) spotRule(ctx context.Context, acct sdk.Account, raw string) 
 		var f fields
 		r := rule{tick: f.decOrZero("tickSize", row.TickSize), step: f.decOrZero("stepSize", row.StepSize)}
 		if f.err != nil {
-			return rule{}, malformed("spot symbol "+raw, f.err)
+			return rule{}, rest.Malformed("bingx", "spot symbol "+raw, f.err)
 		}
 		if r.tick.IsNegative() || r.step.IsNegative() {
-			return rule{}, malformed("spot symbol "+raw, sdk.Errorf(sdk.KindUnknown, "negative step"))
+			return rule{}, rest.Malformed("bingx", "spot symbol "+raw, sdk.Errorf(sdk.KindUnknown, "negative step"))
 		}
 		return r, nil
 	}

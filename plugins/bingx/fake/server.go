@@ -164,6 +164,11 @@ func WithIPLimits(endpoint, group int64) Option {
 // that call one endpoint many times a second.
 func WithoutUIDLimits() Option { return func(s *Server) { s.noUID = true } }
 
+// WithUIDLimitsTimes multiplies every per-key limit by k, for tests that
+// call an endpoint more often than a client would and still read the
+// limit headers.
+func WithUIDLimitsTimes(k int64) Option { return func(s *Server) { s.uidTimes = k } }
+
 // WithoutBans keeps answering 429 when a client goes on after a 429,
 // instead of banning it with 418.
 func WithoutBans() Option { return func(s *Server) { s.noBans = true } }
@@ -191,6 +196,7 @@ type Server struct {
 	uid                         map[string]*fakex.Window
 	hit429                      time.Time // start of the window of the last IP 429
 	bannedUntil                 time.Time
+	uidTimes                    int64
 }
 
 // New starts a fake BingX on 127.0.0.1 listing BTC-USDT, ETH-USDT and
@@ -428,16 +434,16 @@ func (s *Server) admitKey(c *call, rt route) bool {
 	id := c.key.APIKey + " " + c.route
 	win := s.uid[id]
 	if win == nil {
-		win = fakex.NewWindow(rt.uid, time.Second)
+		win = fakex.NewWindow(rt.uid*max(s.uidTimes, 1), time.Second)
 		s.uid[id] = win
 	}
 	used, ok := win.Spend(c.now, 1)
 	s.mu.Unlock()
-	c.w.Header().Set("X-RateLimit-Requests-Remain", strconv.FormatInt(max(rt.uid-used, 0), 10))
+	c.w.Header().Set("X-RateLimit-Requests-Remain", strconv.FormatInt(max(win.Limit-used, 0), 10))
 	c.w.Header().Set("X-RateLimit-Requests-Expire", strconv.FormatInt(win.Ends(c.now).UnixMilli(), 10))
 	if !ok {
 		c.failStatus(http.StatusTooManyRequests, codeRateLimit,
-			fmt.Sprintf("rate limit exceeded: %d requests per second on this endpoint", rt.uid))
+			fmt.Sprintf("rate limit exceeded: %d requests per second on this endpoint", win.Limit))
 	}
 	return ok
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -71,7 +72,7 @@ func hasAny(have []string, want []string) bool {
 func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	var info accountInfo
 	_, err := c.call(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathAccountInfo, Signed: true}, &info)
-	if exchangeCode(err) == "40014" {
+	if rest.ExchangeCode(err) == "40014" {
 		return c.validateFuturesOnly(ctx, acct)
 	}
 	if err != nil {
@@ -114,7 +115,7 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 func (c *Connector) validateFuturesOnly(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	_, err := c.futuresRows(ctx, acct)
 	switch {
-	case exchangeCode(err) == "40014":
+	case rest.ExchangeCode(err) == "40014":
 		return sdk.Permissions{}, &sdk.Error{Kind: sdk.KindPermission, ExchangeCode: "40014",
 			Message: "bitget: the API key may read neither the spot nor the futures account: give it read permission in Bitget's API management"}
 	case err != nil:
@@ -174,7 +175,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	out := make([]sdk.Balance, 0, len(rows))
 	for _, r := range rows {
 		if r.Coin == "" {
-			return nil, malformed("spot balance", errors.New("no coin name"))
+			return nil, rest.Malformed("bitget", "spot balance", errors.New("no coin name"))
 		}
 		var f num.Fields
 		b := sdk.Balance{
@@ -184,7 +185,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 			Locked: f.ParseOrZero("frozen", string(r.Frozen)).Add(f.ParseOrZero("locked", string(r.Locked))),
 		}
 		if err := f.Err(); err != nil {
-			return nil, malformed("spot balance of "+clip(r.Coin), err)
+			return nil, rest.Malformed("bitget", "spot balance of "+redact.Clip(r.Coin, rest.MaxText), err)
 		}
 		if b.Total().IsZero() {
 			continue
@@ -245,7 +246,7 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 			out.AvailableBalance = f.Parse("available", string(r.Available))
 		}
 		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, malformed("futures USDT account", err)
+			return sdk.FuturesAccount{}, rest.Malformed("bitget", "futures USDT account", err)
 		}
 		out.WalletBalance = out.MarginBalance.Sub(out.UnrealizedPnL)
 	}
@@ -271,9 +272,4 @@ func (c *Connector) futuresSettings(ctx context.Context, acct sdk.Account, raw s
 		Signed: true,
 	}, &s)
 	return s, err
-}
-
-// malformed reports an answer Bitget should not have sent.
-func malformed(what string, err error) error {
-	return sdk.Errorf(sdk.KindUnknown, "bitget: malformed %s in the answer: %v", what, err)
 }

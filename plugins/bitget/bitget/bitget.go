@@ -1,8 +1,6 @@
 package bitget
 
 import (
-	"net/http"
-
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -31,32 +29,13 @@ type Connector struct {
 
 var _ sdk.Exchange = (*Connector)(nil)
 
-// Option adjusts New.
-type Option func(*options)
-
-type options struct {
-	version string
-	logger  rest.Logger
-	client  *http.Client
-}
-
-// WithVersion sets the plugin version reported in Info.
-func WithVersion(v string) Option { return func(o *options) { o.version = v } }
-
-// WithLogger receives one debug line per exchange call (never a credential).
-func WithLogger(l rest.Logger) Option { return func(o *options) { o.logger = l } }
-
-// WithHTTPClient replaces the HTTP client (tests, proxies).
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
-
-// New returns a connector. It does not touch the network.
-func New(opts ...Option) *Connector {
-	o := options{version: "0.0.0-dev"}
-	for _, fn := range opts {
-		fn(&o)
-	}
+// New returns a connector. It does not touch the network. It takes the
+// options every connector takes (sdk.WithVersion, sdk.WithLogger,
+// sdk.WithHTTPClient).
+func New(opts ...sdk.Option) *Connector {
+	o := sdk.ApplyOptions[struct{}](nil, opts...)
 	return &Connector{
-		version: o.version,
+		version: o.Version,
 		http: rest.New(rest.Config{
 			Exchange:   "bitget",
 			Hosts:      hosts,
@@ -64,8 +43,8 @@ func New(opts ...Option) *Connector {
 			Decode:     decodeError,
 			Usage:      usage,
 			Time:       serverTime,
-			Logger:     o.logger,
-			HTTPClient: o.client,
+			Logger:     o.Logger,
+			HTTPClient: o.HTTPClient,
 		}),
 		newClientOid: randomClientOid,
 	}

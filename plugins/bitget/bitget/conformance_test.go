@@ -2,12 +2,10 @@ package bitget_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bitget/bitget"
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
@@ -32,7 +30,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, bitget.New(bitget.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
@@ -46,7 +44,9 @@ func TestConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Hang:          func() { e.fx.Inject(fakex.Fault{Path: fake.PathSpotAssets, Delay: time.Minute}) },
-		ReportsUsage:  true,
+		Fake:          e.fx,
+		Paths: plugintest.Paths{Read: fake.PathSpotAssets, Order: fake.PathSpotPlace, Cancel: fake.PathSpotCancel,
+			Time: fake.PathServerTime},
+		ReportsUsage: true,
 	})
 }

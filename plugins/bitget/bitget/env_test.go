@@ -34,7 +34,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
 	e := &env{
 		fx: fx,
-		c:  bitget.New(bitget.WithVersion("1.2.3")),
+		c:  bitget.New(sdk.WithVersion("1.2.3")),
 		acct: sdk.Account{
 			APIKey: apiKey, SecretKey: secret, Passphrase: passphrase,
 			Endpoints: map[string]string{"rest": fx.URL()},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -107,5 +108,5 @@ func dataProblem(err error) error {
 
 // errFieldValue reports a field whose value the connector does not know.
 func errFieldValue(field, v string) error {
-	return fmt.Errorf("field %s has the unknown value %q", field, clip(v))
+	return fmt.Errorf("field %s has the unknown value %q", field, redact.Clip(v, rest.MaxText))
 }

@@ -2,13 +2,13 @@ package bitget
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -83,9 +83,9 @@ var codes = map[string]rule{
 	"41103": {sdk.KindInvalidRequest, "the price has too many decimals"},
 	"45110": {sdk.KindInvalidRequest, "the order is below the minimum amount"},
 	"43027": {sdk.KindInvalidRequest, "a parameter was rejected"},
-	"43001": {sdk.KindInvalidRequest, msgNoOrder},
-	"40768": {sdk.KindInvalidRequest, msgNoOrder},
-	"22001": {sdk.KindInvalidRequest, msgNoOrder},
+	"43001": {sdk.KindOrderNotFound, msgNoOrder},
+	"40768": {sdk.KindOrderNotFound, msgNoOrder},
+	"22001": {sdk.KindOrderNotFound, msgNoOrder},
 	"40774": {sdk.KindInvalidRequest, "the order does not fit the account's position mode (one-way or hedge)"},
 }
 
@@ -115,7 +115,7 @@ func decodeError(r *rest.Response) error {
 }
 
 func codeError(r *rest.Response, code, msg string) error {
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	if code == codeRateLimited {
 		return rateLimited(r, code, "too many requests: %s", msg)
 	}
@@ -186,21 +186,4 @@ func usage(r *rest.Response) []sdk.RateUsage {
 	}
 	l := limitOf(r.Request.Path)
 	return []sdk.RateUsage{{Name: l.Name, Used: max(l.Limit-left, 0), Limit: l.Limit, Interval: l.Interval}}
-}
-
-// exchangeCode returns the Bitget code carried by err, or "".
-func exchangeCode(err error) string {
-	var e *sdk.Error
-	if errors.As(err, &e) {
-		return e.ExchangeCode
-	}
-	return ""
-}
-
-// clip bounds the exchange's message text carried into our errors.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -265,12 +266,12 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	switch {
 	case req.OrderID != "":
 		if !orderIDRule.MatchString(req.OrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: order id %q is not a Bitget order id", clip(req.OrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: order id %q is not a Bitget order id", redact.Clip(req.OrderID, rest.MaxText))
 		}
 		b.OrderID = req.OrderID
 	case req.ClientOrderID != "":
 		if !clientOidRule.MatchString(req.ClientOrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: client order id %q is not one Bitget accepts", clip(req.ClientOrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: client order id %q is not one Bitget accepts", redact.Clip(req.ClientOrderID, rest.MaxText))
 		}
 		b.ClientOid = req.ClientOrderID
 	default:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -65,7 +66,7 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 		LiquidationPrice: f.ParseOrZero("liquidationPrice", string(r.LiquidationPrice)),
 	}
 	if err := f.Err(); err != nil {
-		return p, false, malformed("position "+clip(r.Symbol), err)
+		return p, false, rest.Malformed("bitget", "position "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
 	if size.IsZero() {
 		return p, false, nil
@@ -89,7 +90,7 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 	case "crossed", "cross", "":
 		p.MarginMode = sdk.MarginCross
 	default:
-		return p, false, malformed("position "+clip(r.Symbol), errFieldValue("marginMode", r.MarginMode))
+		return p, false, rest.Malformed("bitget", "position "+redact.Clip(r.Symbol, rest.MaxText), errFieldValue("marginMode", r.MarginMode))
 	}
 	return p, true, nil
 }

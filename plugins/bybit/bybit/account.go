@@ -8,6 +8,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -191,14 +192,14 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	out := make([]sdk.Balance, 0, len(a.Coin))
 	for _, co := range a.Coin {
 		if co.Coin == "" {
-			return nil, malformed("wallet coin", errors.New("no coin name"))
+			return nil, rest.Malformed("bybit", "wallet coin", errors.New("no coin name"))
 		}
 		var f num.Fields
 		wallet := f.Parse("walletBalance", co.WalletBalance)
 		locked := f.ParseOrZero("locked", co.Locked)
 		borrowed := f.ParseOrZero("spotBorrow", co.SpotBorrow)
 		if err := f.Err(); err != nil {
-			return nil, malformed("wallet balance of "+clip(co.Coin), err)
+			return nil, rest.Malformed("bybit", "wallet balance of "+redact.Clip(co.Coin, rest.MaxText), err)
 		}
 		b := sdk.Balance{Asset: co.Coin, Free: wallet.Sub(borrowed).Sub(locked), Locked: locked}
 		if b.Free.IsZero() && b.Locked.IsZero() {
@@ -238,7 +239,7 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 		out.AvailableBalance = decimal.Max(out.WalletBalance.Sub(positionIM).Sub(orderIM), decimal.Zero)
 	}
 	if err := f.Err(); err != nil {
-		return sdk.FuturesAccount{Asset: settleUSDT}, malformed("USDT wallet", err)
+		return sdk.FuturesAccount{Asset: settleUSDT}, rest.Malformed("bybit", "USDT wallet", err)
 	}
 	return out, nil
 }

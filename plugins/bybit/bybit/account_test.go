@@ -15,7 +15,7 @@ import (
 )
 
 func TestInfo(t *testing.T) {
-	info, err := bybit.New(bybit.WithVersion("1.2.3")).Info(context.Background())
+	info, err := bybit.New(sdk.WithVersion("1.2.3")).Info(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestEnvironments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			rec := &hostRecorder{target: e.fx.URL()}
-			c := bybit.New(bybit.WithHTTPClient(&http.Client{Transport: rec}))
+			c := bybit.New(sdk.WithHTTPClient(&http.Client{Transport: rec}))
 			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Testnet: tt.testnet}
 			if tt.rest != "" {
 				acct.Endpoints = map[string]string{"rest": tt.rest}

@@ -2,12 +2,10 @@ package bybit_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
@@ -30,7 +28,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, bybit.New(bybit.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, bybit.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
@@ -44,7 +42,8 @@ func TestConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Hang:          func() { e.fx.Inject(fakex.Fault{Path: "/v5/account/wallet-balance", Delay: time.Minute}) },
+		Fake:          e.fx,
+		Paths:         plugintest.Paths{Read: "/v5/account/wallet-balance", Order: "/v5/order/create", Cancel: "/v5/order/cancel", Time: "/v5/market/time"},
 		ReportsUsage:  true,
 	})
 }

@@ -31,7 +31,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 	fx.AddKey(fake.FullKey(apiKey, secret))
 	return &env{
 		fx: fx,
-		c:  bybit.New(bybit.WithVersion("1.2.3")),
+		c:  bybit.New(sdk.WithVersion("1.2.3")),
 		acct: sdk.Account{
 			APIKey: apiKey, SecretKey: secret,
 			Endpoints: map[string]string{"rest": fx.URL()},

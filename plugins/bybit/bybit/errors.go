@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -127,7 +128,7 @@ func statusError(r *rest.Response) error {
 
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	switch code {
 	case codeInvalidKey:
 		return r.Errorf(sdk.KindAuthentication, c, "%s", msgInvalidKey)
@@ -172,7 +173,9 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotExist, codeSpotNoSuchOrder, codeOrderFinished, codeOrderCancelled,
+	case codeOrderNotExist, codeSpotNoSuchOrder:
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	case codeOrderFinished, codeOrderCancelled,
 		codeDuplicateLinkID, codeSpotDuplicateID,
 		codeQtyTruncated, codeNotionalTooSmall, codeSpotQtyTooSmall, codeSpotValueTooSmall, codeSpotTooPrecise, codeSpotTooPrecise2:
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
@@ -227,18 +230,4 @@ func usage(r *rest.Response) []sdk.RateUsage {
 		return nil
 	}
 	return []sdk.RateUsage{{Name: name, Used: max(limit-left, 0), Limit: limit, Interval: time.Second}}
-}
-
-// clip bounds the exchange's message text carried into our errors; a
-// 10004 answer echoes the whole signed payload.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
-}
-
-// malformed reports an answer Bybit should not have sent.
-func malformed(what string, err error) error {
-	return sdk.Errorf(sdk.KindUnknown, "bybit: malformed %s in the answer: %v", what, err)
 }

@@ -82,8 +82,8 @@ func TestErrorTable(t *testing.T) {
 		{name: "170121 spot symbol", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(170121, "Invalid symbol.")}, kind: sdk.KindUnknownSymbol, code: "170121"},
 		// invalid requests
 		{name: "10001 other parameter", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(10001, "params error: qty invalid")}, kind: sdk.KindInvalidRequest, code: "10001"},
-		{name: "110001 no such order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110001, "Order does not exist")}, kind: sdk.KindInvalidRequest, code: "110001"},
-		{name: "170213 no such spot order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(170213, "Order does not exist.")}, kind: sdk.KindInvalidRequest, code: "170213"},
+		{name: "110001 no such order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110001, "Order does not exist")}, kind: sdk.KindOrderNotFound, code: "110001"},
+		{name: "170213 no such spot order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(170213, "Order does not exist.")}, kind: sdk.KindOrderNotFound, code: "170213"},
 		{name: "110008 finished", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110008, "The order has been finished")}, kind: sdk.KindInvalidRequest, code: "110008"},
 		{name: "110010 cancelled", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110010, "The order has been cancelled")}, kind: sdk.KindInvalidRequest, code: "110010"},
 		{name: "110072 duplicate link id", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110072, "OrderLinkedID is duplicate")}, kind: sdk.KindInvalidRequest, code: "110072"},
@@ -125,99 +125,6 @@ func TestErrorTable(t *testing.T) {
 			plugintest.CheckError(t, call(e), plugintest.WantError{Kind: tt.kind, Code: tt.code, RetryAfter: tt.retryAfter})
 			if e.fx.PendingFaults() != 0 {
 				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
-			}
-		})
-	}
-}
-
-func TestWrongSecret(t *testing.T) {
-	e := funded(t, false)
-	e.acct.SecretKey = "0000" + secret[4:]
-	for name, call := range map[string]func() error{
-		"spot":     func() error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err },
-		"futures":  func() error { _, err := e.c.FuturesAccount(ctx(t), e.acct); return err },
-		"validate": func() error { _, err := e.c.ValidateCredentials(ctx(t), e.acct); return err },
-		"order": func() error {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-			return err
-		},
-	} {
-		err := call()
-		if sdk.KindOf(err) != sdk.KindAuthentication || code(err) != "10004" {
-			t.Errorf("%s: %v, want authentication 10004", name, err)
-		}
-	}
-	if n := len(e.fx.Orders(apiKey)); n != 0 {
-		t.Fatalf("%d orders placed with a wrong secret", n)
-	}
-}
-
-// TestStaleTimestampRecovers moves the fake's clock: first before any call
-// (the first call measures the offset), then after the connector has
-// measured it (the 10002 answer triggers one resync and a retry).
-func TestStaleTimestampRecovers(t *testing.T) {
-	for _, jump := range []time.Duration{-45 * time.Second, 20 * time.Second} {
-		t.Run(jump.String(), func(t *testing.T) {
-			e := funded(t, false)
-			e.fx.SetClockOffset(jump)
-			if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
-				t.Fatalf("first call with the clock %v off: %v", jump, err)
-			}
-			if n := e.fx.Calls("/v5/market/time"); n != 1 {
-				t.Fatalf("time calls %d", n)
-			}
-			e.fx.SetClockOffset(-jump)
-			if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}); err != nil {
-				t.Fatalf("order after the clock jumped: %v", err)
-			}
-			if n := e.fx.Calls("/v5/market/time"); n != 2 {
-				t.Fatalf("time calls %d, want 2 (one resync)", n)
-			}
-			if n := len(e.fx.Orders(apiKey)); n != 1 {
-				t.Fatalf("orders at the exchange %d, want exactly 1", n)
-			}
-			if n := e.fx.Calls("/v5/order/create"); n != 2 {
-				t.Fatalf("order requests %d, want 2 (10002 then the retry)", n)
-			}
-		})
-	}
-}
-
-func TestSlowAnswerPastDeadline(t *testing.T) {
-	tests := []struct {
-		name string
-		path string
-		call func(context.Context, *env) error
-		kind sdk.Kind
-	}{
-		{"read", "/v5/position/list", func(c context.Context, e *env) error { _, err := e.c.Positions(c, e.acct); return err }, sdk.KindUnavailable},
-		{"spot order", "/v5/order/create", func(c context.Context, e *env) error {
-			_, err := e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-			return err
-		}, sdk.KindUnknownOutcome},
-		{"linear order held at the position-mode read: nothing sent yet", "/v5/position/list", func(c context.Context, e *env) error {
-			_, err := e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-			return err
-		}, sdk.KindUnavailable},
-		{"cancel", "/v5/order/cancel", func(c context.Context, e *env) error {
-			_, err := e.c.CancelOrder(c, e.acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"})
-			return err
-		}, sdk.KindUnavailable},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			// Measure the clock first so the slow answer hits the call itself.
-			if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
-				t.Fatal(err)
-			}
-			e.fx.Inject(fakex.Fault{Path: tt.path, Delay: time.Minute})
-			err := plugintest.CallPastDeadline(t, 150*time.Millisecond, func(c context.Context) error { return tt.call(c, e) })
-			if sdk.KindOf(err) != tt.kind {
-				t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
-			}
-			if n := len(e.fx.Orders(apiKey)); n != 0 && tt.kind != sdk.KindUnknownOutcome {
-				t.Fatalf("%d orders placed", n)
 			}
 		})
 	}
@@ -303,7 +210,7 @@ func TestIPLimitBlocks(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = bybit.New(bybit.WithLogger(leaks.Logger))
+	e.c = bybit.New(sdk.WithLogger(leaks.Logger))
 	// An answer that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}

@@ -9,6 +9,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -240,7 +241,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	switch {
 	case req.OrderID != "":
 		if !orderID.MatchString(req.OrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: order id %q is not a Bybit order id", clip(req.OrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: order id %q is not a Bybit order id", redact.Clip(req.OrderID, rest.MaxText))
 		}
 		b.OrderID = req.OrderID
 	case req.ClientOrderID != "":

@@ -7,6 +7,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -55,7 +56,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	for _, r := range rows {
 		size, err := num.Parse(r.Size)
 		if err != nil {
-			return nil, malformed("position size of "+clip(r.Symbol), err)
+			return nil, rest.Malformed("bybit", "position size of "+redact.Clip(r.Symbol, rest.MaxText), err)
 		}
 		if !size.IsZero() {
 			live = append(live, open{r, size.Abs()})
@@ -102,14 +103,14 @@ func (c *Connector) positionRows(ctx context.Context, acct sdk.Account, filter r
 			return rows, nil
 		}
 		if seen[next] {
-			return nil, malformed("position list", errors.New("the page cursor repeats"))
+			return nil, rest.Malformed("bybit", "position list", errors.New("the page cursor repeats"))
 		}
 		seen[next] = true
 		if cursor, err = url.QueryUnescape(next); err != nil {
-			return nil, malformed("position list cursor", err)
+			return nil, rest.Malformed("bybit", "position list cursor", err)
 		}
 	}
-	return nil, malformed("position list", errors.New("more pages than the connector reads"))
+	return nil, rest.Malformed("bybit", "position list", errors.New("more pages than the connector reads"))
 }
 
 func toPosition(r positionRow, size decimal.Decimal, marginMode string) (sdk.Position, error) {
@@ -125,7 +126,7 @@ func toPosition(r positionRow, size decimal.Decimal, marginMode string) (sdk.Pos
 		MarginMode:       marginMode,
 	}
 	if err := f.Err(); err != nil {
-		return sdk.Position{}, malformed("position "+clip(r.Symbol), err)
+		return sdk.Position{}, rest.Malformed("bybit", "position "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
 	switch {
 	case r.PositionIdx == 1, r.PositionIdx == 0 && r.Side == "Buy":
@@ -133,7 +134,7 @@ func toPosition(r positionRow, size decimal.Decimal, marginMode string) (sdk.Pos
 	case r.PositionIdx == 2, r.PositionIdx == 0 && r.Side == "Sell":
 		p.Side = sdk.SideShort
 	default:
-		return sdk.Position{}, malformed("position "+clip(r.Symbol), errors.New("no side"))
+		return sdk.Position{}, rest.Malformed("bybit", "position "+redact.Clip(r.Symbol, rest.MaxText), errors.New("no side"))
 	}
 	return p, nil
 }

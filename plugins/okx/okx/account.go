@@ -8,6 +8,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -57,7 +58,7 @@ func (c *Connector) readConfig(ctx context.Context, acct sdk.Account) (accountCo
 		return accountConfig{}, err
 	}
 	if len(a.Data) == 0 {
-		return accountConfig{}, malformed("account config", errors.New("empty data"))
+		return accountConfig{}, rest.Malformed("okx", "account config", errors.New("empty data"))
 	}
 	return a.Data[0], nil
 }
@@ -67,7 +68,7 @@ func (c *Connector) readConfig(ctx context.Context, acct sdk.Account) (accountCo
 // permissions, IP binding, account mode and position mode.
 func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	cfg, err := c.config(ctx, acct)
-	switch code := exchangeCode(err); {
+	switch code := rest.ExchangeCode(err); {
 	case code == codeEnvironment && acct.Testnet:
 		return sdk.Permissions{}, &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: code,
 			Message: "okx: this is a live-trading API key but the account is marked as testnet (demo trading); unmark it, or create a key under Demo Trading"}
@@ -168,7 +169,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	out := make([]sdk.Balance, 0, len(details))
 	for _, d := range details {
 		if d.Ccy == "" {
-			return nil, malformed("balance", errors.New("no currency"))
+			return nil, rest.Malformed("okx", "balance", errors.New("no currency"))
 		}
 		var f num.Fields
 		b := sdk.Balance{
@@ -177,7 +178,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 			Locked: f.ParseOrZero("frozenBal", d.FrozenBal),
 		}
 		if err := f.Err(); err != nil {
-			return nil, malformed("balance of "+clip(d.Ccy), err)
+			return nil, rest.Malformed("okx", "balance of "+redact.Clip(d.Ccy, rest.MaxText), err)
 		}
 		if b.Total().IsZero() {
 			continue
@@ -208,7 +209,7 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 		upl := f.ParseOrZero("upl", d.Upl)
 		avail := f.Parse("availEq", first(d.AvailEq, d.AvailBal))
 		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, malformed("USDT balance", err)
+			return sdk.FuturesAccount{}, rest.Malformed("okx", "USDT balance", err)
 		}
 		out.MarginBalance, out.UnrealizedPnL, out.AvailableBalance = eq, upl, avail
 		out.WalletBalance = eq.Sub(upl)

@@ -2,19 +2,19 @@ package okx_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/plugins/okx/okx"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 // TestConformance runs the sdk's conformance suite against the fake, in
 // process and through a real plugin process.
 func TestConformance(t *testing.T) {
-	e := newEnv(t)
+	// The suite reads the balance more often than its limit of 10 per 2 s
+	// allows; TestRateLimitEnforced checks that limit.
+	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 1000))
 	e.fx.Update(apiKey, func(a *fake.Account) {
 		a.PosMode = "long_short_mode"
 		a.Balances = []fake.Balance{
@@ -29,7 +29,7 @@ func TestConformance(t *testing.T) {
 	})
 	bad := e.acct
 	bad.SecretKey = "0" + secret[1:]
-	plugintest.Run(t, okx.New(okx.WithVersion("0.1.0")), plugintest.Fixtures{
+	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
 		Account: e.acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")},
@@ -44,7 +44,9 @@ func TestConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Hang:          func() { e.fx.Inject(fakex.Fault{Path: "/api/v5/account/balance", Delay: time.Minute}) },
+		Fake:          e.fx,
+		Paths: plugintest.Paths{Read: "/api/v5/account/balance", Order: "/api/v5/trade/order",
+			Cancel: "/api/v5/trade/cancel-order", Time: "/api/v5/public/time"},
 		// OKX documents no rate-limit usage headers (§9).
 		ReportsUsage: false,
 	})

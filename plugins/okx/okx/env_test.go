@@ -33,7 +33,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
 	return &env{
 		fx: fx,
-		c:  okx.New(okx.WithVersion("1.2.3")),
+		c:  okx.New(sdk.WithVersion("1.2.3")),
 		acct: sdk.Account{
 			APIKey: apiKey, SecretKey: secret, Passphrase: passphrase,
 			Endpoints: map[string]string{"rest": fx.URL()},

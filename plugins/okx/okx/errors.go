@@ -3,12 +3,12 @@ package okx
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -117,7 +117,7 @@ var errorTable = map[string]rule{
 	"51020": {kind: sdk.KindInvalidRequest},
 	"51121": {kind: sdk.KindInvalidRequest},
 	"51131": {kind: sdk.KindInsufficientFunds},
-	"51400": {kind: sdk.KindInvalidRequest},
+	"51400": {kind: sdk.KindOrderNotFound},
 }
 
 // Codes the connector acts on beyond their kind.
@@ -163,7 +163,7 @@ func statusError(r *rest.Response) error {
 // codeError maps one code; item says it is an order's or cancel's sCode,
 // the verdict on a request OKX read and refused.
 func codeError(r *rest.Response, code, msg string, item bool) error {
-	msg = clip(msg)
+	msg = redact.Clip(msg, rest.MaxText)
 	ru, known := errorTable[code]
 	if !known {
 		ru = fallback(r, code, item)
@@ -208,26 +208,4 @@ func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error 
 		e.RetryAfter = d
 	}
 	return e
-}
-
-// exchangeCode returns the OKX code carried by err, or "".
-func exchangeCode(err error) string {
-	var e *sdk.Error
-	if errors.As(err, &e) {
-		return e.ExchangeCode
-	}
-	return ""
-}
-
-// malformed reports an answer OKX should not have sent.
-func malformed(what string, err error) error {
-	return sdk.Errorf(sdk.KindUnknown, "okx: malformed %s in the answer: %v", what, err)
-}
-
-// clip bounds the exchange's text carried into our errors.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

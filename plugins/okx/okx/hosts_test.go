@@ -1,6 +1,7 @@
 package okx_test
 
 import (
+	"github.com/globalautomation/gahost/sdk"
 	"net/http"
 	"net/url"
 	"sync"
@@ -38,7 +39,7 @@ func TestDefaultHost(t *testing.T) {
 		fx.AddKey(fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: demo})
 		to, _ := url.Parse(fx.URL())
 		rt := &redirector{to: to}
-		c := okx.New(okx.WithHTTPClient(&http.Client{Transport: rt}))
+		c := okx.New(sdk.WithHTTPClient(&http.Client{Transport: rt}))
 		e := newEnv(t)
 		e.acct.Endpoints, e.acct.Testnet = nil, demo
 		if _, err := c.SpotBalances(ctx(t), e.acct); err != nil {

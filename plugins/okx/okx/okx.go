@@ -1,7 +1,6 @@
 package okx
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -32,48 +31,32 @@ type Connector struct {
 
 var _ sdk.Exchange = (*Connector)(nil)
 
-// Option adjusts New.
-type Option func(*options)
-
-type options struct {
-	version string
-	logger  rest.Logger
-	client  *http.Client
-	instTTL time.Duration
-}
-
-// WithVersion sets the plugin version reported in Info.
-func WithVersion(v string) Option { return func(o *options) { o.version = v } }
-
-// WithLogger receives one debug line per exchange call (never a credential).
-func WithLogger(l rest.Logger) Option { return func(o *options) { o.logger = l } }
-
-// WithHTTPClient replaces the HTTP client (tests, proxies).
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+// settings are the options of this connector alone.
+type settings struct{ instTTL time.Duration }
 
 // WithInstrumentTTL sets how long contract sizes are cached (default one
 // hour; OKX announces changes ahead, §11.2).
-func WithInstrumentTTL(d time.Duration) Option { return func(o *options) { o.instTTL = d } }
+func WithInstrumentTTL(d time.Duration) sdk.Option {
+	return sdk.CustomOption(func(s *settings) { s.instTTL = d })
+}
 
 // New returns a connector. It does not touch the network.
-func New(opts ...Option) *Connector {
-	o := options{version: "0.0.0-dev", instTTL: time.Hour}
-	for _, fn := range opts {
-		fn(&o)
-	}
+func New(opts ...sdk.Option) *Connector {
+	own := settings{instTTL: time.Hour}
+	o := sdk.ApplyOptions(&own, opts...)
 	c := &Connector{
-		version: o.version,
+		version: o.Version,
 		http: rest.New(rest.Config{
 			Exchange:   "okx",
 			Hosts:      hosts,
 			Sign:       signRequest,
 			Decode:     decodeError,
 			Time:       serverTime,
-			Logger:     o.logger,
-			HTTPClient: o.client,
+			Logger:     o.Logger,
+			HTTPClient: o.HTTPClient,
 		}),
 	}
-	c.insts = newInstrumentCache(c.http, o.instTTL)
+	c.insts = newInstrumentCache(c.http, own.instTTL)
 	c.modes = newModeCache()
 	return c
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -78,7 +79,7 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 		return sdk.Order{}, err
 	}
 	body, r, err := c.place(ctx, acct, mkt, sym, o, cfg)
-	if cached && modeRejection(exchangeCode(err)) {
+	if cached && modeRejection(rest.ExchangeCode(err)) {
 		// The modes may have changed since they were read: read them
 		// again, and if they did, the order is built anew and sent once
 		// more. OKX rejected the first before placing it, so this is safe.
@@ -295,12 +296,12 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	switch {
 	case req.OrderID != "":
 		if !orderIDRule.MatchString(req.OrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: order id %q is not an OKX order id", clip(req.OrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: order id %q is not an OKX order id", redact.Clip(req.OrderID, rest.MaxText))
 		}
 		body.OrdID = req.OrderID
 	case req.ClientOrderID != "":
 		if !clientIDRule.MatchString(req.ClientOrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: client order id %q is not an OKX client order id", clip(req.ClientOrderID))
+			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: client order id %q is not an OKX client order id", redact.Clip(req.ClientOrderID, rest.MaxText))
 		}
 		body.ClOrdID = req.ClientOrderID
 	default:
@@ -321,7 +322,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 		return sdk.Order{}, err
 	}
 	if len(a.Data) == 0 {
-		return sdk.Order{}, malformed("cancel answer", errors.New("empty data"))
+		return sdk.Order{}, rest.Malformed("okx", "cancel answer", errors.New("empty data"))
 	}
 	r := a.Data[0]
 	return sdk.Order{

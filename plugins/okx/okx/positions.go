@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -60,7 +61,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	for _, r := range rows {
 		pos, err := num.Parse(r.Pos)
 		if err != nil {
-			return nil, malformed("position size of "+clip(r.InstID), err)
+			return nil, rest.Malformed("okx", "position size of "+redact.Clip(r.InstID, rest.MaxText), err)
 		}
 		if pos.IsZero() || (r.InstType != "" && r.InstType != "SWAP") {
 			continue
@@ -70,7 +71,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 			return nil, err
 		}
 		if !listed {
-			return nil, sdk.Errorf(sdk.KindUnknown, "okx: position on %s, which OKX's instrument list lacks: its contract size is unknown", clip(r.InstID))
+			return nil, sdk.Errorf(sdk.KindUnknown, "okx: position on %s, which OKX's instrument list lacks: its contract size is unknown", redact.Clip(r.InstID, rest.MaxText))
 		}
 		if !k.linear {
 			continue
@@ -96,7 +97,7 @@ func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, e
 		LiquidationPrice: f.ParseOrZero("liqPx", r.LiqPx), // "" when there is none
 	}
 	if err := f.Err(); err != nil {
-		return sdk.Position{}, malformed("position "+clip(r.InstID), err)
+		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), err)
 	}
 	switch r.PosSide {
 	case posLong:
@@ -109,7 +110,7 @@ func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, e
 			p.Side = sdk.SideShort
 		}
 	default:
-		return sdk.Position{}, malformed("position "+clip(r.InstID), fmt.Errorf("posSide %q", clip(r.PosSide)))
+		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("posSide %q", redact.Clip(r.PosSide, rest.MaxText)))
 	}
 	switch r.MgnMode {
 	case "cross":
@@ -117,7 +118,7 @@ func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, e
 	case "isolated":
 		p.MarginMode = sdk.MarginIsolate
 	default:
-		return sdk.Position{}, malformed("position "+clip(r.InstID), fmt.Errorf("mgnMode %q", clip(r.MgnMode)))
+		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("mgnMode %q", redact.Clip(r.MgnMode, rest.MaxText)))
 	}
 	return p, nil
 }
