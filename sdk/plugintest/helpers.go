@@ -44,6 +44,8 @@ type WantError struct {
 	Code string
 	// RetryAfter accepts the wait the error asks for; nil wants none.
 	RetryAfter func(time.Duration) bool
+	// Text must be part of the error's message, "" for any.
+	Text string
 }
 
 // CheckError fails t unless err is a non-nil *sdk.Error as want describes,
@@ -59,6 +61,9 @@ func CheckError(t *testing.T, err error, want WantError) *sdk.Error {
 	}
 	if se.ExchangeCode != want.Code {
 		t.Errorf("exchange code %q, want %q", se.ExchangeCode, want.Code)
+	}
+	if !strings.Contains(err.Error(), want.Text) {
+		t.Errorf("error %q does not say %q", err, want.Text)
 	}
 	if want.RetryAfter != nil && !want.RetryAfter(se.RetryAfter) {
 		t.Errorf("retry after %v", se.RetryAfter)

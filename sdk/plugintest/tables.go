@@ -1,0 +1,254 @@
+package plugintest
+
+// Checks and table runners for a connector's own tests. Every connector
+// tests its exchange's codes, vectors and numbers in tables of its own;
+// what it does with a row once the call has returned (compare an order
+// field by field, a list of positions in order, the error's kind, code
+// and wait) is the same everywhere, and lives here.
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/shopspring/decimal"
+)
+
+// Counter is what a fake tells about the requests it received: how many
+// hit a path.
+type Counter interface {
+	Calls(path string) int
+}
+
+// CheckCalls fails t unless c saw exactly want[path] requests on each
+// path of want.
+func CheckCalls(t *testing.T, c Counter, want map[string]int) {
+	t.Helper()
+	for _, path := range slices.Sorted(maps.Keys(want)) {
+		if got := c.Calls(path); got != want[path] {
+			t.Errorf("calls to %s = %d, want %d", path, got, want[path])
+		}
+	}
+}
+
+// CheckParams fails t unless got holds exactly the parameters of want:
+// what a connector sent the exchange, its signing parameters left out.
+func CheckParams(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if got[k] != want[k] {
+			t.Errorf("sent %s=%q, want %q (all: %v)", k, got[k], want[k], got)
+		}
+	}
+}
+
+// CheckOrder fails t unless got is want: the same client id, market,
+// symbol, side, type, status and reduce-only flag, and the
+// same quantity, filled quantity, price and average price by value. The
+// id is compared only when want has one (the exchange picks it).
+func CheckOrder(t *testing.T, got, want sdk.Order) {
+	t.Helper()
+	if (want.ID != "" && got.ID != want.ID) || got.ClientOrderID != want.ClientOrderID || got.Market != want.Market ||
+		got.Symbol != want.Symbol || got.Side != want.Side || got.Type != want.Type || got.Status != want.Status ||
+		got.ReduceOnly != want.ReduceOnly {
+		t.Errorf("order %+v, want %+v", got, want)
+	}
+	sameDecimal(t, "quantity", got.Quantity, want.Quantity)
+	sameDecimal(t, "filled", got.FilledQuantity, want.FilledQuantity)
+	sameDecimal(t, "price", got.Price, want.Price)
+	sameDecimal(t, "average", got.AveragePrice, want.AveragePrice)
+}
+
+// CheckBalances fails t unless got is want in the same order: asset,
+// free and locked by value.
+func CheckBalances(t *testing.T, got, want []sdk.Balance) {
+	t.Helper()
+	if got == nil || len(got) != len(want) {
+		t.Fatalf("balances %+v, want %d of them", got, len(want))
+	}
+	for i, w := range want {
+		b := got[i]
+		if b.Asset != w.Asset {
+			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.Asset)
+		}
+		sameDecimal(t, w.Asset+".free", b.Free, w.Free)
+		sameDecimal(t, w.Asset+".locked", b.Locked, w.Locked)
+	}
+}
+
+// CheckFutures fails t unless got is want: asset, wallet balance,
+// unrealized PnL, margin balance and available balance by value.
+func CheckFutures(t *testing.T, got, want sdk.FuturesAccount) {
+	t.Helper()
+	if got.Asset != want.Asset {
+		t.Errorf("asset %q, want %q", got.Asset, want.Asset)
+	}
+	sameDecimal(t, "wallet", got.WalletBalance, want.WalletBalance)
+	sameDecimal(t, "unrealized", got.UnrealizedPnL, want.UnrealizedPnL)
+	sameDecimal(t, "margin", got.MarginBalance, want.MarginBalance)
+	sameDecimal(t, "available", got.AvailableBalance, want.AvailableBalance)
+}
+
+// CheckPositions fails t unless got is want in the same order: symbol,
+// side and margin mode, and every amount by value. An empty want still
+// wants a non-nil list.
+func CheckPositions(t *testing.T, got, want []sdk.Position) {
+	t.Helper()
+	if got == nil || len(got) != len(want) {
+		t.Fatalf("positions %+v, want %d", got, len(want))
+	}
+	for i, w := range want {
+		p := got[i]
+		if p.Symbol != w.Symbol || p.Side != w.Side || p.MarginMode != w.MarginMode {
+			t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.Symbol, w.Side, w.MarginMode)
+		}
+		sameDecimal(t, "size", p.Size, w.Size)
+		sameDecimal(t, "entry", p.EntryPrice, w.EntryPrice)
+		sameDecimal(t, "mark", p.MarkPrice, w.MarkPrice)
+		sameDecimal(t, "upnl", p.UnrealizedPnL, w.UnrealizedPnL)
+		sameDecimal(t, "leverage", p.Leverage, w.Leverage)
+		sameDecimal(t, "liquidation", p.LiquidationPrice, w.LiquidationPrice)
+	}
+}
+
+func sameDecimal(t *testing.T, field string, got, want decimal.Decimal) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Errorf("%s = %s, want %s", field, got, want)
+	}
+}
+
+// Credentials is what a row of a connector's credentials table expects of
+// ValidateCredentials: an error as Err describes when Err.Kind is not
+// zero, else the permissions Perms with every one of Notes in the notes.
+type Credentials struct {
+	Perms sdk.Permissions
+	Notes []string
+	Err   WantError
+}
+
+// CheckCredentials fails t unless got and err are as want says, and
+// returns the notes joined, for the connector's own further checks.
+func CheckCredentials(t *testing.T, got sdk.Permissions, err error, want Credentials) string {
+	t.Helper()
+	if want.Err.Kind != 0 {
+		CheckError(t, err, want.Err)
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := want.Perms
+	if got.CanRead != w.CanRead || got.CanTradeSpot != w.CanTradeSpot || got.CanTradeFutures != w.CanTradeFutures ||
+		got.CanWithdraw != w.CanWithdraw || got.IPRestricted != w.IPRestricted {
+		t.Fatalf("permissions %+v, want %+v", got, w)
+	}
+	notes := strings.Join(got.Notes, " | ")
+	for _, n := range want.Notes {
+		if !strings.Contains(notes, n) {
+			t.Errorf("notes %q lack %q", notes, n)
+		}
+	}
+	return notes
+}
+
+// Cancel is what a row of a connector's cancel table expects of
+// CancelOrder: an error of kind Kind (and exchange code Code, "" for
+// any) when Kind is not zero, else the order Want.
+type Cancel struct {
+	Want sdk.Order
+	Kind sdk.Kind
+	Code string
+}
+
+// CheckCancel fails t unless got and err are as want says.
+func CheckCancel(t *testing.T, got sdk.Order, err error, want Cancel) {
+	t.Helper()
+	if want.Kind != 0 {
+		if sdk.KindOf(err) != want.Kind || (want.Code != "" && rest.ExchangeCode(err) != want.Code) {
+			t.Fatalf("err = %v (code %q), want %v with code %q", err, rest.ExchangeCode(err), want.Kind, want.Code)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != want.Want.ID || got.ClientOrderID != want.Want.ClientOrderID || got.Market != want.Want.Market ||
+		got.Symbol != want.Want.Symbol || got.Side != want.Want.Side || got.Type != want.Want.Type || got.Status != want.Want.Status {
+		t.Fatalf("cancel = %+v, want %+v", got, want.Want)
+	}
+}
+
+// ErrorRow is one row of a connector's error table: a fault the fake
+// answers with, on the connector's read call or on its order call, and
+// the error the connector must turn it into.
+type ErrorRow struct {
+	Name string
+	// Order aims the fault at the order call, else at the read call.
+	Order      bool
+	Fault      fakex.Fault
+	Kind       sdk.Kind
+	Code       string
+	RetryAfter func(time.Duration) bool
+}
+
+// Target is a call of a connector and the fake path it reaches.
+type Target struct {
+	Path string
+	Call func(context.Context) error
+}
+
+// ErrorSetup is one subtest's arrangement for an error table: a fresh fake
+// (so that a fault cannot leak into the next row) and the two calls on it.
+type ErrorSetup struct {
+	Fake interface {
+		Inject(fakex.Fault)
+		PendingFaults() int
+	}
+	Read, Order Target
+}
+
+// TransportRows are the answers that say nothing in any exchange's words:
+// a front end's 500 or 502, a body cut off. Every connector treats them
+// alike; on a read they are transient, after an order was sent its outcome
+// is unknown. RunErrorTable runs them after the connector's own rows.
+var TransportRows = []ErrorRow{
+	{Name: "500 on a read", Fault: fakex.Fault{Status: 500, Body: "Internal error"}, Kind: sdk.KindUnavailable},
+	{Name: "502 on a read", Fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, Kind: sdk.KindUnavailable},
+	{Name: "500 on an order", Order: true, Fault: fakex.Fault{Status: 500, Body: "Internal error"}, Kind: sdk.KindUnknownOutcome},
+	{Name: "malformed JSON on a read", Fault: fakex.Fault{Malformed: true}, Kind: sdk.KindUnknown},
+	{Name: "malformed JSON on an order", Order: true, Fault: fakex.Fault{Malformed: true}, Kind: sdk.KindUnknownOutcome},
+}
+
+// RunErrorTable runs rows, then TransportRows, each in a subtest: setup
+// arranges a fresh fake, the row's fault is injected on the path of the
+// call it aims at, and the call's error must be as the row says. Every
+// injected fault must have fired.
+func RunErrorTable(t *testing.T, rows []ErrorRow, setup func(t *testing.T) ErrorSetup) {
+	t.Helper()
+	for _, row := range slices.Concat(rows, TransportRows) {
+		t.Run(row.Name, func(t *testing.T) {
+			s := setup(t)
+			target := s.Read
+			if row.Order {
+				target = s.Order
+			}
+			f := row.Fault
+			f.Path = target.Path
+			s.Fake.Inject(f)
+			CheckError(t, target.Call(Context(t)), WantError{Kind: row.Kind, Code: row.Code, RetryAfter: row.RetryAfter})
+			if n := s.Fake.PendingFaults(); n != 0 {
+				t.Errorf("%d faults did not fire", n)
+			}
+		})
+	}
+}
