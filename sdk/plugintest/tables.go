@@ -201,20 +201,23 @@ type ErrorRow struct {
 	RetryAfter func(time.Duration) bool
 }
 
-// Target is a call of a connector and the fake path it reaches.
-type Target struct {
-	Path string
-	Call func(context.Context) error
-}
-
 // ErrorSetup is one subtest's arrangement for an error table: a fresh fake
-// (so that a fault cannot leak into the next row) and the two calls on it.
+// (so that a fault cannot leak into the next row), the connector and an
+// account on it, and where the two calls of the table go. The read call is
+// SpotBalances, the order call PlaceOrder with Order.
 type ErrorSetup struct {
 	Fake interface {
 		Inject(fakex.Fault)
 		PendingFaults() int
 	}
-	Read, Order Target
+	Exchange  sdk.Exchange
+	Account   sdk.Account
+	ReadPath  string
+	OrderPath string
+	Order     sdk.OrderRequest
+	// Check, if not nil, is the connector's own further check of the
+	// row's error (that it names the order, say).
+	Check func(t *testing.T, row ErrorRow, err *sdk.Error)
 }
 
 // TransportRows are the answers that say nothing in any exchange's words:
@@ -238,14 +241,18 @@ func RunErrorTable(t *testing.T, rows []ErrorRow, setup func(t *testing.T) Error
 	for _, row := range slices.Concat(rows, TransportRows) {
 		t.Run(row.Name, func(t *testing.T) {
 			s := setup(t)
-			target := s.Read
-			if row.Order {
-				target = s.Order
-			}
 			f := row.Fault
-			f.Path = target.Path
+			f.Path = s.ReadPath
+			call := func(c context.Context) error { _, err := s.Exchange.SpotBalances(c, s.Account); return err }
+			if row.Order {
+				f.Path = s.OrderPath
+				call = func(c context.Context) error { _, err := s.Exchange.PlaceOrder(c, s.Account, s.Order); return err }
+			}
 			s.Fake.Inject(f)
-			CheckError(t, target.Call(Context(t)), WantError{Kind: row.Kind, Code: row.Code, RetryAfter: row.RetryAfter})
+			se := CheckError(t, call(Context(t)), WantError{Kind: row.Kind, Code: row.Code, RetryAfter: row.RetryAfter})
+			if s.Check != nil {
+				s.Check(t, row, se)
+			}
 			if n := s.Fake.PendingFaults(); n != 0 {
 				t.Errorf("%d faults did not fire", n)
 			}

@@ -19,81 +19,52 @@ func binanceErr(code int, msg string) string {
 	return fmt.Sprintf(`{"code":%d,"msg":%q}`, code, msg)
 }
 
-// TestErrorTable injects every error of the page's table (§6, §7) and the
+// TestErrorTable injects every error of Binance's documented tables and the
 // transport failures, on a read and on an order, and checks the kind.
 func TestErrorTable(t *testing.T) {
-	read := func(e *env) error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err }
-	order := func(e *env) error {
-		_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-		return err
-	}
-	const readPath, orderPath = "/api/v3/account", "/fapi/v1/order"
 	banUntil := time.Now().Add(5 * time.Minute).UnixMilli()
-	tests := []struct {
-		name       string
-		order      bool
-		fault      fakex.Fault
-		kind       sdk.Kind
-		code       string
-		retryAfter func(time.Duration) bool
-	}{
-		{name: "-2014 bad key format", fault: fakex.Fault{Status: 401, Body: binanceErr(-2014, "API-key format invalid.")}, kind: sdk.KindAuthentication, code: "-2014"},
-		{name: "-2015 rejected key", fault: fakex.Fault{Status: 401, Body: binanceErr(-2015, "Invalid API-key, IP, or permissions for action.")}, kind: sdk.KindAuthentication, code: "-2015"},
-		{name: "-1022 bad signature", fault: fakex.Fault{Status: 400, Body: binanceErr(-1022, "Signature for this request is not valid.")}, kind: sdk.KindAuthentication, code: "-1022"},
-		{name: "-1002 unauthorized", fault: fakex.Fault{Status: 401, Body: binanceErr(-1002, "You are not authorized to execute this request.")}, kind: sdk.KindPermission, code: "-1002"},
-		{name: "-1021 twice: skew survives a resync", fault: fakex.Fault{Status: 400, Body: binanceErr(-1021, "Timestamp for this request is outside of the recvWindow."), Times: 2}, kind: sdk.KindClockSkew, code: "-1021"},
-		{name: "-2010 insufficient balance", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-2010, "Account has insufficient balance for requested action.")}, kind: sdk.KindInsufficientFunds, code: "-2010"},
-		{name: "-2010 other rejection", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-2010, "Market is closed.")}, kind: sdk.KindInvalidRequest, code: "-2010"},
-		{name: "-2019 margin", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-2019, "Margin is insufficient.")}, kind: sdk.KindInsufficientFunds, code: "-2019"},
-		{name: "-2018 balance", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-2018, "Balance is insufficient.")}, kind: sdk.KindInsufficientFunds, code: "-2018"},
-		{name: "-1121 bad symbol", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-1121, "Invalid symbol.")}, kind: sdk.KindUnknownSymbol, code: "-1121"},
-		{name: "-2011 unknown order", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-2011, "Unknown order sent.")}, kind: sdk.KindOrderNotFound, code: "-2011"},
-		{name: "-2011 cancel refused otherwise", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-2011, "Order was not canceled due to cancel restrictions.")}, kind: sdk.KindInvalidRequest, code: "-2011"},
-		{name: "-2013 no such order", fault: fakex.Fault{Status: 400, Body: binanceErr(-2013, "Order does not exist.")}, kind: sdk.KindOrderNotFound, code: "-2013"},
-		{name: "-1102 missing parameter", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.")}, kind: sdk.KindInvalidRequest, code: "-1102"},
-		{name: "-1013 filter failure", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-1013, "Filter failure: LOT_SIZE")}, kind: sdk.KindInvalidRequest, code: "-1013"},
-		{name: "-4164 min notional", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-4164, "Order's notional must be no smaller than 5.0")}, kind: sdk.KindInvalidRequest, code: "-4164"},
-		{name: "-4120 conditional type", order: true, fault: fakex.Fault{Status: 400, Body: binanceErr(-4120, "Order type not supported for this endpoint.")}, kind: sdk.KindUnsupported, code: "-4120"},
-		{name: "429 -1003 with Retry-After", fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"17"}}, Body: binanceErr(-1003, "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.")},
-			kind: sdk.KindRateLimited, code: "-1003", retryAfter: func(d time.Duration) bool { return d == 17*time.Second }},
-		{name: "429 without Retry-After waits for the next minute", fault: fakex.Fault{Status: 429, Body: binanceErr(-1003, "Too much request weight used.")},
-			kind: sdk.KindRateLimited, code: "-1003", retryAfter: func(d time.Duration) bool { return d >= time.Second && d <= time.Minute }},
-		{name: "418 ban read from the message", fault: fakex.Fault{Status: 418, Body: binanceErr(-1003, "Way too much request weight used; IP banned until "+strconv.FormatInt(banUntil, 10)+". Please use WebSocket Streams.")},
-			kind: sdk.KindRateLimited, code: "-1003", retryAfter: func(d time.Duration) bool { return d > 4*time.Minute && d <= 5*time.Minute+2*time.Second }},
-		{name: "418 with Retry-After", fault: fakex.Fault{Status: 418, Header: http.Header{"Retry-After": {"7200"}}, Body: binanceErr(-1003, "Way too much request weight used; IP banned until 1.")},
-			kind: sdk.KindRateLimited, code: "-1003", retryAfter: func(d time.Duration) bool { return d == 2*time.Hour }},
-		{name: "-1015 too many orders", order: true, fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"3"}}, Body: binanceErr(-1015, "Too many new orders; current limit is 300 orders per 10 SECOND.")},
-			kind: sdk.KindRateLimited, code: "-1015", retryAfter: func(d time.Duration) bool { return d == 3*time.Second }},
-		{name: "429 without a body", fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"5"}}, Body: "Too Many Requests"},
-			kind: sdk.KindRateLimited, retryAfter: func(d time.Duration) bool { return d == 5*time.Second }},
-		{name: "403 WAF", fault: fakex.Fault{Status: 403, Body: "<html>blocked</html>"}, kind: sdk.KindUnavailable},
-		{name: "500 on a read", fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnavailable},
-		{name: "502 on a read", fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnavailable},
-		{name: "503 -1008 throttled on a read", fault: fakex.Fault{Status: 503, Body: binanceErr(-1008, "Request throttled by system-level protection.")}, kind: sdk.KindUnavailable, code: "-1008"},
-		{name: "500 on an order", order: true, fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnknownOutcome},
-		{name: "503 unknown error on an order", order: true, fault: fakex.Fault{Status: 503, Body: binanceErr(-1000, "Unknown error, please check your request or try again later.")}, kind: sdk.KindUnknownOutcome, code: "-1000"},
-		{name: "503 service unavailable on an order", order: true, fault: fakex.Fault{Status: 503, Body: "Service Unavailable."}, kind: sdk.KindUnknownOutcome},
-		{name: "-1007 timeout on an order", order: true, fault: fakex.Fault{Status: 408, Body: binanceErr(-1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.")}, kind: sdk.KindUnknownOutcome, code: "-1007"},
-		{name: "-1007 timeout on a read", fault: fakex.Fault{Status: 408, Body: binanceErr(-1007, "Timeout waiting for response from backend server.")}, kind: sdk.KindUnavailable, code: "-1007"},
-		{name: "malformed JSON on a read", fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknown},
-		{name: "malformed JSON on an order", order: true, fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknownOutcome},
+	tests := []plugintest.ErrorRow{
+		{Name: "-2014 bad key format", Fault: fakex.Fault{Status: 401, Body: binanceErr(-2014, "API-key format invalid.")}, Kind: sdk.KindAuthentication, Code: "-2014"},
+		{Name: "-2015 rejected key", Fault: fakex.Fault{Status: 401, Body: binanceErr(-2015, "Invalid API-key, IP, or permissions for action.")}, Kind: sdk.KindAuthentication, Code: "-2015"},
+		{Name: "-1022 bad signature", Fault: fakex.Fault{Status: 400, Body: binanceErr(-1022, "Signature for this request is not valid.")}, Kind: sdk.KindAuthentication, Code: "-1022"},
+		{Name: "-1002 unauthorized", Fault: fakex.Fault{Status: 401, Body: binanceErr(-1002, "You are not authorized to execute this request.")}, Kind: sdk.KindPermission, Code: "-1002"},
+		{Name: "-1021 twice: skew survives a resync", Fault: fakex.Fault{Status: 400, Body: binanceErr(-1021, "Timestamp for this request is outside of the recvWindow."), Times: 2}, Kind: sdk.KindClockSkew, Code: "-1021"},
+		{Name: "-2010 insufficient balance", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-2010, "Account has insufficient balance for requested action.")}, Kind: sdk.KindInsufficientFunds, Code: "-2010"},
+		{Name: "-2010 other rejection", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-2010, "Market is closed.")}, Kind: sdk.KindInvalidRequest, Code: "-2010"},
+		{Name: "-2019 margin", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-2019, "Margin is insufficient.")}, Kind: sdk.KindInsufficientFunds, Code: "-2019"},
+		{Name: "-2018 balance", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-2018, "Balance is insufficient.")}, Kind: sdk.KindInsufficientFunds, Code: "-2018"},
+		{Name: "-1121 bad symbol", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-1121, "Invalid symbol.")}, Kind: sdk.KindUnknownSymbol, Code: "-1121"},
+		{Name: "-2011 unknown order", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-2011, "Unknown order sent.")}, Kind: sdk.KindOrderNotFound, Code: "-2011"},
+		{Name: "-2011 cancel refused otherwise", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-2011, "Order was not canceled due to cancel restrictions.")}, Kind: sdk.KindInvalidRequest, Code: "-2011"},
+		{Name: "-2013 no such order", Fault: fakex.Fault{Status: 400, Body: binanceErr(-2013, "Order does not exist.")}, Kind: sdk.KindOrderNotFound, Code: "-2013"},
+		{Name: "-1102 missing parameter", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.")}, Kind: sdk.KindInvalidRequest, Code: "-1102"},
+		{Name: "-1013 filter failure", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-1013, "Filter failure: LOT_SIZE")}, Kind: sdk.KindInvalidRequest, Code: "-1013"},
+		{Name: "-4164 min notional", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-4164, "Order's notional must be no smaller than 5.0")}, Kind: sdk.KindInvalidRequest, Code: "-4164"},
+		{Name: "-4120 conditional type", Order: true, Fault: fakex.Fault{Status: 400, Body: binanceErr(-4120, "Order type not supported for this endpoint.")}, Kind: sdk.KindUnsupported, Code: "-4120"},
+		{Name: "429 -1003 with Retry-After", Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"17"}}, Body: binanceErr(-1003, "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.")},
+			Kind: sdk.KindRateLimited, Code: "-1003", RetryAfter: func(d time.Duration) bool { return d == 17*time.Second }},
+		{Name: "429 without Retry-After waits for the next minute", Fault: fakex.Fault{Status: 429, Body: binanceErr(-1003, "Too much request weight used.")},
+			Kind: sdk.KindRateLimited, Code: "-1003", RetryAfter: func(d time.Duration) bool { return d >= time.Second && d <= time.Minute }},
+		{Name: "418 ban read from the message", Fault: fakex.Fault{Status: 418, Body: binanceErr(-1003, "Way too much request weight used; IP banned until "+strconv.FormatInt(banUntil, 10)+". Please use WebSocket Streams.")},
+			Kind: sdk.KindRateLimited, Code: "-1003", RetryAfter: func(d time.Duration) bool { return d > 4*time.Minute && d <= 5*time.Minute+2*time.Second }},
+		{Name: "418 with Retry-After", Fault: fakex.Fault{Status: 418, Header: http.Header{"Retry-After": {"7200"}}, Body: binanceErr(-1003, "Way too much request weight used; IP banned until 1.")},
+			Kind: sdk.KindRateLimited, Code: "-1003", RetryAfter: func(d time.Duration) bool { return d == 2*time.Hour }},
+		{Name: "-1015 too many orders", Order: true, Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"3"}}, Body: binanceErr(-1015, "Too many new orders; current limit is 300 orders per 10 SECOND.")},
+			Kind: sdk.KindRateLimited, Code: "-1015", RetryAfter: func(d time.Duration) bool { return d == 3*time.Second }},
+		{Name: "429 without a body", Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"5"}}, Body: "Too Many Requests"},
+			Kind: sdk.KindRateLimited, RetryAfter: func(d time.Duration) bool { return d == 5*time.Second }},
+		{Name: "403 WAF", Fault: fakex.Fault{Status: 403, Body: "<html>blocked</html>"}, Kind: sdk.KindUnavailable},
+		{Name: "503 -1008 throttled on a read", Fault: fakex.Fault{Status: 503, Body: binanceErr(-1008, "Request throttled by system-level protection.")}, Kind: sdk.KindUnavailable, Code: "-1008"},
+		{Name: "503 unknown error on an order", Order: true, Fault: fakex.Fault{Status: 503, Body: binanceErr(-1000, "Unknown error, please check your request or try again later.")}, Kind: sdk.KindUnknownOutcome, Code: "-1000"},
+		{Name: "503 service unavailable on an order", Order: true, Fault: fakex.Fault{Status: 503, Body: "Service Unavailable."}, Kind: sdk.KindUnknownOutcome},
+		{Name: "-1007 timeout on an order", Order: true, Fault: fakex.Fault{Status: 408, Body: binanceErr(-1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.")}, Kind: sdk.KindUnknownOutcome, Code: "-1007"},
+		{Name: "-1007 timeout on a read", Fault: fakex.Fault{Status: 408, Body: binanceErr(-1007, "Timeout waiting for response from backend server.")}, Kind: sdk.KindUnavailable, Code: "-1007"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			call, path := read, readPath
-			if tt.order {
-				call, path = order, orderPath
-			}
-			f := tt.fault
-			f.Path = path
-			e.fx.Inject(f)
-			plugintest.CheckError(t, call(e), plugintest.WantError{Kind: tt.kind, Code: tt.code, RetryAfter: tt.retryAfter})
-			if e.fx.PendingFaults() != 0 {
-				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
-			}
-		})
-	}
+	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
+		e := funded(t, false)
+		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: "/api/v3/account", OrderPath: "/fapi/v1/order",
+			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
+	})
 }
 
 // TestWeightBudgetAndUsage runs against a fake with a small budget: usage

@@ -20,18 +20,13 @@ func bitgetErr(code, msg string) string {
 	return fmt.Sprintf(`{"code":%q,"msg":%q,"requestTime":1695808949356,"data":null}`, code, msg)
 }
 
-// TestErrorTable injects every code of the page's error table (§7), the
+// TestErrorTable injects every code of Bitget's documented error table, the
 // rate-limit and ban answers and the transport failures, on a read and on
 // an order, and checks the kind the host gets.
 func TestErrorTable(t *testing.T) {
-	type tc struct {
-		name       string
-		order      bool
-		fault      fakex.Fault
-		kind       sdk.Kind
-		code       string
-		retryAfter time.Duration
-	}
+	type tc = plugintest.ErrorRow
+	// wait wants exactly d.
+	wait := func(w time.Duration) func(time.Duration) bool { return func(d time.Duration) bool { return d == w } }
 	var tests []tc
 	// Every code of the table, answered as Bitget does in the field: HTTP
 	// 400 with the JSON body.
@@ -49,73 +44,53 @@ func TestErrorTable(t *testing.T) {
 	for _, row := range table {
 		for _, c := range row.codes {
 			for _, order := range []bool{false, true} {
-				tests = append(tests, tc{name: fmt.Sprintf("%s order=%v", c, order), order: order,
-					fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "message of "+c)}, kind: row.kind, code: c})
+				tests = append(tests, tc{Name: fmt.Sprintf("%s order=%v", c, order), Order: order,
+					Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "message of "+c)}, Kind: row.kind, Code: c})
 			}
 		}
 	}
 	// Clock codes twice: the connector resyncs and retries once, so only a
 	// second refusal reaches the caller.
 	for _, c := range []string{"40005", "40008", "40078", "40079"} {
-		tests = append(tests, tc{name: c + " twice", fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "Request timestamp expired"), Times: 2},
-			kind: sdk.KindClockSkew, code: c})
+		tests = append(tests, tc{Name: c + " twice", Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "Request timestamp expired"), Times: 2},
+			Kind: sdk.KindClockSkew, Code: c})
 	}
 	for _, c := range []string{"40015", "40200", "40725", "45001"} {
-		tests = append(tests, tc{name: c + " on a read", fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "busy")}, kind: sdk.KindUnavailable, code: c})
+		tests = append(tests, tc{Name: c + " on a read", Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "busy")}, Kind: sdk.KindUnavailable, Code: c})
 	}
 	tests = append(tests,
 		// The busy codes may hide a placed order; an upgrade turns it away.
-		tc{name: "40015 on an order", order: true, fault: fakex.Fault{Status: 400, Body: bitgetErr("40015", "System is abnormal, please try again later")}, kind: sdk.KindUnknownOutcome, code: "40015"},
-		tc{name: "40725 on an order", order: true, fault: fakex.Fault{Status: 400, Body: bitgetErr("40725", "service return an error")}, kind: sdk.KindUnknownOutcome, code: "40725"},
-		tc{name: "45001 on an order", order: true, fault: fakex.Fault{Status: 200, Body: bitgetErr("45001", "Unknown error")}, kind: sdk.KindUnknownOutcome, code: "45001"},
-		tc{name: "40200 on an order", order: true, fault: fakex.Fault{Status: 400, Body: bitgetErr("40200", "Server upgrade, please try again later")}, kind: sdk.KindUnavailable, code: "40200"},
-		tc{name: "an error code inside HTTP 200", fault: fakex.Fault{Status: 200, Body: bitgetErr("40009", "sign signature error")}, kind: sdk.KindAuthentication, code: "40009"},
-		tc{name: "a numeric code", fault: fakex.Fault{Status: 400, Body: `{"code":40012,"msg":"apikey/password is incorrect"}`}, kind: sdk.KindAuthentication, code: "40012"},
-		tc{name: "message instead of msg", fault: fakex.Fault{Status: 400, Body: `{"code":"43012","message":"Insufficient balance"}`}, kind: sdk.KindInsufficientFunds, code: "43012"},
-		tc{name: "429 with code 429", fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, kind: sdk.KindRateLimited, code: "429", retryAfter: time.Second},
-		tc{name: "429 on an order", order: true, fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, kind: sdk.KindRateLimited, code: "429", retryAfter: time.Second},
-		tc{name: "429 with Retry-After", fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: bitgetErr("429", "Too Many Requests")}, kind: sdk.KindRateLimited, code: "429", retryAfter: 7 * time.Second},
-		tc{name: "429 without a body", fault: fakex.Fault{Status: 429, Body: "Too Many Requests"}, kind: sdk.KindRateLimited, retryAfter: time.Second},
-		tc{name: "403 ban", fault: fakex.Fault{Status: 403, Body: "<html>Access denied</html>"}, kind: sdk.KindRateLimited, retryAfter: 5 * time.Minute},
-		tc{name: "403 ban with Retry-After", fault: fakex.Fault{Status: 403, Header: http.Header{"Retry-After": {"120"}}, Body: ""}, kind: sdk.KindRateLimited, retryAfter: 2 * time.Minute},
-		tc{name: "500 on a read", fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnavailable},
-		tc{name: "502 on a read", fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnavailable},
-		tc{name: "503 with an unknown code on a read", fault: fakex.Fault{Status: 503, Body: bitgetErr("50001", "busy")}, kind: sdk.KindUnavailable, code: "50001"},
-		tc{name: "500 on an order", order: true, fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnknownOutcome},
-		tc{name: "502 on an order", order: true, fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnknownOutcome},
-		tc{name: "504 with a Bitget body on an order", order: true, fault: fakex.Fault{Status: 504, Body: bitgetErr("40010", "gateway timeout")}, kind: sdk.KindUnknownOutcome, code: "40010"},
-		tc{name: "404", fault: fakex.Fault{Status: 404, Body: "not found"}, kind: sdk.KindInvalidRequest},
-		tc{name: "malformed JSON on a read", fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknown},
-		tc{name: "malformed JSON on an order", order: true, fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknownOutcome},
-		tc{name: "success without data on a read", fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":{"x":1}}`}, kind: sdk.KindUnknown},
-		tc{name: "success with unreadable data on an order", order: true, fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":[1]}`}, kind: sdk.KindUnknownOutcome},
-		tc{name: "an envelope without a code", fault: fakex.Fault{Status: 200, Body: `{"data":[]}`}, kind: sdk.KindUnknown},
+		tc{Name: "40015 on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: bitgetErr("40015", "System is abnormal, please try again later")}, Kind: sdk.KindUnknownOutcome, Code: "40015"},
+		tc{Name: "40725 on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: bitgetErr("40725", "service return an error")}, Kind: sdk.KindUnknownOutcome, Code: "40725"},
+		tc{Name: "45001 on an order", Order: true, Fault: fakex.Fault{Status: 200, Body: bitgetErr("45001", "Unknown error")}, Kind: sdk.KindUnknownOutcome, Code: "45001"},
+		tc{Name: "40200 on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: bitgetErr("40200", "Server upgrade, please try again later")}, Kind: sdk.KindUnavailable, Code: "40200"},
+		tc{Name: "an error code inside HTTP 200", Fault: fakex.Fault{Status: 200, Body: bitgetErr("40009", "sign signature error")}, Kind: sdk.KindAuthentication, Code: "40009"},
+		tc{Name: "a numeric code", Fault: fakex.Fault{Status: 400, Body: `{"code":40012,"msg":"apikey/password is incorrect"}`}, Kind: sdk.KindAuthentication, Code: "40012"},
+		tc{Name: "message instead of msg", Fault: fakex.Fault{Status: 400, Body: `{"code":"43012","message":"Insufficient balance"}`}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
+		tc{Name: "429 with code 429", Fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, Kind: sdk.KindRateLimited, Code: "429", RetryAfter: wait(time.Second)},
+		tc{Name: "429 on an order", Order: true, Fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, Kind: sdk.KindRateLimited, Code: "429", RetryAfter: wait(time.Second)},
+		tc{Name: "429 with Retry-After", Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: bitgetErr("429", "Too Many Requests")}, Kind: sdk.KindRateLimited, Code: "429", RetryAfter: wait(7 * time.Second)},
+		tc{Name: "429 without a body", Fault: fakex.Fault{Status: 429, Body: "Too Many Requests"}, Kind: sdk.KindRateLimited, RetryAfter: wait(time.Second)},
+		tc{Name: "403 ban", Fault: fakex.Fault{Status: 403, Body: "<html>Access denied</html>"}, Kind: sdk.KindRateLimited, RetryAfter: wait(5 * time.Minute)},
+		tc{Name: "403 ban with Retry-After", Fault: fakex.Fault{Status: 403, Header: http.Header{"Retry-After": {"120"}}, Body: ""}, Kind: sdk.KindRateLimited, RetryAfter: wait(2 * time.Minute)},
+		tc{Name: "503 with an unknown code on a read", Fault: fakex.Fault{Status: 503, Body: bitgetErr("50001", "busy")}, Kind: sdk.KindUnavailable, Code: "50001"},
+		tc{Name: "502 on an order", Order: true, Fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, Kind: sdk.KindUnknownOutcome},
+		tc{Name: "504 with a Bitget body on an order", Order: true, Fault: fakex.Fault{Status: 504, Body: bitgetErr("40010", "gateway timeout")}, Kind: sdk.KindUnknownOutcome, Code: "40010"},
+		tc{Name: "404", Fault: fakex.Fault{Status: 404, Body: "not found"}, Kind: sdk.KindInvalidRequest},
+		tc{Name: "success without data on a read", Fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":{"x":1}}`}, Kind: sdk.KindUnknown},
+		tc{Name: "success with unreadable data on an order", Order: true, Fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":[1]}`}, Kind: sdk.KindUnknownOutcome},
+		tc{Name: "an envelope without a code", Fault: fakex.Fault{Status: 200, Body: `{"data":[]}`}, Kind: sdk.KindUnknown},
 	)
-	read := func(e *env) error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err }
-	order := func(e *env) error {
-		_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-		return err
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			call, path := read, fake.PathSpotAssets
-			if tt.order {
-				call, path = order, fake.PathFuturesPlace
-			}
-			f := tt.fault
-			f.Path = path
-			e.fx.Inject(f)
-			se := plugintest.CheckError(t, call(e), plugintest.WantError{Kind: tt.kind, Code: tt.code,
-				RetryAfter: func(d time.Duration) bool { return d == tt.retryAfter }})
-			if tt.kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
-				t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
-			}
-			if e.fx.PendingFaults() != 0 {
-				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
-			}
-		})
-	}
+	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
+		e := funded(t, false)
+		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: fake.PathSpotAssets, OrderPath: fake.PathFuturesPlace,
+			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+			Check: func(t *testing.T, row plugintest.ErrorRow, se *sdk.Error) {
+				if row.Kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
+					t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
+				}
+			}}
+	})
 }
 
 // TestRateLimitsAndUsage: the fake enforces the per-endpoint limits and
