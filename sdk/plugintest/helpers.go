@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -241,4 +242,31 @@ func QueryValues(reqs []fakex.Record, key string) []string {
 		}
 	}
 	return out
+}
+
+// KeepAfter injects f into fx, then keeps what call returns: the
+// connector's words for an answer the fault made up.
+func (l *Leaks) KeepAfter(fx interface{ Inject(fakex.Fault) }, f fakex.Fault, call func() (any, error)) {
+	fx.Inject(f)
+	l.Keep(call())
+}
+
+// KeepWrongSecret keeps what SpotBalances and ValidateCredentials return
+// for acct with a wrong secret ("wrong-" and the right one), and returns
+// that account.
+func (l *Leaks) KeepWrongSecret(c context.Context, ex sdk.Exchange, acct sdk.Account) sdk.Account {
+	acct.SecretKey = "wrong-" + acct.SecretKey
+	l.Keep(ex.SpotBalances(c, acct))
+	l.Keep(ex.ValidateCredentials(c, acct))
+	return acct
+}
+
+// KeepUnreachable keeps what SpotBalances returns for acct with every
+// endpoint pointed at a closed port.
+func (l *Leaks) KeepUnreachable(c context.Context, ex sdk.Exchange, acct sdk.Account) {
+	acct.Endpoints = maps.Clone(acct.Endpoints)
+	for k := range acct.Endpoints {
+		acct.Endpoints[k] = "http://127.0.0.1:1"
+	}
+	l.Keep(ex.SpotBalances(c, acct))
 }

@@ -129,22 +129,13 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: binanceErr(-1100, "Illegal characters: "+apiKey+" "+secret)}
 	}
-	keep := leaks.Keep
 	c := ctx(t)
 	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	e.fx.Inject(echo("/api/v3/account"))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"})
-	keep(e.c.FuturesAccount(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/fapi/v1/order", Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}))
-	bad := e.acct
-	bad.SecretKey = "wrong-" + secret
-	keep(e.c.SpotBalances(c, bad))
-	keep(e.c.ValidateCredentials(c, bad))
-	unreachable := e.acct
-	unreachable.Endpoints = map[string]string{"spot": "http://127.0.0.1:1", "futures": "http://127.0.0.1:1"}
-	keep(e.c.SpotBalances(c, unreachable))
+	leaks.KeepAfter(e.fx, echo("/api/v3/account"), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, func() (any, error) { return e.c.FuturesAccount(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/fapi/v1/order", Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
+	leaks.KeepUnreachable(c, e.c, e.acct)
 	e.fx.Inject(fakex.Fault{Path: "/api/v3/order", Delay: time.Minute})
 	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
 

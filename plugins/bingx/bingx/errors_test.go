@@ -180,22 +180,14 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	keep := leaks.Keep
 	c := ctx(t)
 	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	e.fx.Inject(echo("/openApi/spot/v1/account/balance"))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret})
-	keep(e.c.FuturesAccount(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: swapOrderPath, Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}))
-	bad := e.acct
-	bad.SecretKey = "wrong-" + secret
-	keep(e.c.SpotBalances(c, bad))
-	keep(e.c.ValidateCredentials(c, bad))
+	leaks.KeepAfter(e.fx, echo("/openApi/spot/v1/account/balance"), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, func() (any, error) { return e.c.FuturesAccount(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
 	unknown := e.acct
 	unknown.APIKey = "unknown-" + apiKey
 	keep(e.c.Positions(c, unknown))
-	unreachable := e.acct
-	unreachable.Endpoints = map[string]string{"rest": "http://127.0.0.1:1"}
-	keep(e.c.SpotBalances(c, unreachable))
+	leaks.KeepUnreachable(c, e.c, e.acct)
 	e.fx.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
 	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")}) })
 

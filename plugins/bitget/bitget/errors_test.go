@@ -245,24 +245,15 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	keep := leaks.Keep
 	c := ctx(t)
 	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	e.fx.Inject(echo(fake.PathSpotAssets))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(echo(fake.PathAccountInfo))
-	keep(e.c.ValidateCredentials(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"})
-	keep(e.c.FuturesAccount(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}))
-	bad := e.acct
-	bad.SecretKey = "wrong-" + secret
-	keep(e.c.SpotBalances(c, bad))
-	keep(e.c.ValidateCredentials(c, bad))
+	leaks.KeepAfter(e.fx, echo(fake.PathSpotAssets), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
+	leaks.KeepAfter(e.fx, echo(fake.PathAccountInfo), func() (any, error) { return e.c.ValidateCredentials(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, func() (any, error) { return e.c.FuturesAccount(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
 	badPass := e.acct
 	badPass.Passphrase = "wrong-" + passphrase
 	keep(e.c.Positions(c, badPass))
-	unreachable := e.acct
-	unreachable.Endpoints = map[string]string{"rest": "http://127.0.0.1:1"}
-	keep(e.c.SpotBalances(c, unreachable))
+	leaks.KeepUnreachable(c, e.c, e.acct)
 	e.fx.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
 	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}) })
 

@@ -189,23 +189,15 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	keep := leaks.Keep
 	c := ctx(t)
 	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	e.fx.Inject(echo("/v5/account/wallet-balance"))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"})
-	keep(e.c.Positions(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/v5/order/create", Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}))
-	bad := e.acct
-	bad.SecretKey = "wrong-" + secret
-	keep(e.c.SpotBalances(c, bad))
-	keep(e.c.ValidateCredentials(c, bad))
+	leaks.KeepAfter(e.fx, echo("/v5/account/wallet-balance"), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, func() (any, error) { return e.c.Positions(c, e.acct) })
+	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/v5/order/create", Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
 	keep(e.c.PlaceOrder(c, bad, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
 	unknown := e.acct
 	unknown.APIKey = "unknown-key-4f7d2a"
 	keep(e.c.SpotBalances(c, unknown))
-	unreachable := e.acct
-	unreachable.Endpoints = map[string]string{"rest": "http://127.0.0.1:1"}
-	keep(e.c.SpotBalances(c, unreachable))
+	leaks.KeepUnreachable(c, e.c, e.acct)
 	e.fx.Inject(fakex.Fault{Path: "/v5/order/create", Delay: time.Minute})
 	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
 
