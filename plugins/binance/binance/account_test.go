@@ -13,7 +13,7 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.c.Info(context.Background())
+	info, err := e.C.Info(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +126,14 @@ func TestValidateCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			if tt.key.APIKey != apiKey {
-				e.fx = fake.New()
-				t.Cleanup(e.fx.Close)
-				e.acct.Endpoints = map[string]string{"spot": e.fx.URL(), "futures": e.fx.URL()}
+				e.Fake = fake.New()
+				t.Cleanup(e.Fake.Close)
+				e.Acct.Endpoints = map[string]string{"spot": e.Fake.URL(), "futures": e.Fake.URL()}
 			}
-			e.fx.AddKey(tt.key)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e.acct.Testnet = tt.testnet
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Fake.AddKey(tt.key)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.errSubstr) {
 					t.Fatalf("err = %v (kind %v), want kind %v containing %q", err, sdk.KindOf(err), tt.kind, tt.errSubstr)
@@ -156,7 +156,7 @@ func TestValidateCredentials(t *testing.T) {
 				}
 			}
 			for path, n := range tt.calls {
-				if c := e.fx.Calls(path); c != n {
+				if c := e.Fake.Calls(path); c != n {
 					t.Errorf("calls to %s = %d, want %d", path, c, n)
 				}
 			}
@@ -166,7 +166,7 @@ func TestValidateCredentials(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Asset: "BTC", Free: "4723846.89208129", Locked: "0.00000000"},
 			{Asset: "LTC", Free: "0.00000000", Locked: "0.00000000"},
@@ -174,7 +174,7 @@ func TestSpotBalances(t *testing.T) {
 			{Asset: "ETH", Free: "0.00000000", Locked: "1.00000000"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,24 +199,24 @@ func TestSpotBalances(t *testing.T) {
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
 	}
-	reqs := e.fx.Requests()
+	reqs := e.Fake.Requests()
 	last := reqs[len(reqs)-1]
 	if last.Path != "/api/v3/account" || !strings.HasPrefix(last.Query, "omitZeroBalances=true&recvWindow=5000&timestamp=") {
 		t.Errorf("request %s?%s", last.Path, last.Query)
 	}
-	if e.fx.Weight("/api/v3/account") != 20 {
-		t.Errorf("weight %d", e.fx.Weight("/api/v3/account"))
+	if e.Fake.Weight("/api/v3/account") != 20 {
+		t.Errorf("weight %d", e.Fake.Weight("/api/v3/account"))
 	}
 }
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
 	}
-	e.fx.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}} })
-	_, err = e.c.SpotBalances(ctx(t), e.acct)
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}} })
+	_, err = e.C.SpotBalances(ctx(t), e.Acct)
 	if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 		t.Fatalf("malformed amount: %v", err)
 	}
@@ -224,13 +224,13 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 
 func TestFuturesAccount(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Futures = []fake.FuturesAsset{
 			{Asset: "BNB", WalletBalance: "3.00000000", UnrealizedProfit: "0", MarginBalance: "3", AvailableBalance: "3"},
 			{Asset: "USDT", WalletBalance: "23.72469206", UnrealizedProfit: "-1.50000000", MarginBalance: "22.22469206", AvailableBalance: "20.10000000"},
 		}
 	})
-	got, err := e.c.FuturesAccount(ctx(t), e.acct)
+	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,14 +241,14 @@ func TestFuturesAccount(t *testing.T) {
 	eq(t, "unrealized", got.UnrealizedPnL, "-1.5")
 	eq(t, "margin", got.MarginBalance, "22.22469206")
 	eq(t, "available", got.AvailableBalance, "20.1")
-	if e.fx.Calls("/fapi/v3/account") != 1 || e.fx.Weight("/fapi/v3/account") != 5 {
-		t.Errorf("calls %d weight %d", e.fx.Calls("/fapi/v3/account"), e.fx.Weight("/fapi/v3/account"))
+	if e.Fake.Calls("/fapi/v3/account") != 1 || e.Fake.Weight("/fapi/v3/account") != 5 {
+		t.Errorf("calls %d weight %d", e.Fake.Calls("/fapi/v3/account"), e.Fake.Weight("/fapi/v3/account"))
 	}
 }
 
 func TestFuturesAccountEmpty(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.FuturesAccount(ctx(t), e.acct)
+	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}

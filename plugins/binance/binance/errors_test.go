@@ -62,7 +62,7 @@ func TestErrorTable(t *testing.T) {
 	}
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
-		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: "/api/v3/account", OrderPath: "/fapi/v1/order",
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: "/api/v3/account", OrderPath: "/fapi/v1/order",
 			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
 	})
 }
@@ -74,46 +74,46 @@ func TestWeightBudgetAndUsage(t *testing.T) {
 	e := newEnv(t, fake.WithWeightLimits(50, 12))
 	now := time.Now()
 	// Start the fake's minute so that the calls share one window.
-	e.fx.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
 
 	rec := &sdk.UsageRecorder{}
 	c := sdk.WithUsageRecorder(ctx(t), rec)
-	if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	u := rec.Usage()
 	if len(u) != 1 || u[0] != (sdk.RateUsage{Name: "request_weight", Used: 21, Limit: 6000, Interval: time.Minute}) {
 		t.Fatalf("usage %+v, want time (1) + account (20) = 21", u)
 	}
-	if _, err := e.c.FuturesAccount(c, e.acct); err != nil {
+	if _, err := e.C.FuturesAccount(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	if u := rec.Usage(); len(u) != 2 || u[1].Name != "futures_request_weight" || u[1].Used != 5 || u[1].Limit != 2400 {
 		t.Fatalf("usage %+v", u)
 	}
-	if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.c.SpotBalances(c, e.acct)
+	_, err := e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) <= 0 || sdk.RetryAfter(err) > time.Minute {
 		t.Fatalf("over budget: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
 	if u := rec.Usage(); u[0].Used != 61 {
 		t.Fatalf("usage after 429 %+v", u)
 	}
-	_, err = e.c.SpotBalances(c, e.acct)
+	_, err = e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) != 2*time.Minute {
 		t.Fatalf("after going on: %v (retry after %v), want a 2 minute ban", err, sdk.RetryAfter(err))
 	}
-	if got := e.fx.Weight("/api/v3/account"); got != 80 {
+	if got := e.Fake.Weight("/api/v3/account"); got != 80 {
 		t.Fatalf("weight charged %d, want 80", got)
 	}
 	// Futures has its own budget: 5 (account) + 5 (positions) fit in 12,
 	// the next 5 do not.
-	if _, err := e.c.Positions(c, e.acct); err != nil {
+	if _, err := e.C.Positions(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.Positions(c, e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	if _, err := e.C.Positions(c, e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("futures over budget: %v", err)
 	}
 }
@@ -124,23 +124,23 @@ func TestWeightBudgetAndUsage(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = binance.New(sdk.WithLogger(leaks.Logger))
+	e.C = binance.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: binanceErr(-1100, "Illegal characters: "+apiKey+" "+secret)}
 	}
 	c := ctx(t)
-	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.fx, echo("/api/v3/account"), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, func() (any, error) { return e.c.FuturesAccount(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/fapi/v1/order", Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
-	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
-	leaks.KeepUnreachable(c, e.c, e.acct)
-	e.fx.Inject(fakex.Fault{Path: "/api/v3/order", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	leaks.KeepAfter(e.Fake, echo("/api/v3/account"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v1/order", Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
+	leaks.KeepUnreachable(c, e.C, e.Acct)
+	e.Fake.Inject(fakex.Fault{Path: "/api/v3/order", Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
 
 	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v3/account", MinErrors: 4, Secrets: []string{apiKey, secret, bad.SecretKey},
-		Signatures: plugintest.QueryValues(e.fx.Requests(), "signature"), MinSignatures: 7}, e.acct)
+		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 7}, e.Acct)
 }
 
 // TestClockPerHost points spot and futures at two fakes whose clocks
@@ -151,15 +151,15 @@ func TestClockPerHost(t *testing.T) {
 	t.Cleanup(fut.Close)
 	fut.AddKey(fake.FullKey(apiKey, secret))
 	fut.SetClockOffset(-30 * time.Second)
-	e.fx.SetClockOffset(30 * time.Second)
-	e.acct.Endpoints["futures"] = fut.URL()
-	if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
+	e.Fake.SetClockOffset(30 * time.Second)
+	e.Acct.Endpoints["futures"] = fut.URL()
+	if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.FuturesAccount(ctx(t), e.acct); err != nil {
+	if _, err := e.C.FuturesAccount(ctx(t), e.Acct); err != nil {
 		t.Fatal(err)
 	}
-	if e.fx.Calls("/api/v3/time") != 1 || fut.Calls("/fapi/v1/time") != 1 {
-		t.Fatalf("time calls spot %d futures %d", e.fx.Calls("/api/v3/time"), fut.Calls("/fapi/v1/time"))
+	if e.Fake.Calls("/api/v3/time") != 1 || fut.Calls("/fapi/v1/time") != 1 {
+		t.Fatalf("time calls spot %d futures %d", e.Fake.Calls("/api/v3/time"), fut.Calls("/fapi/v1/time"))
 	}
 }

@@ -12,7 +12,7 @@ import (
 func funded(t *testing.T, hedge bool) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{{Asset: "USDT", Free: "1000", Locked: "0"}, {Asset: "BTC", Free: "0.5", Locked: "0"}}
 		a.Futures = []fake.FuturesAsset{{Asset: "USDT", WalletBalance: "1000", UnrealizedProfit: "0", MarginBalance: "1000", AvailableBalance: "1000"}}
 		a.HedgeMode = hedge
@@ -24,7 +24,7 @@ func funded(t *testing.T, hedge bool) *env {
 // signing parameters.
 func sentParams(t *testing.T, e *env) map[string]string {
 	t.Helper()
-	orders := e.fx.Orders(apiKey)
+	orders := e.Fake.Orders(apiKey)
 	if len(orders) == 0 {
 		t.Fatal("no order reached the fake")
 	}
@@ -124,9 +124,9 @@ func TestPlaceOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
 			if tt.pos != nil {
-				e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
 			}
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +139,7 @@ func TestPlaceOrder(t *testing.T) {
 					t.Errorf("sent %s=%q, want %q (all: %v)", k, sent[k], v, sent)
 				}
 			}
-			orders := e.fx.Orders(apiKey)
+			orders := e.Fake.Orders(apiKey)
 			placed := orders[len(orders)-1]
 			if got.ID == "" || got.ID != itoa(placed.OrderID) {
 				t.Errorf("id %q, fake has %d", got.ID, placed.OrderID)
@@ -158,7 +158,7 @@ func TestPlaceOrder(t *testing.T) {
 			if got.CreatedAt.IsZero() {
 				t.Error("no creation time")
 			}
-			n := e.fx.Calls("/api/v3/order") + e.fx.Calls("/fapi/v1/order")
+			n := e.Fake.Calls("/api/v3/order") + e.Fake.Calls("/fapi/v1/order")
 			if n != tt.tries {
 				t.Errorf("order requests %d, want %d", n, tt.tries)
 			}
@@ -190,13 +190,13 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	e := funded(t, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != sdk.KindInvalidRequest {
 				t.Fatalf("err = %v, want invalid_request", err)
 			}
 		})
 	}
-	if n := e.fx.TotalCalls(); n != 0 {
+	if n := e.Fake.TotalCalls(); n != 0 {
 		t.Fatalf("%d requests reached the exchange", n)
 	}
 }
@@ -217,7 +217,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	e := funded(t, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			var se *sdk.Error
 			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
 				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
@@ -226,21 +226,21 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	}
 	// Duplicate client order id on an open order.
 	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "Duplicate") {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "Duplicate") {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fut, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	fut, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind {
 					t.Fatalf("err = %v, want %v", err, tt.kind)
@@ -276,7 +276,7 @@ func TestCancelOrder(t *testing.T) {
 			}
 		})
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "CANCELED" {
 			t.Errorf("order %d is %s at the exchange", o.OrderID, o.Status)
 		}

@@ -59,9 +59,9 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestPositions(t *testing.T) {
 				eq(t, "leverage", p.Leverage, w.lev)
 				eq(t, "liquidation", p.LiquidationPrice, w.liq)
 			}
-			if n := e.fx.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
+			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
 				t.Errorf("symbolConfig calls = %d, want %d", n, tt.cfgCalled)
 			}
 		})
@@ -89,13 +89,13 @@ func TestPositions(t *testing.T) {
 
 func TestPositionsAskConfigForOneSymbol(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{Symbol: "ETHUSDT", PositionSide: "BOTH", PositionAmt: "1", EntryPrice: "1", MarkPrice: "1", UnRealizedProfit: "0"}}
 	})
-	if _, err := e.c.Positions(ctx(t), e.acct); err != nil {
+	if _, err := e.C.Positions(ctx(t), e.Acct); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path == "/fapi/v1/symbolConfig" && r.Query[:15] != "symbol=ETHUSDT&" {
 			t.Fatalf("symbolConfig query %q", r.Query)
 		}

@@ -84,11 +84,11 @@ func TestErrorTable(t *testing.T) {
 	}
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
-		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: readPath, OrderPath: swapOrderPath,
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: readPath, OrderPath: swapOrderPath,
 			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
 			Check: func(t *testing.T, row plugintest.ErrorRow, _ *sdk.Error) {
-				if row.Kind != sdk.KindClockSkew && e.fx.Calls("/openApi/swap/v2/server/time") != 1 {
-					t.Errorf("server time read %d times: only a skew answer may resync", e.fx.Calls("/openApi/swap/v2/server/time"))
+				if row.Kind != sdk.KindClockSkew && e.Fake.Calls("/openApi/swap/v2/server/time") != 1 {
+					t.Errorf("server time read %d times: only a skew answer may resync", e.Fake.Calls("/openApi/swap/v2/server/time"))
 				}
 			}}
 	})
@@ -101,24 +101,24 @@ func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimits(4, 2000))
 	now := time.Now()
 	// Start the fake just past a 10 s boundary so the calls share windows.
-	e.fx.SetClockOffset(now.Truncate(10 * time.Second).Add(10*time.Second + 50*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(10 * time.Second).Add(10*time.Second + 50*time.Millisecond).Sub(now))
 
 	rec := &sdk.UsageRecorder{}
 	c := sdk.WithUsageRecorder(ctx(t), rec)
-	if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	u := rec.Usage()
 	if len(u) != 1 || u[0] != (sdk.RateUsage{Name: "uid_spot_balance", Used: 1, Limit: 5, Interval: time.Second}) {
 		t.Fatalf("usage %+v", u)
 	}
-	if _, err := e.c.FuturesAccount(c, e.acct); err != nil {
+	if _, err := e.C.FuturesAccount(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	if u := rec.Usage(); len(u) != 2 || u[1].Name != "uid_swap_balance" || u[1].Used != 1 {
 		t.Fatalf("usage %+v", u)
 	}
-	info, _ := e.c.Info(c)
+	info, _ := e.C.Info(c)
 	for _, u := range rec.Usage() {
 		var declared bool
 		for _, l := range info.RateLimits {
@@ -129,25 +129,25 @@ func TestRateLimitsAndUsage(t *testing.T) {
 		}
 	}
 	for range 3 {
-		if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The fifth spot balance call in this 10 s window is over the IP's
 	// budget of 4 for the endpoint.
-	_, err := e.c.SpotBalances(c, e.acct)
+	_, err := e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) < time.Second || sdk.RetryAfter(err) > 10*time.Second {
 		t.Fatalf("over the IP budget: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
-	_, err = e.c.SpotBalances(c, e.acct)
+	_, err = e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) != 5*time.Minute {
 		t.Fatalf("after going on: %v (retry after %v), want a 5 minute ban", err, sdk.RetryAfter(err))
 	}
 	// A ban covers every endpoint of the address.
-	if _, err := e.c.Positions(c, e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	if _, err := e.C.Positions(c, e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("positions while banned: %v", err)
 	}
-	if n := e.fx.Calls("/openApi/spot/v1/account/balance"); n != 6 {
+	if n := e.Fake.Calls("/openApi/spot/v1/account/balance"); n != 6 {
 		t.Fatalf("spot balance calls %d, want 6", n)
 	}
 }
@@ -155,11 +155,11 @@ func TestRateLimitsAndUsage(t *testing.T) {
 func TestPerKeyLimit(t *testing.T) {
 	e := funded(t, false)
 	now := time.Now()
-	e.fx.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
 	// GET positionSide/dual allows 2 a second per key (§5g).
 	var err error
 	for range 3 {
-		_, err = e.c.ValidateCredentials(ctx(t), e.acct)
+		_, err = e.C.ValidateCredentials(ctx(t), e.Acct)
 	}
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) <= 0 || sdk.RetryAfter(err) > time.Second {
 		t.Fatalf("third call in a second: %v (retry after %v)", err, sdk.RetryAfter(err))
@@ -172,25 +172,25 @@ func TestPerKeyLimit(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = bingx.New(sdk.WithLogger(leaks.Logger))
+	e.C = bingx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 200, Body: bingxErr(100400, "Invalid parameters: "+apiKey+" "+secret)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.fx, echo("/openApi/spot/v1/account/balance"), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, func() (any, error) { return e.c.FuturesAccount(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
-	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
-	unknown := e.acct
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	leaks.KeepAfter(e.Fake, echo("/openApi/spot/v1/account/balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
+	unknown := e.Acct
 	unknown.APIKey = "unknown-" + apiKey
-	keep(e.c.Positions(c, unknown))
-	leaks.KeepUnreachable(c, e.c, e.acct)
-	e.fx.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")}) })
+	keep(e.C.Positions(c, unknown))
+	leaks.KeepUnreachable(c, e.C, e.Acct)
+	e.Fake.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")}) })
 
 	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/openApi/spot/v1/account/balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
-		Signatures: plugintest.QueryValues(e.fx.Requests(), "signature"), MinSignatures: 10}, e.acct)
+		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 10}, e.Acct)
 }

@@ -105,9 +105,9 @@ func TestPlaceOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
 			if tt.pos != nil {
-				e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
 			}
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestPlaceOrder(t *testing.T) {
 					t.Errorf("sent %s=%q, want %q (all: %v)", k, sent[k], v, sent)
 				}
 			}
-			orders := e.fx.Orders(apiKey)
+			orders := e.Fake.Orders(apiKey)
 			placed := orders[len(orders)-1]
 			// Ids are above 2^53: any float64 on the way would change them.
 			if got.ID == "" || got.ID != itoa(placed.OrderID) {
@@ -137,7 +137,7 @@ func TestPlaceOrder(t *testing.T) {
 			if got.Market == "spot" && got.CreatedAt.IsZero() {
 				t.Error("no creation time")
 			}
-			if n := e.fx.Calls(spotOrderPath) + e.fx.Calls(swapOrderPath); n != tt.tries {
+			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.tries {
 				t.Errorf("order requests %d, want %d", n, tt.tries)
 			}
 		})
@@ -174,24 +174,24 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	e := funded(t, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != sdk.KindInvalidRequest {
 				t.Fatalf("err = %v, want invalid_request", err)
 			}
 		})
 	}
-	if n := e.fx.TotalCalls(); n != 0 {
+	if n := e.Fake.TotalCalls(); n != 0 {
 		t.Fatalf("%d requests reached the exchange", n)
 	}
-	for _, a := range []sdk.Account{{Endpoints: e.acct.Endpoints}, {APIKey: apiKey, Endpoints: e.acct.Endpoints}} {
-		if _, err := e.c.PlaceOrder(ctx(t), a, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}); sdk.KindOf(err) != sdk.KindAuthentication {
+	for _, a := range []sdk.Account{{Endpoints: e.Acct.Endpoints}, {APIKey: apiKey, Endpoints: e.Acct.Endpoints}} {
+		if _, err := e.C.PlaceOrder(ctx(t), a, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}); sdk.KindOf(err) != sdk.KindAuthentication {
 			t.Errorf("order without credentials: %v", err)
 		}
-		if _, err := e.c.CancelOrder(ctx(t), a, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindAuthentication {
+		if _, err := e.C.CancelOrder(ctx(t), a, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindAuthentication {
 			t.Errorf("cancel without credentials: %v", err)
 		}
 	}
-	if n := e.fx.TotalCalls(); n != 0 {
+	if n := e.Fake.TotalCalls(); n != 0 {
 		t.Fatalf("%d requests reached the exchange without credentials", n)
 	}
 }
@@ -214,8 +214,8 @@ func TestPlaceOrderPrecision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(e.fx.Orders(apiKey))
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			before := len(e.Fake.Orders(apiKey))
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if tt.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -225,15 +225,15 @@ func TestPlaceOrderPrecision(t *testing.T) {
 			if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "truncate") {
 				t.Fatalf("err = %v, want invalid_request about truncation", err)
 			}
-			if len(e.fx.Orders(apiKey)) != before {
+			if len(e.Fake.Orders(apiKey)) != before {
 				t.Fatal("the order reached the exchange")
 			}
 		})
 	}
-	if c, s := e.fx.Calls(contractsPath), e.fx.Calls(spotSymbolPath); c != 1 || s != 1 {
+	if c, s := e.Fake.Calls(contractsPath), e.Fake.Calls(spotSymbolPath); c != 1 || s != 1 {
 		t.Errorf("rules read %d (swap) and %d (spot) times, want once each", c, s)
 	}
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path == contractsPath && r.Query != "symbol=BTC-USDT" || r.Path == spotSymbolPath && r.Query != "symbol=BTC-USDT" {
 			t.Errorf("rules query %s?%s", r.Path, r.Query)
 		}
@@ -262,12 +262,12 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			var se *sdk.Error
 			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
 				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
 			}
-			if n := e.fx.Calls(spotOrderPath) + e.fx.Calls(swapOrderPath); n != tt.calls {
+			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.calls {
 				t.Errorf("order requests %d, want %d", n, tt.calls)
 			}
 		})
@@ -275,12 +275,12 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	t.Run("duplicate client order id", func(t *testing.T) {
 		e := funded(t, false)
 		req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 			t.Fatal(err)
 		}
 		req.ClientOrderID = "dup_1" // the same once lowercased
 		var se *sdk.Error
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "101481" {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "101481" {
 			t.Fatalf("duplicate: %v", err)
 		}
 	})
@@ -307,8 +307,8 @@ func TestPlaceOrderAnswerShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
-			e.fx.Inject(fakex.Fault{Path: swapOrderPath, Status: 200, Body: envelope(`{"order":` + tt.order + `}`)})
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+			e.Fake.Inject(fakex.Fault{Path: swapOrderPath, Status: 200, Body: envelope(`{"order":` + tt.order + `}`)})
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind {
 					t.Fatalf("err = %v, want %v", err, tt.kind)
@@ -330,15 +330,15 @@ func TestPlaceOrderAnswerShapes(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
+	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	swap, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	swap, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	swap2, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
+	swap2, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind {
 					t.Fatalf("err = %v, want %v", err, tt.kind)
@@ -384,7 +384,7 @@ func TestCancelOrder(t *testing.T) {
 			if got.CreatedAt.IsZero() && got.Market == "futures" {
 				t.Error("no creation time")
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			last := reqs[len(reqs)-1]
 			if tt.sent != "" && !strings.Contains(last.Query, tt.sent) {
 				t.Errorf("cancel query %q lacks %q", last.Query, tt.sent)
@@ -398,7 +398,7 @@ func TestCancelOrder(t *testing.T) {
 			}
 		})
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "CANCELED" && o.Status != "CANCELLED" {
 			t.Errorf("order %d is %s at the exchange", o.OrderID, o.Status)
 		}

@@ -78,8 +78,8 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,8 +108,8 @@ func TestPositionsAnswerShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v2/user/positions", Status: 200, Body: envelope("[" + tt.row + "]")})
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Inject(fakex.Fault{Path: "/openApi/swap/v2/user/positions", Status: 200, Body: envelope("[" + tt.row + "]")})
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if tt.malformed {
 				if err == nil || !strings.Contains(err.Error(), "malformed") {
 					t.Fatalf("err = %v, want a malformed answer", err)

@@ -13,7 +13,7 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.c.Info(context.Background())
+	info, err := e.C.Info(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +46,11 @@ func TestInfo(t *testing.T) {
 	// Info hands out copies.
 	info.CallCosts[sdk.CapOrders] = 99
 	info.RateLimits[0].Limit = 1
-	again, _ := e.c.Info(context.Background())
+	again, _ := e.C.Info(context.Background())
 	if again.CallCosts[sdk.CapOrders] != 2 || again.RateLimits[0].Limit != 6000 {
 		t.Error("Info shares its maps")
 	}
-	if e.fx.TotalCalls() != 0 {
+	if e.Fake.TotalCalls() != 0 {
 		t.Error("Info called the exchange")
 	}
 }
@@ -181,13 +181,13 @@ func TestValidateCredentials(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx = fake.New()
-			t.Cleanup(e.fx.Close)
-			e.acct.Endpoints = map[string]string{"rest": e.fx.URL()}
-			e.fx.AddKey(tt.key)
-			e.fx.Update(tt.key.APIKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e.acct.Testnet = tt.testnet
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Fake = fake.New()
+			t.Cleanup(e.Fake.Close)
+			e.Acct.Endpoints = map[string]string{"rest": e.Fake.URL()}
+			e.Fake.AddKey(tt.key)
+			e.Fake.Update(tt.key.APIKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errText) {
 					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errText)
@@ -210,7 +210,7 @@ func TestValidateCredentials(t *testing.T) {
 				}
 			}
 			for path, n := range tt.calls {
-				if c := e.fx.Calls(path); c != n {
+				if c := e.Fake.Calls(path); c != n {
 					t.Errorf("calls to %s = %d, want %d", path, c, n)
 				}
 			}
@@ -222,8 +222,8 @@ func TestValidateCredentials(t *testing.T) {
 // note, not a failed check.
 func TestValidateFuturesRefused(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Inject(fakeFault(fake.PathFuturesAccount, 400, `{"code":"40014","msg":"Incorrect permissions, need futures read permissions","requestTime":1,"data":null}`))
-	p, err := e.c.ValidateCredentials(ctx(t), e.acct)
+	e.Fake.Inject(fakeFault(fake.PathFuturesAccount, 400, `{"code":"40014","msg":"Incorrect permissions, need futures read permissions","requestTime":1,"data":null}`))
+	p, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestValidateFuturesRefused(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Coin: "BTC", Available: "4723846.89208129", Frozen: "0", Locked: "0"},
 			{Coin: "LTC", Available: "0", Frozen: "0", Locked: "0"},
@@ -242,7 +242,7 @@ func TestSpotBalances(t *testing.T) {
 			{Coin: "ETH", Available: "0", Frozen: "0", Locked: "1.000000000000000001"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestSpotBalances(t *testing.T) {
 	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
 		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
 	}
-	reqs := e.fx.Requests()
+	reqs := e.Fake.Requests()
 	last := reqs[len(reqs)-1]
 	if last.Method != "GET" || last.Path != fake.PathSpotAssets || last.Query != "" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
@@ -276,17 +276,17 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
 	}
 	for _, bad := range []string{"1e-5", "NaN", ""} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
 		if bad == "" {
 			// The fake answers "0" for an empty field; send a broken row itself.
-			e.fx.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
+			e.Fake.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
 		}
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		_, err = e.C.SpotBalances(ctx(t), e.Acct)
 		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 			t.Fatalf("malformed amount %q: %v", bad, err)
 		}
@@ -327,8 +327,8 @@ func TestFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Futures = tt.rows })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = tt.rows })
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,7 +339,7 @@ func TestFuturesAccount(t *testing.T) {
 			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
 			eq(t, "margin", got.MarginBalance, tt.margin)
 			eq(t, "available", got.AvailableBalance, tt.av)
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Path == fake.PathFuturesAccounts && r.Query != "productType=USDT-FUTURES" {
 					t.Errorf("query %q", r.Query)
 				}
@@ -352,8 +352,8 @@ func TestFuturesAccount(t *testing.T) {
 // what may open positions.
 func TestFuturesAvailableFallback(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Inject(fakeFault(fake.PathFuturesAccounts, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"marginCoin":"USDT","available":"-2.5","accountEquity":"10","unrealizedPL":"1"}]}`))
-	got, err := e.c.FuturesAccount(ctx(t), e.acct)
+	e.Fake.Inject(fakeFault(fake.PathFuturesAccounts, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"marginCoin":"USDT","available":"-2.5","accountEquity":"10","unrealizedPL":"1"}]}`))
+	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}

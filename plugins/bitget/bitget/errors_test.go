@@ -83,7 +83,7 @@ func TestErrorTable(t *testing.T) {
 	)
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
-		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: fake.PathSpotAssets, OrderPath: fake.PathFuturesPlace,
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: fake.PathSpotAssets, OrderPath: fake.PathFuturesPlace,
 			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
 			Check: func(t *testing.T, row plugintest.ErrorRow, se *sdk.Error) {
 				if row.Kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
@@ -100,11 +100,11 @@ func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithRouteLimit(fake.PathSpotAssets, 3))
 	now := time.Now()
 	// Start the fake's second so that the calls share one window.
-	e.fx.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 10*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 10*time.Millisecond).Sub(now))
 	rec := &sdk.UsageRecorder{}
 	c := sdk.WithUsageRecorder(ctx(t), rec)
 	for i := int64(1); i <= 3; i++ {
-		if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		u := rec.Usage()
@@ -113,7 +113,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 			t.Fatalf("call %d: usage %+v, want %+v", i, u, want)
 		}
 	}
-	_, err := e.c.SpotBalances(c, e.acct)
+	_, err := e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || code(err) != "429" || sdk.RetryAfter(err) != time.Second {
 		t.Fatalf("over the limit: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
@@ -121,7 +121,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 		t.Fatalf("usage after the 429 %+v", u)
 	}
 	// Another endpoint has its own window; positions count against 5/s.
-	if _, err := e.c.Positions(c, e.acct); err != nil {
+	if _, err := e.C.Positions(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	found := false
@@ -133,8 +133,8 @@ func TestRateLimitsAndUsage(t *testing.T) {
 	if !found {
 		t.Fatalf("positions usage missing: %+v", rec.Usage())
 	}
-	if e.fx.Calls(fake.PathSpotAssets) != 4 {
-		t.Fatalf("calls %d", e.fx.Calls(fake.PathSpotAssets))
+	if e.Fake.Calls(fake.PathSpotAssets) != 4 {
+		t.Fatalf("calls %d", e.Fake.Calls(fake.PathSpotAssets))
 	}
 }
 
@@ -142,14 +142,14 @@ func TestRateLimitsAndUsage(t *testing.T) {
 func TestIPBudget(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimit(3))
 	now := time.Now()
-	e.fx.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
 	// time + assets, then assets: 3 requests.
 	for range 2 {
-		if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
+		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.c.FuturesAccount(ctx(t), e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	if _, err := e.C.FuturesAccount(ctx(t), e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("over the IP budget: %v", err)
 	}
 }
@@ -160,19 +160,19 @@ func TestDemoHeaderWithOverride(t *testing.T) {
 	e := newEnv(t)
 	demo := fake.FullKey("demo-key-1", secret, passphrase)
 	demo.Demo = true
-	e.fx.AddKey(demo)
-	e.fx.Update("demo-key-1", func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "50000"}} })
-	acct := e.acct
+	e.Fake.AddKey(demo)
+	e.Fake.Update("demo-key-1", func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "50000"}} })
+	acct := e.Acct
 	acct.APIKey, acct.Testnet = "demo-key-1", true
-	got, err := e.c.SpotBalances(ctx(t), acct)
+	got, err := e.C.SpotBalances(ctx(t), acct)
 	if err != nil || len(got) != 1 || !got[0].Free.Equal(d("50000")) {
 		t.Fatalf("demo balances %+v, %v", got, err)
 	}
-	if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
+	if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 		t.Fatalf("live: %v", err)
 	}
 	var demoCalls, liveCalls int
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path != fake.PathSpotAssets {
 			continue
 		}
@@ -237,26 +237,26 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true, fake.WithRouteLimit(fake.PathAccountInfo, 100))
-	e.c = bitget.New(sdk.WithLogger(leaks.Logger))
+	e.C = bitget.New(sdk.WithLogger(leaks.Logger))
 	// Answers that echo what they got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: bitgetErr("40017", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.fx, echo(fake.PathSpotAssets), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
-	leaks.KeepAfter(e.fx, echo(fake.PathAccountInfo), func() (any, error) { return e.c.ValidateCredentials(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, func() (any, error) { return e.c.FuturesAccount(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
-	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
-	badPass := e.acct
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	leaks.KeepAfter(e.Fake, echo(fake.PathSpotAssets), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, echo(fake.PathAccountInfo), func() (any, error) { return e.C.ValidateCredentials(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
+	badPass := e.Acct
 	badPass.Passphrase = "wrong-" + passphrase
-	keep(e.c.Positions(c, badPass))
-	leaks.KeepUnreachable(c, e.c, e.acct)
-	e.fx.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}) })
+	keep(e.C.Positions(c, badPass))
+	leaks.KeepUnreachable(c, e.C, e.Acct)
+	e.Fake.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}) })
 
 	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=" + fake.PathSpotAssets, MinErrors: 8, Secrets: []string{apiKey, secret, passphrase, bad.SecretKey, badPass.Passphrase},
-		Signatures: plugintest.HeaderValues(e.fx.Requests(), "Access-Sign"), MinSignatures: 10}, e.acct)
+		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "Access-Sign"), MinSignatures: 10}, e.Acct)
 }

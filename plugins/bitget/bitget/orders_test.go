@@ -118,12 +118,12 @@ func TestPlaceOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			orders := e.fx.Orders(apiKey)
+			orders := e.Fake.Orders(apiKey)
 			if len(orders) != 1 {
 				t.Fatalf("orders at the fake: %d", len(orders))
 			}
@@ -148,8 +148,8 @@ func TestPlaceOrder(t *testing.T) {
 				want = map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 1}
 			}
 			for p, n := range want {
-				if e.fx.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.fx.Calls(p), n)
+				if e.Fake.Calls(p) != n {
+					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
 				}
 			}
 		})
@@ -160,13 +160,13 @@ func TestPlaceOrder(t *testing.T) {
 // fake's own model (used by the other tests) is right.
 func TestPlaceOrderMovesTheFake(t *testing.T) {
 	e := funded(t, false)
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.3"), Price: d("70000")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.3"), Price: d("70000")}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,18 +179,18 @@ func TestPlaceOrderMovesTheFake(t *testing.T) {
 			eq(t, "BTC locked", b.Locked, "0.3")
 		}
 	}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("2")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("2")}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := e.c.Positions(ctx(t), e.acct)
+	ps, err := e.C.Positions(ctx(t), e.Acct)
 	if err != nil || len(ps) != 1 || ps[0].Side != sdk.SideShort || !ps[0].Size.Equal(d("2")) || !ps[0].EntryPrice.Equal(d("3000")) {
 		t.Fatalf("positions %+v, %v", ps, err)
 	}
 	// One-way: buying more than the short flips it long.
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err = e.c.Positions(ctx(t), e.acct)
+	ps, err = e.C.Positions(ctx(t), e.Acct)
 	if err != nil || len(ps) != 1 || ps[0].Side != sdk.SideLong || !ps[0].Size.Equal(d("1")) {
 		t.Fatalf("positions after the flip %+v, %v", ps, err)
 	}
@@ -227,13 +227,13 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	e := funded(t, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != tt.kind {
 				t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
 			}
 		})
 	}
-	if n := e.fx.TotalCalls(); n != 0 {
+	if n := e.Fake.TotalCalls(); n != 0 {
 		t.Fatalf("%d requests reached the exchange", n)
 	}
 }
@@ -257,11 +257,11 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
 				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
 			}
-			if n := len(e.fx.Orders(apiKey)); n != 0 {
+			if n := len(e.Fake.Orders(apiKey)); n != 0 {
 				t.Fatalf("%d orders at the fake", n)
 			}
 		})
@@ -273,25 +273,25 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 // (§5d); the order is returned by its client order id.
 func TestReduceOnlyWithoutOrderID(t *testing.T) {
 	e := funded(t, false)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000"}}
 	})
 	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.01"), Price: d("70000"), ReduceOnly: true}
-	first, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+	first, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 	if err != nil || first.ID == "" {
 		t.Fatalf("first: %+v, %v", first, err)
 	}
-	second, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+	second, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if second.ID != "" || second.ClientOrderID != "auto-2" || second.Status != sdk.StatusNew {
 		t.Fatalf("second %+v, want no id and client id auto-2", second)
 	}
-	if _, err := e.c.CancelOrder(ctx(t), e.acct, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", ClientOrderID: second.ClientOrderID}); err != nil {
+	if _, err := e.C.CancelOrder(ctx(t), e.Acct, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", ClientOrderID: second.ClientOrderID}); err != nil {
 		t.Fatalf("cancel by client id: %v", err)
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "cancelled" {
 			t.Errorf("order %s is %s", o.ClientOid, o.Status)
 		}
@@ -302,12 +302,12 @@ func TestReduceOnlyWithoutOrderID(t *testing.T) {
 // one of its own making, Bitget-safe.
 func TestGeneratedClientOid(t *testing.T) {
 	real := funded(t, false)
-	real.c = bitget.New()
-	o, err := real.c.PlaceOrder(ctx(t), real.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000")})
+	real.C = bitget.New()
+	o, err := real.C.PlaceOrder(ctx(t), real.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := real.fx.Orders(apiKey)[0].ClientOid
+	sent := real.Fake.Orders(apiKey)[0].ClientOid
 	if o.ClientOrderID != sent || !strings.HasPrefix(sent, "gah-") || len(sent) > 50 || strings.Trim(sent, "abcdefghijklmnopqrstuvwxyz234567-") != "" {
 		t.Fatalf("client order id %q (sent %q)", o.ClientOrderID, sent)
 	}
@@ -315,11 +315,11 @@ func TestGeneratedClientOid(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fut, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	fut, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
 					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
@@ -359,19 +359,19 @@ func TestCancelOrder(t *testing.T) {
 				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
 				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body {
 				t.Errorf("body\n got %s\nwant %s", last.Body, tt.body)
 			}
 		})
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "cancelled" {
 			t.Errorf("order %s is %s at the exchange", o.OrderID, o.Status)
 		}
 	}
 	// The spot cancel released the frozen USDT.
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,8 +48,8 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestPositions(t *testing.T) {
 				eq(t, "leverage", p.Leverage, w.lev)
 				eq(t, "liquidation", p.LiquidationPrice, w.liq)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Path != fake.PathPositions || last.Query != "marginCoin=USDT&productType=USDT-FUTURES" {
 				t.Errorf("request %s?%s", last.Path, last.Query)
 			}
@@ -95,8 +95,8 @@ func TestPositionsOddRows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Inject(fakeFault(fake.PathPositions, 200, row(tt.fields)))
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Inject(fakeFault(fake.PathPositions, 200, row(tt.fields)))
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if tt.err != "" {
 				if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v", err)

@@ -160,7 +160,7 @@ func TestValidateCredentials(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Coins = []fake.Coin{
 			{Coin: "BTC", WalletBalance: "4723846.89208129", Locked: "0"},
 			{Coin: "LTC", WalletBalance: "0", Locked: "0"},
@@ -170,7 +170,7 @@ func TestSpotBalances(t *testing.T) {
 			{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestSpotBalances(t *testing.T) {
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
 	}
-	reqs := e.fx.Requests()
+	reqs := e.Fake.Requests()
 	last := reqs[len(reqs)-1]
 	if last.Method != "GET" || last.Path != "/v5/account/wallet-balance" || last.Query != "accountType=UNIFIED" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s body %q", last.Method, last.Path, last.Query, last.Body)
@@ -204,13 +204,13 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
 	}
 	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
+		_, err = e.C.SpotBalances(ctx(t), e.Acct)
 		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 			t.Fatalf("malformed amount %+v: %v", bad, err)
 		}
@@ -251,8 +251,8 @@ func TestFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -263,7 +263,7 @@ func TestFuturesAccount(t *testing.T) {
 			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
 			eq(t, "margin", got.MarginBalance, tt.margin)
 			eq(t, "available", got.AvailableBalance, tt.avail)
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			// The page's GET vector (§3) is this very query.
 			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {
 				t.Errorf("query %q", q)
@@ -307,7 +307,7 @@ func TestEnvironments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			rec := &hostRecorder{target: e.fx.URL()}
+			rec := &hostRecorder{target: e.Fake.URL()}
 			c := bybit.New(sdk.WithHTTPClient(&http.Client{Transport: rec}))
 			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Testnet: tt.testnet}
 			if tt.rest != "" {

@@ -96,7 +96,7 @@ func TestErrorTable(t *testing.T) {
 	}
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
-		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: "/v5/account/wallet-balance", OrderPath: "/v5/order/create",
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: "/v5/account/wallet-balance", OrderPath: "/v5/order/create",
 			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
 	})
 }
@@ -113,32 +113,32 @@ func startOfSecond(fx *fake.Server) {
 // limit Bybit's 10006 asks to wait until the reset timestamp.
 func TestUIDLimitAndUsage(t *testing.T) {
 	e := newEnv(t, fake.WithUIDLimit("/v5/account/wallet-balance", 3))
-	startOfSecond(e.fx)
+	startOfSecond(e.Fake)
 	rec := &sdk.UsageRecorder{}
 	c := sdk.WithUsageRecorder(ctx(t), rec)
-	if _, err := e.c.Positions(c, e.acct); err != nil { // measures the clock
+	if _, err := e.C.Positions(c, e.Acct); err != nil { // measures the clock
 		t.Fatal(err)
 	}
 	if u := rec.Usage(); len(u) != 1 || u[0] != (sdk.RateUsage{Name: "uid_position_list", Used: 1, Limit: 50, Interval: time.Second}) {
 		t.Fatalf("usage %+v", u)
 	}
 	for i := int64(1); i <= 3; i++ {
-		if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatal(err)
 		}
 		if u := rec.Usage(); len(u) != 2 || u[1] != (sdk.RateUsage{Name: "uid_wallet_balance", Used: i, Limit: 3, Interval: time.Second}) {
 			t.Fatalf("call %d: usage %+v", i, u)
 		}
 	}
-	_, err := e.c.SpotBalances(c, e.acct)
+	_, err := e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || code(err) != "10006" || sdk.RetryAfter(err) <= 0 || sdk.RetryAfter(err) > time.Second {
 		t.Fatalf("over the limit: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
 	// Other endpoints keep their own limits.
-	if _, err := e.c.FuturesAccount(c, e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	if _, err := e.C.FuturesAccount(c, e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("the same endpoint with another query: %v", err)
 	}
-	if _, err := e.c.ValidateCredentials(c, e.acct); err != nil {
+	if _, err := e.C.ValidateCredentials(c, e.Acct); err != nil {
 		t.Fatalf("another endpoint: %v", err)
 	}
 }
@@ -149,15 +149,15 @@ func TestUIDLimitAndUsage(t *testing.T) {
 func TestIPLimitBlocks(t *testing.T) {
 	e := newEnv(t, fake.WithIPLimit(4))
 	now := time.Now()
-	e.fx.SetClockOffset(now.Truncate(5 * time.Second).Add(5*time.Second + 5*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(5 * time.Second).Add(5*time.Second + 5*time.Millisecond).Sub(now))
 	for range 3 { // time + 3 reads = 4
-		if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
+		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, call := range []func() error{
-		func() error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err },
-		func() error { _, err := e.c.ValidateCredentials(ctx(t), e.acct); return err },
+		func() error { _, err := e.C.SpotBalances(ctx(t), e.Acct); return err },
+		func() error { _, err := e.C.ValidateCredentials(ctx(t), e.Acct); return err },
 	} {
 		err := call()
 		if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) != 10*time.Minute {
@@ -165,12 +165,12 @@ func TestIPLimitBlocks(t *testing.T) {
 		}
 	}
 	// Still blocked after the window; not after ten minutes.
-	e.fx.SetClockOffset(time.Until(e.fx.Now()) + 9*time.Minute)
-	if _, err := bybit.New().SpotBalances(ctx(t), e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	e.Fake.SetClockOffset(time.Until(e.Fake.Now()) + 9*time.Minute)
+	if _, err := bybit.New().SpotBalances(ctx(t), e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("nine minutes on: %v", err)
 	}
-	e.fx.SetClockOffset(time.Until(e.fx.Now()) + 2*time.Minute)
-	if _, err := bybit.New().SpotBalances(ctx(t), e.acct); err != nil {
+	e.Fake.SetClockOffset(time.Until(e.Fake.Now()) + 2*time.Minute)
+	if _, err := bybit.New().SpotBalances(ctx(t), e.Acct); err != nil {
 		t.Fatalf("eleven minutes on: %v", err)
 	}
 }
@@ -181,28 +181,28 @@ func TestIPLimitBlocks(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = bybit.New(sdk.WithLogger(leaks.Logger))
+	e.C = bybit.New(sdk.WithLogger(leaks.Logger))
 	// An answer that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.fx, echo("/v5/account/wallet-balance"), func() (any, error) { return e.c.SpotBalances(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, func() (any, error) { return e.c.Positions(c, e.acct) })
-	leaks.KeepAfter(e.fx, fakex.Fault{Path: "/v5/order/create", Malformed: true}, func() (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
-	bad := leaks.KeepWrongSecret(c, e.c, e.acct)
-	keep(e.c.PlaceOrder(c, bad, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	unknown := e.acct
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	leaks.KeepAfter(e.Fake, echo("/v5/account/wallet-balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, func() (any, error) { return e.C.Positions(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/order/create", Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
+	keep(e.C.PlaceOrder(c, bad, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
+	unknown := e.Acct
 	unknown.APIKey = "unknown-key-4f7d2a"
-	keep(e.c.SpotBalances(c, unknown))
-	leaks.KeepUnreachable(c, e.c, e.acct)
-	e.fx.Inject(fakex.Fault{Path: "/v5/order/create", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
+	keep(e.C.SpotBalances(c, unknown))
+	leaks.KeepUnreachable(c, e.C, e.Acct)
+	e.Fake.Inject(fakex.Fault{Path: "/v5/order/create", Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
 
 	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/v5/account/wallet-balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
-		Signatures: plugintest.HeaderValues(e.fx.Requests(), "X-Bapi-Sign"), MinSignatures: 11}, e.acct)
+		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "X-Bapi-Sign"), MinSignatures: 11}, e.Acct)
 	if !strings.Contains(out, "[redacted]") {
 		t.Fatalf("the echoed credentials were not redacted:\n%s", out)
 	}

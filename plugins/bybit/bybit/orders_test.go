@@ -11,7 +11,7 @@ import (
 // lastOrder is the last order the fake accepted.
 func lastOrder(t *testing.T, e *env) fake.Order {
 	t.Helper()
-	orders := e.fx.Orders(apiKey)
+	orders := e.Fake.Orders(apiKey)
 	if len(orders) == 0 {
 		t.Fatal("no order reached the fake")
 	}
@@ -120,9 +120,9 @@ func TestPlaceOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
 			if tt.pos != nil {
-				e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
 			}
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,10 +145,10 @@ func TestPlaceOrder(t *testing.T) {
 			if !got.FilledQuantity.IsZero() || got.CreatedAt.IsZero() {
 				t.Errorf("filled %s created %v: an acknowledgement knows no fills but has a time", got.FilledQuantity, got.CreatedAt)
 			}
-			if n := e.fx.Calls("/v5/position/list"); n != tt.reads {
+			if n := e.Fake.Calls("/v5/position/list"); n != tt.reads {
 				t.Errorf("position reads %d, want %d", n, tt.reads)
 			}
-			if n := e.fx.Calls("/v5/order/create"); n != 1 {
+			if n := e.Fake.Calls("/v5/order/create"); n != 1 {
 				t.Errorf("order requests %d, want 1", n)
 			}
 		})
@@ -184,13 +184,13 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	e := funded(t, false)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != tt.kind {
 				t.Fatalf("err = %v, want %v", err, tt.kind)
 			}
 		})
 	}
-	if n := e.fx.TotalCalls(); n != 0 {
+	if n := e.Fake.TotalCalls(); n != 0 {
 		t.Fatalf("%d requests reached the exchange", n)
 	}
 }
@@ -217,13 +217,13 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
 			if tt.key != nil {
-				e.fx.AddKey(*tt.key)
+				e.Fake.AddKey(*tt.key)
 			}
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
 				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
 			}
-			if n := len(e.fx.Orders(apiKey)); n != 0 {
+			if n := len(e.Fake.Orders(apiKey)); n != 0 {
 				t.Fatalf("%d orders at the fake", n)
 			}
 		})
@@ -234,10 +234,10 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	}{{"BTC/USDT", "170141"}, {"BTC/USDT:USDT", "110072"}} {
 		e := funded(t, false)
 		req := sdk.OrderRequest{Symbol: tt.symbol, Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || code(err) != tt.code {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || code(err) != tt.code {
 			t.Fatalf("duplicate on %s: %v", tt.symbol, err)
 		}
 	}
@@ -245,18 +245,18 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if locked := e.fx.Account(apiKey).Coins[0]; locked.Coin != "USDT" || locked.Locked != "10" {
+	if locked := e.Fake.Account(apiKey).Coins[0]; locked.Coin != "USDT" || locked.Locked != "10" {
 		t.Fatalf("a resting buy should lock its cost: %+v", locked)
 	}
-	lin, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
+	lin, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	filled, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
+	filled, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
 					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
@@ -299,13 +299,13 @@ func TestCancelOrder(t *testing.T) {
 				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
 				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if b := string(reqs[len(reqs)-1].Body); b != tt.body {
 				t.Errorf("body %s, want %s", b, tt.body)
 			}
 		})
 	}
-	a := e.fx.Account(apiKey)
+	a := e.Fake.Account(apiKey)
 	for _, o := range a.Orders[:2] {
 		if o.Status != "Cancelled" {
 			t.Errorf("order %s is %s at the fake", o.OrderID, o.Status)

@@ -64,8 +64,8 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,10 +84,10 @@ func TestPositions(t *testing.T) {
 				eq(t, "leverage", p.Leverage, w.lev)
 				eq(t, "liquidation", p.LiquidationPrice, w.liq)
 			}
-			if n := e.fx.Calls("/v5/account/info"); n != tt.infoCalls {
+			if n := e.Fake.Calls("/v5/account/info"); n != tt.infoCalls {
 				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
 			}
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Path == "/v5/position/list" && r.Query != "category=linear&limit=200&settleCoin=USDT" {
 					t.Errorf("position query %q", r.Query)
 				}
@@ -101,12 +101,12 @@ func TestPositions(t *testing.T) {
 // query stays signed exactly as sent.
 func TestPositionsPages(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		for i := range 450 {
 			a.Positions = append(a.Positions, fake.Position{Symbol: fmt.Sprintf("C%03dUSDT", i), Side: "Buy", Size: "1", AvgPrice: "1", MarkPrice: "1", UnrealisedPnl: "0", Leverage: "1"})
 		}
 	})
-	got, err := e.c.Positions(ctx(t), e.acct)
+	got, err := e.C.Positions(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestPositionsPages(t *testing.T) {
 		t.Fatalf("%d positions, first %+v", len(got), got[0])
 	}
 	var queries []string
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path == "/v5/position/list" {
 			queries = append(queries, r.Query)
 		}
@@ -153,9 +153,9 @@ func TestPositionsOddAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			for _, p := range tt.pages {
-				e.fx.Inject(fakex.Fault{Path: "/v5/position/list", Status: 200, Body: p})
+				e.Fake.Inject(fakex.Fault{Path: "/v5/position/list", Status: 200, Body: p})
 			}
-			got, err := e.c.Positions(ctx(t), e.acct)
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if tt.fails {
 				if err == nil || sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 					t.Fatalf("err = %v, want a malformed-answer error", err)
@@ -165,7 +165,7 @@ func TestPositionsOddAnswers(t *testing.T) {
 			if err != nil || len(got) != tt.n {
 				t.Fatalf("positions %+v, %v; want %d", got, err, tt.n)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if len(tt.pages) == 2 && !strings.Contains(reqs[len(reqs)-2].Query, "cursor=updateAt%3D1672279322668&") {
 				t.Errorf("cursor not sent back as received: %q", reqs[len(reqs)-2].Query)
 			}

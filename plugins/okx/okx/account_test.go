@@ -13,7 +13,7 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.c.Info(context.Background())
+	info, err := e.C.Info(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestInfo(t *testing.T) {
 			t.Errorf("limit %+v should be per account", l)
 		}
 	}
-	if e.fx.TotalCalls() != 0 {
+	if e.Fake.TotalCalls() != 0 {
 		t.Error("Info called the exchange")
 	}
 }
@@ -134,9 +134,9 @@ func TestValidateCredentials(t *testing.T) {
 			fx.AddKey(tt.key)
 			fx.Update(tt.key.APIKey, func(a *fake.Account) { a.AcctLv, a.PosMode = tt.acctLv, tt.posMode })
 			e := newEnv(t)
-			e.acct.Endpoints["rest"] = fx.URL()
-			e.acct.Testnet = tt.testnet
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Acct.Endpoints["rest"] = fx.URL()
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 			if tt.kind != 0 {
 				var se *sdk.Error
 				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
@@ -168,7 +168,7 @@ func TestValidateCredentials(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Balances = []fake.Balance{
 			// From the page's §5 example: available plus frozen is the equity.
 			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
@@ -179,7 +179,7 @@ func TestSpotBalances(t *testing.T) {
 			{Ccy: "ETH", Eq: "1", CashBal: "1", AvailBal: "0", AvailEq: "", FrozenBal: "1", Upl: ""},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestSpotBalances(t *testing.T) {
 	if got[0].Free.String() != "4834.317093622894" {
 		t.Errorf("free as string %q: digits lost", got[0].Free.String())
 	}
-	reqs := e.fx.Requests()
+	reqs := e.Fake.Requests()
 	last := reqs[len(reqs)-1]
 	if last.Path != "/api/v5/account/balance" || last.Query != "" || last.Method != "GET" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
@@ -212,7 +212,7 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
 	}
@@ -221,8 +221,8 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 		{Ccy: "BTC", AvailBal: "", AvailEq: "", FrozenBal: "0"},
 		{Ccy: "", AvailBal: "1", FrozenBal: "0"},
 	} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
+		_, err = e.C.SpotBalances(ctx(t), e.Acct)
 		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 			t.Errorf("malformed %+v: %v", b, err)
 		}
@@ -257,8 +257,8 @@ func TestFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,7 +272,7 @@ func TestFuturesAccount(t *testing.T) {
 			if !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
 				t.Errorf("wallet + upnl != margin balance")
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Query != "ccy=USDT" {
 				t.Errorf("query %q, want ccy=USDT", last.Query)
 			}

@@ -15,7 +15,7 @@ func TestConformance(t *testing.T) {
 	// The suite reads the balance more often than its limit of 10 per 2 s
 	// allows; TestRateLimitEnforced checks that limit.
 	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 1000))
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.PosMode = "long_short_mode"
 		a.Balances = []fake.Balance{
 			{Ccy: "USDT", Eq: "1012.84", CashBal: "1000.5", AvailBal: "900.5", AvailEq: "900.5", FrozenBal: "112.34", Upl: "12.34"},
@@ -27,10 +27,10 @@ func TestConformance(t *testing.T) {
 			{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "short", Pos: "0", AvgPx: "", MarkPx: "61234", Upl: "0", Lever: "10", LiqPx: ""},
 		}
 	})
-	bad := e.acct
+	bad := e.Acct
 	bad.SecretKey = "0" + secret[1:]
 	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.acct,
+		Account: e.Acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")},
 			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
@@ -44,7 +44,7 @@ func TestConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Fake:          e.fx,
+		Fake:          e.Fake,
 		Paths: plugintest.Paths{Read: "/api/v5/account/balance", Order: "/api/v5/trade/order",
 			Cancel: "/api/v5/trade/cancel-order", Time: "/api/v5/public/time"},
 		// OKX documents no rate-limit usage headers (§9).

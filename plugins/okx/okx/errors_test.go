@@ -89,7 +89,7 @@ func TestErrorTable(t *testing.T) {
 	}
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, "")
-		return plugintest.ErrorSetup{Fake: e.fx, Exchange: e.c, Account: e.acct, ReadPath: readPath, OrderPath: orderPath,
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: readPath, OrderPath: orderPath,
 			Order: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
 	})
 }
@@ -100,10 +100,10 @@ func TestRateLimitEnforced(t *testing.T) {
 	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 3))
 	now := time.Now()
 	// Start the fake's two-second window so that the calls share it.
-	e.fx.SetClockOffset(now.Truncate(2 * time.Second).Add(2*time.Second + 100*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(2 * time.Second).Add(2*time.Second + 100*time.Millisecond).Sub(now))
 	var kinds []sdk.Kind
 	for range 4 {
-		_, err := e.c.SpotBalances(ctx(t), e.acct)
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		kinds = append(kinds, sdk.KindOf(err))
 		if err != nil && sdk.RetryAfter(err) != 2*time.Second {
 			t.Errorf("retry after %v", sdk.RetryAfter(err))
@@ -116,7 +116,7 @@ func TestRateLimitEnforced(t *testing.T) {
 		}
 	}
 	// The budget is per user and per endpoint: positions still answer.
-	if _, err := e.c.Positions(ctx(t), e.acct); err != nil {
+	if _, err := e.C.Positions(ctx(t), e.Acct); err != nil {
 		t.Fatalf("positions: %v", err)
 	}
 }
@@ -127,16 +127,16 @@ func TestDemoHeader(t *testing.T) {
 	for _, demo := range []bool{false, true} {
 		t.Run(fmt.Sprintf("testnet=%v", demo), func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.AddKey(fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: demo})
-			e.acct.Testnet = demo
-			if _, err := e.c.ValidateCredentials(ctx(t), e.acct); err != nil {
+			e.Fake.AddKey(fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: demo})
+			e.Acct.Testnet = demo
+			if _, err := e.C.ValidateCredentials(ctx(t), e.Acct); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("1")}); sdk.KindOf(err) != sdk.KindInsufficientFunds {
+			if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("1")}); sdk.KindOf(err) != sdk.KindInsufficientFunds {
 				t.Fatalf("order: %v", err)
 			}
 			var signed int
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Header.Get("OK-ACCESS-KEY") == "" {
 					continue
 				}
@@ -162,39 +162,39 @@ func TestDemoHeader(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, "")
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
 	})
-	e.c = okx.New(sdk.WithLogger(leaks.Logger))
+	e.C = okx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: okxErr("51000", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	leaks.KeepEvery(c, e.c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
-	e.fx.Inject(echo("/api/v5/account/balance"))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(echo("/api/v5/trade/order"))
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	e.fx.Inject(fakex.Fault{Path: "/api/v5/account/positions", Status: 500, Body: "boom"})
-	keep(e.c.Positions(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/api/v5/trade/order", Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}))
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
+	e.Fake.Inject(echo("/api/v5/account/balance"))
+	keep(e.C.SpotBalances(c, e.Acct))
+	e.Fake.Inject(echo("/api/v5/trade/order"))
+	keep(e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
+	e.Fake.Inject(fakex.Fault{Path: "/api/v5/account/positions", Status: 500, Body: "boom"})
+	keep(e.C.Positions(c, e.Acct))
+	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Malformed: true})
+	keep(e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}))
 	for _, bad := range []sdk.Account{
-		{APIKey: apiKey, SecretKey: "wrong-" + secret, Passphrase: passphrase, Endpoints: e.acct.Endpoints},
-		{APIKey: apiKey, SecretKey: secret, Passphrase: "wrong-" + passphrase, Endpoints: e.acct.Endpoints},
-		{APIKey: "unknown-" + apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: e.acct.Endpoints},
+		{APIKey: apiKey, SecretKey: "wrong-" + secret, Passphrase: passphrase, Endpoints: e.Acct.Endpoints},
+		{APIKey: apiKey, SecretKey: secret, Passphrase: "wrong-" + passphrase, Endpoints: e.Acct.Endpoints},
+		{APIKey: "unknown-" + apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: e.Acct.Endpoints},
 		{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: map[string]string{"rest": "http://127.0.0.1:1"}},
 	} {
-		keep(e.c.SpotBalances(c, bad))
-		keep(e.c.ValidateCredentials(c, bad))
+		keep(e.C.SpotBalances(c, bad))
+		keep(e.C.ValidateCredentials(c, bad))
 	}
-	e.fx.Inject(fakex.Fault{Path: "/api/v5/trade/order", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
+	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
 
 	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v5/account/balance", MinErrors: 12, Secrets: []string{apiKey, secret, passphrase, "wrong-" + secret, "wrong-" + passphrase},
-		Signatures: plugintest.HeaderValues(e.fx.Requests(), "OK-ACCESS-SIGN"), MinSignatures: 10}, e.acct)
+		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "OK-ACCESS-SIGN"), MinSignatures: 10}, e.Acct)
 	if !strings.Contains(out, "[redacted]") {
 		t.Fatalf("the echoed credentials were not redacted:\n%s", out)
 	}

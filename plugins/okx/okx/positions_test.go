@@ -63,8 +63,8 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,10 +83,10 @@ func TestPositions(t *testing.T) {
 				eq(t, "leverage", p.Leverage, w.lev)
 				eq(t, "liquidation", p.LiquidationPrice, w.liq)
 			}
-			if n := e.fx.Calls("/api/v5/public/instruments"); n != tt.insts {
+			if n := e.Fake.Calls("/api/v5/public/instruments"); n != tt.insts {
 				t.Errorf("instrument fetches %d, want %d", n, tt.insts)
 			}
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Path == "/api/v5/account/positions" && r.Query != "instType=SWAP" {
 					t.Errorf("positions query %q", r.Query)
 				}
@@ -103,18 +103,18 @@ func TestPositions(t *testing.T) {
 func TestInstrumentsCached(t *testing.T) {
 	e := newEnv(t)
 	const other = "1d2c3b4a-0000-4000-8000-abcdefabcdef"
-	e.fx.AddKey(fake.FullKey(other, secret, passphrase))
+	e.Fake.AddKey(fake.FullKey(other, secret, passphrase))
 	rows := []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
-	e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = rows })
-	e.fx.Update(other, func(a *fake.Account) { a.Positions = rows })
-	second := e.acct
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = rows })
+	e.Fake.Update(other, func(a *fake.Account) { a.Positions = rows })
+	second := e.Acct
 	second.APIKey = other
-	for _, a := range []sdk.Account{e.acct, second, e.acct} {
-		if _, err := e.c.Positions(ctx(t), a); err != nil {
+	for _, a := range []sdk.Account{e.Acct, second, e.Acct} {
+		if _, err := e.C.Positions(ctx(t), a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := e.fx.Calls("/api/v5/public/instruments"); n != 1 {
+	if n := e.Fake.Calls("/api/v5/public/instruments"); n != 1 {
 		t.Fatalf("instrument fetches %d, want 1", n)
 	}
 }
@@ -133,8 +133,8 @@ func TestPositionsMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = []fake.Position{tt.row} })
-			_, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = []fake.Position{tt.row} })
+			_, err := e.C.Positions(ctx(t), e.Acct)
 			if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tt.substr) {
 				t.Fatalf("err = %v, want unknown containing %q", err, tt.substr)
 			}
