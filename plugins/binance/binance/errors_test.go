@@ -133,11 +133,15 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
 	leaks.KeepAfter(e.Fake, echo("/api/v3/account"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
 	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v1/order", Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v1/order", Malformed: true}, func() (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	})
 	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
 	leaks.KeepUnreachable(c, e.C, e.Acct)
 	e.Fake.Inject(fakex.Fault{Path: "/api/v3/order", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	})
 
 	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v3/account", MinErrors: 4, Secrets: []string{apiKey, secret, bad.SecretKey},
 		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 7}, e.Acct)

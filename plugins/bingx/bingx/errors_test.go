@@ -182,14 +182,18 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
 	leaks.KeepAfter(e.Fake, echo("/openApi/spot/v1/account/balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
 	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	})
 	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
 	unknown := e.Acct
 	unknown.APIKey = "unknown-" + apiKey
 	keep(e.C.Positions(c, unknown))
 	leaks.KeepUnreachable(c, e.C, e.Acct)
 	e.Fake.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")}) })
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")})
+	})
 
 	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/openApi/spot/v1/account/balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
 		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 10}, e.Acct)

@@ -248,14 +248,18 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks.KeepAfter(e.Fake, echo(fake.PathSpotAssets), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
 	leaks.KeepAfter(e.Fake, echo(fake.PathAccountInfo), func() (any, error) { return e.C.ValidateCredentials(c, e.Acct) })
 	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	})
 	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
 	badPass := e.Acct
 	badPass.Passphrase = "wrong-" + passphrase
 	keep(e.C.Positions(c, badPass))
 	leaks.KeepUnreachable(c, e.C, e.Acct)
 	e.Fake.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}) })
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")})
+	})
 
 	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=" + fake.PathSpotAssets, MinErrors: 8, Secrets: []string{apiKey, secret, passphrase, bad.SecretKey, badPass.Passphrase},
 		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "Access-Sign"), MinSignatures: 10}, e.Acct)

@@ -191,7 +191,9 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
 	leaks.KeepAfter(e.Fake, echo("/v5/account/wallet-balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
 	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, func() (any, error) { return e.C.Positions(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/order/create", Malformed: true}, func() (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/order/create", Malformed: true}, func() (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	})
 	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
 	keep(e.C.PlaceOrder(c, bad, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
 	unknown := e.Acct
@@ -199,7 +201,9 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	keep(e.C.SpotBalances(c, unknown))
 	leaks.KeepUnreachable(c, e.C, e.Acct)
 	e.Fake.Inject(fakex.Fault{Path: "/v5/order/create", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	})
 
 	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/v5/account/wallet-balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
 		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "X-Bapi-Sign"), MinSignatures: 11}, e.Acct)

@@ -191,7 +191,9 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 		keep(e.C.ValidateCredentials(c, bad))
 	}
 	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) { return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}) })
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	})
 
 	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v5/account/balance", MinErrors: 12, Secrets: []string{apiKey, secret, passphrase, "wrong-" + secret, "wrong-" + passphrase},
 		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "OK-ACCESS-SIGN"), MinSignatures: 10}, e.Acct)
