@@ -27,24 +27,7 @@ func TestConformance(t *testing.T) {
 		}
 		a.SymbolConfig = map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 10, MarginType: "CROSSED"}}
 	})
-	bad := e.Acct
-	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, binance.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.Acct,
-		SpotBalances: []sdk.Balance{
-			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
-			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
-		},
-		ZeroAssets:     []string{"BTC"},
-		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("500"), UnrealizedPnL: d("12.34"), MarginBalance: d("512.34"), AvailableBalance: d("400")},
-		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
-			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
-		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
-			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
-		UnknownSymbol: "NOPE/USDT",
-		BadSecret:     &bad,
-		Fake:          e.Fake,
-		Paths:         plugintest.Paths{Read: "/api/v3/account", Order: "/api/v3/order", Cancel: "/api/v3/order", Time: "/api/v3/time"},
-		ReportsUsage:  true,
-	})
+	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: "/api/v3/account", Order: "/api/v3/order", Cancel: "/api/v3/order", Time: "/api/v3/time"})
+	fx.ReportsUsage = true
+	plugintest.Run(t, binance.New(sdk.WithVersion("0.1.0")), fx)
 }

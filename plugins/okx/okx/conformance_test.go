@@ -27,27 +27,17 @@ func TestConformance(t *testing.T) {
 			{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "short", Pos: "0", AvgPx: "", MarkPx: "61234", Upl: "0", Lever: "10", LiqPx: ""},
 		}
 	})
-	bad := e.Acct
-	bad.SecretKey = "0" + secret[1:]
-	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.Acct,
-		SpotBalances: []sdk.Balance{
-			{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")},
-			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
-		},
-		ZeroAssets: []string{"BTC"},
-		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("1000.5"), UnrealizedPnL: d("12.34"),
-			MarginBalance: d("1012.84"), AvailableBalance: d("900.5")},
-		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
-			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
-		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
-			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance1"},
-		UnknownSymbol: "NOPE/USDT",
-		BadSecret:     &bad,
-		Fake:          e.Fake,
-		Paths: plugintest.Paths{Read: "/api/v5/account/balance", Order: "/api/v5/trade/order",
-			Cancel: "/api/v5/trade/cancel-order", Time: "/api/v5/public/time"},
-		// OKX documents no rate-limit usage headers (§9).
-		ReportsUsage: false,
-	})
+	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: "/api/v5/account/balance", Order: "/api/v5/trade/order",
+		Cancel: "/api/v5/trade/cancel-order", Time: "/api/v5/public/time"})
+	// The trading account is one: USDT is the spot balance, with the
+	// position's margin frozen in it, and the futures wallet.
+	fx.SpotBalances[0] = sdk.Balance{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")}
+	fx.FuturesAccount = &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("1000.5"), UnrealizedPnL: d("12.34"),
+		MarginBalance: d("1012.84"), AvailableBalance: d("900.5")}
+	// Client order ids are letters and digits only; a wrong secret keeps
+	// the shape of a right one.
+	fx.Order.ClientOrderID = "conformance1"
+	fx.BadSecret.SecretKey = "0" + secret[1:]
+	// OKX documents no rate-limit usage headers, so ReportsUsage stays off.
+	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), fx)
 }
