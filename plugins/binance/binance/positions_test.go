@@ -5,17 +5,15 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol, side, size, entry, mark, upnl, lev, liq, mode string
-	}
 	tests := []struct {
 		name      string
 		rows      []fake.Position
 		configs   map[string]fake.SymbolConfig
-		want      []want
+		want      []sdk.Position
 		cfgCalled int
 	}{
 		{
@@ -26,9 +24,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ADAUSDT", PositionSide: "BOTH", PositionAmt: "0", EntryPrice: "0", MarkPrice: "0.4", UnRealizedProfit: "0"},
 			},
 			configs: map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "20", "40000.5", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("20"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginIsolate},
 			},
 			cfgCalled: 1,
 		},
@@ -41,9 +39,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionSide: "SHORT", PositionAmt: "0.000", EntryPrice: "0", MarkPrice: "3000", UnRealizedProfit: "0"},
 			},
 			configs: map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 125, MarginType: "CROSSED"}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "125", "0", sdk.MarginCross},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.5", "65000", "60000", "2500", "125", "0", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 			cfgCalled: 1,
 		},
@@ -65,21 +63,7 @@ func TestPositions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
+			plugintest.CheckPositions(t, got, tt.want)
 			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
 				t.Errorf("symbolConfig calls = %d, want %d", n, tt.cfgCalled)
 			}

@@ -8,17 +8,15 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol, side, size, entry, mark, upnl, lev, liq, mode string
-	}
 	tests := []struct {
 		name      string
 		account   fake.Account
-		want      []want
+		want      []sdk.Position
 		infoCalls int
 	}{
 		{
@@ -28,9 +26,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionIdx: 0, Side: "Sell", Size: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealisedPnl: "300", Leverage: "5", LiqPrice: ""},
 				{Symbol: "XRPUSDT", PositionIdx: 0, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "0.3432", UnrealisedPnl: "0", Leverage: "10"},
 			}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "10", "40000.5", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("10"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 			infoCalls: 1,
 		},
@@ -41,9 +39,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealisedPnl: "2500", Leverage: "25", LiqPrice: "90000"},
 				{Symbol: "ETHUSDT", PositionIdx: 1, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "3000", UnrealisedPnl: "0", Leverage: "10"},
 			}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "25", "41000", sdk.MarginIsolate},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.5", "65000", "60000", "2500", "25", "90000", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("25"), LiquidationPrice: d("41000"), MarginMode: sdk.MarginIsolate},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("25"), LiquidationPrice: d("90000"), MarginMode: sdk.MarginIsolate},
 			},
 			infoCalls: 1,
 		},
@@ -52,7 +50,7 @@ func TestPositions(t *testing.T) {
 			account: fake.Account{MarginMode: "PORTFOLIO_MARGIN", Positions: []fake.Position{
 				{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
 			}},
-			want:      []want{{"BTC/USDT:USDT-251226", sdk.SideLong, "0.1", "70000", "71000", "100", "0", "0", sdk.MarginCross}},
+			want:      []sdk.Position{{Symbol: "BTC/USDT:USDT-251226", Side: sdk.SideLong, Size: d("0.1"), EntryPrice: d("70000"), MarkPrice: d("71000"), UnrealizedPnL: d("100"), Leverage: d("0"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross}},
 			infoCalls: 1,
 		},
 		{
@@ -69,21 +67,7 @@ func TestPositions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
+			plugintest.CheckPositions(t, got, tt.want)
 			if n := e.Fake.Calls("/v5/account/info"); n != tt.infoCalls {
 				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
 			}

@@ -6,16 +6,14 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol, side, size, entry, mark, upnl, lev, liq, mode string
-	}
 	tests := []struct {
 		name  string
 		rows  []fake.Position
-		want  []want
+		want  []sdk.Position
 		insts int // instrument list fetches
 	}{
 		{
@@ -27,9 +25,9 @@ func TestPositions(t *testing.T) {
 				{InstID: "ETH-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3.5", AvgPx: "3000", MarkPx: "2900", Upl: "35", Lever: "5", LiqPx: "3500.5"},
 				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "62891.9", Upl: "0", Lever: "3", LiqPx: ""},
 			},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.05", "62961.4", "62891.9", "-3.475", "10", "0", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "0.35", "3000", "2900", "35", "5", "3500.5", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.05"), EntryPrice: d("62961.4"), MarkPrice: d("62891.9"), UnrealizedPnL: d("-3.475"), Leverage: d("10"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("0.35"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("35"), Leverage: d("5"), LiquidationPrice: d("3500.5"), MarginMode: sdk.MarginIsolate},
 			},
 			insts: 1,
 		},
@@ -40,9 +38,9 @@ func TestPositions(t *testing.T) {
 				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "short", Pos: "2.00", AvgPx: "31000", MarkPx: "30500", Upl: "10", Lever: "10.0", LiqPx: "36000"},
 				{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "long", Pos: "0", AvgPx: "", MarkPx: "3000", Upl: "0", Lever: "10", LiqPx: ""},
 			},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.05", "30000", "30500", "25", "10", "25000", sdk.MarginIsolate},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.02", "31000", "30500", "10", "10", "36000", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.05"), EntryPrice: d("30000"), MarkPrice: d("30500"), UnrealizedPnL: d("25"), Leverage: d("10"), LiquidationPrice: d("25000"), MarginMode: sdk.MarginIsolate},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.02"), EntryPrice: d("31000"), MarkPrice: d("30500"), UnrealizedPnL: d("10"), Leverage: d("10"), LiquidationPrice: d("36000"), MarginMode: sdk.MarginIsolate},
 			},
 			insts: 1,
 		},
@@ -68,21 +66,7 @@ func TestPositions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
+			plugintest.CheckPositions(t, got, tt.want)
 			if n := e.Fake.Calls("/api/v5/public/instruments"); n != tt.insts {
 				t.Errorf("instrument fetches %d, want %d", n, tt.insts)
 			}
