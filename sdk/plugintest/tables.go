@@ -8,6 +8,7 @@ package plugintest
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -82,6 +83,52 @@ func CheckBalances(t *testing.T, got, want []sdk.Balance) {
 		}
 		sameDecimal(t, w.Asset+".free", b.Free, w.Free)
 		sameDecimal(t, w.Asset+".locked", b.Locked, w.Locked)
+		sameDecimal(t, w.Asset+".total", b.Total(), w.Total())
+	}
+}
+
+// BalancesAre calls SpotBalances, fails t unless it returns want as
+// CheckBalances compares them, and returns what it got.
+func BalancesAre(t *testing.T, ex sdk.Exchange, acct sdk.Account, want []sdk.Balance) []sdk.Balance {
+	t.Helper()
+	got, err := ex.SpotBalances(Context(t), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	CheckBalances(t, got, want)
+	return got
+}
+
+// FuturesIs calls FuturesAccount, fails t unless it returns want as
+// CheckFutures compares them, and returns what it got.
+func FuturesIs(t *testing.T, ex sdk.Exchange, acct sdk.Account, want sdk.FuturesAccount) sdk.FuturesAccount {
+	t.Helper()
+	got, err := ex.FuturesAccount(Context(t), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	CheckFutures(t, got, want)
+	return got
+}
+
+// PositionsAre calls Positions, fails t unless it returns want as
+// CheckPositions compares them, and returns what it got.
+func PositionsAre(t *testing.T, ex sdk.Exchange, acct sdk.Account, want []sdk.Position) []sdk.Position {
+	t.Helper()
+	got, err := ex.Positions(Context(t), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	CheckPositions(t, got, want)
+	return got
+}
+
+// CheckMalformed fails t unless err reports an answer that did not decode:
+// KindUnknown, saying "malformed".
+func CheckMalformed(t *testing.T, err error) {
+	t.Helper()
+	if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(fmt.Sprint(err), "malformed") {
+		t.Fatalf("err = %v, want a malformed answer", err)
 	}
 }
 
@@ -128,20 +175,26 @@ func sameDecimal(t *testing.T, field string, got, want decimal.Decimal) {
 }
 
 // Credentials is what a row of a connector's credentials table expects of
-// ValidateCredentials: an error as Err describes when Err.Kind is not
-// zero, else the permissions Perms with every one of Notes in the notes.
+// ValidateCredentials: an error of kind Kind when Kind is not zero
+// (carrying exactly the exchange code Code, its message containing Text),
+// else the permissions Perms with every one of Notes in
+// the notes.
 type Credentials struct {
 	Perms sdk.Permissions
 	Notes []string
-	Err   WantError
+	Kind  sdk.Kind
+	Code  string
+	Text  string
 }
 
 // CheckCredentials fails t unless got and err are as want says, and
 // returns the notes joined, for the connector's own further checks.
 func CheckCredentials(t *testing.T, got sdk.Permissions, err error, want Credentials) string {
 	t.Helper()
-	if want.Err.Kind != 0 {
-		CheckError(t, err, want.Err)
+	if want.Kind != 0 {
+		if sdk.KindOf(err) != want.Kind || rest.ExchangeCode(err) != want.Code || !strings.Contains(fmt.Sprint(err), want.Text) {
+			t.Fatalf("err = %v (kind %v), want kind %v code %q containing %q", err, sdk.KindOf(err), want.Kind, want.Code, want.Text)
+		}
 		return ""
 	}
 	if err != nil {
@@ -174,7 +227,7 @@ type Cancel struct {
 func CheckCancel(t *testing.T, got sdk.Order, err error, want Cancel) {
 	t.Helper()
 	if want.Kind != 0 {
-		if sdk.KindOf(err) != want.Kind || (want.Code != "" && rest.ExchangeCode(err) != want.Code) {
+		if sdk.KindOf(err) != want.Kind || rest.ExchangeCode(err) != want.Code {
 			t.Fatalf("err = %v (code %q), want %v with code %q", err, rest.ExchangeCode(err), want.Kind, want.Code)
 		}
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
@@ -49,6 +50,7 @@ func TestValidateCredentials(t *testing.T) {
 		want      sdk.Permissions
 		notes     []string // substrings that must appear in the notes
 		kind      sdk.Kind // error kind; 0 for none
+		code      string   // the exchange's code of the error
 		errSubstr string
 		calls     map[string]int
 	}{
@@ -92,18 +94,21 @@ func TestValidateCredentials(t *testing.T) {
 			key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableFutures: true,
 				IPRestrict: true, AllowedIPs: []string{"203.0.113.9"}},
 			kind:      sdk.KindAuthentication,
+			code:      "-2015",
 			errSubstr: "IP address is not on the key's IP whitelist",
 		},
 		{
 			name:      "unknown key",
 			key:       fake.FullKey("another-key", secret),
 			kind:      sdk.KindAuthentication,
+			code:      "-2015",
 			errSubstr: "does not exist on mainnet",
 		},
 		{
 			name:      "wrong secret",
 			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
 			kind:      sdk.KindAuthentication,
+			code:      "-1022",
 			errSubstr: "secret key does not belong",
 		},
 		{
@@ -134,32 +139,11 @@ func TestValidateCredentials(t *testing.T) {
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
 			e.Acct.Testnet = tt.testnet
 			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v containing %q", err, sdk.KindOf(err), tt.kind, tt.errSubstr)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
-			}
-			for path, n := range tt.calls {
-				if c := e.Fake.Calls(path); c != n {
-					t.Errorf("calls to %s = %d, want %d", path, c, n)
-				}
-			}
+			plugintest.CheckCalls(t, e.Fake, tt.calls)
 		})
 	}
 }
@@ -178,23 +162,12 @@ func TestSpotBalances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 {
-		t.Fatalf("balances %+v, want 3 (zero LTC left out)", got)
+	want := []sdk.Balance{
+		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
+		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1")},
 	}
-	want := []struct{ asset, free, locked, total string }{
-		{"BTC", "4723846.89208129", "0", "4723846.89208129"},
-		{"USDT", "0.00000001", "12.5", "12.50000001"},
-		{"ETH", "0", "1", "1"},
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	plugintest.CheckBalances(t, got, want)
 	// Exact strings survive: no float rounding on the way.
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
@@ -217,9 +190,7 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	}
 	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}} })
 	_, err = e.C.SpotBalances(ctx(t), e.Acct)
-	if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-		t.Fatalf("malformed amount: %v", err)
-	}
+	plugintest.CheckMalformed(t, err)
 }
 
 func TestFuturesAccount(t *testing.T) {
@@ -234,13 +205,7 @@ func TestFuturesAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Asset != "USDT" {
-		t.Errorf("asset %q", got.Asset)
-	}
-	eq(t, "wallet", got.WalletBalance, "23.72469206")
-	eq(t, "unrealized", got.UnrealizedPnL, "-1.5")
-	eq(t, "margin", got.MarginBalance, "22.22469206")
-	eq(t, "available", got.AvailableBalance, "20.1")
+	plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("23.72469206"), UnrealizedPnL: d("-1.5"), MarginBalance: d("22.22469206"), AvailableBalance: d("20.1")})
 	if e.Fake.Calls("/fapi/v3/account") != 1 || e.Fake.Weight("/fapi/v3/account") != 5 {
 		t.Errorf("calls %d weight %d", e.Fake.Calls("/fapi/v3/account"), e.Fake.Weight("/fapi/v3/account"))
 	}

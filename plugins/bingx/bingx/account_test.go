@@ -10,6 +10,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
@@ -53,6 +54,7 @@ func TestValidateCredentials(t *testing.T) {
 		want      sdk.Permissions
 		notes     []string // substrings that must appear in the notes
 		kind      sdk.Kind // error kind; 0 for none
+		code      string   // the exchange's code of the error
 		errSubstr string
 		calls     map[string]int
 	}{
@@ -92,18 +94,21 @@ func TestValidateCredentials(t *testing.T) {
 			name:      "IP not whitelisted",
 			key:       fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead}, IPAddresses: []string{"203.0.113.9"}},
 			kind:      sdk.KindPermission,
+			code:      "100419",
 			errSubstr: "IP whitelist",
 		},
 		{
 			name:      "unknown key",
 			key:       fake.FullKey("another-key", secret),
 			kind:      sdk.KindAuthentication,
+			code:      "100413",
 			errSubstr: "does not know this API key",
 		},
 		{
 			name:      "wrong secret",
 			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
 			kind:      sdk.KindAuthentication,
+			code:      "100001",
 			errSubstr: "secret key does not belong",
 		},
 	}
@@ -116,32 +121,11 @@ func TestValidateCredentials(t *testing.T) {
 			e := newEnv(t)
 			e.Acct.Endpoints["rest"] = fx.URL()
 			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v containing %q", err, sdk.KindOf(err), tt.kind, tt.errSubstr)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
-			}
-			for path, n := range tt.calls {
-				if c := fx.Calls(path); c != n {
-					t.Errorf("calls to %s = %d, want %d", path, c, n)
-				}
-			}
+			plugintest.CheckCalls(t, fx, tt.calls)
 		})
 	}
 }
@@ -208,23 +192,12 @@ func TestSpotBalances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ asset, free, locked, total string }{
-		{"USDT", "566773.193402631", "244.18616265388994", "567017.37956528488994"},
-		{"BTC", "0.00000001", "0", "0.00000001"},
-		{"ETH", "0", "1.5", "1.5"},
+	want := []sdk.Balance{
+		{Asset: "USDT", Free: d("566773.193402631"), Locked: d("244.18616265388994")},
+		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1.5")},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero VST left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	plugintest.CheckBalances(t, got, want)
 	// Exact strings survive: no float rounding on the way.
 	if got[0].Locked.String() != "244.18616265388994" {
 		t.Errorf("locked as string %q", got[0].Locked.String())
@@ -248,9 +221,7 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	for _, bad := range []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
 		_, err = e.C.SpotBalances(ctx(t), e.Acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Fatalf("malformed %+v: %v", bad, err)
-		}
+		plugintest.CheckMalformed(t, err)
 	}
 }
 
@@ -266,13 +237,7 @@ func TestFuturesAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Asset != "USDT" {
-		t.Errorf("asset %q", got.Asset)
-	}
-	eq(t, "wallet", got.WalletBalance, "194.8212")
-	eq(t, "unrealized", got.UnrealizedPnL, "1.9219")
-	eq(t, "margin", got.MarginBalance, "196.7431")
-	eq(t, "available", got.AvailableBalance, "193.7609")
+	plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("194.8212"), UnrealizedPnL: d("1.9219"), MarginBalance: d("196.7431"), AvailableBalance: d("193.7609")})
 	if e.Fake.Calls("/openApi/swap/v3/user/balance") != 1 {
 		t.Errorf("v3 calls %d", e.Fake.Calls("/openApi/swap/v3/user/balance"))
 	}

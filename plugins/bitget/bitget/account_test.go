@@ -9,6 +9,7 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
@@ -188,32 +189,11 @@ func TestValidateCredentials(t *testing.T) {
 			e.Fake.Update(tt.key.APIKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
 			e.Acct.Testnet = tt.testnet
 			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errText})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errText) {
-					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errText)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
-			}
-			for path, n := range tt.calls {
-				if c := e.Fake.Calls(path); c != n {
-					t.Errorf("calls to %s = %d, want %d", path, c, n)
-				}
-			}
+			plugintest.CheckCalls(t, e.Fake, tt.calls)
 		})
 	}
 }
@@ -246,23 +226,12 @@ func TestSpotBalances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ asset, free, locked, total string }{
-		{"BTC", "4723846.89208129", "0", "4723846.89208129"},
-		{"USDT", "0.00000001", "12.75", "12.75000001"},
-		{"ETH", "0", "1.000000000000000001", "1.000000000000000001"},
+	want := []sdk.Balance{
+		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
+		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.75")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1.000000000000000001")},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	plugintest.CheckBalances(t, got, want)
 	// Exact strings survive: no float on the way.
 	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
 		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
@@ -287,9 +256,7 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 			e.Fake.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
 		}
 		_, err = e.C.SpotBalances(ctx(t), e.Acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Fatalf("malformed amount %q: %v", bad, err)
-		}
+		plugintest.CheckMalformed(t, err)
 	}
 }
 
@@ -332,13 +299,7 @@ func TestFuturesAccount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.av)
+			plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.av)})
 			for _, r := range e.Fake.Requests() {
 				if r.Path == fake.PathFuturesAccounts && r.Query != "productType=USDT-FUTURES" {
 					t.Errorf("query %q", r.Query)

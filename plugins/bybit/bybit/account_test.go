@@ -12,6 +12,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
@@ -127,26 +128,9 @@ func TestValidateCredentials(t *testing.T) {
 			fx.Update(tt.key.APIKey, func(a *fake.Account) { *a = tt.account })
 			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Endpoints: map[string]string{"rest": fx.URL()}}
 			got, err := bybit.New().ValidateCredentials(ctx(t), acct)
+			notes := plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v code %s containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errSubstr)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
 			}
 			if strings.Contains(notes, apiKey) {
 				t.Errorf("notes name the key")
@@ -174,24 +158,13 @@ func TestSpotBalances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ asset, free, locked, total string }{
-		{"BTC", "4723846.89208129", "0", "4723846.89208129"},
-		{"USDT", "0.00000001", "12.5", "12.50000001"},
-		{"ETH", "0", "1", "1"},
-		{"SOL", "2", "0", "2"},
+	want := []sdk.Balance{
+		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
+		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1")},
+		{Asset: "SOL", Free: d("2"), Locked: d("0")},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	plugintest.CheckBalances(t, got, want)
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
 	}
@@ -211,9 +184,7 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
 		_, err = e.C.SpotBalances(ctx(t), e.Acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Fatalf("malformed amount %+v: %v", bad, err)
-		}
+		plugintest.CheckMalformed(t, err)
 	}
 }
 
@@ -256,13 +227,7 @@ func TestFuturesAccount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.avail)
+			plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			reqs := e.Fake.Requests()
 			// The page's GET vector (§3) is this very query.
 			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
@@ -137,27 +138,9 @@ func TestValidateCredentials(t *testing.T) {
 			e.Acct.Endpoints["rest"] = fx.URL()
 			e.Acct.Testnet = tt.testnet
 			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				var se *sdk.Error
-				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errSubstr)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
 			}
 			if n := fx.Calls("/api/v5/account/config"); n != 1 {
 				t.Errorf("config calls %d, want 1", n)
@@ -183,23 +166,12 @@ func TestSpotBalances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ asset, free, locked, total string }{
-		{"USDT", "4834.317093622894", "158.573", "4992.890093622894"},
-		{"BTC", "0.00000001", "0", "0.00000001"},
-		{"ETH", "0", "1", "1"},
+	want := []sdk.Balance{
+		{Asset: "USDT", Free: d("4834.317093622894"), Locked: d("158.573")},
+		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1")},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	plugintest.CheckBalances(t, got, want)
 	if got[0].Free.String() != "4834.317093622894" {
 		t.Errorf("free as string %q: digits lost", got[0].Free.String())
 	}
@@ -262,13 +234,7 @@ func TestFuturesAccount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.avail)
+			plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			if !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
 				t.Errorf("wallet + upnl != margin balance")
 			}
