@@ -312,3 +312,38 @@ func RunErrorTable(t *testing.T, rows []ErrorRow, setup func(t *testing.T) Error
 		})
 	}
 }
+
+// Names is what a connector's Info says about itself, apart from its
+// capabilities, costs and limits.
+type Names struct {
+	Name, DisplayName, Version          string
+	RequiresPassphrase, SupportsTestnet bool
+	EndpointKeys                        []string
+}
+
+// InfoNamed calls Info, fails t unless it says want, and returns it for
+// the connector's own checks of its capabilities, costs and limits.
+func InfoNamed(t *testing.T, ex sdk.Exchange, want Names) sdk.Info {
+	t.Helper()
+	info, err := ex.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Names{info.Name, info.DisplayName, info.Version, info.RequiresPassphrase, info.SupportsTestnet, info.EndpointKeys}
+	if got.Name != want.Name || got.DisplayName != want.DisplayName || got.Version != want.Version ||
+		got.RequiresPassphrase != want.RequiresPassphrase || got.SupportsTestnet != want.SupportsTestnet ||
+		!slices.Equal(got.EndpointKeys, want.EndpointKeys) {
+		t.Errorf("info says %+v, want %+v", got, want)
+	}
+	return info
+}
+
+// LastRequest is the last request fx received; t fails if there was none.
+func LastRequest(t *testing.T, fx interface{ Requests() []fakex.Record }) fakex.Record {
+	t.Helper()
+	reqs := fx.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("no request reached the fake")
+	}
+	return reqs[len(reqs)-1]
+}

@@ -1,8 +1,6 @@
 package binance_test
 
 import (
-	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,19 +12,8 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.C.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "binance" || info.DisplayName != "Binance" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"spot", "futures"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "binance", DisplayName: "Binance", Version: "1.2.3",
+		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"spot", "futures"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
@@ -158,22 +145,16 @@ func TestSpotBalances(t *testing.T) {
 			{Asset: "ETH", Free: "0.00000000", Locked: "1.00000000"},
 		}
 	})
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []sdk.Balance{
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
 		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
 		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
 		{Asset: "ETH", Free: d("0"), Locked: d("1")},
-	}
-	plugintest.CheckBalances(t, got, want)
+	})
 	// Exact strings survive: no float rounding on the way.
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
 	}
-	reqs := e.Fake.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Path != "/api/v3/account" || !strings.HasPrefix(last.Query, "omitZeroBalances=true&recvWindow=5000&timestamp=") {
 		t.Errorf("request %s?%s", last.Path, last.Query)
 	}
@@ -184,12 +165,9 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}} })
-	_, err = e.C.SpotBalances(ctx(t), e.Acct)
+	_, err := e.C.SpotBalances(ctx(t), e.Acct)
 	plugintest.CheckMalformed(t, err)
 }
 
@@ -201,11 +179,7 @@ func TestFuturesAccount(t *testing.T) {
 			{Asset: "USDT", WalletBalance: "23.72469206", UnrealizedProfit: "-1.50000000", MarginBalance: "22.22469206", AvailableBalance: "20.10000000"},
 		}
 	})
-	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("23.72469206"), UnrealizedPnL: d("-1.5"), MarginBalance: d("22.22469206"), AvailableBalance: d("20.1")})
+	plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("23.72469206"), UnrealizedPnL: d("-1.5"), MarginBalance: d("22.22469206"), AvailableBalance: d("20.1")})
 	if e.Fake.Calls("/fapi/v3/account") != 1 || e.Fake.Weight("/fapi/v3/account") != 5 {
 		t.Errorf("calls %d weight %d", e.Fake.Calls("/fapi/v3/account"), e.Fake.Weight("/fapi/v3/account"))
 	}

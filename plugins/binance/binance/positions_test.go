@@ -59,11 +59,7 @@ func TestPositions(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
-			got, err := e.C.Positions(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckPositions(t, got, tt.want)
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
 			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
 				t.Errorf("symbolConfig calls = %d, want %d", n, tt.cfgCalled)
 			}

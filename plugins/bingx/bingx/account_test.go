@@ -2,7 +2,6 @@ package bingx_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,19 +14,8 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.C.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "bingx" || info.DisplayName != "BingX" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "bingx", DisplayName: "BingX", Version: "1.2.3",
+		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
 		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
@@ -188,22 +176,16 @@ func TestSpotBalances(t *testing.T) {
 			{Asset: "ETH", Free: "0", Locked: "1.5"},
 		}
 	})
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []sdk.Balance{
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
 		{Asset: "USDT", Free: d("566773.193402631"), Locked: d("244.18616265388994")},
 		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
 		{Asset: "ETH", Free: d("0"), Locked: d("1.5")},
-	}
-	plugintest.CheckBalances(t, got, want)
+	})
 	// Exact strings survive: no float rounding on the way.
 	if got[0].Locked.String() != "244.18616265388994" {
 		t.Errorf("locked as string %q", got[0].Locked.String())
 	}
-	reqs := e.Fake.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Path != "/openApi/spot/v1/account/balance" || !strings.HasPrefix(last.Query, "timestamp=") || len(last.Body) != 0 {
 		t.Errorf("request %s?%s", last.Path, last.Query)
 	}
@@ -214,13 +196,10 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
-		_, err = e.C.SpotBalances(ctx(t), e.Acct)
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		plugintest.CheckMalformed(t, err)
 	}
 }
@@ -233,11 +212,7 @@ func TestFuturesAccount(t *testing.T) {
 			{Asset: "USDT", Balance: "194.8212", Equity: "196.7431", UnrealizedProfit: "1.9219", AvailableMargin: "193.7609"},
 		}
 	})
-	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("194.8212"), UnrealizedPnL: d("1.9219"), MarginBalance: d("196.7431"), AvailableBalance: d("193.7609")})
+	plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("194.8212"), UnrealizedPnL: d("1.9219"), MarginBalance: d("196.7431"), AvailableBalance: d("193.7609")})
 	if e.Fake.Calls("/openApi/swap/v3/user/balance") != 1 {
 		t.Errorf("v3 calls %d", e.Fake.Calls("/openApi/swap/v3/user/balance"))
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 const (
@@ -384,8 +385,7 @@ func TestCancelOrder(t *testing.T) {
 			if got.CreatedAt.IsZero() && got.Market == "futures" {
 				t.Error("no creation time")
 			}
-			reqs := e.Fake.Requests()
-			last := reqs[len(reqs)-1]
+			last := plugintest.LastRequest(t, e.Fake)
 			if tt.sent != "" && !strings.Contains(last.Query, tt.sent) {
 				t.Errorf("cancel query %q lacks %q", last.Query, tt.sent)
 			}

@@ -57,11 +57,7 @@ func TestPositions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			got, err := e.C.Positions(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckPositions(t, got, tt.want)
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
 		})
 	}
 }

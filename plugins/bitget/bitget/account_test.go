@@ -2,7 +2,6 @@ package bitget_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,19 +13,8 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.C.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "bitget" || info.DisplayName != "Bitget" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if !info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "bitget", DisplayName: "Bitget", Version: "1.2.3",
+		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
@@ -222,22 +210,16 @@ func TestSpotBalances(t *testing.T) {
 			{Coin: "ETH", Available: "0", Frozen: "0", Locked: "1.000000000000000001"},
 		}
 	})
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []sdk.Balance{
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
 		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
 		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.75")},
 		{Asset: "ETH", Free: d("0"), Locked: d("1.000000000000000001")},
-	}
-	plugintest.CheckBalances(t, got, want)
+	})
 	// Exact strings survive: no float on the way.
 	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
 		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
 	}
-	reqs := e.Fake.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Method != "GET" || last.Path != fake.PathSpotAssets || last.Query != "" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -245,17 +227,14 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []string{"1e-5", "NaN", ""} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
 		if bad == "" {
 			// The fake answers "0" for an empty field; send a broken row itself.
 			e.Fake.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
 		}
-		_, err = e.C.SpotBalances(ctx(t), e.Acct)
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		plugintest.CheckMalformed(t, err)
 	}
 }
@@ -295,11 +274,7 @@ func TestFuturesAccount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = tt.rows })
-			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.av)})
+			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.av)})
 			for _, r := range e.Fake.Requests() {
 				if r.Path == fake.PathFuturesAccounts && r.Query != "productType=USDT-FUTURES" {
 					t.Errorf("query %q", r.Query)

@@ -47,11 +47,7 @@ func TestPositions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
-			got, err := e.C.Positions(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckPositions(t, got, tt.want)
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
 			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Path != fake.PathPositions || last.Query != "marginCoin=USDT&productType=USDT-FUTURES" {
 				t.Errorf("request %s?%s", last.Path, last.Query)

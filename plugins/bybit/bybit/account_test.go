@@ -154,22 +154,16 @@ func TestSpotBalances(t *testing.T) {
 			{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"},
 		}
 	})
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []sdk.Balance{
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
 		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
 		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
 		{Asset: "ETH", Free: d("0"), Locked: d("1")},
 		{Asset: "SOL", Free: d("2"), Locked: d("0")},
-	}
-	plugintest.CheckBalances(t, got, want)
+	})
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
 	}
-	reqs := e.Fake.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Method != "GET" || last.Path != "/v5/account/wallet-balance" || last.Query != "accountType=UNIFIED" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s body %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -177,13 +171,10 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
-		_, err = e.C.SpotBalances(ctx(t), e.Acct)
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		plugintest.CheckMalformed(t, err)
 	}
 }
@@ -223,11 +214,7 @@ func TestFuturesAccount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
+			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			reqs := e.Fake.Requests()
 			// The page's GET vector (§3) is this very query.
 			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {

@@ -63,11 +63,7 @@ func TestPositions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			got, err := e.C.Positions(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckPositions(t, got, tt.want)
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
 			if n := e.Fake.Calls("/v5/account/info"); n != tt.infoCalls {
 				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
 			}

@@ -1,8 +1,6 @@
 package okx_test
 
 import (
-	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,19 +12,8 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.C.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "okx" || info.DisplayName != "OKX" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if !info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "okx", DisplayName: "OKX", Version: "1.2.3",
+		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
 		if cost, ok := info.CallCosts[c]; !ok || cost != 0 {
 			t.Errorf("cost of %s = %d, %v; want 0 from the per-IP budget (private calls count per user)", c, cost, ok)
@@ -162,21 +149,15 @@ func TestSpotBalances(t *testing.T) {
 			{Ccy: "ETH", Eq: "1", CashBal: "1", AvailBal: "0", AvailEq: "", FrozenBal: "1", Upl: ""},
 		}
 	})
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []sdk.Balance{
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
 		{Asset: "USDT", Free: d("4834.317093622894"), Locked: d("158.573")},
 		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
 		{Asset: "ETH", Free: d("0"), Locked: d("1")},
-	}
-	plugintest.CheckBalances(t, got, want)
+	})
 	if got[0].Free.String() != "4834.317093622894" {
 		t.Errorf("free as string %q: digits lost", got[0].Free.String())
 	}
-	reqs := e.Fake.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Path != "/api/v5/account/balance" || last.Query != "" || last.Method != "GET" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -184,17 +165,14 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, b := range []fake.Balance{
 		{Ccy: "BTC", AvailBal: "1e-5", FrozenBal: "0"},
 		{Ccy: "BTC", AvailBal: "", AvailEq: "", FrozenBal: "0"},
 		{Ccy: "", AvailBal: "1", FrozenBal: "0"},
 	} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
-		_, err = e.C.SpotBalances(ctx(t), e.Acct)
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 			t.Errorf("malformed %+v: %v", b, err)
 		}
@@ -230,11 +208,7 @@ func TestFuturesAccount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
-			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckFutures(t, got, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
+			got := plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			if !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
 				t.Errorf("wallet + upnl != margin balance")
 			}
