@@ -347,3 +347,61 @@ func LastRequest(t *testing.T, fx interface{ Requests() []fakex.Record }) fakex.
 	}
 	return reqs[len(reqs)-1]
 }
+
+// OrderRow is one row of a table of orders a connector must refuse: the
+// request, and the kind (KindInvalidRequest when zero) and exchange code
+// ("" for a refusal of the connector's own) of the error.
+type OrderRow struct {
+	Name string
+	Req  sdk.OrderRequest
+	Kind sdk.Kind
+	Code string
+}
+
+// LocalRefusals are orders no connector may send, whatever its exchange:
+// the unified request itself is wrong. RefuseLocally runs them before the
+// connector's own rows.
+var LocalRefusals = []OrderRow{
+	{Name: "perp on spot", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: dec("1")}},
+	{Name: "unknown market", Req: sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: dec("1")}},
+	{Name: "bad side", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: dec("1")}},
+	{Name: "bad type", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: dec("1")}},
+	{Name: "limit without price", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: dec("1")}},
+	{Name: "market with price", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: dec("1"), Price: dec("1")}},
+	{Name: "market with both quantities", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: dec("1"), QuoteQuantity: dec("1")}},
+	{Name: "market with none", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market"}},
+	{Name: "negative quantity", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: dec("-1")}},
+	{Name: "futures by quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: dec("100")}},
+	{Name: "reduce-only on spot", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: dec("1"), ReduceOnly: true}},
+	{Name: "bad position side", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: dec("1"), PositionSide: "both"}},
+}
+
+var dec = decimal.RequireFromString
+
+// RefuseLocally places LocalRefusals and then rows on ex for acct, each
+// in a subtest, and fails unless every one is refused as its row says;
+// then unless fx received no request at all.
+func RefuseLocally(t *testing.T, ex sdk.Exchange, acct sdk.Account, fx interface{ TotalCalls() int }, rows []OrderRow) {
+	t.Helper()
+	for _, row := range slices.Concat(LocalRefusals, rows) {
+		t.Run(row.Name, func(t *testing.T) {
+			_, err := ex.PlaceOrder(Context(t), acct, row.Req)
+			CheckRefused(t, err, row)
+		})
+	}
+	if n := fx.TotalCalls(); n != 0 {
+		t.Fatalf("%d requests reached the exchange", n)
+	}
+}
+
+// CheckRefused fails t unless err is the refusal row describes.
+func CheckRefused(t *testing.T, err error, row OrderRow) {
+	t.Helper()
+	kind := row.Kind
+	if kind == 0 {
+		kind = sdk.KindInvalidRequest
+	}
+	if sdk.KindOf(err) != kind || rest.ExchangeCode(err) != row.Code {
+		t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), kind, row.Code)
+	}
+}

@@ -146,44 +146,20 @@ func TestPlaceOrder(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-	}{
-		{"bad symbol", sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}},
-		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}},
-		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
-		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}},
-		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}},
-		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}},
-		{"limit by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", QuoteQuantity: d("1"), Price: d("1")}},
-		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), Price: d("1")}},
-		{"spot market buy by base", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
-		{"spot market buy with both", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}},
-		{"spot market sell by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}},
-		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("-1")}},
-		{"swap by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}},
-		{"swap without quantity", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market"}},
-		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}},
-		{"spot client id with a dash", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a-b"}},
-		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 41)}},
-		{"client id with a colon", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}},
-		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "both"}},
-		{"reduce-only buy on the long side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}},
-		{"reduce-only sell on the short side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "short", ReduceOnly: true}},
+	tests := []plugintest.OrderRow{
+		{Name: "bad symbol", Req: sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}},
+		{Name: "limit by quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", QuoteQuantity: d("1"), Price: d("1")}},
+		{Name: "spot market buy by base", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{Name: "spot market sell by quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}},
+		{Name: "swap without quantity", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market"}},
+		{Name: "spot client id with a dash", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a-b"}},
+		{Name: "client id too long", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 41)}},
+		{Name: "client id with a colon", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}},
+		{Name: "reduce-only buy on the long side", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}},
+		{Name: "reduce-only sell on the short side", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "short", ReduceOnly: true}},
 	}
 	e := funded(t, false)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if sdk.KindOf(err) != sdk.KindInvalidRequest {
-				t.Fatalf("err = %v, want invalid_request", err)
-			}
-		})
-	}
-	if n := e.Fake.TotalCalls(); n != 0 {
-		t.Fatalf("%d requests reached the exchange", n)
-	}
+	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 	for _, a := range []sdk.Account{{Endpoints: e.Acct.Endpoints}, {APIKey: apiKey, Endpoints: e.Acct.Endpoints}} {
 		if _, err := e.C.PlaceOrder(ctx(t), a, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}); sdk.KindOf(err) != sdk.KindAuthentication {
 			t.Errorf("order without credentials: %v", err)
@@ -264,10 +240,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
 			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			var se *sdk.Error
-			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
+			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
 			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.calls {
 				t.Errorf("order requests %d, want %d", n, tt.calls)
 			}

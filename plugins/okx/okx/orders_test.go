@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPlaceOrder(t *testing.T) {
@@ -186,42 +187,16 @@ func TestModesAreCached(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-		kind sdk.Kind
-	}{
-		{"bad symbol", sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"coin-margined swap", sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnsupported},
-		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), Price: d("1")}, sdk.KindInvalidRequest},
-		{"market with both quantities", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with none", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market"}, sdk.KindInvalidRequest},
-		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("-1")}, sdk.KindInvalidRequest},
-		{"swap by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}, sdk.KindInvalidRequest},
-		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest},
-		{"position side on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}, sdk.KindInvalidRequest},
-		{"client id with a hyphen (a UUID)", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "6b9ad766-b55d"}, sdk.KindInvalidRequest},
-		{"client id with an underscore", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a_b"}, sdk.KindInvalidRequest},
-		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 33)}, sdk.KindInvalidRequest},
-		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "net"}, sdk.KindInvalidRequest},
+	tests := []plugintest.OrderRow{
+		{Name: "bad symbol", Req: sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{Name: "coin-margined swap", Req: sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnsupported},
+		{Name: "position side on spot", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}},
+		{Name: "client id with a hyphen (a UUID)", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "6b9ad766-b55d"}},
+		{Name: "client id with an underscore", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a_b"}},
+		{Name: "client id too long", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 33)}},
 	}
 	e := funded(t, "")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if sdk.KindOf(err) != tt.kind {
-				t.Fatalf("err = %v, want %v", err, tt.kind)
-			}
-		})
-	}
-	if n := e.Fake.TotalCalls(); n != 0 {
-		t.Fatalf("%d requests reached the exchange", n)
-	}
+	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 }
 
 // TestSwapQuantityMustBeWholeLots: the connector converts coins to
@@ -279,10 +254,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 			}
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv = tt.acctLv })
 			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			var se *sdk.Error
-			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
+			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
 			if len(e.Fake.Orders(apiKey)) != 0 {
 				t.Fatal("an order was recorded")
 			}
