@@ -209,44 +209,27 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fut, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
 		want sdk.Order
 		kind sdk.Kind
+		code string
 	}{
 		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0},
+			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0, ""},
 		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID},
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0},
-		{"again: unknown order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, sdk.Order{}, sdk.KindOrderNotFound},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, sdk.KindInvalidRequest},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, sdk.KindInvalidRequest},
+			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0, ""},
+		{"again: unknown order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, sdk.Order{}, sdk.KindOrderNotFound, "-2011"},
+		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, sdk.KindInvalidRequest, ""},
+		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, sdk.KindInvalidRequest, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind {
-					t.Fatalf("err = %v, want %v", err, tt.kind)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
-			}
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 		})
 	}
 	for _, o := range e.Fake.Orders(apiKey) {

@@ -304,18 +304,9 @@ func TestPlaceOrderAnswerShapes(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	swap, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	swap2, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
+	swap := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	swap2 := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
 	tests := []struct {
 		name  string
 		req   sdk.CancelRequest
@@ -324,34 +315,26 @@ func TestCancelOrder(t *testing.T) {
 		price string
 		kind  sdk.Kind
 		sent  string // the client id parameter that must have been sent
+		code  string
 	}{
 		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c_1"},
-			sdk.Order{ID: spot.ID, ClientOrderID: "c_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.001", "10000", 0, "clientOrderID=c_1"},
+			sdk.Order{ID: spot.ID, ClientOrderID: "c_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.001", "10000", 0, "clientOrderID=c_1", ""},
 		{"swap by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
-			sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "2000", 0, ""},
+			sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "2000", 0, "", ""},
 		{"swap by client id in another case", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", ClientOrderID: "EXIT-7"},
-			sdk.Order{ID: swap2.ID, ClientOrderID: "exit-7", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "4000", 0, "clientOrderId=exit-7"},
-		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, ""},
-		{"spot again", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: spot.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, ""},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
-		{"bad symbol", sdk.CancelRequest{Symbol: "BTCUSDT", OrderID: "1"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+			sdk.Order{ID: swap2.ID, ClientOrderID: "exit-7", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "4000", 0, "clientOrderId=exit-7", ""},
+		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, "", "80016"},
+		{"spot again", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: spot.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, "", "100400"},
+		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, "", ""},
+		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, "", ""},
+		{"bad symbol", sdk.CancelRequest{Symbol: "BTCUSDT", OrderID: "1"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind {
-					t.Fatalf("err = %v, want %v", err, tt.kind)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
 			eq(t, "quantity", got.Quantity, tt.qty)
 			eq(t, "price", got.Price, tt.price)

@@ -218,21 +218,12 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	if locked := e.Fake.Account(apiKey).Coins[0]; locked.Coin != "USDT" || locked.Locked != "10" {
 		t.Fatalf("a resting buy should lock its cost: %+v", locked)
 	}
-	lin, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	filled, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lin := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
+	filled := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
@@ -259,18 +250,9 @@ func TestCancelOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
-					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
 			reqs := e.Fake.Requests()
 			if b := string(reqs[len(reqs)-1].Body); b != tt.body {

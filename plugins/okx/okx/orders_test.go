@@ -177,10 +177,7 @@ func TestModesAreCached(t *testing.T) {
 	}
 	// A genuine parameter error is not retried: the modes did not change.
 	e.Fake.ResetLog()
-	_, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "long", ClientOrderID: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "long", ClientOrderID: "x"})
 	if n := e.Fake.Calls("/api/v5/trade/order"); n != 1 {
 		t.Fatalf("order requests %d, want 1", n)
 	}
@@ -275,14 +272,8 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, "")
-	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	swap, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
+	swap := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
@@ -307,19 +298,9 @@ func TestCancelOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e.Fake.ResetLog()
 			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				var se *sdk.Error
-				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
-					t.Fatalf("err = %v, want %v code %q", err, tt.kind, tt.code)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
 			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body || last.Header.Get("Content-Type") != "application/json" {
