@@ -2,8 +2,8 @@ package binance
 
 import (
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"

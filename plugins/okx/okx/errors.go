@@ -200,4 +200,3 @@ func fallback(r *rest.Response, code string, item bool) rule {
 	}
 	return rule{kind: sdk.KindUnknown}
 }
-
