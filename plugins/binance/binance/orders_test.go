@@ -1,7 +1,6 @@
 package binance_test
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -29,71 +28,55 @@ func sentParams(t *testing.T, e *env) map[string]string {
 	if len(orders) == 0 {
 		t.Fatal("no order reached the fake")
 	}
-	v, err := url.ParseQuery(orders[len(orders)-1].Query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k := range v {
-		switch k {
-		case "timestamp", "recvWindow", "signature":
-			continue
-		}
-		out[k] = v.Get(k)
-	}
-	return out
+	return plugintest.Params(t, orders[len(orders)-1].Query, "timestamp", "recvWindow", "signature")
 }
 
 func TestPlaceOrder(t *testing.T) {
 	tests := []struct {
-		name   string
-		hedge  bool
-		pos    []fake.Position
-		req    sdk.OrderRequest
-		sent   map[string]string
-		want   sdk.Order // decimals compared below
-		qty    string
-		filled string
-		price  string
-		avg    string
-		tries  int // order requests the fake saw
+		name  string
+		hedge bool
+		pos   []fake.Position
+		req   sdk.OrderRequest
+		sent  map[string]string
+		want  sdk.Order
+		tries int // order requests the fake saw
 	}{
 		{
-			name: "spot market buy by quote amount",
-			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			sent: map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert-1", "newOrderRespType": "RESULT"},
-			want: sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+			name:  "spot market buy by quote amount",
+			req:   sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
+			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert-1", "newOrderRespType": "RESULT"},
+			want:  sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "spot limit sell",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			sent: map[string]string{"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5", "newOrderRespType": "RESULT"},
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:  "0.1", filled: "0", price: "70000.5", avg: "0", tries: 1,
+			name:  "spot limit sell",
+			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
+			sent:  map[string]string{"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5", "newOrderRespType": "RESULT"},
+			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("0.1"), FilledQuantity: d("0"), Price: d("70000.5"), AveragePrice: d("0")},
+			tries: 1,
 		},
 		{
-			name: "futures market, one-way",
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
-			sent: map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.002", "newClientOrderId": "x:1/a.b", "newOrderRespType": "RESULT"},
-			want: sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.002", filled: "0.002", price: "0", avg: "60000", tries: 1,
+			name:  "futures market, one-way",
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
+			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.002", "newClientOrderId": "x:1/a.b", "newOrderRespType": "RESULT"},
+			want:  sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.002"), FilledQuantity: d("0.002"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "futures reduce-only close, one-way",
-			pos:  []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}},
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent: map[string]string{"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true", "newOrderRespType": "RESULT"},
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+			name:  "futures reduce-only close, one-way",
+			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			sent:  map[string]string{"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true", "newOrderRespType": "RESULT"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
 			name:  "futures limit in hedge mode: position side found after -4061",
 			hedge: true,
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
 			sent:  map[string]string{"symbol": "ETHUSDT", "side": "SELL", "positionSide": "SHORT", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "3500", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:   "1", filled: "0", price: "3500", avg: "0", tries: 2,
+			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("1"), FilledQuantity: d("0"), Price: d("3500"), AveragePrice: d("0")},
+			tries: 2,
 		},
 		{
 			name:  "hedge mode close: reduce-only becomes the long side",
@@ -101,24 +84,24 @@ func TestPlaceOrder(t *testing.T) {
 			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionSide: "LONG", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}},
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
 			sent:  map[string]string{"symbol": "BTCUSDT", "side": "SELL", "positionSide": "LONG", "type": "MARKET", "quantity": "0.01", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
-			qty:   "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 2,
 		},
 		{
 			name:  "explicit position side in hedge mode goes through at once",
 			hedge: true,
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
 			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "positionSide": "LONG", "type": "MARKET", "quantity": "0.001", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:   "0.001", filled: "0.001", price: "0", avg: "60000", tries: 1,
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.001"), FilledQuantity: d("0.001"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "explicit position side on a one-way account closes reduce-only",
-			pos:  []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "-0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "-100"}},
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			sent: map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true", "newOrderRespType": "RESULT"},
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+			name:  "explicit position side on a one-way account closes reduce-only",
+			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "-0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "-100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
+			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true", "newOrderRespType": "RESULT"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 2,
 		},
 	}
 	for _, tt := range tests {
@@ -131,15 +114,7 @@ func TestPlaceOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sent := sentParams(t, e)
-			if len(sent) != len(tt.sent) {
-				t.Errorf("sent %v, want %v", sent, tt.sent)
-			}
-			for k, v := range tt.sent {
-				if sent[k] != v {
-					t.Errorf("sent %s=%q, want %q (all: %v)", k, sent[k], v, sent)
-				}
-			}
+			plugintest.CheckParams(t, sentParams(t, e), tt.sent)
 			orders := e.Fake.Orders(apiKey)
 			placed := orders[len(orders)-1]
 			if got.ID == "" || got.ID != itoa(placed.OrderID) {
@@ -148,14 +123,7 @@ func TestPlaceOrder(t *testing.T) {
 			if tt.want.ClientOrderID == "" {
 				tt.want.ClientOrderID = placed.ClientOrderID
 			}
-			if got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market || got.Symbol != tt.want.Symbol ||
-				got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status || got.ReduceOnly != tt.want.ReduceOnly {
-				t.Errorf("order %+v, want %+v", got, tt.want)
-			}
-			eq(t, "quantity", got.Quantity, tt.qty)
-			eq(t, "filled", got.FilledQuantity, tt.filled)
-			eq(t, "price", got.Price, tt.price)
-			eq(t, "average", got.AveragePrice, tt.avg)
+			plugintest.CheckOrder(t, got, tt.want)
 			if got.CreatedAt.IsZero() {
 				t.Error("no creation time")
 			}

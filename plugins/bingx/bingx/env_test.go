@@ -2,7 +2,6 @@ package bingx_test
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"testing"
 
@@ -58,17 +57,7 @@ func sentParams(t *testing.T, e *env) map[string]string {
 	if len(orders) == 0 {
 		t.Fatal("no order reached the fake")
 	}
-	v, err := url.ParseQuery(orders[len(orders)-1].Query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k := range v {
-		if k != "timestamp" && k != "signature" {
-			out[k] = v.Get(k)
-		}
-	}
-	return out
+	return plugintest.Params(t, orders[len(orders)-1].Query, "timestamp", "signature")
 }
 
 // envelope wraps data as BingX's success answer, for injected bodies.

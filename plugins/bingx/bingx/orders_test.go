@@ -20,61 +20,57 @@ const (
 
 func TestPlaceOrder(t *testing.T) {
 	tests := []struct {
-		name   string
-		hedge  bool
-		pos    []fake.Position
-		req    sdk.OrderRequest
-		sent   map[string]string
-		want   sdk.Order // decimals compared below
-		qty    string
-		filled string
-		price  string
-		avg    string
-		tries  int // order requests the fake saw
+		name  string
+		hedge bool
+		pos   []fake.Position
+		req   sdk.OrderRequest
+		sent  map[string]string
+		want  sdk.Order
+		tries int // order requests the fake saw
 	}{
 		{
-			name: "spot market buy by quote amount",
-			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert_1"},
-			want: sdk.Order{ClientOrderID: "alert_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+			name:  "spot market buy by quote amount",
+			req:   sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert_1"},
+			want:  sdk.Order{ClientOrderID: "alert_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "spot market sell by base amount",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "MARKET", "quantity": "0.00123"},
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.00123", filled: "0.00123", price: "0", avg: "60000", tries: 1,
+			name:  "spot market sell by base amount",
+			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "MARKET", "quantity": "0.00123"},
+			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.00123"), FilledQuantity: d("0.00123"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "spot limit sell rests as PENDING",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5"},
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:  "0.1", filled: "0", price: "70000.5", avg: "0", tries: 1,
+			name:  "spot limit sell rests as PENDING",
+			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5"},
+			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("0.1"), FilledQuantity: d("0"), Price: d("70000.5"), AveragePrice: d("0")},
+			tries: 1,
 		},
 		{
-			name: "swap market, one-way: BOTH, id lowercased",
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.002", "clientOrderId": "alert-01j9zx"},
-			want: sdk.Order{ClientOrderID: "alert-01j9zx", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.002", filled: "0.002", price: "0", avg: "60000", tries: 1,
+			name:  "swap market, one-way: BOTH, id lowercased",
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.002", "clientOrderId": "alert-01j9zx"},
+			want:  sdk.Order{ClientOrderID: "alert-01j9zx", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.002"), FilledQuantity: d("0.002"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "swap reduce-only close, one-way",
-			pos:  []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+			name:  "swap reduce-only close, one-way",
+			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
 			name:  "swap limit in hedge mode: position side found after 109400",
 			hedge: true,
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
 			sent:  map[string]string{"symbol": "ETH-USDT", "side": "SELL", "positionSide": "SHORT", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "3500"},
-			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:   "1", filled: "0", price: "3500", avg: "0", tries: 2,
+			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("1"), FilledQuantity: d("0"), Price: d("3500"), AveragePrice: d("0")},
+			tries: 2,
 		},
 		{
 			name:  "hedge mode close: reduce-only becomes the long side",
@@ -82,24 +78,24 @@ func TestPlaceOrder(t *testing.T) {
 			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
 			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "LONG", "type": "MARKET", "quantity": "0.01"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
-			qty:   "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 2,
 		},
 		{
 			name:  "explicit position side in hedge mode goes through at once",
 			hedge: true,
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
 			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "LONG", "type": "MARKET", "quantity": "0.001"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:   "0.001", filled: "0.001", price: "0", avg: "60000", tries: 1,
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.001"), FilledQuantity: d("0.001"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "explicit position side on a one-way account closes reduce-only",
-			pos:  []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}},
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+			name:  "explicit position side on a one-way account closes reduce-only",
+			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 2,
 		},
 	}
 	for _, tt := range tests {
@@ -112,29 +108,14 @@ func TestPlaceOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sent := sentParams(t, e)
-			if len(sent) != len(tt.sent) {
-				t.Errorf("sent %v, want %v", sent, tt.sent)
-			}
-			for k, v := range tt.sent {
-				if sent[k] != v {
-					t.Errorf("sent %s=%q, want %q (all: %v)", k, sent[k], v, sent)
-				}
-			}
+			plugintest.CheckParams(t, sentParams(t, e), tt.sent)
 			orders := e.Fake.Orders(apiKey)
 			placed := orders[len(orders)-1]
 			// Ids are above 2^53: any float64 on the way would change them.
 			if got.ID == "" || got.ID != itoa(placed.OrderID) {
 				t.Errorf("id %q, fake has %d", got.ID, placed.OrderID)
 			}
-			if got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market || got.Symbol != tt.want.Symbol ||
-				got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status || got.ReduceOnly != tt.want.ReduceOnly {
-				t.Errorf("order %+v, want %+v", got, tt.want)
-			}
-			eq(t, "quantity", got.Quantity, tt.qty)
-			eq(t, "filled", got.FilledQuantity, tt.filled)
-			eq(t, "price", got.Price, tt.price)
-			eq(t, "average", got.AveragePrice, tt.avg)
+			plugintest.CheckOrder(t, got, tt.want)
 			if got.Market == "spot" && got.CreatedAt.IsZero() {
 				t.Error("no creation time")
 			}
