@@ -40,19 +40,13 @@ func WithRulesTTL(d time.Duration) sdk.Option {
 // New returns a connector. It does not touch the network.
 func New(opts ...sdk.Option) *Connector {
 	own := settings{rulesTTL: 10 * time.Minute}
-	o := sdk.ApplyOptions(&own, opts...)
-	return &Connector{
-		version: o.Version,
-		rules:   newRuleCache(own.rulesTTL),
-		http: rest.New(rest.Config{
-			Exchange:   "bingx",
-			Hosts:      hosts,
-			Sign:       signRequest,
-			Decode:     decodeError,
-			Usage:      usage,
-			Time:       serverTime,
-			Logger:     o.Logger,
-			HTTPClient: o.HTTPClient,
-		}),
-	}
+	http, o := rest.NewFor(rest.Config{
+		Exchange: "bingx",
+		Hosts:    hosts,
+		Sign:     signRequest,
+		Decode:   decodeError,
+		Usage:    usage,
+		Time:     serverTime,
+	}, &own, opts...)
+	return &Connector{version: o.Version, http: http, rules: newRuleCache(own.rulesTTL)}
 }

@@ -33,19 +33,13 @@ var _ sdk.Exchange = (*Connector)(nil)
 // options every connector takes (sdk.WithVersion, sdk.WithLogger,
 // sdk.WithHTTPClient).
 func New(opts ...sdk.Option) *Connector {
-	o := sdk.ApplyOptions[struct{}](nil, opts...)
-	return &Connector{
-		version: o.Version,
-		http: rest.New(rest.Config{
-			Exchange:   "bitget",
-			Hosts:      hosts,
-			Sign:       signRequest,
-			Decode:     decodeError,
-			Usage:      usage,
-			Time:       serverTime,
-			Logger:     o.Logger,
-			HTTPClient: o.HTTPClient,
-		}),
-		newClientOid: randomClientOid,
-	}
+	http, o := rest.NewFor[struct{}](rest.Config{
+		Exchange: "bitget",
+		Hosts:    hosts,
+		Sign:     signRequest,
+		Decode:   decodeError,
+		Usage:    usage,
+		Time:     serverTime,
+	}, nil, opts...)
+	return &Connector{version: o.Version, http: http, newClientOid: randomClientOid}
 }

@@ -43,20 +43,14 @@ func WithInstrumentTTL(d time.Duration) sdk.Option {
 // New returns a connector. It does not touch the network.
 func New(opts ...sdk.Option) *Connector {
 	own := settings{instTTL: time.Hour}
-	o := sdk.ApplyOptions(&own, opts...)
-	c := &Connector{
-		version: o.Version,
-		http: rest.New(rest.Config{
-			Exchange:   "okx",
-			Hosts:      hosts,
-			Sign:       signRequest,
-			Decode:     decodeError,
-			Time:       serverTime,
-			Logger:     o.Logger,
-			HTTPClient: o.HTTPClient,
-		}),
-	}
+	http, o := rest.NewFor(rest.Config{
+		Exchange: "okx",
+		Hosts:    hosts,
+		Sign:     signRequest,
+		Decode:   decodeError,
+		Time:     serverTime,
+	}, &own, opts...)
+	c := &Connector{version: o.Version, http: http, modes: newModeCache()}
 	c.insts = newInstrumentCache(c.http, own.instTTL)
-	c.modes = newModeCache()
 	return c
 }
