@@ -31,7 +31,7 @@ func (s *Server) apiRestrictions(c *call) {
 
 func (s *Server) spotAccount(c *call) {
 	s.mu.Lock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	omitZero := c.params.Get("omitZeroBalances") == "true"
 	balances := []map[string]string{}
 	for _, b := range a.Spot {
@@ -54,7 +54,7 @@ func (s *Server) spotAccount(c *call) {
 
 func (s *Server) accountConfig(c *call) {
 	s.mu.Lock()
-	hedge := s.store.AccountLocked(c.key.APIKey).HedgeMode
+	hedge := s.Store.AccountLocked(c.key.APIKey).HedgeMode
 	s.mu.Unlock()
 	c.json(200, map[string]any{
 		"feeTier": 0, "canTrade": true, "canDeposit": true, "canWithdraw": true,
@@ -64,7 +64,7 @@ func (s *Server) accountConfig(c *call) {
 
 func (s *Server) positionMode(c *call) {
 	s.mu.Lock()
-	hedge := s.store.AccountLocked(c.key.APIKey).HedgeMode
+	hedge := s.Store.AccountLocked(c.key.APIKey).HedgeMode
 	s.mu.Unlock()
 	c.json(200, map[string]bool{"dualSidePosition": hedge})
 }
@@ -72,7 +72,7 @@ func (s *Server) positionMode(c *call) {
 func (s *Server) futuresAccount(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	assets := []map[string]any{}
 	var wallet, unreal, margin, avail decimal.Decimal
 	for _, f := range a.Futures {
@@ -117,7 +117,7 @@ func (s *Server) positionRisk(c *call) {
 		return
 	}
 	rows := []map[string]any{}
-	for _, p := range s.store.AccountLocked(c.key.APIKey).Positions {
+	for _, p := range s.Store.AccountLocked(c.key.APIKey).Positions {
 		if only != "" && p.Symbol != only {
 			continue
 		}
@@ -146,7 +146,7 @@ func (s *Server) symbolConfig(c *call) {
 		c.fail(400, -1121, "Invalid symbol.")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	rows := []map[string]any{}
 	for _, sym := range sortedKeys(s.futures) {
 		if only != "" && sym != only {

@@ -73,7 +73,7 @@ func (s *Server) spotOrder(c *call) {
 		c.fail(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[a-zA-Z0-9-_]{1,36}$'.")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	if s.duplicate(a, "spot", p.Get("newClientOrderId")) {
 		c.fail(400, -2010, "Duplicate order sent.")
 		return
@@ -166,7 +166,7 @@ func (s *Server) futuresOrder(c *call) {
 		c.fail(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	ps, reduce := p.Get("positionSide"), p.Get("reduceOnly") == "true"
 	if a.HedgeMode {
 		if ps != "LONG" && ps != "SHORT" {
@@ -267,7 +267,7 @@ func (s *Server) cancelOrder(c *call) {
 		c.fail(400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
 		if o.Market != market || o.Symbol != p.Get("symbol") ||

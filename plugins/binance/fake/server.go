@@ -162,12 +162,13 @@ type ban struct {
 }
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
-// SetClockOffset, Calls, Weight and Requests.
+// SetClockOffset, Calls, Weight and Requests; embedded fakex.Store gives
+// Update and Account.
 type Server struct {
 	*fakex.Server
 
-	mu      sync.Mutex
-	store   *fakex.Store[Key, Account]
+	mu sync.Mutex
+	*fakex.Store[Key, Account]
 	spot    map[string]Market
 	futures map[string]Market
 	limits  map[host]*fakex.Window
@@ -200,19 +201,13 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account.
-func (s *Server) AddKey(k Key) { s.store.AddKey(k.APIKey, k) }
-
-// Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
-
-// Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -398,7 +393,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.fail(401, -2014, "API-key format invalid.")
 		return false
 	}
-	key, ok := s.store.Key(apiKey)
+	key, ok := s.Store.Key(apiKey)
 	rejected := func() bool {
 		msg := "Invalid API-key, IP, or permissions for action."
 		if c.futures() {

@@ -69,7 +69,7 @@ func (s *Server) apiPermissions(c *call) {
 
 func (s *Server) positionMode(c *call) {
 	s.mu.Lock()
-	hedge := s.store.AccountLocked(c.key.APIKey).HedgeMode
+	hedge := s.Store.AccountLocked(c.key.APIKey).HedgeMode
 	s.mu.Unlock()
 	// A string, not a bool (§5g).
 	mode := "false"
@@ -83,7 +83,7 @@ func (s *Server) spotBalance(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rows := []map[string]string{}
-	for _, b := range s.store.AccountLocked(c.key.APIKey).Spot {
+	for _, b := range s.Store.AccountLocked(c.key.APIKey).Spot {
 		rows = append(rows, map[string]string{"asset": b.Asset, "free": b.Free, "locked": b.Locked})
 	}
 	c.ok(map[string]any{"balances": rows})
@@ -103,7 +103,7 @@ func (s *Server) swapBalanceV3(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rows := []map[string]any{}
-	for _, a := range s.store.AccountLocked(c.key.APIKey).Swap {
+	for _, a := range s.Store.AccountLocked(c.key.APIKey).Swap {
 		rows = append(rows, swapAssetFields(a))
 	}
 	c.ok(rows)
@@ -114,7 +114,7 @@ func (s *Server) swapBalanceV2(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var row map[string]any
-	if as := s.store.AccountLocked(c.key.APIKey).Swap; len(as) > 0 {
+	if as := s.Store.AccountLocked(c.key.APIKey).Swap; len(as) > 0 {
 		row = swapAssetFields(as[0])
 	}
 	c.ok(map[string]any{"balance": row})
@@ -133,7 +133,7 @@ func (s *Server) positions(c *call) {
 		}
 	}
 	rows := []map[string]any{}
-	for _, p := range s.store.AccountLocked(c.key.APIKey).Positions {
+	for _, p := range s.Store.AccountLocked(c.key.APIKey).Positions {
 		if only != "" && p.Symbol != only {
 			continue
 		}

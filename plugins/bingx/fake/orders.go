@@ -52,7 +52,7 @@ func (s *Server) swapOrder(c *call) {
 		c.fail(codeInvalidParams, "Invalid parameters,type: this fake takes MARKET and LIMIT orders only")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	ps := p.Get("positionSide")
 	if ps == "" {
 		ps = "LONG" // §5d: an empty positionSide means LONG
@@ -162,7 +162,7 @@ func (s *Server) swapCancel(c *call) {
 		c.fail(codeInvalidParams, "Invalid parameters,orderId: orderId or clientOrderId is required.")
 		return
 	}
-	o := s.findOpen(s.store.AccountLocked(c.key.APIKey), "swap", p.Get("symbol"), id, cid)
+	o := s.findOpen(s.Store.AccountLocked(c.key.APIKey), "swap", p.Get("symbol"), id, cid)
 	if o == nil {
 		c.fail(codeOrderNotFound, "Order does not exist")
 		return
@@ -234,7 +234,7 @@ func (s *Server) spotOrder(c *call) {
 		c.fail(codeBadParameter, "Invalid parameters, newClientOrderId: letters, digits and _ only, 1 to 40 characters")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	if s.duplicate(a, cid) {
 		c.fail(codeDuplicateID, "clientOrderID cannot be repeated")
 		return
@@ -291,7 +291,7 @@ func (s *Server) spotCancel(c *call) {
 		c.fail(codeBadParameter, "Invalid parameters, orderId or clientOrderID is required")
 		return
 	}
-	o := s.findOpen(s.store.AccountLocked(c.key.APIKey), "spot", p.Get("symbol"), id, cid)
+	o := s.findOpen(s.Store.AccountLocked(c.key.APIKey), "spot", p.Get("symbol"), id, cid)
 	if o == nil {
 		// The page documents no spot code for this; 100400 is its
 		// generic parameter error.

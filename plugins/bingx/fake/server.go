@@ -179,12 +179,13 @@ func WithoutBans() Option { return func(s *Server) { s.noBans = true } }
 func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true } }
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
-// SetClockOffset, Calls and Requests.
+// SetClockOffset, Calls and Requests; embedded fakex.Store gives
+// Update and Account.
 type Server struct {
 	*fakex.Server
 
-	mu     sync.Mutex
-	store  *fakex.Store[Key, Account]
+	mu sync.Mutex
+	*fakex.Store[Key, Account]
 	spot   map[string]SpotMarket
 	swap   map[string]Contract
 	nextID int64
@@ -224,19 +225,13 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account.
-func (s *Server) AddKey(k Key) { s.store.AddKey(k.APIKey, k) }
-
-// Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
-
-// Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -453,7 +448,7 @@ func (s *Server) admitKey(c *call, rt route) bool {
 // received, timestamp window, then the key's IP whitelist and permission.
 func (s *Server) authenticate(c *call, need int) bool {
 	r := c.r
-	key, known := s.store.Key(r.Header.Get("X-BX-APIKEY"))
+	key, known := s.Store.Key(r.Header.Get("X-BX-APIKEY"))
 	if !known {
 		c.fail(codeBadAPIKey, "Incorrect apiKey")
 		return false

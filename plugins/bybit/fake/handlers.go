@@ -45,7 +45,7 @@ func (s *Server) queryAPI(c *call) {
 // accountInfo is GET /v5/account/info (§5b).
 func (s *Server) accountInfo(c *call) {
 	s.mu.Lock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	mode, status := or(a.MarginMode, "REGULAR_MARGIN"), a.UnifiedMarginStatus
 	s.mu.Unlock()
 	if status == 0 {
@@ -70,7 +70,7 @@ func (s *Server) walletBalance(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	var rows []Coin
 	if only == nil {
 		for _, co := range a.Coins {
@@ -189,7 +189,7 @@ func (s *Server) positionList(c *call) {
 			return
 		}
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	var rows []Position
 	if symbol != "" {
 		rows = s.symbolRows(a, symbol)

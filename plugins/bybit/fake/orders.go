@@ -91,7 +91,7 @@ func (s *Server) createOrder(c *call) {
 		c.params("marketUnit invalid")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	// §5d says only "must be unique"; the fake holds an id unique among
 	// open orders, so that an id may be used again once its order is
 	// cancelled.
@@ -222,7 +222,7 @@ func (s *Server) cancelOrder(c *call) {
 		c.params("orderId or orderLinkId is required")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	i := slices.IndexFunc(a.Orders, func(o Order) bool {
 		if o.Category != req.Category || o.Symbol != req.Symbol {
 			return false

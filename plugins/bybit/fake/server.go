@@ -153,12 +153,13 @@ func WithUIDLimit(path string, n int64) Option {
 }
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
-// SetClockOffset, Calls and Requests.
+// SetClockOffset, Calls and Requests; embedded fakex.Store gives
+// Update and Account.
 type Server struct {
 	*fakex.Server
 
-	mu          sync.Mutex
-	store       *fakex.Store[Key, Account]
+	mu sync.Mutex
+	*fakex.Store[Key, Account]
 	spot        map[string]Market
 	linear      map[string]Market
 	ipLimit     *fakex.Window
@@ -189,19 +190,13 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
 // AddKey registers a key with an empty account (or keeps its account).
-func (s *Server) AddKey(k Key) { s.store.AddKey(k.APIKey, k) }
-
-// Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
-
-// Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
+func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -361,7 +356,7 @@ func (s *Server) authenticate(c *call) bool {
 		http.Error(c.w, "You send GET request with an empty json body", http.StatusForbidden)
 		return false
 	}
-	key, known := s.store.Key(apiKey)
+	key, known := s.Store.Key(apiKey)
 	if !known {
 		c.fail(10003, "API key is invalid. Check whether the key and domain are matched, there are 4 env: mainnet, testnet, mainnet-demo, testnet-demo")
 		return false

@@ -45,7 +45,7 @@ func (s *Server) instruments(c *call) {
 
 func (s *Server) config(c *call) {
 	s.mu.Lock()
-	a := *s.store.AccountLocked(c.key.APIKey)
+	a := *s.Store.AccountLocked(c.key.APIKey)
 	s.mu.Unlock()
 	perm := []string{"read_only"}
 	if c.key.Withdraw {
@@ -74,7 +74,7 @@ func (s *Server) balance(c *call) {
 		only = strings.Split(v, ",")
 	}
 	s.mu.Lock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	details := []map[string]string{}
 	total := decimal.Zero
 	for _, b := range a.Balances {
@@ -111,7 +111,7 @@ func (s *Server) positions(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rows := []map[string]string{}
-	for _, p := range s.store.AccountLocked(c.key.APIKey).Positions {
+	for _, p := range s.Store.AccountLocked(c.key.APIKey).Positions {
 		pt := or(p.InstType, "SWAP")
 		if typ != "" && pt != typ || ids != nil && !slices.Contains(ids, p.InstID) {
 			continue

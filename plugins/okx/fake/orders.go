@@ -114,7 +114,7 @@ func (s *Server) placeOrder(c *call) {
 		c.paramError("clOrdId")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	lv := or(a.AcctLv, "2")
 	if in.InstType == "SPOT" {
 		if !s.checkSpot(c, a, in, &o, lv) {
@@ -260,7 +260,7 @@ func (s *Server) cancelOrder(c *call) {
 		c.fail(http.StatusOK, "51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
 		if o.InstID != inst || id != "" && o.OrdID != id || id == "" && o.ClOrdID != cid {

@@ -147,13 +147,14 @@ func WithLimit(path string, n int64) Option {
 }
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
-// SetClockOffset, Calls and Requests.
+// SetClockOffset, Calls and Requests; embedded fakex.Store gives
+// Update and Account.
 type Server struct {
 	*fakex.Server
 
-	mu      sync.Mutex
-	routes  map[string]route
-	store   *fakex.Store[Key, Account]
+	mu     sync.Mutex
+	routes map[string]route
+	*fakex.Store[Key, Account]
 	insts   map[string]Instrument
 	windows map[string]*fakex.Window
 	nextID  int64
@@ -187,7 +188,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
@@ -200,14 +201,8 @@ func (s *Server) AddKey(k Key) {
 	if k.MainUID == "" {
 		k.MainUID = k.UID
 	}
-	s.store.AddKey(k.APIKey, k)
+	s.Store.AddKey(k.APIKey, k)
 }
-
-// Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
-
-// Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -350,7 +345,7 @@ func (s *Server) authenticate(c *call) bool {
 		c.authFail("50107", `Request header "OK-ACCESS-TIMESTAMP" cannot be empty.`)
 		return false
 	}
-	key, known := s.store.Key(apiKey)
+	key, known := s.Store.Key(apiKey)
 	if !known {
 		c.authFail("50111", "Invalid OK-ACCESS-KEY")
 		return false
