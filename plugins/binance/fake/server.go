@@ -166,9 +166,9 @@ type ban struct {
 // Update and Account.
 type Server struct {
 	*fakex.Server
-
-	mu sync.Mutex
 	*fakex.Store[Key, Account]
+
+	mu      sync.Mutex
 	spot    map[string]Market
 	futures map[string]Market
 	limits  map[host]*fakex.Window

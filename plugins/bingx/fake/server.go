@@ -183,9 +183,9 @@ func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true
 // Update and Account.
 type Server struct {
 	*fakex.Server
-
-	mu sync.Mutex
 	*fakex.Store[Key, Account]
+
+	mu     sync.Mutex
 	spot   map[string]SpotMarket
 	swap   map[string]Contract
 	nextID int64

@@ -157,9 +157,9 @@ func WithUIDLimit(path string, n int64) Option {
 // Update and Account.
 type Server struct {
 	*fakex.Server
-
-	mu sync.Mutex
 	*fakex.Store[Key, Account]
+
+	mu          sync.Mutex
 	spot        map[string]Market
 	linear      map[string]Market
 	ipLimit     *fakex.Window
