@@ -151,10 +151,10 @@ func WithLimit(path string, n int64) Option {
 // Update and Account.
 type Server struct {
 	*fakex.Server
-
-	mu     sync.Mutex
-	routes map[string]route
 	*fakex.Store[Key, Account]
+
+	mu      sync.Mutex
+	routes  map[string]route
 	insts   map[string]Instrument
 	windows map[string]*fakex.Window
 	nextID  int64
