@@ -1,7 +1,6 @@
 package bingx_test
 
 import (
-	"errors"
 	"strconv"
 	"testing"
 
@@ -46,8 +45,6 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 var eq = plugintest.EqualDecimal
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
 
 // sentParams is what the fake received for the last order, without the
 // signing parameters.

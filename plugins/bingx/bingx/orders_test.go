@@ -8,6 +8,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 const (
@@ -234,8 +235,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.ClientOrderID = "dup_1" // the same once lowercased
-		var se *sdk.Error
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "101481" {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != "101481" {
 			t.Fatalf("duplicate: %v", err)
 		}
 	})

@@ -1,7 +1,6 @@
 package bitget_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/bitget/bitget"
@@ -52,14 +51,3 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 var eq = plugintest.EqualDecimal
 
 func itoa(n int64) string { return decimal.NewFromInt(n).String() }
-
-func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
-
-// code is the exchange code of err, or "".
-func code(err error) string {
-	var se *sdk.Error
-	if asErr(err, &se) {
-		return se.ExchangeCode
-	}
-	return ""
-}

@@ -14,6 +14,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 func bitgetErr(code, msg string) string {
@@ -114,7 +115,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 		}
 	}
 	_, err := e.C.SpotBalances(c, e.Acct)
-	if sdk.KindOf(err) != sdk.KindRateLimited || code(err) != "429" || sdk.RetryAfter(err) != time.Second {
+	if sdk.KindOf(err) != sdk.KindRateLimited || rest.ExchangeCode(err) != "429" || sdk.RetryAfter(err) != time.Second {
 		t.Fatalf("over the limit: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
 	if u := rec.Usage(); u[len(u)-1].Used != 10 {

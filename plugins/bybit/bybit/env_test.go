@@ -1,7 +1,6 @@
 package bybit_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
@@ -44,14 +43,3 @@ var ctx = plugintest.Context
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 var eq = plugintest.EqualDecimal
-
-func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
-
-// code is the exchange code of err, or "".
-func code(err error) string {
-	var se *sdk.Error
-	if asErr(err, &se) {
-		return se.ExchangeCode
-	}
-	return ""
-}

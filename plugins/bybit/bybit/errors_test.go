@@ -14,6 +14,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 func bybitErr(code int, msg string) string {
@@ -131,7 +132,7 @@ func TestUIDLimitAndUsage(t *testing.T) {
 		}
 	}
 	_, err := e.C.SpotBalances(c, e.Acct)
-	if sdk.KindOf(err) != sdk.KindRateLimited || code(err) != "10006" || sdk.RetryAfter(err) <= 0 || sdk.RetryAfter(err) > time.Second {
+	if sdk.KindOf(err) != sdk.KindRateLimited || rest.ExchangeCode(err) != "10006" || sdk.RetryAfter(err) <= 0 || sdk.RetryAfter(err) > time.Second {
 		t.Fatalf("over the limit: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
 	// Other endpoints keep their own limits.

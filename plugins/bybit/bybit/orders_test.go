@@ -7,6 +7,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // lastOrder is the last order the fake accepted.
@@ -210,7 +211,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || code(err) != tt.code {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != tt.code {
 			t.Fatalf("duplicate on %s: %v", tt.symbol, err)
 		}
 	}

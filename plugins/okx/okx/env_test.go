@@ -1,7 +1,6 @@
 package okx_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
@@ -47,5 +46,3 @@ var ctx = plugintest.Context
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 var eq = plugintest.EqualDecimal
-
-func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }

@@ -7,6 +7,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 func TestPlaceOrder(t *testing.T) {
@@ -264,8 +265,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
-	var se *sdk.Error
-	if sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "51016" {
+	if sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != "51016" {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
