@@ -21,10 +21,11 @@ import (
 // DefaultSafety is the share of a limit a pool plans for when Options
 // leaves Safety zero. The rest absorbs the time between a call paying here
 // and the exchange counting it: a call paid just before one of the
-// exchange's windows ends may be counted in the next. 3 % of Binance's
-// minute is 1.8 s of such spread; the burst a pool allows is taken out of
-// the planned share, not added to it.
-const DefaultSafety = 0.97
+// exchange's windows ends may be counted in the next. 2 % of Binance's
+// minute is 1.2 s of such spread, far more than a request takes to reach
+// it; the burst a pool allows is taken out of the planned share, not
+// added to it.
+const DefaultSafety = 0.98
 
 // Options tune a Set.
 type Options struct {
@@ -230,7 +231,11 @@ func (s *Set) chargesLocked(calls []string) []charge {
 // resize derives allowed and burst from the limit in force.
 func (p *pool) resize(safety float64) {
 	plan := int64(float64(p.limit) * safety)
-	p.burst = max(p.maxTake, 1)
+	// Room for two of the largest takes: one to let it through at all,
+	// one so that a caller who comes late (a timer firing late, a loop
+	// busy elsewhere) by up to one take's turn finds its turn kept rather
+	// than lost. Anything larger only costs steady rate.
+	p.burst = 2 * max(p.maxTake, 1)
 	// burst + allowed must fit the plan, or a burst at the end of one of
 	// the exchange's windows plus a full window of steady flow would spill.
 	p.allowed = plan - p.burst
