@@ -48,7 +48,7 @@ func TestCallsPayTheBudget(t *testing.T) {
 	cancel := sdk.CancelRequest{Market: sdk.MarketSpot, Symbol: "BTC/USDT", OrderID: "1"}
 
 	steps := []struct {
-		name string
+		name  string
 		call  func(context.Context) error
 		calls []string
 		cost  int64
