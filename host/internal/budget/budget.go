@@ -21,8 +21,8 @@ import (
 // DefaultSafety is the share of a limit a pool plans for when Options
 // leaves Safety zero. The rest absorbs the time between a call paying here
 // and the exchange counting it: a call paid just before one of the
-// exchange's windows ends may be counted in the next. 2 % of Binance's
-// minute is 1.2 s of such spread, far more than a request takes to reach
+// exchange's windows ends may be counted in the next. 2 % of a one-minute
+// window is 1.2 s of such spread, far more than a request takes to reach
 // it; the burst a pool allows is taken out of the planned share, not
 // added to it.
 const DefaultSafety = 0.98
@@ -37,6 +37,11 @@ type Options struct {
 	// wall clock.
 	Now func() time.Time
 }
+
+// lateSlack is how late a waiting caller may wake without the pool losing
+// its turn: Go timers on a loaded host fire some milliseconds late. It only
+// matters for short windows; on a minute it is a fraction of one call.
+const lateSlack = 20 * time.Millisecond
 
 // slots is how finely a pool remembers what it spent: the window is cut
 // into this many slots, so "used in the last window" is exact to one
@@ -231,11 +236,13 @@ func (s *Set) chargesLocked(calls []string) []charge {
 // resize derives allowed and burst from the limit in force.
 func (p *pool) resize(safety float64) {
 	plan := int64(float64(p.limit) * safety)
-	// Room for two of the largest takes: one to let it through at all,
-	// one so that a caller who comes late (a timer firing late, a loop
-	// busy elsewhere) by up to one take's turn finds its turn kept rather
-	// than lost. Anything larger only costs steady rate.
-	p.burst = 2 * max(p.maxTake, 1)
+	// Room for the largest take, to let it through at all, and for what
+	// flows in the time a caller may come late (a timer firing late, a
+	// host busy elsewhere): at least one more take's turn, or lateSlack,
+	// so that the late caller finds its turn kept rather than lost.
+	// Anything larger only costs steady rate.
+	take := max(p.maxTake, 1)
+	p.burst = take + max(take, int64(float64(plan)*float64(lateSlack)/float64(p.window)))
 	// burst + allowed must fit the plan, or a burst at the end of one of
 	// the exchange's windows plus a full window of steady flow would spill.
 	p.allowed = plan - p.burst

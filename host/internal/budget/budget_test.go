@@ -29,10 +29,10 @@ func oneLimit(limit int64, window time.Duration, cost int64) sdk.Info {
 	}
 }
 
-// binanceLike declares Binance's two per-IP pools with per-pool costs.
-func binanceLike() sdk.Info {
+// twoPools declares two per-IP pools (a spot and a futures host, 6000 and 2400 a minute) with per-pool costs.
+func twoPools() sdk.Info {
 	return sdk.Info{
-		Name:         "binance",
+		Name:         "twopools",
 		Capabilities: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits: []sdk.RateLimit{
 			{Name: "spot", Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
@@ -100,8 +100,8 @@ func TestPoolNeverExceedsTheLimitAndUsesMostOfIt(t *testing.T) {
 		window time.Duration
 		spread time.Duration
 	}{
-		{"binance spot: 6000 per minute, 20 a call", binanceLike(), []string{sdk.CapSpotBalances}, 20, 6000, time.Minute, time.Second},
-		{"binance futures: 2400 per minute, 15 a sync", binanceLike(), []string{sdk.CapFuturesAccount, sdk.CapPositions}, 15, 2400, time.Minute, time.Second},
+		{"spot: 6000 per minute, 20 a call", twoPools(), []string{sdk.CapSpotBalances}, 20, 6000, time.Minute, time.Second},
+		{"futures: 2400 per minute, 15 a sync", twoPools(), []string{sdk.CapFuturesAccount, sdk.CapPositions}, 15, 2400, time.Minute, time.Second},
 		{"one second window", oneLimit(4000, time.Second, 20), []string{sdk.CapSpotBalances}, 20, 4000, time.Second, 20 * time.Millisecond},
 		{"bybit-like: 600 per 5s, 2 a sync", oneLimit(600, 5*time.Second, 2), []string{sdk.CapSpotBalances}, 2, 600, 5 * time.Second, 100 * time.Millisecond},
 	}
@@ -172,7 +172,7 @@ func TestCorrections(t *testing.T) {
 }
 
 func TestHold(t *testing.T) {
-	s := newSet(binanceLike())
+	s := newSet(twoPools())
 	until := start.Add(5 * time.Second)
 	s.Hold(until)
 	if got := s.HeldUntil(start); !got.Equal(until) {
@@ -215,7 +215,7 @@ func TestRefundAndRepeatedReports(t *testing.T) {
 
 // A call drawing on two pools takes from both or from neither.
 func TestAllPoolsOrNone(t *testing.T) {
-	s := newSet(binanceLike())
+	s := newSet(twoPools())
 	futuresOnly := []string{sdk.CapFuturesAccount, sdk.CapPositions}
 	for {
 		if ok, _ := s.TryTake(start, futuresOnly); !ok {
@@ -241,7 +241,7 @@ func TestAllPoolsOrNone(t *testing.T) {
 
 func TestCostsAndPools(t *testing.T) {
 	t.Run("costs name their pool", func(t *testing.T) {
-		s := newSet(binanceLike())
+		s := newSet(twoPools())
 		st := s.Stats(start)
 		if len(st) != 2 || st[0].Name != "spot" || st[1].Name != "futures" {
 			t.Fatalf("pools = %+v", st)
@@ -298,8 +298,8 @@ func TestCostsAndPools(t *testing.T) {
 				t.Fatal("a Set without pools refused")
 			}
 		}
-		if !Limited(binanceLike()) {
-			t.Fatal("binance not Limited")
+		if !Limited(twoPools()) {
+			t.Fatal("two pools not Limited")
 		}
 	})
 }
@@ -334,7 +334,7 @@ func TestConfigure(t *testing.T) {
 }
 
 func TestCycle(t *testing.T) {
-	s := newSet(binanceLike())
+	s := newSet(twoPools())
 	sync := []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions}
 	// Futures is the tighter pool: 2322 a minute for 15 a sync.
 	want := time.Duration(100 * 15 * int64(time.Minute) / 2322)
@@ -422,7 +422,8 @@ func TestPrepaid(t *testing.T) {
 	if !IsPrepaid(Prepaid(ctx)) {
 		t.Fatal("Prepaid lost")
 	}
-	if !IsPrepaid(context.WithValue(Prepaid(ctx), struct{}{}, 1)) {
+	type other struct{}
+	if !IsPrepaid(context.WithValue(Prepaid(ctx), other{}, 1)) {
 		t.Fatal("Prepaid lost in a child context")
 	}
 }
