@@ -15,6 +15,13 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var start = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// A Set is what the scheduler paces an exchange by.
+var _ interface {
+	TryTake(now time.Time, calls []string) (ok bool, wait time.Duration)
+	Cycle(calls []string, n int) time.Duration
+	HeldUntil(now time.Time) time.Time
+} = (*Set)(nil)
+
 // oneLimit declares an account-scoped limit first, which the budget must
 // skip, then the per-IP one, with costs in the older CallCosts form.
 func oneLimit(limit int64, window time.Duration, cost int64) sdk.Info {
