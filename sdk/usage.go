@@ -62,7 +62,13 @@ type observerKey struct{}
 
 // WithUsageObserver returns a context for a host-side call whose reported
 // rate-limit usage is passed to fn when the call returns, successful or not.
+// An observer already on ctx still receives it too, after fn: the host's
+// plugin boundary and the caller above it may both be listening.
 func WithUsageObserver(ctx context.Context, fn func([]RateUsage)) context.Context {
+	if outer, ok := ctx.Value(observerKey{}).(func([]RateUsage)); ok {
+		inner := fn
+		fn = func(us []RateUsage) { inner(us); outer(us) }
+	}
 	return context.WithValue(ctx, observerKey{}, fn)
 }
 

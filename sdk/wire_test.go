@@ -244,3 +244,19 @@ func TestSnapshotFallsBackForOlderPlugins(t *testing.T) {
 		t.Fatalf("snapshot from an older plugin: %+v", snap)
 	}
 }
+
+// Observers nest: the host's boundary observes a call whose caller observes
+// it too, and both hear the usage.
+func TestUsageObserversNest(t *testing.T) {
+	impl := &echo{usage: []RateUsage{{Name: "w", Used: 7, Limit: 10, Interval: time.Minute}}}
+	x := pair(t, impl)
+	var outer, inner []RateUsage
+	ctx := WithUsageObserver(context.Background(), func(u []RateUsage) { outer = u })
+	ctx = WithUsageObserver(ctx, func(u []RateUsage) { inner = u })
+	if _, err := x.SpotBalances(ctx, Account{APIKey: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(outer) != 1 || outer[0] != impl.usage[0] || len(inner) != 1 || inner[0] != impl.usage[0] {
+		t.Fatalf("outer heard %+v, inner %+v", outer, inner)
+	}
+}

@@ -208,6 +208,12 @@ func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {
 		}
 		seen[l.Name] = true
 	}
+	// A cost draws on a declared limit, or the host cannot charge it.
+	for _, c := range info.Costs {
+		if (c.Call != sdk.CapValidate && !info.Has(c.Call)) || !seen[c.Limit] || c.Cost < 0 {
+			bad("cost %+v names no capability or no declared rate limit, or is negative", c)
+		}
+	}
 	if len(problems) > 0 {
 		t.Fatalf("Info: %s", strings.Join(problems, "; "))
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
 )
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 			"alpha-1.1.0":  "-X main.name=alpha -X main.version=1.1.0",
 			"beta-1.0.0":   "-X main.name=beta -X main.version=1.0.0",
 			"future-1.0.0": "-X main.name=future -X main.version=1.0.0 -X main.protocol=2",
+			"paced-1.0.0":  "-X main.name=paced -X main.version=1.0.0 -X main.limit=1000 -X main.window=10s",
 		} {
 			out := filepath.Join(dir, key)
 			cmd := exec.Command("go", "build", "-ldflags", flags, "-o", out, "../../testdata/testplugin")
@@ -238,7 +240,9 @@ func TestDeadlineInsidePlugin(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	for range 20 {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		// Prepaid: twenty reads in a row would otherwise spend the rate
+		// budget and wait in the host, and this is about the plugin.
+		ctx, cancel := context.WithTimeout(budget.Prepaid(context.Background()), 30*time.Millisecond)
 		_, err := x.SpotBalances(ctx, sdk.Account{APIKey: "hang"})
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {
