@@ -41,7 +41,6 @@ const (
 	codeRateLimited       = "rate_limited"
 	codeExchangeDown      = "exchange_unavailable"
 	codeExchangeTimeout   = "exchange_timeout"
-	codeAccountUnreadable = "account_unreadable"
 	codeReloadFailed      = "reload_failed"
 	codeNotReady          = "not_ready"
 	codeWebhookUnreadable = "webhook_unreadable"

@@ -434,7 +434,6 @@ func TestEditAccounts(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
 
 func TestOwnership(t *testing.T) {
 	f := newFixture(t)
