@@ -265,7 +265,7 @@ func (s *Service) check(ctx context.Context, client sdk.Exchange, acct sdk.Accou
 	}
 	creds := []string{acct.APIKey, acct.SecretKey, acct.Passphrase}
 	kind := sdk.KindOf(err)
-	s.log.Warn("credentials check failed", "kind", kind.String(),
+	s.log.Warn("exchange call failed", "call", "validate_credentials", "kind", kind.String(),
 		"error", input.Clip(secrets.Redact(err.Error(), creds...), 300))
 	ce := &CheckError{Kind: kind, Message: "the exchange plugin did not answer properly",
 		RetryAfter: sdk.RetryAfter(err), TimedOut: callCtx.Err() != nil && ctx.Err() == nil}

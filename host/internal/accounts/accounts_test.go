@@ -37,11 +37,15 @@ func (f *fakeExchange) ValidateCredentials(ctx context.Context, a sdk.Account) (
 	}
 	return sdk.Permissions{CanRead: true}, nil
 }
-func (f *fakeExchange) SpotBalances(context.Context, sdk.Account) ([]sdk.Balance, error) { return nil, nil }
+func (f *fakeExchange) SpotBalances(context.Context, sdk.Account) ([]sdk.Balance, error) {
+	return nil, nil
+}
 func (f *fakeExchange) FuturesAccount(context.Context, sdk.Account) (sdk.FuturesAccount, error) {
 	return sdk.FuturesAccount{}, nil
 }
-func (f *fakeExchange) Positions(context.Context, sdk.Account) ([]sdk.Position, error) { return nil, nil }
+func (f *fakeExchange) Positions(context.Context, sdk.Account) ([]sdk.Position, error) {
+	return nil, nil
+}
 func (f *fakeExchange) PlaceOrder(context.Context, sdk.Account, sdk.OrderRequest) (sdk.Order, error) {
 	return sdk.Order{}, nil
 }

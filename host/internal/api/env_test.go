@@ -144,14 +144,14 @@ func (l *lockedBuffer) String() string {
 // env is a router over a real store in a temp dir. Every secret a test
 // sends is noted, and at the end the log must contain none of them.
 type env struct {
-	t          testing.TB
-	dir        string
-	st         *store.Store
-	key        *secrets.Key
-	h          http.Handler
-	deps       Deps
-	logs       *lockedBuffer
-	cat        fakeCatalog
+	t    testing.TB
+	dir  string
+	st   *store.Store
+	key  *secrets.Key
+	h    http.Handler
+	deps Deps
+	logs *lockedBuffer
+	cat  fakeCatalog
 	// exchanges is what the services see; cat unless a test swaps it.
 	exchanges  accounts.Exchanges
 	syncer     *fakeSyncer

@@ -434,7 +434,6 @@ func TestEditAccounts(t *testing.T) {
 	}
 }
 
-
 func TestOwnership(t *testing.T) {
 	f := newFixture(t)
 	u, v := f.user(t, "u"), f.user(t, "v")
