@@ -2,7 +2,12 @@ module github.com/globalautomation/gahost/host
 
 go 1.26.0
 
-require github.com/globalautomation/gahost/sdk v0.0.0
+require (
+	github.com/globalautomation/gahost/sdk v0.0.0
+	github.com/oklog/run v1.1.0
+	go.uber.org/goleak v1.3.0
+	golang.org/x/mod v0.42.0
+)
 
 require (
 	github.com/fsnotify/fsnotify v1.9.0
@@ -49,7 +54,6 @@ require (
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
-	github.com/oklog/run v1.1.0 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
@@ -61,7 +65,6 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.uber.org/goleak v1.3.0
 	golang.org/x/arch v0.22.0 // indirect
-	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect

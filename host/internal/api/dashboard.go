@@ -1,6 +1,6 @@
 package api
 
-// The dashboard routes (CONTRACT §7): balances, spot balances, positions and
+// The dashboard routes: balances, spot balances, positions and
 // history of an account, answered from the snapshot the last sync stored,
 // never from a call to the exchange. Amounts leave as the decimal strings of
 // the exact stored values.
@@ -17,11 +17,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
 )
-
-func init() {
-	// Registers beside the areas listed in api.go.
-	areas = append(areas, registerDashboard)
-}
 
 // dashboard serves the snapshot-backed routes. It keeps two small caches,
 // both safe to be stale: the id of each user's main account (a hint, checked

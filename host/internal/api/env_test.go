@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
 )
@@ -141,14 +144,16 @@ func (l *lockedBuffer) String() string {
 // env is a router over a real store in a temp dir. Every secret a test
 // sends is noted, and at the end the log must contain none of them.
 type env struct {
-	t          testing.TB
-	dir        string
-	st         *store.Store
-	key        *secrets.Key
-	h          http.Handler
-	deps       Deps
-	logs       *lockedBuffer
-	cat        fakeCatalog
+	t    testing.TB
+	dir  string
+	st   *store.Store
+	key  *secrets.Key
+	h    http.Handler
+	deps Deps
+	logs *lockedBuffer
+	cat  fakeCatalog
+	// exchanges is what the services see; cat unless a test swaps it.
+	exchanges  accounts.Exchanges
 	syncer     *fakeSyncer
 	clock      *clock
 	adminToken string
@@ -169,8 +174,9 @@ func newEnv(t testing.TB) *env {
 	if e.key, err = secrets.GenerateKey(); err != nil {
 		t.Fatal(err)
 	}
+	e.exchanges = e.cat
 	e.open()
-	if _, err := e.st.Bootstrap(context.Background(), filepath.Join(dir, "admin.token")); err != nil {
+	if _, err := e.deps.Users.Bootstrap(context.Background(), filepath.Join(dir, "admin.token")); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "admin.token"))
@@ -204,11 +210,30 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	e.deps = Deps{
-		Store: st, Keys: e.key, Exchanges: e.cat, Syncer: e.syncer,
+		Store: st, Syncer: e.syncer,
 		Logger:             hclog.New(&hclog.LoggerOptions{Output: e.logs, Level: hclog.Trace}),
 		CORSAllowedOrigins: []string{"https://app.example"},
-		ValidateTimeout:    200 * time.Millisecond,
 		Now:                e.clock.now,
+	}
+	e.build()
+}
+
+// build makes the services over the store and e.exchanges, as the daemon's
+// wiring does, and the router over them.
+func (e *env) build() {
+	e.t.Helper()
+	log := e.deps.Logger
+	var err error
+	if e.deps.Accounts, err = accounts.New(accounts.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
+		Logger: log.Named("accounts"), ValidateTimeout: 200 * time.Millisecond, Now: e.clock.now}); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.deps.Users, err = users.New(users.Config{Store: e.st, Logger: log.Named("users"), Now: e.clock.now}); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.deps.Webhooks, err = webhooks.New(webhooks.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
+		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond}); err != nil {
+		e.t.Fatal(err)
 	}
 	e.h = New(e.deps)
 }

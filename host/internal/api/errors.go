@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/input"
 )
 
 // Error codes. They are part of the API: add, never rename.
@@ -39,7 +41,6 @@ const (
 	codeRateLimited       = "rate_limited"
 	codeExchangeDown      = "exchange_unavailable"
 	codeExchangeTimeout   = "exchange_timeout"
-	codeAccountUnreadable = "account_unreadable"
 	codeReloadFailed      = "reload_failed"
 	codeNotReady          = "not_ready"
 	codeWebhookUnreadable = "webhook_unreadable"
@@ -66,6 +67,18 @@ func writeError(c *gin.Context, status int, code, message string) {
 func (h *handler) internalError(c *gin.Context, what string, err error) {
 	h.log.Error(what, "route", c.FullPath(), "error", err)
 	writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
+}
+
+// serviceError answers an error of a service call: a request turned down
+// as sent (*input.Error) is 400 with its code and message; anything else is
+// logged and answered 500 without detail.
+func (h *handler) serviceError(c *gin.Context, what string, err error) {
+	var ie *input.Error
+	if errors.As(err, &ie) {
+		writeError(c, http.StatusBadRequest, ie.Code, ie.Message)
+		return
+	}
+	h.internalError(c, what, err)
 }
 
 // recovery turns a panic into a 500 answer that leaks nothing and a log

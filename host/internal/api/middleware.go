@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/users"
 )
 
 // Keys of values a request carries in its gin context.
@@ -48,8 +49,8 @@ func (h *handler) requireAuth(c *gin.Context) {
 		writeError(c, http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
 		return
 	}
-	u, err := h.d.Store.Authenticate(c.Request.Context(), token)
-	if errors.Is(err, store.ErrInvalidToken) {
+	u, err := h.d.Users.Authenticate(c.Request.Context(), token)
+	if errors.Is(err, users.ErrInvalidToken) {
 		c.Header("WWW-Authenticate", `Bearer realm="gahost", error="invalid_token"`)
 		writeError(c, http.StatusUnauthorized, codeUnauthorized, "invalid or expired token")
 		return

@@ -1,7 +1,8 @@
 package api
 
-// Webhooks (CONTRACT §8): the owner's routes under /api/v1/webhooks and the
-// public POST /hooks/{token} that alerts are sent to. A webhook's token (in
+// Webhooks: the owner's routes under /api/v1/webhooks and the public POST
+// /hooks/{token} that alerts are sent to. Every rule is package webhooks';
+// these handlers translate HTTP to its calls and its errors to answers. A webhook's token (in
 // its URL) and secret are shown once, when they are made; afterwards only
 // hints. The request logger logs the route pattern "/hooks/:token", never
 // the path, so the token stays out of the log.
@@ -13,14 +14,12 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
-	"github.com/globalautomation/gahost/sdk"
 	"github.com/shopspring/decimal"
 )
 
@@ -28,27 +27,19 @@ import (
 // plus its token.
 const hooksPath = "/hooks/"
 
-// maxAllowedSymbols bounds a webhook's symbol list.
-const maxAllowedSymbols = 200
-
 // webhookRoutes serves the webhook routes.
 type webhookRoutes struct {
 	*handler
 	svc *webhooks.Service
 }
 
+// registerWebhooks adds the webhook routes when the daemon runs the
+// webhooks service.
 func registerWebhooks(h *handler, r routes) {
-	svc, err := webhooks.New(webhooks.Config{
-		Store: h.d.Store, Keys: h.d.Keys, Exchanges: h.d.Exchanges,
-		Logger: h.log.Named("webhooks"), Now: h.now,
-		// The same deadline as any other plugin call of the API.
-		CallTimeout: h.d.ValidateTimeout,
-	})
-	if err != nil {
-		h.log.Error("webhooks are disabled", "error", err)
+	if h.d.Webhooks == nil {
 		return
 	}
-	wr := &webhookRoutes{handler: h, svc: svc}
+	wr := &webhookRoutes{handler: h, svc: h.d.Webhooks}
 	g := r.authed.Group("/webhooks")
 	g.POST("", wr.postWebhook)
 	g.GET("", wr.listWebhooks)
@@ -114,7 +105,7 @@ func webhookViewOf(w store.Webhook) webhookView {
 	return v
 }
 
-func withCredentials(w store.Webhook, c store.WebhookCredentials) webhookWithCredentials {
+func withCredentials(w store.Webhook, c webhooks.Credentials) webhookWithCredentials {
 	out := webhookWithCredentials{webhookView: webhookViewOf(w), Secret: c.Secret}
 	if c.Token != "" {
 		out.URL = hooksPath + c.Token
@@ -125,7 +116,7 @@ func withCredentials(w store.Webhook, c store.WebhookCredentials) webhookWithCre
 // userWebhook loads the webhook named by :id for the current user; another
 // user's webhook is answered 404 like a missing one.
 func (wr *webhookRoutes) userWebhook(c *gin.Context) (store.Webhook, bool) {
-	w, err := wr.d.Store.UserWebhook(c.Request.Context(), currentUser(c).ID, c.Param("id"))
+	w, err := wr.svc.Get(c.Request.Context(), currentUser(c).ID, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
 		return store.Webhook{}, false
@@ -148,97 +139,26 @@ type createWebhookRequest struct {
 
 func (wr *webhookRoutes) postWebhook(c *gin.Context) {
 	var req createWebhookRequest
-	if !decodeJSON(c, &req) || !checkName(c, req.Name) {
+	if !decodeJSON(c, &req) {
 		return
 	}
-	if req.ExchangeAccountID == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "exchange_account_id is required")
-		return
-	}
-	if !checkMarket(c, req.Market) {
-		return
-	}
-	symbols, ok := checkSymbols(c, req.Market, req.AllowedSymbols)
-	if !ok {
-		return
-	}
-	var limit *decimal.Decimal
-	if req.MaxNotional != nil {
-		if limit, ok = checkMaxNotional(c, *req.MaxNotional); !ok {
-			return
-		}
-	}
-	w, creds, err := wr.d.Store.CreateWebhook(c.Request.Context(), wr.d.Keys, store.NewWebhook{
-		UserID: currentUser(c).ID, Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market,
-		AllowedSymbols: symbols, MaxNotional: limit, DryRun: req.DryRun,
+	w, creds, err := wr.svc.Create(c.Request.Context(), currentUser(c).ID, webhooks.NewWebhook{
+		Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market,
+		AllowedSymbols: req.AllowedSymbols, MaxNotional: req.MaxNotional, DryRun: req.DryRun,
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, webhooks.ErrAccountNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return
 	}
 	if err != nil {
-		wr.internalError(c, "create webhook", err)
+		wr.serviceError(c, "create webhook", err)
 		return
 	}
-	wr.log.Info("webhook created", "webhook_id", w.ID, "account_id", w.AccountID, "user_id", w.UserID,
-		"dry_run", w.DryRun)
 	c.JSON(http.StatusCreated, withCredentials(w, creds))
 }
 
-// checkMarket validates a market; on failure it has answered.
-func checkMarket(c *gin.Context, market string) bool {
-	switch market {
-	case sdk.MarketSpot, sdk.MarketFutures:
-		return true
-	case "":
-		writeError(c, http.StatusBadRequest, codeMissingField, "market is required: spot or futures")
-	default:
-		writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("market must be spot or futures, not %q", clip(market, 20)))
-	}
-	return false
-}
-
-// checkSymbols validates an allowed_symbols list for market and drops
-// repeats; on failure it has answered.
-func checkSymbols(c *gin.Context, market string, list []string) ([]string, bool) {
-	if len(list) > maxAllowedSymbols {
-		writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("allowed_symbols holds at most %d symbols", maxAllowedSymbols))
-		return nil, false
-	}
-	if err := symbolsFit(market, list); err != nil {
-		writeError(c, http.StatusBadRequest, codeInvalidField, err.Error())
-		return nil, false
-	}
-	var out []string
-	for _, s := range list {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out, true
-}
-
-func symbolsFit(market string, list []string) error {
-	for _, s := range list {
-		if err := webhooks.ValidSymbol(market, s); err != nil {
-			return fmt.Errorf("allowed_symbols: %q %s", clip(s, 40), err)
-		}
-	}
-	return nil
-}
-
-// checkMaxNotional parses a max_notional; on failure it has answered.
-func checkMaxNotional(c *gin.Context, s string) (*decimal.Decimal, bool) {
-	d, err := webhooks.ParseAmount(s)
-	if err != nil {
-		writeError(c, http.StatusBadRequest, codeInvalidField, "max_notional "+err.Error())
-		return nil, false
-	}
-	return &d, true
-}
-
 func (wr *webhookRoutes) listWebhooks(c *gin.Context) {
-	list, err := wr.d.Store.ListWebhooks(c.Request.Context(), currentUser(c).ID)
+	list, err := wr.svc.List(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		wr.internalError(c, "list webhooks", err)
 		return
@@ -289,12 +209,6 @@ type patchWebhookRequest struct {
 	RotateToken  bool            `json:"rotate_token"`
 }
 
-// errSymbolsMarket: the market and the allowed symbols a PATCH leaves do
-// not fit together.
-type errSymbolsMarket struct{ err error }
-
-func (e errSymbolsMarket) Error() string { return e.err.Error() }
-
 func (wr *webhookRoutes) patchWebhook(c *gin.Context) {
 	w, ok := wr.userWebhook(c)
 	if !ok {
@@ -304,69 +218,20 @@ func (wr *webhookRoutes) patchWebhook(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	p := store.WebhookPatch{Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market, DryRun: req.DryRun,
-		RotateSecret: req.RotateSecret, RotateToken: req.RotateToken}
-	if req.Name != nil && !checkName(c, *req.Name) {
-		return
-	}
-	if req.ExchangeAccountID != nil && *req.ExchangeAccountID == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "exchange_account_id must not be empty")
-		return
-	}
-	if req.Market != nil && !checkMarket(c, *req.Market) {
-		return
-	}
-	if req.AllowedSymbols != nil {
-		market := w.Market
-		if req.Market != nil {
-			market = *req.Market
-		}
-		list, ok := checkSymbols(c, market, *req.AllowedSymbols)
-		if !ok {
-			return
-		}
-		p.AllowedSymbols = &list
-	}
-	if len(req.MaxNotional) > 0 {
-		var s *string
-		if err := json.Unmarshal(req.MaxNotional, &s); err != nil {
-			writeError(c, http.StatusBadRequest, codeInvalidField, `field "max_notional" must be a string or null`)
-			return
-		}
-		if s == nil {
-			p.ClearMaxNotional = true
-		} else if p.MaxNotional, ok = checkMaxNotional(c, *s); !ok {
-			return
-		}
-	}
-	// The market and the symbols are judged together as the change leaves
-	// them, inside its transaction.
-	p.Check = func(w store.Webhook) error {
-		if err := symbolsFit(w.Market, w.AllowedSymbols); err != nil {
-			return errSymbolsMarket{err}
-		}
-		return nil
-	}
-	w, creds, err := wr.d.Store.UpdateWebhook(c.Request.Context(), wr.d.Keys, w.UserID, w.ID, p)
-	var mismatch errSymbolsMarket
+	w, creds, err := wr.svc.Update(c.Request.Context(), w.UserID, w.ID, webhooks.Patch{
+		Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market, AllowedSymbols: req.AllowedSymbols,
+		MaxNotional: req.MaxNotional, DryRun: req.DryRun, RotateSecret: req.RotateSecret, RotateToken: req.RotateToken,
+	})
 	switch {
-	case errors.Is(err, store.ErrAccountNotFound):
+	case errors.Is(err, webhooks.ErrAccountNotFound):
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
-		return
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, webhooks.ErrNotFound):
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
-		return
-	case errors.As(err, &mismatch):
-		writeError(c, http.StatusBadRequest, codeInvalidField, mismatch.Error()+"; change allowed_symbols with the market")
-		return
 	case err != nil:
-		wr.internalError(c, "update webhook", err)
-		return
+		wr.serviceError(c, "update webhook", err)
+	default:
+		c.JSON(http.StatusOK, withCredentials(w, creds))
 	}
-	if req.RotateSecret || req.RotateToken {
-		wr.log.Info("webhook credentials rotated", "webhook_id", w.ID, "secret", req.RotateSecret, "token", req.RotateToken)
-	}
-	c.JSON(http.StatusOK, withCredentials(w, creds))
 }
 
 func (wr *webhookRoutes) deleteWebhook(c *gin.Context) {
@@ -374,13 +239,10 @@ func (wr *webhookRoutes) deleteWebhook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := wr.d.Store.DeleteWebhook(c.Request.Context(), w.UserID, w.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := wr.svc.Delete(c.Request.Context(), w.UserID, w.ID); err != nil {
 		wr.internalError(c, "delete webhook", err)
 		return
 	}
-	wr.svc.Forget(w.ID)
-	wr.log.Info("webhook deleted", "webhook_id", w.ID, "user_id", w.UserID)
 	c.Status(http.StatusNoContent)
 }
 
@@ -432,8 +294,8 @@ func orderViewOf(o *store.DeliveryOrder) *orderView {
 		FilledQuantity: decString(o.FilledQuantity), AveragePrice: decString(o.AveragePrice)}
 }
 
+// deliveryViewOf shows d as it is; the service has settled what it lists.
 func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
-	d = webhooks.Settled(d, wr.now())
 	v := deliveryView{ID: d.ID, ReceivedAt: d.ReceivedAt.UTC(), FinishedAt: timeOrNull(d.FinishedAt), Status: d.Status,
 		AlertID: d.AlertID, Action: d.Action, Symbol: d.Symbol, Order: orderViewOf(d.Order), DuplicateOf: d.DuplicateOf}
 	if d.ErrorCode != "" {
@@ -445,17 +307,13 @@ func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
 // listDeliveries answers a webhook's deliveries, newest first; ?limit=
 // takes the newest n.
 func (wr *webhookRoutes) listDeliveries(c *gin.Context) {
-	limit := 0
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > store.MaxDeliveries {
-			writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("limit must be 1 to %d", store.MaxDeliveries))
-			return
-		}
-		limit = n
+	limit, err := webhooks.DeliveryLimit(c.Query("limit"))
+	if err != nil {
+		wr.serviceError(c, "list deliveries", err)
+		return
 	}
-	list, err := wr.d.Store.ListDeliveries(c.Request.Context(), currentUser(c).ID, c.Param("id"), limit)
-	if errors.Is(err, store.ErrNotFound) {
+	list, err := wr.svc.Deliveries(c.Request.Context(), currentUser(c).ID, c.Param("id"), limit)
+	if errors.Is(err, webhooks.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
 		return
 	}

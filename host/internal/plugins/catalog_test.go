@@ -18,6 +18,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
+	"go.uber.org/goleak"
 )
 
 // Test plugin binaries built once for the package: name -> path.
@@ -46,7 +47,14 @@ func TestMain(m *testing.M) {
 			}
 			builds[key] = out
 		}
-		return m.Run()
+		code := m.Run()
+		// Every test stops what it started: no watcher, reader or plugin
+		// goroutine may outlive the tests.
+		if err := goleak.Find(); code == 0 && err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			return 1
+		}
+		return code
 	}()
 	os.Exit(code)
 }

@@ -24,7 +24,7 @@ func TestDashboardShowsWhatTheExchangeServed(t *testing.T) {
 	// A day's interval: the syncs are the ones POST …/sync asks for.
 	e.start(hostsync.Config{Interval: 24 * time.Hour})
 	fx := e.fakes["alpha"]
-	router := api.New(api.Deps{Store: e.st, Keys: e.key, Exchanges: e.cat, Syncer: e.sched})
+	router := api.New(api.Deps{Store: e.st, Accounts: e.accts, Users: e.users, Syncer: e.sched})
 	get := func(path string, out any) {
 		t.Helper()
 		req := httptest.NewRequest("GET", path, nil)

@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/globalautomation/gahost/host/internal/sync/synctest"
+	"github.com/globalautomation/gahost/host/internal/users"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
@@ -89,6 +91,8 @@ type env struct {
 	fakes map[string]*synctest.Exchange
 	user  store.User
 	token string
+	accts *accounts.Service
+	users *users.Service
 	reg   *prometheus.Registry
 	sched *hostsync.Scheduler
 	logs  *lockedBuffer
@@ -132,7 +136,10 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	if e.key, err = secrets.GenerateKey(); err != nil {
 		t.Fatal(err)
 	}
-	if e.user, e.token, err = st.CreateUser(ctx, store.NewUser{Username: "trader", Role: store.RoleUser}); err != nil {
+	if e.users, err = users.New(users.Config{Store: st}); err != nil {
+		t.Fatal(err)
+	}
+	if e.user, e.token, err = e.users.Create(ctx, users.NewUser{Username: "trader"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -161,7 +168,28 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 		t.Fatal(err)
 	}
 	e.cat = cat
+	if e.accts, err = accounts.New(accounts.Config{Store: st, Keys: e.key, Exchanges: cat}); err != nil {
+		t.Fatal(err)
+	}
 	return e
+}
+
+// putAccount stores an account of userID with c sealed under key, as the
+// accounts service hands one over, without asking a plugin about it.
+func putAccount(ctx context.Context, st *store.Store, key *secrets.Key, userID, name, exchange string, c secrets.Credentials) (store.Account, error) {
+	id := store.NewID()
+	sealed, err := key.SealCredentials(id, c)
+	if err != nil {
+		return store.Account{}, err
+	}
+	now := time.Now().UTC()
+	a := store.Account{ID: id, UserID: userID, Name: name, Exchange: exchange, IsActive: true, Secrets: sealed,
+		KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}}
+	err = st.EditAccounts(ctx, userID, func(mine []store.Account) (store.AccountChange, error) {
+		a.IsMain = len(mine) == 0
+		return store.AccountChange{Put: []store.Account{a}}, nil
+	})
+	return a, err
 }
 
 func copyFile(t testing.TB, from, to string) {
@@ -180,9 +208,9 @@ func (e *env) addAccounts(exchange, prefix string, n int) []store.Account {
 	e.t.Helper()
 	out := make([]store.Account, 0, n)
 	for i := range n {
-		a, err := e.st.CreateAccount(e.ctx, e.key, store.NewAccount{
-			UserID: e.user.ID, Name: fmt.Sprintf("%s %d", exchange, i), Exchange: exchange,
-			Credentials: secrets.Credentials{APIKey: fmt.Sprintf("%s-%d", prefix, i), SecretKey: "s3cr3t-" + prefix},
+		a, err := e.accts.Create(e.ctx, e.user.ID, accounts.NewAccount{
+			Name: fmt.Sprintf("%s %d", exchange, i), Exchange: exchange,
+			APIKey: fmt.Sprintf("%s-%d", prefix, i), SecretKey: "s3cr3t-" + prefix,
 		})
 		if err != nil {
 			e.t.Fatal(err)

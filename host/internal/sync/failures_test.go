@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/store"
 	hostsync "github.com/globalautomation/gahost/host/internal/sync"
@@ -102,8 +103,7 @@ func TestBadKeysAreParked(t *testing.T) {
 	e.addAccounts("alpha", "good", 3)
 	badKey := "bad-Zq81vX0pLkT4"
 	secret := "s3cr3t-bad-Wn7Hc2"
-	bad, err := e.st.CreateAccount(e.ctx, e.key, store.NewAccount{UserID: e.user.ID, Name: "bad", Exchange: "alpha",
-		Credentials: credentials(badKey, secret)})
+	bad, err := putAccount(e.ctx, e.st, e.key, e.user.ID, "bad", "alpha", credentials(badKey, secret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestBadKeysAreParked(t *testing.T) {
 	}
 
 	newKey := "fresh-key-3"
-	if _, err := e.st.UpdateAccount(e.ctx, e.key, e.user.ID, bad.ID, store.AccountPatch{APIKey: &newKey}); err != nil {
+	if _, err := e.accts.Update(e.ctx, e.user.ID, bad.ID, accounts.Patch{APIKey: &newKey}); err != nil {
 		t.Fatal(err)
 	}
 	e.sched.AccountChanged(bad.ID)
@@ -306,7 +306,7 @@ func TestAccountLifecycle(t *testing.T) {
 
 	// Deactivated: no more calls; SyncNow refuses.
 	off, on := false, true
-	if _, err := e.st.UpdateAccount(e.ctx, e.key, e.user.ID, acc.ID, store.AccountPatch{IsActive: &off}); err != nil {
+	if _, err := e.accts.Update(e.ctx, e.user.ID, acc.ID, accounts.Patch{IsActive: &off}); err != nil {
 		t.Fatal(err)
 	}
 	e.sched.AccountChanged(acc.ID)
@@ -321,7 +321,7 @@ func TestAccountLifecycle(t *testing.T) {
 	}
 
 	// Re-enabled: synced promptly again.
-	if _, err := e.st.UpdateAccount(e.ctx, e.key, e.user.ID, acc.ID, store.AccountPatch{IsActive: &on}); err != nil {
+	if _, err := e.accts.Update(e.ctx, e.user.ID, acc.ID, accounts.Patch{IsActive: &on}); err != nil {
 		t.Fatal(err)
 	}
 	e.sched.AccountChanged(acc.ID)
@@ -331,7 +331,7 @@ func TestAccountLifecycle(t *testing.T) {
 	})
 
 	// Deleted: no more calls; SyncNow says not found.
-	if err := e.st.DeleteAccount(e.ctx, e.user.ID, first.ID); err != nil {
+	if err := e.accts.Delete(e.ctx, e.user.ID, first.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.sched.AccountChanged(first.ID)
@@ -379,8 +379,7 @@ func TestSyncNowDuringAPause(t *testing.T) {
 func TestShutdownIsBounded(t *testing.T) {
 	t.Parallel() // its checks wait for states; none measures a schedule closely
 	e := newEnv(t, 0, "alpha")
-	hung, err := e.st.CreateAccount(e.ctx, e.key, store.NewAccount{UserID: e.user.ID, Name: "hung", Exchange: "alpha",
-		Credentials: credentials("hang", "s")})
+	hung, err := putAccount(e.ctx, e.st, e.key, e.user.ID, "hung", "alpha", credentials("hang", "s"))
 	if err != nil {
 		t.Fatal(err)
 	}

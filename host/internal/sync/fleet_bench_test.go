@@ -20,12 +20,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/api"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/globalautomation/gahost/host/internal/sync/synctest"
+	"github.com/globalautomation/gahost/host/internal/users"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -58,7 +60,7 @@ func envDuration(name string, def time.Duration) time.Duration {
 // host's resident memory, the calls the fakes counted over their limits,
 // and the dashboard's requests per second and p99 latency.
 func BenchmarkFleet(b *testing.B) {
-	accounts := envInt("GAHOST_BENCH_ACCOUNTS", 10_000)
+	nAccounts := envInt("GAHOST_BENCH_ACCOUNTS", 10_000)
 	interval := envDuration("GAHOST_BENCH_INTERVAL", 30*time.Second)
 	latency := envDuration("GAHOST_BENCH_LATENCY", 50*time.Millisecond)
 	dashFor := envDuration("GAHOST_BENCH_DASHBOARD", 5*time.Second)
@@ -86,23 +88,27 @@ func BenchmarkFleet(b *testing.B) {
 	// Users hold four accounts each, one per exchange at most, as traders
 	// with a few exchange accounts would.
 	began := time.Now()
+	us, err := users.New(users.Config{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
 	var user store.User
 	var tokens []string
-	for i := range accounts {
+	for i := range nAccounts {
 		if i%perUser == 0 {
 			var token string
-			if user, token, err = st.CreateUser(ctx, store.NewUser{Username: fmt.Sprint("trader", i), Role: store.RoleUser}); err != nil {
+			if user, token, err = us.Create(ctx, users.NewUser{Username: fmt.Sprint("trader", i)}); err != nil {
 				b.Fatal(err)
 			}
 			tokens = append(tokens, token)
 		}
 		name := names[i%len(names)]
-		if _, err := st.CreateAccount(ctx, key, store.NewAccount{UserID: user.ID, Name: fmt.Sprint(i), Exchange: name,
-			Credentials: secrets.Credentials{APIKey: fmt.Sprintf("fleet-%d", i), SecretKey: "s"}}); err != nil {
+		if _, err := putAccount(ctx, st, key, user.ID, fmt.Sprint(i), name,
+			secrets.Credentials{APIKey: fmt.Sprintf("fleet-%d", i), SecretKey: "s"}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.Logf("created %d accounts of %d users in %s", accounts, len(tokens), time.Since(began).Round(time.Millisecond))
+	b.Logf("created %d accounts of %d users in %s", nAccounts, len(tokens), time.Since(began).Round(time.Millisecond))
 
 	pcfg := plugins.Config{Dir: pdir, Watch: false, Exchanges: map[string]plugins.ExchangeConfig{},
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: io.Discard})}
@@ -163,7 +169,7 @@ func BenchmarkFleet(b *testing.B) {
 	rss, hwm := memory()
 	syncs := syncs1 - syncs0
 	cpu := (host1 - host0) + (plug1 - plug0)
-	b.ReportMetric(float64(accounts), "accounts")
+	b.ReportMetric(float64(nAccounts), "accounts")
 	b.ReportMetric(float64(synced), "synced/interval")
 	b.ReportMetric(cpu.Seconds()/syncs*1000, "cpu-s/1000syncs")
 	b.ReportMetric((host1-host0).Seconds()/took.Seconds(), "host-cores")
@@ -172,7 +178,11 @@ func BenchmarkFleet(b *testing.B) {
 	b.ReportMetric(float64(hwm)/(1<<20), "host-peak-rss-MB")
 	b.ReportMetric(float64(overLimit(b, urls)), "calls-over-limit")
 
-	router := api.New(api.Deps{Store: st, Keys: key, Exchanges: cat, Syncer: sched})
+	as, err := accounts.New(accounts.Config{Store: st, Keys: key, Exchanges: cat})
+	if err != nil {
+		b.Fatal(err)
+	}
+	router := api.New(api.Deps{Store: st, Accounts: as, Users: us, Syncer: sched})
 	rps, p99 := loadDashboard(b, router, tokens, 50, dashFor)
 	b.ReportMetric(rps, "dashboard-req/s")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "dashboard-p99-ms")

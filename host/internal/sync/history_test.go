@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/store"
 	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/shopspring/decimal"
@@ -16,7 +17,7 @@ func TestHistoryRetention(t *testing.T) {
 	e := newEnv(t, 0, "alpha")
 	a := e.addAccounts("alpha", "h", 1)[0]
 	off := false
-	if _, err := e.st.UpdateAccount(e.ctx, e.key, e.user.ID, a.ID, store.AccountPatch{IsActive: &off}); err != nil {
+	if _, err := e.accts.Update(e.ctx, e.user.ID, a.ID, accounts.Patch{IsActive: &off}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()

@@ -118,7 +118,7 @@ func New(cfg Config) (*Service, error) {
 	// As long as a real secret; its content does not matter, since a
 	// match against it is ignored.
 	decoy, err := cfg.Keys.Seal(decoyID, store.FieldWebhookSecret,
-		[]byte(store.WebhookSecretPrefix+strings.Repeat("d", 43)))
+		[]byte(SecretPrefix+strings.Repeat("d", credentialRandomLen)))
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
@@ -142,7 +142,7 @@ func New(cfg Config) (*Service, error) {
 // deadline, CallTimeout.
 func (s *Service) Deliver(ctx context.Context, token string, body []byte) (Outcome, error) {
 	secret, bodyErr := peekSecret(body)
-	w, err := s.st.WebhookByToken(ctx, token)
+	w, err := s.webhookByToken(ctx, token)
 	if errors.Is(err, store.ErrNotFound) {
 		_, _ = s.secretMatches(decoyID, s.decoy, secret)
 		return Outcome{}, ErrUnknownToken
@@ -173,8 +173,22 @@ func (s *Service) Deliver(ctx context.Context, token string, body []byte) (Outco
 	if err != nil {
 		return Outcome{}, err
 	}
+	if out.First != nil {
+		// The first delivery is shown as a reader sees it.
+		first := Settled(*out.First, s.now())
+		out.First = &first
+	}
 	s.logOutcome(out)
 	return out, nil
+}
+
+// webhookByToken finds the webhook of a public token by the token's hash;
+// a string without a token's shape is ErrNotFound without a lookup.
+func (s *Service) webhookByToken(ctx context.Context, token string) (store.Webhook, error) {
+	if !LooksLikeToken(token) {
+		return store.Webhook{}, store.ErrNotFound
+	}
+	return s.st.WebhookByTokenHash(ctx, secrets.HashToken(token))
 }
 
 // secretMatches compares sent with the sealed secret in constant time. The
@@ -361,9 +375,6 @@ func (s *Service) logOutcome(out Outcome) {
 	}
 	s.log.Info("webhook delivery", args...)
 }
-
-// Forget drops the rate state of a deleted webhook.
-func (s *Service) Forget(webhookID string) { s.limits.forget(webhookID) }
 
 // Settled is d as a reader should see it: a delivery still pending after
 // PendingGrace was cut off by a stop of the daemon while its order was in

@@ -1,0 +1,50 @@
+package input
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestName(t *testing.T) {
+	tests := []struct {
+		name, code string
+	}{
+		{"main", ""},
+		{strings.Repeat("é", MaxNameLen), ""},
+		{"", CodeMissingField},
+		{"  \t", CodeMissingField},
+		{strings.Repeat("x", MaxNameLen+1), CodeInvalidName},
+		{"a\x00b", CodeInvalidName},
+		{"a\nb", CodeInvalidName},
+		{"bad\xffutf8", CodeInvalidName},
+	}
+	for _, tt := range tests {
+		err := Name(tt.name)
+		var ie *Error
+		switch {
+		case tt.code == "" && err != nil:
+			t.Errorf("Name(%q) = %v", tt.name, err)
+		case tt.code != "" && (!errors.As(err, &ie) || ie.Code != tt.code):
+			t.Errorf("Name(%q) = %v, want code %s", tt.name, err, tt.code)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	for in, want := range map[string]string{
+		"short":       "short",
+		"a\nb\tc":     "a b c",
+		"ééééé-long":  "ééééé…",
+		"exactly-10":  "exactly-10",
+		"exactly-10!": "exactly-10…",
+	} {
+		n := 10
+		if strings.HasPrefix(in, "é") {
+			n = 5
+		}
+		if got := Clip(in, n); got != want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", in, n, got, want)
+		}
+	}
+}
