@@ -36,6 +36,7 @@ const (
 	CodeUnknownExchange   = "unknown_exchange"
 	CodePassphraseNeeded  = "passphrase_required"
 	CodeTestnetNotOffered = "testnet_unsupported"
+	CodeNoCapabilities    = "no_capabilities"
 )
 
 // ErrNotFound: no such account for this user.
@@ -199,6 +200,12 @@ func (s *Service) Create(ctx context.Context, userID string, in NewAccount) (sto
 	client, info, err := s.exchange(in.Exchange)
 	if err != nil {
 		return store.Account{}, err
+	}
+	if len(info.Capabilities) == 0 {
+		// A freshly scaffolded connector loads and answers Info, but an
+		// account on it could never sync or trade.
+		return store.Account{}, input.Errorf(CodeNoCapabilities,
+			"the %s plugin declares no capability yet; accounts cannot be added to it", in.Exchange)
 	}
 	if info.RequiresPassphrase && in.Passphrase == "" {
 		return store.Account{}, input.Errorf(CodePassphraseNeeded, "%s requires a passphrase", in.Exchange)

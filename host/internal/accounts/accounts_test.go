@@ -95,8 +95,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	cat := catalog{
-		"fakex":  {info: sdk.Info{Name: "fakex", SupportsTestnet: true}},
-		"fakepp": {info: sdk.Info{Name: "fakepp", RequiresPassphrase: true}},
+		"fakex":  {info: sdk.Info{Name: "fakex", SupportsTestnet: true, Capabilities: []string{sdk.CapSpotBalances}}},
+		"fakepp": {info: sdk.Info{Name: "fakepp", RequiresPassphrase: true, Capabilities: []string{sdk.CapSpotBalances}}},
+		"nocaps": {info: sdk.Info{Name: "nocaps"}},
 	}
 	if f.svc, err = New(Config{Store: f.st, Keys: f.key, Exchanges: cat, Now: f.clock.now,
 		ValidateTimeout: 50 * time.Millisecond}); err != nil {
@@ -250,6 +251,7 @@ func TestCreateChecks(t *testing.T) {
 		{"unknown exchange", with(func(a *NewAccount) { a.Exchange = "nope" }), CodeUnknownExchange},
 		{"passphrase needed", with(func(a *NewAccount) { a.Exchange = "fakepp" }), CodePassphraseNeeded},
 		{"no testnet", with(func(a *NewAccount) { a.Exchange, a.Passphrase, a.Testnet = "fakepp", "p", true }), CodeTestnetNotOffered},
+		{"plugin without capabilities", with(func(a *NewAccount) { a.Exchange = "nocaps" }), CodeNoCapabilities},
 	}
 	for _, tt := range tests {
 		_, err := f.svc.Create(f.ctx, u.ID, tt.in)

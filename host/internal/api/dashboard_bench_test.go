@@ -39,7 +39,7 @@ func BenchmarkDashboardBalances(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cat := fakeCatalog{"fakex": {info: sdk.Info{Name: "fakex"}}}
+	cat := fakeCatalog{"fakex": {info: sdk.Info{Name: "fakex", Capabilities: []string{sdk.CapSpotBalances}}}}
 	as, err := accounts.New(accounts.Config{Store: st, Keys: key, Exchanges: cat})
 	if err != nil {
 		b.Fatal(err)

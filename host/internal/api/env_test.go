@@ -167,8 +167,8 @@ func newEnv(t testing.TB) *env {
 	e := &env{t: t, dir: dir, logs: &lockedBuffer{}, syncer: &fakeSyncer{},
 		clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	e.cat = fakeCatalog{
-		"fakex":  {info: sdk.Info{Name: "fakex", SupportsTestnet: true}},
-		"fakepp": {info: sdk.Info{Name: "fakepp", RequiresPassphrase: true}},
+		"fakex":  {info: sdk.Info{Name: "fakex", SupportsTestnet: true, Capabilities: fakeCaps}},
+		"fakepp": {info: sdk.Info{Name: "fakepp", RequiresPassphrase: true, Capabilities: fakeCaps}},
 	}
 	var err error
 	if e.key, err = secrets.GenerateKey(); err != nil {
@@ -329,3 +329,7 @@ func accountBody(name string) map[string]any {
 	return map[string]any{"name": name, "exchange": "fakex",
 		"api_key": "AK" + name + "-live-0123456789abcdef", "secret_key": "SK" + name + "-secret-fedcba9876543210"}
 }
+
+// fakeCaps is what the fake exchanges declare: a plugin with none refuses
+// new accounts.
+var fakeCaps = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders}

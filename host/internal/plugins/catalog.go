@@ -32,6 +32,10 @@ const (
 	StateReady    = "ready"
 	StateCrashed  = "crashed"
 	StateDisabled = "disabled"
+	// StateNoCapabilities is a ready plugin that declares no capability
+	// (a connector just scaffolded): it is listed, but no account can be
+	// added to it.
+	StateNoCapabilities = "no_capabilities"
 )
 
 // ErrCrashed is returned, typed as sdk.ErrUnavailable too, by calls to an
@@ -588,6 +592,9 @@ func (c *Catalog) statusesLocked() []Status {
 		}
 		if s.inst != nil {
 			st.PID = s.inst.pid
+		}
+		if st.State == StateReady && len(s.info.Capabilities) == 0 {
+			st.State = StateNoCapabilities
 		}
 		out = append(out, st)
 	}
