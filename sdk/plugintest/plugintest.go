@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -186,7 +187,7 @@ func checkCalls(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
 	// recorder stands in for the one Serve installs.
 	call := func(t *testing.T) context.Context {
 		usage, rec = nil, &sdk.UsageRecorder{}
-		c := sdk.WithUsageObserver(ctx(t), func(us []sdk.RateUsage) { usage = us })
+		c := pluginhost.WithUsageObserver(ctx(t), func(us []sdk.RateUsage) { usage = us })
 		return sdk.WithUsageRecorder(c, rec)
 	}
 	checkUsage := func(t *testing.T, _ context.Context) {
@@ -282,7 +283,7 @@ func checkCalls(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
 		// as the single calls give.
 		t.Run("snapshot", func(t *testing.T) {
 			c := call(t)
-			snap := sdk.FetchSnapshot(c, ex, fx.Account, parts)
+			snap := pluginhost.FetchSnapshot(c, ex, fx.Account, parts)
 			for part, err := range snap.Errs {
 				t.Errorf("snapshot part %s: %v", part, err)
 			}
@@ -472,8 +473,8 @@ func startPlugin(t *testing.T) sdk.Exchange {
 	cmd := exec.Command(exe, "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v=false")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(),
+		HandshakeConfig:  pluginhost.Handshake,
+		VersionedPlugins: pluginhost.PluginSets(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -487,7 +488,7 @@ func startPlugin(t *testing.T) sdk.Exchange {
 	if err != nil {
 		t.Fatalf("plugintest: starting the plugin child: %v", err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
 		t.Fatalf("plugintest: dispense: %v", err)
 	}

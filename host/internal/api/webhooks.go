@@ -187,7 +187,7 @@ func (wr *webhookRoutes) postWebhook(c *gin.Context) {
 
 // checkMarket validates a market; on failure it has answered.
 func checkMarket(c *gin.Context, market string) bool {
-	switch market {
+	switch sdk.Market(market) {
 	case sdk.MarketSpot, sdk.MarketFutures:
 		return true
 	case "":

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -48,7 +49,7 @@ func pluginEnv(level hclog.Level) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	return append(env, sdk.LogLevelEnv+"="+level.String())
+	return append(env, pluginhost.LogLevelEnv+"="+level.String())
 }
 
 // launchConfig is what starting a process needs from the catalog.
@@ -115,8 +116,8 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(),
+		HandshakeConfig:  pluginhost.Handshake,
+		VersionedPlugins: pluginhost.PluginSets(),
 		Cmd:              cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -133,7 +134,7 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 		started <- describeStartError(bin, err)
 		return
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
 		client.Kill()
 		started <- fmt.Errorf("%s: dispense: %w", bin.FileName, err)
@@ -159,7 +160,7 @@ func describeStartError(bin Binary, err error) error {
 	switch {
 	case strings.Contains(msg, "incompatible api version"):
 		return fmt.Errorf("%s speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk): %w",
-			bin.FileName, sdk.ProtocolVersion, err)
+			bin.FileName, pluginhost.ProtocolVersion, err)
 	case strings.Contains(msg, "checksums did not match"):
 		return fmt.Errorf("%s: binary changed since it was pinned: %w", bin.FileName, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
 // proxy is the sdk.Exchange the catalog hands out for one exchange name. It
@@ -18,7 +19,7 @@ type proxy struct {
 
 var (
 	_ sdk.Exchange    = (*proxy)(nil)
-	_ sdk.Snapshotter = (*proxy)(nil)
+	_ pluginhost.Snapshotter = (*proxy)(nil)
 )
 
 func (p *proxy) account(a sdk.Account) sdk.Account {
@@ -76,9 +77,9 @@ func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequ
 }
 
 // Snapshot reads several parts of an account in one round trip to the plugin.
-func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) sdk.Snapshot {
-	snap, err := do(p, "snapshot", func(x sdk.Exchange) (sdk.Snapshot, error) {
-		s := sdk.FetchSnapshot(ctx, x, p.account(a), parts)
+func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) pluginhost.Snapshot {
+	snap, err := do(p, "snapshot", func(x sdk.Exchange) (pluginhost.Snapshot, error) {
+		s := pluginhost.FetchSnapshot(ctx, x, p.account(a), parts)
 		for _, e := range s.Errs {
 			return s, e // for the latency metric's outcome label
 		}

@@ -70,7 +70,7 @@ func refused(code, format string, args ...any) *Rejection {
 type Alert struct {
 	Action        string
 	Symbol        string
-	Type          string // sdk.OrderMarket or sdk.OrderLimit; market for close
+	Type          sdk.OrderType // sdk.OrderMarket or sdk.OrderLimit; market for close
 	Quantity      decimal.Decimal
 	QuoteQuantity decimal.Decimal
 	Price         decimal.Decimal
@@ -144,9 +144,9 @@ func ValidSymbol(market, s string) error {
 		return errors.New(`must be a unified symbol in capitals: "BTC/USDT" (spot) or "BTC/USDT:USDT" (futures)`)
 	}
 	switch {
-	case market == sdk.MarketSpot && hasSettle:
+	case sdk.Market(market) == sdk.MarketSpot && hasSettle:
 		return errors.New(`is a futures symbol; a spot webhook takes "BASE/QUOTE", e.g. "BTC/USDT"`)
-	case market == sdk.MarketFutures && !hasSettle:
+	case sdk.Market(market) == sdk.MarketFutures && !hasSettle:
 		return errors.New(`is a spot symbol; a futures webhook takes "BASE/QUOTE:SETTLE", e.g. "BTC/USDT:USDT"`)
 	}
 	return nil
@@ -294,7 +294,7 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	if raw.ReduceOnly != nil {
 		a.ReduceOnly = *raw.ReduceOnly
 	}
-	if a.ReduceOnly && market == sdk.MarketSpot {
+	if a.ReduceOnly && sdk.Market(market) == sdk.MarketSpot {
 		return invalid(CodeInvalidField, "reduce_only is for futures webhooks only")
 	}
 
@@ -320,10 +320,10 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	if raw.Type == nil || *raw.Type == "" {
 		return invalid(CodeMissingField, "type is required: market or limit")
 	}
-	switch a.Type = *raw.Type; a.Type {
+	switch a.Type = sdk.OrderType(*raw.Type); a.Type {
 	case sdk.OrderMarket, sdk.OrderLimit:
 	default:
-		return invalid(CodeInvalidField, "type must be market or limit, not %q", clip(a.Type, 20))
+		return invalid(CodeInvalidField, "type must be market or limit, not %q", clip(string(a.Type), 20))
 	}
 	hasQty, hasQuote, hasPrice := raw.Quantity != nil, raw.QuoteQuantity != nil, raw.Price != nil
 	switch {
@@ -335,7 +335,7 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 		return invalid(CodeMissingField, "a limit order needs a price")
 	case a.Type == sdk.OrderMarket && hasPrice:
 		return invalid(CodeInvalidField, "price is for limit orders only; a market order fills at the market")
-	case hasQuote && (market != sdk.MarketSpot || a.Type != sdk.OrderMarket || a.Action != ActionBuy):
+	case hasQuote && (sdk.Market(market) != sdk.MarketSpot || a.Type != sdk.OrderMarket || a.Action != ActionBuy):
 		return invalid(CodeInvalidField, "quote_quantity is for spot market buys only; give quantity")
 	}
 	return nil
@@ -346,7 +346,7 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 func (a *Alert) fillClose(raw alertJSON) *Rejection {
 	a.Type = sdk.OrderMarket
 	switch {
-	case raw.Type != nil && *raw.Type != sdk.OrderMarket:
+	case raw.Type != nil && *raw.Type != string(sdk.OrderMarket):
 		return invalid(CodeInvalidField, "close is always a market order; leave type out or set it to market")
 	case raw.Quantity != nil || raw.QuoteQuantity != nil || raw.Price != nil:
 		return invalid(CodeInvalidField, "close takes no quantity, quote_quantity or price: it closes the whole position or balance")
