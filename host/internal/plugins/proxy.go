@@ -18,7 +18,7 @@ type proxy struct {
 }
 
 var (
-	_ sdk.Exchange    = (*proxy)(nil)
+	_ sdk.Exchange           = (*proxy)(nil)
 	_ pluginhost.Snapshotter = (*proxy)(nil)
 )
 
