@@ -16,6 +16,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 )
 
 func registerAccounts(h *handler, r routes) {
@@ -181,7 +182,7 @@ func (h *handler) exchange(c *gin.Context, name string) (sdk.Exchange, sdk.Info,
 	client, info, ok := h.d.Exchanges.Exchange(name)
 	if !ok {
 		writeError(c, http.StatusBadRequest, codeUnknownExchange,
-			fmt.Sprintf("no plugin serves exchange %q", clip(name, 40)))
+			fmt.Sprintf("no plugin serves exchange %q", redact.Clip(name, 40)))
 		return nil, sdk.Info{}, false
 	}
 	return client, info, true
@@ -259,10 +260,10 @@ func (h *handler) writeExchangeError(ctx context.Context, c *gin.Context, err er
 	typed := errors.As(err, &se)
 	msg := "the exchange plugin did not answer properly"
 	if typed {
-		msg = clip(secrets.Redact(se.Error(), creds...), 300)
+		msg = redact.Clip(redact.String(se.Error(), creds...), 300)
 	}
 	h.log.Warn("exchange call failed", "route", c.FullPath(), "kind", sdk.KindOf(err).String(),
-		"error", clip(secrets.Redact(err.Error(), creds...), 300))
+		"error", redact.Clip(redact.String(err.Error(), creds...), 300))
 
 	switch kind := sdk.KindOf(err); {
 	case kind == sdk.KindAuthentication || kind == sdk.KindPermission:

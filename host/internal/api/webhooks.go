@@ -21,6 +21,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/shopspring/decimal"
 )
 
@@ -193,7 +194,7 @@ func checkMarket(c *gin.Context, market string) bool {
 	case "":
 		writeError(c, http.StatusBadRequest, codeMissingField, "market is required: spot or futures")
 	default:
-		writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("market must be spot or futures, not %q", clip(market, 20)))
+		writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("market must be spot or futures, not %q", redact.Clip(market, 20)))
 	}
 	return false
 }
@@ -221,7 +222,7 @@ func checkSymbols(c *gin.Context, market string, list []string) ([]string, bool)
 func symbolsFit(market string, list []string) error {
 	for _, s := range list {
 		if err := webhooks.ValidSymbol(market, s); err != nil {
-			return fmt.Errorf("allowed_symbols: %q %s", clip(s, 40), err)
+			return fmt.Errorf("allowed_symbols: %q %s", redact.Clip(s, 40), err)
 		}
 	}
 	return nil

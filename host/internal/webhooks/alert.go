@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/shopspring/decimal"
 )
 
@@ -228,12 +227,12 @@ func decodeStrict(body []byte, v any) *Rejection {
 	case errors.As(err, &syntax):
 		return invalid(CodeInvalidJSON, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
-		return invalid(CodeInvalidField, "field %q has the wrong type", clip(typ.Field, 40))
+		return invalid(CodeInvalidField, "field %q has the wrong type", redact.Clip(typ.Field, 40))
 	case errors.Is(err, errNotAmount):
 		return invalid(CodeInvalidField, "quantity, quote_quantity and price must be decimal strings such as \"0.015\"")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return invalid(CodeUnknownField, "unknown field %s", clip(name, 40))
+		return invalid(CodeUnknownField, "unknown field %s", redact.Clip(name, 40))
 	default:
 		return invalid(CodeInvalidJSON, "malformed JSON")
 	}
@@ -260,7 +259,7 @@ func checkKeys(body []byte) *Rejection {
 		key, _ := tok.(string)
 		switch {
 		case !alertFields[key]:
-			return invalid(CodeUnknownField, "unknown field %q", clip(key, 40))
+			return invalid(CodeUnknownField, "unknown field %q", redact.Clip(key, 40))
 		case seen[key]:
 			return invalid(CodeInvalidJSON, "field %q is given twice", key)
 		}
@@ -282,13 +281,13 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	switch a.Action = *raw.Action; a.Action {
 	case ActionBuy, ActionSell, ActionClose:
 	default:
-		return invalid(CodeInvalidField, "action must be buy, sell or close, not %q", clip(a.Action, 20))
+		return invalid(CodeInvalidField, "action must be buy, sell or close, not %q", redact.Clip(a.Action, 20))
 	}
 	if raw.Symbol == nil || *raw.Symbol == "" {
 		return invalid(CodeMissingField, "symbol is required")
 	}
 	if err := ValidSymbol(market, *raw.Symbol); err != nil {
-		return invalid(CodeInvalidField, "symbol %q %s", clip(*raw.Symbol, 40), err)
+		return invalid(CodeInvalidField, "symbol %q %s", redact.Clip(*raw.Symbol, 40), err)
 	}
 	a.Symbol = *raw.Symbol
 	if raw.ReduceOnly != nil {
@@ -323,7 +322,7 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	switch a.Type = sdk.OrderType(*raw.Type); a.Type {
 	case sdk.OrderMarket, sdk.OrderLimit:
 	default:
-		return invalid(CodeInvalidField, "type must be market or limit, not %q", clip(string(a.Type), 20))
+		return invalid(CodeInvalidField, "type must be market or limit, not %q", redact.Clip(string(a.Type), 20))
 	}
 	hasQty, hasQuote, hasPrice := raw.Quantity != nil, raw.QuoteQuantity != nil, raw.Price != nil
 	switch {
@@ -354,19 +353,4 @@ func (a *Alert) fillClose(raw alertJSON) *Rejection {
 		return invalid(CodeInvalidField, "close is always reduce-only")
 	}
 	return nil
-}
-
-// clip keeps a string from the alert short and printable before it is
-// echoed in a message.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

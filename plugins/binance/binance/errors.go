@@ -102,7 +102,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	case codeBadSymbol:
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeCancelRejected, codeNoSuchOrder:
-		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
 	case codePositionSide:
 		return r.Errorf(sdk.KindInvalidRequest, c, "position side does not match the account's position mode (one-way or hedge): %s", msg)
 	case codeStopOrderSwitch:

@@ -254,7 +254,7 @@ func TestCancelOrder(t *testing.T) {
 			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0},
 		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID},
 			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0},
-		{"again: unknown order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, sdk.Order{}, sdk.KindInvalidRequest},
+		{"again: unknown order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, sdk.Order{}, sdk.KindOrderNotFound},
 		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, sdk.KindInvalidRequest},
 		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, sdk.KindInvalidRequest},
 	}

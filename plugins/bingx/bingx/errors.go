@@ -135,7 +135,9 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotFound, codePositionNotFound, codeMinNotional, codeDuplicateClientID:
+	case codeOrderNotFound:
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	case codePositionNotFound, codeMinNotional, codeDuplicateClientID:
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
 	case codeRateLimit:
 		return rateLimited(r, c, banned(r), "%s", msg)

@@ -63,7 +63,7 @@ func TestErrorTable(t *testing.T) {
 		{name: "80014 missing parameter", order: true, fault: f200(80014, "Invalid parameters,positionSide: This field is required."), kind: sdk.KindInvalidRequest, code: "80014"},
 		{name: "100400 bad parameter", order: true, fault: f200(100400, "Invalid parameters"), kind: sdk.KindInvalidRequest, code: "100400"},
 		{name: "100490 spot symbol offline", order: true, fault: f200(100490, "spot symbol is offline"), kind: sdk.KindUnknownSymbol, code: "100490"},
-		{name: "80016 order does not exist", fault: f200(80016, "Order does not exist"), kind: sdk.KindInvalidRequest, code: "80016"},
+		{name: "80016 order does not exist", fault: f200(80016, "Order does not exist"), kind: sdk.KindOrderNotFound, code: "80016"},
 		{name: "80017 position does not exist", order: true, fault: f200(80017, "position not exist"), kind: sdk.KindInvalidRequest, code: "80017"},
 		{name: "101481 duplicate client id", order: true, fault: f200(101481, "clientOrderID cannot be repeated"), kind: sdk.KindInvalidRequest, code: "101481"},
 		{name: "100410 in a 200 body", fault: f200(100410, "rate limit exceeded"), kind: sdk.KindRateLimited, code: "100410",

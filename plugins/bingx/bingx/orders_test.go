@@ -358,7 +358,7 @@ func TestCancelOrder(t *testing.T) {
 			sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "2000", 0, ""},
 		{"swap by client id in another case", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", ClientOrderID: "EXIT-7"},
 			sdk.Order{ID: swap2.ID, ClientOrderID: "exit-7", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "4000", 0, "clientOrderId=exit-7"},
-		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, ""},
 		{"spot again", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: spot.ID}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
 		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
 		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},

@@ -83,9 +83,9 @@ var codes = map[string]rule{
 	"41103": {sdk.KindInvalidRequest, "the price has too many decimals"},
 	"45110": {sdk.KindInvalidRequest, "the order is below the minimum amount"},
 	"43027": {sdk.KindInvalidRequest, "a parameter was rejected"},
-	"43001": {sdk.KindInvalidRequest, msgNoOrder},
-	"40768": {sdk.KindInvalidRequest, msgNoOrder},
-	"22001": {sdk.KindInvalidRequest, msgNoOrder},
+	"43001": {sdk.KindOrderNotFound, msgNoOrder},
+	"40768": {sdk.KindOrderNotFound, msgNoOrder},
+	"22001": {sdk.KindOrderNotFound, msgNoOrder},
 	"40774": {sdk.KindInvalidRequest, "the order does not fit the account's position mode (one-way or hedge)"},
 }
 

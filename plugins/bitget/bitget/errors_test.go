@@ -43,7 +43,8 @@ func TestErrorTable(t *testing.T) {
 		{[]string{"40014", "40018", "40038", "40025", "40040", "40085", "40084"}, sdk.KindPermission},
 		{[]string{"43012", "40754", "40762", "40798"}, sdk.KindInsufficientFunds},
 		{[]string{"40034", "40102", "42016", "40072", "40309"}, sdk.KindUnknownSymbol},
-		{[]string{"40017", "40019", "40020", "40808", "41103", "45110", "43027", "43001", "40768", "22001", "40774", "99999"}, sdk.KindInvalidRequest},
+		{[]string{"40017", "40019", "40020", "40808", "41103", "45110", "43027", "40774", "99999"}, sdk.KindInvalidRequest},
+		{[]string{"43001", "40768", "22001"}, sdk.KindOrderNotFound},
 	}
 	for _, row := range table {
 		for _, c := range row.codes {

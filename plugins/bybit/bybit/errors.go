@@ -172,7 +172,9 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotExist, codeSpotNoSuchOrder, codeOrderFinished, codeOrderCancelled,
+	case codeOrderNotExist, codeSpotNoSuchOrder:
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	case codeOrderFinished, codeOrderCancelled,
 		codeDuplicateLinkID, codeSpotDuplicateID,
 		codeQtyTruncated, codeNotionalTooSmall, codeSpotQtyTooSmall, codeSpotValueTooSmall, codeSpotTooPrecise, codeSpotTooPrecise2:
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)

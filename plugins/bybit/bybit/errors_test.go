@@ -82,8 +82,8 @@ func TestErrorTable(t *testing.T) {
 		{name: "170121 spot symbol", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(170121, "Invalid symbol.")}, kind: sdk.KindUnknownSymbol, code: "170121"},
 		// invalid requests
 		{name: "10001 other parameter", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(10001, "params error: qty invalid")}, kind: sdk.KindInvalidRequest, code: "10001"},
-		{name: "110001 no such order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110001, "Order does not exist")}, kind: sdk.KindInvalidRequest, code: "110001"},
-		{name: "170213 no such spot order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(170213, "Order does not exist.")}, kind: sdk.KindInvalidRequest, code: "170213"},
+		{name: "110001 no such order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110001, "Order does not exist")}, kind: sdk.KindOrderNotFound, code: "110001"},
+		{name: "170213 no such spot order", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(170213, "Order does not exist.")}, kind: sdk.KindOrderNotFound, code: "170213"},
 		{name: "110008 finished", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110008, "The order has been finished")}, kind: sdk.KindInvalidRequest, code: "110008"},
 		{name: "110010 cancelled", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110010, "The order has been cancelled")}, kind: sdk.KindInvalidRequest, code: "110010"},
 		{name: "110072 duplicate link id", order: true, fault: fakex.Fault{Status: 200, Body: bybitErr(110072, "OrderLinkedID is duplicate")}, kind: sdk.KindInvalidRequest, code: "110072"},

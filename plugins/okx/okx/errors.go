@@ -117,7 +117,7 @@ var errorTable = map[string]rule{
 	"51020": {kind: sdk.KindInvalidRequest},
 	"51121": {kind: sdk.KindInvalidRequest},
 	"51131": {kind: sdk.KindInsufficientFunds},
-	"51400": {kind: sdk.KindInvalidRequest},
+	"51400": {kind: sdk.KindOrderNotFound},
 }
 
 // Codes the connector acts on beyond their kind.

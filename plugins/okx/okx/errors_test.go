@@ -80,7 +80,7 @@ func TestErrorTable(t *testing.T) {
 		{name: "51020 minimum", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51020", "Your order should meet or exceed the minimum order amount.")}, kind: sdk.KindInvalidRequest, code: "51020"},
 		{name: "51121 lot size", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51121", "Order quantity must be a multiple of the lot size.")}, kind: sdk.KindInvalidRequest, code: "51121"},
 		{name: "51131 balance", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51131", "Insufficient balance.")}, kind: sdk.KindInsufficientFunds, code: "51131"},
-		{name: "51400 cancel failed", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51400", "Order cancellation failed as the order has been filled, canceled or does not exist.")}, kind: sdk.KindInvalidRequest, code: "51400"},
+		{name: "51400 cancel failed", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51400", "Order cancellation failed as the order has been filled, canceled or does not exist.")}, kind: sdk.KindOrderNotFound, code: "51400"},
 		{name: "code 1 with an unlisted trade sCode", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("54109", "You haven't activated trading for this pair.")}, kind: sdk.KindInvalidRequest, code: "54109"},
 		{name: "code 1 without items", order: true, fault: fakex.Fault{Status: 200, Body: `{"code":"1","msg":"Operation failed.","data":[]}`}, kind: sdk.KindInvalidRequest, code: "1"},
 		{name: "unlisted code on a read", fault: fakex.Fault{Status: 200, Body: okxErr("59999", "Something new")}, kind: sdk.KindUnknown, code: "59999"},

@@ -325,7 +325,7 @@ func TestCancelOrder(t *testing.T) {
 		{name: "swap by order id", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
 			body: `{"instId":"ETH-USDT-SWAP","ordId":"` + swap.ID + `"}`,
 			want: sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
-		{name: "again: already cancelled", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, kind: sdk.KindInvalidRequest, code: "51400"},
+		{name: "again: already cancelled", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, kind: sdk.KindOrderNotFound, code: "51400"},
 		{name: "unknown instrument", req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "1"}, kind: sdk.KindUnknownSymbol, code: "51001"},
 		{name: "no id", req: sdk.CancelRequest{Symbol: "BTC/USDT"}, kind: sdk.KindInvalidRequest},
 		{name: "id not a number", req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, kind: sdk.KindInvalidRequest},
