@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/globalautomation/gahost/sdk/hosttest"
+	"github.com/globalautomation/gahost/host/internal/hosttest"
 )
 
 // bins holds the binaries built once for the package.
 var bins struct {
 	daemon, alpha, alpha2, beta string
+	binance, fakeBinance        string // a real connector and its fake exchange's command
 }
 
 func TestMain(m *testing.M) {
@@ -32,6 +33,8 @@ func runMain(m *testing.M) int {
 	bins.alpha = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "alpha-1.0.0"), "-X main.name=alpha -X main.version=1.0.0")
 	bins.alpha2 = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "alpha-1.1.0"), "-X main.name=alpha -X main.version=1.1.0")
 	bins.beta = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "beta-1.0.0"), "-X main.name=beta -X main.version=1.0.0")
+	bins.binance = hosttest.Build(t, "plugins/binance", filepath.Join(dir, "gahost-plugin-binance"), "")
+	bins.fakeBinance = hosttest.Build(t, "plugins/binance/fake/cmd/fakebinance", filepath.Join(dir, "fakebinance"), "")
 	if t.failed {
 		return 1
 	}

@@ -39,6 +39,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -235,8 +236,8 @@ func startPlugin(t *testing.T) sdk.Exchange {
 	cmd := exec.Command(exe, "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v=false")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(),
+		HandshakeConfig:  pluginhost.Handshake,
+		VersionedPlugins: pluginhost.PluginSets(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -250,7 +251,7 @@ func startPlugin(t *testing.T) sdk.Exchange {
 	if err != nil {
 		t.Fatalf("plugintest: starting the plugin child: %v", err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
 		t.Fatalf("plugintest: dispense: %v", err)
 	}

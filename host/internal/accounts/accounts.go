@@ -26,6 +26,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -158,7 +159,7 @@ func checkPassphrase(v string) error {
 func (s *Service) exchange(name string) (sdk.Exchange, sdk.Info, error) {
 	client, info, ok := s.exchanges.Exchange(name)
 	if !ok {
-		return nil, sdk.Info{}, input.Errorf(CodeUnknownExchange, "no plugin serves exchange %q", input.Clip(name, 40))
+		return nil, sdk.Info{}, input.Errorf(CodeUnknownExchange, "no plugin serves exchange %q", redact.Clip(name, 40))
 	}
 	return client, info, nil
 }
@@ -273,14 +274,14 @@ func (s *Service) check(ctx context.Context, client sdk.Exchange, acct sdk.Accou
 	creds := []string{acct.APIKey, acct.SecretKey, acct.Passphrase}
 	kind := sdk.KindOf(err)
 	s.log.Warn("exchange call failed", "call", "validate_credentials", "kind", kind.String(),
-		"error", input.Clip(secrets.Redact(err.Error(), creds...), 300))
+		"error", redact.Clip(redact.String(err.Error(), creds...), 300))
 	ce := &CheckError{Kind: kind, Message: "the exchange plugin did not answer properly",
 		RetryAfter: sdk.RetryAfter(err), TimedOut: callCtx.Err() != nil && ctx.Err() == nil}
 	// The exchange's own reason is shown only for a typed answer; an
 	// untyped error (transport, plugin crash) stays in the log.
 	var se *sdk.Error
 	if errors.As(err, &se) {
-		ce.Message = input.Clip(secrets.Redact(se.Error(), creds...), 300)
+		ce.Message = redact.Clip(redact.String(se.Error(), creds...), 300)
 	}
 	return ce
 }

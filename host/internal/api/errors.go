@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/input"
@@ -102,19 +99,4 @@ func (h *handler) recovery(c *gin.Context) {
 		writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
 	}()
 	c.Next()
-}
-
-// clip keeps a client-supplied string short and printable before it is
-// echoed in a message.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

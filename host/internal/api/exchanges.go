@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/plugins"
-	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
 // Plugins is what the exchange routes need of the plugin catalog.
@@ -47,7 +47,7 @@ func exchangesJSON(sts []plugins.Status) []exchangeJSON {
 		}
 		out = append(out, exchangeJSON{
 			Name: s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
-			ProtocolVersion: sdk.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
+			ProtocolVersion: pluginhost.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
 			RequiresPassphrase: s.Info.RequiresPassphrase, SupportsTestnet: s.Info.SupportsTestnet,
 			Capabilities: caps, Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
 		})

@@ -51,19 +51,3 @@ func Name(name string) error {
 	}
 	return nil
 }
-
-// Clip keeps a client-supplied string short and printable before it is
-// echoed in a message: control characters become spaces and anything past
-// n characters becomes "…".
-func Clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}

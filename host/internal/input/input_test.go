@@ -30,21 +30,3 @@ func TestName(t *testing.T) {
 		}
 	}
 }
-
-func TestClip(t *testing.T) {
-	for in, want := range map[string]string{
-		"short":       "short",
-		"a\nb\tc":     "a b c",
-		"ééééé-long":  "ééééé…",
-		"exactly-10":  "exactly-10",
-		"exactly-10!": "exactly-10…",
-	} {
-		n := 10
-		if strings.HasPrefix(in, "é") {
-			n = 5
-		}
-		if got := Clip(in, n); got != want {
-			t.Errorf("Clip(%q, %d) = %q, want %q", in, n, got, want)
-		}
-	}
-}

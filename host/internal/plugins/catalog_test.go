@@ -17,6 +17,7 @@ import (
 
 	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"go.uber.org/goleak"
 )
@@ -147,7 +148,7 @@ func TestLoadAndCall(t *testing.T) {
 		t.Fatal("alpha not served")
 	}
 	var usage []sdk.RateUsage
-	ctx := sdk.WithUsageObserver(context.Background(), func(u []sdk.RateUsage) { usage = u })
+	ctx := pluginhost.WithUsageObserver(context.Background(), func(u []sdk.RateUsage) { usage = u })
 	bs, err := x.SpotBalances(ctx, sdk.Account{APIKey: "k", SecretKey: "s"})
 	if err != nil {
 		t.Fatal(err)

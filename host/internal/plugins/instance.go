@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -52,7 +53,7 @@ func pluginEnv(level hclog.Level) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	return append(env, sdk.LogLevelEnv+"="+level.String())
+	return append(env, pluginhost.LogLevelEnv+"="+level.String())
 }
 
 // launchConfig is what starting a process needs from the catalog.
@@ -118,9 +119,9 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 		sum, _ := hex.DecodeString(lc.pin)
 		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
-	sets := sdk.PluginSets()
+	sets := pluginhost.PluginSets()
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
+		HandshakeConfig:  pluginhost.Handshake,
 		VersionedPlugins: sets,
 		Cmd:              cmd,
 		SecureConfig:     secure,
@@ -138,7 +139,7 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 		started <- describeStartError(bin, lc, sets, err)
 		return
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
 		client.Kill()
 		started <- fmt.Errorf("%s: dispense: %w", bin.FileName, err)
@@ -171,7 +172,7 @@ func describeStartError(bin Binary, lc launchConfig, sets map[int]plugin.PluginS
 	if v, ok := probeProtocol(bin, lc, sets); ok {
 		if _, spoken := sets[v]; !spoken {
 			return fmt.Errorf("%s speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk): %w",
-				bin.FileName, sdk.ProtocolVersion, &ProtocolError{Plugin: v, Host: slices.Sorted(maps.Keys(sets))})
+				bin.FileName, pluginhost.ProtocolVersion, &ProtocolError{Plugin: v, Host: slices.Sorted(maps.Keys(sets))})
 		}
 	}
 	return fmt.Errorf("start %s: %w", bin.FileName, err)
@@ -199,7 +200,7 @@ func probeProtocol(bin Binary, lc launchConfig, sets map[int]plugin.PluginSet) (
 	}
 	cmd := exec.Command(bin.Path)
 	cmd.Env = append(pluginEnv(lc.log.GetLevel()),
-		sdk.Handshake.MagicCookieKey+"="+sdk.Handshake.MagicCookieValue,
+		pluginhost.Handshake.MagicCookieKey+"="+pluginhost.Handshake.MagicCookieValue,
 		"PLUGIN_PROTOCOL_VERSIONS="+strings.Join(offered, ","),
 		plugin.EnvUnixSocketDir+"="+lc.socketDir)
 	prepareCmd(cmd)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -17,7 +17,7 @@ import (
 func TestDescribeStartError(t *testing.T) {
 	dir := t.TempDir()
 	lc := launchConfig{log: hclog.NewNullLogger(), socketDir: dir, startTimeout: 10 * time.Second}
-	sets := sdk.PluginSets()
+	sets := pluginhost.PluginSets()
 	bin := func(build, name string) Binary {
 		path := install(t, dir, build, name)
 		return Binary{Path: path, FileName: name}
@@ -37,10 +37,10 @@ func TestDescribeStartError(t *testing.T) {
 		b := bin("future-1.0.0", "gahost-plugin-future")
 		err := describeStartError(b, lc, sets, errors.New("any text at all"))
 		var pe *ProtocolError
-		if !errors.As(err, &pe) || pe.Plugin != 2 || len(pe.Host) != 1 || pe.Host[0] != sdk.ProtocolVersion {
+		if !errors.As(err, &pe) || pe.Plugin != 2 || len(pe.Host) != 1 || pe.Host[0] != pluginhost.ProtocolVersion {
 			t.Fatalf("err = %v (%T)", err, errors.Unwrap(err))
 		}
-		want := fmt.Sprintf("gahost-plugin-future speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk)", sdk.ProtocolVersion)
+		want := fmt.Sprintf("gahost-plugin-future speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk)", pluginhost.ProtocolVersion)
 		if !strings.HasPrefix(err.Error(), want) {
 			t.Fatalf("message = %q", err)
 		}

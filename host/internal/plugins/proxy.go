@@ -7,6 +7,7 @@ import (
 
 	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
 // proxy is the sdk.Exchange the catalog hands out for one exchange name. It
@@ -23,8 +24,8 @@ type proxy struct {
 }
 
 var (
-	_ sdk.Exchange    = (*proxy)(nil)
-	_ sdk.Snapshotter = (*proxy)(nil)
+	_ sdk.Exchange           = (*proxy)(nil)
+	_ pluginhost.Snapshotter = (*proxy)(nil)
 )
 
 func (p *proxy) account(a sdk.Account) sdk.Account {
@@ -59,7 +60,7 @@ func do[T any](ctx context.Context, p *proxy, method string, calls []string,
 	}
 	defer inst.inflight.Done()
 	if set != nil {
-		ctx = sdk.WithUsageObserver(ctx, func(us []sdk.RateUsage) { set.Observe(p.c.now(), us) })
+		ctx = pluginhost.WithUsageObserver(ctx, func(us []sdk.RateUsage) { set.Observe(p.c.now(), us) })
 	}
 	start := time.Now()
 	v, err := fn(ctx, inst.exch)
@@ -119,9 +120,9 @@ func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequ
 
 // Snapshot reads several parts of an account in one round trip to the
 // plugin, paying for every part at once.
-func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) sdk.Snapshot {
-	snap, err := do(ctx, p, "snapshot", parts, func(ctx context.Context, x sdk.Exchange) (sdk.Snapshot, error) {
-		s := sdk.FetchSnapshot(ctx, x, p.account(a), parts)
+func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) pluginhost.Snapshot {
+	snap, err := do(ctx, p, "snapshot", parts, func(ctx context.Context, x sdk.Exchange) (pluginhost.Snapshot, error) {
+		s := pluginhost.FetchSnapshot(ctx, x, p.account(a), parts)
 		var first error
 		for _, part := range parts {
 			if e := s.Errs[part]; e != nil {

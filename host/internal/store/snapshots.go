@@ -93,9 +93,9 @@ func FuturesFromSDK(f sdk.FuturesAccount) *FuturesAccount {
 func PositionsFromSDK(in []sdk.Position) []Position {
 	out := make([]Position, 0, len(in))
 	for _, p := range in {
-		out = append(out, Position{Symbol: p.Symbol, Side: p.Side, Size: p.Size, EntryPrice: p.EntryPrice,
+		out = append(out, Position{Symbol: p.Symbol, Side: string(p.Side), Size: p.Size, EntryPrice: p.EntryPrice,
 			MarkPrice: p.MarkPrice, UnrealizedPnL: p.UnrealizedPnL, Leverage: p.Leverage,
-			LiquidationPrice: p.LiquidationPrice, MarginMode: p.MarginMode})
+			LiquidationPrice: p.LiquidationPrice, MarginMode: string(p.MarginMode)})
 	}
 	return out
 }

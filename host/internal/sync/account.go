@@ -13,6 +13,8 @@ import (
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/shopspring/decimal"
 )
 
@@ -98,7 +100,7 @@ func (s *Scheduler) syncAccount(ctx context.Context, j job) outcome {
 
 	callCtx := ctx
 	if j.budget != nil {
-		callCtx = sdk.WithUsageObserver(ctx, func(us []sdk.RateUsage) { j.budget.observe(time.Now(), us) })
+		callCtx = pluginhost.WithUsageObserver(ctx, func(us []sdk.RateUsage) { j.budget.observe(time.Now(), us) })
 	}
 	f := s.fetch(callCtx, x, acct, j.caps)
 	if ctx.Err() != nil {
@@ -112,7 +114,7 @@ func (s *Scheduler) syncAccount(ctx context.Context, j job) outcome {
 func (s *Scheduler) fetch(ctx context.Context, x sdk.Exchange, acct sdk.Account, caps []string) *fetched {
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 	defer cancel()
-	snap := sdk.FetchSnapshot(cctx, x, acct, caps)
+	snap := pluginhost.FetchSnapshot(cctx, x, acct, caps)
 	f := &fetched{spot: snap.Spot, futures: snap.Futures, positions: snap.Positions, errs: snap.Errs}
 	if f.errs == nil {
 		f.errs = map[string]error{}
@@ -140,7 +142,7 @@ func (s *Scheduler) judge(ctx context.Context, a store.Account, j job, f *fetche
 		}
 	}
 	fetchedSome := len(f.errs) < len(j.caps) || len(j.caps) == 0
-	msg := sdk.Scrub(partErrors(f.errs), secrets...)
+	msg := redact.String(partErrors(f.errs), secrets...)
 
 	var out outcome
 	switch {
@@ -297,7 +299,7 @@ func (s *Scheduler) snapshot(ctx context.Context, id string, caps []string, f *f
 	if len(f.errs) > 0 {
 		snap.Errors = map[string]string{}
 		for c, err := range f.errs {
-			snap.Errors[c] = sdk.Scrub(err.Error(), secrets...)
+			snap.Errors[c] = redact.String(err.Error(), secrets...)
 		}
 	}
 	ok := func(c string) bool { _, failed := f.errs[c]; return has[c] && !failed }

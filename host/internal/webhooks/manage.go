@@ -21,6 +21,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/oklog/ulid/v2"
 	"github.com/shopspring/decimal"
 )
@@ -354,13 +355,13 @@ func (s *Service) Deliveries(ctx context.Context, userID, webhookID string, limi
 
 // checkMarket validates a market.
 func checkMarket(market string) error {
-	switch market {
+	switch sdk.Market(market) {
 	case sdk.MarketSpot, sdk.MarketFutures:
 		return nil
 	case "":
 		return &input.Error{Code: CodeMissingField, Message: "market is required: spot or futures"}
 	}
-	return input.Errorf(CodeInvalidField, "market must be spot or futures, not %q", input.Clip(market, 20))
+	return input.Errorf(CodeInvalidField, "market must be spot or futures, not %q", redact.Clip(market, 20))
 }
 
 // checkSymbols validates an allowed_symbols list for market and drops
@@ -384,7 +385,7 @@ func checkSymbols(market string, list []string) ([]string, error) {
 func symbolsFit(market string, list []string) error {
 	for _, s := range list {
 		if err := ValidSymbol(market, s); err != nil {
-			return fmt.Errorf("allowed_symbols: %q %s", input.Clip(s, 40), err)
+			return fmt.Errorf("allowed_symbols: %q %s", redact.Clip(s, 40), err)
 		}
 	}
 	return nil

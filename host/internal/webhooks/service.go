@@ -14,6 +14,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/ulid/v2"
 	"golang.org/x/time/rate"
@@ -296,7 +297,7 @@ func (s *Service) place(ctx context.Context, d store.Delivery, client sdk.Exchan
 		d.Status = store.DeliveryFailed
 		d.ErrorCode, d.ErrorMessage = failure(err, acct.APIKey, acct.SecretKey, acct.Passphrase)
 		s.log.Warn("webhook order failed", "webhook_id", d.WebhookID, "delivery_id", d.ID,
-			"kind", sdk.KindOf(err).String(), "error", clip(secrets.Redact(err.Error(), acct.APIKey, acct.SecretKey, acct.Passphrase), 300))
+			"kind", sdk.KindOf(err).String(), "error", redact.Clip(redact.String(err.Error(), acct.APIKey, acct.SecretKey, acct.Passphrase), 300))
 	}
 	if err := s.st.FinishDelivery(ctx, d); err != nil {
 		// The order's fate is known but could not be written: say so
@@ -324,11 +325,11 @@ func failure(err error, creds ...string) (code, message string) {
 		msg := "the exchange did not confirm the order: it may have been placed. " +
 			"Check the account on the exchange before sending the alert again; it is not retried"
 		if typed && se.Message != "" {
-			msg += " (" + clip(secrets.Redact(se.Message, creds...), 200) + ")"
+			msg += " (" + redact.Clip(redact.String(se.Message, creds...), 200) + ")"
 		}
 		return CodeUnknownOutcome, msg
 	}
-	return se.Kind.String(), clip(secrets.Redact(se.Error(), creds...), 300)
+	return se.Kind.String(), redact.Clip(redact.String(se.Error(), creds...), 300)
 }
 
 // reject records a delivery turned down before any order was sent.

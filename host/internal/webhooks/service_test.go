@@ -379,7 +379,7 @@ func TestClose(t *testing.T) {
 		market string
 		symbol string
 		snap   *store.Snapshot
-		side   string
+		side   sdk.Side
 		qty    string
 		code   string
 	}{
@@ -419,7 +419,7 @@ func TestClose(t *testing.T) {
 			wantReduce := tt.market == "futures"
 			if req.Side != tt.side || !req.Quantity.Equal(dec(tt.qty)) || req.Type != "market" ||
 				req.ReduceOnly != wantReduce || !req.Price.IsZero() || !req.QuoteQuantity.IsZero() ||
-				req.Symbol != tt.symbol || req.Market != tt.market || req.ClientOrderID != "cid" {
+				req.Symbol != tt.symbol || string(req.Market) != tt.market || req.ClientOrderID != "cid" {
 				t.Fatalf("order %+v", req)
 			}
 		})

@@ -196,9 +196,9 @@ func (c *connector) Positions(ctx context.Context, a sdk.Account) ([]sdk.Positio
 		}
 		ps := make([]sdk.Position, 0, len(out.Positions))
 		for _, p := range out.Positions {
-			ps = append(ps, sdk.Position{Symbol: p.Symbol, Side: p.Side, Size: d(p.Size), EntryPrice: d(p.EntryPrice),
+			ps = append(ps, sdk.Position{Symbol: p.Symbol, Side: sdk.PositionSide(p.Side), Size: d(p.Size), EntryPrice: d(p.EntryPrice),
 				MarkPrice: d(p.MarkPrice), UnrealizedPnL: d(p.UnrealizedPnL), Leverage: d(p.Leverage),
-				LiquidationPrice: d(p.LiquidationPrice), MarginMode: p.MarginMode})
+				LiquidationPrice: d(p.LiquidationPrice), MarginMode: sdk.MarginMode(p.MarginMode)})
 		}
 		return ps, nil
 	}

@@ -10,7 +10,10 @@ import (
 )
 
 type wantPos struct {
-	symbol, side, size, entry, mark, upnl, lev, liq, mode string
+	symbol                            string
+	side                              sdk.PositionSide
+	size, entry, mark, upnl, lev, liq string
+	mode                              sdk.MarginMode
 }
 
 func checkPositions(t *testing.T, got []sdk.Position, want []wantPos) {

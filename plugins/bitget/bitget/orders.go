@@ -114,16 +114,16 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 // order is a checked request.
 type order struct {
 	req       sdk.OrderRequest
-	side      string // buy or sell: the trade's direction
-	typ       string // limit or market
-	pos       string // futures: the position side the order acts on
-	closing   bool   // futures: it reduces pos
+	side      sdk.Side         // buy or sell: the trade's direction
+	typ       sdk.OrderType    // limit or market
+	pos       sdk.PositionSide // futures: the position side the order acts on
+	closing   bool             // futures: it reduces pos
 	clientOid string
 }
 
 var orderRules = orderreq.Rules{Exchange: "bitget", Futures: "futures"}
 
-func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	c, err := orderRules.Check(mkt, req)
 	if err != nil {
 		return order{}, err
@@ -168,7 +168,7 @@ func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
 
 func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
 	b := spotOrderBody{
-		Symbol: rawSymbol(sym), Side: o.side, OrderType: o.typ,
+		Symbol: rawSymbol(sym), Side: string(o.side), OrderType: string(o.typ),
 		// §5d: force is required; market orders ignore it.
 		Force: "gtc", ClientOid: o.clientOid,
 	}
@@ -196,7 +196,7 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 	}
 	b := futuresOrderBody{
 		Symbol: raw, ProductType: productType, MarginMode: strings.ToLower(s.MarginMode), MarginCoin: marginCoin,
-		Size: num.Format(o.req.Quantity), OrderType: o.typ, ClientOid: o.clientOid,
+		Size: num.Format(o.req.Quantity), OrderType: string(o.typ), ClientOid: o.clientOid,
 	}
 	if b.MarginMode == "" {
 		b.MarginMode = "crossed"
@@ -205,15 +205,15 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 		b.Price, b.Force = num.Format(o.req.Price), "gtc"
 	}
 	if s.hedge() {
-		b.Side, b.TradeSide = sdk.Sell, "open"
+		b.Side, b.TradeSide = string(sdk.Sell), "open"
 		if o.pos == sdk.SideLong {
-			b.Side = sdk.Buy
+			b.Side = string(sdk.Buy)
 		}
 		if o.closing {
 			b.TradeSide = "close"
 		}
 	} else {
-		b.Side = o.side
+		b.Side = string(o.side)
 		if o.closing {
 			b.ReduceOnly = "YES"
 		}
@@ -221,7 +221,7 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 	return c.place(ctx, acct, pathFuturesPlace, b, o, sdk.MarketFutures, sym)
 }
 
-func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, body any, o order, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, body any, o order, mkt sdk.Market, sym symbol.Symbol) (sdk.Order, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: the order cannot be encoded")

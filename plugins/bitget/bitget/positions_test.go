@@ -10,7 +10,10 @@ import (
 
 func TestPositions(t *testing.T) {
 	type want struct {
-		symbol, side, size, entry, mark, upnl, lev, liq, mode string
+		symbol                            string
+		side                              sdk.PositionSide
+		size, entry, mark, upnl, lev, liq string
+		mode                              sdk.MarginMode
 	}
 	tests := []struct {
 		name  string
@@ -84,7 +87,7 @@ func TestPositionsOddRows(t *testing.T) {
 	}
 	tests := []struct {
 		name, fields string
-		side         string
+		side         sdk.PositionSide
 		err          string
 	}{
 		{"empty PnL and liquidation price", `"holdSide":"long","total":"2","openPriceAvg":"1","markPrice":"1","unrealizedPL":"","liquidationPrice":"","leverage":"3","marginMode":"crossed"`, sdk.SideLong, ""},

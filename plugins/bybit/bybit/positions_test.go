@@ -13,7 +13,10 @@ import (
 
 func TestPositions(t *testing.T) {
 	type want struct {
-		symbol, side, size, entry, mark, upnl, lev, liq, mode string
+		symbol                            string
+		side                              sdk.PositionSide
+		size, entry, mark, upnl, lev, liq string
+		mode                              sdk.MarginMode
 	}
 	tests := []struct {
 		name      string

@@ -1,8 +1,11 @@
-// Package e2e runs the Binance connector inside the real gahost daemon
-// against the strict fake Binance on loopback: the plugin is found and
-// served, keys are checked through it, and (once the daemon syncs) the
-// dashboard shows exactly what the fake holds.
 package e2e
+
+// The Binance connector inside the real gahost daemon against the strict
+// fake Binance on loopback, all three as processes built from this
+// checkout: the plugin is found and served, keys are checked through it,
+// and (once the daemon syncs) the dashboard shows exactly what the fake
+// holds. The host module imports no plugin module: the plugin and the fake
+// (plugins/binance/fake/cmd/fakebinance) are built and run.
 
 import (
 	"bytes"
@@ -18,80 +21,57 @@ import (
 	"testing"
 	"time"
 
-	"github.com/globalautomation/gahost/plugins/binance/fake"
-	"github.com/globalautomation/gahost/sdk/hosttest"
+	"github.com/globalautomation/gahost/host/internal/hosttest"
 	"github.com/shopspring/decimal"
 )
 
-// bins holds the binaries built once for the package.
-var bins struct{ daemon, plugin string }
-
-func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "gahost-binance-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+// The fake Binance's Key and Account as its command reads them: the fake
+// package's types by their Go field names. The command refuses a field it
+// does not know, so a rename there fails here loudly.
+type (
+	fakeKey struct {
+		APIKey, Secret               string
+		EnableReading, EnableFutures bool
+		IPRestrict                   bool
+		AllowedIPs                   []string
 	}
-	defer os.RemoveAll(dir)
-	if !build(func(t testing.TB) {
-		bins.daemon = hosttest.BuildDaemon(t, dir)
-		bins.plugin = hosttest.Build(t, "plugins/binance", filepath.Join(dir, "gahost-plugin-binance"), "")
-	}) {
-		return 1
+	fakeBalance      struct{ Asset, Free, Locked string }
+	fakeFuturesAsset struct {
+		Asset, WalletBalance, UnrealizedProfit, MarginBalance, AvailableBalance string
 	}
-	return m.Run()
-}
-
-// build runs the hosttest builders outside a test; a failure prints the
-// compiler's output and reports false.
-func build(f func(t testing.TB)) (ok bool) {
-	t := &buildT{}
-	defer func() {
-		if r := recover(); r != nil {
-			if r != errBuild {
-				panic(r)
-			}
-			fmt.Fprintln(os.Stderr, t.msg)
-			ok = false
-		}
-	}()
-	f(t)
-	return true
-}
-
-var errBuild = fmt.Errorf("build failed")
-
-// buildT is the little of testing.TB the builders use.
-type buildT struct {
-	testing.TB
-	msg string
-}
-
-func (b *buildT) Helper()                      {}
-func (b *buildT) Fatal(args ...any)            { b.msg = fmt.Sprint(args...); panic(errBuild) }
-func (b *buildT) Fatalf(f string, args ...any) { b.msg = fmt.Sprintf(f, args...); panic(errBuild) }
+	fakePosition struct {
+		Symbol, PositionSide, PositionAmt, EntryPrice, MarkPrice string
+		UnRealizedProfit, LiquidationPrice, IsolatedWallet       string
+	}
+	fakeSymbolConfig struct {
+		Leverage   int64
+		MarginType string
+	}
+	fakeAccount struct {
+		Spot         []fakeBalance
+		Futures      []fakeFuturesAsset
+		Positions    []fakePosition
+		SymbolConfig map[string]fakeSymbolConfig
+	}
+)
 
 // The fake's account: amounts in Binance's own 8-decimal form, some with
 // more significant digits than a float64 holds, and a zero balance and a
 // zero position that must not show.
 var (
-	spotBalances = []fake.Balance{
+	spotBalances = []fakeBalance{
 		{Asset: "BTC", Free: "1.23456789", Locked: "0.10000000"},
 		{Asset: "USDT", Free: "12345678901.12345678", Locked: "0.00000000"},
 		{Asset: "ETH", Free: "0.00000000", Locked: "2.50000000"},
 		{Asset: "DOGE", Free: "0.00000000", Locked: "0.00000000"},
 	}
-	futuresAssets = []fake.FuturesAsset{
+	futuresAssets = []fakeFuturesAsset{
 		{Asset: "USDT", WalletBalance: "10000.12345678", UnrealizedProfit: "-12.50000000",
 			MarginBalance: "9987.62345678", AvailableBalance: "9000.00000001"},
 		{Asset: "BNB", WalletBalance: "1.00000000", UnrealizedProfit: "0.00000000",
 			MarginBalance: "1.00000000", AvailableBalance: "1.00000000"},
 	}
-	positions = []fake.Position{
+	positions = []fakePosition{
 		{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0.015", EntryPrice: "60000.1", MarkPrice: "60100.2",
 			UnRealizedProfit: "1.5015", LiquidationPrice: "30000.5"},
 		{Symbol: "ETHUSDT", PositionSide: "BOTH", PositionAmt: "-2.500", EntryPrice: "3000.5", MarkPrice: "2990.25",
@@ -104,25 +84,23 @@ var (
 // that knows one good key.
 type stack struct {
 	d    *hosttest.Daemon
-	fake *fake.Server
-	key  fake.Key
+	fake *hosttest.Fake
+	key  fakeKey
 }
 
 func setup(t *testing.T) *stack {
 	t.Helper()
-	f := fake.New()
-	t.Cleanup(f.Close)
-	key := fake.Key{
+	f := hosttest.StartFake(t, bins.fakeBinance)
+	key := fakeKey{
 		APIKey: "e2eKey" + randHex(t), Secret: "e2eSecret" + randHex(t),
 		EnableReading: true, EnableFutures: true,
 		IPRestrict: true, AllowedIPs: []string{"127.0.0.1", "::1"},
 	}
-	f.AddKey(key)
-	f.Update(key.APIKey, func(a *fake.Account) {
-		a.Spot = slices.Clone(spotBalances)
-		a.Futures = slices.Clone(futuresAssets)
-		a.Positions = slices.Clone(positions)
-		a.SymbolConfig = map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}}
+	f.AddAccount(key, fakeAccount{
+		Spot:         spotBalances,
+		Futures:      futuresAssets,
+		Positions:    positions,
+		SymbolConfig: map[string]fakeSymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}},
 	})
 
 	dir := t.TempDir()
@@ -130,11 +108,11 @@ func setup(t *testing.T) *stack {
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hosttest.InstallPlugin(t, bins.plugin, pdir, "gahost-plugin-binance")
+	hosttest.InstallPlugin(t, bins.binance, pdir, "gahost-plugin-binance")
 	d := hosttest.Start(t, bins.daemon, dir, hosttest.Options{
 		PluginDir:  pdir,
 		Env:        []string{"GAHOST_MASTER_KEY="},
-		ConfigBody: fmt.Sprintf("exchange \"binance\" {\n  endpoints = {\n    spot    = %q\n    futures = %q\n  }\n}\n", f.URL(), f.URL()),
+		ConfigBody: fmt.Sprintf("exchange \"binance\" {\n  endpoints = {\n    spot    = %q\n    futures = %q\n  }\n}\n", f.URL, f.URL),
 	})
 	s := &stack{d: d, fake: f, key: key}
 	t.Cleanup(func() {
@@ -158,7 +136,7 @@ func randHex(t *testing.T) string {
 	return hex.EncodeToString(b)
 }
 
-type account struct {
+type syncedAccount struct {
 	ID                string `json:"id"`
 	Name              string `json:"name"`
 	Exchange          string `json:"exchange"`
@@ -169,13 +147,6 @@ type account struct {
 		Status    string `json:"status"`
 		LastError string `json:"last_error"`
 	} `json:"sync"`
-}
-
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
 }
 
 // addAccount posts a Binance account with validation and returns the
@@ -207,7 +178,7 @@ func TestBinanceThroughTheDaemon(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("add account with good keys: %d %s", code, raw)
 	}
-	var a account
+	var a syncedAccount
 	if err := json.Unmarshal(raw, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +221,7 @@ func TestBinanceThroughTheDaemon(t *testing.T) {
 	}
 
 	// Nothing turned down was stored.
-	var list []account
+	var list []syncedAccount
 	if code := s.d.Do("GET", "/api/v1/exchange-accounts", nil, &list); code != http.StatusOK || len(list) != 1 || list[0].ID != a.ID {
 		t.Errorf("accounts: %d %+v", code, list)
 	}
@@ -327,12 +298,12 @@ func TestBinanceDashboardAfterSync(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("add account: %d %s", code, raw)
 	}
-	var a account
+	var a syncedAccount
 	if err := json.Unmarshal(raw, &a); err != nil {
 		t.Fatal(err)
 	}
 
-	var synced account
+	var synced syncedAccount
 	var e apiError
 	code = s.d.Do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", nil, &e)
 	if code != http.StatusOK {
@@ -411,7 +382,7 @@ func TestBinanceDashboardAfterSync(t *testing.T) {
 	}
 	want := map[string]struct {
 		side, mode, size, leverage string
-		row                        fake.Position
+		row                        fakePosition
 	}{
 		"BTC/USDT:USDT": {"long", "cross", "0.015", "20", positions[0]},
 		"ETH/USDT:USDT": {"short", "isolated", "2.5", "5", positions[1]},

@@ -1,11 +1,14 @@
 // Package hosttest runs the real gahost daemon for end-to-end tests: it
-// builds the daemon and plugin binaries from this repository, starts
-// `gahost serve` on a free loopback port with a config the test writes, and
-// talks to its REST API with the admin token.
+// builds the daemon, plugin binaries and fake exchanges from this
+// repository, starts `gahost serve` on a free loopback port with a config
+// the test writes, talks to its REST API with the admin token, and starts a
+// connector's fake exchange as a process (its fake/cmd command) so that the
+// daemon, the plugin and the fake are three processes, as in production.
 //
-// It needs a checkout of the gahost repository (it finds the go.work file
-// above the test's directory); a connector developed outside the repository
-// tests against the sdk's conformance suite instead.
+// It lives in the host module and needs a checkout of the repository (it
+// finds host/ and plugins/ above the test's directory); it never imports a
+// plugin module, it builds and runs them. A connector developed outside the
+// repository tests against the sdk's conformance suite instead.
 package hosttest
 
 import (
@@ -25,7 +28,7 @@ import (
 	"time"
 )
 
-// RepoRoot returns the directory holding go.work and host/.
+// RepoRoot returns the directory holding host/ and plugins/.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -33,12 +36,12 @@ func RepoRoot(t testing.TB) string {
 		t.Fatal(err)
 	}
 	for {
-		if fileExists(filepath.Join(dir, "go.work")) && fileExists(filepath.Join(dir, "host", "cmd", "gahost")) {
+		if fileExists(filepath.Join(dir, "host", "cmd", "gahost")) && fileExists(filepath.Join(dir, "plugins")) {
 			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("hosttest: no gahost checkout (go.work with host/) above the test directory")
+			t.Fatal("hosttest: no gahost checkout (host/ and plugins/) above the test directory")
 		}
 		dir = parent
 	}
