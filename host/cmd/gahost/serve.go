@@ -16,9 +16,9 @@ import (
 	"github.com/globalautomation/gahost/host/internal/api"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -86,9 +86,9 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}
 	defer cat.Close()
 
-	sc := hostsync.FromConfig(cfg)
+	sc := scheduler.FromConfig(cfg)
 	sc.Logger, sc.Registerer, sc.ShutdownGrace = log.Named("sync"), reg, shutdownGrace
-	sched, err := hostsync.New(sc, st, cat, key)
+	sched, err := scheduler.New(sc, st, cat, key)
 	if err != nil {
 		return err
 	}

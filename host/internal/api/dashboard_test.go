@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/shopspring/decimal"
 )
 
@@ -167,9 +167,9 @@ func TestSyncNowRoute(t *testing.T) {
 		code   string
 	}{
 		{"synced", nil, 200, ""},
-		{"inactive", hostsync.ErrInactive, 409, "account_inactive"},
+		{"inactive", scheduler.ErrInactive, 409, "account_inactive"},
 		{"deleted meanwhile", store.ErrNotFound, 404, "not_found"},
-		{"shutting down", hostsync.ErrStopped, 503, "sync_unavailable"},
+		{"shutting down", scheduler.ErrStopped, 503, "sync_unavailable"},
 		{"store failure", errors.New("disk on fire"), 500, "internal"},
 	}
 	for _, tc := range cases {

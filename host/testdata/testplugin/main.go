@@ -16,7 +16,7 @@
 //
 // When the account's "rest" endpoint is set, the balance, futures, position
 // and validate calls go instead to the fake exchange of package
-// host/internal/sync/synctest at that URL (after the key's behaviour above,
+// host/internal/scheduler/schedtest at that URL (after the key's behaviour above,
 // so "crash" still crashes): the fake decides the answer per key, counts
 // the weight, and its usage headers are reported as an exchange's would be.
 // Without the endpoint it reports the weight this process has used, under
@@ -31,7 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -139,7 +139,7 @@ func (c *connector) ValidateCredentials(ctx context.Context, a sdk.Account) (sdk
 		return sdk.Permissions{}, err
 	}
 	if remote(a) {
-		if err := get(ctx, a, synctest.PathValidate, nil); err != nil {
+		if err := get(ctx, a, schedtest.PathValidate, nil); err != nil {
 			return sdk.Permissions{}, err
 		}
 	}
@@ -151,8 +151,8 @@ func (c *connector) SpotBalances(ctx context.Context, a sdk.Account) ([]sdk.Bala
 		return nil, err
 	}
 	if remote(a) {
-		var out struct{ Balances []synctest.Balance }
-		if err := get(ctx, a, synctest.PathSpot, &out); err != nil {
+		var out struct{ Balances []schedtest.Balance }
+		if err := get(ctx, a, schedtest.PathSpot, &out); err != nil {
 			return nil, err
 		}
 		bs := make([]sdk.Balance, 0, len(out.Balances))
@@ -172,8 +172,8 @@ func (c *connector) FuturesAccount(ctx context.Context, a sdk.Account) (sdk.Futu
 		return sdk.FuturesAccount{}, err
 	}
 	if remote(a) {
-		var f synctest.Futures
-		if err := get(ctx, a, synctest.PathFutures, &f); err != nil {
+		var f schedtest.Futures
+		if err := get(ctx, a, schedtest.PathFutures, &f); err != nil {
 			return sdk.FuturesAccount{}, err
 		}
 		return sdk.FuturesAccount{Asset: f.Asset, WalletBalance: d(f.WalletBalance), UnrealizedPnL: d(f.UnrealizedPnL),
@@ -190,8 +190,8 @@ func (c *connector) Positions(ctx context.Context, a sdk.Account) ([]sdk.Positio
 		return nil, err
 	}
 	if remote(a) {
-		var out struct{ Positions []synctest.Position }
-		if err := get(ctx, a, synctest.PathPositions, &out); err != nil {
+		var out struct{ Positions []schedtest.Position }
+		if err := get(ctx, a, schedtest.PathPositions, &out); err != nil {
 			return nil, err
 		}
 		ps := make([]sdk.Position, 0, len(out.Positions))

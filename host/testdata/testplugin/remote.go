@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/sdk"
 )
 
@@ -34,7 +34,7 @@ func get(ctx context.Context, a sdk.Account, path string, out any) error {
 	if err != nil {
 		return sdk.Errorf(sdk.KindInvalidRequest, "bad rest endpoint")
 	}
-	req.Header.Set(synctest.HeaderKey, a.APIKey)
+	req.Header.Set(schedtest.HeaderKey, a.APIKey)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -57,7 +57,7 @@ func get(ctx context.Context, a sdk.Account, path string, out any) error {
 		}
 		return nil
 	}
-	var eb synctest.ErrorBody
+	var eb schedtest.ErrorBody
 	_ = json.Unmarshal(body, &eb)
 	e := &sdk.Error{Message: "test exchange: " + eb.Message, ExchangeCode: strconv.Itoa(resp.StatusCode)}
 	switch {
@@ -67,7 +67,7 @@ func get(ctx context.Context, a sdk.Account, path string, out any) error {
 		e.Kind = sdk.KindPermission
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusTeapot:
 		e.Kind = sdk.KindRateLimited
-		ms, _ := strconv.ParseInt(resp.Header.Get(synctest.HeaderRetryMillis), 10, 64)
+		ms, _ := strconv.ParseInt(resp.Header.Get(schedtest.HeaderRetryMillis), 10, 64)
 		e.RetryAfter = time.Duration(ms) * time.Millisecond
 	case resp.StatusCode >= 500:
 		e.Kind = sdk.KindUnavailable
@@ -78,12 +78,12 @@ func get(ctx context.Context, a sdk.Account, path string, out any) error {
 }
 
 func reportUsage(ctx context.Context, h http.Header) {
-	used, err1 := strconv.ParseInt(h.Get(synctest.HeaderUsedWeight), 10, 64)
-	lim, err2 := strconv.ParseInt(h.Get(synctest.HeaderWeightLimit), 10, 64)
-	ms, err3 := strconv.ParseInt(h.Get(synctest.HeaderWindowMillis), 10, 64)
+	used, err1 := strconv.ParseInt(h.Get(schedtest.HeaderUsedWeight), 10, 64)
+	lim, err2 := strconv.ParseInt(h.Get(schedtest.HeaderWeightLimit), 10, 64)
+	ms, err3 := strconv.ParseInt(h.Get(schedtest.HeaderWindowMillis), 10, 64)
 	if errors.Join(err1, err2, err3) != nil {
 		return
 	}
-	sdk.ReportUsage(ctx, sdk.RateUsage{Name: synctest.WeightName, Used: used, Limit: lim,
+	sdk.ReportUsage(ctx, sdk.RateUsage{Name: schedtest.WeightName, Used: used, Limit: lim,
 		Interval: time.Duration(ms) * time.Millisecond})
 }

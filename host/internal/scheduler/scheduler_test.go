@@ -1,18 +1,18 @@
-package sync_test
+package scheduler_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/shopspring/decimal"
 )
 
 // checkSnapshot compares a stored snapshot with what the fake served,
 // amount by amount and exactly.
-func checkSnapshot(t testing.TB, snap store.Snapshot, want synctest.Account) {
+func checkSnapshot(t testing.TB, snap store.Snapshot, want schedtest.Account) {
 	t.Helper()
 	eq := func(what string, got decimal.Decimal, want string) {
 		if !got.Equal(decimal.RequireFromString(want)) {
@@ -71,7 +71,7 @@ func TestEveryAccountEachInterval(t *testing.T) {
 	interval, jitter := 4*time.Second, 400*time.Millisecond
 	slack := interval / 4 // the sync's own time and a busy CI machine
 	start := time.Now()
-	e.start(hostsync.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 64})
+	e.start(scheduler.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 64})
 	time.Sleep(2*(interval+jitter) + slack)
 	e.stop()
 
@@ -168,7 +168,7 @@ func TestStretchedIntervalsStayInBudget(t *testing.T) {
 	// 50 syncs of 20 a second need 1000; the fake allows 400, the budget
 	// plans for 320 of it: every account once in 50×20/320 s.
 	stretched := time.Duration(n*20) * time.Second / 320
-	e.start(hostsync.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 16})
+	e.start(scheduler.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 16})
 	time.Sleep(2*stretched + 500*time.Millisecond)
 
 	if got := e.metric("gahost_sync_interval_seconds", "exchange", "slow"); got != stretched.Seconds() {

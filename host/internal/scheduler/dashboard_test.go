@@ -1,4 +1,4 @@
-package sync_test
+package scheduler_test
 
 import (
 	"encoding/json"
@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/api"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/shopspring/decimal"
 )
 
@@ -22,7 +22,7 @@ func TestDashboardShowsWhatTheExchangeServed(t *testing.T) {
 	e := newEnv(t, 5*time.Millisecond, "alpha")
 	accounts := e.addAccounts("alpha", "dash", 3)
 	// A day's interval: the syncs are the ones POST …/sync asks for.
-	e.start(hostsync.Config{Interval: 24 * time.Hour})
+	e.start(scheduler.Config{Interval: 24 * time.Hour})
 	fx := e.fakes["alpha"]
 	router := api.New(api.Deps{Store: e.st, Keys: e.key, Exchanges: e.cat, Syncer: e.sched})
 	get := func(path string, out any) {
@@ -108,7 +108,7 @@ func TestDashboardShowsWhatTheExchangeServed(t *testing.T) {
 		}
 
 		// The dashboard's position JSON has the fake's field names.
-		var pos struct{ Positions []synctest.Position }
+		var pos struct{ Positions []schedtest.Position }
 		get("/api/v1/dashboard/positions?account_id="+a.ID, &pos)
 		if len(pos.Positions) != 1 {
 			t.Fatalf("positions %+v", pos)

@@ -1,4 +1,4 @@
-package sync_test
+package scheduler_test
 
 import (
 	"bufio"
@@ -15,17 +15,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/api"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -118,7 +118,7 @@ func BenchmarkFleet(b *testing.B) {
 		b.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	sched, err := hostsync.New(hostsync.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 64,
+	sched, err := scheduler.New(scheduler.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 64,
 		CallTimeout: 10 * time.Second, Registerer: reg,
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr})}, st, cat, key)
 	if err != nil {
@@ -183,7 +183,7 @@ func buildAll(b *testing.B, fakeBin, pdir string, names []string) {
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, len(names)+1)
 	build := func(out, pkg, flags string) {
 		defer wg.Done()
@@ -243,7 +243,7 @@ func overLimit(b *testing.B, urls map[string]string) int {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var st synctest.Stats
+		var st schedtest.Stats
 		err = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
 		if err != nil {
@@ -334,11 +334,11 @@ func loadDashboard(b testing.TB, h http.Handler, tokens []string, clients int, d
 	url := "http://" + ln.Addr().String() + "/api/v1/dashboard/balances"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
 
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	var all []time.Duration
 	var failed int
 	deadline := time.Now().Add(d)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for c := range clients {
 		token := tokens[c%len(tokens)]
 		wg.Go(func() {

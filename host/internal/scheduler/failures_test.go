@@ -1,4 +1,4 @@
-package sync_test
+package scheduler_test
 
 import (
 	"errors"
@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 )
 
 // countBetween is how many of times fall in [from, to).
@@ -33,7 +33,7 @@ func TestRateLimitPausesOnlyThatExchange(t *testing.T) {
 	e := newEnv(t, 10*time.Millisecond, "alpha", "beta")
 	alpha := e.addAccounts("alpha", "alpha", n)
 	e.addAccounts("beta", "beta", n)
-	e.start(hostsync.Config{Interval: time.Second, Jitter: 100 * time.Millisecond})
+	e.start(scheduler.Config{Interval: time.Second, Jitter: 100 * time.Millisecond})
 	time.Sleep(1500 * time.Millisecond)
 
 	ban := 2 * time.Second
@@ -107,7 +107,7 @@ func TestBadKeysAreParked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.start(hostsync.Config{Interval: 300 * time.Millisecond})
+	e.start(scheduler.Config{Interval: 300 * time.Millisecond})
 	fx := e.fakes["alpha"]
 	waitFor(t, "the bad account to be parked", 3*time.Second, func() bool {
 		return e.account(bad.ID).Sync.Status == store.SyncAuthFailed
@@ -149,8 +149,8 @@ func TestPartialFailureKeepsTheGoodParts(t *testing.T) {
 	t.Parallel() // its checks wait for states; none measures a schedule closely
 	e := newEnv(t, 5*time.Millisecond, "alpha")
 	acc := e.addAccounts("alpha", "part", 1)[0]
-	noFut := e.addAccounts("alpha", "spotonly"+synctest.KeyNoFutures, 1)[0]
-	e.start(hostsync.Config{Interval: 300 * time.Millisecond})
+	noFut := e.addAccounts("alpha", "spotonly"+schedtest.KeyNoFutures, 1)[0]
+	e.start(scheduler.Config{Interval: 300 * time.Millisecond})
 	fx := e.fakes["alpha"]
 	key := keyOf("part", 0)
 	waitFor(t, "a first sync", 2*time.Second, func() bool { return len(fx.SpotTimes(key)) >= 1 })
@@ -158,9 +158,9 @@ func TestPartialFailureKeepsTheGoodParts(t *testing.T) {
 	before := fx.Account(key)
 
 	// Futures now fail; spot changes.
-	fx.Fail(key, synctest.PathFutures, 500)
+	fx.Fail(key, schedtest.PathFutures, 500)
 	changed := before
-	changed.Spot = []synctest.Balance{{Asset: "ETH", Free: "1.000000000000000001", Locked: "0"}}
+	changed.Spot = []schedtest.Balance{{Asset: "ETH", Free: "1.000000000000000001", Locked: "0"}}
 	changed.Futures.MarginBalance = "1"
 	fx.SetAccount(key, changed)
 	n := len(fx.SpotTimes(key))
@@ -198,7 +198,7 @@ func TestPartialFailureKeepsTheGoodParts(t *testing.T) {
 	if nf.Sync.Status != store.SyncOK || !slices.Equal(nf.Sync.FailedParts, []string{"futures_account"}) {
 		t.Errorf("spot-only key: sync state %+v", nf.Sync)
 	}
-	if calls := len(fx.SpotTimes(keyOf("spotonly"+synctest.KeyNoFutures, 0))); calls < 2 {
+	if calls := len(fx.SpotTimes(keyOf("spotonly"+schedtest.KeyNoFutures, 0))); calls < 2 {
 		t.Errorf("spot-only key synced %d times", calls)
 	}
 	if points, _ := e.st.History(e.ctx, noFut.ID, time.Time{}, time.Time{}); len(points) != 0 {
@@ -215,7 +215,7 @@ func TestPluginCrashPausesOnlyItsExchange(t *testing.T) {
 	e := newEnv(t, 300*time.Millisecond, "alpha", "beta")
 	alpha := e.addAccounts("alpha", "alpha", n)
 	e.addAccounts("beta", "beta", n)
-	e.start(hostsync.Config{Interval: time.Second, Jitter: 100 * time.Millisecond, PluginRetry: 200 * time.Millisecond})
+	e.start(scheduler.Config{Interval: time.Second, Jitter: 100 * time.Millisecond, PluginRetry: 200 * time.Millisecond})
 	time.Sleep(1500 * time.Millisecond)
 	waitFor(t, "alpha syncs in flight", 2*time.Second, func() bool {
 		return e.metric("gahost_sync_accounts", "exchange", "alpha", "state", "running") > 0
@@ -277,7 +277,7 @@ func TestAccountLifecycle(t *testing.T) {
 	e := newEnv(t, 5*time.Millisecond, "alpha")
 	first := e.addAccounts("alpha", "old", 1)[0]
 	interval := 2 * time.Second
-	e.start(hostsync.Config{Interval: interval})
+	e.start(scheduler.Config{Interval: interval})
 	fx := e.fakes["alpha"]
 	waitFor(t, "the first account's sync", interval+time.Second, func() bool {
 		return e.account(first.ID).Sync.Status == store.SyncOK
@@ -310,7 +310,7 @@ func TestAccountLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sched.AccountChanged(acc.ID)
-	if err := e.sched.SyncNow(e.ctx, acc.ID); !errors.Is(err, hostsync.ErrInactive) {
+	if err := e.sched.SyncNow(e.ctx, acc.ID); !errors.Is(err, scheduler.ErrInactive) {
 		t.Errorf("SyncNow of an inactive account: %v", err)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -352,7 +352,7 @@ func TestSyncNowDuringAPause(t *testing.T) {
 	t.Parallel() // its checks wait for states; none measures a schedule closely
 	e := newEnv(t, 5*time.Millisecond, "alpha")
 	accs := e.addAccounts("alpha", "p", 2)
-	e.start(hostsync.Config{Interval: 200 * time.Millisecond})
+	e.start(scheduler.Config{Interval: 200 * time.Millisecond})
 	fx := e.fakes["alpha"]
 	waitFor(t, "first syncs", 2*time.Second, func() bool { return fx.Calls(keyOf("p", 1)) >= 3 })
 	fx.Ban(3 * time.Second)
@@ -384,7 +384,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.start(hostsync.Config{Interval: time.Second, CallTimeout: time.Minute, ShutdownGrace: 300 * time.Millisecond})
+	e.start(scheduler.Config{Interval: time.Second, CallTimeout: time.Minute, ShutdownGrace: 300 * time.Millisecond})
 	waitFor(t, "the sync to be running", 3*time.Second, func() bool {
 		return e.metric("gahost_sync_in_flight") == 1
 	})
@@ -400,7 +400,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	if _, ok, _ := e.st.LatestSnapshot(e.ctx, hung.ID); ok {
 		t.Error("a cancelled sync wrote a snapshot")
 	}
-	if err := e.sched.SyncNow(e.ctx, hung.ID); !errors.Is(err, hostsync.ErrStopped) {
+	if err := e.sched.SyncNow(e.ctx, hung.ID); !errors.Is(err, scheduler.ErrStopped) {
 		t.Errorf("SyncNow after shutdown: %v", err)
 	}
 }
@@ -411,7 +411,7 @@ func TestSyncNowWhileRunning(t *testing.T) {
 	t.Parallel() // its checks wait for states; none measures a schedule closely
 	e := newEnv(t, 300*time.Millisecond, "alpha")
 	acc := e.addAccounts("alpha", "now", 1)[0]
-	e.start(hostsync.Config{Interval: 24 * time.Hour})
+	e.start(scheduler.Config{Interval: 24 * time.Hour})
 	fx := e.fakes["alpha"]
 	first := make(chan error, 1)
 	go func() { first <- e.sched.SyncNow(e.ctx, acc.ID) }()

@@ -1,4 +1,4 @@
-package sync
+package scheduler
 
 // The sync of one account: read it, call its plugin, judge the answers,
 // write the result.

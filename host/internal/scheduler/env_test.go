@@ -1,4 +1,4 @@
-package sync_test
+package scheduler_test
 
 import (
 	"context"
@@ -9,15 +9,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 // buildPlugins builds the test plugin once per exchange name, the name and
 // limit baked in, side by side.
 func buildPlugins(dir string) error {
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, len(limits))
 	for name, l := range limits {
 		out := filepath.Join(dir, name)
@@ -86,20 +86,20 @@ type env struct {
 	st    *store.Store
 	key   *secrets.Key
 	cat   *plugins.Catalog
-	fakes map[string]*synctest.Exchange
+	fakes map[string]*schedtest.Exchange
 	user  store.User
 	token string
 	reg   *prometheus.Registry
-	sched *hostsync.Scheduler
+	sched *scheduler.Scheduler
 	logs  *lockedBuffer
-	cfg   hostsync.Config
+	cfg   scheduler.Config
 
-	stopOnce gosync.Once
+	stopOnce sync.Once
 	stop     func()
 }
 
 type lockedBuffer struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	b  strings.Builder
 }
 
@@ -120,7 +120,7 @@ func (l *lockedBuffer) String() string {
 func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{t: t, ctx: ctx, fakes: map[string]*synctest.Exchange{}, reg: prometheus.NewRegistry(),
+	e := &env{t: t, ctx: ctx, fakes: map[string]*schedtest.Exchange{}, reg: prometheus.NewRegistry(),
 		logs: &lockedBuffer{}}
 	dir := t.TempDir()
 	st, err := store.Open(ctx, filepath.Join(dir, "gahost.db"), store.Options{})
@@ -144,7 +144,7 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}), RestartBackoff: 50 * time.Millisecond}
 	for _, name := range exchanges {
 		l := limits[name]
-		fx := synctest.New(l.weight, l.window)
+		fx := schedtest.New(l.weight, l.window)
 		fx.Latency = latency
 		srv := httptest.NewServer(fx)
 		t.Cleanup(srv.Close)
@@ -193,7 +193,7 @@ func (e *env) addAccounts(exchange, prefix string, n int) []store.Account {
 }
 
 // start runs the scheduler until the test ends (or stopScheduler).
-func (e *env) start(cfg hostsync.Config) {
+func (e *env) start(cfg scheduler.Config) {
 	e.t.Helper()
 	cfg.Registerer = e.reg
 	cfg.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: e.logs})
@@ -201,7 +201,7 @@ func (e *env) start(cfg hostsync.Config) {
 		cfg.CallTimeout = 5 * time.Second
 	}
 	e.cfg = cfg
-	s, err := hostsync.New(cfg, e.st, e.cat, e.key)
+	s, err := scheduler.New(cfg, e.st, e.cat, e.key)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-// Package sync keeps every active exchange account's snapshot fresh: it
+// Package scheduler keeps every active exchange account's snapshot fresh: it
 // decides when each account is synced, calls the exchange's plugin for its
 // spot balances, futures account and positions, and records the result (the
 // latest snapshot, one history point and the account's sync status) in the
@@ -30,4 +30,4 @@
 // This package must not call an exchange outside a sync (the dashboard reads
 // the store), must not keep or log credentials beyond one sync, and knows
 // nothing about HTTP; it names no exchange.
-package sync
+package scheduler

@@ -1,11 +1,11 @@
-package sync_test
+package scheduler_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/shopspring/decimal"
 )
 
@@ -33,7 +33,7 @@ func TestHistoryRetention(t *testing.T) {
 		old.Add(time.Hour), now.Add(-time.Hour), now.Add(-time.Hour + time.Minute)} {
 		put(at)
 	}
-	e.start(hostsync.Config{Interval: time.Hour, HistoryKeepAll: 7 * 24 * time.Hour, HistoryHourlyFor: 90 * 24 * time.Hour})
+	e.start(scheduler.Config{Interval: time.Hour, HistoryKeepAll: 7 * 24 * time.Hour, HistoryHourlyFor: 90 * 24 * time.Hour})
 	var points []store.HistoryPoint
 	waitFor(t, "the history to be pruned", 3*time.Second, func() bool {
 		var err error
