@@ -75,7 +75,10 @@ func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequ
 	return do(p, "cancel_order", func(x sdk.Exchange) (sdk.Order, error) { return x.CancelOrder(ctx, p.account(a), r) })
 }
 
-// Snapshot reads several parts of an account in one round trip to the plugin.
+// Snapshot reads several parts of an account in one round trip to the
+// plugin. It is the one place that decides how: one Snapshot call when the
+// process's client offers it, else one call per part (an older plugin);
+// the scheduler asks here and never decides it again.
 func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) sdk.Snapshot {
 	snap, err := do(p, "snapshot", func(x sdk.Exchange) (sdk.Snapshot, error) {
 		s := sdk.FetchSnapshot(ctx, x, p.account(a), parts)

@@ -1,19 +1,21 @@
 package scheduler
 
-// The sync of one account: read it, call its plugin, judge the answers,
-// write the result.
+// The sync of one account: open its keys, ask its plugin for a snapshot,
+// judge the answers, hand the result to the store.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/shopspring/decimal"
+	"github.com/globalautomation/gahost/sdk/redact"
 )
 
 type outKind int
@@ -27,11 +29,13 @@ const (
 	outPluginDown                 // no plugin process to ask: pause the exchange, probe
 	outGone                       // deleted or deactivated: drop it
 	outCancelled                  // shutdown or removal mid-sync: nothing written
+	outStale                      // the keys changed during the sync: nothing written, run again
 )
 
 var outNames = [...]string{
 	outOK: "ok", outPartial: "partial", outError: "error", outAuthFailed: "auth_failed",
 	outRateLimited: "rate_limited", outPluginDown: "plugin_unavailable", outGone: "gone", outCancelled: "cancelled",
+	outStale: "stale",
 }
 
 func (k outKind) String() string { return outNames[k] }
@@ -42,92 +46,54 @@ type outcome struct {
 	next     time.Time // when the account is due again
 	failures int       // transient failures in a row after this sync
 	lastOK   time.Time // set when this sync fetched something
-	keysRev  uint64    // the credentials' revision the sync used
 }
 
-// fetched holds the answers of one sync's calls, by capability.
-type fetched struct {
-	spot      []sdk.Balance
-	futures   sdk.FuturesAccount
-	positions []sdk.Position
-	errs      map[string]error
-}
-
-// syncAccount runs one sync. Only a sync whose context ends early writes
-// nothing; every other outcome is recorded in the store.
+// syncAccount runs one sync. Only a sync whose context ends early, or
+// whose keys changed meanwhile, writes nothing; every other outcome is
+// recorded in the store.
 func (s *Scheduler) syncAccount(ctx context.Context, j job) outcome {
-	refund := func() {
-		if j.cost > 0 {
-			j.budget.refund(time.Now(), j.cost)
-		}
-	}
-	a, err := s.st.Account(ctx, j.id)
-	switch {
-	case err == nil && !a.IsActive, store.IsNotFound(err):
-		refund()
-		return outcome{kind: outGone}
-	case ctx.Err() != nil:
-		refund()
-		return outcome{kind: outCancelled}
-	case err != nil:
-		// The store failed, not the account: try again later, and leave
-		// the account's record alone.
-		refund()
-		s.log.Error("cannot read account for its sync", "account_id", j.id, "error", err)
-		return outcome{kind: outError, failures: j.failures + 1, next: time.Now().Add(s.backoff(j.failures + 1))}
-	}
-
-	x, _, ok := s.cat.Exchange(a.Exchange)
+	x, _, ok := s.cat.Exchange(j.exchange)
 	if !ok {
-		refund()
-		return s.record(ctx, a, j, outcome{kind: outPluginDown, failures: j.failures}, nil, nil,
-			fmt.Sprintf("no plugin serves exchange %q", a.Exchange))
+		return s.record(ctx, j, outcome{kind: outPluginDown, failures: j.failures}, nil,
+			fmt.Sprintf("no plugin serves exchange %q", j.exchange))
 	}
-	creds, err := s.keys.OpenCredentials(a.ID, a.Secrets)
+	snapper, ok := x.(sdk.Snapshotter)
+	if !ok {
+		return s.record(ctx, j, outcome{kind: outPluginDown, failures: j.failures}, nil,
+			fmt.Sprintf("the client of exchange %q cannot fetch snapshots", j.exchange))
+	}
+	creds, err := s.keys.OpenCredentials(j.id, j.sealed)
 	if err != nil {
 		// Nothing a retry soon would fix (a restored backup, a wrong key), so
 		// it waits the longest backoff; the error names the field only.
-		refund()
-		s.log.Error("cannot open account credentials", "account_id", a.ID, "error", err)
-		return s.record(ctx, a, j, outcome{kind: outError, failures: j.failures + 1,
-			next: time.Now().Add(s.cfg.BackoffMax)}, nil, nil,
+		s.log.Error("cannot open account credentials", "account_id", j.id, "error", err)
+		return s.record(ctx, j, outcome{kind: outError, failures: j.failures + 1,
+			next: s.clock.Now().Add(s.cfg.BackoffMax)}, nil,
 			"the stored credentials cannot be opened with the master key")
 	}
-	acct := sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey, Passphrase: creds.Passphrase, Testnet: a.Testnet}
+	acct := sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey, Passphrase: creds.Passphrase, Testnet: j.testnet}
 	secrets := []string{creds.APIKey, creds.SecretKey, creds.Passphrase}
 
 	callCtx := ctx
-	if j.budget != nil {
-		callCtx = sdk.WithUsageObserver(ctx, func(us []sdk.RateUsage) { j.budget.observe(time.Now(), us) })
+	if j.paid {
+		callCtx = s.cfg.Prepaid(ctx)
 	}
-	f := s.fetch(callCtx, x, acct, j.caps)
+	cctx, cancel := context.WithTimeout(callCtx, s.cfg.CallTimeout)
+	snap := snapper.Snapshot(cctx, acct, j.calls)
+	cancel()
 	if ctx.Err() != nil {
 		return outcome{kind: outCancelled}
 	}
-	return s.judge(ctx, a, j, f, secrets, refund)
-}
-
-// fetch reads the account's parts: one round trip to the plugin, which
-// calls the exchange for each part side by side, all within CallTimeout.
-func (s *Scheduler) fetch(ctx context.Context, x sdk.Exchange, acct sdk.Account, caps []string) *fetched {
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
-	defer cancel()
-	snap := sdk.FetchSnapshot(cctx, x, acct, caps)
-	f := &fetched{spot: snap.Spot, futures: snap.Futures, positions: snap.Positions, errs: snap.Errs}
-	if f.errs == nil {
-		f.errs = map[string]error{}
-	}
-	return f
+	return s.judge(ctx, j, snap, secrets)
 }
 
 // judge turns the answers into an outcome and records it.
-func (s *Scheduler) judge(ctx context.Context, a store.Account, j job, f *fetched, secrets []string,
-	refund func()) outcome {
-	now := time.Now()
+func (s *Scheduler) judge(ctx context.Context, j job, snap sdk.Snapshot, secrets []string) outcome {
+	now := s.clock.Now()
 	var rateLimited, authFailed bool
 	var retry time.Duration
-	pluginDown := len(f.errs) > 0
-	for _, err := range f.errs {
+	pluginDown := len(snap.Errs) > 0
+	for _, err := range snap.Errs {
 		switch sdk.KindOf(err) {
 		case sdk.KindRateLimited:
 			rateLimited = true
@@ -139,25 +105,25 @@ func (s *Scheduler) judge(ctx context.Context, a store.Account, j job, f *fetche
 			pluginDown = false
 		}
 	}
-	fetchedSome := len(f.errs) < len(j.caps) || len(j.caps) == 0
-	msg := sdk.Scrub(partErrors(f.errs), secrets...)
+	fetchedSome := len(snap.Errs) < len(j.calls) || len(j.calls) == 0
 
 	var out outcome
 	switch {
 	case pluginDown && !fetchedSome:
-		// Nothing reached the exchange: the budget gets its units back.
-		refund()
 		out = outcome{kind: outPluginDown, failures: j.failures}
 	case rateLimited:
 		if retry <= 0 {
-			// No hint: wait out the exchange's window, or one interval.
+			// No hint: wait as long as the budget holds the exchange, or
+			// one interval.
 			retry = s.cfg.Interval
-			if j.budget != nil {
-				retry = j.budget.view(now).Window
+			if j.pacer != nil {
+				if until := j.pacer.HeldUntil(now); until.After(now) {
+					retry = until.Sub(now)
+				}
 			}
 		}
 		out = outcome{kind: outRateLimited, failures: j.failures, next: now.Add(retry)}
-	case fetchedSome && len(f.errs) == 0:
+	case fetchedSome && len(snap.Errs) == 0:
 		out = outcome{kind: outOK, next: s.nextRegular(j, now)}
 	case fetchedSome:
 		// A part that keeps failing (say, futures on a key without futures
@@ -168,31 +134,25 @@ func (s *Scheduler) judge(ctx context.Context, a store.Account, j job, f *fetche
 	default:
 		out = outcome{kind: outError, failures: j.failures + 1}
 	}
+	var fresh *store.Snapshot
 	if fetchedSome {
 		out.lastOK = now
+		fresh = freshParts(j.calls, snap, now, secrets)
 	}
-	var snap *store.Snapshot
-	var point *store.HistoryPoint
-	if fetchedSome {
-		snap, point = s.snapshot(ctx, a.ID, j.caps, f, now, secrets)
-	}
-	return s.record(ctx, a, j, out, snap, point, msg)
+	return s.record(ctx, j, out, fresh, partErrors(snap.Errs, secrets))
 }
 
 // maxErrorLen bounds the last_error kept with an account.
 const maxErrorLen = 1000
 
-// record writes the outcome with the sync's data (snap and point may be
-// nil), filling in the account's next due time, and returns the outcome as
-// the schedule must apply it.
-func (s *Scheduler) record(ctx context.Context, a store.Account, j job, out outcome,
-	snap *store.Snapshot, point *store.HistoryPoint, msg string) outcome {
-	now := time.Now()
-	if len(msg) > maxErrorLen {
-		msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
-	}
-	out.keysRev = a.KeysRev
-	st := store.SyncState{LastSyncAt: a.Sync.LastSyncAt, LastError: msg, KeysRev: a.KeysRev}
+// record hands the outcome to the store with the sync's fresh parts (nil
+// when it fetched nothing), filling in the account's next due time, and
+// returns the outcome as the schedule must apply it. msg must already be
+// free of the account's secrets.
+func (s *Scheduler) record(ctx context.Context, j job, out outcome, fresh *store.Snapshot, msg string) outcome {
+	now := s.clock.Now()
+	msg = redact.Clip(msg, maxErrorLen)
+	st := store.SyncState{LastSyncAt: j.lastOK, LastError: msg, KeysRev: j.keysRev}
 	switch out.kind {
 	case outOK, outPartial:
 		st.Status = store.SyncOK
@@ -212,29 +172,37 @@ func (s *Scheduler) record(ctx context.Context, a store.Account, j job, out outc
 	if !out.lastOK.IsZero() {
 		st.LastSyncAt = out.lastOK
 	}
+	if fresh != nil && len(fresh.Errors) > 0 {
+		st.FailedParts = slices.Sorted(maps.Keys(fresh.Errors))
+	}
 	st.NextSyncAt = out.next // zero for a parked account: not scheduled
 	if out.kind != outAuthFailed && out.next.IsZero() {
 		out.next = now
 	}
-	err := s.st.PutSyncResult(ctx, a.ID, snap, point, st)
+	r := store.SyncResult{Started: j.start, Fresh: fresh, State: st}
+	if fresh != nil {
+		r.Point = func(merged store.Snapshot) (store.HistoryPoint, bool) { return historyPoint(merged, j.calls, now) }
+	}
+	err := s.st.PutSyncResult(ctx, j.id, r)
 	switch {
 	case err == nil:
 	case store.IsNotFound(err):
 		return outcome{kind: outGone}
+	case errors.Is(err, store.ErrStale):
+		return outcome{kind: outStale}
 	case ctx.Err() != nil:
 		return outcome{kind: outCancelled}
 	default:
-		s.log.Error("cannot record a sync", "account_id", a.ID, "error", err)
-		return outcome{kind: outError, failures: j.failures + 1, keysRev: a.KeysRev,
-			next: now.Add(s.backoff(j.failures + 1))}
+		s.log.Error("cannot record a sync", "account_id", j.id, "error", err)
+		return outcome{kind: outError, failures: j.failures + 1, next: now.Add(s.backoff(j.failures + 1))}
 	}
 	switch out.kind {
 	case outOK:
 	case outAuthFailed:
 		s.log.Info("exchange refused the account's keys; not syncing it until they change",
-			"account_id", a.ID, "exchange", a.Exchange, "error", msg)
+			"account_id", j.id, "exchange", j.exchange, "error", msg)
 	default:
-		s.log.Debug("sync did not fully succeed", "account_id", a.ID, "exchange", a.Exchange,
+		s.log.Debug("sync did not fully succeed", "account_id", j.id, "exchange", j.exchange,
 			"outcome", out.kind.String(), "error", msg)
 	}
 	return out
@@ -267,10 +235,11 @@ func (s *Scheduler) backoff(n int) time.Duration {
 	return min(d, s.cfg.BackoffMax) + s.jitter()
 }
 
-// partErrors describes the failed parts, in a stable order.
-func partErrors(errs map[string]error) string {
+// partErrors describes the failed parts, in a stable order, without the
+// account's secrets.
+func partErrors(errs map[string]error, secrets []string) string {
 	var b strings.Builder
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions} {
+	for _, c := range syncParts {
 		if err, ok := errs[c]; ok {
 			if b.Len() > 0 {
 				b.WriteString("; ")
@@ -280,87 +249,32 @@ func partErrors(errs map[string]error) string {
 			b.WriteString(err.Error())
 		}
 	}
-	return b.String()
+	return redact.String(b.String(), secrets...)
 }
 
-// snapshot builds the stored snapshot of a sync that fetched something, and
-// its history point. A failed part keeps the previous sync's data (the store
-// merges it); the point takes the same merged view, and is left out while a
-// part it needs has never been fetched.
-func (s *Scheduler) snapshot(ctx context.Context, id string, caps []string, f *fetched, now time.Time,
-	secrets []string) (*store.Snapshot, *store.HistoryPoint) {
-	snap := &store.Snapshot{SyncedAt: now}
-	has := map[string]bool{}
-	for _, c := range caps {
-		has[c] = true
-	}
-	if len(f.errs) > 0 {
-		snap.Errors = map[string]string{}
-		for c, err := range f.errs {
-			snap.Errors[c] = sdk.Scrub(err.Error(), secrets...)
+// freshParts is what a sync that fetched something hands the store: the
+// parts it fetched, stamped now, and why the others failed. The store lays
+// them over the previous snapshot.
+func freshParts(calls []string, snap sdk.Snapshot, now time.Time, secrets []string) *store.Snapshot {
+	fresh := &store.Snapshot{SyncedAt: now}
+	if len(snap.Errs) > 0 {
+		fresh.Errors = make(map[string]string, len(snap.Errs))
+		for c, err := range snap.Errs {
+			fresh.Errors[c] = redact.String(err.Error(), secrets...)
 		}
 	}
-	ok := func(c string) bool { _, failed := f.errs[c]; return has[c] && !failed }
-	if ok(sdk.CapSpotBalances) {
-		snap.Spot, snap.SpotAt = store.BalancesFromSDK(f.spot), now
-	}
-	if ok(sdk.CapFuturesAccount) {
-		snap.Futures, snap.FuturesAt = store.FuturesFromSDK(f.futures), now
-	}
-	if ok(sdk.CapPositions) {
-		snap.Positions, snap.PositionsAt = store.PositionsFromSDK(f.positions), now
-	}
-
-	view := *snap
-	if len(f.errs) > 0 {
-		prev, found, err := s.st.LatestSnapshot(ctx, id)
-		if err != nil || !found {
-			prev = store.Snapshot{}
+	for _, c := range calls {
+		if _, failed := snap.Errs[c]; failed {
+			continue
 		}
-		if _, failed := f.errs[sdk.CapSpotBalances]; failed {
-			view.Spot, view.SpotAt = prev.Spot, prev.SpotAt
-		}
-		if _, failed := f.errs[sdk.CapFuturesAccount]; failed {
-			view.Futures, view.FuturesAt = prev.Futures, prev.FuturesAt
-		}
-		if _, failed := f.errs[sdk.CapPositions]; failed {
-			view.Positions, view.PositionsAt = prev.Positions, prev.PositionsAt
+		switch c {
+		case sdk.CapSpotBalances:
+			fresh.Spot, fresh.SpotAt = store.BalancesFromSDK(snap.Spot), now
+		case sdk.CapFuturesAccount:
+			fresh.Futures, fresh.FuturesAt = store.FuturesFromSDK(snap.Futures), now
+		case sdk.CapPositions:
+			fresh.Positions, fresh.PositionsAt = store.PositionsFromSDK(snap.Positions), now
 		}
 	}
-	if (has[sdk.CapSpotBalances] && view.SpotAt.IsZero()) || (has[sdk.CapFuturesAccount] && view.Futures == nil) {
-		return snap, nil
-	}
-	return snap, historyPoint(view, has, now)
-}
-
-// historyPoint holds what P&L over time needs. The spot total in USDT is
-// only given when it is exact: when the wallet holds nothing but USDT, since
-// pricing other assets needs market data the host does not have.
-func historyPoint(v store.Snapshot, has map[string]bool, now time.Time) *store.HistoryPoint {
-	p := &store.HistoryPoint{At: now}
-	if has[sdk.CapSpotBalances] {
-		total, exact := decimal.Zero, true
-		for _, b := range v.Spot {
-			if b.Total.IsZero() {
-				continue
-			}
-			if b.Asset != "USDT" {
-				exact = false
-				break
-			}
-			total = total.Add(b.Total)
-		}
-		if exact {
-			p.SpotTotalUSDT = &total
-		}
-	}
-	if v.Futures != nil {
-		p.FuturesMarginBalance = v.Futures.MarginBalance
-		p.UnrealizedPnL = v.Futures.UnrealizedPnL
-	} else {
-		for _, pos := range v.Positions {
-			p.UnrealizedPnL = p.UnrealizedPnL.Add(pos.UnrealizedPnL)
-		}
-	}
-	return p
+	return fresh
 }
