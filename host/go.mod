@@ -2,7 +2,10 @@ module github.com/globalautomation/gahost/host
 
 go 1.26.0
 
-require github.com/globalautomation/gahost/sdk v0.0.0
+require (
+	github.com/globalautomation/gahost/sdk v0.0.0
+	go.uber.org/goleak v1.3.0
+)
 
 require (
 	github.com/fsnotify/fsnotify v1.9.0

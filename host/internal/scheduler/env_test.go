@@ -3,17 +3,13 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
@@ -21,10 +17,18 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
+	"go.uber.org/goleak"
 )
 
-// limits are the per-IP limits the test plugins are built with; the fakes
-// enforce the same.
+// Every test runs in a synctest bubble: the scheduler, the store and the
+// fake exchanges all see the bubble's clock, which moves only when every
+// goroutine in it waits, so a test of minutes of schedule takes
+// milliseconds and measures time exactly.
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// limits are the per-IP limits the test plugins declare; the fakes enforce
+// the same.
 type limit struct {
 	weight int64
 	window time.Duration
@@ -38,61 +42,22 @@ var limits = map[string]limit{
 	"slow":  {400, time.Second},
 }
 
-// builds maps an exchange name to its test plugin binary.
-var builds = map[string]string{}
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gahost-sync-test")
-	if err != nil {
-		panic(err)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		if err := buildPlugins(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
-}
-
-// buildPlugins builds the test plugin once per exchange name, the name and
-// limit baked in, side by side.
-func buildPlugins(dir string) error {
-	var wg sync.WaitGroup
-	errs := make(chan error, len(limits))
-	for name, l := range limits {
-		out := filepath.Join(dir, name)
-		builds[name] = out
-		wg.Go(func() {
-			flags := fmt.Sprintf("-X main.name=%s -X main.limit=%d -X main.window=%s", name, l.weight, l.window)
-			cmd := exec.Command("go", "build", "-ldflags", flags, "-o", out, "../../testdata/testplugin")
-			if b, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("building test plugin %s: %v\n%s", name, err, b)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
-}
-
-// env is a scheduler over a real store, a real plugin catalog running the
-// test plugin, and one fake exchange per plugin.
+// env is a scheduler over a real store, with one in-process test plugin
+// and fake exchange per exchange name.
 type env struct {
-	t     testing.TB
-	ctx   context.Context
-	st    *store.Store
-	key   *secrets.Key
-	cat   *plugins.Catalog
-	fakes map[string]*schedtest.Exchange
-	user  store.User
-	token string
-	reg   *prometheus.Registry
-	sched *scheduler.Scheduler
-	logs  *lockedBuffer
-	cfg   scheduler.Config
+	t       testing.TB
+	ctx     context.Context
+	st      *store.Store
+	key     *secrets.Key
+	cat     schedtest.Catalog
+	plugins map[string]*schedtest.Plugin
+	fakes   map[string]*schedtest.Exchange
+	user    store.User
+	token   string
+	reg     *prometheus.Registry
+	sched   *scheduler.Scheduler
+	logs    *lockedBuffer
+	cfg     scheduler.Config
 
 	stopOnce sync.Once
 	stop     func()
@@ -115,15 +80,21 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// newEnv starts the fakes and plugins of the named exchanges; the
-// scheduler starts with start, after the accounts are in.
+// bubble runs a test in a synctest bubble.
+func bubble(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, f)
+}
+
+// newEnv sets up the fakes and plugins of the named exchanges; the
+// scheduler starts with start, after the accounts are in. Call it inside a
+// bubble.
 func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{t: t, ctx: ctx, fakes: map[string]*schedtest.Exchange{}, reg: prometheus.NewRegistry(),
-		logs: &lockedBuffer{}}
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "gahost.db"), store.Options{})
+	e := &env{t: t, ctx: ctx, cat: schedtest.Catalog{}, plugins: map[string]*schedtest.Plugin{},
+		fakes: map[string]*schedtest.Exchange{}, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,44 +106,15 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	if e.user, e.token, err = st.CreateUser(ctx, store.NewUser{Username: "trader", Role: store.RoleUser}); err != nil {
 		t.Fatal(err)
 	}
-
-	pdir := filepath.Join(dir, "plugins")
-	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pcfg := plugins.Config{Dir: pdir, Exchanges: map[string]plugins.ExchangeConfig{},
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}), RestartBackoff: 50 * time.Millisecond}
 	for _, name := range exchanges {
 		l := limits[name]
 		fx := schedtest.New(l.weight, l.window)
 		fx.Latency = latency
-		srv := httptest.NewServer(fx)
-		t.Cleanup(srv.Close)
-		e.fakes[name] = fx
-		pcfg.Exchanges[name] = plugins.ExchangeConfig{Endpoints: map[string]string{"rest": srv.URL}}
-		copyFile(t, builds[name], filepath.Join(pdir, "gahost-plugin-"+name))
+		p := schedtest.NewPlugin(name, fx)
+		t.Cleanup(p.Close)
+		e.fakes[name], e.plugins[name], e.cat[name] = fx, p, p
 	}
-	cat, err := plugins.New(pcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cat.Close)
-	if err := cat.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e.cat = cat
 	return e
-}
-
-func copyFile(t testing.TB, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // addAccounts creates n accounts on exchange with keys prefix-0, prefix-1…
@@ -192,7 +134,7 @@ func (e *env) addAccounts(exchange, prefix string, n int) []store.Account {
 	return out
 }
 
-// start runs the scheduler until the test ends (or stopScheduler).
+// start runs the scheduler until the test ends (or e.stop).
 func (e *env) start(cfg scheduler.Config) {
 	e.t.Helper()
 	cfg.Registerer = e.reg
@@ -212,12 +154,14 @@ func (e *env) start(cfg scheduler.Config) {
 	e.stop = func() {
 		e.stopOnce.Do(func() {
 			cancel()
+			timeout := time.NewTimer(30 * time.Second)
+			defer timeout.Stop()
 			select {
 			case err := <-done:
 				if err != nil {
 					e.t.Errorf("Run: %v", err)
 				}
-			case <-time.After(30 * time.Second):
+			case <-timeout.C:
 				e.t.Error("Run did not return after its context ended")
 			}
 		})
@@ -234,6 +178,7 @@ func (e *env) account(id string) store.Account {
 	return a
 }
 
+// waitFor polls cond on the bubble's clock.
 func waitFor(t testing.TB, what string, within time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)

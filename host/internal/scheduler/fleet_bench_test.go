@@ -193,7 +193,7 @@ func buildAll(b *testing.B, fakeBin, pdir string, names []string) {
 		}
 	}
 	wg.Add(len(names) + 1)
-	go build(fakeBin, "./synctest/fakeexchange", "")
+	go build(fakeBin, "./schedtest/fakeexchange", "")
 	for _, n := range names {
 		go build(filepath.Join(pdir, "gahost-plugin-"+n), "../../testdata/testplugin",
 			fmt.Sprintf("-X main.name=%s -X main.limit=200000 -X main.window=1m", n))

@@ -139,7 +139,7 @@ func (c *connector) ValidateCredentials(ctx context.Context, a sdk.Account) (sdk
 		return sdk.Permissions{}, err
 	}
 	if remote(a) {
-		if err := get(ctx, a, schedtest.PathValidate, nil); err != nil {
+		if err := schedtest.Get(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey, schedtest.PathValidate, nil); err != nil {
 			return sdk.Permissions{}, err
 		}
 	}
@@ -151,15 +151,7 @@ func (c *connector) SpotBalances(ctx context.Context, a sdk.Account) ([]sdk.Bala
 		return nil, err
 	}
 	if remote(a) {
-		var out struct{ Balances []schedtest.Balance }
-		if err := get(ctx, a, schedtest.PathSpot, &out); err != nil {
-			return nil, err
-		}
-		bs := make([]sdk.Balance, 0, len(out.Balances))
-		for _, b := range out.Balances {
-			bs = append(bs, sdk.Balance{Asset: b.Asset, Free: d(b.Free), Locked: d(b.Locked)})
-		}
-		return bs, nil
+		return schedtest.SpotBalances(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey)
 	}
 	return []sdk.Balance{
 		{Asset: "BTC", Free: d("0.50000000"), Locked: d("0.10000000")},
@@ -172,12 +164,7 @@ func (c *connector) FuturesAccount(ctx context.Context, a sdk.Account) (sdk.Futu
 		return sdk.FuturesAccount{}, err
 	}
 	if remote(a) {
-		var f schedtest.Futures
-		if err := get(ctx, a, schedtest.PathFutures, &f); err != nil {
-			return sdk.FuturesAccount{}, err
-		}
-		return sdk.FuturesAccount{Asset: f.Asset, WalletBalance: d(f.WalletBalance), UnrealizedPnL: d(f.UnrealizedPnL),
-			MarginBalance: d(f.MarginBalance), AvailableBalance: d(f.AvailableBalance)}, nil
+		return schedtest.FuturesAccount(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey)
 	}
 	return sdk.FuturesAccount{
 		Asset: "USDT", WalletBalance: d("5000.00"), UnrealizedPnL: d("-12.5"),
@@ -190,17 +177,7 @@ func (c *connector) Positions(ctx context.Context, a sdk.Account) ([]sdk.Positio
 		return nil, err
 	}
 	if remote(a) {
-		var out struct{ Positions []schedtest.Position }
-		if err := get(ctx, a, schedtest.PathPositions, &out); err != nil {
-			return nil, err
-		}
-		ps := make([]sdk.Position, 0, len(out.Positions))
-		for _, p := range out.Positions {
-			ps = append(ps, sdk.Position{Symbol: p.Symbol, Side: p.Side, Size: d(p.Size), EntryPrice: d(p.EntryPrice),
-				MarkPrice: d(p.MarkPrice), UnrealizedPnL: d(p.UnrealizedPnL), Leverage: d(p.Leverage),
-				LiquidationPrice: d(p.LiquidationPrice), MarginMode: p.MarginMode})
-		}
-		return ps, nil
+		return schedtest.Positions(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey)
 	}
 	return []sdk.Position{{
 		Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.010"), EntryPrice: d("60000.1"),
