@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -79,19 +80,7 @@ func (lp *legacyPacers) budget(exchange string) *budget {
 
 func sameDeclaration(a, b sdk.Info) bool {
 	return a.Name == b.Name && a.Version == b.Version && sameInfo(a, b) &&
-		slicesEqual(a.RateLimits, b.RateLimits) && maps.Equal(a.CallCosts, b.CallCosts)
-}
-
-func slicesEqual(a, b []sdk.RateLimit) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+		slices.Equal(a.RateLimits, b.RateLimits) && maps.Equal(a.CallCosts, b.CallCosts)
 }
 
 // syncCost is the weight of one sync: the largest single take.

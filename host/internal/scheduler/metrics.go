@@ -53,7 +53,7 @@ func newMetrics(reg prometheus.Registerer, s *Scheduler) (*metrics, error) {
 }
 
 func (m *metrics) observe(exchange string, out outcome, took time.Duration) {
-	if out.kind == outGone || out.kind == outCancelled {
+	if out.kind == outGone || out.kind == outCancelled || out.kind == outStale {
 		return
 	}
 	m.syncs.WithLabelValues(exchange, out.kind.String()).Inc()
