@@ -1,4 +1,4 @@
-// Command fakeexchange serves synctest fake exchanges from a process of its
+// Command fakeexchange serves schedtest fake exchanges from a process of its
 // own, so that a benchmark of the host measures the host and its plugins
 // and not the fakes. It listens on loopback only, one port per exchange,
 // prints "name url" per exchange and then "ready", and exits when its
