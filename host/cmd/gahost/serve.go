@@ -15,11 +15,12 @@ import (
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/api"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/globalautomation/gahost/host/internal/users"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/hashicorp/go-hclog"
@@ -128,9 +129,10 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		return fmt.Errorf("create admin user: %w", err)
 	}
 
-	sc := hostsync.FromConfig(cfg)
+	sc := scheduler.FromConfig(cfg)
 	sc.Logger, sc.Registerer, sc.ShutdownGrace = log.Named("sync"), reg, shutdownGrace
-	sched, err := hostsync.New(sc, st, cat, key)
+	sc.Pacers, sc.Prepaid = catalogPacers(cat), budget.Prepaid
+	sched, err := scheduler.New(sc, st, cat, key)
 	if err != nil {
 		return err
 	}
@@ -246,4 +248,16 @@ func keySource(cfg *config.Config) secrets.Source {
 		src.KeyEnv = cfg.Encryption.KeyEnv
 	}
 	return src
+}
+
+// catalogPacers hands the scheduler the budgets the plugin catalog keeps at
+// its boundary, so a sync is paced and paid in one place. An exchange
+// without a per-IP limit has no budget: the interface gets an untyped nil.
+func catalogPacers(cat *plugins.Catalog) func(string) scheduler.Pacer {
+	return func(exchange string) scheduler.Pacer {
+		if b := cat.Budget(exchange); b != nil {
+			return b
+		}
+		return nil
+	}
 }

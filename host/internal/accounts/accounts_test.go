@@ -366,8 +366,8 @@ func TestChangingKeysReleasesAuthFailed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			a := f.account(t, f.user(t, "u").ID, "a", false)
-			if err := f.st.PutSyncResult(f.ctx, a.ID, nil, nil, store.SyncState{Status: store.SyncAuthFailed, LastError: "bad key",
-				NextSyncAt: f.clock.now().Add(time.Hour)}); err != nil {
+			if err := f.st.PutSyncResult(f.ctx, a.ID, store.SyncResult{State: store.SyncState{Status: store.SyncAuthFailed,
+				LastError: "bad key", NextSyncAt: f.clock.now().Add(time.Hour)}}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := f.svc.Update(f.ctx, a.UserID, a.ID, tt.patch)
@@ -395,8 +395,9 @@ func TestChangingKeysReleasesAuthFailed(t *testing.T) {
 			}
 			// A stale auth_failed verdict about the old keys does not park
 			// the account again.
-			if err := f.st.PutSyncResult(f.ctx, a.ID, nil, nil, store.SyncState{Status: store.SyncAuthFailed, KeysRev: a.KeysRev}); err != nil {
-				t.Fatal(err)
+			err = f.st.PutSyncResult(f.ctx, a.ID, store.SyncResult{State: store.SyncState{Status: store.SyncAuthFailed, KeysRev: a.KeysRev}})
+			if keysChanged := tt.wantStatus == store.SyncPending; keysChanged != errors.Is(err, store.ErrStale) || (!keysChanged && err != nil) {
+				t.Fatalf("a verdict about keys rev %d after the patch: %v", a.KeysRev, err)
 			}
 			again, _ := f.st.Account(f.ctx, a.ID)
 			if again.Sync.Status != tt.wantStatus {

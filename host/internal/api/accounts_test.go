@@ -344,8 +344,8 @@ func TestPatchingKeysReleasesAuthFailed(t *testing.T) {
 	tok := e.user("alice", "user")
 	a := e.account(tok, accountBody("a"))
 	park := func() {
-		if err := e.st.PutSyncResult(context.Background(), a.ID, nil, nil,
-			store.SyncState{Status: store.SyncAuthFailed, LastError: "Invalid API-key"}); err != nil {
+		if err := e.st.PutSyncResult(context.Background(), a.ID, store.SyncResult{
+			State: store.SyncState{Status: store.SyncAuthFailed, LastError: "Invalid API-key"}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -62,7 +62,7 @@ func BenchmarkDashboardBalances(b *testing.B) {
 				b.Fatal(err)
 			}
 			now := time.Now()
-			if err := st.PutSyncResult(ctx, a.ID, benchSnapshot(now), nil, store.SyncState{Status: store.SyncOK, LastSyncAt: now}); err != nil {
+			if err := st.PutSyncResult(ctx, a.ID, store.SyncResult{Fresh: benchSnapshot(now), State: store.SyncState{Status: store.SyncOK, LastSyncAt: now}}); err != nil {
 				b.Fatal(err)
 			}
 		}

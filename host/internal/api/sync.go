@@ -8,12 +8,12 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 )
 
 // The scheduler is what the daemon passes as Deps.Syncer.
-var _ Syncer = (*hostsync.Scheduler)(nil)
+var _ Syncer = (*scheduler.Scheduler)(nil)
 
 // Error codes of this route; like those of errors.go, never renamed.
 const (
@@ -42,13 +42,13 @@ func (d *dashboard) postSync(c *gin.Context) {
 	switch {
 	case err == nil:
 		d.snaps.forget(a.ID)
-	case errors.Is(err, hostsync.ErrInactive):
+	case errors.Is(err, scheduler.ErrInactive):
 		writeError(c, http.StatusConflict, codeAccountInactive, "the account is not active; activate it to sync it")
 		return
 	case errors.Is(err, store.ErrNotFound):
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return
-	case errors.Is(err, hostsync.ErrStopped):
+	case errors.Is(err, scheduler.ErrStopped):
 		writeError(c, http.StatusServiceUnavailable, codeSyncUnavailable, "syncing is stopping; try again later")
 		return
 	case ctx.Err() != nil:

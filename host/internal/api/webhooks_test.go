@@ -134,9 +134,9 @@ func TestWebhookLifecycle(t *testing.T) {
 	}
 
 	// The bound account's latest snapshot comes with GET /webhooks/{id}.
-	if err := he.st.PutSyncResult(context.Background(), he.acct.ID, &store.Snapshot{PositionsAt: he.clock.now(),
+	if err := he.st.PutSyncResult(context.Background(), he.acct.ID, store.SyncResult{Fresh: &store.Snapshot{PositionsAt: he.clock.now(),
 		Positions: []store.Position{{Symbol: "BTC/USDT:USDT", Side: "long", Size: decimal.RequireFromString("0.5"),
-			MarkPrice: decimal.RequireFromString("60000")}}}, nil, store.SyncState{Status: store.SyncOK}); err != nil {
+			MarkPrice: decimal.RequireFromString("60000")}}}, State: store.SyncState{Status: store.SyncOK}}); err != nil {
 		t.Fatal(err)
 	}
 	var detail struct {

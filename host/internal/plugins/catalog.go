@@ -155,12 +155,19 @@ func New(cfg Config) (*Catalog, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Catalog{
+	c := &Catalog{
 		cfg: cfg, log: cfg.Logger.Named("plugins"), metrics: m, sockDir: sockDir,
 		slots: map[string]*slot{}, byName: map[string]*slot{}, proxies: map[string]*proxy{},
 		budgets: map[string]*budget.Set{},
 		ctx:     ctx, cancel: cancel,
-	}, nil
+	}
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(budgetCollector{c}); err != nil {
+			cancel()
+			return nil, fmt.Errorf("budget metrics: %w", err)
+		}
+	}
+	return c, nil
 }
 
 // Start scans the plugin directory, starts every plugin found and, with

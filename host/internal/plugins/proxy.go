@@ -119,7 +119,9 @@ func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequ
 }
 
 // Snapshot reads several parts of an account in one round trip to the
-// plugin, paying for every part at once.
+// plugin, paying for every part at once. It is the one place that decides
+// how: one Snapshot call when the process's client offers it, else one call
+// per part (an older plugin); the scheduler never decides it again.
 func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) pluginhost.Snapshot {
 	snap, err := do(ctx, p, "snapshot", parts, func(ctx context.Context, x sdk.Exchange) (pluginhost.Snapshot, error) {
 		s := pluginhost.FetchSnapshot(ctx, x, p.account(a), parts)

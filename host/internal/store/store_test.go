@@ -463,7 +463,7 @@ func TestPutSyncResultKeepsLastGoodParts(t *testing.T) {
 		Futures: &FuturesAccount{Asset: "USDT", WalletBalance: d("100.5"), MarginBalance: d("101")}, FuturesAt: t1,
 		Positions: []Position{{Symbol: "BTC/USDT:USDT", Side: "long", Size: d("0.01")}}, PositionsAt: t1,
 	}
-	if err := f.st.PutSyncResult(f.ctx, a.ID, &full, nil, SyncState{Status: SyncOK, LastSyncAt: t1}); err != nil {
+	if err := f.st.PutSyncResult(f.ctx, a.ID, SyncResult{Started: t1, Fresh: &full, State: SyncState{Status: SyncOK, LastSyncAt: t1}}); err != nil {
 		t.Fatal(err)
 	}
 	t2 := t1.Add(time.Minute)
@@ -471,7 +471,8 @@ func TestPutSyncResultKeepsLastGoodParts(t *testing.T) {
 		SyncedAt: t2, Spot: []Balance{{Asset: "ETH", Free: d("2"), Total: d("2")}}, SpotAt: t2,
 		Errors: map[string]string{PartFutures: "exchange unavailable", PartPositions: "timeout"},
 	}
-	if err := f.st.PutSyncResult(f.ctx, a.ID, &partial, nil, SyncState{Status: SyncError, LastSyncAt: t2}); err != nil {
+	if err := f.st.PutSyncResult(f.ctx, a.ID, SyncResult{Started: t2, Fresh: &partial,
+		State: SyncState{Status: SyncError, LastSyncAt: t2, FailedParts: []string{PartFutures, PartPositions}}}); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := f.st.LatestSnapshot(f.ctx, a.ID)
@@ -526,8 +527,9 @@ func TestPutSyncResultConcurrentAndDeleted(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				at := base.Add(time.Duration(j) * time.Second)
-				errs <- f.st.PutSyncResult(f.ctx, id, &Snapshot{SyncedAt: at},
-					&HistoryPoint{At: at, FuturesMarginBalance: d(fmt.Sprint(j))}, SyncState{Status: SyncOK, LastSyncAt: at})
+				errs <- f.st.PutSyncResult(f.ctx, id, SyncResult{Started: at, Fresh: &Snapshot{SyncedAt: at},
+					Point: fixedPoint(HistoryPoint{At: at, FuturesMarginBalance: d(fmt.Sprint(j))}),
+					State: SyncState{Status: SyncOK, LastSyncAt: at}})
 			}()
 		}
 	}
@@ -547,7 +549,8 @@ func TestPutSyncResultConcurrentAndDeleted(t *testing.T) {
 	if err := f.deleteAccount(u.ID, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	err := f.st.PutSyncResult(f.ctx, ids[0], &Snapshot{}, &HistoryPoint{At: base}, SyncState{Status: SyncOK})
+	err := f.st.PutSyncResult(f.ctx, ids[0], SyncResult{Fresh: &Snapshot{}, Point: fixedPoint(HistoryPoint{At: base}),
+		State: SyncState{Status: SyncOK}})
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("sync result for a deleted account: %v", err)
 	}
@@ -570,7 +573,8 @@ func TestHistoryRange(t *testing.T) {
 	for i := range 10 {
 		at := t0.Add(time.Duration(i) * time.Minute)
 		for _, id := range []string{a.ID, b.ID} {
-			if err := f.st.PutSyncResult(f.ctx, id, nil, &HistoryPoint{At: at, UnrealizedPnL: d(fmt.Sprint(i))}, SyncState{Status: SyncOK}); err != nil {
+			if err := f.st.PutSyncResult(f.ctx, id, SyncResult{Started: at, Point: fixedPoint(HistoryPoint{At: at, UnrealizedPnL: d(fmt.Sprint(i))}),
+				State: SyncState{Status: SyncOK}}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -230,7 +230,7 @@ func (e *env) send(h hook, fields map[string]any) (Outcome, error) {
 
 func (e *env) snapshot(s store.Snapshot) {
 	e.t.Helper()
-	if err := e.st.PutSyncResult(e.ctx, e.acct.ID, &s, nil, store.SyncState{Status: store.SyncOK}); err != nil {
+	if err := e.st.PutSyncResult(e.ctx, e.acct.ID, store.SyncResult{Fresh: &s, State: store.SyncState{Status: store.SyncOK}}); err != nil {
 		e.t.Fatal(err)
 	}
 }

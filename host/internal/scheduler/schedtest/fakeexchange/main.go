@@ -1,4 +1,4 @@
-// Command fakeexchange serves synctest fake exchanges from a process of its
+// Command fakeexchange serves schedtest fake exchanges from a process of its
 // own, so that a benchmark of the host measures the host and its plugins
 // and not the fakes. It listens on loopback only, one port per exchange,
 // prints "name url" per exchange and then "ready", and exits when its
@@ -6,7 +6,7 @@
 //
 //	fakeexchange -exchanges alpha,beta -limit 200000 -window 1m -latency 50ms
 //
-// GET /_stats on any port answers that exchange's synctest.Stats as JSON.
+// GET /_stats on any port answers that exchange's schedtest.Stats as JSON.
 package main
 
 import (
@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 )
 
 func main() {
@@ -35,7 +35,7 @@ func main() {
 
 	var servers []*http.Server
 	for _, name := range strings.Split(*names, ",") {
-		fx := synctest.New(*limit, *window)
+		fx := schedtest.New(*limit, *window)
 		fx.Latency = *latency
 		fx.RecordTimes = false
 		mux := http.NewServeMux()

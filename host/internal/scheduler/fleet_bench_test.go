@@ -1,4 +1,4 @@
-package sync_test
+package scheduler_test
 
 import (
 	"bufio"
@@ -15,18 +15,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/api"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/globalautomation/gahost/host/internal/users"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -124,8 +125,14 @@ func BenchmarkFleet(b *testing.B) {
 		b.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	sched, err := hostsync.New(hostsync.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 64,
-		CallTimeout: 10 * time.Second, Registerer: reg,
+	sched, err := scheduler.New(scheduler.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 64,
+		CallTimeout: 10 * time.Second, Registerer: reg, Prepaid: budget.Prepaid,
+		Pacers: func(exchange string) scheduler.Pacer {
+			if b := cat.Budget(exchange); b != nil {
+				return b
+			}
+			return nil
+		},
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: os.Stderr})}, st, cat, key)
 	if err != nil {
 		b.Fatal(err)
@@ -193,7 +200,7 @@ func buildAll(b *testing.B, fakeBin, pdir string, names []string) {
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, len(names)+1)
 	build := func(out, pkg, flags string) {
 		defer wg.Done()
@@ -203,7 +210,7 @@ func buildAll(b *testing.B, fakeBin, pdir string, names []string) {
 		}
 	}
 	wg.Add(len(names) + 1)
-	go build(fakeBin, "./synctest/fakeexchange", "")
+	go build(fakeBin, "./schedtest/fakeexchange", "")
 	for _, n := range names {
 		go build(filepath.Join(pdir, "gahost-plugin-"+n), "../../testdata/testplugin",
 			fmt.Sprintf("-X main.name=%s -X main.limit=200000 -X main.window=1m", n))
@@ -253,7 +260,7 @@ func overLimit(b *testing.B, urls map[string]string) int {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var st synctest.Stats
+		var st schedtest.Stats
 		err = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
 		if err != nil {
@@ -344,11 +351,11 @@ func loadDashboard(b testing.TB, h http.Handler, tokens []string, clients int, d
 	url := "http://" + ln.Addr().String() + "/api/v1/dashboard/balances"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
 
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	var all []time.Duration
 	var failed int
 	deadline := time.Now().Add(d)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for c := range clients {
 		token := tokens[c%len(tokens)]
 		wg.Go(func() {

@@ -1,4 +1,4 @@
-package sync
+package scheduler
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Config tunes a Scheduler. Zero fields take the defaults of CONTRACT §3.
+// Config tunes a Scheduler. Zero fields take the defaults of config.hcl's
+// sync block.
 type Config struct {
 	Interval       time.Duration // how often each account is synced; default 30s
 	Jitter         time.Duration // each interval varies by up to ± this much; default 0
@@ -46,6 +47,17 @@ type Config struct {
 
 	Logger     hclog.Logger
 	Registerer prometheus.Registerer // nil: metrics are not registered
+
+	// Clock is the scheduler's time; nil is the wall clock.
+	Clock Clock
+	// Pacers hands out the rate budget of an exchange (nil: it has none).
+	// When Pacers is nil the scheduler keeps its own budgets (see
+	// legacy_pacer.go) and Prepaid is set with them.
+	Pacers func(exchange string) Pacer
+	// Prepaid marks the context of a sync the scheduler has paid for, so
+	// that the calls it makes are not charged again downstream; nil leaves
+	// the context as it is.
+	Prepaid func(context.Context) context.Context
 }
 
 // FromConfig takes the sync and history settings of config.hcl.
@@ -93,6 +105,12 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()
 	}
+	if c.Clock == nil {
+		c.Clock = wallClock{}
+	}
+	if c.Prepaid == nil {
+		c.Prepaid = noPrepaid
+	}
 	return c
 }
 
@@ -100,12 +118,15 @@ func (c Config) withDefaults() Config {
 type Store interface {
 	Account(ctx context.Context, id string) (store.Account, error)
 	AllAccounts(ctx context.Context) ([]store.Account, error)
-	LatestSnapshot(ctx context.Context, accountID string) (store.Snapshot, bool, error)
-	PutSyncResult(ctx context.Context, accountID string, snap *store.Snapshot, point *store.HistoryPoint, state store.SyncState) error
+	PutSyncResult(ctx context.Context, accountID string, r store.SyncResult) error
 	PruneHistory(ctx context.Context, now time.Time, keepAll, hourlyFor time.Duration) (int, error)
 }
 
-// Catalog hands out the plugin of an exchange (*plugins.Catalog).
+// Catalog hands out the plugin of an exchange (*plugins.Catalog). The
+// exchange it hands out is also an pluginhost.Snapshotter: it decides how a
+// snapshot is fetched from the plugin (one call, or one per part for a
+// plugin that cannot do it in one), so the scheduler asks for one snapshot
+// and never decides that itself.
 type Catalog interface {
 	Exchange(name string) (sdk.Exchange, sdk.Info, bool)
 }

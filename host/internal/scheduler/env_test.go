@@ -1,32 +1,36 @@
-package sync_test
+package scheduler_test
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
-	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
 	"github.com/globalautomation/gahost/host/internal/users"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
+	"go.uber.org/goleak"
 )
 
-// limits are the per-IP limits the test plugins are built with; the fakes
-// enforce the same.
+// Every test runs in a synctest bubble: the scheduler, the store and the
+// fake exchanges all see the bubble's clock, which moves only when every
+// goroutine in it waits, so a test of minutes of schedule takes
+// milliseconds and measures time exactly.
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// limits are the per-IP limits the test plugins declare; the fakes enforce
+// the same.
 type limit struct {
 	weight int64
 	window time.Duration
@@ -40,70 +44,31 @@ var limits = map[string]limit{
 	"slow":  {400, time.Second},
 }
 
-// builds maps an exchange name to its test plugin binary.
-var builds = map[string]string{}
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gahost-sync-test")
-	if err != nil {
-		panic(err)
-	}
-	code := func() int {
-		defer os.RemoveAll(dir)
-		if err := buildPlugins(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
-}
-
-// buildPlugins builds the test plugin once per exchange name, the name and
-// limit baked in, side by side.
-func buildPlugins(dir string) error {
-	var wg gosync.WaitGroup
-	errs := make(chan error, len(limits))
-	for name, l := range limits {
-		out := filepath.Join(dir, name)
-		builds[name] = out
-		wg.Go(func() {
-			flags := fmt.Sprintf("-X main.name=%s -X main.limit=%d -X main.window=%s", name, l.weight, l.window)
-			cmd := exec.Command("go", "build", "-ldflags", flags, "-o", out, "../../testdata/testplugin")
-			if b, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("building test plugin %s: %v\n%s", name, err, b)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
-}
-
-// env is a scheduler over a real store, a real plugin catalog running the
-// test plugin, and one fake exchange per plugin.
+// env is a scheduler over a real store, with one in-process test plugin
+// and fake exchange per exchange name.
 type env struct {
-	t     testing.TB
-	ctx   context.Context
-	st    *store.Store
-	key   *secrets.Key
-	cat   *plugins.Catalog
-	fakes map[string]*synctest.Exchange
-	user  store.User
-	token string
-	accts *accounts.Service
-	users *users.Service
-	reg   *prometheus.Registry
-	sched *hostsync.Scheduler
-	logs  *lockedBuffer
-	cfg   hostsync.Config
+	t       testing.TB
+	ctx     context.Context
+	st      *store.Store
+	key     *secrets.Key
+	cat     schedtest.Catalog
+	plugins map[string]*schedtest.Plugin
+	fakes   map[string]*schedtest.Exchange
+	user    store.User
+	token   string
+	users   *users.Service
+	accts   *accounts.Service
+	reg     *prometheus.Registry
+	sched   *scheduler.Scheduler
+	logs    *lockedBuffer
+	cfg     scheduler.Config
 
-	stopOnce gosync.Once
+	stopOnce sync.Once
 	stop     func()
 }
 
 type lockedBuffer struct {
-	mu gosync.Mutex
+	mu sync.Mutex
 	b  strings.Builder
 }
 
@@ -119,15 +84,21 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// newEnv starts the fakes and plugins of the named exchanges; the
-// scheduler starts with start, after the accounts are in.
+// bubble runs a test in a synctest bubble.
+func bubble(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, f)
+}
+
+// newEnv sets up the fakes and plugins of the named exchanges; the
+// scheduler starts with start, after the accounts are in. Call it inside a
+// bubble.
 func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{t: t, ctx: ctx, fakes: map[string]*synctest.Exchange{}, reg: prometheus.NewRegistry(),
-		logs: &lockedBuffer{}}
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "gahost.db"), store.Options{})
+	e := &env{t: t, ctx: ctx, cat: schedtest.Catalog{}, plugins: map[string]*schedtest.Plugin{},
+		fakes: map[string]*schedtest.Exchange{}, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,33 +113,15 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	if e.user, e.token, err = e.users.Create(ctx, users.NewUser{Username: "trader"}); err != nil {
 		t.Fatal(err)
 	}
-
-	pdir := filepath.Join(dir, "plugins")
-	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pcfg := plugins.Config{Dir: pdir, Exchanges: map[string]plugins.ExchangeConfig{},
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}), RestartBackoff: 50 * time.Millisecond}
 	for _, name := range exchanges {
 		l := limits[name]
-		fx := synctest.New(l.weight, l.window)
+		fx := schedtest.New(l.weight, l.window)
 		fx.Latency = latency
-		srv := httptest.NewServer(fx)
-		t.Cleanup(srv.Close)
-		e.fakes[name] = fx
-		pcfg.Exchanges[name] = plugins.ExchangeConfig{Endpoints: map[string]string{"rest": srv.URL}}
-		copyFile(t, builds[name], filepath.Join(pdir, "gahost-plugin-"+name))
+		p := schedtest.NewPlugin(name, fx)
+		t.Cleanup(p.Close)
+		e.fakes[name], e.plugins[name], e.cat[name] = fx, p, p
 	}
-	cat, err := plugins.New(pcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cat.Close)
-	if err := cat.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e.cat = cat
-	if e.accts, err = accounts.New(accounts.Config{Store: st, Keys: e.key, Exchanges: cat}); err != nil {
+	if e.accts, err = accounts.New(accounts.Config{Store: st, Keys: e.key, Exchanges: e.cat}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -192,17 +145,6 @@ func putAccount(ctx context.Context, st *store.Store, key *secrets.Key, userID, 
 	return a, err
 }
 
-func copyFile(t testing.TB, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // addAccounts creates n accounts on exchange with keys prefix-0, prefix-1…
 func (e *env) addAccounts(exchange, prefix string, n int) []store.Account {
 	e.t.Helper()
@@ -220,8 +162,8 @@ func (e *env) addAccounts(exchange, prefix string, n int) []store.Account {
 	return out
 }
 
-// start runs the scheduler until the test ends (or stopScheduler).
-func (e *env) start(cfg hostsync.Config) {
+// start runs the scheduler until the test ends (or e.stop).
+func (e *env) start(cfg scheduler.Config) {
 	e.t.Helper()
 	cfg.Registerer = e.reg
 	cfg.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: e.logs})
@@ -229,7 +171,7 @@ func (e *env) start(cfg hostsync.Config) {
 		cfg.CallTimeout = 5 * time.Second
 	}
 	e.cfg = cfg
-	s, err := hostsync.New(cfg, e.st, e.cat, e.key)
+	s, err := scheduler.New(cfg, e.st, e.cat, e.key)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -240,12 +182,14 @@ func (e *env) start(cfg hostsync.Config) {
 	e.stop = func() {
 		e.stopOnce.Do(func() {
 			cancel()
+			timeout := time.NewTimer(30 * time.Second)
+			defer timeout.Stop()
 			select {
 			case err := <-done:
 				if err != nil {
 					e.t.Errorf("Run: %v", err)
 				}
-			case <-time.After(30 * time.Second):
+			case <-timeout.C:
 				e.t.Error("Run did not return after its context ended")
 			}
 		})
@@ -262,6 +206,7 @@ func (e *env) account(id string) store.Account {
 	return a
 }
 
+// waitFor polls cond on the bubble's clock.
 func waitFor(t testing.TB, what string, within time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)

@@ -1,4 +1,4 @@
-// Package synctest is a fake exchange for the sync scheduler's tests and
+// Package schedtest is a fake exchange for the sync scheduler's tests and
 // benchmark, spoken to by the host's test plugin (host/testdata/testplugin)
 // when an account's "rest" endpoint points at it.
 //
@@ -8,7 +8,7 @@
 // arrive while it is banning. It serves each API key its own deterministic
 // balances and positions so a test can compare the dashboard with what was
 // served. It listens on loopback only and knows no real exchange.
-package synctest
+package schedtest
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package sync
+package scheduler
 
 import (
 	"time"
@@ -19,21 +19,6 @@ var (
 		[]string{"exchange"}, nil)
 	descInterval = prometheus.NewDesc("gahost_sync_interval_seconds",
 		"Effective sync interval of the exchange: the configured one, stretched when the rate budget cannot serve every account in it.",
-		[]string{"exchange"}, nil)
-	descBudgetLimit = prometheus.NewDesc("gahost_sync_budget_limit",
-		"The exchange's per-IP limit per window, as declared by the plugin or lower if the exchange reported less.",
-		[]string{"exchange"}, nil)
-	descBudgetAllowed = prometheus.NewDesc("gahost_sync_budget_allowed",
-		"Weight per window the scheduler allows itself (a safety share of the limit).",
-		[]string{"exchange"}, nil)
-	descBudgetUsed = prometheus.NewDesc("gahost_sync_budget_used",
-		"Weight spent over the last window, including what the exchange counted from other traffic on the IP.",
-		[]string{"exchange"}, nil)
-	descBudgetWindow = prometheus.NewDesc("gahost_sync_budget_window_seconds",
-		"Length of the exchange's rate-limit window.",
-		[]string{"exchange"}, nil)
-	descBudgetExternal = prometheus.NewDesc("gahost_sync_budget_external_total",
-		"Weight the exchange reported beyond what this host sent (other traffic sharing the IP).",
 		[]string{"exchange"}, nil)
 	descAccounts = prometheus.NewDesc("gahost_sync_accounts",
 		"Active accounts by schedule state: scheduled, running, backoff (after transient failures) or parked (auth_failed).",
@@ -68,7 +53,7 @@ func newMetrics(reg prometheus.Registerer, s *Scheduler) (*metrics, error) {
 }
 
 func (m *metrics) observe(exchange string, out outcome, took time.Duration) {
-	if out.kind == outGone || out.kind == outCancelled {
+	if out.kind == outGone || out.kind == outCancelled || out.kind == outStale {
 		return
 	}
 	m.syncs.WithLabelValues(exchange, out.kind.String()).Inc()
@@ -79,15 +64,14 @@ func (m *metrics) observe(exchange string, out outcome, took time.Duration) {
 type stateCollector Scheduler
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLag, descInterval, descBudgetLimit, descBudgetAllowed,
-		descBudgetUsed, descBudgetWindow, descBudgetExternal, descAccounts, descPaused, descInFlight} {
+	for _, d := range []*prometheus.Desc{descLag, descInterval, descAccounts, descPaused, descInFlight} {
 		ch <- d
 	}
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	s := (*Scheduler)(c)
-	now := time.Now()
+	now := s.clock.Now()
 	type counts struct {
 		lag                                 time.Duration
 		scheduled, running, backoff, parked int
@@ -136,14 +120,6 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 				v = 1
 			}
 			gauge(descPaused, v, name, why)
-		}
-		if ex.budget != nil {
-			b := ex.budget.view(now)
-			gauge(descBudgetLimit, float64(b.Limit), name)
-			gauge(descBudgetAllowed, float64(b.Allowed), name)
-			gauge(descBudgetUsed, float64(b.Used), name)
-			gauge(descBudgetWindow, b.Window.Seconds(), name)
-			ch <- prometheus.MustNewConstMetric(descBudgetExternal, prometheus.CounterValue, float64(b.External), name)
 		}
 	}
 	gauge(descInFlight, float64(s.inFlight))
