@@ -27,6 +27,14 @@ const (
 	// limitAccountInfo is GET spot account info's per-UID limit (1/s),
 	// the credentials check.
 	limitAccountInfo = "uid_account_info"
+	// limitUTARead is the per-UID limit of the V3 (UTA) account reads:
+	// assets, settings and positions (20/s; the page gives it for assets,
+	// the SDKs for the others).
+	limitUTARead = "uid_uta_requests"
+	// limitUTAInfo is V3 account info's per-UID limit (5/s, the SDKs'
+	// figure, unconfirmed), the credentials check of a UTA key. V3 orders
+	// count against limitUID like V2's.
+	limitUTAInfo = "uid_uta_account_info"
 )
 
 var rateLimits = []sdk.RateLimit{
@@ -35,6 +43,8 @@ var rateLimits = []sdk.RateLimit{
 	{Name: limitUID, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
 	{Name: limitPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
 	{Name: limitAccountInfo, Limit: 1, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUTARead, Limit: 20, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUTAInfo, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
 }
 
 // costs count the requests each capability sends in the IP budget. The
@@ -68,6 +78,10 @@ func limitOf(path string) sdk.RateLimit {
 		name = limitPositions
 	case pathAccountInfo:
 		name = limitAccountInfo
+	case pathUTAAssets, pathUTASettings, pathUTAPositions:
+		name = limitUTARead
+	case pathUTAInfo:
+		name = limitUTAInfo
 	}
 	for _, l := range rateLimits {
 		if l.Name == name {
