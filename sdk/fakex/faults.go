@@ -45,4 +45,3 @@ func RetryAfterHeader(d time.Duration) http.Header {
 	s := int64((d + time.Second - 1) / time.Second)
 	return http.Header{"Retry-After": {strconv.FormatInt(s, 10)}}
 }
-

@@ -146,7 +146,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 }
 
 // placeRouted sends a checked order through the key's mode.
-func (c *Connector) placeRouted(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol, o order) (sdk.Order, error) {
+func (c *Connector) placeRouted(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, o order) (sdk.Order, error) {
 	return routed(c, acct,
 		func() (sdk.Order, error) {
 			if mkt == sdk.MarketSpot {
@@ -158,7 +158,7 @@ func (c *Connector) placeRouted(ctx context.Context, acct sdk.Account, mkt strin
 }
 
 // cancelRouted sends a checked cancel through the key's mode.
-func (c *Connector) cancelRouted(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
+func (c *Connector) cancelRouted(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
 	return routed(c, acct,
 		func() (sdk.Order, error) { return c.classicCancel(ctx, acct, mkt, sym, t) },
 		func() (sdk.Order, error) { return c.utaCancel(ctx, acct, mkt, sym, t) })

@@ -288,7 +288,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 }
 
 // classicCancel is V2's spot or mix cancel-order.
-func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
+func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
 	b := cancelBody{Symbol: rawSymbol(sym), OrderID: t.orderID, ClientOid: t.clientOid}
 	path := pathSpotCancel
 	if mkt == sdk.MarketFutures {
@@ -309,7 +309,7 @@ func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt str
 
 // canceled is the order a cancel answer describes; an id the answer left
 // out is the one the cancel named.
-func canceled(ack orderAck, mkt string, sym symbol.Symbol, t cancelTarget) sdk.Order {
+func canceled(ack orderAck, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) sdk.Order {
 	out := sdk.Order{
 		ID: string(ack.OrderID), ClientOrderID: ack.ClientOid,
 		Market: mkt, Symbol: sym.String(), Status: sdk.StatusCanceled,

@@ -295,11 +295,11 @@ type utaOrderBody struct {
 // the position the order acts on, so selling with posSide long closes the
 // long (the pairing follows the SDKs; unconfirmed); in one-way mode
 // reduceOnly is "yes" or "no", lower case unlike V2's.
-func (c *Connector) utaPlace(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol, o order) (sdk.Order, error) {
+func (c *Connector) utaPlace(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, o order) (sdk.Order, error) {
 	raw := rawSymbol(sym)
 	b := utaOrderBody{
 		Category: categorySpot, Symbol: raw, Qty: num.Format(o.req.Quantity),
-		Side: o.side, OrderType: o.typ, ClientOid: o.clientOid,
+		Side: string(o.side), OrderType: string(o.typ), ClientOid: o.clientOid,
 	}
 	if o.req.QuoteQuantity.IsPositive() {
 		b.Qty = num.Format(o.req.QuoteQuantity)
@@ -315,7 +315,7 @@ func (c *Connector) utaPlace(ctx context.Context, acct sdk.Account, mkt string, 
 		b.Category, b.MarginMode = productType, s.marginMode(raw)
 		switch {
 		case s.hedge():
-			b.PosSide = o.pos
+			b.PosSide = string(o.pos)
 		case o.closing:
 			b.ReduceOnly = "yes"
 		default:
@@ -333,7 +333,7 @@ type utaCancelBody struct {
 	Category  string `json:"category"`
 }
 
-func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
+func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
 	b := utaCancelBody{OrderID: t.orderID, ClientOid: t.clientOid, Category: categorySpot}
 	if mkt == sdk.MarketFutures {
 		b.Category = productType

@@ -379,7 +379,12 @@ func TestUTAPositions(t *testing.T) {
 			if len(got) != 2 {
 				t.Fatalf("positions %+v, want 2 (the zero row left out)", got)
 			}
-			w := []struct{ symbol, side, size, entry, upnl, lev, mode string }{
+			w := []struct {
+				symbol                 string
+				side                   sdk.PositionSide
+				size, entry, upnl, lev string
+				mode                   sdk.MarginMode
+			}{
 				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "249.975", "20", sdk.MarginCross},
 				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "300", "5", sdk.MarginIsolate},
 			}
