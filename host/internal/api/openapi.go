@@ -129,7 +129,6 @@ type rawBody struct {
 type apiDoc struct {
 	ops   []docOp
 	gen   *schemaGen
-	built []byte
 }
 
 type docOp struct {

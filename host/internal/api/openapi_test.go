@@ -106,7 +106,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			} `json:"securitySchemes"`
 		} `json:"components"`
 		Paths map[string]map[string]struct {
-			Security  []map[string][]string    `json:"security"`
+			Security  []map[string][]string      `json:"security"`
 			Responses map[string]json.RawMessage `json:"responses"`
 		} `json:"paths"`
 	}
@@ -152,9 +152,11 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	// The validation is real: broken documents are refused.
 	for name, breakIt := range map[string]func(m map[string]any){
-		"no info":      func(m map[string]any) { delete(m, "info") },
-		"dangling ref": func(m map[string]any) { delete(m["components"].(map[string]any)["schemas"].(map[string]any), "Balance") },
-		"3.0":          func(m map[string]any) { m["openapi"] = "3.0.3" },
+		"no info": func(m map[string]any) { delete(m, "info") },
+		"dangling ref": func(m map[string]any) {
+			delete(m["components"].(map[string]any)["schemas"].(map[string]any), "Balance")
+		},
+		"3.0": func(m map[string]any) { m["openapi"] = "3.0.3" },
 	} {
 		var m map[string]any
 		if err := json.Unmarshal(raw, &m); err != nil {
@@ -210,7 +212,9 @@ func TestContractCheckFailsOnWrongAnswers(t *testing.T) {
 		{"wrong enum", req("GET", "/api/v1/me"), 200, jsonHdr, `{"id":"x","username":"alice","role":"root"}`},
 	}
 	for _, tt := range tests {
-		if err := checker.Check(tt.req, nil, tt.status, tt.hdr, []byte(tt.body)); err != nil { t.Logf("XX %s: %.150s", tt.name, err) } else {
+		if err := checker.Check(tt.req, nil, tt.status, tt.hdr, []byte(tt.body)); err != nil {
+			t.Logf("XX %s: %.150s", tt.name, err)
+		} else {
 			t.Errorf("%s: the check passes %d %s", tt.name, tt.status, tt.body)
 		}
 	}
