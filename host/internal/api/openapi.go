@@ -127,8 +127,8 @@ type rawBody struct {
 
 // apiDoc collects the operations as the routes register.
 type apiDoc struct {
-	ops   []docOp
-	gen   *schemaGen
+	ops []docOp
+	gen *schemaGen
 }
 
 type docOp struct {

@@ -317,3 +317,37 @@ func TestFieldEnumsNameFields(t *testing.T) {
 		}
 	}
 }
+
+// The transport the end-to-end tests use checks a real server's answers:
+// a right one passes, a wrong one is an error and a recorded violation.
+func TestContractTransport(t *testing.T) {
+	e, eng := fullEnv(t, true)
+	doc := servedDoc(t, eng)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && r.URL.Query().Get("wrong") != "" {
+			w.Header().Set("Content-Type", jsonContentType)
+			_, _ = w.Write([]byte(`{"status":1}`))
+			return
+		}
+		if r.URL.Path == apitest.DocPath {
+			_, _ = w.Write(doc)
+			return
+		}
+		e.h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	tr := apitest.NewTransport(nil)
+	defer tr.Base.(*http.Transport).CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	resp, err := client.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatalf("a right answer: %v", err)
+	}
+	resp.Body.Close()
+	if _, err := client.Get(srv.URL + "/healthz?wrong=1"); err == nil || !strings.Contains(err.Error(), "/healthz answered 200") {
+		t.Fatalf("a wrong answer: %v", err)
+	}
+	if tr.Checked() != 2 || len(tr.Violations()) != 1 {
+		t.Fatalf("checked %d, violations %v", tr.Checked(), tr.Violations())
+	}
+}

@@ -189,3 +189,123 @@ func (c *Checker) Operations() []string {
 	}
 	return out
 }
+
+// Transport is an http.RoundTripper that checks every answer of a gahost
+// daemon against the document that daemon serves (fetched once per host).
+// A violation is returned as the request's error, so the calling test
+// fails there, and kept for Violations, so that a caller that tolerates
+// errors (a test that kills the daemon mid-request) cannot hide it.
+type Transport struct {
+	Base http.RoundTripper
+
+	mu         sync.Mutex
+	checkers   map[string]*Checker
+	violations []error
+	checked    int
+}
+
+// NewTransport wraps base (http.DefaultTransport when nil).
+func NewTransport(base http.RoundTripper) *Transport {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &Transport{Base: base, checkers: map[string]*Checker{}}
+}
+
+// Checked is how many answers were checked so far.
+func (t *Transport) Checked() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.checked
+}
+
+// Violations returns the answers found wrong so far.
+func (t *Transport) Violations() []error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]error(nil), t.violations...)
+}
+
+func (t *Transport) fail(err error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.violations = append(t.violations, err)
+	return err
+}
+
+// checker fetches and loads the document of the daemon at host.
+func (t *Transport) checker(ctx context.Context, scheme, host string) (*Checker, error) {
+	t.mu.Lock()
+	c := t.checkers[host]
+	t.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+host+DocPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.Base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d", DocPath, resp.StatusCode)
+	}
+	if c, err = Cached(raw); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	t.checkers[host] = c
+	t.mu.Unlock()
+	return c, nil
+}
+
+// RoundTrip sends req and checks its answer.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	resp, err := t.Base.RoundTrip(req)
+	if err != nil || req.URL.Path == DocPath {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		// A short body (a daemon killed mid-answer) is the caller's to see.
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+		return resp, nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	c, err := t.checker(req.Context(), req.URL.Scheme, req.URL.Host)
+	if err != nil {
+		return nil, t.fail(fmt.Errorf("%s %s answered %d but its OpenAPI document cannot be had: %w",
+			req.Method, req.URL.Path, resp.StatusCode, err))
+	}
+	check := req.Clone(req.Context())
+	err = c.Check(check, reqBody, resp.StatusCode, resp.Header, body)
+	t.mu.Lock()
+	t.checked++
+	t.mu.Unlock()
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	return resp, nil
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
