@@ -39,7 +39,7 @@ func registerAccounts(h *handler, r routes) {
 		},
 	}, h.postAccount)
 	g.handle(http.MethodGet, "", op{id: "listAccounts", tag: "exchange-accounts",
-		summary: "The user's exchange accounts", res: []res{{http.StatusOK, "The accounts, oldest first.", []accountView{}}}},
+		summary: "The user's exchange accounts", res: []res{{http.StatusOK, "The accounts.", []accountView{}}}},
 		h.listAccounts)
 	g.handle(http.MethodGet, "/:id", op{id: "getAccount", tag: "exchange-accounts", summary: "One exchange account",
 		res: []res{{http.StatusOK, "The account.", accountView{}}, accountNotFound}}, h.getAccount)
