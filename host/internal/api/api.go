@@ -4,6 +4,9 @@
 // (accounts, users, webhooks) and of that call's errors to answers. Each
 // route area lives in its own file and registers through the areas list.
 //
+// Every route registers with its documentation, from which the OpenAPI 3.1
+// document served at /api/v1/openapi.json is generated (openapi.go).
+//
 // Every error answer is {"error":{"code":"snake_case","message":"…"}} and is
 // written by writeError. No answer, error message or log line carries an
 // API key, secret, passphrase, token or password.
