@@ -193,23 +193,24 @@ func TestContractCheckFailsOnWrongAnswers(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
+		want   string // in the violation: the check failed for this reason
 		req    *http.Request
 		status int
 		hdr    http.Header
 		body   string
 	}{
-		{"float amount", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"free":"0.5"`, `"free":0.5`, 1)},
-		{"exponent amount", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"free":"0.5"`, `"free":"5e-1"`, 1)},
-		{"missing field", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"locked":"0",`, ``, 1)},
-		{"extra field", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"asset"`, `"api_key":"k","asset"`, 1)},
-		{"null list", req("GET", spot), 200, jsonHdr, `{"account_id":"x","synced_at":null,"balances":null}`},
-		{"undocumented status", req("GET", spot), http.StatusTeapot, jsonHdr, `{"error":{"code":"not_found","message":"x"}}`},
-		{"unknown error code", req("GET", spot), 404, jsonHdr, `{"error":{"code":"NotFound","message":"x"}}`},
-		{"problem json", req("GET", spot), 404, http.Header{"Content-Type": {"application/problem+json"}},
+		{"float amount", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"free":"0.5"`, `"free":0.5`, 1)},
+		{"exponent amount", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"free":"0.5"`, `"free":"5e-1"`, 1)},
+		{"missing field", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"locked":"0",`, ``, 1)},
+		{"extra field", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"asset"`, `"api_key":"k","asset"`, 1)},
+		{"null list", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, `{"account_id":"x","synced_at":null,"balances":null}`},
+		{"undocumented status", "status is not supported", req("GET", spot), http.StatusTeapot, jsonHdr, `{"error":{"code":"not_found","message":"x"}}`},
+		{"unknown error code", "schemas/Error", req("GET", spot), 404, jsonHdr, `{"error":{"code":"NotFound","message":"x"}}`},
+		{"problem json", "Content-Type", req("GET", spot), 404, http.Header{"Content-Type": {"application/problem+json"}},
 			`{"title":"Not Found","status":404}`},
-		{"body on 204", req("DELETE", "/api/v1/exchange-accounts/"+a.ID), 204, jsonHdr, `{}`},
-		{"unknown route, not the error format", req("GET", "/api/v1/nowhere"), 404, jsonHdr, `not found`},
-		{"wrong enum", req("GET", "/api/v1/me"), 200, jsonHdr, `{"id":"x","username":"alice","role":"root"}`},
+		{"body on 204", "does not declare", req("DELETE", "/api/v1/exchange-accounts/"+a.ID), 204, jsonHdr, `{}`},
+		{"unknown route, not the error format", "not JSON", req("GET", "/api/v1/nowhere"), 404, jsonHdr, `not found`},
+		{"wrong enum", "schemas/User", req("GET", "/api/v1/me"), 200, jsonHdr, `{"id":"x","username":"alice","role":"root"}`},
 	}
 	for _, tt := range tests {
 		if err := checker.Check(tt.req, nil, tt.status, tt.hdr, []byte(tt.body)); err != nil {
