@@ -2,13 +2,16 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/api/apitest"
 	"github.com/globalautomation/gahost/host/internal/hosttest"
 )
 
@@ -38,7 +41,21 @@ func runMain(m *testing.M) int {
 	if t.failed {
 		return 1
 	}
-	return m.Run()
+	// Every answer a test gets from a daemon is checked against the
+	// OpenAPI document that daemon serves.
+	contract := apitest.NewTransport(http.DefaultTransport)
+	http.DefaultTransport = contract
+	code := m.Run()
+	for _, v := range contract.Violations() {
+		fmt.Fprintln(os.Stderr, "contract:", v)
+		code = 1
+	}
+	// A whole run makes HTTP calls; none checked means the check is off.
+	if code == 0 && contract.Checked() == 0 && flag.Lookup("test.run").Value.String() == "" {
+		fmt.Fprintln(os.Stderr, "contract: no answer was checked; the transport is not in use")
+		code = 1
+	}
+	return code
 }
 
 // buildT lets the hosttest builders run from TestMain.

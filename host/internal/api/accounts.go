@@ -14,13 +14,50 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 )
 
+// accountNotFound documents the 404 of a route about one account.
+var accountNotFound = res{http.StatusNotFound, "No such exchange account, or another user's (not_found).", errBody}
+
 func registerAccounts(h *handler, r routes) {
-	g := r.authed.Group("/exchange-accounts")
-	g.POST("", h.postAccount)
-	g.GET("", h.listAccounts)
-	g.GET("/:id", h.getAccount)
-	g.PATCH("/:id", h.patchAccount)
-	g.DELETE("/:id", h.deleteAccount)
+	g := r.authed.group("/exchange-accounts")
+	g.handle(http.MethodPost, "", op{id: "createAccount", tag: "exchange-accounts",
+		summary: "Add an exchange account with its API keys",
+		desc: "The keys are sealed with the master key; no answer shows them again (api_key_hint keeps the " +
+			"first and last 4 characters of the API key). The first account a user adds is the main one. " +
+			"With validate the plugin checks the keys with the exchange first.",
+		body: createAccountRequest{},
+		res: []res{
+			{http.StatusCreated, "The account.", accountView{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused: missing_field, invalid_name, " +
+				"empty_key, invalid_key, unknown_exchange (no plugin serves it), passphrase_required (the " +
+				"exchange needs one), testnet_unsupported.", errBody},
+			{http.StatusUnprocessableEntity, "validate was set and the exchange turned the keys down " +
+				"(credentials_rejected), or refused the check for another reason named by a plugin error kind " +
+				"(clock_skew, invalid_request, …). The message is the exchange's reason, without the keys.", errBody},
+			{http.StatusTooManyRequests, "validate was set and the exchange rate-limited the check (rate_limited).", errBody},
+			{http.StatusBadGateway, "validate was set and the exchange could not be reached (exchange_unavailable).", errBody},
+			{http.StatusGatewayTimeout, "validate was set and the exchange did not answer in time (exchange_timeout).", errBody},
+		},
+	}, h.postAccount)
+	g.handle(http.MethodGet, "", op{id: "listAccounts", tag: "exchange-accounts",
+		summary: "The user's exchange accounts", res: []res{{http.StatusOK, "The accounts.", []accountView{}}}},
+		h.listAccounts)
+	g.handle(http.MethodGet, "/:id", op{id: "getAccount", tag: "exchange-accounts", summary: "One exchange account",
+		res: []res{{http.StatusOK, "The account.", accountView{}}, accountNotFound}}, h.getAccount)
+	g.handle(http.MethodPatch, "/:id", op{id: "updateAccount", tag: "exchange-accounts",
+		summary: "Change an account: any of its fields; is_main true makes it the main account",
+		desc: "Fields left out stay as they are. Making an account main clears the flag on the user's " +
+			"other accounts. New keys replace the sealed ones.",
+		body: patchAccountRequest{},
+		res: []res{
+			{http.StatusOK, "The account as changed.", accountView{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
+				"empty_key, invalid_key, passphrase_required, testnet_unsupported).", errBody},
+			accountNotFound,
+		},
+	}, h.patchAccount)
+	g.handle(http.MethodDelete, "/:id", op{id: "deleteAccount", tag: "exchange-accounts",
+		summary: "Delete an account and its snapshots",
+		res:     []res{{http.StatusNoContent, "Deleted.", nil}, accountNotFound}}, h.deleteAccount)
 }
 
 // Credential status of an account, beside the contract's fields: whether
@@ -33,23 +70,23 @@ const (
 type accountView struct {
 	ID                string    `json:"id"`
 	Name              string    `json:"name"`
-	Exchange          string    `json:"exchange"`
+	Exchange          string    `json:"exchange" doc:"The exchange's name as its plugin gives it, lower case (binance, okx, …)."`
 	Testnet           bool      `json:"testnet"`
-	IsActive          bool      `json:"is_active"`
-	IsMain            bool      `json:"is_main"`
-	APIKeyHint        string    `json:"api_key_hint"`
+	IsActive          bool      `json:"is_active" doc:"Only active accounts are synced."`
+	IsMain            bool      `json:"is_main" doc:"The dashboard's account when a request names none; at most one per user."`
+	APIKeyHint        string    `json:"api_key_hint" doc:"The first 4 and last 4 characters of the API key."`
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
 	Sync              syncView  `json:"sync"`
-	CredentialsStatus string    `json:"credentials_status"`
+	CredentialsStatus string    `json:"credentials_status" doc:"unreadable: the stored keys do not open with the daemon's master key; enter them again."`
 }
 
 type syncView struct {
-	Status      string     `json:"status"`
+	Status      string     `json:"status" doc:"The outcome of the last sync; pending before the first."`
 	LastSyncAt  *time.Time `json:"last_sync_at"`
-	LastError   string     `json:"last_error"`
+	LastError   string     `json:"last_error" doc:"Why the last sync failed; empty when it did not."`
 	NextSyncAt  *time.Time `json:"next_sync_at"`
-	FailedParts []string   `json:"failed_parts,omitempty"`
+	FailedParts []string   `json:"failed_parts,omitempty" doc:"The parts of the last sync that failed while others succeeded."`
 }
 
 func timeOrNull(t time.Time) *time.Time {
@@ -95,14 +132,14 @@ func (h *handler) userAccount(c *gin.Context) (store.Account, bool) {
 }
 
 type createAccountRequest struct {
-	Name       string `json:"name"`
-	Exchange   string `json:"exchange"`
-	APIKey     string `json:"api_key"`
-	SecretKey  string `json:"secret_key"`
-	Passphrase string `json:"passphrase"`
-	Testnet    bool   `json:"testnet"`
-	IsMain     bool   `json:"is_main"`
-	Validate   bool   `json:"validate"`
+	Name       string `json:"name" required:"true" doc:"1 to 100 characters, no control characters."`
+	Exchange   string `json:"exchange" required:"true" doc:"An exchange a loaded plugin serves (GET /api/v1/exchanges)."`
+	APIKey     string `json:"api_key" required:"true"`
+	SecretKey  string `json:"secret_key" required:"true"`
+	Passphrase string `json:"passphrase" doc:"Required where the exchange's requires_passphrase is true (bitget, okx)."`
+	Testnet    bool   `json:"testnet" doc:"Use the exchange's testnet or demo trading, where supports_testnet is true."`
+	IsMain     bool   `json:"is_main" doc:"Make this the main account (the first account is main anyway)."`
+	Validate   bool   `json:"validate" doc:"Check the keys with the exchange before storing them."`
 }
 
 func (h *handler) postAccount(c *gin.Context) {

@@ -4,6 +4,9 @@
 // (accounts, users, webhooks) and of that call's errors to answers. Each
 // route area lives in its own file and registers through the areas list.
 //
+// Every route registers with its documentation, from which the OpenAPI 3.1
+// document served at /api/v1/openapi.json is generated (openapi.go).
+//
 // Every error answer is {"error":{"code":"snake_case","message":"…"}} and is
 // written by writeError. No answer, error message or log line carries an
 // API key, secret, passphrase, token or password.
@@ -75,12 +78,14 @@ type handler struct {
 	now func() time.Time
 }
 
-// routes are the groups a route area registers into.
+// routes are the groups a route area registers into. Each registers a
+// route together with its documentation (see openapi.go).
 type routes struct {
-	root   *gin.Engine      // outside /api/v1: health, metrics, public hooks
-	public *gin.RouterGroup // /api/v1 without authentication
-	authed *gin.RouterGroup // /api/v1, bearer token required
-	admin  *gin.RouterGroup // /api/v1, admin role required
+	engine *gin.Engine // for middleware that must see every route
+	root   group       // outside /api/v1: health, metrics, public hooks
+	public group       // /api/v1 without authentication
+	authed group       // /api/v1, bearer token required
+	admin  group       // /api/v1, admin role required
 }
 
 // areas register their routes, in this order; a new file adds its function
@@ -126,12 +131,18 @@ func New(d Deps) *gin.Engine {
 		writeError(c, http.StatusMethodNotAllowed, codeMethodNotAllowed, "method not allowed on this route")
 	})
 
-	v1 := e.Group("/api/v1")
-	authed := v1.Group("", h.requireAuth)
-	r := routes{root: e, public: v1, authed: authed, admin: authed.Group("", h.requireAdmin)}
+	doc := newAPIDoc()
+	root := group{rg: &e.RouterGroup, access: accessPublic, doc: doc}
+	v1 := root.group("/api/v1")
+	authed := v1.group("", h.requireAuth)
+	authed.access = accessBearer
+	admin := authed.group("", h.requireAdmin)
+	admin.access = accessAdmin
+	r := routes{engine: e, root: root, public: v1, authed: authed, admin: admin}
 	for _, register := range areas {
 		register(h, r)
 	}
+	registerOpenAPI(r, doc)
 	return e
 }
 

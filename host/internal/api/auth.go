@@ -13,9 +13,31 @@ import (
 )
 
 func registerAuth(h *handler, r routes) {
-	r.public.POST("/auth/login", h.postLogin)
-	r.authed.GET("/me", h.getMe)
-	r.admin.POST("/users", h.postUser)
+	r.public.handle(http.MethodPost, "/auth/login", op{id: "login", tag: "users",
+		summary: "Log in with a username and password; answers a new API token",
+		body:    loginRequest{},
+		res: []res{
+			{http.StatusOK, "Logged in: the token to send as Authorization: Bearer, and when it expires.", loginResponse{}},
+			{http.StatusBadRequest, "The body is malformed (invalid_json, unknown_field, invalid_field) or " +
+				"username or password is empty (missing_field).", errBody},
+			{http.StatusUnauthorized, "Wrong username or password, or a user without a password (invalid_credentials).", errBody},
+			{http.StatusTooManyRequests, "Too many failed logins from this client for this user (too_many_attempts); " +
+				"Retry-After says when to try again.", errBody},
+		},
+	}, h.postLogin)
+	r.authed.handle(http.MethodGet, "/me", op{id: "getMe", tag: "users", summary: "The user the token belongs to",
+		res: []res{{http.StatusOK, "The user.", userView{}}}}, h.getMe)
+	r.admin.handle(http.MethodPost, "/users", op{id: "createUser", tag: "users",
+		summary: "Create a user (admin); answers the user's first API token, shown once",
+		body:    createUserRequest{},
+		res: []res{
+			{http.StatusCreated, "The user, with its API token. The token is not shown again.", createUserResponse{}},
+			{http.StatusBadRequest, "The body is malformed, or username is missing (missing_field) or not allowed " +
+				"(invalid_username), the password is too short or too long (invalid_password), or role is " +
+				"neither user nor admin (invalid_role).", errBody},
+			{http.StatusConflict, "The username is taken (username_taken).", errBody},
+		},
+	}, h.postUser)
 }
 
 type userView struct {
@@ -30,12 +52,12 @@ func (h *handler) getMe(c *gin.Context) {
 }
 
 type loginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string `json:"username" required:"true"`
+	Password string `json:"password" required:"true"`
 }
 
 type loginResponse struct {
-	Token     string    `json:"token"`
+	Token     string    `json:"token" doc:"An API token; send it as Authorization: Bearer <token>."`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -63,14 +85,15 @@ func (h *handler) postLogin(c *gin.Context) {
 }
 
 type createUserRequest struct {
-	Username string  `json:"username"`
-	Password *string `json:"password"`
-	Role     string  `json:"role"`
+	Username string `json:"username" required:"true" doc:"1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."`
+	// Password is optional: a user without one logs in only by token.
+	Password *string `json:"password" doc:"8 to 1024 bytes. Without one the user cannot log in with a password, only with its token."`
+	Role     string  `json:"role" doc:"Default user."`
 }
 
 type createUserResponse struct {
 	userView
-	Token string `json:"token"`
+	Token string `json:"token" doc:"The user's API token, shown only here."`
 }
 
 func (h *handler) postUser(c *gin.Context) {

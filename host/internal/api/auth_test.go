@@ -141,7 +141,7 @@ func TestErrorsAreJSON(t *testing.T) {
 	e := newEnv(t)
 	eng := New(e.deps)
 	eng.GET("/boom", func(c *gin.Context) { panic("secret-in-panic-value") })
-	e.h = eng
+	e.h = e.checked(eng)
 	e.note("secret-in-panic-value")
 	tests := []struct {
 		method, path string

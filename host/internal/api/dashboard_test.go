@@ -180,7 +180,7 @@ func TestSyncNowRoute(t *testing.T) {
 			e := newEnv(t)
 			s := &scriptedSyncer{e: e, err: tc.err}
 			e.deps.Syncer = s
-			e.h = New(e.deps)
+			e.h = e.checked(New(e.deps))
 			tok := e.user("u", "user")
 			a := e.account(tok, accountBody("a"))
 			r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", tok, nil)
@@ -207,7 +207,7 @@ func TestSyncNowRoute(t *testing.T) {
 		e := newEnv(t)
 		s := &scriptedSyncer{e: e}
 		e.deps.Syncer = s
-		e.h = New(e.deps)
+		e.h = e.checked(New(e.deps))
 		a := e.account(e.user("owner", "user"), accountBody("a"))
 		r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", e.user("thief", "user"), nil)
 		if r.Code != 404 || len(s.ran) != 0 {
@@ -217,7 +217,7 @@ func TestSyncNowRoute(t *testing.T) {
 	t.Run("no scheduler", func(t *testing.T) {
 		e := newEnv(t)
 		e.deps.Syncer = nil
-		e.h = New(e.deps)
+		e.h = e.checked(New(e.deps))
 		tok := e.user("u", "user")
 		a := e.account(tok, accountBody("a"))
 		if r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", tok, nil); r.Code != 503 {
@@ -233,7 +233,7 @@ func TestDashboardFreshness(t *testing.T) {
 	e := newEnv(t)
 	s := &scriptedSyncer{e: e}
 	e.deps.Syncer = s
-	e.h = New(e.deps)
+	e.h = e.checked(New(e.deps))
 	tok := e.user("fresh", "user")
 	first := e.account(tok, accountBody("first"))
 	second := e.account(tok, accountBody("second"))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
+	"github.com/globalautomation/gahost/host/internal/api/apitest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/users"
@@ -159,6 +162,8 @@ type env struct {
 	adminToken string
 	mu         sync.Mutex
 	secrets    []string
+	violations []error
+	fuzzReport bool
 }
 
 func newEnv(t testing.TB) *env {
@@ -235,7 +240,77 @@ func (e *env) build() {
 		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.h = New(e.deps)
+	e.h = e.checked(New(e.deps))
+}
+
+// checked wraps h so that every answer is checked against the OpenAPI
+// document h serves; a violation fails the test. Benchmarks are not
+// checked, so that they time the API alone.
+func (e *env) checked(h http.Handler) http.Handler {
+	if _, bench := e.t.(*testing.B); bench {
+		return h
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", apitest.DocPath, nil))
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("GET %s: %d %s", apitest.DocPath, rec.Code, rec.Body)
+	}
+	checker, err := apitest.Cached(rec.Body.Bytes())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, fuzz := e.t.(*testing.F); fuzz && !e.fuzzReport {
+		e.fuzzReport = true
+		e.t.Cleanup(func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			for _, v := range e.violations {
+				e.t.Errorf("contract: %v", v)
+			}
+		})
+	}
+	return &checkedHandler{h: h, checker: checker, fail: e.contractViolation}
+}
+
+// contractViolation reports an answer the document does not allow. Inside
+// a fuzz target the F cannot fail, so those are reported when it ends.
+func (e *env) contractViolation(err error) {
+	if _, fuzz := e.t.(*testing.F); !fuzz {
+		e.t.Errorf("contract: %v", err)
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.violations = append(e.violations, err)
+}
+
+// checkedHandler serves a request into a recorder, checks the answer, and
+// passes it on unchanged.
+type checkedHandler struct {
+	h       http.Handler
+	checker *apitest.Checker
+	fail    func(error)
+}
+
+func (ch *checkedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			ch.fail(fmt.Errorf("read the request body: %w", err))
+		}
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	rec := httptest.NewRecorder()
+	ch.h.ServeHTTP(rec, req)
+	if err := ch.checker.Check(req, reqBody, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		ch.fail(err)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func (e *env) note(s ...string) {

@@ -20,21 +20,27 @@ func registerExchanges(h *handler, r routes) {
 	if h.d.Plugins == nil {
 		return
 	}
-	r.authed.GET("/exchanges", h.getExchanges)
-	r.admin.POST("/plugins/reload", h.postPluginsReload)
+	r.authed.handle(http.MethodGet, "/exchanges", op{id: "listExchanges", tag: "exchanges",
+		summary: "The exchanges the loaded plugins serve, with what each needs and can do",
+		res:     []res{{http.StatusOK, "One entry per plugin, by name.", []exchangeJSON{}}}}, h.getExchanges)
+	r.admin.handle(http.MethodPost, "/plugins/reload", op{id: "reloadPlugins", tag: "exchanges",
+		summary: "Rescan the plugin directory (admin); answers the new list",
+		res: []res{{http.StatusOK, "The exchanges after the reload.", []exchangeJSON{}},
+			{http.StatusInternalServerError, "The reload failed (reload_failed), or an unexpected failure (internal).", errBody}},
+	}, h.postPluginsReload)
 }
 
 type exchangeJSON struct {
-	Name               string   `json:"name"`
+	Name               string   `json:"name" doc:"The exchange's name, used as exchange in accounts."`
 	DisplayName        string   `json:"display_name"`
 	PluginVersion      string   `json:"plugin_version"`
 	ProtocolVersion    int      `json:"protocol_version"`
 	SDKVersion         string   `json:"sdk_version,omitempty"`
-	RequiresPassphrase bool     `json:"requires_passphrase"`
-	SupportsTestnet    bool     `json:"supports_testnet"`
-	Capabilities       []string `json:"capabilities"`
+	RequiresPassphrase bool     `json:"requires_passphrase" doc:"Accounts need a passphrase (bitget, okx)."`
+	SupportsTestnet    bool     `json:"supports_testnet" doc:"Accounts may set testnet."`
+	Capabilities       []string `json:"capabilities" doc:"What the plugin can do: spot_balances, futures_account, positions, orders, …"`
 	Status             string   `json:"status"`
-	Restarts           int      `json:"restarts"`
+	Restarts           int      `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
 	LastError          string   `json:"last_error,omitempty"`
 }
 

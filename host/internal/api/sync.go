@@ -24,7 +24,16 @@ const (
 // registerSync is called by registerDashboard: the route shares its
 // cache, which a manual sync clears.
 func registerSync(d *dashboard, r routes) {
-	r.authed.POST("/exchange-accounts/:id/sync", d.postSync)
+	r.authed.handle(http.MethodPost, "/exchange-accounts/:id/sync", op{id: "syncAccount", tag: "exchange-accounts",
+		summary: "Sync an account now; answers once the sync has finished or failed",
+		desc:    "The account's sync object tells the outcome. The dashboard shows the new snapshot at once.",
+		res: []res{
+			{http.StatusOK, "The account after the sync.", accountView{}},
+			accountNotFound,
+			{http.StatusConflict, "The account is not active (account_inactive).", errBody},
+			{http.StatusServiceUnavailable, "Syncing is not running or is stopping (sync_unavailable).", errBody},
+		},
+	}, d.postSync)
 }
 
 func (d *dashboard) postSync(c *gin.Context) {

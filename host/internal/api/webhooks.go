@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
@@ -40,26 +41,95 @@ func registerWebhooks(h *handler, r routes) {
 		return
 	}
 	wr := &webhookRoutes{handler: h, svc: h.d.Webhooks}
-	g := r.authed.Group("/webhooks")
-	g.POST("", wr.postWebhook)
-	g.GET("", wr.listWebhooks)
-	g.GET("/:id", wr.getWebhook)
-	g.PATCH("/:id", wr.patchWebhook)
-	g.DELETE("/:id", wr.deleteWebhook)
-	g.GET("/:id/deliveries", wr.listDeliveries)
-	r.root.POST(hooksPath+":token", wr.postHook)
+	g := r.authed.group("/webhooks")
+	noHook := res{http.StatusNotFound, "No such webhook, or another user's (not_found).", errBody}
+	g.handle(http.MethodPost, "", op{id: "createWebhook", tag: "webhooks",
+		summary: "Create a webhook that turns alerts into orders on one exchange account",
+		desc:    "The answer's url (/hooks/<token>) and secret are shown only here; later answers carry hints.",
+		body:    createWebhookRequest{},
+		res: []res{
+			{http.StatusCreated, "The webhook, with its url and secret.", webhookWithCredentials{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
+				"invalid_field: market, allowed_symbols, max_notional).", errBody},
+			{http.StatusNotFound, "exchange_account_id names no account of the user (not_found).", errBody},
+		},
+	}, wr.postWebhook)
+	g.handle(http.MethodGet, "", op{id: "listWebhooks", tag: "webhooks", summary: "The user's webhooks",
+		res: []res{{http.StatusOK, "The webhooks.", []webhookView{}}}}, wr.listWebhooks)
+	g.handle(http.MethodGet, "/:id", op{id: "getWebhook", tag: "webhooks",
+		summary: "One webhook, with its account's latest snapshot (the data an alert would be checked against)",
+		res:     []res{{http.StatusOK, "The webhook.", webhookDetail{}}, noHook}}, wr.getWebhook)
+	g.handle(http.MethodPatch, "/:id", op{id: "updateWebhook", tag: "webhooks",
+		summary: "Change a webhook; rotate_secret or rotate_token make new ones, shown in this answer only",
+		body:    patchWebhookRequest{},
+		res: []res{
+			{http.StatusOK, "The webhook as changed; url and secret only when rotated.", webhookWithCredentials{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
+				"invalid_field).", errBody},
+			{http.StatusNotFound, "No such webhook, or exchange_account_id names no account of the user (not_found).", errBody},
+		},
+	}, wr.patchWebhook)
+	g.handle(http.MethodDelete, "/:id", op{id: "deleteWebhook", tag: "webhooks",
+		summary: "Delete a webhook and its deliveries",
+		res:     []res{{http.StatusNoContent, "Deleted.", nil}, noHook}}, wr.deleteWebhook)
+	limit := openapi3.NewIntegerSchema().WithMin(1).WithMax(webhooks.MaxDeliveries)
+	g.handle(http.MethodGet, "/:id/deliveries", op{id: "listDeliveries", tag: "webhooks",
+		summary: "The alerts a webhook received and what became of each, newest first",
+		query:   []param{{"limit", "Only the newest n; default all the webhook keeps.", limit}},
+		res: []res{{http.StatusOK, "The deliveries.", []deliveryView{}},
+			{http.StatusBadRequest, "limit is not a whole number in range (invalid_field).", errBody},
+			noHook}}, wr.listDeliveries)
+	r.root.handle(http.MethodPost, hooksPath+":token", op{id: "sendAlert", tag: "webhooks",
+		summary: "Send an alert (public: the token in the path and the secret in the body authenticate it)",
+		desc: "The same alert_id twice places one order: the second answer has status duplicate and names the " +
+			"first delivery. Amounts may be JSON strings or bare numbers; either way they are read as exact decimals. " +
+			"Alerts are rate-limited per webhook.",
+		body:     alertBody{},
+		bodyDesc: "The alert, as a TradingView alert message or any other sender writes it.",
+		res: []res{
+			{http.StatusOK, "Taken: executed, dry_run, duplicate, or failed (the order's error is in error).", hookAnswer{}},
+			{http.StatusBadRequest, "The alert is malformed or a field is wrong: an error body for a body that is not " +
+				"JSON, or a delivery with status rejected for an alert whose fields are invalid.",
+				oneOf{hookAnswer{}, errBody}},
+			{http.StatusUnauthorized, "Wrong or missing secret (unauthorized).", errBody},
+			{http.StatusNotFound, "No webhook has this token (not_found).", errBody},
+			{http.StatusUnprocessableEntity, "Rejected by a limit or the account's state (symbol_not_allowed, " +
+				"max_notional_exceeded, no_position, account_inactive, …): a delivery with status rejected.", hookAnswer{}},
+			{http.StatusTooManyRequests, "Too many alerts for this webhook (rate_limited); Retry-After says when to send again.", errBody},
+			{http.StatusInternalServerError, "The webhook's stored secret cannot be decrypted (webhook_unreadable: " +
+				"its owner must rotate the secret), or an unexpected failure (internal).", errBody},
+		},
+	}, wr.postHook)
 }
+
+// alertBody documents the alert JSON that package webhooks reads; a test
+// proves the two take the same fields.
+type alertBody struct {
+	Secret        string `json:"secret" required:"true" doc:"The webhook's secret."`
+	Action        string `json:"action" required:"true" doc:"close closes the position (futures) or sells the balance (spot) of the symbol."`
+	Symbol        string `json:"symbol" required:"true" doc:"Unified symbol: BTC/USDT (spot), BTC/USDT:USDT (USDT-margined perpetual)."`
+	Type          string `json:"type" doc:"Default market; close is always market."`
+	Quantity      amount `json:"quantity" doc:"Base quantity. Give quantity or quote_quantity for buy and sell."`
+	QuoteQuantity amount `json:"quote_quantity" doc:"Quote amount to spend or receive instead of quantity."`
+	Price         amount `json:"price" doc:"The limit price; required for type limit."`
+	ReduceOnly    bool   `json:"reduce_only" doc:"Futures: only reduce a position."`
+	AlertID       string `json:"alert_id" doc:"Up to 64 characters; an id seen before makes the alert a duplicate."`
+}
+
+// amount is an alert amount: a positive plain decimal, as a string or a
+// bare JSON number.
+type amount struct{}
 
 type webhookView struct {
 	ID                string    `json:"id"`
 	Name              string    `json:"name"`
 	ExchangeAccountID string    `json:"exchange_account_id"`
 	Market            string    `json:"market"`
-	AllowedSymbols    []string  `json:"allowed_symbols"`
-	MaxNotional       *string   `json:"max_notional"`
-	DryRun            bool      `json:"dry_run"`
-	URLHint           string    `json:"url_hint"`
-	SecretHint        string    `json:"secret_hint"`
+	AllowedSymbols    []string  `json:"allowed_symbols" doc:"The symbols alerts may trade; empty allows every symbol."`
+	MaxNotional       *string   `json:"max_notional" oas:"decimal" doc:"The largest order value in quote currency; null for no limit."`
+	DryRun            bool      `json:"dry_run" doc:"Alerts are checked and answered but no order is placed."`
+	URLHint           string    `json:"url_hint" doc:"The start of the url's token."`
+	SecretHint        string    `json:"secret_hint" doc:"The start of the secret."`
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
 }
@@ -68,8 +138,8 @@ type webhookView struct {
 // and secret, the only time they are shown.
 type webhookWithCredentials struct {
 	webhookView
-	URL    string `json:"url,omitempty"`
-	Secret string `json:"secret,omitempty"`
+	URL    string `json:"url,omitempty" doc:"/hooks/<token>: where to send alerts. Shown only when made."`
+	Secret string `json:"secret,omitempty" doc:"The secret every alert must carry. Shown only when made."`
 }
 
 // webhookAccountView is the bound account with its latest snapshot: what a
@@ -129,11 +199,11 @@ func (wr *webhookRoutes) userWebhook(c *gin.Context) (store.Webhook, bool) {
 }
 
 type createWebhookRequest struct {
-	Name              string   `json:"name"`
-	ExchangeAccountID string   `json:"exchange_account_id"`
-	Market            string   `json:"market"`
-	AllowedSymbols    []string `json:"allowed_symbols"`
-	MaxNotional       *string  `json:"max_notional"`
+	Name              string   `json:"name" required:"true"`
+	ExchangeAccountID string   `json:"exchange_account_id" required:"true"`
+	Market            string   `json:"market" required:"true"`
+	AllowedSymbols    []string `json:"allowed_symbols" doc:"Unified symbols alerts may trade; left out or empty allows all."`
+	MaxNotional       *string  `json:"max_notional" oas:"amount" doc:"The largest order value in quote currency; left out for no limit."`
 	DryRun            bool     `json:"dry_run"`
 }
 
@@ -203,10 +273,10 @@ type patchWebhookRequest struct {
 	AllowedSymbols    *[]string `json:"allowed_symbols"`
 	// MaxNotional is raw so that null (remove the limit) differs from
 	// leaving the field out.
-	MaxNotional  json.RawMessage `json:"max_notional"`
+	MaxNotional  json.RawMessage `json:"max_notional" oas:"amount,nullable" doc:"A new limit, or null to remove it."`
 	DryRun       *bool           `json:"dry_run"`
-	RotateSecret bool            `json:"rotate_secret"`
-	RotateToken  bool            `json:"rotate_token"`
+	RotateSecret bool            `json:"rotate_secret" doc:"Make a new secret; the answer shows it once."`
+	RotateToken  bool            `json:"rotate_token" doc:"Make a new token, so a new url; the old one stops working."`
 }
 
 func (wr *webhookRoutes) patchWebhook(c *gin.Context) {
@@ -252,15 +322,15 @@ type orderView struct {
 	Symbol          string  `json:"symbol"`
 	Side            string  `json:"side"`
 	Type            string  `json:"type"`
-	Quantity        *string `json:"quantity,omitempty"`
-	QuoteQuantity   *string `json:"quote_quantity,omitempty"`
-	Price           *string `json:"price,omitempty"`
+	Quantity        *string `json:"quantity,omitempty" oas:"decimal"`
+	QuoteQuantity   *string `json:"quote_quantity,omitempty" oas:"decimal"`
+	Price           *string `json:"price,omitempty" oas:"decimal"`
 	ReduceOnly      bool    `json:"reduce_only"`
 	ExchangeOrderID string  `json:"exchange_order_id,omitempty"`
 	// Status is the exchange's order status (new, filled, …).
 	Status         string  `json:"status,omitempty"`
-	FilledQuantity *string `json:"filled_quantity,omitempty"`
-	AveragePrice   *string `json:"average_price,omitempty"`
+	FilledQuantity *string `json:"filled_quantity,omitempty" oas:"decimal"`
+	AveragePrice   *string `json:"average_price,omitempty" oas:"decimal"`
 }
 
 type deliveryView struct {
