@@ -6,7 +6,7 @@
 #                        40 s) instead of 10,000 at 30 s (about 3 minutes)
 #   BENCH_FILTER=regexp  only the benchmarks matching it (default: all)
 #   GAHOST_BENCH_*       sizes of the fleet benchmark, see
-#                        host/internal/sync/fleet_bench_test.go
+#                        host/internal/scheduler/fleet_bench_test.go
 #
 # Raw `go test -bench` output is kept in $BENCH_OUT (default a temp file).
 set -euo pipefail
@@ -37,8 +37,8 @@ for m in "${modules[@]}"; do
 done
 
 if [[ "BenchmarkFleet" =~ $filter ]] || [ "$filter" = . ]; then
-  echo "== go test -bench Fleet host/internal/sync (accounts=${GAHOST_BENCH_ACCOUNTS:-10000} interval=${GAHOST_BENCH_INTERVAL:-30s})" >&2
-  (cd host && $GO test -run '^$' -bench '^BenchmarkFleet$' -benchtime 1x -timeout 30m ./internal/sync/ 2>&1) |
+  echo "== go test -bench Fleet host/internal/scheduler (accounts=${GAHOST_BENCH_ACCOUNTS:-10000} interval=${GAHOST_BENCH_INTERVAL:-30s})" >&2
+  (cd host && $GO test -run '^$' -bench '^BenchmarkFleet$' -benchtime 1x -timeout 30m ./internal/scheduler/ 2>&1) |
     tee -a "$out" | grep -E '^(Benchmark|FAIL|---|\s+fleet)' >&2 || true
 fi
 

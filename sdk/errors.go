@@ -49,6 +49,22 @@ func (k Kind) String() string {
 	return kindNames[k]
 }
 
+// MarshalText writes the kind's name, so a Kind reads the same in JSON and
+// logs as in the API's error codes.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind's name, as String writes it. A name this sdk
+// does not know is an error and leaves k unchanged.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("sdk: unknown error kind %q", b)
+}
+
 // Sentinels to compare with errors.Is. Every *Error matches the sentinel of
 // its Kind.
 var (
@@ -89,10 +105,6 @@ type Error struct {
 	ExchangeCode string
 	// RetryAfter is how long to wait before calling again (rate limits).
 	RetryAfter time.Duration
-
-	// midCall marks a host-side error raised after the request left for
-	// the plugin: the plugin may have acted on it.
-	midCall bool
 }
 
 func (e *Error) Error() string {

@@ -6,9 +6,13 @@
 //
 // Serve hides the process boundary (hashicorp/go-plugin over gRPC, the
 // handshake, protocol negotiation, panic recovery, logging) so an author
-// imports neither go-plugin nor gRPC. The same package holds the host's side
-// of the boundary ([Dial] and [PluginSet]), so that both ends share one set of
-// converters and one error translation.
+// imports neither go-plugin nor gRPC. The host's side of the boundary is
+// package [github.com/globalautomation/gahost/sdk/pluginhost]; a connector
+// has no use for it.
+//
+// While serving a call, a connector reports what the exchange said about its
+// rate limits with [ReportUsage] (the signed HTTP client of package rest does
+// so on every answer) and logs through [Logger].
 //
 // Amounts are [decimal.Decimal] inside and decimal strings on the wire; never
 // float64. Symbols are unified: "BTC/USDT" for spot and "BTC/USDT:USDT" for a
@@ -16,7 +20,12 @@
 //
 // Errors that an exchange returns are reported as *[Error] values with a
 // [Kind]; they cross the boundary typed and match the sentinels of this
-// package with errors.Is on the host side.
+// package, such as [ErrRateLimited], with errors.Is on the host side.
+//
+// Markets, order sides, types and statuses, position sides and margin modes
+// are named string types ([Market], [Side], [OrderType], [OrderStatus],
+// [PositionSide], [MarginMode]); their values are the lower-case words the
+// protocol carries.
 package sdk
 
 import (
@@ -176,64 +185,98 @@ type FuturesAccount struct {
 	AvailableBalance decimal.Decimal
 }
 
-// Position sides and margin modes.
+// PositionSide is the direction of a futures position: [SideLong] or
+// [SideShort].
+type PositionSide string
+
+// Position sides.
 const (
-	SideLong      = "long"
-	SideShort     = "short"
-	MarginCross   = "cross"
-	MarginIsolate = "isolated"
+	SideLong  PositionSide = "long"
+	SideShort PositionSide = "short"
+)
+
+// MarginMode is how a futures position is margined: [MarginCross] or
+// [MarginIsolate].
+type MarginMode string
+
+// Margin modes.
+const (
+	MarginCross   MarginMode = "cross"
+	MarginIsolate MarginMode = "isolated"
 )
 
 // Position is one open futures position.
 type Position struct {
 	Symbol           string // unified, "BTC/USDT:USDT"
-	Side             string // SideLong or SideShort
+	Side             PositionSide
 	Size             decimal.Decimal
 	EntryPrice       decimal.Decimal
 	MarkPrice        decimal.Decimal
 	UnrealizedPnL    decimal.Decimal
 	Leverage         decimal.Decimal
 	LiquidationPrice decimal.Decimal
-	MarginMode       string // MarginCross or MarginIsolate
+	MarginMode       MarginMode
 }
 
-// Markets, order sides, types and statuses.
+// Market is where an order goes: [MarketSpot] or [MarketFutures] (the
+// USDT-margined perpetuals).
+type Market string
+
+// Markets.
 const (
-	MarketSpot    = "spot"
-	MarketFutures = "futures"
+	MarketSpot    Market = "spot"
+	MarketFutures Market = "futures"
+)
 
-	Buy  = "buy"
-	Sell = "sell"
+// Side is the side of an order: [Buy] or [Sell].
+type Side string
 
-	OrderMarket = "market"
-	OrderLimit  = "limit"
+// Order sides.
+const (
+	Buy  Side = "buy"
+	Sell Side = "sell"
+)
 
-	StatusNew             = "new"
-	StatusPartiallyFilled = "partially_filled"
-	StatusFilled          = "filled"
-	StatusCanceled        = "canceled"
-	StatusRejected        = "rejected"
-	StatusExpired         = "expired"
+// OrderType is the type of an order: [OrderMarket] or [OrderLimit].
+type OrderType string
+
+// Order types.
+const (
+	OrderMarket OrderType = "market"
+	OrderLimit  OrderType = "limit"
+)
+
+// OrderStatus is the state of an order as the exchange reports it.
+type OrderStatus string
+
+// Order statuses.
+const (
+	StatusNew             OrderStatus = "new"
+	StatusPartiallyFilled OrderStatus = "partially_filled"
+	StatusFilled          OrderStatus = "filled"
+	StatusCanceled        OrderStatus = "canceled"
+	StatusRejected        OrderStatus = "rejected"
+	StatusExpired         OrderStatus = "expired"
 )
 
 // OrderRequest asks for a new order. Quantity is in base units; a spot
 // market buy may give QuoteQuantity instead.
 type OrderRequest struct {
-	Market        string
+	Market        Market
 	Symbol        string
-	Side          string
-	Type          string
+	Side          Side
+	Type          OrderType
 	Quantity      decimal.Decimal
 	QuoteQuantity decimal.Decimal
 	Price         decimal.Decimal
 	ReduceOnly    bool
 	ClientOrderID string
-	PositionSide  string // "", SideLong or SideShort for hedge-mode accounts
+	PositionSide  PositionSide // "", or SideLong or SideShort for hedge-mode accounts
 }
 
 // CancelRequest names an order by exchange id or client order id.
 type CancelRequest struct {
-	Market        string
+	Market        Market
 	Symbol        string
 	OrderID       string
 	ClientOrderID string
@@ -243,11 +286,11 @@ type CancelRequest struct {
 type Order struct {
 	ID             string
 	ClientOrderID  string
-	Market         string
+	Market         Market
 	Symbol         string
-	Side           string
-	Type           string
-	Status         string
+	Side           Side
+	Type           OrderType
+	Status         OrderStatus
 	Quantity       decimal.Decimal
 	FilledQuantity decimal.Decimal
 	Price          decimal.Decimal

@@ -1,54 +1,50 @@
 package sdk
 
 import (
-	"context"
-	"errors"
+	"slices"
 	"testing"
 
-	pb "github.com/globalautomation/gahost/proto/exchange/v1"
+	"github.com/globalautomation/gahost/sdk/internal/wire"
 )
 
-// Every Kind has exactly one proto value and back, every proto value has
-// exactly one Kind, and each kind crosses a real gRPC connection intact.
-func TestEveryKindCrossesTheWire(t *testing.T) {
-	kinds := map[Kind]bool{}
-	wires := map[pb.ErrorKind]bool{}
-	for _, e := range kindWire {
-		if kinds[e.kind] || wires[e.wire] {
-			t.Fatalf("duplicate entry %v / %v", e.kind, e.wire)
-		}
-		kinds[e.kind], wires[e.wire] = true, true
-	}
+// Every Kind has a name, its name is in the wire table exactly once, the
+// name reads back as the same Kind, and the kind has a gRPC code and a
+// sentinel. The crossing over a real connection is in boundary_test.go.
+func TestEveryKindHasAWireForm(t *testing.T) {
+	names := wire.KindNames()
 	for k := KindUnknown; int(k) < len(kindNames); k++ {
-		if !kinds[k] {
-			t.Errorf("kind %v has no proto value", k)
+		name := k.String()
+		if n := count(names, name); n != 1 {
+			t.Errorf("kind %v is in the wire table %d times", k, n)
 		}
-		if kindFromWire(kindToWire(k)) != k {
-			t.Errorf("kind %v does not round-trip", k)
+		var back Kind
+		if err := back.UnmarshalText([]byte(name)); err != nil || back != k {
+			t.Errorf("kind %v reads back as %v (%v)", k, back, err)
 		}
 		if _, ok := kindCodes[k]; !ok {
 			t.Errorf("kind %v has no gRPC code", k)
 		}
-	}
-	for v := range pb.ErrorKind_name {
-		if !wires[pb.ErrorKind(v)] {
-			t.Errorf("proto value %v has no Kind", pb.ErrorKind(v))
+		if _, ok := sentinels[k]; !ok && k != KindUnknown {
+			t.Errorf("kind %v has no sentinel", k)
 		}
 	}
-	if got := kindFromWire(pb.ErrorKind(999)); got != KindUnknown {
-		t.Errorf("a value from a newer peer = %v, want unknown", got)
+	if len(names) != len(kindNames) {
+		t.Errorf("the wire table has %d kinds, the sdk %d", len(names), len(kindNames))
 	}
+	var k Kind = KindRateLimited
+	if err := k.UnmarshalText([]byte("no_such_kind")); err == nil || k != KindRateLimited {
+		t.Errorf("an unknown name gave %v, %v", k, err)
+	}
+	if b, _ := KindOrderNotFound.MarshalText(); string(b) != "order_not_found" {
+		t.Errorf("MarshalText = %q", b)
+	}
+}
 
-	impl := &echo{}
-	x := pair(t, impl)
-	for k := KindUnknown + 1; int(k) < len(kindNames); k++ {
-		impl.err = Errorf(k, "failed as %v", k)
-		_, err := x.SpotBalances(context.Background(), Account{})
-		if KindOf(err) != k {
-			t.Errorf("sent %v, got %v (%v)", k, KindOf(err), err)
-		}
-		if !errors.Is(err, sentinels[k]) {
-			t.Errorf("%v does not match its sentinel", k)
-		}
+func count(s []string, v string) int {
+	n := 0
+	for i := slices.Index(s, v); i >= 0; i = slices.Index(s, v) {
+		n++
+		s = s[i+1:]
 	}
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/internal/wire"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -12,9 +13,6 @@ import (
 
 // Version is the sdk's own version, reported to the host in Info.SDKVersion.
 const Version = "0.1.0"
-
-// LogLevelEnv names the variable the host sets to tell a plugin how much to log.
-const LogLevelEnv = "GAHOST_PLUGIN_LOG_LEVEL"
 
 // ServeOption adjusts Serve.
 type ServeOption func(*serveConfig)
@@ -25,7 +23,7 @@ type serveConfig struct {
 }
 
 // WithProtocolVersions makes the plugin offer other protocol versions than
-// the sdk's own. It exists to test how a host treats a plugin from the
+// the sdk's own (version 1). It exists to test how a host treats a plugin from the
 // future or the past; connectors have no use for it.
 func WithProtocolVersions(v ...int) ServeOption {
 	return func(c *serveConfig) { c.versions = v }
@@ -38,10 +36,11 @@ var (
 
 // Logger is the connector's logger: JSON on the plugin's original stderr,
 // which the host reads and re-logs under the plugin's name at the same
-// level. Never pass it a credential or a signature.
+// level (the host sets the level through the environment). Never pass it a
+// credential or a signature.
 func Logger() hclog.Logger {
 	loggerOnce.Do(func() {
-		level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
+		level := hclog.LevelFromString(os.Getenv(wire.LogLevelEnv))
 		if level == hclog.NoLevel {
 			level = hclog.Info
 		}
@@ -60,17 +59,17 @@ func Logger() hclog.Logger {
 // it is a plugin and exits.
 func Serve(impl Exchange, opts ...ServeOption) {
 	log := Logger()
-	cfg := serveConfig{versions: []int{ProtocolVersion}, logger: log}
+	cfg := serveConfig{versions: []int{wire.ProtocolVersion}, logger: log}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	sets := make(map[int]plugin.PluginSet, len(cfg.versions))
 	for _, v := range cfg.versions {
-		sets[v] = plugin.PluginSet{PluginName: GRPCPlugin(impl)}
+		sets[v] = plugin.PluginSet{wire.PluginName: &servePlugin{impl: impl}}
 	}
 	go exitWithParent(log)
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  Handshake,
+		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: sets,
 		Logger:           cfg.logger,
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {

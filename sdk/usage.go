@@ -7,14 +7,15 @@ import (
 
 // Rate-limit usage flows beside the answers rather than inside them: a
 // connector reports what the exchange's headers said with ReportUsage (the
-// signed HTTP client of package rest does so on every response), Serve sends
-// it back to the host with the answer or the error, and on the host the
-// observer set with WithUsageObserver receives it. Keeping it out of the
-// method signatures keeps the Exchange interface about the exchange.
+// signed HTTP client of package rest does so on every response), and Serve
+// sends it back to the host with the answer or the error. Keeping it out of
+// the method signatures keeps the Exchange interface about the exchange.
 
 type usageKey struct{}
 
-// UsageRecorder collects rate-limit usage reported during one call.
+// UsageRecorder collects rate-limit usage reported during one call. Serve
+// installs one per call; a connector's own tests install one with
+// WithUsageRecorder to see what the connector reported.
 type UsageRecorder struct {
 	mu    sync.Mutex
 	usage []RateUsage
@@ -55,22 +56,5 @@ func ReportUsage(ctx context.Context, us ...RateUsage) {
 	}
 	if rec, ok := ctx.Value(usageKey{}).(*UsageRecorder); ok {
 		rec.add(us)
-	}
-}
-
-type observerKey struct{}
-
-// WithUsageObserver returns a context for a host-side call whose reported
-// rate-limit usage is passed to fn when the call returns, successful or not.
-func WithUsageObserver(ctx context.Context, fn func([]RateUsage)) context.Context {
-	return context.WithValue(ctx, observerKey{}, fn)
-}
-
-func observeUsage(ctx context.Context, us []RateUsage) {
-	if len(us) == 0 {
-		return
-	}
-	if fn, ok := ctx.Value(observerKey{}).(func([]RateUsage)); ok {
-		fn(us)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/globalautomation/gahost/sdk/hosttest"
+	"github.com/globalautomation/gahost/host/internal/hosttest"
 )
 
 // takeBackup downloads GET /api/v1/admin/backup and checks it is whole.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/globalautomation/gahost/sdk/hosttest"
+	"github.com/globalautomation/gahost/host/internal/hosttest"
 )
 
 // unitPath is the systemd unit shipped in the repository.

@@ -2,19 +2,23 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/globalautomation/gahost/sdk/hosttest"
+	"github.com/globalautomation/gahost/host/internal/api/apitest"
+	"github.com/globalautomation/gahost/host/internal/hosttest"
 )
 
 // bins holds the binaries built once for the package.
 var bins struct {
 	daemon, alpha, alpha2, beta string
+	binance, fakeBinance        string // a real connector and its fake exchange's command
 }
 
 func TestMain(m *testing.M) {
@@ -32,10 +36,26 @@ func runMain(m *testing.M) int {
 	bins.alpha = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "alpha-1.0.0"), "-X main.name=alpha -X main.version=1.0.0")
 	bins.alpha2 = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "alpha-1.1.0"), "-X main.name=alpha -X main.version=1.1.0")
 	bins.beta = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "beta-1.0.0"), "-X main.name=beta -X main.version=1.0.0")
+	bins.binance = hosttest.Build(t, "plugins/binance", filepath.Join(dir, "gahost-plugin-binance"), "")
+	bins.fakeBinance = hosttest.Build(t, "plugins/binance/fake/cmd/fakebinance", filepath.Join(dir, "fakebinance"), "")
 	if t.failed {
 		return 1
 	}
-	return m.Run()
+	// Every answer a test gets from a daemon is checked against the
+	// OpenAPI document that daemon serves.
+	contract := apitest.NewTransport(http.DefaultTransport)
+	http.DefaultTransport = contract
+	code := m.Run()
+	for _, v := range contract.Violations() {
+		fmt.Fprintln(os.Stderr, "contract:", v)
+		code = 1
+	}
+	// A whole run makes HTTP calls; none checked means the check is off.
+	if code == 0 && contract.Checked() == 0 && flag.Lookup("test.run").Value.String() == "" {
+		fmt.Fprintln(os.Stderr, "contract: no answer was checked; the transport is not in use")
+		code = 1
+	}
+	return code
 }
 
 // buildT lets the hosttest builders run from TestMain.

@@ -29,7 +29,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/globalautomation/gahost/sdk/hosttest"
+	"github.com/globalautomation/gahost/host/internal/hosttest"
 )
 
 // account is the part of the account JSON these tests look at.

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,11 +26,11 @@ var ErrSyntax = errors.New("not a decimal number")
 // must not turn into a wrong balance.
 func Parse(s string) (decimal.Decimal, error) {
 	if !plain(s) {
-		return decimal.Zero, fmt.Errorf("%w: %q", ErrSyntax, clip(s))
+		return decimal.Zero, fmt.Errorf("%w: %q", ErrSyntax, redact.Clip(s, 40))
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Zero, fmt.Errorf("%w: %q", ErrSyntax, clip(s))
+		return decimal.Zero, fmt.Errorf("%w: %q", ErrSyntax, redact.Clip(s, 40))
 	}
 	return d, nil
 }
@@ -100,13 +101,4 @@ func plain(s string) bool {
 		}
 	}
 	return digits > 0
-}
-
-// clip keeps error messages short when an exchange sends a huge garbage
-// value in a number field.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 )
 
 // Rules says how a connector words its refusals.
@@ -29,9 +30,9 @@ type Rules struct {
 
 // Checked is a request that passed Check, in the sdk's lower-case words.
 type Checked struct {
-	Side         string // sdk.Buy or sdk.Sell
-	Type         string // sdk.OrderMarket or sdk.OrderLimit
-	PositionSide string // "", sdk.SideLong or sdk.SideShort
+	Side         sdk.Side         // sdk.Buy or sdk.Sell
+	Type         sdk.OrderType    // sdk.OrderMarket or sdk.OrderLimit
+	PositionSide sdk.PositionSide // "", sdk.SideLong or sdk.SideShort
 	// ByQuote says the order is sized by QuoteQuantity (a spot market
 	// order by value) rather than by Quantity.
 	ByQuote bool
@@ -40,17 +41,17 @@ type Checked struct {
 // Check applies the shared rules to req on market (sdk.MarketSpot or
 // sdk.MarketFutures, as symbol.Resolve gives it). A refusal is an
 // *sdk.Error of KindInvalidRequest.
-func (r Rules) Check(market string, req sdk.OrderRequest) (Checked, error) {
+func (r Rules) Check(market sdk.Market, req sdk.OrderRequest) (Checked, error) {
 	c := Checked{
-		Side:         strings.ToLower(req.Side),
-		Type:         strings.ToLower(req.Type),
-		PositionSide: strings.ToLower(req.PositionSide),
+		Side:         sdk.Side(strings.ToLower(string(req.Side))),
+		Type:         sdk.OrderType(strings.ToLower(string(req.Type))),
+		PositionSide: sdk.PositionSide(strings.ToLower(string(req.PositionSide))),
 	}
 	if c.Side != sdk.Buy && c.Side != sdk.Sell {
-		return Checked{}, r.Invalid("order side %q is not buy or sell", clip(req.Side))
+		return Checked{}, r.Invalid("order side %q is not buy or sell", redact.Clip(string(req.Side), 300))
 	}
 	if c.Type != sdk.OrderMarket && c.Type != sdk.OrderLimit {
-		return Checked{}, r.Invalid("order type %q is not market or limit", clip(req.Type))
+		return Checked{}, r.Invalid("order type %q is not market or limit", redact.Clip(string(req.Type), 300))
 	}
 	if req.Quantity.IsNegative() || req.QuoteQuantity.IsNegative() || req.Price.IsNegative() {
 		return Checked{}, r.Invalid("quantities and prices must not be negative")
@@ -69,7 +70,7 @@ func (r Rules) Check(market string, req sdk.OrderRequest) (Checked, error) {
 	switch c.PositionSide {
 	case "", sdk.SideLong, sdk.SideShort:
 	default:
-		return Checked{}, r.Invalid("position side %q is not long or short", clip(req.PositionSide))
+		return Checked{}, r.Invalid("position side %q is not long or short", redact.Clip(string(req.PositionSide), 300))
 	}
 	if market == sdk.MarketSpot && (req.ReduceOnly || c.PositionSide != "") {
 		return Checked{}, r.Invalid("reduce-only and position side apply to %s orders only", r.Futures)
@@ -86,14 +87,6 @@ func (r Rules) Invalid(format string, args ...any) *sdk.Error {
 // Closes reports whether an order on side (sdk.Buy or sdk.Sell) reduces a
 // position on positionSide (sdk.SideLong or sdk.SideShort): selling
 // reduces a long, buying back reduces a short.
-func Closes(side, positionSide string) bool {
+func Closes(side sdk.Side, positionSide sdk.PositionSide) bool {
 	return side == sdk.Sell && positionSide == sdk.SideLong || side == sdk.Buy && positionSide == sdk.SideShort
-}
-
-// clip keeps a caller's garbage out of error messages.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

@@ -14,7 +14,7 @@ func TestCheck(t *testing.T) {
 	r := Rules{Exchange: "ex", Futures: "swap"}
 	tests := []struct {
 		name   string
-		market string
+		market sdk.Market
 		req    sdk.OrderRequest
 		want   Checked
 		bad    string // a part of the refusal; "" when accepted
@@ -37,7 +37,7 @@ func TestCheck(t *testing.T) {
 		{"bad position side", sdk.MarketFutures, sdk.OrderRequest{Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "both"}, Checked{}, "position side"},
 		{"spot reduce-only", sdk.MarketSpot, sdk.OrderRequest{Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Checked{}, "swap orders only"},
 		{"spot position side", sdk.MarketSpot, sdk.OrderRequest{Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}, Checked{}, "swap orders only"},
-		{"huge side", sdk.MarketSpot, sdk.OrderRequest{Side: strings.Repeat("x", 1000), Type: "market", Quantity: d("1")}, Checked{}, "..."},
+		{"huge side", sdk.MarketSpot, sdk.OrderRequest{Side: sdk.Side(strings.Repeat("x", 1000)), Type: "market", Quantity: d("1")}, Checked{}, "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +58,9 @@ func TestCheck(t *testing.T) {
 
 func TestCloses(t *testing.T) {
 	tests := []struct {
-		side, pos string
-		want      bool
+		side sdk.Side
+		pos  sdk.PositionSide
+		want bool
 	}{
 		{sdk.Sell, sdk.SideLong, true},
 		{sdk.Buy, sdk.SideShort, true},

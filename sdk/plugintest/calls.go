@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
 func checkCalls(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
@@ -21,7 +22,7 @@ func checkCalls(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
 	// recorder stands in for the one Serve installs.
 	call := func(t *testing.T) context.Context {
 		usage, rec = nil, &sdk.UsageRecorder{}
-		c := sdk.WithUsageObserver(ctx(t), func(us []sdk.RateUsage) { usage = us })
+		c := pluginhost.WithUsageObserver(ctx(t), func(us []sdk.RateUsage) { usage = us })
 		return sdk.WithUsageRecorder(c, rec)
 	}
 	checkUsage := func(t *testing.T, _ context.Context) {
@@ -122,7 +123,7 @@ func checkCalls(t *testing.T, ex sdk.Exchange, info sdk.Info, fx Fixtures) {
 		}
 		needAccount(t, fx)
 		c := call(t)
-		snap := sdk.FetchSnapshot(c, ex, fx.Account, parts)
+		snap := pluginhost.FetchSnapshot(c, ex, fx.Account, parts)
 		for part, err := range snap.Errs {
 			t.Errorf("snapshot part %s: %v", part, err)
 		}

@@ -39,6 +39,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -208,6 +209,12 @@ func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {
 		}
 		seen[l.Name] = true
 	}
+	// A cost draws on a declared limit, or the host cannot charge it.
+	for _, c := range info.Costs {
+		if (c.Call != sdk.CapValidate && !info.Has(c.Call)) || !seen[c.Limit] || c.Cost < 0 {
+			bad("cost %+v names no capability or no declared rate limit, or is negative", c)
+		}
+	}
 	if len(problems) > 0 {
 		t.Fatalf("Info: %s", strings.Join(problems, "; "))
 	}
@@ -229,8 +236,8 @@ func startPlugin(t *testing.T) sdk.Exchange {
 	cmd := exec.Command(exe, "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v=false")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(),
+		HandshakeConfig:  pluginhost.Handshake,
+		VersionedPlugins: pluginhost.PluginSets(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -244,7 +251,7 @@ func startPlugin(t *testing.T) sdk.Exchange {
 	if err != nil {
 		t.Fatalf("plugintest: starting the plugin child: %v", err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
 		t.Fatalf("plugintest: dispense: %v", err)
 	}

@@ -9,6 +9,7 @@ package redact
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -77,10 +78,17 @@ func String(msg string, secrets ...string) string {
 }
 
 // Clip shortens s to at most n bytes, cutting at a character boundary and
-// ending with "…" when anything was cut. Invalid UTF-8 is dropped first, so
-// the result is always valid.
+// ending with "…" when anything was cut. Invalid UTF-8 is dropped and
+// control characters (line breaks, escapes) become spaces first, so the
+// result is valid and printable: a value echoed in a message or a log line
+// cannot forge another line.
 func Clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 	if len(s) <= n {
 		return s
 	}

@@ -22,6 +22,7 @@ func TestString(t *testing.T) {
 		{"empty secret", "text", []string{""}, "text"},
 		{"none", "text", nil, "text"},
 		{"overlapping secrets", "xx" + key + "yy", []string{key, key[4:]}, "xx" + Mark + "yy"},
+		{"an account's key hint stays", "hint AKIA…6789 is fine", []string{key}, "hint AKIA…6789 is fine"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,13 +58,14 @@ func TestClip(t *testing.T) {
 		{"ééééé", 7, "éé…"}, // 4 bytes of é, then …
 		{"\xffab", 10, "ab"},
 		{"abcdef", 2, "ab"},
+		{"a\nb\x1b[2Jc", 20, "a b [2Jc"},
 	}
 	for _, tc := range cases {
 		got := Clip(tc.s, tc.n)
 		if got != tc.want {
 			t.Errorf("Clip(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
-		if len(got) > tc.n || !utf8.ValidString(got) {
+		if len(got) > tc.n || !utf8.ValidString(got) || strings.ContainsAny(got, "\n\r\x1b") {
 			t.Errorf("Clip(%q, %d) = %q: too long or invalid", tc.s, tc.n, got)
 		}
 	}
@@ -76,7 +78,7 @@ func FuzzClip(f *testing.F) {
 			return
 		}
 		got := Clip(s, n)
-		if len(got) > n || !utf8.ValidString(got) {
+		if len(got) > n || !utf8.ValidString(got) || strings.ContainsAny(got, "\n\r\x00") {
 			t.Fatalf("Clip(%q, %d) = %q", s, n, got)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 )
 
 // StatusError is the fallback mapping of an HTTP status to a typed error,
@@ -60,20 +61,14 @@ func scrub(err error, acct sdk.Account, extra []string) error {
 	if !errors.As(err, &e) {
 		// Every error this package returns is typed; anything else is
 		// wrapped so that its text cannot leak.
-		return &sdk.Error{Kind: sdk.KindUnknown, Message: Redact(err.Error(), acct, extra...)}
+		return &sdk.Error{Kind: sdk.KindUnknown, Message: redactFor(err.Error(), acct, extra)}
 	}
-	e.Message = Redact(e.Message, acct, extra...)
+	e.Message = redactFor(e.Message, acct, extra)
 	return err
 }
 
-// Redact replaces the account's key, secret and passphrase and any extra
-// value (such as a signature) in s with "[redacted]". Values shorter than
-// four bytes are left alone: replacing them would mangle ordinary text.
-func Redact(s string, acct sdk.Account, extra ...string) string {
-	for _, v := range append([]string{acct.APIKey, acct.SecretKey, acct.Passphrase}, extra...) {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	return s
+// redactFor applies the one redaction policy to s with the account's
+// credentials and the signer's extra values as the secrets.
+func redactFor(s string, acct sdk.Account, extra []string) string {
+	return redact.String(s, append([]string{acct.APIKey, acct.SecretKey, acct.Passphrase}, extra...)...)
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 )
 
 // Symbol is a parsed unified symbol. Settle is empty for spot markets.
@@ -42,7 +43,7 @@ func Parse(s string) (Symbol, error) {
 	base, quote, ok := strings.Cut(rest, "/")
 	if !ok || !asset(base) || !asset(quote) || (perp && !asset(settle)) {
 		return Symbol{}, sdk.Errorf(sdk.KindInvalidRequest,
-			"symbol %q is not a unified symbol like BTC/USDT or BTC/USDT:USDT", clip(s))
+			"symbol %q is not a unified symbol like BTC/USDT or BTC/USDT:USDT", redact.Clip(s, 40))
 	}
 	return Symbol{
 		Base:   strings.ToUpper(base),
@@ -93,16 +94,9 @@ func asset(s string) bool {
 	return true
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
-
 // Market is the sdk market s trades on: sdk.MarketSpot for a spot symbol,
 // sdk.MarketFutures for a perpetual.
-func (s Symbol) Market() string {
+func (s Symbol) Market() sdk.Market {
 	if s.IsSpot() {
 		return sdk.MarketSpot
 	}
@@ -120,7 +114,7 @@ func (s Symbol) Market() string {
 // connector checks that on the result. exchange names the connector at the
 // start of error messages, as its other errors do. Every error is an
 // *sdk.Error of KindInvalidRequest.
-func Resolve(exchange, market, unified string) (Symbol, error) {
+func Resolve(exchange string, market sdk.Market, unified string) (Symbol, error) {
 	s, err := Parse(unified)
 	if err != nil {
 		return s, err
@@ -136,16 +130,7 @@ func Resolve(exchange, market, unified string) (Symbol, error) {
 			s.Settle = s.Quote
 		}
 	default:
-		return s, sdk.Errorf(sdk.KindInvalidRequest, "%s: unknown market %q (want spot or futures)", exchange, clipLong(market))
+		return s, sdk.Errorf(sdk.KindInvalidRequest, "%s: unknown market %q (want spot or futures)", exchange, redact.Clip(string(market), 300))
 	}
 	return s, nil
-}
-
-// clipLong keeps a caller's garbage out of error messages at the length
-// the connectors used for it.
-func clipLong(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "..."
-	}
-	return s
 }

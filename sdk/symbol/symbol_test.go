@@ -85,10 +85,12 @@ func TestResolve(t *testing.T) {
 		long[i] = 'x'
 	}
 	tests := []struct {
-		name, market, unified string
-		want                  Symbol
-		wantMarket            string
-		wantErr               bool
+		name       string
+		market     sdk.Market
+		unified    string
+		want       Symbol
+		wantMarket sdk.Market
+		wantErr    bool
 	}{
 		{name: "spot by symbol", unified: "BTC/USDT", want: Spot("BTC", "USDT"), wantMarket: sdk.MarketSpot},
 		{name: "perp by symbol", unified: "BTC/USDT:USDT", want: Perp("BTC", "USDT", "USDT"), wantMarket: sdk.MarketFutures},
@@ -97,7 +99,7 @@ func TestResolve(t *testing.T) {
 		{name: "futures keeps settle", market: sdk.MarketFutures, unified: "BTC/USD:BTC", want: Perp("BTC", "USD", "BTC"), wantMarket: sdk.MarketFutures},
 		{name: "spot refuses perp", market: sdk.MarketSpot, unified: "BTC/USDT:USDT", wantErr: true},
 		{name: "unknown market", market: "margin", unified: "BTC/USDT", wantErr: true},
-		{name: "huge market", market: string(long), unified: "BTC/USDT", wantErr: true},
+		{name: "huge market", market: sdk.Market(long), unified: "BTC/USDT", wantErr: true},
 		{name: "bad symbol", market: sdk.MarketFutures, unified: "BTCUSDT", wantErr: true},
 	}
 	for _, tt := range tests {

@@ -13,13 +13,18 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/api"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/hashicorp/go-hclog"
+	lifecycle "github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -34,9 +39,7 @@ func cmdServe(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg, stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	if err := serve(ctx, cfg, log); err != nil {
+	if err := serve(context.Background(), cfg, log); err != nil {
 		log.Error("gahost stopped", "error", err)
 		return 1
 	}
@@ -62,6 +65,42 @@ func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (*stor
 	return st, key, nil
 }
 
+// services are the domain services the API calls, built before anything
+// listens: one that cannot start stops the daemon.
+type services struct {
+	accounts *accounts.Service
+	users    *users.Service
+	webhooks *webhooks.Service
+}
+
+func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *secrets.Key, cat *plugins.Catalog) (services, error) {
+	var (
+		svc services
+		err error
+	)
+	svc.accounts, err = accounts.New(accounts.Config{Store: st, Keys: key, Exchanges: cat,
+		Logger: log.Named("accounts"), ValidateTimeout: cfg.Sync.CallTimeout})
+	if err != nil {
+		return services{}, fmt.Errorf("accounts service: %w", err)
+	}
+	if svc.users, err = users.New(users.Config{Store: st, Logger: log.Named("users")}); err != nil {
+		return services{}, fmt.Errorf("users service: %w", err)
+	}
+	svc.webhooks, err = webhooks.New(webhooks.Config{Store: st, Keys: key, Exchanges: cat,
+		Logger: log.Named("webhooks"),
+		// The same deadline as any other plugin call of the API.
+		CallTimeout: cfg.Sync.CallTimeout})
+	if err != nil {
+		return services{}, fmt.Errorf("webhooks service: %w", err)
+	}
+	return svc, nil
+}
+
+// serve runs the daemon until a signal or a failing part stops it. The
+// parts are actors of one run.Group: signals, the HTTP server, the plugin
+// catalog (start, SIGHUP reloads) and the sync scheduler. When one ends,
+// the others are stopped in that order, so requests drain before syncs stop
+// and syncs before the plugins they call; the store closes last.
 func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	log.Info("starting gahost", "version", version, "config", cfg.Path, "data_dir", cfg.DataDir)
 	st, key, err := openStore(ctx, cfg, log)
@@ -69,10 +108,6 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	tokenFile := filepath.Join(cfg.DataDir, "admin.token")
-	if _, err := st.Bootstrap(ctx, tokenFile); err != nil {
-		return fmt.Errorf("create admin user: %w", err)
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -86,9 +121,18 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}
 	defer cat.Close()
 
-	sc := hostsync.FromConfig(cfg)
+	svc, err := newServices(cfg, log, st, key, cat)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.users.Bootstrap(ctx, filepath.Join(cfg.DataDir, "admin.token")); err != nil {
+		return fmt.Errorf("create admin user: %w", err)
+	}
+
+	sc := scheduler.FromConfig(cfg)
 	sc.Logger, sc.Registerer, sc.ShutdownGrace = log.Named("sync"), reg, shutdownGrace
-	sched, err := hostsync.New(sc, st, cat, key)
+	sc.Pacers, sc.Prepaid = catalogPacers(cat), budget.Prepaid
+	sched, err := scheduler.New(sc, st, cat, key)
 	if err != nil {
 		return err
 	}
@@ -101,14 +145,14 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}
 	router := api.New(api.Deps{
 		Store:              st,
-		Keys:               key,
-		Exchanges:          cat,
+		Accounts:           svc.accounts,
+		Users:              svc.users,
+		Webhooks:           svc.webhooks,
 		Plugins:            cat,
 		Syncer:             sched,
 		Metrics:            reg,
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
-		ValidateTimeout:    cfg.Sync.CallTimeout,
 	})
 	srv := &http.Server{
 		Handler:           router,
@@ -116,40 +160,65 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 	}
-	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
-	log.Info("api listening", "addr", ln.Addr().String())
 
-	if err := cat.Start(ctx); err != nil {
-		shutdownHTTP(srv, log)
-		return err
-	}
-	// The scheduler stops before the deferred catalog and store closes run.
-	syncCtx, stopSync := context.WithCancel(ctx)
-	syncDone := make(chan error, 1)
-	go func() { syncDone <- sched.Run(syncCtx) }()
-	defer func() {
-		stopSync()
-		if err := <-syncDone; err != nil {
-			log.Error("sync scheduler stopped with an error", "error", err)
+	var g lifecycle.Group
+	g.Add(lifecycle.SignalHandler(ctx, syscall.SIGTERM, syscall.SIGINT))
+	g.Add(func() error {
+		log.Info("api listening", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("api server: %w", err)
 		}
-	}()
+		return nil
+	}, func(error) {
+		shutdownHTTP(srv, log)
+	})
 
+	// The scheduler starts once the plugins are loaded.
+	pluginsReady := make(chan struct{})
+	catCtx, stopCat := context.WithCancel(ctx)
+	g.Add(func() error {
+		if err := cat.Start(catCtx); err != nil {
+			return err
+		}
+		close(pluginsReady)
+		return watchReloads(catCtx, cat, log)
+	}, func(error) {
+		stopCat()
+	})
+
+	syncCtx, stopSync := context.WithCancel(ctx)
+	g.Add(func() error {
+		select {
+		case <-pluginsReady:
+		case <-syncCtx.Done():
+			return nil
+		}
+		if err := sched.Run(syncCtx); err != nil {
+			return fmt.Errorf("sync scheduler: %w", err)
+		}
+		return nil
+	}, func(error) {
+		stopSync()
+	})
+
+	err = g.Run()
+	var sig lifecycle.SignalError
+	if errors.As(err, &sig) {
+		log.Info("shutting down", "signal", sig.Signal.String())
+		return nil
+	}
+	return err
+}
+
+// watchReloads rescans the plugin directory on SIGHUP until ctx ends.
+func watchReloads(ctx context.Context, cat *plugins.Catalog, log hclog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-
 	for {
 		select {
 		case <-ctx.Done():
-			log.Info("shutting down")
-			shutdownHTTP(srv, log)
 			return nil
-		case err := <-srvErr:
-			if errors.Is(err, http.ErrServerClosed) {
-				return nil
-			}
-			return fmt.Errorf("api server: %w", err)
 		case <-hup:
 			log.Info("SIGHUP: rescanning the plugin directory")
 			if _, err := cat.Reload(ctx); err != nil {
@@ -179,4 +248,16 @@ func keySource(cfg *config.Config) secrets.Source {
 		src.KeyEnv = cfg.Encryption.KeyEnv
 	}
 	return src
+}
+
+// catalogPacers hands the scheduler the budgets the plugin catalog keeps at
+// its boundary, so a sync is paced and paid in one place. An exchange
+// without a per-IP limit has no budget: the interface gets an untyped nil.
+func catalogPacers(cat *plugins.Catalog) func(string) scheduler.Pacer {
+	return func(exchange string) scheduler.Pacer {
+		if b := cat.Budget(exchange); b != nil {
+			return b
+		}
+		return nil
+	}
 }

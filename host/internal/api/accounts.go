@@ -1,30 +1,63 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
 )
 
+// accountNotFound documents the 404 of a route about one account.
+var accountNotFound = res{http.StatusNotFound, "No such exchange account, or another user's (not_found).", errBody}
+
 func registerAccounts(h *handler, r routes) {
-	g := r.authed.Group("/exchange-accounts")
-	g.POST("", h.postAccount)
-	g.GET("", h.listAccounts)
-	g.GET("/:id", h.getAccount)
-	g.PATCH("/:id", h.patchAccount)
-	g.DELETE("/:id", h.deleteAccount)
+	g := r.authed.group("/exchange-accounts")
+	g.handle(http.MethodPost, "", op{id: "createAccount", tag: "exchange-accounts",
+		summary: "Add an exchange account with its API keys",
+		desc: "The keys are sealed with the master key; no answer shows them again (api_key_hint keeps the " +
+			"first and last 4 characters of the API key). The first account a user adds is the main one. " +
+			"With validate the plugin checks the keys with the exchange first.",
+		body: createAccountRequest{},
+		res: []res{
+			{http.StatusCreated, "The account.", accountView{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused: missing_field, invalid_name, " +
+				"empty_key, invalid_key, unknown_exchange (no plugin serves it), passphrase_required (the " +
+				"exchange needs one), testnet_unsupported.", errBody},
+			{http.StatusUnprocessableEntity, "validate was set and the exchange turned the keys down " +
+				"(credentials_rejected), or refused the check for another reason named by a plugin error kind " +
+				"(clock_skew, invalid_request, …). The message is the exchange's reason, without the keys.", errBody},
+			{http.StatusTooManyRequests, "validate was set and the exchange rate-limited the check (rate_limited).", errBody},
+			{http.StatusBadGateway, "validate was set and the exchange could not be reached (exchange_unavailable).", errBody},
+			{http.StatusGatewayTimeout, "validate was set and the exchange did not answer in time (exchange_timeout).", errBody},
+		},
+	}, h.postAccount)
+	g.handle(http.MethodGet, "", op{id: "listAccounts", tag: "exchange-accounts",
+		summary: "The user's exchange accounts", res: []res{{http.StatusOK, "The accounts.", []accountView{}}}},
+		h.listAccounts)
+	g.handle(http.MethodGet, "/:id", op{id: "getAccount", tag: "exchange-accounts", summary: "One exchange account",
+		res: []res{{http.StatusOK, "The account.", accountView{}}, accountNotFound}}, h.getAccount)
+	g.handle(http.MethodPatch, "/:id", op{id: "updateAccount", tag: "exchange-accounts",
+		summary: "Change an account: any of its fields; is_main true makes it the main account",
+		desc: "Fields left out stay as they are. Making an account main clears the flag on the user's " +
+			"other accounts. New keys replace the sealed ones.",
+		body: patchAccountRequest{},
+		res: []res{
+			{http.StatusOK, "The account as changed.", accountView{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
+				"empty_key, invalid_key, passphrase_required, testnet_unsupported).", errBody},
+			accountNotFound,
+		},
+	}, h.patchAccount)
+	g.handle(http.MethodDelete, "/:id", op{id: "deleteAccount", tag: "exchange-accounts",
+		summary: "Delete an account and its snapshots",
+		res:     []res{{http.StatusNoContent, "Deleted.", nil}, accountNotFound}}, h.deleteAccount)
 }
 
 // Credential status of an account, beside the contract's fields: whether
@@ -37,23 +70,23 @@ const (
 type accountView struct {
 	ID                string    `json:"id"`
 	Name              string    `json:"name"`
-	Exchange          string    `json:"exchange"`
+	Exchange          string    `json:"exchange" doc:"The exchange's name as its plugin gives it, lower case (binance, okx, …)."`
 	Testnet           bool      `json:"testnet"`
-	IsActive          bool      `json:"is_active"`
-	IsMain            bool      `json:"is_main"`
-	APIKeyHint        string    `json:"api_key_hint"`
+	IsActive          bool      `json:"is_active" doc:"Only active accounts are synced."`
+	IsMain            bool      `json:"is_main" doc:"The dashboard's account when a request names none; at most one per user."`
+	APIKeyHint        string    `json:"api_key_hint" doc:"The first 4 and last 4 characters of the API key."`
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
 	Sync              syncView  `json:"sync"`
-	CredentialsStatus string    `json:"credentials_status"`
+	CredentialsStatus string    `json:"credentials_status" doc:"unreadable: the stored keys do not open with the daemon's master key; enter them again."`
 }
 
 type syncView struct {
-	Status      string     `json:"status"`
+	Status      string     `json:"status" doc:"The outcome of the last sync; pending before the first."`
 	LastSyncAt  *time.Time `json:"last_sync_at"`
-	LastError   string     `json:"last_error"`
+	LastError   string     `json:"last_error" doc:"Why the last sync failed; empty when it did not."`
 	NextSyncAt  *time.Time `json:"next_sync_at"`
-	FailedParts []string   `json:"failed_parts,omitempty"`
+	FailedParts []string   `json:"failed_parts,omitempty" doc:"The parts of the last sync that failed while others succeeded."`
 }
 
 func timeOrNull(t time.Time) *time.Time {
@@ -64,12 +97,12 @@ func timeOrNull(t time.Time) *time.Time {
 	return &t
 }
 
-// accountView is the JSON of an account. It opens the sealed credentials
-// only to tell whether they are readable; nothing of them is shown but the
-// hint.
+// accountView is the JSON of an account. The service opens the sealed
+// credentials only to tell whether they are readable; nothing of them is
+// shown but the hint.
 func (h *handler) accountView(a store.Account) accountView {
 	status := credentialsOK
-	if _, err := h.d.Keys.OpenCredentials(a.ID, a.Secrets); err != nil {
+	if !h.d.Accounts.CredentialsReadable(a) {
 		status = credentialsUnreadable
 	}
 	return accountView{
@@ -83,31 +116,11 @@ func (h *handler) accountView(a store.Account) accountView {
 	}
 }
 
-// openCredentials opens an account's secrets for a call to its exchange.
-// When they do not open it answers 500 account_unreadable and returns false:
-// the account must never be used with other keys than its own.
-func (h *handler) openCredentials(c *gin.Context, a store.Account) (secrets.Credentials, bool) {
-	creds, err := h.d.Keys.OpenCredentials(a.ID, a.Secrets)
-	if err != nil {
-		h.log.Error("stored credentials do not open", "account_id", a.ID, "error", err)
-		writeError(c, http.StatusInternalServerError, codeAccountUnreadable,
-			"the stored credentials of this account cannot be decrypted; enter the keys again or delete the account")
-		return secrets.Credentials{}, false
-	}
-	return creds, true
-}
-
-// sdkAccount is what a plugin call for a stored account carries.
-func (h *handler) sdkAccount(exchange string, testnet bool, creds secrets.Credentials) sdk.Account {
-	return sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey, Passphrase: creds.Passphrase,
-		Testnet: testnet}
-}
-
 // userAccount loads the account named by the :id parameter for the current
 // user. Another user's account is answered 404 like a missing one.
 func (h *handler) userAccount(c *gin.Context) (store.Account, bool) {
-	a, err := h.d.Store.UserAccount(c.Request.Context(), currentUser(c).ID, c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	a, err := h.d.Accounts.Get(c.Request.Context(), currentUser(c).ID, c.Param("id"))
+	if errors.Is(err, accounts.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return store.Account{}, false
 	}
@@ -119,72 +132,14 @@ func (h *handler) userAccount(c *gin.Context) (store.Account, bool) {
 }
 
 type createAccountRequest struct {
-	Name       string `json:"name"`
-	Exchange   string `json:"exchange"`
-	APIKey     string `json:"api_key"`
-	SecretKey  string `json:"secret_key"`
-	Passphrase string `json:"passphrase"`
-	Testnet    bool   `json:"testnet"`
-	IsMain     bool   `json:"is_main"`
-	Validate   bool   `json:"validate"`
-}
-
-const (
-	maxNameLen   = 100
-	maxSecretLen = 1024
-)
-
-// checkName validates an account name; on failure it has answered.
-func checkName(c *gin.Context, name string) bool {
-	switch {
-	case strings.TrimSpace(name) == "":
-		writeError(c, http.StatusBadRequest, codeMissingField, "name is required")
-	case utf8.RuneCountInString(name) > maxNameLen || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0:
-		writeError(c, http.StatusBadRequest, codeInvalidName,
-			fmt.Sprintf("name must be at most %d characters without control characters", maxNameLen))
-	default:
-		return true
-	}
-	return false
-}
-
-// cleanKey trims a pasted key and checks it; on failure it has answered.
-// Messages name the field, never echo it.
-func cleanKey(c *gin.Context, field, v string) (string, bool) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		writeError(c, http.StatusBadRequest, codeEmptyKey, field+" must not be empty")
-	case len(v) > maxSecretLen:
-		writeError(c, http.StatusBadRequest, codeInvalidKey, fmt.Sprintf("%s is longer than %d bytes", field, maxSecretLen))
-	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		writeError(c, http.StatusBadRequest, codeInvalidKey, field+" must not contain spaces or control characters")
-	default:
-		return v, true
-	}
-	return "", false
-}
-
-// checkPassphrase validates a passphrase (kept as typed); on failure it has
-// answered.
-func checkPassphrase(c *gin.Context, v string) bool {
-	if len(v) > maxSecretLen || !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		writeError(c, http.StatusBadRequest, codeInvalidKey,
-			fmt.Sprintf("passphrase must be at most %d bytes without control characters", maxSecretLen))
-		return false
-	}
-	return true
-}
-
-// exchange looks up the plugin serving name; on failure it has answered.
-func (h *handler) exchange(c *gin.Context, name string) (sdk.Exchange, sdk.Info, bool) {
-	client, info, ok := h.d.Exchanges.Exchange(name)
-	if !ok {
-		writeError(c, http.StatusBadRequest, codeUnknownExchange,
-			fmt.Sprintf("no plugin serves exchange %q", clip(name, 40)))
-		return nil, sdk.Info{}, false
-	}
-	return client, info, true
+	Name       string `json:"name" required:"true" doc:"1 to 100 characters, no control characters."`
+	Exchange   string `json:"exchange" required:"true" doc:"An exchange a loaded plugin serves (GET /api/v1/exchanges)."`
+	APIKey     string `json:"api_key" required:"true"`
+	SecretKey  string `json:"secret_key" required:"true"`
+	Passphrase string `json:"passphrase" doc:"Required where the exchange's requires_passphrase is true (bitget, okx)."`
+	Testnet    bool   `json:"testnet" doc:"Use the exchange's testnet or demo trading, where supports_testnet is true."`
+	IsMain     bool   `json:"is_main" doc:"Make this the main account (the first account is main anyway)."`
+	Validate   bool   `json:"validate" doc:"Check the keys with the exchange before storing them."`
 }
 
 func (h *handler) postAccount(c *gin.Context) {
@@ -192,98 +147,47 @@ func (h *handler) postAccount(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if !checkName(c, req.Name) {
-		return
-	}
-	if req.Exchange == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "exchange is required")
-		return
-	}
-	apiKey, ok := cleanKey(c, "api_key", req.APIKey)
-	if !ok {
-		return
-	}
-	secretKey, ok := cleanKey(c, "secret_key", req.SecretKey)
-	if !ok || !checkPassphrase(c, req.Passphrase) {
-		return
-	}
-	client, info, ok := h.exchange(c, req.Exchange)
-	if !ok {
-		return
-	}
-	if info.RequiresPassphrase && req.Passphrase == "" {
-		writeError(c, http.StatusBadRequest, codePassphraseNeeded, fmt.Sprintf("%s requires a passphrase", req.Exchange))
-		return
-	}
-	if req.Testnet && !info.SupportsTestnet {
-		writeError(c, http.StatusBadRequest, codeTestnetNotOffered, fmt.Sprintf("%s offers no testnet", req.Exchange))
-		return
-	}
-	creds := secrets.Credentials{APIKey: apiKey, SecretKey: secretKey, Passphrase: req.Passphrase}
-	if req.Validate && !h.validateCredentials(c, client, h.sdkAccount(req.Exchange, req.Testnet, creds)) {
-		return
-	}
-	a, err := h.d.Store.CreateAccount(c.Request.Context(), h.d.Keys, store.NewAccount{
-		UserID: currentUser(c).ID, Name: req.Name, Exchange: req.Exchange, Testnet: req.Testnet, IsMain: req.IsMain,
-		Credentials: creds,
+	a, err := h.d.Accounts.Create(c.Request.Context(), currentUser(c).ID, accounts.NewAccount{
+		Name: req.Name, Exchange: req.Exchange, APIKey: req.APIKey, SecretKey: req.SecretKey,
+		Passphrase: req.Passphrase, Testnet: req.Testnet, IsMain: req.IsMain, Validate: req.Validate,
 	})
-	if err != nil {
-		h.internalError(c, "create account", err)
+	var ce *accounts.CheckError
+	switch {
+	case errors.As(err, &ce):
+		h.writeCheckError(c, ce)
+		return
+	case err != nil:
+		h.serviceError(c, "create account", err)
 		return
 	}
-	h.log.Info("exchange account created", "account_id", a.ID, "exchange", a.Exchange, "user_id", a.UserID)
 	h.accountChanged(a.ID)
 	c.JSON(http.StatusCreated, h.accountView(a))
 }
 
-// validateCredentials asks the plugin to check the keys within the
-// validate deadline. On failure it has answered: 422 when the exchange
-// turned the keys down, with its reason cleaned of anything from the keys.
-func (h *handler) validateCredentials(c *gin.Context, client sdk.Exchange, acct sdk.Account) bool {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), h.d.ValidateTimeout)
-	defer cancel()
-	_, err := client.ValidateCredentials(ctx, acct)
-	if err == nil {
-		return true
-	}
-	h.writeExchangeError(ctx, c, err, acct.APIKey, acct.SecretKey, acct.Passphrase)
-	return false
-}
-
-// writeExchangeError maps an error of a plugin call to an answer. The
-// message is the exchange's own reason for a typed error, with every trace of
-// the credentials removed; an untyped error (transport, plugin crash) gets a
-// generic message and its text goes to the log only.
-func (h *handler) writeExchangeError(ctx context.Context, c *gin.Context, err error, creds ...string) {
-	var se *sdk.Error
-	typed := errors.As(err, &se)
-	msg := "the exchange plugin did not answer properly"
-	if typed {
-		msg = clip(secrets.Redact(se.Error(), creds...), 300)
-	}
-	h.log.Warn("exchange call failed", "route", c.FullPath(), "kind", sdk.KindOf(err).String(),
-		"error", clip(secrets.Redact(err.Error(), creds...), 300))
-
-	switch kind := sdk.KindOf(err); {
+// writeCheckError answers a failed credentials check: 422 when the
+// exchange turned the keys down, with its reason (already cleaned of the
+// keys by the service).
+func (h *handler) writeCheckError(c *gin.Context, ce *accounts.CheckError) {
+	switch kind := ce.Kind; {
 	case kind == sdk.KindAuthentication || kind == sdk.KindPermission:
-		writeError(c, http.StatusUnprocessableEntity, codeCredsRejected, msg)
+		writeError(c, http.StatusUnprocessableEntity, codeCredsRejected, ce.Message)
 	case kind == sdk.KindRateLimited:
-		if d := sdk.RetryAfter(err); d > 0 {
+		if d := ce.RetryAfter; d > 0 {
 			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 		}
-		writeError(c, http.StatusTooManyRequests, codeRateLimited, msg)
-	case ctx.Err() != nil && c.Request.Context().Err() == nil:
+		writeError(c, http.StatusTooManyRequests, codeRateLimited, ce.Message)
+	case ce.TimedOut:
 		writeError(c, http.StatusGatewayTimeout, codeExchangeTimeout,
-			fmt.Sprintf("the exchange did not answer within %s", h.d.ValidateTimeout))
+			fmt.Sprintf("the exchange did not answer within %s", h.d.Accounts.ValidateTimeout()))
 	case kind == sdk.KindUnavailable || kind == sdk.KindUnknown:
-		writeError(c, http.StatusBadGateway, codeExchangeDown, msg)
+		writeError(c, http.StatusBadGateway, codeExchangeDown, ce.Message)
 	default:
-		writeError(c, http.StatusUnprocessableEntity, kind.String(), msg)
+		writeError(c, http.StatusUnprocessableEntity, kind.String(), ce.Message)
 	}
 }
 
 func (h *handler) listAccounts(c *gin.Context) {
-	list, err := h.d.Store.ListAccounts(c.Request.Context(), currentUser(c).ID)
+	list, err := h.d.Accounts.List(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.internalError(c, "list accounts", err)
 		return
@@ -322,58 +226,20 @@ func (h *handler) patchAccount(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	p := store.AccountPatch{Name: req.Name, Testnet: req.Testnet, IsActive: req.IsActive, IsMain: req.IsMain,
-		Passphrase: req.Passphrase}
-	if req.Name != nil && !checkName(c, *req.Name) {
-		return
-	}
-	if req.APIKey != nil {
-		v, ok := cleanKey(c, "api_key", *req.APIKey)
-		if !ok {
-			return
-		}
-		p.APIKey = &v
-	}
-	if req.SecretKey != nil {
-		v, ok := cleanKey(c, "secret_key", *req.SecretKey)
-		if !ok {
-			return
-		}
-		p.SecretKey = &v
-	}
-	if req.Passphrase != nil && !checkPassphrase(c, *req.Passphrase) {
-		return
-	}
-	// The plugin's rules matter only for the fields it constrains, so a
-	// rename still works while the plugin is away.
-	if (req.Testnet != nil && *req.Testnet) || (req.Passphrase != nil && *req.Passphrase == "") {
-		_, info, ok := h.exchange(c, a.Exchange)
-		if !ok {
-			return
-		}
-		if req.Testnet != nil && *req.Testnet && !info.SupportsTestnet {
-			writeError(c, http.StatusBadRequest, codeTestnetNotOffered, fmt.Sprintf("%s offers no testnet", a.Exchange))
-			return
-		}
-		if req.Passphrase != nil && *req.Passphrase == "" && info.RequiresPassphrase {
-			writeError(c, http.StatusBadRequest, codePassphraseNeeded, fmt.Sprintf("%s requires a passphrase", a.Exchange))
-			return
-		}
-	}
-	if p == (store.AccountPatch{}) {
-		c.JSON(http.StatusOK, h.accountView(a))
-		return
-	}
-	a, err := h.d.Store.UpdateAccount(c.Request.Context(), h.d.Keys, a.UserID, a.ID, p)
-	if errors.Is(err, store.ErrNotFound) {
+	p := accounts.Patch{Name: req.Name, APIKey: req.APIKey, SecretKey: req.SecretKey, Passphrase: req.Passphrase,
+		Testnet: req.Testnet, IsActive: req.IsActive, IsMain: req.IsMain}
+	a, err := h.d.Accounts.Update(c.Request.Context(), a.UserID, a.ID, p)
+	if errors.Is(err, accounts.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return
 	}
 	if err != nil {
-		h.internalError(c, "update account", err)
+		h.serviceError(c, "update account", err)
 		return
 	}
-	h.accountChanged(a.ID)
+	if p != (accounts.Patch{}) {
+		h.accountChanged(a.ID)
+	}
 	c.JSON(http.StatusOK, h.accountView(a))
 }
 
@@ -382,12 +248,11 @@ func (h *handler) deleteAccount(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := h.d.Store.DeleteAccount(c.Request.Context(), a.UserID, a.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	err := h.d.Accounts.Delete(c.Request.Context(), a.UserID, a.ID)
+	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
 		h.internalError(c, "delete account", err)
 		return
 	}
-	h.log.Info("exchange account deleted", "account_id", a.ID, "user_id", a.UserID)
 	h.accountChanged(a.ID)
 	c.Status(http.StatusNoContent)
 }

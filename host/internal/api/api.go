@@ -1,15 +1,21 @@
 // Package api is the REST API of gahost: the gin router, authentication and
 // authorization, JSON decoding with strict limits, the error format, and the
-// handlers of users and exchange accounts. Other route areas live in their own
-// files of this package and register through the areas list.
+// translation of each route to a call of the service that owns its rules
+// (accounts, users, webhooks) and of that call's errors to answers. Each
+// route area lives in its own file and registers through the areas list.
+//
+// Every route registers with its documentation, from which the OpenAPI 3.1
+// document served at /api/v1/openapi.json is generated (openapi.go).
 //
 // Every error answer is {"error":{"code":"snake_case","message":"…"}} and is
 // written by writeError. No answer, error message or log line carries an
 // API key, secret, passphrase, token or password.
 //
-// This package must not call an exchange to answer a read (dashboards come
-// from stored snapshots), must not touch the database except through
-// package store, and must not hold plaintext credentials beyond a request.
+// This package holds no domain rule: validation, the main account, key
+// checks, token and credential minting and webhook limits are the services'.
+// It must not call an exchange to answer a read (dashboards come from stored
+// snapshots), reads the database only through package store, and must not
+// hold plaintext credentials beyond a request.
 package api
 
 import (
@@ -18,19 +24,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/store"
-	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// Exchanges is what the API needs of the plugin catalog.
-type Exchanges interface {
-	// Exchange returns the client and info of the plugin that serves name;
-	// ok is false if no plugin serves it.
-	Exchange(name string) (client sdk.Exchange, info sdk.Info, ok bool)
-}
 
 // Syncer is what the API needs of the sync scheduler.
 type Syncer interface {
@@ -42,11 +42,15 @@ type Syncer interface {
 	SyncNow(ctx context.Context, accountID string) error
 }
 
-// Deps is what the API is built from.
+// Deps is what the API is built from. The services are built by the
+// daemon's wiring and only called here.
 type Deps struct {
-	Store     *store.Store
-	Keys      *secrets.Key
-	Exchanges Exchanges
+	// Store serves the reads of dashboards, backups and readiness.
+	Store    *store.Store
+	Accounts *accounts.Service
+	Users    *users.Service
+	// Webhooks is optional; without it there are no webhook routes.
+	Webhooks *webhooks.Service
 	// Plugins serves GET /exchanges, plugin reloads and /readyz; optional.
 	Plugins Plugins
 	// Metrics is where HTTP metrics go and what /metrics serves; optional.
@@ -60,10 +64,6 @@ type Deps struct {
 	// when telling clients apart (login backoff). None by default.
 	TrustedProxies []string
 
-	// ValidateTimeout bounds a credentials check; default 10s.
-	ValidateTimeout time.Duration
-	// LoginTTL is how long a login token lives; default 24h.
-	LoginTTL time.Duration
 	// MaxBodyBytes caps request bodies; default 64 KiB.
 	MaxBodyBytes int64
 	// Now is the clock; nil means time.Now.
@@ -73,23 +73,23 @@ type Deps struct {
 // handler carries the dependencies of every route; files of this package
 // hang their handlers on it.
 type handler struct {
-	d     Deps
-	log   hclog.Logger
-	now   func() time.Time
-	login *loginLimiter
-	// hashing bounds concurrent argon2id work (19 MiB each).
-	hashing chan struct{}
+	d   Deps
+	log hclog.Logger
+	now func() time.Time
 }
 
-// routes are the groups a route area registers into.
+// routes are the groups a route area registers into. Each registers a
+// route together with its documentation (see openapi.go).
 type routes struct {
-	root   *gin.Engine      // outside /api/v1: health, metrics, public hooks
-	public *gin.RouterGroup // /api/v1 without authentication
-	authed *gin.RouterGroup // /api/v1, bearer token required
-	admin  *gin.RouterGroup // /api/v1, admin role required
+	engine *gin.Engine // for middleware that must see every route
+	root   group       // outside /api/v1: health, metrics, public hooks
+	public group       // /api/v1 without authentication
+	authed group       // /api/v1, bearer token required
+	admin  group       // /api/v1, admin role required
 }
 
-// areas register their routes; a new file adds its function here.
+// areas register their routes, in this order; a new file adds its function
+// here and nowhere else.
 var areas = []func(h *handler, r routes){
 	registerOps, // first: its metrics middleware must see every later route
 	registerExchanges,
@@ -97,6 +97,7 @@ var areas = []func(h *handler, r routes){
 	registerAccounts,
 	registerBackup,
 	registerWebhooks,
+	registerDashboard, // with the manual sync route, which clears its cache
 }
 
 // New builds the router.
@@ -104,25 +105,13 @@ func New(d Deps) *gin.Engine {
 	if d.Logger == nil {
 		d.Logger = hclog.NewNullLogger()
 	}
-	if d.ValidateTimeout <= 0 {
-		d.ValidateTimeout = 10 * time.Second
-	}
-	if d.LoginTTL <= 0 {
-		d.LoginTTL = 24 * time.Hour
-	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 64 << 10
 	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	h := &handler{
-		d:       d,
-		log:     d.Logger,
-		now:     d.Now,
-		login:   newLoginLimiter(d.Now),
-		hashing: make(chan struct{}, 4),
-	}
+	h := &handler{d: d, log: d.Logger, now: d.Now}
 
 	// Debug mode prints every route to stdout; the daemon logs through
 	// hclog instead.
@@ -142,12 +131,18 @@ func New(d Deps) *gin.Engine {
 		writeError(c, http.StatusMethodNotAllowed, codeMethodNotAllowed, "method not allowed on this route")
 	})
 
-	v1 := e.Group("/api/v1")
-	authed := v1.Group("", h.requireAuth)
-	r := routes{root: e, public: v1, authed: authed, admin: authed.Group("", h.requireAdmin)}
+	doc := newAPIDoc()
+	root := group{rg: &e.RouterGroup, access: accessPublic, doc: doc}
+	v1 := root.group("/api/v1")
+	authed := v1.group("", h.requireAuth)
+	authed.access = accessBearer
+	admin := authed.group("", h.requireAdmin)
+	admin.access = accessAdmin
+	r := routes{engine: e, root: root, public: v1, authed: authed, admin: admin}
 	for _, register := range areas {
 		register(h, r)
 	}
+	registerOpenAPI(r, doc)
 	return e
 }
 

@@ -1,25 +1,43 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/globalautomation/gahost/host/internal/secrets"
-	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/users"
 )
 
 func registerAuth(h *handler, r routes) {
-	r.public.POST("/auth/login", h.postLogin)
-	r.authed.GET("/me", h.getMe)
-	r.admin.POST("/users", h.postUser)
+	r.public.handle(http.MethodPost, "/auth/login", op{id: "login", tag: "users",
+		summary: "Log in with a username and password; answers a new API token",
+		body:    loginRequest{},
+		res: []res{
+			{http.StatusOK, "Logged in: the token to send as Authorization: Bearer, and when it expires.", loginResponse{}},
+			{http.StatusBadRequest, "The body is malformed (invalid_json, unknown_field, invalid_field) or " +
+				"username or password is empty (missing_field).", errBody},
+			{http.StatusUnauthorized, "Wrong username or password, or a user without a password (invalid_credentials).", errBody},
+			{http.StatusTooManyRequests, "Too many failed logins from this client for this user (too_many_attempts); " +
+				"Retry-After says when to try again.", errBody},
+		},
+	}, h.postLogin)
+	r.authed.handle(http.MethodGet, "/me", op{id: "getMe", tag: "users", summary: "The user the token belongs to",
+		res: []res{{http.StatusOK, "The user.", userView{}}}}, h.getMe)
+	r.admin.handle(http.MethodPost, "/users", op{id: "createUser", tag: "users",
+		summary: "Create a user (admin); answers the user's first API token, shown once",
+		body:    createUserRequest{},
+		res: []res{
+			{http.StatusCreated, "The user, with its API token. The token is not shown again.", createUserResponse{}},
+			{http.StatusBadRequest, "The body is malformed, or username is missing (missing_field) or not allowed " +
+				"(invalid_username), the password is too short or too long (invalid_password), or role is " +
+				"neither user nor admin (invalid_role).", errBody},
+			{http.StatusConflict, "The username is taken (username_taken).", errBody},
+		},
+	}, h.postUser)
 }
 
 type userView struct {
@@ -34,12 +52,12 @@ func (h *handler) getMe(c *gin.Context) {
 }
 
 type loginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string `json:"username" required:"true"`
+	Password string `json:"password" required:"true"`
 }
 
 type loginResponse struct {
-	Token     string    `json:"token"`
+	Token     string    `json:"token" doc:"An API token; send it as Authorization: Bearer <token>."`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -48,183 +66,51 @@ func (h *handler) postLogin(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if req.Username == "" || req.Password == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "username and password are required")
-		return
-	}
-	key := strings.ToLower(req.Username) + "\x00" + c.ClientIP()
-	if wait := h.login.wait(key); wait > 0 {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	tok, err := h.d.Users.Login(c.Request.Context(), users.Login{Username: req.Username, Password: req.Password,
+		Client: c.ClientIP()})
+	var wait *users.TooManyAttemptsError
+	switch {
+	case err == nil:
+		c.JSON(http.StatusOK, loginResponse{Token: tok.Token, ExpiresAt: tok.ExpiresAt})
+	case errors.As(err, &wait):
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.RetryAfter.Seconds()))))
 		writeError(c, http.StatusTooManyRequests, codeTooManyAttempts, "too many failed logins; try again later")
-		return
-	}
-
-	ctx := c.Request.Context()
-	select {
-	case h.hashing <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
-	u, err := h.d.Store.UserByName(ctx, req.Username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		<-h.hashing
-		h.internalError(c, "login: look up user", err)
-		return
-	}
-	// An unknown user is checked against a dummy hash: same cost, so the
-	// answer time does not tell which usernames exist.
-	ok := secrets.VerifyPassword(u.PasswordHash, req.Password) && err == nil
-	<-h.hashing
-	if !ok {
-		fails := h.login.fail(key)
-		h.log.Info("login failed", "client_ip", c.ClientIP(), "failures", fails)
+	case errors.Is(err, users.ErrInvalidCredentials):
 		writeError(c, http.StatusUnauthorized, codeInvalidCreds, "wrong username or password")
-		return
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		// The client left while waiting for its turn; nobody reads an answer.
+	default:
+		h.serviceError(c, "login", err)
 	}
-	h.login.succeed(key)
-	token, exp, err := h.d.Store.CreateLoginToken(ctx, u.ID, h.d.LoginTTL)
-	if err != nil {
-		h.internalError(c, "login: create token", err)
-		return
-	}
-	c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: exp})
 }
 
 type createUserRequest struct {
-	Username string  `json:"username"`
-	Password *string `json:"password"`
-	Role     string  `json:"role"`
+	Username string `json:"username" required:"true" doc:"1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."`
+	// Password is optional: a user without one logs in only by token.
+	Password *string `json:"password" doc:"8 to 1024 bytes. Without one the user cannot log in with a password, only with its token."`
+	Role     string  `json:"role" doc:"Default user."`
 }
 
 type createUserResponse struct {
 	userView
-	Token string `json:"token"`
+	Token string `json:"token" doc:"The user's API token, shown only here."`
 }
-
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-const (
-	minPasswordLen = 8
-	maxPasswordLen = 1024
-)
 
 func (h *handler) postUser(c *gin.Context) {
 	var req createUserRequest
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if req.Username == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "username is required")
-		return
-	}
-	if !usernamePattern.MatchString(req.Username) {
-		writeError(c, http.StatusBadRequest, codeInvalidUsername,
-			"username must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-		return
-	}
-	switch req.Role {
-	case "":
-		req.Role = store.RoleUser
-	case store.RoleUser, store.RoleAdmin:
-	default:
-		writeError(c, http.StatusBadRequest, codeInvalidRole, `role must be "user" or "admin"`)
-		return
-	}
-	var hash string
-	if req.Password != nil {
-		n := utf8.RuneCountInString(*req.Password)
-		if n < minPasswordLen || len(*req.Password) > maxPasswordLen {
-			writeError(c, http.StatusBadRequest, codeInvalidPassword, "password must be 8 to 1024 bytes long")
-			return
-		}
-		var err error
-		if hash, err = secrets.HashPassword(*req.Password); err != nil {
-			h.internalError(c, "hash password", err)
-			return
-		}
-	}
-	u, token, err := h.d.Store.CreateUser(c.Request.Context(), store.NewUser{Username: req.Username, Role: req.Role, PasswordHash: hash})
-	if errors.Is(err, store.ErrUsernameTaken) {
+	u, token, err := h.d.Users.Create(c.Request.Context(), users.NewUser{Username: req.Username, Password: req.Password,
+		Role: req.Role})
+	if errors.Is(err, users.ErrUsernameTaken) {
 		writeError(c, http.StatusConflict, codeUsernameTaken, "that username is taken")
 		return
 	}
 	if err != nil {
-		h.internalError(c, "create user", err)
+		h.serviceError(c, "create user", err)
 		return
 	}
 	h.log.Info("user created", "user_id", u.ID, "role", u.Role, "by", currentUser(c).ID)
 	c.JSON(http.StatusCreated, createUserResponse{userView: userView{ID: u.ID, Username: u.Username, Role: u.Role}, Token: token})
-}
-
-// loginLimiter slows down guessing: after a few failures for one username
-// from one address, further attempts are refused for a time that doubles
-// with each failure, whether the password is right or not.
-type loginLimiter struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	seen map[string]*loginFailures
-}
-
-type loginFailures struct {
-	count int
-	last  time.Time
-	until time.Time
-}
-
-const (
-	freeLoginFailures = 3
-	maxLoginBackoff   = 15 * time.Minute
-	forgetFailures    = time.Hour
-	maxTrackedLogins  = 100_000
-)
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, seen: map[string]*loginFailures{}}
-}
-
-// wait returns how long key must still wait before its next attempt.
-func (l *loginLimiter) wait(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.seen[key]
-	if f == nil {
-		return 0
-	}
-	return max(0, f.until.Sub(l.now()))
-}
-
-// fail counts a failure and returns the count.
-func (l *loginLimiter) fail(key string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.seen) >= maxTrackedLogins {
-		l.forgetOld(now)
-	}
-	f := l.seen[key]
-	if f == nil || now.Sub(f.last) > forgetFailures {
-		f = &loginFailures{}
-		l.seen[key] = f
-	}
-	f.count++
-	f.last = now
-	if f.count >= freeLoginFailures {
-		backoff := time.Second << min(f.count-freeLoginFailures, 20)
-		f.until = now.Add(min(backoff, maxLoginBackoff))
-	}
-	return f.count
-}
-
-func (l *loginLimiter) succeed(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.seen, key)
-}
-
-func (l *loginLimiter) forgetOld(now time.Time) {
-	for k, f := range l.seen {
-		if now.Sub(f.last) > forgetFailures && now.After(f.until) {
-			delete(l.seen, k)
-		}
-	}
 }

@@ -5,11 +5,18 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 )
 
 func registerBackup(h *handler, r routes) {
-	r.admin.GET("/admin/backup", h.getBackup)
+	r.admin.handle(http.MethodGet, "/admin/backup", op{id: "backup", tag: "operations",
+		summary: "Download a consistent copy of the database (admin)",
+		desc: "A bbolt file, with Content-Length exact and Content-Disposition naming it " +
+			"gahost-<UTC time>.db. Its secrets stay sealed with the master key: keep the key with the backup.",
+		res: []res{{http.StatusOK, "The database file.", rawBody{"application/octet-stream",
+			&openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Format: "binary"}}}},
+	}, h.getBackup)
 }
 
 // getBackup streams a consistent copy of the database. Content-Length is

@@ -1,6 +1,6 @@
 package api
 
-// The dashboard routes (CONTRACT §7): balances, spot balances, positions and
+// The dashboard routes: balances, spot balances, positions and
 // history of an account, answered from the snapshot the last sync stored,
 // never from a call to the exchange. Amounts leave as the decimal strings of
 // the exact stored values.
@@ -14,14 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
 )
-
-func init() {
-	// Registers beside the areas listed in api.go.
-	areas = append(areas, registerDashboard)
-}
 
 // dashboard serves the snapshot-backed routes. It keeps two small caches,
 // both safe to be stale: the id of each user's main account (a hint, checked
@@ -36,11 +32,33 @@ type dashboard struct {
 
 func registerDashboard(h *handler, r routes) {
 	d := &dashboard{handler: h, snaps: newSnapCache(snapshotTTL, h.now)}
-	g := r.authed.Group("/dashboard")
-	g.GET("/balances", d.getBalances)
-	g.GET("/spot-balances/:id", d.getSpotBalances)
-	g.GET("/positions", d.getPositions)
-	g.GET("/history", d.getHistory)
+	g := r.authed.group("/dashboard")
+	accountParam := param{"account_id", "The exchange account to show; the user's main account when left out.",
+		openapi3.NewStringSchema()}
+	noAccount := res{http.StatusNotFound, "The account named by account_id does not exist or is another user's, " +
+		"or none was named and the user has no main account (not_found).", errBody}
+	g.handle(http.MethodGet, "/balances", op{id: "getBalances", tag: "dashboard",
+		summary: "Spot and futures balances of an account, from its last snapshot",
+		desc:    "Never a live call to the exchange. Before the first sync synced_at is null and the lists are empty.",
+		query:   []param{accountParam},
+		res:     []res{{http.StatusOK, "The balances.", balancesAnswer{}}, noAccount}}, d.getBalances)
+	g.handle(http.MethodGet, "/spot-balances/:id", op{id: "getSpotBalances", tag: "dashboard",
+		summary: "Spot balances of one account, from its last snapshot; zero balances left out",
+		res:     []res{{http.StatusOK, "The spot balances.", spotBalancesAnswer{}}, accountNotFound}}, d.getSpotBalances)
+	g.handle(http.MethodGet, "/positions", op{id: "getPositions", tag: "dashboard",
+		summary: "Open futures positions of an account, from its last snapshot",
+		query:   []param{accountParam},
+		res:     []res{{http.StatusOK, "The positions.", positionsAnswer{}}, noAccount}}, d.getPositions)
+	timeSchema := openapi3.NewStringSchema()
+	timeSchema.Description = "An RFC 3339 time (2026-01-02T03:04:05Z) or unix seconds."
+	g.handle(http.MethodGet, "/history", op{id: "getHistory", tag: "dashboard",
+		summary: "The account's value over time: one point per stored snapshot, oldest first",
+		query: []param{accountParam,
+			{"from", "Start of the range (inclusive); default one day before to.", timeSchema},
+			{"to", "End of the range (inclusive); default now.", timeSchema}},
+		res: []res{{http.StatusOK, "The points in the range.", historyAnswer{}},
+			{http.StatusBadRequest, "from or to is not a time, or from is after to (invalid_field).", errBody},
+			noAccount}}, d.getHistory)
 	registerSync(d, r)
 }
 
@@ -52,28 +70,28 @@ const snapshotTTL = time.Second
 
 type balanceJSON struct {
 	Asset  string `json:"asset"`
-	Free   string `json:"free"`
-	Locked string `json:"locked"`
-	Total  string `json:"total"`
+	Free   string `json:"free" oas:"decimal"`
+	Locked string `json:"locked" oas:"decimal"`
+	Total  string `json:"total" oas:"decimal"`
 }
 
 type futuresJSON struct {
 	Asset            string `json:"asset"`
-	WalletBalance    string `json:"wallet_balance"`
-	UnrealizedPnL    string `json:"unrealized_pnl"`
-	MarginBalance    string `json:"margin_balance"`
-	AvailableBalance string `json:"available_balance"`
+	WalletBalance    string `json:"wallet_balance" oas:"decimal"`
+	UnrealizedPnL    string `json:"unrealized_pnl" oas:"decimal"`
+	MarginBalance    string `json:"margin_balance" oas:"decimal"`
+	AvailableBalance string `json:"available_balance" oas:"decimal"`
 }
 
 type positionJSON struct {
 	Symbol           string `json:"symbol"`
 	Side             string `json:"side"`
-	Size             string `json:"size"`
-	EntryPrice       string `json:"entry_price"`
-	MarkPrice        string `json:"mark_price"`
-	UnrealizedPnL    string `json:"unrealized_pnl"`
-	Leverage         string `json:"leverage"`
-	LiquidationPrice string `json:"liquidation_price"`
+	Size             string `json:"size" oas:"decimal"`
+	EntryPrice       string `json:"entry_price" oas:"decimal"`
+	MarkPrice        string `json:"mark_price" oas:"decimal"`
+	UnrealizedPnL    string `json:"unrealized_pnl" oas:"decimal"`
+	Leverage         string `json:"leverage" oas:"decimal"`
+	LiquidationPrice string `json:"liquidation_price" oas:"decimal"`
 	MarginMode       string `json:"margin_mode"`
 }
 
@@ -102,9 +120,9 @@ type positionsAnswer struct {
 
 type pointJSON struct {
 	At                   time.Time `json:"at"`
-	SpotTotalUSDT        *string   `json:"spot_total_usdt,omitempty"`
-	FuturesMarginBalance string    `json:"futures_margin_balance"`
-	UnrealizedPnL        string    `json:"unrealized_pnl"`
+	SpotTotalUSDT        *string   `json:"spot_total_usdt,omitempty" oas:"decimal" doc:"Left out where the spot balances could not be valued in USDT."`
+	FuturesMarginBalance string    `json:"futures_margin_balance" oas:"decimal"`
+	UnrealizedPnL        string    `json:"unrealized_pnl" oas:"decimal"`
 }
 
 type historyAnswer struct {

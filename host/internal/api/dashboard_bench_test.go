@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
 	"github.com/shopspring/decimal"
 )
@@ -25,7 +28,7 @@ import (
 // per second and the p99 latency; the clients run in the same process, so
 // they share its CPU.
 func BenchmarkDashboardBalances(b *testing.B) {
-	const users, perUser, clients = 200, 4, 50
+	const nUsers, perUser, clients = 200, 4, 50
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "gahost.db"), store.Options{})
 	if err != nil {
@@ -36,26 +39,35 @@ func BenchmarkDashboardBalances(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	cat := fakeCatalog{"fakex": {info: sdk.Info{Name: "fakex", Capabilities: []string{sdk.CapSpotBalances}}}}
+	as, err := accounts.New(accounts.Config{Store: st, Keys: key, Exchanges: cat})
+	if err != nil {
+		b.Fatal(err)
+	}
+	us, err := users.New(users.Config{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
 	var tokens []string
-	for u := range users {
-		user, token, err := st.CreateUser(ctx, store.NewUser{Username: fmt.Sprint("u", u), Role: store.RoleUser})
+	for u := range nUsers {
+		user, token, err := us.Create(ctx, users.NewUser{Username: fmt.Sprint("u", u)})
 		if err != nil {
 			b.Fatal(err)
 		}
 		tokens = append(tokens, token)
 		for i := range perUser {
-			a, err := st.CreateAccount(ctx, key, store.NewAccount{UserID: user.ID, Name: fmt.Sprint(i), Exchange: "fakex",
-				Credentials: secrets.Credentials{APIKey: fmt.Sprintf("key-%d-%d", u, i), SecretKey: "s"}})
+			a, err := as.Create(ctx, user.ID, accounts.NewAccount{Name: fmt.Sprint(i), Exchange: "fakex",
+				APIKey: fmt.Sprintf("key-%d-%d", u, i), SecretKey: "s"})
 			if err != nil {
 				b.Fatal(err)
 			}
 			now := time.Now()
-			if err := st.PutSyncResult(ctx, a.ID, benchSnapshot(now), nil, store.SyncState{Status: store.SyncOK, LastSyncAt: now}); err != nil {
+			if err := st.PutSyncResult(ctx, a.ID, store.SyncResult{Fresh: benchSnapshot(now), State: store.SyncState{Status: store.SyncOK, LastSyncAt: now}}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	h := New(Deps{Store: st, Keys: key, Exchanges: fakeCatalog{}, Logger: hclog.NewNullLogger()})
+	h := New(Deps{Store: st, Accounts: as, Users: us, Logger: hclog.NewNullLogger()})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 	"github.com/shopspring/decimal"
 )
 
@@ -17,8 +17,11 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 // storeSync writes a sync result as the scheduler would.
 func (e *env) storeSync(id string, snap *store.Snapshot, point *store.HistoryPoint) {
 	e.t.Helper()
-	err := e.st.PutSyncResult(context.Background(), id, snap, point,
-		store.SyncState{Status: store.SyncOK, LastSyncAt: snap.SyncedAt})
+	r := store.SyncResult{Fresh: snap, State: store.SyncState{Status: store.SyncOK, LastSyncAt: snap.SyncedAt}}
+	if point != nil {
+		r.Point = func(store.Snapshot) (store.HistoryPoint, bool) { return *point, true }
+	}
+	err := e.st.PutSyncResult(context.Background(), id, r)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -155,8 +158,8 @@ func (s *scriptedSyncer) SyncNow(ctx context.Context, id string) error {
 	if s.err != nil {
 		return s.err
 	}
-	return s.e.st.PutSyncResult(ctx, id, nil, nil, store.SyncState{Status: store.SyncOK,
-		LastSyncAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	return s.e.st.PutSyncResult(ctx, id, store.SyncResult{State: store.SyncState{Status: store.SyncOK,
+		LastSyncAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}})
 }
 
 func TestSyncNowRoute(t *testing.T) {
@@ -167,9 +170,9 @@ func TestSyncNowRoute(t *testing.T) {
 		code   string
 	}{
 		{"synced", nil, 200, ""},
-		{"inactive", hostsync.ErrInactive, 409, "account_inactive"},
+		{"inactive", scheduler.ErrInactive, 409, "account_inactive"},
 		{"deleted meanwhile", store.ErrNotFound, 404, "not_found"},
-		{"shutting down", hostsync.ErrStopped, 503, "sync_unavailable"},
+		{"shutting down", scheduler.ErrStopped, 503, "sync_unavailable"},
 		{"store failure", errors.New("disk on fire"), 500, "internal"},
 	}
 	for _, tc := range cases {
@@ -177,7 +180,7 @@ func TestSyncNowRoute(t *testing.T) {
 			e := newEnv(t)
 			s := &scriptedSyncer{e: e, err: tc.err}
 			e.deps.Syncer = s
-			e.h = New(e.deps)
+			e.h = e.checked(New(e.deps))
 			tok := e.user("u", "user")
 			a := e.account(tok, accountBody("a"))
 			r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", tok, nil)
@@ -204,7 +207,7 @@ func TestSyncNowRoute(t *testing.T) {
 		e := newEnv(t)
 		s := &scriptedSyncer{e: e}
 		e.deps.Syncer = s
-		e.h = New(e.deps)
+		e.h = e.checked(New(e.deps))
 		a := e.account(e.user("owner", "user"), accountBody("a"))
 		r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", e.user("thief", "user"), nil)
 		if r.Code != 404 || len(s.ran) != 0 {
@@ -214,7 +217,7 @@ func TestSyncNowRoute(t *testing.T) {
 	t.Run("no scheduler", func(t *testing.T) {
 		e := newEnv(t)
 		e.deps.Syncer = nil
-		e.h = New(e.deps)
+		e.h = e.checked(New(e.deps))
 		tok := e.user("u", "user")
 		a := e.account(tok, accountBody("a"))
 		if r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/sync", tok, nil); r.Code != 503 {
@@ -230,12 +233,12 @@ func TestDashboardFreshness(t *testing.T) {
 	e := newEnv(t)
 	s := &scriptedSyncer{e: e}
 	e.deps.Syncer = s
-	e.h = New(e.deps)
+	e.h = e.checked(New(e.deps))
 	tok := e.user("fresh", "user")
 	first := e.account(tok, accountBody("first"))
 	second := e.account(tok, accountBody("second"))
 	wallet := func(v string) *store.Snapshot {
-		return &store.Snapshot{SyncedAt: e.clock.now(), Spot: []store.Balance{{Asset: "USDT", Free: dec(v)}}}
+		return &store.Snapshot{SyncedAt: e.clock.now(), SpotAt: e.clock.now(), Spot: []store.Balance{{Asset: "USDT", Free: dec(v)}}}
 	}
 	balance := func(path string) string {
 		t.Helper()

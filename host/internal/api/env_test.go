@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,8 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
+	"github.com/globalautomation/gahost/host/internal/api/apitest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
 )
@@ -141,19 +147,23 @@ func (l *lockedBuffer) String() string {
 // env is a router over a real store in a temp dir. Every secret a test
 // sends is noted, and at the end the log must contain none of them.
 type env struct {
-	t          testing.TB
-	dir        string
-	st         *store.Store
-	key        *secrets.Key
-	h          http.Handler
-	deps       Deps
-	logs       *lockedBuffer
-	cat        fakeCatalog
+	t    testing.TB
+	dir  string
+	st   *store.Store
+	key  *secrets.Key
+	h    http.Handler
+	deps Deps
+	logs *lockedBuffer
+	cat  fakeCatalog
+	// exchanges is what the services see; cat unless a test swaps it.
+	exchanges  accounts.Exchanges
 	syncer     *fakeSyncer
 	clock      *clock
 	adminToken string
 	mu         sync.Mutex
 	secrets    []string
+	violations []error
+	fuzzReport bool
 }
 
 func newEnv(t testing.TB) *env {
@@ -162,15 +172,16 @@ func newEnv(t testing.TB) *env {
 	e := &env{t: t, dir: dir, logs: &lockedBuffer{}, syncer: &fakeSyncer{},
 		clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	e.cat = fakeCatalog{
-		"fakex":  {info: sdk.Info{Name: "fakex", SupportsTestnet: true}},
-		"fakepp": {info: sdk.Info{Name: "fakepp", RequiresPassphrase: true}},
+		"fakex":  {info: sdk.Info{Name: "fakex", SupportsTestnet: true, Capabilities: fakeCaps}},
+		"fakepp": {info: sdk.Info{Name: "fakepp", RequiresPassphrase: true, Capabilities: fakeCaps}},
 	}
 	var err error
 	if e.key, err = secrets.GenerateKey(); err != nil {
 		t.Fatal(err)
 	}
+	e.exchanges = e.cat
 	e.open()
-	if _, err := e.st.Bootstrap(context.Background(), filepath.Join(dir, "admin.token")); err != nil {
+	if _, err := e.deps.Users.Bootstrap(context.Background(), filepath.Join(dir, "admin.token")); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "admin.token"))
@@ -204,13 +215,102 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	e.deps = Deps{
-		Store: st, Keys: e.key, Exchanges: e.cat, Syncer: e.syncer,
+		Store: st, Syncer: e.syncer,
 		Logger:             hclog.New(&hclog.LoggerOptions{Output: e.logs, Level: hclog.Trace}),
 		CORSAllowedOrigins: []string{"https://app.example"},
-		ValidateTimeout:    200 * time.Millisecond,
 		Now:                e.clock.now,
 	}
-	e.h = New(e.deps)
+	e.build()
+}
+
+// build makes the services over the store and e.exchanges, as the daemon's
+// wiring does, and the router over them.
+func (e *env) build() {
+	e.t.Helper()
+	log := e.deps.Logger
+	var err error
+	if e.deps.Accounts, err = accounts.New(accounts.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
+		Logger: log.Named("accounts"), ValidateTimeout: 200 * time.Millisecond, Now: e.clock.now}); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.deps.Users, err = users.New(users.Config{Store: e.st, Logger: log.Named("users"), Now: e.clock.now}); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.deps.Webhooks, err = webhooks.New(webhooks.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
+		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.h = e.checked(New(e.deps))
+}
+
+// checked wraps h so that every answer is checked against the OpenAPI
+// document h serves; a violation fails the test. Benchmarks are not
+// checked, so that they time the API alone.
+func (e *env) checked(h http.Handler) http.Handler {
+	if _, bench := e.t.(*testing.B); bench {
+		return h
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", apitest.DocPath, nil))
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("GET %s: %d %s", apitest.DocPath, rec.Code, rec.Body)
+	}
+	checker, err := apitest.Cached(rec.Body.Bytes())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, fuzz := e.t.(*testing.F); fuzz && !e.fuzzReport {
+		e.fuzzReport = true
+		e.t.Cleanup(func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			for _, v := range e.violations {
+				e.t.Errorf("contract: %v", v)
+			}
+		})
+	}
+	return &checkedHandler{h: h, checker: checker, fail: e.contractViolation}
+}
+
+// contractViolation reports an answer the document does not allow. Inside
+// a fuzz target the F cannot fail, so those are reported when it ends.
+func (e *env) contractViolation(err error) {
+	if _, fuzz := e.t.(*testing.F); !fuzz {
+		e.t.Errorf("contract: %v", err)
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.violations = append(e.violations, err)
+}
+
+// checkedHandler serves a request into a recorder, checks the answer, and
+// passes it on unchanged.
+type checkedHandler struct {
+	h       http.Handler
+	checker *apitest.Checker
+	fail    func(error)
+}
+
+func (ch *checkedHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			ch.fail(fmt.Errorf("read the request body: %w", err))
+		}
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	rec := httptest.NewRecorder()
+	ch.h.ServeHTTP(rec, req)
+	if err := ch.checker.Check(req, reqBody, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		ch.fail(err)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func (e *env) note(s ...string) {
@@ -304,3 +404,7 @@ func accountBody(name string) map[string]any {
 	return map[string]any{"name": name, "exchange": "fakex",
 		"api_key": "AK" + name + "-live-0123456789abcdef", "secret_key": "SK" + name + "-secret-fedcba9876543210"}
 }
+
+// fakeCaps is what the fake exchanges declare: a plugin with none refuses
+// new accounts.
+var fakeCaps = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders}

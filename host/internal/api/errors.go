@@ -1,14 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/input"
 )
 
 // Error codes. They are part of the API: add, never rename.
@@ -39,7 +38,6 @@ const (
 	codeRateLimited       = "rate_limited"
 	codeExchangeDown      = "exchange_unavailable"
 	codeExchangeTimeout   = "exchange_timeout"
-	codeAccountUnreadable = "account_unreadable"
 	codeReloadFailed      = "reload_failed"
 	codeNotReady          = "not_ready"
 	codeWebhookUnreadable = "webhook_unreadable"
@@ -68,6 +66,18 @@ func (h *handler) internalError(c *gin.Context, what string, err error) {
 	writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
 }
 
+// serviceError answers an error of a service call: a request turned down
+// as sent (*input.Error) is 400 with its code and message; anything else is
+// logged and answered 500 without detail.
+func (h *handler) serviceError(c *gin.Context, what string, err error) {
+	var ie *input.Error
+	if errors.As(err, &ie) {
+		writeError(c, http.StatusBadRequest, ie.Code, ie.Message)
+		return
+	}
+	h.internalError(c, what, err)
+}
+
 // recovery turns a panic into a 500 answer that leaks nothing and a log
 // line with the stack.
 func (h *handler) recovery(c *gin.Context) {
@@ -89,19 +99,4 @@ func (h *handler) recovery(c *gin.Context) {
 		writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
 	}()
 	c.Next()
-}
-
-// clip keeps a client-supplied string short and printable before it is
-// echoed in a message.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/plugins"
-	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
 // Plugins is what the exchange routes need of the plugin catalog.
@@ -20,21 +20,27 @@ func registerExchanges(h *handler, r routes) {
 	if h.d.Plugins == nil {
 		return
 	}
-	r.authed.GET("/exchanges", h.getExchanges)
-	r.admin.POST("/plugins/reload", h.postPluginsReload)
+	r.authed.handle(http.MethodGet, "/exchanges", op{id: "listExchanges", tag: "exchanges",
+		summary: "The exchanges the loaded plugins serve, with what each needs and can do",
+		res:     []res{{http.StatusOK, "One entry per plugin, by name.", []exchangeJSON{}}}}, h.getExchanges)
+	r.admin.handle(http.MethodPost, "/plugins/reload", op{id: "reloadPlugins", tag: "exchanges",
+		summary: "Rescan the plugin directory (admin); answers the new list",
+		res: []res{{http.StatusOK, "The exchanges after the reload.", []exchangeJSON{}},
+			{http.StatusInternalServerError, "The reload failed (reload_failed), or an unexpected failure (internal).", errBody}},
+	}, h.postPluginsReload)
 }
 
 type exchangeJSON struct {
-	Name               string   `json:"name"`
+	Name               string   `json:"name" doc:"The exchange's name, used as exchange in accounts."`
 	DisplayName        string   `json:"display_name"`
 	PluginVersion      string   `json:"plugin_version"`
 	ProtocolVersion    int      `json:"protocol_version"`
 	SDKVersion         string   `json:"sdk_version,omitempty"`
-	RequiresPassphrase bool     `json:"requires_passphrase"`
-	SupportsTestnet    bool     `json:"supports_testnet"`
-	Capabilities       []string `json:"capabilities"`
+	RequiresPassphrase bool     `json:"requires_passphrase" doc:"Accounts need a passphrase (bitget, okx)."`
+	SupportsTestnet    bool     `json:"supports_testnet" doc:"Accounts may set testnet."`
+	Capabilities       []string `json:"capabilities" doc:"What the plugin can do: spot_balances, futures_account, positions, orders, …"`
 	Status             string   `json:"status"`
-	Restarts           int      `json:"restarts"`
+	Restarts           int      `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
 	LastError          string   `json:"last_error,omitempty"`
 }
 
@@ -47,7 +53,7 @@ func exchangesJSON(sts []plugins.Status) []exchangeJSON {
 		}
 		out = append(out, exchangeJSON{
 			Name: s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
-			ProtocolVersion: sdk.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
+			ProtocolVersion: pluginhost.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
 			RequiresPassphrase: s.Info.RequiresPassphrase, SupportsTestnet: s.Info.SupportsTestnet,
 			Capabilities: caps, Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
 		})

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/sdk/redact"
 )
 
 // Keys of values a request carries in its gin context.
@@ -48,8 +50,8 @@ func (h *handler) requireAuth(c *gin.Context) {
 		writeError(c, http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
 		return
 	}
-	u, err := h.d.Store.Authenticate(c.Request.Context(), token)
-	if errors.Is(err, store.ErrInvalidToken) {
+	u, err := h.d.Users.Authenticate(c.Request.Context(), token)
+	if errors.Is(err, users.ErrInvalidToken) {
 		c.Header("WWW-Authenticate", `Bearer realm="gahost", error="invalid_token"`)
 		writeError(c, http.StatusUnauthorized, codeUnauthorized, "invalid or expired token")
 		return
@@ -129,10 +131,10 @@ func decodeJSON(c *gin.Context, v any) bool {
 		writeError(c, http.StatusBadRequest, codeInvalidJSON, fmt.Sprintf("malformed JSON at byte %d", syntax.Offset))
 	case errors.As(err, &typ):
 		writeError(c, http.StatusBadRequest, codeInvalidField,
-			fmt.Sprintf("field %q must be a %s", clip(typ.Field, 64), jsonKind(typ.Type.Kind().String())))
+			fmt.Sprintf("field %q must be a %s", redact.Clip(typ.Field, 64), jsonKind(typ.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		writeError(c, http.StatusBadRequest, codeUnknownField, "unknown field "+clip(name, 64))
+		writeError(c, http.StatusBadRequest, codeUnknownField, "unknown field "+redact.Clip(name, 64))
 	case errors.Is(err, errTrailing):
 		writeError(c, http.StatusBadRequest, codeInvalidJSON, "data after the JSON object")
 	default:

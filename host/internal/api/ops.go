@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,8 +16,14 @@ import (
 // sees every route registered after it.
 func registerOps(h *handler, r routes) {
 	defer func() {
-		r.root.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-		r.root.GET("/readyz", h.getReady)
+		r.root.handle(http.MethodGet, "/healthz", op{id: "health", tag: "operations",
+			summary: "Liveness: 200 while the process serves",
+			res:     []res{{http.StatusOK, "Serving.", statusAnswer{}}}},
+			func(c *gin.Context) { c.JSON(http.StatusOK, statusAnswer{Status: "ok"}) })
+		r.root.handle(http.MethodGet, "/readyz", op{id: "ready", tag: "operations",
+			summary: "Readiness: 200 once the store is open and the plugins are loaded",
+			res: []res{{http.StatusOK, "Ready.", statusAnswer{}},
+				{http.StatusServiceUnavailable, "Not ready yet (not_ready).", errBody}}}, h.getReady)
 	}()
 	if h.d.Metrics == nil {
 		return
@@ -38,7 +45,7 @@ func registerOps(h *handler, r routes) {
 		h.log.Error("registering HTTP metrics", "error", err)
 		return
 	}
-	r.root.Use(func(c *gin.Context) {
+	r.engine.Use(func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		route := c.FullPath()
@@ -48,7 +55,17 @@ func registerOps(h *handler, r routes) {
 		reqs.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
 		dur.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 	})
-	r.root.GET("/metrics", gin.WrapH(promhttp.HandlerFor(h.d.Metrics, promhttp.HandlerOpts{})))
+	r.root.handle(http.MethodGet, "/metrics", op{id: "metrics", tag: "operations",
+		summary: "Prometheus metrics",
+		desc: "Plugin states and restarts, plugin call latency, syncs by outcome, sync lag, " +
+			"HTTP requests by route and status. The text exposition format unless the client's Accept asks for another.",
+		res: []res{{http.StatusOK, "The metrics.", rawBody{"text/plain", openapi3.NewStringSchema()}}},
+	}, gin.WrapH(promhttp.HandlerFor(h.d.Metrics, promhttp.HandlerOpts{})))
+}
+
+// statusAnswer is the body of the health and readiness answers.
+type statusAnswer struct {
+	Status string `json:"status" doc:"ok or ready."`
 }
 
 // getReady answers 200 once the store is open and the plugins are loaded.
@@ -57,5 +74,5 @@ func (h *handler) getReady(c *gin.Context) {
 		writeError(c, http.StatusServiceUnavailable, codeNotReady, "not ready")
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	c.JSON(http.StatusOK, statusAnswer{Status: "ready"})
 }

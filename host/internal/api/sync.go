@@ -8,12 +8,12 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/store"
-	hostsync "github.com/globalautomation/gahost/host/internal/sync"
 )
 
 // The scheduler is what the daemon passes as Deps.Syncer.
-var _ Syncer = (*hostsync.Scheduler)(nil)
+var _ Syncer = (*scheduler.Scheduler)(nil)
 
 // Error codes of this route; like those of errors.go, never renamed.
 const (
@@ -24,7 +24,16 @@ const (
 // registerSync is called by registerDashboard: the route shares its
 // cache, which a manual sync clears.
 func registerSync(d *dashboard, r routes) {
-	r.authed.POST("/exchange-accounts/:id/sync", d.postSync)
+	r.authed.handle(http.MethodPost, "/exchange-accounts/:id/sync", op{id: "syncAccount", tag: "exchange-accounts",
+		summary: "Sync an account now; answers once the sync has finished or failed",
+		desc:    "The account's sync object tells the outcome. The dashboard shows the new snapshot at once.",
+		res: []res{
+			{http.StatusOK, "The account after the sync.", accountView{}},
+			accountNotFound,
+			{http.StatusConflict, "The account is not active (account_inactive).", errBody},
+			{http.StatusServiceUnavailable, "Syncing is not running or is stopping (sync_unavailable).", errBody},
+		},
+	}, d.postSync)
 }
 
 func (d *dashboard) postSync(c *gin.Context) {
@@ -42,13 +51,13 @@ func (d *dashboard) postSync(c *gin.Context) {
 	switch {
 	case err == nil:
 		d.snaps.forget(a.ID)
-	case errors.Is(err, hostsync.ErrInactive):
+	case errors.Is(err, scheduler.ErrInactive):
 		writeError(c, http.StatusConflict, codeAccountInactive, "the account is not active; activate it to sync it")
 		return
 	case errors.Is(err, store.ErrNotFound):
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return
-	case errors.Is(err, hostsync.ErrStopped):
+	case errors.Is(err, scheduler.ErrStopped):
 		writeError(c, http.StatusServiceUnavailable, codeSyncUnavailable, "syncing is stopping; try again later")
 		return
 	case ctx.Err() != nil:

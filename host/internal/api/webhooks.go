@@ -1,7 +1,8 @@
 package api
 
-// Webhooks (CONTRACT §8): the owner's routes under /api/v1/webhooks and the
-// public POST /hooks/{token} that alerts are sent to. A webhook's token (in
+// Webhooks: the owner's routes under /api/v1/webhooks and the public POST
+// /hooks/{token} that alerts are sent to. Every rule is package webhooks';
+// these handlers translate HTTP to its calls and its errors to answers. A webhook's token (in
 // its URL) and secret are shown once, when they are made; afterwards only
 // hints. The request logger logs the route pattern "/hooks/:token", never
 // the path, so the token stays out of the log.
@@ -13,14 +14,13 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
-	"github.com/globalautomation/gahost/sdk"
 	"github.com/shopspring/decimal"
 )
 
@@ -28,47 +28,108 @@ import (
 // plus its token.
 const hooksPath = "/hooks/"
 
-// maxAllowedSymbols bounds a webhook's symbol list.
-const maxAllowedSymbols = 200
-
 // webhookRoutes serves the webhook routes.
 type webhookRoutes struct {
 	*handler
 	svc *webhooks.Service
 }
 
+// registerWebhooks adds the webhook routes when the daemon runs the
+// webhooks service.
 func registerWebhooks(h *handler, r routes) {
-	svc, err := webhooks.New(webhooks.Config{
-		Store: h.d.Store, Keys: h.d.Keys, Exchanges: h.d.Exchanges,
-		Logger: h.log.Named("webhooks"), Now: h.now,
-		// The same deadline as any other plugin call of the API.
-		CallTimeout: h.d.ValidateTimeout,
-	})
-	if err != nil {
-		h.log.Error("webhooks are disabled", "error", err)
+	if h.d.Webhooks == nil {
 		return
 	}
-	wr := &webhookRoutes{handler: h, svc: svc}
-	g := r.authed.Group("/webhooks")
-	g.POST("", wr.postWebhook)
-	g.GET("", wr.listWebhooks)
-	g.GET("/:id", wr.getWebhook)
-	g.PATCH("/:id", wr.patchWebhook)
-	g.DELETE("/:id", wr.deleteWebhook)
-	g.GET("/:id/deliveries", wr.listDeliveries)
-	r.root.POST(hooksPath+":token", wr.postHook)
+	wr := &webhookRoutes{handler: h, svc: h.d.Webhooks}
+	g := r.authed.group("/webhooks")
+	noHook := res{http.StatusNotFound, "No such webhook, or another user's (not_found).", errBody}
+	g.handle(http.MethodPost, "", op{id: "createWebhook", tag: "webhooks",
+		summary: "Create a webhook that turns alerts into orders on one exchange account",
+		desc:    "The answer's url (/hooks/<token>) and secret are shown only here; later answers carry hints.",
+		body:    createWebhookRequest{},
+		res: []res{
+			{http.StatusCreated, "The webhook, with its url and secret.", webhookWithCredentials{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
+				"invalid_field: market, allowed_symbols, max_notional).", errBody},
+			{http.StatusNotFound, "exchange_account_id names no account of the user (not_found).", errBody},
+		},
+	}, wr.postWebhook)
+	g.handle(http.MethodGet, "", op{id: "listWebhooks", tag: "webhooks", summary: "The user's webhooks",
+		res: []res{{http.StatusOK, "The webhooks.", []webhookView{}}}}, wr.listWebhooks)
+	g.handle(http.MethodGet, "/:id", op{id: "getWebhook", tag: "webhooks",
+		summary: "One webhook, with its account's latest snapshot (the data an alert would be checked against)",
+		res:     []res{{http.StatusOK, "The webhook.", webhookDetail{}}, noHook}}, wr.getWebhook)
+	g.handle(http.MethodPatch, "/:id", op{id: "updateWebhook", tag: "webhooks",
+		summary: "Change a webhook; rotate_secret or rotate_token make new ones, shown in this answer only",
+		body:    patchWebhookRequest{},
+		res: []res{
+			{http.StatusOK, "The webhook as changed; url and secret only when rotated.", webhookWithCredentials{}},
+			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
+				"invalid_field).", errBody},
+			{http.StatusNotFound, "No such webhook, or exchange_account_id names no account of the user (not_found).", errBody},
+		},
+	}, wr.patchWebhook)
+	g.handle(http.MethodDelete, "/:id", op{id: "deleteWebhook", tag: "webhooks",
+		summary: "Delete a webhook and its deliveries",
+		res:     []res{{http.StatusNoContent, "Deleted.", nil}, noHook}}, wr.deleteWebhook)
+	limit := openapi3.NewIntegerSchema().WithMin(1).WithMax(webhooks.MaxDeliveries)
+	g.handle(http.MethodGet, "/:id/deliveries", op{id: "listDeliveries", tag: "webhooks",
+		summary: "The alerts a webhook received and what became of each, newest first",
+		query:   []param{{"limit", "Only the newest n; default all the webhook keeps.", limit}},
+		res: []res{{http.StatusOK, "The deliveries.", []deliveryView{}},
+			{http.StatusBadRequest, "limit is not a whole number in range (invalid_field).", errBody},
+			noHook}}, wr.listDeliveries)
+	r.root.handle(http.MethodPost, hooksPath+":token", op{id: "sendAlert", tag: "webhooks",
+		summary: "Send an alert (public: the token in the path and the secret in the body authenticate it)",
+		desc: "The same alert_id twice places one order: the second answer has status duplicate and names the " +
+			"first delivery. Amounts may be JSON strings or bare numbers; either way they are read as exact decimals. " +
+			"Alerts are rate-limited per webhook.",
+		body:     alertBody{},
+		bodyDesc: "The alert, as a TradingView alert message or any other sender writes it.",
+		res: []res{
+			{http.StatusOK, "Taken: executed, dry_run, duplicate, or failed (the order's error is in error).", hookAnswer{}},
+			{http.StatusBadRequest, "The alert is malformed or a field is wrong: an error body for a body that is not " +
+				"JSON, or a delivery with status rejected for an alert whose fields are invalid.",
+				oneOf{hookAnswer{}, errBody}},
+			{http.StatusUnauthorized, "Wrong or missing secret (unauthorized).", errBody},
+			{http.StatusNotFound, "No webhook has this token (not_found).", errBody},
+			{http.StatusUnprocessableEntity, "Rejected by a limit or the account's state (symbol_not_allowed, " +
+				"max_notional_exceeded, no_position, account_inactive, …): a delivery with status rejected.", hookAnswer{}},
+			{http.StatusTooManyRequests, "Too many alerts for this webhook (rate_limited); Retry-After says when to send again.", errBody},
+			{http.StatusInternalServerError, "The webhook's stored secret cannot be decrypted (webhook_unreadable: " +
+				"its owner must rotate the secret), or an unexpected failure (internal).", errBody},
+		},
+	}, wr.postHook)
 }
+
+// alertBody documents the alert JSON that package webhooks reads; a test
+// proves the two take the same fields.
+type alertBody struct {
+	Secret        string `json:"secret" required:"true" doc:"The webhook's secret."`
+	Action        string `json:"action" required:"true" doc:"close closes the position (futures) or sells the balance (spot) of the symbol."`
+	Symbol        string `json:"symbol" required:"true" doc:"Unified symbol: BTC/USDT (spot), BTC/USDT:USDT (USDT-margined perpetual)."`
+	Type          string `json:"type" doc:"Default market; close is always market."`
+	Quantity      amount `json:"quantity" doc:"Base quantity. Give quantity or quote_quantity for buy and sell."`
+	QuoteQuantity amount `json:"quote_quantity" doc:"Quote amount to spend or receive instead of quantity."`
+	Price         amount `json:"price" doc:"The limit price; required for type limit."`
+	ReduceOnly    bool   `json:"reduce_only" doc:"Futures: only reduce a position."`
+	AlertID       string `json:"alert_id" doc:"Up to 64 characters; an id seen before makes the alert a duplicate."`
+}
+
+// amount is an alert amount: a positive plain decimal, as a string or a
+// bare JSON number.
+type amount struct{}
 
 type webhookView struct {
 	ID                string    `json:"id"`
 	Name              string    `json:"name"`
 	ExchangeAccountID string    `json:"exchange_account_id"`
 	Market            string    `json:"market"`
-	AllowedSymbols    []string  `json:"allowed_symbols"`
-	MaxNotional       *string   `json:"max_notional"`
-	DryRun            bool      `json:"dry_run"`
-	URLHint           string    `json:"url_hint"`
-	SecretHint        string    `json:"secret_hint"`
+	AllowedSymbols    []string  `json:"allowed_symbols" doc:"The symbols alerts may trade; empty allows every symbol."`
+	MaxNotional       *string   `json:"max_notional" oas:"decimal" doc:"The largest order value in quote currency; null for no limit."`
+	DryRun            bool      `json:"dry_run" doc:"Alerts are checked and answered but no order is placed."`
+	URLHint           string    `json:"url_hint" doc:"The start of the url's token."`
+	SecretHint        string    `json:"secret_hint" doc:"The start of the secret."`
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
 }
@@ -77,8 +138,8 @@ type webhookView struct {
 // and secret, the only time they are shown.
 type webhookWithCredentials struct {
 	webhookView
-	URL    string `json:"url,omitempty"`
-	Secret string `json:"secret,omitempty"`
+	URL    string `json:"url,omitempty" doc:"/hooks/<token>: where to send alerts. Shown only when made."`
+	Secret string `json:"secret,omitempty" doc:"The secret every alert must carry. Shown only when made."`
 }
 
 // webhookAccountView is the bound account with its latest snapshot: what a
@@ -114,7 +175,7 @@ func webhookViewOf(w store.Webhook) webhookView {
 	return v
 }
 
-func withCredentials(w store.Webhook, c store.WebhookCredentials) webhookWithCredentials {
+func withCredentials(w store.Webhook, c webhooks.Credentials) webhookWithCredentials {
 	out := webhookWithCredentials{webhookView: webhookViewOf(w), Secret: c.Secret}
 	if c.Token != "" {
 		out.URL = hooksPath + c.Token
@@ -125,7 +186,7 @@ func withCredentials(w store.Webhook, c store.WebhookCredentials) webhookWithCre
 // userWebhook loads the webhook named by :id for the current user; another
 // user's webhook is answered 404 like a missing one.
 func (wr *webhookRoutes) userWebhook(c *gin.Context) (store.Webhook, bool) {
-	w, err := wr.d.Store.UserWebhook(c.Request.Context(), currentUser(c).ID, c.Param("id"))
+	w, err := wr.svc.Get(c.Request.Context(), currentUser(c).ID, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
 		return store.Webhook{}, false
@@ -138,107 +199,36 @@ func (wr *webhookRoutes) userWebhook(c *gin.Context) (store.Webhook, bool) {
 }
 
 type createWebhookRequest struct {
-	Name              string   `json:"name"`
-	ExchangeAccountID string   `json:"exchange_account_id"`
-	Market            string   `json:"market"`
-	AllowedSymbols    []string `json:"allowed_symbols"`
-	MaxNotional       *string  `json:"max_notional"`
+	Name              string   `json:"name" required:"true"`
+	ExchangeAccountID string   `json:"exchange_account_id" required:"true"`
+	Market            string   `json:"market" required:"true"`
+	AllowedSymbols    []string `json:"allowed_symbols" doc:"Unified symbols alerts may trade; left out or empty allows all."`
+	MaxNotional       *string  `json:"max_notional" oas:"amount" doc:"The largest order value in quote currency; left out for no limit."`
 	DryRun            bool     `json:"dry_run"`
 }
 
 func (wr *webhookRoutes) postWebhook(c *gin.Context) {
 	var req createWebhookRequest
-	if !decodeJSON(c, &req) || !checkName(c, req.Name) {
+	if !decodeJSON(c, &req) {
 		return
 	}
-	if req.ExchangeAccountID == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "exchange_account_id is required")
-		return
-	}
-	if !checkMarket(c, req.Market) {
-		return
-	}
-	symbols, ok := checkSymbols(c, req.Market, req.AllowedSymbols)
-	if !ok {
-		return
-	}
-	var limit *decimal.Decimal
-	if req.MaxNotional != nil {
-		if limit, ok = checkMaxNotional(c, *req.MaxNotional); !ok {
-			return
-		}
-	}
-	w, creds, err := wr.d.Store.CreateWebhook(c.Request.Context(), wr.d.Keys, store.NewWebhook{
-		UserID: currentUser(c).ID, Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market,
-		AllowedSymbols: symbols, MaxNotional: limit, DryRun: req.DryRun,
+	w, creds, err := wr.svc.Create(c.Request.Context(), currentUser(c).ID, webhooks.NewWebhook{
+		Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market,
+		AllowedSymbols: req.AllowedSymbols, MaxNotional: req.MaxNotional, DryRun: req.DryRun,
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, webhooks.ErrAccountNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return
 	}
 	if err != nil {
-		wr.internalError(c, "create webhook", err)
+		wr.serviceError(c, "create webhook", err)
 		return
 	}
-	wr.log.Info("webhook created", "webhook_id", w.ID, "account_id", w.AccountID, "user_id", w.UserID,
-		"dry_run", w.DryRun)
 	c.JSON(http.StatusCreated, withCredentials(w, creds))
 }
 
-// checkMarket validates a market; on failure it has answered.
-func checkMarket(c *gin.Context, market string) bool {
-	switch market {
-	case sdk.MarketSpot, sdk.MarketFutures:
-		return true
-	case "":
-		writeError(c, http.StatusBadRequest, codeMissingField, "market is required: spot or futures")
-	default:
-		writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("market must be spot or futures, not %q", clip(market, 20)))
-	}
-	return false
-}
-
-// checkSymbols validates an allowed_symbols list for market and drops
-// repeats; on failure it has answered.
-func checkSymbols(c *gin.Context, market string, list []string) ([]string, bool) {
-	if len(list) > maxAllowedSymbols {
-		writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("allowed_symbols holds at most %d symbols", maxAllowedSymbols))
-		return nil, false
-	}
-	if err := symbolsFit(market, list); err != nil {
-		writeError(c, http.StatusBadRequest, codeInvalidField, err.Error())
-		return nil, false
-	}
-	var out []string
-	for _, s := range list {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out, true
-}
-
-func symbolsFit(market string, list []string) error {
-	for _, s := range list {
-		if err := webhooks.ValidSymbol(market, s); err != nil {
-			return fmt.Errorf("allowed_symbols: %q %s", clip(s, 40), err)
-		}
-	}
-	return nil
-}
-
-// checkMaxNotional parses a max_notional; on failure it has answered.
-func checkMaxNotional(c *gin.Context, s string) (*decimal.Decimal, bool) {
-	d, err := webhooks.ParseAmount(s)
-	if err != nil {
-		writeError(c, http.StatusBadRequest, codeInvalidField, "max_notional "+err.Error())
-		return nil, false
-	}
-	return &d, true
-}
-
 func (wr *webhookRoutes) listWebhooks(c *gin.Context) {
-	list, err := wr.d.Store.ListWebhooks(c.Request.Context(), currentUser(c).ID)
+	list, err := wr.svc.List(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		wr.internalError(c, "list webhooks", err)
 		return
@@ -283,17 +273,11 @@ type patchWebhookRequest struct {
 	AllowedSymbols    *[]string `json:"allowed_symbols"`
 	// MaxNotional is raw so that null (remove the limit) differs from
 	// leaving the field out.
-	MaxNotional  json.RawMessage `json:"max_notional"`
+	MaxNotional  json.RawMessage `json:"max_notional" oas:"amount,nullable" doc:"A new limit, or null to remove it."`
 	DryRun       *bool           `json:"dry_run"`
-	RotateSecret bool            `json:"rotate_secret"`
-	RotateToken  bool            `json:"rotate_token"`
+	RotateSecret bool            `json:"rotate_secret" doc:"Make a new secret; the answer shows it once."`
+	RotateToken  bool            `json:"rotate_token" doc:"Make a new token, so a new url; the old one stops working."`
 }
-
-// errSymbolsMarket: the market and the allowed symbols a PATCH leaves do
-// not fit together.
-type errSymbolsMarket struct{ err error }
-
-func (e errSymbolsMarket) Error() string { return e.err.Error() }
 
 func (wr *webhookRoutes) patchWebhook(c *gin.Context) {
 	w, ok := wr.userWebhook(c)
@@ -304,69 +288,20 @@ func (wr *webhookRoutes) patchWebhook(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	p := store.WebhookPatch{Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market, DryRun: req.DryRun,
-		RotateSecret: req.RotateSecret, RotateToken: req.RotateToken}
-	if req.Name != nil && !checkName(c, *req.Name) {
-		return
-	}
-	if req.ExchangeAccountID != nil && *req.ExchangeAccountID == "" {
-		writeError(c, http.StatusBadRequest, codeMissingField, "exchange_account_id must not be empty")
-		return
-	}
-	if req.Market != nil && !checkMarket(c, *req.Market) {
-		return
-	}
-	if req.AllowedSymbols != nil {
-		market := w.Market
-		if req.Market != nil {
-			market = *req.Market
-		}
-		list, ok := checkSymbols(c, market, *req.AllowedSymbols)
-		if !ok {
-			return
-		}
-		p.AllowedSymbols = &list
-	}
-	if len(req.MaxNotional) > 0 {
-		var s *string
-		if err := json.Unmarshal(req.MaxNotional, &s); err != nil {
-			writeError(c, http.StatusBadRequest, codeInvalidField, `field "max_notional" must be a string or null`)
-			return
-		}
-		if s == nil {
-			p.ClearMaxNotional = true
-		} else if p.MaxNotional, ok = checkMaxNotional(c, *s); !ok {
-			return
-		}
-	}
-	// The market and the symbols are judged together as the change leaves
-	// them, inside its transaction.
-	p.Check = func(w store.Webhook) error {
-		if err := symbolsFit(w.Market, w.AllowedSymbols); err != nil {
-			return errSymbolsMarket{err}
-		}
-		return nil
-	}
-	w, creds, err := wr.d.Store.UpdateWebhook(c.Request.Context(), wr.d.Keys, w.UserID, w.ID, p)
-	var mismatch errSymbolsMarket
+	w, creds, err := wr.svc.Update(c.Request.Context(), w.UserID, w.ID, webhooks.Patch{
+		Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market, AllowedSymbols: req.AllowedSymbols,
+		MaxNotional: req.MaxNotional, DryRun: req.DryRun, RotateSecret: req.RotateSecret, RotateToken: req.RotateToken,
+	})
 	switch {
-	case errors.Is(err, store.ErrAccountNotFound):
+	case errors.Is(err, webhooks.ErrAccountNotFound):
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
-		return
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, webhooks.ErrNotFound):
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
-		return
-	case errors.As(err, &mismatch):
-		writeError(c, http.StatusBadRequest, codeInvalidField, mismatch.Error()+"; change allowed_symbols with the market")
-		return
 	case err != nil:
-		wr.internalError(c, "update webhook", err)
-		return
+		wr.serviceError(c, "update webhook", err)
+	default:
+		c.JSON(http.StatusOK, withCredentials(w, creds))
 	}
-	if req.RotateSecret || req.RotateToken {
-		wr.log.Info("webhook credentials rotated", "webhook_id", w.ID, "secret", req.RotateSecret, "token", req.RotateToken)
-	}
-	c.JSON(http.StatusOK, withCredentials(w, creds))
 }
 
 func (wr *webhookRoutes) deleteWebhook(c *gin.Context) {
@@ -374,13 +309,10 @@ func (wr *webhookRoutes) deleteWebhook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := wr.d.Store.DeleteWebhook(c.Request.Context(), w.UserID, w.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := wr.svc.Delete(c.Request.Context(), w.UserID, w.ID); err != nil {
 		wr.internalError(c, "delete webhook", err)
 		return
 	}
-	wr.svc.Forget(w.ID)
-	wr.log.Info("webhook deleted", "webhook_id", w.ID, "user_id", w.UserID)
 	c.Status(http.StatusNoContent)
 }
 
@@ -390,15 +322,15 @@ type orderView struct {
 	Symbol          string  `json:"symbol"`
 	Side            string  `json:"side"`
 	Type            string  `json:"type"`
-	Quantity        *string `json:"quantity,omitempty"`
-	QuoteQuantity   *string `json:"quote_quantity,omitempty"`
-	Price           *string `json:"price,omitempty"`
+	Quantity        *string `json:"quantity,omitempty" oas:"decimal"`
+	QuoteQuantity   *string `json:"quote_quantity,omitempty" oas:"decimal"`
+	Price           *string `json:"price,omitempty" oas:"decimal"`
 	ReduceOnly      bool    `json:"reduce_only"`
 	ExchangeOrderID string  `json:"exchange_order_id,omitempty"`
 	// Status is the exchange's order status (new, filled, …).
 	Status         string  `json:"status,omitempty"`
-	FilledQuantity *string `json:"filled_quantity,omitempty"`
-	AveragePrice   *string `json:"average_price,omitempty"`
+	FilledQuantity *string `json:"filled_quantity,omitempty" oas:"decimal"`
+	AveragePrice   *string `json:"average_price,omitempty" oas:"decimal"`
 }
 
 type deliveryView struct {
@@ -432,8 +364,8 @@ func orderViewOf(o *store.DeliveryOrder) *orderView {
 		FilledQuantity: decString(o.FilledQuantity), AveragePrice: decString(o.AveragePrice)}
 }
 
+// deliveryViewOf shows d as it is; the service has settled what it lists.
 func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
-	d = webhooks.Settled(d, wr.now())
 	v := deliveryView{ID: d.ID, ReceivedAt: d.ReceivedAt.UTC(), FinishedAt: timeOrNull(d.FinishedAt), Status: d.Status,
 		AlertID: d.AlertID, Action: d.Action, Symbol: d.Symbol, Order: orderViewOf(d.Order), DuplicateOf: d.DuplicateOf}
 	if d.ErrorCode != "" {
@@ -445,17 +377,13 @@ func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
 // listDeliveries answers a webhook's deliveries, newest first; ?limit=
 // takes the newest n.
 func (wr *webhookRoutes) listDeliveries(c *gin.Context) {
-	limit := 0
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > store.MaxDeliveries {
-			writeError(c, http.StatusBadRequest, codeInvalidField, fmt.Sprintf("limit must be 1 to %d", store.MaxDeliveries))
-			return
-		}
-		limit = n
+	limit, err := webhooks.DeliveryLimit(c.Query("limit"))
+	if err != nil {
+		wr.serviceError(c, "list deliveries", err)
+		return
 	}
-	list, err := wr.d.Store.ListDeliveries(c.Request.Context(), currentUser(c).ID, c.Param("id"), limit)
-	if errors.Is(err, store.ErrNotFound) {
+	list, err := wr.svc.Deliveries(c.Request.Context(), currentUser(c).ID, c.Param("id"), limit)
+	if errors.Is(err, webhooks.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
 		return
 	}

@@ -70,8 +70,8 @@ func newHookEnv(t testing.TB) *hookEnv {
 	fx := e.cat["fakex"]
 	fx.info.Capabilities = []string{sdk.CapSpotBalances, sdk.CapPositions, sdk.CapOrders}
 	x := &tradingExchange{fakeExchange: fx}
-	e.deps.Exchanges = tradingCatalog{"fakex": x}
-	e.h = New(e.deps)
+	e.exchanges = tradingCatalog{"fakex": x}
+	e.build()
 	he := &hookEnv{env: e, ex: x}
 	he.tok = e.user("alice", "user")
 	he.acct = e.account(he.tok, accountBody("alice"))
@@ -125,7 +125,7 @@ func TestWebhookLifecycle(t *testing.T) {
 	he := newHookEnv(t)
 	c := he.webhook(he.tok, map[string]any{"name": "TV BTC", "exchange_account_id": he.acct.ID, "market": "futures",
 		"allowed_symbols": []string{"BTC/USDT:USDT", "BTC/USDT:USDT", "ETH/USDT:USDT"}, "max_notional": "1000.50"})
-	if !strings.HasPrefix(c.URL, "/hooks/"+store.WebhookTokenPrefix) || !strings.HasPrefix(c.Secret, store.WebhookSecretPrefix) {
+	if !strings.HasPrefix(c.URL, "/hooks/"+webhooks.TokenPrefix) || !strings.HasPrefix(c.Secret, webhooks.SecretPrefix) {
 		t.Fatalf("url %q secret %q", c.URL, c.Secret)
 	}
 	if c.Name != "TV BTC" || c.Market != "futures" || *c.MaxNotional != "1000.5" || len(c.AllowedSymbols) != 2 ||
@@ -134,9 +134,9 @@ func TestWebhookLifecycle(t *testing.T) {
 	}
 
 	// The bound account's latest snapshot comes with GET /webhooks/{id}.
-	if err := he.st.PutSyncResult(context.Background(), he.acct.ID, &store.Snapshot{PositionsAt: he.clock.now(),
+	if err := he.st.PutSyncResult(context.Background(), he.acct.ID, store.SyncResult{Fresh: &store.Snapshot{PositionsAt: he.clock.now(),
 		Positions: []store.Position{{Symbol: "BTC/USDT:USDT", Side: "long", Size: decimal.RequireFromString("0.5"),
-			MarkPrice: decimal.RequireFromString("60000")}}}, nil, store.SyncState{Status: store.SyncOK}); err != nil {
+			MarkPrice: decimal.RequireFromString("60000")}}}, State: store.SyncState{Status: store.SyncOK}}); err != nil {
 		t.Fatal(err)
 	}
 	var detail struct {
@@ -298,7 +298,7 @@ func TestHookAnswers(t *testing.T) {
 	he := newHookEnv(t)
 	c := he.webhook(he.tok, map[string]any{"name": "tv", "exchange_account_id": he.acct.ID, "market": "spot",
 		"max_notional": "100", "allowed_symbols": []string{"BTC/USDT", "ETH/USDT"}})
-	unknown := "/hooks/" + store.WebhookTokenPrefix + strings.Repeat("Z", 43)
+	unknown := "/hooks/" + webhooks.TokenPrefix + strings.Repeat("Z", 43)
 	buy := `"action":"buy","symbol":"BTC/USDT","type":"limit","quantity":"0.001","price":"50000"`
 	tests := []struct {
 		name   string

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/hashicorp/go-plugin"
 )
 
 // reportLatency adds p50 and p99 of the samples to the benchmark's output.
@@ -46,18 +45,6 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 	x, _, _ := c.Exchange("alpha")
 	benchInfo(b, x)
-}
-
-// BenchmarkInProcessGRPC is the same call over an in-process gRPC
-// connection: what the boundary costs without a second process.
-func BenchmarkInProcessGRPC(b *testing.B) {
-	client, _ := plugin.TestPluginGRPCConn(b, false, map[string]plugin.Plugin{sdk.PluginName: sdk.GRPCPlugin(staticExchange{})})
-	defer client.Close()
-	raw, err := client.Dispense(sdk.PluginName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchInfo(b, raw.(sdk.Exchange))
 }
 
 // BenchmarkDirectCall is the same call as a plain Go method call.

@@ -4,7 +4,9 @@
 //
 // It owns the processes: checksum pins before every start, hot load of new
 // and replaced binaries (start the new, then drain and stop the old), restart
-// with backoff after a crash, and a clean stop. It knows no exchange by name:
+// with backoff after a crash, and a clean stop. It also owns each exchange's
+// rate budget (package budget), sized from the serving plugin's declaration,
+// and makes every call through its handles pay it. It knows no exchange by name:
 // a plugin is registered under the name it reports. It does not store
 // anything and never sees the master key; credentials only pass through.
 package plugins
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +32,10 @@ const (
 	StateReady    = "ready"
 	StateCrashed  = "crashed"
 	StateDisabled = "disabled"
+	// StateNoCapabilities is a ready plugin that declares no capability
+	// (a connector just scaffolded): it is listed, but no account can be
+	// added to it.
+	StateNoCapabilities = "no_capabilities"
 )
 
 // ErrCrashed is returned, typed as sdk.ErrUnavailable too, by calls to an
@@ -67,6 +74,9 @@ type Config struct {
 	DrainTimeout     time.Duration         // how long a swap or stop waits for calls in flight; default 30s
 	RestartBackoff   time.Duration         // first restart delay; default 500ms, doubling to RestartMax
 	RestartMax       time.Duration         // default 1m
+	// Budget tunes every exchange's rate budget; its zero value plans 98 %
+	// of each declared limit on the wall clock.
+	Budget budget.Options
 }
 
 // Status is what the catalog knows of one exchange's plugin.
@@ -104,10 +114,11 @@ type Catalog struct {
 	scanMu sync.Mutex // one scan at a time
 
 	mu      sync.RWMutex
-	slots   map[string]*slot  // by binary path
-	byName  map[string]*slot  // the slot serving each exchange name
-	proxies map[string]*proxy // stable handles given out by Exchange
-	loaded  bool              // the first scan has finished
+	slots   map[string]*slot       // by binary path
+	byName  map[string]*slot       // the slot serving each exchange name
+	proxies map[string]*proxy      // stable handles given out by Exchange
+	budgets map[string]*budget.Set // by exchange name, for plugins declaring a per-IP limit
+	loaded  bool                   // the first scan has finished
 	closed  bool
 
 	ctx    context.Context // lives until Close
@@ -132,6 +143,9 @@ func New(cfg Config) (*Catalog, error) {
 	if cfg.RestartMax <= 0 {
 		cfg.RestartMax = time.Minute
 	}
+	if cfg.Budget.Now == nil {
+		cfg.Budget.Now = time.Now
+	}
 	sockDir, err := os.MkdirTemp(socketParent(), "gah")
 	if err != nil {
 		return nil, fmt.Errorf("plugin socket dir: %w", err)
@@ -141,11 +155,19 @@ func New(cfg Config) (*Catalog, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Catalog{
+	c := &Catalog{
 		cfg: cfg, log: cfg.Logger.Named("plugins"), metrics: m, sockDir: sockDir,
 		slots: map[string]*slot{}, byName: map[string]*slot{}, proxies: map[string]*proxy{},
-		ctx: ctx, cancel: cancel,
-	}, nil
+		budgets: map[string]*budget.Set{},
+		ctx:     ctx, cancel: cancel,
+	}
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(budgetCollector{c}); err != nil {
+			cancel()
+			return nil, fmt.Errorf("budget metrics: %w", err)
+		}
+	}
+	return c, nil
 }
 
 // Start scans the plugin directory, starts every plugin found and, with
@@ -398,7 +420,59 @@ func (c *Catalog) elect() {
 		s.shadowed = false
 	}
 	c.byName = best
+	c.budgetsLocked()
 	c.metrics.setStates(c.statusesLocked())
+}
+
+// budgetsLocked (re)sizes each exchange's budget to the declaration of the
+// plugin that now serves it. A budget outlives restarts and upgrades, so
+// what was spent stays spent; it goes when no plugin declares a per-IP
+// limit for the name any more. c.mu must be held.
+func (c *Catalog) budgetsLocked() {
+	for name, s := range c.byName {
+		set := c.budgets[name]
+		switch {
+		case !budget.Limited(s.info):
+			delete(c.budgets, name)
+		case set == nil:
+			c.budgets[name] = budget.NewSet(s.info, c.cfg.Budget)
+		default:
+			set.Configure(s.info)
+		}
+	}
+	for name := range c.budgets {
+		if c.byName[name] == nil {
+			delete(c.budgets, name)
+		}
+	}
+}
+
+// Budget returns the rate budget of an exchange, or nil when its plugin
+// declares no per-IP limit (or no plugin serves it).
+func (c *Catalog) Budget(exchange string) *budget.Set {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.budgets[exchange]
+}
+
+func (c *Catalog) now() time.Time { return c.cfg.Budget.Now() }
+
+// holdIfLimited holds an exchange's budget after a call answered rate
+// limited, for as long as the answer asks or else for the budget's longest
+// window (a budget has at least one): by then the exchange's count has
+// started afresh.
+func (c *Catalog) holdIfLimited(set *budget.Set, err error) {
+	if sdk.KindOf(err) != sdk.KindRateLimited {
+		return
+	}
+	now := c.now()
+	d := sdk.RetryAfter(err)
+	if d <= 0 {
+		for _, st := range set.Stats(now) {
+			d = max(d, st.Window)
+		}
+	}
+	set.Hold(now.Add(d))
 }
 
 // watchExit restarts the plugin of a slot, with backoff, when its process
@@ -525,6 +599,9 @@ func (c *Catalog) statusesLocked() []Status {
 		}
 		if s.inst != nil {
 			st.PID = s.inst.pid
+		}
+		if st.State == StateReady && len(s.info.Capabilities) == 0 {
+			st.State = StateNoCapabilities
 		}
 		out = append(out, st)
 	}

@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
+	"go.uber.org/goleak"
 )
 
 // Test plugin binaries built once for the package: name -> path.
@@ -34,6 +37,7 @@ func TestMain(m *testing.M) {
 			"alpha-1.1.0":  "-X main.name=alpha -X main.version=1.1.0",
 			"beta-1.0.0":   "-X main.name=beta -X main.version=1.0.0",
 			"future-1.0.0": "-X main.name=future -X main.version=1.0.0 -X main.protocol=2",
+			"paced-1.0.0":  "-X main.name=paced -X main.version=1.0.0 -X main.limit=1000 -X main.window=10s",
 		} {
 			out := filepath.Join(dir, key)
 			cmd := exec.Command("go", "build", "-ldflags", flags, "-o", out, "../../testdata/testplugin")
@@ -44,7 +48,14 @@ func TestMain(m *testing.M) {
 			}
 			builds[key] = out
 		}
-		return m.Run()
+		code := m.Run()
+		// Every test stops what it started: no watcher, reader or plugin
+		// goroutine may outlive the tests.
+		if err := goleak.Find(); code == 0 && err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			return 1
+		}
+		return code
 	}()
 	os.Exit(code)
 }
@@ -137,7 +148,7 @@ func TestLoadAndCall(t *testing.T) {
 		t.Fatal("alpha not served")
 	}
 	var usage []sdk.RateUsage
-	ctx := sdk.WithUsageObserver(context.Background(), func(u []sdk.RateUsage) { usage = u })
+	ctx := pluginhost.WithUsageObserver(context.Background(), func(u []sdk.RateUsage) { usage = u })
 	bs, err := x.SpotBalances(ctx, sdk.Account{APIKey: "k", SecretKey: "s"})
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +249,9 @@ func TestDeadlineInsidePlugin(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	for range 20 {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		// Prepaid: twenty reads in a row would otherwise spend the rate
+		// budget and wait in the host, and this is about the plugin.
+		ctx, cancel := context.WithTimeout(budget.Prepaid(context.Background()), 30*time.Millisecond)
 		_, err := x.SpotBalances(ctx, sdk.Account{APIKey: "hang"})
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {

@@ -9,10 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/mod/semver"
 )
 
 // BinaryPrefix starts the file name of every plugin binary.
@@ -91,12 +92,13 @@ func hashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// compareVersions orders two semantic versions ("1.2.3", "v1.10.0-rc1");
-// pre-release and build suffixes are ignored, and a version that does not
-// parse sorts below every one that does.
+// compareVersions orders two plugin versions by semantic-version precedence
+// ("1.2.3" and "v1.2.3" are the same version; a pre-release sorts below its
+// release; build metadata is ignored). A version that does not parse sorts
+// below every one that does.
 func compareVersions(a, b string) int {
-	pa, oka := parseVersion(a)
-	pb, okb := parseVersion(b)
+	ca, oka := canonicalVersion(a)
+	cb, okb := canonicalVersion(b)
 	switch {
 	case !oka && !okb:
 		return strings.Compare(a, b)
@@ -105,33 +107,23 @@ func compareVersions(a, b string) int {
 	case !okb:
 		return 1
 	}
-	for i := range pa {
-		if pa[i] != pb[i] {
-			if pa[i] < pb[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
+	return semver.Compare(ca, cb)
 }
 
-func parseVersion(v string) ([3]int, bool) {
-	var out [3]int
-	v = strings.TrimPrefix(v, "v")
-	if i := strings.IndexAny(v, "-+"); i >= 0 {
-		v = v[:i]
+// canonicalVersion turns a plugin's version into the "vMAJOR.MINOR.PATCH"
+// form x/mod/semver reads. Plugins report versions with or without the
+// leading "v"; all three numbers are required, since semver's shorthand
+// "v1.2" is not a version a plugin may report.
+func canonicalVersion(v string) (string, bool) {
+	if !strings.HasPrefix(v, "v") {
+		v = "v" + v
 	}
-	parts := strings.Split(v, ".")
-	if len(parts) != 3 {
-		return out, false
+	if !semver.IsValid(v) {
+		return "", false
 	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return out, false
-		}
-		out[i] = n
+	core, _, _ := strings.Cut(strings.TrimSuffix(v, semver.Build(v)), "-")
+	if strings.Count(core, ".") != 2 {
+		return "", false
 	}
-	return out, true
+	return v, true
 }

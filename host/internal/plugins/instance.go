@@ -1,18 +1,23 @@
 package plugins
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 )
@@ -48,7 +53,7 @@ func pluginEnv(level hclog.Level) []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	return append(env, sdk.LogLevelEnv+"="+level.String())
+	return append(env, pluginhost.LogLevelEnv+"="+level.String())
 }
 
 // launchConfig is what starting a process needs from the catalog.
@@ -114,9 +119,10 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 		sum, _ := hex.DecodeString(lc.pin)
 		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
+	sets := pluginhost.PluginSets()
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(),
+		HandshakeConfig:  pluginhost.Handshake,
+		VersionedPlugins: sets,
 		Cmd:              cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -130,10 +136,10 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 	rpc, err := client.Client()
 	if err != nil {
 		client.Kill()
-		started <- describeStartError(bin, err)
+		started <- describeStartError(bin, lc, sets, err)
 		return
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
 		client.Kill()
 		started <- fmt.Errorf("%s: dispense: %w", bin.FileName, err)
@@ -154,16 +160,80 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 	client.Kill()
 }
 
-func describeStartError(bin Binary, err error) error {
-	msg := strings.ToLower(err.Error())
-	switch {
-	case strings.Contains(msg, "incompatible api version"):
-		return fmt.Errorf("%s speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk): %w",
-			bin.FileName, sdk.ProtocolVersion, err)
-	case strings.Contains(msg, "checksums did not match"):
+// describeStartError gives a failed start the message a user can act on.
+// The checksum case is go-plugin's sentinel error. A protocol mismatch has
+// no type in go-plugin, so it is recognised by our own check: the plugin's
+// handshake is read again (probeProtocol) and its protocol version compared
+// with those the host speaks.
+func describeStartError(bin Binary, lc launchConfig, sets map[int]plugin.PluginSet, err error) error {
+	if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 		return fmt.Errorf("%s: binary changed since it was pinned: %w", bin.FileName, err)
 	}
+	if v, ok := probeProtocol(bin, lc, sets); ok {
+		if _, spoken := sets[v]; !spoken {
+			return fmt.Errorf("%s speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk): %w",
+				bin.FileName, pluginhost.ProtocolVersion, &ProtocolError{Plugin: v, Host: slices.Sorted(maps.Keys(sets))})
+		}
+	}
 	return fmt.Errorf("start %s: %w", bin.FileName, err)
+}
+
+// ProtocolError is a plugin that speaks no plugin protocol version the host
+// speaks.
+type ProtocolError struct {
+	Plugin int   // the version the plugin offered
+	Host   []int // the versions the host speaks
+}
+
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("plugin protocol version %d, host speaks %v", e.Plugin, e.Host)
+}
+
+// probeProtocol starts bin once more as go-plugin would, reads the
+// handshake line it prints first ("CORE|APP|NETWORK|ADDR|PROTOCOL|…") and
+// stops it. ok is false when no handshake line came within the start
+// timeout, so the failure was something else.
+func probeProtocol(bin Binary, lc launchConfig, sets map[int]plugin.PluginSet) (version int, ok bool) {
+	var offered []string
+	for v := range sets {
+		offered = append(offered, strconv.Itoa(v))
+	}
+	cmd := exec.Command(bin.Path)
+	cmd.Env = append(pluginEnv(lc.log.GetLevel()),
+		pluginhost.Handshake.MagicCookieKey+"="+pluginhost.Handshake.MagicCookieValue,
+		"PLUGIN_PROTOCOL_VERSIONS="+strings.Join(offered, ","),
+		plugin.EnvUnixSocketDir+"="+lc.socketDir)
+	prepareCmd(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, false
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, false
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(out).ReadString('\n')
+		line <- s
+	}()
+	timer := time.NewTimer(lc.startTimeout)
+	defer timer.Stop()
+	var handshake string
+	select {
+	case handshake = <-line:
+	case <-timer.C:
+		return 0, false
+	}
+	parts := strings.Split(strings.TrimSpace(handshake), "|")
+	if len(parts) < 2 {
+		return 0, false
+	}
+	v, err := strconv.Atoi(parts[1])
+	return v, err == nil
 }
 
 // kill stops the process without waiting for calls in flight.
@@ -193,7 +263,7 @@ func checkInfo(i sdk.Info) error {
 			return fmt.Errorf("plugin name %q is not lower case [a-z0-9_-]", i.Name)
 		}
 	}
-	if _, ok := parseVersion(i.Version); !ok {
+	if _, ok := canonicalVersion(i.Version); !ok {
 		return fmt.Errorf("plugin %s reports version %q, not a semantic version", i.Name, i.Version)
 	}
 	return nil

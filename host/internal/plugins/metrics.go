@@ -39,7 +39,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-var allStates = []string{StateStarting, StateReady, StateCrashed, StateDisabled}
+var allStates = []string{StateStarting, StateReady, StateNoCapabilities, StateCrashed, StateDisabled}
 
 func (m *metrics) setStates(sts []Status) {
 	for _, s := range sts {

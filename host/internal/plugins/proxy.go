@@ -1,15 +1,22 @@
 package plugins
 
 import (
+	"cmp"
 	"context"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
 // proxy is the sdk.Exchange the catalog hands out for one exchange name. It
 // routes each call to the current process, counts it in flight so a swap can
-// drain, fills in the configured endpoint overrides, and times it.
+// drain, fills in the configured endpoint overrides, and times it. It is
+// also where calls pay the exchange's rate budget: every call but Info pays
+// its declared cost before it leaves (unless the caller prepaid it), feeds
+// the usage the exchange reports back to the budget, and a rate-limited
+// answer holds the whole exchange.
 type proxy struct {
 	c         *Catalog
 	name      string
@@ -17,8 +24,8 @@ type proxy struct {
 }
 
 var (
-	_ sdk.Exchange    = (*proxy)(nil)
-	_ sdk.Snapshotter = (*proxy)(nil)
+	_ sdk.Exchange           = (*proxy)(nil)
+	_ pluginhost.Snapshotter = (*proxy)(nil)
 )
 
 func (p *proxy) account(a sdk.Account) sdk.Account {
@@ -28,64 +35,111 @@ func (p *proxy) account(a sdk.Account) sdk.Account {
 	return a
 }
 
-// do runs fn against the serving process.
-func do[T any](p *proxy, method string, fn func(sdk.Exchange) (T, error)) (T, error) {
+// do runs fn against the serving process, after paying for calls (the
+// capability names whose cost the call spends).
+func do[T any](ctx context.Context, p *proxy, method string, calls []string,
+	fn func(context.Context, sdk.Exchange) (T, error)) (T, error) {
 	var zero T
+	set := p.c.Budget(p.name)
+	paid := false
+	if set != nil && len(calls) > 0 && !budget.IsPrepaid(ctx) {
+		if err := set.Take(ctx, calls); err != nil {
+			p.c.metrics.observe(p.name, method, err, 0)
+			return zero, err
+		}
+		paid = true
+	}
 	inst, err := p.c.acquire(p.name)
 	if err != nil {
+		if paid {
+			// Nothing reached the exchange.
+			set.Refund(p.c.now(), calls)
+		}
 		p.c.metrics.observe(p.name, method, err, 0)
 		return zero, err
 	}
 	defer inst.inflight.Done()
+	if set != nil {
+		ctx = pluginhost.WithUsageObserver(ctx, func(us []sdk.RateUsage) { set.Observe(p.c.now(), us) })
+	}
 	start := time.Now()
-	v, err := fn(inst.exch)
+	v, err := fn(ctx, inst.exch)
 	p.c.metrics.observe(p.name, method, err, time.Since(start))
+	if set != nil {
+		p.c.holdIfLimited(set, err)
+	}
 	return v, err
 }
 
 func (p *proxy) Info(ctx context.Context) (sdk.Info, error) {
-	return do(p, "info", func(x sdk.Exchange) (sdk.Info, error) { return x.Info(ctx) })
+	// Info never reaches the exchange: it is free.
+	return do(ctx, p, "info", nil, func(ctx context.Context, x sdk.Exchange) (sdk.Info, error) { return x.Info(ctx) })
 }
 
 func (p *proxy) ValidateCredentials(ctx context.Context, a sdk.Account) (sdk.Permissions, error) {
-	return do(p, "validate_credentials", func(x sdk.Exchange) (sdk.Permissions, error) {
-		return x.ValidateCredentials(ctx, p.account(a))
-	})
+	return do(ctx, p, "validate_credentials", []string{sdk.CapValidate},
+		func(ctx context.Context, x sdk.Exchange) (sdk.Permissions, error) {
+			return x.ValidateCredentials(ctx, p.account(a))
+		})
 }
 
 func (p *proxy) SpotBalances(ctx context.Context, a sdk.Account) ([]sdk.Balance, error) {
-	return do(p, "spot_balances", func(x sdk.Exchange) ([]sdk.Balance, error) { return x.SpotBalances(ctx, p.account(a)) })
+	return do(ctx, p, "spot_balances", []string{sdk.CapSpotBalances},
+		func(ctx context.Context, x sdk.Exchange) ([]sdk.Balance, error) {
+			return x.SpotBalances(ctx, p.account(a))
+		})
 }
 
 func (p *proxy) FuturesAccount(ctx context.Context, a sdk.Account) (sdk.FuturesAccount, error) {
-	return do(p, "futures_account", func(x sdk.Exchange) (sdk.FuturesAccount, error) {
-		return x.FuturesAccount(ctx, p.account(a))
-	})
+	return do(ctx, p, "futures_account", []string{sdk.CapFuturesAccount},
+		func(ctx context.Context, x sdk.Exchange) (sdk.FuturesAccount, error) {
+			return x.FuturesAccount(ctx, p.account(a))
+		})
 }
 
 func (p *proxy) Positions(ctx context.Context, a sdk.Account) ([]sdk.Position, error) {
-	return do(p, "positions", func(x sdk.Exchange) ([]sdk.Position, error) { return x.Positions(ctx, p.account(a)) })
+	return do(ctx, p, "positions", []string{sdk.CapPositions},
+		func(ctx context.Context, x sdk.Exchange) ([]sdk.Position, error) {
+			return x.Positions(ctx, p.account(a))
+		})
 }
 
 func (p *proxy) PlaceOrder(ctx context.Context, a sdk.Account, r sdk.OrderRequest) (sdk.Order, error) {
-	return do(p, "place_order", func(x sdk.Exchange) (sdk.Order, error) { return x.PlaceOrder(ctx, p.account(a), r) })
+	return do(ctx, p, "place_order", []string{sdk.CapOrders},
+		func(ctx context.Context, x sdk.Exchange) (sdk.Order, error) {
+			return x.PlaceOrder(ctx, p.account(a), r)
+		})
 }
 
 func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequest) (sdk.Order, error) {
-	return do(p, "cancel_order", func(x sdk.Exchange) (sdk.Order, error) { return x.CancelOrder(ctx, p.account(a), r) })
+	return do(ctx, p, "cancel_order", []string{sdk.CapOrders},
+		func(ctx context.Context, x sdk.Exchange) (sdk.Order, error) {
+			return x.CancelOrder(ctx, p.account(a), r)
+		})
 }
 
-// Snapshot reads several parts of an account in one round trip to the plugin.
-func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) sdk.Snapshot {
-	snap, err := do(p, "snapshot", func(x sdk.Exchange) (sdk.Snapshot, error) {
-		s := sdk.FetchSnapshot(ctx, x, p.account(a), parts)
-		for _, e := range s.Errs {
-			return s, e // for the latency metric's outcome label
+// Snapshot reads several parts of an account in one round trip to the
+// plugin, paying for every part at once. It is the one place that decides
+// how: one Snapshot call when the process's client offers it, else one call
+// per part (an older plugin); the scheduler never decides it again.
+func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) pluginhost.Snapshot {
+	snap, err := do(ctx, p, "snapshot", parts, func(ctx context.Context, x sdk.Exchange) (pluginhost.Snapshot, error) {
+		s := pluginhost.FetchSnapshot(ctx, x, p.account(a), parts)
+		var first error
+		for _, part := range parts {
+			if e := s.Errs[part]; e != nil {
+				if sdk.KindOf(e) == sdk.KindRateLimited {
+					// The exchange's answer to one part holds them all.
+					return s, e
+				}
+				first = cmp.Or(first, e) // for the latency metric's outcome label
+			}
 		}
-		return s, nil
+		return s, first
 	})
 	if snap.Errs == nil && err != nil {
-		// The plugin was not reachable: every part failed the same way.
+		// The plugin was not reachable, or the budget refused: every part
+		// failed the same way.
 		snap.Errs = make(map[string]error, len(parts))
 		for _, part := range parts {
 			snap.Errs[part] = err

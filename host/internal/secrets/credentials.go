@@ -1,6 +1,10 @@
 package secrets
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/globalautomation/gahost/sdk/redact"
+)
 
 // Field names of an account's secrets; each is part of the additional data
 // of its ciphertext.
@@ -98,7 +102,8 @@ func (k *Key) Reseal(old *Key, accountID string, s SealedCredentials) (SealedCre
 	return k.SealCredentials(accountID, c)
 }
 
-// Redact removes every trace of c from msg (see Redact).
+// Redact removes every trace of c from msg, by the one redaction policy
+// (redact.String).
 func (c Credentials) Redact(msg string) string {
-	return Redact(msg, c.APIKey, c.SecretKey, c.Passphrase)
+	return redact.String(msg, c.APIKey, c.SecretKey, c.Passphrase)
 }

@@ -52,15 +52,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _, err := st.CreateUser(ctx, store.NewUser{Username: "u", Role: store.RoleUser})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := addUser(t, st)
 	for _, c := range []secrets.Credentials{
 		{APIKey: "rot-api-1", SecretKey: "rot-secret-1", Passphrase: "rot-pass-1"},
 		{APIKey: "rot-api-2", SecretKey: "rot-secret-2"},
 	} {
-		a, err := st.CreateAccount(ctx, k, store.NewAccount{UserID: u.ID, Name: "n", Exchange: "x", Credentials: c})
+		a, err := addAccount(st, k, u.ID, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,9 +262,8 @@ func TestRotateWithEnvironmentKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _, _ := st.CreateUser(ctx, store.NewUser{Username: "u", Role: store.RoleUser})
-	a, err := st.CreateAccount(ctx, k, store.NewAccount{UserID: u.ID, Name: "n", Exchange: "x",
-		Credentials: secrets.Credentials{APIKey: "envkey", SecretKey: "envsecret"}})
+	u := addUser(t, st)
+	a, err := addAccount(st, k, u.ID, secrets.Credentials{APIKey: "envkey", SecretKey: "envsecret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,4 +318,34 @@ func TestUnlockLogsNoKeyMaterial(t *testing.T) {
 	if !strings.Contains(logs, "master key rotated") {
 		t.Fatalf("expected a rotation log line, got:\n%s", logs)
 	}
+}
+
+// addUser stores a user, as the users service would.
+func addUser(t *testing.T, st *store.Store) store.User {
+	t.Helper()
+	_, hash, err := secrets.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(context.Background(), store.NewUser{Username: "u", Role: store.RoleUser, Token: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// addAccount stores an account with c sealed under k, as the accounts
+// service would.
+func addAccount(st *store.Store, k *secrets.Key, userID string, c secrets.Credentials) (store.Account, error) {
+	id := store.NewID()
+	sealed, err := k.SealCredentials(id, c)
+	if err != nil {
+		return store.Account{}, err
+	}
+	a := store.Account{ID: id, UserID: userID, Name: "n", Exchange: "x", IsActive: true, Secrets: sealed, KeysRev: 1,
+		Sync: store.SyncState{Status: store.SyncPending}}
+	err = st.EditAccounts(context.Background(), userID, func([]store.Account) (store.AccountChange, error) {
+		return store.AccountChange{Put: []store.Account{a}}, nil
+	})
+	return a, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/secrets"
@@ -53,93 +54,84 @@ type Account struct {
 	Sync      SyncState `json:"sync"`
 }
 
-// NewAccount is the input of CreateAccount.
-type NewAccount struct {
-	UserID      string
-	Name        string
-	Exchange    string
-	Testnet     bool
-	IsMain      bool
-	Credentials secrets.Credentials
-}
-
-// AccountPatch changes the fields that are not nil.
-type AccountPatch struct {
-	Name       *string
-	Testnet    *bool
-	IsActive   *bool
-	IsMain     *bool
-	APIKey     *string
-	SecretKey  *string
-	Passphrase *string // "" removes the passphrase
-}
-
-// Hint returns what may be shown of an API key: its first and last 4
-// characters. A key shorter than 12 characters shows a quarter at each end,
-// so a hint never reveals a whole key.
-func Hint(key string) string {
-	r := []rune(key)
-	n := 4
-	if len(r) < 12 {
-		n = len(r) / 4
-	}
-	return string(r[:n]) + "…" + string(r[len(r)-n:])
-}
-
 func userAccountKey(userID, accountID string) []byte {
 	return append([]byte(userID), accountID...)
 }
 
-// CreateAccount seals the credentials under k and adds the account. The
-// user's first account becomes main; IsMain clears the flag elsewhere.
-func (s *Store) CreateAccount(ctx context.Context, k *secrets.Key, in NewAccount) (Account, error) {
-	id := newID()
-	sealed, err := k.SealCredentials(id, in.Credentials)
-	if err != nil {
-		return Account{}, err
-	}
-	now := s.now().UTC()
-	a := Account{
-		ID: id, UserID: in.UserID, Name: in.Name, Exchange: in.Exchange, Testnet: in.Testnet,
-		IsActive: true, IsMain: in.IsMain, APIKeyHint: Hint(in.Credentials.APIKey), Secrets: sealed,
-		KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: SyncState{Status: SyncPending},
-	}
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketUsers).Get([]byte(in.UserID)) == nil {
-			return ErrNotFound
-		}
-		switch first := firstUserAccount(tx, in.UserID); {
-		case first == "":
-			a.IsMain = true
-		case a.IsMain:
-			mine, err := userAccounts(tx, in.UserID)
-			if err != nil {
-				return err
-			}
-			if err := clearMain(tx, mine, now); err != nil {
-				return err
-			}
-		}
-		if err := putJSON(tx.Bucket(bucketAccounts), []byte(a.ID), a); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketUserAccounts).Put(userAccountKey(a.UserID, a.ID), nil)
-	})
-	if err != nil {
-		return Account{}, err
-	}
-	return a, nil
+// AccountChange is what an edit of a user's accounts writes: new and
+// changed accounts, and the ids of accounts to delete with their snapshot,
+// history and the webhooks bound to them.
+type AccountChange struct {
+	Put    []Account
+	Delete []string
 }
 
-// firstUserAccount returns the id of a user's oldest account, or "".
-func firstUserAccount(tx *bolt.Tx, userID string) string {
-	prefix := []byte(userID)
-	k, _ := tx.Bucket(bucketUserAccounts).Cursor().Seek(prefix)
-	if k == nil || !bytes.HasPrefix(k, prefix) {
-		return ""
-	}
-	return string(k[len(prefix):])
+// EditAccounts runs fn on the accounts of userID (oldest first) inside one
+// write transaction and writes the change it returns, deletions first. The
+// rules (which account is main, what a change of keys does) are fn's; this
+// only keeps the accounts and their indexes consistent. A user that does
+// not exist is ErrNotFound, as is a deletion of an account that is not
+// userID's; an error of fn aborts and is returned as is.
+func (s *Store) EditAccounts(ctx context.Context, userID string, fn func(mine []Account) (AccountChange, error)) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketUsers).Get([]byte(userID)) == nil {
+			return ErrNotFound
+		}
+		mine, err := userAccounts(tx, userID)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(mine)
+		if err != nil {
+			return err
+		}
+		for _, id := range ch.Delete {
+			if err := deleteAccount(tx, userID, id); err != nil {
+				return err
+			}
+		}
+		for _, a := range ch.Put {
+			if a.UserID != userID || a.ID == "" {
+				return fmt.Errorf("edit accounts of %s: account %q belongs to %q", userID, a.ID, a.UserID)
+			}
+			if err := putJSON(tx.Bucket(bucketAccounts), []byte(a.ID), a); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketUserAccounts).Put(userAccountKey(a.UserID, a.ID), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
+
+// deleteAccount removes an account of userID with its snapshot, history
+// and the webhooks bound to it.
+func deleteAccount(tx *bolt.Tx, userID, id string) error {
+	if _, err := ownedAccount(tx, userID, id); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAccounts).Delete([]byte(id)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketUserAccounts).Delete(userAccountKey(userID, id)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketSnapshots).Delete([]byte(id)); err != nil {
+		return err
+	}
+	if err := deleteHistory(tx, id); err != nil {
+		return err
+	}
+	// Webhooks bound to the account go with it, in this transaction, so
+	// none can trade on an account that no longer exists.
+	return deleteAccountWebhooks(tx, userID, id)
+}
+
+// NewID returns a new record id (a ULID: sortable by creation time). A
+// caller that must know an id before the record is written (to bind sealed
+// credentials to it) takes one here.
+func NewID() string { return newID() }
 
 // userAccounts returns a user's accounts, oldest first.
 func userAccounts(tx *bolt.Tx, userID string) ([]Account, error) {
@@ -155,22 +147,6 @@ func userAccounts(tx *bolt.Tx, userID string) ([]Account, error) {
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-// clearMain drops the main flag from every account in list that has it.
-func clearMain(tx *bolt.Tx, list []Account, now time.Time) error {
-	b := tx.Bucket(bucketAccounts)
-	for _, a := range list {
-		if !a.IsMain {
-			continue
-		}
-		a.IsMain = false
-		a.UpdatedAt = now
-		if err := putJSON(b, []byte(a.ID), a); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Account returns an account by id, whoever owns it.
@@ -242,123 +218,6 @@ func (s *Store) AllAccounts(ctx context.Context) ([]Account, error) {
 		})
 	})
 	return out, err
-}
-
-// UpdateAccount applies p to an account of userID. New credentials are
-// sealed under k; changing them (or testnet) counts a new KeysRev and turns
-// an auth_failed sync status back to pending, due now.
-func (s *Store) UpdateAccount(ctx context.Context, k *secrets.Key, userID, id string, p AccountPatch) (Account, error) {
-	sealed := map[string][]byte{}
-	for field, v := range map[string]*string{
-		secrets.FieldAPIKey: p.APIKey, secrets.FieldSecretKey: p.SecretKey, secrets.FieldPassphrase: p.Passphrase,
-	} {
-		if v == nil {
-			continue
-		}
-		b, err := k.SealField(id, field, *v)
-		if err != nil {
-			return Account{}, err
-		}
-		sealed[field] = b
-	}
-	now := s.now().UTC()
-	var a Account
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		var err error
-		if a, err = ownedAccount(tx, userID, id); err != nil {
-			return err
-		}
-		keysChanged := len(sealed) > 0
-		if p.Name != nil {
-			a.Name = *p.Name
-		}
-		if p.Testnet != nil && *p.Testnet != a.Testnet {
-			a.Testnet = *p.Testnet
-			keysChanged = true
-		}
-		if p.IsActive != nil {
-			a.IsActive = *p.IsActive
-		}
-		if p.APIKey != nil {
-			a.Secrets.APIKey = sealed[secrets.FieldAPIKey]
-			a.APIKeyHint = Hint(*p.APIKey)
-		}
-		if p.SecretKey != nil {
-			a.Secrets.SecretKey = sealed[secrets.FieldSecretKey]
-		}
-		if p.Passphrase != nil {
-			a.Secrets.Passphrase = sealed[secrets.FieldPassphrase]
-		}
-		if keysChanged {
-			a.KeysRev++
-			if a.Sync.Status == SyncAuthFailed {
-				a.Sync.Status = SyncPending
-				a.Sync.NextSyncAt = time.Time{}
-			}
-		}
-		if p.IsMain != nil {
-			if *p.IsMain && !a.IsMain {
-				mine, err := userAccounts(tx, userID)
-				if err != nil {
-					return err
-				}
-				if err := clearMain(tx, mine, now); err != nil {
-					return err
-				}
-			}
-			a.IsMain = *p.IsMain
-		}
-		a.UpdatedAt = now
-		return putJSON(tx.Bucket(bucketAccounts), []byte(a.ID), a)
-	})
-	if err != nil {
-		return Account{}, err
-	}
-	return a, nil
-}
-
-// DeleteAccount removes an account of userID with its snapshot, history and
-// the webhooks bound to it. When it was main, the user's oldest remaining
-// account becomes main.
-func (s *Store) DeleteAccount(ctx context.Context, userID, id string) error {
-	now := s.now().UTC()
-	return s.update(ctx, func(tx *bolt.Tx) error {
-		a, err := ownedAccount(tx, userID, id)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketAccounts).Delete([]byte(id)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketUserAccounts).Delete(userAccountKey(userID, id)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketSnapshots).Delete([]byte(id)); err != nil {
-			return err
-		}
-		if err := deleteHistory(tx, id); err != nil {
-			return err
-		}
-		// Webhooks bound to the account go with it, in this transaction, so
-		// none can trade on an account that no longer exists.
-		if err := deleteAccountWebhooks(tx, userID, id); err != nil {
-			return err
-		}
-		if !a.IsMain {
-			return nil
-		}
-		heirID := firstUserAccount(tx, userID)
-		if heirID == "" {
-			return nil
-		}
-		var heir Account
-		if err := getJSON(tx.Bucket(bucketAccounts), []byte(heirID), &heir); err != nil {
-			return err
-		}
-		heir.IsMain = true
-		heir.UpdatedAt = now
-		return putJSON(tx.Bucket(bucketAccounts), []byte(heir.ID), heir)
-	})
 }
 
 // IsNotFound reports whether err means a record does not exist (or belongs

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"slices"
+	"maps"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -64,6 +64,12 @@ type Snapshot struct {
 	PositionsAt time.Time       `json:"positions_at,omitzero"`
 	// Errors maps each part that failed in the last sync to why.
 	Errors map[string]string `json:"errors,omitempty"`
+
+	// Started is when the sync that wrote SyncedAt and Errors started, and
+	// PartsStarted when the sync that fetched each part did: the order of
+	// the syncs, by which PutSyncResult keeps the newest data.
+	Started      time.Time            `json:"started,omitzero"`
+	PartsStarted map[string]time.Time `json:"parts_started,omitempty"`
 }
 
 // HistoryPoint is one point of an account's value over time.
@@ -93,9 +99,9 @@ func FuturesFromSDK(f sdk.FuturesAccount) *FuturesAccount {
 func PositionsFromSDK(in []sdk.Position) []Position {
 	out := make([]Position, 0, len(in))
 	for _, p := range in {
-		out = append(out, Position{Symbol: p.Symbol, Side: p.Side, Size: p.Size, EntryPrice: p.EntryPrice,
+		out = append(out, Position{Symbol: p.Symbol, Side: string(p.Side), Size: p.Size, EntryPrice: p.EntryPrice,
 			MarkPrice: p.MarkPrice, UnrealizedPnL: p.UnrealizedPnL, Leverage: p.Leverage,
-			LiquidationPrice: p.LiquidationPrice, MarginMode: p.MarginMode})
+			LiquidationPrice: p.LiquidationPrice, MarginMode: string(p.MarginMode)})
 	}
 	return out
 }
@@ -106,22 +112,52 @@ func historyKey(accountID string, at time.Time) []byte {
 	return binary.BigEndian.AppendUint64([]byte(accountID), uint64(at.UnixNano()))
 }
 
-// PutSyncResult records the outcome of one sync in one write: the snapshot
-// (nil keeps the previous one), a history point (nil adds none) and the
-// sync state. Parts listed in snap.Errors keep the previous snapshot's data
-// for that part, and state.FailedParts is set from them when empty.
+// SyncResult is one sync of an account as the scheduler hands it over: the
+// parts it fetched, the parts that failed, and the account's sync state as
+// the scheduler decided it.
+type SyncResult struct {
+	// Started orders the syncs of an account: the start of this one. Data
+	// never gives way to data from a sync that started earlier, whatever
+	// order the writes commit in. Zero means the store's now.
+	Started time.Time
+	// Fresh holds the parts this sync fetched, each with the time it was
+	// fetched (a part with a zero time was not fetched), its SyncedAt, and
+	// in Errors the parts that failed with why. Nil: the sync fetched
+	// nothing and the stored snapshot stays as it is.
+	Fresh *Snapshot
+	// Point makes the history point of the snapshot as merged (the fresh
+	// parts over the stored ones); ok false or a nil Point adds none.
+	Point func(merged Snapshot) (p HistoryPoint, ok bool)
+	// State is written as given. Its KeysRev, when set, is the account's
+	// KeysRev the sync used.
+	State SyncState
+}
+
+// ErrStale is returned by PutSyncResult for a result obtained with
+// credentials that have changed since: it describes keys that are gone, so
+// nothing of it is written.
+var ErrStale = errors.New("the account's keys changed during the sync")
+
+// PutSyncResult records one sync in one transaction: it merges the fresh
+// parts with the stored snapshot (the only merge of snapshot data), adds
+// the history point of the merged view and writes the sync state.
 //
-// state.KeysRev, when set, is the account's KeysRev the sync used: if the
-// credentials changed meanwhile an auth_failed verdict is about keys that
-// are gone, so the account stays pending instead of being parked.
+// Each part is replaced only by a part from a sync that started no earlier
+// than the one that fetched the stored part. The state, the part errors
+// and the history point of a sync that started before the stored snapshot's
+// last sync are not written: a newer sync already said where the account
+// stands. Its history point is, at its own time.
 //
 // Calls from many goroutines are coalesced with db.Batch. A deleted account
 // answers ErrNotFound and nothing is written.
-func (s *Store) PutSyncResult(ctx context.Context, accountID string, snap *Snapshot, point *HistoryPoint, state SyncState) error {
+func (s *Store) PutSyncResult(ctx context.Context, accountID string, r SyncResult) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	now := s.now().UTC()
+	if r.Started.IsZero() {
+		r.Started = s.now()
+	}
+	r.Started = r.Started.UTC()
 	// Batch may run fn more than once: it reads its inputs and never
 	// changes them.
 	return s.db.Batch(func(tx *bolt.Tx) error {
@@ -130,70 +166,96 @@ func (s *Store) PutSyncResult(ctx context.Context, accountID string, snap *Snaps
 		if err := getJSON(accounts, []byte(accountID), &a); err != nil {
 			return err
 		}
-		st := state
-		if snap != nil {
-			merged, err := mergeSnapshot(tx, accountID, *snap, now)
-			if err != nil {
+		if r.State.KeysRev != 0 && r.State.KeysRev != a.KeysRev {
+			return ErrStale
+		}
+		snaps := tx.Bucket(bucketSnapshots)
+		var prev Snapshot
+		if err := getJSON(snaps, []byte(accountID), &prev); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		newest := !r.Started.Before(prev.Started)
+		merged := prev
+		if r.Fresh != nil {
+			merged = mergeSnapshot(prev, *r.Fresh, r.Started, newest, s.now())
+			merged.AccountID = accountID
+			if err := putJSON(snaps, []byte(accountID), merged); err != nil {
 				return err
 			}
-			if err := putJSON(tx.Bucket(bucketSnapshots), []byte(accountID), merged); err != nil {
-				return err
-			}
-			if len(st.FailedParts) == 0 && len(snap.Errors) > 0 {
-				st.FailedParts = make([]string, 0, len(snap.Errors))
-				for part := range snap.Errors {
-					st.FailedParts = append(st.FailedParts, part)
+		}
+		// Points are keyed by their time, so a late one still lands in
+		// its place.
+		if r.Point != nil {
+			if p, ok := r.Point(merged); ok {
+				if err := putPoint(tx, accountID, p, s.now()); err != nil {
+					return err
 				}
-				slices.Sort(st.FailedParts)
 			}
 		}
-		if point != nil {
-			p := *point
-			if p.At.IsZero() {
-				p.At = now
-			}
-			p.At = p.At.UTC()
-			h := tx.Bucket(bucketHistory)
-			h.FillPercent = 0.9 // points arrive in time order: appends
-			if err := putJSON(h, historyKey(accountID, p.At), p); err != nil {
-				return err
-			}
+		if !newest {
+			return nil
 		}
-		if st.KeysRev != 0 && st.KeysRev != a.KeysRev && st.Status == SyncAuthFailed {
-			st.Status = SyncPending
-			st.NextSyncAt = time.Time{}
-		}
-		a.Sync = st
+		a.Sync = r.State
 		return putJSON(accounts, []byte(accountID), a)
 	})
 }
 
-// mergeSnapshot fills the failed parts of snap from the stored snapshot.
-func mergeSnapshot(tx *bolt.Tx, accountID string, snap Snapshot, now time.Time) (Snapshot, error) {
-	snap.AccountID = accountID
-	if snap.SyncedAt.IsZero() {
-		snap.SyncedAt = now
+// snapshotParts are the parts of a snapshot: the capability that fetches
+// each, when it was fetched, and how it moves from one snapshot to another.
+var snapshotParts = []struct {
+	name string
+	at   func(*Snapshot) time.Time
+	take func(dst, src *Snapshot)
+}{
+	{PartSpot, func(s *Snapshot) time.Time { return s.SpotAt },
+		func(d, s *Snapshot) { d.Spot, d.SpotAt = s.Spot, s.SpotAt }},
+	{PartFutures, func(s *Snapshot) time.Time { return s.FuturesAt },
+		func(d, s *Snapshot) { d.Futures, d.FuturesAt = s.Futures, s.FuturesAt }},
+	{PartPositions, func(s *Snapshot) time.Time { return s.PositionsAt },
+		func(d, s *Snapshot) { d.Positions, d.PositionsAt = s.Positions, s.PositionsAt }},
+}
+
+// mergeSnapshot lays the parts fresh fetched, in a sync started at
+// started, over the stored snapshot prev: each part goes to the sync that
+// started last. newest says this sync is the account's latest, whose time
+// and part errors the snapshot then shows.
+func mergeSnapshot(prev, fresh Snapshot, started time.Time, newest bool, now time.Time) Snapshot {
+	m := prev
+	m.PartsStarted = maps.Clone(prev.PartsStarted)
+	if m.PartsStarted == nil {
+		m.PartsStarted = make(map[string]time.Time, len(snapshotParts))
 	}
-	snap.SyncedAt = snap.SyncedAt.UTC()
-	if len(snap.Errors) == 0 {
-		snap.Errors = nil
-		return snap, nil
+	for _, p := range snapshotParts {
+		if p.at(&fresh).IsZero() || started.Before(m.PartsStarted[p.name]) {
+			continue
+		}
+		p.take(&m, &fresh)
+		m.PartsStarted[p.name] = started
 	}
-	var prev Snapshot
-	if err := getJSON(tx.Bucket(bucketSnapshots), []byte(accountID), &prev); err != nil && !errors.Is(err, ErrNotFound) {
-		return Snapshot{}, err
-	}
-	for part := range snap.Errors {
-		switch part {
-		case PartSpot:
-			snap.Spot, snap.SpotAt = prev.Spot, prev.SpotAt
-		case PartFutures:
-			snap.Futures, snap.FuturesAt = prev.Futures, prev.FuturesAt
-		case PartPositions:
-			snap.Positions, snap.PositionsAt = prev.Positions, prev.PositionsAt
+	if newest {
+		m.Started = started
+		m.SyncedAt = fresh.SyncedAt
+		if m.SyncedAt.IsZero() {
+			m.SyncedAt = now
+		}
+		m.SyncedAt = m.SyncedAt.UTC()
+		m.Errors = nil
+		if len(fresh.Errors) > 0 {
+			m.Errors = fresh.Errors
 		}
 	}
-	return snap, nil
+	return m
+}
+
+// putPoint adds a history point; a zero time is now.
+func putPoint(tx *bolt.Tx, accountID string, p HistoryPoint, now time.Time) error {
+	if p.At.IsZero() {
+		p.At = now
+	}
+	p.At = p.At.UTC()
+	h := tx.Bucket(bucketHistory)
+	h.FillPercent = 0.9 // points arrive in time order: appends
+	return putJSON(h, historyKey(accountID, p.At), p)
 }
 
 // LatestSnapshot returns an account's snapshot; ok is false before its first

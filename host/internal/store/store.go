@@ -70,6 +70,10 @@ type Options struct {
 	Logger      hclog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// NoSync skips the fsync of each commit: a crash of the machine may
+	// lose the last writes. For tests that write thousands of times and
+	// must not wait on the disk; never for a daemon.
+	NoSync bool
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -105,6 +109,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opts.LockTimeout,
 		FreelistType: bolt.FreelistMapType,
+		NoSync:       opts.NoSync,
 	})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {

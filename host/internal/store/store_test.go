@@ -60,22 +60,58 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) user(t *testing.T, name string) User {
 	t.Helper()
-	u, _, err := f.st.CreateUser(f.ctx, NewUser{Username: name, Role: RoleUser})
+	u, _ := f.userWithToken(t, name)
+	return u
+}
+
+// userWithToken stores a user with an API token made here: the store only
+// keeps what it is given.
+func (f *fixture) userWithToken(t *testing.T, name string) (User, string) {
+	t.Helper()
+	token, hash, err := secrets.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u
+	u, err := f.st.CreateUser(f.ctx, NewUser{Username: name, Role: RoleUser, Token: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, token
 }
 
 func (f *fixture) account(t *testing.T, userID, name string, isMain bool) Account {
 	t.Helper()
-	a, err := f.st.CreateAccount(f.ctx, f.key, NewAccount{UserID: userID, Name: name, Exchange: "fake", IsMain: isMain,
-		Credentials: secrets.Credentials{APIKey: "apikey-" + name + "-0123456789", SecretKey: "secret-" + name, Passphrase: "pass-" + name}})
+	a, err := f.putAccount(userID, name, isMain, secrets.Credentials{APIKey: "apikey-" + name + "-0123456789",
+		SecretKey: "secret-" + name, Passphrase: "pass-" + name})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.clock.add(time.Millisecond)
 	return a
+}
+
+// putAccount stores a new account with its credentials sealed here, as the
+// accounts service hands it over.
+func (f *fixture) putAccount(userID, name string, isMain bool, c secrets.Credentials) (Account, error) {
+	id := NewID()
+	sealed, err := f.key.SealCredentials(id, c)
+	if err != nil {
+		return Account{}, err
+	}
+	now := f.clock.now()
+	a := Account{ID: id, UserID: userID, Name: name, Exchange: "fake", IsActive: true, IsMain: isMain,
+		APIKeyHint: "hint", Secrets: sealed, KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: SyncState{Status: SyncPending}}
+	err = f.st.EditAccounts(f.ctx, userID, func([]Account) (AccountChange, error) {
+		return AccountChange{Put: []Account{a}}, nil
+	})
+	return a, err
+}
+
+// deleteAccount deletes an account through EditAccounts.
+func (f *fixture) deleteAccount(userID, id string) error {
+	return f.st.EditAccounts(f.ctx, userID, func([]Account) (AccountChange, error) {
+		return AccountChange{Delete: []string{id}}, nil
+	})
 }
 
 func (f *fixture) mains(t *testing.T, userID string) []string {
@@ -152,12 +188,12 @@ func TestFileHoldsNoPlaintext(t *testing.T) {
 			SecretKey:  fmt.Sprintf("PLAINSECRET%dyyyyyyyyyyyyyyyyyyyy", i),
 			Passphrase: fmt.Sprintf("PLAINPASS%dzzzz", i),
 		}
-		if _, err := f.st.CreateAccount(f.ctx, f.key, NewAccount{UserID: u.ID, Name: "n", Exchange: "x", Credentials: c}); err != nil {
+		if _, err := f.putAccount(u.ID, "n", false, c); err != nil {
 			t.Fatal(err)
 		}
 		plain = append(plain, c.SecretKey, c.Passphrase, c.APIKey[:20])
 	}
-	_, token, _ := f.st.CreateUser(f.ctx, NewUser{Username: "v", Role: RoleUser})
+	_, token := f.userWithToken(t, "v")
 	plain = append(plain, token)
 	f.st.Close()
 	raw, err := os.ReadFile(Path(f.dir))
@@ -271,124 +307,132 @@ func TestResealSkipsUnreadableAccounts(t *testing.T) {
 
 func TestUsersAndTokens(t *testing.T) {
 	f := newFixture(t)
-	u, apiToken, err := f.st.CreateUser(f.ctx, NewUser{Username: "Alice", Role: RoleUser, PasswordHash: "h"})
+	apiToken, apiHash, _ := secrets.NewToken()
+	u, err := f.st.CreateUser(f.ctx, NewUser{Username: "Alice", Role: RoleUser, PasswordHash: "h", Token: apiHash})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.st.CreateUser(f.ctx, NewUser{Username: "alice", Role: RoleAdmin}); !errors.Is(err, ErrUsernameTaken) {
+	if _, err := f.st.CreateUser(f.ctx, NewUser{Username: "alice", Role: RoleAdmin}); !errors.Is(err, ErrUsernameTaken) {
 		t.Fatalf("duplicate username: %v", err)
 	}
-	if _, _, err := f.st.CreateUser(f.ctx, NewUser{Username: "bob", Role: "root"}); err == nil {
+	if _, err := f.st.CreateUser(f.ctx, NewUser{Username: "bob", Role: "root"}); err == nil {
 		t.Fatal("unknown role accepted")
 	}
 	if got, err := f.st.UserByName(f.ctx, "ALICE"); err != nil || got.ID != u.ID {
 		t.Fatalf("UserByName: %v", err)
 	}
-	login, exp, err := f.st.CreateLoginToken(f.ctx, u.ID, time.Hour)
-	if err != nil || !exp.Equal(f.clock.now().Add(time.Hour)) {
-		t.Fatalf("login token: %v %v", exp, err)
+	login, loginHash, _ := secrets.NewToken()
+	exp := f.clock.now().Add(time.Hour)
+	if err := f.st.AddLoginToken(f.ctx, u.ID, loginHash, exp); err != nil {
+		t.Fatal(err)
 	}
-	if _, _, err := f.st.CreateLoginToken(f.ctx, "nobody", time.Hour); !errors.Is(err, ErrNotFound) {
+	if err := f.st.AddLoginToken(f.ctx, "nobody", loginHash, exp); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("token for a missing user: %v", err)
 	}
-	check := func(token string, wantOK bool) {
+	check := func(token string, wantExp time.Time, wantOK bool) {
 		t.Helper()
-		got, err := f.st.Authenticate(f.ctx, token)
-		if wantOK && (err != nil || got.ID != u.ID) {
-			t.Fatalf("Authenticate: %v", err)
+		got, gotExp, err := f.st.TokenUser(f.ctx, secrets.HashToken(token))
+		if wantOK && (err != nil || got.ID != u.ID || !gotExp.Equal(wantExp)) {
+			t.Fatalf("TokenUser: %v %v", gotExp, err)
 		}
 		if !wantOK && !errors.Is(err, ErrInvalidToken) {
-			t.Fatalf("Authenticate of a bad token: %v", err)
+			t.Fatalf("TokenUser of a bad token: %v", err)
 		}
 	}
-	check(apiToken, true)
-	check(login, true)
+	check(apiToken, time.Time{}, true)
+	check(login, exp, true)
 	// Change the last character; "A" would be no change one time in 64.
 	last := "A"
 	if strings.HasSuffix(apiToken, "A") {
 		last = "B"
 	}
-	check(apiToken[:len(apiToken)-1]+last, false)
-	check("", false)
-	check("gah_short", false)
-	f.clock.add(time.Hour)
-	check(login, false)
-	check(apiToken, true)
-	if n, err := f.st.PruneTokens(f.ctx); err != nil || n != 1 {
+	check(apiToken[:len(apiToken)-1]+last, time.Time{}, false)
+	check("", time.Time{}, false)
+	if n, err := f.st.PruneTokens(f.ctx, exp.Add(-time.Second)); err != nil || n != 0 {
+		t.Fatalf("PruneTokens before expiry = %d, %v", n, err)
+	}
+	if n, err := f.st.PruneTokens(f.ctx, exp); err != nil || n != 1 {
 		t.Fatalf("PruneTokens = %d, %v", n, err)
 	}
-	check(apiToken, true)
+	check(login, exp, false)
+	check(apiToken, time.Time{}, true)
 }
 
-func TestBootstrap(t *testing.T) {
+func TestCreateFirstUser(t *testing.T) {
 	f := newFixture(t)
-	tokenFile := filepath.Join(f.dir, "admin.token")
-	created, err := f.st.Bootstrap(f.ctx, tokenFile)
-	if err != nil || !created {
-		t.Fatalf("Bootstrap = %v, %v", created, err)
+	if has, err := f.st.HasUsers(f.ctx); err != nil || has {
+		t.Fatalf("HasUsers on a new store = %v, %v", has, err)
 	}
-	raw, err := os.ReadFile(tokenFile)
-	if err != nil {
+	_, h1, _ := secrets.NewToken()
+	created, u, err := f.st.CreateFirstUser(f.ctx, NewUser{Username: "admin", Role: RoleAdmin, Token: h1})
+	if err != nil || !created || u.Username != "admin" {
+		t.Fatalf("CreateFirstUser = %v, %+v, %v", created, u, err)
+	}
+	if has, err := f.st.HasUsers(f.ctx); err != nil || !has {
+		t.Fatalf("HasUsers = %v, %v", has, err)
+	}
+	_, h2, _ := secrets.NewToken()
+	created, _, err = f.st.CreateFirstUser(f.ctx, NewUser{Username: "other", Role: RoleAdmin, Token: h2})
+	if err != nil || created {
+		t.Fatalf("second CreateFirstUser = %v, %v", created, err)
+	}
+	if _, err := f.st.UserByName(f.ctx, "other"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second first user was stored: %v", err)
+	}
+}
+
+// EditAccounts writes what its function returns in one transaction, or
+// nothing when the function fails.
+func TestEditAccounts(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	a, b := f.account(t, u.ID, "a", true), f.account(t, u.ID, "b", false)
+	var seen []string
+	err := f.st.EditAccounts(f.ctx, u.ID, func(mine []Account) (AccountChange, error) {
+		for _, x := range mine {
+			seen = append(seen, x.Name)
+		}
+		x, y := mine[0], mine[1]
+		x.IsMain, y.IsMain = false, true
+		return AccountChange{Put: []Account{x, y}}, nil
+	})
+	if err != nil || fmt.Sprint(seen) != "[a b]" || fmt.Sprint(f.mains(t, u.ID)) != "[b]" {
+		t.Fatalf("edit: %v, saw %v, mains %v", err, seen, f.mains(t, u.ID))
+	}
+	boom := errors.New("boom")
+	err = f.st.EditAccounts(f.ctx, u.ID, func(mine []Account) (AccountChange, error) {
+		return AccountChange{}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("failing edit: %v", err)
+	}
+	// A change that fails half-way leaves nothing behind.
+	err = f.st.EditAccounts(f.ctx, u.ID, func(mine []Account) (AccountChange, error) {
+		x := mine[0]
+		x.Name = "renamed"
+		return AccountChange{Put: []Account{x}, Delete: []string{"no-such-id"}}, nil
+	})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete of a missing account: %v", err)
+	}
+	if got, _ := f.st.Account(f.ctx, a.ID); got.Name != "a" {
+		t.Fatal("an aborted edit was written")
+	}
+	if err := f.deleteAccount(u.ID, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := os.Stat(tokenFile); st.Mode().Perm() != 0o600 {
-		t.Fatalf("token file mode %v", st.Mode())
+	if list, _ := f.st.ListAccounts(f.ctx, u.ID); len(list) != 1 || list[0].ID != a.ID {
+		t.Fatalf("after delete: %+v", list)
 	}
-	u, err := f.st.Authenticate(f.ctx, strings.TrimSpace(string(raw)))
-	if err != nil || u.Username != AdminUsername || !u.IsAdmin() {
-		t.Fatalf("admin token: %+v %v", u, err)
-	}
-	again, err := f.st.Bootstrap(f.ctx, tokenFile)
-	if err != nil || again {
-		t.Fatalf("second Bootstrap = %v, %v", again, err)
-	}
-	if raw2, _ := os.ReadFile(tokenFile); !bytes.Equal(raw, raw2) {
-		t.Fatal("second Bootstrap rewrote the token file")
+	// An account handed over for another user is refused.
+	stray := a
+	stray.UserID = "someone-else"
+	if err := f.st.EditAccounts(f.ctx, u.ID, func([]Account) (AccountChange, error) {
+		return AccountChange{Put: []Account{stray}}, nil
+	}); err == nil {
+		t.Fatal("an account of another user was written")
 	}
 }
-
-func TestMainAccountRules(t *testing.T) {
-	f := newFixture(t)
-	u, v := f.user(t, "u"), f.user(t, "v")
-	first := f.account(t, u.ID, "first", false)
-	if !first.IsMain {
-		t.Fatal("the first account is not main")
-	}
-	second := f.account(t, u.ID, "second", false)
-	vFirst := f.account(t, v.ID, "v-first", false)
-	third := f.account(t, u.ID, "third", true)
-	steps := []struct {
-		name  string
-		do    func() error
-		mains []string
-	}{
-		{"created main takes the flag", func() error { return nil }, []string{"third"}},
-		{"patch makes second main", func() error {
-			_, err := f.st.UpdateAccount(f.ctx, f.key, u.ID, second.ID, AccountPatch{IsMain: ptr(true)})
-			return err
-		}, []string{"second"}},
-		{"deleting main promotes the oldest", func() error { return f.st.DeleteAccount(f.ctx, u.ID, second.ID) }, []string{"first"}},
-		{"deleting a non-main keeps main", func() error { return f.st.DeleteAccount(f.ctx, u.ID, third.ID) }, []string{"first"}},
-		{"unsetting main leaves none", func() error {
-			_, err := f.st.UpdateAccount(f.ctx, f.key, u.ID, first.ID, AccountPatch{IsMain: ptr(false)})
-			return err
-		}, nil},
-	}
-	for _, s := range steps {
-		if err := s.do(); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if got := f.mains(t, u.ID); fmt.Sprint(got) != fmt.Sprint(s.mains) {
-			t.Fatalf("%s: mains = %v, want %v", s.name, got, s.mains)
-		}
-		if got := f.mains(t, v.ID); len(got) != 1 || got[0] != "v-first" {
-			t.Fatalf("%s: another user's main changed: %v", s.name, got)
-		}
-	}
-	_ = vFirst
-}
-
-func ptr[T any](v T) *T { return &v }
 
 func TestOwnership(t *testing.T) {
 	f := newFixture(t)
@@ -397,86 +441,14 @@ func TestOwnership(t *testing.T) {
 	if _, err := f.st.UserAccount(f.ctx, v.ID, a.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("read: %v", err)
 	}
-	if _, err := f.st.UpdateAccount(f.ctx, f.key, v.ID, a.ID, AccountPatch{Name: ptr("x")}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("update: %v", err)
-	}
-	if err := f.st.DeleteAccount(f.ctx, v.ID, a.ID); !errors.Is(err, ErrNotFound) {
+	if err := f.deleteAccount(v.ID, a.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("delete: %v", err)
 	}
 	if list, _ := f.st.ListAccounts(f.ctx, v.ID); len(list) != 0 {
 		t.Fatalf("v lists %d accounts", len(list))
 	}
-	if _, err := f.st.CreateAccount(f.ctx, f.key, NewAccount{UserID: "nobody", Name: "n"}); !errors.Is(err, ErrNotFound) {
+	if _, err := f.putAccount("nobody", "n", false, secrets.Credentials{APIKey: "k", SecretKey: "s"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("account for a missing user: %v", err)
-	}
-}
-
-func TestChangingKeysReleasesAuthFailed(t *testing.T) {
-	tests := []struct {
-		name       string
-		patch      AccountPatch
-		wantStatus string
-	}{
-		{"new api key", AccountPatch{APIKey: ptr("new-api-key-123456")}, SyncPending},
-		{"new secret", AccountPatch{SecretKey: ptr("new-secret")}, SyncPending},
-		{"new passphrase", AccountPatch{Passphrase: ptr("new-pass")}, SyncPending},
-		{"testnet flip", AccountPatch{Testnet: ptr(true)}, SyncPending},
-		{"rename only", AccountPatch{Name: ptr("renamed")}, SyncAuthFailed},
-		{"deactivate only", AccountPatch{IsActive: ptr(false)}, SyncAuthFailed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			a := f.account(t, f.user(t, "u").ID, "a", false)
-			if err := f.st.PutSyncResult(f.ctx, a.ID, nil, nil, SyncState{Status: SyncAuthFailed, LastError: "bad key",
-				NextSyncAt: f.clock.now().Add(time.Hour)}); err != nil {
-				t.Fatal(err)
-			}
-			got, err := f.st.UpdateAccount(f.ctx, f.key, a.UserID, a.ID, tt.patch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Sync.Status != tt.wantStatus {
-				t.Fatalf("status = %s, want %s", got.Sync.Status, tt.wantStatus)
-			}
-			if keysChanged := tt.wantStatus == SyncPending; keysChanged != (got.KeysRev != a.KeysRev) {
-				t.Fatalf("KeysRev %d -> %d", a.KeysRev, got.KeysRev)
-			}
-			c, err := f.key.OpenCredentials(got.ID, got.Secrets)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.patch.APIKey != nil && (c.APIKey != *tt.patch.APIKey || got.APIKeyHint != "new-…3456") {
-				t.Fatalf("api key not replaced: hint %q", got.APIKeyHint)
-			}
-			if tt.patch.SecretKey != nil && c.SecretKey != *tt.patch.SecretKey {
-				t.Fatal("secret not replaced")
-			}
-			// A stale auth_failed verdict about the old keys does not park
-			// the account again.
-			if err := f.st.PutSyncResult(f.ctx, a.ID, nil, nil, SyncState{Status: SyncAuthFailed, KeysRev: a.KeysRev}); err != nil {
-				t.Fatal(err)
-			}
-			again, _ := f.st.Account(f.ctx, a.ID)
-			if again.Sync.Status != tt.wantStatus {
-				t.Fatalf("after a stale verdict: %s", again.Sync.Status)
-			}
-		})
-	}
-}
-
-func TestHint(t *testing.T) {
-	tests := map[string]string{
-		"vmPUabcdefghijklA8lE": "vmPU…A8lE",
-		"123456789012":         "1234…9012",
-		"12345678":             "12…78",
-		"abc":                  "…",
-		"ключ-ключ-ключ":       "ключ…ключ",
-	}
-	for in, want := range tests {
-		if got := Hint(in); got != want {
-			t.Errorf("Hint(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -491,7 +463,7 @@ func TestPutSyncResultKeepsLastGoodParts(t *testing.T) {
 		Futures: &FuturesAccount{Asset: "USDT", WalletBalance: d("100.5"), MarginBalance: d("101")}, FuturesAt: t1,
 		Positions: []Position{{Symbol: "BTC/USDT:USDT", Side: "long", Size: d("0.01")}}, PositionsAt: t1,
 	}
-	if err := f.st.PutSyncResult(f.ctx, a.ID, &full, nil, SyncState{Status: SyncOK, LastSyncAt: t1}); err != nil {
+	if err := f.st.PutSyncResult(f.ctx, a.ID, SyncResult{Started: t1, Fresh: &full, State: SyncState{Status: SyncOK, LastSyncAt: t1}}); err != nil {
 		t.Fatal(err)
 	}
 	t2 := t1.Add(time.Minute)
@@ -499,7 +471,8 @@ func TestPutSyncResultKeepsLastGoodParts(t *testing.T) {
 		SyncedAt: t2, Spot: []Balance{{Asset: "ETH", Free: d("2"), Total: d("2")}}, SpotAt: t2,
 		Errors: map[string]string{PartFutures: "exchange unavailable", PartPositions: "timeout"},
 	}
-	if err := f.st.PutSyncResult(f.ctx, a.ID, &partial, nil, SyncState{Status: SyncError, LastSyncAt: t2}); err != nil {
+	if err := f.st.PutSyncResult(f.ctx, a.ID, SyncResult{Started: t2, Fresh: &partial,
+		State: SyncState{Status: SyncError, LastSyncAt: t2, FailedParts: []string{PartFutures, PartPositions}}}); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := f.st.LatestSnapshot(f.ctx, a.ID)
@@ -554,8 +527,9 @@ func TestPutSyncResultConcurrentAndDeleted(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				at := base.Add(time.Duration(j) * time.Second)
-				errs <- f.st.PutSyncResult(f.ctx, id, &Snapshot{SyncedAt: at},
-					&HistoryPoint{At: at, FuturesMarginBalance: d(fmt.Sprint(j))}, SyncState{Status: SyncOK, LastSyncAt: at})
+				errs <- f.st.PutSyncResult(f.ctx, id, SyncResult{Started: at, Fresh: &Snapshot{SyncedAt: at},
+					Point: fixedPoint(HistoryPoint{At: at, FuturesMarginBalance: d(fmt.Sprint(j))}),
+					State: SyncState{Status: SyncOK, LastSyncAt: at}})
 			}()
 		}
 	}
@@ -572,10 +546,11 @@ func TestPutSyncResultConcurrentAndDeleted(t *testing.T) {
 			t.Fatalf("history of %s: %d points, %v", id, len(pts), err)
 		}
 	}
-	if err := f.st.DeleteAccount(f.ctx, u.ID, ids[0]); err != nil {
+	if err := f.deleteAccount(u.ID, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	err := f.st.PutSyncResult(f.ctx, ids[0], &Snapshot{}, &HistoryPoint{At: base}, SyncState{Status: SyncOK})
+	err := f.st.PutSyncResult(f.ctx, ids[0], SyncResult{Fresh: &Snapshot{}, Point: fixedPoint(HistoryPoint{At: base}),
+		State: SyncState{Status: SyncOK}})
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("sync result for a deleted account: %v", err)
 	}
@@ -598,7 +573,8 @@ func TestHistoryRange(t *testing.T) {
 	for i := range 10 {
 		at := t0.Add(time.Duration(i) * time.Minute)
 		for _, id := range []string{a.ID, b.ID} {
-			if err := f.st.PutSyncResult(f.ctx, id, nil, &HistoryPoint{At: at, UnrealizedPnL: d(fmt.Sprint(i))}, SyncState{Status: SyncOK}); err != nil {
+			if err := f.st.PutSyncResult(f.ctx, id, SyncResult{Started: at, Point: fixedPoint(HistoryPoint{At: at, UnrealizedPnL: d(fmt.Sprint(i))}),
+				State: SyncState{Status: SyncOK}}); err != nil {
 				t.Fatal(err)
 			}
 		}

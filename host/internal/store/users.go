@@ -25,9 +25,6 @@ const (
 	TokenLogin = "login"
 )
 
-// AdminUsername is the user created on first start.
-const AdminUsername = "admin"
-
 // User is an account holder of the API.
 type User struct {
 	ID       string `json:"id"`
@@ -49,11 +46,13 @@ type tokenRecord struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
-// NewUser is the input of CreateUser.
+// NewUser is the input of CreateUser: a user and the hash of its API
+// token, both made by the caller.
 type NewUser struct {
 	Username     string
 	Role         string
 	PasswordHash string
+	Token        secrets.TokenHash
 }
 
 func usernameKey(name string) []byte { return []byte(strings.ToLower(name)) }
@@ -65,26 +64,49 @@ func unmarshal(raw []byte, v any) error {
 	return nil
 }
 
-// CreateUser adds a user with a new API token, returned in plaintext once.
-// Usernames are unique regardless of case.
-func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, string, error) {
-	token, hash, err := secrets.NewToken()
-	if err != nil {
-		return User{}, "", err
-	}
+// CreateUser adds a user and its API token (which never expires).
+// Usernames are unique regardless of case: a taken one is ErrUsernameTaken.
+func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	var u User
-	err = s.update(ctx, func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		var err error
-		u, err = createUser(tx, in, hash, s.now())
+		u, err = createUser(tx, in, s.now())
 		return err
 	})
-	if err != nil {
-		return User{}, "", err
-	}
-	return u, token, nil
+	return u, err
 }
 
-func createUser(tx *bolt.Tx, in NewUser, hash secrets.TokenHash, now time.Time) (User, error) {
+// CreateFirstUser adds in as CreateUser does, but only to a store that has
+// no user yet; created says whether it did. The check and the write are one
+// transaction, so of two first starts only one user is made.
+func (s *Store) CreateFirstUser(ctx context.Context, in NewUser) (created bool, u User, err error) {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		created = false
+		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+			return nil
+		}
+		var err error
+		if u, err = createUser(tx, in, s.now()); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, u, err
+}
+
+// HasUsers reports whether the store holds any user.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	found := false
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketUsers).Cursor().First()
+		found = k != nil
+		return nil
+	})
+	return found, err
+}
+
+func createUser(tx *bolt.Tx, in NewUser, now time.Time) (User, error) {
 	if in.Username == "" {
 		return User{}, errors.New("create user: empty username")
 	}
@@ -102,7 +124,7 @@ func createUser(tx *bolt.Tx, in NewUser, hash secrets.TokenHash, now time.Time) 
 	if err := names.Put(usernameKey(in.Username), []byte(u.ID)); err != nil {
 		return User{}, err
 	}
-	return u, putJSON(tx.Bucket(bucketTokens), hash[:], tokenRecord{UserID: u.ID, Kind: TokenAPI, CreatedAt: now.UTC()})
+	return u, putJSON(tx.Bucket(bucketTokens), in.Token[:], tokenRecord{UserID: u.ID, Kind: TokenAPI, CreatedAt: now.UTC()})
 }
 
 // User returns a user by id.
@@ -125,46 +147,34 @@ func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
 	return u, err
 }
 
-// CreateLoginToken issues a token for userID that expires after ttl.
-func (s *Store) CreateLoginToken(ctx context.Context, userID string, ttl time.Duration) (string, time.Time, error) {
-	token, hash, err := secrets.NewToken()
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	now := s.now().UTC()
-	rec := tokenRecord{UserID: userID, Kind: TokenLogin, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	err = s.update(ctx, func(tx *bolt.Tx) error {
+// AddLoginToken stores the hash of a login token of userID that expires at
+// expiresAt. A missing user is ErrNotFound.
+func (s *Store) AddLoginToken(ctx context.Context, userID string, hash secrets.TokenHash, expiresAt time.Time) error {
+	rec := tokenRecord{UserID: userID, Kind: TokenLogin, CreatedAt: s.now().UTC(), ExpiresAt: expiresAt.UTC()}
+	return s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketUsers).Get([]byte(userID)) == nil {
 			return ErrNotFound
 		}
 		return putJSON(tx.Bucket(bucketTokens), hash[:], rec)
 	})
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	return token, rec.ExpiresAt, nil
 }
 
-// Authenticate returns the user a token belongs to, or ErrInvalidToken for
-// a token that is unknown, malformed or expired.
-func (s *Store) Authenticate(ctx context.Context, token string) (User, error) {
-	if !secrets.LooksLikeToken(token) {
-		return User{}, ErrInvalidToken
-	}
-	hash := secrets.HashToken(token)
-	now := s.now()
-	var u User
+// TokenUser returns the user whose token has hash, and when that token
+// expires (zero: never). A hash that is not stored, or whose user is gone,
+// is ErrInvalidToken. Whether an expired token still counts is the
+// caller's rule.
+func (s *Store) TokenUser(ctx context.Context, hash secrets.TokenHash) (User, time.Time, error) {
+	var (
+		u   User
+		rec tokenRecord
+	)
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bucketTokens).Cursor().Seek(hash[:])
 		if k == nil || !hash.Equal(k) {
 			return ErrInvalidToken
 		}
-		var rec tokenRecord
 		if err := unmarshal(v, &rec); err != nil {
 			return err
-		}
-		if !rec.ExpiresAt.IsZero() && !now.Before(rec.ExpiresAt) {
-			return ErrInvalidToken
 		}
 		if err := getJSON(tx.Bucket(bucketUsers), []byte(rec.UserID), &u); err != nil {
 			if errors.Is(err, ErrNotFound) {
@@ -174,12 +184,12 @@ func (s *Store) Authenticate(ctx context.Context, token string) (User, error) {
 		}
 		return nil
 	})
-	return u, err
+	return u, rec.ExpiresAt, err
 }
 
-// PruneTokens deletes expired tokens and returns how many.
-func (s *Store) PruneTokens(ctx context.Context) (int, error) {
-	now := s.now()
+// PruneTokens deletes the tokens that expired at or before now and returns
+// how many.
+func (s *Store) PruneTokens(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		n = 0
@@ -207,53 +217,4 @@ func (s *Store) PruneTokens(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// Bootstrap creates the user "admin" with a new API token on a store
-// without users, and writes the token to tokenFile (mode 0600, atomically).
-// It reports whether it did. The file is written before the user is
-// committed: a crash in between leaves no user, so the next start makes a
-// new token and overwrites the file, and a committed admin always has its
-// token on disk.
-func (s *Store) Bootstrap(ctx context.Context, tokenFile string) (bool, error) {
-	empty, err := s.noUsers(ctx)
-	if err != nil || !empty {
-		return false, err
-	}
-	token, hash, err := secrets.NewToken()
-	if err != nil {
-		return false, err
-	}
-	if err := secrets.WriteFile(tokenFile, []byte(token+"\n")); err != nil {
-		return false, fmt.Errorf("bootstrap admin: %w", err)
-	}
-	created := false
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		created = false
-		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
-			return nil
-		}
-		if _, err := createUser(tx, NewUser{Username: AdminUsername, Role: RoleAdmin}, hash, s.now()); err != nil {
-			return err
-		}
-		created = true
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("bootstrap admin: %w", err)
-	}
-	if created {
-		s.log.Info("created user admin; its API token is in the token file", "token_file", tokenFile)
-	}
-	return created, nil
-}
-
-func (s *Store) noUsers(ctx context.Context) (bool, error) {
-	empty := false
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketUsers).Cursor().First()
-		empty = k == nil
-		return nil
-	})
-	return empty, err
 }

@@ -1,6 +1,8 @@
 package store
 
-// Webhooks (CONTRACT §8): alerts that place orders on an exchange account.
+// Webhooks: alerts that place orders on an exchange account. The rules
+// (validation, limits, minting the token and the secret) are package
+// webhooks'; this file keeps what it is given.
 //
 // Buckets, created by migration 1 -> 2:
 //
@@ -10,11 +12,10 @@ package store
 //	deliveries      webhook id + 8-byte big-endian unix nanos + delivery id -> delivery JSON
 //	webhook_alerts  webhook id + alert id -> delivery key of the delivery that claimed it
 //
-// The public token (the path of /hooks/<token>) is kept only as a hash: it
-// has 256 bits of entropy, so a plain SHA-256 serves as the lookup key. The
-// secret an alert must carry is sealed under the master key with the
-// webhook id and FieldWebhookSecret as additional data, so that it can be
-// compared with what an alert sends (and, later, used to check an HMAC).
+// The public token (the path of /hooks/<token>) arrives as a hash, the key
+// of its index. The secret an alert must carry arrives sealed under the
+// master key with the webhook id and FieldWebhookSecret as additional data;
+// a key rotation reseals it (resealWebhooks).
 //
 // Idempotency. An alert id is claimed in the same transaction that records
 // the delivery carrying it, so of two alerts with one id, however close
@@ -30,12 +31,10 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/secrets"
@@ -64,16 +63,6 @@ func migrateWebhooks(tx *bolt.Tx) error {
 // FieldWebhookSecret is the field name in the additional data of a sealed
 // webhook secret.
 const FieldWebhookSecret = "webhook_secret"
-
-// Prefixes of a webhook's token and secret, so either is recognisable in a
-// leaked alert or by secret scanners, and one is not mistaken for the other.
-const (
-	WebhookTokenPrefix  = "gahwh_"
-	WebhookSecretPrefix = "gahws_"
-)
-
-// webhookRandomLen is the length of the base64url text of 32 random bytes.
-const webhookRandomLen = 43
 
 // MaxDeliveries is how many deliveries a webhook keeps; older ones go.
 const MaxDeliveries = 500
@@ -116,50 +105,6 @@ type Webhook struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// WebhookCredentials are a webhook's token and secret in plaintext, as they
-// are handed out once, at creation or rotation. Empty fields were not
-// (re)made.
-type WebhookCredentials struct {
-	Token  string
-	Secret string
-}
-
-// String never prints the token or the secret.
-func (WebhookCredentials) String() string { return "store.WebhookCredentials{redacted}" }
-
-// GoString keeps %#v from printing them either.
-func (c WebhookCredentials) GoString() string { return c.String() }
-
-// NewWebhook is the input of CreateWebhook.
-type NewWebhook struct {
-	UserID         string
-	Name           string
-	AccountID      string
-	Market         string
-	AllowedSymbols []string
-	MaxNotional    *decimal.Decimal
-	DryRun         bool
-}
-
-// WebhookPatch changes the fields that are set.
-type WebhookPatch struct {
-	Name           *string
-	AccountID      *string
-	Market         *string
-	AllowedSymbols *[]string
-	// MaxNotional sets a limit; ClearMaxNotional removes it.
-	MaxNotional      *decimal.Decimal
-	ClearMaxNotional bool
-	DryRun           *bool
-	// RotateSecret and RotateToken make a new secret or token; the old one
-	// stops working when the change commits.
-	RotateSecret bool
-	RotateToken  bool
-	// Check, when set, judges the webhook as the patch leaves it, inside
-	// the transaction; an error aborts the change and is returned.
-	Check func(Webhook) error
-}
-
 // Delivery is one alert a webhook received and what became of it. It never
 // holds the alert's secret.
 type Delivery struct {
@@ -199,32 +144,6 @@ type DeliveryOrder struct {
 	AveragePrice    *decimal.Decimal `json:"average_price,omitempty"`
 }
 
-// newWebhookCredential returns prefix + 32 random bytes in base64url.
-func newWebhookCredential(prefix string) (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("new webhook credential: %w", err)
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
-
-// LooksLikeWebhookToken reports whether s has the shape of a webhook token,
-// to turn garbage away before touching the database.
-func LooksLikeWebhookToken(s string) bool {
-	return strings.HasPrefix(s, WebhookTokenPrefix) && len(s) == len(WebhookTokenPrefix)+webhookRandomLen
-}
-
-// credentialHint shows the prefix and the first and last 4 random
-// characters of a token or secret: enough to tell two apart, far too little
-// to guess one (over 200 bits stay hidden).
-func credentialHint(prefix, v string) string {
-	rest := strings.TrimPrefix(v, prefix)
-	if len(rest) < 12 {
-		return prefix + "…"
-	}
-	return prefix + rest[:4] + "…" + rest[len(rest)-4:]
-}
-
 func userWebhookKey(userID, webhookID string) []byte { return append([]byte(userID), webhookID...) }
 
 // deliveryKey is the webhook id, the big-endian unix nanos and the delivery
@@ -238,41 +157,12 @@ func deliveryKey(webhookID string, at time.Time, id string) []byte {
 // alertKey needs no separator: webhook ids are fixed-length ULIDs.
 func alertKey(webhookID, alertID string) []byte { return append([]byte(webhookID), alertID...) }
 
-// sealWebhookSecret makes and seals a new secret for webhook id.
-func sealWebhookSecret(k *secrets.Key, id string) (plain string, sealed []byte, err error) {
-	if plain, err = newWebhookCredential(WebhookSecretPrefix); err != nil {
-		return "", nil, err
-	}
-	if sealed, err = k.Seal(id, FieldWebhookSecret, []byte(plain)); err != nil {
-		return "", nil, err
-	}
-	return plain, sealed, nil
-}
-
-// CreateWebhook adds a webhook bound to an account of in.UserID (another
-// user's account is ErrAccountNotFound) and returns it with its token and
-// secret in plaintext, the only time they are shown.
-func (s *Store) CreateWebhook(ctx context.Context, k *secrets.Key, in NewWebhook) (Webhook, WebhookCredentials, error) {
-	id := newID()
-	secret, sealed, err := sealWebhookSecret(k, id)
-	if err != nil {
-		return Webhook{}, WebhookCredentials{}, err
-	}
-	token, err := newWebhookCredential(WebhookTokenPrefix)
-	if err != nil {
-		return Webhook{}, WebhookCredentials{}, err
-	}
-	hash := secrets.HashToken(token)
-	now := s.now().UTC()
-	w := Webhook{
-		ID: id, UserID: in.UserID, Name: in.Name, AccountID: in.AccountID, Market: in.Market,
-		AllowedSymbols: in.AllowedSymbols, MaxNotional: in.MaxNotional, DryRun: in.DryRun,
-		TokenHash: hash[:], TokenHint: credentialHint(WebhookTokenPrefix, token),
-		Secret: sealed, SecretHint: credentialHint(WebhookSecretPrefix, secret),
-		CreatedAt: now, UpdatedAt: now,
-	}
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		if _, err := ownedAccount(tx, in.UserID, in.AccountID); err != nil {
+// CreateWebhook adds w, made whole by the caller (id, token hash, sealed
+// secret, hints, times). Its account must be one of w.UserID's, else
+// ErrAccountNotFound.
+func (s *Store) CreateWebhook(ctx context.Context, w Webhook) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if _, err := ownedAccount(tx, w.UserID, w.AccountID); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return ErrAccountNotFound
 			}
@@ -280,10 +170,6 @@ func (s *Store) CreateWebhook(ctx context.Context, k *secrets.Key, in NewWebhook
 		}
 		return putWebhook(tx, w, nil)
 	})
-	if err != nil {
-		return Webhook{}, WebhookCredentials{}, err
-	}
-	return w, WebhookCredentials{Token: token, Secret: secret}, nil
 }
 
 // putWebhook writes w and its indexes; oldTokenHash, when set and
@@ -357,13 +243,9 @@ func userWebhooks(tx *bolt.Tx, userID string) ([]Webhook, error) {
 	return out, nil
 }
 
-// WebhookByToken returns the webhook whose public token is token, or
-// ErrNotFound. Only the token's hash is looked up.
-func (s *Store) WebhookByToken(ctx context.Context, token string) (Webhook, error) {
-	if !LooksLikeWebhookToken(token) {
-		return Webhook{}, ErrNotFound
-	}
-	hash := secrets.HashToken(token)
+// WebhookByTokenHash returns the webhook whose public token has hash, or
+// ErrNotFound.
+func (s *Store) WebhookByTokenHash(ctx context.Context, hash secrets.TokenHash) (Webhook, error) {
 	var w Webhook
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		id := tx.Bucket(bucketHookTokens).Get(hash[:])
@@ -375,79 +257,40 @@ func (s *Store) WebhookByToken(ctx context.Context, token string) (Webhook, erro
 	return w, err
 }
 
-// UpdateWebhook applies p to a webhook of userID. A new account must belong
-// to userID too (else ErrAccountNotFound). A rotated token or secret is
-// returned in plaintext, once.
-func (s *Store) UpdateWebhook(ctx context.Context, k *secrets.Key, userID, id string, p WebhookPatch) (Webhook, WebhookCredentials, error) {
-	var creds WebhookCredentials
-	var sealed []byte
-	var hash secrets.TokenHash
-	var err error
-	if p.RotateSecret {
-		if creds.Secret, sealed, err = sealWebhookSecret(k, id); err != nil {
-			return Webhook{}, WebhookCredentials{}, err
-		}
-	}
-	if p.RotateToken {
-		if creds.Token, err = newWebhookCredential(WebhookTokenPrefix); err != nil {
-			return Webhook{}, WebhookCredentials{}, err
-		}
-		hash = secrets.HashToken(creds.Token)
-	}
+// UpdateWebhook runs edit on a webhook of userID inside one write
+// transaction and stores what edit leaves; an error of edit aborts the
+// change and is returned as is. The id and owner cannot change; a new
+// account must be one of userID's (else ErrAccountNotFound); a new token
+// hash replaces the old one in the index, so the old token stops working
+// when the change commits.
+func (s *Store) UpdateWebhook(ctx context.Context, userID, id string, edit func(*Webhook) error) (Webhook, error) {
 	now := s.now().UTC()
 	var w Webhook
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		var err error
-		if w, err = ownedWebhook(tx, userID, id); err != nil {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		old, err := ownedWebhook(tx, userID, id)
+		if err != nil {
 			return err
 		}
-		oldHash := w.TokenHash
-		if p.Name != nil {
-			w.Name = *p.Name
+		w = old
+		w.AllowedSymbols = slices.Clone(old.AllowedSymbols)
+		if err := edit(&w); err != nil {
+			return err
 		}
-		if p.AccountID != nil && *p.AccountID != w.AccountID {
-			if _, err := ownedAccount(tx, userID, *p.AccountID); err != nil {
+		w.ID, w.UserID, w.CreatedAt, w.UpdatedAt = old.ID, old.UserID, old.CreatedAt, now
+		if w.AccountID != old.AccountID {
+			if _, err := ownedAccount(tx, userID, w.AccountID); err != nil {
 				if errors.Is(err, ErrNotFound) {
 					return ErrAccountNotFound
 				}
 				return err
 			}
-			w.AccountID = *p.AccountID
 		}
-		if p.Market != nil {
-			w.Market = *p.Market
-		}
-		if p.AllowedSymbols != nil {
-			w.AllowedSymbols = *p.AllowedSymbols
-		}
-		if p.ClearMaxNotional {
-			w.MaxNotional = nil
-		}
-		if p.MaxNotional != nil {
-			v := *p.MaxNotional
-			w.MaxNotional = &v
-		}
-		if p.DryRun != nil {
-			w.DryRun = *p.DryRun
-		}
-		if p.RotateSecret {
-			w.Secret, w.SecretHint = sealed, credentialHint(WebhookSecretPrefix, creds.Secret)
-		}
-		if p.RotateToken {
-			w.TokenHash, w.TokenHint = hash[:], credentialHint(WebhookTokenPrefix, creds.Token)
-		}
-		if p.Check != nil {
-			if err := p.Check(w); err != nil {
-				return err
-			}
-		}
-		w.UpdatedAt = now
-		return putWebhook(tx, w, oldHash)
+		return putWebhook(tx, w, old.TokenHash)
 	})
 	if err != nil {
-		return Webhook{}, WebhookCredentials{}, err
+		return Webhook{}, err
 	}
-	return w, creds, nil
+	return w, nil
 }
 
 // DeleteWebhook removes a webhook of userID with its deliveries and alert

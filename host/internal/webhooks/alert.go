@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/shopspring/decimal"
 )
 
@@ -70,7 +69,7 @@ func refused(code, format string, args ...any) *Rejection {
 type Alert struct {
 	Action        string
 	Symbol        string
-	Type          string // sdk.OrderMarket or sdk.OrderLimit; market for close
+	Type          sdk.OrderType // sdk.OrderMarket or sdk.OrderLimit; market for close
 	Quantity      decimal.Decimal
 	QuoteQuantity decimal.Decimal
 	Price         decimal.Decimal
@@ -144,9 +143,9 @@ func ValidSymbol(market, s string) error {
 		return errors.New(`must be a unified symbol in capitals: "BTC/USDT" (spot) or "BTC/USDT:USDT" (futures)`)
 	}
 	switch {
-	case market == sdk.MarketSpot && hasSettle:
+	case sdk.Market(market) == sdk.MarketSpot && hasSettle:
 		return errors.New(`is a futures symbol; a spot webhook takes "BASE/QUOTE", e.g. "BTC/USDT"`)
-	case market == sdk.MarketFutures && !hasSettle:
+	case sdk.Market(market) == sdk.MarketFutures && !hasSettle:
 		return errors.New(`is a spot symbol; a futures webhook takes "BASE/QUOTE:SETTLE", e.g. "BTC/USDT:USDT"`)
 	}
 	return nil
@@ -228,12 +227,12 @@ func decodeStrict(body []byte, v any) *Rejection {
 	case errors.As(err, &syntax):
 		return invalid(CodeInvalidJSON, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
-		return invalid(CodeInvalidField, "field %q has the wrong type", clip(typ.Field, 40))
+		return invalid(CodeInvalidField, "field %q has the wrong type", redact.Clip(typ.Field, 40))
 	case errors.Is(err, errNotAmount):
 		return invalid(CodeInvalidField, "quantity, quote_quantity and price must be decimal strings such as \"0.015\"")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return invalid(CodeUnknownField, "unknown field %s", clip(name, 40))
+		return invalid(CodeUnknownField, "unknown field %s", redact.Clip(name, 40))
 	default:
 		return invalid(CodeInvalidJSON, "malformed JSON")
 	}
@@ -260,7 +259,7 @@ func checkKeys(body []byte) *Rejection {
 		key, _ := tok.(string)
 		switch {
 		case !alertFields[key]:
-			return invalid(CodeUnknownField, "unknown field %q", clip(key, 40))
+			return invalid(CodeUnknownField, "unknown field %q", redact.Clip(key, 40))
 		case seen[key]:
 			return invalid(CodeInvalidJSON, "field %q is given twice", key)
 		}
@@ -282,19 +281,19 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	switch a.Action = *raw.Action; a.Action {
 	case ActionBuy, ActionSell, ActionClose:
 	default:
-		return invalid(CodeInvalidField, "action must be buy, sell or close, not %q", clip(a.Action, 20))
+		return invalid(CodeInvalidField, "action must be buy, sell or close, not %q", redact.Clip(a.Action, 20))
 	}
 	if raw.Symbol == nil || *raw.Symbol == "" {
 		return invalid(CodeMissingField, "symbol is required")
 	}
 	if err := ValidSymbol(market, *raw.Symbol); err != nil {
-		return invalid(CodeInvalidField, "symbol %q %s", clip(*raw.Symbol, 40), err)
+		return invalid(CodeInvalidField, "symbol %q %s", redact.Clip(*raw.Symbol, 40), err)
 	}
 	a.Symbol = *raw.Symbol
 	if raw.ReduceOnly != nil {
 		a.ReduceOnly = *raw.ReduceOnly
 	}
-	if a.ReduceOnly && market == sdk.MarketSpot {
+	if a.ReduceOnly && sdk.Market(market) == sdk.MarketSpot {
 		return invalid(CodeInvalidField, "reduce_only is for futures webhooks only")
 	}
 
@@ -320,10 +319,10 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	if raw.Type == nil || *raw.Type == "" {
 		return invalid(CodeMissingField, "type is required: market or limit")
 	}
-	switch a.Type = *raw.Type; a.Type {
+	switch a.Type = sdk.OrderType(*raw.Type); a.Type {
 	case sdk.OrderMarket, sdk.OrderLimit:
 	default:
-		return invalid(CodeInvalidField, "type must be market or limit, not %q", clip(a.Type, 20))
+		return invalid(CodeInvalidField, "type must be market or limit, not %q", redact.Clip(string(a.Type), 20))
 	}
 	hasQty, hasQuote, hasPrice := raw.Quantity != nil, raw.QuoteQuantity != nil, raw.Price != nil
 	switch {
@@ -335,7 +334,7 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 		return invalid(CodeMissingField, "a limit order needs a price")
 	case a.Type == sdk.OrderMarket && hasPrice:
 		return invalid(CodeInvalidField, "price is for limit orders only; a market order fills at the market")
-	case hasQuote && (market != sdk.MarketSpot || a.Type != sdk.OrderMarket || a.Action != ActionBuy):
+	case hasQuote && (sdk.Market(market) != sdk.MarketSpot || a.Type != sdk.OrderMarket || a.Action != ActionBuy):
 		return invalid(CodeInvalidField, "quote_quantity is for spot market buys only; give quantity")
 	}
 	return nil
@@ -346,7 +345,7 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 func (a *Alert) fillClose(raw alertJSON) *Rejection {
 	a.Type = sdk.OrderMarket
 	switch {
-	case raw.Type != nil && *raw.Type != sdk.OrderMarket:
+	case raw.Type != nil && *raw.Type != string(sdk.OrderMarket):
 		return invalid(CodeInvalidField, "close is always a market order; leave type out or set it to market")
 	case raw.Quantity != nil || raw.QuoteQuantity != nil || raw.Price != nil:
 		return invalid(CodeInvalidField, "close takes no quantity, quote_quantity or price: it closes the whole position or balance")
@@ -354,19 +353,4 @@ func (a *Alert) fillClose(raw alertJSON) *Rejection {
 		return invalid(CodeInvalidField, "close is always reduce-only")
 	}
 	return nil
-}
-
-// clip keeps a string from the alert short and printable before it is
-// echoed in a message.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -21,8 +21,8 @@ func BenchmarkParseAlert(b *testing.B) {
 // their ns/op.
 func BenchmarkRefuseUnknownToken(b *testing.B) {
 	e := newEnv(b)
-	h := e.webhook(store.NewWebhook{Market: "spot"})
-	token := store.WebhookTokenPrefix + strings.Repeat("Q", 43)
+	h := e.webhook(NewWebhook{Market: "spot"})
+	token := TokenPrefix + strings.Repeat("Q", 43)
 	body := []byte(`{"secret":"` + h.secret + `x","action":"close","symbol":"BTC/USDT"}`)
 	for b.Loop() {
 		if _, err := e.svc.Deliver(e.ctx, token, body); err != ErrUnknownToken {
@@ -33,7 +33,7 @@ func BenchmarkRefuseUnknownToken(b *testing.B) {
 
 func BenchmarkRefuseBadSecret(b *testing.B) {
 	e := newEnv(b)
-	h := e.webhook(store.NewWebhook{Market: "spot"})
+	h := e.webhook(NewWebhook{Market: "spot"})
 	body := []byte(`{"secret":"` + h.secret + `x","action":"close","symbol":"BTC/USDT"}`)
 	for b.Loop() {
 		if _, err := e.svc.Deliver(e.ctx, h.token, body); err != ErrBadSecret {
@@ -46,7 +46,7 @@ func BenchmarkRefuseBadSecret(b *testing.B) {
 func BenchmarkDeliverDryRun(b *testing.B) {
 	e := newEnv(b)
 	e.build(Config{RatePerMinute: 1 << 30})
-	h := e.webhook(store.NewWebhook{Market: "spot", DryRun: true})
+	h := e.webhook(NewWebhook{Market: "spot", DryRun: true})
 	body := []byte(`{"secret":"` + h.secret + `","action":"buy","symbol":"BTC/USDT","type":"market","quote_quantity":"5"}`)
 	for b.Loop() {
 		if out, err := e.svc.Deliver(e.ctx, h.token, body); err != nil || out.Delivery.Status != store.DeliveryDryRun {

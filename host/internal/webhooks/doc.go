@@ -1,8 +1,17 @@
-// Package webhooks turns alerts (a TradingView alert, a script) into orders
-// on an exchange account, as CONTRACT §8 describes: it authenticates an
-// alert by its webhook's token and secret, parses it strictly, applies the
-// webhook's limits, makes each alert id place at most one order, places the
-// order through the exchange's plugin and records every delivery.
+// Package webhooks is the webhooks service: it holds every rule of
+// webhooks, the endpoints that turn alerts (a TradingView alert, a script)
+// into orders on an exchange account.
+//
+// The owner's side (Service.Create, Update, Delete, Deliveries): names,
+// markets, allowed symbols and max_notional are checked here; a webhook's
+// public token and its secret are minted here, shown once, and handed to the
+// store only as the token's hash and the secret sealed under the master key;
+// rotation replaces either in one store transaction.
+//
+// The alert's side (Service.Deliver): it authenticates an alert by its
+// webhook's token and secret, parses it strictly, applies the webhook's
+// limits, makes each alert id place at most one order, places the order
+// through the exchange's plugin and records every delivery.
 //
 // The path of an alert (Service.Deliver):
 //

@@ -32,9 +32,9 @@ func FuzzParseAlert(f *testing.F) {
 		f.Add([]byte(seed), true)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, futures bool) {
-		market := sdk.MarketSpot
+		market := string(sdk.MarketSpot)
 		if futures {
-			market = sdk.MarketFutures
+			market = string(sdk.MarketFutures)
 		}
 		a, err := ParseAlert(body, market)
 		if err != nil {
@@ -57,7 +57,7 @@ func checkAccepted(t *testing.T, a Alert, market string) {
 	if len(a.AlertID) > MaxAlertIDLen {
 		t.Fatalf("alert id of %d bytes", len(a.AlertID))
 	}
-	if a.ReduceOnly && market != sdk.MarketFutures {
+	if a.ReduceOnly && sdk.Market(market) != sdk.MarketFutures {
 		t.Fatal("reduce_only accepted on spot")
 	}
 	for _, d := range []string{a.Quantity.String(), a.QuoteQuantity.String(), a.Price.String()} {
@@ -87,7 +87,7 @@ func checkAccepted(t *testing.T, a Alert, market string) {
 		default:
 			t.Fatalf("type %q", a.Type)
 		}
-		if hasQuote && (market != sdk.MarketSpot || a.Action != ActionBuy || a.Type != sdk.OrderMarket) {
+		if hasQuote && (sdk.Market(market) != sdk.MarketSpot || a.Action != ActionBuy || a.Type != sdk.OrderMarket) {
 			t.Fatalf("quote quantity on %+v", a)
 		}
 	default:

@@ -38,7 +38,7 @@ func ClientOrderID(webhookID, alertID, deliveryID string) string {
 // checked here (see checkNotional).
 func buildOrder(w store.Webhook, a Alert, snap *store.Snapshot, clientID string) (sdk.OrderRequest, *Rejection) {
 	req := sdk.OrderRequest{
-		Market: w.Market, Symbol: a.Symbol, Type: a.Type, Side: a.Action,
+		Market: sdk.Market(w.Market), Symbol: a.Symbol, Type: a.Type, Side: sdk.Side(a.Action),
 		Quantity: a.Quantity, QuoteQuantity: a.QuoteQuantity, Price: a.Price,
 		ReduceOnly: a.ReduceOnly, ClientOrderID: clientID,
 	}
@@ -46,7 +46,7 @@ func buildOrder(w store.Webhook, a Alert, snap *store.Snapshot, clientID string)
 		return req, nil
 	}
 	req.Type = sdk.OrderMarket
-	if w.Market == sdk.MarketFutures {
+	if req.Market == sdk.MarketFutures {
 		return closeFutures(req, snap)
 	}
 	return closeSpot(req, snap)
@@ -78,7 +78,7 @@ func closeFutures(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest,
 	}
 	p := open[0]
 	req.Side = sdk.Sell
-	if p.Side == sdk.SideShort {
+	if sdk.PositionSide(p.Side) == sdk.SideShort {
 		req.Side = sdk.Buy
 	}
 	req.Quantity = p.Size.Abs()
@@ -128,7 +128,7 @@ func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.S
 		if !ok {
 			return refused(CodePriceUnknown,
 				"max_notional is set and no recent price of %s is known to bound this market order; "+
-					"send a limit order%s, or remove max_notional", req.Symbol, quoteHint(w.Market, req.Side))
+					"send a limit order%s, or remove max_notional", req.Symbol, quoteHint(req.Market, req.Side))
 		}
 		notional = req.Quantity.Mul(mark)
 	}
@@ -139,7 +139,7 @@ func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.S
 	return nil
 }
 
-func quoteHint(market, side string) string {
+func quoteHint(market sdk.Market, side sdk.Side) string {
 	if market == sdk.MarketSpot && side == sdk.Buy {
 		return " or a quote_quantity"
 	}
@@ -149,7 +149,7 @@ func quoteHint(market, side string) string {
 // markPrice is the mark price of the latest snapshot's position on symbol,
 // if it is at most MaxPriceAge old. Spot snapshots carry no prices.
 func markPrice(w store.Webhook, symbol string, snap *store.Snapshot, now time.Time) (decimal.Decimal, bool) {
-	if w.Market != sdk.MarketFutures || snap == nil || snap.PositionsAt.IsZero() ||
+	if sdk.Market(w.Market) != sdk.MarketFutures || snap == nil || snap.PositionsAt.IsZero() ||
 		now.Sub(snap.PositionsAt) > MaxPriceAge {
 		return decimal.Decimal{}, false
 	}
@@ -163,8 +163,8 @@ func markPrice(w store.Webhook, symbol string, snap *store.Snapshot, now time.Ti
 
 // orderRecord is the stored form of an order request.
 func orderRecord(req sdk.OrderRequest) *store.DeliveryOrder {
-	o := &store.DeliveryOrder{ClientOrderID: req.ClientOrderID, Market: req.Market, Symbol: req.Symbol,
-		Side: req.Side, Type: req.Type, ReduceOnly: req.ReduceOnly}
+	o := &store.DeliveryOrder{ClientOrderID: req.ClientOrderID, Market: string(req.Market), Symbol: req.Symbol,
+		Side: string(req.Side), Type: string(req.Type), ReduceOnly: req.ReduceOnly}
 	o.Quantity = nonZero(req.Quantity)
 	o.QuoteQuantity = nonZero(req.QuoteQuantity)
 	o.Price = nonZero(req.Price)
@@ -174,7 +174,7 @@ func orderRecord(req sdk.OrderRequest) *store.DeliveryOrder {
 // withExchange adds what the exchange reported about a placed order.
 func withExchange(o *store.DeliveryOrder, placed sdk.Order) {
 	o.ExchangeOrderID = placed.ID
-	o.ExchangeStatus = placed.Status
+	o.ExchangeStatus = string(placed.Status)
 	o.FilledQuantity = nonZero(placed.FilledQuantity)
 	o.AveragePrice = nonZero(placed.AveragePrice)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/hashicorp/go-hclog"
 	"github.com/oklog/ulid/v2"
 	"golang.org/x/time/rate"
@@ -118,7 +119,7 @@ func New(cfg Config) (*Service, error) {
 	// As long as a real secret; its content does not matter, since a
 	// match against it is ignored.
 	decoy, err := cfg.Keys.Seal(decoyID, store.FieldWebhookSecret,
-		[]byte(store.WebhookSecretPrefix+strings.Repeat("d", 43)))
+		[]byte(SecretPrefix+strings.Repeat("d", credentialRandomLen)))
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
@@ -142,7 +143,7 @@ func New(cfg Config) (*Service, error) {
 // deadline, CallTimeout.
 func (s *Service) Deliver(ctx context.Context, token string, body []byte) (Outcome, error) {
 	secret, bodyErr := peekSecret(body)
-	w, err := s.st.WebhookByToken(ctx, token)
+	w, err := s.webhookByToken(ctx, token)
 	if errors.Is(err, store.ErrNotFound) {
 		_, _ = s.secretMatches(decoyID, s.decoy, secret)
 		return Outcome{}, ErrUnknownToken
@@ -173,8 +174,22 @@ func (s *Service) Deliver(ctx context.Context, token string, body []byte) (Outco
 	if err != nil {
 		return Outcome{}, err
 	}
+	if out.First != nil {
+		// The first delivery is shown as a reader sees it.
+		first := Settled(*out.First, s.now())
+		out.First = &first
+	}
 	s.logOutcome(out)
 	return out, nil
+}
+
+// webhookByToken finds the webhook of a public token by the token's hash;
+// a string without a token's shape is ErrNotFound without a lookup.
+func (s *Service) webhookByToken(ctx context.Context, token string) (store.Webhook, error) {
+	if !LooksLikeToken(token) {
+		return store.Webhook{}, store.ErrNotFound
+	}
+	return s.st.WebhookByTokenHash(ctx, secrets.HashToken(token))
 }
 
 // secretMatches compares sent with the sealed secret in constant time. The
@@ -282,7 +297,7 @@ func (s *Service) place(ctx context.Context, d store.Delivery, client sdk.Exchan
 		d.Status = store.DeliveryFailed
 		d.ErrorCode, d.ErrorMessage = failure(err, acct.APIKey, acct.SecretKey, acct.Passphrase)
 		s.log.Warn("webhook order failed", "webhook_id", d.WebhookID, "delivery_id", d.ID,
-			"kind", sdk.KindOf(err).String(), "error", clip(secrets.Redact(err.Error(), acct.APIKey, acct.SecretKey, acct.Passphrase), 300))
+			"kind", sdk.KindOf(err).String(), "error", redact.Clip(redact.String(err.Error(), acct.APIKey, acct.SecretKey, acct.Passphrase), 300))
 	}
 	if err := s.st.FinishDelivery(ctx, d); err != nil {
 		// The order's fate is known but could not be written: say so
@@ -310,11 +325,11 @@ func failure(err error, creds ...string) (code, message string) {
 		msg := "the exchange did not confirm the order: it may have been placed. " +
 			"Check the account on the exchange before sending the alert again; it is not retried"
 		if typed && se.Message != "" {
-			msg += " (" + clip(secrets.Redact(se.Message, creds...), 200) + ")"
+			msg += " (" + redact.Clip(redact.String(se.Message, creds...), 200) + ")"
 		}
 		return CodeUnknownOutcome, msg
 	}
-	return se.Kind.String(), clip(secrets.Redact(se.Error(), creds...), 300)
+	return se.Kind.String(), redact.Clip(redact.String(se.Error(), creds...), 300)
 }
 
 // reject records a delivery turned down before any order was sent.
@@ -361,9 +376,6 @@ func (s *Service) logOutcome(out Outcome) {
 	}
 	s.log.Info("webhook delivery", args...)
 }
-
-// Forget drops the rate state of a deleted webhook.
-func (s *Service) Forget(webhookID string) { s.limits.forget(webhookID) }
 
 // Settled is d as a reader should see it: a delivery still pending after
 // PendingGrace was cut off by a stop of the daemon while its order was in

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/sdk"
@@ -127,6 +128,7 @@ type env struct {
 	clock *clock
 	logs  *lockedBuffer
 	svc   *Service
+	accts *accounts.Service
 	user  store.User
 	acct  store.Account
 
@@ -148,13 +150,17 @@ func newEnv(t testing.TB) *env {
 	if e.key, err = secrets.GenerateKey(); err != nil {
 		t.Fatal(err)
 	}
-	if e.user, _, err = e.st.CreateUser(e.ctx, store.NewUser{Username: "trader", Role: store.RoleUser}); err != nil {
+	_, tokenHash, _ := secrets.NewToken()
+	if e.user, err = e.st.CreateUser(e.ctx, store.NewUser{Username: "trader", Role: store.RoleUser, Token: tokenHash}); err != nil {
+		t.Fatal(err)
+	}
+	if e.accts, err = accounts.New(accounts.Config{Store: e.st, Keys: e.key, Exchanges: e.cat, Now: e.clock.now}); err != nil {
 		t.Fatal(err)
 	}
 	creds := secrets.Credentials{APIKey: "APIKEY-live-0123456789abcdef", SecretKey: "SECRETKEY-live-fedcba9876543210"}
 	e.note(creds.APIKey, creds.SecretKey)
-	if e.acct, err = e.st.CreateAccount(e.ctx, e.key, store.NewAccount{UserID: e.user.ID, Name: "main",
-		Exchange: "fakex", Credentials: creds}); err != nil {
+	if e.acct, err = e.accts.Create(e.ctx, e.user.ID, accounts.NewAccount{Name: "main", Exchange: "fakex",
+		APIKey: creds.APIKey, SecretKey: creds.SecretKey}); err != nil {
 		t.Fatal(err)
 	}
 	e.build(Config{})
@@ -194,13 +200,13 @@ type hook struct {
 	token, secret string
 }
 
-func (e *env) webhook(in store.NewWebhook) hook {
+func (e *env) webhook(in NewWebhook) hook {
 	e.t.Helper()
-	in.UserID, in.AccountID = e.user.ID, e.acct.ID
+	in.AccountID = e.acct.ID
 	if in.Name == "" {
 		in.Name = "tv"
 	}
-	w, c, err := e.st.CreateWebhook(e.ctx, e.key, in)
+	w, c, err := e.svc.Create(e.ctx, e.user.ID, in)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -224,7 +230,7 @@ func (e *env) send(h hook, fields map[string]any) (Outcome, error) {
 
 func (e *env) snapshot(s store.Snapshot) {
 	e.t.Helper()
-	if err := e.st.PutSyncResult(e.ctx, e.acct.ID, &s, nil, store.SyncState{Status: store.SyncOK}); err != nil {
+	if err := e.st.PutSyncResult(e.ctx, e.acct.ID, store.SyncResult{Fresh: &s, State: store.SyncState{Status: store.SyncOK}}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -238,14 +244,12 @@ func (e *env) deliveries(h hook) []store.Delivery {
 	return list
 }
 
-func limitOf(s string) *decimal.Decimal {
-	d := decimal.RequireFromString(s)
-	return &d
-}
+// limitOf is a max_notional as a client sends it.
+func limitOf(s string) *string { return &s }
 
 func TestDeliverPlacesTheOrder(t *testing.T) {
 	e := newEnv(t)
-	h := e.webhook(store.NewWebhook{Market: "futures", AllowedSymbols: []string{"BTC/USDT:USDT"}, MaxNotional: limitOf("1000")})
+	h := e.webhook(NewWebhook{Market: "futures", AllowedSymbols: []string{"BTC/USDT:USDT"}, MaxNotional: limitOf("1000")})
 	out, err := e.send(h, map[string]any{"action": "buy", "symbol": "BTC/USDT:USDT", "type": "limit",
 		"quantity": "0.01", "price": "60000", "alert_id": "a1"})
 	if err != nil {
@@ -332,7 +336,7 @@ func TestLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			in := store.NewWebhook{Market: tt.market, AllowedSymbols: tt.allowed}
+			in := NewWebhook{Market: tt.market, AllowedSymbols: tt.allowed}
 			if tt.limit != "" {
 				in.MaxNotional = limitOf(tt.limit)
 			}
@@ -375,7 +379,7 @@ func TestClose(t *testing.T) {
 		market string
 		symbol string
 		snap   *store.Snapshot
-		side   string
+		side   sdk.Side
 		qty    string
 		code   string
 	}{
@@ -415,7 +419,7 @@ func TestClose(t *testing.T) {
 			wantReduce := tt.market == "futures"
 			if req.Side != tt.side || !req.Quantity.Equal(dec(tt.qty)) || req.Type != "market" ||
 				req.ReduceOnly != wantReduce || !req.Price.IsZero() || !req.QuoteQuantity.IsZero() ||
-				req.Symbol != tt.symbol || req.Market != tt.market || req.ClientOrderID != "cid" {
+				req.Symbol != tt.symbol || string(req.Market) != tt.market || req.ClientOrderID != "cid" {
 				t.Fatalf("order %+v", req)
 			}
 		})
@@ -425,7 +429,7 @@ func TestClose(t *testing.T) {
 // The same close, end to end, from the stored snapshot.
 func TestCloseFromStoredSnapshot(t *testing.T) {
 	e := newEnv(t)
-	h := e.webhook(store.NewWebhook{Market: "futures", MaxNotional: limitOf("1")})
+	h := e.webhook(NewWebhook{Market: "futures", MaxNotional: limitOf("1")})
 	e.snapshot(store.Snapshot{PositionsAt: e.clock.now(),
 		Positions: []store.Position{{Symbol: "BTC/USDT:USDT", Side: "short", Size: dec("0.75"), MarkPrice: dec("60000")}}})
 	out, err := e.send(h, map[string]any{"action": "close", "symbol": "BTC/USDT:USDT", "alert_id": "close-1"})
@@ -441,7 +445,7 @@ func TestCloseFromStoredSnapshot(t *testing.T) {
 func TestConcurrentDuplicatesPlaceOneOrder(t *testing.T) {
 	e := newEnv(t)
 	e.ex.gate = make(chan struct{})
-	h := e.webhook(store.NewWebhook{Market: "futures"})
+	h := e.webhook(NewWebhook{Market: "futures"})
 	const n = 20
 	outs := make([]Outcome, n)
 	errs := make([]error, n)
@@ -506,7 +510,7 @@ func TestConcurrentDuplicatesPlaceOneOrder(t *testing.T) {
 
 func TestDryRunPlacesNothing(t *testing.T) {
 	e := newEnv(t)
-	h := e.webhook(store.NewWebhook{Market: "spot", DryRun: true, MaxNotional: limitOf("100")})
+	h := e.webhook(NewWebhook{Market: "spot", DryRun: true, MaxNotional: limitOf("100")})
 	out, err := e.send(h, map[string]any{"action": "buy", "symbol": "BTC/USDT", "type": "market", "quote_quantity": "50",
 		"alert_id": "d1"})
 	if err != nil {
@@ -570,7 +574,7 @@ func TestExchangeFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.ex.fail = tt.err
-			h := e.webhook(store.NewWebhook{Market: "futures"})
+			h := e.webhook(NewWebhook{Market: "futures"})
 			alert := map[string]any{"action": "buy", "symbol": "BTC/USDT:USDT", "type": "limit", "quantity": "1",
 				"price": "10", "alert_id": "x1"}
 			out, err := e.send(h, alert)
@@ -606,8 +610,8 @@ func TestExchangeFailures(t *testing.T) {
 
 func TestAuthentication(t *testing.T) {
 	e := newEnv(t)
-	h := e.webhook(store.NewWebhook{Market: "spot"})
-	other := e.webhook(store.NewWebhook{Market: "spot"})
+	h := e.webhook(NewWebhook{Market: "spot"})
+	other := e.webhook(NewWebhook{Market: "spot"})
 	good := `{"secret":"` + h.secret + `","action":"close","symbol":"BTC/USDT"}`
 	tests := []struct {
 		name  string
@@ -655,8 +659,8 @@ func TestAuthentication(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	e := newEnv(t)
 	e.build(Config{RatePerMinute: 3})
-	h := e.webhook(store.NewWebhook{Market: "spot", DryRun: true})
-	other := e.webhook(store.NewWebhook{Market: "spot", DryRun: true})
+	h := e.webhook(NewWebhook{Market: "spot", DryRun: true})
+	other := e.webhook(NewWebhook{Market: "spot", DryRun: true})
 	alert := map[string]any{"action": "buy", "symbol": "BTC/USDT", "type": "market", "quote_quantity": "1"}
 	for i := range 3 {
 		if _, err := e.send(h, alert); err != nil {
@@ -694,7 +698,7 @@ func TestRateLimit(t *testing.T) {
 func TestCallerHangingUpDoesNotCutTheOrder(t *testing.T) {
 	e := newEnv(t)
 	e.ex.gate = make(chan struct{})
-	h := e.webhook(store.NewWebhook{Market: "futures"})
+	h := e.webhook(NewWebhook{Market: "futures"})
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan Outcome)
 	go func() {
@@ -725,7 +729,7 @@ func TestAccountStates(t *testing.T) {
 	}{
 		{"inactive account", func(e *env) {
 			off := false
-			if _, err := e.st.UpdateAccount(e.ctx, e.key, e.user.ID, e.acct.ID, store.AccountPatch{IsActive: &off}); err != nil {
+			if _, err := e.accts.Update(e.ctx, e.user.ID, e.acct.ID, accounts.Patch{IsActive: &off}); err != nil {
 				e.t.Fatal(err)
 			}
 		}, store.DeliveryRejected, CodeAccountInactive},
@@ -740,12 +744,12 @@ func TestAccountStates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			h := e.webhook(store.NewWebhook{Market: "spot"})
+			h := e.webhook(NewWebhook{Market: "spot"})
 			tt.setup(e)
 			if tt.code == CodeAccountUnreadable {
 				// The webhook's secret is under the old key too: re-make it
 				// under the new one so that only the account fails.
-				_, c, err := e.st.UpdateWebhook(e.ctx, e.key, e.user.ID, h.ID, store.WebhookPatch{RotateSecret: true})
+				_, c, err := e.svc.Update(e.ctx, e.user.ID, h.ID, Patch{RotateSecret: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -786,7 +790,7 @@ func TestSettled(t *testing.T) {
 // an error of its own, and a new secret mends it.
 func TestUnreadableSecret(t *testing.T) {
 	e := newEnv(t)
-	h := e.webhook(store.NewWebhook{Market: "spot", DryRun: true})
+	h := e.webhook(NewWebhook{Market: "spot", DryRun: true})
 	other, err := secrets.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -797,7 +801,7 @@ func TestUnreadableSecret(t *testing.T) {
 	if _, err := e.send(h, alert); !errors.Is(err, ErrSecretUnreadable) {
 		t.Fatalf("err %v", err)
 	}
-	_, c, err := e.st.UpdateWebhook(e.ctx, e.key, e.user.ID, h.ID, store.WebhookPatch{RotateSecret: true})
+	_, c, err := e.svc.Update(e.ctx, e.user.ID, h.ID, Patch{RotateSecret: true})
 	if err != nil {
 		t.Fatal(err)
 	}

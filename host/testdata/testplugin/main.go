@@ -16,7 +16,7 @@
 //
 // When the account's "rest" endpoint is set, the balance, futures, position
 // and validate calls go instead to the fake exchange of package
-// host/internal/sync/synctest at that URL (after the key's behaviour above,
+// host/internal/scheduler/schedtest at that URL (after the key's behaviour above,
 // so "crash" still crashes): the fake decides the answer per key, counts
 // the weight, and its usage headers are reported as an exchange's would be.
 // Without the endpoint it reports the weight this process has used, under
@@ -31,7 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/globalautomation/gahost/host/internal/sync/synctest"
+	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -139,7 +139,7 @@ func (c *connector) ValidateCredentials(ctx context.Context, a sdk.Account) (sdk
 		return sdk.Permissions{}, err
 	}
 	if remote(a) {
-		if err := get(ctx, a, synctest.PathValidate, nil); err != nil {
+		if err := schedtest.Get(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey, schedtest.PathValidate, nil); err != nil {
 			return sdk.Permissions{}, err
 		}
 	}
@@ -151,15 +151,7 @@ func (c *connector) SpotBalances(ctx context.Context, a sdk.Account) ([]sdk.Bala
 		return nil, err
 	}
 	if remote(a) {
-		var out struct{ Balances []synctest.Balance }
-		if err := get(ctx, a, synctest.PathSpot, &out); err != nil {
-			return nil, err
-		}
-		bs := make([]sdk.Balance, 0, len(out.Balances))
-		for _, b := range out.Balances {
-			bs = append(bs, sdk.Balance{Asset: b.Asset, Free: d(b.Free), Locked: d(b.Locked)})
-		}
-		return bs, nil
+		return schedtest.SpotBalances(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey)
 	}
 	return []sdk.Balance{
 		{Asset: "BTC", Free: d("0.50000000"), Locked: d("0.10000000")},
@@ -172,12 +164,7 @@ func (c *connector) FuturesAccount(ctx context.Context, a sdk.Account) (sdk.Futu
 		return sdk.FuturesAccount{}, err
 	}
 	if remote(a) {
-		var f synctest.Futures
-		if err := get(ctx, a, synctest.PathFutures, &f); err != nil {
-			return sdk.FuturesAccount{}, err
-		}
-		return sdk.FuturesAccount{Asset: f.Asset, WalletBalance: d(f.WalletBalance), UnrealizedPnL: d(f.UnrealizedPnL),
-			MarginBalance: d(f.MarginBalance), AvailableBalance: d(f.AvailableBalance)}, nil
+		return schedtest.FuturesAccount(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey)
 	}
 	return sdk.FuturesAccount{
 		Asset: "USDT", WalletBalance: d("5000.00"), UnrealizedPnL: d("-12.5"),
@@ -190,17 +177,7 @@ func (c *connector) Positions(ctx context.Context, a sdk.Account) ([]sdk.Positio
 		return nil, err
 	}
 	if remote(a) {
-		var out struct{ Positions []synctest.Position }
-		if err := get(ctx, a, synctest.PathPositions, &out); err != nil {
-			return nil, err
-		}
-		ps := make([]sdk.Position, 0, len(out.Positions))
-		for _, p := range out.Positions {
-			ps = append(ps, sdk.Position{Symbol: p.Symbol, Side: p.Side, Size: d(p.Size), EntryPrice: d(p.EntryPrice),
-				MarkPrice: d(p.MarkPrice), UnrealizedPnL: d(p.UnrealizedPnL), Leverage: d(p.Leverage),
-				LiquidationPrice: d(p.LiquidationPrice), MarginMode: p.MarginMode})
-		}
-		return ps, nil
+		return schedtest.Positions(ctx, httpClient.Do, a.Endpoints["rest"], a.APIKey)
 	}
 	return []sdk.Position{{
 		Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.010"), EntryPrice: d("60000.1"),

@@ -2,13 +2,18 @@ package binance
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 )
 
-// Rate-limit names as reported in sdk.RateUsage: spot and futures count
-// IP weight on separate hosts with separate budgets (§6).
+// Rate-limit names as reported in sdk.RateUsage. Binance counts request
+// weight per IP, separately for the spot host (/api, 6000 a minute) and
+// the USDⓈ-M futures host (/fapi, 2400 a minute); each answer's
+// X-MBX-USED-WEIGHT-1M is the count of the host that answered, and usage
+// reports it under that host's limit.
 const (
 	limitSpotWeight    = "request_weight"
 	limitFuturesWeight = "futures_request_weight"
@@ -19,10 +24,32 @@ var rateLimits = []sdk.RateLimit{
 	{Name: limitFuturesWeight, Limit: 2400, Interval: time.Minute, Scope: sdk.ScopeIP},
 }
 
-// callCosts are the request weights of each capability's calls (§5). They
-// are summed against the first (spot) budget, as sdk.Info asks; adding the
-// futures weights there makes a full sync's estimate conservative for both
-// hosts.
+// costs are the request weights of each capability's calls, in the budget
+// of the host they go to.
+var costs = []sdk.CallCost{
+	// GET /api/v3/account
+	{Call: sdk.CapSpotBalances, Limit: limitSpotWeight, Cost: 20},
+	// GET /fapi/v3/account
+	{Call: sdk.CapFuturesAccount, Limit: limitFuturesWeight, Cost: 5},
+	// GET /fapi/v3/positionRisk (5) + GET /fapi/v1/symbolConfig (5) when a
+	// position is open
+	{Call: sdk.CapPositions, Limit: limitFuturesWeight, Cost: 10},
+	// One call places or cancels on one host: POST /api/v3/order (1),
+	// DELETE /api/v3/order (1), POST /fapi/v1/order (0), DELETE
+	// /fapi/v1/order (1). The cost is declared per call, not per market, so
+	// each host's budget counts the 1 its orders may take.
+	{Call: sdk.CapOrders, Limit: limitSpotWeight, Cost: 1},
+	{Call: sdk.CapOrders, Limit: limitFuturesWeight, Cost: 1},
+	// On mainnet GET /sapi/v1/account/apiRestrictions, weight 1 in the
+	// separate /sapi budget; in the test environment, which has no /sapi,
+	// GET /api/v3/account (20) instead. Then GET /fapi/v1/accountConfig (5).
+	{Call: sdk.CapValidate, Limit: limitSpotWeight, Cost: 20},
+	{Call: sdk.CapValidate, Limit: limitFuturesWeight, Cost: 5},
+}
+
+// callCosts are the same weights for hosts older than Costs, which charge
+// them all against the first (spot) budget; adding the futures weights
+// there makes a full sync's estimate conservative for both hosts.
 var callCosts = map[string]int64{
 	sdk.CapSpotBalances:   20, // GET /api/v3/account
 	sdk.CapFuturesAccount: 5,  // GET /fapi/v3/account
@@ -33,10 +60,6 @@ var callCosts = map[string]int64{
 
 // Info describes the connector without calling Binance.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	costs := make(map[string]int64, len(callCosts))
-	for k, v := range callCosts {
-		costs[k] = v
-	}
 	return sdk.Info{
 		Name:               "binance",
 		DisplayName:        "Binance",
@@ -46,6 +69,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointSpot, EndpointFutures},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
-		CallCosts:          costs,
+		Costs:              slices.Clone(costs),
+		CallCosts:          maps.Clone(callCosts),
 	}, nil
 }

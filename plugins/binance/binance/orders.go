@@ -80,14 +80,14 @@ type order struct {
 
 var orderRules = orderreq.Rules{Exchange: "binance", Futures: "futures"}
 
-func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	c, err := orderRules.Check(mkt, req)
 	if err != nil {
 		return order{}, err
 	}
 	o := order{
 		req: req, reduceOnly: req.ReduceOnly,
-		side: strings.ToUpper(c.Side), typ: strings.ToUpper(c.Type), positionSide: strings.ToUpper(c.PositionSide),
+		side: strings.ToUpper(string(c.Side)), typ: strings.ToUpper(string(c.Type)), positionSide: strings.ToUpper(string(c.PositionSide)),
 	}
 	idRule, idChars := futuresClientID, "letters, digits and . : / _ -"
 	if mkt == sdk.MarketSpot {
@@ -183,7 +183,7 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 
 // placed maps the answer of a placed order. An answer that cannot be read
 // still means the order exists, so it is an unknown outcome, not a failure.
-func placed(a orderAnswer, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+func placed(a orderAnswer, mkt sdk.Market, sym symbol.Symbol) (sdk.Order, error) {
 	o, err := toOrder(a, mkt, sym)
 	if err != nil {
 		return o, &sdk.Error{Kind: sdk.KindUnknownOutcome,
@@ -232,7 +232,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	return o, nil
 }
 
-var statuses = map[string]string{
+var statuses = map[string]sdk.OrderStatus{
 	"NEW":              sdk.StatusNew,
 	"PENDING_NEW":      sdk.StatusNew,
 	"PARTIALLY_FILLED": sdk.StatusPartiallyFilled,
@@ -244,15 +244,15 @@ var statuses = map[string]string{
 	"EXPIRED_IN_MATCH": sdk.StatusExpired,
 }
 
-func toOrder(a orderAnswer, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+func toOrder(a orderAnswer, mkt sdk.Market, sym symbol.Symbol) (sdk.Order, error) {
 	var f num.Fields
 	o := sdk.Order{
 		ID:             strconv.FormatInt(a.OrderID, 10),
 		ClientOrderID:  a.ClientOrderID,
 		Market:         mkt,
 		Symbol:         sym.String(),
-		Side:           strings.ToLower(a.Side),
-		Type:           strings.ToLower(a.Type),
+		Side:           sdk.Side(strings.ToLower(a.Side)),
+		Type:           sdk.OrderType(strings.ToLower(a.Type)),
 		Status:         statuses[a.Status],
 		Quantity:       f.ParseOrZero("origQty", a.OrigQty),
 		FilledQuantity: f.ParseOrZero("executedQty", a.ExecutedQty),
@@ -260,7 +260,7 @@ func toOrder(a orderAnswer, mkt string, sym symbol.Symbol) (sdk.Order, error) {
 		ReduceOnly:     a.ReduceOnly,
 	}
 	if o.Status == "" {
-		o.Status = strings.ToLower(a.Status)
+		o.Status = sdk.OrderStatus(strings.ToLower(a.Status))
 	}
 	if mkt == sdk.MarketFutures {
 		o.AveragePrice = f.ParseOrZero("avgPrice", a.AvgPrice)

@@ -12,7 +12,7 @@ import (
 // perpetual and "BTC/USDT" spot; a futures request that names the spot
 // form means the perpetual on the same pair, which is how trading alerts
 // usually write it.
-func market(mkt, unified string) (string, symbol.Symbol, error) {
+func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	s, err := symbol.Resolve("binance", mkt, unified)
 	if err != nil {
 		return "", s, err

@@ -3,12 +3,13 @@ package bingx
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 )
 
-// Paths the connector calls (§4, §5).
+// Paths the connector calls.
 const (
 	pathServerTime     = "/openApi/swap/v2/server/time"
 	pathAPIPermissions = "/openApi/v1/account/apiPermissions"
@@ -23,7 +24,7 @@ const (
 	pathSpotSymbols    = "/openApi/spot/v1/common/symbols"
 )
 
-// Rate-limit names as reported in sdk.RateUsage (§6).
+// Rate-limit names as reported in sdk.RateUsage.
 const (
 	// limitIPEndpoint is the binding per-IP budget: every account and
 	// trading endpoint takes at most 300 requests per 10 s from one
@@ -34,7 +35,7 @@ const (
 	limitIPTrading  = "ip_group3_requests" // IP group 3, trading and balances
 	limitIPMarket   = "ip_market_requests" // IP group 1, public market data
 	// Per-key limits, one per endpoint; X-RateLimit-Requests-Remain counts
-	// these (§5, §6).
+	// these.
 	limitUIDPermissions = "uid_api_permissions"
 	limitUIDPositionMod = "uid_position_mode"
 	limitUIDSpotBalance = "uid_spot_balance"
@@ -88,7 +89,28 @@ func limitOf(method, path string) (sdk.RateLimit, bool) {
 	return sdk.RateLimit{}, false
 }
 
-// callCosts are requests per capability against the first limit.
+// costs are requests per capability in each per-IP budget they draw on:
+// every call counts in the per-endpoint budget (all endpoints together,
+// which is conservative), and in its IP group: the account reads, orders
+// and cancels in group 3, the permissions check in group 2. The group of
+// the position-mode read the credentials check also sends is not
+// documented, so it counts in both.
+var costs = []sdk.CallCost{
+	{Call: sdk.CapSpotBalances, Limit: limitIPEndpoint, Cost: 1}, // spot/v1/account/balance
+	{Call: sdk.CapSpotBalances, Limit: limitIPTrading, Cost: 1},
+	{Call: sdk.CapFuturesAccount, Limit: limitIPEndpoint, Cost: 1}, // swap/v3/user/balance
+	{Call: sdk.CapFuturesAccount, Limit: limitIPTrading, Cost: 1},
+	{Call: sdk.CapPositions, Limit: limitIPEndpoint, Cost: 1}, // swap/v2/user/positions
+	{Call: sdk.CapPositions, Limit: limitIPTrading, Cost: 1},
+	{Call: sdk.CapOrders, Limit: limitIPEndpoint, Cost: 2}, // the order, and a resend in the other position mode
+	{Call: sdk.CapOrders, Limit: limitIPTrading, Cost: 2},
+	{Call: sdk.CapValidate, Limit: limitIPEndpoint, Cost: 2}, // apiPermissions + positionSide/dual
+	{Call: sdk.CapValidate, Limit: limitIPAccount, Cost: 2},
+	{Call: sdk.CapValidate, Limit: limitIPTrading, Cost: 1},
+}
+
+// callCosts are the requests per capability for hosts older than Costs,
+// which charge them against the first per-IP limit.
 var callCosts = map[string]int64{
 	sdk.CapSpotBalances:   1, // spot/v1/account/balance
 	sdk.CapFuturesAccount: 1, // swap/v3/user/balance
@@ -108,6 +130,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
 	}, nil
 }

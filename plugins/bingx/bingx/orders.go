@@ -90,14 +90,14 @@ type order struct {
 
 var orderRules = orderreq.Rules{Exchange: "bingx", Futures: "perpetual"}
 
-func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	c, err := orderRules.Check(mkt, req)
 	if err != nil {
 		return order{}, err
 	}
 	o := order{
-		req: req, side: strings.ToUpper(c.Side), typ: strings.ToUpper(c.Type),
-		positionSide: strings.ToUpper(c.PositionSide), clientID: req.ClientOrderID,
+		req: req, side: strings.ToUpper(string(c.Side)), typ: strings.ToUpper(string(c.Type)),
+		positionSide: strings.ToUpper(string(c.PositionSide)), clientID: req.ClientOrderID,
 	}
 	spotMarket := mkt == sdk.MarketSpot && c.Type == sdk.OrderMarket
 	switch {
@@ -305,7 +305,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 
 // statuses covers both spellings of cancelled (§8: the swap writes
 // CANCELLED, spot CANCELED) and spot's PENDING for a resting order.
-var statuses = map[string]string{
+var statuses = map[string]sdk.OrderStatus{
 	"NEW":              sdk.StatusNew,
 	"PENDING":          sdk.StatusNew,
 	"PARTIALLY_FILLED": sdk.StatusPartiallyFilled,
@@ -316,11 +316,11 @@ var statuses = map[string]string{
 	"EXPIRED":          sdk.StatusExpired,
 }
 
-func status(s string) string {
+func status(s string) sdk.OrderStatus {
 	if v, ok := statuses[s]; ok {
 		return v
 	}
-	return strings.ToLower(s)
+	return sdk.OrderStatus(strings.ToLower(s))
 }
 
 // swapOrder is data.order of the swap place and cancel answers (§5d,
@@ -350,8 +350,8 @@ func (a swapOrder) toOrder(sym symbol.Symbol, qty, price decimal.Decimal) (sdk.O
 		ClientOrderID:  a.ClientOrderID,
 		Market:         sdk.MarketFutures,
 		Symbol:         sym.String(),
-		Side:           strings.ToLower(a.Side),
-		Type:           strings.ToLower(a.Type),
+		Side:           sdk.Side(strings.ToLower(a.Side)),
+		Type:           sdk.OrderType(strings.ToLower(a.Type)),
 		Status:         sdk.StatusNew,
 		Quantity:       qty,
 		Price:          price,
@@ -396,8 +396,8 @@ func (a spotOrder) toOrder(sym symbol.Symbol) (sdk.Order, error) {
 		ClientOrderID:  a.ClientOrderID,
 		Market:         sdk.MarketSpot,
 		Symbol:         sym.String(),
-		Side:           strings.ToLower(a.Side),
-		Type:           strings.ToLower(a.Type),
+		Side:           sdk.Side(strings.ToLower(a.Side)),
+		Type:           sdk.OrderType(strings.ToLower(a.Type)),
 		Status:         status(a.Status),
 		Quantity:       f.decOrZero("origQty", a.OrigQty),
 		FilledQuantity: f.decOrZero("executedQty", a.ExecutedQty),

@@ -247,7 +247,8 @@ func TestPlaceOrderAnswerShapes(t *testing.T) {
 	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("50000"), ClientOrderID: "x1"}
 	tests := []struct {
 		name, order string
-		id, status  string
+		id          string
+		status      sdk.OrderStatus
 		kind        sdk.Kind
 	}{
 		{"doc example", `{"symbol":"BTC-USDT","orderId":1735950529123455007,"side":"BUY","positionSide":"BOTH","type":"LIMIT","clientOrderId":"","workingType":"MARK_PRICE"}`,

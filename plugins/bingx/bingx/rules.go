@@ -73,13 +73,13 @@ func (c *ruleCache) put(key string, r rule, now time.Time) {
 
 // symbolRule returns the rules of sym on mkt; a symbol BingX does not
 // list is KindUnknownSymbol, found without placing anything.
-func (c *Connector) symbolRule(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol) (rule, error) {
+func (c *Connector) symbolRule(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol) (rule, error) {
 	base, err := c.http.BaseURL(acct, EndpointREST)
 	if err != nil {
 		return rule{}, err
 	}
 	raw := rawSymbol(sym)
-	key := base + " " + mkt + " " + raw
+	key := base + " " + string(mkt) + " " + raw
 	now := time.Now()
 	if r, ok := c.rules.get(key, now); ok {
 		return r, nil

@@ -11,7 +11,7 @@ import (
 // "BTC/USDT:USDT" is the USDT-M perpetual and "BTC/USDT" spot; a futures
 // request that names the spot form means the perpetual on that pair, as
 // trading alerts usually write it.
-func market(mkt, unified string) (string, symbol.Symbol, error) {
+func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	s, err := symbol.Resolve("bingx", mkt, unified)
 	if err != nil {
 		return "", s, err

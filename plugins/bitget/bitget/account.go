@@ -65,11 +65,11 @@ func hasAny(have []string, want []string) bool {
 	})
 }
 
-// ValidateCredentials reads the key's permissions and whitelist from the
+// classicValidate reads a Classic key's permissions and whitelist from the
 // spot account info, and, when the key may read futures, the futures
 // position mode. A key without spot permission cannot read that info; it
 // is then proven on the futures account instead (§5g).
-func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
+func (c *Connector) classicValidate(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	var info accountInfo
 	_, err := c.call(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathAccountInfo, Signed: true}, &info)
 	if rest.ExchangeCode(err) == "40014" {
@@ -97,6 +97,13 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 		p.CanTradeFutures = false
 		p.Notes = append(p.Notes, "futures is not enabled on this key: the futures wallet, positions and futures orders will be rejected")
 	}
+	keyNotes(&p, acct)
+	return p, nil
+}
+
+// keyNotes adds the notes about the key itself, whatever the account's
+// mode: its IP binding, its withdrawal right, demo trading.
+func keyNotes(p *sdk.Permissions, acct sdk.Account) {
 	if !p.IPRestricted {
 		p.Notes = append(p.Notes, "the key accepts calls from any IP address; binding it to this server's address is safer")
 	}
@@ -106,7 +113,6 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 	if acct.Testnet {
 		p.Notes = append(p.Notes, "Demo Trading key: calls carry the paptrading header; most demo endpoints do not serve sub-accounts")
 	}
-	return p, nil
 }
 
 // validateFuturesOnly proves a key that may not read spot on the futures
@@ -161,12 +167,12 @@ type spotAsset struct {
 	Locked    numText `json:"locked"`
 }
 
-// SpotBalances lists the spot wallet without zero balances. Bitget lists
+// classicSpotBalances lists the spot wallet without zero balances. Bitget lists
 // only holdings by default (assetType hold_only); zeros are filtered again
 // so that an answer that lists them cannot bring them back. Free is
 // available; locked is frozen (open orders) plus locked (e.g. fiat
 // merchant deposits), so free + locked is the page's total.
-func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.Balance, error) {
+func (c *Connector) classicSpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.Balance, error) {
 	var rows []spotAsset
 	_, err := c.call(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotAssets, Signed: true}, &rows)
 	if err != nil {
@@ -216,7 +222,7 @@ func (c *Connector) futuresRows(ctx context.Context, acct sdk.Account) ([]future
 	return rows, err
 }
 
-// FuturesAccount reports the USDT row of the USDT-FUTURES account. Bitget
+// classicFuturesAccount reports the USDT row of the USDT-FUTURES account. Bitget
 // has no wallet-balance field (§5b): margin balance is accountEquity,
 // which includes unrealised PnL at mark price, and the wallet is equity
 // less that PnL. Unrealised PnL is unrealizedPL, or, when Bitget sends it
@@ -224,7 +230,7 @@ func (c *Connector) futuresRows(ctx context.Context, acct sdk.Account) ([]future
 // open new positions: crossedMaxAvailable, which stays meaningful in
 // multi-asset mode where available can go negative, else available. An
 // account without a USDT row has an empty USDT wallet.
-func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
+func (c *Connector) classicFuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
 	rows, err := c.futuresRows(ctx, acct)
 	if err != nil {
 		return sdk.FuturesAccount{}, err

@@ -139,11 +139,13 @@ func TestValidateCredentials(t *testing.T) {
 			errText: "secret key does not belong",
 		},
 		{
-			name:    "unified trading account",
+			// A UTA key is checked through V3 (uta_test.go has the rest);
+			// one without UTA permissions is refused with Bitget's reason.
+			name:    "unified trading account without UTA permissions",
 			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, UTA: true},
 			kind:    sdk.KindPermission,
-			code:    "40085",
-			errText: "Unified Trading Account",
+			code:    "40014",
+			errText: "need UTA mgt. (read) permissions",
 		},
 		{
 			name:    "demo key on a live account",

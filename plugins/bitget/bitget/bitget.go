@@ -25,6 +25,8 @@ type Connector struct {
 	// newClientOid makes the client order id sent when the caller gave
 	// none; tests replace it.
 	newClientOid func() string
+	// modes remembers each key's account mode, Classic or UTA (mode.go).
+	modes modeCache
 }
 
 var _ sdk.Exchange = (*Connector)(nil)

@@ -20,8 +20,13 @@ const (
 	msgPassphrase = "the passphrase does not match this API key: use the passphrase chosen when the key was created"
 	msgIP         = "this server's IP address is not on the API key's IP whitelist: add it in Bitget's API management"
 	msgPermission = "the API key lacks a permission this call needs: edit the key's permissions in Bitget's API management"
-	msgUTA        = "this Bitget account is in Unified Trading Account (UTA) mode, which the Classic V2 API that gahost uses " +
-		"does not serve: use a key of a Classic-mode account or sub-account"
+	// The connector answers these two itself by switching the key's mode
+	// (mode.go); they reach the caller only when the account changed mode
+	// again in between, e.g. while Bitget upgrades it.
+	msgUTA = "this Bitget account is in Unified Trading Account (UTA) mode and the call was for Classic accounts; " +
+		"the account may be switching modes, try again"
+	msgClassic = "this Bitget account is in Classic mode and the call was for Unified Trading Accounts; " +
+		"the account may be switching modes, try again"
 	msgNoOrder = "the order does not exist or is no longer open"
 )
 
@@ -53,7 +58,7 @@ var codes = map[string]rule{
 	"40025": {sdk.KindPermission, "the account or API key may not make this call"},
 	"40040": {sdk.KindPermission, "the account or API key may not make this call"},
 	"40085": {sdk.KindPermission, msgUTA},
-	"40084": {sdk.KindPermission, "this Bitget account is in Classic mode and the call is for Unified accounts"},
+	"40084": {sdk.KindPermission, msgClassic},
 	// clock
 	"40005": {sdk.KindClockSkew, "Bitget did not accept the request timestamp"},
 	"40008": {sdk.KindClockSkew, "the request timestamp is outside Bitget's window"},

@@ -36,7 +36,9 @@ func TestErrorTable(t *testing.T) {
 		kind  sdk.Kind
 	}{
 		{[]string{"40001", "40002", "40003", "40006", "40037", "40041", "40009", "40011", "40012", "40036"}, sdk.KindAuthentication},
-		{[]string{"40014", "40018", "40038", "40025", "40040", "40085", "40084"}, sdk.KindPermission},
+		// 40085 is the one code the connector answers by switching modes;
+		// it has its own case below.
+		{[]string{"40014", "40018", "40038", "40025", "40040", "40084"}, sdk.KindPermission},
 		{[]string{"43012", "40754", "40762", "40798"}, sdk.KindInsufficientFunds},
 		{[]string{"40034", "40102", "42016", "40072", "40309"}, sdk.KindUnknownSymbol},
 		{[]string{"40017", "40019", "40020", "40808", "41103", "45110", "43027", "40774", "99999"}, sdk.KindInvalidRequest},
@@ -58,6 +60,13 @@ func TestErrorTable(t *testing.T) {
 	}
 	for _, c := range []string{"40015", "40200", "40725", "45001"} {
 		tests = append(tests, tc{Name: c + " on a read", Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "busy")}, Kind: sdk.KindUnavailable, Code: c})
+	}
+	// 40085 says the key's account is a UTA: the connector sends the call
+	// again through V3, where this Classic key gets 40084 (an account
+	// switching modes), which reaches the caller.
+	for _, order := range []bool{false, true} {
+		tests = append(tests, tc{Name: fmt.Sprintf("40085 then 40084 order=%v", order), Order: order,
+			Fault: fakex.Fault{Status: 400, Body: bitgetErr("40085", "Unified Account mode")}, Kind: sdk.KindPermission, Code: "40084"})
 	}
 	tests = append(tests,
 		// The busy codes may hide a placed order; an upgrade turns it away.

@@ -3,12 +3,13 @@ package bitget
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 )
 
-// Rate-limit names as reported in sdk.RateUsage (§6).
+// Rate-limit names as reported in sdk.RateUsage.
 const (
 	// limitIP is the budget the host paces every account behind one
 	// address by. The page documents no overall per-IP figure for private
@@ -26,6 +27,14 @@ const (
 	// limitAccountInfo is GET spot account info's per-UID limit (1/s),
 	// the credentials check.
 	limitAccountInfo = "uid_account_info"
+	// limitUTARead is the per-UID limit of the V3 (UTA) account reads:
+	// assets, settings and positions (20/s; the page gives it for assets,
+	// the SDKs for the others).
+	limitUTARead = "uid_uta_requests"
+	// limitUTAInfo is V3 account info's per-UID limit (5/s, the SDKs'
+	// figure, unconfirmed), the credentials check of a UTA key. V3 orders
+	// count against limitUID like V2's.
+	limitUTAInfo = "uid_uta_account_info"
 )
 
 var rateLimits = []sdk.RateLimit{
@@ -34,9 +43,23 @@ var rateLimits = []sdk.RateLimit{
 	{Name: limitUID, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
 	{Name: limitPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
 	{Name: limitAccountInfo, Limit: 1, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUTARead, Limit: 20, Interval: time.Second, Scope: sdk.ScopeAccount},
+	{Name: limitUTAInfo, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
 }
 
-// callCosts count the requests each capability sends, against limitIP.
+// costs count the requests each capability sends in the IP budget. The
+// public per-IP limit is spent only by the server clock, which is cached
+// per process, and the per-UID limits are the keys' own.
+var costs = []sdk.CallCost{
+	{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // GET spot/account/assets
+	{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // GET mix/account/accounts
+	{Call: sdk.CapPositions, Limit: limitIP, Cost: 1},      // GET mix/position/all-position
+	{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // futures: GET mix/account/account, then POST place-order
+	{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // GET spot/account/info + GET mix/account/account
+}
+
+// callCosts are the same counts for hosts older than Costs, which charge
+// them against the first per-IP limit, limitIP.
 var callCosts = map[string]int64{
 	sdk.CapSpotBalances:   1, // GET spot/account/assets
 	sdk.CapFuturesAccount: 1, // GET mix/account/accounts
@@ -55,6 +78,10 @@ func limitOf(path string) sdk.RateLimit {
 		name = limitPositions
 	case pathAccountInfo:
 		name = limitAccountInfo
+	case pathUTAAssets, pathUTASettings, pathUTAPositions:
+		name = limitUTARead
+	case pathUTAInfo:
+		name = limitUTAInfo
 	}
 	for _, l := range rateLimits {
 		if l.Name == name {
@@ -71,10 +98,11 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		DisplayName:        "Bitget",
 		Version:            c.version,
 		RequiresPassphrase: true,
-		SupportsTestnet:    true, // Demo Trading (§1)
+		SupportsTestnet:    true, // Demo Trading
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
 	}, nil
 }

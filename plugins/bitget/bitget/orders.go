@@ -96,12 +96,7 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 	if o.clientOid == "" {
 		o.clientOid = c.newClientOid()
 	}
-	var ord sdk.Order
-	if mkt == sdk.MarketSpot {
-		ord, err = c.placeSpot(ctx, acct, sym, o)
-	} else {
-		ord, err = c.placeFutures(ctx, acct, sym, o)
-	}
+	ord, err := c.placeRouted(ctx, acct, mkt, sym, o)
 	if sdk.KindOf(err) == sdk.KindUnknownOutcome {
 		var e *sdk.Error
 		if errors.As(err, &e) {
@@ -114,16 +109,16 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 // order is a checked request.
 type order struct {
 	req       sdk.OrderRequest
-	side      string // buy or sell: the trade's direction
-	typ       string // limit or market
-	pos       string // futures: the position side the order acts on
-	closing   bool   // futures: it reduces pos
+	side      sdk.Side         // buy or sell: the trade's direction
+	typ       sdk.OrderType    // limit or market
+	pos       sdk.PositionSide // futures: the position side the order acts on
+	closing   bool             // futures: it reduces pos
 	clientOid string
 }
 
 var orderRules = orderreq.Rules{Exchange: "bitget", Futures: "futures"}
 
-func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	c, err := orderRules.Check(mkt, req)
 	if err != nil {
 		return order{}, err
@@ -168,7 +163,7 @@ func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
 
 func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
 	b := spotOrderBody{
-		Symbol: rawSymbol(sym), Side: o.side, OrderType: o.typ,
+		Symbol: rawSymbol(sym), Side: string(o.side), OrderType: string(o.typ),
 		// §5d: force is required; market orders ignore it.
 		Force: "gtc", ClientOid: o.clientOid,
 	}
@@ -196,7 +191,7 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 	}
 	b := futuresOrderBody{
 		Symbol: raw, ProductType: productType, MarginMode: strings.ToLower(s.MarginMode), MarginCoin: marginCoin,
-		Size: num.Format(o.req.Quantity), OrderType: o.typ, ClientOid: o.clientOid,
+		Size: num.Format(o.req.Quantity), OrderType: string(o.typ), ClientOid: o.clientOid,
 	}
 	if b.MarginMode == "" {
 		b.MarginMode = "crossed"
@@ -205,15 +200,15 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 		b.Price, b.Force = num.Format(o.req.Price), "gtc"
 	}
 	if s.hedge() {
-		b.Side, b.TradeSide = sdk.Sell, "open"
+		b.Side, b.TradeSide = string(sdk.Sell), "open"
 		if o.pos == sdk.SideLong {
-			b.Side = sdk.Buy
+			b.Side = string(sdk.Buy)
 		}
 		if o.closing {
 			b.TradeSide = "close"
 		}
 	} else {
-		b.Side = o.side
+		b.Side = string(o.side)
 		if o.closing {
 			b.ReduceOnly = "YES"
 		}
@@ -221,7 +216,7 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 	return c.place(ctx, acct, pathFuturesPlace, b, o, sdk.MarketFutures, sym)
 }
 
-func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, body any, o order, mkt string, sym symbol.Symbol) (sdk.Order, error) {
+func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, body any, o order, mkt sdk.Market, sym symbol.Symbol) (sdk.Order, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: the order cannot be encoded")
@@ -253,6 +248,29 @@ func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, bo
 	return out, nil
 }
 
+// cancelTarget is the checked order a cancel names: its exchange order id
+// or, when there is none, its client order id.
+type cancelTarget struct {
+	orderID   string
+	clientOid string
+}
+
+func checkCancel(req sdk.CancelRequest) (cancelTarget, error) {
+	switch {
+	case req.OrderID != "":
+		if !orderIDRule.MatchString(req.OrderID) {
+			return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: order id %q is not a Bitget order id", redact.Clip(req.OrderID, rest.MaxText))
+		}
+		return cancelTarget{orderID: req.OrderID}, nil
+	case req.ClientOrderID != "":
+		if !clientOidRule.MatchString(req.ClientOrderID) {
+			return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: client order id %q is not one Bitget accepts", redact.Clip(req.ClientOrderID, rest.MaxText))
+		}
+		return cancelTarget{clientOid: req.ClientOrderID}, nil
+	}
+	return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: cancel needs an order id or a client order id")
+}
+
 // CancelOrder cancels by exchange order id or client order id (§5e); the
 // order id wins when both are given. It is not in order mode: cancelling
 // again answers "order does not exist", so a lost answer is a plain,
@@ -262,21 +280,16 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	b := cancelBody{Symbol: rawSymbol(sym)}
-	switch {
-	case req.OrderID != "":
-		if !orderIDRule.MatchString(req.OrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: order id %q is not a Bitget order id", redact.Clip(req.OrderID, rest.MaxText))
-		}
-		b.OrderID = req.OrderID
-	case req.ClientOrderID != "":
-		if !clientOidRule.MatchString(req.ClientOrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: client order id %q is not one Bitget accepts", redact.Clip(req.ClientOrderID, rest.MaxText))
-		}
-		b.ClientOid = req.ClientOrderID
-	default:
-		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: cancel needs an order id or a client order id")
+	t, err := checkCancel(req)
+	if err != nil {
+		return sdk.Order{}, err
 	}
+	return c.cancelRouted(ctx, acct, mkt, sym, t)
+}
+
+// classicCancel is V2's spot or mix cancel-order.
+func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
+	b := cancelBody{Symbol: rawSymbol(sym), OrderID: t.orderID, ClientOid: t.clientOid}
 	path := pathSpotCancel
 	if mkt == sdk.MarketFutures {
 		path, b.ProductType, b.MarginCoin = pathFuturesCancel, productType, marginCoin
@@ -291,17 +304,23 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	}, &ack); err != nil {
 		return sdk.Order{}, err
 	}
+	return canceled(ack, mkt, sym, t), nil
+}
+
+// canceled is the order a cancel answer describes; an id the answer left
+// out is the one the cancel named.
+func canceled(ack orderAck, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) sdk.Order {
 	out := sdk.Order{
 		ID: string(ack.OrderID), ClientOrderID: ack.ClientOid,
 		Market: mkt, Symbol: sym.String(), Status: sdk.StatusCanceled,
 	}
 	if out.ID == "" {
-		out.ID = req.OrderID
+		out.ID = t.orderID
 	}
 	if out.ClientOrderID == "" {
-		out.ClientOrderID = req.ClientOrderID
+		out.ClientOrderID = t.clientOid
 	}
-	return out, nil
+	return out
 }
 
 // randomClientOid names an order the caller left unnamed.

@@ -27,10 +27,10 @@ type positionRow struct {
 	MarginMode       string  `json:"marginMode"`
 }
 
-// Positions lists open USDT-FUTURES positions. Hedge mode answers a row per
+// classicPositions lists open USDT-FUTURES positions. Hedge mode answers a row per
 // side; one-way mode one row whose holdSide is the direction. Rows of size
 // zero are left out.
-func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
+func (c *Connector) classicPositions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
 	var rows []positionRow
 	_, err := c.call(ctx, acct, rest.Request{
 		Method: "GET", Endpoint: EndpointREST, Path: pathPositions,

@@ -64,7 +64,7 @@ func TestPositionsOddRows(t *testing.T) {
 	}
 	tests := []struct {
 		name, fields string
-		side         string
+		side         sdk.PositionSide
 		err          string
 	}{
 		{"empty PnL and liquidation price", `"holdSide":"long","total":"2","openPriceAvg":"1","markPrice":"1","unrealizedPL":"","liquidationPrice":"","leverage":"3","marginMode":"crossed"`, sdk.SideLong, ""},

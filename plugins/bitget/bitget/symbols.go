@@ -18,7 +18,7 @@ const (
 // "BTC/USDT:USDT" is the perpetual and "BTC/USDT" spot; a futures request
 // that names the spot form means the perpetual on the same pair, which is
 // how trading alerts usually write it. Both are "BTCUSDT" at Bitget.
-func market(mkt, unified string) (string, symbol.Symbol, error) {
+func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	s, err := symbol.Resolve("bitget", mkt, unified)
 	if err != nil {
 		return "", s, err

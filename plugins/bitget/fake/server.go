@@ -4,7 +4,8 @@
 // base64 HMAC-SHA256 over timestamp + METHOD + path (+ "?" + decoded
 // query) + body, a 30-second timestamp window, the Demo Trading header
 // against the kind of key, the IP whitelist, the account mode (Classic or
-// UTA) and the key's permissions — and answers with the page's envelope,
+// UTA: V2 paths serve the one, V3 paths the other; see uta.go) and the
+// key's permissions — and answers with the page's envelope,
 // response shapes, error codes and HTTP statuses from state the test sets:
 // keys, spot balances, the USDT-FUTURES account, positions (one-way or
 // hedge mode), per-symbol margin settings, and the orders placed.
@@ -54,8 +55,10 @@ type Key struct {
 	// Demo marks a Demo Trading key: it is valid only with the header
 	// "paptrading: 1", and a live key only without it.
 	Demo bool
-	// UTA puts the key's account in Unified Trading Account mode, which
-	// the V2 Classic endpoints refuse with 40085 (§8.1).
+	// UTA puts the key's account in Unified Trading Account mode: the V2
+	// Classic endpoints refuse it with 40085 and the V3 ones serve it,
+	// while they refuse a Classic key with 40084 (§8.1). A UTA key's
+	// Authorities are V3 permission codes (see UTAKey).
 	UTA bool
 	// UserID is what account/info reports; one is made up when empty.
 	UserID string
@@ -145,6 +148,8 @@ type Account struct {
 	// Settings per futures symbol; the default is crossed, 20x.
 	Settings map[string]Settings
 	Orders   []Order
+	// Assets is a UTA account's unified wallet (see uta.go).
+	Assets []Asset
 }
 
 // Market is a symbol the fake lists, with the price market orders fill at
@@ -239,6 +244,7 @@ func cloneAccount(a *Account) Account {
 	c.Positions = slices.Clone(a.Positions)
 	c.Orders = slices.Clone(a.Orders)
 	c.Settings = maps.Clone(a.Settings)
+	c.Assets = slices.Clone(a.Assets)
 	return c
 }
 
@@ -499,8 +505,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.bad("40018", "Invalid IP")
 		return false
 	}
-	if key.UTA {
-		c.bad("40085", "You are in Unified Account mode, and the Classic Account API is not supported at this time")
+	if modeMismatch(c, key) {
 		return false
 	}
 	if need != permNone && !hasAny(key.Authorities, permCodes[need]) {

@@ -114,7 +114,7 @@ func (c *Connector) accountInfo(ctx context.Context, acct sdk.Account) (accountI
 
 // marginMode maps the account-wide margin mode (§8) onto a position's:
 // portfolio margin is a cross mode.
-func (a accountInfo) marginMode() string {
+func (a accountInfo) marginMode() sdk.MarginMode {
 	if a.MarginMode == marginIsolated {
 		return sdk.MarginIsolate
 	}

@@ -3,12 +3,13 @@ package bybit
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 )
 
-// Rate-limit names as reported in sdk.RateUsage (§6).
+// Rate-limit names as reported in sdk.RateUsage.
 const (
 	// limitIP is the per-IP budget across every account behind one
 	// address: 600 requests per 5 seconds. Bybit sends no header for it.
@@ -47,8 +48,18 @@ var limitOfPath = map[string]string{
 	pathOrderCancel:   limitOrderCancel,
 }
 
-// callCosts are requests per capability against the IP budget (every
-// request counts one there).
+// costs are requests per capability in the IP budget (every request counts
+// one there); the per-UID limits are the keys' own, not this host's.
+var costs = []sdk.CallCost{
+	{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // wallet-balance
+	{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // wallet-balance?coin=USDT
+	{Call: sdk.CapPositions, Limit: limitIP, Cost: 2},      // position/list (one page of 200) + account/info
+	{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // a linear order reads the position mode first
+	{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // user/query-api + account/info
+}
+
+// callCosts are the same counts for hosts older than Costs, which charge
+// them against the first per-IP limit.
 var callCosts = map[string]int64{
 	sdk.CapSpotBalances:   1, // wallet-balance
 	sdk.CapFuturesAccount: 1, // wallet-balance?coin=USDT
@@ -63,11 +74,12 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Name:               "bybit",
 		DisplayName:        "Bybit",
 		Version:            c.version,
-		RequiresPassphrase: false, // §7: there is no passphrase on Bybit
+		RequiresPassphrase: false, // there is no passphrase on Bybit
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
 	}, nil
 }

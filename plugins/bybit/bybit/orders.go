@@ -106,8 +106,8 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 		ClientOrderID: env.Result.OrderLinkID,
 		Market:        mkt,
 		Symbol:        sym.String(),
-		Side:          strings.ToLower(req.Side),
-		Type:          strings.ToLower(req.Type),
+		Side:          sdk.Side(strings.ToLower(string(req.Side))),
+		Type:          sdk.OrderType(strings.ToLower(string(req.Type))),
 		Status:        sdk.StatusNew,
 		// In base units as asked: zero for a spot market order by value,
 		// which sdk.Order has no field for.
@@ -141,20 +141,20 @@ func (c *Connector) hedgeMode(ctx context.Context, acct sdk.Account, sym symbol.
 // order is a checked request in Bybit's terms.
 type order struct {
 	req          sdk.OrderRequest
-	mkt          string
-	side, typ    string // Buy/Sell, Market/Limit
-	positionSide string // "", sdk.SideLong or sdk.SideShort
+	mkt          sdk.Market
+	side, typ    string           // Buy/Sell, Market/Limit
+	positionSide sdk.PositionSide // "", sdk.SideLong or sdk.SideShort
 }
 
 var orderRules = orderreq.Rules{Exchange: "bybit", Futures: "perpetual"}
 
 // sideWords and typeWords are Bybit's spelling of the sdk's words.
 var (
-	sideWords = map[string]string{sdk.Buy: "Buy", sdk.Sell: "Sell"}
-	typeWords = map[string]string{sdk.OrderMarket: "Market", sdk.OrderLimit: "Limit"}
+	sideWords = map[sdk.Side]string{sdk.Buy: "Buy", sdk.Sell: "Sell"}
+	typeWords = map[sdk.OrderType]string{sdk.OrderMarket: "Market", sdk.OrderLimit: "Limit"}
 )
 
-func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	c, err := orderRules.Check(mkt, req)
 	if err != nil {
 		return order{}, err
@@ -170,8 +170,8 @@ func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
 }
 
 // closes reports whether the order reduces a position on side.
-func (o order) closes(side string) bool {
-	return orderreq.Closes(strings.ToLower(o.side), side)
+func (o order) closes(side sdk.PositionSide) bool {
+	return orderreq.Closes(sdk.Side(strings.ToLower(o.side)), side)
 }
 
 // body builds the request. On spot a market order's qty is in the quote

@@ -113,7 +113,7 @@ func (c *Connector) positionRows(ctx context.Context, acct sdk.Account, filter r
 	return nil, rest.Malformed("bybit", "position list", errors.New("more pages than the connector reads"))
 }
 
-func toPosition(r positionRow, size decimal.Decimal, marginMode string) (sdk.Position, error) {
+func toPosition(r positionRow, size decimal.Decimal, marginMode sdk.MarginMode) (sdk.Position, error) {
 	var f num.Fields
 	p := sdk.Position{
 		Symbol:           unifiedLinear(r.Symbol),

@@ -22,7 +22,7 @@ const settleUSDT = "USDT"
 // "BTC/USDT:USDT" is the linear perpetual and "BTC/USDT" spot; a futures
 // request that names the spot form means the perpetual on the same pair,
 // which is how trading alerts usually write it.
-func market(mkt, unified string) (string, symbol.Symbol, error) {
+func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	s, err := symbol.Resolve("bybit", mkt, unified)
 	if err != nil {
 		return "", s, err
@@ -41,7 +41,7 @@ func market(mkt, unified string) (string, symbol.Symbol, error) {
 }
 
 // categoryOf is Bybit's category of a market.
-func categoryOf(mkt string) string {
+func categoryOf(mkt sdk.Market) string {
 	if mkt == sdk.MarketFutures {
 		return categoryLinear
 	}

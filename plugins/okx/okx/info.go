@@ -3,12 +3,13 @@ package okx
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 )
 
-// Rate-limit names (§9). OKX counts private endpoints per User ID (each
+// Rate-limit names. OKX counts private endpoints per User ID (each
 // sub-account has its own) and only public ones per IP; every budget is a
 // window of two seconds.
 const (
@@ -28,12 +29,22 @@ var rateLimits = []sdk.RateLimit{
 	{Name: limitOrders, Limit: 60, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
 }
 
-// callCosts are what each capability spends from the per-IP public budget
-// (the first limit). All are zero: syncs and orders call private endpoints
+// costs are what each capability spends from the per-IP public budget,
+// the only per-IP one. All are zero: syncs and orders call private endpoints
 // only, which OKX counts per User ID, not per IP; the two public calls the
 // connector makes — the server clock and the instrument list — are cached
 // per process and shared by every account (rest.Config.ResyncEvery,
 // instrumentCache), so one more call spends nothing from the IP's budget.
+var costs = []sdk.CallCost{
+	{Call: sdk.CapSpotBalances, Limit: limitPublic, Cost: 0},   // GET /api/v5/account/balance (per user)
+	{Call: sdk.CapFuturesAccount, Limit: limitPublic, Cost: 0}, // GET /api/v5/account/balance (per user)
+	{Call: sdk.CapPositions, Limit: limitPublic, Cost: 0},      // GET /api/v5/account/positions (per user) + cached instruments
+	{Call: sdk.CapOrders, Limit: limitPublic, Cost: 0},         // GET /account/config + POST /trade/order (per user)
+	{Call: sdk.CapValidate, Limit: limitPublic, Cost: 0},       // GET /api/v5/account/config (per user)
+}
+
+// callCosts are the same for hosts older than Costs, which charge them
+// against the first per-IP limit.
 var callCosts = map[string]int64{
 	sdk.CapSpotBalances:   0, // GET /api/v5/account/balance (per user)
 	sdk.CapFuturesAccount: 0, // GET /api/v5/account/balance (per user)
@@ -53,6 +64,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
+		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
 	}, nil
 }

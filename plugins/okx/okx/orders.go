@@ -114,7 +114,7 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 func modeRejection(code string) bool { return code == "51000" || code == "51010" }
 
 // place builds the body for the account's modes and sends it.
-func (c *Connector) place(ctx context.Context, acct sdk.Account, mkt string, sym symbol.Symbol, o order, cfg accountConfig) (orderBody, orderResult, error) {
+func (c *Connector) place(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, o order, cfg accountConfig) (orderBody, orderResult, error) {
 	var (
 		body orderBody
 		err  error
@@ -148,14 +148,15 @@ func (c *Connector) place(ctx context.Context, acct sdk.Account, mkt string, sym
 
 // order is a checked request in OKX's terms.
 type order struct {
-	req       sdk.OrderRequest
-	side, typ string // buy/sell, market/limit: OKX's words are the sdk's
-	posSide   string // "", long or short, as asked
+	req     sdk.OrderRequest
+	side    sdk.Side         // buy or sell: OKX's words are the sdk's
+	typ     sdk.OrderType    // market or limit, likewise
+	posSide sdk.PositionSide // "", long or short, as asked
 }
 
 var orderRules = orderreq.Rules{Exchange: "okx", Futures: "swap"}
 
-func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
+func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	c, err := orderRules.Check(mkt, req)
 	if err != nil {
 		return order{}, err
@@ -167,7 +168,7 @@ func checkOrder(mkt string, req sdk.OrderRequest) (order, error) {
 }
 
 func spotBody(o order, sym symbol.Symbol, cfg accountConfig) orderBody {
-	b := orderBody{InstID: instID(sdk.MarketSpot, sym), TdMode: "cash", Side: o.side, OrdType: o.typ, ClOrdID: o.req.ClientOrderID}
+	b := orderBody{InstID: instID(sdk.MarketSpot, sym), TdMode: "cash", Side: string(o.side), OrdType: string(o.typ), ClOrdID: o.req.ClientOrderID}
 	if cfg.AcctLv != acctSpot && cfg.AcctLv != acctFutures {
 		// Multi-currency and portfolio margin trade spot on cross (§11.3).
 		b.TdMode = "cross"
@@ -205,14 +206,14 @@ func (c *Connector) swapBody(ctx context.Context, acct sdk.Account, o order, sym
 	if err != nil {
 		return orderBody{}, err
 	}
-	b := orderBody{InstID: id, TdMode: "cross", Side: o.side, OrdType: o.typ, Sz: num.Format(sz), ClOrdID: o.req.ClientOrderID}
+	b := orderBody{InstID: id, TdMode: "cross", Side: string(o.side), OrdType: string(o.typ), Sz: num.Format(sz), ClOrdID: o.req.ClientOrderID}
 	if o.typ == sdk.OrderLimit {
 		b.Px = num.Format(o.req.Price)
 	}
 	held := "" // the posSide of the position this order closes, if it closes one
 	if cfg.PosMode == hedgeMode {
 		// posSide is mandatory; reduceOnly is not used (§8.1, §11.4).
-		b.PosSide = o.posSide
+		b.PosSide = string(o.posSide)
 		if b.PosSide == "" {
 			// Opening buys go long and opening sells short; a reduce-only
 			// order closes the other side.

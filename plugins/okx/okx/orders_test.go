@@ -126,15 +126,15 @@ func TestPlaceOrder(t *testing.T) {
 			if placed.Body != tt.body {
 				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
 			}
-			mkt, sym := "spot", tt.req.Symbol
+			mkt, sym := sdk.MarketSpot, tt.req.Symbol
 			if strings.HasSuffix(placed.InstID, "-SWAP") {
-				mkt = "futures"
+				mkt = sdk.MarketFutures
 				if !strings.Contains(sym, ":") {
 					sym += ":USDT"
 				}
 			}
 			if got.ID != placed.OrdID || got.ClientOrderID != placed.ClOrdID || got.Market != mkt || got.Symbol != sym ||
-				got.Side != strings.ToLower(tt.req.Side) || got.Type != strings.ToLower(tt.req.Type) ||
+				got.Side != sdk.Side(strings.ToLower(string(tt.req.Side))) || got.Type != sdk.OrderType(strings.ToLower(string(tt.req.Type))) ||
 				got.Status != sdk.StatusNew || got.ReduceOnly != tt.reduce || got.CreatedAt.IsZero() {
 				t.Errorf("order %+v (exchange has %+v)", got, placed)
 			}

@@ -11,7 +11,7 @@ import (
 // and "BTC/USDT:USDT" the USDT-margined perpetual; with the futures market
 // named, the spot form means the perpetual on the same pair, as trading
 // alerts usually write it.
-func resolve(mkt, unified string) (string, symbol.Symbol, error) {
+func resolve(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	s, err := symbol.Resolve("okx", mkt, unified)
 	if err != nil {
 		return "", s, err
@@ -26,7 +26,7 @@ func resolve(mkt, unified string) (string, symbol.Symbol, error) {
 
 // instID is OKX's instrument id (§7): "BTC-USDT" for spot, "BTC-USDT-SWAP"
 // for the linear perpetual.
-func instID(mkt string, s symbol.Symbol) string {
+func instID(mkt sdk.Market, s symbol.Symbol) string {
 	if mkt == sdk.MarketFutures {
 		return s.Join("-") + "-SWAP"
 	}

@@ -1,0 +1,66 @@
+package plugins
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk/pluginhost"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// The classification of a failed start goes by go-plugin's sentinel error
+// and by our own protocol probe, never by go-plugin's message text.
+func TestDescribeStartError(t *testing.T) {
+	dir := t.TempDir()
+	lc := launchConfig{log: hclog.NewNullLogger(), socketDir: dir, startTimeout: 10 * time.Second}
+	sets := pluginhost.PluginSets()
+	bin := func(build, name string) Binary {
+		path := install(t, dir, build, name)
+		return Binary{Path: path, FileName: name}
+	}
+
+	t.Run("checksum sentinel", func(t *testing.T) {
+		b := bin("alpha-1.0.0", "gahost-plugin-alpha")
+		// A message that says nothing of checksums: only the type counts.
+		cause := fmt.Errorf("wrapped: %w", plugin.ErrChecksumsDoNotMatch)
+		err := describeStartError(b, lc, sets, cause)
+		if !errors.Is(err, plugin.ErrChecksumsDoNotMatch) ||
+			err.Error() != "gahost-plugin-alpha: binary changed since it was pinned: wrapped: checksums did not match" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("protocol probe", func(t *testing.T) {
+		b := bin("future-1.0.0", "gahost-plugin-future")
+		err := describeStartError(b, lc, sets, errors.New("any text at all"))
+		var pe *ProtocolError
+		if !errors.As(err, &pe) || pe.Plugin != 2 || len(pe.Host) != 1 || pe.Host[0] != pluginhost.ProtocolVersion {
+			t.Fatalf("err = %v (%T)", err, errors.Unwrap(err))
+		}
+		want := fmt.Sprintf("gahost-plugin-future speaks a plugin protocol this host does not (host speaks version %d; rebuild the plugin with a matching sdk)", pluginhost.ProtocolVersion)
+		if !strings.HasPrefix(err.Error(), want) {
+			t.Fatalf("message = %q", err)
+		}
+	})
+	t.Run("other failure", func(t *testing.T) {
+		// A plugin that speaks our protocol failed for another reason: the
+		// probe finds its version spoken and the error stays generic.
+		b := bin("alpha-1.0.0", "gahost-plugin-alpha2")
+		cause := errors.New("plugin exited before we could connect")
+		err := describeStartError(b, lc, sets, cause)
+		var pe *ProtocolError
+		if errors.As(err, &pe) || !errors.Is(err, cause) || err.Error() != "start gahost-plugin-alpha2: "+cause.Error() {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("not a plugin", func(t *testing.T) {
+		b := Binary{Path: "/bin/true", FileName: "gahost-plugin-true"}
+		cause := errors.New("boom")
+		if err := describeStartError(b, lc, sets, cause); err.Error() != "start gahost-plugin-true: boom" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

@@ -1,0 +1,143 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/config"
+	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config tunes a Scheduler. Zero fields take the defaults of config.hcl's
+// sync block.
+type Config struct {
+	Interval       time.Duration // how often each account is synced; default 30s
+	Jitter         time.Duration // each interval varies by up to ± this much; default 0
+	MaxConcurrency int           // account syncs in flight at once; default 64
+	CallTimeout    time.Duration // bound of one plugin call; default 10s
+
+	// Safety is the share of an exchange's per-IP limit the scheduler
+	// plans to use, leaving the rest for orders and other traffic on the
+	// IP; default 0.8.
+	Safety float64
+	// BackoffMax caps the exponential backoff after transient failures;
+	// default 10 minutes (never below Interval).
+	BackoffMax time.Duration
+	// PluginRetry is how long an exchange whose plugin is down waits before
+	// one account probes it again; default 2s.
+	PluginRetry time.Duration
+	// ShutdownGrace is how long Run lets syncs in flight finish after its
+	// context ends before cancelling them; default 5s.
+	ShutdownGrace time.Duration
+	// Rescan is how often the schedule is checked against the store, to
+	// catch changes nobody announced with AccountChanged; default 1 minute.
+	Rescan time.Duration
+
+	// HistoryKeepAll and HistoryHourlyFor are the history retention (see
+	// config.History); PruneEvery is how often it is applied, default 1h.
+	// A zero HistoryHourlyFor keeps history for ever.
+	HistoryKeepAll   time.Duration
+	HistoryHourlyFor time.Duration
+	PruneEvery       time.Duration
+
+	Logger     hclog.Logger
+	Registerer prometheus.Registerer // nil: metrics are not registered
+
+	// Clock is the scheduler's time; nil is the wall clock.
+	Clock Clock
+	// Pacers hands out the rate budget of an exchange (nil: it has none).
+	// When Pacers is nil the scheduler keeps its own budgets (see
+	// legacy_pacer.go) and Prepaid is set with them.
+	Pacers func(exchange string) Pacer
+	// Prepaid marks the context of a sync the scheduler has paid for, so
+	// that the calls it makes are not charged again downstream; nil leaves
+	// the context as it is.
+	Prepaid func(context.Context) context.Context
+}
+
+// FromConfig takes the sync and history settings of config.hcl.
+func FromConfig(c *config.Config) Config {
+	return Config{
+		Interval:         c.Sync.Interval,
+		Jitter:           c.Sync.Jitter,
+		MaxConcurrency:   c.Sync.MaxConcurrency,
+		CallTimeout:      c.Sync.CallTimeout,
+		HistoryKeepAll:   c.History.KeepAll,
+		HistoryHourlyFor: c.History.HourlyFor,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	if c.Interval <= 0 {
+		c.Interval = 30 * time.Second
+	}
+	c.Jitter = min(max(c.Jitter, 0), c.Interval/2)
+	if c.MaxConcurrency <= 0 {
+		c.MaxConcurrency = 64
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = 10 * time.Second
+	}
+	if c.Safety <= 0 || c.Safety > 1 {
+		c.Safety = 0.8
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 10 * time.Minute
+	}
+	c.BackoffMax = max(c.BackoffMax, c.Interval)
+	if c.PluginRetry <= 0 {
+		c.PluginRetry = 2 * time.Second
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = 5 * time.Second
+	}
+	if c.Rescan <= 0 {
+		c.Rescan = time.Minute
+	}
+	if c.PruneEvery <= 0 {
+		c.PruneEvery = time.Hour
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	if c.Clock == nil {
+		c.Clock = wallClock{}
+	}
+	if c.Prepaid == nil {
+		c.Prepaid = noPrepaid
+	}
+	return c
+}
+
+// Store is what the scheduler needs of the database (*store.Store).
+type Store interface {
+	Account(ctx context.Context, id string) (store.Account, error)
+	AllAccounts(ctx context.Context) ([]store.Account, error)
+	PutSyncResult(ctx context.Context, accountID string, r store.SyncResult) error
+	PruneHistory(ctx context.Context, now time.Time, keepAll, hourlyFor time.Duration) (int, error)
+}
+
+// Catalog hands out the plugin of an exchange (*plugins.Catalog). The
+// exchange it hands out is also an pluginhost.Snapshotter: it decides how a
+// snapshot is fetched from the plugin (one call, or one per part for a
+// plugin that cannot do it in one), so the scheduler asks for one snapshot
+// and never decides that itself.
+type Catalog interface {
+	Exchange(name string) (sdk.Exchange, sdk.Info, bool)
+}
+
+// Keyring opens an account's sealed credentials (*secrets.Key).
+type Keyring interface {
+	OpenCredentials(accountID string, s secrets.SealedCredentials) (secrets.Credentials, error)
+}
+
+var (
+	_ Store   = (*store.Store)(nil)
+	_ Catalog = (*plugins.Catalog)(nil)
+	_ Keyring = (*secrets.Key)(nil)
+)

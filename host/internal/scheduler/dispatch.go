@@ -1,0 +1,261 @@
+package scheduler
+
+// Dispatch: which due account starts next, within the exchange's rate
+// budget and max_concurrency, and what its sync's outcome does to the
+// schedule.
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// syncParts are the capabilities a sync fetches, where the plugin has them.
+var syncParts = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions}
+
+// refreshInfoLocked takes in the exchange's current plugin and budget: a
+// new plugin version may declare other capabilities.
+func (s *Scheduler) refreshInfoLocked(ex *exch) {
+	_, info, ok := s.cat.Exchange(ex.name)
+	ex.present = ok
+	ex.pacer = s.cfg.Pacers(ex.name)
+	if !ok || sameInfo(info, ex.info) {
+		return
+	}
+	ex.info = info
+	ex.calls = ex.calls[:0]
+	for _, c := range syncParts {
+		if info.Has(c) {
+			ex.calls = append(ex.calls, c)
+		}
+	}
+}
+
+func sameInfo(a, b sdk.Info) bool {
+	return a.Name == b.Name && a.Version == b.Version && slices.Equal(a.Capabilities, b.Capabilities)
+}
+
+// everyLocked is the exchange's effective interval: the configured one, or
+// longer when its accounts need more than the budget gives per interval.
+func (s *Scheduler) everyLocked(ex *exch) time.Duration {
+	if ex.pacer == nil || ex.active == 0 {
+		return s.cfg.Interval
+	}
+	return max(s.cfg.Interval, ex.pacer.Cycle(ex.calls, ex.active))
+}
+
+// dispatchLocked starts the syncs that are due and allowed, and says how
+// long the loop may sleep before something else becomes due.
+func (s *Scheduler) dispatchLocked(workCtx context.Context, now time.Time) time.Duration {
+	wait := s.cfg.Rescan
+	if s.state != running {
+		return wait
+	}
+	s.round++
+	for _, ex := range s.exchanges {
+		s.refreshInfoLocked(ex)
+		if ex.pacer != nil {
+			// The budget holds the exchange after a rate-limited answer,
+			// whichever call got it.
+			if until := ex.pacer.HeldUntil(now); until.After(now) && until.After(ex.holdUntil) {
+				ex.holdUntil, ex.holdWhy = until, holdRateLimited
+			}
+		}
+		if ex.holdWhy != "" && !now.Before(ex.holdUntil) {
+			if ex.holdWhy == holdPluginDown {
+				ex.probing = true
+			}
+			ex.holdWhy, ex.holdUntil = "", time.Time{}
+		}
+	}
+	for s.inFlight < s.cfg.MaxConcurrency {
+		// Among the exchanges with a sync ready, the most overdue goes
+		// first, so that a busy exchange cannot starve a quiet one.
+		var best *exch
+		var bestDue time.Time
+		for _, ex := range s.exchanges {
+			e := s.candidateLocked(ex, now)
+			if e == nil {
+				continue
+			}
+			due := e.due
+			if e.urgent {
+				due = time.Time{}
+			}
+			if best == nil || due.Before(bestDue) {
+				best, bestDue = ex, due
+			}
+		}
+		if best == nil {
+			break
+		}
+		e := s.candidateLocked(best, now)
+		if e.urgent && best.holdWhy == holdRateLimited {
+			// A manual sync respects the pause: it answers at once with it.
+			s.dequeueLocked(e)
+			s.setDueLocked(e, best.holdUntil)
+			e.release(result{held: best.holdUntil})
+			continue
+		}
+		paid := false
+		if best.pacer != nil && best.present {
+			ok, w := best.pacer.TryTake(now, best.calls)
+			if !ok {
+				best.blocked = s.round
+				wait = min(wait, w)
+				continue
+			}
+			paid = true
+		}
+		s.startLocked(workCtx, best, e, now, paid)
+	}
+	// Entries already due that did not start wait for a finishing sync
+	// (all slots taken, or a probe out), which kicks the loop.
+	for _, ex := range s.exchanges {
+		switch {
+		case ex.holdWhy != "":
+			wait = min(wait, ex.holdUntil.Sub(now))
+		case ex.queue.Len() > 0 && ex.blocked != s.round && ex.queue[0].due.After(now):
+			wait = min(wait, ex.queue[0].due.Sub(now))
+		}
+	}
+	return max(wait, time.Millisecond)
+}
+
+// candidateLocked is the entry the exchange would start next, if any may
+// start now.
+func (s *Scheduler) candidateLocked(ex *exch, now time.Time) *entry {
+	if ex.blocked == s.round || (ex.probing && ex.running > 0) {
+		return nil
+	}
+	if len(ex.urgent) > 0 {
+		return ex.urgent[0]
+	}
+	if ex.holdWhy != "" || ex.queue.Len() == 0 || ex.queue[0].due.After(now) {
+		return nil
+	}
+	return ex.queue[0]
+}
+
+// job is one sync as planned at its start: everything it needs, copied,
+// so that it runs without the scheduler's lock.
+type job struct {
+	id       string
+	exchange string
+	start    time.Time
+	every    time.Duration
+	failures int
+	calls    []string
+	paid     bool // its calls are paid for in the budget
+	pacer    Pacer
+
+	sealed  secrets.SealedCredentials
+	testnet bool
+	keysRev uint64
+	lastOK  time.Time
+}
+
+func (s *Scheduler) startLocked(workCtx context.Context, ex *exch, e *entry, now time.Time, paid bool) {
+	s.dequeueLocked(e)
+	ctx, cancel := context.WithCancel(workCtx)
+	e.running, e.cancel = true, cancel
+	ex.running++
+	s.inFlight++
+	j := job{id: e.id, exchange: ex.name, start: now, every: s.everyLocked(ex), failures: e.failures,
+		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer,
+		sealed: e.sealed, testnet: e.testnet, keysRev: e.keysRev, lastOK: e.lastOK}
+	s.workers.Add(1)
+	// Never blocks: see syncTasks.
+	s.syncTasks <- func() {
+		defer s.workers.Done()
+		defer cancel()
+		out := s.syncAccount(ctx, j)
+		s.finish(e, j, out)
+	}
+}
+
+// finish applies the outcome of a sync to the schedule.
+func (s *Scheduler) finish(e *entry, j job, out outcome) {
+	now := s.clock.Now()
+	s.m.observe(j.exchange, out, now.Sub(j.start))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.kick()
+	ex := s.exchanges[j.exchange]
+	e.running, e.cancel = false, nil
+	ex.running--
+	s.inFlight--
+
+	if out.kind != outPluginDown {
+		ex.probing = false
+	}
+	switch out.kind {
+	case outRateLimited:
+		if out.next.After(ex.holdUntil) {
+			ex.holdUntil, ex.holdWhy = out.next, holdRateLimited
+			s.log.Warn("exchange answered rate limited; pausing its syncs", "exchange", ex.name, "until", out.next)
+		}
+	case outPluginDown:
+		if ex.holdWhy == "" {
+			ex.holdUntil, ex.holdWhy = out.next, holdPluginDown
+		}
+	}
+
+	if e.gone {
+		delete(s.accounts, e.id)
+		e.release(result{err: store.ErrNotFound})
+		return
+	}
+	switch out.kind {
+	case outCancelled:
+		if s.state == running {
+			// Cancelled by a removal that was taken back: run it again.
+			e.rerun = false
+			s.setDueLocked(e, now)
+			return
+		}
+		// Shutting down: nothing was written and the next start picks up
+		// the account from the store.
+		e.release(result{err: ErrStopped})
+		return
+	case outStale:
+		// The keys changed under the sync: read the account again and run
+		// with the new ones.
+		s.notes[e.id] = struct{}{}
+		e.rerun = false
+		s.setDueLocked(e, now)
+		return
+	case outGone:
+		s.removeLocked(e)
+		return
+	}
+	e.failures = out.failures
+	if !out.lastOK.IsZero() {
+		e.lastOK = out.lastOK
+	}
+	next := out.next
+	switch {
+	case e.keysRev != j.keysRev:
+		// The keys changed while this sync ran with the old ones.
+		e.failures = 0
+		s.unparkLocked(e)
+		next = now
+	case out.kind == outAuthFailed:
+		s.parkLocked(e)
+	default:
+		s.unparkLocked(e)
+	}
+	if e.rerun && s.state == running {
+		// The sync that just ended began before SyncNow was asked: its
+		// callers wait for one that begins after.
+		e.rerun = false
+		s.urgeLocked(e)
+		return
+	}
+	s.setDueLocked(e, next)
+	e.release(result{})
+}

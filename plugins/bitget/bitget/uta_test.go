@@ -1,0 +1,639 @@
+package bitget_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/plugins/bitget/bitget"
+	"github.com/globalautomation/gahost/plugins/bitget/fake"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
+	"github.com/globalautomation/gahost/sdk/rest"
+)
+
+// newUTAEnv is newEnv with the key's account in Unified Trading Account
+// mode: the fake serves it on V3 only.
+func newUTAEnv(t *testing.T, opts ...fake.Option) *env {
+	t.Helper()
+	e := newEnv(t, opts...)
+	e.Fake.AddKey(fake.UTAKey(apiKey, secret, passphrase))
+	return e
+}
+
+// fundedUTA gives the unified wallet USDT and BTC.
+func fundedUTA(t *testing.T, hedge bool) *env {
+	t.Helper()
+	e := newUTAEnv(t)
+	e.Fake.Update(apiKey, func(a *fake.Account) {
+		a.Assets = []fake.Asset{{Coin: "USDT", Balance: "1000", Available: "1000"}, {Coin: "BTC", Balance: "0.5", Available: "0.5"}}
+		a.HedgeMode = hedge
+	})
+	return e
+}
+
+// TestUTAConformance runs the conformance suite against a UTA account.
+func TestUTAConformance(t *testing.T) {
+	e := newUTAEnv(t)
+	e.Fake.Update(apiKey, func(a *fake.Account) {
+		a.Assets = []fake.Asset{
+			{Coin: "USDT", Balance: "1000.50000000", Available: "1000.50000000", Locked: "0"},
+			{Coin: "BTC", Balance: "0", Available: "0"},
+			{Coin: "ETH", Balance: "1", Available: "0.25", Locked: "0.75"},
+		}
+		a.HedgeMode = true
+		a.Positions = []fake.Position{
+			{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.010", OpenPriceAvg: "60000", MarkPrice: "61234", UnrealizedPL: "12.34", Leverage: "10", LiquidationPrice: "30000", MarginMode: "crossed"},
+			{Symbol: "BTCUSDT", HoldSide: "short", Total: "0", OpenPriceAvg: "0", MarkPrice: "61234", UnrealizedPL: "0", Leverage: "10"},
+		}
+	})
+	bad := e.Acct
+	bad.SecretKey = "not-" + secret
+	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
+		Account: e.Acct,
+		SpotBalances: []sdk.Balance{
+			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
+			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
+		},
+		ZeroAssets: []string{"BTC"},
+		// USDT equity is its balance plus the positions' PnL.
+		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("1000.5"), UnrealizedPnL: d("12.34"), MarginBalance: d("1012.84"), AvailableBalance: d("1000.5")},
+		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
+			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
+		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
+			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
+		UnknownSymbol: "NOPE/USDT",
+		BadSecret:     &bad,
+		Fake:          e.Fake,
+		Paths: plugintest.Paths{Read: fake.PathUTAAssets, Order: fake.PathUTAPlace, Cancel: fake.PathUTACancel,
+			Time: fake.PathServerTime},
+		ReportsUsage: true,
+	})
+}
+
+// TestModeDetection: a key's mode is learnt from its first call and
+// remembered, per key, and learnt again when the account switches.
+func TestModeDetection(t *testing.T) {
+	e := newEnv(t)
+	const utaKey = "bg_uta_0f9e8d7c6b5a"
+	e.Fake.AddKey(fake.UTAKey(utaKey, secret, passphrase))
+	e.Fake.Update(utaKey, func(a *fake.Account) { a.Assets = []fake.Asset{{Coin: "USDT", Balance: "7", Available: "7"}} })
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "5"}} })
+	uta := e.Acct
+	uta.APIKey = utaKey
+
+	balance := func(acct sdk.Account, want string) {
+		t.Helper()
+		got, err := e.C.SpotBalances(ctx(t), acct)
+		if err != nil || len(got) != 1 || !got[0].Free.Equal(d(want)) {
+			t.Fatalf("balances %+v, %v; want USDT %s", got, err, want)
+		}
+	}
+	calls := func(v2, v3 int) {
+		t.Helper()
+		if g2, g3 := e.Fake.Calls(fake.PathSpotAssets), e.Fake.Calls(fake.PathUTAAssets); g2 != v2 || g3 != v3 {
+			t.Fatalf("calls V2 %d, V3 %d; want %d, %d", g2, g3, v2, v3)
+		}
+	}
+	// The Classic key: V2 and nothing else, first and second time.
+	balance(e.Acct, "5")
+	balance(e.Acct, "5")
+	calls(2, 0)
+	// The UTA key: V2 once (40085), then V3; then V3 only.
+	balance(uta, "7")
+	calls(3, 1)
+	balance(uta, "7")
+	calls(3, 2)
+	// Each key keeps its own mode on one connector.
+	balance(e.Acct, "5")
+	calls(4, 2)
+
+	// The Classic account becomes a UTA: the next call meets 40085 and
+	// goes on through V3.
+	e.Fake.AddKey(fake.UTAKey(apiKey, secret, passphrase))
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Assets = []fake.Asset{{Coin: "USDT", Balance: "9", Available: "9"}} })
+	balance(e.Acct, "9")
+	calls(5, 3)
+	balance(e.Acct, "9")
+	calls(5, 4)
+	// And back: V3 answers 40084, V2 serves it.
+	e.Fake.AddKey(fake.FullKey(apiKey, secret, passphrase))
+	balance(e.Acct, "5")
+	calls(6, 5)
+
+}
+
+func TestUTAValidateCredentials(t *testing.T) {
+	full := fake.UTAKey(apiKey, secret, passphrase)
+	with := func(perms []string, ips string) fake.Key {
+		k := full
+		k.Authorities, k.IPs = perms, ips
+		return k
+	}
+	tests := []struct {
+		name    string
+		key     fake.Key
+		hedge   bool
+		testnet bool
+		want    sdk.Permissions
+		notes   []string
+		kind    sdk.Kind
+		code    string
+		errText string
+	}{
+		{
+			name:  "full key, IP bound, one-way",
+			key:   full,
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes: []string{"Unified Trading Account", "position mode: one-way"},
+		},
+		{
+			name:  "hedge mode is noted",
+			key:   full,
+			hedge: true,
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			notes: []string{"position mode: hedge"},
+		},
+		{
+			name:  "read-only key",
+			key:   with([]string{"uta_mgt"}, "127.0.0.1"),
+			want:  sdk.Permissions{CanRead: true, IPRestricted: true},
+			notes: []string{"trading is not enabled on this key"},
+		},
+		{
+			name:  "unbound key that can withdraw",
+			key:   with([]string{"uta_mgt", "uta_trade", "withdraw"}, ""),
+			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, CanWithdraw: true},
+			notes: []string{"any IP address", "can withdraw"},
+		},
+		{
+			name:    "no UTA permission: refused with Bitget's reason",
+			key:     with([]string{"wtor"}, ""),
+			kind:    sdk.KindPermission,
+			code:    "40014",
+			errText: "need UTA mgt. (read) permissions",
+		},
+		{
+			name:    "IP not whitelisted",
+			key:     with([]string{"uta_mgt"}, "203.0.113.9"),
+			kind:    sdk.KindPermission,
+			code:    "40018",
+			errText: "IP whitelist",
+		},
+		{
+			name:    "wrong secret",
+			key:     fake.UTAKey(apiKey, "not-the-secret-the-connector-has", passphrase),
+			kind:    sdk.KindAuthentication,
+			code:    "40009",
+			errText: "secret key does not belong",
+		},
+		{
+			name:    "demo UTA key on a testnet account",
+			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"uta_mgt", "uta_trade"}, UTA: true, Demo: true},
+			testnet: true,
+			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			notes:   []string{"Demo Trading key", "Unified Trading Account"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.Fake.AddKey(tt.key)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			if tt.kind != 0 {
+				if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code || !strings.Contains(err.Error(), tt.errText) {
+					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := strings.Join(got.Notes, " | ")
+			got.Notes = nil
+			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
+				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
+				got.IPRestricted != tt.want.IPRestricted {
+				t.Fatalf("permissions %+v, want %+v", got, tt.want)
+			}
+			for _, n := range tt.notes {
+				if !strings.Contains(notes, n) {
+					t.Errorf("notes %q lack %q", notes, n)
+				}
+			}
+			// One V2 call learns the mode, then V3's info and settings.
+			for path, n := range map[string]int{fake.PathAccountInfo: 1, fake.PathUTAInfo: 1, fake.PathUTASettings: 1, fake.PathFuturesAccount: 0} {
+				if c := e.Fake.Calls(path); c != n {
+					t.Errorf("calls to %s = %d, want %d", path, c, n)
+				}
+			}
+		})
+	}
+}
+
+func TestUTASpotBalances(t *testing.T) {
+	e := newUTAEnv(t)
+	e.Fake.Update(apiKey, func(a *fake.Account) {
+		a.Assets = []fake.Asset{
+			{Coin: "BTC", Balance: "4723846.89208129", Available: "4723846.89208129"},
+			{Coin: "LTC"},
+			{Coin: "USDT", Balance: "12.75000001", Available: "0.00000001", Locked: "12.75"},
+			{Coin: "ETH", Balance: "1.000000000000000001", Available: "0", Locked: "1.000000000000000001"},
+			{Coin: "DOGE", Balance: "0", Available: "0", Debt: "3"},
+		}
+	})
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ asset, free, locked string }{
+		{"BTC", "4723846.89208129", "0"},
+		{"USDT", "0.00000001", "12.75"},
+		{"ETH", "0", "1.000000000000000001"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("balances %+v, want %d (zero LTC and the DOGE debt left out)", got, len(want))
+	}
+	for i, w := range want {
+		if got[i].Asset != w.asset {
+			t.Fatalf("balance %d asset %q, want %q", i, got[i].Asset, w.asset)
+		}
+		eq(t, w.asset+".free", got[i].Free, w.free)
+		eq(t, w.asset+".locked", got[i].Locked, w.locked)
+	}
+	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
+		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
+	}
+	reqs := e.Fake.Requests()
+	if last := reqs[len(reqs)-1]; last.Method != "GET" || last.Path != fake.PathUTAAssets || last.Query != "" || len(last.Body) != 0 {
+		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
+	}
+}
+
+// TestUTAOddAnswers covers answers the fake does not produce itself.
+func TestUTAOddAnswers(t *testing.T) {
+	ok := func(data string) string {
+		return `{"code":"00000","msg":"success","requestTime":1,"data":` + data + `}`
+	}
+	t.Run("a listed zero coin and a lower-case coin", func(t *testing.T) {
+		e := newUTAEnv(t)
+		e.C.SpotBalances(ctx(t), e.Acct) // learn the mode
+		e.Fake.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"assets":[{"coin":"BTC","available":"0","locked":"0"},{"coin":"usdt","available":"2","locked":"1"}]}`)))
+		got, err := e.C.SpotBalances(ctx(t), e.Acct)
+		if err != nil || len(got) != 1 || got[0].Asset != "USDT" || !got[0].Total().Equal(d("3")) {
+			t.Fatalf("balances %+v, %v", got, err)
+		}
+	})
+	t.Run("a malformed amount", func(t *testing.T) {
+		e := newUTAEnv(t)
+		e.C.SpotBalances(ctx(t), e.Acct)
+		e.Fake.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"assets":[{"coin":"BTC","available":"1e-5","locked":"0"}]}`)))
+		if _, err := e.C.SpotBalances(ctx(t), e.Acct); sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("no usdtUnrealisedPnl: the USD figure", func(t *testing.T) {
+		e := newUTAEnv(t)
+		e.C.SpotBalances(ctx(t), e.Acct)
+		e.Fake.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"unrealisedPnl":"-2","assets":[{"coin":"USDT","equity":"98","balance":"100","available":"50","debt":"0","locked":"0"}]}`)))
+		got, err := e.C.FuturesAccount(ctx(t), e.Acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "upnl", got.UnrealizedPnL, "-2")
+		eq(t, "wallet", got.WalletBalance, "100")
+	})
+	t.Run("positions list null", func(t *testing.T) {
+		e := newUTAEnv(t)
+		e.C.SpotBalances(ctx(t), e.Acct)
+		e.Fake.Inject(fakeFault(fake.PathUTAPositions, 200, ok(`{"list":null}`)))
+		got, err := e.C.Positions(ctx(t), e.Acct)
+		if err != nil || got == nil || len(got) != 0 {
+			t.Fatalf("positions %+v, %v (want an empty, non-nil list)", got, err)
+		}
+	})
+}
+
+func TestUTAFuturesAccount(t *testing.T) {
+	tests := []struct {
+		name                     string
+		assets                   []fake.Asset
+		pos                      []fake.Position
+		wallet, upnl, margin, av string
+	}{
+		{
+			name:   "USDT with open positions",
+			assets: []fake.Asset{{Coin: "BTC", Balance: "1", Available: "1"}, {Coin: "USDT", Balance: "10575.26735771", Available: "10000.5"}},
+			pos: []fake.Position{
+				{Symbol: "BTCUSDT", HoldSide: "long", Total: "1", UnrealizedPL: "-1.5"},
+				{Symbol: "ETHUSDT", HoldSide: "short", Total: "2", UnrealizedPL: "3"},
+			},
+			wallet: "10575.26735771", upnl: "1.5", margin: "10576.76735771", av: "10000.5",
+		},
+		{
+			name:   "no USDT: an empty account",
+			assets: []fake.Asset{{Coin: "BTC", Balance: "1", Available: "1"}},
+			wallet: "0", upnl: "0", margin: "0", av: "0",
+		},
+		{name: "an empty wallet", wallet: "0", upnl: "0", margin: "0", av: "0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newUTAEnv(t)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Assets, a.Positions = tt.assets, tt.pos })
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Asset != "USDT" {
+				t.Errorf("asset %q", got.Asset)
+			}
+			eq(t, "wallet", got.WalletBalance, tt.wallet)
+			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
+			eq(t, "margin", got.MarginBalance, tt.margin)
+			eq(t, "available", got.AvailableBalance, tt.av)
+			// The one V2 call is the one that learnt the mode.
+			if n2, n3 := e.Fake.Calls(fake.PathFuturesAccounts), e.Fake.Calls(fake.PathUTAAssets); n2 != 1 || n3 != 1 {
+				t.Errorf("calls: %d to the Classic futures account, %d to the unified assets", n2, n3)
+			}
+		})
+	}
+}
+
+func TestUTAPositions(t *testing.T) {
+	for _, hedge := range []bool{false, true} {
+		t.Run(map[bool]string{false: "one-way", true: "hedge"}[hedge], func(t *testing.T) {
+			e := newUTAEnv(t)
+			e.Fake.Update(apiKey, func(a *fake.Account) {
+				a.HedgeMode = hedge
+				a.Positions = []fake.Position{
+					{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.250", OpenPriceAvg: "60000.1", MarkPrice: "61000", UnrealizedPL: "249.975", Leverage: "20", LiquidationPrice: "40000.5", MarginMode: "crossed"},
+					{Symbol: "ETHUSDT", HoldSide: "short", Total: "3", OpenPriceAvg: "3000", MarkPrice: "2900", UnrealizedPL: "300", Leverage: "5", LiquidationPrice: "0", MarginMode: "isolated", LeverageAsNumber: true},
+					{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", MarkPrice: "0.4"},
+				}
+			})
+			got, err := e.C.Positions(ctx(t), e.Acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 {
+				t.Fatalf("positions %+v, want 2 (the zero row left out)", got)
+			}
+			w := []struct {
+				symbol                 string
+				side                   sdk.PositionSide
+				size, entry, upnl, lev string
+				mode                   sdk.MarginMode
+			}{
+				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "249.975", "20", sdk.MarginCross},
+				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "300", "5", sdk.MarginIsolate},
+			}
+			for i, p := range got {
+				if p.Symbol != w[i].symbol || p.Side != w[i].side || p.MarginMode != w[i].mode {
+					t.Errorf("position %d: %s %s %s", i, p.Symbol, p.Side, p.MarginMode)
+				}
+				eq(t, "size", p.Size, w[i].size)
+				eq(t, "entry", p.EntryPrice, w[i].entry)
+				eq(t, "upnl", p.UnrealizedPnL, w[i].upnl)
+				eq(t, "leverage", p.Leverage, w[i].lev)
+			}
+			reqs := e.Fake.Requests()
+			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTAPositions || last.Query != "category=USDT-FUTURES" {
+				t.Errorf("request %s?%s", last.Path, last.Query)
+			}
+		})
+	}
+}
+
+func TestUTAPlaceOrder(t *testing.T) {
+	tests := []struct {
+		name     string
+		hedge    bool
+		pos      []fake.Position
+		settings map[string]fake.Settings
+		req      sdk.OrderRequest
+		body     string // exactly as sent
+		want     sdk.Order
+		status   string // at the fake
+	}{
+		{
+			name:   "spot market buy sized in quote",
+			req:    sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
+			body:   `{"category":"SPOT","symbol":"BTCUSDT","qty":"600","side":"buy","orderType":"market","clientOid":"alert-1"}`,
+			want:   sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market"},
+			status: "filled",
+		},
+		{
+			name:   "spot limit sell",
+			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
+			body:   `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.1","price":"70000.5","side":"sell","orderType":"limit","timeInForce":"gtc","clientOid":"auto-1"}`,
+			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.1"), Price: d("70000.5")},
+			status: "live",
+		},
+		{
+			name:   "futures market, one-way",
+			req:    sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
+			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.002","side":"buy","orderType":"market","clientOid":"x:1/a.b","reduceOnly":"no","marginMode":"crossed"}`,
+			want:   sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002")},
+			status: "filled",
+		},
+		{
+			name:   "futures reduce-only close, one-way",
+			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
+			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","clientOid":"auto-1","reduceOnly":"yes","marginMode":"crossed"}`,
+			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			status: "filled",
+		},
+		{
+			name:     "futures limit on the spot form of the symbol, isolated margin from the settings",
+			settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}},
+			req:      sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
+			body:     `{"category":"USDT-FUTURES","symbol":"ETHUSDT","qty":"1","price":"3500","side":"sell","orderType":"limit","timeInForce":"gtc","clientOid":"auto-1","reduceOnly":"no","marginMode":"isolated"}`,
+			want:     sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
+			status:   "live",
+		},
+		{
+			name:   "hedge mode: opening a short",
+			hedge:  true,
+			req:    sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
+			body:   `{"category":"USDT-FUTURES","symbol":"ETHUSDT","qty":"1","price":"3500","side":"sell","orderType":"limit","timeInForce":"gtc","posSide":"short","clientOid":"auto-1","marginMode":"crossed"}`,
+			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
+			status: "live",
+		},
+		{
+			name:   "hedge mode: reduce-only sell closes the long, side stays the direction",
+			hedge:  true,
+			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
+			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","posSide":"long","clientOid":"auto-1","marginMode":"crossed"}`,
+			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			status: "filled",
+		},
+		{
+			name:   "hedge mode: buying back a short by position side",
+			hedge:  true,
+			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}},
+			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"},
+			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.02","side":"buy","orderType":"market","posSide":"short","clientOid":"auto-1","marginMode":"crossed"}`,
+			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
+			status: "filled",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := fundedUTA(t, tt.hedge)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
+			if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
+				t.Fatal(err)
+			}
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders := e.Fake.Orders(apiKey)
+			if len(orders) != 1 {
+				t.Fatalf("orders at the fake: %d", len(orders))
+			}
+			placed := orders[0]
+			if placed.Body != tt.body {
+				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
+			}
+			if placed.Status != tt.status {
+				t.Errorf("status at the fake %s, want %s", placed.Status, tt.status)
+			}
+			w := tt.want
+			if got.ID == "" || got.ID != placed.OrderID || got.ClientOrderID != w.ClientOrderID || got.Market != w.Market ||
+				got.Symbol != w.Symbol || got.Side != w.Side || got.Type != w.Type || got.Status != sdk.StatusNew ||
+				got.ReduceOnly != w.ReduceOnly || !got.Quantity.Equal(w.Quantity) || !got.Price.Equal(w.Price) || got.CreatedAt.IsZero() {
+				t.Errorf("order %+v\nwant  %+v (id %s)", got, w, placed.OrderID)
+			}
+			want := map[string]int{fake.PathUTAPlace: 1, fake.PathUTASettings: 0, fake.PathSpotPlace: 0, fake.PathFuturesPlace: 0}
+			if w.Market == "futures" {
+				want[fake.PathUTASettings] = 1
+			}
+			for p, n := range want {
+				if e.Fake.Calls(p) != n {
+					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
+				}
+			}
+		})
+	}
+}
+
+// TestUTAOrderFirstCall: an order is the key's first call; V2 answers
+// 40085 before acting, and the order goes through V3 once.
+func TestUTAOrderFirstCall(t *testing.T) {
+	e := fundedUTA(t, false)
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}); err != nil {
+		t.Fatal(err)
+	}
+	for p, n := range map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 0, fake.PathUTASettings: 1, fake.PathUTAPlace: 1} {
+		if e.Fake.Calls(p) != n {
+			t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
+		}
+	}
+	if n := len(e.Fake.Orders(apiKey)); n != 1 {
+		t.Fatalf("%d orders at the fake", n)
+	}
+}
+
+func TestUTAOrderRejected(t *testing.T) {
+	tests := []struct {
+		name  string
+		hedge bool
+		key   []string // permissions; the full key's when nil
+		req   sdk.OrderRequest
+		kind  sdk.Kind
+		code  string
+	}{
+		{"unknown spot symbol", false, nil, sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
+		{"unknown perpetual", false, nil, sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
+		{"spot balance short", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "43012"},
+		{"futures margin short", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "40762"},
+		{"below the minimum", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, sdk.KindInvalidRequest, "45110"},
+		{"reduce-only with nothing to reduce", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
+		{"hedge close with nothing to close", true, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
+		{"read-only key", false, []string{"uta_mgt"}, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, sdk.KindPermission, "40014"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := fundedUTA(t, tt.hedge)
+			if tt.key != nil {
+				k := fake.UTAKey(apiKey, secret, passphrase)
+				k.Authorities = tt.key
+				e.Fake.AddKey(k)
+			}
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
+			if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code {
+				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
+			}
+			if n := len(e.Fake.Orders(apiKey)); n != 0 {
+				t.Fatalf("%d orders at the fake", n)
+			}
+		})
+	}
+}
+
+func TestUTACancelOrder(t *testing.T) {
+	e := fundedUTA(t, false)
+	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fut, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		req  sdk.CancelRequest
+		body string
+		want sdk.Order
+		kind sdk.Kind
+		code string
+	}{
+		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
+			`{"clientOid":"c-1","category":"SPOT"}`,
+			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}, 0, ""},
+		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"},
+			`{"orderId":"` + fut.ID + `","category":"USDT-FUTURES"}`,
+			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}, 0, ""},
+		{"again: no longer open", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
+		{"a spot order id in the futures category", sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
+		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			if tt.kind != 0 {
+				if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code {
+					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
+				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
+				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
+			}
+			reqs := e.Fake.Requests()
+			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTACancel || string(last.Body) != tt.body {
+				t.Errorf("request %s\n got %s\nwant %s", last.Path, last.Body, tt.body)
+			}
+		})
+	}
+	// The spot cancel released the locked USDT; the wallet is whole again.
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range got {
+		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
+			t.Errorf("USDT after cancel %+v", b)
+		}
+	}
+}
