@@ -10,12 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -44,6 +47,8 @@ type WantError struct {
 	Code string
 	// RetryAfter accepts the wait the error asks for; nil wants none.
 	RetryAfter func(time.Duration) bool
+	// Text must be part of the error's message, "" for any.
+	Text string
 }
 
 // CheckError fails t unless err is a non-nil *sdk.Error as want describes,
@@ -59,6 +64,9 @@ func CheckError(t *testing.T, err error, want WantError) *sdk.Error {
 	}
 	if se.ExchangeCode != want.Code {
 		t.Errorf("exchange code %q, want %q", se.ExchangeCode, want.Code)
+	}
+	if !strings.Contains(err.Error(), want.Text) {
+		t.Errorf("error %q does not say %q", err, want.Text)
 	}
 	if want.RetryAfter != nil && !want.RetryAfter(se.RetryAfter) {
 		t.Errorf("retry after %v", se.RetryAfter)
@@ -160,4 +168,105 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	w.l.mu.Lock()
 	defer w.l.mu.Unlock()
 	return w.l.logs.Write(p)
+}
+
+// KeepEvery calls every method of ex once with acct and keeps what each
+// returns: ValidateCredentials, SpotBalances, FuturesAccount, Positions,
+// PlaceOrder with order, and CancelOrder of an order that does not exist.
+func (l *Leaks) KeepEvery(c context.Context, ex sdk.Exchange, acct sdk.Account, order sdk.OrderRequest) {
+	l.Keep(ex.ValidateCredentials(c, acct))
+	l.Keep(ex.SpotBalances(c, acct))
+	l.Keep(ex.FuturesAccount(c, acct))
+	l.Keep(ex.Positions(c, acct))
+	l.Keep(ex.PlaceOrder(c, acct, order))
+	l.Keep(ex.CancelOrder(c, acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "42"}))
+}
+
+// KeepPastDeadline keeps the error of call made with a context that ends
+// after 50 ms; hold it back on the fake for longer first, so that the
+// error is the connector's own words for giving up.
+func (l *Leaks) KeepPastDeadline(c context.Context, call func(context.Context) (any, error)) {
+	slow, cancel := context.WithTimeout(c, 50*time.Millisecond)
+	defer cancel()
+	l.Keep(call(slow))
+}
+
+// LeakCheck is what CheckAll looks for.
+type LeakCheck struct {
+	// LogMark must be in the log: proof that debug logging ran.
+	LogMark string
+	// MinErrors is how many errors Keep must have collected at least; a
+	// test that collects fewer has lost its teeth.
+	MinErrors int
+	// Secrets must appear nowhere: keys, secrets, passphrases.
+	Secrets []string
+	// Signatures are the signatures the fake received, of which there
+	// must be MinSignatures at least; none may appear either.
+	Signatures    []string
+	MinSignatures int
+}
+
+// CheckAll fails t unless enough errors and signatures were collected,
+// then runs Check with the secrets and the signatures, and returns what
+// it searched.
+func (l *Leaks) CheckAll(t *testing.T, lc LeakCheck, shown ...any) string {
+	t.Helper()
+	if n := len(l.Errors()) / 2; n < lc.MinErrors {
+		t.Fatalf("only %d errors collected; the test lost its teeth", n)
+	}
+	if len(lc.Signatures) < lc.MinSignatures {
+		t.Fatalf("only %d signatures seen", len(lc.Signatures))
+	}
+	return l.Check(t, lc.LogMark, slices.Concat(lc.Secrets, lc.Signatures), shown...)
+}
+
+// HeaderValues is every non-empty value of header name in reqs: the
+// signatures of an exchange that signs in a header.
+func HeaderValues(reqs []fakex.Record, name string) []string {
+	var out []string
+	for _, r := range reqs {
+		if v := r.Header.Get(name); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// QueryValues is every value of the last query parameter key in reqs:
+// the signatures of an exchange that appends them to the query.
+func QueryValues(reqs []fakex.Record, key string) []string {
+	var out []string
+	for _, r := range reqs {
+		if _, v, ok := fakex.CutParam(r.Query, key); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// KeepAfter injects f into fx, then keeps what call returns: the
+// connector's words for an answer the fault made up.
+func (l *Leaks) KeepAfter(fx interface{ Inject(fakex.Fault) }, f fakex.Fault, call func() (any, error)) {
+	fx.Inject(f)
+	l.Keep(call())
+}
+
+// KeepWrongSecret keeps what SpotBalances and ValidateCredentials return
+// for acct with a wrong secret ("wrong-" and the right one), and returns
+// that account.
+func (l *Leaks) KeepWrongSecret(c context.Context, ex sdk.Exchange, acct sdk.Account) sdk.Account {
+	acct.SecretKey = "wrong-" + acct.SecretKey
+	l.Keep(ex.SpotBalances(c, acct))
+	l.Keep(ex.ValidateCredentials(c, acct))
+	return acct
+}
+
+// KeepUnreachable keeps what SpotBalances returns for acct with every
+// endpoint pointed at a closed port.
+func (l *Leaks) KeepUnreachable(c context.Context, ex sdk.Exchange, acct sdk.Account) {
+	acct.Endpoints = maps.Clone(acct.Endpoints)
+	for k := range acct.Endpoints {
+		acct.Endpoints[k] = "http://127.0.0.1:1"
+	}
+	l.Keep(ex.SpotBalances(c, acct))
 }

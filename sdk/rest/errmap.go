@@ -4,6 +4,7 @@ package rest
 
 import (
 	"errors"
+	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 )
@@ -27,4 +28,37 @@ func ExchangeCode(err error) string {
 		return e.ExchangeCode
 	}
 	return ""
+}
+
+// RateLimited is r's answer that the client went over a limit: a
+// KindRateLimited error asking to wait for the Retry-After header when the
+// exchange, or a layer in front of it, sends a positive one, else for
+// wait, which is what the connector knows of the exchange's windows.
+func RateLimited(r *Response, code string, wait time.Duration, format string, args ...any) *sdk.Error {
+	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
+	e.RetryAfter = wait
+	if d, ok := RetryAfter(r.Header, r.Received); ok && d > 0 {
+		e.RetryAfter = d
+	}
+	return e
+}
+
+// UntilNextWindow is the wait from r's arrival, on the exchange's clock,
+// to the next multiple of window, rounded to a second and at least one:
+// when a fixed window of that size, counted from the epoch, resets.
+func UntilNextWindow(r *Response, window time.Duration) time.Duration {
+	next := r.Received.Truncate(window).Add(window)
+	return max(next.Sub(r.Received).Round(time.Second), time.Second)
+}
+
+// Unsure is r's answer that the request reached the exchange and its
+// result is not known (a timeout behind the gateway, an internal error):
+// after an order was sent, KindUnknownOutcome, saying the order may have
+// been placed; on any other call, kind.
+func Unsure(r *Response, kind sdk.Kind, code, format string, args ...any) *sdk.Error {
+	e := r.Errorf(kind, code, format, args...)
+	if r.Request.Order {
+		return UnknownOutcome(e)
+	}
+	return e
 }

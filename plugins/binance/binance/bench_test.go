@@ -1,10 +1,12 @@
 package binance_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/binance/binance"
 	"github.com/globalautomation/gahost/plugins/binance/fake"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func BenchmarkSignature(b *testing.B) {
@@ -17,19 +19,9 @@ func BenchmarkSignature(b *testing.B) {
 // BenchmarkSpotBalances is one signed call end to end against the loopback
 // fake: building, signing, HTTP, the fake's verification, decoding.
 func BenchmarkSpotBalances(b *testing.B) {
-	fx := fake.New(fake.WithWeightLimits(1<<40, 1<<40))
-	defer fx.Close()
-	fx.AddKey(fake.FullKey(apiKey, secret))
-	fx.Update(apiKey, func(a *fake.Account) {
+	e := newEnv(b, fake.WithWeightLimits(1<<40, 1<<40))
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{{Asset: "BTC", Free: "1.5", Locked: "0"}, {Asset: "USDT", Free: "100", Locked: "5"}}
 	})
-	e := &env{fx: fx, c: binance.New()}
-	e.acct.APIKey, e.acct.SecretKey = apiKey, secret
-	e.acct.Endpoints = map[string]string{"spot": fx.URL(), "futures": fx.URL()}
-	ctx := b.Context()
-	for b.Loop() {
-		if _, err := e.c.SpotBalances(ctx, e.acct); err != nil {
-			b.Fatal(err)
-		}
-	}
+	plugintest.Bench(b, func(c context.Context) error { _, err := e.C.SpotBalances(c, e.Acct); return err })
 }

@@ -13,7 +13,7 @@ import (
 // process and through a real plugin process.
 func TestConformance(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Asset: "USDT", Free: "1000.50000000", Locked: "0.00000000"},
 			{Asset: "BTC", Free: "0.00000000", Locked: "0.00000000"},
@@ -27,24 +27,7 @@ func TestConformance(t *testing.T) {
 		}
 		a.SymbolConfig = map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 10, MarginType: "CROSSED"}}
 	})
-	bad := e.acct
-	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, binance.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.acct,
-		SpotBalances: []sdk.Balance{
-			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
-			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
-		},
-		ZeroAssets:     []string{"BTC"},
-		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("500"), UnrealizedPnL: d("12.34"), MarginBalance: d("512.34"), AvailableBalance: d("400")},
-		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
-			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
-		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
-			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
-		UnknownSymbol: "NOPE/USDT",
-		BadSecret:     &bad,
-		Fake:          e.fx,
-		Paths:         plugintest.Paths{Read: "/api/v3/account", Order: "/api/v3/order", Cancel: "/api/v3/order", Time: "/api/v3/time"},
-		ReportsUsage:  true,
-	})
+	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: "/api/v3/account", Order: "/api/v3/order", Cancel: "/api/v3/order", Time: "/api/v3/time"})
+	fx.ReportsUsage = true
+	plugintest.Run(t, binance.New(sdk.WithVersion("0.1.0")), fx)
 }

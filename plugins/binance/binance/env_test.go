@@ -17,27 +17,14 @@ const (
 	secret = "Zx9cVb8nMl7kJh6gFd5sAq4wEr3tYu2iOp1aSd0fGh9jKl8zXc7vBn6mQw5eRt4y"
 )
 
-type env struct {
-	fx   *fake.Server
-	c    *binance.Connector
-	acct sdk.Account
-}
+type env = plugintest.Env[*fake.Server, *binance.Connector]
 
 // newEnv starts a fake with one full key and a connector pointed at it
 // through the endpoint overrides, as the host does.
-func newEnv(t *testing.T, opts ...fake.Option) *env {
-	t.Helper()
+func newEnv(t testing.TB, opts ...fake.Option) *env {
 	fx := fake.New(opts...)
-	t.Cleanup(fx.Close)
 	fx.AddKey(fake.FullKey(apiKey, secret))
-	return &env{
-		fx: fx,
-		c:  binance.New(sdk.WithVersion("1.2.3")),
-		acct: sdk.Account{
-			APIKey: apiKey, SecretKey: secret,
-			Endpoints: map[string]string{"spot": fx.URL(), "futures": fx.URL()},
-		},
-	}
+	return plugintest.NewEnv(t, fx, binance.New(sdk.WithVersion("1.2.3")), sdk.Account{APIKey: apiKey, SecretKey: secret})
 }
 
 var ctx = plugintest.Context

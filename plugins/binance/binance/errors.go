@@ -3,6 +3,7 @@ package binance
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -117,10 +118,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindUnsupported, c, "%s", msg)
 	case codeTimeout, codeUnexpectedResp:
 		// §6: the request reached Binance and its result is unknown.
-		if r.Request.Order {
-			return r.Errorf(sdk.KindUnknownOutcome, c, "%s; the order may have been placed, check before sending it again", msg)
-		}
-		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
 	case codeUnknown, codeDisconnected, codeThrottled, codeServiceShutdown:
 		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
 	}
@@ -145,22 +143,20 @@ var bannedUntil = regexp.MustCompile(`banned until (\d{12,14})`)
 // sends one, else the end of the ban named in a 418 message, else the next
 // minute boundary, when the weight window resets (§6).
 func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error {
-	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
-	if d, ok := rest.RetryAfter(r.Header, r.Received); ok {
-		e.RetryAfter = d
-		return e
-	}
-	if m := bannedUntil.FindStringSubmatch(e.Message); m != nil {
+	return rest.RateLimited(r, code, banWait(r, fmt.Sprintf(format, args...)), format, args...)
+}
+
+// banWait is the wait until the end of the ban msg names, else until the
+// next minute boundary.
+func banWait(r *rest.Response, msg string) time.Duration {
+	if m := bannedUntil.FindStringSubmatch(msg); m != nil {
 		if ms, err := strconv.ParseInt(m[1], 10, 64); err == nil {
 			if d := time.UnixMilli(ms).Sub(r.Received); d > 0 {
-				e.RetryAfter = d.Round(time.Second) + time.Second
-				return e
+				return d.Round(time.Second) + time.Second
 			}
 		}
 	}
-	next := r.Received.Truncate(time.Minute).Add(time.Minute)
-	e.RetryAfter = max(next.Sub(r.Received).Round(time.Second), time.Second)
-	return e
+	return rest.UntilNextWindow(r, time.Minute)
 }
 
 // usage reads X-MBX-USED-WEIGHT-1M (§6). The header is per host, so it is

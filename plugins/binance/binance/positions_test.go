@@ -5,20 +5,15 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol                            string
-		side                              sdk.PositionSide
-		size, entry, mark, upnl, lev, liq string
-		mode                              sdk.MarginMode
-	}
 	tests := []struct {
 		name      string
 		rows      []fake.Position
 		configs   map[string]fake.SymbolConfig
-		want      []want
+		want      []sdk.Position
 		cfgCalled int
 	}{
 		{
@@ -29,9 +24,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ADAUSDT", PositionSide: "BOTH", PositionAmt: "0", EntryPrice: "0", MarkPrice: "0.4", UnRealizedProfit: "0"},
 			},
 			configs: map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "20", "40000.5", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("20"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginIsolate},
 			},
 			cfgCalled: 1,
 		},
@@ -44,9 +39,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionSide: "SHORT", PositionAmt: "0.000", EntryPrice: "0", MarkPrice: "3000", UnRealizedProfit: "0"},
 			},
 			configs: map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 125, MarginType: "CROSSED"}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "125", "0", sdk.MarginCross},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.5", "65000", "60000", "2500", "125", "0", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 			cfgCalled: 1,
 		},
@@ -62,28 +57,10 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
-			got, err := e.c.Positions(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
-			if n := e.fx.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
+			e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
 				t.Errorf("symbolConfig calls = %d, want %d", n, tt.cfgCalled)
 			}
 		})
@@ -92,13 +69,13 @@ func TestPositions(t *testing.T) {
 
 func TestPositionsAskConfigForOneSymbol(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{Symbol: "ETHUSDT", PositionSide: "BOTH", PositionAmt: "1", EntryPrice: "1", MarkPrice: "1", UnRealizedProfit: "0"}}
 	})
-	if _, err := e.c.Positions(ctx(t), e.acct); err != nil {
+	if _, err := e.C.Positions(ctx(t), e.Acct); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path == "/fapi/v1/symbolConfig" && r.Query[:15] != "symbol=ETHUSDT&" {
 			t.Fatalf("symbolConfig query %q", r.Query)
 		}

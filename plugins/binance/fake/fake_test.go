@@ -2,7 +2,7 @@ package fake
 
 import (
 	"encoding/json"
-	"io"
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,28 +27,17 @@ type answer struct {
 
 func send(t *testing.T, s *Server, method, path, query, body, key string) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL()+path+"?"+query, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("X-MBX-APIKEY", key)
-	}
+	hdr := map[string]string{"X-MBX-APIKEY": key}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		hdr["Content-Type"] = "application/x-www-form-urlencoded"
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	a := fakex.Send(t, method, s.URL()+path, query, body, hdr)
 	var e struct {
 		Code int    `json:"code"`
 		Msg  string `json:"msg"`
 	}
-	_ = json.Unmarshal(b, &e)
-	return answer{resp.StatusCode, e.Code, e.Msg, resp.Header}
+	_ = json.Unmarshal(a.Body, &e)
+	return answer{a.Status, e.Code, e.Msg, a.Header}
 }
 
 func TestVerifiesOfficialVectors(t *testing.T) {

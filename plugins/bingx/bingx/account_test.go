@@ -2,7 +2,6 @@ package bingx_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,23 +9,13 @@ import (
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.c.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "bingx" || info.DisplayName != "BingX" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "bingx", DisplayName: "BingX", Version: "1.2.3",
+		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
 		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
@@ -39,7 +28,7 @@ func TestInfo(t *testing.T) {
 		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
 	}
 	info.CallCosts[sdk.CapOrders] = 99
-	again, _ := e.c.Info(context.Background())
+	again, _ := e.C.Info(context.Background())
 	if again.CallCosts[sdk.CapOrders] == 99 {
 		t.Error("Info hands out its own cost map")
 	}
@@ -53,6 +42,7 @@ func TestValidateCredentials(t *testing.T) {
 		want      sdk.Permissions
 		notes     []string // substrings that must appear in the notes
 		kind      sdk.Kind // error kind; 0 for none
+		code      string   // the exchange's code of the error
 		errSubstr string
 		calls     map[string]int
 	}{
@@ -92,18 +82,21 @@ func TestValidateCredentials(t *testing.T) {
 			name:      "IP not whitelisted",
 			key:       fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead}, IPAddresses: []string{"203.0.113.9"}},
 			kind:      sdk.KindPermission,
+			code:      "100419",
 			errSubstr: "IP whitelist",
 		},
 		{
 			name:      "unknown key",
 			key:       fake.FullKey("another-key", secret),
 			kind:      sdk.KindAuthentication,
+			code:      "100413",
 			errSubstr: "does not know this API key",
 		},
 		{
 			name:      "wrong secret",
 			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
 			kind:      sdk.KindAuthentication,
+			code:      "100001",
 			errSubstr: "secret key does not belong",
 		},
 	}
@@ -114,34 +107,13 @@ func TestValidateCredentials(t *testing.T) {
 			fx.AddKey(tt.key)
 			fx.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
 			e := newEnv(t)
-			e.acct.Endpoints["rest"] = fx.URL()
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Acct.Endpoints["rest"] = fx.URL()
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v containing %q", err, sdk.KindOf(err), tt.kind, tt.errSubstr)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
-			}
-			for path, n := range tt.calls {
-				if c := fx.Calls(path); c != n {
-					t.Errorf("calls to %s = %d, want %d", path, c, n)
-				}
-			}
+			plugintest.CheckCalls(t, fx, tt.calls)
 		})
 	}
 }
@@ -162,9 +134,9 @@ func TestValidateAnswerShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Inject(fakex.Fault{Path: "/openApi/v1/account/apiPermissions", Status: 200, Body: tt.perms})
-			e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v1/positionSide/dual", Status: 200, Body: tt.mode})
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Fake.Inject(fakex.Fault{Path: "/openApi/v1/account/apiPermissions", Status: 200, Body: tt.perms})
+			e.Fake.Inject(fakex.Fault{Path: "/openApi/swap/v1/positionSide/dual", Status: 200, Body: tt.mode})
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,9 +155,9 @@ func TestValidateAnswerShapes(t *testing.T) {
 
 func TestValidateSwapRefused(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v1/positionSide/dual", Status: 200,
+	e.Fake.Inject(fakex.Fault{Path: "/openApi/swap/v1/positionSide/dual", Status: 200,
 		Body: bingxErr(100004, "Permission denied as the API key was created without the permission")})
-	got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+	got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +168,7 @@ func TestValidateSwapRefused(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Asset: "USDT", Free: "566773.193402631", Locked: "244.18616265388994"},
 			{Asset: "VST", Free: "0", Locked: "0"},
@@ -204,33 +176,16 @@ func TestSpotBalances(t *testing.T) {
 			{Asset: "ETH", Free: "0", Locked: "1.5"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct{ asset, free, locked, total string }{
-		{"USDT", "566773.193402631", "244.18616265388994", "567017.37956528488994"},
-		{"BTC", "0.00000001", "0", "0.00000001"},
-		{"ETH", "0", "1.5", "1.5"},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero VST left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
+		{Asset: "USDT", Free: d("566773.193402631"), Locked: d("244.18616265388994")},
+		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1.5")},
+	})
 	// Exact strings survive: no float rounding on the way.
 	if got[0].Locked.String() != "244.18616265388994" {
 		t.Errorf("locked as string %q", got[0].Locked.String())
 	}
-	reqs := e.fx.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Path != "/openApi/spot/v1/account/balance" || !strings.HasPrefix(last.Query, "timestamp=") || len(last.Body) != 0 {
 		t.Errorf("request %s?%s", last.Path, last.Query)
 	}
@@ -241,40 +196,25 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Fatalf("malformed %+v: %v", bad, err)
-		}
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
+		plugintest.CheckMalformed(t, err)
 	}
 }
 
 func TestFuturesAccount(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Swap = []fake.SwapAsset{
 			{Asset: "USDC", Balance: "5", Equity: "5", UnrealizedProfit: "0", AvailableMargin: "5"},
 			{Asset: "USDT", Balance: "194.8212", Equity: "196.7431", UnrealizedProfit: "1.9219", AvailableMargin: "193.7609"},
 		}
 	})
-	got, err := e.c.FuturesAccount(ctx(t), e.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Asset != "USDT" {
-		t.Errorf("asset %q", got.Asset)
-	}
-	eq(t, "wallet", got.WalletBalance, "194.8212")
-	eq(t, "unrealized", got.UnrealizedPnL, "1.9219")
-	eq(t, "margin", got.MarginBalance, "196.7431")
-	eq(t, "available", got.AvailableBalance, "193.7609")
-	if e.fx.Calls("/openApi/swap/v3/user/balance") != 1 {
-		t.Errorf("v3 calls %d", e.fx.Calls("/openApi/swap/v3/user/balance"))
+	plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("194.8212"), UnrealizedPnL: d("1.9219"), MarginBalance: d("196.7431"), AvailableBalance: d("193.7609")})
+	if e.Fake.Calls("/openApi/swap/v3/user/balance") != 1 {
+		t.Errorf("v3 calls %d", e.Fake.Calls("/openApi/swap/v3/user/balance"))
 	}
 }
 
@@ -300,8 +240,8 @@ func TestFuturesAccountShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 200, Body: tt.body})
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			e.Fake.Inject(fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 200, Body: tt.body})
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 			if tt.malformed {
 				if err == nil || sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 					t.Fatalf("err = %v, want a malformed answer", err)
@@ -324,12 +264,12 @@ func TestFuturesAccountShapes(t *testing.T) {
 // override: the swap works, spot is empty or unsupported without a call.
 func TestDemo(t *testing.T) {
 	e := newEnv(t, fake.WithVST())
-	e.acct.Testnet = true
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Acct.Testnet = true
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Swap = []fake.SwapAsset{{Asset: "VST", Balance: "20000", Equity: "20000", UnrealizedProfit: "0", AvailableMargin: "20000"}}
 		a.HedgeMode = true
 	})
-	p, err := e.c.ValidateCredentials(ctx(t), e.acct)
+	p, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,32 +277,32 @@ func TestDemo(t *testing.T) {
 	if !p.CanRead || !p.CanTradeFutures || p.CanTradeSpot || !strings.Contains(notes, "demo (VST)") || !strings.Contains(notes, "hedge") {
 		t.Errorf("demo permissions %+v", p)
 	}
-	bals, err := e.c.SpotBalances(ctx(t), e.acct)
+	bals, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil || bals == nil || len(bals) != 0 {
 		t.Errorf("demo spot balances %v, %v", bals, err)
 	}
-	fa, err := e.c.FuturesAccount(ctx(t), e.acct)
+	fa, err := e.C.FuturesAccount(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
 	eq(t, "demo wallet", fa.WalletBalance, "20000")
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}); sdk.KindOf(err) != sdk.KindUnsupported {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}); sdk.KindOf(err) != sdk.KindUnsupported {
 		t.Errorf("demo spot order: %v", err)
 	}
-	if _, err := e.c.CancelOrder(ctx(t), e.acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindUnsupported {
+	if _, err := e.C.CancelOrder(ctx(t), e.Acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindUnsupported {
 		t.Errorf("demo spot cancel: %v", err)
 	}
-	o, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
+	o, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
 	if err != nil || o.Status != sdk.StatusFilled {
 		t.Fatalf("demo swap order %+v, %v", o, err)
 	}
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if strings.HasPrefix(r.Path, "/openApi/spot/") || r.Status == 404 {
 			t.Errorf("demo call to %s answered %d", r.Path, r.Status)
 		}
 	}
 	// A key without credentials still fails in the demo.
-	if _, err := e.c.SpotBalances(ctx(t), sdk.Account{Testnet: true}); sdk.KindOf(err) != sdk.KindAuthentication {
+	if _, err := e.C.SpotBalances(ctx(t), sdk.Account{Testnet: true}); sdk.KindOf(err) != sdk.KindAuthentication {
 		t.Errorf("demo without keys: %v", err)
 	}
 }

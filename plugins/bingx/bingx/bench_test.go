@@ -1,10 +1,12 @@
 package bingx_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/bingx/bingx"
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -19,19 +21,9 @@ func BenchmarkSignedQuery(b *testing.B) {
 // BenchmarkSpotBalances is one signed call end to end against the loopback
 // fake: building, signing, HTTP, the fake's verification, decoding.
 func BenchmarkSpotBalances(b *testing.B) {
-	fx := fake.New(fake.WithIPLimits(1<<40, 1<<40), fake.WithoutUIDLimits())
-	defer fx.Close()
-	fx.AddKey(fake.FullKey(apiKey, secret))
-	fx.Update(apiKey, func(a *fake.Account) {
+	e := newEnv(b, fake.WithIPLimits(1<<40, 1<<40), fake.WithoutUIDLimits())
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{{Asset: "BTC", Free: "1.5", Locked: "0"}, {Asset: "USDT", Free: "100", Locked: "5"}}
 	})
-	e := &env{fx: fx, c: bingx.New()}
-	e.acct.APIKey, e.acct.SecretKey = apiKey, secret
-	e.acct.Endpoints = map[string]string{"rest": fx.URL()}
-	ctx := b.Context()
-	for b.Loop() {
-		if _, err := e.c.SpotBalances(ctx, e.acct); err != nil {
-			b.Fatal(err)
-		}
-	}
+	plugintest.Bench(b, func(c context.Context) error { _, err := e.C.SpotBalances(c, e.Acct); return err })
 }

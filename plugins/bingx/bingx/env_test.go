@@ -2,7 +2,6 @@ package bingx_test
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"testing"
 
@@ -18,34 +17,21 @@ const (
 	secret = "Lk9jHg7fDs5aPo3iUy1tRe9wQm7nBv5cXz3lKj1hGf9dSa7pOi5uYt3rEw1qMn9bVc7xZl5kJh3gFd1sAp9oIu7yTr5e"
 )
 
-type env struct {
-	fx   *fake.Server
-	c    *bingx.Connector
-	acct sdk.Account
-}
+type env = plugintest.Env[*fake.Server, *bingx.Connector]
 
 // newEnv starts a fake with one full key and a connector pointed at it
 // through the rest endpoint override, as the host does.
-func newEnv(t *testing.T, opts ...fake.Option) *env {
-	t.Helper()
+func newEnv(t testing.TB, opts ...fake.Option) *env {
 	fx := fake.New(opts...)
-	t.Cleanup(fx.Close)
 	fx.AddKey(fake.FullKey(apiKey, secret))
-	return &env{
-		fx: fx,
-		c:  bingx.New(sdk.WithVersion("1.2.3")),
-		acct: sdk.Account{
-			APIKey: apiKey, SecretKey: secret,
-			Endpoints: map[string]string{"rest": fx.URL()},
-		},
-	}
+	return plugintest.NewEnv(t, fx, bingx.New(sdk.WithVersion("1.2.3")), sdk.Account{APIKey: apiKey, SecretKey: secret})
 }
 
 // funded is newEnv with money on spot and in the swap wallet.
 func funded(t *testing.T, hedge bool, opts ...fake.Option) *env {
 	t.Helper()
 	e := newEnv(t, opts...)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{{Asset: "USDT", Free: "1000", Locked: "0"}, {Asset: "BTC", Free: "0.5", Locked: "0"}}
 		a.Swap = []fake.SwapAsset{{Asset: "USDT", Balance: "1000", Equity: "1000", UnrealizedProfit: "0", AvailableMargin: "1000"}}
 		a.HedgeMode = hedge
@@ -67,21 +53,11 @@ func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
 // signing parameters.
 func sentParams(t *testing.T, e *env) map[string]string {
 	t.Helper()
-	orders := e.fx.Orders(apiKey)
+	orders := e.Fake.Orders(apiKey)
 	if len(orders) == 0 {
 		t.Fatal("no order reached the fake")
 	}
-	v, err := url.ParseQuery(orders[len(orders)-1].Query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k := range v {
-		if k != "timestamp" && k != "signature" {
-			out[k] = v.Get(k)
-		}
-	}
-	return out
+	return plugintest.Params(t, orders[len(orders)-1].Query, "timestamp", "signature")
 }
 
 // envelope wraps data as BingX's success answer, for injected bodies.

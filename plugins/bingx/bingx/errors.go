@@ -150,10 +150,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	case codeSwapBusy, codeSystemError, codeSystemBusy, codeSwapSystemError:
 		// "System busy / timeout": for an order BingX may or may not
 		// have acted on it.
-		if r.Request.Order {
-			return r.Errorf(sdk.KindUnknownOutcome, c, "%s; the order may have been placed, check before sending it again", msg)
-		}
-		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
 	}
 	switch {
 	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusTeapot:
@@ -180,22 +177,14 @@ const (
 // that X-RateLimit-Requests-Expire names, else the end of the current
 // 10-second IP window.
 func rateLimited(r *rest.Response, code string, ban bool, format string, args ...any) *sdk.Error {
-	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
-	if d, ok := rest.RetryAfter(r.Header, r.Received); ok {
-		e.RetryAfter = d
-		return e
+	wait := rest.UntilNextWindow(r, rateWindow)
+	if end, ok := expires(r.Header); ok && end.After(r.Received) && end.Sub(r.Received) <= rateWindow {
+		wait = end.Sub(r.Received).Round(time.Millisecond)
 	}
 	if ban {
-		e.RetryAfter = banTime
-		return e
+		wait = banTime
 	}
-	if end, ok := expires(r.Header); ok && end.After(r.Received) && end.Sub(r.Received) <= rateWindow {
-		e.RetryAfter = end.Sub(r.Received).Round(time.Millisecond)
-		return e
-	}
-	next := r.Received.Truncate(rateWindow).Add(rateWindow)
-	e.RetryAfter = max(next.Sub(r.Received).Round(time.Second), time.Second)
-	return e
+	return rest.RateLimited(r, code, wait, format, args...)
 }
 
 // banned says the status is one of §6's bans: 418 after going on past a

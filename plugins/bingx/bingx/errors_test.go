@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,14 +14,9 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
-// TestErrorTable injects every error of the page's table (§4, §6, §7) and
+// TestErrorTable injects every error of BingX's documented tables and
 // the transport failures, on a read and on an order, and checks the kind.
 func TestErrorTable(t *testing.T) {
-	read := func(t *testing.T, e *env) error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err }
-	order := func(t *testing.T, e *env) error {
-		_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-		return err
-	}
 	const readPath = "/openApi/spot/v1/account/balance"
 	soon := strconv.FormatInt(time.Now().Add(700*time.Millisecond).UnixMilli(), 10)
 	hdr := func(kv ...string) http.Header {
@@ -33,92 +27,71 @@ func TestErrorTable(t *testing.T) {
 		return h
 	}
 	f200 := func(code int, msg string) fakex.Fault { return fakex.Fault{Status: 200, Body: bingxErr(code, msg)} }
-	tests := []struct {
-		name       string
-		order      bool
-		fault      fakex.Fault
-		kind       sdk.Kind
-		code       string
-		retryAfter func(time.Duration) bool
-	}{
-		{name: "100001 bad signature", fault: f200(100001, "Signature verification failed"), kind: sdk.KindAuthentication, code: "100001"},
-		{name: "100001 with HTTP 401", fault: fakex.Fault{Status: 401, Body: bingxErr(100001, "Signature verification failed")}, kind: sdk.KindAuthentication, code: "100001"},
-		{name: "100412 no signature", fault: f200(100412, "Null signature"), kind: sdk.KindAuthentication, code: "100412"},
-		{name: "100413 unknown key", fault: f200(100413, "Incorrect apiKey"), kind: sdk.KindAuthentication, code: "100413"},
-		{name: "HTTP 401 without a body", fault: fakex.Fault{Status: 401, Body: "Invalid API Key"}, kind: sdk.KindAuthentication},
-		{name: "100419 IP whitelist", fault: f200(100419, "IP does not match IP whitelist"), kind: sdk.KindPermission, code: "100419"},
-		{name: "100004 permission", fault: f200(100004, "Permission denied as the API key was created without the permission"), kind: sdk.KindPermission, code: "100004"},
-		{name: "100421 stale twice: skew survives a resync", fault: fakex.Fault{Status: 200, Body: bingxErr(100421, "Null timestamp or timestamp mismatch, try to run our sample code"), Times: 2}, kind: sdk.KindClockSkew, code: "100421"},
-		{name: "100421 spot symbol not tradable", order: true, fault: f200(100421, "The symbol you request is not available to place order currently, please try again later"), kind: sdk.KindUnknownSymbol, code: "100421"},
-		{name: "100421 contract does not exist", order: true, fault: f200(100421, "CheckUserAndSymbol: contract not exist"), kind: sdk.KindUnknownSymbol, code: "100421"},
-		{name: "100202 spot assets short", order: true, fault: f200(100202, "Insufficient assets, please verify the assets status"), kind: sdk.KindInsufficientFunds, code: "100202"},
-		{name: "101204 margin short", order: true, fault: f200(101204, "Insufficient margin"), kind: sdk.KindInsufficientFunds, code: "101204"},
-		{name: "80001 margin short on a batch", order: true, fault: f200(80001, "Insufficient margin"), kind: sdk.KindInsufficientFunds, code: "80001"},
-		{name: "109400 symbol not exist", order: true, fault: f200(109400, "symbol not exist"), kind: sdk.KindUnknownSymbol, code: "109400"},
-		{name: "109500 symbol not exist", order: true, fault: f200(109500, "symbol not exist"), kind: sdk.KindUnknownSymbol, code: "109500"},
-		{name: "101400 pair not tradable", order: true, fault: f200(101400, "The trading pair is not available for trading"), kind: sdk.KindUnknownSymbol, code: "101400"},
-		{name: "101400 below the minimum value", order: true, fault: f200(101400, "Please ensure that the minimum nominal value of the order placed must be greater than 2u"), kind: sdk.KindInvalidRequest, code: "101400"},
-		{name: "110425 below the minimum value", order: true, fault: f200(110425, "Please ensure that the minimum nominal value of the order placed must be greater than 2u"), kind: sdk.KindInvalidRequest, code: "110425"},
-		{name: "80014 bad symbol parameter", order: true, fault: f200(80014, "Invalid parameters, symbol: BTC-XYZ is invalid"), kind: sdk.KindUnknownSymbol, code: "80014"},
-		{name: "80014 missing parameter", order: true, fault: f200(80014, "Invalid parameters,positionSide: This field is required."), kind: sdk.KindInvalidRequest, code: "80014"},
-		{name: "100400 bad parameter", order: true, fault: f200(100400, "Invalid parameters"), kind: sdk.KindInvalidRequest, code: "100400"},
-		{name: "100490 spot symbol offline", order: true, fault: f200(100490, "spot symbol is offline"), kind: sdk.KindUnknownSymbol, code: "100490"},
-		{name: "80016 order does not exist", fault: f200(80016, "Order does not exist"), kind: sdk.KindOrderNotFound, code: "80016"},
-		{name: "80017 position does not exist", order: true, fault: f200(80017, "position not exist"), kind: sdk.KindInvalidRequest, code: "80017"},
-		{name: "101481 duplicate client id", order: true, fault: f200(101481, "clientOrderID cannot be repeated"), kind: sdk.KindInvalidRequest, code: "101481"},
-		{name: "100410 in a 200 body", fault: f200(100410, "rate limit exceeded"), kind: sdk.KindRateLimited, code: "100410",
-			retryAfter: func(d time.Duration) bool { return d >= time.Second && d <= 10*time.Second }},
-		{name: "100410 system busy", fault: f200(100410, "The current system is busy, please try again later"), kind: sdk.KindRateLimited, code: "100410",
-			retryAfter: func(d time.Duration) bool { return d >= time.Second && d <= 10*time.Second }},
-		{name: "429 waits for the 10 s window", fault: fakex.Fault{Status: 429, Body: "Too Many Requests"}, kind: sdk.KindRateLimited,
-			retryAfter: func(d time.Duration) bool { return d >= time.Second && d <= 10*time.Second }},
-		{name: "429 with the per-key expiry", fault: fakex.Fault{Status: 429, Header: hdr("X-RateLimit-Requests-Remain", "0", "X-RateLimit-Requests-Expire", soon), Body: bingxErr(100410, "rate limit exceeded")},
-			kind: sdk.KindRateLimited, code: "100410", retryAfter: func(d time.Duration) bool { return d > 0 && d <= time.Second }},
-		{name: "429 with Retry-After", fault: fakex.Fault{Status: 429, Header: hdr("Retry-After", "17"), Body: bingxErr(100410, "rate limit exceeded")},
-			kind: sdk.KindRateLimited, code: "100410", retryAfter: func(d time.Duration) bool { return d == 17*time.Second }},
-		{name: "418 ban lasts 5 minutes", fault: fakex.Fault{Status: 418, Body: "banned"}, kind: sdk.KindRateLimited,
-			retryAfter: func(d time.Duration) bool { return d == 5*time.Minute }},
-		{name: "418 with a code body", fault: fakex.Fault{Status: 418, Body: bingxErr(100410, "banned")}, kind: sdk.KindRateLimited, code: "100410",
-			retryAfter: func(d time.Duration) bool { return d == 5*time.Minute }},
-		{name: "403 firewall", fault: fakex.Fault{Status: 403, Body: "<html>Access denied</html>"}, kind: sdk.KindRateLimited,
-			retryAfter: func(d time.Duration) bool { return d == 5*time.Minute }},
-		{name: "403 carrying a permission code", fault: fakex.Fault{Status: 403, Body: bingxErr(100004, "Permission denied")}, kind: sdk.KindPermission, code: "100004"},
-		{name: "80012 busy on a read", fault: f200(80012, "service unavailable"), kind: sdk.KindUnavailable, code: "80012"},
-		{name: "100500 on a read", fault: f200(100500, "internal system error"), kind: sdk.KindUnavailable, code: "100500"},
-		{name: "100503 on a read", fault: f200(100503, "server busy"), kind: sdk.KindUnavailable, code: "100503"},
-		{name: "101500 on a read", fault: f200(101500, "rpc timeout"), kind: sdk.KindUnavailable, code: "101500"},
-		{name: "80012 on an order", order: true, fault: f200(80012, "service unavailable"), kind: sdk.KindUnknownOutcome, code: "80012"},
-		{name: "100500 on an order", order: true, fault: f200(100500, "internal system error"), kind: sdk.KindUnknownOutcome, code: "100500"},
-		{name: "100503 on an order", order: true, fault: f200(100503, "server busy"), kind: sdk.KindUnknownOutcome, code: "100503"},
-		{name: "101500 on an order", order: true, fault: f200(101500, "rpc timeout"), kind: sdk.KindUnknownOutcome, code: "101500"},
-		{name: "unknown code on a read", fault: f200(123456, "something new"), kind: sdk.KindUnknown, code: "123456"},
-		{name: "500 on a read", fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnavailable},
-		{name: "502 on a read", fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnavailable},
-		{name: "500 on an order", order: true, fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnknownOutcome},
-		{name: "504 on an order", order: true, fault: fakex.Fault{Status: 504, Body: "Gateway Timeout"}, kind: sdk.KindUnknownOutcome},
-		{name: "503 with a code on an order", order: true, fault: fakex.Fault{Status: 503, Body: bingxErr(123, "maintenance")}, kind: sdk.KindUnknownOutcome, code: "123"},
-		{name: "malformed JSON on a read", fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknown},
-		{name: "malformed JSON on an order", order: true, fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknownOutcome},
+	tests := []plugintest.ErrorRow{
+		{Name: "100001 bad signature", Fault: f200(100001, "Signature verification failed"), Kind: sdk.KindAuthentication, Code: "100001"},
+		{Name: "100001 with HTTP 401", Fault: fakex.Fault{Status: 401, Body: bingxErr(100001, "Signature verification failed")}, Kind: sdk.KindAuthentication, Code: "100001"},
+		{Name: "100412 no signature", Fault: f200(100412, "Null signature"), Kind: sdk.KindAuthentication, Code: "100412"},
+		{Name: "100413 unknown key", Fault: f200(100413, "Incorrect apiKey"), Kind: sdk.KindAuthentication, Code: "100413"},
+		{Name: "HTTP 401 without a body", Fault: fakex.Fault{Status: 401, Body: "Invalid API Key"}, Kind: sdk.KindAuthentication},
+		{Name: "100419 IP whitelist", Fault: f200(100419, "IP does not match IP whitelist"), Kind: sdk.KindPermission, Code: "100419"},
+		{Name: "100004 permission", Fault: f200(100004, "Permission denied as the API key was created without the permission"), Kind: sdk.KindPermission, Code: "100004"},
+		{Name: "100421 stale twice: skew survives a resync", Fault: fakex.Fault{Status: 200, Body: bingxErr(100421, "Null timestamp or timestamp mismatch, try to run our sample code"), Times: 2}, Kind: sdk.KindClockSkew, Code: "100421"},
+		{Name: "100421 spot symbol not tradable", Order: true, Fault: f200(100421, "The symbol you request is not available to place order currently, please try again later"), Kind: sdk.KindUnknownSymbol, Code: "100421"},
+		{Name: "100421 contract does not exist", Order: true, Fault: f200(100421, "CheckUserAndSymbol: contract not exist"), Kind: sdk.KindUnknownSymbol, Code: "100421"},
+		{Name: "100202 spot assets short", Order: true, Fault: f200(100202, "Insufficient assets, please verify the assets status"), Kind: sdk.KindInsufficientFunds, Code: "100202"},
+		{Name: "101204 margin short", Order: true, Fault: f200(101204, "Insufficient margin"), Kind: sdk.KindInsufficientFunds, Code: "101204"},
+		{Name: "80001 margin short on a batch", Order: true, Fault: f200(80001, "Insufficient margin"), Kind: sdk.KindInsufficientFunds, Code: "80001"},
+		{Name: "109400 symbol not exist", Order: true, Fault: f200(109400, "symbol not exist"), Kind: sdk.KindUnknownSymbol, Code: "109400"},
+		{Name: "109500 symbol not exist", Order: true, Fault: f200(109500, "symbol not exist"), Kind: sdk.KindUnknownSymbol, Code: "109500"},
+		{Name: "101400 pair not tradable", Order: true, Fault: f200(101400, "The trading pair is not available for trading"), Kind: sdk.KindUnknownSymbol, Code: "101400"},
+		{Name: "101400 below the minimum value", Order: true, Fault: f200(101400, "Please ensure that the minimum nominal value of the order placed must be greater than 2u"), Kind: sdk.KindInvalidRequest, Code: "101400"},
+		{Name: "110425 below the minimum value", Order: true, Fault: f200(110425, "Please ensure that the minimum nominal value of the order placed must be greater than 2u"), Kind: sdk.KindInvalidRequest, Code: "110425"},
+		{Name: "80014 bad symbol parameter", Order: true, Fault: f200(80014, "Invalid parameters, symbol: BTC-XYZ is invalid"), Kind: sdk.KindUnknownSymbol, Code: "80014"},
+		{Name: "80014 missing parameter", Order: true, Fault: f200(80014, "Invalid parameters,positionSide: This field is required."), Kind: sdk.KindInvalidRequest, Code: "80014"},
+		{Name: "100400 bad parameter", Order: true, Fault: f200(100400, "Invalid parameters"), Kind: sdk.KindInvalidRequest, Code: "100400"},
+		{Name: "100490 spot symbol offline", Order: true, Fault: f200(100490, "spot symbol is offline"), Kind: sdk.KindUnknownSymbol, Code: "100490"},
+		{Name: "80016 order does not exist", Fault: f200(80016, "Order does not exist"), Kind: sdk.KindOrderNotFound, Code: "80016"},
+		{Name: "80017 position does not exist", Order: true, Fault: f200(80017, "position not exist"), Kind: sdk.KindInvalidRequest, Code: "80017"},
+		{Name: "101481 duplicate client id", Order: true, Fault: f200(101481, "clientOrderID cannot be repeated"), Kind: sdk.KindInvalidRequest, Code: "101481"},
+		{Name: "100410 in a 200 body", Fault: f200(100410, "rate limit exceeded"), Kind: sdk.KindRateLimited, Code: "100410",
+			RetryAfter: func(d time.Duration) bool { return d >= time.Second && d <= 10*time.Second }},
+		{Name: "100410 system busy", Fault: f200(100410, "The current system is busy, please try again later"), Kind: sdk.KindRateLimited, Code: "100410",
+			RetryAfter: func(d time.Duration) bool { return d >= time.Second && d <= 10*time.Second }},
+		{Name: "429 waits for the 10 s window", Fault: fakex.Fault{Status: 429, Body: "Too Many Requests"}, Kind: sdk.KindRateLimited,
+			RetryAfter: func(d time.Duration) bool { return d >= time.Second && d <= 10*time.Second }},
+		{Name: "429 with the per-key expiry", Fault: fakex.Fault{Status: 429, Header: hdr("X-RateLimit-Requests-Remain", "0", "X-RateLimit-Requests-Expire", soon), Body: bingxErr(100410, "rate limit exceeded")},
+			Kind: sdk.KindRateLimited, Code: "100410", RetryAfter: func(d time.Duration) bool { return d > 0 && d <= time.Second }},
+		{Name: "429 with Retry-After", Fault: fakex.Fault{Status: 429, Header: hdr("Retry-After", "17"), Body: bingxErr(100410, "rate limit exceeded")},
+			Kind: sdk.KindRateLimited, Code: "100410", RetryAfter: func(d time.Duration) bool { return d == 17*time.Second }},
+		{Name: "418 ban lasts 5 minutes", Fault: fakex.Fault{Status: 418, Body: "banned"}, Kind: sdk.KindRateLimited,
+			RetryAfter: func(d time.Duration) bool { return d == 5*time.Minute }},
+		{Name: "418 with a code body", Fault: fakex.Fault{Status: 418, Body: bingxErr(100410, "banned")}, Kind: sdk.KindRateLimited, Code: "100410",
+			RetryAfter: func(d time.Duration) bool { return d == 5*time.Minute }},
+		{Name: "403 firewall", Fault: fakex.Fault{Status: 403, Body: "<html>Access denied</html>"}, Kind: sdk.KindRateLimited,
+			RetryAfter: func(d time.Duration) bool { return d == 5*time.Minute }},
+		{Name: "403 carrying a permission code", Fault: fakex.Fault{Status: 403, Body: bingxErr(100004, "Permission denied")}, Kind: sdk.KindPermission, Code: "100004"},
+		{Name: "80012 busy on a read", Fault: f200(80012, "service unavailable"), Kind: sdk.KindUnavailable, Code: "80012"},
+		{Name: "100500 on a read", Fault: f200(100500, "internal system error"), Kind: sdk.KindUnavailable, Code: "100500"},
+		{Name: "100503 on a read", Fault: f200(100503, "server busy"), Kind: sdk.KindUnavailable, Code: "100503"},
+		{Name: "101500 on a read", Fault: f200(101500, "rpc timeout"), Kind: sdk.KindUnavailable, Code: "101500"},
+		{Name: "80012 on an order", Order: true, Fault: f200(80012, "service unavailable"), Kind: sdk.KindUnknownOutcome, Code: "80012"},
+		{Name: "100500 on an order", Order: true, Fault: f200(100500, "internal system error"), Kind: sdk.KindUnknownOutcome, Code: "100500"},
+		{Name: "100503 on an order", Order: true, Fault: f200(100503, "server busy"), Kind: sdk.KindUnknownOutcome, Code: "100503"},
+		{Name: "101500 on an order", Order: true, Fault: f200(101500, "rpc timeout"), Kind: sdk.KindUnknownOutcome, Code: "101500"},
+		{Name: "unknown code on a read", Fault: f200(123456, "something new"), Kind: sdk.KindUnknown, Code: "123456"},
+		{Name: "504 on an order", Order: true, Fault: fakex.Fault{Status: 504, Body: "Gateway Timeout"}, Kind: sdk.KindUnknownOutcome},
+		{Name: "503 with a code on an order", Order: true, Fault: fakex.Fault{Status: 503, Body: bingxErr(123, "maintenance")}, Kind: sdk.KindUnknownOutcome, Code: "123"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			call, path := read, readPath
-			if tt.order {
-				call, path = order, swapOrderPath
-			}
-			f := tt.fault
-			f.Path = path
-			e.fx.Inject(f)
-			plugintest.CheckError(t, call(t, e), plugintest.WantError{Kind: tt.kind, Code: tt.code, RetryAfter: tt.retryAfter})
-			if e.fx.PendingFaults() != 0 {
-				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
-			}
-			if tt.kind != sdk.KindClockSkew && e.fx.Calls("/openApi/swap/v2/server/time") != 1 {
-				t.Errorf("server time read %d times: only a skew answer may resync", e.fx.Calls("/openApi/swap/v2/server/time"))
-			}
-		})
-	}
+	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
+		e := funded(t, false)
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: readPath, OrderPath: swapOrderPath,
+			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+			Check: func(t *testing.T, row plugintest.ErrorRow, _ *sdk.Error) {
+				if row.Kind != sdk.KindClockSkew && e.Fake.Calls("/openApi/swap/v2/server/time") != 1 {
+					t.Errorf("server time read %d times: only a skew answer may resync", e.Fake.Calls("/openApi/swap/v2/server/time"))
+				}
+			}}
+	})
 }
 
 // TestRateLimitsAndUsage: the per-key headers are reported as usage of the
@@ -128,24 +101,24 @@ func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimits(4, 2000))
 	now := time.Now()
 	// Start the fake just past a 10 s boundary so the calls share windows.
-	e.fx.SetClockOffset(now.Truncate(10 * time.Second).Add(10*time.Second + 50*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(10 * time.Second).Add(10*time.Second + 50*time.Millisecond).Sub(now))
 
 	rec := &sdk.UsageRecorder{}
 	c := sdk.WithUsageRecorder(ctx(t), rec)
-	if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	u := rec.Usage()
 	if len(u) != 1 || u[0] != (sdk.RateUsage{Name: "uid_spot_balance", Used: 1, Limit: 5, Interval: time.Second}) {
 		t.Fatalf("usage %+v", u)
 	}
-	if _, err := e.c.FuturesAccount(c, e.acct); err != nil {
+	if _, err := e.C.FuturesAccount(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	if u := rec.Usage(); len(u) != 2 || u[1].Name != "uid_swap_balance" || u[1].Used != 1 {
 		t.Fatalf("usage %+v", u)
 	}
-	info, _ := e.c.Info(c)
+	info, _ := e.C.Info(c)
 	for _, u := range rec.Usage() {
 		var declared bool
 		for _, l := range info.RateLimits {
@@ -156,25 +129,25 @@ func TestRateLimitsAndUsage(t *testing.T) {
 		}
 	}
 	for range 3 {
-		if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The fifth spot balance call in this 10 s window is over the IP's
 	// budget of 4 for the endpoint.
-	_, err := e.c.SpotBalances(c, e.acct)
+	_, err := e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) < time.Second || sdk.RetryAfter(err) > 10*time.Second {
 		t.Fatalf("over the IP budget: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
-	_, err = e.c.SpotBalances(c, e.acct)
+	_, err = e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) != 5*time.Minute {
 		t.Fatalf("after going on: %v (retry after %v), want a 5 minute ban", err, sdk.RetryAfter(err))
 	}
 	// A ban covers every endpoint of the address.
-	if _, err := e.c.Positions(c, e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	if _, err := e.C.Positions(c, e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("positions while banned: %v", err)
 	}
-	if n := e.fx.Calls("/openApi/spot/v1/account/balance"); n != 6 {
+	if n := e.Fake.Calls("/openApi/spot/v1/account/balance"); n != 6 {
 		t.Fatalf("spot balance calls %d, want 6", n)
 	}
 }
@@ -182,11 +155,11 @@ func TestRateLimitsAndUsage(t *testing.T) {
 func TestPerKeyLimit(t *testing.T) {
 	e := funded(t, false)
 	now := time.Now()
-	e.fx.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
 	// GET positionSide/dual allows 2 a second per key (§5g).
 	var err error
 	for range 3 {
-		_, err = e.c.ValidateCredentials(ctx(t), e.acct)
+		_, err = e.C.ValidateCredentials(ctx(t), e.Acct)
 	}
 	if sdk.KindOf(err) != sdk.KindRateLimited || sdk.RetryAfter(err) <= 0 || sdk.RetryAfter(err) > time.Second {
 		t.Fatalf("third call in a second: %v (retry after %v)", err, sdk.RetryAfter(err))
@@ -199,53 +172,29 @@ func TestPerKeyLimit(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.c = bingx.New(sdk.WithLogger(leaks.Logger))
+	e.C = bingx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 200, Body: bingxErr(100400, "Invalid parameters: "+apiKey+" "+secret)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	keep(e.c.ValidateCredentials(c, e.acct))
-	keep(e.c.SpotBalances(c, e.acct))
-	keep(e.c.FuturesAccount(c, e.acct))
-	keep(e.c.Positions(c, e.acct))
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	keep(e.c.CancelOrder(c, e.acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "42"}))
-	e.fx.Inject(echo("/openApi/spot/v1/account/balance"))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret})
-	keep(e.c.FuturesAccount(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: swapOrderPath, Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}))
-	bad := e.acct
-	bad.SecretKey = "wrong-" + secret
-	keep(e.c.SpotBalances(c, bad))
-	keep(e.c.ValidateCredentials(c, bad))
-	unknown := e.acct
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	leaks.KeepAfter(e.Fake, echo("/openApi/spot/v1/account/balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	})
+	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
+	unknown := e.Acct
 	unknown.APIKey = "unknown-" + apiKey
-	keep(e.c.Positions(c, unknown))
-	unreachable := e.acct
-	unreachable.Endpoints = map[string]string{"rest": "http://127.0.0.1:1"}
-	keep(e.c.SpotBalances(c, unreachable))
-	slow, cancel := context.WithTimeout(c, 50*time.Millisecond)
-	defer cancel()
-	e.fx.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
-	keep(e.c.PlaceOrder(slow, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")}))
+	keep(e.C.Positions(c, unknown))
+	leaks.KeepUnreachable(c, e.C, e.Acct)
+	e.Fake.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")})
+	})
 
-	if len(leaks.Errors()) < 16 {
-		t.Fatalf("only %d errors collected; the test lost its teeth", len(leaks.Errors())/2)
-	}
-	secrets := []string{apiKey, secret, bad.SecretKey, unknown.APIKey}
-	for _, r := range e.fx.Requests() {
-		for _, kv := range strings.Split(r.Query, "&") {
-			if sig, ok := strings.CutPrefix(kv, "signature="); ok {
-				secrets = append(secrets, sig)
-			}
-		}
-	}
-	if len(secrets) < 14 {
-		t.Fatalf("only %d signatures seen", len(secrets)-4)
-	}
-	leaks.Check(t, "path=/openApi/spot/v1/account/balance", secrets, e.acct)
+	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/openApi/spot/v1/account/balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
+		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 10}, e.Acct)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 const (
@@ -19,61 +20,57 @@ const (
 
 func TestPlaceOrder(t *testing.T) {
 	tests := []struct {
-		name   string
-		hedge  bool
-		pos    []fake.Position
-		req    sdk.OrderRequest
-		sent   map[string]string
-		want   sdk.Order // decimals compared below
-		qty    string
-		filled string
-		price  string
-		avg    string
-		tries  int // order requests the fake saw
+		name  string
+		hedge bool
+		pos   []fake.Position
+		req   sdk.OrderRequest
+		sent  map[string]string
+		want  sdk.Order
+		tries int // order requests the fake saw
 	}{
 		{
-			name: "spot market buy by quote amount",
-			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert_1"},
-			want: sdk.Order{ClientOrderID: "alert_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+			name:  "spot market buy by quote amount",
+			req:   sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert_1"},
+			want:  sdk.Order{ClientOrderID: "alert_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "spot market sell by base amount",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "MARKET", "quantity": "0.00123"},
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.00123", filled: "0.00123", price: "0", avg: "60000", tries: 1,
+			name:  "spot market sell by base amount",
+			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "MARKET", "quantity": "0.00123"},
+			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.00123"), FilledQuantity: d("0.00123"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "spot limit sell rests as PENDING",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5"},
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:  "0.1", filled: "0", price: "70000.5", avg: "0", tries: 1,
+			name:  "spot limit sell rests as PENDING",
+			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5"},
+			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("0.1"), FilledQuantity: d("0"), Price: d("70000.5"), AveragePrice: d("0")},
+			tries: 1,
 		},
 		{
-			name: "swap market, one-way: BOTH, id lowercased",
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.002", "clientOrderId": "alert-01j9zx"},
-			want: sdk.Order{ClientOrderID: "alert-01j9zx", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:  "0.002", filled: "0.002", price: "0", avg: "60000", tries: 1,
+			name:  "swap market, one-way: BOTH, id lowercased",
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.002", "clientOrderId": "alert-01j9zx"},
+			want:  sdk.Order{ClientOrderID: "alert-01j9zx", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.002"), FilledQuantity: d("0.002"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "swap reduce-only close, one-way",
-			pos:  []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 1,
+			name:  "swap reduce-only close, one-way",
+			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
 			name:  "swap limit in hedge mode: position side found after 109400",
 			hedge: true,
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
 			sent:  map[string]string{"symbol": "ETH-USDT", "side": "SELL", "positionSide": "SHORT", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "3500"},
-			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:   "1", filled: "0", price: "3500", avg: "0", tries: 2,
+			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("1"), FilledQuantity: d("0"), Price: d("3500"), AveragePrice: d("0")},
+			tries: 2,
 		},
 		{
 			name:  "hedge mode close: reduce-only becomes the long side",
@@ -81,63 +78,48 @@ func TestPlaceOrder(t *testing.T) {
 			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
 			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "LONG", "type": "MARKET", "quantity": "0.01"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled},
-			qty:   "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 2,
 		},
 		{
 			name:  "explicit position side in hedge mode goes through at once",
 			hedge: true,
 			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
 			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "LONG", "type": "MARKET", "quantity": "0.001"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled},
-			qty:   "0.001", filled: "0.001", price: "0", avg: "60000", tries: 1,
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.001"), FilledQuantity: d("0.001"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 1,
 		},
 		{
-			name: "explicit position side on a one-way account closes reduce-only",
-			pos:  []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}},
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			sent: map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true},
-			qty:  "0.01", filled: "0.01", price: "0", avg: "60000", tries: 2,
+			name:  "explicit position side on a one-way account closes reduce-only",
+			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}},
+			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
+			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
+			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
+			tries: 2,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
 			if tt.pos != nil {
-				e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
 			}
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sent := sentParams(t, e)
-			if len(sent) != len(tt.sent) {
-				t.Errorf("sent %v, want %v", sent, tt.sent)
-			}
-			for k, v := range tt.sent {
-				if sent[k] != v {
-					t.Errorf("sent %s=%q, want %q (all: %v)", k, sent[k], v, sent)
-				}
-			}
-			orders := e.fx.Orders(apiKey)
+			plugintest.CheckParams(t, sentParams(t, e), tt.sent)
+			orders := e.Fake.Orders(apiKey)
 			placed := orders[len(orders)-1]
 			// Ids are above 2^53: any float64 on the way would change them.
 			if got.ID == "" || got.ID != itoa(placed.OrderID) {
 				t.Errorf("id %q, fake has %d", got.ID, placed.OrderID)
 			}
-			if got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market || got.Symbol != tt.want.Symbol ||
-				got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status || got.ReduceOnly != tt.want.ReduceOnly {
-				t.Errorf("order %+v, want %+v", got, tt.want)
-			}
-			eq(t, "quantity", got.Quantity, tt.qty)
-			eq(t, "filled", got.FilledQuantity, tt.filled)
-			eq(t, "price", got.Price, tt.price)
-			eq(t, "average", got.AveragePrice, tt.avg)
+			plugintest.CheckOrder(t, got, tt.want)
 			if got.Market == "spot" && got.CreatedAt.IsZero() {
 				t.Error("no creation time")
 			}
-			if n := e.fx.Calls(spotOrderPath) + e.fx.Calls(swapOrderPath); n != tt.tries {
+			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.tries {
 				t.Errorf("order requests %d, want %d", n, tt.tries)
 			}
 		})
@@ -145,53 +127,29 @@ func TestPlaceOrder(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-	}{
-		{"bad symbol", sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}},
-		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}},
-		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
-		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}},
-		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}},
-		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}},
-		{"limit by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", QuoteQuantity: d("1"), Price: d("1")}},
-		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), Price: d("1")}},
-		{"spot market buy by base", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
-		{"spot market buy with both", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}},
-		{"spot market sell by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}},
-		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("-1")}},
-		{"swap by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}},
-		{"swap without quantity", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market"}},
-		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}},
-		{"spot client id with a dash", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a-b"}},
-		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 41)}},
-		{"client id with a colon", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}},
-		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "both"}},
-		{"reduce-only buy on the long side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}},
-		{"reduce-only sell on the short side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "short", ReduceOnly: true}},
+	tests := []plugintest.OrderRow{
+		{Name: "bad symbol", Req: sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}},
+		{Name: "limit by quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", QuoteQuantity: d("1"), Price: d("1")}},
+		{Name: "spot market buy by base", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{Name: "spot market sell by quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}},
+		{Name: "swap without quantity", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market"}},
+		{Name: "spot client id with a dash", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a-b"}},
+		{Name: "client id too long", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 41)}},
+		{Name: "client id with a colon", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}},
+		{Name: "reduce-only buy on the long side", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}},
+		{Name: "reduce-only sell on the short side", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "short", ReduceOnly: true}},
 	}
 	e := funded(t, false)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			if sdk.KindOf(err) != sdk.KindInvalidRequest {
-				t.Fatalf("err = %v, want invalid_request", err)
-			}
-		})
-	}
-	if n := e.fx.TotalCalls(); n != 0 {
-		t.Fatalf("%d requests reached the exchange", n)
-	}
-	for _, a := range []sdk.Account{{Endpoints: e.acct.Endpoints}, {APIKey: apiKey, Endpoints: e.acct.Endpoints}} {
-		if _, err := e.c.PlaceOrder(ctx(t), a, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}); sdk.KindOf(err) != sdk.KindAuthentication {
+	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
+	for _, a := range []sdk.Account{{Endpoints: e.Acct.Endpoints}, {APIKey: apiKey, Endpoints: e.Acct.Endpoints}} {
+		if _, err := e.C.PlaceOrder(ctx(t), a, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}); sdk.KindOf(err) != sdk.KindAuthentication {
 			t.Errorf("order without credentials: %v", err)
 		}
-		if _, err := e.c.CancelOrder(ctx(t), a, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindAuthentication {
+		if _, err := e.C.CancelOrder(ctx(t), a, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: "1"}); sdk.KindOf(err) != sdk.KindAuthentication {
 			t.Errorf("cancel without credentials: %v", err)
 		}
 	}
-	if n := e.fx.TotalCalls(); n != 0 {
+	if n := e.Fake.TotalCalls(); n != 0 {
 		t.Fatalf("%d requests reached the exchange without credentials", n)
 	}
 }
@@ -214,8 +172,8 @@ func TestPlaceOrderPrecision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(e.fx.Orders(apiKey))
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			before := len(e.Fake.Orders(apiKey))
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if tt.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -225,15 +183,15 @@ func TestPlaceOrderPrecision(t *testing.T) {
 			if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "truncate") {
 				t.Fatalf("err = %v, want invalid_request about truncation", err)
 			}
-			if len(e.fx.Orders(apiKey)) != before {
+			if len(e.Fake.Orders(apiKey)) != before {
 				t.Fatal("the order reached the exchange")
 			}
 		})
 	}
-	if c, s := e.fx.Calls(contractsPath), e.fx.Calls(spotSymbolPath); c != 1 || s != 1 {
+	if c, s := e.Fake.Calls(contractsPath), e.Fake.Calls(spotSymbolPath); c != 1 || s != 1 {
 		t.Errorf("rules read %d (swap) and %d (spot) times, want once each", c, s)
 	}
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path == contractsPath && r.Query != "symbol=BTC-USDT" || r.Path == spotSymbolPath && r.Query != "symbol=BTC-USDT" {
 			t.Errorf("rules query %s?%s", r.Path, r.Query)
 		}
@@ -262,12 +220,9 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			var se *sdk.Error
-			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
-			if n := e.fx.Calls(spotOrderPath) + e.fx.Calls(swapOrderPath); n != tt.calls {
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
+			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.calls {
 				t.Errorf("order requests %d, want %d", n, tt.calls)
 			}
 		})
@@ -275,12 +230,12 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	t.Run("duplicate client order id", func(t *testing.T) {
 		e := funded(t, false)
 		req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 			t.Fatal(err)
 		}
 		req.ClientOrderID = "dup_1" // the same once lowercased
 		var se *sdk.Error
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "101481" {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "101481" {
 			t.Fatalf("duplicate: %v", err)
 		}
 	})
@@ -308,8 +263,8 @@ func TestPlaceOrderAnswerShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
-			e.fx.Inject(fakex.Fault{Path: swapOrderPath, Status: 200, Body: envelope(`{"order":` + tt.order + `}`)})
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+			e.Fake.Inject(fakex.Fault{Path: swapOrderPath, Status: 200, Body: envelope(`{"order":` + tt.order + `}`)})
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind {
 					t.Fatalf("err = %v, want %v", err, tt.kind)
@@ -331,18 +286,9 @@ func TestPlaceOrderAnswerShapes(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	swap, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	swap2, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c_1"})
+	swap := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	swap2 := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.5"), Price: d("4000"), ClientOrderID: "Exit-7"})
 	tests := []struct {
 		name  string
 		req   sdk.CancelRequest
@@ -351,42 +297,33 @@ func TestCancelOrder(t *testing.T) {
 		price string
 		kind  sdk.Kind
 		sent  string // the client id parameter that must have been sent
+		code  string
 	}{
 		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c_1"},
-			sdk.Order{ID: spot.ID, ClientOrderID: "c_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.001", "10000", 0, "clientOrderID=c_1"},
+			sdk.Order{ID: spot.ID, ClientOrderID: "c_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.001", "10000", 0, "clientOrderID=c_1", ""},
 		{"swap by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
-			sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "2000", 0, ""},
+			sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "2000", 0, "", ""},
 		{"swap by client id in another case", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", ClientOrderID: "EXIT-7"},
-			sdk.Order{ID: swap2.ID, ClientOrderID: "exit-7", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "4000", 0, "clientOrderId=exit-7"},
-		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, ""},
-		{"spot again", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: spot.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, ""},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
-		{"bad symbol", sdk.CancelRequest{Symbol: "BTCUSDT", OrderID: "1"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, ""},
+			sdk.Order{ID: swap2.ID, ClientOrderID: "exit-7", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusCanceled}, "0.5", "4000", 0, "clientOrderId=exit-7", ""},
+		{"again: the order does not exist", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, "", "80016"},
+		{"spot again", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: spot.ID}, sdk.Order{}, "", "", sdk.KindOrderNotFound, "", "100400"},
+		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, "", ""},
+		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, "", ""},
+		{"bad symbol", sdk.CancelRequest{Symbol: "BTCUSDT", OrderID: "1"}, sdk.Order{}, "", "", sdk.KindInvalidRequest, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind {
-					t.Fatalf("err = %v, want %v", err, tt.kind)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
 			eq(t, "quantity", got.Quantity, tt.qty)
 			eq(t, "price", got.Price, tt.price)
 			if got.CreatedAt.IsZero() && got.Market == "futures" {
 				t.Error("no creation time")
 			}
-			reqs := e.fx.Requests()
-			last := reqs[len(reqs)-1]
+			last := plugintest.LastRequest(t, e.Fake)
 			if tt.sent != "" && !strings.Contains(last.Query, tt.sent) {
 				t.Errorf("cancel query %q lacks %q", last.Query, tt.sent)
 			}
@@ -399,7 +336,7 @@ func TestCancelOrder(t *testing.T) {
 			}
 		})
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "CANCELED" && o.Status != "CANCELLED" {
 			t.Errorf("order %d is %s at the exchange", o.OrderID, o.Status)
 		}

@@ -7,39 +7,14 @@ import (
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-type wantPos struct {
-	symbol                            string
-	side                              sdk.PositionSide
-	size, entry, mark, upnl, lev, liq string
-	mode                              sdk.MarginMode
-}
-
-func checkPositions(t *testing.T, got []sdk.Position, want []wantPos) {
-	t.Helper()
-	if got == nil || len(got) != len(want) {
-		t.Fatalf("positions %+v, want %d", got, len(want))
-	}
-	for i, w := range want {
-		p := got[i]
-		if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-			t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-		}
-		eq(t, "size", p.Size, w.size)
-		eq(t, "entry", p.EntryPrice, w.entry)
-		eq(t, "mark", p.MarkPrice, w.mark)
-		eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-		eq(t, "leverage", p.Leverage, w.lev)
-		eq(t, "liquidation", p.LiquidationPrice, w.liq)
-	}
-}
 
 func TestPositions(t *testing.T) {
 	tests := []struct {
 		name string
 		rows []fake.Position
-		want []wantPos
+		want []sdk.Position
 	}{
 		{
 			name: "one-way long and short, zero row left out",
@@ -48,9 +23,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETH-USDT", PositionSide: "SHORT", PositionAmt: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealizedProfit: "300", LiquidationPrice: "294.16914617776246", Leverage: 5, Isolated: true},
 				{Symbol: "ETH-USDT", PositionSide: "LONG", PositionAmt: "0", AvgPrice: "0", MarkPrice: "2900", UnrealizedProfit: "0"},
 			},
-			want: []wantPos{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "224.975", "10", "40000.5", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "294.16914617776246", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("224.975"), Leverage: d("10"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("294.16914617776246"), MarginMode: sdk.MarginIsolate},
 			},
 		},
 		{
@@ -59,9 +34,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "10000", Leverage: 125},
 				{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealizedProfit: "2500", Leverage: 125},
 			},
-			want: []wantPos{
-				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "125", "0", sdk.MarginCross},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.5", "65000", "60000", "2500", "125", "0", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 		},
 		{
@@ -70,9 +45,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTC-USDT", PositionSide: "BOTH", PositionAmt: "-0.01", AvgPrice: "60000", MarkPrice: "59000", UnrealizedProfit: "10"},
 				{Symbol: "ETH-USDT", PositionSide: "BOTH", PositionAmt: "2", AvgPrice: "3000", MarkPrice: "3100", UnrealizedProfit: "200"},
 			},
-			want: []wantPos{
-				{"BTC/USDT:USDT", sdk.SideShort, "0.01", "60000", "59000", "10", "20", "0", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideLong, "2", "3000", "3100", "200", "20", "0", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("59000"), UnrealizedPnL: d("10"), Leverage: d("20"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideLong, Size: d("2"), EntryPrice: d("3000"), MarkPrice: d("3100"), UnrealizedPnL: d("200"), Leverage: d("20"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 		},
 		{name: "only zero rows", rows: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.0000", AvgPrice: "0", MarkPrice: "1", UnrealizedProfit: "0"}}},
@@ -81,12 +56,8 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			got, err := e.c.Positions(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkPositions(t, got, tt.want)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
 		})
 	}
 }
@@ -95,15 +66,15 @@ func TestPositions(t *testing.T) {
 func TestPositionsAnswerShapes(t *testing.T) {
 	tests := []struct {
 		name, row string
-		want      []wantPos
+		want      []sdk.Position
 		malformed bool
 	}{
 		{"the doc example", `{"positionId":"1735*****52","symbol":"BNB-USDT","currency":"USDT","positionAmt":"0.20","availableAmt":"0.20","positionSide":"SHORT","isolated":true,"avgPrice":"246.43","initialMargin":"9.7914","leverage":5,"unrealizedProfit":"-0.0653","realisedProfit":"-0.0251","liquidationPrice":294.16914617776246}`,
-			[]wantPos{{"BNB/USDT:USDT", sdk.SideShort, "0.2", "246.43", "0", "-0.0653", "5", "294.16914617776246", sdk.MarginIsolate}}, false},
+			[]sdk.Position{{Symbol: "BNB/USDT:USDT", Side: sdk.SideShort, Size: d("0.2"), EntryPrice: d("246.43"), MarkPrice: d("0"), UnrealizedPnL: d("-0.0653"), Leverage: d("5"), LiquidationPrice: d("294.16914617776246"), MarginMode: sdk.MarginIsolate}}, false},
 		{"strings where numbers were, exponent liquidation price", `{"symbol":"PEPE-USDT","positionAmt":"1000000","positionSide":"LONG","isolated":false,"avgPrice":"0.00001","markPrice":"0.000012","leverage":"3","unrealizedProfit":"2","liquidationPrice":7.5e-06}`,
-			[]wantPos{{"PEPE/USDT:USDT", sdk.SideLong, "1000000", "0.00001", "0.000012", "2", "3", "0.0000075", sdk.MarginCross}}, false},
+			[]sdk.Position{{Symbol: "PEPE/USDT:USDT", Side: sdk.SideLong, Size: d("1000000"), EntryPrice: d("0.00001"), MarkPrice: d("0.000012"), UnrealizedPnL: d("2"), Leverage: d("3"), LiquidationPrice: d("0.0000075"), MarginMode: sdk.MarginCross}}, false},
 		{"null liquidation price", `{"symbol":"BTC-USDT","positionAmt":"1","positionSide":"LONG","avgPrice":"1","unrealizedProfit":"0","leverage":2,"liquidationPrice":null}`,
-			[]wantPos{{"BTC/USDT:USDT", sdk.SideLong, "1", "1", "0", "0", "2", "0", sdk.MarginCross}}, false},
+			[]sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("1"), MarkPrice: d("0"), UnrealizedPnL: d("0"), Leverage: d("2"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross}}, false},
 		{"garbage size", `{"symbol":"BTC-USDT","positionAmt":"lots","positionSide":"LONG","avgPrice":"1","unrealizedProfit":"0"}`, nil, true},
 		{"no entry price", `{"symbol":"BTC-USDT","positionAmt":"1","positionSide":"LONG","unrealizedProfit":"0"}`, nil, true},
 		{"a bool as amount", `{"symbol":"BTC-USDT","positionAmt":true,"positionSide":"LONG","avgPrice":"1","unrealizedProfit":"0"}`, nil, true},
@@ -111,8 +82,8 @@ func TestPositionsAnswerShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Inject(fakex.Fault{Path: "/openApi/swap/v2/user/positions", Status: 200, Body: envelope("[" + tt.row + "]")})
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Inject(fakex.Fault{Path: "/openApi/swap/v2/user/positions", Status: 200, Body: envelope("[" + tt.row + "]")})
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if tt.malformed {
 				if err == nil || !strings.Contains(err.Error(), "malformed") {
 					t.Fatalf("err = %v, want a malformed answer", err)
@@ -122,7 +93,7 @@ func TestPositionsAnswerShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPositions(t, got, tt.want)
+			plugintest.CheckPositions(t, got, tt.want)
 		})
 	}
 }

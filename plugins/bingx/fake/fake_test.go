@@ -2,13 +2,13 @@ package fake
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
@@ -30,26 +30,14 @@ type answer struct {
 
 func send(t *testing.T, s *Server, method, path, query, key string) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL()+path+"?"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("X-BX-APIKEY", key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	a := fakex.Send(t, method, s.URL()+path, query, "", map[string]string{"X-BX-APIKEY": key})
 	var e struct {
 		Code int             `json:"code"`
 		Msg  string          `json:"msg"`
 		Data json.RawMessage `json:"data"`
 	}
-	_ = json.Unmarshal(b, &e)
-	return answer{resp.StatusCode, e.Code, e.Msg, resp.Header, e.Data}
+	_ = json.Unmarshal(a.Body, &e)
+	return answer{a.Status, e.Code, e.Msg, a.Header, e.Data}
 }
 
 // at moves the fake's clock to ms (plus a little).

@@ -2,30 +2,19 @@ package bitget_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.c.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "bitget" || info.DisplayName != "Bitget" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if !info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "bitget", DisplayName: "Bitget", Version: "1.2.3",
+		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
@@ -46,11 +35,11 @@ func TestInfo(t *testing.T) {
 	// Info hands out copies.
 	info.CallCosts[sdk.CapOrders] = 99
 	info.RateLimits[0].Limit = 1
-	again, _ := e.c.Info(context.Background())
+	again, _ := e.C.Info(context.Background())
 	if again.CallCosts[sdk.CapOrders] != 2 || again.RateLimits[0].Limit != 6000 {
 		t.Error("Info shares its maps")
 	}
-	if e.fx.TotalCalls() != 0 {
+	if e.Fake.TotalCalls() != 0 {
 		t.Error("Info called the exchange")
 	}
 }
@@ -183,39 +172,18 @@ func TestValidateCredentials(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx = fake.New()
-			t.Cleanup(e.fx.Close)
-			e.acct.Endpoints = map[string]string{"rest": e.fx.URL()}
-			e.fx.AddKey(tt.key)
-			e.fx.Update(tt.key.APIKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e.acct.Testnet = tt.testnet
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Fake = fake.New()
+			t.Cleanup(e.Fake.Close)
+			e.Acct.Endpoints = map[string]string{"rest": e.Fake.URL()}
+			e.Fake.AddKey(tt.key)
+			e.Fake.Update(tt.key.APIKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errText})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errText) {
-					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errText)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
-			}
-			for path, n := range tt.calls {
-				if c := e.fx.Calls(path); c != n {
-					t.Errorf("calls to %s = %d, want %d", path, c, n)
-				}
-			}
+			plugintest.CheckCalls(t, e.Fake, tt.calls)
 		})
 	}
 }
@@ -224,8 +192,8 @@ func TestValidateCredentials(t *testing.T) {
 // note, not a failed check.
 func TestValidateFuturesRefused(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Inject(fakeFault(fake.PathFuturesAccount, 400, `{"code":"40014","msg":"Incorrect permissions, need futures read permissions","requestTime":1,"data":null}`))
-	p, err := e.c.ValidateCredentials(ctx(t), e.acct)
+	e.Fake.Inject(fakeFault(fake.PathFuturesAccount, 400, `{"code":"40014","msg":"Incorrect permissions, need futures read permissions","requestTime":1,"data":null}`))
+	p, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +204,7 @@ func TestValidateFuturesRefused(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Coin: "BTC", Available: "4723846.89208129", Frozen: "0", Locked: "0"},
 			{Coin: "LTC", Available: "0", Frozen: "0", Locked: "0"},
@@ -244,33 +212,16 @@ func TestSpotBalances(t *testing.T) {
 			{Coin: "ETH", Available: "0", Frozen: "0", Locked: "1.000000000000000001"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct{ asset, free, locked, total string }{
-		{"BTC", "4723846.89208129", "0", "4723846.89208129"},
-		{"USDT", "0.00000001", "12.75", "12.75000001"},
-		{"ETH", "0", "1.000000000000000001", "1.000000000000000001"},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
+		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
+		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.75")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1.000000000000000001")},
+	})
 	// Exact strings survive: no float on the way.
 	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
 		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
 	}
-	reqs := e.fx.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Method != "GET" || last.Path != fake.PathSpotAssets || last.Query != "" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -278,20 +229,15 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []string{"1e-5", "NaN", ""} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
 		if bad == "" {
 			// The fake answers "0" for an empty field; send a broken row itself.
-			e.fx.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
+			e.Fake.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
 		}
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Fatalf("malformed amount %q: %v", bad, err)
-		}
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
+		plugintest.CheckMalformed(t, err)
 	}
 }
 
@@ -329,19 +275,9 @@ func TestFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Futures = tt.rows })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.av)
-			for _, r := range e.fx.Requests() {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = tt.rows })
+			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.av)})
+			for _, r := range e.Fake.Requests() {
 				if r.Path == fake.PathFuturesAccounts && r.Query != "productType=USDT-FUTURES" {
 					t.Errorf("query %q", r.Query)
 				}
@@ -354,8 +290,8 @@ func TestFuturesAccount(t *testing.T) {
 // what may open positions.
 func TestFuturesAvailableFallback(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Inject(fakeFault(fake.PathFuturesAccounts, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"marginCoin":"USDT","available":"-2.5","accountEquity":"10","unrealizedPL":"1"}]}`))
-	got, err := e.c.FuturesAccount(ctx(t), e.acct)
+	e.Fake.Inject(fakeFault(fake.PathFuturesAccounts, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"marginCoin":"USDT","available":"-2.5","accountEquity":"10","unrealizedPL":"1"}]}`))
+	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}

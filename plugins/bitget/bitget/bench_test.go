@@ -1,10 +1,12 @@
 package bitget_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/bitget/bitget"
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func BenchmarkSignature(b *testing.B) {
@@ -18,19 +20,9 @@ func BenchmarkSignature(b *testing.B) {
 // BenchmarkSpotBalances is one signed call end to end against the loopback
 // fake: building, signing, HTTP, the fake's verification, decoding.
 func BenchmarkSpotBalances(b *testing.B) {
-	fx := fake.New(fake.WithRouteLimit(fake.PathSpotAssets, 1<<40), fake.WithIPLimit(1<<40))
-	defer fx.Close()
-	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
-	fx.Update(apiKey, func(a *fake.Account) {
+	e := newEnv(b, fake.WithRouteLimit(fake.PathSpotAssets, 1<<40), fake.WithIPLimit(1<<40))
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{{Coin: "BTC", Available: "1.5"}, {Coin: "USDT", Available: "100", Frozen: "5"}}
 	})
-	e := &env{fx: fx, c: bitget.New()}
-	e.acct.APIKey, e.acct.SecretKey, e.acct.Passphrase = apiKey, secret, passphrase
-	e.acct.Endpoints = map[string]string{"rest": fx.URL()}
-	ctx := b.Context()
-	for b.Loop() {
-		if _, err := e.c.SpotBalances(ctx, e.acct); err != nil {
-			b.Fatal(err)
-		}
-	}
+	plugintest.Bench(b, func(c context.Context) error { _, err := e.C.SpotBalances(c, e.Acct); return err })
 }

@@ -15,7 +15,7 @@ import (
 // info would refuse, so that one limit is raised here.
 func TestConformance(t *testing.T) {
 	e := newEnv(t, fake.WithRouteLimit(fake.PathAccountInfo, 10))
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{
 			{Coin: "USDT", Available: "1000.50000000", Frozen: "0", Locked: "0"},
 			{Coin: "BTC", Available: "0", Frozen: "0", Locked: "0"},
@@ -28,25 +28,7 @@ func TestConformance(t *testing.T) {
 			{Symbol: "BTCUSDT", HoldSide: "short", Total: "0", OpenPriceAvg: "0", MarkPrice: "61234", UnrealizedPL: "0", Leverage: "10"},
 		}
 	})
-	bad := e.acct
-	bad.SecretKey = "not-" + secret
-	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.acct,
-		SpotBalances: []sdk.Balance{
-			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
-			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
-		},
-		ZeroAssets:     []string{"BTC"},
-		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("500"), UnrealizedPnL: d("12.34"), MarginBalance: d("512.34"), AvailableBalance: d("400")},
-		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
-			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
-		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
-			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
-		UnknownSymbol: "NOPE/USDT",
-		BadSecret:     &bad,
-		Fake:          e.fx,
-		Paths: plugintest.Paths{Read: fake.PathSpotAssets, Order: fake.PathSpotPlace, Cancel: fake.PathSpotCancel,
-			Time: fake.PathServerTime},
-		ReportsUsage: true,
-	})
+	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: fake.PathSpotAssets, Order: fake.PathSpotPlace, Cancel: fake.PathSpotCancel, Time: fake.PathServerTime})
+	fx.ReportsUsage = true
+	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), fx)
 }

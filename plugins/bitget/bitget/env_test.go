@@ -18,29 +18,18 @@ const (
 )
 
 type env struct {
-	fx   *fake.Server
-	c    *bitget.Connector
-	acct sdk.Account
+	*plugintest.Env[*fake.Server, *bitget.Connector]
 	oids int
 }
 
 // newEnv starts a fake with one full key and a connector pointed at it
 // through the rest override, as the host does. Client order ids the
 // connector makes up are "auto-1", "auto-2", … so that bodies are known.
-func newEnv(t *testing.T, opts ...fake.Option) *env {
-	t.Helper()
+func newEnv(t testing.TB, opts ...fake.Option) *env {
 	fx := fake.New(opts...)
-	t.Cleanup(fx.Close)
 	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
-	e := &env{
-		fx: fx,
-		c:  bitget.New(sdk.WithVersion("1.2.3")),
-		acct: sdk.Account{
-			APIKey: apiKey, SecretKey: secret, Passphrase: passphrase,
-			Endpoints: map[string]string{"rest": fx.URL()},
-		},
-	}
-	bitget.SetClientOids(e.c, func() string { e.oids++; return "auto-" + itoa(int64(e.oids)) })
+	e := &env{Env: plugintest.NewEnv(t, fx, bitget.New(sdk.WithVersion("1.2.3")), sdk.Account{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase})}
+	bitget.SetClientOids(e.C, func() string { e.oids++; return "auto-" + itoa(int64(e.oids)) })
 	return e
 }
 
@@ -48,7 +37,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 func funded(t *testing.T, hedge bool, opts ...fake.Option) *env {
 	t.Helper()
 	e := newEnv(t, opts...)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Spot = []fake.Balance{{Coin: "USDT", Available: "1000", Frozen: "0", Locked: "0"}, {Coin: "BTC", Available: "0.5", Frozen: "0", Locked: "0"}}
 		a.Futures = []fake.FuturesRow{{MarginCoin: "USDT", Available: "1000", CrossedMaxAvailable: "1000", AccountEquity: "1000", UnrealizedPL: "0"}}
 		a.HedgeMode = hedge

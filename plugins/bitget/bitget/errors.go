@@ -149,28 +149,18 @@ func statusError(r *rest.Response) error {
 	case http.StatusTooManyRequests:
 		return rateLimited(r, "", "too many requests (HTTP 429)")
 	case http.StatusForbidden:
-		e := r.Errorf(sdk.KindRateLimited, "",
+		return rest.RateLimited(r, "", banWait,
 			"Bitget refused this IP address (HTTP 403): it does so for some minutes after the address went over its request budget, "+
 				"and for addresses in regions it does not serve")
-		e.RetryAfter = banWait
-		if d, ok := rest.RetryAfter(r.Header, r.Received); ok {
-			e.RetryAfter = d
-		}
-		return e
 	}
 	return rest.StatusError(r)
 }
 
 // rateLimited asks to wait for Retry-After when Bitget sends one (it is not
 // documented to), else one second: every documented limit counts per
-// second, and the page asks to back off at least that long (§7).
+// second, and Bitget asks to back off at least that long.
 func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error {
-	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
-	e.RetryAfter = time.Second
-	if d, ok := rest.RetryAfter(r.Header, r.Received); ok && d > 0 {
-		e.RetryAfter = d
-	}
-	return e
+	return rest.RateLimited(r, code, time.Second, format, args...)
 }
 
 // headerRemaining is how many more calls the endpoint takes in the current

@@ -20,18 +20,13 @@ func bitgetErr(code, msg string) string {
 	return fmt.Sprintf(`{"code":%q,"msg":%q,"requestTime":1695808949356,"data":null}`, code, msg)
 }
 
-// TestErrorTable injects every code of the page's error table (§7), the
+// TestErrorTable injects every code of Bitget's documented error table, the
 // rate-limit and ban answers and the transport failures, on a read and on
 // an order, and checks the kind the host gets.
 func TestErrorTable(t *testing.T) {
-	type tc struct {
-		name       string
-		order      bool
-		fault      fakex.Fault
-		kind       sdk.Kind
-		code       string
-		retryAfter time.Duration
-	}
+	type tc = plugintest.ErrorRow
+	// wait wants exactly d.
+	wait := func(w time.Duration) func(time.Duration) bool { return func(d time.Duration) bool { return d == w } }
 	var tests []tc
 	// Every code of the table, answered as Bitget does in the field: HTTP
 	// 400 with the JSON body.
@@ -51,80 +46,60 @@ func TestErrorTable(t *testing.T) {
 	for _, row := range table {
 		for _, c := range row.codes {
 			for _, order := range []bool{false, true} {
-				tests = append(tests, tc{name: fmt.Sprintf("%s order=%v", c, order), order: order,
-					fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "message of "+c)}, kind: row.kind, code: c})
+				tests = append(tests, tc{Name: fmt.Sprintf("%s order=%v", c, order), Order: order,
+					Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "message of "+c)}, Kind: row.kind, Code: c})
 			}
 		}
 	}
 	// Clock codes twice: the connector resyncs and retries once, so only a
 	// second refusal reaches the caller.
 	for _, c := range []string{"40005", "40008", "40078", "40079"} {
-		tests = append(tests, tc{name: c + " twice", fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "Request timestamp expired"), Times: 2},
-			kind: sdk.KindClockSkew, code: c})
+		tests = append(tests, tc{Name: c + " twice", Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "Request timestamp expired"), Times: 2},
+			Kind: sdk.KindClockSkew, Code: c})
 	}
 	for _, c := range []string{"40015", "40200", "40725", "45001"} {
-		tests = append(tests, tc{name: c + " on a read", fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "busy")}, kind: sdk.KindUnavailable, code: c})
+		tests = append(tests, tc{Name: c + " on a read", Fault: fakex.Fault{Status: 400, Body: bitgetErr(c, "busy")}, Kind: sdk.KindUnavailable, Code: c})
 	}
 	// 40085 says the key's account is a UTA: the connector sends the call
 	// again through V3, where this Classic key gets 40084 (an account
 	// switching modes), which reaches the caller.
 	for _, order := range []bool{false, true} {
-		tests = append(tests, tc{name: fmt.Sprintf("40085 then 40084 order=%v", order), order: order,
-			fault: fakex.Fault{Status: 400, Body: bitgetErr("40085", "Unified Account mode")}, kind: sdk.KindPermission, code: "40084"})
+		tests = append(tests, tc{Name: fmt.Sprintf("40085 then 40084 order=%v", order), Order: order,
+			Fault: fakex.Fault{Status: 400, Body: bitgetErr("40085", "Unified Account mode")}, Kind: sdk.KindPermission, Code: "40084"})
 	}
 	tests = append(tests,
 		// The busy codes may hide a placed order; an upgrade turns it away.
-		tc{name: "40015 on an order", order: true, fault: fakex.Fault{Status: 400, Body: bitgetErr("40015", "System is abnormal, please try again later")}, kind: sdk.KindUnknownOutcome, code: "40015"},
-		tc{name: "40725 on an order", order: true, fault: fakex.Fault{Status: 400, Body: bitgetErr("40725", "service return an error")}, kind: sdk.KindUnknownOutcome, code: "40725"},
-		tc{name: "45001 on an order", order: true, fault: fakex.Fault{Status: 200, Body: bitgetErr("45001", "Unknown error")}, kind: sdk.KindUnknownOutcome, code: "45001"},
-		tc{name: "40200 on an order", order: true, fault: fakex.Fault{Status: 400, Body: bitgetErr("40200", "Server upgrade, please try again later")}, kind: sdk.KindUnavailable, code: "40200"},
-		tc{name: "an error code inside HTTP 200", fault: fakex.Fault{Status: 200, Body: bitgetErr("40009", "sign signature error")}, kind: sdk.KindAuthentication, code: "40009"},
-		tc{name: "a numeric code", fault: fakex.Fault{Status: 400, Body: `{"code":40012,"msg":"apikey/password is incorrect"}`}, kind: sdk.KindAuthentication, code: "40012"},
-		tc{name: "message instead of msg", fault: fakex.Fault{Status: 400, Body: `{"code":"43012","message":"Insufficient balance"}`}, kind: sdk.KindInsufficientFunds, code: "43012"},
-		tc{name: "429 with code 429", fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, kind: sdk.KindRateLimited, code: "429", retryAfter: time.Second},
-		tc{name: "429 on an order", order: true, fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, kind: sdk.KindRateLimited, code: "429", retryAfter: time.Second},
-		tc{name: "429 with Retry-After", fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: bitgetErr("429", "Too Many Requests")}, kind: sdk.KindRateLimited, code: "429", retryAfter: 7 * time.Second},
-		tc{name: "429 without a body", fault: fakex.Fault{Status: 429, Body: "Too Many Requests"}, kind: sdk.KindRateLimited, retryAfter: time.Second},
-		tc{name: "403 ban", fault: fakex.Fault{Status: 403, Body: "<html>Access denied</html>"}, kind: sdk.KindRateLimited, retryAfter: 5 * time.Minute},
-		tc{name: "403 ban with Retry-After", fault: fakex.Fault{Status: 403, Header: http.Header{"Retry-After": {"120"}}, Body: ""}, kind: sdk.KindRateLimited, retryAfter: 2 * time.Minute},
-		tc{name: "500 on a read", fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnavailable},
-		tc{name: "502 on a read", fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnavailable},
-		tc{name: "503 with an unknown code on a read", fault: fakex.Fault{Status: 503, Body: bitgetErr("50001", "busy")}, kind: sdk.KindUnavailable, code: "50001"},
-		tc{name: "500 on an order", order: true, fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnknownOutcome},
-		tc{name: "502 on an order", order: true, fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnknownOutcome},
-		tc{name: "504 with a Bitget body on an order", order: true, fault: fakex.Fault{Status: 504, Body: bitgetErr("40010", "gateway timeout")}, kind: sdk.KindUnknownOutcome, code: "40010"},
-		tc{name: "404", fault: fakex.Fault{Status: 404, Body: "not found"}, kind: sdk.KindInvalidRequest},
-		tc{name: "malformed JSON on a read", fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknown},
-		tc{name: "malformed JSON on an order", order: true, fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknownOutcome},
-		tc{name: "success without data on a read", fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":{"x":1}}`}, kind: sdk.KindUnknown},
-		tc{name: "success with unreadable data on an order", order: true, fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":[1]}`}, kind: sdk.KindUnknownOutcome},
-		tc{name: "an envelope without a code", fault: fakex.Fault{Status: 200, Body: `{"data":[]}`}, kind: sdk.KindUnknown},
+		tc{Name: "40015 on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: bitgetErr("40015", "System is abnormal, please try again later")}, Kind: sdk.KindUnknownOutcome, Code: "40015"},
+		tc{Name: "40725 on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: bitgetErr("40725", "service return an error")}, Kind: sdk.KindUnknownOutcome, Code: "40725"},
+		tc{Name: "45001 on an order", Order: true, Fault: fakex.Fault{Status: 200, Body: bitgetErr("45001", "Unknown error")}, Kind: sdk.KindUnknownOutcome, Code: "45001"},
+		tc{Name: "40200 on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: bitgetErr("40200", "Server upgrade, please try again later")}, Kind: sdk.KindUnavailable, Code: "40200"},
+		tc{Name: "an error code inside HTTP 200", Fault: fakex.Fault{Status: 200, Body: bitgetErr("40009", "sign signature error")}, Kind: sdk.KindAuthentication, Code: "40009"},
+		tc{Name: "a numeric code", Fault: fakex.Fault{Status: 400, Body: `{"code":40012,"msg":"apikey/password is incorrect"}`}, Kind: sdk.KindAuthentication, Code: "40012"},
+		tc{Name: "message instead of msg", Fault: fakex.Fault{Status: 400, Body: `{"code":"43012","message":"Insufficient balance"}`}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
+		tc{Name: "429 with code 429", Fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, Kind: sdk.KindRateLimited, Code: "429", RetryAfter: wait(time.Second)},
+		tc{Name: "429 on an order", Order: true, Fault: fakex.Fault{Status: 429, Body: bitgetErr("429", "Too Many Requests")}, Kind: sdk.KindRateLimited, Code: "429", RetryAfter: wait(time.Second)},
+		tc{Name: "429 with Retry-After", Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: bitgetErr("429", "Too Many Requests")}, Kind: sdk.KindRateLimited, Code: "429", RetryAfter: wait(7 * time.Second)},
+		tc{Name: "429 without a body", Fault: fakex.Fault{Status: 429, Body: "Too Many Requests"}, Kind: sdk.KindRateLimited, RetryAfter: wait(time.Second)},
+		tc{Name: "403 ban", Fault: fakex.Fault{Status: 403, Body: "<html>Access denied</html>"}, Kind: sdk.KindRateLimited, RetryAfter: wait(5 * time.Minute)},
+		tc{Name: "403 ban with Retry-After", Fault: fakex.Fault{Status: 403, Header: http.Header{"Retry-After": {"120"}}, Body: ""}, Kind: sdk.KindRateLimited, RetryAfter: wait(2 * time.Minute)},
+		tc{Name: "503 with an unknown code on a read", Fault: fakex.Fault{Status: 503, Body: bitgetErr("50001", "busy")}, Kind: sdk.KindUnavailable, Code: "50001"},
+		tc{Name: "502 on an order", Order: true, Fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, Kind: sdk.KindUnknownOutcome},
+		tc{Name: "504 with a Bitget body on an order", Order: true, Fault: fakex.Fault{Status: 504, Body: bitgetErr("40010", "gateway timeout")}, Kind: sdk.KindUnknownOutcome, Code: "40010"},
+		tc{Name: "404", Fault: fakex.Fault{Status: 404, Body: "not found"}, Kind: sdk.KindInvalidRequest},
+		tc{Name: "success without data on a read", Fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":{"x":1}}`}, Kind: sdk.KindUnknown},
+		tc{Name: "success with unreadable data on an order", Order: true, Fault: fakex.Fault{Status: 200, Body: `{"code":"00000","msg":"success","data":[1]}`}, Kind: sdk.KindUnknownOutcome},
+		tc{Name: "an envelope without a code", Fault: fakex.Fault{Status: 200, Body: `{"data":[]}`}, Kind: sdk.KindUnknown},
 	)
-	read := func(e *env) error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err }
-	order := func(e *env) error {
-		_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-		return err
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			call, path := read, fake.PathSpotAssets
-			if tt.order {
-				call, path = order, fake.PathFuturesPlace
-			}
-			f := tt.fault
-			f.Path = path
-			e.fx.Inject(f)
-			se := plugintest.CheckError(t, call(e), plugintest.WantError{Kind: tt.kind, Code: tt.code,
-				RetryAfter: func(d time.Duration) bool { return d == tt.retryAfter }})
-			if tt.kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
-				t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
-			}
-			if e.fx.PendingFaults() != 0 {
-				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
-			}
-		})
-	}
+	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
+		e := funded(t, false)
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: fake.PathSpotAssets, OrderPath: fake.PathFuturesPlace,
+			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+			Check: func(t *testing.T, row plugintest.ErrorRow, se *sdk.Error) {
+				if row.Kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
+					t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
+				}
+			}}
+	})
 }
 
 // TestRateLimitsAndUsage: the fake enforces the per-endpoint limits and
@@ -134,11 +109,11 @@ func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithRouteLimit(fake.PathSpotAssets, 3))
 	now := time.Now()
 	// Start the fake's second so that the calls share one window.
-	e.fx.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 10*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 10*time.Millisecond).Sub(now))
 	rec := &sdk.UsageRecorder{}
 	c := sdk.WithUsageRecorder(ctx(t), rec)
 	for i := int64(1); i <= 3; i++ {
-		if _, err := e.c.SpotBalances(c, e.acct); err != nil {
+		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		u := rec.Usage()
@@ -147,7 +122,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 			t.Fatalf("call %d: usage %+v, want %+v", i, u, want)
 		}
 	}
-	_, err := e.c.SpotBalances(c, e.acct)
+	_, err := e.C.SpotBalances(c, e.Acct)
 	if sdk.KindOf(err) != sdk.KindRateLimited || code(err) != "429" || sdk.RetryAfter(err) != time.Second {
 		t.Fatalf("over the limit: %v (retry after %v)", err, sdk.RetryAfter(err))
 	}
@@ -155,7 +130,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 		t.Fatalf("usage after the 429 %+v", u)
 	}
 	// Another endpoint has its own window; positions count against 5/s.
-	if _, err := e.c.Positions(c, e.acct); err != nil {
+	if _, err := e.C.Positions(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
 	found := false
@@ -167,8 +142,8 @@ func TestRateLimitsAndUsage(t *testing.T) {
 	if !found {
 		t.Fatalf("positions usage missing: %+v", rec.Usage())
 	}
-	if e.fx.Calls(fake.PathSpotAssets) != 4 {
-		t.Fatalf("calls %d", e.fx.Calls(fake.PathSpotAssets))
+	if e.Fake.Calls(fake.PathSpotAssets) != 4 {
+		t.Fatalf("calls %d", e.Fake.Calls(fake.PathSpotAssets))
 	}
 }
 
@@ -176,14 +151,14 @@ func TestRateLimitsAndUsage(t *testing.T) {
 func TestIPBudget(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimit(3))
 	now := time.Now()
-	e.fx.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
 	// time + assets, then assets: 3 requests.
 	for range 2 {
-		if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
+		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.c.FuturesAccount(ctx(t), e.acct); sdk.KindOf(err) != sdk.KindRateLimited {
+	if _, err := e.C.FuturesAccount(ctx(t), e.Acct); sdk.KindOf(err) != sdk.KindRateLimited {
 		t.Fatalf("over the IP budget: %v", err)
 	}
 }
@@ -194,19 +169,19 @@ func TestDemoHeaderWithOverride(t *testing.T) {
 	e := newEnv(t)
 	demo := fake.FullKey("demo-key-1", secret, passphrase)
 	demo.Demo = true
-	e.fx.AddKey(demo)
-	e.fx.Update("demo-key-1", func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "50000"}} })
-	acct := e.acct
+	e.Fake.AddKey(demo)
+	e.Fake.Update("demo-key-1", func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "50000"}} })
+	acct := e.Acct
 	acct.APIKey, acct.Testnet = "demo-key-1", true
-	got, err := e.c.SpotBalances(ctx(t), acct)
+	got, err := e.C.SpotBalances(ctx(t), acct)
 	if err != nil || len(got) != 1 || !got[0].Free.Equal(d("50000")) {
 		t.Fatalf("demo balances %+v, %v", got, err)
 	}
-	if _, err := e.c.SpotBalances(ctx(t), e.acct); err != nil {
+	if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 		t.Fatalf("live: %v", err)
 	}
 	var demoCalls, liveCalls int
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path != fake.PathSpotAssets {
 			continue
 		}
@@ -271,53 +246,30 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, true, fake.WithRouteLimit(fake.PathAccountInfo, 100))
-	e.c = bitget.New(sdk.WithLogger(leaks.Logger))
+	e.C = bitget.New(sdk.WithLogger(leaks.Logger))
 	// Answers that echo what they got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: bitgetErr("40017", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	keep(e.c.ValidateCredentials(c, e.acct))
-	keep(e.c.SpotBalances(c, e.acct))
-	keep(e.c.FuturesAccount(c, e.acct))
-	keep(e.c.Positions(c, e.acct))
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	keep(e.c.CancelOrder(c, e.acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "42"}))
-	e.fx.Inject(echo(fake.PathSpotAssets))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(echo(fake.PathAccountInfo))
-	keep(e.c.ValidateCredentials(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"})
-	keep(e.c.FuturesAccount(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}))
-	bad := e.acct
-	bad.SecretKey = "wrong-" + secret
-	keep(e.c.SpotBalances(c, bad))
-	keep(e.c.ValidateCredentials(c, bad))
-	badPass := e.acct
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	leaks.KeepAfter(e.Fake, echo(fake.PathSpotAssets), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, echo(fake.PathAccountInfo), func() (any, error) { return e.C.ValidateCredentials(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
+	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	})
+	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
+	badPass := e.Acct
 	badPass.Passphrase = "wrong-" + passphrase
-	keep(e.c.Positions(c, badPass))
-	unreachable := e.acct
-	unreachable.Endpoints = map[string]string{"rest": "http://127.0.0.1:1"}
-	keep(e.c.SpotBalances(c, unreachable))
-	slow, cancel := context.WithTimeout(c, 50*time.Millisecond)
-	defer cancel()
-	e.fx.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
-	keep(e.c.PlaceOrder(slow, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")}))
+	keep(e.C.Positions(c, badPass))
+	leaks.KeepUnreachable(c, e.C, e.Acct)
+	e.Fake.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")})
+	})
 
-	if len(leaks.Errors()) < 16 {
-		t.Fatalf("only %d errors collected; the test lost its teeth", len(leaks.Errors())/2)
-	}
-	secrets := []string{apiKey, secret, passphrase, bad.SecretKey, badPass.Passphrase}
-	for _, r := range e.fx.Requests() {
-		if sig := r.Header.Get("Access-Sign"); sig != "" {
-			secrets = append(secrets, sig)
-		}
-	}
-	if len(secrets) < 15 {
-		t.Fatalf("only %d signatures seen", len(secrets)-5)
-	}
-	leaks.Check(t, "path="+fake.PathSpotAssets, secrets, e.acct)
+	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=" + fake.PathSpotAssets, MinErrors: 8, Secrets: []string{apiKey, secret, passphrase, bad.SecretKey, badPass.Passphrase},
+		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "Access-Sign"), MinSignatures: 10}, e.Acct)
 }

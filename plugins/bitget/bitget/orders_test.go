@@ -7,6 +7,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bitget/bitget"
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPlaceOrder(t *testing.T) {
@@ -118,12 +119,12 @@ func TestPlaceOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			orders := e.fx.Orders(apiKey)
+			orders := e.Fake.Orders(apiKey)
 			if len(orders) != 1 {
 				t.Fatalf("orders at the fake: %d", len(orders))
 			}
@@ -148,8 +149,8 @@ func TestPlaceOrder(t *testing.T) {
 				want = map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 1}
 			}
 			for p, n := range want {
-				if e.fx.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.fx.Calls(p), n)
+				if e.Fake.Calls(p) != n {
+					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
 				}
 			}
 		})
@@ -160,13 +161,13 @@ func TestPlaceOrder(t *testing.T) {
 // fake's own model (used by the other tests) is right.
 func TestPlaceOrderMovesTheFake(t *testing.T) {
 	e := funded(t, false)
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.3"), Price: d("70000")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.3"), Price: d("70000")}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,63 +180,37 @@ func TestPlaceOrderMovesTheFake(t *testing.T) {
 			eq(t, "BTC locked", b.Locked, "0.3")
 		}
 	}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("2")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("2")}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := e.c.Positions(ctx(t), e.acct)
+	ps, err := e.C.Positions(ctx(t), e.Acct)
 	if err != nil || len(ps) != 1 || ps[0].Side != sdk.SideShort || !ps[0].Size.Equal(d("2")) || !ps[0].EntryPrice.Equal(d("3000")) {
 		t.Fatalf("positions %+v, %v", ps, err)
 	}
 	// One-way: buying more than the short flips it long.
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err = e.c.Positions(ctx(t), e.acct)
+	ps, err = e.C.Positions(ctx(t), e.Acct)
 	if err != nil || len(ps) != 1 || ps[0].Side != sdk.SideLong || !ps[0].Size.Equal(d("1")) {
 		t.Fatalf("positions after the flip %+v, %v", ps, err)
 	}
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-		kind sdk.Kind
-	}{
-		{"bad symbol", sdk.OrderRequest{Symbol: "BTCUSDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"USDC perpetual", sdk.OrderRequest{Symbol: "BTC/USDC:USDC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnsupported},
-		{"coin-margined", sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol},
-		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), Price: d("1")}, sdk.KindInvalidRequest},
-		{"market with both quantities", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with none", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market"}, sdk.KindInvalidRequest},
-		{"spot market buy by base quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"spot market sell by quote", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}, sdk.KindInvalidRequest},
-		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("-1")}, sdk.KindInvalidRequest},
-		{"futures by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}, sdk.KindInvalidRequest},
-		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest},
-		{"position side on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}, sdk.KindInvalidRequest},
-		{"client id with a space", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a b"}, sdk.KindInvalidRequest},
-		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 51)}, sdk.KindInvalidRequest},
-		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "both"}, sdk.KindInvalidRequest},
-		{"reduce-only that cannot reduce", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}, sdk.KindInvalidRequest},
+	tests := []plugintest.OrderRow{
+		{Name: "bad symbol", Req: sdk.OrderRequest{Symbol: "BTCUSDT", Side: "buy", Type: "market", QuoteQuantity: d("1")}},
+		{Name: "USDC perpetual", Req: sdk.OrderRequest{Symbol: "BTC/USDC:USDC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnsupported},
+		{Name: "coin-margined", Req: sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "spot market buy by base quantity", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{Name: "spot market sell by quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("100")}},
+		{Name: "position side on spot", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}},
+		{Name: "client id with a space", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ClientOrderID: "a b"}},
+		{Name: "client id too long", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 51)}},
+		{Name: "reduce-only that cannot reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "long", ReduceOnly: true}},
 	}
 	e := funded(t, false)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			if sdk.KindOf(err) != tt.kind {
-				t.Fatalf("err = %v (kind %v), want %v", err, sdk.KindOf(err), tt.kind)
-			}
-		})
-	}
-	if n := e.fx.TotalCalls(); n != 0 {
-		t.Fatalf("%d requests reached the exchange", n)
-	}
+	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
@@ -257,11 +232,9 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
-			if n := len(e.fx.Orders(apiKey)); n != 0 {
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
+			if n := len(e.Fake.Orders(apiKey)); n != 0 {
 				t.Fatalf("%d orders at the fake", n)
 			}
 		})
@@ -273,25 +246,25 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 // (§5d); the order is returned by its client order id.
 func TestReduceOnlyWithoutOrderID(t *testing.T) {
 	e := funded(t, false)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000"}}
 	})
 	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("0.01"), Price: d("70000"), ReduceOnly: true}
-	first, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+	first, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 	if err != nil || first.ID == "" {
 		t.Fatalf("first: %+v, %v", first, err)
 	}
-	second, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+	second, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if second.ID != "" || second.ClientOrderID != "auto-2" || second.Status != sdk.StatusNew {
 		t.Fatalf("second %+v, want no id and client id auto-2", second)
 	}
-	if _, err := e.c.CancelOrder(ctx(t), e.acct, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", ClientOrderID: second.ClientOrderID}); err != nil {
+	if _, err := e.C.CancelOrder(ctx(t), e.Acct, sdk.CancelRequest{Symbol: "BTC/USDT:USDT", ClientOrderID: second.ClientOrderID}); err != nil {
 		t.Fatalf("cancel by client id: %v", err)
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "cancelled" {
 			t.Errorf("order %s is %s", o.ClientOid, o.Status)
 		}
@@ -302,12 +275,12 @@ func TestReduceOnlyWithoutOrderID(t *testing.T) {
 // one of its own making, Bitget-safe.
 func TestGeneratedClientOid(t *testing.T) {
 	real := funded(t, false)
-	real.c = bitget.New()
-	o, err := real.c.PlaceOrder(ctx(t), real.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000")})
+	real.C = bitget.New()
+	o, err := real.C.PlaceOrder(ctx(t), real.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := real.fx.Orders(apiKey)[0].ClientOid
+	sent := real.Fake.Orders(apiKey)[0].ClientOid
 	if o.ClientOrderID != sent || !strings.HasPrefix(sent, "gah-") || len(sent) > 50 || strings.Trim(sent, "abcdefghijklmnopqrstuvwxyz234567-") != "" {
 		t.Fatalf("client order id %q (sent %q)", o.ClientOrderID, sent)
 	}
@@ -315,14 +288,8 @@ func TestGeneratedClientOid(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fut, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
@@ -345,33 +312,24 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
-					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
-			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body {
 				t.Errorf("body\n got %s\nwant %s", last.Body, tt.body)
 			}
 		})
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "cancelled" {
 			t.Errorf("order %s is %s at the exchange", o.OrderID, o.Status)
 		}
 	}
 	// The spot cancel released the frozen USDT.
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}

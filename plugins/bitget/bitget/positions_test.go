@@ -6,20 +6,15 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol                            string
-		side                              sdk.PositionSide
-		size, entry, mark, upnl, lev, liq string
-		mode                              sdk.MarginMode
-	}
 	tests := []struct {
 		name  string
 		hedge bool
 		rows  []fake.Position
-		want  []want
+		want  []sdk.Position
 	}{
 		{
 			name: "one-way long and short, zero row left out",
@@ -28,9 +23,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", HoldSide: "short", Total: "3", OpenPriceAvg: "3000", MarkPrice: "2900", UnrealizedPL: "300", Leverage: "5", LiquidationPrice: "0", MarginMode: "isolated"},
 				{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "0.4", UnrealizedPL: "0", Leverage: "10"},
 			},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "20", "40000.5", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("20"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginIsolate},
 			},
 		},
 		{
@@ -41,9 +36,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.0155", OpenPriceAvg: "88505.233333333333", MarkPrice: "93203.4", UnrealizedPL: "-72.8215833333333385", Leverage: "14", LiquidationPrice: "5737867.8639926850760812"},
 				{Symbol: "ETHUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "3000"},
 			},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "125", "0", sdk.MarginCross},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.0155", "88505.233333333333", "93203.4", "-72.8215833333333385", "14", "5737867.8639926850760812", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.0155"), EntryPrice: d("88505.233333333333"), MarkPrice: d("93203.4"), UnrealizedPnL: d("-72.8215833333333385"), Leverage: d("14"), LiquidationPrice: d("5737867.8639926850760812"), MarginMode: sdk.MarginCross},
 			},
 		},
 		{name: "empty account"},
@@ -51,27 +46,9 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
-			got, err := e.c.Positions(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
-			reqs := e.fx.Requests()
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Path != fake.PathPositions || last.Query != "marginCoin=USDT&productType=USDT-FUTURES" {
 				t.Errorf("request %s?%s", last.Path, last.Query)
 			}
@@ -98,8 +75,8 @@ func TestPositionsOddRows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Inject(fakeFault(fake.PathPositions, 200, row(tt.fields)))
-			got, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Inject(fakeFault(fake.PathPositions, 200, row(tt.fields)))
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if tt.err != "" {
 				if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v", err)

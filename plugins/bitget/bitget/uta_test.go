@@ -15,7 +15,7 @@ import (
 func newUTAEnv(t *testing.T, opts ...fake.Option) *env {
 	t.Helper()
 	e := newEnv(t, opts...)
-	e.fx.AddKey(fake.UTAKey(apiKey, secret, passphrase))
+	e.Fake.AddKey(fake.UTAKey(apiKey, secret, passphrase))
 	return e
 }
 
@@ -23,7 +23,7 @@ func newUTAEnv(t *testing.T, opts ...fake.Option) *env {
 func fundedUTA(t *testing.T, hedge bool) *env {
 	t.Helper()
 	e := newUTAEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Assets = []fake.Asset{{Coin: "USDT", Balance: "1000", Available: "1000"}, {Coin: "BTC", Balance: "0.5", Available: "0.5"}}
 		a.HedgeMode = hedge
 	})
@@ -33,7 +33,7 @@ func fundedUTA(t *testing.T, hedge bool) *env {
 // TestUTAConformance runs the conformance suite against a UTA account.
 func TestUTAConformance(t *testing.T) {
 	e := newUTAEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Assets = []fake.Asset{
 			{Coin: "USDT", Balance: "1000.50000000", Available: "1000.50000000", Locked: "0"},
 			{Coin: "BTC", Balance: "0", Available: "0"},
@@ -45,10 +45,10 @@ func TestUTAConformance(t *testing.T) {
 			{Symbol: "BTCUSDT", HoldSide: "short", Total: "0", OpenPriceAvg: "0", MarkPrice: "61234", UnrealizedPL: "0", Leverage: "10"},
 		}
 	})
-	bad := e.acct
+	bad := e.Acct
 	bad.SecretKey = "not-" + secret
 	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.acct,
+		Account: e.Acct,
 		SpotBalances: []sdk.Balance{
 			{Asset: "USDT", Free: d("1000.5"), Locked: d("0")},
 			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
@@ -62,7 +62,7 @@ func TestUTAConformance(t *testing.T) {
 			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance-1"},
 		UnknownSymbol: "NOPE/USDT",
 		BadSecret:     &bad,
-		Fake:          e.fx,
+		Fake:          e.Fake,
 		Paths: plugintest.Paths{Read: fake.PathUTAAssets, Order: fake.PathUTAPlace, Cancel: fake.PathUTACancel,
 			Time: fake.PathServerTime},
 		ReportsUsage: true,
@@ -74,28 +74,28 @@ func TestUTAConformance(t *testing.T) {
 func TestModeDetection(t *testing.T) {
 	e := newEnv(t)
 	const utaKey = "bg_uta_0f9e8d7c6b5a"
-	e.fx.AddKey(fake.UTAKey(utaKey, secret, passphrase))
-	e.fx.Update(utaKey, func(a *fake.Account) { a.Assets = []fake.Asset{{Coin: "USDT", Balance: "7", Available: "7"}} })
-	e.fx.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "5"}} })
-	uta := e.acct
+	e.Fake.AddKey(fake.UTAKey(utaKey, secret, passphrase))
+	e.Fake.Update(utaKey, func(a *fake.Account) { a.Assets = []fake.Asset{{Coin: "USDT", Balance: "7", Available: "7"}} })
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "USDT", Available: "5"}} })
+	uta := e.Acct
 	uta.APIKey = utaKey
 
 	balance := func(acct sdk.Account, want string) {
 		t.Helper()
-		got, err := e.c.SpotBalances(ctx(t), acct)
+		got, err := e.C.SpotBalances(ctx(t), acct)
 		if err != nil || len(got) != 1 || !got[0].Free.Equal(d(want)) {
 			t.Fatalf("balances %+v, %v; want USDT %s", got, err, want)
 		}
 	}
 	calls := func(v2, v3 int) {
 		t.Helper()
-		if g2, g3 := e.fx.Calls(fake.PathSpotAssets), e.fx.Calls(fake.PathUTAAssets); g2 != v2 || g3 != v3 {
+		if g2, g3 := e.Fake.Calls(fake.PathSpotAssets), e.Fake.Calls(fake.PathUTAAssets); g2 != v2 || g3 != v3 {
 			t.Fatalf("calls V2 %d, V3 %d; want %d, %d", g2, g3, v2, v3)
 		}
 	}
 	// The Classic key: V2 and nothing else, first and second time.
-	balance(e.acct, "5")
-	balance(e.acct, "5")
+	balance(e.Acct, "5")
+	balance(e.Acct, "5")
 	calls(2, 0)
 	// The UTA key: V2 once (40085), then V3; then V3 only.
 	balance(uta, "7")
@@ -103,20 +103,20 @@ func TestModeDetection(t *testing.T) {
 	balance(uta, "7")
 	calls(3, 2)
 	// Each key keeps its own mode on one connector.
-	balance(e.acct, "5")
+	balance(e.Acct, "5")
 	calls(4, 2)
 
 	// The Classic account becomes a UTA: the next call meets 40085 and
 	// goes on through V3.
-	e.fx.AddKey(fake.UTAKey(apiKey, secret, passphrase))
-	e.fx.Update(apiKey, func(a *fake.Account) { a.Assets = []fake.Asset{{Coin: "USDT", Balance: "9", Available: "9"}} })
-	balance(e.acct, "9")
+	e.Fake.AddKey(fake.UTAKey(apiKey, secret, passphrase))
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Assets = []fake.Asset{{Coin: "USDT", Balance: "9", Available: "9"}} })
+	balance(e.Acct, "9")
 	calls(5, 3)
-	balance(e.acct, "9")
+	balance(e.Acct, "9")
 	calls(5, 4)
 	// And back: V3 answers 40084, V2 serves it.
-	e.fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
-	balance(e.acct, "5")
+	e.Fake.AddKey(fake.FullKey(apiKey, secret, passphrase))
+	balance(e.Acct, "5")
 	calls(6, 5)
 
 }
@@ -196,10 +196,10 @@ func TestUTAValidateCredentials(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.AddKey(tt.key)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e.acct.Testnet = tt.testnet
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Fake.AddKey(tt.key)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errText) {
 					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errText)
@@ -223,7 +223,7 @@ func TestUTAValidateCredentials(t *testing.T) {
 			}
 			// One V2 call learns the mode, then V3's info and settings.
 			for path, n := range map[string]int{fake.PathAccountInfo: 1, fake.PathUTAInfo: 1, fake.PathUTASettings: 1, fake.PathFuturesAccount: 0} {
-				if c := e.fx.Calls(path); c != n {
+				if c := e.Fake.Calls(path); c != n {
 					t.Errorf("calls to %s = %d, want %d", path, c, n)
 				}
 			}
@@ -233,7 +233,7 @@ func TestUTAValidateCredentials(t *testing.T) {
 
 func TestUTASpotBalances(t *testing.T) {
 	e := newUTAEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Assets = []fake.Asset{
 			{Coin: "BTC", Balance: "4723846.89208129", Available: "4723846.89208129"},
 			{Coin: "LTC"},
@@ -242,7 +242,7 @@ func TestUTASpotBalances(t *testing.T) {
 			{Coin: "DOGE", Balance: "0", Available: "0", Debt: "3"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestUTASpotBalances(t *testing.T) {
 	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
 		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
 	}
-	reqs := e.fx.Requests()
+	reqs := e.Fake.Requests()
 	if last := reqs[len(reqs)-1]; last.Method != "GET" || last.Path != fake.PathUTAAssets || last.Query != "" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -277,26 +277,26 @@ func TestUTAOddAnswers(t *testing.T) {
 	}
 	t.Run("a listed zero coin and a lower-case coin", func(t *testing.T) {
 		e := newUTAEnv(t)
-		e.c.SpotBalances(ctx(t), e.acct) // learn the mode
-		e.fx.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"assets":[{"coin":"BTC","available":"0","locked":"0"},{"coin":"usdt","available":"2","locked":"1"}]}`)))
-		got, err := e.c.SpotBalances(ctx(t), e.acct)
+		e.C.SpotBalances(ctx(t), e.Acct) // learn the mode
+		e.Fake.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"assets":[{"coin":"BTC","available":"0","locked":"0"},{"coin":"usdt","available":"2","locked":"1"}]}`)))
+		got, err := e.C.SpotBalances(ctx(t), e.Acct)
 		if err != nil || len(got) != 1 || got[0].Asset != "USDT" || !got[0].Total().Equal(d("3")) {
 			t.Fatalf("balances %+v, %v", got, err)
 		}
 	})
 	t.Run("a malformed amount", func(t *testing.T) {
 		e := newUTAEnv(t)
-		e.c.SpotBalances(ctx(t), e.acct)
-		e.fx.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"assets":[{"coin":"BTC","available":"1e-5","locked":"0"}]}`)))
-		if _, err := e.c.SpotBalances(ctx(t), e.acct); sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
+		e.C.SpotBalances(ctx(t), e.Acct)
+		e.Fake.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"assets":[{"coin":"BTC","available":"1e-5","locked":"0"}]}`)))
+		if _, err := e.C.SpotBalances(ctx(t), e.Acct); sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("no usdtUnrealisedPnl: the USD figure", func(t *testing.T) {
 		e := newUTAEnv(t)
-		e.c.SpotBalances(ctx(t), e.acct)
-		e.fx.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"unrealisedPnl":"-2","assets":[{"coin":"USDT","equity":"98","balance":"100","available":"50","debt":"0","locked":"0"}]}`)))
-		got, err := e.c.FuturesAccount(ctx(t), e.acct)
+		e.C.SpotBalances(ctx(t), e.Acct)
+		e.Fake.Inject(fakeFault(fake.PathUTAAssets, 200, ok(`{"unrealisedPnl":"-2","assets":[{"coin":"USDT","equity":"98","balance":"100","available":"50","debt":"0","locked":"0"}]}`)))
+		got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,9 +305,9 @@ func TestUTAOddAnswers(t *testing.T) {
 	})
 	t.Run("positions list null", func(t *testing.T) {
 		e := newUTAEnv(t)
-		e.c.SpotBalances(ctx(t), e.acct)
-		e.fx.Inject(fakeFault(fake.PathUTAPositions, 200, ok(`{"list":null}`)))
-		got, err := e.c.Positions(ctx(t), e.acct)
+		e.C.SpotBalances(ctx(t), e.Acct)
+		e.Fake.Inject(fakeFault(fake.PathUTAPositions, 200, ok(`{"list":null}`)))
+		got, err := e.C.Positions(ctx(t), e.Acct)
 		if err != nil || got == nil || len(got) != 0 {
 			t.Fatalf("positions %+v, %v (want an empty, non-nil list)", got, err)
 		}
@@ -340,8 +340,8 @@ func TestUTAFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newUTAEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Assets, a.Positions = tt.assets, tt.pos })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Assets, a.Positions = tt.assets, tt.pos })
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -353,7 +353,7 @@ func TestUTAFuturesAccount(t *testing.T) {
 			eq(t, "margin", got.MarginBalance, tt.margin)
 			eq(t, "available", got.AvailableBalance, tt.av)
 			// The one V2 call is the one that learnt the mode.
-			if n2, n3 := e.fx.Calls(fake.PathFuturesAccounts), e.fx.Calls(fake.PathUTAAssets); n2 != 1 || n3 != 1 {
+			if n2, n3 := e.Fake.Calls(fake.PathFuturesAccounts), e.Fake.Calls(fake.PathUTAAssets); n2 != 1 || n3 != 1 {
 				t.Errorf("calls: %d to the Classic futures account, %d to the unified assets", n2, n3)
 			}
 		})
@@ -364,7 +364,7 @@ func TestUTAPositions(t *testing.T) {
 	for _, hedge := range []bool{false, true} {
 		t.Run(map[bool]string{false: "one-way", true: "hedge"}[hedge], func(t *testing.T) {
 			e := newUTAEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) {
+			e.Fake.Update(apiKey, func(a *fake.Account) {
 				a.HedgeMode = hedge
 				a.Positions = []fake.Position{
 					{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.250", OpenPriceAvg: "60000.1", MarkPrice: "61000", UnrealizedPL: "249.975", Leverage: "20", LiquidationPrice: "40000.5", MarginMode: "crossed"},
@@ -372,7 +372,7 @@ func TestUTAPositions(t *testing.T) {
 					{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", MarkPrice: "0.4"},
 				}
 			})
-			got, err := e.c.Positions(ctx(t), e.acct)
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -397,7 +397,7 @@ func TestUTAPositions(t *testing.T) {
 				eq(t, "upnl", p.UnrealizedPnL, w[i].upnl)
 				eq(t, "leverage", p.Leverage, w[i].lev)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTAPositions || last.Query != "category=USDT-FUTURES" {
 				t.Errorf("request %s?%s", last.Path, last.Query)
 			}
@@ -483,15 +483,15 @@ func TestUTAPlaceOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := fundedUTA(t, tt.hedge)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			if _, err := e.c.Positions(ctx(t), e.acct); err != nil { // learn the mode first
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
+			if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
 				t.Fatal(err)
 			}
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			orders := e.fx.Orders(apiKey)
+			orders := e.Fake.Orders(apiKey)
 			if len(orders) != 1 {
 				t.Fatalf("orders at the fake: %d", len(orders))
 			}
@@ -513,8 +513,8 @@ func TestUTAPlaceOrder(t *testing.T) {
 				want[fake.PathUTASettings] = 1
 			}
 			for p, n := range want {
-				if e.fx.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.fx.Calls(p), n)
+				if e.Fake.Calls(p) != n {
+					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
 				}
 			}
 		})
@@ -525,15 +525,15 @@ func TestUTAPlaceOrder(t *testing.T) {
 // 40085 before acting, and the order goes through V3 once.
 func TestUTAOrderFirstCall(t *testing.T) {
 	e := fundedUTA(t, false)
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}); err != nil {
 		t.Fatal(err)
 	}
 	for p, n := range map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 0, fake.PathUTASettings: 1, fake.PathUTAPlace: 1} {
-		if e.fx.Calls(p) != n {
-			t.Errorf("calls to %s: %d, want %d", p, e.fx.Calls(p), n)
+		if e.Fake.Calls(p) != n {
+			t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
 		}
 	}
-	if n := len(e.fx.Orders(apiKey)); n != 1 {
+	if n := len(e.Fake.Orders(apiKey)); n != 1 {
 		t.Fatalf("%d orders at the fake", n)
 	}
 }
@@ -562,13 +562,13 @@ func TestUTAOrderRejected(t *testing.T) {
 			if tt.key != nil {
 				k := fake.UTAKey(apiKey, secret, passphrase)
 				k.Authorities = tt.key
-				e.fx.AddKey(k)
+				e.Fake.AddKey(k)
 			}
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
 				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
 			}
-			if n := len(e.fx.Orders(apiKey)); n != 0 {
+			if n := len(e.Fake.Orders(apiKey)); n != 0 {
 				t.Fatalf("%d orders at the fake", n)
 			}
 		})
@@ -577,11 +577,11 @@ func TestUTAOrderRejected(t *testing.T) {
 
 func TestUTACancelOrder(t *testing.T) {
 	e := fundedUTA(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fut, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	fut, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,7 +605,7 @@ func TestUTACancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
 			if tt.kind != 0 {
 				if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
 					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
@@ -619,14 +619,14 @@ func TestUTACancelOrder(t *testing.T) {
 				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
 				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTACancel || string(last.Body) != tt.body {
 				t.Errorf("request %s\n got %s\nwant %s", last.Path, last.Body, tt.body)
 			}
 		})
 	}
 	// The spot cancel released the locked USDT; the wallet is whole again.
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}

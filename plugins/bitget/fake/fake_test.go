@@ -2,13 +2,13 @@ package fake
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
@@ -38,32 +38,16 @@ type request struct {
 
 func send(t *testing.T, s *Server, r request) answer {
 	t.Helper()
-	target := s.URL() + r.path
-	if r.query != "" {
-		target += "?" + r.query
-	}
-	req, err := http.NewRequest(r.method, target, strings.NewReader(r.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range r.header {
-		req.Header[k] = []string{v}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	a := fakex.Send(t, r.method, s.URL()+r.path, r.query, r.body, r.header)
 	var env struct {
 		Code string          `json:"code"`
 		Msg  string          `json:"msg"`
 		Data json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(b, &env); err != nil {
-		t.Fatalf("answer %q is not Bitget's envelope", b)
+	if err := json.Unmarshal(a.Body, &env); err != nil {
+		t.Fatalf("answer %q is not Bitget's envelope", a.Body)
 	}
-	return answer{resp.StatusCode, env.Code, env.Msg, resp.Header, env.Data}
+	return answer{a.Status, env.Code, env.Msg, a.Header, env.Data}
 }
 
 // signed returns the headers of a request signed with the vector key at ts.

@@ -12,6 +12,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
@@ -127,26 +128,9 @@ func TestValidateCredentials(t *testing.T) {
 			fx.Update(tt.key.APIKey, func(a *fake.Account) { *a = tt.account })
 			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Endpoints: map[string]string{"rest": fx.URL()}}
 			got, err := bybit.New().ValidateCredentials(ctx(t), acct)
+			notes := plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v code %s containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errSubstr)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
 			}
 			if strings.Contains(notes, apiKey) {
 				t.Errorf("notes name the key")
@@ -160,7 +144,7 @@ func TestValidateCredentials(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Coins = []fake.Coin{
 			{Coin: "BTC", WalletBalance: "4723846.89208129", Locked: "0"},
 			{Coin: "LTC", WalletBalance: "0", Locked: "0"},
@@ -170,33 +154,16 @@ func TestSpotBalances(t *testing.T) {
 			{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct{ asset, free, locked, total string }{
-		{"BTC", "4723846.89208129", "0", "4723846.89208129"},
-		{"USDT", "0.00000001", "12.5", "12.50000001"},
-		{"ETH", "0", "1", "1"},
-		{"SOL", "2", "0", "2"},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
+		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
+		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1")},
+		{Asset: "SOL", Free: d("2"), Locked: d("0")},
+	})
 	if got[0].Free.String() != "4723846.89208129" {
 		t.Errorf("free as string %q", got[0].Free.String())
 	}
-	reqs := e.fx.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Method != "GET" || last.Path != "/v5/account/wallet-balance" || last.Query != "accountType=UNIFIED" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s body %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -204,16 +171,11 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Fatalf("malformed amount %+v: %v", bad, err)
-		}
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
+		plugintest.CheckMalformed(t, err)
 	}
 }
 
@@ -251,19 +213,9 @@ func TestFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.avail)
-			reqs := e.fx.Requests()
+			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
+			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
+			reqs := e.Fake.Requests()
 			// The page's GET vector (§3) is this very query.
 			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {
 				t.Errorf("query %q", q)
@@ -307,7 +259,7 @@ func TestEnvironments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			rec := &hostRecorder{target: e.fx.URL()}
+			rec := &hostRecorder{target: e.Fake.URL()}
 			c := bybit.New(sdk.WithHTTPClient(&http.Client{Transport: rec}))
 			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Testnet: tt.testnet}
 			if tt.rest != "" {

@@ -1,10 +1,12 @@
 package bybit_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func BenchmarkSignature(b *testing.B) {
@@ -17,19 +19,9 @@ func BenchmarkSignature(b *testing.B) {
 // BenchmarkSpotBalances is one signed call end to end against the loopback
 // fake: building, signing, HTTP, the fake's verification, decoding.
 func BenchmarkSpotBalances(b *testing.B) {
-	fx := fake.New(fake.WithIPLimit(1<<40), fake.WithUIDLimit("/v5/account/wallet-balance", 1<<40))
-	defer fx.Close()
-	fx.AddKey(fake.FullKey(apiKey, secret))
-	fx.Update(apiKey, func(a *fake.Account) {
+	e := newEnv(b, fake.WithIPLimit(1<<40), fake.WithUIDLimit("/v5/account/wallet-balance", 1<<40))
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Coins = []fake.Coin{{Coin: "BTC", WalletBalance: "1.5"}, {Coin: "USDT", WalletBalance: "105", Locked: "5"}}
 	})
-	e := &env{fx: fx, c: bybit.New()}
-	e.acct.APIKey, e.acct.SecretKey = apiKey, secret
-	e.acct.Endpoints = map[string]string{"rest": fx.URL()}
-	ctx := b.Context()
-	for b.Loop() {
-		if _, err := e.c.SpotBalances(ctx, e.acct); err != nil {
-			b.Fatal(err)
-		}
-	}
+	plugintest.Bench(b, func(c context.Context) error { _, err := e.C.SpotBalances(c, e.Acct); return err })
 }

@@ -16,27 +16,14 @@ const (
 	secret = "Zx9cVb8nMl7kJh6gFd5sAq4wEr3tYu2iOp1a"
 )
 
-type env struct {
-	fx   *fake.Server
-	c    *bybit.Connector
-	acct sdk.Account
-}
+type env = plugintest.Env[*fake.Server, *bybit.Connector]
 
 // newEnv starts a fake with one full key and a connector pointed at it
 // through the rest override, as the host does.
-func newEnv(t *testing.T, opts ...fake.Option) *env {
-	t.Helper()
+func newEnv(t testing.TB, opts ...fake.Option) *env {
 	fx := fake.New(opts...)
-	t.Cleanup(fx.Close)
 	fx.AddKey(fake.FullKey(apiKey, secret))
-	return &env{
-		fx: fx,
-		c:  bybit.New(sdk.WithVersion("1.2.3")),
-		acct: sdk.Account{
-			APIKey: apiKey, SecretKey: secret,
-			Endpoints: map[string]string{"rest": fx.URL()},
-		},
-	}
+	return plugintest.NewEnv(t, fx, bybit.New(sdk.WithVersion("1.2.3")), sdk.Account{APIKey: apiKey, SecretKey: secret})
 }
 
 // funded is newEnv with USDT and BTC in the wallet and the linear symbols
@@ -44,7 +31,7 @@ func newEnv(t *testing.T, opts ...fake.Option) *env {
 func funded(t *testing.T, hedge bool) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Coins = []fake.Coin{{Coin: "USDT", WalletBalance: "1000"}, {Coin: "BTC", WalletBalance: "0.5"}}
 		a.TotalAvailableBalance = "1000"
 		a.HedgeMode = hedge

@@ -93,10 +93,7 @@ func decodeError(r *rest.Response) error {
 	case success && readable:
 		return nil
 	case success:
-		if r.Request.Order {
-			return r.Errorf(sdk.KindUnknownOutcome, "", "unreadable answer without a retCode; the order may have been placed, check before sending it again")
-		}
-		return r.Errorf(sdk.KindUnknown, "", "unreadable answer without a retCode")
+		return rest.Unsure(r, sdk.KindUnknown, "", "unreadable answer without a retCode")
 	}
 	return statusError(r)
 }
@@ -157,11 +154,8 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	case codeIPRateLimit:
 		return rateLimited(r, c, ipBanWait, "Bybit's per-IP limit was exceeded: %s", msg)
 	case codeServerTimeout, codeServerError:
-		if r.Request.Order {
-			// §7: a server timeout; the order may have gone through.
-			return r.Errorf(sdk.KindUnknownOutcome, c, "%s; the order may have been placed, check before sending it again", msg)
-		}
-		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+		// §7: a server timeout; the order may have gone through.
+		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
 	case codeWalletShort, codeAvailableShort, codeAvailableShort2, codeMarginShort, codeSpotBalanceShort:
 		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
 	case codeSpotBadSymbol:
@@ -195,14 +189,10 @@ func unknownSymbolText(msg string) bool {
 // rateLimited says how long to wait: Retry-After when sent, else until
 // X-Bapi-Limit-Reset-Timestamp (what pybit does, §6), else fallback.
 func rateLimited(r *rest.Response, code string, fallback time.Duration, format string, args ...any) *sdk.Error {
-	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
-	e.RetryAfter = fallback
-	if d, ok := rest.RetryAfter(r.Header, r.Received); ok && d > 0 {
-		e.RetryAfter = d
-	} else if d, ok := resetIn(r); ok {
-		e.RetryAfter = d
+	if d, ok := resetIn(r); ok {
+		fallback = d
 	}
-	return e
+	return rest.RateLimited(r, code, fallback, format, args...)
 }
 
 // resetIn is the time until X-Bapi-Limit-Reset-Timestamp, rounded up to a

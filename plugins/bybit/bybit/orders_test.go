@@ -6,12 +6,13 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 // lastOrder is the last order the fake accepted.
 func lastOrder(t *testing.T, e *env) fake.Order {
 	t.Helper()
-	orders := e.fx.Orders(apiKey)
+	orders := e.Fake.Orders(apiKey)
 	if len(orders) == 0 {
 		t.Fatal("no order reached the fake")
 	}
@@ -120,9 +121,9 @@ func TestPlaceOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.hedge)
 			if tt.pos != nil {
-				e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
 			}
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,10 +146,10 @@ func TestPlaceOrder(t *testing.T) {
 			if !got.FilledQuantity.IsZero() || got.CreatedAt.IsZero() {
 				t.Errorf("filled %s created %v: an acknowledgement knows no fills but has a time", got.FilledQuantity, got.CreatedAt)
 			}
-			if n := e.fx.Calls("/v5/position/list"); n != tt.reads {
+			if n := e.Fake.Calls("/v5/position/list"); n != tt.reads {
 				t.Errorf("position reads %d, want %d", n, tt.reads)
 			}
-			if n := e.fx.Calls("/v5/order/create"); n != 1 {
+			if n := e.Fake.Calls("/v5/order/create"); n != 1 {
 				t.Errorf("order requests %d, want 1", n)
 			}
 		})
@@ -156,43 +157,17 @@ func TestPlaceOrder(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-		kind sdk.Kind
-	}{
-		{"bad symbol", sdk.OrderRequest{Symbol: "BTCUSDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"USDC perpetual", sdk.OrderRequest{Symbol: "BTC/USDC:USDC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnsupported},
-		{"settled in another coin", sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol},
-		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), Price: d("1")}, sdk.KindInvalidRequest},
-		{"market with both quantities", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with none", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market"}, sdk.KindInvalidRequest},
-		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("-1")}, sdk.KindInvalidRequest},
-		{"perpetual by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}, sdk.KindInvalidRequest},
-		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest},
-		{"position side on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}, sdk.KindInvalidRequest},
-		{"reduce-only buy on the long side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ReduceOnly: true, PositionSide: "long"}, sdk.KindInvalidRequest},
-		{"client id with a colon", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}, sdk.KindInvalidRequest},
-		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 37)}, sdk.KindInvalidRequest},
-		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "both"}, sdk.KindInvalidRequest},
+	tests := []plugintest.OrderRow{
+		{Name: "bad symbol", Req: sdk.OrderRequest{Symbol: "BTCUSDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{Name: "USDC perpetual", Req: sdk.OrderRequest{Symbol: "BTC/USDC:USDC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnsupported},
+		{Name: "settled in another coin", Req: sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "position side on spot", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}},
+		{Name: "reduce-only buy on the long side", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ReduceOnly: true, PositionSide: "long"}},
+		{Name: "client id with a colon", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a:b"}},
+		{Name: "client id too long", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 37)}},
 	}
 	e := funded(t, false)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			if sdk.KindOf(err) != tt.kind {
-				t.Fatalf("err = %v, want %v", err, tt.kind)
-			}
-		})
-	}
-	if n := e.fx.TotalCalls(); n != 0 {
-		t.Fatalf("%d requests reached the exchange", n)
-	}
+	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
@@ -217,13 +192,11 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, false)
 			if tt.key != nil {
-				e.fx.AddKey(*tt.key)
+				e.Fake.AddKey(*tt.key)
 			}
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
-			if n := len(e.fx.Orders(apiKey)); n != 0 {
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
+			if n := len(e.Fake.Orders(apiKey)); n != 0 {
 				t.Fatalf("%d orders at the fake", n)
 			}
 		})
@@ -234,10 +207,10 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	}{{"BTC/USDT", "170141"}, {"BTC/USDT:USDT", "110072"}} {
 		e := funded(t, false)
 		req := sdk.OrderRequest{Symbol: tt.symbol, Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || code(err) != tt.code {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || code(err) != tt.code {
 			t.Fatalf("duplicate on %s: %v", tt.symbol, err)
 		}
 	}
@@ -245,21 +218,12 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if locked := e.fx.Account(apiKey).Coins[0]; locked.Coin != "USDT" || locked.Locked != "10" {
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	if locked := e.Fake.Account(apiKey).Coins[0]; locked.Coin != "USDT" || locked.Locked != "10" {
 		t.Fatalf("a resting buy should lock its cost: %+v", locked)
 	}
-	lin, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	filled, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lin := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
+	filled := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
@@ -285,27 +249,18 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || code(err) != tt.code {
-					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
-			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if b := string(reqs[len(reqs)-1].Body); b != tt.body {
 				t.Errorf("body %s, want %s", b, tt.body)
 			}
 		})
 	}
-	a := e.fx.Account(apiKey)
+	a := e.Fake.Account(apiKey)
 	for _, o := range a.Orders[:2] {
 		if o.Status != "Cancelled" {
 			t.Errorf("order %s is %s at the fake", o.OrderID, o.Status)

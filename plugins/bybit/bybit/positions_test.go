@@ -9,19 +9,14 @@ import (
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol                            string
-		side                              sdk.PositionSide
-		size, entry, mark, upnl, lev, liq string
-		mode                              sdk.MarginMode
-	}
 	tests := []struct {
 		name      string
 		account   fake.Account
-		want      []want
+		want      []sdk.Position
 		infoCalls int
 	}{
 		{
@@ -31,9 +26,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionIdx: 0, Side: "Sell", Size: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealisedPnl: "300", Leverage: "5", LiqPrice: ""},
 				{Symbol: "XRPUSDT", PositionIdx: 0, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "0.3432", UnrealisedPnl: "0", Leverage: "10"},
 			}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "61000", "249.975", "10", "40000.5", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "2900", "300", "5", "0", sdk.MarginCross},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("10"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 			infoCalls: 1,
 		},
@@ -44,9 +39,9 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealisedPnl: "2500", Leverage: "25", LiqPrice: "90000"},
 				{Symbol: "ETHUSDT", PositionIdx: 1, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "3000", UnrealisedPnl: "0", Leverage: "10"},
 			}},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "1", "50000", "60000", "10000", "25", "41000", sdk.MarginIsolate},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.5", "65000", "60000", "2500", "25", "90000", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("25"), LiquidationPrice: d("41000"), MarginMode: sdk.MarginIsolate},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("25"), LiquidationPrice: d("90000"), MarginMode: sdk.MarginIsolate},
 			},
 			infoCalls: 1,
 		},
@@ -55,7 +50,7 @@ func TestPositions(t *testing.T) {
 			account: fake.Account{MarginMode: "PORTFOLIO_MARGIN", Positions: []fake.Position{
 				{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
 			}},
-			want:      []want{{"BTC/USDT:USDT-251226", sdk.SideLong, "0.1", "70000", "71000", "100", "0", "0", sdk.MarginCross}},
+			want:      []sdk.Position{{Symbol: "BTC/USDT:USDT-251226", Side: sdk.SideLong, Size: d("0.1"), EntryPrice: d("70000"), MarkPrice: d("71000"), UnrealizedPnL: d("100"), Leverage: d("0"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross}},
 			infoCalls: 1,
 		},
 		{
@@ -67,30 +62,12 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			got, err := e.c.Positions(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
-			if n := e.fx.Calls("/v5/account/info"); n != tt.infoCalls {
+			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			if n := e.Fake.Calls("/v5/account/info"); n != tt.infoCalls {
 				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
 			}
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Path == "/v5/position/list" && r.Query != "category=linear&limit=200&settleCoin=USDT" {
 					t.Errorf("position query %q", r.Query)
 				}
@@ -104,12 +81,12 @@ func TestPositions(t *testing.T) {
 // query stays signed exactly as sent.
 func TestPositionsPages(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		for i := range 450 {
 			a.Positions = append(a.Positions, fake.Position{Symbol: fmt.Sprintf("C%03dUSDT", i), Side: "Buy", Size: "1", AvgPrice: "1", MarkPrice: "1", UnrealisedPnl: "0", Leverage: "1"})
 		}
 	})
-	got, err := e.c.Positions(ctx(t), e.acct)
+	got, err := e.C.Positions(ctx(t), e.Acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +94,7 @@ func TestPositionsPages(t *testing.T) {
 		t.Fatalf("%d positions, first %+v", len(got), got[0])
 	}
 	var queries []string
-	for _, r := range e.fx.Requests() {
+	for _, r := range e.Fake.Requests() {
 		if r.Path == "/v5/position/list" {
 			queries = append(queries, r.Query)
 		}
@@ -156,9 +133,9 @@ func TestPositionsOddAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			for _, p := range tt.pages {
-				e.fx.Inject(fakex.Fault{Path: "/v5/position/list", Status: 200, Body: p})
+				e.Fake.Inject(fakex.Fault{Path: "/v5/position/list", Status: 200, Body: p})
 			}
-			got, err := e.c.Positions(ctx(t), e.acct)
+			got, err := e.C.Positions(ctx(t), e.Acct)
 			if tt.fails {
 				if err == nil || sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 					t.Fatalf("err = %v, want a malformed-answer error", err)
@@ -168,7 +145,7 @@ func TestPositionsOddAnswers(t *testing.T) {
 			if err != nil || len(got) != tt.n {
 				t.Fatalf("positions %+v, %v; want %d", got, err, tt.n)
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if len(tt.pages) == 2 && !strings.Contains(reqs[len(reqs)-2].Query, "cursor=updateAt%3D1672279322668&") {
 				t.Errorf("cursor not sent back as received: %q", reqs[len(reqs)-2].Query)
 			}

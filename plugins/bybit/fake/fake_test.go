@@ -2,13 +2,13 @@ package fake
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
@@ -37,32 +37,16 @@ type answer struct {
 // test can send them in lower case.
 func send(t *testing.T, s *Server, method, path, query, body string, hdr map[string]string) answer {
 	t.Helper()
-	target := s.URL() + path
-	if query != "" {
-		target += "?" + query
-	}
-	req, err := http.NewRequest(method, target, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header[k] = []string{v}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	a := fakex.Send(t, method, s.URL()+path, query, body, hdr)
 	var env struct {
 		RetCode int             `json:"retCode"`
 		RetMsg  string          `json:"retMsg"`
 		Result  json.RawMessage `json:"result"`
 	}
-	if json.Unmarshal(b, &env) != nil {
-		env.RetCode, env.RetMsg = -999, string(b)
+	if json.Unmarshal(a.Body, &env) != nil {
+		env.RetCode, env.RetMsg = -999, string(a.Body)
 	}
-	return answer{resp.StatusCode, env.RetCode, env.RetMsg, env.Result, resp.Header}
+	return answer{a.Status, env.RetCode, env.RetMsg, env.Result, a.Header}
 }
 
 // signed returns the auth headers of a request at ts.

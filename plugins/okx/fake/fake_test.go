@@ -2,12 +2,12 @@ package fake
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
@@ -54,28 +54,14 @@ func (r req) with(h, v string) req {
 
 func send(t *testing.T, s *Server, r req) answer {
 	t.Helper()
-	hr, err := http.NewRequest(r.method, s.URL()+r.target, strings.NewReader(r.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range r.header {
-		if v != "" {
-			hr.Header.Set(k, v)
-		}
-	}
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	a := fakex.Send(t, r.method, s.URL()+r.target, "", r.body, r.header)
 	var e struct {
 		Code string          `json:"code"`
 		Msg  string          `json:"msg"`
 		Data json.RawMessage `json:"data"`
 	}
-	_ = json.Unmarshal(b, &e)
-	return answer{resp.StatusCode, e.Code, e.Msg, e.Data, resp.Header}
+	_ = json.Unmarshal(a.Body, &e)
+	return answer{a.Status, e.Code, e.Msg, e.Data, a.Header}
 }
 
 // newVectorFake puts the fake's clock just after the vectors' timestamp.

@@ -1,31 +1,19 @@
 package okx_test
 
 import (
-	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	info, err := e.c.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "okx" || info.DisplayName != "OKX" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if !info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v", info.EndpointKeys)
-	}
+	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "okx", DisplayName: "OKX", Version: "1.2.3",
+		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
 		if cost, ok := info.CallCosts[c]; !ok || cost != 0 {
 			t.Errorf("cost of %s = %d, %v; want 0 from the per-IP budget (private calls count per user)", c, cost, ok)
@@ -40,7 +28,7 @@ func TestInfo(t *testing.T) {
 			t.Errorf("limit %+v should be per account", l)
 		}
 	}
-	if e.fx.TotalCalls() != 0 {
+	if e.Fake.TotalCalls() != 0 {
 		t.Error("Info called the exchange")
 	}
 }
@@ -134,30 +122,12 @@ func TestValidateCredentials(t *testing.T) {
 			fx.AddKey(tt.key)
 			fx.Update(tt.key.APIKey, func(a *fake.Account) { a.AcctLv, a.PosMode = tt.acctLv, tt.posMode })
 			e := newEnv(t)
-			e.acct.Endpoints["rest"] = fx.URL()
-			e.acct.Testnet = tt.testnet
-			got, err := e.c.ValidateCredentials(ctx(t), e.acct)
+			e.Acct.Endpoints["rest"] = fx.URL()
+			e.Acct.Testnet = tt.testnet
+			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
 			if tt.kind != 0 {
-				var se *sdk.Error
-				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code || !strings.Contains(err.Error(), tt.errSubstr) {
-					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errSubstr)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
 			}
 			if n := fx.Calls("/api/v5/account/config"); n != 1 {
 				t.Errorf("config calls %d, want 1", n)
@@ -168,7 +138,7 @@ func TestValidateCredentials(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Balances = []fake.Balance{
 			// From the page's §5 example: available plus frozen is the equity.
 			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
@@ -179,32 +149,15 @@ func TestSpotBalances(t *testing.T) {
 			{Ccy: "ETH", Eq: "1", CashBal: "1", AvailBal: "0", AvailEq: "", FrozenBal: "1", Upl: ""},
 		}
 	})
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct{ asset, free, locked, total string }{
-		{"USDT", "4834.317093622894", "158.573", "4992.890093622894"},
-		{"BTC", "0.00000001", "0", "0.00000001"},
-		{"ETH", "0", "1", "1"},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC left out)", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
-		if b.Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.asset)
-		}
-		eq(t, w.asset+".free", b.Free, w.free)
-		eq(t, w.asset+".locked", b.Locked, w.locked)
-		eq(t, w.asset+".total", b.Total(), w.total)
-	}
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
+		{Asset: "USDT", Free: d("4834.317093622894"), Locked: d("158.573")},
+		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1")},
+	})
 	if got[0].Free.String() != "4834.317093622894" {
 		t.Errorf("free as string %q: digits lost", got[0].Free.String())
 	}
-	reqs := e.fx.Requests()
-	last := reqs[len(reqs)-1]
+	last := plugintest.LastRequest(t, e.Fake)
 	if last.Path != "/api/v5/account/balance" || last.Query != "" || last.Method != "GET" || len(last.Body) != 0 {
 		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
 	}
@@ -212,17 +165,14 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 	e := newEnv(t)
-	got, err := e.c.SpotBalances(ctx(t), e.acct)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Fatalf("empty account: %v, %v (want an empty, non-nil list)", got, err)
-	}
+	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, b := range []fake.Balance{
 		{Ccy: "BTC", AvailBal: "1e-5", FrozenBal: "0"},
 		{Ccy: "BTC", AvailBal: "", AvailEq: "", FrozenBal: "0"},
 		{Ccy: "", AvailBal: "1", FrozenBal: "0"},
 	} {
-		e.fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
-		_, err = e.c.SpotBalances(ctx(t), e.acct)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
 			t.Errorf("malformed %+v: %v", b, err)
 		}
@@ -257,22 +207,12 @@ func TestFuturesAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
-			got, err := e.c.FuturesAccount(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.avail)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
+			got := plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			if !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
 				t.Errorf("wallet + upnl != margin balance")
 			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Query != "ccy=USDT" {
 				t.Errorf("query %q, want ccy=USDT", last.Query)
 			}

@@ -1,10 +1,12 @@
 package okx_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/plugins/okx/okx"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func BenchmarkSignature(b *testing.B) {
@@ -17,19 +19,9 @@ func BenchmarkSignature(b *testing.B) {
 // BenchmarkSpotBalances is one signed call end to end against the loopback
 // fake: building, signing, HTTP, the fake's verification, decoding.
 func BenchmarkSpotBalances(b *testing.B) {
-	fx := fake.New(fake.WithLimit("/api/v5/account/balance", 1<<40))
-	defer fx.Close()
-	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
-	fx.Update(apiKey, func(a *fake.Account) {
+	e := newEnv(b, fake.WithLimit("/api/v5/account/balance", 1<<40))
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Balances = []fake.Balance{{Ccy: "BTC", Eq: "1.5", AvailBal: "1.5", FrozenBal: "0"}, {Ccy: "USDT", Eq: "105", AvailBal: "100", FrozenBal: "5"}}
 	})
-	e := &env{fx: fx, c: okx.New()}
-	e.acct.APIKey, e.acct.SecretKey, e.acct.Passphrase = apiKey, secret, passphrase
-	e.acct.Endpoints = map[string]string{"rest": fx.URL()}
-	ctx := b.Context()
-	for b.Loop() {
-		if _, err := e.c.SpotBalances(ctx, e.acct); err != nil {
-			b.Fatal(err)
-		}
-	}
+	plugintest.Bench(b, func(c context.Context) error { _, err := e.C.SpotBalances(c, e.Acct); return err })
 }

@@ -15,7 +15,7 @@ func TestConformance(t *testing.T) {
 	// The suite reads the balance more often than its limit of 10 per 2 s
 	// allows; TestRateLimitEnforced checks that limit.
 	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 1000))
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.PosMode = "long_short_mode"
 		a.Balances = []fake.Balance{
 			{Ccy: "USDT", Eq: "1012.84", CashBal: "1000.5", AvailBal: "900.5", AvailEq: "900.5", FrozenBal: "112.34", Upl: "12.34"},
@@ -27,27 +27,17 @@ func TestConformance(t *testing.T) {
 			{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "short", Pos: "0", AvgPx: "", MarkPx: "61234", Upl: "0", Lever: "10", LiqPx: ""},
 		}
 	})
-	bad := e.acct
-	bad.SecretKey = "0" + secret[1:]
-	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), plugintest.Fixtures{
-		Account: e.acct,
-		SpotBalances: []sdk.Balance{
-			{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")},
-			{Asset: "ETH", Free: d("0.25"), Locked: d("0.75")},
-		},
-		ZeroAssets: []string{"BTC"},
-		FuturesAccount: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("1000.5"), UnrealizedPnL: d("12.34"),
-			MarginBalance: d("1012.84"), AvailableBalance: d("900.5")},
-		Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("61234"),
-			UnrealizedPnL: d("12.34"), Leverage: d("10"), LiquidationPrice: d("30000"), MarginMode: sdk.MarginCross}},
-		Order: &sdk.OrderRequest{Market: sdk.MarketSpot, Symbol: "ETH/USDT", Side: sdk.Buy, Type: sdk.OrderLimit,
-			Quantity: d("0.1"), Price: d("2500.5"), ClientOrderID: "conformance1"},
-		UnknownSymbol: "NOPE/USDT",
-		BadSecret:     &bad,
-		Fake:          e.fx,
-		Paths: plugintest.Paths{Read: "/api/v5/account/balance", Order: "/api/v5/trade/order",
-			Cancel: "/api/v5/trade/cancel-order", Time: "/api/v5/public/time"},
-		// OKX documents no rate-limit usage headers (§9).
-		ReportsUsage: false,
-	})
+	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: "/api/v5/account/balance", Order: "/api/v5/trade/order",
+		Cancel: "/api/v5/trade/cancel-order", Time: "/api/v5/public/time"})
+	// The trading account is one: USDT is the spot balance, with the
+	// position's margin frozen in it, and the futures wallet.
+	fx.SpotBalances[0] = sdk.Balance{Asset: "USDT", Free: d("900.5"), Locked: d("112.34")}
+	fx.FuturesAccount = &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("1000.5"), UnrealizedPnL: d("12.34"),
+		MarginBalance: d("1012.84"), AvailableBalance: d("900.5")}
+	// Client order ids are letters and digits only; a wrong secret keeps
+	// the shape of a right one.
+	fx.Order.ClientOrderID = "conformance1"
+	fx.BadSecret.SecretKey = "0" + secret[1:]
+	// OKX documents no rate-limit usage headers, so ReportsUsage stays off.
+	plugintest.Run(t, okx.New(sdk.WithVersion("0.1.0")), fx)
 }

@@ -18,34 +18,21 @@ const (
 	passphrase = "Correct-Horse-9"
 )
 
-type env struct {
-	fx   *fake.Server
-	c    *okx.Connector
-	acct sdk.Account
-}
+type env = plugintest.Env[*fake.Server, *okx.Connector]
 
 // newEnv starts a fake with one full key and a connector pointed at it
 // through the rest endpoint override, as the host does.
-func newEnv(t *testing.T, opts ...fake.Option) *env {
-	t.Helper()
+func newEnv(t testing.TB, opts ...fake.Option) *env {
 	fx := fake.New(opts...)
-	t.Cleanup(fx.Close)
 	fx.AddKey(fake.FullKey(apiKey, secret, passphrase))
-	return &env{
-		fx: fx,
-		c:  okx.New(sdk.WithVersion("1.2.3")),
-		acct: sdk.Account{
-			APIKey: apiKey, SecretKey: secret, Passphrase: passphrase,
-			Endpoints: map[string]string{"rest": fx.URL()},
-		},
-	}
+	return plugintest.NewEnv(t, fx, okx.New(sdk.WithVersion("1.2.3")), sdk.Account{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase})
 }
 
 // funded is newEnv with USDT and BTC in the trading account.
 func funded(t *testing.T, posMode string) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.PosMode = posMode
 		a.Balances = []fake.Balance{
 			{Ccy: "USDT", Eq: "1000", CashBal: "1000", AvailBal: "1000", AvailEq: "1000", FrozenBal: "0", Upl: "0"},

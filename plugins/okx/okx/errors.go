@@ -155,7 +155,9 @@ func decodeError(r *rest.Response) error {
 // statusError handles answers without an OKX envelope (a gateway's page).
 func statusError(r *rest.Response) error {
 	if r.Status == http.StatusTooManyRequests {
-		return rateLimited(r, "", "too many requests (HTTP 429)")
+		// Without a Retry-After from a layer in front of OKX, the wait is one of
+		// OKX's two-second windows.
+		return rest.RateLimited(r, "", rateWindow, "too many requests (HTTP 429)")
 	}
 	return rest.StatusError(r)
 }
@@ -177,9 +179,9 @@ func codeError(r *rest.Response, code, msg string, item bool) error {
 	}
 	switch {
 	case ru.limited || r.Status == http.StatusTooManyRequests:
-		return rateLimited(r, code, "%s", text)
-	case ru.outcomeUnknown && r.Request.Order:
-		return r.Errorf(sdk.KindUnknownOutcome, code, "%s; the order may have been placed, check before sending it again", text)
+		return rest.RateLimited(r, code, rateWindow, "%s", text)
+	case ru.outcomeUnknown:
+		return rest.Unsure(r, ru.kind, code, "%s", text)
 	}
 	return r.Errorf(ru.kind, code, "%s", text)
 }
@@ -197,15 +199,4 @@ func fallback(r *rest.Response, code string, item bool) rule {
 		return rule{kind: sdk.KindInvalidRequest}
 	}
 	return rule{kind: sdk.KindUnknown}
-}
-
-// rateLimited waits for Retry-After when a layer in front of OKX sends one,
-// else for one of OKX's two-second windows (§9).
-func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error {
-	e := r.Errorf(sdk.KindRateLimited, code, format, args...)
-	e.RetryAfter = rateWindow
-	if d, ok := rest.RetryAfter(r.Header, r.Received); ok && d > 0 {
-		e.RetryAfter = d
-	}
-	return e
 }

@@ -24,99 +24,74 @@ func itemErr(sCode, sMsg string) string {
 	return fmt.Sprintf(`{"code":"1","msg":"All operations failed","data":[{"clOrdId":"","ordId":"","tag":"","ts":"1695190491421","sCode":%q,"sMsg":%q,"subCode":""}],"inTime":"1695190491421339","outTime":"1695190491423240"}`, sCode, sMsg)
 }
 
-// TestErrorTable injects every code of the page's error table (§10), the
-// rate-limit answers (§9) and the transport failures, on a read and on an
+// TestErrorTable injects every code of OKX's documented error table, the
+// rate-limit answers and the transport failures, on a read and on an
 // order, and checks the kind, the code and the retry-after.
 func TestErrorTable(t *testing.T) {
 	const readPath, orderPath = "/api/v5/account/balance", "/api/v5/trade/order"
 	window := func(d time.Duration) bool { return d == 2*time.Second }
-	tests := []struct {
-		name       string
-		order      bool
-		fault      fakex.Fault
-		kind       sdk.Kind
-		code       string
-		retryAfter func(time.Duration) bool
-	}{
-		{name: "50000 empty body", order: true, fault: fakex.Fault{Status: 400, Body: okxErr("50000", "Body for POST request cannot be empty.")}, kind: sdk.KindInvalidRequest, code: "50000"},
-		{name: "50001 on a read", fault: fakex.Fault{Status: 503, Body: okxErr("50001", "Service temporarily unavailable. Please try again later.")}, kind: sdk.KindUnavailable, code: "50001"},
-		{name: "50001 on an order", order: true, fault: fakex.Fault{Status: 503, Body: okxErr("50001", "Service temporarily unavailable. Please try again later.")}, kind: sdk.KindUnknownOutcome, code: "50001"},
-		{name: "50002 JSON syntax", order: true, fault: fakex.Fault{Status: 400, Body: okxErr("50002", "JSON syntax error")}, kind: sdk.KindInvalidRequest, code: "50002"},
-		{name: "50004 endpoint timeout on a read", fault: fakex.Fault{Status: 400, Body: okxErr("50004", "API endpoint request timeout")}, kind: sdk.KindUnavailable, code: "50004"},
-		{name: "50004 endpoint timeout on an order", order: true, fault: fakex.Fault{Status: 400, Body: okxErr("50004", "API endpoint request timeout (does not mean that the request was successful or failed, please check the request result)")}, kind: sdk.KindUnknownOutcome, code: "50004"},
-		{name: "50006 content type", order: true, fault: fakex.Fault{Status: 400, Body: okxErr("50006", `Invalid Content-Type. Please use "application/JSON".`)}, kind: sdk.KindInvalidRequest, code: "50006"},
-		{name: "50011 as HTTP 429", fault: fakex.Fault{Status: 429, Body: `{"msg":"Too Many Requests","code":"50011"}`}, kind: sdk.KindRateLimited, code: "50011", retryAfter: window},
-		{name: "50011 as HTTP 200", fault: fakex.Fault{Status: 200, Body: okxErr("50011", "Rate limit reached. Please refer to API documentation and throttle requests accordingly.")}, kind: sdk.KindRateLimited, code: "50011", retryAfter: window},
-		{name: "50011 with a Retry-After from a proxy", order: true, fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: `{"msg":"Too Many Requests","code":"50011"}`},
-			kind: sdk.KindRateLimited, code: "50011", retryAfter: func(d time.Duration) bool { return d == 7*time.Second }},
-		{name: "429 without a body", fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"30"}}, Body: "Too Many Requests"},
-			kind: sdk.KindRateLimited, retryAfter: func(d time.Duration) bool { return d == 30*time.Second }},
-		{name: "429 ban page without Retry-After", fault: fakex.Fault{Status: 429, Body: "<html>slow down</html>"}, kind: sdk.KindRateLimited, retryAfter: window},
-		{name: "50013 systems busy", fault: fakex.Fault{Status: 429, Body: okxErr("50013", "Systems are busy. Please try again later.")}, kind: sdk.KindRateLimited, code: "50013", retryAfter: window},
-		{name: "50014 parameter empty", order: true, fault: fakex.Fault{Status: 400, Body: okxErr("50014", "Parameter sz can not be empty.")}, kind: sdk.KindInvalidRequest, code: "50014"},
-		{name: "50026 system error on a read", fault: fakex.Fault{Status: 500, Body: okxErr("50026", "System error. Try again later")}, kind: sdk.KindUnavailable, code: "50026"},
-		{name: "50026 system error on an order", order: true, fault: fakex.Fault{Status: 500, Body: okxErr("50026", "System error. Try again later")}, kind: sdk.KindUnknownOutcome, code: "50026"},
-		{name: "50026 as HTTP 200 on an order", order: true, fault: fakex.Fault{Status: 200, Body: okxErr("50026", "System error. Try again later")}, kind: sdk.KindUnknownOutcome, code: "50026"},
-		{name: "50061 order rate of the sub-account", order: true, fault: fakex.Fault{Status: 200, Body: okxErr("50061", "You've reached the maximum order rate limit for this account.")}, kind: sdk.KindRateLimited, code: "50061", retryAfter: window},
-		{name: "50101 environment", fault: fakex.Fault{Status: 401, Body: `{"msg":"APIKey does not match current environment.","code":"50101"}`}, kind: sdk.KindAuthentication, code: "50101"},
-		{name: "50102 twice: the skew survives a resync", fault: fakex.Fault{Status: 401, Body: `{"msg":"Timestamp request expired","code":"50102"}`, Times: 2}, kind: sdk.KindClockSkew, code: "50102"},
-		{name: "50103 no key", fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-KEY cannot be empty.","code":"50103"}`}, kind: sdk.KindAuthentication, code: "50103"},
-		{name: "50104 no passphrase", fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-PASSPHRASE cannot be empty.","code":"50104"}`}, kind: sdk.KindAuthentication, code: "50104"},
-		{name: "50105 bad passphrase", fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-PASSPHRASE incorrect.","code":"50105"}`}, kind: sdk.KindAuthentication, code: "50105"},
-		{name: "50106 no signature", fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-SIGN cannot be empty.","code":"50106"}`}, kind: sdk.KindInvalidRequest, code: "50106"},
-		{name: "50107 no timestamp", fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-TIMESTAMP cannot be empty.","code":"50107"}`}, kind: sdk.KindInvalidRequest, code: "50107"},
-		{name: "50110 IP whitelist", fault: fakex.Fault{Status: 401, Body: `{"msg":"Your IP 198.51.100.7 is not included in your API key's IP whitelist.","code":"50110"}`}, kind: sdk.KindPermission, code: "50110"},
-		{name: "50111 invalid key", fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid OK-ACCESS-KEY","code":"50111"}`}, kind: sdk.KindAuthentication, code: "50111"},
-		{name: "50112 malformed timestamp", fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid OK-ACCESS-TIMESTAMP","code":"50112"}`}, kind: sdk.KindInvalidRequest, code: "50112"},
-		{name: "50113 bad signature", fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid signature","code":"50113"}`}, kind: sdk.KindAuthentication, code: "50113"},
-		{name: "50114 invalid authorization", fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid authorization","code":"50114"}`}, kind: sdk.KindAuthentication, code: "50114"},
-		{name: "50115 method", fault: fakex.Fault{Status: 405, Body: okxErr("50115", "Invalid request method.")}, kind: sdk.KindInvalidRequest, code: "50115"},
-		{name: "50120 no permission", order: true, fault: fakex.Fault{Status: 200, Body: okxErr("50120", "This API key doesn't have permission to use this function")}, kind: sdk.KindPermission, code: "50120"},
-		{name: "51000 parameter", order: true, fault: fakex.Fault{Status: 400, Body: okxErr("51000", "Parameter posSide error")}, kind: sdk.KindInvalidRequest, code: "51000"},
-		{name: "51001 instrument", order: true, fault: fakex.Fault{Status: 200, Body: okxErr("51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")}, kind: sdk.KindUnknownSymbol, code: "51001"},
-		{name: "51008 as sCode", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51008", "Order failed. Insufficient USDT balance in account")}, kind: sdk.KindInsufficientFunds, code: "51008"},
-		{name: "51010 account mode", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51010", "Request unsupported under current account mode")}, kind: sdk.KindUnsupported, code: "51010"},
-		{name: "51016 duplicate client id", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51016", "Client order ID already exists.")}, kind: sdk.KindInvalidRequest, code: "51016"},
-		{name: "51020 minimum", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51020", "Your order should meet or exceed the minimum order amount.")}, kind: sdk.KindInvalidRequest, code: "51020"},
-		{name: "51121 lot size", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51121", "Order quantity must be a multiple of the lot size.")}, kind: sdk.KindInvalidRequest, code: "51121"},
-		{name: "51131 balance", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51131", "Insufficient balance.")}, kind: sdk.KindInsufficientFunds, code: "51131"},
-		{name: "51400 cancel failed", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("51400", "Order cancellation failed as the order has been filled, canceled or does not exist.")}, kind: sdk.KindOrderNotFound, code: "51400"},
-		{name: "code 1 with an unlisted trade sCode", order: true, fault: fakex.Fault{Status: 200, Body: itemErr("54109", "You haven't activated trading for this pair.")}, kind: sdk.KindInvalidRequest, code: "54109"},
-		{name: "code 1 without items", order: true, fault: fakex.Fault{Status: 200, Body: `{"code":"1","msg":"Operation failed.","data":[]}`}, kind: sdk.KindInvalidRequest, code: "1"},
-		{name: "unlisted code on a read", fault: fakex.Fault{Status: 200, Body: okxErr("59999", "Something new")}, kind: sdk.KindUnknown, code: "59999"},
-		{name: "unlisted code behind a 401", fault: fakex.Fault{Status: 401, Body: okxErr("50199", "New auth rule")}, kind: sdk.KindAuthentication, code: "50199"},
-		{name: "numeric code", fault: fakex.Fault{Status: 401, Body: `{"code":50113,"msg":"Invalid signature"}`}, kind: sdk.KindAuthentication, code: "50113"},
-		{name: "500 page on a read", fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnavailable},
-		{name: "502 page on a read", fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, kind: sdk.KindUnavailable},
-		{name: "500 page on an order", order: true, fault: fakex.Fault{Status: 500, Body: "Internal error"}, kind: sdk.KindUnknownOutcome},
-		{name: "504 page on an order", order: true, fault: fakex.Fault{Status: 504, Body: "<html>Gateway Timeout</html>"}, kind: sdk.KindUnknownOutcome},
-		{name: "403 page", fault: fakex.Fault{Status: 403, Body: "<html>Forbidden</html>"}, kind: sdk.KindPermission},
-		{name: "malformed JSON on a read", fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknown},
-		{name: "malformed JSON on an order", order: true, fault: fakex.Fault{Malformed: true}, kind: sdk.KindUnknownOutcome},
-		{name: "order accepted without an id", order: true, fault: fakex.Fault{Status: 200, Body: `{"code":"0","msg":"","data":[]}`}, kind: sdk.KindUnknownOutcome},
-		{name: "order answer of the wrong shape", order: true, fault: fakex.Fault{Status: 200, Body: `{"code":"0","msg":"","data":{"ordId":1}}`}, kind: sdk.KindUnknownOutcome},
+	tests := []plugintest.ErrorRow{
+		{Name: "50000 empty body", Order: true, Fault: fakex.Fault{Status: 400, Body: okxErr("50000", "Body for POST request cannot be empty.")}, Kind: sdk.KindInvalidRequest, Code: "50000"},
+		{Name: "50001 on a read", Fault: fakex.Fault{Status: 503, Body: okxErr("50001", "Service temporarily unavailable. Please try again later.")}, Kind: sdk.KindUnavailable, Code: "50001"},
+		{Name: "50001 on an order", Order: true, Fault: fakex.Fault{Status: 503, Body: okxErr("50001", "Service temporarily unavailable. Please try again later.")}, Kind: sdk.KindUnknownOutcome, Code: "50001"},
+		{Name: "50002 JSON syntax", Order: true, Fault: fakex.Fault{Status: 400, Body: okxErr("50002", "JSON syntax error")}, Kind: sdk.KindInvalidRequest, Code: "50002"},
+		{Name: "50004 endpoint timeout on a read", Fault: fakex.Fault{Status: 400, Body: okxErr("50004", "API endpoint request timeout")}, Kind: sdk.KindUnavailable, Code: "50004"},
+		{Name: "50004 endpoint timeout on an order", Order: true, Fault: fakex.Fault{Status: 400, Body: okxErr("50004", "API endpoint request timeout (does not mean that the request was successful or failed, please check the request result)")}, Kind: sdk.KindUnknownOutcome, Code: "50004"},
+		{Name: "50006 content type", Order: true, Fault: fakex.Fault{Status: 400, Body: okxErr("50006", `Invalid Content-Type. Please use "application/JSON".`)}, Kind: sdk.KindInvalidRequest, Code: "50006"},
+		{Name: "50011 as HTTP 429", Fault: fakex.Fault{Status: 429, Body: `{"msg":"Too Many Requests","code":"50011"}`}, Kind: sdk.KindRateLimited, Code: "50011", RetryAfter: window},
+		{Name: "50011 as HTTP 200", Fault: fakex.Fault{Status: 200, Body: okxErr("50011", "Rate limit reached. Please refer to API documentation and throttle requests accordingly.")}, Kind: sdk.KindRateLimited, Code: "50011", RetryAfter: window},
+		{Name: "50011 with a Retry-After from a proxy", Order: true, Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: `{"msg":"Too Many Requests","code":"50011"}`},
+			Kind: sdk.KindRateLimited, Code: "50011", RetryAfter: func(d time.Duration) bool { return d == 7*time.Second }},
+		{Name: "429 without a body", Fault: fakex.Fault{Status: 429, Header: http.Header{"Retry-After": {"30"}}, Body: "Too Many Requests"},
+			Kind: sdk.KindRateLimited, RetryAfter: func(d time.Duration) bool { return d == 30*time.Second }},
+		{Name: "429 ban page without Retry-After", Fault: fakex.Fault{Status: 429, Body: "<html>slow down</html>"}, Kind: sdk.KindRateLimited, RetryAfter: window},
+		{Name: "50013 systems busy", Fault: fakex.Fault{Status: 429, Body: okxErr("50013", "Systems are busy. Please try again later.")}, Kind: sdk.KindRateLimited, Code: "50013", RetryAfter: window},
+		{Name: "50014 parameter empty", Order: true, Fault: fakex.Fault{Status: 400, Body: okxErr("50014", "Parameter sz can not be empty.")}, Kind: sdk.KindInvalidRequest, Code: "50014"},
+		{Name: "50026 system error on a read", Fault: fakex.Fault{Status: 500, Body: okxErr("50026", "System error. Try again later")}, Kind: sdk.KindUnavailable, Code: "50026"},
+		{Name: "50026 system error on an order", Order: true, Fault: fakex.Fault{Status: 500, Body: okxErr("50026", "System error. Try again later")}, Kind: sdk.KindUnknownOutcome, Code: "50026"},
+		{Name: "50026 as HTTP 200 on an order", Order: true, Fault: fakex.Fault{Status: 200, Body: okxErr("50026", "System error. Try again later")}, Kind: sdk.KindUnknownOutcome, Code: "50026"},
+		{Name: "50061 order rate of the sub-account", Order: true, Fault: fakex.Fault{Status: 200, Body: okxErr("50061", "You've reached the maximum order rate limit for this account.")}, Kind: sdk.KindRateLimited, Code: "50061", RetryAfter: window},
+		{Name: "50101 environment", Fault: fakex.Fault{Status: 401, Body: `{"msg":"APIKey does not match current environment.","code":"50101"}`}, Kind: sdk.KindAuthentication, Code: "50101"},
+		{Name: "50102 twice: the skew survives a resync", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Timestamp request expired","code":"50102"}`, Times: 2}, Kind: sdk.KindClockSkew, Code: "50102"},
+		{Name: "50103 no key", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-KEY cannot be empty.","code":"50103"}`}, Kind: sdk.KindAuthentication, Code: "50103"},
+		{Name: "50104 no passphrase", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-PASSPHRASE cannot be empty.","code":"50104"}`}, Kind: sdk.KindAuthentication, Code: "50104"},
+		{Name: "50105 bad passphrase", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-PASSPHRASE incorrect.","code":"50105"}`}, Kind: sdk.KindAuthentication, Code: "50105"},
+		{Name: "50106 no signature", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-SIGN cannot be empty.","code":"50106"}`}, Kind: sdk.KindInvalidRequest, Code: "50106"},
+		{Name: "50107 no timestamp", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Request header OK-ACCESS-TIMESTAMP cannot be empty.","code":"50107"}`}, Kind: sdk.KindInvalidRequest, Code: "50107"},
+		{Name: "50110 IP whitelist", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Your IP 198.51.100.7 is not included in your API key's IP whitelist.","code":"50110"}`}, Kind: sdk.KindPermission, Code: "50110"},
+		{Name: "50111 invalid key", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid OK-ACCESS-KEY","code":"50111"}`}, Kind: sdk.KindAuthentication, Code: "50111"},
+		{Name: "50112 malformed timestamp", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid OK-ACCESS-TIMESTAMP","code":"50112"}`}, Kind: sdk.KindInvalidRequest, Code: "50112"},
+		{Name: "50113 bad signature", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid signature","code":"50113"}`}, Kind: sdk.KindAuthentication, Code: "50113"},
+		{Name: "50114 invalid authorization", Fault: fakex.Fault{Status: 401, Body: `{"msg":"Invalid authorization","code":"50114"}`}, Kind: sdk.KindAuthentication, Code: "50114"},
+		{Name: "50115 method", Fault: fakex.Fault{Status: 405, Body: okxErr("50115", "Invalid request method.")}, Kind: sdk.KindInvalidRequest, Code: "50115"},
+		{Name: "50120 no permission", Order: true, Fault: fakex.Fault{Status: 200, Body: okxErr("50120", "This API key doesn't have permission to use this function")}, Kind: sdk.KindPermission, Code: "50120"},
+		{Name: "51000 parameter", Order: true, Fault: fakex.Fault{Status: 400, Body: okxErr("51000", "Parameter posSide error")}, Kind: sdk.KindInvalidRequest, Code: "51000"},
+		{Name: "51001 instrument", Order: true, Fault: fakex.Fault{Status: 200, Body: okxErr("51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")}, Kind: sdk.KindUnknownSymbol, Code: "51001"},
+		{Name: "51008 as sCode", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51008", "Order failed. Insufficient USDT balance in account")}, Kind: sdk.KindInsufficientFunds, Code: "51008"},
+		{Name: "51010 account mode", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51010", "Request unsupported under current account mode")}, Kind: sdk.KindUnsupported, Code: "51010"},
+		{Name: "51016 duplicate client id", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51016", "Client order ID already exists.")}, Kind: sdk.KindInvalidRequest, Code: "51016"},
+		{Name: "51020 minimum", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51020", "Your order should meet or exceed the minimum order amount.")}, Kind: sdk.KindInvalidRequest, Code: "51020"},
+		{Name: "51121 lot size", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51121", "Order quantity must be a multiple of the lot size.")}, Kind: sdk.KindInvalidRequest, Code: "51121"},
+		{Name: "51131 balance", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51131", "Insufficient balance.")}, Kind: sdk.KindInsufficientFunds, Code: "51131"},
+		{Name: "51400 cancel failed", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("51400", "Order cancellation failed as the order has been filled, canceled or does not exist.")}, Kind: sdk.KindOrderNotFound, Code: "51400"},
+		{Name: "code 1 with an unlisted trade sCode", Order: true, Fault: fakex.Fault{Status: 200, Body: itemErr("54109", "You haven't activated trading for this pair.")}, Kind: sdk.KindInvalidRequest, Code: "54109"},
+		{Name: "code 1 without items", Order: true, Fault: fakex.Fault{Status: 200, Body: `{"code":"1","msg":"Operation failed.","data":[]}`}, Kind: sdk.KindInvalidRequest, Code: "1"},
+		{Name: "unlisted code on a read", Fault: fakex.Fault{Status: 200, Body: okxErr("59999", "Something new")}, Kind: sdk.KindUnknown, Code: "59999"},
+		{Name: "unlisted code behind a 401", Fault: fakex.Fault{Status: 401, Body: okxErr("50199", "New auth rule")}, Kind: sdk.KindAuthentication, Code: "50199"},
+		{Name: "numeric code", Fault: fakex.Fault{Status: 401, Body: `{"code":50113,"msg":"Invalid signature"}`}, Kind: sdk.KindAuthentication, Code: "50113"},
+		{Name: "500 page on a read", Fault: fakex.Fault{Status: 500, Body: "Internal error"}, Kind: sdk.KindUnavailable},
+		{Name: "502 page on a read", Fault: fakex.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, Kind: sdk.KindUnavailable},
+		{Name: "500 page on an order", Order: true, Fault: fakex.Fault{Status: 500, Body: "Internal error"}, Kind: sdk.KindUnknownOutcome},
+		{Name: "504 page on an order", Order: true, Fault: fakex.Fault{Status: 504, Body: "<html>Gateway Timeout</html>"}, Kind: sdk.KindUnknownOutcome},
+		{Name: "403 page", Fault: fakex.Fault{Status: 403, Body: "<html>Forbidden</html>"}, Kind: sdk.KindPermission},
+		{Name: "order accepted without an id", Order: true, Fault: fakex.Fault{Status: 200, Body: `{"code":"0","msg":"","data":[]}`}, Kind: sdk.KindUnknownOutcome},
+		{Name: "order answer of the wrong shape", Order: true, Fault: fakex.Fault{Status: 200, Body: `{"code":"0","msg":"","data":{"ordId":1}}`}, Kind: sdk.KindUnknownOutcome},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, "")
-			call := func() error { _, err := e.c.SpotBalances(ctx(t), e.acct); return err }
-			path := readPath
-			if tt.order {
-				path = orderPath
-				call = func() error {
-					_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-					return err
-				}
-			}
-			f := tt.fault
-			f.Path = path
-			e.fx.Inject(f)
-			plugintest.CheckError(t, call(), plugintest.WantError{Kind: tt.kind, Code: tt.code, RetryAfter: tt.retryAfter})
-			if e.fx.PendingFaults() != 0 {
-				t.Errorf("%d faults did not fire", e.fx.PendingFaults())
-			}
-		})
-	}
+	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
+		e := funded(t, "")
+		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: readPath, OrderPath: orderPath,
+			Order: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
+	})
 }
 
 // TestRateLimitEnforced runs against a fake with a small budget: past it
@@ -125,10 +100,10 @@ func TestRateLimitEnforced(t *testing.T) {
 	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 3))
 	now := time.Now()
 	// Start the fake's two-second window so that the calls share it.
-	e.fx.SetClockOffset(now.Truncate(2 * time.Second).Add(2*time.Second + 100*time.Millisecond).Sub(now))
+	e.Fake.SetClockOffset(now.Truncate(2 * time.Second).Add(2*time.Second + 100*time.Millisecond).Sub(now))
 	var kinds []sdk.Kind
 	for range 4 {
-		_, err := e.c.SpotBalances(ctx(t), e.acct)
+		_, err := e.C.SpotBalances(ctx(t), e.Acct)
 		kinds = append(kinds, sdk.KindOf(err))
 		if err != nil && sdk.RetryAfter(err) != 2*time.Second {
 			t.Errorf("retry after %v", sdk.RetryAfter(err))
@@ -141,7 +116,7 @@ func TestRateLimitEnforced(t *testing.T) {
 		}
 	}
 	// The budget is per user and per endpoint: positions still answer.
-	if _, err := e.c.Positions(ctx(t), e.acct); err != nil {
+	if _, err := e.C.Positions(ctx(t), e.Acct); err != nil {
 		t.Fatalf("positions: %v", err)
 	}
 }
@@ -152,16 +127,16 @@ func TestDemoHeader(t *testing.T) {
 	for _, demo := range []bool{false, true} {
 		t.Run(fmt.Sprintf("testnet=%v", demo), func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.AddKey(fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: demo})
-			e.acct.Testnet = demo
-			if _, err := e.c.ValidateCredentials(ctx(t), e.acct); err != nil {
+			e.Fake.AddKey(fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: demo})
+			e.Acct.Testnet = demo
+			if _, err := e.C.ValidateCredentials(ctx(t), e.Acct); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("1")}); sdk.KindOf(err) != sdk.KindInsufficientFunds {
+			if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("1")}); sdk.KindOf(err) != sdk.KindInsufficientFunds {
 				t.Fatalf("order: %v", err)
 			}
 			var signed int
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Header.Get("OK-ACCESS-KEY") == "" {
 					continue
 				}
@@ -187,57 +162,41 @@ func TestDemoHeader(t *testing.T) {
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	leaks := plugintest.NewLeaks()
 	e := funded(t, "")
-	e.fx.Update(apiKey, func(a *fake.Account) {
+	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
 	})
-	e.c = okx.New(sdk.WithLogger(leaks.Logger))
+	e.C = okx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: okxErr("51000", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
 	keep := leaks.Keep
 	c := ctx(t)
-	keep(e.c.ValidateCredentials(c, e.acct))
-	keep(e.c.SpotBalances(c, e.acct))
-	keep(e.c.FuturesAccount(c, e.acct))
-	keep(e.c.Positions(c, e.acct))
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}))
-	keep(e.c.CancelOrder(c, e.acct, sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "42"}))
-	e.fx.Inject(echo("/api/v5/account/balance"))
-	keep(e.c.SpotBalances(c, e.acct))
-	e.fx.Inject(echo("/api/v5/trade/order"))
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	e.fx.Inject(fakex.Fault{Path: "/api/v5/account/positions", Status: 500, Body: "boom"})
-	keep(e.c.Positions(c, e.acct))
-	e.fx.Inject(fakex.Fault{Path: "/api/v5/trade/order", Malformed: true})
-	keep(e.c.PlaceOrder(c, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}))
+	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
+	e.Fake.Inject(echo("/api/v5/account/balance"))
+	keep(e.C.SpotBalances(c, e.Acct))
+	e.Fake.Inject(echo("/api/v5/trade/order"))
+	keep(e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
+	e.Fake.Inject(fakex.Fault{Path: "/api/v5/account/positions", Status: 500, Body: "boom"})
+	keep(e.C.Positions(c, e.Acct))
+	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Malformed: true})
+	keep(e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}))
 	for _, bad := range []sdk.Account{
-		{APIKey: apiKey, SecretKey: "wrong-" + secret, Passphrase: passphrase, Endpoints: e.acct.Endpoints},
-		{APIKey: apiKey, SecretKey: secret, Passphrase: "wrong-" + passphrase, Endpoints: e.acct.Endpoints},
-		{APIKey: "unknown-" + apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: e.acct.Endpoints},
+		{APIKey: apiKey, SecretKey: "wrong-" + secret, Passphrase: passphrase, Endpoints: e.Acct.Endpoints},
+		{APIKey: apiKey, SecretKey: secret, Passphrase: "wrong-" + passphrase, Endpoints: e.Acct.Endpoints},
+		{APIKey: "unknown-" + apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: e.Acct.Endpoints},
 		{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: map[string]string{"rest": "http://127.0.0.1:1"}},
 	} {
-		keep(e.c.SpotBalances(c, bad))
-		keep(e.c.ValidateCredentials(c, bad))
+		keep(e.C.SpotBalances(c, bad))
+		keep(e.C.ValidateCredentials(c, bad))
 	}
-	slow, cancel := context.WithTimeout(c, 50*time.Millisecond)
-	defer cancel()
-	e.fx.Inject(fakex.Fault{Path: "/api/v5/trade/order", Delay: time.Minute})
-	keep(e.c.PlaceOrder(slow, e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
+	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Delay: time.Minute})
+	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
+		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	})
 
-	if len(leaks.Errors()) < 2*12 {
-		t.Fatalf("only %d errors collected; the test lost its teeth", len(leaks.Errors())/2)
-	}
-	secrets := []string{apiKey, secret, passphrase, "wrong-" + secret, "wrong-" + passphrase}
-	for _, r := range e.fx.Requests() {
-		if sig := r.Header.Get("OK-ACCESS-SIGN"); sig != "" {
-			secrets = append(secrets, sig)
-		}
-	}
-	if len(secrets) < 15 {
-		t.Fatalf("only %d signatures seen", len(secrets)-5)
-	}
-	out := leaks.Check(t, "path=/api/v5/account/balance", secrets, e.acct)
+	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v5/account/balance", MinErrors: 12, Secrets: []string{apiKey, secret, passphrase, "wrong-" + secret, "wrong-" + passphrase},
+		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "OK-ACCESS-SIGN"), MinSignatures: 10}, e.Acct)
 	if !strings.Contains(out, "[redacted]") {
 		t.Fatalf("the echoed credentials were not redacted:\n%s", out)
 	}

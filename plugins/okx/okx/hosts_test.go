@@ -41,8 +41,8 @@ func TestDefaultHost(t *testing.T) {
 		rt := &redirector{to: to}
 		c := okx.New(sdk.WithHTTPClient(&http.Client{Transport: rt}))
 		e := newEnv(t)
-		e.acct.Endpoints, e.acct.Testnet = nil, demo
-		if _, err := c.SpotBalances(ctx(t), e.acct); err != nil {
+		e.Acct.Endpoints, e.Acct.Testnet = nil, demo
+		if _, err := c.SpotBalances(ctx(t), e.Acct); err != nil {
 			t.Fatalf("demo=%v: %v", demo, err)
 		}
 		if len(rt.hosts) != 2 { // server time, then the balance

@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPlaceOrder(t *testing.T) {
@@ -111,12 +112,12 @@ func TestPlaceOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, tt.posMode)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.AcctLv, a.Positions = tt.acctLv, tt.pos })
-			got, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv, a.Positions = tt.acctLv, tt.pos })
+			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			orders := e.fx.Orders(apiKey)
+			orders := e.Fake.Orders(apiKey)
 			if len(orders) != 1 {
 				t.Fatalf("orders at the exchange %d, want 1", len(orders))
 			}
@@ -138,7 +139,7 @@ func TestPlaceOrder(t *testing.T) {
 			}
 			eq(t, "quantity", got.Quantity, tt.qty)
 			eq(t, "price", got.Price, tt.price)
-			if n := e.fx.Calls("/api/v5/trade/order"); n != 1 {
+			if n := e.Fake.Calls("/api/v5/trade/order"); n != 1 {
 				t.Errorf("order requests %d, want 1", n)
 			}
 		})
@@ -153,75 +154,46 @@ func TestModesAreCached(t *testing.T) {
 	e := funded(t, "net_mode")
 	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}
 	for range 2 {
-		if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := e.fx.Calls("/api/v5/account/config"); n != 1 {
+	if n := e.Fake.Calls("/api/v5/account/config"); n != 1 {
 		t.Fatalf("config reads %d, want 1", n)
 	}
-	e.fx.Update(apiKey, func(a *fake.Account) { a.PosMode = "long_short_mode" })
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.PosMode = "long_short_mode" })
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 		t.Fatalf("order after the switch to hedge mode: %v", err)
 	}
-	if n := e.fx.Calls("/api/v5/account/config"); n != 2 {
+	if n := e.Fake.Calls("/api/v5/account/config"); n != 2 {
 		t.Fatalf("config reads %d, want 2", n)
 	}
-	orders := e.fx.Orders(apiKey)
+	orders := e.Fake.Orders(apiKey)
 	if len(orders) != 3 || !strings.Contains(orders[2].Body, `"posSide":"long"`) {
 		t.Fatalf("orders %+v", orders)
 	}
-	if n := e.fx.Calls("/api/v5/trade/order"); n != 4 {
+	if n := e.Fake.Calls("/api/v5/trade/order"); n != 4 {
 		t.Fatalf("order requests %d, want 4 (2, then a rejection and its retry)", n)
 	}
 	// A genuine parameter error is not retried: the modes did not change.
-	e.fx.ResetLog()
-	_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "long", ClientOrderID: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := e.fx.Calls("/api/v5/trade/order"); n != 1 {
+	e.Fake.ResetLog()
+	plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "long", ClientOrderID: "x"})
+	if n := e.Fake.Calls("/api/v5/trade/order"); n != 1 {
 		t.Fatalf("order requests %d, want 1", n)
 	}
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-		kind sdk.Kind
-	}{
-		{"bad symbol", sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"perp on spot", sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"coin-margined swap", sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnsupported},
-		{"unknown market", sdk.OrderRequest{Market: "margin", Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"bad side", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "hold", Type: "market", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"bad type", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "stop", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"limit without price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with price", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), Price: d("1")}, sdk.KindInvalidRequest},
-		{"market with both quantities", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), QuoteQuantity: d("1")}, sdk.KindInvalidRequest},
-		{"market with none", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market"}, sdk.KindInvalidRequest},
-		{"negative quantity", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("-1")}, sdk.KindInvalidRequest},
-		{"swap by quote", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}, sdk.KindInvalidRequest},
-		{"reduce-only on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest},
-		{"position side on spot", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}, sdk.KindInvalidRequest},
-		{"client id with a hyphen (a UUID)", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "6b9ad766-b55d"}, sdk.KindInvalidRequest},
-		{"client id with an underscore", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a_b"}, sdk.KindInvalidRequest},
-		{"client id too long", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 33)}, sdk.KindInvalidRequest},
-		{"bad position side", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "net"}, sdk.KindInvalidRequest},
+	tests := []plugintest.OrderRow{
+		{Name: "bad symbol", Req: sdk.OrderRequest{Symbol: "BTC-USDT", Side: "buy", Type: "market", Quantity: d("1")}},
+		{Name: "coin-margined swap", Req: sdk.OrderRequest{Symbol: "BTC/USD:BTC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnsupported},
+		{Name: "position side on spot", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("1"), PositionSide: "long"}},
+		{Name: "client id with a hyphen (a UUID)", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "6b9ad766-b55d"}},
+		{Name: "client id with an underscore", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: "a_b"}},
+		{Name: "client id too long", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), ClientOrderID: strings.Repeat("a", 33)}},
 	}
 	e := funded(t, "")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			if sdk.KindOf(err) != tt.kind {
-				t.Fatalf("err = %v, want %v", err, tt.kind)
-			}
-		})
-	}
-	if n := e.fx.TotalCalls(); n != 0 {
-		t.Fatalf("%d requests reached the exchange", n)
-	}
+	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 }
 
 // TestSwapQuantityMustBeWholeLots: the connector converts coins to
@@ -234,21 +206,21 @@ func TestSwapQuantityMustBeWholeLots(t *testing.T) {
 		{"no quantity at all", "0", "needs either"},
 	}
 	e := funded(t, "")
-	e.fx.List(fake.Instrument{InstType: "SWAP", InstID: "SOL-USDT-SWAP", SettleCcy: "USDT", CtType: "linear", CtVal: "1", CtMult: "1",
+	e.Fake.List(fake.Instrument{InstType: "SWAP", InstID: "SOL-USDT-SWAP", SettleCcy: "USDT", CtType: "linear", CtVal: "1", CtMult: "1",
 		LotSz: "1", MinSz: "5", TickSz: "0.01", InstFamily: "SOL-USDT", Price: "150"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d(tt.qty)})
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d(tt.qty)})
 			if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), tt.substr) {
 				t.Fatalf("err = %v", err)
 			}
 		})
 	}
-	_, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "SOL/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")})
+	_, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "SOL/USDT:USDT", Side: "buy", Type: "market", Quantity: d("3")})
 	if sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "below the minimum of 5 SOL") {
 		t.Fatalf("below minimum: %v", err)
 	}
-	if n := e.fx.Calls("/api/v5/trade/order"); n != 0 {
+	if n := e.Fake.Calls("/api/v5/trade/order"); n != 0 {
 		t.Fatalf("%d orders reached the exchange", n)
 	}
 }
@@ -275,15 +247,12 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := funded(t, "")
 			if tt.key != nil {
-				e.fx.AddKey(*tt.key)
+				e.Fake.AddKey(*tt.key)
 			}
-			e.fx.Update(apiKey, func(a *fake.Account) { a.AcctLv = tt.acctLv })
-			_, err := e.c.PlaceOrder(ctx(t), e.acct, tt.req)
-			var se *sdk.Error
-			if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %q", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
-			if len(e.fx.Orders(apiKey)) != 0 {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv = tt.acctLv })
+			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
+			if len(e.Fake.Orders(apiKey)) != 0 {
 				t.Fatal("an order was recorded")
 			}
 		})
@@ -291,10 +260,10 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	// A client order id still pending is a duplicate (51016).
 	e := funded(t, "")
 	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup1"}
-	if _, err := e.c.PlaceOrder(ctx(t), e.acct, req); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.c.PlaceOrder(ctx(t), e.acct, req)
+	_, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
 	var se *sdk.Error
 	if sdk.KindOf(err) != sdk.KindInvalidRequest || !asErr(err, &se) || se.ExchangeCode != "51016" {
 		t.Fatalf("duplicate: %v", err)
@@ -303,14 +272,8 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, "")
-	spot, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	swap, err := e.c.PlaceOrder(ctx(t), e.acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
+	swap := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
@@ -333,29 +296,19 @@ func TestCancelOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e.fx.ResetLog()
-			got, err := e.c.CancelOrder(ctx(t), e.acct, tt.req)
+			e.Fake.ResetLog()
+			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
+			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
 			if tt.kind != 0 {
-				var se *sdk.Error
-				if sdk.KindOf(err) != tt.kind || !asErr(err, &se) || se.ExchangeCode != tt.code {
-					t.Fatalf("err = %v, want %v code %q", err, tt.kind, tt.code)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
-			}
-			reqs := e.fx.Requests()
+			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body || last.Header.Get("Content-Type") != "application/json" {
 				t.Errorf("sent %s (%s), want %s", last.Body, last.Header.Get("Content-Type"), tt.body)
 			}
 		})
 	}
-	for _, o := range e.fx.Orders(apiKey) {
+	for _, o := range e.Fake.Orders(apiKey) {
 		if o.State != "canceled" {
 			t.Errorf("order %s is %s at the exchange", o.OrdID, o.State)
 		}

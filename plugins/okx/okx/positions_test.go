@@ -6,19 +6,14 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestPositions(t *testing.T) {
-	type want struct {
-		symbol                            string
-		side                              sdk.PositionSide
-		size, entry, mark, upnl, lev, liq string
-		mode                              sdk.MarginMode
-	}
 	tests := []struct {
 		name  string
 		rows  []fake.Position
-		want  []want
+		want  []sdk.Position
 		insts int // instrument list fetches
 	}{
 		{
@@ -30,9 +25,9 @@ func TestPositions(t *testing.T) {
 				{InstID: "ETH-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3.5", AvgPx: "3000", MarkPx: "2900", Upl: "35", Lever: "5", LiqPx: "3500.5"},
 				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "62891.9", Upl: "0", Lever: "3", LiqPx: ""},
 			},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.05", "62961.4", "62891.9", "-3.475", "10", "0", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "0.35", "3000", "2900", "35", "5", "3500.5", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.05"), EntryPrice: d("62961.4"), MarkPrice: d("62891.9"), UnrealizedPnL: d("-3.475"), Leverage: d("10"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("0.35"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("35"), Leverage: d("5"), LiquidationPrice: d("3500.5"), MarginMode: sdk.MarginIsolate},
 			},
 			insts: 1,
 		},
@@ -43,9 +38,9 @@ func TestPositions(t *testing.T) {
 				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "short", Pos: "2.00", AvgPx: "31000", MarkPx: "30500", Upl: "10", Lever: "10.0", LiqPx: "36000"},
 				{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "long", Pos: "0", AvgPx: "", MarkPx: "3000", Upl: "0", Lever: "10", LiqPx: ""},
 			},
-			want: []want{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.05", "30000", "30500", "25", "10", "25000", sdk.MarginIsolate},
-				{"BTC/USDT:USDT", sdk.SideShort, "0.02", "31000", "30500", "10", "10", "36000", sdk.MarginIsolate},
+			want: []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.05"), EntryPrice: d("30000"), MarkPrice: d("30500"), UnrealizedPnL: d("25"), Leverage: d("10"), LiquidationPrice: d("25000"), MarginMode: sdk.MarginIsolate},
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.02"), EntryPrice: d("31000"), MarkPrice: d("30500"), UnrealizedPnL: d("10"), Leverage: d("10"), LiquidationPrice: d("36000"), MarginMode: sdk.MarginIsolate},
 			},
 			insts: 1,
 		},
@@ -66,30 +61,12 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			got, err := e.c.Positions(ctx(t), e.acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil || len(got) != len(tt.want) {
-				t.Fatalf("positions %+v, want %d", got, len(tt.want))
-			}
-			for i, w := range tt.want {
-				p := got[i]
-				if p.Symbol != w.symbol || p.Side != w.side || p.MarginMode != w.mode {
-					t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.symbol, w.side, w.mode)
-				}
-				eq(t, "size", p.Size, w.size)
-				eq(t, "entry", p.EntryPrice, w.entry)
-				eq(t, "mark", p.MarkPrice, w.mark)
-				eq(t, "upnl", p.UnrealizedPnL, w.upnl)
-				eq(t, "leverage", p.Leverage, w.lev)
-				eq(t, "liquidation", p.LiquidationPrice, w.liq)
-			}
-			if n := e.fx.Calls("/api/v5/public/instruments"); n != tt.insts {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
+			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			if n := e.Fake.Calls("/api/v5/public/instruments"); n != tt.insts {
 				t.Errorf("instrument fetches %d, want %d", n, tt.insts)
 			}
-			for _, r := range e.fx.Requests() {
+			for _, r := range e.Fake.Requests() {
 				if r.Path == "/api/v5/account/positions" && r.Query != "instType=SWAP" {
 					t.Errorf("positions query %q", r.Query)
 				}
@@ -106,18 +83,18 @@ func TestPositions(t *testing.T) {
 func TestInstrumentsCached(t *testing.T) {
 	e := newEnv(t)
 	const other = "1d2c3b4a-0000-4000-8000-abcdefabcdef"
-	e.fx.AddKey(fake.FullKey(other, secret, passphrase))
+	e.Fake.AddKey(fake.FullKey(other, secret, passphrase))
 	rows := []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
-	e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = rows })
-	e.fx.Update(other, func(a *fake.Account) { a.Positions = rows })
-	second := e.acct
+	e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = rows })
+	e.Fake.Update(other, func(a *fake.Account) { a.Positions = rows })
+	second := e.Acct
 	second.APIKey = other
-	for _, a := range []sdk.Account{e.acct, second, e.acct} {
-		if _, err := e.c.Positions(ctx(t), a); err != nil {
+	for _, a := range []sdk.Account{e.Acct, second, e.Acct} {
+		if _, err := e.C.Positions(ctx(t), a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := e.fx.Calls("/api/v5/public/instruments"); n != 1 {
+	if n := e.Fake.Calls("/api/v5/public/instruments"); n != 1 {
 		t.Fatalf("instrument fetches %d, want 1", n)
 	}
 }
@@ -136,8 +113,8 @@ func TestPositionsMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.fx.Update(apiKey, func(a *fake.Account) { a.Positions = []fake.Position{tt.row} })
-			_, err := e.c.Positions(ctx(t), e.acct)
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = []fake.Position{tt.row} })
+			_, err := e.C.Positions(ctx(t), e.Acct)
 			if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tt.substr) {
 				t.Fatalf("err = %v, want unknown containing %q", err, tt.substr)
 			}
