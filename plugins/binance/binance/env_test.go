@@ -1,7 +1,6 @@
 package binance_test
 
 import (
-	"errors"
 	"strconv"
 	"testing"
 
@@ -31,8 +30,4 @@ var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-var eq = plugintest.EqualDecimal
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func asErr(err error, target **sdk.Error) bool { return errors.As(err, target) }
