@@ -1,7 +1,6 @@
 package binance_test
 
 import (
-	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -26,31 +25,6 @@ func TestInfo(t *testing.T) {
 	}
 	if info.CallCosts[sdk.CapSpotBalances] != 20 {
 		t.Errorf("spot balances cost %d, want 20 (GET /api/v3/account)", info.CallCosts[sdk.CapSpotBalances])
-	}
-	// Costs name the budget of the host each call goes to: spot (/api)
-	// and futures (/fapi) are counted apart, under the names usage reports.
-	declared := map[string]bool{}
-	for _, l := range info.RateLimits {
-		declared[l.Name] = l.Scope == sdk.ScopeIP
-	}
-	got := map[[2]string]int64{}
-	for _, c := range info.Costs {
-		if !declared[c.Limit] {
-			t.Errorf("cost %+v draws on no declared per-IP limit", c)
-		}
-		got[[2]string{c.Call, c.Limit}] += c.Cost
-	}
-	wantCosts := map[[2]string]int64{
-		{sdk.CapSpotBalances, "request_weight"}:           20,
-		{sdk.CapFuturesAccount, "futures_request_weight"}: 5,
-		{sdk.CapPositions, "futures_request_weight"}:      10,
-		{sdk.CapOrders, "request_weight"}:                 1,
-		{sdk.CapOrders, "futures_request_weight"}:         1,
-		{sdk.CapValidate, "request_weight"}:               20,
-		{sdk.CapValidate, "futures_request_weight"}:       5,
-	}
-	if !maps.Equal(got, wantCosts) {
-		t.Errorf("costs %v, want %v", got, wantCosts)
 	}
 }
 
