@@ -9,6 +9,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"time"
 )
 
 // newUTAEnv is newEnv with the key's account in Unified Trading Account
@@ -201,33 +202,12 @@ func TestUTAValidateCredentials(t *testing.T) {
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
 			e.Acct.Testnet = tt.testnet
 			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
+			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errText})
 			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code || !strings.Contains(err.Error(), tt.errText) {
-					t.Fatalf("err = %v (kind %v), want kind %v, code %s, containing %q", err, sdk.KindOf(err), tt.kind, tt.code, tt.errText)
-				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := strings.Join(got.Notes, " | ")
-			got.Notes = nil
-			if got.CanRead != tt.want.CanRead || got.CanTradeSpot != tt.want.CanTradeSpot ||
-				got.CanTradeFutures != tt.want.CanTradeFutures || got.CanWithdraw != tt.want.CanWithdraw ||
-				got.IPRestricted != tt.want.IPRestricted {
-				t.Fatalf("permissions %+v, want %+v", got, tt.want)
-			}
-			for _, n := range tt.notes {
-				if !strings.Contains(notes, n) {
-					t.Errorf("notes %q lack %q", notes, n)
-				}
-			}
 			// One V2 call learns the mode, then V3's info and settings.
-			for path, n := range map[string]int{fake.PathAccountInfo: 1, fake.PathUTAInfo: 1, fake.PathUTASettings: 1, fake.PathFuturesAccount: 0} {
-				if c := e.Fake.Calls(path); c != n {
-					t.Errorf("calls to %s = %d, want %d", path, c, n)
-				}
-			}
+			plugintest.CheckCalls(t, e.Fake, map[string]int{fake.PathAccountInfo: 1, fake.PathUTAInfo: 1, fake.PathUTASettings: 1, fake.PathFuturesAccount: 0})
 		})
 	}
 }
@@ -243,25 +223,12 @@ func TestUTASpotBalances(t *testing.T) {
 			{Coin: "DOGE", Balance: "0", Available: "0", Debt: "3"},
 		}
 	})
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct{ asset, free, locked string }{
-		{"BTC", "4723846.89208129", "0"},
-		{"USDT", "0.00000001", "12.75"},
-		{"ETH", "0", "1.000000000000000001"},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d (zero LTC and the DOGE debt left out)", got, len(want))
-	}
-	for i, w := range want {
-		if got[i].Asset != w.asset {
-			t.Fatalf("balance %d asset %q, want %q", i, got[i].Asset, w.asset)
-		}
-		eq(t, w.asset+".free", got[i].Free, w.free)
-		eq(t, w.asset+".locked", got[i].Locked, w.locked)
-	}
+	// Zero LTC and the DOGE debt are left out.
+	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
+		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
+		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.75")},
+		{Asset: "ETH", Free: d("0"), Locked: d("1.000000000000000001")},
+	})
 	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
 		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
 	}
@@ -342,17 +309,7 @@ func TestUTAFuturesAccount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newUTAEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Assets, a.Positions = tt.assets, tt.pos })
-			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Asset != "USDT" {
-				t.Errorf("asset %q", got.Asset)
-			}
-			eq(t, "wallet", got.WalletBalance, tt.wallet)
-			eq(t, "unrealized", got.UnrealizedPnL, tt.upnl)
-			eq(t, "margin", got.MarginBalance, tt.margin)
-			eq(t, "available", got.AvailableBalance, tt.av)
+			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.av)})
 			// The one V2 call is the one that learnt the mode.
 			if n2, n3 := e.Fake.Calls(fake.PathFuturesAccounts), e.Fake.Calls(fake.PathUTAAssets); n2 != 1 || n3 != 1 {
 				t.Errorf("calls: %d to the Classic futures account, %d to the unified assets", n2, n3)
@@ -373,31 +330,11 @@ func TestUTAPositions(t *testing.T) {
 					{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", MarkPrice: "0.4"},
 				}
 			})
-			got, err := e.C.Positions(ctx(t), e.Acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != 2 {
-				t.Fatalf("positions %+v, want 2 (the zero row left out)", got)
-			}
-			w := []struct {
-				symbol                 string
-				side                   sdk.PositionSide
-				size, entry, upnl, lev string
-				mode                   sdk.MarginMode
-			}{
-				{"BTC/USDT:USDT", sdk.SideLong, "0.25", "60000.1", "249.975", "20", sdk.MarginCross},
-				{"ETH/USDT:USDT", sdk.SideShort, "3", "3000", "300", "5", sdk.MarginIsolate},
-			}
-			for i, p := range got {
-				if p.Symbol != w[i].symbol || p.Side != w[i].side || p.MarginMode != w[i].mode {
-					t.Errorf("position %d: %s %s %s", i, p.Symbol, p.Side, p.MarginMode)
-				}
-				eq(t, "size", p.Size, w[i].size)
-				eq(t, "entry", p.EntryPrice, w[i].entry)
-				eq(t, "upnl", p.UnrealizedPnL, w[i].upnl)
-				eq(t, "leverage", p.Leverage, w[i].lev)
-			}
+			// The zero row is left out.
+			plugintest.PositionsAre(t, e.C, e.Acct, []sdk.Position{
+				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("20"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
+				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginIsolate},
+			})
 			reqs := e.Fake.Requests()
 			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTAPositions || last.Query != "category=USDT-FUTURES" {
 				t.Errorf("request %s?%s", last.Path, last.Query)
@@ -578,14 +515,8 @@ func TestUTAOrderRejected(t *testing.T) {
 
 func TestUTACancelOrder(t *testing.T) {
 	e := fundedUTA(t, false)
-	spot, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fut, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
+	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
 	tests := []struct {
 		name string
 		req  sdk.CancelRequest
