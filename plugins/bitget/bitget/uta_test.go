@@ -9,7 +9,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
-	"time"
 )
 
 // newUTAEnv is newEnv with the key's account in Unified Trading Account
