@@ -229,6 +229,13 @@ func (s *Server) AddKey(k Key) {
 	})
 }
 
+// Seed registers k with a as its account: what the seed file and the
+// control address of the fake's command (see fakex.Main) add.
+func (s *Server) Seed(k Key, a Account) {
+	s.AddKey(k)
+	s.Update(k.APIKey, func(acct *Account) { *acct = a })
+}
+
 // Update changes the account of apiKey under the fake's lock.
 func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
 

@@ -204,6 +204,13 @@ func (s *Server) AddKey(k Key) {
 	s.Store.AddKey(k.APIKey, k)
 }
 
+// Seed registers k with a as its account: what the seed file and the
+// control address of the fake's command (see fakex.Main) add.
+func (s *Server) Seed(k Key, a Account) {
+	s.AddKey(k)
+	s.Update(k.APIKey, func(acct *Account) { *acct = a })
+}
+
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
 func cloneAccount(a *Account) Account {

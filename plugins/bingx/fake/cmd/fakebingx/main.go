@@ -12,8 +12,5 @@ import (
 
 func main() {
 	f := fake.New()
-	fakex.Main(f.Server, func(k fake.Key, a fake.Account) {
-		f.AddKey(k)
-		f.Update(k.APIKey, func(acct *fake.Account) { *acct = a })
-	})
+	fakex.Main(f.Server, f.Seed)
 }
