@@ -13,16 +13,7 @@ import (
 // form means the perpetual on the same pair, which is how trading alerts
 // usually write it.
 func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
-	s, err := symbol.Resolve("binance", mkt, unified)
-	if err != nil {
-		return "", s, err
-	}
-	mkt = s.Market()
-	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
-		// USDⓈ-M contracts settle in their quote asset.
-		return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "binance: %s: USDⓈ-M futures settle in the quote asset", s)
-	}
-	return mkt, s, nil
+	return symbol.ResolveLinear("binance", mkt, unified, sdk.KindUnknownSymbol, "USDⓈ-M futures settle in the quote asset")
 }
 
 // rawSymbol is Binance's form of s.

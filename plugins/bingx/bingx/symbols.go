@@ -12,16 +12,7 @@ import (
 // request that names the spot form means the perpetual on that pair, as
 // trading alerts usually write it.
 func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
-	s, err := symbol.Resolve("bingx", mkt, unified)
-	if err != nil {
-		return "", s, err
-	}
-	mkt = s.Market()
-	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
-		// BingX's perpetuals settle in their quote asset (§5c currency).
-		return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bingx: %s: BingX perpetuals settle in the quote asset", s)
-	}
-	return mkt, s, nil
+	return symbol.ResolveLinear("bingx", mkt, unified, sdk.KindUnknownSymbol, "BingX perpetuals settle in the quote asset")
 }
 
 // rawSymbol is BingX's form of s, hyphenated on spot and swap alike (§8).

@@ -19,22 +19,11 @@ const (
 // that names the spot form means the perpetual on the same pair, which is
 // how trading alerts usually write it. Both are "BTCUSDT" at Bitget.
 func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
-	s, err := symbol.Resolve("bitget", mkt, unified)
-	if err != nil {
-		return "", s, err
+	mkt, s, err := symbol.ResolveLinear("bitget", mkt, unified, sdk.KindUnknownSymbol, "USDT-FUTURES contracts settle in USDT, their quote asset")
+	if err == nil && mkt == sdk.MarketFutures && s.Settle != marginCoin {
+		return "", s, sdk.Errorf(sdk.KindUnsupported, "bitget: %s: only USDT-margined perpetuals (USDT-FUTURES) are supported", s)
 	}
-	mkt = s.Market()
-	if mkt == sdk.MarketFutures {
-		switch {
-		case s.Settle == marginCoin && s.Quote == marginCoin:
-		case s.Settle == s.Quote:
-			return "", s, sdk.Errorf(sdk.KindUnsupported,
-				"bitget: %s: only USDT-margined perpetuals (USDT-FUTURES) are supported", s)
-		default:
-			return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bitget: %s: USDT-FUTURES contracts settle in USDT, their quote asset", s)
-		}
-	}
-	return mkt, s, nil
+	return mkt, s, err
 }
 
 // rawSymbol is Bitget's V2 form of s: no separator, no suffix (§8.2).

@@ -23,21 +23,11 @@ const settleUSDT = "USDT"
 // request that names the spot form means the perpetual on the same pair,
 // which is how trading alerts usually write it.
 func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
-	s, err := symbol.Resolve("bybit", mkt, unified)
-	if err != nil {
-		return "", s, err
+	mkt, s, err := symbol.ResolveLinear("bybit", mkt, unified, sdk.KindUnknownSymbol, "linear contracts settle in the quote coin")
+	if err == nil && mkt == sdk.MarketFutures && s.Settle != settleUSDT {
+		return "", s, sdk.Errorf(sdk.KindUnsupported, "bybit: %s: only USDT-settled perpetuals are supported", s)
 	}
-	mkt = s.Market()
-	if mkt == sdk.MarketFutures {
-		switch {
-		case s.Settle != s.Quote:
-			// Linear contracts settle in their quote coin.
-			return "", s, sdk.Errorf(sdk.KindUnknownSymbol, "bybit: %s: linear contracts settle in the quote coin", s)
-		case s.Settle != settleUSDT:
-			return "", s, sdk.Errorf(sdk.KindUnsupported, "bybit: %s: only USDT-settled perpetuals are supported", s)
-		}
-	}
-	return mkt, s, nil
+	return mkt, s, err
 }
 
 // categoryOf is Bybit's category of a market.

@@ -12,16 +12,8 @@ import (
 // named, the spot form means the perpetual on the same pair, as trading
 // alerts usually write it.
 func resolve(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
-	s, err := symbol.Resolve("okx", mkt, unified)
-	if err != nil {
-		return "", s, err
-	}
-	mkt = s.Market()
-	if mkt == sdk.MarketFutures && s.Settle != s.Quote {
-		// BTC-USD-SWAP settles in BTC: a coin-margined (inverse) swap.
-		return "", s, sdk.Errorf(sdk.KindUnsupported, "okx: %s: only quote-settled (USDT-margined) perpetuals are supported", s)
-	}
-	return mkt, s, nil
+	// BTC-USD-SWAP settles in BTC: a coin-margined (inverse) swap.
+	return symbol.ResolveLinear("okx", mkt, unified, sdk.KindUnsupported, "only quote-settled (USDT-margined) perpetuals are supported")
 }
 
 // instID is OKX's instrument id (§7): "BTC-USDT" for spot, "BTC-USDT-SWAP"
