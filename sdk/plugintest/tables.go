@@ -73,18 +73,15 @@ func CheckOrder(t *testing.T, got, want sdk.Order) {
 // free and locked by value.
 func CheckBalances(t *testing.T, got, want []sdk.Balance) {
 	t.Helper()
-	if got == nil || len(got) != len(want) {
-		t.Fatalf("balances %+v, want %d of them", got, len(want))
-	}
-	for i, w := range want {
-		b := got[i]
+	sameList(t, "balances", got, want, func(i int, b, w sdk.Balance) {
+		t.Helper()
 		if b.Asset != w.Asset {
 			t.Fatalf("balance %d asset %q, want %q", i, b.Asset, w.Asset)
 		}
 		sameDecimal(t, w.Asset+".free", b.Free, w.Free)
 		sameDecimal(t, w.Asset+".locked", b.Locked, w.Locked)
 		sameDecimal(t, w.Asset+".total", b.Total(), w.Total())
-	}
+	})
 }
 
 // BalancesAre calls SpotBalances, fails t unless it returns want as
@@ -150,11 +147,8 @@ func CheckFutures(t *testing.T, got, want sdk.FuturesAccount) {
 // wants a non-nil list.
 func CheckPositions(t *testing.T, got, want []sdk.Position) {
 	t.Helper()
-	if got == nil || len(got) != len(want) {
-		t.Fatalf("positions %+v, want %d", got, len(want))
-	}
-	for i, w := range want {
-		p := got[i]
+	sameList(t, "positions", got, want, func(i int, p, w sdk.Position) {
+		t.Helper()
 		if p.Symbol != w.Symbol || p.Side != w.Side || p.MarginMode != w.MarginMode {
 			t.Errorf("position %d: %s %s %s, want %s %s %s", i, p.Symbol, p.Side, p.MarginMode, w.Symbol, w.Side, w.MarginMode)
 		}
@@ -164,6 +158,19 @@ func CheckPositions(t *testing.T, got, want []sdk.Position) {
 		sameDecimal(t, "upnl", p.UnrealizedPnL, w.UnrealizedPnL)
 		sameDecimal(t, "leverage", p.Leverage, w.Leverage)
 		sameDecimal(t, "liquidation", p.LiquidationPrice, w.LiquidationPrice)
+	})
+}
+
+// sameList fails t unless got is a list (not nil, an empty want still
+// wants an empty list) as long as want, then compares them item by item
+// with same.
+func sameList[T any](t *testing.T, what string, got, want []T, same func(i int, g, w T)) {
+	t.Helper()
+	if got == nil || len(got) != len(want) {
+		t.Fatalf("%s %+v, want %d of them", what, got, len(want))
+	}
+	for i := range want {
+		same(i, got[i], want[i])
 	}
 }
 
