@@ -235,7 +235,7 @@ type GetInfoResponse struct {
 	RequiresPassphrase bool                   `protobuf:"varint,5,opt,name=requires_passphrase,json=requiresPassphrase,proto3" json:"requires_passphrase,omitempty"`
 	SupportsTestnet    bool                   `protobuf:"varint,6,opt,name=supports_testnet,json=supportsTestnet,proto3" json:"supports_testnet,omitempty"`
 	EndpointKeys       []string               `protobuf:"bytes,7,rep,name=endpoint_keys,json=endpointKeys,proto3" json:"endpoint_keys,omitempty"`
-	Capabilities       []string               `protobuf:"bytes,8,rep,name=capabilities,proto3" json:"capabilities,omitempty"` // spot_balances, futures_account, positions, orders
+	Capabilities       []string               `protobuf:"bytes,8,rep,name=capabilities,proto3" json:"capabilities,omitempty"` // spot_balances, futures_account, positions, orders, prices, instruments
 	RateLimits         []*RateLimit           `protobuf:"bytes,9,rep,name=rate_limits,json=rateLimits,proto3" json:"rate_limits,omitempty"`
 	// What one call of each kind costs against the first rate limit, keyed
 	// by capability name (e.g. "spot_balances" -> 20 weight). Kept for hosts
@@ -1801,6 +1801,493 @@ func (x *CancelOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type GetPricesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Routes the call (testnet, endpoint overrides); credentials, when
+	// present, are not needed and not sent to the exchange.
+	Account *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// Unified symbols to price, spot ("BTC/USDT") or perpetual
+	// ("BTC/USDT:USDT").
+	Symbols []string `protobuf:"bytes,2,rep,name=symbols,proto3" json:"symbols,omitempty"`
+	// Assets to value in USDT ("BTC", "ETH"). Each is priced by its spot
+	// market against USDT on this exchange; USDT itself is worth 1. An asset
+	// with no such market is reported in missing, never priced through
+	// another market or another exchange.
+	Assets        []string `protobuf:"bytes,3,rep,name=assets,proto3" json:"assets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPricesRequest) Reset() {
+	*x = GetPricesRequest{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPricesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPricesRequest) ProtoMessage() {}
+
+func (x *GetPricesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPricesRequest.ProtoReflect.Descriptor instead.
+func (*GetPricesRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetPricesRequest) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *GetPricesRequest) GetSymbols() []string {
+	if x != nil {
+		return x.Symbols
+	}
+	return nil
+}
+
+func (x *GetPricesRequest) GetAssets() []string {
+	if x != nil {
+		return x.Assets
+	}
+	return nil
+}
+
+// One price the exchange reported.
+type Price struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The unified symbol the price is of. For an asset's value, its
+	// "ASSET/USDT" spot market; empty for USDT itself.
+	Symbol string `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	// Set when the price answers GetPricesRequest.assets: the asset valued,
+	// and last is its value in USDT.
+	Asset         string `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"`
+	Last          string `protobuf:"bytes,3,opt,name=last,proto3" json:"last,omitempty"`                    // last traded price, in the quote asset
+	Mark          string `protobuf:"bytes,4,opt,name=mark,proto3" json:"mark,omitempty"`                    // the exchange's mark price; "" for spot markets
+	TimeMs        int64  `protobuf:"varint,5,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"` // when the exchange produced it; 0 when it did not say
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Price) Reset() {
+	*x = Price{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Price) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Price) ProtoMessage() {}
+
+func (x *Price) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Price.ProtoReflect.Descriptor instead.
+func (*Price) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *Price) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *Price) GetAsset() string {
+	if x != nil {
+		return x.Asset
+	}
+	return ""
+}
+
+func (x *Price) GetLast() string {
+	if x != nil {
+		return x.Last
+	}
+	return ""
+}
+
+func (x *Price) GetMark() string {
+	if x != nil {
+		return x.Mark
+	}
+	return ""
+}
+
+func (x *Price) GetTimeMs() int64 {
+	if x != nil {
+		return x.TimeMs
+	}
+	return 0
+}
+
+// A symbol or asset asked for that has no price, and why.
+type MissingPrice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Symbol        string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"` // the symbol asked for, or "" for an asset
+	Asset         string                 `protobuf:"bytes,2,opt,name=asset,proto3" json:"asset,omitempty"`   // the asset asked for, or "" for a symbol
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"` // e.g. "binance lists no FOO/USDT spot market"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MissingPrice) Reset() {
+	*x = MissingPrice{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MissingPrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MissingPrice) ProtoMessage() {}
+
+func (x *MissingPrice) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MissingPrice.ProtoReflect.Descriptor instead.
+func (*MissingPrice) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *MissingPrice) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *MissingPrice) GetAsset() string {
+	if x != nil {
+		return x.Asset
+	}
+	return ""
+}
+
+func (x *MissingPrice) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Every symbol and asset asked for is in exactly one of the two lists.
+type GetPricesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prices        []*Price               `protobuf:"bytes,1,rep,name=prices,proto3" json:"prices,omitempty"`
+	Missing       []*MissingPrice        `protobuf:"bytes,2,rep,name=missing,proto3" json:"missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPricesResponse) Reset() {
+	*x = GetPricesResponse{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPricesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPricesResponse) ProtoMessage() {}
+
+func (x *GetPricesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPricesResponse.ProtoReflect.Descriptor instead.
+func (*GetPricesResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetPricesResponse) GetPrices() []*Price {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+func (x *GetPricesResponse) GetMissing() []*MissingPrice {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
+type GetInstrumentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"` // routing only, as in GetPricesRequest
+	Market        string                 `protobuf:"bytes,2,opt,name=market,proto3" json:"market,omitempty"`   // "spot" | "futures"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInstrumentsRequest) Reset() {
+	*x = GetInstrumentsRequest{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInstrumentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInstrumentsRequest) ProtoMessage() {}
+
+func (x *GetInstrumentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInstrumentsRequest.ProtoReflect.Descriptor instead.
+func (*GetInstrumentsRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetInstrumentsRequest) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *GetInstrumentsRequest) GetMarket() string {
+	if x != nil {
+		return x.Market
+	}
+	return ""
+}
+
+// One instrument of a market. Quantities are in base units, as
+// OrderRequest.quantity is, even where the exchange counts contracts.
+type Instrument struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Symbol string                 `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"` // unified, "BTC/USDT:USDT"
+	// The exchange's own names for it, the one its API takes first
+	// ("BTC-USDT-SWAP"); what a trading alert may send instead.
+	NativeSymbols []string `protobuf:"bytes,2,rep,name=native_symbols,json=nativeSymbols,proto3" json:"native_symbols,omitempty"`
+	Market        string   `protobuf:"bytes,3,opt,name=market,proto3" json:"market,omitempty"` // "spot" | "futures"
+	Base          string   `protobuf:"bytes,4,opt,name=base,proto3" json:"base,omitempty"`
+	Quote         string   `protobuf:"bytes,5,opt,name=quote,proto3" json:"quote,omitempty"`
+	Settle        string   `protobuf:"bytes,6,opt,name=settle,proto3" json:"settle,omitempty"`                  // "" for spot
+	LotStep       string   `protobuf:"bytes,7,opt,name=lot_step,json=lotStep,proto3" json:"lot_step,omitempty"` // a quantity is a multiple of it
+	MinQuantity   string   `protobuf:"bytes,8,opt,name=min_quantity,json=minQuantity,proto3" json:"min_quantity,omitempty"`
+	TickSize      string   `protobuf:"bytes,9,opt,name=tick_size,json=tickSize,proto3" json:"tick_size,omitempty"`           // a price is a multiple of it
+	MinNotional   string   `protobuf:"bytes,10,opt,name=min_notional,json=minNotional,proto3" json:"min_notional,omitempty"` // quantity x price at least; "0" when none
+	Status        string   `protobuf:"bytes,11,opt,name=status,proto3" json:"status,omitempty"`                              // "trading" | "halted"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Instrument) Reset() {
+	*x = Instrument{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Instrument) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Instrument) ProtoMessage() {}
+
+func (x *Instrument) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Instrument.ProtoReflect.Descriptor instead.
+func (*Instrument) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *Instrument) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *Instrument) GetNativeSymbols() []string {
+	if x != nil {
+		return x.NativeSymbols
+	}
+	return nil
+}
+
+func (x *Instrument) GetMarket() string {
+	if x != nil {
+		return x.Market
+	}
+	return ""
+}
+
+func (x *Instrument) GetBase() string {
+	if x != nil {
+		return x.Base
+	}
+	return ""
+}
+
+func (x *Instrument) GetQuote() string {
+	if x != nil {
+		return x.Quote
+	}
+	return ""
+}
+
+func (x *Instrument) GetSettle() string {
+	if x != nil {
+		return x.Settle
+	}
+	return ""
+}
+
+func (x *Instrument) GetLotStep() string {
+	if x != nil {
+		return x.LotStep
+	}
+	return ""
+}
+
+func (x *Instrument) GetMinQuantity() string {
+	if x != nil {
+		return x.MinQuantity
+	}
+	return ""
+}
+
+func (x *Instrument) GetTickSize() string {
+	if x != nil {
+		return x.TickSize
+	}
+	return ""
+}
+
+func (x *Instrument) GetMinNotional() string {
+	if x != nil {
+		return x.MinNotional
+	}
+	return ""
+}
+
+func (x *Instrument) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+type GetInstrumentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Instruments   []*Instrument          `protobuf:"bytes,1,rep,name=instruments,proto3" json:"instruments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetInstrumentsResponse) Reset() {
+	*x = GetInstrumentsResponse{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetInstrumentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetInstrumentsResponse) ProtoMessage() {}
+
+func (x *GetInstrumentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetInstrumentsResponse.ProtoReflect.Descriptor instead.
+func (*GetInstrumentsResponse) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetInstrumentsResponse) GetInstruments() []*Instrument {
+	if x != nil {
+		return x.Instruments
+	}
+	return nil
+}
+
 // Sent in the status details of every error a plugin returns.
 type ErrorDetail struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1814,7 +2301,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1826,7 +2313,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1839,7 +2326,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ErrorDetail) GetKind() ErrorKind {
@@ -2019,7 +2506,43 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\border_id\x18\x04 \x01(\tR\aorderId\x12&\n" +
 	"\x0fclient_order_id\x18\x05 \x01(\tR\rclientOrderId\"F\n" +
 	"\x13CancelOrderResponse\x12/\n" +
-	"\x05order\x18\x01 \x01(\v2\x19.gahost.exchange.v1.OrderR\x05order\"\xa5\x01\n" +
+	"\x05order\x18\x01 \x01(\v2\x19.gahost.exchange.v1.OrderR\x05order\"{\n" +
+	"\x10GetPricesRequest\x125\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1b.gahost.exchange.v1.AccountR\aaccount\x12\x18\n" +
+	"\asymbols\x18\x02 \x03(\tR\asymbols\x12\x16\n" +
+	"\x06assets\x18\x03 \x03(\tR\x06assets\"v\n" +
+	"\x05Price\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x14\n" +
+	"\x05asset\x18\x02 \x01(\tR\x05asset\x12\x12\n" +
+	"\x04last\x18\x03 \x01(\tR\x04last\x12\x12\n" +
+	"\x04mark\x18\x04 \x01(\tR\x04mark\x12\x17\n" +
+	"\atime_ms\x18\x05 \x01(\x03R\x06timeMs\"T\n" +
+	"\fMissingPrice\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x14\n" +
+	"\x05asset\x18\x02 \x01(\tR\x05asset\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x82\x01\n" +
+	"\x11GetPricesResponse\x121\n" +
+	"\x06prices\x18\x01 \x03(\v2\x19.gahost.exchange.v1.PriceR\x06prices\x12:\n" +
+	"\amissing\x18\x02 \x03(\v2 .gahost.exchange.v1.MissingPriceR\amissing\"f\n" +
+	"\x15GetInstrumentsRequest\x125\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1b.gahost.exchange.v1.AccountR\aaccount\x12\x16\n" +
+	"\x06market\x18\x02 \x01(\tR\x06market\"\xbb\x02\n" +
+	"\n" +
+	"Instrument\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12%\n" +
+	"\x0enative_symbols\x18\x02 \x03(\tR\rnativeSymbols\x12\x16\n" +
+	"\x06market\x18\x03 \x01(\tR\x06market\x12\x12\n" +
+	"\x04base\x18\x04 \x01(\tR\x04base\x12\x14\n" +
+	"\x05quote\x18\x05 \x01(\tR\x05quote\x12\x16\n" +
+	"\x06settle\x18\x06 \x01(\tR\x06settle\x12\x19\n" +
+	"\blot_step\x18\a \x01(\tR\alotStep\x12!\n" +
+	"\fmin_quantity\x18\b \x01(\tR\vminQuantity\x12\x1b\n" +
+	"\ttick_size\x18\t \x01(\tR\btickSize\x12!\n" +
+	"\fmin_notional\x18\n" +
+	" \x01(\tR\vminNotional\x12\x16\n" +
+	"\x06status\x18\v \x01(\tR\x06status\"Z\n" +
+	"\x16GetInstrumentsResponse\x12@\n" +
+	"\vinstruments\x18\x01 \x03(\v2\x1e.gahost.exchange.v1.InstrumentR\vinstruments\"\xa5\x01\n" +
 	"\vErrorDetail\x121\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1d.gahost.exchange.v1.ErrorKindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12#\n" +
@@ -2038,7 +2561,7 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x16ERROR_KIND_UNAVAILABLE\x10\t\x12\x1e\n" +
 	"\x1aERROR_KIND_UNKNOWN_OUTCOME\x10\n" +
 	"\x12\x1e\n" +
-	"\x1aERROR_KIND_ORDER_NOT_FOUND\x10\v2\xc9\x06\n" +
+	"\x1aERROR_KIND_ORDER_NOT_FOUND\x10\v2\x8c\b\n" +
 	"\bExchange\x12R\n" +
 	"\aGetInfo\x12\".gahost.exchange.v1.GetInfoRequest\x1a#.gahost.exchange.v1.GetInfoResponse\x12v\n" +
 	"\x13ValidateCredentials\x12..gahost.exchange.v1.ValidateCredentialsRequest\x1a/.gahost.exchange.v1.ValidateCredentialsResponse\x12j\n" +
@@ -2048,7 +2571,9 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x12GetAccountSnapshot\x12-.gahost.exchange.v1.GetAccountSnapshotRequest\x1a..gahost.exchange.v1.GetAccountSnapshotResponse\x12[\n" +
 	"\n" +
 	"PlaceOrder\x12%.gahost.exchange.v1.PlaceOrderRequest\x1a&.gahost.exchange.v1.PlaceOrderResponse\x12^\n" +
-	"\vCancelOrder\x12&.gahost.exchange.v1.CancelOrderRequest\x1a'.gahost.exchange.v1.CancelOrderResponseBAZ?github.com/globalautomation/gahost/proto/exchange/v1;exchangev1b\x06proto3"
+	"\vCancelOrder\x12&.gahost.exchange.v1.CancelOrderRequest\x1a'.gahost.exchange.v1.CancelOrderResponse\x12X\n" +
+	"\tGetPrices\x12$.gahost.exchange.v1.GetPricesRequest\x1a%.gahost.exchange.v1.GetPricesResponse\x12g\n" +
+	"\x0eGetInstruments\x12).gahost.exchange.v1.GetInstrumentsRequest\x1a*.gahost.exchange.v1.GetInstrumentsResponseBAZ?github.com/globalautomation/gahost/proto/exchange/v1;exchangev1b\x06proto3"
 
 var (
 	file_exchange_v1_exchange_proto_rawDescOnce sync.Once
@@ -2063,7 +2588,7 @@ func file_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_exchange_v1_exchange_proto_goTypes = []any{
 	(ErrorKind)(0),                      // 0: gahost.exchange.v1.ErrorKind
 	(*Account)(nil),                     // 1: gahost.exchange.v1.Account
@@ -2091,14 +2616,21 @@ var file_exchange_v1_exchange_proto_goTypes = []any{
 	(*PlaceOrderResponse)(nil),          // 23: gahost.exchange.v1.PlaceOrderResponse
 	(*CancelOrderRequest)(nil),          // 24: gahost.exchange.v1.CancelOrderRequest
 	(*CancelOrderResponse)(nil),         // 25: gahost.exchange.v1.CancelOrderResponse
-	(*ErrorDetail)(nil),                 // 26: gahost.exchange.v1.ErrorDetail
-	nil,                                 // 27: gahost.exchange.v1.Account.EndpointsEntry
-	nil,                                 // 28: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	(*GetPricesRequest)(nil),            // 26: gahost.exchange.v1.GetPricesRequest
+	(*Price)(nil),                       // 27: gahost.exchange.v1.Price
+	(*MissingPrice)(nil),                // 28: gahost.exchange.v1.MissingPrice
+	(*GetPricesResponse)(nil),           // 29: gahost.exchange.v1.GetPricesResponse
+	(*GetInstrumentsRequest)(nil),       // 30: gahost.exchange.v1.GetInstrumentsRequest
+	(*Instrument)(nil),                  // 31: gahost.exchange.v1.Instrument
+	(*GetInstrumentsResponse)(nil),      // 32: gahost.exchange.v1.GetInstrumentsResponse
+	(*ErrorDetail)(nil),                 // 33: gahost.exchange.v1.ErrorDetail
+	nil,                                 // 34: gahost.exchange.v1.Account.EndpointsEntry
+	nil,                                 // 35: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 }
 var file_exchange_v1_exchange_proto_depIdxs = []int32{
-	27, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
+	34, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
 	5,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
-	28, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	35, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 	4,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
 	6,  // 4: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
 	1,  // 5: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
@@ -2109,38 +2641,47 @@ var file_exchange_v1_exchange_proto_depIdxs = []int32{
 	15, // 10: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
 	1,  // 11: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
 	12, // 12: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
-	26, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
+	33, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
 	14, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
-	26, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
+	33, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
 	17, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
-	26, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
+	33, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
 	1,  // 18: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
 	20, // 19: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
 	21, // 20: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
 	1,  // 21: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
 	21, // 22: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	0,  // 23: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
-	2,  // 24: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
-	8,  // 25: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
-	11, // 26: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
-	13, // 27: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
-	16, // 28: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
-	18, // 29: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
-	22, // 30: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
-	24, // 31: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
-	3,  // 32: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
-	9,  // 33: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
-	12, // 34: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
-	14, // 35: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
-	17, // 36: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
-	19, // 37: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
-	23, // 38: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
-	25, // 39: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
-	32, // [32:40] is the sub-list for method output_type
-	24, // [24:32] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	1,  // 23: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
+	27, // 24: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
+	28, // 25: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
+	1,  // 26: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
+	31, // 27: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
+	0,  // 28: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
+	2,  // 29: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
+	8,  // 30: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
+	11, // 31: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
+	13, // 32: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
+	16, // 33: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
+	18, // 34: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
+	22, // 35: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
+	24, // 36: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
+	26, // 37: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
+	30, // 38: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
+	3,  // 39: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
+	9,  // 40: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
+	12, // 41: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
+	14, // 42: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
+	17, // 43: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
+	19, // 44: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
+	23, // 45: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
+	25, // 46: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
+	29, // 47: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
+	32, // 48: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
+	39, // [39:49] is the sub-list for method output_type
+	29, // [29:39] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_exchange_v1_exchange_proto_init() }
@@ -2154,7 +2695,7 @@ func file_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_v1_exchange_proto_rawDesc), len(file_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,8 @@ const (
 	Exchange_GetAccountSnapshot_FullMethodName  = "/gahost.exchange.v1.Exchange/GetAccountSnapshot"
 	Exchange_PlaceOrder_FullMethodName          = "/gahost.exchange.v1.Exchange/PlaceOrder"
 	Exchange_CancelOrder_FullMethodName         = "/gahost.exchange.v1.Exchange/CancelOrder"
+	Exchange_GetPrices_FullMethodName           = "/gahost.exchange.v1.Exchange/GetPrices"
+	Exchange_GetInstruments_FullMethodName      = "/gahost.exchange.v1.Exchange/GetInstruments"
 )
 
 // ExchangeClient is the client API for Exchange service.
@@ -60,6 +62,20 @@ type ExchangeClient interface {
 	GetAccountSnapshot(ctx context.Context, in *GetAccountSnapshotRequest, opts ...grpc.CallOption) (*GetAccountSnapshotResponse, error)
 	PlaceOrder(ctx context.Context, in *PlaceOrderRequest, opts ...grpc.CallOption) (*PlaceOrderResponse, error)
 	CancelOrder(ctx context.Context, in *CancelOrderRequest, opts ...grpc.CallOption) (*CancelOrderResponse, error)
+	// Public prices: the last and mark prices of unified symbols, and the
+	// value in USDT of assets, read in one call for all of them (the host
+	// asks once per exchange per cycle, for every asset its users hold).
+	// Needs no credentials; the account only routes the call (testnet,
+	// endpoint overrides). Capability and cost key "prices".
+	// Added in protocol 1 without a version bump: an older plugin answers
+	// Unimplemented and the host values nothing.
+	GetPrices(ctx context.Context, in *GetPricesRequest, opts ...grpc.CallOption) (*GetPricesResponse, error)
+	// The instruments of one market with their trading rules (lot step,
+	// minimum quantity, tick size, minimum notional) and the exchange's own
+	// symbols for them. Public, like GetPrices. Capability and cost key
+	// "instruments". Added in protocol 1 without a version bump, like
+	// GetPrices.
+	GetInstruments(ctx context.Context, in *GetInstrumentsRequest, opts ...grpc.CallOption) (*GetInstrumentsResponse, error)
 }
 
 type exchangeClient struct {
@@ -150,6 +166,26 @@ func (c *exchangeClient) CancelOrder(ctx context.Context, in *CancelOrderRequest
 	return out, nil
 }
 
+func (c *exchangeClient) GetPrices(ctx context.Context, in *GetPricesRequest, opts ...grpc.CallOption) (*GetPricesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPricesResponse)
+	err := c.cc.Invoke(ctx, Exchange_GetPrices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *exchangeClient) GetInstruments(ctx context.Context, in *GetInstrumentsRequest, opts ...grpc.CallOption) (*GetInstrumentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetInstrumentsResponse)
+	err := c.cc.Invoke(ctx, Exchange_GetInstruments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ExchangeServer is the server API for Exchange service.
 // All implementations must embed UnimplementedExchangeServer
 // for forward compatibility.
@@ -168,6 +204,20 @@ type ExchangeServer interface {
 	GetAccountSnapshot(context.Context, *GetAccountSnapshotRequest) (*GetAccountSnapshotResponse, error)
 	PlaceOrder(context.Context, *PlaceOrderRequest) (*PlaceOrderResponse, error)
 	CancelOrder(context.Context, *CancelOrderRequest) (*CancelOrderResponse, error)
+	// Public prices: the last and mark prices of unified symbols, and the
+	// value in USDT of assets, read in one call for all of them (the host
+	// asks once per exchange per cycle, for every asset its users hold).
+	// Needs no credentials; the account only routes the call (testnet,
+	// endpoint overrides). Capability and cost key "prices".
+	// Added in protocol 1 without a version bump: an older plugin answers
+	// Unimplemented and the host values nothing.
+	GetPrices(context.Context, *GetPricesRequest) (*GetPricesResponse, error)
+	// The instruments of one market with their trading rules (lot step,
+	// minimum quantity, tick size, minimum notional) and the exchange's own
+	// symbols for them. Public, like GetPrices. Capability and cost key
+	// "instruments". Added in protocol 1 without a version bump, like
+	// GetPrices.
+	GetInstruments(context.Context, *GetInstrumentsRequest) (*GetInstrumentsResponse, error)
 	mustEmbedUnimplementedExchangeServer()
 }
 
@@ -201,6 +251,12 @@ func (UnimplementedExchangeServer) PlaceOrder(context.Context, *PlaceOrderReques
 }
 func (UnimplementedExchangeServer) CancelOrder(context.Context, *CancelOrderRequest) (*CancelOrderResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CancelOrder not implemented")
+}
+func (UnimplementedExchangeServer) GetPrices(context.Context, *GetPricesRequest) (*GetPricesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetPrices not implemented")
+}
+func (UnimplementedExchangeServer) GetInstruments(context.Context, *GetInstrumentsRequest) (*GetInstrumentsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetInstruments not implemented")
 }
 func (UnimplementedExchangeServer) mustEmbedUnimplementedExchangeServer() {}
 func (UnimplementedExchangeServer) testEmbeddedByValue()                  {}
@@ -367,6 +423,42 @@ func _Exchange_CancelOrder_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Exchange_GetPrices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPricesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExchangeServer).GetPrices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Exchange_GetPrices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExchangeServer).GetPrices(ctx, req.(*GetPricesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Exchange_GetInstruments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetInstrumentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExchangeServer).GetInstruments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Exchange_GetInstruments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExchangeServer).GetInstruments(ctx, req.(*GetInstrumentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Exchange_ServiceDesc is the grpc.ServiceDesc for Exchange service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -405,6 +497,14 @@ var Exchange_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelOrder",
 			Handler:    _Exchange_CancelOrder_Handler,
+		},
+		{
+			MethodName: "GetPrices",
+			Handler:    _Exchange_GetPrices_Handler,
+		},
+		{
+			MethodName: "GetInstruments",
+			Handler:    _Exchange_GetInstruments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
