@@ -18,6 +18,13 @@
 // float64. Symbols are unified: "BTC/USDT" for spot and "BTC/USDT:USDT" for a
 // USDT-margined perpetual (see package symbol for helpers).
 //
+// A connector may also serve public market data: [PriceReader] (last and
+// mark prices, and the value of assets in USDT) and [InstrumentLister]
+// (instruments with their lot step, tick size and minimums). Both are
+// optional; Serve tells the host a connector without them does not serve
+// them, and [AnswerPrices] does the part of a price answer every connector
+// does the same way.
+//
 // Errors that an exchange returns are reported as *[Error] values with a
 // [Kind]; they cross the boundary typed and match the sentinels of this
 // package, such as [ErrRateLimited], with errors.Is on the host side.
@@ -39,6 +46,10 @@ import (
 // with a context that carries the host's deadline; an implementation must
 // stop and return when it is done. Credentials travel with every call in
 // [Account] and must never be stored, logged or put into an error.
+//
+// A connector may also serve public market data by implementing
+// [PriceReader] and [InstrumentLister]; one that does not still builds and
+// serves, and the host is told those calls are unsupported.
 type Exchange interface {
 	// Info describes the connector. It must not call the exchange.
 	Info(ctx context.Context) (Info, error)
@@ -67,6 +78,11 @@ const (
 	CapFuturesAccount = "futures_account"
 	CapPositions      = "positions"
 	CapOrders         = "orders"
+	// CapPrices is served by a connector that implements PriceReader.
+	CapPrices = "prices"
+	// CapInstruments is served by a connector that implements
+	// InstrumentLister.
+	CapInstruments = "instruments"
 	// CapValidate is only a cost key: what ValidateCredentials costs.
 	CapValidate = "validate_credentials"
 )

@@ -108,6 +108,38 @@ func (s *server) CancelOrder(ctx context.Context, r *pb.CancelOrderRequest) (*pb
 	return &pb.CancelOrderResponse{Order: orderToProto(o)}, nil
 }
 
+// GetPrices answers from the connector's PriceReader; a connector without
+// one is Unimplemented, as a plugin built before the call is.
+func (s *server) GetPrices(ctx context.Context, r *pb.GetPricesRequest) (*pb.GetPricesResponse, error) {
+	pr, ok := s.impl.(PriceReader)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "the connector serves no prices")
+	}
+	p, err := pr.Prices(ctx, accountFromProto(r.GetAccount()), PriceRequest{Symbols: r.GetSymbols(), Assets: r.GetAssets()})
+	if err != nil {
+		return nil, err
+	}
+	return pricesToProto(p), nil
+}
+
+// GetInstruments answers from the connector's InstrumentLister, or
+// Unimplemented.
+func (s *server) GetInstruments(ctx context.Context, r *pb.GetInstrumentsRequest) (*pb.GetInstrumentsResponse, error) {
+	il, ok := s.impl.(InstrumentLister)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "the connector lists no instruments")
+	}
+	m := Market(r.GetMarket())
+	if m != MarketSpot && m != MarketFutures {
+		return nil, Errorf(KindInvalidRequest, "market %q is neither spot nor futures", redact.Clip(r.GetMarket(), 20))
+	}
+	is, err := il.Instruments(ctx, accountFromProto(r.GetAccount()), m)
+	if err != nil {
+		return nil, err
+	}
+	return instrumentsToProto(is), nil
+}
+
 // GetAccountSnapshot answers from the connector's single methods, called
 // side by side, each part with its own outcome.
 func (s *server) GetAccountSnapshot(ctx context.Context, r *pb.GetAccountSnapshotRequest) (*pb.GetAccountSnapshotResponse, error) {

@@ -9,6 +9,9 @@
 //
 //   - is a [Snapshotter], reading several parts of an account in one round
 //     trip (and part by part from a plugin built before that call existed);
+//   - is an sdk.PriceReader and an sdk.InstrumentLister, whose calls
+//     answer sdk.KindUnsupported when the plugin (built before them, or
+//     whose connector does not implement them) does not serve them;
 //   - has a Done() <-chan struct{} method, closed when the plugin process
 //     has exited, so a host notices a crash without polling;
 //   - hands the rate-limit usage a connector reported during a call to the

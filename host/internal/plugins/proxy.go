@@ -13,10 +13,11 @@ import (
 // proxy is the sdk.Exchange the catalog hands out for one exchange name. It
 // routes each call to the current process, counts it in flight so a swap can
 // drain, fills in the configured endpoint overrides, and times it. It is
-// also where calls pay the exchange's rate budget: every call but Info pays
-// its declared cost before it leaves (unless the caller prepaid it), feeds
-// the usage the exchange reports back to the budget, and a rate-limited
-// answer holds the whole exchange.
+// also where calls pay the exchange's rate budget: every call but Info
+// (prices and instruments included) pays its declared cost before it
+// leaves (unless the caller prepaid it), feeds the usage the exchange
+// reports back to the budget, and a rate-limited answer holds the whole
+// exchange.
 type proxy struct {
 	c         *Catalog
 	name      string
@@ -26,6 +27,8 @@ type proxy struct {
 var (
 	_ sdk.Exchange           = (*proxy)(nil)
 	_ pluginhost.Snapshotter = (*proxy)(nil)
+	_ sdk.PriceReader        = (*proxy)(nil)
+	_ sdk.InstrumentLister   = (*proxy)(nil)
 )
 
 func (p *proxy) account(a sdk.Account) sdk.Account {
@@ -146,4 +149,31 @@ func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) plu
 		}
 	}
 	return snap
+}
+
+// Prices reads public prices, paying the declared cost of "prices". A
+// process whose client cannot serve them (a connector built without them
+// answers the same through the client) is unsupported.
+func (p *proxy) Prices(ctx context.Context, a sdk.Account, r sdk.PriceRequest) (sdk.Prices, error) {
+	return do(ctx, p, "prices", []string{sdk.CapPrices},
+		func(ctx context.Context, x sdk.Exchange) (sdk.Prices, error) {
+			pr, ok := x.(sdk.PriceReader)
+			if !ok {
+				return sdk.Prices{}, sdk.Errorf(sdk.KindUnsupported, "%s: the plugin serves no prices", p.name)
+			}
+			return pr.Prices(ctx, p.account(a), r)
+		})
+}
+
+// Instruments lists a market's instruments, paying the declared cost of
+// "instruments".
+func (p *proxy) Instruments(ctx context.Context, a sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
+	return do(ctx, p, "instruments", []string{sdk.CapInstruments},
+		func(ctx context.Context, x sdk.Exchange) ([]sdk.Instrument, error) {
+			il, ok := x.(sdk.InstrumentLister)
+			if !ok {
+				return nil, sdk.Errorf(sdk.KindUnsupported, "%s: the plugin lists no instruments", p.name)
+			}
+			return il.Instruments(ctx, p.account(a), m)
+		})
 }
