@@ -138,6 +138,7 @@ func Run(t *testing.T, impl sdk.Exchange, fx Fixtures) {
 			t.Run("clock skew is corrected", func(t *testing.T) { checkClockSkew(t, ex, info, fx) })
 			checkCalls(t, ex, info, fx)
 			checkShared(t, ex, info, fx, side == "remote")
+			checkMarket(t, ex, impl, info, fx)
 		})
 	}
 	t.Run("no panics on empty input", func(t *testing.T) { checkNoPanics(t, impl, info) })
@@ -153,7 +154,7 @@ var (
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 	keyRe    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	semverRe = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-	knownCap = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders}
+	knownCap = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments}
 )
 
 func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {

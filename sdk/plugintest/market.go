@@ -1,0 +1,241 @@
+package plugintest
+
+// The public market-data calls: prices and instruments. What they hold is
+// the fake's own business, so the checks here are what every connector's
+// answers must satisfy whatever the exchange lists: instruments that are
+// whole and agree with their unified symbols, a price answer that accounts
+// for every ask exactly once, assets valued in USDT by their own market
+// and never guessed, and both calls served without credentials. A
+// connector's own tests check the exact values against its fake.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/symbol"
+)
+
+// noSuchAsset is an asset no exchange lists.
+const noSuchAsset = "NOSUCHASSETZZ"
+
+// checkMarket runs the market-data checks on one side (direct or across
+// the boundary). impl is the connector itself, which says whether it
+// implements the calls at all.
+func checkMarket(t *testing.T, ex, impl sdk.Exchange, info sdk.Info, fx Fixtures) {
+	t.Run("market data is declared as implemented", func(t *testing.T) {
+		_, prices := impl.(sdk.PriceReader)
+		_, instruments := impl.(sdk.InstrumentLister)
+		if prices != info.Has(sdk.CapPrices) {
+			t.Errorf("implements PriceReader: %v, declares %s: %v", prices, sdk.CapPrices, info.Has(sdk.CapPrices))
+		}
+		if instruments != info.Has(sdk.CapInstruments) {
+			t.Errorf("implements InstrumentLister: %v, declares %s: %v", instruments, sdk.CapInstruments, info.Has(sdk.CapInstruments))
+		}
+	})
+	// Public calls: the keys stay behind, only the routing goes.
+	public := sdk.Account{Testnet: fx.Account.Testnet, Endpoints: fx.Account.Endpoints}
+	listed := map[sdk.Market][]sdk.Instrument{}
+	t.Run("instruments", func(t *testing.T) {
+		needCapability(t, info, sdk.CapInstruments)
+		needAccount(t, fx)
+		il := ex.(sdk.InstrumentLister)
+		for _, m := range []sdk.Market{sdk.MarketSpot, sdk.MarketFutures} {
+			is, err := il.Instruments(ctx(t), public, m)
+			if err != nil {
+				t.Fatalf("Instruments(%s) without credentials: %v", m, err)
+			}
+			if len(is) == 0 {
+				t.Errorf("Instruments(%s) is empty", m)
+			}
+			checkInstruments(t, m, is)
+			listed[m] = is
+		}
+		_, err := il.Instruments(ctx(t), public, "options")
+		wantKind(t, "Instruments of an unknown market", err, sdk.KindInvalidRequest)
+	})
+	if ex == impl {
+		t.Run("market data fails cleanly with nothing to go on", func(t *testing.T) {
+			marketNoPanics(t, impl, info)
+		})
+	}
+	t.Run("prices", func(t *testing.T) {
+		needCapability(t, info, sdk.CapPrices)
+		needAccount(t, fx)
+		pr := ex.(sdk.PriceReader)
+		empty, err := pr.Prices(ctx(t), public, sdk.PriceRequest{})
+		if err != nil || len(empty.Prices) != 0 || len(empty.Missing) != 0 {
+			t.Errorf("an empty request: %+v, %v; want an empty answer", empty, err)
+		}
+
+		// Everything the instrument list says trades, a few times over in
+		// different spellings, and two things no exchange lists.
+		req := sdk.PriceRequest{Assets: []string{sdk.ValuationAsset, noSuchAsset}, Symbols: []string{"NOSUCHASSETZZ/USDT:USDT"}}
+		trading := map[string]sdk.Instrument{}
+		for _, m := range []sdk.Market{sdk.MarketSpot, sdk.MarketFutures} {
+			for _, i := range listed[m] {
+				if i.Status != sdk.InstrumentTrading || len(trading) >= 40 {
+					continue
+				}
+				trading[i.Symbol] = i
+				req.Symbols = append(req.Symbols, i.Symbol)
+				if i.Market == sdk.MarketSpot && i.Quote == sdk.ValuationAsset {
+					req.Assets = append(req.Assets, i.Base, strings.ToLower(i.Base))
+				}
+			}
+		}
+		if len(trading) == 0 {
+			t.Skip("no trading instrument listed (needs the instruments capability) to ask prices of")
+		}
+		p, err := pr.Prices(ctx(t), public, req)
+		if err != nil {
+			t.Fatalf("Prices without credentials: %v", err)
+		}
+		checkPrices(t, req, p, trading)
+	})
+}
+
+// checkInstruments checks that each instrument is whole and agrees with its
+// unified symbol and market.
+func checkInstruments(t *testing.T, m sdk.Market, is []sdk.Instrument) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, i := range is {
+		var problems []string
+		s, err := symbol.Parse(i.Symbol)
+		switch {
+		case err != nil:
+			problems = append(problems, "symbol does not parse")
+		case s.String() != i.Symbol:
+			problems = append(problems, "symbol is not in its canonical form "+s.String())
+		case s.Base != i.Base || s.Quote != i.Quote || s.Settle != i.Settle:
+			problems = append(problems, "base, quote or settle disagree with the symbol")
+		case s.Market() != m || i.Market != m:
+			problems = append(problems, "listed under the wrong market")
+		}
+		if seen[i.Symbol] {
+			problems = append(problems, "listed twice")
+		}
+		seen[i.Symbol] = true
+		if len(i.NativeSymbols) == 0 || slices.Contains(i.NativeSymbols, "") {
+			problems = append(problems, "no native symbol")
+		}
+		if !i.LotStep.IsPositive() || !i.TickSize.IsPositive() {
+			problems = append(problems, "lot step and tick size must be positive")
+		}
+		if i.MinQuantity.IsNegative() || i.MinNotional.IsNegative() {
+			problems = append(problems, "a negative minimum")
+		}
+		if i.Status != sdk.InstrumentTrading && i.Status != sdk.InstrumentHalted {
+			problems = append(problems, "status is neither trading nor halted")
+		}
+		if len(problems) > 0 {
+			t.Errorf("instrument %+v: %s", i, strings.Join(problems, "; "))
+		}
+	}
+}
+
+// checkPrices checks that every ask is answered exactly once, that what
+// trades is priced, that assets are valued by their own market against
+// USDT, and that the unlisted ones are missing with a reason.
+func checkPrices(t *testing.T, req sdk.PriceRequest, p sdk.Prices, trading map[string]sdk.Instrument) {
+	t.Helper()
+	answered := map[string]int{}
+	for _, x := range p.Prices {
+		switch {
+		case x.Asset != "":
+			answered["asset "+x.Asset]++
+			if x.Asset == sdk.ValuationAsset {
+				if x.Symbol != "" || x.Last.String() != "1" {
+					t.Errorf("%s is worth %s by %q, want 1 by itself", x.Asset, x.Last, x.Symbol)
+				}
+				continue
+			}
+			if x.Symbol != x.Asset+"/"+sdk.ValuationAsset || !x.Last.IsPositive() {
+				t.Errorf("asset %s valued at %s by %q: want a positive last price of %s/%s", x.Asset, x.Last, x.Symbol, x.Asset, sdk.ValuationAsset)
+			}
+		default:
+			answered["symbol "+x.Symbol]++
+			if _, ok := trading[x.Symbol]; !ok {
+				t.Errorf("a price for %q, which was not asked for in that spelling", x.Symbol)
+			}
+			if !x.Last.IsPositive() && !x.Mark.IsPositive() || x.Last.IsNegative() || x.Mark.IsNegative() {
+				t.Errorf("price of %s: last %s, mark %s", x.Symbol, x.Last, x.Mark)
+			}
+			if strings.Contains(x.Symbol, ":") != x.Mark.IsPositive() {
+				t.Errorf("price of %s: mark %s; a perpetual has a mark price and a spot market none", x.Symbol, x.Mark)
+			}
+		}
+	}
+	for _, m := range p.Missing {
+		if (m.Asset == "") == (m.Symbol == "") || m.Reason == "" {
+			t.Errorf("missing %+v: want exactly one of asset and symbol, and a reason", m)
+		}
+		if m.Asset != "" {
+			answered["asset "+m.Asset]++
+		} else {
+			answered["symbol "+m.Symbol]++
+			if _, ok := trading[m.Symbol]; ok {
+				t.Errorf("%s trades but has no price: %s", m.Symbol, m.Reason)
+			}
+		}
+	}
+	var problems []error
+	for _, a := range req.Assets {
+		if n := answered["asset "+strings.ToUpper(a)]; n != 1 {
+			problems = append(problems, fmt.Errorf("asset %s answered %d times", a, n))
+		}
+	}
+	for _, s := range req.Symbols {
+		if n := answered["symbol "+s]; n != 1 {
+			problems = append(problems, fmt.Errorf("symbol %s answered %d times", s, n))
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		t.Errorf("every ask must be answered once, as a price or as missing: %v", err)
+	}
+	if _, ok := p.Asset(noSuchAsset); ok {
+		t.Errorf("%s, which no exchange lists, has a value", noSuchAsset)
+	}
+}
+
+// marketNoPanics calls the market-data calls with every endpoint on a
+// closed loopback port: each must fail, not panic.
+func marketNoPanics(t *testing.T, impl sdk.Exchange, info sdk.Info) {
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	empty := sdk.Account{Endpoints: map[string]string{}}
+	for _, k := range info.EndpointKeys {
+		empty.Endpoints[k] = "http://127.0.0.1:1"
+	}
+	calls := map[string]func() error{}
+	if pr, ok := impl.(sdk.PriceReader); ok {
+		calls["Prices"] = func() error {
+			_, err := pr.Prices(c, empty, sdk.PriceRequest{Assets: []string{"BTC"}, Symbols: []string{"BTC/USDT:USDT"}})
+			return err
+		}
+	}
+	if il, ok := impl.(sdk.InstrumentLister); ok {
+		calls["Instruments"] = func() error { _, err := il.Instruments(c, empty, sdk.MarketSpot); return err }
+	}
+	if len(calls) == 0 {
+		t.Skip("the connector implements neither market-data call")
+	}
+	for name, fn := range calls {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s panicked with nothing to go on: %v", name, r)
+				}
+			}()
+			if err := fn(); err == nil {
+				t.Errorf("%s succeeded with every endpoint closed", name)
+			}
+		}()
+	}
+}
