@@ -7,6 +7,7 @@ package sdk
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,31 +46,48 @@ type PriceRequest struct {
 	Assets []string
 }
 
-// NeedsSpot reports whether answering r takes the exchange's spot prices:
-// it asks for an asset other than ValuationAsset, or for a spot symbol.
-func (r PriceRequest) NeedsSpot() bool {
-	for _, a := range r.Assets {
-		if !strings.EqualFold(a, ValuationAsset) {
-			return true
-		}
-	}
-	for _, s := range r.Symbols {
-		if !strings.Contains(s, ":") {
-			return true
-		}
-	}
-	return false
-}
+// NeedsSpot reports whether answering r takes the exchange's spot prices.
+func (r PriceRequest) NeedsSpot() bool { return len(r.SpotSymbols()) > 0 }
 
 // NeedsFutures reports whether r asks for a perpetual's price.
-func (r PriceRequest) NeedsFutures() bool {
-	for _, s := range r.Symbols {
-		if strings.Contains(s, ":") {
-			return true
+func (r PriceRequest) NeedsFutures() bool { return len(r.FuturesSymbols()) > 0 }
+
+// SpotSymbols are the spot markets answering r takes, upper-cased and
+// without repeats: its spot symbols, and for each asset other than
+// ValuationAsset the asset's market against it ("BTC" needs "BTC/USDT").
+func (r PriceRequest) SpotSymbols() []string {
+	var out []string
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
 		}
 	}
-	return false
+	for _, s := range r.Symbols {
+		if s = norm(s); s != "" && !strings.Contains(s, ":") {
+			add(s)
+		}
+	}
+	for _, a := range r.Assets {
+		if a = norm(a); a != "" && a != ValuationAsset {
+			add(a + "/" + ValuationAsset)
+		}
+	}
+	return out
 }
+
+// FuturesSymbols are r's perpetual symbols, upper-cased and without
+// repeats.
+func (r PriceRequest) FuturesSymbols() []string {
+	var out []string
+	for _, s := range r.Symbols {
+		if s = norm(s); strings.Contains(s, ":") && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func norm(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
 // Price is one price the exchange reported.
 type Price struct {
@@ -145,7 +163,7 @@ func AnswerPrices(exchange string, req PriceRequest, book map[string]Price) Pric
 	out := Prices{Prices: []Price{}, Missing: []MissingPrice{}}
 	seen := map[string]bool{}
 	for _, s := range req.Symbols {
-		s = strings.ToUpper(strings.TrimSpace(s))
+		s = norm(s)
 		if seen["s:"+s] {
 			continue
 		}
@@ -162,7 +180,7 @@ func AnswerPrices(exchange string, req PriceRequest, book map[string]Price) Pric
 		}
 	}
 	for _, a := range req.Assets {
-		a = strings.ToUpper(strings.TrimSpace(a))
+		a = norm(a)
 		if seen["a:"+a] {
 			continue
 		}

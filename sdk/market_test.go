@@ -159,3 +159,16 @@ func TestPriceRequestNeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestPriceRequestSymbols(t *testing.T) {
+	r := sdk.PriceRequest{
+		Symbols: []string{"btc/usdt", "ETH/USDT:USDT", "BTC/USDT", " eth/usdt:usdt "},
+		Assets:  []string{"BTC", "usdt", "sol", "SOL"},
+	}
+	if got := r.SpotSymbols(); !reflect.DeepEqual(got, []string{"BTC/USDT", "SOL/USDT"}) {
+		t.Errorf("spot = %q", got)
+	}
+	if got := r.FuturesSymbols(); !reflect.DeepEqual(got, []string{"ETH/USDT:USDT"}) {
+		t.Errorf("futures = %q", got)
+	}
+}

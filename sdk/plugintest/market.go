@@ -12,12 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
@@ -237,5 +239,60 @@ func marketNoPanics(t *testing.T, impl sdk.Exchange, info sdk.Info) {
 				t.Errorf("%s succeeded with every endpoint closed", name)
 			}
 		}()
+	}
+}
+
+// PriceRows writes each price of p as one line, "symbol asset last mark",
+// and each missing one as "missing symbol asset: reason", so a connector's
+// own test compares its answer with exact decimals in one table. A zero
+// mark is "-".
+func PriceRows(p sdk.Prices) []string {
+	var out []string
+	for _, x := range p.Prices {
+		mark := "-"
+		if !x.Mark.IsZero() {
+			mark = x.Mark.String()
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s", dash(x.Symbol), dash(x.Asset), x.Last, mark))
+	}
+	for _, m := range p.Missing {
+		out = append(out, fmt.Sprintf("missing %s %s: %s", dash(m.Symbol), dash(m.Asset), m.Reason))
+	}
+	return out
+}
+
+// InstrumentRow writes i as one line: "symbol native,… market base quote
+// settle lot=… min=… tick=… notional=… status", decimals as exact as the
+// exchange sent them.
+func InstrumentRow(i sdk.Instrument) string {
+	return fmt.Sprintf("%s %s %s %s %s %s lot=%s min=%s tick=%s notional=%s %s",
+		i.Symbol, strings.Join(i.NativeSymbols, ","), i.Market, i.Base, i.Quote, dash(i.Settle),
+		i.LotStep, i.MinQuantity, i.TickSize, i.MinNotional, i.Status)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// NoCredentials fails t when any of reqs carries one of the secrets (the
+// API key among them) in its header, query or body: the public calls must
+// send none.
+func NoCredentials(t *testing.T, reqs []fakex.Record, secrets ...string) {
+	t.Helper()
+	for _, r := range reqs {
+		for _, s := range secrets {
+			if s == "" {
+				continue
+			}
+			inHeader := slices.ContainsFunc(slices.Collect(maps.Values(r.Header)), func(v []string) bool {
+				return slices.ContainsFunc(v, func(x string) bool { return strings.Contains(x, s) })
+			})
+			if inHeader || strings.Contains(r.Query, s) || strings.Contains(string(r.Body), s) {
+				t.Errorf("%s %s carried a credential", r.Method, r.Path)
+			}
+		}
 	}
 }

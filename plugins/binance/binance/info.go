@@ -45,6 +45,14 @@ var costs = []sdk.CallCost{
 	// GET /api/v3/account (20) instead. Then GET /fapi/v1/accountConfig (5).
 	{Call: sdk.CapValidate, Limit: limitSpotWeight, Cost: 20},
 	{Call: sdk.CapValidate, Limit: limitFuturesWeight, Cost: 5},
+	// Whole lists, whatever the number of symbols: GET /api/v3/ticker/price
+	// (4); GET /fapi/v1/ticker/price (2) + GET /fapi/v1/premiumIndex (10).
+	{Call: sdk.CapPrices, Limit: limitSpotWeight, Cost: 4},
+	{Call: sdk.CapPrices, Limit: limitFuturesWeight, Cost: 12},
+	// One market per call: GET /api/v3/exchangeInfo (20) or GET
+	// /fapi/v1/exchangeInfo (1).
+	{Call: sdk.CapInstruments, Limit: limitSpotWeight, Cost: 20},
+	{Call: sdk.CapInstruments, Limit: limitFuturesWeight, Cost: 1},
 }
 
 // callCosts are the same weights for hosts older than Costs, which charge
@@ -56,6 +64,8 @@ var callCosts = map[string]int64{
 	sdk.CapPositions:      10, // GET /fapi/v3/positionRisk + /fapi/v1/symbolConfig
 	sdk.CapOrders:         1,  // POST or DELETE order
 	sdk.CapValidate:       6,  // GET /sapi/v1/account/apiRestrictions + /fapi/v1/accountConfig
+	sdk.CapPrices:         16, // both ticker lists and the mark prices
+	sdk.CapInstruments:    21, // both exchange infos
 }
 
 // Info describes the connector without calling Binance.
@@ -67,7 +77,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointSpot, EndpointFutures},
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
 		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
