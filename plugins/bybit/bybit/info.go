@@ -56,6 +56,8 @@ var costs = []sdk.CallCost{
 	{Call: sdk.CapPositions, Limit: limitIP, Cost: 2},      // position/list (one page of 200) + account/info
 	{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // a linear order reads the position mode first
 	{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // user/query-api + account/info
+	{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},         // market/tickers, spot and linear
+	{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1},    // market/instruments-info (one page of 1000)
 }
 
 // callCosts are the same counts for hosts older than Costs, which charge
@@ -66,6 +68,8 @@ var callCosts = map[string]int64{
 	sdk.CapPositions:      2, // position/list (one page of 200) + account/info
 	sdk.CapOrders:         2, // a linear order reads the position mode first
 	sdk.CapValidate:       2, // user/query-api + account/info
+	sdk.CapPrices:         2, // market/tickers, spot and linear
+	sdk.CapInstruments:    1, // market/instruments-info (one page of 1000)
 }
 
 // Info describes the connector without calling Bybit.
@@ -77,7 +81,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: false, // there is no passphrase on Bybit
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
 		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
