@@ -41,6 +41,10 @@ var costs = []sdk.CallCost{
 	{Call: sdk.CapPositions, Limit: limitPublic, Cost: 0},      // GET /api/v5/account/positions (per user) + cached instruments
 	{Call: sdk.CapOrders, Limit: limitPublic, Cost: 0},         // GET /account/config + POST /trade/order (per user)
 	{Call: sdk.CapValidate, Limit: limitPublic, Cost: 0},       // GET /api/v5/account/config (per user)
+	// The market-data calls are public and uncached, so they do spend the
+	// IP's budget: tickers SPOT and SWAP, and the SWAP mark prices.
+	{Call: sdk.CapPrices, Limit: limitPublic, Cost: 3},
+	{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1}, // GET /api/v5/public/instruments
 }
 
 // callCosts are the same for hosts older than Costs, which charge them
@@ -51,6 +55,8 @@ var callCosts = map[string]int64{
 	sdk.CapPositions:      0, // GET /api/v5/account/positions (per user) + cached instruments
 	sdk.CapOrders:         0, // GET /account/config + POST /trade/order (per user)
 	sdk.CapValidate:       0, // GET /api/v5/account/config (per user)
+	sdk.CapPrices:         3, // tickers SPOT and SWAP, mark prices SWAP
+	sdk.CapInstruments:    1, // GET /api/v5/public/instruments
 }
 
 // Info describes the connector without calling OKX.
@@ -62,7 +68,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: true,
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
 		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),

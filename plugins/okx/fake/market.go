@@ -1,0 +1,74 @@
+package fake
+
+import (
+	"maps"
+	"net/http"
+)
+
+// The public market data beside the instrument list: tickers and mark
+// prices (§9's per-IP limits). Last prices are the ones market orders fill
+// at; a swap's mark price is that price unless SetMark gave it another.
+
+func init() {
+	maps.Copy(defaultRoutes, map[string]route{
+		"/api/v5/market/tickers":    {"GET", permNone, 20, "", (*Server).tickers},
+		"/api/v5/public/mark-price": {"GET", permNone, 10, "", (*Server).markPrice},
+	})
+}
+
+// SetMark sets the mark price of a listed swap.
+func (s *Server) SetMark(instID, mark string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.marks == nil {
+		s.marks = map[string]string{}
+	}
+	s.marks[instID] = mark
+}
+
+func (s *Server) tickers(c *call) {
+	typ := c.query.Get("instType")
+	if typ == "" {
+		c.fail(http.StatusBadRequest, "50014", "Parameter instType can not be empty.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]string{}
+	for _, id := range sortedIDs(s.insts) {
+		in := s.insts[id]
+		if in.InstType != typ {
+			continue
+		}
+		rows = append(rows, map[string]string{
+			"instType": in.InstType, "instId": id, "last": in.Price, "lastSz": "0.1",
+			"askPx": in.Price, "askSz": "1", "bidPx": in.Price, "bidSz": "1",
+			"open24h": in.Price, "high24h": in.Price, "low24h": in.Price, "sodUtc0": in.Price, "sodUtc8": in.Price,
+			"volCcy24h": "0", "vol24h": "0", "ts": ms(c.now.UnixMilli()),
+		})
+	}
+	c.ok(rows)
+}
+
+func (s *Server) markPrice(c *call) {
+	typ := c.query.Get("instType")
+	if typ != "SWAP" && typ != "FUTURES" && typ != "MARGIN" && typ != "OPTION" {
+		c.fail(http.StatusBadRequest, "51000", "Parameter instType error")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := []map[string]string{}
+	for _, id := range sortedIDs(s.insts) {
+		in := s.insts[id]
+		if in.InstType != typ {
+			continue
+		}
+		mark := in.Price
+		if v, ok := s.marks[id]; ok {
+			mark = v
+		}
+		rows = append(rows, map[string]string{"instType": typ, "instId": id, "markPx": mark, "ts": ms(c.now.UnixMilli())})
+	}
+	c.ok(rows)
+}
