@@ -56,6 +56,14 @@ var costs = []sdk.CallCost{
 	{Call: sdk.CapPositions, Limit: limitIP, Cost: 1},      // GET mix/position/all-position
 	{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // futures: GET mix/account/account, then POST place-order
 	{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // GET spot/account/info + GET mix/account/account
+	// The market data is public: each request counts in the IP budget and
+	// in its endpoint's own per-IP limit, which a call reaches once per
+	// endpoint. Prices: GET spot/market/tickers + mix/market/tickers;
+	// instruments: GET spot/public/symbols or mix/market/contracts.
+	{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},
+	{Call: sdk.CapPrices, Limit: limitPublic, Cost: 1},
+	{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1},
+	{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1},
 }
 
 // callCosts are the same counts for hosts older than Costs, which charge
@@ -66,13 +74,15 @@ var callCosts = map[string]int64{
 	sdk.CapPositions:      1, // GET mix/position/all-position
 	sdk.CapOrders:         2, // futures: GET mix/account/account, then POST place-order
 	sdk.CapValidate:       2, // GET spot/account/info + GET mix/account/account
+	sdk.CapPrices:         2, // GET spot/market/tickers + mix/market/tickers
+	sdk.CapInstruments:    1, // GET spot/public/symbols or mix/market/contracts
 }
 
 // limitOf is the rate limit a path counts against, for the usage header.
 func limitOf(path string) sdk.RateLimit {
 	name := limitUID
 	switch path {
-	case pathServerTime:
+	case pathServerTime, pathSpotTickers, pathFuturesTickers, pathSpotSymbols, pathContracts:
 		name = limitPublic
 	case pathPositions:
 		name = limitPositions
@@ -100,7 +110,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: true,
 		SupportsTestnet:    true, // Demo Trading
 		EndpointKeys:       []string{EndpointREST},
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
 		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),

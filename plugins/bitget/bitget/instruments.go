@@ -1,0 +1,134 @@
+package bitget
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/redact"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/symbol"
+	"github.com/shopspring/decimal"
+)
+
+var _ sdk.InstrumentLister = (*Connector)(nil)
+
+// spotSymbol is a row of GET /api/v2/spot/public/symbols (§5f).
+type spotSymbol struct {
+	Symbol            string  `json:"symbol"`
+	BaseCoin          string  `json:"baseCoin"`
+	QuoteCoin         string  `json:"quoteCoin"`
+	MinTradeAmount    string  `json:"minTradeAmount"`
+	PricePrecision    numText `json:"pricePrecision"`
+	QuantityPrecision numText `json:"quantityPrecision"`
+	MinTradeUSDT      string  `json:"minTradeUSDT"`
+	Status            string  `json:"status"`
+}
+
+// contractRow is a row of GET /api/v2/mix/market/contracts (§5f).
+type contractRow struct {
+	Symbol         string   `json:"symbol"`
+	BaseCoin       string   `json:"baseCoin"`
+	QuoteCoin      string   `json:"quoteCoin"`
+	SupportMargins []string `json:"supportMarginCoins"`
+	MinTradeNum    string   `json:"minTradeNum"`
+	PriceEndStep   string   `json:"priceEndStep"`
+	PricePlace     numText  `json:"pricePlace"`
+	SizeMultiplier string   `json:"sizeMultiplier"`
+	SymbolType     string   `json:"symbolType"`
+	MinTradeUSDT   string   `json:"minTradeUSDT"`
+	SymbolStatus   string   `json:"symbolStatus"`
+}
+
+// Instruments reads the instrument list of one market: spot, or the
+// USDT-FUTURES perpetuals (delivery contracts are left out, since orders
+// go to perpetuals).
+func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
+	switch m {
+	case sdk.MarketSpot:
+		return c.spotInstruments(ctx, acct)
+	case sdk.MarketFutures:
+		return c.futuresInstruments(ctx, acct)
+	}
+	return nil, sdk.Errorf(sdk.KindInvalidRequest, "bitget: market %q is neither spot nor futures", redact.Clip(string(m), 20))
+}
+
+// spotInstruments: the tick is 10^-pricePrecision and the step
+// 10^-quantityPrecision. The minimum value minTradeUSDT is in USDT, which
+// is the quote's unit only on USDT pairs; elsewhere no minimum notional in
+// the quote is known and it is left zero.
+func (c *Connector) spotInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {
+	var rows []spotSymbol
+	if _, err := c.call(ctx, public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotSymbols}, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]sdk.Instrument, 0, len(rows))
+	for _, r := range rows {
+		var f num.Fields
+		tick, err1 := places(r.PricePrecision)
+		step, err2 := places(r.QuantityPrecision)
+		u := symbol.Spot(r.BaseCoin, r.QuoteCoin)
+		i := sdk.Instrument{
+			Symbol: u.String(), NativeSymbols: []string{r.Symbol}, Market: sdk.MarketSpot, Base: u.Base, Quote: u.Quote,
+			LotStep: step, TickSize: tick, MinQuantity: f.ParseOrZero("minTradeAmount", r.MinTradeAmount),
+			Status: sdk.InstrumentHalted,
+		}
+		if u.Quote == "USDT" {
+			i.MinNotional = f.ParseOrZero("minTradeUSDT", r.MinTradeUSDT)
+		}
+		if err := errors.Join(f.Err(), err1, err2); err != nil {
+			return nil, rest.Malformed("bitget", "spot symbol "+redact.Clip(r.Symbol, rest.MaxText), err)
+		}
+		if r.Status == "online" {
+			i.Status = sdk.InstrumentTrading
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// futuresInstruments: the tick is priceEndStep × 10^-pricePlace and the
+// step sizeMultiplier; minTradeUSDT is in the USDT the contracts are
+// quoted in.
+func (c *Connector) futuresInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {
+	var rows []contractRow
+	req := rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathContracts, Query: rest.Params{}.Add("productType", productType)}
+	if _, err := c.call(ctx, public(acct), req, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]sdk.Instrument, 0, len(rows))
+	for _, r := range rows {
+		if r.SymbolType != "perpetual" {
+			continue
+		}
+		var f num.Fields
+		unit, err := places(r.PricePlace)
+		end := f.Parse("priceEndStep", r.PriceEndStep)
+		u := symbol.Perp(r.BaseCoin, r.QuoteCoin, r.QuoteCoin)
+		i := sdk.Instrument{
+			Symbol: u.String(), NativeSymbols: []string{r.Symbol}, Market: sdk.MarketFutures,
+			Base: u.Base, Quote: u.Quote, Settle: u.Settle,
+			LotStep: f.Parse("sizeMultiplier", r.SizeMultiplier), MinQuantity: f.ParseOrZero("minTradeNum", r.MinTradeNum),
+			TickSize: end.Mul(unit), MinNotional: f.ParseOrZero("minTradeUSDT", r.MinTradeUSDT), Status: sdk.InstrumentHalted,
+		}
+		if err := errors.Join(f.Err(), err); err != nil {
+			return nil, rest.Malformed("bitget", "contract "+redact.Clip(r.Symbol, rest.MaxText), err)
+		}
+		if r.SymbolStatus == "normal" {
+			i.Status = sdk.InstrumentTrading
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// places is 10^-n for a count of decimals n.
+func places(n numText) (decimal.Decimal, error) {
+	v, err := strconv.Atoi(string(n))
+	if err != nil || v < 0 || v > 30 {
+		return decimal.Zero, errFieldValue("precision", string(n))
+	}
+	return decimal.New(1, int32(-v)), nil
+}
