@@ -107,6 +107,13 @@ var costs = []sdk.CallCost{
 	{Call: sdk.CapValidate, Limit: limitIPEndpoint, Cost: 2}, // apiPermissions + positionSide/dual
 	{Call: sdk.CapValidate, Limit: limitIPAccount, Cost: 2},
 	{Call: sdk.CapValidate, Limit: limitIPTrading, Cost: 1},
+	// Public market data, IP group 1: the spot 24-hour tickers, the swap
+	// tickers and the premium index for prices; one symbol list for
+	// instruments.
+	{Call: sdk.CapPrices, Limit: limitIPEndpoint, Cost: 3},
+	{Call: sdk.CapPrices, Limit: limitIPMarket, Cost: 3},
+	{Call: sdk.CapInstruments, Limit: limitIPEndpoint, Cost: 1},
+	{Call: sdk.CapInstruments, Limit: limitIPMarket, Cost: 1},
 }
 
 // callCosts are the requests per capability for hosts older than Costs,
@@ -117,6 +124,8 @@ var callCosts = map[string]int64{
 	sdk.CapPositions:      1, // swap/v2/user/positions
 	sdk.CapOrders:         2, // the order, and a resend in the other position mode
 	sdk.CapValidate:       2, // apiPermissions + positionSide/dual
+	sdk.CapPrices:         3, // spot ticker/24hr + swap quote/ticker + quote/premiumIndex
+	sdk.CapInstruments:    1, // common/symbols or quote/contracts
 }
 
 // Info describes the connector without calling BingX.
@@ -128,7 +137,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
 		Costs:              slices.Clone(costs),
 		CallCosts:          maps.Clone(callCosts),
