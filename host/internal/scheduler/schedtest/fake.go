@@ -151,6 +151,16 @@ func (x *Exchange) Ban(d time.Duration) {
 	x.banUntil = time.Now().Add(d)
 }
 
+// Spend counts weight sent by another client on the same IP in the
+// current window: traffic the host did not send but that the fake counts
+// and reports in its usage headers, as an exchange does.
+func (x *Exchange) Spend(weight int64) {
+	used, _ := x.window.Spend(time.Now(), weight)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.maxUsed = max(x.maxUsed, used)
+}
+
 // SetAccount sets what the fake serves for key.
 func (x *Exchange) SetAccount(key string, a Account) {
 	x.mu.Lock()
