@@ -44,6 +44,8 @@ var limits = map[string]limit{
 	"gamma": {5000, time.Second},
 	"delta": {5000, time.Second},
 	"slow":  {400, time.Second},
+	// A per-minute limit counted in fixed minutes, as Binance's weight is.
+	"minute": {6000, time.Minute},
 }
 
 // env is a scheduler over a real store, with one in-process test plugin

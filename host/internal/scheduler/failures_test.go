@@ -442,3 +442,53 @@ func TestSyncNowWhileRunning(t *testing.T) {
 		}
 	})
 }
+
+// TestOutsideBurstEndsAtTheWindowReset: another client on the IP spends
+// 20,020 weight at once, more than three windows' worth of the limit. The
+// next calls find the exchange's window full and are refused; the
+// exchange is then held, and syncs resume when that window ends, not
+// after the three and a half minutes it would take to pay the burst off
+// at the budget's pace.
+func TestOutsideBurstEndsAtTheWindowReset(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		const n, burst = 5, 20_020
+		e := newEnv(t, 10*time.Millisecond, "minute")
+		accts := e.addAccounts("minute", "m", n)
+		interval := 2 * time.Second
+		e.start(scheduler.Config{Interval: interval, MaxConcurrency: 1})
+		// The fake counts fixed minutes; the bubble's clock starts on one.
+		time.Sleep(20 * time.Second)
+		fx := e.fakes["minute"]
+		burstAt := time.Now()
+		reset := burstAt.Truncate(time.Minute).Add(time.Minute)
+		fx.Spend(burst)
+		calls := fx.Stats().Calls
+		time.Sleep(time.Until(reset))
+		// Only the one sync that found the window full (three calls) went
+		// out before it ended.
+		if got := fx.Stats().Calls - calls; got > 3 {
+			t.Errorf("%d calls between the burst and the window's end", got)
+		}
+		// The parts of the refused sync answer one by one; each report
+		// counts the parts answered so far while the budget paid all of
+		// them at once, so the charge may fall short by up to one sync.
+		if ext := e.cat.Budget("minute").Stats(time.Now())[0].External; ext < burst-20 || ext > burst {
+			t.Errorf("the budget charged %d for outside traffic, the burst was %d", ext, burst)
+		}
+		time.Sleep(interval + time.Second)
+		e.stop()
+
+		if st := fx.Stats(); st.OverLimit > 3 {
+			t.Errorf("%d calls over the limit; only one sync's may find the full window", st.OverLimit)
+		}
+		// Every account synced again within an interval of the reset.
+		for i, a := range accts {
+			if got := countBetween(fx.SpotTimes(keyOf("m", i)), reset, reset.Add(interval+time.Second)); got == 0 {
+				t.Errorf("%s: not synced in the %s after the window reset", a.Name, interval+time.Second)
+			}
+			if got := e.account(a.ID); got.Sync.Status != store.SyncOK {
+				t.Errorf("%s: status %s after the reset", a.Name, got.Sync.Status)
+			}
+		}
+	})
+}
