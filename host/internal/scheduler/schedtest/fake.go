@@ -1,6 +1,9 @@
 // Package schedtest is a fake exchange for the sync scheduler's tests and
 // benchmark, spoken to by the host's test plugin (host/testdata/testplugin)
-// when an account's "rest" endpoint points at it.
+// when an account's "rest" endpoint points at it; and, for tests that run
+// in process on a fake clock, the test plugin itself (Plugin) and a
+// catalog of them (Catalog) that keeps the exchanges' rate budgets at its
+// boundary as the host's plugin catalog does.
 //
 // It counts for itself what the scheduler must get right: weight per
 // fixed window against a per-IP limit (answers over the limit are counted
