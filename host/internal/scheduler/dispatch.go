@@ -51,18 +51,7 @@ func sameInfo(a, b sdk.Info) bool {
 // have, and the interval of a user who needs more stretches by its own
 // accounts only.
 func (s *Scheduler) everyLocked(ex *exch, user string) time.Duration {
-	if ex.pacer == nil || ex.active == 0 {
-		return s.cfg.Interval
-	}
-	all := ex.pacer.Cycle(ex.calls, ex.active)
-	if all <= s.cfg.Interval {
-		return s.cfg.Interval
-	}
-	if ex.every == nil || ex.everyGen != ex.gen || ex.everyCycle != all {
-		ex.every = shares(ex, s.cfg.Interval)
-		ex.everyGen, ex.everyCycle = ex.gen, all
-	}
-	if d, ok := ex.every[user]; ok {
+	if d, ok := s.stretchedLocked(ex)[user]; ok {
 		return d
 	}
 	return s.cfg.Interval
@@ -71,12 +60,29 @@ func (s *Scheduler) everyLocked(ex *exch, user string) time.Duration {
 // longestEveryLocked is the longest of the exchange's users' intervals.
 func (s *Scheduler) longestEveryLocked(ex *exch) time.Duration {
 	d := s.cfg.Interval
-	for id, u := range ex.users {
-		if u.active > 0 {
-			d = max(d, s.everyLocked(ex, id))
-		}
+	for _, e := range s.stretchedLocked(ex) {
+		d = max(d, e)
 	}
 	return d
+}
+
+// stretchedLocked is every active user's interval on the exchange, or nil
+// when the budget affords all its accounts at the configured interval.
+// It is computed again only when the active accounts or the budget
+// change.
+func (s *Scheduler) stretchedLocked(ex *exch) map[string]time.Duration {
+	if ex.pacer == nil || ex.active == 0 {
+		return nil
+	}
+	all := ex.pacer.Cycle(ex.calls, ex.active)
+	if all <= s.cfg.Interval {
+		return nil
+	}
+	if ex.every == nil || ex.everyGen != ex.gen || ex.everyCycle != all {
+		ex.every = shares(ex, s.cfg.Interval)
+		ex.everyGen, ex.everyCycle = ex.gen, all
+	}
+	return ex.every
 }
 
 // shares computes every active user's interval by water-filling: in the
