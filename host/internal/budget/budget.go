@@ -374,16 +374,23 @@ func (s *Set) HeldUntil(now time.Time) time.Time {
 // Hold stops every call until until, after the exchange answered rate
 // limited: its window is full, so each pool also restarts then from
 // nothing rather than from a saved-up burst.
+//
+// A hold that ends later than the one in force also says when the
+// exchange's count starts afresh: whatever it counted before (this host's
+// calls and other traffic on the IP alike) is forgotten then, so a debt
+// for other traffic ends there too instead of running on at this host's
+// pace. A hold ending no later than the one in force changes nothing.
 func (s *Set) Hold(until time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if until.After(s.held) {
-		s.held = until
+	if !until.After(s.held) {
+		return
 	}
+	s.held = until
 	for _, p := range s.pools {
-		if t := until.Add(p.span(p.burst)); t.After(p.tat) {
-			p.tat = t
-		}
+		// Nothing was taken since the hold began (TryTake refuses while
+		// held), so anything beyond until is debt.
+		p.tat = until.Add(p.span(p.burst))
 	}
 }
 
@@ -396,13 +403,14 @@ func (s *Set) Observe(now time.Time, us []sdk.RateUsage) {
 	for _, u := range us {
 		for _, p := range s.pools {
 			if u.Name == p.name && (u.Interval == 0 || u.Interval == p.window) {
-				p.observe(now, u, s.opts.Safety)
+				p.observe(now, u, s.opts.Safety, s.held)
 			}
 		}
 	}
 }
 
-func (p *pool) observe(now time.Time, u sdk.RateUsage, safety float64) {
+// observe takes in one usage report; held is when the set's hold ends.
+func (p *pool) observe(now time.Time, u sdk.RateUsage, safety float64, held time.Time) {
 	if u.Limit > 0 && u.Limit < p.limit {
 		p.limit = u.Limit
 		p.resize(safety)
@@ -410,15 +418,35 @@ func (p *pool) observe(now time.Time, u sdk.RateUsage, safety float64) {
 	// What we sent over the last window (plus a slot, for answers in
 	// flight) bounds our share of the exchange's count; any more was sent
 	// by someone else on this IP and is charged as debt.
-	if excess := u.Used - p.used(now); excess > 0 {
-		base := p.tat
-		if base.Before(now) {
-			base = now
-		}
-		p.tat = base.Add(p.span(excess))
-		p.record(now, excess)
-		p.external += excess
+	excess := u.Used - p.used(now)
+	if excess <= 0 {
+		return
 	}
+	p.record(now, excess)
+	p.external += excess
+	base := p.tat
+	if base.Before(now) {
+		base = now
+	}
+	next := base.Add(p.span(excess))
+	// The debt is weight the exchange counted by now, and it counts
+	// nothing for longer than one window, fixed or sliding: by now+window
+	// (or by the end of a hold, when a rate-limited answer said when its
+	// window ends) that weight is out of its count. So the debt ends
+	// there, with the pool restarting empty, however much it was; paid
+	// off at this host's pace instead, a burst of other traffic several
+	// times the limit would stop this host for several windows.
+	end := now.Add(p.window)
+	if held.After(now) {
+		end = held
+	}
+	if last := end.Add(p.span(p.burst)); next.After(last) {
+		next = last
+		if p.tat.After(next) {
+			next = p.tat // a longer hold already stops it
+		}
+	}
+	p.tat = next
 }
 
 // Stats reports each pool at now, in declaration order.

@@ -457,24 +457,6 @@ func (c *Catalog) Budget(exchange string) *budget.Set {
 
 func (c *Catalog) now() time.Time { return c.cfg.Budget.Now() }
 
-// holdIfLimited holds an exchange's budget after a call answered rate
-// limited, for as long as the answer asks or else for the budget's longest
-// window (a budget has at least one): by then the exchange's count has
-// started afresh.
-func (c *Catalog) holdIfLimited(set *budget.Set, err error) {
-	if sdk.KindOf(err) != sdk.KindRateLimited {
-		return
-	}
-	now := c.now()
-	d := sdk.RetryAfter(err)
-	if d <= 0 {
-		for _, st := range set.Stats(now) {
-			d = max(d, st.Window)
-		}
-	}
-	set.Hold(now.Add(d))
-}
-
 // watchExit restarts the plugin of a slot, with backoff, when its process
 // dies while it is still the slot's current one.
 func (c *Catalog) watchExit(path string, inst *instance, gen int) {

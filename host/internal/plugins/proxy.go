@@ -1,7 +1,6 @@
 package plugins
 
 import (
-	"cmp"
 	"context"
 	"time"
 
@@ -38,38 +37,28 @@ func (p *proxy) account(a sdk.Account) sdk.Account {
 	return a
 }
 
-// do runs fn against the serving process, after paying for calls (the
-// capability names whose cost the call spends).
+// do runs fn against the serving process, paying the exchange's budget
+// for calls (the capability names whose cost the call spends) through
+// budget.Call.
 func do[T any](ctx context.Context, p *proxy, method string, calls []string,
 	fn func(context.Context, sdk.Exchange) (T, error)) (T, error) {
-	var zero T
-	set := p.c.Budget(p.name)
-	paid := false
-	if set != nil && len(calls) > 0 && !budget.IsPrepaid(ctx) {
-		if err := set.Take(ctx, calls); err != nil {
-			p.c.metrics.observe(p.name, method, err, 0)
-			return zero, err
+	reached := false
+	v, err := budget.Call(ctx, p.c.Budget(p.name), calls, func(ctx context.Context) (T, error) {
+		inst, err := p.c.acquire(p.name)
+		if err != nil {
+			var zero T
+			return zero, budget.NotSent(err)
 		}
-		paid = true
-	}
-	inst, err := p.c.acquire(p.name)
-	if err != nil {
-		if paid {
-			// Nothing reached the exchange.
-			set.Refund(p.c.now(), calls)
-		}
+		defer inst.inflight.Done()
+		reached = true
+		start := time.Now()
+		v, err := fn(ctx, inst.exch)
+		p.c.metrics.observe(p.name, method, err, time.Since(start))
+		return v, err
+	})
+	if !reached {
+		// Refused by the budget, or no process to ask.
 		p.c.metrics.observe(p.name, method, err, 0)
-		return zero, err
-	}
-	defer inst.inflight.Done()
-	if set != nil {
-		ctx = pluginhost.WithUsageObserver(ctx, func(us []sdk.RateUsage) { set.Observe(p.c.now(), us) })
-	}
-	start := time.Now()
-	v, err := fn(ctx, inst.exch)
-	p.c.metrics.observe(p.name, method, err, time.Since(start))
-	if set != nil {
-		p.c.holdIfLimited(set, err)
 	}
 	return v, err
 }
@@ -128,17 +117,9 @@ func (p *proxy) CancelOrder(ctx context.Context, a sdk.Account, r sdk.CancelRequ
 func (p *proxy) Snapshot(ctx context.Context, a sdk.Account, parts []string) pluginhost.Snapshot {
 	snap, err := do(ctx, p, "snapshot", parts, func(ctx context.Context, x sdk.Exchange) (pluginhost.Snapshot, error) {
 		s := pluginhost.FetchSnapshot(ctx, x, p.account(a), parts)
-		var first error
-		for _, part := range parts {
-			if e := s.Errs[part]; e != nil {
-				if sdk.KindOf(e) == sdk.KindRateLimited {
-					// The exchange's answer to one part holds them all.
-					return s, e
-				}
-				first = cmp.Or(first, e) // for the latency metric's outcome label
-			}
-		}
-		return s, first
+		// The error stands for the whole snapshot in the latency metric's
+		// outcome label, and a rate-limited part holds every part.
+		return s, budget.SnapshotErr(s, parts)
 	})
 	if snap.Errs == nil && err != nil {
 		// The plugin was not reachable, or the budget refused: every part

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/secrets"
@@ -21,10 +22,6 @@ type Config struct {
 	MaxConcurrency int           // account syncs in flight at once; default 64
 	CallTimeout    time.Duration // bound of one plugin call; default 10s
 
-	// Safety is the share of an exchange's per-IP limit the scheduler
-	// plans to use, leaving the rest for orders and other traffic on the
-	// IP; default 0.8.
-	Safety float64
 	// BackoffMax caps the exponential backoff after transient failures;
 	// default 10 minutes (never below Interval).
 	BackoffMax time.Duration
@@ -50,13 +47,14 @@ type Config struct {
 
 	// Clock is the scheduler's time; nil is the wall clock.
 	Clock Clock
-	// Pacers hands out the rate budget of an exchange (nil: it has none).
-	// When Pacers is nil the scheduler keeps its own budgets (see
-	// legacy_pacer.go) and Prepaid is set with them.
+	// Pacers hands out the rate budget of an exchange, the one the
+	// catalog's exchanges pay at their boundary (*budget.Set, from
+	// plugins.Catalog.Budget); a nil Pacers, or a nil Pacer for an
+	// exchange, means no budget: only MaxConcurrency bounds it.
 	Pacers func(exchange string) Pacer
 	// Prepaid marks the context of a sync the scheduler has paid for, so
-	// that the calls it makes are not charged again downstream; nil leaves
-	// the context as it is.
+	// that the calls it makes are not charged again downstream; nil is
+	// budget.Prepaid, which the catalog's boundary reads.
 	Prepaid func(context.Context) context.Context
 }
 
@@ -83,9 +81,6 @@ func (c Config) withDefaults() Config {
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = 10 * time.Second
 	}
-	if c.Safety <= 0 || c.Safety > 1 {
-		c.Safety = 0.8
-	}
 	if c.BackoffMax <= 0 {
 		c.BackoffMax = 10 * time.Minute
 	}
@@ -108,8 +103,11 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = wallClock{}
 	}
+	if c.Pacers == nil {
+		c.Pacers = func(string) Pacer { return nil }
+	}
 	if c.Prepaid == nil {
-		c.Prepaid = noPrepaid
+		c.Prepaid = budget.Prepaid
 	}
 	return c
 }

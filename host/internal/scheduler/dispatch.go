@@ -5,7 +5,10 @@ package scheduler
 // schedule.
 
 import (
+	"cmp"
 	"context"
+	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -39,13 +42,93 @@ func sameInfo(a, b sdk.Info) bool {
 	return a.Name == b.Name && a.Version == b.Version && slices.Equal(a.Capabilities, b.Capabilities)
 }
 
-// everyLocked is the exchange's effective interval: the configured one, or
-// longer when its accounts need more than the budget gives per interval.
-func (s *Scheduler) everyLocked(ex *exch) time.Duration {
-	if ex.pacer == nil || ex.active == 0 {
-		return s.cfg.Interval
+// everyLocked is a user's effective interval on the exchange: the
+// configured one, or longer when the exchange's accounts need more than
+// the budget gives per interval. Then the budget is split evenly between
+// the users, and what a user leaves of its share is split again between
+// the others (a max-min fair share): a user whose accounts fit in its
+// share keeps the configured interval however many accounts the others
+// have, and the interval of a user who needs more stretches by its own
+// accounts only.
+func (s *Scheduler) everyLocked(ex *exch, user string) time.Duration {
+	if d, ok := s.stretchedLocked(ex)[user]; ok {
+		return d
 	}
-	return max(s.cfg.Interval, ex.pacer.Cycle(ex.calls, ex.active))
+	return s.cfg.Interval
+}
+
+// longestEveryLocked is the longest of the exchange's users' intervals.
+func (s *Scheduler) longestEveryLocked(ex *exch) time.Duration {
+	d := s.cfg.Interval
+	for _, e := range s.stretchedLocked(ex) {
+		d = max(d, e)
+	}
+	return d
+}
+
+// stretchedLocked is every active user's interval on the exchange, or nil
+// when the budget affords all its accounts at the configured interval.
+// It is computed again only when the active accounts or the budget
+// change.
+func (s *Scheduler) stretchedLocked(ex *exch) map[string]time.Duration {
+	if ex.pacer == nil || ex.active == 0 {
+		return nil
+	}
+	all := ex.pacer.Cycle(ex.calls, ex.active)
+	if all <= s.cfg.Interval {
+		return nil
+	}
+	if ex.every == nil || ex.everyGen != ex.gen || ex.everyCycle != all {
+		ex.every = shares(ex, s.cfg.Interval)
+		ex.everyGen, ex.everyCycle = ex.gen, all
+	}
+	return ex.every
+}
+
+// shares computes every active user's interval by water-filling: in the
+// order of what they need, each user whose accounts' cycle fits in an even
+// split of what is left keeps interval, and the rest share what is then
+// left evenly, each stretching its interval so that its accounts fit in
+// its share.
+func shares(ex *exch, interval time.Duration) map[string]time.Duration {
+	type need struct {
+		user  string
+		cycle time.Duration // time the whole budget takes to sync its accounts once
+	}
+	needs := make([]need, 0, len(ex.users))
+	for id, u := range ex.users {
+		if u.active > 0 {
+			needs = append(needs, need{id, ex.pacer.Cycle(ex.calls, u.active)})
+		}
+	}
+	slices.SortFunc(needs, func(a, b need) int { return cmp.Or(cmp.Compare(a.cycle, b.cycle), cmp.Compare(a.user, b.user)) })
+	out := make(map[string]time.Duration, len(needs))
+	left := interval // budget time per interval not yet given out
+	for i, n := range needs {
+		k := time.Duration(len(needs) - i)
+		if n.cycle <= left/k {
+			out[n.user] = interval
+			left -= n.cycle
+			continue
+		}
+		// Each of the k users left gets left/k of the budget's time per
+		// interval: its interval is cycle×interval/(left/k).
+		for _, m := range needs[i:] {
+			out[m.user] = max(interval, mulDiv(m.cycle, interval*k, max(left, 1)))
+		}
+		break
+	}
+	return out
+}
+
+// mulDiv is a×b/c without overflowing in between.
+func mulDiv(a, b, c time.Duration) time.Duration {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	return time.Duration(min(q, math.MaxInt64))
 }
 
 // dispatchLocked starts the syncs that are due and allowed, and says how
@@ -119,8 +202,10 @@ func (s *Scheduler) dispatchLocked(workCtx context.Context, now time.Time) time.
 		switch {
 		case ex.holdWhy != "":
 			wait = min(wait, ex.holdUntil.Sub(now))
-		case ex.queue.Len() > 0 && ex.blocked != s.round && ex.queue[0].due.After(now):
-			wait = min(wait, ex.queue[0].due.Sub(now))
+		case ex.blocked != s.round:
+			if due, ok := ex.nextDue(); ok && due.After(now) {
+				wait = min(wait, due.Sub(now))
+			}
 		}
 	}
 	return max(wait, time.Millisecond)
@@ -135,10 +220,10 @@ func (s *Scheduler) candidateLocked(ex *exch, now time.Time) *entry {
 	if len(ex.urgent) > 0 {
 		return ex.urgent[0]
 	}
-	if ex.holdWhy != "" || ex.queue.Len() == 0 || ex.queue[0].due.After(now) {
+	if ex.holdWhy != "" {
 		return nil
 	}
-	return ex.queue[0]
+	return ex.pickLocked(now)
 }
 
 // job is one sync as planned at its start: everything it needs, copied,
@@ -161,11 +246,12 @@ type job struct {
 
 func (s *Scheduler) startLocked(workCtx context.Context, ex *exch, e *entry, now time.Time, paid bool) {
 	s.dequeueLocked(e)
+	ex.startedLocked(e)
 	ctx, cancel := context.WithCancel(workCtx)
 	e.running, e.cancel = true, cancel
 	ex.running++
 	s.inFlight++
-	j := job{id: e.id, exchange: ex.name, start: now, every: s.everyLocked(ex), failures: e.failures,
+	j := job{id: e.id, exchange: ex.name, start: now, every: s.everyLocked(ex, e.user), failures: e.failures,
 		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer,
 		sealed: e.sealed, testnet: e.testnet, keysRev: e.keysRev, lastOK: e.lastOK}
 	s.workers.Add(1)

@@ -11,16 +11,24 @@
 // first interval instead of all at once.
 //
 // Rate budget. Exchanges limit request weight per source IP, so every
-// account of an exchange draws on one budget, which the scheduler sees as a
-// Pacer: before a sync starts it pays for the sync's calls (TryTake, all or
-// nothing, never blocking) and marks the sync's context as prepaid so the
-// calls are not charged again downstream. When the accounts need more than
-// the budget gives, the exchange's interval stretches (Cycle) so that every
-// account still syncs, later, and the account's next_sync_at says when; the
-// budget is never overdrawn. Until the plugin boundary keeps the budgets,
-// legacy_pacer.go holds them: sized from the first per-IP limit the plugin
-// declares, at a safety fraction of it, and corrected by the usage the
-// exchange reports in its response headers.
+// account of an exchange draws on one budget, kept by the plugin catalog
+// at its boundary (package budget), which every call to the exchange pays.
+// The scheduler sees it as a Pacer: before a sync starts it pays for the
+// sync's calls (TryTake, all or nothing, never blocking) and marks the
+// sync's context as prepaid so the calls are not charged again at the
+// boundary. When the accounts need more than the budget gives, intervals
+// stretch (Cycle) so that every account still syncs, later, and the
+// account's next_sync_at says when; the budget is never overdrawn.
+//
+// Fairness. The budget is shared fairly between the users with accounts on
+// the exchange: split evenly, with what a user does not need split again
+// between the others. A user whose accounts fit in its share keeps the
+// configured interval however many accounts others have; only the users
+// who need more than their share stretch, each by its own accounts.
+// Dispatch follows the same split: when the budget lets a sync start, the
+// user whose turn it is goes first among those with an account due
+// (start-time fair queuing), so another user's backlog never queues in
+// front of it.
 //
 // Failures. A rate-limited answer pauses the whole exchange for its
 // retry-after. Authentication and permission failures park the account as
@@ -31,7 +39,7 @@
 // failed part keeps its previous data (the store merges them).
 //
 // State. Each account is in one state: waiting for its due time (in its
-// exchange's due-heap, queue.go), urgent (a SyncNow waits for it), running,
+// user's due-heap on its exchange, queue.go), urgent (a SyncNow waits for it), running,
 // parked (auth_failed, waiting for new keys) or gone (removed while its sync
 // runs). Each exchange is open, held after a rate-limited answer, or held
 // while its plugin is down and then probed with one sync at a time. The

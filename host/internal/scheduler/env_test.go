@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/secrets"
@@ -42,6 +44,8 @@ var limits = map[string]limit{
 	"gamma": {5000, time.Second},
 	"delta": {5000, time.Second},
 	"slow":  {400, time.Second},
+	// A per-minute limit counted in fixed minutes, as Binance's weight is.
+	"minute": {6000, time.Minute},
 }
 
 // env is a scheduler over a real store, with one in-process test plugin
@@ -51,7 +55,7 @@ type env struct {
 	ctx     context.Context
 	st      *store.Store
 	key     *secrets.Key
-	cat     schedtest.Catalog
+	cat     *schedtest.Catalog
 	plugins map[string]*schedtest.Plugin
 	fakes   map[string]*schedtest.Exchange
 	user    store.User
@@ -96,7 +100,7 @@ func bubble(t *testing.T, f func(t *testing.T)) {
 func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	t.Helper()
 	ctx := t.Context()
-	e := &env{t: t, ctx: ctx, cat: schedtest.Catalog{}, plugins: map[string]*schedtest.Plugin{},
+	e := &env{t: t, ctx: ctx, cat: schedtest.NewCatalog(budget.Options{}), plugins: map[string]*schedtest.Plugin{},
 		fakes: map[string]*schedtest.Exchange{}, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
 	if err != nil {
@@ -119,7 +123,8 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 		fx.Latency = latency
 		p := schedtest.NewPlugin(name, fx)
 		t.Cleanup(p.Close)
-		e.fakes[name], e.plugins[name], e.cat[name] = fx, p, p
+		e.fakes[name], e.plugins[name] = fx, p
+		e.cat.Add(p)
 	}
 	if e.accts, err = accounts.New(accounts.Config{Store: st, Keys: e.key, Exchanges: e.cat}); err != nil {
 		t.Fatal(err)
@@ -145,19 +150,36 @@ func putAccount(ctx context.Context, st *store.Store, key *secrets.Key, userID, 
 	return a, err
 }
 
-// addAccounts creates n accounts on exchange with keys prefix-0, prefix-1…
+// addAccounts creates n accounts of the env's user on exchange with keys
+// prefix-0, prefix-1…
 func (e *env) addAccounts(exchange, prefix string, n int) []store.Account {
 	e.t.Helper()
+	return e.addAccountsOf(e.user.ID, exchange, prefix, n)
+}
+
+// addAccountsOf creates n accounts of userID in one write, as the
+// accounts service stores them (the first of a user's is its main): one
+// by one, each write would read all the user's accounts again.
+func (e *env) addAccountsOf(userID, exchange, prefix string, n int) []store.Account {
+	e.t.Helper()
 	out := make([]store.Account, 0, n)
+	now := time.Now().UTC()
 	for i := range n {
-		a, err := e.accts.Create(e.ctx, e.user.ID, accounts.NewAccount{
-			Name: fmt.Sprintf("%s %d", exchange, i), Exchange: exchange,
-			APIKey: fmt.Sprintf("%s-%d", prefix, i), SecretKey: "s3cr3t-" + prefix,
-		})
+		id := store.NewID()
+		sealed, err := e.key.SealCredentials(id, credentials(keyOf(prefix, i), "s3cr3t-"+prefix))
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		out = append(out, a)
+		out = append(out, store.Account{ID: id, UserID: userID, Name: fmt.Sprintf("%s %d", exchange, i),
+			Exchange: exchange, IsActive: true, Secrets: sealed, KeysRev: 1, CreatedAt: now, UpdatedAt: now,
+			Sync: store.SyncState{Status: store.SyncPending}})
+	}
+	err := e.st.EditAccounts(e.ctx, userID, func(mine []store.Account) (store.AccountChange, error) {
+		out[0].IsMain = !slices.ContainsFunc(mine, func(a store.Account) bool { return a.IsMain })
+		return store.AccountChange{Put: out}, nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
 	}
 	return out
 }
@@ -171,6 +193,12 @@ func (e *env) start(cfg scheduler.Config) {
 		cfg.CallTimeout = 5 * time.Second
 	}
 	e.cfg = cfg
+	cfg.Pacers = func(exchange string) scheduler.Pacer {
+		if b := e.cat.Budget(exchange); b != nil {
+			return b
+		}
+		return nil // an untyped nil: no budget
+	}
 	s, err := scheduler.New(cfg, e.st, e.cat, e.key)
 	if err != nil {
 		e.t.Fatal(err)

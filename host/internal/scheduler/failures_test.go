@@ -43,18 +43,22 @@ func TestRateLimitPausesOnlyThatExchange(t *testing.T) {
 		waitFor(t, "alpha to be paused", time.Second, func() bool {
 			return e.metric("gahost_sync_exchange_paused", "exchange", "alpha", "reason", "rate_limited") == 1
 		})
-		var limited int
-		for _, a := range alpha {
-			got := e.account(a.ID)
-			if got.Sync.Status == store.SyncRateLimited {
-				limited++
-				if d := got.Sync.NextSyncAt.Sub(banEnd); d < -200*time.Millisecond || d > 200*time.Millisecond {
-					t.Errorf("%s: next sync at %s, the ban ends %s", a.Name, got.Sync.NextSyncAt, banEnd)
+		// The pause comes with the 429 itself; the sync that got it writes
+		// its status a moment later (the store batches its writes).
+		var limited []store.Account
+		waitFor(t, "an alpha account to say rate_limited", 200*time.Millisecond, func() bool {
+			limited = limited[:0]
+			for _, a := range alpha {
+				if got := e.account(a.ID); got.Sync.Status == store.SyncRateLimited {
+					limited = append(limited, got)
 				}
 			}
-		}
-		if limited == 0 {
-			t.Error("no alpha account says rate_limited")
+			return len(limited) > 0
+		})
+		for _, got := range limited {
+			if d := got.Sync.NextSyncAt.Sub(banEnd); d < -200*time.Millisecond || d > 200*time.Millisecond {
+				t.Errorf("%s: next sync at %s, the ban ends %s", got.Name, got.Sync.NextSyncAt, banEnd)
+			}
 		}
 		if got := e.metric("gahost_sync_exchange_paused", "exchange", "beta", "reason", "rate_limited"); got != 0 {
 			t.Errorf("beta paused: %v", got)
@@ -435,6 +439,56 @@ func TestSyncNowWhileRunning(t *testing.T) {
 		}
 		if got := e.account(acc.ID); got.Sync.LastSyncAt.Before(asked) {
 			t.Errorf("recorded sync at %s, before the request at %s", got.Sync.LastSyncAt, asked)
+		}
+	})
+}
+
+// TestOutsideBurstEndsAtTheWindowReset: another client on the IP spends
+// 20,020 weight at once, more than three windows' worth of the limit. The
+// next calls find the exchange's window full and are refused; the
+// exchange is then held, and syncs resume when that window ends, not
+// after the three and a half minutes it would take to pay the burst off
+// at the budget's pace.
+func TestOutsideBurstEndsAtTheWindowReset(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		const n, burst = 5, 20_020
+		e := newEnv(t, 10*time.Millisecond, "minute")
+		accts := e.addAccounts("minute", "m", n)
+		interval := 2 * time.Second
+		e.start(scheduler.Config{Interval: interval, MaxConcurrency: 1})
+		// The fake counts fixed minutes; the bubble's clock starts on one.
+		time.Sleep(20 * time.Second)
+		fx := e.fakes["minute"]
+		burstAt := time.Now()
+		reset := burstAt.Truncate(time.Minute).Add(time.Minute)
+		fx.Spend(burst)
+		calls := fx.Stats().Calls
+		time.Sleep(time.Until(reset))
+		// Only the one sync that found the window full (three calls) went
+		// out before it ended.
+		if got := fx.Stats().Calls - calls; got > 3 {
+			t.Errorf("%d calls between the burst and the window's end", got)
+		}
+		// The parts of the refused sync answer one by one; each report
+		// counts the parts answered so far while the budget paid all of
+		// them at once, so the charge may fall short by up to one sync.
+		if ext := e.cat.Budget("minute").Stats(time.Now())[0].External; ext < burst-20 || ext > burst {
+			t.Errorf("the budget charged %d for outside traffic, the burst was %d", ext, burst)
+		}
+		time.Sleep(interval + time.Second)
+		e.stop()
+
+		if st := fx.Stats(); st.OverLimit > 3 {
+			t.Errorf("%d calls over the limit; only one sync's may find the full window", st.OverLimit)
+		}
+		// Every account synced again within an interval of the reset.
+		for i, a := range accts {
+			if got := countBetween(fx.SpotTimes(keyOf("m", i)), reset, reset.Add(interval+time.Second)); got == 0 {
+				t.Errorf("%s: not synced in the %s after the window reset", a.Name, interval+time.Second)
+			}
+			if got := e.account(a.ID); got.Sync.Status != store.SyncOK {
+				t.Errorf("%s: status %s after the reset", a.Name, got.Sync.Status)
+			}
 		}
 	})
 }

@@ -37,8 +37,9 @@ const (
 type entry struct {
 	id       string
 	exchange string
+	user     string // the account's owner: its share of the budget is the user's
 	due      time.Time
-	idx      int // position in its exchange's heap; -1 when not queued
+	idx      int // position in its user's heap; -1 when not queued
 
 	// What a sync needs of the account, as last read from the store: a
 	// sync reads nothing else.
@@ -63,10 +64,19 @@ type entry struct {
 // exch is the schedule of one exchange.
 type exch struct {
 	name    string
-	queue   dueQueue
+	users   map[string]*userQ // by user id: their waiting accounts and turns
+	heads   headQueue         // the users with accounts waiting, by earliest due
+	vnow    uint64            // the current turn (see pickLocked)
 	urgent  []*entry
-	active  int // entries not parked
+	active  int    // entries not parked
+	gen     uint64 // bumped when an active count changes
 	running int
+
+	// The users' intervals (see everyLocked), valid while gen and the
+	// budget's cycle for all active accounts stay what they were.
+	every      map[string]time.Duration
+	everyGen   uint64
+	everyCycle time.Duration
 
 	present bool // a plugin serves it
 	info    sdk.Info
@@ -117,13 +127,6 @@ const (
 // New returns a scheduler; Run starts it.
 func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Scheduler, error) {
 	cfg = cfg.withDefaults()
-	if cfg.Pacers == nil {
-		lp, err := newLegacyPacers(cfg, cat)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Pacers, cfg.Prepaid, cat = lp.pacer, lp.prepaid, lp.catalog()
-	}
 	s := &Scheduler{
 		cfg: cfg, clock: cfg.Clock, st: st, cat: cat, keys: keys, log: cfg.Logger.Named("sync"),
 		accounts:  map[string]*entry{},

@@ -18,7 +18,7 @@ var (
 		"Longest time since an active account of the exchange last synced successfully (or was added).",
 		[]string{"exchange"}, nil)
 	descInterval = prometheus.NewDesc("gahost_sync_interval_seconds",
-		"Effective sync interval of the exchange: the configured one, stretched when the rate budget cannot serve every account in it.",
+		"Effective sync interval of the exchange: the configured one, stretched when the rate budget cannot serve every account in it; with users stretched by different amounts, the longest.",
 		[]string{"exchange"}, nil)
 	descAccounts = prometheus.NewDesc("gahost_sync_accounts",
 		"Active accounts by schedule state: scheduled, running, backoff (after transient failures) or parked (auth_failed).",
@@ -109,7 +109,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for name, ex := range s.exchanges {
 		k := per[name]
 		gauge(descLag, k.lag.Seconds(), name)
-		gauge(descInterval, s.everyLocked(ex).Seconds(), name)
+		gauge(descInterval, s.longestEveryLocked(ex).Seconds(), name)
 		gauge(descAccounts, float64(k.scheduled), name, "scheduled")
 		gauge(descAccounts, float64(k.running), name, "running")
 		gauge(descAccounts, float64(k.backoff), name, "backoff")

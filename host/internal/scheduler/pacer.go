@@ -1,9 +1,6 @@
 package scheduler
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Pacer is one exchange's rate budget as the scheduler sees it. Call names
 // are the capability names of package sdk.
@@ -18,6 +15,3 @@ type Pacer interface {
 	// rate-limited answer.
 	HeldUntil(now time.Time) time.Time
 }
-
-// noPrepaid is the default Config.Prepaid: nothing downstream pays.
-func noPrepaid(ctx context.Context) context.Context { return ctx }

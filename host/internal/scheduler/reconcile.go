@@ -180,14 +180,14 @@ func (e *entry) take(a store.Account) {
 
 // addLocked creates the entry of an account.
 func (s *Scheduler) addLocked(a store.Account, read time.Time) *entry {
-	e := &entry{id: a.ID, exchange: a.Exchange, idx: -1, known: read, touched: read, lastOK: a.Sync.LastSyncAt}
+	e := &entry{id: a.ID, exchange: a.Exchange, user: a.UserID, idx: -1, known: read, touched: read, lastOK: a.Sync.LastSyncAt}
 	e.take(a)
 	s.accounts[a.ID] = e
-	ex := s.exchLocked(a.Exchange)
+	s.exchLocked(a.Exchange)
 	if a.Sync.Status == store.SyncAuthFailed {
 		e.parked = true
 	} else {
-		ex.active++
+		s.countLocked(e, 1)
 	}
 	return e
 }
@@ -195,7 +195,7 @@ func (s *Scheduler) addLocked(a store.Account, read time.Time) *entry {
 func (s *Scheduler) exchLocked(name string) *exch {
 	ex := s.exchanges[name]
 	if ex == nil {
-		ex = &exch{name: name}
+		ex = &exch{name: name, users: map[string]*userQ{}}
 		s.exchanges[name] = ex
 	}
 	return ex
@@ -204,10 +204,9 @@ func (s *Scheduler) exchLocked(name string) *exch {
 // removeLocked takes an account out of the schedule; a sync in flight is
 // cancelled and writes nothing.
 func (s *Scheduler) removeLocked(e *entry) {
-	ex := s.exchanges[e.exchange]
 	s.dequeueLocked(e)
 	if !e.parked {
-		ex.active--
+		s.countLocked(e, -1)
 		e.parked = true // so that nothing counts it again
 	}
 	if e.running {
@@ -225,7 +224,7 @@ func (s *Scheduler) parkLocked(e *entry) {
 	}
 	s.dequeueLocked(e)
 	e.parked = true
-	s.exchanges[e.exchange].active--
+	s.countLocked(e, -1)
 }
 
 func (s *Scheduler) unparkLocked(e *entry) {
@@ -233,7 +232,7 @@ func (s *Scheduler) unparkLocked(e *entry) {
 		return
 	}
 	e.parked = false
-	s.exchanges[e.exchange].active++
+	s.countLocked(e, 1)
 }
 
 // randDur is a uniform random duration in [0, d).

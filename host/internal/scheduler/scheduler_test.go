@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/scheduler/schedtest"
 	"github.com/globalautomation/gahost/host/internal/store"
@@ -169,16 +170,32 @@ func TestStretchedIntervalsStayInBudget(t *testing.T) {
 		accounts := e.addAccounts("slow", "slow", n)
 		interval, jitter := time.Second, 100*time.Millisecond
 		// 50 syncs of 20 a second need 1000; the fake allows 400, the budget
-		// plans for 320 of it: every account once in 50×20/320 s.
-		stretched := time.Duration(n*20) * time.Second / 320
+		// plans for 98 % of it, 392: a burst of 40 (two syncs) and 352
+		// steady. Every account once in 50×20/352 s.
+		stretched := time.Duration(n*20) * time.Second / 352
 		e.start(scheduler.Config{Interval: interval, Jitter: jitter, MaxConcurrency: 16})
 		time.Sleep(2*stretched + 500*time.Millisecond)
 
 		if got := e.metric("gahost_sync_interval_seconds", "exchange", "slow"); got != stretched.Seconds() {
 			t.Errorf("effective interval metric %v, want %v", got, stretched.Seconds())
 		}
-		if got := e.metric("gahost_sync_budget_allowed", "exchange", "slow"); got != 320 {
-			t.Errorf("budget allowed metric %v, want 320", got)
+		// What the catalog exports as gahost_sync_budget_*{exchange="slow"}.
+		pools := e.cat.Budget("slow").Stats(time.Now())
+		if len(pools) != 1 {
+			t.Fatalf("budget pools %+v, want the one per-IP limit", pools)
+		}
+		want := budget.PoolStats{Name: schedtest.WeightName, Limit: 400, Allowed: 352, Burst: 40, Window: time.Second}
+		if got := pools[0]; got.Name != want.Name || got.Limit != want.Limit || got.Allowed != want.Allowed ||
+			got.Burst != want.Burst || got.Window != want.Window {
+			t.Errorf("budget %+v, want %+v", got, want)
+		}
+		// The accounts need the whole budget: it is spent (over its last
+		// window and one slot of 20 ms, give or take the jitter), and the
+		// fake's own counts never exceed what this host paid, so nothing
+		// is charged as outside traffic.
+		if got := pools[0]; got.Used < 352*9/10 || got.Used > 392+352/50 || got.External != 0 {
+			t.Errorf("budget used %d in its last window (%d charged for outside traffic), want 316..399 and none",
+				got.Used, got.External)
 		}
 		e.stop()
 

@@ -1,6 +1,9 @@
 // Package schedtest is a fake exchange for the sync scheduler's tests and
 // benchmark, spoken to by the host's test plugin (host/testdata/testplugin)
-// when an account's "rest" endpoint points at it.
+// when an account's "rest" endpoint points at it; and, for tests that run
+// in process on a fake clock, the test plugin itself (Plugin) and a
+// catalog of them (Catalog) that keeps the exchanges' rate budgets at its
+// boundary as the host's plugin catalog does.
 //
 // It counts for itself what the scheduler must get right: weight per
 // fixed window against a per-IP limit (answers over the limit are counted
@@ -149,6 +152,16 @@ func (x *Exchange) Ban(d time.Duration) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.banUntil = time.Now().Add(d)
+}
+
+// Spend counts weight sent by another client on the same IP in the
+// current window: traffic the host did not send but that the fake counts
+// and reports in its usage headers, as an exchange does.
+func (x *Exchange) Spend(weight int64) {
+	used, _ := x.window.Spend(time.Now(), weight)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.maxUsed = max(x.maxUsed, used)
 }
 
 // SetAccount sets what the fake serves for key.

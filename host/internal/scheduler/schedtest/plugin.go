@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/pluginhost"
@@ -171,13 +172,52 @@ func (p *Plugin) Snapshot(ctx context.Context, a sdk.Account, parts []string) pl
 // plainExchange hides Snapshot, so FetchSnapshot calls part by part.
 type plainExchange struct{ sdk.Exchange }
 
-// Catalog hands out Plugins by exchange name, like the plugin catalog.
-type Catalog map[string]*Plugin
+// Catalog hands out Plugins by exchange name the way the plugin catalog
+// does, rate budget included: it keeps one budget.Set per exchange whose
+// plugin declares a per-IP limit, and the exchange it hands out pays that
+// budget at the boundary (budget.Wrap, the code the catalog's proxy runs
+// its calls through): every call pays its declared cost unless its
+// context is budget.Prepaid, the usage the fake reports feeds the budget,
+// and a rate-limited answer holds the whole exchange.
+type Catalog struct {
+	opts budget.Options
 
-func (c Catalog) Exchange(name string) (sdk.Exchange, sdk.Info, bool) {
-	p, ok := c[name]
+	mu      sync.Mutex
+	plugins map[string]*Plugin
+	sets    map[string]*budget.Set
+}
+
+// NewCatalog returns an empty catalog whose budgets take opts.
+func NewCatalog(opts budget.Options) *Catalog {
+	return &Catalog{opts: opts, plugins: map[string]*Plugin{}, sets: map[string]*budget.Set{}}
+}
+
+// Add serves p under its exchange name, with a budget sized from what it
+// declares.
+func (c *Catalog) Add(p *Plugin) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.plugins[p.name] = p
+	if info := p.info(); budget.Limited(info) {
+		c.sets[p.name] = budget.NewSet(info, c.opts)
+	}
+}
+
+// Exchange hands out the plugin of an exchange behind its budget.
+func (c *Catalog) Exchange(name string) (sdk.Exchange, sdk.Info, bool) {
+	c.mu.Lock()
+	p, ok := c.plugins[name]
+	set := c.sets[name]
+	c.mu.Unlock()
 	if !ok {
 		return nil, sdk.Info{}, false
 	}
-	return p, p.info(), true
+	return budget.Wrap(p, set), p.info(), true
+}
+
+// Budget is the rate budget of an exchange, nil when it has none.
+func (c *Catalog) Budget(name string) *budget.Set {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sets[name]
 }
