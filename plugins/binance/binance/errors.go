@@ -15,13 +15,13 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// apiError is Binance's error body on both products (§7).
+// apiError is Binance's error body on both products.
 type apiError struct {
 	Code *int64 `json:"code"`
 	Msg  string `json:"msg"`
 }
 
-// Codes the connector acts on (§7 and Binance's error-code pages).
+// Codes the connector acts on (Binance's error-code pages).
 const (
 	codeUnknown          = -1000
 	codeDisconnected     = -1001
@@ -54,7 +54,7 @@ const msgRejectedKey = "Binance rejected the API key: the key does not exist on 
 	"the credentials check tells which"
 
 // decodeError maps an answer to a typed error; success is decided by HTTP
-// status first, since a few futures acknowledgements carry code 200 (§7).
+// status first, since a few futures acknowledgements carry code 200.
 func decodeError(r *rest.Response) error {
 	if r.Status >= 200 && r.Status <= 299 {
 		return nil
@@ -71,7 +71,7 @@ func statusError(r *rest.Response) error {
 	case http.StatusTooManyRequests, http.StatusTeapot:
 		return rateLimited(r, "", "too much request weight used (HTTP %d)", r.Status)
 	case http.StatusForbidden:
-		// §6: 403 is Binance's web application firewall, often rate
+		// 403 is Binance's web application firewall, often rate
 		// related; transient, not a permission of the key.
 		return r.Errorf(sdk.KindUnavailable, "", "blocked by Binance's web application firewall (HTTP 403)")
 	}
@@ -107,7 +107,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
 	case codeCancelRejected:
 		// -2011 also refuses a cancel for other reasons; "Unknown order
-		// sent." is the one that says the order is not there (§7).
+		// sent." is the one that says the order is not there.
 		if strings.HasPrefix(msg, "Unknown order") {
 			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
 		}
@@ -117,7 +117,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	case codeStopOrderSwitch:
 		return r.Errorf(sdk.KindUnsupported, c, "%s", msg)
 	case codeTimeout, codeUnexpectedResp:
-		// §6: the request reached Binance and its result is unknown.
+		// the request reached Binance and its result is unknown.
 		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
 	case codeUnknown, codeDisconnected, codeThrottled, codeServiceShutdown:
 		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
@@ -141,7 +141,7 @@ var bannedUntil = regexp.MustCompile(`banned until (\d{12,14})`)
 
 // rateLimited says how long to wait: the Retry-After header when Binance
 // sends one, else the end of the ban named in a 418 message, else the next
-// minute boundary, when the weight window resets (§6).
+// minute boundary, when the weight window resets.
 func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error {
 	return rest.RateLimited(r, code, banWait(r, fmt.Sprintf(format, args...)), format, args...)
 }
@@ -159,7 +159,7 @@ func banWait(r *rest.Response, msg string) time.Duration {
 	return rest.UntilNextWindow(r, time.Minute)
 }
 
-// usage reads X-MBX-USED-WEIGHT-1M (§6). The header is per host, so it is
+// usage reads X-MBX-USED-WEIGHT-1M. The header is per host, so it is
 // reported under the budget of the endpoint that answered. /sapi answers
 // carry their own X-SAPI-* counters, which are a separate budget and not
 // reported.

@@ -10,7 +10,7 @@ import (
 )
 
 // The fake must accept the official signature vectors byte for byte
-// (shared/exchanges/binance.md §3) and reject a changed byte, independently
+// and reject a changed byte, independently
 // of the connector's own signing code.
 const (
 	spotKey    = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"

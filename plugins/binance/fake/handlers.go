@@ -4,7 +4,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §4 and §5.
+// Answers of the read endpoints, shaped as Binance documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.json(200, map[string]int64{"serverTime": c.now.UnixMilli()})
@@ -85,7 +85,7 @@ func (s *Server) futuresAccount(c *call) {
 			"updateTime": c.now.UnixMilli(),
 		})
 		if f.Asset == "USDT" {
-			// Single-asset mode: the totals are the USDT asset (§5b).
+			// Single-asset mode: the totals are the USDT asset.
 			wallet, unreal, margin, avail = dec(f.WalletBalance), dec(f.UnrealizedProfit), dec(f.MarginBalance), dec(f.AvailableBalance)
 		}
 	}

@@ -229,7 +229,7 @@ func (s *Server) futuresOrder(c *call) {
 	c.w.Header().Set("X-MBX-ORDER-COUNT-1M", "1")
 	shown := o
 	if p.Get("newOrderRespType") != "RESULT" {
-		// ACK reports even a filled market order as NEW (§5d).
+		// ACK reports even a filled market order as NEW.
 		shown.Status, shown.ExecutedQty, shown.CumQuote, shown.AvgPrice = "NEW", "0", "0", "0"
 	}
 	c.json(200, futuresOrderFields(shown, c.now.UnixMilli()))

@@ -1,7 +1,7 @@
 // Package fake is a Binance look-alike on loopback for tests: it checks
-// every signed request the way Binance does (shared/exchanges/binance.md
-// §2.4, §2.6: key header, signature over query+body, timestamp window,
-// IP whitelist, key permissions) and answers with the page's response
+// every signed request the way Binance does (key header,
+// signature over query+body, timestamp window,
+// IP whitelist, key permissions) and answers with the documented response
 // shapes and error codes from state the test sets: keys, spot balances,
 // the futures wallet, positions (one-way or hedge), and the orders placed.
 //
@@ -135,7 +135,7 @@ type Market struct {
 type Option func(*Server)
 
 // WithWeightLimits sets the per-minute IP weight budgets (default 6000 for
-// spot, 2400 for futures, §6).
+// spot, 2400 for futures).
 func WithWeightLimits(spot, futures int64) Option {
 	return func(s *Server) {
 		s.limits[hostSpot] = fakex.NewWindow(spot, time.Minute)
@@ -273,7 +273,7 @@ type route struct {
 	handle func(s *Server, c *call)
 }
 
-// routes are keyed by "METHOD path"; weights are §5's.
+// routes are keyed by "METHOD path"; weights are Binance's documented request weights.
 var routes = map[string]route{
 	"GET /api/v3/time":                     {1, false, permNone, (*Server).serverTime},
 	"GET /fapi/v1/time":                    {1, false, permNone, (*Server).serverTime},
@@ -346,7 +346,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rt.handle(s, c)
 }
 
-// admit charges the weight and enforces the budget and bans (§6).
+// admit charges the weight and enforces the budget and bans.
 func (s *Server) admit(c *call, path string, weight int64) bool {
 	s.AddWeight(path, weight)
 	s.mu.Lock()
@@ -390,7 +390,7 @@ func (s *Server) banned(c *call, b *ban) {
 		"Way too much request weight used; IP banned until %d. Please use WebSocket Streams for live updates to avoid bans.", b.until.UnixMilli()))
 }
 
-// authenticate checks a signed request as §2.4 and §2.6 describe: key
+// authenticate checks a signed request as Binance does: key
 // header, signature over query+body, timestamp window, then the key's IP
 // whitelist and permissions.
 func (s *Server) authenticate(c *call, need perm) bool {
@@ -457,7 +457,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		}
 		window = n
 	}
-	// §2.6: the signed bytes are query then body, no separator; Binance
+	// the signed bytes are query then body, no separator; Binance
 	// compares the hex case-insensitively.
 	if !sign.EqualHexFold(sig, sign.Hex(key.Secret, payloadQuery+payloadBody)) {
 		c.fail(400, -1022, "Signature for this request is not valid.")
@@ -489,7 +489,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 }
 
 // mergeParams reads query and form body; a key in both takes the query's
-// value (§2.3).
+// value.
 func mergeParams(query, body string) (url.Values, error) {
 	q, err := url.ParseQuery(query)
 	if err != nil {

@@ -22,7 +22,7 @@ func TestInfo(t *testing.T) {
 		}
 	}
 	// The host paces by the first per-IP limit: BingX's 300 requests per
-	// 10 s on each account or trading endpoint (§6).
+	// 10 s on each account or trading endpoint.
 	want := sdk.RateLimit{Name: "ip_endpoint_requests", Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP}
 	if len(info.RateLimits) == 0 || info.RateLimits[0] != want {
 		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
@@ -118,8 +118,8 @@ func TestValidateCredentials(t *testing.T) {
 	}
 }
 
-// TestValidateAnswerShapes: the permissions example has no envelope
-// (§5g), and the position mode may come as a bool.
+// TestValidateAnswerShapes: the permissions example has no envelope,
+// and the position mode may come as a bool.
 func TestValidateAnswerShapes(t *testing.T) {
 	tests := []struct {
 		name, perms, mode string
@@ -218,7 +218,7 @@ func TestFuturesAccount(t *testing.T) {
 	}
 }
 
-// TestFuturesAccountShapes feeds the answer shapes §5b allows.
+// TestFuturesAccountShapes feeds the answer shapes BingX's swap balance may take.
 func TestFuturesAccountShapes(t *testing.T) {
 	row := `{"userId":"1","asset":"USDT","balance":"10.5","equity":"11","unrealizedProfit":"0.5","realisedProfit":"0","availableMargin":"9","usedMargin":"1","freezedMargin":"0"}`
 	tests := []struct {

@@ -14,13 +14,13 @@ import (
 )
 
 // apiError is the part of BingX's envelope that says whether a call
-// failed (§7): a non-zero code, usually with HTTP 200.
+// failed: a non-zero code, usually with HTTP 200.
 type apiError struct {
 	Code *int64 `json:"code"`
 	Msg  string `json:"msg"`
 }
 
-// Codes of the page's error table (§7) and of §4 and §6.
+// Codes of BingX's error table, with its timestamp and rate-limit codes.
 const (
 	codeBadSignature       = 100001
 	codePermission         = 100004
@@ -30,7 +30,7 @@ const (
 	codeNoSignature        = 100412
 	codeBadAPIKey          = 100413
 	codeIPWhitelist        = 100419
-	codeTimestampOrSymbol  = 100421 // overloaded, see §4
+	codeTimestampOrSymbol  = 100421 // overloaded: stale timestamp or unknown spot symbol
 	codeSpotSymbolOffline  = 100490
 	codeSystemError        = 100500
 	codeSystemBusy         = 100503
@@ -50,7 +50,7 @@ const (
 
 // decodeError maps an answer to a typed error. Success is code 0; a 2xx
 // answer without any code is also a success, because some endpoints are
-// documented without the envelope (§5g).
+// documented without the envelope.
 func decodeError(r *rest.Response) error {
 	var body apiError
 	if json.Unmarshal(r.Body, &body) != nil || body.Code == nil {
@@ -68,7 +68,7 @@ func decodeError(r *rest.Response) error {
 	return codeError(r, *body.Code, body.Msg)
 }
 
-// statusError maps HTTP statuses that carry no BingX code (§6).
+// statusError maps HTTP statuses that carry no BingX code.
 func statusError(r *rest.Response) error {
 	switch r.Status {
 	case http.StatusTooManyRequests:
@@ -76,7 +76,7 @@ func statusError(r *rest.Response) error {
 	case http.StatusTeapot:
 		return rateLimited(r, "", true, "this IP address is banned for going on after HTTP 429 (HTTP 418)")
 	case http.StatusForbidden:
-		// §6: BingX's firewall, normally a five-minute ban of the address.
+		// BingX's firewall, normally a five-minute ban of the address.
 		return rateLimited(r, "", true, "blocked by BingX's firewall (HTTP 403)")
 	case http.StatusUnauthorized:
 		return r.Errorf(sdk.KindAuthentication, "", "BingX rejected the API key (HTTP 401): check that it was copied whole and still exists")
@@ -100,7 +100,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	case codePermission:
 		return r.Errorf(sdk.KindPermission, c, "the API key lacks the permission this call needs (BingX: %s); enable it in API management", msg)
 	case codeTimestampOrSymbol:
-		// §4: one code for a stale timestamp and for a spot symbol that
+		// one code for a stale timestamp and for a spot symbol that
 		// cannot be traded; only the text tells them apart.
 		switch {
 		case strings.Contains(low, "timestamp"):
@@ -133,7 +133,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeInvalidParameters, codeBadParameter:
 		// Spot has no code of its own for an unknown order: it says so
-		// in the generic parameter error (§7).
+		// in the generic parameter error.
 		if strings.Contains(low, "order not exist") || strings.Contains(low, "order does not exist") {
 			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
 		}
@@ -165,7 +165,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	return r.Errorf(sdk.KindUnknown, c, "%s", msg)
 }
 
-// Waits after a rate-limit answer when BingX names none (§6): the rest of
+// Waits after a rate-limit answer when BingX names none: the rest of
 // the 10-second window, or five minutes after a ban.
 const (
 	rateWindow = 10 * time.Second
@@ -187,13 +187,13 @@ func rateLimited(r *rest.Response, code string, ban bool, format string, args ..
 	return rest.RateLimited(r, code, wait, format, args...)
 }
 
-// banned says the status is one of §6's bans: 418 after going on past a
+// banned says the status is one of BingX's bans: 418 after going on past a
 // 429, or 403 from the firewall.
 func banned(r *rest.Response) bool {
 	return r.Status == http.StatusTeapot || r.Status == http.StatusForbidden
 }
 
-// Rate-limit headers (§6): the per-key limiter of the endpoint called.
+// Rate-limit headers: the per-key limiter of the endpoint called.
 const (
 	headerRemain = "X-RateLimit-Requests-Remain"
 	headerExpire = "X-RateLimit-Requests-Expire"
@@ -211,7 +211,7 @@ func expires(h http.Header) (time.Time, bool) {
 }
 
 // usage reports X-RateLimit-Requests-Remain under the per-key limit of the
-// endpoint that answered (§5, §6). It is never reported under a per-IP
+// endpoint that answered. It is never reported under a per-IP
 // name: the host must not mistake one key's count for the address's.
 func usage(r *rest.Response) []sdk.RateUsage {
 	v := r.Header.Get(headerRemain)

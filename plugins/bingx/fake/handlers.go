@@ -7,13 +7,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the public and read endpoints, shaped as in §4 and §5.
+// Answers of the public and read endpoints, shaped as BingX documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok(map[string]int64{"serverTime": c.now.UnixMilli()})
 }
 
-// contracts lists the perpetuals (§5f), one when ?symbol= names it, none
+// contracts lists the perpetuals, one when ?symbol= names it, none
 // when it names a symbol that is not listed.
 func (s *Server) contracts(c *call) {
 	s.mu.Lock()
@@ -39,7 +39,7 @@ func (s *Server) contracts(c *call) {
 	c.ok(rows)
 }
 
-// spotSymbols lists the spot symbols (§5f) with numbers as JSON numbers.
+// spotSymbols lists the spot symbols with numbers as JSON numbers.
 func (s *Server) spotSymbols(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,7 +71,7 @@ func (s *Server) positionMode(c *call) {
 	s.mu.Lock()
 	hedge := s.Store.AccountLocked(c.key.APIKey).HedgeMode
 	s.mu.Unlock()
-	// A string, not a bool (§5g).
+	// A string, not a bool.
 	mode := "false"
 	if hedge {
 		mode = "true"
@@ -98,7 +98,7 @@ func swapAssetFields(a SwapAsset) map[string]any {
 	}
 }
 
-// swapBalanceV3 answers one row per margin asset (§5b).
+// swapBalanceV3 answers one row per margin asset.
 func (s *Server) swapBalanceV3(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,7 +120,7 @@ func (s *Server) swapBalanceV2(c *call) {
 	c.ok(map[string]any{"balance": row})
 }
 
-// positions answers every row the test set, zero ones too (§5c), with
+// positions answers every row the test set, zero ones too, with
 // liquidationPrice as a number and leverage as an int.
 func (s *Server) positions(c *call) {
 	s.mu.Lock()

@@ -24,7 +24,7 @@ func (c *call) amount(name string, code int) (decimal.Decimal, bool) {
 	return dec(v), true
 }
 
-// swapOrder is POST /openApi/swap/v2/trade/order (§5d). Prices and
+// swapOrder is POST /openApi/swap/v2/trade/order. Prices and
 // quantities beyond the contract's precision are truncated without a
 // word, as BingX does.
 func (s *Server) swapOrder(c *call) {
@@ -55,7 +55,7 @@ func (s *Server) swapOrder(c *call) {
 	a := s.Store.AccountLocked(c.key.APIKey)
 	ps := p.Get("positionSide")
 	if ps == "" {
-		ps = "LONG" // §5d: an empty positionSide means LONG
+		ps = "LONG" // an empty positionSide means LONG
 	}
 	if a.HedgeMode && ps != "LONG" && ps != "SHORT" {
 		c.fail(codeMode, "In the Hedge mode, the 'PositionSide' field can only be set to LONG or SHORT.")
@@ -86,7 +86,7 @@ func (s *Server) swapOrder(c *call) {
 		c.fail(codeInvalidParams, "Invalid parameters,timeInForce: unknown value")
 		return
 	}
-	cid := strings.ToLower(p.Get("clientOrderId")) // §5d: the server lowercases it
+	cid := strings.ToLower(p.Get("clientOrderId")) // the server lowercases it
 	if len(cid) > 40 {
 		c.fail(codeInvalidParams, "Invalid parameters,clientOrderId: 1 to 40 characters")
 		return
@@ -136,7 +136,7 @@ func (s *Server) swapOrder(c *call) {
 	}
 	a.Orders = append(a.Orders, o)
 	// The doc example's fields, plus status, avgPrice, executedQty and
-	// reduceOnly from the field table (§5d); no quantity or price.
+	// reduceOnly from the field table; no quantity or price.
 	c.ok(map[string]any{"order": map[string]any{
 		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
 		"clientOrderId": o.ClientOrderID, "workingType": "MARK_PRICE", "status": o.Status,
@@ -144,7 +144,7 @@ func (s *Server) swapOrder(c *call) {
 	}})
 }
 
-// swapCancel is DELETE /openApi/swap/v2/trade/order (§5e).
+// swapCancel is DELETE /openApi/swap/v2/trade/order.
 func (s *Server) swapCancel(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,7 +167,7 @@ func (s *Server) swapCancel(c *call) {
 		c.fail(codeOrderNotFound, "Order does not exist")
 		return
 	}
-	o.Status = "CANCELLED" // two Ls on the swap (§8)
+	o.Status = "CANCELLED" // two Ls on the swap
 	c.ok(map[string]any{"order": map[string]any{
 		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
 		"origQty": o.Quantity, "price": or(o.Price, "0"), "executedQty": o.ExecutedQty, "avgPrice": "0.0000",
@@ -176,7 +176,7 @@ func (s *Server) swapCancel(c *call) {
 	}})
 }
 
-// spotOrder is POST /openApi/spot/v1/trade/order (§5d): a market buy is
+// spotOrder is POST /openApi/spot/v1/trade/order: a market buy is
 // sized in quote, a market sell in base; finer values are truncated.
 func (s *Server) spotOrder(c *call) {
 	s.mu.Lock()
@@ -272,7 +272,7 @@ func spotOrderFields(o Order) map[string]any {
 	}
 }
 
-// spotCancel is POST /openApi/spot/v1/trade/cancel (§5e): the client id
+// spotCancel is POST /openApi/spot/v1/trade/cancel: the client id
 // parameter is clientOrderID, with a capital ID.
 func (s *Server) spotCancel(c *call) {
 	s.mu.Lock()
@@ -298,7 +298,7 @@ func (s *Server) spotCancel(c *call) {
 		c.fail(codeBadParameter, "order not exist")
 		return
 	}
-	o.Status = "CANCELED" // one L on spot (§8)
+	o.Status = "CANCELED" // one L on spot
 	f := spotOrderFields(*o)
 	delete(f, "transactTime")
 	f["stopPrice"] = or(o.Price, "0")
@@ -314,7 +314,7 @@ func (s *Server) id() int64 {
 
 // duplicate reports a client id already in use by an open order. The page
 // does not say how long BingX remembers ids (lookups by client id work for
-// about 2 hours, §8); the fake counts only open orders.
+// about 2 hours); the fake counts only open orders.
 func (s *Server) duplicate(a *Account, cid string) bool {
 	if cid == "" {
 		return false

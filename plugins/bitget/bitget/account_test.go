@@ -26,7 +26,7 @@ func TestInfo(t *testing.T) {
 	}
 	for _, l := range info.RateLimits {
 		if l.Name == "uid_account_info" && (l.Limit != 1 || l.Interval != time.Second || l.Scope != sdk.ScopeAccount) {
-			t.Errorf("account info limit %+v, want 1/s per account (§6)", l)
+			t.Errorf("account info limit %+v, want 1/s per account", l)
 		}
 	}
 	if info.CallCosts[sdk.CapOrders] != 2 || info.CallCosts[sdk.CapValidate] != 2 {

@@ -12,7 +12,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// Messages for the answers a user has to act on (§7).
+// Messages for the answers a user has to act on.
 const (
 	msgUnknownKey = "Bitget does not know this API key: check that it was copied whole, " +
 		"and that a Demo Trading key is used on an account marked testnet and a live key on one that is not"
@@ -36,7 +36,7 @@ type rule struct {
 	why  string
 }
 
-// codes is the page's error table (§7) and the few codes beside it that
+// codes is the documented error table and the few codes beside it that
 // the connector acts on. A code not listed is an invalid request, unless
 // the HTTP status says otherwise (see codeError).
 var codes = map[string]rule{
@@ -94,7 +94,7 @@ var codes = map[string]rule{
 	"40774": {sdk.KindInvalidRequest, "the order does not fit the account's position mode (one-way or hedge)"},
 }
 
-// codeRateLimited is the body code of a 429 answer (§6).
+// codeRateLimited is the body code of a 429 answer.
 const codeRateLimited = "429"
 
 // mayHaveActed are the "system busy" codes after which a placed order may
@@ -104,7 +104,7 @@ var mayHaveActed = map[string]bool{"40015": true, "40725": true, "45001": true}
 
 // decodeError maps an answer to a typed error. Success is the body's code
 // "00000", whatever the status: Bitget's errors arrive with HTTP 400 or 200
-// depending on whom one asks (§7), so the body decides.
+// depending on whom one asks, so the body decides.
 func decodeError(r *rest.Response) error {
 	var env envelope
 	if json.Unmarshal(r.Body, &env) != nil || env.Code == "" {
@@ -140,7 +140,7 @@ func codeError(r *rest.Response, code, msg string) error {
 }
 
 // banWait is how long Bitget is reported to refuse an address that went
-// over its per-IP budget (third-party notes; not on the page).
+// over its per-IP budget (third-party notes; not in the exchange's docs).
 const banWait = 5 * time.Minute
 
 // statusError maps answers that carry no Bitget body.

@@ -28,7 +28,7 @@ const (
 	// the credentials check.
 	limitAccountInfo = "uid_account_info"
 	// limitUTARead is the per-UID limit of the V3 (UTA) account reads:
-	// assets, settings and positions (20/s; the page gives it for assets,
+	// assets, settings and positions (20/s; the docs give it for assets,
 	// the SDKs for the others).
 	limitUTARead = "uid_uta_requests"
 	// limitUTAInfo is V3 account info's per-UID limit (5/s, the SDKs'

@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §4 and §5.
+// Answers of the read endpoints, shaped as Bitget documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok(map[string]string{"serverTime": strconv.FormatInt(c.now.UnixMilli(), 10)})
@@ -20,7 +20,7 @@ func (s *Server) accountInfo(c *call) {
 		"userId": k.UserID, "inviterId": "", "ips": k.IPs,
 		"authorities": append([]string{}, k.Authorities...),
 		// parentId is a number in the docs' example although the field
-		// table says String (§5g).
+		// table says String.
 		"parentId": 1, "traderType": "", "channelCode": "", "channel": "",
 		"regisTime": "1695808949356",
 	})
@@ -55,7 +55,7 @@ func (s *Server) spotAssets(c *call) {
 }
 
 // productType reads the required product type; the fake's futures are
-// USDT-FUTURES, which the docs write in either case (§8.2).
+// USDT-FUTURES, which the docs write in either case.
 func (c *call) productType(v string) (usdt, ok bool) {
 	if v == "" {
 		c.missing("productType")
@@ -102,7 +102,7 @@ func (s *Server) futuresAccounts(c *call) {
 }
 
 // futuresAccount is the single-coin variant: one symbol's view with its
-// margin and position mode (§5b).
+// margin and position mode.
 func (s *Server) futuresAccount(c *call) {
 	for _, p := range []string{"symbol", "productType", "marginCoin"} {
 		if c.query.Get(p) == "" {
@@ -137,7 +137,7 @@ func (s *Server) futuresAccount(c *call) {
 	if a.HedgeMode {
 		mode = "hedge_mode"
 	}
-	// Leverage fields are numbers in late-2025 answers (§5b).
+	// Leverage fields are numbers in late-2025 answers.
 	out["crossedMarginLeverage"] = st.Leverage
 	out["isolatedLongLever"] = st.Leverage
 	out["isolatedShortLever"] = st.Leverage

@@ -192,7 +192,7 @@ func (s *Server) usdPrice(coin string) decimal.Decimal {
 	return decimal.Zero
 }
 
-// utaAssets is GET /api/v3/account/assets (§10, the one V3 page read):
+// utaAssets is GET /api/v3/account/assets (the one V3 page read):
 // account-level values in USD (usdt* in USDT, taken as equal here) and the
 // non-zero coins only.
 func (s *Server) utaAssets(c *call) {

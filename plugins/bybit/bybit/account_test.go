@@ -27,7 +27,7 @@ func TestInfo(t *testing.T) {
 		t.Errorf("flags: %+v", info)
 	}
 	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v, want [rest] (CONTRACT §3)", info.EndpointKeys)
+		t.Errorf("endpoint keys %v, want [rest]", info.EndpointKeys)
 	}
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
@@ -216,7 +216,7 @@ func TestFuturesAccount(t *testing.T) {
 			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
 			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			reqs := e.Fake.Requests()
-			// The page's GET vector (§3) is this very query.
+			// The page's GET vector is this very query.
 			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {
 				t.Errorf("query %q", q)
 			}
@@ -242,7 +242,7 @@ func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestEnvironments checks where each kind of account goes: mainnet and
-// testnet hosts by default (§1), the rest override for either, and that a
+// testnet hosts by default, the rest override for either, and that a
 // testnet account signs the same way (Bybit has no demo header).
 func TestEnvironments(t *testing.T) {
 	tests := []struct {

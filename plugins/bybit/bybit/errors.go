@@ -12,7 +12,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// retCodes the connector acts on (§7; §4 for -1). Business errors arrive
+// retCodes the connector acts on (-1 is the generic system error). Business errors arrive
 // with HTTP 200 and a non-zero retCode.
 const (
 	codeRequestExpired  = -1
@@ -29,7 +29,7 @@ const (
 	codeRegionBlocked   = 10009
 	codeIPNotBound      = 10010
 	codeServerError     = 10016
-	codeIPRateLimit     = 10018 // not on the page; Bybit's table: "Exceeded the IP Rate Limit"
+	codeIPRateLimit     = 10018 // not in the V5 error table; Bybit's older table: "Exceeded the IP Rate Limit"
 	codeCompliance      = 10024
 	codeUnifiedOnly     = 10028
 	codeSymbolWhitelist = 10029
@@ -56,7 +56,7 @@ const (
 	codeSpotNoSuchOrder   = 170213
 )
 
-// Headers of the per-UID limit on every private answer (§6).
+// Headers of the per-UID limit on every private answer.
 const (
 	headerLimit       = "X-Bapi-Limit"
 	headerLimitStatus = "X-Bapi-Limit-Status"
@@ -64,7 +64,7 @@ const (
 )
 
 // ipBanWait is how long Bybit blocks an IP over its limit: "stop all
-// traffic and wait at least 10 minutes" (§6).
+// traffic and wait at least 10 minutes".
 const ipBanWait = 10 * time.Minute
 
 // Messages for the failures a user fixes in Bybit's API management.
@@ -79,7 +79,7 @@ const (
 )
 
 // decodeError maps an answer to a typed error. Success is retCode 0 in a
-// 2xx answer, whatever retMsg says (§5).
+// 2xx answer, whatever retMsg says.
 func decodeError(r *rest.Response) error {
 	var env struct {
 		RetCode *int64 `json:"retCode"`
@@ -98,7 +98,7 @@ func decodeError(r *rest.Response) error {
 	return statusError(r)
 }
 
-// statusError reads the HTTP statuses Bybit documents (§7) for answers
+// statusError reads the HTTP statuses Bybit documents for answers
 // without a retCode.
 func statusError(r *rest.Response) error {
 	switch r.Status {
@@ -154,7 +154,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	case codeIPRateLimit:
 		return rateLimited(r, c, ipBanWait, "Bybit's per-IP limit was exceeded: %s", msg)
 	case codeServerTimeout, codeServerError:
-		// §7: a server timeout; the order may have gone through.
+		// a server timeout; the order may have gone through.
 		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
 	case codeWalletShort, codeAvailableShort, codeAvailableShort2, codeMarginShort, codeSpotBalanceShort:
 		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
@@ -162,7 +162,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeParams:
 		// One code for every parameter error; an unknown symbol says
-		// "symbol invalid" in the text (§7).
+		// "symbol invalid" in the text.
 		if unknownSymbolText(msg) {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
@@ -187,7 +187,7 @@ func unknownSymbolText(msg string) bool {
 }
 
 // rateLimited says how long to wait: Retry-After when sent, else until
-// X-Bapi-Limit-Reset-Timestamp (what pybit does, §6), else fallback.
+// X-Bapi-Limit-Reset-Timestamp (what pybit does), else fallback.
 func rateLimited(r *rest.Response, code string, fallback time.Duration, format string, args ...any) *sdk.Error {
 	if d, ok := resetIn(r); ok {
 		fallback = d
@@ -209,7 +209,7 @@ func resetIn(r *rest.Response) (time.Duration, bool) {
 	return (d + time.Millisecond - 1).Truncate(time.Millisecond), true
 }
 
-// usage reads the per-UID limit headers (§6) and reports them under the
+// usage reads the per-UID limit headers and reports them under the
 // limit of the endpoint that answered. Bybit sends nothing for the per-IP
 // budget, so that one is never reported.
 func usage(r *rest.Response) []sdk.RateUsage {

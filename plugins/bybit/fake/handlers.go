@@ -9,7 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §4 and §5.
+// Answers of the read endpoints, shaped as Bybit documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok(map[string]string{
@@ -18,7 +18,7 @@ func (s *Server) serverTime(c *call) {
 	})
 }
 
-// queryAPI is GET /v5/user/query-api (§5g); note the empty retMsg.
+// queryAPI is GET /v5/user/query-api; note the empty retMsg.
 func (s *Server) queryAPI(c *call) {
 	k := c.key
 	perms := map[string][]string{}
@@ -42,7 +42,7 @@ func (s *Server) queryAPI(c *call) {
 	})
 }
 
-// accountInfo is GET /v5/account/info (§5b).
+// accountInfo is GET /v5/account/info.
 func (s *Server) accountInfo(c *call) {
 	s.mu.Lock()
 	a := s.Store.AccountLocked(c.key.APIKey)
@@ -57,7 +57,7 @@ func (s *Server) accountInfo(c *call) {
 	})
 }
 
-// walletBalance is GET /v5/account/wallet-balance (§5a): UNIFIED only;
+// walletBalance is GET /v5/account/wallet-balance: UNIFIED only;
 // without coin= only coins with a non-zero balance.
 func (s *Server) walletBalance(c *call) {
 	if c.query.Get("accountType") != "UNIFIED" {
@@ -114,7 +114,7 @@ func (s *Server) walletBalance(c *call) {
 		}
 	}
 	if a.MarginMode == "ISOLATED_MARGIN" {
-		avail = "" // §5a: account-wide fields do not apply
+		avail = "" // account-wide fields do not apply
 	}
 	c.ok(map[string]any{"list": []map[string]any{{
 		"accountType": "UNIFIED", "totalEquity": equity.String(), "totalWalletBalance": wallet.String(),
@@ -144,7 +144,7 @@ func (s *Server) usdPrice(coin string) decimal.Decimal {
 	return decimal.Zero
 }
 
-// positionList is GET /v5/position/list (§5c). With symbol= the symbol's
+// positionList is GET /v5/position/list. With symbol= the symbol's
 // rows come back even when flat (two in hedge mode); with settleCoin=
 // only rows of positive size. Pages follow an opaque, percent-encoded
 // cursor.

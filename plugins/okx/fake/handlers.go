@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §2.4 and §4–§7.
+// Answers of the read endpoints, shaped as OKX documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok([]map[string]string{{"ts": ms(c.now.UnixMilli())}})
@@ -136,7 +136,7 @@ func (s *Server) positions(c *call) {
 	c.ok(rows)
 }
 
-// readJSON checks a POST body as OKX does (§10: 50000, 50006, 50002) and
+// readJSON checks a POST body as OKX does (50000, 50006, 50002) and
 // keeps its fields. Numbers stay json.Number so that a connector sending
 // a JSON number where OKX wants a string is caught.
 func readJSON(c *call) bool {

@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	// §8.1: numbers are decimal strings, never JSON numbers or exponents.
+	// numbers are decimal strings, never JSON numbers or exponents.
 	decimalText  = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
 )
@@ -38,7 +38,7 @@ func (c *call) stringField(name string) (string, bool) {
 }
 
 // orderFailed answers a per-item rejection: code "1", HTTP 200, the
-// verdict in data[0].sCode (§3, §8.1).
+// verdict in data[0].sCode.
 func (c *call) orderFailed(clOrdID, code, msg, sub string) {
 	now := c.now.UnixMilli()
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{
@@ -57,7 +57,7 @@ func (c *call) orderOK(o Order, msg string) {
 	})
 }
 
-// placeOrder is POST /api/v5/trade/order (§8.1).
+// placeOrder is POST /api/v5/trade/order.
 func (s *Server) placeOrder(c *call) {
 	var o Order
 	for _, f := range []struct {
@@ -137,7 +137,7 @@ func (s *Server) placeOrder(c *call) {
 	c.orderOK(o, "Order placed")
 }
 
-// checkSpot applies the spot rules: tdMode by account mode (§11.3), no
+// checkSpot applies the spot rules: tdMode by account mode, no
 // posSide or reduceOnly, tgtCcy for market orders only, and the balance.
 func (s *Server) checkSpot(c *call, a *Account, in Instrument, o *Order, lv string) bool {
 	want := "cash"
@@ -162,7 +162,7 @@ func (s *Server) checkSpot(c *call, a *Account, in Instrument, o *Order, lv stri
 	if o.Px != "" {
 		price = dec(o.Px)
 	}
-	// A market buy's sz is quote by default, a sell's base (§8.1).
+	// A market buy's sz is quote by default, a sell's base.
 	tgt := o.TgtCcy
 	if tgt == "" && o.OrdType == "market" && o.Side == "buy" {
 		tgt = "quote_ccy"
@@ -191,7 +191,7 @@ func (s *Server) checkSpot(c *call, a *Account, in Instrument, o *Order, lv stri
 }
 
 // checkSwap applies the swap rules: not in Spot mode (51010), tdMode
-// cross or isolated, posSide by position mode (§11.4), lot and minimum in
+// cross or isolated, posSide by position mode, lot and minimum in
 // contracts (51121, 51020), and the margin an opening order needs.
 func (s *Server) checkSwap(c *call, a *Account, in Instrument, o *Order, lv string) bool {
 	if lv == "1" {
@@ -241,7 +241,7 @@ func (s *Server) checkSwap(c *call, a *Account, in Instrument, o *Order, lv stri
 	return true
 }
 
-// cancelOrder is POST /api/v5/trade/cancel-order (§8.3): ordId wins over
+// cancelOrder is POST /api/v5/trade/cancel-order: ordId wins over
 // clOrdId; only a live order can be cancelled.
 func (s *Server) cancelOrder(c *call) {
 	id, cid := c.param("ordId"), c.param("clOrdId")

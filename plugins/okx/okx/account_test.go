@@ -140,7 +140,7 @@ func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Balances = []fake.Balance{
-			// From the page's §5 example: available plus frozen is the equity.
+			// From OKX's documented balance example: available plus frozen is the equity.
 			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
 				AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
 			{Ccy: "LTC", Eq: "0", CashBal: "0", AvailBal: "0", AvailEq: "0", FrozenBal: "0", Upl: "0"},
