@@ -29,7 +29,7 @@ const (
 	codeRegionBlocked   = 10009
 	codeIPNotBound      = 10010
 	codeServerError     = 10016
-	codeIPRateLimit     = 10018 // not in the V5 error table; Bybit's older table: "Exceeded the IP Rate Limit"
+	codeIPRateLimit     = 10018 // Bybit's error table: "Exceeded the IP Rate Limit"
 	codeCompliance      = 10024
 	codeUnifiedOnly     = 10028
 	codeSymbolWhitelist = 10029
