@@ -164,19 +164,11 @@ func banWait(r *rest.Response, msg string) time.Duration {
 // carry their own X-SAPI-* counters, which are a separate budget and not
 // reported.
 func usage(r *rest.Response) []sdk.RateUsage {
-	v := r.Header.Get("X-MBX-USED-WEIGHT-1M")
-	if v == "" {
-		return nil
-	}
-	used, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || used < 0 {
-		return nil
-	}
-	l := rateLimits[0]
+	name := limitSpotWeight
 	if r.Request.Endpoint == EndpointFutures {
-		l = rateLimits[1]
+		name = limitFuturesWeight
 	}
-	return []sdk.RateUsage{{Name: l.Name, Used: used, Limit: l.Limit, Interval: l.Interval}}
+	return card.Used(r.Header, "X-MBX-USED-WEIGHT-1M", name)
 }
 
 // exchangeCode returns the Binance code carried by err, or 0.

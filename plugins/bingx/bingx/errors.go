@@ -214,19 +214,7 @@ func expires(h http.Header) (time.Time, bool) {
 // endpoint that answered. It is never reported under a per-IP
 // name: the host must not mistake one key's count for the address's.
 func usage(r *rest.Response) []sdk.RateUsage {
-	v := r.Header.Get(headerRemain)
-	if v == "" {
-		return nil
-	}
-	remain, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || remain < 0 {
-		return nil
-	}
-	l, ok := limitOf(r.Request.Method, r.Request.Path)
-	if !ok {
-		return nil
-	}
-	return []sdk.RateUsage{{Name: l.Name, Used: max(l.Limit-remain, 0), Limit: l.Limit, Interval: l.Interval}}
+	return card.Remaining(r.Header, headerRemain, uidLimits[r.Request.Method+" "+r.Request.Path])
 }
 
 // exchangeError returns the BingX code and message text of err, if it

@@ -3,8 +3,6 @@ package bitget
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -171,14 +169,5 @@ const headerRemaining = "X-Mbx-Used-Remain-Limit"
 // usage turns the remaining-calls header into the used share of the
 // endpoint's documented limit.
 func usage(r *rest.Response) []sdk.RateUsage {
-	v := strings.TrimSpace(r.Header.Get(headerRemaining))
-	if v == "" {
-		return nil
-	}
-	left, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || left < 0 {
-		return nil
-	}
-	l := limitOf(r.Request.Path)
-	return []sdk.RateUsage{{Name: l.Name, Used: max(l.Limit-left, 0), Limit: l.Limit, Interval: l.Interval}}
+	return card.Remaining(r.Header, headerRemaining, limitOf(r.Request.Path))
 }
