@@ -104,3 +104,24 @@ func RemoteIP(r *http.Request) string {
 	}
 	return h
 }
+
+// Seed registers k under apiKey with a as its account, replacing any
+// account the key had: what a fake's seed file and control address add
+// (see Main).
+func (s *Store[K, A]) Seed(apiKey string, k K, a A) {
+	s.AddKey(apiKey, k)
+	s.Update(apiKey, func(acct *A) { *acct = a })
+}
+
+// Symbols is what a fake lists on one market, symbol -> M (the fake's own
+// market or instrument type). It is a plain map, which handlers read
+// under the fake's one lock, the lock its Store shares.
+type Symbols[M any] map[string]M
+
+// List lists symbol as m, or changes what it was listed as, under mu (the
+// fake's lock): it is what a test calls.
+func (s Symbols[M]) List(mu *sync.Mutex, symbol string, m M) {
+	mu.Lock()
+	defer mu.Unlock()
+	s[symbol] = m
+}

@@ -66,3 +66,31 @@ func TestRemoteIP(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedReplacesTheAccount(t *testing.T) {
+	var mu sync.Mutex
+	st := NewStore[testKey](&mu, func(a *testAccount) testAccount { return *a })
+	st.AddKey("k1", testKey{Secret: "old"})
+	st.Update("k1", func(a *testAccount) { a.Note = "old" })
+	st.Seed("k1", testKey{Secret: "new"}, testAccount{Orders: []string{"o1"}})
+	if k, _ := st.Key("k1"); k.Secret != "new" {
+		t.Errorf("key after Seed = %+v", k)
+	}
+	if a := st.Account("k1"); a.Note != "" || len(a.Orders) != 1 {
+		t.Errorf("account after Seed = %+v, want only the seeded one", a)
+	}
+}
+
+func TestSymbols(t *testing.T) {
+	var mu sync.Mutex
+	syms := Symbols[string]{"BTCUSDT": "60000"}
+	syms.List(&mu, "ETHUSDT", "3000")
+	syms.List(&mu, "BTCUSDT", "61000")
+	if !mu.TryLock() {
+		t.Fatal("List kept the lock")
+	}
+	mu.Unlock()
+	if syms["BTCUSDT"] != "61000" || syms["ETHUSDT"] != "3000" || len(syms) != 2 {
+		t.Errorf("listing %v", syms)
+	}
+}

@@ -2,8 +2,9 @@ package fake
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -391,11 +392,6 @@ func or(v, def string) string {
 	return v
 }
 
-func sortedKeys(m map[string]Market) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedKeys lists the symbols in order, so that answers come out the same
+// every time.
+func sortedKeys(m map[string]Market) []string { return slices.Sorted(maps.Keys(m)) }

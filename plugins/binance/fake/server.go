@@ -169,8 +169,8 @@ type Server struct {
 	*fakex.Store[Key, Account]
 
 	mu      sync.Mutex
-	spot    map[string]Market
-	futures map[string]Market
+	spot    fakex.Symbols[Market]
+	futures fakex.Symbols[Market]
 	limits  map[host]*fakex.Window
 	bans    map[host]*ban
 	noBans  bool
@@ -211,10 +211,7 @@ func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
 
 // Seed registers k with a as its account: what the seed file and the
 // control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
-}
+func (s *Server) Seed(k Key, a Account) { s.Store.Seed(k.APIKey, k, a) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -231,18 +228,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
 
 // ListFutures lists (or re-prices) a USDⓈ-M perpetual.
-func (s *Server) ListFutures(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.futures[symbol] = m
-}
+func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
 
 // UsedWeight is the weight used in the current minute on the spot or
 // futures host ("spot" or "futures").

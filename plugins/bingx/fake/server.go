@@ -186,8 +186,8 @@ type Server struct {
 	*fakex.Store[Key, Account]
 
 	mu     sync.Mutex
-	spot   map[string]SpotMarket
-	swap   map[string]Contract
+	spot   fakex.Symbols[SpotMarket]
+	swap   fakex.Symbols[Contract]
 	nextID int64
 
 	vst, noUID, noBans, lenient bool
@@ -235,10 +235,7 @@ func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
 
 // Seed registers k with a as its account: what the seed file and the
 // control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
-}
+func (s *Server) Seed(k Key, a Account) { s.Store.Seed(k.APIKey, k, a) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -255,18 +252,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or changes) a spot symbol, e.g. "BTC-USDT".
-func (s *Server) ListSpot(symbol string, m SpotMarket) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m SpotMarket) { s.spot.List(&s.mu, symbol, m) }
 
 // ListSwap lists (or changes) a perpetual, e.g. "BTC-USDT".
-func (s *Server) ListSwap(symbol string, c Contract) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.swap[symbol] = c
-}
+func (s *Server) ListSwap(symbol string, c Contract) { s.swap.List(&s.mu, symbol, c) }
 
 // --- the request pipeline ---
 

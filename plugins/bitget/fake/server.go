@@ -181,8 +181,8 @@ type Server struct {
 
 	mu         sync.Mutex
 	store      *fakex.Store[Key, Account]
-	spot       map[string]Market
-	futures    map[string]Market
+	spot       fakex.Symbols[Market]
+	futures    fakex.Symbols[Market]
 	routeLimit map[string]int64
 	windows    map[string]*fakex.Window
 	ipLimit    int64
@@ -259,18 +259,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
 
 // ListFutures lists (or re-prices) a USDT-FUTURES perpetual.
-func (s *Server) ListFutures(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.futures[symbol] = m
-}
+func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
 
 // --- the request pipeline ---
 

@@ -160,8 +160,8 @@ type Server struct {
 	*fakex.Store[Key, Account]
 
 	mu          sync.Mutex
-	spot        map[string]Market
-	linear      map[string]Market
+	spot        fakex.Symbols[Market]
+	linear      fakex.Symbols[Market]
 	ipLimit     *fakex.Window
 	bannedUntil time.Time
 	uidOverride map[string]int64
@@ -200,10 +200,7 @@ func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
 
 // Seed registers k with a as its account: what the seed file and the
 // control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
-}
+func (s *Server) Seed(k Key, a Account) { s.Store.Seed(k.APIKey, k, a) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -219,18 +216,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
 
 // ListLinear lists (or re-prices) a USDT perpetual.
-func (s *Server) ListLinear(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.linear[symbol] = m
-}
+func (s *Server) ListLinear(symbol string, m Market) { s.linear.List(&s.mu, symbol, m) }
 
 // --- the request pipeline ---
 

@@ -2,10 +2,10 @@ package fake
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
@@ -292,11 +292,6 @@ func multiple(v decimal.Decimal, step string) bool {
 	return !st.IsPositive() || v.Mod(st).IsZero()
 }
 
-func sortedIDs(m map[string]Instrument) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedIDs lists the symbols in order, so that answers come out the same
+// every time.
+func sortedIDs(m map[string]Instrument) []string { return slices.Sorted(maps.Keys(m)) }

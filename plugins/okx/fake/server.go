@@ -155,7 +155,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	routes  map[string]route
-	insts   map[string]Instrument
+	insts   fakex.Symbols[Instrument]
 	windows map[string]*fakex.Window
 	nextID  int64
 }
@@ -194,21 +194,21 @@ func New(opts ...Option) *Server {
 }
 
 // AddKey registers a key with an empty Futures-mode, one-way account.
-func (s *Server) AddKey(k Key) {
+func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k.withIDs()) }
+
+// Seed registers k with a as its account: what the seed file and the
+// control address of the fake's command (see fakex.Main) add.
+func (s *Server) Seed(k Key, a Account) { s.Store.Seed(k.APIKey, k.withIDs(), a) }
+
+// withIDs gives a key without them the user ids OKX would report.
+func (k Key) withIDs() Key {
 	if k.UID == "" {
 		k.UID = "44705892343619584"
 	}
 	if k.MainUID == "" {
 		k.MainUID = k.UID
 	}
-	s.Store.AddKey(k.APIKey, k)
-}
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
+	return k
 }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
@@ -225,11 +225,7 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // List lists (or changes) an instrument.
-func (s *Server) List(in Instrument) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.insts[in.InstID] = in
-}
+func (s *Server) List(in Instrument) { s.insts.List(&s.mu, in.InstID, in) }
 
 // --- the request pipeline ---
 
