@@ -38,7 +38,7 @@ func (s *Server) spotAssets(c *call) {
 		return
 	}
 	rows := []map[string]string{}
-	for _, b := range s.store.AccountLocked(c.key.APIKey).Spot {
+	for _, b := range s.Store.AccountLocked(c.key.APIKey).Spot {
 		total := dec(b.Available).Add(dec(b.Frozen)).Add(dec(b.Locked))
 		switch {
 		case coin != "" && !strings.EqualFold(b.Coin, coin):
@@ -94,7 +94,7 @@ func (s *Server) futuresAccounts(c *call) {
 	defer s.mu.Unlock()
 	rows := []map[string]any{}
 	if usdt {
-		for _, r := range s.store.AccountLocked(c.key.APIKey).Futures {
+		for _, r := range s.Store.AccountLocked(c.key.APIKey).Futures {
 			rows = append(rows, futuresFields(r))
 		}
 	}
@@ -124,7 +124,7 @@ func (s *Server) futuresAccount(c *call) {
 		c.bad("40034", "Parameter "+sym+" does not exist")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	row := FuturesRow{MarginCoin: "USDT"}
 	for _, r := range a.Futures {
 		if r.MarginCoin == "USDT" {
@@ -157,7 +157,7 @@ func (s *Server) positions(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	mode := "one_way_mode"
 	if a.HedgeMode {
 		mode = "hedge_mode"

@@ -82,7 +82,7 @@ func (s *Server) spotPlace(c *call) {
 		c.missing("force")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	if s.repeat(c, a, "spot") {
 		return
 	}
@@ -143,7 +143,7 @@ func (s *Server) futuresPlace(c *call) {
 		c.invalid("marginMode")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	ts, ro := p["tradeSide"], p["reduceOnly"]
 	if ro != "" && ro != "YES" && ro != "NO" {
 		c.invalid("reduceOnly")
@@ -298,7 +298,7 @@ func (s *Server) cancel(c *call) {
 		c.missing("orderId")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
 		// orderId wins when both are given.

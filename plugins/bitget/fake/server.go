@@ -64,6 +64,9 @@ type Key struct {
 	UserID string
 }
 
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
+
 // FullKey returns a live key that may read and trade spot and futures,
 // bound to loopback: the usual good key of a test.
 func FullKey(apiKey, secret, passphrase string) Key {
@@ -175,12 +178,13 @@ func WithIPLimit(perMinute int64) Option {
 }
 
 // Server is the fake. The embedded fakex.Server gives URL, Close, Inject,
-// SetClockOffset, Calls, Requests and ResetLog.
+// SetClockOffset, Calls, Requests and ResetLog; the embedded fakex.Store
+// gives AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
+	*fakex.Store[Key, Account]
 
 	mu         sync.Mutex
-	store      *fakex.Store[Key, Account]
 	spot       fakex.Symbols[Market]
 	futures    fakex.Symbols[Market]
 	routeLimit map[string]int64
@@ -214,33 +218,20 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store.Complete = numbered
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
-// AddKey registers a key with an empty account (or keeps its account).
-func (s *Server) AddKey(k Key) {
-	s.store.AddKeyFunc(k.APIKey, func(known int) Key {
-		if k.UserID == "" {
-			k.UserID = strconv.Itoa(4000000000 + known)
-		}
-		return k
-	})
+// numbered gives a key added without a user id the next one Bitget would
+// hand out.
+func numbered(k Key, known int) Key {
+	if k.UserID == "" {
+		k.UserID = strconv.Itoa(4000000000 + known)
+	}
+	return k
 }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
-}
-
-// Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
-
-// Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -461,7 +452,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.bad("40005", "Invalid ACCESS_TIMESTAMP")
 		return false
 	}
-	key, known := s.store.Key(apiKey)
+	key, known := s.Store.Key(apiKey)
 	if !known {
 		c.bad("40006", "Invalid ACCESS_KEY")
 		return false

@@ -148,7 +148,7 @@ func holdMode(a *Account) string {
 func (s *Server) utaSettings(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	syms := make([]string, 0, len(a.Settings))
 	for sym := range a.Settings {
 		syms = append(syms, sym)
@@ -198,7 +198,7 @@ func (s *Server) usdPrice(coin string) decimal.Decimal {
 func (s *Server) utaAssets(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	upl := utaUnrealised(a)
 	total := decimal.Zero
 	rows := []map[string]string{}
@@ -257,7 +257,7 @@ func (s *Server) utaPositions(c *call) {
 	sym := c.query.Get("symbol")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	rows := []map[string]any{}
 	for _, p := range a.Positions {
 		if cat != "USDT-FUTURES" || sym != "" && p.Symbol != sym || ps != "" && p.HoldSide != ps {

@@ -92,7 +92,7 @@ func (s *Server) utaPlace(c *call) {
 	if !ok {
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	if s.repeat(c, a, market) {
 		return
 	}
@@ -234,7 +234,7 @@ func (s *Server) utaCancel(c *call) {
 		c.missing("orderId")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
 		if o.Market != market || id != "" && o.OrderID != id || id == "" && o.ClientOid != cid {

@@ -51,6 +51,9 @@ type Key struct {
 	UTA int
 }
 
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
+
 // FullKey returns a read-write key with spot and contract trading, bound
 // to loopback: the usual good key of a test.
 func FullKey(apiKey, secret string) Key {
@@ -154,7 +157,7 @@ func WithUIDLimit(path string, n int64) Option {
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
 // SetClockOffset, Calls and Requests; embedded fakex.Store gives
-// Update and Account.
+// AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
@@ -190,17 +193,10 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
-
-// AddKey registers a key with an empty account (or keeps its account).
-func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) { s.Store.Seed(k.APIKey, k, a) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.

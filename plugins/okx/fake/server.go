@@ -51,6 +51,9 @@ type Key struct {
 	UID, MainUID string
 }
 
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
+
 // FullKey returns a live key with read and trade permission, bound to
 // loopback: the usual good key of a test.
 func FullKey(apiKey, secret, passphrase string) Key {
@@ -148,7 +151,7 @@ func WithLimit(path string, n int64) Option {
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
 // SetClockOffset, Calls and Requests; embedded fakex.Store gives
-// Update and Account.
+// AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
@@ -188,20 +191,15 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store.Complete = withIDs
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
-// AddKey registers a key with an empty Futures-mode, one-way account.
-func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k.withIDs()) }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) { s.Store.Seed(k.APIKey, k.withIDs(), a) }
-
-// withIDs gives a key without them the user ids OKX would report.
-func (k Key) withIDs() Key {
+// withIDs gives a key added without them the user ids OKX reports; a new
+// key's account starts in Futures mode, one-way.
+func withIDs(k Key, _ int) Key {
 	if k.UID == "" {
 		k.UID = "44705892343619584"
 	}
