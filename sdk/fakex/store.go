@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/shopspring/decimal"
 )
 
 // Store is a fake exchange's API keys and the account behind each key, K
@@ -134,4 +136,15 @@ func (s Symbols[M]) List(mu *sync.Mutex, symbol string, m M) {
 	mu.Lock()
 	defer mu.Unlock()
 	s[symbol] = m
+}
+
+// Amount reads a decimal a test put in a fake's state. Garbage counts as
+// zero here, because tests feed malformed values on purpose to see what
+// the connector makes of them, and the fake must still answer.
+func Amount(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
 }

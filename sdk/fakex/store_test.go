@@ -97,3 +97,11 @@ func TestSymbols(t *testing.T) {
 		t.Errorf("listing %v", syms)
 	}
 }
+
+func TestAmount(t *testing.T) {
+	for in, want := range map[string]string{"1.50": "1.5", "-2": "-2", "": "0", "abc": "0", "1e-05": "0.00001"} {
+		if got := Amount(in); got.String() != want {
+			t.Errorf("Amount(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -2,11 +2,12 @@ package fake
 
 import (
 	"encoding/json"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The fake must accept the official signature vectors byte for byte

@@ -1,10 +1,12 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -31,7 +33,7 @@ func (s *Server) contracts(c *call) {
 			"quantityPrecision": k.QuantityPrecision, "pricePrecision": k.PricePrecision,
 			"feeRate": 0.0005, "makerFeeRate": 0.0002, "takerFeeRate": 0.0005, "tradeMinLimit": 0,
 			"tradeMinQuantity": json.Number(decimal.New(1, -int32(k.QuantityPrecision)).String()),
-			"tradeMinUSDT":     json.Number(or(k.TradeMinUSDT, "2")),
+			"tradeMinUSDT":     json.Number(cmp.Or(k.TradeMinUSDT, "2")),
 			"maxLongLeverage":  125, "maxShortLeverage": 125, "currency": k.Quote, "asset": k.Base,
 			"status": 1, "apiStateOpen": "true", "apiStateClose": "true", "brokerState": "true",
 			"launchTime": int64(1586275200000), "maintainTime": 0, "offTime": 0,
@@ -52,9 +54,9 @@ func (s *Server) spotSymbols(c *call) {
 		}
 		m := s.spot[sym]
 		rows = append(rows, map[string]any{
-			"symbol": sym, "minQty": json.Number(or(m.StepSize, "0")), "maxQty": 100000,
+			"symbol": sym, "minQty": json.Number(cmp.Or(m.StepSize, "0")), "maxQty": 100000,
 			"minNotional": 5, "maxNotional": 500000, "status": 1,
-			"tickSize": json.Number(or(m.TickSize, "0")), "stepSize": json.Number(or(m.StepSize, "0")),
+			"tickSize": json.Number(cmp.Or(m.TickSize, "0")), "stepSize": json.Number(cmp.Or(m.StepSize, "0")),
 			"apiStateBuy": true, "apiStateSell": true, "timeOnline": 0, "offTime": 0, "maintainTime": 0,
 		})
 	}
@@ -93,9 +95,9 @@ func (s *Server) spotBalance(c *call) {
 func swapAssetFields(a SwapAsset) map[string]any {
 	return map[string]any{
 		"userId": "116***295", "asset": a.Asset, "balance": a.Balance, "equity": a.Equity,
-		"unrealizedProfit": a.UnrealizedProfit, "realisedProfit": or(a.RealisedProfit, "0.0000"),
-		"availableMargin": a.AvailableMargin, "usedMargin": or(a.UsedMargin, "0.0000"),
-		"freezedMargin": or(a.FreezedMargin, "0.0000"), "shortUid": "12345678",
+		"unrealizedProfit": a.UnrealizedProfit, "realisedProfit": cmp.Or(a.RealisedProfit, "0.0000"),
+		"availableMargin": a.AvailableMargin, "usedMargin": cmp.Or(a.UsedMargin, "0.0000"),
+		"freezedMargin": cmp.Or(a.FreezedMargin, "0.0000"), "shortUid": "12345678",
 	}
 }
 
@@ -145,11 +147,11 @@ func (s *Server) positions(c *call) {
 		}
 		amt := dec(p.PositionAmt).Abs()
 		rows = append(rows, map[string]any{
-			"positionId": or(p.PositionID, "1735000000000000001"), "symbol": p.Symbol, "currency": or(quote, "USDT"),
+			"positionId": cmp.Or(p.PositionID, "1735000000000000001"), "symbol": p.Symbol, "currency": cmp.Or(quote, "USDT"),
 			"positionAmt": p.PositionAmt, "availableAmt": p.PositionAmt, "positionSide": p.PositionSide,
 			"isolated": p.Isolated, "avgPrice": p.AvgPrice, "initialMargin": "0", "margin": "0",
 			"leverage": lev, "unrealizedProfit": p.UnrealizedProfit, "realisedProfit": "0",
-			"liquidationPrice": json.Number(or(p.LiquidationPrice, "0")), "markPrice": p.MarkPrice,
+			"liquidationPrice": json.Number(cmp.Or(p.LiquidationPrice, "0")), "markPrice": p.MarkPrice,
 			"positionValue": amt.Mul(dec(p.MarkPrice)).String(), "riskRate": "0", "maxMarginReduction": "0",
 			"pnlRatio": "0", "updateTime": c.now.UnixMilli(),
 		})
@@ -157,22 +159,8 @@ func (s *Server) positions(c *call) {
 	c.ok(rows)
 }
 
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount
 
 // sortedKeys lists the symbols in order, so that answers come out the same
 // every time.

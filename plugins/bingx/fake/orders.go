@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -95,8 +96,8 @@ func (s *Server) swapOrder(c *call) {
 		c.fail(codeDuplicateID, "clientOrderID cannot be repeated")
 		return
 	}
-	if qty.Mul(price).LessThan(dec(or(k.TradeMinUSDT, "2"))) {
-		c.fail(codeMinNotional, "Please ensure that the minimum nominal value of the order placed must be greater than "+or(k.TradeMinUSDT, "2")+"u")
+	if qty.Mul(price).LessThan(dec(cmp.Or(k.TradeMinUSDT, "2"))) {
+		c.fail(codeMinNotional, "Please ensure that the minimum nominal value of the order placed must be greater than "+cmp.Or(k.TradeMinUSDT, "2")+"u")
 		return
 	}
 	delta := qty
@@ -170,7 +171,7 @@ func (s *Server) swapCancel(c *call) {
 	o.Status = "CANCELLED" // two Ls on the swap
 	c.ok(map[string]any{"order": map[string]any{
 		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
-		"origQty": o.Quantity, "price": or(o.Price, "0"), "executedQty": o.ExecutedQty, "avgPrice": "0.0000",
+		"origQty": o.Quantity, "price": cmp.Or(o.Price, "0"), "executedQty": o.ExecutedQty, "avgPrice": "0.0000",
 		"cumQuote": o.CumQuote, "stopPrice": "", "profit": "0.0000", "commission": "0.000000", "status": o.Status,
 		"time": o.Time, "updateTime": c.now.UnixMilli(), "clientOrderId": o.ClientOrderID,
 	}})
@@ -301,7 +302,7 @@ func (s *Server) spotCancel(c *call) {
 	o.Status = "CANCELED" // one L on spot
 	f := spotOrderFields(*o)
 	delete(f, "transactTime")
-	f["stopPrice"] = or(o.Price, "0")
+	f["stopPrice"] = cmp.Or(o.Price, "0")
 	c.ok(f)
 }
 

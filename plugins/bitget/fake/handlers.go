@@ -1,11 +1,12 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
 
-	"github.com/shopspring/decimal"
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // Answers of the read endpoints, shaped as Bitget documents them.
@@ -47,8 +48,8 @@ func (s *Server) spotAssets(c *call) {
 			continue
 		}
 		rows = append(rows, map[string]string{
-			"coin": b.Coin, "available": or0(b.Available), "frozen": or0(b.Frozen),
-			"locked": or0(b.Locked), "limitAvailable": "0", "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
+			"coin": b.Coin, "available": cmp.Or(b.Available, "0"), "frozen": cmp.Or(b.Frozen, "0"),
+			"locked": cmp.Or(b.Locked, "0"), "limitAvailable": "0", "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
 		})
 	}
 	c.ok(rows)
@@ -73,14 +74,14 @@ func (c *call) productType(v string) (usdt, ok bool) {
 
 func futuresFields(r FuturesRow) map[string]any {
 	return map[string]any{
-		"marginCoin": r.MarginCoin, "locked": or0(r.Locked), "available": or0(r.Available),
-		"crossedMaxAvailable": or0(r.CrossedMaxAvailable), "isolatedMaxAvailable": or0(r.CrossedMaxAvailable),
-		"maxTransferOut": or0(r.Available), "accountEquity": or0(r.AccountEquity),
-		"usdtEquity": or0(r.AccountEquity), "btcEquity": "0", "crossedRiskRate": "0",
+		"marginCoin": r.MarginCoin, "locked": cmp.Or(r.Locked, "0"), "available": cmp.Or(r.Available, "0"),
+		"crossedMaxAvailable": cmp.Or(r.CrossedMaxAvailable, "0"), "isolatedMaxAvailable": cmp.Or(r.CrossedMaxAvailable, "0"),
+		"maxTransferOut": cmp.Or(r.Available, "0"), "accountEquity": cmp.Or(r.AccountEquity, "0"),
+		"usdtEquity": cmp.Or(r.AccountEquity, "0"), "btcEquity": "0", "crossedRiskRate": "0",
 		"unrealizedPL": r.UnrealizedPL, "coupon": "0",
-		"unionTotalMagin": or0(r.AccountEquity), "unionAvailable": or0(r.Available), "unionMm": "0",
+		"unionTotalMagin": cmp.Or(r.AccountEquity, "0"), "unionAvailable": cmp.Or(r.Available, "0"), "unionMm": "0",
 		"assetList": []any{}, "isolatedMargin": "0", "crossedMargin": "0",
-		"crossedUnrealizedPL": or0(r.CrossedUnrealizedPL), "isolatedUnrealizedPL": or0(r.IsolatedUnrealizedPL),
+		"crossedUnrealizedPL": cmp.Or(r.CrossedUnrealizedPL, "0"), "isolatedUnrealizedPL": cmp.Or(r.IsolatedUnrealizedPL, "0"),
 		"assetMode": "single",
 	}
 }
@@ -167,18 +168,18 @@ func (s *Server) positions(c *call) {
 		if !usdt {
 			break
 		}
-		var lev any = or0(p.Leverage)
+		var lev any = cmp.Or(p.Leverage, "0")
 		if p.LeverageAsNumber {
-			lev = json.Number(or0(p.Leverage))
+			lev = json.Number(cmp.Or(p.Leverage, "0"))
 		}
 		rows = append(rows, map[string]any{
-			"marginCoin": orDefault(p.MarginCoin, "USDT"), "symbol": p.Symbol, "holdSide": p.HoldSide,
-			"openDelegateSize": "0", "marginSize": "0", "available": or0(p.Total), "locked": "0",
-			"total": or0(p.Total), "leverage": lev, "achievedProfits": "0",
-			"openPriceAvg": or0(p.OpenPriceAvg), "marginMode": orDefault(p.MarginMode, "crossed"), "posMode": mode,
-			"unrealizedPL": or0(p.UnrealizedPL), "liquidationPrice": or0(p.LiquidationPrice),
-			"keepMarginRate": "0.004", "markPrice": or0(p.MarkPrice), "marginRatio": "0",
-			"breakEvenPrice": or0(p.OpenPriceAvg), "totalFee": "0", "deductedFee": "0",
+			"marginCoin": cmp.Or(p.MarginCoin, "USDT"), "symbol": p.Symbol, "holdSide": p.HoldSide,
+			"openDelegateSize": "0", "marginSize": "0", "available": cmp.Or(p.Total, "0"), "locked": "0",
+			"total": cmp.Or(p.Total, "0"), "leverage": lev, "achievedProfits": "0",
+			"openPriceAvg": cmp.Or(p.OpenPriceAvg, "0"), "marginMode": cmp.Or(p.MarginMode, "crossed"), "posMode": mode,
+			"unrealizedPL": cmp.Or(p.UnrealizedPL, "0"), "liquidationPrice": cmp.Or(p.LiquidationPrice, "0"),
+			"keepMarginRate": "0.004", "markPrice": cmp.Or(p.MarkPrice, "0"), "marginRatio": "0",
+			"breakEvenPrice": cmp.Or(p.OpenPriceAvg, "0"), "totalFee": "0", "deductedFee": "0",
 			"assetMode": "single", "autoMargin": "off", "takeProfit": "", "stopLoss": "",
 			"takeProfitId": "", "stopLossId": "",
 			"cTime": strconv.FormatInt(c.now.UnixMilli(), 10), "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
@@ -202,21 +203,5 @@ func settings(a *Account, sym string) Settings {
 	return st
 }
 
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
-
-func or0(s string) string { return orDefault(s, "0") }
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -163,7 +164,7 @@ func (s *Server) utaSpot(c *call, a *Account, m Market, o *Order, price, qty dec
 // reduceOnly yes.
 func (s *Server) utaFutures(c *call, a *Account, m Market, o *Order, price, qty decimal.Decimal) bool {
 	p := c.params
-	o.MarginMode = orDefault(p["marginMode"], "crossed")
+	o.MarginMode = cmp.Or(p["marginMode"], "crossed")
 	hold := "long"
 	closing := false
 	if a.HedgeMode {

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -109,7 +110,7 @@ func (s *Server) createOrder(c *call) {
 	}
 	o := Order{
 		Category: req.Category, Symbol: req.Symbol, OrderLinkID: req.OrderLinkID, Side: req.Side,
-		OrderType: req.OrderType, Qty: req.Qty, MarketUnit: req.MarketUnit, TimeInForce: or(req.TimeInForce, "GTC"),
+		OrderType: req.OrderType, Qty: req.Qty, MarketUnit: req.MarketUnit, TimeInForce: cmp.Or(req.TimeInForce, "GTC"),
 		Status: "New", CreatedTime: c.now.UnixMilli(), Body: string(c.body),
 	}
 	if req.Price != nil {

@@ -2,12 +2,14 @@ package fake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -59,7 +61,7 @@ func (s *Server) config(c *call) {
 		typ = "1"
 	}
 	c.ok([]map[string]any{{
-		"uid": c.key.UID, "mainUid": c.key.MainUID, "acctLv": or(a.AcctLv, "2"), "posMode": or(a.PosMode, "net_mode"),
+		"uid": c.key.UID, "mainUid": c.key.MainUID, "acctLv": cmp.Or(a.AcctLv, "2"), "posMode": cmp.Or(a.PosMode, "net_mode"),
 		"autoLoan": false, "greeksType": "PA", "level": "Lv1", "levelTmp": "", "ctIsoMode": "automatic",
 		"mgnIsoMode": "automatic", "acctStpMode": "cancel_maker", "kycLv": "3", "label": "gahost test",
 		"ip": strings.Join(c.key.IPs, ","), "perm": strings.Join(perm, ","), "type": typ, "roleType": "0",
@@ -112,7 +114,7 @@ func (s *Server) positions(c *call) {
 	defer s.mu.Unlock()
 	rows := []map[string]string{}
 	for _, p := range s.Store.AccountLocked(c.key.APIKey).Positions {
-		pt := or(p.InstType, "SWAP")
+		pt := cmp.Or(p.InstType, "SWAP")
 		if typ != "" && pt != typ || ids != nil && !slices.Contains(ids, p.InstID) {
 			continue
 		}
@@ -159,19 +161,5 @@ func readJSON(c *call) bool {
 
 func ms(n int64) string { return strconv.FormatInt(n, 10) }
 
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount

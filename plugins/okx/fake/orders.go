@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -115,7 +116,7 @@ func (s *Server) placeOrder(c *call) {
 		return
 	}
 	a := s.Store.AccountLocked(c.key.APIKey)
-	lv := or(a.AcctLv, "2")
+	lv := cmp.Or(a.AcctLv, "2")
 	if in.InstType == "SPOT" {
 		if !s.checkSpot(c, a, in, &o, lv) {
 			return
@@ -206,7 +207,7 @@ func (s *Server) checkSwap(c *call, a *Account, in Instrument, o *Order, lv stri
 		c.paramError("tgtCcy")
 		return false
 	}
-	if or(a.PosMode, "net_mode") == "long_short_mode" {
+	if cmp.Or(a.PosMode, "net_mode") == "long_short_mode" {
 		if o.PosSide != "long" && o.PosSide != "short" {
 			c.paramError("posSide")
 			return false
@@ -281,7 +282,7 @@ func (s *Server) cancelOrder(c *call) {
 func available(a *Account, ccy string) decimal.Decimal {
 	for _, b := range a.Balances {
 		if b.Ccy == ccy {
-			return dec(or(b.AvailEq, b.AvailBal))
+			return dec(cmp.Or(b.AvailEq, b.AvailBal))
 		}
 	}
 	return decimal.Zero
