@@ -78,49 +78,45 @@ func statusError(r *rest.Response) error {
 	return rest.StatusError(r)
 }
 
+// codes is what the codes Binance words unambiguously mean.
+var codes = rest.Codes[int64]{
+	codeInvalidTimestamp: {Kind: sdk.KindClockSkew, Text: "request timestamp outside Binance's receive window: %s"},
+	codeInvalidSignature: {Kind: sdk.KindAuthentication, Text: "signature not valid: the secret key does not belong to this API key"},
+	codeBadAPIKeyFormat:  {Kind: sdk.KindAuthentication, Text: "API key format invalid"},
+	codeRejectedKey:      {Kind: sdk.KindAuthentication, Text: msgRejectedKey},
+	codeUnauthorized:     {Kind: sdk.KindPermission, Text: "not authorized for this request: %s"},
+	codeBalanceShort:     {Kind: sdk.KindInsufficientFunds},
+	codeMarginShort:      {Kind: sdk.KindInsufficientFunds},
+	codeNewOrderRejected: {Kind: sdk.KindInvalidRequest, Text: "order rejected: %s"},
+	codeBadSymbol:        {Kind: sdk.KindUnknownSymbol},
+	codeNoSuchOrder:      {Kind: sdk.KindOrderNotFound},
+	codeCancelRejected:   {Kind: sdk.KindInvalidRequest},
+	codePositionSide:     {Kind: sdk.KindInvalidRequest, Text: "position side does not match the account's position mode (one-way or hedge): %s"},
+	codeStopOrderSwitch:  {Kind: sdk.KindUnsupported},
+	// The request reached Binance and its result is unknown.
+	codeTimeout:         {Kind: sdk.KindUnavailable, Unsure: true},
+	codeUnexpectedResp:  {Kind: sdk.KindUnavailable, Unsure: true},
+	codeUnknown:         {Kind: sdk.KindUnavailable},
+	codeDisconnected:    {Kind: sdk.KindUnavailable},
+	codeThrottled:       {Kind: sdk.KindUnavailable},
+	codeServiceShutdown: {Kind: sdk.KindUnavailable},
+}
+
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
 	msg = redact.Clip(msg, rest.MaxText)
-	switch code {
-	case codeTooManyWeight, codeTooManyOrders:
+	switch {
+	case code == codeTooManyWeight, code == codeTooManyOrders:
 		return rateLimited(r, c, "%s", msg)
-	case codeInvalidTimestamp:
-		return r.Errorf(sdk.KindClockSkew, c, "request timestamp outside Binance's receive window: %s", msg)
-	case codeInvalidSignature:
-		return r.Errorf(sdk.KindAuthentication, c, "signature not valid: the secret key does not belong to this API key")
-	case codeBadAPIKeyFormat:
-		return r.Errorf(sdk.KindAuthentication, c, "API key format invalid")
-	case codeRejectedKey:
-		return r.Errorf(sdk.KindAuthentication, c, "%s", msgRejectedKey)
-	case codeUnauthorized:
-		return r.Errorf(sdk.KindPermission, c, "not authorized for this request: %s", msg)
-	case codeBalanceShort, codeMarginShort:
+	case code == codeNewOrderRejected && strings.Contains(strings.ToLower(msg), "insufficient balance"):
 		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
-	case codeNewOrderRejected:
-		if strings.Contains(strings.ToLower(msg), "insufficient balance") {
-			return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
-		}
-		return r.Errorf(sdk.KindInvalidRequest, c, "order rejected: %s", msg)
-	case codeBadSymbol:
-		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
-	case codeNoSuchOrder:
-		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-	case codeCancelRejected:
+	case code == codeCancelRejected && strings.HasPrefix(msg, "Unknown order"):
 		// -2011 also refuses a cancel for other reasons; "Unknown order
 		// sent." is the one that says the order is not there.
-		if strings.HasPrefix(msg, "Unknown order") {
-			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-		}
-		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codePositionSide:
-		return r.Errorf(sdk.KindInvalidRequest, c, "position side does not match the account's position mode (one-way or hedge): %s", msg)
-	case codeStopOrderSwitch:
-		return r.Errorf(sdk.KindUnsupported, c, "%s", msg)
-	case codeTimeout, codeUnexpectedResp:
-		// the request reached Binance and its result is unknown.
-		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
-	case codeUnknown, codeDisconnected, codeThrottled, codeServiceShutdown:
-		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	}
+	if e, ok := codes.Error(r, code, msg); ok {
+		return e
 	}
 	switch {
 	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusTeapot:

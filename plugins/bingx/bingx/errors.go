@@ -84,21 +84,34 @@ func statusError(r *rest.Response) error {
 	return rest.StatusError(r)
 }
 
+// codes is what the codes BingX words unambiguously mean.
+var codes = rest.Codes[int64]{
+	codeBadSignature:       {Kind: sdk.KindAuthentication, Text: "signature not valid: the secret key does not belong to this API key"},
+	codeNoSignature:        {Kind: sdk.KindAuthentication, Text: "the request reached BingX without a signature"},
+	codeBadAPIKey:          {Kind: sdk.KindAuthentication, Text: "BingX does not know this API key: check that it was copied whole and has not been deleted"},
+	codeIPWhitelist:        {Kind: sdk.KindPermission, Text: "this server's IP address is not on the API key's IP whitelist; add it in BingX's API management"},
+	codePermission:         {Kind: sdk.KindPermission, Text: "the API key lacks the permission this call needs (BingX: %s); enable it in API management"},
+	codeInsufficientSpot:   {Kind: sdk.KindInsufficientFunds},
+	codeInsufficientMargin: {Kind: sdk.KindInsufficientFunds},
+	codeSymbolNotExist:     {Kind: sdk.KindUnknownSymbol},
+	codeSpotSymbolOffline:  {Kind: sdk.KindUnknownSymbol},
+	codeOrderNotFound:      {Kind: sdk.KindOrderNotFound},
+	codePositionNotFound:   {Kind: sdk.KindInvalidRequest},
+	codeMinNotional:        {Kind: sdk.KindInvalidRequest},
+	codeDuplicateClientID:  {Kind: sdk.KindInvalidRequest},
+	// "System busy / timeout": for an order BingX may or may not have
+	// acted on it.
+	codeSwapBusy:        {Kind: sdk.KindUnavailable, Unsure: true},
+	codeSystemError:     {Kind: sdk.KindUnavailable, Unsure: true},
+	codeSystemBusy:      {Kind: sdk.KindUnavailable, Unsure: true},
+	codeSwapSystemError: {Kind: sdk.KindUnavailable, Unsure: true},
+}
+
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
 	msg = redact.Clip(msg, rest.MaxText)
 	low := strings.ToLower(msg)
 	switch code {
-	case codeBadSignature:
-		return r.Errorf(sdk.KindAuthentication, c, "signature not valid: the secret key does not belong to this API key")
-	case codeNoSignature:
-		return r.Errorf(sdk.KindAuthentication, c, "the request reached BingX without a signature")
-	case codeBadAPIKey:
-		return r.Errorf(sdk.KindAuthentication, c, "BingX does not know this API key: check that it was copied whole and has not been deleted")
-	case codeIPWhitelist:
-		return r.Errorf(sdk.KindPermission, c, "this server's IP address is not on the API key's IP whitelist; add it in BingX's API management")
-	case codePermission:
-		return r.Errorf(sdk.KindPermission, c, "the API key lacks the permission this call needs (BingX: %s); enable it in API management", msg)
 	case codeTimestampOrSymbol:
 		// one code for a stale timestamp and for a spot symbol that
 		// cannot be traded; only the text tells them apart.
@@ -109,15 +122,11 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeInsufficientSpot, codeInsufficientMargin:
-		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
 	case codeBatchMargin:
 		if strings.Contains(low, "insufficient") {
 			return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeSymbolNotExist, codeSpotSymbolOffline:
-		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeSymbolOrMode:
 		if strings.Contains(low, "symbol") && strings.Contains(low, "not exist") {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
@@ -141,16 +150,11 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotFound:
-		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-	case codePositionNotFound, codeMinNotional, codeDuplicateClientID:
-		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
 	case codeRateLimit:
 		return rateLimited(r, c, banned(r), "%s", msg)
-	case codeSwapBusy, codeSystemError, codeSystemBusy, codeSwapSystemError:
-		// "System busy / timeout": for an order BingX may or may not
-		// have acted on it.
-		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
+	}
+	if e, ok := codes.Error(r, code, msg); ok {
+		return e
 	}
 	switch {
 	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusTeapot:
