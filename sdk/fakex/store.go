@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/shopspring/decimal"
 )
 
 // Store is a fake exchange's API keys and the account behind each key, K
@@ -13,38 +15,56 @@ import (
 // other state (listings, limits) reads keys and accounts in the same
 // critical section.
 //
-// AddKey, Update and Account take the lock themselves: they are what a
-// test calls. KeyLocked and AccountLocked are for handlers and expect the
-// caller to hold it.
+// AddKey, Seed, Update and Account take the lock themselves: they are
+// what a test calls, and a fake that embeds the store offers them as its
+// own. KeyLocked and AccountLocked are for handlers and expect the caller
+// to hold it.
 type Store[K, A any] struct {
+	// Complete, when set, fills in what a fake hands out itself (user ids)
+	// on a key being added; known is how many keys are registered so far.
+	Complete func(k K, known int) K
+
 	mu       *sync.Mutex
+	id       func(K) string
 	keys     map[string]K
 	accounts map[string]*A
 	clone    func(*A) A
 }
 
-// NewStore returns an empty store guarded by mu. clone copies an account
+// NewStore returns an empty store guarded by mu. id is the API key a key
+// answers to, the value a request names it by. clone copies an account
 // deeply enough (its slices and maps) that a test can keep the copy
 // Account returns while the fake goes on changing the original.
-func NewStore[K, A any](mu *sync.Mutex, clone func(*A) A) *Store[K, A] {
-	return &Store[K, A]{mu: mu, keys: map[string]K{}, accounts: map[string]*A{}, clone: clone}
+func NewStore[K, A any](mu *sync.Mutex, id func(K) string, clone func(*A) A) *Store[K, A] {
+	return &Store[K, A]{mu: mu, id: id, keys: map[string]K{}, accounts: map[string]*A{}, clone: clone}
 }
 
-// AddKey registers k under apiKey with an empty account, or keeps the
-// account the key already has.
-func (s *Store[K, A]) AddKey(apiKey string, k K) {
-	s.AddKeyFunc(apiKey, func(int) K { return k })
-}
-
-// AddKeyFunc is AddKey for a fake that numbers its keys: build gets how
-// many keys are registered so far, under the lock.
-func (s *Store[K, A]) AddKeyFunc(apiKey string, build func(known int) K) {
+// AddKey registers k with an empty account, or keeps the account its API
+// key already has.
+func (s *Store[K, A]) AddKey(k K) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.keys[apiKey] = build(len(s.keys))
+	s.addLocked(k)
+}
+
+// Seed registers k with a as its account, replacing any account the key
+// had: what a fake's seed file and control address add (see Main).
+func (s *Store[K, A]) Seed(k K, a A) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*s.addLocked(k) = a
+}
+
+func (s *Store[K, A]) addLocked(k K) *A {
+	if s.Complete != nil {
+		k = s.Complete(k, len(s.keys))
+	}
+	apiKey := s.id(k)
+	s.keys[apiKey] = k
 	if s.accounts[apiKey] == nil {
 		s.accounts[apiKey] = new(A)
 	}
+	return s.accounts[apiKey]
 }
 
 // Update changes the account of apiKey under the lock, creating an empty
@@ -103,4 +123,28 @@ func RemoteIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return h
+}
+
+// Symbols is what a fake lists on one market, symbol -> M (the fake's own
+// market or instrument type). It is a plain map, which handlers read
+// under the fake's one lock, the lock its Store shares.
+type Symbols[M any] map[string]M
+
+// List lists symbol as m, or changes what it was listed as, under mu (the
+// fake's lock): it is what a test calls.
+func (s Symbols[M]) List(mu *sync.Mutex, symbol string, m M) {
+	mu.Lock()
+	defer mu.Unlock()
+	s[symbol] = m
+}
+
+// Amount reads a decimal a test put in a fake's state. Garbage counts as
+// zero here, because tests feed malformed values on purpose to see what
+// the connector makes of them, and the fake must still answer.
+func Amount(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
 }

@@ -8,7 +8,9 @@ import (
 	"testing"
 )
 
-type testKey struct{ Secret, UID string }
+type testKey struct{ APIKey, Secret, UID string }
+
+func testKeyID(k testKey) string { return k.APIKey }
 
 type testAccount struct {
 	Note   string
@@ -17,7 +19,7 @@ type testAccount struct {
 
 func TestStore(t *testing.T) {
 	var mu sync.Mutex
-	st := NewStore[testKey](&mu, func(a *testAccount) testAccount {
+	st := NewStore[testKey](&mu, testKeyID, func(a *testAccount) testAccount {
 		c := *a
 		c.Orders = slices.Clone(a.Orders)
 		return c
@@ -28,11 +30,12 @@ func TestStore(t *testing.T) {
 	if a := st.Account("k1"); a.Note != "" || a.Orders != nil {
 		t.Fatalf("unknown account = %+v, want zero", a)
 	}
-	st.AddKey("k1", testKey{Secret: "s1"})
+	st.AddKey(testKey{APIKey: "k1", Secret: "s1"})
 	st.Update("k1", func(a *testAccount) { a.Note, a.Orders = "first", []string{"o1"} })
-	// Registering the key again keeps its account.
-	st.AddKeyFunc("k1", func(n int) testKey { return testKey{Secret: "s1b", UID: strings.Repeat("x", n)} })
-	st.AddKeyFunc("k2", func(n int) testKey { return testKey{UID: strings.Repeat("x", n)} })
+	// Registering the key again keeps its account; Complete numbers keys.
+	st.Complete = func(k testKey, n int) testKey { k.UID = strings.Repeat("x", n); return k }
+	st.AddKey(testKey{APIKey: "k1", Secret: "s1b"})
+	st.AddKey(testKey{APIKey: "k2"})
 
 	if k, ok := st.Key("k1"); !ok || k.Secret != "s1b" || k.UID != "x" {
 		t.Fatalf("k1 = %+v, %v", k, ok)
@@ -63,6 +66,42 @@ func TestRemoteIP(t *testing.T) {
 	for in, want := range map[string]string{"127.0.0.1:4000": "127.0.0.1", "[::1]:80": "::1", "odd": "odd"} {
 		if got := RemoteIP(&http.Request{RemoteAddr: in}); got != want {
 			t.Errorf("RemoteIP(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSeedReplacesTheAccount(t *testing.T) {
+	var mu sync.Mutex
+	st := NewStore[testKey](&mu, testKeyID, func(a *testAccount) testAccount { return *a })
+	st.AddKey(testKey{APIKey: "k1", Secret: "old"})
+	st.Update("k1", func(a *testAccount) { a.Note = "old" })
+	st.Seed(testKey{APIKey: "k1", Secret: "new"}, testAccount{Orders: []string{"o1"}})
+	if k, _ := st.Key("k1"); k.Secret != "new" {
+		t.Errorf("key after Seed = %+v", k)
+	}
+	if a := st.Account("k1"); a.Note != "" || len(a.Orders) != 1 {
+		t.Errorf("account after Seed = %+v, want only the seeded one", a)
+	}
+}
+
+func TestSymbols(t *testing.T) {
+	var mu sync.Mutex
+	syms := Symbols[string]{"BTCUSDT": "60000"}
+	syms.List(&mu, "ETHUSDT", "3000")
+	syms.List(&mu, "BTCUSDT", "61000")
+	if !mu.TryLock() {
+		t.Fatal("List kept the lock")
+	}
+	mu.Unlock()
+	if syms["BTCUSDT"] != "61000" || syms["ETHUSDT"] != "3000" || len(syms) != 2 {
+		t.Errorf("listing %v", syms)
+	}
+}
+
+func TestAmount(t *testing.T) {
+	for in, want := range map[string]string{"1.50": "1.5", "-2": "-2", "": "0", "abc": "0", "1e-05": "0.00001"} {
+		if got := Amount(in); got.String() != want {
+			t.Errorf("Amount(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ package rest
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -61,4 +63,44 @@ func Unsure(r *Response, kind sdk.Kind, code, format string, args ...any) *sdk.E
 		return UnknownOutcome(e)
 	}
 	return e
+}
+
+// Meaning is what one of an exchange's error codes means to the host.
+type Meaning struct {
+	Kind sdk.Kind
+	// Text is the error's message: a format with one %s, where the
+	// exchange's own message goes, or a fixed text that replaces it
+	// (where the exchange's is unhelpful or misleading). Empty is the
+	// exchange's message alone.
+	Text string
+	// Unsure says the exchange may have acted before it failed: after an
+	// order, the outcome is unknown (see Unsure).
+	Unsure bool
+}
+
+// Codes is an exchange's error table, its codes (as the connector keys
+// them, numbers or text) to what they mean. A connector looks a code up
+// after the cases its exchange words ambiguously (one code, several
+// meanings told apart by the text) and before its fallbacks by status.
+type Codes[C comparable] map[C]Meaning
+
+// Error is r's error for code, msg being the exchange's message, already
+// clipped; ok is false when the table does not list code.
+func (t Codes[C]) Error(r *Response, code C, msg string) (e *sdk.Error, ok bool) {
+	m, ok := t[code]
+	if !ok {
+		return nil, false
+	}
+	format, args := "%s", []any{msg}
+	switch {
+	case strings.Contains(m.Text, "%s"):
+		format = m.Text
+	case m.Text != "":
+		args = []any{m.Text}
+	}
+	c := fmt.Sprint(code)
+	if m.Unsure {
+		return Unsure(r, m.Kind, c, format, args...), true
+	}
+	return r.Errorf(m.Kind, c, format, args...), true
 }

@@ -10,8 +10,7 @@ type Param struct {
 // Params is an ordered parameter list. Unlike url.Values it keeps the
 // order the connector built, because every exchange that signs a query
 // signs the bytes as sent, and url.Values.Encode sorts keys and writes a
-// space as "+", which some exchanges reject (Binance since 2026-01, see
-// shared/exchanges/binance.md §2.3).
+// space as "+", which some exchanges reject (Binance since 2026-01).
 //
 // Add returns the extended list, so a list reads as one expression:
 //

@@ -2,7 +2,7 @@ package sign
 
 import "testing"
 
-// Vectors from the exchange reference pages (shared/exchanges): one hex
+// Vectors from the exchanges' API docs: one hex
 // (Binance spot S1) and one base64 (OKX vector 1), so both renderings are
 // pinned to values computed outside this code.
 func TestVectors(t *testing.T) {

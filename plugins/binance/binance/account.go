@@ -10,7 +10,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// --- credentials (§5g) ---
+// --- credentials ---
 
 // apiRestrictions is GET /sapi/v1/account/apiRestrictions.
 type apiRestrictions struct {
@@ -31,7 +31,7 @@ type accountConfig struct {
 // ValidateCredentials reads the key's restrictions, so that a rejected key
 // (-2015, which Binance uses for three causes) turns into the one cause
 // that applies: futures not enabled, IP not whitelisted, or a missing
-// permission. /sapi does not exist in the test environment (§5g), where
+// permission. /sapi does not exist in the test environment, where
 // the spot account's canTrade is the best there is.
 func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	if acct.Testnet {
@@ -134,7 +134,7 @@ func (c *Connector) validateTestnet(ctx context.Context, acct sdk.Account) (sdk.
 	return p, nil
 }
 
-// --- spot balances (§5a) ---
+// --- spot balances ---
 
 type spotAccount struct {
 	CanTrade bool `json:"canTrade"`
@@ -175,7 +175,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	return out, nil
 }
 
-// --- futures wallet (§5b) ---
+// --- futures wallet ---
 
 type futuresAccount struct {
 	Assets []struct {
@@ -189,7 +189,7 @@ type futuresAccount struct {
 
 // FuturesAccount reports the USDT asset of the USDⓈ-M wallet. The per-asset
 // row is used rather than the account totals, which are USD-valued sums
-// over every asset in Multi-Assets mode (§5b). An account without a USDT
+// over every asset in Multi-Assets mode. An account without a USDT
 // row has an empty USDT wallet.
 func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
 	var a futuresAccount

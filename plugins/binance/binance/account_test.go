@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/plugins/binance/binance"
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
@@ -29,110 +30,80 @@ func TestInfo(t *testing.T) {
 }
 
 func TestValidateCredentials(t *testing.T) {
-	tests := []struct {
-		name      string
-		key       fake.Key
-		hedge     bool
-		testnet   bool
-		want      sdk.Permissions
-		notes     []string // substrings that must appear in the notes
-		kind      sdk.Kind // error kind; 0 for none
-		code      string   // the exchange's code of the error
-		errSubstr string
-		calls     map[string]int
-	}{
+	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return binance.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret}, []plugintest.CredentialsRow[fake.Key, fake.Account]{
 		{
-			name:  "full key, IP restricted",
-			key:   fake.FullKey(apiKey, secret),
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"position mode: one-way"},
-			calls: map[string]int{"/sapi/v1/account/apiRestrictions": 1, "/fapi/v1/accountConfig": 1, "/api/v3/account": 0},
+			Name:  "full key, IP restricted",
+			Key:   fake.FullKey(apiKey, secret),
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes: []string{"position mode: one-way"},
+			Calls: map[string]int{"/sapi/v1/account/apiRestrictions": 1, "/fapi/v1/accountConfig": 1, "/api/v3/account": 0},
 		},
 		{
-			name:  "hedge mode is noted",
-			key:   fake.FullKey(apiKey, secret),
-			hedge: true,
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"position mode: hedge"},
+			Name:    "hedge mode is noted",
+			Key:     fake.FullKey(apiKey, secret),
+			Account: fake.Account{HedgeMode: true},
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes:   []string{"position mode: hedge"},
 		},
 		{
-			name: "futures not enabled on the key",
-			key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableSpotAndMarginTrading: true,
+			Name: "futures not enabled on the key",
+			Key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableSpotAndMarginTrading: true,
 				IPRestrict: true, AllowedIPs: []string{"127.0.0.1"}},
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
-			notes: []string{"futures is not enabled on this key"},
-			calls: map[string]int{"/fapi/v1/accountConfig": 0},
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
+			Notes: []string{"futures is not enabled on this key"},
+			Calls: map[string]int{"/fapi/v1/accountConfig": 0},
 		},
 		{
-			name: "unrestricted key that can withdraw",
-			key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableFutures: true,
+			Name: "unrestricted key that can withdraw",
+			Key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableFutures: true,
 				EnableWithdrawals: true},
-			want:  sdk.Permissions{CanRead: true, CanTradeFutures: true, CanWithdraw: true},
-			notes: []string{"spot trading is not enabled", "any IP address", "can withdraw"},
+			Perms: sdk.Permissions{CanRead: true, CanTradeFutures: true, CanWithdraw: true},
+			Notes: []string{"spot trading is not enabled", "any IP address", "can withdraw"},
 		},
 		{
-			name:      "reading not enabled",
-			key:       fake.Key{APIKey: apiKey, Secret: secret, EnableSpotAndMarginTrading: true},
-			kind:      sdk.KindPermission,
-			errSubstr: "Enable Reading",
+			Name: "reading not enabled",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, EnableSpotAndMarginTrading: true},
+			Kind: sdk.KindPermission,
+			Text: "Enable Reading",
 		},
 		{
-			name: "IP not whitelisted",
-			key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableFutures: true,
+			Name: "IP not whitelisted",
+			Key: fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableFutures: true,
 				IPRestrict: true, AllowedIPs: []string{"203.0.113.9"}},
-			kind:      sdk.KindAuthentication,
-			code:      "-2015",
-			errSubstr: "IP address is not on the key's IP whitelist",
+			Kind: sdk.KindAuthentication,
+			Code: "-2015",
+			Text: "IP address is not on the key's IP whitelist",
 		},
 		{
-			name:      "unknown key",
-			key:       fake.FullKey("another-key", secret),
-			kind:      sdk.KindAuthentication,
-			code:      "-2015",
-			errSubstr: "does not exist on mainnet",
+			Name: "unknown key",
+			Key:  fake.FullKey("another-key", secret),
+			Kind: sdk.KindAuthentication,
+			Code: "-2015",
+			Text: "does not exist on mainnet",
 		},
 		{
-			name:      "wrong secret",
-			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
-			kind:      sdk.KindAuthentication,
-			code:      "-1022",
-			errSubstr: "secret key does not belong",
+			Name: "wrong secret",
+			Key:  fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
+			Kind: sdk.KindAuthentication,
+			Code: "-1022",
+			Text: "secret key does not belong",
 		},
 		{
-			name:    "test environment reads the account instead of /sapi",
-			key:     fake.FullKey(apiKey, secret),
-			testnet: true,
-			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
-			notes:   []string{"test environment"},
-			calls:   map[string]int{"/sapi/v1/account/apiRestrictions": 0, "/api/v3/account": 1, "/fapi/v1/accountConfig": 1},
+			Name:    "test environment reads the account instead of /sapi",
+			Key:     fake.FullKey(apiKey, secret),
+			Testnet: true,
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			Notes:   []string{"test environment"},
+			Calls:   map[string]int{"/sapi/v1/account/apiRestrictions": 0, "/api/v3/account": 1, "/fapi/v1/accountConfig": 1},
 		},
 		{
-			name:    "test environment, futures rejects the key",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableSpotAndMarginTrading: true},
-			testnet: true,
-			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true},
-			notes:   []string{"futures test environment rejects this key"},
+			Name:    "test environment, futures rejects the key",
+			Key:     fake.Key{APIKey: apiKey, Secret: secret, EnableReading: true, EnableSpotAndMarginTrading: true},
+			Testnet: true,
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true},
+			Notes:   []string{"futures test environment rejects this key"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			if tt.key.APIKey != apiKey {
-				e.Fake = fake.New()
-				t.Cleanup(e.Fake.Close)
-				e.Acct.Endpoints = map[string]string{"spot": e.Fake.URL(), "futures": e.Fake.URL()}
-			}
-			e.Fake.AddKey(tt.key)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e.Acct.Testnet = tt.testnet
-			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
-			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
-			if tt.kind != 0 {
-				return
-			}
-			plugintest.CheckCalls(t, e.Fake, tt.calls)
-		})
-	}
+	})
 }
 
 func TestSpotBalances(t *testing.T) {

@@ -11,7 +11,7 @@ const (
 	EndpointFutures = "futures"
 )
 
-// Default hosts (§1). Binance's demo trading issues one key for both
+// Default hosts. Binance's demo trading issues one key for both
 // demo-api and demo-fapi, so the test environment pairs those two; a spot
 // testnet.binance.vision key can still be used through the spot override.
 var hosts = map[string]rest.Hosts{

@@ -1,6 +1,6 @@
 // Package binance is the gahost connector for Binance spot and USDⓈ-M
-// futures over the private REST API, as described in
-// shared/exchanges/binance.md (section numbers in comments refer to it).
+// futures over the private REST API, as the exchange documents it;
+// docs/exchanges.md says what the connector does with each part.
 //
 // Files follow the exchange's areas: sign.go (HMAC signing and the server
 // clock), errors.go (the error table and rate-limit headers), account.go

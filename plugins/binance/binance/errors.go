@@ -15,13 +15,13 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// apiError is Binance's error body on both products (§7).
+// apiError is Binance's error body on both products.
 type apiError struct {
 	Code *int64 `json:"code"`
 	Msg  string `json:"msg"`
 }
 
-// Codes the connector acts on (§7 and Binance's error-code pages).
+// Codes the connector acts on (Binance's error-code pages).
 const (
 	codeUnknown          = -1000
 	codeDisconnected     = -1001
@@ -54,7 +54,7 @@ const msgRejectedKey = "Binance rejected the API key: the key does not exist on 
 	"the credentials check tells which"
 
 // decodeError maps an answer to a typed error; success is decided by HTTP
-// status first, since a few futures acknowledgements carry code 200 (§7).
+// status first, since a few futures acknowledgements carry code 200.
 func decodeError(r *rest.Response) error {
 	if r.Status >= 200 && r.Status <= 299 {
 		return nil
@@ -71,56 +71,52 @@ func statusError(r *rest.Response) error {
 	case http.StatusTooManyRequests, http.StatusTeapot:
 		return rateLimited(r, "", "too much request weight used (HTTP %d)", r.Status)
 	case http.StatusForbidden:
-		// §6: 403 is Binance's web application firewall, often rate
+		// 403 is Binance's web application firewall, often rate
 		// related; transient, not a permission of the key.
 		return r.Errorf(sdk.KindUnavailable, "", "blocked by Binance's web application firewall (HTTP 403)")
 	}
 	return rest.StatusError(r)
 }
 
+// codes is what the codes Binance words unambiguously mean.
+var codes = rest.Codes[int64]{
+	codeInvalidTimestamp: {Kind: sdk.KindClockSkew, Text: "request timestamp outside Binance's receive window: %s"},
+	codeInvalidSignature: {Kind: sdk.KindAuthentication, Text: "signature not valid: the secret key does not belong to this API key"},
+	codeBadAPIKeyFormat:  {Kind: sdk.KindAuthentication, Text: "API key format invalid"},
+	codeRejectedKey:      {Kind: sdk.KindAuthentication, Text: msgRejectedKey},
+	codeUnauthorized:     {Kind: sdk.KindPermission, Text: "not authorized for this request: %s"},
+	codeBalanceShort:     {Kind: sdk.KindInsufficientFunds},
+	codeMarginShort:      {Kind: sdk.KindInsufficientFunds},
+	codeNewOrderRejected: {Kind: sdk.KindInvalidRequest, Text: "order rejected: %s"},
+	codeBadSymbol:        {Kind: sdk.KindUnknownSymbol},
+	codeNoSuchOrder:      {Kind: sdk.KindOrderNotFound},
+	codeCancelRejected:   {Kind: sdk.KindInvalidRequest},
+	codePositionSide:     {Kind: sdk.KindInvalidRequest, Text: "position side does not match the account's position mode (one-way or hedge): %s"},
+	codeStopOrderSwitch:  {Kind: sdk.KindUnsupported},
+	// The request reached Binance and its result is unknown.
+	codeTimeout:         {Kind: sdk.KindUnavailable, Unsure: true},
+	codeUnexpectedResp:  {Kind: sdk.KindUnavailable, Unsure: true},
+	codeUnknown:         {Kind: sdk.KindUnavailable},
+	codeDisconnected:    {Kind: sdk.KindUnavailable},
+	codeThrottled:       {Kind: sdk.KindUnavailable},
+	codeServiceShutdown: {Kind: sdk.KindUnavailable},
+}
+
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
 	msg = redact.Clip(msg, rest.MaxText)
-	switch code {
-	case codeTooManyWeight, codeTooManyOrders:
+	switch {
+	case code == codeTooManyWeight, code == codeTooManyOrders:
 		return rateLimited(r, c, "%s", msg)
-	case codeInvalidTimestamp:
-		return r.Errorf(sdk.KindClockSkew, c, "request timestamp outside Binance's receive window: %s", msg)
-	case codeInvalidSignature:
-		return r.Errorf(sdk.KindAuthentication, c, "signature not valid: the secret key does not belong to this API key")
-	case codeBadAPIKeyFormat:
-		return r.Errorf(sdk.KindAuthentication, c, "API key format invalid")
-	case codeRejectedKey:
-		return r.Errorf(sdk.KindAuthentication, c, "%s", msgRejectedKey)
-	case codeUnauthorized:
-		return r.Errorf(sdk.KindPermission, c, "not authorized for this request: %s", msg)
-	case codeBalanceShort, codeMarginShort:
+	case code == codeNewOrderRejected && strings.Contains(strings.ToLower(msg), "insufficient balance"):
 		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
-	case codeNewOrderRejected:
-		if strings.Contains(strings.ToLower(msg), "insufficient balance") {
-			return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
-		}
-		return r.Errorf(sdk.KindInvalidRequest, c, "order rejected: %s", msg)
-	case codeBadSymbol:
-		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
-	case codeNoSuchOrder:
-		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-	case codeCancelRejected:
+	case code == codeCancelRejected && strings.HasPrefix(msg, "Unknown order"):
 		// -2011 also refuses a cancel for other reasons; "Unknown order
-		// sent." is the one that says the order is not there (§7).
-		if strings.HasPrefix(msg, "Unknown order") {
-			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-		}
-		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codePositionSide:
-		return r.Errorf(sdk.KindInvalidRequest, c, "position side does not match the account's position mode (one-way or hedge): %s", msg)
-	case codeStopOrderSwitch:
-		return r.Errorf(sdk.KindUnsupported, c, "%s", msg)
-	case codeTimeout, codeUnexpectedResp:
-		// §6: the request reached Binance and its result is unknown.
-		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
-	case codeUnknown, codeDisconnected, codeThrottled, codeServiceShutdown:
-		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
+		// sent." is the one that says the order is not there.
+		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
+	}
+	if e, ok := codes.Error(r, code, msg); ok {
+		return e
 	}
 	switch {
 	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusTeapot:
@@ -141,7 +137,7 @@ var bannedUntil = regexp.MustCompile(`banned until (\d{12,14})`)
 
 // rateLimited says how long to wait: the Retry-After header when Binance
 // sends one, else the end of the ban named in a 418 message, else the next
-// minute boundary, when the weight window resets (§6).
+// minute boundary, when the weight window resets.
 func rateLimited(r *rest.Response, code, format string, args ...any) *sdk.Error {
 	return rest.RateLimited(r, code, banWait(r, fmt.Sprintf(format, args...)), format, args...)
 }
@@ -159,24 +155,16 @@ func banWait(r *rest.Response, msg string) time.Duration {
 	return rest.UntilNextWindow(r, time.Minute)
 }
 
-// usage reads X-MBX-USED-WEIGHT-1M (§6). The header is per host, so it is
+// usage reads X-MBX-USED-WEIGHT-1M. The header is per host, so it is
 // reported under the budget of the endpoint that answered. /sapi answers
 // carry their own X-SAPI-* counters, which are a separate budget and not
 // reported.
 func usage(r *rest.Response) []sdk.RateUsage {
-	v := r.Header.Get("X-MBX-USED-WEIGHT-1M")
-	if v == "" {
-		return nil
-	}
-	used, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || used < 0 {
-		return nil
-	}
-	l := rateLimits[0]
+	name := limitSpotWeight
 	if r.Request.Endpoint == EndpointFutures {
-		l = rateLimits[1]
+		name = limitFuturesWeight
 	}
-	return []sdk.RateUsage{{Name: l.Name, Used: used, Limit: l.Limit, Interval: l.Interval}}
+	return card.Used(r.Header, "X-MBX-USED-WEIGHT-1M", name)
 }
 
 // exchangeCode returns the Binance code carried by err, or 0.

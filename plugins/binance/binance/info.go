@@ -2,11 +2,10 @@ package binance
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/ratecard"
 )
 
 // Rate-limit names as reported in sdk.RateUsage. Binance counts request
@@ -19,58 +18,58 @@ const (
 	limitFuturesWeight = "futures_request_weight"
 )
 
-var rateLimits = []sdk.RateLimit{
-	{Name: limitSpotWeight, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
-	{Name: limitFuturesWeight, Limit: 2400, Interval: time.Minute, Scope: sdk.ScopeIP},
-}
-
-// costs are the request weights of each capability's calls, in the budget
-// of the host they go to.
-var costs = []sdk.CallCost{
-	// GET /api/v3/account
-	{Call: sdk.CapSpotBalances, Limit: limitSpotWeight, Cost: 20},
-	// GET /fapi/v3/account
-	{Call: sdk.CapFuturesAccount, Limit: limitFuturesWeight, Cost: 5},
-	// GET /fapi/v3/positionRisk (5) + GET /fapi/v1/symbolConfig (5) when a
-	// position is open
-	{Call: sdk.CapPositions, Limit: limitFuturesWeight, Cost: 10},
-	// One call places or cancels on one host: POST /api/v3/order (1),
-	// DELETE /api/v3/order (1), POST /fapi/v1/order (0), DELETE
-	// /fapi/v1/order (1). The cost is declared per call, not per market, so
-	// each host's budget counts the 1 its orders may take.
-	{Call: sdk.CapOrders, Limit: limitSpotWeight, Cost: 1},
-	{Call: sdk.CapOrders, Limit: limitFuturesWeight, Cost: 1},
-	// On mainnet GET /sapi/v1/account/apiRestrictions, weight 1 in the
-	// separate /sapi budget; in the test environment, which has no /sapi,
-	// GET /api/v3/account (20) instead. Then GET /fapi/v1/accountConfig (5).
-	{Call: sdk.CapValidate, Limit: limitSpotWeight, Cost: 20},
-	{Call: sdk.CapValidate, Limit: limitFuturesWeight, Cost: 5},
-	// Whole lists, whatever the number of symbols: GET /api/v3/ticker/price
-	// (4); GET /fapi/v1/ticker/price (2) + GET /fapi/v1/premiumIndex (10).
-	{Call: sdk.CapPrices, Limit: limitSpotWeight, Cost: 4},
-	{Call: sdk.CapPrices, Limit: limitFuturesWeight, Cost: 12},
-	// One market per call: GET /api/v3/exchangeInfo (20) or GET
-	// /fapi/v1/exchangeInfo (1).
-	{Call: sdk.CapInstruments, Limit: limitSpotWeight, Cost: 20},
-	{Call: sdk.CapInstruments, Limit: limitFuturesWeight, Cost: 1},
-}
-
-// callCosts are the same weights for hosts older than Costs, which charge
-// them all against the first (spot) budget; adding the futures weights
-// there makes a full sync's estimate conservative for both hosts.
-var callCosts = map[string]int64{
-	sdk.CapSpotBalances:   20, // GET /api/v3/account
-	sdk.CapFuturesAccount: 5,  // GET /fapi/v3/account
-	sdk.CapPositions:      10, // GET /fapi/v3/positionRisk + /fapi/v1/symbolConfig
-	sdk.CapOrders:         1,  // POST or DELETE order
-	sdk.CapValidate:       6,  // GET /sapi/v1/account/apiRestrictions + /fapi/v1/accountConfig
-	sdk.CapPrices:         16, // both ticker lists and the mark prices
-	sdk.CapInstruments:    21, // both exchange infos
+var card = ratecard.Card{
+	Limits: []sdk.RateLimit{
+		{Name: limitSpotWeight, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
+		{Name: limitFuturesWeight, Limit: 2400, Interval: time.Minute, Scope: sdk.ScopeIP},
+	},
+	// Costs are the request weights of each capability's calls, in the
+	// budget of the host they go to.
+	Costs: []sdk.CallCost{
+		// GET /api/v3/account
+		{Call: sdk.CapSpotBalances, Limit: limitSpotWeight, Cost: 20},
+		// GET /fapi/v3/account
+		{Call: sdk.CapFuturesAccount, Limit: limitFuturesWeight, Cost: 5},
+		// GET /fapi/v3/positionRisk (5) + GET /fapi/v1/symbolConfig (5) when a
+		// position is open
+		{Call: sdk.CapPositions, Limit: limitFuturesWeight, Cost: 10},
+		// One call places or cancels on one host: POST /api/v3/order (1),
+		// DELETE /api/v3/order (1), POST /fapi/v1/order (0), DELETE
+		// /fapi/v1/order (1). The cost is declared per call, not per market, so
+		// each host's budget counts the 1 its orders may take.
+		{Call: sdk.CapOrders, Limit: limitSpotWeight, Cost: 1},
+		{Call: sdk.CapOrders, Limit: limitFuturesWeight, Cost: 1},
+		// On mainnet GET /sapi/v1/account/apiRestrictions, weight 1 in the
+		// separate /sapi budget; in the test environment, which has no /sapi,
+		// GET /api/v3/account (20) instead. Then GET /fapi/v1/accountConfig (5).
+		{Call: sdk.CapValidate, Limit: limitSpotWeight, Cost: 20},
+		{Call: sdk.CapValidate, Limit: limitFuturesWeight, Cost: 5},
+		// Whole lists, whatever the number of symbols: GET /api/v3/ticker/price
+		// (4); GET /fapi/v1/ticker/price (2) + GET /fapi/v1/premiumIndex (10).
+		{Call: sdk.CapPrices, Limit: limitSpotWeight, Cost: 4},
+		{Call: sdk.CapPrices, Limit: limitFuturesWeight, Cost: 12},
+		// One market per call: GET /api/v3/exchangeInfo (20) or GET
+		// /fapi/v1/exchangeInfo (1).
+		{Call: sdk.CapInstruments, Limit: limitSpotWeight, Cost: 20},
+		{Call: sdk.CapInstruments, Limit: limitFuturesWeight, Cost: 1},
+	},
+	// Legacy are the same weights for hosts older than Costs, which charge
+	// them all against the first (spot) budget; adding the futures weights
+	// there makes a full sync's estimate conservative for both hosts.
+	Legacy: map[string]int64{
+		sdk.CapSpotBalances:   20, // GET /api/v3/account
+		sdk.CapFuturesAccount: 5,  // GET /fapi/v3/account
+		sdk.CapPositions:      10, // GET /fapi/v3/positionRisk + /fapi/v1/symbolConfig
+		sdk.CapOrders:         1,  // POST or DELETE order
+		sdk.CapValidate:       6,  // GET /sapi/v1/account/apiRestrictions + /fapi/v1/accountConfig
+		sdk.CapPrices:         16, // both ticker lists and the mark prices
+		sdk.CapInstruments:    21, // both exchange infos
+	},
 }
 
 // Info describes the connector without calling Binance.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{
+	return card.Fill(sdk.Info{
 		Name:               "binance",
 		DisplayName:        "Binance",
 		Version:            c.version,
@@ -78,8 +77,5 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointSpot, EndpointFutures},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
-		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
-		Costs:              slices.Clone(costs),
-		CallCosts:          maps.Clone(callCosts),
-	}, nil
+	}), nil
 }

@@ -15,14 +15,14 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-// Client order id rules (§5d): futures allow ".:/" beyond spot's set.
+// Client order id rules: futures allow ".:/" beyond spot's set.
 var (
 	spotClientID    = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,36}$`)
 	futuresClientID = regexp.MustCompile(`^[.A-Z:/a-z0-9_-]{1,36}$`)
 )
 
-// orderAnswer covers the spot RESULT answer and the futures order object
-// (§5d, §5e); each product fills its own fields.
+// orderAnswer covers the spot RESULT answer and the futures order object;
+// each product fills its own fields.
 type orderAnswer struct {
 	Symbol              string `json:"symbol"`
 	OrderID             int64  `json:"orderId"`
@@ -34,7 +34,7 @@ type orderAnswer struct {
 	AvgPrice            string `json:"avgPrice"`
 	OrigQty             string `json:"origQty"`
 	ExecutedQty         string `json:"executedQty"`
-	CummulativeQuoteQty string `json:"cummulativeQuoteQty"` // sic, §5d
+	CummulativeQuoteQty string `json:"cummulativeQuoteQty"` // sic, Binance's spelling
 	Status              string `json:"status"`
 	Type                string `json:"type"`
 	Side                string `json:"side"`
@@ -98,7 +98,7 @@ func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	}
 	if o.positionSide != "" {
 		// Hedge mode rejects reduceOnly; closing is buying back a short
-		// or selling a long on that side (§8).
+		// or selling a long on that side.
 		o.reduceOnly = false
 	}
 	return o, nil
@@ -169,7 +169,7 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 	if o.req.ClientOrderID != "" {
 		q = q.Add("newClientOrderId", o.req.ClientOrderID)
 	}
-	// The default ACK reports even a filled market order as NEW (§5d).
+	// The default ACK reports even a filled market order as NEW.
 	q = q.Add("newOrderRespType", "RESULT")
 	var a orderAnswer
 	err := c.http.Do(ctx, acct, rest.Request{
@@ -192,7 +192,7 @@ func placed(a orderAnswer, mkt sdk.Market, sym symbol.Symbol) (sdk.Order, error)
 	return o, nil
 }
 
-// CancelOrder cancels by exchange order id or client order id (§5e). It is
+// CancelOrder cancels by exchange order id or client order id. It is
 // not in order mode: cancelling is idempotent (a repeat answers -2011), so
 // a lost answer is a plain, retryable failure.
 func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.CancelRequest) (sdk.Order, error) {

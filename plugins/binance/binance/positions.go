@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// positionRisk is one row of GET /fapi/v3/positionRisk (§5c). Note the
+// positionRisk is one row of GET /fapi/v3/positionRisk. Note the
 // capital R of unRealizedProfit here, unlike the account endpoint.
 type positionRisk struct {
 	Symbol           string `json:"symbol"`
@@ -25,7 +25,7 @@ type positionRisk struct {
 }
 
 // symbolConfig is one row of GET /fapi/v1/symbolConfig, where v3 moved
-// leverage and margin type to (§5c).
+// leverage and margin type to.
 type symbolConfig struct {
 	Symbol     string `json:"symbol"`
 	MarginType string `json:"marginType"` // CROSSED or ISOLATED

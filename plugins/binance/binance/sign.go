@@ -11,11 +11,11 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// recvWindow is how long after its timestamp Binance accepts a request
-// (§2.2). The default; a corrected clock keeps us well inside it.
+// recvWindow is how long after its timestamp Binance accepts a request.
+// The default; a corrected clock keeps us well inside it.
 const recvWindow = "5000"
 
-// Signature is Binance's HMAC-SHA256 signature (§2.3): lower-case hex over
+// Signature is Binance's HMAC-SHA256 signature: lower-case hex over
 // the query string exactly as sent followed directly by the body exactly
 // as sent, with no separator between them.
 func Signature(secret, query, body string) string {
@@ -24,7 +24,7 @@ func Signature(secret, query, body string) string {
 
 // signRequest appends recvWindow, timestamp and signature to the query
 // (the connector sends every parameter in the query and an empty body, as
-// the official SDK does) and sets the key header (§2.1, §2.5).
+// the official SDK does) and sets the key header.
 func signRequest(s *rest.Signing) error {
 	if s.Account.APIKey == "" || s.Account.SecretKey == "" {
 		return sdk.Errorf(sdk.KindAuthentication, "binance: an API key and a secret key are required")
@@ -37,7 +37,7 @@ func signRequest(s *rest.Signing) error {
 	return nil
 }
 
-// serverTime is where each host publishes its clock (§4).
+// serverTime is where each host publishes its clock.
 var serverTime = &rest.TimeSource{
 	Paths: map[string]string{
 		EndpointSpot:    "/api/v3/time",

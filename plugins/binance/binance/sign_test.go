@@ -9,7 +9,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// Official vectors from Binance's docs (shared/exchanges/binance.md §3).
+// Official vectors from Binance's docs.
 const (
 	spotSecret    = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 	spotKey       = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"

@@ -8,7 +8,7 @@ import (
 )
 
 // market resolves an order's market and Binance symbol from the unified
-// symbol (§8: no separator, "BTCUSDT"). "BTC/USDT:USDT" is a USDⓈ-M
+// symbol (no separator, "BTCUSDT"). "BTC/USDT:USDT" is a USDⓈ-M
 // perpetual and "BTC/USDT" spot; a futures request that names the spot
 // form means the perpetual on the same pair, which is how trading alerts
 // usually write it.

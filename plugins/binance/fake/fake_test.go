@@ -2,15 +2,16 @@ package fake
 
 import (
 	"encoding/json"
-	"github.com/globalautomation/gahost/sdk/fakex"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The fake must accept the official signature vectors byte for byte
-// (shared/exchanges/binance.md §3) and reject a changed byte, independently
+// and reject a changed byte, independently
 // of the connector's own signing code.
 const (
 	spotKey    = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"

@@ -1,10 +1,13 @@
 package fake
 
 import (
+	"cmp"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §4 and §5.
+// Answers of the read endpoints, shaped as Binance documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.json(200, map[string]int64{"serverTime": c.now.UnixMilli()})
@@ -85,7 +88,7 @@ func (s *Server) futuresAccount(c *call) {
 			"updateTime": c.now.UnixMilli(),
 		})
 		if f.Asset == "USDT" {
-			// Single-asset mode: the totals are the USDT asset (§5b).
+			// Single-asset mode: the totals are the USDT asset.
 			wallet, unreal, margin, avail = dec(f.WalletBalance), dec(f.UnrealizedProfit), dec(f.MarginBalance), dec(f.AvailableBalance)
 		}
 	}
@@ -93,8 +96,8 @@ func (s *Server) futuresAccount(c *call) {
 	for _, p := range a.Positions {
 		positions = append(positions, map[string]any{
 			"symbol": p.Symbol, "positionSide": p.PositionSide, "positionAmt": p.PositionAmt,
-			"unrealizedProfit": p.UnRealizedProfit, "isolatedMargin": or0(p.IsolatedWallet), "notional": "0",
-			"isolatedWallet": or0(p.IsolatedWallet), "initialMargin": "0", "maintMargin": "0", "updateTime": 0,
+			"unrealizedProfit": p.UnRealizedProfit, "isolatedMargin": cmp.Or(p.IsolatedWallet, "0"), "notional": "0",
+			"isolatedWallet": cmp.Or(p.IsolatedWallet, "0"), "initialMargin": "0", "maintMargin": "0", "updateTime": 0,
 		})
 	}
 	f8 := func(d decimal.Decimal) string { return d.StringFixed(8) }
@@ -128,9 +131,9 @@ func (s *Server) positionRisk(c *call) {
 		rows = append(rows, map[string]any{
 			"symbol": p.Symbol, "positionSide": p.PositionSide, "positionAmt": p.PositionAmt,
 			"entryPrice": p.EntryPrice, "breakEvenPrice": p.EntryPrice, "markPrice": p.MarkPrice,
-			"unRealizedProfit": p.UnRealizedProfit, "liquidationPrice": or0(p.LiquidationPrice),
-			"isolatedMargin": or0(p.IsolatedWallet), "notional": dec(p.PositionAmt).Mul(dec(p.MarkPrice)).String(),
-			"marginAsset": margin, "isolatedWallet": or0(p.IsolatedWallet), "initialMargin": "0",
+			"unRealizedProfit": p.UnRealizedProfit, "liquidationPrice": cmp.Or(p.LiquidationPrice, "0"),
+			"isolatedMargin": cmp.Or(p.IsolatedWallet, "0"), "notional": dec(p.PositionAmt).Mul(dec(p.MarkPrice)).String(),
+			"marginAsset": margin, "isolatedWallet": cmp.Or(p.IsolatedWallet, "0"), "initialMargin": "0",
 			"maintMargin": "0", "positionInitialMargin": "0", "openOrderInitialMargin": "0", "adl": 2,
 			"bidNotional": "0", "askNotional": "0", "updateTime": c.now.UnixMilli(),
 		})
@@ -164,19 +167,5 @@ func (s *Server) symbolConfig(c *call) {
 	c.json(200, rows)
 }
 
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
-
-func or0(s string) string {
-	if s == "" {
-		return "0"
-	}
-	return s
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount

@@ -1,9 +1,11 @@
 package fake
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -135,7 +137,7 @@ func spotOrderFields(o Order) map[string]any {
 	return map[string]any{
 		"price": dec(o.Price).StringFixed(8), "origQty": dec(o.Quantity).StringFixed(8),
 		"executedQty": dec(o.ExecutedQty).StringFixed(8), "origQuoteOrderQty": dec(o.QuoteOrderQty).StringFixed(8),
-		"cummulativeQuoteQty": dec(o.CumQuote).StringFixed(8), "status": o.Status, "timeInForce": or(o.TimeInForce, "GTC"),
+		"cummulativeQuoteQty": dec(o.CumQuote).StringFixed(8), "status": o.Status, "timeInForce": cmp.Or(o.TimeInForce, "GTC"),
 		"type": o.Type, "side": o.Side, "workingTime": o.Time, "selfTradePreventionMode": "NONE",
 	}
 }
@@ -217,7 +219,7 @@ func (s *Server) futuresOrder(c *call) {
 	o := Order{
 		Market: "futures", Symbol: p.Get("symbol"), OrderID: s.id(), ClientOrderID: clientID(p.Get("newClientOrderId"), s.nextID),
 		Side: side, Type: typ, TimeInForce: p.Get("timeInForce"), PositionSide: ps, Quantity: qty.String(),
-		Price: or(p.Get("price"), "0"), ReduceOnly: reduce, Status: "NEW", ExecutedQty: "0", CumQuote: "0", AvgPrice: "0",
+		Price: cmp.Or(p.Get("price"), "0"), ReduceOnly: reduce, Status: "NEW", ExecutedQty: "0", CumQuote: "0", AvgPrice: "0",
 		Time: c.now.UnixMilli(), Query: c.r.URL.RawQuery,
 	}
 	if typ == "MARKET" {
@@ -229,7 +231,7 @@ func (s *Server) futuresOrder(c *call) {
 	c.w.Header().Set("X-MBX-ORDER-COUNT-1M", "1")
 	shown := o
 	if p.Get("newOrderRespType") != "RESULT" {
-		// ACK reports even a filled market order as NEW (§5d).
+		// ACK reports even a filled market order as NEW.
 		shown.Status, shown.ExecutedQty, shown.CumQuote, shown.AvgPrice = "NEW", "0", "0", "0"
 	}
 	c.json(200, futuresOrderFields(shown, c.now.UnixMilli()))
@@ -240,7 +242,7 @@ func futuresOrderFields(o Order, now int64) map[string]any {
 		"clientOrderId": o.ClientOrderID, "cumQty": o.ExecutedQty, "cumQuote": o.CumQuote, "executedQty": o.ExecutedQty,
 		"orderId": o.OrderID, "avgPrice": o.AvgPrice, "origQty": o.Quantity, "price": o.Price, "reduceOnly": o.ReduceOnly,
 		"side": o.Side, "positionSide": o.PositionSide, "status": o.Status, "stopPrice": "0", "closePosition": false,
-		"symbol": o.Symbol, "timeInForce": or(o.TimeInForce, "GTC"), "type": o.Type, "origType": o.Type,
+		"symbol": o.Symbol, "timeInForce": cmp.Or(o.TimeInForce, "GTC"), "type": o.Type, "origType": o.Type,
 		"updateTime": now, "workingType": "CONTRACT_PRICE", "priceProtect": false, "priceMatch": "NONE",
 		"selfTradePreventionMode": "NONE", "goodTillDate": 0,
 	}
@@ -384,18 +386,6 @@ func fill(a *Account, m Market, symbol, side string, delta, price decimal.Decima
 	p.UnRealizedProfit = price.Sub(entry).Mul(amt).String()
 }
 
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func sortedKeys(m map[string]Market) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedKeys lists the symbols in order, so that answers come out the same
+// every time.
+func sortedKeys(m map[string]Market) []string { return slices.Sorted(maps.Keys(m)) }

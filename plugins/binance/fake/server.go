@@ -1,7 +1,7 @@
 // Package fake is a Binance look-alike on loopback for tests: it checks
-// every signed request the way Binance does (shared/exchanges/binance.md
-// §2.4, §2.6: key header, signature over query+body, timestamp window,
-// IP whitelist, key permissions) and answers with the page's response
+// every signed request the way Binance does (key header,
+// signature over query+body, timestamp window,
+// IP whitelist, key permissions) and answers with the documented response
 // shapes and error codes from state the test sets: keys, spot balances,
 // the futures wallet, positions (one-way or hedge), and the orders placed.
 //
@@ -45,6 +45,9 @@ type Key struct {
 	IPRestrict bool
 	AllowedIPs []string
 }
+
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
 
 // FullKey returns a key with reading, spot and futures trading enabled and
 // IP-restricted to loopback: the usual good key of a test.
@@ -135,7 +138,7 @@ type Market struct {
 type Option func(*Server)
 
 // WithWeightLimits sets the per-minute IP weight budgets (default 6000 for
-// spot, 2400 for futures, §6).
+// spot, 2400 for futures).
 func WithWeightLimits(spot, futures int64) Option {
 	return func(s *Server) {
 		s.limits[hostSpot] = fakex.NewWindow(spot, time.Minute)
@@ -163,14 +166,14 @@ type ban struct {
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
 // SetClockOffset, Calls, Weight and Requests; embedded fakex.Store gives
-// Update and Account.
+// AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
 
 	mu      sync.Mutex
-	spot    map[string]Market
-	futures map[string]Market
+	spot    fakex.Symbols[Market]
+	futures fakex.Symbols[Market]
 	limits  map[host]*fakex.Window
 	bans    map[host]*ban
 	noBans  bool
@@ -202,19 +205,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
-}
-
-// AddKey registers a key with an empty account.
-func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
 }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
@@ -232,18 +225,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
 
 // ListFutures lists (or re-prices) a USDⓈ-M perpetual.
-func (s *Server) ListFutures(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.futures[symbol] = m
-}
+func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
 
 // UsedWeight is the weight used in the current minute on the spot or
 // futures host ("spot" or "futures").
@@ -274,7 +259,7 @@ type route struct {
 	handle func(s *Server, c *call)
 }
 
-// routes are keyed by "METHOD path"; weights are §5's.
+// routes are keyed by "METHOD path"; weights are Binance's documented request weights.
 var routes = map[string]route{
 	"GET /api/v3/time":                     {1, false, permNone, (*Server).serverTime},
 	"GET /fapi/v1/time":                    {1, false, permNone, (*Server).serverTime},
@@ -347,7 +332,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rt.handle(s, c)
 }
 
-// admit charges the weight and enforces the budget and bans (§6).
+// admit charges the weight and enforces the budget and bans.
 func (s *Server) admit(c *call, path string, weight int64) bool {
 	s.AddWeight(path, weight)
 	s.mu.Lock()
@@ -391,7 +376,7 @@ func (s *Server) banned(c *call, b *ban) {
 		"Way too much request weight used; IP banned until %d. Please use WebSocket Streams for live updates to avoid bans.", b.until.UnixMilli()))
 }
 
-// authenticate checks a signed request as §2.4 and §2.6 describe: key
+// authenticate checks a signed request as Binance does: key
 // header, signature over query+body, timestamp window, then the key's IP
 // whitelist and permissions.
 func (s *Server) authenticate(c *call, need perm) bool {
@@ -458,7 +443,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		}
 		window = n
 	}
-	// §2.6: the signed bytes are query then body, no separator; Binance
+	// the signed bytes are query then body, no separator; Binance
 	// compares the hex case-insensitively.
 	if !sign.EqualHexFold(sig, sign.Hex(key.Secret, payloadQuery+payloadBody)) {
 		c.fail(400, -1022, "Signature for this request is not valid.")
@@ -490,7 +475,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 }
 
 // mergeParams reads query and form body; a key in both takes the query's
-// value (§2.3).
+// value.
 func mergeParams(query, body string) (url.Values, error) {
 	q, err := url.ParseQuery(query)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// --- credentials (§5g) ---
+// --- credentials ---
 
 // Permission codes of GET /openApi/v1/account/apiPermissions.
 const (
@@ -29,7 +29,7 @@ type apiPermissions struct {
 }
 
 // permissionsAnswer accepts the documented example, which has no
-// envelope, as well as the usual {"code":0,"data":{...}} (§5g).
+// envelope, as well as the usual {"code":0,"data":{...}}.
 type permissionsAnswer struct {
 	apiPermissions
 	Data *apiPermissions `json:"data"`
@@ -102,7 +102,7 @@ func (c *Connector) validateDemo(ctx context.Context, acct sdk.Account) (sdk.Per
 	return p, nil
 }
 
-// notePositionMode reads the swap position mode (§5g, §8). A key whose
+// notePositionMode reads the swap position mode. A key whose
 // swap calls are refused keeps working for spot, so that is a note.
 func (c *Connector) notePositionMode(ctx context.Context, acct sdk.Account, p *sdk.Permissions) error {
 	mode, err := call[struct {
@@ -116,7 +116,7 @@ func (c *Connector) notePositionMode(ctx context.Context, acct sdk.Account, p *s
 	if err != nil {
 		return err
 	}
-	// The value is the string "true" or "false" (§5g); a bool is taken too.
+	// The value is the string "true" or "false"; a bool is taken too.
 	switch mode.DualSidePosition {
 	case "true", true:
 		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
@@ -126,7 +126,7 @@ func (c *Connector) notePositionMode(ctx context.Context, acct sdk.Account, p *s
 	return nil
 }
 
-// --- spot balances (§5a) ---
+// --- spot balances ---
 
 type spotBalances struct {
 	Balances []struct {
@@ -137,7 +137,7 @@ type spotBalances struct {
 }
 
 // SpotBalances lists the spot wallet without zero balances, which BingX
-// lists (§5a). The demo has no spot wallet: an empty list, no call.
+// lists. The demo has no spot wallet: an empty list, no call.
 func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.Balance, error) {
 	if acct.Testnet {
 		if err := needKeys(acct); err != nil {
@@ -169,7 +169,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	return out, nil
 }
 
-// --- swap wallet (§5b) ---
+// --- swap wallet ---
 
 type swapAsset struct {
 	Asset            string `json:"asset"`
@@ -181,7 +181,7 @@ type swapAsset struct {
 
 // FuturesAccount reports the USDT row of the USDT-M swap wallet (v3, one
 // row per margin asset). The older v2 shape, {"balance":{...}}, and a
-// bare object are read too. In the demo the row may be named VST (§8);
+// bare object are read too. In the demo the row may be named VST;
 // it stands for USDT there. No row means an empty wallet.
 func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
 	raw, err := call[json.RawMessage](ctx, c, acct, rest.Request{

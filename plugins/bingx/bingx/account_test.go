@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/plugins/bingx/bingx"
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
@@ -22,7 +23,7 @@ func TestInfo(t *testing.T) {
 		}
 	}
 	// The host paces by the first per-IP limit: BingX's 300 requests per
-	// 10 s on each account or trading endpoint (§6).
+	// 10 s on each account or trading endpoint.
 	want := sdk.RateLimit{Name: "ip_endpoint_requests", Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP}
 	if len(info.RateLimits) == 0 || info.RateLimits[0] != want {
 		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
@@ -35,91 +36,65 @@ func TestInfo(t *testing.T) {
 }
 
 func TestValidateCredentials(t *testing.T) {
-	tests := []struct {
-		name      string
-		key       fake.Key
-		hedge     bool
-		want      sdk.Permissions
-		notes     []string // substrings that must appear in the notes
-		kind      sdk.Kind // error kind; 0 for none
-		code      string   // the exchange's code of the error
-		errSubstr string
-		calls     map[string]int
-	}{
+	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return bingx.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret}, []plugintest.CredentialsRow[fake.Key, fake.Account]{
 		{
-			name:  "full key, IP restricted",
-			key:   fake.FullKey(apiKey, secret),
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"position mode: one-way"},
-			calls: map[string]int{"/openApi/v1/account/apiPermissions": 1, "/openApi/swap/v1/positionSide/dual": 1},
+			Name:  "full key, IP restricted",
+			Key:   fake.FullKey(apiKey, secret),
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes: []string{"position mode: one-way"},
+			Calls: map[string]int{"/openApi/v1/account/apiPermissions": 1, "/openApi/swap/v1/positionSide/dual": 1},
 		},
 		{
-			name:  "hedge mode is noted",
-			key:   fake.FullKey(apiKey, secret),
-			hedge: true,
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"position mode: hedge"},
+			Name:    "hedge mode is noted",
+			Key:     fake.FullKey(apiKey, secret),
+			Account: fake.Account{HedgeMode: true},
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes:   []string{"position mode: hedge"},
 		},
 		{
-			name:  "read-only key, any IP, can withdraw",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead, fake.PermWithdraw}},
-			want:  sdk.Permissions{CanRead: true, CanWithdraw: true},
-			notes: []string{"spot trading is not enabled", "perpetual futures trading is not enabled", "any IP address", "can withdraw"},
+			Name:  "read-only key, any IP, can withdraw",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead, fake.PermWithdraw}},
+			Perms: sdk.Permissions{CanRead: true, CanWithdraw: true},
+			Notes: []string{"spot trading is not enabled", "perpetual futures trading is not enabled", "any IP address", "can withdraw"},
 		},
 		{
-			name:  "transfer right is noted",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead, fake.PermTransfer}, IPAddresses: []string{"127.0.0.1"}},
-			want:  sdk.Permissions{CanRead: true, IPRestricted: true},
-			notes: []string{"transfer funds"},
+			Name:  "transfer right is noted",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead, fake.PermTransfer}, IPAddresses: []string{"127.0.0.1"}},
+			Perms: sdk.Permissions{CanRead: true, IPRestricted: true},
+			Notes: []string{"transfer funds"},
 		},
 		{
-			name:      "no read permission",
-			key:       fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermSpotTrade}},
-			kind:      sdk.KindPermission,
-			errSubstr: "Read permission",
+			Name: "no read permission",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermSpotTrade}},
+			Kind: sdk.KindPermission,
+			Text: "Read permission",
 		},
 		{
-			name:      "IP not whitelisted",
-			key:       fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead}, IPAddresses: []string{"203.0.113.9"}},
-			kind:      sdk.KindPermission,
-			code:      "100419",
-			errSubstr: "IP whitelist",
+			Name: "IP not whitelisted",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Permissions: []int{fake.PermRead}, IPAddresses: []string{"203.0.113.9"}},
+			Kind: sdk.KindPermission,
+			Code: "100419",
+			Text: "IP whitelist",
 		},
 		{
-			name:      "unknown key",
-			key:       fake.FullKey("another-key", secret),
-			kind:      sdk.KindAuthentication,
-			code:      "100413",
-			errSubstr: "does not know this API key",
+			Name: "unknown key",
+			Key:  fake.FullKey("another-key", secret),
+			Kind: sdk.KindAuthentication,
+			Code: "100413",
+			Text: "does not know this API key",
 		},
 		{
-			name:      "wrong secret",
-			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
-			kind:      sdk.KindAuthentication,
-			code:      "100001",
-			errSubstr: "secret key does not belong",
+			Name: "wrong secret",
+			Key:  fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
+			Kind: sdk.KindAuthentication,
+			Code: "100001",
+			Text: "secret key does not belong",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fx := fake.New()
-			t.Cleanup(fx.Close)
-			fx.AddKey(tt.key)
-			fx.Update(apiKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e := newEnv(t)
-			e.Acct.Endpoints["rest"] = fx.URL()
-			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
-			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
-			if tt.kind != 0 {
-				return
-			}
-			plugintest.CheckCalls(t, fx, tt.calls)
-		})
-	}
+	})
 }
 
-// TestValidateAnswerShapes: the permissions example has no envelope
-// (§5g), and the position mode may come as a bool.
+// TestValidateAnswerShapes: the permissions example has no envelope,
+// and the position mode may come as a bool.
 func TestValidateAnswerShapes(t *testing.T) {
 	tests := []struct {
 		name, perms, mode string
@@ -218,7 +193,7 @@ func TestFuturesAccount(t *testing.T) {
 	}
 }
 
-// TestFuturesAccountShapes feeds the answer shapes §5b allows.
+// TestFuturesAccountShapes feeds the answer shapes BingX's swap balance may take.
 func TestFuturesAccountShapes(t *testing.T) {
 	row := `{"userId":"1","asset":"USDT","balance":"10.5","equity":"11","unrealizedProfit":"0.5","realisedProfit":"0","availableMargin":"9","usedMargin":"1","freezedMargin":"0"}`
 	tests := []struct {

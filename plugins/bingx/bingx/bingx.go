@@ -8,10 +8,10 @@ import (
 )
 
 // EndpointREST is the one endpoint key the connector accepts in
-// sdk.Account.Endpoints (CONTRACT §3): spot and swap share one host.
+// sdk.Account.Endpoints: spot and swap share one host.
 const EndpointREST = "rest"
 
-// Default hosts (§1). The backup domain open-api.bingx.io is not used by
+// Default hosts. The backup domain open-api.bingx.io is not used by
 // default: its total limit is 60 requests a minute. Point the rest
 // override at it when the main domain is down.
 var hosts = map[string]rest.Hosts{

@@ -13,7 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// envelope is BingX's answer around every result (§5):
+// envelope is BingX's answer around every result:
 // {"code":0,"msg":"",...,"data":...}. Failures (code != 0) never get
 // here: the Decode hook turns them into typed errors first.
 type envelope[T any] struct {
@@ -28,7 +28,7 @@ func call[T any](ctx context.Context, c *Connector, acct sdk.Account, req rest.R
 }
 
 // number is an amount, price, precision or id that BingX sends as a JSON
-// string on one endpoint and as a JSON number on another (§8:
+// string on one endpoint and as a JSON number on another (
 // liquidationPrice, the contract precisions, order ids). It keeps the
 // text as sent, so no value passes through float64.
 type number struct {
@@ -58,7 +58,7 @@ func (n *number) UnmarshalJSON(b []byte) error {
 }
 
 // decimal reads the value. A string must be a plain decimal (num.Parse);
-// a bare JSON number may use an exponent ("1e-05", §5f), which is still
+// a bare JSON number may use an exponent ("1e-05"), which is still
 // exact text and no float.
 func (n number) decimal() (decimal.Decimal, error) {
 	if !n.set || n.quoted {
@@ -67,7 +67,7 @@ func (n number) decimal() (decimal.Decimal, error) {
 	return decimal.NewFromString(n.text)
 }
 
-// id reads an order id: up to 19 digits, above 2^53 (§8).
+// id reads an order id: up to 19 digits, above 2^53.
 func (n number) id() (string, error) {
 	if len(n.text) == 0 || len(n.text) > 20 {
 		return "", fmt.Errorf("%w: %q is not an order id", num.ErrSyntax, redact.Clip(n.text, rest.MaxText))
@@ -91,7 +91,7 @@ func (f *fields) dec(name string, n number) decimal.Decimal {
 }
 
 // decOrZero is dec, except that a missing or empty field is zero: for
-// fields the docs list but their examples leave out (§5c, §5d).
+// fields the docs list but their examples leave out.
 func (f *fields) decOrZero(name string, n number) decimal.Decimal {
 	if !n.set || n.quoted && n.text == "" {
 		return decimal.Zero

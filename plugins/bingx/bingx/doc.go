@@ -1,6 +1,6 @@
 // Package bingx is the gahost connector for BingX spot and USDT-M
-// perpetual swap over the private REST API, as described in
-// shared/exchanges/bingx.md (section numbers in comments refer to it).
+// perpetual swap over the private REST API, as the exchange documents it;
+// docs/exchanges.md says what the connector does with each part.
 //
 // Files follow the exchange's areas: sign.go (HMAC signing and the server
 // clock), errors.go (the error table and rate-limit headers), decode.go
@@ -12,7 +12,7 @@
 // offset, usage reporting, decimals, symbols — comes from the sdk.
 //
 // The demo environment ("VST", open-api-vst.bingx.com) serves the
-// perpetual swap only (§1). A testnet account therefore has no spot
+// perpetual swap only. A testnet account therefore has no spot
 // wallet: SpotBalances answers an empty list and spot orders are
 // unsupported, also when the account's rest endpoint is overridden.
 //

@@ -14,13 +14,13 @@ import (
 )
 
 // apiError is the part of BingX's envelope that says whether a call
-// failed (§7): a non-zero code, usually with HTTP 200.
+// failed: a non-zero code, usually with HTTP 200.
 type apiError struct {
 	Code *int64 `json:"code"`
 	Msg  string `json:"msg"`
 }
 
-// Codes of the page's error table (§7) and of §4 and §6.
+// Codes of BingX's error table, with its timestamp and rate-limit codes.
 const (
 	codeBadSignature       = 100001
 	codePermission         = 100004
@@ -30,7 +30,7 @@ const (
 	codeNoSignature        = 100412
 	codeBadAPIKey          = 100413
 	codeIPWhitelist        = 100419
-	codeTimestampOrSymbol  = 100421 // overloaded, see §4
+	codeTimestampOrSymbol  = 100421 // overloaded: stale timestamp or unknown spot symbol
 	codeSpotSymbolOffline  = 100490
 	codeSystemError        = 100500
 	codeSystemBusy         = 100503
@@ -50,7 +50,7 @@ const (
 
 // decodeError maps an answer to a typed error. Success is code 0; a 2xx
 // answer without any code is also a success, because some endpoints are
-// documented without the envelope (§5g).
+// documented without the envelope.
 func decodeError(r *rest.Response) error {
 	var body apiError
 	if json.Unmarshal(r.Body, &body) != nil || body.Code == nil {
@@ -68,7 +68,7 @@ func decodeError(r *rest.Response) error {
 	return codeError(r, *body.Code, body.Msg)
 }
 
-// statusError maps HTTP statuses that carry no BingX code (§6).
+// statusError maps HTTP statuses that carry no BingX code.
 func statusError(r *rest.Response) error {
 	switch r.Status {
 	case http.StatusTooManyRequests:
@@ -76,7 +76,7 @@ func statusError(r *rest.Response) error {
 	case http.StatusTeapot:
 		return rateLimited(r, "", true, "this IP address is banned for going on after HTTP 429 (HTTP 418)")
 	case http.StatusForbidden:
-		// §6: BingX's firewall, normally a five-minute ban of the address.
+		// BingX's firewall, normally a five-minute ban of the address.
 		return rateLimited(r, "", true, "blocked by BingX's firewall (HTTP 403)")
 	case http.StatusUnauthorized:
 		return r.Errorf(sdk.KindAuthentication, "", "BingX rejected the API key (HTTP 401): check that it was copied whole and still exists")
@@ -84,23 +84,36 @@ func statusError(r *rest.Response) error {
 	return rest.StatusError(r)
 }
 
+// codes is what the codes BingX words unambiguously mean.
+var codes = rest.Codes[int64]{
+	codeBadSignature:       {Kind: sdk.KindAuthentication, Text: "signature not valid: the secret key does not belong to this API key"},
+	codeNoSignature:        {Kind: sdk.KindAuthentication, Text: "the request reached BingX without a signature"},
+	codeBadAPIKey:          {Kind: sdk.KindAuthentication, Text: "BingX does not know this API key: check that it was copied whole and has not been deleted"},
+	codeIPWhitelist:        {Kind: sdk.KindPermission, Text: "this server's IP address is not on the API key's IP whitelist; add it in BingX's API management"},
+	codePermission:         {Kind: sdk.KindPermission, Text: "the API key lacks the permission this call needs (BingX: %s); enable it in API management"},
+	codeInsufficientSpot:   {Kind: sdk.KindInsufficientFunds},
+	codeInsufficientMargin: {Kind: sdk.KindInsufficientFunds},
+	codeSymbolNotExist:     {Kind: sdk.KindUnknownSymbol},
+	codeSpotSymbolOffline:  {Kind: sdk.KindUnknownSymbol},
+	codeOrderNotFound:      {Kind: sdk.KindOrderNotFound},
+	codePositionNotFound:   {Kind: sdk.KindInvalidRequest},
+	codeMinNotional:        {Kind: sdk.KindInvalidRequest},
+	codeDuplicateClientID:  {Kind: sdk.KindInvalidRequest},
+	// "System busy / timeout": for an order BingX may or may not have
+	// acted on it.
+	codeSwapBusy:        {Kind: sdk.KindUnavailable, Unsure: true},
+	codeSystemError:     {Kind: sdk.KindUnavailable, Unsure: true},
+	codeSystemBusy:      {Kind: sdk.KindUnavailable, Unsure: true},
+	codeSwapSystemError: {Kind: sdk.KindUnavailable, Unsure: true},
+}
+
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
 	msg = redact.Clip(msg, rest.MaxText)
 	low := strings.ToLower(msg)
 	switch code {
-	case codeBadSignature:
-		return r.Errorf(sdk.KindAuthentication, c, "signature not valid: the secret key does not belong to this API key")
-	case codeNoSignature:
-		return r.Errorf(sdk.KindAuthentication, c, "the request reached BingX without a signature")
-	case codeBadAPIKey:
-		return r.Errorf(sdk.KindAuthentication, c, "BingX does not know this API key: check that it was copied whole and has not been deleted")
-	case codeIPWhitelist:
-		return r.Errorf(sdk.KindPermission, c, "this server's IP address is not on the API key's IP whitelist; add it in BingX's API management")
-	case codePermission:
-		return r.Errorf(sdk.KindPermission, c, "the API key lacks the permission this call needs (BingX: %s); enable it in API management", msg)
 	case codeTimestampOrSymbol:
-		// §4: one code for a stale timestamp and for a spot symbol that
+		// one code for a stale timestamp and for a spot symbol that
 		// cannot be traded; only the text tells them apart.
 		switch {
 		case strings.Contains(low, "timestamp"):
@@ -109,15 +122,11 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeInsufficientSpot, codeInsufficientMargin:
-		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
 	case codeBatchMargin:
 		if strings.Contains(low, "insufficient") {
 			return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeSymbolNotExist, codeSpotSymbolOffline:
-		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeSymbolOrMode:
 		if strings.Contains(low, "symbol") && strings.Contains(low, "not exist") {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
@@ -133,7 +142,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeInvalidParameters, codeBadParameter:
 		// Spot has no code of its own for an unknown order: it says so
-		// in the generic parameter error (§7).
+		// in the generic parameter error.
 		if strings.Contains(low, "order not exist") || strings.Contains(low, "order does not exist") {
 			return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
 		}
@@ -141,16 +150,11 @@ func codeError(r *rest.Response, code int64, msg string) error {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotFound:
-		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-	case codePositionNotFound, codeMinNotional, codeDuplicateClientID:
-		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
 	case codeRateLimit:
 		return rateLimited(r, c, banned(r), "%s", msg)
-	case codeSwapBusy, codeSystemError, codeSystemBusy, codeSwapSystemError:
-		// "System busy / timeout": for an order BingX may or may not
-		// have acted on it.
-		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
+	}
+	if e, ok := codes.Error(r, code, msg); ok {
+		return e
 	}
 	switch {
 	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusTeapot:
@@ -165,7 +169,7 @@ func codeError(r *rest.Response, code int64, msg string) error {
 	return r.Errorf(sdk.KindUnknown, c, "%s", msg)
 }
 
-// Waits after a rate-limit answer when BingX names none (§6): the rest of
+// Waits after a rate-limit answer when BingX names none: the rest of
 // the 10-second window, or five minutes after a ban.
 const (
 	rateWindow = 10 * time.Second
@@ -187,13 +191,13 @@ func rateLimited(r *rest.Response, code string, ban bool, format string, args ..
 	return rest.RateLimited(r, code, wait, format, args...)
 }
 
-// banned says the status is one of §6's bans: 418 after going on past a
+// banned says the status is one of BingX's bans: 418 after going on past a
 // 429, or 403 from the firewall.
 func banned(r *rest.Response) bool {
 	return r.Status == http.StatusTeapot || r.Status == http.StatusForbidden
 }
 
-// Rate-limit headers (§6): the per-key limiter of the endpoint called.
+// Rate-limit headers: the per-key limiter of the endpoint called.
 const (
 	headerRemain = "X-RateLimit-Requests-Remain"
 	headerExpire = "X-RateLimit-Requests-Expire"
@@ -211,22 +215,10 @@ func expires(h http.Header) (time.Time, bool) {
 }
 
 // usage reports X-RateLimit-Requests-Remain under the per-key limit of the
-// endpoint that answered (§5, §6). It is never reported under a per-IP
+// endpoint that answered. It is never reported under a per-IP
 // name: the host must not mistake one key's count for the address's.
 func usage(r *rest.Response) []sdk.RateUsage {
-	v := r.Header.Get(headerRemain)
-	if v == "" {
-		return nil
-	}
-	remain, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || remain < 0 {
-		return nil
-	}
-	l, ok := limitOf(r.Request.Method, r.Request.Path)
-	if !ok {
-		return nil
-	}
-	return []sdk.RateUsage{{Name: l.Name, Used: max(l.Limit-remain, 0), Limit: l.Limit, Interval: l.Interval}}
+	return card.Remaining(r.Header, headerRemain, uidLimits[r.Request.Method+" "+r.Request.Path])
 }
 
 // exchangeError returns the BingX code and message text of err, if it

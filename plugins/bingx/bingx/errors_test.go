@@ -156,7 +156,7 @@ func TestPerKeyLimit(t *testing.T) {
 	e := funded(t, false)
 	now := time.Now()
 	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
-	// GET positionSide/dual allows 2 a second per key (§5g).
+	// GET positionSide/dual allows 2 a second per key.
 	var err error
 	for range 3 {
 		_, err = e.C.ValidateCredentials(ctx(t), e.Acct)

@@ -2,11 +2,10 @@ package bingx
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/ratecard"
 )
 
 // Paths the connector calls.
@@ -47,20 +46,46 @@ const (
 	limitUIDSpotCancel  = "uid_spot_cancel"
 )
 
-var rateLimits = []sdk.RateLimit{
-	{Name: limitIPEndpoint, Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
-	{Name: limitIPTrading, Limit: 2000, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
-	{Name: limitIPAccount, Limit: 2000, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
-	{Name: limitIPMarket, Limit: 500, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
-	{Name: limitUIDPermissions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDPositionMod, Limit: 2, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDSpotBalance, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDSwapBalance, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDSwapOrder, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDSwapCancel, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDSpotOrder, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUIDSpotCancel, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+var card = ratecard.Card{
+	Limits: []sdk.RateLimit{
+		{Name: limitIPEndpoint, Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+		{Name: limitIPTrading, Limit: 2000, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+		{Name: limitIPAccount, Limit: 2000, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+		{Name: limitIPMarket, Limit: 500, Interval: 10 * time.Second, Scope: sdk.ScopeIP},
+		{Name: limitUIDPermissions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDPositionMod, Limit: 2, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDSpotBalance, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDSwapBalance, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDSwapOrder, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDSwapCancel, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDSpotOrder, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUIDSpotCancel, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+	},
+	// Costs are requests per capability in each per-IP budget they draw
+	// on: every call counts in the per-endpoint budget (all endpoints
+	// together, which is conservative), and in its IP group: the account
+	// reads, orders and cancels in group 3, the permissions check in group
+	// 2. The group of the position-mode read the credentials check also
+	// sends is not documented, so it counts in both. Hosts older than
+	// Costs read the per-endpoint counts, which Fill derives.
+	Costs: []sdk.CallCost{
+		{Call: sdk.CapSpotBalances, Limit: limitIPEndpoint, Cost: 1}, // spot/v1/account/balance
+		{Call: sdk.CapSpotBalances, Limit: limitIPTrading, Cost: 1},
+		{Call: sdk.CapFuturesAccount, Limit: limitIPEndpoint, Cost: 1}, // swap/v3/user/balance
+		{Call: sdk.CapFuturesAccount, Limit: limitIPTrading, Cost: 1},
+		{Call: sdk.CapPositions, Limit: limitIPEndpoint, Cost: 1}, // swap/v2/user/positions
+		{Call: sdk.CapPositions, Limit: limitIPTrading, Cost: 1},
+		{Call: sdk.CapOrders, Limit: limitIPEndpoint, Cost: 2}, // the order, and a resend in the other position mode
+		{Call: sdk.CapOrders, Limit: limitIPTrading, Cost: 2},
+		{Call: sdk.CapValidate, Limit: limitIPEndpoint, Cost: 2}, // apiPermissions + positionSide/dual
+		{Call: sdk.CapValidate, Limit: limitIPAccount, Cost: 2},
+		{Call: sdk.CapValidate, Limit: limitIPTrading, Cost: 1},
+		{Call: sdk.CapPrices, Limit: limitIPEndpoint, Cost: 3}, // spot ticker/24hr + swap quote/ticker + quote/premiumIndex
+		{Call: sdk.CapPrices, Limit: limitIPMarket, Cost: 3},
+		{Call: sdk.CapInstruments, Limit: limitIPEndpoint, Cost: 1}, // common/symbols or quote/contracts
+		{Call: sdk.CapInstruments, Limit: limitIPMarket, Cost: 1},
+	},
 }
 
 // uidLimits names the per-key limit of each private endpoint.
@@ -76,61 +101,9 @@ var uidLimits = map[string]string{
 	"POST " + pathSpotCancel:    limitUIDSpotCancel,
 }
 
-func limitOf(method, path string) (sdk.RateLimit, bool) {
-	name, ok := uidLimits[method+" "+path]
-	if !ok {
-		return sdk.RateLimit{}, false
-	}
-	for _, l := range rateLimits {
-		if l.Name == name {
-			return l, true
-		}
-	}
-	return sdk.RateLimit{}, false
-}
-
-// costs are requests per capability in each per-IP budget they draw on:
-// every call counts in the per-endpoint budget (all endpoints together,
-// which is conservative), and in its IP group: the account reads, orders
-// and cancels in group 3, the permissions check in group 2. The group of
-// the position-mode read the credentials check also sends is not
-// documented, so it counts in both.
-var costs = []sdk.CallCost{
-	{Call: sdk.CapSpotBalances, Limit: limitIPEndpoint, Cost: 1}, // spot/v1/account/balance
-	{Call: sdk.CapSpotBalances, Limit: limitIPTrading, Cost: 1},
-	{Call: sdk.CapFuturesAccount, Limit: limitIPEndpoint, Cost: 1}, // swap/v3/user/balance
-	{Call: sdk.CapFuturesAccount, Limit: limitIPTrading, Cost: 1},
-	{Call: sdk.CapPositions, Limit: limitIPEndpoint, Cost: 1}, // swap/v2/user/positions
-	{Call: sdk.CapPositions, Limit: limitIPTrading, Cost: 1},
-	{Call: sdk.CapOrders, Limit: limitIPEndpoint, Cost: 2}, // the order, and a resend in the other position mode
-	{Call: sdk.CapOrders, Limit: limitIPTrading, Cost: 2},
-	{Call: sdk.CapValidate, Limit: limitIPEndpoint, Cost: 2}, // apiPermissions + positionSide/dual
-	{Call: sdk.CapValidate, Limit: limitIPAccount, Cost: 2},
-	{Call: sdk.CapValidate, Limit: limitIPTrading, Cost: 1},
-	// Public market data, IP group 1: the spot 24-hour tickers, the swap
-	// tickers and the premium index for prices; one symbol list for
-	// instruments.
-	{Call: sdk.CapPrices, Limit: limitIPEndpoint, Cost: 3},
-	{Call: sdk.CapPrices, Limit: limitIPMarket, Cost: 3},
-	{Call: sdk.CapInstruments, Limit: limitIPEndpoint, Cost: 1},
-	{Call: sdk.CapInstruments, Limit: limitIPMarket, Cost: 1},
-}
-
-// callCosts are the requests per capability for hosts older than Costs,
-// which charge them against the first per-IP limit.
-var callCosts = map[string]int64{
-	sdk.CapSpotBalances:   1, // spot/v1/account/balance
-	sdk.CapFuturesAccount: 1, // swap/v3/user/balance
-	sdk.CapPositions:      1, // swap/v2/user/positions
-	sdk.CapOrders:         2, // the order, and a resend in the other position mode
-	sdk.CapValidate:       2, // apiPermissions + positionSide/dual
-	sdk.CapPrices:         3, // spot ticker/24hr + swap quote/ticker + quote/premiumIndex
-	sdk.CapInstruments:    1, // common/symbols or quote/contracts
-}
-
 // Info describes the connector without calling BingX.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{
+	return card.Fill(sdk.Info{
 		Name:               "bingx",
 		DisplayName:        "BingX",
 		Version:            c.version,
@@ -138,8 +111,5 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
-		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
-		Costs:              slices.Clone(costs),
-		CallCosts:          maps.Clone(callCosts),
-	}, nil
+	}), nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Client order id rules (§5d): spot takes letters, digits and _; the swap
+// Client order id rules: spot takes letters, digits and _; the swap
 // documents only the length, and lowercases what it gets, so the
 // connector sends it lowercased and reports it that way.
 var (
@@ -28,11 +28,11 @@ var (
 // (POST /openApi/swap/v2/trade/order).
 //
 // Quantity and price are checked against the symbol's steps first,
-// because BingX truncates finer values without a word (§5d).
+// because BingX truncates finer values without a word.
 //
 // The swap's position mode is account-wide and a wrong positionSide is
 // refused with 109400 before anything is placed; an empty one would
-// silently mean LONG (§8), so one is always sent. A request without a
+// silently mean LONG, so one is always sent. A request without a
 // position side goes one-way style (BOTH, reduceOnly to close); if BingX
 // answers that the account is in hedge mode, it is sent once more with
 // LONG or SHORT derived from side and reduce-only. A request with a
@@ -102,7 +102,7 @@ func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	spotMarket := mkt == sdk.MarketSpot && c.Type == sdk.OrderMarket
 	switch {
 	case spotMarket && c.Side == sdk.Buy && !c.ByQuote:
-		// §5d: BingX spot market buys are sized in the quote asset.
+		// BingX spot market buys are sized in the quote asset.
 		return order{}, orderRules.Invalid("a spot market buy on BingX takes a quote quantity (the amount to spend), not a base quantity")
 	case spotMarket && c.Side == sdk.Sell && c.ByQuote:
 		return order{}, orderRules.Invalid("a spot market sell on BingX takes a base quantity, not a quote quantity")
@@ -131,7 +131,7 @@ type swapSide struct {
 	reduceOnly   bool
 }
 
-// positionSideIn is the order as the given position mode wants it (§8):
+// positionSideIn is the order as the given position mode wants it:
 // hedge mode names the side of the position and takes no reduceOnly
 // (closing is selling a long or buying back a short); one-way mode sends
 // BOTH and closes with reduceOnly.
@@ -150,7 +150,7 @@ func (o order) positionSideIn(hedge bool) swapSide {
 	return swapSide{positionSide: "SHORT"}
 }
 
-// modeMismatch reads a 109400 refusal of the position side (§7): its text
+// modeMismatch reads a 109400 refusal of the position side: its text
 // says which mode the account is in.
 func modeMismatch(err error) (hedge, ok bool) {
 	code, msg := exchangeError(err)
@@ -189,7 +189,7 @@ func (c *Connector) placeSwap(ctx context.Context, acct sdk.Account, sym symbol.
 		return sdk.Order{}, err
 	}
 	a := ans.Order
-	// The place answer is short (§5d): what it leaves out is what was sent.
+	// The place answer is short: what it leaves out is what was sent.
 	if a.ClientOrderID == "" {
 		a.ClientOrderID = o.clientID
 	}
@@ -239,7 +239,7 @@ func placedUnreadable(id string, err error) error {
 		Message: "bingx: order " + redact.Clip(id, rest.MaxText) + " was placed but its answer is unreadable: " + err.Error()}
 }
 
-// CancelOrder cancels by exchange order id or client order id (§5e): the
+// CancelOrder cancels by exchange order id or client order id: the
 // swap with DELETE, spot with POST .../trade/cancel, whose client id
 // parameter is spelled clientOrderID. It is not in order mode: a repeat
 // of a cancel that went through answers "order does not exist", so a lost
@@ -303,7 +303,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	return o, nil
 }
 
-// statuses covers both spellings of cancelled (§8: the swap writes
+// statuses covers both spellings of cancelled (the swap writes
 // CANCELLED, spot CANCELED) and spot's PENDING for a resting order.
 var statuses = map[string]sdk.OrderStatus{
 	"NEW":              sdk.StatusNew,
@@ -323,8 +323,8 @@ func status(s string) sdk.OrderStatus {
 	return sdk.OrderStatus(strings.ToLower(s))
 }
 
-// swapOrder is data.order of the swap place and cancel answers (§5d,
-// §5e). encoding/json matches keys case-insensitively, so orderId also
+// swapOrder is data.order of the swap place and cancel answers.
+// encoding/json matches keys case-insensitively, so orderId also
 // reads the field table's orderID spelling.
 type swapOrder struct {
 	Symbol        string `json:"symbol"`
@@ -375,7 +375,7 @@ func (a swapOrder) toOrder(sym symbol.Symbol, qty, price decimal.Decimal) (sdk.O
 	return o, f.err
 }
 
-// spotOrder is data of the spot place and cancel answers (§5d, §5e).
+// spotOrder is data of the spot place and cancel answers.
 type spotOrder struct {
 	Symbol              string `json:"symbol"`
 	OrderID             number `json:"orderId"`

@@ -155,7 +155,7 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	}
 }
 
-// TestPlaceOrderPrecision: BingX truncates finer values silently (§5d), so
+// TestPlaceOrderPrecision: BingX truncates finer values silently, so
 // they are refused before anything is sent; the rules are read once.
 func TestPlaceOrderPrecision(t *testing.T) {
 	e := funded(t, false)
@@ -241,7 +241,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 	})
 }
 
-// TestPlaceOrderAnswerShapes feeds the variants of the swap answer (§5d):
+// TestPlaceOrderAnswerShapes feeds the variants of the swap answer:
 // the field table's orderID spelling, ids as strings, no status.
 func TestPlaceOrderAnswerShapes(t *testing.T) {
 	req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("50000"), ClientOrderID: "x1"}

@@ -8,7 +8,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// positionRow is one row of GET /openApi/swap/v2/user/positions (§5c).
+// positionRow is one row of GET /openApi/swap/v2/user/positions.
 // Amounts are strings, liquidationPrice a number and leverage an int;
 // number takes each either way.
 type positionRow struct {
@@ -25,7 +25,7 @@ type positionRow struct {
 }
 
 // Positions lists open perpetual positions. positionAmt is unsigned and
-// the side is positionSide (§5c, unlike Binance); a BOTH row, which the
+// the side is positionSide (unlike Binance); a BOTH row, which the
 // page allows in one-way mode, takes its side from the amount's sign.
 // Rows of size zero are left out.
 func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {

@@ -62,7 +62,7 @@ func TestPositions(t *testing.T) {
 	}
 }
 
-// TestPositionsAnswerShapes feeds the mixed types §5c and §8 warn of.
+// TestPositionsAnswerShapes feeds the mixed types BingX sends (numbers as strings or JSON numbers).
 func TestPositionsAnswerShapes(t *testing.T) {
 	tests := []struct {
 		name, row string

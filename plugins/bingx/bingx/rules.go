@@ -13,7 +13,7 @@ import (
 
 // rule is what an order must respect on one symbol: the price and
 // quantity steps. BingX truncates finer values silently instead of
-// rejecting them (§5d), so an order is checked before it is sent; a zero
+// rejecting them, so an order is checked before it is sent; a zero
 // step means BingX published none.
 type rule struct {
 	tick, step decimal.Decimal
@@ -97,7 +97,7 @@ func (c *Connector) symbolRule(ctx context.Context, acct sdk.Account, mkt sdk.Ma
 	return r, nil
 }
 
-// contract is one row of GET /openApi/swap/v2/quote/contracts (§5f):
+// contract is one row of GET /openApi/swap/v2/quote/contracts:
 // no tick or step, only the number of decimals of each.
 type contract struct {
 	Symbol            string `json:"symbol"`
@@ -141,7 +141,7 @@ func precisionStep(n number) (decimal.Decimal, error) {
 	return decimal.New(1, -int32(d.IntPart())), nil
 }
 
-// spotSymbol is one row of GET /openApi/spot/v1/common/symbols (§5f):
+// spotSymbol is one row of GET /openApi/spot/v1/common/symbols:
 // numbers, sometimes in exponent form.
 type spotSymbol struct {
 	Symbol   string `json:"symbol"`

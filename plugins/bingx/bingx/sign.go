@@ -13,28 +13,28 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// Signature is BingX's request signature (§2.2): HMAC-SHA256 of the
+// Signature is BingX's request signature: HMAC-SHA256 of the
 // parameter string under the secret key, as lower-case hex.
 func Signature(secret, payload string) string {
 	return sign.Hex(secret, payload)
 }
 
-// SignedQuery is the query string BingX gets for params at ms (§2.3):
+// SignedQuery is the query string BingX gets for params at ms:
 // timestamp joins the parameters, all are sorted by key (as ccxt does;
 // BingX checks the order sent, not a fixed one), the raw k=v&... string
 // is signed, and the same pairs go out with only their values
 // percent-encoded, followed by the signature. No recvWindow is sent: the
-// server's default window is 5000 ms (§2.2), and leaving it out keeps the
-// signed bytes equal to the page's vectors (§3).
+// server's default window is 5000 ms, and leaving it out keeps the
+// signed bytes equal to the documented vectors.
 func SignedQuery(secret string, params rest.Params, ms int64) (query, signature string) {
 	p := append(rest.Params(nil), params...).Add("timestamp", strconv.FormatInt(ms, 10)).Sorted()
 	signature = Signature(secret, p.Raw())
 	return p.Encode() + "&signature=" + signature, signature
 }
 
-// signRequest signs the query the client built and sets the key header
-// (§2.1). Every parameter travels in the query, for GET, POST and DELETE
-// alike, with an empty body (§2.3 step 5).
+// signRequest signs the query the client built and sets the key header.
+// Every parameter travels in the query, for GET, POST and DELETE
+// alike, with an empty body.
 func signRequest(s *rest.Signing) error {
 	if err := needKeys(s.Account); err != nil {
 		return err
@@ -82,7 +82,7 @@ func decodeQuery(q string) (rest.Params, error) {
 	return p, nil
 }
 
-// serverTime is where BingX publishes its clock (§4). The swap path is
+// serverTime is where BingX publishes its clock. The swap path is
 // used because the demo host, which serves only the swap, has it too.
 var serverTime = &rest.TimeSource{
 	Paths: map[string]string{EndpointREST: pathServerTime},

@@ -10,8 +10,8 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// The SignAuth page's key pair (shared/exchanges/bingx.md §3). Its own
-// printed signatures do not verify; the page's recomputed ones do.
+// The SignAuth page's key pair. Its own
+// printed signatures do not verify; the documented recomputed ones do.
 const (
 	docKey     = "hO6oQotzTE0S5FRYze2Jx2wGx7eVnJGMolpA1nZyehsoMgCcgKNWQHd4QgTFZuwl4Zt4xMe2PqGBegWXO4A"
 	docSecret  = "mheO6dR8ovSsxZQCOYEFCtelpuxcWGTfHw7te326y6jOwq5WpvFQ9JNljoTwBXZGv5It07m9RXSPpDQEK2w"
@@ -38,7 +38,7 @@ func TestSignatureVectors(t *testing.T) {
 			}
 		})
 	}
-	// §3: the docs' printed signatures come from another key; reproducing
+	// the docs' printed signatures come from another key; reproducing
 	// them would mean signing something other than what BingX checks.
 	for _, wrong := range []string{"1e63e8cfd1c04919881e60cf369e404b9b7c87d3a09bc300f1abfdcce7da57e8", "4f581ecdb1fa09b9d6e57886b6f70cffed17f82b93399722939e49a38edec2bf"} {
 		if Signature(docSecret, tests[0].payload) == wrong || Signature(docKey, tests[0].payload) == wrong {

@@ -15,7 +15,7 @@ func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	return symbol.ResolveLinear("bingx", mkt, unified, sdk.KindUnknownSymbol, "BingX perpetuals settle in the quote asset")
 }
 
-// rawSymbol is BingX's form of s, hyphenated on spot and swap alike (§8).
+// rawSymbol is BingX's form of s, hyphenated on spot and swap alike.
 func rawSymbol(s symbol.Symbol) string { return s.Join("-") }
 
 // unifiedSwap turns a swap symbol ("BNB-USDT") into the unified form,

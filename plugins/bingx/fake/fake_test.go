@@ -12,8 +12,8 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// The fake must accept the page's signature vectors byte for byte
-// (shared/exchanges/bingx.md §3) and reject a changed byte, independently
+// The fake must accept the documented signature vectors byte for byte
+// and reject a changed byte, independently
 // of the connector's own signing code.
 const (
 	docKey    = "hO6oQotzTE0S5FRYze2Jx2wGx7eVnJGMolpA1nZyehsoMgCcgKNWQHd4QgTFZuwl4Zt4xMe2PqGBegWXO4A"
@@ -98,7 +98,7 @@ func TestVerifiesPageVectors(t *testing.T) {
 }
 
 // TestEncodedSignature: the JKorf variant (signing the encoded string) is
-// refused unless the fake is told to be lenient (§2.5 step 6).
+// refused unless the fake is told to be lenient (AcceptEncodedSignature).
 func TestEncodedSignature(t *testing.T) {
 	const q = "note=a%20b&timestamp=1700000000000"
 	for _, lenient := range []bool{false, true} {
@@ -220,7 +220,7 @@ func TestDemoHost(t *testing.T) {
 	}
 }
 
-// TestSwapOrderRules: an empty positionSide means LONG (§5d), the mode
+// TestSwapOrderRules: an empty positionSide means LONG, the mode
 // decides what is accepted, and finer values are truncated silently.
 func TestSwapOrderRules(t *testing.T) {
 	s := New(WithoutUIDLimits())

@@ -1,19 +1,22 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the public and read endpoints, shaped as in §4 and §5.
+// Answers of the public and read endpoints, shaped as BingX documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok(map[string]int64{"serverTime": c.now.UnixMilli()})
 }
 
-// contracts lists the perpetuals (§5f), one when ?symbol= names it, none
+// contracts lists the perpetuals, one when ?symbol= names it, none
 // when it names a symbol that is not listed.
 func (s *Server) contracts(c *call) {
 	s.mu.Lock()
@@ -30,7 +33,7 @@ func (s *Server) contracts(c *call) {
 			"quantityPrecision": k.QuantityPrecision, "pricePrecision": k.PricePrecision,
 			"feeRate": 0.0005, "makerFeeRate": 0.0002, "takerFeeRate": 0.0005, "tradeMinLimit": 0,
 			"tradeMinQuantity": json.Number(decimal.New(1, -int32(k.QuantityPrecision)).String()),
-			"tradeMinUSDT":     json.Number(or(k.TradeMinUSDT, "2")),
+			"tradeMinUSDT":     json.Number(cmp.Or(k.TradeMinUSDT, "2")),
 			"maxLongLeverage":  125, "maxShortLeverage": 125, "currency": k.Quote, "asset": k.Base,
 			"status": 1, "apiStateOpen": "true", "apiStateClose": "true", "brokerState": "true",
 			"launchTime": int64(1586275200000), "maintainTime": 0, "offTime": 0,
@@ -39,7 +42,7 @@ func (s *Server) contracts(c *call) {
 	c.ok(rows)
 }
 
-// spotSymbols lists the spot symbols (§5f) with numbers as JSON numbers.
+// spotSymbols lists the spot symbols with numbers as JSON numbers.
 func (s *Server) spotSymbols(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -51,9 +54,9 @@ func (s *Server) spotSymbols(c *call) {
 		}
 		m := s.spot[sym]
 		rows = append(rows, map[string]any{
-			"symbol": sym, "minQty": json.Number(or(m.StepSize, "0")), "maxQty": 100000,
+			"symbol": sym, "minQty": json.Number(cmp.Or(m.StepSize, "0")), "maxQty": 100000,
 			"minNotional": 5, "maxNotional": 500000, "status": 1,
-			"tickSize": json.Number(or(m.TickSize, "0")), "stepSize": json.Number(or(m.StepSize, "0")),
+			"tickSize": json.Number(cmp.Or(m.TickSize, "0")), "stepSize": json.Number(cmp.Or(m.StepSize, "0")),
 			"apiStateBuy": true, "apiStateSell": true, "timeOnline": 0, "offTime": 0, "maintainTime": 0,
 		})
 	}
@@ -71,7 +74,7 @@ func (s *Server) positionMode(c *call) {
 	s.mu.Lock()
 	hedge := s.Store.AccountLocked(c.key.APIKey).HedgeMode
 	s.mu.Unlock()
-	// A string, not a bool (§5g).
+	// A string, not a bool.
 	mode := "false"
 	if hedge {
 		mode = "true"
@@ -92,13 +95,13 @@ func (s *Server) spotBalance(c *call) {
 func swapAssetFields(a SwapAsset) map[string]any {
 	return map[string]any{
 		"userId": "116***295", "asset": a.Asset, "balance": a.Balance, "equity": a.Equity,
-		"unrealizedProfit": a.UnrealizedProfit, "realisedProfit": or(a.RealisedProfit, "0.0000"),
-		"availableMargin": a.AvailableMargin, "usedMargin": or(a.UsedMargin, "0.0000"),
-		"freezedMargin": or(a.FreezedMargin, "0.0000"), "shortUid": "12345678",
+		"unrealizedProfit": a.UnrealizedProfit, "realisedProfit": cmp.Or(a.RealisedProfit, "0.0000"),
+		"availableMargin": a.AvailableMargin, "usedMargin": cmp.Or(a.UsedMargin, "0.0000"),
+		"freezedMargin": cmp.Or(a.FreezedMargin, "0.0000"), "shortUid": "12345678",
 	}
 }
 
-// swapBalanceV3 answers one row per margin asset (§5b).
+// swapBalanceV3 answers one row per margin asset.
 func (s *Server) swapBalanceV3(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,7 +123,7 @@ func (s *Server) swapBalanceV2(c *call) {
 	c.ok(map[string]any{"balance": row})
 }
 
-// positions answers every row the test set, zero ones too (§5c), with
+// positions answers every row the test set, zero ones too, with
 // liquidationPrice as a number and leverage as an int.
 func (s *Server) positions(c *call) {
 	s.mu.Lock()
@@ -144,11 +147,11 @@ func (s *Server) positions(c *call) {
 		}
 		amt := dec(p.PositionAmt).Abs()
 		rows = append(rows, map[string]any{
-			"positionId": or(p.PositionID, "1735000000000000001"), "symbol": p.Symbol, "currency": or(quote, "USDT"),
+			"positionId": cmp.Or(p.PositionID, "1735000000000000001"), "symbol": p.Symbol, "currency": cmp.Or(quote, "USDT"),
 			"positionAmt": p.PositionAmt, "availableAmt": p.PositionAmt, "positionSide": p.PositionSide,
 			"isolated": p.Isolated, "avgPrice": p.AvgPrice, "initialMargin": "0", "margin": "0",
 			"leverage": lev, "unrealizedProfit": p.UnrealizedProfit, "realisedProfit": "0",
-			"liquidationPrice": json.Number(or(p.LiquidationPrice, "0")), "markPrice": p.MarkPrice,
+			"liquidationPrice": json.Number(cmp.Or(p.LiquidationPrice, "0")), "markPrice": p.MarkPrice,
 			"positionValue": amt.Mul(dec(p.MarkPrice)).String(), "riskRate": "0", "maxMarginReduction": "0",
 			"pnlRatio": "0", "updateTime": c.now.UnixMilli(),
 		})
@@ -156,28 +159,9 @@ func (s *Server) positions(c *call) {
 	c.ok(rows)
 }
 
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount
 
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedKeys lists the symbols in order, so that answers come out the same
+// every time.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

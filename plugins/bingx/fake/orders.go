@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -24,7 +25,7 @@ func (c *call) amount(name string, code int) (decimal.Decimal, bool) {
 	return dec(v), true
 }
 
-// swapOrder is POST /openApi/swap/v2/trade/order (§5d). Prices and
+// swapOrder is POST /openApi/swap/v2/trade/order. Prices and
 // quantities beyond the contract's precision are truncated without a
 // word, as BingX does.
 func (s *Server) swapOrder(c *call) {
@@ -55,7 +56,7 @@ func (s *Server) swapOrder(c *call) {
 	a := s.Store.AccountLocked(c.key.APIKey)
 	ps := p.Get("positionSide")
 	if ps == "" {
-		ps = "LONG" // §5d: an empty positionSide means LONG
+		ps = "LONG" // an empty positionSide means LONG
 	}
 	if a.HedgeMode && ps != "LONG" && ps != "SHORT" {
 		c.fail(codeMode, "In the Hedge mode, the 'PositionSide' field can only be set to LONG or SHORT.")
@@ -86,7 +87,7 @@ func (s *Server) swapOrder(c *call) {
 		c.fail(codeInvalidParams, "Invalid parameters,timeInForce: unknown value")
 		return
 	}
-	cid := strings.ToLower(p.Get("clientOrderId")) // §5d: the server lowercases it
+	cid := strings.ToLower(p.Get("clientOrderId")) // the server lowercases it
 	if len(cid) > 40 {
 		c.fail(codeInvalidParams, "Invalid parameters,clientOrderId: 1 to 40 characters")
 		return
@@ -95,8 +96,8 @@ func (s *Server) swapOrder(c *call) {
 		c.fail(codeDuplicateID, "clientOrderID cannot be repeated")
 		return
 	}
-	if qty.Mul(price).LessThan(dec(or(k.TradeMinUSDT, "2"))) {
-		c.fail(codeMinNotional, "Please ensure that the minimum nominal value of the order placed must be greater than "+or(k.TradeMinUSDT, "2")+"u")
+	if qty.Mul(price).LessThan(dec(cmp.Or(k.TradeMinUSDT, "2"))) {
+		c.fail(codeMinNotional, "Please ensure that the minimum nominal value of the order placed must be greater than "+cmp.Or(k.TradeMinUSDT, "2")+"u")
 		return
 	}
 	delta := qty
@@ -136,7 +137,7 @@ func (s *Server) swapOrder(c *call) {
 	}
 	a.Orders = append(a.Orders, o)
 	// The doc example's fields, plus status, avgPrice, executedQty and
-	// reduceOnly from the field table (§5d); no quantity or price.
+	// reduceOnly from the field table; no quantity or price.
 	c.ok(map[string]any{"order": map[string]any{
 		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
 		"clientOrderId": o.ClientOrderID, "workingType": "MARK_PRICE", "status": o.Status,
@@ -144,7 +145,7 @@ func (s *Server) swapOrder(c *call) {
 	}})
 }
 
-// swapCancel is DELETE /openApi/swap/v2/trade/order (§5e).
+// swapCancel is DELETE /openApi/swap/v2/trade/order.
 func (s *Server) swapCancel(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,16 +168,16 @@ func (s *Server) swapCancel(c *call) {
 		c.fail(codeOrderNotFound, "Order does not exist")
 		return
 	}
-	o.Status = "CANCELLED" // two Ls on the swap (§8)
+	o.Status = "CANCELLED" // two Ls on the swap
 	c.ok(map[string]any{"order": map[string]any{
 		"symbol": o.Symbol, "orderId": o.OrderID, "side": o.Side, "positionSide": o.PositionSide, "type": o.Type,
-		"origQty": o.Quantity, "price": or(o.Price, "0"), "executedQty": o.ExecutedQty, "avgPrice": "0.0000",
+		"origQty": o.Quantity, "price": cmp.Or(o.Price, "0"), "executedQty": o.ExecutedQty, "avgPrice": "0.0000",
 		"cumQuote": o.CumQuote, "stopPrice": "", "profit": "0.0000", "commission": "0.000000", "status": o.Status,
 		"time": o.Time, "updateTime": c.now.UnixMilli(), "clientOrderId": o.ClientOrderID,
 	}})
 }
 
-// spotOrder is POST /openApi/spot/v1/trade/order (§5d): a market buy is
+// spotOrder is POST /openApi/spot/v1/trade/order: a market buy is
 // sized in quote, a market sell in base; finer values are truncated.
 func (s *Server) spotOrder(c *call) {
 	s.mu.Lock()
@@ -272,7 +273,7 @@ func spotOrderFields(o Order) map[string]any {
 	}
 }
 
-// spotCancel is POST /openApi/spot/v1/trade/cancel (§5e): the client id
+// spotCancel is POST /openApi/spot/v1/trade/cancel: the client id
 // parameter is clientOrderID, with a capital ID.
 func (s *Server) spotCancel(c *call) {
 	s.mu.Lock()
@@ -298,10 +299,10 @@ func (s *Server) spotCancel(c *call) {
 		c.fail(codeBadParameter, "order not exist")
 		return
 	}
-	o.Status = "CANCELED" // one L on spot (§8)
+	o.Status = "CANCELED" // one L on spot
 	f := spotOrderFields(*o)
 	delete(f, "transactTime")
-	f["stopPrice"] = or(o.Price, "0")
+	f["stopPrice"] = cmp.Or(o.Price, "0")
 	c.ok(f)
 }
 
@@ -314,7 +315,7 @@ func (s *Server) id() int64 {
 
 // duplicate reports a client id already in use by an open order. The page
 // does not say how long BingX remembers ids (lookups by client id work for
-// about 2 hours, §8); the fake counts only open orders.
+// about 2 hours); the fake counts only open orders.
 func (s *Server) duplicate(a *Account, cid string) bool {
 	if cid == "" {
 		return false

@@ -1,21 +1,21 @@
 // Package fake is a BingX look-alike on loopback for tests: it checks
-// every signed request the way shared/exchanges/bingx.md describes (§2.5:
+// every signed request the way BingX does (
 // X-BX-APIKEY, the signature over the raw values in the order received,
 // the timestamp window, the key's IP whitelist and permissions) and
-// answers with the page's envelopes, response shapes and error codes
-// (§5, §7) from state the test sets: keys, the spot wallet, the swap
+// answers with the documented envelopes, response shapes and error codes
+// from state the test sets: keys, the spot wallet, the swap
 // wallet, positions (one-way or hedge), the symbols listed, and the
 // orders placed.
 //
-// It enforces the documented limits (§6): per IP, 300 requests per 10 s
+// It enforces the documented limits: per IP, 300 requests per 10 s
 // on each endpoint and 2000 per 10 s per group (500 for market data),
 // answering 429 and then, to a client that goes on, 418 for five
 // minutes; per key, each endpoint's requests per second, reported in
 // X-RateLimit-Requests-Remain and -Expire. Through the embedded
 // fakex.Server it counts calls, injects faults and moves its clock.
 //
-// WithVST makes it the demo host, which serves the perpetual swap only
-// (§1). It is for tests only and must never listen beyond loopback.
+// WithVST makes it the demo host, which serves the perpetual swap only.
+// It is for tests only and must never listen beyond loopback.
 package fake
 
 import (
@@ -33,7 +33,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// Permission codes of a key (§5g).
+// Permission codes of a key.
 const (
 	PermSpotTrade = 1
 	PermRead      = 2
@@ -47,12 +47,15 @@ const (
 type Key struct {
 	APIKey string
 	Secret string
-	// Permissions are §5g's codes.
+	// Permissions are apiPermissions' codes (PermRead, PermSpotTrade, PermSwapTrade).
 	Permissions []int
 	// IPAddresses is the key's whitelist; empty allows any address.
 	IPAddresses []string
 	Note        string
 }
+
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
 
 // FullKey returns a key that may read and trade spot and swap, limited to
 // loopback: the usual good key of a test.
@@ -64,12 +67,12 @@ func FullKey(apiKey, secret string) Key {
 	}
 }
 
-// Balance is one spot asset (§5a).
+// Balance is one spot asset.
 type Balance struct {
 	Asset, Free, Locked string
 }
 
-// SwapAsset is one margin asset row of the swap wallet (§5b).
+// SwapAsset is one margin asset row of the swap wallet.
 type SwapAsset struct {
 	Asset            string
 	Balance          string
@@ -81,7 +84,7 @@ type SwapAsset struct {
 	FreezedMargin    string
 }
 
-// Position is one row of /openApi/swap/v2/user/positions (§5c).
+// Position is one row of /openApi/swap/v2/user/positions.
 // PositionAmt is unsigned, PositionSide LONG or SHORT (BOTH is allowed for
 // tests of that case, with a signed amount). LiquidationPrice goes out as
 // a JSON number, Leverage as an int.
@@ -134,13 +137,13 @@ type Account struct {
 }
 
 // SpotMarket is a spot symbol the fake lists. TickSize and StepSize are
-// sent as JSON numbers exactly as written ("1e-05" stays so, §5f).
+// sent as JSON numbers exactly as written ("1e-05" stays so).
 type SpotMarket struct {
 	Base, Quote, Price string
 	TickSize, StepSize string
 }
 
-// Contract is a perpetual the fake lists (§5f): precisions instead of
+// Contract is a perpetual the fake lists: precisions instead of
 // steps, and a minimum order value in USDT.
 type Contract struct {
 	Base, Quote, Price                string
@@ -151,11 +154,11 @@ type Contract struct {
 // Option adjusts New.
 type Option func(*Server)
 
-// WithVST makes the fake the demo host: swap paths only (§1).
+// WithVST makes the fake the demo host: swap paths only.
 func WithVST() Option { return func(s *Server) { s.vst = true } }
 
 // WithIPLimits sets the per-IP budgets per 10 s: on each endpoint and on
-// each account/trading group (default 300 and 2000, §6).
+// each account/trading group (default 300 and 2000).
 func WithIPLimits(endpoint, group int64) Option {
 	return func(s *Server) { s.endpointLimit, s.groupLimit = endpoint, group }
 }
@@ -174,20 +177,20 @@ func WithUIDLimitsTimes(k int64) Option { return func(s *Server) { s.uidTimes = 
 func WithoutBans() Option { return func(s *Server) { s.noBans = true } }
 
 // AcceptEncodedSignature also accepts a signature over the still-encoded
-// query (§2.5 step 6, the JKorf variant). Off by default: the fake then
+// query (what the JKorf client library signs). Off by default: the fake then
 // checks only what the docs describe.
 func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true } }
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
 // SetClockOffset, Calls and Requests; embedded fakex.Store gives
-// Update and Account.
+// AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
 
 	mu     sync.Mutex
-	spot   map[string]SpotMarket
-	swap   map[string]Contract
+	spot   fakex.Symbols[SpotMarket]
+	swap   fakex.Symbols[Contract]
 	nextID int64
 
 	vst, noUID, noBans, lenient bool
@@ -215,7 +218,7 @@ func New(opts ...Option) *Server {
 			"ETH-USDT": {Base: "ETH", Quote: "USDT", Price: "3000", PricePrecision: 2, QuantityPrecision: 2, TradeMinUSDT: "2"},
 		},
 		// Ids above 2^53, stepping by 7, so that any float64 on the way
-		// shows as a wrong id (§8).
+		// shows as a wrong id.
 		nextID:        1735950529123455000,
 		endpointLimit: 300,
 		groupLimit:    2000,
@@ -226,19 +229,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
-}
-
-// AddKey registers a key with an empty account.
-func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
 }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
@@ -256,18 +249,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or changes) a spot symbol, e.g. "BTC-USDT".
-func (s *Server) ListSpot(symbol string, m SpotMarket) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m SpotMarket) { s.spot.List(&s.mu, symbol, m) }
 
 // ListSwap lists (or changes) a perpetual, e.g. "BTC-USDT".
-func (s *Server) ListSwap(symbol string, c Contract) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.swap[symbol] = c
-}
+func (s *Server) ListSwap(symbol string, c Contract) { s.swap.List(&s.mu, symbol, c) }
 
 // --- the request pipeline ---
 
@@ -278,7 +263,7 @@ const (
 )
 
 type route struct {
-	group  int   // IP group: 1 market data, 2 account, 3 trading (§6)
+	group  int   // IP group: 1 market data, 2 account, 3 trading
 	signed bool  // needs key, timestamp and signature
 	perm   int   // permission the key needs; 0 none
 	uid    int64 // per-key requests per second; 0 none
@@ -286,7 +271,7 @@ type route struct {
 	handle func(s *Server, c *call)
 }
 
-// routes are keyed by "METHOD path"; groups and limits are §5's.
+// routes are keyed by "METHOD path"; groups and limits are BingX's documented ones.
 var routes = map[string]route{
 	"GET /openApi/swap/v2/server/time":       {1, public, 0, 0, true, (*Server).serverTime},
 	"GET /openApi/spot/v1/server/time":       {1, public, 0, 0, false, (*Server).serverTime},
@@ -314,7 +299,7 @@ type call struct {
 	now    time.Time
 }
 
-// spot paths carry debugMsg in every answer (§5).
+// spot paths carry debugMsg in every answer.
 func (c *call) spot() bool { return strings.HasPrefix(c.r.URL.Path, "/openApi/spot/") }
 
 // ok answers data in BingX's envelope.
@@ -326,7 +311,7 @@ func (c *call) ok(data any) {
 	fakex.WriteJSON(c.w, http.StatusOK, body)
 }
 
-// fail answers a business error: HTTP 200 with a non-zero code (§7).
+// fail answers a business error: HTTP 200 with a non-zero code.
 func (c *call) fail(code int, msg string) { c.failStatus(http.StatusOK, code, msg) }
 
 func (c *call) failStatus(status, code int, msg string) {
@@ -340,7 +325,7 @@ func (c *call) failStatus(status, code int, msg string) {
 	fakex.WriteJSON(c.w, status, body)
 }
 
-// Error codes the fake answers with (§4, §7).
+// Error codes the fake answers with.
 const (
 	codeBadSignature  = 100001
 	codePermission    = 100004
@@ -385,10 +370,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rt.handle(s, c)
 }
 
-// IP windows are 10 s (§6).
+// IP windows are 10 s.
 const ipWindow = 10 * time.Second
 
-// admit enforces the per-IP limits and bans (§6). Every request counts,
+// admit enforces the per-IP limits and bans. Every request counts,
 // rejected ones too.
 func (s *Server) admit(c *call, rt route) bool {
 	s.mu.Lock()
@@ -428,7 +413,7 @@ func (s *Server) admit(c *call, rt route) bool {
 }
 
 // admitKey enforces the per-key limit of the endpoint and reports it in
-// the rate-limit headers (§6).
+// the rate-limit headers.
 func (s *Server) admitKey(c *call, rt route) bool {
 	if rt.uid == 0 || s.noUID {
 		return true
@@ -451,7 +436,7 @@ func (s *Server) admitKey(c *call, rt route) bool {
 	return ok
 }
 
-// authenticate checks a signed request as §2.5 describes: key, signature
+// authenticate checks a signed request as BingX does: key, signature
 // present, timestamp present, signature over the raw values in the order
 // received, timestamp window, then the key's IP whitelist and permission.
 func (s *Server) authenticate(c *call, need int) bool {

@@ -13,7 +13,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// Paths of the account reads (§5).
+// Paths of the account reads.
 const (
 	pathAccountInfo     = "/api/v2/spot/account/info"
 	pathSpotAssets      = "/api/v2/spot/account/assets"
@@ -21,7 +21,7 @@ const (
 	pathFuturesAccount  = "/api/v2/mix/account/account"
 )
 
-// --- credentials (§5g) ---
+// --- credentials ---
 
 // accountInfo is GET /api/v2/spot/account/info.
 type accountInfo struct {
@@ -48,7 +48,7 @@ func (l *ipList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Permission codes in authorities (§5g): per area a read ("…r") and a
+// Permission codes in authorities: per area a read ("…r") and a
 // read-write ("…w") code; the docs' example shows the simplified
 // "readonly" and "trade" instead, so those count too. Read-write implies
 // read. Reading spot needs no code here: account/info itself needs it.
@@ -68,7 +68,7 @@ func hasAny(have []string, want []string) bool {
 // classicValidate reads a Classic key's permissions and whitelist from the
 // spot account info, and, when the key may read futures, the futures
 // position mode. A key without spot permission cannot read that info; it
-// is then proven on the futures account instead (§5g).
+// is then proven on the futures account instead.
 func (c *Connector) classicValidate(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	var info accountInfo
 	_, err := c.call(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathAccountInfo, Signed: true}, &info)
@@ -158,7 +158,7 @@ func (c *Connector) noteFutures(ctx context.Context, acct sdk.Account, p *sdk.Pe
 	return nil
 }
 
-// --- spot balances (§5a) ---
+// --- spot balances ---
 
 type spotAsset struct {
 	Coin      string  `json:"coin"`
@@ -171,7 +171,7 @@ type spotAsset struct {
 // only holdings by default (assetType hold_only); zeros are filtered again
 // so that an answer that lists them cannot bring them back. Free is
 // available; locked is frozen (open orders) plus locked (e.g. fiat
-// merchant deposits), so free + locked is the page's total.
+// merchant deposits), so free + locked is the documented total.
 func (c *Connector) classicSpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.Balance, error) {
 	var rows []spotAsset
 	_, err := c.call(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotAssets, Signed: true}, &rows)
@@ -185,7 +185,7 @@ func (c *Connector) classicSpotBalances(ctx context.Context, acct sdk.Account) (
 		}
 		var f num.Fields
 		b := sdk.Balance{
-			// The docs show a lower-case coin in one example (§5a).
+			// The docs show a lower-case coin in one example.
 			Asset:  strings.ToUpper(r.Coin),
 			Free:   f.Parse("available", string(r.Available)),
 			Locked: f.ParseOrZero("frozen", string(r.Frozen)).Add(f.ParseOrZero("locked", string(r.Locked))),
@@ -201,7 +201,7 @@ func (c *Connector) classicSpotBalances(ctx context.Context, acct sdk.Account) (
 	return out, nil
 }
 
-// --- futures wallet (§5b) ---
+// --- futures wallet ---
 
 type futuresRow struct {
 	MarginCoin           string  `json:"marginCoin"`
@@ -223,7 +223,7 @@ func (c *Connector) futuresRows(ctx context.Context, acct sdk.Account) ([]future
 }
 
 // classicFuturesAccount reports the USDT row of the USDT-FUTURES account. Bitget
-// has no wallet-balance field (§5b): margin balance is accountEquity,
+// has no wallet-balance field: margin balance is accountEquity,
 // which includes unrealised PnL at mark price, and the wallet is equity
 // less that PnL. Unrealised PnL is unrealizedPL, or, when Bitget sends it
 // empty, the sum of its cross and isolated parts. Available is what may
@@ -259,7 +259,7 @@ func (c *Connector) classicFuturesAccount(ctx context.Context, acct sdk.Account)
 	return out, nil
 }
 
-// --- one symbol's futures settings (§5b, single-coin variant) ---
+// --- one symbol's futures settings (single-coin variant) ---
 
 // futuresSettings is what GET mix/account/account tells about a symbol
 // that an order needs: the margin mode to send and the position mode.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/plugins/bitget/bitget"
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
@@ -26,7 +27,7 @@ func TestInfo(t *testing.T) {
 	}
 	for _, l := range info.RateLimits {
 		if l.Name == "uid_account_info" && (l.Limit != 1 || l.Interval != time.Second || l.Scope != sdk.ScopeAccount) {
-			t.Errorf("account info limit %+v, want 1/s per account (§6)", l)
+			t.Errorf("account info limit %+v, want 1/s per account", l)
 		}
 	}
 	if info.CallCosts[sdk.CapOrders] != 2 || info.CallCosts[sdk.CapValidate] != 2 {
@@ -45,147 +46,119 @@ func TestInfo(t *testing.T) {
 }
 
 func TestValidateCredentials(t *testing.T) {
-	tests := []struct {
-		name    string
-		key     fake.Key
-		hedge   bool
-		testnet bool
-		want    sdk.Permissions
-		notes   []string // substrings that must appear in the notes
-		kind    sdk.Kind // error kind; 0 for none
-		code    string
-		errText string
-		calls   map[string]int
-	}{
+	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return bitget.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase}, []plugintest.CredentialsRow[fake.Key, fake.Account]{
 		{
-			name:  "full key, IP bound, one-way",
-			key:   fake.FullKey(apiKey, secret, passphrase),
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"position mode: one-way"},
-			calls: map[string]int{fake.PathAccountInfo: 1, fake.PathFuturesAccount: 1},
+			Name:  "full key, IP bound, one-way",
+			Key:   fake.FullKey(apiKey, secret, passphrase),
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes: []string{"position mode: one-way"},
+			Calls: map[string]int{fake.PathAccountInfo: 1, fake.PathFuturesAccount: 1},
 		},
 		{
-			name:  "hedge mode is noted",
-			key:   fake.FullKey(apiKey, secret, passphrase),
-			hedge: true,
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"position mode: hedge"},
+			Name:    "hedge mode is noted",
+			Key:     fake.FullKey(apiKey, secret, passphrase),
+			Account: fake.Account{HedgeMode: true},
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes:   []string{"position mode: hedge"},
 		},
 		{
-			name:  "the simplified codes of the docs' example",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"trade", "readonly"}, IPs: "127.0.0.1"},
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"one-way"},
+			Name:  "the simplified codes of the docs' example",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"trade", "readonly"}, IPs: "127.0.0.1"},
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes: []string{"one-way"},
 		},
 		{
-			name:  "read-only key",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "coor", "cpor"}, IPs: "127.0.0.1"},
-			want:  sdk.Permissions{CanRead: true, IPRestricted: true},
-			notes: []string{"spot trading is not enabled", "one-way"},
+			Name:  "read-only key",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "coor", "cpor"}, IPs: "127.0.0.1"},
+			Perms: sdk.Permissions{CanRead: true, IPRestricted: true},
+			Notes: []string{"spot trading is not enabled", "one-way"},
 		},
 		{
-			name:  "spot only: futures is not enabled and not asked",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "stow"}, IPs: "127.0.0.1"},
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
-			notes: []string{"futures is not enabled on this key"},
-			calls: map[string]int{fake.PathFuturesAccount: 0},
+			Name:  "spot only: futures is not enabled and not asked",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "stow"}, IPs: "127.0.0.1"},
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
+			Notes: []string{"futures is not enabled on this key"},
+			Calls: map[string]int{fake.PathFuturesAccount: 0},
 		},
 		{
-			name:  "unbound key that can withdraw",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "stow", "coor", "coow", "wwow"}},
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, CanWithdraw: true},
-			notes: []string{"any IP address", "can withdraw"},
+			Name:  "unbound key that can withdraw",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "stow", "coor", "coow", "wwow"}},
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, CanWithdraw: true},
+			Notes: []string{"any IP address", "can withdraw"},
 		},
 		{
-			name:  "futures only: proven on the futures account",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"coor", "coow"}, IPs: "127.0.0.1"},
-			want:  sdk.Permissions{CanRead: true},
-			notes: []string{"no spot permission", "not known", "one-way"},
-			calls: map[string]int{fake.PathAccountInfo: 1, fake.PathFuturesAccounts: 1, fake.PathFuturesAccount: 1},
+			Name:  "futures only: proven on the futures account",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"coor", "coow"}, IPs: "127.0.0.1"},
+			Perms: sdk.Permissions{CanRead: true},
+			Notes: []string{"no spot permission", "not known", "one-way"},
+			Calls: map[string]int{fake.PathAccountInfo: 1, fake.PathFuturesAccounts: 1, fake.PathFuturesAccount: 1},
 		},
 		{
-			name:    "no permission at all",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"wtor"}},
-			kind:    sdk.KindPermission,
-			code:    "40014",
-			errText: "neither the spot nor the futures account",
+			Name: "no permission at all",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"wtor"}},
+			Kind: sdk.KindPermission,
+			Code: "40014",
+			Text: "neither the spot nor the futures account",
 		},
 		{
-			name:    "IP not whitelisted",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, IPs: "203.0.113.9"},
-			kind:    sdk.KindPermission,
-			code:    "40018",
-			errText: "IP whitelist",
+			Name: "IP not whitelisted",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, IPs: "203.0.113.9"},
+			Kind: sdk.KindPermission,
+			Code: "40018",
+			Text: "IP whitelist",
 		},
 		{
-			name:    "unknown key",
-			key:     fake.FullKey("another-key", secret, passphrase),
-			kind:    sdk.KindAuthentication,
-			code:    "40006",
-			errText: "does not know this API key",
+			Name: "unknown key",
+			Key:  fake.FullKey("another-key", secret, passphrase),
+			Kind: sdk.KindAuthentication,
+			Code: "40006",
+			Text: "does not know this API key",
 		},
 		{
-			name:    "wrong passphrase",
-			key:     fake.FullKey(apiKey, secret, "another passphrase"),
-			kind:    sdk.KindAuthentication,
-			code:    "40012",
-			errText: "passphrase does not match",
+			Name: "wrong passphrase",
+			Key:  fake.FullKey(apiKey, secret, "another passphrase"),
+			Kind: sdk.KindAuthentication,
+			Code: "40012",
+			Text: "passphrase does not match",
 		},
 		{
-			name:    "wrong secret",
-			key:     fake.FullKey(apiKey, "not-the-secret-the-connector-has", passphrase),
-			kind:    sdk.KindAuthentication,
-			code:    "40009",
-			errText: "secret key does not belong",
+			Name: "wrong secret",
+			Key:  fake.FullKey(apiKey, "not-the-secret-the-connector-has", passphrase),
+			Kind: sdk.KindAuthentication,
+			Code: "40009",
+			Text: "secret key does not belong",
 		},
 		{
 			// A UTA key is checked through V3 (uta_test.go has the rest);
 			// one without UTA permissions is refused with Bitget's reason.
-			name:    "unified trading account without UTA permissions",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, UTA: true},
-			kind:    sdk.KindPermission,
-			code:    "40014",
-			errText: "need UTA mgt. (read) permissions",
+			Name: "unified trading account without UTA permissions",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, UTA: true},
+			Kind: sdk.KindPermission,
+			Code: "40014",
+			Text: "need UTA mgt. (read) permissions",
 		},
 		{
-			name:    "demo key on a live account",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, Demo: true},
-			kind:    sdk.KindAuthentication,
-			code:    "40037",
-			errText: "Demo Trading key",
+			Name: "demo key on a live account",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor"}, Demo: true},
+			Kind: sdk.KindAuthentication,
+			Code: "40037",
+			Text: "Demo Trading key",
 		},
 		{
-			name:    "demo key on a testnet account",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "stow", "coor", "coow"}, Demo: true},
-			testnet: true,
-			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
-			notes:   []string{"Demo Trading key", "one-way"},
+			Name:    "demo key on a testnet account",
+			Key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Authorities: []string{"stor", "stow", "coor", "coow"}, Demo: true},
+			Testnet: true,
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			Notes:   []string{"Demo Trading key", "one-way"},
 		},
 		{
-			name:    "live key on a testnet account",
-			key:     fake.FullKey(apiKey, secret, passphrase),
-			testnet: true,
-			kind:    sdk.KindAuthentication,
-			code:    "40037",
+			Name:    "live key on a testnet account",
+			Key:     fake.FullKey(apiKey, secret, passphrase),
+			Testnet: true,
+			Kind:    sdk.KindAuthentication,
+			Code:    "40037",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake = fake.New()
-			t.Cleanup(e.Fake.Close)
-			e.Acct.Endpoints = map[string]string{"rest": e.Fake.URL()}
-			e.Fake.AddKey(tt.key)
-			e.Fake.Update(tt.key.APIKey, func(a *fake.Account) { a.HedgeMode = tt.hedge })
-			e.Acct.Testnet = tt.testnet
-			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
-			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errText})
-			if tt.kind != 0 {
-				return
-			}
-			plugintest.CheckCalls(t, e.Fake, tt.calls)
-		})
-	}
+	})
 }
 
 // TestValidateFuturesRefused: a key whose futures calls are refused gets a

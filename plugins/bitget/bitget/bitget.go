@@ -5,11 +5,11 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// EndpointREST is the one endpoint key (CONTRACT §3): spot and futures
+// EndpointREST is the one endpoint key: spot and futures
 // share a host.
 const EndpointREST = "rest"
 
-// mainnet is Bitget's only REST host (§1). Demo trading uses it too, told
+// mainnet is Bitget's only REST host. Demo trading uses it too, told
 // apart by a header, so the "testnet" default is the same URL.
 const mainnet = "https://api.bitget.com"
 

@@ -1,8 +1,8 @@
 // Package bitget is the gahost connector for Bitget spot and USDT-margined
 // perpetual futures (product type USDT-FUTURES), over the V2 private REST
 // API for Classic accounts and the V3 API for Unified Trading Accounts
-// (UTA), as described in shared/exchanges/bitget.md (section numbers in
-// comments refer to it).
+// (UTA), as Bitget documents them; docs/exchanges.md says what the
+// connector does with each part.
 //
 // Files follow the exchange's areas: sign.go (the ACCESS-* headers and
 // their HMAC, the server clock), envelope.go (the frame of every answer
@@ -15,9 +15,9 @@
 // from the sdk.
 //
 // Bitget has no REST testnet: a gahost testnet account is a Bitget Demo
-// Trading key, used on the same host with the header "paptrading: 1"
-// (§1). Classic and UTA keys are refused by each other's API with codes
-// that name the mode (§8.1), which is how the connector learns a key's
+// Trading key, used on the same host with the header "paptrading: 1".
+// Classic and UTA keys are refused by each other's API with codes
+// that name the mode, which is how the connector learns a key's
 // mode: from the first call, remembered per key.
 //
 // The connector holds no credentials: they arrive with every call in

@@ -14,10 +14,10 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// codeOK is the success code of every answer (§5); code is a string.
+// codeOK is the success code of every answer; code is a string.
 const codeOK = "00000"
 
-// envelope is the frame of every Bitget answer (§5, §7). Some doc examples
+// envelope is the frame of every Bitget answer. Some doc examples
 // say "message" instead of "msg"; both are read.
 type envelope struct {
 	Code        numText         `json:"code"`
@@ -44,7 +44,7 @@ func (e *envelope) at() time.Time {
 }
 
 // numText is a JSON number field as Bitget sends it: mostly a string, now
-// and then a bare number (leverage, requestTime, parentId; §8.2). It keeps
+// and then a bare number (leverage, requestTime, parentId). It keeps
 // the exact digits either way, so no amount ever passes through a float.
 type numText string
 

@@ -3,8 +3,6 @@ package bitget
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -12,7 +10,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// Messages for the answers a user has to act on (§7).
+// Messages for the answers a user has to act on.
 const (
 	msgUnknownKey = "Bitget does not know this API key: check that it was copied whole, " +
 		"and that a Demo Trading key is used on an account marked testnet and a live key on one that is not"
@@ -30,81 +28,73 @@ const (
 	msgNoOrder = "the order does not exist or is no longer open"
 )
 
-// rule is what one Bitget code means to the host.
-type rule struct {
-	kind sdk.Kind
-	why  string
-}
-
-// codes is the page's error table (§7) and the few codes beside it that
+// codes is the documented error table and the few codes beside it that
 // the connector acts on. A code not listed is an invalid request, unless
 // the HTTP status says otherwise (see codeError).
-var codes = map[string]rule{
+var codes = rest.Codes[string]{
 	// authentication
-	"40001": {sdk.KindAuthentication, "the request carried no API key"},
-	"40002": {sdk.KindAuthentication, "the request carried no signature"},
-	"40003": {sdk.KindAuthentication, "the request carried no signature"},
-	"40006": {sdk.KindAuthentication, msgUnknownKey},
-	"40037": {sdk.KindAuthentication, msgUnknownKey},
-	"40041": {sdk.KindAuthentication, msgUnknownKey},
-	"40009": {sdk.KindAuthentication, msgSignature},
-	"40011": {sdk.KindAuthentication, "the request carried no passphrase"},
-	"40012": {sdk.KindAuthentication, msgPassphrase},
-	"40036": {sdk.KindAuthentication, msgPassphrase},
+	"40001": {Kind: sdk.KindAuthentication, Text: "the request carried no API key: %s"},
+	"40002": {Kind: sdk.KindAuthentication, Text: "the request carried no signature: %s"},
+	"40003": {Kind: sdk.KindAuthentication, Text: "the request carried no signature: %s"},
+	"40006": {Kind: sdk.KindAuthentication, Text: msgUnknownKey + ": %s"},
+	"40037": {Kind: sdk.KindAuthentication, Text: msgUnknownKey + ": %s"},
+	"40041": {Kind: sdk.KindAuthentication, Text: msgUnknownKey + ": %s"},
+	"40009": {Kind: sdk.KindAuthentication, Text: msgSignature + ": %s"},
+	"40011": {Kind: sdk.KindAuthentication, Text: "the request carried no passphrase: %s"},
+	"40012": {Kind: sdk.KindAuthentication, Text: msgPassphrase + ": %s"},
+	"40036": {Kind: sdk.KindAuthentication, Text: msgPassphrase + ": %s"},
 	// permission
-	"40014": {sdk.KindPermission, msgPermission},
-	"40018": {sdk.KindPermission, msgIP},
-	"40038": {sdk.KindPermission, msgIP},
-	"40025": {sdk.KindPermission, "the account or API key may not make this call"},
-	"40040": {sdk.KindPermission, "the account or API key may not make this call"},
-	"40085": {sdk.KindPermission, msgUTA},
-	"40084": {sdk.KindPermission, msgClassic},
+	"40014": {Kind: sdk.KindPermission, Text: msgPermission + ": %s"},
+	"40018": {Kind: sdk.KindPermission, Text: msgIP + ": %s"},
+	"40038": {Kind: sdk.KindPermission, Text: msgIP + ": %s"},
+	"40025": {Kind: sdk.KindPermission, Text: "the account or API key may not make this call: %s"},
+	"40040": {Kind: sdk.KindPermission, Text: "the account or API key may not make this call: %s"},
+	"40085": {Kind: sdk.KindPermission, Text: msgUTA + ": %s"},
+	"40084": {Kind: sdk.KindPermission, Text: msgClassic + ": %s"},
 	// clock
-	"40005": {sdk.KindClockSkew, "Bitget did not accept the request timestamp"},
-	"40008": {sdk.KindClockSkew, "the request timestamp is outside Bitget's window"},
-	"40078": {sdk.KindClockSkew, "the request time is outside the receive window"},
-	"40079": {sdk.KindClockSkew, "the request time is outside the receive window"},
-	// unavailable
-	"40015": {sdk.KindUnavailable, "Bitget reports a system problem"},
-	"40200": {sdk.KindUnavailable, "Bitget is being upgraded"},
-	"40725": {sdk.KindUnavailable, "Bitget's service answered with an error"},
-	"45001": {sdk.KindUnavailable, "Bitget reports a temporary failure"},
+	"40005": {Kind: sdk.KindClockSkew, Text: "Bitget did not accept the request timestamp: %s"},
+	"40008": {Kind: sdk.KindClockSkew, Text: "the request timestamp is outside Bitget's window: %s"},
+	"40078": {Kind: sdk.KindClockSkew, Text: "the request time is outside the receive window: %s"},
+	"40079": {Kind: sdk.KindClockSkew, Text: "the request time is outside the receive window: %s"},
+	// unavailable; after the "system busy" ones a placed order may exist
+	// (Unsure): Bitget does not say it refused the order, only that
+	// something failed. A server upgrade (40200) turns requests away
+	// before acting.
+	"40015": {Kind: sdk.KindUnavailable, Text: "Bitget reports a system problem: %s", Unsure: true},
+	"40200": {Kind: sdk.KindUnavailable, Text: "Bitget is being upgraded: %s"},
+	"40725": {Kind: sdk.KindUnavailable, Text: "Bitget's service answered with an error: %s", Unsure: true},
+	"45001": {Kind: sdk.KindUnavailable, Text: "Bitget reports a temporary failure: %s", Unsure: true},
 	// funds
-	"43012": {sdk.KindInsufficientFunds, "insufficient spot balance"},
-	"40754": {sdk.KindInsufficientFunds, "insufficient futures balance"},
-	"40762": {sdk.KindInsufficientFunds, "the order amount exceeds the futures balance"},
-	"40798": {sdk.KindInsufficientFunds, "insufficient futures balance"},
+	"43012": {Kind: sdk.KindInsufficientFunds, Text: "insufficient spot balance: %s"},
+	"40754": {Kind: sdk.KindInsufficientFunds, Text: "insufficient futures balance: %s"},
+	"40762": {Kind: sdk.KindInsufficientFunds, Text: "the order amount exceeds the futures balance: %s"},
+	"40798": {Kind: sdk.KindInsufficientFunds, Text: "insufficient futures balance: %s"},
 	// symbols
-	"40034": {sdk.KindUnknownSymbol, "Bitget does not list this symbol"},
-	"40102": {sdk.KindUnknownSymbol, "Bitget does not list this symbol"},
-	"42016": {sdk.KindUnknownSymbol, "Bitget does not trade this symbol on spot"},
-	"40072": {sdk.KindUnknownSymbol, "Bitget does not trade this contract"},
-	"40309": {sdk.KindUnknownSymbol, "the contract has been removed"},
+	"40034": {Kind: sdk.KindUnknownSymbol, Text: "Bitget does not list this symbol: %s"},
+	"40102": {Kind: sdk.KindUnknownSymbol, Text: "Bitget does not list this symbol: %s"},
+	"42016": {Kind: sdk.KindUnknownSymbol, Text: "Bitget does not trade this symbol on spot: %s"},
+	"40072": {Kind: sdk.KindUnknownSymbol, Text: "Bitget does not trade this contract: %s"},
+	"40309": {Kind: sdk.KindUnknownSymbol, Text: "the contract has been removed: %s"},
 	// requests
-	"40017": {sdk.KindInvalidRequest, "a parameter was rejected"},
-	"40019": {sdk.KindInvalidRequest, "a parameter is missing"},
-	"40020": {sdk.KindInvalidRequest, "a parameter was rejected"},
-	"40808": {sdk.KindInvalidRequest, "the size has too many decimals"},
-	"41103": {sdk.KindInvalidRequest, "the price has too many decimals"},
-	"45110": {sdk.KindInvalidRequest, "the order is below the minimum amount"},
-	"43027": {sdk.KindInvalidRequest, "a parameter was rejected"},
-	"43001": {sdk.KindOrderNotFound, msgNoOrder},
-	"40768": {sdk.KindOrderNotFound, msgNoOrder},
-	"22001": {sdk.KindOrderNotFound, msgNoOrder},
-	"40774": {sdk.KindInvalidRequest, "the order does not fit the account's position mode (one-way or hedge)"},
+	"40017": {Kind: sdk.KindInvalidRequest, Text: "a parameter was rejected: %s"},
+	"40019": {Kind: sdk.KindInvalidRequest, Text: "a parameter is missing: %s"},
+	"40020": {Kind: sdk.KindInvalidRequest, Text: "a parameter was rejected: %s"},
+	"40808": {Kind: sdk.KindInvalidRequest, Text: "the size has too many decimals: %s"},
+	"41103": {Kind: sdk.KindInvalidRequest, Text: "the price has too many decimals: %s"},
+	"45110": {Kind: sdk.KindInvalidRequest, Text: "the order is below the minimum amount: %s"},
+	"43027": {Kind: sdk.KindInvalidRequest, Text: "a parameter was rejected: %s"},
+	"43001": {Kind: sdk.KindOrderNotFound, Text: msgNoOrder + ": %s"},
+	"40768": {Kind: sdk.KindOrderNotFound, Text: msgNoOrder + ": %s"},
+	"22001": {Kind: sdk.KindOrderNotFound, Text: msgNoOrder + ": %s"},
+	"40774": {Kind: sdk.KindInvalidRequest, Text: "the order does not fit the account's position mode (one-way or hedge): %s"},
 }
 
-// codeRateLimited is the body code of a 429 answer (§6).
+// codeRateLimited is the body code of a 429 answer.
 const codeRateLimited = "429"
-
-// mayHaveActed are the "system busy" codes after which a placed order may
-// exist: Bitget does not say it refused the order, only that something
-// failed. A server upgrade (40200) turns requests away before acting.
-var mayHaveActed = map[string]bool{"40015": true, "40725": true, "45001": true}
 
 // decodeError maps an answer to a typed error. Success is the body's code
 // "00000", whatever the status: Bitget's errors arrive with HTTP 400 or 200
-// depending on whom one asks (§7), so the body decides.
+// depending on whom one asks, so the body decides.
 func decodeError(r *rest.Response) error {
 	var env envelope
 	if json.Unmarshal(r.Body, &env) != nil || env.Code == "" {
@@ -124,11 +114,8 @@ func codeError(r *rest.Response, code, msg string) error {
 	if code == codeRateLimited {
 		return rateLimited(r, code, "too many requests: %s", msg)
 	}
-	if rl, ok := codes[code]; ok {
-		if r.Request.Order && mayHaveActed[code] {
-			return rest.UnknownOutcome(r.Errorf(rl.kind, code, "%s: %s", rl.why, msg))
-		}
-		return r.Errorf(rl.kind, code, "%s: %s", rl.why, msg)
+	if e, ok := codes.Error(r, code, msg); ok {
+		return e
 	}
 	switch {
 	case r.Status == http.StatusTooManyRequests:
@@ -140,7 +127,7 @@ func codeError(r *rest.Response, code, msg string) error {
 }
 
 // banWait is how long Bitget is reported to refuse an address that went
-// over its per-IP budget (third-party notes; not on the page).
+// over its per-IP budget (third-party notes; not in the exchange's docs).
 const banWait = 5 * time.Minute
 
 // statusError maps answers that carry no Bitget body.
@@ -171,14 +158,5 @@ const headerRemaining = "X-Mbx-Used-Remain-Limit"
 // usage turns the remaining-calls header into the used share of the
 // endpoint's documented limit.
 func usage(r *rest.Response) []sdk.RateUsage {
-	v := strings.TrimSpace(r.Header.Get(headerRemaining))
-	if v == "" {
-		return nil
-	}
-	left, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || left < 0 {
-		return nil
-	}
-	l := limitOf(r.Request.Path)
-	return []sdk.RateUsage{{Name: l.Name, Used: max(l.Limit-left, 0), Limit: l.Limit, Interval: l.Interval}}
+	return card.Remaining(r.Header, headerRemaining, limitOf(r.Request.Path))
 }

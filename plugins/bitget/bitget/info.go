@@ -2,11 +2,10 @@ package bitget
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/ratecard"
 )
 
 // Rate-limit names as reported in sdk.RateUsage.
@@ -28,7 +27,7 @@ const (
 	// the credentials check.
 	limitAccountInfo = "uid_account_info"
 	// limitUTARead is the per-UID limit of the V3 (UTA) account reads:
-	// assets, settings and positions (20/s; the page gives it for assets,
+	// assets, settings and positions (20/s; the docs give it for assets,
 	// the SDKs for the others).
 	limitUTARead = "uid_uta_requests"
 	// limitUTAInfo is V3 account info's per-UID limit (5/s, the SDKs'
@@ -37,73 +36,53 @@ const (
 	limitUTAInfo = "uid_uta_account_info"
 )
 
-var rateLimits = []sdk.RateLimit{
-	{Name: limitIP, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
-	{Name: limitPublic, Limit: 20, Interval: time.Second, Scope: sdk.ScopeIP},
-	{Name: limitUID, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitAccountInfo, Limit: 1, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUTARead, Limit: 20, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitUTAInfo, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+var card = ratecard.Card{
+	Limits: []sdk.RateLimit{
+		{Name: limitIP, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
+		{Name: limitPublic, Limit: 20, Interval: time.Second, Scope: sdk.ScopeIP},
+		{Name: limitUID, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitPositions, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitAccountInfo, Limit: 1, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUTARead, Limit: 20, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitUTAInfo, Limit: 5, Interval: time.Second, Scope: sdk.ScopeAccount},
+	},
+	// Costs count the requests each capability sends in the IP budget.
+	// The public per-IP limit is spent only by the server clock, which is
+	// cached per process, and the per-UID limits are the keys' own. Hosts
+	// older than Costs read the same counts, which Fill derives.
+	Costs: []sdk.CallCost{
+		{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // GET spot/account/assets
+		{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // GET mix/account/accounts
+		{Call: sdk.CapPositions, Limit: limitIP, Cost: 1},      // GET mix/position/all-position
+		{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // futures: GET mix/account/account, then POST place-order
+		{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // GET spot/account/info + GET mix/account/account
+		{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},         // GET spot/market/tickers + mix/market/tickers
+		{Call: sdk.CapPrices, Limit: limitPublic, Cost: 1},
+		{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1}, // GET spot/public/symbols or mix/market/contracts
+		{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1},
+	},
 }
 
-// costs count the requests each capability sends in the IP budget. The
-// public per-IP limit is spent only by the server clock, which is cached
-// per process, and the per-UID limits are the keys' own.
-var costs = []sdk.CallCost{
-	{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // GET spot/account/assets
-	{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // GET mix/account/accounts
-	{Call: sdk.CapPositions, Limit: limitIP, Cost: 1},      // GET mix/position/all-position
-	{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // futures: GET mix/account/account, then POST place-order
-	{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // GET spot/account/info + GET mix/account/account
-	// The market data is public: each request counts in the IP budget and
-	// in its endpoint's own per-IP limit, which a call reaches once per
-	// endpoint. Prices: GET spot/market/tickers + mix/market/tickers;
-	// instruments: GET spot/public/symbols or mix/market/contracts.
-	{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},
-	{Call: sdk.CapPrices, Limit: limitPublic, Cost: 1},
-	{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1},
-	{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1},
-}
-
-// callCosts are the same counts for hosts older than Costs, which charge
-// them against the first per-IP limit, limitIP.
-var callCosts = map[string]int64{
-	sdk.CapSpotBalances:   1, // GET spot/account/assets
-	sdk.CapFuturesAccount: 1, // GET mix/account/accounts
-	sdk.CapPositions:      1, // GET mix/position/all-position
-	sdk.CapOrders:         2, // futures: GET mix/account/account, then POST place-order
-	sdk.CapValidate:       2, // GET spot/account/info + GET mix/account/account
-	sdk.CapPrices:         2, // GET spot/market/tickers + mix/market/tickers
-	sdk.CapInstruments:    1, // GET spot/public/symbols or mix/market/contracts
-}
-
-// limitOf is the rate limit a path counts against, for the usage header.
-func limitOf(path string) sdk.RateLimit {
-	name := limitUID
+// limitOf names the rate limit a path counts against, for the usage header.
+func limitOf(path string) string {
 	switch path {
 	case pathServerTime, pathSpotTickers, pathFuturesTickers, pathSpotSymbols, pathContracts:
-		name = limitPublic
+		return limitPublic
 	case pathPositions:
-		name = limitPositions
+		return limitPositions
 	case pathAccountInfo:
-		name = limitAccountInfo
+		return limitAccountInfo
 	case pathUTAAssets, pathUTASettings, pathUTAPositions:
-		name = limitUTARead
+		return limitUTARead
 	case pathUTAInfo:
-		name = limitUTAInfo
+		return limitUTAInfo
 	}
-	for _, l := range rateLimits {
-		if l.Name == name {
-			return l
-		}
-	}
-	return rateLimits[0]
+	return limitUID
 }
 
 // Info describes the connector without calling Bitget.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{
+	return card.Fill(sdk.Info{
 		Name:               "bitget",
 		DisplayName:        "Bitget",
 		Version:            c.version,
@@ -111,8 +90,5 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		SupportsTestnet:    true, // Demo Trading
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
-		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
-		Costs:              slices.Clone(costs),
-		CallCosts:          maps.Clone(callCosts),
-	}, nil
+	}), nil
 }

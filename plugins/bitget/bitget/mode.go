@@ -10,7 +10,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-// Bitget runs two account models behind one host (§8.1): Classic accounts
+// Bitget runs two account models behind one host: Classic accounts
 // use the V2 API and Unified Trading Accounts (UTA) the V3 API. Each
 // refuses the other's keys with a code that names the key's mode: a UTA
 // key gets 40085 on V2, a Classic key 40084 on V3. The connector learns a
@@ -40,7 +40,7 @@ func (m accountMode) String() string {
 	return "unknown"
 }
 
-// Codes of a call sent to the wrong account model (§7).
+// Codes of a call sent to the wrong account model.
 const (
 	codeClassicOnUTA = "40085" // a V2 call with a UTA key
 	codeUTAOnClassic = "40084" // a V3 call with a Classic key
@@ -114,7 +114,7 @@ func routed[T any](c *Connector, acct sdk.Account, classic, uta func() (T, error
 }
 
 // ValidateCredentials checks the key in its account's mode: a Classic key
-// through V2's account info (§5g), a UTA key through V3's (§10).
+// through V2's account info, a UTA key through V3's.
 func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	return routed(c, acct,
 		func() (sdk.Permissions, error) { return c.classicValidate(ctx, acct) },

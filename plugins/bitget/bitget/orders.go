@@ -16,7 +16,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-// Paths of placing and cancelling (§5d, §5e).
+// Paths of placing and cancelling.
 const (
 	pathSpotPlace     = "/api/v2/spot/trade/place-order"
 	pathSpotCancel    = "/api/v2/spot/trade/cancel-order"
@@ -26,7 +26,7 @@ const (
 
 var (
 	// clientOidRule keeps client order ids within Bitget's 50 characters
-	// (§8.2) and to characters that need no escaping anywhere.
+	// and to characters that need no escaping anywhere.
 	clientOidRule = regexp.MustCompile(`^[A-Za-z0-9_.:/#@-]{1,50}$`)
 	orderIDRule   = regexp.MustCompile(`^[0-9]{1,40}$`)
 )
@@ -80,7 +80,7 @@ type orderAck struct {
 // Every order carries a client order id, made up when the caller gave
 // none: Bitget keeps it idempotent for hours, it names the order in an
 // unknown-outcome error, and it is the only handle on a one-way reduce-only
-// order whose answer carries no order id (§5d).
+// order whose answer carries no order id.
 //
 // Bitget answers with the ids only, so the order returned is the request
 // as accepted, with status new.
@@ -127,7 +127,7 @@ func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 	spotMarket := mkt == sdk.MarketSpot && o.typ == sdk.OrderMarket
 	switch {
 	case spotMarket && o.side == sdk.Buy && !c.ByQuote:
-		// §5d: a spot market buy's size is the quote amount to spend.
+		// a spot market buy's size is the quote amount to spend.
 		return order{}, orderRules.Invalid("a spot market buy on Bitget is sized in the quote asset: give a quote quantity")
 	case spotMarket && o.side == sdk.Sell && c.ByQuote:
 		return order{}, orderRules.Invalid("a spot market sell on Bitget is sized in the base asset: give a quantity")
@@ -164,7 +164,7 @@ func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
 	b := spotOrderBody{
 		Symbol: rawSymbol(sym), Side: string(o.side), OrderType: string(o.typ),
-		// §5d: force is required; market orders ignore it.
+		// force is required; market orders ignore it.
 		Force: "gtc", ClientOid: o.clientOid,
 	}
 	if o.typ == sdk.OrderLimit {
@@ -179,7 +179,7 @@ func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.
 
 // placeFutures reads the symbol's margin mode and the account's position
 // mode first: place-order must name the margin mode the symbol is set to,
-// and the two position modes spell a close differently (§5d). One-way:
+// and the two position modes spell a close differently. One-way:
 // the trade's direction plus reduceOnly YES. Hedge: side names the
 // position (closing a long is buy + close) and tradeSide says open or
 // close; reduceOnly does not apply.
@@ -271,7 +271,7 @@ func checkCancel(req sdk.CancelRequest) (cancelTarget, error) {
 	return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: cancel needs an order id or a client order id")
 }
 
-// CancelOrder cancels by exchange order id or client order id (§5e); the
+// CancelOrder cancels by exchange order id or client order id; the
 // order id wins when both are given. It is not in order mode: cancelling
 // again answers "order does not exist", so a lost answer is a plain,
 // retryable failure.

@@ -37,7 +37,7 @@ func TestPlaceOrder(t *testing.T) {
 			status: "filled",
 		},
 		{
-			name:   "spot limit buy: the page's POST vector",
+			name:   "spot limit buy: the documented POST vector",
 			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000"), ClientOrderID: "t-1"},
 			body:   `{"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"30000","size":"0.001","clientOid":"t-1"}`,
 			want:   sdk.Order{ClientOrderID: "t-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000")},
@@ -242,8 +242,8 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 }
 
 // TestReduceOnlyWithoutOrderID: a one-way reduce-only order that takes the
-// reduce-only total over the position is answered without an order id
-// (§5d); the order is returned by its client order id.
+// reduce-only total over the position is answered without an order id;
+// the order is returned by its client order id.
 func TestReduceOnlyWithoutOrderID(t *testing.T) {
 	e := funded(t, false)
 	e.Fake.Update(apiKey, func(a *fake.Account) {

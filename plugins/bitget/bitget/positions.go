@@ -12,8 +12,8 @@ import (
 
 const pathPositions = "/api/v2/mix/position/all-position"
 
-// positionRow is one row of GET all-position (§5c). leverage comes as a
-// string or a number depending on the answer's age (§8.2).
+// positionRow is one row of GET all-position. leverage comes as a
+// string or a number depending on the answer's age.
 type positionRow struct {
 	Symbol           string  `json:"symbol"`
 	MarginCoin       string  `json:"marginCoin"`
@@ -77,7 +77,7 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 	case "short":
 		p.Side = sdk.SideShort
 	default:
-		// One-way rows are expected to name the direction too (the page
+		// One-way rows are expected to name the direction too (the docs
 		// could not confirm it); a signed size is the fallback.
 		p.Side = sdk.SideLong
 		if size.IsNegative() {

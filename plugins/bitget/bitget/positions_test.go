@@ -29,7 +29,7 @@ func TestPositions(t *testing.T) {
 			},
 		},
 		{
-			name:  "hedge mode: both sides of one symbol, leverage as a number, the page's huge liquidation price",
+			name:  "hedge mode: both sides of one symbol, leverage as a number, the documented huge liquidation price",
 			hedge: true,
 			rows: []fake.Position{
 				{Symbol: "BTCUSDT", HoldSide: "long", Total: "1", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "10000", Leverage: "125", LeverageAsNumber: true},

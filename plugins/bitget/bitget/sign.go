@@ -13,7 +13,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// Header names of a signed request (§2.1).
+// Header names of a signed request.
 const (
 	headerKey        = "ACCESS-KEY"
 	headerSign       = "ACCESS-SIGN"
@@ -22,7 +22,7 @@ const (
 	headerDemo       = "paptrading"
 )
 
-// PreHash is the string Bitget signs (§2.2): the timestamp, the upper-case
+// PreHash is the string Bitget signs: the timestamp, the upper-case
 // method, the path, then "?" and the query only when there is a query,
 // then the body, with nothing between them.
 func PreHash(timestamp, method, path, query, body string) string {
@@ -38,14 +38,14 @@ func PreHash(timestamp, method, path, query, body string) string {
 	return b.String()
 }
 
-// Signature is ACCESS-SIGN (§2.3): standard, padded base64 of the
+// Signature is ACCESS-SIGN: standard, padded base64 of the
 // HMAC-SHA256 of the pre-hash string under the secret as given.
 func Signature(secret, preHash string) string {
 	return sign.Base64(secret, preHash)
 }
 
-// signRequest sets the ACCESS-* headers (§2.1). Bitget verifies the query
-// un-encoded (§2.4); the connector only ever sends URL-safe values, so the
+// signRequest sets the ACCESS-* headers. Bitget verifies the query
+// un-encoded; the connector only ever sends URL-safe values, so the
 // raw and the encoded form are the same, and decoding here keeps that true
 // should a value ever need encoding. A Demo Trading account gets
 // "paptrading: 1" whichever URL it is sent to, endpoint override or not.
@@ -79,7 +79,7 @@ func signRequest(s *rest.Signing) error {
 	return nil
 }
 
-// pathServerTime is public and the same for mainnet and demo (§4).
+// pathServerTime is public and the same for mainnet and demo.
 const pathServerTime = "/api/v2/public/time"
 
 var serverTime = &rest.TimeSource{

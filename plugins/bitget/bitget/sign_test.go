@@ -10,10 +10,10 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// vectorSecret is the secret of the page's computed vectors (§3).
+// vectorSecret is the secret of the documented computed vectors.
 const vectorSecret = "TESTSECRET789"
 
-// The page's vectors (shared/exchanges/bitget.md §3), split into the parts
+// The page's vectors, split into the parts
 // PreHash joins.
 var vectors = []struct {
 	name                     string
@@ -96,7 +96,7 @@ func TestSignRequestHeaders(t *testing.T) {
 	}
 }
 
-// TestSignsDecodedQuery: Bitget verifies the un-encoded query (§2.4), so
+// TestSignsDecodedQuery: Bitget verifies the un-encoded query, so
 // a value that had to be percent-encoded is signed raw.
 func TestSignsDecodedQuery(t *testing.T) {
 	q := rest.Params{}.Add("symbol", "龙虾USDT").Add("productType", "USDT-FUTURES").Sorted()
@@ -115,7 +115,7 @@ func TestSignsDecodedQuery(t *testing.T) {
 }
 
 // TestOrderBodyIsThePagesVector: the spot order body the connector builds
-// is byte for byte the one of the page's POST vector.
+// is byte for byte the one of the documented POST vector.
 func TestOrderBodyIsThePagesVector(t *testing.T) {
 	b, err := json.Marshal(spotOrderBody{Symbol: "BTCUSDT", Side: "buy", OrderType: "limit", Force: "gtc", Price: "30000", Size: "0.001", ClientOid: "t-1"})
 	if err != nil {

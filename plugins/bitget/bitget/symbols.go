@@ -8,7 +8,7 @@ import (
 )
 
 // The connector's futures are the USDT-margined perpetuals: product type
-// USDT-FUTURES, margin coin USDT, in upper case (§5b, §8.2).
+// USDT-FUTURES, margin coin USDT, in upper case.
 const (
 	productType = "USDT-FUTURES"
 	marginCoin  = "USDT"
@@ -26,7 +26,7 @@ func market(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) {
 	return mkt, s, err
 }
 
-// rawSymbol is Bitget's V2 form of s: no separator, no suffix (§8.2).
+// rawSymbol is Bitget's V2 form of s: no separator, no suffix.
 func rawSymbol(s symbol.Symbol) string { return s.Join("") }
 
 // unifiedFutures turns a contract symbol into the unified perpetual form,

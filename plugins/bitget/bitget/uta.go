@@ -13,7 +13,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-// Unified Trading Accounts (UTA) through the V3 API (§10): same host,
+// Unified Trading Accounts (UTA) through the V3 API: same host,
 // headers and signature as V2, paths under /api/v3/. A UTA account has one
 // unified wallet holding the spot coins and the margin of the futures
 // together, reported as Bybit's and OKX's unified accounts are: every coin
@@ -31,7 +31,7 @@ import (
 // account info then settings for the credentials check. The one request
 // that learns a key's mode (mode.go) comes once per key and process.
 
-// Paths of the V3 endpoints the connector calls (§10).
+// Paths of the V3 endpoints the connector calls.
 const (
 	pathUTAInfo      = "/api/v3/account/info"
 	pathUTASettings  = "/api/v3/account/settings"
@@ -42,7 +42,7 @@ const (
 )
 
 // categorySpot is V3's spot category; the futures category is V2's
-// product type, USDT-FUTURES (§10).
+// product type, USDT-FUTURES.
 const categorySpot = "SPOT"
 
 // V3 permission codes in account info (unconfirmed: the SDKs list
@@ -136,7 +136,7 @@ func (c *Connector) utaSettings(ctx context.Context, acct sdk.Account) (utaSetti
 	return s, err
 }
 
-// --- the unified wallet (§10) ---
+// --- the unified wallet ---
 
 type utaAssetsData struct {
 	UnrealisedPnl     numText    `json:"unrealisedPnl"`

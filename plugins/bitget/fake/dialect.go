@@ -10,8 +10,8 @@ import (
 
 var _ fakex.Dialect = (*Server)(nil)
 
-// RateLimited is Bitget's answer over a limit: HTTP 429 with code "429"
-// (§7). Bitget sends no Retry-After; the fault carries one only so that a
+// RateLimited is Bitget's answer over a limit: HTTP 429 with code "429".
+// Bitget sends no Retry-After; the fault carries one only so that a
 // layer in front of it that does is covered too.
 func (s *Server) RateLimited(retryAfter time.Duration) fakex.Fault {
 	return fakex.Fault{Status: http.StatusTooManyRequests, Header: fakex.RetryAfterHeader(retryAfter),

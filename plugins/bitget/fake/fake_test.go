@@ -12,8 +12,8 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// The fake must accept the page's signature vectors byte for byte
-// (shared/exchanges/bitget.md §3) and refuse a changed byte, independently
+// The fake must accept the documented signature vectors byte for byte
+// and refuse a changed byte, independently
 // of the connector's own signing code.
 const (
 	vectorSecret = "TESTSECRET789"
@@ -174,7 +174,7 @@ func TestAuthenticationChecks(t *testing.T) {
 	}
 }
 
-// TestSignsDecodedQuery: Bitget verifies the un-encoded query (§2.4).
+// TestSignsDecodedQuery: Bitget verifies the un-encoded query.
 func TestSignsDecodedQuery(t *testing.T) {
 	s := newVectorFake(t)
 	const enc = "marginCoin=USDT&productType=USDT-FUTURES&symbol=%E9%BE%99%E8%99%BEUSDT"
@@ -279,7 +279,7 @@ func TestServerTimeAndUnknownPath(t *testing.T) {
 }
 
 // TestClientOidIdempotent: a client order id that names a live order
-// answers that order again instead of placing another (§5d).
+// answers that order again instead of placing another.
 func TestClientOidIdempotent(t *testing.T) {
 	s := newVectorFake(t)
 	req := request{"POST", PathSpotPlace, "", vectorBody, signed(vectorTime, "POST", PathSpotPlace, "", vectorBody)}

@@ -1,14 +1,15 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
 
-	"github.com/shopspring/decimal"
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
-// Answers of the read endpoints, shaped as in §4 and §5.
+// Answers of the read endpoints, shaped as Bitget documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok(map[string]string{"serverTime": strconv.FormatInt(c.now.UnixMilli(), 10)})
@@ -20,7 +21,7 @@ func (s *Server) accountInfo(c *call) {
 		"userId": k.UserID, "inviterId": "", "ips": k.IPs,
 		"authorities": append([]string{}, k.Authorities...),
 		// parentId is a number in the docs' example although the field
-		// table says String (§5g).
+		// table says String.
 		"parentId": 1, "traderType": "", "channelCode": "", "channel": "",
 		"regisTime": "1695808949356",
 	})
@@ -38,7 +39,7 @@ func (s *Server) spotAssets(c *call) {
 		return
 	}
 	rows := []map[string]string{}
-	for _, b := range s.store.AccountLocked(c.key.APIKey).Spot {
+	for _, b := range s.Store.AccountLocked(c.key.APIKey).Spot {
 		total := dec(b.Available).Add(dec(b.Frozen)).Add(dec(b.Locked))
 		switch {
 		case coin != "" && !strings.EqualFold(b.Coin, coin):
@@ -47,15 +48,15 @@ func (s *Server) spotAssets(c *call) {
 			continue
 		}
 		rows = append(rows, map[string]string{
-			"coin": b.Coin, "available": or0(b.Available), "frozen": or0(b.Frozen),
-			"locked": or0(b.Locked), "limitAvailable": "0", "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
+			"coin": b.Coin, "available": cmp.Or(b.Available, "0"), "frozen": cmp.Or(b.Frozen, "0"),
+			"locked": cmp.Or(b.Locked, "0"), "limitAvailable": "0", "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
 		})
 	}
 	c.ok(rows)
 }
 
 // productType reads the required product type; the fake's futures are
-// USDT-FUTURES, which the docs write in either case (§8.2).
+// USDT-FUTURES, which the docs write in either case.
 func (c *call) productType(v string) (usdt, ok bool) {
 	if v == "" {
 		c.missing("productType")
@@ -73,14 +74,14 @@ func (c *call) productType(v string) (usdt, ok bool) {
 
 func futuresFields(r FuturesRow) map[string]any {
 	return map[string]any{
-		"marginCoin": r.MarginCoin, "locked": or0(r.Locked), "available": or0(r.Available),
-		"crossedMaxAvailable": or0(r.CrossedMaxAvailable), "isolatedMaxAvailable": or0(r.CrossedMaxAvailable),
-		"maxTransferOut": or0(r.Available), "accountEquity": or0(r.AccountEquity),
-		"usdtEquity": or0(r.AccountEquity), "btcEquity": "0", "crossedRiskRate": "0",
+		"marginCoin": r.MarginCoin, "locked": cmp.Or(r.Locked, "0"), "available": cmp.Or(r.Available, "0"),
+		"crossedMaxAvailable": cmp.Or(r.CrossedMaxAvailable, "0"), "isolatedMaxAvailable": cmp.Or(r.CrossedMaxAvailable, "0"),
+		"maxTransferOut": cmp.Or(r.Available, "0"), "accountEquity": cmp.Or(r.AccountEquity, "0"),
+		"usdtEquity": cmp.Or(r.AccountEquity, "0"), "btcEquity": "0", "crossedRiskRate": "0",
 		"unrealizedPL": r.UnrealizedPL, "coupon": "0",
-		"unionTotalMagin": or0(r.AccountEquity), "unionAvailable": or0(r.Available), "unionMm": "0",
+		"unionTotalMagin": cmp.Or(r.AccountEquity, "0"), "unionAvailable": cmp.Or(r.Available, "0"), "unionMm": "0",
 		"assetList": []any{}, "isolatedMargin": "0", "crossedMargin": "0",
-		"crossedUnrealizedPL": or0(r.CrossedUnrealizedPL), "isolatedUnrealizedPL": or0(r.IsolatedUnrealizedPL),
+		"crossedUnrealizedPL": cmp.Or(r.CrossedUnrealizedPL, "0"), "isolatedUnrealizedPL": cmp.Or(r.IsolatedUnrealizedPL, "0"),
 		"assetMode": "single",
 	}
 }
@@ -94,7 +95,7 @@ func (s *Server) futuresAccounts(c *call) {
 	defer s.mu.Unlock()
 	rows := []map[string]any{}
 	if usdt {
-		for _, r := range s.store.AccountLocked(c.key.APIKey).Futures {
+		for _, r := range s.Store.AccountLocked(c.key.APIKey).Futures {
 			rows = append(rows, futuresFields(r))
 		}
 	}
@@ -102,7 +103,7 @@ func (s *Server) futuresAccounts(c *call) {
 }
 
 // futuresAccount is the single-coin variant: one symbol's view with its
-// margin and position mode (§5b).
+// margin and position mode.
 func (s *Server) futuresAccount(c *call) {
 	for _, p := range []string{"symbol", "productType", "marginCoin"} {
 		if c.query.Get(p) == "" {
@@ -124,7 +125,7 @@ func (s *Server) futuresAccount(c *call) {
 		c.bad("40034", "Parameter "+sym+" does not exist")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	row := FuturesRow{MarginCoin: "USDT"}
 	for _, r := range a.Futures {
 		if r.MarginCoin == "USDT" {
@@ -137,7 +138,7 @@ func (s *Server) futuresAccount(c *call) {
 	if a.HedgeMode {
 		mode = "hedge_mode"
 	}
-	// Leverage fields are numbers in late-2025 answers (§5b).
+	// Leverage fields are numbers in late-2025 answers.
 	out["crossedMarginLeverage"] = st.Leverage
 	out["isolatedLongLever"] = st.Leverage
 	out["isolatedShortLever"] = st.Leverage
@@ -157,7 +158,7 @@ func (s *Server) positions(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	mode := "one_way_mode"
 	if a.HedgeMode {
 		mode = "hedge_mode"
@@ -167,18 +168,18 @@ func (s *Server) positions(c *call) {
 		if !usdt {
 			break
 		}
-		var lev any = or0(p.Leverage)
+		var lev any = cmp.Or(p.Leverage, "0")
 		if p.LeverageAsNumber {
-			lev = json.Number(or0(p.Leverage))
+			lev = json.Number(cmp.Or(p.Leverage, "0"))
 		}
 		rows = append(rows, map[string]any{
-			"marginCoin": orDefault(p.MarginCoin, "USDT"), "symbol": p.Symbol, "holdSide": p.HoldSide,
-			"openDelegateSize": "0", "marginSize": "0", "available": or0(p.Total), "locked": "0",
-			"total": or0(p.Total), "leverage": lev, "achievedProfits": "0",
-			"openPriceAvg": or0(p.OpenPriceAvg), "marginMode": orDefault(p.MarginMode, "crossed"), "posMode": mode,
-			"unrealizedPL": or0(p.UnrealizedPL), "liquidationPrice": or0(p.LiquidationPrice),
-			"keepMarginRate": "0.004", "markPrice": or0(p.MarkPrice), "marginRatio": "0",
-			"breakEvenPrice": or0(p.OpenPriceAvg), "totalFee": "0", "deductedFee": "0",
+			"marginCoin": cmp.Or(p.MarginCoin, "USDT"), "symbol": p.Symbol, "holdSide": p.HoldSide,
+			"openDelegateSize": "0", "marginSize": "0", "available": cmp.Or(p.Total, "0"), "locked": "0",
+			"total": cmp.Or(p.Total, "0"), "leverage": lev, "achievedProfits": "0",
+			"openPriceAvg": cmp.Or(p.OpenPriceAvg, "0"), "marginMode": cmp.Or(p.MarginMode, "crossed"), "posMode": mode,
+			"unrealizedPL": cmp.Or(p.UnrealizedPL, "0"), "liquidationPrice": cmp.Or(p.LiquidationPrice, "0"),
+			"keepMarginRate": "0.004", "markPrice": cmp.Or(p.MarkPrice, "0"), "marginRatio": "0",
+			"breakEvenPrice": cmp.Or(p.OpenPriceAvg, "0"), "totalFee": "0", "deductedFee": "0",
 			"assetMode": "single", "autoMargin": "off", "takeProfit": "", "stopLoss": "",
 			"takeProfitId": "", "stopLossId": "",
 			"cTime": strconv.FormatInt(c.now.UnixMilli(), 10), "uTime": strconv.FormatInt(c.now.UnixMilli(), 10),
@@ -202,21 +203,5 @@ func settings(a *Account, sym string) Settings {
 	return st
 }
 
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
-
-func or0(s string) string { return orDefault(s, "0") }
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount

@@ -7,7 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// decimalParam is a plain, positive decimal string as the page sends
+// decimalParam is a plain, positive decimal string as the docs send
 // amounts.
 var decimalParam = regexp.MustCompile(`^[0-9]{1,20}(\.[0-9]{1,20})?$`)
 
@@ -55,7 +55,7 @@ func (s *Server) readOrder(c *call, listed map[string]Market, required ...string
 }
 
 // repeat answers an order whose client order id names a live order again:
-// clientOid is idempotent while the order is unfilled (§5d).
+// clientOid is idempotent while the order is unfilled.
 func (s *Server) repeat(c *call, a *Account, market string) bool {
 	cid := c.params["clientOid"]
 	if cid == "" {
@@ -82,7 +82,7 @@ func (s *Server) spotPlace(c *call) {
 		c.missing("force")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	if s.repeat(c, a, "spot") {
 		return
 	}
@@ -90,7 +90,7 @@ func (s *Server) spotPlace(c *call) {
 	if p["orderType"] == "limit" {
 		price = dec(p["price"])
 	}
-	// A market buy's size is the quote amount (§5d).
+	// A market buy's size is the quote amount.
 	base, quote := size, size.Mul(price)
 	if p["orderType"] == "market" && p["side"] == "buy" {
 		base, quote = size.DivRound(price, 8), size
@@ -134,7 +134,7 @@ func (s *Server) futuresPlace(c *call) {
 		c.invalid("productType")
 		return
 	}
-	// marginCoin must be upper case (§8.2).
+	// marginCoin must be upper case.
 	if p["marginCoin"] != "USDT" {
 		c.invalid("marginCoin")
 		return
@@ -143,7 +143,7 @@ func (s *Server) futuresPlace(c *call) {
 		c.invalid("marginMode")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	ts, ro := p["tradeSide"], p["reduceOnly"]
 	if ro != "" && ro != "YES" && ro != "NO" {
 		c.invalid("reduceOnly")
@@ -160,7 +160,7 @@ func (s *Server) futuresPlace(c *call) {
 			return
 		}
 	} else {
-		// One-way mode ignores tradeSide (§5d).
+		// One-way mode ignores tradeSide.
 		ts = ""
 	}
 	if s.repeat(c, a, "futures") {
@@ -225,7 +225,7 @@ func (s *Server) futuresPlace(c *call) {
 			move(a, m, sym, hold, size.Sub(cut), price)
 		}
 	case closing && !a.HedgeMode:
-		// §5d: a one-way reduce-only order that takes the reduce-only
+		// a one-way reduce-only order that takes the reduce-only
 		// total over the position cancels the older ones, and its answer
 		// has no orderId.
 		total := size
@@ -298,10 +298,10 @@ func (s *Server) cancel(c *call) {
 		c.missing("orderId")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
-		// orderId wins when both are given (§5e).
+		// orderId wins when both are given.
 		if o.Market != market || o.Symbol != p["symbol"] || id != "" && o.OrderID != id || id == "" && o.ClientOid != cid {
 			continue
 		}

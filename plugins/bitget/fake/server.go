@@ -1,17 +1,17 @@
 // Package fake is a Bitget look-alike on loopback for tests. It checks
-// every private request the way shared/exchanges/bitget.md §2.6 describes
+// every private request the way Bitget does
 // Bitget doing it — the four ACCESS-* headers, the passphrase, the
 // base64 HMAC-SHA256 over timestamp + METHOD + path (+ "?" + decoded
 // query) + body, a 30-second timestamp window, the Demo Trading header
 // against the kind of key, the IP whitelist, the account mode (Classic or
 // UTA: V2 paths serve the one, V3 paths the other; see uta.go) and the
-// key's permissions — and answers with the page's envelope,
+// key's permissions — and answers with the documented envelope,
 // response shapes, error codes and HTTP statuses from state the test sets:
 // keys, spot balances, the USDT-FUTURES account, positions (one-way or
 // hedge mode), per-symbol margin settings, and the orders placed.
 //
 // It enforces the documented per-endpoint limits (per UID for private
-// calls, per IP for public ones, one-second windows, §6) and the overall
+// calls, per IP for public ones, one-second windows) and the overall
 // per-IP budget, answering HTTP 429 with code "429" past them, and reports
 // the calls an endpoint has left in the x-mbx-used-remain-limit header, as
 // Bitget's answers are reported to. Through the embedded fakex.Server it
@@ -19,7 +19,7 @@
 // ban answers with headers, 5xx, slow answers, malformed JSON).
 //
 // It is for tests only and must never listen beyond loopback. It knows
-// nothing of the connector: it is written from the page alone, so the two
+// nothing of the connector: it is written from the exchange's docs alone, so the two
 // check each other.
 package fake
 
@@ -44,7 +44,7 @@ type Key struct {
 	APIKey     string
 	Secret     string
 	Passphrase string
-	// Authorities are the permission codes GET account/info lists (§5g):
+	// Authorities are the permission codes GET account/info lists:
 	// per area a read ("stor", "coor", "cpor", …) or read-write ("stow",
 	// "coow", "cpow", …) code, "wwow" to withdraw, or the simplified
 	// "readonly" and "trade".
@@ -57,12 +57,15 @@ type Key struct {
 	Demo bool
 	// UTA puts the key's account in Unified Trading Account mode: the V2
 	// Classic endpoints refuse it with 40085 and the V3 ones serve it,
-	// while they refuse a Classic key with 40084 (§8.1). A UTA key's
+	// while they refuse a Classic key with 40084. A UTA key's
 	// Authorities are V3 permission codes (see UTAKey).
 	UTA bool
 	// UserID is what account/info reports; one is made up when empty.
 	UserID string
 }
+
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
 
 // FullKey returns a live key that may read and trade spot and futures,
 // bound to loopback: the usual good key of a test.
@@ -74,7 +77,7 @@ func FullKey(apiKey, secret, passphrase string) Key {
 	}
 }
 
-// Balance is one spot coin (§5a).
+// Balance is one spot coin.
 type Balance struct {
 	Coin      string
 	Available string
@@ -82,7 +85,7 @@ type Balance struct {
 	Locked    string
 }
 
-// FuturesRow is the row of one margin coin of the futures account (§5b).
+// FuturesRow is the row of one margin coin of the futures account.
 // Fields left empty are answered as "0", except UnrealizedPL, which Bitget
 // may send as "".
 type FuturesRow struct {
@@ -96,7 +99,7 @@ type FuturesRow struct {
 	Locked               string
 }
 
-// Position is one row of all-position (§5c). Total is unsigned; HoldSide
+// Position is one row of all-position. Total is unsigned; HoldSide
 // is long or short in both position modes.
 type Position struct {
 	Symbol           string
@@ -110,7 +113,7 @@ type Position struct {
 	LiquidationPrice string
 	MarginMode       string // crossed or isolated; default crossed
 	// LeverageAsNumber answers leverage as a JSON number, as late-2025
-	// answers do (§8.2).
+	// answers do.
 	LeverageAsNumber bool
 }
 
@@ -163,7 +166,7 @@ type Market struct {
 type Option func(*Server)
 
 // WithRouteLimit sets the calls a second one endpoint takes (per UID for
-// private paths, per IP for public ones), instead of the page's figure.
+// private paths, per IP for public ones), instead of the documented figure.
 func WithRouteLimit(path string, perSecond int64) Option {
 	return func(s *Server) { s.routeLimit[path] = perSecond }
 }
@@ -175,14 +178,15 @@ func WithIPLimit(perMinute int64) Option {
 }
 
 // Server is the fake. The embedded fakex.Server gives URL, Close, Inject,
-// SetClockOffset, Calls, Requests and ResetLog.
+// SetClockOffset, Calls, Requests and ResetLog; the embedded fakex.Store
+// gives AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
+	*fakex.Store[Key, Account]
 
 	mu         sync.Mutex
-	store      *fakex.Store[Key, Account]
-	spot       map[string]Market
-	futures    map[string]Market
+	spot       fakex.Symbols[Market]
+	futures    fakex.Symbols[Market]
 	routeLimit map[string]int64
 	windows    map[string]*fakex.Window
 	ipLimit    int64
@@ -191,7 +195,7 @@ type Server struct {
 }
 
 // TimestampWindow is how far ACCESS-TIMESTAMP may be from the fake's clock
-// (§2.5: 30 s is the commonly quoted figure, unconfirmed).
+// (30 s is the commonly quoted figure, unconfirmed).
 const TimestampWindow = 30 * time.Second
 
 // New starts a fake Bitget on 127.0.0.1 listing BTCUSDT, ETHUSDT and
@@ -215,33 +219,20 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store.Complete = numbered
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
-// AddKey registers a key with an empty account (or keeps its account).
-func (s *Server) AddKey(k Key) {
-	s.store.AddKeyFunc(k.APIKey, func(known int) Key {
-		if k.UserID == "" {
-			k.UserID = strconv.Itoa(4000000000 + known)
-		}
-		return k
-	})
+// numbered gives a key added without a user id the next one Bitget would
+// hand out.
+func numbered(k Key, known int) Key {
+	if k.UserID == "" {
+		k.UserID = strconv.Itoa(4000000000 + known)
+	}
+	return k
 }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
-}
-
-// Update changes the account of apiKey under the fake's lock.
-func (s *Server) Update(apiKey string, fn func(a *Account)) { s.store.Update(apiKey, fn) }
-
-// Account returns a copy of the account of apiKey.
-func (s *Server) Account(apiKey string) Account { return s.store.Account(apiKey) }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
 // does not change under it.
@@ -260,22 +251,14 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
 
 // ListFutures lists (or re-prices) a USDT-FUTURES perpetual.
-func (s *Server) ListFutures(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.futures[symbol] = m
-}
+func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
 
 // --- the request pipeline ---
 
-// Permission areas a route needs (§5g).
+// Permission areas a route needs.
 type perm int
 
 const (
@@ -305,7 +288,7 @@ type route struct {
 	handle func(s *Server, c *call)
 }
 
-// Paths the fake serves, with the page's limits (§6).
+// Paths the fake serves, with the documented limits.
 const (
 	PathServerTime      = "/api/v2/public/time"
 	PathAccountInfo     = "/api/v2/spot/account/info"
@@ -355,7 +338,7 @@ func (c *call) ok(data any) {
 }
 
 // fail answers Bitget's error envelope. Errors observed in the field come
-// with HTTP 400, rate limits with 429 (§7).
+// with HTTP 400, rate limits with 429.
 func (c *call) fail(status int, code, msg string) {
 	fakex.WriteJSON(c.w, status, map[string]any{
 		"code": code, "msg": msg, "requestTime": c.now.UnixMilli(), "data": nil,
@@ -446,9 +429,9 @@ func (s *Server) window(id string, limit int64, size time.Duration) *fakex.Windo
 	return w
 }
 
-// authenticate checks a signed request as §2.6 describes.
+// authenticate checks a signed request in the order Bitget does: headers, timestamp, key, passphrase, signature, window, demo flag, IP whitelist, account mode, permissions.
 func (s *Server) authenticate(c *call, need perm) bool {
-	h := c.r.Header // Get is case-insensitive, as Bitget is (§2.1)
+	h := c.r.Header // Get is case-insensitive, as Bitget is
 	apiKey, sig := h.Get("ACCESS-KEY"), h.Get("ACCESS-SIGN")
 	tsText, pass := h.Get("ACCESS-TIMESTAMP"), h.Get("ACCESS-PASSPHRASE")
 	switch {
@@ -470,7 +453,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 		c.bad("40005", "Invalid ACCESS_TIMESTAMP")
 		return false
 	}
-	key, known := s.store.Key(apiKey)
+	key, known := s.Store.Key(apiKey)
 	if !known {
 		c.bad("40006", "Invalid ACCESS_KEY")
 		return false
@@ -487,7 +470,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 	c.body = body
 	q := ""
 	if c.r.URL.RawQuery != "" {
-		// Bitget verifies the un-encoded query (§2.4).
+		// Bitget verifies the un-encoded query.
 		raw, err := url.PathUnescape(c.r.URL.RawQuery)
 		if err != nil {
 			raw = c.r.URL.RawQuery
@@ -505,7 +488,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 	}
 	if key.Demo != (h.Get("paptrading") == "1") {
 		// A demo key outside demo trading, or a live key inside it: the
-		// key does not exist there (§2.6 step 6).
+		// key does not exist there.
 		c.bad("40037", "Apikey does not exist")
 		return false
 	}
@@ -525,7 +508,7 @@ func (s *Server) authenticate(c *call, need perm) bool {
 }
 
 // readBody decodes a POST's JSON object; every value must be a string, as
-// the page's examples send them.
+// the documented examples send them.
 func (s *Server) readBody(c *call) bool {
 	if !strings.HasPrefix(c.r.Header.Get("Content-Type"), "application/json") {
 		c.bad("40007", "Invalid Content_Type")

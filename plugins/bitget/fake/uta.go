@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -148,7 +149,7 @@ func holdMode(a *Account) string {
 func (s *Server) utaSettings(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	syms := make([]string, 0, len(a.Settings))
 	for sym := range a.Settings {
 		syms = append(syms, sym)
@@ -174,7 +175,7 @@ func (s *Server) utaSettings(c *call) {
 func utaUnrealised(a *Account) decimal.Decimal {
 	sum := decimal.Zero
 	for _, p := range a.Positions {
-		if strings.EqualFold(orDefault(p.MarginCoin, "USDT"), "USDT") {
+		if strings.EqualFold(cmp.Or(p.MarginCoin, "USDT"), "USDT") {
 			sum = sum.Add(dec(p.UnrealizedPL))
 		}
 	}
@@ -192,13 +193,13 @@ func (s *Server) usdPrice(coin string) decimal.Decimal {
 	return decimal.Zero
 }
 
-// utaAssets is GET /api/v3/account/assets (§10, the one V3 page read):
+// utaAssets is GET /api/v3/account/assets (the one V3 page read):
 // account-level values in USD (usdt* in USDT, taken as equal here) and the
 // non-zero coins only.
 func (s *Server) utaAssets(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	upl := utaUnrealised(a)
 	total := decimal.Zero
 	rows := []map[string]string{}
@@ -216,8 +217,8 @@ func (s *Server) utaAssets(c *call) {
 		usd := eq.Mul(s.usdPrice(as.Coin))
 		total = total.Add(usd)
 		rows = append(rows, map[string]string{
-			"coin": as.Coin, "equity": orDefault(as.Equity, eq.String()), "usdValue": usd.String(),
-			"balance": or0(as.Balance), "available": or0(as.Available), "debt": or0(as.Debt), "locked": or0(as.Locked),
+			"coin": as.Coin, "equity": cmp.Or(as.Equity, eq.String()), "usdValue": usd.String(),
+			"balance": cmp.Or(as.Balance, "0"), "available": cmp.Or(as.Available, "0"), "debt": cmp.Or(as.Debt, "0"), "locked": cmp.Or(as.Locked, "0"),
 		})
 	}
 	btc := decimal.Zero
@@ -257,24 +258,24 @@ func (s *Server) utaPositions(c *call) {
 	sym := c.query.Get("symbol")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	rows := []map[string]any{}
 	for _, p := range a.Positions {
 		if cat != "USDT-FUTURES" || sym != "" && p.Symbol != sym || ps != "" && p.HoldSide != ps {
 			continue
 		}
-		var lev any = or0(p.Leverage)
+		var lev any = cmp.Or(p.Leverage, "0")
 		if p.LeverageAsNumber {
-			lev = json.Number(or0(p.Leverage))
+			lev = json.Number(cmp.Or(p.Leverage, "0"))
 		}
 		now := strconv.FormatInt(c.now.UnixMilli(), 10)
 		rows = append(rows, map[string]any{
-			"category": cat, "symbol": p.Symbol, "marginCoin": orDefault(p.MarginCoin, "USDT"),
-			"holdMode": holdMode(a), "posSide": p.HoldSide, "marginMode": orDefault(p.MarginMode, "crossed"),
-			"positionBalance": "0", "available": or0(p.Total), "frozen": "0", "total": or0(p.Total),
-			"leverage": lev, "curRealisedPnl": "0", "avgPrice": or0(p.OpenPriceAvg), "positionStatus": "normal",
-			"unrealisedPnl": or0(p.UnrealizedPL), "liquidationPrice": or0(p.LiquidationPrice), "mmr": "0",
-			"profitRate": "0", "markPrice": or0(p.MarkPrice), "breakEvenPrice": or0(p.OpenPriceAvg),
+			"category": cat, "symbol": p.Symbol, "marginCoin": cmp.Or(p.MarginCoin, "USDT"),
+			"holdMode": holdMode(a), "posSide": p.HoldSide, "marginMode": cmp.Or(p.MarginMode, "crossed"),
+			"positionBalance": "0", "available": cmp.Or(p.Total, "0"), "frozen": "0", "total": cmp.Or(p.Total, "0"),
+			"leverage": lev, "curRealisedPnl": "0", "avgPrice": cmp.Or(p.OpenPriceAvg, "0"), "positionStatus": "normal",
+			"unrealisedPnl": cmp.Or(p.UnrealizedPL, "0"), "liquidationPrice": cmp.Or(p.LiquidationPrice, "0"), "mmr": "0",
+			"profitRate": "0", "markPrice": cmp.Or(p.MarkPrice, "0"), "breakEvenPrice": cmp.Or(p.OpenPriceAvg, "0"),
 			"totalFunding": "0", "openFeeTotal": "0", "closeFeeTotal": "0", "createdTime": now, "updatedTime": now,
 		})
 	}

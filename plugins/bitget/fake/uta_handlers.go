@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -92,7 +93,7 @@ func (s *Server) utaPlace(c *call) {
 	if !ok {
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	if s.repeat(c, a, market) {
 		return
 	}
@@ -163,7 +164,7 @@ func (s *Server) utaSpot(c *call, a *Account, m Market, o *Order, price, qty dec
 // reduceOnly yes.
 func (s *Server) utaFutures(c *call, a *Account, m Market, o *Order, price, qty decimal.Decimal) bool {
 	p := c.params
-	o.MarginMode = orDefault(p["marginMode"], "crossed")
+	o.MarginMode = cmp.Or(p["marginMode"], "crossed")
 	hold := "long"
 	closing := false
 	if a.HedgeMode {
@@ -234,7 +235,7 @@ func (s *Server) utaCancel(c *call) {
 		c.missing("orderId")
 		return
 	}
-	a := s.store.AccountLocked(c.key.APIKey)
+	a := s.Store.AccountLocked(c.key.APIKey)
 	for i := range a.Orders {
 		o := &a.Orders[i]
 		if o.Market != market || id != "" && o.OrderID != id || id == "" && o.ClientOid != cid {

@@ -20,7 +20,7 @@ func newUTAFake(t *testing.T, hedge bool) *Server {
 }
 
 // TestAccountModes: each API refuses the other mode's keys with the code
-// that names the key's mode (§8.1), and serves its own.
+// that names the key's mode, and serves its own.
 func TestAccountModes(t *testing.T) {
 	tests := []struct {
 		name       string

@@ -19,11 +19,11 @@ const (
 	pathWalletBalance = "/v5/account/wallet-balance"
 )
 
-// accountTypeUnified is the only account type the current docs list (§5a,
-// §8): classic SPOT/CONTRACT accounts are gone and must not be asked for.
+// accountTypeUnified is the only account type the current docs list:
+// classic SPOT/CONTRACT accounts are gone and must not be asked for.
 const accountTypeUnified = "UNIFIED"
 
-// --- credentials (§5g) ---
+// --- credentials ---
 
 // apiKeyInfo is the part of GET /v5/user/query-api the check reads. The
 // answer also echoes the key itself, which is never copied anywhere.
@@ -36,7 +36,7 @@ type apiKeyInfo struct {
 }
 
 // ValidateCredentials reads the key's own description, which any key may
-// call, and the account's settings (§5b): what the key may trade, whether
+// call, and the account's settings: what the key may trade, whether
 // it is bound to an IP, and the margin mode. Bad keys fail with the
 // actionable messages of errors.go (unknown on this environment, wrong
 // secret, IP not bound, expired).
@@ -95,7 +95,7 @@ func ipBound(ips []string) bool {
 	return len(ips) > 0 && !slices.Contains(ips, "*")
 }
 
-// accountInfo is GET /v5/account/info (§5b).
+// accountInfo is GET /v5/account/info.
 type accountInfo struct {
 	MarginMode          string `json:"marginMode"`
 	UnifiedMarginStatus int    `json:"unifiedMarginStatus"`
@@ -112,7 +112,7 @@ func (c *Connector) accountInfo(ctx context.Context, acct sdk.Account) (accountI
 	return env.Result, err
 }
 
-// marginMode maps the account-wide margin mode (§8) onto a position's:
+// marginMode maps the account-wide margin mode onto a position's:
 // portfolio margin is a cross mode.
 func (a accountInfo) marginMode() sdk.MarginMode {
 	if a.MarginMode == marginIsolated {
@@ -137,7 +137,7 @@ func (a accountInfo) notes() []string {
 	return out
 }
 
-// --- wallet balance (§5a) ---
+// --- wallet balance ---
 
 type walletBalance struct {
 	List []walletAccount `json:"list"`
@@ -180,7 +180,7 @@ func (c *Connector) wallet(ctx context.Context, acct sdk.Account, coin string) (
 }
 
 // SpotBalances lists the coins of the unified wallet. Bybit has no spot
-// wallet of its own any more; the mapping is the page's: total is the
+// wallet of its own any more; the mapping is the documented: total is the
 // wallet balance net of what is borrowed, locked is what open spot orders
 // hold, free the rest. Coins at zero are left out; Bybit omits them
 // without a coin filter, but its own example shows one.
@@ -211,7 +211,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 }
 
 // FuturesAccount reads the USDT row of the unified wallet, which backs the
-// USDT perpetuals (§5b): wallet balance, unrealised PnL and equity as the
+// USDT perpetuals: wallet balance, unrealised PnL and equity as the
 // margin balance, all in USDT. Available is the account-wide cross-margin
 // figure (Bybit gives it in USD, which USDT tracks); where that does not
 // apply (isolated margin, where Bybit leaves it empty) it is estimated from

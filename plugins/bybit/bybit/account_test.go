@@ -27,7 +27,7 @@ func TestInfo(t *testing.T) {
 		t.Errorf("flags: %+v", info)
 	}
 	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v, want [rest] (CONTRACT §3)", info.EndpointKeys)
+		t.Errorf("endpoint keys %v, want [rest]", info.EndpointKeys)
 	}
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
@@ -53,93 +53,70 @@ func TestInfo(t *testing.T) {
 
 func TestValidateCredentials(t *testing.T) {
 	full := fake.FullKey(apiKey, secret)
-	tests := []struct {
-		name      string
-		key       fake.Key
-		account   fake.Account
-		want      sdk.Permissions
-		notes     []string // substrings that must appear in the notes
-		kind      sdk.Kind // error kind; 0 for none
-		code      string
-		errSubstr string
-	}{
+	// Every check that passes reads the key and then the account.
+	checked := map[string]int{"/v5/user/query-api": 1, "/v5/account/info": 1}
+	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return bybit.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret}, []plugintest.CredentialsRow[fake.Key, fake.Account]{
 		{
-			name:  "full key bound to this IP",
-			key:   full,
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"margin mode: cross"},
+			Name:  "full key bound to this IP",
+			Key:   full,
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes: []string{"margin mode: cross"},
+			Calls: checked,
 		},
 		{
-			name: "read-only key",
-			key: fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, IPs: []string{"127.0.0.1"}, UTA: 1,
+			Name: "read-only key",
+			Key: fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, IPs: []string{"127.0.0.1"}, UTA: 1,
 				Permissions: map[string][]string{"ContractTrade": {"Order", "Position"}, "Spot": {"SpotTrade"}}},
-			want:  sdk.Permissions{CanRead: true, IPRestricted: true},
-			notes: []string{"read-only"},
+			Perms: sdk.Permissions{CanRead: true, IPRestricted: true},
+			Notes: []string{"read-only"},
+			Calls: checked,
 		},
 		{
-			name: "spot only, unbound, can withdraw, isolated margin",
-			key: fake.Key{APIKey: apiKey, Secret: secret, DeadlineDay: 12, UTA: 1,
+			Name: "spot only, unbound, can withdraw, isolated margin",
+			Key: fake.Key{APIKey: apiKey, Secret: secret, DeadlineDay: 12, UTA: 1,
 				Permissions: map[string][]string{"Spot": {"SpotTrade"}, "Wallet": {"AccountTransfer", "Withdraw"}}},
-			account: fake.Account{MarginMode: "ISOLATED_MARGIN"},
-			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanWithdraw: true},
-			notes:   []string{"Contract: Orders", "90 days (12 days left)", "can withdraw", "margin mode: isolated"},
+			Account: fake.Account{MarginMode: "ISOLATED_MARGIN"},
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanWithdraw: true},
+			Notes:   []string{"Contract: Orders", "90 days (12 days left)", "can withdraw", "margin mode: isolated"},
+			Calls:   checked,
 		},
 		{
-			name:    "classic account",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, IPs: []string{"*"}, DeadlineDay: -2},
-			account: fake.Account{UnifiedMarginStatus: 1},
-			want:    sdk.Permissions{CanRead: true},
-			notes:   []string{"not a Unified Trading Account", "classic account", "not bound to an IP address: Bybit expires such keys after 90 days;"},
+			Name:    "classic account",
+			Key:     fake.Key{APIKey: apiKey, Secret: secret, IPs: []string{"*"}, DeadlineDay: -2},
+			Account: fake.Account{UnifiedMarginStatus: 1},
+			Perms:   sdk.Permissions{CanRead: true},
+			Notes:   []string{"not a Unified Trading Account", "classic account", "not bound to an IP address: Bybit expires such keys after 90 days;"},
+			Calls:   checked,
 		},
 		{
-			name:      "unknown key",
-			key:       fake.FullKey("someone-else", secret),
-			kind:      sdk.KindAuthentication,
-			code:      "10003",
-			errSubstr: "api-demo.bybit.com",
+			Name: "unknown key",
+			Key:  fake.FullKey("someone-else", secret),
+			Kind: sdk.KindAuthentication,
+			Code: "10003",
+			Text: "api-demo.bybit.com",
 		},
 		{
-			name:      "wrong secret",
-			key:       fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
-			kind:      sdk.KindAuthentication,
-			code:      "10004",
-			errSubstr: "secret key does not belong",
+			Name: "wrong secret",
+			Key:  fake.FullKey(apiKey, "not-the-secret-the-connector-has"),
+			Kind: sdk.KindAuthentication,
+			Code: "10004",
+			Text: "secret key does not belong",
 		},
 		{
-			name:      "IP not bound",
-			key:       fake.Key{APIKey: apiKey, Secret: secret, IPs: []string{"203.0.113.9"}},
-			kind:      sdk.KindPermission,
-			code:      "10010",
-			errSubstr: "bound IP addresses",
+			Name: "IP not bound",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, IPs: []string{"203.0.113.9"}},
+			Kind: sdk.KindPermission,
+			Code: "10010",
+			Text: "bound IP addresses",
 		},
 		{
-			name:      "expired key",
-			key:       fake.Key{APIKey: apiKey, Secret: secret, Expired: true},
-			kind:      sdk.KindAuthentication,
-			code:      "33004",
-			errSubstr: "expired",
+			Name: "expired key",
+			Key:  fake.Key{APIKey: apiKey, Secret: secret, Expired: true},
+			Kind: sdk.KindAuthentication,
+			Code: "33004",
+			Text: "expired",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fx := fake.New()
-			t.Cleanup(fx.Close)
-			fx.AddKey(tt.key)
-			fx.Update(tt.key.APIKey, func(a *fake.Account) { *a = tt.account })
-			acct := sdk.Account{APIKey: apiKey, SecretKey: secret, Endpoints: map[string]string{"rest": fx.URL()}}
-			got, err := bybit.New().ValidateCredentials(ctx(t), acct)
-			notes := plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
-			if tt.kind != 0 {
-				return
-			}
-			if strings.Contains(notes, apiKey) {
-				t.Errorf("notes name the key")
-			}
-			if fx.Calls("/v5/user/query-api") != 1 || fx.Calls("/v5/account/info") != 1 {
-				t.Errorf("calls query-api %d account/info %d", fx.Calls("/v5/user/query-api"), fx.Calls("/v5/account/info"))
-			}
-		})
-	}
+	})
 }
 
 func TestSpotBalances(t *testing.T) {
@@ -216,7 +193,7 @@ func TestFuturesAccount(t *testing.T) {
 			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
 			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
 			reqs := e.Fake.Requests()
-			// The page's GET vector (§3) is this very query.
+			// The page's GET vector is this very query.
 			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {
 				t.Errorf("query %q", q)
 			}
@@ -242,7 +219,7 @@ func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestEnvironments checks where each kind of account goes: mainnet and
-// testnet hosts by default (§1), the rest override for either, and that a
+// testnet hosts by default, the rest override for either, and that a
 // testnet account signs the same way (Bybit has no demo header).
 func TestEnvironments(t *testing.T) {
 	tests := []struct {

@@ -9,10 +9,10 @@ import (
 )
 
 // EndpointREST is the one endpoint key Bybit's connector accepts in
-// sdk.Account.Endpoints (CONTRACT §3): every V5 path lives on one host.
+// sdk.Account.Endpoints: every V5 path lives on one host.
 const EndpointREST = "rest"
 
-// Default hosts (§1). A testnet account goes to the testnet, whose keys are
+// Default hosts. A testnet account goes to the testnet, whose keys are
 // created on testnet.bybit.com. Demo trading is a third environment with
 // keys of its own and no header to tell it apart; such an account sets the
 // rest override to https://api-demo.bybit.com (see the 10003 message).
@@ -44,7 +44,7 @@ func New(opts ...sdk.Option) *Connector {
 	return &Connector{version: o.Version, http: http}
 }
 
-// envelope is Bybit's answer around every result (§5): success is
+// envelope is Bybit's answer around every result: success is
 // retCode 0, whatever retMsg says; time is the server's clock in ms.
 type envelope[T any] struct {
 	RetCode int64  `json:"retCode"`

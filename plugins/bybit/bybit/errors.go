@@ -12,7 +12,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// retCodes the connector acts on (§7; §4 for -1). Business errors arrive
+// retCodes the connector acts on (-1 is the generic system error). Business errors arrive
 // with HTTP 200 and a non-zero retCode.
 const (
 	codeRequestExpired  = -1
@@ -29,7 +29,7 @@ const (
 	codeRegionBlocked   = 10009
 	codeIPNotBound      = 10010
 	codeServerError     = 10016
-	codeIPRateLimit     = 10018 // not on the page; Bybit's table: "Exceeded the IP Rate Limit"
+	codeIPRateLimit     = 10018 // Bybit's error table: "Exceeded the IP Rate Limit"
 	codeCompliance      = 10024
 	codeUnifiedOnly     = 10028
 	codeSymbolWhitelist = 10029
@@ -56,7 +56,7 @@ const (
 	codeSpotNoSuchOrder   = 170213
 )
 
-// Headers of the per-UID limit on every private answer (§6).
+// Headers of the per-UID limit on every private answer.
 const (
 	headerLimit       = "X-Bapi-Limit"
 	headerLimitStatus = "X-Bapi-Limit-Status"
@@ -64,7 +64,7 @@ const (
 )
 
 // ipBanWait is how long Bybit blocks an IP over its limit: "stop all
-// traffic and wait at least 10 minutes" (§6).
+// traffic and wait at least 10 minutes".
 const ipBanWait = 10 * time.Minute
 
 // Messages for the failures a user fixes in Bybit's API management.
@@ -76,10 +76,12 @@ const (
 	msgKeyExpired = "the API key has expired: Bybit expires keys that are not bound to an IP address after 90 days; " +
 		"create a new key, ideally bound to this server's IP address"
 	msgIPNotBound = "this server's IP address is not among the API key's bound IP addresses; add it in Bybit's API management"
+	msgRegion     = "Bybit refuses this request for regulatory reasons (region or compliance): %s"
+	msgTimestamp  = "request timestamp outside Bybit's receive window: %s"
 )
 
 // decodeError maps an answer to a typed error. Success is retCode 0 in a
-// 2xx answer, whatever retMsg says (§5).
+// 2xx answer, whatever retMsg says.
 func decodeError(r *rest.Response) error {
 	var env struct {
 		RetCode *int64 `json:"retCode"`
@@ -98,7 +100,7 @@ func decodeError(r *rest.Response) error {
 	return statusError(r)
 }
 
-// statusError reads the HTTP statuses Bybit documents (§7) for answers
+// statusError reads the HTTP statuses Bybit documents for answers
 // without a retCode.
 func statusError(r *rest.Response) error {
 	switch r.Status {
@@ -123,56 +125,65 @@ func statusError(r *rest.Response) error {
 	return rest.StatusError(r)
 }
 
+// codes is what the retCodes Bybit words unambiguously mean.
+var codes = rest.Codes[int64]{
+	codeInvalidKey:      {Kind: sdk.KindAuthentication, Text: msgInvalidKey},
+	codeBadSign:         {Kind: sdk.KindAuthentication, Text: msgBadSign},
+	codeKeyExpired:      {Kind: sdk.KindAuthentication, Text: msgKeyExpired},
+	codeKeyExpiredSpot:  {Kind: sdk.KindAuthentication, Text: msgKeyExpired},
+	codeAuthFailed:      {Kind: sdk.KindAuthentication, Text: "user authentication failed: %s"},
+	codeIPNotBound:      {Kind: sdk.KindPermission, Text: msgIPNotBound},
+	codePermission:      {Kind: sdk.KindPermission, Text: "the API key lacks the permission this call needs; enable it in Bybit's API management: %s"},
+	codeSymbolWhitelist: {Kind: sdk.KindPermission, Text: "the symbol is not on the API key's symbol whitelist: %s"},
+	codeUnifiedOnly:     {Kind: sdk.KindPermission, Text: "this call needs a Unified Trading Account; upgrade the Bybit account to UTA: %s"},
+	codeRegionBlocked:   {Kind: sdk.KindPermission, Text: msgRegion},
+	codeCompliance:      {Kind: sdk.KindPermission, Text: msgRegion},
+	codeTimestamp:       {Kind: sdk.KindClockSkew, Text: msgTimestamp},
+	codeRequestExpired:  {Kind: sdk.KindClockSkew, Text: msgTimestamp},
+	// A server timeout: the order may have gone through.
+	codeServerTimeout:    {Kind: sdk.KindUnavailable, Unsure: true},
+	codeServerError:      {Kind: sdk.KindUnavailable, Unsure: true},
+	codeWalletShort:      {Kind: sdk.KindInsufficientFunds},
+	codeAvailableShort:   {Kind: sdk.KindInsufficientFunds},
+	codeAvailableShort2:  {Kind: sdk.KindInsufficientFunds},
+	codeMarginShort:      {Kind: sdk.KindInsufficientFunds},
+	codeSpotBalanceShort: {Kind: sdk.KindInsufficientFunds},
+	codeSpotBadSymbol:    {Kind: sdk.KindUnknownSymbol},
+	codeOrderNotExist:    {Kind: sdk.KindOrderNotFound},
+	codeSpotNoSuchOrder:  {Kind: sdk.KindOrderNotFound},
+	// The rest of the order rejections Bybit names.
+	codeOrderFinished:     {Kind: sdk.KindInvalidRequest},
+	codeOrderCancelled:    {Kind: sdk.KindInvalidRequest},
+	codeDuplicateLinkID:   {Kind: sdk.KindInvalidRequest},
+	codeSpotDuplicateID:   {Kind: sdk.KindInvalidRequest},
+	codeQtyTruncated:      {Kind: sdk.KindInvalidRequest},
+	codeNotionalTooSmall:  {Kind: sdk.KindInvalidRequest},
+	codeSpotQtyTooSmall:   {Kind: sdk.KindInvalidRequest},
+	codeSpotValueTooSmall: {Kind: sdk.KindInvalidRequest},
+	codeSpotTooPrecise:    {Kind: sdk.KindInvalidRequest},
+	codeSpotTooPrecise2:   {Kind: sdk.KindInvalidRequest},
+}
+
 func codeError(r *rest.Response, code int64, msg string) error {
 	c := strconv.FormatInt(code, 10)
 	msg = redact.Clip(msg, rest.MaxText)
 	switch code {
-	case codeInvalidKey:
-		return r.Errorf(sdk.KindAuthentication, c, "%s", msgInvalidKey)
-	case codeBadSign:
-		return r.Errorf(sdk.KindAuthentication, c, "%s", msgBadSign)
-	case codeKeyExpired, codeKeyExpiredSpot:
-		return r.Errorf(sdk.KindAuthentication, c, "%s", msgKeyExpired)
-	case codeAuthFailed:
-		return r.Errorf(sdk.KindAuthentication, c, "user authentication failed: %s", msg)
-	case codeIPNotBound:
-		return r.Errorf(sdk.KindPermission, c, "%s", msgIPNotBound)
-	case codePermission:
-		return r.Errorf(sdk.KindPermission, c, "the API key lacks the permission this call needs; enable it in Bybit's API management: %s", msg)
-	case codeSymbolWhitelist:
-		return r.Errorf(sdk.KindPermission, c, "the symbol is not on the API key's symbol whitelist: %s", msg)
-	case codeUnifiedOnly:
-		return r.Errorf(sdk.KindPermission, c, "this call needs a Unified Trading Account; upgrade the Bybit account to UTA: %s", msg)
-	case codeRegionBlocked, codeCompliance:
-		return r.Errorf(sdk.KindPermission, c, "Bybit refuses this request for regulatory reasons (region or compliance): %s", msg)
-	case codeTimestamp, codeRequestExpired:
-		return r.Errorf(sdk.KindClockSkew, c, "request timestamp outside Bybit's receive window: %s", msg)
 	case codeTooManyVisits:
 		return rateLimited(r, c, time.Second, "too many requests to this endpoint for the account: %s", msg)
 	case codeSystemBusy:
 		return rateLimited(r, c, time.Second, "Bybit's system-level frequency protection: %s", msg)
 	case codeIPRateLimit:
 		return rateLimited(r, c, ipBanWait, "Bybit's per-IP limit was exceeded: %s", msg)
-	case codeServerTimeout, codeServerError:
-		// §7: a server timeout; the order may have gone through.
-		return rest.Unsure(r, sdk.KindUnavailable, c, "%s", msg)
-	case codeWalletShort, codeAvailableShort, codeAvailableShort2, codeMarginShort, codeSpotBalanceShort:
-		return r.Errorf(sdk.KindInsufficientFunds, c, "%s", msg)
-	case codeSpotBadSymbol:
-		return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 	case codeParams:
 		// One code for every parameter error; an unknown symbol says
-		// "symbol invalid" in the text (§7).
+		// "symbol invalid" in the text.
 		if unknownSymbolText(msg) {
 			return r.Errorf(sdk.KindUnknownSymbol, c, "%s", msg)
 		}
 		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
-	case codeOrderNotExist, codeSpotNoSuchOrder:
-		return r.Errorf(sdk.KindOrderNotFound, c, "%s", msg)
-	case codeOrderFinished, codeOrderCancelled,
-		codeDuplicateLinkID, codeSpotDuplicateID,
-		codeQtyTruncated, codeNotionalTooSmall, codeSpotQtyTooSmall, codeSpotValueTooSmall, codeSpotTooPrecise, codeSpotTooPrecise2:
-		return r.Errorf(sdk.KindInvalidRequest, c, "%s", msg)
+	}
+	if e, ok := codes.Error(r, code, msg); ok {
+		return e
 	}
 	if r.Status >= 500 {
 		return r.Errorf(sdk.KindUnavailable, c, "%s", msg)
@@ -187,7 +198,7 @@ func unknownSymbolText(msg string) bool {
 }
 
 // rateLimited says how long to wait: Retry-After when sent, else until
-// X-Bapi-Limit-Reset-Timestamp (what pybit does, §6), else fallback.
+// X-Bapi-Limit-Reset-Timestamp (what pybit does), else fallback.
 func rateLimited(r *rest.Response, code string, fallback time.Duration, format string, args ...any) *sdk.Error {
 	if d, ok := resetIn(r); ok {
 		fallback = d
@@ -209,7 +220,7 @@ func resetIn(r *rest.Response) (time.Duration, bool) {
 	return (d + time.Millisecond - 1).Truncate(time.Millisecond), true
 }
 
-// usage reads the per-UID limit headers (§6) and reports them under the
+// usage reads the per-UID limit headers and reports them under the
 // limit of the endpoint that answered. Bybit sends nothing for the per-IP
 // budget, so that one is never reported.
 func usage(r *rest.Response) []sdk.RateUsage {

@@ -2,11 +2,10 @@ package bybit
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/ratecard"
 )
 
 // Rate-limit names as reported in sdk.RateUsage.
@@ -28,14 +27,29 @@ const (
 // the exchange by the first per-IP limit, and CallCosts count against it.
 // The order limits are declared at the linear value (10/s), the lower of
 // linear and spot (20/s); the answers report the limit that applied.
-var rateLimits = []sdk.RateLimit{
-	{Name: limitIP, Limit: 600, Interval: 5 * time.Second, Scope: sdk.ScopeIP},
-	{Name: limitWalletBalance, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitAccountInfo, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitPositionList, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitQueryAPI, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitOrderCreate, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitOrderCancel, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+var card = ratecard.Card{
+	Limits: []sdk.RateLimit{
+		{Name: limitIP, Limit: 600, Interval: 5 * time.Second, Scope: sdk.ScopeIP},
+		{Name: limitWalletBalance, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitAccountInfo, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitPositionList, Limit: 50, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitQueryAPI, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitOrderCreate, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitOrderCancel, Limit: 10, Interval: time.Second, Scope: sdk.ScopeAccount},
+	},
+	// Costs are requests per capability in the IP budget (every request
+	// counts one there); the per-UID limits are the keys' own, not this
+	// host's. Hosts older than Costs read the same counts in the first
+	// limit, which Fill derives.
+	Costs: []sdk.CallCost{
+		{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // wallet-balance
+		{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // wallet-balance?coin=USDT
+		{Call: sdk.CapPositions, Limit: limitIP, Cost: 2},      // position/list (one page of 200) + account/info
+		{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // a linear order reads the position mode first
+		{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // user/query-api + account/info
+		{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},         // market/tickers, spot and linear
+		{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1},    // market/instruments-info (one page of 1000)
+	},
 }
 
 // limitOfPath names the per-UID limit each private path counts against.
@@ -48,33 +62,9 @@ var limitOfPath = map[string]string{
 	pathOrderCancel:   limitOrderCancel,
 }
 
-// costs are requests per capability in the IP budget (every request counts
-// one there); the per-UID limits are the keys' own, not this host's.
-var costs = []sdk.CallCost{
-	{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // wallet-balance
-	{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // wallet-balance?coin=USDT
-	{Call: sdk.CapPositions, Limit: limitIP, Cost: 2},      // position/list (one page of 200) + account/info
-	{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // a linear order reads the position mode first
-	{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // user/query-api + account/info
-	{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},         // market/tickers, spot and linear
-	{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1},    // market/instruments-info (one page of 1000)
-}
-
-// callCosts are the same counts for hosts older than Costs, which charge
-// them against the first per-IP limit.
-var callCosts = map[string]int64{
-	sdk.CapSpotBalances:   1, // wallet-balance
-	sdk.CapFuturesAccount: 1, // wallet-balance?coin=USDT
-	sdk.CapPositions:      2, // position/list (one page of 200) + account/info
-	sdk.CapOrders:         2, // a linear order reads the position mode first
-	sdk.CapValidate:       2, // user/query-api + account/info
-	sdk.CapPrices:         2, // market/tickers, spot and linear
-	sdk.CapInstruments:    1, // market/instruments-info (one page of 1000)
-}
-
 // Info describes the connector without calling Bybit.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{
+	return card.Fill(sdk.Info{
 		Name:               "bybit",
 		DisplayName:        "Bybit",
 		Version:            c.version,
@@ -82,8 +72,5 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
-		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
-		Costs:              slices.Clone(costs),
-		CallCosts:          maps.Clone(callCosts),
-	}, nil
+	}), nil
 }

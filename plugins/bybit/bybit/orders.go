@@ -20,14 +20,14 @@ const (
 )
 
 var (
-	// clientOrderID is orderLinkId's rule (§5d).
+	// clientOrderID is orderLinkId's rule.
 	clientOrderID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
 	// orderID covers both forms Bybit hands out: digits on spot, a UUID
-	// on linear (§5d, §5e).
+	// on linear.
 	orderID = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 )
 
-// Position indexes (§5c): 0 in one-way mode, 1 and 2 for the long and
+// Position indexes: 0 in one-way mode, 1 and 2 for the long and
 // short side in hedge mode.
 const (
 	idxOneWay = 0
@@ -37,7 +37,7 @@ const (
 
 // createBody is POST /v5/order/create. Fields are in the order of the
 // page's examples, so that a body reads like them byte for byte; numbers
-// are strings, positionIdx an integer and reduceOnly a boolean (§8).
+// are strings, positionIdx an integer and reduceOnly a boolean.
 type createBody struct {
 	Category    string `json:"category"`
 	Symbol      string `json:"symbol"`
@@ -52,7 +52,7 @@ type createBody struct {
 	OrderLinkID string `json:"orderLinkId,omitempty"`
 }
 
-// cancelBody is POST /v5/order/cancel (§5e).
+// cancelBody is POST /v5/order/cancel.
 type cancelBody struct {
 	Category    string `json:"category"`
 	Symbol      string `json:"symbol"`
@@ -74,8 +74,8 @@ type orderAck struct {
 // A linear order must carry the position index of the symbol's position
 // mode, which Bybit keeps per symbol and does not put in the request. The
 // connector reads it first: with symbol= the position list returns the
-// symbol's rows even when flat, two of them (index 1 and 2) in hedge mode
-// (§5c, §8). That read happens before anything is sent, so a failure there
+// symbol's rows even when flat, two of them (index 1 and 2) in hedge mode.
+// That read happens before anything is sent, so a failure there
 // is a plain failure.
 func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
 	mkt, sym, err := market(req.Market, req.Symbol)
@@ -176,10 +176,10 @@ func (o order) closes(side sdk.PositionSide) bool {
 
 // body builds the request. On spot a market order's qty is in the quote
 // coin for a buy and the base coin for a sell unless marketUnit says
-// otherwise (§5d), so marketUnit is sent whenever the default would be
+// otherwise, so marketUnit is sent whenever the default would be
 // wrong, and for a buy by value to make it plain. On linear the position
 // index follows the symbol's mode; reduceOnly is set whenever the order
-// closes, which Bybit requires for closing (§5d).
+// closes, which Bybit requires for closing.
 func (o order) body(sym symbol.Symbol, hedge bool) createBody {
 	b := createBody{
 		Category:    categoryOf(o.mkt),
@@ -227,7 +227,7 @@ func (o order) body(sym symbol.Symbol, hedge bool) createBody {
 }
 
 // CancelOrder cancels by exchange order id (which wins when both are
-// given, as on Bybit) or client order id (§5e). Bybit acknowledges the
+// given, as on Bybit) or client order id. Bybit acknowledges the
 // cancel before processing it, so the answer carries ids and the
 // requested state only. It is not in order mode: cancelling twice is
 // harmless (the second answers "order does not exist"), so a lost answer

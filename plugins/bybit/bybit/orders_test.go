@@ -69,14 +69,14 @@ func TestPlaceOrder(t *testing.T) {
 			qty:  "0.1", price: "70000.5", status: "New",
 		},
 		{
-			name: "linear market, one-way (the page's example body)",
+			name: "linear market, one-way (the documented example body)",
 			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
 			body: `{"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"0.001","positionIdx":0}`,
 			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusNew},
 			qty:  "0.001", price: "0", status: "Filled", reads: 1,
 		},
 		{
-			name: "linear reduce-only limit close, one-way (the page's example body)",
+			name: "linear reduce-only limit close, one-way (the documented example body)",
 			pos:  []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "1", AvgPrice: "50000", MarkPrice: "60000"}},
 			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("30000"), ReduceOnly: true},
 			body: `{"category":"linear","symbol":"BTCUSDT","side":"Sell","orderType":"Limit","qty":"1","price":"30000","timeInForce":"GTC","positionIdx":0,"reduceOnly":true}`,

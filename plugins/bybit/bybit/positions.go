@@ -14,7 +14,7 @@ import (
 
 const pathPositionList = "/v5/position/list"
 
-// Pagination of GET /v5/position/list (§5c): up to 200 rows a page;
+// Pagination of GET /v5/position/list: up to 200 rows a page;
 // maxPositionPages only stops an answer whose cursor never runs out.
 const (
 	positionPageSize = "200"
@@ -26,7 +26,7 @@ type positionPage struct {
 	List           []positionRow `json:"list"`
 }
 
-// positionRow is one row of GET /v5/position/list (§5c).
+// positionRow is one row of GET /v5/position/list.
 type positionRow struct {
 	Symbol        string `json:"symbol"`
 	PositionIdx   int    `json:"positionIdx"` // 0 one-way, 1 hedge long, 2 hedge short
@@ -42,7 +42,7 @@ type positionRow struct {
 // Positions lists open USDT perpetual positions. With settleCoin Bybit
 // returns only rows of positive size; a zero row is left out here too, so
 // that an answer with one cannot bring it back. The margin mode is the
-// account's (§8), read only when something is open.
+// account's, read only when something is open.
 func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
 	rows, err := c.positionRows(ctx, acct, rest.Params{}.Add("settleCoin", settleUSDT))
 	if err != nil {
@@ -83,7 +83,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 // positionRows reads every page of linear positions matching filter
 // (settleCoin or symbol). Bybit returns the cursor percent-encoded and
 // decodes the one it receives, so it is unescaped here and escaped again
-// with the rest of the query, which is signed exactly as sent (§2.4, §8).
+// with the rest of the query, which is signed exactly as sent.
 func (c *Connector) positionRows(ctx context.Context, acct sdk.Account, filter rest.Params) ([]positionRow, error) {
 	var rows []positionRow
 	cursor := ""

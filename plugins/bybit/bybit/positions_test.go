@@ -124,7 +124,7 @@ func TestPositionsOddAnswers(t *testing.T) {
 		fails bool // with a KindUnknown "malformed" error
 	}{
 		{"zero row in a settleCoin answer is left out", []string{page("", row("100", "Buy", 0), row("0", "", 0))}, 1, false},
-		{"the page's own example cursor", []string{page(url.QueryEscape("updateAt=1672279322668"), row("100", "Buy", 0)), page("", row("5", "Sell", 0))}, 2, false},
+		{"the documented example cursor", []string{page(url.QueryEscape("updateAt=1672279322668"), row("100", "Buy", 0)), page("", row("5", "Sell", 0))}, 2, false},
 		{"a cursor that repeats", []string{page("abc", row("1", "Buy", 0)), page("abc", row("1", "Buy", 0))}, 0, true},
 		{"open row without a side", []string{page("", row("1", "", 0))}, 0, true},
 		{"size not a number", []string{page("", row("1e3", "Buy", 0))}, 0, true},

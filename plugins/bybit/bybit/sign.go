@@ -11,11 +11,11 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// recvWindow is how long after its timestamp Bybit accepts a request
-// (§2.5). It is always sent, because it is part of the signed string.
+// recvWindow is how long after its timestamp Bybit accepts a request.
+// It is always sent, because it is part of the signed string.
 const recvWindow = "5000"
 
-// Header names (§2.1). Go canonicalises them on the wire; Bybit reads them
+// Header names. Go canonicalises them on the wire; Bybit reads them
 // case-insensitively.
 const (
 	headerAPIKey     = "X-BAPI-API-KEY"
@@ -25,7 +25,7 @@ const (
 	headerSignType   = "X-BAPI-SIGN-TYPE"
 )
 
-// PreSign is the string Bybit signs (§2.2): timestamp, API key, receive
+// PreSign is the string Bybit signs: timestamp, API key, receive
 // window and payload concatenated without separators. The payload is the
 // raw query string of a GET (without '?') or the body of a POST, exactly
 // as sent.
@@ -33,7 +33,7 @@ func PreSign(timestamp, apiKey, recvWindow, payload string) string {
 	return timestamp + apiKey + recvWindow + payload
 }
 
-// Signature is X-BAPI-SIGN for HMAC keys (§2.3): lower-case hex
+// Signature is X-BAPI-SIGN for HMAC keys: lower-case hex
 // HMAC-SHA256 of PreSign under the secret.
 func Signature(secret, timestamp, apiKey, recvWindow, payload string) string {
 	return sign.Hex(secret, PreSign(timestamp, apiKey, recvWindow, payload))
@@ -41,7 +41,7 @@ func Signature(secret, timestamp, apiKey, recvWindow, payload string) string {
 
 // signRequest sets the four X-BAPI headers. The query and body are left as
 // built: Bybit verifies against the raw bytes it received, so the client
-// sends exactly the query and body signed here (§2.4).
+// sends exactly the query and body signed here.
 func signRequest(s *rest.Signing) error {
 	if s.Account.APIKey == "" || s.Account.SecretKey == "" {
 		return sdk.Errorf(sdk.KindAuthentication, "bybit: an API key and a secret key are required")
@@ -62,7 +62,7 @@ func signRequest(s *rest.Signing) error {
 	return nil
 }
 
-// serverTime is GET /v5/market/time (§4), public.
+// serverTime is GET /v5/market/time, public.
 var serverTime = &rest.TimeSource{
 	Paths: map[string]string{EndpointREST: "/v5/market/time"},
 	Parse: func(body []byte) (time.Time, error) {

@@ -12,8 +12,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Computed vectors of shared/exchanges/bybit.md §3 (made-up inputs,
-// checked there with openssl, Python and Go).
+// Computed vectors (made-up inputs,
+// checked with openssl, Python and Go).
 const (
 	vectorSecret = "TESTSECRET456"
 	vectorKey    = "TESTKEY123"
@@ -39,7 +39,7 @@ func TestSignatureVectors(t *testing.T) {
 }
 
 // TestPreSignOfficialExamples checks the concatenation against the strings
-// of Bybit's own examples (§3). Their signatures cannot be reproduced, as
+// of Bybit's own examples. Their signatures cannot be reproduced, as
 // the docs do not give the secret; the strings are authoritative.
 func TestPreSignOfficialExamples(t *testing.T) {
 	tests := []struct{ ts, payload, want string }{
@@ -94,7 +94,7 @@ func TestSignRequestHeaders(t *testing.T) {
 	}
 }
 
-// TestOrderBodyMatchesVector builds the page's POST vector from an order
+// TestOrderBodyMatchesVector builds the documented POST vector from an order
 // request: the connector's body is the vector's byte for byte, so its
 // signature is the vector's.
 func TestOrderBodyMatchesVector(t *testing.T) {

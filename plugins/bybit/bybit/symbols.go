@@ -8,7 +8,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-// Categories (§5): the connector trades spot and USDT-settled linear
+// Categories: the connector trades spot and USDT-settled linear
 // contracts.
 const (
 	categorySpot   = "spot"
@@ -38,7 +38,7 @@ func categoryOf(mkt sdk.Market) string {
 	return categorySpot
 }
 
-// rawSymbol is Bybit's form of s (§8: upper case, no separator).
+// rawSymbol is Bybit's form of s (upper case, no separator).
 func rawSymbol(s symbol.Symbol) string { return s.Join("") }
 
 // unifiedLinear turns a USDT-settled linear symbol into the unified form.

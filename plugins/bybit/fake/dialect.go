@@ -13,7 +13,7 @@ var _ fakex.Dialect = (*Server)(nil)
 
 // RateLimited is Bybit's answer over an endpoint's per-UID limit: HTTP
 // 200, retCode 10006, and the X-Bapi-Limit headers naming when the window
-// resets (§6).
+// resets.
 func (s *Server) RateLimited(retryAfter time.Duration) fakex.Fault {
 	h := http.Header{}
 	h.Set("X-Bapi-Limit", "10")
@@ -24,7 +24,7 @@ func (s *Server) RateLimited(retryAfter time.Duration) fakex.Fault {
 }
 
 // Banned is Bybit's answer past the per-IP limit: a bare HTTP 403 "access
-// too frequent" that says nothing of how long (§6).
+// too frequent" that says nothing of how long.
 func (s *Server) Banned(time.Duration) fakex.Fault {
 	return fakex.Fault{Status: http.StatusForbidden, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
 		Body: "access too frequent\n"}

@@ -12,8 +12,8 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// The fake must accept the page's signature vectors byte for byte
-// (shared/exchanges/bybit.md §3), independently of the connector's own
+// The fake must accept the documented signature vectors byte for byte,
+// independently of the connector's own
 // signing code, and refuse any change.
 const (
 	vKey    = "TESTKEY123"

@@ -1,15 +1,17 @@
 package fake
 
 import (
+	"cmp"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §4 and §5.
+// Answers of the read endpoints, shaped as Bybit documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok(map[string]string{
@@ -18,7 +20,7 @@ func (s *Server) serverTime(c *call) {
 	})
 }
 
-// queryAPI is GET /v5/user/query-api (§5g); note the empty retMsg.
+// queryAPI is GET /v5/user/query-api; note the empty retMsg.
 func (s *Server) queryAPI(c *call) {
 	k := c.key
 	perms := map[string][]string{}
@@ -42,11 +44,11 @@ func (s *Server) queryAPI(c *call) {
 	})
 }
 
-// accountInfo is GET /v5/account/info (§5b).
+// accountInfo is GET /v5/account/info.
 func (s *Server) accountInfo(c *call) {
 	s.mu.Lock()
 	a := s.Store.AccountLocked(c.key.APIKey)
-	mode, status := or(a.MarginMode, "REGULAR_MARGIN"), a.UnifiedMarginStatus
+	mode, status := cmp.Or(a.MarginMode, "REGULAR_MARGIN"), a.UnifiedMarginStatus
 	s.mu.Unlock()
 	if status == 0 {
 		status = 6
@@ -57,7 +59,7 @@ func (s *Server) accountInfo(c *call) {
 	})
 }
 
-// walletBalance is GET /v5/account/wallet-balance (§5a): UNIFIED only;
+// walletBalance is GET /v5/account/wallet-balance: UNIFIED only;
 // without coin= only coins with a non-zero balance.
 func (s *Server) walletBalance(c *call) {
 	if c.query.Get("accountType") != "UNIFIED" {
@@ -97,10 +99,10 @@ func (s *Server) walletBalance(c *call) {
 		upl = upl.Add(dec(co.UnrealisedPnl).Mul(s.usdPrice(co.Coin)))
 		coins = append(coins, map[string]any{
 			"coin": co.Coin, "equity": eq.String(), "usdValue": usd.String(),
-			"walletBalance": or(co.WalletBalance, "0"), "locked": or(co.Locked, "0"),
-			"spotBorrow": or(co.SpotBorrow, "0"), "borrowAmount": or(co.SpotBorrow, "0"),
-			"unrealisedPnl": or(co.UnrealisedPnl, "0"), "cumRealisedPnl": "0",
-			"totalOrderIM": or(co.TotalOrderIM, "0"), "totalPositionIM": or(co.TotalPositionIM, "0"),
+			"walletBalance": cmp.Or(co.WalletBalance, "0"), "locked": cmp.Or(co.Locked, "0"),
+			"spotBorrow": cmp.Or(co.SpotBorrow, "0"), "borrowAmount": cmp.Or(co.SpotBorrow, "0"),
+			"unrealisedPnl": cmp.Or(co.UnrealisedPnl, "0"), "cumRealisedPnl": "0",
+			"totalOrderIM": cmp.Or(co.TotalOrderIM, "0"), "totalPositionIM": cmp.Or(co.TotalPositionIM, "0"),
 			"totalPositionMM": "0", "bonus": "0", "accruedInterest": "0",
 			"availableToWithdraw": "", "availableToBorrow": "",
 			"marginCollateral": true, "collateralSwitch": true, "spotHedgingQty": "0",
@@ -110,11 +112,11 @@ func (s *Server) walletBalance(c *call) {
 	if avail == "" {
 		avail = "0"
 		if i := slices.IndexFunc(a.Coins, func(co Coin) bool { return co.Coin == "USDT" }); i >= 0 {
-			avail = or(a.Coins[i].WalletBalance, "0")
+			avail = cmp.Or(a.Coins[i].WalletBalance, "0")
 		}
 	}
 	if a.MarginMode == "ISOLATED_MARGIN" {
-		avail = "" // §5a: account-wide fields do not apply
+		avail = "" // account-wide fields do not apply
 	}
 	c.ok(map[string]any{"list": []map[string]any{{
 		"accountType": "UNIFIED", "totalEquity": equity.String(), "totalWalletBalance": wallet.String(),
@@ -144,7 +146,7 @@ func (s *Server) usdPrice(coin string) decimal.Decimal {
 	return decimal.Zero
 }
 
-// positionList is GET /v5/position/list (§5c). With symbol= the symbol's
+// positionList is GET /v5/position/list. With symbol= the symbol's
 // rows come back even when flat (two in hedge mode); with settleCoin=
 // only rows of positive size. Pages follow an opaque, percent-encoded
 // cursor.
@@ -239,12 +241,12 @@ func (s *Server) symbolRows(a *Account, symbol string) []Position {
 func (s *Server) positionJSON(p Position, now int64) map[string]any {
 	size := dec(p.Size)
 	return map[string]any{
-		"symbol": p.Symbol, "positionIdx": p.PositionIdx, "side": p.Side, "size": or(p.Size, "0"),
-		"avgPrice": or(p.AvgPrice, "0"), "positionValue": size.Mul(dec(p.AvgPrice)).String(),
-		"leverage": p.Leverage, "markPrice": or(p.MarkPrice, "0"), "liqPrice": p.LiqPrice,
-		"unrealisedPnl": or(p.UnrealisedPnl, "0"), "cumRealisedPnl": "0", "curRealisedPnl": "0",
+		"symbol": p.Symbol, "positionIdx": p.PositionIdx, "side": p.Side, "size": cmp.Or(p.Size, "0"),
+		"avgPrice": cmp.Or(p.AvgPrice, "0"), "positionValue": size.Mul(dec(p.AvgPrice)).String(),
+		"leverage": p.Leverage, "markPrice": cmp.Or(p.MarkPrice, "0"), "liqPrice": p.LiqPrice,
+		"unrealisedPnl": cmp.Or(p.UnrealisedPnl, "0"), "cumRealisedPnl": "0", "curRealisedPnl": "0",
 		"positionIM": "0", "positionMM": "0", "positionIMByMp": "0", "positionMMByMp": "0",
-		"breakEvenPrice": or(p.AvgPrice, "0"), "takeProfit": "", "stopLoss": "", "trailingStop": "0",
+		"breakEvenPrice": cmp.Or(p.AvgPrice, "0"), "takeProfit": "", "stopLoss": "", "trailingStop": "0",
 		"riskId": 1, "riskLimitValue": "2000000", "tpslMode": "Full", "tradeMode": 0,
 		"autoAddMargin": 0, "positionStatus": "Normal", "adlRankIndicator": 2, "bustPrice": "",
 		"isReduceOnly": false, "seq": int64(130480205), "sessionAvgPrice": "",
@@ -256,24 +258,12 @@ func (s *Server) positionJSON(p Position, now int64) map[string]any {
 // dec reads a decimal the test put in state; garbage and "" count as zero
 // here because tests feed malformed values on purpose to check the
 // connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount
 
 // isZero is true for "" and a zero amount; garbage is not zero, so that a
 // malformed value reaches the connector.
 func isZero(s string) bool {
 	d, err := decimal.NewFromString(s)
 	return s == "" || err == nil && d.IsZero()
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -14,7 +15,7 @@ var (
 	linkID      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
 )
 
-// createRequest is POST /v5/order/create with the JSON types §8 fixes:
+// createRequest is POST /v5/order/create with the JSON types Bybit documents:
 // amounts are strings, positionIdx an integer, reduceOnly a boolean. A
 // body with another type fails to decode and is refused.
 type createRequest struct {
@@ -33,7 +34,7 @@ type createRequest struct {
 }
 
 // listed returns the market of symbol in category, or answers the
-// unknown-symbol error of that category (§7). s.mu must be held.
+// unknown-symbol error of that category. s.mu must be held.
 func (s *Server) listed(c *call, category, symbol string) (Market, bool) {
 	switch category {
 	case "spot":
@@ -92,7 +93,7 @@ func (s *Server) createOrder(c *call) {
 		return
 	}
 	a := s.Store.AccountLocked(c.key.APIKey)
-	// §5d says only "must be unique"; the fake holds an id unique among
+	// Bybit documents only "must be unique"; the fake holds an id unique among
 	// open orders, so that an id may be used again once its order is
 	// cancelled.
 	if req.OrderLinkID != "" && slices.ContainsFunc(a.Orders, func(o Order) bool { return o.OrderLinkID == req.OrderLinkID && o.Status == "New" }) {
@@ -109,7 +110,7 @@ func (s *Server) createOrder(c *call) {
 	}
 	o := Order{
 		Category: req.Category, Symbol: req.Symbol, OrderLinkID: req.OrderLinkID, Side: req.Side,
-		OrderType: req.OrderType, Qty: req.Qty, MarketUnit: req.MarketUnit, TimeInForce: or(req.TimeInForce, "GTC"),
+		OrderType: req.OrderType, Qty: req.Qty, MarketUnit: req.MarketUnit, TimeInForce: cmp.Or(req.TimeInForce, "GTC"),
 		Status: "New", CreatedTime: c.now.UnixMilli(), Body: string(c.body),
 	}
 	if req.Price != nil {
@@ -130,7 +131,7 @@ func (s *Server) createOrder(c *call) {
 // locks what a limit order needs. s.mu is held.
 func (s *Server) spotOrder(c *call, a *Account, m Market, o *Order, price decimal.Decimal) bool {
 	qty := dec(o.Qty)
-	// §5d: a market buy's qty is in the quote coin unless marketUnit says
+	// a market buy's qty is in the quote coin unless marketUnit says
 	// otherwise; a sell's is in the base coin.
 	byQuote := o.OrderType == "Market" && (o.MarketUnit == "quoteCoin" || o.MarketUnit == "" && o.Side == "Buy")
 	base, cost := qty, qty.Mul(price)
@@ -227,7 +228,7 @@ func (s *Server) cancelOrder(c *call) {
 		if o.Category != req.Category || o.Symbol != req.Symbol {
 			return false
 		}
-		if req.OrderID != "" { // §5e: orderId wins when both are given
+		if req.OrderID != "" { // orderId wins when both are given
 			return o.OrderID == req.OrderID
 		}
 		return o.OrderLinkID == req.OrderLinkID

@@ -1,9 +1,9 @@
 // Package fake is a Bybit V5 look-alike on loopback for tests. It checks
-// every private request the way shared/exchanges/bybit.md §2.6 describes
+// every private request the way Bybit does
 // (X-BAPI-* headers read case-insensitively, the HMAC over
 // timestamp+key+recvWindow+payload with the raw query of a GET or the raw
 // body of a POST, the timestamp window, the key's bound IPs, permissions
-// and expiry) and answers with the page's envelope, response shapes and
+// and expiry) and answers with the documented envelope, response shapes and
 // retCodes, from state a test sets: keys, the unified wallet, linear
 // positions (one-way or hedge), and the orders placed.
 //
@@ -51,6 +51,9 @@ type Key struct {
 	UTA int
 }
 
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
+
 // FullKey returns a read-write key with spot and contract trading, bound
 // to loopback: the usual good key of a test.
 func FullKey(apiKey, secret string) Key {
@@ -65,7 +68,7 @@ func FullKey(apiKey, secret string) Key {
 	}
 }
 
-// Coin is one coin row of the unified wallet (§5a). Empty Equity means
+// Coin is one coin row of the unified wallet. Empty Equity means
 // walletBalance − spotBorrow + unrealisedPnl; other empty amounts are "0".
 type Coin struct {
 	Coin            string
@@ -78,7 +81,7 @@ type Coin struct {
 	TotalPositionIM string
 }
 
-// Position is one linear position row (§5c). PositionIdx is 0 in one-way
+// Position is one linear position row. PositionIdx is 0 in one-way
 // mode, 1 (long) or 2 (short) in hedge mode; Side is Buy, Sell or "".
 type Position struct {
 	Symbol        string
@@ -141,27 +144,27 @@ type Market struct {
 // Option adjusts New.
 type Option func(*Server)
 
-// WithIPLimit sets the per-IP budget per 5 seconds (default 600, §6).
+// WithIPLimit sets the per-IP budget per 5 seconds (default 600).
 func WithIPLimit(n int64) Option {
 	return func(s *Server) { s.ipLimit = fakex.NewWindow(n, 5*time.Second) }
 }
 
 // WithUIDLimit sets the per-UID limit per second of a private path, for
-// every category (defaults are §6's table).
+// every category (defaults are Bybit's documented limits, in uidLimits).
 func WithUIDLimit(path string, n int64) Option {
 	return func(s *Server) { s.uidOverride[path] = n }
 }
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
 // SetClockOffset, Calls and Requests; embedded fakex.Store gives
-// Update and Account.
+// AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
 
 	mu          sync.Mutex
-	spot        map[string]Market
-	linear      map[string]Market
+	spot        fakex.Symbols[Market]
+	linear      fakex.Symbols[Market]
 	ipLimit     *fakex.Window
 	bannedUntil time.Time
 	uidOverride map[string]int64
@@ -191,19 +194,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
-}
-
-// AddKey registers a key with an empty account (or keeps its account).
-func (s *Server) AddKey(k Key) { s.Store.AddKey(k.APIKey, k) }
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
 }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
@@ -220,18 +213,10 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.spot[symbol] = m
-}
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
 
 // ListLinear lists (or re-prices) a USDT perpetual.
-func (s *Server) ListLinear(symbol string, m Market) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.linear[symbol] = m
-}
+func (s *Server) ListLinear(symbol string, m Market) { s.linear.List(&s.mu, symbol, m) }
 
 // --- the request pipeline ---
 
@@ -261,7 +246,7 @@ var routes = map[string]route{
 	"POST /v5/order/cancel":          {true, permTrade, (*Server).cancelOrder},
 }
 
-// uidLimits are §6's per-UID limits per second, by path and category.
+// uidLimits are Bybit's documented per-UID limits per second, by path and category.
 var uidLimits = map[string]int64{
 	"/v5/account/wallet-balance": 50,
 	"/v5/account/info":           50,
@@ -293,7 +278,7 @@ func (c *call) okMsg(msg string, result any) {
 	c.json(200, map[string]any{"retCode": 0, "retMsg": msg, "result": result, "retExtInfo": map[string]any{}, "time": c.now.UnixMilli()})
 }
 
-// fail answers a business error: HTTP 200 with a retCode (§7).
+// fail answers a business error: HTTP 200 with a retCode.
 func (c *call) fail(code int, msg string) {
 	c.json(200, map[string]any{"retCode": code, "retMsg": msg, "result": map[string]any{}, "retExtInfo": map[string]any{}, "time": c.now.UnixMilli()})
 }
@@ -324,7 +309,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rt.handle(s, c)
 }
 
-// admitIP enforces the per-IP budget (§6): past it, HTTP 403 and every
+// admitIP enforces the per-IP budget: past it, HTTP 403 and every
 // request from the address is refused for ten minutes. No header says so.
 func (s *Server) admitIP(c *call) bool {
 	s.mu.Lock()
@@ -341,7 +326,7 @@ func (s *Server) admitIP(c *call) bool {
 	return true
 }
 
-// authenticate checks a private request as §2.6 describes.
+// authenticate checks a private request as Bybit does: headers, key, expiry, signature, timestamp window, bound IPs, then the body's category.
 func (s *Server) authenticate(c *call) bool {
 	r := c.r
 	// http.Header.Get canonicalises the name: the lookup is
@@ -351,10 +336,10 @@ func (s *Server) authenticate(c *call) bool {
 	sig := r.Header.Get("X-BAPI-SIGN")
 	rwText := r.Header.Get("X-BAPI-RECV-WINDOW")
 	if rwText == "" {
-		rwText = "5000" // §2.6: the documented default
+		rwText = "5000" // the documented default
 	}
 	if apiKey == "" || tsText == "" || sig == "" {
-		// §7: 401 for missing auth headers.
+		// 401 for missing auth headers.
 		http.Error(c.w, "401 Unauthorized", http.StatusUnauthorized)
 		return false
 	}
@@ -377,7 +362,7 @@ func (s *Server) authenticate(c *call) bool {
 	if r.Method == "POST" {
 		payload = string(body)
 	}
-	// §2.3: lower-case hex of HMAC-SHA256 over the four parts, no
+	// lower-case hex of HMAC-SHA256 over the four parts, no
 	// separators. The fake wants the exact lower-case form connectors
 	// emit; how Bybit treats upper case is unconfirmed.
 	if !sign.Equal(sig, sign.Hex(key.Secret, tsText+apiKey+rwText+payload)) {
@@ -391,7 +376,7 @@ func (s *Server) authenticate(c *call) bool {
 		return false
 	}
 	now := c.now.UnixMilli()
-	// §2.5: server_time − recv_window <= timestamp < server_time + 1000.
+	// server_time − recv_window <= timestamp < server_time + 1000.
 	if err1 != nil || ts < now-rw || ts >= now+1000 {
 		c.fail(10002, fmt.Sprintf("invalid request, please check your server timestamp or recv_window param. req_timestamp[%s],server_timestamp[%d],recv_window[%d]",
 			tsText, now, rw))
@@ -419,7 +404,7 @@ func (s *Server) authenticate(c *call) bool {
 	return true
 }
 
-// admitUID enforces the per-UID limit of the endpoint (§6) and sets the
+// admitUID enforces the per-UID limit of the endpoint and sets the
 // three X-Bapi-Limit headers on the answer.
 func (s *Server) admitUID(c *call) bool {
 	path := c.r.URL.Path

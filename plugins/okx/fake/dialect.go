@@ -10,7 +10,7 @@ import (
 var _ fakex.Dialect = (*Server)(nil)
 
 // RateLimited is OKX's answer over a limit: HTTP 429 with code 50011 and
-// no header saying how long (§9).
+// no header saying how long.
 func (s *Server) RateLimited(time.Duration) fakex.Fault {
 	return fakex.Fault{Status: http.StatusTooManyRequests, Body: `{"msg":"Too Many Requests","code":"50011"}`}
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// The fake must accept the page's signature vectors byte for byte
-// (shared/exchanges/okx.md §2.3) and reject a changed byte, independently
+// The fake must accept the documented signature vectors byte for byte
+// and reject a changed byte, independently
 // of the connector's signing code.
 const (
 	vSecret = "22582BD0CFF14C41EDBF1AB98506286D"
@@ -96,7 +96,7 @@ func TestVerifiesTheVectors(t *testing.T) {
 		{"vector 4", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("OK-ACCESS-SIGN", "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="), 200, "0"},
 		{"vector 1's signature on another query", v1.with("OK-ACCESS-SIGN", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY=").retarget("/api/v5/account/balance?ccy=ETH"), 401, "50113"},
 		{"one body byte changed", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("OK-ACCESS-SIGN", "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk=").rebody(strings.Replace(v4Body, `"2.15"`, `"2.16"`, 1)), 401, "50113"},
-		// §2.2: the raw query as sent is what counts; ccxt encodes commas,
+		// the raw query as sent is what counts; ccxt encodes commas,
 		// python-okx does not.
 		{"encoded comma signed as sent", signed("GET", "/api/v5/account/balance?ccy=BTC%2CETH", "", vTime), 200, "0"},
 		{"raw comma signed as sent", signed("GET", "/api/v5/account/balance?ccy=BTC,ETH", "", vTime), 200, "0"},
@@ -121,7 +121,7 @@ func TestVerifiesTheVectors(t *testing.T) {
 func (r req) retarget(target string) req { r.target = target; return r }
 func (r req) rebody(body string) req     { r.body = body; return r }
 
-// TestAuthChecks covers every auth answer of §2.5 and §10, in §2.5's order
+// TestAuthChecks covers every auth answer OKX documents, in the order OKX checks them
 // where a request has several faults.
 func TestAuthChecks(t *testing.T) {
 	ok := signed("GET", "/api/v5/account/config", "", vTime)
@@ -166,7 +166,7 @@ func TestAuthChecks(t *testing.T) {
 				t.Fatalf("got %d %s %q, want %d %s", got.status, got.code, got.msg, tt.status, tt.code)
 			}
 			if tt.status == 401 && got.data != nil {
-				t.Errorf("401 body carries data %s; OKX's captured auth errors have none (§3)", got.data)
+				t.Errorf("401 body carries data %s; OKX's captured auth errors have none", got.data)
 			}
 		})
 	}
@@ -236,7 +236,7 @@ func TestOrderItemAnswers(t *testing.T) {
 }
 
 // TestRateLimits: private routes count per user, public ones per IP, in
-// two-second windows (§9).
+// two-second windows.
 func TestRateLimits(t *testing.T) {
 	s := New()
 	defer s.Close()

@@ -2,16 +2,18 @@ package fake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
-// Answers of the read endpoints, shaped as in §2.4 and §4–§7.
+// Answers of the read endpoints, shaped as OKX documents them.
 
 func (s *Server) serverTime(c *call) {
 	c.ok([]map[string]string{{"ts": ms(c.now.UnixMilli())}})
@@ -59,7 +61,7 @@ func (s *Server) config(c *call) {
 		typ = "1"
 	}
 	c.ok([]map[string]any{{
-		"uid": c.key.UID, "mainUid": c.key.MainUID, "acctLv": or(a.AcctLv, "2"), "posMode": or(a.PosMode, "net_mode"),
+		"uid": c.key.UID, "mainUid": c.key.MainUID, "acctLv": cmp.Or(a.AcctLv, "2"), "posMode": cmp.Or(a.PosMode, "net_mode"),
 		"autoLoan": false, "greeksType": "PA", "level": "Lv1", "levelTmp": "", "ctIsoMode": "automatic",
 		"mgnIsoMode": "automatic", "acctStpMode": "cancel_maker", "kycLv": "3", "label": "gahost test",
 		"ip": strings.Join(c.key.IPs, ","), "perm": strings.Join(perm, ","), "type": typ, "roleType": "0",
@@ -112,7 +114,7 @@ func (s *Server) positions(c *call) {
 	defer s.mu.Unlock()
 	rows := []map[string]string{}
 	for _, p := range s.Store.AccountLocked(c.key.APIKey).Positions {
-		pt := or(p.InstType, "SWAP")
+		pt := cmp.Or(p.InstType, "SWAP")
 		if typ != "" && pt != typ || ids != nil && !slices.Contains(ids, p.InstID) {
 			continue
 		}
@@ -136,7 +138,7 @@ func (s *Server) positions(c *call) {
 	c.ok(rows)
 }
 
-// readJSON checks a POST body as OKX does (§10: 50000, 50006, 50002) and
+// readJSON checks a POST body as OKX does (50000, 50006, 50002) and
 // keeps its fields. Numbers stay json.Number so that a connector sending
 // a JSON number where OKX wants a string is caught.
 func readJSON(c *call) bool {
@@ -159,19 +161,5 @@ func readJSON(c *call) bool {
 
 func ms(n int64) string { return strconv.FormatInt(n, 10) }
 
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-// dec reads a decimal the test put in state; garbage counts as zero here
-// because tests feed malformed values on purpose to check the connector.
-func dec(s string) decimal.Decimal {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Zero
-	}
-	return d
-}
+// dec reads an amount a test put in state (garbage reads as zero).
+var dec = fakex.Amount

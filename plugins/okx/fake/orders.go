@@ -1,18 +1,19 @@
 package fake
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
 var (
-	// §8.1: numbers are decimal strings, never JSON numbers or exponents.
+	// numbers are decimal strings, never JSON numbers or exponents.
 	decimalText  = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
 )
@@ -38,7 +39,7 @@ func (c *call) stringField(name string) (string, bool) {
 }
 
 // orderFailed answers a per-item rejection: code "1", HTTP 200, the
-// verdict in data[0].sCode (§3, §8.1).
+// verdict in data[0].sCode.
 func (c *call) orderFailed(clOrdID, code, msg, sub string) {
 	now := c.now.UnixMilli()
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{
@@ -57,7 +58,7 @@ func (c *call) orderOK(o Order, msg string) {
 	})
 }
 
-// placeOrder is POST /api/v5/trade/order (§8.1).
+// placeOrder is POST /api/v5/trade/order.
 func (s *Server) placeOrder(c *call) {
 	var o Order
 	for _, f := range []struct {
@@ -115,7 +116,7 @@ func (s *Server) placeOrder(c *call) {
 		return
 	}
 	a := s.Store.AccountLocked(c.key.APIKey)
-	lv := or(a.AcctLv, "2")
+	lv := cmp.Or(a.AcctLv, "2")
 	if in.InstType == "SPOT" {
 		if !s.checkSpot(c, a, in, &o, lv) {
 			return
@@ -137,7 +138,7 @@ func (s *Server) placeOrder(c *call) {
 	c.orderOK(o, "Order placed")
 }
 
-// checkSpot applies the spot rules: tdMode by account mode (§11.3), no
+// checkSpot applies the spot rules: tdMode by account mode, no
 // posSide or reduceOnly, tgtCcy for market orders only, and the balance.
 func (s *Server) checkSpot(c *call, a *Account, in Instrument, o *Order, lv string) bool {
 	want := "cash"
@@ -162,7 +163,7 @@ func (s *Server) checkSpot(c *call, a *Account, in Instrument, o *Order, lv stri
 	if o.Px != "" {
 		price = dec(o.Px)
 	}
-	// A market buy's sz is quote by default, a sell's base (§8.1).
+	// A market buy's sz is quote by default, a sell's base.
 	tgt := o.TgtCcy
 	if tgt == "" && o.OrdType == "market" && o.Side == "buy" {
 		tgt = "quote_ccy"
@@ -191,7 +192,7 @@ func (s *Server) checkSpot(c *call, a *Account, in Instrument, o *Order, lv stri
 }
 
 // checkSwap applies the swap rules: not in Spot mode (51010), tdMode
-// cross or isolated, posSide by position mode (§11.4), lot and minimum in
+// cross or isolated, posSide by position mode, lot and minimum in
 // contracts (51121, 51020), and the margin an opening order needs.
 func (s *Server) checkSwap(c *call, a *Account, in Instrument, o *Order, lv string) bool {
 	if lv == "1" {
@@ -206,7 +207,7 @@ func (s *Server) checkSwap(c *call, a *Account, in Instrument, o *Order, lv stri
 		c.paramError("tgtCcy")
 		return false
 	}
-	if or(a.PosMode, "net_mode") == "long_short_mode" {
+	if cmp.Or(a.PosMode, "net_mode") == "long_short_mode" {
 		if o.PosSide != "long" && o.PosSide != "short" {
 			c.paramError("posSide")
 			return false
@@ -241,7 +242,7 @@ func (s *Server) checkSwap(c *call, a *Account, in Instrument, o *Order, lv stri
 	return true
 }
 
-// cancelOrder is POST /api/v5/trade/cancel-order (§8.3): ordId wins over
+// cancelOrder is POST /api/v5/trade/cancel-order: ordId wins over
 // clOrdId; only a live order can be cancelled.
 func (s *Server) cancelOrder(c *call) {
 	id, cid := c.param("ordId"), c.param("clOrdId")
@@ -281,7 +282,7 @@ func (s *Server) cancelOrder(c *call) {
 func available(a *Account, ccy string) decimal.Decimal {
 	for _, b := range a.Balances {
 		if b.Ccy == ccy {
-			return dec(or(b.AvailEq, b.AvailBal))
+			return dec(cmp.Or(b.AvailEq, b.AvailBal))
 		}
 	}
 	return decimal.Zero
@@ -292,11 +293,6 @@ func multiple(v decimal.Decimal, step string) bool {
 	return !st.IsPositive() || v.Mod(st).IsZero()
 }
 
-func sortedIDs(m map[string]Instrument) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedIDs lists the symbols in order, so that answers come out the same
+// every time.
+func sortedIDs(m map[string]Instrument) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,14 +1,14 @@
 // Package fake is an OKX look-alike on loopback for tests: it checks every
-// private request the way shared/exchanges/okx.md describes (§2: the four
+// private request the way OKX does (the four
 // OK-ACCESS headers, the base64 HMAC over timestamp+method+request
 // target+body recomputed from the raw bytes received, the ±30 s window,
 // the demo header against the key's environment, the passphrase, the IP
-// whitelist, the key's permissions; §2.5 gives the order of the checks),
-// with the page's error codes and HTTP statuses, and answers with the
+// whitelist, the key's permissions, checked in that order),
+// with the documented error codes and HTTP statuses, and answers with the
 // page's response shapes from state the test sets: keys, account and
 // position mode, balances, positions, instruments, and the orders placed.
 //
-// It enforces the page's rate limits (§9: per User ID for private
+// It enforces the documented rate limits (per User ID for private
 // endpoints, per IP for public ones, two-second windows; 429 with code
 // 50011 when exceeded), counts calls per path, and, through the embedded
 // fakex.Server, injects faults (429s with headers, 5xx, slow answers,
@@ -40,16 +40,19 @@ type Key struct {
 	Secret     string
 	Passphrase string
 	// Demo marks a demo-trading key: it is accepted only with
-	// x-simulated-trading: 1, and a live key only without (§1).
+	// x-simulated-trading: 1, and a live key only without.
 	Demo     bool
 	Trade    bool
 	Withdraw bool
-	// IPs is the key's whitelist; empty means any address (§4 ip "").
+	// IPs is the key's whitelist; empty means any address (the key's ip "").
 	IPs []string
 	// UID and MainUID default to one made-up master-account id; a
 	// different MainUID makes the key a sub-account's.
 	UID, MainUID string
 }
+
+// id is the API key k answers to.
+func (k Key) id() string { return k.APIKey }
 
 // FullKey returns a live key with read and trade permission, bound to
 // loopback: the usual good key of a test.
@@ -57,7 +60,7 @@ func FullKey(apiKey, secret, passphrase string) Key {
 	return Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, IPs: []string{"127.0.0.1", "::1"}}
 }
 
-// Balance is one currency row of the trading account (§5). The fake lists
+// Balance is one currency row of the trading account. The fake lists
 // the rows as set, zero ones included, although OKX leaves zeros out: a
 // test sets a zero row to check that a connector drops it.
 type Balance struct {
@@ -70,7 +73,7 @@ type Balance struct {
 	Upl       string
 }
 
-// Position is one row of /api/v5/account/positions (§6). Pos counts
+// Position is one row of /api/v5/account/positions. Pos counts
 // contracts; PosSide is net (signed Pos) or long/short (positive Pos).
 type Position struct {
 	InstType string // default SWAP
@@ -85,7 +88,7 @@ type Position struct {
 	LiqPx    string // "" when there is none
 }
 
-// Instrument is a listed instrument (§7) with the price its market orders
+// Instrument is a listed instrument with the price its market orders
 // fill at.
 type Instrument struct {
 	InstType   string // SPOT or SWAP
@@ -136,7 +139,7 @@ type Account struct {
 // Option adjusts New.
 type Option func(*Server)
 
-// WithLimit sets the limit per two seconds of one path (§9 lists the
+// WithLimit sets the limit per two seconds of one path (the routes table lists the
 // defaults).
 func WithLimit(path string, n int64) Option {
 	return func(s *Server) {
@@ -148,14 +151,14 @@ func WithLimit(path string, n int64) Option {
 
 // Server is the fake. Embedded fakex.Server gives URL, Close, Inject,
 // SetClockOffset, Calls and Requests; embedded fakex.Store gives
-// Update and Account.
+// AddKey, Seed, Update and Account.
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
 
 	mu      sync.Mutex
 	routes  map[string]route
-	insts   map[string]Instrument
+	insts   fakex.Symbols[Instrument]
 	windows map[string]*fakex.Window
 	nextID  int64
 	marks   map[string]string // swap mark prices set by SetMark (market.go)
@@ -163,7 +166,7 @@ type Server struct {
 
 // New starts a fake OKX on 127.0.0.1 listing BTC-USDT and ETH-USDT spot,
 // the BTC-USDT-SWAP and ETH-USDT-SWAP linear perpetuals and the
-// BTC-USD-SWAP inverse one, with the contract specs of §7.
+// BTC-USD-SWAP inverse one, with OKX's contract specs.
 func New(opts ...Option) *Server {
 	s := &Server{
 		routes:  map[string]route{},
@@ -189,27 +192,22 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore[Key](&s.mu, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store.Complete = withIDs
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
-// AddKey registers a key with an empty Futures-mode, one-way account.
-func (s *Server) AddKey(k Key) {
+// withIDs gives a key added without them the user ids OKX reports; a new
+// key's account starts in Futures mode, one-way.
+func withIDs(k Key, _ int) Key {
 	if k.UID == "" {
 		k.UID = "44705892343619584"
 	}
 	if k.MainUID == "" {
 		k.MainUID = k.UID
 	}
-	s.Store.AddKey(k.APIKey, k)
-}
-
-// Seed registers k with a as its account: what the seed file and the
-// control address of the fake's command (see fakex.Main) add.
-func (s *Server) Seed(k Key, a Account) {
-	s.AddKey(k)
-	s.Update(k.APIKey, func(acct *Account) { *acct = a })
+	return k
 }
 
 // cloneAccount copies a's slices and maps, so that a copy handed to a test
@@ -226,11 +224,7 @@ func cloneAccount(a *Account) Account {
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
 
 // List lists (or changes) an instrument.
-func (s *Server) List(in Instrument) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.insts[in.InstID] = in
-}
+func (s *Server) List(in Instrument) { s.insts.List(&s.mu, in.InstID, in) }
 
 // --- the request pipeline ---
 
@@ -246,11 +240,11 @@ type route struct {
 	method string
 	perm   perm
 	limit  int64  // requests per 2 s
-	by     string // the parameter the limit is also keyed by (§9)
+	by     string // the parameter the limit is also keyed by
 	handle func(s *Server, c *call)
 }
 
-// defaultRoutes carry §9's limits.
+// defaultRoutes carry OKX's documented limits.
 var defaultRoutes = map[string]route{
 	"/api/v5/public/time":        {"GET", permNone, 10, "", (*Server).serverTime},
 	"/api/v5/public/instruments": {"GET", permNone, 20, "instType", (*Server).instruments},
@@ -261,7 +255,7 @@ var defaultRoutes = map[string]route{
 	"/api/v5/trade/cancel-order": {"POST", permTrade, 60, "instId", (*Server).cancelOrder},
 }
 
-// rateWindow is OKX's rate-limit window (§9).
+// rateWindow is OKX's rate-limit window.
 const rateWindow = 2 * time.Second
 
 // call is one request being served.
@@ -276,7 +270,7 @@ type call struct {
 	key    Key
 }
 
-// ok answers success with data (§3).
+// ok answers success with data.
 func (c *call) ok(data any) {
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{"code": "0", "msg": "", "data": data})
 }
@@ -286,7 +280,7 @@ func (c *call) fail(status int, code, msg string) {
 	fakex.WriteJSON(c.w, status, map[string]any{"code": code, "msg": msg, "data": []any{}})
 }
 
-// authFail answers like the captured 401 bodies: no data at all (§3).
+// authFail answers like the captured 401 bodies: no data at all.
 func (c *call) authFail(code, msg string) {
 	fakex.WriteJSON(c.w, http.StatusUnauthorized, map[string]string{"msg": msg, "code": code})
 }
@@ -329,12 +323,12 @@ func (s *Server) route(path string) (route, bool) {
 var timestampFormat = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
 
 // timestampWindow is how far OK-ACCESS-TIMESTAMP may be from the server's
-// clock (§2.4).
+// clock.
 const timestampWindow = 30 * time.Second
 
-// authenticate checks a private request in §2.5's order. The signature is
+// authenticate checks a private request in the order OKX checks it. The signature is
 // recomputed over the request target exactly as it came on the request
-// line and the raw body bytes (§2.2's fake-server rule).
+// line and the raw body bytes: a client that encodes the query differently from what it signed must fail here as it does at OKX.
 func (s *Server) authenticate(c *call) bool {
 	h := c.r.Header
 	apiKey, pass := h.Get("OK-ACCESS-KEY"), h.Get("OK-ACCESS-PASSPHRASE")
@@ -367,7 +361,7 @@ func (s *Server) authenticate(c *call) bool {
 		c.authFail("50102", "Timestamp request expired")
 		return false
 	}
-	// A missing header or "0" is live (§1).
+	// A missing header or "0" is live.
 	if demo := h.Get("x-simulated-trading") == "1"; demo != key.Demo {
 		c.authFail("50101", "APIKey does not match current environment.")
 		return false
@@ -390,7 +384,7 @@ func (s *Server) authenticate(c *call) bool {
 }
 
 // admit counts the request against its window: per User ID for private
-// routes, per IP for public ones, and per instrument (type) where §9 says.
+// routes, per IP for public ones, and per instrument (type) where OKX documents it.
 func (s *Server) admit(c *call, path string, rt route) bool {
 	who := "ip:" + fakex.RemoteIP(c.r)
 	if rt.perm != permNone {
@@ -430,7 +424,7 @@ func readBody(r *http.Request) []byte {
 	return b
 }
 
-// id hands out the next order id, a numeric string (§8.1). s.mu is held.
+// id hands out the next order id, a numeric string. s.mu is held.
 func (s *Server) id() string {
 	s.nextID++
 	return strconv.FormatInt(s.nextID, 10)

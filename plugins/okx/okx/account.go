@@ -12,7 +12,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// --- credentials (§4) ---
+// --- credentials ---
 
 // accountConfig is GET /api/v5/account/config.
 type accountConfig struct {
@@ -24,7 +24,7 @@ type accountConfig struct {
 	IP      string `json:"ip"`
 }
 
-// Account modes (acctLv, §11.3) and position modes (posMode, §11.4).
+// Account modes (acctLv) and position modes (posMode).
 const (
 	acctSpot    = "1"
 	acctFutures = "2"
@@ -63,8 +63,8 @@ func (c *Connector) readConfig(ctx context.Context, acct sdk.Account) (accountCo
 	return a.Data[0], nil
 }
 
-// ValidateCredentials reads the account config, the cheapest signed call
-// (§4): it proves key, secret and passphrase, and names the key's
+// ValidateCredentials reads the account config, the cheapest signed call:
+// it proves key, secret and passphrase, and names the key's
 // permissions, IP binding, account mode and position mode.
 func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (sdk.Permissions, error) {
 	cfg, err := c.config(ctx, acct)
@@ -124,10 +124,10 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 	return p, nil
 }
 
-// --- balances (§5) ---
+// --- balances ---
 
 // balanceDetail is one currency of GET /api/v5/account/balance. Fields
-// that do not apply to the account mode come as "" (§5, §11.1).
+// that do not apply to the account mode come as "".
 type balanceDetail struct {
 	Ccy       string `json:"ccy"`
 	Eq        string `json:"eq"`
@@ -189,7 +189,7 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 }
 
 // FuturesAccount reports the USDT row of the trading account, which is
-// the margin of USDT-margined swaps (§5, §11.6): equity is the margin
+// the margin of USDT-margined swaps: equity is the margin
 // balance, equity less unrealized PnL the wallet balance (isolated margin
 // included, unlike cashBal), and available equity — or, in modes without
 // it, the available balance — what new positions can use. No USDT row is

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
+	"github.com/globalautomation/gahost/plugins/okx/okx"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
@@ -34,113 +35,90 @@ func TestInfo(t *testing.T) {
 }
 
 func TestValidateCredentials(t *testing.T) {
-	tests := []struct {
-		name      string
-		key       fake.Key
-		acctLv    string
-		posMode   string
-		testnet   bool
-		want      sdk.Permissions
-		notes     []string // substrings that must appear in the notes
-		kind      sdk.Kind // error kind; 0 for none
-		code      string
-		errSubstr string
-	}{
+	// Every check that passes reads the account config once.
+	checked := map[string]int{"/api/v5/account/config": 1}
+	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return okx.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase}, []plugintest.CredentialsRow[fake.Key, fake.Account]{
 		{
-			name:  "full key bound to this IP",
-			key:   fake.FullKey(apiKey, secret, passphrase),
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes: []string{"account mode: Futures", "position mode: one-way", "one trading account"},
+			Name:  "full key bound to this IP",
+			Key:   fake.FullKey(apiKey, secret, passphrase),
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes: []string{"account mode: Futures", "position mode: one-way", "one trading account"},
+			Calls: checked,
 		},
 		{
-			name:    "hedge mode, multi-currency margin",
-			key:     fake.FullKey(apiKey, secret, passphrase),
-			acctLv:  "3",
-			posMode: "long_short_mode",
-			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
-			notes:   []string{"account mode: Multi-currency margin", "position mode: hedge"},
+			Name:    "hedge mode, multi-currency margin",
+			Key:     fake.FullKey(apiKey, secret, passphrase),
+			Account: fake.Account{AcctLv: "3", PosMode: "long_short_mode"},
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, IPRestricted: true},
+			Notes:   []string{"account mode: Multi-currency margin", "position mode: hedge"},
+			Calls:   checked,
 		},
 		{
-			name:  "read-only key, any IP, can withdraw",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Withdraw: true},
-			want:  sdk.Permissions{CanRead: true, CanWithdraw: true},
-			notes: []string{"read-only", "any IP address", "can withdraw"},
+			Name:  "read-only key, any IP, can withdraw",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Withdraw: true},
+			Perms: sdk.Permissions{CanRead: true, CanWithdraw: true},
+			Notes: []string{"read-only", "any IP address", "can withdraw"},
+			Calls: checked,
 		},
 		{
-			name:   "spot mode cannot trade swaps",
-			key:    fake.FullKey(apiKey, secret, passphrase),
-			acctLv: "1",
-			want:   sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
-			notes:  []string{"account mode: Spot", "cannot be traded in Spot mode"},
+			Name:    "spot mode cannot trade swaps",
+			Key:     fake.FullKey(apiKey, secret, passphrase),
+			Account: fake.Account{AcctLv: "1"},
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, IPRestricted: true},
+			Notes:   []string{"account mode: Spot", "cannot be traded in Spot mode"},
+			Calls:   checked,
 		},
 		{
-			name:  "sub-account key",
-			key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, UID: "2", MainUID: "1"},
-			want:  sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
-			notes: []string{"sub-account"},
+			Name:  "sub-account key",
+			Key:   fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, UID: "2", MainUID: "1"},
+			Perms: sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			Notes: []string{"sub-account"},
+			Calls: checked,
 		},
 		{
-			name:    "demo key on a testnet account",
-			key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: true},
-			testnet: true,
-			want:    sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
-			notes:   []string{"demo trading"},
+			Name:    "demo key on a testnet account",
+			Key:     fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Trade: true, Demo: true},
+			Testnet: true,
+			Perms:   sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true},
+			Notes:   []string{"demo trading"},
+			Calls:   checked,
 		},
 		{
-			name: "unknown key", key: fake.FullKey("someone-else", secret, passphrase),
-			kind: sdk.KindAuthentication, code: "50111", errSubstr: "does not know this API key",
+			Name: "unknown key", Key: fake.FullKey("someone-else", secret, passphrase),
+			Kind: sdk.KindAuthentication, Code: "50111", Text: "does not know this API key",
 		},
 		{
-			name: "unknown key on demo", key: fake.Key{APIKey: "someone-else", Secret: secret, Passphrase: passphrase, Demo: true}, testnet: true,
-			kind: sdk.KindAuthentication, code: "50111", errSubstr: "Demo Trading",
+			Name: "unknown key on demo", Key: fake.Key{APIKey: "someone-else", Secret: secret, Passphrase: passphrase, Demo: true}, Testnet: true,
+			Kind: sdk.KindAuthentication, Code: "50111", Text: "Demo Trading",
 		},
 		{
-			name: "wrong secret", key: fake.FullKey(apiKey, "00000000000000000000000000000000", passphrase),
-			kind: sdk.KindAuthentication, code: "50113", errSubstr: "secret key does not belong",
+			Name: "wrong secret", Key: fake.FullKey(apiKey, "00000000000000000000000000000000", passphrase),
+			Kind: sdk.KindAuthentication, Code: "50113", Text: "secret key does not belong",
 		},
 		{
-			name: "wrong passphrase", key: fake.FullKey(apiKey, secret, "another-one"),
-			kind: sdk.KindAuthentication, code: "50105", errSubstr: "passphrase is wrong",
+			Name: "wrong passphrase", Key: fake.FullKey(apiKey, secret, "another-one"),
+			Kind: sdk.KindAuthentication, Code: "50105", Text: "passphrase is wrong",
 		},
 		{
-			name: "IP not whitelisted", key: fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, IPs: []string{"203.0.113.9"}},
-			kind: sdk.KindPermission, code: "50110", errSubstr: "IP whitelist",
+			Name: "IP not whitelisted", Key: fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, IPs: []string{"203.0.113.9"}},
+			Kind: sdk.KindPermission, Code: "50110", Text: "IP whitelist",
 		},
 		{
-			name: "demo key on a live account", key: fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Demo: true},
-			kind: sdk.KindAuthentication, code: "50101", errSubstr: "mark the account as testnet",
+			Name: "demo key on a live account", Key: fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase, Demo: true},
+			Kind: sdk.KindAuthentication, Code: "50101", Text: "mark the account as testnet",
 		},
 		{
-			name: "live key on a testnet account", key: fake.FullKey(apiKey, secret, passphrase), testnet: true,
-			kind: sdk.KindAuthentication, code: "50101", errSubstr: "marked as testnet",
+			Name: "live key on a testnet account", Key: fake.FullKey(apiKey, secret, passphrase), Testnet: true,
+			Kind: sdk.KindAuthentication, Code: "50101", Text: "marked as testnet",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fx := fake.New()
-			t.Cleanup(fx.Close)
-			fx.AddKey(tt.key)
-			fx.Update(tt.key.APIKey, func(a *fake.Account) { a.AcctLv, a.PosMode = tt.acctLv, tt.posMode })
-			e := newEnv(t)
-			e.Acct.Endpoints["rest"] = fx.URL()
-			e.Acct.Testnet = tt.testnet
-			got, err := e.C.ValidateCredentials(ctx(t), e.Acct)
-			plugintest.CheckCredentials(t, got, err, plugintest.Credentials{Perms: tt.want, Notes: tt.notes, Kind: tt.kind, Code: tt.code, Text: tt.errSubstr})
-			if tt.kind != 0 {
-				return
-			}
-			if n := fx.Calls("/api/v5/account/config"); n != 1 {
-				t.Errorf("config calls %d, want 1", n)
-			}
-		})
-	}
+	})
 }
 
 func TestSpotBalances(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Balances = []fake.Balance{
-			// From the page's §5 example: available plus frozen is the equity.
+			// From OKX's documented balance example: available plus frozen is the equity.
 			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
 				AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
 			{Ccy: "LTC", Eq: "0", CashBal: "0", AvailBal: "0", AvailEq: "0", FrozenBal: "0", Upl: "0"},

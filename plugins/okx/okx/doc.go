@@ -1,6 +1,6 @@
 // Package okx is the gahost connector for OKX spot and USDT-margined
-// perpetual swaps over the V5 private REST API, as described in
-// shared/exchanges/okx.md (section numbers in comments refer to it).
+// perpetual swaps over the V5 private REST API, as the exchange documents it;
+// docs/exchanges.md says what the connector does with each part.
 //
 // Files follow the exchange's areas: sign.go (OK-ACCESS-* headers, the
 // base64 HMAC over timestamp+method+path+body, demo trading, the server

@@ -12,7 +12,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// envelope is the object every answer comes in (§3): code is a string,
+// envelope is the object every answer comes in: code is a string,
 // "0" on success; data is always an array, and may be missing on errors.
 type envelope struct {
 	Code okxCode         `json:"code"`
@@ -20,7 +20,7 @@ type envelope struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// itemResult is the per-item verdict of order and cancel answers (§3).
+// itemResult is the per-item verdict of order and cancel answers.
 type itemResult struct {
 	SCode   string `json:"sCode"`
 	SMsg    string `json:"sMsg"`
@@ -49,7 +49,7 @@ func (c *okxCode) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// rateWindow is the length of OKX's rate-limit windows (§9). OKX sends no
+// rateWindow is the length of OKX's rate-limit windows. OKX sends no
 // Retry-After, so a rate-limited caller waits one window.
 const rateWindow = 2 * time.Second
 
@@ -70,13 +70,13 @@ const (
 type rule struct {
 	kind sdk.Kind
 	text string
-	// outcomeUnknown marks codes that leave an order's fate open (§10).
+	// outcomeUnknown marks codes that leave an order's fate open.
 	outcomeUnknown bool
 	// limited marks rate-limit codes, answered with a retry-after.
 	limited bool
 }
 
-// errorTable is the page's table (§10), code by code.
+// errorTable is the documented error table, code by code.
 var errorTable = map[string]rule{
 	"1":     {kind: sdk.KindInvalidRequest},
 	"2":     {kind: sdk.KindInvalidRequest},
@@ -126,7 +126,7 @@ const (
 	codeEnvironment = "50101"
 )
 
-// decodeError maps an answer to a typed error (§3): the code decides, not
+// decodeError maps an answer to a typed error: the code decides, not
 // the HTTP status, since business errors come back as 200. For order and
 // cancel answers the verdict is in data[].sCode.
 func decodeError(r *rest.Response) error {

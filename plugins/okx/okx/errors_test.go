@@ -19,7 +19,7 @@ func okxErr(code, msg string) string {
 	return fmt.Sprintf(`{"code":%q,"msg":%q,"data":[]}`, code, msg)
 }
 
-// itemErr is a trade answer whose one item failed (§3).
+// itemErr is a trade answer whose one item failed.
 func itemErr(sCode, sMsg string) string {
 	return fmt.Sprintf(`{"code":"1","msg":"All operations failed","data":[{"clOrdId":"","ordId":"","tag":"","ts":"1695190491421","sCode":%q,"sMsg":%q,"subCode":""}],"inTime":"1695190491421339","outTime":"1695190491423240"}`, sCode, sMsg)
 }

@@ -31,7 +31,7 @@ func (r *redirector) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // TestDefaultHost: without an override, live and demo accounts both go to
-// www.okx.com; the demo header alone selects demo trading (§1).
+// www.okx.com; the demo header alone selects demo trading.
 func TestDefaultHost(t *testing.T) {
 	for _, demo := range []bool{false, true} {
 		fx := fake.New()

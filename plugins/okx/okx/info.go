@@ -2,11 +2,10 @@ package okx
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/ratecard"
 )
 
 // Rate-limit names. OKX counts private endpoints per User ID (each
@@ -23,45 +22,34 @@ const (
 // at the tightest of them (GET /api/v5/public/time, 10 per 2 s). The
 // per-user budgets follow as hints: balance and positions allow 10 per 2 s
 // each, placing and cancelling 60 per 2 s per instrument.
-var rateLimits = []sdk.RateLimit{
-	{Name: limitPublic, Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeIP},
-	{Name: limitAccount, Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
-	{Name: limitOrders, Limit: 60, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
-}
-
-// costs are what each capability spends from the per-IP public budget,
-// the only per-IP one. All are zero: syncs and orders call private endpoints
-// only, which OKX counts per User ID, not per IP; the two public calls the
-// connector makes — the server clock and the instrument list — are cached
-// per process and shared by every account (rest.Config.ResyncEvery,
-// instrumentCache), so one more call spends nothing from the IP's budget.
-var costs = []sdk.CallCost{
-	{Call: sdk.CapSpotBalances, Limit: limitPublic, Cost: 0},   // GET /api/v5/account/balance (per user)
-	{Call: sdk.CapFuturesAccount, Limit: limitPublic, Cost: 0}, // GET /api/v5/account/balance (per user)
-	{Call: sdk.CapPositions, Limit: limitPublic, Cost: 0},      // GET /api/v5/account/positions (per user) + cached instruments
-	{Call: sdk.CapOrders, Limit: limitPublic, Cost: 0},         // GET /account/config + POST /trade/order (per user)
-	{Call: sdk.CapValidate, Limit: limitPublic, Cost: 0},       // GET /api/v5/account/config (per user)
-	// The market-data calls are public and uncached, so they do spend the
-	// IP's budget: tickers SPOT and SWAP, and the SWAP mark prices.
-	{Call: sdk.CapPrices, Limit: limitPublic, Cost: 3},
-	{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1}, // GET /api/v5/public/instruments
-}
-
-// callCosts are the same for hosts older than Costs, which charge them
-// against the first per-IP limit.
-var callCosts = map[string]int64{
-	sdk.CapSpotBalances:   0, // GET /api/v5/account/balance (per user)
-	sdk.CapFuturesAccount: 0, // GET /api/v5/account/balance (per user)
-	sdk.CapPositions:      0, // GET /api/v5/account/positions (per user) + cached instruments
-	sdk.CapOrders:         0, // GET /account/config + POST /trade/order (per user)
-	sdk.CapValidate:       0, // GET /api/v5/account/config (per user)
-	sdk.CapPrices:         3, // tickers SPOT and SWAP, mark prices SWAP
-	sdk.CapInstruments:    1, // GET /api/v5/public/instruments
+var card = ratecard.Card{
+	Limits: []sdk.RateLimit{
+		{Name: limitPublic, Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeIP},
+		{Name: limitAccount, Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
+		{Name: limitOrders, Limit: 60, Interval: 2 * time.Second, Scope: sdk.ScopeAccount},
+	},
+	// Costs are what each capability spends from the per-IP public
+	// budget, the only per-IP one. All are zero: syncs and orders call
+	// private endpoints only, which OKX counts per User ID, not per IP;
+	// the two public calls the connector makes, the server clock and the
+	// instrument list, are cached per process and shared by every account
+	// (rest.Config.ResyncEvery, instrumentCache), so one more call spends
+	// nothing from the IP's budget. Hosts older than Costs read the same
+	// zeros, which Fill derives.
+	Costs: []sdk.CallCost{
+		{Call: sdk.CapSpotBalances, Limit: limitPublic, Cost: 0},   // GET /api/v5/account/balance (per user)
+		{Call: sdk.CapFuturesAccount, Limit: limitPublic, Cost: 0}, // GET /api/v5/account/balance (per user)
+		{Call: sdk.CapPositions, Limit: limitPublic, Cost: 0},      // GET /api/v5/account/positions (per user) + cached instruments
+		{Call: sdk.CapOrders, Limit: limitPublic, Cost: 0},         // GET /account/config + POST /trade/order (per user)
+		{Call: sdk.CapValidate, Limit: limitPublic, Cost: 0},       // GET /api/v5/account/config (per user)
+		{Call: sdk.CapPrices, Limit: limitPublic, Cost: 3},         // tickers SPOT and SWAP, mark prices SWAP
+		{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1},    // GET /api/v5/public/instruments
+	},
 }
 
 // Info describes the connector without calling OKX.
 func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{
+	return card.Fill(sdk.Info{
 		Name:               "okx",
 		DisplayName:        "OKX",
 		Version:            c.version,
@@ -69,8 +57,5 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
-		RateLimits:         append([]sdk.RateLimit(nil), rateLimits...),
-		Costs:              slices.Clone(costs),
-		CallCosts:          maps.Clone(callCosts),
-	}, nil
+	}), nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// instrument is one row of GET /api/v5/public/instruments (§7).
+// instrument is one row of GET /api/v5/public/instruments.
 type instrument struct {
 	InstType   string `json:"instType"`
 	InstID     string `json:"instId"`
@@ -29,7 +29,7 @@ type instrument struct {
 
 // contract is what the connector needs of a swap: its unified symbol and
 // how many base units one contract is, to turn OKX's contract counts into
-// the base quantities of the sdk and back (§11.2).
+// the base quantities of the sdk and back.
 type contract struct {
 	symbol symbol.Symbol
 	linear bool

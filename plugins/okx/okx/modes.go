@@ -17,7 +17,7 @@ const modesTTL = 5 * time.Minute
 
 // modeCache remembers the account and position mode of each account, so
 // that an order does not spend the account config's small budget (5 per
-// 2 s per user, §4) on every call. Entries are keyed by a SHA-256 of the
+// 2 s per user) on every call. Entries are keyed by a SHA-256 of the
 // environment and the API key: the cache holds no credential, and nothing
 // from which one could be read back.
 type modeCache struct {

@@ -7,11 +7,11 @@ import (
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
-// EndpointREST is the one endpoint key (CONTRACT §3): OKX serves every
+// EndpointREST is the one endpoint key: OKX serves every
 // product from one host.
 const EndpointREST = "rest"
 
-// mainHost is OKX's long-standing REST host (§1, §12). Demo trading is the
+// mainHost is OKX's long-standing REST host. Demo trading is the
 // same host plus the x-simulated-trading header, so the test environment
 // resolves to the same URL and the header does the switching (sign.go).
 const mainHost = "https://www.okx.com"
@@ -35,7 +35,7 @@ var _ sdk.Exchange = (*Connector)(nil)
 type settings struct{ instTTL time.Duration }
 
 // WithInstrumentTTL sets how long contract sizes are cached (default one
-// hour; OKX announces changes ahead, §11.2).
+// hour; OKX announces changes ahead).
 func WithInstrumentTTL(d time.Duration) sdk.Option {
 	return sdk.CustomOption(func(s *settings) { s.instTTL = d })
 }

@@ -17,17 +17,17 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// clOrdId is 1–32 letters and digits (§8.1, §11.11): no '-' or '_', so a
-// UUID is rejected. ordId is a numeric string (§8.1).
+// clOrdId is 1–32 letters and digits: no '-' or '_', so a
+// UUID is rejected. ordId is a numeric string.
 var (
 	clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
 	orderIDRule  = regexp.MustCompile(`^[0-9]{1,32}$`)
 )
 
-// orderBody is POST /api/v5/trade/order (§8.1). Numbers are decimal
-// strings and reduceOnly a JSON boolean (§11.1); the field order is fixed
+// orderBody is POST /api/v5/trade/order. Numbers are decimal
+// strings and reduceOnly a JSON boolean; the field order is fixed
 // by the struct, and the bytes marshalled once are the bytes signed and
-// sent (§11.7).
+// sent.
 type orderBody struct {
 	InstID     string `json:"instId"`
 	TdMode     string `json:"tdMode"`
@@ -41,7 +41,7 @@ type orderBody struct {
 	ClOrdID    string `json:"clOrdId,omitempty"`
 }
 
-// orderResult is data[0] of the order and cancel answers (§8.1, §8.3).
+// orderResult is data[0] of the order and cancel answers.
 type orderResult struct {
 	OrdID   string `json:"ordId"`
 	ClOrdID string `json:"clOrdId"`
@@ -55,9 +55,9 @@ type orderResult struct {
 //
 // The body depends on the account's modes, which are read from the
 // account config (and kept a while, modes.go): spot trades in tdMode cash
-// in Spot and Futures mode but cross in the margin modes (§11.3), and a
-// swap needs posSide in hedge mode and must not have it in one-way mode
-// (§11.4). A closing swap order also takes the margin mode of the
+// in Spot and Futures mode but cross in the margin modes, and a
+// swap needs posSide in hedge mode and must not have it in one-way mode.
+// A closing swap order also takes the margin mode of the
 // position it closes, since OKX keeps cross and isolated apart. Swap quantities are converted from base
 // units to contracts with the instrument's contract value and must come
 // out as a whole number of lots: the connector never rounds an order.
@@ -170,7 +170,7 @@ func checkOrder(mkt sdk.Market, req sdk.OrderRequest) (order, error) {
 func spotBody(o order, sym symbol.Symbol, cfg accountConfig) orderBody {
 	b := orderBody{InstID: instID(sdk.MarketSpot, sym), TdMode: "cash", Side: string(o.side), OrdType: string(o.typ), ClOrdID: o.req.ClientOrderID}
 	if cfg.AcctLv != acctSpot && cfg.AcctLv != acctFutures {
-		// Multi-currency and portfolio margin trade spot on cross (§11.3).
+		// Multi-currency and portfolio margin trade spot on cross.
 		b.TdMode = "cross"
 	}
 	if o.typ == sdk.OrderLimit {
@@ -180,7 +180,7 @@ func spotBody(o order, sym symbol.Symbol, cfg accountConfig) orderBody {
 	case o.req.QuoteQuantity.IsPositive():
 		b.Sz, b.TgtCcy = num.Format(o.req.QuoteQuantity), "quote_ccy"
 	case o.typ == sdk.OrderMarket:
-		// A market buy's sz is quote by default (§11.5): say base.
+		// A market buy's sz is quote by default: say base.
 		b.Sz, b.TgtCcy = num.Format(o.req.Quantity), "base_ccy"
 	default:
 		b.Sz = num.Format(o.req.Quantity)
@@ -212,7 +212,7 @@ func (c *Connector) swapBody(ctx context.Context, acct sdk.Account, o order, sym
 	}
 	held := "" // the posSide of the position this order closes, if it closes one
 	if cfg.PosMode == hedgeMode {
-		// posSide is mandatory; reduceOnly is not used (§8.1, §11.4).
+		// posSide is mandatory; reduceOnly is not used.
 		b.PosSide = string(o.posSide)
 		if b.PosSide == "" {
 			// Opening buys go long and opening sells short; a reduce-only
@@ -280,7 +280,7 @@ func (c *Connector) marginModeOf(ctx context.Context, acct sdk.Account, id, side
 	return "cross", nil
 }
 
-// CancelOrder cancels by exchange order id or client order id (§8.3). It
+// CancelOrder cancels by exchange order id or client order id. It
 // is not in order mode: cancelling is idempotent (a repeat answers
 // 51400), so a lost answer is a plain, retryable failure. OKX's success
 // means the cancel was accepted, reported as status canceled.

@@ -18,7 +18,7 @@ func TestPlaceOrder(t *testing.T) {
 		posMode string
 		pos     []fake.Position
 		req     sdk.OrderRequest
-		body    string // exactly what OKX must receive (§8.1's examples)
+		body    string // exactly what OKX must receive
 		qty     string
 		price   string
 		reduce  bool
@@ -148,7 +148,7 @@ func TestPlaceOrder(t *testing.T) {
 }
 
 // TestModesAreCached: the account config is read for the first order and
-// reused after (its budget is 5 per 2 s, §4); a mode change on OKX is
+// reused after (its budget is 5 per 2 s); a mode change on OKX is
 // picked up from the rejection it causes, and the order is sent again
 // once, built for the new mode.
 func TestModesAreCached(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// positionRow is one row of GET /api/v5/account/positions (§6).
+// positionRow is one row of GET /api/v5/account/positions.
 type positionRow struct {
 	InstType string `json:"instType"`
 	InstID   string `json:"instId"`
@@ -25,7 +25,7 @@ type positionRow struct {
 	LiqPx    string `json:"liqPx"`
 }
 
-// Position sides on the wire (§6, §11.4).
+// Position sides on the wire.
 const (
 	posNet   = "net"
 	posLong  = "long"

@@ -19,7 +19,7 @@ func TestPositions(t *testing.T) {
 		{
 			name: "one-way: signed net rows, contracts to coins, zero row left out",
 			rows: []fake.Position{
-				// BTC-USDT-SWAP: 0.01 BTC a contract, so 5 contracts are 0.05 BTC (§6).
+				// BTC-USDT-SWAP: 0.01 BTC a contract, so 5 contracts are 0.05 BTC.
 				{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "5", AvgPx: "62961.4", MarkPx: "62891.9", Upl: "-3.475", Lever: "10", LiqPx: ""},
 				// ETH-USDT-SWAP: 0.1 ETH a contract.
 				{InstID: "ETH-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3.5", AvgPx: "3000", MarkPx: "2900", Upl: "35", Lever: "5", LiqPx: "3500.5"},

@@ -11,7 +11,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/sign"
 )
 
-// Request headers (§2.1).
+// Request headers.
 const (
 	headerKey        = "OK-ACCESS-KEY"
 	headerSign       = "OK-ACCESS-SIGN"
@@ -20,14 +20,14 @@ const (
 	headerSimulated  = "x-simulated-trading"
 )
 
-// timestampLayout has exactly three fractional digits and a literal Z
-// (§2.1): RFC3339Nano would trim trailing zeros and OKX answers 50112.
+// timestampLayout has exactly three fractional digits and a literal Z:
+// RFC3339Nano would trim trailing zeros and OKX answers 50112.
 const timestampLayout = "2006-01-02T15:04:05.000Z"
 
 // Timestamp renders t as OK-ACCESS-TIMESTAMP wants it, in UTC.
 func Timestamp(t time.Time) string { return t.UTC().Format(timestampLayout) }
 
-// Signature is OK-ACCESS-SIGN (§2.2): standard base64 of HMAC-SHA256 under
+// Signature is OK-ACCESS-SIGN: standard base64 of HMAC-SHA256 under
 // the secret's own bytes, over timestamp, upper-case method, the request
 // path with its query string, and the body exactly as sent ("" for a GET).
 func Signature(secret, timestamp, method, requestPath, body string) string {
@@ -37,8 +37,8 @@ func Signature(secret, timestamp, method, requestPath, body string) string {
 // signRequest sets the four OK-ACCESS headers, and the demo header for a
 // testnet account. The demo header goes out whatever base URL the account
 // resolves to, so a testnet account with an endpoint override still
-// reaches the demo environment (CONTRACT §3). The query is signed exactly
-// as the client sends it (§11.7): s.Query is already encoded.
+// reaches the demo environment. The query is signed exactly
+// as the client sends it: s.Query is already encoded.
 func signRequest(s *rest.Signing) error {
 	a := s.Account
 	if a.APIKey == "" || a.SecretKey == "" || a.Passphrase == "" {
@@ -61,7 +61,7 @@ func signRequest(s *rest.Signing) error {
 	return nil
 }
 
-// serverTime is GET /api/v5/public/time (§2.4): Unix milliseconds as a
+// serverTime is GET /api/v5/public/time: Unix milliseconds as a
 // string inside the usual envelope.
 var serverTime = &rest.TimeSource{
 	Paths: map[string]string{EndpointREST: "/api/v5/public/time"},

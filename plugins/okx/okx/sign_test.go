@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// The page's vectors (shared/exchanges/okx.md §2.3): OKX's example secret
+// The page's vectors: OKX's example secret
 // and timestamp, checked there with openssl, Python, Go and ccxt.
 const (
 	vectorSecret = "22582BD0CFF14C41EDBF1AB98506286D"

@@ -16,7 +16,7 @@ func resolve(mkt sdk.Market, unified string) (sdk.Market, symbol.Symbol, error) 
 	return symbol.ResolveLinear("okx", mkt, unified, sdk.KindUnsupported, "only quote-settled (USDT-margined) perpetuals are supported")
 }
 
-// instID is OKX's instrument id (§7): "BTC-USDT" for spot, "BTC-USDT-SWAP"
+// instID is OKX's instrument id: "BTC-USDT" for spot, "BTC-USDT-SWAP"
 // for the linear perpetual.
 func instID(mkt sdk.Market, s symbol.Symbol) string {
 	if mkt == sdk.MarketFutures {
