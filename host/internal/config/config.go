@@ -84,7 +84,8 @@ type Exchange struct {
 	Source string
 }
 
-// Defaults of CONTRACT §3, as written in the file before path resolution.
+// The documented defaults (the "default" column of docs/configuration.md),
+// as written in the file before path resolution.
 const (
 	defaultDataDir        = "./data"
 	defaultKeyFileName    = "master.key" // inside data_dir

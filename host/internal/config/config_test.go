@@ -215,8 +215,9 @@ func TestMissingFile(t *testing.T) {
 	}
 }
 
-// contractDefaults is CONTRACT §3 written out independently of the code, so
-// a changed constant in config.go fails here.
+// contractDefaults is the default column of docs/configuration.md written
+// out independently of the code, so a changed constant in config.go fails
+// here.
 func contractDefaults(base string) *Config {
 	return &Config{
 		DataDir:    filepath.Join(base, "data"),
@@ -420,7 +421,7 @@ plugins {
 const repoConfig = "../../../config.hcl"
 
 // TestRepoConfig loads the config.hcl shipped in the repo root and holds it
-// to CONTRACT §3: it must give exactly the built-in defaults.
+// to the documented defaults: it must give exactly the built-in ones.
 func TestRepoConfig(t *testing.T) {
 	cfg, err := Load(repoConfig)
 	if err != nil {
