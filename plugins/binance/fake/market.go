@@ -11,8 +11,8 @@ import (
 // unless SetMark gave it another.
 
 func init() {
-	// Weights of the calls without a symbol (the whole list), §5f and the
-	// market-data pages.
+	// Weights of the calls without a symbol (the whole list), as Binance's
+	// market-data pages document them.
 	maps.Copy(routes, map[string]route{
 		"GET /api/v3/ticker/price":  {4, false, permNone, (*Server).spotTickerPrice},
 		"GET /api/v3/exchangeInfo":  {20, false, permNone, (*Server).spotExchangeInfo},

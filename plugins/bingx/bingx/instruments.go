@@ -14,7 +14,7 @@ var _ sdk.InstrumentLister = (*Connector)(nil)
 
 // listedSpot is a row of GET /openApi/spot/v1/common/symbols with what the
 // trading rules need beyond the steps the order check reads; minNotional
-// is in the quote asset (§5f).
+// is in the quote asset.
 type listedSpot struct {
 	spotSymbol
 	MinQty       number `json:"minQty"`
@@ -39,7 +39,7 @@ type listedContract struct {
 
 // Instruments reads the symbol list of one market. Perpetuals have no
 // steps, only decimals: the tick is 10^-pricePrecision and the step
-// 10^-quantityPrecision (§5f).
+// 10^-quantityPrecision.
 func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
 	switch m {
 	case sdk.MarketSpot:

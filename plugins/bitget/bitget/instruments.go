@@ -15,7 +15,7 @@ import (
 
 var _ sdk.InstrumentLister = (*Connector)(nil)
 
-// spotSymbol is a row of GET /api/v2/spot/public/symbols (§5f).
+// spotSymbol is a row of GET /api/v2/spot/public/symbols.
 type spotSymbol struct {
 	Symbol            string  `json:"symbol"`
 	BaseCoin          string  `json:"baseCoin"`
@@ -27,7 +27,7 @@ type spotSymbol struct {
 	Status            string  `json:"status"`
 }
 
-// contractRow is a row of GET /api/v2/mix/market/contracts (§5f).
+// contractRow is a row of GET /api/v2/mix/market/contracts.
 type contractRow struct {
 	Symbol         string   `json:"symbol"`
 	BaseCoin       string   `json:"baseCoin"`

@@ -7,11 +7,11 @@ import (
 )
 
 // The public market data of the classic (V2) API, which serves Classic and
-// UTA accounts alike: tickers and the instrument lists (§5f), for the
+// UTA accounts alike: tickers and the instrument lists, for the
 // symbols the fake lists. Last prices are the ones market orders fill at;
 // a futures mark price is that price unless SetMark gave it another.
 
-// Paths of the public market data, 20/s per IP each (§6).
+// Paths of the public market data, 20/s per IP each.
 const (
 	PathSpotTickers    = "/api/v2/spot/market/tickers"
 	PathSpotSymbols    = "/api/v2/spot/public/symbols"

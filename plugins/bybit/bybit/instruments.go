@@ -12,7 +12,7 @@ import (
 
 var _ sdk.InstrumentLister = (*Connector)(nil)
 
-// instrumentsPage is the result of GET /v5/market/instruments-info (§5f).
+// instrumentsPage is the result of GET /v5/market/instruments-info.
 type instrumentsPage struct {
 	NextPageCursor string `json:"nextPageCursor"`
 	List           []struct {

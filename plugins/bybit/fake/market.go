@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// The public market data: tickers and instrument info (§5f) for the
+// The public market data: tickers and instrument info for the
 // symbols the fake lists. Last prices are the ones market orders fill at;
 // a linear mark price is that price unless SetMark gave it another.
 

@@ -6,7 +6,7 @@ import (
 )
 
 // The public market data beside the instrument list: tickers and mark
-// prices (§9's per-IP limits). Last prices are the ones market orders fill
+// prices (its per-IP limits). Last prices are the ones market orders fill
 // at; a swap's mark price is that price unless SetMark gave it another.
 
 func init() {
