@@ -13,7 +13,7 @@ import (
 var _ sdk.InstrumentLister = (*Connector)(nil)
 
 // exchangeInfo is GET /api/v3/exchangeInfo and GET /fapi/v1/exchangeInfo
-//, the parts both share.
+// , the parts both share.
 type exchangeInfo struct {
 	Symbols []struct {
 		Symbol       string   `json:"symbol"`
