@@ -16,7 +16,7 @@ import (
 func catalogConfig(cfg *config.Config) plugins.Config {
 	ex := make(map[string]plugins.ExchangeConfig, len(cfg.Exchanges))
 	for name, e := range cfg.Exchanges {
-		ex[name] = plugins.ExchangeConfig{SHA256: e.SHA256, Endpoints: e.Endpoints}
+		ex[name] = plugins.ExchangeConfig{SHA256: e.SHA256, Endpoints: e.Endpoints, TestnetEndpoints: e.TestnetEndpoints}
 	}
 	return plugins.Config{
 		Dir:              cfg.Plugins.Dir,
