@@ -260,7 +260,8 @@ func (wr *webhookRoutes) getWebhook(c *gin.Context) {
 			return
 		}
 		bal, pos := balancesOf(a, snap, found), positionsOf(a, snap, found)
-		out.Account = &webhookAccountView{accountView: wr.accountView(a), SyncedAt: bal.SyncedAt,
+		// The warnings are the ones this webhook's market calls for.
+		out.Account = &webhookAccountView{accountView: wr.accountView(a, []string{w.Market}), SyncedAt: bal.SyncedAt,
 			Spot: bal.Spot, Futures: bal.Futures, Positions: pos.Positions}
 	}
 	c.JSON(http.StatusOK, out)
