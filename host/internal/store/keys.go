@@ -19,7 +19,6 @@ var keyCheckPlaintext = []byte("gahost key check v1")
 // FingerprintAPIKey is the purpose of an account's KeyFingerprint.
 const FingerprintAPIKey = "account api_key"
 
-
 var _ secrets.Vault = (*Store)(nil)
 
 // CheckKey implements secrets.Vault: nil when k opens the store.
