@@ -94,6 +94,7 @@ var areas = []func(h *handler, r routes){
 	registerOps, // first: its metrics middleware must see every later route
 	registerExchanges,
 	registerAuth,
+	registerUsers,
 	registerAccounts,
 	registerBackup,
 	registerWebhooks,

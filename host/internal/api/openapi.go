@@ -235,7 +235,8 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 	implied := []res{{http.StatusInternalServerError, "An unexpected failure (internal); the message tells nothing more.", errBody}}
 	if o.access != accessPublic {
 		implied = append(implied, res{http.StatusUnauthorized,
-			"No bearer token, or one that is unknown or expired (unauthorized). A WWW-Authenticate header says which.", errBody})
+			"No bearer token, or one that is unknown or expired (unauthorized), or the token's user is disabled " +
+				"(user_disabled). A WWW-Authenticate header says which.", errBody})
 	}
 	if o.access == accessAdmin {
 		implied = append(implied, res{http.StatusForbidden, "The token's user is not an admin (forbidden).", errBody})
@@ -309,7 +310,8 @@ func errorCodes() []any {
 		accounts.CodePassphraseNeeded, accounts.CodeTestnetNotOffered, accounts.CodeNoCapabilities,
 		accounts.CodeDuplicateKey, accounts.CodeQuotaExceeded, accounts.CodeMainRequired, accounts.CodeMainInactive,
 		accounts.CodeCredentialsUnreadable,
-		users.CodeInvalidUsername, users.CodeInvalidPassword, users.CodeInvalidRole,
+		users.CodeInvalidUsername, users.CodeInvalidPassword, users.CodeInvalidRole, users.CodeLastAdmin,
+		users.CodeWrongPassword, codeUserDisabled, codeInvalidField,
 		webhooks.CodeInvalidJSON, webhooks.CodeUnknownField, webhooks.CodeInvalidField, webhooks.CodeMissingField,
 		webhooks.CodeSymbolNotAllowed, webhooks.CodeMaxNotionalExceeded, webhooks.CodePriceUnknown,
 		webhooks.CodeNoPosition, webhooks.CodeAmbiguousPosition, webhooks.CodeNoBalance,
@@ -344,6 +346,8 @@ var fieldEnums = func() map[string][]string {
 	return map[string][]string{
 		"userView.Role":                 roles,
 		"createUserRequest.Role":        roles,
+		"patchUserRequest.Role":         roles,
+		"tokenView.Kind":                {store.TokenAPI, store.TokenLogin},
 		"syncView.Status":               {store.SyncPending, store.SyncOK, store.SyncError, store.SyncAuthFailed, store.SyncRateLimited},
 		"accountView.CredentialsStatus": {credentialsOK, credentialsUnreadable},
 		"checkView.Outcome":             {store.CheckOK, store.CheckRejected},

@@ -302,7 +302,8 @@ func TestAlertDocumentMatchesTheParser(t *testing.T) {
 // its enum silently.
 func TestFieldEnumsNameFields(t *testing.T) {
 	types := map[string]reflect.Type{}
-	for _, v := range []any{userView{}, createUserRequest{}, syncView{}, accountView{}, checkView{}, warningView{},
+	for _, v := range []any{userView{}, createUserRequest{}, patchUserRequest{}, tokenView{}, syncView{}, accountView{},
+		checkView{}, warningView{},
 		exchangeJSON{}, positionJSON{},
 		webhookView{}, createWebhookRequest{}, patchWebhookRequest{}, orderView{}, deliveryView{}, hookAnswer{}, alertBody{}} {
 		types[reflect.TypeOf(v).Name()] = reflect.TypeOf(v)
