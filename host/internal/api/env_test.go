@@ -166,8 +166,8 @@ type env struct {
 	secrets    []string
 	violations []error
 	fuzzReport bool
-	// maxAccounts is the accounts quota; 0 for the default.
-	maxAccounts int
+	// maxAccounts and maxWebhooks are the quotas; 0 for the defaults.
+	maxAccounts, maxWebhooks int
 }
 
 func newEnv(t testing.TB) *env {
@@ -242,7 +242,8 @@ func (e *env) build() {
 		e.t.Fatal(err)
 	}
 	if e.deps.Webhooks, err = webhooks.New(webhooks.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
-		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond}); err != nil {
+		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond,
+		MaxWebhooks: e.maxWebhooks}); err != nil {
 		e.t.Fatal(err)
 	}
 	e.h = e.checked(New(e.deps))
