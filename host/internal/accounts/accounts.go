@@ -263,19 +263,21 @@ func (s *Service) Create(ctx context.Context, userID string, in NewAccount) (sto
 		return store.Account{}, input.Errorf(CodeTestnetNotOffered, "%s offers no testnet", in.Exchange)
 	}
 	creds := secrets.Credentials{APIKey: apiKey, SecretKey: secretKey, Passphrase: in.Passphrase}
-	// Cheap refusals first: a full quota or a known key costs the exchange
-	// no call. They are checked again in the write, which decides.
+	// A full quota is refused before the exchange is asked; it is checked
+	// again in the write, which decides.
 	mine, err := s.st.ListAccounts(ctx, userID)
 	if err != nil {
 		return store.Account{}, err
 	}
-	fp := s.keys.Fingerprint(store.FingerprintAPIKey, apiKey)
-	if err := s.admissible(mine, "", fp); err != nil {
-		return store.Account{}, err
+	if len(mine) >= s.maxAccounts {
+		return store.Account{}, s.admissible(mine, "", nil)
 	}
 	now := s.now().UTC()
 	var check *store.CredentialCheck
 	if !in.SkipValidation {
+		// Checked before the duplicate test: keys the exchange refuses are
+		// reported as such even when the API key is one already stored (a
+		// wrong secret pasted with it).
 		perms, err := s.check(ctx, client, sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey,
 			Passphrase: creds.Passphrase, Testnet: in.Testnet})
 		if err != nil {
@@ -283,6 +285,7 @@ func (s *Service) Create(ctx context.Context, userID string, in NewAccount) (sto
 		}
 		check = &store.CredentialCheck{At: now, Outcome: store.CheckOK, KeysRev: 1, Permissions: perms}
 	}
+	fp := s.keys.Fingerprint(store.FingerprintAPIKey, apiKey)
 	id := store.NewID()
 	sealed, err := s.keys.SealCredentials(id, creds)
 	if err != nil {
