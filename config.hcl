@@ -70,6 +70,12 @@ history {
   hourly_for = "2160h"         # then hourly points up to 90 days
 }
 
+limits {
+  # Per-user quotas; going over one is refused with 409 quota_exceeded.
+  accounts_per_user = 50       # exchange accounts one user may have
+  webhooks_per_user = 100      # webhooks one user may have
+}
+
 # One block per exchange, all optional. The name is the plugin's own name
 # (lower case). Without a block the plugin runs with its built-in endpoints.
 #
@@ -77,11 +83,18 @@ history {
 #   # Pin the plugin binary, like a lock file: 64 hex characters.
 #   sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
 #
-#   # Override REST base URLs, e.g. to go through a proxy. The keys are the
-#   # plugin's own (binance: spot, futures; bybit, bingx, bitget, okx: rest).
-#   # An override also applies to testnet accounts.
+#   # Override REST base URLs of live accounts, e.g. to go through a proxy.
+#   # The keys are the plugin's own (binance: spot, futures; bybit, bingx,
+#   # bitget, okx: rest). Testnet accounts never use these.
 #   endpoints = {
 #     spot    = "https://api.binance.com"
 #     futures = "https://fapi.binance.com"
+#   }
+#
+#   # The same for testnet (demo) accounts; a key left out keeps the
+#   # plugin's built-in testnet address.
+#   testnet_endpoints = {
+#     spot    = "https://testnet.binance.vision"
+#     futures = "https://testnet.binancefuture.com"
 #   }
 # }

@@ -255,8 +255,13 @@ func createAccount(t *testing.T, d *hosttest.Daemon, token, name, apiKey, secret
 func listAccounts(t *testing.T, d *hosttest.Daemon, token string) []account {
 	t.Helper()
 	var list []account
-	if code := d.DoAs(token, "GET", "/api/v1/exchange-accounts", nil, &list); code != http.StatusOK {
+	// The list is paged (100 by default); one page of the largest size
+	// holds every account these tests make.
+	if code := d.DoAs(token, "GET", "/api/v1/exchange-accounts?limit=1000", nil, &list); code != http.StatusOK {
 		t.Fatalf("list accounts: status %d", code)
+	}
+	if len(list) == 1000 {
+		t.Fatal("list accounts: more than one page; follow X-Next-Cursor")
 	}
 	return list
 }
@@ -413,8 +418,10 @@ func burstAndKill(t *testing.T, w *leakWatch, d *hosttest.Daemon, round int, out
 				mu.Lock()
 				out.attempts++
 				mu.Unlock()
+				// Unchecked keys: the burst tests the store, and key checks
+				// would spend the exchange's rate budget.
 				code, body, err := send(ctx, client, d, "POST", "/api/v1/exchange-accounts", map[string]any{
-					"name": name, "exchange": "alpha", "api_key": key, "secret_key": key + "-secret",
+					"name": name, "exchange": "alpha", "api_key": key, "secret_key": key + "-secret", "validate": false,
 				})
 				mu.Lock()
 				var a account
@@ -496,7 +503,9 @@ func checkAfterCrash(t *testing.T, d *hosttest.Daemon, out *burstOutcome) {
 func TestKill9DuringAccountBurstLosesNoAnsweredWrite(t *testing.T) {
 	w := newLeakWatch(t)
 	dir := t.TempDir()
-	d := startAlpha(t, w, dir, hosttest.Options{Env: fileKeyEnv})
+	// One user makes every account of the bursts: more than the default
+	// quota allows.
+	d := startAlpha(t, w, dir, hosttest.Options{Env: fileKeyEnv, ConfigBody: "limits {\n  accounts_per_user = 10000\n}\n"})
 	out := &burstOutcome{created: map[string]string{}}
 	// Each round crashes at another point of the writes in flight.
 	for round := range 3 {

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/api"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 )
@@ -16,7 +17,7 @@ import (
 func catalogConfig(cfg *config.Config) plugins.Config {
 	ex := make(map[string]plugins.ExchangeConfig, len(cfg.Exchanges))
 	for name, e := range cfg.Exchanges {
-		ex[name] = plugins.ExchangeConfig{SHA256: e.SHA256, Endpoints: e.Endpoints}
+		ex[name] = plugins.ExchangeConfig{SHA256: e.SHA256, Endpoints: e.Endpoints, TestnetEndpoints: e.TestnetEndpoints}
 	}
 	return plugins.Config{
 		Dir:              cfg.Plugins.Dir,
@@ -24,6 +25,16 @@ func catalogConfig(cfg *config.Config) plugins.Config {
 		RequireChecksums: cfg.Plugins.RequireChecksums,
 		Exchanges:        ex,
 	}
+}
+
+// endpointOverrides are the config's endpoint overrides as the API shows
+// them.
+func endpointOverrides(cfg *config.Config) map[string]api.ExchangeEndpoints {
+	out := make(map[string]api.ExchangeEndpoints, len(cfg.Exchanges))
+	for name, e := range cfg.Exchanges {
+		out[name] = api.ExchangeEndpoints{Live: e.Endpoints, Testnet: e.TestnetEndpoints}
+	}
+	return out
 }
 
 // cmdPluginsList starts each plugin once to ask what it is, then stops it.

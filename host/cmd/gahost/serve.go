@@ -79,7 +79,7 @@ func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *sec
 		err error
 	)
 	svc.accounts, err = accounts.New(accounts.Config{Store: st, Keys: key, Exchanges: cat,
-		Logger: log.Named("accounts"), ValidateTimeout: cfg.Sync.CallTimeout})
+		Logger: log.Named("accounts"), ValidateTimeout: cfg.Sync.CallTimeout, MaxAccounts: cfg.Limits.AccountsPerUser})
 	if err != nil {
 		return services{}, fmt.Errorf("accounts service: %w", err)
 	}
@@ -89,7 +89,7 @@ func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *sec
 	svc.webhooks, err = webhooks.New(webhooks.Config{Store: st, Keys: key, Exchanges: cat,
 		Logger: log.Named("webhooks"),
 		// The same deadline as any other plugin call of the API.
-		CallTimeout: cfg.Sync.CallTimeout})
+		CallTimeout: cfg.Sync.CallTimeout, MaxWebhooks: cfg.Limits.WebhooksPerUser})
 	if err != nil {
 		return services{}, fmt.Errorf("webhooks service: %w", err)
 	}
@@ -149,6 +149,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Users:              svc.users,
 		Webhooks:           svc.webhooks,
 		Plugins:            cat,
+		Endpoints:          endpointOverrides(cfg),
 		Syncer:             sched,
 		Metrics:            reg,
 		Logger:             log.Named("api"),

@@ -1,9 +1,12 @@
 package accounts
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -34,8 +37,14 @@ func (f *fakeExchange) ValidateCredentials(ctx context.Context, a sdk.Account) (
 		return sdk.Permissions{}, ctx.Err()
 	case strings.HasPrefix(k, "crash"):
 		return sdk.Permissions{}, errors.New("rpc error: plugin exited with key " + k)
+	case strings.HasPrefix(k, "readonly"):
+		return sdk.Permissions{CanRead: true, Notes: []string{"key " + k + " is read-only"}}, nil
+	case strings.HasPrefix(k, "withdraw"):
+		return sdk.Permissions{CanRead: true, CanTradeSpot: true, CanWithdraw: true}, nil
+	case strings.HasPrefix(k, "spotonly"):
+		return sdk.Permissions{CanRead: true, CanTradeSpot: true}, nil
 	}
-	return sdk.Permissions{CanRead: true}, nil
+	return sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true}, nil
 }
 func (f *fakeExchange) SpotBalances(context.Context, sdk.Account) ([]sdk.Balance, error) {
 	return nil, nil
@@ -144,6 +153,15 @@ func (f *fixture) mains(t *testing.T, userID string) []string {
 
 func ptr[T any](v T) *T { return &v }
 
+// conflict returns nil when err is a *ConflictError with code.
+func conflict(err error, code string) error {
+	var ce *ConflictError
+	if errors.As(err, &ce) && ce.Code == code {
+		return nil
+	}
+	return fmt.Errorf("got %v, want a conflict %s", err, code)
+}
+
 func TestNewNeedsItsParts(t *testing.T) {
 	if _, err := New(Config{}); err == nil {
 		t.Fatal("a service without a store was built")
@@ -160,6 +178,7 @@ func TestMainAccountRules(t *testing.T) {
 	second := f.account(t, u.ID, "second", false)
 	f.account(t, v.ID, "v-first", false)
 	third := f.account(t, u.ID, "third", true)
+	fourth := f.account(t, u.ID, "fourth", false)
 	steps := []struct {
 		name  string
 		do    func() error
@@ -172,10 +191,41 @@ func TestMainAccountRules(t *testing.T) {
 		}, []string{"second"}},
 		{"deleting main promotes the oldest", func() error { return f.svc.Delete(f.ctx, u.ID, second.ID) }, []string{"first"}},
 		{"deleting a non-main keeps main", func() error { return f.svc.Delete(f.ctx, u.ID, third.ID) }, []string{"first"}},
-		{"unsetting main leaves none", func() error {
+		{"unsetting main is refused", func() error {
 			_, err := f.svc.Update(f.ctx, u.ID, first.ID, Patch{IsMain: ptr(false)})
+			return conflict(err, CodeMainRequired)
+		}, []string{"first"}},
+		{"unsetting a non-main changes nothing", func() error {
+			_, err := f.svc.Update(f.ctx, u.ID, fourth.ID, Patch{IsMain: ptr(false)})
 			return err
-		}, nil},
+		}, []string{"first"}},
+		{"deactivating main moves it to the oldest active", func() error {
+			_, err := f.svc.Update(f.ctx, u.ID, first.ID, Patch{IsActive: ptr(false)})
+			return err
+		}, []string{"fourth"}},
+		{"an inactive account cannot be main beside an active one", func() error {
+			_, err := f.svc.Update(f.ctx, u.ID, first.ID, Patch{IsMain: ptr(true)})
+			return conflict(err, CodeMainInactive)
+		}, []string{"fourth"}},
+		{"activating and making main at once", func() error {
+			_, err := f.svc.Update(f.ctx, u.ID, first.ID, Patch{IsActive: ptr(true), IsMain: ptr(true)})
+			return err
+		}, []string{"first"}},
+		{"deactivating every account keeps one main", func() error {
+			for _, id := range []string{first.ID, fourth.ID} {
+				if _, err := f.svc.Update(f.ctx, u.ID, id, Patch{IsActive: ptr(false)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, []string{"fourth"}},
+		{"an account active again takes main from an inactive one", func() error {
+			_, err := f.svc.Update(f.ctx, u.ID, first.ID, Patch{IsActive: ptr(true)})
+			return err
+		}, []string{"first"}},
+		{"deleting the main with only inactive ones left keeps one main", func() error {
+			return f.svc.Delete(f.ctx, u.ID, first.ID)
+		}, []string{"fourth"}},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {
@@ -293,7 +343,7 @@ func TestCreateValidatesWithTheExchange(t *testing.T) {
 		{"crash-AK0123456789", sdk.KindUnknown, "the exchange plugin did not answer properly", false, 0},
 	}
 	for _, tt := range tests {
-		_, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "n", Exchange: "fakex", APIKey: tt.key, SecretKey: "SK0123456789", Validate: true})
+		_, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "n", Exchange: "fakex", APIKey: tt.key, SecretKey: "SK0123456789"})
 		var ce *CheckError
 		if !errors.As(err, &ce) || ce.Kind != tt.kind || ce.TimedOut != tt.timedOut || ce.RetryAfter != tt.retry {
 			t.Fatalf("%s: %#v", tt.key, err)
@@ -305,7 +355,7 @@ func TestCreateValidatesWithTheExchange(t *testing.T) {
 	if list, _ := f.svc.List(f.ctx, u.ID); len(list) != 0 {
 		t.Fatalf("refused keys were kept: %d accounts", len(list))
 	}
-	if _, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "n", Exchange: "fakex", APIKey: "AK0123456789", SecretKey: "SK0123456789", Validate: true}); err != nil {
+	if _, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "n", Exchange: "fakex", APIKey: "AK0123456789", SecretKey: "SK0123456789"}); err != nil {
 		t.Fatalf("good keys: %v", err)
 	}
 }
@@ -419,5 +469,186 @@ func TestHint(t *testing.T) {
 		if got := Hint(in); got != want {
 			t.Errorf("Hint(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The same API key twice for one user is refused, on create and on a
+// change of keys; another user may hold it; the fingerprint is keyed, not a
+// plain hash of the key.
+func TestOneKeyOncePerUser(t *testing.T) {
+	f := newFixture(t)
+	u, v := f.user(t, "u"), f.user(t, "v")
+	in := NewAccount{Name: "a", Exchange: "fakex", APIKey: "AK-dup-0123456789", SecretKey: "SK0123456789"}
+	a, err := f.svc.Create(f.ctx, u.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.KeyFingerprint) == 0 || strings.Contains(string(a.KeyFingerprint), in.APIKey) {
+		t.Fatalf("fingerprint %x", a.KeyFingerprint)
+	}
+	plain := sha256.Sum256([]byte(in.APIKey))
+	if bytes.Equal(a.KeyFingerprint, plain[:]) {
+		t.Fatal("the fingerprint is a plain hash of the key")
+	}
+	other, _ := secrets.GenerateKey()
+	if bytes.Equal(other.Fingerprint(store.FingerprintAPIKey, in.APIKey), a.KeyFingerprint) {
+		t.Fatal("the fingerprint does not depend on the master key")
+	}
+	again := in
+	again.Name, again.APIKey = "b", " "+in.APIKey+"\n" // trimmed to the same key
+	_, err = f.svc.Create(f.ctx, u.ID, again)
+	if err := conflict(err, CodeDuplicateKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Create(f.ctx, v.ID, in); err != nil {
+		t.Fatalf("another user with the same key: %v", err)
+	}
+	b := f.account(t, u.ID, "b", false)
+	_, err = f.svc.Update(f.ctx, u.ID, b.ID, Patch{APIKey: ptr(in.APIKey)})
+	if err := conflict(err, CodeDuplicateKey); err != nil {
+		t.Fatal(err)
+	}
+	// Keeping its own key is no duplicate.
+	if _, err := f.svc.Update(f.ctx, u.ID, a.ID, Patch{APIKey: ptr(in.APIKey)}); err != nil {
+		t.Fatalf("same key again on the same account: %v", err)
+	}
+
+	// An account stored before fingerprints existed is compared by its
+	// sealed key, and gets a fingerprint on the next write.
+	legacy := f.account(t, u.ID, "legacy", false)
+	err = f.st.EditAccounts(f.ctx, u.ID, func(mine []store.Account) (store.AccountChange, error) {
+		for _, x := range mine {
+			if x.ID == legacy.ID {
+				x.KeyFingerprint = nil
+				return store.AccountChange{Put: []store.Account{x}}, nil
+			}
+		}
+		return store.AccountChange{}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Create(f.ctx, u.ID, NewAccount{Name: "x", Exchange: "fakex", APIKey: "apikey-legacy-0123456789", SecretKey: "s"})
+	if err := conflict(err, CodeDuplicateKey); err != nil {
+		t.Fatal(err)
+	}
+	f.account(t, u.ID, "fresh", false)
+	if got, _ := f.st.Account(f.ctx, legacy.ID); len(got.KeyFingerprint) == 0 {
+		t.Fatal("the legacy account got no fingerprint")
+	}
+}
+
+func TestAccountQuota(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(Config{Store: f.st, Keys: f.key, Exchanges: catalog{"fakex": {info: sdk.Info{Name: "fakex",
+		Capabilities: []string{sdk.CapSpotBalances}}}}, MaxAccounts: 2, Now: f.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, v := f.user(t, "u"), f.user(t, "v")
+	for i := range 2 {
+		if _, err := svc.Create(f.ctx, u.ID, NewAccount{Name: "a", Exchange: "fakex", APIKey: fmt.Sprint("AK-quota-", i, "-0123456789"), SecretKey: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = svc.Create(f.ctx, u.ID, NewAccount{Name: "a", Exchange: "fakex", APIKey: "AK-quota-x-0123456789", SecretKey: "s"})
+	if err := conflict(err, CodeQuotaExceeded); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Create(f.ctx, v.ID, NewAccount{Name: "a", Exchange: "fakex", APIKey: "AK-quota-x-0123456789", SecretKey: "s"}); err != nil {
+		t.Fatalf("another user is not held by u's quota: %v", err)
+	}
+}
+
+// Keys are checked by default and the permissions kept; skipping the check
+// keeps keys the exchange would refuse.
+func TestCreateKeepsTheCheck(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	a, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "w", Exchange: "fakex", APIKey: "withdraw-0123456789", SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.LastCheck
+	if c == nil || c.Outcome != store.CheckOK || c.KeysRev != 1 || !c.At.Equal(f.clock.now()) ||
+		!reflect.DeepEqual(*c.Permissions, store.Permissions{Read: true, SpotTrade: true, Withdraw: true}) {
+		t.Fatalf("check %+v", c)
+	}
+	stored, _ := f.st.Account(f.ctx, a.ID)
+	if stored.LastCheck == nil || !stored.LastCheck.Permissions.Withdraw {
+		t.Fatalf("stored check %+v", stored.LastCheck)
+	}
+	if w := Warnings(a, nil); len(w) != 1 || w[0].Code != WarnWithdrawEnabled {
+		t.Fatalf("warnings %+v", w)
+	}
+	if w := Warnings(a, []string{"futures"}); len(w) != 2 || w[1].Code != WarnFuturesTradingMissing {
+		t.Fatalf("warnings with a futures webhook %+v", w)
+	}
+	ro, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "r", Exchange: "fakex", APIKey: "readonly-0123456789", SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ro.LastCheck.Permissions.Notes; len(n) != 1 || strings.Contains(n[0], "readonly-0123456789") {
+		t.Fatalf("notes %q", n)
+	}
+	if w := Warnings(ro, []string{"spot"}); len(w) != 1 || w[0].Code != WarnTradingMissing {
+		t.Fatalf("read-only warnings %+v", w)
+	}
+	skipped, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "b", Exchange: "fakex", APIKey: "bad-0123456789", SecretKey: "s",
+		SkipValidation: true})
+	if err != nil || skipped.LastCheck != nil {
+		t.Fatalf("unchecked: %+v %v", skipped.LastCheck, err)
+	}
+}
+
+// Validate checks stored keys again and keeps the verdict: accepted keys
+// release an auth_failed account, refused ones park it, and a check that
+// could not be made changes nothing.
+func TestValidateAgain(t *testing.T) {
+	f := newFixture(t)
+	u := f.user(t, "u")
+	a, err := f.svc.Create(f.ctx, u.ID, NewAccount{Name: "b", Exchange: "fakex", APIKey: "bad-0123456789", SecretKey: "s3cr3t-value",
+		SkipValidation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Minute)
+	got, err := f.svc.Validate(f.ctx, u.ID, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sync.Status != store.SyncAuthFailed || got.LastCheck.Outcome != store.CheckRejected ||
+		strings.Contains(got.LastCheck.Message, "bad-0123456789") || strings.Contains(got.LastCheck.Message, "s3cr3t-value") ||
+		!strings.Contains(got.LastCheck.Message, "Invalid API-key") {
+		t.Fatalf("rejected: %+v %+v", got.Sync, got.LastCheck)
+	}
+	if got, err = f.svc.Update(f.ctx, u.ID, a.ID, Patch{APIKey: ptr("limited-0123456789")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.PutSyncResult(f.ctx, a.ID, store.SyncResult{State: store.SyncState{Status: store.SyncAuthFailed,
+		KeysRev: got.KeysRev, NextSyncAt: f.clock.now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	var ce *CheckError
+	if _, err := f.svc.Validate(f.ctx, u.ID, a.ID); !errors.As(err, &ce) || ce.Kind != sdk.KindRateLimited {
+		t.Fatalf("rate-limited check: %v", err)
+	}
+	if again, _ := f.st.Account(f.ctx, a.ID); again.Sync.Status != store.SyncAuthFailed || again.LastCheck.Outcome != store.CheckRejected {
+		t.Fatalf("a check that could not be made changed the account: %+v", again)
+	}
+	if _, err := f.svc.Update(f.ctx, u.ID, a.ID, Patch{APIKey: ptr("good-0123456789")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.PutSyncResult(f.ctx, a.ID, store.SyncResult{State: store.SyncState{Status: store.SyncAuthFailed,
+		KeysRev: got.KeysRev + 1, NextSyncAt: f.clock.now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.svc.Validate(f.ctx, u.ID, a.ID)
+	if err != nil || got.Sync.Status != store.SyncPending || !got.Sync.NextSyncAt.IsZero() || got.LastCheck.Outcome != store.CheckOK ||
+		got.LastCheck.KeysRev != got.KeysRev || !got.LastCheck.Permissions.FuturesTrade {
+		t.Fatalf("accepted: %+v %+v %v", got.Sync, got.LastCheck, err)
+	}
+	if _, err := f.svc.Validate(f.ctx, f.user(t, "v").ID, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another user's account: %v", err)
 	}
 }

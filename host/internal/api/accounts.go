@@ -23,40 +23,65 @@ func registerAccounts(h *handler, r routes) {
 		summary: "Add an exchange account with its API keys",
 		desc: "The keys are sealed with the master key; no answer shows them again (api_key_hint keeps the " +
 			"first and last 4 characters of the API key). The first account a user adds is the main one. " +
-			"With validate the plugin checks the keys with the exchange first.",
+			"The plugin checks the keys with the exchange first, unless validate is false; the answer then " +
+			"carries the permissions the exchange reported (last_check) and warnings.",
 		body: createAccountRequest{},
 		res: []res{
 			{http.StatusCreated, "The account.", accountView{}},
 			{http.StatusBadRequest, "The body is malformed, or a field is refused: missing_field, invalid_name, " +
 				"empty_key, invalid_key, unknown_exchange (no plugin serves it), passphrase_required (the " +
 				"exchange needs one), testnet_unsupported.", errBody},
-			{http.StatusUnprocessableEntity, "validate was set and the exchange turned the keys down " +
+			{http.StatusConflict, "The user already has an account with this API key (duplicate_api_key), or " +
+				"as many accounts as the limits allow (quota_exceeded).", errBody},
+			{http.StatusUnprocessableEntity, "The exchange turned the keys down " +
 				"(credentials_rejected), or refused the check for another reason named by a plugin error kind " +
 				"(clock_skew, invalid_request, …). The message is the exchange's reason, without the keys.", errBody},
-			{http.StatusTooManyRequests, "validate was set and the exchange rate-limited the check (rate_limited).", errBody},
-			{http.StatusBadGateway, "validate was set and the exchange could not be reached (exchange_unavailable).", errBody},
-			{http.StatusGatewayTimeout, "validate was set and the exchange did not answer in time (exchange_timeout).", errBody},
+			{http.StatusTooManyRequests, "The exchange rate-limited the check (rate_limited).", errBody},
+			{http.StatusBadGateway, "The exchange could not be reached for the check (exchange_unavailable).", errBody},
+			{http.StatusGatewayTimeout, "The exchange did not answer the check in time (exchange_timeout).", errBody},
 		},
 	}, h.postAccount)
-	g.handle(http.MethodGet, "", op{id: "listAccounts", tag: "exchange-accounts",
-		summary: "The user's exchange accounts", res: []res{{http.StatusOK, "The accounts.", []accountView{}}}},
+	g.handle(http.MethodGet, "", op{id: "listAccounts", tag: "exchange-accounts", paged: true,
+		summary: "The user's exchange accounts, oldest first", res: []res{{http.StatusOK, "The accounts.", []accountView{}}}},
 		h.listAccounts)
+	g.handle(http.MethodPost, "/:id/validate", op{id: "validateAccount", tag: "exchange-accounts",
+		summary: "Check the account's stored keys with the exchange again",
+		desc: "The verdict is kept as last_check with the permissions the exchange reported. Accepted keys " +
+			"release an auth_failed account (pending, synced at once); refused ones park it as auth_failed. " +
+			"A check that could not be made changes nothing.",
+		res: []res{
+			{http.StatusOK, "The account with the new last_check (outcome ok or rejected).", accountView{}},
+			{http.StatusBadRequest, "The stored keys do not open with the master key (credentials_unreadable), or " +
+				"no plugin serves the exchange now (unknown_exchange).", errBody},
+			accountNotFound,
+			{http.StatusUnprocessableEntity, "The exchange refused the check for a reason other than the keys, named " +
+				"by a plugin error kind (clock_skew, invalid_request, …).", errBody},
+			{http.StatusTooManyRequests, "The exchange rate-limited the check (rate_limited).", errBody},
+			{http.StatusBadGateway, "The exchange could not be reached (exchange_unavailable).", errBody},
+			{http.StatusGatewayTimeout, "The exchange did not answer in time (exchange_timeout).", errBody},
+		},
+	}, h.validateAccount)
 	g.handle(http.MethodGet, "/:id", op{id: "getAccount", tag: "exchange-accounts", summary: "One exchange account",
 		res: []res{{http.StatusOK, "The account.", accountView{}}, accountNotFound}}, h.getAccount)
 	g.handle(http.MethodPatch, "/:id", op{id: "updateAccount", tag: "exchange-accounts",
 		summary: "Change an account: any of its fields; is_main true makes it the main account",
 		desc: "Fields left out stay as they are. Making an account main clears the flag on the user's " +
-			"other accounts. New keys replace the sealed ones.",
+			"other accounts; is_main false on the main account is refused, since a user with accounts always " +
+			"has one main: make another main instead. Deactivating the main account moves the flag to the " +
+			"oldest active account. New keys replace the sealed ones.",
 		body: patchAccountRequest{},
 		res: []res{
 			{http.StatusOK, "The account as changed.", accountView{}},
 			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
 				"empty_key, invalid_key, passphrase_required, testnet_unsupported).", errBody},
 			accountNotFound,
+			{http.StatusConflict, "is_main false on the main account (main_account_required), is_main true on an " +
+				"inactive account while another is active (main_account_inactive), or a new api_key another " +
+				"account of the user has (duplicate_api_key).", errBody},
 		},
 	}, h.patchAccount)
 	g.handle(http.MethodDelete, "/:id", op{id: "deleteAccount", tag: "exchange-accounts",
-		summary: "Delete an account and its snapshots",
+		summary: "Delete an account and its snapshots; a deleted main account's flag moves to the oldest active one",
 		res:     []res{{http.StatusNoContent, "Deleted.", nil}, accountNotFound}}, h.deleteAccount)
 }
 
@@ -79,6 +104,32 @@ type accountView struct {
 	UpdatedAt         time.Time `json:"updated_at"`
 	Sync              syncView  `json:"sync"`
 	CredentialsStatus string    `json:"credentials_status" doc:"unreadable: the stored keys do not open with the daemon's master key; enter them again."`
+	// LastCheck is nil until the keys were checked with the exchange.
+	LastCheck *checkView    `json:"last_check" doc:"The exchange's last verdict on the keys; null when they were stored unchecked."`
+	Warnings  []warningView `json:"warnings" doc:"What the owner should know about the key, from its last check."`
+}
+
+type checkView struct {
+	At      time.Time `json:"at"`
+	Outcome string    `json:"outcome" doc:"ok: the exchange accepted the keys; rejected: it turned them down."`
+	Current bool      `json:"current" doc:"Whether the verdict is about the keys stored now (false once they changed)."`
+	// Permissions is nil for a rejection.
+	Permissions *permissionsView `json:"permissions" doc:"What the exchange reported the keys may do; null when it rejected them."`
+	Message     string           `json:"message,omitempty" doc:"The exchange's reason for a rejection, without the keys."`
+}
+
+type permissionsView struct {
+	Read         bool     `json:"read"`
+	SpotTrade    bool     `json:"spot_trade"`
+	FuturesTrade bool     `json:"futures_trade"`
+	Withdraw     bool     `json:"withdraw" doc:"The key may withdraw funds; gahost never needs that."`
+	IPRestricted bool     `json:"ip_restricted" doc:"The exchange limits the key to some IP addresses."`
+	Notes        []string `json:"notes" doc:"The plugin's remarks on the key."`
+}
+
+type warningView struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 type syncView struct {
@@ -99,13 +150,14 @@ func timeOrNull(t time.Time) *time.Time {
 
 // accountView is the JSON of an account. The service opens the sealed
 // credentials only to tell whether they are readable; nothing of them is
-// shown but the hint.
-func (h *handler) accountView(a store.Account) accountView {
+// shown but the hint. markets are the markets of the account's webhooks,
+// for the warnings.
+func (h *handler) accountView(a store.Account, markets []string) accountView {
 	status := credentialsOK
 	if !h.d.Accounts.CredentialsReadable(a) {
 		status = credentialsUnreadable
 	}
-	return accountView{
+	v := accountView{
 		ID: a.ID, Name: a.Name, Exchange: a.Exchange, Testnet: a.Testnet, IsActive: a.IsActive, IsMain: a.IsMain,
 		APIKeyHint: a.APIKeyHint, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
 		Sync: syncView{
@@ -113,7 +165,48 @@ func (h *handler) accountView(a store.Account) accountView {
 			NextSyncAt: timeOrNull(a.Sync.NextSyncAt), FailedParts: a.Sync.FailedParts,
 		},
 		CredentialsStatus: status,
+		LastCheck:         checkViewOf(a),
+		Warnings:          []warningView{},
 	}
+	for _, w := range accounts.Warnings(a, markets) {
+		v.Warnings = append(v.Warnings, warningView{Code: w.Code, Message: w.Message})
+	}
+	return v
+}
+
+// viewOne is the JSON of one account, with the warnings its webhooks call
+// for.
+func (h *handler) viewOne(c *gin.Context, a store.Account) (accountView, bool) {
+	markets, err := h.d.Accounts.WebhookMarkets(c.Request.Context(), a.UserID)
+	if err != nil {
+		h.internalError(c, "load webhooks", err)
+		return accountView{}, false
+	}
+	return h.accountView(a, markets[a.ID]), true
+}
+
+// accountError answers an error of the accounts service: a conflict with
+// what the user has is 409, a refused field 400, anything else 500.
+func (h *handler) accountError(c *gin.Context, what string, err error) {
+	var ce *accounts.ConflictError
+	if errors.As(err, &ce) {
+		writeError(c, http.StatusConflict, ce.Code, ce.Message)
+		return
+	}
+	h.serviceError(c, what, err)
+}
+
+func checkViewOf(a store.Account) *checkView {
+	c := a.LastCheck
+	if c == nil {
+		return nil
+	}
+	v := &checkView{At: c.At.UTC(), Outcome: c.Outcome, Current: c.KeysRev == a.KeysRev, Message: c.Message}
+	if p := c.Permissions; p != nil {
+		v.Permissions = &permissionsView{Read: p.Read, SpotTrade: p.SpotTrade, FuturesTrade: p.FuturesTrade,
+			Withdraw: p.Withdraw, IPRestricted: p.IPRestricted, Notes: append([]string{}, p.Notes...)}
+	}
+	return v
 }
 
 // userAccount loads the account named by the :id parameter for the current
@@ -139,7 +232,8 @@ type createAccountRequest struct {
 	Passphrase string `json:"passphrase" doc:"Required where the exchange's requires_passphrase is true (bitget, okx)."`
 	Testnet    bool   `json:"testnet" doc:"Use the exchange's testnet or demo trading, where supports_testnet is true."`
 	IsMain     bool   `json:"is_main" doc:"Make this the main account (the first account is main anyway)."`
-	Validate   bool   `json:"validate" doc:"Check the keys with the exchange before storing them."`
+	// Validate nil means true.
+	Validate *bool `json:"validate,omitempty" doc:"Check the keys with the exchange before storing them; default true. false stores them unchecked."`
 }
 
 func (h *handler) postAccount(c *gin.Context) {
@@ -149,7 +243,8 @@ func (h *handler) postAccount(c *gin.Context) {
 	}
 	a, err := h.d.Accounts.Create(c.Request.Context(), currentUser(c).ID, accounts.NewAccount{
 		Name: req.Name, Exchange: req.Exchange, APIKey: req.APIKey, SecretKey: req.SecretKey,
-		Passphrase: req.Passphrase, Testnet: req.Testnet, IsMain: req.IsMain, Validate: req.Validate,
+		Passphrase: req.Passphrase, Testnet: req.Testnet, IsMain: req.IsMain,
+		SkipValidation: req.Validate != nil && !*req.Validate,
 	})
 	var ce *accounts.CheckError
 	switch {
@@ -157,11 +252,36 @@ func (h *handler) postAccount(c *gin.Context) {
 		h.writeCheckError(c, ce)
 		return
 	case err != nil:
-		h.serviceError(c, "create account", err)
+		h.accountError(c, "create account", err)
 		return
 	}
 	h.accountChanged(a.ID)
-	c.JSON(http.StatusCreated, h.accountView(a))
+	// A new account has no webhook yet.
+	c.JSON(http.StatusCreated, h.accountView(a, nil))
+}
+
+func (h *handler) validateAccount(c *gin.Context) {
+	a, ok := h.userAccount(c)
+	if !ok {
+		return
+	}
+	a, err := h.d.Accounts.Validate(c.Request.Context(), a.UserID, a.ID)
+	var ce *accounts.CheckError
+	switch {
+	case errors.Is(err, accounts.ErrNotFound):
+		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
+		return
+	case errors.As(err, &ce):
+		h.writeCheckError(c, ce)
+		return
+	case err != nil:
+		h.accountError(c, "validate account", err)
+		return
+	}
+	h.accountChanged(a.ID)
+	if v, ok := h.viewOne(c, a); ok {
+		c.JSON(http.StatusOK, v)
+	}
 }
 
 // writeCheckError answers a failed credentials check: 422 when the
@@ -187,15 +307,26 @@ func (h *handler) writeCheckError(c *gin.Context, ce *accounts.CheckError) {
 }
 
 func (h *handler) listAccounts(c *gin.Context) {
-	list, err := h.d.Accounts.List(c.Request.Context(), currentUser(c).ID)
+	p, ok := readPage(c)
+	if !ok {
+		return
+	}
+	user := currentUser(c).ID
+	list, next, err := h.d.Accounts.Page(c.Request.Context(), user, p.after, p.limit)
 	if err != nil {
 		h.internalError(c, "list accounts", err)
 		return
 	}
+	markets, err := h.d.Accounts.WebhookMarkets(c.Request.Context(), user)
+	if err != nil {
+		h.internalError(c, "load webhooks", err)
+		return
+	}
 	out := make([]accountView, 0, len(list))
 	for _, a := range list {
-		out = append(out, h.accountView(a))
+		out = append(out, h.accountView(a, markets[a.ID]))
 	}
+	nextPage(c, next)
 	c.JSON(http.StatusOK, out)
 }
 
@@ -204,7 +335,9 @@ func (h *handler) getAccount(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, h.accountView(a))
+	if v, ok := h.viewOne(c, a); ok {
+		c.JSON(http.StatusOK, v)
+	}
 }
 
 type patchAccountRequest struct {
@@ -234,13 +367,15 @@ func (h *handler) patchAccount(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		h.serviceError(c, "update account", err)
+		h.accountError(c, "update account", err)
 		return
 	}
 	if p != (accounts.Patch{}) {
 		h.accountChanged(a.ID)
 	}
-	c.JSON(http.StatusOK, h.accountView(a))
+	if v, ok := h.viewOne(c, a); ok {
+		c.JSON(http.StatusOK, v)
+	}
 }
 
 func (h *handler) deleteAccount(c *gin.Context) {

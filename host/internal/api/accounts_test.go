@@ -124,10 +124,18 @@ func TestCreateAccountValidatesWithThePlugin(t *testing.T) {
 			}
 		})
 	}
+	// Keys are checked by default; "validate": false stores them unchecked.
 	calls := e.cat["fakex"].validated.Load()
-	e.account(tok, accountBody("novalidate"))
-	if e.cat["fakex"].validated.Load() != calls {
-		t.Fatal("validated without being asked")
+	checked := e.account(tok, accountBody("default"))
+	if e.cat["fakex"].validated.Load() != calls+1 || checked.LastCheck == nil || checked.LastCheck.Outcome != "ok" {
+		t.Fatalf("not validated by default: %+v", checked.LastCheck)
+	}
+	unchecked := accountBody("novalidate")
+	unchecked["validate"] = false
+	unchecked["api_key"] = "bad-but-unchecked-0123456789"
+	a := e.account(tok, unchecked)
+	if e.cat["fakex"].validated.Load() != calls+1 || a.LastCheck != nil {
+		t.Fatalf("validated although validate was false: %+v", a.LastCheck)
 	}
 }
 
@@ -506,5 +514,173 @@ func TestChunkedBodyOverTheLimit(t *testing.T) {
 	e.h.ServeHTTP(w, req)
 	if r := (response{w}); r.Code != 413 || r.errorCode() != codeBodyTooLarge {
 		t.Fatalf("got %d %s", r.Code, r.Body)
+	}
+}
+
+// The same API key twice for one user is 409 duplicate_api_key; the
+// quota is 409 quota_exceeded.
+func TestAccountDuplicatesAndQuota(t *testing.T) {
+	e := newEnv(t)
+	e.maxAccounts = 3
+	e.build()
+	tok, other := e.user("alice", "user"), e.user("bob", "user")
+	first := e.account(tok, accountBody("one"))
+	r := e.do("POST", "/api/v1/exchange-accounts", tok, accountBody("one"))
+	if r.Code != 409 || r.errorCode() != "duplicate_api_key" || !strings.Contains(r.Body.String(), first.ID) {
+		t.Fatalf("same key again: %d %s", r.Code, r.Body)
+	}
+	e.account(other, accountBody("one")) // another user's account may hold it
+	second := e.account(tok, accountBody("two"))
+	r = e.do("PATCH", "/api/v1/exchange-accounts/"+second.ID, tok, map[string]any{"api_key": accountBody("one")["api_key"]})
+	if r.Code != 409 || r.errorCode() != "duplicate_api_key" {
+		t.Fatalf("patch to a key in use: %d %s", r.Code, r.Body)
+	}
+	e.account(tok, accountBody("three"))
+	calls := e.cat["fakex"].validated.Load()
+	r = e.do("POST", "/api/v1/exchange-accounts", tok, accountBody("four"))
+	if r.Code != 409 || r.errorCode() != "quota_exceeded" {
+		t.Fatalf("over the quota: %d %s", r.Code, r.Body)
+	}
+	if e.cat["fakex"].validated.Load() != calls {
+		t.Fatal("a request over the quota cost an exchange call")
+	}
+}
+
+// A user with accounts always has exactly one main: unsetting it is 409,
+// deactivating or deleting it moves it to the oldest active account.
+func TestMainAccountRuleOverTheAPI(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("alice", "user")
+	a, b, c := e.account(tok, accountBody("a")), e.account(tok, accountBody("b")), e.account(tok, accountBody("c"))
+	mains := func() []string {
+		var out []string
+		for _, x := range e.list(tok) {
+			if x.IsMain {
+				out = append(out, x.Name)
+			}
+		}
+		return out
+	}
+	r := e.do("PATCH", "/api/v1/exchange-accounts/"+a.ID, tok, map[string]any{"is_main": false})
+	if r.Code != 409 || r.errorCode() != "main_account_required" || fmt.Sprint(mains()) != "[a]" {
+		t.Fatalf("unset main: %d %s, mains %v", r.Code, r.Body, mains())
+	}
+	if r = e.do("PATCH", "/api/v1/exchange-accounts/"+c.ID, tok, map[string]any{"is_main": true}); r.Code != 200 || fmt.Sprint(mains()) != "[c]" {
+		t.Fatalf("move main: %d %s, mains %v", r.Code, r.Body, mains())
+	}
+	if r = e.do("PATCH", "/api/v1/exchange-accounts/"+c.ID, tok, map[string]any{"is_active": false}); r.Code != 200 || fmt.Sprint(mains()) != "[a]" {
+		t.Fatalf("deactivate main: %d %s, mains %v", r.Code, r.Body, mains())
+	}
+	r = e.do("PATCH", "/api/v1/exchange-accounts/"+c.ID, tok, map[string]any{"is_main": true})
+	if r.Code != 409 || r.errorCode() != "main_account_inactive" {
+		t.Fatalf("inactive main: %d %s", r.Code, r.Body)
+	}
+	if r = e.do("DELETE", "/api/v1/exchange-accounts/"+a.ID, tok, nil); r.Code != 204 || fmt.Sprint(mains()) != "[b]" {
+		t.Fatalf("delete main: %d, mains %v", r.Code, mains())
+	}
+	_ = b
+}
+
+// POST /exchange-accounts/{id}/validate checks stored keys again: a
+// refusal parks the account as auth_failed, new good keys checked again
+// release it; permissions and warnings come with the answer.
+func TestValidateAccountRoute(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("alice", "user")
+	body := accountBody("v")
+	body["api_key"], body["validate"] = "bad-key-0123456789abcdef", false
+	a := e.account(tok, body)
+	if a.LastCheck != nil || len(a.Warnings) != 0 {
+		t.Fatalf("unchecked account: %+v %+v", a.LastCheck, a.Warnings)
+	}
+	var got accountView
+	r := e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/validate", tok, nil)
+	r.decode(t, &got)
+	if r.Code != 200 || got.Sync.Status != "auth_failed" || got.LastCheck == nil || got.LastCheck.Outcome != "rejected" ||
+		got.LastCheck.Permissions != nil || !got.LastCheck.Current || strings.Contains(r.Body.String(), "bad-key-0123456789abcdef") {
+		t.Fatalf("rejected keys: %d %s", r.Code, r.Body)
+	}
+	e.note("withdraw-key-0123456789abcdef")
+	if r = e.do("PATCH", "/api/v1/exchange-accounts/"+a.ID, tok, map[string]any{"api_key": "withdraw-key-0123456789abcdef"}); r.Code != 200 {
+		t.Fatalf("patch: %d %s", r.Code, r.Body)
+	}
+	r.decode(t, &got)
+	if got.LastCheck == nil || got.LastCheck.Current {
+		t.Fatalf("a verdict about the old keys shows as current: %+v", got.LastCheck)
+	}
+	r = e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/validate", tok, nil)
+	r.decode(t, &got)
+	if r.Code != 200 || got.Sync.Status != "pending" || got.LastCheck.Outcome != "ok" || !got.LastCheck.Current ||
+		got.LastCheck.Permissions == nil || !got.LastCheck.Permissions.Withdraw || !got.LastCheck.Permissions.FuturesTrade {
+		t.Fatalf("accepted keys: %d %s", r.Code, r.Body)
+	}
+	if len(got.Warnings) != 1 || got.Warnings[0].Code != "withdraw_enabled" {
+		t.Fatalf("warnings %+v", got.Warnings)
+	}
+	// A plain key of the fake may only read: trading is missing.
+	plain := e.account(tok, accountBody("plain"))
+	if len(plain.Warnings) != 1 || plain.Warnings[0].Code != "trading_missing" || !plain.LastCheck.Permissions.Read {
+		t.Fatalf("read-only key: %+v %+v", plain.LastCheck, plain.Warnings)
+	}
+	// GET shows the kept check.
+	r = e.do("GET", "/api/v1/exchange-accounts/"+a.ID, tok, nil)
+	r.decode(t, &got)
+	if got.LastCheck == nil || got.LastCheck.Outcome != "ok" {
+		t.Fatalf("GET: %s", r.Body)
+	}
+	other := e.user("bob", "user")
+	if r = e.do("POST", "/api/v1/exchange-accounts/"+a.ID+"/validate", other, nil); r.Code != 404 {
+		t.Fatalf("another user's account: %d", r.Code)
+	}
+	limited := accountBody("limited")
+	limited["api_key"], limited["validate"] = "limited-0123456789abcdef", false
+	l := e.account(tok, limited)
+	if r = e.do("POST", "/api/v1/exchange-accounts/"+l.ID+"/validate", tok, nil); r.Code != 429 || r.errorCode() != codeRateLimited {
+		t.Fatalf("rate-limited check: %d %s", r.Code, r.Body)
+	}
+}
+
+// Lists are paged: ?limit= and ?cursor=, the next cursor in X-Next-Cursor,
+// absent on the last page.
+func TestAccountListPages(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("alice", "user")
+	var want []string
+	for i := range 5 {
+		want = append(want, e.account(tok, accountBody(fmt.Sprint("p", i))).ID)
+	}
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 3 {
+			t.Fatal("too many pages")
+		}
+		path := "/api/v1/exchange-accounts?limit=2"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		r := e.do("GET", path, tok, nil)
+		var list []accountView
+		r.decode(t, &list)
+		if r.Code != 200 || len(list) > 2 {
+			t.Fatalf("page: %d %s", r.Code, r.Body)
+		}
+		for _, a := range list {
+			got = append(got, a.ID)
+		}
+		if cursor = r.Header().Get("X-Next-Cursor"); cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pages gave %v, want %v", got, want)
+	}
+	if r := e.do("GET", "/api/v1/exchange-accounts", tok, nil); r.Header().Get("X-Next-Cursor") != "" {
+		t.Fatal("a single page has a next cursor")
+	}
+	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "cursor=../x"} {
+		if r := e.do("GET", "/api/v1/exchange-accounts?"+q, tok, nil); r.Code != 400 || r.errorCode() != codeInvalidField {
+			t.Errorf("%s: %d %s", q, r.Code, r.Body)
+		}
 	}
 }

@@ -53,6 +53,9 @@ type Deps struct {
 	Webhooks *webhooks.Service
 	// Plugins serves GET /exchanges, plugin reloads and /readyz; optional.
 	Plugins Plugins
+	// Endpoints are the config's base URL overrides, by exchange name, as
+	// GET /exchanges shows them; optional.
+	Endpoints map[string]ExchangeEndpoints
 	// Metrics is where HTTP metrics go and what /metrics serves; optional.
 	Metrics *prometheus.Registry
 	// Syncer is optional; without one, account changes are not announced.
@@ -94,6 +97,7 @@ var areas = []func(h *handler, r routes){
 	registerOps, // first: its metrics middleware must see every later route
 	registerExchanges,
 	registerAuth,
+	registerUsers,
 	registerAccounts,
 	registerBackup,
 	registerWebhooks,

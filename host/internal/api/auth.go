@@ -21,6 +21,7 @@ func registerAuth(h *handler, r routes) {
 			{http.StatusBadRequest, "The body is malformed (invalid_json, unknown_field, invalid_field) or " +
 				"username or password is empty (missing_field).", errBody},
 			{http.StatusUnauthorized, "Wrong username or password, or a user without a password (invalid_credentials).", errBody},
+			{http.StatusForbidden, "The password is right but the user is disabled (user_disabled).", errBody},
 			{http.StatusTooManyRequests, "Too many failed logins from this client for this user (too_many_attempts); " +
 				"Retry-After says when to try again.", errBody},
 		},
@@ -29,11 +30,14 @@ func registerAuth(h *handler, r routes) {
 		res: []res{{http.StatusOK, "The user.", userView{}}}}, h.getMe)
 	r.admin.handle(http.MethodPost, "/users", op{id: "createUser", tag: "users",
 		summary: "Create a user (admin); answers the user's first API token, shown once",
-		body:    createUserRequest{},
+		desc: "With a password the user can log in at once. Without one the user is invited: hand it the " +
+			"token, with which it sets its password (POST /api/v1/me/password) and then logs in.",
+		body: createUserRequest{},
 		res: []res{
 			{http.StatusCreated, "The user, with its API token. The token is not shown again.", createUserResponse{}},
 			{http.StatusBadRequest, "The body is malformed, or username is missing (missing_field) or not allowed " +
-				"(invalid_username), the password is too short or too long (invalid_password), or role is " +
+				"(invalid_username), the password breaks the policy (invalid_password: at least 12 characters, at " +
+				"most 1024 bytes, no control characters, not one character repeated), or role is " +
 				"neither user nor admin (invalid_role).", errBody},
 			{http.StatusConflict, "The username is taken (username_taken).", errBody},
 		},
@@ -77,6 +81,8 @@ func (h *handler) postLogin(c *gin.Context) {
 		writeError(c, http.StatusTooManyRequests, codeTooManyAttempts, "too many failed logins; try again later")
 	case errors.Is(err, users.ErrInvalidCredentials):
 		writeError(c, http.StatusUnauthorized, codeInvalidCreds, "wrong username or password")
+	case errors.Is(err, users.ErrUserDisabled):
+		writeError(c, http.StatusForbidden, codeUserDisabled, "this user is disabled")
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		// The client left while waiting for its turn; nobody reads an answer.
 	default:
@@ -87,7 +93,7 @@ func (h *handler) postLogin(c *gin.Context) {
 type createUserRequest struct {
 	Username string `json:"username" required:"true" doc:"1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."`
 	// Password is optional: a user without one logs in only by token.
-	Password *string `json:"password" doc:"8 to 1024 bytes. Without one the user cannot log in with a password, only with its token."`
+	Password *string `json:"password" doc:"At least 12 characters, at most 1024 bytes, no control characters, not one character repeated. Without one the user is invited: its token lets it set a password."`
 	Role     string  `json:"role" doc:"Default user."`
 }
 

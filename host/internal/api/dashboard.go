@@ -35,24 +35,27 @@ func registerDashboard(h *handler, r routes) {
 	g := r.authed.group("/dashboard")
 	accountParam := param{"account_id", "The exchange account to show; the user's main account when left out.",
 		openapi3.NewStringSchema()}
-	noAccount := res{http.StatusNotFound, "The account named by account_id does not exist or is another user's, " +
-		"or none was named and the user has no main account (not_found).", errBody}
+	noAccount := res{http.StatusNotFound, "The account named by account_id does not exist or is another user's " +
+		"(not_found).", errBody}
 	g.handle(http.MethodGet, "/balances", op{id: "getBalances", tag: "dashboard",
 		summary: "Spot and futures balances of an account, from its last snapshot",
-		desc:    "Never a live call to the exchange. Before the first sync synced_at is null and the lists are empty.",
-		query:   []param{accountParam},
-		res:     []res{{http.StatusOK, "The balances.", balancesAnswer{}}, noAccount}}, d.getBalances)
+		desc: "Never a live call to the exchange. Before the first sync synced_at is null and the lists are empty. " +
+			"A user without any account gets the same empty answer with account_id null and empty_state no_account.",
+		query: []param{accountParam},
+		res:   []res{{http.StatusOK, "The balances.", balancesAnswer{}}, noAccount}}, d.getBalances)
 	g.handle(http.MethodGet, "/spot-balances/:id", op{id: "getSpotBalances", tag: "dashboard",
 		summary: "Spot balances of one account, from its last snapshot; zero balances left out",
 		res:     []res{{http.StatusOK, "The spot balances.", spotBalancesAnswer{}}, accountNotFound}}, d.getSpotBalances)
 	g.handle(http.MethodGet, "/positions", op{id: "getPositions", tag: "dashboard",
 		summary: "Open futures positions of an account, from its last snapshot",
+		desc:    "A user without any account gets an empty list with account_id null and empty_state no_account.",
 		query:   []param{accountParam},
 		res:     []res{{http.StatusOK, "The positions.", positionsAnswer{}}, noAccount}}, d.getPositions)
 	timeSchema := openapi3.NewStringSchema()
 	timeSchema.Description = "An RFC 3339 time (2026-01-02T03:04:05Z) or unix seconds."
 	g.handle(http.MethodGet, "/history", op{id: "getHistory", tag: "dashboard",
 		summary: "The account's value over time: one point per stored snapshot, oldest first",
+		desc:    "A user without any account gets no points and empty_state no_account.",
 		query: []param{accountParam,
 			{"from", "Start of the range (inclusive); default one day before to.", timeSchema},
 			{"to", "End of the range (inclusive); default now.", timeSchema}},
@@ -95,11 +98,19 @@ type positionJSON struct {
 	MarginMode       string `json:"margin_mode"`
 }
 
+// emptyNoAccount is the empty_state of a dashboard answer for a user with
+// no exchange account at all.
+const emptyNoAccount = "no_account"
+
 type balancesAnswer struct {
-	AccountID string        `json:"account_id"`
-	Exchange  string        `json:"exchange"`
-	SyncedAt  *time.Time    `json:"synced_at"`
-	Spot      []balanceJSON `json:"spot"`
+	// AccountID is nil only in the no_account empty state.
+	AccountID   *string       `json:"account_id" doc:"The account shown; null when the user has no account."`
+	AccountName string        `json:"account_name"`
+	IsActive    bool          `json:"is_active" doc:"Whether the account is synced; an inactive account's balances are as of its last sync."`
+	EmptyState  string        `json:"empty_state,omitempty" doc:"no_account: the user has no exchange account yet; everything else is empty."`
+	Exchange    string        `json:"exchange"`
+	SyncedAt    *time.Time    `json:"synced_at"`
+	Spot        []balanceJSON `json:"spot"`
 	// Futures is null until a sync has fetched the futures account (and
 	// for exchanges whose plugin has none).
 	Futures        *futuresJSON `json:"futures"`
@@ -107,15 +118,18 @@ type balancesAnswer struct {
 }
 
 type spotBalancesAnswer struct {
-	AccountID string        `json:"account_id"`
-	SyncedAt  *time.Time    `json:"synced_at"`
-	Balances  []balanceJSON `json:"balances"`
+	AccountID   string        `json:"account_id"`
+	AccountName string        `json:"account_name"`
+	IsActive    bool          `json:"is_active" doc:"Whether the account is synced; an inactive account's balances are as of its last sync."`
+	SyncedAt    *time.Time    `json:"synced_at"`
+	Balances    []balanceJSON `json:"balances"`
 }
 
 type positionsAnswer struct {
-	AccountID string         `json:"account_id"`
-	SyncedAt  *time.Time     `json:"synced_at"`
-	Positions []positionJSON `json:"positions"`
+	AccountID  *string        `json:"account_id" doc:"The account shown; null when the user has no account."`
+	EmptyState string         `json:"empty_state,omitempty" doc:"no_account: the user has no exchange account yet."`
+	SyncedAt   *time.Time     `json:"synced_at"`
+	Positions  []positionJSON `json:"positions"`
 }
 
 type pointJSON struct {
@@ -126,52 +140,55 @@ type pointJSON struct {
 }
 
 type historyAnswer struct {
-	Points []pointJSON `json:"points"`
+	Points     []pointJSON `json:"points"`
+	EmptyState string      `json:"empty_state,omitempty" doc:"no_account: the user has no exchange account yet."`
 }
 
 // dashboardAccount is the account a dashboard request is about: the one
-// named by ?account_id=, else the user's main account. On failure it has
-// answered.
-func (d *dashboard) dashboardAccount(c *gin.Context) (store.Account, bool) {
+// named by ?account_id=, else the user's main account. found is false when
+// none was named and the user has no account at all: the route answers its
+// empty state. On failure (ok false) it has answered.
+func (d *dashboard) dashboardAccount(c *gin.Context) (a store.Account, found, ok bool) {
 	ctx, user := c.Request.Context(), currentUser(c)
 	if id := c.Query("account_id"); id != "" {
 		a, err := d.d.Store.UserAccount(ctx, user.ID, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
-			return store.Account{}, false
+			return store.Account{}, false, false
 		case err != nil:
 			d.internalError(c, "dashboard: load account", err)
-			return store.Account{}, false
+			return store.Account{}, false, false
 		}
-		return a, true
+		return a, true, true
 	}
 	// The remembered main account, if it still is the main one, spares
 	// reading every account of the user.
 	if id, ok := d.mains.Load(user.ID); ok {
 		a, err := d.d.Store.UserAccount(ctx, user.ID, id.(string))
 		if err == nil && a.IsMain {
-			return a, true
+			return a, true, true
 		}
 	}
-	a, ok, err := d.d.Store.MainAccount(ctx, user.ID)
+	a, found, err := d.d.Accounts.Main(ctx, user.ID)
 	switch {
 	case err != nil:
 		d.internalError(c, "dashboard: load main account", err)
-		return store.Account{}, false
-	case !ok:
+		return store.Account{}, false, false
+	case !found:
 		d.mains.Delete(user.ID)
-		writeError(c, http.StatusNotFound, codeNotFound, "no main exchange account; add an exchange account first")
-		return store.Account{}, false
+		return store.Account{}, false, true
 	}
-	d.mains.Store(user.ID, a.ID)
-	return a, true
+	if a.IsMain {
+		d.mains.Store(user.ID, a.ID)
+	}
+	return a, true, true
 }
 
 // answer writes the rendered answer of kind for account a, from the cache
 // when it is fresh, else from the stored snapshot.
 func (d *dashboard) answer(c *gin.Context, a store.Account, kind int) {
-	body, epoch := d.snaps.rendered(a.ID, kind)
+	body, epoch := d.snaps.rendered(a.ID, renderVersion(a), kind)
 	if body != nil {
 		c.Data(http.StatusOK, jsonContentType, body)
 		return
@@ -195,14 +212,25 @@ func (d *dashboard) answer(c *gin.Context, a store.Account, kind int) {
 		d.internalError(c, "dashboard: render", err)
 		return
 	}
-	d.snaps.store(a.ID, kind, body, epoch)
+	d.snaps.store(a.ID, renderVersion(a), kind, body, epoch)
 	c.Data(http.StatusOK, jsonContentType, body)
 }
 
 const jsonContentType = "application/json; charset=utf-8"
 
+// renderVersion is what of the account itself an answer shows: a rename or
+// a change of is_active renders the answer again at once.
+func renderVersion(a store.Account) string {
+	return strconv.FormatBool(a.IsActive) + "\x00" + a.Name
+}
+
 func (d *dashboard) getBalances(c *gin.Context) {
-	if a, ok := d.dashboardAccount(c); ok {
+	a, found, ok := d.dashboardAccount(c)
+	switch {
+	case !ok:
+	case !found:
+		c.JSON(http.StatusOK, balancesAnswer{EmptyState: emptyNoAccount, Spot: []balanceJSON{}})
+	default:
 		d.answer(c, a, kindBalances)
 	}
 }
@@ -214,13 +242,19 @@ func (d *dashboard) getSpotBalances(c *gin.Context) {
 }
 
 func (d *dashboard) getPositions(c *gin.Context) {
-	if a, ok := d.dashboardAccount(c); ok {
+	a, found, ok := d.dashboardAccount(c)
+	switch {
+	case !ok:
+	case !found:
+		c.JSON(http.StatusOK, positionsAnswer{EmptyState: emptyNoAccount, Positions: []positionJSON{}})
+	default:
 		d.answer(c, a, kindPositions)
 	}
 }
 
 func balancesOf(a store.Account, snap store.Snapshot, found bool) balancesAnswer {
-	out := balancesAnswer{AccountID: a.ID, Exchange: a.Exchange, Spot: []balanceJSON{}}
+	out := balancesAnswer{AccountID: &a.ID, AccountName: a.Name, IsActive: a.IsActive, Exchange: a.Exchange,
+		Spot: []balanceJSON{}}
 	if found {
 		out.SyncedAt = timeOrNull(snap.SyncedAt)
 		out.Spot = spotJSON(snap.Spot)
@@ -235,7 +269,7 @@ func balancesOf(a store.Account, snap store.Snapshot, found bool) balancesAnswer
 }
 
 func spotBalancesOf(a store.Account, snap store.Snapshot, found bool) spotBalancesAnswer {
-	out := spotBalancesAnswer{AccountID: a.ID, Balances: []balanceJSON{}}
+	out := spotBalancesAnswer{AccountID: a.ID, AccountName: a.Name, IsActive: a.IsActive, Balances: []balanceJSON{}}
 	if found {
 		out.SyncedAt = timeOrNull(snap.SyncedAt)
 		out.Balances = spotJSON(snap.Spot)
@@ -244,7 +278,7 @@ func spotBalancesOf(a store.Account, snap store.Snapshot, found bool) spotBalanc
 }
 
 func positionsOf(a store.Account, snap store.Snapshot, found bool) positionsAnswer {
-	out := positionsAnswer{AccountID: a.ID, Positions: []positionJSON{}}
+	out := positionsAnswer{AccountID: &a.ID, Positions: []positionJSON{}}
 	if found {
 		out.SyncedAt = timeOrNull(snap.SyncedAt)
 		for _, p := range snap.Positions {
@@ -271,8 +305,12 @@ func (d *dashboard) getHistory(c *gin.Context) {
 		writeError(c, http.StatusBadRequest, codeInvalidField, "from must not be after to")
 		return
 	}
-	a, ok := d.dashboardAccount(c)
+	a, found, ok := d.dashboardAccount(c)
 	if !ok {
+		return
+	}
+	if !found {
+		c.JSON(http.StatusOK, historyAnswer{Points: []pointJSON{}, EmptyState: emptyNoAccount})
 		return
 	}
 	points, err := d.d.Store.History(c.Request.Context(), a.ID, from, to)
@@ -350,6 +388,9 @@ type snapCache struct {
 
 type snapEntry struct {
 	expires time.Time
+	// version is the renderVersion of the account the answers were
+	// rendered for.
+	version string
 	body    [kinds][]byte
 }
 
@@ -359,11 +400,11 @@ func newSnapCache(ttl time.Duration, now func() time.Time) *snapCache {
 
 // rendered returns a fresh answer, or nil and the epoch to pass to store
 // with the answer rendered instead.
-func (sc *snapCache) rendered(accountID string, kind int) ([]byte, uint64) {
+func (sc *snapCache) rendered(accountID, version string, kind int) ([]byte, uint64) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	e := sc.entries[accountID]
-	if e == nil || !sc.now().Before(e.expires) {
+	if e == nil || !sc.now().Before(e.expires) || e.version != version {
 		return nil, sc.epoch
 	}
 	return e.body[kind], sc.epoch
@@ -371,7 +412,7 @@ func (sc *snapCache) rendered(accountID string, kind int) ([]byte, uint64) {
 
 // store keeps an answer rendered from a snapshot read in epoch. Answers of
 // the other kinds rendered from an older read are dropped with a new entry.
-func (sc *snapCache) store(accountID string, kind int, body []byte, epoch uint64) {
+func (sc *snapCache) store(accountID, version string, kind int, body []byte, epoch uint64) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if epoch != sc.epoch {
@@ -379,8 +420,8 @@ func (sc *snapCache) store(accountID string, kind int, body []byte, epoch uint64
 	}
 	now := sc.now()
 	e := sc.entries[accountID]
-	if e == nil || !now.Before(e.expires) {
-		e = &snapEntry{expires: now.Add(sc.ttl)}
+	if e == nil || !now.Before(e.expires) || e.version != version {
+		e = &snapEntry{expires: now.Add(sc.ttl), version: version}
 		sc.entries[accountID] = e
 	}
 	e.body[kind] = body

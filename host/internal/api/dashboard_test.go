@@ -89,22 +89,28 @@ func TestDashboard(t *testing.T) {
 		want              string // JSON, or the error code
 	}{
 		{"balances of the main account", "/api/v1/dashboard/balances", tok, 200, `{"account_id":"` + main.ID +
-			`","exchange":"fakex","synced_at":"2026-01-02T03:04:05.123Z","spot":[` +
+			`","account_name":"main","is_active":true,"exchange":"fakex","synced_at":"2026-01-02T03:04:05.123Z","spot":[` +
 			`{"asset":"BTC","free":"0.123456789012345678","locked":"0.000000000000000001","total":"0.123456789012345679"},` +
 			`{"asset":"USDT","free":"1000.25","locked":"0","total":"1000.25"}],` +
 			`"futures":{"asset":"USDT","wallet_balance":"5000.1","unrealized_pnl":"-12.5","margin_balance":"4987.6","available_balance":"4000"},` +
 			`"positions_count":1}`},
 		{"balances before the first sync", "/api/v1/dashboard/balances?account_id=" + second.ID, tok, 200,
-			`{"account_id":"` + second.ID + `","exchange":"fakex","synced_at":null,"spot":[],"futures":null,"positions_count":0}`},
+			`{"account_id":"` + second.ID + `","account_name":"second","is_active":true,"exchange":"fakex","synced_at":null,"spot":[],"futures":null,"positions_count":0}`},
 		{"balances of another user's account", "/api/v1/dashboard/balances?account_id=" + foreign.ID, tok, 404, "not_found"},
-		{"balances of a user without accounts", "/api/v1/dashboard/balances", lonely, 404, "not_found"},
+		{"balances of a user without accounts", "/api/v1/dashboard/balances", lonely, 200,
+			`{"account_id":null,"account_name":"","is_active":false,"empty_state":"no_account","exchange":"",` +
+				`"synced_at":null,"spot":[],"futures":null,"positions_count":0}`},
+		{"positions of a user without accounts", "/api/v1/dashboard/positions", lonely, 200,
+			`{"account_id":null,"empty_state":"no_account","synced_at":null,"positions":[]}`},
+		{"history of a user without accounts", "/api/v1/dashboard/history", lonely, 200,
+			`{"points":[],"empty_state":"no_account"}`},
 		{"balances without a token", "/api/v1/dashboard/balances", "", 401, "unauthorized"},
 		{"spot balances", "/api/v1/dashboard/spot-balances/" + main.ID, tok, 200, `{"account_id":"` + main.ID +
-			`","synced_at":"2026-01-02T03:04:05.123Z","balances":[` +
+			`","account_name":"main","is_active":true,"synced_at":"2026-01-02T03:04:05.123Z","balances":[` +
 			`{"asset":"BTC","free":"0.123456789012345678","locked":"0.000000000000000001","total":"0.123456789012345679"},` +
 			`{"asset":"USDT","free":"1000.25","locked":"0","total":"1000.25"}]}`},
 		{"spot balances before the first sync", "/api/v1/dashboard/spot-balances/" + second.ID, tok, 200,
-			`{"account_id":"` + second.ID + `","synced_at":null,"balances":[]}`},
+			`{"account_id":"` + second.ID + `","account_name":"second","is_active":true,"synced_at":null,"balances":[]}`},
 		{"spot balances of another user's account", "/api/v1/dashboard/spot-balances/" + foreign.ID, tok, 404, "not_found"},
 		{"positions", "/api/v1/dashboard/positions", tok, 200, `{"account_id":"` + main.ID +
 			`","synced_at":"2026-01-02T03:04:05.123Z","positions":[{"symbol":"BTC/USDT:USDT","side":"long","size":"0.01",` +
@@ -292,6 +298,24 @@ func TestDashboardFreshness(t *testing.T) {
 	if r := e.do("GET", "/api/v1/dashboard/spot-balances/"+second.ID, tok, nil); r.Code != 404 {
 		t.Fatalf("a deleted account's spot balances: %d", r.Code)
 	}
+	// Deactivating the (only, so still main) account shows at once, and
+	// the answer says so.
+	if r := e.do("PATCH", "/api/v1/exchange-accounts/"+first.ID, tok, map[string]any{"is_active": false}); r.Code != 200 {
+		t.Fatalf("deactivate: %d", r.Code)
+	}
+	var got balancesAnswer
+	e.do("GET", "/api/v1/dashboard/balances", tok, nil).decode(t, &got)
+	if got.AccountID == nil || *got.AccountID != first.ID || got.IsActive || got.AccountName != "first" {
+		t.Fatalf("an inactive main account: %+v", got)
+	}
+	// With no account left the dashboard answers its empty state.
+	if r := e.do("DELETE", "/api/v1/exchange-accounts/"+first.ID, tok, nil); r.Code != 204 {
+		t.Fatalf("delete: %d", r.Code)
+	}
+	e.do("GET", "/api/v1/dashboard/balances", tok, nil).decode(t, &got)
+	if got.AccountID != nil || got.EmptyState != emptyNoAccount {
+		t.Fatalf("no account: %+v", got)
+	}
 }
 
 // TestSnapCacheDropsAnswersOlderThanAForget: an answer rendered from a
@@ -299,15 +323,20 @@ func TestDashboardFreshness(t *testing.T) {
 func TestSnapCacheDropsAnswersOlderThanAForget(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	sc := newSnapCache(time.Second, func() time.Time { return now })
-	_, epoch := sc.rendered("a", kindBalances) // a GET starts reading
-	sc.forget("a")                             // a manual sync lands meanwhile
-	sc.store("a", kindBalances, []byte("old"), epoch)
-	if body, _ := sc.rendered("a", kindBalances); body != nil {
+	v := "true\x00a"                              // the account's render version
+	_, epoch := sc.rendered("a", v, kindBalances) // a GET starts reading
+	sc.forget("a")                                // a manual sync lands meanwhile
+	sc.store("a", v, kindBalances, []byte("old"), epoch)
+	if body, _ := sc.rendered("a", v, kindBalances); body != nil {
 		t.Fatalf("kept %q, rendered before the sync", body)
 	}
-	_, epoch = sc.rendered("a", kindBalances)
-	sc.store("a", kindBalances, []byte("new"), epoch)
-	if body, _ := sc.rendered("a", kindBalances); string(body) != "new" {
+	_, epoch = sc.rendered("a", v, kindBalances)
+	sc.store("a", v, kindBalances, []byte("new"), epoch)
+	if body, _ := sc.rendered("a", v, kindBalances); string(body) != "new" {
 		t.Fatalf("got %q", body)
+	}
+	// A changed account (renamed, deactivated) renders again.
+	if body, _ := sc.rendered("a", "false\x00a", kindBalances); body != nil {
+		t.Fatalf("an answer for an older version of the account: %q", body)
 	}
 }

@@ -65,6 +65,8 @@ func (f *fakeExchange) ValidateCredentials(ctx context.Context, acct sdk.Account
 		return sdk.Permissions{}, sdk.Errorf(sdk.KindClockSkew, "timestamp outside recvWindow")
 	case strings.HasPrefix(k, "crash"):
 		return sdk.Permissions{}, &rpcError{"rpc error: plugin exited while handling key " + acct.APIKey}
+	case strings.HasPrefix(k, "withdraw"):
+		return sdk.Permissions{CanRead: true, CanTradeSpot: true, CanTradeFutures: true, CanWithdraw: true}, nil
 	}
 	return sdk.Permissions{CanRead: true}, nil
 }
@@ -164,6 +166,8 @@ type env struct {
 	secrets    []string
 	violations []error
 	fuzzReport bool
+	// maxAccounts and maxWebhooks are the quotas; 0 for the defaults.
+	maxAccounts, maxWebhooks int
 }
 
 func newEnv(t testing.TB) *env {
@@ -230,14 +234,16 @@ func (e *env) build() {
 	log := e.deps.Logger
 	var err error
 	if e.deps.Accounts, err = accounts.New(accounts.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
-		Logger: log.Named("accounts"), ValidateTimeout: 200 * time.Millisecond, Now: e.clock.now}); err != nil {
+		Logger: log.Named("accounts"), ValidateTimeout: 200 * time.Millisecond, Now: e.clock.now,
+		MaxAccounts: e.maxAccounts}); err != nil {
 		e.t.Fatal(err)
 	}
 	if e.deps.Users, err = users.New(users.Config{Store: e.st, Logger: log.Named("users"), Now: e.clock.now}); err != nil {
 		e.t.Fatal(err)
 	}
 	if e.deps.Webhooks, err = webhooks.New(webhooks.Config{Store: e.st, Keys: e.key, Exchanges: e.exchanges,
-		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond}); err != nil {
+		Logger: log.Named("webhooks"), Now: e.clock.now, CallTimeout: 200 * time.Millisecond,
+		MaxWebhooks: e.maxWebhooks}); err != nil {
 		e.t.Fatal(err)
 	}
 	e.h = e.checked(New(e.deps))

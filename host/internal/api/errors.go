@@ -41,6 +41,7 @@ const (
 	codeReloadFailed      = "reload_failed"
 	codeNotReady          = "not_ready"
 	codeWebhookUnreadable = "webhook_unreadable"
+	codeUserDisabled      = "user_disabled"
 )
 
 type errorBody struct {

@@ -20,8 +20,8 @@ func registerExchanges(h *handler, r routes) {
 	if h.d.Plugins == nil {
 		return
 	}
-	r.authed.handle(http.MethodGet, "/exchanges", op{id: "listExchanges", tag: "exchanges",
-		summary: "The exchanges the loaded plugins serve, with what each needs and can do",
+	r.authed.handle(http.MethodGet, "/exchanges", op{id: "listExchanges", tag: "exchanges", paged: true,
+		summary: "The exchanges the loaded plugins serve, with what each needs and can do, and where their calls go",
 		res:     []res{{http.StatusOK, "One entry per plugin, by name.", []exchangeJSON{}}}}, h.getExchanges)
 	r.admin.handle(http.MethodPost, "/plugins/reload", op{id: "reloadPlugins", tag: "exchanges",
 		summary: "Rescan the plugin directory (admin); answers the new list",
@@ -31,20 +31,50 @@ func registerExchanges(h *handler, r routes) {
 }
 
 type exchangeJSON struct {
-	Name               string   `json:"name" doc:"The exchange's name, used as exchange in accounts."`
-	DisplayName        string   `json:"display_name"`
-	PluginVersion      string   `json:"plugin_version"`
-	ProtocolVersion    int      `json:"protocol_version"`
-	SDKVersion         string   `json:"sdk_version,omitempty"`
-	RequiresPassphrase bool     `json:"requires_passphrase" doc:"Accounts need a passphrase (bitget, okx)."`
-	SupportsTestnet    bool     `json:"supports_testnet" doc:"Accounts may set testnet."`
-	Capabilities       []string `json:"capabilities" doc:"What the plugin can do: spot_balances, futures_account, positions, orders, …"`
-	Status             string   `json:"status"`
-	Restarts           int      `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
-	LastError          string   `json:"last_error,omitempty"`
+	Name               string         `json:"name" doc:"The exchange's name, used as exchange in accounts."`
+	DisplayName        string         `json:"display_name"`
+	PluginVersion      string         `json:"plugin_version"`
+	ProtocolVersion    int            `json:"protocol_version"`
+	SDKVersion         string         `json:"sdk_version,omitempty"`
+	RequiresPassphrase bool           `json:"requires_passphrase" doc:"Accounts need a passphrase (bitget, okx)."`
+	SupportsTestnet    bool           `json:"supports_testnet" doc:"Accounts may set testnet."`
+	Capabilities       []string       `json:"capabilities" doc:"What the plugin can do: spot_balances, futures_account, positions, orders, …"`
+	Endpoints          []endpointJSON `json:"endpoints" doc:"The plugin's REST base URLs by endpoint key, with the config's overrides for live and for testnet accounts."`
+	Status             string         `json:"status"`
+	Restarts           int            `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
+	LastError          string         `json:"last_error,omitempty"`
 }
 
-func exchangesJSON(sts []plugins.Status) []exchangeJSON {
+type endpointJSON struct {
+	Key string `json:"key" doc:"The plugin's name for the base URL (spot, futures, rest, …), as config.hcl's endpoints take it."`
+	// Live and Testnet are nil where no override is set.
+	Live    *string `json:"live" doc:"Where live accounts' calls go: the override of exchange.endpoints, or null for the plugin's built-in address."`
+	Testnet *string `json:"testnet" doc:"Where testnet (demo) accounts' calls go: the override of exchange.testnet_endpoints, or null for the plugin's built-in testnet address. A live override never applies here."`
+}
+
+// ExchangeEndpoints are the config's base URL overrides of one exchange,
+// by endpoint key.
+type ExchangeEndpoints struct {
+	Live, Testnet map[string]string
+}
+
+// endpointsJSON lists the plugin's endpoint keys with the overrides of ov.
+func endpointsJSON(keys []string, ov ExchangeEndpoints) []endpointJSON {
+	out := make([]endpointJSON, 0, len(keys))
+	for _, k := range keys {
+		e := endpointJSON{Key: k}
+		if u, ok := ov.Live[k]; ok {
+			e.Live = &u
+		}
+		if u, ok := ov.Testnet[k]; ok {
+			e.Testnet = &u
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (h *handler) exchangesJSON(sts []plugins.Status) []exchangeJSON {
 	out := make([]exchangeJSON, 0, len(sts))
 	for _, s := range sts {
 		caps := s.Info.Capabilities
@@ -55,14 +85,20 @@ func exchangesJSON(sts []plugins.Status) []exchangeJSON {
 			Name: s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
 			ProtocolVersion: pluginhost.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
 			RequiresPassphrase: s.Info.RequiresPassphrase, SupportsTestnet: s.Info.SupportsTestnet,
-			Capabilities: caps, Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
+			Capabilities: caps, Endpoints: endpointsJSON(s.Info.EndpointKeys, h.d.Endpoints[s.Name]), Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
 		})
 	}
 	return out
 }
 
 func (h *handler) getExchanges(c *gin.Context) {
-	c.JSON(http.StatusOK, exchangesJSON(h.d.Plugins.List()))
+	p, ok := readPage(c)
+	if !ok {
+		return
+	}
+	list, next := pageOf(h.exchangesJSON(h.d.Plugins.List()), func(x exchangeJSON) string { return x.Name }, p)
+	nextPage(c, next)
+	c.JSON(http.StatusOK, list)
 }
 
 func (h *handler) postPluginsReload(c *gin.Context) {
@@ -72,5 +108,5 @@ func (h *handler) postPluginsReload(c *gin.Context) {
 		writeError(c, http.StatusInternalServerError, codeReloadFailed, "plugin reload failed: "+err.Error())
 		return
 	}
-	c.JSON(http.StatusOK, exchangesJSON(sts))
+	c.JSON(http.StatusOK, h.exchangesJSON(sts))
 }

@@ -20,6 +20,7 @@ import (
 // Keys of values a request carries in its gin context.
 const (
 	ctxUser      = "gahost.user"
+	ctxToken     = "gahost.token"
 	ctxErrorCode = "gahost.error_code"
 )
 
@@ -29,6 +30,14 @@ func currentUser(c *gin.Context) store.User {
 	u, _ := c.Get(ctxUser)
 	user, _ := u.(store.User)
 	return user
+}
+
+// currentToken returns the stored record of the token the request
+// authenticated with. It is only meaningful behind requireAuth.
+func currentToken(c *gin.Context) store.Token {
+	t, _ := c.Get(ctxToken)
+	tok, _ := t.(store.Token)
+	return tok
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header.
@@ -50,10 +59,15 @@ func (h *handler) requireAuth(c *gin.Context) {
 		writeError(c, http.StatusUnauthorized, codeUnauthorized, "missing bearer token")
 		return
 	}
-	u, err := h.d.Users.Authenticate(c.Request.Context(), token)
+	u, tok, err := h.d.Users.Session(c.Request.Context(), token)
 	if errors.Is(err, users.ErrInvalidToken) {
 		c.Header("WWW-Authenticate", `Bearer realm="gahost", error="invalid_token"`)
 		writeError(c, http.StatusUnauthorized, codeUnauthorized, "invalid or expired token")
+		return
+	}
+	if errors.Is(err, users.ErrUserDisabled) {
+		c.Header("WWW-Authenticate", `Bearer realm="gahost", error="invalid_token"`)
+		writeError(c, http.StatusUnauthorized, codeUserDisabled, "this user is disabled")
 		return
 	}
 	if err != nil {
@@ -61,6 +75,7 @@ func (h *handler) requireAuth(c *gin.Context) {
 		return
 	}
 	c.Set(ctxUser, u)
+	c.Set(ctxToken, tok)
 	c.Next()
 }
 

@@ -96,6 +96,9 @@ type op struct {
 	bodyDesc string
 	query    []param
 	res      []res
+	// paged marks a list route: it takes limit and cursor, may answer
+	// their 400, and its 200 may carry X-Next-Cursor.
+	paged bool
 }
 
 // param is a query parameter.
@@ -213,7 +216,11 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 		p.Description = pathParamDocs[name[1]]
 		oper.Parameters = append(oper.Parameters, &openapi3.ParameterRef{Value: p})
 	}
-	for _, q := range o.query {
+	query := o.query
+	if o.paged {
+		query = append(slices.Clone(query), pageParams()...)
+	}
+	for _, q := range query {
 		p := openapi3.NewQueryParameter(q.name).WithSchema(q.schema)
 		p.Description = q.desc
 		oper.Parameters = append(oper.Parameters, &openapi3.ParameterRef{Value: p})
@@ -228,10 +235,14 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 	implied := []res{{http.StatusInternalServerError, "An unexpected failure (internal); the message tells nothing more.", errBody}}
 	if o.access != accessPublic {
 		implied = append(implied, res{http.StatusUnauthorized,
-			"No bearer token, or one that is unknown or expired (unauthorized). A WWW-Authenticate header says which.", errBody})
+			"No bearer token, or one that is unknown or expired (unauthorized), or the token's user is disabled " +
+				"(user_disabled). A WWW-Authenticate header says which.", errBody})
 	}
 	if o.access == accessAdmin {
 		implied = append(implied, res{http.StatusForbidden, "The token's user is not an admin (forbidden).", errBody})
+	}
+	if o.paged {
+		implied = append(implied, pageInvalid)
 	}
 	if o.body != nil {
 		implied = append(implied,
@@ -264,6 +275,11 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 				Description: "Seconds to wait before trying again, where the daemon knows.",
 				Schema:      openapi3.NewIntegerSchema().NewRef()}}}}
 		}
+		if r.status == http.StatusOK && o.paged {
+			resp.Headers = openapi3.Headers{nextCursorHdr: &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+				Description: "The cursor of the next page, to pass as ?cursor=; absent on the last page.",
+				Schema:      openapi3.NewStringSchema().NewRef()}}}}
+		}
 		if r.status == http.StatusUnauthorized && o.access != accessPublic {
 			resp.Headers = openapi3.Headers{"WWW-Authenticate": &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
 				Description: `Bearer realm="gahost", with error="invalid_token" when a token was sent but not accepted.`,
@@ -291,8 +307,11 @@ func errorCodes() []any {
 		codeReloadFailed, codeNotReady, codeWebhookUnreadable, codeAccountInactive, codeSyncUnavailable,
 		input.CodeMissingField, input.CodeInvalidField, input.CodeInvalidName,
 		accounts.CodeEmptyKey, accounts.CodeInvalidKey, accounts.CodeUnknownExchange,
-		accounts.CodePassphraseNeeded, accounts.CodeTestnetNotOffered,
-		users.CodeInvalidUsername, users.CodeInvalidPassword, users.CodeInvalidRole,
+		accounts.CodePassphraseNeeded, accounts.CodeTestnetNotOffered, accounts.CodeNoCapabilities,
+		accounts.CodeDuplicateKey, accounts.CodeQuotaExceeded, accounts.CodeMainRequired, accounts.CodeMainInactive,
+		accounts.CodeCredentialsUnreadable,
+		users.CodeInvalidUsername, users.CodeInvalidPassword, users.CodeInvalidRole, users.CodeLastAdmin,
+		users.CodeWrongPassword, codeUserDisabled, codeInvalidField,
 		webhooks.CodeInvalidJSON, webhooks.CodeUnknownField, webhooks.CodeInvalidField, webhooks.CodeMissingField,
 		webhooks.CodeSymbolNotAllowed, webhooks.CodeMaxNotionalExceeded, webhooks.CodePriceUnknown,
 		webhooks.CodeNoPosition, webhooks.CodeAmbiguousPosition, webhooks.CodeNoBalance,
@@ -327,21 +346,29 @@ var fieldEnums = func() map[string][]string {
 	return map[string][]string{
 		"userView.Role":                 roles,
 		"createUserRequest.Role":        roles,
+		"patchUserRequest.Role":         roles,
+		"tokenView.Kind":                {store.TokenAPI, store.TokenLogin},
 		"syncView.Status":               {store.SyncPending, store.SyncOK, store.SyncError, store.SyncAuthFailed, store.SyncRateLimited},
 		"accountView.CredentialsStatus": {credentialsOK, credentialsUnreadable},
-		"exchangeJSON.Status":           {plugins.StateStarting, plugins.StateReady, plugins.StateNoCapabilities, plugins.StateCrashed, plugins.StateDisabled},
-		"positionJSON.Side":             strs(sdk.SideLong, sdk.SideShort),
-		"positionJSON.MarginMode":       strs(sdk.MarginCross, sdk.MarginIsolate, ""), // "": the exchange did not say
-		"webhookView.Market":            markets,
-		"createWebhookRequest.Market":   markets,
-		"patchWebhookRequest.Market":    markets,
-		"orderView.Market":              markets,
-		"orderView.Side":                strs(sdk.Buy, sdk.Sell),
-		"orderView.Type":                strs(sdk.OrderMarket, sdk.OrderLimit),
-		"deliveryView.Status":           deliveries,
-		"hookAnswer.Status":             deliveries,
-		"alertBody.Action":              {webhooks.ActionBuy, webhooks.ActionSell, webhooks.ActionClose},
-		"alertBody.Type":                strs(sdk.OrderMarket, sdk.OrderLimit),
+		"checkView.Outcome":             {store.CheckOK, store.CheckRejected},
+		"balancesAnswer.EmptyState":     {emptyNoAccount},
+		"positionsAnswer.EmptyState":    {emptyNoAccount},
+		"historyAnswer.EmptyState":      {emptyNoAccount},
+		"warningView.Code": {accounts.WarnWithdrawEnabled, accounts.WarnTradingMissing,
+			accounts.WarnSpotTradingMissing, accounts.WarnFuturesTradingMissing},
+		"exchangeJSON.Status":         {plugins.StateStarting, plugins.StateReady, plugins.StateNoCapabilities, plugins.StateCrashed, plugins.StateDisabled},
+		"positionJSON.Side":           strs(sdk.SideLong, sdk.SideShort),
+		"positionJSON.MarginMode":     strs(sdk.MarginCross, sdk.MarginIsolate, ""), // "": the exchange did not say
+		"webhookView.Market":          markets,
+		"createWebhookRequest.Market": markets,
+		"patchWebhookRequest.Market":  markets,
+		"orderView.Market":            markets,
+		"orderView.Side":              strs(sdk.Buy, sdk.Sell),
+		"orderView.Type":              strs(sdk.OrderMarket, sdk.OrderLimit),
+		"deliveryView.Status":         deliveries,
+		"hookAnswer.Status":           deliveries,
+		"alertBody.Action":            {webhooks.ActionBuy, webhooks.ActionSell, webhooks.ActionClose},
+		"alertBody.Type":              strs(sdk.OrderMarket, sdk.OrderLimit),
 	}
 }()
 

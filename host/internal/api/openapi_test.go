@@ -186,7 +186,7 @@ func TestContractCheckFailsOnWrongAnswers(t *testing.T) {
 		return r
 	}
 	jsonHdr := http.Header{"Content-Type": {jsonContentType}}
-	good := `{"account_id":"x","synced_at":null,"balances":[{"asset":"BTC","free":"0.5","locked":"0","total":"0.5"}]}`
+	good := `{"account_id":"x","account_name":"n","is_active":true,"synced_at":null,"balances":[{"asset":"BTC","free":"0.5","locked":"0","total":"0.5"}]}`
 	spot := "/api/v1/dashboard/spot-balances/" + a.ID
 	if err := checker.Check(req("GET", spot), nil, 200, jsonHdr, []byte(good)); err != nil {
 		t.Fatalf("a right answer fails: %v", err)
@@ -203,7 +203,7 @@ func TestContractCheckFailsOnWrongAnswers(t *testing.T) {
 		{"exponent amount", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"free":"0.5"`, `"free":"5e-1"`, 1)},
 		{"missing field", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"locked":"0",`, ``, 1)},
 		{"extra field", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, strings.Replace(good, `"asset"`, `"api_key":"k","asset"`, 1)},
-		{"null list", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, `{"account_id":"x","synced_at":null,"balances":null}`},
+		{"null list", "SpotBalancesAnswer", req("GET", spot), 200, jsonHdr, `{"account_id":"x","account_name":"n","is_active":true,"synced_at":null,"balances":null}`},
 		{"undocumented status", "status is not supported", req("GET", spot), http.StatusTeapot, jsonHdr, `{"error":{"code":"not_found","message":"x"}}`},
 		{"unknown error code", "schemas/Error", req("GET", spot), 404, jsonHdr, `{"error":{"code":"NotFound","message":"x"}}`},
 		{"problem json", "Content-Type", req("GET", spot), 404, http.Header{"Content-Type": {"application/problem+json"}},
@@ -302,7 +302,9 @@ func TestAlertDocumentMatchesTheParser(t *testing.T) {
 // its enum silently.
 func TestFieldEnumsNameFields(t *testing.T) {
 	types := map[string]reflect.Type{}
-	for _, v := range []any{userView{}, createUserRequest{}, syncView{}, accountView{}, exchangeJSON{}, positionJSON{},
+	for _, v := range []any{userView{}, createUserRequest{}, patchUserRequest{}, tokenView{}, syncView{}, accountView{},
+		checkView{}, warningView{}, balancesAnswer{}, positionsAnswer{}, historyAnswer{},
+		exchangeJSON{}, positionJSON{},
 		webhookView{}, createWebhookRequest{}, patchWebhookRequest{}, orderView{}, deliveryView{}, hookAnswer{}, alertBody{}} {
 		types[reflect.TypeOf(v).Name()] = reflect.TypeOf(v)
 	}

@@ -68,7 +68,10 @@ func (d *dashboard) postSync(c *gin.Context) {
 		h.internalError(c, "sync now", err)
 		return
 	}
-	if a, ok = h.userAccount(c); ok {
-		c.JSON(http.StatusOK, h.accountView(a))
+	if a, ok = h.userAccount(c); !ok {
+		return
+	}
+	if v, ok := h.viewOne(c, a); ok {
+		c.JSON(http.StatusOK, v)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/accounts"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/shopspring/decimal"
@@ -52,9 +53,10 @@ func registerWebhooks(h *handler, r routes) {
 			{http.StatusBadRequest, "The body is malformed, or a field is refused (missing_field, invalid_name, " +
 				"invalid_field: market, allowed_symbols, max_notional).", errBody},
 			{http.StatusNotFound, "exchange_account_id names no account of the user (not_found).", errBody},
+			{http.StatusConflict, "The user has as many webhooks as the limits allow (quota_exceeded).", errBody},
 		},
 	}, wr.postWebhook)
-	g.handle(http.MethodGet, "", op{id: "listWebhooks", tag: "webhooks", summary: "The user's webhooks",
+	g.handle(http.MethodGet, "", op{id: "listWebhooks", tag: "webhooks", summary: "The user's webhooks, oldest first", paged: true,
 		res: []res{{http.StatusOK, "The webhooks.", []webhookView{}}}}, wr.listWebhooks)
 	g.handle(http.MethodGet, "/:id", op{id: "getWebhook", tag: "webhooks",
 		summary: "One webhook, with its account's latest snapshot (the data an alert would be checked against)",
@@ -216,6 +218,10 @@ func (wr *webhookRoutes) postWebhook(c *gin.Context) {
 		Name: req.Name, AccountID: req.ExchangeAccountID, Market: req.Market,
 		AllowedSymbols: req.AllowedSymbols, MaxNotional: req.MaxNotional, DryRun: req.DryRun,
 	})
+	if errors.Is(err, webhooks.ErrQuota) {
+		writeError(c, http.StatusConflict, accounts.CodeQuotaExceeded, err.Error())
+		return
+	}
 	if errors.Is(err, webhooks.ErrAccountNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such exchange account")
 		return
@@ -228,15 +234,23 @@ func (wr *webhookRoutes) postWebhook(c *gin.Context) {
 }
 
 func (wr *webhookRoutes) listWebhooks(c *gin.Context) {
+	p, ok := readPage(c)
+	if !ok {
+		return
+	}
 	list, err := wr.svc.List(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		wr.internalError(c, "list webhooks", err)
 		return
 	}
+	// A user's webhooks are bounded by the webhooks_per_user quota, so the
+	// page is cut from the whole list.
+	list, next := pageOf(list, func(w store.Webhook) string { return w.ID }, p)
 	out := make([]webhookView, 0, len(list))
 	for _, w := range list {
 		out = append(out, webhookViewOf(w))
 	}
+	nextPage(c, next)
 	c.JSON(http.StatusOK, out)
 }
 
@@ -260,7 +274,8 @@ func (wr *webhookRoutes) getWebhook(c *gin.Context) {
 			return
 		}
 		bal, pos := balancesOf(a, snap, found), positionsOf(a, snap, found)
-		out.Account = &webhookAccountView{accountView: wr.accountView(a), SyncedAt: bal.SyncedAt,
+		// The warnings are the ones this webhook's market calls for.
+		out.Account = &webhookAccountView{accountView: wr.accountView(a, []string{w.Market}), SyncedAt: bal.SyncedAt,
 			Spot: bal.Spot, Futures: bal.Futures, Positions: pos.Positions}
 	}
 	c.JSON(http.StatusOK, out)

@@ -513,3 +513,30 @@ func FuzzHookBody(f *testing.F) {
 		}
 	})
 }
+
+// webhooks_per_user holds: one more is 409 quota_exceeded; the list is
+// paged.
+func TestWebhookQuotaAndPages(t *testing.T) {
+	he := newHookEnv(t)
+	he.maxWebhooks = 2
+	he.build()
+	body := map[string]any{"name": "q", "exchange_account_id": he.acct.ID, "market": "spot", "dry_run": true}
+	first := he.webhook(he.tok, body)
+	he.webhook(he.tok, body)
+	r := he.do("POST", "/api/v1/webhooks", he.tok, body)
+	if r.Code != 409 || r.errorCode() != "quota_exceeded" {
+		t.Fatalf("over the quota: %d %s", r.Code, r.Body)
+	}
+	he.webhook(he.bob, map[string]any{"name": "b", "exchange_account_id": he.bobAc.ID, "market": "spot", "dry_run": true})
+	var list []webhookView
+	r = he.do("GET", "/api/v1/webhooks?limit=1", he.tok, nil)
+	r.decode(t, &list)
+	if len(list) != 1 || list[0].ID != first.ID || r.Header().Get("X-Next-Cursor") != first.ID {
+		t.Fatalf("first page: %s", r.Body)
+	}
+	r = he.do("GET", "/api/v1/webhooks?cursor="+first.ID, he.tok, nil)
+	r.decode(t, &list)
+	if len(list) != 1 || list[0].ID == first.ID || r.Header().Get("X-Next-Cursor") != "" {
+		t.Fatalf("last page: %s", r.Body)
+	}
+}

@@ -25,6 +25,7 @@ type Config struct {
 	Plugins    Plugins
 	Sync       Sync
 	History    History
+	Limits     Limits
 
 	// Exchanges holds one entry per exchange block, keyed by its label.
 	// It is never nil.
@@ -70,14 +71,25 @@ type History struct {
 	HourlyFor time.Duration
 }
 
+// Limits is the limits block: per-user quotas, so one user cannot fill the
+// database or the exchanges' shared rate budgets on their own.
+type Limits struct {
+	AccountsPerUser int
+	WebhooksPerUser int
+}
+
 // Exchange is one exchange "<name>" block.
 type Exchange struct {
 	Name string
 	// SHA256 pins the plugin binary: lower-case hex, or empty when unpinned.
 	SHA256 string
 	// Endpoints overrides REST base URLs, keyed by the plugin's endpoint
-	// keys. Never nil.
+	// keys, for live accounts only. Never nil.
 	Endpoints map[string]string
+	// TestnetEndpoints overrides the base URLs of testnet (demo) accounts,
+	// by the same keys. Kept apart from Endpoints so that a proxy set up
+	// for one kind of account never carries the other's traffic. Never nil.
+	TestnetEndpoints map[string]string
 	// Source is where the block starts, as "file:line", so that a later
 	// complaint about this exchange (a checksum mismatch, an endpoint key
 	// the plugin rejects) can point back into the file.
@@ -87,21 +99,23 @@ type Exchange struct {
 // The documented defaults (the "default" column of docs/configuration.md),
 // as written in the file before path resolution.
 const (
-	defaultDataDir        = "./data"
-	defaultKeyFileName    = "master.key" // inside data_dir
-	defaultLogLevel       = "info"
-	defaultLogFormat      = "text"
-	defaultListen         = "127.0.0.1:8080"
-	defaultKeyEnv         = "GAHOST_MASTER_KEY"
-	defaultPluginDir      = "./bin/plugins"
-	defaultWatch          = true
-	defaultRequireSums    = false
-	defaultInterval       = 30 * time.Second
-	defaultJitter         = 5 * time.Second
-	defaultMaxConcurrency = 64
-	defaultCallTimeout    = 10 * time.Second
-	defaultKeepAll        = 7 * 24 * time.Hour
-	defaultHourlyFor      = 90 * 24 * time.Hour
+	defaultDataDir         = "./data"
+	defaultKeyFileName     = "master.key" // inside data_dir
+	defaultLogLevel        = "info"
+	defaultLogFormat       = "text"
+	defaultListen          = "127.0.0.1:8080"
+	defaultKeyEnv          = "GAHOST_MASTER_KEY"
+	defaultPluginDir       = "./bin/plugins"
+	defaultWatch           = true
+	defaultRequireSums     = false
+	defaultInterval        = 30 * time.Second
+	defaultJitter          = 5 * time.Second
+	defaultMaxConcurrency  = 64
+	defaultCallTimeout     = 10 * time.Second
+	defaultKeepAll         = 7 * 24 * time.Hour
+	defaultHourlyFor       = 90 * 24 * time.Hour
+	defaultAccountsPerUser = 50
+	defaultWebhooksPerUser = 100
 )
 
 // Default returns the configuration an empty file gives, with paths left
@@ -134,6 +148,10 @@ func Default() *Config {
 		History: History{
 			KeepAll:   defaultKeepAll,
 			HourlyFor: defaultHourlyFor,
+		},
+		Limits: Limits{
+			AccountsPerUser: defaultAccountsPerUser,
+			WebhooksPerUser: defaultWebhooksPerUser,
 		},
 		Exchanges: map[string]Exchange{},
 	}

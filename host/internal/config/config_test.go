@@ -54,6 +54,15 @@ var badFiles = map[string][]want{
 	"interval_below_default_jitter.hcl": {{"2,14", `jitter (5s) must be shorter than interval (3s)`}},
 	"jitter_negative.hcl":               {{"2,12", `jitter must not be negative`}},
 	"hourly_below_keep_all.hcl":         {{"3,16", `hourly_for must be at least keep_all`}},
+	"limits_zero.hcl":                   {{"2,23", `accounts_per_user is how many exchange accounts one user may have; it must be from 1 to 1000000, got 0`}},
+	"limits_bad.hcl": {
+		{"2,23", `it must be from 1 to 1000000, got 1000001`},
+		{"3,23", `webhooks_per_user must be a whole number, got 2.5`},
+	},
+	"testnet_endpoints_bad.hcl": {
+		{"3,5", `Invalid endpoint key`},
+		{"4,12", `The rest endpoint must be an absolute http or https URL`},
+	},
 	"duplicate_exchange.hcl": {
 		{"7,1", `Duplicate exchange block; An exchange "acme" block was already defined at testdata/bad/duplicate_exchange.hcl:1.`},
 		{"8,12", `Invalid sha256`},
@@ -233,6 +242,7 @@ func contractDefaults(base string) *Config {
 			MaxConcurrency: 64,
 		},
 		History:   History{KeepAll: 168 * time.Hour, HourlyFor: 2160 * time.Hour},
+		Limits:    Limits{AccountsPerUser: 50, WebhooksPerUser: 100},
 		Exchanges: map[string]Exchange{},
 	}
 }
@@ -255,7 +265,7 @@ func TestGoodFiles(t *testing.T) {
 	}{
 		{"empty file", "", func(*Config, string) {}},
 		{"comments only", "# nothing\n// still nothing\n/* none */\n", func(*Config, string) {}},
-		{"empty blocks", "api {}\nencryption {}\nplugins {}\nsync {}\nhistory {}\n", func(*Config, string) {}},
+		{"empty blocks", "api {}\nencryption {}\nplugins {}\nsync {}\nhistory {}\nlimits {}\n", func(*Config, string) {}},
 		{"null keeps default", "data_dir = null\nsync {\n  interval = null\n  max_concurrency = null\n}\n", func(*Config, string) {}},
 		{
 			"everything set",
@@ -285,11 +295,18 @@ history {
   keep_all   = "24h"
   hourly_for = "24h"
 }
+limits {
+  accounts_per_user = 3
+  webhooks_per_user = 1000000
+}
 exchange "acme" {
   sha256    = "` + pin + `"
   endpoints = {
     rest = "https://proxy.example.test/acme/"
     ws   = "http://127.0.0.1:9999"
+  }
+  testnet_endpoints = {
+    rest = "https://testnet-proxy.example.test/"
   }
 }
 exchange "zeta_2-x" {
@@ -304,6 +321,7 @@ exchange "zeta_2-x" {
 				c.Plugins = Plugins{Dir: "/opt/gahost/plugins", Watch: false, RequireChecksums: true}
 				c.Sync = Sync{Interval: 90 * time.Second, Jitter: 0, CallTimeout: 2500 * time.Millisecond, MaxConcurrency: 8}
 				c.History = History{KeepAll: 24 * time.Hour, HourlyFor: 24 * time.Hour}
+				c.Limits = Limits{AccountsPerUser: 3, WebhooksPerUser: 1_000_000}
 				c.Exchanges = map[string]Exchange{
 					"acme": {
 						Name:   "acme",
@@ -312,9 +330,11 @@ exchange "zeta_2-x" {
 							"rest": "https://proxy.example.test/acme",
 							"ws":   "http://127.0.0.1:9999",
 						},
-						Source: "config.hcl:27",
+						TestnetEndpoints: map[string]string{"rest": "https://testnet-proxy.example.test"},
+						Source:           "config.hcl:31",
 					},
-					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, Source: "config.hcl:34"},
+					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
+						Source: "config.hcl:41"},
 				}
 			},
 		},

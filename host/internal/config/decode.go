@@ -31,6 +31,7 @@ var (
 			{Type: "plugins"},
 			{Type: "sync"},
 			{Type: "history"},
+			{Type: "limits"},
 			{Type: "exchange", LabelNames: []string{"name"}},
 		},
 	}
@@ -57,9 +58,14 @@ var (
 		{Name: "keep_all"},
 		{Name: "hourly_for"},
 	}}
+	limitsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "accounts_per_user"},
+		{Name: "webhooks_per_user"},
+	}}
 	exchangeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "sha256"},
 		{Name: "endpoints"},
+		{Name: "testnet_endpoints"},
 	}}
 )
 
@@ -76,6 +82,10 @@ var (
 // maxConcurrencyLimit keeps a typo such as 6400000 from turning into that
 // many goroutines; no single host needs more.
 const maxConcurrencyLimit = 100_000
+
+// maxQuota bounds a per-user quota: far above any real need, low enough
+// that a typo does not quietly mean "no limit".
+const maxQuota = 1_000_000
 
 // decoder collects diagnostics while the body is walked, so that one pass
 // reports every problem in the file.
@@ -121,6 +131,8 @@ func decode(body hcl.Body, base string) (*Config, hcl.Diagnostics) {
 			d.sync(block, &cfg.Sync)
 		case "history":
 			d.history(block, &cfg.History)
+		case "limits":
+			d.limits(block, &cfg.Limits)
 		}
 	}
 
@@ -244,6 +256,30 @@ func (d *decoder) history(block *hcl.Block, h *History) {
 	}
 }
 
+func (d *decoder) limits(block *hcl.Block, l *Limits) {
+	content, diags := block.Body.Content(limitsSchema)
+	d.diags = append(d.diags, diags...)
+	d.quota(content.Attributes["accounts_per_user"], &l.AccountsPerUser, "exchange accounts")
+	d.quota(content.Attributes["webhooks_per_user"], &l.WebhooksPerUser, "webhooks")
+}
+
+// quota reads a per-user limit: a whole number from 1 to maxQuota.
+func (d *decoder) quota(attr *hcl.Attribute, dst *int, what string) {
+	if attr == nil {
+		return
+	}
+	n, ok := d.integer(attr)
+	if !ok {
+		return
+	}
+	if n < 1 || n > maxQuota {
+		d.errorf(attr.Expr.Range(), "Invalid "+attr.Name,
+			"%s is how many %s one user may have; it must be from 1 to %d, got %d.", attr.Name, what, maxQuota, n)
+		return
+	}
+	*dst = n
+}
+
 func (d *decoder) exchange(block *hcl.Block, into map[string]Exchange) {
 	name := block.Labels[0]
 	nameOK := true
@@ -258,7 +294,8 @@ func (d *decoder) exchange(block *hcl.Block, into map[string]Exchange) {
 			name, first.Source)
 	}
 
-	ex := Exchange{Name: name, Endpoints: map[string]string{}, Source: rangeSource(block.DefRange)}
+	ex := Exchange{Name: name, Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
+		Source: rangeSource(block.DefRange)}
 	content, diags := block.Body.Content(exchangeSchema)
 	d.diags = append(d.diags, diags...)
 
@@ -277,24 +314,33 @@ func (d *decoder) exchange(block *hcl.Block, into map[string]Exchange) {
 			}
 		}
 	}
-	if attr := content.Attributes["endpoints"]; attr != nil {
-		if items, ok := d.strMap(attr); ok {
-			for _, it := range items {
-				if !endpointKeyRE.MatchString(it.key) {
-					d.errorf(it.keyRange, "Invalid endpoint key",
-						"Endpoint keys are the plugin's names for its base URLs, such as \"rest\" or \"spot\": lower-case letters, digits, '-' and '_'; got %q.", it.key)
-					continue
-				}
-				if msg := checkEndpoint(it.key, it.value); msg != "" {
-					d.errorf(it.valueRange, "Invalid endpoint URL", "%s", msg)
-					continue
-				}
-				ex.Endpoints[it.key] = strings.TrimSuffix(it.value, "/")
-			}
-		}
-	}
+	d.endpoints(content.Attributes["endpoints"], ex.Endpoints)
+	d.endpoints(content.Attributes["testnet_endpoints"], ex.TestnetEndpoints)
 	if nameOK {
 		into[name] = ex
+	}
+}
+
+// endpoints reads a map of endpoint key to base URL into dst.
+func (d *decoder) endpoints(attr *hcl.Attribute, dst map[string]string) {
+	if attr == nil {
+		return
+	}
+	items, ok := d.strMap(attr)
+	if !ok {
+		return
+	}
+	for _, it := range items {
+		if !endpointKeyRE.MatchString(it.key) {
+			d.errorf(it.keyRange, "Invalid endpoint key",
+				"Endpoint keys are the plugin's names for its base URLs, such as \"rest\" or \"spot\": lower-case letters, digits, '-' and '_'; got %q.", it.key)
+			continue
+		}
+		if msg := checkEndpoint(it.key, it.value); msg != "" {
+			d.errorf(it.valueRange, "Invalid endpoint URL", "%s", msg)
+			continue
+		}
+		dst[it.key] = strings.TrimSuffix(it.value, "/")
 	}
 }
 

@@ -59,7 +59,10 @@ func (e *unavailable) Is(target error) bool {
 // ExchangeConfig is the host's config for one exchange.
 type ExchangeConfig struct {
 	SHA256    string            // pin; "" when not pinned
-	Endpoints map[string]string // REST base URL overrides, by the plugin's endpoint keys
+	Endpoints map[string]string // REST base URL overrides of live accounts, by the plugin's endpoint keys
+	// TestnetEndpoints are the overrides of testnet accounts, kept apart so
+	// a proxy meant for one kind of account never carries the other's calls.
+	TestnetEndpoints map[string]string
 }
 
 // Config sets up a Catalog.
@@ -317,6 +320,9 @@ func (c *Catalog) accept(b Binary, inst *instance) error {
 		}
 	}
 	if err := checkEndpoints(info, c.cfg.Exchanges[info.Name].Endpoints); err != nil {
+		return err
+	}
+	if err := checkEndpoints(info, c.cfg.Exchanges[info.Name].TestnetEndpoints); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -603,7 +609,8 @@ func (c *Catalog) Exchange(name string) (sdk.Exchange, sdk.Info, bool) {
 	}
 	p := c.proxies[name]
 	if p == nil {
-		p = &proxy{c: c, name: name, endpoints: c.cfg.Exchanges[name].Endpoints}
+		ex := c.cfg.Exchanges[name]
+		p = &proxy{c: c, name: name, endpoints: ex.Endpoints, testnetEndpoints: ex.TestnetEndpoints}
 		c.proxies[name] = p
 	}
 	return p, s.info, true

@@ -21,6 +21,10 @@ type proxy struct {
 	c         *Catalog
 	name      string
 	endpoints map[string]string
+	// testnetEndpoints replace endpoints for testnet accounts; a key they
+	// lack falls back to the plugin's own testnet address, never to a live
+	// override.
+	testnetEndpoints map[string]string
 }
 
 var (
@@ -33,6 +37,9 @@ var (
 func (p *proxy) account(a sdk.Account) sdk.Account {
 	if len(a.Endpoints) == 0 {
 		a.Endpoints = p.endpoints
+		if a.Testnet {
+			a.Endpoints = p.testnetEndpoints
+		}
 	}
 	return a
 }

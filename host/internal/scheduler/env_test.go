@@ -126,7 +126,8 @@ func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 		e.fakes[name], e.plugins[name] = fx, p
 		e.cat.Add(p)
 	}
-	if e.accts, err = accounts.New(accounts.Config{Store: st, Keys: e.key, Exchanges: e.cat}); err != nil {
+	// Fleets here are larger than a user's default quota.
+	if e.accts, err = accounts.New(accounts.Config{Store: st, Keys: e.key, Exchanges: e.cat, MaxAccounts: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -53,6 +55,9 @@ func (id KeyID) String() string { return hex.EncodeToString(id[:]) }
 type Key struct {
 	id   KeyID
 	aead cipher.AEAD
+	// mac keys Fingerprint: derived from the master key, never the key
+	// itself, so a fingerprint says nothing of the sealing key.
+	mac []byte
 	// retired is never written after the Key is built, so reads need no lock.
 	retired map[KeyID]*Key
 }
@@ -75,7 +80,25 @@ func NewKey(raw []byte) (*Key, error) {
 	h.Write(raw)
 	var id KeyID
 	copy(id[:], h.Sum(nil))
-	return &Key{id: id, aead: aead}, nil
+	mac, err := hkdf.Key(sha256.New, raw, nil, "gahost fingerprint key v1", sha256.Size)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	return &Key{id: id, aead: aead, mac: mac}, nil
+}
+
+// Fingerprint returns a keyed hash (HMAC-SHA-256 under a key derived from
+// the master key) of value for purpose: equal values give equal
+// fingerprints under one master key, so a secret can be compared with the
+// stored ones without being stored in the clear; without the master key a
+// fingerprint cannot be checked against guesses, as a plain hash could.
+// Fingerprints change with the master key (see Reseal's callers).
+func (k *Key) Fingerprint(purpose, value string) []byte {
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return m.Sum(nil)
 }
 
 // generateRaw returns 32 random bytes for a new key.
@@ -113,7 +136,7 @@ func (k *Key) RetiredIDs() []KeyID {
 // withRetired returns a copy of k that also opens values sealed under the
 // given keys. The current key's own id is never taken from the list.
 func (k *Key) withRetired(retired []*Key) *Key {
-	c := &Key{id: k.id, aead: k.aead}
+	c := &Key{id: k.id, aead: k.aead, mac: k.mac}
 	for _, r := range retired {
 		if r.id == k.id {
 			continue
@@ -121,7 +144,7 @@ func (k *Key) withRetired(retired []*Key) *Key {
 		if c.retired == nil {
 			c.retired = map[KeyID]*Key{}
 		}
-		c.retired[r.id] = &Key{id: r.id, aead: r.aead}
+		c.retired[r.id] = &Key{id: r.id, aead: r.aead, mac: r.mac}
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -372,5 +373,32 @@ func TestRetiredKeysOnlyOpen(t *testing.T) {
 	}
 	if ids := withOld.RetiredIDs(); len(ids) != 1 || ids[0] != old.ID() {
 		t.Fatalf("RetiredIDs = %v (the current key must not count as retired)", ids)
+	}
+}
+
+// A fingerprint is stable under one key, differs by value, purpose and
+// master key, and is no plain hash of the value.
+func TestFingerprint(t *testing.T) {
+	k, _ := GenerateKey()
+	other, _ := GenerateKey()
+	a := k.Fingerprint("p", "value")
+	if !bytes.Equal(a, k.Fingerprint("p", "value")) || len(a) != sha256.Size {
+		t.Fatal("not stable")
+	}
+	plain := sha256.Sum256([]byte("value"))
+	for name, b := range map[string][]byte{
+		"another value":      k.Fingerprint("p", "valuf"),
+		"another purpose":    k.Fingerprint("q", "value"),
+		"a shifted boundary": k.Fingerprint("pv", "alue"),
+		"another master key": other.Fingerprint("p", "value"),
+		"a plain hash":       plain[:],
+	} {
+		if bytes.Equal(a, b) {
+			t.Errorf("equal to %s", name)
+		}
+	}
+	// A copy that carries retired keys fingerprints like the key itself.
+	if !bytes.Equal(k.withRetired([]*Key{other}).Fingerprint("p", "value"), a) {
+		t.Fatal("withRetired changed the fingerprint")
 	}
 }

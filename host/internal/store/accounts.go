@@ -46,12 +46,49 @@ type Account struct {
 	IsMain     bool                      `json:"is_main"`
 	APIKeyHint string                    `json:"api_key_hint"`
 	Secrets    secrets.SealedCredentials `json:"secrets"`
+	// KeyFingerprint is a keyed hash of the API key (see
+	// secrets.Key.Fingerprint): equal keys of one user show as equal
+	// without the key being stored in the clear. Empty for accounts stored
+	// before fingerprints existed.
+	KeyFingerprint []byte `json:"key_fingerprint,omitempty"`
+	// LastCheck is the exchange's last verdict on the credentials; nil
+	// until they are checked.
+	LastCheck *CredentialCheck `json:"last_check,omitempty"`
 	// KeysRev counts changes of the credentials (and of testnet, which
 	// changes what they refer to).
 	KeysRev   uint64    `json:"keys_rev"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Sync      SyncState `json:"sync"`
+}
+
+// Outcomes of a credentials check.
+const (
+	CheckOK       = "ok"       // the exchange accepted the keys
+	CheckRejected = "rejected" // the exchange turned them down
+)
+
+// CredentialCheck is what the exchange said of an account's keys.
+type CredentialCheck struct {
+	At      time.Time `json:"at"`
+	Outcome string    `json:"outcome"`
+	// KeysRev is the Account.KeysRev of the keys checked.
+	KeysRev uint64 `json:"keys_rev"`
+	// Permissions are what the exchange reported the keys may do; nil when
+	// it rejected them.
+	Permissions *Permissions `json:"permissions,omitempty"`
+	// Message is the exchange's reason for a rejection, clean of the keys.
+	Message string `json:"message,omitempty"`
+}
+
+// Permissions are what an exchange reported a key may do.
+type Permissions struct {
+	Read         bool     `json:"read"`
+	SpotTrade    bool     `json:"spot_trade"`
+	FuturesTrade bool     `json:"futures_trade"`
+	Withdraw     bool     `json:"withdraw"`
+	IPRestricted bool     `json:"ip_restricted"`
+	Notes        []string `json:"notes,omitempty"`
 }
 
 func userAccountKey(userID, accountID string) []byte {
@@ -188,6 +225,40 @@ func (s *Store) ListAccounts(ctx context.Context, userID string) ([]Account, err
 		return err
 	})
 	return out, err
+}
+
+// ListAccountsPage returns up to limit of a user's accounts whose id sorts
+// after the cursor after ("" for the first page), oldest first, and the
+// cursor of the next page ("" when this one is the last).
+func (s *Store) ListAccountsPage(ctx context.Context, userID, after string, limit int) ([]Account, string, error) {
+	var (
+		out  []Account
+		next string
+	)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		out, next = nil, ""
+		prefix := []byte(userID)
+		accounts := tx.Bucket(bucketAccounts)
+		c := tx.Bucket(bucketUserAccounts).Cursor()
+		start := userAccountKey(userID, after)
+		k, _ := c.Seek(start)
+		if after != "" && bytes.Equal(k, start) {
+			k, _ = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(out) == limit {
+				next = out[len(out)-1].ID
+				break
+			}
+			var a Account
+			if err := getJSON(accounts, k[len(prefix):], &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, next, err
 }
 
 // MainAccount returns a user's main account; ok is false when it has none.

@@ -8,7 +8,8 @@
 //	meta           schema_version (uint64 BE), key_check (sealed)
 //	users          user id -> user JSON
 //	usernames      lower-cased username -> user id (uniqueness)
-//	tokens         SHA-256 of the token -> token JSON (user id, kind, expiry)
+//	tokens         SHA-256 of the token -> token JSON (id, user id, kind, expiry)
+//	user_tokens    user id + token id -> SHA-256 of the token (a user's tokens)
 //	accounts       account id -> account JSON (secrets sealed, see package secrets)
 //	user_accounts  user id + account id -> nothing (a user's accounts, oldest first)
 //	snapshots      account id -> latest snapshot JSON

@@ -16,6 +16,9 @@ const keyCheckField = "key_check"
 
 var keyCheckPlaintext = []byte("gahost key check v1")
 
+// FingerprintAPIKey is the purpose of an account's KeyFingerprint.
+const FingerprintAPIKey = "account api_key"
+
 var _ secrets.Vault = (*Store)(nil)
 
 // CheckKey implements secrets.Vault: nil when k opens the store.
@@ -96,12 +99,18 @@ func (s *Store) Reseal(ctx context.Context, old, new *secrets.Key) (secrets.Rese
 			if err := unmarshal(v, &a); err != nil {
 				return err
 			}
-			sealed, err := new.Reseal(old, a.ID, a.Secrets)
+			creds, err := old.OpenCredentials(a.ID, a.Secrets)
 			if err != nil {
 				rep.Unreadable = append(rep.Unreadable, a.ID)
 				return nil
 			}
+			sealed, err := new.SealCredentials(a.ID, creds)
+			if err != nil {
+				return err
+			}
 			a.Secrets = sealed
+			// Fingerprints are keyed by the master key: they move with it.
+			a.KeyFingerprint = new.Fingerprint(FingerprintAPIKey, creds.APIKey)
 			updates = append(updates, a)
 			return nil
 		})

@@ -24,6 +24,8 @@ var (
 	ErrNotFound      = errors.New("not found")
 	ErrUsernameTaken = errors.New("username already taken")
 	ErrInvalidToken  = errors.New("invalid or expired token")
+	// ErrQuota: the user already has as many of a thing as allowed.
+	ErrQuota = errors.New("quota exceeded")
 	// ErrLocked: another process (another gahost) holds the database.
 	ErrLocked = errors.New("database is locked by another process")
 )
@@ -37,6 +39,7 @@ var (
 	bucketUserAccounts = []byte("user_accounts")
 	bucketSnapshots    = []byte("snapshots")
 	bucketHistory      = []byte("history")
+	bucketUserTokens   = []byte("user_tokens")
 
 	keySchemaVersion = []byte("schema_version")
 	keyKeyCheck      = []byte("key_check")
@@ -57,6 +60,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	},
 	// 1 -> 2: webhooks, their deliveries and indexes (see webhooks.go).
 	migrateWebhooks,
+	// 2 -> 3: token ids and the user_tokens index (see users.go).
+	migrateTokenIDs,
 }
 
 // SchemaVersion is the version this code writes.

@@ -297,8 +297,13 @@ func TestResealSkipsUnreadableAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := f.st.Account(f.ctx, good.ID)
-	if c, err := nk.OpenCredentials(a.ID, a.Secrets); err != nil || c.SecretKey != "secret-good" {
+	c, err := nk.OpenCredentials(a.ID, a.Secrets)
+	if err != nil || c.SecretKey != "secret-good" {
 		t.Fatalf("good account after reseal: %v", err)
+	}
+	// The API key's fingerprint is keyed by the master key: it moves too.
+	if !bytes.Equal(a.KeyFingerprint, nk.Fingerprint(FingerprintAPIKey, c.APIKey)) {
+		t.Fatal("the fingerprint did not move to the new key")
 	}
 	if _, err := f.st.Reseal(f.ctx, f.key, nk); !errors.Is(err, secrets.ErrWrongKey) {
 		t.Fatalf("reseal with a stale old key: %v", err)

@@ -161,12 +161,29 @@ func alertKey(webhookID, alertID string) []byte { return append([]byte(webhookID
 // secret, hints, times). Its account must be one of w.UserID's, else
 // ErrAccountNotFound.
 func (s *Store) CreateWebhook(ctx context.Context, w Webhook) error {
+	return s.CreateWebhookWithin(ctx, w, 0)
+}
+
+// CreateWebhookWithin is CreateWebhook that refuses, with an error
+// wrapping ErrQuota, a webhook beyond max of its user's (0: no limit). The
+// count and the write are one transaction.
+func (s *Store) CreateWebhookWithin(ctx context.Context, w Webhook, max int) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		if _, err := ownedAccount(tx, w.UserID, w.AccountID); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return ErrAccountNotFound
 			}
 			return err
+		}
+		if max > 0 {
+			n, prefix := 0, []byte(w.UserID)
+			c := tx.Bucket(bucketUserWebhooks).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && n < max; k, _ = c.Next() {
+				n++
+			}
+			if n >= max {
+				return fmt.Errorf("%w: a user may have at most %d webhooks", ErrQuota, max)
+			}
 		}
 		return putWebhook(tx, w, nil)
 	})

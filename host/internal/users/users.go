@@ -1,8 +1,12 @@
 // Package users holds the rules about the people who use the API and how
-// they prove who they are: creating users (username shape, roles, password
-// length and hashing), the first admin and its token file, logging in (the
-// cost-equal password check, the backoff after failed attempts, login token
-// issue and lifetime) and authenticating a bearer token.
+// they prove who they are: the user lifecycle (creating with a password or
+// as an invite whose token lets the user set one, listing, disabling,
+// changing role, deleting with everything that is theirs, and the rule
+// that an enabled admin always remains), the password policy and hashing,
+// the first admin and its token file, minting a new admin token for the
+// host's operator, logging in (the cost-equal password check, the backoff
+// after failed attempts, login token issue and lifetime), authenticating a
+// bearer token, and a user's own tokens (listing, logging out, revoking).
 //
 // Every token is minted here; the store keeps only its hash. This package
 // knows nothing of HTTP (the api package maps its errors to answers), never
@@ -15,7 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/globalautomation/gahost/host/internal/input"
@@ -29,7 +36,20 @@ const (
 	CodeInvalidUsername = "invalid_username"
 	CodeInvalidPassword = "invalid_password"
 	CodeInvalidRole     = "invalid_role"
+	// CodeLastAdmin: the change would leave no enabled admin.
+	CodeLastAdmin = "last_admin"
+	// CodeWrongPassword: the current password given to change it is wrong.
+	CodeWrongPassword = "wrong_password"
 )
+
+// ConflictError: the change clashes with the users as they are (the last
+// enabled admin). Its Code is part of the REST API.
+type ConflictError struct {
+	Code    string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Message }
 
 // AdminUsername is the user created on first start.
 const AdminUsername = "admin"
@@ -41,6 +61,10 @@ var (
 	ErrInvalidToken = store.ErrInvalidToken
 	// ErrUsernameTaken: another user has the name, in any case.
 	ErrUsernameTaken = store.ErrUsernameTaken
+	// ErrUserDisabled: the user exists but is disabled.
+	ErrUserDisabled = errors.New("user is disabled")
+	// ErrNotFound: no such user, or no such token of the user.
+	ErrNotFound = store.ErrNotFound
 )
 
 // TooManyAttemptsError: logins for this username from this client failed
@@ -92,19 +116,30 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Authenticate returns the user a bearer token belongs to, or
-// ErrInvalidToken for a token that is unknown, malformed or expired.
+// ErrInvalidToken for a token that is unknown, malformed or expired, and
+// ErrUserDisabled for a disabled user's.
 func (s *Service) Authenticate(ctx context.Context, token string) (store.User, error) {
+	u, _, err := s.Session(ctx, token)
+	return u, err
+}
+
+// Session is Authenticate that also returns the token's record (its id
+// names it for logging out).
+func (s *Service) Session(ctx context.Context, token string) (store.User, store.Token, error) {
 	if !secrets.LooksLikeToken(token) {
-		return store.User{}, ErrInvalidToken
+		return store.User{}, store.Token{}, ErrInvalidToken
 	}
-	u, expires, err := s.st.TokenUser(ctx, secrets.HashToken(token))
+	u, t, err := s.st.Session(ctx, secrets.HashToken(token))
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, store.Token{}, err
 	}
-	if !expires.IsZero() && !s.now().Before(expires) {
-		return store.User{}, ErrInvalidToken
+	if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
+		return store.User{}, store.Token{}, ErrInvalidToken
 	}
-	return u, nil
+	if u.Disabled {
+		return store.User{}, store.Token{}, ErrUserDisabled
+	}
+	return u, t, nil
 }
 
 // Login is one attempt to log in.
@@ -123,8 +158,9 @@ type Token struct {
 
 // Login checks a username and password and issues a login token. It
 // returns *input.Error for a blank field, *TooManyAttemptsError while the
-// backoff lasts, ErrInvalidCredentials, or ctx's error when the caller left
-// while waiting for a turn at hashing.
+// backoff lasts, ErrInvalidCredentials, ErrUserDisabled (after a right
+// password only), or ctx's error when the caller left while waiting for a
+// turn at hashing.
 func (s *Service) Login(ctx context.Context, in Login) (Token, error) {
 	if in.Username == "" || in.Password == "" {
 		return Token{}, &input.Error{Code: input.CodeMissingField, Message: "username and password are required"}
@@ -153,6 +189,10 @@ func (s *Service) Login(ctx context.Context, in Login) (Token, error) {
 		return Token{}, ErrInvalidCredentials
 	}
 	s.login.succeed(key)
+	if u.Disabled {
+		// Told only to whoever knows the password.
+		return Token{}, ErrUserDisabled
+	}
 	token, hash, err := secrets.NewToken()
 	if err != nil {
 		return Token{}, fmt.Errorf("login: create token: %w", err)
@@ -167,7 +207,8 @@ func (s *Service) Login(ctx context.Context, in Login) (Token, error) {
 // NewUser is a user to create.
 type NewUser struct {
 	Username string
-	// Password nil makes a user that logs in with its API token only.
+	// Password nil makes an invited user: its API token (shown once, to
+	// hand over) lets it set a password with ChangePassword.
 	Password *string
 	// Role "" means RoleUser.
 	Role string
@@ -176,9 +217,33 @@ type NewUser struct {
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 const (
-	minPasswordLen = 8
+	minPasswordLen = 12
 	maxPasswordLen = 1024
 )
+
+// CheckPassword applies the password policy: 12 to 1024 bytes of UTF-8, at
+// least 12 characters, no control characters, not one character repeated.
+// The message never echoes the password.
+func CheckPassword(pw string) error {
+	bad := func(why string) error {
+		return &input.Error{Code: CodeInvalidPassword, Message: "password " + why}
+	}
+	switch {
+	case !utf8.ValidString(pw):
+		return bad("must be UTF-8 text")
+	case utf8.RuneCountInString(pw) < minPasswordLen:
+		return bad(fmt.Sprintf("must be at least %d characters long", minPasswordLen))
+	case len(pw) > maxPasswordLen:
+		return bad(fmt.Sprintf("must be at most %d bytes long", maxPasswordLen))
+	case strings.IndexFunc(pw, unicode.IsControl) >= 0:
+		return bad("must not contain control characters")
+	}
+	first, _ := utf8.DecodeRuneInString(pw)
+	if strings.Trim(pw, string(first)) == "" {
+		return bad("must not be one character repeated")
+	}
+	return nil
+}
 
 // Create adds a user and returns it with its API token, the only time the
 // token is shown. It returns *input.Error for a bad field and
@@ -200,13 +265,12 @@ func (s *Service) Create(ctx context.Context, in NewUser) (store.User, string, e
 	}
 	var hash string
 	if in.Password != nil {
-		n := utf8.RuneCountInString(*in.Password)
-		if n < minPasswordLen || len(*in.Password) > maxPasswordLen {
-			return store.User{}, "", &input.Error{Code: CodeInvalidPassword, Message: "password must be 8 to 1024 bytes long"}
+		if err := CheckPassword(*in.Password); err != nil {
+			return store.User{}, "", err
 		}
 		var err error
-		if hash, err = secrets.HashPassword(*in.Password); err != nil {
-			return store.User{}, "", fmt.Errorf("hash password: %w", err)
+		if hash, err = s.hash(ctx, *in.Password); err != nil {
+			return store.User{}, "", err
 		}
 	}
 	token, tokenHash, err := secrets.NewToken()
@@ -246,4 +310,184 @@ func (s *Service) Bootstrap(ctx context.Context, tokenFile string) (bool, error)
 		s.log.Info("created user admin; its API token is in the token file", "token_file", tokenFile)
 	}
 	return created, nil
+}
+
+// hash hashes a password, waiting for a turn at hashing.
+func (s *Service) hash(ctx context.Context, pw string) (string, error) {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-s.hashing }()
+	h, err := secrets.HashPassword(pw)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+// Get returns a user by id, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, id string) (store.User, error) {
+	return s.st.User(ctx, id)
+}
+
+// Page returns up to limit users after the cursor after ("" for the
+// first), oldest first, and the next page's cursor ("" after the last).
+func (s *Service) Page(ctx context.Context, after string, limit int) ([]store.User, string, error) {
+	return s.st.ListUsers(ctx, after, limit)
+}
+
+// Patch changes the fields of a user that are not nil.
+type Patch struct {
+	Role     *string
+	Disabled *bool
+}
+
+// enabledAdmin says whether u is an admin that can act.
+func enabledAdmin(u store.User) bool { return u.IsAdmin() && !u.Disabled }
+
+// lastAdmin refuses a change that leaves no enabled admin among others and
+// the user as changed.
+func lastAdmin(changed store.User, others []store.User) error {
+	if enabledAdmin(changed) || slices.ContainsFunc(others, enabledAdmin) {
+		return nil
+	}
+	return &ConflictError{Code: CodeLastAdmin,
+		Message: "this is the last enabled admin; make another user admin first"}
+}
+
+// Update applies p to user id: a role of user or admin, disabled or
+// enabled. A change that would leave no enabled admin is refused
+// (*ConflictError), so the API can never lock its operators out. It
+// returns ErrNotFound and *input.Error.
+func (s *Service) Update(ctx context.Context, id string, p Patch) (store.User, error) {
+	if p.Role != nil && *p.Role != store.RoleUser && *p.Role != store.RoleAdmin {
+		return store.User{}, &input.Error{Code: CodeInvalidRole, Message: `role must be "user" or "admin"`}
+	}
+	return s.st.UpdateUser(ctx, id, func(u *store.User, others []store.User) error {
+		was := enabledAdmin(*u)
+		if p.Role != nil {
+			u.Role = *p.Role
+		}
+		if p.Disabled != nil {
+			u.Disabled = *p.Disabled
+		}
+		u.UpdatedAt = s.now().UTC()
+		if !was {
+			return nil
+		}
+		return lastAdmin(*u, others)
+	})
+}
+
+// Delete deletes user id with its accounts (their sealed keys, snapshots
+// and history), webhooks and tokens, and returns the deleted accounts' ids.
+// Deleting the last enabled admin is refused (*ConflictError).
+func (s *Service) Delete(ctx context.Context, id string) ([]string, error) {
+	gone, err := s.st.DeleteUser(ctx, id, func(u store.User, others []store.User) error {
+		if !enabledAdmin(u) {
+			return nil
+		}
+		return lastAdmin(store.User{}, others)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("user deleted", "user_id", id, "accounts", len(gone))
+	return gone, nil
+}
+
+// ChangePassword sets userID's password to next, after checking current
+// when the user has a password already (an invited user has none, and sets
+// its first with its token alone). Every other login token of the user is
+// revoked, so a session opened with the old password ends; keep is the
+// token of the request, which stays. It returns *input.Error for a policy
+// breach, ErrInvalidCredentials for a wrong current password.
+func (s *Service) ChangePassword(ctx context.Context, userID, keep string, current *string, next string) error {
+	if err := CheckPassword(next); err != nil {
+		return err
+	}
+	u, err := s.st.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash != "" {
+		if current == nil || *current == "" {
+			return &input.Error{Code: input.CodeMissingField, Message: "current_password is required"}
+		}
+		select {
+		case s.hashing <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		ok := secrets.VerifyPassword(u.PasswordHash, *current)
+		<-s.hashing
+		if !ok {
+			return ErrInvalidCredentials
+		}
+	}
+	hash, err := s.hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	if _, err := s.st.UpdateUser(ctx, userID, func(u *store.User, _ []store.User) error {
+		u.PasswordHash, u.UpdatedAt = hash, s.now().UTC()
+		return nil
+	}); err != nil {
+		return err
+	}
+	n, err := s.st.DeleteTokens(ctx, userID, func(t store.Token) bool { return t.Kind == store.TokenLogin && t.ID != keep })
+	if err != nil {
+		return fmt.Errorf("revoke login tokens: %w", err)
+	}
+	s.log.Info("password changed", "user_id", userID, "login_tokens_revoked", n)
+	return nil
+}
+
+// Tokens returns userID's tokens, oldest first, without expired ones.
+func (s *Service) Tokens(ctx context.Context, userID string) ([]store.Token, error) {
+	all, err := s.st.ListTokens(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	return slices.DeleteFunc(all, func(t store.Token) bool { return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) }), nil
+}
+
+// RevokeToken deletes token tokenID of userID; ErrNotFound when the user
+// has no such token.
+func (s *Service) RevokeToken(ctx context.Context, userID, tokenID string) error {
+	n, err := s.st.DeleteTokens(ctx, userID, func(t store.Token) bool { return t.ID == tokenID })
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// MintAdminToken makes a new API token for the admin username and returns
+// it, the only time it is shown: the way back in for whoever runs the host
+// (with its database and master key) after admin.token is lost. The user
+// must be an enabled admin.
+func (s *Service) MintAdminToken(ctx context.Context, username string) (string, error) {
+	u, err := s.st.UserByName(ctx, username)
+	if err != nil {
+		return "", fmt.Errorf("user %q: %w", username, err)
+	}
+	if !enabledAdmin(u) {
+		return "", fmt.Errorf("user %q is not an enabled admin", username)
+	}
+	token, hash, err := secrets.NewToken()
+	if err != nil {
+		return "", err
+	}
+	id, err := s.st.AddAPIToken(ctx, u.ID, hash)
+	if err != nil {
+		return "", err
+	}
+	s.log.Info("admin token minted from the command line", "user_id", u.ID, "token_id", id)
+	return token, nil
 }

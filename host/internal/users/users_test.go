@@ -119,7 +119,14 @@ func TestCreate(t *testing.T) {
 		{NewUser{Username: "sp ace"}, CodeInvalidUsername},
 		{NewUser{Username: "ok", Role: "root"}, CodeInvalidRole},
 		{NewUser{Username: "ok", Password: ptr("short")}, CodeInvalidPassword},
-		{NewUser{Username: "ok", Password: ptr(strings.Repeat("x", 1025))}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr(strings.Repeat("xy", 513))}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr("elevenchars")}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr("ééééééééééé")}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr("twelve-chars\x07")}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr("tab\tin-the-middle")}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr(strings.Repeat("a", 20))}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr(strings.Repeat("ж", 12))}, CodeInvalidPassword},
+		{NewUser{Username: "ok", Password: ptr("valid-prefix\xff\xfe")}, CodeInvalidPassword},
 	}
 	for _, tt := range tests {
 		_, _, err := f.svc.Create(f.ctx, tt.in)
@@ -128,7 +135,7 @@ func TestCreate(t *testing.T) {
 			t.Errorf("Create(%+v) = %v, want %s", tt.in, err, tt.code)
 		}
 	}
-	u, token, err := f.svc.Create(f.ctx, NewUser{Username: "Alice.B_c-1", Password: ptr("ééééééé8")})
+	u, token, err := f.svc.Create(f.ctx, NewUser{Username: "Alice.B_c-1", Password: ptr("ééééééééééé8")})
 	if err != nil || u.Role != store.RoleUser || u.PasswordHash == "" {
 		t.Fatalf("Create = %+v, %v", u, err)
 	}
@@ -241,5 +248,117 @@ func TestLoginBackoffGrows(t *testing.T) {
 	l.succeed("k")
 	if l.wait("k") != 0 {
 		t.Fatal("success did not reset")
+	}
+}
+
+// An enabled admin always remains: demoting, disabling or deleting the
+// last one is refused; with another admin it works.
+func TestLastAdminRemains(t *testing.T) {
+	f := newFixture(t)
+	admin, _, err := f.svc.Create(f.ctx, NewUser{Username: "root", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, _ := f.svc.Create(f.ctx, NewUser{Username: "plain"})
+	var ce *ConflictError
+	for name, try := range map[string]func() error{
+		"demote":  func() error { _, err := f.svc.Update(f.ctx, admin.ID, Patch{Role: ptr(store.RoleUser)}); return err },
+		"disable": func() error { _, err := f.svc.Update(f.ctx, admin.ID, Patch{Disabled: ptr(true)}); return err },
+		"delete":  func() error { _, err := f.svc.Delete(f.ctx, admin.ID); return err },
+	} {
+		if err := try(); !errors.As(err, &ce) || ce.Code != CodeLastAdmin {
+			t.Errorf("%s the last admin: %v", name, err)
+		}
+	}
+	if _, err := f.svc.Update(f.ctx, plain.ID, Patch{Disabled: ptr(true)}); err != nil {
+		t.Fatalf("disable a plain user: %v", err)
+	}
+	if _, err := f.svc.Update(f.ctx, plain.ID, Patch{Role: ptr(store.RoleAdmin), Disabled: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Update(f.ctx, admin.ID, Patch{Role: ptr(store.RoleUser)}); err != nil {
+		t.Fatalf("demote with another admin: %v", err)
+	}
+	if _, err := f.svc.Update(f.ctx, admin.ID, Patch{Role: ptr("root")}); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+}
+
+// A new password revokes the other login tokens, not the API tokens nor
+// the one kept; an invited user sets its first without a current one.
+func TestChangePassword(t *testing.T) {
+	f := newFixture(t)
+	u, apiToken, err := f.svc.Create(f.ctx, NewUser{Username: "invited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pw, pw2 = "first-password-1", "second-password-2"
+	if err := f.svc.ChangePassword(f.ctx, u.ID, "", nil, "short"); err == nil {
+		t.Fatal("a short password accepted")
+	}
+	if err := f.svc.ChangePassword(f.ctx, u.ID, "", nil, pw); err != nil {
+		t.Fatalf("invited user's first password: %v", err)
+	}
+	a, err := f.svc.Login(f.ctx, Login{Username: "invited", Password: pw, Client: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.svc.Login(f.ctx, Login{Username: "invited", Password: pw, Client: "x"})
+	_, bTok, err := f.svc.Session(f.ctx, b.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ChangePassword(f.ctx, u.ID, bTok.ID, nil, pw2); err == nil {
+		t.Fatal("changed without the current password")
+	}
+	if err := f.svc.ChangePassword(f.ctx, u.ID, bTok.ID, ptr("wrong-password-x"), pw2); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("wrong current password: %v", err)
+	}
+	if err := f.svc.ChangePassword(f.ctx, u.ID, bTok.ID, ptr(pw), pw2); err != nil {
+		t.Fatal(err)
+	}
+	for tok, want := range map[string]bool{a.Token: false, b.Token: true, apiToken: true} {
+		if _, err := f.svc.Authenticate(f.ctx, tok); (err == nil) != want {
+			t.Errorf("token after the change: %v, want valid %v", err, want)
+		}
+	}
+	if _, err := f.svc.Login(f.ctx, Login{Username: "invited", Password: pw2, Client: "y"}); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+	if err := f.svc.RevokeToken(f.ctx, u.ID, bTok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RevokeToken(f.ctx, u.ID, bTok.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoke twice: %v", err)
+	}
+	if _, err := f.svc.Update(f.ctx, u.ID, Patch{Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(f.ctx, apiToken); !errors.Is(err, ErrUserDisabled) {
+		t.Fatalf("a disabled user's token: %v", err)
+	}
+	if _, err := f.svc.Login(f.ctx, Login{Username: "invited", Password: pw2, Client: "y"}); !errors.Is(err, ErrUserDisabled) {
+		t.Fatalf("a disabled user's login: %v", err)
+	}
+}
+
+func TestMintAdminToken(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Bootstrap(f.ctx, filepath.Join(t.TempDir(), "admin.token")); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := f.svc.MintAdminToken(f.ctx, AdminUsername)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := f.svc.Authenticate(f.ctx, tok); err != nil || !u.IsAdmin() {
+		t.Fatalf("minted token: %+v %v", u, err)
+	}
+	f.svc.Create(f.ctx, NewUser{Username: "plain"})
+	if _, err := f.svc.MintAdminToken(f.ctx, "plain"); err == nil {
+		t.Fatal("minted an admin token for a plain user")
+	}
+	if _, err := f.svc.MintAdminToken(f.ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing user: %v", err)
 	}
 }

@@ -50,6 +50,8 @@ var (
 	// ErrAccountNotFound: the exchange account named does not exist or is
 	// another user's. It matches ErrNotFound too.
 	ErrAccountNotFound = store.ErrAccountNotFound
+	// ErrQuota: the user has as many webhooks as allowed.
+	ErrQuota = store.ErrQuota
 )
 
 // Credentials are a webhook's token and secret in plaintext, as they are
@@ -116,7 +118,8 @@ type NewWebhook struct {
 
 // Create checks in and adds it as a webhook of userID, returning it with
 // its token and secret, the only time they are shown. It returns
-// *input.Error for a bad field and ErrAccountNotFound.
+// *input.Error for a bad field, ErrAccountNotFound, and ErrQuota when the
+// user has as many webhooks as allowed.
 func (s *Service) Create(ctx context.Context, userID string, in NewWebhook) (store.Webhook, Credentials, error) {
 	if err := input.Name(in.Name); err != nil {
 		return store.Webhook{}, Credentials{}, err
@@ -155,7 +158,7 @@ func (s *Service) Create(ctx context.Context, userID string, in NewWebhook) (sto
 		Secret: sealed, SecretHint: credentialHint(SecretPrefix, secret),
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.st.CreateWebhook(ctx, w); err != nil {
+	if err := s.st.CreateWebhookWithin(ctx, w, s.maxWebhooks); err != nil {
 		return store.Webhook{}, Credentials{}, err
 	}
 	s.log.Info("webhook created", "webhook_id", w.ID, "account_id", w.AccountID, "user_id", w.UserID, "dry_run", w.DryRun)

@@ -41,6 +41,8 @@ type Config struct {
 	// RatePerMinute is how many alerts a webhook may send a minute, with
 	// a burst of as many; default 30.
 	RatePerMinute int
+	// MaxWebhooks is how many webhooks one user may have; 0 means no limit.
+	MaxWebhooks int
 }
 
 // MaxCallTimeout caps Config.CallTimeout, so that a pending delivery older
@@ -89,6 +91,7 @@ type Service struct {
 	now         func() time.Time
 	callTimeout time.Duration
 	limits      *limiter
+	maxWebhooks int
 	// decoy is a sealed secret that an alert for an unknown token is
 	// checked against, so that it costs what a real check costs.
 	decoy []byte
@@ -127,7 +130,7 @@ func New(cfg Config) (*Service, error) {
 		st: cfg.Store, keys: cfg.Keys, exchanges: cfg.Exchanges,
 		log: cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout,
 		limits: newLimiter(cfg.RatePerMinute),
-		decoy:  decoy,
+		decoy:  decoy, maxWebhooks: cfg.MaxWebhooks,
 	}, nil
 }
 

@@ -1,0 +1,3 @@
+limits {
+  accounts_per_user = 0
+}
