@@ -38,10 +38,12 @@ func registerDashboard(h *handler, r routes) {
 	noAccount := res{http.StatusNotFound, "The account named by account_id does not exist or is another user's, " +
 		"or none was named and the user has no main account (not_found).", errBody}
 	g.handle(http.MethodGet, "/balances", op{id: "getBalances", tag: "dashboard",
-		summary: "Spot and futures balances of an account, from its last snapshot",
-		desc:    "Never a live call to the exchange. Before the first sync synced_at is null and the lists are empty.",
-		query:   []param{accountParam},
-		res:     []res{{http.StatusOK, "The balances.", balancesAnswer{}}, noAccount}}, d.getBalances)
+		summary: "Spot and futures balances of an account, from its last snapshot, valued in USDT with P&L",
+		desc: "Never a live call to the exchange. Before the first sync synced_at is null and the lists are empty. " +
+			"Values use the prices the host last read from the account's exchange; P&L compares the equity now " +
+			"with the equity history.",
+		query: []param{accountParam},
+		res:   []res{{http.StatusOK, "The balances.", balancesAnswer{}}, noAccount}}, d.getBalances)
 	g.handle(http.MethodGet, "/spot-balances/:id", op{id: "getSpotBalances", tag: "dashboard",
 		summary: "Spot balances of one account, from its last snapshot; zero balances left out",
 		res:     []res{{http.StatusOK, "The spot balances.", spotBalancesAnswer{}}, accountNotFound}}, d.getSpotBalances)
@@ -104,6 +106,7 @@ type balancesAnswer struct {
 	// for exchanges whose plugin has none).
 	Futures        *futuresJSON `json:"futures"`
 	PositionsCount int          `json:"positions_count"`
+	valuationJSON               // valuation.go
 }
 
 type spotBalancesAnswer struct {
@@ -123,6 +126,8 @@ type pointJSON struct {
 	SpotTotalUSDT        *string   `json:"spot_total_usdt,omitempty" oas:"decimal" doc:"Left out where the spot balances could not be valued in USDT."`
 	FuturesMarginBalance string    `json:"futures_margin_balance" oas:"decimal"`
 	UnrealizedPnL        string    `json:"unrealized_pnl" oas:"decimal"`
+	EquityUSDT           *string   `json:"equity_usdt,omitempty" oas:"decimal" doc:"Spot value plus futures margin balance in USDT at the prices known when the point was taken; left out where it could not be valued."`
+	EquityMissing        string    `json:"equity_missing,omitempty" doc:"Why equity_usdt is left out, where the point says."`
 }
 
 type historyAnswer struct {
@@ -184,7 +189,14 @@ func (d *dashboard) answer(c *gin.Context, a store.Account, kind int) {
 	var v any
 	switch kind {
 	case kindBalances:
-		v = balancesOf(a, snap, found)
+		b := balancesOf(a, snap, found)
+		x, err := d.value(c.Request.Context(), a, snap, found)
+		if err != nil {
+			d.internalError(c, "dashboard: load history", err)
+			return
+		}
+		b.valuationJSON = valuationOf(x)
+		v = b
 	case kindSpot:
 		v = spotBalancesOf(a, snap, found)
 	case kindPositions:
@@ -288,6 +300,7 @@ func (d *dashboard) getHistory(c *gin.Context) {
 			s := p.SpotTotalUSDT.String()
 			pj.SpotTotalUSDT = &s
 		}
+		pj.EquityUSDT, pj.EquityMissing = decOrNull(p.EquityUSDT), p.EquityMissing
 		out.Points = append(out.Points, pj)
 	}
 	c.JSON(http.StatusOK, out)
