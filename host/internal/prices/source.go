@@ -379,7 +379,7 @@ func (s *Source) Value(exchange string, testnet bool, snap store.Snapshot) Valua
 
 // ValuePoint adds to the history point of a sync what takes prices: the
 // account's equity in USDT at the prices known now (or why it has none),
-// and the spot total once every balance has a value. It also notes what
+// and the spot total once every spot balance read has a value. It also notes what
 // the account holds, so the next read prices it. It only reads memory:
 // it runs inside the store's sync transaction.
 func (s *Source) ValuePoint(exchange string, testnet bool, accountID string, snap store.Snapshot, p *store.HistoryPoint) {
@@ -387,7 +387,7 @@ func (s *Source) ValuePoint(exchange string, testnet bool, accountID string, sna
 	s.hold(k, accountID, needsPrice(snap))
 	v := s.Value(exchange, testnet, snap)
 	p.EquityUSDT, p.EquityMissing, p.PricesAt = v.Equity, v.Missing, v.PricesAt
-	if v.SpotValue != nil {
+	if v.SpotValue != nil && !snap.SpotAt.IsZero() {
 		p.SpotTotalUSDT = v.SpotValue
 	}
 }
