@@ -379,9 +379,9 @@ func (s *Source) Value(exchange string, testnet bool, snap store.Snapshot) Valua
 
 // ValuePoint adds to the history point of a sync what takes prices: the
 // account's equity in USDT at the prices known now (or why it has none),
-// and the spot total once every spot balance read has a value. It also notes what
-// the account holds, so the next read prices it. It only reads memory:
-// it runs inside the store's sync transaction.
+// and the spot total once every spot balance read has a value. It also
+// notes what the account holds, so the next read prices it. It only reads
+// memory: it runs inside the store's sync transaction.
 func (s *Source) ValuePoint(exchange string, testnet bool, accountID string, snap store.Snapshot, p *store.HistoryPoint) {
 	k := key{exchange, testnet}
 	s.hold(k, accountID, needsPrice(snap))
