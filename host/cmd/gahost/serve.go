@@ -18,6 +18,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/prices"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
@@ -98,7 +99,8 @@ func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *sec
 
 // serve runs the daemon until a signal or a failing part stops it. The
 // parts are actors of one run.Group: signals, the HTTP server, the plugin
-// catalog (start, SIGHUP reloads) and the sync scheduler. When one ends,
+// catalog (start, SIGHUP reloads), the sync scheduler and the price reads
+// that value balances. When one ends,
 // the others are stopped in that order, so requests drain before syncs stop
 // and syncs before the plugins they call; the store closes last.
 func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
@@ -132,6 +134,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	sc := scheduler.FromConfig(cfg)
 	sc.Logger, sc.Registerer, sc.ShutdownGrace = log.Named("sync"), reg, shutdownGrace
 	sc.Pacers, sc.Prepaid = catalogPacers(cat), budget.Prepaid
+	// Prices are read once a sync interval per exchange, paid from the
+	// same budgets through the catalog; syncs value their history points
+	// at them.
+	px, err := prices.New(prices.Config{Catalog: cat, Store: st, Every: sc.Interval, CallTimeout: sc.CallTimeout,
+		Logger: log.Named("prices")})
+	if err != nil {
+		return err
+	}
+	sc.Value = px.ValuePoint
 	sched, err := scheduler.New(sc, st, cat, key)
 	if err != nil {
 		return err
@@ -151,6 +162,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Plugins:            cat,
 		Endpoints:          endpointOverrides(cfg),
 		Syncer:             sched,
+		Valuer:             px,
 		Metrics:            reg,
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
@@ -200,6 +212,18 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		return nil
 	}, func(error) {
 		stopSync()
+	})
+
+	priceCtx, stopPrices := context.WithCancel(ctx)
+	g.Add(func() error {
+		select {
+		case <-pluginsReady:
+		case <-priceCtx.Done():
+			return nil
+		}
+		return px.Run(priceCtx)
+	}, func(error) {
+		stopPrices()
 	})
 
 	err = g.Run()

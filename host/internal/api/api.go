@@ -60,6 +60,9 @@ type Deps struct {
 	Metrics *prometheus.Registry
 	// Syncer is optional; without one, account changes are not announced.
 	Syncer Syncer
+	// Valuer values balances in USDT at cached prices (*prices.Source);
+	// optional: without it only USDT has a value.
+	Valuer Valuer
 	Logger hclog.Logger
 
 	CORSAllowedOrigins []string
@@ -102,6 +105,7 @@ var areas = []func(h *handler, r routes){
 	registerBackup,
 	registerWebhooks,
 	registerDashboard, // with the manual sync route, which clears its cache
+	registerSummary,
 }
 
 // New builds the router.

@@ -38,9 +38,11 @@ func registerDashboard(h *handler, r routes) {
 	noAccount := res{http.StatusNotFound, "The account named by account_id does not exist or is another user's " +
 		"(not_found).", errBody}
 	g.handle(http.MethodGet, "/balances", op{id: "getBalances", tag: "dashboard",
-		summary: "Spot and futures balances of an account, from its last snapshot",
+		summary: "Spot and futures balances of an account, from its last snapshot, valued in USDT with P&L",
 		desc: "Never a live call to the exchange. Before the first sync synced_at is null and the lists are empty. " +
-			"A user without any account gets the same empty answer with account_id null and empty_state no_account.",
+			"A user without any account gets the same empty answer with account_id null and empty_state no_account. " +
+			"Values use the prices the host last read from the account's exchange; P&L compares the equity now " +
+			"with the equity history.",
 		query: []param{accountParam},
 		res:   []res{{http.StatusOK, "The balances.", balancesAnswer{}}, noAccount}}, d.getBalances)
 	g.handle(http.MethodGet, "/spot-balances/:id", op{id: "getSpotBalances", tag: "dashboard",
@@ -115,6 +117,7 @@ type balancesAnswer struct {
 	// for exchanges whose plugin has none).
 	Futures        *futuresJSON `json:"futures"`
 	PositionsCount int          `json:"positions_count"`
+	valuationJSON               // valuation.go
 }
 
 type spotBalancesAnswer struct {
@@ -137,6 +140,8 @@ type pointJSON struct {
 	SpotTotalUSDT        *string   `json:"spot_total_usdt,omitempty" oas:"decimal" doc:"Left out where the spot balances could not be valued in USDT."`
 	FuturesMarginBalance string    `json:"futures_margin_balance" oas:"decimal"`
 	UnrealizedPnL        string    `json:"unrealized_pnl" oas:"decimal"`
+	EquityUSDT           *string   `json:"equity_usdt,omitempty" oas:"decimal" doc:"Spot value plus futures margin balance in USDT at the prices known when the point was taken; left out where it could not be valued."`
+	EquityMissing        string    `json:"equity_missing,omitempty" doc:"Why equity_usdt is left out, where the point says."`
 }
 
 type historyAnswer struct {
@@ -201,7 +206,14 @@ func (d *dashboard) answer(c *gin.Context, a store.Account, kind int) {
 	var v any
 	switch kind {
 	case kindBalances:
-		v = balancesOf(a, snap, found)
+		b := balancesOf(a, snap, found)
+		x, err := d.value(c.Request.Context(), a, snap, found)
+		if err != nil {
+			d.internalError(c, "dashboard: load history", err)
+			return
+		}
+		b.valuationJSON = valuationOf(x)
+		v = b
 	case kindSpot:
 		v = spotBalancesOf(a, snap, found)
 	case kindPositions:
@@ -229,7 +241,8 @@ func (d *dashboard) getBalances(c *gin.Context) {
 	switch {
 	case !ok:
 	case !found:
-		c.JSON(http.StatusOK, balancesAnswer{EmptyState: emptyNoAccount, Spot: []balanceJSON{}})
+		c.JSON(http.StatusOK, balancesAnswer{EmptyState: emptyNoAccount, Spot: []balanceJSON{},
+			valuationJSON: noAccountValuation()})
 	default:
 		d.answer(c, a, kindBalances)
 	}
@@ -326,6 +339,7 @@ func (d *dashboard) getHistory(c *gin.Context) {
 			s := p.SpotTotalUSDT.String()
 			pj.SpotTotalUSDT = &s
 		}
+		pj.EquityUSDT, pj.EquityMissing = decOrNull(p.EquityUSDT), p.EquityMissing
 		out.Points = append(out.Points, pj)
 	}
 	c.JSON(http.StatusOK, out)

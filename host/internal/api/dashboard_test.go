@@ -44,6 +44,9 @@ func sameJSON(t *testing.T, got []byte, want string) {
 	}
 }
 
+// noAccountWindow is a P&L window of a user without any account.
+const noAccountWindow = `{"pnl_usdt":null,"pnl_percent":null,"since":null,"equity_then_usdt":null,"missing":"no exchange account"}`
+
 func TestDashboard(t *testing.T) {
 	e := newEnv(t)
 	tok := e.user("dash", "user")
@@ -83,6 +86,7 @@ func TestDashboard(t *testing.T) {
 	// The snapshot kept every part of the first write (the later ones
 	// failed every part), so the dashboard shows that one, synced last at "at".
 
+	const unknownNow = `{"pnl_usdt":null,"pnl_percent":null,"since":null,"equity_then_usdt":null,"missing":"the equity now is unknown"}`
 	cases := []struct {
 		name, path, token string
 		status            int
@@ -93,13 +97,25 @@ func TestDashboard(t *testing.T) {
 			`{"asset":"BTC","free":"0.123456789012345678","locked":"0.000000000000000001","total":"0.123456789012345679"},` +
 			`{"asset":"USDT","free":"1000.25","locked":"0","total":"1000.25"}],` +
 			`"futures":{"asset":"USDT","wallet_balance":"5000.1","unrealized_pnl":"-12.5","margin_balance":"4987.6","available_balance":"4000"},` +
-			`"positions_count":1}`},
+			`"positions_count":1,` +
+			// Without a price source only USDT has a value.
+			`"equity_usdt":null,"equity_missing":"BTC has no value: the prices of fakex have not been read yet",` +
+			`"spot_value_usdt":null,"unrealized_pnl_usdt":"-12.5","prices_at":null,"values":[` +
+			`{"asset":"BTC","total":"0.123456789012345679","price_usdt":null,"value_usdt":null,"missing":"the prices of fakex have not been read yet"},` +
+			`{"asset":"USDT","total":"1000.25","price_usdt":"1","value_usdt":"1000.25","missing":null}],` +
+			`"pnl":{"24h":` + unknownNow + `,"7d":` + unknownNow + `,"30d":` + unknownNow + `}}`},
 		{"balances before the first sync", "/api/v1/dashboard/balances?account_id=" + second.ID, tok, 200,
-			`{"account_id":"` + second.ID + `","account_name":"second","is_active":true,"exchange":"fakex","synced_at":null,"spot":[],"futures":null,"positions_count":0}`},
+			`{"account_id":"` + second.ID + `","account_name":"second","is_active":true,"exchange":"fakex","synced_at":null,"spot":[],"futures":null,"positions_count":0,` +
+				`"equity_usdt":null,"equity_missing":"the account has not been synced yet","spot_value_usdt":null,` +
+				`"unrealized_pnl_usdt":null,"prices_at":null,"values":[],` +
+				`"pnl":{"24h":` + unknownNow + `,"7d":` + unknownNow + `,"30d":` + unknownNow + `}}`},
 		{"balances of another user's account", "/api/v1/dashboard/balances?account_id=" + foreign.ID, tok, 404, "not_found"},
 		{"balances of a user without accounts", "/api/v1/dashboard/balances", lonely, 200,
 			`{"account_id":null,"account_name":"","is_active":false,"empty_state":"no_account","exchange":"",` +
-				`"synced_at":null,"spot":[],"futures":null,"positions_count":0}`},
+				`"synced_at":null,"spot":[],"futures":null,"positions_count":0,` +
+				`"equity_usdt":null,"equity_missing":"no exchange account","spot_value_usdt":null,` +
+				`"unrealized_pnl_usdt":null,"prices_at":null,"values":[],` +
+				`"pnl":{"24h":` + noAccountWindow + `,"7d":` + noAccountWindow + `,"30d":` + noAccountWindow + `}}`},
 		{"positions of a user without accounts", "/api/v1/dashboard/positions", lonely, 200,
 			`{"account_id":null,"empty_state":"no_account","synced_at":null,"positions":[]}`},
 		{"history of a user without accounts", "/api/v1/dashboard/history", lonely, 200,

@@ -182,7 +182,13 @@ func (s *Scheduler) record(ctx context.Context, j job, out outcome, fresh *store
 	}
 	r := store.SyncResult{Started: j.start, Fresh: fresh, State: st}
 	if fresh != nil {
-		r.Point = func(merged store.Snapshot) (store.HistoryPoint, bool) { return historyPoint(merged, j.calls, now) }
+		r.Point = func(merged store.Snapshot) (store.HistoryPoint, bool) {
+			p, ok := historyPoint(merged, j.calls, now)
+			if ok && s.cfg.Value != nil {
+				s.cfg.Value(j.exchange, j.testnet, j.id, merged, &p)
+			}
+			return p, ok
+		}
 	}
 	err := s.st.PutSyncResult(ctx, j.id, r)
 	switch {

@@ -56,6 +56,11 @@ type Config struct {
 	// that the calls it makes are not charged again downstream; nil is
 	// budget.Prepaid, which the catalog's boundary reads.
 	Prepaid func(context.Context) context.Context
+	// Value adds to each history point what takes market data (the
+	// account's equity in USDT at the prices known at sync time); nil
+	// leaves it out. It runs inside the store's write transaction, so it
+	// must only read memory (*prices.Source.ValuePoint does).
+	Value func(exchange string, testnet bool, accountID string, merged store.Snapshot, p *store.HistoryPoint)
 }
 
 // FromConfig takes the sync and history settings of config.hcl.

@@ -33,9 +33,9 @@ func (s *Scheduler) pruneLoop(ctx context.Context) {
 // historyPoint is the point of the merged snapshot v of a sync that
 // fetched calls, taken at now. It holds what P&L over time needs, and is
 // left out while a part it needs has never been fetched. The spot total in
-// USDT is only given when it is exact: when the wallet holds nothing but
-// USDT, since pricing other assets needs market data the host does not
-// have.
+// USDT is only given here when the wallet holds nothing but USDT: the
+// value of other assets, and the equity, take prices, which Config.Value
+// adds.
 func historyPoint(v store.Snapshot, calls []string, now time.Time) (store.HistoryPoint, bool) {
 	hasSpot := slices.Contains(calls, sdk.CapSpotBalances)
 	if (hasSpot && v.SpotAt.IsZero()) || (slices.Contains(calls, sdk.CapFuturesAccount) && v.Futures == nil) {

@@ -78,6 +78,14 @@ type HistoryPoint struct {
 	SpotTotalUSDT        *decimal.Decimal `json:"spot_total_usdt,omitempty"`
 	FuturesMarginBalance decimal.Decimal  `json:"futures_margin_balance"`
 	UnrealizedPnL        decimal.Decimal  `json:"unrealized_pnl"`
+	// EquityUSDT is the account's equity in USDT (spot value plus futures
+	// margin balance) at the prices known when the point was taken, read
+	// at PricesAt (zero when it held nothing but USDT). Nil when it could
+	// not be valued, with the reason in EquityMissing, and in points
+	// written before the host valued accounts, which have neither.
+	EquityUSDT    *decimal.Decimal `json:"equity_usdt,omitempty"`
+	EquityMissing string           `json:"equity_missing,omitempty"`
+	PricesAt      time.Time        `json:"prices_at,omitzero"`
 }
 
 // BalancesFromSDK converts spot balances.
