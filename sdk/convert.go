@@ -37,6 +37,9 @@ func infoToProto(i Info) *pb.GetInfoResponse {
 	for _, c := range i.Costs {
 		out.Costs = append(out.Costs, &pb.CallCost{Call: c.Call, Limit: c.Limit, Cost: c.Cost})
 	}
+	for _, e := range i.DefaultEndpoints {
+		out.DefaultEndpoints = append(out.DefaultEndpoints, &pb.Endpoint{Key: e.Key, Live: e.Live, Testnet: e.Testnet})
+	}
 	for _, r := range i.RateLimits {
 		out.RateLimits = append(out.RateLimits, &pb.RateLimit{
 			Name: r.Name, Limit: r.Limit, IntervalMs: r.Interval.Milliseconds(), Scope: r.Scope,

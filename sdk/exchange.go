@@ -101,9 +101,21 @@ type Info struct {
 	// Costs says what one call of each kind costs, per rate limit it draws
 	// on. A call may draw on several limits; a call not listed is free.
 	Costs []CallCost
+	// DefaultEndpoints are the built-in base URLs of the endpoint keys,
+	// for live and testnet accounts (rest.DefaultEndpoints builds them
+	// from a client's hosts). The host shows them where config does not
+	// override them.
+	DefaultEndpoints []Endpoint
 	// CallCosts is the older form of Costs: capability -> cost against the
 	// first RateLimit. The host reads it only when Costs is empty.
 	CallCosts map[string]int64
+}
+
+// Endpoint is where one endpoint key's calls go by default.
+type Endpoint struct {
+	Key     string
+	Live    string
+	Testnet string // empty: no test environment for this key
 }
 
 // CallCost is what one call costs against one rate limit.

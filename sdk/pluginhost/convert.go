@@ -37,6 +37,9 @@ func infoFromProto(p *pb.GetInfoResponse) sdk.Info {
 	for _, c := range p.GetCosts() {
 		i.Costs = append(i.Costs, sdk.CallCost{Call: c.GetCall(), Limit: c.GetLimit(), Cost: c.GetCost()})
 	}
+	for _, e := range p.GetDefaultEndpoints() {
+		i.DefaultEndpoints = append(i.DefaultEndpoints, sdk.Endpoint{Key: e.GetKey(), Live: e.GetLive(), Testnet: e.GetTestnet()})
+	}
 	for _, r := range p.GetRateLimits() {
 		i.RateLimits = append(i.RateLimits, sdk.RateLimit{
 			Name: r.GetName(), Limit: r.GetLimit(),

@@ -184,6 +184,29 @@ func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {
 		}
 		seen[k] = true
 	}
+	// Built-in addresses, when reported, name exactly the endpoint keys,
+	// each with a live URL, and a testnet URL where testnet is offered.
+	if len(info.DefaultEndpoints) > 0 {
+		defaults := map[string]sdk.Endpoint{}
+		for _, d := range info.DefaultEndpoints {
+			defaults[d.Key] = d
+		}
+		for _, k := range info.EndpointKeys {
+			d, ok := defaults[k]
+			switch {
+			case !ok:
+				bad("endpoint key %q has no built-in address", k)
+			case !strings.HasPrefix(d.Live, "https://"):
+				bad("endpoint %q: live address %q is not an https URL", k, d.Live)
+			case info.SupportsTestnet && !strings.HasPrefix(d.Testnet, "https://"):
+				bad("endpoint %q: testnet is offered but its address is %q", k, d.Testnet)
+			}
+			delete(defaults, k)
+		}
+		for k := range defaults {
+			bad("built-in address for %q, which is not an endpoint key", k)
+		}
+	}
 	seen = map[string]bool{}
 	for _, c := range info.Capabilities {
 		if !slices.Contains(knownCap, c) || seen[c] {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,17 @@ import (
 type Hosts struct {
 	Mainnet string
 	Testnet string
+}
+
+// DefaultEndpoints lists hosts as the built-in endpoints a connector
+// reports in sdk.Info.DefaultEndpoints, sorted by key.
+func DefaultEndpoints(hosts map[string]Hosts) []sdk.Endpoint {
+	out := make([]sdk.Endpoint, 0, len(hosts))
+	for k, h := range hosts {
+		out = append(out, sdk.Endpoint{Key: k, Live: h.Mainnet, Testnet: h.Testnet})
+	}
+	slices.SortFunc(out, func(a, b sdk.Endpoint) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // Signing is what a SignFunc sees and may change: it adds authentication

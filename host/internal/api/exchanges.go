@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
 
@@ -47,9 +48,12 @@ type exchangeJSON struct {
 
 type endpointJSON struct {
 	Key string `json:"key" doc:"The plugin's name for the base URL (spot, futures, rest, …), as config.hcl's endpoints take it."`
-	// Live and Testnet are nil where no override is set.
-	Live    *string `json:"live" doc:"Where live accounts' calls go: the override of exchange.endpoints, or null for the plugin's built-in address."`
-	Testnet *string `json:"testnet" doc:"Where testnet (demo) accounts' calls go: the override of exchange.testnet_endpoints, or null for the plugin's built-in testnet address. A live override never applies here."`
+	// Live and Testnet are nil where neither config nor the plugin says.
+	Live    *string `json:"live" doc:"Where live accounts' calls go: the override of exchange.endpoints, else the plugin's built-in address; null when an older plugin does not report it."`
+	Testnet *string `json:"testnet" doc:"Where testnet (demo) accounts' calls go: the override of exchange.testnet_endpoints, else the plugin's built-in testnet address; null when there is none or an older plugin does not report it. A live override never applies here."`
+	// Overridden says which of the two come from config.
+	LiveOverridden    bool `json:"live_overridden" doc:"live comes from config.hcl, not from the plugin."`
+	TestnetOverridden bool `json:"testnet_overridden" doc:"testnet comes from config.hcl, not from the plugin."`
 }
 
 // ExchangeEndpoints are the config's base URL overrides of one exchange,
@@ -58,16 +62,31 @@ type ExchangeEndpoints struct {
 	Live, Testnet map[string]string
 }
 
-// endpointsJSON lists the plugin's endpoint keys with the overrides of ov.
-func endpointsJSON(keys []string, ov ExchangeEndpoints) []endpointJSON {
-	out := make([]endpointJSON, 0, len(keys))
-	for _, k := range keys {
-		e := endpointJSON{Key: k}
+// endpointsJSON lists the plugin's endpoint keys with where their calls
+// go: the overrides of ov, else the plugin's built-in addresses.
+func endpointsJSON(info sdk.Info, ov ExchangeEndpoints) []endpointJSON {
+	defaults := make(map[string]sdk.Endpoint, len(info.DefaultEndpoints))
+	for _, d := range info.DefaultEndpoints {
+		defaults[d.Key] = d
+	}
+	str := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	out := make([]endpointJSON, 0, len(info.EndpointKeys))
+	for _, k := range info.EndpointKeys {
+		d := defaults[k]
+		e := endpointJSON{Key: k, Live: str(d.Live), Testnet: str(d.Testnet)}
+		if !info.SupportsTestnet {
+			e.Testnet = nil
+		}
 		if u, ok := ov.Live[k]; ok {
-			e.Live = &u
+			e.Live, e.LiveOverridden = &u, true
 		}
 		if u, ok := ov.Testnet[k]; ok {
-			e.Testnet = &u
+			e.Testnet, e.TestnetOverridden = &u, true
 		}
 		out = append(out, e)
 	}
@@ -85,7 +104,7 @@ func (h *handler) exchangesJSON(sts []plugins.Status) []exchangeJSON {
 			Name: s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
 			ProtocolVersion: pluginhost.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
 			RequiresPassphrase: s.Info.RequiresPassphrase, SupportsTestnet: s.Info.SupportsTestnet,
-			Capabilities: caps, Endpoints: endpointsJSON(s.Info.EndpointKeys, h.d.Endpoints[s.Name]), Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
+			Capabilities: caps, Endpoints: endpointsJSON(s.Info, h.d.Endpoints[s.Name]), Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
 		})
 	}
 	return out

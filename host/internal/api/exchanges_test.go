@@ -15,7 +15,12 @@ type twoPlugins struct{}
 func (twoPlugins) List() []plugins.Status {
 	return []plugins.Status{
 		{Name: "alpha", State: plugins.StateReady, Info: sdk.Info{Name: "alpha", SupportsTestnet: true,
-			EndpointKeys: []string{"spot", "futures"}, Capabilities: []string{sdk.CapSpotBalances}}},
+			EndpointKeys: []string{"spot", "futures"}, Capabilities: []string{sdk.CapSpotBalances},
+			DefaultEndpoints: []sdk.Endpoint{
+				{Key: "futures", Live: "https://f.alpha.example", Testnet: "https://demo-f.alpha.example"},
+				{Key: "spot", Live: "https://s.alpha.example", Testnet: "https://demo-s.alpha.example"},
+			}}},
+		// An older plugin, which reports no built-in addresses.
 		{Name: "beta", State: plugins.StateReady, Info: sdk.Info{Name: "beta", EndpointKeys: []string{"rest"},
 			Capabilities: []string{sdk.CapSpotBalances}}},
 	}
@@ -23,8 +28,9 @@ func (twoPlugins) List() []plugins.Status {
 func (p twoPlugins) Reload(context.Context) ([]plugins.Status, error) { return p.List(), nil }
 func (twoPlugins) Ready() bool                                        { return true }
 
-// GET /exchanges shows each endpoint key with the live and the testnet
-// override apart: a live proxy is never shown (or used) for testnet.
+// GET /exchanges shows where each endpoint key's calls go, live and
+// testnet apart: the config's override, else the plugin's built-in
+// address. A live proxy is never shown (or used) for testnet.
 func TestExchangesShowEndpoints(t *testing.T) {
 	e := newEnv(t)
 	e.deps.Plugins = twoPlugins{}
@@ -41,20 +47,27 @@ func TestExchangesShowEndpoints(t *testing.T) {
 	}
 	str := func(p *string) string {
 		if p == nil {
-			return "<default>"
+			return "<unknown>"
 		}
 		return *p
+	}
+	mark := func(overridden bool) string {
+		if overridden {
+			return "(config)"
+		}
+		return ""
 	}
 	var got []string
 	for _, x := range list {
 		for _, ep := range x.Endpoints {
-			got = append(got, fmt.Sprintf("%s.%s live=%s testnet=%s", x.Name, ep.Key, str(ep.Live), str(ep.Testnet)))
+			got = append(got, fmt.Sprintf("%s.%s live=%s%s testnet=%s%s", x.Name, ep.Key,
+				str(ep.Live), mark(ep.LiveOverridden), str(ep.Testnet), mark(ep.TestnetOverridden)))
 		}
 	}
 	want := []string{
-		"alpha.spot live=https://live-proxy.example testnet=<default>",
-		"alpha.futures live=<default> testnet=https://testnet-proxy.example",
-		"beta.rest live=<default> testnet=<default>",
+		"alpha.spot live=https://live-proxy.example(config) testnet=https://demo-s.alpha.example",
+		"alpha.futures live=https://f.alpha.example testnet=https://testnet-proxy.example(config)",
+		"beta.rest live=<unknown> testnet=<unknown>",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("endpoints\n got %v\nwant %v", got, want)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Rate-limit names as reported in sdk.RateUsage. Binance counts request
@@ -76,6 +77,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointSpot, EndpointFutures},
+		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 	}), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Paths the connector calls.
@@ -110,6 +111,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
 		EndpointKeys:       []string{EndpointREST},
+		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
 	}), nil
 }

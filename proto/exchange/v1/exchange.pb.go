@@ -244,9 +244,13 @@ type GetInfoResponse struct {
 	CallCosts map[string]int64 `protobuf:"bytes,10,rep,name=call_costs,json=callCosts,proto3" json:"call_costs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// What one call of each kind costs, per rate limit it draws on. A call may
 	// draw on several limits (one entry each); a call with no entry is free.
-	Costs         []*CallCost `protobuf:"bytes,11,rep,name=costs,proto3" json:"costs,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Costs []*CallCost `protobuf:"bytes,11,rep,name=costs,proto3" json:"costs,omitempty"`
+	// The built-in base URL of each endpoint key, for live and for testnet
+	// (demo) accounts, so the host can show where calls go when config does
+	// not override them. Older plugins leave it empty.
+	DefaultEndpoints []*Endpoint `protobuf:"bytes,12,rep,name=default_endpoints,json=defaultEndpoints,proto3" json:"default_endpoints,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *GetInfoResponse) Reset() {
@@ -356,6 +360,74 @@ func (x *GetInfoResponse) GetCosts() []*CallCost {
 	return nil
 }
 
+func (x *GetInfoResponse) GetDefaultEndpoints() []*Endpoint {
+	if x != nil {
+		return x.DefaultEndpoints
+	}
+	return nil
+}
+
+// Where one endpoint key's calls go by default.
+type Endpoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Live          string                 `protobuf:"bytes,2,opt,name=live,proto3" json:"live,omitempty"`
+	Testnet       string                 `protobuf:"bytes,3,opt,name=testnet,proto3" json:"testnet,omitempty"` // empty: no test environment for this key
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Endpoint) Reset() {
+	*x = Endpoint{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Endpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Endpoint) ProtoMessage() {}
+
+func (x *Endpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
+func (*Endpoint) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Endpoint) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Endpoint) GetLive() string {
+	if x != nil {
+		return x.Live
+	}
+	return ""
+}
+
+func (x *Endpoint) GetTestnet() string {
+	if x != nil {
+		return x.Testnet
+	}
+	return ""
+}
+
 // One call's cost against one rate limit.
 type CallCost struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -368,7 +440,7 @@ type CallCost struct {
 
 func (x *CallCost) Reset() {
 	*x = CallCost{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +452,7 @@ func (x *CallCost) String() string {
 func (*CallCost) ProtoMessage() {}
 
 func (x *CallCost) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +465,7 @@ func (x *CallCost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallCost.ProtoReflect.Descriptor instead.
 func (*CallCost) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CallCost) GetCall() string {
@@ -430,7 +502,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +514,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +527,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RateLimit) GetName() string {
@@ -499,7 +571,7 @@ type RateUsage struct {
 
 func (x *RateUsage) Reset() {
 	*x = RateUsage{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +583,7 @@ func (x *RateUsage) String() string {
 func (*RateUsage) ProtoMessage() {}
 
 func (x *RateUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +596,7 @@ func (x *RateUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateUsage.ProtoReflect.Descriptor instead.
 func (*RateUsage) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RateUsage) GetName() string {
@@ -564,7 +636,7 @@ type RateUsageReport struct {
 
 func (x *RateUsageReport) Reset() {
 	*x = RateUsageReport{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +648,7 @@ func (x *RateUsageReport) String() string {
 func (*RateUsageReport) ProtoMessage() {}
 
 func (x *RateUsageReport) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +661,7 @@ func (x *RateUsageReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateUsageReport.ProtoReflect.Descriptor instead.
 func (*RateUsageReport) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RateUsageReport) GetUsage() []*RateUsage {
@@ -608,7 +680,7 @@ type ValidateCredentialsRequest struct {
 
 func (x *ValidateCredentialsRequest) Reset() {
 	*x = ValidateCredentialsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +692,7 @@ func (x *ValidateCredentialsRequest) String() string {
 func (*ValidateCredentialsRequest) ProtoMessage() {}
 
 func (x *ValidateCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +705,7 @@ func (x *ValidateCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ValidateCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ValidateCredentialsRequest) GetAccount() *Account {
@@ -657,7 +729,7 @@ type ValidateCredentialsResponse struct {
 
 func (x *ValidateCredentialsResponse) Reset() {
 	*x = ValidateCredentialsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -669,7 +741,7 @@ func (x *ValidateCredentialsResponse) String() string {
 func (*ValidateCredentialsResponse) ProtoMessage() {}
 
 func (x *ValidateCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -682,7 +754,7 @@ func (x *ValidateCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ValidateCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ValidateCredentialsResponse) GetCanRead() bool {
@@ -738,7 +810,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +822,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +835,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Balance) GetAsset() string {
@@ -796,7 +868,7 @@ type GetSpotBalancesRequest struct {
 
 func (x *GetSpotBalancesRequest) Reset() {
 	*x = GetSpotBalancesRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +880,7 @@ func (x *GetSpotBalancesRequest) String() string {
 func (*GetSpotBalancesRequest) ProtoMessage() {}
 
 func (x *GetSpotBalancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +893,7 @@ func (x *GetSpotBalancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpotBalancesRequest.ProtoReflect.Descriptor instead.
 func (*GetSpotBalancesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetSpotBalancesRequest) GetAccount() *Account {
@@ -840,7 +912,7 @@ type GetSpotBalancesResponse struct {
 
 func (x *GetSpotBalancesResponse) Reset() {
 	*x = GetSpotBalancesResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +924,7 @@ func (x *GetSpotBalancesResponse) String() string {
 func (*GetSpotBalancesResponse) ProtoMessage() {}
 
 func (x *GetSpotBalancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +937,7 @@ func (x *GetSpotBalancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpotBalancesResponse.ProtoReflect.Descriptor instead.
 func (*GetSpotBalancesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetSpotBalancesResponse) GetBalances() []*Balance {
@@ -884,7 +956,7 @@ type GetFuturesAccountRequest struct {
 
 func (x *GetFuturesAccountRequest) Reset() {
 	*x = GetFuturesAccountRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -896,7 +968,7 @@ func (x *GetFuturesAccountRequest) String() string {
 func (*GetFuturesAccountRequest) ProtoMessage() {}
 
 func (x *GetFuturesAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -909,7 +981,7 @@ func (x *GetFuturesAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFuturesAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetFuturesAccountRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetFuturesAccountRequest) GetAccount() *Account {
@@ -932,7 +1004,7 @@ type GetFuturesAccountResponse struct {
 
 func (x *GetFuturesAccountResponse) Reset() {
 	*x = GetFuturesAccountResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1016,7 @@ func (x *GetFuturesAccountResponse) String() string {
 func (*GetFuturesAccountResponse) ProtoMessage() {}
 
 func (x *GetFuturesAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1029,7 @@ func (x *GetFuturesAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFuturesAccountResponse.ProtoReflect.Descriptor instead.
 func (*GetFuturesAccountResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetFuturesAccountResponse) GetAsset() string {
@@ -1012,7 +1084,7 @@ type Position struct {
 
 func (x *Position) Reset() {
 	*x = Position{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1096,7 @@ func (x *Position) String() string {
 func (*Position) ProtoMessage() {}
 
 func (x *Position) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1109,7 @@ func (x *Position) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Position.ProtoReflect.Descriptor instead.
 func (*Position) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Position) GetSymbol() string {
@@ -1112,7 +1184,7 @@ type GetPositionsRequest struct {
 
 func (x *GetPositionsRequest) Reset() {
 	*x = GetPositionsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1196,7 @@ func (x *GetPositionsRequest) String() string {
 func (*GetPositionsRequest) ProtoMessage() {}
 
 func (x *GetPositionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1209,7 @@ func (x *GetPositionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPositionsRequest.ProtoReflect.Descriptor instead.
 func (*GetPositionsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetPositionsRequest) GetAccount() *Account {
@@ -1156,7 +1228,7 @@ type GetPositionsResponse struct {
 
 func (x *GetPositionsResponse) Reset() {
 	*x = GetPositionsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1168,7 +1240,7 @@ func (x *GetPositionsResponse) String() string {
 func (*GetPositionsResponse) ProtoMessage() {}
 
 func (x *GetPositionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1181,7 +1253,7 @@ func (x *GetPositionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPositionsResponse.ProtoReflect.Descriptor instead.
 func (*GetPositionsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetPositionsResponse) GetPositions() []*Position {
@@ -1203,7 +1275,7 @@ type GetAccountSnapshotRequest struct {
 
 func (x *GetAccountSnapshotRequest) Reset() {
 	*x = GetAccountSnapshotRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1287,7 @@ func (x *GetAccountSnapshotRequest) String() string {
 func (*GetAccountSnapshotRequest) ProtoMessage() {}
 
 func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1300,7 @@ func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountSnapshotRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountSnapshotRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetAccountSnapshotRequest) GetAccount() *Account {
@@ -1259,7 +1331,7 @@ type GetAccountSnapshotResponse struct {
 
 func (x *GetAccountSnapshotResponse) Reset() {
 	*x = GetAccountSnapshotResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +1343,7 @@ func (x *GetAccountSnapshotResponse) String() string {
 func (*GetAccountSnapshotResponse) ProtoMessage() {}
 
 func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +1356,7 @@ func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountSnapshotResponse.ProtoReflect.Descriptor instead.
 func (*GetAccountSnapshotResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetAccountSnapshotResponse) GetSpot() *GetSpotBalancesResponse {
@@ -1347,7 +1419,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1431,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1444,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OrderRequest) GetMarket() string {
@@ -1466,7 +1538,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1550,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1563,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Order) GetId() string {
@@ -1595,7 +1667,7 @@ type PlaceOrderRequest struct {
 
 func (x *PlaceOrderRequest) Reset() {
 	*x = PlaceOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1607,7 +1679,7 @@ func (x *PlaceOrderRequest) String() string {
 func (*PlaceOrderRequest) ProtoMessage() {}
 
 func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1620,7 +1692,7 @@ func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PlaceOrderRequest) GetAccount() *Account {
@@ -1646,7 +1718,7 @@ type PlaceOrderResponse struct {
 
 func (x *PlaceOrderResponse) Reset() {
 	*x = PlaceOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1658,7 +1730,7 @@ func (x *PlaceOrderResponse) String() string {
 func (*PlaceOrderResponse) ProtoMessage() {}
 
 func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1671,7 +1743,7 @@ func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PlaceOrderResponse) GetOrder() *Order {
@@ -1694,7 +1766,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1706,7 +1778,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1719,7 +1791,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CancelOrderRequest) GetAccount() *Account {
@@ -1766,7 +1838,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1778,7 +1850,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1791,7 +1863,7 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CancelOrderResponse) GetOrder() *Order {
@@ -1820,7 +1892,7 @@ type GetPricesRequest struct {
 
 func (x *GetPricesRequest) Reset() {
 	*x = GetPricesRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1832,7 +1904,7 @@ func (x *GetPricesRequest) String() string {
 func (*GetPricesRequest) ProtoMessage() {}
 
 func (x *GetPricesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1845,7 +1917,7 @@ func (x *GetPricesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPricesRequest.ProtoReflect.Descriptor instead.
 func (*GetPricesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetPricesRequest) GetAccount() *Account {
@@ -1887,7 +1959,7 @@ type Price struct {
 
 func (x *Price) Reset() {
 	*x = Price{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1899,7 +1971,7 @@ func (x *Price) String() string {
 func (*Price) ProtoMessage() {}
 
 func (x *Price) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1912,7 +1984,7 @@ func (x *Price) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Price.ProtoReflect.Descriptor instead.
 func (*Price) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{26}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Price) GetSymbol() string {
@@ -1962,7 +2034,7 @@ type MissingPrice struct {
 
 func (x *MissingPrice) Reset() {
 	*x = MissingPrice{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1974,7 +2046,7 @@ func (x *MissingPrice) String() string {
 func (*MissingPrice) ProtoMessage() {}
 
 func (x *MissingPrice) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1987,7 +2059,7 @@ func (x *MissingPrice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissingPrice.ProtoReflect.Descriptor instead.
 func (*MissingPrice) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{27}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MissingPrice) GetSymbol() string {
@@ -2022,7 +2094,7 @@ type GetPricesResponse struct {
 
 func (x *GetPricesResponse) Reset() {
 	*x = GetPricesResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2034,7 +2106,7 @@ func (x *GetPricesResponse) String() string {
 func (*GetPricesResponse) ProtoMessage() {}
 
 func (x *GetPricesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2047,7 +2119,7 @@ func (x *GetPricesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPricesResponse.ProtoReflect.Descriptor instead.
 func (*GetPricesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{28}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetPricesResponse) GetPrices() []*Price {
@@ -2074,7 +2146,7 @@ type GetInstrumentsRequest struct {
 
 func (x *GetInstrumentsRequest) Reset() {
 	*x = GetInstrumentsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2158,7 @@ func (x *GetInstrumentsRequest) String() string {
 func (*GetInstrumentsRequest) ProtoMessage() {}
 
 func (x *GetInstrumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2171,7 @@ func (x *GetInstrumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstrumentsRequest.ProtoReflect.Descriptor instead.
 func (*GetInstrumentsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{29}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetInstrumentsRequest) GetAccount() *Account {
@@ -2139,7 +2211,7 @@ type Instrument struct {
 
 func (x *Instrument) Reset() {
 	*x = Instrument{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2151,7 +2223,7 @@ func (x *Instrument) String() string {
 func (*Instrument) ProtoMessage() {}
 
 func (x *Instrument) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2164,7 +2236,7 @@ func (x *Instrument) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instrument.ProtoReflect.Descriptor instead.
 func (*Instrument) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{30}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Instrument) GetSymbol() string {
@@ -2253,7 +2325,7 @@ type GetInstrumentsResponse struct {
 
 func (x *GetInstrumentsResponse) Reset() {
 	*x = GetInstrumentsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2265,7 +2337,7 @@ func (x *GetInstrumentsResponse) String() string {
 func (*GetInstrumentsResponse) ProtoMessage() {}
 
 func (x *GetInstrumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2278,7 +2350,7 @@ func (x *GetInstrumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstrumentsResponse.ProtoReflect.Descriptor instead.
 func (*GetInstrumentsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{31}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetInstrumentsResponse) GetInstruments() []*Instrument {
@@ -2301,7 +2373,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2313,7 +2385,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,7 +2398,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{32}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ErrorDetail) GetKind() ErrorKind {
@@ -2374,7 +2446,7 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x0eEndpointsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x10\n" +
-	"\x0eGetInfoRequest\"\xad\x04\n" +
+	"\x0eGetInfoRequest\"\xf8\x04\n" +
 	"\x0fGetInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -2390,10 +2462,15 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\n" +
 	"call_costs\x18\n" +
 	" \x03(\v22.gahost.exchange.v1.GetInfoResponse.CallCostsEntryR\tcallCosts\x122\n" +
-	"\x05costs\x18\v \x03(\v2\x1c.gahost.exchange.v1.CallCostR\x05costs\x1a<\n" +
+	"\x05costs\x18\v \x03(\v2\x1c.gahost.exchange.v1.CallCostR\x05costs\x12I\n" +
+	"\x11default_endpoints\x18\f \x03(\v2\x1c.gahost.exchange.v1.EndpointR\x10defaultEndpoints\x1a<\n" +
 	"\x0eCallCostsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"H\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"J\n" +
+	"\bEndpoint\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x12\n" +
+	"\x04live\x18\x02 \x01(\tR\x04live\x12\x18\n" +
+	"\atestnet\x18\x03 \x01(\tR\atestnet\"H\n" +
 	"\bCallCost\x12\x12\n" +
 	"\x04call\x18\x01 \x01(\tR\x04call\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\tR\x05limit\x12\x12\n" +
@@ -2588,100 +2665,102 @@ func file_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_exchange_v1_exchange_proto_goTypes = []any{
 	(ErrorKind)(0),                      // 0: gahost.exchange.v1.ErrorKind
 	(*Account)(nil),                     // 1: gahost.exchange.v1.Account
 	(*GetInfoRequest)(nil),              // 2: gahost.exchange.v1.GetInfoRequest
 	(*GetInfoResponse)(nil),             // 3: gahost.exchange.v1.GetInfoResponse
-	(*CallCost)(nil),                    // 4: gahost.exchange.v1.CallCost
-	(*RateLimit)(nil),                   // 5: gahost.exchange.v1.RateLimit
-	(*RateUsage)(nil),                   // 6: gahost.exchange.v1.RateUsage
-	(*RateUsageReport)(nil),             // 7: gahost.exchange.v1.RateUsageReport
-	(*ValidateCredentialsRequest)(nil),  // 8: gahost.exchange.v1.ValidateCredentialsRequest
-	(*ValidateCredentialsResponse)(nil), // 9: gahost.exchange.v1.ValidateCredentialsResponse
-	(*Balance)(nil),                     // 10: gahost.exchange.v1.Balance
-	(*GetSpotBalancesRequest)(nil),      // 11: gahost.exchange.v1.GetSpotBalancesRequest
-	(*GetSpotBalancesResponse)(nil),     // 12: gahost.exchange.v1.GetSpotBalancesResponse
-	(*GetFuturesAccountRequest)(nil),    // 13: gahost.exchange.v1.GetFuturesAccountRequest
-	(*GetFuturesAccountResponse)(nil),   // 14: gahost.exchange.v1.GetFuturesAccountResponse
-	(*Position)(nil),                    // 15: gahost.exchange.v1.Position
-	(*GetPositionsRequest)(nil),         // 16: gahost.exchange.v1.GetPositionsRequest
-	(*GetPositionsResponse)(nil),        // 17: gahost.exchange.v1.GetPositionsResponse
-	(*GetAccountSnapshotRequest)(nil),   // 18: gahost.exchange.v1.GetAccountSnapshotRequest
-	(*GetAccountSnapshotResponse)(nil),  // 19: gahost.exchange.v1.GetAccountSnapshotResponse
-	(*OrderRequest)(nil),                // 20: gahost.exchange.v1.OrderRequest
-	(*Order)(nil),                       // 21: gahost.exchange.v1.Order
-	(*PlaceOrderRequest)(nil),           // 22: gahost.exchange.v1.PlaceOrderRequest
-	(*PlaceOrderResponse)(nil),          // 23: gahost.exchange.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),          // 24: gahost.exchange.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),         // 25: gahost.exchange.v1.CancelOrderResponse
-	(*GetPricesRequest)(nil),            // 26: gahost.exchange.v1.GetPricesRequest
-	(*Price)(nil),                       // 27: gahost.exchange.v1.Price
-	(*MissingPrice)(nil),                // 28: gahost.exchange.v1.MissingPrice
-	(*GetPricesResponse)(nil),           // 29: gahost.exchange.v1.GetPricesResponse
-	(*GetInstrumentsRequest)(nil),       // 30: gahost.exchange.v1.GetInstrumentsRequest
-	(*Instrument)(nil),                  // 31: gahost.exchange.v1.Instrument
-	(*GetInstrumentsResponse)(nil),      // 32: gahost.exchange.v1.GetInstrumentsResponse
-	(*ErrorDetail)(nil),                 // 33: gahost.exchange.v1.ErrorDetail
-	nil,                                 // 34: gahost.exchange.v1.Account.EndpointsEntry
-	nil,                                 // 35: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	(*Endpoint)(nil),                    // 4: gahost.exchange.v1.Endpoint
+	(*CallCost)(nil),                    // 5: gahost.exchange.v1.CallCost
+	(*RateLimit)(nil),                   // 6: gahost.exchange.v1.RateLimit
+	(*RateUsage)(nil),                   // 7: gahost.exchange.v1.RateUsage
+	(*RateUsageReport)(nil),             // 8: gahost.exchange.v1.RateUsageReport
+	(*ValidateCredentialsRequest)(nil),  // 9: gahost.exchange.v1.ValidateCredentialsRequest
+	(*ValidateCredentialsResponse)(nil), // 10: gahost.exchange.v1.ValidateCredentialsResponse
+	(*Balance)(nil),                     // 11: gahost.exchange.v1.Balance
+	(*GetSpotBalancesRequest)(nil),      // 12: gahost.exchange.v1.GetSpotBalancesRequest
+	(*GetSpotBalancesResponse)(nil),     // 13: gahost.exchange.v1.GetSpotBalancesResponse
+	(*GetFuturesAccountRequest)(nil),    // 14: gahost.exchange.v1.GetFuturesAccountRequest
+	(*GetFuturesAccountResponse)(nil),   // 15: gahost.exchange.v1.GetFuturesAccountResponse
+	(*Position)(nil),                    // 16: gahost.exchange.v1.Position
+	(*GetPositionsRequest)(nil),         // 17: gahost.exchange.v1.GetPositionsRequest
+	(*GetPositionsResponse)(nil),        // 18: gahost.exchange.v1.GetPositionsResponse
+	(*GetAccountSnapshotRequest)(nil),   // 19: gahost.exchange.v1.GetAccountSnapshotRequest
+	(*GetAccountSnapshotResponse)(nil),  // 20: gahost.exchange.v1.GetAccountSnapshotResponse
+	(*OrderRequest)(nil),                // 21: gahost.exchange.v1.OrderRequest
+	(*Order)(nil),                       // 22: gahost.exchange.v1.Order
+	(*PlaceOrderRequest)(nil),           // 23: gahost.exchange.v1.PlaceOrderRequest
+	(*PlaceOrderResponse)(nil),          // 24: gahost.exchange.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),          // 25: gahost.exchange.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),         // 26: gahost.exchange.v1.CancelOrderResponse
+	(*GetPricesRequest)(nil),            // 27: gahost.exchange.v1.GetPricesRequest
+	(*Price)(nil),                       // 28: gahost.exchange.v1.Price
+	(*MissingPrice)(nil),                // 29: gahost.exchange.v1.MissingPrice
+	(*GetPricesResponse)(nil),           // 30: gahost.exchange.v1.GetPricesResponse
+	(*GetInstrumentsRequest)(nil),       // 31: gahost.exchange.v1.GetInstrumentsRequest
+	(*Instrument)(nil),                  // 32: gahost.exchange.v1.Instrument
+	(*GetInstrumentsResponse)(nil),      // 33: gahost.exchange.v1.GetInstrumentsResponse
+	(*ErrorDetail)(nil),                 // 34: gahost.exchange.v1.ErrorDetail
+	nil,                                 // 35: gahost.exchange.v1.Account.EndpointsEntry
+	nil,                                 // 36: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 }
 var file_exchange_v1_exchange_proto_depIdxs = []int32{
-	34, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
-	5,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
-	35, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
-	4,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
-	6,  // 4: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
-	1,  // 5: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
-	1,  // 6: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
-	10, // 7: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
-	1,  // 8: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
-	1,  // 9: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
-	15, // 10: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
-	1,  // 11: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
-	12, // 12: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
-	33, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
-	14, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
-	33, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
-	17, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
-	33, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
-	1,  // 18: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	20, // 19: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
-	21, // 20: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	1,  // 21: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	21, // 22: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	1,  // 23: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
-	27, // 24: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
-	28, // 25: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
-	1,  // 26: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
-	31, // 27: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
-	0,  // 28: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
-	2,  // 29: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
-	8,  // 30: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
-	11, // 31: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
-	13, // 32: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
-	16, // 33: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
-	18, // 34: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
-	22, // 35: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
-	24, // 36: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
-	26, // 37: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
-	30, // 38: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
-	3,  // 39: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
-	9,  // 40: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
-	12, // 41: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
-	14, // 42: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
-	17, // 43: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
-	19, // 44: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
-	23, // 45: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
-	25, // 46: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
-	29, // 47: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
-	32, // 48: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
-	39, // [39:49] is the sub-list for method output_type
-	29, // [29:39] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	35, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
+	6,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
+	36, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	5,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
+	4,  // 4: gahost.exchange.v1.GetInfoResponse.default_endpoints:type_name -> gahost.exchange.v1.Endpoint
+	7,  // 5: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
+	1,  // 6: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
+	1,  // 7: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
+	11, // 8: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
+	1,  // 9: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
+	1,  // 10: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
+	16, // 11: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
+	1,  // 12: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
+	13, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	34, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
+	15, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	34, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
+	18, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	34, // 18: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
+	1,  // 19: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	21, // 20: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
+	22, // 21: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	1,  // 22: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	22, // 23: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	1,  // 24: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
+	28, // 25: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
+	29, // 26: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
+	1,  // 27: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
+	32, // 28: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
+	0,  // 29: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
+	2,  // 30: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
+	9,  // 31: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
+	12, // 32: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
+	14, // 33: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
+	17, // 34: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
+	19, // 35: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
+	23, // 36: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
+	25, // 37: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
+	27, // 38: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
+	31, // 39: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
+	3,  // 40: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
+	10, // 41: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
+	13, // 42: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
+	15, // 43: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
+	18, // 44: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
+	20, // 45: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
+	24, // 46: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
+	26, // 47: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
+	30, // 48: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
+	33, // 49: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
+	40, // [40:50] is the sub-list for method output_type
+	30, // [30:40] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_exchange_v1_exchange_proto_init() }
@@ -2695,7 +2774,7 @@ func file_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_v1_exchange_proto_rawDesc), len(file_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   35,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
