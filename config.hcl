@@ -26,6 +26,18 @@ api {
   # sends them: scheme://host[:port], no trailing slash. "*" allows any.
   # Example: ["http://localhost:5173", "https://dash.example.com"]
   cors_allowed_origins = []
+
+  # HTTP server limits. read_timeout covers the whole request, body included;
+  # write_timeout runs from the end of the headers to the end of the answer.
+  read_timeout    = "30s"
+  write_timeout   = "2m"
+  idle_timeout    = "2m"         # an idle keep-alive connection is closed after this
+  max_connections = 1024         # connections open at once; more are closed at accept
+
+  # /metrics: require a bearer token (16 characters or more), and/or serve it
+  # on its own address instead of on listen.
+  # metrics_token  = "a-long-random-string"
+  # metrics_listen = "127.0.0.1:9090"
 }
 
 encryption {
@@ -68,6 +80,12 @@ history {
   # hourly_for must be at least keep_all; equal values keep no hourly tier.
   keep_all   = "168h"          # 7 days at full resolution
   hourly_for = "2160h"         # then hourly points up to 90 days
+}
+
+webhooks {
+  # An alert without alert_id whose body is exactly the same as one received
+  # this recently is a duplicate and places no order. "0s" turns it off.
+  replay_window = "60s"
 }
 
 # One block per exchange, all optional. The name is the plugin's own name

@@ -25,17 +25,42 @@ type Config struct {
 	Plugins    Plugins
 	Sync       Sync
 	History    History
+	Webhooks   Webhooks
 
 	// Exchanges holds one entry per exchange block, keyed by its label.
 	// It is never nil.
 	Exchanges map[string]Exchange
 }
 
-// API is the api block: where the REST API listens and which browser
-// origins may call it.
+// API is the api block: where the REST API listens, which browser origins
+// may call it, the HTTP server's limits and how /metrics is protected.
 type API struct {
 	Listen             string
 	CORSAllowedOrigins []string
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end
+	// of its answer.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request.
+	IdleTimeout time.Duration
+	// MaxConnections caps the connections open at once; more are closed as
+	// soon as they are accepted.
+	MaxConnections int
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsListen, when set, serves /metrics on this address only
+	// instead of on Listen.
+	MetricsListen string
+}
+
+// Webhooks is the webhooks block.
+type Webhooks struct {
+	// ReplayWindow: an alert without alert_id whose body is byte for byte
+	// the same as one the webhook received this recently is a duplicate.
+	// 0 turns the check off.
+	ReplayWindow time.Duration
 }
 
 // Encryption is the encryption block: where the master key comes from.
@@ -101,6 +126,11 @@ const (
 	defaultCallTimeout    = 10 * time.Second
 	defaultKeepAll        = 7 * 24 * time.Hour
 	defaultHourlyFor      = 90 * 24 * time.Hour
+	defaultReadTimeout    = 30 * time.Second
+	defaultWriteTimeout   = 2 * time.Minute
+	defaultIdleTimeout    = 2 * time.Minute
+	defaultMaxConnections = 1024
+	defaultReplayWindow   = 60 * time.Second
 )
 
 // Default returns the configuration an empty file gives, with paths left
@@ -114,6 +144,10 @@ func Default() *Config {
 		API: API{
 			Listen:             defaultListen,
 			CORSAllowedOrigins: []string{},
+			ReadTimeout:        defaultReadTimeout,
+			WriteTimeout:       defaultWriteTimeout,
+			IdleTimeout:        defaultIdleTimeout,
+			MaxConnections:     defaultMaxConnections,
 		},
 		Encryption: Encryption{
 			KeyFile: filepath.Join(dataDir, defaultKeyFileName),
@@ -134,6 +168,7 @@ func Default() *Config {
 			KeepAll:   defaultKeepAll,
 			HourlyFor: defaultHourlyFor,
 		},
+		Webhooks:  Webhooks{ReplayWindow: defaultReplayWindow},
 		Exchanges: map[string]Exchange{},
 	}
 }
