@@ -143,6 +143,16 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("api listen: %w", err)
 	}
+	if ln, err = api.LimitListener(ln, cfg.API.MaxConnections, reg); err != nil {
+		return fmt.Errorf("api listen: %w", err)
+	}
+	var metricsLn net.Listener
+	if cfg.API.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.API.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listen: %w", err)
+		}
+	}
 	router := api.New(api.Deps{
 		Store:              st,
 		Accounts:           svc.accounts,
@@ -151,15 +161,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Plugins:            cat,
 		Syncer:             sched,
 		Metrics:            reg,
+		MetricsToken:       cfg.API.MetricsToken,
+		MetricsElsewhere:   metricsLn != nil,
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
 	})
-	srv := &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
-	}
+	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
+	limits := api.ServerLimits{ReadTimeout: cfg.API.ReadTimeout, WriteTimeout: cfg.API.WriteTimeout,
+		IdleTimeout: cfg.API.IdleTimeout, MaxConnections: cfg.API.MaxConnections}
+	srv := api.NewServer(router, limits, errorLog)
 
 	var g lifecycle.Group
 	g.Add(lifecycle.SignalHandler(ctx, syscall.SIGTERM, syscall.SIGINT))
@@ -172,6 +182,19 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}, func(error) {
 		shutdownHTTP(srv, log)
 	})
+
+	if metricsLn != nil {
+		msrv := api.NewServer(api.MetricsHandler(reg, cfg.API.MetricsToken), limits, errorLog)
+		g.Add(func() error {
+			log.Info("metrics listening", "addr", metricsLn.Addr().String())
+			if err := msrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics server: %w", err)
+			}
+			return nil
+		}, func(error) {
+			shutdownHTTP(msrv, log)
+		})
+	}
 
 	// The scheduler starts once the plugins are loaded.
 	pluginsReady := make(chan struct{})
