@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/input"
+	"github.com/globalautomation/gahost/host/internal/store"
 )
 
 // Error codes. They are part of the API: add, never rename.
@@ -41,6 +42,7 @@ const (
 	codeReloadFailed      = "reload_failed"
 	codeNotReady          = "not_ready"
 	codeWebhookUnreadable = "webhook_unreadable"
+	codeStorageFull       = "storage_full"
 )
 
 type errorBody struct {
@@ -60,9 +62,16 @@ func writeError(c *gin.Context, status int, code, message string) {
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: message}})
 }
 
-// internalError logs err and answers 500 without detail.
+// internalError logs err and answers 500 without detail, or 507
+// storage_full when the database's disk is full: the client learns that
+// nothing was saved and that retrying now will not help.
 func (h *handler) internalError(c *gin.Context, what string, err error) {
 	h.log.Error(what, "route", c.FullPath(), "error", err)
+	if store.StorageFull(err) {
+		writeError(c, http.StatusInsufficientStorage, codeStorageFull,
+			"the server's storage is full; nothing was saved. Try again once its operator has freed space")
+		return
+	}
 	writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
 }
 

@@ -226,6 +226,10 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 	// Answers every route of its kind can give, unless the op describes
 	// them itself.
 	implied := []res{{http.StatusInternalServerError, "An unexpected failure (internal); the message tells nothing more.", errBody}}
+	if o.method != http.MethodGet {
+		implied = append(implied, res{http.StatusInsufficientStorage,
+			"The database's disk is full (storage_full): nothing was saved; retry once space is freed.", errBody})
+	}
 	if o.access != accessPublic {
 		implied = append(implied, res{http.StatusUnauthorized,
 			"No bearer token, or one that is unknown or expired (unauthorized). A WWW-Authenticate header says which.", errBody})
@@ -288,7 +292,7 @@ func errorCodes() []any {
 		codeTooManyAttempts, codeUsernameTaken, codeInvalidUsername, codeInvalidPassword, codeInvalidRole,
 		codeInvalidName, codeEmptyKey, codeInvalidKey, codeUnknownExchange, codePassphraseNeeded,
 		codeTestnetNotOffered, codeCredsRejected, codeRateLimited, codeExchangeDown, codeExchangeTimeout,
-		codeReloadFailed, codeNotReady, codeWebhookUnreadable, codeAccountInactive, codeSyncUnavailable,
+		codeReloadFailed, codeNotReady, codeWebhookUnreadable, codeAccountInactive, codeSyncUnavailable, codeStorageFull,
 		input.CodeMissingField, input.CodeInvalidField, input.CodeInvalidName,
 		accounts.CodeEmptyKey, accounts.CodeInvalidKey, accounts.CodeUnknownExchange,
 		accounts.CodePassphraseNeeded, accounts.CodeTestnetNotOffered,
