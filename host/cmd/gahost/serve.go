@@ -89,7 +89,8 @@ func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *sec
 	svc.webhooks, err = webhooks.New(webhooks.Config{Store: st, Keys: key, Exchanges: cat,
 		Logger: log.Named("webhooks"),
 		// The same deadline as any other plugin call of the API.
-		CallTimeout: cfg.Sync.CallTimeout})
+		CallTimeout:  cfg.Sync.CallTimeout,
+		ReplayWindow: replayWindow(cfg.Webhooks.ReplayWindow)})
 	if err != nil {
 		return services{}, fmt.Errorf("webhooks service: %w", err)
 	}
@@ -125,6 +126,9 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Orders still in flight when the daemon stops get their outcome
+	// recorded before the plugins they go through are stopped.
+	defer svc.webhooks.Wait()
 	if _, err := svc.users.Bootstrap(ctx, filepath.Join(cfg.DataDir, "admin.token")); err != nil {
 		return fmt.Errorf("create admin user: %w", err)
 	}
@@ -231,6 +235,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// replayWindow maps webhooks.replay_window, where "0s" turns the replay
+// check off, to the service's setting, where off is negative.
+func replayWindow(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // watchReloads rescans the plugin directory on SIGHUP until ctx ends.

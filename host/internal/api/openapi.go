@@ -268,6 +268,11 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 				Description: "Seconds to wait before trying again, where the daemon knows.",
 				Schema:      openapi3.NewIntegerSchema().NewRef()}}}}
 		}
+		if r.status == http.StatusOK && slices.ContainsFunc(o.query, func(p param) bool { return p.name == "cursor" }) {
+			resp.Headers = openapi3.Headers{nextCursorHeader: &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+				Description: "The cursor of the next page, to send as ?cursor=; absent on the last page.",
+				Schema:      openapi3.NewStringSchema().NewRef()}}}}
+		}
 		if r.status == http.StatusUnauthorized && o.access != accessPublic {
 			resp.Headers = openapi3.Headers{"WWW-Authenticate": &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
 				Description: `Bearer realm="gahost", with error="invalid_token" when a token was sent but not accepted.`,
