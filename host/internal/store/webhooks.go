@@ -563,8 +563,8 @@ func (s *Store) DeliveryPage(ctx context.Context, userID, webhookID string, q De
 			return err
 		}
 		c := tx.Bucket(bucketDeliveries).Cursor()
-		k, v := c.Seek(start)
-		if k == nil {
+		var k, v []byte
+		if k, _ = c.Seek(start); k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
