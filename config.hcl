@@ -26,6 +26,18 @@ api {
   # sends them: scheme://host[:port], no trailing slash. "*" allows any.
   # Example: ["http://localhost:5173", "https://dash.example.com"]
   cors_allowed_origins = []
+
+  # HTTP server limits. read_timeout covers the whole request, body included;
+  # write_timeout runs from the end of the headers to the end of the answer.
+  read_timeout    = "30s"
+  write_timeout   = "2m"
+  idle_timeout    = "2m"         # an idle keep-alive connection is closed after this
+  max_connections = 1024         # connections open at once; more are closed at accept
+
+  # /metrics: require a bearer token (16 characters or more), and/or serve it
+  # on its own address instead of on listen.
+  # metrics_token  = "a-long-random-string"
+  # metrics_listen = "127.0.0.1:9090"
 }
 
 encryption {
@@ -74,6 +86,12 @@ limits {
   # Per-user quotas; going over one is refused with 409 quota_exceeded.
   accounts_per_user = 50       # exchange accounts one user may have
   webhooks_per_user = 100      # webhooks one user may have
+}
+
+webhooks {
+  # An alert without alert_id whose body is exactly the same as one received
+  # this recently is a duplicate and places no order. "0s" turns it off.
+  replay_window = "60s"
 }
 
 # One block per exchange, all optional. The name is the plugin's own name

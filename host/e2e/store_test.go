@@ -953,7 +953,9 @@ func TestReadyzAndMetrics(t *testing.T) {
 	}
 	for _, want := range []string{
 		`gahost_plugin_state{exchange="alpha",state="ready"} 1`,
-		`gahost_http_requests_total{code="200",method="GET",route="/readyz"}`,
+		`gahost_http_requests_total{class="2xx",code="200",method="GET",route="/readyz"}`,
+		// Routes under /api/v1 are counted too, by their pattern.
+		`gahost_http_requests_total{class="2xx",code="200",method="GET",route="/api/v1/exchanges"}`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics has no %s", want)

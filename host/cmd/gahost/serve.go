@@ -90,7 +90,8 @@ func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *sec
 	svc.webhooks, err = webhooks.New(webhooks.Config{Store: st, Keys: key, Exchanges: cat,
 		Logger: log.Named("webhooks"),
 		// The same deadline as any other plugin call of the API.
-		CallTimeout: cfg.Sync.CallTimeout, MaxWebhooks: cfg.Limits.WebhooksPerUser})
+		CallTimeout: cfg.Sync.CallTimeout, MaxWebhooks: cfg.Limits.WebhooksPerUser,
+		ReplayWindow: replayWindow(cfg.Webhooks.ReplayWindow)})
 	if err != nil {
 		return services{}, fmt.Errorf("webhooks service: %w", err)
 	}
@@ -127,6 +128,9 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Orders still in flight when the daemon stops get their outcome
+	// recorded before the plugins they go through are stopped.
+	defer svc.webhooks.Wait()
 	if _, err := svc.users.Bootstrap(ctx, filepath.Join(cfg.DataDir, "admin.token")); err != nil {
 		return fmt.Errorf("create admin user: %w", err)
 	}
@@ -154,6 +158,16 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("api listen: %w", err)
 	}
+	if ln, err = api.LimitListener(ln, cfg.API.MaxConnections, reg); err != nil {
+		return fmt.Errorf("api listen: %w", err)
+	}
+	var metricsLn net.Listener
+	if cfg.API.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.API.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listen: %w", err)
+		}
+	}
 	router := api.New(api.Deps{
 		Store:              st,
 		Accounts:           svc.accounts,
@@ -164,15 +178,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Syncer:             sched,
 		Valuer:             px,
 		Metrics:            reg,
+		MetricsToken:       cfg.API.MetricsToken,
+		MetricsElsewhere:   metricsLn != nil,
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
 	})
-	srv := &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
-	}
+	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
+	limits := api.ServerLimits{ReadTimeout: cfg.API.ReadTimeout, WriteTimeout: cfg.API.WriteTimeout,
+		IdleTimeout: cfg.API.IdleTimeout, MaxConnections: cfg.API.MaxConnections}
+	srv := api.NewServer(router, limits, errorLog)
 
 	var g lifecycle.Group
 	g.Add(lifecycle.SignalHandler(ctx, syscall.SIGTERM, syscall.SIGINT))
@@ -185,6 +199,19 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	}, func(error) {
 		shutdownHTTP(srv, log)
 	})
+
+	if metricsLn != nil {
+		msrv := api.NewServer(api.MetricsHandler(reg, cfg.API.MetricsToken), limits, errorLog)
+		g.Add(func() error {
+			log.Info("metrics listening", "addr", metricsLn.Addr().String())
+			if err := msrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics server: %w", err)
+			}
+			return nil
+		}, func(error) {
+			shutdownHTTP(msrv, log)
+		})
+	}
 
 	// The scheduler starts once the plugins are loaded.
 	pluginsReady := make(chan struct{})
@@ -233,6 +260,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// replayWindow maps webhooks.replay_window, where "0s" turns the replay
+// check off, to the service's setting, where off is negative.
+func replayWindow(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // watchReloads rescans the plugin directory on SIGHUP until ctx ends.

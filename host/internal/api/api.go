@@ -58,6 +58,11 @@ type Deps struct {
 	Endpoints map[string]ExchangeEndpoints
 	// Metrics is where HTTP metrics go and what /metrics serves; optional.
 	Metrics *prometheus.Registry
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsElsewhere leaves /metrics out of this router: the daemon
+	// serves MetricsHandler on its own address.
+	MetricsElsewhere bool
 	// Syncer is optional; without one, account changes are not announced.
 	Syncer Syncer
 	// Valuer values balances in USDT at cached prices (*prices.Source);
@@ -87,17 +92,16 @@ type handler struct {
 // routes are the groups a route area registers into. Each registers a
 // route together with its documentation (see openapi.go).
 type routes struct {
-	engine *gin.Engine // for middleware that must see every route
-	root   group       // outside /api/v1: health, metrics, public hooks
-	public group       // /api/v1 without authentication
-	authed group       // /api/v1, bearer token required
-	admin  group       // /api/v1, admin role required
+	root   group // outside /api/v1: health, metrics, public hooks
+	public group // /api/v1 without authentication
+	authed group // /api/v1, bearer token required
+	admin  group // /api/v1, admin role required
 }
 
 // areas register their routes, in this order; a new file adds its function
 // here and nowhere else.
 var areas = []func(h *handler, r routes){
-	registerOps, // first: its metrics middleware must see every later route
+	registerOps,
 	registerExchanges,
 	registerAuth,
 	registerUsers,
@@ -132,8 +136,13 @@ func New(d Deps) *gin.Engine {
 		h.log.Error("ignoring invalid trusted proxies", "error", err)
 		_ = e.SetTrustedProxies(nil)
 	}
-	// logRequests is outermost so that it also sees the 500 of a panic.
-	e.Use(h.logRequests, h.recovery, cors(d.CORSAllowedOrigins), h.limitBody)
+	// logRequests is outermost so that it also sees the 500 of a panic;
+	// the metrics come next for the same reason.
+	e.Use(h.logRequests)
+	if m := h.httpMetrics(); m != nil {
+		e.Use(m)
+	}
+	e.Use(h.recovery, cors(d.CORSAllowedOrigins), h.limitBody)
 	e.NoRoute(func(c *gin.Context) { writeError(c, http.StatusNotFound, codeNotFound, "no such route") })
 	e.NoMethod(func(c *gin.Context) {
 		writeError(c, http.StatusMethodNotAllowed, codeMethodNotAllowed, "method not allowed on this route")
@@ -146,7 +155,7 @@ func New(d Deps) *gin.Engine {
 	authed.access = accessBearer
 	admin := authed.group("", h.requireAdmin)
 	admin.access = accessAdmin
-	r := routes{engine: e, root: root, public: v1, authed: authed, admin: admin}
+	r := routes{root: root, public: v1, authed: authed, admin: admin}
 	for _, register := range areas {
 		register(h, r)
 	}

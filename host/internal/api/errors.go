@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/input"
+	"github.com/globalautomation/gahost/host/internal/store"
 )
 
 // Error codes. They are part of the API: add, never rename.
@@ -42,6 +43,7 @@ const (
 	codeNotReady          = "not_ready"
 	codeWebhookUnreadable = "webhook_unreadable"
 	codeUserDisabled      = "user_disabled"
+	codeStorageFull       = "storage_full"
 )
 
 type errorBody struct {
@@ -61,9 +63,16 @@ func writeError(c *gin.Context, status int, code, message string) {
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: message}})
 }
 
-// internalError logs err and answers 500 without detail.
+// internalError logs err and answers 500 without detail, or 507
+// storage_full when the database's disk is full: the client learns that
+// nothing was saved and that retrying now will not help.
 func (h *handler) internalError(c *gin.Context, what string, err error) {
 	h.log.Error(what, "route", c.FullPath(), "error", err)
+	if store.StorageFull(err) {
+		writeError(c, http.StatusInsufficientStorage, codeStorageFull,
+			"the server's storage is full; nothing was saved. Try again once its operator has freed space")
+		return
+	}
 	writeError(c, http.StatusInternalServerError, codeInternal, "internal error")
 }
 

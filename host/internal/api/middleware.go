@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -102,7 +103,8 @@ func (h *handler) limitBody(c *gin.Context) {
 }
 
 // decodeJSON reads the body into v strictly: one JSON object, no unknown
-// fields, no trailing data. On failure it has answered and returns false.
+// fields, no key given twice or in other capitals than its field's, no
+// trailing data. On failure it has answered and returns false.
 func decodeJSON(c *gin.Context, v any) bool {
 	var body []byte
 	if c.Request.Body != nil {
@@ -126,6 +128,10 @@ func decodeJSON(c *gin.Context, v any) bool {
 	}
 	if body[0] != '{' {
 		writeError(c, http.StatusBadRequest, codeInvalidJSON, "the body must be a JSON object")
+		return false
+	}
+	if p := checkKeys(body, reflect.TypeOf(v)); p != nil {
+		writeError(c, http.StatusBadRequest, p.code, p.message)
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

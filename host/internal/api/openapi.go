@@ -233,6 +233,10 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 	// Answers every route of its kind can give, unless the op describes
 	// them itself.
 	implied := []res{{http.StatusInternalServerError, "An unexpected failure (internal); the message tells nothing more.", errBody}}
+	if o.method != http.MethodGet {
+		implied = append(implied, res{http.StatusInsufficientStorage,
+			"The database's disk is full (storage_full): nothing was saved; retry once space is freed.", errBody})
+	}
 	if o.access != accessPublic {
 		implied = append(implied, res{http.StatusUnauthorized,
 			"No bearer token, or one that is unknown or expired (unauthorized), or the token's user is disabled " +
@@ -275,7 +279,7 @@ func (d *apiDoc) operation(o docOp) (*openapi3.Operation, error) {
 				Description: "Seconds to wait before trying again, where the daemon knows.",
 				Schema:      openapi3.NewIntegerSchema().NewRef()}}}}
 		}
-		if r.status == http.StatusOK && o.paged {
+		if r.status == http.StatusOK && (o.paged || slices.ContainsFunc(o.query, func(p param) bool { return p.name == "cursor" })) {
 			resp.Headers = openapi3.Headers{nextCursorHdr: &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
 				Description: "The cursor of the next page, to pass as ?cursor=; absent on the last page.",
 				Schema:      openapi3.NewStringSchema().NewRef()}}}}
@@ -304,7 +308,7 @@ func errorCodes() []any {
 		codeTooManyAttempts, codeUsernameTaken, codeInvalidUsername, codeInvalidPassword, codeInvalidRole,
 		codeInvalidName, codeEmptyKey, codeInvalidKey, codeUnknownExchange, codePassphraseNeeded,
 		codeTestnetNotOffered, codeCredsRejected, codeRateLimited, codeExchangeDown, codeExchangeTimeout,
-		codeReloadFailed, codeNotReady, codeWebhookUnreadable, codeAccountInactive, codeSyncUnavailable,
+		codeReloadFailed, codeNotReady, codeWebhookUnreadable, codeAccountInactive, codeSyncUnavailable, codeStorageFull,
 		input.CodeMissingField, input.CodeInvalidField, input.CodeInvalidName,
 		accounts.CodeEmptyKey, accounts.CodeInvalidKey, accounts.CodeUnknownExchange,
 		accounts.CodePassphraseNeeded, accounts.CodeTestnetNotOffered, accounts.CodeNoCapabilities,

@@ -74,22 +74,39 @@ func registerWebhooks(h *handler, r routes) {
 	g.handle(http.MethodDelete, "/:id", op{id: "deleteWebhook", tag: "webhooks",
 		summary: "Delete a webhook and its deliveries",
 		res:     []res{{http.StatusNoContent, "Deleted.", nil}, noHook}}, wr.deleteWebhook)
-	limit := openapi3.NewIntegerSchema().WithMin(1).WithMax(webhooks.MaxDeliveries)
+	limit := openapi3.NewIntegerSchema().WithMin(1).WithMax(webhooks.MaxPageLimit)
+	statuses := openapi3.NewStringSchema()
+	for _, st := range webhooks.DeliveryStatuses {
+		statuses.Enum = append(statuses.Enum, st)
+	}
 	g.handle(http.MethodGet, "/:id/deliveries", op{id: "listDeliveries", tag: "webhooks",
-		summary: "The alerts a webhook received and what became of each, newest first",
-		query:   []param{{"limit", "Only the newest n; default all the webhook keeps.", limit}},
+		summary: "The alerts a webhook received and what became of each, newest first, a page at a time",
+		desc: fmt.Sprintf("A webhook keeps its newest %d deliveries. The answer is one page; the X-Next-Cursor "+
+			"header carries the cursor of the next, absent on the last page.", webhooks.MaxDeliveries),
+		query: []param{
+			{"limit", fmt.Sprintf("Page size; default %d.", webhooks.DefaultPageLimit), limit},
+			{"cursor", "Where the page starts: the X-Next-Cursor of the page before. Left out, the newest.",
+				openapi3.NewStringSchema()},
+			{"status", "Only deliveries in this status (a pending delivery older than a few minutes counts as failed).", statuses},
+		},
 		res: []res{{http.StatusOK, "The deliveries.", []deliveryView{}},
-			{http.StatusBadRequest, "limit is not a whole number in range (invalid_field).", errBody},
+			{http.StatusBadRequest, "limit is not a whole number in range, status is not a delivery status, or cursor " +
+				"is not one this listing handed out (invalid_field).", errBody},
 			noHook}}, wr.listDeliveries)
 	r.root.handle(http.MethodPost, hooksPath+":token", op{id: "sendAlert", tag: "webhooks",
 		summary: "Send an alert (public: the token in the path and the secret in the body authenticate it)",
 		desc: "The same alert_id twice places one order: the second answer has status duplicate and names the " +
-			"first delivery. Amounts may be JSON strings or bare numbers; either way they are read as exact decimals. " +
-			"Alerts are rate-limited per webhook.",
+			"first delivery. Without alert_id, a body byte for byte the same as one the webhook took within the " +
+			"replay window (webhooks.replay_window, default 60 s) is a duplicate too, unless that first delivery " +
+			"placed nothing (rejected, or refused by the exchange). Amounts may be JSON strings or bare numbers; " +
+			"either way they are read as exact decimals. Alerts are rate-limited per webhook.",
 		body:     alertBody{},
 		bodyDesc: "The alert, as a TradingView alert message or any other sender writes it.",
 		res: []res{
 			{http.StatusOK, "Taken: executed, dry_run, duplicate, or failed (the order's error is in error).", hookAnswer{}},
+			{http.StatusAccepted, "Taken, and the order is still with the exchange after 2.5 seconds (TradingView gives up " +
+				"at 3): status pending. The outcome is recorded on the delivery (GET …/deliveries), unknown_outcome " +
+				"included; the order is never sent twice.", hookAnswer{}},
 			{http.StatusBadRequest, "The alert is malformed or a field is wrong: an error body for a body that is not " +
 				"JSON, or a delivery with status rejected for an alert whose fields are invalid.",
 				oneOf{hookAnswer{}, errBody}},
@@ -389,22 +406,26 @@ func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
 	return v
 }
 
-// listDeliveries answers a webhook's deliveries, newest first; ?limit=
-// takes the newest n.
+
+// listDeliveries answers a page of a webhook's deliveries, newest first,
+// filtered by ?status= when given.
 func (wr *webhookRoutes) listDeliveries(c *gin.Context) {
-	limit, err := webhooks.DeliveryLimit(c.Query("limit"))
+	q, err := webhooks.ParseDeliveryQuery(c.Query("limit"), c.Query("cursor"), c.Query("status"))
 	if err != nil {
 		wr.serviceError(c, "list deliveries", err)
 		return
 	}
-	list, err := wr.svc.Deliveries(c.Request.Context(), currentUser(c).ID, c.Param("id"), limit)
+	list, next, err := wr.svc.DeliveryPage(c.Request.Context(), currentUser(c).ID, c.Param("id"), q)
 	if errors.Is(err, webhooks.ErrNotFound) {
 		writeError(c, http.StatusNotFound, codeNotFound, "no such webhook")
 		return
 	}
 	if err != nil {
-		wr.internalError(c, "list deliveries", err)
+		wr.serviceError(c, "list deliveries", err)
 		return
+	}
+	if next != "" {
+		c.Header(nextCursorHdr, next)
 	}
 	out := make([]deliveryView, 0, len(list))
 	for _, d := range list {
@@ -466,11 +487,15 @@ func (wr *webhookRoutes) postHook(c *gin.Context) {
 	if d.ErrorCode != "" {
 		ans.Error = &errorDetail{Code: d.ErrorCode, Message: d.ErrorMessage}
 	}
+	ans.DuplicateOf = d.DuplicateOf
 	if out.First != nil {
 		first := wr.deliveryViewOf(*out.First)
 		ans.DuplicateOf, ans.Original, ans.Order = first.ID, &first, first.Order
 	}
 	status := http.StatusOK
+	if out.Pending {
+		status = http.StatusAccepted
+	}
 	if out.Rejection != nil {
 		status = http.StatusUnprocessableEntity
 		if out.Rejection.Invalid {

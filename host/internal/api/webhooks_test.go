@@ -25,9 +25,14 @@ type tradingExchange struct {
 	mu     sync.Mutex
 	orders []sdk.OrderRequest
 	fail   error
+	// gate, when set, holds every order until it is closed.
+	gate chan struct{}
 }
 
 func (x *tradingExchange) PlaceOrder(_ context.Context, _ sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
+	if x.gate != nil {
+		<-x.gate
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.orders = append(x.orders, req)

@@ -26,17 +26,42 @@ type Config struct {
 	Sync       Sync
 	History    History
 	Limits     Limits
+	Webhooks   Webhooks
 
 	// Exchanges holds one entry per exchange block, keyed by its label.
 	// It is never nil.
 	Exchanges map[string]Exchange
 }
 
-// API is the api block: where the REST API listens and which browser
-// origins may call it.
+// API is the api block: where the REST API listens, which browser origins
+// may call it, the HTTP server's limits and how /metrics is protected.
 type API struct {
 	Listen             string
 	CORSAllowedOrigins []string
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from the end of its headers to the end
+	// of its answer.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request.
+	IdleTimeout time.Duration
+	// MaxConnections caps the connections open at once; more are closed as
+	// soon as they are accepted.
+	MaxConnections int
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsListen, when set, serves /metrics on this address only
+	// instead of on Listen.
+	MetricsListen string
+}
+
+// Webhooks is the webhooks block.
+type Webhooks struct {
+	// ReplayWindow: an alert without alert_id whose body is byte for byte
+	// the same as one the webhook received this recently is a duplicate.
+	// 0 turns the check off.
+	ReplayWindow time.Duration
 }
 
 // Encryption is the encryption block: where the master key comes from.
@@ -116,6 +141,11 @@ const (
 	defaultHourlyFor       = 90 * 24 * time.Hour
 	defaultAccountsPerUser = 50
 	defaultWebhooksPerUser = 100
+	defaultReadTimeout     = 30 * time.Second
+	defaultWriteTimeout    = 2 * time.Minute
+	defaultIdleTimeout     = 2 * time.Minute
+	defaultMaxConnections  = 1024
+	defaultReplayWindow    = 60 * time.Second
 )
 
 // Default returns the configuration an empty file gives, with paths left
@@ -129,6 +159,10 @@ func Default() *Config {
 		API: API{
 			Listen:             defaultListen,
 			CORSAllowedOrigins: []string{},
+			ReadTimeout:        defaultReadTimeout,
+			WriteTimeout:       defaultWriteTimeout,
+			IdleTimeout:        defaultIdleTimeout,
+			MaxConnections:     defaultMaxConnections,
 		},
 		Encryption: Encryption{
 			KeyFile: filepath.Join(dataDir, defaultKeyFileName),
@@ -153,6 +187,7 @@ func Default() *Config {
 			AccountsPerUser: defaultAccountsPerUser,
 			WebhooksPerUser: defaultWebhooksPerUser,
 		},
+		Webhooks:  Webhooks{ReplayWindow: defaultReplayWindow},
 		Exchanges: map[string]Exchange{},
 	}
 }

@@ -63,6 +63,11 @@ var badFiles = map[string][]want{
 		{"3,5", `Invalid endpoint key`},
 		{"4,12", `The rest endpoint must be an absolute http or https URL`},
 	},
+	"read_timeout_zero.hcl":      {{"2,18", `read_timeout must be longer than zero`}},
+	"max_connections_zero.hcl":   {{"2,21", `max_connections must be between 1 and 1000000, got 0`}},
+	"metrics_token_short.hcl":    {{"2,19", `metrics_token must be at least 16 characters long`}},
+	"metrics_listen_no_port.hcl": {{"2,20", `Invalid listen address; listen must be host:port`}},
+	"replay_window_negative.hcl": {{"2,19", `replay_window must not be negative`}},
 	"duplicate_exchange.hcl": {
 		{"7,1", `Duplicate exchange block; An exchange "acme" block was already defined at testdata/bad/duplicate_exchange.hcl:1.`},
 		{"8,12", `Invalid sha256`},
@@ -229,10 +234,12 @@ func TestMissingFile(t *testing.T) {
 // here.
 func contractDefaults(base string) *Config {
 	return &Config{
-		DataDir:    filepath.Join(base, "data"),
-		LogLevel:   "info",
-		LogFormat:  "text",
-		API:        API{Listen: "127.0.0.1:8080", CORSAllowedOrigins: []string{}},
+		DataDir:   filepath.Join(base, "data"),
+		LogLevel:  "info",
+		LogFormat: "text",
+		API: API{Listen: "127.0.0.1:8080", CORSAllowedOrigins: []string{},
+			ReadTimeout: 30 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+			MaxConnections: 1024},
 		Encryption: Encryption{KeyFile: filepath.Join(base, "data", "master.key"), KeyEnv: "GAHOST_MASTER_KEY"},
 		Plugins:    Plugins{Dir: filepath.Join(base, "bin", "plugins"), Watch: true, RequireChecksums: false},
 		Sync: Sync{
@@ -243,6 +250,7 @@ func contractDefaults(base string) *Config {
 		},
 		History:   History{KeepAll: 168 * time.Hour, HourlyFor: 2160 * time.Hour},
 		Limits:    Limits{AccountsPerUser: 50, WebhooksPerUser: 100},
+		Webhooks:  Webhooks{ReplayWindow: time.Minute},
 		Exchanges: map[string]Exchange{},
 	}
 }
@@ -316,7 +324,8 @@ exchange "zeta_2-x" {
 				c.DataDir = "/var/lib/gahost"
 				c.LogLevel = "debug"
 				c.LogFormat = "json"
-				c.API = API{Listen: "[::1]:9000", CORSAllowedOrigins: []string{"http://localhost:5173", "https://dash.example.test:8443", "*"}}
+				c.API.Listen = "[::1]:9000"
+				c.API.CORSAllowedOrigins = []string{"http://localhost:5173", "https://dash.example.test:8443", "*"}
 				c.Encryption = Encryption{KeyFile: filepath.Join(dir, "secrets", "key.bin"), KeyEnv: "MY_KEY"}
 				c.Plugins = Plugins{Dir: "/opt/gahost/plugins", Watch: false, RequireChecksums: true}
 				c.Sync = Sync{Interval: 90 * time.Second, Jitter: 0, CallTimeout: 2500 * time.Millisecond, MaxConcurrency: 8}
@@ -336,6 +345,27 @@ exchange "zeta_2-x" {
 					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
 						Source: "config.hcl:41"},
 				}
+			},
+		},
+		{
+			"server limits, metrics and webhooks",
+			`api {
+  read_timeout    = "5s"
+  write_timeout   = "20s"
+  idle_timeout    = "1m"
+  max_connections = 50
+  metrics_token   = "0123456789abcdef"
+  metrics_listen  = "127.0.0.1:9090"
+}
+webhooks {
+  replay_window = "0s"
+}
+`,
+			func(c *Config, dir string) {
+				c.API.ReadTimeout, c.API.WriteTimeout, c.API.IdleTimeout = 5*time.Second, 20*time.Second, time.Minute
+				c.API.MaxConnections = 50
+				c.API.MetricsToken, c.API.MetricsListen = "0123456789abcdef", "127.0.0.1:9090"
+				c.Webhooks.ReplayWindow = 0
 			},
 		},
 		{

@@ -32,12 +32,22 @@ var (
 			{Type: "sync"},
 			{Type: "history"},
 			{Type: "limits"},
+			{Type: "webhooks"},
 			{Type: "exchange", LabelNames: []string{"name"}},
 		},
 	}
 	apiSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "listen"},
 		{Name: "cors_allowed_origins"},
+		{Name: "read_timeout"},
+		{Name: "write_timeout"},
+		{Name: "idle_timeout"},
+		{Name: "max_connections"},
+		{Name: "metrics_token"},
+		{Name: "metrics_listen"},
+	}}
+	webhooksSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "replay_window"},
 	}}
 	encryptionSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "key_file"},
@@ -133,6 +143,8 @@ func decode(body hcl.Body, base string) (*Config, hcl.Diagnostics) {
 			d.history(block, &cfg.History)
 		case "limits":
 			d.limits(block, &cfg.Limits)
+		case "webhooks":
+			d.webhooks(block, &cfg.Webhooks)
 		}
 	}
 
@@ -172,6 +184,54 @@ func (d *decoder) api(block *hcl.Block, api *API) {
 			api.CORSAllowedOrigins = origins
 		}
 	}
+	d.duration(content.Attributes["read_timeout"], &api.ReadTimeout, positive)
+	d.duration(content.Attributes["write_timeout"], &api.WriteTimeout, positive)
+	d.duration(content.Attributes["idle_timeout"], &api.IdleTimeout, positive)
+	if attr := content.Attributes["max_connections"]; attr != nil {
+		if n, ok := d.integer(attr); ok {
+			if n < 1 || n > maxConnectionsCap {
+				d.errorf(attr.Expr.Range(), "Invalid max_connections",
+					"max_connections must be between 1 and %d, got %d.", maxConnectionsCap, n)
+			} else {
+				api.MaxConnections = n
+			}
+		}
+	}
+	if attr := content.Attributes["metrics_token"]; attr != nil {
+		if s, ok := d.str(attr); ok {
+			// Not echoed: it is a secret.
+			if s != "" && len(s) < minMetricsToken {
+				d.errorf(attr.Expr.Range(), "Invalid metrics_token",
+					"metrics_token must be at least %d characters long (or empty for none).", minMetricsToken)
+			} else {
+				api.MetricsToken = s
+			}
+		}
+	}
+	if attr := content.Attributes["metrics_listen"]; attr != nil {
+		if s, ok := d.str(attr); ok {
+			if s == "" {
+				api.MetricsListen = ""
+			} else if msg := checkListen(s); msg != "" {
+				d.errorf(attr.Expr.Range(), "Invalid listen address", "%s", msg)
+			} else {
+				api.MetricsListen = s
+			}
+		}
+	}
+}
+
+const (
+	// maxConnectionsCap keeps max_connections below what a process's file
+	// descriptors can hold anyway.
+	maxConnectionsCap = 1_000_000
+	minMetricsToken   = 16
+)
+
+func (d *decoder) webhooks(block *hcl.Block, w *Webhooks) {
+	content, diags := block.Body.Content(webhooksSchema)
+	d.diags = append(d.diags, diags...)
+	d.duration(content.Attributes["replay_window"], &w.ReplayWindow, nonNegative)
 }
 
 func (d *decoder) encryption(block *hcl.Block, keyFile, keyEnv *string) {

@@ -22,6 +22,7 @@ var blockSchemas = map[string]*hcl.BodySchema{
 	"sync":       syncSchema,
 	"history":    historySchema,
 	"limits":     limitsSchema,
+	"webhooks":   webhooksSchema,
 	"exchange":   exchangeSchema,
 }
 

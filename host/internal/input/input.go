@@ -41,13 +41,23 @@ func Errorf(code, format string, args ...any) *Error {
 const MaxNameLen = 100
 
 // Name checks the name of an account or a webhook: not blank, at most
-// MaxNameLen characters, no control characters.
+// MaxNameLen characters, and nothing that would show other admins a name
+// that is not what it seems: no control characters, line or paragraph
+// separators, text-direction controls (U+202E turns "gpj.exe" around) and
+// no invalid UTF-8, including what a JSON decoder already turned into
+// U+FFFD.
 func Name(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return &Error{Code: CodeMissingField, Message: "name is required"}
-	case utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return Errorf(CodeInvalidName, "name must be at most %d characters without control characters", MaxNameLen)
+	case utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.IndexFunc(name, hiddenRune) >= 0:
+		return Errorf(CodeInvalidName,
+			"name must be at most %d characters of valid UTF-8, without control or text-direction characters", MaxNameLen)
 	}
 	return nil
+}
+
+// hiddenRune reports a character a name must not hold.
+func hiddenRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Zl, unicode.Zp) || r == utf8.RuneError
 }

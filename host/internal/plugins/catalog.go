@@ -113,6 +113,8 @@ type Catalog struct {
 	log     hclog.Logger
 	metrics *metrics
 	sockDir string
+	// sockOwner holds the lock that marks sockDir as in use.
+	sockOwner *os.File
 
 	scanMu sync.Mutex // one scan at a time
 
@@ -121,8 +123,10 @@ type Catalog struct {
 	byName  map[string]*slot       // the slot serving each exchange name
 	proxies map[string]*proxy      // stable handles given out by Exchange
 	budgets map[string]*budget.Set // by exchange name, for plugins declaring a per-IP limit
-	loaded  bool                   // the first scan has finished
-	closed  bool
+	// logBudgets cap each plugin binary's output in the host log, by path.
+	logBudgets map[string]*logBudget
+	loaded     bool // the first scan has finished
+	closed     bool
 
 	ctx    context.Context // lives until Close
 	cancel context.CancelFunc
@@ -149,28 +153,56 @@ func New(cfg Config) (*Catalog, error) {
 	if cfg.Budget.Now == nil {
 		cfg.Budget.Now = time.Now
 	}
-	sockDir, err := os.MkdirTemp(socketParent(), "gah")
+	log := cfg.Logger.Named("plugins")
+	if stale, err := cleanStaleSocketDirs(socketParent()); err != nil {
+		log.Warn("could not remove every plugin socket dir left by a stopped daemon", "error", err)
+	} else if len(stale) > 0 {
+		log.Info("removed plugin socket dirs left by a stopped daemon", "dirs", stale)
+	}
+	sockDir, err := os.MkdirTemp(socketParent(), socketDirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("plugin socket dir: %w", err)
 	}
+	owner, err := claimSocketDir(sockDir)
+	if err != nil {
+		_ = os.RemoveAll(sockDir)
+		return nil, err
+	}
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
+		closeOwner(owner)
+		_ = os.RemoveAll(sockDir)
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Catalog{
-		cfg: cfg, log: cfg.Logger.Named("plugins"), metrics: m, sockDir: sockDir,
+		cfg: cfg, log: log, metrics: m, sockDir: sockDir, sockOwner: owner,
 		slots: map[string]*slot{}, byName: map[string]*slot{}, proxies: map[string]*proxy{},
-		budgets: map[string]*budget.Set{},
-		ctx:     ctx, cancel: cancel,
+		budgets: map[string]*budget.Set{}, logBudgets: map[string]*logBudget{},
+		ctx: ctx, cancel: cancel,
 	}
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(budgetCollector{c}); err != nil {
 			cancel()
+			closeOwner(owner)
+			_ = os.RemoveAll(sockDir)
 			return nil, fmt.Errorf("budget metrics: %w", err)
 		}
 	}
 	return c, nil
+}
+
+// The plugins' socket directory is socketDirPrefix and a random suffix;
+// socketOwnerFile in it is locked while the catalog lives.
+const (
+	socketDirPrefix = "gah"
+	socketOwnerFile = "owner"
+)
+
+func closeOwner(f *os.File) {
+	if f != nil {
+		_ = f.Close()
+	}
 }
 
 // Start scans the plugin directory, starts every plugin found and, with
@@ -552,8 +584,15 @@ func (c *Catalog) restart(path string, gen int) {
 }
 
 func (c *Catalog) launchConfig(b Binary, pin string) launchConfig {
+	c.mu.Lock()
+	lb := c.logBudgets[b.Path]
+	if lb == nil {
+		lb = newLogBudget(time.Now)
+		c.logBudgets[b.Path] = lb
+	}
+	c.mu.Unlock()
 	return launchConfig{
-		log:          c.cfg.Logger.Named(b.Name),
+		log:          capLogger(c.cfg.Logger.Named(b.Name), lb),
 		socketDir:    c.sockDir,
 		startTimeout: c.cfg.StartTimeout,
 		pin:          pin,
@@ -644,6 +683,7 @@ func (c *Catalog) Close() {
 	wg.Wait()
 	c.wg.Wait()
 	_ = os.RemoveAll(c.sockDir)
+	closeOwner(c.sockOwner)
 }
 
 // acquire picks the process serving name for one call and counts the call

@@ -133,22 +133,26 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: lc.socketDir},
 	})
 	inst.client = client
+	begun := time.Now()
 	rpc, err := client.Client()
 	if err != nil {
-		client.Kill()
-		started <- describeStartError(bin, lc, sets, err)
+		stopProcess(client, cmd, lc.log, false)
+		// A plugin that said nothing until the start timeout will not say
+		// its protocol to a probe either; only a quick failure is probed.
+		probe := time.Since(begun) < lc.startTimeout
+		started <- describeStartError(bin, lc, sets, err, probe)
 		return
 	}
 	raw, err := rpc.Dispense(pluginhost.PluginName)
 	if err != nil {
-		client.Kill()
+		stopProcess(client, cmd, lc.log, false)
 		started <- fmt.Errorf("%s: dispense: %w", bin.FileName, err)
 		return
 	}
 	exch, ok := raw.(sdk.Exchange)
 	done, ok2 := raw.(interface{ Done() <-chan struct{} })
 	if !ok || !ok2 {
-		client.Kill()
+		stopProcess(client, cmd, lc.log, false)
 		started <- fmt.Errorf("%s: plugin client has unexpected type %T", bin.FileName, raw)
 		return
 	}
@@ -157,7 +161,51 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 	started <- nil
 
 	<-inst.stop
-	client.Kill()
+	stopProcess(client, cmd, lc.log, true)
+}
+
+// How long stopping a plugin may take: go-plugin gives a graceful exit 2s
+// before it kills; then the whole process group is killed, and its output
+// pipes get reapTimeout to close.
+const (
+	gracefulStop = 3 * time.Second
+	reapTimeout  = 2 * time.Second
+)
+
+// stopProcess stops a plugin process and everything it started, within
+// gracefulStop+reapTimeout whatever the plugin does. go-plugin's Kill kills
+// only the process it started and then waits for the plugin's stdout and
+// stderr to close, which a child of the plugin (a shell script's sleep, a
+// helper it forked) holds open for as long as it lives; so the plugin's
+// process group is killed too, and a wait that still does not end (a child
+// that left the group) is abandoned with an error in the log rather than
+// blocking a reload or the shutdown.
+func stopProcess(client *plugin.Client, cmd *exec.Cmd, log hclog.Logger, graceful bool) {
+	if !graceful {
+		killGroup(cmd)
+	}
+	killed := make(chan struct{})
+	go func() {
+		client.Kill()
+		close(killed)
+	}()
+	timer := time.NewTimer(gracefulStop)
+	defer timer.Stop()
+	select {
+	case <-killed:
+		// Children the plugin left behind go with the group.
+		killGroup(cmd)
+		return
+	case <-timer.C:
+	}
+	killGroup(cmd)
+	timer.Reset(reapTimeout)
+	select {
+	case <-killed:
+	case <-timer.C:
+		log.Error("plugin output is still held open after its process group was killed; no longer waiting for it",
+			"path", cmd.Path)
+	}
 }
 
 // describeStartError gives a failed start the message a user can act on.
@@ -165,9 +213,12 @@ func (inst *instance) run(bin Binary, lc launchConfig, started chan<- error) {
 // no type in go-plugin, so it is recognised by our own check: the plugin's
 // handshake is read again (probeProtocol) and its protocol version compared
 // with those the host speaks.
-func describeStartError(bin Binary, lc launchConfig, sets map[int]plugin.PluginSet, err error) error {
+func describeStartError(bin Binary, lc launchConfig, sets map[int]plugin.PluginSet, err error, probe bool) error {
 	if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 		return fmt.Errorf("%s: binary changed since it was pinned: %w", bin.FileName, err)
+	}
+	if !probe {
+		return fmt.Errorf("start %s: %w", bin.FileName, err)
 	}
 	if v, ok := probeProtocol(bin, lc, sets); ok {
 		if _, spoken := sets[v]; !spoken {
@@ -212,6 +263,7 @@ func probeProtocol(bin Binary, lc launchConfig, sets map[int]plugin.PluginSet) (
 		return 0, false
 	}
 	defer func() {
+		killGroup(cmd)
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}()

@@ -27,7 +27,7 @@ func TestDescribeStartError(t *testing.T) {
 		b := bin("alpha-1.0.0", "gahost-plugin-alpha")
 		// A message that says nothing of checksums: only the type counts.
 		cause := fmt.Errorf("wrapped: %w", plugin.ErrChecksumsDoNotMatch)
-		err := describeStartError(b, lc, sets, cause)
+		err := describeStartError(b, lc, sets, cause, true)
 		if !errors.Is(err, plugin.ErrChecksumsDoNotMatch) ||
 			err.Error() != "gahost-plugin-alpha: binary changed since it was pinned: wrapped: checksums did not match" {
 			t.Fatalf("err = %v", err)
@@ -35,7 +35,7 @@ func TestDescribeStartError(t *testing.T) {
 	})
 	t.Run("protocol probe", func(t *testing.T) {
 		b := bin("future-1.0.0", "gahost-plugin-future")
-		err := describeStartError(b, lc, sets, errors.New("any text at all"))
+		err := describeStartError(b, lc, sets, errors.New("any text at all"), true)
 		var pe *ProtocolError
 		if !errors.As(err, &pe) || pe.Plugin != 2 || len(pe.Host) != 1 || pe.Host[0] != pluginhost.ProtocolVersion {
 			t.Fatalf("err = %v (%T)", err, errors.Unwrap(err))
@@ -50,7 +50,7 @@ func TestDescribeStartError(t *testing.T) {
 		// probe finds its version spoken and the error stays generic.
 		b := bin("alpha-1.0.0", "gahost-plugin-alpha2")
 		cause := errors.New("plugin exited before we could connect")
-		err := describeStartError(b, lc, sets, cause)
+		err := describeStartError(b, lc, sets, cause, true)
 		var pe *ProtocolError
 		if errors.As(err, &pe) || !errors.Is(err, cause) || err.Error() != "start gahost-plugin-alpha2: "+cause.Error() {
 			t.Fatalf("err = %v", err)
@@ -59,7 +59,7 @@ func TestDescribeStartError(t *testing.T) {
 	t.Run("not a plugin", func(t *testing.T) {
 		b := Binary{Path: "/bin/true", FileName: "gahost-plugin-true"}
 		cause := errors.New("boom")
-		if err := describeStartError(b, lc, sets, cause); err.Error() != "start gahost-plugin-true: boom" {
+		if err := describeStartError(b, lc, sets, cause, true); err.Error() != "start gahost-plugin-true: boom" {
 			t.Fatalf("err = %v", err)
 		}
 	})

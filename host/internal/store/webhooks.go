@@ -31,6 +31,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -538,6 +539,89 @@ func (s *Store) ListDeliveries(ctx context.Context, userID, webhookID string, li
 		return nil
 	})
 	return out, err
+}
+
+// DeliveryQuery selects a page of a webhook's deliveries, newest first.
+type DeliveryQuery struct {
+	// Limit is the most to return; <= 0 means all that match.
+	Limit int
+	// Cursor continues after the last delivery of an earlier page (its
+	// NextCursor); "" starts with the newest.
+	Cursor string
+	// Match, when set, keeps only the deliveries it accepts.
+	Match func(Delivery) bool
+}
+
+// ErrBadCursor: a cursor that no page of this webhook handed out.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// DeliveryPage returns the deliveries of a webhook of userID that q
+// selects, and the cursor of the next page ("" when this is the last).
+// Another user's webhook is ErrNotFound; a malformed cursor ErrBadCursor.
+func (s *Store) DeliveryPage(ctx context.Context, userID, webhookID string, q DeliveryQuery) ([]Delivery, string, error) {
+	prefix := []byte(webhookID)
+	// The key to start below: the cursor's, or the key after every key of
+	// the webhook (the prefix with its last byte incremented; ULID
+	// characters are never 0xff).
+	start := append([]byte(nil), prefix...)
+	start[len(start)-1]++
+	if q.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || len(raw) <= 8 {
+			return nil, "", ErrBadCursor
+		}
+		start = append(append([]byte(nil), prefix...), raw...)
+	}
+	var out []Delivery
+	var next string
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		out, next = nil, ""
+		if _, err := ownedWebhook(tx, userID, webhookID); err != nil {
+			return err
+		}
+		c := tx.Bucket(bucketDeliveries).Cursor()
+		var k, v []byte
+		if k, _ = c.Seek(start); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+			var d Delivery
+			if err := unmarshal(v, &d); err != nil {
+				return err
+			}
+			if q.Match != nil && !q.Match(d) {
+				continue
+			}
+			if q.Limit > 0 && len(out) == q.Limit {
+				// One more matches: the page is full and another follows.
+				next = base64.RawURLEncoding.EncodeToString(deliveryKey(webhookID, out[len(out)-1].ReceivedAt,
+					out[len(out)-1].ID)[len(prefix):])
+				break
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// WebhookDelivery returns one delivery of a webhook by its id and the time
+// it was received (its key); ErrNotFound when there is none.
+func (s *Store) WebhookDelivery(ctx context.Context, webhookID string, receivedAt time.Time, id string) (Delivery, error) {
+	var d Delivery
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDeliveries).Get(deliveryKey(webhookID, receivedAt.UTC(), id))
+		if v == nil {
+			return ErrNotFound
+		}
+		return unmarshal(v, &d)
+	})
+	return d, err
 }
 
 // resealWebhooks moves every webhook secret from old to new inside a key

@@ -95,6 +95,8 @@ type Service struct {
 	login    *loginLimiter
 	// hashing bounds concurrent argon2id work (19 MiB each).
 	hashing chan struct{}
+	// verify checks a password against its hash; tests slow it down.
+	verify func(hash, password string) bool
 }
 
 // New builds a Service.
@@ -112,7 +114,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.LoginTTL = 24 * time.Hour
 	}
 	return &Service{st: cfg.Store, log: cfg.Logger, now: cfg.Now, loginTTL: cfg.LoginTTL,
-		login: newLoginLimiter(cfg.Now), hashing: make(chan struct{}, 4)}, nil
+		login: newLoginLimiter(cfg.Now), hashing: make(chan struct{}, 4), verify: secrets.VerifyPassword}, nil
 }
 
 // Authenticate returns the user a bearer token belongs to, or
@@ -165,30 +167,32 @@ func (s *Service) Login(ctx context.Context, in Login) (Token, error) {
 	if in.Username == "" || in.Password == "" {
 		return Token{}, &input.Error{Code: input.CodeMissingField, Message: "username and password are required"}
 	}
-	key := loginKey(in.Username, in.Client)
-	if wait := s.login.wait(key); wait > 0 {
+	// The claim is taken before hashing and settled after it, so parallel
+	// attempts cannot all pass one check before any failure is counted.
+	claim, wait := s.login.begin(in.Username, in.Client)
+	if claim == nil {
 		return Token{}, &TooManyAttemptsError{RetryAfter: wait}
 	}
 	select {
 	case s.hashing <- struct{}{}:
 	case <-ctx.Done():
+		claim.drop()
 		return Token{}, ctx.Err()
 	}
 	u, err := s.st.UserByName(ctx, in.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		<-s.hashing
+		claim.drop()
 		return Token{}, fmt.Errorf("login: look up user: %w", err)
 	}
 	// An unknown user is checked against a dummy hash: same cost, so the
 	// answer time does not tell which usernames exist.
-	ok := secrets.VerifyPassword(u.PasswordHash, in.Password) && err == nil
+	ok := s.verify(u.PasswordHash, in.Password) && err == nil
 	<-s.hashing
-	if !ok {
-		fails := s.login.fail(key)
+	if fails := claim.done(ok); !ok {
 		s.log.Info("login failed", "client_ip", in.Client, "failures", fails)
 		return Token{}, ErrInvalidCredentials
 	}
-	s.login.succeed(key)
 	if u.Disabled {
 		// Told only to whoever knows the password.
 		return Token{}, ErrUserDisabled

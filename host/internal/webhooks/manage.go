@@ -329,31 +329,82 @@ func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	return nil
 }
 
-// DeliveryLimit reads the ?limit= of a deliveries listing: "" is every
-// delivery kept (0), else a number from 1 to MaxDeliveries.
+// Paging of a deliveries listing: ?limit= is 1 to MaxPageLimit, default
+// DefaultPageLimit, and ?cursor= continues where a page ended.
+const (
+	DefaultPageLimit = 100
+	MaxPageLimit     = 1000
+)
+
+// DeliveryStatuses are the statuses a listing can be filtered by.
+var DeliveryStatuses = []string{store.DeliveryPending, store.DeliveryExecuted, store.DeliveryDryRun,
+	store.DeliveryRejected, store.DeliveryDuplicate, store.DeliveryFailed}
+
+// DeliveryLimit reads the ?limit= of a deliveries listing: "" is
+// DefaultPageLimit, else a number from 1 to MaxPageLimit.
 func DeliveryLimit(s string) (int, error) {
 	if s == "" {
-		return 0, nil
+		return DefaultPageLimit, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > MaxDeliveries {
-		return 0, input.Errorf(CodeInvalidField, "limit must be 1 to %d", MaxDeliveries)
+	if err != nil || n < 1 || n > MaxPageLimit {
+		return 0, input.Errorf(CodeInvalidField, "limit must be 1 to %d", MaxPageLimit)
 	}
 	return n, nil
+}
+
+// DeliveryQuery selects a page of a webhook's deliveries.
+type DeliveryQuery struct {
+	// Limit is the page size; <= 0 means every delivery kept.
+	Limit int
+	// Cursor is the NextCursor of the page before; "" for the newest.
+	Cursor string
+	// Status keeps only deliveries in this status (as a reader sees it,
+	// see Settled); "" keeps all.
+	Status string
+}
+
+// ParseDeliveryQuery reads a listing's ?limit=, ?cursor= and ?status=.
+func ParseDeliveryQuery(limit, cursor, status string) (DeliveryQuery, error) {
+	n, err := DeliveryLimit(limit)
+	if err != nil {
+		return DeliveryQuery{}, err
+	}
+	if status != "" && !slices.Contains(DeliveryStatuses, status) {
+		return DeliveryQuery{}, input.Errorf(CodeInvalidField, "status must be one of %s",
+			strings.Join(DeliveryStatuses, ", "))
+	}
+	return DeliveryQuery{Limit: n, Cursor: cursor, Status: status}, nil
+}
+
+// DeliveryPage returns a page of a webhook's deliveries of userID, newest
+// first, each as a reader should see it (Settled), and the cursor of the
+// next page ("" on the last). A cursor this listing did not hand out is
+// an *input.Error.
+func (s *Service) DeliveryPage(ctx context.Context, userID, webhookID string, q DeliveryQuery) ([]store.Delivery, string, error) {
+	now := s.now()
+	sq := store.DeliveryQuery{Limit: q.Limit, Cursor: q.Cursor}
+	if q.Status != "" {
+		sq.Match = func(d store.Delivery) bool { return Settled(d, now).Status == q.Status }
+	}
+	list, next, err := s.st.DeliveryPage(ctx, userID, webhookID, sq)
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, "", input.Errorf(CodeInvalidField, "cursor is not one a page of this listing handed out")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range list {
+		list[i] = Settled(list[i], now)
+	}
+	return list, next, nil
 }
 
 // Deliveries returns up to limit deliveries of a webhook of userID, newest
 // first (limit 0: all it keeps), each as a reader should see it (Settled).
 func (s *Service) Deliveries(ctx context.Context, userID, webhookID string, limit int) ([]store.Delivery, error) {
-	list, err := s.st.ListDeliveries(ctx, userID, webhookID, limit)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	for i := range list {
-		list[i] = Settled(list[i], now)
-	}
-	return list, nil
+	list, _, err := s.DeliveryPage(ctx, userID, webhookID, DeliveryQuery{Limit: limit})
+	return list, err
 }
 
 // checkMarket validates a market.

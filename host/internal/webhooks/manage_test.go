@@ -188,14 +188,14 @@ func TestDeleteForgetsTheRate(t *testing.T) {
 }
 
 func TestDeliveryLimit(t *testing.T) {
-	for s, want := range map[string]int{"": 0, "1": 1, "500": 500} {
+	for s, want := range map[string]int{"": DefaultPageLimit, "1": 1, "500": 500, "1000": 1000} {
 		if got, err := DeliveryLimit(s); err != nil || got != want {
 			t.Errorf("DeliveryLimit(%q) = %d, %v", s, got, err)
 		}
 	}
-	for _, s := range []string{"0", "501", "-1", "x", "1.5"} {
+	for _, s := range []string{"0", "1001", "-1", "x", "1.5"} {
 		var ie *input.Error
-		if _, err := DeliveryLimit(s); !errors.As(err, &ie) || ie.Code != CodeInvalidField || ie.Message != "limit must be 1 to 500" {
+		if _, err := DeliveryLimit(s); !errors.As(err, &ie) || ie.Code != CodeInvalidField || ie.Message != "limit must be 1 to 1000" {
 			t.Errorf("DeliveryLimit(%q) = %v", s, err)
 		}
 	}

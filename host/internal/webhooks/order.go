@@ -111,8 +111,9 @@ func closeSpot(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest, *R
 	return req, nil
 }
 
-// checkNotional applies max_notional to req. A close is exempt: it can only
-// shrink what the account holds, and a limit must never stop an exit.
+// checkNotional applies max_notional to req, at the worse of the order's
+// price and the mark price. A close is exempt: it can only shrink what the
+// account holds, and a limit must never stop an exit.
 func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.Snapshot, now time.Time) *Rejection {
 	if w.MaxNotional == nil || a.Action == ActionClose {
 		return nil
@@ -120,7 +121,24 @@ func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.S
 	var notional decimal.Decimal
 	switch {
 	case req.Type == sdk.OrderLimit:
-		notional = req.Quantity.Mul(req.Price)
+		// A limit order fills at its price or better for the trader, which
+		// for a sell is any higher price: a sell limit below the market
+		// fills at the market. So the notional is taken at the worse (the
+		// higher) of the limit and the mark price. Without a mark price a
+		// buy is still bounded by its limit (it never pays more), but a
+		// sell is not, and is refused rather than guessed at.
+		price := req.Price
+		mark, ok := markPrice(w, req.Symbol, snap, now)
+		switch {
+		case ok:
+			price = decimal.Max(price, mark)
+		case req.Side == sdk.Sell:
+			return refused(CodePriceUnknown,
+				"max_notional is set and no recent price of %s is known: a limit sell fills at the market price "+
+					"when that is higher than its limit, so its notional cannot be bounded. Remove max_notional "+
+					"to send it", req.Symbol)
+		}
+		notional = req.Quantity.Mul(price)
 	case req.QuoteQuantity.IsPositive():
 		notional = req.QuoteQuantity
 	default:

@@ -43,7 +43,20 @@ type Config struct {
 	RatePerMinute int
 	// MaxWebhooks is how many webhooks one user may have; 0 means no limit.
 	MaxWebhooks int
+	// ReplayWindow is how long the body of an alert without alert_id is
+	// remembered, so that the same body again is a duplicate; 0 means
+	// DefaultReplayWindow, negative turns the check off.
+	ReplayWindow time.Duration
+	// AnswerWithin is how long Deliver waits for an order's outcome before
+	// it answers with the delivery still pending and lets the order finish
+	// in the background; default DefaultAnswerWithin.
+	AnswerWithin time.Duration
 }
+
+// DefaultAnswerWithin keeps the answer to an alert under the 3 seconds
+// TradingView waits before it gives up on a webhook request, with room
+// for the rest of the request.
+const DefaultAnswerWithin = 2500 * time.Millisecond
 
 // MaxCallTimeout caps Config.CallTimeout, so that a pending delivery older
 // than PendingGrace can only be one the daemon stopped on.
@@ -76,10 +89,16 @@ func (e *RateLimitedError) Error() string {
 type Outcome struct {
 	// Delivery is the recorded delivery; its Status says what happened.
 	Delivery store.Delivery
-	// First is, for a duplicate, the delivery that claimed the alert id.
+	// First is, for a duplicate, the delivery that claimed the alert id
+	// (or, for an alert without one, sent the same body first), when it
+	// could be read.
 	First *store.Delivery
 	// Rejection is why a rejected delivery was turned down.
 	Rejection *Rejection
+	// Pending is true when the order was still in flight after
+	// AnswerWithin: Delivery is pending, and its outcome will be recorded
+	// on it when the exchange answers. The order is never sent again.
+	Pending bool
 }
 
 // Service delivers alerts. It is safe for concurrent use.
@@ -92,6 +111,10 @@ type Service struct {
 	callTimeout time.Duration
 	limits      *limiter
 	maxWebhooks int
+	replay      *replayGuard // nil when off
+	answerIn    time.Duration
+	// placing counts orders in flight, so Wait can let them finish.
+	placing sync.WaitGroup
 	// decoy is a sealed secret that an alert for an unknown token is
 	// checked against, so that it costs what a real check costs.
 	decoy []byte
@@ -119,6 +142,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.RatePerMinute <= 0 {
 		cfg.RatePerMinute = 30
 	}
+	if cfg.ReplayWindow == 0 {
+		cfg.ReplayWindow = DefaultReplayWindow
+	}
+	if cfg.AnswerWithin <= 0 {
+		cfg.AnswerWithin = DefaultAnswerWithin
+	}
 	// As long as a real secret; its content does not matter, since a
 	// match against it is ignored.
 	decoy, err := cfg.Keys.Seal(decoyID, store.FieldWebhookSecret,
@@ -130,9 +159,15 @@ func New(cfg Config) (*Service, error) {
 		st: cfg.Store, keys: cfg.Keys, exchanges: cfg.Exchanges,
 		log: cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout,
 		limits: newLimiter(cfg.RatePerMinute),
-		decoy:  decoy, maxWebhooks: cfg.MaxWebhooks,
+		replay: newReplayGuard(cfg.ReplayWindow), answerIn: cfg.AnswerWithin,
+		decoy: decoy, maxWebhooks: cfg.MaxWebhooks,
 	}, nil
 }
+
+// Wait returns once every order still in flight has its outcome recorded.
+// Each is bounded by CallTimeout; the daemon calls it on shutdown, before
+// it stops the plugins those orders go through.
+func (s *Service) Wait() { s.placing.Wait() }
 
 // Deliver handles one alert sent to the webhook with token. Without a
 // recorded delivery it returns ErrUnknownToken, ErrBadSecret, a
@@ -143,7 +178,9 @@ func New(cfg Config) (*Service, error) {
 // Once the secret matches, the alert is seen through even if ctx is
 // cancelled: a caller that hangs up (TradingView waits 3 s) must not cut an
 // order half-way or leave it unrecorded. The order call has its own
-// deadline, CallTimeout.
+// deadline, CallTimeout; Deliver waits for it at most AnswerWithin and then
+// returns the delivery pending (Outcome.Pending), the order finishing in
+// the background.
 func (s *Service) Deliver(ctx context.Context, token string, body []byte) (Outcome, error) {
 	secret, bodyErr := peekSecret(body)
 	w, err := s.webhookByToken(ctx, token)
@@ -208,7 +245,8 @@ func (s *Service) secretMatches(id string, sealed []byte, sent string) (bool, er
 	return subtle.ConstantTimeCompare(want[:], got[:]) == 1, nil
 }
 
-// deliver runs an authenticated alert from parsing to the recorded outcome.
+// deliver runs an authenticated alert from parsing to the recorded outcome,
+// or to its pending order when that takes longer than AnswerWithin.
 // Once an alert is authenticated it is seen through even if the caller
 // hangs up: from here on ctx's values count, not its cancellation.
 func (s *Service) deliver(ctx context.Context, w store.Webhook, d store.Delivery, body []byte) (Outcome, error) {
@@ -220,25 +258,106 @@ func (s *Service) deliver(ctx context.Context, w store.Webhook, d store.Delivery
 		errors.As(err, &rej)
 		return s.reject(ctx, d, rej)
 	}
+	var claim *replayClaim
+	if a.AlertID == "" && s.replay != nil {
+		for claim == nil {
+			var first *replayEntry
+			if claim, first = s.replay.claim(w.ID, body, d.ID, d.ReceivedAt); claim == nil {
+				if out, dup, err := s.replayed(ctx, d, first); dup {
+					return out, err
+				}
+			}
+		}
+	}
+	out, job, err := s.prepare(ctx, w, d, a)
+	// The body stays claimed only by a delivery that may place an order.
+	claim.settle(err == nil && (job != nil || out.Delivery.Status == store.DeliveryDryRun))
+	if err != nil || job == nil {
+		return out, err
+	}
+
+	done := make(chan Outcome, 1)
+	s.placing.Add(1)
+	go func() {
+		defer s.placing.Done()
+		res := s.place(ctx, job)
+		if d := res.Delivery; d.Status == store.DeliveryFailed && d.ErrorCode != CodeUnknownOutcome {
+			claim.forget() // the exchange refused it: no order exists
+		}
+		done <- res
+	}()
+	timer := time.NewTimer(s.answerIn)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res, nil
+	case <-timer.C:
+		go func() { s.logOutcome(<-done) }()
+		return Outcome{Delivery: job.d, Pending: true}, nil
+	}
+}
+
+// replayWait bounds how long a copy of a body waits for its first delivery
+// to be recorded; that takes one write, so only a stuck disk reaches it.
+const replayWait = 5 * time.Second
+
+// replayed records d as a duplicate of first, the delivery that had the
+// same body within the replay window, once first is recorded. dup is false
+// when first turned out to place nothing and was forgotten: d may go ahead.
+func (s *Service) replayed(ctx context.Context, d store.Delivery, first *replayEntry) (out Outcome, dup bool, err error) {
+	timer := time.NewTimer(replayWait)
+	defer timer.Stop()
+	select {
+	case <-first.settled:
+		if s.replay.isGone(first) {
+			return Outcome{}, false, nil
+		}
+	case <-timer.C:
+	}
+	d.Status, d.DuplicateOf, d.FinishedAt = store.DeliveryDuplicate, first.deliveryID, d.ReceivedAt
+	stored, _, err := s.st.RecordDelivery(ctx, d)
+	if err != nil {
+		return Outcome{}, true, fmt.Errorf("record delivery: %w", err)
+	}
+	out = Outcome{Delivery: stored}
+	if f, err := s.st.WebhookDelivery(ctx, d.WebhookID, first.receivedAt, first.deliveryID); err == nil {
+		out.First = &f
+	}
+	return out, true, nil
+}
+
+// placeJob is an order ready to send for a recorded pending delivery.
+type placeJob struct {
+	d      store.Delivery
+	client sdk.Exchange
+	acct   sdk.Account
+	req    sdk.OrderRequest
+}
+
+// prepare checks a parsed alert against the webhook's limits and account
+// and records the delivery: finished when it goes no further (rejected,
+// failed before sending, dry run, duplicate), or pending with the job that
+// places its order.
+func (s *Service) prepare(ctx context.Context, w store.Webhook, d store.Delivery, a Alert) (Outcome, *placeJob, error) {
 	if len(w.AllowedSymbols) > 0 && !slices.Contains(w.AllowedSymbols, a.Symbol) {
-		return s.reject(ctx, d, refused(CodeSymbolNotAllowed, "%s is not among this webhook's allowed symbols", a.Symbol))
+		return s.rejectJob(ctx, d, refused(CodeSymbolNotAllowed, "%s is not among this webhook's allowed symbols", a.Symbol))
 	}
 	acct, err := s.st.Account(ctx, w.AccountID)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && acct.UserID != w.UserID):
-		return s.reject(ctx, d, refused(CodeAccountMissing, "the webhook's exchange account no longer exists"))
+		return s.rejectJob(ctx, d, refused(CodeAccountMissing, "the webhook's exchange account no longer exists"))
 	case err != nil:
-		return Outcome{}, fmt.Errorf("load account: %w", err)
+		return Outcome{}, nil, fmt.Errorf("load account: %w", err)
 	case !acct.IsActive:
-		return s.reject(ctx, d, refused(CodeAccountInactive, "the webhook's exchange account is deactivated"))
+		return s.rejectJob(ctx, d, refused(CodeAccountInactive, "the webhook's exchange account is deactivated"))
 	}
 	client, info, ok := s.exchanges.Exchange(acct.Exchange)
 	if ok && !info.Has(sdk.CapOrders) {
-		return s.reject(ctx, d, refused(CodeOrdersUnsupported, "the %s plugin cannot place orders", acct.Exchange))
+		return s.rejectJob(ctx, d, refused(CodeOrdersUnsupported, "the %s plugin cannot place orders", acct.Exchange))
 	}
 	var snap *store.Snapshot
 	if v, found, err := s.st.LatestSnapshot(ctx, acct.ID); err != nil {
-		return Outcome{}, fmt.Errorf("load snapshot: %w", err)
+		return Outcome{}, nil, fmt.Errorf("load snapshot: %w", err)
 	} else if found {
 		snap = &v
 	}
@@ -247,44 +366,52 @@ func (s *Service) deliver(ctx context.Context, w store.Webhook, d store.Delivery
 		rej = checkNotional(w, a, req, snap, d.ReceivedAt)
 	}
 	if rej != nil {
-		return s.reject(ctx, d, rej)
+		return s.rejectJob(ctx, d, rej)
 	}
 	d.Order = orderRecord(req)
 
 	if w.DryRun {
 		d.Status, d.FinishedAt = store.DeliveryDryRun, d.ReceivedAt
-		return s.record(ctx, d, nil)
+		out, err := s.record(ctx, d, nil)
+		return out, nil, err
 	}
 	if !ok {
-		return s.fail(ctx, d, CodeExchangeUnavailable, fmt.Sprintf("no plugin serves %s right now; no order was sent", acct.Exchange))
+		out, err := s.fail(ctx, d, CodeExchangeUnavailable, fmt.Sprintf("no plugin serves %s right now; no order was sent", acct.Exchange))
+		return out, nil, err
 	}
 	creds, err := s.keys.OpenCredentials(acct.ID, acct.Secrets)
 	if err != nil {
 		s.log.Error("stored credentials do not open", "account_id", acct.ID, "error", err)
-		return s.fail(ctx, d, CodeAccountUnreadable,
+		out, err := s.fail(ctx, d, CodeAccountUnreadable,
 			"the exchange account's stored keys cannot be decrypted; enter them again. No order was sent")
+		return out, nil, err
 	}
 
 	d.Status = store.DeliveryPending
 	stored, first, err := s.st.RecordDelivery(ctx, d)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("record delivery: %w", err)
+		return Outcome{}, nil, fmt.Errorf("record delivery: %w", err)
 	}
 	if first != nil {
-		return Outcome{Delivery: stored, First: first}, nil
+		return Outcome{Delivery: stored, First: first}, nil, nil
 	}
-	return s.place(ctx, stored, client, sdk.Account{APIKey: creds.APIKey, SecretKey: creds.SecretKey,
-		Passphrase: creds.Passphrase, Testnet: acct.Testnet}, req, w)
+	return Outcome{}, &placeJob{d: stored, client: client, req: req, acct: sdk.Account{APIKey: creds.APIKey,
+		SecretKey: creds.SecretKey, Passphrase: creds.Passphrase, Testnet: acct.Testnet}}, nil
+}
+
+func (s *Service) rejectJob(ctx context.Context, d store.Delivery, rej *Rejection) (Outcome, *placeJob, error) {
+	out, err := s.reject(ctx, d, rej)
+	return out, nil, err
 }
 
 // place sends the order of a pending delivery and records its outcome. It
 // never retries: a second attempt after an unknown outcome could double the
 // order. ctx carries no cancellation (see deliver); the call gets its own
 // deadline.
-func (s *Service) place(ctx context.Context, d store.Delivery, client sdk.Exchange, acct sdk.Account,
-	req sdk.OrderRequest, w store.Webhook) (Outcome, error) {
+func (s *Service) place(ctx context.Context, job *placeJob) Outcome {
+	d, acct := job.d, job.acct
 	callCtx, cancel := context.WithTimeout(ctx, s.callTimeout)
-	placed, err := client.PlaceOrder(callCtx, acct, req)
+	placed, err := job.client.PlaceOrder(callCtx, acct, job.req)
 	cancel()
 
 	d.FinishedAt = s.now().UTC()
@@ -308,7 +435,7 @@ func (s *Service) place(ctx context.Context, d store.Delivery, client sdk.Exchan
 		s.log.Error("could not record the outcome of a webhook order", "webhook_id", d.WebhookID,
 			"delivery_id", d.ID, "status", d.Status, "client_order_id", d.Order.ClientOrderID, "error", err)
 	}
-	return Outcome{Delivery: d}, nil
+	return Outcome{Delivery: d}
 }
 
 // failure turns an order error into a delivery's code and message. Only a

@@ -1,0 +1,3 @@
+api {
+  max_connections = 0
+}

@@ -1,0 +1,3 @@
+api {
+  metrics_listen = "localhost"
+}

@@ -1,0 +1,3 @@
+api {
+  metrics_token = "short"
+}

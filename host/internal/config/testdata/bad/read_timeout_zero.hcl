@@ -1,0 +1,3 @@
+api {
+  read_timeout = "0s"
+}

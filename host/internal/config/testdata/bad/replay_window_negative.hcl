@@ -1,0 +1,3 @@
+webhooks {
+  replay_window = "-1s"
+}
