@@ -296,3 +296,69 @@ func NoCredentials(t *testing.T, reqs []fakex.Record, secrets ...string) {
 		}
 	}
 }
+
+// MarketFake is what the market-data runners need of a fake exchange: how
+// many requests each path received, and every request as it arrived.
+type MarketFake interface {
+	Counter
+	Requests() []fakex.Record
+}
+
+// PriceCase is a connector's prices test: one request and, against its
+// fake, the exact answer.
+type PriceCase struct {
+	Req sdk.PriceRequest
+	// Want is the answer as PriceRows writes it, in order.
+	Want []string
+	// Calls are the requests per path answering Req must take: one per
+	// whole list, whatever the number of symbols.
+	Calls map[string]int
+	// Timed are symbols whose price must carry the exchange's time.
+	Timed []string
+	// Secrets are the account's credentials, none of which any request
+	// may carry.
+	Secrets []string
+}
+
+// RunPrices asks pr for c.Req with acct on fx and checks the answer, the
+// calls and that no credential travelled. It returns the answer for the
+// connector's own further checks.
+func RunPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, fx MarketFake, c PriceCase) sdk.Prices {
+	t.Helper()
+	p, err := pr.Prices(Context(t), acct, c.Req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := PriceRows(p); !slices.Equal(got, c.Want) {
+		t.Errorf("prices:\n%q\nwant\n%q", got, c.Want)
+	}
+	for _, s := range c.Timed {
+		if x, ok := p.Symbol(s); !ok || x.Time.IsZero() {
+			t.Errorf("the price of %s carries no time", s)
+		}
+	}
+	CheckCalls(t, fx, c.Calls)
+	NoCredentials(t, fx.Requests(), c.Secrets...)
+	return p
+}
+
+// RunInstruments lists each market of want with il and acct on fx and
+// checks the instruments, as InstrumentRow writes them and in order, and
+// that no request carried one of secrets.
+func RunInstruments(t *testing.T, il sdk.InstrumentLister, acct sdk.Account, fx MarketFake, want map[sdk.Market][]string, secrets ...string) {
+	t.Helper()
+	for _, m := range slices.Sorted(maps.Keys(want)) {
+		is, err := il.Instruments(Context(t), acct, m)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		var got []string
+		for _, i := range is {
+			got = append(got, InstrumentRow(i))
+		}
+		if !slices.Equal(got, want[m]) {
+			t.Errorf("%s:\n%q\nwant\n%q", m, got, want[m])
+		}
+	}
+	NoCredentials(t, fx.Requests(), secrets...)
+}
