@@ -362,3 +362,30 @@ func RunInstruments(t *testing.T, il sdk.InstrumentLister, acct sdk.Account, fx 
 	}
 	NoCredentials(t, fx.Requests(), secrets...)
 }
+
+// ReferencePrices is the prices case every fake that lists the reference
+// market can answer: spot BTC/USDT at 60000, ETH/USDT at 3000 and ETH/BTC
+// at 0.05, and the same pairs as perpetuals settled in USDT, BTC's marked
+// at 60012.34 (the test sets that mark on its fake) and ETH's at its last
+// price. It asks for those, for DOGE/USDT:USDT, which no fake lists, and
+// values BTC, ETH, USDT and unlisted, an asset the exchange has but
+// lists no USDT market for: both must be missing, worded with exchange.
+// The caller adds the calls, times and secrets its exchange needs.
+func ReferencePrices(exchange, unlisted string) PriceCase {
+	return PriceCase{
+		Req: sdk.PriceRequest{
+			Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
+			Assets:  []string{"BTC", "ETH", "USDT", unlisted},
+		},
+		Want: []string{
+			"BTC/USDT:USDT - 60000 60012.34",
+			"ETH/BTC - 0.05 -",
+			"ETH/USDT:USDT - 3000 3000",
+			"BTC/USDT BTC 60000 -",
+			"ETH/USDT ETH 3000 -",
+			"- USDT 1 -",
+			"missing DOGE/USDT:USDT -: " + exchange + " lists no market DOGE/USDT:USDT",
+			"missing - " + unlisted + ": " + exchange + " lists no " + unlisted + "/USDT spot market to value " + unlisted + " by",
+		},
+	}
+}

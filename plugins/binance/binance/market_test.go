@@ -13,25 +13,11 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTCUSDT", "60012.34")
-	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, plugintest.PriceCase{
-		Req: sdk.PriceRequest{
-			Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-			Assets:  []string{"BTC", "ETH", "USDT", "BNB"},
-		},
-		Want: []string{
-			"BTC/USDT:USDT - 60000 60012.34",
-			"ETH/BTC - 0.05 -",
-			"ETH/USDT:USDT - 3000 3000",
-			"BTC/USDT BTC 60000 -",
-			"ETH/USDT ETH 3000 -",
-			"- USDT 1 -",
-			"missing DOGE/USDT:USDT -: binance lists no market DOGE/USDT:USDT",
-			"missing - BNB: binance lists no BNB/USDT spot market to value BNB by",
-		},
-		Calls:   map[string]int{"/api/v3/ticker/price": 1, "/fapi/v1/ticker/price": 1, "/fapi/v1/premiumIndex": 1},
-		Timed:   []string{"BTC/USDT:USDT"},
-		Secrets: []string{apiKey, secret},
-	})
+	c := plugintest.ReferencePrices("binance", "BNB")
+	c.Calls = map[string]int{"/api/v3/ticker/price": 1, "/fapi/v1/ticker/price": 1, "/fapi/v1/premiumIndex": 1}
+	c.Timed = []string{"BTC/USDT:USDT"}
+	c.Secrets = []string{apiKey, secret}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 
 	// Only what is asked for is read: assets alone need no futures list.
 	before := e.Fake.Calls("/fapi/v1/premiumIndex")

@@ -13,24 +13,10 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTC-USDT", "60012.34")
-	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, plugintest.PriceCase{
-		Req: sdk.PriceRequest{
-			Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-			Assets:  []string{"BTC", "ETH", "USDT", "VST"},
-		},
-		Want: []string{
-			"BTC/USDT:USDT - 60000 60012.34",
-			"ETH/BTC - 0.05 -",
-			"ETH/USDT:USDT - 3000 3000",
-			"BTC/USDT BTC 60000 -",
-			"ETH/USDT ETH 3000 -",
-			"- USDT 1 -",
-			"missing DOGE/USDT:USDT -: bingx lists no market DOGE/USDT:USDT",
-			"missing - VST: bingx lists no VST/USDT spot market to value VST by",
-		},
-		Calls:   map[string]int{"/openApi/spot/v1/ticker/24hr": 1, "/openApi/swap/v2/quote/ticker": 1, "/openApi/swap/v2/quote/premiumIndex": 1},
-		Secrets: []string{apiKey, secret},
-	})
+	c := plugintest.ReferencePrices("bingx", "VST")
+	c.Calls = map[string]int{"/openApi/spot/v1/ticker/24hr": 1, "/openApi/swap/v2/quote/ticker": 1, "/openApi/swap/v2/quote/premiumIndex": 1}
+	c.Secrets = []string{apiKey, secret}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 }
 
 // Perpetuals have decimals instead of steps; spot steps may come in

@@ -15,24 +15,10 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTCUSDT", "60012.34")
-	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, plugintest.PriceCase{
-		Req: sdk.PriceRequest{
-			Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-			Assets:  []string{"BTC", "ETH", "USDT", "BGB"},
-		},
-		Want: []string{
-			"BTC/USDT:USDT - 60000 60012.34",
-			"ETH/BTC - 0.05 -",
-			"ETH/USDT:USDT - 3000 3000",
-			"BTC/USDT BTC 60000 -",
-			"ETH/USDT ETH 3000 -",
-			"- USDT 1 -",
-			"missing DOGE/USDT:USDT -: bitget lists no market DOGE/USDT:USDT",
-			"missing - BGB: bitget lists no BGB/USDT spot market to value BGB by",
-		},
-		Calls:   map[string]int{fake.PathSpotTickers: 1, fake.PathFuturesTickers: 1},
-		Secrets: []string{apiKey, secret, passphrase},
-	})
+	c := plugintest.ReferencePrices("bitget", "BGB")
+	c.Calls = map[string]int{fake.PathSpotTickers: 1, fake.PathFuturesTickers: 1}
+	c.Secrets = []string{apiKey, secret, passphrase}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 	if q := plugintest.QueryValues(e.Fake.Requests(), "productType"); !slices.Equal(q, []string{"USDT-FUTURES"}) {
 		t.Errorf("product types read: %q", q)
 	}

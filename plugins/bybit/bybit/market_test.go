@@ -16,25 +16,11 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTCUSDT", "60012.34")
-	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, plugintest.PriceCase{
-		Req: sdk.PriceRequest{
-			Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-			Assets:  []string{"BTC", "ETH", "USDT", "MNT"},
-		},
-		Want: []string{
-			"BTC/USDT:USDT - 60000 60012.34",
-			"ETH/BTC - 0.05 -",
-			"ETH/USDT:USDT - 3000 3000",
-			"BTC/USDT BTC 60000 -",
-			"ETH/USDT ETH 3000 -",
-			"- USDT 1 -",
-			"missing DOGE/USDT:USDT -: bybit lists no market DOGE/USDT:USDT",
-			"missing - MNT: bybit lists no MNT/USDT spot market to value MNT by",
-		},
-		// One list per category.
-		Calls:   map[string]int{"/v5/market/tickers": 2},
-		Secrets: []string{apiKey, secret},
-	})
+	c := plugintest.ReferencePrices("bybit", "MNT")
+	// One list per category.
+	c.Calls = map[string]int{"/v5/market/tickers": 2}
+	c.Secrets = []string{apiKey, secret}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 	if q := plugintest.QueryValues(e.Fake.Requests(), "category"); !slices.Equal(q, []string{"spot", "linear"}) {
 		t.Errorf("categories read: %q", q)
 	}
