@@ -119,3 +119,30 @@ func TestDelayReleasedByClientAndClose(t *testing.T) {
 		t.Fatal("Close hung on a delayed answer")
 	}
 }
+
+func TestEnvelope(t *testing.T) {
+	bodies := map[string]string{
+		"/num": `{"code":-1022,"msg":"Signature for this request is not valid.","data":[1]}`,
+		"/str": `{"code":"50113","msg":"Invalid Sign"}`,
+		"/bad": `not json`,
+	}
+	s := New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		_, _ = io.WriteString(w, bodies[r.URL.Path])
+	}))
+	defer s.Close()
+	env := Envelope{Code: "code", Msg: "msg", Data: "data"}
+	if r := env.Send(t, "GET", s.URL()+"/num", "", "", nil); r.Status != 400 || r.Code != "-1022" || r.Msg == "" || string(r.Data) != "[1]" {
+		t.Errorf("numeric code: %+v", r)
+	}
+	if r := env.Send(t, "GET", s.URL()+"/str", "", "", nil); r.Code != "50113" || r.Msg != "Invalid Sign" || r.Data != nil {
+		t.Errorf("string code: %+v", r)
+	}
+	if r := env.Send(t, "GET", s.URL()+"/bad", "", "", nil); r.Code != "" || r.Msg != "not json" {
+		t.Errorf("not an envelope: %+v", r)
+	}
+	env.Run(t, s.URL(), []Case{
+		{Name: "numeric", Method: "GET", Path: "/num", Status: 400, Code: "-1022"},
+		{Name: "string", Method: "POST", Path: "/str", Body: "{}", Status: 400, Code: "50113"},
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 type testKey struct{ APIKey, Secret, UID string }
@@ -103,5 +104,39 @@ func TestAmount(t *testing.T) {
 		if got := Amount(in); got.String() != want {
 			t.Errorf("Amount(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestMarketHelpers(t *testing.T) {
+	listed := map[string]string{"ETHUSDT": "3000", "BTCUSDT": "60000"}
+	row := func(sym, p string) string { return sym + "@" + p }
+	if got := Rows(listed, "", row); !slices.Equal(got, []string{"BTCUSDT@60000", "ETHUSDT@3000"}) {
+		t.Errorf("all rows: %q", got)
+	}
+	if got := Rows(listed, "ETHUSDT", row); !slices.Equal(got, []string{"ETHUSDT@3000"}) {
+		t.Errorf("one row: %q", got)
+	}
+	if got := Rows(listed, "NOPE", row); got == nil || len(got) != 0 {
+		t.Errorf("no row: %#v, want an empty list", got)
+	}
+
+	var mu sync.Mutex
+	var marks Marks
+	if got := marks.Of("BTCUSDT", "60000"); got != "60000" {
+		t.Errorf("unset mark = %s, want the last price", got)
+	}
+	marks.Set(&mu, "BTCUSDT", "60012.34")
+	if got := marks.Of("BTCUSDT", "60000"); got != "60012.34" {
+		t.Errorf("set mark = %s", got)
+	}
+
+	rules := Rules[string]{Listed: map[string]string{"BTCUSDT": "0.01"}, Default: "0.0001"}
+	if rules.Of("BTCUSDT") != "0.01" || rules.Of("NEWUSDT") != "0.0001" {
+		t.Errorf("rules: %s, %s", rules.Of("BTCUSDT"), rules.Of("NEWUSDT"))
+	}
+
+	now := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	if got, want := NextFunding(now), time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC).UnixMilli(); got != want {
+		t.Errorf("next funding after %s = %d, want %d", now, got, want)
 	}
 }

@@ -296,3 +296,96 @@ func NoCredentials(t *testing.T, reqs []fakex.Record, secrets ...string) {
 		}
 	}
 }
+
+// MarketFake is what the market-data runners need of a fake exchange: how
+// many requests each path received, and every request as it arrived.
+type MarketFake interface {
+	Counter
+	Requests() []fakex.Record
+}
+
+// PriceCase is a connector's prices test: one request and, against its
+// fake, the exact answer.
+type PriceCase struct {
+	Req sdk.PriceRequest
+	// Want is the answer as PriceRows writes it, in order.
+	Want []string
+	// Calls are the requests per path answering Req must take: one per
+	// whole list, whatever the number of symbols.
+	Calls map[string]int
+	// Timed are symbols whose price must carry the exchange's time.
+	Timed []string
+	// Secrets are the account's credentials, none of which any request
+	// may carry.
+	Secrets []string
+}
+
+// RunPrices asks pr for c.Req with acct on fx and checks the answer, the
+// calls and that no credential travelled. It returns the answer for the
+// connector's own further checks.
+func RunPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, fx MarketFake, c PriceCase) sdk.Prices {
+	t.Helper()
+	p, err := pr.Prices(Context(t), acct, c.Req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := PriceRows(p); !slices.Equal(got, c.Want) {
+		t.Errorf("prices:\n%q\nwant\n%q", got, c.Want)
+	}
+	for _, s := range c.Timed {
+		if x, ok := p.Symbol(s); !ok || x.Time.IsZero() {
+			t.Errorf("the price of %s carries no time", s)
+		}
+	}
+	CheckCalls(t, fx, c.Calls)
+	NoCredentials(t, fx.Requests(), c.Secrets...)
+	return p
+}
+
+// RunInstruments lists each market of want with il and acct on fx and
+// checks the instruments, as InstrumentRow writes them and in order, and
+// that no request carried one of secrets.
+func RunInstruments(t *testing.T, il sdk.InstrumentLister, acct sdk.Account, fx MarketFake, want map[sdk.Market][]string, secrets ...string) {
+	t.Helper()
+	for _, m := range slices.Sorted(maps.Keys(want)) {
+		is, err := il.Instruments(Context(t), acct, m)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		var got []string
+		for _, i := range is {
+			got = append(got, InstrumentRow(i))
+		}
+		if !slices.Equal(got, want[m]) {
+			t.Errorf("%s:\n%q\nwant\n%q", m, got, want[m])
+		}
+	}
+	NoCredentials(t, fx.Requests(), secrets...)
+}
+
+// ReferencePrices is the prices case every fake that lists the reference
+// market can answer: spot BTC/USDT at 60000, ETH/USDT at 3000 and ETH/BTC
+// at 0.05, and the same pairs as perpetuals settled in USDT, BTC's marked
+// at 60012.34 (the test sets that mark on its fake) and ETH's at its last
+// price. It asks for those, for DOGE/USDT:USDT, which no fake lists, and
+// values BTC, ETH, USDT and unlisted, an asset the exchange has but
+// lists no USDT market for: both must be missing, worded with exchange.
+// The caller adds the calls, times and secrets its exchange needs.
+func ReferencePrices(exchange, unlisted string) PriceCase {
+	return PriceCase{
+		Req: sdk.PriceRequest{
+			Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
+			Assets:  []string{"BTC", "ETH", "USDT", unlisted},
+		},
+		Want: []string{
+			"BTC/USDT:USDT - 60000 60012.34",
+			"ETH/BTC - 0.05 -",
+			"ETH/USDT:USDT - 3000 3000",
+			"BTC/USDT BTC 60000 -",
+			"ETH/USDT ETH 3000 -",
+			"- USDT 1 -",
+			"missing DOGE/USDT:USDT -: " + exchange + " lists no market DOGE/USDT:USDT",
+			"missing - " + unlisted + ": " + exchange + " lists no " + unlisted + "/USDT spot market to value " + unlisted + " by",
+		},
+	}
+}

@@ -4,26 +4,29 @@ import (
 	"context"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
 var _ sdk.InstrumentLister = (*Connector)(nil)
 
-// exchangeInfo is GET /api/v3/exchangeInfo and GET /fapi/v1/exchangeInfo
-// , the parts both share.
+// exchangeInfo is GET /api/v3/exchangeInfo and GET /fapi/v1/exchangeInfo,
+// the parts both share.
 type exchangeInfo struct {
-	Symbols []struct {
-		Symbol       string   `json:"symbol"`
-		Status       string   `json:"status"`
-		BaseAsset    string   `json:"baseAsset"`
-		QuoteAsset   string   `json:"quoteAsset"`
-		MarginAsset  string   `json:"marginAsset"`  // futures
-		ContractType string   `json:"contractType"` // futures
-		Filters      []filter `json:"filters"`
-	} `json:"symbols"`
+	Symbols []exchangeSymbol `json:"symbols"`
+}
+
+// exchangeSymbol is one symbol of the exchange info.
+type exchangeSymbol struct {
+	Symbol       string   `json:"symbol"`
+	Status       string   `json:"status"`
+	BaseAsset    string   `json:"baseAsset"`
+	QuoteAsset   string   `json:"quoteAsset"`
+	MarginAsset  string   `json:"marginAsset"`  // futures
+	ContractType string   `json:"contractType"` // futures
+	Filters      []filter `json:"filters"`
 }
 
 // filter is one entry of a symbol's filters; each type fills its own
@@ -50,28 +53,21 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 	case sdk.MarketFutures:
 		req = rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/exchangeInfo"}
 	default:
-		return nil, sdk.Errorf(sdk.KindInvalidRequest, "binance: market %q is neither spot nor futures", redact.Clip(string(m), 20))
+		return nil, marketdata.UnknownMarket("binance", m)
 	}
 	var info exchangeInfo
-	if err := c.http.Do(ctx, public(acct), req, &info); err != nil {
+	if err := c.http.Do(ctx, marketdata.Public(acct), req, &info); err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Instrument, 0, len(info.Symbols))
-	for _, s := range info.Symbols {
+	return marketdata.Collect("binance", info.Symbols, func(s exchangeSymbol) (sdk.Instrument, bool, error) {
 		u := symbol.Spot(s.BaseAsset, s.QuoteAsset)
 		if m == sdk.MarketFutures {
 			if s.ContractType != "PERPETUAL" || s.MarginAsset != s.QuoteAsset {
-				continue
+				return sdk.Instrument{}, false, nil
 			}
 			u = symbol.Perp(s.BaseAsset, s.QuoteAsset, s.MarginAsset)
 		}
-		i := sdk.Instrument{
-			Symbol: u.String(), NativeSymbols: []string{s.Symbol}, Market: m,
-			Base: u.Base, Quote: u.Quote, Settle: u.Settle, Status: sdk.InstrumentHalted,
-		}
-		if s.Status == "TRADING" {
-			i.Status = sdk.InstrumentTrading
-		}
+		i := marketdata.Instrument(u, s.Symbol, s.Status == "TRADING")
 		var f num.Fields
 		for _, x := range s.Filters {
 			switch x.FilterType {
@@ -89,10 +85,6 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 				}
 			}
 		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("binance", "filters of "+redact.Clip(s.Symbol, rest.MaxText), err)
-		}
-		out = append(out, i)
-	}
-	return out, nil
+		return i, true, f.Err()
+	})
 }

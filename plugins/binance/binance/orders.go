@@ -51,11 +51,7 @@ type orderAnswer struct {
 // position side on a one-way account is retried the other way round. Both
 // retries are safe: -4061 is a rejection before anything was placed.
 func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
-	mkt, sym, err := market(req.Market, req.Symbol)
-	if err != nil {
-		return sdk.Order{}, err
-	}
-	o, err := checkOrder(mkt, req)
+	mkt, sym, o, err := orderreq.Prepare(req, market, checkOrder)
 	if err != nil {
 		return sdk.Order{}, err
 	}

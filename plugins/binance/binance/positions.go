@@ -116,17 +116,8 @@ func toPosition(r positionRisk, amt decimal.Decimal, cfg symbolConfig) (sdk.Posi
 	if err := f.Err(); err != nil {
 		return sdk.Position{}, rest.Malformed("binance", "position "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
-	switch r.PositionSide {
-	case "LONG":
-		p.Side = sdk.SideLong
-	case "SHORT":
-		p.Side = sdk.SideShort
-	default: // BOTH: one-way mode, the sign is the side
-		p.Side = sdk.SideLong
-		if amt.IsNegative() {
-			p.Side = sdk.SideShort
-		}
-	}
+	// One-way mode's BOTH leaves the side to the sign of the amount.
+	p.Side = sdk.PositionSideOf(r.PositionSide, amt)
 	switch cfg.MarginType {
 	case "ISOLATED":
 		p.MarginMode = sdk.MarginIsolate

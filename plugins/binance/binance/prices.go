@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -28,89 +28,68 @@ type premiumIndex struct {
 	Time      int64  `json:"time"`
 }
 
-// public is acct without its credentials: the market-data endpoints are
-// unsigned, and nothing of the keys needs to travel to them.
-func public(acct sdk.Account) sdk.Account {
-	return sdk.Account{Testnet: acct.Testnet, Endpoints: acct.Endpoints}
+// priceRow is a symbol's ticker row, and for a perpetual its premium-index
+// row (mark.Symbol is empty on spot).
+type priceRow struct {
+	last tickerPrice
+	mark premiumIndex
 }
 
 // Prices reads whole ticker lists, one request per list whatever the
 // number of symbols: spot last prices (weight 4), and for perpetuals the
-// last prices (2) and the mark prices (10).
+// last prices (2) and the mark prices (10). A perpetual is priced only
+// when it has a mark price.
 func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceRequest) (sdk.Prices, error) {
-	acct = public(acct)
-	book := map[string]sdk.Price{}
-	if req.NeedsSpot() {
-		last, err := c.tickerPrices(ctx, acct, EndpointSpot, "/api/v3/ticker/price")
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		for _, u := range req.SpotSymbols() {
-			s, err := symbol.Parse(u)
+	acct = marketdata.Public(acct)
+	return marketdata.Lists[priceRow]{
+		Exchange: "binance",
+		Resolve:  market,
+		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
+		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
+			if m == sdk.MarketSpot {
+				return c.tickerPrices(ctx, acct, EndpointSpot, "/api/v3/ticker/price")
+			}
+			last, err := c.tickerPrices(ctx, acct, EndpointFutures, "/fapi/v1/ticker/price")
 			if err != nil {
-				continue // missing: not a symbol Binance can list
+				return nil, err
 			}
-			if p, ok := last[rawSymbol(s)]; ok {
-				p.Symbol = u
-				book[u] = p
+			var marks []premiumIndex
+			if err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/premiumIndex"}, &marks); err != nil {
+				return nil, err
 			}
-		}
-	}
-	if req.NeedsFutures() {
-		last, err := c.tickerPrices(ctx, acct, EndpointFutures, "/fapi/v1/ticker/price")
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		var marks []premiumIndex
-		if err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/premiumIndex"}, &marks); err != nil {
-			return sdk.Prices{}, err
-		}
-		byRaw := make(map[string]premiumIndex, len(marks))
-		for _, m := range marks {
-			byRaw[m.Symbol] = m
-		}
-		for _, u := range req.FuturesSymbols() {
-			_, s, err := market(sdk.MarketFutures, u)
-			if err != nil || s.IsSpot() {
-				continue // missing: not a perpetual Binance can list
+			out := make(map[string]priceRow, len(marks))
+			for _, m := range marks {
+				out[m.Symbol] = priceRow{last: last[m.Symbol].last, mark: m}
 			}
-			raw := rawSymbol(s)
-			m, ok := byRaw[raw]
-			if !ok {
-				continue
-			}
+			return out, nil
+		},
+		Price: func(r priceRow) (sdk.Price, error) {
 			var f num.Fields
-			p := last[raw]
-			p.Symbol, p.Mark = u, f.Parse("markPrice", m.MarkPrice)
-			if err := f.Err(); err != nil {
-				return sdk.Prices{}, rest.Malformed("binance", "mark price of "+redact.Clip(raw, rest.MaxText), err)
+			var p sdk.Price
+			if r.last.Symbol != "" {
+				p.Last = f.Parse("price", r.last.Price)
 			}
-			if m.Time != 0 {
-				p.Time = time.UnixMilli(m.Time).UTC()
+			at := r.last.Time
+			if r.mark.Symbol != "" {
+				p.Mark, at = f.Parse("markPrice", r.mark.MarkPrice), r.mark.Time
 			}
-			book[p.Symbol] = p
-		}
-	}
-	return sdk.AnswerPrices("binance", req, book), nil
+			if at != 0 {
+				p.Time = time.UnixMilli(at).UTC()
+			}
+			return p, f.Err()
+		},
+	}.Answer(ctx, req)
 }
 
 // tickerPrices reads a ticker/price list, keyed by Binance symbol.
-func (c *Connector) tickerPrices(ctx context.Context, acct sdk.Account, endpoint, path string) (map[string]sdk.Price, error) {
+func (c *Connector) tickerPrices(ctx context.Context, acct sdk.Account, endpoint, path string) (map[string]priceRow, error) {
 	var rows []tickerPrice
 	if err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: endpoint, Path: path}, &rows); err != nil {
 		return nil, err
 	}
-	out := make(map[string]sdk.Price, len(rows))
+	out := make(map[string]priceRow, len(rows))
 	for _, r := range rows {
-		last, err := num.Parse(r.Price)
-		if err != nil {
-			return nil, rest.Malformed("binance", "price of "+redact.Clip(r.Symbol, rest.MaxText), err)
-		}
-		p := sdk.Price{Last: last}
-		if r.Time != 0 {
-			p.Time = time.UnixMilli(r.Time).UTC()
-		}
-		out[r.Symbol] = p
+		out[r.Symbol] = priceRow{last: r}
 	}
 	return out, nil
 }

@@ -1,8 +1,6 @@
 package fake
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,26 +17,21 @@ const (
 	vectorTime = 1499827319559
 )
 
-type answer struct {
-	status int
-	code   int
-	msg    string
-	header http.Header
-}
+// envelope is Binance's error answer; a success has no code.
+var envelope = fakex.Envelope{Code: "code", Msg: "msg"}
 
-func send(t *testing.T, s *Server, method, path, query, body, key string) answer {
-	t.Helper()
+// headers are a request's headers with key, a form body declared as such.
+func headers(key, body string) map[string]string {
 	hdr := map[string]string{"X-MBX-APIKEY": key}
 	if body != "" {
 		hdr["Content-Type"] = "application/x-www-form-urlencoded"
 	}
-	a := fakex.Send(t, method, s.URL()+path, query, body, hdr)
-	var e struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
-	}
-	_ = json.Unmarshal(a.Body, &e)
-	return answer{a.Status, e.Code, e.Msg, a.Header}
+	return hdr
+}
+
+func send(t *testing.T, s *Server, method, path, query, body, key string) fakex.Reply {
+	t.Helper()
+	return envelope.Send(t, method, s.URL()+path, query, body, headers(key, body))
 }
 
 func TestVerifiesOfficialVectors(t *testing.T) {
@@ -51,31 +44,21 @@ func TestVerifiesOfficialVectors(t *testing.T) {
 	s.SetClockOffset(time.Until(time.UnixMilli(vectorTime)) + 100*time.Millisecond)
 
 	const s1 = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
-	tests := []struct {
-		name        string
-		query, body string
-		key         string
-		status      int
-		code        int
-	}{
-		{"S1 in the query", s1 + "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", "", spotKey, 200, 0},
-		{"S1 in the body", "", s1 + "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", spotKey, 200, 0},
-		{"S1 upper-case hex", s1 + "&signature=C8DB56825AE71D6D79447849E617115F4A920FA2ACDCAB2B053C4B2838BD6B71", "", spotKey, 200, 0},
-		{"S3 split between query and body", "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
-			"quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77", spotKey, 200, 0},
-		{"one byte changed", strings.Replace(s1, "price=0.1", "price=0.2", 1) + "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", "", spotKey, 400, -1022},
-		{"no signature", s1, "", spotKey, 400, -1102},
-		{"no key header", s1 + "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", "", "", 401, -2014},
-		{"unknown key", s1 + "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71", "", "someone-else", 401, -2015},
+	const sig = "&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+	order := func(name, query, body, key string, status int, code string) fakex.Case {
+		return fakex.Case{Name: name, Method: "POST", Path: "/api/v3/order", Query: query, Body: body, Header: headers(key, body), Status: status, Code: code}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := send(t, s, "POST", "/api/v3/order", tt.query, tt.body, tt.key)
-			if got.status != tt.status || got.code != tt.code {
-				t.Fatalf("got %d %d %q, want %d %d", got.status, got.code, got.msg, tt.status, tt.code)
-			}
-		})
-	}
+	envelope.Run(t, s.URL(), []fakex.Case{
+		order("S1 in the query", s1+sig, "", spotKey, 200, ""),
+		order("S1 in the body", "", s1+sig, spotKey, 200, ""),
+		order("S1 upper-case hex", s1+"&signature=C8DB56825AE71D6D79447849E617115F4A920FA2ACDCAB2B053C4B2838BD6B71", "", spotKey, 200, ""),
+		order("S3 split between query and body", "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
+			"quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77", spotKey, 200, ""),
+		order("one byte changed", strings.Replace(s1, "price=0.1", "price=0.2", 1)+sig, "", spotKey, 400, "-1022"),
+		order("no signature", s1, "", spotKey, 400, "-1102"),
+		order("no key header", s1+sig, "", "", 401, "-2014"),
+		order("unknown key", s1+sig, "", "someone-else", 401, "-2015"),
+	})
 	if n := len(s.Orders(spotKey)); n != 4 {
 		t.Fatalf("orders = %d, want 4", n)
 	}
@@ -90,20 +73,20 @@ func TestTimestampWindow(t *testing.T) {
 	tests := []struct {
 		name   string
 		offset time.Duration // the fake's clock minus the request's timestamp
-		code   int
+		code   string
 		msg    string
 	}{
-		{"on time", 100 * time.Millisecond, 0, ""},
-		{"at the edge of recvWindow", 4900 * time.Millisecond, 0, ""},
-		{"too old", 6 * time.Second, -1021, "outside of the recvWindow"},
-		{"ahead by more than 1s", -1500 * time.Millisecond, -1021, "ahead of the server's time"},
+		{"on time", 100 * time.Millisecond, "", ""},
+		{"at the edge of recvWindow", 4900 * time.Millisecond, "", ""},
+		{"too old", 6 * time.Second, "-1021", "outside of the recvWindow"},
+		{"ahead by more than 1s", -1500 * time.Millisecond, "-1021", "ahead of the server's time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s.SetClockOffset(time.Until(time.UnixMilli(vectorTime)) + tt.offset)
 			got := send(t, s, "GET", "/api/v3/account", query, "", spotKey)
-			if got.code != tt.code || !strings.Contains(got.msg, tt.msg) {
-				t.Fatalf("got %+v, want code %d msg %q", got, tt.code, tt.msg)
+			if got.Code != tt.code || !strings.Contains(got.Msg, tt.msg) {
+				t.Fatalf("got %+v, want code %q msg %q", got, tt.code, tt.msg)
 			}
 		})
 	}
@@ -119,31 +102,31 @@ func TestWeightLimitAndBans(t *testing.T) {
 	s.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
 	// 45 weight: two account reads (20 each) fit, the third is over, and
 	// going on after the 429 earns a ban.
-	var got []answer
+	var got []fakex.Reply
 	for range 4 {
 		q := "timestamp=" + itoa(s.Now().UnixMilli())
 		got = append(got, send(t, s, "GET", "/api/v3/account", q+"&signature="+hexSig(spotSecret, q), "", spotKey))
 	}
 	want := []int{200, 200, 429, 418}
 	for i, g := range got {
-		if g.status != want[i] {
-			t.Fatalf("call %d: status %d (%+v), want %d", i, g.status, g, want[i])
+		if g.Status != want[i] {
+			t.Fatalf("call %d: status %d (%+v), want %d", i, g.Status, g, want[i])
 		}
 	}
-	if got[1].header.Get("X-MBX-USED-WEIGHT-1M") != "40" {
-		t.Fatalf("used weight header = %q", got[1].header.Get("X-MBX-USED-WEIGHT-1M"))
+	if got[1].Header.Get("X-MBX-USED-WEIGHT-1M") != "40" {
+		t.Fatalf("used weight header = %q", got[1].Header.Get("X-MBX-USED-WEIGHT-1M"))
 	}
-	if got[2].code != -1003 || got[2].header.Get("Retry-After") == "" || got[2].header.Get("X-MBX-USED-WEIGHT-1M") != "60" {
+	if got[2].Code != "-1003" || got[2].Header.Get("Retry-After") == "" || got[2].Header.Get("X-MBX-USED-WEIGHT-1M") != "60" {
 		t.Fatalf("429 answer = %+v", got[2])
 	}
-	if !strings.Contains(got[3].msg, "IP banned until") || got[3].header.Get("Retry-After") != "120" {
+	if !strings.Contains(got[3].Msg, "IP banned until") || got[3].Header.Get("Retry-After") != "120" {
 		t.Fatalf("418 answer = %+v", got[3])
 	}
 	if s.Weight("/api/v3/account") != 80 || s.Calls("/api/v3/account") != 4 {
 		t.Fatalf("weight %d calls %d", s.Weight("/api/v3/account"), s.Calls("/api/v3/account"))
 	}
 	// The futures host keeps its own budget.
-	if g := send(t, s, "GET", "/fapi/v1/time", "", "", ""); g.status != 200 {
+	if g := send(t, s, "GET", "/fapi/v1/time", "", "", ""); g.Status != 200 {
 		t.Fatalf("futures time = %+v", g)
 	}
 	// The ban ends, and a second offence bans for twice as long.
@@ -151,11 +134,11 @@ func TestWeightLimitAndBans(t *testing.T) {
 	for i, wantStatus := range []int{200, 200, 429, 418} {
 		q := "timestamp=" + itoa(s.Now().UnixMilli())
 		g := send(t, s, "GET", "/api/v3/account", q+"&signature="+hexSig(spotSecret, q), "", spotKey)
-		if g.status != wantStatus {
+		if g.Status != wantStatus {
 			t.Fatalf("after ban, call %d: %+v, want %d", i, g, wantStatus)
 		}
-		if i == 3 && g.header.Get("Retry-After") != "240" {
-			t.Fatalf("second ban Retry-After = %q, want 240", g.header.Get("Retry-After"))
+		if i == 3 && g.Header.Get("Retry-After") != "240" {
+			t.Fatalf("second ban Retry-After = %q, want 240", g.Header.Get("Retry-After"))
 		}
 	}
 }

@@ -2,7 +2,8 @@ package fake
 
 import (
 	"maps"
-	"slices"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The public market data: ticker prices, mark prices and exchange info
@@ -30,34 +31,20 @@ type Rules struct {
 // rules are Binance's filters for the symbols the fake lists at start, as
 // mainnet lists them; a symbol listed later gets defaultRules.
 var (
-	spotRules = map[string]Rules{
+	defaultRules = Rules{"0.00010000", "0.01000000", "0.01000000", "5.00000000"}
+	spotRules    = fakex.Rules[Rules]{Default: defaultRules, Listed: map[string]Rules{
 		"BTCUSDT": {"0.01000000", "0.00001000", "0.00001000", "5.00000000"},
 		"ETHUSDT": {"0.01000000", "0.00010000", "0.00010000", "5.00000000"},
 		"ETHBTC":  {"0.00001000", "0.00010000", "0.00010000", "0.00010000"},
-	}
-	futuresRules = map[string]Rules{
+	}}
+	futuresRules = fakex.Rules[Rules]{Default: defaultRules, Listed: map[string]Rules{
 		"BTCUSDT": {"0.10", "0.001", "0.001", "100"},
 		"ETHUSDT": {"0.01", "0.001", "0.001", "20"},
-	}
-	defaultRules = Rules{"0.00010000", "0.01000000", "0.01000000", "5.00000000"}
+	}}
 )
 
-func rulesOf(table map[string]Rules, symbol string) Rules {
-	if r, ok := table[symbol]; ok {
-		return r
-	}
-	return defaultRules
-}
-
 // SetMark sets the mark price of a listed perpetual.
-func (s *Server) SetMark(symbol, mark string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.marks == nil {
-		s.marks = map[string]string{}
-	}
-	s.marks[symbol] = mark
-}
+func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 
 func (s *Server) spotTickerPrice(c *call) { s.tickerPrice(c, s.spot, false) }
 
@@ -84,38 +71,28 @@ func (s *Server) tickerPrice(c *call, listed map[string]Market, futures bool) {
 		c.json(200, row(sym, m))
 		return
 	}
-	rows := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(listed)) {
-		rows = append(rows, row(sym, listed[sym]))
-	}
-	c.json(200, rows)
+	c.json(200, fakex.Rows(listed, "", row))
 }
 
 func (s *Server) premiumIndex(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(s.futures)) {
-		mark := s.futures[sym].Price
-		if m, ok := s.marks[sym]; ok {
-			mark = m
-		}
-		rows = append(rows, map[string]any{
+	c.json(200, fakex.Rows(s.futures, "", func(sym string, m Market) map[string]any {
+		mark := s.marks.Of(sym, m.Price)
+		return map[string]any{
 			"symbol": sym, "markPrice": mark, "indexPrice": mark, "estimatedSettlePrice": mark,
 			"lastFundingRate": "0.00010000", "interestRate": "0.00010000",
-			"nextFundingTime": c.now.Truncate(8 * 3600e9).Add(8 * 3600e9).UnixMilli(), "time": c.now.UnixMilli(),
-		})
-	}
-	c.json(200, rows)
+			"nextFundingTime": fakex.NextFunding(c.now), "time": c.now.UnixMilli(),
+		}
+	}))
 }
 
 func (s *Server) spotExchangeInfo(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	syms := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(s.spot)) {
-		m, r := s.spot[sym], rulesOf(spotRules, sym)
-		syms = append(syms, map[string]any{
+	syms := fakex.Rows(s.spot, "", func(sym string, m Market) map[string]any {
+		r := spotRules.Of(sym)
+		return map[string]any{
 			"symbol": sym, "status": "TRADING", "baseAsset": m.Base, "baseAssetPrecision": 8,
 			"quoteAsset": m.Quote, "quotePrecision": 8, "quoteAssetPrecision": 8,
 			"orderTypes":                 []string{"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"},
@@ -128,18 +105,17 @@ func (s *Server) spotExchangeInfo(c *call) {
 					"maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5},
 			},
 			"permissions": []string{}, "permissionSets": []any{},
-		})
-	}
+		}
+	})
 	c.json(200, map[string]any{"timezone": "UTC", "serverTime": c.now.UnixMilli(), "rateLimits": []any{}, "exchangeFilters": []any{}, "symbols": syms})
 }
 
 func (s *Server) futuresExchangeInfo(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	syms := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(s.futures)) {
-		m, r := s.futures[sym], rulesOf(futuresRules, sym)
-		syms = append(syms, map[string]any{
+	syms := fakex.Rows(s.futures, "", func(sym string, m Market) map[string]any {
+		r := futuresRules.Of(sym)
+		return map[string]any{
 			"symbol": sym, "pair": sym, "contractType": "PERPETUAL", "status": "TRADING",
 			"baseAsset": m.Base, "quoteAsset": m.Quote, "marginAsset": m.Quote,
 			"pricePrecision": 2, "quantityPrecision": 3, "underlyingType": "COIN",
@@ -151,8 +127,8 @@ func (s *Server) futuresExchangeInfo(c *call) {
 				{"filterType": "MIN_NOTIONAL", "notional": r.MinNotional},
 				{"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500", "multiplierDecimal": "4"},
 			},
-		})
-	}
+		}
+	})
 	// A delivery contract, which the connector must leave out of the
 	// perpetuals it lists.
 	syms = append(syms, map[string]any{

@@ -178,7 +178,7 @@ type Server struct {
 	bans    map[host]*ban
 	noBans  bool
 	nextID  int64
-	marks   map[string]string // futures mark prices set by SetMark (market.go)
+	marks   fakex.Marks // futures mark prices set by SetMark (market.go)
 }
 
 // New starts a fake Binance on 127.0.0.1 with BTCUSDT, ETHUSDT and ETHBTC

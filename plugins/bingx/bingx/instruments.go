@@ -5,7 +5,7 @@ import (
 	"errors"
 
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/redact"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -47,69 +47,46 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 	case sdk.MarketFutures:
 		return c.swapInstruments(ctx, acct)
 	}
-	return nil, sdk.Errorf(sdk.KindInvalidRequest, "bingx: market %q is neither spot nor futures", redact.Clip(string(m), 20))
+	return nil, marketdata.UnknownMarket("bingx", m)
 }
 
 func (c *Connector) spotInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {
 	ans, err := call[struct {
 		Symbols []listedSpot `json:"symbols"`
-	}](ctx, c, public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotSymbols})
+	}](ctx, c, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotSymbols})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Instrument, 0, len(ans.Symbols))
-	for _, r := range ans.Symbols {
+	return marketdata.Collect("bingx", ans.Symbols, func(r listedSpot) (sdk.Instrument, bool, error) {
 		u, ok := splitPair(r.Symbol)
 		if !ok {
-			continue
+			return sdk.Instrument{}, false, nil
 		}
 		var f fields
-		i := sdk.Instrument{
-			Symbol: u.String(), NativeSymbols: []string{r.Symbol}, Market: sdk.MarketSpot, Base: u.Base, Quote: u.Quote,
-			LotStep: f.dec("stepSize", r.StepSize), TickSize: f.dec("tickSize", r.TickSize),
-			MinQuantity: f.decOrZero("minQty", r.MinQty), MinNotional: f.decOrZero("minNotional", r.MinNotional),
-			Status: sdk.InstrumentHalted,
-		}
-		if f.err != nil {
-			return nil, rest.Malformed("bingx", "spot symbol "+redact.Clip(r.Symbol, rest.MaxText), f.err)
-		}
-		if r.Status == 1 && r.APIStateBuy && r.APIStateSell {
-			i.Status = sdk.InstrumentTrading
-		}
-		out = append(out, i)
-	}
-	return out, nil
+		i := marketdata.Instrument(u, r.Symbol, r.Status == 1 && r.APIStateBuy && r.APIStateSell)
+		i.LotStep, i.TickSize = f.dec("stepSize", r.StepSize), f.dec("tickSize", r.TickSize)
+		i.MinQuantity, i.MinNotional = f.decOrZero("minQty", r.MinQty), f.decOrZero("minNotional", r.MinNotional)
+		return i, true, f.err
+	})
 }
 
 func (c *Connector) swapInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {
-	rows, err := call[[]listedContract](ctx, c, public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathContracts})
+	rows, err := call[[]listedContract](ctx, c, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathContracts})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Instrument, 0, len(rows))
-	for _, r := range rows {
+	return marketdata.Collect("bingx", rows, func(r listedContract) (sdk.Instrument, bool, error) {
 		pair, ok := splitPair(r.Symbol)
 		if !ok || r.Currency != "" && r.Currency != pair.Quote {
-			continue
+			return sdk.Instrument{}, false, nil
 		}
-		u := symbol.Perp(pair.Base, pair.Quote, pair.Quote)
+		i := marketdata.Instrument(symbol.Perp(pair.Base, pair.Quote, pair.Quote), r.Symbol, r.Status == 1 && r.APIStateOpen != "false")
 		step, err1 := precisionStep(r.QuantityPrecision)
 		tick, err2 := precisionStep(r.PricePrecision)
 		var f fields
-		i := sdk.Instrument{
-			Symbol: u.String(), NativeSymbols: []string{r.Symbol}, Market: sdk.MarketFutures,
-			Base: u.Base, Quote: u.Quote, Settle: u.Settle, LotStep: step, TickSize: tick,
-			MinQuantity: f.decOrZero("tradeMinQuantity", r.TradeMinQuantity),
-			MinNotional: f.decOrZero("tradeMinUSDT", r.TradeMinUSDT),
-			Status:      sdk.InstrumentHalted,
-		}
-		if err := errors.Join(f.err, err1, err2); err != nil {
-			return nil, rest.Malformed("bingx", "contract "+redact.Clip(r.Symbol, rest.MaxText), err)
-		}
-		if r.Status == 1 && r.APIStateOpen != "false" {
-			i.Status = sdk.InstrumentTrading
-		}
-		out = append(out, i)
-	}
-	return out, nil
+		i.LotStep, i.TickSize = step, tick
+		i.MinQuantity = f.decOrZero("tradeMinQuantity", r.TradeMinQuantity)
+		i.MinNotional = f.decOrZero("tradeMinUSDT", r.TradeMinUSDT)
+		return i, true, errors.Join(f.err, err1, err2)
+	})
 }

@@ -1,7 +1,6 @@
 package bingx_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -14,39 +13,17 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTC-USDT", "60012.34")
-	p, err := e.C.Prices(ctx(t), e.Acct, sdk.PriceRequest{
-		Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-		Assets:  []string{"BTC", "ETH", "USDT", "VST"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		"BTC/USDT:USDT - 60000 60012.34",
-		"ETH/BTC - 0.05 -",
-		"ETH/USDT:USDT - 3000 3000",
-		"BTC/USDT BTC 60000 -",
-		"ETH/USDT ETH 3000 -",
-		"- USDT 1 -",
-		"missing DOGE/USDT:USDT -: bingx lists no market DOGE/USDT:USDT",
-		"missing - VST: bingx lists no VST/USDT spot market to value VST by",
-	}
-	if got := plugintest.PriceRows(p); !slices.Equal(got, want) {
-		t.Errorf("prices:\n%q\nwant\n%q", got, want)
-	}
-	for _, path := range []string{"/openApi/spot/v1/ticker/24hr", "/openApi/swap/v2/quote/ticker", "/openApi/swap/v2/quote/premiumIndex"} {
-		if n := e.Fake.Calls(path); n != 1 {
-			t.Errorf("%s read %d times, want once", path, n)
-		}
-	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret)
+	c := plugintest.ReferencePrices("bingx", "VST")
+	c.Calls = map[string]int{"/openApi/spot/v1/ticker/24hr": 1, "/openApi/swap/v2/quote/ticker": 1, "/openApi/swap/v2/quote/premiumIndex": 1}
+	c.Secrets = []string{apiKey, secret}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 }
 
 // Perpetuals have decimals instead of steps; spot steps may come in
 // exponent form ("1e-05"), and both end as exact steps.
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)
-	cases := map[sdk.Market][]string{
+	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, map[sdk.Market][]string{
 		sdk.MarketSpot: {
 			"BTC/USDT BTC-USDT spot BTC USDT - lot=0.00001 min=0.00001 tick=0.01 notional=5 trading",
 			"ETH/BTC ETH-BTC spot ETH BTC - lot=0.001 min=0.001 tick=0.00001 notional=5 trading",
@@ -56,19 +33,5 @@ func TestInstruments(t *testing.T) {
 			"BTC/USDT:USDT BTC-USDT futures BTC USDT USDT lot=0.0001 min=0.0001 tick=0.1 notional=2 trading",
 			"ETH/USDT:USDT ETH-USDT futures ETH USDT USDT lot=0.01 min=0.01 tick=0.01 notional=2 trading",
 		},
-	}
-	for m, want := range cases {
-		is, err := e.C.Instruments(ctx(t), e.Acct, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, i := range is {
-			got = append(got, plugintest.InstrumentRow(i))
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s:\n%q\nwant\n%q", m, got, want)
-		}
-	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret)
+	}, apiKey, secret)
 }

@@ -42,11 +42,7 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 	if err := needKeys(acct); err != nil {
 		return sdk.Order{}, err
 	}
-	mkt, sym, err := market(req.Market, req.Symbol)
-	if err != nil {
-		return sdk.Order{}, err
-	}
-	o, err := checkOrder(mkt, req)
+	mkt, sym, o, err := orderreq.Prepare(req, market, checkOrder)
 	if err != nil {
 		return sdk.Order{}, err
 	}

@@ -70,17 +70,7 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 	if err := f.err; err != nil {
 		return sdk.Position{}, false, rest.Malformed("bingx", "position "+redact.Clip(r.Symbol, rest.MaxText), err)
 	}
-	switch r.PositionSide {
-	case "LONG":
-		p.Side = sdk.SideLong
-	case "SHORT":
-		p.Side = sdk.SideShort
-	default:
-		p.Side = sdk.SideLong
-		if amt.IsNegative() {
-			p.Side = sdk.SideShort
-		}
-	}
+	p.Side = sdk.PositionSideOf(r.PositionSide, amt)
 	if r.Isolated {
 		p.MarginMode = sdk.MarginIsolate
 	}

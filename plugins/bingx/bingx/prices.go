@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/redact"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -31,87 +31,59 @@ type tickerRow struct {
 	Time      int64  `json:"time"`
 }
 
-// public is acct without its credentials: the market endpoints are
-// unsigned, and nothing of the keys needs to travel to them.
-func public(acct sdk.Account) sdk.Account {
-	return sdk.Account{Testnet: acct.Testnet, Endpoints: acct.Endpoints}
-}
+// priceRow is a symbol's ticker row, and for a swap its premium-index
+// row.
+type priceRow struct{ last, mark tickerRow }
 
 // tickerRows reads one whole list, keyed by BingX symbol.
 func (c *Connector) tickerRows(ctx context.Context, acct sdk.Account, path string, q rest.Params) (map[string]tickerRow, error) {
-	rows, err := call[[]tickerRow](ctx, c, public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: path, Query: q})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]tickerRow, len(rows))
-	for _, r := range rows {
-		out[r.Symbol] = r
-	}
-	return out, nil
+	rows, err := call[[]tickerRow](ctx, c, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: path, Query: q})
+	return marketdata.Index(rows, func(r tickerRow) string { return r.Symbol }), err
 }
 
 // Prices reads whole lists, one request each whatever the number of
 // symbols: the spot 24-hour tickers for spot symbols and assets, the swap
-// tickers and premium index (mark prices) for perpetuals. The spot list
-// wants a timestamp although it is not signed.
+// tickers and premium index (mark prices) for perpetuals; a perpetual is
+// priced only when it has a mark price. The spot list wants a timestamp
+// although it is not signed.
 func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceRequest) (sdk.Prices, error) {
-	book := map[string]sdk.Price{}
-	if req.NeedsSpot() {
-		q := rest.Params{}.Add("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
-		rows, err := c.tickerRows(ctx, acct, pathSpotTicker, q)
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		for _, u := range req.SpotSymbols() {
-			s, err := symbol.Parse(u)
-			if err != nil {
-				continue // missing: not a symbol BingX can list
-			}
-			if r, ok := rows[rawSymbol(s)]; ok {
-				p, err := bingxPrice(u, r, tickerRow{})
-				if err != nil {
-					return sdk.Prices{}, err
+	return marketdata.Lists[priceRow]{
+		Exchange: "bingx",
+		Resolve:  market,
+		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
+		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
+			if m == sdk.MarketSpot {
+				q := rest.Params{}.Add("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
+				rows, err := c.tickerRows(ctx, acct, pathSpotTicker, q)
+				out := make(map[string]priceRow, len(rows))
+				for k, r := range rows {
+					out[k] = priceRow{last: r}
 				}
-				book[u] = p
+				return out, err
 			}
-		}
-	}
-	if req.NeedsFutures() {
-		last, err := c.tickerRows(ctx, acct, pathSwapTicker, nil)
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		marks, err := c.tickerRows(ctx, acct, pathPremiumIndex, nil)
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		for _, u := range req.FuturesSymbols() {
-			_, s, err := market(sdk.MarketFutures, u)
-			if err != nil || s.IsSpot() {
-				continue
-			}
-			m, ok := marks[rawSymbol(s)]
-			if !ok {
-				continue
-			}
-			p, err := bingxPrice(u, last[rawSymbol(s)], m)
+			last, err := c.tickerRows(ctx, acct, pathSwapTicker, nil)
 			if err != nil {
-				return sdk.Prices{}, err
+				return nil, err
 			}
-			book[u] = p
-		}
-	}
-	return sdk.AnswerPrices("bingx", req, book), nil
+			marks, err := c.tickerRows(ctx, acct, pathPremiumIndex, nil)
+			out := make(map[string]priceRow, len(marks))
+			for k, m := range marks {
+				out[k] = priceRow{last: last[k], mark: m}
+			}
+			return out, err
+		},
+		Price: bingxPrice,
+	}.Answer(ctx, req)
 }
 
 // bingxPrice reads a ticker row and, for a swap, its premium-index row.
-func bingxPrice(unified string, last, mark tickerRow) (sdk.Price, error) {
+func bingxPrice(r priceRow) (sdk.Price, error) {
 	var f fields
-	p := sdk.Price{Symbol: unified, Last: f.decOrZero("lastPrice", last.LastPrice), Mark: f.decOrZero("markPrice", mark.MarkPrice)}
+	p := sdk.Price{Last: f.decOrZero("lastPrice", r.last.LastPrice), Mark: f.decOrZero("markPrice", r.mark.MarkPrice)}
 	if f.err != nil {
-		return p, rest.Malformed("bingx", "price of "+redact.Clip(unified, rest.MaxText), f.err)
+		return p, f.err
 	}
-	if ms := max(mark.Time, last.CloseTime); ms > 0 {
+	if ms := max(r.mark.Time, r.last.CloseTime); ms > 0 {
 		p.Time = time.UnixMilli(ms).UTC()
 	}
 	return p, nil

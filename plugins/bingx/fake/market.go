@@ -3,6 +3,8 @@ package fake
 import (
 	"encoding/json"
 	"maps"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The public market data beside the symbol lists: spot 24-hour tickers,
@@ -20,14 +22,7 @@ func init() {
 }
 
 // SetMark sets the mark price of a listed perpetual.
-func (s *Server) SetMark(symbol, mark string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.marks == nil {
-		s.marks = map[string]string{}
-	}
-	s.marks[symbol] = mark
-}
+func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 
 // spotTicker24h wants a timestamp, as BingX's does, though it is not
 // signed.
@@ -38,51 +33,39 @@ func (s *Server) spotTicker24h(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]any{}
-	for _, sym := range sortedKeys(s.spot) {
-		if only := c.params.Get("symbol"); only != "" && only != sym {
-			continue
-		}
-		p := json.Number(s.spot[sym].Price)
-		rows = append(rows, map[string]any{
+	c.ok(fakex.Rows(s.spot, c.params.Get("symbol"), func(sym string, m SpotMarket) map[string]any {
+		p := json.Number(m.Price)
+		return map[string]any{
 			"symbol": sym, "openPrice": p, "highPrice": p, "lowPrice": p, "lastPrice": p,
 			"priceChange": json.Number("0"), "priceChangePercent": "0%", "volume": json.Number("0"), "quoteVolume": json.Number("0"),
 			"openTime": c.now.Add(-24 * 3600e9).UnixMilli(), "closeTime": c.now.UnixMilli(),
 			"bidPrice": p, "bidQty": json.Number("1"), "askPrice": p, "askQty": json.Number("1"),
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 func (s *Server) swapTicker(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]any{}
-	for _, sym := range sortedKeys(s.swap) {
-		p := s.swap[sym].Price
-		rows = append(rows, map[string]any{
+	c.ok(fakex.Rows(s.swap, "", func(sym string, m Contract) map[string]any {
+		p := m.Price
+		return map[string]any{
 			"symbol": sym, "priceChange": "0", "priceChangePercent": "0", "lastPrice": p, "lastQty": "1",
 			"highPrice": p, "lowPrice": p, "volume": "0", "quoteVolume": "0", "openPrice": p,
 			"openTime": c.now.Add(-24 * 3600e9).UnixMilli(), "closeTime": c.now.UnixMilli(),
 			"bidPrice": p, "bidQty": "1", "askPrice": p, "askQty": "1",
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 func (s *Server) premiumIndex(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]any{}
-	for _, sym := range sortedKeys(s.swap) {
-		mark := s.swap[sym].Price
-		if v, ok := s.marks[sym]; ok {
-			mark = v
-		}
-		rows = append(rows, map[string]any{
+	c.ok(fakex.Rows(s.swap, "", func(sym string, m Contract) map[string]any {
+		mark := s.marks.Of(sym, m.Price)
+		return map[string]any{
 			"symbol": sym, "markPrice": mark, "indexPrice": mark, "lastFundingRate": "0.00010000",
-			"nextFundingTime": c.now.Truncate(8 * 3600e9).Add(8 * 3600e9).UnixMilli(), "time": c.now.UnixMilli(),
-		})
-	}
-	c.ok(rows)
+			"nextFundingTime": fakex.NextFunding(c.now), "time": c.now.UnixMilli(),
+		}
+	}))
 }

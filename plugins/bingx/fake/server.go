@@ -201,7 +201,7 @@ type Server struct {
 	hit429                      time.Time // start of the window of the last IP 429
 	bannedUntil                 time.Time
 	uidTimes                    int64
-	marks                       map[string]string // swap mark prices set by SetMark (market.go)
+	marks                       fakex.Marks // swap mark prices set by SetMark (market.go)
 }
 
 // New starts a fake BingX on 127.0.0.1 listing BTC-USDT, ETH-USDT and

@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -52,7 +52,7 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 	case sdk.MarketFutures:
 		return c.futuresInstruments(ctx, acct)
 	}
-	return nil, sdk.Errorf(sdk.KindInvalidRequest, "bitget: market %q is neither spot nor futures", redact.Clip(string(m), 20))
+	return nil, marketdata.UnknownMarket("bitget", m)
 }
 
 // spotInstruments: the tick is 10^-pricePrecision and the step
@@ -61,32 +61,20 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 // the quote is known and it is left zero.
 func (c *Connector) spotInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {
 	var rows []spotSymbol
-	if _, err := c.call(ctx, public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotSymbols}, &rows); err != nil {
+	if _, err := c.call(ctx, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathSpotSymbols}, &rows); err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Instrument, 0, len(rows))
-	for _, r := range rows {
+	return marketdata.Collect("bitget", rows, func(r spotSymbol) (sdk.Instrument, bool, error) {
 		var f num.Fields
 		tick, err1 := places(r.PricePrecision)
 		step, err2 := places(r.QuantityPrecision)
-		u := symbol.Spot(r.BaseCoin, r.QuoteCoin)
-		i := sdk.Instrument{
-			Symbol: u.String(), NativeSymbols: []string{r.Symbol}, Market: sdk.MarketSpot, Base: u.Base, Quote: u.Quote,
-			LotStep: step, TickSize: tick, MinQuantity: f.ParseOrZero("minTradeAmount", r.MinTradeAmount),
-			Status: sdk.InstrumentHalted,
-		}
-		if u.Quote == "USDT" {
+		i := marketdata.Instrument(symbol.Spot(r.BaseCoin, r.QuoteCoin), r.Symbol, r.Status == "online")
+		i.LotStep, i.TickSize, i.MinQuantity = step, tick, f.ParseOrZero("minTradeAmount", r.MinTradeAmount)
+		if i.Quote == "USDT" {
 			i.MinNotional = f.ParseOrZero("minTradeUSDT", r.MinTradeUSDT)
 		}
-		if err := errors.Join(f.Err(), err1, err2); err != nil {
-			return nil, rest.Malformed("bitget", "spot symbol "+redact.Clip(r.Symbol, rest.MaxText), err)
-		}
-		if r.Status == "online" {
-			i.Status = sdk.InstrumentTrading
-		}
-		out = append(out, i)
-	}
-	return out, nil
+		return i, true, errors.Join(f.Err(), err1, err2)
+	})
 }
 
 // futuresInstruments: the tick is priceEndStep × 10^-pricePlace and the
@@ -95,33 +83,21 @@ func (c *Connector) spotInstruments(ctx context.Context, acct sdk.Account) ([]sd
 func (c *Connector) futuresInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {
 	var rows []contractRow
 	req := rest.Request{Method: "GET", Endpoint: EndpointREST, Path: pathContracts, Query: rest.Params{}.Add("productType", productType)}
-	if _, err := c.call(ctx, public(acct), req, &rows); err != nil {
+	if _, err := c.call(ctx, marketdata.Public(acct), req, &rows); err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Instrument, 0, len(rows))
-	for _, r := range rows {
+	return marketdata.Collect("bitget", rows, func(r contractRow) (sdk.Instrument, bool, error) {
 		if r.SymbolType != "perpetual" {
-			continue
+			return sdk.Instrument{}, false, nil
 		}
 		var f num.Fields
 		unit, err := places(r.PricePlace)
-		end := f.Parse("priceEndStep", r.PriceEndStep)
-		u := symbol.Perp(r.BaseCoin, r.QuoteCoin, r.QuoteCoin)
-		i := sdk.Instrument{
-			Symbol: u.String(), NativeSymbols: []string{r.Symbol}, Market: sdk.MarketFutures,
-			Base: u.Base, Quote: u.Quote, Settle: u.Settle,
-			LotStep: f.Parse("sizeMultiplier", r.SizeMultiplier), MinQuantity: f.ParseOrZero("minTradeNum", r.MinTradeNum),
-			TickSize: end.Mul(unit), MinNotional: f.ParseOrZero("minTradeUSDT", r.MinTradeUSDT), Status: sdk.InstrumentHalted,
-		}
-		if err := errors.Join(f.Err(), err); err != nil {
-			return nil, rest.Malformed("bitget", "contract "+redact.Clip(r.Symbol, rest.MaxText), err)
-		}
-		if r.SymbolStatus == "normal" {
-			i.Status = sdk.InstrumentTrading
-		}
-		out = append(out, i)
-	}
-	return out, nil
+		i := marketdata.Instrument(symbol.Perp(r.BaseCoin, r.QuoteCoin, r.QuoteCoin), r.Symbol, r.SymbolStatus == "normal")
+		i.LotStep, i.MinQuantity = f.Parse("sizeMultiplier", r.SizeMultiplier), f.ParseOrZero("minTradeNum", r.MinTradeNum)
+		i.TickSize = f.Parse("priceEndStep", r.PriceEndStep).Mul(unit)
+		i.MinNotional = f.ParseOrZero("minTradeUSDT", r.MinTradeUSDT)
+		return i, true, errors.Join(f.Err(), err)
+	})
 }
 
 // places is 10^-n for a count of decimals n.

@@ -15,38 +15,18 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTCUSDT", "60012.34")
-	p, err := e.C.Prices(ctx(t), e.Acct, sdk.PriceRequest{
-		Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-		Assets:  []string{"BTC", "ETH", "USDT", "BGB"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		"BTC/USDT:USDT - 60000 60012.34",
-		"ETH/BTC - 0.05 -",
-		"ETH/USDT:USDT - 3000 3000",
-		"BTC/USDT BTC 60000 -",
-		"ETH/USDT ETH 3000 -",
-		"- USDT 1 -",
-		"missing DOGE/USDT:USDT -: bitget lists no market DOGE/USDT:USDT",
-		"missing - BGB: bitget lists no BGB/USDT spot market to value BGB by",
-	}
-	if got := plugintest.PriceRows(p); !slices.Equal(got, want) {
-		t.Errorf("prices:\n%q\nwant\n%q", got, want)
-	}
-	if e.Fake.Calls(fake.PathSpotTickers) != 1 || e.Fake.Calls(fake.PathFuturesTickers) != 1 {
-		t.Errorf("tickers read %d and %d times, want once each", e.Fake.Calls(fake.PathSpotTickers), e.Fake.Calls(fake.PathFuturesTickers))
-	}
+	c := plugintest.ReferencePrices("bitget", "BGB")
+	c.Calls = map[string]int{fake.PathSpotTickers: 1, fake.PathFuturesTickers: 1}
+	c.Secrets = []string{apiKey, secret, passphrase}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 	if q := plugintest.QueryValues(e.Fake.Requests(), "productType"); !slices.Equal(q, []string{"USDT-FUTURES"}) {
 		t.Errorf("product types read: %q", q)
 	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret, passphrase)
 }
 
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)
-	cases := map[sdk.Market][]string{
+	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, map[sdk.Market][]string{
 		// ETHBTC's minimum value is stated in USDT, not in its quote BTC.
 		sdk.MarketSpot: {
 			"BTC/USDT BTCUSDT spot BTC USDT - lot=0.000001 min=0 tick=0.01 notional=1 trading",
@@ -57,19 +37,5 @@ func TestInstruments(t *testing.T) {
 			"BTC/USDT:USDT BTCUSDT futures BTC USDT USDT lot=0.0001 min=0.0001 tick=0.1 notional=5 trading",
 			"ETH/USDT:USDT ETHUSDT futures ETH USDT USDT lot=0.01 min=0.01 tick=0.01 notional=5 trading",
 		},
-	}
-	for m, want := range cases {
-		is, err := e.C.Instruments(ctx(t), e.Acct, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, i := range is {
-			got = append(got, plugintest.InstrumentRow(i))
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s:\n%q\nwant\n%q", m, got, want)
-		}
-	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret, passphrase)
+	}, apiKey, secret, passphrase)
 }

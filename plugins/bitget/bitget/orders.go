@@ -85,11 +85,7 @@ type orderAck struct {
 // Bitget answers with the ids only, so the order returned is the request
 // as accepted, with status new.
 func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
-	mkt, sym, err := market(req.Market, req.Symbol)
-	if err != nil {
-		return sdk.Order{}, err
-	}
-	o, err := checkOrder(mkt, req)
+	mkt, sym, o, err := orderreq.Prepare(req, market, checkOrder)
 	if err != nil {
 		return sdk.Order{}, err
 	}

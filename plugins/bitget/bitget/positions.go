@@ -71,19 +71,9 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 	if size.IsZero() {
 		return p, false, nil
 	}
-	switch strings.ToLower(r.HoldSide) {
-	case "long":
-		p.Side = sdk.SideLong
-	case "short":
-		p.Side = sdk.SideShort
-	default:
-		// One-way rows are expected to name the direction too (the docs
-		// could not confirm it); a signed size is the fallback.
-		p.Side = sdk.SideLong
-		if size.IsNegative() {
-			p.Side = sdk.SideShort
-		}
-	}
+	// One-way rows are expected to name the direction too (the docs could
+	// not confirm it); a signed size is the fallback.
+	p.Side = sdk.PositionSideOf(r.HoldSide, size)
 	switch strings.ToLower(r.MarginMode) {
 	case "isolated":
 		p.MarginMode = sdk.MarginIsolate

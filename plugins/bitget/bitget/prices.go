@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -32,77 +32,34 @@ type ticker struct {
 	Ts        numText `json:"ts"`
 }
 
-// public is acct without its credentials: the market endpoints are
-// unsigned, and nothing of the keys needs to travel to them.
-func public(acct sdk.Account) sdk.Account {
-	return sdk.Account{Testnet: acct.Testnet, Endpoints: acct.Endpoints}
-}
-
 // tickers reads one whole ticker list, keyed by Bitget symbol.
 func (c *Connector) tickers(ctx context.Context, acct sdk.Account, path string, q rest.Params) (map[string]ticker, error) {
 	var rows []ticker
-	if _, err := c.call(ctx, public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: path, Query: q}, &rows); err != nil {
-		return nil, err
-	}
-	out := make(map[string]ticker, len(rows))
-	for _, r := range rows {
-		out[r.Symbol] = r
-	}
-	return out, nil
+	_, err := c.call(ctx, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: path, Query: q}, &rows)
+	return marketdata.Index(rows, func(r ticker) string { return r.Symbol }), err
 }
 
 // Prices reads whole ticker lists, one request each whatever the number of
 // symbols: spot for spot symbols and assets, USDT-FUTURES (last and mark
 // in one row) for perpetuals.
 func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceRequest) (sdk.Prices, error) {
-	book := map[string]sdk.Price{}
-	fill := func(rows map[string]ticker, unified []string, resolve func(string) (symbol.Symbol, bool)) error {
-		for _, u := range unified {
-			s, ok := resolve(u)
-			if !ok {
-				continue // missing: not a symbol Bitget can list
+	return marketdata.Lists[ticker]{
+		Exchange: "bitget",
+		Resolve:  market,
+		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
+		Read: func(ctx context.Context, m sdk.Market) (map[string]ticker, error) {
+			if m == sdk.MarketSpot {
+				return c.tickers(ctx, acct, pathSpotTickers, nil)
 			}
-			r, ok := rows[rawSymbol(s)]
-			if !ok {
-				continue
-			}
+			return c.tickers(ctx, acct, pathFuturesTickers, rest.Params{}.Add("productType", productType))
+		},
+		Price: func(r ticker) (sdk.Price, error) {
 			var f num.Fields
-			p := sdk.Price{Symbol: u, Last: f.ParseOrZero("lastPr", r.LastPr), Mark: f.ParseOrZero("markPrice", r.MarkPrice)}
-			if err := f.Err(); err != nil {
-				return rest.Malformed("bitget", "ticker of "+redact.Clip(r.Symbol, rest.MaxText), err)
-			}
+			p := sdk.Price{Last: f.ParseOrZero("lastPr", r.LastPr), Mark: f.ParseOrZero("markPrice", r.MarkPrice)}
 			if ms, err := strconv.ParseInt(string(r.Ts), 10, 64); err == nil && ms > 0 {
 				p.Time = time.UnixMilli(ms).UTC()
 			}
-			book[u] = p
-		}
-		return nil
-	}
-	if req.NeedsSpot() {
-		rows, err := c.tickers(ctx, acct, pathSpotTickers, nil)
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		err = fill(rows, req.SpotSymbols(), func(u string) (symbol.Symbol, bool) {
-			s, err := symbol.Parse(u)
-			return s, err == nil && s.IsSpot()
-		})
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-	}
-	if req.NeedsFutures() {
-		rows, err := c.tickers(ctx, acct, pathFuturesTickers, rest.Params{}.Add("productType", productType))
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		err = fill(rows, req.FuturesSymbols(), func(u string) (symbol.Symbol, bool) {
-			_, s, err := market(sdk.MarketFutures, u)
-			return s, err == nil && !s.IsSpot()
-		})
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-	}
-	return sdk.AnswerPrices("bitget", req, book), nil
+			return p, f.Err()
+		},
+	}.Answer(ctx, req)
 }

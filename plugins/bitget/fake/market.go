@@ -2,8 +2,9 @@ package fake
 
 import (
 	"maps"
-	"slices"
 	"strconv"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The public market data of the classic (V2) API, which serves Classic and
@@ -40,34 +41,20 @@ type Precision struct {
 // The precisions of the symbols listed at start, as mainnet states them; a
 // symbol listed later gets defaultPrecision.
 var (
-	spotPrecision = map[string]Precision{
+	defaultPrecision = Precision{PricePlace: 4, VolumePlace: 2, PriceEndStep: "1", SizeMultiple: "0.01", MinTradeAmount: "0.01"}
+	spotPrecision    = fakex.Rules[Precision]{Default: defaultPrecision, Listed: map[string]Precision{
 		"BTCUSDT": {PricePlace: 2, VolumePlace: 6, MinTradeAmount: "0"},
 		"ETHUSDT": {PricePlace: 2, VolumePlace: 4, MinTradeAmount: "0"},
 		"ETHBTC":  {PricePlace: 6, VolumePlace: 4, MinTradeAmount: "0.001"},
-	}
-	futuresPrecision = map[string]Precision{
+	}}
+	futuresPrecision = fakex.Rules[Precision]{Default: defaultPrecision, Listed: map[string]Precision{
 		"BTCUSDT": {PricePlace: 1, VolumePlace: 4, PriceEndStep: "1", SizeMultiple: "0.0001", MinTradeAmount: "0.0001"},
 		"ETHUSDT": {PricePlace: 2, VolumePlace: 2, PriceEndStep: "1", SizeMultiple: "0.01", MinTradeAmount: "0.01"},
-	}
-	defaultPrecision = Precision{PricePlace: 4, VolumePlace: 2, PriceEndStep: "1", SizeMultiple: "0.01", MinTradeAmount: "0.01"}
+	}}
 )
 
-func precisionOf(table map[string]Precision, sym string) Precision {
-	if p, ok := table[sym]; ok {
-		return p
-	}
-	return defaultPrecision
-}
-
 // SetMark sets the mark price of a listed perpetual.
-func (s *Server) SetMark(symbol, mark string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.marks == nil {
-		s.marks = map[string]string{}
-	}
-	s.marks[symbol] = mark
-}
+func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 
 // productType answers the error itself unless the query names the
 // USDT-FUTURES product.
@@ -82,19 +69,14 @@ func productType(c *call) bool {
 func (s *Server) spotTickers(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]string{}
-	for _, sym := range slices.Sorted(maps.Keys(s.spot)) {
-		if want := c.query.Get("symbol"); want != "" && want != sym {
-			continue
-		}
-		p := s.spot[sym].Price
-		rows = append(rows, map[string]string{
+	c.ok(fakex.Rows(s.spot, c.query.Get("symbol"), func(sym string, m Market) map[string]string {
+		p := m.Price
+		return map[string]string{
 			"symbol": sym, "high24h": p, "open": p, "lastPr": p, "low24h": p, "quoteVolume": "0", "baseVolume": "0",
 			"usdtVolume": "0", "bidPr": p, "askPr": p, "bidSz": "1", "askSz": "1", "openUtc": p,
 			"ts": strconv.FormatInt(c.now.UnixMilli(), 10), "changeUtc24h": "0", "change24h": "0",
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 func (s *Server) futuresTickers(c *call) {
@@ -103,43 +85,36 @@ func (s *Server) futuresTickers(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]string{}
-	for _, sym := range slices.Sorted(maps.Keys(s.futures)) {
-		p := s.futures[sym].Price
-		mark := p
-		if v, ok := s.marks[sym]; ok {
-			mark = v
-		}
-		rows = append(rows, map[string]string{
+	c.ok(fakex.Rows(s.futures, "", func(sym string, m Market) map[string]string {
+		p := m.Price
+		mark := s.marks.Of(sym, p)
+		return map[string]string{
 			"symbol": sym, "lastPr": p, "askPr": p, "bidPr": p, "bidSz": "1", "askSz": "1", "high24h": p, "low24h": p,
 			"ts": strconv.FormatInt(c.now.UnixMilli(), 10), "change24h": "0", "baseVolume": "0", "quoteVolume": "0",
 			"usdtVolume": "0", "openUtc": p, "changeUtc24h": "0", "indexPrice": mark, "fundingRate": "0.0001",
 			"holdingAmount": "0", "deliveryStartTime": "", "deliveryTime": "", "deliveryStatus": "", "open24h": p,
 			"markPrice": mark,
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 func (s *Server) spotSymbols(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(s.spot)) {
-		m, p := s.spot[sym], precisionOf(spotPrecision, sym)
+	c.ok(fakex.Rows(s.spot, "", func(sym string, m Market) map[string]any {
+		p := spotPrecision.Of(sym)
 		minUSDT := m.MinUSDT
 		if minUSDT == "" {
 			minUSDT = "1"
 		}
-		rows = append(rows, map[string]any{
+		return map[string]any{
 			"symbol": sym, "baseCoin": m.Base, "quoteCoin": m.Quote,
 			"minTradeAmount": p.MinTradeAmount, "maxTradeAmount": "10000", "takerFeeRate": "0.001", "makerFeeRate": "0.001",
 			"pricePrecision": strconv.Itoa(p.PricePlace), "quantityPrecision": strconv.Itoa(p.VolumePlace), "quotePrecision": "8",
 			"minTradeUSDT": minUSDT, "status": "online", "buyLimitPriceRatio": "0.05", "sellLimitPriceRatio": "0.05",
 			"orderQuantity": "200", "areaSymbol": "no",
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 func (s *Server) contracts(c *call) {
@@ -148,17 +123,15 @@ func (s *Server) contracts(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(s.futures)) {
-		m, p := s.futures[sym], precisionOf(futuresPrecision, sym)
-		rows = append(rows, map[string]any{
+	c.ok(fakex.Rows(s.futures, "", func(sym string, m Market) map[string]any {
+		p := futuresPrecision.Of(sym)
+		return map[string]any{
 			"symbol": sym, "baseCoin": m.Base, "quoteCoin": m.Quote, "supportMarginCoins": []string{m.Quote},
 			"minTradeNum": p.MinTradeAmount, "priceEndStep": p.PriceEndStep, "volumePlace": strconv.Itoa(p.VolumePlace),
 			"pricePlace": strconv.Itoa(p.PricePlace), "sizeMultiplier": p.SizeMultiple, "symbolType": "perpetual",
 			"minTradeUSDT": m.MinUSDT, "maxSymbolOrderNum": "999999", "maxPositionNum": "150", "symbolStatus": "normal",
 			"offTime": "-1", "limitOpenTime": "-1", "fundInterval": "8", "minLever": "1", "maxLever": "125",
 			"makerFeeRate": "0.0002", "takerFeeRate": "0.0006", "maxMarketOrderQty": "220", "maxOrderQty": "1200",
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }

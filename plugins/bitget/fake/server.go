@@ -191,7 +191,7 @@ type Server struct {
 	windows    map[string]*fakex.Window
 	ipLimit    int64
 	nextID     int64
-	marks      map[string]string // futures mark prices set by SetMark (market.go)
+	marks      fakex.Marks // futures mark prices set by SetMark (market.go)
 }
 
 // TimestampWindow is how far ACCESS-TIMESTAMP may be from the fake's clock

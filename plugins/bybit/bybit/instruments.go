@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -14,25 +14,28 @@ var _ sdk.InstrumentLister = (*Connector)(nil)
 
 // instrumentsPage is the result of GET /v5/market/instruments-info.
 type instrumentsPage struct {
-	NextPageCursor string `json:"nextPageCursor"`
-	List           []struct {
-		Symbol        string `json:"symbol"`
-		ContractType  string `json:"contractType"`
-		Status        string `json:"status"`
-		BaseCoin      string `json:"baseCoin"`
-		QuoteCoin     string `json:"quoteCoin"`
-		SettleCoin    string `json:"settleCoin"`
-		LotSizeFilter struct {
-			BasePrecision    string `json:"basePrecision"` // spot's quantity step
-			QtyStep          string `json:"qtyStep"`       // linear's
-			MinOrderQty      string `json:"minOrderQty"`
-			MinOrderAmt      string `json:"minOrderAmt"`      // spot, in the quote asset
-			MinNotionalValue string `json:"minNotionalValue"` // linear, in USDT
-		} `json:"lotSizeFilter"`
-		PriceFilter struct {
-			TickSize string `json:"tickSize"`
-		} `json:"priceFilter"`
-	} `json:"list"`
+	NextPageCursor string           `json:"nextPageCursor"`
+	List           []instrumentInfo `json:"list"`
+}
+
+// instrumentInfo is one instrument of a page.
+type instrumentInfo struct {
+	Symbol        string `json:"symbol"`
+	ContractType  string `json:"contractType"`
+	Status        string `json:"status"`
+	BaseCoin      string `json:"baseCoin"`
+	QuoteCoin     string `json:"quoteCoin"`
+	SettleCoin    string `json:"settleCoin"`
+	LotSizeFilter struct {
+		BasePrecision    string `json:"basePrecision"` // spot's quantity step
+		QtyStep          string `json:"qtyStep"`       // linear's
+		MinOrderQty      string `json:"minOrderQty"`
+		MinOrderAmt      string `json:"minOrderAmt"`      // spot, in the quote asset
+		MinNotionalValue string `json:"minNotionalValue"` // linear, in USDT
+	} `json:"lotSizeFilter"`
+	PriceFilter struct {
+		TickSize string `json:"tickSize"`
+	} `json:"priceFilter"`
 }
 
 // maxInstrumentPages bounds the linear pages read at 1000 symbols each,
@@ -49,7 +52,7 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 	case sdk.MarketFutures:
 		category = "linear"
 	default:
-		return nil, sdk.Errorf(sdk.KindInvalidRequest, "bybit: market %q is neither spot nor futures", redact.Clip(string(m), 20))
+		return nil, marketdata.UnknownMarket("bybit", m)
 	}
 	var out []sdk.Instrument
 	cursor := ""
@@ -65,37 +68,37 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range env.Result.List {
-			u := symbol.Spot(r.BaseCoin, r.QuoteCoin)
+		page, err := marketdata.Collect("bybit", env.Result.List, func(r instrumentInfo) (sdk.Instrument, bool, error) {
 			var f num.Fields
-			i := sdk.Instrument{NativeSymbols: []string{r.Symbol}, Market: m, Status: sdk.InstrumentHalted,
-				TickSize: f.Parse("tickSize", r.PriceFilter.TickSize)}
 			if m == sdk.MarketSpot {
+				i := marketdata.Instrument(symbol.Spot(r.BaseCoin, r.QuoteCoin), r.Symbol, r.Status == "Trading")
 				i.LotStep = f.Parse("basePrecision", r.LotSizeFilter.BasePrecision)
-				i.MinQuantity = f.ParseOrZero("minOrderQty", r.LotSizeFilter.MinOrderQty)
 				i.MinNotional = f.ParseOrZero("minOrderAmt", r.LotSizeFilter.MinOrderAmt)
-			} else {
-				if r.ContractType != "LinearPerpetual" || r.SettleCoin != r.QuoteCoin {
-					continue
-				}
-				u = symbol.Perp(r.BaseCoin, r.QuoteCoin, r.SettleCoin)
-				i.LotStep = f.Parse("qtyStep", r.LotSizeFilter.QtyStep)
-				i.MinQuantity = f.ParseOrZero("minOrderQty", r.LotSizeFilter.MinOrderQty)
-				i.MinNotional = f.ParseOrZero("minNotionalValue", r.LotSizeFilter.MinNotionalValue)
+				return r.common(i, &f), true, f.Err()
 			}
-			if err := f.Err(); err != nil {
-				return nil, rest.Malformed("bybit", "instrument "+redact.Clip(r.Symbol, rest.MaxText), err)
+			if r.ContractType != "LinearPerpetual" || r.SettleCoin != r.QuoteCoin {
+				return sdk.Instrument{}, false, nil
 			}
-			i.Symbol, i.Base, i.Quote, i.Settle = u.String(), u.Base, u.Quote, u.Settle
-			if r.Status == "Trading" {
-				i.Status = sdk.InstrumentTrading
-			}
-			out = append(out, i)
+			i := marketdata.Instrument(symbol.Perp(r.BaseCoin, r.QuoteCoin, r.SettleCoin), r.Symbol, r.Status == "Trading")
+			i.LotStep = f.Parse("qtyStep", r.LotSizeFilter.QtyStep)
+			i.MinNotional = f.ParseOrZero("minNotionalValue", r.LotSizeFilter.MinNotionalValue)
+			return r.common(i, &f), true, f.Err()
+		})
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, page...)
 		cursor = env.Result.NextPageCursor
 		if m == sdk.MarketSpot || cursor == "" {
 			return out, nil
 		}
 	}
 	return out, nil
+}
+
+// common fills the rules spot and linear rows state alike.
+func (r instrumentInfo) common(i sdk.Instrument, f *num.Fields) sdk.Instrument {
+	i.TickSize = f.Parse("tickSize", r.PriceFilter.TickSize)
+	i.MinQuantity = f.ParseOrZero("minOrderQty", r.LotSizeFilter.MinOrderQty)
+	return i
 }

@@ -16,38 +16,19 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTCUSDT", "60012.34")
-	p, err := e.C.Prices(ctx(t), e.Acct, sdk.PriceRequest{
-		Symbols: []string{"BTC/USDT:USDT", "ETH/BTC", "ETH/USDT:USDT", "DOGE/USDT:USDT"},
-		Assets:  []string{"BTC", "ETH", "USDT", "MNT"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		"BTC/USDT:USDT - 60000 60012.34",
-		"ETH/BTC - 0.05 -",
-		"ETH/USDT:USDT - 3000 3000",
-		"BTC/USDT BTC 60000 -",
-		"ETH/USDT ETH 3000 -",
-		"- USDT 1 -",
-		"missing DOGE/USDT:USDT -: bybit lists no market DOGE/USDT:USDT",
-		"missing - MNT: bybit lists no MNT/USDT spot market to value MNT by",
-	}
-	if got := plugintest.PriceRows(p); !slices.Equal(got, want) {
-		t.Errorf("prices:\n%q\nwant\n%q", got, want)
-	}
-	if got := e.Fake.Calls("/v5/market/tickers"); got != 2 {
-		t.Errorf("tickers read %d times, want once per category", got)
-	}
+	c := plugintest.ReferencePrices("bybit", "MNT")
+	// One list per category.
+	c.Calls = map[string]int{"/v5/market/tickers": 2}
+	c.Secrets = []string{apiKey, secret}
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
 	if q := plugintest.QueryValues(e.Fake.Requests(), "category"); !slices.Equal(q, []string{"spot", "linear"}) {
 		t.Errorf("categories read: %q", q)
 	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret)
 }
 
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)
-	cases := map[sdk.Market][]string{
+	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, map[sdk.Market][]string{
 		sdk.MarketSpot: {
 			"BTC/USDT BTCUSDT spot BTC USDT - lot=0.000001 min=0.000048 tick=0.1 notional=5 trading",
 			"ETH/BTC ETHBTC spot ETH BTC - lot=0.00001 min=0.00062 tick=0.000001 notional=0.00005 trading",
@@ -57,21 +38,7 @@ func TestInstruments(t *testing.T) {
 			"BTC/USDT:USDT BTCUSDT futures BTC USDT USDT lot=0.001 min=0.001 tick=0.1 notional=5 trading",
 			"ETH/USDT:USDT ETHUSDT futures ETH USDT USDT lot=0.01 min=0.01 tick=0.01 notional=5 trading",
 		},
-	}
-	for m, want := range cases {
-		is, err := e.C.Instruments(ctx(t), e.Acct, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, i := range is {
-			got = append(got, plugintest.InstrumentRow(i))
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s:\n%q\nwant\n%q", m, got, want)
-		}
-	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret)
+	}, apiKey, secret)
 }
 
 // More linear symbols than one page holds are read page by page.

@@ -78,11 +78,7 @@ type orderAck struct {
 // That read happens before anything is sent, so a failure there
 // is a plain failure.
 func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
-	mkt, sym, err := market(req.Market, req.Symbol)
-	if err != nil {
-		return sdk.Order{}, err
-	}
-	o, err := checkOrder(mkt, req)
+	mkt, sym, o, err := orderreq.Prepare(req, market, checkOrder)
 	if err != nil {
 		return sdk.Order{}, err
 	}

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The public market data: tickers and instrument info for the
@@ -26,34 +28,20 @@ type Rules struct {
 // The filters of the symbols listed at start, as mainnet lists them; a
 // symbol listed later gets defaultRules.
 var (
-	spotRules = map[string]Rules{
+	defaultRules = Rules{"0.0001", "0.1", "0.1", "5"}
+	spotRules    = fakex.Rules[Rules]{Default: defaultRules, Listed: map[string]Rules{
 		"BTCUSDT": {"0.1", "0.000001", "0.000048", "5"},
 		"ETHUSDT": {"0.01", "0.00001", "0.00062", "5"},
 		"ETHBTC":  {"0.000001", "0.00001", "0.00062", "0.00005"},
-	}
-	linearRules = map[string]Rules{
+	}}
+	linearRules = fakex.Rules[Rules]{Default: defaultRules, Listed: map[string]Rules{
 		"BTCUSDT": {"0.10", "0.001", "0.001", "5"},
 		"ETHUSDT": {"0.01", "0.01", "0.01", "5"},
-	}
-	defaultRules = Rules{"0.0001", "0.1", "0.1", "5"}
+	}}
 )
 
-func rulesOf(table map[string]Rules, sym string) Rules {
-	if r, ok := table[sym]; ok {
-		return r
-	}
-	return defaultRules
-}
-
 // SetMark sets the mark price of a listed linear perpetual.
-func (s *Server) SetMark(symbol, mark string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.marks == nil {
-		s.marks = map[string]string{}
-	}
-	s.marks[symbol] = mark
-}
+func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 
 // category is the category's symbols, or false for a category the fake does
 // not serve (it answers the error itself).
@@ -78,30 +66,21 @@ func (s *Server) tickers(c *call) {
 	if !ok {
 		return
 	}
-	rows := []map[string]any{}
-	for _, sym := range slices.Sorted(maps.Keys(listed)) {
-		if want := c.query.Get("symbol"); want != "" && want != sym {
-			continue
-		}
-		m := listed[sym]
+	c.ok(map[string]any{"category": c.category, "list": fakex.Rows(listed, c.query.Get("symbol"), func(sym string, m Market) map[string]any {
 		row := map[string]any{
 			"symbol": sym, "lastPrice": m.Price, "bid1Price": m.Price, "ask1Price": m.Price,
 			"prevPrice24h": m.Price, "price24hPcnt": "0", "highPrice24h": m.Price, "lowPrice24h": m.Price,
 			"turnover24h": "0", "volume24h": "0",
 		}
 		if c.category == "linear" {
-			mark := m.Price
-			if v, ok := s.marks[sym]; ok {
-				mark = v
-			}
+			mark := s.marks.Of(sym, m.Price)
 			row["markPrice"], row["indexPrice"], row["fundingRate"] = mark, mark, "0.0001"
-			row["nextFundingTime"] = strconv.FormatInt(c.now.Truncate(8*3600e9).Add(8*3600e9).UnixMilli(), 10)
+			row["nextFundingTime"] = strconv.FormatInt(fakex.NextFunding(c.now), 10)
 		} else {
 			row["usdIndexPrice"] = ""
 		}
-		rows = append(rows, row)
-	}
-	c.ok(map[string]any{"category": c.category, "list": rows})
+		return row
+	})})
 }
 
 // instrumentsInfo pages linear symbols by limit and cursor (the cursor is
@@ -132,7 +111,7 @@ func (s *Server) instrumentsInfo(c *call) {
 	for _, sym := range syms {
 		m := listed[sym]
 		if c.category == "spot" {
-			r := rulesOf(spotRules, sym)
+			r := spotRules.Of(sym)
 			rows = append(rows, map[string]any{
 				"symbol": sym, "baseCoin": m.Base, "quoteCoin": m.Quote, "status": "Trading", "innovation": "0",
 				"marginTrading": "utaOnly",
@@ -143,7 +122,7 @@ func (s *Server) instrumentsInfo(c *call) {
 			})
 			continue
 		}
-		r := rulesOf(linearRules, sym)
+		r := linearRules.Of(sym)
 		rows = append(rows, map[string]any{
 			"symbol": sym, "contractType": "LinearPerpetual", "status": "Trading",
 			"baseCoin": m.Base, "quoteCoin": m.Quote, "settleCoin": m.Quote, "priceScale": "2",

@@ -170,7 +170,7 @@ type Server struct {
 	uidOverride map[string]int64
 	uidLimits   map[string]*fakex.Window // apiKey + path + category
 	nextID      int64
-	marks       map[string]string // linear mark prices set by SetMark (market.go)
+	marks       fakex.Marks // linear mark prices set by SetMark (market.go)
 }
 
 // New starts a fake Bybit on 127.0.0.1 with BTCUSDT and ETHUSDT listed on

@@ -3,6 +3,8 @@ package fake
 import (
 	"maps"
 	"net/http"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // The public market data beside the instrument list: tickers and mark
@@ -17,14 +19,7 @@ func init() {
 }
 
 // SetMark sets the mark price of a listed swap.
-func (s *Server) SetMark(instID, mark string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.marks == nil {
-		s.marks = map[string]string{}
-	}
-	s.marks[instID] = mark
-}
+func (s *Server) SetMark(instID, mark string) { s.marks.Set(&s.mu, instID, mark) }
 
 func (s *Server) tickers(c *call) {
 	typ := c.query.Get("instType")
@@ -34,20 +29,14 @@ func (s *Server) tickers(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]string{}
-	for _, id := range sortedIDs(s.insts) {
-		in := s.insts[id]
-		if in.InstType != typ {
-			continue
-		}
-		rows = append(rows, map[string]string{
+	c.ok(fakex.Rows(s.ofType(typ), "", func(id string, in Instrument) map[string]string {
+		return map[string]string{
 			"instType": in.InstType, "instId": id, "last": in.Price, "lastSz": "0.1",
 			"askPx": in.Price, "askSz": "1", "bidPx": in.Price, "bidSz": "1",
 			"open24h": in.Price, "high24h": in.Price, "low24h": in.Price, "sodUtc0": in.Price, "sodUtc8": in.Price,
 			"volCcy24h": "0", "vol24h": "0", "ts": ms(c.now.UnixMilli()),
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 func (s *Server) markPrice(c *call) {
@@ -58,17 +47,18 @@ func (s *Server) markPrice(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rows := []map[string]string{}
-	for _, id := range sortedIDs(s.insts) {
-		in := s.insts[id]
-		if in.InstType != typ {
-			continue
+	c.ok(fakex.Rows(s.ofType(typ), "", func(id string, in Instrument) map[string]string {
+		return map[string]string{"instType": typ, "instId": id, "markPx": s.marks.Of(id, in.Price), "ts": ms(c.now.UnixMilli())}
+	}))
+}
+
+// ofType is the listed instruments of type typ.
+func (s *Server) ofType(typ string) map[string]Instrument {
+	out := map[string]Instrument{}
+	for id, in := range s.insts {
+		if in.InstType == typ {
+			out[id] = in
 		}
-		mark := in.Price
-		if v, ok := s.marks[id]; ok {
-			mark = v
-		}
-		rows = append(rows, map[string]string{"instType": typ, "instId": id, "markPx": mark, "ts": ms(c.now.UnixMilli())})
 	}
-	c.ok(rows)
+	return out
 }

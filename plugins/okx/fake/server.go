@@ -161,7 +161,7 @@ type Server struct {
 	insts   fakex.Symbols[Instrument]
 	windows map[string]*fakex.Window
 	nextID  int64
-	marks   map[string]string // swap mark prices set by SetMark (market.go)
+	marks   fakex.Marks // swap mark prices set by SetMark (market.go)
 }
 
 // New starts a fake OKX on 127.0.0.1 listing BTC-USDT and ETH-USDT spot,

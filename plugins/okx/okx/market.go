@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -33,43 +33,33 @@ func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Mar
 	case sdk.MarketFutures:
 		instType = "SWAP"
 	default:
-		return nil, sdk.Errorf(sdk.KindInvalidRequest, "okx: market %q is neither spot nor futures", redact.Clip(string(m), 20))
+		return nil, marketdata.UnknownMarket("okx", m)
 	}
 	var a struct {
 		Data []listedInstrument `json:"data"`
 	}
-	err := c.http.Do(ctx, public(acct), rest.Request{
+	err := c.http.Do(ctx, marketdata.Public(acct), rest.Request{
 		Method: "GET", Endpoint: EndpointREST, Path: "/api/v5/public/instruments",
 		Query: rest.Params{}.Add("instType", instType),
 	}, &a)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Instrument, 0, len(a.Data))
-	for _, in := range a.Data {
+	return marketdata.Collect("okx", a.Data, func(in listedInstrument) (sdk.Instrument, bool, error) {
 		var f num.Fields
-		i := sdk.Instrument{NativeSymbols: []string{in.InstID}, Market: m, Status: sdk.InstrumentHalted,
-			TickSize: f.Parse("tickSz", in.TickSz)}
-		var u symbol.Symbol
+		var i sdk.Instrument
 		if m == sdk.MarketSpot {
-			u = symbol.Spot(in.BaseCcy, in.QuoteCcy)
+			i = marketdata.Instrument(symbol.Spot(in.BaseCcy, in.QuoteCcy), in.InstID, in.State == "live")
 			i.LotStep, i.MinQuantity = f.Parse("lotSz", in.LotSz), f.ParseOrZero("minSz", in.MinSz)
 		} else {
 			k, ok := toContract(in.instrument)
 			if !ok || !k.linear || k.symbol.Settle != k.symbol.Quote {
-				continue
+				return sdk.Instrument{}, false, nil
 			}
-			u = k.symbol
+			i = marketdata.Instrument(k.symbol, in.InstID, in.State == "live")
 			i.LotStep, i.MinQuantity = k.lot.Mul(k.size), k.min.Mul(k.size)
 		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("okx", "instrument "+redact.Clip(in.InstID, rest.MaxText), err)
-		}
-		i.Symbol, i.Base, i.Quote, i.Settle = u.String(), u.Base, u.Quote, u.Settle
-		if in.State == "live" {
-			i.Status = sdk.InstrumentTrading
-		}
-		out = append(out, i)
-	}
-	return out, nil
+		i.TickSize = f.Parse("tickSz", in.TickSz)
+		return i, true, f.Err()
+	})
 }

@@ -1,7 +1,6 @@
 package okx_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -14,40 +13,32 @@ import (
 func TestPrices(t *testing.T) {
 	e := newEnv(t)
 	e.Fake.SetMark("BTC-USDT-SWAP", "60012.34")
-	p, err := e.C.Prices(ctx(t), e.Acct, sdk.PriceRequest{
-		Symbols: []string{"BTC/USDT:USDT", "ETH/USDT", "BTC/USD:BTC", "ETH/USDT:USDT"},
-		Assets:  []string{"BTC", "USDT", "OKB"},
+	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, plugintest.PriceCase{
+		Req: sdk.PriceRequest{
+			Symbols: []string{"BTC/USDT:USDT", "ETH/USDT", "BTC/USD:BTC", "ETH/USDT:USDT"},
+			Assets:  []string{"BTC", "USDT", "OKB"},
+		},
+		Want: []string{
+			"BTC/USDT:USDT - 60000 60012.34",
+			"ETH/USDT - 3000 -",
+			"ETH/USDT:USDT - 3000 3000",
+			"BTC/USDT BTC 60000 -",
+			"- USDT 1 -",
+			"missing BTC/USD:BTC -: okx lists no market BTC/USD:BTC",
+			"missing - OKB: okx lists no OKB/USDT spot market to value OKB by",
+		},
+		// Spot and swap tickers, and the swap mark prices.
+		Calls:   map[string]int{"/api/v5/market/tickers": 2, "/api/v5/public/mark-price": 1},
+		Timed:   []string{"BTC/USDT:USDT"},
+		Secrets: []string{apiKey, secret, passphrase},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		"BTC/USDT:USDT - 60000 60012.34",
-		"ETH/USDT - 3000 -",
-		"ETH/USDT:USDT - 3000 3000",
-		"BTC/USDT BTC 60000 -",
-		"- USDT 1 -",
-		"missing BTC/USD:BTC -: okx lists no market BTC/USD:BTC",
-		"missing - OKB: okx lists no OKB/USDT spot market to value OKB by",
-	}
-	if got := plugintest.PriceRows(p); !slices.Equal(got, want) {
-		t.Errorf("prices:\n%q\nwant\n%q", got, want)
-	}
-	if perp, _ := p.Symbol("BTC/USDT:USDT"); perp.Time.IsZero() {
-		t.Error("the swap price carries no time")
-	}
-	if e.Fake.Calls("/api/v5/market/tickers") != 2 || e.Fake.Calls("/api/v5/public/mark-price") != 1 {
-		t.Errorf("tickers read %d times, mark prices %d: want one request per list",
-			e.Fake.Calls("/api/v5/market/tickers"), e.Fake.Calls("/api/v5/public/mark-price"))
-	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret, passphrase)
 }
 
 // Swap sizes are counted in contracts on OKX; the instrument list gives
 // them in base units (0.01 contracts of 0.01 BTC is 0.0001 BTC).
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)
-	cases := map[sdk.Market][]string{
+	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, map[sdk.Market][]string{
 		sdk.MarketSpot: {
 			"BTC/USDT BTC-USDT spot BTC USDT - lot=0.00000001 min=0.00001 tick=0.1 notional=0 trading",
 			"ETH/USDT ETH-USDT spot ETH USDT - lot=0.000001 min=0.0001 tick=0.01 notional=0 trading",
@@ -57,19 +48,5 @@ func TestInstruments(t *testing.T) {
 			"BTC/USDT:USDT BTC-USDT-SWAP futures BTC USDT USDT lot=0.0001 min=0.0001 tick=0.1 notional=0 trading",
 			"ETH/USDT:USDT ETH-USDT-SWAP futures ETH USDT USDT lot=0.001 min=0.001 tick=0.01 notional=0 trading",
 		},
-	}
-	for m, want := range cases {
-		is, err := e.C.Instruments(ctx(t), e.Acct, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, i := range is {
-			got = append(got, plugintest.InstrumentRow(i))
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s:\n%q\nwant\n%q", m, got, want)
-		}
-	}
-	plugintest.NoCredentials(t, e.Fake.Requests(), apiKey, secret, passphrase)
+	}, apiKey, secret, passphrase)
 }

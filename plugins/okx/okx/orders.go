@@ -66,11 +66,7 @@ type orderResult struct {
 // accepted order (status new) with the quantity and price asked for; the
 // fill is confirmed later.
 func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.OrderRequest) (sdk.Order, error) {
-	mkt, sym, err := resolve(req.Market, req.Symbol)
-	if err != nil {
-		return sdk.Order{}, err
-	}
-	o, err := checkOrder(mkt, req)
+	mkt, sym, o, err := orderreq.Prepare(req, resolve, checkOrder)
 	if err != nil {
 		return sdk.Order{}, err
 	}

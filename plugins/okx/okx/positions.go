@@ -100,15 +100,9 @@ func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, e
 		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), err)
 	}
 	switch r.PosSide {
-	case posLong:
-		p.Side = sdk.SideLong
-	case posShort:
-		p.Side = sdk.SideShort
-	case posNet, "":
-		p.Side = sdk.SideLong
-		if pos.IsNegative() {
-			p.Side = sdk.SideShort
-		}
+	case posLong, posShort, posNet, "":
+		// net (one-way mode) leaves the side to the sign of pos.
+		p.Side = sdk.PositionSideOf(r.PosSide, pos)
 	default:
 		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("posSide %q", redact.Clip(r.PosSide, rest.MaxText)))
 	}

@@ -6,10 +6,9 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/marketdata"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
-	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
 var _ sdk.PriceReader = (*Connector)(nil)
@@ -23,96 +22,64 @@ type tick struct {
 	Ts     string `json:"ts"`
 }
 
-// public is acct without its credentials: the market endpoints are
-// unsigned, and nothing of the keys needs to travel to them.
-func public(acct sdk.Account) sdk.Account {
-	return sdk.Account{Testnet: acct.Testnet, Endpoints: acct.Endpoints}
-}
+// priceRow is an instrument's ticker row, and for a swap its mark-price
+// row.
+type priceRow struct{ last, mark tick }
 
 // ticks reads one whole list of an instrument type, keyed by instrument id.
 func (c *Connector) ticks(ctx context.Context, acct sdk.Account, path, instType string) (map[string]tick, error) {
 	var a struct {
 		Data []tick `json:"data"`
 	}
-	err := c.http.Do(ctx, public(acct), rest.Request{
+	err := c.http.Do(ctx, marketdata.Public(acct), rest.Request{
 		Method: "GET", Endpoint: EndpointREST, Path: path, Query: rest.Params{}.Add("instType", instType),
 	}, &a)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]tick, len(a.Data))
-	for _, t := range a.Data {
-		out[t.InstID] = t
-	}
-	return out, nil
+	return marketdata.Index(a.Data, func(t tick) string { return t.InstID }), err
 }
 
 // Prices reads whole lists, one request each whatever the number of
 // symbols: the spot tickers for spot symbols and assets, the swap tickers
-// and the swap mark prices for perpetuals.
+// and the swap mark prices for perpetuals; a swap is priced only when it
+// has a mark price.
 func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceRequest) (sdk.Prices, error) {
-	book := map[string]sdk.Price{}
-	if req.NeedsSpot() {
-		last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SPOT")
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		for _, u := range req.SpotSymbols() {
-			s, err := symbol.Parse(u)
-			if err != nil {
-				continue // missing: not a symbol OKX can list
-			}
-			if t, ok := last[instID(sdk.MarketSpot, s)]; ok {
-				p, err := priceOf(u, t, tick{})
-				if err != nil {
-					return sdk.Prices{}, err
+	return marketdata.Lists[priceRow]{
+		Exchange: "okx",
+		Resolve:  resolve,
+		Native:   instID,
+		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
+			if m == sdk.MarketSpot {
+				last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SPOT")
+				out := make(map[string]priceRow, len(last))
+				for id, t := range last {
+					out[id] = priceRow{last: t}
 				}
-				book[u] = p
+				return out, err
 			}
-		}
-	}
-	if req.NeedsFutures() {
-		last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SWAP")
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		marks, err := c.ticks(ctx, acct, "/api/v5/public/mark-price", "SWAP")
-		if err != nil {
-			return sdk.Prices{}, err
-		}
-		for _, u := range req.FuturesSymbols() {
-			_, s, err := resolve(sdk.MarketFutures, u)
-			if err != nil || s.IsSpot() {
-				continue // missing: not a perpetual the connector trades
-			}
-			id := instID(sdk.MarketFutures, s)
-			m, ok := marks[id]
-			if !ok {
-				continue
-			}
-			p, err := priceOf(u, last[id], m)
+			last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SWAP")
 			if err != nil {
-				return sdk.Prices{}, err
+				return nil, err
 			}
-			book[u] = p
-		}
-	}
-	return sdk.AnswerPrices("okx", req, book), nil
+			marks, err := c.ticks(ctx, acct, "/api/v5/public/mark-price", "SWAP")
+			out := make(map[string]priceRow, len(marks))
+			for id, m := range marks {
+				out[id] = priceRow{last: last[id], mark: m}
+			}
+			return out, err
+		},
+		Price: priceOf,
+	}.Answer(ctx, req)
 }
 
 // priceOf reads a ticker row and, for a swap, its mark-price row.
-func priceOf(unified string, last, mark tick) (sdk.Price, error) {
+func priceOf(r priceRow) (sdk.Price, error) {
 	var f num.Fields
-	p := sdk.Price{Symbol: unified, Last: f.ParseOrZero("last", last.Last), Mark: f.ParseOrZero("markPx", mark.MarkPx)}
-	if err := f.Err(); err != nil {
-		return p, rest.Malformed("okx", "price of "+redact.Clip(unified, rest.MaxText), err)
-	}
-	ts := mark.Ts
+	p := sdk.Price{Last: f.ParseOrZero("last", r.last.Last), Mark: f.ParseOrZero("markPx", r.mark.MarkPx)}
+	ts := r.mark.Ts
 	if ts == "" {
-		ts = last.Ts
+		ts = r.last.Ts
 	}
 	if n, err := strconv.ParseInt(ts, 10, 64); err == nil && n > 0 {
 		p.Time = time.UnixMilli(n).UTC()
 	}
-	return p, nil
+	return p, f.Err()
 }
