@@ -22,6 +22,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/host/internal/web"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/hashicorp/go-hclog"
 	lifecycle "github.com/oklog/run"
@@ -155,7 +156,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
 	})
 	srv := &http.Server{
-		Handler:           router,
+		Handler:           web.Handler(router), // the dashboard at /, the API beside it
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
