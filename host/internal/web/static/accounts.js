@@ -27,6 +27,8 @@ GA.start(async () => {
 
   const path = (a, rest) => '/api/v1/exchange-accounts/' + encodeURIComponent(a.id) + (rest || '');
 
+  const canValidate = await GA.hasRoute('POST', '/api/v1/exchange-accounts/{id}/validate');
+
   async function load() {
     const list = await GA.list('/api/v1/exchange-accounts');
     const action = (label, a, fn, cls) => el('button', {
@@ -56,7 +58,7 @@ GA.start(async () => {
             GA.notice(a.name + (a.is_active ? ' is inactive: it is no longer synced.' : ' is active again.'), 'ok');
             await load();
           }),
-          action('Re-validate', a, async () => revalidate(a)),
+          canValidate ? action('Re-validate', a, async () => revalidate(a)) : null,
           a.is_active ? action('Sync', a, async () => {
             const r = await api('POST', path(a, '/sync'));
             GA.notice('Sync of ' + a.name + ': ' + r.data.sync.status + (r.data.sync.last_error ? ' — ' + r.data.sync.last_error : ''),

@@ -7,6 +7,12 @@ GA.start(async (me) => {
   const $ = (id) => document.getElementById(id);
 
   async function users() {
+    if (!await GA.hasRoute('GET', '/api/v1/users')) {
+      clear($('users'), el('p', { class: 'msg warn' }, 'This daemon cannot list users yet (it has no GET /api/v1/users); ' +
+        'users can still be created below.'));
+      return;
+    }
+    const canPatch = await GA.hasRoute('PATCH', '/api/v1/users/{id}');
     let list;
     try {
       list = await GA.list('/api/v1/users');
@@ -33,7 +39,7 @@ GA.start(async (me) => {
       cells: [u.username + (u.id === me.id ? ' (you)' : ''), u.role,
         u.disabled ? el('span', { class: 'badge disabled' }, 'disabled') : (u.has_password === false ? 'invited' : 'active'),
         GA.fmtTime(u.created_at),
-        el('div', { class: 'row' },
+        canPatch && el('div', { class: 'row' },
           el('button', { type: 'button', class: 'secondary', 'aria-label': 'Change the role of ' + u.username,
             onclick: (ev) => GA.busy(ev.currentTarget, () => patch(u, { role: u.role === 'admin' ? 'user' : 'admin' },
               u.username + ' is now ' + (u.role === 'admin' ? 'a user' : 'an admin') + '.')) },

@@ -99,6 +99,19 @@ const GA = (() => {
     return out;
   }
 
+  // hasRoute says whether the daemon serves a route, from its OpenAPI
+  // document (read once per page): pages leave out what an older daemon
+  // lacks instead of calling it. path is the documented template, such as
+  // /api/v1/exchange-accounts/{id}/validate.
+  let routesP = null;
+  function hasRoute(method, path) {
+    if (!routesP) {
+      routesP = api('GET', '/api/v1/openapi.json', undefined, { anonymous: true })
+        .then((r) => r.data.paths || {}, () => null);
+    }
+    return routesP.then((paths) => !paths || !!(paths[path] && paths[path][method.toLowerCase()]));
+  }
+
   // routeMissing tells an answer of a daemon that lacks the route (an
   // older version) from an error of the route itself.
   function routeMissing(err) {
@@ -249,9 +262,12 @@ const GA = (() => {
   async function signOut() {
     let why = 'out';
     try {
-      await api('POST', '/api/v1/auth/logout', undefined, { accept: [204] });
+      if (await hasRoute('POST', '/api/v1/auth/logout')) {
+        await api('POST', '/api/v1/auth/logout', undefined, { accept: [204] });
+      } else {
+        why = 'out-local'; // an older daemon cannot revoke: the token only expires
+      }
     } catch (err) {
-      // An older daemon cannot revoke: the token only expires.
       why = routeMissing(err) ? 'out-local' : 'out';
     }
     clearSession();
@@ -318,7 +334,7 @@ const GA = (() => {
   }
 
   return {
-    APIError, exchangesTable, api, list, routeMissing, el, clear, table, fmtTime, ago, errorText, notice, fail, busy,
+    APIError, exchangesTable, api, list, hasRoute, routeMissing, el, clear, table, fmtTime, ago, errorText, notice, fail, busy,
     confirmDialog, copyButton, start, setSession, clearSession, token,
   };
 })();

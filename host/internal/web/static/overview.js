@@ -72,20 +72,23 @@ GA.start(async () => {
     await refresh(true);
   }
 
+  const hasSummary = await GA.hasRoute('GET', '/api/v1/dashboard/summary');
+
+  // get reads a dashboard route of the main account; null when there is
+  // none (the dashboard routes answer 404 then).
+  async function get(path) {
+    if (!main) return null;
+    try {
+      return (await api('GET', path)).data;
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      return null;
+    }
+  }
+
   async function loadBalances() {
-    let b = null;
-    try {
-      b = (await api('GET', '/api/v1/dashboard/balances')).data;
-    } catch (err) {
-      if (err.status !== 404) throw err;
-    }
-    let sum = null;
-    try {
-      sum = (await api('GET', '/api/v1/dashboard/summary')).data;
-    } catch (err) {
-      // Daemons before the summary route, or no main account: balances alone.
-      if (err.status !== 404) throw err;
-    }
+    const b = await get('/api/v1/dashboard/balances');
+    const sum = hasSummary ? await get('/api/v1/dashboard/summary') : null;
     const cards = [];
     if (b && b.account_id) {
       if (b.equity_usdt !== undefined) cards.push(card('equity_usdt', 'Equity (USDT)', b.equity_usdt));
@@ -126,12 +129,7 @@ GA.start(async () => {
   }
 
   async function loadPositions() {
-    let p = null;
-    try {
-      p = (await api('GET', '/api/v1/dashboard/positions')).data;
-    } catch (err) {
-      if (err.status !== 404) throw err;
-    }
+    const p = await get('/api/v1/dashboard/positions');
     const list = (p && p.positions) || [];
     clear($('positions'), GA.table(null,
       ['Symbol', 'Side', 'Size', 'Entry', 'Mark', 'Unrealized P&L', 'Leverage', 'Liquidation', 'Margin'],
@@ -155,12 +153,8 @@ GA.start(async () => {
       return;
     }
     const from = new Date(Date.now() - hours * 3600e3).toISOString();
-    let points = [];
-    try {
-      points = (await api('GET', '/api/v1/dashboard/history?from=' + encodeURIComponent(from))).data.points || [];
-    } catch (err) {
-      if (err.status !== 404) throw err;
-    }
+    const h = await get('/api/v1/dashboard/history?from=' + encodeURIComponent(from));
+    const points = (h && h.points) || [];
     if (chart) chart.destroy();
     chart = null;
     if (points.length < 2 || typeof uPlot === 'undefined') {

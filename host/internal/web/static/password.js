@@ -5,6 +5,10 @@
 GA.start(async () => {
   const { el, clear } = GA;
   const form = document.getElementById('password-form');
+  if (!await GA.hasRoute('POST', '/api/v1/me/password')) {
+    form.hidden = true;
+    GA.notice('This daemon cannot change passwords yet (it has no POST /api/v1/me/password). Ask an admin.', 'warn');
+  }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     GA.notice('');
@@ -34,6 +38,10 @@ GA.start(async () => {
 
   const box = document.getElementById('tokens');
   async function tokens() {
+    if (!await GA.hasRoute('GET', '/api/v1/me/tokens')) {
+      clear(box, el('p', { class: 'msg warn' }, 'This daemon cannot list tokens yet (it has no GET /api/v1/me/tokens).'));
+      return;
+    }
     let list;
     try {
       list = await GA.list('/api/v1/me/tokens');

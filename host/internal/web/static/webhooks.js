@@ -67,7 +67,7 @@ GA.start(async () => {
     const url = location.origin + w.url;
     const symbol = w.allowed_symbols[0] || (w.market === 'spot' ? 'BTC/USDT' : 'BTC/USDT:USDT');
     const template = JSON.stringify({
-      secret: w.secret, action: '{{strategy.order.action}}', symbol,
+      secret: w.secret, action: '{{strategy.order.action}}', symbol, type: 'market',
       quantity: '{{strategy.order.contracts}}', alert_id: '{{strategy.order.id}}-{{timenow}}',
     }, null, 2);
     const result = el('div', { id: 'test-result', 'aria-live': 'polite' });
@@ -76,6 +76,10 @@ GA.start(async () => {
       el('select', { id: 'test-action', name: 'action' }, ['buy', 'sell', 'close'].map((a) => el('option', { value: a }, a))),
       el('label', { for: 'test-symbol' }, 'Symbol'),
       el('input', { id: 'test-symbol', name: 'symbol', value: symbol, required: true }),
+      el('label', { for: 'test-type' }, 'Order type'),
+      el('select', { id: 'test-type', name: 'type' }, ['market', 'limit'].map((a) => el('option', { value: a }, a))),
+      el('label', { for: 'test-price' }, 'Limit price (limit orders)'),
+      el('input', { id: 'test-price', name: 'price', inputmode: 'decimal' }),
       el('label', { for: 'test-quantity' }, 'Quantity'),
       el('input', { id: 'test-quantity', name: 'quantity', value: '0.001', inputmode: 'decimal' }),
       w.dry_run ? el('p', {}, 'Dry run: nothing is placed; the answer shows the order that would be.')
@@ -86,8 +90,10 @@ GA.start(async () => {
       ev.preventDefault();
       await GA.busy($('test-submit'), async () => {
         const alert = { secret: w.secret, action: test.action.value, symbol: test.symbol.value.trim(),
-          alert_id: 'dashboard-test-' + Date.now() };
-        if (alert.action !== 'close') alert.quantity = test.quantity.value.trim();
+          type: test.type.value, alert_id: 'dashboard-test-' + Date.now() };
+        if (alert.action === 'close') alert.type = 'market';
+        else alert.quantity = test.quantity.value.trim();
+        if (alert.type === 'limit') alert.price = test.price.value.trim();
         // The public hook route answers a delivery also when it rejects the alert.
         const r = await api('POST', w.url, JSON.stringify(alert), { anonymous: true, contentType: 'text/plain', accept: [400, 422] });
         const d = r.data || {};
