@@ -1,6 +1,6 @@
 // Shared code of every dashboard page: the API client, the session, the
 // navigation and small DOM helpers. Pages build their DOM with el() from
-// API data, never with innerHTML, so no value from the API can become markup.
+// API data, never by parsing markup, so no value from the API can become markup.
 //
 // The session is the API token in sessionStorage: it lives in this tab
 // only and goes with sign-out. Nothing else about the user is kept between
