@@ -59,7 +59,7 @@ func (a amt) fixed(places int) string {
 	if frac != "" {
 		s += "." + frac
 	}
-	if neg && s != "0" {
+	if neg && strings.Trim(s, "0.") != "" {
 		s = "-" + s
 	}
 	return s
