@@ -402,6 +402,16 @@ func TestDashboardInBrowser(t *testing.T) {
 	checkOverview(webAccountB, map[string][3]string{"ETH": {"7.00000001", "0.5", "7.50000001"}})
 	b.screenshot("overview-switched")
 
+	// On a phone-sized screen the page fits its width; wide tables scroll
+	// inside their own box.
+	b.run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Reload())
+	b.waitJS("the overview on a phone", `document.querySelectorAll('#spot tr[data-asset]').length > 0`)
+	if w := eval[int](b, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		t.Errorf("on a 390 px wide screen the overview is %d px too wide", w)
+	}
+	b.screenshot("overview-phone")
+	b.run("desktop size", chromedp.EmulateViewport(1280, 900))
+
 	// A dry-run webhook: URL and secret shown once, then a test alert.
 	b.run("webhooks page", chromedp.Navigate(base+"/webhooks"))
 	b.waitJS("the account picker", `document.querySelectorAll('#hook-account option').length === 2`)

@@ -25,8 +25,11 @@ GA.start(async () => {
     accounts = await GA.list('/api/v1/exchange-accounts');
     main = accounts.find((a) => a.is_main) || null;
     const sel = $('main-select');
+    // A refresh must not undo a pick the user has not confirmed yet.
+    const picked = sel.dataset.touched ? sel.value : '';
     clear(sel, accounts.map((a) => el('option', { value: a.id, selected: a.is_main },
       a.name + ' (' + a.exchange + (a.testnet ? ', testnet' : '') + ')' + (a.is_main ? ' — main' : ''))));
+    if (picked && accounts.some((a) => a.id === picked)) sel.value = picked;
     $('main-form').hidden = accounts.length === 0;
     renderSync();
   }
@@ -183,9 +186,11 @@ GA.start(async () => {
     });
   }
 
+  $('main-select').addEventListener('change', () => { $('main-select').dataset.touched = '1'; });
   $('main-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const id = $('main-select').value;
+    delete $('main-select').dataset.touched;
     if (!id || (main && id === main.id)) return;
     await GA.busy($('make-main'), async () => {
       const r = await api('PATCH', '/api/v1/exchange-accounts/' + encodeURIComponent(id), { is_main: true });
