@@ -6,10 +6,10 @@ TOOLS     := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION := v0.8.2
 # Every Go module of the repo; each plugin under plugins/ is one.
 PLUGINS   := $(patsubst plugins/%/go.mod,%,$(wildcard plugins/*/go.mod))
-MODULES   := proto sdk host scripts/protogen $(addprefix plugins/,$(PLUGINS))
+MODULES   := proto sdk host scripts/protogen scripts/demo $(addprefix plugins/,$(PLUGINS))
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test test-modules test-standalone test-scaffold proto proto-check lint bench clean
+.PHONY: all build run demo test test-modules test-standalone test-scaffold proto proto-check lint bench clean
 
 all: build
 
@@ -24,6 +24,19 @@ build:
 
 run: build
 	$(BIN)/gahost serve -config config.hcl
+
+# gahost without exchange keys: the daemon, every connector's fake exchange
+# and a demo user with an account on each, all on loopback; Ctrl-C stops
+# them all. DEMO_LISTEN picks another address for the dashboard.
+DEMO_LISTEN ?= 127.0.0.1:8080
+demo: build
+	@mkdir -p $(BIN)/demo
+	@for p in $(PLUGINS); do \
+		test ! -d plugins/$$p/fake/cmd/fake$$p || \
+		(cd plugins/$$p && $(GO) build -o $(BIN)/demo/fake$$p ./fake/cmd/fake$$p) || exit 1; \
+	done
+	cd scripts/demo && $(GO) build -o $(BIN)/demo/gahost-demo .
+	$(BIN)/demo/gahost-demo -bin $(BIN) -listen $(DEMO_LISTEN)
 
 # The README's test command and what CI runs: the generated proto code is
 # current, every module builds on its own, and every module's tests pass.

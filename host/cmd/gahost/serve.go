@@ -23,6 +23,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/host/internal/web"
 	"github.com/globalautomation/gahost/host/internal/webhooks"
 	"github.com/hashicorp/go-hclog"
 	lifecycle "github.com/oklog/run"
@@ -186,7 +187,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
 	limits := api.ServerLimits{ReadTimeout: cfg.API.ReadTimeout, WriteTimeout: cfg.API.WriteTimeout,
 		IdleTimeout: cfg.API.IdleTimeout, MaxConnections: cfg.API.MaxConnections}
-	srv := api.NewServer(router, limits, errorLog)
+	srv := api.NewServer(web.Handler(router), limits, errorLog) // the dashboard at /, the API beside it
 
 	var g lifecycle.Group
 	g.Add(lifecycle.SignalHandler(ctx, syscall.SIGTERM, syscall.SIGINT))

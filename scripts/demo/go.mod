@@ -1,0 +1,3 @@
+module github.com/globalautomation/gahost/scripts/demo
+
+go 1.26.0
