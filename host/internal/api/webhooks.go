@@ -406,7 +406,6 @@ func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
 	return v
 }
 
-
 // listDeliveries answers a page of a webhook's deliveries, newest first,
 // filtered by ?status= when given.
 func (wr *webhookRoutes) listDeliveries(c *gin.Context) {
