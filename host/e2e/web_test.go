@@ -453,6 +453,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		switch page {
 		case "exchanges":
 			b.waitJS("the exchange rows", `document.querySelectorAll('#exchanges tr[data-exchange]').length === 3`)
+			// Binance declares two per-IP pools; the page shows each one's use.
+			b.waitJS("binance's budget", `/request_weight: \d+ \/ 6000 per 60 s \(\d+%\); futures_request_weight: \d+ \/ 2400 per 60 s/.test(document.querySelector('#exchanges tr[data-exchange=binance]').textContent)`)
 		case "admin":
 			b.waitJS("the refusal", `(document.getElementById('notice')||{}).textContent?.includes('for admins')`)
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/pluginhost"
@@ -32,18 +33,40 @@ func registerExchanges(h *handler, r routes) {
 }
 
 type exchangeJSON struct {
-	Name               string         `json:"name" doc:"The exchange's name, used as exchange in accounts."`
-	DisplayName        string         `json:"display_name"`
-	PluginVersion      string         `json:"plugin_version"`
-	ProtocolVersion    int            `json:"protocol_version"`
-	SDKVersion         string         `json:"sdk_version,omitempty"`
-	RequiresPassphrase bool           `json:"requires_passphrase" doc:"Accounts need a passphrase (bitget, okx)."`
-	SupportsTestnet    bool           `json:"supports_testnet" doc:"Accounts may set testnet."`
-	Capabilities       []string       `json:"capabilities" doc:"What the plugin can do: spot_balances, futures_account, positions, orders, …"`
-	Endpoints          []endpointJSON `json:"endpoints" doc:"The plugin's REST base URLs by endpoint key, with the config's overrides for live and for testnet accounts."`
-	Status             string         `json:"status"`
-	Restarts           int            `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
-	LastError          string         `json:"last_error,omitempty"`
+	Name               string           `json:"name" doc:"The exchange's name, used as exchange in accounts."`
+	DisplayName        string           `json:"display_name"`
+	PluginVersion      string           `json:"plugin_version"`
+	ProtocolVersion    int              `json:"protocol_version"`
+	SDKVersion         string           `json:"sdk_version,omitempty"`
+	RequiresPassphrase bool             `json:"requires_passphrase" doc:"Accounts need a passphrase (bitget, okx)."`
+	SupportsTestnet    bool             `json:"supports_testnet" doc:"Accounts may set testnet."`
+	Capabilities       []string         `json:"capabilities" doc:"What the plugin can do: spot_balances, futures_account, positions, orders, …"`
+	Endpoints          []endpointJSON   `json:"endpoints" doc:"The plugin's REST base URLs by endpoint key, with the config's overrides for live and for testnet accounts."`
+	Budget             []budgetPoolJSON `json:"budget" doc:"The exchange's rate budget per per-IP pool, shared by every account on this host; empty when the plugin declares no per-IP limit."`
+	Status             string           `json:"status"`
+	Restarts           int              `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
+	LastError          string           `json:"last_error,omitempty"`
+}
+
+type budgetPoolJSON struct {
+	Pool        string `json:"pool" doc:"The rate limit's name as the plugin declares it."`
+	Limit       int64  `json:"limit" doc:"The exchange's limit per window (lower than declared if the exchange reported less)."`
+	WindowMS    int64  `json:"window_ms" doc:"Length of the exchange's rate-limit window in milliseconds."`
+	Allowed     int64  `json:"allowed" doc:"Weight per window this host plans to send: a safety share of the limit."`
+	Used        int64  `json:"used" doc:"Weight spent over the last window, by this host and what the exchange counted from others on the IP."`
+	UsedPercent int64  `json:"used_percent" doc:"used as a whole percentage of limit."`
+}
+
+func budgetJSON(ps []budget.PoolStats) []budgetPoolJSON {
+	out := make([]budgetPoolJSON, 0, len(ps))
+	for _, p := range ps {
+		b := budgetPoolJSON{Pool: p.Name, Limit: p.Limit, WindowMS: p.Window.Milliseconds(), Allowed: p.Allowed, Used: p.Used}
+		if p.Limit > 0 {
+			b.UsedPercent = p.Used * 100 / p.Limit
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 type endpointJSON struct {
@@ -104,7 +127,7 @@ func (h *handler) exchangesJSON(sts []plugins.Status) []exchangeJSON {
 			Name: s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
 			ProtocolVersion: pluginhost.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
 			RequiresPassphrase: s.Info.RequiresPassphrase, SupportsTestnet: s.Info.SupportsTestnet,
-			Capabilities: caps, Endpoints: endpointsJSON(s.Info, h.d.Endpoints[s.Name]), Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
+			Capabilities: caps, Endpoints: endpointsJSON(s.Info, h.d.Endpoints[s.Name]), Budget: budgetJSON(s.Budget), Status: s.State, Restarts: s.Restarts, LastError: s.LastError,
 		})
 	}
 	return out

@@ -3,8 +3,11 @@ package api
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
+	"time"
 
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/sdk"
 )
@@ -19,7 +22,8 @@ func (twoPlugins) List() []plugins.Status {
 			DefaultEndpoints: []sdk.Endpoint{
 				{Key: "futures", Live: "https://f.alpha.example", Testnet: "https://demo-f.alpha.example"},
 				{Key: "spot", Live: "https://s.alpha.example", Testnet: "https://demo-s.alpha.example"},
-			}}},
+			}},
+			Budget: []budget.PoolStats{{Name: "weight", Limit: 6000, Allowed: 5880, Used: 1500, Window: time.Minute}}},
 		// An older plugin, which reports no built-in addresses.
 		{Name: "beta", State: plugins.StateReady, Info: sdk.Info{Name: "beta", EndpointKeys: []string{"rest"},
 			Capabilities: []string{sdk.CapSpotBalances}}},
@@ -71,6 +75,11 @@ func TestExchangesShowEndpoints(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("endpoints\n got %v\nwant %v", got, want)
+	}
+	// The rate budget in use, per pool; none for a plugin without one.
+	wantBudget := []budgetPoolJSON{{Pool: "weight", Limit: 6000, WindowMS: 60000, Allowed: 5880, Used: 1500, UsedPercent: 25}}
+	if !reflect.DeepEqual(list[0].Budget, wantBudget) || list[1].Budget == nil || len(list[1].Budget) != 0 {
+		t.Fatalf("budgets %+v / %+v", list[0].Budget, list[1].Budget)
 	}
 	r = e.do("GET", "/api/v1/exchanges?limit=1", e.adminToken, nil)
 	r.decode(t, &list)

@@ -92,6 +92,9 @@ type Status struct {
 	PID       int
 	Restarts  int
 	LastError string
+	// Budget is the exchange's rate budget, one entry per per-IP pool;
+	// empty when the plugin declares no per-IP limit.
+	Budget []budget.PoolStats
 }
 
 // slot is one plugin binary (by path) and the process running it.
@@ -629,6 +632,9 @@ func (c *Catalog) statusesLocked() []Status {
 		}
 		if st.State == StateReady && len(s.info.Capabilities) == 0 {
 			st.State = StateNoCapabilities
+		}
+		if set := c.budgets[name]; set != nil {
+			st.Budget = set.Stats(c.now())
 		}
 		out = append(out, st)
 	}

@@ -302,18 +302,12 @@ const GA = (() => {
     });
   }
 
-  // budgetText shows a plugin's rate budget use where the daemon reports
-  // it: pools of {used, limit} or any shape, summarized.
-  function budgetText(b) {
-    if (b === undefined || b === null) return '—';
-    const pools = Array.isArray(b) ? b : (typeof b === 'object' && 'limit' in b ? [b] : Object.entries(b).map(([k, v]) =>
-      (v && typeof v === 'object' ? Object.assign({ pool: k }, v) : { pool: k, used: v })));
-    return pools.map((p) => {
-      const name = p.pool || p.name || '';
-      const used = p.used !== undefined ? p.used : p.in_use;
-      const pct = p.limit ? ' (' + Math.round(100 * Number(used) / Number(p.limit)) + '%)' : '';
-      return (name ? name + ': ' : '') + used + (p.limit !== undefined ? ' / ' + p.limit : '') + pct;
-    }).join('; ');
+  // budgetText shows how much of each per-IP rate budget pool is in use
+  // over the exchange's current window.
+  function budgetText(pools) {
+    if (!pools || pools.length === 0) return 'no per-IP limit declared';
+    return pools.map((p) => p.pool + ': ' + p.used + ' / ' + p.limit + ' per ' +
+      (p.window_ms / 1000) + ' s (' + p.used_percent + '%)').join('; ');
   }
 
   // exchangesTable lists the exchange plugins as GET /exchanges gives them.
@@ -328,7 +322,7 @@ const GA = (() => {
           String(x.restarts),
           [x.requires_passphrase ? 'passphrase' : '', x.supports_testnet ? 'testnet available' : ''].filter(Boolean).join(', ') || '—',
           (x.capabilities || []).join(', '),
-          budgetText(x.budget !== undefined ? x.budget : x.rate_budget),
+          budgetText(x.budget),
         ],
       })), 'No exchange plugin is loaded.');
   }
