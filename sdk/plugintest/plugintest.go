@@ -154,7 +154,7 @@ var (
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 	keyRe    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	semverRe = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-	knownCap = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments}
+	knownCap = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams}
 )
 
 func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {
