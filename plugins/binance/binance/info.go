@@ -75,7 +75,7 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Version:            c.version,
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointSpot, EndpointFutures},
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
+		EndpointKeys:       []string{EndpointSpot, EndpointFutures, EndpointSpotWS, EndpointFuturesWS},
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
 	}), nil
 }
