@@ -241,5 +241,7 @@ func TestFuturesStreamListenKey(t *testing.T) {
 	}
 	from = w.mark()
 	fx.SetPosition(apiKey, fake.Position{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0", MarkPrice: "60050", LiquidationPrice: "0"})
-	w.waitAfter(t, from, "closed on the new key", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 0 && ev.State == sdk.StreamData })
+	w.waitAfter(t, from, "closed on the new key", func(ev sdk.StreamEvent) bool {
+		return ev.HasPositions && len(ev.Positions) == 0 && ev.State == sdk.StreamData
+	})
 }
