@@ -138,7 +138,10 @@ func (f *fakeConn) Close() {
 func TestPoolSharesAndCutsBeforeLifetime(t *testing.T) {
 	var dials atomic.Int32
 	p := &Pool[*fakeConn]{PerConn: 2, Lifetime: 200 * time.Millisecond, Margin: 100 * time.Millisecond,
-		Dial: func(context.Context) (*fakeConn, error) { dials.Add(1); return &fakeConn{done: make(chan struct{})}, nil }}
+		Dial: func(context.Context) (*fakeConn, error) {
+			dials.Add(1)
+			return &fakeConn{done: make(chan struct{})}, nil
+		}}
 	ctx := context.Background()
 	a, _ := p.Acquire(ctx)
 	b, _ := p.Acquire(ctx)

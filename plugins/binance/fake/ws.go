@@ -112,7 +112,6 @@ type wsState struct {
 	byAPI    map[string]string        // api key -> its active listenKey
 	attempts map[string]*fakex.Window // per IP
 	drop     float64
-	dropped  int
 	stats    WSStats
 }
 
