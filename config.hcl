@@ -82,6 +82,14 @@ history {
   hourly_for = "2160h"         # then hourly points up to 90 days
 }
 
+streams {
+  # Watch accounts through the exchanges' private WebSocket streams where
+  # the plugin serves them; streamed accounts are read over REST only every
+  # reconcile_interval, to repair what a stream missed.
+  enabled            = false
+  reconcile_interval = "10m"
+}
+
 limits {
   # Per-user quotas; going over one is refused with 409 quota_exceeded.
   accounts_per_user = 50       # exchange accounts one user may have

@@ -5,6 +5,7 @@ go 1.26.0
 require github.com/shopspring/decimal v1.4.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/globalautomation/gahost/proto v0.0.0
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0

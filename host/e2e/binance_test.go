@@ -170,7 +170,7 @@ func TestBinanceThroughTheDaemon(t *testing.T) {
 		}
 	}
 	if ex.DisplayName != "Binance" || ex.RequiresPassphrase || !ex.SupportsTestnet || ex.ProtocolVersion < 1 ||
-		!slices.Equal(ex.Capabilities, []string{"spot_balances", "futures_account", "positions", "orders", "prices", "instruments"}) {
+		!slices.Equal(ex.Capabilities, []string{"spot_balances", "futures_account", "positions", "orders", "prices", "instruments", "streams"}) {
 		t.Errorf("GET /exchanges binance = %+v", ex)
 	}
 

@@ -29,6 +29,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -154,8 +155,14 @@ var (
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
 	keyRe    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	semverRe = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-	knownCap = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments}
+	knownCap = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams}
 )
+
+// secureURL reports whether s is an absolute https or wss URL.
+func secureURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "wss") && u.Host != ""
+}
 
 func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {
 	t.Helper()
@@ -196,9 +203,9 @@ func checkInfo(t *testing.T, impl sdk.Exchange) sdk.Info {
 			switch {
 			case !ok:
 				bad("endpoint key %q has no built-in address", k)
-			case !strings.HasPrefix(d.Live, "https://"):
-				bad("endpoint %q: live address %q is not an https URL", k, d.Live)
-			case info.SupportsTestnet && !strings.HasPrefix(d.Testnet, "https://"):
+			case !secureURL(d.Live):
+				bad("endpoint %q: live address %q is not an https or wss URL", k, d.Live)
+			case info.SupportsTestnet && !secureURL(d.Testnet):
 				bad("endpoint %q: testnet is offered but its address is %q", k, d.Testnet)
 			}
 			delete(defaults, k)

@@ -148,7 +148,12 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		return err
 	}
 	sc.Value = px.ValuePoint
-	sched, err := scheduler.New(sc, st, cat, key)
+	var sched *scheduler.Scheduler
+	strm, err := newStreams(cfg, log, reg, st, cat, key, &sc, &sched)
+	if err != nil {
+		return err
+	}
+	sched, err = scheduler.New(sc, st, cat, key)
 	if err != nil {
 		return err
 	}
@@ -233,6 +238,11 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		case <-pluginsReady:
 		case <-syncCtx.Done():
 			return nil
+		}
+		if strm != nil {
+			done := make(chan struct{})
+			go func() { defer close(done); _ = strm.Run(syncCtx) }()
+			defer func() { <-done }()
 		}
 		if err := sched.Run(syncCtx); err != nil {
 			return fmt.Errorf("sync scheduler: %w", err)

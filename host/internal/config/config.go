@@ -24,6 +24,7 @@ type Config struct {
 	Encryption Encryption
 	Plugins    Plugins
 	Sync       Sync
+	Streams    Streams
 	History    History
 	Limits     Limits
 	Webhooks   Webhooks
@@ -96,6 +97,14 @@ type History struct {
 	HourlyFor time.Duration
 }
 
+// Streams is the streams block: whether accounts of exchanges whose plugin
+// serves private streams are watched through them, and how often each
+// streamed account is still read over REST to repair what a stream missed.
+type Streams struct {
+	Enabled           bool
+	ReconcileInterval time.Duration
+}
+
 // Limits is the limits block: per-user quotas, so one user cannot fill the
 // database or the exchanges' shared rate budgets on their own.
 type Limits struct {
@@ -124,28 +133,30 @@ type Exchange struct {
 // The documented defaults (the "default" column of docs/configuration.md),
 // as written in the file before path resolution.
 const (
-	defaultDataDir         = "./data"
-	defaultKeyFileName     = "master.key" // inside data_dir
-	defaultLogLevel        = "info"
-	defaultLogFormat       = "text"
-	defaultListen          = "127.0.0.1:8080"
-	defaultKeyEnv          = "GAHOST_MASTER_KEY"
-	defaultPluginDir       = "./bin/plugins"
-	defaultWatch           = true
-	defaultRequireSums     = false
-	defaultInterval        = 30 * time.Second
-	defaultJitter          = 5 * time.Second
-	defaultMaxConcurrency  = 64
-	defaultCallTimeout     = 10 * time.Second
-	defaultKeepAll         = 7 * 24 * time.Hour
-	defaultHourlyFor       = 90 * 24 * time.Hour
-	defaultAccountsPerUser = 50
-	defaultWebhooksPerUser = 100
-	defaultReadTimeout     = 30 * time.Second
-	defaultWriteTimeout    = 2 * time.Minute
-	defaultIdleTimeout     = 2 * time.Minute
-	defaultMaxConnections  = 1024
-	defaultReplayWindow    = 60 * time.Second
+	defaultDataDir           = "./data"
+	defaultKeyFileName       = "master.key" // inside data_dir
+	defaultLogLevel          = "info"
+	defaultLogFormat         = "text"
+	defaultListen            = "127.0.0.1:8080"
+	defaultKeyEnv            = "GAHOST_MASTER_KEY"
+	defaultPluginDir         = "./bin/plugins"
+	defaultWatch             = true
+	defaultRequireSums       = false
+	defaultInterval          = 30 * time.Second
+	defaultJitter            = 5 * time.Second
+	defaultMaxConcurrency    = 64
+	defaultCallTimeout       = 10 * time.Second
+	defaultKeepAll           = 7 * 24 * time.Hour
+	defaultHourlyFor         = 90 * 24 * time.Hour
+	defaultAccountsPerUser   = 50
+	defaultWebhooksPerUser   = 100
+	defaultReadTimeout       = 30 * time.Second
+	defaultWriteTimeout      = 2 * time.Minute
+	defaultIdleTimeout       = 2 * time.Minute
+	defaultMaxConnections    = 1024
+	defaultReplayWindow      = 60 * time.Second
+	defaultStreamsEnabled    = false
+	defaultReconcileInterval = 10 * time.Minute
 )
 
 // Default returns the configuration an empty file gives, with paths left
@@ -182,6 +193,10 @@ func Default() *Config {
 		History: History{
 			KeepAll:   defaultKeepAll,
 			HourlyFor: defaultHourlyFor,
+		},
+		Streams: Streams{
+			Enabled:           defaultStreamsEnabled,
+			ReconcileInterval: defaultReconcileInterval,
 		},
 		Limits: Limits{
 			AccountsPerUser: defaultAccountsPerUser,

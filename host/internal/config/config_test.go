@@ -249,6 +249,7 @@ func contractDefaults(base string) *Config {
 			MaxConcurrency: 64,
 		},
 		History:   History{KeepAll: 168 * time.Hour, HourlyFor: 2160 * time.Hour},
+		Streams:   Streams{Enabled: false, ReconcileInterval: 10 * time.Minute},
 		Limits:    Limits{AccountsPerUser: 50, WebhooksPerUser: 100},
 		Webhooks:  Webhooks{ReplayWindow: time.Minute},
 		Exchanges: map[string]Exchange{},
@@ -303,6 +304,10 @@ history {
   keep_all   = "24h"
   hourly_for = "24h"
 }
+streams {
+  enabled            = true
+  reconcile_interval = "15m"
+}
 limits {
   accounts_per_user = 3
   webhooks_per_user = 1000000
@@ -330,6 +335,7 @@ exchange "zeta_2-x" {
 				c.Plugins = Plugins{Dir: "/opt/gahost/plugins", Watch: false, RequireChecksums: true}
 				c.Sync = Sync{Interval: 90 * time.Second, Jitter: 0, CallTimeout: 2500 * time.Millisecond, MaxConcurrency: 8}
 				c.History = History{KeepAll: 24 * time.Hour, HourlyFor: 24 * time.Hour}
+				c.Streams = Streams{Enabled: true, ReconcileInterval: 15 * time.Minute}
 				c.Limits = Limits{AccountsPerUser: 3, WebhooksPerUser: 1_000_000}
 				c.Exchanges = map[string]Exchange{
 					"acme": {
@@ -340,10 +346,10 @@ exchange "zeta_2-x" {
 							"ws":   "http://127.0.0.1:9999",
 						},
 						TestnetEndpoints: map[string]string{"rest": "https://testnet-proxy.example.test"},
-						Source:           "config.hcl:31",
+						Source:           "config.hcl:35",
 					},
 					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
-						Source: "config.hcl:41"},
+						Source: "config.hcl:45"},
 				}
 			},
 		},

@@ -31,6 +31,7 @@ var (
 			{Type: "plugins"},
 			{Type: "sync"},
 			{Type: "history"},
+			{Type: "streams"},
 			{Type: "limits"},
 			{Type: "webhooks"},
 			{Type: "exchange", LabelNames: []string{"name"}},
@@ -67,6 +68,10 @@ var (
 	historySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "keep_all"},
 		{Name: "hourly_for"},
+	}}
+	streamsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "enabled"},
+		{Name: "reconcile_interval"},
 	}}
 	limitsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "accounts_per_user"},
@@ -141,6 +146,8 @@ func decode(body hcl.Body, base string) (*Config, hcl.Diagnostics) {
 			d.sync(block, &cfg.Sync)
 		case "history":
 			d.history(block, &cfg.History)
+		case "streams":
+			d.streams(block, &cfg.Streams)
 		case "limits":
 			d.limits(block, &cfg.Limits)
 		case "webhooks":
@@ -314,6 +321,13 @@ func (d *decoder) history(block *hcl.Block, h *History) {
 			"Both are ages counted back from now: points younger than keep_all (%s) are all kept, then one per hour until hourly_for (%s). hourly_for must be at least keep_all; make them equal to keep no hourly points.",
 			h.KeepAll, h.HourlyFor)
 	}
+}
+
+func (d *decoder) streams(block *hcl.Block, s *Streams) {
+	content, diags := block.Body.Content(streamsSchema)
+	d.diags = append(d.diags, diags...)
+	d.boolean(content.Attributes["enabled"], &s.Enabled)
+	d.duration(content.Attributes["reconcile_interval"], &s.ReconcileInterval, positive)
 }
 
 func (d *decoder) limits(block *hcl.Block, l *Limits) {

@@ -21,6 +21,7 @@ var blockSchemas = map[string]*hcl.BodySchema{
 	"plugins":    pluginsSchema,
 	"sync":       syncSchema,
 	"history":    historySchema,
+	"streams":    streamsSchema,
 	"limits":     limitsSchema,
 	"webhooks":   webhooksSchema,
 	"exchange":   exchangeSchema,

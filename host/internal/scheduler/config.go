@@ -52,6 +52,13 @@ type Config struct {
 	// plugins.Catalog.Budget); a nil Pacers, or a nil Pacer for an
 	// exchange, means no budget: only MaxConcurrency bounds it.
 	Pacers func(exchange string) Pacer
+	// AccountInterval, when set, may lengthen one account's interval: an
+	// account whose changes arrive over a private stream is only
+	// reconciled by REST now and then. A result not above the account's
+	// regular interval (say zero, for an account not streamed) keeps the
+	// regular one. It is called with the scheduler's lock held and must
+	// not call back into the scheduler.
+	AccountInterval func(exchange, accountID string) time.Duration
 	// Prepaid marks the context of a sync the scheduler has paid for, so
 	// that the calls it makes are not charged again downstream; nil is
 	// budget.Prepaid, which the catalog's boundary reads.

@@ -251,7 +251,11 @@ func (s *Scheduler) startLocked(workCtx context.Context, ex *exch, e *entry, now
 	e.running, e.cancel = true, cancel
 	ex.running++
 	s.inFlight++
-	j := job{id: e.id, exchange: ex.name, start: now, every: s.everyLocked(ex, e.user), failures: e.failures,
+	every := s.everyLocked(ex, e.user)
+	if s.cfg.AccountInterval != nil {
+		every = max(every, s.cfg.AccountInterval(ex.name, e.id))
+	}
+	j := job{id: e.id, exchange: ex.name, start: now, every: every, failures: e.failures,
 		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer,
 		sealed: e.sealed, testnet: e.testnet, keysRev: e.keysRev, lastOK: e.lastOK}
 	s.workers.Add(1)

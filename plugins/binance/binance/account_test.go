@@ -14,8 +14,8 @@ import (
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
 	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "binance", DisplayName: "Binance", Version: "1.2.3",
-		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"spot", "futures"}})
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
+		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"spot", "futures", "spot_ws", "futures_ws"}})
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
 		}

@@ -24,6 +24,7 @@ var hosts = map[string]rest.Hosts{
 type Connector struct {
 	version string
 	http    *rest.Client
+	streams streamState // the private streams (stream.go)
 }
 
 var _ sdk.Exchange = (*Connector)(nil)

@@ -53,6 +53,11 @@ var card = ratecard.Card{
 		// /fapi/v1/exchangeInfo (1).
 		{Call: sdk.CapInstruments, Limit: limitSpotWeight, Cost: 20},
 		{Call: sdk.CapInstruments, Limit: limitFuturesWeight, Cost: 1},
+		// Starting one account's streams: userDataStream.subscribe.signature
+		// (2) and the spot seed GET /api/v3/account (20); POST
+		// /fapi/v1/listenKey (1) and the futures seed (5 + 10).
+		{Call: sdk.CapStreams, Limit: limitSpotWeight, Cost: 22},
+		{Call: sdk.CapStreams, Limit: limitFuturesWeight, Cost: 16},
 	},
 	// Legacy are the same weights for hosts older than Costs, which charge
 	// them all against the first (spot) budget; adding the futures weights
@@ -65,6 +70,7 @@ var card = ratecard.Card{
 		sdk.CapValidate:       6,  // GET /sapi/v1/account/apiRestrictions + /fapi/v1/accountConfig
 		sdk.CapPrices:         16, // both ticker lists and the mark prices
 		sdk.CapInstruments:    21, // both exchange infos
+		sdk.CapStreams:        38, // subscribing and seeding both products
 	},
 }
 
@@ -76,8 +82,8 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Version:            c.version,
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointSpot, EndpointFutures},
-		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
+		EndpointKeys:       []string{EndpointSpot, EndpointFutures, EndpointSpotWS, EndpointFuturesWS},
+		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
 	}), nil
 }

@@ -179,6 +179,7 @@ type Server struct {
 	noBans  bool
 	nextID  int64
 	marks   fakex.Marks // futures mark prices set by SetMark (market.go)
+	ws      *wsState    // the private streams, once started (ws.go)
 }
 
 // New starts a fake Binance on 127.0.0.1 with BTCUSDT, ETHUSDT and ETHBTC

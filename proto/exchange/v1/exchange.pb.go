@@ -34,6 +34,67 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What a stream of one account is doing.
+type StreamState int32
+
+const (
+	StreamState_STREAM_STATE_UNSPECIFIED StreamState = 0 // an event that carries data only
+	// Subscribed and seeded: every change from now on is pushed.
+	StreamState_STREAM_STATE_CONNECTED StreamState = 1
+	// Continuity is in doubt (reconnect, expiry, missed heartbeat, the
+	// planned cut before a connection's lifetime ends): the plugin is
+	// subscribing and seeding again. Data may be stale until CONNECTED.
+	StreamState_STREAM_STATE_RESYNCING StreamState = 2
+	// The plugin gave up on the account (keys refused, too many accounts for
+	// the exchange's per-IP caps, repeated failures); reason says why. The
+	// host polls it. The plugin sends no more events for it until the host
+	// watches it again.
+	StreamState_STREAM_STATE_FAILED StreamState = 3
+)
+
+// Enum value maps for StreamState.
+var (
+	StreamState_name = map[int32]string{
+		0: "STREAM_STATE_UNSPECIFIED",
+		1: "STREAM_STATE_CONNECTED",
+		2: "STREAM_STATE_RESYNCING",
+		3: "STREAM_STATE_FAILED",
+	}
+	StreamState_value = map[string]int32{
+		"STREAM_STATE_UNSPECIFIED": 0,
+		"STREAM_STATE_CONNECTED":   1,
+		"STREAM_STATE_RESYNCING":   2,
+		"STREAM_STATE_FAILED":      3,
+	}
+)
+
+func (x StreamState) Enum() *StreamState {
+	p := new(StreamState)
+	*p = x
+	return p
+}
+
+func (x StreamState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StreamState) Descriptor() protoreflect.EnumDescriptor {
+	return file_exchange_v1_exchange_proto_enumTypes[0].Descriptor()
+}
+
+func (StreamState) Type() protoreflect.EnumType {
+	return &file_exchange_v1_exchange_proto_enumTypes[0]
+}
+
+func (x StreamState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StreamState.Descriptor instead.
+func (StreamState) EnumDescriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{0}
+}
+
 type ErrorKind int32
 
 const (
@@ -94,11 +155,11 @@ func (x ErrorKind) String() string {
 }
 
 func (ErrorKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_exchange_v1_exchange_proto_enumTypes[0].Descriptor()
+	return file_exchange_v1_exchange_proto_enumTypes[1].Descriptor()
 }
 
 func (ErrorKind) Type() protoreflect.EnumType {
-	return &file_exchange_v1_exchange_proto_enumTypes[0]
+	return &file_exchange_v1_exchange_proto_enumTypes[1]
 }
 
 func (x ErrorKind) Number() protoreflect.EnumNumber {
@@ -107,7 +168,7 @@ func (x ErrorKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ErrorKind.Descriptor instead.
 func (ErrorKind) EnumDescriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{0}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{1}
 }
 
 // Which exchange account a call acts for. Credentials travel with every call;
@@ -2360,6 +2421,237 @@ func (x *GetInstrumentsResponse) GetInstruments() []*Instrument {
 	return nil
 }
 
+// One message of the host on a StreamAccounts stream.
+type StreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Accounts to start watching. An id already watched is restarted with
+	// what is given (new keys, other parts).
+	Watch []*StreamAccount `protobuf:"bytes,1,rep,name=watch,proto3" json:"watch,omitempty"`
+	// Ids of accounts to stop watching.
+	Unwatch       []string `protobuf:"bytes,2,rep,name=unwatch,proto3" json:"unwatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamRequest) Reset() {
+	*x = StreamRequest{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamRequest) ProtoMessage() {}
+
+func (x *StreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamRequest.ProtoReflect.Descriptor instead.
+func (*StreamRequest) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *StreamRequest) GetWatch() []*StreamAccount {
+	if x != nil {
+		return x.Watch
+	}
+	return nil
+}
+
+func (x *StreamRequest) GetUnwatch() []string {
+	if x != nil {
+		return x.Unwatch
+	}
+	return nil
+}
+
+type StreamAccount struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // the host's account id, echoed in every event
+	Account *Account               `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	// Which parts to keep, by capability name: spot_balances,
+	// futures_account, positions.
+	Parts         []string `protobuf:"bytes,3,rep,name=parts,proto3" json:"parts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamAccount) Reset() {
+	*x = StreamAccount{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamAccount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamAccount) ProtoMessage() {}
+
+func (x *StreamAccount) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamAccount.ProtoReflect.Descriptor instead.
+func (*StreamAccount) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *StreamAccount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *StreamAccount) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *StreamAccount) GetParts() []string {
+	if x != nil {
+		return x.Parts
+	}
+	return nil
+}
+
+type StreamEvent struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	State     StreamState            `protobuf:"varint,2,opt,name=state,proto3,enum=gahost.exchange.v1.StreamState" json:"state,omitempty"`
+	Reason    string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`                                                           // for FAILED and RESYNCING; scrubbed of secrets
+	ErrorKind ErrorKind              `protobuf:"varint,4,opt,name=error_kind,json=errorKind,proto3,enum=gahost.exchange.v1.ErrorKind" json:"error_kind,omitempty"` // for FAILED: why, as a call's error would say
+	// The parts that changed, each whole (the full list of balances or
+	// positions as the stream now knows it); an unset part did not change.
+	Spot      *GetSpotBalancesResponse   `protobuf:"bytes,5,opt,name=spot,proto3" json:"spot,omitempty"`
+	Futures   *GetFuturesAccountResponse `protobuf:"bytes,6,opt,name=futures,proto3" json:"futures,omitempty"`
+	Positions *GetPositionsResponse      `protobuf:"bytes,7,opt,name=positions,proto3" json:"positions,omitempty"`
+	// When the exchange made the change (its event time); 0 when unknown.
+	EventTimeMs int64 `protobuf:"varint,8,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"`
+	// Rate-limit usage the plugin saw while seeding (REST snapshots), for the
+	// host's budget.
+	Usage         *RateUsageReport `protobuf:"bytes,9,opt,name=usage,proto3" json:"usage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamEvent) Reset() {
+	*x = StreamEvent{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamEvent) ProtoMessage() {}
+
+func (x *StreamEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamEvent.ProtoReflect.Descriptor instead.
+func (*StreamEvent) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *StreamEvent) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *StreamEvent) GetState() StreamState {
+	if x != nil {
+		return x.State
+	}
+	return StreamState_STREAM_STATE_UNSPECIFIED
+}
+
+func (x *StreamEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *StreamEvent) GetErrorKind() ErrorKind {
+	if x != nil {
+		return x.ErrorKind
+	}
+	return ErrorKind_ERROR_KIND_UNSPECIFIED
+}
+
+func (x *StreamEvent) GetSpot() *GetSpotBalancesResponse {
+	if x != nil {
+		return x.Spot
+	}
+	return nil
+}
+
+func (x *StreamEvent) GetFutures() *GetFuturesAccountResponse {
+	if x != nil {
+		return x.Futures
+	}
+	return nil
+}
+
+func (x *StreamEvent) GetPositions() *GetPositionsResponse {
+	if x != nil {
+		return x.Positions
+	}
+	return nil
+}
+
+func (x *StreamEvent) GetEventTimeMs() int64 {
+	if x != nil {
+		return x.EventTimeMs
+	}
+	return 0
+}
+
+func (x *StreamEvent) GetUsage() *RateUsageReport {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
 // Sent in the status details of every error a plugin returns.
 type ErrorDetail struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2373,7 +2665,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2385,7 +2677,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2398,7 +2690,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{33}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ErrorDetail) GetKind() ErrorKind {
@@ -2619,12 +2911,36 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	" \x01(\tR\vminNotional\x12\x16\n" +
 	"\x06status\x18\v \x01(\tR\x06status\"Z\n" +
 	"\x16GetInstrumentsResponse\x12@\n" +
-	"\vinstruments\x18\x01 \x03(\v2\x1e.gahost.exchange.v1.InstrumentR\vinstruments\"\xa5\x01\n" +
+	"\vinstruments\x18\x01 \x03(\v2\x1e.gahost.exchange.v1.InstrumentR\vinstruments\"b\n" +
+	"\rStreamRequest\x127\n" +
+	"\x05watch\x18\x01 \x03(\v2!.gahost.exchange.v1.StreamAccountR\x05watch\x12\x18\n" +
+	"\aunwatch\x18\x02 \x03(\tR\aunwatch\"l\n" +
+	"\rStreamAccount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x125\n" +
+	"\aaccount\x18\x02 \x01(\v2\x1b.gahost.exchange.v1.AccountR\aaccount\x12\x14\n" +
+	"\x05parts\x18\x03 \x03(\tR\x05parts\"\xea\x03\n" +
+	"\vStreamEvent\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x125\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1f.gahost.exchange.v1.StreamStateR\x05state\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12<\n" +
+	"\n" +
+	"error_kind\x18\x04 \x01(\x0e2\x1d.gahost.exchange.v1.ErrorKindR\terrorKind\x12?\n" +
+	"\x04spot\x18\x05 \x01(\v2+.gahost.exchange.v1.GetSpotBalancesResponseR\x04spot\x12G\n" +
+	"\afutures\x18\x06 \x01(\v2-.gahost.exchange.v1.GetFuturesAccountResponseR\afutures\x12F\n" +
+	"\tpositions\x18\a \x01(\v2(.gahost.exchange.v1.GetPositionsResponseR\tpositions\x12\"\n" +
+	"\revent_time_ms\x18\b \x01(\x03R\veventTimeMs\x129\n" +
+	"\x05usage\x18\t \x01(\v2#.gahost.exchange.v1.RateUsageReportR\x05usage\"\xa5\x01\n" +
 	"\vErrorDetail\x121\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1d.gahost.exchange.v1.ErrorKindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12#\n" +
 	"\rexchange_code\x18\x03 \x01(\tR\fexchangeCode\x12$\n" +
-	"\x0eretry_after_ms\x18\x04 \x01(\x03R\fretryAfterMs*\xf3\x02\n" +
+	"\x0eretry_after_ms\x18\x04 \x01(\x03R\fretryAfterMs*|\n" +
+	"\vStreamState\x12\x1c\n" +
+	"\x18STREAM_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16STREAM_STATE_CONNECTED\x10\x01\x12\x1a\n" +
+	"\x16STREAM_STATE_RESYNCING\x10\x02\x12\x17\n" +
+	"\x13STREAM_STATE_FAILED\x10\x03*\xf3\x02\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ERROR_KIND_AUTHENTICATION\x10\x01\x12\x19\n" +
@@ -2638,7 +2954,7 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x16ERROR_KIND_UNAVAILABLE\x10\t\x12\x1e\n" +
 	"\x1aERROR_KIND_UNKNOWN_OUTCOME\x10\n" +
 	"\x12\x1e\n" +
-	"\x1aERROR_KIND_ORDER_NOT_FOUND\x10\v2\x8c\b\n" +
+	"\x1aERROR_KIND_ORDER_NOT_FOUND\x10\v2\xe6\b\n" +
 	"\bExchange\x12R\n" +
 	"\aGetInfo\x12\".gahost.exchange.v1.GetInfoRequest\x1a#.gahost.exchange.v1.GetInfoResponse\x12v\n" +
 	"\x13ValidateCredentials\x12..gahost.exchange.v1.ValidateCredentialsRequest\x1a/.gahost.exchange.v1.ValidateCredentialsResponse\x12j\n" +
@@ -2650,7 +2966,8 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"PlaceOrder\x12%.gahost.exchange.v1.PlaceOrderRequest\x1a&.gahost.exchange.v1.PlaceOrderResponse\x12^\n" +
 	"\vCancelOrder\x12&.gahost.exchange.v1.CancelOrderRequest\x1a'.gahost.exchange.v1.CancelOrderResponse\x12X\n" +
 	"\tGetPrices\x12$.gahost.exchange.v1.GetPricesRequest\x1a%.gahost.exchange.v1.GetPricesResponse\x12g\n" +
-	"\x0eGetInstruments\x12).gahost.exchange.v1.GetInstrumentsRequest\x1a*.gahost.exchange.v1.GetInstrumentsResponseBAZ?github.com/globalautomation/gahost/proto/exchange/v1;exchangev1b\x06proto3"
+	"\x0eGetInstruments\x12).gahost.exchange.v1.GetInstrumentsRequest\x1a*.gahost.exchange.v1.GetInstrumentsResponse\x12X\n" +
+	"\x0eStreamAccounts\x12!.gahost.exchange.v1.StreamRequest\x1a\x1f.gahost.exchange.v1.StreamEvent(\x010\x01BAZ?github.com/globalautomation/gahost/proto/exchange/v1;exchangev1b\x06proto3"
 
 var (
 	file_exchange_v1_exchange_proto_rawDescOnce sync.Once
@@ -2664,103 +2981,117 @@ func file_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_exchange_v1_exchange_proto_rawDescData
 }
 
-var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_exchange_v1_exchange_proto_goTypes = []any{
-	(ErrorKind)(0),                      // 0: gahost.exchange.v1.ErrorKind
-	(*Account)(nil),                     // 1: gahost.exchange.v1.Account
-	(*GetInfoRequest)(nil),              // 2: gahost.exchange.v1.GetInfoRequest
-	(*GetInfoResponse)(nil),             // 3: gahost.exchange.v1.GetInfoResponse
-	(*Endpoint)(nil),                    // 4: gahost.exchange.v1.Endpoint
-	(*CallCost)(nil),                    // 5: gahost.exchange.v1.CallCost
-	(*RateLimit)(nil),                   // 6: gahost.exchange.v1.RateLimit
-	(*RateUsage)(nil),                   // 7: gahost.exchange.v1.RateUsage
-	(*RateUsageReport)(nil),             // 8: gahost.exchange.v1.RateUsageReport
-	(*ValidateCredentialsRequest)(nil),  // 9: gahost.exchange.v1.ValidateCredentialsRequest
-	(*ValidateCredentialsResponse)(nil), // 10: gahost.exchange.v1.ValidateCredentialsResponse
-	(*Balance)(nil),                     // 11: gahost.exchange.v1.Balance
-	(*GetSpotBalancesRequest)(nil),      // 12: gahost.exchange.v1.GetSpotBalancesRequest
-	(*GetSpotBalancesResponse)(nil),     // 13: gahost.exchange.v1.GetSpotBalancesResponse
-	(*GetFuturesAccountRequest)(nil),    // 14: gahost.exchange.v1.GetFuturesAccountRequest
-	(*GetFuturesAccountResponse)(nil),   // 15: gahost.exchange.v1.GetFuturesAccountResponse
-	(*Position)(nil),                    // 16: gahost.exchange.v1.Position
-	(*GetPositionsRequest)(nil),         // 17: gahost.exchange.v1.GetPositionsRequest
-	(*GetPositionsResponse)(nil),        // 18: gahost.exchange.v1.GetPositionsResponse
-	(*GetAccountSnapshotRequest)(nil),   // 19: gahost.exchange.v1.GetAccountSnapshotRequest
-	(*GetAccountSnapshotResponse)(nil),  // 20: gahost.exchange.v1.GetAccountSnapshotResponse
-	(*OrderRequest)(nil),                // 21: gahost.exchange.v1.OrderRequest
-	(*Order)(nil),                       // 22: gahost.exchange.v1.Order
-	(*PlaceOrderRequest)(nil),           // 23: gahost.exchange.v1.PlaceOrderRequest
-	(*PlaceOrderResponse)(nil),          // 24: gahost.exchange.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),          // 25: gahost.exchange.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),         // 26: gahost.exchange.v1.CancelOrderResponse
-	(*GetPricesRequest)(nil),            // 27: gahost.exchange.v1.GetPricesRequest
-	(*Price)(nil),                       // 28: gahost.exchange.v1.Price
-	(*MissingPrice)(nil),                // 29: gahost.exchange.v1.MissingPrice
-	(*GetPricesResponse)(nil),           // 30: gahost.exchange.v1.GetPricesResponse
-	(*GetInstrumentsRequest)(nil),       // 31: gahost.exchange.v1.GetInstrumentsRequest
-	(*Instrument)(nil),                  // 32: gahost.exchange.v1.Instrument
-	(*GetInstrumentsResponse)(nil),      // 33: gahost.exchange.v1.GetInstrumentsResponse
-	(*ErrorDetail)(nil),                 // 34: gahost.exchange.v1.ErrorDetail
-	nil,                                 // 35: gahost.exchange.v1.Account.EndpointsEntry
-	nil,                                 // 36: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	(StreamState)(0),                    // 0: gahost.exchange.v1.StreamState
+	(ErrorKind)(0),                      // 1: gahost.exchange.v1.ErrorKind
+	(*Account)(nil),                     // 2: gahost.exchange.v1.Account
+	(*GetInfoRequest)(nil),              // 3: gahost.exchange.v1.GetInfoRequest
+	(*GetInfoResponse)(nil),             // 4: gahost.exchange.v1.GetInfoResponse
+	(*Endpoint)(nil),                    // 5: gahost.exchange.v1.Endpoint
+	(*CallCost)(nil),                    // 6: gahost.exchange.v1.CallCost
+	(*RateLimit)(nil),                   // 7: gahost.exchange.v1.RateLimit
+	(*RateUsage)(nil),                   // 8: gahost.exchange.v1.RateUsage
+	(*RateUsageReport)(nil),             // 9: gahost.exchange.v1.RateUsageReport
+	(*ValidateCredentialsRequest)(nil),  // 10: gahost.exchange.v1.ValidateCredentialsRequest
+	(*ValidateCredentialsResponse)(nil), // 11: gahost.exchange.v1.ValidateCredentialsResponse
+	(*Balance)(nil),                     // 12: gahost.exchange.v1.Balance
+	(*GetSpotBalancesRequest)(nil),      // 13: gahost.exchange.v1.GetSpotBalancesRequest
+	(*GetSpotBalancesResponse)(nil),     // 14: gahost.exchange.v1.GetSpotBalancesResponse
+	(*GetFuturesAccountRequest)(nil),    // 15: gahost.exchange.v1.GetFuturesAccountRequest
+	(*GetFuturesAccountResponse)(nil),   // 16: gahost.exchange.v1.GetFuturesAccountResponse
+	(*Position)(nil),                    // 17: gahost.exchange.v1.Position
+	(*GetPositionsRequest)(nil),         // 18: gahost.exchange.v1.GetPositionsRequest
+	(*GetPositionsResponse)(nil),        // 19: gahost.exchange.v1.GetPositionsResponse
+	(*GetAccountSnapshotRequest)(nil),   // 20: gahost.exchange.v1.GetAccountSnapshotRequest
+	(*GetAccountSnapshotResponse)(nil),  // 21: gahost.exchange.v1.GetAccountSnapshotResponse
+	(*OrderRequest)(nil),                // 22: gahost.exchange.v1.OrderRequest
+	(*Order)(nil),                       // 23: gahost.exchange.v1.Order
+	(*PlaceOrderRequest)(nil),           // 24: gahost.exchange.v1.PlaceOrderRequest
+	(*PlaceOrderResponse)(nil),          // 25: gahost.exchange.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),          // 26: gahost.exchange.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),         // 27: gahost.exchange.v1.CancelOrderResponse
+	(*GetPricesRequest)(nil),            // 28: gahost.exchange.v1.GetPricesRequest
+	(*Price)(nil),                       // 29: gahost.exchange.v1.Price
+	(*MissingPrice)(nil),                // 30: gahost.exchange.v1.MissingPrice
+	(*GetPricesResponse)(nil),           // 31: gahost.exchange.v1.GetPricesResponse
+	(*GetInstrumentsRequest)(nil),       // 32: gahost.exchange.v1.GetInstrumentsRequest
+	(*Instrument)(nil),                  // 33: gahost.exchange.v1.Instrument
+	(*GetInstrumentsResponse)(nil),      // 34: gahost.exchange.v1.GetInstrumentsResponse
+	(*StreamRequest)(nil),               // 35: gahost.exchange.v1.StreamRequest
+	(*StreamAccount)(nil),               // 36: gahost.exchange.v1.StreamAccount
+	(*StreamEvent)(nil),                 // 37: gahost.exchange.v1.StreamEvent
+	(*ErrorDetail)(nil),                 // 38: gahost.exchange.v1.ErrorDetail
+	nil,                                 // 39: gahost.exchange.v1.Account.EndpointsEntry
+	nil,                                 // 40: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 }
 var file_exchange_v1_exchange_proto_depIdxs = []int32{
-	35, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
-	6,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
-	36, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
-	5,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
-	4,  // 4: gahost.exchange.v1.GetInfoResponse.default_endpoints:type_name -> gahost.exchange.v1.Endpoint
-	7,  // 5: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
-	1,  // 6: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
-	1,  // 7: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
-	11, // 8: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
-	1,  // 9: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
-	1,  // 10: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
-	16, // 11: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
-	1,  // 12: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
-	13, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
-	34, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
-	15, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
-	34, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
-	18, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
-	34, // 18: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
-	1,  // 19: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	21, // 20: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
-	22, // 21: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	1,  // 22: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	22, // 23: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	1,  // 24: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
-	28, // 25: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
-	29, // 26: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
-	1,  // 27: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
-	32, // 28: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
-	0,  // 29: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
-	2,  // 30: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
-	9,  // 31: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
-	12, // 32: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
-	14, // 33: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
-	17, // 34: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
-	19, // 35: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
-	23, // 36: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
-	25, // 37: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
-	27, // 38: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
-	31, // 39: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
-	3,  // 40: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
-	10, // 41: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
-	13, // 42: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
-	15, // 43: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
-	18, // 44: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
-	20, // 45: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
-	24, // 46: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
-	26, // 47: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
-	30, // 48: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
-	33, // 49: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
-	40, // [40:50] is the sub-list for method output_type
-	30, // [30:40] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	39, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
+	7,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
+	40, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	6,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
+	5,  // 4: gahost.exchange.v1.GetInfoResponse.default_endpoints:type_name -> gahost.exchange.v1.Endpoint
+	8,  // 5: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
+	2,  // 6: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
+	2,  // 7: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
+	12, // 8: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
+	2,  // 9: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
+	2,  // 10: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
+	17, // 11: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
+	2,  // 12: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
+	14, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	38, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
+	16, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	38, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
+	19, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	38, // 18: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
+	2,  // 19: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	22, // 20: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
+	23, // 21: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	2,  // 22: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	23, // 23: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	2,  // 24: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
+	29, // 25: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
+	30, // 26: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
+	2,  // 27: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
+	33, // 28: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
+	36, // 29: gahost.exchange.v1.StreamRequest.watch:type_name -> gahost.exchange.v1.StreamAccount
+	2,  // 30: gahost.exchange.v1.StreamAccount.account:type_name -> gahost.exchange.v1.Account
+	0,  // 31: gahost.exchange.v1.StreamEvent.state:type_name -> gahost.exchange.v1.StreamState
+	1,  // 32: gahost.exchange.v1.StreamEvent.error_kind:type_name -> gahost.exchange.v1.ErrorKind
+	14, // 33: gahost.exchange.v1.StreamEvent.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	16, // 34: gahost.exchange.v1.StreamEvent.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	19, // 35: gahost.exchange.v1.StreamEvent.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	9,  // 36: gahost.exchange.v1.StreamEvent.usage:type_name -> gahost.exchange.v1.RateUsageReport
+	1,  // 37: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
+	3,  // 38: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
+	10, // 39: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
+	13, // 40: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
+	15, // 41: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
+	18, // 42: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
+	20, // 43: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
+	24, // 44: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
+	26, // 45: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
+	28, // 46: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
+	32, // 47: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
+	35, // 48: gahost.exchange.v1.Exchange.StreamAccounts:input_type -> gahost.exchange.v1.StreamRequest
+	4,  // 49: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
+	11, // 50: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
+	14, // 51: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
+	16, // 52: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
+	19, // 53: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
+	21, // 54: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
+	25, // 55: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
+	27, // 56: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
+	31, // 57: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
+	34, // 58: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
+	37, // 59: gahost.exchange.v1.Exchange.StreamAccounts:output_type -> gahost.exchange.v1.StreamEvent
+	49, // [49:60] is the sub-list for method output_type
+	38, // [38:49] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_exchange_v1_exchange_proto_init() }
@@ -2773,8 +3104,8 @@ func file_exchange_v1_exchange_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_v1_exchange_proto_rawDesc), len(file_exchange_v1_exchange_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   36,
+			NumEnums:      2,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

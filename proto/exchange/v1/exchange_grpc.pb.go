@@ -42,6 +42,7 @@ const (
 	Exchange_CancelOrder_FullMethodName         = "/gahost.exchange.v1.Exchange/CancelOrder"
 	Exchange_GetPrices_FullMethodName           = "/gahost.exchange.v1.Exchange/GetPrices"
 	Exchange_GetInstruments_FullMethodName      = "/gahost.exchange.v1.Exchange/GetInstruments"
+	Exchange_StreamAccounts_FullMethodName      = "/gahost.exchange.v1.Exchange/StreamAccounts"
 )
 
 // ExchangeClient is the client API for Exchange service.
@@ -76,6 +77,14 @@ type ExchangeClient interface {
 	// "instruments". Added in protocol 1 without a version bump, like
 	// GetPrices.
 	GetInstruments(ctx context.Context, in *GetInstrumentsRequest, opts ...grpc.CallOption) (*GetInstrumentsResponse, error)
+	// Watches accounts through the exchange's private streams. The host
+	// sends which accounts to watch (with their credentials, which the plugin
+	// keeps only for as long as the stream lasts) and which to stop; the
+	// plugin answers with each account's stream state and with every change
+	// of its balances, futures account and positions, each part whole.
+	// Capability "streams". Added in protocol 1 without a version bump: an
+	// older plugin answers Unimplemented and its accounts keep being polled.
+	StreamAccounts(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[StreamRequest, StreamEvent], error)
 }
 
 type exchangeClient struct {
@@ -186,6 +195,19 @@ func (c *exchangeClient) GetInstruments(ctx context.Context, in *GetInstrumentsR
 	return out, nil
 }
 
+func (c *exchangeClient) StreamAccounts(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[StreamRequest, StreamEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Exchange_ServiceDesc.Streams[0], Exchange_StreamAccounts_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamRequest, StreamEvent]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Exchange_StreamAccountsClient = grpc.BidiStreamingClient[StreamRequest, StreamEvent]
+
 // ExchangeServer is the server API for Exchange service.
 // All implementations must embed UnimplementedExchangeServer
 // for forward compatibility.
@@ -218,6 +240,14 @@ type ExchangeServer interface {
 	// "instruments". Added in protocol 1 without a version bump, like
 	// GetPrices.
 	GetInstruments(context.Context, *GetInstrumentsRequest) (*GetInstrumentsResponse, error)
+	// Watches accounts through the exchange's private streams. The host
+	// sends which accounts to watch (with their credentials, which the plugin
+	// keeps only for as long as the stream lasts) and which to stop; the
+	// plugin answers with each account's stream state and with every change
+	// of its balances, futures account and positions, each part whole.
+	// Capability "streams". Added in protocol 1 without a version bump: an
+	// older plugin answers Unimplemented and its accounts keep being polled.
+	StreamAccounts(grpc.BidiStreamingServer[StreamRequest, StreamEvent]) error
 	mustEmbedUnimplementedExchangeServer()
 }
 
@@ -257,6 +287,9 @@ func (UnimplementedExchangeServer) GetPrices(context.Context, *GetPricesRequest)
 }
 func (UnimplementedExchangeServer) GetInstruments(context.Context, *GetInstrumentsRequest) (*GetInstrumentsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetInstruments not implemented")
+}
+func (UnimplementedExchangeServer) StreamAccounts(grpc.BidiStreamingServer[StreamRequest, StreamEvent]) error {
+	return status.Errorf(codes.Unimplemented, "method StreamAccounts not implemented")
 }
 func (UnimplementedExchangeServer) mustEmbedUnimplementedExchangeServer() {}
 func (UnimplementedExchangeServer) testEmbeddedByValue()                  {}
@@ -459,6 +492,13 @@ func _Exchange_GetInstruments_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Exchange_StreamAccounts_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ExchangeServer).StreamAccounts(&grpc.GenericServerStream[StreamRequest, StreamEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Exchange_StreamAccountsServer = grpc.BidiStreamingServer[StreamRequest, StreamEvent]
+
 // Exchange_ServiceDesc is the grpc.ServiceDesc for Exchange service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -507,6 +547,13 @@ var Exchange_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Exchange_GetInstruments_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamAccounts",
+			Handler:       _Exchange_StreamAccounts_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "exchange/v1/exchange.proto",
 }

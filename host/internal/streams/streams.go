@@ -1,0 +1,460 @@
+// Package streams keeps the snapshots of accounts fresh through the
+// exchanges' private WebSocket streams, where the exchange's plugin serves
+// them: it opens one stream per exchange, hands it the exchange's active
+// accounts with their credentials, and writes every change it pushes
+// through the store's one-way sync write (store.PutSyncResult), as the
+// scheduler writes a poll.
+//
+// It does not replace the scheduler: a streamed account is still polled,
+// only every reconcile interval instead of every sync interval (the
+// scheduler asks Interval), which repairs whatever a stream missed. An
+// account whose stream fails, or a plugin without streams, is polled as
+// before; the manager asks for a sync at once (Config.Poll) so the account
+// does not wait out the long interval. It owns no schedule and no budget:
+// what the plugin spends on seeding comes back with its events and is fed
+// to the exchange's budget at the plugin boundary.
+package streams
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/pluginhost"
+	"github.com/globalautomation/gahost/sdk/redact"
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config tunes a Manager.
+type Config struct {
+	// Reconcile is how often a streamed account is still polled; default
+	// 10 minutes.
+	Reconcile time.Duration
+	// HistoryEvery is the least time between two history points of an
+	// account written from its stream (the sync interval); default 30s.
+	HistoryEvery time.Duration
+	// Rescan is how often the accounts to watch are read again from the
+	// store, and a stream that could not be opened is tried again; default
+	// 1 minute.
+	Rescan time.Duration
+	// Point makes the history point of a merged snapshot, as the scheduler
+	// does (scheduler.HistoryPoint); nil writes no points.
+	Point func(merged store.Snapshot, calls []string, now time.Time) (store.HistoryPoint, bool)
+	// Poll asks for a sync of the account soon (the scheduler's SyncNow),
+	// when its stream stops; nil: it waits for its next due time.
+	Poll func(ctx context.Context, accountID string)
+
+	Logger     hclog.Logger
+	Registerer prometheus.Registerer
+}
+
+func (c Config) withDefaults() Config {
+	if c.Reconcile <= 0 {
+		c.Reconcile = 10 * time.Minute
+	}
+	if c.HistoryEvery <= 0 {
+		c.HistoryEvery = 30 * time.Second
+	}
+	if c.Rescan <= 0 {
+		c.Rescan = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	return c
+}
+
+// Store is what the manager needs of the database (*store.Store).
+type Store interface {
+	AllAccounts(ctx context.Context) ([]store.Account, error)
+	PutSyncResult(ctx context.Context, accountID string, r store.SyncResult) error
+}
+
+// Catalog hands out an exchange's plugin (*plugins.Catalog); the exchange
+// it hands out is a pluginhost.Streamer.
+type Catalog interface {
+	Exchange(name string) (sdk.Exchange, sdk.Info, bool)
+}
+
+// Keyring opens sealed credentials (*secrets.Key).
+type Keyring interface {
+	OpenCredentials(accountID string, s secrets.SealedCredentials) (secrets.Credentials, error)
+}
+
+// parts are what a stream keeps, where the plugin has them.
+var parts = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions}
+
+// account is one account the manager watches or has watched.
+type account struct {
+	id, exchange string
+	keysRev      uint64
+	sync         store.SyncState // the state last read, kept when a push is written
+	calls        []string
+	state        sdk.StreamState // StreamData: not heard of yet
+	failedAt     time.Time       // when its stream last failed; re-watched after Reconcile
+	lastPoint    time.Time
+}
+
+// Manager runs the streams. Its methods are safe for concurrent use.
+type Manager struct {
+	cfg  Config
+	st   Store
+	cat  Catalog
+	keys Keyring
+	log  hclog.Logger
+	m    *metrics
+
+	mu       sync.Mutex
+	accounts map[string]*account
+	kick     map[string]chan struct{} // per exchange: read the accounts again now
+}
+
+// New returns a manager; Run drives it.
+func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Manager, error) {
+	cfg = cfg.withDefaults()
+	m := &Manager{cfg: cfg, st: st, cat: cat, keys: keys, log: cfg.Logger,
+		accounts: map[string]*account{}, kick: map[string]chan struct{}{}}
+	var err error
+	if m.m, err = newMetrics(cfg.Registerer, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Interval is the scheduler's hook: a connected account is polled every
+// reconcile interval, any other at its regular one (zero here).
+func (m *Manager) Interval(_, accountID string) time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a := m.accounts[accountID]; a != nil && a.state == sdk.StreamConnected {
+		return m.cfg.Reconcile
+	}
+	return 0
+}
+
+// Streamed reports whether the account's stream is connected.
+func (m *Manager) Streamed(accountID string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.accounts[accountID]
+	return a != nil && a.state == sdk.StreamConnected
+}
+
+// AccountChanged tells the manager an account was added, changed or
+// removed, so that its exchange's stream is brought in line now rather
+// than at the next rescan.
+func (m *Manager) AccountChanged(exchange string) {
+	m.mu.Lock()
+	ch := m.kick[exchange]
+	m.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Run runs a stream per exchange that has active accounts until ctx ends.
+func (m *Manager) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	running := map[string]bool{}
+	t := time.NewTicker(m.cfg.Rescan)
+	defer t.Stop()
+	for {
+		all, err := m.st.AllAccounts(ctx)
+		if err != nil && ctx.Err() == nil {
+			m.log.Error("cannot read the accounts to stream", "error", err)
+		}
+		for _, a := range all {
+			if running[a.Exchange] {
+				continue
+			}
+			running[a.Exchange] = true
+			kick := make(chan struct{}, 1)
+			m.mu.Lock()
+			m.kick[a.Exchange] = kick
+			m.mu.Unlock()
+			wg.Add(1)
+			go func(name string) {
+				defer wg.Done()
+				m.exchange(ctx, name, kick)
+			}(a.Exchange)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// exchange keeps one exchange's stream open: opened again after the plugin
+// restarts (which re-watches every account), retried at each rescan when
+// the plugin serves no streams yet.
+func (m *Manager) exchange(ctx context.Context, name string, kick chan struct{}) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		x, info, ok := m.cat.Exchange(name)
+		sm, streams := x.(pluginhost.Streamer)
+		if !ok || !info.Has(sdk.CapStreams) || !streams {
+			m.stopAll(ctx, name, "")
+			if !sleep(ctx, m.cfg.Rescan) {
+				return
+			}
+			continue
+		}
+		var calls []string
+		for _, p := range parts {
+			if info.Has(p) {
+				calls = append(calls, p)
+			}
+		}
+		start := time.Now()
+		err := m.session(ctx, name, sm, calls, kick)
+		if ctx.Err() != nil {
+			return
+		}
+		m.stopAll(ctx, name, "the plugin's stream ended")
+		if sdk.KindOf(err) == sdk.KindUnsupported {
+			if !sleep(ctx, m.cfg.Rescan) {
+				return
+			}
+			continue
+		}
+		m.log.Warn("exchange stream ended; opening it again", "exchange", name, "error", err)
+		if time.Since(start) > time.Minute {
+			backoff = time.Second
+		}
+		if !sleep(ctx, backoff) {
+			return
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+// session is one open stream of an exchange.
+func (m *Manager) session(ctx context.Context, name string, sm pluginhost.Streamer, calls []string, kick chan struct{}) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := sm.OpenStream(sctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	recvErr := make(chan error, 1)
+	go func() {
+		for {
+			ev, err := st.Recv()
+			if err != nil {
+				recvErr <- err
+				return
+			}
+			m.apply(sctx, name, ev)
+		}
+	}()
+	watched := map[string]uint64{} // id -> the keys revision it was watched with
+	t := time.NewTicker(m.cfg.Rescan)
+	defer t.Stop()
+	for {
+		if err := m.align(sctx, name, st, calls, watched); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-recvErr:
+			return err
+		case <-t.C:
+		case <-kick:
+		}
+	}
+}
+
+// align brings the stream's watched accounts in line with the store's
+// active ones: new accounts and changed keys are watched, removed,
+// deactivated and refused ones are not, and an account whose stream
+// failed is tried again after a reconcile interval.
+func (m *Manager) align(ctx context.Context, name string, st pluginhost.Stream, calls []string, watched map[string]uint64) error {
+	all, err := m.st.AllAccounts(ctx)
+	if err != nil {
+		return nil // the next rescan reads again
+	}
+	want := map[string]store.Account{}
+	for _, a := range all {
+		if a.Exchange == name && a.IsActive && a.Sync.Status != store.SyncAuthFailed {
+			want[a.ID] = a
+		}
+	}
+	var add []sdk.StreamAccount
+	var drop []string
+	now := time.Now()
+	m.mu.Lock()
+	for id := range watched {
+		if _, ok := want[id]; !ok {
+			drop = append(drop, id)
+			delete(watched, id)
+			delete(m.accounts, id)
+		}
+	}
+	var open []store.Account
+	for id, a := range want {
+		cur := m.accounts[id]
+		if cur != nil {
+			cur.sync = a.Sync
+		}
+		rev, ok := watched[id]
+		retry := cur != nil && cur.state == sdk.StreamFailed && now.Sub(cur.failedAt) >= m.cfg.Reconcile
+		if ok && rev == a.KeysRev && !retry {
+			continue
+		}
+		open = append(open, a)
+	}
+	m.mu.Unlock()
+	for _, a := range open {
+		creds, err := m.keys.OpenCredentials(a.ID, a.Secrets)
+		if err != nil {
+			m.log.Error("cannot open account credentials for its stream", "account_id", a.ID, "error", err)
+			continue
+		}
+		add = append(add, sdk.StreamAccount{ID: a.ID, Parts: calls, Account: sdk.Account{
+			APIKey: creds.APIKey, SecretKey: creds.SecretKey, Passphrase: creds.Passphrase, Testnet: a.Testnet}})
+		m.mu.Lock()
+		watched[a.ID] = a.KeysRev
+		m.accounts[a.ID] = &account{id: a.ID, exchange: name, keysRev: a.KeysRev, sync: a.Sync, calls: calls}
+		m.mu.Unlock()
+	}
+	if len(drop) > 0 {
+		if err := st.Unwatch(drop...); err != nil {
+			return err
+		}
+	}
+	// In batches: one message per thousand accounts keeps each well under
+	// gRPC's message limit.
+	for b := range slices.Chunk(add, 1000) {
+		if err := st.Watch(b...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply takes one event of the stream.
+func (m *Manager) apply(ctx context.Context, name string, ev sdk.StreamEvent) {
+	now := time.Now()
+	m.mu.Lock()
+	a := m.accounts[ev.AccountID]
+	if a == nil || a.exchange != name {
+		m.mu.Unlock()
+		return // an account no longer watched
+	}
+	before := a.state
+	switch ev.State {
+	case sdk.StreamConnected, sdk.StreamResyncing:
+		a.state = ev.State
+	case sdk.StreamFailed:
+		a.state, a.failedAt = sdk.StreamFailed, now
+	}
+	rev, st, calls := a.keysRev, a.sync, a.calls
+	point := false
+	if ev.HasData() && now.Sub(a.lastPoint) >= m.cfg.HistoryEvery {
+		point, a.lastPoint = true, now
+	}
+	m.mu.Unlock()
+	m.m.event(name, before, ev, now)
+
+	if ev.State == sdk.StreamFailed {
+		m.log.Info("account stream failed; polling it", "account_id", ev.AccountID, "exchange", name,
+			"kind", ev.Kind.String(), "reason", redact.Clip(ev.Reason, 300))
+	}
+	if ev.State == sdk.StreamFailed || (before == sdk.StreamConnected && ev.State == sdk.StreamResyncing) {
+		// Polled again at the regular interval from now, and at once.
+		if m.cfg.Poll != nil {
+			go m.cfg.Poll(ctx, ev.AccountID)
+		}
+	}
+	if !ev.HasData() {
+		return
+	}
+	fresh := &store.Snapshot{SyncedAt: now}
+	if ev.HasSpot {
+		fresh.Spot, fresh.SpotAt = store.BalancesFromSDK(ev.Spot), now
+	}
+	if ev.Futures != nil {
+		fresh.Futures, fresh.FuturesAt = store.FuturesFromSDK(*ev.Futures), now
+	}
+	if ev.HasPositions {
+		fresh.Positions, fresh.PositionsAt = store.PositionsFromSDK(ev.Positions), now
+	}
+	st.Status, st.LastSyncAt, st.LastError, st.FailedParts, st.KeysRev = store.SyncOK, now, "", nil, rev
+	r := store.SyncResult{Started: now, Fresh: fresh, State: st}
+	if point && m.cfg.Point != nil {
+		r.Point = func(merged store.Snapshot) (store.HistoryPoint, bool) { return m.cfg.Point(merged, calls, now) }
+	}
+	err := m.st.PutSyncResult(ctx, ev.AccountID, r)
+	switch {
+	case err == nil:
+		m.m.written(name, ev, now)
+	case store.IsNotFound(err), errors.Is(err, store.ErrStale), ctx.Err() != nil:
+		// Deleted, or keys changed under the push: the next align re-watches.
+	default:
+		m.log.Error("cannot write a streamed change", "account_id", ev.AccountID, "error", err)
+	}
+}
+
+// stopAll marks every account of the exchange not streamed, so that the
+// scheduler polls them, and asks for a poll of those that were.
+func (m *Manager) stopAll(ctx context.Context, name, why string) {
+	var was []string
+	m.mu.Lock()
+	for id, a := range m.accounts {
+		if a.exchange != name {
+			continue
+		}
+		if a.state == sdk.StreamConnected {
+			was = append(was, id)
+		}
+		delete(m.accounts, id)
+	}
+	m.mu.Unlock()
+	if len(was) > 0 && why != "" {
+		m.log.Info("exchange stream stopped; polling its accounts", "exchange", name, "accounts", len(was), "why", why)
+	}
+	if m.cfg.Poll != nil {
+		for _, id := range was {
+			go m.cfg.Poll(ctx, id)
+		}
+	}
+}
+
+// counts is the number of accounts per exchange in each state.
+func (m *Manager) counts() map[string]map[sdk.StreamState]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]map[sdk.StreamState]int{}
+	for _, a := range m.accounts {
+		if out[a.exchange] == nil {
+			out[a.exchange] = map[sdk.StreamState]int{}
+		}
+		out[a.exchange][a.state]++
+	}
+	return out
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,763 @@
+package binance
+
+// Private streams (sdk.Streamer).
+//
+// Spot goes through the WebSocket API: userDataStream.subscribe.signature
+// subscribes an account on a shared connection without a session logon
+// (any key type), so one connection carries up to 1,000 accounts, told
+// apart by subscriptionId. Spot listenKeys were retired on 2026-02-20.
+//
+// USDⓈ-M goes through a listenKey (POST /fapi/v1/listenKey, kept alive
+// with PUT well inside its 60 minutes) on /private/ws, one connection per
+// key (how many keys one /private/stream connection takes is undocumented).
+//
+// Neither sends a snapshot on subscribe, and no event carries a sequence
+// number: each session subscribes, buffers, seeds from REST
+// (/api/v3/account, /fapi/v3/account and positionRisk) and then applies
+// the absolute values the events carry (outboundAccountPosition free and
+// locked; ACCOUNT_UPDATE wb and position rows). balanceUpdate's d and
+// ACCOUNT_UPDATE's bc are increments and are never added. A session ends,
+// and the account is seeded again on a new one, on a close, a missed ping,
+// eventStreamTerminated, serverShutdown, listenKeyExpired, a failed
+// keepalive, and before the 24 h cut.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
+	"github.com/shopspring/decimal"
+)
+
+// Endpoint keys of the streams, for sdk.Account.Endpoints: the base of the
+// spot WebSocket API and of the USDⓈ-M streams ("ws://127.0.0.1:1234" for
+// a fake).
+const (
+	EndpointSpotWS    = "spot_ws"
+	EndpointFuturesWS = "futures_ws"
+)
+
+var wsHosts = map[string]rest.Hosts{
+	EndpointSpotWS:    {Mainnet: "wss://ws-api.binance.com:443", Testnet: "wss://demo-ws-api.binance.com"},
+	EndpointFuturesWS: {Mainnet: "wss://fstream.binance.com", Testnet: "wss://fstream.binancefuture.com"},
+}
+
+// StreamOptions are the streams' clock and limits; zero fields take
+// Binance's documented values. Tests scale them down.
+type StreamOptions struct {
+	Lifetime       time.Duration // a connection's life before Binance cuts it: 24 h
+	ListenKeyRenew time.Duration // keepalive period of a listenKey: 30 min (it lives 60)
+	PerConnection  int           // spot accounts per WebSocket API connection: 1,000
+	ConnectLimit   int           // new connections per ConnectWindow per IP: 300 ...
+	ConnectWindow  time.Duration // ... per 5 minutes
+	SeedsPerMinute int           // REST seeds per minute, to stay inside the weight budget: 100
+	BackoffMin     time.Duration // 500 ms
+	BackoffMax     time.Duration // 30 s
+	HTTPClient     *http.Client  // listenKey calls; default a 10 s client
+}
+
+// streamState is the connector's part in the streams: the shared spot
+// connections per WebSocket base, and the limits every account shares.
+type streamState struct {
+	once    sync.Once
+	opts    StreamOptions
+	mu      sync.Mutex
+	pools   map[string]*stream.Pool[*spotConn]
+	connect *stream.Limiter
+	seeds   *stream.Limiter
+}
+
+// SetStreamOptions changes the streams' clock and limits; call it before
+// the first Watch.
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+
+func (s *streamState) init() {
+	s.once.Do(func() {
+		o := &s.opts
+		def := func(d *time.Duration, v time.Duration) {
+			if *d <= 0 {
+				*d = v
+			}
+		}
+		def(&o.Lifetime, 24*time.Hour)
+		def(&o.ListenKeyRenew, 30*time.Minute)
+		def(&o.ConnectWindow, 5*time.Minute)
+		def(&o.BackoffMin, 500*time.Millisecond)
+		def(&o.BackoffMax, 30*time.Second)
+		if o.PerConnection <= 0 {
+			o.PerConnection = 1000
+		}
+		if o.ConnectLimit <= 0 {
+			o.ConnectLimit = 300
+		}
+		if o.SeedsPerMinute <= 0 {
+			// 100 spot seeds are 2,000 of the 6,000 weight a minute.
+			o.SeedsPerMinute = 100
+		}
+		if o.HTTPClient == nil {
+			o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		}
+		s.pools = map[string]*stream.Pool[*spotConn]{}
+		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
+		s.seeds = &stream.Limiter{N: o.SeedsPerMinute, Per: time.Minute}
+	})
+}
+
+func wsBase(acct sdk.Account, key string) string {
+	h := wsHosts[key]
+	def := h.Mainnet
+	if acct.Testnet {
+		def = h.Testnet
+	}
+	return acct.Endpoint(key, def)
+}
+
+var _ sdk.Streamer = (*Connector)(nil)
+
+// Watch streams one account: its spot wallet over the WebSocket API, and
+// its futures wallet and positions over a listenKey, as the host asks.
+func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent)) error {
+	c.streams.init()
+	spot := acct.Wants(sdk.CapSpotBalances)
+	futures := acct.Wants(sdk.CapFuturesAccount) || acct.Wants(sdk.CapPositions)
+	if !spot && !futures {
+		return sdk.Errorf(sdk.KindInvalidRequest, "binance: no part to stream")
+	}
+	// Each product has its own session and book; the host sees one
+	// account, connected once both are.
+	var mu sync.Mutex
+	state := map[string]sdk.StreamState{}
+	connected := func() bool {
+		return (!spot || state["spot"] == sdk.StreamConnected) && (!futures || state["futures"] == sdk.StreamConnected)
+	}
+	report := func(product string) func(sdk.StreamEvent) {
+		return func(ev sdk.StreamEvent) {
+			mu.Lock()
+			defer mu.Unlock()
+			if ev.State != sdk.StreamData {
+				state[product] = ev.State
+				if ev.State == sdk.StreamConnected && !connected() {
+					ev.State = sdk.StreamData
+				}
+			}
+			if ev.State != sdk.StreamData || ev.HasData() {
+				emit(ev)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	n := 0
+	if spot {
+		n++
+		go func() { errs <- c.keep(ctx, acct, report("spot"), c.spotSession) }()
+	}
+	if futures {
+		n++
+		go func() { errs <- c.keep(ctx, acct, report("futures"), c.futuresSession) }()
+	}
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel() // one product refused for good: give the account to polling
+		}
+	}
+	return first
+}
+
+// errMoved ends a session that moves to a fresh connection before the old
+// one's lifetime ends: no backoff.
+var errMoved = errors.New("moved to a fresh connection before the 24 h cut")
+
+// keep runs sessions one after another until ctx ends or one fails for
+// good, reporting each restart as resyncing.
+func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
+	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
+	book := &stream.Book{Parts: acct.Parts, Derive: deriveFutures}
+	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
+	for {
+		err := session(ctx, acct, book, emit, bo.Reset)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if stream.Permanent(err) {
+			return err
+		}
+		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
+		if errors.Is(err, errMoved) {
+			continue
+		}
+		if !stream.Sleep(ctx, bo.Next()) {
+			return nil
+		}
+	}
+}
+
+// seed reads the parts the book keeps from REST, within the seed limit.
+func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool) (stream.Seed, error) {
+	if err := c.streams.seeds.Wait(ctx); err != nil {
+		return stream.Seed{}, err
+	}
+	var s stream.Seed
+	var err error
+	if spot {
+		s.Spot, err = c.SpotBalances(ctx, acct.Account)
+		return s, err
+	}
+	if acct.Wants(sdk.CapFuturesAccount) {
+		f, err := c.FuturesAccount(ctx, acct.Account)
+		if err != nil {
+			return s, err
+		}
+		s.Futures = &f
+	}
+	if acct.Wants(sdk.CapPositions) {
+		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// deriveFutures keeps the wallet's totals in line with the positions:
+// ACCOUNT_UPDATE carries the wallet balance and each position's
+// unrealized P&L, not the totals.
+func deriveFutures(f *sdk.FuturesAccount, ps []sdk.Position) {
+	upnl := decimal.Zero
+	for _, p := range ps {
+		upnl = upnl.Add(p.UnrealizedPnL)
+	}
+	f.UnrealizedPnL = upnl
+	f.MarginBalance = f.WalletBalance.Add(upnl)
+}
+
+// --- spot: the WebSocket API ---
+
+// spotConn is one WebSocket API connection shared by many accounts.
+type spotConn struct {
+	ws     *websocket.Conn
+	cancel context.CancelFunc
+	done   chan struct{}
+	next   atomic.Int64
+
+	mu      sync.Mutex
+	pending map[string]pendingReq
+	subs    map[int64]chan json.RawMessage
+}
+
+type pendingReq struct {
+	answer chan wsAnswer
+	events chan json.RawMessage // registered under the subscriptionId the answer gives
+}
+
+type wsAnswer struct {
+	Status int `json:"status"`
+	Result json.RawMessage
+	Error  *struct {
+		Code int64  `json:"code"`
+		Msg  string `json:"msg"`
+	} `json:"error"`
+}
+
+func (c *spotConn) Done() <-chan struct{} { return c.done }
+func (c *spotConn) Close()                { c.cancel() }
+
+func dialSpot(ctx context.Context, base string) (*spotConn, error) {
+	ws, err := stream.Dial(ctx, base+"/ws-api/v3", nil)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	c := &spotConn{ws: ws, cancel: cancel, done: make(chan struct{}),
+		pending: map[string]pendingReq{}, subs: map[int64]chan json.RawMessage{}}
+	go c.read(rctx)
+	return c, nil
+}
+
+// read routes answers to their requests and events to their accounts.
+// Binance pings every 20 s and the library answers while this read runs.
+func (c *spotConn) read(ctx context.Context) {
+	defer func() {
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+		c.mu.Lock()
+		for id, ch := range c.subs {
+			close(ch)
+			delete(c.subs, id)
+		}
+		c.mu.Unlock()
+		close(c.done)
+	}()
+	for {
+		b, err := stream.Read(ctx, c.ws)
+		if err != nil {
+			return
+		}
+		var m struct {
+			ID             *string         `json:"id"`
+			SubscriptionID *int64          `json:"subscriptionId"`
+			Event          json.RawMessage `json:"event"`
+		}
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		switch {
+		case m.ID != nil:
+			var a wsAnswer
+			_ = json.Unmarshal(b, &a)
+			c.mu.Lock()
+			p, ok := c.pending[*m.ID]
+			delete(c.pending, *m.ID)
+			if ok && p.events != nil && a.Status == 200 {
+				var r struct {
+					SubscriptionID int64 `json:"subscriptionId"`
+				}
+				if json.Unmarshal(a.Result, &r) == nil {
+					c.subs[r.SubscriptionID] = p.events
+				}
+			}
+			c.mu.Unlock()
+			if ok {
+				p.answer <- a
+			}
+		case m.SubscriptionID != nil:
+			c.mu.Lock()
+			ch := c.subs[*m.SubscriptionID]
+			c.mu.Unlock()
+			if ch != nil {
+				select {
+				case ch <- m.Event:
+				case <-ctx.Done():
+					return
+				}
+			}
+		default:
+			var e struct {
+				E string `json:"e"`
+			}
+			if json.Unmarshal(m.Event, &e) == nil && e.E == "serverShutdown" {
+				return // every account moves to a new connection
+			}
+		}
+	}
+}
+
+// request sends one WebSocket API request and waits for its answer.
+func (c *spotConn) request(ctx context.Context, method string, params map[string]any, events chan json.RawMessage) (wsAnswer, error) {
+	id := strconv.FormatInt(c.next.Add(1), 10)
+	ans := make(chan wsAnswer, 1)
+	c.mu.Lock()
+	c.pending[id] = pendingReq{answer: ans, events: events}
+	c.mu.Unlock()
+	b, _ := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+		return wsAnswer{}, &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: websocket write failed"}
+	}
+	select {
+	case a := <-ans:
+		return a, nil
+	case <-c.done:
+		return wsAnswer{}, &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: websocket closed"}
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+		return wsAnswer{}, ctx.Err()
+	}
+}
+
+func (c *spotConn) forget(ch chan json.RawMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, x := range c.subs {
+		if x == ch {
+			delete(c.subs, id)
+		}
+	}
+}
+
+func (c *Connector) spotPool(base string) *stream.Pool[*spotConn] {
+	s := &c.streams
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pools[base]
+	if p == nil {
+		p = &stream.Pool[*spotConn]{PerConn: s.opts.PerConnection, Lifetime: s.opts.Lifetime, Limiter: s.connect,
+			Dial: func(ctx context.Context) (*spotConn, error) { return dialSpot(ctx, base) }}
+		s.pools[base] = p
+	}
+	return p
+}
+
+// SpotConnections is how many WebSocket API connections the connector
+// holds to base, for tests and benchmarks.
+func (c *Connector) SpotConnections(base string) int {
+	c.streams.init()
+	return c.spotPool(base).Conns()
+}
+
+// subscribeParams is userDataStream.subscribe.signature's params, signed
+// with HMAC-SHA256 (hex) over the params sorted by name.
+func subscribeParams(acct sdk.Account, now time.Time) map[string]any {
+	ts := strconv.FormatInt(now.UnixMilli(), 10)
+	payload := "apiKey=" + acct.APIKey + "&recvWindow=" + recvWindow + "&timestamp=" + ts
+	return map[string]any{"apiKey": acct.APIKey, "recvWindow": json.Number(recvWindow), "timestamp": json.Number(ts),
+		"signature": sign.Hex(acct.SecretKey, payload)}
+}
+
+// wsError is a WebSocket API error as an sdk error.
+func wsError(a wsAnswer) error {
+	if a.Error == nil {
+		return &sdk.Error{Kind: sdk.KindUnavailable, Message: fmt.Sprintf("binance: websocket answer %d", a.Status)}
+	}
+	code := strconv.FormatInt(a.Error.Code, 10)
+	kind := sdk.KindUnavailable
+	switch a.Error.Code {
+	case codeRejectedKey, -1022, -2014:
+		kind = sdk.KindAuthentication
+	case -1021:
+		kind = sdk.KindClockSkew
+	case -1003:
+		kind = sdk.KindRateLimited
+	}
+	return &sdk.Error{Kind: kind, ExchangeCode: code, Message: "binance: " + a.Error.Msg}
+}
+
+func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
+	base := wsBase(acct.Account, EndpointSpotWS)
+	lease, err := c.spotPool(base).Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer lease.Release()
+	conn := lease.Conn
+	events := make(chan json.RawMessage, 64)
+	defer conn.forget(events)
+	book.Begin()
+	now := time.Now()
+	if off, ok := c.http.Offset(acct.Account, EndpointSpot); ok {
+		now = now.Add(off)
+	}
+	ans, err := conn.request(ctx, "userDataStream.subscribe.signature", subscribeParams(acct.Account, now), events)
+	if err != nil {
+		return err
+	}
+	if ans.Status != 200 {
+		return wsError(ans)
+	}
+	var sub struct {
+		SubscriptionID int64 `json:"subscriptionId"`
+	}
+	_ = json.Unmarshal(ans.Result, &sub)
+	defer func() {
+		// Best effort: the connection may be gone already.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = conn.request(uctx, "userDataStream.unsubscribe", map[string]any{"subscriptionId": sub.SubscriptionID}, nil)
+	}()
+	seeded := make(chan error, 1)
+	go func() {
+		s, err := c.seed(ctx, acct, true)
+		if err == nil {
+			emit(book.Seed(s))
+		}
+		seeded <- err
+	}()
+	var moving <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-seeded:
+			if err != nil {
+				return fmt.Errorf("binance: seeding the spot wallet: %w", err)
+			}
+			healthy()
+		case raw, ok := <-events:
+			if !ok {
+				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}
+			}
+			d, end, err := spotEvent(raw)
+			if err != nil {
+				return err
+			}
+			if end != "" {
+				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
+			}
+			if d != nil {
+				if ev, live := book.Apply(*d); live {
+					emit(ev)
+				}
+			}
+		case <-lease.Expiring:
+			if moving == nil {
+				// Spread the moves of a connection's accounts over half the
+				// margin so their re-seeds fit in the weight budget.
+				moving = time.After(rand.N(c.streams.opts.Lifetime/96 + 1))
+			}
+			lease.Expiring = nil
+		case <-moving:
+			return errMoved
+		}
+	}
+}
+
+// spotEvent reads one user-data event: a delta, or why the session ends.
+func spotEvent(raw json.RawMessage) (d *stream.Delta, end string, err error) {
+	var e struct {
+		E string `json:"e"`
+		T int64  `json:"E"`
+		B []struct {
+			A string `json:"a"`
+			F string `json:"f"`
+			L string `json:"l"`
+		} `json:"B"`
+	}
+	if json.Unmarshal(raw, &e) != nil {
+		return nil, "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: unreadable spot event"}
+	}
+	switch e.E {
+	case "outboundAccountPosition":
+		d := &stream.Delta{At: time.UnixMilli(e.T)}
+		for _, b := range e.B {
+			var f num.Fields
+			bal := sdk.Balance{Asset: b.A, Free: f.Parse("f", b.F), Locked: f.Parse("l", b.L)}
+			if f.Err() != nil || b.A == "" {
+				return nil, "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: malformed outboundAccountPosition"}
+			}
+			d.Balances = append(d.Balances, bal)
+		}
+		return d, "", nil
+	case "eventStreamTerminated":
+		return nil, "the spot subscription was terminated", nil
+	}
+	// balanceUpdate and externalLockUpdate are increments, covered by the
+	// outboundAccountPosition that follows; orders are not streamed.
+	return nil, "", nil
+}
+
+// --- USDⓈ-M: listenKey ---
+
+// listenKeyCall is POST, PUT or DELETE /fapi/v1/listenKey: USER_STREAM
+// security, the API-key header and no signature.
+func (c *Connector) listenKeyCall(ctx context.Context, acct sdk.Account, method string) (string, error) {
+	base, err := c.http.BaseURL(acct, EndpointFutures)
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+"/fapi/v1/listenKey", nil)
+	if err != nil {
+		return "", sdk.Errorf(sdk.KindInvalidRequest, "binance: cannot build the listenKey request")
+	}
+	req.Header.Set("X-MBX-APIKEY", acct.APIKey)
+	resp, err := c.streams.opts.HTTPClient.Do(req)
+	if err != nil {
+		return "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: listenKey call failed"}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if w, err := strconv.ParseInt(resp.Header.Get("X-MBX-USED-WEIGHT-1M"), 10, 64); err == nil {
+		sdk.ReportUsage(ctx, sdk.RateUsage{Name: limitFuturesWeight, Used: w, Limit: 2400, Interval: time.Minute})
+	}
+	var v struct {
+		ListenKey string `json:"listenKey"`
+		Code      int64  `json:"code"`
+		Msg       string `json:"msg"`
+	}
+	_ = json.Unmarshal(body, &v)
+	switch {
+	case resp.StatusCode == 200:
+		return v.ListenKey, nil
+	case v.Code == codeRejectedKey || resp.StatusCode == 401:
+		return "", &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: strconv.FormatInt(v.Code, 10), Message: "binance: the futures stream refused the API key"}
+	case resp.StatusCode == 429 || resp.StatusCode == 418:
+		return "", &sdk.Error{Kind: sdk.KindRateLimited, Message: "binance: listenKey call rate limited"}
+	}
+	return "", &sdk.Error{Kind: sdk.KindUnavailable, ExchangeCode: strconv.FormatInt(v.Code, 10), Message: "binance: listenKey: " + v.Msg}
+}
+
+func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
+	key, err := c.listenKeyCall(ctx, acct.Account, http.MethodPost)
+	if err != nil {
+		return err
+	}
+	if err := c.streams.connect.Wait(ctx); err != nil {
+		return err
+	}
+	u := wsBase(acct.Account, EndpointFuturesWS) + "/private/ws?listenKey=" + url.QueryEscape(key) + "&events=ACCOUNT_UPDATE"
+	ws, err := stream.Dial(ctx, u, nil)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer func() { _ = ws.Close(websocket.StatusNormalClosure, "") }()
+	book.Begin()
+	msgs := make(chan []byte, 64)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			b, err := stream.Read(sctx, ws)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case msgs <- b:
+			case <-sctx.Done():
+				return
+			}
+		}
+	}()
+	seeded := make(chan error, 1)
+	go func() {
+		s, err := c.seed(sctx, acct, false)
+		if err == nil {
+			emit(book.Seed(s))
+		}
+		seeded <- err
+	}()
+	renew := time.NewTicker(c.streams.opts.ListenKeyRenew)
+	defer renew.Stop()
+	// Move before Binance's 24 h cut, at a random point of the last
+	// 1/48th so that many accounts do not all move at once.
+	cut := c.streams.opts.Lifetime
+	cutAt := time.NewTimer(cut - cut/48 + rand.N(cut/96+1))
+	defer cutAt.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-seeded:
+			if err != nil {
+				return fmt.Errorf("binance: seeding the futures account: %w", err)
+			}
+			healthy()
+		case <-readErr:
+			return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
+		case <-renew.C:
+			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
+				// -1125: the key is gone; a new one is needed.
+				return fmt.Errorf("binance: listenKey keepalive: %w", err)
+			}
+		case <-cutAt.C:
+			return errMoved
+		case b := <-msgs:
+			d, end, err := futuresEvent(b)
+			if err != nil {
+				return err
+			}
+			if end != "" {
+				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
+			}
+			if d != nil {
+				if ev, live := book.Apply(*d); live {
+					emit(ev)
+				}
+			}
+		}
+	}
+}
+
+// futuresEvent reads one USDⓈ-M user-data event.
+func futuresEvent(b []byte) (d *stream.Delta, end string, err error) {
+	var e struct {
+		E string          `json:"e"`
+		T json.RawMessage `json:"E"` // a number, or a string in listenKeyExpired
+		A struct {
+			B []struct {
+				A  string `json:"a"`
+				WB string `json:"wb"`
+			} `json:"B"`
+			P []struct {
+				S  string `json:"s"`
+				PA string `json:"pa"`
+				EP string `json:"ep"`
+				UP string `json:"up"`
+				MT string `json:"mt"`
+				PS string `json:"ps"`
+			} `json:"P"`
+		} `json:"a"`
+	}
+	if json.Unmarshal(b, &e) != nil {
+		return nil, "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: unreadable futures event"}
+	}
+	switch e.E {
+	case "listenKeyExpired":
+		return nil, "the listenKey expired", nil
+	case "ACCOUNT_UPDATE":
+	default:
+		return nil, "", nil
+	}
+	ms, _ := strconv.ParseInt(string(trimQuotes(e.T)), 10, 64)
+	d = &stream.Delta{At: time.UnixMilli(ms)}
+	for _, x := range e.A.B {
+		if x.A != "USDT" {
+			continue
+		}
+		wb, err := decimal.NewFromString(x.WB)
+		if err != nil {
+			return nil, "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: malformed ACCOUNT_UPDATE balance"}
+		}
+		d.Futures = func(f *sdk.FuturesAccount) { f.Asset, f.WalletBalance = "USDT", wb }
+	}
+	for _, x := range e.A.P {
+		var f num.Fields
+		amt := f.Parse("pa", x.PA)
+		p := sdk.Position{Symbol: unifiedFutures(x.S, ""), Size: amt.Abs(), EntryPrice: f.ParseOrZero("ep", x.EP),
+			UnrealizedPnL: f.ParseOrZero("up", x.UP)}
+		if f.Err() != nil {
+			return nil, "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: malformed ACCOUNT_UPDATE position"}
+		}
+		switch x.PS {
+		case "LONG":
+			p.Side = sdk.SideLong
+		case "SHORT":
+			p.Side = sdk.SideShort
+		default:
+			// One-way mode: the sign is the side, and a flat row closes
+			// whichever side was open.
+			p.Side = sdk.SideLong
+			if amt.IsNegative() {
+				p.Side = sdk.SideShort
+			}
+			if amt.IsZero() {
+				d.Positions = append(d.Positions, sdk.Position{Symbol: p.Symbol, Side: sdk.SideShort})
+			}
+		}
+		switch x.MT {
+		case "isolated", "ISOLATED":
+			p.MarginMode = sdk.MarginIsolate
+		case "cross", "crossed", "CROSSED":
+			p.MarginMode = sdk.MarginCross
+		}
+		d.Positions = append(d.Positions, p)
+	}
+	return d, "", nil
+}
+
+func trimQuotes(b []byte) []byte {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		return b[1 : len(b)-1]
+	}
+	return b
+}

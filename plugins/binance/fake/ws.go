@@ -1,0 +1,691 @@
+package fake
+
+// The private streams, as strictly as the docs describe them:
+//
+//   - spot: the WebSocket API (/ws-api/v3) with
+//     userDataStream.subscribe.signature (HMAC over the sorted params,
+//     timing window, recvWindow <= 60000), many accounts per connection
+//     (at most MaxSubscriptions active), events wrapped as
+//     {"subscriptionId":N,"event":{...}}, no snapshot on subscribe;
+//   - USDⓈ-M: listenKeys (POST/PUT/DELETE /fapi/v1/listenKey, API-key
+//     header only, a key lives ListenKeyTTL unless kept alive, PUT on an
+//     unknown one is -1125) and /private/ws?listenKey=..; an expiring key
+//     sends listenKeyExpired and then nothing, leaving the socket open;
+//   - both: server pings every PingEvery, a connection whose pong does not
+//     come within PongWait is closed, every connection is cut at Lifetime,
+//     and new connections are limited to ConnLimit per ConnWindow per IP.
+//
+// The WebSocket side listens on its own loopback address (WSURL), as the
+// real streams live on other hosts than the REST API. Tests change state
+// with SetSpot, SetFutures and SetPosition, which push the documented
+// events; DropEvents loses a share of them and CutStreams closes every
+// connection, so that tests can prove the client heals.
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/sign"
+)
+
+// WSConfig is the streams' clock and limits; zero fields take Binance's
+// documented values.
+type WSConfig struct {
+	PingEvery        time.Duration // 20 s
+	PongWait         time.Duration // 60 s
+	Lifetime         time.Duration // 24 h
+	ListenKeyTTL     time.Duration // 60 min
+	MaxSubscriptions int           // 1,000 active per connection
+	ConnLimit        int           // 300 new connections ...
+	ConnWindow       time.Duration // ... per 5 minutes per IP
+}
+
+func (c WSConfig) withDefaults() WSConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.PingEvery, 20*time.Second)
+	def(&c.PongWait, 60*time.Second)
+	def(&c.Lifetime, 24*time.Hour)
+	def(&c.ListenKeyTTL, 60*time.Minute)
+	def(&c.ConnWindow, 5*time.Minute)
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 1000
+	}
+	if c.ConnLimit <= 0 {
+		c.ConnLimit = 300
+	}
+	return c
+}
+
+type wsConn struct {
+	c    *websocket.Conn
+	mu   sync.Mutex // writes, in order
+	subs map[int]string
+	next int
+	cut  context.CancelFunc
+}
+
+func (w *wsConn) write(ctx context.Context, v any) {
+	b, _ := json.Marshal(v)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = w.c.Write(wctx, websocket.MessageText, b)
+}
+
+type spotSub struct {
+	conn *wsConn
+	id   int
+}
+
+type listenKey struct {
+	apiKey  string
+	expires time.Time
+	conns   []*wsConn
+	expired bool
+}
+
+type wsState struct {
+	cfg      WSConfig
+	srv      *httptest.Server
+	url      string
+	conns    map[*wsConn]struct{}
+	spot     map[string][]spotSub     // api key -> subscriptions
+	keys     map[string]*listenKey    // listenKey -> key
+	byAPI    map[string]string        // api key -> its active listenKey
+	attempts map[string]*fakex.Window // per IP
+	drop     float64
+	stats    WSStats
+}
+
+// WSStats counts what the streams did, for tests.
+type WSStats struct {
+	Connections   int // accepted so far
+	Refused       int // refused by the connection-rate limit
+	Subscriptions int // successful subscribe.signature calls
+	Pushed        int // events sent
+	Dropped       int // events lost on purpose (DropEvents)
+}
+
+// StartWS starts the streams with cfg; WSURL starts them with the
+// defaults if not started yet.
+func (s *Server) StartWS(cfg WSConfig) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws == nil {
+		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, spot: map[string][]spotSub{},
+			keys: map[string]*listenKey{}, byAPI: map[string]string{}, attempts: map[string]*fakex.Window{}}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/ws-api/v3", s.serveWSAPI)
+		mux.HandleFunc("/private/ws", s.servePrivate)
+		s.ws.srv = httptest.NewServer(mux)
+		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
+		go s.expireKeys()
+	}
+	return s.ws.url
+}
+
+// WSURL is the base of the streams, e.g. "ws://127.0.0.1:41235".
+func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
+
+// Close stops the REST side and the streams.
+func (s *Server) Close() {
+	s.mu.Lock()
+	ws := s.ws
+	var srv *httptest.Server
+	if ws != nil {
+		srv, ws.srv = ws.srv, nil
+	}
+	s.mu.Unlock()
+	if srv != nil {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+	s.Server.Close()
+}
+
+// Stats reports the streams' counters.
+func (s *Server) Stats() WSStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws == nil {
+		return WSStats{}
+	}
+	return s.ws.stats
+}
+
+// DropEvents makes the streams lose share (0..1) of the account events
+// they would send, as a flaky network would: the state changes, the
+// client is not told.
+func (s *Server) DropEvents(share float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.drop = share
+}
+
+// CutStreams closes every stream connection at once, as an outage would.
+func (s *Server) CutStreams() {
+	s.mu.Lock()
+	var cuts []context.CancelFunc
+	for c := range s.ws.conns {
+		cuts = append(cuts, c.cut)
+	}
+	s.mu.Unlock()
+	for _, cut := range cuts {
+		cut()
+	}
+}
+
+// ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and
+// the socket stays open but silent.
+func (s *Server) ExpireListenKey(apiKey string) {
+	s.mu.Lock()
+	lk := s.ws.keys[s.ws.byAPI[apiKey]]
+	if lk != nil {
+		lk.expires = time.Time{}
+	}
+	s.mu.Unlock()
+	s.expireDue(time.Now())
+}
+
+// admitConn applies the per-IP connection-rate limit.
+func (s *Server) admitConn(w http.ResponseWriter, r *http.Request) bool {
+	ip := fakex.RemoteIP(r)
+	s.mu.Lock()
+	win := s.ws.attempts[ip]
+	if win == nil {
+		win = fakex.NewWindow(int64(s.ws.cfg.ConnLimit), s.ws.cfg.ConnWindow)
+		s.ws.attempts[ip] = win
+	}
+	_, ok := win.Spend(time.Now(), 1)
+	if !ok {
+		s.ws.stats.Refused++
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, `{"code":-1003,"msg":"Too many connection attempts."}`, http.StatusTooManyRequests)
+	}
+	return ok
+}
+
+// accept upgrades, registers the connection, and runs its pinger and its
+// lifetime cut. The returned context ends when the connection must close.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, context.Context, bool) {
+	if !s.admitConn(w, r) {
+		return nil, nil, false
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil, nil, false
+	}
+	s.mu.Lock()
+	cfg := s.ws.cfg
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Lifetime)
+	wc := &wsConn{c: c, subs: map[int]string{}, cut: cancel}
+	s.ws.conns[wc] = struct{}{}
+	s.ws.stats.Connections++
+	s.mu.Unlock()
+	go func() {
+		// The server pings; a client that does not answer within PongWait
+		// is dropped.
+		t := time.NewTicker(cfg.PingEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				pctx, pcancel := context.WithTimeout(ctx, cfg.PongWait)
+				err := c.Ping(pctx)
+				pcancel()
+				if err != nil {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return wc, ctx, true
+}
+
+func (s *Server) release(wc *wsConn) {
+	wc.cut()
+	_ = wc.c.Close(websocket.StatusGoingAway, "")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.ws.conns, wc)
+	for apiKey, subs := range s.ws.spot {
+		s.ws.spot[apiKey] = slices.DeleteFunc(subs, func(x spotSub) bool { return x.conn == wc })
+	}
+	for _, lk := range s.ws.keys {
+		lk.conns = slices.DeleteFunc(lk.conns, func(x *wsConn) bool { return x == wc })
+	}
+}
+
+// --- spot: the WebSocket API ---
+
+type wsRequest struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params map[string]any  `json:"params"`
+}
+
+func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
+	wc, ctx, ok := s.accept(w, r)
+	if !ok {
+		return
+	}
+	defer s.release(wc)
+	go func() { <-ctx.Done(); _ = wc.c.Close(websocket.StatusGoingAway, "connection lifetime over") }()
+	for {
+		typ, b, err := wc.c.Read(ctx)
+		if err != nil {
+			return
+		}
+		var req wsRequest
+		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || req.Method == "" {
+			wc.write(ctx, map[string]any{"id": nil, "status": 400, "error": map[string]any{"code": -1102, "msg": "Invalid request."}})
+			continue
+		}
+		switch req.Method {
+		case "userDataStream.subscribe.signature":
+			s.subscribeSignature(ctx, wc, req)
+		case "userDataStream.unsubscribe":
+			s.unsubscribe(ctx, wc, req)
+		default:
+			wc.write(ctx, wsError(req.ID, 400, -1020, "Unsupported operation."))
+		}
+	}
+}
+
+func wsError(id json.RawMessage, status, code int, msg string) map[string]any {
+	return map[string]any{"id": id, "status": status, "error": map[string]any{"code": code, "msg": msg}}
+}
+
+// paramString reads a param as Binance does: strings and numbers alike.
+func paramString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, x != ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case json.Number:
+		return x.String(), true
+	}
+	return "", false
+}
+
+func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsRequest) {
+	p := map[string]string{}
+	for k, v := range req.Params {
+		sv, ok := paramString(v)
+		if !ok {
+			wc.write(ctx, wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
+			return
+		}
+		p[k] = sv
+	}
+	for _, k := range []string{"apiKey", "timestamp", "signature"} {
+		if p[k] == "" {
+			wc.write(ctx, wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
+			return
+		}
+	}
+	key, ok := s.Store.Key(p["apiKey"])
+	if !ok {
+		wc.write(ctx, wsError(req.ID, 401, -2015, "Invalid API-key, IP, or permissions for action."))
+		return
+	}
+	names := make([]string, 0, len(p))
+	for k := range p {
+		if k != "signature" {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var payload strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			payload.WriteByte('&')
+		}
+		payload.WriteString(k + "=" + p[k])
+	}
+	if !strings.EqualFold(sign.Hex(key.Secret, payload.String()), p["signature"]) {
+		wc.write(ctx, wsError(req.ID, 400, -1022, "Signature for this request is not valid."))
+		return
+	}
+	ts, err1 := strconv.ParseInt(p["timestamp"], 10, 64)
+	window := int64(5000)
+	if rw, ok := p["recvWindow"]; ok {
+		f, err := strconv.ParseFloat(rw, 64)
+		if err != nil || f <= 0 || f > 60000 {
+			wc.write(ctx, wsError(req.ID, 400, -1131, "recvWindow must be less than 60000"))
+			return
+		}
+		window = int64(f)
+	}
+	now := s.Now().UnixMilli()
+	if err1 != nil || ts >= now+1000 || now-ts > window {
+		wc.write(ctx, wsError(req.ID, 400, -1021, "Timestamp for this request is outside of the recvWindow."))
+		return
+	}
+	s.mu.Lock()
+	for _, owner := range wc.subs {
+		if owner == key.APIKey {
+			s.mu.Unlock()
+			wc.write(ctx, wsError(req.ID, 400, -2035, "User Data Stream subscription already active."))
+			return
+		}
+	}
+	if len(wc.subs) >= s.ws.cfg.MaxSubscriptions {
+		s.mu.Unlock()
+		// The code for the 1,001st active subscription is undocumented;
+		// -2042 is the documented "maximum subscription ids" error.
+		wc.write(ctx, wsError(req.ID, 400, -2042, "Maximum subscription ID reached for this connection."))
+		return
+	}
+	id := wc.next
+	wc.next++
+	wc.subs[id] = key.APIKey
+	s.ws.spot[key.APIKey] = append(s.ws.spot[key.APIKey], spotSub{wc, id})
+	s.ws.stats.Subscriptions++
+	s.mu.Unlock()
+	wc.write(ctx, map[string]any{"id": req.ID, "status": 200, "result": map[string]any{"subscriptionId": id},
+		"rateLimits": []any{map[string]any{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000, "count": 2}}})
+}
+
+func (s *Server) unsubscribe(ctx context.Context, wc *wsConn, req wsRequest) {
+	var ids []int
+	s.mu.Lock()
+	if v, ok := req.Params["subscriptionId"]; ok {
+		sv, _ := paramString(v)
+		id, err := strconv.Atoi(sv)
+		if _, known := wc.subs[id]; err != nil || !known {
+			s.mu.Unlock()
+			wc.write(ctx, wsError(req.ID, 400, -2036, "User Data Stream subscription not active."))
+			return
+		}
+		ids = []int{id}
+	} else {
+		for id := range wc.subs {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		owner := wc.subs[id]
+		delete(wc.subs, id)
+		s.ws.spot[owner] = slices.DeleteFunc(s.ws.spot[owner], func(x spotSub) bool { return x.conn == wc && x.id == id })
+	}
+	s.mu.Unlock()
+	wc.write(ctx, map[string]any{"id": req.ID, "status": 200, "result": map[string]any{}})
+	for _, id := range ids {
+		wc.write(ctx, map[string]any{"subscriptionId": id, "event": map[string]any{"e": "eventStreamTerminated", "E": s.Now().UnixMilli()}})
+	}
+}
+
+// SetSpot sets an asset of apiKey's spot wallet and pushes
+// outboundAccountPosition (absolute free and locked of that asset) to its
+// subscriptions.
+func (s *Server) SetSpot(apiKey, asset, free, locked string) {
+	s.Update(apiKey, func(a *Account) {
+		i := slices.IndexFunc(a.Spot, func(b Balance) bool { return b.Asset == asset })
+		if i < 0 {
+			a.Spot = append(a.Spot, Balance{Asset: asset})
+			i = len(a.Spot) - 1
+		}
+		a.Spot[i].Free, a.Spot[i].Locked = free, locked
+	})
+	now := s.Now().UnixMilli()
+	ev := map[string]any{"e": "outboundAccountPosition", "E": now, "u": now,
+		"B": []any{map[string]string{"a": asset, "f": free, "l": locked}}}
+	s.mu.Lock()
+	subs := slices.Clone(s.wsSpotLocked(apiKey))
+	s.mu.Unlock()
+	for _, sub := range subs {
+		if s.lose() {
+			continue
+		}
+		sub.conn.write(context.Background(), map[string]any{"subscriptionId": sub.id, "event": ev})
+	}
+}
+
+func (s *Server) wsSpotLocked(apiKey string) []spotSub {
+	if s.ws == nil {
+		return nil
+	}
+	return s.ws.spot[apiKey]
+}
+
+// lose decides whether the next event is dropped, and counts it.
+func (s *Server) lose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws.drop > 0 && rand.Float64() < s.ws.drop {
+		s.ws.stats.Dropped++
+		return true
+	}
+	s.ws.stats.Pushed++
+	return false
+}
+
+// --- USDⓈ-M: listenKeys and /private/ws ---
+
+func init() {
+	// USER_STREAM security: the API-key header, no signature (ccxt sends
+	// none); weight 1 each.
+	routes["POST /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyPost}
+	routes["PUT /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyPut}
+	routes["DELETE /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyDelete}
+}
+
+func (s *Server) userStreamKey(c *call) (Key, bool) {
+	apiKey := c.r.Header.Get("X-MBX-APIKEY")
+	key, ok := s.Store.Key(apiKey)
+	if apiKey == "" || !ok || !key.EnableFutures {
+		c.fail(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: "+fakex.RemoteIP(c.r))
+		return Key{}, false
+	}
+	return key, true
+}
+
+func (s *Server) listenKeyPost(c *call) {
+	key, ok := s.userStreamKey(c)
+	if !ok {
+		return
+	}
+	s.StartWS(WSConfig{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// An account with an active key gets the same key back, extended.
+	if lk := s.ws.keys[s.ws.byAPI[key.APIKey]]; lk != nil && !lk.expired {
+		lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
+		c.json(200, map[string]string{"listenKey": s.ws.byAPI[key.APIKey]})
+		return
+	}
+	b := make([]byte, 32)
+	_, _ = crand.Read(b)
+	name := hex.EncodeToString(b)
+	s.ws.keys[name] = &listenKey{apiKey: key.APIKey, expires: time.Now().Add(s.ws.cfg.ListenKeyTTL)}
+	s.ws.byAPI[key.APIKey] = name
+	c.json(200, map[string]string{"listenKey": name})
+}
+
+func (s *Server) listenKeyPut(c *call) {
+	key, ok := s.userStreamKey(c)
+	if !ok {
+		return
+	}
+	s.StartWS(WSConfig{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := s.ws.byAPI[key.APIKey]
+	lk := s.ws.keys[name]
+	if lk == nil || lk.expired {
+		c.fail(400, -1125, "This listenKey does not exist.")
+		return
+	}
+	lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
+	c.json(200, map[string]string{"listenKey": name})
+}
+
+func (s *Server) listenKeyDelete(c *call) {
+	key, ok := s.userStreamKey(c)
+	if !ok {
+		return
+	}
+	s.StartWS(WSConfig{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if name := s.ws.byAPI[key.APIKey]; name != "" {
+		if lk := s.ws.keys[name]; lk != nil {
+			lk.expired = true
+		}
+		delete(s.ws.byAPI, key.APIKey)
+	}
+	c.json(200, map[string]any{})
+}
+
+func (s *Server) expireKeys() {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for now := range t.C {
+		s.mu.Lock()
+		closed := s.ws.srv == nil
+		s.mu.Unlock()
+		if closed {
+			return
+		}
+		s.expireDue(now)
+	}
+}
+
+// expireDue ends the listenKeys past their time: each connection on one
+// gets listenKeyExpired and then nothing more, and stays open.
+func (s *Server) expireDue(now time.Time) {
+	type note struct {
+		conn *wsConn
+		name string
+	}
+	var notes []note
+	s.mu.Lock()
+	for name, lk := range s.ws.keys {
+		if lk.expired || now.Before(lk.expires) {
+			continue
+		}
+		lk.expired = true
+		if s.ws.byAPI[lk.apiKey] == name {
+			delete(s.ws.byAPI, lk.apiKey)
+		}
+		for _, c := range lk.conns {
+			notes = append(notes, note{c, name})
+		}
+	}
+	s.mu.Unlock()
+	for _, n := range notes {
+		n.conn.write(context.Background(), map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
+	}
+}
+
+func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("listenKey")
+	s.mu.Lock()
+	lk := s.ws.keys[name]
+	valid := lk != nil && !lk.expired
+	s.mu.Unlock()
+	if !valid {
+		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
+		return
+	}
+	wc, ctx, ok := s.accept(w, r)
+	if !ok {
+		return
+	}
+	defer s.release(wc)
+	s.mu.Lock()
+	lk.conns = append(lk.conns, wc)
+	s.mu.Unlock()
+	go func() { <-ctx.Done(); _ = wc.c.Close(websocket.StatusGoingAway, "connection lifetime over") }()
+	for {
+		// Nothing is expected from the client in ws mode; reading keeps
+		// the pongs flowing and notices the close.
+		if _, _, err := wc.c.Read(ctx); err != nil {
+			return
+		}
+	}
+}
+
+// futuresConns are the live connections on apiKey's current listenKey.
+func (s *Server) futuresConns(apiKey string) []*wsConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws == nil {
+		return nil
+	}
+	if lk := s.ws.keys[s.ws.byAPI[apiKey]]; lk != nil && !lk.expired {
+		return slices.Clone(lk.conns)
+	}
+	return nil
+}
+
+// SetFutures sets the wallet balance of apiKey's USDT futures asset and
+// pushes ACCOUNT_UPDATE with that balance row only.
+func (s *Server) SetFutures(apiKey, wallet string) {
+	s.Update(apiKey, func(a *Account) {
+		i := slices.IndexFunc(a.Futures, func(f FuturesAsset) bool { return f.Asset == "USDT" })
+		if i < 0 {
+			a.Futures = append(a.Futures, FuturesAsset{Asset: "USDT", UnrealizedProfit: "0", AvailableBalance: wallet})
+			i = len(a.Futures) - 1
+		}
+		a.Futures[i].WalletBalance = wallet
+		a.Futures[i].MarginBalance = fakex.Amount(wallet).Add(fakex.Amount(a.Futures[i].UnrealizedProfit)).String()
+	})
+	s.pushFutures(apiKey, map[string]any{"m": "DEPOSIT",
+		"B": []any{map[string]string{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}}, "P": []any{}})
+}
+
+// SetPosition sets a position row (amount signed; "0" closes it) and
+// pushes ACCOUNT_UPDATE with that row only.
+func (s *Server) SetPosition(apiKey string, p Position) {
+	s.Update(apiKey, func(a *Account) {
+		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
+		switch {
+		case fakex.Amount(p.PositionAmt).IsZero() && i >= 0:
+			a.Positions = slices.Delete(a.Positions, i, i+1)
+		case i >= 0:
+			a.Positions[i] = p
+		case !fakex.Amount(p.PositionAmt).IsZero():
+			a.Positions = append(a.Positions, p)
+		}
+	})
+	s.pushFutures(apiKey, map[string]any{"m": "ORDER", "B": []any{},
+		"P": []any{map[string]string{"s": p.Symbol, "pa": p.PositionAmt, "ep": p.EntryPrice, "bep": p.EntryPrice,
+			"cr": "0", "up": p.UnRealizedProfit, "mt": "cross", "iw": "0", "ps": p.PositionSide}}})
+}
+
+func (s *Server) pushFutures(apiKey string, a map[string]any) {
+	now := s.Now().UnixMilli()
+	ev := map[string]any{"e": "ACCOUNT_UPDATE", "E": now, "T": now, "a": a}
+	for _, c := range s.futuresConns(apiKey) {
+		if s.lose() {
+			continue
+		}
+		c.write(context.Background(), ev)
+	}
+}

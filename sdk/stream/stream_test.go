@@ -1,0 +1,169 @@
+package stream
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestBookSeedThenNewerDeltas(t *testing.T) {
+	b := &Book{Parts: []string{sdk.CapSpotBalances, sdk.CapPositions}}
+	t0 := time.UnixMilli(1000)
+	b.Begin()
+	// Older than the seed: the seed already holds something newer.
+	if _, live := b.Apply(Delta{At: t0.Add(-time.Second), Balances: []sdk.Balance{{Asset: "BTC", Free: d("9")}}}); live {
+		t.Fatal("a delta was applied while seeding")
+	}
+	b.Apply(Delta{At: t0.Add(time.Second), Balances: []sdk.Balance{{Asset: "ETH", Free: d("2")}}})
+	ev := b.Seed(Seed{At: t0, Spot: []sdk.Balance{{Asset: "BTC", Free: d("1")}, {Asset: "USDT", Free: d("5")}}})
+	if ev.State != sdk.StreamConnected || len(ev.Spot) != 3 || !ev.Spot[0].Free.Equal(d("1")) || ev.Spot[1].Asset != "ETH" {
+		t.Fatalf("seeded = %+v", ev)
+	}
+	if ev.Futures != nil {
+		t.Fatal("futures emitted though not asked for")
+	}
+	ev, live := b.Apply(Delta{At: t0.Add(2 * time.Second), Balances: []sdk.Balance{{Asset: "USDT"}}})
+	if !live || !ev.HasSpot || len(ev.Spot) != 2 || ev.HasPositions {
+		t.Fatalf("live delta = %+v", ev)
+	}
+	ev, _ = b.Apply(Delta{Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), MarkPrice: d("100")}}})
+	ev, _ = b.Apply(Delta{Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("2")}}})
+	if len(ev.Positions) != 1 || !ev.Positions[0].Size.Equal(d("2")) || !ev.Positions[0].MarkPrice.Equal(d("100")) {
+		t.Fatalf("position merge = %+v", ev.Positions)
+	}
+	ev, _ = b.Apply(Delta{Positions: []sdk.Position{{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong}}})
+	if !ev.HasPositions || len(ev.Positions) != 0 {
+		t.Fatalf("closed position kept: %+v", ev.Positions)
+	}
+}
+
+func TestBookDerivesFutures(t *testing.T) {
+	b := &Book{Derive: func(f *sdk.FuturesAccount, ps []sdk.Position) {
+		f.UnrealizedPnL = decimal.Zero
+		for _, p := range ps {
+			f.UnrealizedPnL = f.UnrealizedPnL.Add(p.UnrealizedPnL)
+		}
+	}}
+	b.Begin()
+	b.Seed(Seed{Futures: &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("10")}})
+	ev, _ := b.Apply(Delta{Positions: []sdk.Position{{Symbol: "X", Side: sdk.SideShort, Size: d("1"), UnrealizedPnL: d("-3")}}})
+	if ev.Futures == nil || !ev.Futures.UnrealizedPnL.Equal(d("-3")) {
+		t.Fatalf("derived futures = %+v", ev.Futures)
+	}
+}
+
+func TestGzipRoundTrip(t *testing.T) {
+	z := Gzip([]byte("Ping"))
+	if !IsGzip(z) {
+		t.Fatal("not gzip")
+	}
+	b, err := Gunzip(z)
+	if err != nil || string(b) != "Ping" {
+		t.Fatalf("%q %v", b, err)
+	}
+	if _, err := Gunzip([]byte{0x1f, 0x8b, 1}); err == nil {
+		t.Fatal("a broken frame inflated")
+	}
+}
+
+func TestBackoffGrowsAndResets(t *testing.T) {
+	b := Backoff{Min: 100 * time.Millisecond, Max: time.Second}
+	var last time.Duration
+	for range 8 {
+		last = b.Next()
+	}
+	if last < 500*time.Millisecond || last > time.Second {
+		t.Fatalf("capped wait %v", last)
+	}
+	b.Reset()
+	if w := b.Next(); w > 100*time.Millisecond {
+		t.Fatalf("after reset %v", w)
+	}
+}
+
+func TestLimiterSpacesAttempts(t *testing.T) {
+	l := &Limiter{N: 2, Per: 150 * time.Millisecond}
+	start := time.Now()
+	for range 3 {
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if time.Since(start) < 140*time.Millisecond {
+		t.Fatal("third attempt not held to the window")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	l2 := &Limiter{N: 1, Per: time.Hour}
+	_ = l2.Wait(context.Background())
+	if l2.Wait(ctx) == nil {
+		t.Fatal("Wait ignored its context")
+	}
+}
+
+func TestCap(t *testing.T) {
+	c := &Cap{N: 1}
+	rel, err := c.Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Take(); err != ErrCapReached {
+		t.Fatalf("second take = %v", err)
+	}
+	rel()
+	rel()
+	if _, err := c.Take(); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}
+
+type fakeConn struct {
+	done   chan struct{}
+	closed atomic.Bool
+}
+
+func (f *fakeConn) Done() <-chan struct{} { return f.done }
+func (f *fakeConn) Close() {
+	if f.closed.CompareAndSwap(false, true) {
+		close(f.done)
+	}
+}
+
+func TestPoolSharesAndCutsBeforeLifetime(t *testing.T) {
+	var dials atomic.Int32
+	p := &Pool[*fakeConn]{PerConn: 2, Lifetime: 200 * time.Millisecond, Margin: 100 * time.Millisecond,
+		Dial: func(context.Context) (*fakeConn, error) {
+			dials.Add(1)
+			return &fakeConn{done: make(chan struct{})}, nil
+		}}
+	ctx := context.Background()
+	a, _ := p.Acquire(ctx)
+	b, _ := p.Acquire(ctx)
+	c, _ := p.Acquire(ctx)
+	if a.Conn != b.Conn || a.Conn == c.Conn || dials.Load() != 2 {
+		t.Fatalf("sharing wrong: dials %d", dials.Load())
+	}
+	select {
+	case <-a.Expiring:
+	case <-time.After(2 * time.Second):
+		t.Fatal("never expiring")
+	}
+	if a.Conn.closed.Load() {
+		t.Fatal("closed while users remain: the handover would have a gap")
+	}
+	n, _ := p.Acquire(ctx)
+	if n.Conn == a.Conn {
+		t.Fatal("an expiring connection was handed out")
+	}
+	a.Release()
+	b.Release()
+	if !a.Conn.closed.Load() {
+		t.Fatal("the last user left but the connection stays open")
+	}
+}
