@@ -241,6 +241,11 @@ type webBalances struct {
 		MarginBalance    string `json:"margin_balance"`
 		AvailableBalance string `json:"available_balance"`
 	} `json:"futures"`
+	EquityUSDT *string `json:"equity_usdt"`
+	Values     []struct {
+		Asset     string  `json:"asset"`
+		ValueUSDT *string `json:"value_usdt"`
+	} `json:"values"`
 }
 
 func TestDashboardInBrowser(t *testing.T) {
@@ -356,12 +361,26 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		for _, s := range api.Spot {
 			got := b.cells(fmt.Sprintf(`#spot tr[data-asset=%q]`, s.Asset))
-			if want := []string{s.Asset, s.Free, s.Locked, s.Total}; !slices.Equal(got, want) {
+			if want := []string{s.Asset, s.Free, s.Locked, s.Total}; len(got) != 5 || !slices.Equal(got[:4], want) {
 				t.Errorf("spot %s: the page shows %q, the API %q", s.Asset, got, want)
+			}
+			// The value column: the API's USDT value, or a dash and why.
+			for _, v := range api.Values {
+				if v.Asset == s.Asset && len(got) == 5 && ((v.ValueUSDT != nil && got[4] != *v.ValueUSDT) ||
+					(v.ValueUSDT == nil && !strings.HasPrefix(got[4], "—"))) {
+					t.Errorf("spot %s: the page values it at %q, the API at %v", s.Asset, got[4], v.ValueUSDT)
+				}
 			}
 			if f := spot[s.Asset]; f != [3]string{s.Free, s.Locked, s.Total} {
 				t.Errorf("spot %s: the API says %s/%s/%s, the fake holds %v", s.Asset, s.Free, s.Locked, s.Total, f)
 			}
+		}
+		wantEquity := "—"
+		if api.EquityUSDT != nil {
+			wantEquity = *api.EquityUSDT
+		}
+		if got := b.text(`#summary [data-key="equity_usdt"] .v`); got != wantEquity {
+			t.Errorf("equity: the page shows %q, the API %q", got, wantEquity)
 		}
 		fut := acct.Futures[0]
 		for key, want := range map[string]string{

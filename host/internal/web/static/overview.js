@@ -89,39 +89,57 @@ GA.start(async () => {
     }
   }
 
+  // pnlCard shows one P&L window: the amount and percentage, or why
+  // there is none.
+  function pnlCard(key, title, w) {
+    if (!w || w.pnl_usdt === null || w.pnl_usdt === undefined) {
+      return el('div', { class: 'card', dataset: { key }, title: (w && w.missing) || '' },
+        el('div', { class: 'k' }, title), el('div', { class: 'v' }, '—'),
+        el('div', { class: 'why' }, (w && w.missing) || ''));
+    }
+    return el('div', { class: 'card', dataset: { key } }, el('div', { class: 'k' }, title),
+      el('div', { class: 'v ' + sign(w.pnl_usdt) }, w.pnl_usdt + ' USDT'),
+      el('div', { class: 'why ' + sign(w.pnl_percent) }, w.pnl_percent === null ? '' : w.pnl_percent + ' %'));
+  }
+
+  // valued is a USDT amount, or a dash with the reason it has none.
+  function valued(key, title, v, why) {
+    return el('div', { class: 'card', dataset: { key }, title: v === null ? (why || '') : '' },
+      el('div', { class: 'k' }, title), el('div', { class: 'v' }, v === null || v === undefined ? '—' : v),
+      v === null && why ? el('div', { class: 'why' }, why) : null);
+  }
+
+  let values = new Map();
+
   async function loadBalances() {
     const b = await get('/api/v1/dashboard/balances');
     const sum = hasSummary ? await get('/api/v1/dashboard/summary') : null;
     const cards = [];
+    values = new Map(((b && b.values) || []).map((v) => [v.asset, v]));
     if (b && b.account_id) {
-      if (b.equity_usdt !== undefined) cards.push(card('equity_usdt', 'Equity (USDT)', b.equity_usdt));
-      if (b.futures) {
-        cards.push(card('futures_margin_balance', 'Futures margin balance (' + b.futures.asset + ')', b.futures.margin_balance));
-        cards.push(card('futures_unrealized_pnl', 'Unrealized P&L (' + b.futures.asset + ')', b.futures.unrealized_pnl));
-      }
+      cards.push(valued('equity_usdt', 'Equity (USDT)', b.equity_usdt, b.equity_missing));
+      const pnl = b.pnl || {};
+      cards.push(pnlCard('pnl_24h', 'P&L 24 h', pnl['24h']), pnlCard('pnl_7d', 'P&L 7 d', pnl['7d']),
+        pnlCard('pnl_30d', 'P&L 30 d', pnl['30d']));
+      cards.push(valued('spot_value_usdt', 'Spot value (USDT)', b.spot_value_usdt, null));
+      if (b.futures) cards.push(card('futures_margin_balance', 'Futures margin balance (' + b.futures.asset + ')', b.futures.margin_balance));
+      cards.push(card('unrealized_pnl_usdt', 'Unrealized P&L (USDT)', b.unrealized_pnl_usdt));
       cards.push(card('positions_count', 'Open positions', b.positions_count));
       cards.push(card('synced_at', 'Synced', GA.fmtTime(b.synced_at)));
+      if (b.prices_at) cards.push(card('prices_at', 'Prices read', GA.fmtTime(b.prices_at)));
     }
-    if (sum) {
-      const skip = new Set(['account_id', 'account_name', 'exchange', 'synced_at', 'is_active', 'empty_state', 'history']);
-      for (const [k, v] of Object.entries(sum)) {
-        if (skip.has(k) || (k === 'equity_usdt' && b && b.equity_usdt !== undefined) || Array.isArray(v)) continue;
-        if (v && typeof v === 'object') {
-          for (const [k2, v2] of Object.entries(v)) {
-            if (v2 === null || typeof v2 !== 'object') cards.push(card(k + '_' + k2, label(k) + ' ' + k2, v2));
-          }
-        } else {
-          cards.push(card(k, label(k), v));
-        }
-      }
+    if (sum && sum.total && sum.accounts && sum.accounts.length > 1) {
+      cards.push(valued('total_equity_usdt', 'All ' + sum.total.accounts + ' active accounts (USDT)',
+        sum.total.equity_usdt, sum.total.equity_missing));
     }
     clear($('summary'), cards.length ? cards : el('p', { class: 'empty' }, 'Nothing to show until the main account has synced.'));
 
     const spot = (b && b.spot) || [];
-    clear($('spot'), GA.table(null, ['Asset', 'Free', 'Locked', 'Total'], spot.map((x) => ({
-      attrs: { dataset: { asset: x.asset } },
-      cells: [x.asset, x.free, x.locked, x.total],
-    })), b && b.synced_at ? 'No spot balance.' : 'Not synced yet.'));
+    clear($('spot'), GA.table(null, ['Asset', 'Free', 'Locked', 'Total', 'Value (USDT)'], spot.map((x) => {
+      const v = values.get(x.asset);
+      const value = !v ? '' : v.value_usdt !== null ? v.value_usdt : el('span', { title: v.missing || '' }, '— (' + (v.missing || 'no price') + ')');
+      return { attrs: { dataset: { asset: x.asset } }, cells: [x.asset, x.free, x.locked, x.total, value] };
+    }), b && b.synced_at ? 'No spot balance.' : 'Not synced yet.'));
     const f = b && b.futures;
     clear($('futures'), f
       ? el('div', { class: 'cards', id: 'futures-cards' },
@@ -144,7 +162,7 @@ GA.start(async () => {
   }
 
   // The series the chart draws, in this order, where the points carry them.
-  const seriesKeys = ['equity_usdt', 'spot_total_usdt', 'futures_margin_balance', 'unrealized_pnl', 'pnl'];
+  const seriesKeys = ['equity_usdt', 'spot_total_usdt', 'futures_margin_balance', 'unrealized_pnl'];
   const colors = ['#1f5f8b', '#1a7f37', '#8250df', '#cf222e', '#9a6700'];
 
   async function loadChart() {
