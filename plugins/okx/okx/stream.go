@@ -422,14 +422,24 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, chans [
 	seeded := false
 
 	var next *wsConn // the successor during a handover
-	defer func() {
-		if next != nil {
-			next.close()
-		}
-	}()
 	opened := make(chan *wsConn, 1)
 	failed := make(chan error, 1)
 	handing := false
+	defer func() {
+		switch {
+		case next != nil:
+			next.close()
+		case handing:
+			// A successor is still being opened: close it when it is.
+			go func() {
+				select {
+				case w := <-opened:
+					w.close()
+				case <-failed:
+				}
+			}()
+		}
+	}()
 	handover := func() {
 		if handing {
 			return
