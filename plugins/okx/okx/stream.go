@@ -27,9 +27,10 @@ package okx
 //     both are handled (a zero row removes at once), and a close that is
 //     not pushed is removed by the next snapshot;
 //   - the per-IP cap on concurrent private connections is undocumented:
-//     StreamOptions.MaxConnections guards it (1,000 by default, the
-//     documented per-IP figure of OKX's peers' market streams), and the
-//     accounts beyond it fail with stream.ErrCapReached and are polled;
+//     StreamOptions.MaxConnections guards it (1,000 by default, a guess
+//     borrowed from Bybit's documented per-IP figure for its market
+//     streams), and the accounts beyond it fail with stream.ErrCapReached
+//     and are polled;
 //   - what close 4003 ("APIKey subscription amount exceeds the limit
 //     100") counts: this uses one connection and two channels per key,
 //     far below any reading of it;
@@ -146,8 +147,9 @@ func LoginSignature(secret, timestamp string) string {
 
 // Errors that end a session.
 var (
-	// errMoved ends nothing by itself: it marks the planned handover to a
-	// fresh connection that could not overlap the old one.
+	// errMoved ends a session whose planned handover could not overlap
+	// the old connection (no room under the cap): it reconnects at once,
+	// without backoff.
 	errMoved = errors.New("okx: moved to a fresh connection before the announced cut")
 	// errConnCount is OKX's channel-conn-count-error: the user already
 	// holds 30 connections on a channel. Reconnecting does not help; the
