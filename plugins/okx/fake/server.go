@@ -162,6 +162,7 @@ type Server struct {
 	windows map[string]*fakex.Window
 	nextID  int64
 	marks   fakex.Marks // swap mark prices set by SetMark (market.go)
+	ws      *wsState    // the private stream, once started (ws.go)
 }
 
 // New starts a fake OKX on 127.0.0.1 listing BTC-USDT and ETH-USDT spot,

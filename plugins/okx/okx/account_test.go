@@ -14,8 +14,8 @@ import (
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
 	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "okx", DisplayName: "OKX", Version: "1.2.3",
-		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
+		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest", "ws"}})
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate, sdk.CapStreams} {
 		if cost, ok := info.CallCosts[c]; !ok || cost != 0 {
 			t.Errorf("cost of %s = %d, %v; want 0 from the per-IP budget (private calls count per user)", c, cost, ok)
 		}

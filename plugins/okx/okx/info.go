@@ -45,6 +45,7 @@ var card = ratecard.Card{
 		{Call: sdk.CapValidate, Limit: limitPublic, Cost: 0},       // GET /api/v5/account/config (per user)
 		{Call: sdk.CapPrices, Limit: limitPublic, Cost: 3},         // tickers SPOT and SWAP, mark prices SWAP
 		{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1},    // GET /api/v5/public/instruments
+		{Call: sdk.CapStreams, Limit: limitPublic, Cost: 0},        // the snapshot comes over the socket; instruments cached
 	},
 }
 
@@ -56,8 +57,8 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Version:            c.version,
 		RequiresPassphrase: true,
 		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointREST},
-		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
+		EndpointKeys:       []string{EndpointREST, EndpointWS},
+		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
 	}), nil
 }

@@ -27,6 +27,7 @@ type Connector struct {
 	http    *rest.Client
 	insts   *instrumentCache
 	modes   *modeCache
+	streams streamState // the private stream's limits (stream.go)
 }
 
 var _ sdk.Exchange = (*Connector)(nil)
