@@ -319,7 +319,8 @@ exchange "acme" {
     ws   = "http://127.0.0.1:9999"
   }
   testnet_endpoints = {
-    rest = "https://testnet-proxy.example.test/"
+    rest      = "https://testnet-proxy.example.test/"
+    stream_ws = "wss://testnet-stream.example.test"
   }
 }
 exchange "zeta_2-x" {
@@ -345,11 +346,11 @@ exchange "zeta_2-x" {
 							"rest": "https://proxy.example.test/acme",
 							"ws":   "http://127.0.0.1:9999",
 						},
-						TestnetEndpoints: map[string]string{"rest": "https://testnet-proxy.example.test"},
+						TestnetEndpoints: map[string]string{"rest": "https://testnet-proxy.example.test", "stream_ws": "wss://testnet-stream.example.test"},
 						Source:           "config.hcl:35",
 					},
 					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
-						Source: "config.hcl:45"},
+						Source: "config.hcl:46"},
 				}
 			},
 		},

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -464,14 +465,26 @@ func checkOrigin(s string) string {
 	return ""
 }
 
+var errBadScheme = errors.New("scheme is not http, https, ws or wss")
+
 func checkEndpoint(key, s string) string {
 	u, err := url.Parse(s)
 	if err == nil && u.User != nil {
 		// Do not echo a URL that carries credentials.
 		return fmt.Sprintf("The %s endpoint URL must not carry a user name or password.", key)
 	}
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
-		return fmt.Sprintf(`The %s endpoint must be an absolute http or https URL, such as "https://api.example.com"; got %q.`, key, s)
+	// REST endpoints are http(s); a connector's WebSocket endpoints (keys
+	// such as spot_ws) take ws(s). Which key takes which is the plugin's
+	// business; a wrong scheme fails at the first call, loudly.
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "":
+	case u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "ws" || u.Scheme == "wss":
+		err = nil
+	default:
+		err = errBadScheme
+	}
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return fmt.Sprintf(`The %s endpoint must be an absolute http or https URL (ws or wss for a WebSocket endpoint), such as "https://api.example.com"; got %q.`, key, s)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#") {
 		return fmt.Sprintf("The %s endpoint is a base URL and cannot have a query or fragment; got %q.", key, s)
