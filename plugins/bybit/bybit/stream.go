@@ -311,6 +311,7 @@ func (w *watcher) run(ctx context.Context) error {
 				return err
 			}
 			w.emitLocked(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
+			retry = nil // a new connection has its own lifetime
 			if sb != nil {
 				// The standby is already on its way: it takes over.
 				w.cur, w.standby = sb, nil

@@ -326,7 +326,16 @@ func TestStreamBadKeyFails(t *testing.T) {
 		t.Fatalf("Watch = %v", err)
 	}
 	if st := fx.Stats(); st.AuthFailures != 1 || st.Auths != 0 {
-		t.Fatalf("the refusal came from REST, not the stream: %+v", st)
+		t.Fatalf("the stream refused the login: %+v", st)
+	}
+	// With positions asked for, the margin mode is read first, and REST
+	// refuses the key before any connection is made.
+	w = watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: allParts})
+	if err := w.ended(t); sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), "wrong-secret-value") {
+		t.Fatalf("Watch = %v", err)
+	}
+	if st := fx.Stats(); st.Connections != 1 {
+		t.Fatalf("connected with a key REST refused: %+v", st)
 	}
 }
 
