@@ -26,10 +26,10 @@ func TestInfo(t *testing.T) {
 	if info.RequiresPassphrase || !info.SupportsTestnet {
 		t.Errorf("flags: %+v", info)
 	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest"}) {
-		t.Errorf("endpoint keys %v, want [rest]", info.EndpointKeys)
+	if !slices.Equal(info.EndpointKeys, []string{"rest", "private_ws"}) {
+		t.Errorf("endpoint keys %v, want [rest private_ws]", info.EndpointKeys)
 	}
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
 		}

@@ -25,6 +25,7 @@ var hosts = map[string]rest.Hosts{
 type Connector struct {
 	version string
 	http    *rest.Client
+	streams streamState // the private stream (stream.go)
 }
 
 var _ sdk.Exchange = (*Connector)(nil)

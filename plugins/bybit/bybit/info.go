@@ -50,6 +50,7 @@ var card = ratecard.Card{
 		{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // user/query-api + account/info
 		{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},         // market/tickers, spot and linear
 		{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1},    // market/instruments-info (one page of 1000)
+		{Call: sdk.CapStreams, Limit: limitIP, Cost: 5},        // a stream's seed: account/info, wallet-balance twice, position/list + account/info
 	},
 }
 
@@ -71,8 +72,8 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Version:            c.version,
 		RequiresPassphrase: false, // there is no passphrase on Bybit
 		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointREST},
-		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
+		EndpointKeys:       []string{EndpointREST, EndpointWS},
+		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
 	}), nil
 }

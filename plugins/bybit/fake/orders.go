@@ -59,6 +59,7 @@ func (s *Server) createOrder(c *call) {
 		c.params("request body does not match the field types")
 		return
 	}
+	defer s.afterOrder(c.key.APIKey, c.body, req.OrderType == "Market") // the stream's pushes (ws.go), once s.mu is released
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.listed(c, req.Category, req.Symbol)
@@ -214,6 +215,7 @@ func (s *Server) cancelOrder(c *call) {
 		c.params("request body does not match the field types")
 		return
 	}
+	defer s.afterOrder(c.key.APIKey, c.body, false) // the stream's pushes (ws.go), once s.mu is released
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.listed(c, req.Category, req.Symbol); !ok {

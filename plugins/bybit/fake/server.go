@@ -171,6 +171,7 @@ type Server struct {
 	uidLimits   map[string]*fakex.Window // apiKey + path + category
 	nextID      int64
 	marks       fakex.Marks // linear mark prices set by SetMark (market.go)
+	ws          *wsState    // the private stream, once started (ws.go)
 }
 
 // New starts a fake Bybit on 127.0.0.1 with BTCUSDT and ETHUSDT listed on
