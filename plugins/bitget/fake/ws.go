@@ -80,6 +80,11 @@ type WSConfig struct {
 	MaxInbound     int           // 10 messages a second per connection
 	SubscribeLimit int           // 240 subscribe requests an hour per connection
 	MaxChannels    int           // 1000 channels per connection
+	// NoSnapshot lists channels ("account|USDT-FUTURES") whose snapshot on
+	// subscribe is withheld. Only the spot account's snapshot is stated in
+	// words; the futures ones rest on examples, so clients are tested on
+	// their REST fallback with this.
+	NoSnapshot []string
 }
 
 func (c WSConfig) withDefaults() WSConfig {
@@ -507,7 +512,7 @@ func (s *Server) subscribeLocked(c *wsConn, args []json.RawMessage) {
 		c.subs[a.key()] = a
 		s.ws.stats.Subscriptions++
 		c.sendLocked(map[string]any{"event": "subscribe", "arg": a})
-		if data, ok := s.snapshotLocked(c.apiKey, a); ok {
+		if data, ok := s.snapshotLocked(c.apiKey, a); ok && !slices.Contains(s.ws.cfg.NoSnapshot, a.key()) {
 			c.sendLocked(push(a, data, s.Now()))
 		}
 	}
