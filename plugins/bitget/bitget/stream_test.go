@@ -225,8 +225,12 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 		fx.SetSpot(apiKey, fake.Balance{Coin: "USDT", Available: fmt.Sprint(100 + i)})
 		w.waitFor(t, "a change after the moves", spotHas("USDT", fmt.Sprint(100+i)))
 	}
-	moved := w.count(func(ev sdk.StreamEvent) bool { return resyncing(ev) && strings.Contains(ev.Reason, "before the 24 h cut") })
-	cut := w.count(func(ev sdk.StreamEvent) bool { return resyncing(ev) && !strings.Contains(ev.Reason, "before the 24 h cut") })
+	moved := w.count(func(ev sdk.StreamEvent) bool {
+		return resyncing(ev) && strings.Contains(ev.Reason, "before the 24 h cut")
+	})
+	cut := w.count(func(ev sdk.StreamEvent) bool {
+		return resyncing(ev) && !strings.Contains(ev.Reason, "before the 24 h cut")
+	})
 	if moved < 2 || cut != 0 {
 		t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
 	}

@@ -338,6 +338,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		if _, ok := c.inbound.Spend(time.Now(), 1); !ok {
 			// Over 10 messages a second: Bitget disconnects.
+			_ = ws.Close(websocket.StatusPolicyViolation, "too many messages")
 			return
 		}
 		if typ == websocket.MessageText && string(b) == "ping" {
@@ -566,7 +567,7 @@ func spotPush(b Balance, now time.Time) map[string]any {
 // tested on the older shape too.
 func futuresPush(r FuturesRow) map[string]any {
 	m := map[string]any{"marginCoin": r.MarginCoin, "frozen": cmp.Or(r.Locked, "0"), "available": cmp.Or(r.Available, "0"),
-		"maxOpenPosAvailable": cmp.Or(r.CrossedMaxAvailable, r.Available, "0"), "maxTransferOut": cmp.Or(r.Available, "0"),
+		"maxOpenPosAvailable": cmp.Or(r.CrossedMaxAvailable, "0"), "maxTransferOut": cmp.Or(r.Available, "0"),
 		"equity": cmp.Or(r.AccountEquity, "0"), "usdtEquity": cmp.Or(r.AccountEquity, "0"), "crossedRiskRate": "0"}
 	if r.UnrealizedPL != "" {
 		m["unrealizedPL"] = r.UnrealizedPL
