@@ -295,10 +295,23 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	ok := s.admitLocked(ip)
+	// The place under the cap is taken before the handshake completes, so
+	// that connections count in the order they were opened.
+	over := ok && s.ws.perIP[ip] >= cfg.MaxConns
+	if ok && !over {
+		s.ws.perIP[ip]++
+	}
 	s.mu.Unlock()
 	if !ok {
 		http.Error(w, `{"code":"30007","msg":"request over limit,connection close"}`, http.StatusTooManyRequests)
 		return
+	}
+	if !over {
+		defer func() {
+			s.mu.Lock()
+			s.ws.perIP[ip]--
+			s.mu.Unlock()
+		}()
 	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
@@ -310,7 +323,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		inbound: fakex.NewWindow(int64(cfg.MaxInbound), time.Second), requests: fakex.NewWindow(int64(cfg.SubscribeLimit), time.Hour)}
 	go c.writeLoop(ctx)
 	s.mu.Lock()
-	if s.ws.perIP[ip] >= cfg.MaxConns {
+	if over {
 		s.ws.stats.OverCap++
 		c.sendLocked(wsErr("30007", "request over limit,connection close"))
 		c.closeLocked("too many connections")
@@ -319,13 +332,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ws.conns[c] = struct{}{}
-	s.ws.perIP[ip]++
 	s.ws.stats.Connections++
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.ws.conns, c)
-		s.ws.perIP[ip]--
 		s.mu.Unlock()
 	}()
 	// The server closes a connection that has not pinged for PingTimeout.
