@@ -15,8 +15,8 @@ import (
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
 	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "bitget", DisplayName: "Bitget", Version: "1.2.3",
-		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders} {
+		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest", "ws"}})
+	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams} {
 		if !info.Has(c) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
 		}

@@ -27,6 +27,8 @@ type Connector struct {
 	newClientOid func() string
 	// modes remembers each key's account mode, Classic or UTA (mode.go).
 	modes modeCache
+	// streams is what the accounts' private streams share (stream.go).
+	streams streamState
 }
 
 var _ sdk.Exchange = (*Connector)(nil)

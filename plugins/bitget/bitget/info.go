@@ -61,6 +61,10 @@ var card = ratecard.Card{
 		{Call: sdk.CapPrices, Limit: limitPublic, Cost: 1},
 		{Call: sdk.CapInstruments, Limit: limitIP, Cost: 1}, // GET spot/public/symbols or mix/market/contracts
 		{Call: sdk.CapInstruments, Limit: limitPublic, Cost: 1},
+		// Starting an account's stream: the snapshots come over the socket;
+		// one REST read learns the key's mode when it is not known yet
+		// (and seeds a channel whose snapshot never came).
+		{Call: sdk.CapStreams, Limit: limitIP, Cost: 1},
 	},
 }
 
@@ -89,8 +93,8 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Version:            c.version,
 		RequiresPassphrase: true,
 		SupportsTestnet:    true, // Demo Trading
-		EndpointKeys:       []string{EndpointREST},
-		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
+		EndpointKeys:       []string{EndpointREST, EndpointWS},
+		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
 	}), nil
 }

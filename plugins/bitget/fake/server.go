@@ -192,6 +192,7 @@ type Server struct {
 	ipLimit    int64
 	nextID     int64
 	marks      fakex.Marks // futures mark prices set by SetMark (market.go)
+	ws         *wsState    // the private stream, once started (ws.go)
 }
 
 // TimestampWindow is how far ACCESS-TIMESTAMP may be from the fake's clock
