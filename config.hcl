@@ -38,6 +38,11 @@ api {
   # on its own address instead of on listen.
   # metrics_token  = "a-long-random-string"
   # metrics_listen = "127.0.0.1:9090"
+
+  # Where clients reach gahost from outside (through your TLS proxy). With
+  # it, webhook answers carry the full URL to paste into TradingView;
+  # without it they carry the path /hooks/<token> only.
+  # public_url = "https://hub.example.com"
 }
 
 encryption {

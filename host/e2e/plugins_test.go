@@ -19,6 +19,8 @@ import (
 var bins struct {
 	daemon, alpha, alpha2, beta string
 	binance, fakeBinance        string // a real connector and its fake exchange's command
+	// dir holds the binaries; tests that need more build them into it.
+	dir string
 }
 
 func TestMain(m *testing.M) {
@@ -32,6 +34,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	t := &buildT{}
+	bins.dir = dir
 	bins.daemon = hosttest.BuildDaemon(t, dir)
 	bins.alpha = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "alpha-1.0.0"), "-X main.name=alpha -X main.version=1.0.0")
 	bins.alpha2 = hosttest.Build(t, "host/testdata/testplugin", filepath.Join(dir, "alpha-1.1.0"), "-X main.name=alpha -X main.version=1.1.0")

@@ -448,22 +448,64 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err := json.Unmarshal([]byte(b.text("#hook-template")), &template); err != nil || template["secret"] != secret {
 		t.Errorf("the alert template %v (%v) does not carry the secret", template, err)
 	}
+	// The test form judges the alert with the account's real data and the
+	// exchange's prices, placing nothing: a TradingView ticker resolved, the
+	// quantity rounded down to the lot step, each check shown.
 	b.run("test alert", chromedp.SetValue(chromedp.CSS("#test-action"), "sell"),
+		chromedp.SetValue(chromedp.CSS("#test-symbol"), "BINANCE:ETHUSDT"),
+		chromedp.SetValue(chromedp.CSS("#test-quantity"), "0.0123456"),
 		chromedp.Click(chromedp.CSS("#test-submit")))
 	b.waitJS("the test's answer", `document.getElementById('test-answer')`)
 	var answer struct {
-		Status string `json:"status"`
-		Order  struct {
+		Status     string `json:"status"`
+		WouldPlace bool   `json:"would_place"`
+		Resolution struct {
+			Symbol, Native, Method string
+		} `json:"resolution"`
+		Order struct {
 			Side, Symbol, Quantity string
 		} `json:"order"`
+		Notional string `json:"notional"`
 	}
 	if err := json.Unmarshal([]byte(b.text("#test-answer")), &answer); err != nil {
 		t.Fatal(err)
 	}
-	if answer.Status != "dry_run" || answer.Order.Side != "sell" || answer.Order.Symbol != "ETH/USDT" || answer.Order.Quantity != "0.001" {
+	if answer.Status != "test" || !answer.WouldPlace || answer.Order.Side != "sell" || answer.Order.Symbol != "ETH/USDT" ||
+		answer.Order.Quantity != "0.0123" || answer.Resolution.Native != "ETHUSDT" || answer.Resolution.Method != "tradingview" ||
+		answer.Notional != "36.9" {
 		t.Errorf("test alert answered %+v: %s", answer, b.text("#test-answer"))
 	}
+	if n := eval[int](b, `document.querySelectorAll('#test-verdict tr[data-check]').length`); n != 9 {
+		t.Errorf("the verdict shows %d checks, want 9", n)
+	}
+	if got := b.text(`#test-verdict tr[data-check="min_quantity"]`); !strings.Contains(got, "pass") || !strings.Contains(got, "0.0123") {
+		t.Errorf("the min_quantity check shows %q", got)
+	}
+	if !strings.Contains(b.text("#test-outcome"), "would place") {
+		t.Errorf("the outcome reads %q", b.text("#test-outcome"))
+	}
 	b.waitJS("the delivery", `document.querySelectorAll('#deliveries tbody tr').length === 1`)
+	if got := b.text("#deliveries tbody tr"); !strings.Contains(got, "test") || !strings.Contains(got, "BINANCE:ETHUSDT → ETH/USDT") {
+		t.Errorf("the delivery row reads %q", got)
+	}
+	// A spot close sells the free balance of the synced snapshot
+	// (7.00000001 ETH) rounded down to the lot step (0.0001).
+	b.run("test a close", chromedp.SetValue(chromedp.CSS("#test-action"), "close"),
+		chromedp.SetValue(chromedp.CSS("#test-symbol"), "ETH/USDT"),
+		chromedp.Click(chromedp.CSS("#test-submit")))
+	b.waitJS("the close's verdict", `(() => { const o = JSON.parse(document.getElementById('test-answer').textContent).order;
+		return o && o.side === 'sell' && o.quantity === '7'; })()`)
+
+	// Any webhook shows its template and the test form again, with the
+	// secret left out.
+	b.run("details", chromedp.Click(chromedp.CSS(`#webhooks button[aria-label^="Template"]`)))
+	b.waitJS("the details", `document.getElementById('hook-details')`)
+	if tmpl := b.text("#hook-template"); strings.Contains(tmpl, secret) || !strings.Contains(tmpl, "{{strategy.order.contracts}}") {
+		t.Errorf("the details template reads %q", tmpl)
+	}
+	if note := b.text("#hook-url-note"); !strings.Contains(note, "public_url") {
+		t.Errorf("the URL note reads %q", note)
+	}
 	b.screenshot("webhooks")
 
 	for _, page := range []string{"exchanges", "password", "admin"} {

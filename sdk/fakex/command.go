@@ -36,7 +36,8 @@ type Seeded[K, A any] struct {
 // and serves until SIGINT or SIGTERM. The control address (loopback only,
 // like the fake) answers POST /accounts with one Seeded value to add, and
 // GET /calls?path=P with {"calls":N}, how many requests the fake received
-// on path P.
+// on path P, and GET /requests?path=P with the requests received on path P
+// (see LoggedRequest), oldest first.
 func Main[K, A any](srv *Server, add func(K, A)) {
 	seed := flag.String("seed", "", "JSON file of {key, account} entries to add before serving")
 	flag.Parse()
@@ -79,8 +80,19 @@ func run[K, A any](srv *Server, add func(K, A), seed string, out io.Writer) erro
 	return nil
 }
 
+// LoggedRequest is a request as GET /requests shows it: what a test needs
+// to check what a connector sent. The headers (signatures, API keys) are
+// left out.
+type LoggedRequest struct {
+	Method string `json:"method"`
+	Query  string `json:"query"`
+	Body   string `json:"body"`
+	Status int    `json:"status"`
+}
+
 // ControlHandler is the control interface Main serves beside the fake:
-// POST /accounts adds a Seeded value, GET /calls?path=P counts requests.
+// POST /accounts adds a Seeded value, GET /calls?path=P counts requests and
+// GET /requests?path=P lists them.
 func ControlHandler[K, A any](srv *Server, add func(K, A)) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /accounts", func(w http.ResponseWriter, r *http.Request) {
@@ -96,6 +108,16 @@ func ControlHandler[K, A any](srv *Server, add func(K, A)) http.Handler {
 	})
 	mux.HandleFunc("GET /calls", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]int{"calls": srv.Calls(r.URL.Query().Get("path"))})
+	})
+	mux.HandleFunc("GET /requests", func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Query().Get("path")
+		out := []LoggedRequest{}
+		for _, rec := range srv.Requests() {
+			if rec.Path == path {
+				out = append(out, LoggedRequest{Method: rec.Method, Query: rec.Query, Body: string(rec.Body), Status: rec.Status})
+			}
+		}
+		WriteJSON(w, http.StatusOK, out)
 	})
 	return mux
 }

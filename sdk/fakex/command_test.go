@@ -47,4 +47,17 @@ func TestControlHandler(t *testing.T) {
 	if err := json.NewDecoder(r.Body).Decode(&got); err != nil || got.Calls != 2 {
 		t.Fatalf("calls = %+v, %v", got, err)
 	}
+	if r, err := http.Post(srv.URL()+"/x?a=1", "text/plain", strings.NewReader("body")); err == nil {
+		r.Body.Close()
+	}
+	r2, err := http.Get(ctl.URL + "/requests?path=/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Body.Close()
+	var reqs []LoggedRequest
+	if err := json.NewDecoder(r2.Body).Decode(&reqs); err != nil || len(reqs) != 3 ||
+		reqs[2] != (LoggedRequest{Method: "POST", Query: "a=1", Body: "body", Status: 200}) || reqs[0].Method != "GET" {
+		t.Fatalf("requests = %+v, %v", reqs, err)
+	}
 }

@@ -188,6 +188,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		MetricsElsewhere:   metricsLn != nil,
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
+		PublicURL:          cfg.API.PublicURL,
 	})
 	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
 	limits := api.ServerLimits{ReadTimeout: cfg.API.ReadTimeout, WriteTimeout: cfg.API.WriteTimeout,

@@ -75,6 +75,11 @@ type Deps struct {
 	// when telling clients apart (login backoff). None by default.
 	TrustedProxies []string
 
+	// PublicURL is the config's api.public_url ("https://hub.example.com",
+	// no trailing slash): webhook URLs are given in full under it. Empty:
+	// they are given as paths, and the answers say so.
+	PublicURL string
+
 	// MaxBodyBytes caps request bodies; default 64 KiB.
 	MaxBodyBytes int64
 	// Now is the clock; nil means time.Now.

@@ -321,7 +321,9 @@ func errorCodes() []any {
 		webhooks.CodeNoPosition, webhooks.CodeAmbiguousPosition, webhooks.CodeNoBalance,
 		webhooks.CodeAccountMissing, webhooks.CodeAccountInactive, webhooks.CodeOrdersUnsupported,
 		webhooks.CodeUnknownOutcome, webhooks.CodeAccountUnreadable, webhooks.CodeExchangeUnavailable,
-		webhooks.CodeOrderRejected,
+		webhooks.CodeOrderRejected, webhooks.CodeSymbolUnknown, webhooks.CodeSymbolAmbiguous,
+		webhooks.CodeInstrumentsUnavailable, webhooks.CodeInstrumentHalted, webhooks.CodeBelowMinQuantity,
+		webhooks.CodeBelowMinNotional, webhooks.CodePriceBelowTick, webhooks.CodeUserDisabled,
 	}
 	// The plugin error kinds answer a failed credentials check and name a
 	// failed order; Kind's names end where String falls back to unknown.
@@ -345,8 +347,10 @@ func errorCodes() []any {
 var fieldEnums = func() map[string][]string {
 	roles := []string{store.RoleUser, store.RoleAdmin}
 	markets := strs(sdk.MarketSpot, sdk.MarketFutures)
-	deliveries := []string{store.DeliveryPending, store.DeliveryExecuted, store.DeliveryDryRun,
+	// An alert's answer never has status test; a listed delivery may.
+	answered := []string{store.DeliveryPending, store.DeliveryExecuted, store.DeliveryDryRun,
 		store.DeliveryRejected, store.DeliveryDuplicate, store.DeliveryFailed}
+	deliveries := append(slices.Clone(answered), store.DeliveryTest)
 	return map[string][]string{
 		"userView.Role":                 roles,
 		"createUserRequest.Role":        roles,
@@ -370,9 +374,19 @@ var fieldEnums = func() map[string][]string {
 		"orderView.Side":              strs(sdk.Buy, sdk.Sell),
 		"orderView.Type":              strs(sdk.OrderMarket, sdk.OrderLimit),
 		"deliveryView.Status":         deliveries,
-		"hookAnswer.Status":           deliveries,
-		"alertBody.Action":            {webhooks.ActionBuy, webhooks.ActionSell, webhooks.ActionClose},
-		"alertBody.Type":              strs(sdk.OrderMarket, sdk.OrderLimit),
+		"hookAnswer.Status":           answered,
+		"testAnswer.Status":           {store.DeliveryTest},
+		"resolutionView.Method": {webhooks.MatchUnified, webhooks.MatchNative, webhooks.MatchBaseQuote,
+			webhooks.MatchTradingView, webhooks.MatchUnchecked},
+		"ruleCheckView.Name": {webhooks.CheckOwner, webhooks.CheckAccount, webhooks.CheckExchange, webhooks.CheckSymbol,
+			webhooks.CheckAllowedSymbols, webhooks.CheckInstrument, webhooks.CheckOrder, webhooks.CheckMinQuantity,
+			webhooks.CheckMinNotional, webhooks.CheckMaxNotional},
+		"instrumentView.Status": strs(sdk.InstrumentTrading, sdk.InstrumentHalted),
+		"priceView.Source":      {webhooks.PriceFromExchange, webhooks.PriceFromSnapshot},
+		"testAlertBody.Action":  {webhooks.ActionBuy, webhooks.ActionSell, webhooks.ActionClose},
+		"testAlertBody.Type":    strs(sdk.OrderMarket, sdk.OrderLimit),
+		"alertBody.Action":      {webhooks.ActionBuy, webhooks.ActionSell, webhooks.ActionClose},
+		"alertBody.Type":        strs(sdk.OrderMarket, sdk.OrderLimit),
 	}
 }()
 

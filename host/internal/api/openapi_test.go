@@ -305,7 +305,8 @@ func TestFieldEnumsNameFields(t *testing.T) {
 	for _, v := range []any{userView{}, createUserRequest{}, patchUserRequest{}, tokenView{}, syncView{}, accountView{},
 		checkView{}, warningView{}, balancesAnswer{}, positionsAnswer{}, historyAnswer{},
 		exchangeJSON{}, positionJSON{},
-		webhookView{}, createWebhookRequest{}, patchWebhookRequest{}, orderView{}, deliveryView{}, hookAnswer{}, alertBody{}} {
+		webhookView{}, createWebhookRequest{}, patchWebhookRequest{}, orderView{}, deliveryView{}, hookAnswer{}, alertBody{},
+		testAlertBody{}, testAnswer{}, resolutionView{}, ruleCheckView{}, instrumentView{}, priceView{}} {
 		types[reflect.TypeOf(v).Name()] = reflect.TypeOf(v)
 	}
 	for key := range fieldEnums {

@@ -93,6 +93,23 @@ func registerWebhooks(h *handler, r routes) {
 			{http.StatusBadRequest, "limit is not a whole number in range, status is not a delivery status, or cursor " +
 				"is not one this listing handed out (invalid_field).", errBody},
 			noHook}}, wr.listDeliveries)
+	g.handle(http.MethodPost, "/:id/test", op{id: "testAlert", tag: "webhooks",
+		summary: "Test an alert: what it would send now, every limit with its verdict, nothing placed",
+		desc: "The alert is judged exactly as POST /hooks/{token} would judge it, against the account's latest " +
+			"snapshot and the exchange's current instruments and prices: the ticker resolved, the quantity rounded " +
+			"down to the lot step, a limit price rounded to the tick (down for a buy, up for a sell), the notional at " +
+			"the current mark (or last) price, and each rule with pass or fail. Nothing is sent to the exchange. The " +
+			"test is recorded as a delivery with status test, which claims no alert_id. The secret may be left out.",
+		body:     testAlertBody{},
+		bodyDesc: "The alert, as TradingView would send it (with its placeholders filled in); secret optional.",
+		res: []res{
+			{http.StatusOK, "The verdict: would_place, the order, the checks; error is the first failed check's.", testAnswer{}},
+			{http.StatusBadRequest, "The alert cannot be read: an error body for a body that is not a JSON object " +
+				"(invalid_json), or a test answer (recorded, no checks) whose error says which field is wrong.",
+				oneOf{testAnswer{}, errBody}},
+			noHook,
+		},
+	}, wr.testAlert)
 	r.root.handle(http.MethodPost, hooksPath+":token", op{id: "sendAlert", tag: "webhooks",
 		summary: "Send an alert (public: the token in the path and the secret in the body authenticate it)",
 		desc: "The same alert_id twice places one order: the second answer has status duplicate and names the " +
@@ -126,8 +143,8 @@ func registerWebhooks(h *handler, r routes) {
 type alertBody struct {
 	Secret        string `json:"secret" required:"true" doc:"The webhook's secret."`
 	Action        string `json:"action" required:"true" doc:"close closes the position (futures) or sells the balance (spot) of the symbol."`
-	Symbol        string `json:"symbol" required:"true" doc:"Unified symbol: BTC/USDT (spot), BTC/USDT:USDT (USDT-margined perpetual)."`
-	Type          string `json:"type" doc:"Default market; close is always market."`
+	Symbol        string `json:"symbol" required:"true" doc:"The instrument: TradingView's {{ticker}} (BTCUSDT, BTCUSDT.P, BINANCE:BTCUSDT.P), the exchange's own name (BTC-USDT-SWAP, BTC_USDT), or the unified symbol (BTC/USDT spot, BTC/USDT:USDT perpetual); matched against the exchange's instruments."`
+	Type          string `json:"type" doc:"market (the default when left out, as TradingView strategy alerts do) or limit; close is always market."`
 	Quantity      amount `json:"quantity" doc:"Base quantity. Give quantity or quote_quantity for buy and sell."`
 	QuoteQuantity amount `json:"quote_quantity" doc:"Quote amount to spend or receive instead of quantity."`
 	Price         amount `json:"price" doc:"The limit price; required for type limit."`
@@ -148,6 +165,9 @@ type webhookView struct {
 	MaxNotional       *string   `json:"max_notional" oas:"decimal" doc:"The largest order value in quote currency; null for no limit."`
 	DryRun            bool      `json:"dry_run" doc:"Alerts are checked and answered but no order is placed."`
 	URLHint           string    `json:"url_hint" doc:"The start of the url's token."`
+	URLBase           string    `json:"url_base" doc:"The url up to its token: api.public_url followed by /hooks/ when the daemon has one, else /hooks/."`
+	URLAbsolute       bool      `json:"url_absolute" doc:"Whether url and url_base are full URLs, ready to paste into TradingView."`
+	URLNote           string    `json:"url_note,omitempty" doc:"Why url and url_base are paths, when they are."`
 	SecretHint        string    `json:"secret_hint" doc:"The start of the secret."`
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
@@ -157,8 +177,10 @@ type webhookView struct {
 // and secret, the only time they are shown.
 type webhookWithCredentials struct {
 	webhookView
-	URL    string `json:"url,omitempty" doc:"/hooks/<token>: where to send alerts. Shown only when made."`
+	URL    string `json:"url,omitempty" doc:"Where to send alerts: url_base followed by the token. Shown only when made."`
 	Secret string `json:"secret,omitempty" doc:"The secret every alert must carry. Shown only when made."`
+	// TradingView carries the secret in its messages when it was just made.
+	TradingView tradingViewTemplate `json:"tradingview"`
 }
 
 // webhookAccountView is the bound account with its latest snapshot: what a
@@ -174,15 +196,25 @@ type webhookAccountView struct {
 type webhookDetail struct {
 	webhookView
 	// Account is null only if the account vanished under the webhook.
-	Account *webhookAccountView `json:"account"`
+	Account     *webhookAccountView `json:"account"`
+	TradingView tradingViewTemplate `json:"tradingview"`
 }
 
-func webhookViewOf(w store.Webhook) webhookView {
+// urlNote says why webhook URLs are paths.
+const urlNote = "api.public_url is not set in the daemon's config, so this is a path: the daemon cannot know the " +
+	"address TradingView reaches it at (behind a proxy, say). Put that address (https://your-host) in front of it, " +
+	"or set api.public_url to have full URLs here."
+
+func (wr *webhookRoutes) webhookViewOf(w store.Webhook) webhookView {
 	v := webhookView{
 		ID: w.ID, Name: w.Name, ExchangeAccountID: w.AccountID, Market: w.Market,
 		AllowedSymbols: w.AllowedSymbols, DryRun: w.DryRun,
 		URLHint: hooksPath + w.TokenHint, SecretHint: w.SecretHint,
+		URLBase: wr.d.PublicURL + hooksPath, URLAbsolute: wr.d.PublicURL != "",
 		CreatedAt: w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC(),
+	}
+	if !v.URLAbsolute {
+		v.URLNote = urlNote
 	}
 	if v.AllowedSymbols == nil {
 		v.AllowedSymbols = []string{}
@@ -194,10 +226,10 @@ func webhookViewOf(w store.Webhook) webhookView {
 	return v
 }
 
-func withCredentials(w store.Webhook, c webhooks.Credentials) webhookWithCredentials {
-	out := webhookWithCredentials{webhookView: webhookViewOf(w), Secret: c.Secret}
+func (wr *webhookRoutes) withCredentials(w store.Webhook, c webhooks.Credentials) webhookWithCredentials {
+	out := webhookWithCredentials{webhookView: wr.webhookViewOf(w), Secret: c.Secret, TradingView: tradingView(w, c.Secret)}
 	if c.Token != "" {
-		out.URL = hooksPath + c.Token
+		out.URL = out.URLBase + c.Token
 	}
 	return out
 }
@@ -247,7 +279,7 @@ func (wr *webhookRoutes) postWebhook(c *gin.Context) {
 		wr.serviceError(c, "create webhook", err)
 		return
 	}
-	c.JSON(http.StatusCreated, withCredentials(w, creds))
+	c.JSON(http.StatusCreated, wr.withCredentials(w, creds))
 }
 
 func (wr *webhookRoutes) listWebhooks(c *gin.Context) {
@@ -265,7 +297,7 @@ func (wr *webhookRoutes) listWebhooks(c *gin.Context) {
 	list, next := pageOf(list, func(w store.Webhook) string { return w.ID }, p)
 	out := make([]webhookView, 0, len(list))
 	for _, w := range list {
-		out = append(out, webhookViewOf(w))
+		out = append(out, wr.webhookViewOf(w))
 	}
 	nextPage(c, next)
 	c.JSON(http.StatusOK, out)
@@ -277,7 +309,7 @@ func (wr *webhookRoutes) getWebhook(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	out := webhookDetail{webhookView: webhookViewOf(w)}
+	out := webhookDetail{webhookView: wr.webhookViewOf(w), TradingView: tradingView(w, "")}
 	a, err := wr.d.Store.UserAccount(ctx, w.UserID, w.AccountID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -332,7 +364,7 @@ func (wr *webhookRoutes) patchWebhook(c *gin.Context) {
 	case err != nil:
 		wr.serviceError(c, "update webhook", err)
 	default:
-		c.JSON(http.StatusOK, withCredentials(w, creds))
+		c.JSON(http.StatusOK, wr.withCredentials(w, creds))
 	}
 }
 
@@ -376,6 +408,10 @@ type deliveryView struct {
 	Order       *orderView   `json:"order,omitempty"`
 	Error       *errorDetail `json:"error,omitempty"`
 	DuplicateOf string       `json:"duplicate_of,omitempty"`
+	// Resolution is how the alert's ticker was matched.
+	Resolution *resolutionView `json:"resolution,omitempty"`
+	// Checks are the rules a test delivery was judged by.
+	Checks []ruleCheckView `json:"checks,omitempty"`
 }
 
 func decString(d *decimal.Decimal) *string {
@@ -399,7 +435,8 @@ func orderViewOf(o *store.DeliveryOrder) *orderView {
 // deliveryViewOf shows d as it is; the service has settled what it lists.
 func (wr *webhookRoutes) deliveryViewOf(d store.Delivery) deliveryView {
 	v := deliveryView{ID: d.ID, ReceivedAt: d.ReceivedAt.UTC(), FinishedAt: timeOrNull(d.FinishedAt), Status: d.Status,
-		AlertID: d.AlertID, Action: d.Action, Symbol: d.Symbol, Order: orderViewOf(d.Order), DuplicateOf: d.DuplicateOf}
+		AlertID: d.AlertID, Action: d.Action, Symbol: d.Symbol, Order: orderViewOf(d.Order), DuplicateOf: d.DuplicateOf,
+		Resolution: resolutionViewOf(d.Resolution), Checks: ruleChecksOf(d.Checks)}
 	if d.ErrorCode != "" {
 		v.Error = &errorDetail{Code: d.ErrorCode, Message: d.ErrorMessage}
 	}
@@ -444,6 +481,8 @@ type hookAnswer struct {
 	// DuplicateOf and Original name the delivery that had the alert id first.
 	DuplicateOf string        `json:"duplicate_of,omitempty"`
 	Original    *deliveryView `json:"original,omitempty"`
+	// Resolution is how the alert's ticker was matched.
+	Resolution *resolutionView `json:"resolution,omitempty"`
 }
 
 // postHook takes an alert. Authentication is the token in the path and the
@@ -482,7 +521,7 @@ func (wr *webhookRoutes) postHook(c *gin.Context) {
 	}
 
 	d := out.Delivery
-	ans := hookAnswer{DeliveryID: d.ID, Status: d.Status, Order: orderViewOf(d.Order)}
+	ans := hookAnswer{DeliveryID: d.ID, Status: d.Status, Order: orderViewOf(d.Order), Resolution: resolutionViewOf(d.Resolution)}
 	if d.ErrorCode != "" {
 		ans.Error = &errorDetail{Code: d.ErrorCode, Message: d.ErrorMessage}
 	}

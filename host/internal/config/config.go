@@ -55,6 +55,11 @@ type API struct {
 	// MetricsListen, when set, serves /metrics on this address only
 	// instead of on Listen.
 	MetricsListen string
+	// PublicURL is the address the outside world reaches the daemon at
+	// ("https://hub.example.com", perhaps with a path prefix), without a
+	// trailing slash; empty when not set. Webhook answers join it to their
+	// /hooks/ path so the URL can be pasted into TradingView as it is.
+	PublicURL string
 }
 
 // Webhooks is the webhooks block.

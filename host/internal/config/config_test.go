@@ -68,6 +68,11 @@ var badFiles = map[string][]want{
 	"metrics_token_short.hcl":    {{"2,19", `metrics_token must be at least 16 characters long`}},
 	"metrics_listen_no_port.hcl": {{"2,20", `Invalid listen address; listen must be host:port`}},
 	"replay_window_negative.hcl": {{"2,19", `replay_window must not be negative`}},
+	"public_url_relative.hcl":    {{"2,16", `Invalid public_url; public_url must be an absolute http or https URL, such as "https://hub.example.com"; got "hub.example.com".`}},
+	"public_url_query.hcl":       {{"2,16", `public_url is a base URL and cannot have a query or fragment`}},
+	"public_url_userinfo.hcl":    {{"2,16", `public_url must not carry a user name or password.`}},
+	"public_url_dots.hcl":        {{"2,16", `public_url cannot have . or .. in its path`}},
+	"public_url_ftp.hcl":         {{"2,16", `got "ftp://hub.example.com"`}},
 	"duplicate_exchange.hcl": {
 		{"7,1", `Duplicate exchange block; An exchange "acme" block was already defined at testdata/bad/duplicate_exchange.hcl:1.`},
 		{"8,12", `Invalid sha256`},
@@ -363,6 +368,7 @@ exchange "zeta_2-x" {
   max_connections = 50
   metrics_token   = "0123456789abcdef"
   metrics_listen  = "127.0.0.1:9090"
+  public_url      = "https://hub.example.test/gahost/"
 }
 webhooks {
   replay_window = "0s"
@@ -372,6 +378,7 @@ webhooks {
 				c.API.ReadTimeout, c.API.WriteTimeout, c.API.IdleTimeout = 5*time.Second, 20*time.Second, time.Minute
 				c.API.MaxConnections = 50
 				c.API.MetricsToken, c.API.MetricsListen = "0123456789abcdef", "127.0.0.1:9090"
+				c.API.PublicURL = "https://hub.example.test/gahost"
 				c.Webhooks.ReplayWindow = 0
 			},
 		},

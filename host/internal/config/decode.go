@@ -47,6 +47,7 @@ var (
 		{Name: "max_connections"},
 		{Name: "metrics_token"},
 		{Name: "metrics_listen"},
+		{Name: "public_url"},
 	}}
 	webhooksSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "replay_window"},
@@ -224,6 +225,15 @@ func (d *decoder) api(block *hcl.Block, api *API) {
 				d.errorf(attr.Expr.Range(), "Invalid listen address", "%s", msg)
 			} else {
 				api.MetricsListen = s
+			}
+		}
+	}
+	if attr := content.Attributes["public_url"]; attr != nil {
+		if s, ok := d.str(attr); ok {
+			if msg := checkPublicURL(s); msg != "" {
+				d.errorf(attr.Expr.Range(), "Invalid public_url", "%s", msg)
+			} else {
+				api.PublicURL = strings.TrimSuffix(s, "/")
 			}
 		}
 	}
@@ -466,6 +476,37 @@ func checkOrigin(s string) string {
 }
 
 var errBadScheme = errors.New("scheme is not http, https, ws or wss")
+
+// checkPublicURL insists on a base URL that a path can be appended to:
+// webhook URLs are public_url + "/hooks/<token>", pasted into another
+// service, so a query, a fragment, a user name or a path with dot segments
+// or escapes would make a URL that does not reach the daemon. "" is fine:
+// no public URL.
+func checkPublicURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err == nil && u.User != nil {
+		// Not echoed: the part before @ may be a password.
+		return "public_url must not carry a user name or password."
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return fmt.Sprintf(`public_url must be an absolute http or https URL, such as "https://hub.example.com"; got %q.`, s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#") {
+		return fmt.Sprintf("public_url is a base URL and cannot have a query or fragment; got %q.", s)
+	}
+	if u.RawPath != "" || strings.ContainsAny(u.Path, "%\\ ") || strings.Contains(u.Path, "//") {
+		return fmt.Sprintf("public_url may have a plain path prefix (\"/gahost\") but no escapes, spaces or empty segments; got %q.", s)
+	}
+	for _, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Sprintf("public_url cannot have . or .. in its path; got %q.", s)
+		}
+	}
+	return ""
+}
 
 func checkEndpoint(key, s string) string {
 	u, err := url.Parse(s)

@@ -101,3 +101,27 @@ func (f *Fake) Calls(path string) int {
 // that checks every answer against the daemon's API document, and the
 // fake's control answers are not the daemon's.
 var controlClient = &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+
+// Request is a request the fake received, as its control address lists
+// it: headers (signatures, keys) left out.
+type Request struct {
+	Method string
+	Query  string
+	Body   string
+	Status int
+}
+
+// Requests lists the requests the fake received on path, oldest first.
+func (f *Fake) Requests(path string) []Request {
+	f.t.Helper()
+	resp, err := controlClient.Get(f.control + "/requests?path=" + url.QueryEscape(path))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []Request
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}

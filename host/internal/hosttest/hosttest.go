@@ -114,6 +114,9 @@ type Options struct {
 	Env []string
 	// NoWait returns right after the process starts, without waiting for /readyz.
 	NoWait bool
+	// API adds settings inside the api block (whose listen Start sets),
+	// such as public_url.
+	API string
 }
 
 // Start runs the daemon binary bin with a fresh data dir under dir.
@@ -127,8 +130,8 @@ func Start(t testing.TB, bin, dir string, o Options) *Daemon {
 	}
 	d := &Daemon{t: t, Bin: bin, Dir: dir, Addr: FreePort(t), Env: o.Env}
 	d.Config = filepath.Join(dir, "config.hcl")
-	cfg := fmt.Sprintf("data_dir = %q\nlog_level = \"debug\"\napi {\n  listen = %q\n}\nplugins {\n  dir = %q\n  watch = true\n}\n%s\n",
-		filepath.Join(dir, "data"), d.Addr, o.PluginDir, o.ConfigBody)
+	cfg := fmt.Sprintf("data_dir = %q\nlog_level = \"debug\"\napi {\n  listen = %q\n%s\n}\nplugins {\n  dir = %q\n  watch = true\n}\n%s\n",
+		filepath.Join(dir, "data"), d.Addr, o.API, o.PluginDir, o.ConfigBody)
 	if err := os.WriteFile(d.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,10 @@ const (
 	DeliveryRejected  = "rejected"
 	DeliveryDuplicate = "duplicate"
 	DeliveryFailed    = "failed"
+	// DeliveryTest is a delivery made by the owner's test of an alert: it
+	// was checked against the account and prices as a real one would be,
+	// and placed nothing. It claims no alert id.
+	DeliveryTest = "test"
 )
 
 // ErrAccountNotFound: a webhook names an exchange account that does not
@@ -124,6 +128,35 @@ type Delivery struct {
 	ErrorMessage string         `json:"error_message,omitempty"`
 	// DuplicateOf is the id of the delivery that claimed the alert id first.
 	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// Resolution is how the alert's ticker became Symbol; nil for a
+	// delivery that got no further than reading the alert.
+	Resolution *SymbolResolution `json:"resolution,omitempty"`
+	// Checks are the limits and rules the order was judged by, in order,
+	// for a test delivery (where every check is run and shown).
+	Checks []DeliveryCheck `json:"checks,omitempty"`
+}
+
+// SymbolResolution is how an alert's ticker was matched to an instrument
+// of the exchange.
+type SymbolResolution struct {
+	// Ticker is the symbol as the alert sent it ("BINANCE:BTCUSDT.P").
+	Ticker string `json:"ticker"`
+	// Symbol is the unified symbol it stands for ("BTC/USDT:USDT").
+	Symbol string `json:"symbol"`
+	// Native is the exchange's own name of the instrument, when the
+	// instrument list was read.
+	Native string `json:"native,omitempty"`
+	// Method says how the match was made (see package webhooks).
+	Method string `json:"method"`
+}
+
+// DeliveryCheck is one rule an order was checked against.
+type DeliveryCheck struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	// Code is the rejection code the check gives when it fails.
+	Code   string `json:"code,omitempty"`
+	Detail string `json:"detail"`
 }
 
 // DeliveryOrder is an order as the webhook asked for it and, once placed,
@@ -411,7 +444,7 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (stored Delivery
 			return ErrNotFound
 		}
 		deliveries, claims := tx.Bucket(bucketDeliveries), tx.Bucket(bucketAlertIDs)
-		if d.AlertID != "" {
+		if d.AlertID != "" && d.Status != DeliveryTest {
 			ak := alertKey(d.WebhookID, d.AlertID)
 			if firstKey := claims.Get(ak); firstKey != nil {
 				var f Delivery

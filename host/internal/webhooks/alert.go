@@ -36,6 +36,28 @@ const (
 	CodeAccountMissing      = "account_missing"
 	CodeAccountInactive     = "account_inactive"
 	CodeOrdersUnsupported   = "orders_unsupported"
+	// CodeSymbolUnknown: the ticker matches no instrument of the
+	// exchange's market.
+	CodeSymbolUnknown = "symbol_unknown"
+	// CodeSymbolAmbiguous: the ticker matches several instruments.
+	CodeSymbolAmbiguous = "symbol_ambiguous"
+	// CodeInstrumentsUnavailable: the instrument list could not be read
+	// and the ticker is not a unified symbol.
+	CodeInstrumentsUnavailable = "instruments_unavailable"
+	// CodeInstrumentHalted: the exchange lists the instrument but takes
+	// no orders on it now.
+	CodeInstrumentHalted = "instrument_halted"
+	// CodeBelowMinQuantity: the quantity, rounded down to the lot step,
+	// is below the instrument's minimum (or zero).
+	CodeBelowMinQuantity = "below_min_quantity"
+	// CodeBelowMinNotional: the order's value is below the instrument's
+	// minimum.
+	CodeBelowMinNotional = "below_min_notional"
+	// CodePriceBelowTick: a limit price that rounds to zero at the tick.
+	CodePriceBelowTick = "price_below_tick"
+	// CodeUserDisabled: the webhook's owner is disabled; nothing is placed
+	// for them.
+	CodeUserDisabled = "user_disabled"
 )
 
 // Failure codes of a delivery beside the sdk kinds (sdk.Kind.String()).
@@ -198,6 +220,13 @@ func ParseAlert(body []byte, market string) (Alert, error) {
 	return a, nil
 }
 
+// isPlaceholder reports whether s is a TradingView placeholder that was
+// sent as written, such as "{{strategy.order.contracts}}" from an indicator
+// alert, where strategy placeholders stay unreplaced.
+func isPlaceholder(s string) bool {
+	return strings.HasPrefix(s, "{{") && strings.HasSuffix(s, "}}")
+}
+
 func notVisibleASCII(r rune) bool { return r <= ' ' || r > '~' }
 
 // decodeStrict decodes one JSON object into v: no unknown fields, no
@@ -281,13 +310,17 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	switch a.Action = *raw.Action; a.Action {
 	case ActionBuy, ActionSell, ActionClose:
 	default:
+		if isPlaceholder(a.Action) {
+			return invalid(CodeInvalidField, "action holds the placeholder %s, which TradingView fills in strategy "+
+				"alerts only; in an indicator alert write buy, sell or close", redact.Clip(a.Action, 40))
+		}
 		return invalid(CodeInvalidField, "action must be buy, sell or close, not %q", redact.Clip(a.Action, 20))
 	}
 	if raw.Symbol == nil || *raw.Symbol == "" {
 		return invalid(CodeMissingField, "symbol is required")
 	}
-	if err := ValidSymbol(market, *raw.Symbol); err != nil {
-		return invalid(CodeInvalidField, "symbol %q %s", redact.Clip(*raw.Symbol, 40), err)
+	if rej := checkTicker(market, *raw.Symbol); rej != nil {
+		return rej
 	}
 	a.Symbol = *raw.Symbol
 	if raw.ReduceOnly != nil {
@@ -306,6 +339,11 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 			continue
 		}
 		d, err := ParseAmount(f.v.text)
+		if err != nil && isPlaceholder(f.v.text) {
+			return invalid(CodeInvalidField, "%s holds the placeholder %s, which TradingView fills in strategy alerts "+
+				"only; in an indicator alert write the amount itself (or a plot placeholder such as {{plot_0}})",
+				f.name, redact.Clip(f.v.text, 40))
+		}
 		if err != nil {
 			return invalid(CodeInvalidField, "%s %s", f.name, err)
 		}
@@ -316,10 +354,13 @@ func (a *Alert) fill(raw alertJSON, market string) *Rejection {
 	if a.Action == ActionClose {
 		return a.fillClose(raw)
 	}
-	if raw.Type == nil || *raw.Type == "" {
-		return invalid(CodeMissingField, "type is required: market or limit")
+	// TradingView strategy alerts say nothing of the order type: left
+	// out, it is a market order.
+	a.Type = sdk.OrderMarket
+	if raw.Type != nil && *raw.Type != "" {
+		a.Type = sdk.OrderType(*raw.Type)
 	}
-	switch a.Type = sdk.OrderType(*raw.Type); a.Type {
+	switch a.Type {
 	case sdk.OrderMarket, sdk.OrderLimit:
 	default:
 		return invalid(CodeInvalidField, "type must be market or limit, not %q", redact.Clip(string(a.Type), 20))

@@ -338,7 +338,7 @@ const (
 
 // DeliveryStatuses are the statuses a listing can be filtered by.
 var DeliveryStatuses = []string{store.DeliveryPending, store.DeliveryExecuted, store.DeliveryDryRun,
-	store.DeliveryRejected, store.DeliveryDuplicate, store.DeliveryFailed}
+	store.DeliveryRejected, store.DeliveryDuplicate, store.DeliveryFailed, store.DeliveryTest}
 
 // DeliveryLimit reads the ?limit= of a deliveries listing: "" is
 // DefaultPageLimit, else a number from 1 to MaxPageLimit.

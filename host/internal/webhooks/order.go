@@ -33,9 +33,9 @@ func ClientOrderID(webhookID, alertID, deliveryID string) string {
 	return "gah" + hex.EncodeToString(h.Sum(nil))[:29]
 }
 
-// buildOrder turns a checked alert into the order to place. A close reads
-// its size from snap (nil before the first sync). The limits are not
-// checked here (see checkNotional).
+// buildOrder turns a checked alert, its symbol resolved, into the order to
+// place. A close reads its size from snap (nil before the first sync). The
+// limits and the instrument's rules are applied by the caller (see judge).
 func buildOrder(w store.Webhook, a Alert, snap *store.Snapshot, clientID string) (sdk.OrderRequest, *Rejection) {
 	req := sdk.OrderRequest{
 		Market: sdk.Market(w.Market), Symbol: a.Symbol, Type: a.Type, Side: sdk.Side(a.Action),
@@ -88,7 +88,9 @@ func closeFutures(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest,
 }
 
 // closeSpot sells the whole free balance of the symbol's base asset, as the
-// latest snapshot knows it. Locked funds (in open orders) stay.
+// latest snapshot knows it; the caller rounds it down to the lot step, since
+// exchanges refuse a quantity that is not a whole number of steps. Locked
+// funds (in open orders) stay.
 func closeSpot(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest, *Rejection) {
 	base, _, _ := strings.Cut(req.Symbol, "/")
 	if snap == nil || snap.SpotAt.IsZero() {
@@ -112,9 +114,10 @@ func closeSpot(req sdk.OrderRequest, snap *store.Snapshot) (sdk.OrderRequest, *R
 }
 
 // checkNotional applies max_notional to req, at the worse of the order's
-// price and the mark price. A close is exempt: it can only shrink what the
-// account holds, and a limit must never stop an exit.
-func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.Snapshot, now time.Time) *Rejection {
+// price and mark, the current reference price (known false when there is
+// none). A close is exempt: it can only shrink what the account holds, and
+// a limit must never stop an exit.
+func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, mark decimal.Decimal, known bool) *Rejection {
 	if w.MaxNotional == nil || a.Action == ActionClose {
 		return nil
 	}
@@ -128,9 +131,8 @@ func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.S
 		// buy is still bounded by its limit (it never pays more), but a
 		// sell is not, and is refused rather than guessed at.
 		price := req.Price
-		mark, ok := markPrice(w, req.Symbol, snap, now)
 		switch {
-		case ok:
+		case known:
 			price = decimal.Max(price, mark)
 		case req.Side == sdk.Sell:
 			return refused(CodePriceUnknown,
@@ -142,8 +144,7 @@ func checkNotional(w store.Webhook, a Alert, req sdk.OrderRequest, snap *store.S
 	case req.QuoteQuantity.IsPositive():
 		notional = req.QuoteQuantity
 	default:
-		mark, ok := markPrice(w, req.Symbol, snap, now)
-		if !ok {
+		if !known {
 			return refused(CodePriceUnknown,
 				"max_notional is set and no recent price of %s is known to bound this market order; "+
 					"send a limit order%s, or remove max_notional", req.Symbol, quoteHint(req.Market, req.Side))

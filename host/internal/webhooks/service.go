@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -113,6 +112,7 @@ type Service struct {
 	maxWebhooks int
 	replay      *replayGuard // nil when off
 	answerIn    time.Duration
+	market      *marketData
 	// placing counts orders in flight, so Wait can let them finish.
 	placing sync.WaitGroup
 	// decoy is a sealed secret that an alert for an unknown token is
@@ -159,7 +159,7 @@ func New(cfg Config) (*Service, error) {
 		st: cfg.Store, keys: cfg.Keys, exchanges: cfg.Exchanges,
 		log: cfg.Logger, now: cfg.Now, callTimeout: cfg.CallTimeout,
 		limits: newLimiter(cfg.RatePerMinute),
-		replay: newReplayGuard(cfg.ReplayWindow), answerIn: cfg.AnswerWithin,
+		replay: newReplayGuard(cfg.ReplayWindow), answerIn: cfg.AnswerWithin, market: newMarketData(cfg.Now),
 		decoy: decoy, maxWebhooks: cfg.MaxWebhooks,
 	}, nil
 }
@@ -250,6 +250,9 @@ func (s *Service) secretMatches(id string, sealed []byte, sent string) (bool, er
 // Once an alert is authenticated it is seen through even if the caller
 // hangs up: from here on ctx's values count, not its cancellation.
 func (s *Service) deliver(ctx context.Context, w store.Webhook, d store.Delivery, body []byte) (Outcome, error) {
+	// The answer is due AnswerWithin after the alert arrived, whatever the
+	// judging (market-data reads included) took.
+	started := time.Now()
 	ctx = context.WithoutCancel(ctx)
 	a, err := ParseAlert(body, w.Market)
 	d.AlertID, d.Action, d.Symbol = a.AlertID, a.Action, a.Symbol
@@ -286,7 +289,7 @@ func (s *Service) deliver(ctx context.Context, w store.Webhook, d store.Delivery
 		}
 		done <- res
 	}()
-	timer := time.NewTimer(s.answerIn)
+	timer := time.NewTimer(max(s.answerIn-time.Since(started), 0))
 	defer timer.Stop()
 	select {
 	case res := <-done:
@@ -334,40 +337,20 @@ type placeJob struct {
 	req    sdk.OrderRequest
 }
 
-// prepare checks a parsed alert against the webhook's limits and account
-// and records the delivery: finished when it goes no further (rejected,
-// failed before sending, dry run, duplicate), or pending with the job that
-// places its order.
+// prepare judges a parsed alert against the webhook's owner, account,
+// limits and the market, and records the delivery: finished when it goes no
+// further (rejected, failed before sending, dry run, duplicate), or pending
+// with the job that places its order.
 func (s *Service) prepare(ctx context.Context, w store.Webhook, d store.Delivery, a Alert) (Outcome, *placeJob, error) {
-	if len(w.AllowedSymbols) > 0 && !slices.Contains(w.AllowedSymbols, a.Symbol) {
-		return s.rejectJob(ctx, d, refused(CodeSymbolNotAllowed, "%s is not among this webhook's allowed symbols", a.Symbol))
+	p, err := s.judge(ctx, w, a, ClientOrderID(w.ID, a.AlertID, d.ID), d.ReceivedAt, false)
+	if err != nil {
+		return Outcome{}, nil, err
 	}
-	acct, err := s.st.Account(ctx, w.AccountID)
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && acct.UserID != w.UserID):
-		return s.rejectJob(ctx, d, refused(CodeAccountMissing, "the webhook's exchange account no longer exists"))
-	case err != nil:
-		return Outcome{}, nil, fmt.Errorf("load account: %w", err)
-	case !acct.IsActive:
-		return s.rejectJob(ctx, d, refused(CodeAccountInactive, "the webhook's exchange account is deactivated"))
+	d.Symbol, d.Resolution = p.symbol(a.Symbol), p.Resolution
+	if p.Rejection != nil {
+		return s.rejectJob(ctx, d, p.Rejection)
 	}
-	client, info, ok := s.exchanges.Exchange(acct.Exchange)
-	if ok && !info.Has(sdk.CapOrders) {
-		return s.rejectJob(ctx, d, refused(CodeOrdersUnsupported, "the %s plugin cannot place orders", acct.Exchange))
-	}
-	var snap *store.Snapshot
-	if v, found, err := s.st.LatestSnapshot(ctx, acct.ID); err != nil {
-		return Outcome{}, nil, fmt.Errorf("load snapshot: %w", err)
-	} else if found {
-		snap = &v
-	}
-	req, rej := buildOrder(w, a, snap, ClientOrderID(w.ID, a.AlertID, d.ID))
-	if rej == nil {
-		rej = checkNotional(w, a, req, snap, d.ReceivedAt)
-	}
-	if rej != nil {
-		return s.rejectJob(ctx, d, rej)
-	}
+	acct, req := p.acct, p.Order
 	d.Order = orderRecord(req)
 
 	if w.DryRun {
@@ -375,7 +358,7 @@ func (s *Service) prepare(ctx context.Context, w store.Webhook, d store.Delivery
 		out, err := s.record(ctx, d, nil)
 		return out, nil, err
 	}
-	if !ok {
+	if !p.served {
 		out, err := s.fail(ctx, d, CodeExchangeUnavailable, fmt.Sprintf("no plugin serves %s right now; no order was sent", acct.Exchange))
 		return out, nil, err
 	}
@@ -395,7 +378,7 @@ func (s *Service) prepare(ctx context.Context, w store.Webhook, d store.Delivery
 	if first != nil {
 		return Outcome{Delivery: stored, First: first}, nil, nil
 	}
-	return Outcome{}, &placeJob{d: stored, client: client, req: req, acct: sdk.Account{APIKey: creds.APIKey,
+	return Outcome{}, &placeJob{d: stored, client: p.client, req: req, acct: sdk.Account{APIKey: creds.APIKey,
 		SecretKey: creds.SecretKey, Passphrase: creds.Passphrase, Testnet: acct.Testnet}}, nil
 }
 

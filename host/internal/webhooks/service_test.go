@@ -32,6 +32,38 @@ type fakeExchange struct {
 	fail func(sdk.Account) error
 	// gate, when set, holds PlaceOrder until it is closed.
 	gate chan struct{}
+	// instruments and prices are the market data it serves; nil answers
+	// unsupported, as the catalog does for a plugin without them.
+	instruments     map[sdk.Market][]sdk.Instrument
+	prices          map[string]sdk.Price
+	instrumentCalls int
+	priceCalls      int
+}
+
+func (f *fakeExchange) Instruments(_ context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.instruments == nil {
+		return nil, sdk.Errorf(sdk.KindUnsupported, "the plugin lists no instruments")
+	}
+	if acct.APIKey != "" || acct.SecretKey != "" {
+		return nil, errors.New("credentials sent to a public call")
+	}
+	f.instrumentCalls++
+	return f.instruments[m], nil
+}
+
+func (f *fakeExchange) Prices(_ context.Context, acct sdk.Account, req sdk.PriceRequest) (sdk.Prices, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.prices == nil {
+		return sdk.Prices{}, sdk.Errorf(sdk.KindUnsupported, "the plugin serves no prices")
+	}
+	if acct.APIKey != "" || acct.SecretKey != "" {
+		return sdk.Prices{}, errors.New("credentials sent to a public call")
+	}
+	f.priceCalls++
+	return sdk.AnswerPrices("fakex", req, f.prices), nil
 }
 
 func (f *fakeExchange) Info(context.Context) (sdk.Info, error) { return f.info, nil }

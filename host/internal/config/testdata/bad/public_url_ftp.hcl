@@ -1,0 +1,3 @@
+api {
+  public_url = "ftp://hub.example.com"
+}

@@ -1,0 +1,3 @@
+api {
+  public_url = "https://hub.example.com/?x=1"
+}

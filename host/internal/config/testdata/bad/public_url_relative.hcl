@@ -1,0 +1,3 @@
+api {
+  public_url = "hub.example.com"
+}

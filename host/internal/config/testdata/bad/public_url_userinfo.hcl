@@ -1,0 +1,3 @@
+api {
+  public_url = "https://user:pw@hub.example.com"
+}
