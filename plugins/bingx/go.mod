@@ -8,6 +8,7 @@ require (
 )
 
 require (
+	github.com/coder/websocket v1.8.15 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/globalautomation/gahost/proto v0.0.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
