@@ -3,12 +3,12 @@ module github.com/globalautomation/gahost/plugins/bingx
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/globalautomation/gahost/sdk v0.0.0
 	github.com/shopspring/decimal v1.4.0
 )
 
 require (
-	github.com/coder/websocket v1.8.15 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/globalautomation/gahost/proto v0.0.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect

@@ -581,15 +581,22 @@ func parseFrame(product string, b []byte, testnet bool) (message, error) {
 		DataType string          `json:"dataType"`
 		Data     json.RawMessage `json:"data"`
 		E        string          `json:"e"`
+		// encoding/json matches keys regardless of case when no field has
+		// the exact name: E (the event time) needs its own field, or it
+		// lands in e.
+		Time json.RawMessage `json:"E"`
 	}
 	if json.Unmarshal(b, &m) != nil {
-		return message{}, &sdk.Error{Kind: sdk.KindUnavailable, Message: "bingx: unreadable " + product + " stream frame"}
+		// Not JSON, and not the ping the reader answers: no account event
+		// looks like that, so it is skipped rather than taken as a break.
+		return message{}, nil
 	}
 	if m.E == "" && len(m.Data) > 0 && m.Data[0] == '{' {
 		// Pushes on the market hosts come wrapped as
 		// {"code":0,"dataType":..,"data":{"e":..}}; take the event out.
 		var inner struct {
-			E string `json:"e"`
+			E    string          `json:"e"`
+			Time json.RawMessage `json:"E"`
 		}
 		if json.Unmarshal(m.Data, &inner) == nil && inner.E != "" {
 			b, m.E = m.Data, inner.E
@@ -644,8 +651,9 @@ func eventTime(raw json.RawMessage) time.Time {
 // asset, and each changed position row whole.
 func swapDelta(b []byte, testnet bool) (*stream.Delta, error) {
 	var e struct {
-		T json.RawMessage `json:"E"`
-		A struct {
+		Name string          `json:"e"` // named, so that it does not land in T
+		T    json.RawMessage `json:"E"`
+		A    struct {
 			B []struct {
 				A  string `json:"a"`
 				WB number `json:"wb"`
@@ -703,8 +711,9 @@ func swapDelta(b []byte, testnet bool) (*stream.Delta, error) {
 // lk locked.
 func spotDelta(b []byte) (*stream.Delta, error) {
 	var e struct {
-		T json.RawMessage `json:"E"`
-		A struct {
+		Name string          `json:"e"` // named, so that it does not land in T
+		T    json.RawMessage `json:"E"`
+		A    struct {
 			B []struct {
 				A  string `json:"a"`
 				WB number `json:"wb"`
