@@ -295,7 +295,9 @@ func TestStreamMovesBeforeAConfiguredLifetime(t *testing.T) {
 		fx.SetSpot(apiKey, "USDT", fmt.Sprint(100+i), "0")
 		w.waitFor(t, "a change after the moves", spotHas("USDT", fmt.Sprint(100+i), "0"))
 	}
-	moved := w.count(func(ev sdk.StreamEvent) bool { return resyncing(ev) && strings.Contains(ev.Reason, "before the connection lifetime") })
+	moved := w.count(func(ev sdk.StreamEvent) bool {
+		return resyncing(ev) && strings.Contains(ev.Reason, "before the connection lifetime")
+	})
 	other := w.count(resyncing) - moved
 	if moved == 0 || other != 0 {
 		t.Fatalf("planned moves %d, other resyncs %d", moved, other)
