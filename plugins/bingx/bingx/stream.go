@@ -243,6 +243,9 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	}
 }
 
+// ackWait bounds the wait for the spot subscription's answer.
+const ackWait = 10 * time.Second
+
 // errMoved ends a session that moves to fresh connections before the
 // configured lifetime: no backoff.
 var errMoved = errors.New("moved to fresh connections before the connection lifetime")
@@ -382,6 +385,7 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan,
 		}
 	}
 	subID := ""
+	var ackBy <-chan time.Time // the subscription's answer is due
 	if p.spotWS {
 		wc, err := open("spot", wsBase(acct.Account, EndpointSpotWS), pathSpotStream)
 		if err != nil {
@@ -395,6 +399,9 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan,
 		if err := wc.ws.Write(ctx, websocket.MessageText, sub); err != nil {
 			return &sdk.Error{Kind: sdk.KindUnavailable, Message: "bingx: spot stream: the subscription could not be sent"}
 		}
+		t := time.NewTimer(ackWait)
+		defer t.Stop()
+		ackBy = t.C
 	} else {
 		// Connected is subscribed: seed now, the events since buffer.
 		start()
@@ -436,6 +443,8 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan,
 			}
 		case <-cut:
 			return errMoved
+		case <-ackBy:
+			return &sdk.Error{Kind: sdk.KindUnavailable, Message: "bingx: spot stream: no answer to the ACCOUNT_UPDATE subscription within " + ackWait.String()}
 		case f := <-frames:
 			m, err := parseFrame(f.conn.product, f.data, acct.Account.Testnet)
 			if err != nil {
@@ -452,7 +461,7 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan,
 					return &sdk.Error{Kind: sdk.KindUnavailable, ExchangeCode: strconv.FormatInt(m.code, 10),
 						Message: "bingx: spot ACCOUNT_UPDATE subscription refused: " + redact.Clip(m.msg, rest.MaxText)}
 				}
-				subID = "" // acknowledged once
+				subID, ackBy = "", nil // acknowledged once
 				start()
 			case m.delta != nil:
 				if ev, live := book.Apply(*m.delta); live {
