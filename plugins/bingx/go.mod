@@ -3,6 +3,7 @@ module github.com/globalautomation/gahost/plugins/bingx
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/globalautomation/gahost/sdk v0.0.0
 	github.com/shopspring/decimal v1.4.0
 )

@@ -16,7 +16,7 @@ import (
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
 	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "bingx", DisplayName: "BingX", Version: "1.2.3",
-		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"rest"}})
+		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"rest", "swap_ws", "spot_ws"}})
 	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate} {
 		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
 			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])

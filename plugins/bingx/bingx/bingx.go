@@ -24,6 +24,7 @@ type Connector struct {
 	version string
 	http    *rest.Client
 	rules   *ruleCache
+	streams streamState // the private streams (stream.go)
 }
 
 var _ sdk.Exchange = (*Connector)(nil)

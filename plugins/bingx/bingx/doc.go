@@ -7,7 +7,8 @@
 // (the answer envelope and BingX's mixed string/number fields),
 // account.go (credentials check, spot balances, swap wallet),
 // positions.go, orders.go, rules.go (symbol precision, checked before an
-// order because BingX truncates silently), symbols.go and info.go.
+// order because BingX truncates silently), symbols.go, info.go, and
+// stream.go (the private streams: listenKey, gzip frames, Ping/Pong).
 // Everything that is not BingX's own — the signed HTTP client, clock
 // offset, usage reporting, decimals, symbols — comes from the sdk.
 //

@@ -86,6 +86,12 @@ var card = ratecard.Card{
 		{Call: sdk.CapPrices, Limit: limitIPMarket, Cost: 3},
 		{Call: sdk.CapInstruments, Limit: limitIPEndpoint, Cost: 1}, // common/symbols or quote/contracts
 		{Call: sdk.CapInstruments, Limit: limitIPMarket, Cost: 1},
+		// Starting one account's streams: POST userDataStream (its group
+		// is undocumented; counted in the account group) and the seeds,
+		// spot balance, swap balance and positions.
+		{Call: sdk.CapStreams, Limit: limitIPEndpoint, Cost: 4},
+		{Call: sdk.CapStreams, Limit: limitIPAccount, Cost: 1},
+		{Call: sdk.CapStreams, Limit: limitIPTrading, Cost: 3},
 	},
 }
 
@@ -110,8 +116,8 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		Version:            c.version,
 		RequiresPassphrase: false,
 		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointREST},
-		DefaultEndpoints:   rest.DefaultEndpoints(hosts),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments},
+		EndpointKeys:       []string{EndpointREST, EndpointSwapWS, EndpointSpotWS},
+		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
+		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
 	}), nil
 }

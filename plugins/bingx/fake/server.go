@@ -202,6 +202,7 @@ type Server struct {
 	bannedUntil                 time.Time
 	uidTimes                    int64
 	marks                       fakex.Marks // swap mark prices set by SetMark (market.go)
+	ws                          *wsState    // the private streams, once started (ws.go)
 }
 
 // New starts a fake BingX on 127.0.0.1 listing BTC-USDT, ETH-USDT and

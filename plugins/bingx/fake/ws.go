@@ -1,0 +1,625 @@
+package fake
+
+// The private streams, as strictly as the docs describe them:
+//
+//   - listenKeys: POST, PUT and DELETE /openApi/user/auth/userDataStream
+//     with the X-BX-APIKEY header. A signed call (timestamp and signature,
+//     as ccxt sends) is checked like any signed call; an unsigned one (the
+//     docs' example) is accepted on the key alone. A key lives
+//     ListenKeyTTL after its POST or last PUT; PUT or DELETE without
+//     listenKey is HTTP 204, with an unknown or expired one HTTP 404.
+//   - the swap stream, /swap-market?listenKey=..: every account event is
+//     pushed without a subscription, and any message from the client other
+//     than its Pong is answered with the 80014 "invalid params" frame;
+//   - the spot stream, /market?listenKey=.. (or /market/<listenKey>, the
+//     older docs' form): ACCOUNT_UPDATE is pushed only after
+//     {"id","reqType":"sub","dataType":"ACCOUNT_UPDATE"} (reqType may be
+//     left out, as ccxt does), acknowledged with {"id",code:0,"msg":""};
+//     at most MaxTopics topics per connection (80403 beyond);
+//   - both: every frame from the server is gzip in a binary frame; the
+//     server pings every PingEvery ("Ping" on swap, {"ping":id,"time":t}
+//     on spot) and drops a connection whose oldest unanswered ping is
+//     older than PongWait; no snapshot on connect; at most MaxConns
+//     connections per client IP (the handshake of one more fails with HTTP
+//     429: how the real server refuses it is undocumented); an unknown
+//     listenKey fails the handshake with HTTP 404; a key that expires
+//     sends listenKeyExpired on its connections, which stay open and get
+//     nothing more.
+//
+// The streams listen on their own loopback address (WSURL), as the real
+// ones live on other hosts than the REST API. Tests change state with
+// SetSpot, SetSwap and SetPosition, which push the documented events;
+// DropEvents loses a share of them, CutStreams closes every connection and
+// ExpireListenKeys ends a key's life early, so that tests can prove the
+// client heals.
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/stream"
+)
+
+// WSConfig is the streams' clock and limits; zero fields take BingX's
+// documented values, or the fake's choice where none is documented.
+type WSConfig struct {
+	PingEvery    time.Duration // 5 s
+	PongWait     time.Duration // 15 s (undocumented; three pings)
+	ListenKeyTTL time.Duration // 60 min
+	MaxConns     int           // 60 WebSockets per IP
+	MaxTopics    int           // 200 topics per connection
+}
+
+func (c WSConfig) withDefaults() WSConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.PingEvery, 5*time.Second)
+	def(&c.PongWait, 15*time.Second)
+	def(&c.ListenKeyTTL, 60*time.Minute)
+	if c.MaxConns <= 0 {
+		c.MaxConns = 60
+	}
+	if c.MaxTopics <= 0 {
+		c.MaxTopics = 200
+	}
+	return c
+}
+
+// WSStats counts what the streams did, for tests.
+type WSStats struct {
+	Connections   int // accepted so far
+	Open          int // open now
+	Refused       int // handshakes refused by the per-IP cap
+	Subscriptions int // spot subscriptions acknowledged
+	Pushed        int // account events sent
+	Dropped       int // account events lost on purpose (DropEvents)
+	Pongs         int // pongs that answered a ping
+	InvalidFrames int // client messages answered with an error frame
+	ListenKeys    int // listenKeys made
+	Extended      int // successful keepalives
+}
+
+type wsConn struct {
+	c      *websocket.Conn
+	spot   bool
+	key    string // the listenKey in the URL
+	ip     string
+	topics map[string]bool // spot data types subscribed
+	pings  []sentPing      // unanswered, oldest first; under wsState's lock
+	mu     sync.Mutex      // writes, in order
+	cut    context.CancelFunc
+}
+
+type sentPing struct {
+	id, time string
+	at       time.Time
+}
+
+// write sends v (JSON, or a string as it is) gzip-compressed in a binary
+// frame, as BingX sends every frame.
+func (w *wsConn) write(ctx context.Context, v any) {
+	b, ok := v.(string)
+	if !ok {
+		raw, _ := json.Marshal(v)
+		b = string(raw)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = w.c.Write(wctx, websocket.MessageBinary, stream.Gzip([]byte(b)))
+}
+
+type wsListenKey struct {
+	apiKey  string
+	expires time.Time
+	expired bool
+}
+
+type wsState struct {
+	cfg   WSConfig
+	srv   *httptest.Server
+	url   string
+	conns map[*wsConn]struct{}
+	keys  map[string]*wsListenKey
+	perIP map[string]int
+	drop  float64
+	stats WSStats
+}
+
+// StartWS starts the streams with cfg (once; later calls return the same
+// address) and returns their base, e.g. "ws://127.0.0.1:41235".
+func (s *Server) StartWS(cfg WSConfig) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws == nil {
+		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, keys: map[string]*wsListenKey{}, perIP: map[string]int{}}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/swap-market", func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) })
+		mux.HandleFunc("/market", func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) })
+		mux.HandleFunc("/market/", func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) })
+		s.ws.srv = httptest.NewServer(mux)
+		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
+		go s.expireKeys(s.ws.srv)
+	}
+	return s.ws.url
+}
+
+// WSURL is the base of the streams, started with the defaults if they
+// were not started yet.
+func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
+
+// Close stops the REST side and the streams.
+func (s *Server) Close() {
+	s.mu.Lock()
+	var srv *httptest.Server
+	if s.ws != nil {
+		srv, s.ws.srv = s.ws.srv, nil
+	}
+	s.mu.Unlock()
+	if srv != nil {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+	s.Server.Close()
+}
+
+// Stats reports the streams' counters.
+func (s *Server) Stats() WSStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws == nil {
+		return WSStats{}
+	}
+	st := s.ws.stats
+	st.Open = len(s.ws.conns)
+	return st
+}
+
+// DropEvents makes the streams lose share (0..1) of the account events
+// they would send, as a flaky network would: the state changes, the
+// client is not told.
+func (s *Server) DropEvents(share float64) {
+	s.StartWS(WSConfig{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.drop = share
+}
+
+// CutStreams closes every stream connection at once, as an outage would.
+func (s *Server) CutStreams() {
+	s.mu.Lock()
+	var cuts []context.CancelFunc
+	if s.ws != nil {
+		for c := range s.ws.conns {
+			cuts = append(cuts, c.cut)
+		}
+	}
+	s.mu.Unlock()
+	for _, cut := range cuts {
+		cut()
+	}
+}
+
+// ExpireListenKeys ends every live listenKey of apiKey now: each of their
+// connections gets listenKeyExpired and then nothing, and stays open.
+func (s *Server) ExpireListenKeys(apiKey string) {
+	s.mu.Lock()
+	if s.ws != nil {
+		for _, lk := range s.ws.keys {
+			if lk.apiKey == apiKey {
+				lk.expires = time.Time{}
+			}
+		}
+	}
+	s.mu.Unlock()
+	s.expireDue(time.Now())
+}
+
+// --- listenKeys over REST ---
+
+func init() {
+	// The docs give these calls no IP group or per-key limit; they count in
+	// the account group (2) and, like every call, on their own endpoint.
+	// The demo host serves them too (ccxt's sandbox mode relies on it).
+	for _, m := range []string{"POST", "PUT", "DELETE"} {
+		routes[m+" /openApi/user/auth/userDataStream"] = route{2, public, 0, 0, true, (*Server).listenKeyCall}
+	}
+}
+
+// listenKeyAuth checks the key header, and the signature when the call is
+// signed.
+func (s *Server) listenKeyAuth(c *call) bool {
+	if _, sig, _, _ := splitQuery(c.r.URL.RawQuery); sig != "" || c.params.Has("timestamp") {
+		return s.authenticate(c, 0)
+	}
+	key, known := s.Store.Key(c.r.Header.Get("X-BX-APIKEY"))
+	if !known {
+		c.fail(codeBadAPIKey, "Incorrect apiKey")
+		return false
+	}
+	if len(key.IPAddresses) > 0 && !slices.Contains(key.IPAddresses, fakex.RemoteIP(c.r)) {
+		c.fail(codeIPWhitelist, "IP does not match IP whitelist")
+		return false
+	}
+	c.key = key
+	return true
+}
+
+func (s *Server) listenKeyCall(c *call) {
+	if !s.listenKeyAuth(c) {
+		return
+	}
+	s.StartWS(WSConfig{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ttl := s.ws.cfg.ListenKeyTTL
+	if c.r.Method == http.MethodPost {
+		b := make([]byte, 32)
+		_, _ = crand.Read(b)
+		name := hex.EncodeToString(b)
+		s.ws.keys[name] = &wsListenKey{apiKey: c.key.APIKey, expires: time.Now().Add(ttl)}
+		s.ws.stats.ListenKeys++
+		// Documented bare, without the usual envelope.
+		fakex.WriteJSON(c.w, http.StatusOK, map[string]string{"listenKey": name})
+		return
+	}
+	name := c.params.Get("listenKey")
+	if name == "" {
+		c.w.WriteHeader(http.StatusNoContent) // "No request parameters"
+		return
+	}
+	lk := s.ws.keys[name]
+	if lk == nil || lk.expired || lk.apiKey != c.key.APIKey {
+		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		c.w.WriteHeader(http.StatusNotFound)
+		_, _ = c.w.Write([]byte("This listenKey does not exist"))
+		return
+	}
+	if c.r.Method == http.MethodPut {
+		lk.expires = time.Now().Add(ttl)
+		s.ws.stats.Extended++
+	} else {
+		// Closed: its connections get nothing more.
+		lk.expired = true
+	}
+	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) expireKeys(srv *httptest.Server) {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for now := range t.C {
+		s.mu.Lock()
+		closed := s.ws.srv != srv
+		s.mu.Unlock()
+		if closed {
+			return
+		}
+		s.expireDue(now)
+	}
+}
+
+// expireDue ends the listenKeys past their time: each connection on one
+// gets listenKeyExpired, then nothing more, and stays open.
+func (s *Server) expireDue(now time.Time) {
+	type note struct {
+		conn *wsConn
+		name string
+	}
+	var notes []note
+	s.mu.Lock()
+	for name, lk := range s.ws.keys {
+		if lk.expired || now.Before(lk.expires) {
+			continue
+		}
+		lk.expired = true
+		for c := range s.ws.conns {
+			if c.key == name {
+				notes = append(notes, note{c, name})
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, n := range notes {
+		n.conn.write(context.Background(), map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": n.name})
+	}
+}
+
+// --- the streams ---
+
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) {
+	name := r.URL.Query().Get("listenKey")
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/market/"); ok && name == "" {
+		name = rest
+	}
+	ip := fakex.RemoteIP(r)
+	s.mu.Lock()
+	lk := s.ws.keys[name]
+	valid := lk != nil && !lk.expired
+	full := s.ws.perIP[ip] >= s.ws.cfg.MaxConns
+	if valid && full {
+		s.ws.stats.Refused++
+	}
+	s.mu.Unlock()
+	if !valid {
+		http.Error(w, "This listenKey does not exist", http.StatusNotFound)
+		return
+	}
+	if full {
+		http.Error(w, `{"code":100410,"msg":"too many websocket connections from this IP"}`, http.StatusTooManyRequests)
+		return
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	wc := &wsConn{c: ws, spot: spot, key: name, ip: ip, topics: map[string]bool{}, cut: cancel}
+	s.mu.Lock()
+	cfg := s.ws.cfg
+	s.ws.conns[wc] = struct{}{}
+	s.ws.perIP[ip]++
+	s.ws.stats.Connections++
+	s.mu.Unlock()
+	defer func() {
+		cancel()
+		_ = ws.Close(websocket.StatusGoingAway, "")
+		s.mu.Lock()
+		delete(s.ws.conns, wc)
+		s.ws.perIP[ip]--
+		s.mu.Unlock()
+	}()
+	go s.ping(ctx, wc, cfg)
+	go func() { <-ctx.Done(); _ = ws.Close(websocket.StatusGoingAway, "") }()
+	for {
+		typ, b, err := ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			s.invalid(ctx, wc, "")
+			continue
+		}
+		if spot {
+			s.spotMessage(ctx, wc, b)
+		} else {
+			s.swapMessage(ctx, wc, b)
+		}
+	}
+}
+
+// ping sends the heartbeat and drops a connection whose oldest
+// unanswered ping is older than PongWait.
+func (s *Server) ping(ctx context.Context, wc *wsConn, cfg WSConfig) {
+	t := time.NewTicker(cfg.PingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.mu.Lock()
+			late := len(wc.pings) > 0 && now.Sub(wc.pings[0].at) > cfg.PongWait
+			p := sentPing{id: newPingID(), time: now.Format("2006-01-02T15:04:05.000-0700"), at: now}
+			wc.pings = append(wc.pings, p)
+			s.mu.Unlock()
+			if late {
+				wc.cut()
+				return
+			}
+			if wc.spot {
+				wc.write(ctx, map[string]string{"ping": p.id, "time": p.time})
+			} else {
+				wc.write(ctx, "Ping")
+			}
+		}
+	}
+}
+
+func newPingID() string {
+	b := make([]byte, 16)
+	_, _ = crand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// invalid answers a message the server does not take.
+func (s *Server) invalid(ctx context.Context, wc *wsConn, id string) {
+	s.mu.Lock()
+	s.ws.stats.InvalidFrames++
+	s.mu.Unlock()
+	wc.write(ctx, map[string]any{"id": id, "code": codeInvalidParams, "msg": "invalid params", "dataType": "", "data": nil})
+}
+
+// swapMessage takes the client's Pong; everything else is invalid (the
+// swap user stream takes no subscription).
+func (s *Server) swapMessage(ctx context.Context, wc *wsConn, b []byte) {
+	switch strings.TrimSpace(string(b)) {
+	case "Pong":
+		s.mu.Lock()
+		if len(wc.pings) > 0 {
+			wc.pings = nil
+			s.ws.stats.Pongs++
+		}
+		s.mu.Unlock()
+	case "Ping":
+		wc.write(ctx, "Pong")
+	default:
+		s.invalid(ctx, wc, "")
+	}
+}
+
+// spotMessage takes pongs that echo a ping, and subscriptions.
+func (s *Server) spotMessage(ctx context.Context, wc *wsConn, b []byte) {
+	var m struct {
+		Pong     *string `json:"pong"`
+		Time     string  `json:"time"`
+		ID       string  `json:"id"`
+		ReqType  string  `json:"reqType"`
+		DataType string  `json:"dataType"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		s.invalid(ctx, wc, "")
+		return
+	}
+	if m.Pong != nil {
+		s.mu.Lock()
+		// A pong counts only if it echoes a ping sent, id and time; it
+		// answers that ping and every older one.
+		if i := slices.IndexFunc(wc.pings, func(p sentPing) bool { return p.id == *m.Pong && p.time == m.Time }); i >= 0 {
+			wc.pings = wc.pings[i+1:]
+			s.ws.stats.Pongs++
+		}
+		s.mu.Unlock()
+		return
+	}
+	known := m.DataType == "ACCOUNT_UPDATE" || m.DataType == "spot.executionReport"
+	if m.ID == "" || !known || (m.ReqType != "" && m.ReqType != "sub" && m.ReqType != "unsub") {
+		s.invalid(ctx, wc, m.ID)
+		return
+	}
+	s.mu.Lock()
+	if m.ReqType == "unsub" {
+		delete(wc.topics, m.DataType)
+	} else {
+		if !wc.topics[m.DataType] && len(wc.topics) >= s.ws.cfg.MaxTopics {
+			s.mu.Unlock()
+			wc.write(ctx, map[string]any{"id": m.ID, "code": 80403, "msg": "too many topics on this connection"})
+			return
+		}
+		wc.topics[m.DataType] = true
+		s.ws.stats.Subscriptions++
+	}
+	s.mu.Unlock()
+	wc.write(ctx, map[string]any{"id": m.ID, "code": 0, "msg": ""})
+}
+
+// --- events ---
+
+// targets are the connections of apiKey's live listenKeys on one product
+// (spot: those subscribed to ACCOUNT_UPDATE).
+func (s *Server) targets(apiKey string, spot bool) []*wsConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws == nil {
+		return nil
+	}
+	var out []*wsConn
+	for c := range s.ws.conns {
+		lk := s.ws.keys[c.key]
+		if c.spot != spot || lk == nil || lk.expired || lk.apiKey != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// push sends ev to the targets, each copy lost with the drop share.
+func (s *Server) push(targets []*wsConn, ev map[string]any) {
+	for _, c := range targets {
+		s.mu.Lock()
+		lose := s.ws.drop > 0 && rand.Float64() < s.ws.drop
+		if lose {
+			s.ws.stats.Dropped++
+		} else {
+			s.ws.stats.Pushed++
+		}
+		s.mu.Unlock()
+		if !lose {
+			c.write(context.Background(), ev)
+		}
+	}
+}
+
+// SetSpot sets an asset of apiKey's spot wallet and pushes spot
+// ACCOUNT_UPDATE with that asset only: wb the free amount, lk the locked
+// one, bc the change of wb.
+func (s *Server) SetSpot(apiKey, asset, free, locked string) {
+	before := "0"
+	s.Update(apiKey, func(a *Account) {
+		i := slices.IndexFunc(a.Spot, func(b Balance) bool { return b.Asset == asset })
+		if i < 0 {
+			a.Spot = append(a.Spot, Balance{Asset: asset})
+			i = len(a.Spot) - 1
+		} else {
+			before = a.Spot[i].Free
+		}
+		a.Spot[i].Free, a.Spot[i].Locked = free, locked
+	})
+	bc := dec(free).Sub(dec(before)).String()
+	s.push(s.targets(apiKey, true), map[string]any{"e": "ACCOUNT_UPDATE", "E": s.Now().UnixMilli(),
+		"a": map[string]any{"m": "ORDER", "B": []any{map[string]string{"a": asset, "wb": free, "cw": free, "lk": locked, "bc": bc}}}})
+}
+
+// SetSwap sets the balance of apiKey's USDT swap row (equity follows)
+// and pushes swap ACCOUNT_UPDATE with that asset only and no position.
+func (s *Server) SetSwap(apiKey, balance string) {
+	before := "0"
+	s.Update(apiKey, func(a *Account) {
+		i := slices.IndexFunc(a.Swap, func(x SwapAsset) bool { return x.Asset == "USDT" })
+		if i < 0 {
+			a.Swap = append(a.Swap, SwapAsset{Asset: "USDT", UnrealizedProfit: "0", AvailableMargin: balance})
+			i = len(a.Swap) - 1
+		} else {
+			before = a.Swap[i].Balance
+		}
+		a.Swap[i].Balance = balance
+		a.Swap[i].Equity = dec(balance).Add(dec(a.Swap[i].UnrealizedProfit)).String()
+	})
+	bc := dec(balance).Sub(dec(before)).String()
+	s.push(s.targets(apiKey, false), map[string]any{"e": "ACCOUNT_UPDATE", "E": s.Now().UnixMilli(),
+		"a": map[string]any{"m": "DEPOSIT", "B": []any{map[string]string{"a": "USDT", "wb": balance, "cw": balance, "bc": bc}}, "P": []any{}}})
+}
+
+// SetPosition sets a position row (PositionAmt "0" closes it) and pushes
+// what a fill does: the order event (TRADE_UPDATE, as the current docs'
+// example names it), then swap ACCOUNT_UPDATE with that row only, its
+// amount unsigned as the docs' example shows for a SHORT.
+func (s *Server) SetPosition(apiKey string, p Position) {
+	s.Update(apiKey, func(a *Account) {
+		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
+		switch {
+		case dec(p.PositionAmt).IsZero() && i >= 0:
+			a.Positions = slices.Delete(a.Positions, i, i+1)
+		case i >= 0:
+			a.Positions[i] = p
+		case !dec(p.PositionAmt).IsZero():
+			a.Positions = append(a.Positions, p)
+		}
+	})
+	mt := "cross"
+	if p.Isolated {
+		mt = "isolated"
+	}
+	now := s.Now().UnixMilli()
+	targets := s.targets(apiKey, false)
+	s.mu.Lock()
+	s.nextID += 7
+	id := s.nextID
+	s.mu.Unlock()
+	s.push(targets, map[string]any{"e": "TRADE_UPDATE", "E": now, "T": now, "o": map[string]any{
+		"s": p.Symbol, "c": "", "i": id, "S": "BUY", "o": "MARKET", "q": dec(p.PositionAmt).Abs().String(), "p": p.AvgPrice,
+		"x": "TRADE", "X": "FILLED", "N": "USDT", "n": "0", "T": now, "ps": p.PositionSide, "rp": "0", "z": dec(p.PositionAmt).Abs().String()}})
+	pa := dec(p.PositionAmt).Abs().String()
+	if p.PositionSide == "BOTH" {
+		pa = dec(p.PositionAmt).String() // one-way: the sign is the side
+	}
+	s.push(targets, map[string]any{"e": "ACCOUNT_UPDATE", "E": now, "a": map[string]any{"m": "ORDER", "B": []any{},
+		"P": []any{map[string]string{"s": p.Symbol, "pa": pa, "ep": p.AvgPrice,
+			"up": p.UnrealizedProfit, "mt": mt, "iw": "0", "ps": p.PositionSide, "cr": "0"}}}})
+}
