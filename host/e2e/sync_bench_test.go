@@ -226,8 +226,8 @@ func BenchmarkBinanceSync(b *testing.B) {
 type unlimited struct{}
 
 func (unlimited) TryTake(time.Time, []string) (bool, time.Duration) { return true, 0 }
-func (unlimited) Cycle([]string, int) time.Duration                  { return 0 }
-func (unlimited) HeldUntil(time.Time) time.Time                      { return time.Time{} }
+func (unlimited) Cycle([]string, int) time.Duration                 { return 0 }
+func (unlimited) HeldUntil(time.Time) time.Time                     { return time.Time{} }
 
 // ccxtScript is the ccxt side's script, when it can run here.
 func ccxtScript() (string, bool) {
