@@ -59,7 +59,7 @@ func benchEnv(name string, def float64) float64 {
 // node process for ccxt, their ratio (gahost / ccxt; the target is at most
 // 0.2), and the requests each gahost sync sent. It runs once whatever b.N
 // is. GAHOST_BENCH_CPUPROFILE names a file for this process's CPU profile
-// over the paced gahost phase.
+// over the paced gahost phase; GAHOST_BENCH_BINANCE_CCXT=0 leaves ccxt out.
 func BenchmarkBinanceSync(b *testing.B) {
 	nAccounts := int(benchEnv("GAHOST_BENCH_BINANCE_ACCOUNTS", 40))
 	perMinute := benchEnv("GAHOST_BENCH_BINANCE_RATE", 137)
@@ -150,7 +150,7 @@ func BenchmarkBinanceSync(b *testing.B) {
 	}
 
 	// run runs the scheduler with cfg for warm + d and measures the last d.
-	run := func(cfg scheduler.Config, warm, d time.Duration, profile string) (cpu time.Duration, syncs, requests float64) {
+	run := func(cfg scheduler.Config, warm, d time.Duration, profile string) (host, plugin time.Duration, syncs, requests float64) {
 		reg := prometheus.NewRegistry()
 		cfg.Registerer, cfg.Logger, cfg.CallTimeout = reg, quiet, 10*time.Second
 		sched, err := scheduler.New(cfg, st, cat, mkey)
@@ -172,13 +172,13 @@ func BenchmarkBinanceSync(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		cpu0, n0, c0 := selfCPU()+procsCPU(pids), syncsDone(reg), calls()
+		h0, p0, n0, c0 := selfCPU(), procsCPU(pids), syncsDone(reg), calls()
 		time.Sleep(d)
-		cpu1, n1, c1 := selfCPU()+procsCPU(pids), syncsDone(reg), calls()
+		h1, p1, n1, c1 := selfCPU(), procsCPU(pids), syncsDone(reg), calls()
 		if profile != "" {
 			pprof.StopCPUProfile()
 		}
-		return cpu1 - cpu0, n1 - n0, float64(c1 - c0)
+		return h1 - h0, p1 - p0, n1 - n0, float64(c1 - c0)
 	}
 	perK := func(cpu time.Duration, n float64) float64 {
 		if n == 0 {
@@ -189,22 +189,29 @@ func BenchmarkBinanceSync(b *testing.B) {
 
 	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
 	b.StartTimer()
-	cpu, n, reqs := run(scheduler.Config{Interval: interval, Jitter: interval / 10, MaxConcurrency: 64,
+	host, plugin, n, reqs := run(scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64,
 		Pacers: func(string) scheduler.Pacer { return cat.Budget("binance") }},
-		interval+interval/10, paced, os.Getenv("GAHOST_BENCH_CPUPROFILE"))
-	gahostPaced := perK(cpu, n)
+		interval+interval/6, paced, os.Getenv("GAHOST_BENCH_CPUPROFILE"))
+	gahostPaced := perK(host+plugin, n)
+	b.ReportMetric(perK(host, n), "paced-host-cpu-s/1000syncs")
+	b.ReportMetric(perK(plugin, n), "paced-plugin-cpu-s/1000syncs")
 	b.ReportMetric(n/paced.Minutes(), "paced-syncs/min")
 	b.ReportMetric(gahostPaced, "paced-cpu-s/1000syncs")
 	b.ReportMetric(reqs/n, "requests/sync")
 
-	cpu, n, _ = run(scheduler.Config{Interval: time.Millisecond, MaxConcurrency: nAccounts,
+	host, plugin, n, _ = run(scheduler.Config{Interval: time.Millisecond, MaxConcurrency: nAccounts,
 		Pacers: func(string) scheduler.Pacer { return unlimited{} }}, 2*time.Second, b2b, "")
-	gahostB2B := perK(cpu, n)
+	gahostB2B := perK(host+plugin, n)
+	b.ReportMetric(perK(host, n), "b2b-host-cpu-s/1000syncs")
+	b.ReportMetric(perK(plugin, n), "b2b-plugin-cpu-s/1000syncs")
 	b.ReportMetric(n/b2b.Seconds(), "b2b-syncs/s")
 	b.ReportMetric(gahostB2B, "b2b-cpu-s/1000syncs")
 	b.StopTimer()
 
 	script, ok := ccxtScript()
+	if os.Getenv("GAHOST_BENCH_BINANCE_CCXT") == "0" {
+		return
+	}
 	if !ok {
 		b.Log("node or scripts/bench/ccxt/node_modules missing: no ccxt comparison (run make bench, or npm ci there)")
 		return

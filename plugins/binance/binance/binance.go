@@ -1,6 +1,8 @@
 package binance
 
 import (
+	"time"
+
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -22,8 +24,9 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for Binance. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version string
-	http    *rest.Client
+	version  string
+	http     *rest.Client
+	leverage *leverageCache
 }
 
 var _ sdk.Exchange = (*Connector)(nil)
@@ -40,5 +43,5 @@ func New(opts ...sdk.Option) *Connector {
 		Usage:    usage,
 		Time:     serverTime,
 	}, nil, opts...)
-	return &Connector{version: o.Version, http: http}
+	return &Connector{version: o.Version, http: http, leverage: newLeverageCache(time.Now)}
 }
