@@ -19,6 +19,9 @@ import (
 type Config struct {
 	Interval       time.Duration // how often each account is synced; default 30s
 	Jitter         time.Duration // each interval varies by up to ± this much; default 0
+	MaxConcurrency int           // account syncs in flight at once; default 64
+	CallTimeout    time.Duration // bound of one plugin call; default 10s
+
 	// Coalesce is the grid the loop wakes on to start syncs that came due:
 	// the syncs due within one step of it start together, up to one step
 	// late, so that a paced exchange wakes the host and its plugin once
@@ -28,8 +31,6 @@ type Config struct {
 	// Jitter, at most two seconds (the spread syncs already have); negative
 	// turns it off.
 	Coalesce time.Duration
-	MaxConcurrency int           // account syncs in flight at once; default 64
-	CallTimeout    time.Duration // bound of one plugin call; default 10s
 
 	// BackoffMax caps the exponential backoff after transient failures;
 	// default 10 minutes (never below Interval).
