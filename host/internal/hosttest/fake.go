@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -20,11 +21,13 @@ type Fake struct {
 	control string
 }
 
-// StartFake runs the fake command bin and waits for the line in which it
-// announces its addresses. The process is stopped when the test ends.
-func StartFake(t testing.TB, bin string) *Fake {
+// StartFake runs the fake command bin, with env added to its environment,
+// and waits for the line in which it announces its addresses. The process
+// is stopped when the test ends.
+func StartFake(t testing.TB, bin string, env ...string) *Fake {
 	t.Helper()
 	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

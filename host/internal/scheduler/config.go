@@ -22,6 +22,16 @@ type Config struct {
 	MaxConcurrency int           // account syncs in flight at once; default 64
 	CallTimeout    time.Duration // bound of one plugin call; default 10s
 
+	// Coalesce is the grid the loop wakes on to start syncs that came due:
+	// the syncs due within one step of it start together, up to one step
+	// late, so that a paced exchange wakes the host and its plugin once
+	// for several syncs instead of once for each (each wake-up of an idle
+	// Go process costs more CPU than a sync's own work). It never holds
+	// back a manual sync or a budget's wait. Zero takes half of
+	// Jitter, at most two seconds (the spread syncs already have); negative
+	// turns it off.
+	Coalesce time.Duration
+
 	// BackoffMax caps the exponential backoff after transient failures;
 	// default 10 minutes (never below Interval).
 	BackoffMax time.Duration
@@ -87,6 +97,10 @@ func (c Config) withDefaults() Config {
 		c.Interval = 30 * time.Second
 	}
 	c.Jitter = min(max(c.Jitter, 0), c.Interval/2)
+	if c.Coalesce == 0 {
+		c.Coalesce = min(c.Jitter/2, 2*time.Second)
+	}
+	c.Coalesce = max(c.Coalesce, 0)
 	if c.MaxConcurrency <= 0 {
 		c.MaxConcurrency = 64
 	}

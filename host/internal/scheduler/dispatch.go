@@ -204,11 +204,24 @@ func (s *Scheduler) dispatchLocked(workCtx context.Context, now time.Time) time.
 			wait = min(wait, ex.holdUntil.Sub(now))
 		case ex.blocked != s.round:
 			if due, ok := ex.nextDue(); ok && due.After(now) {
-				wait = min(wait, due.Sub(now))
+				wait = min(wait, s.onGrid(due).Sub(now))
 			}
 		}
 	}
 	return max(wait, time.Millisecond)
+}
+
+// onGrid is the first point of the Coalesce grid at or after due: the
+// loop wakes there for every sync due in the step before it.
+func (s *Scheduler) onGrid(due time.Time) time.Time {
+	q := s.cfg.Coalesce
+	if q <= 0 {
+		return due
+	}
+	if r := due.UnixNano() % int64(q); r != 0 {
+		due = due.Add(q - time.Duration(r))
+	}
+	return due
 }
 
 // candidateLocked is the entry the exchange would start next, if any may

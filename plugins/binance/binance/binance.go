@@ -1,6 +1,8 @@
 package binance
 
 import (
+	"time"
+
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -22,9 +24,10 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for Binance. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version string
-	http    *rest.Client
-	streams streamState // the private streams (stream.go)
+	version  string
+	http     *rest.Client
+	leverage *leverageCache
+	streams  streamState // the private streams (stream.go)
 }
 
 var _ sdk.Exchange = (*Connector)(nil)
@@ -41,5 +44,5 @@ func New(opts ...sdk.Option) *Connector {
 		Usage:    usage,
 		Time:     serverTime,
 	}, nil, opts...)
-	return &Connector{version: o.Version, http: http}
+	return &Connector{version: o.Version, http: http, leverage: newLeverageCache(time.Now)}
 }

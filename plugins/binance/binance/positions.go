@@ -35,6 +35,8 @@ type symbolConfig struct {
 // Positions lists open USDⓈ-M positions. In hedge mode a symbol has a LONG
 // and a SHORT row, in one-way mode one BOTH row whose sign is the side;
 // rows of size zero (a symbol with only open orders) are left out.
+// Leverage and margin type come from /fapi/v1/symbolConfig, read again
+// only when the open positions change or the last read is leverageTTL old.
 func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
 	var rows []positionRisk
 	err := c.http.Do(ctx, acct, rest.Request{
@@ -64,9 +66,18 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if len(live) == 0 {
 		return out, nil
 	}
-	configs, err := c.symbolConfigs(ctx, acct, symbols)
-	if err != nil {
-		return nil, err
+	openRows := make([]positionRisk, 0, len(live))
+	for _, o := range live {
+		openRows = append(openRows, o.row)
+	}
+	key := openKey(openRows)
+	configs, ok := c.leverage.get(acct.APIKey, key)
+	if !ok {
+		var err error
+		if configs, err = c.symbolConfigs(ctx, acct, symbols); err != nil {
+			return nil, err
+		}
+		c.leverage.put(acct.APIKey, key, configs)
 	}
 	for _, o := range live {
 		p, err := toPosition(o.row, o.amt, configs[o.row.Symbol])
