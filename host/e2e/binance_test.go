@@ -32,6 +32,7 @@ type (
 	fakeKey struct {
 		APIKey, Secret               string
 		EnableReading, EnableFutures bool
+		EnableWithdrawals            bool
 		IPRestrict                   bool
 		AllowedIPs                   []string
 	}

@@ -254,7 +254,9 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	f := hosttest.StartFake(t, bins.fakeBinance)
 	keyA := fakeKey{APIKey: "webKeyA" + randHex(t), Secret: "webSecretA" + randHex(t), EnableReading: true, EnableFutures: true}
-	keyB := fakeKey{APIKey: "webKeyB" + randHex(t), Secret: "webSecretB" + randHex(t), EnableReading: true, EnableFutures: true}
+	// B's key may withdraw: the page must warn about it.
+	keyB := fakeKey{APIKey: "webKeyB" + randHex(t), Secret: "webSecretB" + randHex(t), EnableReading: true, EnableFutures: true,
+		EnableWithdrawals: true}
 	f.AddAccount(keyA, webAccountA)
 	f.AddAccount(keyB, webAccountB)
 
@@ -333,6 +335,14 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#add-secret"), k.Secret),
 			chromedp.Click(chromedp.CSS("#add-submit")))
 		b.waitJS("account "+name+" added", fmt.Sprintf(`(document.getElementById('added')||{}).textContent?.includes(%q)`, name))
+		// The check's verdict: the key's permissions, and a warning when
+		// it may withdraw.
+		if got := b.text("#add-result .perms"); !strings.Contains(got, "Key permissions: read") || strings.Contains(got, "withdrawal") != k.EnableWithdrawals {
+			t.Errorf("account %s: the page shows %q for a key with withdrawals %v", name, got, k.EnableWithdrawals)
+		}
+		if warned := eval[bool](b, `!!document.querySelector('#add-result #withdraw-warning')`); warned != k.EnableWithdrawals {
+			t.Errorf("account %s: withdrawal warning shown = %v, want %v", name, warned, k.EnableWithdrawals)
+		}
 	}
 	addAccount("Binance A", keyA)
 	addAccount("Binance B", keyB)

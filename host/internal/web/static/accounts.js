@@ -10,19 +10,27 @@ GA.start(async () => {
   const $ = (id) => document.getElementById(id);
   let exchanges = [];
 
-  // permissionsView shows what a key check reported the key may do, and
-  // warns when it may withdraw. Answers without permissions show nothing.
-  function permissionsView(v) {
-    const p = v && (v.permissions || (v.validation && v.validation.permissions));
-    if (!p) return null;
-    let names = [];
-    if (Array.isArray(p)) names = p.map(String);
-    else if (typeof p === 'object') names = Object.entries(p).filter(([, on]) => on === true).map(([k]) => k);
-    const withdraw = names.some((n) => /withdraw/i.test(n)) || (v.validation || v).withdraw_enabled === true;
-    return el('div', { class: 'perms' },
-      el('p', {}, 'Key permissions: ', names.length ? names.join(', ') : 'none reported'),
-      withdraw ? el('p', { class: 'msg warn', id: 'withdraw-warning', role: 'alert' },
-        'Warning: this key can withdraw funds. gahost never withdraws; make a key without withdrawal permission.') : null);
+  // permissionsView shows the exchange's last verdict on an account's
+  // keys (last_check) and the warnings the daemon derived from it, with a
+  // visible alert when the key may withdraw funds.
+  function permissionsView(a) {
+    const c = a && a.last_check;
+    if (!c) return el('div', { class: 'perms' }, el('p', {}, 'Keys stored without a check.'));
+    const parts = [];
+    if (c.outcome !== 'ok') {
+      parts.push(el('p', { class: 'msg err' }, 'The exchange rejected the keys' + (c.message ? ': ' + c.message : '.')));
+    } else if (c.permissions) {
+      const p = c.permissions;
+      const names = [['read', 'read'], ['spot_trade', 'spot trading'], ['futures_trade', 'futures trading'],
+        ['withdraw', 'withdrawal'], ['ip_restricted', 'IP-restricted']].filter(([k]) => p[k]).map(([, n]) => n);
+      parts.push(el('p', {}, 'Key permissions: ', names.length ? names.join(', ') : 'none reported',
+        c.current ? '' : ' (checked before the keys changed)'));
+    }
+    for (const w of a.warnings || []) {
+      parts.push(el('p', { class: 'msg warn', role: 'alert', id: w.code === 'withdraw_enabled' ? 'withdraw-warning' : null,
+        dataset: { warning: w.code } }, 'Warning: ' + w.message));
+    }
+    return el('div', { class: 'perms' }, parts);
   }
 
   const path = (a, rest) => '/api/v1/exchange-accounts/' + encodeURIComponent(a.id) + (rest || '');
@@ -86,9 +94,10 @@ GA.start(async () => {
       }
       throw err;
     }
-    const ok = !r.data || r.data.valid !== false;
+    const check = (r.data && r.data.last_check) || {};
+    const ok = check.outcome === 'ok';
     clear($('add-result'));
-    GA.notice('Keys of ' + a.name + (ok ? ' checked: the exchange accepts them.' : ' refused: ' + (r.data.reason || r.data.message || '')),
+    GA.notice('Keys of ' + a.name + (ok ? ' checked: the exchange accepts them.' : ' refused: ' + (check.message || 'no reason given')),
       ok ? 'ok' : 'error');
     const perms = permissionsView(r.data);
     if (perms) $('notice').append(perms);
