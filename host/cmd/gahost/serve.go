@@ -51,11 +51,11 @@ func cmdServe(args []string, stderr io.Writer) int {
 
 // openStore opens the database and proves the master key opens it. A wrong
 // key stops here, before anything is written.
-func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (*store.Store, *secrets.Key, error) {
+func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (store.Backend, *secrets.Key, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store")})
+	st, err := openBackend(ctx, cfg, "", log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,7 +75,7 @@ type services struct {
 	webhooks *webhooks.Service
 }
 
-func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *secrets.Key, cat *plugins.Catalog) (services, error) {
+func newServices(cfg *config.Config, log hclog.Logger, st store.Backend, key *secrets.Key, cat *plugins.Catalog) (services, error) {
 	var (
 		svc services
 		err error

@@ -18,7 +18,7 @@ import (
 // (nil otherwise) and hooks it into the scheduler's config: a streamed
 // account is polled every reconcile interval. sched is read when a stream
 // stops, to poll its account at once; it is set once the scheduler exists.
-func newStreams(cfg *config.Config, log hclog.Logger, reg prometheus.Registerer, st *store.Store,
+func newStreams(cfg *config.Config, log hclog.Logger, reg prometheus.Registerer, st store.Backend,
 	cat *plugins.Catalog, key *secrets.Key, sc *scheduler.Config, sched **scheduler.Scheduler) (*streams.Manager, error) {
 	if !cfg.Streams.Enabled {
 		return nil, nil

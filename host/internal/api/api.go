@@ -46,7 +46,7 @@ type Syncer interface {
 // daemon's wiring and only called here.
 type Deps struct {
 	// Store serves the reads of dashboards, backups and readiness.
-	Store    *store.Store
+	Store    store.Backend
 	Accounts *accounts.Service
 	Users    *users.Service
 	// Webhooks is optional; without it there are no webhook routes.
