@@ -188,7 +188,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 			return fmt.Errorf("metrics listen: %w", err)
 		}
 	}
-	router := api.New(api.Deps{
+	deps := api.Deps{
 		Store:              st,
 		Accounts:           svc.accounts,
 		Users:              svc.users,
@@ -203,7 +203,11 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
 		PublicURL:          cfg.API.PublicURL,
-	})
+	}
+	if keeper != nil {
+		deps.Cluster = keeper
+	}
+	router := api.New(deps)
 	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
 	limits := api.ServerLimits{ReadTimeout: cfg.API.ReadTimeout, WriteTimeout: cfg.API.WriteTimeout,
 		IdleTimeout: cfg.API.IdleTimeout, MaxConnections: cfg.API.MaxConnections}

@@ -410,3 +410,22 @@ func Capacity(cycle func(n int) time.Duration, interval time.Duration) int {
 	}
 	return lo
 }
+
+// State is the cluster as GET /api/v1/cluster shows it.
+type State struct {
+	HostID   string
+	LeaseTTL time.Duration
+	Hosts    []pgstore.HostInfo
+	// Accounts and Unowned count, per exchange, the active accounts and
+	// those no live lease holds.
+	Accounts, Unowned map[string]int
+}
+
+// State reads the hosts, their leases and budgets.
+func (k *Keeper) State(ctx context.Context) (State, error) {
+	hosts, accounts, unowned, err := k.cfg.Store.Cluster(ctx, k.cfg.TTL)
+	if err != nil {
+		return State{}, err
+	}
+	return State{HostID: k.cfg.HostID, LeaseTTL: k.cfg.TTL, Hosts: hosts, Accounts: accounts, Unowned: unowned}, nil
+}
