@@ -101,6 +101,23 @@ limits {
   webhooks_per_user = 100      # webhooks one user may have
 }
 
+store {
+  # Where the database is: "bbolt" is one file in data_dir, for one
+  # machine; "postgres" is a PostgreSQL database several gahost hosts share.
+  backend = "bbolt"
+  # The PostgreSQL connection string; left out, it is read from the
+  # environment variable GAHOST_STORE_DSN (which keeps the password out of
+  # this file). Never logged.
+  # dsn = "postgres://gahost@db.example.com/gahost"
+}
+
+cluster {
+  # Only with backend = "postgres": the hosts sharing the database divide
+  # the accounts through leases. host_id defaults to the machine's name.
+  # host_id   = "hub-1"
+  lease_ttl = "30s"            # a dead host's accounts move after at most this plus sync.interval
+}
+
 webhooks {
   # An alert without alert_id whose body is exactly the same as one received
   # this recently is a duplicate and places no order. "0s" turns it off.

@@ -25,7 +25,7 @@ func cmdKeysRotate(args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	st, err := store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store")})
+	st, err := openBackend(ctx, cfg, "", log)
 	if err != nil {
 		fmt.Fprintln(stderr, "gahost keys rotate:", err)
 		return 1
@@ -56,8 +56,8 @@ func cmdKeysRotate(args []string, stdout, stderr io.Writer) int {
 
 // openForKeys opens the store of cfg for a key command; the daemon must be
 // stopped, as for a rotation.
-func openForKeys(ctx context.Context, name string, cfg *config.Config, log hclog.Logger, stderr io.Writer) (*store.Store, bool) {
-	st, err := store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store")})
+func openForKeys(ctx context.Context, name string, cfg *config.Config, log hclog.Logger, stderr io.Writer) (store.Backend, bool) {
+	st, err := openBackend(ctx, cfg, "", log)
 	if err != nil {
 		fmt.Fprintf(stderr, "gahost %s: %v\n", name, err)
 		return nil, false

@@ -27,6 +27,8 @@ Usage:
   gahost keys rotate -config FILE       re-encrypt every secret under a new master key (daemon stopped)
   gahost keys list -config FILE         the current and retired master keys, with the values sealed under each
   gahost keys drop -config FILE KEYID   delete a retired key the database no longer uses
+  gahost store migrate -config FILE -from bbolt -to postgres
+                                        copy an install into another, empty backend and verify the counts (daemon stopped)
   gahost admin token -config FILE [-user NAME]
                                         mint a new API token for an admin and print it once (daemon stopped)
   gahost version                        print the version
@@ -43,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "config" || cmd == "plugins" || cmd == "keys" || cmd == "admin") {
+	if len(rest) > 0 && (cmd == "config" || cmd == "plugins" || cmd == "keys" || cmd == "admin" || cmd == "store") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -59,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdKeysList(rest, stdout, stderr)
 	case "keys drop":
 		return cmdKeysDrop(rest, stdout, stderr)
+	case "store migrate":
+		return cmdStoreMigrate(rest, stdout, stderr)
 	case "admin token":
 		return cmdAdminToken(rest, stdout, stderr)
 	case "version", "-version", "--version":

@@ -51,11 +51,11 @@ func cmdServe(args []string, stderr io.Writer) int {
 
 // openStore opens the database and proves the master key opens it. A wrong
 // key stops here, before anything is written.
-func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (*store.Store, *secrets.Key, error) {
+func openStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (store.Backend, *secrets.Key, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store")})
+	st, err := openBackend(ctx, cfg, "", log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,7 +75,7 @@ type services struct {
 	webhooks *webhooks.Service
 }
 
-func newServices(cfg *config.Config, log hclog.Logger, st *store.Store, key *secrets.Key, cat *plugins.Catalog) (services, error) {
+func newServices(cfg *config.Config, log hclog.Logger, st store.Backend, key *secrets.Key, cat *plugins.Catalog) (services, error) {
 	var (
 		svc services
 		err error
@@ -142,18 +142,32 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	// Prices are read once a sync interval per exchange, paid from the
 	// same budgets through the catalog; syncs value their history points
 	// at them.
-	px, err := prices.New(prices.Config{Catalog: cat, Store: st, Every: sc.Interval, CallTimeout: sc.CallTimeout,
+	// With a shared PostgreSQL store, this host syncs only the accounts it
+	// holds a lease on, and writes their results under that lease.
+	var sched *scheduler.Scheduler
+	keeper, err := newKeeper(cfg, log, st, cat, sc.Interval, func(id string) { sched.AccountChanged(id) })
+	if err != nil {
+		return err
+	}
+	var syncStore interface {
+		scheduler.Store
+		prices.Store
+	} = st
+	if keeper != nil {
+		log.Info("sharing the store with other hosts", "host_id", keeper.HostID(), "lease_ttl", keeper.TTL())
+		syncStore = keeper.Store()
+	}
+	px, err := prices.New(prices.Config{Catalog: cat, Store: syncStore, Every: sc.Interval, CallTimeout: sc.CallTimeout,
 		Logger: log.Named("prices")})
 	if err != nil {
 		return err
 	}
 	sc.Value = px.ValuePoint
-	var sched *scheduler.Scheduler
-	strm, err := newStreams(cfg, log, reg, st, cat, key, &sc, &sched)
+	strm, err := newStreams(cfg, log, reg, syncStore, cat, key, &sc, &sched)
 	if err != nil {
 		return err
 	}
-	sched, err = scheduler.New(sc, st, cat, key)
+	sched, err = scheduler.New(sc, syncStore, cat, key)
 	if err != nil {
 		return err
 	}
@@ -174,7 +188,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 			return fmt.Errorf("metrics listen: %w", err)
 		}
 	}
-	router := api.New(api.Deps{
+	deps := api.Deps{
 		Store:              st,
 		Accounts:           svc.accounts,
 		Users:              svc.users,
@@ -189,7 +203,11 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Logger:             log.Named("api"),
 		CORSAllowedOrigins: cfg.API.CORSAllowedOrigins,
 		PublicURL:          cfg.API.PublicURL,
-	})
+	}
+	if keeper != nil {
+		deps.Cluster = keeper
+	}
+	router := api.New(deps)
 	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
 	limits := api.ServerLimits{ReadTimeout: cfg.API.ReadTimeout, WriteTimeout: cfg.API.WriteTimeout,
 		IdleTimeout: cfg.API.IdleTimeout, MaxConnections: cfg.API.MaxConnections}
@@ -239,6 +257,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		case <-pluginsReady:
 		case <-syncCtx.Done():
 			return nil
+		}
+		if keeper != nil {
+			// The keeper stops after the scheduler, so syncs finishing
+			// in the shutdown grace still write under their leases; it
+			// then frees them for the other hosts.
+			kctx, stopKeeper := context.WithCancel(context.WithoutCancel(syncCtx))
+			done := make(chan struct{})
+			go func() { defer close(done); _ = keeper.Run(kctx) }()
+			defer func() { stopKeeper(); <-done }()
 		}
 		if strm != nil {
 			done := make(chan struct{})

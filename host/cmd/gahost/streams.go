@@ -8,7 +8,6 @@ import (
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/secrets"
-	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/streams"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +17,7 @@ import (
 // (nil otherwise) and hooks it into the scheduler's config: a streamed
 // account is polled every reconcile interval. sched is read when a stream
 // stops, to poll its account at once; it is set once the scheduler exists.
-func newStreams(cfg *config.Config, log hclog.Logger, reg prometheus.Registerer, st *store.Store,
+func newStreams(cfg *config.Config, log hclog.Logger, reg prometheus.Registerer, st streams.Store,
 	cat *plugins.Catalog, key *secrets.Key, sc *scheduler.Config, sched **scheduler.Scheduler) (*streams.Manager, error) {
 	if !cfg.Streams.Enabled {
 		return nil, nil

@@ -95,7 +95,7 @@ type Exchanges interface {
 
 // Config is what a Service is built from.
 type Config struct {
-	Store     *store.Store
+	Store     store.Backend
 	Keys      *secrets.Key
 	Exchanges Exchanges
 	Logger    hclog.Logger
@@ -111,7 +111,7 @@ type Config struct {
 // Service applies the rules of exchange accounts. It is safe for
 // concurrent use and starts nothing.
 type Service struct {
-	st              *store.Store
+	st              store.Backend
 	keys            *secrets.Key
 	exchanges       Exchanges
 	log             hclog.Logger

@@ -46,7 +46,7 @@ type Syncer interface {
 // daemon's wiring and only called here.
 type Deps struct {
 	// Store serves the reads of dashboards, backups and readiness.
-	Store    *store.Store
+	Store    store.Backend
 	Accounts *accounts.Service
 	Users    *users.Service
 	// Webhooks is optional; without it there are no webhook routes.
@@ -65,6 +65,9 @@ type Deps struct {
 	MetricsElsewhere bool
 	// Syncer is optional; without one, account changes are not announced.
 	Syncer Syncer
+	// Cluster shows the hosts sharing a PostgreSQL store; nil for a host
+	// with its own bbolt store.
+	Cluster Cluster
 	// Valuer values balances in USDT at cached prices (*prices.Source);
 	// optional: without it only USDT has a value.
 	Valuer Valuer
@@ -112,6 +115,7 @@ var areas = []func(h *handler, r routes){
 	registerUsers,
 	registerAccounts,
 	registerBackup,
+	registerCluster,
 	registerWebhooks,
 	registerDashboard, // with the manual sync route, which clears its cache
 	registerSummary,

@@ -444,6 +444,11 @@ func (g *schemaGen) schema(t reflect.Type, answer bool) *openapi3.SchemaRef {
 		return (&openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: g.schema(t.Elem(), answer)}).NewRef()
 	case reflect.Struct:
 		return g.component(t, answer)
+	case reflect.Map:
+		if t.Key().Kind() == reflect.String {
+			return (&openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject},
+				AdditionalProperties: openapi3.AdditionalProperties{Schema: g.schema(t.Elem(), answer)}}).NewRef()
+		}
 	}
 	panic(fmt.Sprintf("api: no schema for %s", t))
 }

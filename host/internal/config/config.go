@@ -28,6 +28,8 @@ type Config struct {
 	History    History
 	Limits     Limits
 	Webhooks   Webhooks
+	Store      Store
+	Cluster    Cluster
 
 	// Exchanges holds one entry per exchange block, keyed by its label.
 	// It is never nil.
@@ -117,6 +119,41 @@ type Limits struct {
 	WebhooksPerUser int
 }
 
+// Store backends.
+const (
+	BackendBbolt    = "bbolt"
+	BackendPostgres = "postgres"
+)
+
+// Store is the store block: where the database is. bbolt is one file in
+// data_dir, for a single host; postgres is a PostgreSQL database that
+// several hosts share.
+type Store struct {
+	Backend string
+	// DSN is the PostgreSQL connection string; empty means the value of
+	// the environment variable DSNEnv at start. It holds a password:
+	// never log it.
+	DSN string
+	// DSNSource is where dsn was set, as "file:line" (empty when unset),
+	// for messages that must point at it without quoting it.
+	DSNSource string
+}
+
+// DSNEnv is the environment variable a postgres store's DSN comes from
+// when the file does not set one.
+const DSNEnv = "GAHOST_STORE_DSN"
+
+// Cluster is the cluster block: this host's place among the hosts that
+// share a postgres store.
+type Cluster struct {
+	// HostID names this host; empty means the machine's host name.
+	HostID string
+	// LeaseTTL is how long a host's claim on an account lasts without
+	// renewal: a host that dies has its accounts taken over after at most
+	// this plus one sync interval.
+	LeaseTTL time.Duration
+}
+
 // Exchange is one exchange "<name>" block.
 type Exchange struct {
 	Name string
@@ -162,6 +199,8 @@ const (
 	defaultReplayWindow      = 60 * time.Second
 	defaultStreamsEnabled    = false
 	defaultReconcileInterval = 10 * time.Minute
+	defaultBackend           = BackendBbolt
+	defaultLeaseTTL          = 30 * time.Second
 )
 
 // Default returns the configuration an empty file gives, with paths left
@@ -208,6 +247,8 @@ func Default() *Config {
 			WebhooksPerUser: defaultWebhooksPerUser,
 		},
 		Webhooks:  Webhooks{ReplayWindow: defaultReplayWindow},
+		Store:     Store{Backend: defaultBackend},
+		Cluster:   Cluster{LeaseTTL: defaultLeaseTTL},
 		Exchanges: map[string]Exchange{},
 	}
 }

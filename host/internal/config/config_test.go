@@ -63,16 +63,23 @@ var badFiles = map[string][]want{
 		{"3,5", `Invalid endpoint key`},
 		{"4,12", `The rest endpoint must be an absolute http or https URL`},
 	},
-	"read_timeout_zero.hcl":      {{"2,18", `read_timeout must be longer than zero`}},
-	"max_connections_zero.hcl":   {{"2,21", `max_connections must be between 1 and 1000000, got 0`}},
-	"metrics_token_short.hcl":    {{"2,19", `metrics_token must be at least 16 characters long`}},
-	"metrics_listen_no_port.hcl": {{"2,20", `Invalid listen address; listen must be host:port`}},
-	"replay_window_negative.hcl": {{"2,19", `replay_window must not be negative`}},
-	"public_url_relative.hcl":    {{"2,16", `Invalid public_url; public_url must be an absolute http or https URL, such as "https://hub.example.com"; got "hub.example.com".`}},
-	"public_url_query.hcl":       {{"2,16", `public_url is a base URL and cannot have a query or fragment`}},
-	"public_url_userinfo.hcl":    {{"2,16", `public_url must not carry a user name or password.`}},
-	"public_url_dots.hcl":        {{"2,16", `public_url cannot have . or .. in its path`}},
-	"public_url_ftp.hcl":         {{"2,16", `got "ftp://hub.example.com"`}},
+	"read_timeout_zero.hcl":          {{"2,18", `read_timeout must be longer than zero`}},
+	"max_connections_zero.hcl":       {{"2,21", `max_connections must be between 1 and 1000000, got 0`}},
+	"metrics_token_short.hcl":        {{"2,19", `metrics_token must be at least 16 characters long`}},
+	"metrics_listen_no_port.hcl":     {{"2,20", `Invalid listen address; listen must be host:port`}},
+	"replay_window_negative.hcl":     {{"2,19", `replay_window must not be negative`}},
+	"store_backend_unknown.hcl":      {{"2,13", `backend must be one of bbolt, postgres; got "mysql"`}},
+	"store_dsn_without_postgres.hcl": {{"1,1", `dsn (at testdata/bad/store_dsn_without_postgres.hcl:2) is the PostgreSQL connection string; set backend = "postgres"`}},
+	"store_dsn_malformed.hcl":        {{"1,1", `dsn (at testdata/bad/store_dsn_malformed.hcl:3): it must be a URL`}},
+	"cluster_bad.hcl": {
+		{"2,15", `Invalid host_id`},
+		{"3,15", `lease_ttl must be at least 3s`},
+	},
+	"public_url_relative.hcl": {{"2,16", `Invalid public_url; public_url must be an absolute http or https URL, such as "https://hub.example.com"; got "hub.example.com".`}},
+	"public_url_query.hcl":    {{"2,16", `public_url is a base URL and cannot have a query or fragment`}},
+	"public_url_userinfo.hcl": {{"2,16", `public_url must not carry a user name or password.`}},
+	"public_url_dots.hcl":     {{"2,16", `public_url cannot have . or .. in its path`}},
+	"public_url_ftp.hcl":      {{"2,16", `got "ftp://hub.example.com"`}},
 	"duplicate_exchange.hcl": {
 		{"7,1", `Duplicate exchange block; An exchange "acme" block was already defined at testdata/bad/duplicate_exchange.hcl:1.`},
 		{"8,12", `Invalid sha256`},
@@ -168,6 +175,8 @@ func TestDiagnosticsKeepSecretsOut(t *testing.T) {
 	}{
 		{"endpoint_userinfo.hcl", "hunter2"},
 		{"key_env_secret.hcl", "c2VjcmV0LW1hc3Rlci1rZXktZG8tbm90LWxlYWstMTIzNDU2Nzg5MA"},
+		{"store_dsn_without_postgres.hcl", "Hunter2Secret"},
+		{"store_dsn_malformed.hcl", "Hunter2Secret"},
 	}
 	for _, tt := range tests {
 		_, err := Load("testdata/bad/" + tt.file)
@@ -257,6 +266,8 @@ func contractDefaults(base string) *Config {
 		Streams:   Streams{Enabled: false, ReconcileInterval: 10 * time.Minute},
 		Limits:    Limits{AccountsPerUser: 50, WebhooksPerUser: 100},
 		Webhooks:  Webhooks{ReplayWindow: time.Minute},
+		Store:     Store{Backend: "bbolt"},
+		Cluster:   Cluster{LeaseTTL: 30 * time.Second},
 		Exchanges: map[string]Exchange{},
 	}
 }
@@ -280,6 +291,13 @@ func TestGoodFiles(t *testing.T) {
 		{"empty file", "", func(*Config, string) {}},
 		{"comments only", "# nothing\n// still nothing\n/* none */\n", func(*Config, string) {}},
 		{"empty blocks", "api {}\nencryption {}\nplugins {}\nsync {}\nhistory {}\nlimits {}\n", func(*Config, string) {}},
+		{"postgres store and a cluster", "store {\n  backend = \"postgres\"\n  dsn = \"postgres://gahost@db/gahost\"\n}\ncluster {\n  host_id = \"hub-1.eu\"\n  lease_ttl = \"45s\"\n}\n",
+			func(c *Config, dir string) {
+				c.Store = Store{Backend: "postgres", DSN: "postgres://gahost@db/gahost", DSNSource: "config.hcl:3"}
+				c.Cluster = Cluster{HostID: "hub-1.eu", LeaseTTL: 45 * time.Second}
+			}},
+		{"postgres store, DSN from the environment", "store {\n  backend = \"postgres\"\n}\n",
+			func(c *Config, _ string) { c.Store.Backend = "postgres" }},
 		{"null keeps default", "data_dir = null\nsync {\n  interval = null\n  max_concurrency = null\n}\n", func(*Config, string) {}},
 		{
 			"everything set",

@@ -35,6 +35,8 @@ var (
 			{Type: "streams"},
 			{Type: "limits"},
 			{Type: "webhooks"},
+			{Type: "store"},
+			{Type: "cluster"},
 			{Type: "exchange", LabelNames: []string{"name"}},
 		},
 	}
@@ -79,6 +81,14 @@ var (
 		{Name: "accounts_per_user"},
 		{Name: "webhooks_per_user"},
 	}}
+	storeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "backend"},
+		{Name: "dsn"},
+	}}
+	clusterSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "host_id"},
+		{Name: "lease_ttl"},
+	}}
 	exchangeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "sha256"},
 		{Name: "endpoints"},
@@ -94,7 +104,13 @@ var (
 	endpointKeyRE  = regexp.MustCompile(`^[a-z0-9_-]+$`)
 	sha256RE       = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 	envNameRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	hostIDRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+	backends       = []string{BackendBbolt, BackendPostgres}
 )
+
+// minLeaseTTL: a lease is renewed three times per lease_ttl, and a
+// renewal is a database round trip; below this a slow query loses leases.
+const minLeaseTTL = 3 * time.Second
 
 // maxConcurrencyLimit keeps a typo such as 6400000 from turning into that
 // many goroutines; no single host needs more.
@@ -154,6 +170,10 @@ func decode(body hcl.Body, base string) (*Config, hcl.Diagnostics) {
 			d.limits(block, &cfg.Limits)
 		case "webhooks":
 			d.webhooks(block, &cfg.Webhooks)
+		case "store":
+			d.store(block, &cfg.Store)
+		case "cluster":
+			d.cluster(block, &cfg.Cluster)
 		}
 	}
 
@@ -339,6 +359,78 @@ func (d *decoder) streams(block *hcl.Block, s *Streams) {
 	d.diags = append(d.diags, diags...)
 	d.boolean(content.Attributes["enabled"], &s.Enabled)
 	d.duration(content.Attributes["reconcile_interval"], &s.ReconcileInterval, positive)
+}
+
+func (d *decoder) store(block *hcl.Block, s *Store) {
+	content, diags := block.Body.Content(storeSchema)
+	d.diags = append(d.diags, diags...)
+	d.enum(content.Attributes["backend"], &s.Backend, backends)
+	attr := content.Attributes["dsn"]
+	if attr == nil {
+		return
+	}
+	// A DSN holds a password, and a diagnostic prints the lines of its
+	// subject: complaints about it point at the block's first line and
+	// name the dsn line without showing it.
+	where := rangeSource(attr.Range)
+	v, vd := attr.Expr.Value(nil)
+	if vd.HasErrors() || v.IsNull() || !v.IsWhollyKnown() || v.Type() != cty.String {
+		d.errorf(block.DefRange, "Invalid dsn", "dsn (at %s) must be a string.", where)
+		return
+	}
+	dsn := v.AsString()
+	if msg := checkDSN(dsn); msg != "" {
+		d.errorf(block.DefRange, "Invalid dsn", "dsn (at %s): %s", where, msg)
+		return
+	}
+	if s.Backend != BackendPostgres {
+		d.errorf(block.DefRange, "dsn without the postgres backend",
+			"dsn (at %s) is the PostgreSQL connection string; set backend = %q to use it, or remove it.", where, BackendPostgres)
+		return
+	}
+	s.DSN, s.DSNSource = dsn, where
+}
+
+// checkDSN accepts the two forms of a libpq connection string: a
+// postgres:// URL, or space-separated key=value pairs.
+func checkDSN(dsn string) string {
+	if strings.TrimSpace(dsn) == "" {
+		return "it is empty; leave it out to take the DSN from " + DSNEnv + "."
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if _, err := url.Parse(dsn); err != nil {
+			return "it is not a valid URL."
+		}
+		return ""
+	}
+	if strings.Contains(dsn, "=") {
+		return ""
+	}
+	return `it must be a URL such as "postgres://gahost@db.example.com/gahost" or key=value pairs such as "host=/run/postgresql dbname=gahost".`
+}
+
+func (d *decoder) cluster(block *hcl.Block, c *Cluster) {
+	content, diags := block.Body.Content(clusterSchema)
+	d.diags = append(d.diags, diags...)
+	if attr := content.Attributes["host_id"]; attr != nil {
+		if s, ok := d.str(attr); ok {
+			if !hostIDRE.MatchString(s) {
+				d.errorf(attr.Expr.Range(), "Invalid host_id",
+					"host_id names this host among those sharing the database: 1 to 63 letters, digits, '.', '-' and '_', starting with a letter or digit; got %q.", s)
+			} else {
+				c.HostID = s
+			}
+		}
+	}
+	var ttl time.Duration
+	if attr := content.Attributes["lease_ttl"]; attr != nil && d.duration(attr, &ttl, positive) && ttl != 0 {
+		if ttl < minLeaseTTL {
+			d.errorf(attr.Expr.Range(), "Invalid lease_ttl",
+				"lease_ttl must be at least %s: each lease is renewed three times per lease_ttl, with a database round trip each time; got %s.", minLeaseTTL, ttl)
+		} else {
+			c.LeaseTTL = ttl
+		}
+	}
 }
 
 func (d *decoder) limits(block *hcl.Block, l *Limits) {

@@ -24,6 +24,8 @@ var blockSchemas = map[string]*hcl.BodySchema{
 	"streams":    streamsSchema,
 	"limits":     limitsSchema,
 	"webhooks":   webhooksSchema,
+	"store":      storeSchema,
+	"cluster":    clusterSchema,
 	"exchange":   exchangeSchema,
 }
 

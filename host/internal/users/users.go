@@ -77,7 +77,7 @@ func (e *TooManyAttemptsError) Error() string {
 
 // Config is what a Service is built from.
 type Config struct {
-	Store  *store.Store
+	Store  store.Backend
 	Logger hclog.Logger
 	// LoginTTL is how long a login token lives; default 24h.
 	LoginTTL time.Duration
@@ -88,7 +88,7 @@ type Config struct {
 // Service applies the rules of users and tokens. It is safe for concurrent
 // use and starts nothing.
 type Service struct {
-	st       *store.Store
+	st       store.Backend
 	log      hclog.Logger
 	now      func() time.Time
 	loginTTL time.Duration

@@ -28,7 +28,7 @@ type Exchanges interface {
 
 // Config is what a Service is built from.
 type Config struct {
-	Store     *store.Store
+	Store     store.Backend
 	Keys      *secrets.Key
 	Exchanges Exchanges
 	Logger    hclog.Logger
@@ -102,7 +102,7 @@ type Outcome struct {
 
 // Service delivers alerts. It is safe for concurrent use.
 type Service struct {
-	st          *store.Store
+	st          store.Backend
 	keys        *secrets.Key
 	exchanges   Exchanges
 	log         hclog.Logger

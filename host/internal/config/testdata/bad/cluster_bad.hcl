@@ -1,0 +1,4 @@
+cluster {
+  host_id   = "host one"
+  lease_ttl = "1s"
+}

@@ -1,0 +1,3 @@
+store {
+  backend = "mysql"
+}

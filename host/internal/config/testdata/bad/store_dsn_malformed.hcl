@@ -1,0 +1,4 @@
+store {
+  backend = "postgres"
+  dsn     = "db.example.com Hunter2Secret"
+}

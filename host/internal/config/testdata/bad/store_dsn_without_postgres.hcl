@@ -1,0 +1,3 @@
+store {
+  dsn = "postgres://gahost:Hunter2Secret@db/gahost"
+}
