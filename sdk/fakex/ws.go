@@ -1,0 +1,310 @@
+package fakex
+
+// The WebSocket side of a fake exchange: its own loopback listener (real
+// private streams live on other hosts than the REST API), the per-IP
+// limits exchanges put on handshakes (new connections per window, open
+// connections), the registry of open connections, and the switches tests
+// use to prove a client heals: lose pushes (DropEvents) and cut every
+// connection at once (Cut). What a stream says — login, subscriptions,
+// pushes, pings — stays in each connector's fake.
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/stream"
+)
+
+// WSLimits are a fake stream's handshake limits and framing. Zero fields
+// impose nothing.
+type WSLimits struct {
+	ConnLimit  int           // new connections per ConnWindow per IP
+	ConnWindow time.Duration //
+	MaxConns   int           // open connections per IP
+	// Refusal is the body of the HTTP 429 that refuses a handshake over a
+	// limit (how real exchanges refuse it is mostly undocumented).
+	Refusal string
+	// OverCapUpgrades completes a handshake past MaxConns all the same and
+	// tells Accept's caller, which answers it in the exchange's words and
+	// closes it (Bitget); otherwise it is refused with the 429.
+	OverCapUpgrades bool
+	// Lifetime ends every connection this long after it opened.
+	Lifetime time.Duration
+	// ReadLimit bounds a client's message; 0 keeps the library's 32 KiB.
+	ReadLimit int64
+	// Gzip sends every frame gzip-compressed in a binary frame (BingX).
+	Gzip bool
+}
+
+// WSCounts are what a WSHub counted, for tests.
+type WSCounts struct {
+	Connections int // accepted so far
+	Open        int // open now
+	MaxOpen     int // the most open at once
+	Refused     int // handshakes refused by the per-IP limits
+	OverCap     int // handshakes upgraded past the cap (OverCapUpgrades)
+	Pushed      int // pushes sent (Lose said keep)
+	Dropped     int // pushes lost on purpose (DropEvents)
+}
+
+// WSConn is one accepted connection. A connector's fake embeds it in its
+// own connection type, next to what the exchange keeps per connection.
+type WSConn struct {
+	WS *websocket.Conn
+	IP string
+	// Mu orders writes: Send takes it; a fake that must read its state
+	// and write it in one step takes it itself and calls SendLocked.
+	Mu     sync.Mutex
+	ctx    context.Context
+	cut    context.CancelFunc
+	gzip   bool
+	active atomic.Int64 // Unix ns of the last Touch
+}
+
+// Peer is what a WSHub registers: a connector's connection type that
+// embeds *WSConn.
+type Peer interface {
+	comparable
+	Base() *WSConn
+}
+
+// Base is the connection itself; through embedding it makes a connector's
+// connection type a Peer.
+func (c *WSConn) Base() *WSConn { return c }
+
+// Context ends when the connection must close: cut, past its lifetime,
+// or closed by the client.
+func (c *WSConn) Context() context.Context { return c.ctx }
+
+// Cut ends the connection's context; the handler's read ends and the
+// connection is released.
+func (c *WSConn) Cut() { c.cut() }
+
+// Touch records activity now, for idle cuts.
+func (c *WSConn) Touch() { c.active.Store(time.Now().UnixNano()) }
+
+// Idle is how long since the last Touch (or the handshake).
+func (c *WSConn) Idle(now time.Time) time.Duration { return now.Sub(time.Unix(0, c.active.Load())) }
+
+// Send writes v in order with the other writes: a string or []byte as it
+// is, anything else as JSON.
+func (c *WSConn) Send(v any) error {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	return c.SendLocked(v)
+}
+
+// SendLocked is Send for a caller that holds Mu.
+func (c *WSConn) SendLocked(v any) error {
+	var b []byte
+	switch x := v.(type) {
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		b, _ = json.Marshal(v)
+	}
+	typ := websocket.MessageText
+	if c.gzip {
+		typ, b = websocket.MessageBinary, stream.Gzip(b)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	return c.WS.Write(ctx, typ, b)
+}
+
+// WSHub is a fake stream's listener and its open connections, C being the
+// connector's connection type. Its lock is its own and it never calls
+// the connector's code while holding it, so a fake may call it under its
+// own lock.
+type WSHub[C Peer] struct {
+	limits WSLimits
+	url    string
+
+	mu       sync.Mutex
+	srv      *httptest.Server
+	conns    map[C]struct{}
+	attempts map[string]*Window // per IP
+	open     map[string]int     // per IP
+	drop     float64
+	counts   WSCounts
+}
+
+// NewWSHub starts a stream listener on loopback serving routes (path ->
+// handler; a handler calls Accept).
+func NewWSHub[C Peer](limits WSLimits, routes map[string]http.HandlerFunc) *WSHub[C] {
+	h := &WSHub[C]{limits: limits, conns: map[C]struct{}{}, attempts: map[string]*Window{}, open: map[string]int{}}
+	mux := http.NewServeMux()
+	for p, f := range routes {
+		mux.HandleFunc(p, f)
+	}
+	h.srv = httptest.NewServer(mux)
+	h.url = "ws" + strings.TrimPrefix(h.srv.URL, "http")
+	return h
+}
+
+// URL is the listener's base, e.g. "ws://127.0.0.1:41235".
+func (h *WSHub[C]) URL() string { return h.url }
+
+// Limits are the limits the hub was started with.
+func (h *WSHub[C]) Limits() WSLimits { return h.limits }
+
+// Close cuts every connection and stops the listener; later calls do
+// nothing.
+func (h *WSHub[C]) Close() {
+	h.mu.Lock()
+	srv := h.srv
+	h.srv = nil
+	h.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	h.Cut()
+	srv.CloseClientConnections()
+	srv.Close()
+}
+
+// Closed reports whether Close was called.
+func (h *WSHub[C]) Closed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.srv == nil
+}
+
+// Counts reports the hub's counters.
+func (h *WSHub[C]) Counts() WSCounts {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.counts
+	c.Open = len(h.conns)
+	return c
+}
+
+// DropEvents makes Lose lose share (0..1) of the pushes, as a flaky
+// network would: the state changes, the client is not told.
+func (h *WSHub[C]) DropEvents(share float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.drop = share
+}
+
+// Lose decides whether one push is lost, and counts it either way.
+func (h *WSHub[C]) Lose() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.drop > 0 && rand.Float64() < h.drop {
+		h.counts.Dropped++
+		return true
+	}
+	h.counts.Pushed++
+	return false
+}
+
+// Cut closes every connection at once, as an outage would.
+func (h *WSHub[C]) Cut() {
+	for _, c := range h.Conns() {
+		c.Base().Cut()
+	}
+}
+
+// Conns are the open connections, in no order.
+func (h *WSHub[C]) Conns() []C {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]C, 0, len(h.conns))
+	for c := range h.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Accept applies the per-IP limits to a handshake, upgrades it and
+// registers the connection that wrap makes of it. ok is false when the
+// handshake was refused (answered already). over is true for a
+// connection past the cap under OverCapUpgrades: it is upgraded but not
+// registered, and the caller answers and closes it. A registered
+// connection must be given back with Release.
+func (h *WSHub[C]) Accept(w http.ResponseWriter, r *http.Request, wrap func(*WSConn) C) (c C, over, ok bool) {
+	ip := RemoteIP(r)
+	h.mu.Lock()
+	ok = true
+	if h.limits.ConnLimit > 0 {
+		win := h.attempts[ip]
+		if win == nil {
+			win = NewWindow(int64(h.limits.ConnLimit), h.limits.ConnWindow)
+			h.attempts[ip] = win
+		}
+		_, ok = win.Spend(time.Now(), 1)
+	}
+	// The place under the cap is taken before the handshake completes, so
+	// that connections count in the order they were opened.
+	full := h.limits.MaxConns > 0 && h.open[ip] >= h.limits.MaxConns
+	if ok && full && !h.limits.OverCapUpgrades {
+		ok = false
+	}
+	over = ok && full
+	switch {
+	case !ok:
+		h.counts.Refused++
+	case over:
+		h.counts.OverCap++
+	default:
+		h.open[ip]++
+	}
+	h.mu.Unlock()
+	if !ok {
+		http.Error(w, h.limits.Refusal, http.StatusTooManyRequests)
+		return c, false, false
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		if !over {
+			h.mu.Lock()
+			h.open[ip]--
+			h.mu.Unlock()
+		}
+		return c, false, false
+	}
+	if h.limits.ReadLimit > 0 {
+		ws.SetReadLimit(h.limits.ReadLimit)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if h.limits.Lifetime > 0 {
+		ctx, cancel = context.WithTimeout(context.Background(), h.limits.Lifetime)
+	}
+	base := &WSConn{WS: ws, IP: ip, ctx: ctx, cut: cancel, gzip: h.limits.Gzip}
+	base.Touch()
+	c = wrap(base)
+	if over {
+		return c, true, true
+	}
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.counts.Connections++
+	h.counts.MaxOpen = max(h.counts.MaxOpen, len(h.conns))
+	h.mu.Unlock()
+	return c, false, true
+}
+
+// Release cuts a registered connection, closes it and frees its place;
+// it is safe to call more than once.
+func (h *WSHub[C]) Release(c C) {
+	b := c.Base()
+	b.Cut()
+	_ = b.WS.Close(websocket.StatusGoingAway, "")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.conns[c]; ok {
+		delete(h.conns, c)
+		h.open[b.IP]--
+	}
+}
