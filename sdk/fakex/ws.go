@@ -158,9 +158,12 @@ func (h *WSHub[C]) URL() string { return h.url }
 // Limits are the limits the hub was started with.
 func (h *WSHub[C]) Limits() WSLimits { return h.limits }
 
-// Close cuts every connection and stops the listener; later calls do
-// nothing.
+// Close cuts every connection and stops the listener; later calls, and
+// calls on a nil hub (a stream never started), do nothing.
 func (h *WSHub[C]) Close() {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	srv := h.srv
 	h.srv = nil
@@ -180,8 +183,11 @@ func (h *WSHub[C]) Closed() bool {
 	return h.srv == nil
 }
 
-// Counts reports the hub's counters.
+// Counts reports the hub's counters; a nil hub's are zero.
 func (h *WSHub[C]) Counts() WSCounts {
+	if h == nil {
+		return WSCounts{}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c := h.counts
@@ -216,8 +222,11 @@ func (h *WSHub[C]) Cut() {
 	}
 }
 
-// Conns are the open connections, in no order.
+// Conns are the open connections, in no order; a nil hub has none.
 func (h *WSHub[C]) Conns() []C {
+	if h == nil {
+		return nil
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make([]C, 0, len(h.conns))
