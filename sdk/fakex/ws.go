@@ -196,8 +196,12 @@ func (h *WSHub[C]) Counts() WSCounts {
 }
 
 // DropEvents makes Lose lose share (0..1) of the pushes, as a flaky
-// network would: the state changes, the client is not told.
+// network would: the state changes, the client is not told. On a nil hub
+// it does nothing.
 func (h *WSHub[C]) DropEvents(share float64) {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.drop = share
@@ -317,3 +321,38 @@ func (h *WSHub[C]) Release(c C) {
 		h.open[b.IP]--
 	}
 }
+
+// Streams is the stream side a fake exchange embeds: its hub, started on
+// first use. Its DropEvents and CutStreams become the fake's switches.
+type Streams[C Peer] struct {
+	smu sync.Mutex
+	hub *WSHub[C]
+}
+
+// StartStreams starts the hub with limits and routes once; later calls
+// return the hub started first.
+func (s *Streams[C]) StartStreams(limits WSLimits, routes map[string]http.HandlerFunc) *WSHub[C] {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.hub == nil {
+		s.hub = NewWSHub[C](limits, routes)
+	}
+	return s.hub
+}
+
+// Hub is the hub; nil before StartStreams.
+func (s *Streams[C]) Hub() *WSHub[C] {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	return s.hub
+}
+
+// DropEvents makes the streams lose share (0..1) of their pushes, as a
+// flaky network would: the state changes, the client is not told.
+func (s *Streams[C]) DropEvents(share float64) { s.Hub().DropEvents(share) }
+
+// CutStreams closes every stream connection at once, as an outage would.
+func (s *Streams[C]) CutStreams() { s.Hub().Cut() }
+
+// CloseStreams stops the streams, if they were started.
+func (s *Streams[C]) CloseStreams() { s.Hub().Close() }

@@ -92,7 +92,6 @@ type listenKey struct {
 
 type wsState struct {
 	cfg   WSConfig
-	hub   *fakex.WSHub[*wsConn]
 	spot  map[string][]spotSub  // api key -> subscriptions
 	keys  map[string]*listenKey // listenKey -> key
 	byAPI map[string]string     // api key -> its active listenKey
@@ -116,36 +115,26 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
-		s.ws.hub = fakex.NewWSHub[*wsConn](fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
+		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
 			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate})
 		go s.expireKeys()
 	}
-	return s.ws.hub.URL()
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the streams, e.g. "ws://127.0.0.1:41235".
 func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
-// hub is the streams' listener; nil before StartWS.
-func (s *Server) hub() *fakex.WSHub[*wsConn] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return nil
-	}
-	return s.ws.hub
-}
-
 // Close stops the REST side and the streams.
 func (s *Server) Close() {
-	s.hub().Close()
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
-	n := s.hub().Counts()
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
@@ -155,14 +144,6 @@ func (s *Server) Stats() WSStats {
 	st.Connections, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Refused, n.Pushed, n.Dropped
 	return st
 }
-
-// DropEvents makes the streams lose share (0..1) of the account events
-// they would send, as a flaky network would: the state changes, the
-// client is not told.
-func (s *Server) DropEvents(share float64) { s.hub().DropEvents(share) }
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() { s.hub().Cut() }
 
 // ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and
 // the socket stays open but silent.
@@ -183,7 +164,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	s.mu.Unlock()
-	wc, _, ok := s.ws.hub.Accept(w, r, func(c *fakex.WSConn) *wsConn { return &wsConn{WSConn: c, subs: map[int]string{}} })
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakex.WSConn) *wsConn { return &wsConn{WSConn: c, subs: map[int]string{}} })
 	if !ok {
 		return nil, nil, false
 	}
@@ -210,7 +191,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 }
 
 func (s *Server) release(wc *wsConn) {
-	s.ws.hub.Release(wc)
+	s.Hub().Release(wc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for apiKey, subs := range s.ws.spot {
@@ -416,7 +397,7 @@ func (s *Server) wsSpotLocked(apiKey string) []spotSub {
 }
 
 // lose decides whether the next event is dropped, and counts it.
-func (s *Server) lose() bool { return s.hub().Lose() }
+func (s *Server) lose() bool { return s.Hub().Lose() }
 
 // --- USDⓈ-M: listenKeys and /private/ws ---
 
@@ -500,7 +481,7 @@ func (s *Server) expireKeys() {
 	defer t.Stop()
 	for now := range t.C {
 		s.mu.Lock()
-		closed := s.ws.hub.Closed()
+		closed := s.Hub().Closed()
 		s.mu.Unlock()
 		if closed {
 			return

@@ -114,7 +114,6 @@ type wsListenKey struct {
 
 type wsState struct {
 	cfg   WSConfig
-	hub   *fakex.WSHub[*wsConn]
 	keys  map[string]*wsListenKey
 	stats WSStats // the counters the hub does not keep
 }
@@ -127,41 +126,31 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
-		s.ws.hub = fakex.NewWSHub[*wsConn](fakex.WSLimits{MaxConns: cfg.MaxConns,
+		s.StartStreams(fakex.WSLimits{MaxConns: cfg.MaxConns,
 			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
 			map[string]http.HandlerFunc{
 				"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
 				"/market":      func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
 				"/market/":     func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
 			})
-		go s.expireKeys(s.ws.hub)
+		go s.expireKeys(s.Hub())
 	}
-	return s.ws.hub.URL()
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the streams, started with the defaults if they
 // were not started yet.
 func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
-// hub is the streams' listener; nil before StartWS.
-func (s *Server) hub() *fakex.WSHub[*wsConn] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return nil
-	}
-	return s.ws.hub
-}
-
 // Close stops the REST side and the streams.
 func (s *Server) Close() {
-	s.hub().Close()
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
-	n := s.hub().Counts()
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
@@ -177,11 +166,8 @@ func (s *Server) Stats() WSStats {
 // client is not told.
 func (s *Server) DropEvents(share float64) {
 	s.StartWS(WSConfig{})
-	s.hub().DropEvents(share)
+	s.Streams.DropEvents(share)
 }
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() { s.hub().Cut() }
 
 // ExpireListenKeys ends every live listenKey of apiKey now: each of their
 // connections gets listenKeyExpired and then nothing, and stays open.
@@ -293,7 +279,7 @@ func (s *Server) expireDue(now time.Time) {
 			continue
 		}
 		lk.expired = true
-		for _, c := range s.ws.hub.Conns() {
+		for _, c := range s.Hub().Conns() {
 			if c.key == name {
 				notes = append(notes, note{c, name})
 			}
@@ -321,13 +307,13 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 		http.Error(w, "This listenKey does not exist", http.StatusNotFound)
 		return
 	}
-	wc, _, ok := s.ws.hub.Accept(w, r, func(c *fakex.WSConn) *wsConn {
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakex.WSConn) *wsConn {
 		return &wsConn{WSConn: c, spot: spot, key: name, topics: map[string]bool{}}
 	})
 	if !ok {
 		return
 	}
-	defer s.ws.hub.Release(wc)
+	defer s.Hub().Release(wc)
 	ctx := wc.Context()
 	go s.ping(ctx, wc, cfg)
 	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
@@ -464,7 +450,7 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 		return nil
 	}
 	var out []*wsConn
-	for _, c := range s.ws.hub.Conns() {
+	for _, c := range s.Hub().Conns() {
 		lk := s.ws.keys[c.key]
 		if c.spot != spot || lk == nil || lk.expired || lk.apiKey != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
 			continue
@@ -477,7 +463,7 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 // push sends ev to the targets, each copy lost with the drop share.
 func (s *Server) push(targets []*wsConn, ev map[string]any) {
 	for _, c := range targets {
-		if !s.ws.hub.Lose() {
+		if !s.Hub().Lose() {
 			c.write(ev)
 		}
 	}

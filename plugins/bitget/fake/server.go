@@ -183,6 +183,7 @@ func WithIPLimit(perMinute int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
+	fakex.Streams[*wsConn] // the private streams (ws.go)
 
 	mu         sync.Mutex
 	spot       fakex.Symbols[Market]
@@ -192,7 +193,7 @@ type Server struct {
 	ipLimit    int64
 	nextID     int64
 	marks      fakex.Marks // futures mark prices set by SetMark (market.go)
-	ws         *wsState    // the private stream, once started (ws.go)
+	ws         *wsState    // the streams' own state, once started
 }
 
 // TimestampWindow is how far ACCESS-TIMESTAMP may be from the fake's clock

@@ -187,7 +187,6 @@ func (c *wsConn) writeLoop(ctx context.Context) {
 
 type wsState struct {
 	cfg   WSConfig
-	hub   *fakex.WSHub[*wsConn]
 	stats WSStats // the counters the hub does not keep
 }
 
@@ -212,35 +211,25 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg}
-		s.ws.hub = fakex.NewWSHub[*wsConn](fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: `{"code":"30007","msg":"request over limit,connection close"}`, OverCapUpgrades: true, Lifetime: cfg.Lifetime},
 			map[string]http.HandlerFunc{WSPath: s.serveWS})
 	}
-	return s.ws.hub.URL()
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the stream, e.g. "ws://127.0.0.1:41235".
 func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
-// hub is the stream's listener; nil before StartWS.
-func (s *Server) hub() *fakex.WSHub[*wsConn] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return nil
-	}
-	return s.ws.hub
-}
-
 // Close stops the REST side and the stream.
 func (s *Server) Close() {
-	s.hub().Close()
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
-	n := s.hub().Counts()
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
@@ -251,19 +240,11 @@ func (s *Server) Stats() WSStats {
 	return st
 }
 
-// DropEvents makes the stream lose share (0..1) of the pushes it would
-// send, as a flaky network would: the state changes, the client is not
-// told.
-func (s *Server) DropEvents(share float64) { s.hub().DropEvents(share) }
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() { s.hub().Cut() }
-
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	s.mu.Unlock()
-	hub := s.ws.hub
+	hub := s.Hub()
 	c, over, ok := hub.Accept(w, r, func(b *fakex.WSConn) *wsConn {
 		return &wsConn{WSConn: b, out: make(chan wsFrame, 1024), subs: map[string]wsArg{},
 			inbound: fakex.NewWindow(int64(cfg.MaxInbound), time.Second), requests: fakex.NewWindow(int64(cfg.SubscribeLimit), time.Hour)}
@@ -569,7 +550,7 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 		return
 	}
 	now := s.Now()
-	for _, c := range s.ws.hub.Conns() {
+	for _, c := range s.Hub().Conns() {
 		if c.apiKey != apiKey {
 			continue
 		}
@@ -577,7 +558,7 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 		if !ok {
 			continue
 		}
-		if s.ws.hub.Lose() {
+		if s.Hub().Lose() {
 			continue
 		}
 		c.sendLocked(push(a, data, now))

@@ -97,7 +97,6 @@ func (w *wsConn) write(v any) { _ = w.Send(v) }
 
 type wsState struct {
 	cfg    WSConfig
-	hub    *fakex.WSHub[*wsConn]
 	seq    map[string]int64 // per symbol: the cross sequence
 	silent bool
 	stats  WSStats // the counters the hub does not keep
@@ -113,20 +112,15 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
-		s.ws.hub = fakex.NewWSHub[*wsConn](fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate})
 	}
-	return s.ws.hub.URL()
+	return s.Hub().URL()
 }
 
 // Close stops the REST side and the stream.
 func (s *Server) Close() {
-	s.mu.Lock()
-	ws := s.ws
-	s.mu.Unlock()
-	if ws != nil {
-		ws.hub.Close()
-	}
+	s.CloseStreams()
 	s.Server.Close()
 }
 
@@ -137,15 +131,9 @@ func (s *Server) Stats() WSStats {
 	if s.ws == nil {
 		return WSStats{}
 	}
-	st, n := s.ws.stats, s.ws.hub.Counts()
+	st, n := s.ws.stats, s.Hub().Counts()
 	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
 	return st
-}
-
-// DropEvents makes the stream lose share (0..1) of its pushes, as a flaky
-// network would: the state changes, the client is not told.
-func (s *Server) DropEvents(share float64) {
-	s.ws.hub.DropEvents(share)
 }
 
 // SilencePongs stops (or resumes) answering pings; the connections stay
@@ -155,9 +143,6 @@ func (s *Server) SilencePongs(on bool) {
 	defer s.mu.Unlock()
 	s.ws.silent = on
 }
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() { s.ws.hub.Cut() }
 
 // maxActive reads max_active_time: a duration from 30s to 600s ("1m"
 // too); anything else is refused, an arbitrary choice where the docs say
@@ -180,7 +165,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		}
 		idle = d
 	}
-	hub := s.ws.hub
+	hub := s.Hub()
 	wc, _, ok := hub.Accept(w, r, func(c *fakex.WSConn) *wsConn {
 		b := make([]byte, 10)
 		_, _ = crand.Read(b)
@@ -399,7 +384,7 @@ func (s *Server) subscribersLocked(apiKey string, topics ...string) []*wsConn {
 		return nil
 	}
 	var out []*wsConn
-	for _, c := range s.ws.hub.Conns() {
+	for _, c := range s.Hub().Conns() {
 		if c.apiKey != apiKey {
 			continue
 		}
@@ -420,7 +405,7 @@ func (s *Server) push(conns []*wsConn, topic string, data any) {
 	_, _ = crand.Read(b)
 	msg := map[string]any{"id": hex.EncodeToString(b), "topic": topic, "creationTime": now, "data": data}
 	for _, c := range conns {
-		if s.ws.hub.Lose() {
+		if s.Hub().Lose() {
 			continue
 		}
 		c.Touch()

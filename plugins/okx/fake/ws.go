@@ -112,7 +112,6 @@ type WSStats struct {
 
 type wsState struct {
 	cfg       WSConfig
-	hub       *fakex.WSHub[*wsConn]
 	chanConns map[string]int // uid + channel -> connections subscribed
 	stats     WSStats        // the counters the hub does not keep
 }
@@ -159,35 +158,25 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, chanConns: map[string]int{}}
-		s.ws.hub = fakex.NewWSHub[*wsConn](fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: `{"event":"error","code":"60014","msg":"Requests too frequent."}`, ReadLimit: 1 << 20},
 			map[string]http.HandlerFunc{"/ws/v5/private": s.servePrivate})
 	}
-	return s.ws.hub.URL()
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the private stream, e.g. "ws://127.0.0.1:41235".
 func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
-// hub is the stream's listener; nil before StartWS.
-func (s *Server) hub() *fakex.WSHub[*wsConn] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return nil
-	}
-	return s.ws.hub
-}
-
 // Close stops the REST side and the stream.
 func (s *Server) Close() {
-	s.hub().Close()
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // WSStats reports the stream's counters.
 func (s *Server) WSStats() WSStats {
-	n := s.hub().Counts()
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
@@ -197,14 +186,6 @@ func (s *Server) WSStats() WSStats {
 	st.Connections, st.Open, st.MaxOpen, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.MaxOpen, n.Refused, n.Pushed, n.Dropped
 	return st
 }
-
-// DropEvents makes the stream lose share (0..1) of the event pushes it
-// would send, as a flaky network would: the state changes, the client is
-// not told. Snapshots are always sent.
-func (s *Server) DropEvents(share float64) { s.hub().DropEvents(share) }
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() { s.hub().Cut() }
 
 func connID() string {
 	b := make([]byte, 4)
@@ -216,7 +197,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	s.mu.Unlock()
-	wc, _, ok := s.ws.hub.Accept(w, r, func(c *fakex.WSConn) *wsConn {
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakex.WSConn) *wsConn {
 		return &wsConn{WSConn: c, id: connID(), subs: map[string]*wsSub{}, reqs: fakex.NewWindow(int64(cfg.RequestsPerHour), time.Hour)}
 	})
 	if !ok {
@@ -278,7 +259,7 @@ func (s *Server) watchConn(wc *wsConn, cfg WSConfig) {
 }
 
 func (s *Server) releaseConn(wc *wsConn) {
-	s.ws.hub.Release(wc)
+	s.Hub().Release(wc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for ch, sub := range wc.subs {
@@ -811,7 +792,7 @@ func (s *Server) connsLocked(apiKey string) []*wsConn {
 		return nil
 	}
 	var out []*wsConn
-	for _, wc := range s.ws.hub.Conns() {
+	for _, wc := range s.Hub().Conns() {
 		if wc.apiKey == apiKey {
 			out = append(out, wc)
 		}
@@ -822,7 +803,7 @@ func (s *Server) connsLocked(apiKey string) []*wsConn {
 // send writes the pushes, losing the share DropEvents asks for.
 func (s *Server) send(out []push) {
 	for _, p := range out {
-		if !s.ws.hub.Lose() {
+		if !s.Hub().Lose() {
 			p.conn.write(p.msg)
 		}
 	}
