@@ -89,28 +89,13 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.Lifetime, 24*time.Hour)
-		def(&o.ListenKeyRenew, 30*time.Minute)
-		def(&o.ConnectWindow, 5*time.Minute)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.PerConnection <= 0 {
-			o.PerConnection = 1000
-		}
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 300
-		}
+		stream.Defaults(o, StreamOptions{
+			Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
+			BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
+			HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 		if o.SeedsPerMinute <= 0 {
 			// 100 spot seeds are 2,000 of the 6,000 weight a minute.
 			o.SeedsPerMinute = 100
-		}
-		if o.HTTPClient == nil {
-			o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 		}
 		s.pools = map[string]*stream.Pool[*spotConn]{}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}

@@ -36,6 +36,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 )
 
 // WSConfig is the streams' clock and limits; zero fields take Binance's
@@ -51,22 +52,9 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.PingEvery, 20*time.Second)
-	def(&c.PongWait, 60*time.Second)
-	def(&c.Lifetime, 24*time.Hour)
-	def(&c.ListenKeyTTL, 60*time.Minute)
-	def(&c.ConnWindow, 5*time.Minute)
-	if c.MaxSubscriptions <= 0 {
-		c.MaxSubscriptions = 1000
-	}
-	if c.ConnLimit <= 0 {
-		c.ConnLimit = 300
-	}
+	stream.Defaults(&c, WSConfig{
+		PingEvery: 20 * time.Second, PongWait: 60 * time.Second, Lifetime: 24 * time.Hour,
+		ListenKeyTTL: 60 * time.Minute, ConnWindow: 5 * time.Minute, MaxSubscriptions: 1000, ConnLimit: 300})
 	return c
 }
 

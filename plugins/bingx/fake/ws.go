@@ -45,6 +45,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/stream"
 )
 
 // WSConfig is the streams' clock and limits; zero fields take BingX's
@@ -58,20 +59,9 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.PingEvery, 5*time.Second)
-	def(&c.PongWait, 15*time.Second)
-	def(&c.ListenKeyTTL, 60*time.Minute)
-	if c.MaxConns <= 0 {
-		c.MaxConns = 60
-	}
-	if c.MaxTopics <= 0 {
-		c.MaxTopics = 200
-	}
+	stream.Defaults(&c, WSConfig{
+		PingEvery: 5 * time.Second, PongWait: 15 * time.Second, ListenKeyTTL: 60 * time.Minute, MaxConns: 60,
+		MaxTopics: 200})
 	return c
 }
 

@@ -110,24 +110,10 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.Lifetime, 24*time.Hour)
-		def(&o.PingEvery, 30*time.Second)
-		def(&o.ReplyWait, 10*time.Second)
-		def(&o.SnapshotWait, 10*time.Second)
-		def(&o.ConnectWindow, 5*time.Minute)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.MaxConns <= 0 {
-			o.MaxConns = 100
-		}
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 300
-		}
+		stream.Defaults(o, StreamOptions{
+			Lifetime: 24 * time.Hour, PingEvery: 30 * time.Second, ReplyWait: 10 * time.Second,
+			SnapshotWait: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
+			BackoffMax: 30 * time.Second, MaxConns: 100, ConnectLimit: 300})
 		s.caps = map[string]*stream.Cap{}
 		s.limits = map[string]*stream.Limiter{}
 	})

@@ -61,6 +61,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 )
 
 // WSPath is the path of the private stream.
@@ -86,25 +87,10 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	num := func(n *int, v int) {
-		if *n <= 0 {
-			*n = v
-		}
-	}
-	def(&c.PingTimeout, 2*time.Minute)
-	def(&c.Lifetime, 24*time.Hour)
-	def(&c.LoginWindow, 30*time.Second)
-	def(&c.ConnWindow, 5*time.Minute)
-	num(&c.MaxConns, 100)
-	num(&c.ConnLimit, 300)
-	num(&c.MaxInbound, 10)
-	num(&c.SubscribeLimit, 240)
-	num(&c.MaxChannels, 1000)
+	stream.Defaults(&c, WSConfig{
+		PingTimeout: 2 * time.Minute, Lifetime: 24 * time.Hour, LoginWindow: 30 * time.Second,
+		ConnWindow: 5 * time.Minute, MaxConns: 100, ConnLimit: 300, MaxInbound: 10, SubscribeLimit: 240,
+		MaxChannels: 1000})
 	return c
 }
 

@@ -44,6 +44,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 	"github.com/shopspring/decimal"
 )
 
@@ -58,15 +59,7 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	if c.MaxActive <= 0 {
-		c.MaxActive = 10 * time.Minute
-	}
-	if c.ConnWindow <= 0 {
-		c.ConnWindow = 5 * time.Minute
-	}
-	if c.ConnLimit <= 0 {
-		c.ConnLimit = 500
-	}
+	stream.Defaults(&c, WSConfig{MaxActive: 10 * time.Minute, ConnWindow: 5 * time.Minute, ConnLimit: 500})
 	return c
 }
 

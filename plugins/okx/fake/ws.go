@@ -46,6 +46,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 	"github.com/shopspring/decimal"
 )
 
@@ -72,26 +73,10 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.IdleTimeout, 30*time.Second)
-	def(&c.LoginWindow, 30*time.Second)
-	def(&c.ConnWindow, time.Second)
-	def(&c.AccountEvery, 10*time.Second)
-	def(&c.PositionsEvery, 5*time.Second)
-	def(&c.NoticeBefore, 60*time.Second)
-	defInt := func(n *int, v int) {
-		if *n <= 0 {
-			*n = v
-		}
-	}
-	defInt(&c.ConnLimit, 3)
-	defInt(&c.ChannelConns, 30)
-	defInt(&c.RequestsPerHour, 480)
-	defInt(&c.PageSize, 100)
+	stream.Defaults(&c, WSConfig{
+		IdleTimeout: 30 * time.Second, LoginWindow: 30 * time.Second, ConnWindow: time.Second,
+		AccountEvery: 10 * time.Second, PositionsEvery: 5 * time.Second, NoticeBefore: 60 * time.Second,
+		ConnLimit: 3, ChannelConns: 30, RequestsPerHour: 480, PageSize: 100})
 	return c
 }
 

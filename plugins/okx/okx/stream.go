@@ -114,20 +114,10 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.PingAfter, 20*time.Second)
-		def(&o.PongWait, 8*time.Second)
-		def(&o.ConnectWindow, time.Second)
-		def(&o.SetupTimeout, 15*time.Second)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 3
-		}
+		stream.Defaults(o, StreamOptions{
+			PingAfter: 20 * time.Second, PongWait: 8 * time.Second, ConnectWindow: time.Second,
+			SetupTimeout: 15 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
+			ConnectLimit: 3})
 		if o.MaxConnections == 0 {
 			o.MaxConnections = 1000
 		}
