@@ -12,7 +12,6 @@ import (
 
 type testConn struct {
 	*WSConn
-	n int
 }
 
 // echoHub starts a hub whose handler echoes each message back.
@@ -83,6 +82,7 @@ func TestWSHubRateLimitAndCap(t *testing.T) {
 			t.Fatalf("handshake %d past the limits: %v %v", 3+i, resp, err)
 		}
 	}
+	waitOpen(t, h, 2) // a connection registers just after its handshake
 	if n := h.Counts(); n.Connections != 2 || n.Open != 2 || n.MaxOpen != 2 || n.Refused != 2 {
 		t.Fatalf("counts = %+v", n)
 	}
@@ -122,6 +122,7 @@ func TestWSHubOverCapUpgrades(t *testing.T) {
 	if _, b, err := read(t, c); err != nil || string(b) != "over" {
 		t.Fatalf("over-cap answer = %q, %v", b, err)
 	}
+	waitOpen(t, h, 1)
 	if n := h.Counts(); n.Connections != 1 || n.OverCap != 1 || n.Refused != 0 {
 		t.Fatalf("counts = %+v", n)
 	}
@@ -149,7 +150,7 @@ func TestWSHubGzipAndDrop(t *testing.T) {
 	}
 
 	h.DropEvents(1)
-	if !h.Lose() || !h.Lose() {
+	if first, second := h.Lose(), h.Lose(); !first || !second {
 		t.Fatal("a share of 1 kept a push")
 	}
 	h.DropEvents(0)
