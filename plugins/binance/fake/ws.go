@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 	"github.com/globalautomation/gahost/sdk/stream"
@@ -59,7 +60,7 @@ func (c WSConfig) withDefaults() WSConfig {
 }
 
 type wsConn struct {
-	*fakex.WSConn
+	*fakews.Conn
 	subs map[int]string
 	next int
 }
@@ -103,7 +104,7 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
-		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
 			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate})
 		go s.expireKeys()
@@ -152,7 +153,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	s.mu.Unlock()
-	wc, _, ok := s.Hub().Accept(w, r, func(c *fakex.WSConn) *wsConn { return &wsConn{WSConn: c, subs: map[int]string{}} })
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn { return &wsConn{Conn: c, subs: map[int]string{}} })
 	if !ok {
 		return nil, nil, false
 	}

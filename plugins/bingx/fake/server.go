@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -187,7 +188,7 @@ func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakex.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu     sync.Mutex
 	spot   fakex.Symbols[SpotMarket]

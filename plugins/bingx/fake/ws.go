@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/stream"
 )
@@ -80,7 +81,7 @@ type WSStats struct {
 }
 
 type wsConn struct {
-	*fakex.WSConn
+	*fakews.Conn
 	spot   bool
 	key    string          // the listenKey in the URL
 	topics map[string]bool // spot data types subscribed
@@ -116,7 +117,7 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
-		s.StartStreams(fakex.WSLimits{MaxConns: cfg.MaxConns,
+		s.StartStreams(fakews.Limits{MaxConns: cfg.MaxConns,
 			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
 			map[string]http.HandlerFunc{
 				"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
@@ -244,7 +245,7 @@ func (s *Server) listenKeyCall(c *call) {
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
 }
 
-func (s *Server) expireKeys(hub *fakex.WSHub[*wsConn]) {
+func (s *Server) expireKeys(hub *fakews.Hub[*wsConn]) {
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for now := range t.C {
@@ -297,8 +298,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 		http.Error(w, "This listenKey does not exist", http.StatusNotFound)
 		return
 	}
-	wc, _, ok := s.Hub().Accept(w, r, func(c *fakex.WSConn) *wsConn {
-		return &wsConn{WSConn: c, spot: spot, key: name, topics: map[string]bool{}}
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn {
+		return &wsConn{Conn: c, spot: spot, key: name, topics: map[string]bool{}}
 	})
 	if !ok {
 		return

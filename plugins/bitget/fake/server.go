@@ -35,6 +35,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -183,7 +184,7 @@ func WithIPLimit(perMinute int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakex.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu         sync.Mutex
 	spot       fakex.Symbols[Market]

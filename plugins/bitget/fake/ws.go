@@ -59,6 +59,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 	"github.com/globalautomation/gahost/sdk/stream"
@@ -114,7 +115,7 @@ type wsFrame struct {
 // in order, queued under the fake's lock, so that a snapshot and the
 // pushes after it reach the client in the order the state changed.
 type wsConn struct {
-	*fakex.WSConn
+	*fakews.Conn
 	out      chan wsFrame
 	inbound  *fakex.Window
 	requests *fakex.Window
@@ -197,7 +198,7 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg}
-		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: `{"code":"30007","msg":"request over limit,connection close"}`, OverCapUpgrades: true, Lifetime: cfg.Lifetime},
 			map[string]http.HandlerFunc{WSPath: s.serveWS})
 	}
@@ -231,8 +232,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	cfg := s.ws.cfg
 	s.mu.Unlock()
 	hub := s.Hub()
-	c, over, ok := hub.Accept(w, r, func(b *fakex.WSConn) *wsConn {
-		return &wsConn{WSConn: b, out: make(chan wsFrame, 1024), subs: map[string]wsArg{},
+	c, over, ok := hub.Accept(w, r, func(b *fakews.Conn) *wsConn {
+		return &wsConn{Conn: b, out: make(chan wsFrame, 1024), subs: map[string]wsArg{},
 			inbound: fakex.NewWindow(int64(cfg.MaxInbound), time.Second), requests: fakex.NewWindow(int64(cfg.SubscribeLimit), time.Hour)}
 	})
 	if !ok {

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -161,7 +162,7 @@ func WithUIDLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakex.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu          sync.Mutex
 	spot        fakex.Symbols[Market]

@@ -42,7 +42,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/sign"
 	"github.com/globalautomation/gahost/sdk/stream"
 	"github.com/shopspring/decimal"
@@ -78,8 +78,8 @@ type WSStats struct {
 }
 
 type wsConn struct {
-	*fakex.WSConn // Touched by pings and pushes
-	id            string
+	*fakews.Conn // Touched by pings and pushes
+	id           string
 
 	// under Server.mu
 	apiKey string
@@ -105,7 +105,7 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
-		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate})
 	}
 	return s.Hub().URL()
@@ -159,10 +159,10 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		idle = d
 	}
 	hub := s.Hub()
-	wc, _, ok := hub.Accept(w, r, func(c *fakex.WSConn) *wsConn {
+	wc, _, ok := hub.Accept(w, r, func(c *fakews.Conn) *wsConn {
 		b := make([]byte, 10)
 		_, _ = crand.Read(b)
-		return &wsConn{WSConn: c, id: hex.EncodeToString(b) + "-2m", topics: map[string]bool{}}
+		return &wsConn{Conn: c, id: hex.EncodeToString(b) + "-2m", topics: map[string]bool{}}
 	})
 	if !ok {
 		return

@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -155,7 +156,7 @@ func WithLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakex.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	routes  map[string]route

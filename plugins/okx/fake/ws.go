@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 	"github.com/globalautomation/gahost/sdk/stream"
@@ -111,7 +112,7 @@ type wsSub struct {
 // wsConn is one connection; its Mu orders writes and is taken before
 // Server.mu, never after. It is Touched by every frame either way.
 type wsConn struct {
-	*fakex.WSConn
+	*fakews.Conn
 	id string
 
 	// Guarded by Server.mu.
@@ -143,7 +144,7 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	if s.ws == nil {
 		cfg = cfg.withDefaults()
 		s.ws = &wsState{cfg: cfg, chanConns: map[string]int{}}
-		s.StartStreams(fakex.WSLimits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: `{"event":"error","code":"60014","msg":"Requests too frequent."}`, ReadLimit: 1 << 20},
 			map[string]http.HandlerFunc{"/ws/v5/private": s.servePrivate})
 	}
@@ -182,8 +183,8 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	s.mu.Unlock()
-	wc, _, ok := s.Hub().Accept(w, r, func(c *fakex.WSConn) *wsConn {
-		return &wsConn{WSConn: c, id: connID(), subs: map[string]*wsSub{}, reqs: fakex.NewWindow(int64(cfg.RequestsPerHour), time.Hour)}
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn {
+		return &wsConn{Conn: c, id: connID(), subs: map[string]*wsSub{}, reqs: fakex.NewWindow(int64(cfg.RequestsPerHour), time.Hour)}
 	})
 	if !ok {
 		return

@@ -1,4 +1,4 @@
-package fakex
+package fakews
 
 import (
 	"context"
@@ -11,15 +11,15 @@ import (
 )
 
 type testConn struct {
-	*WSConn
+	*Conn
 }
 
 // echoHub starts a hub whose handler echoes each message back.
-func echoHub(t *testing.T, limits WSLimits) *WSHub[*testConn] {
+func echoHub(t *testing.T, limits Limits) *Hub[*testConn] {
 	t.Helper()
-	var h *WSHub[*testConn]
-	h = NewWSHub[*testConn](limits, map[string]http.HandlerFunc{"/ws": func(w http.ResponseWriter, r *http.Request) {
-		c, over, ok := h.Accept(w, r, func(b *WSConn) *testConn { return &testConn{WSConn: b} })
+	var h *Hub[*testConn]
+	h = NewHub[*testConn](limits, map[string]http.HandlerFunc{"/ws": func(w http.ResponseWriter, r *http.Request) {
+		c, over, ok := h.Accept(w, r, func(b *Conn) *testConn { return &testConn{Conn: b} })
 		if !ok {
 			return
 		}
@@ -41,7 +41,7 @@ func echoHub(t *testing.T, limits WSLimits) *WSHub[*testConn] {
 	return h
 }
 
-func dial(t *testing.T, h *WSHub[*testConn]) (*websocket.Conn, *http.Response, error) {
+func dial(t *testing.T, h *Hub[*testConn]) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -58,7 +58,7 @@ func read(t *testing.T, c *websocket.Conn) (websocket.MessageType, []byte, error
 	return c.Read(ctx)
 }
 
-func waitOpen(t *testing.T, h *WSHub[*testConn], n int) {
+func waitOpen(t *testing.T, h *Hub[*testConn], n int) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if h.Counts().Open == n {
@@ -69,7 +69,7 @@ func waitOpen(t *testing.T, h *WSHub[*testConn], n int) {
 }
 
 func TestWSHubRateLimitAndCap(t *testing.T) {
-	h := echoHub(t, WSLimits{ConnLimit: 3, ConnWindow: time.Hour, MaxConns: 2, Refusal: "slow down"})
+	h := echoHub(t, Limits{ConnLimit: 3, ConnWindow: time.Hour, MaxConns: 2, Refusal: "slow down"})
 	for range 2 {
 		if _, _, err := dial(t, h); err != nil {
 			t.Fatal(err)
@@ -95,7 +95,7 @@ func TestWSHubRateLimitAndCap(t *testing.T) {
 }
 
 func TestWSHubCapFreedOnRelease(t *testing.T) {
-	h := echoHub(t, WSLimits{MaxConns: 1})
+	h := echoHub(t, Limits{MaxConns: 1})
 	c, _, err := dial(t, h)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestWSHubCapFreedOnRelease(t *testing.T) {
 }
 
 func TestWSHubOverCapUpgrades(t *testing.T) {
-	h := echoHub(t, WSLimits{MaxConns: 1, OverCapUpgrades: true})
+	h := echoHub(t, Limits{MaxConns: 1, OverCapUpgrades: true})
 	if _, _, err := dial(t, h); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestWSHubOverCapUpgrades(t *testing.T) {
 }
 
 func TestWSHubGzipAndDrop(t *testing.T) {
-	h := echoHub(t, WSLimits{Gzip: true, Lifetime: 300 * time.Millisecond})
+	h := echoHub(t, Limits{Gzip: true, Lifetime: 300 * time.Millisecond})
 	c, _, err := dial(t, h)
 	if err != nil {
 		t.Fatal(err)
@@ -163,10 +163,10 @@ func TestWSHubGzipAndDrop(t *testing.T) {
 }
 
 func TestWSHubNil(t *testing.T) {
-	var h *WSHub[*testConn]
+	var h *Hub[*testConn]
 	h.Close()
 	h.Cut()
-	if h.Counts() != (WSCounts{}) || h.Conns() != nil {
+	if h.Counts() != (Counts{}) || h.Conns() != nil {
 		t.Fatal("a nil hub has counts or connections")
 	}
 }

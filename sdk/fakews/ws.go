@@ -1,12 +1,16 @@
-package fakex
-
-// The WebSocket side of a fake exchange: its own loopback listener (real
-// private streams live on other hosts than the REST API), the per-IP
-// limits exchanges put on handshakes (new connections per window, open
-// connections), the registry of open connections, and the switches tests
-// use to prove a client heals: lose pushes (DropEvents) and cut every
-// connection at once (Cut). What a stream says — login, subscriptions,
-// pushes, pings — stays in each connector's fake.
+// Package fakews is the WebSocket side the connectors' fake exchanges
+// share: a stream's own loopback listener (real private streams live on
+// other hosts than the REST API), the per-IP limits exchanges put on
+// handshakes (new connections per window, open connections, answered
+// with HTTP 429), the registry of open connections, gzip framing, and the
+// switches tests use to prove a client heals: lose pushes (DropEvents)
+// and cut every connection at once (Cut).
+//
+// What a stream says — login, subscriptions, pushes, pings — stays in
+// each connector's fake. Like fakex, it listens on loopback only and is
+// meant for tests. It is apart from fakex so that fakes without streams
+// do not depend on a WebSocket library.
+package fakews
 
 import (
 	"context"
@@ -20,12 +24,13 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/stream"
 )
 
-// WSLimits are a fake stream's handshake limits and framing. Zero fields
+// Limits are a fake stream's handshake limits and framing. Zero fields
 // impose nothing.
-type WSLimits struct {
+type Limits struct {
 	ConnLimit  int           // new connections per ConnWindow per IP
 	ConnWindow time.Duration //
 	MaxConns   int           // open connections per IP
@@ -44,8 +49,8 @@ type WSLimits struct {
 	Gzip bool
 }
 
-// WSCounts are what a WSHub counted, for tests.
-type WSCounts struct {
+// Counts are what a Hub counted, for tests.
+type Counts struct {
 	Connections int // accepted so far
 	Open        int // open now
 	MaxOpen     int // the most open at once
@@ -55,9 +60,9 @@ type WSCounts struct {
 	Dropped     int // pushes lost on purpose (DropEvents)
 }
 
-// WSConn is one accepted connection. A connector's fake embeds it in its
+// Conn is one accepted connection. A connector's fake embeds it in its
 // own connection type, next to what the exchange keeps per connection.
-type WSConn struct {
+type Conn struct {
 	WS *websocket.Conn
 	IP string
 	// Mu orders writes: Send takes it; a fake that must read its state
@@ -69,41 +74,41 @@ type WSConn struct {
 	active atomic.Int64 // Unix ns of the last Touch
 }
 
-// Peer is what a WSHub registers: a connector's connection type that
-// embeds *WSConn.
+// Peer is what a Hub registers: a connector's connection type that
+// embeds *Conn.
 type Peer interface {
 	comparable
-	Base() *WSConn
+	Base() *Conn
 }
 
 // Base is the connection itself; through embedding it makes a connector's
 // connection type a Peer.
-func (c *WSConn) Base() *WSConn { return c }
+func (c *Conn) Base() *Conn { return c }
 
 // Context ends when the connection must close: cut, past its lifetime,
 // or closed by the client.
-func (c *WSConn) Context() context.Context { return c.ctx }
+func (c *Conn) Context() context.Context { return c.ctx }
 
 // Cut ends the connection's context; the handler's read ends and the
 // connection is released.
-func (c *WSConn) Cut() { c.cut() }
+func (c *Conn) Cut() { c.cut() }
 
 // Touch records activity now, for idle cuts.
-func (c *WSConn) Touch() { c.active.Store(time.Now().UnixNano()) }
+func (c *Conn) Touch() { c.active.Store(time.Now().UnixNano()) }
 
 // Idle is how long since the last Touch (or the handshake).
-func (c *WSConn) Idle(now time.Time) time.Duration { return now.Sub(time.Unix(0, c.active.Load())) }
+func (c *Conn) Idle(now time.Time) time.Duration { return now.Sub(time.Unix(0, c.active.Load())) }
 
 // Send writes v in order with the other writes: a string or []byte as it
 // is, anything else as JSON.
-func (c *WSConn) Send(v any) error {
+func (c *Conn) Send(v any) error {
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
 	return c.SendLocked(v)
 }
 
 // SendLocked is Send for a caller that holds Mu.
-func (c *WSConn) SendLocked(v any) error {
+func (c *Conn) SendLocked(v any) error {
 	var b []byte
 	switch x := v.(type) {
 	case string:
@@ -122,27 +127,27 @@ func (c *WSConn) SendLocked(v any) error {
 	return c.WS.Write(ctx, typ, b)
 }
 
-// WSHub is a fake stream's listener and its open connections, C being the
+// Hub is a fake stream's listener and its open connections, C being the
 // connector's connection type. Its lock is its own and it never calls
 // the connector's code while holding it, so a fake may call it under its
 // own lock.
-type WSHub[C Peer] struct {
-	limits WSLimits
+type Hub[C Peer] struct {
+	limits Limits
 	url    string
 
 	mu       sync.Mutex
 	srv      *httptest.Server
 	conns    map[C]struct{}
-	attempts map[string]*Window // per IP
-	open     map[string]int     // per IP
+	attempts map[string]*fakex.Window // per IP
+	open     map[string]int           // per IP
 	drop     float64
-	counts   WSCounts
+	counts   Counts
 }
 
-// NewWSHub starts a stream listener on loopback serving routes (path ->
+// NewHub starts a stream listener on loopback serving routes (path ->
 // handler; a handler calls Accept).
-func NewWSHub[C Peer](limits WSLimits, routes map[string]http.HandlerFunc) *WSHub[C] {
-	h := &WSHub[C]{limits: limits, conns: map[C]struct{}{}, attempts: map[string]*Window{}, open: map[string]int{}}
+func NewHub[C Peer](limits Limits, routes map[string]http.HandlerFunc) *Hub[C] {
+	h := &Hub[C]{limits: limits, conns: map[C]struct{}{}, attempts: map[string]*fakex.Window{}, open: map[string]int{}}
 	mux := http.NewServeMux()
 	for p, f := range routes {
 		mux.HandleFunc(p, f)
@@ -153,14 +158,14 @@ func NewWSHub[C Peer](limits WSLimits, routes map[string]http.HandlerFunc) *WSHu
 }
 
 // URL is the listener's base, e.g. "ws://127.0.0.1:41235".
-func (h *WSHub[C]) URL() string { return h.url }
+func (h *Hub[C]) URL() string { return h.url }
 
 // Limits are the limits the hub was started with.
-func (h *WSHub[C]) Limits() WSLimits { return h.limits }
+func (h *Hub[C]) Limits() Limits { return h.limits }
 
 // Close cuts every connection and stops the listener; later calls, and
 // calls on a nil hub (a stream never started), do nothing.
-func (h *WSHub[C]) Close() {
+func (h *Hub[C]) Close() {
 	if h == nil {
 		return
 	}
@@ -177,16 +182,16 @@ func (h *WSHub[C]) Close() {
 }
 
 // Closed reports whether Close was called.
-func (h *WSHub[C]) Closed() bool {
+func (h *Hub[C]) Closed() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.srv == nil
 }
 
 // Counts reports the hub's counters; a nil hub's are zero.
-func (h *WSHub[C]) Counts() WSCounts {
+func (h *Hub[C]) Counts() Counts {
 	if h == nil {
-		return WSCounts{}
+		return Counts{}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -198,7 +203,7 @@ func (h *WSHub[C]) Counts() WSCounts {
 // DropEvents makes Lose lose share (0..1) of the pushes, as a flaky
 // network would: the state changes, the client is not told. On a nil hub
 // it does nothing.
-func (h *WSHub[C]) DropEvents(share float64) {
+func (h *Hub[C]) DropEvents(share float64) {
 	if h == nil {
 		return
 	}
@@ -208,7 +213,7 @@ func (h *WSHub[C]) DropEvents(share float64) {
 }
 
 // Lose decides whether one push is lost, and counts it either way.
-func (h *WSHub[C]) Lose() bool {
+func (h *Hub[C]) Lose() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.drop > 0 && rand.Float64() < h.drop {
@@ -220,14 +225,14 @@ func (h *WSHub[C]) Lose() bool {
 }
 
 // Cut closes every connection at once, as an outage would.
-func (h *WSHub[C]) Cut() {
+func (h *Hub[C]) Cut() {
 	for _, c := range h.Conns() {
 		c.Base().Cut()
 	}
 }
 
 // Conns are the open connections, in no order; a nil hub has none.
-func (h *WSHub[C]) Conns() []C {
+func (h *Hub[C]) Conns() []C {
 	if h == nil {
 		return nil
 	}
@@ -246,14 +251,14 @@ func (h *WSHub[C]) Conns() []C {
 // connection past the cap under OverCapUpgrades: it is upgraded but not
 // registered, and the caller answers and closes it. A registered
 // connection must be given back with Release.
-func (h *WSHub[C]) Accept(w http.ResponseWriter, r *http.Request, wrap func(*WSConn) C) (c C, over, ok bool) {
-	ip := RemoteIP(r)
+func (h *Hub[C]) Accept(w http.ResponseWriter, r *http.Request, wrap func(*Conn) C) (c C, over, ok bool) {
+	ip := fakex.RemoteIP(r)
 	h.mu.Lock()
 	ok = true
 	if h.limits.ConnLimit > 0 {
 		win := h.attempts[ip]
 		if win == nil {
-			win = NewWindow(int64(h.limits.ConnLimit), h.limits.ConnWindow)
+			win = fakex.NewWindow(int64(h.limits.ConnLimit), h.limits.ConnWindow)
 			h.attempts[ip] = win
 		}
 		_, ok = win.Spend(time.Now(), 1)
@@ -294,7 +299,7 @@ func (h *WSHub[C]) Accept(w http.ResponseWriter, r *http.Request, wrap func(*WSC
 	if h.limits.Lifetime > 0 {
 		ctx, cancel = context.WithTimeout(context.Background(), h.limits.Lifetime)
 	}
-	base := &WSConn{WS: ws, IP: ip, ctx: ctx, cut: cancel, gzip: h.limits.Gzip}
+	base := &Conn{WS: ws, IP: ip, ctx: ctx, cut: cancel, gzip: h.limits.Gzip}
 	base.Touch()
 	c = wrap(base)
 	if over {
@@ -310,7 +315,7 @@ func (h *WSHub[C]) Accept(w http.ResponseWriter, r *http.Request, wrap func(*WSC
 
 // Release cuts a registered connection, closes it and frees its place;
 // it is safe to call more than once.
-func (h *WSHub[C]) Release(c C) {
+func (h *Hub[C]) Release(c C) {
 	b := c.Base()
 	b.Cut()
 	_ = b.WS.Close(websocket.StatusGoingAway, "")
@@ -326,22 +331,22 @@ func (h *WSHub[C]) Release(c C) {
 // first use. Its DropEvents and CutStreams become the fake's switches.
 type Streams[C Peer] struct {
 	smu sync.Mutex
-	hub *WSHub[C]
+	hub *Hub[C]
 }
 
 // StartStreams starts the hub with limits and routes once; later calls
 // return the hub started first.
-func (s *Streams[C]) StartStreams(limits WSLimits, routes map[string]http.HandlerFunc) *WSHub[C] {
+func (s *Streams[C]) StartStreams(limits Limits, routes map[string]http.HandlerFunc) *Hub[C] {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if s.hub == nil {
-		s.hub = NewWSHub[C](limits, routes)
+		s.hub = NewHub[C](limits, routes)
 	}
 	return s.hub
 }
 
 // Hub is the hub; nil before StartStreams.
-func (s *Streams[C]) Hub() *WSHub[C] {
+func (s *Streams[C]) Hub() *Hub[C] {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	return s.hub
