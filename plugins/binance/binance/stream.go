@@ -24,7 +24,6 @@ package binance
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -169,7 +168,7 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 
 // errMoved ends a session that moves to a fresh connection before the old
 // one's lifetime ends: no backoff.
-var errMoved = errors.New("moved to a fresh connection before the 24 h cut")
+var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h cut"}
 
 // keep runs sessions one after another until ctx ends or one fails for
 // good, reporting each restart as resyncing.
@@ -177,22 +176,9 @@ func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(
 	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
 	book := &stream.Book{Parts: acct.Parts, Derive: deriveFutures}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
-		err := session(ctx, acct, book, emit, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
+		return session(ctx, acct, book, emit, healthy)
+	})
 }
 
 // seed reads the parts the book keeps from REST, within the seed limit.

@@ -209,22 +209,9 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	}
 	book := &stream.Book{Parts: acct.Parts, Derive: deriveSwap}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
-		err := c.session(ctx, acct, p, book, emit, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
+		return c.session(ctx, acct, p, book, emit, healthy)
+	})
 }
 
 // ackWait bounds the wait for the spot subscription's answer.
@@ -232,7 +219,7 @@ const ackWait = 10 * time.Second
 
 // errMoved ends a session that moves to fresh connections before the
 // configured lifetime: no backoff.
-var errMoved = errors.New("moved to fresh connections before the connection lifetime")
+var errMoved = &stream.Move{Reason: "moved to fresh connections before the connection lifetime"}
 
 // --- the listenKey ---
 

@@ -145,7 +145,7 @@ var errUTA = &sdk.Error{Kind: sdk.KindUnsupported,
 
 // errMoved ends a session that moves to a fresh connection before
 // Bitget's 24 h cut: no backoff.
-var errMoved = errors.New("moved to a fresh connection before the 24 h cut")
+var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h cut"}
 
 // Watch streams one Classic account's spot wallet, USDT-FUTURES account
 // and positions, as the host asks, on a connection of its own.
@@ -186,23 +186,11 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		}
 	}}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
+	unsupported := func(err error) bool { return sdk.KindOf(err) == sdk.KindUnsupported }
+	return stream.Keep(ctx, bo, emit, unsupported, func(ctx context.Context, healthy func()) error {
 		s := &session{c: c, acct: acct, chans: chans, book: book, emit: emit, deriveUPnL: &deriveUPnL}
-		err := s.run(ctx, base, connect, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) || sdk.KindOf(err) == sdk.KindUnsupported {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+		return s.run(ctx, base, connect, healthy)
+	})
 }
 
 // channels are the subscribe args for the parts the host wants.

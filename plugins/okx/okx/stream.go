@@ -140,7 +140,7 @@ var (
 	// errMoved ends a session whose planned handover could not overlap
 	// the old connection (no room under the cap): it reconnects at once,
 	// without backoff.
-	errMoved = errors.New("okx: moved to a fresh connection before the announced cut")
+	errMoved = &stream.Move{Reason: "okx: moved to a fresh connection before the announced cut"}
 	// errConnCount is OKX's channel-conn-count-error: the user already
 	// holds 30 connections on a channel. Reconnecting does not help; the
 	// account is polled.
@@ -159,22 +159,10 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	}
 	book := &stream.Book{Parts: acct.Parts}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
-		err := c.session(ctx, acct, chans, book, emit, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) || errors.Is(err, stream.ErrCapReached) || errors.Is(err, errConnCount) {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+	final := func(err error) bool { return errors.Is(err, stream.ErrCapReached) || errors.Is(err, errConnCount) }
+	return stream.Keep(ctx, bo, emit, final, func(ctx context.Context, healthy func()) error {
+		return c.session(ctx, acct, chans, book, emit, healthy)
+	})
 }
 
 // Channel names.
