@@ -24,7 +24,6 @@ package binance
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -89,28 +88,13 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.Lifetime, 24*time.Hour)
-		def(&o.ListenKeyRenew, 30*time.Minute)
-		def(&o.ConnectWindow, 5*time.Minute)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.PerConnection <= 0 {
-			o.PerConnection = 1000
-		}
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 300
-		}
+		stream.Defaults(o, StreamOptions{
+			Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
+			BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
+			HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 		if o.SeedsPerMinute <= 0 {
 			// 100 spot seeds are 2,000 of the 6,000 weight a minute.
 			o.SeedsPerMinute = 100
-		}
-		if o.HTTPClient == nil {
-			o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 		}
 		s.pools = map[string]*stream.Pool[*spotConn]{}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
@@ -184,7 +168,7 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 
 // errMoved ends a session that moves to a fresh connection before the old
 // one's lifetime ends: no backoff.
-var errMoved = errors.New("moved to a fresh connection before the 24 h cut")
+var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h cut"}
 
 // keep runs sessions one after another until ctx ends or one fails for
 // good, reporting each restart as resyncing.
@@ -192,22 +176,9 @@ func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(
 	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
 	book := &stream.Book{Parts: acct.Parts, Derive: deriveFutures}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
-		err := session(ctx, acct, book, emit, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
+		return session(ctx, acct, book, emit, healthy)
+	})
 }
 
 // seed reads the parts the book keeps from REST, within the seed limit.

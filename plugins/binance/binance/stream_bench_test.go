@@ -12,6 +12,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/binance/binance"
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 // TestSpotStreamThousandAccountsOneConnection carries 1,000 spot accounts
@@ -62,7 +63,7 @@ func TestSpotStreamThousandAccountsOneConnection(t *testing.T) {
 				if ev.State == sdk.StreamConnected {
 					r.up[k] = true
 				}
-				if spotHas("MARK", "1")(ev) && r.seen[k].IsZero() {
+				if plugintest.SpotHas("MARK", "1")(ev) && r.seen[k].IsZero() {
 					r.seen[k] = now
 				}
 			})

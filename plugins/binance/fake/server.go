@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -170,6 +171,7 @@ type ban struct {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	spot    fakex.Symbols[Market]
@@ -179,7 +181,7 @@ type Server struct {
 	noBans  bool
 	nextID  int64
 	marks   fakex.Marks // futures mark prices set by SetMark (market.go)
-	ws      *wsState    // the private streams, once started (ws.go)
+	ws      *wsState    // the streams' own state, once started
 }
 
 // New starts a fake Binance on 127.0.0.1 with BTCUSDT, ETHUSDT and ETHBTC

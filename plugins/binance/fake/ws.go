@@ -27,18 +27,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 )
 
 // WSConfig is the streams' clock and limits; zero fields take Binance's
@@ -54,41 +53,19 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.PingEvery, 20*time.Second)
-	def(&c.PongWait, 60*time.Second)
-	def(&c.Lifetime, 24*time.Hour)
-	def(&c.ListenKeyTTL, 60*time.Minute)
-	def(&c.ConnWindow, 5*time.Minute)
-	if c.MaxSubscriptions <= 0 {
-		c.MaxSubscriptions = 1000
-	}
-	if c.ConnLimit <= 0 {
-		c.ConnLimit = 300
-	}
+	stream.Defaults(&c, WSConfig{
+		PingEvery: 20 * time.Second, PongWait: 60 * time.Second, Lifetime: 24 * time.Hour,
+		ListenKeyTTL: 60 * time.Minute, ConnWindow: 5 * time.Minute, MaxSubscriptions: 1000, ConnLimit: 300})
 	return c
 }
 
 type wsConn struct {
-	c    *websocket.Conn
-	mu   sync.Mutex // writes, in order
+	*fakews.Conn
 	subs map[int]string
 	next int
-	cut  context.CancelFunc
 }
 
-func (w *wsConn) write(ctx context.Context, v any) {
-	b, _ := json.Marshal(v)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_ = w.c.Write(wctx, websocket.MessageText, b)
-}
+func (w *wsConn) write(v any) { _ = w.Send(v) }
 
 type spotSub struct {
 	conn *wsConn
@@ -103,16 +80,11 @@ type listenKey struct {
 }
 
 type wsState struct {
-	cfg      WSConfig
-	srv      *httptest.Server
-	url      string
-	conns    map[*wsConn]struct{}
-	spot     map[string][]spotSub     // api key -> subscriptions
-	keys     map[string]*listenKey    // listenKey -> key
-	byAPI    map[string]string        // api key -> its active listenKey
-	attempts map[string]*fakex.Window // per IP
-	drop     float64
-	stats    WSStats
+	cfg   WSConfig
+	spot  map[string][]spotSub  // api key -> subscriptions
+	keys  map[string]*listenKey // listenKey -> key
+	byAPI map[string]string     // api key -> its active listenKey
+	stats WSStats               // the counters the hub does not keep
 }
 
 // WSStats counts what the streams did, for tests.
@@ -130,16 +102,14 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
-		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, spot: map[string][]spotSub{},
-			keys: map[string]*listenKey{}, byAPI: map[string]string{}, attempts: map[string]*fakex.Window{}}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/ws-api/v3", s.serveWSAPI)
-		mux.HandleFunc("/private/ws", s.servePrivate)
-		s.ws.srv = httptest.NewServer(mux)
-		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
+		cfg = cfg.withDefaults()
+		s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
+			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
+			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate})
 		go s.expireKeys()
 	}
-	return s.ws.url
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the streams, e.g. "ws://127.0.0.1:41235".
@@ -147,50 +117,21 @@ func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
 // Close stops the REST side and the streams.
 func (s *Server) Close() {
-	s.mu.Lock()
-	ws := s.ws
-	var srv *httptest.Server
-	if ws != nil {
-		srv, ws.srv = ws.srv, nil
-	}
-	s.mu.Unlock()
-	if srv != nil {
-		srv.CloseClientConnections()
-		srv.Close()
-	}
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
 		return WSStats{}
 	}
-	return s.ws.stats
-}
-
-// DropEvents makes the streams lose share (0..1) of the account events
-// they would send, as a flaky network would: the state changes, the
-// client is not told.
-func (s *Server) DropEvents(share float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ws.drop = share
-}
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() {
-	s.mu.Lock()
-	var cuts []context.CancelFunc
-	for c := range s.ws.conns {
-		cuts = append(cuts, c.cut)
-	}
-	s.mu.Unlock()
-	for _, cut := range cuts {
-		cut()
-	}
+	st := s.ws.stats
+	st.Connections, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Refused, n.Pushed, n.Dropped
+	return st
 }
 
 // ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and
@@ -205,46 +146,19 @@ func (s *Server) ExpireListenKey(apiKey string) {
 	s.expireDue(time.Now())
 }
 
-// admitConn applies the per-IP connection-rate limit.
-func (s *Server) admitConn(w http.ResponseWriter, r *http.Request) bool {
-	ip := fakex.RemoteIP(r)
-	s.mu.Lock()
-	win := s.ws.attempts[ip]
-	if win == nil {
-		win = fakex.NewWindow(int64(s.ws.cfg.ConnLimit), s.ws.cfg.ConnWindow)
-		s.ws.attempts[ip] = win
-	}
-	_, ok := win.Spend(time.Now(), 1)
-	if !ok {
-		s.ws.stats.Refused++
-	}
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, `{"code":-1003,"msg":"Too many connection attempts."}`, http.StatusTooManyRequests)
-	}
-	return ok
-}
-
-// accept upgrades, registers the connection, and runs its pinger and its
-// lifetime cut. The returned context ends when the connection must close.
+// accept upgrades and registers a connection, and runs its pinger: the
+// server pings every PingEvery, and a client that does not answer within
+// PongWait is dropped. The hub ends it at Lifetime.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, context.Context, bool) {
-	if !s.admitConn(w, r) {
-		return nil, nil, false
-	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return nil, nil, false
-	}
 	s.mu.Lock()
 	cfg := s.ws.cfg
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Lifetime)
-	wc := &wsConn{c: c, subs: map[int]string{}, cut: cancel}
-	s.ws.conns[wc] = struct{}{}
-	s.ws.stats.Connections++
 	s.mu.Unlock()
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn { return &wsConn{Conn: c, subs: map[int]string{}} })
+	if !ok {
+		return nil, nil, false
+	}
+	ctx := wc.Context()
 	go func() {
-		// The server pings; a client that does not answer within PongWait
-		// is dropped.
 		t := time.NewTicker(cfg.PingEvery)
 		defer t.Stop()
 		for {
@@ -253,10 +167,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 				return
 			case <-t.C:
 				pctx, pcancel := context.WithTimeout(ctx, cfg.PongWait)
-				err := c.Ping(pctx)
+				err := wc.WS.Ping(pctx)
 				pcancel()
 				if err != nil {
-					cancel()
+					wc.Cut()
 					return
 				}
 			}
@@ -266,11 +180,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 }
 
 func (s *Server) release(wc *wsConn) {
-	wc.cut()
-	_ = wc.c.Close(websocket.StatusGoingAway, "")
+	s.Hub().Release(wc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.ws.conns, wc)
 	for apiKey, subs := range s.ws.spot {
 		s.ws.spot[apiKey] = slices.DeleteFunc(subs, func(x spotSub) bool { return x.conn == wc })
 	}
@@ -293,15 +205,15 @@ func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.release(wc)
-	go func() { <-ctx.Done(); _ = wc.c.Close(websocket.StatusGoingAway, "connection lifetime over") }()
+	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
 	for {
-		typ, b, err := wc.c.Read(ctx)
+		typ, b, err := wc.WS.Read(ctx)
 		if err != nil {
 			return
 		}
 		var req wsRequest
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || req.Method == "" {
-			wc.write(ctx, map[string]any{"id": nil, "status": 400, "error": map[string]any{"code": -1102, "msg": "Invalid request."}})
+			wc.write(map[string]any{"id": nil, "status": 400, "error": map[string]any{"code": -1102, "msg": "Invalid request."}})
 			continue
 		}
 		switch req.Method {
@@ -310,7 +222,7 @@ func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
 		case "userDataStream.unsubscribe":
 			s.unsubscribe(ctx, wc, req)
 		default:
-			wc.write(ctx, wsError(req.ID, 400, -1020, "Unsupported operation."))
+			wc.write(wsError(req.ID, 400, -1020, "Unsupported operation."))
 		}
 	}
 }
@@ -337,20 +249,20 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	for k, v := range req.Params {
 		sv, ok := paramString(v)
 		if !ok {
-			wc.write(ctx, wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
+			wc.write(wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
 			return
 		}
 		p[k] = sv
 	}
 	for _, k := range []string{"apiKey", "timestamp", "signature"} {
 		if p[k] == "" {
-			wc.write(ctx, wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
+			wc.write(wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
 			return
 		}
 	}
 	key, ok := s.Store.Key(p["apiKey"])
 	if !ok {
-		wc.write(ctx, wsError(req.ID, 401, -2015, "Invalid API-key, IP, or permissions for action."))
+		wc.write(wsError(req.ID, 401, -2015, "Invalid API-key, IP, or permissions for action."))
 		return
 	}
 	names := make([]string, 0, len(p))
@@ -368,7 +280,7 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 		payload.WriteString(k + "=" + p[k])
 	}
 	if !strings.EqualFold(sign.Hex(key.Secret, payload.String()), p["signature"]) {
-		wc.write(ctx, wsError(req.ID, 400, -1022, "Signature for this request is not valid."))
+		wc.write(wsError(req.ID, 400, -1022, "Signature for this request is not valid."))
 		return
 	}
 	ts, err1 := strconv.ParseInt(p["timestamp"], 10, 64)
@@ -376,21 +288,21 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	if rw, ok := p["recvWindow"]; ok {
 		f, err := strconv.ParseFloat(rw, 64)
 		if err != nil || f <= 0 || f > 60000 {
-			wc.write(ctx, wsError(req.ID, 400, -1131, "recvWindow must be less than 60000"))
+			wc.write(wsError(req.ID, 400, -1131, "recvWindow must be less than 60000"))
 			return
 		}
 		window = int64(f)
 	}
 	now := s.Now().UnixMilli()
 	if err1 != nil || ts >= now+1000 || now-ts > window {
-		wc.write(ctx, wsError(req.ID, 400, -1021, "Timestamp for this request is outside of the recvWindow."))
+		wc.write(wsError(req.ID, 400, -1021, "Timestamp for this request is outside of the recvWindow."))
 		return
 	}
 	s.mu.Lock()
 	for _, owner := range wc.subs {
 		if owner == key.APIKey {
 			s.mu.Unlock()
-			wc.write(ctx, wsError(req.ID, 400, -2035, "User Data Stream subscription already active."))
+			wc.write(wsError(req.ID, 400, -2035, "User Data Stream subscription already active."))
 			return
 		}
 	}
@@ -398,7 +310,7 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 		s.mu.Unlock()
 		// The code for the 1,001st active subscription is undocumented;
 		// -2042 is the documented "maximum subscription ids" error.
-		wc.write(ctx, wsError(req.ID, 400, -2042, "Maximum subscription ID reached for this connection."))
+		wc.write(wsError(req.ID, 400, -2042, "Maximum subscription ID reached for this connection."))
 		return
 	}
 	id := wc.next
@@ -407,7 +319,7 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	s.ws.spot[key.APIKey] = append(s.ws.spot[key.APIKey], spotSub{wc, id})
 	s.ws.stats.Subscriptions++
 	s.mu.Unlock()
-	wc.write(ctx, map[string]any{"id": req.ID, "status": 200, "result": map[string]any{"subscriptionId": id},
+	wc.write(map[string]any{"id": req.ID, "status": 200, "result": map[string]any{"subscriptionId": id},
 		"rateLimits": []any{map[string]any{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000, "count": 2}}})
 }
 
@@ -419,7 +331,7 @@ func (s *Server) unsubscribe(ctx context.Context, wc *wsConn, req wsRequest) {
 		id, err := strconv.Atoi(sv)
 		if _, known := wc.subs[id]; err != nil || !known {
 			s.mu.Unlock()
-			wc.write(ctx, wsError(req.ID, 400, -2036, "User Data Stream subscription not active."))
+			wc.write(wsError(req.ID, 400, -2036, "User Data Stream subscription not active."))
 			return
 		}
 		ids = []int{id}
@@ -434,9 +346,9 @@ func (s *Server) unsubscribe(ctx context.Context, wc *wsConn, req wsRequest) {
 		s.ws.spot[owner] = slices.DeleteFunc(s.ws.spot[owner], func(x spotSub) bool { return x.conn == wc && x.id == id })
 	}
 	s.mu.Unlock()
-	wc.write(ctx, map[string]any{"id": req.ID, "status": 200, "result": map[string]any{}})
+	wc.write(map[string]any{"id": req.ID, "status": 200, "result": map[string]any{}})
 	for _, id := range ids {
-		wc.write(ctx, map[string]any{"subscriptionId": id, "event": map[string]any{"e": "eventStreamTerminated", "E": s.Now().UnixMilli()}})
+		wc.write(map[string]any{"subscriptionId": id, "event": map[string]any{"e": "eventStreamTerminated", "E": s.Now().UnixMilli()}})
 	}
 }
 
@@ -462,7 +374,7 @@ func (s *Server) SetSpot(apiKey, asset, free, locked string) {
 		if s.lose() {
 			continue
 		}
-		sub.conn.write(context.Background(), map[string]any{"subscriptionId": sub.id, "event": ev})
+		sub.conn.write(map[string]any{"subscriptionId": sub.id, "event": ev})
 	}
 }
 
@@ -474,16 +386,7 @@ func (s *Server) wsSpotLocked(apiKey string) []spotSub {
 }
 
 // lose decides whether the next event is dropped, and counts it.
-func (s *Server) lose() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws.drop > 0 && rand.Float64() < s.ws.drop {
-		s.ws.stats.Dropped++
-		return true
-	}
-	s.ws.stats.Pushed++
-	return false
-}
+func (s *Server) lose() bool { return s.Hub().Lose() }
 
 // --- USDⓈ-M: listenKeys and /private/ws ---
 
@@ -567,7 +470,7 @@ func (s *Server) expireKeys() {
 	defer t.Stop()
 	for now := range t.C {
 		s.mu.Lock()
-		closed := s.ws.srv == nil
+		closed := s.Hub().Closed()
 		s.mu.Unlock()
 		if closed {
 			return
@@ -599,7 +502,7 @@ func (s *Server) expireDue(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, n := range notes {
-		n.conn.write(context.Background(), map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
+		n.conn.write(map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
 	}
 }
 
@@ -621,11 +524,11 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	lk.conns = append(lk.conns, wc)
 	s.mu.Unlock()
-	go func() { <-ctx.Done(); _ = wc.c.Close(websocket.StatusGoingAway, "connection lifetime over") }()
+	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
 	for {
 		// Nothing is expected from the client in ws mode; reading keeps
 		// the pongs flowing and notices the close.
-		if _, _, err := wc.c.Read(ctx); err != nil {
+		if _, _, err := wc.WS.Read(ctx); err != nil {
 			return
 		}
 	}
@@ -686,6 +589,6 @@ func (s *Server) pushFutures(apiKey string, a map[string]any) {
 		if s.lose() {
 			continue
 		}
-		c.write(context.Background(), ev)
+		c.write(ev)
 	}
 }

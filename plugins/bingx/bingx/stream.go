@@ -147,26 +147,10 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.ListenKeyRenew, 30*time.Minute)
-		def(&o.PingTimeout, 15*time.Second)
-		def(&o.ConnectWindow, time.Second)
-		def(&o.SeedWindow, 10*time.Second)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.MaxConnections <= 0 {
-			o.MaxConnections = 60
-		}
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 10
-		}
-		if o.SeedLimit <= 0 {
-			o.SeedLimit = 60
-		}
+		stream.Defaults(o, StreamOptions{
+			ListenKeyRenew: 30 * time.Minute, PingTimeout: 15 * time.Second, ConnectWindow: time.Second,
+			SeedWindow: 10 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
+			MaxConnections: 60, ConnectLimit: 10, SeedLimit: 60})
 		s.cap = &stream.Cap{N: o.MaxConnections}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
 		s.seeds = &stream.Limiter{N: o.SeedLimit, Per: o.SeedWindow}
@@ -225,22 +209,9 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	}
 	book := &stream.Book{Parts: acct.Parts, Derive: deriveSwap}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
-		err := c.session(ctx, acct, p, book, emit, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
+		return c.session(ctx, acct, p, book, emit, healthy)
+	})
 }
 
 // ackWait bounds the wait for the spot subscription's answer.
@@ -248,7 +219,7 @@ const ackWait = 10 * time.Second
 
 // errMoved ends a session that moves to fresh connections before the
 // configured lifetime: no backoff.
-var errMoved = errors.New("moved to fresh connections before the connection lifetime")
+var errMoved = &stream.Move{Reason: "moved to fresh connections before the connection lifetime"}
 
 // --- the listenKey ---
 

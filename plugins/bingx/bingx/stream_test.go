@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,90 +15,9 @@ import (
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/stream"
 )
-
-// watcher runs Watch for one account and collects what it emits.
-type watcher struct {
-	mu     sync.Mutex
-	events []sdk.StreamEvent
-	done   chan error
-}
-
-func watch(t *testing.T, c *bingx.Connector, acct sdk.StreamAccount) *watcher {
-	t.Helper()
-	wctx, cancel := context.WithCancel(context.Background())
-	w := &watcher{done: make(chan error, 1)}
-	go func() {
-		w.done <- c.Watch(wctx, acct, func(ev sdk.StreamEvent) {
-			w.mu.Lock()
-			w.events = append(w.events, ev)
-			w.mu.Unlock()
-		})
-	}()
-	t.Cleanup(func() { cancel(); w.done <- <-w.done })
-	return w
-}
-
-// ended waits for Watch to give up and returns its error.
-func (w *watcher) ended(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-w.done:
-		w.done <- err
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("the watch did not end")
-		return nil
-	}
-}
-
-func (w *watcher) mark() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.events)
-}
-
-func (w *watcher) waitFor(t *testing.T, what string, ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	t.Helper()
-	return w.waitAfter(t, 0, what, ok)
-}
-
-// waitAfter waits until an event after the first from satisfies ok.
-func (w *watcher) waitAfter(t *testing.T, from int, what string, ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		w.mu.Lock()
-		for _, ev := range w.events[from:] {
-			if ok(ev) {
-				w.mu.Unlock()
-				return ev
-			}
-		}
-		w.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t.Fatalf("no event %s; got %+v", what, w.events)
-	return sdk.StreamEvent{}
-}
-
-func (w *watcher) count(ok func(sdk.StreamEvent) bool) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n := 0
-	for _, ev := range w.events {
-		if ok(ev) {
-			n++
-		}
-	}
-	return n
-}
-
-func connected(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamConnected }
-func resyncing(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamResyncing }
 
 func spotHas(asset, free, locked string) func(sdk.StreamEvent) bool {
 	return func(ev sdk.StreamEvent) bool {
@@ -141,17 +59,17 @@ func TestSwapStreamSeedsThenPushes(t *testing.T) {
 		a.Positions = []fake.Position{{Symbol: "ETH-USDT", PositionSide: "LONG", PositionAmt: "2", AvgPrice: "3000",
 			MarkPrice: "3010", UnrealizedProfit: "20", LiquidationPrice: "2500", Leverage: 10}}
 	})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: swapParts})
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: swapParts})
 	// The stream sends no snapshot: the wallet and the ETH row can only
 	// come from the REST seed.
-	ev := w.waitFor(t, "connected with the seed", connected)
+	ev := w.WaitFor(t, "connected with the seed", plugintest.Connected)
 	if ev.Futures == nil || !ev.Futures.WalletBalance.Equal(d("1000")) || len(ev.Positions) != 1 || !ev.Positions[0].Leverage.Equal(d("10")) || ev.HasSpot {
 		t.Fatalf("connected event = %+v", ev)
 	}
 	fx.SetSwap(apiKey, "1250")
-	w.waitFor(t, "the wallet pushed", walletIs("1250"))
+	w.WaitFor(t, "the wallet pushed", walletIs("1250"))
 	fx.SetPosition(apiKey, fake.Position{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.5", AvgPrice: "60000", UnrealizedProfit: "-30"})
-	ev = w.waitFor(t, "the short pushed", func(ev sdk.StreamEvent) bool { return len(ev.Positions) == 2 })
+	ev = w.WaitFor(t, "the short pushed", func(ev sdk.StreamEvent) bool { return len(ev.Positions) == 2 })
 	short := ev.Positions[0]
 	if short.Symbol != "BTC/USDT:USDT" || short.Side != sdk.SideShort || !short.Size.Equal(d("0.5")) || short.MarginMode != sdk.MarginCross {
 		t.Fatalf("short = %+v", short)
@@ -165,26 +83,26 @@ func TestSwapStreamSeedsThenPushes(t *testing.T) {
 		t.Fatalf("long = %+v", ev.Positions[1])
 	}
 	fx.SetPosition(apiKey, fake.Position{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0", AvgPrice: "60000", UnrealizedProfit: "0"})
-	w.waitFor(t, "the short closed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
-	if n := w.count(resyncing); n != 0 {
+	w.WaitFor(t, "the short closed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
+	if n := w.Count(plugintest.Resyncing); n != 0 {
 		t.Fatalf("%d resyncs on a healthy stream", n)
 	}
 }
 
 func TestSpotStreamSubscribesSeedsThenPushes(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: spotPart})
-	ev := w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: spotPart})
+	ev := w.WaitFor(t, "connected", plugintest.Connected)
 	if !spotHas("BTC", "0.5", "0")(ev) || ev.Futures != nil || ev.HasPositions {
 		t.Fatalf("connected event = %+v", ev)
 	}
 	fx.SetSpot(apiKey, "USDT", "900", "100")
-	ev = w.waitFor(t, "USDT pushed", spotHas("USDT", "900", "100"))
+	ev = w.WaitFor(t, "USDT pushed", spotHas("USDT", "900", "100"))
 	if len(ev.Spot) != 2 || ev.At.IsZero() || time.Since(ev.At) > time.Minute {
 		t.Fatalf("a push carries the whole wallet and the event time: %+v", ev)
 	}
 	fx.SetSpot(apiKey, "BTC", "0", "0")
-	w.waitFor(t, "BTC gone", func(ev sdk.StreamEvent) bool { return ev.HasSpot && len(ev.Spot) == 1 && ev.Spot[0].Asset == "USDT" })
+	w.WaitFor(t, "BTC gone", func(ev sdk.StreamEvent) bool { return ev.HasSpot && len(ev.Spot) == 1 && ev.Spot[0].Asset == "USDT" })
 	if st := fx.Stats(); st.Subscriptions != 1 || st.InvalidFrames != 0 || st.Open != 1 {
 		t.Fatalf("fake saw %+v", st)
 	}
@@ -195,11 +113,11 @@ func TestStreamAnswersPingsAndNoticesSilence(t *testing.T) {
 	// unanswered ping: staying connected for a second proves the pongs.
 	fx, c, acct := streamEnv(t, fake.WSConfig{PingEvery: 20 * time.Millisecond, PongWait: 100 * time.Millisecond},
 		bingx.StreamOptions{PingTimeout: 200 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	time.Sleep(time.Second)
-	if n := w.count(resyncing); n != 0 {
-		t.Fatalf("%d resyncs while pinged: %+v", n, w.events)
+	if n := w.Count(plugintest.Resyncing); n != 0 {
+		t.Fatalf("%d resyncs while pinged: %+v", n, w.Events())
 	}
 	if st := fx.Stats(); st.Pongs < 40 || st.InvalidFrames != 0 || st.Connections != 2 {
 		t.Fatalf("fake saw %+v", st)
@@ -207,11 +125,11 @@ func TestStreamAnswersPingsAndNoticesSilence(t *testing.T) {
 
 	// A server that stops pinging is a dead connection to the client.
 	fx2, c2, acct2 := streamEnv(t, fake.WSConfig{PingEvery: time.Hour}, bingx.StreamOptions{PingTimeout: 150 * time.Millisecond})
-	w2 := watch(t, c2, sdk.StreamAccount{ID: "a2", Account: acct2, Parts: swapParts})
-	w2.waitFor(t, "resyncing on silence", func(ev sdk.StreamEvent) bool {
-		return resyncing(ev) && strings.Contains(ev.Reason, "no ping")
+	w2 := plugintest.Watch(t, c2, sdk.StreamAccount{ID: "a2", Account: acct2, Parts: swapParts})
+	w2.WaitFor(t, "resyncing on silence", func(ev sdk.StreamEvent) bool {
+		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "no ping")
 	})
-	w2.waitAfter(t, 2, "connected again", connected)
+	w2.WaitAfter(t, 2, "connected again", plugintest.Connected)
 	if fx2.Stats().Connections < 2 {
 		t.Fatal("no reconnect after the silence")
 	}
@@ -219,20 +137,20 @@ func TestStreamAnswersPingsAndNoticesSilence(t *testing.T) {
 
 func TestStreamHealsDroppedEventsOnReconnect(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	fx.DropEvents(1)
 	fx.SetSpot(apiKey, "ETH", "7", "0")
 	fx.SetSwap(apiKey, "777")
 	time.Sleep(100 * time.Millisecond)
-	if w.count(spotHas("ETH", "7", "0")) != 0 || w.count(walletIs("777")) != 0 || fx.Stats().Dropped != 2 {
+	if w.Count(spotHas("ETH", "7", "0")) != 0 || w.Count(walletIs("777")) != 0 || fx.Stats().Dropped != 2 {
 		t.Fatal("a dropped event arrived")
 	}
 	fx.DropEvents(0)
-	from := w.mark()
+	from := w.Mark()
 	fx.CutStreams()
-	w.waitAfter(t, from, "resyncing after the cut", resyncing)
-	ev := w.waitAfter(t, from, "connected again", connected)
+	w.WaitAfter(t, from, "resyncing after the cut", plugintest.Resyncing)
+	ev := w.WaitAfter(t, from, "connected again", plugintest.Connected)
 	if !spotHas("ETH", "7", "0")(ev) || !walletIs("777")(ev) {
 		t.Fatalf("the re-seed did not heal the lost changes: %+v", ev)
 	}
@@ -240,30 +158,30 @@ func TestStreamHealsDroppedEventsOnReconnect(t *testing.T) {
 
 func TestListenKeyKeptAliveThenExpiryRecoversWithoutGap(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{ListenKeyTTL: 300 * time.Millisecond}, bingx.StreamOptions{ListenKeyRenew: 80 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	// Kept alive past the key's 300 ms life.
 	time.Sleep(700 * time.Millisecond)
 	fx.SetSwap(apiKey, "1100")
-	w.waitFor(t, "a push on the kept key", walletIs("1100"))
-	if n := w.count(resyncing); n != 0 || fx.Stats().Extended < 5 || fx.Stats().ListenKeys != 1 {
+	w.WaitFor(t, "a push on the kept key", walletIs("1100"))
+	if n := w.Count(plugintest.Resyncing); n != 0 || fx.Stats().Extended < 5 || fx.Stats().ListenKeys != 1 {
 		t.Fatalf("resyncs %d, fake %+v; want keepalives on one key and no resync", n, fx.Stats())
 	}
 	// listenKeyExpired leaves the sockets open and silent: the change made
 	// right after it reaches the client only through the next seed.
-	from := w.mark()
+	from := w.Mark()
 	fx.ExpireListenKeys(apiKey)
 	fx.SetSwap(apiKey, "1300")
 	fx.SetSpot(apiKey, "SOL", "3", "1")
-	w.waitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
-		return resyncing(ev) && strings.Contains(ev.Reason, "listenKey expired")
+	w.WaitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
+		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "listenKey expired")
 	})
-	ev := w.waitAfter(t, from, "connected on a new key", connected)
+	ev := w.WaitAfter(t, from, "connected on a new key", plugintest.Connected)
 	if !walletIs("1300")(ev) || !spotHas("SOL", "3", "1")(ev) {
 		t.Fatalf("the changes during the expiry are missing: %+v", ev)
 	}
 	fx.SetSpot(apiKey, "SOL", "4", "0")
-	w.waitAfter(t, from, "a push on the new key", spotHas("SOL", "4", "0"))
+	w.WaitAfter(t, from, "a push on the new key", spotHas("SOL", "4", "0"))
 	if fx.Stats().ListenKeys != 2 {
 		t.Fatalf("listenKeys made: %d, want 2", fx.Stats().ListenKeys)
 	}
@@ -271,16 +189,18 @@ func TestListenKeyKeptAliveThenExpiryRecoversWithoutGap(t *testing.T) {
 
 func TestKeepaliveOfAGoneKeyResyncs(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{ListenKeyRenew: 50 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: swapParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: swapParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	// The key is closed behind the client's back (as after an hour
 	// without keepalive): the next PUT is 404 and the session starts over.
 	fx.Inject(fakex.Fault{Method: "PUT", Path: "/openApi/user/auth/userDataStream", Status: http.StatusNotFound, Body: "This listenKey does not exist"})
-	ev := w.waitFor(t, "resyncing on the 404", func(ev sdk.StreamEvent) bool { return resyncing(ev) && strings.Contains(ev.Reason, "keepalive") })
+	ev := w.WaitFor(t, "resyncing on the 404", func(ev sdk.StreamEvent) bool {
+		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "keepalive")
+	})
 	if strings.Contains(ev.Reason, secret) || strings.Contains(ev.Reason, apiKey) {
 		t.Fatalf("reason leaks a credential: %q", ev.Reason)
 	}
-	w.waitAfter(t, 2, "connected again", connected)
+	w.WaitAfter(t, 2, "connected again", plugintest.Connected)
 	if fx.Stats().ListenKeys != 2 {
 		t.Fatalf("listenKeys made: %d, want 2", fx.Stats().ListenKeys)
 	}
@@ -288,33 +208,49 @@ func TestKeepaliveOfAGoneKeyResyncs(t *testing.T) {
 
 func TestStreamMovesBeforeAConfiguredLifetime(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{Lifetime: 250 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	time.Sleep(700 * time.Millisecond)
 	for i := range 3 {
 		fx.SetSpot(apiKey, "USDT", fmt.Sprint(100+i), "0")
-		w.waitFor(t, "a change after the moves", spotHas("USDT", fmt.Sprint(100+i), "0"))
+		w.WaitFor(t, "a change after the moves", spotHas("USDT", fmt.Sprint(100+i), "0"))
 	}
-	moved := w.count(func(ev sdk.StreamEvent) bool {
-		return resyncing(ev) && strings.Contains(ev.Reason, "before the connection lifetime")
+	moved := w.Count(func(ev sdk.StreamEvent) bool {
+		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "before the connection lifetime")
 	})
-	other := w.count(resyncing) - moved
+	other := w.Count(plugintest.Resyncing) - moved
 	if moved == 0 || other != 0 {
 		t.Fatalf("planned moves %d, other resyncs %d", moved, other)
 	}
 }
 
-func TestStreamBadKeyFailsWithoutLeaking(t *testing.T) {
-	_, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{})
-	acct.SecretKey = "wrong-secret-value-0123456789"
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	err := w.ended(t)
-	if sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), acct.SecretKey) || strings.Contains(err.Error(), apiKey) {
-		t.Fatalf("Watch = %v", err)
+// TestStreamConformance runs the shared stream checks on the spot
+// stream, which takes one connection per account.
+func TestStreamConformance(t *testing.T) {
+	setup := func(t *testing.T, o bingx.StreamOptions) plugintest.StreamSetup {
+		fx, c, acct := streamEnv(t, fake.WSConfig{}, o)
+		return plugintest.StreamSetup{Streamer: c, Fake: fx,
+			Account: sdk.StreamAccount{ID: "a1", Account: acct, Parts: spotPart},
+			SetSpot: func(a sdk.Account, asset, free string) { fx.SetSpot(a.APIKey, asset, free, "0") }}
 	}
-	if w.count(connected) != 0 {
-		t.Fatal("connected with a refused key")
-	}
+	plugintest.RunStream(t, plugintest.StreamKit{
+		New: func(t *testing.T) plugintest.StreamSetup { return setup(t, bingx.StreamOptions{}) },
+		BadKeys: []plugintest.BadStreamKey{{Name: "wrong secret",
+			Tweak: func(a *sdk.Account) { a.SecretKey = "wrong-secret-value-0123456789" }}},
+		Capped: func(t *testing.T) (plugintest.StreamSetup, []sdk.StreamAccount) {
+			s := setup(t, bingx.StreamOptions{MaxConnections: 3})
+			var accts []sdk.StreamAccount
+			for i, a := range addAccounts(s.Fake.(*fake.Server), s.Account.Account, 4) {
+				accts = append(accts, sdk.StreamAccount{ID: fmt.Sprint(i), Account: a, Parts: spotPart})
+			}
+			return s, accts
+		},
+		CapCheck: func(t *testing.T, s plugintest.StreamSetup) {
+			if st := s.Fake.(*fake.Server).Stats(); st.Open != 3 || st.Refused != 0 {
+				t.Fatalf("fake saw %+v", st)
+			}
+		},
+	})
 }
 
 // addAccounts registers n funded keys on the fake and returns their
@@ -340,15 +276,15 @@ func TestAccountsOverThePerIPCapFallBackToPolling(t *testing.T) {
 	// swap fill them; the 31st is refused before it dials.
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{ConnectLimit: 1000})
 	accts := addAccounts(fx, acct, 31)
-	var ws []*watcher
+	var ws []*plugintest.Watcher
 	for i, a := range accts[:30] {
-		ws = append(ws, watch(t, c, sdk.StreamAccount{ID: fmt.Sprint(i), Account: a, Parts: allParts}))
+		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: fmt.Sprint(i), Account: a, Parts: allParts}))
 	}
 	for _, w := range ws {
-		w.waitFor(t, "connected", connected)
+		w.WaitFor(t, "connected", plugintest.Connected)
 	}
-	over := watch(t, c, sdk.StreamAccount{ID: "over", Account: accts[30], Parts: allParts})
-	if err := over.ended(t); !errors.Is(err, stream.ErrCapReached) {
+	over := plugintest.Watch(t, c, sdk.StreamAccount{ID: "over", Account: accts[30], Parts: allParts})
+	if err := over.Ended(t); !errors.Is(err, stream.ErrCapReached) {
 		t.Fatalf("the account over the cap: %v", err)
 	}
 	if st := fx.Stats(); st.Open != 60 || st.Refused != 0 {
@@ -356,8 +292,8 @@ func TestAccountsOverThePerIPCapFallBackToPolling(t *testing.T) {
 	}
 	// Each account has its own connections, and its own events.
 	fx.SetSpot("key007", "SOL", "3", "0")
-	ws[7].waitFor(t, "its own change", spotHas("SOL", "3", "0"))
-	if ws[8].count(spotHas("SOL", "3", "0")) != 0 {
+	ws[7].WaitFor(t, "its own change", spotHas("SOL", "3", "0"))
+	if ws[8].Count(spotHas("SOL", "3", "0")) != 0 {
 		t.Fatal("an event reached another account")
 	}
 
@@ -379,8 +315,8 @@ func TestAccountsOverThePerIPCapFallBackToPolling(t *testing.T) {
 func TestDemoAccountStreamsSwapOnly(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{MaxConnections: 1})
 	acct.Testnet = true
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	ev := w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	ev := w.WaitFor(t, "connected", plugintest.Connected)
 	// The demo has no spot wallet: an empty one, without a spot connection,
 	// so one connection is enough for the account.
 	if !ev.HasSpot || len(ev.Spot) != 0 || ev.Futures == nil {

@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -187,6 +188,7 @@ func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu     sync.Mutex
 	spot   fakex.Symbols[SpotMarket]
@@ -202,7 +204,7 @@ type Server struct {
 	bannedUntil                 time.Time
 	uidTimes                    int64
 	marks                       fakex.Marks // swap mark prices set by SetMark (market.go)
-	ws                          *wsState    // the private streams, once started (ws.go)
+	ws                          *wsState    // the streams' own state, once started
 }
 
 // New starts a fake BingX on 127.0.0.1 listing BTC-USDT, ETH-USDT and

@@ -38,15 +38,13 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/stream"
 )
@@ -62,20 +60,9 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.PingEvery, 5*time.Second)
-	def(&c.PongWait, 15*time.Second)
-	def(&c.ListenKeyTTL, 60*time.Minute)
-	if c.MaxConns <= 0 {
-		c.MaxConns = 60
-	}
-	if c.MaxTopics <= 0 {
-		c.MaxTopics = 200
-	}
+	stream.Defaults(&c, WSConfig{
+		PingEvery: 5 * time.Second, PongWait: 15 * time.Second, ListenKeyTTL: 60 * time.Minute, MaxConns: 60,
+		MaxTopics: 200})
 	return c
 }
 
@@ -94,14 +81,11 @@ type WSStats struct {
 }
 
 type wsConn struct {
-	c      *websocket.Conn
+	*fakews.Conn
 	spot   bool
-	key    string // the listenKey in the URL
-	ip     string
+	key    string          // the listenKey in the URL
 	topics map[string]bool // spot data types subscribed
-	pings  []sentPing      // unanswered, oldest first; under wsState's lock
-	mu     sync.Mutex      // writes, in order
-	cut    context.CancelFunc
+	pings  []sentPing      // unanswered, oldest first; under the fake's lock
 }
 
 type sentPing struct {
@@ -110,19 +94,8 @@ type sentPing struct {
 }
 
 // write sends v (JSON, or a string as it is) gzip-compressed in a binary
-// frame, as BingX sends every frame.
-func (w *wsConn) write(ctx context.Context, v any) {
-	b, ok := v.(string)
-	if !ok {
-		raw, _ := json.Marshal(v)
-		b = string(raw)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_ = w.c.Write(wctx, websocket.MessageBinary, stream.Gzip([]byte(b)))
-}
+// frame, as BingX sends every frame (the hub's Gzip framing).
+func (w *wsConn) write(v any) { _ = w.Send(v) }
 
 type wsListenKey struct {
 	apiKey  string
@@ -132,13 +105,8 @@ type wsListenKey struct {
 
 type wsState struct {
 	cfg   WSConfig
-	srv   *httptest.Server
-	url   string
-	conns map[*wsConn]struct{}
 	keys  map[string]*wsListenKey
-	perIP map[string]int
-	drop  float64
-	stats WSStats
+	stats WSStats // the counters the hub does not keep
 }
 
 // StartWS starts the streams with cfg (once; later calls return the same
@@ -147,16 +115,18 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
-		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, keys: map[string]*wsListenKey{}, perIP: map[string]int{}}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/swap-market", func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) })
-		mux.HandleFunc("/market", func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) })
-		mux.HandleFunc("/market/", func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) })
-		s.ws.srv = httptest.NewServer(mux)
-		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
-		go s.expireKeys(s.ws.srv)
+		cfg = cfg.withDefaults()
+		s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
+		s.StartStreams(fakews.Limits{MaxConns: cfg.MaxConns,
+			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
+			map[string]http.HandlerFunc{
+				"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
+				"/market":      func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
+				"/market/":     func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
+			})
+		go s.expireKeys(s.Hub())
 	}
-	return s.ws.url
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the streams, started with the defaults if they
@@ -165,28 +135,20 @@ func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
 // Close stops the REST side and the streams.
 func (s *Server) Close() {
-	s.mu.Lock()
-	var srv *httptest.Server
-	if s.ws != nil {
-		srv, s.ws.srv = s.ws.srv, nil
-	}
-	s.mu.Unlock()
-	if srv != nil {
-		srv.CloseClientConnections()
-		srv.Close()
-	}
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
 		return WSStats{}
 	}
 	st := s.ws.stats
-	st.Open = len(s.ws.conns)
+	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
 	return st
 }
 
@@ -195,24 +157,7 @@ func (s *Server) Stats() WSStats {
 // client is not told.
 func (s *Server) DropEvents(share float64) {
 	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ws.drop = share
-}
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() {
-	s.mu.Lock()
-	var cuts []context.CancelFunc
-	if s.ws != nil {
-		for c := range s.ws.conns {
-			cuts = append(cuts, c.cut)
-		}
-	}
-	s.mu.Unlock()
-	for _, cut := range cuts {
-		cut()
-	}
+	s.Streams.DropEvents(share)
 }
 
 // ExpireListenKeys ends every live listenKey of apiKey now: each of their
@@ -300,14 +245,11 @@ func (s *Server) listenKeyCall(c *call) {
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
 }
 
-func (s *Server) expireKeys(srv *httptest.Server) {
+func (s *Server) expireKeys(hub *fakews.Hub[*wsConn]) {
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for now := range t.C {
-		s.mu.Lock()
-		closed := s.ws.srv != srv
-		s.mu.Unlock()
-		if closed {
+		if hub.Closed() {
 			return
 		}
 		s.expireDue(now)
@@ -328,7 +270,7 @@ func (s *Server) expireDue(now time.Time) {
 			continue
 		}
 		lk.expired = true
-		for c := range s.ws.conns {
+		for _, c := range s.Hub().Conns() {
 			if c.key == name {
 				notes = append(notes, note{c, name})
 			}
@@ -336,7 +278,7 @@ func (s *Server) expireDue(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, n := range notes {
-		n.conn.write(context.Background(), map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": n.name})
+		n.conn.write(map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": n.name})
 	}
 }
 
@@ -347,47 +289,27 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/market/"); ok && name == "" {
 		name = rest
 	}
-	ip := fakex.RemoteIP(r)
 	s.mu.Lock()
 	lk := s.ws.keys[name]
 	valid := lk != nil && !lk.expired
-	full := s.ws.perIP[ip] >= s.ws.cfg.MaxConns
-	if valid && full {
-		s.ws.stats.Refused++
-	}
+	cfg := s.ws.cfg
 	s.mu.Unlock()
 	if !valid {
 		http.Error(w, "This listenKey does not exist", http.StatusNotFound)
 		return
 	}
-	if full {
-		http.Error(w, `{"code":100410,"msg":"too many websocket connections from this IP"}`, http.StatusTooManyRequests)
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn {
+		return &wsConn{Conn: c, spot: spot, key: name, topics: map[string]bool{}}
+	})
+	if !ok {
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	wc := &wsConn{c: ws, spot: spot, key: name, ip: ip, topics: map[string]bool{}, cut: cancel}
-	s.mu.Lock()
-	cfg := s.ws.cfg
-	s.ws.conns[wc] = struct{}{}
-	s.ws.perIP[ip]++
-	s.ws.stats.Connections++
-	s.mu.Unlock()
-	defer func() {
-		cancel()
-		_ = ws.Close(websocket.StatusGoingAway, "")
-		s.mu.Lock()
-		delete(s.ws.conns, wc)
-		s.ws.perIP[ip]--
-		s.mu.Unlock()
-	}()
+	defer s.Hub().Release(wc)
+	ctx := wc.Context()
 	go s.ping(ctx, wc, cfg)
-	go func() { <-ctx.Done(); _ = ws.Close(websocket.StatusGoingAway, "") }()
+	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
 	for {
-		typ, b, err := ws.Read(ctx)
+		typ, b, err := wc.WS.Read(ctx)
 		if err != nil {
 			return
 		}
@@ -419,13 +341,13 @@ func (s *Server) ping(ctx context.Context, wc *wsConn, cfg WSConfig) {
 			wc.pings = append(wc.pings, p)
 			s.mu.Unlock()
 			if late {
-				wc.cut()
+				wc.Cut()
 				return
 			}
 			if wc.spot {
-				wc.write(ctx, map[string]string{"ping": p.id, "time": p.time})
+				wc.write(map[string]string{"ping": p.id, "time": p.time})
 			} else {
-				wc.write(ctx, "Ping")
+				wc.write("Ping")
 			}
 		}
 	}
@@ -442,7 +364,7 @@ func (s *Server) invalid(ctx context.Context, wc *wsConn, id string) {
 	s.mu.Lock()
 	s.ws.stats.InvalidFrames++
 	s.mu.Unlock()
-	wc.write(ctx, map[string]any{"id": id, "code": codeInvalidParams, "msg": "invalid params", "dataType": "", "data": nil})
+	wc.write(map[string]any{"id": id, "code": codeInvalidParams, "msg": "invalid params", "dataType": "", "data": nil})
 }
 
 // swapMessage takes the client's Pong; everything else is invalid (the
@@ -457,7 +379,7 @@ func (s *Server) swapMessage(ctx context.Context, wc *wsConn, b []byte) {
 		}
 		s.mu.Unlock()
 	case "Ping":
-		wc.write(ctx, "Pong")
+		wc.write("Pong")
 	default:
 		s.invalid(ctx, wc, "")
 	}
@@ -498,14 +420,14 @@ func (s *Server) spotMessage(ctx context.Context, wc *wsConn, b []byte) {
 	} else {
 		if !wc.topics[m.DataType] && len(wc.topics) >= s.ws.cfg.MaxTopics {
 			s.mu.Unlock()
-			wc.write(ctx, map[string]any{"id": m.ID, "code": 80403, "msg": "too many topics on this connection"})
+			wc.write(map[string]any{"id": m.ID, "code": 80403, "msg": "too many topics on this connection"})
 			return
 		}
 		wc.topics[m.DataType] = true
 		s.ws.stats.Subscriptions++
 	}
 	s.mu.Unlock()
-	wc.write(ctx, map[string]any{"id": m.ID, "code": 0, "msg": ""})
+	wc.write(map[string]any{"id": m.ID, "code": 0, "msg": ""})
 }
 
 // --- events ---
@@ -519,7 +441,7 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 		return nil
 	}
 	var out []*wsConn
-	for c := range s.ws.conns {
+	for _, c := range s.Hub().Conns() {
 		lk := s.ws.keys[c.key]
 		if c.spot != spot || lk == nil || lk.expired || lk.apiKey != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
 			continue
@@ -532,16 +454,8 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 // push sends ev to the targets, each copy lost with the drop share.
 func (s *Server) push(targets []*wsConn, ev map[string]any) {
 	for _, c := range targets {
-		s.mu.Lock()
-		lose := s.ws.drop > 0 && rand.Float64() < s.ws.drop
-		if lose {
-			s.ws.stats.Dropped++
-		} else {
-			s.ws.stats.Pushed++
-		}
-		s.mu.Unlock()
-		if !lose {
-			c.write(context.Background(), ev)
+		if !s.Hub().Lose() {
+			c.write(ev)
 		}
 	}
 }

@@ -110,24 +110,10 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.Lifetime, 24*time.Hour)
-		def(&o.PingEvery, 30*time.Second)
-		def(&o.ReplyWait, 10*time.Second)
-		def(&o.SnapshotWait, 10*time.Second)
-		def(&o.ConnectWindow, 5*time.Minute)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.MaxConns <= 0 {
-			o.MaxConns = 100
-		}
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 300
-		}
+		stream.Defaults(o, StreamOptions{
+			Lifetime: 24 * time.Hour, PingEvery: 30 * time.Second, ReplyWait: 10 * time.Second,
+			SnapshotWait: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
+			BackoffMax: 30 * time.Second, MaxConns: 100, ConnectLimit: 300})
 		s.caps = map[string]*stream.Cap{}
 		s.limits = map[string]*stream.Limiter{}
 	})
@@ -159,7 +145,7 @@ var errUTA = &sdk.Error{Kind: sdk.KindUnsupported,
 
 // errMoved ends a session that moves to a fresh connection before
 // Bitget's 24 h cut: no backoff.
-var errMoved = errors.New("moved to a fresh connection before the 24 h cut")
+var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h cut"}
 
 // Watch streams one Classic account's spot wallet, USDT-FUTURES account
 // and positions, as the host asks, on a connection of its own.
@@ -200,23 +186,11 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		}
 	}}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
+	unsupported := func(err error) bool { return sdk.KindOf(err) == sdk.KindUnsupported }
+	return stream.Keep(ctx, bo, emit, unsupported, func(ctx context.Context, healthy func()) error {
 		s := &session{c: c, acct: acct, chans: chans, book: book, emit: emit, deriveUPnL: &deriveUPnL}
-		err := s.run(ctx, base, connect, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) || sdk.KindOf(err) == sdk.KindUnsupported {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+		return s.run(ctx, base, connect, healthy)
+	})
 }
 
 // channels are the subscribe args for the parts the host wants.

@@ -35,6 +35,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -183,6 +184,7 @@ func WithIPLimit(perMinute int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu         sync.Mutex
 	spot       fakex.Symbols[Market]
@@ -192,7 +194,7 @@ type Server struct {
 	ipLimit    int64
 	nextID     int64
 	marks      fakex.Marks // futures mark prices set by SetMark (market.go)
-	ws         *wsState    // the private stream, once started (ws.go)
+	ws         *wsState    // the streams' own state, once started
 }
 
 // TimestampWindow is how far ACCESS-TIMESTAMP may be from the fake's clock

@@ -52,17 +52,17 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 )
 
 // WSPath is the path of the private stream.
@@ -88,25 +88,10 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	num := func(n *int, v int) {
-		if *n <= 0 {
-			*n = v
-		}
-	}
-	def(&c.PingTimeout, 2*time.Minute)
-	def(&c.Lifetime, 24*time.Hour)
-	def(&c.LoginWindow, 30*time.Second)
-	def(&c.ConnWindow, 5*time.Minute)
-	num(&c.MaxConns, 100)
-	num(&c.ConnLimit, 300)
-	num(&c.MaxInbound, 10)
-	num(&c.SubscribeLimit, 240)
-	num(&c.MaxChannels, 1000)
+	stream.Defaults(&c, WSConfig{
+		PingTimeout: 2 * time.Minute, Lifetime: 24 * time.Hour, LoginWindow: 30 * time.Second,
+		ConnWindow: 5 * time.Minute, MaxConns: 100, ConnLimit: 300, MaxInbound: 10, SubscribeLimit: 240,
+		MaxChannels: 1000})
 	return c
 }
 
@@ -130,10 +115,8 @@ type wsFrame struct {
 // in order, queued under the fake's lock, so that a snapshot and the
 // pushes after it reach the client in the order the state changed.
 type wsConn struct {
-	ws       *websocket.Conn
-	ip       string
+	*fakews.Conn
 	out      chan wsFrame
-	cut      context.CancelFunc
 	inbound  *fakex.Window
 	requests *fakex.Window
 
@@ -154,7 +137,7 @@ func (c *wsConn) sendLocked(v any) {
 	select {
 	case c.out <- wsFrame{b: b}:
 	default:
-		c.cut()
+		c.Cut()
 	}
 }
 
@@ -163,24 +146,24 @@ func (c *wsConn) closeLocked(why string) {
 	select {
 	case c.out <- wsFrame{close: true, why: why}:
 	default:
-		c.cut()
+		c.Cut()
 	}
 }
 
 func (c *wsConn) writeLoop(ctx context.Context) {
-	defer c.cut()
+	defer c.Cut()
 	for {
 		select {
 		case <-ctx.Done():
-			_ = c.ws.Close(websocket.StatusGoingAway, "")
+			_ = c.WS.Close(websocket.StatusGoingAway, "")
 			return
 		case f := <-c.out:
 			if f.close {
-				_ = c.ws.Close(websocket.StatusPolicyViolation, f.why)
+				_ = c.WS.Close(websocket.StatusPolicyViolation, f.why)
 				return
 			}
 			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := c.ws.Write(wctx, websocket.MessageText, f.b)
+			err := c.WS.Write(wctx, websocket.MessageText, f.b)
 			cancel()
 			if err != nil {
 				return
@@ -190,14 +173,8 @@ func (c *wsConn) writeLoop(ctx context.Context) {
 }
 
 type wsState struct {
-	cfg      WSConfig
-	srv      *httptest.Server
-	url      string
-	conns    map[*wsConn]struct{}
-	perIP    map[string]int
-	attempts map[string]*fakex.Window
-	drop     float64
-	stats    WSStats
+	cfg   WSConfig
+	stats WSStats // the counters the hub does not keep
 }
 
 // WSStats counts what the stream did, for tests.
@@ -219,13 +196,13 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
-		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, perIP: map[string]int{}, attempts: map[string]*fakex.Window{}}
-		mux := http.NewServeMux()
-		mux.HandleFunc(WSPath, s.serveWS)
-		s.ws.srv = httptest.NewServer(mux)
-		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
+		cfg = cfg.withDefaults()
+		s.ws = &wsState{cfg: cfg}
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+			Refusal: `{"code":"30007","msg":"request over limit,connection close"}`, OverCapUpgrades: true, Lifetime: cfg.Lifetime},
+			map[string]http.HandlerFunc{WSPath: s.serveWS})
 	}
-	return s.ws.url
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the stream, e.g. "ws://127.0.0.1:41235".
@@ -233,115 +210,51 @@ func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
 // Close stops the REST side and the stream.
 func (s *Server) Close() {
-	s.mu.Lock()
-	var srv *httptest.Server
-	if s.ws != nil {
-		srv, s.ws.srv = s.ws.srv, nil
-	}
-	s.mu.Unlock()
-	if srv != nil {
-		srv.CloseClientConnections()
-		srv.Close()
-	}
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
 		return WSStats{}
 	}
 	st := s.ws.stats
-	st.Open = len(s.ws.conns)
+	st.Connections, st.Open, st.Refused, st.OverCap, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.OverCap, n.Pushed, n.Dropped
 	return st
 }
 
-// DropEvents makes the stream lose share (0..1) of the pushes it would
-// send, as a flaky network would: the state changes, the client is not
-// told.
-func (s *Server) DropEvents(share float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ws.drop = share
-}
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.ws.conns {
-		c.cut()
-	}
-}
-
-// admitLocked applies the per-IP connection-rate limit to a handshake.
-func (s *Server) admitLocked(ip string) bool {
-	win := s.ws.attempts[ip]
-	if win == nil {
-		win = fakex.NewWindow(int64(s.ws.cfg.ConnLimit), s.ws.cfg.ConnWindow)
-		s.ws.attempts[ip] = win
-	}
-	_, ok := win.Spend(time.Now(), 1)
-	if !ok {
-		s.ws.stats.Refused++
-	}
-	return ok
-}
-
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	ip := fakex.RemoteIP(r)
 	s.mu.Lock()
 	cfg := s.ws.cfg
-	ok := s.admitLocked(ip)
-	// The place under the cap is taken before the handshake completes, so
-	// that connections count in the order they were opened.
-	over := ok && s.ws.perIP[ip] >= cfg.MaxConns
-	if ok && !over {
-		s.ws.perIP[ip]++
-	}
 	s.mu.Unlock()
+	hub := s.Hub()
+	c, over, ok := hub.Accept(w, r, func(b *fakews.Conn) *wsConn {
+		return &wsConn{Conn: b, out: make(chan wsFrame, 1024), subs: map[string]wsArg{},
+			inbound: fakex.NewWindow(int64(cfg.MaxInbound), time.Second), requests: fakex.NewWindow(int64(cfg.SubscribeLimit), time.Hour)}
+	})
 	if !ok {
-		http.Error(w, `{"code":"30007","msg":"request over limit,connection close"}`, http.StatusTooManyRequests)
 		return
 	}
-	if !over {
-		defer func() {
-			s.mu.Lock()
-			s.ws.perIP[ip]--
-			s.mu.Unlock()
-		}()
-	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Lifetime)
-	defer cancel()
-	c := &wsConn{ws: ws, ip: ip, out: make(chan wsFrame, 1024), cut: cancel, subs: map[string]wsArg{},
-		inbound: fakex.NewWindow(int64(cfg.MaxInbound), time.Second), requests: fakex.NewWindow(int64(cfg.SubscribeLimit), time.Hour)}
+	ctx := c.Context()
 	go c.writeLoop(ctx)
-	s.mu.Lock()
 	if over {
-		s.ws.stats.OverCap++
+		// Past the cap: answered in Bitget's words and closed.
+		s.mu.Lock()
 		c.sendLocked(wsErr("30007", "request over limit,connection close"))
 		c.closeLocked("too many connections")
 		s.mu.Unlock()
 		<-ctx.Done()
 		return
 	}
-	s.ws.conns[c] = struct{}{}
-	s.ws.stats.Connections++
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.ws.conns, c)
-		s.mu.Unlock()
-	}()
+	defer hub.Release(c)
 	// The server closes a connection that has not pinged for PingTimeout.
-	silent := time.AfterFunc(cfg.PingTimeout, cancel)
+	silent := time.AfterFunc(cfg.PingTimeout, c.Cut)
 	defer silent.Stop()
+	ws := c.WS
 	for {
 		typ, b, err := ws.Read(ctx)
 		if err != nil {
@@ -447,7 +360,7 @@ func (s *Server) loginLocked(c *wsConn, args []json.RawMessage) {
 		fail("30014", "request timestamp expired")
 		return
 	}
-	if key.IPs != "" && !slices.Contains(strings.Split(key.IPs, ","), c.ip) {
+	if key.IPs != "" && !slices.Contains(strings.Split(key.IPs, ","), c.IP) {
 		fail("30005", "login failed: IP not allowed")
 		return
 	}
@@ -624,7 +537,7 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 		return
 	}
 	now := s.Now()
-	for c := range s.ws.conns {
+	for _, c := range s.Hub().Conns() {
 		if c.apiKey != apiKey {
 			continue
 		}
@@ -632,11 +545,9 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 		if !ok {
 			continue
 		}
-		if s.ws.drop > 0 && rand.Float64() < s.ws.drop {
-			s.ws.stats.Dropped++
+		if s.Hub().Lose() {
 			continue
 		}
-		s.ws.stats.Pushed++
 		c.sendLocked(push(a, data, now))
 	}
 }

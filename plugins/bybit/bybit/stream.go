@@ -111,24 +111,10 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.PingEvery, 20*time.Second)
-		def(&o.PongWait, 10*time.Second)
-		def(&o.Lifetime, 24*time.Hour)
-		def(&o.AuthExpiry, 10*time.Second)
-		def(&o.ConnectWindow, 5*time.Minute)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 500
-		}
-		if o.MaxConnections <= 0 {
-			o.MaxConnections = 1000
-		}
+		stream.Defaults(o, StreamOptions{
+			PingEvery: 20 * time.Second, PongWait: 10 * time.Second, Lifetime: 24 * time.Hour,
+			AuthExpiry: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
+			BackoffMax: 30 * time.Second, ConnectLimit: 500, MaxConnections: 1000})
 		s.limits = map[string]*hostLimits{}
 	})
 }

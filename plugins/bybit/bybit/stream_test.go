@@ -1,131 +1,18 @@
 package bybit_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/stream"
 )
-
-// watcher runs Watch for one account and collects what it emits.
-type watcher struct {
-	mu     sync.Mutex
-	events []sdk.StreamEvent
-	done   chan error
-}
-
-func watch(t *testing.T, c *bybit.Connector, acct sdk.StreamAccount) *watcher {
-	t.Helper()
-	wctx, cancel := context.WithCancel(context.Background())
-	w := &watcher{done: make(chan error, 1)}
-	go func() {
-		w.done <- c.Watch(wctx, acct, func(ev sdk.StreamEvent) {
-			w.mu.Lock()
-			w.events = append(w.events, ev)
-			w.mu.Unlock()
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		err := <-w.done
-		w.done <- err
-	})
-	return w
-}
-
-func (w *watcher) mark() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.events)
-}
-
-// waitAfter waits until an event after the first from satisfies ok.
-func (w *watcher) waitAfter(t *testing.T, from int, what string, ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		w.mu.Lock()
-		for _, ev := range w.events[from:] {
-			if ok(ev) {
-				w.mu.Unlock()
-				return ev
-			}
-		}
-		w.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t.Fatalf("no event %s; got %+v", what, w.events)
-	return sdk.StreamEvent{}
-}
-
-func (w *watcher) waitFor(t *testing.T, what string, ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	t.Helper()
-	return w.waitAfter(t, 0, what, ok)
-}
-
-func (w *watcher) count(ok func(sdk.StreamEvent) bool) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n := 0
-	for _, ev := range w.events {
-		if ok(ev) {
-			n++
-		}
-	}
-	return n
-}
-
-// latest is the last event so far that satisfies ok.
-func (w *watcher) latest(ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for i := len(w.events) - 1; i >= 0; i-- {
-		if ok(w.events[i]) {
-			return w.events[i]
-		}
-	}
-	return sdk.StreamEvent{}
-}
-
-// ended waits for Watch to return.
-func (w *watcher) ended(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-w.done:
-		w.done <- err
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("the watch did not end")
-		return nil
-	}
-}
-
-func connected(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamConnected }
-func resyncing(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamResyncing }
-
-func spotHas(asset, free string) func(sdk.StreamEvent) bool {
-	return func(ev sdk.StreamEvent) bool {
-		if !ev.HasSpot {
-			return false
-		}
-		for _, b := range ev.Spot {
-			if b.Asset == asset && b.Free.Equal(d(free)) {
-				return true
-			}
-		}
-		return false
-	}
-}
 
 func samePosition(a, b sdk.Position) bool {
 	return a.Symbol == b.Symbol && a.Side == b.Side && a.MarginMode == b.MarginMode && a.Size.Equal(b.Size) &&
@@ -163,22 +50,22 @@ func addAccount(fx *fake.Server, acct sdk.Account, key string) sdk.Account {
 func TestStreamSeedsThenPushes(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
 	fx.SetCoin(apiKey, fake.Coin{Coin: "BTC", WalletBalance: "0.5"})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	// Bybit sends no snapshot: BTC can only come from the REST seed.
-	ev := w.waitFor(t, "connected with the seed", connected)
-	if !spotHas("BTC", "0.5")(ev) || !spotHas("USDT", "1000")(ev) || ev.Futures == nil ||
+	ev := w.WaitFor(t, "connected with the seed", plugintest.Connected)
+	if !plugintest.SpotHas("BTC", "0.5")(ev) || !plugintest.SpotHas("USDT", "1000")(ev) || ev.Futures == nil ||
 		!ev.Futures.WalletBalance.Equal(d("1000")) || !ev.HasPositions || len(ev.Positions) != 0 {
 		t.Fatalf("connected event = %+v", ev)
 	}
 
 	// A push names only the coin that changed; the others stay.
 	fx.SetCoin(apiKey, fake.Coin{Coin: "ETH", WalletBalance: "2", Locked: "0.5"})
-	ev = w.waitFor(t, "ETH pushed", spotHas("ETH", "1.5"))
+	ev = w.WaitFor(t, "ETH pushed", plugintest.SpotHas("ETH", "1.5"))
 	if len(ev.Spot) != 3 || ev.Futures == nil || ev.HasPositions {
 		t.Fatalf("a wallet push must carry the whole wallet and the futures account: %+v", ev)
 	}
 	fx.SetCoin(apiKey, fake.Coin{Coin: "USDT", WalletBalance: "1200", UnrealisedPnl: "-5"})
-	ev = w.waitFor(t, "USDT pushed", func(ev sdk.StreamEvent) bool {
+	ev = w.WaitFor(t, "USDT pushed", func(ev sdk.StreamEvent) bool {
 		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1200"))
 	})
 	if f := ev.Futures; !f.MarginBalance.Equal(d("1195")) || !f.UnrealizedPnL.Equal(d("-5")) || !f.AvailableBalance.Equal(d("1000")) {
@@ -188,7 +75,7 @@ func TestStreamSeedsThenPushes(t *testing.T) {
 	short := fake.Position{Symbol: "BTCUSDT", Side: "Sell", Size: "0.1", AvgPrice: "60000", MarkPrice: "60100",
 		UnrealisedPnl: "-10", Leverage: "10", LiqPrice: "90000"}
 	fx.SetPosition(apiKey, short)
-	ev = w.waitFor(t, "short pushed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
+	ev = w.WaitFor(t, "short pushed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
 	p := ev.Positions[0]
 	if p.Symbol != "BTC/USDT:USDT" || p.Side != sdk.SideShort || !p.Size.Equal(d("0.1")) || !p.EntryPrice.Equal(d("60000")) ||
 		p.MarginMode != sdk.MarginCross || !p.LiquidationPrice.Equal(d("90000")) {
@@ -198,7 +85,7 @@ func TestStreamSeedsThenPushes(t *testing.T) {
 	long := short
 	long.Side, long.Size = "Buy", "0.2"
 	fx.SetPosition(apiKey, long)
-	ev = w.waitFor(t, "flipped long", func(ev sdk.StreamEvent) bool {
+	ev = w.WaitFor(t, "flipped long", func(ev sdk.StreamEvent) bool {
 		return ev.HasPositions && len(ev.Positions) == 1 && ev.Positions[0].Side == sdk.SideLong
 	})
 
@@ -207,7 +94,7 @@ func TestStreamSeedsThenPushes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := w.latest(func(ev sdk.StreamEvent) bool { return ev.HasSpot })
+	last := w.Latest(func(ev sdk.StreamEvent) bool { return ev.HasSpot })
 	held := map[string]sdk.Balance{}
 	for _, b := range last.Spot {
 		held[b.Asset] = b
@@ -223,21 +110,23 @@ func TestStreamSeedsThenPushes(t *testing.T) {
 	}
 
 	fx.SetPosition(apiKey, fake.Position{Symbol: "BTCUSDT", Size: "0"})
-	w.waitFor(t, "closed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 0 && !connected(ev) })
-	if st := fx.Stats(); st.Connections != 1 || st.Auths != 1 || st.Subscribes != 1 || w.count(resyncing) != 0 {
-		t.Fatalf("fake saw %+v, resyncs %d", st, w.count(resyncing))
+	w.WaitFor(t, "closed", func(ev sdk.StreamEvent) bool {
+		return ev.HasPositions && len(ev.Positions) == 0 && !plugintest.Connected(ev)
+	})
+	if st := fx.Stats(); st.Connections != 1 || st.Auths != 1 || st.Subscribes != 1 || w.Count(plugintest.Resyncing) != 0 {
+		t.Fatalf("fake saw %+v, resyncs %d", st, w.Count(plugintest.Resyncing))
 	}
 }
 
 func TestStreamOrdersPush(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	if _, err := c.PlaceOrder(ctx(t), acct, sdk.OrderRequest{Market: sdk.MarketFutures, Symbol: "ETH/USDT:USDT",
 		Side: sdk.Buy, Type: sdk.OrderMarket, Quantity: d("1")}); err != nil {
 		t.Fatal(err)
 	}
-	ev := w.waitFor(t, "the fill's position", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
+	ev := w.WaitFor(t, "the fill's position", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
 	if p := ev.Positions[0]; p.Symbol != "ETH/USDT:USDT" || p.Side != sdk.SideLong || !p.Size.Equal(d("1")) {
 		t.Fatalf("position = %+v", p)
 	}
@@ -248,21 +137,21 @@ func TestStreamOrdersPush(t *testing.T) {
 
 func TestStreamHealsDroppedEvents(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	fx.DropEvents(1)
 	fx.SetCoin(apiKey, fake.Coin{Coin: "ETH", WalletBalance: "7"})
 	fx.SetPosition(apiKey, fake.Position{Symbol: "ETHUSDT", Side: "Buy", Size: "3", AvgPrice: "3000", MarkPrice: "3000", Leverage: "5"})
 	time.Sleep(100 * time.Millisecond)
-	if w.count(spotHas("ETH", "7")) != 0 || fx.Stats().Dropped != 2 {
+	if w.Count(plugintest.SpotHas("ETH", "7")) != 0 || fx.Stats().Dropped != 2 {
 		t.Fatalf("the dropped pushes arrived (%+v)", fx.Stats())
 	}
 	fx.DropEvents(0)
-	from := w.mark()
+	from := w.Mark()
 	fx.CutStreams()
-	w.waitAfter(t, from, "resyncing after the cut", resyncing)
-	ev := w.waitAfter(t, from, "the lost changes healed by the re-seed", connected)
-	if !spotHas("ETH", "7")(ev) || len(ev.Positions) != 1 || !ev.Positions[0].Size.Equal(d("3")) {
+	w.WaitAfter(t, from, "resyncing after the cut", plugintest.Resyncing)
+	ev := w.WaitAfter(t, from, "the lost changes healed by the re-seed", plugintest.Connected)
+	if !plugintest.SpotHas("ETH", "7")(ev) || len(ev.Positions) != 1 || !ev.Positions[0].Size.Equal(d("3")) {
 		t.Fatalf("re-seed = %+v", ev)
 	}
 }
@@ -272,26 +161,26 @@ func TestStreamHeartbeat(t *testing.T) {
 	// is 300 ms here and the client pings every 50 ms.
 	fx, c, acct := streamEnv(t, fake.WSConfig{MaxActive: 300 * time.Millisecond},
 		bybit.StreamOptions{PingEvery: 50 * time.Millisecond, PongWait: 100 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	time.Sleep(time.Second)
-	if st := fx.Stats(); st.IdleCuts != 0 || st.Pings < 10 || w.count(resyncing) != 0 {
-		t.Fatalf("kept alive: %+v, resyncs %d", st, w.count(resyncing))
+	if st := fx.Stats(); st.IdleCuts != 0 || st.Pings < 10 || w.Count(plugintest.Resyncing) != 0 {
+		t.Fatalf("kept alive: %+v, resyncs %d", st, w.Count(plugintest.Resyncing))
 	}
 	// A connection that stops answering is given up.
-	from := w.mark()
+	from := w.Mark()
 	fx.SilencePongs(true)
-	w.waitAfter(t, from, "resyncing on the missing pong", func(ev sdk.StreamEvent) bool {
-		return resyncing(ev) && strings.Contains(ev.Reason, "no pong")
+	w.WaitAfter(t, from, "resyncing on the missing pong", func(ev sdk.StreamEvent) bool {
+		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "no pong")
 	})
 	fx.SilencePongs(false)
-	w.waitAfter(t, from, "connected again", connected)
+	w.WaitAfter(t, from, "connected again", plugintest.Connected)
 
 	// A client that does not ping is cut by the fake.
 	silent := bybit.New()
 	silent.SetStreamOptions(bybit.StreamOptions{PingEvery: time.Hour, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
-	w2 := watch(t, silent, sdk.StreamAccount{ID: "a2", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w2.waitFor(t, "cut for silence", resyncing)
+	w2 := plugintest.Watch(t, silent, sdk.StreamAccount{ID: "a2", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	w2.WaitFor(t, "cut for silence", plugintest.Resyncing)
 	if fx.Stats().IdleCuts == 0 {
 		t.Fatal("the fake did not cut a silent connection")
 	}
@@ -301,16 +190,16 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 	// The fake cuts at 600 ms; the client replaces each connection in the
 	// last 1/48th of its own 480 ms, make-before-break.
 	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, bybit.StreamOptions{Lifetime: 480 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	for i := range 6 {
 		time.Sleep(250 * time.Millisecond)
 		fx.SetCoin(apiKey, fake.Coin{Coin: "USDT", WalletBalance: fmt.Sprint(100 + i)})
-		w.waitFor(t, "a change across the moves", spotHas("USDT", fmt.Sprint(100+i)))
+		w.WaitFor(t, "a change across the moves", plugintest.SpotHas("USDT", fmt.Sprint(100+i)))
 	}
 	st := fx.Stats()
-	if st.Connections < 3 || w.count(resyncing) != 0 || w.count(connected) != 1 {
-		t.Fatalf("fake %+v; resyncs %d, connected %d: want moves only", st, w.count(resyncing), w.count(connected))
+	if st.Connections < 3 || w.Count(plugintest.Resyncing) != 0 || w.Count(plugintest.Connected) != 1 {
+		t.Fatalf("fake %+v; resyncs %d, connected %d: want moves only", st, w.Count(plugintest.Resyncing), w.Count(plugintest.Connected))
 	}
 	if st.Open > 2 {
 		t.Fatalf("%d connections open for one account", st.Open)
@@ -320,8 +209,8 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 func TestStreamBadKeyFails(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
 	acct.SecretKey = "wrong-secret-value"
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	err := w.ended(t)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	err := w.Ended(t)
 	if sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Fatalf("Watch = %v", err)
 	}
@@ -330,8 +219,8 @@ func TestStreamBadKeyFails(t *testing.T) {
 	}
 	// With positions asked for, the margin mode is read first, and REST
 	// refuses the key before any connection is made.
-	w = watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: allParts})
-	if err := w.ended(t); sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), "wrong-secret-value") {
+	w = plugintest.Watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: allParts})
+	if err := w.Ended(t); sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Fatalf("Watch = %v", err)
 	}
 	if st := fx.Stats(); st.Connections != 1 {
@@ -345,11 +234,11 @@ func TestStreamLoginRefusedByClockRetries(t *testing.T) {
 	// so the stream retries and succeeds.
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
 	fx.SetClockOffset(time.Minute)
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.waitFor(t, "resyncing after the refused login", func(ev sdk.StreamEvent) bool {
-		return resyncing(ev) && strings.Contains(ev.Reason, "refused the login")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	w.WaitFor(t, "resyncing after the refused login", func(ev sdk.StreamEvent) bool {
+		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "refused the login")
 	})
-	w.waitFor(t, "connected", connected)
+	w.WaitFor(t, "connected", plugintest.Connected)
 	if st := fx.Stats(); st.AuthFailures != 1 || st.Auths != 1 {
 		t.Fatalf("fake saw %+v", st)
 	}
@@ -357,24 +246,24 @@ func TestStreamLoginRefusedByClockRetries(t *testing.T) {
 
 func TestStreamOneConnectionPerAccountUpToTheCap(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{MaxConnections: 3})
-	var ws []*watcher
+	var ws []*plugintest.Watcher
 	for i := range 3 {
 		a := addAccount(fx, acct, fmt.Sprintf("key%d", i))
-		ws = append(ws, watch(t, c, sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}))
+		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}))
 	}
 	for _, w := range ws {
-		w.waitFor(t, "connected", connected)
+		w.WaitFor(t, "connected", plugintest.Connected)
 	}
 	fx.SetCoin("key1", fake.Coin{Coin: "SOL", WalletBalance: "3"})
-	ws[1].waitFor(t, "its own change", spotHas("SOL", "3"))
-	if ws[0].count(spotHas("SOL", "3"))+ws[2].count(spotHas("SOL", "3")) != 0 {
+	ws[1].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
+	if ws[0].Count(plugintest.SpotHas("SOL", "3"))+ws[2].Count(plugintest.SpotHas("SOL", "3")) != 0 {
 		t.Fatal("a push reached another account")
 	}
 	// Bybit logs one account into a connection: the fourth account finds
 	// the per-IP cap full and is left to polling.
 	a := addAccount(fx, acct, "key3")
-	over := watch(t, c, sdk.StreamAccount{ID: "key3", Account: a, Parts: []string{sdk.CapSpotBalances}})
-	if err := over.ended(t); !errors.Is(err, stream.ErrCapReached) {
+	over := plugintest.Watch(t, c, sdk.StreamAccount{ID: "key3", Account: a, Parts: []string{sdk.CapSpotBalances}})
+	if err := over.Ended(t); !errors.Is(err, stream.ErrCapReached) {
 		t.Fatalf("over the cap: %v", err)
 	}
 	if st := fx.Stats(); st.Open != 3 || st.Auths != 3 {
@@ -387,13 +276,13 @@ func TestStreamConnectRateLimit(t *testing.T) {
 	// limiter queues instead.
 	fx, c, acct := streamEnv(t, fake.WSConfig{ConnLimit: 3, ConnWindow: 400 * time.Millisecond},
 		bybit.StreamOptions{ConnectLimit: 3, ConnectWindow: 450 * time.Millisecond})
-	var ws []*watcher
+	var ws []*plugintest.Watcher
 	for i := range 7 {
 		a := addAccount(fx, acct, fmt.Sprintf("key%d", i))
-		ws = append(ws, watch(t, c, sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}))
+		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}))
 	}
 	for _, w := range ws {
-		w.waitFor(t, "connected", connected)
+		w.WaitFor(t, "connected", plugintest.Connected)
 	}
 	if st := fx.Stats(); st.Refused != 0 || st.Connections != 7 {
 		t.Fatalf("fake saw %+v", st)

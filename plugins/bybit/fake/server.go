@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -161,6 +162,7 @@ func WithUIDLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu          sync.Mutex
 	spot        fakex.Symbols[Market]
@@ -171,7 +173,7 @@ type Server struct {
 	uidLimits   map[string]*fakex.Window // apiKey + path + category
 	nextID      int64
 	marks       fakex.Marks // linear mark prices set by SetMark (market.go)
-	ws          *wsState    // the private stream, once started (ws.go)
+	ws          *wsState    // the streams' own state, once started
 }
 
 // New starts a fake Bybit on 127.0.0.1 with BTCUSDT and ETHUSDT listed on

@@ -36,17 +36,15 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 	"github.com/shopspring/decimal"
 )
 
@@ -61,15 +59,7 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	if c.MaxActive <= 0 {
-		c.MaxActive = 10 * time.Minute
-	}
-	if c.ConnWindow <= 0 {
-		c.ConnWindow = 5 * time.Minute
-	}
-	if c.ConnLimit <= 0 {
-		c.ConnLimit = 500
-	}
+	stream.Defaults(&c, WSConfig{MaxActive: 10 * time.Minute, ConnWindow: 5 * time.Minute, ConnLimit: 500})
 	return c
 }
 
@@ -88,38 +78,21 @@ type WSStats struct {
 }
 
 type wsConn struct {
-	c      *websocket.Conn
-	id     string
-	ip     string
-	mu     sync.Mutex // writes, in order
-	cut    context.CancelFunc
-	active atomic.Int64 // last ping or push, Unix ns
+	*fakews.Conn // Touched by pings and pushes
+	id           string
 
 	// under Server.mu
 	apiKey string
 	topics map[string]bool
 }
 
-func (w *wsConn) write(v any) {
-	b, _ := json.Marshal(v)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = w.c.Write(ctx, websocket.MessageText, b)
-}
+func (w *wsConn) write(v any) { _ = w.Send(v) }
 
 type wsState struct {
-	cfg      WSConfig
-	srv      *httptest.Server
-	url      string
-	conns    map[*wsConn]struct{}
-	attempts map[string]*fakex.Window // per IP
-	open     map[string]int           // per IP
-	seq      map[string]int64         // per symbol: the cross sequence
-	drop     float64
-	silent   bool
-	stats    WSStats
+	cfg    WSConfig
+	seq    map[string]int64 // per symbol: the cross sequence
+	silent bool
+	stats  WSStats // the counters the hub does not keep
 }
 
 // StartWS starts the private stream with cfg on its own loopback address
@@ -130,28 +103,17 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
-		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, attempts: map[string]*fakex.Window{},
-			open: map[string]int{}, seq: map[string]int64{}}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/v5/private", s.servePrivate)
-		s.ws.srv = httptest.NewServer(mux)
-		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
+		cfg = cfg.withDefaults()
+		s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+			Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate})
 	}
-	return s.ws.url
+	return s.Hub().URL()
 }
 
 // Close stops the REST side and the stream.
 func (s *Server) Close() {
-	s.mu.Lock()
-	var srv *httptest.Server
-	if s.ws != nil {
-		srv, s.ws.srv = s.ws.srv, nil
-	}
-	s.mu.Unlock()
-	if srv != nil {
-		srv.CloseClientConnections()
-		srv.Close()
-	}
+	s.CloseStreams()
 	s.Server.Close()
 }
 
@@ -162,17 +124,9 @@ func (s *Server) Stats() WSStats {
 	if s.ws == nil {
 		return WSStats{}
 	}
-	st := s.ws.stats
-	st.Open = len(s.ws.conns)
+	st, n := s.ws.stats, s.Hub().Counts()
+	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
 	return st
-}
-
-// DropEvents makes the stream lose share (0..1) of its pushes, as a flaky
-// network would: the state changes, the client is not told.
-func (s *Server) DropEvents(share float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ws.drop = share
 }
 
 // SilencePongs stops (or resumes) answering pings; the connections stay
@@ -181,44 +135,6 @@ func (s *Server) SilencePongs(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ws.silent = on
-}
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() {
-	s.mu.Lock()
-	var cuts []context.CancelFunc
-	for c := range s.ws.conns {
-		cuts = append(cuts, c.cut)
-	}
-	s.mu.Unlock()
-	for _, cut := range cuts {
-		cut()
-	}
-}
-
-// admit applies the per-IP connection-rate limit and the optional cap.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request) (ip string, ok bool) {
-	ip = fakex.RemoteIP(r)
-	s.mu.Lock()
-	win := s.ws.attempts[ip]
-	if win == nil {
-		win = fakex.NewWindow(int64(s.ws.cfg.ConnLimit), s.ws.cfg.ConnWindow)
-		s.ws.attempts[ip] = win
-	}
-	_, ok = win.Spend(time.Now(), 1)
-	if ok && s.ws.cfg.MaxConns > 0 && s.ws.open[ip] >= s.ws.cfg.MaxConns {
-		ok = false
-	}
-	if ok {
-		s.ws.open[ip]++
-	} else {
-		s.ws.stats.Refused++
-	}
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, "too many connections", http.StatusTooManyRequests)
-	}
-	return ip, ok
 }
 
 // maxActive reads max_active_time: a duration from 30s to 600s ("1m"
@@ -242,34 +158,21 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		}
 		idle = d
 	}
-	ip, ok := s.admit(w, r)
+	hub := s.Hub()
+	wc, _, ok := hub.Accept(w, r, func(c *fakews.Conn) *wsConn {
+		b := make([]byte, 10)
+		_, _ = crand.Read(b)
+		return &wsConn{Conn: c, id: hex.EncodeToString(b) + "-2m", topics: map[string]bool{}}
+	})
 	if !ok {
 		return
 	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		s.mu.Lock()
-		s.ws.open[ip]--
-		s.mu.Unlock()
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if cfg.Lifetime > 0 {
-		ctx, cancel = context.WithTimeout(context.Background(), cfg.Lifetime)
-	}
-	b := make([]byte, 10)
-	_, _ = crand.Read(b)
-	wc := &wsConn{c: c, id: hex.EncodeToString(b) + "-2m", ip: ip, cut: cancel, topics: map[string]bool{}}
-	wc.active.Store(time.Now().UnixNano())
-	s.mu.Lock()
-	s.ws.conns[wc] = struct{}{}
-	s.ws.stats.Connections++
-	s.mu.Unlock()
-	defer s.releaseConn(wc)
+	defer hub.Release(wc)
+	ctx := wc.Context()
 	go s.idleCut(ctx, wc, idle)
-	go func() { <-ctx.Done(); _ = c.Close(websocket.StatusGoingAway, "") }()
+	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
 	for {
-		typ, b, err := c.Read(ctx)
+		typ, b, err := wc.WS.Read(ctx)
 		if err != nil {
 			return
 		}
@@ -294,7 +197,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 				s.ws.stats.Pings++
 			}
 			s.mu.Unlock()
-			wc.active.Store(time.Now().UnixNano())
+			wc.Touch()
 			if !silent {
 				wc.write(withReqID(map[string]any{"op": "pong", "args": []string{strconv.FormatInt(s.Now().UnixMilli(), 10)}, "conn_id": wc.id}, req.ReqID))
 			}
@@ -315,25 +218,14 @@ func (s *Server) idleCut(ctx context.Context, wc *wsConn, idle time.Duration) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if now.Sub(time.Unix(0, wc.active.Load())) >= idle {
+			if wc.Idle(now) >= idle {
 				s.mu.Lock()
 				s.ws.stats.IdleCuts++
 				s.mu.Unlock()
-				wc.cut()
+				wc.Cut()
 				return
 			}
 		}
-	}
-}
-
-func (s *Server) releaseConn(wc *wsConn) {
-	wc.cut()
-	_ = wc.c.Close(websocket.StatusGoingAway, "")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.ws.conns[wc]; ok {
-		delete(s.ws.conns, wc)
-		s.ws.open[wc.ip]--
 	}
 }
 
@@ -382,7 +274,7 @@ func (s *Server) checkAuth(wc *wsConn, args []json.RawMessage) bool {
 	if !known || key.Expired {
 		return false
 	}
-	if len(key.IPs) > 0 && !slices.Contains(key.IPs, "*") && !slices.Contains(key.IPs, wc.ip) {
+	if len(key.IPs) > 0 && !slices.Contains(key.IPs, "*") && !slices.Contains(key.IPs, wc.IP) {
 		return false
 	}
 	// Lower-case hex, compared exactly: what the docs' sample emits.
@@ -485,7 +377,7 @@ func (s *Server) subscribersLocked(apiKey string, topics ...string) []*wsConn {
 		return nil
 	}
 	var out []*wsConn
-	for c := range s.ws.conns {
+	for _, c := range s.Hub().Conns() {
 		if c.apiKey != apiKey {
 			continue
 		}
@@ -506,18 +398,10 @@ func (s *Server) push(conns []*wsConn, topic string, data any) {
 	_, _ = crand.Read(b)
 	msg := map[string]any{"id": hex.EncodeToString(b), "topic": topic, "creationTime": now, "data": data}
 	for _, c := range conns {
-		s.mu.Lock()
-		lost := s.ws.drop > 0 && rand.Float64() < s.ws.drop
-		if lost {
-			s.ws.stats.Dropped++
-		} else {
-			s.ws.stats.Pushed++
-		}
-		s.mu.Unlock()
-		if lost {
+		if s.Hub().Lose() {
 			continue
 		}
-		c.active.Store(time.Now().UnixNano())
+		c.Touch()
 		c.write(msg)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -155,6 +156,7 @@ func WithLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
+	fakews.Streams[*wsConn] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	routes  map[string]route
@@ -162,7 +164,7 @@ type Server struct {
 	windows map[string]*fakex.Window
 	nextID  int64
 	marks   fakex.Marks // swap mark prices set by SetMark (market.go)
-	ws      *wsState    // the private stream, once started (ws.go)
+	ws      *wsState    // the streams' own state, once started
 }
 
 // New starts a fake OKX on 127.0.0.1 listing BTC-USDT and ETH-USDT spot,

@@ -33,24 +33,21 @@ package fake
 
 import (
 	"cmp"
-	"context"
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/sign"
+	"github.com/globalautomation/gahost/sdk/stream"
 	"github.com/shopspring/decimal"
 )
 
@@ -77,26 +74,10 @@ type WSConfig struct {
 }
 
 func (c WSConfig) withDefaults() WSConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.IdleTimeout, 30*time.Second)
-	def(&c.LoginWindow, 30*time.Second)
-	def(&c.ConnWindow, time.Second)
-	def(&c.AccountEvery, 10*time.Second)
-	def(&c.PositionsEvery, 5*time.Second)
-	def(&c.NoticeBefore, 60*time.Second)
-	defInt := func(n *int, v int) {
-		if *n <= 0 {
-			*n = v
-		}
-	}
-	defInt(&c.ConnLimit, 3)
-	defInt(&c.ChannelConns, 30)
-	defInt(&c.RequestsPerHour, 480)
-	defInt(&c.PageSize, 100)
+	stream.Defaults(&c, WSConfig{
+		IdleTimeout: 30 * time.Second, LoginWindow: 30 * time.Second, ConnWindow: time.Second,
+		AccountEvery: 10 * time.Second, PositionsEvery: 5 * time.Second, NoticeBefore: 60 * time.Second,
+		ConnLimit: 3, ChannelConns: 30, RequestsPerHour: 480, PageSize: 100})
 	return c
 }
 
@@ -117,14 +98,8 @@ type WSStats struct {
 
 type wsState struct {
 	cfg       WSConfig
-	srv       *httptest.Server
-	url       string
-	conns     map[*wsConn]struct{}
-	attempts  map[string]*fakex.Window // per IP
-	perIP     map[string]int
 	chanConns map[string]int // uid + channel -> connections subscribed
-	drop      float64
-	stats     WSStats
+	stats     WSStats        // the counters the hub does not keep
 }
 
 // wsSub is one channel a connection subscribed to.
@@ -134,14 +109,11 @@ type wsSub struct {
 	stop    chan struct{}
 }
 
+// wsConn is one connection; its Mu orders writes and is taken before
+// Server.mu, never after. It is Touched by every frame either way.
 type wsConn struct {
-	c      *websocket.Conn
-	id     string
-	ip     string
-	wmu    sync.Mutex // writes, in order; taken before Server.mu, never after
-	ctx    context.Context
-	cut    context.CancelFunc
-	active atomic.Int64 // unix nanos of the last frame either way
+	*fakews.Conn
+	id string
 
 	// Guarded by Server.mu.
 	apiKey string // logged in as; "" before login
@@ -150,24 +122,16 @@ type wsConn struct {
 	reqs   *fakex.Window
 }
 
-// writeLocked sends one frame; the caller holds wmu.
+// writeLocked sends one frame; the caller holds Mu.
 func (w *wsConn) writeLocked(v any) {
-	var b []byte
-	if s, ok := v.(string); ok {
-		b = []byte(s)
-	} else {
-		b, _ = json.Marshal(v)
-	}
-	wctx, cancel := context.WithTimeout(w.ctx, 5*time.Second)
-	defer cancel()
-	if w.c.Write(wctx, websocket.MessageText, b) == nil {
-		w.active.Store(time.Now().UnixNano())
+	if w.SendLocked(v) == nil {
+		w.Touch()
 	}
 }
 
 func (w *wsConn) write(v any) {
-	w.wmu.Lock()
-	defer w.wmu.Unlock()
+	w.Mu.Lock()
+	defer w.Mu.Unlock()
 	w.writeLocked(v)
 }
 
@@ -178,14 +142,13 @@ func (s *Server) StartWS(cfg WSConfig) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
-		s.ws = &wsState{cfg: cfg.withDefaults(), conns: map[*wsConn]struct{}{}, attempts: map[string]*fakex.Window{},
-			perIP: map[string]int{}, chanConns: map[string]int{}}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/ws/v5/private", s.servePrivate)
-		s.ws.srv = httptest.NewServer(mux)
-		s.ws.url = "ws" + strings.TrimPrefix(s.ws.srv.URL, "http")
+		cfg = cfg.withDefaults()
+		s.ws = &wsState{cfg: cfg, chanConns: map[string]int{}}
+		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+			Refusal: `{"event":"error","code":"60014","msg":"Requests too frequent."}`, ReadLimit: 1 << 20},
+			map[string]http.HandlerFunc{"/ws/v5/private": s.servePrivate})
 	}
-	return s.ws.url
+	return s.Hub().URL()
 }
 
 // WSURL is the base of the private stream, e.g. "ws://127.0.0.1:41235".
@@ -193,77 +156,21 @@ func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
 
 // Close stops the REST side and the stream.
 func (s *Server) Close() {
-	s.mu.Lock()
-	var srv *httptest.Server
-	if s.ws != nil {
-		srv, s.ws.srv = s.ws.srv, nil
-	}
-	s.mu.Unlock()
-	if srv != nil {
-		s.CutStreams()
-		srv.CloseClientConnections()
-		srv.Close()
-	}
+	s.CloseStreams()
 	s.Server.Close()
 }
 
 // WSStats reports the stream's counters.
 func (s *Server) WSStats() WSStats {
+	n := s.Hub().Counts()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
 		return WSStats{}
 	}
-	return s.ws.stats
-}
-
-// DropEvents makes the stream lose share (0..1) of the event pushes it
-// would send, as a flaky network would: the state changes, the client is
-// not told. Snapshots are always sent.
-func (s *Server) DropEvents(share float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ws.drop = share
-}
-
-// CutStreams closes every stream connection at once, as an outage would.
-func (s *Server) CutStreams() {
-	s.mu.Lock()
-	var cuts []context.CancelFunc
-	if s.ws != nil {
-		for c := range s.ws.conns {
-			cuts = append(cuts, c.cut)
-		}
-	}
-	s.mu.Unlock()
-	for _, cut := range cuts {
-		cut()
-	}
-}
-
-// admitConn applies the per-IP connection-rate limit and cap.
-func (s *Server) admitConn(w http.ResponseWriter, ip string) bool {
-	s.mu.Lock()
-	ws := s.ws
-	win := ws.attempts[ip]
-	if win == nil {
-		win = fakex.NewWindow(int64(ws.cfg.ConnLimit), ws.cfg.ConnWindow)
-		ws.attempts[ip] = win
-	}
-	_, ok := win.Spend(time.Now(), 1)
-	if ok && ws.cfg.MaxConns > 0 && ws.perIP[ip] >= ws.cfg.MaxConns {
-		ok = false
-	}
-	if ok {
-		ws.perIP[ip]++
-	} else {
-		ws.stats.Refused++
-	}
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, `{"event":"error","code":"60014","msg":"Requests too frequent."}`, http.StatusTooManyRequests)
-	}
-	return ok
+	st := s.ws.stats
+	st.Connections, st.Open, st.MaxOpen, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.MaxOpen, n.Refused, n.Pushed, n.Dropped
+	return st
 }
 
 func connID() string {
@@ -273,37 +180,23 @@ func connID() string {
 }
 
 func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
-	ip := fakex.RemoteIP(r)
-	if !s.admitConn(w, ip) {
-		return
-	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		s.mu.Lock()
-		s.ws.perIP[ip]--
-		s.mu.Unlock()
-		return
-	}
-	c.SetReadLimit(1 << 20)
-	ctx, cancel := context.WithCancel(context.Background())
-	wc := &wsConn{c: c, id: connID(), ip: ip, ctx: ctx, cut: cancel, subs: map[string]*wsSub{}}
-	wc.active.Store(time.Now().UnixNano())
 	s.mu.Lock()
 	cfg := s.ws.cfg
-	wc.reqs = fakex.NewWindow(int64(cfg.RequestsPerHour), time.Hour)
-	s.ws.conns[wc] = struct{}{}
-	s.ws.stats.Connections++
-	s.ws.stats.Open++
-	s.ws.stats.MaxOpen = max(s.ws.stats.MaxOpen, s.ws.stats.Open)
 	s.mu.Unlock()
+	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn {
+		return &wsConn{Conn: c, id: connID(), subs: map[string]*wsSub{}, reqs: fakex.NewWindow(int64(cfg.RequestsPerHour), time.Hour)}
+	})
+	if !ok {
+		return
+	}
 	defer s.releaseConn(wc)
 	go s.watchConn(wc, cfg)
 	for {
-		typ, b, err := c.Read(ctx)
+		typ, b, err := wc.WS.Read(wc.Context())
 		if err != nil {
 			return
 		}
-		wc.active.Store(time.Now().UnixNano())
+		wc.Touch()
 		if typ == websocket.MessageText && string(b) == "ping" {
 			s.mu.Lock()
 			s.ws.stats.Pings++
@@ -328,23 +221,23 @@ func (s *Server) watchConn(wc *wsConn, cfg WSConfig) {
 	}
 	for {
 		select {
-		case <-wc.ctx.Done():
-			_ = wc.c.CloseNow()
+		case <-wc.Context().Done():
+			_ = wc.WS.CloseNow()
 			return
 		case <-notice:
 			wc.write(map[string]string{"event": "notice", "code": "64008",
 				"msg": "The connection will soon be closed for a service upgrade. Please reconnect.", "connId": wc.id})
 		case <-end:
-			_ = wc.c.Close(websocket.StatusServiceRestart, "service upgrade")
-			wc.cut()
+			_ = wc.WS.Close(websocket.StatusServiceRestart, "service upgrade")
+			wc.Cut()
 			return
 		case now := <-tick.C:
-			if now.Sub(time.Unix(0, wc.active.Load())) > cfg.IdleTimeout {
+			if wc.Idle(now) > cfg.IdleTimeout {
 				s.mu.Lock()
 				s.ws.stats.IdleCuts++
 				s.mu.Unlock()
-				_ = wc.c.Close(4004, "No data received in 30s.")
-				wc.cut()
+				_ = wc.WS.Close(4004, "No data received in 30s.")
+				wc.Cut()
 				return
 			}
 		}
@@ -352,15 +245,9 @@ func (s *Server) watchConn(wc *wsConn, cfg WSConfig) {
 }
 
 func (s *Server) releaseConn(wc *wsConn) {
-	wc.cut()
+	s.Hub().Release(wc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.ws.conns[wc]; !ok {
-		return
-	}
-	delete(s.ws.conns, wc)
-	s.ws.perIP[wc.ip]--
-	s.ws.stats.Open--
 	for ch, sub := range wc.subs {
 		close(sub.stop)
 		s.ws.chanConns[wc.uid+"|"+ch]--
@@ -506,12 +393,12 @@ func (s *Server) subscribe(wc *wsConn, op wsOp, raw []byte) {
 		// The ack, the count and the snapshot go out under the write lock,
 		// and the subscription is registered under it: an event on the
 		// account queues behind the snapshot, never ahead of it.
-		wc.wmu.Lock()
+		wc.Mu.Lock()
 		s.mu.Lock()
 		if wc.apiKey == "" {
 			s.mu.Unlock()
 			wc.writeLocked(wsErrorEvent(wc, op.ID, "60011", "Please log in"))
-			wc.wmu.Unlock()
+			wc.Mu.Unlock()
 			return
 		}
 		ch := m["channel"]
@@ -526,7 +413,7 @@ func (s *Server) subscribe(wc *wsConn, op wsOp, raw []byte) {
 			s.mu.Unlock()
 			wc.writeLocked(ack)
 			wc.writeLocked(map[string]string{"event": "channel-conn-count-error", "channel": ch, "connCount": strconv.Itoa(n), "connId": wc.id})
-			wc.wmu.Unlock()
+			wc.Mu.Unlock()
 			continue
 		}
 		if again {
@@ -548,7 +435,7 @@ func (s *Server) subscribe(wc *wsConn, op wsOp, raw []byte) {
 		for _, p := range pages {
 			wc.writeLocked(p)
 		}
-		wc.wmu.Unlock()
+		wc.Mu.Unlock()
 		if sub.regular > 0 {
 			go s.regularPush(wc, ch, sub)
 		}
@@ -637,17 +524,17 @@ func (s *Server) regularPush(wc *wsConn, ch string, sub *wsSub) {
 	defer t.Stop()
 	for {
 		select {
-		case <-wc.ctx.Done():
+		case <-wc.Context().Done():
 			return
 		case <-sub.stop:
 			return
 		case <-t.C:
 		}
-		wc.wmu.Lock()
+		wc.Mu.Lock()
 		s.mu.Lock()
 		if wc.subs[ch] != sub {
 			s.mu.Unlock()
-			wc.wmu.Unlock()
+			wc.Mu.Unlock()
 			return
 		}
 		pages := s.snapshotLocked(wc, sub)
@@ -656,7 +543,7 @@ func (s *Server) regularPush(wc *wsConn, ch string, sub *wsSub) {
 		for _, p := range pages {
 			wc.writeLocked(p)
 		}
-		wc.wmu.Unlock()
+		wc.Mu.Unlock()
 	}
 }
 
@@ -891,7 +778,7 @@ func (s *Server) connsLocked(apiKey string) []*wsConn {
 		return nil
 	}
 	var out []*wsConn
-	for wc := range s.ws.conns {
+	for _, wc := range s.Hub().Conns() {
 		if wc.apiKey == apiKey {
 			out = append(out, wc)
 		}
@@ -902,15 +789,7 @@ func (s *Server) connsLocked(apiKey string) []*wsConn {
 // send writes the pushes, losing the share DropEvents asks for.
 func (s *Server) send(out []push) {
 	for _, p := range out {
-		s.mu.Lock()
-		lose := s.ws.drop > 0 && rand.Float64() < s.ws.drop
-		if lose {
-			s.ws.stats.Dropped++
-		} else {
-			s.ws.stats.Pushed++
-		}
-		s.mu.Unlock()
-		if !lose {
+		if !s.Hub().Lose() {
 			p.conn.write(p.msg)
 		}
 	}

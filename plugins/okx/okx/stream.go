@@ -114,20 +114,10 @@ func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
 func (s *streamState) init() {
 	s.once.Do(func() {
 		o := &s.opts
-		def := func(d *time.Duration, v time.Duration) {
-			if *d <= 0 {
-				*d = v
-			}
-		}
-		def(&o.PingAfter, 20*time.Second)
-		def(&o.PongWait, 8*time.Second)
-		def(&o.ConnectWindow, time.Second)
-		def(&o.SetupTimeout, 15*time.Second)
-		def(&o.BackoffMin, 500*time.Millisecond)
-		def(&o.BackoffMax, 30*time.Second)
-		if o.ConnectLimit <= 0 {
-			o.ConnectLimit = 3
-		}
+		stream.Defaults(o, StreamOptions{
+			PingAfter: 20 * time.Second, PongWait: 8 * time.Second, ConnectWindow: time.Second,
+			SetupTimeout: 15 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
+			ConnectLimit: 3})
 		if o.MaxConnections == 0 {
 			o.MaxConnections = 1000
 		}
@@ -150,7 +140,7 @@ var (
 	// errMoved ends a session whose planned handover could not overlap
 	// the old connection (no room under the cap): it reconnects at once,
 	// without backoff.
-	errMoved = errors.New("okx: moved to a fresh connection before the announced cut")
+	errMoved = &stream.Move{Reason: "okx: moved to a fresh connection before the announced cut"}
 	// errConnCount is OKX's channel-conn-count-error: the user already
 	// holds 30 connections on a channel. Reconnecting does not help; the
 	// account is polled.
@@ -169,22 +159,10 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	}
 	book := &stream.Book{Parts: acct.Parts}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
-	for {
-		err := c.session(ctx, acct, chans, book, emit, bo.Reset)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if stream.Permanent(err) || errors.Is(err, stream.ErrCapReached) || errors.Is(err, errConnCount) {
-			return err
-		}
-		emit(sdk.StreamEvent{State: sdk.StreamResyncing, Reason: err.Error()})
-		if errors.Is(err, errMoved) {
-			continue
-		}
-		if !stream.Sleep(ctx, bo.Next()) {
-			return nil
-		}
-	}
+	final := func(err error) bool { return errors.Is(err, stream.ErrCapReached) || errors.Is(err, errConnCount) }
+	return stream.Keep(ctx, bo, emit, final, func(ctx context.Context, healthy func()) error {
+		return c.session(ctx, acct, chans, book, emit, healthy)
+	})
 }
 
 // Channel names.

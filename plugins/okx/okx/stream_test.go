@@ -3,11 +3,9 @@ package okx_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +13,7 @@ import (
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/plugins/okx/okx"
 	"github.com/globalautomation/gahost/sdk"
-	"github.com/globalautomation/gahost/sdk/stream"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
 func TestLoginSignature(t *testing.T) {
@@ -23,122 +21,6 @@ func TestLoginSignature(t *testing.T) {
 	// secret to reproduce it with.
 	if got := okx.LoginSignature("test-secret", "1704876947"); got != "fQfYjR1/qK14NIFHInX5tYolALbvDPMB8TZhKGlrC24=" {
 		t.Fatalf("sign = %s", got)
-	}
-}
-
-// watcher runs Watch for one account and collects what it emits.
-type watcher struct {
-	mu     sync.Mutex
-	events []sdk.StreamEvent
-	done   chan error
-}
-
-func watch(t *testing.T, c *okx.Connector, acct sdk.StreamAccount) *watcher {
-	t.Helper()
-	wctx, cancel := context.WithCancel(context.Background())
-	w := &watcher{done: make(chan error, 1)}
-	go func() {
-		w.done <- c.Watch(wctx, acct, func(ev sdk.StreamEvent) {
-			w.mu.Lock()
-			w.events = append(w.events, ev)
-			w.mu.Unlock()
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-w.done:
-		case <-time.After(5 * time.Second):
-			t.Error("Watch did not end with its context")
-		}
-	})
-	return w
-}
-
-func (w *watcher) mark() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.events)
-}
-
-func (w *watcher) waitFor(t *testing.T, what string, ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	t.Helper()
-	return w.waitAfter(t, 0, what, ok)
-}
-
-func (w *watcher) waitAfter(t *testing.T, from int, what string, ok func(sdk.StreamEvent) bool) sdk.StreamEvent {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		w.mu.Lock()
-		for _, ev := range w.events[from:] {
-			if ok(ev) {
-				w.mu.Unlock()
-				return ev
-			}
-		}
-		w.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	t.Fatalf("no event %s; got %+v", what, w.events)
-	return sdk.StreamEvent{}
-}
-
-func (w *watcher) count(ok func(sdk.StreamEvent) bool) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n := 0
-	for _, ev := range w.events {
-		if ok(ev) {
-			n++
-		}
-	}
-	return n
-}
-
-// ended waits for Watch to give up and returns its error.
-func (w *watcher) ended(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-w.done:
-		w.done <- err // for the cleanup
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("Watch did not give up")
-		return nil
-	}
-}
-
-func connected(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamConnected }
-func resyncing(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamResyncing }
-
-func spotHas(asset, free string) func(sdk.StreamEvent) bool {
-	return func(ev sdk.StreamEvent) bool {
-		if !ev.HasSpot {
-			return false
-		}
-		for _, b := range ev.Spot {
-			if b.Asset == asset && b.Free.Equal(d(free)) {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func spotLacks(asset string) func(sdk.StreamEvent) bool {
-	return func(ev sdk.StreamEvent) bool {
-		if !ev.HasSpot {
-			return false
-		}
-		for _, b := range ev.Spot {
-			if b.Asset == asset {
-				return false
-			}
-		}
-		return true
 	}
 }
 
@@ -180,9 +62,9 @@ func TestStreamSnapshotThenUpdates(t *testing.T) {
 		a.Balances = []fake.Balance{usdt("1000"), coin("BTC", "0.5"), coin("ETH", "0")}
 		a.Positions = []fake.Position{btcSwap("net", "2")}
 	})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	ev := w.waitFor(t, "connected", connected)
-	if !spotHas("BTC", "0.5")(ev) || !spotHas("USDT", "1000")(ev) || len(ev.Spot) != 2 {
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	ev := w.WaitFor(t, "connected", plugintest.Connected)
+	if !plugintest.SpotHas("BTC", "0.5")(ev) || !plugintest.SpotHas("USDT", "1000")(ev) || len(ev.Spot) != 2 {
 		t.Fatalf("seeded spot = %+v", ev.Spot)
 	}
 	if ev.Futures == nil || !ev.Futures.WalletBalance.Equal(d("1000")) || !ev.Futures.AvailableBalance.Equal(d("1000")) {
@@ -198,22 +80,22 @@ func TestStreamSnapshotThenUpdates(t *testing.T) {
 	}
 
 	fx.SetBalance(apiKey, usdt("900"))
-	ev = w.waitFor(t, "USDT pushed", spotHas("USDT", "900"))
+	ev = w.WaitFor(t, "USDT pushed", plugintest.SpotHas("USDT", "900"))
 	if ev.Futures == nil || !ev.Futures.MarginBalance.Equal(d("900")) || len(ev.Spot) != 2 {
 		t.Fatalf("update = %+v", ev)
 	}
 	fx.SetPosition(apiKey, btcSwap("net", "-3"))
-	ev = w.waitFor(t, "flipped short", func(ev sdk.StreamEvent) bool {
+	ev = w.WaitFor(t, "flipped short", func(ev sdk.StreamEvent) bool {
 		return ev.HasPositions && len(ev.Positions) == 1 && ev.Positions[0].Side == sdk.SideShort
 	})
 	if !ev.Positions[0].Size.Equal(d("0.03")) {
 		t.Fatalf("short = %+v", ev.Positions[0])
 	}
 	fx.SetPosition(apiKey, btcSwap("net", "0"))
-	w.waitFor(t, "closed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 0 })
+	w.WaitFor(t, "closed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 0 })
 	fx.SetBalance(apiKey, coin("BTC", "0"))
-	w.waitFor(t, "BTC gone", spotLacks("BTC"))
-	if n := w.count(resyncing); n != 0 {
+	w.WaitFor(t, "BTC gone", plugintest.SpotLacks("BTC"))
+	if n := w.Count(plugintest.Resyncing); n != 0 {
 		t.Fatalf("%d resyncs on a healthy stream", n)
 	}
 }
@@ -229,8 +111,8 @@ func TestStreamAssemblesPagedSnapshots(t *testing.T) {
 		eth.InstID = "ETH-USDT-SWAP"
 		a.Positions = []fake.Position{btcSwap("long", "1"), btcSwap("short", "2"), eth}
 	})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	ev := w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	ev := w.WaitFor(t, "connected", plugintest.Connected)
 	if len(ev.Spot) != 5 || len(ev.Positions) != 3 {
 		t.Fatalf("a paged snapshot was not assembled whole: %d balances, %d positions", len(ev.Spot), len(ev.Positions))
 	}
@@ -242,8 +124,8 @@ func TestStreamAssemblesPagedSnapshots(t *testing.T) {
 func TestStreamSnapshotRepairsDroppedEvent(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{AccountEvery: 200 * time.Millisecond, PositionsEvery: time.Hour}, okx.StreamOptions{})
 	fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{usdt("1000")} })
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	fx.DropEvents(1)
 	fx.SetBalance(apiKey, coin("ETH", "7"))
 	fx.SetBalance(apiKey, usdt("0"))
@@ -252,10 +134,10 @@ func TestStreamSnapshotRepairsDroppedEvent(t *testing.T) {
 	}
 	// The next regular snapshot is authoritative: the missed ETH comes,
 	// the missed USDT drop goes, without a reconnect.
-	w.waitFor(t, "healed by the regular snapshot", func(ev sdk.StreamEvent) bool {
-		return spotHas("ETH", "7")(ev) && spotLacks("USDT")(ev)
+	w.WaitFor(t, "healed by the regular snapshot", func(ev sdk.StreamEvent) bool {
+		return plugintest.SpotHas("ETH", "7")(ev) && plugintest.SpotLacks("USDT")(ev)
 	})
-	if n := w.count(resyncing); n != 0 || fx.WSStats().Connections != 1 {
+	if n := w.Count(plugintest.Resyncing); n != 0 || fx.WSStats().Connections != 1 {
 		t.Fatalf("%d resyncs, %d connections; the snapshot should heal in place", n, fx.WSStats().Connections)
 	}
 }
@@ -269,47 +151,24 @@ func TestStreamZeroRowsNeverPushed(t *testing.T) {
 		a.Balances = []fake.Balance{usdt("1000"), coin("BTC", "1")}
 		a.Positions = []fake.Position{btcSwap("net", "2")}
 	})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	fx.SetBalance(apiKey, coin("BTC", "0"))
 	fx.SetPosition(apiKey, btcSwap("net", "0"))
-	w.waitFor(t, "BTC gone", spotLacks("BTC"))
-	w.waitFor(t, "position gone", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 0 })
-}
-
-func TestStreamResyncsAfterCut(t *testing.T) {
-	fx, c, acct := streamEnv(t, quiet, okx.StreamOptions{})
-	fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{usdt("1000")} })
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.waitFor(t, "connected", connected)
-	fx.DropEvents(1)
-	fx.SetBalance(apiKey, coin("ETH", "7"))
-	time.Sleep(100 * time.Millisecond)
-	if w.count(spotHas("ETH", "7")) != 0 {
-		t.Fatal("a dropped event arrived")
-	}
-	fx.DropEvents(0)
-	from := w.mark()
-	fx.CutStreams()
-	w.waitAfter(t, from, "resyncing after the cut", resyncing)
-	ev := w.waitAfter(t, from, "connected again", connected)
-	if !spotHas("ETH", "7")(ev) {
-		t.Fatalf("the new session's snapshot lacks the lost change: %+v", ev)
-	}
-	fx.SetBalance(apiKey, coin("SOL", "3"))
-	w.waitAfter(t, from, "live on the new connection", spotHas("SOL", "3"))
+	w.WaitFor(t, "BTC gone", plugintest.SpotLacks("BTC"))
+	w.WaitFor(t, "position gone", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 0 })
 }
 
 func TestStreamPingsWhenIdle(t *testing.T) {
 	cfg := quiet
 	cfg.IdleTimeout = 300 * time.Millisecond
 	fx, c, acct := streamEnv(t, cfg, okx.StreamOptions{PingAfter: 100 * time.Millisecond, PongWait: 100 * time.Millisecond})
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	time.Sleep(1200 * time.Millisecond)
 	st := fx.WSStats()
-	if st.IdleCuts != 0 || w.count(resyncing) != 0 || st.Pings < 3 {
-		t.Fatalf("idle cuts %d, resyncs %d, pings %d: the client must keep a silent stream open", st.IdleCuts, w.count(resyncing), st.Pings)
+	if st.IdleCuts != 0 || w.Count(plugintest.Resyncing) != 0 || st.Pings < 3 {
+		t.Fatalf("idle cuts %d, resyncs %d, pings %d: the client must keep a silent stream open", st.IdleCuts, w.Count(plugintest.Resyncing), st.Pings)
 	}
 }
 
@@ -320,58 +179,60 @@ func TestStreamHandsOverOnNotice(t *testing.T) {
 	cfg.Lifetime, cfg.NoticeBefore = 900*time.Millisecond, 500*time.Millisecond
 	fx, c, acct := streamEnv(t, cfg, okx.StreamOptions{})
 	fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{usdt("1000")} })
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount}})
-	w.waitFor(t, "connected", connected)
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount}})
+	w.WaitFor(t, "connected", plugintest.Connected)
 	start := time.Now()
 	for i := 0; time.Since(start) < 2500*time.Millisecond; i++ {
 		v := strconv.Itoa(1000 + i)
 		fx.SetBalance(apiKey, usdt(v))
-		w.waitFor(t, "change "+v, spotHas("USDT", v))
+		w.WaitFor(t, "change "+v, plugintest.SpotHas("USDT", v))
 		time.Sleep(50 * time.Millisecond)
 	}
 	if st := fx.WSStats(); st.Connections < 3 {
 		t.Fatalf("%d connections in 2.5 s of 900 ms lifetimes", st.Connections)
 	}
-	if n := w.count(resyncing); n != 0 {
+	if n := w.Count(plugintest.Resyncing); n != 0 {
 		t.Fatalf("%d resyncs: the handover should leave no gap", n)
-	}
-}
-
-func TestStreamBadKeyFailsWithoutLeaking(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		tweak func(*sdk.Account)
-		code  string
-	}{
-		{"wrong secret", func(a *sdk.Account) { a.SecretKey = "wrong-secret-value-0000" }, "60007"},
-		{"wrong passphrase", func(a *sdk.Account) { a.Passphrase = "wrong-passphrase-0000" }, "60024"},
-		{"unknown key", func(a *sdk.Account) { a.APIKey = "unknown-key-0000" }, "60005"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, c, acct := streamEnv(t, quiet, okx.StreamOptions{})
-			tc.tweak(&acct)
-			w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-			err := w.ended(t)
-			var se *sdk.Error
-			if !errors.As(err, &se) || se.Kind != sdk.KindAuthentication || se.ExchangeCode != tc.code {
-				t.Fatalf("Watch = %v", err)
-			}
-			for _, secret := range []string{acct.SecretKey, acct.Passphrase, secret, passphrase} {
-				if strings.Contains(err.Error(), secret) {
-					t.Fatalf("the error leaks a credential: %v", err)
-				}
-			}
-		})
 	}
 }
 
 func TestStreamClockSkewIsRetried(t *testing.T) {
 	fx, c, acct := streamEnv(t, quiet, okx.StreamOptions{})
 	fx.SetClockOffset(-time.Minute)
-	w := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.waitFor(t, "resyncing on 60006", func(ev sdk.StreamEvent) bool { return resyncing(ev) && strings.Contains(ev.Reason, "clock") })
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	w.WaitFor(t, "resyncing on 60006", func(ev sdk.StreamEvent) bool { return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "clock") })
 	fx.SetClockOffset(0)
-	w.waitFor(t, "connected once the clocks agree", connected)
+	w.WaitFor(t, "connected once the clocks agree", plugintest.Connected)
+}
+
+// TestStreamConformance runs the shared stream checks: OKX answers a bad
+// login with its code, and one account takes one connection, so two
+// connections admit two accounts.
+func TestStreamConformance(t *testing.T) {
+	setup := func(t *testing.T, o okx.StreamOptions) plugintest.StreamSetup {
+		fx, c, acct := streamEnv(t, quiet, o)
+		fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{usdt("1000")} })
+		return plugintest.StreamSetup{Streamer: c, Fake: fx,
+			Account: sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}},
+			SetSpot: func(a sdk.Account, asset, free string) { fx.SetBalance(a.APIKey, coin(asset, free)) }}
+	}
+	plugintest.RunStream(t, plugintest.StreamKit{
+		New: func(t *testing.T) plugintest.StreamSetup { return setup(t, okx.StreamOptions{}) },
+		BadKeys: []plugintest.BadStreamKey{
+			{Name: "wrong secret", Tweak: func(a *sdk.Account) { a.SecretKey = "wrong-secret-value-0000" }, Code: "60007"},
+			{Name: "wrong passphrase", Tweak: func(a *sdk.Account) { a.Passphrase = "wrong-passphrase-0000" }, Code: "60024"},
+			{Name: "unknown key", Tweak: func(a *sdk.Account) { a.APIKey = "unknown-key-0000" }, Code: "60005"},
+		},
+		Capped: func(t *testing.T) (plugintest.StreamSetup, []sdk.StreamAccount) {
+			s := setup(t, okx.StreamOptions{MaxConnections: 2})
+			return s, addAccounts(s.Fake.(*fake.Server), s.Account.Account, 3)
+		},
+		CapCheck: func(t *testing.T, s plugintest.StreamSetup) {
+			if st := s.Fake.(*fake.Server).WSStats(); st.MaxOpen != 2 {
+				t.Fatalf("%d connections open at once", st.MaxOpen)
+			}
+		},
+	})
 }
 
 // addAccounts adds n keys to the fake and returns their stream accounts.
@@ -387,22 +248,6 @@ func addAccounts(fx *fake.Server, acct sdk.Account, n int) []sdk.StreamAccount {
 	return out
 }
 
-func TestStreamOverTheCapIsPolled(t *testing.T) {
-	fx, c, acct := streamEnv(t, quiet, okx.StreamOptions{MaxConnections: 2})
-	accts := addAccounts(fx, acct, 3)
-	a := watch(t, c, accts[0])
-	b := watch(t, c, accts[1])
-	a.waitFor(t, "connected", connected)
-	b.waitFor(t, "connected", connected)
-	err := watch(t, c, accts[2]).ended(t)
-	if !errors.Is(err, stream.ErrCapReached) {
-		t.Fatalf("the third account = %v, want ErrCapReached so the host polls it", err)
-	}
-	if st := fx.WSStats(); st.MaxOpen != 2 {
-		t.Fatalf("%d connections open at once", st.MaxOpen)
-	}
-}
-
 func TestStreamOneAccountPerConnectionWithinTheRate(t *testing.T) {
 	// OKX takes one login per connection, so each account has its own;
 	// they are opened at no more than 3 per window, or the fake refuses.
@@ -410,12 +255,12 @@ func TestStreamOneAccountPerConnectionWithinTheRate(t *testing.T) {
 		okx.StreamOptions{ConnectWindow: 350 * time.Millisecond})
 	accts := addAccounts(fx, acct, 7)
 	start := time.Now()
-	var ws []*watcher
+	var ws []*plugintest.Watcher
 	for _, a := range accts {
-		ws = append(ws, watch(t, c, a))
+		ws = append(ws, plugintest.Watch(t, c, a))
 	}
 	for _, w := range ws {
-		w.waitFor(t, "connected", connected)
+		w.WaitFor(t, "connected", plugintest.Connected)
 	}
 	if took := time.Since(start); took < 700*time.Millisecond {
 		t.Fatalf("7 connections in %v: faster than 3 per 350 ms", took)
@@ -425,8 +270,8 @@ func TestStreamOneAccountPerConnectionWithinTheRate(t *testing.T) {
 		t.Fatalf("fake saw %+v", st)
 	}
 	fx.SetBalance("key03", coin("SOL", "3"))
-	ws[3].waitFor(t, "its own change", spotHas("SOL", "3"))
-	if ws[4].count(spotHas("SOL", "3")) != 0 {
+	ws[3].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
+	if ws[4].Count(plugintest.SpotHas("SOL", "3")) != 0 {
 		t.Fatal("an event reached another account")
 	}
 }
@@ -435,9 +280,9 @@ func TestStreamChannelConnectionLimitIsPolled(t *testing.T) {
 	cfg := quiet
 	cfg.ChannelConns = 1
 	_, c, acct := streamEnv(t, cfg, okx.StreamOptions{})
-	first := watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	first.waitFor(t, "connected", connected)
-	err := watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: []string{sdk.CapSpotBalances}}).ended(t)
+	first := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
+	first.WaitFor(t, "connected", plugintest.Connected)
+	err := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: []string{sdk.CapSpotBalances}}).Ended(t)
 	if sdk.KindOf(err) != sdk.KindUnavailable || !strings.Contains(err.Error(), "polled") {
 		t.Fatalf("second connection of the user = %v", err)
 	}
