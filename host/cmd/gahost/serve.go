@@ -153,7 +153,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	if err != nil {
 		return err
 	}
-	sched, err = scheduler.New(sc, st, cat, key)
+	sched, err = scheduler.New(sc, schedulerStore(st, strm), cat, key)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,8 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Webhooks:           svc.webhooks,
 		Plugins:            cat,
 		Endpoints:          endpointOverrides(cfg),
-		Syncer:             sched,
+		Syncer:             apiSyncer(sched, strm),
+		Streams:            apiStreams(strm),
 		Valuer:             px,
 		Metrics:            reg,
 		MetricsToken:       cfg.API.MetricsToken,

@@ -63,11 +63,12 @@ var badFiles = map[string][]want{
 		{"3,5", `Invalid endpoint key`},
 		{"4,12", `The rest endpoint must be an absolute http or https URL`},
 	},
-	"read_timeout_zero.hcl":      {{"2,18", `read_timeout must be longer than zero`}},
-	"max_connections_zero.hcl":   {{"2,21", `max_connections must be between 1 and 1000000, got 0`}},
-	"metrics_token_short.hcl":    {{"2,19", `metrics_token must be at least 16 characters long`}},
-	"metrics_listen_no_port.hcl": {{"2,20", `Invalid listen address; listen must be host:port`}},
-	"replay_window_negative.hcl": {{"2,19", `replay_window must not be negative`}},
+	"read_timeout_zero.hcl":          {{"2,18", `read_timeout must be longer than zero`}},
+	"max_streamed_accounts_zero.hcl": {{"2,27", `max_streamed_accounts is how many of the exchange's accounts may be streamed from this host; it must be from 1 to 1000000, got 0`}},
+	"max_connections_zero.hcl":       {{"2,21", `max_connections must be between 1 and 1000000, got 0`}},
+	"metrics_token_short.hcl":        {{"2,19", `metrics_token must be at least 16 characters long`}},
+	"metrics_listen_no_port.hcl":     {{"2,20", `Invalid listen address; listen must be host:port`}},
+	"replay_window_negative.hcl":     {{"2,19", `replay_window must not be negative`}},
 	"duplicate_exchange.hcl": {
 		{"7,1", `Duplicate exchange block; An exchange "acme" block was already defined at testdata/bad/duplicate_exchange.hcl:1.`},
 		{"8,12", `Invalid sha256`},
@@ -321,6 +322,7 @@ exchange "acme" {
   testnet_endpoints = {
     rest = "https://testnet-proxy.example.test/"
   }
+  max_streamed_accounts = 40
 }
 exchange "zeta_2-x" {
 }
@@ -345,11 +347,12 @@ exchange "zeta_2-x" {
 							"rest": "https://proxy.example.test/acme",
 							"ws":   "http://127.0.0.1:9999",
 						},
-						TestnetEndpoints: map[string]string{"rest": "https://testnet-proxy.example.test"},
-						Source:           "config.hcl:35",
+						TestnetEndpoints:    map[string]string{"rest": "https://testnet-proxy.example.test"},
+						MaxStreamedAccounts: 40,
+						Source:              "config.hcl:35",
 					},
 					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
-						Source: "config.hcl:45"},
+						Source: "config.hcl:46"},
 				}
 			},
 		},
