@@ -1,0 +1,197 @@
+package streams_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/secrets"
+	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/streams"
+	"github.com/globalautomation/gahost/host/internal/users"
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// fleet is a store with n active accounts of exchange acme, oldest first.
+type fleet struct {
+	ctx context.Context
+	st  *store.Store
+	key *secrets.Key
+	ids []string
+}
+
+func newFleet(t *testing.T, n int) *fleet {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, err := users.New(users.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := us.Create(ctx, users.NewUser{Username: "trader"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fleet{ctx: ctx, st: st, key: key}
+	var accts []store.Account
+	now := time.Now().UTC()
+	for i := range n {
+		id := store.NewID()
+		sealed, err := key.SealCredentials(id, secrets.Credentials{APIKey: fmt.Sprintf("k%d", i), SecretKey: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		accts = append(accts, store.Account{ID: id, UserID: u.ID, Name: fmt.Sprintf("a%d", i), Exchange: "acme", IsActive: true,
+			IsMain: i == 0, Secrets: sealed, KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}})
+		f.ids = append(f.ids, id)
+		time.Sleep(time.Millisecond) // ULIDs of distinct milliseconds sort in creation order
+	}
+	if err := st.EditAccounts(ctx, u.ID, func([]store.Account) (store.AccountChange, error) {
+		return store.AccountChange{Put: accts}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (p *plugin) watchedIDs() map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]bool{}
+	for id := range p.watched {
+		out[id] = true
+	}
+	return out
+}
+
+func run(t *testing.T, m *streams.Manager) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func TestCapHoldsTheRestForPolling(t *testing.T) {
+	f := newFleet(t, 5)
+	p := &plugin{info: sdk.Info{Name: "acme", Capabilities: []string{sdk.CapSpotBalances, sdk.CapStreams},
+		StreamLimits: sdk.StreamLimits{MaxConnections: 3}}, events: make(chan sdk.StreamEvent), end: make(chan error)}
+	m, err := streams.New(streams.Config{Rescan: 50 * time.Millisecond, MaxAccounts: map[string]int{"acme": 2}}, f.st, catalog{p}, f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, m)
+	eventually(t, "the two oldest accounts watched", func() bool {
+		w := p.watchedIDs()
+		return len(w) == 2 && w[f.ids[0]] && w[f.ids[1]]
+	})
+	for _, id := range f.ids[:2] {
+		p.events <- sdk.StreamEvent{AccountID: id, State: sdk.StreamConnected}
+	}
+	eventually(t, "two streamed, three polled", func() bool {
+		s, ok := m.ExchangeStats("acme")
+		return ok && s.Streamed == 2 && s.Polled == 3 && s.Cap == 2
+	})
+	for _, id := range f.ids[2:] {
+		if m.Interval("acme", id) != 0 || m.Streamed(id) {
+			t.Errorf("account %s over the cap is not polled at the regular interval", id)
+		}
+	}
+	// Stay there: rescans do not hand over more.
+	time.Sleep(200 * time.Millisecond)
+	if w := p.watchedIDs(); len(w) != 2 {
+		t.Fatalf("%d accounts watched over a cap of 2", len(w))
+	}
+}
+
+func TestConnectionRatePacesWatches(t *testing.T) {
+	f := newFleet(t, 5)
+	p := &plugin{info: sdk.Info{Name: "acme", Capabilities: []string{sdk.CapSpotBalances, sdk.CapStreams},
+		StreamLimits: sdk.StreamLimits{NewConnections: 2, NewConnectionsWindow: 400 * time.Millisecond}},
+		events: make(chan sdk.StreamEvent), end: make(chan error)}
+	m, err := streams.New(streams.Config{Rescan: time.Hour}, f.st, catalog{p}, f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	run(t, m)
+	eventually(t, "two watched at once", func() bool { return len(p.watchedIDs()) == 2 })
+	if s, _ := m.ExchangeStats("acme"); s.Polled != 3 {
+		t.Errorf("%d polled while waiting for the connection rate, want 3", s.Polled)
+	}
+	if len(p.watchedIDs()) != 2 {
+		t.Fatal("more than the rate allows in the first window")
+	}
+	eventually(t, "all five watched", func() bool { return len(p.watchedIDs()) == 5 })
+	// Five at two per window: the fifth waits for the third window.
+	if d := time.Since(start); d < 800*time.Millisecond {
+		t.Errorf("five accounts handed over in %s at two per 400ms", d)
+	}
+}
+
+func TestReconcileCountsAndResyncs(t *testing.T) {
+	f := newFleet(t, 1)
+	id := f.ids[0]
+	p := &plugin{info: sdk.Info{Name: "acme", Capabilities: []string{sdk.CapSpotBalances, sdk.CapStreams}},
+		events: make(chan sdk.StreamEvent), end: make(chan error)}
+	m, err := streams.New(streams.Config{Rescan: time.Hour}, f.st, catalog{p}, f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, m)
+	eventually(t, "watched", func() bool { return p.watchedIDs()[id] })
+	p.events <- sdk.StreamEvent{AccountID: id, State: sdk.StreamConnected, HasSpot: true, Spot: []sdk.Balance{{Asset: "USDT", Free: d("10")}}}
+	eventually(t, "the seed written", func() bool { _, ok, _ := f.st.LatestSnapshot(f.ctx, id); return ok && m.Streamed(id) })
+
+	poll := func(free string) store.SyncResult {
+		now := time.Now()
+		return store.SyncResult{Started: now, Fresh: &store.Snapshot{SyncedAt: now, SpotAt: now,
+			Spot: store.BalancesFromSDK([]sdk.Balance{{Asset: "USDT", Free: d(free)}})}}
+	}
+	p.mu.Lock()
+	opened := p.opened
+	p.mu.Unlock()
+	m.Reconcile(f.ctx, id, poll("10"))
+	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartSpot] != 0 {
+		t.Fatalf("a poll that agrees counted %d mismatches", s.Mismatches[store.PartSpot])
+	}
+	// The stream missed a change: the poll sees 7.
+	m.Reconcile(f.ctx, id, poll("7"))
+	s, _ := m.ExchangeStats("acme")
+	if s.Mismatches[store.PartSpot] != 1 || s.Mismatches[store.PartFutures] != 0 {
+		t.Fatalf("mismatches %v, want one of spot", s.Mismatches)
+	}
+	// The account is watched again on the same stream: subscribed and
+	// seeded anew, polled until it is.
+	eventually(t, "resubscribed", func() bool { return !m.Streamed(id) })
+	p.mu.Lock()
+	if p.opened != opened {
+		t.Error("a mismatch reopened the whole stream")
+	}
+	p.mu.Unlock()
+	eventually(t, "watched again", func() bool { return p.watchedIDs()[id] })
+	p.events <- sdk.StreamEvent{AccountID: id, State: sdk.StreamConnected}
+	eventually(t, "connected again", func() bool { return m.Streamed(id) })
+
+	// A part the stream rewrote after the poll started is not compared.
+	r := poll("3")
+	p.events <- sdk.StreamEvent{AccountID: id, HasSpot: true, Spot: []sdk.Balance{{Asset: "USDT", Free: d("4")}}, At: time.Now()}
+	eventually(t, "the push written", func() bool {
+		snap, _, _ := f.st.LatestSnapshot(f.ctx, id)
+		return len(snap.Spot) == 1 && snap.Spot[0].Free.Equal(d("4"))
+	})
+	m.Reconcile(f.ctx, id, r)
+	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartSpot] != 1 {
+		t.Fatalf("a poll older than the stream's write counted as a mismatch: %v", s.Mismatches)
+	}
+}
+
