@@ -296,6 +296,7 @@ type Exchange struct {
 	SupportsTestnet    bool     `json:"supports_testnet"`
 	Capabilities       []string `json:"capabilities"`
 	Status             string   `json:"status"`
+	Restarts           int      `json:"restarts"`
 }
 
 // Exchanges returns GET /api/v1/exchanges.

@@ -140,6 +140,7 @@ type Manager struct {
 	mu       sync.Mutex
 	accounts map[string]*account
 	kick     map[string]chan struct{} // per exchange: read the accounts again now
+	wake     chan struct{}            // Run: look for exchanges with accounts now
 	exch     map[string]*exchangeState
 }
 
@@ -147,7 +148,8 @@ type Manager struct {
 func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Manager, error) {
 	cfg = cfg.withDefaults()
 	m := &Manager{cfg: cfg, st: st, cat: cat, keys: keys, log: cfg.Logger,
-		accounts: map[string]*account{}, kick: map[string]chan struct{}{}, exch: map[string]*exchangeState{}}
+		accounts: map[string]*account{}, kick: map[string]chan struct{}{}, exch: map[string]*exchangeState{},
+		wake: make(chan struct{}, 1)}
 	var err error
 	if m.m, err = newMetrics(cfg.Registerer, m); err != nil {
 		return nil, err
@@ -187,6 +189,7 @@ func (m *Manager) AccountChanged(string) {
 	for _, ch := range chs {
 		poke(ch)
 	}
+	poke(m.wake) // the first account of an exchange starts its stream
 }
 
 func (m *Manager) kickExchange(name string) {
@@ -236,6 +239,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-m.wake:
 		}
 	}
 }
