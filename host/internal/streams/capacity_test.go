@@ -194,4 +194,3 @@ func TestReconcileCountsAndResyncs(t *testing.T) {
 		t.Fatalf("a poll older than the stream's write counted as a mismatch: %v", s.Mismatches)
 	}
 }
-

@@ -11,8 +11,8 @@ import (
 // resyncs, failures, and the lag from a change at the exchange to its
 // write in the store.
 type metrics struct {
-	resyncs  *prometheus.CounterVec
-	failures *prometheus.CounterVec
+	resyncs    *prometheus.CounterVec
+	failures   *prometheus.CounterVec
 	events     *prometheus.CounterVec
 	lag        *prometheus.HistogramVec
 	mismatches *prometheus.CounterVec
