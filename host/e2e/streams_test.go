@@ -39,6 +39,8 @@ type streamsJSON struct {
 	Resyncs             uint64 `json:"resyncs"`
 	Mismatches          uint64 `json:"mismatches"`
 	MismatchesSpot      uint64 `json:"mismatches_spot_balances"`
+	MismatchesFutures   uint64 `json:"mismatches_futures_account"`
+	MismatchesPositions uint64 `json:"mismatches_positions"`
 	Changes             uint64 `json:"changes"`
 	LagP99MS            int64  `json:"lag_p99_ms"`
 	AccountsPerConn     int    `json:"accounts_per_connection"`
@@ -111,7 +113,7 @@ sync {
 }
 
 // streams is the binance entry's streams field of GET /exchanges.
-func (s *streamStack) streams(t *testing.T) streamsJSON {
+func (s *streamStack) streams(t testing.TB) streamsJSON {
 	t.Helper()
 	var list []struct {
 		Name     string       `json:"name"`
@@ -130,7 +132,7 @@ func (s *streamStack) streams(t *testing.T) streamsJSON {
 	return streamsJSON{}
 }
 
-func (s *streamStack) waitStreams(t *testing.T, what string, within time.Duration, ok func(streamsJSON) bool) streamsJSON {
+func (s *streamStack) waitStreams(t testing.TB, what string, within time.Duration, ok func(streamsJSON) bool) streamsJSON {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -146,7 +148,7 @@ func (s *streamStack) waitStreams(t *testing.T, what string, within time.Duratio
 }
 
 // usdt is the account's USDT free balance on the dashboard ("" before any).
-func (s *streamStack) usdt(t *testing.T, id string) string {
+func (s *streamStack) usdt(t testing.TB, id string) string {
 	t.Helper()
 	var spot struct {
 		Balances []spotRow `json:"balances"`
@@ -164,7 +166,7 @@ func (s *streamStack) usdt(t *testing.T, id string) string {
 
 // waitUSDT waits until the dashboard shows free USDT of want and returns
 // how long that took.
-func (s *streamStack) waitUSDT(t *testing.T, id, want string, within time.Duration) time.Duration {
+func (s *streamStack) waitUSDT(t testing.TB, id, want string, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	w := decimal.RequireFromString(want)
@@ -179,12 +181,12 @@ func (s *streamStack) waitUSDT(t *testing.T, id, want string, within time.Durati
 	}
 }
 
-func (s *streamStack) setUSDT(t *testing.T, i int, free string) {
+func (s *streamStack) setUSDT(t testing.TB, i int, free string) {
 	t.Helper()
 	s.fake.Control("/spot", map[string]string{"api_key": s.keys[i].APIKey, "asset": "USDT", "free": free, "locked": "0"})
 }
 
-func (s *streamStack) fakeStats(t *testing.T) fakeStreamStats {
+func (s *streamStack) fakeStats(t testing.TB) fakeStreamStats {
 	t.Helper()
 	var st fakeStreamStats
 	s.fake.Get("/streams", &st)
@@ -201,11 +203,14 @@ func TestStreamChangeReachesTheDashboard(t *testing.T) {
 	}
 	for i, v := range []string{"777.5", "12.25", "0.5"} {
 		s.setUSDT(t, 0, v)
-		if took := s.waitUSDT(t, s.ids[0], v, 2*time.Second); took > 2*time.Second {
+		took := s.waitUSDT(t, s.ids[0], v, 2*time.Second)
+		t.Logf("change %d shown after %s", i, took)
+		if took > 2*time.Second {
 			t.Errorf("change %d took %s", i, took)
 		}
 	}
 	st = s.streams(t)
+	t.Logf("the host's lag p99: %d ms", st.LagP99MS)
 	if st.Changes < 3 || st.Mismatches != 0 {
 		t.Errorf("after three changes: %+v", st)
 	}
@@ -300,7 +305,7 @@ func TestStreamAccountsOverTheCapArePolled(t *testing.T) {
 }
 
 // metric reads one sample of the daemon's /metrics.
-func (s *streamStack) metric(t *testing.T, name string) float64 {
+func (s *streamStack) metric(t testing.TB, name string) float64 {
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+s.d.Addr+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+s.d.Token)
@@ -318,4 +323,28 @@ func (s *streamStack) metric(t *testing.T, name string) float64 {
 		}
 	}
 	return 0
+}
+
+type budgetPool struct {
+	Pool  string `json:"pool"`
+	Limit int64  `json:"limit"`
+	Used  int64  `json:"used"`
+}
+
+// budget is the binance entry's budget field of GET /exchanges.
+func (s *streamStack) budget(t testing.TB) []budgetPool {
+	t.Helper()
+	var list []struct {
+		Name   string       `json:"name"`
+		Budget []budgetPool `json:"budget"`
+	}
+	if code := s.d.Do("GET", "/api/v1/exchanges", nil, &list); code != http.StatusOK {
+		t.Fatalf("GET /exchanges: %d", code)
+	}
+	for _, e := range list {
+		if e.Name == "binance" {
+			return e.Budget
+		}
+	}
+	return nil
 }

@@ -114,6 +114,8 @@ type Options struct {
 	Env []string
 	// NoWait returns right after the process starts, without waiting for /readyz.
 	NoWait bool
+	// LogLevel is the daemon's log_level; default "debug".
+	LogLevel string
 }
 
 // Start runs the daemon binary bin with a fresh data dir under dir.
@@ -127,8 +129,11 @@ func Start(t testing.TB, bin, dir string, o Options) *Daemon {
 	}
 	d := &Daemon{t: t, Bin: bin, Dir: dir, Addr: FreePort(t), Env: o.Env}
 	d.Config = filepath.Join(dir, "config.hcl")
-	cfg := fmt.Sprintf("data_dir = %q\nlog_level = \"debug\"\napi {\n  listen = %q\n}\nplugins {\n  dir = %q\n  watch = true\n}\n%s\n",
-		filepath.Join(dir, "data"), d.Addr, o.PluginDir, o.ConfigBody)
+	if o.LogLevel == "" {
+		o.LogLevel = "debug"
+	}
+	cfg := fmt.Sprintf("data_dir = %q\nlog_level = %q\napi {\n  listen = %q\n}\nplugins {\n  dir = %q\n  watch = true\n}\n%s\n",
+		filepath.Join(dir, "data"), o.LogLevel, d.Addr, o.PluginDir, o.ConfigBody)
 	if err := os.WriteFile(d.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func TestReconcileCountsAndResyncs(t *testing.T) {
 	id := f.ids[0]
 	p := &plugin{info: sdk.Info{Name: "acme", Capabilities: []string{sdk.CapSpotBalances, sdk.CapStreams}},
 		events: make(chan sdk.StreamEvent), end: make(chan error)}
-	m, err := streams.New(streams.Config{Rescan: time.Hour}, f.st, catalog{p}, f.key)
+	m, err := streams.New(streams.Config{Rescan: time.Hour, Grace: 300 * time.Millisecond}, f.st, catalog{p}, f.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,15 +160,29 @@ func TestReconcileCountsAndResyncs(t *testing.T) {
 	p.mu.Lock()
 	opened := p.opened
 	p.mu.Unlock()
-	m.Reconcile(f.ctx, id, poll("10"))
-	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartSpot] != 0 {
-		t.Fatalf("a poll that agrees counted %d mismatches", s.Mismatches[store.PartSpot])
+	reconcile := func(r store.SyncResult) {
+		m.Reconcile(f.ctx, id, r)
+		if err := f.st.PutSyncResult(f.ctx, id, r); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// The stream missed a change: the poll sees 7.
-	m.Reconcile(f.ctx, id, poll("7"))
-	s, _ := m.ExchangeStats("acme")
-	if s.Mismatches[store.PartSpot] != 1 || s.Mismatches[store.PartFutures] != 0 {
+	reconcile(poll("10"))
+	// The poll read a change a moment before the stream reported it: no
+	// mismatch once the stream catches up within the grace.
+	reconcile(poll("11"))
+	p.events <- sdk.StreamEvent{AccountID: id, HasSpot: true, Spot: []sdk.Balance{{Asset: "USDT", Free: d("11")}}, At: time.Now()}
+	time.Sleep(600 * time.Millisecond)
+	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartSpot] != 0 || !m.Streamed(id) {
+		t.Fatalf("a poll that agrees, or that the stream caught up with, counted %d mismatches", s.Mismatches[store.PartSpot])
+	}
+	// The stream missed a change: the poll sees 7, and it stays unreported.
+	reconcile(poll("7"))
+	eventually(t, "one spot mismatch", func() bool { s, _ := m.ExchangeStats("acme"); return s.Mismatches[store.PartSpot] == 1 })
+	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartFutures] != 0 || s.Mismatches[store.PartPositions] != 0 {
 		t.Fatalf("mismatches %v, want one of spot", s.Mismatches)
+	}
+	if snap, _, _ := f.st.LatestSnapshot(f.ctx, id); !snap.Spot[0].Free.Equal(d("7")) {
+		t.Fatalf("not repaired from REST: %v", snap.Spot)
 	}
 	// The account is watched again on the same stream: subscribed and
 	// seeded anew, polled until it is.
@@ -190,7 +204,29 @@ func TestReconcileCountsAndResyncs(t *testing.T) {
 		return len(snap.Spot) == 1 && snap.Spot[0].Free.Equal(d("4"))
 	})
 	m.Reconcile(f.ctx, id, r)
+	time.Sleep(600 * time.Millisecond)
 	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartSpot] != 1 {
 		t.Fatalf("a poll older than the stream's write counted as a mismatch: %v", s.Mismatches)
 	}
+
+	// The stream moves on after the poll, with a newer value of what the
+	// poll saw change: it saw the change itself.
+	push := func(bs ...sdk.Balance) {
+		p.events <- sdk.StreamEvent{AccountID: id, HasSpot: true, Spot: bs, At: time.Now()}
+	}
+	r = poll("6")
+	m.Reconcile(f.ctx, id, r)
+	push(sdk.Balance{Asset: "USDT", Free: d("6.5")})
+	time.Sleep(600 * time.Millisecond)
+	if s, _ := m.ExchangeStats("acme"); s.Mismatches[store.PartSpot] != 1 {
+		t.Fatalf("a stream that reported a newer change counted as behind: %v", s.Mismatches)
+	}
+	// The poll finds BTC the stream never reported; the stream's next event
+	// carries its stale view without it: a mismatch.
+	now := time.Now()
+	r = store.SyncResult{Started: now, Fresh: &store.Snapshot{SyncedAt: now, SpotAt: now,
+		Spot: store.BalancesFromSDK([]sdk.Balance{{Asset: "USDT", Free: d("6.5")}, {Asset: "BTC", Free: d("1")}})}}
+	m.Reconcile(f.ctx, id, r)
+	push(sdk.Balance{Asset: "USDT", Free: d("8")})
+	eventually(t, "a second spot mismatch", func() bool { s, _ := m.ExchangeStats("acme"); return s.Mismatches[store.PartSpot] == 2 })
 }

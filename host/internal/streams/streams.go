@@ -69,6 +69,11 @@ type Config struct {
 	// does not document, or an IP shared with other programs. Absent or
 	// zero: the plugin's limits alone.
 	MaxAccounts map[string]int
+	// Grace is how long reconciliation waits for the stream's own report
+	// of a change a poll saw first, before it counts the difference as a
+	// mismatch; default 2 seconds, the promised freshness of a streamed
+	// account.
+	Grace time.Duration
 
 	Logger     hclog.Logger
 	Registerer prometheus.Registerer
@@ -83,6 +88,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Rescan <= 0 {
 		c.Rescan = time.Minute
+	}
+	if c.Grace <= 0 {
+		c.Grace = 2 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()
@@ -142,6 +150,9 @@ type Manager struct {
 	kick     map[string]chan struct{} // per exchange: read the accounts again now
 	wake     chan struct{}            // Run: look for exchanges with accounts now
 	exch     map[string]*exchangeState
+
+	checks  sync.WaitGroup // reconciliation checks waiting out their grace
+	running chan struct{}  // closed when Run ends, so checks stop waiting
 }
 
 // New returns a manager; Run drives it.
@@ -149,7 +160,7 @@ func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Manager, error) {
 	cfg = cfg.withDefaults()
 	m := &Manager{cfg: cfg, st: st, cat: cat, keys: keys, log: cfg.Logger,
 		accounts: map[string]*account{}, kick: map[string]chan struct{}{}, exch: map[string]*exchangeState{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), running: make(chan struct{})}
 	var err error
 	if m.m, err = newMetrics(cfg.Registerer, m); err != nil {
 		return nil, err
@@ -212,6 +223,8 @@ func poke(ch chan struct{}) {
 func (m *Manager) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer m.checks.Wait()
+	defer close(m.running)
 	running := map[string]bool{}
 	t := time.NewTicker(m.cfg.Rescan)
 	defer t.Stop()
