@@ -169,11 +169,12 @@ func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Manager, error) {
 }
 
 // Interval is the scheduler's hook: a connected account is polled every
-// reconcile interval, any other at its regular one (zero here).
+// reconcile interval, any other (and one reconciliation found wrong, until
+// it is subscribed again) at its regular one (zero here).
 func (m *Manager) Interval(_, accountID string) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if a := m.accounts[accountID]; a != nil && a.state == sdk.StreamConnected {
+	if a := m.accounts[accountID]; a != nil && a.state == sdk.StreamConnected && !a.resync {
 		return m.cfg.Reconcile
 	}
 	return 0
