@@ -145,4 +145,8 @@ webhooks {
 #     spot    = "https://testnet.binance.vision"
 #     futures = "https://testnet.binancefuture.com"
 #   }
+#
+#   # With streams enabled: stream at most this many accounts, below the
+#   # plugin's per-IP limits; the others are polled.
+#   max_streamed_accounts = 500
 # }

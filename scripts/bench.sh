@@ -3,7 +3,10 @@
 # then the sync fleet benchmark at full size, printed as one table.
 #
 #   BENCH_QUICK=1        a fleet of 2,000 accounts at a 6 s interval (about
-#                        40 s) instead of 10,000 at 30 s (about 3 minutes)
+#                        40 s) instead of 10,000 at 30 s (about 3 minutes),
+#                        and 100 streamed accounts (about 7 minutes) instead
+#                        of 10,000 (hours: Binance's limits are not scaled,
+#                        see host/e2e/streams_bench_test.go)
 #   BENCH_FILTER=regexp  only the benchmarks matching it (default: all)
 #   GAHOST_BENCH_*       sizes of the fleet benchmark, see
 #                        host/internal/scheduler/fleet_bench_test.go
@@ -20,6 +23,7 @@ out=${BENCH_OUT:-$(mktemp -t gahost-bench.XXXXXX)}
 if [ "${BENCH_QUICK:-}" = 1 ]; then
   export GAHOST_BENCH_ACCOUNTS=${GAHOST_BENCH_ACCOUNTS:-2000}
   export GAHOST_BENCH_INTERVAL=${GAHOST_BENCH_INTERVAL:-6s}
+  export GAHOST_BENCH_STREAM_ACCOUNTS=${GAHOST_BENCH_STREAM_ACCOUNTS:-100}
 fi
 
 # The workspace's modules (go.work), as directories relative to here.
@@ -42,7 +46,7 @@ fi
 # once, on its own, below.
 for m in "${modules[@]}"; do
   echo "== go test -bench $m" >&2
-  (cd "$m" && $GO test -run '^$' -bench "$filter" -skip '^BenchmarkFleet$' -benchmem ./... 2>&1) |
+  (cd "$m" && $GO test -run '^$' -bench "$filter" -skip '^Benchmark(Fleet|Streams)$' -benchmem ./... 2>&1) |
     tee -a "$out" | grep -E '^(Benchmark|FAIL|---)' >&2 || true
 done
 
@@ -50,6 +54,12 @@ if [[ "BenchmarkFleet" =~ $filter ]] || [ "$filter" = . ]; then
   echo "== go test -bench Fleet host/internal/scheduler (accounts=${GAHOST_BENCH_ACCOUNTS:-10000} interval=${GAHOST_BENCH_INTERVAL:-30s})" >&2
   (cd host && $GO test -run '^$' -bench '^BenchmarkFleet$' -benchtime 1x -timeout 30m ./internal/scheduler/ 2>&1) |
     tee -a "$out" | grep -E '^(Benchmark|FAIL|---|\s+fleet)' >&2 || true
+fi
+
+if [[ "BenchmarkStreams" =~ $filter ]] || [ "$filter" = . ]; then
+  echo "== go test -bench Streams host/e2e (accounts=${GAHOST_BENCH_STREAM_ACCOUNTS:-10000})" >&2
+  (cd host && $GO test -run '^$' -bench '^BenchmarkStreams$' -benchtime 1x -timeout 12h ./e2e/ 2>&1) |
+    tee -a "$out" | grep -E '^(Benchmark|FAIL|---|\s+streams_bench)' >&2 || true
 fi
 
 if grep -qE '^(FAIL|--- FAIL)' "$out"; then
@@ -108,6 +118,30 @@ awk '
     }
     printf "requests per Binance sync\t<= 3\t%.2f\t%s\n", v["requests/sync"], (v["requests/sync"] <= 3.05) ? "yes" : "NO"
   }' "$out" | column -t -s "$(printf '\t')"
+
+
+# The targets of private streams (issue #13), from the streams run.
+awk '
+  /^BenchmarkStreams/ {
+    for (i = 3; i + 1 <= NF; i += 2) v[$(i + 1)] = $i
+    found = 1
+  }
+  END {
+    if (!found) exit
+    cores = v["host-cores"] + v["plugin-cores"]
+    rss = v["host-peak-rss-MB"] + v["plugin-peak-rss-MB"]
+    printf "\nSTREAMS (%d accounts)\tWANT\tGOT\tOK\n", v["accounts"]
+    printf "change to dashboard p99 ms\t<= 2000\t%d\t%s\n", v["lag-p99-ms"], (v["lag-p99-ms"] <= 2000) ? "yes" : "NO"
+    printf "change to store p99 ms (host)\t-\t%d\t-\n", v["host-lag-p99-ms"]
+    printf "REST spot weight, steady %%\t<= 20\t%.1f\t%s\n", v["rest-spot-%"], (v["rest-spot-%"] <= 20) ? "yes" : "NO"
+    printf "REST futures weight, steady %%\t<= 20\t%.1f\t%s\n", v["rest-futures-%"], (v["rest-futures-%"] <= 20) ? "yes" : "NO"
+    printf "host + plugin cores\t<= 0.3\t%.3f\t%s\n", cores, (cores <= 0.3) ? "yes" : "NO"
+    printf "host + plugin peak RSS MB\t<= 300\t%.0f\t%s\n", rss, (rss <= 300) ? "yes" : "NO"
+    printf "all streamed from start s\t-\t%.0f\t-\n", v["connect-s"]
+    printf "all back after a cut s\t-\t%.0f\t-\n", v["recover-s"]
+    printf "mismatches\t-\t%d\t-\n", v["mismatches"]
+  }' "$out" | column -t -s "$(printf '\t')"
+
 
 echo
 echo "raw output: $out"

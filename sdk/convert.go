@@ -34,6 +34,10 @@ func infoToProto(i Info) *pb.GetInfoResponse {
 		Capabilities:       i.Capabilities,
 		CallCosts:          i.CallCosts,
 	}
+	if l := i.StreamLimits; l != (StreamLimits{}) {
+		out.StreamLimits = &pb.StreamLimits{MaxConnections: int32(l.MaxConnections), AccountsPerConnection: int32(l.AccountsPerConnection),
+			NewConnections: int32(l.NewConnections), NewConnectionsWindowMs: l.NewConnectionsWindow.Milliseconds()}
+	}
 	for _, c := range i.Costs {
 		out.Costs = append(out.Costs, &pb.CallCost{Call: c.Call, Limit: c.Limit, Cost: c.Cost})
 	}

@@ -109,6 +109,9 @@ type Info struct {
 	// CallCosts is the older form of Costs: capability -> cost against the
 	// first RateLimit. The host reads it only when Costs is empty.
 	CallCosts map[string]int64
+	// StreamLimits are the exchange's per-IP limits on private streams,
+	// for a connector with CapStreams; the zero value declares none.
+	StreamLimits StreamLimits
 }
 
 // Endpoint is where one endpoint key's calls go by default.

@@ -51,6 +51,33 @@ func (a StreamAccount) Wants(part string) bool {
 	return false
 }
 
+// StreamLimits are an exchange's per-IP limits on private streams, as its
+// connector declares them: the host streams only as many accounts as they
+// carry, polls the rest, and hands accounts over no faster than the
+// connection rate allows. Zero fields are limits the exchange does not
+// document.
+type StreamLimits struct {
+	// MaxConnections is how many private connections one IP may hold at
+	// once (Bitget 100, BingX 60).
+	MaxConnections int
+	// AccountsPerConnection is how many accounts one connection carries
+	// (Binance spot's WebSocket API 1,000); zero means one.
+	AccountsPerConnection int
+	// NewConnections is how many connections one IP may open per
+	// NewConnectionsWindow (Binance 300 per 5 minutes, OKX 3 per second).
+	NewConnections       int
+	NewConnectionsWindow time.Duration
+}
+
+// MaxAccounts is how many accounts the limits let one IP stream; zero
+// means no documented cap.
+func (l StreamLimits) MaxAccounts() int {
+	if l.MaxConnections <= 0 {
+		return 0
+	}
+	return l.MaxConnections * max(l.AccountsPerConnection, 1)
+}
+
 // StreamState is what an account's stream is doing.
 type StreamState int
 

@@ -129,7 +129,7 @@ func setup(t *testing.T) *stack {
 	return s
 }
 
-func randHex(t *testing.T) string {
+func randHex(t testing.TB) string {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)

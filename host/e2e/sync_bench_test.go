@@ -71,7 +71,7 @@ func BenchmarkBinanceSync(b *testing.B) {
 
 	// The fake allows far more than Binance: the paced phases keep to
 	// gahost's own budget anyway, and back to back must not meet a 429.
-	f := hosttest.StartFake(b, bins.fakeBinance, "FAKEBINANCE_SPOT_WEIGHT=100000000", "FAKEBINANCE_FUTURES_WEIGHT=100000000")
+	f := hosttest.StartFake(b, bins.fakeBinance, "-spot-weight=100000000", "-futures-weight=100000000")
 	type keyPair struct {
 		Key    string `json:"key"`
 		Secret string `json:"secret"`

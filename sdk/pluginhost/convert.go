@@ -34,6 +34,10 @@ func infoFromProto(p *pb.GetInfoResponse) sdk.Info {
 		Capabilities:       p.GetCapabilities(),
 		CallCosts:          p.GetCallCosts(),
 	}
+	if l := p.GetStreamLimits(); l != nil {
+		i.StreamLimits = sdk.StreamLimits{MaxConnections: int(l.GetMaxConnections()), AccountsPerConnection: int(l.GetAccountsPerConnection()),
+			NewConnections: int(l.GetNewConnections()), NewConnectionsWindow: time.Duration(l.GetNewConnectionsWindowMs()) * time.Millisecond}
+	}
 	for _, c := range p.GetCosts() {
 		i.Costs = append(i.Costs, sdk.CallCost{Call: c.GetCall(), Limit: c.GetLimit(), Cost: c.GetCost()})
 	}

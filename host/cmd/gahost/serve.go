@@ -167,7 +167,7 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	if err != nil {
 		return err
 	}
-	sched, err = scheduler.New(sc, syncStore, cat, key)
+	sched, err = scheduler.New(sc, schedulerStore(syncStore, strm), cat, key)
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,8 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		Webhooks:           svc.webhooks,
 		Plugins:            cat,
 		Endpoints:          endpointOverrides(cfg),
-		Syncer:             sched,
+		Syncer:             apiSyncer(sched, strm),
+		Streams:            apiStreams(strm),
 		Valuer:             px,
 		Metrics:            reg,
 		MetricsToken:       cfg.API.MetricsToken,

@@ -71,7 +71,10 @@ type Deps struct {
 	// Valuer values balances in USDT at cached prices (*prices.Source);
 	// optional: without it only USDT has a value.
 	Valuer Valuer
-	Logger hclog.Logger
+	// Streams reports the private streams per exchange (*streams.Manager);
+	// optional: without it GET /exchanges has no streams field.
+	Streams Streams
+	Logger  hclog.Logger
 
 	CORSAllowedOrigins []string
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/streams"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/pluginhost"
 )
@@ -46,6 +47,42 @@ type exchangeJSON struct {
 	Status             string           `json:"status"`
 	Restarts           int              `json:"restarts" doc:"How often the plugin process was restarted after a crash."`
 	LastError          string           `json:"last_error,omitempty"`
+	Streams            *streamsJSON     `json:"streams,omitempty" doc:"How the exchange's accounts are kept fresh when streams are enabled and the plugin serves them: through its private streams, or polled. Absent otherwise."`
+}
+
+// Streams is what GET /exchanges reads of the private streams.
+type Streams interface {
+	ExchangeStats(name string) (streams.Stats, bool)
+}
+
+type streamsJSON struct {
+	Streamed              int    `json:"streamed" doc:"Accounts whose stream is connected and seeded: changes show within seconds; polled only to reconcile."`
+	Subscribing           int    `json:"subscribing" doc:"Accounts handed to the stream, not yet subscribed and seeded; polled meanwhile."`
+	Resyncing             int    `json:"resyncing" doc:"Accounts whose stream lost continuity and is being subscribed and seeded again; polled meanwhile."`
+	Polled                int    `json:"polled" doc:"Accounts polled within the rate budget instead: over the per-IP cap, waiting for the connection rate, or whose stream failed."`
+	MaxAccounts           int    `json:"max_accounts" doc:"How many accounts may be streamed from this host: the plugin's per-IP connection cap, lowered by exchange.max_streamed_accounts; 0 for no cap."`
+	MaxConnections        int    `json:"max_connections" doc:"The exchange's cap on concurrent private connections per IP, as the plugin declares it; 0 when undocumented."`
+	AccountsPerConnection int    `json:"accounts_per_connection" doc:"How many accounts one connection carries (0 means one)."`
+	NewConnections        int    `json:"new_connections" doc:"New connections one IP may open per new_connections_window_ms; accounts are handed to the stream no faster. 0 when undocumented."`
+	NewConnectionsWindow  int64  `json:"new_connections_window_ms"`
+	Resyncs               uint64 `json:"resyncs" doc:"Times an account's stream lost continuity and was subscribed and seeded again, since the daemon started."`
+	Mismatches            uint64 `json:"mismatches" doc:"Parts that a reconciling REST read found different from what the stream had written (repaired from REST), since the daemon started."`
+	MismatchesSpot        uint64 `json:"mismatches_spot_balances"`
+	MismatchesFutures     uint64 `json:"mismatches_futures_account"`
+	MismatchesPositions   uint64 `json:"mismatches_positions"`
+	Changes               uint64 `json:"changes" doc:"Account changes the streams pushed and the host wrote, since the daemon started."`
+	LagP99MS              int64  `json:"lag_p99_ms" doc:"99th percentile of the latest changes' delay from the exchange's event time to the host's write, in milliseconds; 0 before any."`
+}
+
+func streamsOf(s streams.Stats) *streamsJSON {
+	j := &streamsJSON{Streamed: s.Streamed, Subscribing: s.Subscribing, Resyncing: s.Resyncing, Polled: s.Polled,
+		MaxAccounts: s.Cap, MaxConnections: s.Limits.MaxConnections, AccountsPerConnection: s.Limits.AccountsPerConnection,
+		NewConnections: s.Limits.NewConnections, NewConnectionsWindow: s.Limits.NewConnectionsWindow.Milliseconds(),
+		Resyncs: s.Resyncs, Changes: s.Changes, LagP99MS: s.LagP99.Milliseconds(),
+		MismatchesSpot: s.Mismatches[sdk.CapSpotBalances], MismatchesFutures: s.Mismatches[sdk.CapFuturesAccount],
+		MismatchesPositions: s.Mismatches[sdk.CapPositions]}
+	j.Mismatches = j.MismatchesSpot + j.MismatchesFutures + j.MismatchesPositions
+	return j
 }
 
 type budgetPoolJSON struct {
@@ -123,8 +160,15 @@ func (h *handler) exchangesJSON(sts []plugins.Status) []exchangeJSON {
 		if caps == nil {
 			caps = []string{}
 		}
+		var st *streamsJSON
+		if h.d.Streams != nil {
+			if x, ok := h.d.Streams.ExchangeStats(s.Name); ok {
+				st = streamsOf(x)
+			}
+		}
 		out = append(out, exchangeJSON{
-			Name: s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
+			Streams: st,
+			Name:    s.Name, DisplayName: s.Info.DisplayName, PluginVersion: s.Info.Version,
 			ProtocolVersion: pluginhost.ProtocolVersion, SDKVersion: s.Info.SDKVersion,
 			RequiresPassphrase: s.Info.RequiresPassphrase, SupportsTestnet: s.Info.SupportsTestnet,
 			Capabilities: caps, Endpoints: endpointsJSON(s.Info, h.d.Endpoints[s.Name]), Budget: budgetJSON(s.Budget), Status: s.State, Restarts: s.Restarts, LastError: s.LastError,

@@ -166,6 +166,11 @@ type Exchange struct {
 	// by the same keys. Kept apart from Endpoints so that a proxy set up
 	// for one kind of account never carries the other's traffic. Never nil.
 	TestnetEndpoints map[string]string
+	// MaxStreamedAccounts caps how many of the exchange's accounts are
+	// watched through its private streams, below what the plugin declares
+	// its per-IP limits carry; the rest are polled. Zero: the plugin's
+	// limits alone.
+	MaxStreamedAccounts int
 	// Source is where the block starts, as "file:line", so that a later
 	// complaint about this exchange (a checksum mismatch, an endpoint key
 	// the plugin rejects) can point back into the file.

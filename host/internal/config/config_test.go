@@ -64,6 +64,7 @@ var badFiles = map[string][]want{
 		{"4,12", `The rest endpoint must be an absolute http or https URL`},
 	},
 	"read_timeout_zero.hcl":          {{"2,18", `read_timeout must be longer than zero`}},
+	"max_streamed_accounts_zero.hcl": {{"2,27", `max_streamed_accounts is how many of the exchange's accounts may be streamed from this host; it must be from 1 to 1000000, got 0`}},
 	"max_connections_zero.hcl":       {{"2,21", `max_connections must be between 1 and 1000000, got 0`}},
 	"metrics_token_short.hcl":        {{"2,19", `metrics_token must be at least 16 characters long`}},
 	"metrics_listen_no_port.hcl":     {{"2,20", `Invalid listen address; listen must be host:port`}},
@@ -345,6 +346,7 @@ exchange "acme" {
     rest      = "https://testnet-proxy.example.test/"
     stream_ws = "wss://testnet-stream.example.test"
   }
+  max_streamed_accounts = 40
 }
 exchange "zeta_2-x" {
 }
@@ -369,11 +371,12 @@ exchange "zeta_2-x" {
 							"rest": "https://proxy.example.test/acme",
 							"ws":   "http://127.0.0.1:9999",
 						},
-						TestnetEndpoints: map[string]string{"rest": "https://testnet-proxy.example.test", "stream_ws": "wss://testnet-stream.example.test"},
-						Source:           "config.hcl:35",
+						TestnetEndpoints:    map[string]string{"rest": "https://testnet-proxy.example.test", "stream_ws": "wss://testnet-stream.example.test"},
+						MaxStreamedAccounts: 40,
+						Source:              "config.hcl:35",
 					},
 					"zeta_2-x": {Name: "zeta_2-x", Endpoints: map[string]string{}, TestnetEndpoints: map[string]string{},
-						Source: "config.hcl:46"},
+						Source: "config.hcl:47"},
 				}
 			},
 		},

@@ -93,6 +93,7 @@ var (
 		{Name: "sha256"},
 		{Name: "endpoints"},
 		{Name: "testnet_endpoints"},
+		{Name: "max_streamed_accounts"},
 	}}
 )
 
@@ -493,6 +494,16 @@ func (d *decoder) exchange(block *hcl.Block, into map[string]Exchange) {
 	}
 	d.endpoints(content.Attributes["endpoints"], ex.Endpoints)
 	d.endpoints(content.Attributes["testnet_endpoints"], ex.TestnetEndpoints)
+	if attr := content.Attributes["max_streamed_accounts"]; attr != nil {
+		if n, ok := d.integer(attr); ok {
+			if n < 1 || n > maxQuota {
+				d.errorf(attr.Expr.Range(), "Invalid max_streamed_accounts",
+					"max_streamed_accounts is how many of the exchange's accounts may be streamed from this host; it must be from 1 to %d, got %d. Leave it out to stream as many as the exchange's per-IP limits allow.", maxQuota, n)
+			} else {
+				ex.MaxStreamedAccounts = n
+			}
+		}
+	}
 	if nameOK {
 		into[name] = ex
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -18,16 +17,15 @@ import (
 type Fake struct {
 	t       testing.TB
 	URL     string // the fake exchange, e.g. http://127.0.0.1:41234
+	WS      string // the base of its private streams, when it serves them
 	control string
 }
 
-// StartFake runs the fake command bin, with env added to its environment,
-// and waits for the line in which it announces its addresses. The process
-// is stopped when the test ends.
-func StartFake(t testing.TB, bin string, env ...string) *Fake {
+// StartFake runs the fake command bin and waits for the line in which it
+// announces its addresses. The process is stopped when the test ends.
+func StartFake(t testing.TB, bin string, args ...string) *Fake {
 	t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), env...)
+	cmd := exec.Command(bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -43,7 +41,7 @@ func StartFake(t testing.TB, bin string, env ...string) *Fake {
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-	type hello struct{ URL, Control string }
+	type hello struct{ URL, Control, WS string }
 	got := make(chan hello, 1)
 	go func() {
 		var h hello
@@ -57,7 +55,7 @@ func StartFake(t testing.TB, bin string, env ...string) *Fake {
 		if !ok || h.URL == "" || h.Control == "" {
 			t.Fatalf("hosttest: fake %s did not announce its addresses\n%s", bin, stderr.String())
 		}
-		return &Fake{t: t, URL: h.URL, control: h.Control}
+		return &Fake{t: t, URL: h.URL, WS: h.WS, control: h.Control}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("hosttest: fake %s did not start\n%s", bin, stderr.String())
 		return nil
@@ -81,6 +79,41 @@ func (f *Fake) AddAccount(key, account any) {
 		var e struct{ Error string }
 		_ = json.NewDecoder(resp.Body).Decode(&e)
 		f.t.Fatalf("hosttest: fake refused the account: %d %s", resp.StatusCode, e.Error)
+	}
+}
+
+// Control posts body (JSON) to path on the fake's control address, for
+// the controls a fake adds of its own (e.g. a stream event, dropping
+// events, cutting connections); it fails the test unless the fake answers
+// 2xx.
+func (f *Fake) Control(path string, body any) {
+	f.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp, err := controlClient.Post(f.control+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Error string }
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		f.t.Fatalf("hosttest: fake control %s: %d %s", path, resp.StatusCode, e.Error)
+	}
+}
+
+// Get decodes the JSON answer of GET path on the control address into out.
+func (f *Fake) Get(path string, out any) {
+	f.t.Helper()
+	resp, err := controlClient.Get(f.control + path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		f.t.Fatal(err)
 	}
 }
 

@@ -117,6 +117,8 @@ type Options struct {
 	// API adds settings inside the api block (whose listen Start sets),
 	// such as public_url.
 	API string
+	// LogLevel is the daemon's log_level; default "debug".
+	LogLevel string
 }
 
 // Start runs the daemon binary bin with a fresh data dir under dir.
@@ -130,8 +132,11 @@ func Start(t testing.TB, bin, dir string, o Options) *Daemon {
 	}
 	d := &Daemon{t: t, Bin: bin, Dir: dir, Addr: FreePort(t), Env: o.Env}
 	d.Config = filepath.Join(dir, "config.hcl")
-	cfg := fmt.Sprintf("data_dir = %q\nlog_level = \"debug\"\napi {\n  listen = %q\n%s\n}\nplugins {\n  dir = %q\n  watch = true\n}\n%s\n",
-		filepath.Join(dir, "data"), d.Addr, o.API, o.PluginDir, o.ConfigBody)
+	if o.LogLevel == "" {
+		o.LogLevel = "debug"
+	}
+	cfg := fmt.Sprintf("data_dir = %q\nlog_level = %q\napi {\n  listen = %q\n%s\n}\nplugins {\n  dir = %q\n  watch = true\n}\n%s\n",
+		filepath.Join(dir, "data"), o.LogLevel, d.Addr, o.API, o.PluginDir, o.ConfigBody)
 	if err := os.WriteFile(d.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -299,6 +304,7 @@ type Exchange struct {
 	SupportsTestnet    bool     `json:"supports_testnet"`
 	Capabilities       []string `json:"capabilities"`
 	Status             string   `json:"status"`
+	Restarts           int      `json:"restarts"`
 }
 
 // Exchanges returns GET /api/v1/exchanges.

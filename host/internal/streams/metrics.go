@@ -11,10 +11,11 @@ import (
 // resyncs, failures, and the lag from a change at the exchange to its
 // write in the store.
 type metrics struct {
-	resyncs  *prometheus.CounterVec
-	failures *prometheus.CounterVec
-	events   *prometheus.CounterVec
-	lag      *prometheus.HistogramVec
+	resyncs    *prometheus.CounterVec
+	failures   *prometheus.CounterVec
+	events     *prometheus.CounterVec
+	lag        *prometheus.HistogramVec
+	mismatches *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, m *Manager) (*metrics, error) {
@@ -31,6 +32,10 @@ func newMetrics(reg prometheus.Registerer, m *Manager) (*metrics, error) {
 			Name: "gahost_stream_changes_total",
 			Help: "Account changes pushed by streams and written to the store.",
 		}, []string{"exchange"}),
+		mismatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gahost_stream_mismatches_total",
+			Help: "Parts of streamed accounts that a reconciling REST read found different from what the stream had written (repaired from REST, the stream resubscribed).",
+		}, []string{"exchange", "part"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gahost_stream_lag_seconds",
 			Help:    "From the exchange's event time of a change to its write in the store.",
@@ -40,7 +45,7 @@ func newMetrics(reg prometheus.Registerer, m *Manager) (*metrics, error) {
 	if reg == nil {
 		return x, nil
 	}
-	for _, c := range []prometheus.Collector{x.resyncs, x.failures, x.events, x.lag, &stateCollector{m}} {
+	for _, c := range []prometheus.Collector{x.resyncs, x.failures, x.events, x.lag, x.mismatches, &stateCollector{m}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -65,7 +70,7 @@ func (x *metrics) written(exchange string, ev sdk.StreamEvent, now time.Time) {
 }
 
 var accountsDesc = prometheus.NewDesc("gahost_stream_accounts",
-	"Accounts handed to an exchange's stream, by the stream's state (connected ones are polled only to reconcile).",
+	"Active accounts of an exchange with streams, by what keeps them fresh: connected (polled only to reconcile), subscribing, resyncing, failed, or polled (held back by the exchange's per-IP cap or connection rate).",
 	[]string{"exchange", "state"}, nil)
 
 type stateCollector struct{ m *Manager }
@@ -74,11 +79,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- accountsDe
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for ex, byState := range c.m.counts() {
-		for st, n := range byState {
-			name := st.String()
-			if st == sdk.StreamData {
-				name = "subscribing"
-			}
+		for name, n := range byState {
 			ch <- prometheus.MustNewConstMetric(accountsDesc, prometheus.GaugeValue, float64(n), ex, name)
 		}
 	}

@@ -7,18 +7,33 @@
 //
 // It does not replace the scheduler: a streamed account is still polled,
 // only every reconcile interval instead of every sync interval (the
-// scheduler asks Interval), which repairs whatever a stream missed. An
-// account whose stream fails, or a plugin without streams, is polled as
-// before; the manager asks for a sync at once (Config.Poll) so the account
-// does not wait out the long interval. It owns no schedule and no budget:
-// what the plugin spends on seeding comes back with its events and is fed
-// to the exchange's budget at the plugin boundary.
+// scheduler asks Interval). That poll is the reconciliation: before it is
+// written (Reconcile, on the scheduler's write path) its REST parts are
+// compared with what the stream had written, every part that differs is
+// counted as a mismatch, the poll's write repairs it, and the account's
+// stream is subscribed and seeded again, since a stream that lost one
+// event may have lost more. An account whose stream fails, or a plugin
+// without streams, is polled as before; the manager asks for a sync at
+// once (Config.Poll) so the account does not wait out the long interval.
+//
+// It streams no more accounts than the exchange's per-IP limits carry (the
+// plugin's sdk.StreamLimits, lowered by Config.MaxAccounts): the rest are
+// polled within the exchange's rate budget, oldest accounts streamed
+// first so the same ones stay streamed. It hands accounts to the plugin no
+// faster than the exchange lets one IP open connections, so that the
+// reconnect storm after an outage or a plugin crash queues here, its
+// accounts polled meanwhile, instead of earning a ban.
+//
+// It owns no schedule and no budget: what the plugin spends on seeding
+// comes back with its events and is fed to the exchange's budget at the
+// plugin boundary.
 package streams
 
 import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +64,16 @@ type Config struct {
 	// Poll asks for a sync of the account soon (the scheduler's SyncNow),
 	// when its stream stops; nil: it waits for its next due time.
 	Poll func(ctx context.Context, accountID string)
+	// MaxAccounts caps, per exchange, how many accounts are streamed,
+	// below what the plugin's stream limits allow: for a cap the exchange
+	// does not document, or an IP shared with other programs. Absent or
+	// zero: the plugin's limits alone.
+	MaxAccounts map[string]int
+	// Grace is how long reconciliation waits for the stream's own report
+	// of a change a poll saw first, before it counts the difference as a
+	// mismatch; default 2 seconds, the promised freshness of a streamed
+	// account.
+	Grace time.Duration
 
 	Logger     hclog.Logger
 	Registerer prometheus.Registerer
@@ -64,6 +89,9 @@ func (c Config) withDefaults() Config {
 	if c.Rescan <= 0 {
 		c.Rescan = time.Minute
 	}
+	if c.Grace <= 0 {
+		c.Grace = 2 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()
 	}
@@ -74,6 +102,7 @@ func (c Config) withDefaults() Config {
 type Store interface {
 	AllAccounts(ctx context.Context) ([]store.Account, error)
 	PutSyncResult(ctx context.Context, accountID string, r store.SyncResult) error
+	LatestSnapshot(ctx context.Context, accountID string) (store.Snapshot, bool, error)
 }
 
 // Catalog hands out an exchange's plugin (*plugins.Catalog); the exchange
@@ -97,8 +126,14 @@ type account struct {
 	sync         store.SyncState // the state last read, kept when a push is written
 	calls        []string
 	state        sdk.StreamState // StreamData: not heard of yet
-	failedAt     time.Time       // when its stream last failed; re-watched after Reconcile
+	failedAt     time.Time       // when its stream last failed
+	failures     int             // failures in a row, for the retry's backoff
 	lastPoint    time.Time
+	// held: not handed to the stream (over the cap, or waiting for the
+	// connection rate); it is polled.
+	held bool
+	// resync: reconciliation found the stream wrong; watch it again.
+	resync bool
 }
 
 // Manager runs the streams. Its methods are safe for concurrent use.
@@ -113,13 +148,19 @@ type Manager struct {
 	mu       sync.Mutex
 	accounts map[string]*account
 	kick     map[string]chan struct{} // per exchange: read the accounts again now
+	wake     chan struct{}            // Run: look for exchanges with accounts now
+	exch     map[string]*exchangeState
+
+	checks  sync.WaitGroup // reconciliation checks waiting out their grace
+	running chan struct{}  // closed when Run ends, so checks stop waiting
 }
 
 // New returns a manager; Run drives it.
 func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Manager, error) {
 	cfg = cfg.withDefaults()
 	m := &Manager{cfg: cfg, st: st, cat: cat, keys: keys, log: cfg.Logger,
-		accounts: map[string]*account{}, kick: map[string]chan struct{}{}}
+		accounts: map[string]*account{}, kick: map[string]chan struct{}{}, exch: map[string]*exchangeState{},
+		wake: make(chan struct{}, 1), running: make(chan struct{})}
 	var err error
 	if m.m, err = newMetrics(cfg.Registerer, m); err != nil {
 		return nil, err
@@ -128,11 +169,12 @@ func New(cfg Config, st Store, cat Catalog, keys Keyring) (*Manager, error) {
 }
 
 // Interval is the scheduler's hook: a connected account is polled every
-// reconcile interval, any other at its regular one (zero here).
+// reconcile interval, any other (and one reconciliation found wrong, until
+// it is subscribed again) at its regular one (zero here).
 func (m *Manager) Interval(_, accountID string) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if a := m.accounts[accountID]; a != nil && a.state == sdk.StreamConnected {
+	if a := m.accounts[accountID]; a != nil && a.state == sdk.StreamConnected && !a.resync {
 		return m.cfg.Reconcile
 	}
 	return 0
@@ -147,17 +189,34 @@ func (m *Manager) Streamed(accountID string) bool {
 }
 
 // AccountChanged tells the manager an account was added, changed or
-// removed, so that its exchange's stream is brought in line now rather
-// than at the next rescan.
-func (m *Manager) AccountChanged(exchange string) {
+// removed, so that the streams are brought in line now rather than at the
+// next rescan. It does not block.
+func (m *Manager) AccountChanged(string) {
 	m.mu.Lock()
-	ch := m.kick[exchange]
+	chs := make([]chan struct{}, 0, len(m.kick))
+	for _, ch := range m.kick {
+		chs = append(chs, ch)
+	}
+	m.mu.Unlock()
+	for _, ch := range chs {
+		poke(ch)
+	}
+	poke(m.wake) // the first account of an exchange starts its stream
+}
+
+func (m *Manager) kickExchange(name string) {
+	m.mu.Lock()
+	ch := m.kick[name]
 	m.mu.Unlock()
 	if ch != nil {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
+		poke(ch)
+	}
+}
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 
@@ -165,6 +224,8 @@ func (m *Manager) AccountChanged(exchange string) {
 func (m *Manager) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer m.checks.Wait()
+	defer close(m.running)
 	running := map[string]bool{}
 	t := time.NewTicker(m.cfg.Rescan)
 	defer t.Stop()
@@ -192,6 +253,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-m.wake:
 		}
 	}
 }
@@ -217,8 +279,13 @@ func (m *Manager) exchange(ctx context.Context, name string, kick chan struct{})
 				calls = append(calls, p)
 			}
 		}
+		es := m.exchangeState(name)
+		m.mu.Lock()
+		es.limits = info.StreamLimits
+		es.pace.setLimits(info.StreamLimits)
+		m.mu.Unlock()
 		start := time.Now()
-		err := m.session(ctx, name, sm, calls, kick)
+		err := m.session(ctx, name, sm, calls, kick, es)
 		if ctx.Err() != nil {
 			return
 		}
@@ -241,7 +308,7 @@ func (m *Manager) exchange(ctx context.Context, name string, kick chan struct{})
 }
 
 // session is one open stream of an exchange.
-func (m *Manager) session(ctx context.Context, name string, sm pluginhost.Streamer, calls []string, kick chan struct{}) error {
+func (m *Manager) session(ctx context.Context, name string, sm pluginhost.Streamer, calls []string, kick chan struct{}, es *exchangeState) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st, err := sm.OpenStream(sctx)
@@ -264,60 +331,103 @@ func (m *Manager) session(ctx context.Context, name string, sm pluginhost.Stream
 	t := time.NewTicker(m.cfg.Rescan)
 	defer t.Stop()
 	for {
-		if err := m.align(sctx, name, st, calls, watched); err != nil {
+		wake, err := m.align(sctx, name, st, calls, watched, es)
+		if err != nil {
 			return err
+		}
+		// Accounts held back by the connection rate are handed over as
+		// soon as it allows, not at the next rescan.
+		pt := time.NewTimer(wake)
+		if wake <= 0 {
+			pt.Stop()
 		}
 		select {
 		case <-ctx.Done():
+			pt.Stop()
 			return ctx.Err()
 		case err := <-recvErr:
+			pt.Stop()
 			return err
 		case <-t.C:
 		case <-kick:
+		case <-pt.C:
 		}
+		pt.Stop()
 	}
 }
 
 // align brings the stream's watched accounts in line with the store's
 // active ones: new accounts and changed keys are watched, removed,
-// deactivated and refused ones are not, and an account whose stream
-// failed is tried again after a reconcile interval.
-func (m *Manager) align(ctx context.Context, name string, st pluginhost.Stream, calls []string, watched map[string]uint64) error {
+// deactivated and refused ones are not, accounts over the exchange's cap
+// are held back (polled), an account whose stream failed is tried again
+// after a backoff, and one that reconciliation found wrong is watched
+// again (subscribed and seeded anew). New watches are paced to the
+// exchange's connection rate; wake is when the pace allows more.
+func (m *Manager) align(ctx context.Context, name string, st pluginhost.Stream, calls []string, watched map[string]uint64, es *exchangeState) (wake time.Duration, err error) {
 	all, err := m.st.AllAccounts(ctx)
 	if err != nil {
-		return nil // the next rescan reads again
+		return 0, nil // the next rescan reads again
 	}
-	want := map[string]store.Account{}
+	var want []store.Account
 	for _, a := range all {
 		if a.Exchange == name && a.IsActive && a.Sync.Status != store.SyncAuthFailed {
-			want[a.ID] = a
+			want = append(want, a)
 		}
 	}
-	var add []sdk.StreamAccount
-	var drop []string
+	// Ids are ULIDs: the oldest accounts keep their streams when the
+	// cap is reached, so adding one does not move another to polling.
+	slices.SortFunc(want, func(a, b store.Account) int { return strings.Compare(a.ID, b.ID) })
+	limit := m.capOf(name, es)
 	now := time.Now()
+	var drop []string
+	var open []store.Account
 	m.mu.Lock()
+	wanted := make(map[string]bool, len(want))
+	for i, a := range want {
+		over := limit > 0 && i >= limit
+		wanted[a.ID] = !over
+	}
 	for id := range watched {
-		if _, ok := want[id]; !ok {
+		if !wanted[id] {
 			drop = append(drop, id)
 			delete(watched, id)
+			if a := m.accounts[id]; a != nil && a.state == sdk.StreamConnected && m.cfg.Poll != nil {
+				go m.cfg.Poll(ctx, id) // over the cap now: polled from now
+			}
 			delete(m.accounts, id)
 		}
 	}
-	var open []store.Account
-	for id, a := range want {
-		cur := m.accounts[id]
+	for _, a := range want {
+		cur := m.accounts[a.ID]
+		if !wanted[a.ID] {
+			if cur == nil || !cur.held {
+				m.accounts[a.ID] = &account{id: a.ID, exchange: name, keysRev: a.KeysRev, sync: a.Sync, calls: calls, held: true}
+			}
+			continue
+		}
 		if cur != nil {
 			cur.sync = a.Sync
 		}
-		rev, ok := watched[id]
-		retry := cur != nil && cur.state == sdk.StreamFailed && now.Sub(cur.failedAt) >= m.cfg.Reconcile
-		if ok && rev == a.KeysRev && !retry {
+		rev, ok := watched[a.ID]
+		retry := cur != nil && cur.state == sdk.StreamFailed && now.Sub(cur.failedAt) >= m.retryAfter(cur.failures)
+		if ok && rev == a.KeysRev && !retry && !(cur != nil && cur.resync) {
 			continue
 		}
 		open = append(open, a)
 	}
+	n := es.pace.take(len(open), now)
+	for _, a := range open[n:] {
+		if _, ok := watched[a.ID]; !ok && m.accounts[a.ID] == nil {
+			m.accounts[a.ID] = &account{id: a.ID, exchange: name, keysRev: a.KeysRev, sync: a.Sync, calls: calls, held: true}
+		}
+	}
+	if n < len(open) {
+		wake = es.pace.wait(now)
+	}
+	open = open[:n]
 	m.mu.Unlock()
+
+	var add []sdk.StreamAccount
 	for _, a := range open {
 		creds, err := m.keys.OpenCredentials(a.ID, a.Secrets)
 		if err != nil {
@@ -327,23 +437,55 @@ func (m *Manager) align(ctx context.Context, name string, st pluginhost.Stream, 
 		add = append(add, sdk.StreamAccount{ID: a.ID, Parts: calls, Account: sdk.Account{
 			APIKey: creds.APIKey, SecretKey: creds.SecretKey, Passphrase: creds.Passphrase, Testnet: a.Testnet}})
 		m.mu.Lock()
+		failures := 0
+		if cur := m.accounts[a.ID]; cur != nil && cur.state == sdk.StreamFailed {
+			failures = cur.failures
+		}
 		watched[a.ID] = a.KeysRev
-		m.accounts[a.ID] = &account{id: a.ID, exchange: name, keysRev: a.KeysRev, sync: a.Sync, calls: calls}
+		m.accounts[a.ID] = &account{id: a.ID, exchange: name, keysRev: a.KeysRev, sync: a.Sync, calls: calls, failures: failures}
 		m.mu.Unlock()
 	}
 	if len(drop) > 0 {
 		if err := st.Unwatch(drop...); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	// In batches: one message per thousand accounts keeps each well under
 	// gRPC's message limit.
 	for b := range slices.Chunk(add, 1000) {
 		if err := st.Watch(b...); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return wake, nil
+}
+
+// capOf is how many accounts of the exchange may be streamed: the
+// plugin's declared cap, lowered by config; zero is no cap.
+func (m *Manager) capOf(name string, es *exchangeState) int {
+	m.mu.Lock()
+	limit := es.limits.MaxAccounts()
+	m.mu.Unlock()
+	if c := m.cfg.MaxAccounts[name]; c > 0 && (limit == 0 || c < limit) {
+		limit = c
+	}
+	m.mu.Lock()
+	es.cap = limit
+	m.mu.Unlock()
+	return limit
+}
+
+// retryAfter is how long an account whose stream failed is polled before
+// its stream is tried again: a rescan after the first failure, doubling
+// with each failure in a row up to the reconcile interval, so a stream
+// refused for a passing reason comes back soon and one refused for good
+// costs little.
+func (m *Manager) retryAfter(failures int) time.Duration {
+	d := m.cfg.Rescan
+	for i := 1; i < failures && d < m.cfg.Reconcile; i++ {
+		d *= 2
+	}
+	return min(d, m.cfg.Reconcile)
 }
 
 // apply takes one event of the stream.
@@ -361,6 +503,16 @@ func (m *Manager) apply(ctx context.Context, name string, ev sdk.StreamEvent) {
 		a.state = ev.State
 	case sdk.StreamFailed:
 		a.state, a.failedAt = sdk.StreamFailed, now
+		a.failures++
+	}
+	if ev.State == sdk.StreamConnected {
+		a.failures = 0
+	}
+	if ev.State == sdk.StreamResyncing && before != sdk.StreamResyncing {
+		m.exchangeStateLocked(name).resyncs++
+	}
+	if ev.HasData() && ev.State == sdk.StreamData && !ev.At.IsZero() {
+		m.exchangeStateLocked(name).lag(max(now.Sub(ev.At), 0))
 	}
 	rev, st, calls := a.keysRev, a.sync, a.calls
 	point := false
@@ -402,6 +554,9 @@ func (m *Manager) apply(ctx context.Context, name string, ev sdk.StreamEvent) {
 	switch {
 	case err == nil:
 		m.m.written(name, ev, now)
+		m.mu.Lock()
+		m.exchangeStateLocked(name).events++
+		m.mu.Unlock()
 	case store.IsNotFound(err), errors.Is(err, store.ErrStale), ctx.Err() != nil:
 		// Deleted, or keys changed under the push: the next align re-watches.
 	default:
@@ -435,15 +590,22 @@ func (m *Manager) stopAll(ctx context.Context, name, why string) {
 }
 
 // counts is the number of accounts per exchange in each state.
-func (m *Manager) counts() map[string]map[sdk.StreamState]int {
+func (m *Manager) counts() map[string]map[string]int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := map[string]map[sdk.StreamState]int{}
+	out := map[string]map[string]int{}
 	for _, a := range m.accounts {
 		if out[a.exchange] == nil {
-			out[a.exchange] = map[sdk.StreamState]int{}
+			out[a.exchange] = map[string]int{}
 		}
-		out[a.exchange][a.state]++
+		name := a.state.String()
+		switch {
+		case a.held:
+			name = "polled"
+		case a.state == sdk.StreamData:
+			name = "subscribing"
+		}
+		out[a.exchange][name]++
 	}
 	return out
 }

@@ -29,6 +29,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -148,13 +149,22 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	defer cancel()
 	errs := make(chan error, 2)
 	n := 0
+	// Each product's book keeps only that product's parts: a book seeded
+	// with one product's wallet would report the other's parts empty.
+	only := func(parts ...string) sdk.StreamAccount {
+		a := acct
+		a.Parts = slices.DeleteFunc(slices.Clone(acct.Parts), func(p string) bool { return !slices.Contains(parts, p) })
+		return a
+	}
 	if spot {
 		n++
-		go func() { errs <- c.keep(ctx, acct, report("spot"), c.spotSession) }()
+		go func() { errs <- c.keep(ctx, only(sdk.CapSpotBalances), report("spot"), c.spotSession) }()
 	}
 	if futures {
 		n++
-		go func() { errs <- c.keep(ctx, acct, report("futures"), c.futuresSession) }()
+		go func() {
+			errs <- c.keep(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report("futures"), c.futuresSession)
+		}()
 	}
 	var first error
 	for range n {

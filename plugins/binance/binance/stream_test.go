@@ -143,3 +143,26 @@ func TestFuturesStreamListenKey(t *testing.T) {
 		return ev.HasPositions && len(ev.Positions) == 0 && ev.State == sdk.StreamData
 	})
 }
+
+// An account streamed whole has two sessions, one per product; neither
+// may report the other's parts (as empty) in its seed or its pushes.
+func TestBothProductsKeepTheirOwnParts(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
+	fx.SetSpot(apiKey, "BTC", "1.5", "0")
+	fx.SetFutures(apiKey, "1000")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct,
+		Parts: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions}})
+	w.WaitFor(t, "connected", plugintest.Connected)
+	fx.SetSpot(apiKey, "USDT", "5", "0")
+	w.WaitFor(t, "USDT pushed", plugintest.SpotHas("USDT", "5"))
+	fx.SetFutures(apiKey, "1100")
+	w.WaitFor(t, "wallet pushed", func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1100")) })
+	for _, ev := range w.Events() {
+		if ev.HasSpot && !plugintest.SpotHas("BTC", "1.5")(ev) {
+			t.Errorf("an event reports the spot wallet without BTC: %+v", ev)
+		}
+		if ev.HasSpot && (ev.Futures != nil || ev.HasPositions) {
+			t.Errorf("an event mixes the spot wallet with futures parts: %+v", ev)
+		}
+	}
+}

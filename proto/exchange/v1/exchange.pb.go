@@ -310,8 +310,12 @@ type GetInfoResponse struct {
 	// (demo) accounts, so the host can show where calls go when config does
 	// not override them. Older plugins leave it empty.
 	DefaultEndpoints []*Endpoint `protobuf:"bytes,12,rep,name=default_endpoints,json=defaultEndpoints,proto3" json:"default_endpoints,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The exchange's per-IP limits on private streams, for a plugin with the
+	// "streams" capability, so the host streams only as many accounts as they
+	// carry and polls the rest. Unset: no limit the host must plan around.
+	StreamLimits  *StreamLimits `protobuf:"bytes,13,opt,name=stream_limits,json=streamLimits,proto3" json:"stream_limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetInfoResponse) Reset() {
@@ -428,6 +432,87 @@ func (x *GetInfoResponse) GetDefaultEndpoints() []*Endpoint {
 	return nil
 }
 
+func (x *GetInfoResponse) GetStreamLimits() *StreamLimits {
+	if x != nil {
+		return x.StreamLimits
+	}
+	return nil
+}
+
+// The per-IP limits of an exchange's private streams. Zero means none
+// documented.
+type StreamLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Concurrent private connections one IP may hold (Bitget 100, BingX 60).
+	MaxConnections int32 `protobuf:"varint,1,opt,name=max_connections,json=maxConnections,proto3" json:"max_connections,omitempty"`
+	// How many accounts one connection carries; zero means one.
+	AccountsPerConnection int32 `protobuf:"varint,2,opt,name=accounts_per_connection,json=accountsPerConnection,proto3" json:"accounts_per_connection,omitempty"`
+	// New connections one IP may open per new_connections_window_ms (Binance
+	// 300 per 5 minutes, Bybit 500 per 5 minutes, OKX 3 per second).
+	NewConnections         int32 `protobuf:"varint,3,opt,name=new_connections,json=newConnections,proto3" json:"new_connections,omitempty"`
+	NewConnectionsWindowMs int64 `protobuf:"varint,4,opt,name=new_connections_window_ms,json=newConnectionsWindowMs,proto3" json:"new_connections_window_ms,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *StreamLimits) Reset() {
+	*x = StreamLimits{}
+	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamLimits) ProtoMessage() {}
+
+func (x *StreamLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamLimits.ProtoReflect.Descriptor instead.
+func (*StreamLimits) Descriptor() ([]byte, []int) {
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StreamLimits) GetMaxConnections() int32 {
+	if x != nil {
+		return x.MaxConnections
+	}
+	return 0
+}
+
+func (x *StreamLimits) GetAccountsPerConnection() int32 {
+	if x != nil {
+		return x.AccountsPerConnection
+	}
+	return 0
+}
+
+func (x *StreamLimits) GetNewConnections() int32 {
+	if x != nil {
+		return x.NewConnections
+	}
+	return 0
+}
+
+func (x *StreamLimits) GetNewConnectionsWindowMs() int64 {
+	if x != nil {
+		return x.NewConnectionsWindowMs
+	}
+	return 0
+}
+
 // Where one endpoint key's calls go by default.
 type Endpoint struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -440,7 +525,7 @@ type Endpoint struct {
 
 func (x *Endpoint) Reset() {
 	*x = Endpoint{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +537,7 @@ func (x *Endpoint) String() string {
 func (*Endpoint) ProtoMessage() {}
 
 func (x *Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[3]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +550,7 @@ func (x *Endpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Endpoint.ProtoReflect.Descriptor instead.
 func (*Endpoint) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{3}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Endpoint) GetKey() string {
@@ -501,7 +586,7 @@ type CallCost struct {
 
 func (x *CallCost) Reset() {
 	*x = CallCost{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +598,7 @@ func (x *CallCost) String() string {
 func (*CallCost) ProtoMessage() {}
 
 func (x *CallCost) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[4]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +611,7 @@ func (x *CallCost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallCost.ProtoReflect.Descriptor instead.
 func (*CallCost) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{4}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CallCost) GetCall() string {
@@ -563,7 +648,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +660,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[5]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +673,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{5}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RateLimit) GetName() string {
@@ -632,7 +717,7 @@ type RateUsage struct {
 
 func (x *RateUsage) Reset() {
 	*x = RateUsage{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +729,7 @@ func (x *RateUsage) String() string {
 func (*RateUsage) ProtoMessage() {}
 
 func (x *RateUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[6]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +742,7 @@ func (x *RateUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateUsage.ProtoReflect.Descriptor instead.
 func (*RateUsage) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{6}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RateUsage) GetName() string {
@@ -697,7 +782,7 @@ type RateUsageReport struct {
 
 func (x *RateUsageReport) Reset() {
 	*x = RateUsageReport{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +794,7 @@ func (x *RateUsageReport) String() string {
 func (*RateUsageReport) ProtoMessage() {}
 
 func (x *RateUsageReport) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[7]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +807,7 @@ func (x *RateUsageReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateUsageReport.ProtoReflect.Descriptor instead.
 func (*RateUsageReport) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{7}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RateUsageReport) GetUsage() []*RateUsage {
@@ -741,7 +826,7 @@ type ValidateCredentialsRequest struct {
 
 func (x *ValidateCredentialsRequest) Reset() {
 	*x = ValidateCredentialsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +838,7 @@ func (x *ValidateCredentialsRequest) String() string {
 func (*ValidateCredentialsRequest) ProtoMessage() {}
 
 func (x *ValidateCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[8]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +851,7 @@ func (x *ValidateCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ValidateCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{8}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ValidateCredentialsRequest) GetAccount() *Account {
@@ -790,7 +875,7 @@ type ValidateCredentialsResponse struct {
 
 func (x *ValidateCredentialsResponse) Reset() {
 	*x = ValidateCredentialsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +887,7 @@ func (x *ValidateCredentialsResponse) String() string {
 func (*ValidateCredentialsResponse) ProtoMessage() {}
 
 func (x *ValidateCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[9]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +900,7 @@ func (x *ValidateCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ValidateCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{9}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ValidateCredentialsResponse) GetCanRead() bool {
@@ -871,7 +956,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +968,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[10]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +981,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{10}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Balance) GetAsset() string {
@@ -929,7 +1014,7 @@ type GetSpotBalancesRequest struct {
 
 func (x *GetSpotBalancesRequest) Reset() {
 	*x = GetSpotBalancesRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -941,7 +1026,7 @@ func (x *GetSpotBalancesRequest) String() string {
 func (*GetSpotBalancesRequest) ProtoMessage() {}
 
 func (x *GetSpotBalancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[11]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -954,7 +1039,7 @@ func (x *GetSpotBalancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpotBalancesRequest.ProtoReflect.Descriptor instead.
 func (*GetSpotBalancesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{11}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetSpotBalancesRequest) GetAccount() *Account {
@@ -973,7 +1058,7 @@ type GetSpotBalancesResponse struct {
 
 func (x *GetSpotBalancesResponse) Reset() {
 	*x = GetSpotBalancesResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1070,7 @@ func (x *GetSpotBalancesResponse) String() string {
 func (*GetSpotBalancesResponse) ProtoMessage() {}
 
 func (x *GetSpotBalancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[12]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1083,7 @@ func (x *GetSpotBalancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpotBalancesResponse.ProtoReflect.Descriptor instead.
 func (*GetSpotBalancesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{12}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetSpotBalancesResponse) GetBalances() []*Balance {
@@ -1017,7 +1102,7 @@ type GetFuturesAccountRequest struct {
 
 func (x *GetFuturesAccountRequest) Reset() {
 	*x = GetFuturesAccountRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1114,7 @@ func (x *GetFuturesAccountRequest) String() string {
 func (*GetFuturesAccountRequest) ProtoMessage() {}
 
 func (x *GetFuturesAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[13]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1127,7 @@ func (x *GetFuturesAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFuturesAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetFuturesAccountRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{13}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetFuturesAccountRequest) GetAccount() *Account {
@@ -1065,7 +1150,7 @@ type GetFuturesAccountResponse struct {
 
 func (x *GetFuturesAccountResponse) Reset() {
 	*x = GetFuturesAccountResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1162,7 @@ func (x *GetFuturesAccountResponse) String() string {
 func (*GetFuturesAccountResponse) ProtoMessage() {}
 
 func (x *GetFuturesAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[14]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1175,7 @@ func (x *GetFuturesAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFuturesAccountResponse.ProtoReflect.Descriptor instead.
 func (*GetFuturesAccountResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{14}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetFuturesAccountResponse) GetAsset() string {
@@ -1145,7 +1230,7 @@ type Position struct {
 
 func (x *Position) Reset() {
 	*x = Position{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1242,7 @@ func (x *Position) String() string {
 func (*Position) ProtoMessage() {}
 
 func (x *Position) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[15]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1255,7 @@ func (x *Position) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Position.ProtoReflect.Descriptor instead.
 func (*Position) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{15}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Position) GetSymbol() string {
@@ -1245,7 +1330,7 @@ type GetPositionsRequest struct {
 
 func (x *GetPositionsRequest) Reset() {
 	*x = GetPositionsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1342,7 @@ func (x *GetPositionsRequest) String() string {
 func (*GetPositionsRequest) ProtoMessage() {}
 
 func (x *GetPositionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[16]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1355,7 @@ func (x *GetPositionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPositionsRequest.ProtoReflect.Descriptor instead.
 func (*GetPositionsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{16}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetPositionsRequest) GetAccount() *Account {
@@ -1289,7 +1374,7 @@ type GetPositionsResponse struct {
 
 func (x *GetPositionsResponse) Reset() {
 	*x = GetPositionsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1301,7 +1386,7 @@ func (x *GetPositionsResponse) String() string {
 func (*GetPositionsResponse) ProtoMessage() {}
 
 func (x *GetPositionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[17]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1314,7 +1399,7 @@ func (x *GetPositionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPositionsResponse.ProtoReflect.Descriptor instead.
 func (*GetPositionsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{17}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetPositionsResponse) GetPositions() []*Position {
@@ -1336,7 +1421,7 @@ type GetAccountSnapshotRequest struct {
 
 func (x *GetAccountSnapshotRequest) Reset() {
 	*x = GetAccountSnapshotRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1348,7 +1433,7 @@ func (x *GetAccountSnapshotRequest) String() string {
 func (*GetAccountSnapshotRequest) ProtoMessage() {}
 
 func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[18]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1361,7 +1446,7 @@ func (x *GetAccountSnapshotRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountSnapshotRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountSnapshotRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{18}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetAccountSnapshotRequest) GetAccount() *Account {
@@ -1392,7 +1477,7 @@ type GetAccountSnapshotResponse struct {
 
 func (x *GetAccountSnapshotResponse) Reset() {
 	*x = GetAccountSnapshotResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1404,7 +1489,7 @@ func (x *GetAccountSnapshotResponse) String() string {
 func (*GetAccountSnapshotResponse) ProtoMessage() {}
 
 func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[19]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1417,7 +1502,7 @@ func (x *GetAccountSnapshotResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountSnapshotResponse.ProtoReflect.Descriptor instead.
 func (*GetAccountSnapshotResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{19}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetAccountSnapshotResponse) GetSpot() *GetSpotBalancesResponse {
@@ -1480,7 +1565,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1577,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[20]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,7 +1590,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{20}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OrderRequest) GetMarket() string {
@@ -1599,7 +1684,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1696,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[21]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1709,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{21}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Order) GetId() string {
@@ -1728,7 +1813,7 @@ type PlaceOrderRequest struct {
 
 func (x *PlaceOrderRequest) Reset() {
 	*x = PlaceOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1740,7 +1825,7 @@ func (x *PlaceOrderRequest) String() string {
 func (*PlaceOrderRequest) ProtoMessage() {}
 
 func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[22]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1753,7 +1838,7 @@ func (x *PlaceOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{22}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PlaceOrderRequest) GetAccount() *Account {
@@ -1779,7 +1864,7 @@ type PlaceOrderResponse struct {
 
 func (x *PlaceOrderResponse) Reset() {
 	*x = PlaceOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +1876,7 @@ func (x *PlaceOrderResponse) String() string {
 func (*PlaceOrderResponse) ProtoMessage() {}
 
 func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[23]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +1889,7 @@ func (x *PlaceOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{23}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PlaceOrderResponse) GetOrder() *Order {
@@ -1827,7 +1912,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1839,7 +1924,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[24]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1852,7 +1937,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{24}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CancelOrderRequest) GetAccount() *Account {
@@ -1899,7 +1984,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1911,7 +1996,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[25]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1924,7 +2009,7 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{25}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CancelOrderResponse) GetOrder() *Order {
@@ -1953,7 +2038,7 @@ type GetPricesRequest struct {
 
 func (x *GetPricesRequest) Reset() {
 	*x = GetPricesRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1965,7 +2050,7 @@ func (x *GetPricesRequest) String() string {
 func (*GetPricesRequest) ProtoMessage() {}
 
 func (x *GetPricesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[26]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1978,7 +2063,7 @@ func (x *GetPricesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPricesRequest.ProtoReflect.Descriptor instead.
 func (*GetPricesRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{26}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetPricesRequest) GetAccount() *Account {
@@ -2020,7 +2105,7 @@ type Price struct {
 
 func (x *Price) Reset() {
 	*x = Price{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2032,7 +2117,7 @@ func (x *Price) String() string {
 func (*Price) ProtoMessage() {}
 
 func (x *Price) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[27]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2045,7 +2130,7 @@ func (x *Price) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Price.ProtoReflect.Descriptor instead.
 func (*Price) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{27}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Price) GetSymbol() string {
@@ -2095,7 +2180,7 @@ type MissingPrice struct {
 
 func (x *MissingPrice) Reset() {
 	*x = MissingPrice{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2107,7 +2192,7 @@ func (x *MissingPrice) String() string {
 func (*MissingPrice) ProtoMessage() {}
 
 func (x *MissingPrice) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[28]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2120,7 +2205,7 @@ func (x *MissingPrice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MissingPrice.ProtoReflect.Descriptor instead.
 func (*MissingPrice) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{28}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MissingPrice) GetSymbol() string {
@@ -2155,7 +2240,7 @@ type GetPricesResponse struct {
 
 func (x *GetPricesResponse) Reset() {
 	*x = GetPricesResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2167,7 +2252,7 @@ func (x *GetPricesResponse) String() string {
 func (*GetPricesResponse) ProtoMessage() {}
 
 func (x *GetPricesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[29]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2180,7 +2265,7 @@ func (x *GetPricesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPricesResponse.ProtoReflect.Descriptor instead.
 func (*GetPricesResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{29}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetPricesResponse) GetPrices() []*Price {
@@ -2207,7 +2292,7 @@ type GetInstrumentsRequest struct {
 
 func (x *GetInstrumentsRequest) Reset() {
 	*x = GetInstrumentsRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2304,7 @@ func (x *GetInstrumentsRequest) String() string {
 func (*GetInstrumentsRequest) ProtoMessage() {}
 
 func (x *GetInstrumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[30]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2317,7 @@ func (x *GetInstrumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstrumentsRequest.ProtoReflect.Descriptor instead.
 func (*GetInstrumentsRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{30}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetInstrumentsRequest) GetAccount() *Account {
@@ -2272,7 +2357,7 @@ type Instrument struct {
 
 func (x *Instrument) Reset() {
 	*x = Instrument{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2284,7 +2369,7 @@ func (x *Instrument) String() string {
 func (*Instrument) ProtoMessage() {}
 
 func (x *Instrument) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[31]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2297,7 +2382,7 @@ func (x *Instrument) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instrument.ProtoReflect.Descriptor instead.
 func (*Instrument) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{31}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Instrument) GetSymbol() string {
@@ -2386,7 +2471,7 @@ type GetInstrumentsResponse struct {
 
 func (x *GetInstrumentsResponse) Reset() {
 	*x = GetInstrumentsResponse{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2398,7 +2483,7 @@ func (x *GetInstrumentsResponse) String() string {
 func (*GetInstrumentsResponse) ProtoMessage() {}
 
 func (x *GetInstrumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[32]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2411,7 +2496,7 @@ func (x *GetInstrumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInstrumentsResponse.ProtoReflect.Descriptor instead.
 func (*GetInstrumentsResponse) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{32}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetInstrumentsResponse) GetInstruments() []*Instrument {
@@ -2435,7 +2520,7 @@ type StreamRequest struct {
 
 func (x *StreamRequest) Reset() {
 	*x = StreamRequest{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2447,7 +2532,7 @@ func (x *StreamRequest) String() string {
 func (*StreamRequest) ProtoMessage() {}
 
 func (x *StreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[33]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2460,7 +2545,7 @@ func (x *StreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamRequest.ProtoReflect.Descriptor instead.
 func (*StreamRequest) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{33}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *StreamRequest) GetWatch() []*StreamAccount {
@@ -2490,7 +2575,7 @@ type StreamAccount struct {
 
 func (x *StreamAccount) Reset() {
 	*x = StreamAccount{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[34]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2502,7 +2587,7 @@ func (x *StreamAccount) String() string {
 func (*StreamAccount) ProtoMessage() {}
 
 func (x *StreamAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[34]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2515,7 +2600,7 @@ func (x *StreamAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamAccount.ProtoReflect.Descriptor instead.
 func (*StreamAccount) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{34}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *StreamAccount) GetId() string {
@@ -2561,7 +2646,7 @@ type StreamEvent struct {
 
 func (x *StreamEvent) Reset() {
 	*x = StreamEvent{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[35]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +2658,7 @@ func (x *StreamEvent) String() string {
 func (*StreamEvent) ProtoMessage() {}
 
 func (x *StreamEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[35]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +2671,7 @@ func (x *StreamEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamEvent.ProtoReflect.Descriptor instead.
 func (*StreamEvent) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{35}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *StreamEvent) GetAccountId() string {
@@ -2665,7 +2750,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_exchange_v1_exchange_proto_msgTypes[36]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2677,7 +2762,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_exchange_v1_exchange_proto_msgTypes[36]
+	mi := &file_exchange_v1_exchange_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2690,7 +2775,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{36}
+	return file_exchange_v1_exchange_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ErrorDetail) GetKind() ErrorKind {
@@ -2738,7 +2823,7 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\x0eEndpointsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x10\n" +
-	"\x0eGetInfoRequest\"\xf8\x04\n" +
+	"\x0eGetInfoRequest\"\xbf\x05\n" +
 	"\x0fGetInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -2755,10 +2840,16 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"call_costs\x18\n" +
 	" \x03(\v22.gahost.exchange.v1.GetInfoResponse.CallCostsEntryR\tcallCosts\x122\n" +
 	"\x05costs\x18\v \x03(\v2\x1c.gahost.exchange.v1.CallCostR\x05costs\x12I\n" +
-	"\x11default_endpoints\x18\f \x03(\v2\x1c.gahost.exchange.v1.EndpointR\x10defaultEndpoints\x1a<\n" +
+	"\x11default_endpoints\x18\f \x03(\v2\x1c.gahost.exchange.v1.EndpointR\x10defaultEndpoints\x12E\n" +
+	"\rstream_limits\x18\r \x01(\v2 .gahost.exchange.v1.StreamLimitsR\fstreamLimits\x1a<\n" +
 	"\x0eCallCostsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"J\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xd3\x01\n" +
+	"\fStreamLimits\x12'\n" +
+	"\x0fmax_connections\x18\x01 \x01(\x05R\x0emaxConnections\x126\n" +
+	"\x17accounts_per_connection\x18\x02 \x01(\x05R\x15accountsPerConnection\x12'\n" +
+	"\x0fnew_connections\x18\x03 \x01(\x05R\x0enewConnections\x129\n" +
+	"\x19new_connections_window_ms\x18\x04 \x01(\x03R\x16newConnectionsWindowMs\"J\n" +
 	"\bEndpoint\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x12\n" +
 	"\x04live\x18\x02 \x01(\tR\x04live\x12\x18\n" +
@@ -2982,116 +3073,118 @@ func file_exchange_v1_exchange_proto_rawDescGZIP() []byte {
 }
 
 var file_exchange_v1_exchange_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_exchange_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_exchange_v1_exchange_proto_goTypes = []any{
 	(StreamState)(0),                    // 0: gahost.exchange.v1.StreamState
 	(ErrorKind)(0),                      // 1: gahost.exchange.v1.ErrorKind
 	(*Account)(nil),                     // 2: gahost.exchange.v1.Account
 	(*GetInfoRequest)(nil),              // 3: gahost.exchange.v1.GetInfoRequest
 	(*GetInfoResponse)(nil),             // 4: gahost.exchange.v1.GetInfoResponse
-	(*Endpoint)(nil),                    // 5: gahost.exchange.v1.Endpoint
-	(*CallCost)(nil),                    // 6: gahost.exchange.v1.CallCost
-	(*RateLimit)(nil),                   // 7: gahost.exchange.v1.RateLimit
-	(*RateUsage)(nil),                   // 8: gahost.exchange.v1.RateUsage
-	(*RateUsageReport)(nil),             // 9: gahost.exchange.v1.RateUsageReport
-	(*ValidateCredentialsRequest)(nil),  // 10: gahost.exchange.v1.ValidateCredentialsRequest
-	(*ValidateCredentialsResponse)(nil), // 11: gahost.exchange.v1.ValidateCredentialsResponse
-	(*Balance)(nil),                     // 12: gahost.exchange.v1.Balance
-	(*GetSpotBalancesRequest)(nil),      // 13: gahost.exchange.v1.GetSpotBalancesRequest
-	(*GetSpotBalancesResponse)(nil),     // 14: gahost.exchange.v1.GetSpotBalancesResponse
-	(*GetFuturesAccountRequest)(nil),    // 15: gahost.exchange.v1.GetFuturesAccountRequest
-	(*GetFuturesAccountResponse)(nil),   // 16: gahost.exchange.v1.GetFuturesAccountResponse
-	(*Position)(nil),                    // 17: gahost.exchange.v1.Position
-	(*GetPositionsRequest)(nil),         // 18: gahost.exchange.v1.GetPositionsRequest
-	(*GetPositionsResponse)(nil),        // 19: gahost.exchange.v1.GetPositionsResponse
-	(*GetAccountSnapshotRequest)(nil),   // 20: gahost.exchange.v1.GetAccountSnapshotRequest
-	(*GetAccountSnapshotResponse)(nil),  // 21: gahost.exchange.v1.GetAccountSnapshotResponse
-	(*OrderRequest)(nil),                // 22: gahost.exchange.v1.OrderRequest
-	(*Order)(nil),                       // 23: gahost.exchange.v1.Order
-	(*PlaceOrderRequest)(nil),           // 24: gahost.exchange.v1.PlaceOrderRequest
-	(*PlaceOrderResponse)(nil),          // 25: gahost.exchange.v1.PlaceOrderResponse
-	(*CancelOrderRequest)(nil),          // 26: gahost.exchange.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),         // 27: gahost.exchange.v1.CancelOrderResponse
-	(*GetPricesRequest)(nil),            // 28: gahost.exchange.v1.GetPricesRequest
-	(*Price)(nil),                       // 29: gahost.exchange.v1.Price
-	(*MissingPrice)(nil),                // 30: gahost.exchange.v1.MissingPrice
-	(*GetPricesResponse)(nil),           // 31: gahost.exchange.v1.GetPricesResponse
-	(*GetInstrumentsRequest)(nil),       // 32: gahost.exchange.v1.GetInstrumentsRequest
-	(*Instrument)(nil),                  // 33: gahost.exchange.v1.Instrument
-	(*GetInstrumentsResponse)(nil),      // 34: gahost.exchange.v1.GetInstrumentsResponse
-	(*StreamRequest)(nil),               // 35: gahost.exchange.v1.StreamRequest
-	(*StreamAccount)(nil),               // 36: gahost.exchange.v1.StreamAccount
-	(*StreamEvent)(nil),                 // 37: gahost.exchange.v1.StreamEvent
-	(*ErrorDetail)(nil),                 // 38: gahost.exchange.v1.ErrorDetail
-	nil,                                 // 39: gahost.exchange.v1.Account.EndpointsEntry
-	nil,                                 // 40: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	(*StreamLimits)(nil),                // 5: gahost.exchange.v1.StreamLimits
+	(*Endpoint)(nil),                    // 6: gahost.exchange.v1.Endpoint
+	(*CallCost)(nil),                    // 7: gahost.exchange.v1.CallCost
+	(*RateLimit)(nil),                   // 8: gahost.exchange.v1.RateLimit
+	(*RateUsage)(nil),                   // 9: gahost.exchange.v1.RateUsage
+	(*RateUsageReport)(nil),             // 10: gahost.exchange.v1.RateUsageReport
+	(*ValidateCredentialsRequest)(nil),  // 11: gahost.exchange.v1.ValidateCredentialsRequest
+	(*ValidateCredentialsResponse)(nil), // 12: gahost.exchange.v1.ValidateCredentialsResponse
+	(*Balance)(nil),                     // 13: gahost.exchange.v1.Balance
+	(*GetSpotBalancesRequest)(nil),      // 14: gahost.exchange.v1.GetSpotBalancesRequest
+	(*GetSpotBalancesResponse)(nil),     // 15: gahost.exchange.v1.GetSpotBalancesResponse
+	(*GetFuturesAccountRequest)(nil),    // 16: gahost.exchange.v1.GetFuturesAccountRequest
+	(*GetFuturesAccountResponse)(nil),   // 17: gahost.exchange.v1.GetFuturesAccountResponse
+	(*Position)(nil),                    // 18: gahost.exchange.v1.Position
+	(*GetPositionsRequest)(nil),         // 19: gahost.exchange.v1.GetPositionsRequest
+	(*GetPositionsResponse)(nil),        // 20: gahost.exchange.v1.GetPositionsResponse
+	(*GetAccountSnapshotRequest)(nil),   // 21: gahost.exchange.v1.GetAccountSnapshotRequest
+	(*GetAccountSnapshotResponse)(nil),  // 22: gahost.exchange.v1.GetAccountSnapshotResponse
+	(*OrderRequest)(nil),                // 23: gahost.exchange.v1.OrderRequest
+	(*Order)(nil),                       // 24: gahost.exchange.v1.Order
+	(*PlaceOrderRequest)(nil),           // 25: gahost.exchange.v1.PlaceOrderRequest
+	(*PlaceOrderResponse)(nil),          // 26: gahost.exchange.v1.PlaceOrderResponse
+	(*CancelOrderRequest)(nil),          // 27: gahost.exchange.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),         // 28: gahost.exchange.v1.CancelOrderResponse
+	(*GetPricesRequest)(nil),            // 29: gahost.exchange.v1.GetPricesRequest
+	(*Price)(nil),                       // 30: gahost.exchange.v1.Price
+	(*MissingPrice)(nil),                // 31: gahost.exchange.v1.MissingPrice
+	(*GetPricesResponse)(nil),           // 32: gahost.exchange.v1.GetPricesResponse
+	(*GetInstrumentsRequest)(nil),       // 33: gahost.exchange.v1.GetInstrumentsRequest
+	(*Instrument)(nil),                  // 34: gahost.exchange.v1.Instrument
+	(*GetInstrumentsResponse)(nil),      // 35: gahost.exchange.v1.GetInstrumentsResponse
+	(*StreamRequest)(nil),               // 36: gahost.exchange.v1.StreamRequest
+	(*StreamAccount)(nil),               // 37: gahost.exchange.v1.StreamAccount
+	(*StreamEvent)(nil),                 // 38: gahost.exchange.v1.StreamEvent
+	(*ErrorDetail)(nil),                 // 39: gahost.exchange.v1.ErrorDetail
+	nil,                                 // 40: gahost.exchange.v1.Account.EndpointsEntry
+	nil,                                 // 41: gahost.exchange.v1.GetInfoResponse.CallCostsEntry
 }
 var file_exchange_v1_exchange_proto_depIdxs = []int32{
-	39, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
-	7,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
-	40, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
-	6,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
-	5,  // 4: gahost.exchange.v1.GetInfoResponse.default_endpoints:type_name -> gahost.exchange.v1.Endpoint
-	8,  // 5: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
-	2,  // 6: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
-	2,  // 7: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
-	12, // 8: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
-	2,  // 9: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
-	2,  // 10: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
-	17, // 11: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
-	2,  // 12: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
-	14, // 13: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
-	38, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
-	16, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
-	38, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
-	19, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
-	38, // 18: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
-	2,  // 19: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	22, // 20: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
-	23, // 21: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	2,  // 22: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
-	23, // 23: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
-	2,  // 24: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
-	29, // 25: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
-	30, // 26: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
-	2,  // 27: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
-	33, // 28: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
-	36, // 29: gahost.exchange.v1.StreamRequest.watch:type_name -> gahost.exchange.v1.StreamAccount
-	2,  // 30: gahost.exchange.v1.StreamAccount.account:type_name -> gahost.exchange.v1.Account
-	0,  // 31: gahost.exchange.v1.StreamEvent.state:type_name -> gahost.exchange.v1.StreamState
-	1,  // 32: gahost.exchange.v1.StreamEvent.error_kind:type_name -> gahost.exchange.v1.ErrorKind
-	14, // 33: gahost.exchange.v1.StreamEvent.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
-	16, // 34: gahost.exchange.v1.StreamEvent.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
-	19, // 35: gahost.exchange.v1.StreamEvent.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
-	9,  // 36: gahost.exchange.v1.StreamEvent.usage:type_name -> gahost.exchange.v1.RateUsageReport
-	1,  // 37: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
-	3,  // 38: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
-	10, // 39: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
-	13, // 40: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
-	15, // 41: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
-	18, // 42: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
-	20, // 43: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
-	24, // 44: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
-	26, // 45: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
-	28, // 46: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
-	32, // 47: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
-	35, // 48: gahost.exchange.v1.Exchange.StreamAccounts:input_type -> gahost.exchange.v1.StreamRequest
-	4,  // 49: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
-	11, // 50: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
-	14, // 51: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
-	16, // 52: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
-	19, // 53: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
-	21, // 54: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
-	25, // 55: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
-	27, // 56: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
-	31, // 57: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
-	34, // 58: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
-	37, // 59: gahost.exchange.v1.Exchange.StreamAccounts:output_type -> gahost.exchange.v1.StreamEvent
-	49, // [49:60] is the sub-list for method output_type
-	38, // [38:49] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	40, // 0: gahost.exchange.v1.Account.endpoints:type_name -> gahost.exchange.v1.Account.EndpointsEntry
+	8,  // 1: gahost.exchange.v1.GetInfoResponse.rate_limits:type_name -> gahost.exchange.v1.RateLimit
+	41, // 2: gahost.exchange.v1.GetInfoResponse.call_costs:type_name -> gahost.exchange.v1.GetInfoResponse.CallCostsEntry
+	7,  // 3: gahost.exchange.v1.GetInfoResponse.costs:type_name -> gahost.exchange.v1.CallCost
+	6,  // 4: gahost.exchange.v1.GetInfoResponse.default_endpoints:type_name -> gahost.exchange.v1.Endpoint
+	5,  // 5: gahost.exchange.v1.GetInfoResponse.stream_limits:type_name -> gahost.exchange.v1.StreamLimits
+	9,  // 6: gahost.exchange.v1.RateUsageReport.usage:type_name -> gahost.exchange.v1.RateUsage
+	2,  // 7: gahost.exchange.v1.ValidateCredentialsRequest.account:type_name -> gahost.exchange.v1.Account
+	2,  // 8: gahost.exchange.v1.GetSpotBalancesRequest.account:type_name -> gahost.exchange.v1.Account
+	13, // 9: gahost.exchange.v1.GetSpotBalancesResponse.balances:type_name -> gahost.exchange.v1.Balance
+	2,  // 10: gahost.exchange.v1.GetFuturesAccountRequest.account:type_name -> gahost.exchange.v1.Account
+	2,  // 11: gahost.exchange.v1.GetPositionsRequest.account:type_name -> gahost.exchange.v1.Account
+	18, // 12: gahost.exchange.v1.GetPositionsResponse.positions:type_name -> gahost.exchange.v1.Position
+	2,  // 13: gahost.exchange.v1.GetAccountSnapshotRequest.account:type_name -> gahost.exchange.v1.Account
+	15, // 14: gahost.exchange.v1.GetAccountSnapshotResponse.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	39, // 15: gahost.exchange.v1.GetAccountSnapshotResponse.spot_error:type_name -> gahost.exchange.v1.ErrorDetail
+	17, // 16: gahost.exchange.v1.GetAccountSnapshotResponse.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	39, // 17: gahost.exchange.v1.GetAccountSnapshotResponse.futures_error:type_name -> gahost.exchange.v1.ErrorDetail
+	20, // 18: gahost.exchange.v1.GetAccountSnapshotResponse.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	39, // 19: gahost.exchange.v1.GetAccountSnapshotResponse.positions_error:type_name -> gahost.exchange.v1.ErrorDetail
+	2,  // 20: gahost.exchange.v1.PlaceOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	23, // 21: gahost.exchange.v1.PlaceOrderRequest.order:type_name -> gahost.exchange.v1.OrderRequest
+	24, // 22: gahost.exchange.v1.PlaceOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	2,  // 23: gahost.exchange.v1.CancelOrderRequest.account:type_name -> gahost.exchange.v1.Account
+	24, // 24: gahost.exchange.v1.CancelOrderResponse.order:type_name -> gahost.exchange.v1.Order
+	2,  // 25: gahost.exchange.v1.GetPricesRequest.account:type_name -> gahost.exchange.v1.Account
+	30, // 26: gahost.exchange.v1.GetPricesResponse.prices:type_name -> gahost.exchange.v1.Price
+	31, // 27: gahost.exchange.v1.GetPricesResponse.missing:type_name -> gahost.exchange.v1.MissingPrice
+	2,  // 28: gahost.exchange.v1.GetInstrumentsRequest.account:type_name -> gahost.exchange.v1.Account
+	34, // 29: gahost.exchange.v1.GetInstrumentsResponse.instruments:type_name -> gahost.exchange.v1.Instrument
+	37, // 30: gahost.exchange.v1.StreamRequest.watch:type_name -> gahost.exchange.v1.StreamAccount
+	2,  // 31: gahost.exchange.v1.StreamAccount.account:type_name -> gahost.exchange.v1.Account
+	0,  // 32: gahost.exchange.v1.StreamEvent.state:type_name -> gahost.exchange.v1.StreamState
+	1,  // 33: gahost.exchange.v1.StreamEvent.error_kind:type_name -> gahost.exchange.v1.ErrorKind
+	15, // 34: gahost.exchange.v1.StreamEvent.spot:type_name -> gahost.exchange.v1.GetSpotBalancesResponse
+	17, // 35: gahost.exchange.v1.StreamEvent.futures:type_name -> gahost.exchange.v1.GetFuturesAccountResponse
+	20, // 36: gahost.exchange.v1.StreamEvent.positions:type_name -> gahost.exchange.v1.GetPositionsResponse
+	10, // 37: gahost.exchange.v1.StreamEvent.usage:type_name -> gahost.exchange.v1.RateUsageReport
+	1,  // 38: gahost.exchange.v1.ErrorDetail.kind:type_name -> gahost.exchange.v1.ErrorKind
+	3,  // 39: gahost.exchange.v1.Exchange.GetInfo:input_type -> gahost.exchange.v1.GetInfoRequest
+	11, // 40: gahost.exchange.v1.Exchange.ValidateCredentials:input_type -> gahost.exchange.v1.ValidateCredentialsRequest
+	14, // 41: gahost.exchange.v1.Exchange.GetSpotBalances:input_type -> gahost.exchange.v1.GetSpotBalancesRequest
+	16, // 42: gahost.exchange.v1.Exchange.GetFuturesAccount:input_type -> gahost.exchange.v1.GetFuturesAccountRequest
+	19, // 43: gahost.exchange.v1.Exchange.GetPositions:input_type -> gahost.exchange.v1.GetPositionsRequest
+	21, // 44: gahost.exchange.v1.Exchange.GetAccountSnapshot:input_type -> gahost.exchange.v1.GetAccountSnapshotRequest
+	25, // 45: gahost.exchange.v1.Exchange.PlaceOrder:input_type -> gahost.exchange.v1.PlaceOrderRequest
+	27, // 46: gahost.exchange.v1.Exchange.CancelOrder:input_type -> gahost.exchange.v1.CancelOrderRequest
+	29, // 47: gahost.exchange.v1.Exchange.GetPrices:input_type -> gahost.exchange.v1.GetPricesRequest
+	33, // 48: gahost.exchange.v1.Exchange.GetInstruments:input_type -> gahost.exchange.v1.GetInstrumentsRequest
+	36, // 49: gahost.exchange.v1.Exchange.StreamAccounts:input_type -> gahost.exchange.v1.StreamRequest
+	4,  // 50: gahost.exchange.v1.Exchange.GetInfo:output_type -> gahost.exchange.v1.GetInfoResponse
+	12, // 51: gahost.exchange.v1.Exchange.ValidateCredentials:output_type -> gahost.exchange.v1.ValidateCredentialsResponse
+	15, // 52: gahost.exchange.v1.Exchange.GetSpotBalances:output_type -> gahost.exchange.v1.GetSpotBalancesResponse
+	17, // 53: gahost.exchange.v1.Exchange.GetFuturesAccount:output_type -> gahost.exchange.v1.GetFuturesAccountResponse
+	20, // 54: gahost.exchange.v1.Exchange.GetPositions:output_type -> gahost.exchange.v1.GetPositionsResponse
+	22, // 55: gahost.exchange.v1.Exchange.GetAccountSnapshot:output_type -> gahost.exchange.v1.GetAccountSnapshotResponse
+	26, // 56: gahost.exchange.v1.Exchange.PlaceOrder:output_type -> gahost.exchange.v1.PlaceOrderResponse
+	28, // 57: gahost.exchange.v1.Exchange.CancelOrder:output_type -> gahost.exchange.v1.CancelOrderResponse
+	32, // 58: gahost.exchange.v1.Exchange.GetPrices:output_type -> gahost.exchange.v1.GetPricesResponse
+	35, // 59: gahost.exchange.v1.Exchange.GetInstruments:output_type -> gahost.exchange.v1.GetInstrumentsResponse
+	38, // 60: gahost.exchange.v1.Exchange.StreamAccounts:output_type -> gahost.exchange.v1.StreamEvent
+	50, // [50:61] is the sub-list for method output_type
+	39, // [39:50] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_exchange_v1_exchange_proto_init() }
@@ -3105,7 +3198,7 @@ func file_exchange_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_exchange_v1_exchange_proto_rawDesc), len(file_exchange_v1_exchange_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   39,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

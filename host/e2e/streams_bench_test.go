@@ -1,0 +1,300 @@
+package e2e
+
+// BenchmarkStreams: N Binance accounts streamed by the real daemon and
+// plugin from the fake Binance, as processes, under Binance's documented
+// limits on one IP, unscaled: 6,000 spot and 2,400 futures weight a
+// minute, 300 new connections per 5 minutes, 1,000 spot accounts per
+// WebSocket API connection (the plugin seeds at most 100 accounts a
+// minute, a third of the spot weight). It reports
+//
+//   - lag-p99-ms: a change at the fake until the dashboard shows it,
+//     changes spread over the accounts and read back from the API;
+//   - host-lag-p99-ms: the same from the exchange's event time to the
+//     store, as the host measures it (the dashboard reuses a rendered
+//     answer for up to a second, which lag-p99-ms includes);
+//   - rest-spot-%, rest-futures-%: REST weight used in steady state, as a
+//     share of the budget (the host's own budget figures, which include
+//     what the fake reported), a minute after the last seed;
+//   - host-cores, plugin-cores: CPU in steady state with changes flowing;
+//   - host-peak-rss-MB, plugin-peak-rss-MB;
+//   - connect-s: every account streamed from the start;
+//   - recover-s: every account streamed again after the fake cut every
+//     connection at once.
+//
+// GAHOST_BENCH_STREAM_ACCOUNTS sets N (default 10,000; scripts/bench.sh
+// uses 100 with BENCH_QUICK=1). The reconcile interval is the shortest
+// that keeps reconciliation within a fifth of the tighter budget (futures:
+// 15 weight an account against 2,400 a minute), at least 10 minutes.
+//
+// Nothing is time-scaled, so the time to bring accounts (back) is what
+// Binance's limits make it: each account needs a REST seed per product
+// after a reconnect and a futures listenKey connection of its own, so at
+// the plugin's 100 seeds a minute N accounts take about N/50 minutes, and
+// past 300 accounts the connection rate adds 5 minutes per 300.
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/globalautomation/gahost/host/internal/hosttest"
+	"github.com/shopspring/decimal"
+)
+
+func BenchmarkStreams(b *testing.B) {
+	n := 10_000
+	if v := os.Getenv("GAHOST_BENCH_STREAM_ACCOUNTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("GAHOST_BENCH_STREAM_ACCOUNTS=%q", v)
+		}
+	}
+	reconcile := max(10*time.Minute, time.Duration(float64(n)*15/(0.2*2400)*float64(time.Minute)))
+	for range b.N {
+		benchStreams(b, n, reconcile)
+	}
+}
+
+func benchStreams(b *testing.B, n int, reconcile time.Duration) {
+	dir := b.TempDir()
+	type seeded struct {
+		Key     fakeKey     `json:"key"`
+		Account fakeAccount `json:"account"`
+	}
+	keys := make([]fakeKey, n)
+	seeds := make([]seeded, n)
+	for i := range n {
+		keys[i] = fakeKey{APIKey: fmt.Sprintf("benchKey%06d%s", i, randHex(b)), Secret: "benchSecret" + randHex(b),
+			EnableReading: true, EnableFutures: true}
+		seeds[i] = seeded{keys[i], fakeAccount{
+			Spot:    []fakeBalance{{Asset: "USDT", Free: "1000.00000000", Locked: "0.00000000"}},
+			Futures: []fakeFuturesAsset{{Asset: "USDT", WalletBalance: "500", UnrealizedProfit: "0", MarginBalance: "500", AvailableBalance: "500"}},
+		}}
+	}
+	seedFile := filepath.Join(dir, "seed.json")
+	sb, _ := json.Marshal(seeds)
+	if err := os.WriteFile(seedFile, sb, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	f := hosttest.StartFake(b, bins.fakeBinance, "-seed", seedFile)
+	ws := "http" + strings.TrimPrefix(f.WS, "ws")
+	pdir := filepath.Join(dir, "plugins")
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	plugin := hosttest.InstallPlugin(b, bins.binance, pdir, "gahost-plugin-binance")
+	d := hosttest.Start(b, bins.daemon, dir, hosttest.Options{PluginDir: pdir, Env: []string{"GAHOST_MASTER_KEY="}, LogLevel: "info",
+		ConfigBody: fmt.Sprintf(`exchange "binance" {
+  endpoints = {
+    spot       = %q
+    futures    = %q
+    spot_ws    = %q
+    futures_ws = %q
+  }
+}
+streams {
+  enabled            = true
+  reconcile_interval = %q
+}
+limits {
+  accounts_per_user = 1000000
+}
+`, f.URL, f.URL, ws, ws, reconcile.Round(time.Second).String())})
+	d.WaitExchange("binance", 30*time.Second, func(e hosttest.Exchange, ok bool) bool { return ok && e.Status == "ready" })
+	s := &streamStack{d: d, fake: f, plugin: plugin, keys: keys}
+
+	start := time.Now()
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var a syncedAccount
+			if code := d.Do("POST", "/api/v1/exchange-accounts", map[string]any{
+				"name": fmt.Sprintf("bench %06d", i), "exchange": "binance", "api_key": keys[i].APIKey, "secret_key": keys[i].Secret,
+				"validate": false,
+			}, &a); code != http.StatusCreated {
+				b.Errorf("add account %d: %d", i, code)
+			}
+			ids[i] = a.ID
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	s.ids = ids
+	hosttest.ProcessesRunning(plugin) // warm /proc reads
+	limit := 4*time.Hour + time.Duration(n)*2*time.Second
+	s.waitStreams(b, "every account streamed", limit, func(x streamsJSON) bool { return x.Streamed == n })
+	connect := time.Since(start)
+	b.Logf("%d accounts streamed %s after the first was added", n, connect.Round(time.Second))
+
+	pids := hosttest.ProcessesRunning(plugin)
+	if len(pids) != 1 {
+		b.Fatalf("%d plugin processes", len(pids))
+	}
+	procs := map[string]int{"host": d.PID(), "plugin": pids[0]}
+
+	// Steady state: a change every 100 ms on a random account, with no
+	// dashboard reads, for the CPU and the REST weight; it starts once the
+	// seeds have left the budget's one-minute window.
+	time.Sleep(65 * time.Second)
+	window := 60 * time.Second
+	cpu0 := map[string]float64{}
+	for k, pid := range procs {
+		cpu0[k] = cpuSeconds(b, pid)
+	}
+	stop := make(chan struct{})
+	changed := make(chan struct{})
+	go func() {
+		defer close(changed)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				i := rand.N(n)
+				s.setUSDT(b, i, fmt.Sprintf("%d.%02d", 1000+rand.N(1000), rand.N(100)))
+			}
+		}
+	}()
+	var spotPct, futPct []float64
+	w0 := time.Now()
+	for time.Since(w0) < window {
+		time.Sleep(5 * time.Second)
+		for _, p := range s.budget(b) {
+			pct := float64(p.Used) * 100 / float64(max(p.Limit, 1))
+			if strings.Contains(p.Pool, "futures") {
+				futPct = append(futPct, pct)
+			} else if p.Pool == "request_weight" {
+				spotPct = append(spotPct, pct)
+			}
+		}
+	}
+	close(stop)
+	<-changed
+	elapsed := time.Since(w0).Seconds()
+	b.Logf("steady state %s to %s", w0.Format("15:04:05.000"), time.Now().Format("15:04:05.000"))
+	cores := map[string]float64{}
+	for k, pid := range procs {
+		cores[k] = (cpuSeconds(b, pid) - cpu0[k]) / elapsed
+	}
+
+	// Latency: changes on distinct accounts, each read back from the
+	// dashboard until it shows.
+	samples := min(n, 200)
+	var lags []time.Duration
+	var mu sync.Mutex
+	perm := rand.Perm(n)[:samples]
+	sem = make(chan struct{}, 4)
+	for k, i := range perm {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			v := fmt.Sprintf("%d.%04d", 5000+k, rand.N(10000))
+			t0 := time.Now()
+			s.setUSDT(b, i, v)
+			want := decimal.RequireFromString(v)
+			for time.Since(t0) < 30*time.Second {
+				if g, err := decimal.NewFromString(s.usdt(b, ids[i])); err == nil && g.Equal(want) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			mu.Lock()
+			lags = append(lags, time.Since(t0))
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lags)
+	p99 := lags[(len(lags)*99+99)/100-1]
+
+	// Outage: every connection cut at once.
+	before := s.streams(b)
+	b.Logf("cut at %s", time.Now().Format("15:04:05.000"))
+	t0 := time.Now()
+	f.Control("/cut", struct{}{})
+	s.waitStreams(b, "the cut noticed", time.Minute, func(x streamsJSON) bool { return x.Streamed < n })
+	s.waitStreams(b, "every account streamed again", limit, func(x streamsJSON) bool { return x.Streamed == n })
+	recover := time.Since(t0)
+	after := s.streams(b)
+
+	b.ReportMetric(float64(n), "accounts")
+	b.ReportMetric(float64(p99.Milliseconds()), "lag-p99-ms")
+	b.ReportMetric(float64(before.LagP99MS), "host-lag-p99-ms")
+	b.ReportMetric(mean(spotPct), "rest-spot-%")
+	b.ReportMetric(mean(futPct), "rest-futures-%")
+	b.ReportMetric(cores["host"], "host-cores")
+	b.ReportMetric(cores["plugin"], "plugin-cores")
+	b.ReportMetric(peakRSS(b, procs["host"]), "host-peak-rss-MB")
+	b.ReportMetric(peakRSS(b, procs["plugin"]), "plugin-peak-rss-MB")
+	b.ReportMetric(connect.Seconds(), "connect-s")
+	b.ReportMetric(recover.Seconds(), "recover-s")
+	b.ReportMetric(float64(after.Resyncs-before.Resyncs), "resyncs")
+	b.ReportMetric(float64(after.Mismatches), "mismatches")
+	b.Logf("mismatches by part: spot %d, futures %d, positions %d", after.MismatchesSpot, after.MismatchesFutures, after.MismatchesPositions)
+	for _, line := range strings.Split(d.Log(), "\n") {
+		if strings.Contains(line, "reconciliation found") {
+			b.Log(line)
+		}
+	}
+	b.ReportMetric(reconcile.Minutes(), "reconcile-min")
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t / float64(len(xs))
+}
+
+// cpuSeconds is the user and system CPU time pid has used.
+func cpuSeconds(b *testing.B, pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+// peakRSS is pid's peak resident set (VmHWM) in MB.
+func peakRSS(b *testing.B, pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

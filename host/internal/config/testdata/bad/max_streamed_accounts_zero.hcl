@@ -1,0 +1,3 @@
+exchange "binance" {
+  max_streamed_accounts = 0
+}
