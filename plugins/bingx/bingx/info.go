@@ -119,5 +119,10 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointREST, EndpointSwapWS, EndpointSpotWS},
 		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+		// BingX: 60 open connections per IP; an account holds two (spot and
+		// swap, one listenKey each), so the IP carries 30 accounts. New
+		// connections are paced to 10 per second.
+		StreamLimits: sdk.StreamLimits{MaxConnections: 30, AccountsPerConnection: 1, NewConnections: 10,
+			NewConnectionsWindow: time.Second},
 	}), nil
 }

@@ -96,5 +96,9 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointREST, EndpointWS},
 		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+		// Bitget: one login per connection, at most 100 open connections and
+		// 300 new ones per 5 minutes per IP.
+		StreamLimits: sdk.StreamLimits{MaxConnections: 100, AccountsPerConnection: 1, NewConnections: 300,
+			NewConnectionsWindow: 5 * time.Minute},
 	}), nil
 }

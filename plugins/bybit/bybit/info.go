@@ -75,5 +75,9 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointREST, EndpointWS},
 		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+		// Bybit: one account per private connection (one auth each), at most
+		// 500 new connections per 5 minutes per IP; no cap on open ones is
+		// documented.
+		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 500, NewConnectionsWindow: 5 * time.Minute},
 	}), nil
 }

@@ -60,5 +60,8 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointREST, EndpointWS},
 		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+		// OKX: one login per connection, at most 3 new connections per second
+		// per IP; no cap on open ones is documented.
+		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 3, NewConnectionsWindow: time.Second},
 	}), nil
 }
