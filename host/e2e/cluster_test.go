@@ -217,7 +217,14 @@ func (r *clusterRig) waitSettled(via *hosttest.Daemon, want []string, within tim
 				held += h.Leases["alpha"]
 			}
 		}
-		if slices.Equal(live, want) && held == len(r.keys) && v.Unowned["alpha"] == 0 {
+		balanced := true
+		for _, h := range v.Hosts {
+			// Within the keeper's slack of an even share.
+			if h.Live && h.Leases["alpha"] < len(r.keys)/len(want)*9/10 {
+				balanced = false
+			}
+		}
+		if slices.Equal(live, want) && held == len(r.keys) && v.Unowned["alpha"] == 0 && balanced {
 			return v
 		}
 		if time.Now().After(deadline) {
@@ -251,6 +258,16 @@ func (r *clusterRig) notSyncedIn(logs map[string][]schedtest.Logged, from, to ti
 	for _, k := range r.keys {
 		if !seen[k] {
 			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		// What the hosts did send, for the failure's message.
+		for host, log := range logs {
+			statuses := map[string]int{}
+			for _, l := range log {
+				statuses[fmt.Sprint(l.Path, " ", l.Status)]++
+			}
+			r.t.Logf("host %s sent %v", host, statuses)
 		}
 	}
 	return missing

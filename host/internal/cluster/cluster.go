@@ -223,8 +223,8 @@ func (k *Keeper) Step(ctx context.Context) error {
 		capacity[ex] = k.cfg.Capacity(ex)
 	}
 	k.m.unowned.Reset()
-	for ex, n := range unowned {
-		k.m.unowned.WithLabelValues(ex).Set(float64(n))
+	for ex := range totals {
+		k.m.unowned.WithLabelValues(ex).Set(float64(unowned[ex]))
 	}
 	if err := k.cfg.Store.Heartbeat(ctx, k.cfg.HostID, capacity, k.m.stats()); err != nil {
 		return err
