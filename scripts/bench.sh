@@ -143,6 +143,23 @@ awk '
   }' "$out" | column -t -s "$(printf '\t')"
 
 
+# The targets of several hosts on one PostgreSQL database (issue #14), from
+# BenchmarkCluster (host/e2e; absent without PostgreSQL): accounts synced
+# per interval by one, two and three hosts with a budget each, and the
+# takeover after a host is killed.
+awk '
+  /^BenchmarkCluster/ {
+    for (i = 3; i + 1 <= NF; i += 2) v[$(i + 1)] = $i
+    found = 1
+  }
+  END {
+    if (!found) exit
+    printf "\nTARGET\tWANT\tGOT\tOK\n"
+    printf "accounts synced per interval, 1 / 2 / 3 hosts\t-\t%d / %d / %d\t-\n", v["synced/interval-1host"], v["synced/interval-2hosts"], v["synced/interval-3hosts"]
+    printf "3 hosts over 1 host\t>= 2.7\t%.2f\t%s\n", v["scale-3hosts"], (v["scale-3hosts"] >= 2.7) ? "yes" : "NO"
+    printf "takeover after kill -9 (s)\t<= %.0f\t%.1f\t%s\n", v["takeover-bound-s"], v["takeover-s"], (v["takeover-s"] <= v["takeover-bound-s"]) ? "yes" : "NO"
+  }' "$out" | column -t -s "$(printf '\t')"
+
 echo
 echo "raw output: $out"
 exit "$status"

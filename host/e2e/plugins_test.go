@@ -13,6 +13,7 @@ import (
 
 	"github.com/globalautomation/gahost/host/internal/api/apitest"
 	"github.com/globalautomation/gahost/host/internal/hosttest"
+	"github.com/globalautomation/gahost/host/internal/store/pgstore/pgtest"
 )
 
 // bins holds the binaries built once for the package.
@@ -48,7 +49,8 @@ func runMain(m *testing.M) int {
 	// OpenAPI document that daemon serves.
 	contract := apitest.NewTransport(http.DefaultTransport)
 	http.DefaultTransport = contract
-	code := m.Run()
+	// pgtest.Main stops the PostgreSQL server the cluster tests start.
+	code := pgtest.Main(m)
 	for _, v := range contract.Violations() {
 		fmt.Fprintln(os.Stderr, "contract:", v)
 		code = 1

@@ -12,6 +12,7 @@ import (
 	"github.com/globalautomation/gahost/host/internal/store/pgstore"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // syncCalls are the capabilities one sync fetches, where the plugin has
@@ -20,9 +21,10 @@ var syncCalls = []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPosi
 
 // newKeeper builds the lease keeper of a host sharing a PostgreSQL store;
 // nil for a bbolt store, whose one host syncs everything. changed is told
-// of each account gained or lost.
-func newKeeper(cfg *config.Config, log hclog.Logger, st store.Backend, cat *plugins.Catalog,
-	interval time.Duration, changed func(string)) (*cluster.Keeper, error) {
+// of each account gained or lost, syncSoon of each account another host
+// asked a sync of.
+func newKeeper(cfg *config.Config, log hclog.Logger, reg prometheus.Registerer, st store.Backend, cat *plugins.Catalog,
+	interval time.Duration, changed, syncSoon func(string)) (*cluster.Keeper, error) {
 	pg, ok := st.(*pgstore.Store)
 	if !ok {
 		return nil, nil
@@ -36,12 +38,14 @@ func newKeeper(cfg *config.Config, log hclog.Logger, st store.Backend, cat *plug
 		host = name
 	}
 	return cluster.New(cluster.Config{
-		Store:    pg,
-		HostID:   host,
-		TTL:      cfg.Cluster.LeaseTTL,
-		Capacity: budgetCapacity(cat, interval),
-		Changed:  changed,
-		Logger:   log.Named("cluster"),
+		Store:      pg,
+		HostID:     host,
+		TTL:        cfg.Cluster.LeaseTTL,
+		Capacity:   budgetCapacity(cat, interval),
+		Changed:    changed,
+		SyncSoon:   syncSoon,
+		Registerer: reg,
+		Logger:     log.Named("cluster"),
 	})
 }
 

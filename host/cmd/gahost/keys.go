@@ -6,17 +6,22 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
+	"github.com/globalautomation/gahost/host/internal/store/pgstore"
 	"github.com/hashicorp/go-hclog"
 )
 
 // cmdKeysRotate re-encrypts every stored secret under a new master key. The
-// daemon must be stopped: the store's file lock makes a running one refuse.
+// daemon must be stopped: the store's file lock makes a running one refuse,
+// and on a PostgreSQL store, which has no such lock, the command refuses
+// while any host's heartbeat is live (a host still running with the old key
+// would fail to open what the rotation re-sealed).
 func cmdKeysRotate(args []string, stdout, stderr io.Writer) int {
 	cfg, ok := loadConfig("keys rotate", args, stderr)
 	if !ok {
@@ -31,6 +36,10 @@ func cmdKeysRotate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
+	if err := refuseLiveHosts(ctx, cfg, st); err != nil {
+		fmt.Fprintln(stderr, "gahost keys rotate:", err)
+		return 1
+	}
 	res, err := secrets.Rotate(ctx, keySource(cfg), st, log.Named("secrets"))
 	if err != nil {
 		fmt.Fprintln(stderr, "gahost keys rotate:", err)
@@ -146,4 +155,29 @@ func cmdKeysDrop(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "dropped retired key %s; backups made while it was current can no longer be opened\n", id)
 	return 0
+}
+
+// refuseLiveHosts fails when st is a PostgreSQL store that hosts still
+// use: one whose heartbeat is younger than the lease time.
+func refuseLiveHosts(ctx context.Context, cfg *config.Config, st store.Backend) error {
+	pg, ok := st.(*pgstore.Store)
+	if !ok {
+		return nil
+	}
+	hosts, _, _, err := pg.Cluster(ctx, cfg.Cluster.LeaseTTL)
+	if err != nil {
+		return err
+	}
+	var live []string
+	for _, h := range hosts {
+		if h.Live {
+			live = append(live, h.HostID)
+		}
+	}
+	if len(live) > 0 {
+		return fmt.Errorf("%d gahost hosts are running on this database (%s); stop them all first "+
+			"(a host stopped cleanly leaves at once, one that died counts as running for %s)",
+			len(live), strings.Join(live, ", "), cfg.Cluster.LeaseTTL)
+	}
+	return nil
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/globalautomation/gahost/host/internal/config"
+	"github.com/globalautomation/gahost/host/internal/store/pgstore"
+	"github.com/globalautomation/gahost/host/internal/store/pgstore/pgtest"
 )
 
 // The key commands end to end on a real data dir: rotate, list, drop.
@@ -61,5 +66,40 @@ func TestKeysCommands(t *testing.T) {
 	}
 	if strings.Contains(runOK("keys", "list"), oldID) {
 		t.Fatal("dropped key still listed")
+	}
+}
+
+// On a PostgreSQL store, rotate refuses while another host is running
+// (its heartbeat is live), names it, and rotates once it has left.
+func TestKeysRotateRefusesLiveHosts(t *testing.T) {
+	dsn := pgtest.NewDB(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.hcl")
+	cfg := "data_dir = \"./data\"\nencryption {\n  key_env = \"\"\n}\nstore {\n  backend = \"postgres\"\n}\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(config.DSNEnv, dsn)
+	ctx := context.Background()
+	pg, err := pgstore.Open(ctx, dsn, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if err := pg.Heartbeat(ctx, "hub-2", map[string]int{}, pgstore.HostStats{}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"keys", "rotate", "-config", cfgPath}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "hub-2") || !strings.Contains(errOut.String(), "stop them all first") {
+		t.Fatalf("rotate with a live host: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+	if err := pg.Leave(ctx, "hub-2"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"keys", "rotate", "-config", cfgPath}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "rotated:") {
+		t.Fatalf("rotate once the host left: exit %d, %q %q", code, out.String(), errOut.String())
 	}
 }

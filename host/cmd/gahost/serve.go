@@ -145,7 +145,15 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 	// With a shared PostgreSQL store, this host syncs only the accounts it
 	// holds a lease on, and writes their results under that lease.
 	var sched *scheduler.Scheduler
-	keeper, err := newKeeper(cfg, log, st, cat, sc.Interval, func(id string) { sched.AccountChanged(id) })
+	syncSoon := func(id string) {
+		sched.AccountChanged(id)
+		go func() {
+			sctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			_ = sched.SyncNow(sctx, id) // the outcome is in the account's sync state
+		}()
+	}
+	keeper, err := newKeeper(cfg, log, reg, st, cat, sc.Interval, func(id string) { sched.AccountChanged(id) }, syncSoon)
 	if err != nil {
 		return err
 	}
@@ -206,7 +214,9 @@ func serve(ctx context.Context, cfg *config.Config, log hclog.Logger) error {
 		PublicURL:          cfg.API.PublicURL,
 	}
 	if keeper != nil {
-		deps.Cluster = keeper
+		// A manual sync or an edit of an account another host holds is
+		// passed to that host.
+		deps.Cluster, deps.Syncer = keeper, keeper.Syncer(ctx, sched)
 	}
 	router := api.New(deps)
 	errorLog := log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})

@@ -41,6 +41,16 @@ type clusterHost struct {
 	Budgets map[string]int `json:"budgets"`
 	// Leases counts the accounts it holds, per exchange.
 	Leases map[string]int `json:"leases"`
+	// Stats are the host's lease counters since it started, as its last
+	// heartbeat left them.
+	Stats clusterStats `json:"stats"`
+}
+
+type clusterStats struct {
+	Claims        int64 `json:"claims" doc:"accounts the host claimed"`
+	RenewFailures int64 `json:"renew_failures" doc:"bulk lease renewals that failed"`
+	LeasesLost    int64 `json:"leases_lost" doc:"leases found gone at a renewal or lapsed on the host's own clock"`
+	FencedWrites  int64 `json:"fenced_writes" doc:"sync results refused because their lease was lost"`
 }
 
 func registerCluster(h *handler, r routes) {
@@ -66,7 +76,8 @@ func (h *handler) getCluster(c *gin.Context) {
 	ans.Clustered, ans.HostID, ans.LeaseTTLSeconds = true, st.HostID, int64(st.LeaseTTL/time.Second)
 	for _, x := range st.Hosts {
 		hb := clusterHost{HostID: x.HostID, Live: x.Live, SeenAt: x.SeenAt.UTC(), StartedAt: x.Started.UTC(),
-			Budgets: x.Capacity, Leases: x.Leases}
+			Budgets: x.Capacity, Leases: x.Leases, Stats: clusterStats{Claims: x.Stats.Claims,
+				RenewFailures: x.Stats.RenewFailures, LeasesLost: x.Stats.LeasesLost, FencedWrites: x.Stats.FencedWrites}}
 		if hb.Budgets == nil {
 			hb.Budgets = map[string]int{}
 		}

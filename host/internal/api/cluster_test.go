@@ -31,7 +31,8 @@ func TestClusterRoute(t *testing.T) {
 	e.deps.Cluster = fakeCluster{cluster.State{HostID: "hub-1", LeaseTTL: 30 * time.Second,
 		Hosts: []pgstore.HostInfo{
 			{HostID: "hub-1", Live: true, SeenAt: seen, Started: seen.Add(-time.Hour),
-				Capacity: map[string]int{"fakex": 120}, Leases: map[string]int{"fakex": 60}},
+				Capacity: map[string]int{"fakex": 120}, Leases: map[string]int{"fakex": 60},
+				Stats: pgstore.HostStats{Claims: 75, RenewFailures: 1, LeasesLost: 15, FencedWrites: 2}},
 			{HostID: "hub-2", Live: false, SeenAt: seen.Add(-time.Minute), Started: seen.Add(-2 * time.Hour),
 				Capacity: map[string]int{"fakex": cluster.Unlimited}},
 		},
@@ -45,7 +46,8 @@ func TestClusterRoute(t *testing.T) {
 	r.decode(t, &got)
 	if !got.Clustered || got.HostID != "hub-1" || got.LeaseTTLSeconds != 30 || len(got.Hosts) != 2 ||
 		got.Hosts[0].Leases["fakex"] != 60 || got.Hosts[0].Budgets["fakex"] != 120 || got.Hosts[1].Live ||
-		got.Hosts[1].Budgets["fakex"] != -1 || got.Hosts[1].Leases == nil || got.Unowned["fakex"] != 40 {
+		got.Hosts[1].Budgets["fakex"] != -1 || got.Hosts[1].Leases == nil || got.Unowned["fakex"] != 40 ||
+		got.Hosts[0].Stats != (clusterStats{Claims: 75, RenewFailures: 1, LeasesLost: 15, FencedWrites: 2}) {
 		t.Fatalf("answer %+v", got)
 	}
 	user := e.user("bob", "user")

@@ -8,12 +8,17 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/globalautomation/gahost/host/internal/cluster"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/store"
 )
 
-// The scheduler is what the daemon passes as Deps.Syncer.
-var _ Syncer = (*scheduler.Scheduler)(nil)
+// The scheduler is what the daemon passes as Deps.Syncer, behind the
+// cluster's router on a host sharing a PostgreSQL store.
+var (
+	_ Syncer = (*scheduler.Scheduler)(nil)
+	_ Syncer = (*cluster.Syncer)(nil)
+)
 
 // Error codes of this route; like those of errors.go, never renamed.
 const (
@@ -26,12 +31,15 @@ const (
 func registerSync(d *dashboard, r routes) {
 	r.authed.handle(http.MethodPost, "/exchange-accounts/:id/sync", op{id: "syncAccount", tag: "exchange-accounts",
 		summary: "Sync an account now; answers once the sync has finished or failed",
-		desc:    "The account's sync object tells the outcome. The dashboard shows the new snapshot at once.",
+		desc: "The account's sync object tells the outcome. The dashboard shows the new snapshot at once. " +
+			"On a host sharing a PostgreSQL store, an account another host holds is synced by that host, " +
+			"and the answer waits for its outcome.",
 		res: []res{
 			{http.StatusOK, "The account after the sync.", accountView{}},
 			accountNotFound,
 			{http.StatusConflict, "The account is not active (account_inactive).", errBody},
-			{http.StatusServiceUnavailable, "Syncing is not running or is stopping (sync_unavailable).", errBody},
+			{http.StatusServiceUnavailable, "Syncing is not running or is stopping, or no host of the cluster " +
+				"synced the account within the lease time (sync_unavailable).", errBody},
 		},
 	}, d.postSync)
 }
@@ -59,6 +67,10 @@ func (d *dashboard) postSync(c *gin.Context) {
 		return
 	case errors.Is(err, scheduler.ErrStopped):
 		writeError(c, http.StatusServiceUnavailable, codeSyncUnavailable, "syncing is stopping; try again later")
+		return
+	case errors.Is(err, cluster.ErrNotSynced):
+		writeError(c, http.StatusServiceUnavailable, codeSyncUnavailable,
+			"no host of the cluster synced the account in time (it may be beyond every host's budget); try again later")
 		return
 	case ctx.Err() != nil:
 		// The client left; nobody reads an answer.

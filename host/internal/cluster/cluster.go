@@ -10,6 +10,12 @@
 // account (paused, partitioned, slow) cannot overwrite the new owner's
 // data.
 //
+// A host gives an account back only a round after it told its scheduler
+// to drop it, so that a sync of it still in flight ends before another
+// host may claim it: two hosts never call an exchange for one account at
+// once. A manual sync asked of a host that does not hold the account is
+// passed to the one that does through the database (Keeper.Syncer).
+//
 // A host also stops on its own: it measures each lease from before the
 // statement that claimed or renewed it, on its monotonic clock, and drops
 // every account when that deadline passes without a renewal, even if it
@@ -24,11 +30,13 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/store/pgstore"
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Unlimited is a capacity without bound: an exchange without a per-IP budget.
@@ -47,7 +55,16 @@ type Config struct {
 	// Changed is told each account this host gained or lost (the
 	// scheduler's AccountChanged); nil tells no one.
 	Changed func(accountID string)
-	Logger  hclog.Logger
+	// SyncSoon is told each account whose sync another host asked for
+	// (a manual sync there): it should re-read the account and sync it
+	// now, without blocking. nil drops such requests.
+	SyncSoon func(accountID string)
+	// Poll is how often the sync requests of other hosts are read;
+	// default 1s.
+	Poll   time.Duration
+	Logger hclog.Logger
+	// Registerer gets the keeper's metrics; nil registers none.
+	Registerer prometheus.Registerer
 	// Now is the monotonic clock the local lease deadlines run on; nil
 	// is time.Now.
 	Now func() time.Time
@@ -64,11 +81,69 @@ type held struct {
 type Keeper struct {
 	cfg Config
 	log hclog.Logger
+	m   *metrics
 
 	mu       sync.Mutex
 	owned    map[string]held
 	deadline time.Time // local end of every lease held, from the last renewal
+	// releasing are accounts dropped here whose leases are freed in the
+	// database at the next round, once a sync of them in flight has
+	// ended.
+	releasing map[string]string // account id -> exchange
 }
+
+// metrics are the keeper's counters, kept as numbers for the heartbeat
+// (GET /cluster shows every host's) and as Prometheus metrics of this
+// host.
+type metrics struct {
+	claims, renewFailures, lost, fenced atomic.Int64
+
+	leases         *prometheus.GaugeVec
+	unowned        *prometheus.GaugeVec
+	claimsC        prometheus.Counter
+	renewFailuresC prometheus.Counter
+	lostC          prometheus.Counter
+	fencedC        prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		leases: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gahost_cluster_leases",
+			Help: "Sync leases this host holds, per exchange."}, []string{"exchange"}),
+		unowned: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gahost_cluster_unowned_accounts",
+			Help: "Active accounts no live host holds, per exchange, as this host last read them."}, []string{"exchange"}),
+		claimsC: prometheus.NewCounter(prometheus.CounterOpts{Name: "gahost_cluster_claims_total",
+			Help: "Accounts this host claimed."}),
+		renewFailuresC: prometheus.NewCounter(prometheus.CounterOpts{Name: "gahost_cluster_renew_failures_total",
+			Help: "Bulk lease renewals that failed."}),
+		lostC: prometheus.NewCounter(prometheus.CounterOpts{Name: "gahost_cluster_leases_lost_total",
+			Help: "Leases this host found gone at a renewal or let lapse on its own clock."}),
+		fencedC: prometheus.NewCounter(prometheus.CounterOpts{Name: "gahost_cluster_fenced_writes_total",
+			Help: "Sync results refused because their lease was lost."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.leases, m.unowned, m.claimsC, m.renewFailuresC, m.lostC, m.fencedC)
+	}
+	return m
+}
+
+func (m *metrics) stats() pgstore.HostStats {
+	return pgstore.HostStats{Claims: m.claims.Load(), RenewFailures: m.renewFailures.Load(),
+		LeasesLost: m.lost.Load(), FencedWrites: m.fenced.Load()}
+}
+
+func (m *metrics) claimed(n int) {
+	m.claims.Add(int64(n))
+	m.claimsC.Add(float64(n))
+}
+
+func (m *metrics) lostLeases(n int) {
+	m.lost.Add(int64(n))
+	m.lostC.Add(float64(n))
+}
+
+// Stats are this host's counters.
+func (k *Keeper) Stats() pgstore.HostStats { return k.m.stats() }
 
 // New returns a Keeper; Run starts it.
 func New(cfg Config) (*Keeper, error) {
@@ -90,7 +165,14 @@ func New(cfg Config) (*Keeper, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Keeper{cfg: cfg, log: cfg.Logger, owned: map[string]held{}}, nil
+	if cfg.SyncSoon == nil {
+		cfg.SyncSoon = func(string) {}
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	return &Keeper{cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registerer), owned: map[string]held{},
+		releasing: map[string]string{}}, nil
 }
 
 // HostID is this host's id.
@@ -103,6 +185,9 @@ func (k *Keeper) TTL() time.Duration { return k.cfg.TTL }
 // take the accounts over at once.
 func (k *Keeper) Run(ctx context.Context) error {
 	every := k.cfg.TTL / 3
+	polled := make(chan struct{})
+	go func() { defer close(polled); k.pollRequests(ctx) }()
+	defer func() { <-polled }()
 	for {
 		if err := k.Step(ctx); err != nil && ctx.Err() == nil {
 			k.log.Warn("cannot keep the sync leases; retrying", "error", err)
@@ -125,23 +210,34 @@ func (k *Keeper) Run(ctx context.Context) error {
 // heartbeat, renew, release the excess and claim up to the share.
 func (k *Keeper) Step(ctx context.Context) error {
 	k.expireLocal()
+	freed, err := k.releaseDropped(ctx)
+	if err != nil {
+		return err
+	}
 	capacity := map[string]int{}
-	hosts, totals, _, err := k.cfg.Store.Cluster(ctx, k.cfg.TTL)
+	hosts, totals, unowned, err := k.cfg.Store.Cluster(ctx, k.cfg.TTL)
 	if err != nil {
 		return err
 	}
 	for ex := range totals {
 		capacity[ex] = k.cfg.Capacity(ex)
 	}
-	if err := k.cfg.Store.Heartbeat(ctx, k.cfg.HostID, capacity); err != nil {
+	k.m.unowned.Reset()
+	for ex := range totals {
+		k.m.unowned.WithLabelValues(ex).Set(float64(unowned[ex]))
+	}
+	if err := k.cfg.Store.Heartbeat(ctx, k.cfg.HostID, capacity, k.m.stats()); err != nil {
 		return err
 	}
 	if err := k.renew(ctx); err != nil {
+		k.m.renewFailures.Add(1)
+		k.m.renewFailuresC.Inc()
 		return err
 	}
+	defer k.countLeases()
 	for _, ex := range slices.Sorted(maps.Keys(totals)) {
 		target := share(k.cfg.HostID, ex, totals[ex], capacity[ex], hosts)
-		if err := k.balance(ctx, ex, target, capacity[ex]); err != nil {
+		if err := k.balance(ctx, ex, target, capacity[ex], !freed[ex]); err != nil {
 			return err
 		}
 	}
@@ -197,17 +293,90 @@ func (k *Keeper) expireLocal() {
 	k.mu.Unlock()
 	if expired {
 		k.log.Warn("sync leases were not renewed in time; dropping every account until the database answers again")
-		k.dropAll()
+		k.m.lostLeases(k.dropAll())
+		k.countLeases()
 	}
 }
 
-func (k *Keeper) dropAll() {
+// dropAll forgets every lease held here (their database rows have ended or
+// are freed by the caller) and returns how many there were.
+func (k *Keeper) dropAll() int {
 	k.mu.Lock()
 	ids := slices.Collect(maps.Keys(k.owned))
 	k.owned = map[string]held{}
+	clear(k.releasing)
 	k.mu.Unlock()
 	for _, id := range ids {
 		k.cfg.Changed(id)
+	}
+	return len(ids)
+}
+
+// countLeases sets the leases gauge from what is held now.
+func (k *Keeper) countLeases() {
+	k.mu.Lock()
+	per := map[string]int{}
+	for _, h := range k.owned {
+		per[h.lease.Exchange]++
+	}
+	k.mu.Unlock()
+	k.m.leases.Reset()
+	for ex, n := range per {
+		k.m.leases.WithLabelValues(ex).Set(float64(n))
+	}
+}
+
+// releaseDropped frees in the database the leases dropped here a round
+// ago: their scheduler has had that long to see them go and to let a sync
+// in flight end, so the host that claims them next never overlaps one.
+// It returns the exchanges it freed accounts of: this host claims none of
+// them in the same round, or it would take back what it just gave.
+func (k *Keeper) releaseDropped(ctx context.Context) (map[string]bool, error) {
+	k.mu.Lock()
+	ids := slices.Collect(maps.Keys(k.releasing))
+	k.mu.Unlock()
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := k.cfg.Store.Release(ctx, k.cfg.HostID, ids); err != nil {
+		return nil, err
+	}
+	freed := map[string]bool{}
+	k.mu.Lock()
+	for _, id := range ids {
+		freed[k.releasing[id]] = true
+		delete(k.releasing, id)
+	}
+	k.mu.Unlock()
+	return freed, nil
+}
+
+// pollRequests passes the sync requests other hosts left for the accounts
+// held here to SyncSoon, every Poll, until ctx ends.
+func (k *Keeper) pollRequests(ctx context.Context) {
+	t := time.NewTicker(k.cfg.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if k.Owned() == 0 {
+			continue
+		}
+		ids, err := k.cfg.Store.TakeSyncRequests(ctx, k.cfg.HostID)
+		if err != nil {
+			if ctx.Err() == nil {
+				k.log.Warn("cannot read the sync requests of other hosts", "error", err)
+			}
+			continue
+		}
+		for _, id := range ids {
+			if _, _, ok := k.Owns(id); ok {
+				k.cfg.SyncSoon(id)
+			}
+		}
 	}
 }
 
@@ -223,6 +392,9 @@ func (k *Keeper) renew(ctx context.Context) error {
 	}
 	var lost, stray []string
 	k.mu.Lock()
+	for id := range k.releasing {
+		delete(kept, id) // still renewed until freed next round
+	}
 	for id, h := range k.owned {
 		l, ok := kept[id]
 		if !ok || l.Epoch != h.lease.Epoch {
@@ -242,6 +414,7 @@ func (k *Keeper) renew(ctx context.Context) error {
 	}
 	k.deadline = sent.Add(k.cfg.TTL)
 	k.mu.Unlock()
+	k.m.lostLeases(len(lost))
 	for _, id := range lost {
 		k.log.Info("lost the sync lease of an account", "account_id", id)
 		k.cfg.Changed(id)
@@ -253,12 +426,13 @@ func (k *Keeper) renew(ctx context.Context) error {
 }
 
 // balance keeps the accounts of exchange this host holds between target
-// and target plus a little slack: it releases beyond the slack, and claims
-// free accounts up to it (never beyond capacity). The slack keeps shares
+// and target plus a little slack: it drops beyond the slack (freed next
+// round, see releaseDropped), and claims free accounts up to it (never
+// beyond capacity) when mayClaim. The slack keeps shares
 // that move by one as hosts come and go from bouncing accounts back and
 // forth, and lets a host take free accounts its share does not cover (a
 // host whose heartbeat is live but that has stopped claiming).
-func (k *Keeper) balance(ctx context.Context, exchange string, target, capacity int) error {
+func (k *Keeper) balance(ctx context.Context, exchange string, target, capacity int, mayClaim bool) error {
 	k.mu.Lock()
 	var mine []held
 	for _, h := range k.owned {
@@ -283,18 +457,20 @@ func (k *Keeper) balance(ctx context.Context, exchange string, target, capacity 
 		k.mu.Lock()
 		for _, id := range ids {
 			delete(k.owned, id)
+			k.releasing[id] = exchange
 		}
 		k.mu.Unlock()
 		for _, id := range ids {
 			k.cfg.Changed(id)
 		}
-		return k.cfg.Store.Release(ctx, k.cfg.HostID, ids)
-	case len(mine) < limit:
+		return nil
+	case len(mine) < limit && mayClaim:
 		sent := k.cfg.Now()
 		leases, err := k.cfg.Store.Claim(ctx, k.cfg.HostID, exchange, limit-len(mine), k.cfg.TTL)
 		if err != nil {
 			return err
 		}
+		k.m.claimed(len(leases))
 		k.mu.Lock()
 		for _, l := range leases {
 			k.owned[l.AccountID] = held{lease: l, since: sent}
@@ -369,6 +545,15 @@ func (l *Leased) AllAccounts(ctx context.Context) ([]store.Account, error) {
 // lease's epoch; a sync that started before the lease was claimed, or an
 // account no longer held, is refused with pgstore.ErrFenced.
 func (l *Leased) PutSyncResult(ctx context.Context, accountID string, r store.SyncResult) error {
+	err := l.putSyncResult(ctx, accountID, r)
+	if errors.Is(err, pgstore.ErrFenced) {
+		l.k.m.fenced.Add(1)
+		l.k.m.fencedC.Inc()
+	}
+	return err
+}
+
+func (l *Leased) putSyncResult(ctx context.Context, accountID string, r store.SyncResult) error {
 	f, since, ok := l.k.Owns(accountID)
 	if !ok {
 		return pgstore.ErrFenced

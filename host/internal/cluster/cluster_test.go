@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/store/pgstore"
@@ -176,7 +177,7 @@ func TestDeadHostIsTakenOver(t *testing.T) {
 	e := newEnv(t, 60)
 	ttl := 1500 * time.Millisecond
 	a, b := e.host(t, "a", ttl, Unlimited), e.host(t, "b", ttl, Unlimited)
-	for range 2 {
+	for range 3 { // a claims all, drops half, frees it; b claims it
 		a.step(t)
 		b.step(t)
 	}
@@ -281,8 +282,13 @@ func TestJoinAndLeaveRebalance(t *testing.T) {
 	}
 	b := e.host(t, "b", 10*time.Second, Unlimited)
 	b.step(t) // b sees a live: its share is 20, but a holds everything
-	a.step(t) // a releases down to its share
-	b.step(t) // b claims what was released
+	a.step(t) // a drops down to its share: its scheduler stops syncing them
+	b.step(t) // but their leases stay a's for one more round
+	if na, nb := len(a.owned(e.ids)), len(b.owned(e.ids)); na != 20 || nb != 0 {
+		t.Fatalf("a round after a dropped: a %d, b %d; want 20 and 0", na, nb)
+	}
+	a.step(t) // a frees them, and claims none back
+	b.step(t) // b claims what was freed
 	if na, nb := len(a.owned(e.ids)), len(b.owned(e.ids)); na != 20 || nb != 20 {
 		t.Fatalf("after b joined: a %d, b %d", na, nb)
 	}
@@ -330,6 +336,159 @@ func TestShare(t *testing.T) {
 	for _, tt := range tests {
 		if got := share(tt.self, "x", tt.n, tt.own, hosts); got != tt.want {
 			t.Errorf("share(%s, %d) = %d, want %d", tt.self, tt.n, got, tt.want)
+		}
+	}
+}
+
+// localSyncer stands for a host's scheduler.
+type localSyncer struct {
+	mu      sync.Mutex
+	synced  []string
+	changed []string
+}
+
+func (l *localSyncer) AccountChanged(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.changed = append(l.changed, id)
+}
+
+func (l *localSyncer) SyncNow(_ context.Context, id string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.synced = append(l.synced, id)
+	return nil
+}
+
+// A manual sync asked of a host that does not hold the account is synced
+// by the owner, and the asking host answers once the owner's outcome is
+// stored; one no host holds ends in ErrNotSynced, an inactive one in
+// scheduler.ErrInactive, and one held here is synced here.
+func TestSyncNowGoesToTheOwner(t *testing.T) {
+	e := newEnv(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ttl := 3 * time.Second
+	ownerSyncs := make(chan string, 4)
+	a := e.host(t, "a", ttl, 1)
+	a.k.cfg.Poll = 50 * time.Millisecond
+	a.k.cfg.SyncSoon = func(id string) { ownerSyncs <- id }
+	a.step(t)
+	var held, free string
+	for _, id := range e.ids {
+		if _, _, ok := a.k.Owns(id); ok {
+			held = id
+		} else {
+			free = id
+		}
+	}
+	if held == "" || free == "" {
+		t.Fatal("a should hold exactly one of the two accounts")
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); a.k.pollRequests(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	// The owner plays its scheduler: a sync request is answered with a
+	// sync result under its lease.
+	told := make(chan string, 4)
+	go func() {
+		for id := range ownerSyncs {
+			at := time.Now()
+			_ = a.k.Store().PutSyncResult(ctx, id, store.SyncResult{Started: at, Fresh: &store.Snapshot{SyncedAt: at},
+				State: store.SyncState{Status: store.SyncOK, LastSyncAt: at, NextSyncAt: at.Add(time.Minute)}})
+			told <- id
+		}
+	}()
+	b := e.host(t, "b", ttl, 0) // b has no budget: it holds nothing
+	local := &localSyncer{}
+	router := b.k.Syncer(ctx, local)
+	router.Wait = 2 * time.Second
+	if err := router.SyncNow(ctx, held); err != nil {
+		t.Fatalf("sync through the owner: %v", err)
+	}
+	acc, err := e.admin.Account(ctx, held)
+	if err != nil || acc.Sync.Status != store.SyncOK || acc.Sync.LastSyncAt.IsZero() {
+		t.Fatalf("after the routed sync: %+v %v", acc.Sync, err)
+	}
+	if len(local.synced) != 0 {
+		t.Fatalf("b synced %v itself", local.synced)
+	}
+	<-told
+	// Nobody holds the other account: the request waits, unanswered.
+	if err := router.SyncNow(ctx, free); !errors.Is(err, ErrNotSynced) {
+		t.Fatalf("unowned account: %v", err)
+	}
+	// An inactive account is refused as on a single host.
+	if err := e.admin.EditAccounts(ctx, e.user, func(all []store.Account) (store.AccountChange, error) {
+		for _, x := range all {
+			if x.ID == free {
+				x.IsActive = false
+				return store.AccountChange{Put: []store.Account{x}}, nil
+			}
+		}
+		return store.AccountChange{}, errors.New("account gone")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := router.SyncNow(ctx, free); !errors.Is(err, scheduler.ErrInactive) {
+		t.Fatalf("inactive account: %v", err)
+	}
+	// On the owner, the router syncs locally.
+	ownLocal := &localSyncer{}
+	if err := a.k.Syncer(ctx, ownLocal).SyncNow(ctx, held); err != nil || len(ownLocal.synced) != 1 {
+		t.Fatalf("owner's own sync: %v %v", err, ownLocal.synced)
+	}
+	// An edit on b reaches the owner too, which re-reads and syncs.
+	router.AccountChanged(held)
+	select {
+	case id := <-told:
+		if id != held {
+			t.Fatalf("owner told of %s", id)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the owner was not told of the edit")
+	}
+}
+
+// The counters: claims, lost leases and fenced writes are counted, sent
+// with the heartbeat and shown for every host.
+func TestStatsReachTheCluster(t *testing.T) {
+	e := newEnv(t, 10)
+	ctx := context.Background()
+	a := e.host(t, "a", 10*time.Second, Unlimited)
+	a.step(t)
+	if got := a.k.Stats(); got.Claims != 10 {
+		t.Fatalf("stats after claiming: %+v", got)
+	}
+	if err := e.admin.ExpireForTest(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.host(t, "b", 10*time.Second, Unlimited)
+	b.step(t) // b takes its share and a little more of the 10
+	took := len(b.owned(e.ids))
+	at := time.Now()
+	err := a.k.Store().PutSyncResult(ctx, e.ids[0], store.SyncResult{Started: at, Fresh: &store.Snapshot{SyncedAt: at}})
+	if !errors.Is(err, pgstore.ErrFenced) {
+		t.Fatalf("stale write: %v", err)
+	}
+	a.step(t) // learns the loss, claims the rest back
+	got := a.k.Stats()
+	if got.Claims != int64(10+10-took) || got.LeasesLost != 10 || got.FencedWrites != 1 || got.RenewFailures != 0 {
+		t.Fatalf("a's stats: %+v", got)
+	}
+	a.step(t) // each heartbeat carries the counters of the rounds before it
+	b.step(t)
+	hosts, _, _, err := e.admin.Cluster(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hosts {
+		if h.HostID == "a" && h.Stats != got {
+			t.Fatalf("a's heartbeat stats %+v, want %+v", h.Stats, got)
+		}
+		if h.HostID == "b" && (h.Stats.Claims != int64(took) || h.Leases["fake"] != took) {
+			t.Fatalf("b: %+v", h)
 		}
 	}
 }

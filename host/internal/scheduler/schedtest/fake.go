@@ -96,6 +96,10 @@ type Exchange struct {
 	// RecordTimes keeps SpotTimes (on by default); a long benchmark turns
 	// it off.
 	RecordTimes bool
+	// LogRequests keeps every request with its key and the times it came
+	// in and was answered (Log), so that a test can tell whether two
+	// clients called for one account at once.
+	LogRequests bool
 
 	limit  int64
 	window *fakex.Window
@@ -105,6 +109,7 @@ type Exchange struct {
 	calls       map[string]int
 	spotTimes   map[string][]time.Time // when each key's spot balances were asked for
 	failures    map[string]int         // key + path -> status to answer instead
+	log         []Logged
 	total       int
 	overLimit   int
 	maxUsed     int64
@@ -237,6 +242,23 @@ func (x *Exchange) Calls(key string) int {
 	return x.calls[key]
 }
 
+// Logged is one request of the log LogRequests keeps.
+type Logged struct {
+	Key   string    `json:"key"`
+	Path  string    `json:"path"`
+	Start time.Time `json:"start"` // when it came in
+	End   time.Time `json:"end"`   // when its answer was written
+	// Status is the answer's status, 0 for a request whose client left.
+	Status int `json:"status"`
+}
+
+// Log is the request log kept while LogRequests is on, oldest first.
+func (x *Exchange) Log() []Logged {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]Logged(nil), x.log...)
+}
+
 func (x *Exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	weight, known := weights[r.URL.Path]
 	if !known {
@@ -245,6 +267,15 @@ func (x *Exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.Header.Get(HeaderKey)
 	now := time.Now()
+	if x.LogRequests {
+		sw := &statusWriter{ResponseWriter: w}
+		w = sw
+		defer func() {
+			x.mu.Lock()
+			x.log = append(x.log, Logged{Key: key, Path: r.URL.Path, Start: now, End: time.Now(), Status: sw.status})
+			x.mu.Unlock()
+		}()
+	}
 	used, ok := x.window.Spend(now, weight)
 
 	x.mu.Lock()
@@ -318,4 +349,24 @@ func (x *Exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK // as net/http answers a body without a header
+	}
+	return w.ResponseWriter.Write(b)
 }

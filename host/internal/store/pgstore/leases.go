@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -36,6 +37,21 @@ type HostInfo struct {
 	Capacity map[string]int
 	// Leases counts the live leases it holds, per exchange.
 	Leases map[string]int
+	// Stats are the host's lease counters as its last heartbeat left them.
+	Stats HostStats
+}
+
+// HostStats count, since a host started, what its lease keeper did.
+type HostStats struct {
+	// Claims is how many accounts it claimed.
+	Claims int64 `json:"claims"`
+	// RenewFailures is how many bulk renewals failed (the database did
+	// not answer); LeasesLost how many leases it found gone at a renewal
+	// or dropped when its own clock said they had ended.
+	RenewFailures int64 `json:"renew_failures"`
+	LeasesLost    int64 `json:"leases_lost"`
+	// FencedWrites is how many sync results the lease fence refused.
+	FencedWrites int64 `json:"fenced_writes"`
 }
 
 func millis(d time.Duration) int64 { return d.Milliseconds() }
@@ -53,15 +69,49 @@ func scanLeases(rows pgx.Rows) ([]Lease, error) {
 	return out, rows.Err()
 }
 
-// Heartbeat records that host is alive, with its capacity per exchange.
-func (s *Store) Heartbeat(ctx context.Context, host string, capacity map[string]int) error {
+// Heartbeat records that host is alive, with its capacity per exchange
+// and its counters.
+func (s *Store) Heartbeat(ctx context.Context, host string, capacity map[string]int, stats HostStats) error {
 	raw, err := json.Marshal(capacity)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO cluster_hosts (host_id, seen_at, started, budgets) VALUES ($1, now(), now(), $2)
-ON CONFLICT (host_id) DO UPDATE SET seen_at = now(), budgets = excluded.budgets`, host, string(raw))
+	rawStats, err := json.Marshal(stats)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO cluster_hosts (host_id, seen_at, started, budgets, stats) VALUES ($1, now(), now(), $2, $3)
+ON CONFLICT (host_id) DO UPDATE SET seen_at = now(), budgets = excluded.budgets, stats = excluded.stats`,
+		host, string(raw), string(rawStats))
 	return s.wrap(err)
+}
+
+// RequestSync asks the host holding the account to sync it soon: a manual
+// sync asked of a host that does not hold it. The owner takes the request
+// with TakeSyncRequests; one not holding any lease yet is synced at once
+// by whichever host claims it, which also clears the request.
+func (s *Store) RequestSync(ctx context.Context, accountID string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE sync_leases SET sync_requested = now() WHERE account_id = $1`, accountID)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// TakeSyncRequests clears and returns the sync requests of the accounts
+// host holds a live lease on.
+func (s *Store) TakeSyncRequests(ctx context.Context, host string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE sync_leases SET sync_requested = NULL
+ WHERE owner = $1 AND sync_requested IS NOT NULL AND lease_until > now()
+RETURNING account_id`, host)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, s.wrap(err)
 }
 
 // Leave removes host's heartbeat and frees its leases, for a clean stop:
@@ -78,7 +128,8 @@ func (s *Store) Leave(ctx context.Context, host string) error {
 
 // Claim gives host up to n accounts of exchange that no live lease holds,
 // those whose lease ended longest ago (or never existed) first, each for
-// ttl from now by the database's clock.
+// ttl from now by the database's clock. A pending sync request is
+// cleared: the new owner syncs an account it gains at once.
 func (s *Store) Claim(ctx context.Context, host, exchange string, n int, ttl time.Duration) ([]Lease, error) {
 	if n <= 0 {
 		return nil, nil
@@ -90,7 +141,8 @@ func (s *Store) Claim(ctx context.Context, host, exchange string, n int, ttl tim
    LIMIT $2
    FOR UPDATE SKIP LOCKED)
 UPDATE sync_leases l
-   SET owner = $3, lease_until = now() + $4 * interval '1 millisecond', claimed_at = now(), epoch = l.epoch + 1
+   SET owner = $3, lease_until = now() + $4 * interval '1 millisecond', claimed_at = now(), epoch = l.epoch + 1,
+       sync_requested = NULL
   FROM free WHERE l.account_id = free.account_id
 RETURNING l.account_id, l.exchange, l.epoch, l.lease_until`, exchange, n, host, millis(ttl))
 	if err != nil {
@@ -134,7 +186,7 @@ func (s *Store) Cluster(ctx context.Context, ttl time.Duration) (hosts []HostInf
 	accounts, unowned = map[string]int{}, map[string]int{}
 	err = s.view(ctx, func(tx pgx.Tx) error {
 		hosts = nil
-		rows, err := tx.Query(ctx, `SELECT host_id, seen_at, started, seen_at > now() - $1 * interval '1 millisecond', budgets
+		rows, err := tx.Query(ctx, `SELECT host_id, seen_at, started, seen_at > now() - $1 * interval '1 millisecond', budgets, stats
   FROM cluster_hosts ORDER BY host_id`, millis(ttl))
 		if err != nil {
 			return err
@@ -142,12 +194,16 @@ func (s *Store) Cluster(ctx context.Context, ttl time.Duration) (hosts []HostInf
 		byID := map[string]int{}
 		for rows.Next() {
 			var h HostInfo
-			var raw []byte
-			if err := rows.Scan(&h.HostID, &h.SeenAt, &h.Started, &h.Live, &raw); err != nil {
+			var raw, rawStats []byte
+			if err := rows.Scan(&h.HostID, &h.SeenAt, &h.Started, &h.Live, &raw, &rawStats); err != nil {
 				rows.Close()
 				return err
 			}
 			if err := json.Unmarshal(raw, &h.Capacity); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal(rawStats, &h.Stats); err != nil {
 				rows.Close()
 				return err
 			}

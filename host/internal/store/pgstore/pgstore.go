@@ -209,6 +209,14 @@ CREATE TABLE sync_leases (
 CREATE INDEX sync_leases_free ON sync_leases (exchange, lease_until);
 CREATE INDEX sync_leases_owner ON sync_leases (owner);
 `,
+	// 1 -> 2: a manual sync asked of a host that does not hold the
+	// account waits in sync_requested for the host that does; each host's
+	// lease counters, for GET /cluster.
+	`
+ALTER TABLE sync_leases ADD COLUMN sync_requested timestamptz;
+CREATE INDEX sync_leases_requested ON sync_leases (owner) WHERE sync_requested IS NOT NULL;
+ALTER TABLE cluster_hosts ADD COLUMN stats json NOT NULL DEFAULT '{}';
+`,
 }
 
 // SchemaVersion is the version this code writes.

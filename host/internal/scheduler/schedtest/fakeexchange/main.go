@@ -7,6 +7,10 @@
 //	fakeexchange -exchanges alpha,beta -limit 200000 -window 1m -latency 50ms
 //
 // GET /_stats on any port answers that exchange's schedtest.Stats as JSON.
+// With -log, each exchange keeps every request, and GET /_requests answers
+// them (schedtest.Logged) as JSON, oldest first: a test that points several
+// hosts at ports of their own (each its own source IP's limit) reads from
+// them who called for which account when.
 package main
 
 import (
@@ -31,6 +35,7 @@ func main() {
 	limit := flag.Int64("limit", 6000, "request weight allowed per window, per exchange")
 	window := flag.Duration("window", time.Minute, "rate-limit window")
 	latency := flag.Duration("latency", 0, "added to every answer")
+	logRequests := flag.Bool("log", false, "keep every request for GET /_requests")
 	flag.Parse()
 
 	var servers []*http.Server
@@ -38,11 +43,16 @@ func main() {
 		fx := schedtest.New(*limit, *window)
 		fx.Latency = *latency
 		fx.RecordTimes = false
+		fx.LogRequests = *logRequests
 		mux := http.NewServeMux()
 		mux.Handle("/", fx)
 		mux.HandleFunc("GET /_stats", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(fx.Stats())
+		})
+		mux.HandleFunc("GET /_requests", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(fx.Log())
 		})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
