@@ -160,6 +160,22 @@ awk '
     printf "takeover after kill -9 (s)\t<= %.0f\t%.1f\t%s\n", v["takeover-bound-s"], v["takeover-s"], (v["takeover-s"] <= v["takeover-bound-s"]) ? "yes" : "NO"
   }' "$out" | column -t -s "$(printf '\t')"
 
+# The dashboard targets of issue #16, from BenchmarkDashboardBalances:
+# gahost's server CPU per request over a static gin handler's serving the
+# same bytes behind a token check, and the p99 while syncs are written.
+awk '
+  /^BenchmarkDashboardBalances/ {
+    for (i = 3; i + 1 <= NF; i += 2) v[$(i + 1)] = $i
+    found = 1
+  }
+  END {
+    if (!found) exit
+    printf "\nTARGET\tWANT\tGOT\tOK\n"
+    printf "dashboard server cpu-µs/req (gahost / static gin)\t-\t%.1f / %.1f\t-\n", v["cpu-µs/req"], v["static-cpu-µs/req"]
+    printf "dashboard cpu ratio gahost/static\t<= 1.25\t%.2f\t%s\n", v["cpu-ratio"], (v["cpu-ratio"] <= 1.25) ? "yes" : "NO"
+    printf "dashboard p99 ms while syncs run (static: %.1f)\t<= 10\t%.1f\t%s\n", v["static-p99-ms"], v["syncing-p99-ms"], (v["syncing-p99-ms"] <= 10) ? "yes" : "NO"
+  }' "$out" | column -t -s "$(printf '\t')"
+
 echo
 echo "raw output: $out"
 exit "$status"

@@ -188,20 +188,28 @@ func userAccounts(tx *bolt.Tx, userID string) ([]Account, error) {
 
 // Account returns an account by id, whoever owns it.
 func (s *Store) Account(ctx context.Context, id string) (Account, error) {
+	if err := ctx.Err(); err != nil {
+		return Account{}, err
+	}
+	if a, ok := s.cache.accountRecord(id); ok {
+		return a, nil
+	}
+	gen := s.cache.accountGen(id)
 	var a Account
 	err := s.view(ctx, func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketAccounts), []byte(id), &a) })
+	if err == nil {
+		s.cache.keepAccount(gen, a)
+	}
 	return a, err
 }
 
 // UserAccount returns an account of userID; another user's account is
 // ErrNotFound, the same as one that does not exist.
 func (s *Store) UserAccount(ctx context.Context, userID, id string) (Account, error) {
-	var a Account
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var err error
-		a, err = ownedAccount(tx, userID, id)
-		return err
-	})
+	a, err := s.Account(ctx, id)
+	if err == nil && a.UserID != userID {
+		return Account{}, ErrNotFound
+	}
 	return a, err
 }
 

@@ -166,6 +166,8 @@ func (s *Store) PutSyncResult(ctx context.Context, accountID string, r SyncResul
 		r.Started = s.now()
 	}
 	r.Started = r.Started.UTC()
+	// The account record's sync state changes: its cached copy goes.
+	defer s.cache.accountSynced(accountID)
 	// Batch may run fn more than once: it reads its inputs and never
 	// changes them.
 	return s.db.Batch(func(tx *bolt.Tx) error {

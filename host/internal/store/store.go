@@ -87,6 +87,8 @@ type Store struct {
 	path string
 	log  hclog.Logger
 	now  func() time.Time
+	// cache keeps sessions and accounts decoded (cache.go).
+	cache *readCache
 }
 
 // Path returns the database path inside dataDir.
@@ -122,7 +124,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, log: opts.Logger, now: opts.Now}
+	s := &Store{db: db, path: path, log: opts.Logger, now: opts.Now, cache: newReadCache()}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -188,6 +190,8 @@ func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Whatever fn wrote, no cached read survives it.
+	defer s.cache.recordsChanged()
 	return s.db.Update(fn)
 }
 

@@ -256,6 +256,13 @@ func (r tokenRecord) token() Token {
 // is not stored, or whose user is gone, is ErrInvalidToken. Whether an
 // expired token or a disabled user still counts is the caller's rule.
 func (s *Store) Session(ctx context.Context, hash secrets.TokenHash) (User, Token, error) {
+	if err := ctx.Err(); err != nil {
+		return User{}, Token{}, err
+	}
+	if u, t, ok := s.cache.session(hash); ok {
+		return u, t, nil
+	}
+	gen := s.cache.sessionGen()
 	var (
 		u   User
 		rec tokenRecord
@@ -276,6 +283,9 @@ func (s *Store) Session(ctx context.Context, hash secrets.TokenHash) (User, Toke
 		}
 		return nil
 	})
+	if err == nil {
+		s.cache.keepSession(gen, hash, u, rec.token())
+	}
 	return u, rec.token(), err
 }
 
