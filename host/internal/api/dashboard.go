@@ -27,11 +27,30 @@ import (
 type dashboard struct {
 	*handler
 	snaps *snapCache
-	mains sync.Map // user id -> main account id
+
+	mu    sync.Mutex
+	mains map[string]string // user id -> main account id
+}
+
+func (d *dashboard) mainHint(userID string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	id, ok := d.mains[userID]
+	return id, ok
+}
+
+func (d *dashboard) setMainHint(userID, accountID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if accountID == "" {
+		delete(d.mains, userID)
+		return
+	}
+	d.mains[userID] = accountID
 }
 
 func registerDashboard(h *handler, r routes) {
-	d := &dashboard{handler: h, snaps: newSnapCache(snapshotTTL, h.now)}
+	d := &dashboard{handler: h, snaps: newSnapCache(snapshotTTL, h.now), mains: map[string]string{}}
 	g := r.authed.group("/dashboard")
 	accountParam := param{"account_id", "The exchange account to show; the user's main account when left out.",
 		openapi3.NewStringSchema()}
@@ -169,8 +188,8 @@ func (d *dashboard) dashboardAccount(c *gin.Context) (a store.Account, found, ok
 	}
 	// The remembered main account, if it still is the main one, spares
 	// reading every account of the user.
-	if id, ok := d.mains.Load(user.ID); ok {
-		a, err := d.d.Store.UserAccount(ctx, user.ID, id.(string))
+	if id, ok := d.mainHint(user.ID); ok {
+		a, err := d.d.Store.UserAccount(ctx, user.ID, id)
 		if err == nil && a.IsMain {
 			return a, true, true
 		}
@@ -181,11 +200,11 @@ func (d *dashboard) dashboardAccount(c *gin.Context) (a store.Account, found, ok
 		d.internalError(c, "dashboard: load main account", err)
 		return store.Account{}, false, false
 	case !found:
-		d.mains.Delete(user.ID)
+		d.setMainHint(user.ID, "")
 		return store.Account{}, false, true
 	}
 	if a.IsMain {
-		d.mains.Store(user.ID, a.ID)
+		d.setMainHint(user.ID, a.ID)
 	}
 	return a, true, true
 }

@@ -15,7 +15,6 @@ package store
 // past it.
 
 import (
-	"bytes"
 	"slices"
 	"sync"
 
@@ -131,9 +130,21 @@ func (c *readCache) keepAccount(gen cacheGen, a Account) {
 
 // cloneAccount copies everything of a that a caller could change in place.
 func cloneAccount(a Account) Account {
-	a.Secrets = secrets.SealedCredentials{APIKey: bytes.Clone(a.Secrets.APIKey),
-		SecretKey: bytes.Clone(a.Secrets.SecretKey), Passphrase: bytes.Clone(a.Secrets.Passphrase)}
-	a.KeyFingerprint = bytes.Clone(a.KeyFingerprint)
+	// The byte fields share one allocation, each capped at its own end so
+	// that an append to one cannot reach the next.
+	buf := make([]byte, 0, len(a.Secrets.APIKey)+len(a.Secrets.SecretKey)+len(a.Secrets.Passphrase)+
+		len(a.KeyFingerprint))
+	take := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		start := len(buf)
+		buf = append(buf, b...)
+		return buf[start:len(buf):len(buf)]
+	}
+	a.Secrets = secrets.SealedCredentials{APIKey: take(a.Secrets.APIKey), SecretKey: take(a.Secrets.SecretKey),
+		Passphrase: take(a.Secrets.Passphrase)}
+	a.KeyFingerprint = take(a.KeyFingerprint)
 	if a.LastCheck != nil {
 		lc := *a.LastCheck
 		if lc.Permissions != nil {
