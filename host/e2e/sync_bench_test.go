@@ -59,7 +59,8 @@ func benchEnv(name string, def float64) float64 {
 // node process for ccxt, their ratio (gahost / ccxt; the target is at most
 // 0.2), and the requests each gahost sync sent. It runs once whatever b.N
 // is. GAHOST_BENCH_CPUPROFILE names a file for this process's CPU profile
-// over the paced gahost phase; GAHOST_BENCH_BINANCE_CCXT=0 leaves ccxt out.
+// over the paced gahost phase (and, with ".b2b" appended, over the back to
+// back one); GAHOST_BENCH_BINANCE_CCXT=0 leaves ccxt out.
 func BenchmarkBinanceSync(b *testing.B) {
 	nAccounts := int(benchEnv("GAHOST_BENCH_BINANCE_ACCOUNTS", 40))
 	perMinute := benchEnv("GAHOST_BENCH_BINANCE_RATE", 137)
@@ -187,6 +188,10 @@ func BenchmarkBinanceSync(b *testing.B) {
 		return cpu.Seconds() / n * 1000
 	}
 
+	b2bProfile := ""
+	if p := os.Getenv("GAHOST_BENCH_CPUPROFILE"); p != "" {
+		b2bProfile = p + ".b2b"
+	}
 	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
 	b.StartTimer()
 	host, plugin, n, reqs := run(scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64,
@@ -200,7 +205,7 @@ func BenchmarkBinanceSync(b *testing.B) {
 	b.ReportMetric(reqs/n, "requests/sync")
 
 	host, plugin, n, _ = run(scheduler.Config{Interval: time.Millisecond, MaxConcurrency: nAccounts,
-		Pacers: func(string) scheduler.Pacer { return unlimited{} }}, 2*time.Second, b2b, "")
+		Pacers: func(string) scheduler.Pacer { return unlimited{} }}, 2*time.Second, b2b, b2bProfile)
 	gahostB2B := perK(host+plugin, n)
 	b.ReportMetric(perK(host, n), "b2b-host-cpu-s/1000syncs")
 	b.ReportMetric(perK(plugin, n), "b2b-plugin-cpu-s/1000syncs")
@@ -280,10 +285,17 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// procsCPU adds up the user and system time of processes, from /proc.
+// procsCPU adds up the CPU time of processes, from /proc: in nanoseconds
+// from each thread's schedstat where the kernel keeps it, else in clock
+// ticks (10 ms, too coarse for the few CPU-milliseconds of a paced phase)
+// from stat.
 func procsCPU(pids []int) time.Duration {
 	var total time.Duration
 	for _, pid := range pids {
+		if ns, ok := threadsCPU(pid); ok {
+			total += ns
+			continue
+		}
 		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			continue
@@ -298,6 +310,33 @@ func procsCPU(pids []int) time.Duration {
 		total += time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 	}
 	return total
+}
+
+// threadsCPU is the time on CPU of every thread of pid, from
+// /proc/<pid>/task/*/schedstat. Go keeps its threads for the life of the
+// process, so none of the time is lost with an exited thread.
+func threadsCPU(pid int) (time.Duration, bool) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, false
+	}
+	var total time.Duration
+	for _, t := range tasks {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			return 0, false
+		}
+		f := strings.Fields(string(raw))
+		if len(f) < 1 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		total += time.Duration(ns)
+	}
+	return total, true
 }
 
 func syncsDone(reg *prometheus.Registry) float64 {
