@@ -163,11 +163,24 @@ func (b *browser) screenshot(name string) {
 // text is the text of the first element matching sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.TextContent(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("read %s: %v", sel, err)
+	// One evaluation in the page reads the node and its text together, so
+	// a re-render between finding the node and reading it cannot fail the
+	// read; the node is waited for as chromedp's own query would.
+	js := fmt.Sprintf(`(() => { const n = document.querySelector(%q); return n ? [true, n.textContent] : [false, ''] })()`, sel)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]any](js))
+		if err != nil {
+			b.t.Fatalf("read %s: %v", sel, err)
+		}
+		if len(v) == 2 && v[0] == true {
+			text, _ := v[1].(string)
+			return strings.TrimSpace(text)
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("read %s: no such element", sel)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return strings.TrimSpace(s)
 }
 
 // eval runs a JavaScript expression and returns its value.
@@ -385,12 +398,27 @@ func TestDashboardInBrowser(t *testing.T) {
 				t.Errorf("spot %s: the API says %s/%s/%s, the fake holds %v", s.Asset, s.Free, s.Locked, s.Total, f)
 			}
 		}
-		wantEquity := "—"
-		if api.EquityUSDT != nil {
-			wantEquity = *api.EquityUSDT
+		// The equity card shows what the API answers. The page re-renders as
+		// prices arrive, so both are read again until they agree (or time
+		// runs out), never from a node the page is replacing.
+		var gotEquity, wantEquity string
+		for deadline := time.Now().Add(15 * time.Second); ; {
+			var now webBalances
+			if code := d.DoAs(login.Token, "GET", "/api/v1/dashboard/balances", nil, &now); code != 200 {
+				t.Fatalf("balances: %d", code)
+			}
+			wantEquity = "—"
+			if now.EquityUSDT != nil {
+				wantEquity = *now.EquityUSDT
+			}
+			gotEquity = eval[string](b, `(document.querySelector('#summary [data-key="equity_usdt"] .v')||{}).textContent||''`)
+			if gotEquity == wantEquity || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		if got := b.text(`#summary [data-key="equity_usdt"] .v`); got != wantEquity {
-			t.Errorf("equity: the page shows %q, the API %q", got, wantEquity)
+		if gotEquity != wantEquity {
+			t.Errorf("equity: the page shows %q, the API %q", gotEquity, wantEquity)
 		}
 		fut := acct.Futures[0]
 		for key, want := range map[string]string{
