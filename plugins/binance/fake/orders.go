@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -321,67 +322,39 @@ func (s *Server) duplicate(a *Account, market, cid string) bool {
 	return false
 }
 
-func free(a *Account, asset string) decimal.Decimal {
-	for _, b := range a.Spot {
-		if b.Asset == asset {
-			return dec(b.Free)
-		}
-	}
-	return decimal.Zero
+func asset(name string) func(Balance) bool { return func(b Balance) bool { return b.Asset == name } }
+
+func free(a *Account, name string) decimal.Decimal {
+	b, _ := fakex.Find(a.Spot, asset(name))
+	return dec(b.Free)
 }
 
-func addFree(a *Account, asset string, d decimal.Decimal) {
-	for i := range a.Spot {
-		if a.Spot[i].Asset == asset {
-			a.Spot[i].Free = dec(a.Spot[i].Free).Add(d).StringFixed(8)
-			return
-		}
-	}
-	a.Spot = append(a.Spot, Balance{Asset: asset, Free: d.StringFixed(8), Locked: "0.00000000"})
+func addFree(a *Account, name string, d decimal.Decimal) {
+	b := fakex.Upsert(&a.Spot, asset(name), func() Balance { return Balance{Asset: name, Free: "0", Locked: "0.00000000"} })
+	b.Free = dec(b.Free).Add(d).StringFixed(8)
 }
 
 func futuresAvailable(a *Account) decimal.Decimal {
-	for _, f := range a.Futures {
-		if f.Asset == "USDT" {
-			return dec(f.AvailableBalance)
-		}
-	}
-	return decimal.Zero
+	f, _ := fakex.Find(a.Futures, func(f FuturesAsset) bool { return f.Asset == "USDT" })
+	return dec(f.AvailableBalance)
+}
+
+// held matches the position row of symbol on side.
+func held(symbol, side string) func(Position) bool {
+	return func(p Position) bool { return p.Symbol == symbol && p.PositionSide == side }
 }
 
 func position(a *Account, symbol, side string) decimal.Decimal {
-	for _, p := range a.Positions {
-		if p.Symbol == symbol && p.PositionSide == side {
-			return dec(p.PositionAmt)
-		}
-	}
-	return decimal.Zero
+	p, _ := fakex.Find(a.Positions, held(symbol, side))
+	return dec(p.PositionAmt)
 }
 
-// fill moves a position by delta at price: adding to it averages the entry,
-// crossing zero starts a new entry at price.
+// fill moves a position by delta at price (see fakex.Fill).
 func fill(a *Account, m Market, symbol, side string, delta, price decimal.Decimal) {
-	i := -1
-	for j, p := range a.Positions {
-		if p.Symbol == symbol && p.PositionSide == side {
-			i = j
-		}
-	}
-	if i < 0 {
-		a.Positions = append(a.Positions, Position{Symbol: symbol, PositionSide: side, PositionAmt: "0", EntryPrice: "0", MarginAsset: m.Quote})
-		i = len(a.Positions) - 1
-	}
-	p := &a.Positions[i]
-	old, entry := dec(p.PositionAmt), dec(p.EntryPrice)
-	amt := old.Add(delta)
-	switch {
-	case amt.IsZero():
-		entry = decimal.Zero
-	case old.IsZero() || old.Sign() != amt.Sign():
-		entry = price
-	case old.Sign() == delta.Sign():
-		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(amt, 8)
-	}
+	p := fakex.Upsert(&a.Positions, held(symbol, side), func() Position {
+		return Position{Symbol: symbol, PositionSide: side, PositionAmt: "0", EntryPrice: "0", MarginAsset: m.Quote}
+	})
+	amt, entry := fakex.Fill(dec(p.PositionAmt), dec(p.EntryPrice), delta, price)
 	p.PositionAmt, p.EntryPrice, p.MarkPrice = amt.String(), entry.String(), price.String()
 	p.UnRealizedProfit = price.Sub(entry).Mul(amt).String()
 }

@@ -208,20 +208,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
-}
-
-// cloneAccount copies a's slices and maps, so that a copy handed to a test
-// does not change under it.
-func cloneAccount(a *Account) Account {
-	c := *a
-	c.Spot = append([]Balance(nil), a.Spot...)
-	c.Futures = append([]FuturesAsset(nil), a.Futures...)
-	c.Positions = append([]Position(nil), a.Positions...)
-	c.Orders = append([]Order(nil), a.Orders...)
-	return c
 }
 
 // Orders returns the orders placed with apiKey, oldest first.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -348,34 +349,23 @@ func truncateStep(v, step decimal.Decimal) decimal.Decimal {
 	return v.Div(step).Floor().Mul(step)
 }
 
-func free(a *Account, asset string) decimal.Decimal {
-	for _, b := range a.Spot {
-		if b.Asset == asset {
-			return dec(b.Free)
-		}
-	}
-	return decimal.Zero
+func asset(name string) func(Balance) bool { return func(b Balance) bool { return b.Asset == name } }
+
+func free(a *Account, name string) decimal.Decimal {
+	b, _ := fakex.Find(a.Spot, asset(name))
+	return dec(b.Free)
 }
 
-func addFree(a *Account, asset string, d decimal.Decimal) {
-	for i := range a.Spot {
-		if a.Spot[i].Asset == asset {
-			a.Spot[i].Free = dec(a.Spot[i].Free).Add(d).String()
-			return
-		}
-	}
-	a.Spot = append(a.Spot, Balance{Asset: asset, Free: d.String(), Locked: "0"})
+func addFree(a *Account, name string, d decimal.Decimal) {
+	b := fakex.Upsert(&a.Spot, asset(name), func() Balance { return Balance{Asset: name, Free: "0", Locked: "0"} })
+	b.Free = dec(b.Free).Add(d).String()
 }
 
 // swapAvailable is the available margin of the USDT row (VST in a demo
 // account that names it so).
 func swapAvailable(a *Account) decimal.Decimal {
-	for _, r := range a.Swap {
-		if r.Asset == "USDT" || r.Asset == "VST" {
-			return dec(r.AvailableMargin)
-		}
-	}
-	return decimal.Zero
+	r, _ := fakex.Find(a.Swap, func(r SwapAsset) bool { return r.Asset == "USDT" || r.Asset == "VST" })
+	return dec(r.AvailableMargin)
 }
 
 // netPosition is the held amount that an order on side ps acts on: in
@@ -423,13 +413,7 @@ func fill(a *Account, sym, ps string, hedge bool, delta, price decimal.Decimal) 
 			break
 		}
 	}
-	amt := old.Add(delta)
-	switch {
-	case old.IsZero() || old.Sign() != amt.Sign() && !amt.IsZero():
-		entry = price
-	case old.Sign() == delta.Sign():
-		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(amt, 8)
-	}
+	amt, entry := fakex.Fill(old, entry, delta, price)
 	if idx < 0 {
 		a.Positions = append(a.Positions, Position{Symbol: sym})
 		idx = len(a.Positions) - 1

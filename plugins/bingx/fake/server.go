@@ -197,10 +197,8 @@ type Server struct {
 
 	vst, noUID, noBans, lenient bool
 	endpointLimit, groupLimit   int64
-	endpoints                   map[string]*fakex.Window
-	groups                      map[int]*fakex.Window
-	uid                         map[string]*fakex.Window
-	hit429                      time.Time // start of the window of the last IP 429
+	endpoints, groups, uid      fakex.Windows // by route, by group, by key and route
+	hit429                      time.Time     // start of the window of the last IP 429
 	bannedUntil                 time.Time
 	uidTimes                    int64
 	marks                       fakex.Marks // swap mark prices set by SetMark (market.go)
@@ -225,27 +223,13 @@ func New(opts ...Option) *Server {
 		nextID:        1735950529123455000,
 		endpointLimit: 300,
 		groupLimit:    2000,
-		endpoints:     map[string]*fakex.Window{},
-		groups:        map[int]*fakex.Window{},
-		uid:           map[string]*fakex.Window{},
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
-}
-
-// cloneAccount copies a's slices and maps, so that a copy handed to a test
-// does not change under it.
-func cloneAccount(a *Account) Account {
-	c := *a
-	c.Spot = slices.Clone(a.Spot)
-	c.Swap = slices.Clone(a.Swap)
-	c.Positions = slices.Clone(a.Positions)
-	c.Orders = slices.Clone(a.Orders)
-	return c
 }
 
 // Orders returns the orders placed with apiKey, oldest first.
@@ -381,20 +365,12 @@ const ipWindow = 10 * time.Second
 func (s *Server) admit(c *call, rt route) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep := s.endpoints[c.route]
-	if ep == nil {
-		ep = fakex.NewWindow(s.endpointLimit, ipWindow)
-		s.endpoints[c.route] = ep
+	groupLimit := s.groupLimit
+	if rt.group == 1 {
+		groupLimit = 500 // market data
 	}
-	g := s.groups[rt.group]
-	if g == nil {
-		limit := s.groupLimit
-		if rt.group == 1 {
-			limit = 500
-		}
-		g = fakex.NewWindow(limit, ipWindow)
-		s.groups[rt.group] = g
-	}
+	ep := s.endpoints.Get(c.route, s.endpointLimit, ipWindow)
+	g := s.groups.Get(strconv.Itoa(rt.group), groupLimit, ipWindow)
 	_, okEP := ep.Spend(c.now, 1)
 	_, okG := g.Spend(c.now, 1)
 	if c.now.Before(s.bannedUntil) {
@@ -422,12 +398,7 @@ func (s *Server) admitKey(c *call, rt route) bool {
 		return true
 	}
 	s.mu.Lock()
-	id := c.key.APIKey + " " + c.route
-	win := s.uid[id]
-	if win == nil {
-		win = fakex.NewWindow(rt.uid*max(s.uidTimes, 1), time.Second)
-		s.uid[id] = win
-	}
+	win := s.uid.Get(c.key.APIKey+" "+c.route, rt.uid*max(s.uidTimes, 1), time.Second)
 	used, ok := win.Spend(c.now, 1)
 	s.mu.Unlock()
 	c.w.Header().Set("X-RateLimit-Requests-Remain", strconv.FormatInt(max(win.Limit-used, 0), 10))

@@ -2,8 +2,10 @@ package fake
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -320,57 +322,53 @@ func (s *Server) cancel(c *call) {
 
 // --- state helpers; the caller holds s.mu ---
 
+func coinIs(coin string) func(Balance) bool { return func(b Balance) bool { return b.Coin == coin } }
+
 func available(a *Account, coin string) decimal.Decimal {
-	for _, b := range a.Spot {
-		if b.Coin == coin {
-			return dec(b.Available)
-		}
-	}
-	return decimal.Zero
+	b, _ := fakex.Find(a.Spot, coinIs(coin))
+	return dec(b.Available)
 }
 
 // addSpot moves a coin's available and frozen amounts.
 func addSpot(a *Account, coin string, avail, frozen decimal.Decimal) {
-	for i := range a.Spot {
-		if a.Spot[i].Coin == coin {
-			a.Spot[i].Available = dec(a.Spot[i].Available).Add(avail).String()
-			a.Spot[i].Frozen = dec(a.Spot[i].Frozen).Add(frozen).String()
-			return
-		}
-	}
-	a.Spot = append(a.Spot, Balance{Coin: coin, Available: avail.String(), Frozen: frozen.String(), Locked: "0"})
+	b := fakex.Upsert(&a.Spot, coinIs(coin), func() Balance { return Balance{Coin: coin, Available: "0", Frozen: "0", Locked: "0"} })
+	b.Available = dec(b.Available).Add(avail).String()
+	b.Frozen = dec(b.Frozen).Add(frozen).String()
 }
 
-// freeze holds (sign 1) or releases (sign -1) what a live limit order
-// needs: the quote for a buy, the base for a sell.
-func freeze(a *Account, m Market, o Order, sign int64) {
-	amount, coin := dec(o.Size), m.Base
+// orderHold is what a live spot limit order holds: the quote for a buy,
+// the base for a sell, as a positive amount with sign 1 (holding it) and
+// a negative one with sign -1 (releasing it).
+func orderHold(m Market, o Order, sign int64) (coin string, amount decimal.Decimal) {
+	amount, coin = dec(o.Size), m.Base
 	if o.Side == "buy" {
 		amount, coin = dec(o.Size).Mul(dec(o.Price)), m.Quote
 	}
-	amount = amount.Mul(decimal.NewFromInt(sign))
+	return coin, amount.Mul(decimal.NewFromInt(sign))
+}
+
+// freeze holds (sign 1) or releases (sign -1) what a live limit order
+// needs on the spot account.
+func freeze(a *Account, m Market, o Order, sign int64) {
+	coin, amount := orderHold(m, o, sign)
 	addSpot(a, coin, amount.Neg(), amount)
 }
 
 func futuresAvailable(a *Account) decimal.Decimal {
-	for _, r := range a.Futures {
-		if r.MarginCoin == "USDT" {
-			if r.CrossedMaxAvailable != "" {
-				return dec(r.CrossedMaxAvailable)
-			}
-			return dec(r.Available)
-		}
+	r, ok := fakex.Find(a.Futures, func(r FuturesRow) bool { return r.MarginCoin == "USDT" })
+	if ok && r.CrossedMaxAvailable != "" {
+		return dec(r.CrossedMaxAvailable)
 	}
-	return decimal.Zero
+	return dec(r.Available)
+}
+
+func holding(sym, hold string) func(Position) bool {
+	return func(p Position) bool { return p.Symbol == sym && p.HoldSide == hold }
 }
 
 func heldSize(a *Account, sym, hold string) decimal.Decimal {
-	for _, p := range a.Positions {
-		if p.Symbol == sym && p.HoldSide == hold {
-			return dec(p.Total)
-		}
-	}
-	return decimal.Zero
+	p, _ := fakex.Find(a.Positions, holding(sym, hold))
+	return dec(p.Total)
 }
 
 // move changes the hold side of sym by delta at price: adding averages the
@@ -379,12 +377,7 @@ func move(a *Account, m Market, sym, hold string, delta, price decimal.Decimal) 
 	if delta.IsZero() {
 		return
 	}
-	i := -1
-	for j, p := range a.Positions {
-		if p.Symbol == sym && p.HoldSide == hold {
-			i = j
-		}
-	}
+	i := slices.IndexFunc(a.Positions, holding(sym, hold))
 	if i < 0 {
 		if !delta.IsPositive() {
 			return
@@ -397,14 +390,10 @@ func move(a *Account, m Market, sym, hold string, delta, price decimal.Decimal) 
 		i = len(a.Positions) - 1
 	}
 	p := &a.Positions[i]
-	old, entry := dec(p.Total), dec(p.OpenPriceAvg)
-	total := old.Add(delta)
+	total, entry := fakex.Fill(dec(p.Total), dec(p.OpenPriceAvg), delta, price)
 	if !total.IsPositive() {
 		a.Positions = append(a.Positions[:i], a.Positions[i+1:]...)
 		return
-	}
-	if delta.IsPositive() {
-		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(total, 8)
 	}
 	pnl := price.Sub(entry).Mul(total)
 	if hold == "short" {

@@ -26,7 +26,6 @@ package fake
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -190,7 +189,7 @@ type Server struct {
 	spot       fakex.Symbols[Market]
 	futures    fakex.Symbols[Market]
 	routeLimit map[string]int64
-	windows    map[string]*fakex.Window
+	windows    fakex.Windows // by who (uid:, ip:) and path
 	ipLimit    int64
 	nextID     int64
 	marks      fakex.Marks // futures mark prices set by SetMark (market.go)
@@ -215,14 +214,13 @@ func New(opts ...Option) *Server {
 			"ETHUSDT": {Base: "ETH", Quote: "USDT", Price: "3000", MinUSDT: "5"},
 		},
 		routeLimit: map[string]int64{},
-		windows:    map[string]*fakex.Window{},
 		ipLimit:    6000,
 		nextID:     1100000000000000000,
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
 	s.Store.Complete = numbered
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
@@ -235,19 +233,6 @@ func numbered(k Key, known int) Key {
 		k.UserID = strconv.Itoa(4000000000 + known)
 	}
 	return k
-}
-
-// cloneAccount copies a's slices and maps, so that a copy handed to a test
-// does not change under it.
-func cloneAccount(a *Account) Account {
-	c := *a
-	c.Spot = slices.Clone(a.Spot)
-	c.Futures = slices.Clone(a.Futures)
-	c.Positions = slices.Clone(a.Positions)
-	c.Orders = slices.Clone(a.Orders)
-	c.Settings = maps.Clone(a.Settings)
-	c.Assets = slices.Clone(a.Assets)
-	return c
 }
 
 // Orders returns the orders placed with apiKey, oldest first.
@@ -395,7 +380,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // admitIP charges the overall per-IP budget of a minute.
 func (s *Server) admitIP(c *call) bool {
 	s.mu.Lock()
-	w := s.window("ip:"+fakex.RemoteIP(c.r), s.ipLimit, time.Minute)
+	w := s.windows.Get("ip:"+fakex.RemoteIP(c.r), s.ipLimit, time.Minute)
 	s.mu.Unlock()
 	if _, ok := w.Spend(c.now, 1); !ok {
 		c.fail(http.StatusTooManyRequests, "429", "Too Many Requests")
@@ -411,7 +396,7 @@ func (s *Server) admitRoute(c *call, path, who string, limit int64) bool {
 	if n, ok := s.routeLimit[path]; ok {
 		limit = n
 	}
-	w := s.window(who+" "+path, limit, time.Second)
+	w := s.windows.Get(who+" "+path, limit, time.Second)
 	s.mu.Unlock()
 	used, ok := w.Spend(c.now, 1)
 	c.w.Header().Set(HeaderRemaining, strconv.FormatInt(max(limit-used, 0), 10))
@@ -420,16 +405,6 @@ func (s *Server) admitRoute(c *call, path, who string, limit int64) bool {
 		return false
 	}
 	return true
-}
-
-// window returns the window named id; s.mu must be held.
-func (s *Server) window(id string, limit int64, size time.Duration) *fakex.Window {
-	w := s.windows[id]
-	if w == nil || w.Limit != limit {
-		w = fakex.NewWindow(limit, size)
-		s.windows[id] = w
-	}
-	return w
 }
 
 // authenticate checks a signed request in the order Bitget does: headers, timestamp, key, passphrase, signature, window, demo flag, IP whitelist, account mode, permissions.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"strconv"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -256,38 +257,25 @@ func (s *Server) utaCancel(c *call) {
 
 // --- the unified wallet; the caller holds s.mu ---
 
+func assetIs(coin string) func(Asset) bool { return func(as Asset) bool { return as.Coin == coin } }
+
 func utaAvailable(a *Account, coin string) decimal.Decimal {
-	for _, as := range a.Assets {
-		if as.Coin == coin {
-			return dec(as.Available)
-		}
-	}
-	return decimal.Zero
+	as, _ := fakex.Find(a.Assets, assetIs(coin))
+	return dec(as.Available)
 }
 
 // utaAdd changes a coin's free amount by avail and its order-held amount
 // by locked; the balance moves by both.
 func utaAdd(a *Account, coin string, avail, locked decimal.Decimal) {
-	for i := range a.Assets {
-		as := &a.Assets[i]
-		if as.Coin == coin {
-			as.Balance = dec(as.Balance).Add(avail).Add(locked).String()
-			as.Available = dec(as.Available).Add(avail).String()
-			as.Locked = dec(as.Locked).Add(locked).String()
-			return
-		}
-	}
-	a.Assets = append(a.Assets, Asset{Coin: coin, Balance: avail.Add(locked).String(), Available: avail.String(), Locked: locked.String()})
+	as := fakex.Upsert(&a.Assets, assetIs(coin), func() Asset { return Asset{Coin: coin, Balance: "0", Available: "0", Locked: "0"} })
+	as.Balance = dec(as.Balance).Add(avail).Add(locked).String()
+	as.Available = dec(as.Available).Add(avail).String()
+	as.Locked = dec(as.Locked).Add(locked).String()
 }
 
 // utaFreeze holds (sign 1) or releases (sign -1) what a live spot limit
-// order needs: the quote for a buy, the base for a sell. The balance does
-// not change.
+// order needs in the unified wallet. The balance does not change.
 func utaFreeze(a *Account, m Market, o Order, sign int64) {
-	amount, coin := dec(o.Size), m.Base
-	if o.Side == "buy" {
-		amount, coin = dec(o.Size).Mul(dec(o.Price)), m.Quote
-	}
-	amount = amount.Mul(decimal.NewFromInt(sign))
+	coin, amount := orderHold(m, o, sign)
 	utaAdd(a, coin, amount.Neg(), amount)
 }

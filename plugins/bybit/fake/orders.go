@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/shopspring/decimal"
 )
 
@@ -274,21 +275,14 @@ func (s *Server) linearID() string {
 
 // free is what a coin holds beyond its locked and borrowed amounts.
 func free(a *Account, coin string) decimal.Decimal {
-	i := slices.IndexFunc(a.Coins, func(co Coin) bool { return co.Coin == coin })
-	if i < 0 {
-		return decimal.Zero
-	}
-	co := a.Coins[i]
+	co, _ := fakex.Find(a.Coins, coinIs(coin))
 	return dec(co.WalletBalance).Sub(dec(co.Locked)).Sub(dec(co.SpotBorrow))
 }
 
+func coinIs(coin string) func(Coin) bool { return func(co Coin) bool { return co.Coin == coin } }
+
 func addCoin(a *Account, coin string, wallet, locked decimal.Decimal) {
-	i := slices.IndexFunc(a.Coins, func(co Coin) bool { return co.Coin == coin })
-	if i < 0 {
-		a.Coins = append(a.Coins, Coin{Coin: coin, WalletBalance: "0", Locked: "0"})
-		i = len(a.Coins) - 1
-	}
-	co := &a.Coins[i]
+	co := fakex.Upsert(&a.Coins, coinIs(coin), func() Coin { return Coin{Coin: coin, WalletBalance: "0", Locked: "0"} })
 	co.WalletBalance = dec(co.WalletBalance).Add(wallet).String()
 	co.Locked = dec(co.Locked).Add(locked).String()
 }
@@ -303,40 +297,28 @@ func available(a *Account) decimal.Decimal {
 
 // held is the signed size of the position at idx (short is negative).
 func (s *Server) held(a *Account, symbol string, idx int) decimal.Decimal {
-	i := slices.IndexFunc(a.Positions, func(p Position) bool { return p.Symbol == symbol && p.PositionIdx == idx })
-	if i < 0 {
-		return decimal.Zero
-	}
-	p := a.Positions[i]
+	p, _ := fakex.Find(a.Positions, positionAt(symbol, idx))
+	return signedSize(p)
+}
+
+func positionAt(symbol string, idx int) func(Position) bool {
+	return func(p Position) bool { return p.Symbol == symbol && p.PositionIdx == idx }
+}
+
+// signedSize is p's size, negative on the Sell side.
+func signedSize(p Position) decimal.Decimal {
 	if p.Side == "Sell" {
 		return dec(p.Size).Neg()
 	}
 	return dec(p.Size)
 }
 
-// fill moves the position at idx by delta at price: adding averages the
-// entry, crossing zero starts a new entry at price.
+// fill moves the position at idx by delta at price (see fakex.Fill).
 func fill(a *Account, symbol string, idx int, delta, price decimal.Decimal) {
-	i := slices.IndexFunc(a.Positions, func(p Position) bool { return p.Symbol == symbol && p.PositionIdx == idx })
-	if i < 0 {
-		a.Positions = append(a.Positions, Position{Symbol: symbol, PositionIdx: idx, Size: "0", AvgPrice: "0", Leverage: "10"})
-		i = len(a.Positions) - 1
-	}
-	p := &a.Positions[i]
-	old := dec(p.Size)
-	if p.Side == "Sell" {
-		old = old.Neg()
-	}
-	entry := dec(p.AvgPrice)
-	amt := old.Add(delta)
-	switch {
-	case amt.IsZero():
-		entry = decimal.Zero
-	case old.IsZero() || old.Sign() != amt.Sign():
-		entry = price
-	case old.Sign() == delta.Sign():
-		entry = old.Mul(entry).Add(delta.Mul(price)).DivRound(amt, 8)
-	}
+	p := fakex.Upsert(&a.Positions, positionAt(symbol, idx), func() Position {
+		return Position{Symbol: symbol, PositionIdx: idx, Size: "0", AvgPrice: "0", Leverage: "10"}
+	})
+	amt, entry := fakex.Fill(signedSize(*p), dec(p.AvgPrice), delta, price)
 	p.Side = ""
 	switch {
 	case amt.IsPositive():

@@ -170,7 +170,7 @@ type Server struct {
 	ipLimit     *fakex.Window
 	bannedUntil time.Time
 	uidOverride map[string]int64
-	uidLimits   map[string]*fakex.Window // apiKey + path + category
+	uidLimits   fakex.Windows // apiKey + path + category
 	nextID      int64
 	marks       fakex.Marks // linear mark prices set by SetMark (market.go)
 	ws          *wsState    // the streams' own state, once started
@@ -191,25 +191,14 @@ func New(opts ...Option) *Server {
 		},
 		ipLimit:     fakex.NewWindow(600, 5*time.Second),
 		uidOverride: map[string]int64{},
-		uidLimits:   map[string]*fakex.Window{},
 		nextID:      1321003749386327552,
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
-}
-
-// cloneAccount copies a's slices and maps, so that a copy handed to a test
-// does not change under it.
-func cloneAccount(a *Account) Account {
-	c := *a
-	c.Coins = slices.Clone(a.Coins)
-	c.Positions = slices.Clone(a.Positions)
-	c.Orders = slices.Clone(a.Orders)
-	return c
 }
 
 // Orders returns the orders placed with apiKey, oldest first.
@@ -422,12 +411,7 @@ func (s *Server) admitUID(c *call) bool {
 		limit = n
 	}
 	s.mu.Lock()
-	k := c.key.APIKey + " " + path + " " + c.category
-	win := s.uidLimits[k]
-	if win == nil || win.Limit != limit {
-		win = fakex.NewWindow(limit, time.Second)
-		s.uidLimits[k] = win
-	}
+	win := s.uidLimits.Get(c.key.APIKey+" "+path+" "+c.category, limit, time.Second)
 	used, within := win.Spend(c.now, 1)
 	s.mu.Unlock()
 	reset := c.now

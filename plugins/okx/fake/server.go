@@ -161,7 +161,7 @@ type Server struct {
 	mu      sync.Mutex
 	routes  map[string]route
 	insts   fakex.Symbols[Instrument]
-	windows map[string]*fakex.Window
+	windows fakex.Windows // by path, who and the route's parameter
 	nextID  int64
 	marks   fakex.Marks // swap mark prices set by SetMark (market.go)
 	ws      *wsState    // the streams' own state, once started
@@ -172,10 +172,9 @@ type Server struct {
 // BTC-USD-SWAP inverse one, with OKX's contract specs.
 func New(opts ...Option) *Server {
 	s := &Server{
-		routes:  map[string]route{},
-		insts:   map[string]Instrument{},
-		windows: map[string]*fakex.Window{},
-		nextID:  312269865356374016,
+		routes: map[string]route{},
+		insts:  map[string]Instrument{},
+		nextID: 312269865356374016,
 	}
 	for p, rt := range defaultRoutes {
 		s.routes[p] = rt
@@ -195,7 +194,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, cloneAccount)
+	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
 	s.Store.Complete = withIDs
 	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
@@ -211,16 +210,6 @@ func withIDs(k Key, _ int) Key {
 		k.MainUID = k.UID
 	}
 	return k
-}
-
-// cloneAccount copies a's slices and maps, so that a copy handed to a test
-// does not change under it.
-func cloneAccount(a *Account) Account {
-	c := *a
-	c.Balances = append([]Balance(nil), a.Balances...)
-	c.Positions = append([]Position(nil), a.Positions...)
-	c.Orders = append([]Order(nil), a.Orders...)
-	return c
 }
 
 // Orders returns the orders placed with apiKey, oldest first.
@@ -398,11 +387,7 @@ func (s *Server) admit(c *call, path string, rt route) bool {
 		id += "|" + c.param(rt.by)
 	}
 	s.mu.Lock()
-	win := s.windows[id]
-	if win == nil {
-		win = fakex.NewWindow(rt.limit, rateWindow)
-		s.windows[id] = win
-	}
+	win := s.windows.Get(id, rt.limit, rateWindow)
 	s.mu.Unlock()
 	if _, ok := win.Spend(c.now, 1); !ok {
 		fakex.WriteJSON(c.w, http.StatusTooManyRequests, map[string]string{"msg": "Too Many Requests", "code": "50011"})

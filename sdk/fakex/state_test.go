@@ -1,0 +1,91 @@
+package fakex
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+type cloneRow struct{ N string }
+
+type cloneAccount struct {
+	Rows    []cloneRow
+	Empty   []cloneRow
+	ByName  map[string]int
+	Mode    string
+	private []int
+}
+
+// A clone keeps its rows while the original changes them in place or
+// appends, and keeps nil and empty apart.
+func TestCloneRows(t *testing.T) {
+	a := &cloneAccount{Rows: []cloneRow{{"1"}}, Empty: []cloneRow{}, ByName: map[string]int{"x": 1}, Mode: "m", private: []int{1}}
+	c := CloneRows(a)
+	a.Rows[0].N = "changed"
+	a.Rows = append(a.Rows, cloneRow{"2"})
+	a.ByName["x"] = 2
+	a.ByName["y"] = 3
+	if len(c.Rows) != 1 || c.Rows[0].N != "1" || c.ByName["x"] != 1 || len(c.ByName) != 1 || c.Mode != "m" {
+		t.Fatalf("clone changed with the original: %+v", c)
+	}
+	if c.Empty == nil || len(c.Empty) != 0 || len(c.private) != 1 {
+		t.Fatalf("clone = %+v", c)
+	}
+	var z cloneAccount
+	if c := CloneRows(&z); c.Rows != nil || c.ByName != nil {
+		t.Fatalf("nil fields made: %+v", c)
+	}
+}
+
+func TestFindAndUpsert(t *testing.T) {
+	rows := []cloneRow{{"a"}, {"b"}}
+	is := func(n string) func(cloneRow) bool { return func(r cloneRow) bool { return r.N == n } }
+	if r, ok := Find(rows, is("b")); !ok || r.N != "b" {
+		t.Fatalf("Find b = %v %v", r, ok)
+	}
+	if r, ok := Find(rows, is("c")); ok || r != (cloneRow{}) {
+		t.Fatalf("Find c = %v %v", r, ok)
+	}
+	Upsert(&rows, is("a"), func() cloneRow { t.Fatal("made a row that exists"); return cloneRow{} }).N = "A"
+	Upsert(&rows, is("c"), func() cloneRow { return cloneRow{"c"} }).N = "C"
+	if len(rows) != 3 || rows[0].N != "A" || rows[2].N != "C" {
+		t.Fatalf("rows = %v", rows)
+	}
+}
+
+func TestFill(t *testing.T) {
+	d := decimal.RequireFromString
+	tests := []struct {
+		name                     string
+		old, entry, delta, price string
+		size, wantEntry          string
+	}{
+		{"open", "0", "0", "2", "100", "2", "100"},
+		{"add averages", "2", "100", "2", "200", "4", "150"},
+		{"add to a short averages", "-1", "300", "-3", "100", "-4", "150"},
+		{"reduce keeps the entry", "4", "150", "-1", "500", "3", "150"},
+		{"close has no entry", "3", "150", "-3", "500", "0", "0"},
+		{"cross zero starts anew", "1", "150", "-3", "90", "-2", "90"},
+		{"rounds to 8 places", "1", "1", "2", "2", "3", "1.66666667"},
+	}
+	for _, tt := range tests {
+		size, entry := Fill(d(tt.old), d(tt.entry), d(tt.delta), d(tt.price))
+		if !size.Equal(d(tt.size)) || !entry.Equal(d(tt.wantEntry)) {
+			t.Errorf("%s: got %s @ %s, want %s @ %s", tt.name, size, entry, tt.size, tt.wantEntry)
+		}
+	}
+}
+
+func TestWindows(t *testing.T) {
+	var ws Windows
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := ws.Get("a", 2, time.Second)
+	w.Spend(now, 2)
+	if ws.Get("a", 2, time.Second) != w || ws.Get("b", 2, time.Second) == w {
+		t.Fatal("a window is not kept by its name")
+	}
+	if n := ws.Get("a", 5, time.Second); n == w || n.Used(now) != 0 || n.Limit != 5 {
+		t.Fatal("a changed limit kept the old window")
+	}
+}
