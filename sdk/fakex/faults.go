@@ -39,9 +39,13 @@ func ServerError(method, path string) Fault {
 		Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html><body>502 Bad Gateway</body></html>"}
 }
 
-// RetryAfterHeader is a Retry-After header asking for d, rounded up to a
-// whole second as the header carries it.
+// RetryAfterHeader is a Retry-After header asking for d.
 func RetryAfterHeader(d time.Duration) http.Header {
-	s := int64((d + time.Second - 1) / time.Second)
-	return http.Header{"Retry-After": {strconv.FormatInt(s, 10)}}
+	return http.Header{"Retry-After": {RetryAfter(d)}}
+}
+
+// RetryAfter is d as a Retry-After header carries it: whole seconds,
+// rounded up so that a client waiting that long is not early.
+func RetryAfter(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }

@@ -17,7 +17,6 @@ package fake
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -208,19 +207,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
-	s.Server = fakex.New(http.HandlerFunc(s.serve))
+	s.Server, s.Store = fakex.Serve[Key, Account](&s.mu, Key.id, s.serve)
 	return s
 }
-
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
-// ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
-
-// ListFutures lists (or re-prices) a USDⓈ-M perpetual.
-func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
 
 // UsedWeight is the weight used in the current minute on the spot or
 // futures host ("spot" or "futures").
@@ -355,7 +344,7 @@ func (s *Server) admit(c *call, path string, weight int64) bool {
 	}
 	b.hit429 = windowStart
 	retry := win.Ends(c.now).Sub(c.now)
-	c.w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+	c.w.Header().Set("Retry-After", fakex.RetryAfter(retry))
 	c.fail(http.StatusTooManyRequests, -1003, fmt.Sprintf(
 		"Too much request weight used; current limit is %d request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.", win.Limit))
 	return false
@@ -363,7 +352,7 @@ func (s *Server) admit(c *call, path string, weight int64) bool {
 
 func (s *Server) banned(c *call, b *ban) {
 	left := b.until.Sub(c.now)
-	c.w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+	c.w.Header().Set("Retry-After", fakex.RetryAfter(left))
 	c.fail(http.StatusTeapot, -1003, fmt.Sprintf(
 		"Way too much request weight used; IP banned until %d. Please use WebSocket Streams for live updates to avoid bans.", b.until.UnixMilli()))
 }
@@ -392,10 +381,8 @@ func (s *Server) authenticate(c *call, need perm) bool {
 	}
 
 	query := r.URL.RawQuery
-	body := ""
-	if b, err := readBody(r); err == nil {
-		body = b
-	}
+	b, _ := fakex.ReadBody(r)
+	body := string(b)
 	if body != "" && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		c.fail(400, -1102, "Content-Type must be application/x-www-form-urlencoded.")
 		return false
@@ -483,9 +470,4 @@ func mergeParams(query, body string) (url.Values, error) {
 		}
 	}
 	return q, nil
-}
-
-func readBody(r *http.Request) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	return string(b), err
 }

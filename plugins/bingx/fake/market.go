@@ -21,6 +21,12 @@ func init() {
 	})
 }
 
+// ListSpot lists (or changes) a spot symbol, e.g. "BTC-USDT".
+func (s *Server) ListSpot(symbol string, m SpotMarket) { s.spot.List(&s.mu, symbol, m) }
+
+// ListSwap lists (or changes) a perpetual, e.g. "BTC-USDT".
+func (s *Server) ListSwap(symbol string, c Contract) { s.swap.List(&s.mu, symbol, c) }
+
 // SetMark sets the mark price of a listed perpetual.
 func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 

@@ -20,7 +20,6 @@ package fake
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -227,19 +226,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
-	s.Server = fakex.New(http.HandlerFunc(s.serve))
+	s.Server, s.Store = fakex.Serve[Key, Account](&s.mu, Key.id, s.serve)
 	return s
 }
-
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
-// ListSpot lists (or changes) a spot symbol, e.g. "BTC-USDT".
-func (s *Server) ListSpot(symbol string, m SpotMarket) { s.spot.List(&s.mu, symbol, m) }
-
-// ListSwap lists (or changes) a perpetual, e.g. "BTC-USDT".
-func (s *Server) ListSwap(symbol string, c Contract) { s.swap.List(&s.mu, symbol, c) }
 
 // --- the request pipeline ---
 
@@ -420,7 +409,8 @@ func (s *Server) authenticate(c *call, need int) bool {
 		c.fail(codeBadAPIKey, "Incorrect apiKey")
 		return false
 	}
-	if b := readBody(r); b != "" && b != "{}" {
+	body, _ := fakex.ReadBody(r)
+	if b := strings.TrimSpace(string(body)); b != "" && b != "{}" {
 		c.fail(codeBadParameter, "Invalid parameters, the parameters of this request go in the query string")
 		return false
 	}
@@ -496,9 +486,4 @@ func splitQuery(q string) (pairs [][2]string, sig, encoded string, err error) {
 		pairs = append(pairs, [2]string{k, dv})
 	}
 	return pairs, sig, strings.Join(kept, "&"), nil
-}
-
-func readBody(r *http.Request) string {
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	return strings.TrimSpace(string(b))
 }

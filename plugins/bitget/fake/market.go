@@ -53,6 +53,12 @@ var (
 	}}
 )
 
+// ListSpot lists (or re-prices) a spot symbol.
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
+
+// ListFutures lists (or re-prices) a USDT-FUTURES perpetual.
+func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
+
 // SetMark sets the mark price of a listed perpetual.
 func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 

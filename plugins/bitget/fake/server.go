@@ -220,9 +220,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
+	s.Server, s.Store = fakex.Serve[Key, Account](&s.mu, Key.id, s.serve)
 	s.Store.Complete = numbered
-	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
@@ -234,15 +233,6 @@ func numbered(k Key, known int) Key {
 	}
 	return k
 }
-
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
-// ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
-
-// ListFutures lists (or re-prices) a USDT-FUTURES perpetual.
-func (s *Server) ListFutures(symbol string, m Market) { s.futures.List(&s.mu, symbol, m) }
 
 // --- the request pipeline ---
 

@@ -40,6 +40,12 @@ var (
 	}}
 )
 
+// ListSpot lists (or re-prices) a spot symbol.
+func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
+
+// ListLinear lists (or re-prices) a USDT perpetual.
+func (s *Server) ListLinear(symbol string, m Market) { s.linear.List(&s.mu, symbol, m) }
+
 // SetMark sets the mark price of a listed linear perpetual.
 func (s *Server) SetMark(symbol, mark string) { s.marks.Set(&s.mu, symbol, mark) }
 

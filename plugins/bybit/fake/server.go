@@ -196,19 +196,9 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
-	s.Server = fakex.New(http.HandlerFunc(s.serve))
+	s.Server, s.Store = fakex.Serve[Key, Account](&s.mu, Key.id, s.serve)
 	return s
 }
-
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
-// ListSpot lists (or re-prices) a spot symbol.
-func (s *Server) ListSpot(symbol string, m Market) { s.spot.List(&s.mu, symbol, m) }
-
-// ListLinear lists (or re-prices) a USDT perpetual.
-func (s *Server) ListLinear(symbol string, m Market) { s.linear.List(&s.mu, symbol, m) }
 
 // --- the request pipeline ---
 

@@ -18,6 +18,9 @@ func init() {
 	})
 }
 
+// List lists (or changes) an instrument.
+func (s *Server) List(in Instrument) { s.insts.List(&s.mu, in.InstID, in) }
+
 // SetMark sets the mark price of a listed swap.
 func (s *Server) SetMark(instID, mark string) { s.marks.Set(&s.mu, instID, mark) }
 

@@ -21,7 +21,6 @@ package fake
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -194,9 +193,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Store = fakex.NewStore(&s.mu, Key.id, fakex.CloneRows[Account])
+	s.Server, s.Store = fakex.Serve[Key, Account](&s.mu, Key.id, s.serve)
 	s.Store.Complete = withIDs
-	s.Server = fakex.New(http.HandlerFunc(s.serve))
 	return s
 }
 
@@ -211,12 +209,6 @@ func withIDs(k Key, _ int) Key {
 	}
 	return k
 }
-
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
-// List lists (or changes) an instrument.
-func (s *Server) List(in Instrument) { s.insts.List(&s.mu, in.InstID, in) }
 
 // --- the request pipeline ---
 
@@ -288,7 +280,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		c.fail(http.StatusMethodNotAllowed, "50115", "Invalid request method.")
 		return
 	}
-	c.body = readBody(r)
+	c.body, _ = fakex.ReadBody(r)
 	if rt.perm != permNone && !s.authenticate(c) {
 		return
 	}
@@ -405,11 +397,6 @@ func (c *call) param(name string) string {
 		return v
 	}
 	return ""
-}
-
-func readBody(r *http.Request) []byte {
-	b, _ := io.ReadAll(r.Body)
-	return b
 }
 
 // id hands out the next order id, a numeric string. s.mu is held.
