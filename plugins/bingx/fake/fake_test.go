@@ -2,7 +2,6 @@ package fake
 
 import (
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,24 +19,12 @@ const (
 	docSecret = "mheO6dR8ovSsxZQCOYEFCtelpuxcWGTfHw7te326y6jOwq5WpvFQ9JNljoTwBXZGv5It07m9RXSPpDQEK2w"
 )
 
-type answer struct {
-	status int
-	code   int
-	msg    string
-	header http.Header
-	data   json.RawMessage
-}
+// envelope is BingX's: code, msg and data.
+var envelope = fakex.Envelope{Code: "code", Msg: "msg", Data: "data"}
 
-func send(t *testing.T, s *Server, method, path, query, key string) answer {
+func send(t *testing.T, s *Server, method, path, query, key string) fakex.Reply {
 	t.Helper()
-	a := fakex.Send(t, method, s.URL()+path, query, "", map[string]string{"X-BX-APIKEY": key})
-	var e struct {
-		Code int             `json:"code"`
-		Msg  string          `json:"msg"`
-		Data json.RawMessage `json:"data"`
-	}
-	_ = json.Unmarshal(a.Body, &e)
-	return answer{a.Status, e.Code, e.Msg, a.Header, e.Data}
+	return envelope.Send(t, method, s.URL()+path, query, "", map[string]string{"X-BX-APIKEY": key})
 }
 
 // at moves the fake's clock to ms (plus a little).
@@ -87,8 +74,8 @@ func TestVerifiesPageVectors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			at(s, tt.ms)
 			got := send(t, s, tt.method, tt.path, tt.query, docKey)
-			if got.status != 200 || got.code != tt.code {
-				t.Fatalf("got %d %d %q, want 200 %d", got.status, got.code, got.msg, tt.code)
+			if got.Status != 200 || got.Code != strconv.Itoa(tt.code) {
+				t.Fatalf("got %d %s %q, want 200 %d", got.Status, got.Code, got.Msg, tt.code)
 			}
 		})
 	}
@@ -112,11 +99,11 @@ func TestEncodedSignature(t *testing.T) {
 		raw := send(t, s, "GET", "/openApi/spot/v1/account/balance", q+"&signature="+sign.Hex(docSecret, "note=a b&timestamp=1700000000000"), docKey)
 		enc := send(t, s, "GET", "/openApi/spot/v1/account/balance", q+"&signature="+sign.Hex(docSecret, q), docKey)
 		s.Close()
-		if raw.code != 0 {
+		if raw.Code != "0" {
 			t.Errorf("lenient=%v: raw signature refused: %+v", lenient, raw)
 		}
-		if want := map[bool]int{false: codeBadSignature, true: 0}[lenient]; enc.code != want {
-			t.Errorf("lenient=%v: encoded signature answered %d, want %d", lenient, enc.code, want)
+		if want := map[bool]int{false: codeBadSignature, true: 0}[lenient]; enc.Code != strconv.Itoa(want) {
+			t.Errorf("lenient=%v: encoded signature answered %s, want %d", lenient, enc.Code, want)
 		}
 	}
 }
@@ -152,8 +139,8 @@ func TestAuthChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s.SetClockOffset(time.Until(time.UnixMilli(ts)) + tt.offset)
 			got := send(t, s, tt.method, tt.path, tt.query, tt.key)
-			if got.status != 200 || got.code != tt.code {
-				t.Fatalf("got %d %d %q, want 200 %d", got.status, got.code, got.msg, tt.code)
+			if got.Status != 200 || got.Code != strconv.Itoa(tt.code) {
+				t.Fatalf("got %d %s %q, want 200 %d", got.Status, got.Code, got.Msg, tt.code)
 			}
 		})
 	}
@@ -166,17 +153,17 @@ func TestIPLimitAndBan(t *testing.T) {
 	s.SetClockOffset(now.Truncate(ipWindow).Add(ipWindow + 50*time.Millisecond).Sub(now))
 	var got []int
 	for range 5 {
-		got = append(got, send(t, s, "GET", "/openApi/swap/v2/server/time", "", "").status)
+		got = append(got, send(t, s, "GET", "/openApi/swap/v2/server/time", "", "").Status)
 	}
 	if want := []int{200, 200, 200, 429, 418}; !equal(got, want) {
 		t.Fatalf("statuses %v, want %v", got, want)
 	}
 	// The ban covers every endpoint, and is over after five minutes.
-	if a := send(t, s, "GET", "/openApi/swap/v2/quote/contracts", "", ""); a.status != 418 || a.code != codeRateLimit {
+	if a := send(t, s, "GET", "/openApi/swap/v2/quote/contracts", "", ""); a.Status != 418 || a.Code != strconv.Itoa(codeRateLimit) {
 		t.Fatalf("another endpoint while banned: %+v", a)
 	}
 	s.SetClockOffset(time.Until(s.Now().Add(5*time.Minute + ipWindow)))
-	if a := send(t, s, "GET", "/openApi/swap/v2/server/time", "", ""); a.status != 200 {
+	if a := send(t, s, "GET", "/openApi/swap/v2/server/time", "", ""); a.Status != 200 {
 		t.Fatalf("after the ban: %+v", a)
 	}
 }
@@ -188,18 +175,18 @@ func TestPerKeyHeaders(t *testing.T) {
 	now := time.Now()
 	s.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
 	var remain []string
-	var last answer
+	var last fakex.Reply
 	for range 3 {
 		q := "timestamp=" + strconv.FormatInt(s.Now().UnixMilli(), 10)
 		last = send(t, s, "GET", "/openApi/swap/v1/positionSide/dual", q+"&signature="+sign.Hex(docSecret, q), docKey)
-		remain = append(remain, last.header.Get("X-RateLimit-Requests-Remain"))
+		remain = append(remain, last.Header.Get("X-RateLimit-Requests-Remain"))
 	}
-	if strings.Join(remain, ",") != "1,0,0" || last.status != 429 || last.code != codeRateLimit {
+	if strings.Join(remain, ",") != "1,0,0" || last.Status != 429 || last.Code != strconv.Itoa(codeRateLimit) {
 		t.Fatalf("remain %v, last %+v", remain, last)
 	}
-	exp, err := strconv.ParseInt(last.header.Get("X-RateLimit-Requests-Expire"), 10, 64)
+	exp, err := strconv.ParseInt(last.Header.Get("X-RateLimit-Requests-Expire"), 10, 64)
 	if err != nil || time.UnixMilli(exp).Before(s.Now()) || time.UnixMilli(exp).After(s.Now().Add(time.Second)) {
-		t.Fatalf("expire %q", last.header.Get("X-RateLimit-Requests-Expire"))
+		t.Fatalf("expire %q", last.Header.Get("X-RateLimit-Requests-Expire"))
 	}
 }
 
@@ -214,8 +201,8 @@ func TestDemoHost(t *testing.T) {
 		"/openApi/v1/account/apiPermissions":   404,
 		"/openApi/swap/v2/user/does-not-exist": 404,
 	} {
-		if got := send(t, s, "GET", path, "", ""); got.status != want {
-			t.Errorf("%s: %d, want %d", path, got.status, want)
+		if got := send(t, s, "GET", path, "", ""); got.Status != want {
+			t.Errorf("%s: %d, want %d", path, got.Status, want)
 		}
 	}
 }
@@ -232,35 +219,35 @@ func TestSwapOrderRules(t *testing.T) {
 			a.Swap = []SwapAsset{{Asset: "USDT", AvailableMargin: "100000"}}
 		})
 	}
-	place := func(params string) answer {
+	place := func(params string) fakex.Reply {
 		p := params + "&timestamp=" + strconv.FormatInt(s.Now().UnixMilli(), 10)
 		return send(t, s, "POST", "/openApi/swap/v2/trade/order", p+"&signature="+sign.Hex(docSecret, p), docKey)
 	}
 	fund(true)
 	// A sell meant to open a short closes a long instead, and there is none.
-	if a := place("symbol=BTC-USDT&side=SELL&type=MARKET&quantity=0.01"); a.code != codeNoPosition {
+	if a := place("symbol=BTC-USDT&side=SELL&type=MARKET&quantity=0.01"); a.Code != strconv.Itoa(codeNoPosition) {
 		t.Fatalf("hedge sell without positionSide: %+v", a)
 	}
-	if a := place("symbol=BTC-USDT&side=BUY&type=MARKET&quantity=0.01"); a.code != 0 {
+	if a := place("symbol=BTC-USDT&side=BUY&type=MARKET&quantity=0.01"); a.Code != "0" {
 		t.Fatalf("hedge buy without positionSide: %+v", a)
 	}
 	if p := s.Account(docKey).Positions; len(p) != 1 || p[0].PositionSide != "LONG" {
 		t.Fatalf("an empty positionSide did not mean LONG: %+v", p)
 	}
-	if a := place("symbol=BTC-USDT&side=BUY&positionSide=BOTH&type=MARKET&quantity=0.01"); a.code != codeMode || !strings.Contains(a.msg, "Hedge mode") {
+	if a := place("symbol=BTC-USDT&side=BUY&positionSide=BOTH&type=MARKET&quantity=0.01"); a.Code != strconv.Itoa(codeMode) || !strings.Contains(a.Msg, "Hedge mode") {
 		t.Fatalf("BOTH in hedge mode: %+v", a)
 	}
 	fund(false)
-	if a := place("symbol=BTC-USDT&side=BUY&positionSide=LONG&type=MARKET&quantity=0.01"); a.code != codeMode || !strings.Contains(a.msg, "One-way mode") {
+	if a := place("symbol=BTC-USDT&side=BUY&positionSide=LONG&type=MARKET&quantity=0.01"); a.Code != strconv.Itoa(codeMode) || !strings.Contains(a.Msg, "One-way mode") {
 		t.Fatalf("LONG in one-way mode: %+v", a)
 	}
-	if a := place("symbol=BTC-USDT&side=BUY&positionSide=BOTH&type=LIMIT&quantity=0.123456&price=50000.123"); a.code != 0 {
+	if a := place("symbol=BTC-USDT&side=BUY&positionSide=BOTH&type=LIMIT&quantity=0.123456&price=50000.123"); a.Code != "0" {
 		t.Fatalf("fine values: %+v", a)
 	}
 	if o := s.Orders(docKey); len(o) != 1 || o[0].Quantity != "0.1234" || o[0].Price != "50000.1" {
 		t.Fatalf("not truncated: %+v", o)
 	}
-	if a := place("symbol=BTC-USDT&side=SELL&positionSide=BOTH&type=MARKET&quantity=0.5"); a.code != 0 {
+	if a := place("symbol=BTC-USDT&side=SELL&positionSide=BOTH&type=MARKET&quantity=0.5"); a.Code != "0" {
 		t.Fatal(a)
 	}
 	if p := s.Account(docKey).Positions; len(p) != 1 || p[0].PositionSide != "SHORT" || p[0].PositionAmt != "0.5" {
@@ -272,7 +259,7 @@ func TestSwapOrderRules(t *testing.T) {
 		} `json:"order"`
 	}
 	a := place("symbol=BTC-USDT&side=BUY&positionSide=BOTH&type=MARKET&quantity=0.5&reduceOnly=true")
-	if err := json.Unmarshal(a.data, &placed); err != nil || a.code != 0 {
+	if err := json.Unmarshal(a.Data, &placed); err != nil || a.Code != "0" {
 		t.Fatalf("close: %+v %v", a, err)
 	}
 	if len(s.Account(docKey).Positions) != 0 {

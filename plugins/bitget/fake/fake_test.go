@@ -2,7 +2,6 @@ package fake
 
 import (
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,31 +22,21 @@ const (
 	vectorBody   = `{"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"30000","size":"0.001","clientOid":"t-1"}`
 )
 
-type answer struct {
-	status int
-	code   string
-	msg    string
-	header http.Header
-	data   json.RawMessage
-}
-
 type request struct {
 	method, path, query, body string
 	header                    map[string]string // set as given, names not canonicalised
 }
 
-func send(t *testing.T, s *Server, r request) answer {
+// envelope is Bitget's: code, msg and data.
+var envelope = fakex.Envelope{Code: "code", Msg: "msg", Data: "data"}
+
+func send(t *testing.T, s *Server, r request) fakex.Reply {
 	t.Helper()
-	a := fakex.Send(t, r.method, s.URL()+r.path, r.query, r.body, r.header)
-	var env struct {
-		Code string          `json:"code"`
-		Msg  string          `json:"msg"`
-		Data json.RawMessage `json:"data"`
+	got := envelope.Send(t, r.method, s.URL()+r.path, r.query, r.body, r.header)
+	if got.Code == "" {
+		t.Fatalf("answer %q is not Bitget's envelope", got.Msg)
 	}
-	if err := json.Unmarshal(a.Body, &env); err != nil {
-		t.Fatalf("answer %q is not Bitget's envelope", a.Body)
-	}
-	return answer{a.Status, env.Code, env.Msg, a.Header, env.Data}
+	return got
 }
 
 // signed returns the headers of a request signed with the vector key at ts.
@@ -103,8 +92,8 @@ func TestVerifiesPageVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := send(t, s, tt.req)
-			if got.status != tt.status || got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.status, got.code, got.msg, tt.status, tt.code)
+			if got.Status != tt.status || got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
 			}
 		})
 	}
@@ -167,8 +156,8 @@ func TestAuthenticationChecks(t *testing.T) {
 			if tt.code == "00000" {
 				wantStatus = 200
 			}
-			if got.status != wantStatus || got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.status, got.code, got.msg, wantStatus, tt.code)
+			if got.Status != wantStatus || got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, wantStatus, tt.code)
 			}
 		})
 	}
@@ -180,12 +169,12 @@ func TestSignsDecodedQuery(t *testing.T) {
 	const enc = "marginCoin=USDT&productType=USDT-FUTURES&symbol=%E9%BE%99%E8%99%BEUSDT"
 	raw := signed(vectorTime, "GET", PathFuturesAccount, "marginCoin=USDT&productType=USDT-FUTURES&symbol=龙虾USDT", "")
 	got := send(t, s, request{"GET", PathFuturesAccount, enc, "", raw})
-	if got.code != "40034" {
-		t.Fatalf("signed raw: %s %q, want the signature accepted and the symbol unknown (40034)", got.code, got.msg)
+	if got.Code != "40034" {
+		t.Fatalf("signed raw: %s %q, want the signature accepted and the symbol unknown (40034)", got.Code, got.Msg)
 	}
 	got = send(t, s, request{"GET", PathFuturesAccount, enc, "", signed(vectorTime, "GET", PathFuturesAccount, enc, "")})
-	if got.code != "40009" {
-		t.Fatalf("signed encoded: %s %q, want 40009", got.code, got.msg)
+	if got.Code != "40009" {
+		t.Fatalf("signed encoded: %s %q, want 40009", got.Code, got.Msg)
 	}
 }
 
@@ -218,8 +207,8 @@ func TestPostChecks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newVectorFake(t)
-			if got := send(t, s, tt.req); got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %s", got.status, got.code, got.msg, tt.code)
+			if got := send(t, s, tt.req); got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %s", got.Status, got.Code, got.Msg, tt.code)
 			}
 		})
 	}
@@ -235,23 +224,23 @@ func TestRateLimits(t *testing.T) {
 	s.SetClockOffset(time.Until(time.UnixMilli(vectorTime)) + 10*time.Millisecond)
 	info := request{"GET", PathAccountInfo, "", "", signed(vectorTime, "GET", PathAccountInfo, "", "")}
 	first, second := send(t, s, info), send(t, s, info)
-	if first.code != "00000" || first.header.Get(HeaderRemaining) != "0" {
+	if first.Code != "00000" || first.Header.Get(HeaderRemaining) != "0" {
 		t.Fatalf("first account info: %+v", first)
 	}
-	if second.status != 429 || second.code != "429" || second.header.Get(HeaderRemaining) != "0" {
+	if second.Status != 429 || second.Code != "429" || second.Header.Get(HeaderRemaining) != "0" {
 		t.Fatalf("second account info within the second: %+v", second)
 	}
 	assets := request{"GET", PathSpotAssets, "", "", signed(vectorTime, "GET", PathSpotAssets, "", "")}
-	if got := send(t, s, assets); got.code != "00000" || got.header.Get(HeaderRemaining) != "9" {
+	if got := send(t, s, assets); got.Code != "00000" || got.Header.Get(HeaderRemaining) != "9" {
 		t.Fatalf("assets: %+v", got)
 	}
 	for i := range 20 {
 		got := send(t, s, request{"GET", PathServerTime, "", "", nil})
-		if got.code != "00000" || got.header.Get(HeaderRemaining) != strconv.Itoa(19-i) {
+		if got.Code != "00000" || got.Header.Get(HeaderRemaining) != strconv.Itoa(19-i) {
 			t.Fatalf("time call %d: %+v", i, got)
 		}
 	}
-	if got := send(t, s, request{"GET", PathServerTime, "", "", nil}); got.status != 429 {
+	if got := send(t, s, request{"GET", PathServerTime, "", "", nil}); got.Status != 429 {
 		t.Fatalf("21st time call: %+v", got)
 	}
 	if s.Calls(PathServerTime) != 21 {
@@ -266,14 +255,14 @@ func TestServerTimeAndUnknownPath(t *testing.T) {
 	var data struct {
 		ServerTime string `json:"serverTime"`
 	}
-	if err := json.Unmarshal(got.data, &data); err != nil || got.code != "00000" {
+	if err := json.Unmarshal(got.Data, &data); err != nil || got.Code != "00000" {
 		t.Fatalf("time: %+v", got)
 	}
 	ms, err := strconv.ParseInt(data.ServerTime, 10, 64)
 	if err != nil || time.Since(time.UnixMilli(ms)).Abs() > time.Minute {
 		t.Fatalf("serverTime %q", data.ServerTime)
 	}
-	if got := send(t, s, request{"GET", "/api/v2/spot/nothing", "", "", nil}); got.status != 404 || got.code != "40404" {
+	if got := send(t, s, request{"GET", "/api/v2/spot/nothing", "", "", nil}); got.Status != 404 || got.Code != "40404" {
 		t.Fatalf("unknown path: %+v", got)
 	}
 }
@@ -284,8 +273,8 @@ func TestClientOidIdempotent(t *testing.T) {
 	s := newVectorFake(t)
 	req := request{"POST", PathSpotPlace, "", vectorBody, signed(vectorTime, "POST", PathSpotPlace, "", vectorBody)}
 	first, second := send(t, s, req), send(t, s, req)
-	if first.code != "00000" || string(first.data) != string(second.data) {
-		t.Fatalf("answers %s and %s", first.data, second.data)
+	if first.Code != "00000" || string(first.Data) != string(second.Data) {
+		t.Fatalf("answers %s and %s", first.Data, second.Data)
 	}
 	if n := len(s.Orders(vectorKey)); n != 1 {
 		t.Fatalf("orders %d, want 1", n)

@@ -41,8 +41,8 @@ func TestAccountModes(t *testing.T) {
 				s.AddKey(UTAKey(vectorKey, vectorSecret, vectorPass))
 			}
 			got := send(t, s, request{"GET", tt.path, "", "", signed(vectorTime, "GET", tt.path, "", "")})
-			if got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %s", got.status, got.code, got.msg, tt.code)
+			if got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %s", got.Status, got.Code, got.Msg, tt.code)
 			}
 		})
 	}
@@ -73,16 +73,16 @@ func TestUTAPermissions(t *testing.T) {
 			s.AddKey(k)
 			path, query, _ := strings.Cut(tt.path, "?")
 			got := send(t, s, request{tt.method, path, query, tt.body, signed(vectorTime, tt.method, path, query, tt.body)})
-			if got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %s", got.status, got.code, got.msg, tt.code)
+			if got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %s", got.Status, got.Code, got.Msg, tt.code)
 			}
 			if tt.permType != "" {
 				var info struct {
 					PermType    string   `json:"permType"`
 					Permissions []string `json:"permissions"`
 				}
-				if err := json.Unmarshal(got.data, &info); err != nil || info.PermType != tt.permType || len(info.Permissions) != len(tt.perms) {
-					t.Fatalf("info %s: %+v, %v", got.data, info, err)
+				if err := json.Unmarshal(got.Data, &info); err != nil || info.PermType != tt.permType || len(info.Permissions) != len(tt.perms) {
+					t.Fatalf("info %s: %+v, %v", got.Data, info, err)
 				}
 			}
 		})
@@ -119,8 +119,8 @@ func TestUTAOrderChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newUTAFake(t, tt.hedge)
 			got := send(t, s, request{"POST", PathUTAPlace, "", tt.body, signed(vectorTime, "POST", PathUTAPlace, "", tt.body)})
-			if got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %s", got.status, got.code, got.msg, tt.code)
+			if got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %s", got.Status, got.Code, got.Msg, tt.code)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package fake
 
 import (
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,28 +24,14 @@ const (
 	sigNone = "2598d3b3dddd228c234e9c7a6d15dc55b910247db20106a79318d392bd3c18bc"
 )
 
-type answer struct {
-	status  int
-	retCode int
-	msg     string
-	result  json.RawMessage
-	header  http.Header
-}
+// envelope is Bybit's: retCode, retMsg and result.
+var envelope = fakex.Envelope{Code: "retCode", Msg: "retMsg", Data: "result"}
 
 // send makes one raw request; header names are sent as written, so a
 // test can send them in lower case.
-func send(t *testing.T, s *Server, method, path, query, body string, hdr map[string]string) answer {
+func send(t *testing.T, s *Server, method, path, query, body string, hdr map[string]string) fakex.Reply {
 	t.Helper()
-	a := fakex.Send(t, method, s.URL()+path, query, body, hdr)
-	var env struct {
-		RetCode int             `json:"retCode"`
-		RetMsg  string          `json:"retMsg"`
-		Result  json.RawMessage `json:"result"`
-	}
-	if json.Unmarshal(a.Body, &env) != nil {
-		env.RetCode, env.RetMsg = -999, string(a.Body)
-	}
-	return answer{a.Status, env.RetCode, env.RetMsg, env.Result, a.Header}
+	return envelope.Send(t, method, s.URL()+path, query, body, hdr)
 }
 
 // signed returns the auth headers of a request at ts.
@@ -79,40 +64,30 @@ func TestVerifiesVectors(t *testing.T) {
 		return h
 	}
 	json := func(h map[string]string) { h["Content-Type"] = "application/json" }
-	tests := []struct {
-		name            string
-		method, path, q string
-		body            string
-		hdr             map[string]string
-		status, retCode int
-	}{
-		{"GET vector", "GET", "/v5/account/wallet-balance", "accountType=UNIFIED&coin=USDT", "", hdr(sigGET, nil), 200, 0},
-		{"POST vector", "POST", "/v5/order/create", "", vBody, hdr(sigPOST, json), 200, 0},
-		{"GET vector without a query", "GET", "/v5/user/query-api", "", "", hdr(sigNone, nil), 200, 0},
-		{"header names in lower case", "GET", "/v5/account/wallet-balance", "accountType=UNIFIED&coin=USDT", "",
-			map[string]string{"x-bapi-api-key": vKey, "x-bapi-timestamp": "1700000000000", "x-bapi-recv-window": "5000", "x-bapi-sign": sigGET}, 200, 0},
-		{"with X-BAPI-SIGN-TYPE", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { h["X-BAPI-SIGN-TYPE"] = "2" }), 200, 0},
-		{"no recv window header: 5000 is signed", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { delete(h, "X-BAPI-RECV-WINDOW") }), 200, 0},
-		{"query parameters reordered", "GET", "/v5/account/wallet-balance", "coin=USDT&accountType=UNIFIED", "", hdr(sigGET, nil), 200, 10004},
-		{"one query byte changed", "GET", "/v5/account/wallet-balance", "accountType=UNIFIED&coin=USDC", "", hdr(sigGET, nil), 200, 10004},
-		{"body re-spaced", "POST", "/v5/order/create", "", strings.Replace(vBody, `":"`, `": "`, 1), hdr(sigPOST, json), 200, 10004},
-		{"signature in upper case", "GET", "/v5/user/query-api", "", "", hdr(strings.ToUpper(sigNone), nil), 200, 10004},
-		{"other recv window than signed", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { h["X-BAPI-RECV-WINDOW"] = "6000" }), 200, 10004},
-		{"unknown key", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { h["X-BAPI-API-KEY"] = "someone-else" }), 200, 10003},
-		{"no signature", "GET", "/v5/user/query-api", "", "", hdr("", nil), 401, -999},
-		{"no key", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { delete(h, "X-BAPI-API-KEY") }), 401, -999},
-		{"GET with a body", "GET", "/v5/user/query-api", "", "{}", hdr(sigNone, nil), 403, -999},
-		{"POST that is not JSON", "POST", "/v5/order/create", "", "category=linear", hdr(sign.Hex(vSecret, "1700000000000"+vKey+"5000category=linear"), json), 200, 10001},
-		{"unknown path", "GET", "/v5/nope", "", "", hdr(sigNone, nil), 404, -999},
+	vector := func(name, method, path, q, body string, hdr map[string]string, status int, code string) fakex.Case {
+		return fakex.Case{Name: name, Method: method, Path: path, Query: q, Body: body, Header: hdr, Status: status, Code: code}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := send(t, s, tt.method, tt.path, tt.q, tt.body, tt.hdr)
-			if got.status != tt.status || got.retCode != tt.retCode {
-				t.Fatalf("got %d %d %q, want %d %d", got.status, got.retCode, got.msg, tt.status, tt.retCode)
-			}
-		})
-	}
+	// A bare answer, not Bybit's envelope, has no code.
+	envelope.Run(t, s.URL(), []fakex.Case{
+		vector("GET vector", "GET", "/v5/account/wallet-balance", "accountType=UNIFIED&coin=USDT", "", hdr(sigGET, nil), 200, "0"),
+		vector("POST vector", "POST", "/v5/order/create", "", vBody, hdr(sigPOST, json), 200, "0"),
+		vector("GET vector without a query", "GET", "/v5/user/query-api", "", "", hdr(sigNone, nil), 200, "0"),
+		vector("header names in lower case", "GET", "/v5/account/wallet-balance", "accountType=UNIFIED&coin=USDT", "",
+			map[string]string{"x-bapi-api-key": vKey, "x-bapi-timestamp": "1700000000000", "x-bapi-recv-window": "5000", "x-bapi-sign": sigGET}, 200, "0"),
+		vector("with X-BAPI-SIGN-TYPE", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { h["X-BAPI-SIGN-TYPE"] = "2" }), 200, "0"),
+		vector("no recv window header: 5000 is signed", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { delete(h, "X-BAPI-RECV-WINDOW") }), 200, "0"),
+		vector("query parameters reordered", "GET", "/v5/account/wallet-balance", "coin=USDT&accountType=UNIFIED", "", hdr(sigGET, nil), 200, "10004"),
+		vector("one query byte changed", "GET", "/v5/account/wallet-balance", "accountType=UNIFIED&coin=USDC", "", hdr(sigGET, nil), 200, "10004"),
+		vector("body re-spaced", "POST", "/v5/order/create", "", strings.Replace(vBody, `":"`, `": "`, 1), hdr(sigPOST, json), 200, "10004"),
+		vector("signature in upper case", "GET", "/v5/user/query-api", "", "", hdr(strings.ToUpper(sigNone), nil), 200, "10004"),
+		vector("other recv window than signed", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { h["X-BAPI-RECV-WINDOW"] = "6000" }), 200, "10004"),
+		vector("unknown key", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { h["X-BAPI-API-KEY"] = "someone-else" }), 200, "10003"),
+		vector("no signature", "GET", "/v5/user/query-api", "", "", hdr("", nil), 401, ""),
+		vector("no key", "GET", "/v5/user/query-api", "", "", hdr(sigNone, func(h map[string]string) { delete(h, "X-BAPI-API-KEY") }), 401, ""),
+		vector("GET with a body", "GET", "/v5/user/query-api", "", "{}", hdr(sigNone, nil), 403, ""),
+		vector("POST that is not JSON", "POST", "/v5/order/create", "", "category=linear", hdr(sign.Hex(vSecret, "1700000000000"+vKey+"5000category=linear"), json), 200, "10001"),
+		vector("unknown path", "GET", "/v5/nope", "", "", hdr(sigNone, nil), 404, ""),
+	})
 	orders := s.Orders(vKey)
 	if len(orders) != 1 || orders[0].Body != vBody || orders[0].Status != "New" || orders[0].Category != "linear" {
 		t.Fatalf("orders %+v", orders)
@@ -137,11 +112,11 @@ func TestTimestampWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s.SetClockOffset(time.Until(time.UnixMilli(vTime)) + tt.offset)
 			got := send(t, s, "GET", "/v5/user/query-api", "", "", h)
-			if got.retCode != tt.code {
+			if got.Code != strconv.Itoa(tt.code) {
 				t.Fatalf("got %+v, want retCode %d", got, tt.code)
 			}
-			if tt.code == 10002 && !strings.Contains(got.msg, "req_timestamp[1700000000000]") {
-				t.Fatalf("message %q", got.msg)
+			if tt.code == 10002 && !strings.Contains(got.Msg, "req_timestamp[1700000000000]") {
+				t.Fatalf("message %q", got.Msg)
 			}
 		})
 	}
@@ -170,7 +145,7 @@ func TestKeyRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := send(t, s, tt.method, tt.path, "", tt.body, signed(tt.key, tt.secret, s.Now().UnixMilli(), tt.body))
-			if got.retCode != tt.code {
+			if got.Code != strconv.Itoa(tt.code) {
 				t.Fatalf("got %+v, want %d", got, tt.code)
 			}
 		})
@@ -202,7 +177,7 @@ func TestOrderBodyRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := send(t, s, "POST", "/v5/order/create", "", tt.body, signed("k", "s", s.Now().UnixMilli(), tt.body))
-			if got.retCode != tt.code {
+			if got.Code != strconv.Itoa(tt.code) {
 				t.Fatalf("got %+v, want %d", got, tt.code)
 			}
 		})
@@ -225,7 +200,7 @@ func TestPositionCursor(t *testing.T) {
 			a.Positions = append(a.Positions, Position{Symbol: sym, Side: "Buy", Size: "1"})
 		}
 	})
-	get := func(q string) answer {
+	get := func(q string) fakex.Reply {
 		return send(t, s, "GET", "/v5/position/list", q, "", signed("k", "s", s.Now().UnixMilli(), q))
 	}
 	first := get("category=linear&limit=2&settleCoin=USDT")
@@ -235,20 +210,20 @@ func TestPositionCursor(t *testing.T) {
 			Symbol string `json:"symbol"`
 		} `json:"list"`
 	}
-	if err := json.Unmarshal(first.result, &page); err != nil || len(page.List) != 2 || page.Next != "offset%3D2" {
-		t.Fatalf("first page %s (%v)", first.result, err)
+	if err := json.Unmarshal(first.Data, &page); err != nil || len(page.List) != 2 || page.Next != "offset%3D2" {
+		t.Fatalf("first page %s (%v)", first.Data, err)
 	}
-	if got := get("category=linear&cursor=" + page.Next + "&limit=2&settleCoin=USDT"); got.retCode != 0 || !strings.Contains(string(got.result), `"CUSDT"`) {
+	if got := get("category=linear&cursor=" + page.Next + "&limit=2&settleCoin=USDT"); got.Code != "0" || !strings.Contains(string(got.Data), `"CUSDT"`) {
 		t.Fatalf("second page %+v", got)
 	}
-	if got := get("category=linear&cursor=offset%253D2&limit=2&settleCoin=USDT"); got.retCode != 10001 {
+	if got := get("category=linear&cursor=offset%253D2&limit=2&settleCoin=USDT"); got.Code != "10001" {
 		t.Fatalf("a cursor encoded twice: %+v", got)
 	}
-	if got := get("category=linear&limit=2"); got.retCode != 10001 {
+	if got := get("category=linear&limit=2"); got.Code != "10001" {
 		t.Fatalf("neither symbol nor settleCoin: %+v", got)
 	}
 	// With symbol= a flat symbol still has its row.
-	if got := get("category=linear&symbol=ETHUSDT"); got.retCode != 0 || !strings.Contains(string(got.result), `"positionIdx":0`) {
+	if got := get("category=linear&symbol=ETHUSDT"); got.Code != "0" || !strings.Contains(string(got.Data), `"positionIdx":0`) {
 		t.Fatalf("flat symbol %+v", got)
 	}
 }
@@ -259,7 +234,7 @@ func TestLimits(t *testing.T) {
 	s.AddKey(FullKey("k", "s"))
 	now := time.Now()
 	s.SetClockOffset(now.Truncate(5 * time.Second).Add(5*time.Second + 5*time.Millisecond).Sub(now))
-	var got []answer
+	var got []fakex.Reply
 	for range 3 {
 		got = append(got, send(t, s, "GET", "/v5/account/info", "", "", signed("k", "s", s.Now().UnixMilli(), "")))
 	}
@@ -269,28 +244,28 @@ func TestLimits(t *testing.T) {
 		resetAfterNow bool
 	}{{0, "2", "1", false}, {0, "2", "0", false}, {10006, "2", "0", true}} {
 		g := got[i]
-		reset, _ := strconv.ParseInt(g.header.Get("X-Bapi-Limit-Reset-Timestamp"), 10, 64)
-		if g.retCode != want.code || g.header.Get("X-Bapi-Limit") != want.limit || g.header.Get("X-Bapi-Limit-Status") != want.status ||
+		reset, _ := strconv.ParseInt(g.Header.Get("X-Bapi-Limit-Reset-Timestamp"), 10, 64)
+		if g.Code != strconv.Itoa(want.code) || g.Header.Get("X-Bapi-Limit") != want.limit || g.Header.Get("X-Bapi-Limit-Status") != want.status ||
 			(reset > s.Now().UnixMilli()) != want.resetAfterNow {
-			t.Fatalf("call %d: %+v headers %v", i, g, g.header)
+			t.Fatalf("call %d: %+v headers %v", i, g, g.Header)
 		}
 	}
 	// Three more requests reach the per-IP budget of six; the seventh is
 	// refused and the address blocked for ten minutes.
 	for range 3 {
-		if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.status != 200 {
+		if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.Status != 200 {
 			t.Fatalf("time %+v", g)
 		}
 	}
-	if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.status != 403 || g.msg != "access too frequent\n" {
+	if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.Status != 403 || g.Msg != "access too frequent\n" {
 		t.Fatalf("over the IP budget: %+v", g)
 	}
 	s.SetClockOffset(time.Until(s.Now()) + 6*time.Second)
-	if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.status != 403 {
+	if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.Status != 403 {
 		t.Fatalf("next window, still blocked: %+v", g)
 	}
 	s.SetClockOffset(time.Until(s.Now()) + 10*time.Minute)
-	if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.status != 200 || s.Calls("/v5/market/time") != 6 {
+	if g := send(t, s, "GET", "/v5/market/time", "", "", nil); g.Status != 200 || s.Calls("/v5/market/time") != 6 {
 		t.Fatalf("after the block: %+v, %d calls", g, s.Calls("/v5/market/time"))
 	}
 }

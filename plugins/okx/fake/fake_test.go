@@ -2,7 +2,6 @@ package fake
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -21,14 +20,6 @@ const (
 	vPass   = "vector-pass"
 	v4Body  = `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2"}`
 )
-
-type answer struct {
-	status int
-	code   string
-	msg    string
-	data   json.RawMessage
-	header http.Header
-}
 
 type req struct {
 	method, target, body string
@@ -52,16 +43,12 @@ func (r req) with(h, v string) req {
 	return r
 }
 
-func send(t *testing.T, s *Server, r req) answer {
+// envelope is OKX's: code, msg and data.
+var envelope = fakex.Envelope{Code: "code", Msg: "msg", Data: "data"}
+
+func send(t *testing.T, s *Server, r req) fakex.Reply {
 	t.Helper()
-	a := fakex.Send(t, r.method, s.URL()+r.target, "", r.body, r.header)
-	var e struct {
-		Code string          `json:"code"`
-		Msg  string          `json:"msg"`
-		Data json.RawMessage `json:"data"`
-	}
-	_ = json.Unmarshal(a.Body, &e)
-	return answer{a.Status, e.Code, e.Msg, e.Data, a.Header}
+	return envelope.Send(t, r.method, s.URL()+r.target, "", r.body, r.header)
 }
 
 // newVectorFake puts the fake's clock just after the vectors' timestamp.
@@ -107,8 +94,8 @@ func TestVerifiesTheVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := send(t, s, tt.r)
-			if got.status != tt.status || got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.status, got.code, got.msg, tt.status, tt.code)
+			if got.Status != tt.status || got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
 			}
 		})
 	}
@@ -121,7 +108,7 @@ func TestVerifiesTheVectors(t *testing.T) {
 func (r req) retarget(target string) req { r.target = target; return r }
 func (r req) rebody(body string) req     { r.body = body; return r }
 
-// TestAuthChecks covers every auth answer OKX documents, in the order OKX checks them
+// TestAuthChecks covers every auth fakex.Reply OKX documents, in the order OKX checks them
 // where a request has several faults.
 func TestAuthChecks(t *testing.T) {
 	ok := signed("GET", "/api/v5/account/config", "", vTime)
@@ -162,11 +149,11 @@ func TestAuthChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newVectorFake(t, tt.key, tt.skew)
 			got := send(t, s, tt.r)
-			if got.status != tt.status || got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.status, got.code, got.msg, tt.status, tt.code)
+			if got.Status != tt.status || got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
 			}
-			if tt.status == 401 && got.data != nil {
-				t.Errorf("401 body carries data %s; OKX's captured auth errors have none", got.data)
+			if tt.status == 401 && got.Data != nil {
+				t.Errorf("401 body carries data %s; OKX's captured auth errors have none", got.Data)
 			}
 		})
 	}
@@ -201,8 +188,8 @@ func TestRequestChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newVectorFake(t, vectorKey(), 0)
 			got := send(t, s, tt.r)
-			if got.status != tt.status || got.code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.status, got.code, got.msg, tt.status, tt.code)
+			if got.Status != tt.status || got.Code != tt.code {
+				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
 			}
 		})
 	}
@@ -212,26 +199,26 @@ func TestOrderItemAnswers(t *testing.T) {
 	s := newVectorFake(t, vectorKey(), 0)
 	got := send(t, s, signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"1","sz":"1.005"}`, vTime))
 	var items []map[string]string
-	if err := json.Unmarshal(got.data, &items); err != nil || len(items) != 1 || items[0]["sCode"] != "51121" || items[0]["ordId"] != "" {
-		t.Fatalf("items %s (%v)", got.data, err)
+	if err := json.Unmarshal(got.Data, &items); err != nil || len(items) != 1 || items[0]["sCode"] != "51121" || items[0]["ordId"] != "" {
+		t.Fatalf("items %s (%v)", got.Data, err)
 	}
-	if got.msg != "All operations failed" {
-		t.Fatalf("msg %q", got.msg)
+	if got.Msg != "All operations failed" {
+		t.Fatalf("msg %q", got.Msg)
 	}
 	got = send(t, s, signed("POST", "/api/v5/trade/order", v4Body, vTime))
-	if err := json.Unmarshal(got.data, &items); err != nil || items[0]["sCode"] != "0" || items[0]["ordId"] == "" {
-		t.Fatalf("items %s", got.data)
+	if err := json.Unmarshal(got.Data, &items); err != nil || items[0]["sCode"] != "0" || items[0]["ordId"] == "" {
+		t.Fatalf("items %s", got.Data)
 	}
 	id := items[0]["ordId"]
 	cancel := `{"instId":"BTC-USDT","ordId":"` + id + `"}`
 	for i, want := range []string{"0", "1"} {
 		got = send(t, s, signed("POST", "/api/v5/trade/cancel-order", cancel, vTime))
-		if got.code != want {
-			t.Fatalf("cancel %d: code %s %s", i, got.code, got.data)
+		if got.Code != want {
+			t.Fatalf("cancel %d: code %s %s", i, got.Code, got.Data)
 		}
 	}
-	if err := json.Unmarshal(got.data, &items); err != nil || items[0]["sCode"] != "51400" {
-		t.Fatalf("second cancel %s", got.data)
+	if err := json.Unmarshal(got.Data, &items); err != nil || items[0]["sCode"] != "51400" {
+		t.Fatalf("second cancel %s", got.Data)
 	}
 }
 
@@ -246,25 +233,25 @@ func TestRateLimits(t *testing.T) {
 	ts := func() string { return s.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 	var codes []string
 	for range 6 {
-		codes = append(codes, send(t, s, signed("GET", "/api/v5/account/config", "", ts())).code)
+		codes = append(codes, send(t, s, signed("GET", "/api/v5/account/config", "", ts())).Code)
 	}
 	if strings.Join(codes, ",") != "0,0,0,0,0,50011" {
 		t.Fatalf("config codes %v, want five then 50011", codes)
 	}
 	last := send(t, s, signed("GET", "/api/v5/account/config", "", ts()))
-	if last.status != 429 || last.msg != "Too Many Requests" {
+	if last.Status != 429 || last.Msg != "Too Many Requests" {
 		t.Fatalf("over the limit: %+v", last)
 	}
 	codes = nil
 	for range 11 {
-		codes = append(codes, send(t, s, req{method: "GET", target: "/api/v5/public/time"}).code)
+		codes = append(codes, send(t, s, req{method: "GET", target: "/api/v5/public/time"}).Code)
 	}
 	if codes[9] != "0" || codes[10] != "50011" {
 		t.Fatalf("time codes %v", codes)
 	}
 	// Instruments count per instType.
 	for _, typ := range []string{"SPOT", "SWAP"} {
-		if got := send(t, s, req{method: "GET", target: "/api/v5/public/instruments?instType=" + typ}); got.code != "0" {
+		if got := send(t, s, req{method: "GET", target: "/api/v5/public/instruments?instType=" + typ}); got.Code != "0" {
 			t.Fatalf("%s: %+v", typ, got)
 		}
 	}
