@@ -111,12 +111,22 @@ func (s *Server) futuresAccount(c *call) {
 	})
 }
 
+// futuresSymbol is the symbol a futures read asks for: "" for all, or a
+// listed perpetual; an unlisted one is answered -1121. s.mu is held.
+func (s *Server) futuresSymbol(c *call) (only string, ok bool) {
+	only = c.params.Get("symbol")
+	if only != "" && s.futures[only] == (Market{}) {
+		c.fail(400, -1121, "Invalid symbol.")
+		return "", false
+	}
+	return only, true
+}
+
 func (s *Server) positionRisk(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	only := c.params.Get("symbol")
-	if only != "" && s.futures[only] == (Market{}) {
-		c.fail(400, -1121, "Invalid symbol.")
+	only, ok := s.futuresSymbol(c)
+	if !ok {
 		return
 	}
 	rows := []map[string]any{}
@@ -144,27 +154,21 @@ func (s *Server) positionRisk(c *call) {
 func (s *Server) symbolConfig(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	only := c.params.Get("symbol")
-	if only != "" && s.futures[only] == (Market{}) {
-		c.fail(400, -1121, "Invalid symbol.")
+	only, ok := s.futuresSymbol(c)
+	if !ok {
 		return
 	}
 	a := s.Store.AccountLocked(c.key.APIKey)
-	rows := []map[string]any{}
-	for _, sym := range sortedKeys(s.futures) {
-		if only != "" && sym != only {
-			continue
-		}
+	c.json(200, fakex.Rows(s.futures, only, func(sym string, _ Market) map[string]any {
 		cfg, ok := a.SymbolConfig[sym]
 		if !ok {
 			cfg = SymbolConfig{Leverage: 20, MarginType: "CROSSED"}
 		}
-		rows = append(rows, map[string]any{
+		return map[string]any{
 			"symbol": sym, "marginType": cfg.MarginType, "isAutoAddMargin": "false",
 			"leverage": cfg.Leverage, "maxNotionalValue": "1000000",
-		})
-	}
-	c.json(200, rows)
+		}
+	}))
 }
 
 // dec reads an amount a test put in state (garbage reads as zero).

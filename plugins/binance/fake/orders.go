@@ -3,9 +3,7 @@ package fake
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strconv"
 
 	"github.com/globalautomation/gahost/sdk/fakex"
@@ -361,7 +359,3 @@ func fill(a *Account, m Market, symbol, side string, delta, price decimal.Decima
 	p.PositionAmt, p.EntryPrice, p.MarkPrice = amt.String(), entry.String(), price.String()
 	p.UnRealizedProfit = price.Sub(entry).Mul(amt).String()
 }
-
-// sortedKeys lists the symbols in order, so that answers come out the same
-// every time.
-func sortedKeys(m map[string]Market) []string { return slices.Sorted(maps.Keys(m)) }

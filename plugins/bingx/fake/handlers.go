@@ -21,15 +21,10 @@ func (s *Server) serverTime(c *call) {
 func (s *Server) contracts(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	only := c.params.Get("symbol")
-	rows := []map[string]any{}
-	for i, sym := range sortedKeys(s.swap) {
-		if only != "" && sym != only {
-			continue
-		}
-		k := s.swap[sym]
-		rows = append(rows, map[string]any{
-			"contractId": itoa(int64(100 + i)), "symbol": sym, "size": "0",
+	listed := sortedKeys(s.swap) // a contract's id follows its place in the whole list
+	c.ok(fakex.Rows(s.swap, c.params.Get("symbol"), func(sym string, k Contract) map[string]any {
+		return map[string]any{
+			"contractId": itoa(int64(100 + slices.Index(listed, sym))), "symbol": sym, "size": "0",
 			"quantityPrecision": k.QuantityPrecision, "pricePrecision": k.PricePrecision,
 			"feeRate": 0.0005, "makerFeeRate": 0.0002, "takerFeeRate": 0.0005, "tradeMinLimit": 0,
 			"tradeMinQuantity": json.Number(decimal.New(1, -int32(k.QuantityPrecision)).String()),
@@ -37,29 +32,22 @@ func (s *Server) contracts(c *call) {
 			"maxLongLeverage":  125, "maxShortLeverage": 125, "currency": k.Quote, "asset": k.Base,
 			"status": 1, "apiStateOpen": "true", "apiStateClose": "true", "brokerState": "true",
 			"launchTime": int64(1586275200000), "maintainTime": 0, "offTime": 0,
-		})
-	}
-	c.ok(rows)
+		}
+	}))
 }
 
 // spotSymbols lists the spot symbols with numbers as JSON numbers.
 func (s *Server) spotSymbols(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	only := c.params.Get("symbol")
-	rows := []map[string]any{}
-	for _, sym := range sortedKeys(s.spot) {
-		if only != "" && sym != only {
-			continue
-		}
-		m := s.spot[sym]
-		rows = append(rows, map[string]any{
+	rows := fakex.Rows(s.spot, c.params.Get("symbol"), func(sym string, m SpotMarket) map[string]any {
+		return map[string]any{
 			"symbol": sym, "minQty": json.Number(cmp.Or(m.StepSize, "0")), "maxQty": 100000,
 			"minNotional": 5, "maxNotional": 500000, "status": 1,
 			"tickSize": json.Number(cmp.Or(m.TickSize, "0")), "stepSize": json.Number(cmp.Or(m.StepSize, "0")),
 			"apiStateBuy": true, "apiStateSell": true, "timeOnline": 0, "offTime": 0, "maintainTime": 0,
-		})
-	}
+		}
+	})
 	c.ok(map[string]any{"symbols": rows})
 }
 
