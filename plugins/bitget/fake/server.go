@@ -397,25 +397,44 @@ func (s *Server) admitRoute(c *call, path, who string, limit int64) bool {
 	return true
 }
 
+// The fake's answers past its limits, as faults a test injects
+// (fakex.Dialect): what the limits above answer on their own.
+var _ fakex.Dialect = (*Server)(nil)
+
+// RateLimited is Bitget's answer over a limit: HTTP 429 with code "429".
+// Bitget sends no Retry-After; the fault carries one only so that a
+// layer in front of it that does is covered too.
+func (s *Server) RateLimited(retryAfter time.Duration) fakex.Fault {
+	return fakex.Fault{Status: http.StatusTooManyRequests, Header: fakex.RetryAfterHeader(retryAfter),
+		Body: fmt.Sprintf(`{"code":"429","msg":"Too Many Requests","requestTime":%d,"data":null}`, s.Now().UnixMilli())}
+}
+
+// Banned is the bare HTTP 403 Bitget answers an address it refuses for
+// some minutes after it went over its budget.
+func (s *Server) Banned(time.Duration) fakex.Fault {
+	return fakex.Fault{Status: http.StatusForbidden, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>403 Forbidden</html>"}
+}
+
+// authHeaders are the headers a signed request must carry, in the order
+// Bitget checks them, with its answer when one is missing.
+var authHeaders = []struct{ name, code, msg string }{
+	{"ACCESS-KEY", "40001", "ACCESS_KEY cannot be empty"},
+	{"ACCESS-SIGN", "40002", "ACCESS_SIGN cannot be empty"},
+	{"ACCESS-TIMESTAMP", "40005", "Invalid ACCESS_TIMESTAMP"},
+	{"ACCESS-PASSPHRASE", "40011", "ACCESS_PASSPHRASE cannot be empty"},
+}
+
 // authenticate checks a signed request in the order Bitget does: headers, timestamp, key, passphrase, signature, window, demo flag, IP whitelist, account mode, permissions.
 func (s *Server) authenticate(c *call, need perm) bool {
 	h := c.r.Header // Get is case-insensitive, as Bitget is
+	for _, need := range authHeaders {
+		if h.Get(need.name) == "" {
+			c.bad(need.code, need.msg)
+			return false
+		}
+	}
 	apiKey, sig := h.Get("ACCESS-KEY"), h.Get("ACCESS-SIGN")
 	tsText, pass := h.Get("ACCESS-TIMESTAMP"), h.Get("ACCESS-PASSPHRASE")
-	switch {
-	case apiKey == "":
-		c.bad("40001", "ACCESS_KEY cannot be empty")
-		return false
-	case sig == "":
-		c.bad("40002", "ACCESS_SIGN cannot be empty")
-		return false
-	case tsText == "":
-		c.bad("40005", "Invalid ACCESS_TIMESTAMP")
-		return false
-	case pass == "":
-		c.bad("40011", "ACCESS_PASSPHRASE cannot be empty")
-		return false
-	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil || ts <= 0 {
 		c.bad("40005", "Invalid ACCESS_TIMESTAMP")

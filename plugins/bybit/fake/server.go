@@ -308,6 +308,29 @@ func (s *Server) admitIP(c *call) bool {
 	return true
 }
 
+// The fake's answers past its limits, as faults a test injects
+// (fakex.Dialect): what the limits above answer on their own.
+var _ fakex.Dialect = (*Server)(nil)
+
+// RateLimited is Bybit's answer over an endpoint's per-UID limit: HTTP
+// 200, retCode 10006, and the X-Bapi-Limit headers naming when the window
+// resets.
+func (s *Server) RateLimited(retryAfter time.Duration) fakex.Fault {
+	h := http.Header{}
+	h.Set("X-Bapi-Limit", "10")
+	h.Set("X-Bapi-Limit-Status", "0")
+	h.Set("X-Bapi-Limit-Reset-Timestamp", strconv.FormatInt(s.Now().Add(retryAfter).UnixMilli(), 10))
+	return fakex.Fault{Status: http.StatusOK, Header: h,
+		Body: fmt.Sprintf(`{"retCode":10006,"retMsg":"Too many visits!","result":{},"retExtInfo":{},"time":%d}`, s.Now().UnixMilli())}
+}
+
+// Banned is Bybit's answer past the per-IP limit: a bare HTTP 403 "access
+// too frequent" that says nothing of how long.
+func (s *Server) Banned(time.Duration) fakex.Fault {
+	return fakex.Fault{Status: http.StatusForbidden, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
+		Body: "access too frequent\n"}
+}
+
 // authenticate checks a private request as Bybit does: headers, key, expiry, signature, timestamp window, bound IPs, then the body's category.
 func (s *Server) authenticate(c *call) bool {
 	r := c.r

@@ -304,6 +304,15 @@ func (s *Server) route(path string) (route, bool) {
 	return rt, ok
 }
 
+// authHeaders are the headers a private request must carry, in the order
+// OKX checks them, with the code it answers when one is missing.
+var authHeaders = []struct{ name, code string }{
+	{"OK-ACCESS-KEY", "50103"},
+	{"OK-ACCESS-PASSPHRASE", "50104"},
+	{"OK-ACCESS-SIGN", "50106"},
+	{"OK-ACCESS-TIMESTAMP", "50107"},
+}
+
 var timestampFormat = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
 
 // timestampWindow is how far OK-ACCESS-TIMESTAMP may be from the server's
@@ -315,22 +324,14 @@ const timestampWindow = 30 * time.Second
 // line and the raw body bytes: a client that encodes the query differently from what it signed must fail here as it does at OKX.
 func (s *Server) authenticate(c *call) bool {
 	h := c.r.Header
+	for _, need := range authHeaders {
+		if h.Get(need.name) == "" {
+			c.authFail(need.code, fmt.Sprintf("Request header %q cannot be empty.", need.name))
+			return false
+		}
+	}
 	apiKey, pass := h.Get("OK-ACCESS-KEY"), h.Get("OK-ACCESS-PASSPHRASE")
 	sig, ts := h.Get("OK-ACCESS-SIGN"), h.Get("OK-ACCESS-TIMESTAMP")
-	switch {
-	case apiKey == "":
-		c.authFail("50103", `Request header "OK-ACCESS-KEY" cannot be empty.`)
-		return false
-	case pass == "":
-		c.authFail("50104", `Request header "OK-ACCESS-PASSPHRASE" cannot be empty.`)
-		return false
-	case sig == "":
-		c.authFail("50106", `Request header "OK-ACCESS-SIGN" cannot be empty.`)
-		return false
-	case ts == "":
-		c.authFail("50107", `Request header "OK-ACCESS-TIMESTAMP" cannot be empty.`)
-		return false
-	}
 	key, known := s.Store.Key(apiKey)
 	if !known {
 		c.authFail("50111", "Invalid OK-ACCESS-KEY")
@@ -387,6 +388,19 @@ func (s *Server) admit(c *call, path string, rt route) bool {
 	}
 	return true
 }
+
+// The fake's answers past its limits, as faults a test injects
+// (fakex.Dialect): what the limits above answer on their own.
+var _ fakex.Dialect = (*Server)(nil)
+
+// RateLimited is OKX's answer over a limit: HTTP 429 with code 50011 and
+// no header saying how long.
+func (s *Server) RateLimited(time.Duration) fakex.Fault {
+	return fakex.Fault{Status: http.StatusTooManyRequests, Body: `{"msg":"Too Many Requests","code":"50011"}`}
+}
+
+// Banned is the zero Fault: OKX documents no ban of an address.
+func (s *Server) Banned(time.Duration) fakex.Fault { return fakex.Fault{} }
 
 // param reads a parameter from the query or the JSON body.
 func (c *call) param(name string) string {
