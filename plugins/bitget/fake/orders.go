@@ -298,29 +298,38 @@ func (s *Server) cancel(c *call) {
 		c.bad("40034", "Parameter "+p["symbol"]+" does not exist")
 		return
 	}
-	id, cid := p["orderId"], p["clientOid"]
+	a := s.Store.AccountLocked(c.key.APIKey)
+	in := func(o Order) bool { return o.Market == market && o.Symbol == p["symbol"] }
+	if !cancelLive(c, in, a, func(o Order) { freeze(a, m, o, -1) }) {
+		notFound()
+	}
+}
+
+// cancelLive cancels the order of a, among those in holds for, that the
+// request names by orderId or else clientOid (orderId wins when both are
+// given), and answers with its ids; a spot order's hold goes back with
+// release. With neither id it answers 40019. It answers nothing and
+// reports false when there is no such order or it is no longer live,
+// which each API answers with its own code.
+func cancelLive(c *call, in func(Order) bool, a *Account, release func(Order)) bool {
+	id, cid := c.params["orderId"], c.params["clientOid"]
 	if id == "" && cid == "" {
 		c.missing("orderId")
-		return
+		return true
 	}
-	a := s.Store.AccountLocked(c.key.APIKey)
-	for i := range a.Orders {
-		o := &a.Orders[i]
-		// orderId wins when both are given.
-		if o.Market != market || o.Symbol != p["symbol"] || id != "" && o.OrderID != id || id == "" && o.ClientOid != cid {
-			continue
-		}
-		if o.Status != "live" {
-			break
-		}
-		o.Status = "cancelled"
-		if market == "spot" {
-			freeze(a, m, *o, -1)
-		}
-		c.ok(map[string]string{"orderId": o.OrderID, "clientOid": o.ClientOid})
-		return
+	i := slices.IndexFunc(a.Orders, func(o Order) bool {
+		return in(o) && (id != "" && o.OrderID == id || id == "" && o.ClientOid == cid)
+	})
+	if i < 0 || a.Orders[i].Status != "live" {
+		return false
 	}
-	notFound()
+	o := &a.Orders[i]
+	o.Status = "cancelled"
+	if o.Market == "spot" {
+		release(*o)
+	}
+	c.ok(map[string]string{"orderId": o.OrderID, "clientOid": o.ClientOid})
+	return true
 }
 
 // --- state helpers; the caller holds s.mu ---

@@ -231,28 +231,11 @@ func (s *Server) utaCancel(c *call) {
 	if !ok {
 		return
 	}
-	id, cid := p["orderId"], p["clientOid"]
-	if id == "" && cid == "" {
-		c.missing("orderId")
-		return
-	}
 	a := s.Store.AccountLocked(c.key.APIKey)
-	for i := range a.Orders {
-		o := &a.Orders[i]
-		if o.Market != market || id != "" && o.OrderID != id || id == "" && o.ClientOid != cid {
-			continue
-		}
-		if o.Status != "live" {
-			break
-		}
-		o.Status = "cancelled"
-		if market == "spot" {
-			utaFreeze(a, listed[o.Symbol], *o, -1)
-		}
-		c.ok(map[string]string{"orderId": o.OrderID, "clientOid": o.ClientOid})
-		return
+	in := func(o Order) bool { return o.Market == market }
+	if !cancelLive(c, in, a, func(o Order) { utaFreeze(a, listed[o.Symbol], o, -1) }) {
+		c.bad("43001", "The order does not exist")
 	}
-	c.bad("43001", "The order does not exist")
 }
 
 // --- the unified wallet; the caller holds s.mu ---
