@@ -1,9 +1,10 @@
 // Package fakex is the scaffolding the connectors' fake exchange servers
 // share: a loopback HTTP server with a settable clock, a queue of injected
 // faults (status, headers and body, slow answers, malformed JSON), a log of
-// every request with per-path call and weight counters, a fixed-window
-// limiter, and JSON and query helpers. The WebSocket side of a fake's
-// private streams is package fakews.
+// every request with per-path call and weight counters, fixed-window
+// limiters kept by name, the store of keys and accounts with the row and
+// position helpers the accounts share, and JSON and query helpers. The
+// WebSocket side of a fake's private streams is package fakews.
 //
 // What an exchange checks and answers (its signature rule, error codes,
 // response shapes, account state) lives in each connector's own fake
