@@ -89,3 +89,21 @@ func TestWindows(t *testing.T) {
 		t.Fatal("a changed limit kept the old window")
 	}
 }
+
+func TestIsDecimal(t *testing.T) {
+	for _, tt := range []struct {
+		s      string
+		digits int
+		ok     bool
+	}{
+		{"1", 0, true}, {"0.001", 0, true}, {"30000", 20, true}, {"1.5", 20, true},
+		{"", 0, false}, {".5", 0, false}, {"5.", 0, false}, {"-1", 0, false}, {"+1", 0, false},
+		{"1e5", 0, false}, {"1.2.3", 0, false}, {" 1", 0, false}, {"1,5", 0, false},
+		{"123456789012345678901", 20, false}, {"123456789012345678901", 0, true},
+		{"1.123456789012345678901", 20, false}, {"12345678901234567890.12345678901234567890", 20, true},
+	} {
+		if got := IsDecimal(tt.s, tt.digits); got != tt.ok {
+			t.Errorf("IsDecimal(%q, %d) = %v", tt.s, tt.digits, got)
+		}
+	}
+}

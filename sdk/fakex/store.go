@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -145,6 +146,21 @@ func (s Symbols[M]) List(mu *sync.Mutex, symbol string, m M) {
 	mu.Lock()
 	defer mu.Unlock()
 	s[symbol] = m
+}
+
+// IsDecimal reports whether s is an amount written as the exchanges take
+// one in a request: digits, then at most one point with digits after it;
+// no sign, exponent or space. digits, when not 0, caps the digits on each
+// side of the point, as Binance's documented pattern does (20).
+func IsDecimal(s string, digits int) bool {
+	whole, frac, dotted := strings.Cut(s, ".")
+	ok := func(part string) bool {
+		if part == "" || digits > 0 && len(part) > digits {
+			return false
+		}
+		return strings.Trim(part, "0123456789") == ""
+	}
+	return ok(whole) && (!dotted || ok(frac))
 }
 
 // Amount reads a decimal a test put in a fake's state. Garbage counts as

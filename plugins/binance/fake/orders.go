@@ -11,7 +11,6 @@ import (
 )
 
 var (
-	decimalParam   = regexp.MustCompile(`^([0-9]{1,20})(\.[0-9]{1,20})?$`)
 	spotClientID   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,36}$`)
 	futureClientID = regexp.MustCompile(`^[.A-Z:/a-z0-9_-]{1,36}$`)
 )
@@ -38,7 +37,7 @@ func (s *Server) readOrder(c *call, listed map[string]Market) (Market, bool) {
 		return Market{}, false
 	}
 	for _, p := range []string{"quantity", "quoteOrderQty", "price"} {
-		if v := c.params.Get(p); v != "" && !decimalParam.MatchString(v) {
+		if v := c.params.Get(p); v != "" && !fakex.IsDecimal(v, 20) {
 			c.fail(400, -1100, fmt.Sprintf("Illegal characters found in parameter '%s'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.", p))
 			return Market{}, false
 		}

@@ -12,7 +12,6 @@ import (
 )
 
 var (
-	decimalParam = regexp.MustCompile(`^[0-9]{1,20}(\.[0-9]{1,20})?$`)
 	spotClientID = regexp.MustCompile(`^[A-Za-z0-9_]{1,40}$`)
 )
 
@@ -22,7 +21,7 @@ func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders
 // amount reads a positive decimal parameter, or answers the error itself.
 func (c *call) amount(name string, code int) (decimal.Decimal, bool) {
 	v := c.params.Get(name)
-	if !decimalParam.MatchString(v) || !dec(v).IsPositive() {
+	if !fakex.IsDecimal(v, 20) || !dec(v).IsPositive() {
 		c.fail(code, fmt.Sprintf("Invalid parameters, %s: must be a positive decimal number", name))
 		return decimal.Zero, false
 	}

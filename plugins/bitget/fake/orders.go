@@ -1,7 +1,6 @@
 package fake
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 
@@ -9,10 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// decimalParam is a plain, positive decimal string as the docs send
-// amounts.
-var decimalParam = regexp.MustCompile(`^[0-9]{1,20}(\.[0-9]{1,20})?$`)
-
+// forces are the timeInForce values the docs list.
 var forces = map[string]bool{"gtc": true, "post_only": true, "fok": true, "ioc": true}
 
 // Orders returns the orders placed with apiKey, oldest first.
@@ -51,7 +47,7 @@ func (s *Server) readOrder(c *call, listed map[string]Market, required ...string
 		return Market{}, false
 	}
 	for _, k := range []string{"size", "price"} {
-		if v, ok := p[k]; ok && (!decimalParam.MatchString(v) || !dec(v).IsPositive()) {
+		if v, ok := p[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
 			c.invalid(k)
 			return Market{}, false
 		}

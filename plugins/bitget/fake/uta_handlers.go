@@ -79,7 +79,7 @@ func (s *Server) readUTAOrder(c *call) (string, Market, bool) {
 		return "", Market{}, false
 	}
 	for _, k := range []string{"qty", "price"} {
-		if v, ok := p[k]; ok && (!decimalParam.MatchString(v) || !dec(v).IsPositive()) {
+		if v, ok := p[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
 			c.invalid(k)
 			return "", Market{}, false
 		}

@@ -12,8 +12,7 @@ import (
 )
 
 var (
-	decimalText = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	linkID      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
+	linkID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
 )
 
 // createRequest is POST /v5/order/create with the JSON types Bybit documents:
@@ -78,10 +77,10 @@ func (s *Server) createOrder(c *call) {
 	case req.OrderType != "Market" && req.OrderType != "Limit":
 		c.params("orderType invalid")
 		return
-	case !decimalText.MatchString(req.Qty) || dec(req.Qty).IsZero():
+	case !fakex.IsDecimal(req.Qty, 0) || dec(req.Qty).IsZero():
 		c.params("qty invalid")
 		return
-	case req.OrderType == "Limit" && (req.Price == nil || !decimalText.MatchString(*req.Price) || dec(*req.Price).IsZero()):
+	case req.OrderType == "Limit" && (req.Price == nil || !fakex.IsDecimal(*req.Price, 0) || dec(*req.Price).IsZero()):
 		c.params("price invalid")
 		return
 	case req.TimeInForce != "" && !slices.Contains([]string{"GTC", "IOC", "FOK", "PostOnly", "RPI"}, req.TimeInForce):

@@ -13,8 +13,6 @@ import (
 )
 
 var (
-	// numbers are decimal strings, never JSON numbers or exponents.
-	decimalText  = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
 )
 
@@ -105,13 +103,13 @@ func (s *Server) placeOrder(c *call) {
 	case !slices.Contains([]string{"market", "limit", "post_only", "fok", "ioc"}, o.OrdType):
 		c.paramError("ordType")
 		return
-	case !decimalText.MatchString(o.Sz) || !dec(o.Sz).IsPositive():
+	case !fakex.IsDecimal(o.Sz, 0) || !dec(o.Sz).IsPositive():
 		c.paramError("sz")
 		return
 	case o.OrdType != "market" && o.Px == "":
 		c.fail(http.StatusBadRequest, "50014", "Parameter px can not be empty.")
 		return
-	case o.Px != "" && (!decimalText.MatchString(o.Px) || !dec(o.Px).IsPositive()):
+	case o.Px != "" && (!fakex.IsDecimal(o.Px, 0) || !dec(o.Px).IsPositive()):
 		c.paramError("px")
 		return
 	case o.ClOrdID != "" && !clientIDRule.MatchString(o.ClOrdID):
