@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// Client order ids: futures also take ".", ":" and "/".
 var (
 	spotClientID   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,36}$`)
 	futureClientID = regexp.MustCompile(`^[.A-Z:/a-z0-9_-]{1,36}$`)

@@ -11,9 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var (
-	spotClientID = regexp.MustCompile(`^[A-Za-z0-9_]{1,40}$`)
-)
+// spotClientID is spot's newClientOrderId: letters, digits and _, 1 to 40.
+var spotClientID = regexp.MustCompile(`^[A-Za-z0-9_]{1,40}$`)
 
 // Orders returns the orders placed with apiKey, oldest first.
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }

@@ -11,9 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var (
-	linkID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
-)
+// linkID is orderLinkId: letters, digits, _ and -, up to 36.
+var linkID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
 
 // createRequest is POST /v5/order/create with the JSON types Bybit documents:
 // amounts are strings, positionIdx an integer, reduceOnly a boolean. A

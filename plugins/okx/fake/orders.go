@@ -12,9 +12,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var (
-	clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
-)
+// clientIDRule is clOrdId: letters and digits, up to 32.
+var clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
 
 // Orders returns the orders placed with apiKey, oldest first.
 func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
