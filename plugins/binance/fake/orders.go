@@ -16,9 +16,6 @@ var (
 	futureClientID = regexp.MustCompile(`^[.A-Z:/a-z0-9_-]{1,36}$`)
 )
 
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
 // readOrder checks what spot and futures orders share and returns the
 // symbol's market, or answers the error itself.
 func (s *Server) readOrder(c *call, listed map[string]Market) (Market, bool) {

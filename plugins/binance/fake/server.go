@@ -117,6 +117,9 @@ type Order struct {
 	Query string
 }
 
+// Orders returns the orders placed with apiKey, oldest first.
+func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
+
 // Account is the state behind one API key.
 type Account struct {
 	Spot      []Balance

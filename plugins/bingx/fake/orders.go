@@ -14,9 +14,6 @@ import (
 // spotClientID is spot's newClientOrderId: letters, digits and _, 1 to 40.
 var spotClientID = regexp.MustCompile(`^[A-Za-z0-9_]{1,40}$`)
 
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
 // amount reads a positive decimal parameter, or answers the error itself.
 func (c *call) amount(name string, code int) (decimal.Decimal, bool) {
 	v := c.params.Get(name)

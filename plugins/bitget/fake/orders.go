@@ -11,9 +11,6 @@ import (
 // forces are the timeInForce values the docs list.
 var forces = map[string]bool{"gtc": true, "post_only": true, "fok": true, "ioc": true}
 
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
 // readOrder checks what spot and futures orders share and answers the
 // error itself. The caller holds s.mu.
 func (s *Server) readOrder(c *call, listed map[string]Market, required ...string) (Market, bool) {

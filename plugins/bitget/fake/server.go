@@ -142,6 +142,9 @@ type Order struct {
 	Body string
 }
 
+// Orders returns the orders placed with apiKey, oldest first.
+func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
+
 // Account is the state behind one API key.
 type Account struct {
 	Spot      []Balance

@@ -32,9 +32,6 @@ type createRequest struct {
 	MarketUnit  string  `json:"marketUnit"`
 }
 
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
 // listed returns the market of symbol in category, or answers the
 // unknown-symbol error of that category. s.mu must be held.
 func (s *Server) listed(c *call, category, symbol string) (Market, bool) {

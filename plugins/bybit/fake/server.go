@@ -119,6 +119,9 @@ type Order struct {
 	lockedCoin, lockedAmount string
 }
 
+// Orders returns the orders placed with apiKey, oldest first.
+func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
+
 // Account is the state behind one API key (one UID).
 type Account struct {
 	// MarginMode is account/info's: REGULAR_MARGIN (default),

@@ -15,9 +15,6 @@ import (
 // clientIDRule is clOrdId: letters and digits, up to 32.
 var clientIDRule = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
 
-// Orders returns the orders placed with apiKey, oldest first.
-func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
-
 // paramError answers "Parameter X error" (51000, HTTP 400).
 func (c *call) paramError(name string) {
 	c.fail(http.StatusBadRequest, "51000", fmt.Sprintf("Parameter %s error", name))

@@ -127,6 +127,9 @@ type Order struct {
 	Body string
 }
 
+// Orders returns the orders placed with apiKey, oldest first.
+func (s *Server) Orders(apiKey string) []Order { return s.Account(apiKey).Orders }
+
 // Account is the state behind one API key.
 type Account struct {
 	AcctLv    string // 1 Spot, 2 Futures (default), 3 Multi-currency, 4 Portfolio
