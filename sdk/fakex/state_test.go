@@ -1,6 +1,8 @@
 package fakex
 
 import (
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,5 +107,28 @@ func TestIsDecimal(t *testing.T) {
 		if got := IsDecimal(tt.s, tt.digits); got != tt.ok {
 			t.Errorf("IsDecimal(%q, %d) = %v", tt.s, tt.digits, got)
 		}
+	}
+}
+
+// Start serves the handler and keeps accounts whose copies do not change
+// with the fake's own.
+func TestStart(t *testing.T) {
+	var mu sync.Mutex
+	srv, st := Start[ctlKey, cloneAccount](&mu, func(k ctlKey) string { return k.APIKey },
+		func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusTeapot, nil) })
+	defer srv.Close()
+	st.Seed(ctlKey{APIKey: "k"}, cloneAccount{Rows: []cloneRow{{"1"}}})
+	kept := st.Account("k")
+	st.Update("k", func(a *cloneAccount) { a.Rows[0].N = "2" })
+	if kept.Rows[0].N != "1" || st.Account("k").Rows[0].N != "2" {
+		t.Fatalf("kept %+v, now %+v", kept, st.Account("k"))
+	}
+	resp, err := http.Get(srv.URL() + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTeapot || srv.Calls("/x") != 1 {
+		t.Fatalf("status %d, calls %d", resp.StatusCode, srv.Calls("/x"))
 	}
 }

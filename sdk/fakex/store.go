@@ -40,11 +40,11 @@ func NewStore[K, A any](mu *sync.Mutex, id func(K) string, clone func(*A) A) *St
 	return &Store[K, A]{mu: mu, id: id, keys: map[string]K{}, accounts: map[string]*A{}, clone: clone}
 }
 
-// Serve starts a fake exchange on loopback with its keys and accounts:
+// Start starts a fake exchange on loopback with its keys and accounts:
 // requests go to h behind the fault queue and the request log (see New),
 // and the accounts live in a Store under mu, the fake's one lock, copied
 // for tests with CloneRows. id is the API key a key answers to.
-func Serve[K, A any](mu *sync.Mutex, id func(K) string, h http.HandlerFunc) (*Server, *Store[K, A]) {
+func Start[K, A any](mu *sync.Mutex, id func(K) string, h http.HandlerFunc) (*Server, *Store[K, A]) {
 	st := NewStore(mu, id, CloneRows[A])
 	return New(h), st
 }

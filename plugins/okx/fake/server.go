@@ -196,7 +196,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Server, s.Store = fakex.Serve[Key, Account](&s.mu, Key.id, s.serve)
+	s.Server, s.Store = fakex.Start[Key, Account](&s.mu, Key.id, s.serve)
 	s.Store.Complete = withIDs
 	return s
 }
