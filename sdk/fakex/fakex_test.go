@@ -146,3 +146,23 @@ func TestEnvelope(t *testing.T) {
 		{Name: "string", Method: "POST", Path: "/str", Body: "{}", Status: 400, Code: "50113"},
 	})
 }
+
+// RunEach starts a fake for every case.
+func TestEnvelopeRunEach(t *testing.T) {
+	started := 0
+	start := func(t *testing.T) string {
+		started++
+		s := New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			WriteJSON(w, 200, map[string]int{"code": started})
+		}))
+		t.Cleanup(s.Close)
+		return s.URL()
+	}
+	Envelope{Code: "code"}.RunEach(t, start, []Case{
+		{Name: "first", Method: "GET", Path: "/a", Status: 200, Code: "1"},
+		{Name: "second", Method: "GET", Path: "/a", Status: 200, Code: "2"},
+	})
+	if started != 2 {
+		t.Fatalf("started %d fakes, want 2", started)
+	}
+}

@@ -77,9 +77,18 @@ type Case struct {
 // unless the status and code are the case's.
 func (e Envelope) Run(t *testing.T, base string, cases []Case) {
 	t.Helper()
+	e.RunEach(t, func(*testing.T) string { return base }, cases)
+}
+
+// RunEach is Run with the fake that start gives each case, by its base
+// URL: a fresh one per case where a case changes the fake's state (an
+// order placed, a position opened) that the next must not see. start
+// closes what it starts with t.Cleanup.
+func (e Envelope) RunEach(t *testing.T, start func(t *testing.T) string, cases []Case) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			got := e.Send(t, c.Method, base+c.Path, c.Query, c.Body, c.Header)
+			got := e.Send(t, c.Method, start(t)+c.Path, c.Query, c.Body, c.Header)
 			if got.Status != c.Status || got.Code != c.Code {
 				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, c.Status, c.Code)
 			}

@@ -2,8 +2,11 @@ package fake
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // newUTAFake is newVectorFake with the vector key in UTA mode and a
@@ -91,37 +94,36 @@ func TestUTAPermissions(t *testing.T) {
 
 // TestUTAOrderChecks: V3's fields are checked as the digest gives them.
 func TestUTAOrderChecks(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		body  string
-		code  string
-	}{
-		{"spot market buy", false, `{"category":"SPOT","symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market"}`, "00000"},
-		{"no category", false, `{"symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market"}`, "40019"},
-		{"lower-case category", false, `{"category":"spot","symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market"}`, "40020"},
-		{"V2's size instead of qty", false, `{"category":"SPOT","symbol":"BTCUSDT","size":"100","side":"buy","orderType":"market"}`, "40019"},
-		{"V2's upper-case reduceOnly", false, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","reduceOnly":"NO"}`, "40020"},
-		{"unknown timeInForce", false, `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.001","price":"1000","side":"buy","orderType":"limit","timeInForce":"day"}`, "40020"},
-		{"limit without price", false, `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.001","side":"buy","orderType":"limit"}`, "40019"},
-		{"posSide on spot", false, `{"category":"SPOT","symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market","posSide":"long"}`, "40020"},
-		{"futures one-way open", false, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","reduceOnly":"no"}`, "00000"},
-		{"futures one-way close without a position", false, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","reduceOnly":"yes"}`, "22002"},
-		{"hedge mode needs posSide", true, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market"}`, "40019"},
-		{"hedge mode open long", true, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","posSide":"long"}`, "00000"},
-		{"hedge mode: selling the long closes it", true, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","posSide":"long"}`, "22002"},
-		{"bad margin mode", false, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","marginMode":"cross"}`, "40020"},
-		{"margin short", false, `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"1","side":"buy","orderType":"market"}`, "40762"},
-		{"unknown symbol", false, `{"category":"USDT-FUTURES","symbol":"NOPEUSDT","qty":"1","side":"buy","orderType":"market"}`, "40034"},
-		{"coin-margined futures are not served", false, `{"category":"COIN-FUTURES","symbol":"BTCUSD","qty":"1","side":"buy","orderType":"market"}`, "40020"},
+	// Bitget answers an order it refuses with HTTP 400.
+	order := func(name, body, code string) fakex.Case {
+		status := http.StatusBadRequest
+		if code == "00000" {
+			status = http.StatusOK
+		}
+		return fakex.Case{Name: name, Method: "POST", Path: PathUTAPlace, Body: body,
+			Header: signed(vectorTime, "POST", PathUTAPlace, "", body), Status: status, Code: code}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newUTAFake(t, tt.hedge)
-			got := send(t, s, request{"POST", PathUTAPlace, "", tt.body, signed(vectorTime, "POST", PathUTAPlace, "", tt.body)})
-			if got.Code != tt.code {
-				t.Fatalf("got %d %s %q, want %s", got.Status, got.Code, got.Msg, tt.code)
-			}
-		})
+	oneWay := []fakex.Case{
+		order("spot market buy", `{"category":"SPOT","symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market"}`, "00000"),
+		order("no category", `{"symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market"}`, "40019"),
+		order("lower-case category", `{"category":"spot","symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market"}`, "40020"),
+		order("V2's size instead of qty", `{"category":"SPOT","symbol":"BTCUSDT","size":"100","side":"buy","orderType":"market"}`, "40019"),
+		order("V2's upper-case reduceOnly", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","reduceOnly":"NO"}`, "40020"),
+		order("unknown timeInForce", `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.001","price":"1000","side":"buy","orderType":"limit","timeInForce":"day"}`, "40020"),
+		order("limit without price", `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.001","side":"buy","orderType":"limit"}`, "40019"),
+		order("posSide on spot", `{"category":"SPOT","symbol":"BTCUSDT","qty":"100","side":"buy","orderType":"market","posSide":"long"}`, "40020"),
+		order("futures one-way open", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","reduceOnly":"no"}`, "00000"),
+		order("futures one-way close without a position", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","reduceOnly":"yes"}`, "22002"),
+		order("bad margin mode", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","marginMode":"cross"}`, "40020"),
+		order("margin short", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"1","side":"buy","orderType":"market"}`, "40762"),
+		order("unknown symbol", `{"category":"USDT-FUTURES","symbol":"NOPEUSDT","qty":"1","side":"buy","orderType":"market"}`, "40034"),
+		order("coin-margined futures are not served", `{"category":"COIN-FUTURES","symbol":"BTCUSD","qty":"1","side":"buy","orderType":"market"}`, "40020"),
 	}
+	hedge := []fakex.Case{
+		order("hedge mode needs posSide", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market"}`, "40019"),
+		order("hedge mode open long", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","posSide":"long"}`, "00000"),
+		order("hedge mode: selling the long closes it", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","posSide":"long"}`, "22002"),
+	}
+	envelope.RunEach(t, func(t *testing.T) string { return newUTAFake(t, false).URL() }, oneWay)
+	envelope.RunEach(t, func(t *testing.T) string { return newUTAFake(t, true).URL() }, hedge)
 }

@@ -160,39 +160,29 @@ func TestAuthChecks(t *testing.T) {
 }
 
 func TestRequestChecks(t *testing.T) {
-	tests := []struct {
-		name   string
-		r      req
-		status int
-		code   string
-	}{
-		{"GET on a POST route", signed("GET", "/api/v5/trade/order", "", vTime), 405, "50115"},
-		{"empty POST body", signed("POST", "/api/v5/trade/order", "", vTime), 400, "50000"},
-		{"form content type", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("Content-Type", "application/x-www-form-urlencoded"), 400, "50006"},
-		{"broken JSON", signed("POST", "/api/v5/trade/order", `{"instId":`, vTime), 400, "50002"},
-		{"a batch array on the single-order route", signed("POST", "/api/v5/trade/order", "["+v4Body+"]", vTime), 400, "50002"},
-		{"sz as a JSON number", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":2}`, vTime), 400, "51000"},
-		{"sz in exponent notation", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2e0"}`, vTime), 400, "51000"},
-		{"reduceOnly as a string", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"market","sz":"1","reduceOnly":"true"}`, vTime), 400, "51000"},
-		{"missing tdMode", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","side":"buy","ordType":"market","sz":"1"}`, vTime), 400, "50014"},
-		{"limit without px", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","sz":"1"}`, vTime), 400, "50014"},
-		{"unknown instrument", signed("POST", "/api/v5/trade/order", `{"instId":"NOPE-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"1"}`, vTime), 200, "51001"},
-		{"client id with a hyphen", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2","clOrdId":"a-b"}`, vTime), 400, "51000"},
-		{"spot tdMode cross in Futures mode", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cross","side":"buy","ordType":"limit","px":"2.15","sz":"2"}`, vTime), 400, "51000"},
-		{"posSide in net mode", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"1","sz":"1","posSide":"long"}`, vTime), 400, "51000"},
-		{"swap size off the lot", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"1","sz":"1.005"}`, vTime), 200, "1"},
-		{"instruments without instType", req{method: "GET", target: "/api/v5/public/instruments"}, 400, "50014"},
-		{"unknown path", req{method: "GET", target: "/api/v5/nope"}, 404, "404"},
+	check := func(name string, r req, status int, code string) fakex.Case {
+		return fakex.Case{Name: name, Method: r.method, Path: r.target, Body: r.body, Header: r.header, Status: status, Code: code}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newVectorFake(t, vectorKey(), 0)
-			got := send(t, s, tt.r)
-			if got.Status != tt.status || got.Code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
-			}
-		})
-	}
+	fresh := func(t *testing.T) string { return newVectorFake(t, vectorKey(), 0).URL() }
+	envelope.RunEach(t, fresh, []fakex.Case{
+		check("GET on a POST route", signed("GET", "/api/v5/trade/order", "", vTime), 405, "50115"),
+		check("empty POST body", signed("POST", "/api/v5/trade/order", "", vTime), 400, "50000"),
+		check("form content type", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("Content-Type", "application/x-www-form-urlencoded"), 400, "50006"),
+		check("broken JSON", signed("POST", "/api/v5/trade/order", `{"instId":`, vTime), 400, "50002"),
+		check("a batch array on the single-order route", signed("POST", "/api/v5/trade/order", "["+v4Body+"]", vTime), 400, "50002"),
+		check("sz as a JSON number", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":2}`, vTime), 400, "51000"),
+		check("sz in exponent notation", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2e0"}`, vTime), 400, "51000"),
+		check("reduceOnly as a string", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"market","sz":"1","reduceOnly":"true"}`, vTime), 400, "51000"),
+		check("missing tdMode", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","side":"buy","ordType":"market","sz":"1"}`, vTime), 400, "50014"),
+		check("limit without px", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","sz":"1"}`, vTime), 400, "50014"),
+		check("unknown instrument", signed("POST", "/api/v5/trade/order", `{"instId":"NOPE-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"1"}`, vTime), 200, "51001"),
+		check("client id with a hyphen", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"2.15","sz":"2","clOrdId":"a-b"}`, vTime), 400, "51000"),
+		check("spot tdMode cross in Futures mode", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT","tdMode":"cross","side":"buy","ordType":"limit","px":"2.15","sz":"2"}`, vTime), 400, "51000"),
+		check("posSide in net mode", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"1","sz":"1","posSide":"long"}`, vTime), 400, "51000"),
+		check("swap size off the lot", signed("POST", "/api/v5/trade/order", `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"1","sz":"1.005"}`, vTime), 200, "1"),
+		check("instruments without instType", req{method: "GET", target: "/api/v5/public/instruments"}, 400, "50014"),
+		check("unknown path", req{method: "GET", target: "/api/v5/nope"}, 404, "404"),
+	})
 }
 
 func TestOrderItemAnswers(t *testing.T) {
