@@ -57,7 +57,7 @@ func TestPrivateStreamSubscribeAndWrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ev struct {
-		Stream string `json:"stream"`
+		Stream string         `json:"stream"`
 		Data   map[string]any `json:"data"`
 	}
 	if json.Unmarshal(got, &ev) != nil || ev.Stream != lk.ListenKey || ev.Data["e"] != "ACCOUNT_UPDATE" {
