@@ -4,8 +4,9 @@ package e2e
 // plugin from the fake Binance, as processes, under Binance's documented
 // limits on one IP, unscaled: 6,000 spot and 2,400 futures weight a
 // minute, 300 new connections per 5 minutes, 1,000 spot accounts per
-// WebSocket API connection (the plugin seeds at most 100 accounts a
-// minute, a third of the spot weight). It reports
+// WebSocket API connection and 200 listenKeys per USDⓈ-M /private/stream
+// connection (the plugin seeds at most 100 accounts a minute per product:
+// a third of the spot weight, 62 % of the futures weight). It reports
 //
 //   - lag-p99-ms: a change at the fake until the dashboard shows it,
 //     changes spread over the accounts and read back from the API;
@@ -28,9 +29,11 @@ package e2e
 //
 // Nothing is time-scaled, so the time to bring accounts (back) is what
 // Binance's limits make it: each account needs a REST seed per product
-// after a reconnect and a futures listenKey connection of its own, so at
-// the plugin's 100 seeds a minute N accounts take about N/50 minutes, and
-// past 300 accounts the connection rate adds 5 minutes per 300.
+// after a reconnect (weight 20 spot, 15 futures: 10,000 accounts are
+// 150,000 futures weight, over an hour of the whole 2,400 a minute), so
+// at the plugin's 100 seeds a minute N accounts take about N/100
+// minutes; connections are shared and never the bound (10,000 accounts
+// need 60).
 
 import (
 	"encoding/json"

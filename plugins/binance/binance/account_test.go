@@ -24,8 +24,8 @@ func TestInfo(t *testing.T) {
 	if len(info.RateLimits) == 0 || info.RateLimits[0] != want {
 		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
 	}
-	if l := info.StreamLimits; l.NewConnections != 300 || l.NewConnectionsWindow != 5*time.Minute || l.AccountsPerConnection != 1 || l.MaxAccounts() != 0 {
-		t.Errorf("stream limits %+v, want 300 new connections per 5 minutes, one account per listenKey connection, no cap", l)
+	if l := info.StreamLimits; l.NewConnections != 300 || l.NewConnectionsWindow != 5*time.Minute || l.AccountsPerConnection != 200 || l.MaxAccounts() != 0 {
+		t.Errorf("stream limits %+v, want 300 new connections per 5 minutes, 200 accounts a shared USDⓈ-M connection, no cap", l)
 	}
 	if info.CallCosts[sdk.CapSpotBalances] != 20 {
 		t.Errorf("spot balances cost %d, want 20 (GET /api/v3/account)", info.CallCosts[sdk.CapSpotBalances])

@@ -87,11 +87,11 @@ func (c *Connector) Info(context.Context) (sdk.Info, error) {
 		EndpointKeys:       []string{EndpointSpot, EndpointFutures, EndpointSpotWS, EndpointFuturesWS},
 		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
 		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
-		// An account's futures stream holds a listenKey connection of its
-		// own (spot shares WebSocket API connections, 1,000 accounts
-		// each), so the binding figure is one account per connection. The
-		// concurrent cap per IP is undocumented; new connections are 300
-		// per 5 minutes.
-		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 300, NewConnectionsWindow: 5 * time.Minute},
+		// Spot shares WebSocket API connections, 1,000 accounts each, and
+		// USDⓈ-M shares /private/stream connections, FuturesPerConnection
+		// (200) listenKeys each: the binding figure is 200 accounts a
+		// connection. The concurrent cap per IP is undocumented; new
+		// connections are 300 per 5 minutes.
+		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 200, NewConnections: 300, NewConnectionsWindow: 5 * time.Minute},
 	}), nil
 }

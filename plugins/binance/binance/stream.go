@@ -7,9 +7,14 @@ package binance
 // (any key type), so one connection carries up to 1,000 accounts, told
 // apart by subscriptionId. Spot listenKeys were retired on 2026-02-20.
 //
-// USDⓈ-M goes through a listenKey (POST /fapi/v1/listenKey, kept alive
-// with PUT well inside its 60 minutes) on /private/ws, one connection per
-// key (how many keys one /private/stream connection takes is undocumented).
+// USDⓈ-M goes through a listenKey per account (POST /fapi/v1/listenKey,
+// kept alive with PUT well inside its 60 minutes), subscribed with a JSON
+// SUBSCRIBE on shared /private/stream connections whose events arrive
+// wrapped as {"stream":"<listenKey>","data":{...}}. Binance documents that
+// one connection takes several listenKeys but not how many (streams are
+// capped at 1,024 a connection): FuturesPerConnection keeps well below,
+// so 10,000 accounts need 50 connections instead of 10,000 of the 300 an
+// IP may open per 5 minutes.
 //
 // Neither sends a snapshot on subscribe, and no event carries a sequence
 // number: each session subscribes, buffers, seeds from REST
@@ -28,9 +33,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,9 +68,20 @@ type StreamOptions struct {
 	Lifetime       time.Duration // a connection's life before Binance cuts it: 24 h
 	ListenKeyRenew time.Duration // keepalive period of a listenKey: 30 min (it lives 60)
 	PerConnection  int           // spot accounts per WebSocket API connection: 1,000
-	ConnectLimit   int           // new connections per ConnectWindow per IP: 300 ...
-	ConnectWindow  time.Duration // ... per 5 minutes
-	SeedsPerMinute int           // REST seeds per minute, to stay inside the weight budget: 100
+	// FuturesPerConnection is how many listenKeys share one USDⓈ-M
+	// /private/stream connection: 200, our choice below the documented
+	// 1,024 streams a connection (the listenKey maximum is undocumented).
+	FuturesPerConnection int
+	// FuturesMessages is how many messages a second the connector sends on
+	// one USDⓈ-M connection (SUBSCRIBE, UNSUBSCRIBE): 5, half the
+	// documented 10 a second past which Binance disconnects (pongs count).
+	FuturesMessages int
+	ConnectLimit    int           // new connections per ConnectWindow per IP: 300 ...
+	ConnectWindow   time.Duration // ... per 5 minutes
+	// SeedsPerMinute is how many REST seeds a minute each product takes,
+	// to stay inside its weight budget: 100 (spot 2,000 of 6,000 weight,
+	// USDⓈ-M 1,500 of 2,400), the rest left to polling and reconciliation.
+	SeedsPerMinute int
 	BackoffMin     time.Duration // 500 ms
 	BackoffMax     time.Duration // 30 s
 	HTTPClient     *http.Client  // listenKey calls; default a 10 s client
@@ -78,8 +94,9 @@ type streamState struct {
 	opts    StreamOptions
 	mu      sync.Mutex
 	pools   map[string]*stream.Pool[*spotConn]
+	fpools  map[string]*stream.Pool[*futuresConn]
 	connect *stream.Limiter
-	seeds   *stream.Limiter
+	seeds   [2]*stream.Limiter // spot, USDⓈ-M: separate weight budgets
 }
 
 // SetStreamOptions changes the streams' clock and limits; call it before
@@ -92,14 +109,15 @@ func (s *streamState) init() {
 		stream.Defaults(o, StreamOptions{
 			Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
 			BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
+			FuturesPerConnection: 200, FuturesMessages: 5,
 			HTTPClient: &http.Client{Timeout: 10 * time.Second}})
 		if o.SeedsPerMinute <= 0 {
-			// 100 spot seeds are 2,000 of the 6,000 weight a minute.
 			o.SeedsPerMinute = 100
 		}
 		s.pools = map[string]*stream.Pool[*spotConn]{}
+		s.fpools = map[string]*stream.Pool[*futuresConn]{}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
-		s.seeds = &stream.Limiter{N: o.SeedsPerMinute, Per: time.Minute}
+		s.seeds = [2]*stream.Limiter{{N: o.SeedsPerMinute, Per: time.Minute}, {N: o.SeedsPerMinute, Per: time.Minute}}
 	})
 }
 
@@ -193,7 +211,11 @@ func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(
 
 // seed reads the parts the book keeps from REST, within the seed limit.
 func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool) (stream.Seed, error) {
-	if err := c.streams.seeds.Wait(ctx); err != nil {
+	limiter := c.streams.seeds[1]
+	if spot {
+		limiter = c.streams.seeds[0]
+	}
+	if err := limiter.Wait(ctx); err != nil {
 		return stream.Seed{}, err
 	}
 	var s stream.Seed
@@ -576,40 +598,213 @@ func (c *Connector) listenKeyCall(ctx context.Context, acct sdk.Account, method 
 	return "", &sdk.Error{Kind: sdk.KindUnavailable, ExchangeCode: strconv.FormatInt(v.Code, 10), Message: "binance: listenKey: " + v.Msg}
 }
 
+// futuresConn is one /private/stream connection shared by many
+// listenKeys.
+type futuresConn struct {
+	ws     *websocket.Conn
+	cancel context.CancelFunc
+	done   chan struct{}
+	send   *stream.Limiter // Binance's inbound message rate, per connection
+	next   atomic.Int64
+
+	mu      sync.Mutex
+	pending map[int64]chan error
+	subs    map[string]chan []byte // listenKey -> its session's events
+}
+
+func (c *futuresConn) Done() <-chan struct{} { return c.done }
+func (c *futuresConn) Close()                { c.cancel() }
+
+func dialFutures(ctx context.Context, base string, perSecond int) (*futuresConn, error) {
+	ws, err := stream.Dial(ctx, base+"/private/stream", nil)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	c := &futuresConn{ws: ws, cancel: cancel, done: make(chan struct{}),
+		send:    &stream.Limiter{N: perSecond, Per: time.Second},
+		pending: map[int64]chan error{}, subs: map[string]chan []byte{}}
+	go c.read(rctx)
+	return c, nil
+}
+
+// read routes answers to their requests and each wrapped event to the
+// session of its listenKey. Binance pings every 3 minutes and the library
+// answers while this read runs.
+func (c *futuresConn) read(ctx context.Context) {
+	defer func() {
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+		c.mu.Lock()
+		for key, ch := range c.subs {
+			close(ch)
+			delete(c.subs, key)
+		}
+		c.mu.Unlock()
+		close(c.done)
+	}()
+	for {
+		b, err := stream.Read(ctx, c.ws)
+		if err != nil {
+			return
+		}
+		var m struct {
+			ID     *int64          `json:"id"`
+			Stream string          `json:"stream"`
+			Data   json.RawMessage `json:"data"`
+			Error  *struct {
+				Code int64  `json:"code"`
+				Msg  string `json:"msg"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		if m.ID != nil {
+			c.mu.Lock()
+			ans := c.pending[*m.ID]
+			delete(c.pending, *m.ID)
+			c.mu.Unlock()
+			if ans != nil {
+				var err error
+				if m.Error != nil {
+					err = &sdk.Error{Kind: sdk.KindUnavailable, ExchangeCode: strconv.FormatInt(m.Error.Code, 10),
+						Message: "binance: futures subscribe refused: " + m.Error.Msg}
+				}
+				ans <- err
+			}
+			continue
+		}
+		// Which name the wrapper gives user data is not documented beyond
+		// an example of the bare listenKey; a "<listenKey>@event" form is
+		// read the same way.
+		key, _, _ := strings.Cut(m.Stream, "@")
+		c.mu.Lock()
+		ch := c.subs[key]
+		c.mu.Unlock()
+		if ch != nil && len(m.Data) > 0 {
+			select {
+			case ch <- m.Data:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// call sends SUBSCRIBE or UNSUBSCRIBE for one listenKey, at the
+// connection's message rate, and waits for the acknowledgement.
+func (c *futuresConn) call(ctx context.Context, method, key string) error {
+	if err := c.send.Wait(ctx); err != nil {
+		return err
+	}
+	id := c.next.Add(1)
+	ans := make(chan error, 1)
+	c.mu.Lock()
+	c.pending[id] = ans
+	c.mu.Unlock()
+	forget := func() {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+	}
+	b, _ := json.Marshal(map[string]any{"method": method, "params": []string{key}, "id": id})
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		forget()
+		return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: websocket write failed"}
+	}
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case err := <-ans:
+		return err
+	case <-c.done:
+		return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
+	case <-t.C:
+		forget()
+		return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: no answer to " + method}
+	case <-ctx.Done():
+		forget()
+		return ctx.Err()
+	}
+}
+
+// subscribe routes key's events to events from now on and subscribes it;
+// the route is in place before the request leaves, so no event of the
+// new subscription is missed.
+func (c *futuresConn) subscribe(ctx context.Context, key string, events chan []byte) error {
+	c.mu.Lock()
+	c.subs[key] = events
+	c.mu.Unlock()
+	if err := c.call(ctx, "SUBSCRIBE", key); err != nil {
+		c.forget(key, events)
+		return err
+	}
+	return nil
+}
+
+// unsubscribe ends key's subscription, best effort: the connection may be
+// gone already.
+func (c *futuresConn) unsubscribe(ctx context.Context, key string, events chan []byte) {
+	if !c.forget(key, events) {
+		return
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = c.call(uctx, "UNSUBSCRIBE", key)
+}
+
+// forget removes key's route if it is still events', and says whether it
+// was.
+func (c *futuresConn) forget(key string, events chan []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.subs[key] != events {
+		return false
+	}
+	delete(c.subs, key)
+	return true
+}
+
+func (c *Connector) futuresPool(base string) *stream.Pool[*futuresConn] {
+	s := &c.streams
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.fpools[base]
+	if p == nil {
+		p = &stream.Pool[*futuresConn]{PerConn: s.opts.FuturesPerConnection, Lifetime: s.opts.Lifetime, Limiter: s.connect,
+			Dial: func(ctx context.Context) (*futuresConn, error) { return dialFutures(ctx, base, s.opts.FuturesMessages) }}
+		s.fpools[base] = p
+	}
+	return p
+}
+
+// FuturesConnections is how many USDⓈ-M stream connections the connector
+// holds to base, for tests and benchmarks.
+func (c *Connector) FuturesConnections(base string) int {
+	c.streams.init()
+	return c.futuresPool(base).Conns()
+}
+
 func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
 	key, err := c.listenKeyCall(ctx, acct.Account, http.MethodPost)
 	if err != nil {
 		return err
 	}
-	if err := c.streams.connect.Wait(ctx); err != nil {
-		return err
-	}
-	u := wsBase(acct.Account, EndpointFuturesWS) + "/private/ws?listenKey=" + url.QueryEscape(key) + "&events=ACCOUNT_UPDATE"
-	ws, err := stream.Dial(ctx, u, nil)
+	lease, err := c.futuresPool(wsBase(acct.Account, EndpointFuturesWS)).Acquire(ctx)
 	if err != nil {
 		return err
 	}
+	defer lease.Release()
+	conn := lease.Conn
+	events := make(chan []byte, 64)
+	book.Begin()
+	if err := conn.subscribe(ctx, key, events); err != nil {
+		return err
+	}
+	defer conn.unsubscribe(ctx, key, events)
+	seeded := make(chan error, 1)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer func() { _ = ws.Close(websocket.StatusNormalClosure, "") }()
-	book.Begin()
-	msgs := make(chan []byte, 64)
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			b, err := stream.Read(sctx, ws)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			select {
-			case msgs <- b:
-			case <-sctx.Done():
-				return
-			}
-		}
-	}()
-	seeded := make(chan error, 1)
 	go func() {
 		s, err := c.seed(sctx, acct, false)
 		if err == nil {
@@ -619,11 +814,7 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 	}()
 	renew := time.NewTicker(c.streams.opts.ListenKeyRenew)
 	defer renew.Stop()
-	// Move before Binance's 24 h cut, at a random point of the last
-	// 1/48th so that many accounts do not all move at once.
-	cut := c.streams.opts.Lifetime
-	cutAt := time.NewTimer(cut - cut/48 + rand.N(cut/96+1))
-	defer cutAt.Stop()
+	var moving <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -633,16 +824,10 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 				return fmt.Errorf("binance: seeding the futures account: %w", err)
 			}
 			healthy()
-		case <-readErr:
-			return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
-		case <-renew.C:
-			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
-				// -1125: the key is gone; a new one is needed.
-				return fmt.Errorf("binance: listenKey keepalive: %w", err)
+		case b, ok := <-events:
+			if !ok {
+				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
 			}
-		case <-cutAt.C:
-			return errMoved
-		case b := <-msgs:
 			d, end, err := futuresEvent(b)
 			if err != nil {
 				return err
@@ -655,6 +840,20 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 					emit(ev)
 				}
 			}
+		case <-renew.C:
+			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
+				// -1125: the key is gone; a new one is needed.
+				return fmt.Errorf("binance: listenKey keepalive: %w", err)
+			}
+		case <-lease.Expiring:
+			if moving == nil {
+				// As on spot: spread a connection's moves before the 24 h
+				// cut so their re-seeds fit in the weight budget.
+				moving = time.After(rand.N(c.streams.opts.Lifetime/96 + 1))
+			}
+			lease.Expiring = nil
+		case <-moving:
+			return errMoved
 		}
 	}
 }

@@ -166,3 +166,39 @@ func TestBothProductsKeepTheirOwnParts(t *testing.T) {
 		}
 	}
 }
+
+// USDⓈ-M listenKeys share /private/stream connections, FuturesPerConnection
+// each, subscribed no faster than the connection's message rate: a fake
+// that cuts a connection past 4 client messages a second never has to.
+func TestFuturesStreamsShareConnections(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{MaxMessages: 4},
+		binance.StreamOptions{SeedsPerMinute: 1000, FuturesPerConnection: 3, FuturesMessages: 3})
+	const n = 7
+	var ws []*plugintest.Watcher
+	for i := range n {
+		k := fmt.Sprintf("fkey%02d", i)
+		fx.AddKey(fake.FullKey(k, "secret"+k))
+		fx.SetFutures(k, "100")
+		a := acct
+		a.APIKey, a.SecretKey = k, "secret"+k
+		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: k, Account: a, Parts: []string{sdk.CapFuturesAccount}}))
+	}
+	for _, w := range ws {
+		w.WaitFor(t, "connected", plugintest.Connected)
+	}
+	fx.SetFutures("fkey05", "555")
+	ws[5].WaitFor(t, "its own change", func(ev sdk.StreamEvent) bool {
+		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("555"))
+	})
+	for i, w := range ws {
+		if i != 5 && w.Count(func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("555")) }) != 0 {
+			t.Fatalf("account %d saw another account's event", i)
+		}
+	}
+	if got := c.FuturesConnections(acct.Endpoints[binance.EndpointFuturesWS]); got != 3 {
+		t.Fatalf("%d accounts at 3 a connection on %d connections, want 3", n, got)
+	}
+	if st := fx.Stats(); st.Connections != 3 || st.FuturesSubscriptions != n {
+		t.Fatalf("fake saw %+v: want 3 connections (none cut for its message rate) and %d subscriptions", st, n)
+	}
+}

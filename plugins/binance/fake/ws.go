@@ -9,8 +9,12 @@ package fake
 //     {"subscriptionId":N,"event":{...}}, no snapshot on subscribe;
 //   - USDⓈ-M: listenKeys (POST/PUT/DELETE /fapi/v1/listenKey, API-key
 //     header only, a key lives ListenKeyTTL unless kept alive, PUT on an
-//     unknown one is -1125) and /private/ws?listenKey=..; an expiring key
-//     sends listenKeyExpired and then nothing, leaving the socket open;
+//     unknown one is -1125), on /private/ws?listenKey=.. (bare events) or
+//     /private/stream (listenKeys in the query or by JSON SUBSCRIBE, at
+//     most MaxStreams a connection, more than MaxMessages client messages
+//     a second close it, events wrapped as {"stream":"<listenKey>",
+//     "data":{...}}); an expiring key sends listenKeyExpired and then
+//     nothing, leaving the socket open;
 //   - both: server pings every PingEvery, a connection whose pong does not
 //     come within PongWait is closed, every connection is cut at Lifetime,
 //     and new connections are limited to ConnLimit per ConnWindow per IP.
@@ -48,6 +52,8 @@ type WSConfig struct {
 	Lifetime         time.Duration // 24 h
 	ListenKeyTTL     time.Duration // 60 min
 	MaxSubscriptions int           // 1,000 active per connection
+	MaxStreams       int           // USDⓈ-M streams per connection: 1,024
+	MaxMessages      int           // USDⓈ-M client messages a second: 10
 	ConnLimit        int           // 300 new connections ...
 	ConnWindow       time.Duration // ... per 5 minutes per IP
 }
@@ -55,7 +61,8 @@ type WSConfig struct {
 func (c WSConfig) withDefaults() WSConfig {
 	stream.Defaults(&c, WSConfig{
 		PingEvery: 20 * time.Second, PongWait: 60 * time.Second, Lifetime: 24 * time.Hour,
-		ListenKeyTTL: 60 * time.Minute, ConnWindow: 5 * time.Minute, MaxSubscriptions: 1000, ConnLimit: 300})
+		ListenKeyTTL: 60 * time.Minute, ConnWindow: 5 * time.Minute, MaxSubscriptions: 1000, ConnLimit: 300,
+		MaxStreams: 1024, MaxMessages: 10})
 	return c
 }
 
@@ -63,9 +70,21 @@ type wsConn struct {
 	*fakews.Conn
 	subs map[int]string
 	next int
+	// wrap: a /private/stream connection, whose events name their
+	// listenKey; streams counts its listenKeys.
+	wrap    bool
+	streams int
 }
 
 func (w *wsConn) write(v any) { _ = w.Send(v) }
+
+// event sends a USDⓈ-M user-data event of listenKey name.
+func (w *wsConn) event(name string, ev any) {
+	if w.wrap {
+		ev = map[string]any{"stream": name, "data": ev}
+	}
+	w.write(ev)
+}
 
 type spotSub struct {
 	conn *wsConn
@@ -92,8 +111,11 @@ type WSStats struct {
 	Connections   int // accepted so far
 	Refused       int // refused by the connection-rate limit
 	Subscriptions int // successful subscribe.signature calls
-	Pushed        int // events sent
-	Dropped       int // events lost on purpose (DropEvents)
+	// FuturesSubscriptions counts listenKeys subscribed on /private/stream
+	// connections.
+	FuturesSubscriptions int
+	Pushed               int // events sent
+	Dropped              int // events lost on purpose (DropEvents)
 }
 
 // StartWS starts the streams with cfg; WSURL starts them with the
@@ -106,7 +128,8 @@ func (s *Server) StartWS(cfg WSConfig) string {
 		s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
 		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
-			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate})
+			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate,
+				"/private/stream": s.servePrivateStream})
 		go s.expireKeys()
 	}
 	return s.Hub().URL()
@@ -502,7 +525,7 @@ func (s *Server) expireDue(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, n := range notes {
-		n.conn.write(map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
+		n.conn.event(n.name, map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
 	}
 }
 
@@ -534,17 +557,133 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// futuresConns are the live connections on apiKey's current listenKey.
-func (s *Server) futuresConns(apiKey string) []*wsConn {
+// servePrivateStream is /private/stream: any number of listenKeys (up to
+// MaxStreams) given in the query or subscribed with JSON SUBSCRIBE, and
+// left with UNSUBSCRIBE, each acknowledged with {"result":null,"id":..}.
+// A listenKey that does not exist is refused at the handshake (query) or
+// with {"error":{"code":-1125,..},"id":..} (SUBSCRIBE); Binance documents
+// neither answer for this path, so the fake answers as its REST side
+// does. A client sending more than MaxMessages messages a second is cut,
+// as Binance does.
+func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
+	names := r.URL.Query()["listenKey"]
+	s.mu.Lock()
+	cfg := s.ws.cfg
+	for _, name := range names {
+		if lk := s.ws.keys[name]; lk == nil || lk.expired {
+			s.mu.Unlock()
+			http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
+			return
+		}
+	}
+	s.mu.Unlock()
+	if len(names) > cfg.MaxStreams {
+		http.Error(w, `{"code":-1128,"msg":"Too many streams."}`, http.StatusBadRequest)
+		return
+	}
+	wc, ctx, ok := s.accept(w, r)
+	if !ok {
+		return
+	}
+	defer s.release(wc)
+	wc.wrap = true
+	for _, name := range names {
+		s.subscribeKey(wc, name)
+	}
+	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
+	window := fakex.NewWindow(int64(cfg.MaxMessages), time.Second)
+	for {
+		typ, b, err := wc.WS.Read(ctx)
+		if err != nil {
+			return
+		}
+		if _, ok := window.Spend(time.Now(), 1); !ok {
+			_ = wc.WS.Close(websocket.StatusPolicyViolation, "too many messages")
+			return
+		}
+		var req struct {
+			Method string          `json:"method"`
+			Params []string        `json:"params"`
+			ID     json.RawMessage `json:"id"`
+		}
+		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || len(req.ID) == 0 {
+			wc.write(map[string]any{"error": map[string]any{"code": 2, "msg": "Invalid request"}, "id": nil})
+			continue
+		}
+		switch req.Method {
+		case "SUBSCRIBE":
+			if code, msg := s.subscribeKeys(wc, req.Params); code != 0 {
+				wc.write(map[string]any{"error": map[string]any{"code": code, "msg": msg}, "id": req.ID})
+				continue
+			}
+		case "UNSUBSCRIBE":
+			s.unsubscribeKeys(wc, req.Params)
+		default:
+			wc.write(map[string]any{"error": map[string]any{"code": 2, "msg": "Invalid request: unknown method"}, "id": req.ID})
+			continue
+		}
+		wc.write(map[string]any{"result": nil, "id": req.ID})
+	}
+}
+
+// subscribeKeys adds names to wc, all or none.
+func (s *Server) subscribeKeys(wc *wsConn, names []string) (code int, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range names {
+		if lk := s.ws.keys[name]; lk == nil || lk.expired {
+			return -1125, "This listenKey does not exist."
+		}
+	}
+	if wc.streams+len(names) > s.ws.cfg.MaxStreams {
+		return -1128, "Too many streams."
+	}
+	for _, name := range names {
+		s.subscribeKeyLocked(wc, name)
+	}
+	return 0, ""
+}
+
+func (s *Server) subscribeKey(wc *wsConn, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subscribeKeyLocked(wc, name)
+}
+
+func (s *Server) subscribeKeyLocked(wc *wsConn, name string) {
+	lk := s.ws.keys[name]
+	if lk == nil || slices.Contains(lk.conns, wc) {
+		return
+	}
+	lk.conns = append(lk.conns, wc)
+	wc.streams++
+	s.ws.stats.FuturesSubscriptions++
+}
+
+func (s *Server) unsubscribeKeys(wc *wsConn, names []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range names {
+		if lk := s.ws.keys[name]; lk != nil && slices.Contains(lk.conns, wc) {
+			lk.conns = slices.DeleteFunc(lk.conns, func(x *wsConn) bool { return x == wc })
+			wc.streams--
+		}
+	}
+}
+
+// futuresConns are the live connections on apiKey's current listenKey,
+// and its name.
+func (s *Server) futuresConns(apiKey string) ([]*wsConn, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ws == nil {
-		return nil
+		return nil, ""
 	}
-	if lk := s.ws.keys[s.ws.byAPI[apiKey]]; lk != nil && !lk.expired {
-		return slices.Clone(lk.conns)
+	name := s.ws.byAPI[apiKey]
+	if lk := s.ws.keys[name]; lk != nil && !lk.expired {
+		return slices.Clone(lk.conns), name
 	}
-	return nil
+	return nil, ""
 }
 
 // SetFutures sets the wallet balance of apiKey's USDT futures asset and
@@ -585,10 +724,11 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 func (s *Server) pushFutures(apiKey string, a map[string]any) {
 	now := s.Now().UnixMilli()
 	ev := map[string]any{"e": "ACCOUNT_UPDATE", "E": now, "T": now, "a": a}
-	for _, c := range s.futuresConns(apiKey) {
+	conns, name := s.futuresConns(apiKey)
+	for _, c := range conns {
 		if s.lose() {
 			continue
 		}
-		c.write(ev)
+		c.event(name, ev)
 	}
 }

@@ -1,0 +1,82 @@
+package fake
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/globalautomation/gahost/sdk/fakex"
+)
+
+// /private/stream: listenKeys subscribed by JSON SUBSCRIBE are answered
+// with an acknowledgement, an unknown key with -1125, events arrive
+// wrapped with their listenKey, and a client that floods is cut.
+func TestPrivateStreamSubscribeAndWrap(t *testing.T) {
+	s := New()
+	t.Cleanup(s.Close)
+	s.StartWS(WSConfig{MaxMessages: 5})
+	s.AddKey(FullKey("wsKey", "wsSecret"))
+	r := fakex.Send(t, "POST", s.URL()+"/fapi/v1/listenKey", "", "", headers("wsKey", ""))
+	var lk struct {
+		ListenKey string `json:"listenKey"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &lk) != nil || lk.ListenKey == "" {
+		t.Fatalf("listenKey: %d %s", r.Status, r.Body)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, s.WSURL()+"/private/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	call := func(method, key string, id int) map[string]any {
+		b, _ := json.Marshal(map[string]any{"method": method, "params": []string{key}, "id": id})
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(got, &m)
+		return m
+	}
+	if m := call("SUBSCRIBE", "no-such-key", 1); m["error"] == nil || m["error"].(map[string]any)["code"] != float64(-1125) {
+		t.Fatalf("unknown listenKey answered %v", m)
+	}
+	if m := call("SUBSCRIBE", lk.ListenKey, 2); m["id"] != float64(2) || m["error"] != nil {
+		t.Fatalf("SUBSCRIBE answered %v", m)
+	}
+	s.SetFutures("wsKey", "42")
+	_, got, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct {
+		Stream string         `json:"stream"`
+		Data   map[string]any `json:"data"`
+	}
+	if json.Unmarshal(got, &ev) != nil || ev.Stream != lk.ListenKey || ev.Data["e"] != "ACCOUNT_UPDATE" {
+		t.Fatalf("event = %s", got)
+	}
+	if m := call("UNSUBSCRIBE", lk.ListenKey, 3); m["id"] != float64(3) || m["error"] != nil {
+		t.Fatalf("UNSUBSCRIBE answered %v", m)
+	}
+	// Two messages so far this second at most; eight more pass the 5.
+	for i := range 8 {
+		b, _ := json.Marshal(map[string]any{"method": "SUBSCRIBE", "params": []string{"x"}, "id": 10 + i})
+		_ = ws.Write(ctx, websocket.MessageText, b)
+	}
+	for {
+		if _, _, err := ws.Read(ctx); err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+				t.Fatalf("flood ended with %v, want a policy-violation close", err)
+			}
+			return
+		}
+	}
+}
