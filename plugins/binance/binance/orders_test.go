@@ -146,60 +146,32 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-		kind sdk.Kind
-		code string
-	}{
-		{"unknown spot symbol", sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "-1121"},
-		{"unknown perpetual", sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "-1121"},
-		{"spot balance short", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "-2010"},
-		{"futures margin short", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "-2019"},
-		{"reduce-only with nothing to reduce", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "-2022"},
-	}
-	e := funded(t, false)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-		})
-	}
-	// Duplicate client order id on an open order.
-	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "Duplicate") {
-		t.Fatalf("duplicate: %v", err)
-	}
+	dup := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
+	plugintest.RunRefusals(t, []plugintest.Refusal[struct{}]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "-1121"},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "-1121"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "-2010"},
+		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "-2019"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "-2022"},
+		// A client order id still open is a duplicate.
+		{Name: "duplicate client order id", Before: &dup, Req: dup, Kind: sdk.KindInvalidRequest, Code: "-2010", Text: "Duplicate"},
+	}, func(t *testing.T, _ struct{}) plugintest.Arranged {
+		e := funded(t, false)
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0, ""},
-		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID},
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: unknown order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, sdk.Order{}, sdk.KindOrderNotFound, "-2011"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}},
+		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}},
+		{Name: "again: unknown order", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "-2011"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
+	})
 	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "CANCELED" {
 			t.Errorf("order %d is %s at the exchange", o.OrderID, o.Status)

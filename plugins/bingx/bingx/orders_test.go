@@ -8,7 +8,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 const (
@@ -203,41 +202,27 @@ func TestPlaceOrderPrecision(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name  string
-		req   sdk.OrderRequest
-		kind  sdk.Kind
-		code  string
-		calls int // order requests
-	}{
-		{"unknown spot symbol", sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", QuoteQuantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
-		{"unknown perpetual", sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
-		{"perpetual settled elsewhere", sdk.OrderRequest{Symbol: "BTC/USDT:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
-		{"spot balance short", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "100202", 1},
-		{"swap margin short", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "101204", 1},
-		{"reduce-only with nothing to reduce", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "80017", 1},
-		{"below the minimum value", sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.01"), Price: d("100")}, sdk.KindInvalidRequest, "101400", 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.calls {
-				t.Errorf("order requests %d, want %d", n, tt.calls)
-			}
-		})
-	}
-	t.Run("duplicate client order id", func(t *testing.T) {
+	dup := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
+	again := dup
+	again.ClientOrderID = "dup_1" // the same once lowercased
+	// Setup: the order requests that reach the exchange; a symbol it does
+	// not list is refused from the rules, before any.
+	plugintest.RunRefusals(t, []plugintest.Refusal[int]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", QuoteQuantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "perpetual settled elsewhere", Req: sdk.OrderRequest{Symbol: "BTC/USDT:BTC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "spot balance short", Setup: 1, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "100202"},
+		{Name: "swap margin short", Setup: 1, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "101204"},
+		{Name: "reduce-only with nothing to reduce", Setup: 1, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "80017"},
+		{Name: "below the minimum value", Setup: 1, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.01"), Price: d("100")}, Kind: sdk.KindInvalidRequest, Code: "101400"},
+		{Name: "duplicate client order id", Setup: 2, Before: &dup, Req: again, Kind: sdk.KindInvalidRequest, Code: "101481"},
+	}, func(t *testing.T, calls int) plugintest.Arranged {
 		e := funded(t, false)
-		req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-			t.Fatal(err)
-		}
-		req.ClientOrderID = "dup_1" // the same once lowercased
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != "101481" {
-			t.Fatalf("duplicate: %v", err)
-		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }, Check: func(t *testing.T) {
+			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != calls {
+				t.Errorf("order requests %d, want %d", n, calls)
+			}
+		}}
 	})
 }
 

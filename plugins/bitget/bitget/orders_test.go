@@ -214,31 +214,19 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		req   sdk.OrderRequest
-		kind  sdk.Kind
-		code  string
-	}{
-		{"unknown spot symbol", false, sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"unknown perpetual", false, sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"spot balance short", false, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "43012"},
-		{"futures margin short", false, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "40762"},
-		{"below the minimum", false, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, sdk.KindInvalidRequest, "45110"},
-		{"reduce-only with nothing to reduce", false, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-		{"hedge close with nothing to close", true, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if n := len(e.Fake.Orders(apiKey)); n != 0 {
-				t.Fatalf("%d orders at the fake", n)
-			}
-		})
-	}
+	// Setup: the account is in hedge mode.
+	plugintest.RunRefusals(t, []plugintest.Refusal[bool]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
+		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
+		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+		{Name: "hedge close with nothing to close", Setup: true, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+	}, func(t *testing.T, hedge bool) plugintest.Arranged {
+		e := funded(t, hedge)
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 // TestReduceOnlyWithoutOrderID: a one-way reduce-only order that takes the
@@ -290,39 +278,15 @@ func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			`{"symbol":"BTCUSDT","clientOid":"c-1"}`,
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"},
-			`{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginCoin":"USDT","orderId":"` + fut.ID + `"}`,
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: no longer open", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "40768"},
-		{"spot unknown order", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"bad symbol", sdk.CancelRequest{Symbol: "BTC-USDT", OrderID: "1"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-			if tt.kind != 0 {
-				return
-			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body {
-				t.Errorf("body\n got %s\nwant %s", last.Body, tt.body)
-			}
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"symbol":"BTCUSDT","clientOid":"c-1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginCoin":"USDT","orderId":"` + fut.ID + `"}`, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "40768"},
+		{Name: "spot unknown order", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}, Kind: sdk.KindOrderNotFound, Code: "43001"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
+		{Name: "bad symbol", Req: sdk.CancelRequest{Symbol: "BTC-USDT", OrderID: "1"}, Kind: sdk.KindInvalidRequest},
+	})
 	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "cancelled" {
 			t.Errorf("order %s is %s at the exchange", o.OrderID, o.Status)

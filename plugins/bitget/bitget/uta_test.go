@@ -8,7 +8,6 @@ import (
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // newUTAEnv is newEnv with the key's account in Unified Trading Account
@@ -475,87 +474,45 @@ func TestUTAOrderFirstCall(t *testing.T) {
 	}
 }
 
+// utaSetup arranges a unified account for a refusal: hedge mode, and
+// the key's permissions (the full key's when nil).
+type utaSetup struct {
+	hedge bool
+	perms []string
+}
+
 func TestUTAOrderRejected(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		key   []string // permissions; the full key's when nil
-		req   sdk.OrderRequest
-		kind  sdk.Kind
-		code  string
-	}{
-		{"unknown spot symbol", false, nil, sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"unknown perpetual", false, nil, sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"spot balance short", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "43012"},
-		{"futures margin short", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "40762"},
-		{"below the minimum", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, sdk.KindInvalidRequest, "45110"},
-		{"reduce-only with nothing to reduce", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-		{"hedge close with nothing to close", true, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-		{"read-only key", false, []string{"uta_mgt"}, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, sdk.KindPermission, "40014"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := fundedUTA(t, tt.hedge)
-			if tt.key != nil {
-				k := fake.UTAKey(apiKey, secret, passphrase)
-				k.Authorities = tt.key
-				e.Fake.AddKey(k)
-			}
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
-			if n := len(e.Fake.Orders(apiKey)); n != 0 {
-				t.Fatalf("%d orders at the fake", n)
-			}
-		})
-	}
+	plugintest.RunRefusals(t, []plugintest.Refusal[utaSetup]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
+		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
+		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+		{Name: "hedge close with nothing to close", Setup: utaSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+		{Name: "read-only key", Setup: utaSetup{perms: []string{"uta_mgt"}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, Kind: sdk.KindPermission, Code: "40014"},
+	}, func(t *testing.T, s utaSetup) plugintest.Arranged {
+		e := fundedUTA(t, s.hedge)
+		if s.perms != nil {
+			k := fake.UTAKey(apiKey, secret, passphrase)
+			k.Authorities = s.perms
+			e.Fake.AddKey(k)
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestUTACancelOrder(t *testing.T) {
 	e := fundedUTA(t, false)
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			`{"clientOid":"c-1","category":"SPOT"}`,
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"},
-			`{"orderId":"` + fut.ID + `","category":"USDT-FUTURES"}`,
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: no longer open", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
-		{"a spot order id in the futures category", sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code {
-					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
-			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTACancel || string(last.Body) != tt.body {
-				t.Errorf("request %s\n got %s\nwant %s", last.Path, last.Body, tt.body)
-			}
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"clientOid":"c-1","category":"SPOT"}`, Path: fake.PathUTACancel, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"orderId":"` + fut.ID + `","category":"USDT-FUTURES"}`, Path: fake.PathUTACancel, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
+		{Name: "a spot order id in the futures category", Req: sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+	})
 	// The spot cancel released the locked USDT; the wallet is whole again.
 	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {

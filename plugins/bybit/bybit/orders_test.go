@@ -7,7 +7,6 @@ import (
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // lastOrder is the last order the fake accepted.
@@ -172,49 +171,28 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name string
-		key  *fake.Key
-		req  sdk.OrderRequest
-		kind sdk.Kind
-		code string
-	}{
-		{"unknown spot symbol", nil, sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "170121"},
-		{"unknown perpetual: found by the position-mode read", nil, sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "10001"},
-		{"spot balance short", nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "170131"},
-		{"linear margin short", nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "110007"},
-		{"reduce-only with nothing to reduce", nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "110017"},
-		{"read-only key", &fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, Permissions: map[string][]string{"Spot": {"SpotTrade"}}},
-			sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, sdk.KindPermission, "10005"},
-		{"no contract permission", &fake.Key{APIKey: apiKey, Secret: secret, Permissions: map[string][]string{"Spot": {"SpotTrade"}}},
-			sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, sdk.KindPermission, "10005"},
+	// Setup: the key the fake holds instead of the full one, when not nil.
+	dup := func(symbol string) *sdk.OrderRequest {
+		return &sdk.OrderRequest{Symbol: symbol, Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			if tt.key != nil {
-				e.Fake.AddKey(*tt.key)
-			}
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if n := len(e.Fake.Orders(apiKey)); n != 0 {
-				t.Fatalf("%d orders at the fake", n)
-			}
-		})
-	}
-	// A client order id must be unique, on each category.
-	for _, tt := range []struct {
-		symbol, code string
-	}{{"BTC/USDT", "170141"}, {"BTC/USDT:USDT", "110072"}} {
+	plugintest.RunRefusals(t, []plugintest.Refusal[*fake.Key]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "170121"},
+		{Name: "unknown perpetual: found by the position-mode read", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "10001"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "170131"},
+		{Name: "linear margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "110007"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "110017"},
+		{Name: "read-only key", Setup: &fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, Permissions: map[string][]string{"Spot": {"SpotTrade"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "10005"},
+		{Name: "no contract permission", Setup: &fake.Key{APIKey: apiKey, Secret: secret, Permissions: map[string][]string{"Spot": {"SpotTrade"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "10005"},
+		// A client order id must be unique, on each category.
+		{Name: "duplicate spot client order id", Before: dup("BTC/USDT"), Req: *dup("BTC/USDT"), Kind: sdk.KindInvalidRequest, Code: "170141"},
+		{Name: "duplicate linear client order id", Before: dup("BTC/USDT:USDT"), Req: *dup("BTC/USDT:USDT"), Kind: sdk.KindInvalidRequest, Code: "110072"},
+	}, func(t *testing.T, key *fake.Key) plugintest.Arranged {
 		e := funded(t, false)
-		req := sdk.OrderRequest{Symbol: tt.symbol, Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-			t.Fatal(err)
+		if key != nil {
+			e.Fake.AddKey(*key)
 		}
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != tt.code {
-			t.Fatalf("duplicate on %s: %v", tt.symbol, err)
-		}
-	}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestCancelOrder(t *testing.T) {
@@ -225,42 +203,18 @@ func TestCancelOrder(t *testing.T) {
 	}
 	lin := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000"), ClientOrderID: "linear-004"})
 	filled := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.1")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			`{"category":"spot","symbol":"BTCUSDT","orderLinkId":"c-1"}`,
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"linear by order id, which wins over the client id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: lin.ID, ClientOrderID: "other"},
-			`{"category":"linear","symbol":"ETHUSDT","orderId":"` + lin.ID + `"}`,
-			sdk.Order{ID: lin.ID, ClientOrderID: "linear-004", Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: already cancelled", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: lin.ID}, "", sdk.Order{}, sdk.KindInvalidRequest, "110010"},
-		{"a filled order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: filled.ID}, "", sdk.Order{}, sdk.KindInvalidRequest, "110008"},
-		{"unknown linear order", sdk.CancelRequest{Symbol: "BTC/USDT:USDT", ClientOrderID: "nope"}, "", sdk.Order{}, sdk.KindOrderNotFound, "110001"},
-		{"unknown spot order", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "42"}, "", sdk.Order{}, sdk.KindOrderNotFound, "170213"},
-		{"unknown symbol", sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "42"}, "", sdk.Order{}, sdk.KindUnknownSymbol, "170121"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"id with odd characters", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1&x=2"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"client id with odd characters", sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a b"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-			if tt.kind != 0 {
-				return
-			}
-			reqs := e.Fake.Requests()
-			if b := string(reqs[len(reqs)-1].Body); b != tt.body {
-				t.Errorf("body %s, want %s", b, tt.body)
-			}
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"category":"spot","symbol":"BTCUSDT","orderLinkId":"c-1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "linear by order id, which wins over the client id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: lin.ID, ClientOrderID: "other"}, Body: `{"category":"linear","symbol":"ETHUSDT","orderId":"` + lin.ID + `"}`, Want: sdk.Order{ID: lin.ID, ClientOrderID: "linear-004", Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: already cancelled", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: lin.ID}, Kind: sdk.KindInvalidRequest, Code: "110010"},
+		{Name: "a filled order", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: filled.ID}, Kind: sdk.KindInvalidRequest, Code: "110008"},
+		{Name: "unknown linear order", Req: sdk.CancelRequest{Symbol: "BTC/USDT:USDT", ClientOrderID: "nope"}, Kind: sdk.KindOrderNotFound, Code: "110001"},
+		{Name: "unknown spot order", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "42"}, Kind: sdk.KindOrderNotFound, Code: "170213"},
+		{Name: "unknown symbol", Req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "42"}, Kind: sdk.KindUnknownSymbol, Code: "170121"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id with odd characters", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1&x=2"}, Kind: sdk.KindInvalidRequest},
+		{Name: "client id with odd characters", Req: sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a b"}, Kind: sdk.KindInvalidRequest},
+	})
 	a := e.Fake.Account(apiKey)
 	for _, o := range a.Orders[:2] {
 		if o.Status != "Cancelled" {

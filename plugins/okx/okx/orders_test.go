@@ -7,7 +7,6 @@ import (
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 func TestPlaceOrder(t *testing.T) {
@@ -226,87 +225,60 @@ func TestSwapQuantityMustBeWholeLots(t *testing.T) {
 	}
 }
 
+// okxSetup arranges the account for a refusal: its account level ("" for
+// the fake's default), and the key the fake holds instead of the full one.
+type okxSetup struct {
+	acctLv string
+	key    *fake.Key
+}
+
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name   string
-		acctLv string
-		key    *fake.Key
-		req    sdk.OrderRequest
-		kind   sdk.Kind
-		code   string
-	}{
-		{name: "unknown spot symbol", req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, kind: sdk.KindUnknownSymbol, code: "51001"},
-		{name: "unknown swap: not in the instrument list", req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, kind: sdk.KindUnknownSymbol},
-		{name: "spot balance short", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, kind: sdk.KindInsufficientFunds, code: "51008"},
-		{name: "swap margin short", req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, kind: sdk.KindInsufficientFunds, code: "51008"},
-		{name: "spot below the minimum", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000001"), Price: d("60000")}, kind: sdk.KindInvalidRequest, code: "51020"},
-		{name: "spot not a lot multiple", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000100001"), Price: d("60000")}, kind: sdk.KindInvalidRequest, code: "51121"},
-		{name: "swaps in spot mode", acctLv: "1", req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}, kind: sdk.KindUnsupported, code: "51010"},
-		{name: "read-only key", key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}, req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, kind: sdk.KindPermission, code: "50120"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, "")
-			if tt.key != nil {
-				e.Fake.AddKey(*tt.key)
-			}
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv = tt.acctLv })
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if len(e.Fake.Orders(apiKey)) != 0 {
-				t.Fatal("an order was recorded")
-			}
-		})
-	}
-	// A client order id still pending is a duplicate (51016).
-	e := funded(t, "")
-	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup1"}
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-		t.Fatal(err)
-	}
-	_, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
-	if sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != "51016" {
-		t.Fatalf("duplicate: %v", err)
-	}
+	dup := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup1"}
+	plugintest.RunRefusals(t, []plugintest.Refusal[okxSetup]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "51001"},
+		{Name: "unknown swap: not in the instrument list", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "51008"},
+		{Name: "swap margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "51008"},
+		{Name: "spot below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000001"), Price: d("60000")}, Kind: sdk.KindInvalidRequest, Code: "51020"},
+		{Name: "spot not a lot multiple", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000100001"), Price: d("60000")}, Kind: sdk.KindInvalidRequest, Code: "51121"},
+		{Name: "swaps in spot mode", Setup: okxSetup{acctLv: "1"}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}, Kind: sdk.KindUnsupported, Code: "51010"},
+		{Name: "read-only key", Setup: okxSetup{key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "50120"},
+		// A client order id still pending is a duplicate.
+		{Name: "duplicate client order id", Before: &dup, Req: dup, Kind: sdk.KindInvalidRequest, Code: "51016"},
+	}, func(t *testing.T, s okxSetup) plugintest.Arranged {
+		e := funded(t, "")
+		if s.key != nil {
+			e.Fake.AddKey(*s.key)
+		}
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv = s.acctLv })
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, "")
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
 	swap := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{name: "spot by client id", req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c1"},
-			body: `{"instId":"BTC-USDT","clOrdId":"c1"}`,
-			want: sdk.Order{ID: spot.ID, ClientOrderID: "c1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
-		{name: "swap by order id", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
-			body: `{"instId":"ETH-USDT-SWAP","ordId":"` + swap.ID + `"}`,
-			want: sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
-		{name: "again: already cancelled", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, kind: sdk.KindOrderNotFound, code: "51400"},
-		{name: "unknown instrument", req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "1"}, kind: sdk.KindUnknownSymbol, code: "51001"},
-		{name: "no id", req: sdk.CancelRequest{Symbol: "BTC/USDT"}, kind: sdk.KindInvalidRequest},
-		{name: "id not a number", req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, kind: sdk.KindInvalidRequest},
-		{name: "client id with a hyphen", req: sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a-b"}, kind: sdk.KindInvalidRequest},
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c1"}, Body: `{"instId":"BTC-USDT","clOrdId":"c1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "swap by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, Body: `{"instId":"ETH-USDT-SWAP","ordId":"` + swap.ID + `"}`, Want: sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: already cancelled", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, Kind: sdk.KindOrderNotFound, Code: "51400"},
+		{Name: "unknown instrument", Req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "1"}, Kind: sdk.KindUnknownSymbol, Code: "51001"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
+		{Name: "client id with a hyphen", Req: sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a-b"}, Kind: sdk.KindInvalidRequest},
+	})
+	cancels := 0
+	for _, r := range e.Fake.Requests() {
+		if r.Path == "/api/v5/trade/cancel-order" {
+			cancels++
+			if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("cancel sent as %q", ct)
+			}
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e.Fake.ResetLog()
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-			if tt.kind != 0 {
-				return
-			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body || last.Header.Get("Content-Type") != "application/json" {
-				t.Errorf("sent %s (%s), want %s", last.Body, last.Header.Get("Content-Type"), tt.body)
-			}
-		})
+	if cancels < 2 {
+		t.Errorf("%d cancels reached the fake", cancels)
 	}
 	for _, o := range e.Fake.Orders(apiKey) {
 		if o.State != "canceled" {
