@@ -100,6 +100,14 @@ func checkMarket(t *testing.T, ex, impl sdk.Exchange, info sdk.Info, fx Fixtures
 		}
 		checkPrices(t, req, p, trading)
 	})
+	t.Run("prices of the fixture", func(t *testing.T) {
+		needCapability(t, info, sdk.CapPrices)
+		needAccount(t, fx)
+		if fx.Prices == nil || fx.Fake == nil {
+			t.Skip("no Prices and Fake fixtures")
+		}
+		runPrices(t, ex.(sdk.PriceReader), fx.Account, fx.Fake.Requests, *fx.Prices)
+	})
 }
 
 // checkInstruments checks that each instrument is whole and agrees with its
@@ -325,6 +333,14 @@ type PriceCase struct {
 // It returns the answer for the connector's own further checks.
 func RunPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, fx MarketFake, c PriceCase) sdk.Prices {
 	t.Helper()
+	return runPrices(t, pr, acct, fx.Requests, c)
+}
+
+// runPrices is RunPrices on a fake that may have answered other calls
+// before: only the requests made for c count.
+func runPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, requests func() []fakex.Record, c PriceCase) sdk.Prices {
+	t.Helper()
+	before := len(requests())
 	p, err := pr.Prices(Context(t), acct, c.Req)
 	if err != nil {
 		t.Fatal(err)
@@ -337,8 +353,17 @@ func RunPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, fx MarketFake
 			t.Errorf("the price of %s carries no time", s)
 		}
 	}
-	CheckCalls(t, fx, c.Calls)
-	NoCredentials(t, fx.Requests(), slices.Concat(credentials(acct), c.Secrets)...)
+	sent := requests()[before:]
+	calls := map[string]int{}
+	for _, r := range sent {
+		calls[r.Path]++
+	}
+	for _, path := range slices.Sorted(maps.Keys(c.Calls)) {
+		if calls[path] != c.Calls[path] {
+			t.Errorf("calls to %s = %d, want %d", path, calls[path], c.Calls[path])
+		}
+	}
+	NoCredentials(t, sent, slices.Concat(credentials(acct), c.Secrets)...)
 	return p
 }
 

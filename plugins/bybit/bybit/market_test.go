@@ -10,16 +10,13 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
-// Prices come from one ticker list per category, without the key; assets
-// are valued by their USDT market and an asset without one is missing,
-// not priced through BTC.
-func TestPrices(t *testing.T) {
+// The reference prices are checked by TestConformance: one ticker list
+// per category, without the key. The categories are spot and linear.
+func TestPriceCategories(t *testing.T) {
 	e := newEnv(t)
-	e.Fake.SetMark("BTCUSDT", "60012.34")
-	c := plugintest.ReferencePrices("bybit", "MNT")
-	// One list per category.
-	c.Calls = map[string]int{"/v5/market/tickers": 2}
-	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
+	if _, err := e.C.Prices(ctx(t), e.Acct, plugintest.ReferencePrices("bybit", "MNT").Req); err != nil {
+		t.Fatal(err)
+	}
 	if q := plugintest.QueryValues(e.Fake.Requests(), "category"); !slices.Equal(q, []string{"spot", "linear"}) {
 		t.Errorf("categories read: %q", q)
 	}
