@@ -28,11 +28,29 @@ func GoldenLines(t testing.TB, path string) []string {
 	return out
 }
 
+// Golden is a golden file cut into named sections, as GoldenSections
+// reads it.
+type Golden struct {
+	path     string
+	sections map[string][]string
+}
+
+// Rows are the rows of section name, which may be empty; t fails if the
+// file has no such section.
+func (g Golden) Rows(t testing.TB, name string) []string {
+	t.Helper()
+	rows, ok := g.sections[name]
+	if !ok {
+		t.Fatalf("%s has no section %q", g.path, name)
+	}
+	return rows
+}
+
 // GoldenSections reads the golden file at path as GoldenLines does, cut
-// into sections: a line "== name ==" opens the section name, and the
-// lines up to the next such line are its rows. A section may be empty;
-// lines before the first section are an error.
-func GoldenSections(t testing.TB, path string) map[string][]string {
+// into sections: a line "== name ==" opens the section name (a test
+// case's name, say), and the lines up to the next such line are its rows.
+// A section may be empty; lines before the first section are an error.
+func GoldenSections(t testing.TB, path string) Golden {
 	t.Helper()
 	out := map[string][]string{}
 	name := ""
@@ -50,5 +68,5 @@ func GoldenSections(t testing.TB, path string) map[string][]string {
 		}
 		out[name] = append(out[name], line)
 	}
-	return out
+	return Golden{path: path, sections: out}
 }

@@ -161,6 +161,32 @@ func CheckPositions(t *testing.T, got, want []sdk.Position) {
 	})
 }
 
+// PositionRow writes p as one line: "symbol side size entry=… mark=…
+// upnl=… lev=… liq=… margin-mode", every amount exact.
+func PositionRow(p sdk.Position) string {
+	return fmt.Sprintf("%s %s %s entry=%s mark=%s upnl=%s lev=%s liq=%s %s", p.Symbol, p.Side, p.Size,
+		p.EntryPrice, p.MarkPrice, p.UnrealizedPnL, p.Leverage, p.LiquidationPrice, p.MarginMode)
+}
+
+// PositionsRead calls Positions and fails t unless it returns a list (not
+// nil, even when empty) whose rows, as PositionRow writes them, are want
+// in order. It returns what it got.
+func PositionsRead(t *testing.T, ex sdk.Exchange, acct sdk.Account, want []string) []sdk.Position {
+	t.Helper()
+	got, err := ex.Positions(Context(t), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []string{}
+	for _, p := range got {
+		rows = append(rows, PositionRow(p))
+	}
+	if got == nil || !slices.Equal(rows, want) {
+		t.Errorf("positions (nil: %v):\n%s\nwant\n%s", got == nil, strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	return got
+}
+
 // sameList fails t unless got is a list (not nil, an empty want still
 // wants an empty list) as long as want, then compares them item by item
 // with same.
