@@ -6,6 +6,8 @@ package plugintest
 // exchange holds afterwards is the same everywhere and lives here.
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,13 +34,75 @@ type Refusal[S any] struct {
 }
 
 // Arranged is a fresh fake made ready for one row: the connector and the
-// account on it, how many orders the fake holds, and, when not nil, the
-// connector's own check once the row's order was refused.
+// account on it, how many orders the fake holds, what it holds of the
+// order just placed (for RunPlacements), and, when not nil, the
+// connector's own check once the row's order was refused or placed.
 type Arranged struct {
 	Exchange sdk.Exchange
 	Account  sdk.Account
 	Orders   func() int
+	Placed   func(t *testing.T) Placed
 	Check    func(t *testing.T)
+}
+
+// Placement is one row of a connector's table of orders its exchange
+// takes: the request, and the connector's own arrangement of a fresh fake
+// for it (a position mode, open positions). What must come of it is in
+// the golden file's section named Name.
+type Placement[S any] struct {
+	Name  string
+	Setup S
+	Req   sdk.OrderRequest
+}
+
+// Placed is what a connector's fake holds of the order just placed: the
+// id the exchange gave it, and facts, lines in the connector's own words
+// of what the exchange received and did ("sent …", "requests …").
+type Placed struct {
+	ID    string
+	Facts []string
+}
+
+// OrderLine writes o as one line: "client market symbol side type status
+// qty=… filled=… price=… avg=…", then "reduce-only" and "timed" (it
+// carries a creation time) when they hold; "-" stands for no client id.
+// The id is left out: the exchange picks it.
+func OrderLine(o sdk.Order) string {
+	row := fmt.Sprintf("%s %s %s %s %s %s qty=%s filled=%s price=%s avg=%s", dash(o.ClientOrderID), o.Market, o.Symbol,
+		o.Side, o.Type, o.Status, o.Quantity, o.FilledQuantity, o.Price, o.AveragePrice)
+	if o.ReduceOnly {
+		row += " reduce-only"
+	}
+	if !o.CreatedAt.IsZero() {
+		row += " timed"
+	}
+	return row
+}
+
+// RunPlacements runs rows, each in a subtest on what arrange makes of its
+// Setup: Req must be taken, under the id the fake reports, and the fake's
+// facts followed by "order " and the order's OrderLine must be the rows of
+// the golden file's section named after the row.
+func RunPlacements[S any](t *testing.T, golden string, rows []Placement[S], arrange func(t *testing.T, setup S) Arranged) {
+	t.Helper()
+	want := GoldenSections(t, golden)
+	for _, row := range rows {
+		t.Run(row.Name, func(t *testing.T) {
+			a := arrange(t, row.Setup)
+			got := MustPlace(t, a.Exchange, a.Account, row.Req)
+			placed := a.Placed(t)
+			if got.ID == "" || got.ID != placed.ID {
+				t.Errorf("id %q, the fake has %q", got.ID, placed.ID)
+			}
+			lines := append(placed.Facts, "order "+OrderLine(got))
+			if w := want.Rows(t, row.Name); !slices.Equal(lines, w) {
+				t.Errorf("placed:\n%s\nwant (%s)\n%s", strings.Join(lines, "\n"), golden, strings.Join(w, "\n"))
+			}
+			if a.Check != nil {
+				a.Check(t)
+			}
+		})
+	}
 }
 
 // RunRefusals runs rows, each in a subtest on what arrange makes of its

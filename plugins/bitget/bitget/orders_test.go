@@ -1,6 +1,7 @@
 package bitget_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,151 +11,54 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
+// placeSetup arranges the account for an order: its position mode, the
+// positions it holds and its per-symbol settings.
+type placeSetup struct {
+	hedge    bool
+	pos      []fake.Position
+	settings map[string]fake.Settings
+}
+
+// placed is what the fake holds of the one order a test placed: the body
+// it received, exactly, and its status there, with the requests to paths.
+func placed(t *testing.T, e *env, paths ...string) plugintest.Placed {
+	t.Helper()
+	orders := e.Fake.Orders(apiKey)
+	if len(orders) != 1 {
+		t.Fatalf("orders at the fake: %d", len(orders))
+	}
+	facts := []string{"sent " + orders[0].Body, "at the fake " + orders[0].Status}
+	for _, p := range paths {
+		facts = append(facts, fmt.Sprintf("requests to %s: %d", p, e.Fake.Calls(p)))
+	}
+	return plugintest.Placed{ID: orders[0].OrderID, Facts: facts}
+}
+
+// TestPlaceOrder places orders on a Classic account; testdata/orders.txt
+// says what each must send, what the fake made of it, the requests it
+// took (a futures order reads the account's modes first) and the order it
+// comes back as.
 func TestPlaceOrder(t *testing.T) {
-	const fut = `"productType":"USDT-FUTURES","marginMode":"crossed","marginCoin":"USDT"`
-	tests := []struct {
-		name     string
-		hedge    bool
-		pos      []fake.Position
-		settings map[string]fake.Settings
-		req      sdk.OrderRequest
-		body     string // exactly as sent
-		want     sdk.Order
-		status   string // at the fake
-	}{
-		{
-			name:   "spot market buy sized in quote",
-			req:    sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			body:   `{"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc","size":"600","clientOid":"alert-1"}`,
-			want:   sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market"},
-			status: "filled",
-		},
-		{
-			name:   "spot market sell sized in base",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "SELL", Type: "Market", Quantity: d("0.2")},
-			body:   `{"symbol":"BTCUSDT","side":"sell","orderType":"market","force":"gtc","size":"0.2","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.2")},
-			status: "filled",
-		},
-		{
-			name:   "spot limit buy: the documented POST vector",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000"), ClientOrderID: "t-1"},
-			body:   `{"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"30000","size":"0.001","clientOid":"t-1"}`,
-			want:   sdk.Order{ClientOrderID: "t-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000")},
-			status: "live",
-		},
-		{
-			name:   "spot limit sell, trailing zeros dropped",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			body:   `{"symbol":"BTCUSDT","side":"sell","orderType":"limit","force":"gtc","price":"70000.5","size":"0.1","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.1"), Price: d("70000.5")},
-			status: "live",
-		},
-		{
-			name:   "futures market, one-way",
-			req:    sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.002","side":"buy","orderType":"market","clientOid":"x:1/a.b"}`,
-			want:   sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002")},
-			status: "filled",
-		},
-		{
-			name:   "futures reduce-only close, one-way",
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.01","side":"sell","orderType":"market","clientOid":"auto-1","reduceOnly":"YES"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:     "futures limit on the spot form of the symbol, isolated margin",
-			settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}},
-			req:      sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:     `{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginMode":"isolated","marginCoin":"USDT","size":"1","price":"3500","side":"sell","orderType":"limit","force":"gtc","clientOid":"auto-1"}`,
-			want:     sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status:   "live",
-		},
-		{
-			name:   "hedge mode: opening a short",
-			hedge:  true,
-			req:    sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:   `{"symbol":"ETHUSDT",` + fut + `,"size":"1","price":"3500","side":"sell","tradeSide":"open","orderType":"limit","force":"gtc","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status: "live",
-		},
-		{
-			name:   "hedge mode: reduce-only sell closes the long, side names the position",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.01","side":"buy","tradeSide":"close","orderType":"market","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:   "hedge mode: buying back a short by position side",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.02","side":"sell","tradeSide":"close","orderType":"market","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:   "hedge mode: opening a long by position side",
-			hedge:  true,
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.001","side":"buy","tradeSide":"open","orderType":"market","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
-			status: "filled",
-		},
-		{
-			name:   "one-way: a position side against the direction closes reduce-only",
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "-100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.01","side":"buy","orderType":"market","clientOid":"auto-1","reduceOnly":"YES"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			orders := e.Fake.Orders(apiKey)
-			if len(orders) != 1 {
-				t.Fatalf("orders at the fake: %d", len(orders))
-			}
-			placed := orders[0]
-			if placed.Body != tt.body {
-				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
-			}
-			if placed.Status != tt.status {
-				t.Errorf("status at the fake %s, want %s", placed.Status, tt.status)
-			}
-			w := tt.want
-			if got.ID == "" || got.ID != placed.OrderID || got.ClientOrderID != w.ClientOrderID || got.Market != w.Market ||
-				got.Symbol != w.Symbol || got.Side != w.Side || got.Type != w.Type || got.Status != sdk.StatusNew ||
-				got.ReduceOnly != w.ReduceOnly || !got.Quantity.Equal(w.Quantity) || !got.Price.Equal(w.Price) {
-				t.Errorf("order %+v\nwant  %+v (id %s)", got, w, placed.OrderID)
-			}
-			if got.CreatedAt.IsZero() {
-				t.Error("no creation time")
-			}
-			want := map[string]int{fake.PathSpotPlace: 1}
-			if w.Market == "futures" {
-				want = map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 1}
-			}
-			for p, n := range want {
-				if e.Fake.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
-				}
-			}
-		})
-	}
+	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: "spot market sell sized in base", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "SELL", Type: "Market", Quantity: d("0.2")}},
+		{Name: "spot limit buy: the documented POST vector", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000"), ClientOrderID: "t-1"}},
+		{Name: "spot limit sell, trailing zeros dropped", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
+		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "futures limit on the spot form of the symbol, isolated margin", Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: reduce-only sell closes the long, side names the position", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
+		{Name: "hedge mode: opening a long by position side", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
+		{Name: "one-way: a position side against the direction closes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "-100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = s.pos, s.settings })
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
+			return placed(t, e, fake.PathSpotPlace, fake.PathFuturesAccount, fake.PathFuturesPlace)
+		}}
+	})
 }
 
 // TestPlaceOrderMovesTheFake checks the fake's books after orders, so the

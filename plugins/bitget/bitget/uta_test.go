@@ -341,120 +341,31 @@ func TestUTAPositions(t *testing.T) {
 	}
 }
 
+// TestUTAPlaceOrder places orders on a unified account, whose mode the
+// connector has learnt; testdata/uta_orders.txt says what each must send,
+// what the fake made of it, the requests it took (a futures order reads
+// the symbol's settings, and nothing goes to the Classic paths) and the
+// order it comes back as.
 func TestUTAPlaceOrder(t *testing.T) {
-	tests := []struct {
-		name     string
-		hedge    bool
-		pos      []fake.Position
-		settings map[string]fake.Settings
-		req      sdk.OrderRequest
-		body     string // exactly as sent
-		want     sdk.Order
-		status   string // at the fake
-	}{
-		{
-			name:   "spot market buy sized in quote",
-			req:    sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			body:   `{"category":"SPOT","symbol":"BTCUSDT","qty":"600","side":"buy","orderType":"market","clientOid":"alert-1"}`,
-			want:   sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market"},
-			status: "filled",
-		},
-		{
-			name:   "spot limit sell",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			body:   `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.1","price":"70000.5","side":"sell","orderType":"limit","timeInForce":"gtc","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.1"), Price: d("70000.5")},
-			status: "live",
-		},
-		{
-			name:   "futures market, one-way",
-			req:    sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.002","side":"buy","orderType":"market","clientOid":"x:1/a.b","reduceOnly":"no","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002")},
-			status: "filled",
-		},
-		{
-			name:   "futures reduce-only close, one-way",
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","clientOid":"auto-1","reduceOnly":"yes","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:     "futures limit on the spot form of the symbol, isolated margin from the settings",
-			settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}},
-			req:      sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:     `{"category":"USDT-FUTURES","symbol":"ETHUSDT","qty":"1","price":"3500","side":"sell","orderType":"limit","timeInForce":"gtc","clientOid":"auto-1","reduceOnly":"no","marginMode":"isolated"}`,
-			want:     sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status:   "live",
-		},
-		{
-			name:   "hedge mode: opening a short",
-			hedge:  true,
-			req:    sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:   `{"category":"USDT-FUTURES","symbol":"ETHUSDT","qty":"1","price":"3500","side":"sell","orderType":"limit","timeInForce":"gtc","posSide":"short","clientOid":"auto-1","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status: "live",
-		},
-		{
-			name:   "hedge mode: reduce-only sell closes the long, side stays the direction",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","posSide":"long","clientOid":"auto-1","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:   "hedge mode: buying back a short by position side",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.02","side":"buy","orderType":"market","posSide":"short","clientOid":"auto-1","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
-			status: "filled",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := fundedUTA(t, tt.hedge)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
-				t.Fatal(err)
-			}
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			orders := e.Fake.Orders(apiKey)
-			if len(orders) != 1 {
-				t.Fatalf("orders at the fake: %d", len(orders))
-			}
-			placed := orders[0]
-			if placed.Body != tt.body {
-				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
-			}
-			if placed.Status != tt.status {
-				t.Errorf("status at the fake %s, want %s", placed.Status, tt.status)
-			}
-			w := tt.want
-			if got.ID == "" || got.ID != placed.OrderID || got.ClientOrderID != w.ClientOrderID || got.Market != w.Market ||
-				got.Symbol != w.Symbol || got.Side != w.Side || got.Type != w.Type || got.Status != sdk.StatusNew ||
-				got.ReduceOnly != w.ReduceOnly || !got.Quantity.Equal(w.Quantity) || !got.Price.Equal(w.Price) || got.CreatedAt.IsZero() {
-				t.Errorf("order %+v\nwant  %+v (id %s)", got, w, placed.OrderID)
-			}
-			want := map[string]int{fake.PathUTAPlace: 1, fake.PathUTASettings: 0, fake.PathSpotPlace: 0, fake.PathFuturesPlace: 0}
-			if w.Market == "futures" {
-				want[fake.PathUTASettings] = 1
-			}
-			for p, n := range want {
-				if e.Fake.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
-				}
-			}
-		})
-	}
+	plugintest.RunPlacements(t, "testdata/uta_orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: "spot limit sell", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
+		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "futures limit on the spot form of the symbol, isolated margin from the settings", Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: reduce-only sell closes the long, side stays the direction", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := fundedUTA(t, s.hedge)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = s.pos, s.settings })
+		if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
+			t.Fatal(err)
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
+			return placed(t, e, fake.PathUTAPlace, fake.PathUTASettings, fake.PathSpotPlace, fake.PathFuturesPlace)
+		}}
+	})
 }
 
 // TestUTAOrderFirstCall: an order is the key's first call; V2 answers

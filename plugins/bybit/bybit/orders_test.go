@@ -1,6 +1,7 @@
 package bybit_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -19,141 +20,41 @@ func lastOrder(t *testing.T, e *env) fake.Order {
 	return orders[len(orders)-1]
 }
 
+// placeSetup arranges the account for an order: its position mode and
+// the positions it holds.
+type placeSetup struct {
+	hedge bool
+	pos   []fake.Position
+}
+
+// TestPlaceOrder places orders the exchange takes; testdata/orders.txt
+// says what each must send, exactly as signed, what the fake made of it,
+// how many position-mode reads came before it, and the order it comes
+// back as: an acknowledgement, which knows no fills but has a time.
 func TestPlaceOrder(t *testing.T) {
-	tests := []struct {
-		name   string
-		hedge  bool
-		pos    []fake.Position
-		req    sdk.OrderRequest
-		body   string // exactly as sent (and signed)
-		want   sdk.Order
-		qty    string
-		price  string
-		status string // at the fake
-		reads  int    // position-mode reads before the order
-	}{
-		{
-			name: "spot market buy by quote amount",
-			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			body: `{"category":"spot","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"600","marketUnit":"quoteCoin","orderLinkId":"alert-1"}`,
-			want: sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusNew},
-			qty:  "0", price: "0", status: "Filled",
-		},
-		{
-			name: "spot market buy by base amount says so",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "BUY", Type: "Market", Quantity: d("0.0100")},
-			body: `{"category":"spot","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"0.01","marketUnit":"baseCoin"}`,
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusNew},
-			qty:  "0.01", price: "0", status: "Filled",
-		},
-		{
-			name: "spot market sell by base amount: the default unit",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.01")},
-			body: `{"category":"spot","symbol":"BTCUSDT","side":"Sell","orderType":"Market","qty":"0.01"}`,
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusNew},
-			qty:  "0.01", price: "0", status: "Filled",
-		},
-		{
-			name: "spot market sell by quote amount",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("300")},
-			body: `{"category":"spot","symbol":"BTCUSDT","side":"Sell","orderType":"Market","qty":"300","marketUnit":"quoteCoin"}`,
-			want: sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusNew},
-			qty:  "0", price: "0", status: "Filled",
-		},
-		{
-			name: "spot limit sell",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50"), ClientOrderID: "spot-test-01"},
-			body: `{"category":"spot","symbol":"BTCUSDT","side":"Sell","orderType":"Limit","qty":"0.1","price":"70000.5","timeInForce":"GTC","orderLinkId":"spot-test-01"}`,
-			want: sdk.Order{ClientOrderID: "spot-test-01", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:  "0.1", price: "70000.5", status: "New",
-		},
-		{
-			name: "linear market, one-way (the documented example body)",
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
-			body: `{"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"0.001","positionIdx":0}`,
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusNew},
-			qty:  "0.001", price: "0", status: "Filled", reads: 1,
-		},
-		{
-			name: "linear reduce-only limit close, one-way (the documented example body)",
-			pos:  []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "1", AvgPrice: "50000", MarkPrice: "60000"}},
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("30000"), ReduceOnly: true},
-			body: `{"category":"linear","symbol":"BTCUSDT","side":"Sell","orderType":"Limit","qty":"1","price":"30000","timeInForce":"GTC","positionIdx":0,"reduceOnly":true}`,
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, ReduceOnly: true},
-			qty:  "1", price: "30000", status: "New", reads: 1,
-		},
-		{
-			name:  "hedge mode: a sell opens the short side",
-			hedge: true,
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500"), ClientOrderID: "h_1"},
-			body:  `{"category":"linear","symbol":"ETHUSDT","side":"Sell","orderType":"Limit","qty":"1","price":"3500","timeInForce":"GTC","positionIdx":2,"orderLinkId":"h_1"}`,
-			want:  sdk.Order{ClientOrderID: "h_1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew},
-			qty:   "1", price: "3500", status: "New", reads: 1,
-		},
-		{
-			name:  "hedge mode: reduce-only sell closes the long side",
-			hedge: true,
-			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 1, Side: "Buy", Size: "0.01", AvgPrice: "50000", MarkPrice: "60000"}},
-			req:   sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:  `{"category":"linear","symbol":"BTCUSDT","side":"Sell","orderType":"Market","qty":"0.01","positionIdx":1,"reduceOnly":true}`,
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusNew, ReduceOnly: true},
-			qty:   "0.01", price: "0", status: "Filled", reads: 1,
-		},
-		{
-			name:  "hedge mode: buying on the short side closes it",
-			hedge: true,
-			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.02", AvgPrice: "50000", MarkPrice: "60000"}},
-			req:   sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"},
-			body:  `{"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"0.02","positionIdx":2,"reduceOnly":true}`,
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusNew, ReduceOnly: true},
-			qty:   "0.02", price: "0", status: "Filled", reads: 1,
-		},
-		{
-			name: "a position side on a one-way symbol: closing becomes reduce-only",
-			pos:  []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Sell", Size: "0.01", AvgPrice: "50000", MarkPrice: "60000"}},
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			body: `{"category":"linear","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"0.01","positionIdx":0,"reduceOnly":true}`,
-			want: sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusNew, ReduceOnly: true},
-			qty:  "0.01", price: "0", status: "Filled", reads: 1,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			if tt.pos != nil {
-				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
-			}
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
+	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy by quote amount", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: "spot market buy by base amount says so", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "BUY", Type: "Market", Quantity: d("0.0100")}},
+		{Name: "spot market sell by base amount: the default unit", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.01")}},
+		{Name: "spot market sell by quote amount", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", QuoteQuantity: d("300")}},
+		{Name: "spot limit sell", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50"), ClientOrderID: "spot-test-01"}},
+		{Name: "linear market, one-way (the documented example body)", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}},
+		{Name: "linear reduce-only limit close, one-way (the documented example body)", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "1", AvgPrice: "50000", MarkPrice: "60000"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("30000"), ReduceOnly: true}},
+		{Name: "hedge mode: a sell opens the short side", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500"), ClientOrderID: "h_1"}},
+		{Name: "hedge mode: reduce-only sell closes the long side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 1, Side: "Buy", Size: "0.01", AvgPrice: "50000", MarkPrice: "60000"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "hedge mode: buying on the short side closes it", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.02", AvgPrice: "50000", MarkPrice: "60000"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
+		{Name: "a position side on a one-way symbol: closing becomes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Sell", Size: "0.01", AvgPrice: "50000", MarkPrice: "60000"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
+		if s.pos != nil {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.pos })
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
 			placed := lastOrder(t, e)
-			if placed.Body != tt.body {
-				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
-			}
-			if placed.Status != tt.status {
-				t.Errorf("status at the fake %s, want %s", placed.Status, tt.status)
-			}
-			if got.ID == "" || got.ID != placed.OrderID {
-				t.Errorf("id %q, fake has %q", got.ID, placed.OrderID)
-			}
-			if got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market || got.Symbol != tt.want.Symbol ||
-				got.Side != tt.want.Side || got.Type != tt.want.Type || got.Status != tt.want.Status || got.ReduceOnly != tt.want.ReduceOnly {
-				t.Errorf("order %+v, want %+v", got, tt.want)
-			}
-			eq(t, "quantity", got.Quantity, tt.qty)
-			eq(t, "price", got.Price, tt.price)
-			if !got.FilledQuantity.IsZero() || got.CreatedAt.IsZero() {
-				t.Errorf("filled %s created %v: an acknowledgement knows no fills but has a time", got.FilledQuantity, got.CreatedAt)
-			}
-			if n := e.Fake.Calls("/v5/position/list"); n != tt.reads {
-				t.Errorf("position reads %d, want %d", n, tt.reads)
-			}
-			if n := e.Fake.Calls("/v5/order/create"); n != 1 {
-				t.Errorf("order requests %d, want 1", n)
-			}
-		})
-	}
+			return plugintest.Placed{ID: placed.OrderID, Facts: []string{"sent " + placed.Body, "at the fake " + placed.Status,
+				fmt.Sprintf("requests: %d position reads, %d orders", e.Fake.Calls("/v5/position/list"), e.Fake.Calls("/v5/order/create"))}}
+		}}
+	})
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
