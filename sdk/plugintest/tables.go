@@ -384,6 +384,25 @@ func InfoNamed(t *testing.T, ex sdk.Exchange, want Names) sdk.Info {
 	return info
 }
 
+// InfoDeclares calls InfoNamed, then fails t unless every one of paid is
+// declared with a call cost above zero (CapValidate, a call with a cost
+// but no capability, needs only the cost) and first is the first rate
+// limit, the one the host paces by. It returns the info for the
+// connector's own checks.
+func InfoDeclares(t *testing.T, ex sdk.Exchange, want Names, paid []string, first sdk.RateLimit) sdk.Info {
+	t.Helper()
+	info := InfoNamed(t, ex, want)
+	for _, c := range paid {
+		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
+			t.Errorf("capability %s: declared %v, cost %d", c, info.Has(c), info.CallCosts[c])
+		}
+	}
+	if len(info.RateLimits) == 0 || info.RateLimits[0] != first {
+		t.Errorf("rate limits %+v, want first %+v", info.RateLimits, first)
+	}
+	return info
+}
+
 // LastRequest is the last request fx received; t fails if there was none.
 func LastRequest(t *testing.T, fx interface{ Requests() []fakex.Record }) fakex.Record {
 	t.Helper()
