@@ -21,17 +21,6 @@ func funded(t *testing.T, hedge bool) *env {
 	return e
 }
 
-// sentParams is what the fake received for the last order, without the
-// signing parameters.
-func sentParams(t *testing.T, e *env) map[string]string {
-	t.Helper()
-	orders := e.Fake.Orders(apiKey)
-	if len(orders) == 0 {
-		t.Fatal("no order reached the fake")
-	}
-	return plugintest.Params(t, orders[len(orders)-1].Query, "timestamp", "recvWindow", "signature")
-}
-
 // placeSetup arranges the account for an order: its position mode and
 // the positions it holds.
 type placeSetup struct {
