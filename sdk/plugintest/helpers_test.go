@@ -3,11 +3,14 @@ package plugintest
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
 )
 
 func TestCheckErrorPasses(t *testing.T) {
@@ -41,5 +44,33 @@ func TestLeaksCollects(t *testing.T) {
 	out := l.Check(t, "path=/x", []string{"s3cr3t"}, struct{ Name string }{"shown-key"})
 	if !strings.Contains(out, "bad key") || !strings.Contains(out, "path=/x") || !strings.Contains(out, "shown-key") {
 		t.Fatalf("Check searched too little:\n%s", out)
+	}
+}
+
+func TestGoldenSections(t *testing.T) {
+	path := t.TempDir() + "/g.txt"
+	body := "# a comment\n== first ==\n  one  \n\ntwo\n== empty ==\n# dropped\n== last ==\nthree\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := GoldenSections(t, path)
+	if got := g.Rows(t, "first"); !slices.Equal(got, []string{"one", "two"}) {
+		t.Errorf("first = %q", got)
+	}
+	if got := g.Rows(t, "empty"); got == nil || len(got) != 0 {
+		t.Errorf("empty = %#v, want an empty list", got)
+	}
+	if got := g.Rows(t, "last"); !slices.Equal(got, []string{"three"}) {
+		t.Errorf("last = %q", got)
+	}
+}
+
+func TestOrderLine(t *testing.T) {
+	d := decimal.RequireFromString
+	o := sdk.Order{Market: sdk.MarketFutures, Symbol: "BTC/USDT:USDT", Side: sdk.Sell, Type: sdk.OrderMarket, Status: sdk.StatusFilled,
+		Quantity: d("0.010"), FilledQuantity: d("0.01"), AveragePrice: d("60000"), ReduceOnly: true, CreatedAt: time.Unix(1, 0)}
+	want := "- futures BTC/USDT:USDT sell market filled qty=0.01 filled=0.01 price=0 avg=60000 reduce-only timed"
+	if got := OrderLine(o); got != want {
+		t.Errorf("OrderLine = %q, want %q", got, want)
 	}
 }

@@ -100,6 +100,14 @@ func checkMarket(t *testing.T, ex, impl sdk.Exchange, info sdk.Info, fx Fixtures
 		}
 		checkPrices(t, req, p, trading)
 	})
+	t.Run("prices of the fixture", func(t *testing.T) {
+		needCapability(t, info, sdk.CapPrices)
+		needAccount(t, fx)
+		if fx.Prices == nil || fx.Fake == nil {
+			t.Skip("no Prices and Fake fixtures")
+		}
+		runPrices(t, ex.(sdk.PriceReader), fx.Account, fx.Fake.Requests, *fx.Prices)
+	})
 }
 
 // checkInstruments checks that each instrument is whole and agrees with its
@@ -315,16 +323,24 @@ type PriceCase struct {
 	Calls map[string]int
 	// Timed are symbols whose price must carry the exchange's time.
 	Timed []string
-	// Secrets are the account's credentials, none of which any request
-	// may carry.
+	// Secrets are further strings no request may carry, besides the
+	// account's own key, secret and passphrase, which none ever may.
 	Secrets []string
 }
 
 // RunPrices asks pr for c.Req with acct on fx and checks the answer, the
-// calls and that no credential travelled. It returns the answer for the
-// connector's own further checks.
+// calls and that no credential of acct (nor any of c.Secrets) travelled.
+// It returns the answer for the connector's own further checks.
 func RunPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, fx MarketFake, c PriceCase) sdk.Prices {
 	t.Helper()
+	return runPrices(t, pr, acct, fx.Requests, c)
+}
+
+// runPrices is RunPrices on a fake that may have answered other calls
+// before: only the requests made for c count.
+func runPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, requests func() []fakex.Record, c PriceCase) sdk.Prices {
+	t.Helper()
+	before := len(requests())
 	p, err := pr.Prices(Context(t), acct, c.Req)
 	if err != nil {
 		t.Fatal(err)
@@ -337,16 +353,42 @@ func RunPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, fx MarketFake
 			t.Errorf("the price of %s carries no time", s)
 		}
 	}
-	CheckCalls(t, fx, c.Calls)
-	NoCredentials(t, fx.Requests(), c.Secrets...)
+	sent := requests()[before:]
+	calls := map[string]int{}
+	for _, r := range sent {
+		calls[r.Path]++
+	}
+	for _, path := range slices.Sorted(maps.Keys(c.Calls)) {
+		if calls[path] != c.Calls[path] {
+			t.Errorf("calls to %s = %d, want %d", path, calls[path], c.Calls[path])
+		}
+	}
+	NoCredentials(t, sent, slices.Concat(credentials(acct), c.Secrets)...)
 	return p
 }
 
-// RunInstruments lists each market of want with il and acct on fx and
-// checks the instruments, as InstrumentRow writes them and in order, and
-// that no request carried one of secrets.
-func RunInstruments(t *testing.T, il sdk.InstrumentLister, acct sdk.Account, fx MarketFake, want map[sdk.Market][]string, secrets ...string) {
+// credentials are what acct holds that no public request may carry.
+func credentials(acct sdk.Account) []string {
+	return []string{acct.APIKey, acct.SecretKey, acct.Passphrase}
+}
+
+// RunInstruments lists with il and acct on fx each market the golden
+// file names and checks the instruments against it, as InstrumentRow
+// writes them and in order; then that no request carried a credential of
+// acct. The file holds one instrument a line, the lines of one market
+// together; blank lines and lines starting with "#" (what the exchange
+// lists that must be left out, and why) are passed over.
+func RunInstruments(t *testing.T, il sdk.InstrumentLister, acct sdk.Account, fx MarketFake, golden string) {
 	t.Helper()
+	want := map[sdk.Market][]string{}
+	for _, line := range GoldenLines(t, golden) {
+		if f := strings.Fields(line); len(f) > 2 {
+			want[sdk.Market(f[2])] = append(want[sdk.Market(f[2])], line)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("%s lists no instrument", golden)
+	}
 	for _, m := range slices.Sorted(maps.Keys(want)) {
 		is, err := il.Instruments(Context(t), acct, m)
 		if err != nil {
@@ -357,10 +399,10 @@ func RunInstruments(t *testing.T, il sdk.InstrumentLister, acct sdk.Account, fx 
 			got = append(got, InstrumentRow(i))
 		}
 		if !slices.Equal(got, want[m]) {
-			t.Errorf("%s:\n%q\nwant\n%q", m, got, want[m])
+			t.Errorf("%s:\n%s\nwant (%s)\n%s", m, strings.Join(got, "\n"), golden, strings.Join(want[m], "\n"))
 		}
 	}
-	NoCredentials(t, fx.Requests(), secrets...)
+	NoCredentials(t, fx.Requests(), credentials(acct)...)
 }
 
 // ReferencePrices is the prices case every fake that lists the reference

@@ -77,6 +77,10 @@ type Fixtures struct {
 	// ReportsUsage says the exchange sends rate-limit headers, so every
 	// call must report usage under a declared limit name.
 	ReportsUsage bool
+	// Prices is a prices request with its exact answer against Fake and
+	// the requests per path answering it takes: ReferencePrices, for a
+	// fake that lists the reference market with BTC's perpetual marked.
+	Prices *PriceCase
 }
 
 // Fake is what the suite needs of a connector's fake exchange: the fault

@@ -161,6 +161,32 @@ func CheckPositions(t *testing.T, got, want []sdk.Position) {
 	})
 }
 
+// PositionRow writes p as one line: "symbol side size entry=… mark=…
+// upnl=… lev=… liq=… margin-mode", every amount exact.
+func PositionRow(p sdk.Position) string {
+	return fmt.Sprintf("%s %s %s entry=%s mark=%s upnl=%s lev=%s liq=%s %s", p.Symbol, p.Side, p.Size,
+		p.EntryPrice, p.MarkPrice, p.UnrealizedPnL, p.Leverage, p.LiquidationPrice, p.MarginMode)
+}
+
+// PositionsRead calls Positions and fails t unless it returns a list (not
+// nil, even when empty) whose rows, as PositionRow writes them, are want
+// in order. It returns what it got.
+func PositionsRead(t *testing.T, ex sdk.Exchange, acct sdk.Account, want []string) []sdk.Position {
+	t.Helper()
+	got, err := ex.Positions(Context(t), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []string{}
+	for _, p := range got {
+		rows = append(rows, PositionRow(p))
+	}
+	if got == nil || !slices.Equal(rows, want) {
+		t.Errorf("positions (nil: %v):\n%s\nwant\n%s", got == nil, strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	return got
+}
+
 // sameList fails t unless got is a list (not nil, an empty want still
 // wants an empty list) as long as want, then compares them item by item
 // with same.
@@ -354,6 +380,25 @@ func InfoNamed(t *testing.T, ex sdk.Exchange, want Names) sdk.Info {
 		got.RequiresPassphrase != want.RequiresPassphrase || got.SupportsTestnet != want.SupportsTestnet ||
 		!slices.Equal(got.EndpointKeys, want.EndpointKeys) {
 		t.Errorf("info says %+v, want %+v", got, want)
+	}
+	return info
+}
+
+// InfoDeclares calls InfoNamed, then fails t unless every one of paid is
+// declared with a call cost above zero (CapValidate, a call with a cost
+// but no capability, needs only the cost) and first is the first rate
+// limit, the one the host paces by. It returns the info for the
+// connector's own checks.
+func InfoDeclares(t *testing.T, ex sdk.Exchange, want Names, paid []string, first sdk.RateLimit) sdk.Info {
+	t.Helper()
+	info := InfoNamed(t, ex, want)
+	for _, c := range paid {
+		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
+			t.Errorf("capability %s: declared %v, cost %d", c, info.Has(c), info.CallCosts[c])
+		}
+	}
+	if len(info.RateLimits) == 0 || info.RateLimits[0] != first {
+		t.Errorf("rate limits %+v, want first %+v", info.RateLimits, first)
 	}
 	return info
 }

@@ -29,5 +29,12 @@ func TestConformance(t *testing.T) {
 	})
 	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: "/api/v3/account", Order: "/api/v3/order", Cancel: "/api/v3/order", Time: "/api/v3/time"})
 	fx.ReportsUsage = true
+	// Prices come from whole lists, one request each, whatever the number
+	// of symbols asked for.
+	e.Fake.SetMark("BTCUSDT", "60012.34")
+	prices := plugintest.ReferencePrices("binance", "BNB")
+	prices.Calls = map[string]int{"/api/v3/ticker/price": 1, "/fapi/v1/ticker/price": 1, "/fapi/v1/premiumIndex": 1}
+	prices.Timed = []string{"BTC/USDT:USDT"}
+	fx.Prices = &prices
 	plugintest.Run(t, binance.New(sdk.WithVersion("0.1.0")), fx)
 }

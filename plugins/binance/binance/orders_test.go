@@ -1,6 +1,7 @@
 package binance_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -20,119 +21,44 @@ func funded(t *testing.T, hedge bool) *env {
 	return e
 }
 
-// sentParams is what the fake received for the last order, without the
-// signing parameters.
-func sentParams(t *testing.T, e *env) map[string]string {
-	t.Helper()
-	orders := e.Fake.Orders(apiKey)
-	if len(orders) == 0 {
-		t.Fatal("no order reached the fake")
-	}
-	return plugintest.Params(t, orders[len(orders)-1].Query, "timestamp", "recvWindow", "signature")
+// placeSetup arranges the account for an order: its position mode and
+// the positions it holds.
+type placeSetup struct {
+	hedge bool
+	pos   []fake.Position
 }
 
+// TestPlaceOrder places orders the exchange takes; testdata/orders.txt
+// says what each must send (the signing parameters left out), how many
+// order requests it takes (a hedge-mode account answers -4061 to an
+// order without a position side, found once it is retried) and the order
+// it comes back as.
 func TestPlaceOrder(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		pos   []fake.Position
-		req   sdk.OrderRequest
-		sent  map[string]string
-		want  sdk.Order
-		tries int // order requests the fake saw
-	}{
-		{
-			name:  "spot market buy by quote amount",
-			req:   sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert-1", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "spot limit sell",
-			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("0.1"), FilledQuantity: d("0"), Price: d("70000.5"), AveragePrice: d("0")},
-			tries: 1,
-		},
-		{
-			name:  "futures market, one-way",
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.002", "newClientOrderId": "x:1/a.b", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.002"), FilledQuantity: d("0.002"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "futures reduce-only close, one-way",
-			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}},
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "futures limit in hedge mode: position side found after -4061",
-			hedge: true,
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			sent:  map[string]string{"symbol": "ETHUSDT", "side": "SELL", "positionSide": "SHORT", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "3500", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("1"), FilledQuantity: d("0"), Price: d("3500"), AveragePrice: d("0")},
-			tries: 2,
-		},
-		{
-			name:  "hedge mode close: reduce-only becomes the long side",
-			hedge: true,
-			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionSide: "LONG", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}},
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "SELL", "positionSide": "LONG", "type": "MARKET", "quantity": "0.01", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 2,
-		},
-		{
-			name:  "explicit position side in hedge mode goes through at once",
-			hedge: true,
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "positionSide": "LONG", "type": "MARKET", "quantity": "0.001", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.001"), FilledQuantity: d("0.001"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "explicit position side on a one-way account closes reduce-only",
-			pos:   []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "-0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "-100"}},
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			sent:  map[string]string{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true", "newOrderRespType": "RESULT"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 2,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			if tt.pos != nil {
-				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
-			}
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckParams(t, sentParams(t, e), tt.sent)
+	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy by quote amount", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: "spot limit sell", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
+		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "futures limit in hedge mode: position side found after -4061", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode close: reduce-only becomes the long side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", PositionSide: "LONG", PositionAmt: "0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "explicit position side in hedge mode goes through at once", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
+		{Name: "explicit position side on a one-way account closes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "-0.01", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "-100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
+		if s.pos != nil {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.pos })
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
 			orders := e.Fake.Orders(apiKey)
-			placed := orders[len(orders)-1]
-			if got.ID == "" || got.ID != itoa(placed.OrderID) {
-				t.Errorf("id %q, fake has %d", got.ID, placed.OrderID)
+			last := orders[len(orders)-1]
+			sent := url.Values{}
+			for k, v := range plugintest.Params(t, last.Query, "timestamp", "recvWindow", "signature") {
+				sent.Set(k, v)
 			}
-			if tt.want.ClientOrderID == "" {
-				tt.want.ClientOrderID = placed.ClientOrderID
-			}
-			plugintest.CheckOrder(t, got, tt.want)
-			if got.CreatedAt.IsZero() {
-				t.Error("no creation time")
-			}
-			n := e.Fake.Calls("/api/v3/order") + e.Fake.Calls("/fapi/v1/order")
-			if n != tt.tries {
-				t.Errorf("order requests %d, want %d", n, tt.tries)
-			}
-		})
-	}
+			tries := e.Fake.Calls("/api/v3/order") + e.Fake.Calls("/fapi/v1/order")
+			return plugintest.Placed{ID: itoa(last.OrderID), Facts: []string{"sent " + sent.Encode(), "order requests " + itoa(int64(tries))}}
+		}}
+	})
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
@@ -146,60 +72,32 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name string
-		req  sdk.OrderRequest
-		kind sdk.Kind
-		code string
-	}{
-		{"unknown spot symbol", sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "-1121"},
-		{"unknown perpetual", sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "-1121"},
-		{"spot balance short", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "-2010"},
-		{"futures margin short", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "-2019"},
-		{"reduce-only with nothing to reduce", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "-2022"},
-	}
-	e := funded(t, false)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-		})
-	}
-	// Duplicate client order id on an open order.
-	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || !strings.Contains(err.Error(), "Duplicate") {
-		t.Fatalf("duplicate: %v", err)
-	}
+	dup := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup"}
+	plugintest.RunRefusals(t, []plugintest.Refusal[struct{}]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "-1121"},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "-1121"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "-2010"},
+		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "-2019"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "-2022"},
+		// A client order id still open is a duplicate.
+		{Name: "duplicate client order id", Before: &dup, Req: dup, Kind: sdk.KindInvalidRequest, Code: "-2010", Text: "Duplicate"},
+	}, func(t *testing.T, _ struct{}) plugintest.Arranged {
+		e := funded(t, false)
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0, ""},
-		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID},
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: unknown order", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, sdk.Order{}, sdk.KindOrderNotFound, "-2011"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}},
+		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Status: sdk.StatusCanceled}},
+		{Name: "again: unknown order", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "-2011"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
+	})
 	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "CANCELED" {
 			t.Errorf("order %d is %s at the exchange", o.OrderID, o.Status)

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/binance/fake"
-	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
@@ -13,7 +12,6 @@ func TestPositions(t *testing.T) {
 		name      string
 		rows      []fake.Position
 		configs   map[string]fake.SymbolConfig
-		want      []sdk.Position
 		cfgCalled int
 	}{
 		{
@@ -23,11 +21,7 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionSide: "BOTH", PositionAmt: "-3", EntryPrice: "3000", MarkPrice: "2900", UnRealizedProfit: "300", LiquidationPrice: "0", MarginAsset: "USDT", IsolatedWallet: "150"},
 				{Symbol: "ADAUSDT", PositionSide: "BOTH", PositionAmt: "0", EntryPrice: "0", MarkPrice: "0.4", UnRealizedProfit: "0"},
 			},
-			configs: map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("20"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
-				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginIsolate},
-			},
+			configs:   map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}},
 			cfgCalled: 1,
 		},
 		{
@@ -38,11 +32,7 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionSide: "LONG", PositionAmt: "0.000", EntryPrice: "0", MarkPrice: "3000", UnRealizedProfit: "0"},
 				{Symbol: "ETHUSDT", PositionSide: "SHORT", PositionAmt: "0.000", EntryPrice: "0", MarkPrice: "3000", UnRealizedProfit: "0"},
 			},
-			configs: map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 125, MarginType: "CROSSED"}},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
-			},
+			configs:   map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 125, MarginType: "CROSSED"}},
 			cfgCalled: 1,
 		},
 		{
@@ -54,12 +44,13 @@ func TestPositions(t *testing.T) {
 			name: "empty account",
 		},
 	}
+	want := plugintest.GoldenSections(t, "testdata/positions.txt")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
-			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
 			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
 				t.Errorf("symbolConfig calls = %d, want %d", n, tt.cfgCalled)
 			}

@@ -33,5 +33,12 @@ func TestConformance(t *testing.T) {
 	// Spot client order ids allow no hyphen.
 	fx.Order.ClientOrderID = "conformance_1"
 	fx.ReportsUsage = true
+	// Prices come from whole lists, one request each, whatever the number
+	// of symbols asked for; spot numbers arrive as JSON numbers and swap
+	// ones as strings, both exact.
+	e.Fake.SetMark("BTC-USDT", "60012.34")
+	prices := plugintest.ReferencePrices("bingx", "VST")
+	prices.Calls = map[string]int{"/openApi/spot/v1/ticker/24hr": 1, "/openApi/swap/v2/quote/ticker": 1, "/openApi/swap/v2/quote/premiumIndex": 1}
+	fx.Prices = &prices
 	plugintest.Run(t, bingx.New(sdk.WithVersion("0.1.0")), fx)
 }

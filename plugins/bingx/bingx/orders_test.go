@@ -1,6 +1,7 @@
 package bingx_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -8,7 +9,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 const (
@@ -19,112 +19,43 @@ const (
 	spotSymbolPath = "/openApi/spot/v1/common/symbols"
 )
 
+// placeSetup arranges the account for an order: its position mode and
+// the positions it holds.
+type placeSetup struct {
+	hedge bool
+	pos   []fake.Position
+}
+
+// TestPlaceOrder places orders the exchange takes; testdata/orders.txt
+// says what each must send (the signing parameters left out), how many
+// order requests it takes and the order it comes back as. Ids are above
+// 2^53: any float64 on the way would change them.
 func TestPlaceOrder(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		pos   []fake.Position
-		req   sdk.OrderRequest
-		sent  map[string]string
-		want  sdk.Order
-		tries int // order requests the fake saw
-	}{
-		{
-			name:  "spot market buy by quote amount",
-			req:   sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "600", "newClientOrderId": "alert_1"},
-			want:  sdk.Order{ClientOrderID: "alert_1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "spot market sell by base amount",
-			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "MARKET", "quantity": "0.00123"},
-			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.00123"), FilledQuantity: d("0.00123"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "spot limit sell rests as PENDING",
-			req:   sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1", "price": "70000.5"},
-			want:  sdk.Order{Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("0.1"), FilledQuantity: d("0"), Price: d("70000.5"), AveragePrice: d("0")},
-			tries: 1,
-		},
-		{
-			name:  "swap market, one-way: BOTH, id lowercased",
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.002", "clientOrderId": "alert-01j9zx"},
-			want:  sdk.Order{ClientOrderID: "alert-01j9zx", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.002"), FilledQuantity: d("0.002"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "swap reduce-only close, one-way",
-			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "swap limit in hedge mode: position side found after 109400",
-			hedge: true,
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			sent:  map[string]string{"symbol": "ETH-USDT", "side": "SELL", "positionSide": "SHORT", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "3500"},
-			want:  sdk.Order{Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Status: sdk.StatusNew, Quantity: d("1"), FilledQuantity: d("0"), Price: d("3500"), AveragePrice: d("0")},
-			tries: 2,
-		},
-		{
-			name:  "hedge mode close: reduce-only becomes the long side",
-			hedge: true,
-			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}},
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "SELL", "positionSide": "LONG", "type": "MARKET", "quantity": "0.01"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 2,
-		},
-		{
-			name:  "explicit position side in hedge mode goes through at once",
-			hedge: true,
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "LONG", "type": "MARKET", "quantity": "0.001"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, Quantity: d("0.001"), FilledQuantity: d("0.001"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 1,
-		},
-		{
-			name:  "explicit position side on a one-way account closes reduce-only",
-			pos:   []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}},
-			req:   sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			sent:  map[string]string{"symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "MARKET", "quantity": "0.01", "reduceOnly": "true"},
-			want:  sdk.Order{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Status: sdk.StatusFilled, ReduceOnly: true, Quantity: d("0.01"), FilledQuantity: d("0.01"), Price: d("0"), AveragePrice: d("60000")},
-			tries: 2,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			if tt.pos != nil {
-				e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.pos })
+	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy by quote amount", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert_1"}},
+		{Name: "spot market sell by base amount", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")}},
+		{Name: "spot limit sell rests as PENDING", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "swap market, one-way: BOTH, id lowercased", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"}},
+		{Name: "swap reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "swap limit in hedge mode: position side found after 109400", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode close: reduce-only becomes the long side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "explicit position side in hedge mode goes through at once", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
+		{Name: "explicit position side on a one-way account closes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
+		if s.pos != nil {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.pos })
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
+			sent := url.Values{}
+			for k, v := range sentParams(t, e) {
+				sent.Set(k, v)
 			}
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plugintest.CheckParams(t, sentParams(t, e), tt.sent)
 			orders := e.Fake.Orders(apiKey)
-			placed := orders[len(orders)-1]
-			// Ids are above 2^53: any float64 on the way would change them.
-			if got.ID == "" || got.ID != itoa(placed.OrderID) {
-				t.Errorf("id %q, fake has %d", got.ID, placed.OrderID)
-			}
-			plugintest.CheckOrder(t, got, tt.want)
-			if got.Market == "spot" && got.CreatedAt.IsZero() {
-				t.Error("no creation time")
-			}
-			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.tries {
-				t.Errorf("order requests %d, want %d", n, tt.tries)
-			}
-		})
-	}
+			tries := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath)
+			return plugintest.Placed{ID: itoa(orders[len(orders)-1].OrderID), Facts: []string{"sent " + sent.Encode(), "order requests " + itoa(int64(tries))}}
+		}}
+	})
 }
 
 func TestPlaceOrderRejectedLocally(t *testing.T) {
@@ -203,41 +134,27 @@ func TestPlaceOrderPrecision(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name  string
-		req   sdk.OrderRequest
-		kind  sdk.Kind
-		code  string
-		calls int // order requests
-	}{
-		{"unknown spot symbol", sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", QuoteQuantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
-		{"unknown perpetual", sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
-		{"perpetual settled elsewhere", sdk.OrderRequest{Symbol: "BTC/USDT:BTC", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "", 0},
-		{"spot balance short", sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "100202", 1},
-		{"swap margin short", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "101204", 1},
-		{"reduce-only with nothing to reduce", sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "80017", 1},
-		{"below the minimum value", sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.01"), Price: d("100")}, sdk.KindInvalidRequest, "101400", 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, false)
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != tt.calls {
-				t.Errorf("order requests %d, want %d", n, tt.calls)
-			}
-		})
-	}
-	t.Run("duplicate client order id", func(t *testing.T) {
+	dup := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
+	again := dup
+	again.ClientOrderID = "dup_1" // the same once lowercased
+	// Setup: the order requests that reach the exchange; a symbol it does
+	// not list is refused from the rules, before any.
+	plugintest.RunRefusals(t, []plugintest.Refusal[int]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", QuoteQuantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "perpetual settled elsewhere", Req: sdk.OrderRequest{Symbol: "BTC/USDT:BTC", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "spot balance short", Setup: 1, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "100202"},
+		{Name: "swap margin short", Setup: 1, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "101204"},
+		{Name: "reduce-only with nothing to reduce", Setup: 1, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "80017"},
+		{Name: "below the minimum value", Setup: 1, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.01"), Price: d("100")}, Kind: sdk.KindInvalidRequest, Code: "101400"},
+		{Name: "duplicate client order id", Setup: 2, Before: &dup, Req: again, Kind: sdk.KindInvalidRequest, Code: "101481"},
+	}, func(t *testing.T, calls int) plugintest.Arranged {
 		e := funded(t, false)
-		req := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "Dup_1"}
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-			t.Fatal(err)
-		}
-		req.ClientOrderID = "dup_1" // the same once lowercased
-		if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != "101481" {
-			t.Fatalf("duplicate: %v", err)
-		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }, Check: func(t *testing.T) {
+			if n := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath); n != calls {
+				t.Errorf("order requests %d, want %d", n, calls)
+			}
+		}}
 	})
 }
 

@@ -14,7 +14,6 @@ func TestPositions(t *testing.T) {
 	tests := []struct {
 		name string
 		rows []fake.Position
-		want []sdk.Position
 	}{
 		{
 			name: "one-way long and short, zero row left out",
@@ -23,20 +22,12 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETH-USDT", PositionSide: "SHORT", PositionAmt: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealizedProfit: "300", LiquidationPrice: "294.16914617776246", Leverage: 5, Isolated: true},
 				{Symbol: "ETH-USDT", PositionSide: "LONG", PositionAmt: "0", AvgPrice: "0", MarkPrice: "2900", UnrealizedProfit: "0"},
 			},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("224.975"), Leverage: d("10"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
-				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("294.16914617776246"), MarginMode: sdk.MarginIsolate},
-			},
 		},
 		{
 			name: "hedge mode: both sides of one symbol",
 			rows: []fake.Position{
 				{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "10000", Leverage: 125},
 				{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealizedProfit: "2500", Leverage: 125},
-			},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("125"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
 			},
 		},
 		{
@@ -45,19 +36,16 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTC-USDT", PositionSide: "BOTH", PositionAmt: "-0.01", AvgPrice: "60000", MarkPrice: "59000", UnrealizedProfit: "10"},
 				{Symbol: "ETH-USDT", PositionSide: "BOTH", PositionAmt: "2", AvgPrice: "3000", MarkPrice: "3100", UnrealizedProfit: "200"},
 			},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.01"), EntryPrice: d("60000"), MarkPrice: d("59000"), UnrealizedPnL: d("10"), Leverage: d("20"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
-				{Symbol: "ETH/USDT:USDT", Side: sdk.SideLong, Size: d("2"), EntryPrice: d("3000"), MarkPrice: d("3100"), UnrealizedPnL: d("200"), Leverage: d("20"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
-			},
 		},
 		{name: "only zero rows", rows: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.0000", AvgPrice: "0", MarkPrice: "1", UnrealizedProfit: "0"}}},
 		{name: "empty account"},
 	}
+	want := plugintest.GoldenSections(t, "testdata/positions.txt")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
 		})
 	}
 }

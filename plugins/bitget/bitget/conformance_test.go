@@ -30,5 +30,11 @@ func TestConformance(t *testing.T) {
 	})
 	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: fake.PathSpotAssets, Order: fake.PathSpotPlace, Cancel: fake.PathSpotCancel, Time: fake.PathServerTime})
 	fx.ReportsUsage = true
+	// Prices come from whole lists, one request each, whatever the number
+	// of symbols asked for.
+	e.Fake.SetMark("BTCUSDT", "60012.34")
+	prices := plugintest.ReferencePrices("bitget", "BGB")
+	prices.Calls = map[string]int{fake.PathSpotTickers: 1, fake.PathFuturesTickers: 1}
+	fx.Prices = &prices
 	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), fx)
 }

@@ -1,6 +1,7 @@
 package bitget_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,151 +11,54 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
+// placeSetup arranges the account for an order: its position mode, the
+// positions it holds and its per-symbol settings.
+type placeSetup struct {
+	hedge    bool
+	pos      []fake.Position
+	settings map[string]fake.Settings
+}
+
+// placed is what the fake holds of the one order a test placed: the body
+// it received, exactly, and its status there, with the requests to paths.
+func placed(t *testing.T, e *env, paths ...string) plugintest.Placed {
+	t.Helper()
+	orders := e.Fake.Orders(apiKey)
+	if len(orders) != 1 {
+		t.Fatalf("orders at the fake: %d", len(orders))
+	}
+	facts := []string{"sent " + orders[0].Body, "at the fake " + orders[0].Status}
+	for _, p := range paths {
+		facts = append(facts, fmt.Sprintf("requests to %s: %d", p, e.Fake.Calls(p)))
+	}
+	return plugintest.Placed{ID: orders[0].OrderID, Facts: facts}
+}
+
+// TestPlaceOrder places orders on a Classic account; testdata/orders.txt
+// says what each must send, what the fake made of it, the requests it
+// took (a futures order reads the account's modes first) and the order it
+// comes back as.
 func TestPlaceOrder(t *testing.T) {
-	const fut = `"productType":"USDT-FUTURES","marginMode":"crossed","marginCoin":"USDT"`
-	tests := []struct {
-		name     string
-		hedge    bool
-		pos      []fake.Position
-		settings map[string]fake.Settings
-		req      sdk.OrderRequest
-		body     string // exactly as sent
-		want     sdk.Order
-		status   string // at the fake
-	}{
-		{
-			name:   "spot market buy sized in quote",
-			req:    sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			body:   `{"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc","size":"600","clientOid":"alert-1"}`,
-			want:   sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market"},
-			status: "filled",
-		},
-		{
-			name:   "spot market sell sized in base",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "SELL", Type: "Market", Quantity: d("0.2")},
-			body:   `{"symbol":"BTCUSDT","side":"sell","orderType":"market","force":"gtc","size":"0.2","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.2")},
-			status: "filled",
-		},
-		{
-			name:   "spot limit buy: the documented POST vector",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000"), ClientOrderID: "t-1"},
-			body:   `{"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"30000","size":"0.001","clientOid":"t-1"}`,
-			want:   sdk.Order{ClientOrderID: "t-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000")},
-			status: "live",
-		},
-		{
-			name:   "spot limit sell, trailing zeros dropped",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			body:   `{"symbol":"BTCUSDT","side":"sell","orderType":"limit","force":"gtc","price":"70000.5","size":"0.1","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.1"), Price: d("70000.5")},
-			status: "live",
-		},
-		{
-			name:   "futures market, one-way",
-			req:    sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.002","side":"buy","orderType":"market","clientOid":"x:1/a.b"}`,
-			want:   sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002")},
-			status: "filled",
-		},
-		{
-			name:   "futures reduce-only close, one-way",
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.01","side":"sell","orderType":"market","clientOid":"auto-1","reduceOnly":"YES"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:     "futures limit on the spot form of the symbol, isolated margin",
-			settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}},
-			req:      sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:     `{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginMode":"isolated","marginCoin":"USDT","size":"1","price":"3500","side":"sell","orderType":"limit","force":"gtc","clientOid":"auto-1"}`,
-			want:     sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status:   "live",
-		},
-		{
-			name:   "hedge mode: opening a short",
-			hedge:  true,
-			req:    sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:   `{"symbol":"ETHUSDT",` + fut + `,"size":"1","price":"3500","side":"sell","tradeSide":"open","orderType":"limit","force":"gtc","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status: "live",
-		},
-		{
-			name:   "hedge mode: reduce-only sell closes the long, side names the position",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.01","side":"buy","tradeSide":"close","orderType":"market","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:   "hedge mode: buying back a short by position side",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.02","side":"sell","tradeSide":"close","orderType":"market","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:   "hedge mode: opening a long by position side",
-			hedge:  true,
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.001","side":"buy","tradeSide":"open","orderType":"market","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
-			status: "filled",
-		},
-		{
-			name:   "one-way: a position side against the direction closes reduce-only",
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "-100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"},
-			body:   `{"symbol":"BTCUSDT",` + fut + `,"size":"0.01","side":"buy","orderType":"market","clientOid":"auto-1","reduceOnly":"YES"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			orders := e.Fake.Orders(apiKey)
-			if len(orders) != 1 {
-				t.Fatalf("orders at the fake: %d", len(orders))
-			}
-			placed := orders[0]
-			if placed.Body != tt.body {
-				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
-			}
-			if placed.Status != tt.status {
-				t.Errorf("status at the fake %s, want %s", placed.Status, tt.status)
-			}
-			w := tt.want
-			if got.ID == "" || got.ID != placed.OrderID || got.ClientOrderID != w.ClientOrderID || got.Market != w.Market ||
-				got.Symbol != w.Symbol || got.Side != w.Side || got.Type != w.Type || got.Status != sdk.StatusNew ||
-				got.ReduceOnly != w.ReduceOnly || !got.Quantity.Equal(w.Quantity) || !got.Price.Equal(w.Price) {
-				t.Errorf("order %+v\nwant  %+v (id %s)", got, w, placed.OrderID)
-			}
-			if got.CreatedAt.IsZero() {
-				t.Error("no creation time")
-			}
-			want := map[string]int{fake.PathSpotPlace: 1}
-			if w.Market == "futures" {
-				want = map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 1}
-			}
-			for p, n := range want {
-				if e.Fake.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
-				}
-			}
-		})
-	}
+	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: "spot market sell sized in base", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "SELL", Type: "Market", Quantity: d("0.2")}},
+		{Name: "spot limit buy: the documented POST vector", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000"), ClientOrderID: "t-1"}},
+		{Name: "spot limit sell, trailing zeros dropped", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
+		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "futures limit on the spot form of the symbol, isolated margin", Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: reduce-only sell closes the long, side names the position", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
+		{Name: "hedge mode: opening a long by position side", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
+		{Name: "one-way: a position side against the direction closes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "-100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = s.pos, s.settings })
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
+			return placed(t, e, fake.PathSpotPlace, fake.PathFuturesAccount, fake.PathFuturesPlace)
+		}}
+	})
 }
 
 // TestPlaceOrderMovesTheFake checks the fake's books after orders, so the
@@ -214,31 +118,19 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 }
 
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		req   sdk.OrderRequest
-		kind  sdk.Kind
-		code  string
-	}{
-		{"unknown spot symbol", false, sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"unknown perpetual", false, sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"spot balance short", false, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "43012"},
-		{"futures margin short", false, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "40762"},
-		{"below the minimum", false, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, sdk.KindInvalidRequest, "45110"},
-		{"reduce-only with nothing to reduce", false, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-		{"hedge close with nothing to close", true, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.hedge)
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if n := len(e.Fake.Orders(apiKey)); n != 0 {
-				t.Fatalf("%d orders at the fake", n)
-			}
-		})
-	}
+	// Setup: the account is in hedge mode.
+	plugintest.RunRefusals(t, []plugintest.Refusal[bool]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
+		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
+		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+		{Name: "hedge close with nothing to close", Setup: true, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+	}, func(t *testing.T, hedge bool) plugintest.Arranged {
+		e := funded(t, hedge)
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 // TestReduceOnlyWithoutOrderID: a one-way reduce-only order that takes the
@@ -290,39 +182,15 @@ func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			`{"symbol":"BTCUSDT","clientOid":"c-1"}`,
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"},
-			`{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginCoin":"USDT","orderId":"` + fut.ID + `"}`,
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: no longer open", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "40768"},
-		{"spot unknown order", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"id not a number", sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-		{"bad symbol", sdk.CancelRequest{Symbol: "BTC-USDT", OrderID: "1"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-			if tt.kind != 0 {
-				return
-			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body {
-				t.Errorf("body\n got %s\nwant %s", last.Body, tt.body)
-			}
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"symbol":"BTCUSDT","clientOid":"c-1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginCoin":"USDT","orderId":"` + fut.ID + `"}`, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "40768"},
+		{Name: "spot unknown order", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}, Kind: sdk.KindOrderNotFound, Code: "43001"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
+		{Name: "bad symbol", Req: sdk.CancelRequest{Symbol: "BTC-USDT", OrderID: "1"}, Kind: sdk.KindInvalidRequest},
+	})
 	for _, o := range e.Fake.Orders(apiKey) {
 		if o.Status != "cancelled" {
 			t.Errorf("order %s is %s at the exchange", o.OrderID, o.Status)

@@ -8,7 +8,6 @@ import (
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // newUTAEnv is newEnv with the key's account in Unified Trading Account
@@ -342,120 +341,31 @@ func TestUTAPositions(t *testing.T) {
 	}
 }
 
+// TestUTAPlaceOrder places orders on a unified account, whose mode the
+// connector has learnt; testdata/uta_orders.txt says what each must send,
+// what the fake made of it, the requests it took (a futures order reads
+// the symbol's settings, and nothing goes to the Classic paths) and the
+// order it comes back as.
 func TestUTAPlaceOrder(t *testing.T) {
-	tests := []struct {
-		name     string
-		hedge    bool
-		pos      []fake.Position
-		settings map[string]fake.Settings
-		req      sdk.OrderRequest
-		body     string // exactly as sent
-		want     sdk.Order
-		status   string // at the fake
-	}{
-		{
-			name:   "spot market buy sized in quote",
-			req:    sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"},
-			body:   `{"category":"SPOT","symbol":"BTCUSDT","qty":"600","side":"buy","orderType":"market","clientOid":"alert-1"}`,
-			want:   sdk.Order{ClientOrderID: "alert-1", Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market"},
-			status: "filled",
-		},
-		{
-			name:   "spot limit sell",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")},
-			body:   `{"category":"SPOT","symbol":"BTCUSDT","qty":"0.1","price":"70000.5","side":"sell","orderType":"limit","timeInForce":"gtc","clientOid":"auto-1"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "spot", Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.1"), Price: d("70000.5")},
-			status: "live",
-		},
-		{
-			name:   "futures market, one-way",
-			req:    sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.002","side":"buy","orderType":"market","clientOid":"x:1/a.b","reduceOnly":"no","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "x:1/a.b", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002")},
-			status: "filled",
-		},
-		{
-			name:   "futures reduce-only close, one-way",
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","clientOid":"auto-1","reduceOnly":"yes","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:     "futures limit on the spot form of the symbol, isolated margin from the settings",
-			settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}},
-			req:      sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:     `{"category":"USDT-FUTURES","symbol":"ETHUSDT","qty":"1","price":"3500","side":"sell","orderType":"limit","timeInForce":"gtc","clientOid":"auto-1","reduceOnly":"no","marginMode":"isolated"}`,
-			want:     sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status:   "live",
-		},
-		{
-			name:   "hedge mode: opening a short",
-			hedge:  true,
-			req:    sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			body:   `{"category":"USDT-FUTURES","symbol":"ETHUSDT","qty":"1","price":"3500","side":"sell","orderType":"limit","timeInForce":"gtc","posSide":"short","clientOid":"auto-1","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")},
-			status: "live",
-		},
-		{
-			name:   "hedge mode: reduce-only sell closes the long, side stays the direction",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","posSide":"long","clientOid":"auto-1","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			status: "filled",
-		},
-		{
-			name:   "hedge mode: buying back a short by position side",
-			hedge:  true,
-			pos:    []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}},
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"},
-			body:   `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.02","side":"buy","orderType":"market","posSide":"short","clientOid":"auto-1","marginMode":"crossed"}`,
-			want:   sdk.Order{ClientOrderID: "auto-1", Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
-			status: "filled",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := fundedUTA(t, tt.hedge)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = tt.pos, tt.settings })
-			if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
-				t.Fatal(err)
-			}
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			orders := e.Fake.Orders(apiKey)
-			if len(orders) != 1 {
-				t.Fatalf("orders at the fake: %d", len(orders))
-			}
-			placed := orders[0]
-			if placed.Body != tt.body {
-				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
-			}
-			if placed.Status != tt.status {
-				t.Errorf("status at the fake %s, want %s", placed.Status, tt.status)
-			}
-			w := tt.want
-			if got.ID == "" || got.ID != placed.OrderID || got.ClientOrderID != w.ClientOrderID || got.Market != w.Market ||
-				got.Symbol != w.Symbol || got.Side != w.Side || got.Type != w.Type || got.Status != sdk.StatusNew ||
-				got.ReduceOnly != w.ReduceOnly || !got.Quantity.Equal(w.Quantity) || !got.Price.Equal(w.Price) || got.CreatedAt.IsZero() {
-				t.Errorf("order %+v\nwant  %+v (id %s)", got, w, placed.OrderID)
-			}
-			want := map[string]int{fake.PathUTAPlace: 1, fake.PathUTASettings: 0, fake.PathSpotPlace: 0, fake.PathFuturesPlace: 0}
-			if w.Market == "futures" {
-				want[fake.PathUTASettings] = 1
-			}
-			for p, n := range want {
-				if e.Fake.Calls(p) != n {
-					t.Errorf("calls to %s: %d, want %d", p, e.Fake.Calls(p), n)
-				}
-			}
-		})
-	}
+	plugintest.RunPlacements(t, "testdata/uta_orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: "spot limit sell", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
+		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "futures limit on the spot form of the symbol, isolated margin from the settings", Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: reduce-only sell closes the long, side stays the direction", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := fundedUTA(t, s.hedge)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = s.pos, s.settings })
+		if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
+			t.Fatal(err)
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
+			return placed(t, e, fake.PathUTAPlace, fake.PathUTASettings, fake.PathSpotPlace, fake.PathFuturesPlace)
+		}}
+	})
 }
 
 // TestUTAOrderFirstCall: an order is the key's first call; V2 answers
@@ -475,87 +385,45 @@ func TestUTAOrderFirstCall(t *testing.T) {
 	}
 }
 
+// utaSetup arranges a unified account for a refusal: hedge mode, and
+// the key's permissions (the full key's when nil).
+type utaSetup struct {
+	hedge bool
+	perms []string
+}
+
 func TestUTAOrderRejected(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		key   []string // permissions; the full key's when nil
-		req   sdk.OrderRequest
-		kind  sdk.Kind
-		code  string
-	}{
-		{"unknown spot symbol", false, nil, sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"unknown perpetual", false, nil, sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, sdk.KindUnknownSymbol, "40034"},
-		{"spot balance short", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, sdk.KindInsufficientFunds, "43012"},
-		{"futures margin short", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, sdk.KindInsufficientFunds, "40762"},
-		{"below the minimum", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, sdk.KindInvalidRequest, "45110"},
-		{"reduce-only with nothing to reduce", false, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-		{"hedge close with nothing to close", true, nil, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, sdk.KindInvalidRequest, "22002"},
-		{"read-only key", false, []string{"uta_mgt"}, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, sdk.KindPermission, "40014"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := fundedUTA(t, tt.hedge)
-			if tt.key != nil {
-				k := fake.UTAKey(apiKey, secret, passphrase)
-				k.Authorities = tt.key
-				e.Fake.AddKey(k)
-			}
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code {
-				t.Fatalf("err = %v (kind %v), want %v with code %s", err, sdk.KindOf(err), tt.kind, tt.code)
-			}
-			if n := len(e.Fake.Orders(apiKey)); n != 0 {
-				t.Fatalf("%d orders at the fake", n)
-			}
-		})
-	}
+	plugintest.RunRefusals(t, []plugintest.Refusal[utaSetup]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
+		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
+		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
+		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+		{Name: "hedge close with nothing to close", Setup: utaSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+		{Name: "read-only key", Setup: utaSetup{perms: []string{"uta_mgt"}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, Kind: sdk.KindPermission, Code: "40014"},
+	}, func(t *testing.T, s utaSetup) plugintest.Arranged {
+		e := fundedUTA(t, s.hedge)
+		if s.perms != nil {
+			k := fake.UTAKey(apiKey, secret, passphrase)
+			k.Authorities = s.perms
+			e.Fake.AddKey(k)
+		}
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestUTACancelOrder(t *testing.T) {
 	e := fundedUTA(t, false)
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
 	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{"spot by client id", sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"},
-			`{"clientOid":"c-1","category":"SPOT"}`,
-			sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"futures by order id", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"},
-			`{"orderId":"` + fut.ID + `","category":"USDT-FUTURES"}`,
-			sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}, 0, ""},
-		{"again: no longer open", sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
-		{"a spot order id in the futures category", sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, "", sdk.Order{}, sdk.KindOrderNotFound, "43001"},
-		{"no id", sdk.CancelRequest{Symbol: "BTC/USDT"}, "", sdk.Order{}, sdk.KindInvalidRequest, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			if tt.kind != 0 {
-				if sdk.KindOf(err) != tt.kind || rest.ExchangeCode(err) != tt.code {
-					t.Fatalf("err = %v, want %v %s", err, tt.kind, tt.code)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tt.want.ID || got.ClientOrderID != tt.want.ClientOrderID || got.Market != tt.want.Market ||
-				got.Symbol != tt.want.Symbol || got.Status != tt.want.Status {
-				t.Fatalf("cancel = %+v, want %+v", got, tt.want)
-			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; last.Path != fake.PathUTACancel || string(last.Body) != tt.body {
-				t.Errorf("request %s\n got %s\nwant %s", last.Path, last.Body, tt.body)
-			}
-		})
-	}
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"clientOid":"c-1","category":"SPOT"}`, Path: fake.PathUTACancel, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"orderId":"` + fut.ID + `","category":"USDT-FUTURES"}`, Path: fake.PathUTACancel, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
+		{Name: "a spot order id in the futures category", Req: sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+	})
 	// The spot cancel released the locked USDT; the wallet is whole again.
 	got, err := e.C.SpotBalances(ctx(t), e.Acct)
 	if err != nil {

@@ -41,5 +41,3 @@ func funded(t *testing.T, hedge bool) *env {
 var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
-var eq = plugintest.EqualDecimal

@@ -10,17 +10,13 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
-// Prices come from one ticker list per category, without the key; assets
-// are valued by their USDT market and an asset without one is missing,
-// not priced through BTC.
-func TestPrices(t *testing.T) {
+// The reference prices are checked by TestConformance: one ticker list
+// per category, without the key. The categories are spot and linear.
+func TestPriceCategories(t *testing.T) {
 	e := newEnv(t)
-	e.Fake.SetMark("BTCUSDT", "60012.34")
-	c := plugintest.ReferencePrices("bybit", "MNT")
-	// One list per category.
-	c.Calls = map[string]int{"/v5/market/tickers": 2}
-	c.Secrets = []string{apiKey, secret}
-	plugintest.RunPrices(t, e.C, e.Acct, e.Fake, c)
+	if _, err := e.C.Prices(ctx(t), e.Acct, plugintest.ReferencePrices("bybit", "MNT").Req); err != nil {
+		t.Fatal(err)
+	}
 	if q := plugintest.QueryValues(e.Fake.Requests(), "category"); !slices.Equal(q, []string{"spot", "linear"}) {
 		t.Errorf("categories read: %q", q)
 	}
@@ -28,17 +24,7 @@ func TestPrices(t *testing.T) {
 
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)
-	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, map[sdk.Market][]string{
-		sdk.MarketSpot: {
-			"BTC/USDT BTCUSDT spot BTC USDT - lot=0.000001 min=0.000048 tick=0.1 notional=5 trading",
-			"ETH/BTC ETHBTC spot ETH BTC - lot=0.00001 min=0.00062 tick=0.000001 notional=0.00005 trading",
-			"ETH/USDT ETHUSDT spot ETH USDT - lot=0.00001 min=0.00062 tick=0.01 notional=5 trading",
-		},
-		sdk.MarketFutures: {
-			"BTC/USDT:USDT BTCUSDT futures BTC USDT USDT lot=0.001 min=0.001 tick=0.1 notional=5 trading",
-			"ETH/USDT:USDT ETHUSDT futures ETH USDT USDT lot=0.01 min=0.01 tick=0.01 notional=5 trading",
-		},
-	}, apiKey, secret)
+	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, "testdata/instruments.txt")
 }
 
 // More linear symbols than one page holds are read page by page.

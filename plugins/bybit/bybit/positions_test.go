@@ -16,7 +16,6 @@ func TestPositions(t *testing.T) {
 	tests := []struct {
 		name      string
 		account   fake.Account
-		want      []sdk.Position
 		infoCalls int
 	}{
 		{
@@ -26,10 +25,6 @@ func TestPositions(t *testing.T) {
 				{Symbol: "ETHUSDT", PositionIdx: 0, Side: "Sell", Size: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealisedPnl: "300", Leverage: "5", LiqPrice: ""},
 				{Symbol: "XRPUSDT", PositionIdx: 0, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "0.3432", UnrealisedPnl: "0", Leverage: "10"},
 			}},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("0.25"), EntryPrice: d("60000.1"), MarkPrice: d("61000"), UnrealizedPnL: d("249.975"), Leverage: d("10"), LiquidationPrice: d("40000.5"), MarginMode: sdk.MarginCross},
-				{Symbol: "ETH/USDT:USDT", Side: sdk.SideShort, Size: d("3"), EntryPrice: d("3000"), MarkPrice: d("2900"), UnrealizedPnL: d("300"), Leverage: d("5"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross},
-			},
 			infoCalls: 1,
 		},
 		{
@@ -39,10 +34,6 @@ func TestPositions(t *testing.T) {
 				{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealisedPnl: "2500", Leverage: "25", LiqPrice: "90000"},
 				{Symbol: "ETHUSDT", PositionIdx: 1, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "3000", UnrealisedPnl: "0", Leverage: "10"},
 			}},
-			want: []sdk.Position{
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideLong, Size: d("1"), EntryPrice: d("50000"), MarkPrice: d("60000"), UnrealizedPnL: d("10000"), Leverage: d("25"), LiquidationPrice: d("41000"), MarginMode: sdk.MarginIsolate},
-				{Symbol: "BTC/USDT:USDT", Side: sdk.SideShort, Size: d("0.5"), EntryPrice: d("65000"), MarkPrice: d("60000"), UnrealizedPnL: d("2500"), Leverage: d("25"), LiquidationPrice: d("90000"), MarginMode: sdk.MarginIsolate},
-			},
 			infoCalls: 1,
 		},
 		{
@@ -50,7 +41,6 @@ func TestPositions(t *testing.T) {
 			account: fake.Account{MarginMode: "PORTFOLIO_MARGIN", Positions: []fake.Position{
 				{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
 			}},
-			want:      []sdk.Position{{Symbol: "BTC/USDT:USDT-251226", Side: sdk.SideLong, Size: d("0.1"), EntryPrice: d("70000"), MarkPrice: d("71000"), UnrealizedPnL: d("100"), Leverage: d("0"), LiquidationPrice: d("0"), MarginMode: sdk.MarginCross}},
 			infoCalls: 1,
 		},
 		{
@@ -59,11 +49,12 @@ func TestPositions(t *testing.T) {
 		},
 		{name: "empty account"},
 	}
+	want := plugintest.GoldenSections(t, "testdata/positions.txt")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			plugintest.PositionsAre(t, e.C, e.Acct, tt.want)
+			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
 			if n := e.Fake.Calls("/v5/account/info"); n != tt.infoCalls {
 				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
 			}

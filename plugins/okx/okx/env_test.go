@@ -44,5 +44,3 @@ func funded(t *testing.T, posMode string) *env {
 var ctx = plugintest.Context
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
-var eq = plugintest.EqualDecimal

@@ -28,9 +28,8 @@ func TestPrices(t *testing.T) {
 			"missing - OKB: okx lists no OKB/USDT spot market to value OKB by",
 		},
 		// Spot and swap tickers, and the swap mark prices.
-		Calls:   map[string]int{"/api/v5/market/tickers": 2, "/api/v5/public/mark-price": 1},
-		Timed:   []string{"BTC/USDT:USDT"},
-		Secrets: []string{apiKey, secret, passphrase},
+		Calls: map[string]int{"/api/v5/market/tickers": 2, "/api/v5/public/mark-price": 1},
+		Timed: []string{"BTC/USDT:USDT"},
 	})
 }
 
@@ -38,15 +37,5 @@ func TestPrices(t *testing.T) {
 // them in base units (0.01 contracts of 0.01 BTC is 0.0001 BTC).
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)
-	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, map[sdk.Market][]string{
-		sdk.MarketSpot: {
-			"BTC/USDT BTC-USDT spot BTC USDT - lot=0.00000001 min=0.00001 tick=0.1 notional=0 trading",
-			"ETH/USDT ETH-USDT spot ETH USDT - lot=0.000001 min=0.0001 tick=0.01 notional=0 trading",
-		},
-		// BTC-USD-SWAP, coin-margined, is left out.
-		sdk.MarketFutures: {
-			"BTC/USDT:USDT BTC-USDT-SWAP futures BTC USDT USDT lot=0.0001 min=0.0001 tick=0.1 notional=0 trading",
-			"ETH/USDT:USDT ETH-USDT-SWAP futures ETH USDT USDT lot=0.001 min=0.001 tick=0.01 notional=0 trading",
-		},
-	}, apiKey, secret, passphrase)
+	plugintest.RunInstruments(t, e.C, e.Acct, e.Fake, "testdata/instruments.txt")
 }

@@ -1,150 +1,53 @@
 package okx_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
+// placeSetup arranges the account for an order: its position mode and
+// account level ("" for the fake's defaults), and the positions it holds.
+type placeSetup struct {
+	posMode, acctLv string
+	pos             []fake.Position
+}
+
+// TestPlaceOrder places orders the exchange takes; testdata/orders.txt
+// says what each must send, exactly, and the order it comes back as:
+// swap sizes go in contracts and come back in coins.
 func TestPlaceOrder(t *testing.T) {
 	long := fake.Position{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "long", Pos: "2", AvgPx: "50000", MarkPx: "60000", Upl: "200", Lever: "10"}
-	tests := []struct {
-		name    string
-		acctLv  string
-		posMode string
-		pos     []fake.Position
-		req     sdk.OrderRequest
-		body    string // exactly what OKX must receive
-		qty     string
-		price   string
-		reduce  bool
-	}{
-		{
-			name: "spot limit buy with a client id",
-			req:  sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("50000.0"), ClientOrderID: "b15"},
-			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"50000","sz":"0.001","clOrdId":"b15"}`,
-			qty:  "0.001", price: "50000",
-		},
-		{
-			name: "spot market buy spending quote",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")},
-			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"100","tgtCcy":"quote_ccy"}`,
-			qty:  "0", price: "0",
-		},
-		{
-			name: "spot market buy in base units says so",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "BUY", Type: "MARKET", Quantity: d("0.001")},
-			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"0.001","tgtCcy":"base_ccy"}`,
-			qty:  "0.001", price: "0",
-		},
-		{
-			name: "spot market sell",
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")},
-			body: `{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"market","sz":"0.001","tgtCcy":"base_ccy"}`,
-			qty:  "0.001", price: "0",
-		},
-		{
-			name:   "spot in multi-currency margin mode trades cross",
-			acctLv: "3",
-			req:    sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.25"), Price: d("70000")},
-			body:   `{"instId":"BTC-USDT","tdMode":"cross","side":"sell","ordType":"limit","px":"70000","sz":"0.25"}`,
-			qty:    "0.25", price: "70000",
-		},
-		{
-			name: "swap market buy, one-way: 0.01 BTC is 1 contract",
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")},
-			body: `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"market","sz":"1"}`,
-			qty:  "0.01", price: "0",
-		},
-		{
-			name:    "swap limit buy opens a long in hedge mode",
-			posMode: "long_short_mode",
-			req:     sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.02"), Price: d("50000")},
-			body:    `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"50000","sz":"2","posSide":"long"}`,
-			qty:     "0.02", price: "50000",
-		},
-		{
-			name:    "swap sell opens a short in hedge mode",
-			posMode: "long_short_mode",
-			req:     sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.5"), ClientOrderID: "Alert42"},
-			body:    `{"instId":"ETH-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"market","sz":"5","posSide":"short","clOrdId":"Alert42"}`,
-			qty:     "0.5", price: "0",
-		},
-		{
-			name: "reduce-only close in one-way mode",
-			pos:  []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "50000", MarkPx: "60000", Upl: "100", Lever: "10"}},
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true},
-			body: `{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"market","sz":"1","reduceOnly":true}`,
-			qty:  "0.01", price: "0", reduce: true,
-		},
-		{
-			name: "reduce-only close of an isolated position keeps its margin mode",
-			pos:  []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3", AvgPx: "50000", MarkPx: "60000", Upl: "-300", Lever: "10"}},
-			req:  sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.03"), ReduceOnly: true},
-			body: `{"instId":"BTC-USDT-SWAP","tdMode":"isolated","side":"buy","ordType":"market","sz":"3","reduceOnly":true}`,
-			qty:  "0.03", price: "0", reduce: true,
-		},
-		{
-			name:    "hedge mode: reduce-only sell closes the long side",
-			posMode: "long_short_mode",
-			pos:     []fake.Position{long},
-			req:     sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.02"), ReduceOnly: true},
-			body:    `{"instId":"BTC-USDT-SWAP","tdMode":"isolated","side":"sell","ordType":"market","sz":"2","posSide":"long"}`,
-			qty:     "0.02", price: "0",
-		},
-		{
-			name: "one-way: a named short side bought back is reduce-only",
-			pos:  []fake.Position{{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "-10", AvgPx: "3000", MarkPx: "3000", Upl: "0", Lever: "10"}},
-			req:  sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "short"},
-			body: `{"instId":"ETH-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"market","sz":"10","reduceOnly":true}`,
-			qty:  "1", price: "0", reduce: true,
-		},
-		{
-			name: "futures market with the spot form of the symbol",
-			req:  sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "buy", Type: "limit", Quantity: d("0.05"), Price: d("2999.99")},
-			body: `{"instId":"ETH-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"limit","px":"2999.99","sz":"0.5"}`,
-			qty:  "0.05", price: "2999.99",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, tt.posMode)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv, a.Positions = tt.acctLv, tt.pos })
-			got, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			if err != nil {
-				t.Fatal(err)
-			}
+	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
+		{Name: "spot limit buy with a client id", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("50000.0"), ClientOrderID: "b15"}},
+		{Name: "spot market buy spending quote", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("100")}},
+		{Name: "spot market buy in base units says so", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "BUY", Type: "MARKET", Quantity: d("0.001")}},
+		{Name: "spot market sell", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")}},
+		{Name: "spot in multi-currency margin mode trades cross", Setup: placeSetup{acctLv: "3"}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.25"), Price: d("70000")}},
+		{Name: "swap market buy, one-way: 0.01 BTC is 1 contract", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}},
+		{Name: "swap limit buy opens a long in hedge mode", Setup: placeSetup{posMode: "long_short_mode"}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.02"), Price: d("50000")}},
+		{Name: "swap sell opens a short in hedge mode", Setup: placeSetup{posMode: "long_short_mode"}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.5"), ClientOrderID: "Alert42"}},
+		{Name: "reduce-only close in one-way mode", Setup: placeSetup{pos: []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "50000", MarkPx: "60000", Upl: "100", Lever: "10"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "reduce-only close of an isolated position keeps its margin mode", Setup: placeSetup{pos: []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3", AvgPx: "50000", MarkPx: "60000", Upl: "-300", Lever: "10"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.03"), ReduceOnly: true}},
+		{Name: "hedge mode: reduce-only sell closes the long side", Setup: placeSetup{posMode: "long_short_mode", pos: []fake.Position{long}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.02"), ReduceOnly: true}},
+		{Name: "one-way: a named short side bought back is reduce-only", Setup: placeSetup{pos: []fake.Position{{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "-10", AvgPx: "3000", MarkPx: "3000", Upl: "0", Lever: "10"}}}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1"), PositionSide: "short"}},
+		{Name: "futures market with the spot form of the symbol", Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "buy", Type: "limit", Quantity: d("0.05"), Price: d("2999.99")}},
+	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+		e := funded(t, s.posMode)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv, a.Positions = s.acctLv, s.pos })
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
 			orders := e.Fake.Orders(apiKey)
 			if len(orders) != 1 {
 				t.Fatalf("orders at the exchange %d, want 1", len(orders))
 			}
-			placed := orders[0]
-			if placed.Body != tt.body {
-				t.Errorf("body\n got %s\nwant %s", placed.Body, tt.body)
-			}
-			mkt, sym := sdk.MarketSpot, tt.req.Symbol
-			if strings.HasSuffix(placed.InstID, "-SWAP") {
-				mkt = sdk.MarketFutures
-				if !strings.Contains(sym, ":") {
-					sym += ":USDT"
-				}
-			}
-			if got.ID != placed.OrdID || got.ClientOrderID != placed.ClOrdID || got.Market != mkt || got.Symbol != sym ||
-				got.Side != sdk.Side(strings.ToLower(string(tt.req.Side))) || got.Type != sdk.OrderType(strings.ToLower(string(tt.req.Type))) ||
-				got.Status != sdk.StatusNew || got.ReduceOnly != tt.reduce || got.CreatedAt.IsZero() {
-				t.Errorf("order %+v (exchange has %+v)", got, placed)
-			}
-			eq(t, "quantity", got.Quantity, tt.qty)
-			eq(t, "price", got.Price, tt.price)
-			if n := e.Fake.Calls("/api/v5/trade/order"); n != 1 {
-				t.Errorf("order requests %d, want 1", n)
-			}
-		})
-	}
+			return plugintest.Placed{ID: orders[0].OrdID, Facts: []string{"sent " + orders[0].Body,
+				fmt.Sprintf("order requests %d", e.Fake.Calls("/api/v5/trade/order"))}}
+		}}
+	})
 }
 
 // TestModesAreCached: the account config is read for the first order and
@@ -226,87 +129,60 @@ func TestSwapQuantityMustBeWholeLots(t *testing.T) {
 	}
 }
 
+// okxSetup arranges the account for a refusal: its account level ("" for
+// the fake's default), and the key the fake holds instead of the full one.
+type okxSetup struct {
+	acctLv string
+	key    *fake.Key
+}
+
 func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	tests := []struct {
-		name   string
-		acctLv string
-		key    *fake.Key
-		req    sdk.OrderRequest
-		kind   sdk.Kind
-		code   string
-	}{
-		{name: "unknown spot symbol", req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, kind: sdk.KindUnknownSymbol, code: "51001"},
-		{name: "unknown swap: not in the instrument list", req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, kind: sdk.KindUnknownSymbol},
-		{name: "spot balance short", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, kind: sdk.KindInsufficientFunds, code: "51008"},
-		{name: "swap margin short", req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, kind: sdk.KindInsufficientFunds, code: "51008"},
-		{name: "spot below the minimum", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000001"), Price: d("60000")}, kind: sdk.KindInvalidRequest, code: "51020"},
-		{name: "spot not a lot multiple", req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000100001"), Price: d("60000")}, kind: sdk.KindInvalidRequest, code: "51121"},
-		{name: "swaps in spot mode", acctLv: "1", req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}, kind: sdk.KindUnsupported, code: "51010"},
-		{name: "read-only key", key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}, req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, kind: sdk.KindPermission, code: "50120"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := funded(t, "")
-			if tt.key != nil {
-				e.Fake.AddKey(*tt.key)
-			}
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv = tt.acctLv })
-			_, err := e.C.PlaceOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckRefused(t, err, plugintest.OrderRow{Kind: tt.kind, Code: tt.code})
-			if len(e.Fake.Orders(apiKey)) != 0 {
-				t.Fatal("an order was recorded")
-			}
-		})
-	}
-	// A client order id still pending is a duplicate (51016).
-	e := funded(t, "")
-	req := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup1"}
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, req); err != nil {
-		t.Fatal(err)
-	}
-	_, err := e.C.PlaceOrder(ctx(t), e.Acct, req)
-	if sdk.KindOf(err) != sdk.KindInvalidRequest || rest.ExchangeCode(err) != "51016" {
-		t.Fatalf("duplicate: %v", err)
-	}
+	dup := sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "dup1"}
+	plugintest.RunRefusals(t, []plugintest.Refusal[okxSetup]{
+		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "51001"},
+		{Name: "unknown swap: not in the instrument list", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol},
+		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "51008"},
+		{Name: "swap margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "51008"},
+		{Name: "spot below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000001"), Price: d("60000")}, Kind: sdk.KindInvalidRequest, Code: "51020"},
+		{Name: "spot not a lot multiple", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000100001"), Price: d("60000")}, Kind: sdk.KindInvalidRequest, Code: "51121"},
+		{Name: "swaps in spot mode", Setup: okxSetup{acctLv: "1"}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}, Kind: sdk.KindUnsupported, Code: "51010"},
+		{Name: "read-only key", Setup: okxSetup{key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "50120"},
+		// A client order id still pending is a duplicate.
+		{Name: "duplicate client order id", Before: &dup, Req: dup, Kind: sdk.KindInvalidRequest, Code: "51016"},
+	}, func(t *testing.T, s okxSetup) plugintest.Arranged {
+		e := funded(t, "")
+		if s.key != nil {
+			e.Fake.AddKey(*s.key)
+		}
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.AcctLv = s.acctLv })
+		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
+	})
 }
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, "")
 	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c1"})
 	swap := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
-	tests := []struct {
-		name string
-		req  sdk.CancelRequest
-		body string
-		want sdk.Order
-		kind sdk.Kind
-		code string
-	}{
-		{name: "spot by client id", req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c1"},
-			body: `{"instId":"BTC-USDT","clOrdId":"c1"}`,
-			want: sdk.Order{ID: spot.ID, ClientOrderID: "c1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
-		{name: "swap by order id", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID},
-			body: `{"instId":"ETH-USDT-SWAP","ordId":"` + swap.ID + `"}`,
-			want: sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
-		{name: "again: already cancelled", req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, kind: sdk.KindOrderNotFound, code: "51400"},
-		{name: "unknown instrument", req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "1"}, kind: sdk.KindUnknownSymbol, code: "51001"},
-		{name: "no id", req: sdk.CancelRequest{Symbol: "BTC/USDT"}, kind: sdk.KindInvalidRequest},
-		{name: "id not a number", req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, kind: sdk.KindInvalidRequest},
-		{name: "client id with a hyphen", req: sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a-b"}, kind: sdk.KindInvalidRequest},
+	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
+		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c1"}, Body: `{"instId":"BTC-USDT","clOrdId":"c1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
+		{Name: "swap by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, Body: `{"instId":"ETH-USDT-SWAP","ordId":"` + swap.ID + `"}`, Want: sdk.Order{ID: swap.ID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
+		{Name: "again: already cancelled", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: swap.ID}, Kind: sdk.KindOrderNotFound, Code: "51400"},
+		{Name: "unknown instrument", Req: sdk.CancelRequest{Symbol: "DOGE/EUR", OrderID: "1"}, Kind: sdk.KindUnknownSymbol, Code: "51001"},
+		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
+		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
+		{Name: "client id with a hyphen", Req: sdk.CancelRequest{Symbol: "BTC/USDT", ClientOrderID: "a-b"}, Kind: sdk.KindInvalidRequest},
+	})
+	cancels := 0
+	for _, r := range e.Fake.Requests() {
+		if r.Path == "/api/v5/trade/cancel-order" {
+			cancels++
+			if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("cancel sent as %q", ct)
+			}
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e.Fake.ResetLog()
-			got, err := e.C.CancelOrder(ctx(t), e.Acct, tt.req)
-			plugintest.CheckCancel(t, got, err, plugintest.Cancel{Want: tt.want, Kind: tt.kind, Code: tt.code})
-			if tt.kind != 0 {
-				return
-			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; string(last.Body) != tt.body || last.Header.Get("Content-Type") != "application/json" {
-				t.Errorf("sent %s (%s), want %s", last.Body, last.Header.Get("Content-Type"), tt.body)
-			}
-		})
+	if cancels < 2 {
+		t.Errorf("%d cancels reached the fake", cancels)
 	}
 	for _, o := range e.Fake.Orders(apiKey) {
 		if o.State != "canceled" {
