@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // exchangeInfo is GET /api/v3/exchangeInfo and GET /fapi/v1/exchangeInfo,
 // the parts both share.
 type exchangeInfo struct {

@@ -11,8 +11,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.PriceReader = (*Connector)(nil)
-
 // tickerPrice is a row of GET /api/v3/ticker/price and GET
 // /fapi/v1/ticker/price (the futures rows carry a time).
 type tickerPrice struct {

@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // listedSpot is a row of GET /openApi/spot/v1/common/symbols with what the
 // trading rules need beyond the steps the order check reads; minNotional
 // is in the quote asset.

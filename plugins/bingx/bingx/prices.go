@@ -12,8 +12,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.PriceReader = (*Connector)(nil)
-
 // The public market-data paths (IP group 1).
 const (
 	pathSpotTicker   = "/openApi/spot/v1/ticker/24hr"

@@ -13,8 +13,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // spotSymbol is a row of GET /api/v2/spot/public/symbols.
 type spotSymbol struct {
 	Symbol            string  `json:"symbol"`

@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // instrumentsPage is the result of GET /v5/market/instruments-info.
 type instrumentsPage struct {
 	NextPageCursor string           `json:"nextPageCursor"`

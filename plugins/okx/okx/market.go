@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // listedInstrument is a row of GET /api/v5/public/instruments with what
 // the trading rules need beyond the contract fields the order path reads.
 type listedInstrument struct {

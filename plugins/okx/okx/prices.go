@@ -2,16 +2,11 @@ package okx
 
 import (
 	"context"
-	"strconv"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/marketdata"
-	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
-
-var _ sdk.PriceReader = (*Connector)(nil)
 
 // tick is a row of GET /api/v5/market/tickers (last) or GET
 // /api/v5/public/mark-price (markPx); ts is milliseconds as a string.
@@ -72,14 +67,9 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 
 // priceOf reads a ticker row and, for a swap, its mark-price row.
 func priceOf(r priceRow) (sdk.Price, error) {
-	var f num.Fields
-	p := sdk.Price{Last: f.ParseOrZero("last", r.last.Last), Mark: f.ParseOrZero("markPx", r.mark.MarkPx)}
 	ts := r.mark.Ts
 	if ts == "" {
 		ts = r.last.Ts
 	}
-	if n, err := strconv.ParseInt(ts, 10, 64); err == nil && n > 0 {
-		p.Time = time.UnixMilli(n).UTC()
-	}
-	return p, f.Err()
+	return marketdata.Quote(r.last.Last, r.mark.MarkPx, marketdata.Millis(ts))
 }
