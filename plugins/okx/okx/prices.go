@@ -19,7 +19,7 @@ type tick struct {
 
 // priceRow is an instrument's ticker row, and for a swap its mark-price
 // row.
-type priceRow struct{ last, mark tick }
+type priceRow = marketdata.Pair[tick, tick]
 
 // ticks reads one whole list of an instrument type, keyed by instrument id.
 func (c *Connector) ticks(ctx context.Context, acct sdk.Account, path, instType string) (map[string]tick, error) {
@@ -44,22 +44,14 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
 			if m == sdk.MarketSpot {
 				last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SPOT")
-				out := make(map[string]priceRow, len(last))
-				for id, t := range last {
-					out[id] = priceRow{last: t}
-				}
-				return out, err
+				return marketdata.Lone[tick, tick](last), err
 			}
 			last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SWAP")
 			if err != nil {
 				return nil, err
 			}
 			marks, err := c.ticks(ctx, acct, "/api/v5/public/mark-price", "SWAP")
-			out := make(map[string]priceRow, len(marks))
-			for id, m := range marks {
-				out[id] = priceRow{last: last[id], mark: m}
-			}
-			return out, err
+			return marketdata.Join(last, marks), err
 		},
 		Price: priceOf,
 	}.Answer(ctx, req)
@@ -67,9 +59,9 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 
 // priceOf reads a ticker row and, for a swap, its mark-price row.
 func priceOf(r priceRow) (sdk.Price, error) {
-	ts := r.mark.Ts
+	ts := r.Mark.Ts
 	if ts == "" {
-		ts = r.last.Ts
+		ts = r.Last.Ts
 	}
-	return marketdata.Quote(r.last.Last, r.mark.MarkPx, marketdata.Millis(ts))
+	return marketdata.Quote(r.Last.Last, r.Mark.MarkPx, marketdata.Millis(ts))
 }
