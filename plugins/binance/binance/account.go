@@ -2,11 +2,10 @@ package binance
 
 import (
 	"context"
-	"errors"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -137,12 +136,14 @@ func (c *Connector) validateTestnet(ctx context.Context, acct sdk.Account) (sdk.
 // --- spot balances ---
 
 type spotAccount struct {
-	CanTrade bool `json:"canTrade"`
-	Balances []struct {
-		Asset  string `json:"asset"`
-		Free   string `json:"free"`
-		Locked string `json:"locked"`
-	} `json:"balances"`
+	CanTrade bool          `json:"canTrade"`
+	Balances []spotBalance `json:"balances"`
+}
+
+type spotBalance struct {
+	Asset  string `json:"asset"`
+	Free   string `json:"free"`
+	Locked string `json:"locked"`
 }
 
 // SpotBalances lists the spot wallet without zero balances. Binance leaves
@@ -157,22 +158,10 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(a.Balances))
-	for _, b := range a.Balances {
+	return holdings.Balances("binance", "spot balance", a.Balances, func(b spotBalance) (sdk.Balance, error) {
 		var f num.Fields
-		bal := sdk.Balance{Asset: b.Asset, Free: f.Parse("free", b.Free), Locked: f.Parse("locked", b.Locked)}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("binance", "spot balance of "+redact.Clip(b.Asset, rest.MaxText), err)
-		}
-		if b.Asset == "" {
-			return nil, rest.Malformed("binance", "spot balance", errors.New("no asset name"))
-		}
-		if bal.Total().IsZero() {
-			continue
-		}
-		out = append(out, bal)
-	}
-	return out, nil
+		return sdk.Balance{Asset: b.Asset, Free: f.Parse("free", b.Free), Locked: f.Parse("locked", b.Locked)}, f.Err()
+	})
 }
 
 // --- futures wallet ---

@@ -3,13 +3,12 @@ package bitget
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -178,27 +177,15 @@ func (c *Connector) classicSpotBalances(ctx context.Context, acct sdk.Account) (
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(rows))
-	for _, r := range rows {
-		if r.Coin == "" {
-			return nil, rest.Malformed("bitget", "spot balance", errors.New("no coin name"))
-		}
+	return holdings.Balances("bitget", "spot balance", rows, func(r spotAsset) (sdk.Balance, error) {
 		var f num.Fields
-		b := sdk.Balance{
+		return sdk.Balance{
 			// The docs show a lower-case coin in one example.
 			Asset:  strings.ToUpper(r.Coin),
 			Free:   f.Parse("available", string(r.Available)),
 			Locked: f.ParseOrZero("frozen", string(r.Frozen)).Add(f.ParseOrZero("locked", string(r.Locked))),
-		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("bitget", "spot balance of "+redact.Clip(r.Coin, rest.MaxText), err)
-		}
-		if b.Total().IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		}, f.Err()
+	})
 }
 
 // --- futures wallet ---

@@ -3,12 +3,11 @@ package bitget
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -168,26 +167,14 @@ func (c *Connector) utaSpotBalances(ctx context.Context, acct sdk.Account) ([]sd
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(w.Assets))
-	for _, r := range w.Assets {
-		if r.Coin == "" {
-			return nil, rest.Malformed("bitget", "unified balance", errors.New("no coin name"))
-		}
+	return holdings.Balances("bitget", "unified balance", w.Assets, func(r utaAsset) (sdk.Balance, error) {
 		var f num.Fields
-		b := sdk.Balance{
+		return sdk.Balance{
 			Asset:  strings.ToUpper(r.Coin),
 			Free:   f.Parse("available", string(r.Available)),
 			Locked: f.ParseOrZero("locked", string(r.Locked)),
-		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("bitget", "unified balance of "+redact.Clip(r.Coin, rest.MaxText), err)
-		}
-		if b.Total().IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		}, f.Err()
+	})
 }
 
 // utaFuturesAccount reports the wallet's USDT as the USDT-margined futures

@@ -1,0 +1,56 @@
+package holdings
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/sdk"
+	"github.com/shopspring/decimal"
+)
+
+type row struct {
+	asset        string
+	free, locked string
+}
+
+func read(r row) (sdk.Balance, error) {
+	free, err1 := decimal.NewFromString(r.free)
+	locked, err2 := decimal.NewFromString(r.locked)
+	return sdk.Balance{Asset: r.asset, Free: free, Locked: locked}, errors.Join(err1, err2)
+}
+
+func TestBalances(t *testing.T) {
+	got, err := Balances("ex", "spot balance", []row{{"BTC", "1", "0"}, {"ETH", "0", "0"}, {"USDT", "0", "2.5"}}, read)
+	if err != nil || len(got) != 2 || got[0].Asset != "BTC" || got[1].Asset != "USDT" || !got[1].Locked.Equal(decimal.RequireFromString("2.5")) {
+		t.Fatalf("Balances = %+v, %v; want BTC and USDT, the zero ETH left out", got, err)
+	}
+	if got, err := Balances("ex", "spot balance", nil, read); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("no rows: %#v, %v; want an empty list", got, err)
+	}
+	for _, tc := range []struct {
+		r    row
+		want string
+	}{
+		{row{"", "1", "0"}, "ex: malformed spot balance in the answer: no asset name"},
+		{row{"BTC", "x", "0"}, "ex: malformed spot balance of BTC in the answer"},
+		{row{strings.Repeat("A", 500), "x", "0"}, "…"},
+	} {
+		_, err := Balances("ex", "spot balance", []row{{"BTC", "1", "0"}, tc.r}, read)
+		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), tc.want) || len(err.Error()) > 500 {
+			t.Errorf("row %+v: %v; want a malformed answer with %q", tc.r, err, tc.want)
+		}
+	}
+}
+
+func TestPositions(t *testing.T) {
+	rows := []string{"BTC", "", "ETH"}
+	got, err := Positions(rows, func(s string) (sdk.Position, bool, error) { return sdk.Position{Symbol: s}, s != "", nil })
+	if err != nil || len(got) != 2 || got[0].Symbol != "BTC" || got[1].Symbol != "ETH" {
+		t.Fatalf("Positions = %+v, %v; want the two open ones in order", got, err)
+	}
+	bad := errors.New("bad row")
+	if _, err := Positions(rows, func(s string) (sdk.Position, bool, error) { return sdk.Position{}, true, bad }); err != bad {
+		t.Errorf("a read error: %v, want it as it is", err)
+	}
+}
