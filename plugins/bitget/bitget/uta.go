@@ -8,6 +8,7 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -320,8 +321,8 @@ type utaCancelBody struct {
 	Category  string `json:"category"`
 }
 
-func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
-	b := utaCancelBody{OrderID: t.orderID, ClientOid: t.clientOid, Category: categorySpot}
+func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) (sdk.Order, error) {
+	b := utaCancelBody{OrderID: t.OrderID, ClientOid: t.ClientID, Category: categorySpot}
 	if mkt == sdk.MarketFutures {
 		b.Category = productType
 	}
