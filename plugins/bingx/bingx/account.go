@@ -129,10 +129,7 @@ func (c *Connector) notePositionMode(ctx context.Context, acct sdk.Account, p *s
 
 // --- spot balances ---
 
-type spotBalances struct {
-	Balances []spotBalance `json:"balances"`
-}
-
+// spotBalance is a row of GET /openApi/spot/v1/account/balance.
 type spotBalance struct {
 	Asset  string `json:"asset"`
 	Free   number `json:"free"`
@@ -148,7 +145,9 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 		}
 		return []sdk.Balance{}, nil
 	}
-	a, err := call[spotBalances](ctx, c, acct, rest.Request{
+	a, err := call[struct {
+		Balances []spotBalance `json:"balances"`
+	}](ctx, c, acct, rest.Request{
 		Method: "GET", Endpoint: EndpointREST, Path: pathSpotBalance, Signed: true,
 	})
 	if err != nil {
