@@ -106,13 +106,10 @@ func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, e
 	default:
 		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("posSide %q", redact.Clip(r.PosSide, rest.MaxText)))
 	}
-	switch r.MgnMode {
-	case "cross":
-		p.MarginMode = sdk.MarginCross
-	case "isolated":
-		p.MarginMode = sdk.MarginIsolate
-	default:
+	mode, ok := sdk.MarginModeOf(r.MgnMode)
+	if !ok {
 		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("mgnMode %q", redact.Clip(r.MgnMode, rest.MaxText)))
 	}
+	p.MarginMode = mode
 	return p, nil
 }
