@@ -21,8 +21,10 @@ import (
 // a row's balance as the exchange states it, with the first failure to
 // read its amounts. A row without an asset name, or whose amounts do not
 // read, makes the whole answer malformed (what names the list, e.g. "spot
-// balance", and the error the asset); a balance of zero in total is left
-// out, since exchanges go on listing assets once held.
+// balance", and the error the asset). A balance with nothing free and
+// nothing locked is left out, since exchanges go on listing assets once
+// held; one whose free part is negative (a debt, on exchanges that lend)
+// is kept even where the two parts sum to zero.
 func Balances[R any](exchange, what string, rows []R, read func(R) (sdk.Balance, error)) ([]sdk.Balance, error) {
 	out := make([]sdk.Balance, 0, len(rows))
 	for _, r := range rows {
@@ -32,7 +34,7 @@ func Balances[R any](exchange, what string, rows []R, read func(R) (sdk.Balance,
 			return nil, rest.Malformed(exchange, what, errors.New("no asset name"))
 		case err != nil:
 			return nil, rest.Malformed(exchange, what+" of "+redact.Clip(b.Asset, rest.MaxText), err)
-		case b.Total().IsZero():
+		case b.Free.IsZero() && b.Locked.IsZero():
 			continue
 		}
 		out = append(out, b)

@@ -21,9 +21,9 @@ func read(r row) (sdk.Balance, error) {
 }
 
 func TestBalances(t *testing.T) {
-	got, err := Balances("ex", "spot balance", []row{{"BTC", "1", "0"}, {"ETH", "0", "0"}, {"USDT", "0", "2.5"}}, read)
-	if err != nil || len(got) != 2 || got[0].Asset != "BTC" || got[1].Asset != "USDT" || !got[1].Locked.Equal(decimal.RequireFromString("2.5")) {
-		t.Fatalf("Balances = %+v, %v; want BTC and USDT, the zero ETH left out", got, err)
+	got, err := Balances("ex", "spot balance", []row{{"BTC", "1", "0"}, {"ETH", "0", "0"}, {"USDT", "0", "2.5"}, {"SOL", "-1", "1"}}, read)
+	if err != nil || len(got) != 3 || got[0].Asset != "BTC" || got[1].Asset != "USDT" || !got[1].Locked.Equal(decimal.RequireFromString("2.5")) || got[2].Asset != "SOL" {
+		t.Fatalf("Balances = %+v, %v; want BTC, USDT and the indebted SOL, the zero ETH left out", got, err)
 	}
 	if got, err := Balances("ex", "spot balance", nil, read); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("no rows: %#v, %v; want an empty list", got, err)

@@ -2,13 +2,12 @@ package bybit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -189,25 +188,13 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(a.Coin))
-	for _, co := range a.Coin {
-		if co.Coin == "" {
-			return nil, rest.Malformed("bybit", "wallet coin", errors.New("no coin name"))
-		}
+	return holdings.Balances("bybit", "wallet balance", a.Coin, func(co walletCoin) (sdk.Balance, error) {
 		var f num.Fields
 		wallet := f.Parse("walletBalance", co.WalletBalance)
 		locked := f.ParseOrZero("locked", co.Locked)
 		borrowed := f.ParseOrZero("spotBorrow", co.SpotBorrow)
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("bybit", "wallet balance of "+redact.Clip(co.Coin, rest.MaxText), err)
-		}
-		b := sdk.Balance{Asset: co.Coin, Free: wallet.Sub(borrowed).Sub(locked), Locked: locked}
-		if b.Free.IsZero() && b.Locked.IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		return sdk.Balance{Asset: co.Coin, Free: wallet.Sub(borrowed).Sub(locked), Locked: locked}, f.Err()
+	})
 }
 
 // FuturesAccount reads the USDT row of the unified wallet, which backs the
