@@ -141,3 +141,17 @@ func Collect[R any](exchange string, rows []R, each func(R) (sdk.Instrument, boo
 	}
 	return out, nil
 }
+
+// ByMarket picks what a connector keeps per market (a path, a category, a
+// reader): spot's for sdk.MarketSpot, futures' for sdk.MarketFutures, and
+// UnknownMarket's refusal for any other market.
+func ByMarket[T any](exchange string, m sdk.Market, spot, futures T) (T, error) {
+	switch m {
+	case sdk.MarketSpot:
+		return spot, nil
+	case sdk.MarketFutures:
+		return futures, nil
+	}
+	var none T
+	return none, UnknownMarket(exchange, m)
+}
