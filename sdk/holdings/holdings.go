@@ -1,7 +1,8 @@
 // Package holdings is what the connectors' account reads do alike once
 // the exchange has answered: turn its rows of balances and positions into
-// the sdk's types, leave out what holds nothing, and word a malformed row
-// the same way on every exchange.
+// the sdk's types, leave out what holds nothing, find the futures
+// account's row among the wallet's, and word a malformed row the same way
+// on every exchange.
 //
 // How a row reads — the exchange's field names, which of its amounts is
 // free and which locked, how it tells a position's side — stays in each
@@ -58,4 +59,25 @@ func Positions[R any](rows []R, read func(R) (sdk.Position, bool, error)) ([]sdk
 		}
 	}
 	return out, nil
+}
+
+// Futures is the futures account kept in asset, the margin asset the
+// connector trades ("USDT"): read fills it from the first of rows that
+// isAsset says is asset's, with the first failure to read its amounts;
+// Futures sets its Asset. A list without such a row is an empty account
+// of asset, not an error; a row that does not read makes the answer
+// malformed (what names the row, e.g. "futures USDT account").
+func Futures[R any](exchange, what, asset string, rows []R, isAsset func(R) bool, read func(R) (sdk.FuturesAccount, error)) (sdk.FuturesAccount, error) {
+	for _, r := range rows {
+		if !isAsset(r) {
+			continue
+		}
+		a, err := read(r)
+		if err != nil {
+			return sdk.FuturesAccount{}, rest.Malformed(exchange, what, err)
+		}
+		a.Asset = asset
+		return a, nil
+	}
+	return sdk.FuturesAccount{Asset: asset}, nil
 }

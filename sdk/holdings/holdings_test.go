@@ -54,3 +54,22 @@ func TestPositions(t *testing.T) {
 		t.Errorf("a read error: %v, want it as it is", err)
 	}
 }
+
+func TestFutures(t *testing.T) {
+	isUSDT := func(r row) bool { return r.asset == "USDT" }
+	readRow := func(r row) (sdk.FuturesAccount, error) {
+		b, err := read(r)
+		return sdk.FuturesAccount{Asset: "ignored", WalletBalance: b.Free, AvailableBalance: b.Locked}, err
+	}
+	got, err := Futures("ex", "futures USDT account", "USDT", []row{{"BTC", "9", "9"}, {"USDT", "100", "40"}}, isUSDT, readRow)
+	if err != nil || got.Asset != "USDT" || !got.WalletBalance.Equal(decimal.NewFromInt(100)) || !got.AvailableBalance.Equal(decimal.NewFromInt(40)) {
+		t.Fatalf("Futures = %+v, %v; want USDT's row", got, err)
+	}
+	if got, err := Futures("ex", "futures USDT account", "USDT", []row{{"BTC", "9", "9"}}, isUSDT, readRow); err != nil || got != (sdk.FuturesAccount{Asset: "USDT"}) {
+		t.Errorf("no USDT row: %+v, %v; want an empty USDT account", got, err)
+	}
+	_, err = Futures("ex", "futures USDT account", "USDT", []row{{"USDT", "x", "0"}}, isUSDT, readRow)
+	if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "ex: malformed futures USDT account in the answer") {
+		t.Errorf("a row that does not read: %v, want a malformed answer", err)
+	}
+}

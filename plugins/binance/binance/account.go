@@ -167,13 +167,15 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 // --- futures wallet ---
 
 type futuresAccount struct {
-	Assets []struct {
-		Asset            string `json:"asset"`
-		WalletBalance    string `json:"walletBalance"`
-		UnrealizedProfit string `json:"unrealizedProfit"`
-		MarginBalance    string `json:"marginBalance"`
-		AvailableBalance string `json:"availableBalance"`
-	} `json:"assets"`
+	Assets []futuresAsset `json:"assets"`
+}
+
+type futuresAsset struct {
+	Asset            string `json:"asset"`
+	WalletBalance    string `json:"walletBalance"`
+	UnrealizedProfit string `json:"unrealizedProfit"`
+	MarginBalance    string `json:"marginBalance"`
+	AvailableBalance string `json:"availableBalance"`
 }
 
 // FuturesAccount reports the USDT asset of the USDⓈ-M wallet. The per-asset
@@ -188,19 +190,14 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: "USDT"}
-	for _, as := range a.Assets {
-		if as.Asset != "USDT" {
-			continue
-		}
+	isUSDT := func(as futuresAsset) bool { return as.Asset == "USDT" }
+	return holdings.Futures("binance", "futures USDT asset", "USDT", a.Assets, isUSDT, func(as futuresAsset) (sdk.FuturesAccount, error) {
 		var f num.Fields
-		out.WalletBalance = f.Parse("walletBalance", as.WalletBalance)
-		out.UnrealizedPnL = f.Parse("unrealizedProfit", as.UnrealizedProfit)
-		out.MarginBalance = f.Parse("marginBalance", as.MarginBalance)
-		out.AvailableBalance = f.Parse("availableBalance", as.AvailableBalance)
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("binance", "futures USDT asset", err)
-		}
-	}
-	return out, nil
+		return sdk.FuturesAccount{
+			WalletBalance:    f.Parse("walletBalance", as.WalletBalance),
+			UnrealizedPnL:    f.Parse("unrealizedProfit", as.UnrealizedProfit),
+			MarginBalance:    f.Parse("marginBalance", as.MarginBalance),
+			AvailableBalance: f.Parse("availableBalance", as.AvailableBalance),
+		}, f.Err()
+	})
 }

@@ -222,12 +222,10 @@ func (c *Connector) classicFuturesAccount(ctx context.Context, acct sdk.Account)
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: marginCoin}
-	for _, r := range rows {
-		if !strings.EqualFold(r.MarginCoin, marginCoin) {
-			continue
-		}
+	isUSDT := func(r futuresRow) bool { return strings.EqualFold(r.MarginCoin, marginCoin) }
+	return holdings.Futures("bitget", "futures USDT account", marginCoin, rows, isUSDT, func(r futuresRow) (sdk.FuturesAccount, error) {
 		var f num.Fields
+		var out sdk.FuturesAccount
 		out.MarginBalance = f.Parse("accountEquity", string(r.AccountEquity))
 		out.UnrealizedPnL = f.ParseOrZero("unrealizedPL", string(r.UnrealizedPL))
 		if r.UnrealizedPL == "" {
@@ -238,12 +236,9 @@ func (c *Connector) classicFuturesAccount(ctx context.Context, acct sdk.Account)
 		if r.CrossedMaxAvailable == "" {
 			out.AvailableBalance = f.Parse("available", string(r.Available))
 		}
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("bitget", "futures USDT account", err)
-		}
 		out.WalletBalance = out.MarginBalance.Sub(out.UnrealizedPnL)
-	}
-	return out, nil
+		return out, f.Err()
+	})
 }
 
 // --- one symbol's futures settings (single-coin variant) ---

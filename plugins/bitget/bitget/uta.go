@@ -190,24 +190,19 @@ func (c *Connector) utaFuturesAccount(ctx context.Context, acct sdk.Account) (sd
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: marginCoin}
-	for _, r := range w.Assets {
-		if !strings.EqualFold(r.Coin, marginCoin) {
-			continue
-		}
+	isUSDT := func(r utaAsset) bool { return strings.EqualFold(r.Coin, marginCoin) }
+	return holdings.Futures("bitget", "unified USDT balance", marginCoin, w.Assets, isUSDT, func(r utaAsset) (sdk.FuturesAccount, error) {
 		var f num.Fields
+		var out sdk.FuturesAccount
 		out.MarginBalance = f.Parse("equity", string(r.Equity))
 		out.UnrealizedPnL = f.ParseOrZero("usdtUnrealisedPnl", string(w.UsdtUnrealisedPnl))
 		if w.UsdtUnrealisedPnl == "" {
 			out.UnrealizedPnL = f.ParseOrZero("unrealisedPnl", string(w.UnrealisedPnl))
 		}
 		out.AvailableBalance = f.Parse("available", string(r.Available))
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("bitget", "unified USDT balance", err)
-		}
 		out.WalletBalance = out.MarginBalance.Sub(out.UnrealizedPnL)
-	}
-	return out, nil
+		return out, f.Err()
+	})
 }
 
 // --- positions ---

@@ -204,29 +204,24 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 // apply (isolated margin, where Bybit leaves it empty) it is estimated from
 // the coin as wallet balance less the margin of positions and orders.
 func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
-	out := sdk.FuturesAccount{Asset: settleUSDT}
 	a, ok, err := c.wallet(ctx, acct, settleUSDT)
 	if err != nil || !ok {
-		return out, err
+		return sdk.FuturesAccount{Asset: settleUSDT}, err
 	}
-	i := slices.IndexFunc(a.Coin, func(co walletCoin) bool { return co.Coin == settleUSDT })
-	if i < 0 {
-		return out, nil
-	}
-	co := a.Coin[i]
-	var f num.Fields
-	out.WalletBalance = f.Parse("walletBalance", co.WalletBalance)
-	out.UnrealizedPnL = f.ParseOrZero("unrealisedPnl", co.UnrealisedPnl)
-	out.MarginBalance = f.ParseOrZero("equity", co.Equity)
-	positionIM := f.ParseOrZero("totalPositionIM", co.TotalPositionIM)
-	orderIM := f.ParseOrZero("totalOrderIM", co.TotalOrderIM)
-	if a.TotalAvailableBalance != "" {
-		out.AvailableBalance = f.Parse("totalAvailableBalance", a.TotalAvailableBalance)
-	} else {
-		out.AvailableBalance = decimal.Max(out.WalletBalance.Sub(positionIM).Sub(orderIM), decimal.Zero)
-	}
-	if err := f.Err(); err != nil {
-		return sdk.FuturesAccount{Asset: settleUSDT}, rest.Malformed("bybit", "USDT wallet", err)
-	}
-	return out, nil
+	isUSDT := func(co walletCoin) bool { return co.Coin == settleUSDT }
+	return holdings.Futures("bybit", "USDT wallet", settleUSDT, a.Coin, isUSDT, func(co walletCoin) (sdk.FuturesAccount, error) {
+		var f num.Fields
+		var out sdk.FuturesAccount
+		out.WalletBalance = f.Parse("walletBalance", co.WalletBalance)
+		out.UnrealizedPnL = f.ParseOrZero("unrealisedPnl", co.UnrealisedPnl)
+		out.MarginBalance = f.ParseOrZero("equity", co.Equity)
+		positionIM := f.ParseOrZero("totalPositionIM", co.TotalPositionIM)
+		orderIM := f.ParseOrZero("totalOrderIM", co.TotalOrderIM)
+		if a.TotalAvailableBalance != "" {
+			out.AvailableBalance = f.Parse("totalAvailableBalance", a.TotalAvailableBalance)
+		} else {
+			out.AvailableBalance = decimal.Max(out.WalletBalance.Sub(positionIM).Sub(orderIM), decimal.Zero)
+		}
+		return out, f.Err()
+	})
 }

@@ -187,22 +187,16 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: "USDT"}
-	for _, d := range details {
-		if d.Ccy != "USDT" {
-			continue
-		}
+	isUSDT := func(d balanceDetail) bool { return d.Ccy == "USDT" }
+	return holdings.Futures("okx", "USDT balance", "USDT", details, isUSDT, func(d balanceDetail) (sdk.FuturesAccount, error) {
 		var f num.Fields
 		eq := f.Parse("eq", d.Eq)
 		upl := f.ParseOrZero("upl", d.Upl)
-		avail := f.Parse("availEq", first(d.AvailEq, d.AvailBal))
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("okx", "USDT balance", err)
-		}
-		out.MarginBalance, out.UnrealizedPnL, out.AvailableBalance = eq, upl, avail
-		out.WalletBalance = eq.Sub(upl)
-	}
-	return out, nil
+		return sdk.FuturesAccount{
+			MarginBalance: eq, UnrealizedPnL: upl, WalletBalance: eq.Sub(upl),
+			AvailableBalance: f.Parse("availEq", first(d.AvailEq, d.AvailBal)),
+		}, f.Err()
+	})
 }
 
 // first returns the first non-empty value.
