@@ -236,21 +236,13 @@ func (c *Connector) utaPositions(ctx context.Context, acct sdk.Account) ([]sdk.P
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Position, 0, len(data.List))
-	for _, r := range data.List {
-		p, open, err := toPosition(positionRow{
+	return holdings.Positions(data.List, func(r utaPositionRow) (sdk.Position, bool, error) {
+		return toPosition(positionRow{
 			Symbol: r.Symbol, MarginCoin: r.MarginCoin, HoldSide: r.PosSide, Total: r.Total,
 			OpenPriceAvg: r.AvgPrice, MarkPrice: r.MarkPrice, UnrealizedPL: r.UnrealisedPnl,
 			Leverage: r.Leverage, LiquidationPrice: r.LiquidationPrice, MarginMode: r.MarginMode,
 		})
-		if err != nil {
-			return nil, err
-		}
-		if open {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	})
 }
 
 // --- orders ---
