@@ -2,8 +2,10 @@
 // (sdk.PriceReader and sdk.InstrumentLister) do the same way on every
 // exchange: send no credentials, read each whole price list once, look the
 // asked symbols up by the exchange's own names, answer through
-// sdk.AnswerPrices, turn instrument rows into sdk.Instruments with a
-// status, and word a malformed row or an unknown market alike.
+// sdk.AnswerPrices, read a price row's decimal texts and time (Quote),
+// pair separate last- and mark-price lists (Join), turn instrument rows
+// into sdk.Instruments with a status, and word a malformed row or an
+// unknown market alike.
 //
 // What a list is called, what its rows hold and how a row reads (the
 // exchange's field names, its precision rules, when it says a symbol
@@ -138,4 +140,18 @@ func Collect[R any](exchange string, rows []R, each func(R) (sdk.Instrument, boo
 		}
 	}
 	return out, nil
+}
+
+// ByMarket picks what a connector keeps per market (a path, a category, a
+// reader): spot's for sdk.MarketSpot, futures' for sdk.MarketFutures, and
+// UnknownMarket's refusal for any other market.
+func ByMarket[T any](exchange string, m sdk.Market, spot, futures T) (T, error) {
+	switch m {
+	case sdk.MarketSpot:
+		return spot, nil
+	case sdk.MarketFutures:
+		return futures, nil
+	}
+	var none T
+	return none, UnknownMarket(exchange, m)
 }

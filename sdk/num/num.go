@@ -2,7 +2,8 @@
 // strictly: a value that is not a plain decimal number is an error, never a
 // silent zero and never a float64.
 //
-// It owns parsing and formatting only. Whether an empty string means zero
+// It owns parsing and formatting only, and Text, the JSON field that
+// arrives as a string or as a number and is kept as its text. Whether an empty string means zero
 // is the caller's call (ParseOrZero says so explicitly), because for some
 // fields an exchange sends "" meaning zero and for others "" is a broken
 // answer.

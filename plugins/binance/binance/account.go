@@ -2,11 +2,10 @@ package binance
 
 import (
 	"context"
-	"errors"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -137,12 +136,14 @@ func (c *Connector) validateTestnet(ctx context.Context, acct sdk.Account) (sdk.
 // --- spot balances ---
 
 type spotAccount struct {
-	CanTrade bool `json:"canTrade"`
-	Balances []struct {
-		Asset  string `json:"asset"`
-		Free   string `json:"free"`
-		Locked string `json:"locked"`
-	} `json:"balances"`
+	CanTrade bool          `json:"canTrade"`
+	Balances []spotBalance `json:"balances"`
+}
+
+type spotBalance struct {
+	Asset  string `json:"asset"`
+	Free   string `json:"free"`
+	Locked string `json:"locked"`
 }
 
 // SpotBalances lists the spot wallet without zero balances. Binance leaves
@@ -157,34 +158,24 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(a.Balances))
-	for _, b := range a.Balances {
+	return holdings.Balances("binance", "spot balance", a.Balances, func(b spotBalance) (sdk.Balance, error) {
 		var f num.Fields
-		bal := sdk.Balance{Asset: b.Asset, Free: f.Parse("free", b.Free), Locked: f.Parse("locked", b.Locked)}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("binance", "spot balance of "+redact.Clip(b.Asset, rest.MaxText), err)
-		}
-		if b.Asset == "" {
-			return nil, rest.Malformed("binance", "spot balance", errors.New("no asset name"))
-		}
-		if bal.Total().IsZero() {
-			continue
-		}
-		out = append(out, bal)
-	}
-	return out, nil
+		return sdk.Balance{Asset: b.Asset, Free: f.Parse("free", b.Free), Locked: f.Parse("locked", b.Locked)}, f.Err()
+	})
 }
 
 // --- futures wallet ---
 
 type futuresAccount struct {
-	Assets []struct {
-		Asset            string `json:"asset"`
-		WalletBalance    string `json:"walletBalance"`
-		UnrealizedProfit string `json:"unrealizedProfit"`
-		MarginBalance    string `json:"marginBalance"`
-		AvailableBalance string `json:"availableBalance"`
-	} `json:"assets"`
+	Assets []futuresAsset `json:"assets"`
+}
+
+type futuresAsset struct {
+	Asset            string `json:"asset"`
+	WalletBalance    string `json:"walletBalance"`
+	UnrealizedProfit string `json:"unrealizedProfit"`
+	MarginBalance    string `json:"marginBalance"`
+	AvailableBalance string `json:"availableBalance"`
 }
 
 // FuturesAccount reports the USDT asset of the USDⓈ-M wallet. The per-asset
@@ -199,19 +190,14 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: "USDT"}
-	for _, as := range a.Assets {
-		if as.Asset != "USDT" {
-			continue
-		}
+	isUSDT := func(as futuresAsset) bool { return as.Asset == "USDT" }
+	return holdings.Futures("binance", "futures USDT asset", "USDT", a.Assets, isUSDT, func(as futuresAsset) (sdk.FuturesAccount, error) {
 		var f num.Fields
-		out.WalletBalance = f.Parse("walletBalance", as.WalletBalance)
-		out.UnrealizedPnL = f.Parse("unrealizedProfit", as.UnrealizedProfit)
-		out.MarginBalance = f.Parse("marginBalance", as.MarginBalance)
-		out.AvailableBalance = f.Parse("availableBalance", as.AvailableBalance)
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("binance", "futures USDT asset", err)
-		}
-	}
-	return out, nil
+		return sdk.FuturesAccount{
+			WalletBalance:    f.Parse("walletBalance", as.WalletBalance),
+			UnrealizedPnL:    f.Parse("unrealizedProfit", as.UnrealizedProfit),
+			MarginBalance:    f.Parse("marginBalance", as.MarginBalance),
+			AvailableBalance: f.Parse("availableBalance", as.AvailableBalance),
+		}, f.Err()
+	})
 }

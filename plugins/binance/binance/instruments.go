@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // exchangeInfo is GET /api/v3/exchangeInfo and GET /fapi/v1/exchangeInfo,
 // the parts both share.
 type exchangeInfo struct {
@@ -46,14 +44,12 @@ type filter struct {
 // USDⓈ-M perpetuals settled in their quote asset (weight 1; delivery
 // contracts are left out, since orders go to perpetuals).
 func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
-	req := rest.Request{Method: "GET", Endpoint: EndpointSpot, Path: "/api/v3/exchangeInfo",
-		Query: rest.Params{}.Add("showPermissionSets", "false")}
-	switch m {
-	case sdk.MarketSpot:
-	case sdk.MarketFutures:
-		req = rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/exchangeInfo"}
-	default:
-		return nil, marketdata.UnknownMarket("binance", m)
+	req, err := marketdata.ByMarket("binance", m,
+		rest.Request{Method: "GET", Endpoint: EndpointSpot, Path: "/api/v3/exchangeInfo",
+			Query: rest.Params{}.Add("showPermissionSets", "false")},
+		rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/exchangeInfo"})
+	if err != nil {
+		return nil, err
 	}
 	var info exchangeInfo
 	if err := c.http.Do(ctx, marketdata.Public(acct), req, &info); err != nil {

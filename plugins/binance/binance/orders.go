@@ -10,7 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -196,17 +195,15 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if err != nil {
 		return sdk.Order{}, err
 	}
+	t, err := orderRules.Cancel(req, isOrderID, nil)
+	if err != nil {
+		return sdk.Order{}, err
+	}
 	q := rest.Params{}.Add("symbol", rawSymbol(sym))
-	switch {
-	case req.OrderID != "":
-		if _, err := strconv.ParseInt(req.OrderID, 10, 64); err != nil {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: order id %q is not a Binance order id", redact.Clip(req.OrderID, rest.MaxText))
-		}
-		q = q.Add("orderId", req.OrderID)
-	case req.ClientOrderID != "":
-		q = q.Add("origClientOrderId", req.ClientOrderID)
-	default:
-		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "binance: cancel needs an order id or a client order id")
+	if t.OrderID != "" {
+		q = q.Add("orderId", t.OrderID)
+	} else {
+		q = q.Add("origClientOrderId", t.ClientID)
 	}
 	r := rest.Request{Method: "DELETE", Endpoint: EndpointSpot, Path: "/api/v3/order", Query: q, Signed: true}
 	if mkt == sdk.MarketFutures {
@@ -228,15 +225,16 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	return o, nil
 }
 
+// isOrderID says whether id can be a Binance order id, a whole number.
+func isOrderID(id string) bool {
+	_, err := strconv.ParseInt(id, 10, 64)
+	return err == nil
+}
+
+// statuses are Binance's status words beyond the sdk's own (orderreq.Status).
 var statuses = map[string]sdk.OrderStatus{
-	"NEW":              sdk.StatusNew,
 	"PENDING_NEW":      sdk.StatusNew,
-	"PARTIALLY_FILLED": sdk.StatusPartiallyFilled,
-	"FILLED":           sdk.StatusFilled,
-	"CANCELED":         sdk.StatusCanceled,
 	"PENDING_CANCEL":   sdk.StatusNew,
-	"REJECTED":         sdk.StatusRejected,
-	"EXPIRED":          sdk.StatusExpired,
 	"EXPIRED_IN_MATCH": sdk.StatusExpired,
 }
 
@@ -249,14 +247,11 @@ func toOrder(a orderAnswer, mkt sdk.Market, sym symbol.Symbol) (sdk.Order, error
 		Symbol:         sym.String(),
 		Side:           sdk.Side(strings.ToLower(a.Side)),
 		Type:           sdk.OrderType(strings.ToLower(a.Type)),
-		Status:         statuses[a.Status],
+		Status:         orderreq.Status(a.Status, statuses),
 		Quantity:       f.ParseOrZero("origQty", a.OrigQty),
 		FilledQuantity: f.ParseOrZero("executedQty", a.ExecutedQty),
 		Price:          f.ParseOrZero("price", a.Price),
 		ReduceOnly:     a.ReduceOnly,
-	}
-	if o.Status == "" {
-		o.Status = sdk.OrderStatus(strings.ToLower(a.Status))
 	}
 	if mkt == sdk.MarketFutures {
 		o.AveragePrice = f.ParseOrZero("avgPrice", a.AvgPrice)

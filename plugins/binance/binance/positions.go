@@ -129,17 +129,14 @@ func toPosition(r positionRisk, amt decimal.Decimal, cfg symbolConfig) (sdk.Posi
 	}
 	// One-way mode's BOTH leaves the side to the sign of the amount.
 	p.Side = sdk.PositionSideOf(r.PositionSide, amt)
-	switch cfg.MarginType {
-	case "ISOLATED":
-		p.MarginMode = sdk.MarginIsolate
-	case "CROSSED":
-		p.MarginMode = sdk.MarginCross
-	default:
+	mode, ok := sdk.MarginModeOf(cfg.MarginType) // CROSSED or ISOLATED
+	if !ok {
 		// No config row: an isolated position has its own wallet.
-		p.MarginMode = sdk.MarginCross
+		mode = sdk.MarginCross
 		if !isolatedWallet.IsZero() {
-			p.MarginMode = sdk.MarginIsolate
+			mode = sdk.MarginIsolate
 		}
 	}
+	p.MarginMode = mode
 	return p, nil
 }

@@ -11,8 +11,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.PriceReader = (*Connector)(nil)
-
 // tickerPrice is a row of GET /api/v3/ticker/price and GET
 // /fapi/v1/ticker/price (the futures rows carry a time).
 type tickerPrice struct {
@@ -29,11 +27,8 @@ type premiumIndex struct {
 }
 
 // priceRow is a symbol's ticker row, and for a perpetual its premium-index
-// row (mark.Symbol is empty on spot).
-type priceRow struct {
-	last tickerPrice
-	mark premiumIndex
-}
+// row (Mark.Symbol is empty on spot).
+type priceRow = marketdata.Pair[tickerPrice, premiumIndex]
 
 // Prices reads whole ticker lists, one request per list whatever the
 // number of symbols: spot last prices (weight 4), and for perpetuals the
@@ -47,7 +42,8 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
 		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
 			if m == sdk.MarketSpot {
-				return c.tickerPrices(ctx, acct, EndpointSpot, "/api/v3/ticker/price")
+				last, err := c.tickerPrices(ctx, acct, EndpointSpot, "/api/v3/ticker/price")
+				return marketdata.Lone[tickerPrice, premiumIndex](last), err
 			}
 			last, err := c.tickerPrices(ctx, acct, EndpointFutures, "/fapi/v1/ticker/price")
 			if err != nil {
@@ -57,21 +53,17 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 			if err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/premiumIndex"}, &marks); err != nil {
 				return nil, err
 			}
-			out := make(map[string]priceRow, len(marks))
-			for _, m := range marks {
-				out[m.Symbol] = priceRow{last: last[m.Symbol].last, mark: m}
-			}
-			return out, nil
+			return marketdata.Join(last, marketdata.Index(marks, func(m premiumIndex) string { return m.Symbol })), nil
 		},
 		Price: func(r priceRow) (sdk.Price, error) {
 			var f num.Fields
 			var p sdk.Price
-			if r.last.Symbol != "" {
-				p.Last = f.Parse("price", r.last.Price)
+			if r.Last.Symbol != "" {
+				p.Last = f.Parse("price", r.Last.Price)
 			}
-			at := r.last.Time
-			if r.mark.Symbol != "" {
-				p.Mark, at = f.Parse("markPrice", r.mark.MarkPrice), r.mark.Time
+			at := r.Last.Time
+			if r.Mark.Symbol != "" {
+				p.Mark, at = f.Parse("markPrice", r.Mark.MarkPrice), r.Mark.Time
 			}
 			if at != 0 {
 				p.Time = time.UnixMilli(at).UTC()
@@ -82,14 +74,8 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 }
 
 // tickerPrices reads a ticker/price list, keyed by Binance symbol.
-func (c *Connector) tickerPrices(ctx context.Context, acct sdk.Account, endpoint, path string) (map[string]priceRow, error) {
+func (c *Connector) tickerPrices(ctx context.Context, acct sdk.Account, endpoint, path string) (map[string]tickerPrice, error) {
 	var rows []tickerPrice
-	if err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: endpoint, Path: path}, &rows); err != nil {
-		return nil, err
-	}
-	out := make(map[string]priceRow, len(rows))
-	for _, r := range rows {
-		out[r.Symbol] = priceRow{last: r}
-	}
-	return out, nil
+	err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: endpoint, Path: path}, &rows)
+	return marketdata.Index(rows, func(r tickerPrice) string { return r.Symbol }), err
 }

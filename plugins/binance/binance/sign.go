@@ -1,10 +1,7 @@
 package binance
 
 import (
-	"encoding/json"
-	"errors"
 	"strconv"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -38,21 +35,7 @@ func signRequest(s *rest.Signing) error {
 }
 
 // serverTime is where each host publishes its clock.
-var serverTime = &rest.TimeSource{
-	Paths: map[string]string{
-		EndpointSpot:    "/api/v3/time",
-		EndpointFutures: "/fapi/v1/time",
-	},
-	Parse: func(body []byte) (time.Time, error) {
-		var v struct {
-			ServerTime int64 `json:"serverTime"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil {
-			return time.Time{}, err
-		}
-		if v.ServerTime <= 0 {
-			return time.Time{}, errors.New("no serverTime")
-		}
-		return time.UnixMilli(v.ServerTime), nil
-	},
-}
+var serverTime = rest.MillisClock(map[string]string{
+	EndpointSpot:    "/api/v3/time",
+	EndpointFutures: "/fapi/v1/time",
+}, "serverTime")

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -128,12 +129,11 @@ func (c *Connector) notePositionMode(ctx context.Context, acct sdk.Account, p *s
 
 // --- spot balances ---
 
-type spotBalances struct {
-	Balances []struct {
-		Asset  string `json:"asset"`
-		Free   number `json:"free"`
-		Locked number `json:"locked"`
-	} `json:"balances"`
+// spotBalance is a row of GET /openApi/spot/v1/account/balance.
+type spotBalance struct {
+	Asset  string `json:"asset"`
+	Free   number `json:"free"`
+	Locked number `json:"locked"`
 }
 
 // SpotBalances lists the spot wallet without zero balances, which BingX
@@ -145,28 +145,18 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 		}
 		return []sdk.Balance{}, nil
 	}
-	a, err := call[spotBalances](ctx, c, acct, rest.Request{
+	a, err := call[struct {
+		Balances []spotBalance `json:"balances"`
+	}](ctx, c, acct, rest.Request{
 		Method: "GET", Endpoint: EndpointREST, Path: pathSpotBalance, Signed: true,
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(a.Balances))
-	for _, b := range a.Balances {
+	return holdings.Balances("bingx", "spot balance", a.Balances, func(b spotBalance) (sdk.Balance, error) {
 		var f fields
-		bal := sdk.Balance{Asset: b.Asset, Free: f.dec("free", b.Free), Locked: f.dec("locked", b.Locked)}
-		if err := f.err; err != nil {
-			return nil, rest.Malformed("bingx", "spot balance of "+redact.Clip(b.Asset, rest.MaxText), err)
-		}
-		if b.Asset == "" {
-			return nil, rest.Malformed("bingx", "spot balance", errors.New("no asset name"))
-		}
-		if bal.Total().IsZero() {
-			continue
-		}
-		out = append(out, bal)
-	}
-	return out, nil
+		return sdk.Balance{Asset: b.Asset, Free: f.dec("free", b.Free), Locked: f.dec("locked", b.Locked)}, f.err
+	})
 }
 
 // --- swap wallet ---

@@ -27,7 +27,13 @@ type Connector struct {
 	streams streamState // the private streams (stream.go)
 }
 
-var _ sdk.Exchange = (*Connector)(nil)
+// What the connector implements, checked where its type is declared
+// (the private streams' sdk.Streamer is checked in stream.go).
+var (
+	_ sdk.Exchange         = (*Connector)(nil)
+	_ sdk.PriceReader      = (*Connector)(nil)
+	_ sdk.InstrumentLister = (*Connector)(nil)
+)
 
 // settings are the options of this connector alone.
 type settings struct{ rulesTTL time.Duration }

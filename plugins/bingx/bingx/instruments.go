@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // listedSpot is a row of GET /openApi/spot/v1/common/symbols with what the
 // trading rules need beyond the steps the order check reads; minNotional
 // is in the quote asset.
@@ -41,13 +39,11 @@ type listedContract struct {
 // steps, only decimals: the tick is 10^-pricePrecision and the step
 // 10^-quantityPrecision.
 func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
-	switch m {
-	case sdk.MarketSpot:
-		return c.spotInstruments(ctx, acct)
-	case sdk.MarketFutures:
-		return c.swapInstruments(ctx, acct)
+	read, err := marketdata.ByMarket("bingx", m, c.spotInstruments, c.swapInstruments)
+	if err != nil {
+		return nil, err
 	}
-	return nil, marketdata.UnknownMarket("bingx", m)
+	return read(ctx, acct)
 }
 
 func (c *Connector) spotInstruments(ctx context.Context, acct sdk.Account) ([]sdk.Instrument, error) {

@@ -251,22 +251,18 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if mkt == sdk.MarketSpot && acct.Testnet {
 		return sdk.Order{}, errDemoSpot()
 	}
-	q := rest.Params{}.Add("symbol", rawSymbol(sym))
-	clientKey := "clientOrderID"
-	clientID := req.ClientOrderID
-	if mkt == sdk.MarketFutures {
-		clientKey, clientID = "clientOrderId", strings.ToLower(clientID)
+	t, err := orderRules.Cancel(req, isOrderID, nil)
+	if err != nil {
+		return sdk.Order{}, err
 	}
+	q := rest.Params{}.Add("symbol", rawSymbol(sym))
 	switch {
-	case req.OrderID != "":
-		if _, err := (number{text: req.OrderID, set: true}).id(); err != nil {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bingx: order id %q is not a BingX order id", redact.Clip(req.OrderID, rest.MaxText))
-		}
-		q = q.Add("orderId", req.OrderID)
-	case clientID != "":
-		q = q.Add(clientKey, clientID)
+	case t.OrderID != "":
+		q = q.Add("orderId", t.OrderID)
+	case mkt == sdk.MarketFutures:
+		q = q.Add("clientOrderId", strings.ToLower(t.ClientID))
 	default:
-		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bingx: cancel needs an order id or a client order id")
+		q = q.Add("clientOrderID", t.ClientID)
 	}
 	if mkt == sdk.MarketSpot {
 		a, err := call[spotOrder](ctx, c, acct, rest.Request{
@@ -299,24 +295,19 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	return o, nil
 }
 
-// statuses covers both spellings of cancelled (the swap writes
-// CANCELLED, spot CANCELED) and spot's PENDING for a resting order.
+// statuses are BingX's status words beyond the sdk's own
+// (orderreq.Status): the swap's spelling CANCELLED (spot writes CANCELED),
+// spot's PENDING for a resting order, and FAILED.
 var statuses = map[string]sdk.OrderStatus{
-	"NEW":              sdk.StatusNew,
-	"PENDING":          sdk.StatusNew,
-	"PARTIALLY_FILLED": sdk.StatusPartiallyFilled,
-	"FILLED":           sdk.StatusFilled,
-	"CANCELED":         sdk.StatusCanceled,
-	"CANCELLED":        sdk.StatusCanceled,
-	"FAILED":           sdk.StatusRejected,
-	"EXPIRED":          sdk.StatusExpired,
+	"PENDING":   sdk.StatusNew,
+	"CANCELLED": sdk.StatusCanceled,
+	"FAILED":    sdk.StatusRejected,
 }
 
-func status(s string) sdk.OrderStatus {
-	if v, ok := statuses[s]; ok {
-		return v
-	}
-	return sdk.OrderStatus(strings.ToLower(s))
+// isOrderID says whether id can be a BingX order id.
+func isOrderID(id string) bool {
+	_, err := (number{text: id, set: true}).id()
+	return err == nil
 }
 
 // swapOrder is data.order of the swap place and cancel answers.
@@ -359,7 +350,7 @@ func (a swapOrder) toOrder(sym symbol.Symbol, qty, price decimal.Decimal) (sdk.O
 	f.keep("orderId", err)
 	o.ID = id
 	if a.Status != "" {
-		o.Status = status(a.Status)
+		o.Status = orderreq.Status(a.Status, statuses)
 	}
 	if a.OrigQty.set {
 		o.Quantity = f.dec("origQty", a.OrigQty)
@@ -394,7 +385,7 @@ func (a spotOrder) toOrder(sym symbol.Symbol) (sdk.Order, error) {
 		Symbol:         sym.String(),
 		Side:           sdk.Side(strings.ToLower(a.Side)),
 		Type:           sdk.OrderType(strings.ToLower(a.Type)),
-		Status:         status(a.Status),
+		Status:         orderreq.Status(a.Status, statuses),
 		Quantity:       f.decOrZero("origQty", a.OrigQty),
 		FilledQuantity: f.decOrZero("executedQty", a.ExecutedQty),
 		Price:          f.decOrZero("price", a.Price),

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -35,17 +36,7 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Position, 0, len(rows))
-	for _, r := range rows {
-		p, open, err := toPosition(r)
-		if err != nil {
-			return nil, err
-		}
-		if open {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return holdings.Positions(rows, toPosition)
 }
 
 func toPosition(r positionRow) (sdk.Position, bool, error) {

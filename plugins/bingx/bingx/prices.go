@@ -12,8 +12,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.PriceReader = (*Connector)(nil)
-
 // The public market-data paths (IP group 1).
 const (
 	pathSpotTicker   = "/openApi/spot/v1/ticker/24hr"
@@ -33,7 +31,7 @@ type tickerRow struct {
 
 // priceRow is a symbol's ticker row, and for a swap its premium-index
 // row.
-type priceRow struct{ last, mark tickerRow }
+type priceRow = marketdata.Pair[tickerRow, tickerRow]
 
 // tickerRows reads one whole list, keyed by BingX symbol.
 func (c *Connector) tickerRows(ctx context.Context, acct sdk.Account, path string, q rest.Params) (map[string]tickerRow, error) {
@@ -55,22 +53,14 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 			if m == sdk.MarketSpot {
 				q := rest.Params{}.Add("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
 				rows, err := c.tickerRows(ctx, acct, pathSpotTicker, q)
-				out := make(map[string]priceRow, len(rows))
-				for k, r := range rows {
-					out[k] = priceRow{last: r}
-				}
-				return out, err
+				return marketdata.Lone[tickerRow, tickerRow](rows), err
 			}
 			last, err := c.tickerRows(ctx, acct, pathSwapTicker, nil)
 			if err != nil {
 				return nil, err
 			}
 			marks, err := c.tickerRows(ctx, acct, pathPremiumIndex, nil)
-			out := make(map[string]priceRow, len(marks))
-			for k, m := range marks {
-				out[k] = priceRow{last: last[k], mark: m}
-			}
-			return out, err
+			return marketdata.Join(last, marks), err
 		},
 		Price: bingxPrice,
 	}.Answer(ctx, req)
@@ -79,11 +69,11 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 // bingxPrice reads a ticker row and, for a swap, its premium-index row.
 func bingxPrice(r priceRow) (sdk.Price, error) {
 	var f fields
-	p := sdk.Price{Last: f.decOrZero("lastPrice", r.last.LastPrice), Mark: f.decOrZero("markPrice", r.mark.MarkPrice)}
+	p := sdk.Price{Last: f.decOrZero("lastPrice", r.Last.LastPrice), Mark: f.decOrZero("markPrice", r.Mark.MarkPrice)}
 	if f.err != nil {
 		return p, f.err
 	}
-	if ms := max(r.mark.Time, r.last.CloseTime); ms > 0 {
+	if ms := max(r.Mark.Time, r.Last.CloseTime); ms > 0 {
 		p.Time = time.UnixMilli(ms).UTC()
 	}
 	return p, nil

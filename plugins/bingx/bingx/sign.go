@@ -1,12 +1,9 @@
 package bingx
 
 import (
-	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -84,21 +81,4 @@ func decodeQuery(q string) (rest.Params, error) {
 
 // serverTime is where BingX publishes its clock. The swap path is
 // used because the demo host, which serves only the swap, has it too.
-var serverTime = &rest.TimeSource{
-	Paths: map[string]string{EndpointREST: pathServerTime},
-	Parse: func(body []byte) (time.Time, error) {
-		var v struct {
-			Code int64 `json:"code"`
-			Data struct {
-				ServerTime int64 `json:"serverTime"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil {
-			return time.Time{}, err
-		}
-		if v.Code != 0 || v.Data.ServerTime <= 0 {
-			return time.Time{}, errors.New("no serverTime")
-		}
-		return time.UnixMilli(v.Data.ServerTime), nil
-	},
-}
+var serverTime = rest.MillisClock(map[string]string{EndpointREST: pathServerTime}, "data.serverTime")

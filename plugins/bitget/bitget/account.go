@@ -3,13 +3,12 @@ package bitget
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -178,27 +177,15 @@ func (c *Connector) classicSpotBalances(ctx context.Context, acct sdk.Account) (
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(rows))
-	for _, r := range rows {
-		if r.Coin == "" {
-			return nil, rest.Malformed("bitget", "spot balance", errors.New("no coin name"))
-		}
+	return holdings.Balances("bitget", "spot balance", rows, func(r spotAsset) (sdk.Balance, error) {
 		var f num.Fields
-		b := sdk.Balance{
+		return sdk.Balance{
 			// The docs show a lower-case coin in one example.
 			Asset:  strings.ToUpper(r.Coin),
 			Free:   f.Parse("available", string(r.Available)),
 			Locked: f.ParseOrZero("frozen", string(r.Frozen)).Add(f.ParseOrZero("locked", string(r.Locked))),
-		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("bitget", "spot balance of "+redact.Clip(r.Coin, rest.MaxText), err)
-		}
-		if b.Total().IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		}, f.Err()
+	})
 }
 
 // --- futures wallet ---
@@ -235,12 +222,10 @@ func (c *Connector) classicFuturesAccount(ctx context.Context, acct sdk.Account)
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: marginCoin}
-	for _, r := range rows {
-		if !strings.EqualFold(r.MarginCoin, marginCoin) {
-			continue
-		}
+	isUSDT := func(r futuresRow) bool { return strings.EqualFold(r.MarginCoin, marginCoin) }
+	return holdings.Futures("bitget", "futures USDT account", marginCoin, rows, isUSDT, func(r futuresRow) (sdk.FuturesAccount, error) {
 		var f num.Fields
+		var out sdk.FuturesAccount
 		out.MarginBalance = f.Parse("accountEquity", string(r.AccountEquity))
 		out.UnrealizedPnL = f.ParseOrZero("unrealizedPL", string(r.UnrealizedPL))
 		if r.UnrealizedPL == "" {
@@ -251,12 +236,9 @@ func (c *Connector) classicFuturesAccount(ctx context.Context, acct sdk.Account)
 		if r.CrossedMaxAvailable == "" {
 			out.AvailableBalance = f.Parse("available", string(r.Available))
 		}
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("bitget", "futures USDT account", err)
-		}
 		out.WalletBalance = out.MarginBalance.Sub(out.UnrealizedPnL)
-	}
-	return out, nil
+		return out, f.Err()
+	})
 }
 
 // --- one symbol's futures settings (single-coin variant) ---

@@ -1,7 +1,6 @@
 package bitget
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -44,31 +44,9 @@ func (e *envelope) at() time.Time {
 }
 
 // numText is a JSON number field as Bitget sends it: mostly a string, now
-// and then a bare number (leverage, requestTime, parentId). It keeps
-// the exact digits either way, so no amount ever passes through a float.
-type numText string
-
-func (n *numText) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*n = ""
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*n = numText(s)
-		return nil
-	}
-	var v json.Number
-	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("not a number or a string")
-	}
-	*n = numText(v)
-	return nil
-}
+// and then a bare number (leverage, requestTime, parentId), kept as its
+// exact digits either way.
+type numText = num.Text
 
 // call sends req and decodes the data of the envelope into out (when out is
 // not nil). A success code whose data cannot be read is a broken answer;

@@ -13,8 +13,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // spotSymbol is a row of GET /api/v2/spot/public/symbols.
 type spotSymbol struct {
 	Symbol            string  `json:"symbol"`
@@ -46,13 +44,11 @@ type contractRow struct {
 // USDT-FUTURES perpetuals (delivery contracts are left out, since orders
 // go to perpetuals).
 func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
-	switch m {
-	case sdk.MarketSpot:
-		return c.spotInstruments(ctx, acct)
-	case sdk.MarketFutures:
-		return c.futuresInstruments(ctx, acct)
+	read, err := marketdata.ByMarket("bitget", m, c.spotInstruments, c.futuresInstruments)
+	if err != nil {
+		return nil, err
 	}
-	return nil, marketdata.UnknownMarket("bitget", m)
+	return read(ctx, acct)
 }
 
 // spotInstruments: the tick is 10^-pricePrecision and the step

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -158,7 +159,7 @@ func (c *Connector) placeRouted(ctx context.Context, acct sdk.Account, mkt sdk.M
 }
 
 // cancelRouted sends a checked cancel through the key's mode.
-func (c *Connector) cancelRouted(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
+func (c *Connector) cancelRouted(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) (sdk.Order, error) {
 	return routed(c, acct,
 		func() (sdk.Order, error) { return c.classicCancel(ctx, acct, mkt, sym, t) },
 		func() (sdk.Order, error) { return c.utaCancel(ctx, acct, mkt, sym, t) })

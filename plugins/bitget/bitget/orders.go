@@ -11,7 +11,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -244,29 +243,6 @@ func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, bo
 	return out, nil
 }
 
-// cancelTarget is the checked order a cancel names: its exchange order id
-// or, when there is none, its client order id.
-type cancelTarget struct {
-	orderID   string
-	clientOid string
-}
-
-func checkCancel(req sdk.CancelRequest) (cancelTarget, error) {
-	switch {
-	case req.OrderID != "":
-		if !orderIDRule.MatchString(req.OrderID) {
-			return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: order id %q is not a Bitget order id", redact.Clip(req.OrderID, rest.MaxText))
-		}
-		return cancelTarget{orderID: req.OrderID}, nil
-	case req.ClientOrderID != "":
-		if !clientOidRule.MatchString(req.ClientOrderID) {
-			return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: client order id %q is not one Bitget accepts", redact.Clip(req.ClientOrderID, rest.MaxText))
-		}
-		return cancelTarget{clientOid: req.ClientOrderID}, nil
-	}
-	return cancelTarget{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: cancel needs an order id or a client order id")
-}
-
 // CancelOrder cancels by exchange order id or client order id; the
 // order id wins when both are given. It is not in order mode: cancelling
 // again answers "order does not exist", so a lost answer is a plain,
@@ -276,7 +252,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	t, err := checkCancel(req)
+	t, err := orderRules.Cancel(req, orderIDRule.MatchString, clientOidRule.MatchString)
 	if err != nil {
 		return sdk.Order{}, err
 	}
@@ -284,8 +260,8 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 }
 
 // classicCancel is V2's spot or mix cancel-order.
-func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
-	b := cancelBody{Symbol: rawSymbol(sym), OrderID: t.orderID, ClientOid: t.clientOid}
+func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) (sdk.Order, error) {
+	b := cancelBody{Symbol: rawSymbol(sym), OrderID: t.OrderID, ClientOid: t.ClientID}
 	path := pathSpotCancel
 	if mkt == sdk.MarketFutures {
 		path, b.ProductType, b.MarginCoin = pathFuturesCancel, productType, marginCoin
@@ -305,16 +281,16 @@ func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt sdk
 
 // canceled is the order a cancel answer describes; an id the answer left
 // out is the one the cancel named.
-func canceled(ack orderAck, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) sdk.Order {
+func canceled(ack orderAck, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) sdk.Order {
 	out := sdk.Order{
 		ID: string(ack.OrderID), ClientOrderID: ack.ClientOid,
 		Market: mkt, Symbol: sym.String(), Status: sdk.StatusCanceled,
 	}
 	if out.ID == "" {
-		out.ID = t.orderID
+		out.ID = t.OrderID
 	}
 	if out.ClientOrderID == "" {
-		out.ClientOrderID = t.clientOid
+		out.ClientOrderID = t.ClientID
 	}
 	return out
 }

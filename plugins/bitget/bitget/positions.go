@@ -2,9 +2,9 @@ package bitget
 
 import (
 	"context"
-	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -40,17 +40,7 @@ func (c *Connector) classicPositions(ctx context.Context, acct sdk.Account) ([]s
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Position, 0, len(rows))
-	for _, r := range rows {
-		p, open, err := toPosition(r)
-		if err != nil {
-			return nil, err
-		}
-		if open {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return holdings.Positions(rows, toPosition)
 }
 
 func toPosition(r positionRow) (sdk.Position, bool, error) {
@@ -74,13 +64,14 @@ func toPosition(r positionRow) (sdk.Position, bool, error) {
 	// One-way rows are expected to name the direction too (the docs could
 	// not confirm it); a signed size is the fallback.
 	p.Side = sdk.PositionSideOf(r.HoldSide, size)
-	switch strings.ToLower(r.MarginMode) {
-	case "isolated":
-		p.MarginMode = sdk.MarginIsolate
-	case "crossed", "cross", "":
-		p.MarginMode = sdk.MarginCross
-	default:
+	// An answer without the mode is cross, Bitget's default.
+	mode, ok := sdk.MarginModeOf(r.MarginMode)
+	switch {
+	case r.MarginMode == "":
+		mode = sdk.MarginCross
+	case !ok:
 		return p, false, rest.Malformed("bitget", "position "+redact.Clip(r.Symbol, rest.MaxText), errFieldValue("marginMode", r.MarginMode))
 	}
+	p.MarginMode = mode
 	return p, true, nil
 }

@@ -2,17 +2,12 @@ package bitget
 
 import (
 	"context"
-	"strconv"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/marketdata"
-	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
-
-var _ sdk.PriceReader = (*Connector)(nil)
 
 // The classic (V2) public market endpoints serve Classic and UTA accounts
 // alike: market data does not depend on the account mode.
@@ -54,12 +49,7 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 			return c.tickers(ctx, acct, pathFuturesTickers, rest.Params{}.Add("productType", productType))
 		},
 		Price: func(r ticker) (sdk.Price, error) {
-			var f num.Fields
-			p := sdk.Price{Last: f.ParseOrZero("lastPr", r.LastPr), Mark: f.ParseOrZero("markPrice", r.MarkPrice)}
-			if ms, err := strconv.ParseInt(string(r.Ts), 10, 64); err == nil && ms > 0 {
-				p.Time = time.UnixMilli(ms).UTC()
-			}
-			return p, f.Err()
+			return marketdata.Quote(r.LastPr, r.MarkPrice, marketdata.Millis(string(r.Ts)))
 		},
 	}.Answer(ctx, req)
 }

@@ -1,12 +1,9 @@
 package bitget
 
 import (
-	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -82,26 +79,6 @@ func signRequest(s *rest.Signing) error {
 // pathServerTime is public and the same for mainnet and demo.
 const pathServerTime = "/api/v2/public/time"
 
-var serverTime = &rest.TimeSource{
-	Paths: map[string]string{EndpointREST: pathServerTime},
-	Parse: func(body []byte) (time.Time, error) {
-		var env struct {
-			Code        numText `json:"code"`
-			RequestTime numText `json:"requestTime"`
-			Data        struct {
-				ServerTime numText `json:"serverTime"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return time.Time{}, err
-		}
-		// serverTime is a string of milliseconds; requestTime, on every
-		// answer, is the fallback.
-		for _, v := range []numText{env.Data.ServerTime, env.RequestTime} {
-			if ms, err := strconv.ParseInt(string(v), 10, 64); err == nil && ms > 0 {
-				return time.UnixMilli(ms), nil
-			}
-		}
-		return time.Time{}, errors.New("no serverTime")
-	},
-}
+// serverTime reads data.serverTime, a string of milliseconds, and falls
+// back on requestTime, which every answer carries.
+var serverTime = rest.MillisClock(map[string]string{EndpointREST: pathServerTime}, "data.serverTime", "requestTime")

@@ -3,12 +3,12 @@ package bitget
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
+	"github.com/globalautomation/gahost/sdk/orderreq"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -168,26 +168,14 @@ func (c *Connector) utaSpotBalances(ctx context.Context, acct sdk.Account) ([]sd
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(w.Assets))
-	for _, r := range w.Assets {
-		if r.Coin == "" {
-			return nil, rest.Malformed("bitget", "unified balance", errors.New("no coin name"))
-		}
+	return holdings.Balances("bitget", "unified balance", w.Assets, func(r utaAsset) (sdk.Balance, error) {
 		var f num.Fields
-		b := sdk.Balance{
+		return sdk.Balance{
 			Asset:  strings.ToUpper(r.Coin),
 			Free:   f.Parse("available", string(r.Available)),
 			Locked: f.ParseOrZero("locked", string(r.Locked)),
-		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("bitget", "unified balance of "+redact.Clip(r.Coin, rest.MaxText), err)
-		}
-		if b.Total().IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		}, f.Err()
+	})
 }
 
 // utaFuturesAccount reports the wallet's USDT as the USDT-margined futures
@@ -202,24 +190,19 @@ func (c *Connector) utaFuturesAccount(ctx context.Context, acct sdk.Account) (sd
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: marginCoin}
-	for _, r := range w.Assets {
-		if !strings.EqualFold(r.Coin, marginCoin) {
-			continue
-		}
+	isUSDT := func(r utaAsset) bool { return strings.EqualFold(r.Coin, marginCoin) }
+	return holdings.Futures("bitget", "unified USDT balance", marginCoin, w.Assets, isUSDT, func(r utaAsset) (sdk.FuturesAccount, error) {
 		var f num.Fields
+		var out sdk.FuturesAccount
 		out.MarginBalance = f.Parse("equity", string(r.Equity))
 		out.UnrealizedPnL = f.ParseOrZero("usdtUnrealisedPnl", string(w.UsdtUnrealisedPnl))
 		if w.UsdtUnrealisedPnl == "" {
 			out.UnrealizedPnL = f.ParseOrZero("unrealisedPnl", string(w.UnrealisedPnl))
 		}
 		out.AvailableBalance = f.Parse("available", string(r.Available))
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("bitget", "unified USDT balance", err)
-		}
 		out.WalletBalance = out.MarginBalance.Sub(out.UnrealizedPnL)
-	}
-	return out, nil
+		return out, f.Err()
+	})
 }
 
 // --- positions ---
@@ -253,21 +236,13 @@ func (c *Connector) utaPositions(ctx context.Context, acct sdk.Account) ([]sdk.P
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Position, 0, len(data.List))
-	for _, r := range data.List {
-		p, open, err := toPosition(positionRow{
+	return holdings.Positions(data.List, func(r utaPositionRow) (sdk.Position, bool, error) {
+		return toPosition(positionRow{
 			Symbol: r.Symbol, MarginCoin: r.MarginCoin, HoldSide: r.PosSide, Total: r.Total,
 			OpenPriceAvg: r.AvgPrice, MarkPrice: r.MarkPrice, UnrealizedPL: r.UnrealisedPnl,
 			Leverage: r.Leverage, LiquidationPrice: r.LiquidationPrice, MarginMode: r.MarginMode,
 		})
-		if err != nil {
-			return nil, err
-		}
-		if open {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	})
 }
 
 // --- orders ---
@@ -333,8 +308,8 @@ type utaCancelBody struct {
 	Category  string `json:"category"`
 }
 
-func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t cancelTarget) (sdk.Order, error) {
-	b := utaCancelBody{OrderID: t.orderID, ClientOid: t.clientOid, Category: categorySpot}
+func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) (sdk.Order, error) {
+	b := utaCancelBody{OrderID: t.OrderID, ClientOid: t.ClientID, Category: categorySpot}
 	if mkt == sdk.MarketFutures {
 		b.Category = productType
 	}

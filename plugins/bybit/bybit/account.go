@@ -2,13 +2,12 @@ package bybit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
@@ -189,25 +188,13 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(a.Coin))
-	for _, co := range a.Coin {
-		if co.Coin == "" {
-			return nil, rest.Malformed("bybit", "wallet coin", errors.New("no coin name"))
-		}
+	return holdings.Balances("bybit", "wallet balance", a.Coin, func(co walletCoin) (sdk.Balance, error) {
 		var f num.Fields
 		wallet := f.Parse("walletBalance", co.WalletBalance)
 		locked := f.ParseOrZero("locked", co.Locked)
 		borrowed := f.ParseOrZero("spotBorrow", co.SpotBorrow)
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("bybit", "wallet balance of "+redact.Clip(co.Coin, rest.MaxText), err)
-		}
-		b := sdk.Balance{Asset: co.Coin, Free: wallet.Sub(borrowed).Sub(locked), Locked: locked}
-		if b.Free.IsZero() && b.Locked.IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		return sdk.Balance{Asset: co.Coin, Free: wallet.Sub(borrowed).Sub(locked), Locked: locked}, f.Err()
+	})
 }
 
 // FuturesAccount reads the USDT row of the unified wallet, which backs the
@@ -217,29 +204,24 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 // apply (isolated margin, where Bybit leaves it empty) it is estimated from
 // the coin as wallet balance less the margin of positions and orders.
 func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.FuturesAccount, error) {
-	out := sdk.FuturesAccount{Asset: settleUSDT}
 	a, ok, err := c.wallet(ctx, acct, settleUSDT)
 	if err != nil || !ok {
-		return out, err
+		return sdk.FuturesAccount{Asset: settleUSDT}, err
 	}
-	i := slices.IndexFunc(a.Coin, func(co walletCoin) bool { return co.Coin == settleUSDT })
-	if i < 0 {
-		return out, nil
-	}
-	co := a.Coin[i]
-	var f num.Fields
-	out.WalletBalance = f.Parse("walletBalance", co.WalletBalance)
-	out.UnrealizedPnL = f.ParseOrZero("unrealisedPnl", co.UnrealisedPnl)
-	out.MarginBalance = f.ParseOrZero("equity", co.Equity)
-	positionIM := f.ParseOrZero("totalPositionIM", co.TotalPositionIM)
-	orderIM := f.ParseOrZero("totalOrderIM", co.TotalOrderIM)
-	if a.TotalAvailableBalance != "" {
-		out.AvailableBalance = f.Parse("totalAvailableBalance", a.TotalAvailableBalance)
-	} else {
-		out.AvailableBalance = decimal.Max(out.WalletBalance.Sub(positionIM).Sub(orderIM), decimal.Zero)
-	}
-	if err := f.Err(); err != nil {
-		return sdk.FuturesAccount{Asset: settleUSDT}, rest.Malformed("bybit", "USDT wallet", err)
-	}
-	return out, nil
+	isUSDT := func(co walletCoin) bool { return co.Coin == settleUSDT }
+	return holdings.Futures("bybit", "USDT wallet", settleUSDT, a.Coin, isUSDT, func(co walletCoin) (sdk.FuturesAccount, error) {
+		var f num.Fields
+		var out sdk.FuturesAccount
+		out.WalletBalance = f.Parse("walletBalance", co.WalletBalance)
+		out.UnrealizedPnL = f.ParseOrZero("unrealisedPnl", co.UnrealisedPnl)
+		out.MarginBalance = f.ParseOrZero("equity", co.Equity)
+		positionIM := f.ParseOrZero("totalPositionIM", co.TotalPositionIM)
+		orderIM := f.ParseOrZero("totalOrderIM", co.TotalOrderIM)
+		if a.TotalAvailableBalance != "" {
+			out.AvailableBalance = f.Parse("totalAvailableBalance", a.TotalAvailableBalance)
+		} else {
+			out.AvailableBalance = decimal.Max(out.WalletBalance.Sub(positionIM).Sub(orderIM), decimal.Zero)
+		}
+		return out, f.Err()
+	})
 }

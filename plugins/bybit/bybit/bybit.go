@@ -28,7 +28,13 @@ type Connector struct {
 	streams streamState // the private stream (stream.go)
 }
 
-var _ sdk.Exchange = (*Connector)(nil)
+// What the connector implements, checked where its type is declared
+// (the private streams' sdk.Streamer is checked in stream.go).
+var (
+	_ sdk.Exchange         = (*Connector)(nil)
+	_ sdk.PriceReader      = (*Connector)(nil)
+	_ sdk.InstrumentLister = (*Connector)(nil)
+)
 
 // New returns a connector. It does not touch the network. It takes the
 // options every connector takes (sdk.WithVersion, sdk.WithLogger,

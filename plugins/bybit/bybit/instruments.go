@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // instrumentsPage is the result of GET /v5/market/instruments-info.
 type instrumentsPage struct {
 	NextPageCursor string           `json:"nextPageCursor"`
@@ -46,13 +44,9 @@ const maxInstrumentPages = 5
 // or the linear perpetuals settled in their quote (pages of 1000; dated
 // futures are left out, since orders go to perpetuals).
 func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
-	category := "spot"
-	switch m {
-	case sdk.MarketSpot:
-	case sdk.MarketFutures:
-		category = "linear"
-	default:
-		return nil, marketdata.UnknownMarket("bybit", m)
+	category, err := marketdata.ByMarket("bybit", m, "spot", "linear")
+	if err != nil {
+		return nil, err
 	}
 	var out []sdk.Instrument
 	cursor := ""

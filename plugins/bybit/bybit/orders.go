@@ -9,7 +9,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
@@ -233,21 +232,11 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	b := cancelBody{Category: categoryOf(mkt), Symbol: rawSymbol(sym)}
-	switch {
-	case req.OrderID != "":
-		if !orderID.MatchString(req.OrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: order id %q is not a Bybit order id", redact.Clip(req.OrderID, rest.MaxText))
-		}
-		b.OrderID = req.OrderID
-	case req.ClientOrderID != "":
-		if !clientOrderID.MatchString(req.ClientOrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: client order id must be 1 to 36 letters, digits, _ or -")
-		}
-		b.OrderLinkID = req.ClientOrderID
-	default:
-		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bybit: cancel needs an order id or a client order id")
+	t, err := orderRules.Cancel(req, orderID.MatchString, clientOrderID.MatchString)
+	if err != nil {
+		return sdk.Order{}, err
 	}
+	b := cancelBody{Category: categoryOf(mkt), Symbol: rawSymbol(sym), OrderID: t.OrderID, OrderLinkID: t.ClientID}
 	env, err := post[orderAck](ctx, c, acct, pathOrderCancel, b, false)
 	if err != nil {
 		return sdk.Order{}, err

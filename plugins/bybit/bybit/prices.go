@@ -2,16 +2,12 @@ package bybit
 
 import (
 	"context"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/marketdata"
-	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
-
-var _ sdk.PriceReader = (*Connector)(nil)
 
 // tickers is the result of GET /v5/market/tickers: linear rows carry the
 // mark price beside the last one, spot rows only the last.
@@ -48,13 +44,6 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 			}
 			return marketdata.Index(env.Result.List, func(r ticker) string { return r.Symbol }), err
 		},
-		Price: func(r ticker) (sdk.Price, error) {
-			var f num.Fields
-			p := sdk.Price{Last: f.ParseOrZero("lastPrice", r.LastPrice), Mark: f.ParseOrZero("markPrice", r.MarkPrice)}
-			if r.at != 0 {
-				p.Time = time.UnixMilli(r.at).UTC()
-			}
-			return p, f.Err()
-		},
+		Price: func(r ticker) (sdk.Price, error) { return marketdata.Quote(r.LastPrice, r.MarkPrice, r.at) },
 	}.Answer(ctx, req)
 }

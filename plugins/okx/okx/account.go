@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -166,26 +166,14 @@ func (c *Connector) SpotBalances(ctx context.Context, acct sdk.Account) ([]sdk.B
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Balance, 0, len(details))
-	for _, d := range details {
-		if d.Ccy == "" {
-			return nil, rest.Malformed("okx", "balance", errors.New("no currency"))
-		}
+	return holdings.Balances("okx", "balance", details, func(d balanceDetail) (sdk.Balance, error) {
 		var f num.Fields
-		b := sdk.Balance{
+		return sdk.Balance{
 			Asset:  d.Ccy,
 			Free:   f.Parse("availBal", first(d.AvailBal, d.AvailEq)),
 			Locked: f.ParseOrZero("frozenBal", d.FrozenBal),
-		}
-		if err := f.Err(); err != nil {
-			return nil, rest.Malformed("okx", "balance of "+redact.Clip(d.Ccy, rest.MaxText), err)
-		}
-		if b.Total().IsZero() {
-			continue
-		}
-		out = append(out, b)
-	}
-	return out, nil
+		}, f.Err()
+	})
 }
 
 // FuturesAccount reports the USDT row of the trading account, which is
@@ -199,22 +187,16 @@ func (c *Connector) FuturesAccount(ctx context.Context, acct sdk.Account) (sdk.F
 	if err != nil {
 		return sdk.FuturesAccount{}, err
 	}
-	out := sdk.FuturesAccount{Asset: "USDT"}
-	for _, d := range details {
-		if d.Ccy != "USDT" {
-			continue
-		}
+	isUSDT := func(d balanceDetail) bool { return d.Ccy == "USDT" }
+	return holdings.Futures("okx", "USDT balance", "USDT", details, isUSDT, func(d balanceDetail) (sdk.FuturesAccount, error) {
 		var f num.Fields
 		eq := f.Parse("eq", d.Eq)
 		upl := f.ParseOrZero("upl", d.Upl)
-		avail := f.Parse("availEq", first(d.AvailEq, d.AvailBal))
-		if err := f.Err(); err != nil {
-			return sdk.FuturesAccount{}, rest.Malformed("okx", "USDT balance", err)
-		}
-		out.MarginBalance, out.UnrealizedPnL, out.AvailableBalance = eq, upl, avail
-		out.WalletBalance = eq.Sub(upl)
-	}
-	return out, nil
+		return sdk.FuturesAccount{
+			MarginBalance: eq, UnrealizedPnL: upl, WalletBalance: eq.Sub(upl),
+			AvailableBalance: f.Parse("availEq", first(d.AvailEq, d.AvailBal)),
+		}, f.Err()
+	})
 }
 
 // first returns the first non-empty value.

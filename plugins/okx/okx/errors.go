@@ -1,13 +1,13 @@
 package okx
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
@@ -29,25 +29,7 @@ type itemResult struct {
 
 // okxCode reads a code written as a string (as documented) or, to be safe
 // with error bodies from other layers, as a number.
-type okxCode string
-
-func (c *okxCode) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = okxCode(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = okxCode(n.String())
-	return nil
-}
+type okxCode = num.Text
 
 // rateWindow is the length of OKX's rate-limit windows. OKX sends no
 // Retry-After, so a rate-limited caller waits one window.

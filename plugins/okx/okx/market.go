@@ -10,8 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/symbol"
 )
 
-var _ sdk.InstrumentLister = (*Connector)(nil)
-
 // listedInstrument is a row of GET /api/v5/public/instruments with what
 // the trading rules need beyond the contract fields the order path reads.
 type listedInstrument struct {
@@ -27,18 +25,14 @@ type listedInstrument struct {
 // are turned into base units with the contract size (ctVal × ctMult), as
 // orders are. OKX sets no minimum notional.
 func (c *Connector) Instruments(ctx context.Context, acct sdk.Account, m sdk.Market) ([]sdk.Instrument, error) {
-	instType := "SPOT"
-	switch m {
-	case sdk.MarketSpot:
-	case sdk.MarketFutures:
-		instType = "SWAP"
-	default:
-		return nil, marketdata.UnknownMarket("okx", m)
+	instType, err := marketdata.ByMarket("okx", m, "SPOT", "SWAP")
+	if err != nil {
+		return nil, err
 	}
 	var a struct {
 		Data []listedInstrument `json:"data"`
 	}
-	err := c.http.Do(ctx, marketdata.Public(acct), rest.Request{
+	err = c.http.Do(ctx, marketdata.Public(acct), rest.Request{
 		Method: "GET", Endpoint: EndpointREST, Path: "/api/v5/public/instruments",
 		Query: rest.Params{}.Add("instType", instType),
 	}, &a)

@@ -11,7 +11,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/orderreq"
-	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -285,25 +284,15 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if err != nil {
 		return sdk.Order{}, err
 	}
+	t, err := orderRules.Cancel(req, orderIDRule.MatchString, clientIDRule.MatchString)
+	if err != nil {
+		return sdk.Order{}, err
+	}
 	body := struct {
 		InstID  string `json:"instId"`
 		OrdID   string `json:"ordId,omitempty"`
 		ClOrdID string `json:"clOrdId,omitempty"`
-	}{InstID: instID(mkt, sym)}
-	switch {
-	case req.OrderID != "":
-		if !orderIDRule.MatchString(req.OrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: order id %q is not an OKX order id", redact.Clip(req.OrderID, rest.MaxText))
-		}
-		body.OrdID = req.OrderID
-	case req.ClientOrderID != "":
-		if !clientIDRule.MatchString(req.ClientOrderID) {
-			return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: client order id %q is not an OKX client order id", redact.Clip(req.ClientOrderID, rest.MaxText))
-		}
-		body.ClOrdID = req.ClientOrderID
-	default:
-		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: cancel needs an order id or a client order id")
-	}
+	}{InstID: instID(mkt, sym), OrdID: t.OrderID, ClOrdID: t.ClientID}
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "okx: cannot encode the cancel request")

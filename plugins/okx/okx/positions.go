@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -57,32 +58,30 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sdk.Position, 0, len(rows))
-	for _, r := range rows {
+	return holdings.Positions(rows, func(r positionRow) (sdk.Position, bool, error) {
 		pos, err := num.Parse(r.Pos)
 		if err != nil {
-			return nil, rest.Malformed("okx", "position size of "+redact.Clip(r.InstID, rest.MaxText), err)
+			return sdk.Position{}, false, rest.Malformed("okx", "position size of "+redact.Clip(r.InstID, rest.MaxText), err)
 		}
 		if pos.IsZero() || (r.InstType != "" && r.InstType != "SWAP") {
-			continue
+			return sdk.Position{}, false, nil
 		}
 		k, listed, err := c.insts.swap(ctx, acct, r.InstID)
 		if err != nil {
-			return nil, err
+			return sdk.Position{}, false, err
 		}
 		if !listed {
-			return nil, sdk.Errorf(sdk.KindUnknown, "okx: position on %s, which OKX's instrument list lacks: its contract size is unknown", redact.Clip(r.InstID, rest.MaxText))
+			return sdk.Position{}, false, sdk.Errorf(sdk.KindUnknown, "okx: position on %s, which OKX's instrument list lacks: its contract size is unknown", redact.Clip(r.InstID, rest.MaxText))
 		}
 		if !k.linear {
-			continue
+			return sdk.Position{}, false, nil
 		}
 		p, err := toPosition(r, pos, k)
 		if err != nil {
-			return nil, err
+			return sdk.Position{}, false, err
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		return p, true, nil
+	})
 }
 
 func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, error) {
@@ -106,13 +105,10 @@ func toPosition(r positionRow, pos decimal.Decimal, k contract) (sdk.Position, e
 	default:
 		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("posSide %q", redact.Clip(r.PosSide, rest.MaxText)))
 	}
-	switch r.MgnMode {
-	case "cross":
-		p.MarginMode = sdk.MarginCross
-	case "isolated":
-		p.MarginMode = sdk.MarginIsolate
-	default:
+	mode, ok := sdk.MarginModeOf(r.MgnMode)
+	if !ok {
 		return sdk.Position{}, rest.Malformed("okx", "position "+redact.Clip(r.InstID, rest.MaxText), fmt.Errorf("mgnMode %q", redact.Clip(r.MgnMode, rest.MaxText)))
 	}
+	p.MarginMode = mode
 	return p, nil
 }

@@ -2,16 +2,11 @@ package okx
 
 import (
 	"context"
-	"strconv"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/marketdata"
-	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
-
-var _ sdk.PriceReader = (*Connector)(nil)
 
 // tick is a row of GET /api/v5/market/tickers (last) or GET
 // /api/v5/public/mark-price (markPx); ts is milliseconds as a string.
@@ -24,7 +19,7 @@ type tick struct {
 
 // priceRow is an instrument's ticker row, and for a swap its mark-price
 // row.
-type priceRow struct{ last, mark tick }
+type priceRow = marketdata.Pair[tick, tick]
 
 // ticks reads one whole list of an instrument type, keyed by instrument id.
 func (c *Connector) ticks(ctx context.Context, acct sdk.Account, path, instType string) (map[string]tick, error) {
@@ -49,22 +44,14 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
 			if m == sdk.MarketSpot {
 				last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SPOT")
-				out := make(map[string]priceRow, len(last))
-				for id, t := range last {
-					out[id] = priceRow{last: t}
-				}
-				return out, err
+				return marketdata.Lone[tick, tick](last), err
 			}
 			last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SWAP")
 			if err != nil {
 				return nil, err
 			}
 			marks, err := c.ticks(ctx, acct, "/api/v5/public/mark-price", "SWAP")
-			out := make(map[string]priceRow, len(marks))
-			for id, m := range marks {
-				out[id] = priceRow{last: last[id], mark: m}
-			}
-			return out, err
+			return marketdata.Join(last, marks), err
 		},
 		Price: priceOf,
 	}.Answer(ctx, req)
@@ -72,14 +59,9 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 
 // priceOf reads a ticker row and, for a swap, its mark-price row.
 func priceOf(r priceRow) (sdk.Price, error) {
-	var f num.Fields
-	p := sdk.Price{Last: f.ParseOrZero("last", r.last.Last), Mark: f.ParseOrZero("markPx", r.mark.MarkPx)}
-	ts := r.mark.Ts
+	ts := r.Mark.Ts
 	if ts == "" {
-		ts = r.last.Ts
+		ts = r.Last.Ts
 	}
-	if n, err := strconv.ParseInt(ts, 10, 64); err == nil && n > 0 {
-		p.Time = time.UnixMilli(n).UTC()
-	}
-	return p, f.Err()
+	return marketdata.Quote(r.Last.Last, r.Mark.MarkPx, marketdata.Millis(ts))
 }

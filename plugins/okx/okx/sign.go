@@ -1,9 +1,6 @@
 package okx
 
 import (
-	"encoding/json"
-	"errors"
-	"strconv"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -63,24 +60,4 @@ func signRequest(s *rest.Signing) error {
 
 // serverTime is GET /api/v5/public/time: Unix milliseconds as a
 // string inside the usual envelope.
-var serverTime = &rest.TimeSource{
-	Paths: map[string]string{EndpointREST: "/api/v5/public/time"},
-	Parse: func(body []byte) (time.Time, error) {
-		var v struct {
-			Data []struct {
-				TS string `json:"ts"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(body, &v); err != nil {
-			return time.Time{}, err
-		}
-		if len(v.Data) == 0 {
-			return time.Time{}, errors.New("no server time")
-		}
-		ms, err := strconv.ParseInt(v.Data[0].TS, 10, 64)
-		if err != nil || ms <= 0 {
-			return time.Time{}, errors.New("bad server time")
-		}
-		return time.UnixMilli(ms), nil
-	},
-}
+var serverTime = rest.MillisClock(map[string]string{EndpointREST: "/api/v5/public/time"}, "data.ts")
