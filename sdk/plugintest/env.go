@@ -44,6 +44,12 @@ func NewEnv[F FakeServer, C sdk.Exchange](t testing.TB, fx F, c C, acct sdk.Acco
 	return &Env[F, C]{Fake: fx, C: c, Acct: acct}
 }
 
+// Arranged is e made ready for a runner's row, with check (nil for none)
+// as the connector's own check of the row.
+func (e *Env[F, C]) Arranged(check func(t *testing.T)) Arranged {
+	return Arranged{Exchange: e.C, Account: e.Acct, Check: check}
+}
+
 // Params is a raw query or form as a map, the keys of drop left out (a
 // signature, a timestamp): what a connector sent, to compare with
 // CheckParams.

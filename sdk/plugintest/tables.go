@@ -177,10 +177,7 @@ func PositionsRead(t *testing.T, ex sdk.Exchange, acct sdk.Account, want []strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := []string{}
-	for _, p := range got {
-		rows = append(rows, PositionRow(p))
-	}
+	rows := lines(got, PositionRow)
 	if got == nil || !slices.Equal(rows, want) {
 		t.Errorf("positions (nil: %v):\n%s\nwant\n%s", got == nil, strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}

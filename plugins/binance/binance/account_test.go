@@ -103,62 +103,50 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Spot = []fake.Balance{
+	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
+		{Name: "exact amounts, zero rows left out", Setup: []fake.Balance{
 			{Asset: "BTC", Free: "4723846.89208129", Locked: "0.00000000"},
 			{Asset: "LTC", Free: "0.00000000", Locked: "0.00000000"},
 			{Asset: "USDT", Free: "0.00000001", Locked: "12.50000000"},
 			{Asset: "ETH", Free: "0.00000000", Locked: "1.00000000"},
-		}
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })
+		return e.Arranged(func(t *testing.T) {
+			last := plugintest.LastRequest(t, e.Fake)
+			if last.Path != "/api/v3/account" || !strings.HasPrefix(last.Query, "omitZeroBalances=true&recvWindow=5000&timestamp=") {
+				t.Errorf("request %s?%s", last.Path, last.Query)
+			}
+			if e.Fake.Weight("/api/v3/account") != 20 {
+				t.Errorf("weight %d", e.Fake.Weight("/api/v3/account"))
+			}
+		})
 	})
-	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
-		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
-		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
-		{Asset: "ETH", Free: d("0"), Locked: d("1")},
-	})
-	// Exact strings survive: no float rounding on the way.
-	if got[0].Free.String() != "4723846.89208129" {
-		t.Errorf("free as string %q", got[0].Free.String())
-	}
-	last := plugintest.LastRequest(t, e.Fake)
-	if last.Path != "/api/v3/account" || !strings.HasPrefix(last.Query, "omitZeroBalances=true&recvWindow=5000&timestamp=") {
-		t.Errorf("request %s?%s", last.Path, last.Query)
-	}
-	if e.Fake.Weight("/api/v3/account") != 20 {
-		t.Errorf("weight %d", e.Fake.Weight("/api/v3/account"))
-	}
 }
 
-func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}} })
 	_, err := e.C.SpotBalances(ctx(t), e.Acct)
 	plugintest.CheckMalformed(t, err)
 }
 
 func TestFuturesAccount(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Futures = []fake.FuturesAsset{
+	plugintest.RunFutures(t, "testdata/futures.txt", []plugintest.Holding[[]fake.FuturesAsset]{
+		{Name: "USDT row among others", Setup: []fake.FuturesAsset{
 			{Asset: "BNB", WalletBalance: "3.00000000", UnrealizedProfit: "0", MarginBalance: "3", AvailableBalance: "3"},
 			{Asset: "USDT", WalletBalance: "23.72469206", UnrealizedProfit: "-1.50000000", MarginBalance: "22.22469206", AvailableBalance: "20.10000000"},
-		}
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, rows []fake.FuturesAsset) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = rows })
+		return e.Arranged(func(t *testing.T) {
+			if e.Fake.Calls("/fapi/v3/account") != 1 || e.Fake.Weight("/fapi/v3/account") != 5 {
+				t.Errorf("calls %d weight %d", e.Fake.Calls("/fapi/v3/account"), e.Fake.Weight("/fapi/v3/account"))
+			}
+		})
 	})
-	plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("23.72469206"), UnrealizedPnL: d("-1.5"), MarginBalance: d("22.22469206"), AvailableBalance: d("20.1")})
-	if e.Fake.Calls("/fapi/v3/account") != 1 || e.Fake.Weight("/fapi/v3/account") != 5 {
-		t.Errorf("calls %d weight %d", e.Fake.Calls("/fapi/v3/account"), e.Fake.Weight("/fapi/v3/account"))
-	}
-}
-
-func TestFuturesAccountEmpty(t *testing.T) {
-	e := newEnv(t)
-	got, err := e.C.FuturesAccount(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Asset != "USDT" || !got.WalletBalance.IsZero() || !got.AvailableBalance.IsZero() {
-		t.Fatalf("empty futures account = %+v", got)
-	}
 }

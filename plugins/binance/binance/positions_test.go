@@ -7,15 +7,18 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
+// positionRows are a fake's position rows with the leverage and margin
+// settings it keeps per symbol, and how many symbolConfig reads the
+// connector must make of them.
+type positionRows struct {
+	rows      []fake.Position
+	configs   map[string]fake.SymbolConfig
+	cfgCalled int
+}
+
 func TestPositions(t *testing.T) {
-	tests := []struct {
-		name      string
-		rows      []fake.Position
-		configs   map[string]fake.SymbolConfig
-		cfgCalled int
-	}{
-		{
-			name: "one-way long and short, zero row left out",
+	plugintest.RunPositions(t, "testdata/positions.txt", []plugintest.Holding[positionRows]{
+		{Name: "one-way long and short, zero row left out", Setup: positionRows{
 			rows: []fake.Position{
 				{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0.250", EntryPrice: "60000.1", MarkPrice: "61000", UnRealizedProfit: "249.975", LiquidationPrice: "40000.5", MarginAsset: "USDT"},
 				{Symbol: "ETHUSDT", PositionSide: "BOTH", PositionAmt: "-3", EntryPrice: "3000", MarkPrice: "2900", UnRealizedProfit: "300", LiquidationPrice: "0", MarginAsset: "USDT", IsolatedWallet: "150"},
@@ -23,9 +26,8 @@ func TestPositions(t *testing.T) {
 			},
 			configs:   map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "ISOLATED"}},
 			cfgCalled: 1,
-		},
-		{
-			name: "hedge mode: both sides of one symbol",
+		}},
+		{Name: "hedge mode: both sides of one symbol", Setup: positionRows{
 			rows: []fake.Position{
 				{Symbol: "BTCUSDT", PositionSide: "LONG", PositionAmt: "1.000", EntryPrice: "50000", MarkPrice: "60000", UnRealizedProfit: "10000", MarginAsset: "USDT"},
 				{Symbol: "BTCUSDT", PositionSide: "SHORT", PositionAmt: "-0.500", EntryPrice: "65000", MarkPrice: "60000", UnRealizedProfit: "2500", MarginAsset: "USDT"},
@@ -34,28 +36,21 @@ func TestPositions(t *testing.T) {
 			},
 			configs:   map[string]fake.SymbolConfig{"BTCUSDT": {Leverage: 125, MarginType: "CROSSED"}},
 			cfgCalled: 1,
-		},
-		{
-			name:      "no positions: no config call",
-			rows:      []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0", EntryPrice: "0", MarkPrice: "1", UnRealizedProfit: "0"}},
-			cfgCalled: 0,
-		},
-		{
-			name: "empty account",
-		},
-	}
-	want := plugintest.GoldenSections(t, "testdata/positions.txt")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = tt.rows, tt.configs })
-			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
-			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != tt.cfgCalled {
-				t.Errorf("symbolConfig calls = %d, want %d", n, tt.cfgCalled)
+		}},
+		{Name: "no positions: no config call", Setup: positionRows{
+			rows: []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0", EntryPrice: "0", MarkPrice: "1", UnRealizedProfit: "0"}},
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, s positionRows) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.SymbolConfig = s.rows, s.configs })
+		return e.Arranged(func(t *testing.T) {
+			if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != s.cfgCalled {
+				t.Errorf("symbolConfig calls = %d, want %d", n, s.cfgCalled)
 			}
 		})
-	}
+	})
 }
 
 func TestPositionsAskConfigForOneSymbol(t *testing.T) {

@@ -1,0 +1,107 @@
+package plugintest
+
+// Runners for the account-read tables every connector keeps: spot
+// balances, the futures account and positions. The rows hold the fake's
+// account in the exchange's own shapes; arranging a fresh fake, reading,
+// and comparing every amount to the letter with a golden file is the same
+// everywhere and lives here.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/globalautomation/gahost/sdk"
+)
+
+// Holding is one row of a connector's table of account reads: its own
+// arrangement of a fresh fake (rows in the exchange's shapes, a position
+// mode), which its arrange function reads. What the read must return is
+// in the golden file's section named Name.
+type Holding[S any] struct {
+	Name  string
+	Setup S
+}
+
+// BalanceRow writes b as one line: "asset free=… locked=…", every amount
+// exact.
+func BalanceRow(b sdk.Balance) string {
+	return fmt.Sprintf("%s free=%s locked=%s", b.Asset, b.Free, b.Locked)
+}
+
+// FuturesRow writes f as one line: "asset wallet=… upnl=… margin=…
+// available=…", every amount exact.
+func FuturesRow(f sdk.FuturesAccount) string {
+	return fmt.Sprintf("%s wallet=%s upnl=%s margin=%s available=%s", f.Asset, f.WalletBalance, f.UnrealizedPnL,
+		f.MarginBalance, f.AvailableBalance)
+}
+
+// RunBalances runs rows, each in a subtest on what arrange makes of its
+// Setup: SpotBalances must return a list (not nil, even when empty) whose
+// rows, as BalanceRow writes them, are the golden file's section named
+// after the row, in order; then arrange's Check runs.
+func RunBalances[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged) {
+	t.Helper()
+	runReads(t, golden, rows, arrange, func(t *testing.T, a Arranged) ([]string, bool) {
+		got, err := a.Exchange.SpotBalances(Context(t), a.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines(got, BalanceRow), got != nil
+	})
+}
+
+// RunFutures runs rows as RunBalances does, reading FuturesAccount: its
+// FuturesRow must be the one row of the section named after the row.
+func RunFutures[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged) {
+	t.Helper()
+	runReads(t, golden, rows, arrange, func(t *testing.T, a Arranged) ([]string, bool) {
+		got, err := a.Exchange.FuturesAccount(Context(t), a.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{FuturesRow(got)}, true
+	})
+}
+
+// RunPositions runs rows as RunBalances does, reading Positions, each
+// position written as PositionRow writes it.
+func RunPositions[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged) {
+	t.Helper()
+	runReads(t, golden, rows, arrange, func(t *testing.T, a Arranged) ([]string, bool) {
+		got, err := a.Exchange.Positions(Context(t), a.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines(got, PositionRow), got != nil
+	})
+}
+
+// runReads is the runners' loop: read reports what it got as rows, and
+// whether it got a list at all.
+func runReads[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged,
+	read func(t *testing.T, a Arranged) ([]string, bool)) {
+	t.Helper()
+	want := GoldenSections(t, golden)
+	for _, row := range rows {
+		t.Run(row.Name, func(t *testing.T) {
+			a := arrange(t, row.Setup)
+			got, list := read(t, a)
+			if w := want.Rows(t, row.Name); !list || !slices.Equal(got, w) {
+				t.Errorf("read (a list: %v):\n%s\nwant (%s)\n%s", list, strings.Join(got, "\n"), golden, strings.Join(w, "\n"))
+			}
+			if a.Check != nil {
+				a.Check(t)
+			}
+		})
+	}
+}
+
+func lines[T any](items []T, row func(T) string) []string {
+	out := []string{}
+	for _, it := range items {
+		out = append(out, row(it))
+	}
+	return out
+}
