@@ -135,36 +135,31 @@ func TestValidateSwapRefused(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Spot = []fake.Balance{
+	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
+		{Name: "exact amounts, zero rows left out", Setup: []fake.Balance{
 			{Asset: "USDT", Free: "566773.193402631", Locked: "244.18616265388994"},
 			{Asset: "VST", Free: "0", Locked: "0"},
 			{Asset: "BTC", Free: "0.00000001", Locked: "0"},
 			{Asset: "ETH", Free: "0", Locked: "1.5"},
-		}
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })
+		return e.Arranged(func(t *testing.T) {
+			last := plugintest.LastRequest(t, e.Fake)
+			if last.Path != "/openApi/spot/v1/account/balance" || !strings.HasPrefix(last.Query, "timestamp=") || len(last.Body) != 0 {
+				t.Errorf("request %s?%s", last.Path, last.Query)
+			}
+			if last.Header.Get("X-BX-APIKEY") != apiKey {
+				t.Error("no key header")
+			}
+		})
 	})
-	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
-		{Asset: "USDT", Free: d("566773.193402631"), Locked: d("244.18616265388994")},
-		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
-		{Asset: "ETH", Free: d("0"), Locked: d("1.5")},
-	})
-	// Exact strings survive: no float rounding on the way.
-	if got[0].Locked.String() != "244.18616265388994" {
-		t.Errorf("locked as string %q", got[0].Locked.String())
-	}
-	last := plugintest.LastRequest(t, e.Fake)
-	if last.Path != "/openApi/spot/v1/account/balance" || !strings.HasPrefix(last.Query, "timestamp=") || len(last.Body) != 0 {
-		t.Errorf("request %s?%s", last.Path, last.Query)
-	}
-	if last.Header.Get("X-BX-APIKEY") != apiKey {
-		t.Error("no key header")
-	}
 }
 
-func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
 		_, err := e.C.SpotBalances(ctx(t), e.Acct)
@@ -173,17 +168,20 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 }
 
 func TestFuturesAccount(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Swap = []fake.SwapAsset{
+	plugintest.RunFutures(t, "testdata/futures.txt", []plugintest.Holding[[]fake.SwapAsset]{
+		{Name: "USDT row among others", Setup: []fake.SwapAsset{
 			{Asset: "USDC", Balance: "5", Equity: "5", UnrealizedProfit: "0", AvailableMargin: "5"},
 			{Asset: "USDT", Balance: "194.8212", Equity: "196.7431", UnrealizedProfit: "1.9219", AvailableMargin: "193.7609"},
-		}
+		}},
+	}, func(t *testing.T, rows []fake.SwapAsset) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Swap = rows })
+		return e.Arranged(func(t *testing.T) {
+			if e.Fake.Calls("/openApi/swap/v3/user/balance") != 1 {
+				t.Errorf("v3 calls %d", e.Fake.Calls("/openApi/swap/v3/user/balance"))
+			}
+		})
 	})
-	plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("194.8212"), UnrealizedPnL: d("1.9219"), MarginBalance: d("196.7431"), AvailableBalance: d("193.7609")})
-	if e.Fake.Calls("/openApi/swap/v3/user/balance") != 1 {
-		t.Errorf("v3 calls %d", e.Fake.Calls("/openApi/swap/v3/user/balance"))
-	}
 }
 
 // TestFuturesAccountShapes feeds the answer shapes BingX's swap balance may take.

@@ -11,43 +11,27 @@ import (
 )
 
 func TestPositions(t *testing.T) {
-	tests := []struct {
-		name string
-		rows []fake.Position
-	}{
-		{
-			name: "one-way long and short, zero row left out",
-			rows: []fake.Position{
-				{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.2500", AvgPrice: "60000.1", MarkPrice: "61000", UnrealizedProfit: "224.975", LiquidationPrice: "40000.5", Leverage: 10},
-				{Symbol: "ETH-USDT", PositionSide: "SHORT", PositionAmt: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealizedProfit: "300", LiquidationPrice: "294.16914617776246", Leverage: 5, Isolated: true},
-				{Symbol: "ETH-USDT", PositionSide: "LONG", PositionAmt: "0", AvgPrice: "0", MarkPrice: "2900", UnrealizedProfit: "0"},
-			},
-		},
-		{
-			name: "hedge mode: both sides of one symbol",
-			rows: []fake.Position{
-				{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "10000", Leverage: 125},
-				{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealizedProfit: "2500", Leverage: 125},
-			},
-		},
-		{
-			name: "BOTH rows take the side from the sign",
-			rows: []fake.Position{
-				{Symbol: "BTC-USDT", PositionSide: "BOTH", PositionAmt: "-0.01", AvgPrice: "60000", MarkPrice: "59000", UnrealizedProfit: "10"},
-				{Symbol: "ETH-USDT", PositionSide: "BOTH", PositionAmt: "2", AvgPrice: "3000", MarkPrice: "3100", UnrealizedProfit: "200"},
-			},
-		},
-		{name: "only zero rows", rows: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.0000", AvgPrice: "0", MarkPrice: "1", UnrealizedProfit: "0"}}},
-		{name: "empty account"},
-	}
-	want := plugintest.GoldenSections(t, "testdata/positions.txt")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
-		})
-	}
+	plugintest.RunPositions(t, "testdata/positions.txt", []plugintest.Holding[[]fake.Position]{
+		{Name: "one-way long and short, zero row left out", Setup: []fake.Position{
+			{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.2500", AvgPrice: "60000.1", MarkPrice: "61000", UnrealizedProfit: "224.975", LiquidationPrice: "40000.5", Leverage: 10},
+			{Symbol: "ETH-USDT", PositionSide: "SHORT", PositionAmt: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealizedProfit: "300", LiquidationPrice: "294.16914617776246", Leverage: 5, Isolated: true},
+			{Symbol: "ETH-USDT", PositionSide: "LONG", PositionAmt: "0", AvgPrice: "0", MarkPrice: "2900", UnrealizedProfit: "0"},
+		}},
+		{Name: "hedge mode: both sides of one symbol", Setup: []fake.Position{
+			{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "10000", Leverage: 125},
+			{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealizedProfit: "2500", Leverage: 125},
+		}},
+		{Name: "BOTH rows take the side from the sign", Setup: []fake.Position{
+			{Symbol: "BTC-USDT", PositionSide: "BOTH", PositionAmt: "-0.01", AvgPrice: "60000", MarkPrice: "59000", UnrealizedProfit: "10"},
+			{Symbol: "ETH-USDT", PositionSide: "BOTH", PositionAmt: "2", AvgPrice: "3000", MarkPrice: "3100", UnrealizedProfit: "200"},
+		}},
+		{Name: "only zero rows", Setup: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.0000", AvgPrice: "0", MarkPrice: "1", UnrealizedProfit: "0"}}},
+		{Name: "empty account"},
+	}, func(t *testing.T, rows []fake.Position) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = rows })
+		return e.Arranged(nil)
+	})
 }
 
 // TestPositionsAnswerShapes feeds the mixed types BingX sends (numbers as strings or JSON numbers).

@@ -169,33 +169,28 @@ func TestValidateFuturesRefused(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Spot = []fake.Balance{
+	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
+		{Name: "exact amounts, zero rows left out, frozen and locked both held", Setup: []fake.Balance{
 			{Coin: "BTC", Available: "4723846.89208129", Frozen: "0", Locked: "0"},
 			{Coin: "LTC", Available: "0", Frozen: "0", Locked: "0"},
 			{Coin: "usdt", Available: "0.00000001", Frozen: "12.5", Locked: "0.25"},
 			{Coin: "ETH", Available: "0", Frozen: "0", Locked: "1.000000000000000001"},
-		}
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })
+		return e.Arranged(func(t *testing.T) {
+			last := plugintest.LastRequest(t, e.Fake)
+			if last.Method != "GET" || last.Path != fake.PathSpotAssets || last.Query != "" || len(last.Body) != 0 {
+				t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
+			}
+		})
 	})
-	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
-		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
-		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.75")},
-		{Asset: "ETH", Free: d("0"), Locked: d("1.000000000000000001")},
-	})
-	// Exact strings survive: no float on the way.
-	if got[0].Free.String() != "4723846.89208129" || got[2].Locked.String() != "1.000000000000000001" {
-		t.Errorf("exact values lost: %s %s", got[0].Free, got[2].Locked)
-	}
-	last := plugintest.LastRequest(t, e.Fake)
-	if last.Method != "GET" || last.Path != fake.PathSpotAssets || last.Query != "" || len(last.Body) != 0 {
-		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
-	}
 }
 
-func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []string{"1e-5", "NaN", ""} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
 		if bad == "" {
@@ -208,48 +203,28 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 }
 
 func TestFuturesAccount(t *testing.T) {
-	tests := []struct {
-		name                     string
-		rows                     []fake.FuturesRow
-		wallet, upnl, margin, av string
-	}{
-		{
-			name: "USDT row among others",
-			rows: []fake.FuturesRow{
-				{MarginCoin: "BTC", AccountEquity: "3", Available: "3"},
-				{MarginCoin: "USDT", Available: "10575.26735771", CrossedMaxAvailable: "10580.56434289", AccountEquity: "10582.90265771", UnrealizedPL: "-1.5"},
-			},
-			wallet: "10584.40265771", upnl: "-1.5", margin: "10582.90265771", av: "10580.56434289",
-		},
-		{
-			name:   "empty unrealizedPL: the cross and isolated parts",
-			rows:   []fake.FuturesRow{{MarginCoin: "USDT", Available: "10", CrossedMaxAvailable: "9", AccountEquity: "126", UnrealizedPL: "", CrossedUnrealizedPL: "23", IsolatedUnrealizedPL: "3"}},
-			wallet: "100", upnl: "26", margin: "126", av: "9",
-		},
-		{
-			name:   "lower-case margin coin",
-			rows:   []fake.FuturesRow{{MarginCoin: "usdt", Available: "5", CrossedMaxAvailable: "5", AccountEquity: "5", UnrealizedPL: "0"}},
-			wallet: "5", upnl: "0", margin: "5", av: "5",
-		},
-		{
-			name:   "no USDT row: an empty wallet",
-			rows:   []fake.FuturesRow{{MarginCoin: "USDC", AccountEquity: "7"}},
-			wallet: "0", upnl: "0", margin: "0", av: "0",
-		},
-		{name: "no rows", wallet: "0", upnl: "0", margin: "0", av: "0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = tt.rows })
-			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.av)})
+	plugintest.RunFutures(t, "testdata/futures.txt", []plugintest.Holding[[]fake.FuturesRow]{
+		{Name: "USDT row among others", Setup: []fake.FuturesRow{
+			{MarginCoin: "BTC", AccountEquity: "3", Available: "3"},
+			{MarginCoin: "USDT", Available: "10575.26735771", CrossedMaxAvailable: "10580.56434289", AccountEquity: "10582.90265771", UnrealizedPL: "-1.5"},
+		}},
+		{Name: "empty unrealizedPL: the cross and isolated parts", Setup: []fake.FuturesRow{
+			{MarginCoin: "USDT", Available: "10", CrossedMaxAvailable: "9", AccountEquity: "126", UnrealizedPL: "", CrossedUnrealizedPL: "23", IsolatedUnrealizedPL: "3"},
+		}},
+		{Name: "lower-case margin coin", Setup: []fake.FuturesRow{{MarginCoin: "usdt", Available: "5", CrossedMaxAvailable: "5", AccountEquity: "5", UnrealizedPL: "0"}}},
+		{Name: "no USDT row: an empty wallet", Setup: []fake.FuturesRow{{MarginCoin: "USDC", AccountEquity: "7"}}},
+		{Name: "no rows"},
+	}, func(t *testing.T, rows []fake.FuturesRow) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = rows })
+		return e.Arranged(func(t *testing.T) {
 			for _, r := range e.Fake.Requests() {
 				if r.Path == fake.PathFuturesAccounts && r.Query != "productType=USDT-FUTURES" {
 					t.Errorf("query %q", r.Query)
 				}
 			}
 		})
-	}
+	})
 }
 
 // TestFuturesAvailableFallback: without crossedMaxAvailable, available is

@@ -9,43 +9,34 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
+// positionMode is a fake's position rows and whether it keeps hedge mode.
+type positionMode struct {
+	hedge bool
+	rows  []fake.Position
+}
+
 func TestPositions(t *testing.T) {
-	tests := []struct {
-		name  string
-		hedge bool
-		rows  []fake.Position
-	}{
-		{
-			name: "one-way long and short, zero row left out",
-			rows: []fake.Position{
-				{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.250", OpenPriceAvg: "60000.1", MarkPrice: "61000", UnrealizedPL: "249.975", Leverage: "20", LiquidationPrice: "40000.5", MarginMode: "crossed"},
-				{Symbol: "ETHUSDT", HoldSide: "short", Total: "3", OpenPriceAvg: "3000", MarkPrice: "2900", UnrealizedPL: "300", Leverage: "5", LiquidationPrice: "0", MarginMode: "isolated"},
-				{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "0.4", UnrealizedPL: "0", Leverage: "10"},
-			},
-		},
-		{
-			name:  "hedge mode: both sides of one symbol, leverage as a number, the documented huge liquidation price",
-			hedge: true,
-			rows: []fake.Position{
-				{Symbol: "BTCUSDT", HoldSide: "long", Total: "1", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "10000", Leverage: "125", LeverageAsNumber: true},
-				{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.0155", OpenPriceAvg: "88505.233333333333", MarkPrice: "93203.4", UnrealizedPL: "-72.8215833333333385", Leverage: "14", LiquidationPrice: "5737867.8639926850760812"},
-				{Symbol: "ETHUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "3000"},
-			},
-		},
-		{name: "empty account"},
-	}
-	want := plugintest.GoldenSections(t, "testdata/positions.txt")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = tt.rows, tt.hedge })
-			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; last.Path != fake.PathPositions || last.Query != "marginCoin=USDT&productType=USDT-FUTURES" {
+	plugintest.RunPositions(t, "testdata/positions.txt", []plugintest.Holding[positionMode]{
+		{Name: "one-way long and short, zero row left out", Setup: positionMode{rows: []fake.Position{
+			{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.250", OpenPriceAvg: "60000.1", MarkPrice: "61000", UnrealizedPL: "249.975", Leverage: "20", LiquidationPrice: "40000.5", MarginMode: "crossed"},
+			{Symbol: "ETHUSDT", HoldSide: "short", Total: "3", OpenPriceAvg: "3000", MarkPrice: "2900", UnrealizedPL: "300", Leverage: "5", LiquidationPrice: "0", MarginMode: "isolated"},
+			{Symbol: "ADAUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "0.4", UnrealizedPL: "0", Leverage: "10"},
+		}}},
+		{Name: "hedge mode: both sides of one symbol, leverage as a number, the documented huge liquidation price", Setup: positionMode{hedge: true, rows: []fake.Position{
+			{Symbol: "BTCUSDT", HoldSide: "long", Total: "1", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "10000", Leverage: "125", LeverageAsNumber: true},
+			{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.0155", OpenPriceAvg: "88505.233333333333", MarkPrice: "93203.4", UnrealizedPL: "-72.8215833333333385", Leverage: "14", LiquidationPrice: "5737867.8639926850760812"},
+			{Symbol: "ETHUSDT", HoldSide: "long", Total: "0", OpenPriceAvg: "0", MarkPrice: "3000"},
+		}}},
+		{Name: "empty account"},
+	}, func(t *testing.T, s positionMode) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = s.rows, s.hedge })
+		return e.Arranged(func(t *testing.T) {
+			if last := plugintest.LastRequest(t, e.Fake); last.Path != fake.PathPositions || last.Query != "marginCoin=USDT&productType=USDT-FUTURES" {
 				t.Errorf("request %s?%s", last.Path, last.Query)
 			}
 		})
-	}
+	})
 }
 
 // TestPositionsOddRows covers answers the fake does not produce itself:

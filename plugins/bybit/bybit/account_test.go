@@ -120,35 +120,30 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Coins = []fake.Coin{
+	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Coin]{
+		{Name: "exact amounts, zero rows left out, borrowing netted", Setup: []fake.Coin{
 			{Coin: "BTC", WalletBalance: "4723846.89208129", Locked: "0"},
 			{Coin: "LTC", WalletBalance: "0", Locked: "0"},
 			{Coin: "USDT", WalletBalance: "12.50000001", Locked: "12.5"},
 			{Coin: "ETH", WalletBalance: "1.0", Locked: "1.0"},
 			// 3 borrowed, 5 held: 2 of it the account's own.
 			{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"},
-		}
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, coins []fake.Coin) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = coins })
+		return e.Arranged(func(t *testing.T) {
+			last := plugintest.LastRequest(t, e.Fake)
+			if last.Method != "GET" || last.Path != "/v5/account/wallet-balance" || last.Query != "accountType=UNIFIED" || len(last.Body) != 0 {
+				t.Errorf("request %s %s?%s body %q", last.Method, last.Path, last.Query, last.Body)
+			}
+		})
 	})
-	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
-		{Asset: "BTC", Free: d("4723846.89208129"), Locked: d("0")},
-		{Asset: "USDT", Free: d("0.00000001"), Locked: d("12.5")},
-		{Asset: "ETH", Free: d("0"), Locked: d("1")},
-		{Asset: "SOL", Free: d("2"), Locked: d("0")},
-	})
-	if got[0].Free.String() != "4723846.89208129" {
-		t.Errorf("free as string %q", got[0].Free.String())
-	}
-	last := plugintest.LastRequest(t, e.Fake)
-	if last.Method != "GET" || last.Path != "/v5/account/wallet-balance" || last.Query != "accountType=UNIFIED" || len(last.Body) != 0 {
-		t.Errorf("request %s %s?%s body %q", last.Method, last.Path, last.Query, last.Body)
-	}
 }
 
-func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
 		_, err := e.C.SpotBalances(ctx(t), e.Acct)
@@ -157,48 +152,28 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 }
 
 func TestFuturesAccount(t *testing.T) {
-	tests := []struct {
-		name                        string
-		account                     fake.Account
-		wallet, upnl, margin, avail string
-	}{
-		{
-			name: "cross margin: available is the account's",
-			account: fake.Account{TotalAvailableBalance: "20.10000000", Coins: []fake.Coin{
-				{Coin: "BTC", WalletBalance: "3"},
-				{Coin: "USDT", WalletBalance: "23.72469206", UnrealisedPnl: "-1.50000000", TotalPositionIM: "2", TotalOrderIM: "1"},
-			}},
-			wallet: "23.72469206", upnl: "-1.5", margin: "22.22469206", avail: "20.1",
-		},
-		{
-			name: "isolated margin: available from the coin",
-			account: fake.Account{MarginMode: "ISOLATED_MARGIN", Coins: []fake.Coin{
-				{Coin: "USDT", WalletBalance: "100", UnrealisedPnl: "5", Equity: "105", TotalPositionIM: "30.5", TotalOrderIM: "9.5"},
-			}},
-			wallet: "100", upnl: "5", margin: "105", avail: "60",
-		},
-		{
-			name:    "isolated, margin beyond the wallet: nothing available",
-			account: fake.Account{MarginMode: "ISOLATED_MARGIN", Coins: []fake.Coin{{Coin: "USDT", WalletBalance: "10", TotalPositionIM: "30"}}},
-			wallet:  "10", upnl: "0", margin: "10", avail: "0",
-		},
-		{
-			name:   "empty account: USDT at zero",
-			wallet: "0", upnl: "0", margin: "0", avail: "0",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
-			reqs := e.Fake.Requests()
+	plugintest.RunFutures(t, "testdata/futures.txt", []plugintest.Holding[fake.Account]{
+		{Name: "cross margin: available is the account's", Setup: fake.Account{TotalAvailableBalance: "20.10000000", Coins: []fake.Coin{
+			{Coin: "BTC", WalletBalance: "3"},
+			{Coin: "USDT", WalletBalance: "23.72469206", UnrealisedPnl: "-1.50000000", TotalPositionIM: "2", TotalOrderIM: "1"},
+		}}},
+		{Name: "isolated margin: available from the coin", Setup: fake.Account{MarginMode: "ISOLATED_MARGIN", Coins: []fake.Coin{
+			{Coin: "USDT", WalletBalance: "100", UnrealisedPnl: "5", Equity: "105", TotalPositionIM: "30.5", TotalOrderIM: "9.5"},
+		}}},
+		{Name: "isolated, margin beyond the wallet: nothing available", Setup: fake.Account{MarginMode: "ISOLATED_MARGIN", Coins: []fake.Coin{
+			{Coin: "USDT", WalletBalance: "10", TotalPositionIM: "30"},
+		}}},
+		{Name: "empty account: USDT at zero"},
+	}, func(t *testing.T, account fake.Account) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { *a = account })
+		return e.Arranged(func(t *testing.T) {
 			// The page's GET vector is this very query.
-			if q := reqs[len(reqs)-1].Query; q != "accountType=UNIFIED&coin=USDT" {
+			if q := plugintest.LastRequest(t, e.Fake).Query; q != "accountType=UNIFIED&coin=USDT" {
 				t.Errorf("query %q", q)
 			}
 		})
-	}
+	})
 }
 
 // hostRecorder sends every request to the fake, remembering the host the

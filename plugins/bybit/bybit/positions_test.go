@@ -12,51 +12,36 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
+// positionsOf is a fake account holding positions, and how many
+// account/info reads (for the margin mode) the connector must make of it.
+type positionsOf struct {
+	account   fake.Account
+	infoCalls int
+}
+
 func TestPositions(t *testing.T) {
-	tests := []struct {
-		name      string
-		account   fake.Account
-		infoCalls int
-	}{
-		{
-			name: "one-way long and short, flat row left out",
-			account: fake.Account{Positions: []fake.Position{
-				{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "0.250", AvgPrice: "60000.1", MarkPrice: "61000", UnrealisedPnl: "249.975", Leverage: "10", LiqPrice: "40000.5"},
-				{Symbol: "ETHUSDT", PositionIdx: 0, Side: "Sell", Size: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealisedPnl: "300", Leverage: "5", LiqPrice: ""},
-				{Symbol: "XRPUSDT", PositionIdx: 0, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "0.3432", UnrealisedPnl: "0", Leverage: "10"},
-			}},
-			infoCalls: 1,
-		},
-		{
-			name: "hedge mode: both sides of one symbol, isolated margin",
-			account: fake.Account{MarginMode: "ISOLATED_MARGIN", HedgeMode: true, Positions: []fake.Position{
-				{Symbol: "BTCUSDT", PositionIdx: 1, Side: "Buy", Size: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealisedPnl: "10000", Leverage: "25", LiqPrice: "41000"},
-				{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealisedPnl: "2500", Leverage: "25", LiqPrice: "90000"},
-				{Symbol: "ETHUSDT", PositionIdx: 1, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "3000", UnrealisedPnl: "0", Leverage: "10"},
-			}},
-			infoCalls: 1,
-		},
-		{
-			name: "portfolio margin: no leverage, cross",
-			account: fake.Account{MarginMode: "PORTFOLIO_MARGIN", Positions: []fake.Position{
-				{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
-			}},
-			infoCalls: 1,
-		},
-		{
-			name:    "nothing open: no account/info call",
-			account: fake.Account{Positions: []fake.Position{{Symbol: "BTCUSDT", Size: "0", Side: ""}}},
-		},
-		{name: "empty account"},
-	}
-	want := plugintest.GoldenSections(t, "testdata/positions.txt")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { *a = tt.account })
-			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
-			if n := e.Fake.Calls("/v5/account/info"); n != tt.infoCalls {
-				t.Errorf("account/info calls = %d, want %d", n, tt.infoCalls)
+	plugintest.RunPositions(t, "testdata/positions.txt", []plugintest.Holding[positionsOf]{
+		{Name: "one-way long and short, flat row left out", Setup: positionsOf{infoCalls: 1, account: fake.Account{Positions: []fake.Position{
+			{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "0.250", AvgPrice: "60000.1", MarkPrice: "61000", UnrealisedPnl: "249.975", Leverage: "10", LiqPrice: "40000.5"},
+			{Symbol: "ETHUSDT", PositionIdx: 0, Side: "Sell", Size: "3", AvgPrice: "3000", MarkPrice: "2900", UnrealisedPnl: "300", Leverage: "5", LiqPrice: ""},
+			{Symbol: "XRPUSDT", PositionIdx: 0, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "0.3432", UnrealisedPnl: "0", Leverage: "10"},
+		}}}},
+		{Name: "hedge mode: both sides of one symbol, isolated margin", Setup: positionsOf{infoCalls: 1, account: fake.Account{MarginMode: "ISOLATED_MARGIN", HedgeMode: true, Positions: []fake.Position{
+			{Symbol: "BTCUSDT", PositionIdx: 1, Side: "Buy", Size: "1.000", AvgPrice: "50000", MarkPrice: "60000", UnrealisedPnl: "10000", Leverage: "25", LiqPrice: "41000"},
+			{Symbol: "BTCUSDT", PositionIdx: 2, Side: "Sell", Size: "0.500", AvgPrice: "65000", MarkPrice: "60000", UnrealisedPnl: "2500", Leverage: "25", LiqPrice: "90000"},
+			{Symbol: "ETHUSDT", PositionIdx: 1, Side: "", Size: "0", AvgPrice: "0", MarkPrice: "3000", UnrealisedPnl: "0", Leverage: "10"},
+		}}}},
+		{Name: "portfolio margin: no leverage, cross", Setup: positionsOf{infoCalls: 1, account: fake.Account{MarginMode: "PORTFOLIO_MARGIN", Positions: []fake.Position{
+			{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
+		}}}},
+		{Name: "nothing open: no account/info call", Setup: positionsOf{account: fake.Account{Positions: []fake.Position{{Symbol: "BTCUSDT", Size: "0", Side: ""}}}}},
+		{Name: "empty account"},
+	}, func(t *testing.T, s positionsOf) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { *a = s.account })
+		return e.Arranged(func(t *testing.T) {
+			if n := e.Fake.Calls("/v5/account/info"); n != s.infoCalls {
+				t.Errorf("account/info calls = %d, want %d", n, s.infoCalls)
 			}
 			for _, r := range e.Fake.Requests() {
 				if r.Path == "/v5/position/list" && r.Query != "category=linear&limit=200&settleCoin=USDT" {
@@ -64,7 +49,7 @@ func TestPositions(t *testing.T) {
 				}
 			}
 		})
-	}
+	})
 }
 
 // TestPositionsPages reads 450 positions over three pages: the cursor the

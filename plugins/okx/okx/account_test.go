@@ -115,9 +115,8 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Balances = []fake.Balance{
+	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
+		{Name: "exact amounts, zero rows left out, spot-mode rows", Setup: []fake.Balance{
 			// From OKX's documented balance example: available plus frozen is the equity.
 			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
 				AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
@@ -125,25 +124,22 @@ func TestSpotBalances(t *testing.T) {
 			// Spot mode: fields that do not apply are "".
 			{Ccy: "BTC", Eq: "0.00000001", CashBal: "0.00000001", AvailBal: "0.00000001", AvailEq: "", FrozenBal: "", Upl: ""},
 			{Ccy: "ETH", Eq: "1", CashBal: "1", AvailBal: "0", AvailEq: "", FrozenBal: "1", Upl: ""},
-		}
+		}},
+		{Name: "empty account"},
+	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = rows })
+		return e.Arranged(func(t *testing.T) {
+			last := plugintest.LastRequest(t, e.Fake)
+			if last.Path != "/api/v5/account/balance" || last.Query != "" || last.Method != "GET" || len(last.Body) != 0 {
+				t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
+			}
+		})
 	})
-	got := plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{
-		{Asset: "USDT", Free: d("4834.317093622894"), Locked: d("158.573")},
-		{Asset: "BTC", Free: d("0.00000001"), Locked: d("0")},
-		{Asset: "ETH", Free: d("0"), Locked: d("1")},
-	})
-	if got[0].Free.String() != "4834.317093622894" {
-		t.Errorf("free as string %q: digits lost", got[0].Free.String())
-	}
-	last := plugintest.LastRequest(t, e.Fake)
-	if last.Path != "/api/v5/account/balance" || last.Query != "" || last.Method != "GET" || len(last.Body) != 0 {
-		t.Errorf("request %s %s?%s %q", last.Method, last.Path, last.Query, last.Body)
-	}
 }
 
-func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
+func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	plugintest.BalancesAre(t, e.C, e.Acct, []sdk.Balance{})
 	for _, b := range []fake.Balance{
 		{Ccy: "BTC", AvailBal: "1e-5", FrozenBal: "0"},
 		{Ccy: "BTC", AvailBal: "", AvailEq: "", FrozenBal: "0"},
@@ -158,42 +154,28 @@ func TestSpotBalancesEmptyAndMalformed(t *testing.T) {
 }
 
 func TestFuturesAccount(t *testing.T) {
-	tests := []struct {
-		name                        string
-		rows                        []fake.Balance
-		wallet, upnl, margin, avail string
-	}{
-		{
-			name: "futures mode",
-			rows: []fake.Balance{
-				{Ccy: "BTC", Eq: "3", CashBal: "3", AvailBal: "3", AvailEq: "3", FrozenBal: "0", Upl: "0"},
-				{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
-					AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
-			},
-			wallet: "5000.435693622894006", upnl: "-7.545600000000006", margin: "4992.890093622894", avail: "4834.3170936228935",
-		},
-		{
-			name:   "spot mode: no available equity, no upl",
-			rows:   []fake.Balance{{Ccy: "USDT", Eq: "100.5", CashBal: "100.5", AvailBal: "90", AvailEq: "", FrozenBal: "10.5", Upl: ""}},
-			wallet: "100.5", upnl: "0", margin: "100.5", avail: "90",
-		},
-		{
-			name:   "no USDT row",
-			wallet: "0", upnl: "0", margin: "0", avail: "0",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = tt.rows })
-			got := plugintest.FuturesIs(t, e.C, e.Acct, sdk.FuturesAccount{Asset: "USDT", WalletBalance: d(tt.wallet), UnrealizedPnL: d(tt.upnl), MarginBalance: d(tt.margin), AvailableBalance: d(tt.avail)})
-			if !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
-				t.Errorf("wallet + upnl != margin balance")
+	plugintest.RunFutures(t, "testdata/futures.txt", []plugintest.Holding[[]fake.Balance]{
+		{Name: "futures mode", Setup: []fake.Balance{
+			{Ccy: "BTC", Eq: "3", CashBal: "3", AvailBal: "3", AvailEq: "3", FrozenBal: "0", Upl: "0"},
+			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
+				AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
+		}},
+		{Name: "spot mode: no available equity, no upl", Setup: []fake.Balance{
+			{Ccy: "USDT", Eq: "100.5", CashBal: "100.5", AvailBal: "90", AvailEq: "", FrozenBal: "10.5", Upl: ""},
+		}},
+		{Name: "no USDT row"},
+	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = rows })
+		return e.Arranged(func(t *testing.T) {
+			// OKX's margin balance is its equity: the wallet with what is unrealized.
+			got, err := e.C.FuturesAccount(ctx(t), e.Acct)
+			if err != nil || !got.WalletBalance.Add(got.UnrealizedPnL).Equal(got.MarginBalance) {
+				t.Errorf("wallet + upnl != margin balance: %+v, %v", got, err)
 			}
-			reqs := e.Fake.Requests()
-			if last := reqs[len(reqs)-1]; last.Query != "ccy=USDT" {
+			if last := plugintest.LastRequest(t, e.Fake); last.Query != "ccy=USDT" {
 				t.Errorf("query %q, want ccy=USDT", last.Query)
 			}
 		})
-	}
+	})
 }

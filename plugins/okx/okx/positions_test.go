@@ -9,54 +9,40 @@ import (
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
+// swapRows are a fake's position rows and how many instrument lists the
+// connector must fetch for their contract sizes.
+type swapRows struct {
+	rows  []fake.Position
+	insts int
+}
+
 func TestPositions(t *testing.T) {
-	tests := []struct {
-		name  string
-		rows  []fake.Position
-		insts int // instrument list fetches
-	}{
-		{
-			name: "one-way: signed net rows, contracts to coins, zero row left out",
-			rows: []fake.Position{
-				// BTC-USDT-SWAP: 0.01 BTC a contract, so 5 contracts are 0.05 BTC.
-				{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "5", AvgPx: "62961.4", MarkPx: "62891.9", Upl: "-3.475", Lever: "10", LiqPx: ""},
-				// ETH-USDT-SWAP: 0.1 ETH a contract.
-				{InstID: "ETH-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3.5", AvgPx: "3000", MarkPx: "2900", Upl: "35", Lever: "5", LiqPx: "3500.5"},
-				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "62891.9", Upl: "0", Lever: "3", LiqPx: ""},
-			},
-			insts: 1,
-		},
-		{
-			name: "hedge: long and short rows of one swap, both positive",
-			rows: []fake.Position{
-				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "long", Pos: "5.00", AvgPx: "30000", MarkPx: "30500", Upl: "25", Lever: "10.0", LiqPx: "25000"},
-				{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "short", Pos: "2.00", AvgPx: "31000", MarkPx: "30500", Upl: "10", Lever: "10.0", LiqPx: "36000"},
-				{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "long", Pos: "0", AvgPx: "", MarkPx: "3000", Upl: "0", Lever: "10", LiqPx: ""},
-			},
-			insts: 1,
-		},
-		{
-			name: "coin-margined swap left out",
-			rows: []fake.Position{
-				{InstID: "BTC-USD-SWAP", MgnMode: "cross", PosSide: "net", Pos: "10", AvgPx: "60000", MarkPx: "60000", Upl: "0", Lever: "10"},
-			},
-			insts: 1,
-		},
-		{
-			name:  "only zero rows: no instrument list needed",
-			rows:  []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "1", Upl: "0", Lever: "10"}},
-			insts: 0,
-		},
-		{name: "empty account"},
-	}
-	want := plugintest.GoldenSections(t, "testdata/positions.txt")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = tt.rows })
-			plugintest.PositionsRead(t, e.C, e.Acct, want.Rows(t, tt.name))
-			if n := e.Fake.Calls("/api/v5/public/instruments"); n != tt.insts {
-				t.Errorf("instrument fetches %d, want %d", n, tt.insts)
+	plugintest.RunPositions(t, "testdata/positions.txt", []plugintest.Holding[swapRows]{
+		{Name: "one-way: signed net rows, contracts to coins, zero row left out", Setup: swapRows{insts: 1, rows: []fake.Position{
+			// BTC-USDT-SWAP: 0.01 BTC a contract, so 5 contracts are 0.05 BTC.
+			{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "5", AvgPx: "62961.4", MarkPx: "62891.9", Upl: "-3.475", Lever: "10", LiqPx: ""},
+			// ETH-USDT-SWAP: 0.1 ETH a contract.
+			{InstID: "ETH-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "-3.5", AvgPx: "3000", MarkPx: "2900", Upl: "35", Lever: "5", LiqPx: "3500.5"},
+			{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "62891.9", Upl: "0", Lever: "3", LiqPx: ""},
+		}}},
+		{Name: "hedge: long and short rows of one swap, both positive", Setup: swapRows{insts: 1, rows: []fake.Position{
+			{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "long", Pos: "5.00", AvgPx: "30000", MarkPx: "30500", Upl: "25", Lever: "10.0", LiqPx: "25000"},
+			{InstID: "BTC-USDT-SWAP", MgnMode: "isolated", PosSide: "short", Pos: "2.00", AvgPx: "31000", MarkPx: "30500", Upl: "10", Lever: "10.0", LiqPx: "36000"},
+			{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "long", Pos: "0", AvgPx: "", MarkPx: "3000", Upl: "0", Lever: "10", LiqPx: ""},
+		}}},
+		{Name: "coin-margined swap left out", Setup: swapRows{insts: 1, rows: []fake.Position{
+			{InstID: "BTC-USD-SWAP", MgnMode: "cross", PosSide: "net", Pos: "10", AvgPx: "60000", MarkPx: "60000", Upl: "0", Lever: "10"},
+		}}},
+		{Name: "only zero rows: no instrument list needed", Setup: swapRows{rows: []fake.Position{
+			{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "1", Upl: "0", Lever: "10"},
+		}}},
+		{Name: "empty account"},
+	}, func(t *testing.T, s swapRows) plugintest.Arranged {
+		e := newEnv(t)
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.rows })
+		return e.Arranged(func(t *testing.T) {
+			if n := e.Fake.Calls("/api/v5/public/instruments"); n != s.insts {
+				t.Errorf("instrument fetches %d, want %d", n, s.insts)
 			}
 			for _, r := range e.Fake.Requests() {
 				if r.Path == "/api/v5/account/positions" && r.Query != "instType=SWAP" {
@@ -67,7 +53,7 @@ func TestPositions(t *testing.T) {
 				}
 			}
 		})
-	}
+	})
 }
 
 // TestInstrumentsCached: contract sizes are fetched once and shared by
