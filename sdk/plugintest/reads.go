@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // Holding is one row of a connector's table of account reads: its own
@@ -37,13 +38,18 @@ func FuturesRow(f sdk.FuturesAccount) string {
 		f.MarginBalance, f.AvailableBalance)
 }
 
-// RunBalances runs rows, each in a subtest on what arrange makes of its
-// Setup: SpotBalances must return a list (not nil, even when empty) whose
-// rows, as BalanceRow writes them, are the golden file's section named
-// after the row, in order; then arrange's Check runs.
+// Empty is the row RunBalances and RunPositions add to a connector's
+// own: a fake account holding nothing (the zero Setup), which must read
+// as an empty list, not nil and not an error.
+const Empty = "empty account"
+
+// RunBalances runs rows and then Empty, each in a subtest on what arrange
+// makes of its Setup: SpotBalances must return a list (not nil, even when
+// empty) whose rows, as BalanceRow writes them, are the golden file's
+// section named after the row, in order; then arrange's Check runs.
 func RunBalances[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged) {
 	t.Helper()
-	runReads(t, golden, rows, arrange, func(t *testing.T, a Arranged) ([]string, bool) {
+	runReads(t, golden, append(rows, Holding[S]{Name: Empty}), arrange, func(t *testing.T, a Arranged) ([]string, bool) {
 		got, err := a.Exchange.SpotBalances(Context(t), a.Account)
 		if err != nil {
 			t.Fatal(err)
@@ -65,11 +71,11 @@ func RunFutures[S any](t *testing.T, golden string, rows []Holding[S], arrange f
 	})
 }
 
-// RunPositions runs rows as RunBalances does, reading Positions, each
-// position written as PositionRow writes it.
+// RunPositions runs rows and then Empty as RunBalances does, reading
+// Positions, each position written as PositionRow writes it.
 func RunPositions[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged) {
 	t.Helper()
-	runReads(t, golden, rows, arrange, func(t *testing.T, a Arranged) ([]string, bool) {
+	runReads(t, golden, append(rows, Holding[S]{Name: Empty}), arrange, func(t *testing.T, a Arranged) ([]string, bool) {
 		got, err := a.Exchange.Positions(Context(t), a.Account)
 		if err != nil {
 			t.Fatal(err)
@@ -88,13 +94,33 @@ func runReads[S any](t *testing.T, golden string, rows []Holding[S], arrange fun
 		t.Run(row.Name, func(t *testing.T) {
 			a := arrange(t, row.Setup)
 			got, list := read(t, a)
-			if w := want.Rows(t, row.Name); !list || !slices.Equal(got, w) {
+			// Empty wants no rows unless the file says otherwise.
+			w, ok := want.sections[row.Name]
+			if !ok && row.Name != Empty {
+				w = want.Rows(t, row.Name)
+			}
+			if !list || !slices.Equal(got, w) {
 				t.Errorf("read (a list: %v):\n%s\nwant (%s)\n%s", list, strings.Join(got, "\n"), golden, strings.Join(w, "\n"))
 			}
 			if a.Check != nil {
 				a.Check(t)
 			}
 		})
+	}
+}
+
+// SentLast fails t unless the last request fx received is want, written
+// as "METHOD path?query" (no "?" without a query), and carried no body:
+// what a read must ask the exchange for, to the letter.
+func SentLast(t *testing.T, fx interface{ Requests() []fakex.Record }, want string) {
+	t.Helper()
+	last := LastRequest(t, fx)
+	got := last.Method + " " + last.Path
+	if last.Query != "" {
+		got += "?" + last.Query
+	}
+	if got != want || len(last.Body) != 0 {
+		t.Errorf("sent %s with body %q, want %s and none", got, last.Body, want)
 	}
 }
 

@@ -110,7 +110,6 @@ func TestSpotBalances(t *testing.T) {
 			{Asset: "USDT", Free: "0.00000001", Locked: "12.50000000"},
 			{Asset: "ETH", Free: "0.00000000", Locked: "1.00000000"},
 		}},
-		{Name: "empty account"},
 	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })

@@ -40,7 +40,6 @@ func TestPositions(t *testing.T) {
 		{Name: "no positions: no config call", Setup: positionRows{
 			rows: []fake.Position{{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "0", EntryPrice: "0", MarkPrice: "1", UnRealizedProfit: "0"}},
 		}},
-		{Name: "empty account"},
 	}, func(t *testing.T, s positionRows) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.ListFutures("ADAUSDT", fake.Market{Base: "ADA", Quote: "USDT", Price: "0.4"})

@@ -142,7 +142,6 @@ func TestSpotBalances(t *testing.T) {
 			{Asset: "BTC", Free: "0.00000001", Locked: "0"},
 			{Asset: "ETH", Free: "0", Locked: "1.5"},
 		}},
-		{Name: "empty account"},
 	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })

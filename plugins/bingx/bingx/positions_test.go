@@ -26,7 +26,6 @@ func TestPositions(t *testing.T) {
 			{Symbol: "ETH-USDT", PositionSide: "BOTH", PositionAmt: "2", AvgPrice: "3000", MarkPrice: "3100", UnrealizedProfit: "200"},
 		}},
 		{Name: "only zero rows", Setup: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.0000", AvgPrice: "0", MarkPrice: "1", UnrealizedProfit: "0"}}},
-		{Name: "empty account"},
 	}, func(t *testing.T, rows []fake.Position) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = rows })

@@ -35,7 +35,6 @@ func TestPositions(t *testing.T) {
 			{Symbol: "BTCUSDT-26DEC25", PositionIdx: 0, Side: "Buy", Size: "0.1", AvgPrice: "70000", MarkPrice: "71000", UnrealisedPnl: "100", Leverage: ""},
 		}}}},
 		{Name: "nothing open: no account/info call", Setup: positionsOf{account: fake.Account{Positions: []fake.Position{{Symbol: "BTCUSDT", Size: "0", Side: ""}}}}},
-		{Name: "empty account"},
 	}, func(t *testing.T, s positionsOf) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { *a = s.account })

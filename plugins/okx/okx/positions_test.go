@@ -36,7 +36,6 @@ func TestPositions(t *testing.T) {
 		{Name: "only zero rows: no instrument list needed", Setup: swapRows{rows: []fake.Position{
 			{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "0", AvgPx: "", MarkPx: "1", Upl: "0", Lever: "10"},
 		}}},
-		{Name: "empty account"},
 	}, func(t *testing.T, s swapRows) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.rows })
