@@ -14,6 +14,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/shopspring/decimal"
 )
 
 // Holding is one row of a connector's table of account reads: its own
@@ -43,19 +44,64 @@ func FuturesRow(f sdk.FuturesAccount) string {
 // as an empty list, not nil and not an error.
 const Empty = "empty account"
 
-// RunBalances runs rows and then Empty, each in a subtest on what arrange
+// Spot is one spot balance as an exchange's answer writes it: the asset,
+// and its free and locked amounts as exact strings.
+type Spot struct{ Asset, Free, Locked string }
+
+// Total is free plus locked, exact: the field of exchanges that answer
+// with the whole holding and what of it is locked.
+func (s Spot) Total() string {
+	return decimal.RequireFromString(s.Free).Add(decimal.RequireFromString(s.Locked)).String()
+}
+
+// SpotHoldings are the balances RunBalances seeds every connector's fake
+// with: more digits than a float64 keeps, trailing zeros, a row held at
+// zero (which must be left out), one that is all locked to the last of
+// 18 decimals. What must come back is every row but the zero one, in the
+// same order, each amount the same number.
+var SpotHoldings = []Spot{
+	{Asset: "BTC", Free: "4723846.89208129", Locked: "0.00000000"},
+	{Asset: "LTC", Free: "0.00000000", Locked: "0"},
+	{Asset: "USDT", Free: "566773.193402631", Locked: "244.18616265388994"},
+	{Asset: "DOGE", Free: "0.00000001", Locked: "12.50000000"},
+	{Asset: "ETH", Free: "0", Locked: "1.000000000000000001"},
+}
+
+// SharedHoldings is the name of RunBalances' row of SpotHoldings.
+const SharedHoldings = "shared holdings"
+
+// RunBalances runs SpotHoldings, each written by row as the fake holds a
+// balance, then rows and then Empty, each in a subtest on what arrange
 // makes of its Setup: SpotBalances must return a list (not nil, even when
-// empty) whose rows, as BalanceRow writes them, are the golden file's
-// section named after the row, in order; then arrange's Check runs.
-func RunBalances[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged) {
+// empty) whose rows, as BalanceRow writes them, are those SpotHoldings
+// make, or else the golden file's section named after the row, in order;
+// then arrange's Check runs. golden may be "" when rows is empty.
+func RunBalances[R any](t *testing.T, golden string, rows []Holding[[]R], row func(Spot) R, arrange func(t *testing.T, setup []R) Arranged) {
 	t.Helper()
-	runReads(t, golden, append(rows, Holding[S]{Name: Empty}), arrange, func(t *testing.T, a Arranged) ([]string, bool) {
+	var shared []R
+	for _, s := range SpotHoldings {
+		shared = append(shared, row(s))
+	}
+	all := slices.Concat([]Holding[[]R]{{Name: SharedHoldings, Setup: shared}}, rows, []Holding[[]R]{{Name: Empty}})
+	runReads(t, golden, all, arrange, func(t *testing.T, a Arranged) ([]string, bool) {
 		got, err := a.Exchange.SpotBalances(Context(t), a.Account)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return lines(got, BalanceRow), got != nil
 	})
+}
+
+// sharedRows are the rows SpotHoldings must read as.
+func sharedRows() []string {
+	var out []string
+	for _, s := range SpotHoldings {
+		b := sdk.Balance{Asset: s.Asset, Free: decimal.RequireFromString(s.Free), Locked: decimal.RequireFromString(s.Locked)}
+		if !b.Total().IsZero() {
+			out = append(out, BalanceRow(b))
+		}
+	}
+	return out
 }
 
 // RunFutures runs rows as RunBalances does, reading FuturesAccount: its
@@ -89,14 +135,20 @@ func RunPositions[S any](t *testing.T, golden string, rows []Holding[S], arrange
 func runReads[S any](t *testing.T, golden string, rows []Holding[S], arrange func(t *testing.T, setup S) Arranged,
 	read func(t *testing.T, a Arranged) ([]string, bool)) {
 	t.Helper()
-	want := GoldenSections(t, golden)
+	want := Golden{path: golden}
+	if golden != "" {
+		want = GoldenSections(t, golden)
+	}
 	for _, row := range rows {
 		t.Run(row.Name, func(t *testing.T) {
 			a := arrange(t, row.Setup)
 			got, list := read(t, a)
 			// Empty wants no rows unless the file says otherwise.
 			w, ok := want.sections[row.Name]
-			if !ok && row.Name != Empty {
+			switch {
+			case row.Name == SharedHoldings:
+				w = sharedRows()
+			case !ok && row.Name != Empty:
 				w = want.Rows(t, row.Name)
 			}
 			if !list || !slices.Equal(got, w) {

@@ -103,14 +103,8 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
-		{Name: "exact amounts, zero rows left out", Setup: []fake.Balance{
-			{Asset: "BTC", Free: "4723846.89208129", Locked: "0.00000000"},
-			{Asset: "LTC", Free: "0.00000000", Locked: "0.00000000"},
-			{Asset: "USDT", Free: "0.00000001", Locked: "12.50000000"},
-			{Asset: "ETH", Free: "0.00000000", Locked: "1.00000000"},
-		}},
-	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+	row := func(s plugintest.Spot) fake.Balance { return fake.Balance{Asset: s.Asset, Free: s.Free, Locked: s.Locked} }
+	plugintest.RunBalances(t, "", nil, row, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })
 		return e.Arranged(func(t *testing.T) {

@@ -135,13 +135,10 @@ func TestValidateSwapRefused(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
-		{Name: "exact amounts, zero rows left out", Setup: []fake.Balance{
-			{Asset: "USDT", Free: "566773.193402631", Locked: "244.18616265388994"},
-			{Asset: "VST", Free: "0", Locked: "0"},
-			{Asset: "BTC", Free: "0.00000001", Locked: "0"},
-			{Asset: "ETH", Free: "0", Locked: "1.5"},
-		}},
+	// The fake answers its amounts as strings; TestSpotBalancesMalformed
+	// feeds it what it must refuse.
+	plugintest.RunBalances(t, "", nil, func(s plugintest.Spot) fake.Balance {
+		return fake.Balance{Asset: s.Asset, Free: s.Free, Locked: s.Locked}
 	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })

@@ -30,7 +30,9 @@ func TestPositions(t *testing.T) {
 	}, func(t *testing.T, s positionMode) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.HedgeMode = s.rows, s.hedge })
-		return e.Arranged(func(t *testing.T) { plugintest.SentLast(t, e.Fake, "GET "+fake.PathPositions+"?marginCoin=USDT&productType=USDT-FUTURES") })
+		return e.Arranged(func(t *testing.T) {
+			plugintest.SentLast(t, e.Fake, "GET "+fake.PathPositions+"?marginCoin=USDT&productType=USDT-FUTURES")
+		})
 	})
 }
 

@@ -120,19 +120,17 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
+	// A coin's wallet balance is all of it, the locked part included.
+	wallet := func(s plugintest.Spot) fake.Coin { return fake.Coin{Coin: s.Asset, WalletBalance: s.Total(), Locked: s.Locked} }
 	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Coin]{
-		{Name: "exact amounts, zero rows left out, borrowing netted", Setup: []fake.Coin{
-			{Coin: "BTC", WalletBalance: "4723846.89208129", Locked: "0"},
-			{Coin: "LTC", WalletBalance: "0", Locked: "0"},
-			{Coin: "USDT", WalletBalance: "12.50000001", Locked: "12.5"},
-			{Coin: "ETH", WalletBalance: "1.0", Locked: "1.0"},
-			// 3 borrowed, 5 held: 2 of it the account's own.
-			{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"},
-		}},
-	}, func(t *testing.T, coins []fake.Coin) plugintest.Arranged {
+		// 3 borrowed, 5 held: 2 of it the account's own.
+		{Name: "borrowing netted", Setup: []fake.Coin{{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"}}},
+	}, wallet, func(t *testing.T, coins []fake.Coin) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = coins })
-		return e.Arranged(func(t *testing.T) { plugintest.SentLast(t, e.Fake, "GET /v5/account/wallet-balance?accountType=UNIFIED") })
+		return e.Arranged(func(t *testing.T) {
+			plugintest.SentLast(t, e.Fake, "GET /v5/account/wallet-balance?accountType=UNIFIED")
+		})
 	})
 }
 
@@ -162,7 +160,9 @@ func TestFuturesAccount(t *testing.T) {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { *a = account })
 		// The page's GET vector is this very query.
-		return e.Arranged(func(t *testing.T) { plugintest.SentLast(t, e.Fake, "GET /v5/account/wallet-balance?accountType=UNIFIED&coin=USDT") })
+		return e.Arranged(func(t *testing.T) {
+			plugintest.SentLast(t, e.Fake, "GET /v5/account/wallet-balance?accountType=UNIFIED&coin=USDT")
+		})
 	})
 }
 

@@ -115,8 +115,13 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
+	// A trading-account row: the equity is all of it, available what is
+	// free, frozen the rest.
+	trading := func(s plugintest.Spot) fake.Balance {
+		return fake.Balance{Ccy: s.Asset, Eq: s.Total(), CashBal: s.Total(), AvailBal: s.Free, AvailEq: s.Free, FrozenBal: s.Locked, Upl: "0"}
+	}
 	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Balance]{
-		{Name: "exact amounts, zero rows left out, spot-mode rows", Setup: []fake.Balance{
+		{Name: "the documented example, spot-mode rows", Setup: []fake.Balance{
 			// From OKX's documented balance example: available plus frozen is the equity.
 			{Ccy: "USDT", Eq: "4992.890093622894", CashBal: "4850.435693622894", AvailBal: "4834.317093622894",
 				AvailEq: "4834.3170936228935", FrozenBal: "158.573", Upl: "-7.545600000000006"},
@@ -125,7 +130,7 @@ func TestSpotBalances(t *testing.T) {
 			{Ccy: "BTC", Eq: "0.00000001", CashBal: "0.00000001", AvailBal: "0.00000001", AvailEq: "", FrozenBal: "", Upl: ""},
 			{Ccy: "ETH", Eq: "1", CashBal: "1", AvailBal: "0", AvailEq: "", FrozenBal: "1", Upl: ""},
 		}},
-	}, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
+	}, trading, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = rows })
 		return e.Arranged(func(t *testing.T) { plugintest.SentLast(t, e.Fake, "GET /api/v5/account/balance") })
