@@ -103,7 +103,9 @@ func TestValidateCredentials(t *testing.T) {
 }
 
 func TestSpotBalances(t *testing.T) {
-	row := func(s plugintest.Spot) fake.Balance { return fake.Balance{Asset: s.Asset, Free: s.Free, Locked: s.Locked} }
+	row := func(s plugintest.Spot) fake.Balance {
+		return fake.Balance{Asset: s.Asset, Free: s.Free, Locked: s.Locked}
+	}
 	plugintest.RunBalances(t, "", nil, row, func(t *testing.T, rows []fake.Balance) plugintest.Arranged {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = rows })

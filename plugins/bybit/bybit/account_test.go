@@ -121,7 +121,9 @@ func TestValidateCredentials(t *testing.T) {
 
 func TestSpotBalances(t *testing.T) {
 	// A coin's wallet balance is all of it, the locked part included.
-	wallet := func(s plugintest.Spot) fake.Coin { return fake.Coin{Coin: s.Asset, WalletBalance: s.Total(), Locked: s.Locked} }
+	wallet := func(s plugintest.Spot) fake.Coin {
+		return fake.Coin{Coin: s.Asset, WalletBalance: s.Total(), Locked: s.Locked}
+	}
 	plugintest.RunBalances(t, "testdata/balances.txt", []plugintest.Holding[[]fake.Coin]{
 		// 3 borrowed, 5 held: 2 of it the account's own.
 		{Name: "borrowing netted", Setup: []fake.Coin{{Coin: "SOL", WalletBalance: "5", SpotBorrow: "3"}}},
