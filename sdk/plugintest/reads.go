@@ -176,6 +176,24 @@ func SentLast(t *testing.T, fx interface{ Requests() []fakex.Record }, want stri
 	}
 }
 
+// QueriedAs fails t unless fx received a request on path and every one
+// carried exactly query: a read that pages or resends asks the same.
+func QueriedAs(t *testing.T, fx interface{ Requests() []fakex.Record }, path, query string) {
+	t.Helper()
+	n := 0
+	for _, r := range fx.Requests() {
+		if r.Path == path {
+			n++
+			if r.Query != query {
+				t.Errorf("%s asked with %q, want %q", path, r.Query, query)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no request on %s", path)
+	}
+}
+
 func lines[T any](items []T, row func(T) string) []string {
 	out := []string{}
 	for _, it := range items {

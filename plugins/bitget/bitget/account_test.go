@@ -215,11 +215,7 @@ func TestFuturesAccount(t *testing.T) {
 		e := newEnv(t)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Futures = rows })
 		return e.Arranged(func(t *testing.T) {
-			for _, r := range e.Fake.Requests() {
-				if r.Path == fake.PathFuturesAccounts && r.Query != "productType=USDT-FUTURES" {
-					t.Errorf("query %q", r.Query)
-				}
-			}
+			plugintest.QueriedAs(t, e.Fake, fake.PathFuturesAccounts, "productType=USDT-FUTURES")
 		})
 	})
 }

@@ -42,11 +42,7 @@ func TestPositions(t *testing.T) {
 			if n := e.Fake.Calls("/v5/account/info"); n != s.infoCalls {
 				t.Errorf("account/info calls = %d, want %d", n, s.infoCalls)
 			}
-			for _, r := range e.Fake.Requests() {
-				if r.Path == "/v5/position/list" && r.Query != "category=linear&limit=200&settleCoin=USDT" {
-					t.Errorf("position query %q", r.Query)
-				}
-			}
+			plugintest.QueriedAs(t, e.Fake, "/v5/position/list", "category=linear&limit=200&settleCoin=USDT")
 		})
 	})
 }

@@ -43,10 +43,8 @@ func TestPositions(t *testing.T) {
 			if n := e.Fake.Calls("/api/v5/public/instruments"); n != s.insts {
 				t.Errorf("instrument fetches %d, want %d", n, s.insts)
 			}
+			plugintest.QueriedAs(t, e.Fake, "/api/v5/account/positions", "instType=SWAP")
 			for _, r := range e.Fake.Requests() {
-				if r.Path == "/api/v5/account/positions" && r.Query != "instType=SWAP" {
-					t.Errorf("positions query %q", r.Query)
-				}
 				if r.Path == "/api/v5/public/instruments" && (r.Query != "instType=SWAP" || r.Header.Get("OK-ACCESS-KEY") != "") {
 					t.Errorf("instruments request %q signed=%v: public and unsigned", r.Query, r.Header.Get("OK-ACCESS-KEY") != "")
 				}
