@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/hosttest"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
@@ -98,9 +99,13 @@ func BenchmarkBinanceSync(b *testing.B) {
 	}
 	hosttest.InstallPlugin(b, bins.binance, pdir, "gahost-plugin-binance")
 	quiet := hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: io.Discard})
+	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
+	// As the daemon does: the budget lets the syncs of one step of the
+	// scheduler's grid go together.
+	pacedCfg := scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64}
 	cat, err := plugins.New(plugins.Config{Dir: pdir, Logger: quiet, Exchanges: map[string]plugins.ExchangeConfig{
 		"binance": {Endpoints: map[string]string{"spot": f.URL, "futures": f.URL}},
-	}})
+	}, Budget: budget.Options{Group: pacedCfg.CoalesceStep()}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -188,14 +193,23 @@ func BenchmarkBinanceSync(b *testing.B) {
 		return cpu.Seconds() / n * 1000
 	}
 
+	// Idle: the plugin started and the accounts made, no scheduler. What
+	// either process burns here it burns between paced syncs too.
+	if idle := time.Duration(benchEnv("GAHOST_BENCH_BINANCE_IDLE", 5) * float64(time.Second)); idle > 0 {
+		h0, p0 := selfCPU(), procsCPU(pids)
+		time.Sleep(idle)
+		h1, p1 := selfCPU(), procsCPU(pids)
+		b.ReportMetric(float64((h1-h0).Microseconds())/idle.Seconds()/1000, "idle-host-cpu-ms/s")
+		b.ReportMetric(float64((p1-p0).Microseconds())/idle.Seconds()/1000, "idle-plugin-cpu-ms/s")
+	}
+
 	b2bProfile := ""
 	if p := os.Getenv("GAHOST_BENCH_CPUPROFILE"); p != "" {
 		b2bProfile = p + ".b2b"
 	}
-	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
 	b.StartTimer()
-	host, plugin, n, reqs := run(scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64,
-		Pacers: func(string) scheduler.Pacer { return cat.Budget("binance") }},
+	pacedCfg.Pacers = func(string) scheduler.Pacer { return cat.Budget("binance") }
+	host, plugin, n, reqs := run(pacedCfg,
 		interval+interval/6, paced, os.Getenv("GAHOST_BENCH_CPUPROFILE"))
 	gahostPaced := perK(host+plugin, n)
 	b.ReportMetric(perK(host, n), "paced-host-cpu-s/1000syncs")
