@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -20,6 +21,24 @@ type ServeOption func(*serveConfig)
 type serveConfig struct {
 	versions []int
 	logger   hclog.Logger
+	maxProcs int
+}
+
+// DefaultMaxProcs is the GOMAXPROCS a connector runs with unless its
+// author (WithMaxProcs) or the GOMAXPROCS environment variable says
+// otherwise. A connector waits on the network almost all the time: one P
+// serves hundreds of syncs a second, while every P beyond the first costs
+// CPU whenever the process wakes from idle (an idle P looks for work,
+// spinning, before its thread sleeps again), which at a sync every few
+// hundred milliseconds is most of what the process spends.
+const DefaultMaxProcs = 1
+
+// WithMaxProcs sets the connector's GOMAXPROCS (DefaultMaxProcs when not
+// given); 0 leaves the Go runtime's own default (the CPUs available). The
+// GOMAXPROCS environment variable, when set, wins over both: the host
+// passes its GAHOST_PLUGIN_GOMAXPROCS to every plugin under that name.
+func WithMaxProcs(n int) ServeOption {
+	return func(c *serveConfig) { c.maxProcs = max(n, 0) }
 }
 
 // WithProtocolVersions makes the plugin offer other protocol versions than
@@ -59,9 +78,12 @@ func Logger() hclog.Logger {
 // it is a plugin and exits.
 func Serve(impl Exchange, opts ...ServeOption) {
 	log := Logger()
-	cfg := serveConfig{versions: []int{wire.ProtocolVersion}, logger: log}
+	cfg := serveConfig{versions: []int{wire.ProtocolVersion}, logger: log, maxProcs: DefaultMaxProcs}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && cfg.maxProcs > 0 {
+		runtime.GOMAXPROCS(cfg.maxProcs)
 	}
 	sets := make(map[int]plugin.PluginSet, len(cfg.versions))
 	for _, v := range cfg.versions {
