@@ -82,9 +82,7 @@ func Serve(impl Exchange, opts ...ServeOption) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if _, set := os.LookupEnv("GOMAXPROCS"); !set && cfg.maxProcs > 0 {
-		runtime.GOMAXPROCS(cfg.maxProcs)
-	}
+	applyMaxProcs(cfg.maxProcs)
 	sets := make(map[int]plugin.PluginSet, len(cfg.versions))
 	for _, v := range cfg.versions {
 		sets[v] = plugin.PluginSet{wire.PluginName: &servePlugin{impl: impl}}
@@ -101,14 +99,30 @@ func Serve(impl Exchange, opts ...ServeOption) {
 	})
 }
 
+// applyMaxProcs sets GOMAXPROCS to n, unless n is 0 or the GOMAXPROCS
+// variable is set.
+func applyMaxProcs(n int) {
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
+}
+
 // exitWithParent ends the plugin when the host is gone. The host also asks
 // the kernel for a parent-death signal, but that fires when the thread that
-// started us exits, which Go does not promise to keep; polling the parent
-// pid is the belt to those braces.
+// started us exits, which Go does not promise to keep; waiting on the
+// parent here is the belt to those braces. Where the kernel can say when
+// the parent exits (waitExit), nothing wakes until it does; elsewhere, or
+// should the wait end without the parent gone, the parent pid is polled.
 func exitWithParent(log hclog.Logger) {
 	parent := os.Getppid()
 	if parent <= 1 {
 		return
+	}
+	// A parent that exited before waitExit looked may have left its pid to
+	// another process: Getppid, checked after, has changed by then.
+	if waitExit(parent) && os.Getppid() != parent {
+		log.Warn("host process is gone; exiting")
+		os.Exit(2)
 	}
 	for range time.Tick(500 * time.Millisecond) {
 		if os.Getppid() != parent {
