@@ -26,8 +26,8 @@
 // results are derived data written behind instead: held in memory for at
 // most that long and committed together, so a crash loses at most those
 // seconds of snapshots, history points and sync states, which the next
-// syncs restore (writebehind.go); a result someone waits for commits at
-// once, and so does everything held with it.
+// syncs restore (writebehind.go); a result someone waits for (Wait)
+// commits at once.
 //
 // This package must not log secrets, must not call exchanges and must not
 // know HTTP.

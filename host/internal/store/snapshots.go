@@ -139,9 +139,10 @@ type SyncResult struct {
 	// State is written as given. Its KeysRev, when set, is the account's
 	// KeysRev the sync used.
 	State SyncState
-	// Wait says someone reads the result back as soon as it is written
-	// (a manual sync's caller): a store that writes results behind
-	// (Options.SyncFlush) commits it, and all it holds, before returning.
+	// Wait says the result must be readable once PutSyncResult returns
+	// (a manual sync's caller reads it back; a stream's change is shown
+	// at once): a store that writes results behind (Options.SyncFlush)
+	// commits it at once all the same.
 	Wait bool
 }
 
@@ -166,7 +167,8 @@ var ErrStale = errors.New("the account's keys changed during the sync")
 // With Options.SyncFlush set, a result without Wait is written behind
 // instead (writebehind.go): PutSyncResult returns at once and the result
 // is committed with the others of the last SyncFlush; a deleted account or
-// changed keys then drop it at the commit, unreported.
+// changed keys then drop it at the commit, unreported. Results commit in
+// any order all the same: each is laid over the stored data by its start.
 func (s *Store) PutSyncResult(ctx context.Context, accountID string, r SyncResult) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -178,6 +180,11 @@ func (s *Store) PutSyncResult(ctx context.Context, accountID string, r SyncResul
 	if s.behind != nil {
 		return s.behind.put(accountID, r)
 	}
+	return s.putNow(accountID, r)
+}
+
+// putNow commits one sync result before it returns.
+func (s *Store) putNow(accountID string, r SyncResult) error {
 	// The account record's sync state changes: its cached copy goes.
 	defer s.cache.accountSynced(accountID)
 	// Batch may run fn more than once: it reads its inputs and never

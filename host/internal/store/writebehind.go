@@ -10,7 +10,8 @@ package store
 // the next syncs restore); every other write (users, tokens, accounts,
 // keys, webhooks) commits and fsyncs before it returns, as before. Until
 // its commit a held result is not read back: the dashboard shows the
-// previous sync for up to SyncFlush more.
+// previous sync for up to SyncFlush more. A result marked Wait (a manual
+// sync's, a stream's change) is not held.
 
 import (
 	"errors"
@@ -40,26 +41,28 @@ func newWriteBehind(s *Store, every time.Duration) *writeBehind {
 	return &writeBehind{s: s, every: every}
 }
 
-// put holds r, or commits it with everything held when r.Wait (or the
-// store is closing) and returns its own outcome.
+// put holds r; a result with Wait, or one put after close, is committed
+// at once instead (s.putNow), not waiting for those held: the store
+// orders an account's results by their start, whatever order they commit
+// in.
 func (w *writeBehind) put(accountID string, r SyncResult) error {
 	w.mu.Lock()
 	if r.Wait || w.closed {
 		w.mu.Unlock()
-		return w.flush(&heldResult{accountID, r})
+		return w.s.putNow(accountID, r)
 	}
 	w.held = append(w.held, heldResult{accountID, r})
 	if w.timer == nil {
-		w.timer = time.AfterFunc(w.every, func() { _ = w.flush(nil) })
+		w.timer = time.AfterFunc(w.every, func() { _ = w.flush() })
 	}
 	w.mu.Unlock()
 	return nil
 }
 
-// flush commits everything held, then last (when not nil), in one
-// transaction, and returns last's outcome. A held result whose account is
-// gone or whose keys changed is dropped: it describes what no longer is.
-func (w *writeBehind) flush(last *heldResult) error {
+// flush commits everything held in one transaction. A held result whose
+// account is gone or whose keys changed is dropped: it describes what no
+// longer is.
+func (w *writeBehind) flush() error {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
 	w.mu.Lock()
@@ -70,10 +73,9 @@ func (w *writeBehind) flush(last *heldResult) error {
 		w.timer = nil
 	}
 	w.mu.Unlock()
-	if last == nil && len(batch) == 0 {
+	if len(batch) == 0 {
 		return nil
 	}
-	var lastErr error
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
 		for _, h := range batch {
 			err := w.s.applySyncResult(tx, h.accountID, h.r)
@@ -81,30 +83,17 @@ func (w *writeBehind) flush(last *heldResult) error {
 				return err
 			}
 		}
-		if last != nil {
-			lastErr = w.s.applySyncResult(tx, last.accountID, last.r)
-			if errors.Is(lastErr, ErrNotFound) || errors.Is(lastErr, ErrStale) {
-				return nil // refused before it wrote anything: commit the rest
-			}
-			return lastErr
-		}
 		return nil
 	})
 	for _, h := range batch {
 		w.s.cache.accountSynced(h.accountID)
 	}
-	if last != nil {
-		w.s.cache.accountSynced(last.accountID)
-	}
 	if err != nil {
-		if len(batch) > 0 {
-			// Nobody waits for these: the next syncs write them again.
-			w.s.log.Error("cannot commit held sync results; the next syncs write them again",
-				"results", len(batch), "error", err)
-		}
-		return err
+		// Nobody waits for these: the next syncs write them again.
+		w.s.log.Error("cannot commit held sync results; the next syncs write them again",
+			"results", len(batch), "error", err)
 	}
-	return lastErr
+	return err
 }
 
 // close commits what is held; results put after it commit at once.
@@ -112,7 +101,7 @@ func (w *writeBehind) close() error {
 	w.mu.Lock()
 	w.closed = true
 	w.mu.Unlock()
-	return w.flush(nil)
+	return w.flush()
 }
 
 // Flush commits the sync results held in memory (Options.SyncFlush) now.
@@ -120,5 +109,5 @@ func (s *Store) Flush() error {
 	if s.behind == nil {
 		return nil
 	}
-	return s.behind.flush(nil)
+	return s.behind.flush()
 }

@@ -45,9 +45,9 @@ func (f *fixture) spotTotal(t *testing.T, id string) string {
 	return snap.Spot[0].Total.String()
 }
 
-// Held results commit together with the next one that is waited for, in
-// order; none is readable before.
-func TestWriteBehindCommitsHeldResultsWithAWaitedOne(t *testing.T) {
+// A held result is not readable before its commit; a waited one is at
+// once, and an older held one committed after it does not undo it.
+func TestWriteBehindHoldsAllButWaitedResults(t *testing.T) {
 	f := newBehindFixture(t, time.Hour)
 	u := f.user(t, "alice")
 	a := f.account(t, u.ID, "a", true)
@@ -63,6 +63,12 @@ func TestWriteBehindCommitsHeldResultsWithAWaitedOne(t *testing.T) {
 	}
 	if got := f.spotTotal(t, a.ID); got != "2" {
 		t.Fatalf("after a waited result: spot %q, want 2", got)
+	}
+	if err := f.st.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.spotTotal(t, a.ID); got != "2" {
+		t.Fatalf("the older held result, committed last, replaced the newer: spot %q", got)
 	}
 	pts, err := f.st.History(f.ctx, a.ID, time.Time{}, time.Time{})
 	if err != nil {
