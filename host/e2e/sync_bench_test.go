@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/accounts"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/hosttest"
 	"github.com/globalautomation/gahost/host/internal/plugins"
 	"github.com/globalautomation/gahost/host/internal/scheduler"
@@ -57,8 +58,18 @@ func benchEnv(name string, def float64) float64 {
 // paced, a quarter of it back to back) after a warm-up. Reported: CPU
 // seconds per 1,000 syncs of this process plus the plugin process, of the
 // node process for ccxt, their ratio (gahost / ccxt; the target is at most
-// 0.2), and the requests each gahost sync sent. It runs once whatever b.N
-// is. GAHOST_BENCH_CPUPROFILE names a file for this process's CPU profile
+// 0.2), the requests each gahost sync sent, and the CPU milliseconds a
+// second each process spends idle (the plugin started, no scheduler yet)
+// over GAHOST_BENCH_BINANCE_IDLE seconds (default 5). It runs once
+// whatever b.N is.
+//
+// The store, budget and scheduler are set up as the daemon sets them up:
+// sync results written behind (store.DefaultSyncFlush) and a budget that
+// lets one step of the scheduler's grid go at once. Most of what a paced
+// sync still costs is waking both processes from idle (the Go runtime's
+// sysmon, thread parking and the gRPC and HTTP round trips each wake-up
+// needs), then the commit of the held results and the JSON of the
+// account and snapshot records. GAHOST_BENCH_CPUPROFILE names a file for this process's CPU profile
 // over the paced gahost phase (and, with ".b2b" appended, over the back to
 // back one); GAHOST_BENCH_BINANCE_CCXT=0 leaves ccxt out.
 func BenchmarkBinanceSync(b *testing.B) {
@@ -98,9 +109,13 @@ func BenchmarkBinanceSync(b *testing.B) {
 	}
 	hosttest.InstallPlugin(b, bins.binance, pdir, "gahost-plugin-binance")
 	quiet := hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: io.Discard})
+	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
+	// As the daemon does: the budget lets the syncs of one step of the
+	// scheduler's grid go together.
+	pacedCfg := scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64}
 	cat, err := plugins.New(plugins.Config{Dir: pdir, Logger: quiet, Exchanges: map[string]plugins.ExchangeConfig{
 		"binance": {Endpoints: map[string]string{"spot": f.URL, "futures": f.URL}},
-	}})
+	}, Budget: budget.Options{Group: pacedCfg.CoalesceStep()}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,7 +123,8 @@ func BenchmarkBinanceSync(b *testing.B) {
 	if err := cat.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, "gahost.db"), store.Options{})
+	// As the daemon: sync results written behind.
+	st, err := store.Open(ctx, filepath.Join(dir, "gahost.db"), store.Options{SyncFlush: store.DefaultSyncFlush})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -188,14 +204,23 @@ func BenchmarkBinanceSync(b *testing.B) {
 		return cpu.Seconds() / n * 1000
 	}
 
+	// Idle: the plugin started and the accounts made, no scheduler. What
+	// either process burns here it burns between paced syncs too.
+	if idle := time.Duration(benchEnv("GAHOST_BENCH_BINANCE_IDLE", 5) * float64(time.Second)); idle > 0 {
+		h0, p0 := selfCPU(), procsCPU(pids)
+		time.Sleep(idle)
+		h1, p1 := selfCPU(), procsCPU(pids)
+		b.ReportMetric(float64((h1-h0).Microseconds())/idle.Seconds()/1000, "idle-host-cpu-ms/s")
+		b.ReportMetric(float64((p1-p0).Microseconds())/idle.Seconds()/1000, "idle-plugin-cpu-ms/s")
+	}
+
 	b2bProfile := ""
 	if p := os.Getenv("GAHOST_BENCH_CPUPROFILE"); p != "" {
 		b2bProfile = p + ".b2b"
 	}
-	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
 	b.StartTimer()
-	host, plugin, n, reqs := run(scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64,
-		Pacers: func(string) scheduler.Pacer { return cat.Budget("binance") }},
+	pacedCfg.Pacers = func(string) scheduler.Pacer { return cat.Budget("binance") }
+	host, plugin, n, reqs := run(pacedCfg,
 		interval+interval/6, paced, os.Getenv("GAHOST_BENCH_CPUPROFILE"))
 	gahostPaced := perK(host+plugin, n)
 	b.ReportMetric(perK(host, n), "paced-host-cpu-s/1000syncs")

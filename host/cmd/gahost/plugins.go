@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/api"
+	"github.com/globalautomation/gahost/host/internal/budget"
 	"github.com/globalautomation/gahost/host/internal/config"
 	"github.com/globalautomation/gahost/host/internal/plugins"
+	"github.com/globalautomation/gahost/host/internal/scheduler"
 )
 
 // catalogConfig turns the config file's plugin and exchange settings into
@@ -24,6 +26,9 @@ func catalogConfig(cfg *config.Config) plugins.Config {
 		Watch:            cfg.Plugins.Watch,
 		RequireChecksums: cfg.Plugins.RequireChecksums,
 		Exchanges:        ex,
+		// The syncs due in one step of the scheduler's grid start at
+		// once: the budget lets them.
+		Budget: budget.Options{Group: scheduler.FromConfig(cfg).CoalesceStep()},
 	}
 }
 

@@ -41,7 +41,8 @@ func openBackend(ctx context.Context, cfg *config.Config, backend string, log hc
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		return store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store")})
+		// Sync results are written behind: see store.DefaultSyncFlush.
+		return store.Open(ctx, store.Path(cfg.DataDir), store.Options{Logger: log.Named("store"), SyncFlush: store.DefaultSyncFlush})
 	case config.BackendPostgres:
 		dsn, err := storeDSN(cfg)
 		if err != nil {

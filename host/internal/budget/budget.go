@@ -36,7 +36,21 @@ type Options struct {
 	// so outside tests (or a testing/synctest bubble) it must be the
 	// wall clock.
 	Now func() time.Time
+	// Group is how much of a pool's flow may go out at once, beyond the
+	// largest take: the syncs that come due within one step of the
+	// scheduler's wake-up grid (scheduler.Config.Coalesce) start
+	// together, and a burst smaller than what flows in that step would
+	// release one of them per wake-up instead (each wake-up of the idle
+	// host and plugin costs more CPU than a sync's own work). The burst
+	// comes out of the steady rate, so a pool gives it at most 1/60 of
+	// its window (one second of a minute: 1.7 % of the plan, which leaves
+	// over 95 % of the limit to the steady rate); zero keeps only the
+	// room for a caller that wakes late.
+	Group time.Duration
 }
+
+// maxGroupShare caps Options.Group as a share of a pool's window.
+const maxGroupShare = 60
 
 // lateSlack is how late a waiting caller may wake without the pool losing
 // its turn: Go timers on a loaded host fire some milliseconds late. It only
@@ -204,7 +218,7 @@ func (s *Set) Configure(info sdk.Info) {
 		}
 	}
 	for _, p := range s.pools {
-		p.resize(s.opts.Safety)
+		p.resize(s.opts)
 	}
 }
 
@@ -234,15 +248,17 @@ func (s *Set) chargesLocked(calls []string) []charge {
 }
 
 // resize derives allowed and burst from the limit in force.
-func (p *pool) resize(safety float64) {
-	plan := int64(float64(p.limit) * safety)
+func (p *pool) resize(opts Options) {
+	plan := int64(float64(p.limit) * opts.Safety)
 	// Room for the largest take, to let it through at all, and for what
 	// flows in the time a caller may come late (a timer firing late, a
-	// host busy elsewhere): at least one more take's turn, or lateSlack,
-	// so that the late caller finds its turn kept rather than lost.
+	// host busy elsewhere) or in one step of the scheduler's grid: at
+	// least one more take's turn, so that the late caller finds its turn
+	// kept rather than lost and a grid step's syncs go together.
 	// Anything larger only costs steady rate.
 	take := max(p.maxTake, 1)
-	p.burst = take + max(take, int64(float64(plan)*float64(lateSlack)/float64(p.window)))
+	flow := max(lateSlack, min(opts.Group, p.window/maxGroupShare))
+	p.burst = take + max(take, int64(float64(plan)*float64(flow)/float64(p.window)))
 	// burst + allowed must fit the plan, or a burst at the end of one of
 	// the exchange's windows plus a full window of steady flow would spill.
 	p.allowed = plan - p.burst
@@ -403,17 +419,17 @@ func (s *Set) Observe(now time.Time, us []sdk.RateUsage) {
 	for _, u := range us {
 		for _, p := range s.pools {
 			if u.Name == p.name && (u.Interval == 0 || u.Interval == p.window) {
-				p.observe(now, u, s.opts.Safety, s.held)
+				p.observe(now, u, s.opts, s.held)
 			}
 		}
 	}
 }
 
 // observe takes in one usage report; held is when the set's hold ends.
-func (p *pool) observe(now time.Time, u sdk.RateUsage, safety float64, held time.Time) {
+func (p *pool) observe(now time.Time, u sdk.RateUsage, opts Options, held time.Time) {
 	if u.Limit > 0 && u.Limit < p.limit {
 		p.limit = u.Limit
-		p.resize(safety)
+		p.resize(opts)
 	}
 	// What we sent over the last window (plus a slot, for answers in
 	// flight) bounds our share of the exchange's count; any more was sent

@@ -53,8 +53,17 @@ func pluginEnv(level hclog.Level) []string {
 			env = append(env, k+"="+v)
 		}
 	}
+	// A connector runs with one P unless told otherwise (sdk.Serve); the
+	// operator tells it here, without giving the host's own GOMAXPROCS
+	// to every plugin.
+	if v, ok := os.LookupEnv(PluginMaxProcsEnv); ok {
+		env = append(env, "GOMAXPROCS="+v)
+	}
 	return append(env, pluginhost.LogLevelEnv+"="+level.String())
 }
+
+// PluginMaxProcsEnv is the host variable every plugin gets as GOMAXPROCS.
+const PluginMaxProcsEnv = "GAHOST_PLUGIN_GOMAXPROCS"
 
 // launchConfig is what starting a process needs from the catalog.
 type launchConfig struct {

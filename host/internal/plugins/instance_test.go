@@ -3,6 +3,8 @@ package plugins
 import (
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,4 +65,23 @@ func TestDescribeStartError(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// A plugin gets GOMAXPROCS from GAHOST_PLUGIN_GOMAXPROCS only, never the
+// host's own.
+func TestPluginEnvMaxProcs(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "8")
+	has := func(env []string, kv string) bool { return slices.Contains(env, kv) }
+	t.Setenv(PluginMaxProcsEnv, "")
+	os.Unsetenv(PluginMaxProcsEnv)
+	env := pluginEnv(hclog.Info)
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			t.Fatalf("plugin inherits the host's %s", kv)
+		}
+	}
+	t.Setenv(PluginMaxProcsEnv, "3")
+	if env := pluginEnv(hclog.Info); !has(env, "GOMAXPROCS=3") {
+		t.Fatalf("plugin env %q lacks GOMAXPROCS=3", env)
+	}
 }

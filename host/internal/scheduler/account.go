@@ -180,7 +180,7 @@ func (s *Scheduler) record(ctx context.Context, j job, out outcome, fresh *store
 	if out.kind != outAuthFailed && out.next.IsZero() {
 		out.next = now
 	}
-	r := store.SyncResult{Started: j.start, Fresh: fresh, State: st}
+	r := store.SyncResult{Started: j.start, Fresh: fresh, State: st, Wait: j.waited}
 	if fresh != nil {
 		r.Point = func(merged store.Snapshot) (store.HistoryPoint, bool) {
 			p, ok := historyPoint(merged, j.calls, now)

@@ -138,6 +138,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// CoalesceStep is the Coalesce grid's step in effect (zero when it is
+// off): how much of the rate budget's flow the syncs that start together
+// take at once (budget.Options.Group).
+func (c Config) CoalesceStep() time.Duration { return c.withDefaults().Coalesce }
+
 // Store is what the scheduler needs of the database (*store.Store).
 type Store interface {
 	Account(ctx context.Context, id string) (store.Account, error)

@@ -250,6 +250,7 @@ type job struct {
 	calls    []string
 	paid     bool // its calls are paid for in the budget
 	pacer    Pacer
+	waited   bool // a SyncNow waits for it: its result must be readable when it ends
 
 	sealed  secrets.SealedCredentials
 	testnet bool
@@ -269,7 +270,7 @@ func (s *Scheduler) startLocked(workCtx context.Context, ex *exch, e *entry, now
 		every = max(every, s.cfg.AccountInterval(ex.name, e.id))
 	}
 	j := job{id: e.id, exchange: ex.name, start: now, every: every, failures: e.failures,
-		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer,
+		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer, waited: len(e.waiters) > 0,
 		sealed: e.sealed, testnet: e.testnet, keysRev: e.keysRev, lastOK: e.lastOK}
 	s.workers.Add(1)
 	// Never blocks: see syncTasks.

@@ -52,7 +52,9 @@
 // Writes. A sync hands the store only what it fetched, why the other parts
 // failed and the account's new sync state; the store merges the parts with
 // the previous snapshot, adds the history point and writes the state in one
-// transaction, ordered by the sync's start. last_error is redacted with
+// transaction, ordered by the sync's start. A store may write results
+// behind; the result of a sync a SyncNow waits for is marked Wait, so that
+// the caller reads it back when SyncNow returns. last_error is redacted with
 // package sdk/redact against the account's own key, secret and passphrase.
 //
 // This package must not call an exchange outside a sync (the dashboard reads

@@ -99,10 +99,16 @@ func bubble(t *testing.T, f func(t *testing.T)) {
 // bubble.
 func newEnv(t testing.TB, latency time.Duration, exchanges ...string) *env {
 	t.Helper()
+	return newEnvStore(t, store.Options{NoSync: true}, latency, exchanges...)
+}
+
+// newEnvStore is newEnv with a store opened with opts.
+func newEnvStore(t testing.TB, opts store.Options, latency time.Duration, exchanges ...string) *env {
+	t.Helper()
 	ctx := t.Context()
 	e := &env{t: t, ctx: ctx, cat: schedtest.NewCatalog(budget.Options{}), plugins: map[string]*schedtest.Plugin{},
 		fakes: map[string]*schedtest.Exchange{}, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -492,3 +492,29 @@ func TestOutsideBurstEndsAtTheWindowReset(t *testing.T) {
 		}
 	})
 }
+
+// With sync results written behind, the result of a sync that SyncNow
+// waits for is readable when SyncNow returns, while a scheduled sync's
+// waits for the store's next commit.
+func TestSyncNowResultIsReadableWithWriteBehind(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		e := newEnvStore(t, store.Options{NoSync: true, SyncFlush: time.Hour}, 5*time.Millisecond, "alpha")
+		acc := e.addAccounts("alpha", "held", 1)[0]
+		interval := 2 * time.Second
+		e.start(scheduler.Config{Interval: interval})
+		fx := e.fakes["alpha"]
+		key := keyOf("held", 0)
+		waitFor(t, "the account's first scheduled sync", interval+time.Second, func() bool { return fx.Calls(key) >= 3 })
+		time.Sleep(time.Second)
+		if got := e.account(acc.ID); got.Sync.Status != store.SyncPending {
+			t.Fatalf("a scheduled sync's result is read back before the store's commit: %+v", got.Sync)
+		}
+		before := time.Now()
+		if err := e.sched.SyncNow(e.ctx, acc.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.account(acc.ID); got.Sync.Status != store.SyncOK || got.Sync.LastSyncAt.Before(before) {
+			t.Errorf("after SyncNow: %+v", got.Sync)
+		}
+	})
+}

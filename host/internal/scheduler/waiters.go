@@ -96,7 +96,7 @@ func (s *Scheduler) markHeld(ctx context.Context, a store.Account, until time.Ti
 		a.Exchange, until.UTC().Format(time.RFC3339))
 	st.NextSyncAt = until
 	st.KeysRev = a.KeysRev
-	err := s.st.PutSyncResult(ctx, a.ID, store.SyncResult{Started: s.clock.Now(), State: st})
+	err := s.st.PutSyncResult(ctx, a.ID, store.SyncResult{Started: s.clock.Now(), State: st, Wait: true})
 	if errors.Is(err, store.ErrStale) {
 		// New keys since the request: the account is due at once anyway.
 		return nil

@@ -19,6 +19,10 @@ func (s *Store) WriteBackup(ctx context.Context, w io.Writer) error {
 // answer sets Content-Length, so a cut-off download is detectable): start
 // gets the exact number of bytes that will follow.
 func (s *Store) BackupTo(ctx context.Context, start func(size int64) (io.Writer, error)) error {
+	// The copy holds every sync result written so far, held ones too.
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		w, err := start(tx.Size())
 		if err != nil {

@@ -22,7 +22,12 @@
 // Writes. API changes use one Update each, so an answer is sent only after
 // bbolt has fsynced the commit. Sync results from many goroutines go through
 // db.Batch (PutSyncResult); the batched functions may run more than once, so
-// they are idempotent.
+// they are idempotent. With Options.SyncFlush (the daemon's default) sync
+// results are derived data written behind instead: held in memory for at
+// most that long and committed together, so a crash loses at most those
+// seconds of snapshots, history points and sync states, which the next
+// syncs restore (writebehind.go); a result someone waits for (Wait)
+// commits at once.
 //
 // This package must not log secrets, must not call exchanges and must not
 // know HTTP.

@@ -82,6 +82,9 @@ var ErrNotEmpty = errors.New("the destination database is not empty")
 
 // Dump implements Backend: every record, in one read transaction.
 func (s *Store) Dump(ctx context.Context, emit func(Record) error) error {
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	return s.view(ctx, func(tx *bolt.Tx) error {
 		if kc := tx.Bucket(bucketMeta).Get(keyKeyCheck); kc != nil {
 			if err := emit(Record{KeyCheck: append([]byte(nil), kc...)}); err != nil {

@@ -139,6 +139,11 @@ type SyncResult struct {
 	// State is written as given. Its KeysRev, when set, is the account's
 	// KeysRev the sync used.
 	State SyncState
+	// Wait says the result must be readable once PutSyncResult returns
+	// (a manual sync's caller reads it back; a stream's change is shown
+	// at once): a store that writes results behind (Options.SyncFlush)
+	// commits it at once all the same.
+	Wait bool
 }
 
 // ErrStale is returned by PutSyncResult for a result obtained with
@@ -158,6 +163,12 @@ var ErrStale = errors.New("the account's keys changed during the sync")
 //
 // Calls from many goroutines are coalesced with db.Batch. A deleted account
 // answers ErrNotFound and nothing is written.
+//
+// With Options.SyncFlush set, a result without Wait is written behind
+// instead (writebehind.go): PutSyncResult returns at once and the result
+// is committed with the others of the last SyncFlush; a deleted account or
+// changed keys then drop it at the commit, unreported. Results commit in
+// any order all the same: each is laid over the stored data by its start.
 func (s *Store) PutSyncResult(ctx context.Context, accountID string, r SyncResult) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -166,48 +177,61 @@ func (s *Store) PutSyncResult(ctx context.Context, accountID string, r SyncResul
 		r.Started = s.now()
 	}
 	r.Started = r.Started.UTC()
+	if s.behind != nil {
+		return s.behind.put(accountID, r)
+	}
+	return s.putNow(accountID, r)
+}
+
+// putNow commits one sync result before it returns.
+func (s *Store) putNow(accountID string, r SyncResult) error {
 	// The account record's sync state changes: its cached copy goes.
 	defer s.cache.accountSynced(accountID)
 	// Batch may run fn more than once: it reads its inputs and never
 	// changes them.
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		accounts := tx.Bucket(bucketAccounts)
-		var a Account
-		if err := getJSON(accounts, []byte(accountID), &a); err != nil {
+	return s.db.Batch(func(tx *bolt.Tx) error { return s.applySyncResult(tx, accountID, r) })
+}
+
+// applySyncResult is PutSyncResult's write, inside tx. It reads its
+// inputs and never changes them, and writes nothing before its last
+// check: a result it refuses leaves tx as it was.
+func (s *Store) applySyncResult(tx *bolt.Tx, accountID string, r SyncResult) error {
+	accounts := tx.Bucket(bucketAccounts)
+	var a Account
+	if err := getJSON(accounts, []byte(accountID), &a); err != nil {
+		return err
+	}
+	if r.State.KeysRev != 0 && r.State.KeysRev != a.KeysRev {
+		return ErrStale
+	}
+	snaps := tx.Bucket(bucketSnapshots)
+	var prev Snapshot
+	if err := getJSON(snaps, []byte(accountID), &prev); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	newest := !r.Started.Before(prev.Started)
+	merged := prev
+	if r.Fresh != nil {
+		merged = mergeSnapshot(prev, *r.Fresh, r.Started, newest, s.now())
+		merged.AccountID = accountID
+		if err := putJSON(snaps, []byte(accountID), merged); err != nil {
 			return err
 		}
-		if r.State.KeysRev != 0 && r.State.KeysRev != a.KeysRev {
-			return ErrStale
-		}
-		snaps := tx.Bucket(bucketSnapshots)
-		var prev Snapshot
-		if err := getJSON(snaps, []byte(accountID), &prev); err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		newest := !r.Started.Before(prev.Started)
-		merged := prev
-		if r.Fresh != nil {
-			merged = mergeSnapshot(prev, *r.Fresh, r.Started, newest, s.now())
-			merged.AccountID = accountID
-			if err := putJSON(snaps, []byte(accountID), merged); err != nil {
+	}
+	// Points are keyed by their time, so a late one still lands in
+	// its place.
+	if r.Point != nil {
+		if p, ok := r.Point(merged); ok {
+			if err := putPoint(tx, accountID, p, s.now()); err != nil {
 				return err
 			}
 		}
-		// Points are keyed by their time, so a late one still lands in
-		// its place.
-		if r.Point != nil {
-			if p, ok := r.Point(merged); ok {
-				if err := putPoint(tx, accountID, p, s.now()); err != nil {
-					return err
-				}
-			}
-		}
-		if !newest {
-			return nil
-		}
-		a.Sync = r.State
-		return putJSON(accounts, []byte(accountID), a)
-	})
+	}
+	if !newest {
+		return nil
+	}
+	a.Sync = r.State
+	return putJSON(accounts, []byte(accountID), a)
 }
 
 // snapshotParts are the parts of a snapshot: the capability that fetches

@@ -79,7 +79,19 @@ type Options struct {
 	// lose the last writes. For tests that write thousands of times and
 	// must not wait on the disk; never for a daemon.
 	NoSync bool
+	// SyncFlush, when positive, writes sync results behind: held in
+	// memory and committed together once the oldest has waited this long
+	// (see writebehind.go), so that a crash loses at most this much of
+	// snapshots, history and sync states; a result with Wait set commits
+	// at once. Zero commits each before PutSyncResult returns. The
+	// daemon uses DefaultSyncFlush.
+	SyncFlush time.Duration
 }
+
+// DefaultSyncFlush is the daemon's Options.SyncFlush: a few seconds of
+// derived data at risk, for one commit, and one fsync, per few seconds of
+// syncs instead of per sync.
+const DefaultSyncFlush = 3 * time.Second
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
@@ -89,6 +101,9 @@ type Store struct {
 	now  func() time.Time
 	// cache keeps sessions and accounts decoded (cache.go).
 	cache *readCache
+	// behind holds sync results until their commit; nil commits each
+	// at once (writebehind.go).
+	behind *writeBehind
 }
 
 // Path returns the database path inside dataDir.
@@ -129,11 +144,20 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if opts.SyncFlush > 0 {
+		s.behind = newWriteBehind(s, opts.SyncFlush)
+	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close commits the sync results still held, then closes the database.
+func (s *Store) Close() error {
+	var err error
+	if s.behind != nil {
+		err = s.behind.close()
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }

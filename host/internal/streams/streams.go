@@ -546,7 +546,8 @@ func (m *Manager) apply(ctx context.Context, name string, ev sdk.StreamEvent) {
 		fresh.Positions, fresh.PositionsAt = store.PositionsFromSDK(ev.Positions), now
 	}
 	st.Status, st.LastSyncAt, st.LastError, st.FailedParts, st.KeysRev = store.SyncOK, now, "", nil, rev
-	r := store.SyncResult{Started: now, Fresh: fresh, State: st}
+	// A pushed change is shown at once: never held behind.
+	r := store.SyncResult{Started: now, Fresh: fresh, State: st, Wait: true}
 	if point && m.cfg.Point != nil {
 		r.Point = func(merged store.Snapshot) (store.HistoryPoint, bool) { return m.cfg.Point(merged, calls, now) }
 	}
