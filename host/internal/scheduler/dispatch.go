@@ -177,6 +177,14 @@ func (s *Scheduler) dispatchLocked(workCtx context.Context, now time.Time) time.
 			break
 		}
 		e := s.candidateLocked(best, now)
+		if next, later := s.streamedSinceLocked(best, e, now); later {
+			// Queued at the regular interval, streamed since: its changes
+			// come over the stream and only its reconciliation is due,
+			// later. Without this a backlog of polls built up while the
+			// streams connected would still run after they did.
+			s.setDueLocked(e, next)
+			continue
+		}
 		if e.urgent && best.holdWhy == holdRateLimited {
 			// A manual sync respects the pause: it answers at once with it.
 			s.dequeueLocked(e)
@@ -209,6 +217,21 @@ func (s *Scheduler) dispatchLocked(workCtx context.Context, now time.Time) time.
 		}
 	}
 	return max(wait, time.Millisecond)
+}
+
+// streamedSinceLocked says when e is due by the account interval hook if
+// that is after now: a queued (not urgent) account that has been polled
+// before and whose hook interval now runs past its regular turn.
+func (s *Scheduler) streamedSinceLocked(ex *exch, e *entry, now time.Time) (time.Time, bool) {
+	if e.urgent || e.lastOK.IsZero() || s.cfg.AccountInterval == nil {
+		return time.Time{}, false
+	}
+	every := s.cfg.AccountInterval(ex.name, e.id)
+	if every <= 0 {
+		return time.Time{}, false
+	}
+	next := e.lastOK.Add(every)
+	return next, next.After(now)
 }
 
 // onGrid is the first point of the Coalesce grid at or after due: the
@@ -250,7 +273,7 @@ type job struct {
 	calls    []string
 	paid     bool // its calls are paid for in the budget
 	pacer    Pacer
-	waited   bool // a SyncNow waits for it: its result must be readable when it ends
+	waited   bool // a SyncNow waits for it, or it is the account's first: its result must be readable when it ends
 
 	sealed  secrets.SealedCredentials
 	testnet bool
@@ -270,7 +293,7 @@ func (s *Scheduler) startLocked(workCtx context.Context, ex *exch, e *entry, now
 		every = max(every, s.cfg.AccountInterval(ex.name, e.id))
 	}
 	j := job{id: e.id, exchange: ex.name, start: now, every: every, failures: e.failures,
-		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer, waited: len(e.waiters) > 0,
+		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer, waited: len(e.waiters) > 0 || e.lastOK.IsZero(),
 		sealed: e.sealed, testnet: e.testnet, keysRev: e.keysRev, lastOK: e.lastOK}
 	s.workers.Add(1)
 	// Never blocks: see syncTasks.

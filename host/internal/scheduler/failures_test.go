@@ -494,8 +494,8 @@ func TestOutsideBurstEndsAtTheWindowReset(t *testing.T) {
 }
 
 // With sync results written behind, the result of a sync that SyncNow
-// waits for is readable when SyncNow returns, while a scheduled sync's
-// waits for the store's next commit.
+// waits for, and an account's first, is readable when it ends, while a
+// later scheduled sync's waits for the store's next commit.
 func TestSyncNowResultIsReadableWithWriteBehind(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		e := newEnvStore(t, store.Options{NoSync: true, SyncFlush: time.Hour}, 5*time.Millisecond, "alpha")
@@ -505,9 +505,15 @@ func TestSyncNowResultIsReadableWithWriteBehind(t *testing.T) {
 		fx := e.fakes["alpha"]
 		key := keyOf("held", 0)
 		waitFor(t, "the account's first scheduled sync", interval+time.Second, func() bool { return fx.Calls(key) >= 3 })
-		time.Sleep(time.Second)
-		if got := e.account(acc.ID); got.Sync.Status != store.SyncPending {
-			t.Fatalf("a scheduled sync's result is read back before the store's commit: %+v", got.Sync)
+		time.Sleep(100 * time.Millisecond)
+		first := e.account(acc.ID).Sync
+		if first.Status != store.SyncOK {
+			t.Fatalf("an account's first sync is not readable when it ends: %+v", first)
+		}
+		waitFor(t, "the account's second scheduled sync", interval+time.Second, func() bool { return fx.Calls(key) >= 6 })
+		time.Sleep(100 * time.Millisecond)
+		if got := e.account(acc.ID).Sync; !got.LastSyncAt.Equal(first.LastSyncAt) {
+			t.Fatalf("a later scheduled sync's result is read back before the store's commit: %+v", got)
 		}
 		before := time.Now()
 		if err := e.sched.SyncNow(e.ctx, acc.ID); err != nil {

@@ -39,3 +39,37 @@ func TestAccountIntervalLengthensStreamedAccounts(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountStreamedWhileQueuedWaitsForItsReconcile: an account queued at
+// the regular interval that becomes streamed before its turn is not
+// polled at that turn (its changes come over the stream) but at its last
+// poll plus the hook's interval, so a backlog of polls built up before
+// the streams connected does not run after they did.
+func TestAccountStreamedWhileQueuedWaitsForItsReconcile(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		e := newEnv(t, 0, "alpha")
+		accts := e.addAccounts("alpha", "alpha", 2)
+		fx := e.fakes["alpha"]
+		// The first account counts as streamed once its second poll is
+		// done, while its third (at the 2 s interval) is queued.
+		e.start(scheduler.Config{Interval: 2 * time.Second, AccountInterval: func(_, id string) time.Duration {
+			if id == accts[0].ID && len(fx.SpotTimes(keyOf("alpha", 0))) >= 2 {
+				return 10 * time.Second
+			}
+			return 0
+		}})
+		time.Sleep(16 * time.Second)
+		e.stop()
+		polls := fx.SpotTimes(keyOf("alpha", 0))
+		// The next poll is the reconciliation 10 s after the second.
+		if len(polls) != 3 {
+			t.Fatalf("streamed account polled %d times in 16 s (at %v), want 3: two 2 s apart, then 10 s later", len(polls), polls)
+		}
+		if gap := polls[2].Sub(polls[1]); gap < 9*time.Second {
+			t.Errorf("streamed account polled %s after its last poll, want its 10 s reconcile interval", gap)
+		}
+		if n := len(fx.SpotTimes(keyOf("alpha", 1))); n < 7 {
+			t.Errorf("the other account polled %d times in 15 s at a 2 s interval", n)
+		}
+	})
+}
