@@ -1,11 +1,12 @@
 package fakex
 
 // What the fakes' account state shares: a copy of an account a test can
-// keep, rows looked up and made by a key column, and how a fill moves a
-// position's size and entry price.
+// keep, rows looked up and made by a key column, how a fill moves a
+// position's size and entry price, and what a spot trade moves in a wallet.
 
 import (
 	"reflect"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -83,4 +84,15 @@ func Fill(old, entry, delta, price decimal.Decimal) (size, newEntry decimal.Deci
 		return size, old.Mul(entry).Add(delta.Mul(price)).DivRound(size, 8)
 	}
 	return size, entry
+}
+
+// Trade is what a filled spot trade of qty base for cost quote moves in a
+// wallet: a buy gains qty of the base and spends cost of the quote, a sell
+// the reverse. side is the exchange's word for it in any case ("BUY",
+// "Buy", "buy"); anything but a buy is a sell.
+func Trade(side string, qty, cost decimal.Decimal) (base, quote decimal.Decimal) {
+	if strings.EqualFold(side, "buy") {
+		return qty, cost.Neg()
+	}
+	return qty.Neg(), cost
 }

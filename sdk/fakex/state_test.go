@@ -79,6 +79,23 @@ func TestFill(t *testing.T) {
 	}
 }
 
+func TestTrade(t *testing.T) {
+	d := decimal.RequireFromString
+	tests := []struct{ side, base, quote string }{
+		{"BUY", "0.5", "-30000"},
+		{"Buy", "0.5", "-30000"},
+		{"buy", "0.5", "-30000"},
+		{"SELL", "-0.5", "30000"},
+		{"Sell", "-0.5", "30000"},
+	}
+	for _, tt := range tests {
+		base, quote := Trade(tt.side, d("0.5"), d("30000"))
+		if !base.Equal(d(tt.base)) || !quote.Equal(d(tt.quote)) {
+			t.Errorf("Trade(%s) = %s base, %s quote; want %s, %s", tt.side, base, quote, tt.base, tt.quote)
+		}
+	}
+}
+
 func TestWindows(t *testing.T) {
 	var ws Windows
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

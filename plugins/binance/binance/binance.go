@@ -24,7 +24,8 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for Binance. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version  string
+	rest.Described // Info (info.go)
+
 	http     *rest.Client
 	leverage *leverageCache
 	streams  streamState // the private streams (stream.go)
@@ -42,13 +43,16 @@ var (
 // options every connector takes (sdk.WithVersion, sdk.WithLogger,
 // sdk.WithHTTPClient).
 func New(opts ...sdk.Option) *Connector {
-	http, o := rest.NewFor[struct{}](rest.Config{
-		Exchange: "binance",
-		Hosts:    hosts,
-		Sign:     signRequest,
-		Decode:   decodeError,
-		Usage:    usage,
-		Time:     serverTime,
+	http, about := rest.Describe[struct{}](rest.Spec{
+		Config: rest.Config{
+			Exchange: "binance",
+			Hosts:    hosts,
+			Sign:     signRequest,
+			Decode:   decodeError,
+			Usage:    usage,
+			Time:     serverTime,
+		},
+		Info: info, Card: card, StreamHosts: wsHosts,
 	}, nil, opts...)
-	return &Connector{version: o.Version, http: http, leverage: newLeverageCache(time.Now)}
+	return &Connector{Described: about, http: http, leverage: newLeverageCache(time.Now)}
 }

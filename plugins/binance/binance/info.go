@@ -1,12 +1,10 @@
 package binance
 
 import (
-	"context"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Rate-limit names as reported in sdk.RateUsage. Binance counts request
@@ -76,22 +74,17 @@ var card = ratecard.Card{
 	},
 }
 
-// Info describes the connector without calling Binance.
-func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return card.Fill(sdk.Info{
-		Name:               "binance",
-		DisplayName:        "Binance",
-		Version:            c.version,
-		RequiresPassphrase: false,
-		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointSpot, EndpointFutures, EndpointSpotWS, EndpointFuturesWS},
-		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
-		// Spot shares WebSocket API connections, 1,000 accounts each, and
-		// USDⓈ-M shares /private/stream connections, FuturesPerConnection
-		// (200) listenKeys each: the binding figure is 200 accounts a
-		// connection. The concurrent cap per IP is undocumented; new
-		// connections are 300 per 5 minutes.
-		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 200, NewConnections: 300, NewConnectionsWindow: 5 * time.Minute},
-	}), nil
+// info is what Info says of Binance beyond its name, version, default
+// endpoints and rate card, which rest.Describe adds.
+var info = sdk.Info{
+	DisplayName:     "Binance",
+	SupportsTestnet: true,
+	EndpointKeys:    []string{EndpointSpot, EndpointFutures, EndpointSpotWS, EndpointFuturesWS},
+	Capabilities:    []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+	// Spot shares WebSocket API connections, 1,000 accounts each, and
+	// USDⓈ-M shares /private/stream connections, FuturesPerConnection
+	// (200) listenKeys each: the binding figure is 200 accounts a
+	// connection. The concurrent cap per IP is undocumented; new
+	// connections are 300 per 5 minutes.
+	StreamLimits: sdk.StreamLimits{AccountsPerConnection: 200, NewConnections: 300, NewConnectionsWindow: 5 * time.Minute},
 }

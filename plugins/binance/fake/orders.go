@@ -98,12 +98,9 @@ func (s *Server) spotOrder(c *call) {
 	}
 	if typ == "MARKET" {
 		o.Status, o.ExecutedQty, o.CumQuote = "FILLED", qty.String(), cost.String()
-		sign := decimal.NewFromInt(1)
-		if side == "SELL" {
-			sign = sign.Neg()
-		}
-		addFree(a, m.Base, qty.Mul(sign))
-		addFree(a, m.Quote, cost.Mul(sign).Neg())
+		base, quote := fakex.Trade(side, qty, cost)
+		addFree(a, m.Base, base)
+		addFree(a, m.Quote, quote)
 	}
 	a.Orders = append(a.Orders, o)
 	c.w.Header().Set("X-MBX-ORDER-COUNT-10S", "1")

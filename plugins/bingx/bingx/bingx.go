@@ -21,7 +21,8 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for BingX. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version string
+	rest.Described // Info (info.go)
+
 	http    *rest.Client
 	rules   *ruleCache
 	streams streamState // the private streams (stream.go)
@@ -47,13 +48,16 @@ func WithRulesTTL(d time.Duration) sdk.Option {
 // New returns a connector. It does not touch the network.
 func New(opts ...sdk.Option) *Connector {
 	own := settings{rulesTTL: 10 * time.Minute}
-	http, o := rest.NewFor(rest.Config{
-		Exchange: "bingx",
-		Hosts:    hosts,
-		Sign:     signRequest,
-		Decode:   decodeError,
-		Usage:    usage,
-		Time:     serverTime,
+	http, about := rest.Describe(rest.Spec{
+		Config: rest.Config{
+			Exchange: "bingx",
+			Hosts:    hosts,
+			Sign:     signRequest,
+			Decode:   decodeError,
+			Usage:    usage,
+			Time:     serverTime,
+		},
+		Info: info, Card: card, StreamHosts: wsHosts,
 	}, &own, opts...)
-	return &Connector{version: o.Version, http: http, rules: newRuleCache(own.rulesTTL)}
+	return &Connector{Described: about, http: http, rules: newRuleCache(own.rulesTTL)}
 }

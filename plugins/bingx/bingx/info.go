@@ -1,12 +1,10 @@
 package bingx
 
 import (
-	"context"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Paths the connector calls.
@@ -108,21 +106,16 @@ var uidLimits = map[string]string{
 	"POST " + pathSpotCancel:    limitUIDSpotCancel,
 }
 
-// Info describes the connector without calling BingX.
-func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return card.Fill(sdk.Info{
-		Name:               "bingx",
-		DisplayName:        "BingX",
-		Version:            c.version,
-		RequiresPassphrase: false,
-		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointREST, EndpointSwapWS, EndpointSpotWS},
-		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
-		// BingX: 60 open connections per IP; an account holds two (spot and
-		// swap, one listenKey each), so the IP carries 30 accounts. New
-		// connections are paced to 10 per second.
-		StreamLimits: sdk.StreamLimits{MaxConnections: 30, AccountsPerConnection: 1, NewConnections: 10,
-			NewConnectionsWindow: time.Second},
-	}), nil
+// info is what Info says of BingX beyond its name, version, default
+// endpoints and rate card, which rest.Describe adds.
+var info = sdk.Info{
+	DisplayName:     "BingX",
+	SupportsTestnet: true,
+	EndpointKeys:    []string{EndpointREST, EndpointSwapWS, EndpointSpotWS},
+	Capabilities:    []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+	// BingX: 60 open connections per IP; an account holds two (spot and
+	// swap, one listenKey each), so the IP carries 30 accounts. New
+	// connections are paced to 10 per second.
+	StreamLimits: sdk.StreamLimits{MaxConnections: 30, AccountsPerConnection: 1, NewConnections: 10,
+		NewConnectionsWindow: time.Second},
 }

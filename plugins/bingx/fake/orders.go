@@ -254,12 +254,9 @@ func (s *Server) spotOrder(c *call) {
 	} else {
 		o.Price = "0"
 		o.Status, o.ExecutedQty, o.CumQuote = "FILLED", qty.String(), cost.String()
-		sign := decimal.NewFromInt(1)
-		if side == "SELL" {
-			sign = sign.Neg()
-		}
-		addFree(a, m.Base, qty.Mul(sign))
-		addFree(a, m.Quote, cost.Mul(sign).Neg())
+		base, quote := fakex.Trade(side, qty, cost)
+		addFree(a, m.Base, base)
+		addFree(a, m.Quote, quote)
 	}
 	a.Orders = append(a.Orders, o)
 	c.ok(spotOrderFields(o))

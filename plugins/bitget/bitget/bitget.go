@@ -20,8 +20,9 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for Bitget. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version string
-	http    *rest.Client
+	rest.Described // Info (info.go)
+
+	http *rest.Client
 	// newClientOid makes the client order id sent when the caller gave
 	// none; tests replace it.
 	newClientOid func() string
@@ -43,13 +44,16 @@ var (
 // options every connector takes (sdk.WithVersion, sdk.WithLogger,
 // sdk.WithHTTPClient).
 func New(opts ...sdk.Option) *Connector {
-	http, o := rest.NewFor[struct{}](rest.Config{
-		Exchange: "bitget",
-		Hosts:    hosts,
-		Sign:     signRequest,
-		Decode:   decodeError,
-		Usage:    usage,
-		Time:     serverTime,
+	http, about := rest.Describe[struct{}](rest.Spec{
+		Config: rest.Config{
+			Exchange: "bitget",
+			Hosts:    hosts,
+			Sign:     signRequest,
+			Decode:   decodeError,
+			Usage:    usage,
+			Time:     serverTime,
+		},
+		Info: info, Card: card, StreamHosts: wsHosts,
 	}, nil, opts...)
-	return &Connector{version: o.Version, http: http, newClientOid: randomClientOid}
+	return &Connector{Described: about, http: http, newClientOid: randomClientOid}
 }

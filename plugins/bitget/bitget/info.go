@@ -1,12 +1,10 @@
 package bitget
 
 import (
-	"context"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Rate-limit names as reported in sdk.RateUsage.
@@ -85,20 +83,16 @@ func limitOf(path string) string {
 	return limitUID
 }
 
-// Info describes the connector without calling Bitget.
-func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return card.Fill(sdk.Info{
-		Name:               "bitget",
-		DisplayName:        "Bitget",
-		Version:            c.version,
-		RequiresPassphrase: true,
-		SupportsTestnet:    true, // Demo Trading
-		EndpointKeys:       []string{EndpointREST, EndpointWS},
-		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
-		// Bitget: one login per connection, at most 100 open connections and
-		// 300 new ones per 5 minutes per IP.
-		StreamLimits: sdk.StreamLimits{MaxConnections: 100, AccountsPerConnection: 1, NewConnections: 300,
-			NewConnectionsWindow: 5 * time.Minute},
-	}), nil
+// info is what Info says of Bitget beyond its name, version, default
+// endpoints and rate card, which rest.Describe adds.
+var info = sdk.Info{
+	DisplayName:        "Bitget",
+	RequiresPassphrase: true,
+	SupportsTestnet:    true, // Demo Trading
+	EndpointKeys:       []string{EndpointREST, EndpointWS},
+	Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+	// Bitget: one login per connection, at most 100 open connections and
+	// 300 new ones per 5 minutes per IP.
+	StreamLimits: sdk.StreamLimits{MaxConnections: 100, AccountsPerConnection: 1, NewConnections: 300,
+		NewConnectionsWindow: 5 * time.Minute},
 }

@@ -104,13 +104,9 @@ func (s *Server) spotPlace(c *call) {
 	o := s.newOrder(c, "spot")
 	if p["orderType"] == "market" {
 		o.Status = "filled"
-		if p["side"] == "buy" {
-			addSpot(a, m.Quote, quote.Neg(), decimal.Zero)
-			addSpot(a, m.Base, base, decimal.Zero)
-		} else {
-			addSpot(a, m.Base, base.Neg(), decimal.Zero)
-			addSpot(a, m.Quote, quote, decimal.Zero)
-		}
+		baseDelta, quoteDelta := fakex.Trade(p["side"], base, quote)
+		addSpot(a, m.Base, baseDelta, decimal.Zero)
+		addSpot(a, m.Quote, quoteDelta, decimal.Zero)
 	} else {
 		freeze(a, m, o, 1)
 	}

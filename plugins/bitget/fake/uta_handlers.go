@@ -143,16 +143,12 @@ func (s *Server) utaSpot(c *call, a *Account, m Market, o *Order, price, qty dec
 		c.bad("43012", "Insufficient balance")
 		return false
 	}
-	switch {
-	case o.OrderType == "market" && buy:
+	if o.OrderType == "market" {
 		o.Status = "filled"
-		utaAdd(a, m.Quote, quote.Neg(), decimal.Zero)
-		utaAdd(a, m.Base, base, decimal.Zero)
-	case o.OrderType == "market":
-		o.Status = "filled"
-		utaAdd(a, m.Base, base.Neg(), decimal.Zero)
-		utaAdd(a, m.Quote, quote, decimal.Zero)
-	default:
+		baseDelta, quoteDelta := fakex.Trade(o.Side, base, quote)
+		utaAdd(a, m.Base, baseDelta, decimal.Zero)
+		utaAdd(a, m.Quote, quoteDelta, decimal.Zero)
+	} else {
 		utaFreeze(a, m, *o, 1)
 	}
 	return true

@@ -23,7 +23,8 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for Bybit. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version string
+	rest.Described // Info (info.go)
+
 	http    *rest.Client
 	streams streamState // the private stream (stream.go)
 }
@@ -40,15 +41,18 @@ var (
 // options every connector takes (sdk.WithVersion, sdk.WithLogger,
 // sdk.WithHTTPClient).
 func New(opts ...sdk.Option) *Connector {
-	http, o := rest.NewFor[struct{}](rest.Config{
-		Exchange: "bybit",
-		Hosts:    hosts,
-		Sign:     signRequest,
-		Decode:   decodeError,
-		Usage:    usage,
-		Time:     serverTime,
+	http, about := rest.Describe[struct{}](rest.Spec{
+		Config: rest.Config{
+			Exchange: "bybit",
+			Hosts:    hosts,
+			Sign:     signRequest,
+			Decode:   decodeError,
+			Usage:    usage,
+			Time:     serverTime,
+		},
+		Info: info, Card: card, StreamHosts: wsHosts,
 	}, nil, opts...)
-	return &Connector{version: o.Version, http: http}
+	return &Connector{Described: about, http: http}
 }
 
 // envelope is Bybit's answer around every result: success is

@@ -1,12 +1,10 @@
 package bybit
 
 import (
-	"context"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Rate-limit names as reported in sdk.RateUsage.
@@ -64,20 +62,16 @@ var limitOfPath = map[string]string{
 	pathOrderCancel:   limitOrderCancel,
 }
 
-// Info describes the connector without calling Bybit.
-func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return card.Fill(sdk.Info{
-		Name:               "bybit",
-		DisplayName:        "Bybit",
-		Version:            c.version,
-		RequiresPassphrase: false, // there is no passphrase on Bybit
-		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointREST, EndpointWS},
-		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
-		// Bybit: one account per private connection (one auth each), at most
-		// 500 new connections per 5 minutes per IP; no cap on open ones is
-		// documented.
-		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 500, NewConnectionsWindow: 5 * time.Minute},
-	}), nil
+// info is what Info says of Bybit beyond its name, version, default
+// endpoints and rate card, which rest.Describe adds.
+var info = sdk.Info{
+	DisplayName:        "Bybit",
+	RequiresPassphrase: false, // there is no passphrase on Bybit
+	SupportsTestnet:    true,
+	EndpointKeys:       []string{EndpointREST, EndpointWS},
+	Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+	// Bybit: one account per private connection (one auth each), at most
+	// 500 new connections per 5 minutes per IP; no cap on open ones is
+	// documented.
+	StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 500, NewConnectionsWindow: 5 * time.Minute},
 }

@@ -145,12 +145,9 @@ func (s *Server) spotOrder(c *call, a *Account, m Market, o *Order, price decima
 	o.OrderID = s.spotID()
 	if o.OrderType == "Market" {
 		o.Status = "Filled"
-		sign := decimal.NewFromInt(1)
-		if o.Side == "Sell" {
-			sign = sign.Neg()
-		}
-		addCoin(a, m.Base, base.Mul(sign), decimal.Zero)
-		addCoin(a, m.Quote, cost.Mul(sign).Neg(), decimal.Zero)
+		baseDelta, quoteDelta := fakex.Trade(o.Side, base, cost)
+		addCoin(a, m.Base, baseDelta, decimal.Zero)
+		addCoin(a, m.Quote, quoteDelta, decimal.Zero)
 		return true
 	}
 	o.lockedCoin, o.lockedAmount = m.Quote, cost.String()

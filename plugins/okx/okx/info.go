@@ -1,12 +1,10 @@
 package okx
 
 import (
-	"context"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/ratecard"
-	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // Rate-limit names. OKX counts private endpoints per User ID (each
@@ -49,19 +47,15 @@ var card = ratecard.Card{
 	},
 }
 
-// Info describes the connector without calling OKX.
-func (c *Connector) Info(context.Context) (sdk.Info, error) {
-	return card.Fill(sdk.Info{
-		Name:               "okx",
-		DisplayName:        "OKX",
-		Version:            c.version,
-		RequiresPassphrase: true,
-		SupportsTestnet:    true,
-		EndpointKeys:       []string{EndpointREST, EndpointWS},
-		DefaultEndpoints:   append(rest.DefaultEndpoints(hosts), rest.DefaultEndpoints(wsHosts)...),
-		Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
-		// OKX: one login per connection, at most 3 new connections per second
-		// per IP; no cap on open ones is documented.
-		StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 3, NewConnectionsWindow: time.Second},
-	}), nil
+// info is what Info says of OKX beyond its name, version, default
+// endpoints and rate card, which rest.Describe adds.
+var info = sdk.Info{
+	DisplayName:        "OKX",
+	RequiresPassphrase: true,
+	SupportsTestnet:    true,
+	EndpointKeys:       []string{EndpointREST, EndpointWS},
+	Capabilities:       []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapPrices, sdk.CapInstruments, sdk.CapStreams},
+	// OKX: one login per connection, at most 3 new connections per second
+	// per IP; no cap on open ones is documented.
+	StreamLimits: sdk.StreamLimits{AccountsPerConnection: 1, NewConnections: 3, NewConnectionsWindow: time.Second},
 }

@@ -23,7 +23,8 @@ var hosts = map[string]rest.Hosts{
 // Connector implements sdk.Exchange for OKX. It is safe for concurrent
 // use; one serves every account.
 type Connector struct {
-	version string
+	rest.Described // Info (info.go)
+
 	http    *rest.Client
 	insts   *instrumentCache
 	modes   *modeCache
@@ -50,14 +51,17 @@ func WithInstrumentTTL(d time.Duration) sdk.Option {
 // New returns a connector. It does not touch the network.
 func New(opts ...sdk.Option) *Connector {
 	own := settings{instTTL: time.Hour}
-	http, o := rest.NewFor(rest.Config{
-		Exchange: "okx",
-		Hosts:    hosts,
-		Sign:     signRequest,
-		Decode:   decodeError,
-		Time:     serverTime,
+	http, about := rest.Describe(rest.Spec{
+		Config: rest.Config{
+			Exchange: "okx",
+			Hosts:    hosts,
+			Sign:     signRequest,
+			Decode:   decodeError,
+			Time:     serverTime,
+		},
+		Info: info, Card: card, StreamHosts: wsHosts,
 	}, &own, opts...)
-	c := &Connector{version: o.Version, http: http, modes: newModeCache()}
+	c := &Connector{Described: about, http: http, modes: newModeCache()}
 	c.insts = newInstrumentCache(c.http, own.instTTL)
 	return c
 }
