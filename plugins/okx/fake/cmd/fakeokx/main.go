@@ -3,22 +3,28 @@
 // processes, and for demos. It prints its addresses as one JSON line with
 // the base of its private stream (the plugin's ws endpoint) and serves
 // the control interface of fakews.Main; POST /spot sets a currency of the
-// trading account. It is for tests only and never listens beyond
-// 127.0.0.1.
+// trading account. Flag -ws-account-every replaces the account channel's
+// regular snapshot (every 10 s), so that a test can tell healing by
+// reconciliation from healing by that snapshot. It is for tests only and
+// never listens beyond 127.0.0.1.
 package main
 
 import (
+	"flag"
+
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/sdk/fakews"
 	"github.com/shopspring/decimal"
 )
 
 func main() {
+	var ws fake.WSConfig
+	flag.DurationVar(&ws.AccountEvery, "ws-account-every", 0, "the account channel's regular snapshot (default 10s)")
 	fakews.Main(func() (fakews.Command[fake.Key, fake.Account], error) {
 		f := fake.New()
 		return fakews.Command[fake.Key, fake.Account]{
 			Server: f.Server, Add: f.Seed, Switches: f, Close: f.Close,
-			StartWS: func() string { return f.StartWS(fake.WSConfig{}) },
+			StartWS: func() string { return f.StartWS(ws) },
 			Stats:   func() any { return f.WSStats() },
 			// Free is what is available; the equity holds the frozen part too.
 			SetSpot: func(apiKey, asset, free, locked string) {
