@@ -166,3 +166,78 @@ func TestBothProductsKeepTheirOwnParts(t *testing.T) {
 		}
 	}
 }
+
+// A change made while the listenKey is expired (its socket open and
+// silent) must show once the stream is back on a new key: the re-seed
+// reads it, so the expiry leaves no gap.
+func TestFuturesListenKeyExpiryRecoversWithoutGap(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
+	fx.SetFutures(apiKey, "1000")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
+	w.WaitFor(t, "connected", plugintest.Connected)
+	from := w.Mark()
+	keys := fx.Stats()
+	fx.ExpireListenKey(apiKey)
+	fx.SetFutures(apiKey, "1300") // no socket carries it: the key is gone
+	w.WaitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
+		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "listenKey expired")
+	})
+	w.WaitAfter(t, from, "the change made in the gap", func(ev sdk.StreamEvent) bool {
+		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1300"))
+	})
+	if st := fx.Stats(); st.Connections <= keys.Connections {
+		t.Fatalf("no new connection after the expiry: %+v", st)
+	}
+	from = w.Mark()
+	fx.SetFutures(apiKey, "1400")
+	w.WaitAfter(t, from, "pushed on the new key", func(ev sdk.StreamEvent) bool {
+		return ev.State == sdk.StreamData && ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1400"))
+	})
+}
+
+// The futures connection moves to a new one before Binance's 24 h cut,
+// as the spot one does: no unplanned resync, and changes keep coming.
+func TestFuturesStreamMovesBeforeTheLifetimeCut(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
+	fx.SetFutures(apiKey, "1000")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
+	w.WaitFor(t, "connected", plugintest.Connected)
+	time.Sleep(1500 * time.Millisecond)
+	for i := range 3 {
+		v := fmt.Sprint(2000 + i)
+		fx.SetFutures(apiKey, v)
+		w.WaitFor(t, "a change after the moves", func(ev sdk.StreamEvent) bool {
+			return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d(v))
+		})
+	}
+	moved := w.Count(func(ev sdk.StreamEvent) bool {
+		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
+	})
+	cut := w.Count(func(ev sdk.StreamEvent) bool {
+		return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
+	})
+	if moved == 0 || cut != 0 {
+		t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
+	}
+}
+
+// A futures event lost before an outage is healed by the re-seed after
+// it: the listenKey connection is cut, the stream comes back with the
+// wallet as REST reads it.
+func TestFuturesStreamHealsDroppedEventAfterACut(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
+	fx.SetFutures(apiKey, "1000")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
+	w.WaitFor(t, "connected", plugintest.Connected)
+	fx.DropEvents(1)
+	fx.SetFutures(apiKey, "1500")
+	if st := fx.Stats(); st.Dropped == 0 {
+		t.Fatalf("the event was not dropped: %+v", st)
+	}
+	fx.DropEvents(0)
+	from := w.Mark()
+	fx.CutStreams()
+	w.WaitAfter(t, from, "healed by the re-seed", func(ev sdk.StreamEvent) bool {
+		return plugintest.Connected(ev) && ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1500"))
+	})
+}
