@@ -184,7 +184,9 @@ var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h
 // good, reporting each restart as resyncing.
 func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
 	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
-	book := &stream.Book{Parts: acct.Parts, Derive: deriveFutures}
+	// ACCOUNT_UPDATE carries the wallet balance and each position's
+	// unrealized P&L, not the totals.
+	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
 	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
 		return session(ctx, acct, book, emit, healthy)
@@ -196,37 +198,10 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool)
 	if err := c.streams.seeds.Wait(ctx); err != nil {
 		return stream.Seed{}, err
 	}
-	var s stream.Seed
-	var err error
 	if spot {
-		s.Spot, err = c.SpotBalances(ctx, acct.Account)
-		return s, err
+		return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, sdk.CapSpotBalances)
 	}
-	if acct.Wants(sdk.CapFuturesAccount) {
-		f, err := c.FuturesAccount(ctx, acct.Account)
-		if err != nil {
-			return s, err
-		}
-		s.Futures = &f
-	}
-	if acct.Wants(sdk.CapPositions) {
-		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
-			return s, err
-		}
-	}
-	return s, nil
-}
-
-// deriveFutures keeps the wallet's totals in line with the positions:
-// ACCOUNT_UPDATE carries the wallet balance and each position's
-// unrealized P&L, not the totals.
-func deriveFutures(f *sdk.FuturesAccount, ps []sdk.Position) {
-	upnl := decimal.Zero
-	for _, p := range ps {
-		upnl = upnl.Add(p.UnrealizedPnL)
-	}
-	f.UnrealizedPnL = upnl
-	f.MarginBalance = f.WalletBalance.Add(upnl)
+	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, stream.Wanted(acct, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
 // --- spot: the WebSocket API ---

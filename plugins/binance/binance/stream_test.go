@@ -57,28 +57,6 @@ func TestSpotStreamConformance(t *testing.T) {
 	})
 }
 
-func TestSpotStreamMovesBeforeTheLifetimeCut(t *testing.T) {
-	// The fake cuts at 600 ms; the connector moves within the last 1/48th
-	// before its own (shorter) lifetime.
-	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
-	time.Sleep(1500 * time.Millisecond)
-	for i := range 3 {
-		fx.SetSpot(apiKey, "USDT", fmt.Sprint(100+i), "0")
-		w.WaitFor(t, "a change after the moves", plugintest.SpotHas("USDT", fmt.Sprint(100+i)))
-	}
-	moved := w.Count(func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	cut := w.Count(func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	if moved == 0 || cut != 0 {
-		t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
-	}
-}
-
 func TestSpotStreamSharesOneConnection(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{SeedsPerMinute: 1000})
 	const n = 40
@@ -195,29 +173,46 @@ func TestFuturesListenKeyExpiryRecoversWithoutGap(t *testing.T) {
 	})
 }
 
-// The futures connection moves to a new one before Binance's 24 h cut,
-// as the spot one does: no unplanned resync, and changes keep coming.
-func TestFuturesStreamMovesBeforeTheLifetimeCut(t *testing.T) {
-	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
-	fx.SetFutures(apiKey, "1000")
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
-	w.WaitFor(t, "connected", plugintest.Connected)
-	time.Sleep(1500 * time.Millisecond)
-	for i := range 3 {
-		v := fmt.Sprint(2000 + i)
-		fx.SetFutures(apiKey, v)
-		w.WaitFor(t, "a change after the moves", func(ev sdk.StreamEvent) bool {
-			return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d(v))
+// Each product's connection moves to a new one before Binance's 24 h
+// cut: no unplanned resync, and changes keep coming.
+func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		parts []string
+		set   func(fx *fake.Server, v string)
+		has   func(v string) func(sdk.StreamEvent) bool
+	}{
+		{"spot", []string{sdk.CapSpotBalances},
+			func(fx *fake.Server, v string) { fx.SetSpot(apiKey, "USDT", v, "0") },
+			func(v string) func(sdk.StreamEvent) bool { return plugintest.SpotHas("USDT", v) }},
+		{"futures", []string{sdk.CapFuturesAccount, sdk.CapPositions},
+			func(fx *fake.Server, v string) { fx.SetFutures(apiKey, v) },
+			func(v string) func(sdk.StreamEvent) bool {
+				return func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d(v)) }
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The fake cuts at 600 ms; the connector moves within the
+			// last 1/48th before its own (shorter) lifetime.
+			fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
+			w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: tc.parts})
+			w.WaitFor(t, "connected", plugintest.Connected)
+			time.Sleep(1500 * time.Millisecond)
+			for i := range 3 {
+				v := fmt.Sprint(100 + i)
+				tc.set(fx, v)
+				w.WaitFor(t, "a change after the moves", tc.has(v))
+			}
+			moved := w.Count(func(ev sdk.StreamEvent) bool {
+				return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
+			})
+			cut := w.Count(func(ev sdk.StreamEvent) bool {
+				return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
+			})
+			if moved == 0 || cut != 0 {
+				t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
+			}
 		})
-	}
-	moved := w.Count(func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	cut := w.Count(func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	if moved == 0 || cut != 0 {
-		t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
 	}
 }
 

@@ -121,6 +121,14 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its streams started with
+// cfg; POST /expire ends a key's USDⓈ-M listenKey.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: s.SetSpot, Expire: s.ExpireListenKey}
+}
+
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
 	n := s.Hub().Counts()

@@ -88,7 +88,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/stream"
-	"github.com/shopspring/decimal"
 )
 
 // Endpoint keys of the streams, for sdk.Account.Endpoints: the WebSocket
@@ -207,7 +206,11 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		}
 		defer release()
 	}
-	book := &stream.Book{Parts: acct.Parts, Derive: deriveSwap}
+	// ACCOUNT_UPDATE carries the wallet balance and each position's
+	// unrealized P&L, not the totals. The available margin is in no
+	// event; it stays as the seed read it until the next seed or
+	// reconciliation.
+	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
 	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
 	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
 		return c.session(ctx, acct, p, book, emit, healthy)
@@ -505,39 +508,14 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, p plan) (s
 	if err := c.streams.seeds.Wait(ctx); err != nil {
 		return stream.Seed{}, err
 	}
-	var s stream.Seed
-	var err error
+	var parts []string
 	if p.spot {
-		if s.Spot, err = c.SpotBalances(ctx, acct.Account); err != nil {
-			return s, err
-		}
+		parts = append(parts, sdk.CapSpotBalances)
 	}
 	if p.swap {
-		if acct.Wants(sdk.CapFuturesAccount) {
-			f, err := c.FuturesAccount(ctx, acct.Account)
-			if err != nil {
-				return s, err
-			}
-			s.Futures = &f
-		}
-		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
-			return s, err
-		}
+		parts = append(append(parts, stream.Wanted(acct, sdk.CapFuturesAccount)...), sdk.CapPositions)
 	}
-	return s, nil
-}
-
-// deriveSwap keeps the wallet's totals in line with the positions:
-// ACCOUNT_UPDATE carries the wallet balance and each position's
-// unrealized P&L, not the totals. The available margin is in no event;
-// it stays as the seed read it until the next seed or reconciliation.
-func deriveSwap(f *sdk.FuturesAccount, ps []sdk.Position) {
-	upnl := decimal.Zero
-	for _, p := range ps {
-		upnl = upnl.Add(p.UnrealizedPnL)
-	}
-	f.UnrealizedPnL = upnl
-	f.MarginBalance = f.WalletBalance.Add(upnl)
+	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, parts...)
 }
 
 // --- frames ---

@@ -214,6 +214,16 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its stream started with
+// cfg; POST /spot sets a coin of the spot account, locked as frozen.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: func(apiKey, asset, free, locked string) {
+			s.SetSpot(apiKey, Balance{Coin: asset, Available: free, Frozen: locked, Locked: "0"})
+		}}
+}
+
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
 	n := s.Hub().Counts()

@@ -550,26 +550,8 @@ func (c *Connector) streamSeed(ctx context.Context, acct sdk.StreamAccount) (str
 	if off, ok := c.http.Offset(acct.Account, EndpointREST); ok {
 		at = at.Add(off)
 	}
-	s := stream.Seed{At: at.Add(-seedGuard)}
-	var err error
-	if acct.Wants(sdk.CapSpotBalances) {
-		if s.Spot, err = c.SpotBalances(ctx, acct.Account); err != nil {
-			return s, err
-		}
-	}
-	if acct.Wants(sdk.CapFuturesAccount) {
-		f, err := c.FuturesAccount(ctx, acct.Account)
-		if err != nil {
-			return s, err
-		}
-		s.Futures = &f
-	}
-	if acct.Wants(sdk.CapPositions) {
-		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
-			return s, err
-		}
-	}
-	return s, nil
+	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{At: at.Add(-seedGuard)},
+		stream.Wanted(acct, sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
 // liveState is what a session keeps to read pushes: the last cross

@@ -117,6 +117,19 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its stream started with
+// cfg; POST /spot sets a coin of the unified wallet, which holds free and
+// locked in one balance.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: func(apiKey, asset, free, locked string) {
+			wallet := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
+			s.SetCoin(apiKey, Coin{Coin: asset, WalletBalance: wallet, Locked: locked, SpotBorrow: "0",
+				Equity: wallet, UnrealisedPnl: "0", TotalOrderIM: "0", TotalPositionIM: "0"})
+		}}
+}
+
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
 	s.mu.Lock()

@@ -160,6 +160,18 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its stream started with
+// cfg; POST /spot sets a currency of the trading account: available what
+// is free, the equity the frozen part too.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.WSStats() },
+		SetSpot: func(apiKey, asset, free, locked string) {
+			eq := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
+			s.SetBalance(apiKey, Balance{Ccy: asset, Eq: eq, CashBal: eq, AvailBal: free, AvailEq: free, FrozenBal: locked, Upl: "0"})
+		}}
+}
+
 // WSStats reports the stream's counters.
 func (s *Server) WSStats() WSStats {
 	n := s.Hub().Counts()

@@ -2,8 +2,8 @@
 // loopback, for tests that start the gahost daemon and the plugin as
 // processes, and for demos. It prints its addresses as one JSON line with
 // the base of its private streams (the plugin's spot_ws and futures_ws
-// endpoints) and serves the control interface of fakews.Main, where POST
-// /expire ends a key's USDⓈ-M listenKey.
+// endpoints) and serves the control interface of fakews.Main (see
+// fake.Server.Command).
 //
 // Flags -ws-conn-limit, -ws-conn-window and -ws-lifetime change the
 // streams' per-IP connection rate and connection lifetime from Binance's
@@ -35,12 +35,6 @@ func main() {
 		if *spot <= 0 || *futures <= 0 {
 			return fakews.Command[fake.Key, fake.Account]{}, errors.New("-spot-weight and -futures-weight must be positive")
 		}
-		f := fake.New(fake.WithWeightLimits(*spot, *futures))
-		return fakews.Command[fake.Key, fake.Account]{
-			Server: f.Server, Add: f.Seed, Switches: f, Close: f.Close,
-			StartWS: func() string { return f.StartWS(ws) },
-			Stats:   func() any { return f.Stats() },
-			SetSpot: f.SetSpot, Expire: f.ExpireListenKey,
-		}, nil
+		return fake.New(fake.WithWeightLimits(*spot, *futures)).Command(ws), nil
 	})
 }

@@ -2,9 +2,9 @@
 // loopback, for tests that start the gahost daemon and the plugin as
 // processes, and for demos. It prints its addresses as one JSON line with
 // the base of its private streams (the plugin's spot_ws and swap_ws
-// endpoints) and serves the control interface of fakews.Main, where POST
-// /expire ends a key's listenKeys. It is for tests only and never listens
-// beyond 127.0.0.1.
+// endpoints) and serves the control interface of fakews.Main (see
+// fake.Server.Command). It is for tests only and never listens beyond
+// 127.0.0.1.
 package main
 
 import (
@@ -14,12 +14,6 @@ import (
 
 func main() {
 	fakews.Main(func() (fakews.Command[fake.Key, fake.Account], error) {
-		f := fake.New()
-		return fakews.Command[fake.Key, fake.Account]{
-			Server: f.Server, Add: f.Seed, Switches: f, Close: f.Close,
-			StartWS: func() string { return f.StartWS(fake.WSConfig{}) },
-			Stats:   func() any { return f.Stats() },
-			SetSpot: f.SetSpot, Expire: f.ExpireListenKeys,
-		}, nil
+		return fake.New().Command(fake.WSConfig{}), nil
 	})
 }
