@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/shopspring/decimal"
 )
 
@@ -66,5 +67,21 @@ func TestDeriveFutures(t *testing.T) {
 	DeriveFutures(&f, []sdk.Position{{UnrealizedPnL: decimal.RequireFromString("-25")}, {UnrealizedPnL: decimal.RequireFromString("5.5")}})
 	if !f.UnrealizedPnL.Equal(decimal.RequireFromString("-19.5")) || !f.MarginBalance.Equal(decimal.RequireFromString("980.5")) {
 		t.Fatalf("derived %+v", f)
+	}
+}
+
+func TestBase(t *testing.T) {
+	hosts := map[string]rest.Hosts{"ws": {Mainnet: "wss://live.example", Testnet: "wss://demo.example"}}
+	for _, tc := range []struct {
+		acct sdk.Account
+		want string
+	}{
+		{sdk.Account{}, "wss://live.example"},
+		{sdk.Account{Testnet: true}, "wss://demo.example"},
+		{sdk.Account{Endpoints: map[string]string{"ws": "ws://127.0.0.1:9/"}}, "ws://127.0.0.1:9"},
+	} {
+		if got := Base(tc.acct, "ws", hosts); got != tc.want {
+			t.Errorf("Base(%+v) = %q, want %q", tc.acct, got, tc.want)
+		}
 	}
 }

@@ -74,8 +74,7 @@ type StreamOptions struct {
 // streamState is the connector's part in the streams: the shared spot
 // connections per WebSocket base, and the limits every account shares.
 type streamState struct {
-	once    sync.Once
-	opts    StreamOptions
+	stream.Options[StreamOptions]
 	mu      sync.Mutex
 	pools   map[string]*stream.Pool[*spotConn]
 	connect *stream.Limiter
@@ -84,15 +83,13 @@ type streamState struct {
 
 // SetStreamOptions changes the streams' clock and limits; call it before
 // the first Watch.
-func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.Set(o) }
 
 func (s *streamState) init() {
-	s.once.Do(func() {
-		o := &s.opts
-		stream.Defaults(o, StreamOptions{
-			Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
-			BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
-			HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	s.Init(StreamOptions{
+		Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
+		BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}}, func(o *StreamOptions) {
 		if o.SeedsPerMinute <= 0 {
 			// 100 spot seeds are 2,000 of the 6,000 weight a minute.
 			o.SeedsPerMinute = 100
@@ -101,15 +98,6 @@ func (s *streamState) init() {
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
 		s.seeds = &stream.Limiter{N: o.SeedsPerMinute, Per: time.Minute}
 	})
-}
-
-func wsBase(acct sdk.Account, key string) string {
-	h := wsHosts[key]
-	def := h.Mainnet
-	if acct.Testnet {
-		def = h.Testnet
-	}
-	return acct.Endpoint(key, def)
 }
 
 var _ sdk.Streamer = (*Connector)(nil)
@@ -187,7 +175,7 @@ func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(
 	// ACCOUNT_UPDATE carries the wallet balance and each position's
 	// unrealized P&L, not the totals.
 	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
-	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
+	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
 	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
 		return session(ctx, acct, book, emit, healthy)
 	})
@@ -357,7 +345,7 @@ func (c *Connector) spotPool(base string) *stream.Pool[*spotConn] {
 	defer s.mu.Unlock()
 	p := s.pools[base]
 	if p == nil {
-		p = &stream.Pool[*spotConn]{PerConn: s.opts.PerConnection, Lifetime: s.opts.Lifetime, Limiter: s.connect,
+		p = &stream.Pool[*spotConn]{PerConn: s.Opts.PerConnection, Lifetime: s.Opts.Lifetime, Limiter: s.connect,
 			Dial: func(ctx context.Context) (*spotConn, error) { return dialSpot(ctx, base) }}
 		s.pools[base] = p
 	}
@@ -399,7 +387,7 @@ func wsError(a wsAnswer) error {
 }
 
 func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
-	base := wsBase(acct.Account, EndpointSpotWS)
+	base := stream.Base(acct.Account, EndpointSpotWS, wsHosts)
 	lease, err := c.spotPool(base).Acquire(ctx)
 	if err != nil {
 		return err
@@ -468,7 +456,7 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 			if moving == nil {
 				// Spread the moves of a connection's accounts over half the
 				// margin so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.opts.Lifetime/96 + 1))
+				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
 			}
 			lease.Expiring = nil
 		case <-moving:
@@ -525,7 +513,7 @@ func (c *Connector) listenKeyCall(ctx context.Context, acct sdk.Account, method 
 		return "", sdk.Errorf(sdk.KindInvalidRequest, "binance: cannot build the listenKey request")
 	}
 	req.Header.Set("X-MBX-APIKEY", acct.APIKey)
-	resp, err := c.streams.opts.HTTPClient.Do(req)
+	resp, err := c.streams.Opts.HTTPClient.Do(req)
 	if err != nil {
 		return "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: listenKey call failed"}
 	}
@@ -559,7 +547,7 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 	if err := c.streams.connect.Wait(ctx); err != nil {
 		return err
 	}
-	u := wsBase(acct.Account, EndpointFuturesWS) + "/private/ws?listenKey=" + url.QueryEscape(key) + "&events=ACCOUNT_UPDATE"
+	u := stream.Base(acct.Account, EndpointFuturesWS, wsHosts) + "/private/ws?listenKey=" + url.QueryEscape(key) + "&events=ACCOUNT_UPDATE"
 	ws, err := stream.Dial(ctx, u, nil)
 	if err != nil {
 		return err
@@ -592,11 +580,11 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 		}
 		seeded <- err
 	}()
-	renew := time.NewTicker(c.streams.opts.ListenKeyRenew)
+	renew := time.NewTicker(c.streams.Opts.ListenKeyRenew)
 	defer renew.Stop()
 	// Move before Binance's 24 h cut, at a random point of the last
 	// 1/48th so that many accounts do not all move at once.
-	cut := c.streams.opts.Lifetime
+	cut := c.streams.Opts.Lifetime
 	cutAt := time.NewTimer(cut - cut/48 + rand.N(cut/96+1))
 	defer cutAt.Stop()
 	for {
