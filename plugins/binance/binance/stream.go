@@ -440,17 +440,8 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 			if !ok {
 				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}
 			}
-			d, end, err := spotEvent(raw)
-			if err != nil {
+			if err := applyEvent(book, emit)(spotEvent(raw)); err != nil {
 				return err
-			}
-			if end != "" {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
-			}
-			if d != nil {
-				if ev, live := book.Apply(*d); live {
-					emit(ev)
-				}
 			}
 		case <-lease.Expiring:
 			if moving == nil {
@@ -462,6 +453,26 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 		case <-moving:
 			return errMoved
 		}
+	}
+}
+
+// applyEvent takes what spotEvent or futuresEvent read from a frame: a
+// delta goes to the book (and its event out once live), an end reason
+// ends the session to resynchronise, an error ends it as malformed.
+func applyEvent(book *stream.Book, emit func(sdk.StreamEvent)) func(*stream.Delta, string, error) error {
+	return func(d *stream.Delta, end string, err error) error {
+		if err != nil {
+			return err
+		}
+		if end != "" {
+			return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
+		}
+		if d != nil {
+			if ev, live := book.Apply(*d); live {
+				emit(ev)
+			}
+		}
+		return nil
 	}
 }
 
@@ -606,17 +617,8 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 		case <-cutAt.C:
 			return errMoved
 		case b := <-msgs:
-			d, end, err := futuresEvent(b)
-			if err != nil {
+			if err := applyEvent(book, emit)(futuresEvent(b)); err != nil {
 				return err
-			}
-			if end != "" {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
-			}
-			if d != nil {
-				if ev, live := book.Apply(*d); live {
-					emit(ev)
-				}
 			}
 		}
 	}

@@ -401,29 +401,29 @@ func (s *Server) lose() bool { return s.Hub().Lose() }
 func init() {
 	// USER_STREAM security: the API-key header, no signature (ccxt sends
 	// none); weight 1 each.
-	routes["POST /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyPost}
-	routes["PUT /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyPut}
-	routes["DELETE /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyDelete}
+	routes["POST /fapi/v1/listenKey"] = route{1, false, permNone, userStream((*Server).listenKeyPost)}
+	routes["PUT /fapi/v1/listenKey"] = route{1, false, permNone, userStream((*Server).listenKeyPut)}
+	routes["DELETE /fapi/v1/listenKey"] = route{1, false, permNone, userStream((*Server).listenKeyDelete)}
 }
 
-func (s *Server) userStreamKey(c *call) (Key, bool) {
-	apiKey := c.r.Header.Get("X-MBX-APIKEY")
-	key, ok := s.Store.Key(apiKey)
-	if apiKey == "" || !ok || !key.EnableFutures {
-		c.fail(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: "+fakex.RemoteIP(c.r))
-		return Key{}, false
+// userStream checks the caller's key for a listenKey call and runs do
+// with it under the lock, the streams started.
+func userStream(do func(s *Server, c *call, key Key)) func(*Server, *call) {
+	return func(s *Server, c *call) {
+		apiKey := c.r.Header.Get("X-MBX-APIKEY")
+		key, ok := s.Store.Key(apiKey)
+		if apiKey == "" || !ok || !key.EnableFutures {
+			c.fail(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: "+fakex.RemoteIP(c.r))
+			return
+		}
+		s.StartWS(WSConfig{})
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		do(s, c, key)
 	}
-	return key, true
 }
 
-func (s *Server) listenKeyPost(c *call) {
-	key, ok := s.userStreamKey(c)
-	if !ok {
-		return
-	}
-	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listenKeyPost(c *call, key Key) {
 	// An account with an active key gets the same key back, extended.
 	if lk := s.ws.keys[s.ws.byAPI[key.APIKey]]; lk != nil && !lk.expired {
 		lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
@@ -438,14 +438,7 @@ func (s *Server) listenKeyPost(c *call) {
 	c.json(200, map[string]string{"listenKey": name})
 }
 
-func (s *Server) listenKeyPut(c *call) {
-	key, ok := s.userStreamKey(c)
-	if !ok {
-		return
-	}
-	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listenKeyPut(c *call, key Key) {
 	name := s.ws.byAPI[key.APIKey]
 	lk := s.ws.keys[name]
 	if lk == nil || lk.expired {
@@ -456,14 +449,7 @@ func (s *Server) listenKeyPut(c *call) {
 	c.json(200, map[string]string{"listenKey": name})
 }
 
-func (s *Server) listenKeyDelete(c *call) {
-	key, ok := s.userStreamKey(c)
-	if !ok {
-		return
-	}
-	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listenKeyDelete(c *call, key Key) {
 	if name := s.ws.byAPI[key.APIKey]; name != "" {
 		if lk := s.ws.keys[name]; lk != nil {
 			lk.expired = true
