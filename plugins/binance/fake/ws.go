@@ -365,12 +365,8 @@ func (s *Server) unsubscribe(ctx context.Context, wc *wsConn, req wsRequest) {
 // subscriptions.
 func (s *Server) SetSpot(apiKey, asset, free, locked string) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Spot, func(b Balance) bool { return b.Asset == asset })
-		if i < 0 {
-			a.Spot = append(a.Spot, Balance{Asset: asset})
-			i = len(a.Spot) - 1
-		}
-		a.Spot[i].Free, a.Spot[i].Locked = free, locked
+		a.Spot, _, _ = fakews.SetRow(a.Spot, Balance{Asset: asset, Free: free, Locked: locked}, false,
+			func(b Balance) bool { return b.Asset == asset })
 	})
 	now := s.Now().UnixMilli()
 	ev := map[string]any{"e": "outboundAccountPosition", "E": now, "u": now,
@@ -561,15 +557,8 @@ func (s *Server) SetFutures(apiKey, wallet string) {
 // pushes ACCOUNT_UPDATE with that row only.
 func (s *Server) SetPosition(apiKey string, p Position) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
-		switch {
-		case fakex.Amount(p.PositionAmt).IsZero() && i >= 0:
-			a.Positions = slices.Delete(a.Positions, i, i+1)
-		case i >= 0:
-			a.Positions[i] = p
-		case !fakex.Amount(p.PositionAmt).IsZero():
-			a.Positions = append(a.Positions, p)
-		}
+		a.Positions, _, _ = fakews.SetRow(a.Positions, p, fakex.Amount(p.PositionAmt).IsZero(),
+			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
 	})
 	s.pushFutures(apiKey, map[string]any{"m": "ORDER", "B": []any{},
 		"P": []any{map[string]string{"s": p.Symbol, "pa": p.PositionAmt, "ep": p.EntryPrice, "bep": p.EntryPrice,

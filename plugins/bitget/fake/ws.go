@@ -571,12 +571,7 @@ func (s *Server) SetSpot(apiKey string, b Balance) {
 	if a == nil {
 		return // an unknown key has no account to change
 	}
-	i := slices.IndexFunc(a.Spot, func(x Balance) bool { return x.Coin == b.Coin })
-	if i < 0 {
-		a.Spot = append(a.Spot, b)
-	} else {
-		a.Spot[i] = b
-	}
+	a.Spot, _, _ = fakews.SetRow(a.Spot, b, false, func(x Balance) bool { return x.Coin == b.Coin })
 	s.pushLocked(apiKey, "SPOT", "account", []map[string]any{spotPush(b, s.Now())})
 }
 
@@ -589,12 +584,7 @@ func (s *Server) SetFutures(apiKey string, r FuturesRow) {
 	if a == nil {
 		return // an unknown key has no account to change
 	}
-	i := slices.IndexFunc(a.Futures, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
-	if i < 0 {
-		a.Futures = append(a.Futures, r)
-	} else {
-		a.Futures[i] = r
-	}
+	a.Futures, _, _ = fakews.SetRow(a.Futures, r, false, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
 	s.pushLocked(apiKey, "USDT-FUTURES", "account", []map[string]any{futuresPush(r)})
 }
 
@@ -608,21 +598,13 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 	if a == nil {
 		return // an unknown key has no account to change
 	}
-	i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.HoldSide == p.HoldSide })
 	closed := dec(p.Total).IsZero()
 	var was Position
-	switch {
-	case closed && i >= 0:
-		was = a.Positions[i]
-		a.Positions = slices.Delete(a.Positions, i, i+1)
-	case i >= 0:
-		a.Positions[i] = p
-	case !closed:
-		a.Positions = append(a.Positions, p)
-	}
+	var had bool
+	a.Positions, was, had = fakews.SetRow(a.Positions, p, closed, func(x Position) bool { return x.Symbol == p.Symbol && x.HoldSide == p.HoldSide })
 	now := s.Now()
 	s.pushLocked(apiKey, "USDT-FUTURES", "positions", positionsPush(a, now))
-	if closed && i >= 0 {
+	if closed && had {
 		ms := strconv.FormatInt(now.UnixMilli(), 10)
 		s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{{
 			"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),

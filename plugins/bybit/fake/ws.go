@@ -423,12 +423,7 @@ func (s *Server) push(conns []*wsConn, topic string, data any) {
 // wallet with that coin.
 func (s *Server) SetCoin(apiKey string, co Coin) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Coins, func(x Coin) bool { return x.Coin == co.Coin })
-		if i < 0 {
-			a.Coins = append(a.Coins, co)
-		} else {
-			a.Coins[i] = co
-		}
+		a.Coins, _, _ = fakews.SetRow(a.Coins, co, false, func(x Coin) bool { return x.Coin == co.Coin })
 	})
 	s.pushWallet(apiKey, co.Coin)
 }
@@ -499,15 +494,8 @@ func or0(v string) string {
 // the symbol's rows; a fill moves the symbol's cross sequence.
 func (s *Server) SetPosition(apiKey string, p Position) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionIdx == p.PositionIdx })
-		switch {
-		case isZero(p.Size) && i >= 0:
-			a.Positions = slices.Delete(a.Positions, i, i+1)
-		case i >= 0:
-			a.Positions[i] = p
-		case !isZero(p.Size):
-			a.Positions = append(a.Positions, p)
-		}
+		a.Positions, _, _ = fakews.SetRow(a.Positions, p, isZero(p.Size),
+			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionIdx == p.PositionIdx })
 	})
 	s.pushPositions(apiKey, p.Symbol, true)
 }
