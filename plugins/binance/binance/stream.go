@@ -181,6 +181,21 @@ func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(
 	})
 }
 
+// seedBook seeds the book from REST while the session reads its
+// socket, whose events the book buffers meanwhile; the channel gives the
+// seed's error, nil once the seeded state went out.
+func (c *Connector) seedBook(ctx context.Context, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) <-chan error {
+	seeded := make(chan error, 1)
+	go func() {
+		s, err := c.seed(ctx, acct, spot)
+		if err == nil {
+			emit(book.Seed(s))
+		}
+		seeded <- err
+	}()
+	return seeded
+}
+
 // seed reads the parts the book keeps from REST, within the seed limit.
 func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool) (stream.Seed, error) {
 	if err := c.streams.seeds.Wait(ctx); err != nil {
@@ -418,14 +433,7 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 		defer cancel()
 		_, _ = conn.request(uctx, "userDataStream.unsubscribe", map[string]any{"subscriptionId": sub.SubscriptionID}, nil)
 	}()
-	seeded := make(chan error, 1)
-	go func() {
-		s, err := c.seed(ctx, acct, true)
-		if err == nil {
-			emit(book.Seed(s))
-		}
-		seeded <- err
-	}()
+	seeded := c.seedBook(ctx, acct, true, book, emit)
 	var moving <-chan time.Time
 	for {
 		select {
@@ -583,14 +591,7 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 			}
 		}
 	}()
-	seeded := make(chan error, 1)
-	go func() {
-		s, err := c.seed(sctx, acct, false)
-		if err == nil {
-			emit(book.Seed(s))
-		}
-		seeded <- err
-	}()
+	seeded := c.seedBook(sctx, acct, false, book, emit)
 	renew := time.NewTicker(c.streams.Opts.ListenKeyRenew)
 	defer renew.Stop()
 	// Move before Binance's 24 h cut, at a random point of the last
