@@ -562,56 +562,55 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 	}
 }
 
+// change runs do on apiKey's account under the lock, so that a setter
+// changes it and pushes the event in one step; an unknown key has no
+// account to change.
+func (s *Server) change(apiKey string, do func(a *Account)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.Store.AccountLocked(apiKey); a != nil {
+		do(a)
+	}
+}
+
 // SetSpot sets a coin of apiKey's spot wallet and pushes that coin's row
 // on the spot account channel.
 func (s *Server) SetSpot(apiKey string, b Balance) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		return // an unknown key has no account to change
-	}
-	a.Spot, _, _ = fakews.SetRow(a.Spot, b, false, func(x Balance) bool { return x.Coin == b.Coin })
-	s.pushLocked(apiKey, "SPOT", "account", []map[string]any{spotPush(b, s.Now())})
+	s.change(apiKey, func(a *Account) {
+		a.Spot, _, _ = fakews.SetRow(a.Spot, b, false, func(x Balance) bool { return x.Coin == b.Coin })
+		s.pushLocked(apiKey, "SPOT", "account", []map[string]any{spotPush(b, s.Now())})
+	})
 }
 
 // SetFutures sets a margin coin's row of apiKey's futures account and
 // pushes it on the USDT-FUTURES account channel.
 func (s *Server) SetFutures(apiKey string, r FuturesRow) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		return // an unknown key has no account to change
-	}
-	a.Futures, _, _ = fakews.SetRow(a.Futures, r, false, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
-	s.pushLocked(apiKey, "USDT-FUTURES", "account", []map[string]any{futuresPush(r)})
+	s.change(apiKey, func(a *Account) {
+		a.Futures, _, _ = fakews.SetRow(a.Futures, r, false, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
+		s.pushLocked(apiKey, "USDT-FUTURES", "account", []map[string]any{futuresPush(r)})
+	})
 }
 
 // SetPosition sets apiKey's position on (Symbol, HoldSide), Total "0"
 // closing it, and pushes the open positions; a close is also pushed on
 // positions-history.
 func (s *Server) SetPosition(apiKey string, p Position) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		return // an unknown key has no account to change
-	}
-	closed := dec(p.Total).IsZero()
-	var was Position
-	var had bool
-	a.Positions, was, had = fakews.SetRow(a.Positions, p, closed, func(x Position) bool { return x.Symbol == p.Symbol && x.HoldSide == p.HoldSide })
-	now := s.Now()
-	s.pushLocked(apiKey, "USDT-FUTURES", "positions", positionsPush(a, now))
-	if closed && had {
-		ms := strconv.FormatInt(now.UnixMilli(), 10)
-		s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{{
-			"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),
-			"marginMode": cmp.Or(was.MarginMode, "crossed"), "holdSide": was.HoldSide, "posMode": "one_way_mode",
-			"openPriceAvg": cmp.Or(was.OpenPriceAvg, "0"), "closePriceAvg": cmp.Or(was.MarkPrice, "0"),
-			"openSize": was.Total, "closeSize": was.Total, "achievedProfits": cmp.Or(was.UnrealizedPL, "0"),
-			"settleFee": "0", "openFee": "0", "closeFee": "0", "cTime": ms, "uTime": ms,
-		}})
-	}
+	s.change(apiKey, func(a *Account) {
+		closed := dec(p.Total).IsZero()
+		var was Position
+		var had bool
+		a.Positions, was, had = fakews.SetRow(a.Positions, p, closed, func(x Position) bool { return x.Symbol == p.Symbol && x.HoldSide == p.HoldSide })
+		now := s.Now()
+		s.pushLocked(apiKey, "USDT-FUTURES", "positions", positionsPush(a, now))
+		if closed && had {
+			ms := strconv.FormatInt(now.UnixMilli(), 10)
+			s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{{
+				"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),
+				"marginMode": cmp.Or(was.MarginMode, "crossed"), "holdSide": was.HoldSide, "posMode": "one_way_mode",
+				"openPriceAvg": cmp.Or(was.OpenPriceAvg, "0"), "closePriceAvg": cmp.Or(was.MarkPrice, "0"),
+				"openSize": was.Total, "closeSize": was.Total, "achievedProfits": cmp.Or(was.UnrealizedPL, "0"),
+				"settleFee": "0", "openFee": "0", "closeFee": "0", "cTime": ms, "uTime": ms,
+			}})
+		}
+	})
 }
