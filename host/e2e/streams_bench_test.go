@@ -4,8 +4,8 @@ package e2e
 // plugin from the fake Binance, as processes, under Binance's documented
 // limits on one IP, unscaled: 6,000 spot and 2,400 futures weight a
 // minute, 300 new connections per 5 minutes, 1,000 spot accounts per
-// WebSocket API connection (the plugin seeds at most 100 accounts a
-// minute, a third of the spot weight). It reports
+// WebSocket API connection (the plugin seeds at most 120 spot or futures
+// wallets a minute). It reports
 //
 //   - lag-p99-ms: a change at the fake until the dashboard shows it,
 //     changes spread over the accounts and read back from the API;
@@ -27,10 +27,12 @@ package e2e
 // 15 weight an account against 2,400 a minute), at least 10 minutes.
 //
 // Nothing is time-scaled, so the time to bring accounts (back) is what
-// Binance's limits make it: each account needs a REST seed per product
-// after a reconnect and a futures listenKey connection of its own, so at
-// the plugin's 100 seeds a minute N accounts take about N/50 minutes, and
-// past 300 accounts the connection rate adds 5 minutes per 300.
+// Binance's limits make it: USDⓈ-M takes one listenKey connection per
+// account and Binance opens at most 300 new connections per 5 minutes to
+// one IP, so N accounts need about N/60 minutes to connect (and again
+// after a cut): 10,000 accounts close to 3 hours. Each account also needs
+// a REST seed per product; the plugin's 120 seeds a minute keep pace with
+// the connections.
 
 import (
 	"encoding/json"

@@ -65,7 +65,7 @@ type StreamOptions struct {
 	PerConnection  int           // spot accounts per WebSocket API connection: 1,000
 	ConnectLimit   int           // new connections per ConnectWindow per IP: 300 ...
 	ConnectWindow  time.Duration // ... per 5 minutes
-	SeedsPerMinute int           // REST seeds per minute, to stay inside the weight budget: 100
+	SeedsPerMinute int           // REST seeds per minute (spot and futures together), to stay inside the weight budget: 120
 	BackoffMin     time.Duration // 500 ms
 	BackoffMax     time.Duration // 30 s
 	HTTPClient     *http.Client  // listenKey calls; default a 10 s client
@@ -91,8 +91,16 @@ func (s *streamState) init() {
 		BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second}}, func(o *StreamOptions) {
 		if o.SeedsPerMinute <= 0 {
-			// 100 spot seeds are 2,000 of the 6,000 weight a minute.
-			o.SeedsPerMinute = 100
+			// The connection rate (300 per 5 minutes) lets 60 accounts a
+			// minute open their USDⓈ-M listenKey connection; each needs a
+			// futures seed (weight 15) and a spot seed (weight 20). 120
+			// seeds a minute keep pace with it: at most 2,400 of the 6,000
+			// spot weight (all spot, spot-only streams) and, as futures
+			// seeds follow their connections, at most 900 of the 2,400
+			// futures weight, which leaves reconciliation (a fifth at the
+			// host's sizing) and orders their share. More would not bring
+			// futures accounts in sooner.
+			o.SeedsPerMinute = 120
 		}
 		s.pools = map[string]*stream.Pool[*spotConn]{}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
