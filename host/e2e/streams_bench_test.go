@@ -89,7 +89,7 @@ func benchStreams(b *testing.B, n int, reconcile time.Duration) {
 		b.Fatal(err)
 	}
 	f := hosttest.StartFake(b, bins.fakeBinance, "-seed", seedFile)
-	ws := "http" + strings.TrimPrefix(f.WS, "ws")
+	ws := f.WS
 	pdir := filepath.Join(dir, "plugins")
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		b.Fatal(err)
@@ -113,7 +113,11 @@ limits {
 }
 `, f.URL, f.URL, ws, ws, reconcile.Round(time.Second).String())})
 	d.WaitExchange("binance", 30*time.Second, func(e hosttest.Exchange, ok bool) bool { return ok && e.Status == "ready" })
-	s := &streamStack{d: d, fake: f, plugin: plugin, keys: keys}
+	apiKeys := make([]string, n)
+	for i, k := range keys {
+		apiKeys[i] = k.APIKey
+	}
+	s := &streamStack{name: "binance", d: d, fake: f, plugin: plugin, keys: apiKeys}
 
 	start := time.Now()
 	ids := make([]string, n)

@@ -4,7 +4,9 @@
 // handshakes (new connections per window, open connections, answered
 // with HTTP 429), the registry of open connections, gzip framing, and the
 // switches tests use to prove a client heals: lose pushes (DropEvents)
-// and cut every connection at once (Cut).
+// and cut every connection at once (Cut). Main runs such a fake as a
+// program with one control interface for every exchange, and SetRow is
+// how the fakes' setters change an account before they push its event.
 //
 // What a stream says — login, subscriptions, pushes, pings — stays in
 // each connector's fake. Like fakex, it listens on loopback only and is

@@ -1,6 +1,9 @@
 package stream
 
-import "reflect"
+import (
+	"reflect"
+	"sync"
+)
 
 // Defaults fills the unset fields of *o, a struct of options, from def:
 // a number or duration that is zero or negative, or any other field at
@@ -29,4 +32,25 @@ func Defaults[T any](o *T, def T) {
 			f.Set(d)
 		}
 	}
+}
+
+// Options hold a connector's stream options O, a struct: a test sets
+// them with Set before the first watch, and Init fills their unset fields
+// with the exchange's values once, on first use.
+type Options[O any] struct {
+	Opts O // read after Init
+	once sync.Once
+}
+
+// Set replaces the options; it must come before the first Init.
+func (o *Options[O]) Set(v O) { o.Opts = v }
+
+// Init fills the unset fields of Opts from def (see Defaults) and then
+// calls build, which makes what the options size (limits, caps), once;
+// later calls do nothing.
+func (o *Options[O]) Init(def O, build func(*O)) {
+	o.once.Do(func() {
+		Defaults(&o.Opts, def)
+		build(&o.Opts)
+	})
 }

@@ -31,3 +31,24 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Limit = %d", o.Limit)
 	}
 }
+
+func TestOptionsInitOnce(t *testing.T) {
+	type opts struct {
+		Every time.Duration
+		Limit int
+	}
+	var o Options[opts]
+	o.Set(opts{Limit: 7})
+	builds := 0
+	for range 3 {
+		o.Init(opts{Every: time.Second, Limit: 300}, func(v *opts) {
+			builds++
+			if v.Every != time.Second || v.Limit != 7 {
+				t.Errorf("build saw %+v: the defaults fill only what was unset", *v)
+			}
+		})
+	}
+	if builds != 1 || o.Opts != (opts{Every: time.Second, Limit: 7}) {
+		t.Fatalf("%d builds, options %+v", builds, o.Opts)
+	}
+}

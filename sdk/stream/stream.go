@@ -20,11 +20,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/rest"
 )
 
 // ReadLimit bounds one message: account snapshots exceed the WebSocket
@@ -236,4 +238,16 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// Base is the base URL of the stream endpoint key for acct: the
+// account's own endpoint when it has one, else hosts' testnet or mainnet
+// address. A trailing "/" is dropped, so that the caller adds its path.
+func Base(acct sdk.Account, key string, hosts map[string]rest.Hosts) string {
+	h := hosts[key]
+	def := h.Mainnet
+	if acct.Testnet {
+		def = h.Testnet
+	}
+	return strings.TrimSuffix(acct.Endpoint(key, def), "/")
 }

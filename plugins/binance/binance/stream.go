@@ -90,8 +90,7 @@ type StreamOptions struct {
 // streamState is the connector's part in the streams: the shared spot
 // connections per WebSocket base, and the limits every account shares.
 type streamState struct {
-	once    sync.Once
-	opts    StreamOptions
+	stream.Options[StreamOptions]
 	mu      sync.Mutex
 	pools   map[string]*stream.Pool[*spotConn]
 	fpools  map[string]*stream.Pool[*futuresConn]
@@ -101,16 +100,14 @@ type streamState struct {
 
 // SetStreamOptions changes the streams' clock and limits; call it before
 // the first Watch.
-func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.Set(o) }
 
 func (s *streamState) init() {
-	s.once.Do(func() {
-		o := &s.opts
-		stream.Defaults(o, StreamOptions{
-			Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
-			BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
-			FuturesPerConnection: 200, FuturesMessages: 5,
-			HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	s.Init(StreamOptions{
+		Lifetime: 24 * time.Hour, ListenKeyRenew: 30 * time.Minute, ConnectWindow: 5 * time.Minute,
+		BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second, PerConnection: 1000, ConnectLimit: 300,
+		FuturesPerConnection: 200, FuturesMessages: 5,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}}, func(o *StreamOptions) {
 		if o.SeedsPerMinute <= 0 {
 			o.SeedsPerMinute = 100
 		}
@@ -119,15 +116,6 @@ func (s *streamState) init() {
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
 		s.seeds = [2]*stream.Limiter{{N: o.SeedsPerMinute, Per: time.Minute}, {N: o.SeedsPerMinute, Per: time.Minute}}
 	})
-}
-
-func wsBase(acct sdk.Account, key string) string {
-	h := wsHosts[key]
-	def := h.Mainnet
-	if acct.Testnet {
-		def = h.Testnet
-	}
-	return acct.Endpoint(key, def)
 }
 
 var _ sdk.Streamer = (*Connector)(nil)
@@ -202,11 +190,28 @@ var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h
 // good, reporting each restart as resyncing.
 func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
 	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
-	book := &stream.Book{Parts: acct.Parts, Derive: deriveFutures}
-	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
+	// ACCOUNT_UPDATE carries the wallet balance and each position's
+	// unrealized P&L, not the totals.
+	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
+	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
 	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
 		return session(ctx, acct, book, emit, healthy)
 	})
+}
+
+// seedBook seeds the book from REST while the session reads its
+// socket, whose events the book buffers meanwhile; the channel gives the
+// seed's error, nil once the seeded state went out.
+func (c *Connector) seedBook(ctx context.Context, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) <-chan error {
+	seeded := make(chan error, 1)
+	go func() {
+		s, err := c.seed(ctx, acct, spot)
+		if err == nil {
+			emit(book.Seed(s))
+		}
+		seeded <- err
+	}()
+	return seeded
 }
 
 // seed reads the parts the book keeps from REST, within the seed limit.
@@ -218,37 +223,10 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool)
 	if err := limiter.Wait(ctx); err != nil {
 		return stream.Seed{}, err
 	}
-	var s stream.Seed
-	var err error
 	if spot {
-		s.Spot, err = c.SpotBalances(ctx, acct.Account)
-		return s, err
+		return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, sdk.CapSpotBalances)
 	}
-	if acct.Wants(sdk.CapFuturesAccount) {
-		f, err := c.FuturesAccount(ctx, acct.Account)
-		if err != nil {
-			return s, err
-		}
-		s.Futures = &f
-	}
-	if acct.Wants(sdk.CapPositions) {
-		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
-			return s, err
-		}
-	}
-	return s, nil
-}
-
-// deriveFutures keeps the wallet's totals in line with the positions:
-// ACCOUNT_UPDATE carries the wallet balance and each position's
-// unrealized P&L, not the totals.
-func deriveFutures(f *sdk.FuturesAccount, ps []sdk.Position) {
-	upnl := decimal.Zero
-	for _, p := range ps {
-		upnl = upnl.Add(p.UnrealizedPnL)
-	}
-	f.UnrealizedPnL = upnl
-	f.MarginBalance = f.WalletBalance.Add(upnl)
+	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, stream.Wanted(acct, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
 // --- spot: the WebSocket API ---
@@ -404,7 +382,7 @@ func (c *Connector) spotPool(base string) *stream.Pool[*spotConn] {
 	defer s.mu.Unlock()
 	p := s.pools[base]
 	if p == nil {
-		p = &stream.Pool[*spotConn]{PerConn: s.opts.PerConnection, Lifetime: s.opts.Lifetime, Limiter: s.connect,
+		p = &stream.Pool[*spotConn]{PerConn: s.Opts.PerConnection, Lifetime: s.Opts.Lifetime, Limiter: s.connect,
 			Dial: func(ctx context.Context) (*spotConn, error) { return dialSpot(ctx, base) }}
 		s.pools[base] = p
 	}
@@ -446,7 +424,7 @@ func wsError(a wsAnswer) error {
 }
 
 func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
-	base := wsBase(acct.Account, EndpointSpotWS)
+	base := stream.Base(acct.Account, EndpointSpotWS, wsHosts)
 	lease, err := c.spotPool(base).Acquire(ctx)
 	if err != nil {
 		return err
@@ -477,14 +455,7 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 		defer cancel()
 		_, _ = conn.request(uctx, "userDataStream.unsubscribe", map[string]any{"subscriptionId": sub.SubscriptionID}, nil)
 	}()
-	seeded := make(chan error, 1)
-	go func() {
-		s, err := c.seed(ctx, acct, true)
-		if err == nil {
-			emit(book.Seed(s))
-		}
-		seeded <- err
-	}()
+	seeded := c.seedBook(ctx, acct, true, book, emit)
 	var moving <-chan time.Time
 	for {
 		select {
@@ -499,28 +470,39 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 			if !ok {
 				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}
 			}
-			d, end, err := spotEvent(raw)
-			if err != nil {
+			if err := applyEvent(book, emit)(spotEvent(raw)); err != nil {
 				return err
-			}
-			if end != "" {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
-			}
-			if d != nil {
-				if ev, live := book.Apply(*d); live {
-					emit(ev)
-				}
 			}
 		case <-lease.Expiring:
 			if moving == nil {
 				// Spread the moves of a connection's accounts over half the
 				// margin so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.opts.Lifetime/96 + 1))
+				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
 			}
 			lease.Expiring = nil
 		case <-moving:
 			return errMoved
 		}
+	}
+}
+
+// applyEvent takes what spotEvent or futuresEvent read from a frame: a
+// delta goes to the book (and its event out once live), an end reason
+// ends the session to resynchronise, an error ends it as malformed.
+func applyEvent(book *stream.Book, emit func(sdk.StreamEvent)) func(*stream.Delta, string, error) error {
+	return func(d *stream.Delta, end string, err error) error {
+		if err != nil {
+			return err
+		}
+		if end != "" {
+			return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
+		}
+		if d != nil {
+			if ev, live := book.Apply(*d); live {
+				emit(ev)
+			}
+		}
+		return nil
 	}
 }
 
@@ -572,7 +554,7 @@ func (c *Connector) listenKeyCall(ctx context.Context, acct sdk.Account, method 
 		return "", sdk.Errorf(sdk.KindInvalidRequest, "binance: cannot build the listenKey request")
 	}
 	req.Header.Set("X-MBX-APIKEY", acct.APIKey)
-	resp, err := c.streams.opts.HTTPClient.Do(req)
+	resp, err := c.streams.Opts.HTTPClient.Do(req)
 	if err != nil {
 		return "", &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: listenKey call failed"}
 	}
@@ -771,8 +753,8 @@ func (c *Connector) futuresPool(base string) *stream.Pool[*futuresConn] {
 	defer s.mu.Unlock()
 	p := s.fpools[base]
 	if p == nil {
-		p = &stream.Pool[*futuresConn]{PerConn: s.opts.FuturesPerConnection, Lifetime: s.opts.Lifetime, Limiter: s.connect,
-			Dial: func(ctx context.Context) (*futuresConn, error) { return dialFutures(ctx, base, s.opts.FuturesMessages) }}
+		p = &stream.Pool[*futuresConn]{PerConn: s.Opts.FuturesPerConnection, Lifetime: s.Opts.Lifetime, Limiter: s.connect,
+			Dial: func(ctx context.Context) (*futuresConn, error) { return dialFutures(ctx, base, s.Opts.FuturesMessages) }}
 		s.fpools[base] = p
 	}
 	return p
@@ -790,7 +772,7 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 	if err != nil {
 		return err
 	}
-	lease, err := c.futuresPool(wsBase(acct.Account, EndpointFuturesWS)).Acquire(ctx)
+	lease, err := c.futuresPool(stream.Base(acct.Account, EndpointFuturesWS, wsHosts)).Acquire(ctx)
 	if err != nil {
 		return err
 	}
@@ -802,17 +784,10 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 		return err
 	}
 	defer conn.unsubscribe(ctx, key, events)
-	seeded := make(chan error, 1)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		s, err := c.seed(sctx, acct, false)
-		if err == nil {
-			emit(book.Seed(s))
-		}
-		seeded <- err
-	}()
-	renew := time.NewTicker(c.streams.opts.ListenKeyRenew)
+	seeded := c.seedBook(sctx, acct, false, book, emit)
+	renew := time.NewTicker(c.streams.Opts.ListenKeyRenew)
 	defer renew.Stop()
 	var moving <-chan time.Time
 	for {
@@ -828,17 +803,8 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 			if !ok {
 				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
 			}
-			d, end, err := futuresEvent(b)
-			if err != nil {
+			if err := applyEvent(book, emit)(futuresEvent(b)); err != nil {
 				return err
-			}
-			if end != "" {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + end}
-			}
-			if d != nil {
-				if ev, live := book.Apply(*d); live {
-					emit(ev)
-				}
 			}
 		case <-renew.C:
 			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
@@ -849,7 +815,7 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 			if moving == nil {
 				// As on spot: spread a connection's moves before the 24 h
 				// cut so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.opts.Lifetime/96 + 1))
+				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
 			}
 			lease.Expiring = nil
 		case <-moving:

@@ -57,28 +57,6 @@ func TestSpotStreamConformance(t *testing.T) {
 	})
 }
 
-func TestSpotStreamMovesBeforeTheLifetimeCut(t *testing.T) {
-	// The fake cuts at 600 ms; the connector moves within the last 1/48th
-	// before its own (shorter) lifetime.
-	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
-	time.Sleep(1500 * time.Millisecond)
-	for i := range 3 {
-		fx.SetSpot(apiKey, "USDT", fmt.Sprint(100+i), "0")
-		w.WaitFor(t, "a change after the moves", plugintest.SpotHas("USDT", fmt.Sprint(100+i)))
-	}
-	moved := w.Count(func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	cut := w.Count(func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	if moved == 0 || cut != 0 {
-		t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
-	}
-}
-
 func TestSpotStreamSharesOneConnection(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{SeedsPerMinute: 1000})
 	const n = 40
@@ -201,4 +179,96 @@ func TestFuturesStreamsShareConnections(t *testing.T) {
 	if st := fx.Stats(); st.Connections != 3 || st.FuturesSubscriptions != n {
 		t.Fatalf("fake saw %+v: want 3 connections (none cut for its message rate) and %d subscriptions", st, n)
 	}
+}
+
+// A change made while the listenKey is expired (its socket open and
+// silent) must show once the stream is back on a new key: the re-seed
+// reads it, so the expiry leaves no gap.
+func TestFuturesListenKeyExpiryRecoversWithoutGap(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
+	fx.SetFutures(apiKey, "1000")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
+	w.WaitFor(t, "connected", plugintest.Connected)
+	from := w.Mark()
+	keys := fx.Stats()
+	fx.ExpireListenKey(apiKey)
+	fx.SetFutures(apiKey, "1300") // no socket carries it: the key is gone
+	w.WaitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
+		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "listenKey expired")
+	})
+	w.WaitAfter(t, from, "the change made in the gap", func(ev sdk.StreamEvent) bool {
+		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1300"))
+	})
+	if st := fx.Stats(); st.FuturesSubscriptions <= keys.FuturesSubscriptions {
+		t.Fatalf("no new subscription after the expiry: %+v", st)
+	}
+	from = w.Mark()
+	fx.SetFutures(apiKey, "1400")
+	w.WaitAfter(t, from, "pushed on the new key", func(ev sdk.StreamEvent) bool {
+		return ev.State == sdk.StreamData && ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1400"))
+	})
+}
+
+// Each product's connection moves to a new one before Binance's 24 h
+// cut: no unplanned resync, and changes keep coming.
+func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		parts []string
+		set   func(fx *fake.Server, v string)
+		has   func(v string) func(sdk.StreamEvent) bool
+	}{
+		{"spot", []string{sdk.CapSpotBalances},
+			func(fx *fake.Server, v string) { fx.SetSpot(apiKey, "USDT", v, "0") },
+			func(v string) func(sdk.StreamEvent) bool { return plugintest.SpotHas("USDT", v) }},
+		{"futures", []string{sdk.CapFuturesAccount, sdk.CapPositions},
+			func(fx *fake.Server, v string) { fx.SetFutures(apiKey, v) },
+			func(v string) func(sdk.StreamEvent) bool {
+				return func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d(v)) }
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The fake cuts at 600 ms; the connector moves within the
+			// last 1/48th before its own (shorter) lifetime.
+			fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
+			w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: tc.parts})
+			w.WaitFor(t, "connected", plugintest.Connected)
+			time.Sleep(1500 * time.Millisecond)
+			for i := range 3 {
+				v := fmt.Sprint(100 + i)
+				tc.set(fx, v)
+				w.WaitFor(t, "a change after the moves", tc.has(v))
+			}
+			moved := w.Count(func(ev sdk.StreamEvent) bool {
+				return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
+			})
+			cut := w.Count(func(ev sdk.StreamEvent) bool {
+				return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
+			})
+			if moved == 0 || cut != 0 {
+				t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
+			}
+		})
+	}
+}
+
+// A futures event lost before an outage is healed by the re-seed after
+// it: the listenKey connection is cut, the stream comes back with the
+// wallet as REST reads it.
+func TestFuturesStreamHealsDroppedEventAfterACut(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
+	fx.SetFutures(apiKey, "1000")
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
+	w.WaitFor(t, "connected", plugintest.Connected)
+	fx.DropEvents(1)
+	fx.SetFutures(apiKey, "1500")
+	if st := fx.Stats(); st.Dropped == 0 {
+		t.Fatalf("the event was not dropped: %+v", st)
+	}
+	fx.DropEvents(0)
+	from := w.Mark()
+	fx.CutStreams()
+	w.WaitAfter(t, from, "healed by the re-seed", func(ev sdk.StreamEvent) bool {
+		return plugintest.Connected(ev) && ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1500"))
+	})
 }

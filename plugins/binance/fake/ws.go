@@ -144,6 +144,14 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its streams started with
+// cfg; POST /expire ends a key's USDⓈ-M listenKey.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: s.SetSpot, Expire: s.ExpireListenKey}
+}
+
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
 	n := s.Hub().Counts()
@@ -380,12 +388,8 @@ func (s *Server) unsubscribe(ctx context.Context, wc *wsConn, req wsRequest) {
 // subscriptions.
 func (s *Server) SetSpot(apiKey, asset, free, locked string) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Spot, func(b Balance) bool { return b.Asset == asset })
-		if i < 0 {
-			a.Spot = append(a.Spot, Balance{Asset: asset})
-			i = len(a.Spot) - 1
-		}
-		a.Spot[i].Free, a.Spot[i].Locked = free, locked
+		a.Spot, _, _ = fakews.SetRow(a.Spot, Balance{Asset: asset, Free: free, Locked: locked}, false,
+			func(b Balance) bool { return b.Asset == asset })
 	})
 	now := s.Now().UnixMilli()
 	ev := map[string]any{"e": "outboundAccountPosition", "E": now, "u": now,
@@ -416,29 +420,29 @@ func (s *Server) lose() bool { return s.Hub().Lose() }
 func init() {
 	// USER_STREAM security: the API-key header, no signature (ccxt sends
 	// none); weight 1 each.
-	routes["POST /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyPost}
-	routes["PUT /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyPut}
-	routes["DELETE /fapi/v1/listenKey"] = route{1, false, permNone, (*Server).listenKeyDelete}
+	routes["POST /fapi/v1/listenKey"] = route{1, false, permNone, userStream((*Server).listenKeyPost)}
+	routes["PUT /fapi/v1/listenKey"] = route{1, false, permNone, userStream((*Server).listenKeyPut)}
+	routes["DELETE /fapi/v1/listenKey"] = route{1, false, permNone, userStream((*Server).listenKeyDelete)}
 }
 
-func (s *Server) userStreamKey(c *call) (Key, bool) {
-	apiKey := c.r.Header.Get("X-MBX-APIKEY")
-	key, ok := s.Store.Key(apiKey)
-	if apiKey == "" || !ok || !key.EnableFutures {
-		c.fail(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: "+fakex.RemoteIP(c.r))
-		return Key{}, false
+// userStream checks the caller's key for a listenKey call and runs do
+// with it under the lock, the streams started.
+func userStream(do func(s *Server, c *call, key Key)) func(*Server, *call) {
+	return func(s *Server, c *call) {
+		apiKey := c.r.Header.Get("X-MBX-APIKEY")
+		key, ok := s.Store.Key(apiKey)
+		if apiKey == "" || !ok || !key.EnableFutures {
+			c.fail(401, -2015, "Invalid API-key, IP, or permissions for action, request ip: "+fakex.RemoteIP(c.r))
+			return
+		}
+		s.StartWS(WSConfig{})
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		do(s, c, key)
 	}
-	return key, true
 }
 
-func (s *Server) listenKeyPost(c *call) {
-	key, ok := s.userStreamKey(c)
-	if !ok {
-		return
-	}
-	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listenKeyPost(c *call, key Key) {
 	// An account with an active key gets the same key back, extended.
 	if lk := s.ws.keys[s.ws.byAPI[key.APIKey]]; lk != nil && !lk.expired {
 		lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
@@ -453,14 +457,7 @@ func (s *Server) listenKeyPost(c *call) {
 	c.json(200, map[string]string{"listenKey": name})
 }
 
-func (s *Server) listenKeyPut(c *call) {
-	key, ok := s.userStreamKey(c)
-	if !ok {
-		return
-	}
-	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listenKeyPut(c *call, key Key) {
 	name := s.ws.byAPI[key.APIKey]
 	lk := s.ws.keys[name]
 	if lk == nil || lk.expired {
@@ -471,14 +468,7 @@ func (s *Server) listenKeyPut(c *call) {
 	c.json(200, map[string]string{"listenKey": name})
 }
 
-func (s *Server) listenKeyDelete(c *call) {
-	key, ok := s.userStreamKey(c)
-	if !ok {
-		return
-	}
-	s.StartWS(WSConfig{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listenKeyDelete(c *call, key Key) {
 	if name := s.ws.byAPI[key.APIKey]; name != "" {
 		if lk := s.ws.keys[name]; lk != nil {
 			lk.expired = true
@@ -706,15 +696,8 @@ func (s *Server) SetFutures(apiKey, wallet string) {
 // pushes ACCOUNT_UPDATE with that row only.
 func (s *Server) SetPosition(apiKey string, p Position) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
-		switch {
-		case fakex.Amount(p.PositionAmt).IsZero() && i >= 0:
-			a.Positions = slices.Delete(a.Positions, i, i+1)
-		case i >= 0:
-			a.Positions[i] = p
-		case !fakex.Amount(p.PositionAmt).IsZero():
-			a.Positions = append(a.Positions, p)
-		}
+		a.Positions, _, _ = fakews.SetRow(a.Positions, p, fakex.Amount(p.PositionAmt).IsZero(),
+			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
 	})
 	s.pushFutures(apiKey, map[string]any{"m": "ORDER", "B": []any{},
 		"P": []any{map[string]string{"s": p.Symbol, "pa": p.PositionAmt, "ep": p.EntryPrice, "bep": p.EntryPrice,

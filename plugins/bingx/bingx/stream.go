@@ -79,7 +79,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,7 +87,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/stream"
-	"github.com/shopspring/decimal"
 )
 
 // Endpoint keys of the streams, for sdk.Account.Endpoints: the WebSocket
@@ -133,8 +131,7 @@ type StreamOptions struct {
 // streamState is the connector's part in the streams: the limits every
 // account shares.
 type streamState struct {
-	once    sync.Once
-	opts    StreamOptions
+	stream.Options[StreamOptions]
 	cap     *stream.Cap
 	connect *stream.Limiter
 	seeds   *stream.Limiter
@@ -142,28 +139,17 @@ type streamState struct {
 
 // SetStreamOptions changes the streams' clock and limits; call it before
 // the first Watch.
-func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.Set(o) }
 
 func (s *streamState) init() {
-	s.once.Do(func() {
-		o := &s.opts
-		stream.Defaults(o, StreamOptions{
-			ListenKeyRenew: 30 * time.Minute, PingTimeout: 15 * time.Second, ConnectWindow: time.Second,
-			SeedWindow: 10 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
-			MaxConnections: 60, ConnectLimit: 10, SeedLimit: 60})
+	s.Init(StreamOptions{
+		ListenKeyRenew: 30 * time.Minute, PingTimeout: 15 * time.Second, ConnectWindow: time.Second,
+		SeedWindow: 10 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
+		MaxConnections: 60, ConnectLimit: 10, SeedLimit: 60}, func(o *StreamOptions) {
 		s.cap = &stream.Cap{N: o.MaxConnections}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
 		s.seeds = &stream.Limiter{N: o.SeedLimit, Per: o.SeedWindow}
 	})
-}
-
-func wsBase(acct sdk.Account, key string) string {
-	h := wsHosts[key]
-	def := h.Mainnet
-	if acct.Testnet {
-		def = h.Testnet
-	}
-	return acct.Endpoint(key, def)
 }
 
 var _ sdk.Streamer = (*Connector)(nil)
@@ -207,8 +193,12 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		}
 		defer release()
 	}
-	book := &stream.Book{Parts: acct.Parts, Derive: deriveSwap}
-	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
+	// ACCOUNT_UPDATE carries the wallet balance and each position's
+	// unrealized P&L, not the totals. The available margin is in no
+	// event; it stays as the seed read it until the next seed or
+	// reconciliation.
+	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
+	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
 	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
 		return c.session(ctx, acct, p, book, emit, healthy)
 	})
@@ -290,7 +280,7 @@ type frame struct {
 // session runs one listenKey with its connections until something calls
 // continuity into doubt, and says what.
 func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
-	o := c.streams.opts
+	o := c.streams.Opts
 	book.Begin()
 	seeded := make(chan error, 1)
 	seed := func(sctx context.Context) {
@@ -351,14 +341,14 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan,
 	}
 	if p.swap {
 		// The swap stream pushes everything once connected; nothing is sent.
-		if _, err := open("swap", wsBase(acct.Account, EndpointSwapWS), pathSwapStream); err != nil {
+		if _, err := open("swap", stream.Base(acct.Account, EndpointSwapWS, wsHosts), pathSwapStream); err != nil {
 			return err
 		}
 	}
 	subID := ""
 	var ackBy <-chan time.Time // the subscription's answer is due
 	if p.spotWS {
-		wc, err := open("spot", wsBase(acct.Account, EndpointSpotWS), pathSpotStream)
+		wc, err := open("spot", stream.Base(acct.Account, EndpointSpotWS, wsHosts), pathSpotStream)
 		if err != nil {
 			return err
 		}
@@ -505,39 +495,14 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, p plan) (s
 	if err := c.streams.seeds.Wait(ctx); err != nil {
 		return stream.Seed{}, err
 	}
-	var s stream.Seed
-	var err error
+	var parts []string
 	if p.spot {
-		if s.Spot, err = c.SpotBalances(ctx, acct.Account); err != nil {
-			return s, err
-		}
+		parts = append(parts, sdk.CapSpotBalances)
 	}
 	if p.swap {
-		if acct.Wants(sdk.CapFuturesAccount) {
-			f, err := c.FuturesAccount(ctx, acct.Account)
-			if err != nil {
-				return s, err
-			}
-			s.Futures = &f
-		}
-		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
-			return s, err
-		}
+		parts = append(append(parts, stream.Wanted(acct, sdk.CapFuturesAccount)...), sdk.CapPositions)
 	}
-	return s, nil
-}
-
-// deriveSwap keeps the wallet's totals in line with the positions:
-// ACCOUNT_UPDATE carries the wallet balance and each position's
-// unrealized P&L, not the totals. The available margin is in no event;
-// it stays as the seed read it until the next seed or reconciliation.
-func deriveSwap(f *sdk.FuturesAccount, ps []sdk.Position) {
-	upnl := decimal.Zero
-	for _, p := range ps {
-		upnl = upnl.Add(p.UnrealizedPnL)
-	}
-	f.UnrealizedPnL = upnl
-	f.MarginBalance = f.WalletBalance.Add(upnl)
+	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, parts...)
 }
 
 // --- frames ---

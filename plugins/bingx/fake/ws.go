@@ -139,6 +139,14 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its streams started with
+// cfg; POST /expire ends a key's listenKeys.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: s.SetSpot, Expire: s.ExpireListenKeys}
+}
+
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
 	n := s.Hub().Counts()
@@ -466,14 +474,13 @@ func (s *Server) push(targets []*wsConn, ev map[string]any) {
 func (s *Server) SetSpot(apiKey, asset, free, locked string) {
 	before := "0"
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Spot, func(b Balance) bool { return b.Asset == asset })
-		if i < 0 {
-			a.Spot = append(a.Spot, Balance{Asset: asset})
-			i = len(a.Spot) - 1
-		} else {
-			before = a.Spot[i].Free
+		var old Balance
+		var had bool
+		a.Spot, old, had = fakews.SetRow(a.Spot, Balance{Asset: asset, Free: free, Locked: locked}, false,
+			func(b Balance) bool { return b.Asset == asset })
+		if had {
+			before = old.Free
 		}
-		a.Spot[i].Free, a.Spot[i].Locked = free, locked
 	})
 	bc := dec(free).Sub(dec(before)).String()
 	s.push(s.targets(apiKey, true), map[string]any{"e": "ACCOUNT_UPDATE", "E": s.Now().UnixMilli(),
@@ -506,15 +513,8 @@ func (s *Server) SetSwap(apiKey, balance string) {
 // amount unsigned as the docs' example shows for a SHORT.
 func (s *Server) SetPosition(apiKey string, p Position) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
-		switch {
-		case dec(p.PositionAmt).IsZero() && i >= 0:
-			a.Positions = slices.Delete(a.Positions, i, i+1)
-		case i >= 0:
-			a.Positions[i] = p
-		case !dec(p.PositionAmt).IsZero():
-			a.Positions = append(a.Positions, p)
-		}
+		a.Positions, _, _ = fakews.SetRow(a.Positions, p, dec(p.PositionAmt).IsZero(),
+			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
 	})
 	mt := "cross"
 	if p.Isolated {

@@ -96,8 +96,7 @@ type StreamOptions struct {
 // connection-rate limit, per stream host (live and demo are different
 // servers).
 type streamState struct {
-	once   sync.Once
-	opts   StreamOptions
+	stream.Options[StreamOptions]
 	mu     sync.Mutex
 	caps   map[string]*stream.Cap
 	limits map[string]*stream.Limiter
@@ -105,15 +104,13 @@ type streamState struct {
 
 // SetStreamOptions changes the stream's clock and limits; call it before
 // the first Watch.
-func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.Set(o) }
 
 func (s *streamState) init() {
-	s.once.Do(func() {
-		o := &s.opts
-		stream.Defaults(o, StreamOptions{
-			Lifetime: 24 * time.Hour, PingEvery: 30 * time.Second, ReplyWait: 10 * time.Second,
-			SnapshotWait: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
-			BackoffMax: 30 * time.Second, MaxConns: 100, ConnectLimit: 300})
+	s.Init(StreamOptions{
+		Lifetime: 24 * time.Hour, PingEvery: 30 * time.Second, ReplyWait: 10 * time.Second,
+		SnapshotWait: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
+		BackoffMax: 30 * time.Second, MaxConns: 100, ConnectLimit: 300}, func(o *StreamOptions) {
 		s.caps = map[string]*stream.Cap{}
 		s.limits = map[string]*stream.Limiter{}
 	})
@@ -124,18 +121,10 @@ func (s *streamState) limitsFor(base string) (*stream.Cap, *stream.Limiter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.caps[base] == nil {
-		s.caps[base] = &stream.Cap{N: s.opts.MaxConns}
-		s.limits[base] = &stream.Limiter{N: s.opts.ConnectLimit, Per: s.opts.ConnectWindow}
+		s.caps[base] = &stream.Cap{N: s.Opts.MaxConns}
+		s.limits[base] = &stream.Limiter{N: s.Opts.ConnectLimit, Per: s.Opts.ConnectWindow}
 	}
 	return s.caps[base], s.limits[base]
-}
-
-func wsBase(acct sdk.Account) string {
-	def := wsHosts[EndpointWS].Mainnet
-	if acct.Testnet {
-		def = wsHosts[EndpointWS].Testnet
-	}
-	return strings.TrimSuffix(acct.Endpoint(EndpointWS, def), "/")
 }
 
 var _ sdk.Streamer = (*Connector)(nil)
@@ -165,7 +154,7 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	if err := c.learnMode(ctx, acct); err != nil {
 		return err
 	}
-	base := wsBase(a)
+	base := stream.Base(a, EndpointWS, wsHosts)
 	limit, connect := c.streams.limitsFor(base)
 	release, err := limit.Take()
 	if err != nil {
@@ -185,7 +174,7 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 			f.WalletBalance = f.MarginBalance.Sub(upnl)
 		}
 	}}
-	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
+	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
 	unsupported := func(err error) bool { return sdk.KindOf(err) == sdk.KindUnsupported }
 	return stream.Keep(ctx, bo, emit, unsupported, func(ctx context.Context, healthy func()) error {
 		s := &session{c: c, acct: acct, chans: chans, book: book, emit: emit, deriveUPnL: &deriveUPnL}
@@ -325,7 +314,7 @@ func (s *session) run(ctx context.Context, base string, connect *stream.Limiter,
 	if err := s.write(sctx, s.login()); err != nil {
 		return err
 	}
-	o := s.c.streams.opts
+	o := s.c.streams.Opts
 	phase := "login"
 	deadline := time.NewTimer(o.ReplyWait)
 	defer deadline.Stop()

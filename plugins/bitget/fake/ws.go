@@ -214,6 +214,16 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its stream started with
+// cfg; POST /spot sets a coin of the spot account, locked as frozen.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: func(apiKey, asset, free, locked string) {
+			s.SetSpot(apiKey, Balance{Coin: asset, Available: free, Frozen: locked, Locked: "0"})
+		}}
+}
+
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
 	n := s.Hub().Counts()
@@ -552,74 +562,55 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 	}
 }
 
+// change runs do on apiKey's account under the lock, so that a setter
+// changes it and pushes the event in one step; an unknown key has no
+// account to change.
+func (s *Server) change(apiKey string, do func(a *Account)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.Store.AccountLocked(apiKey); a != nil {
+		do(a)
+	}
+}
+
 // SetSpot sets a coin of apiKey's spot wallet and pushes that coin's row
 // on the spot account channel.
 func (s *Server) SetSpot(apiKey string, b Balance) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		return // an unknown key has no account to change
-	}
-	i := slices.IndexFunc(a.Spot, func(x Balance) bool { return x.Coin == b.Coin })
-	if i < 0 {
-		a.Spot = append(a.Spot, b)
-	} else {
-		a.Spot[i] = b
-	}
-	s.pushLocked(apiKey, "SPOT", "account", []map[string]any{spotPush(b, s.Now())})
+	s.change(apiKey, func(a *Account) {
+		a.Spot, _, _ = fakews.SetRow(a.Spot, b, false, func(x Balance) bool { return x.Coin == b.Coin })
+		s.pushLocked(apiKey, "SPOT", "account", []map[string]any{spotPush(b, s.Now())})
+	})
 }
 
 // SetFutures sets a margin coin's row of apiKey's futures account and
 // pushes it on the USDT-FUTURES account channel.
 func (s *Server) SetFutures(apiKey string, r FuturesRow) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		return // an unknown key has no account to change
-	}
-	i := slices.IndexFunc(a.Futures, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
-	if i < 0 {
-		a.Futures = append(a.Futures, r)
-	} else {
-		a.Futures[i] = r
-	}
-	s.pushLocked(apiKey, "USDT-FUTURES", "account", []map[string]any{futuresPush(r)})
+	s.change(apiKey, func(a *Account) {
+		a.Futures, _, _ = fakews.SetRow(a.Futures, r, false, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
+		s.pushLocked(apiKey, "USDT-FUTURES", "account", []map[string]any{futuresPush(r)})
+	})
 }
 
 // SetPosition sets apiKey's position on (Symbol, HoldSide), Total "0"
 // closing it, and pushes the open positions; a close is also pushed on
 // positions-history.
 func (s *Server) SetPosition(apiKey string, p Position) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		return // an unknown key has no account to change
-	}
-	i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.HoldSide == p.HoldSide })
-	closed := dec(p.Total).IsZero()
-	var was Position
-	switch {
-	case closed && i >= 0:
-		was = a.Positions[i]
-		a.Positions = slices.Delete(a.Positions, i, i+1)
-	case i >= 0:
-		a.Positions[i] = p
-	case !closed:
-		a.Positions = append(a.Positions, p)
-	}
-	now := s.Now()
-	s.pushLocked(apiKey, "USDT-FUTURES", "positions", positionsPush(a, now))
-	if closed && i >= 0 {
-		ms := strconv.FormatInt(now.UnixMilli(), 10)
-		s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{{
-			"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),
-			"marginMode": cmp.Or(was.MarginMode, "crossed"), "holdSide": was.HoldSide, "posMode": "one_way_mode",
-			"openPriceAvg": cmp.Or(was.OpenPriceAvg, "0"), "closePriceAvg": cmp.Or(was.MarkPrice, "0"),
-			"openSize": was.Total, "closeSize": was.Total, "achievedProfits": cmp.Or(was.UnrealizedPL, "0"),
-			"settleFee": "0", "openFee": "0", "closeFee": "0", "cTime": ms, "uTime": ms,
-		}})
-	}
+	s.change(apiKey, func(a *Account) {
+		closed := dec(p.Total).IsZero()
+		var was Position
+		var had bool
+		a.Positions, was, had = fakews.SetRow(a.Positions, p, closed, func(x Position) bool { return x.Symbol == p.Symbol && x.HoldSide == p.HoldSide })
+		now := s.Now()
+		s.pushLocked(apiKey, "USDT-FUTURES", "positions", positionsPush(a, now))
+		if closed && had {
+			ms := strconv.FormatInt(now.UnixMilli(), 10)
+			s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{{
+				"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),
+				"marginMode": cmp.Or(was.MarginMode, "crossed"), "holdSide": was.HoldSide, "posMode": "one_way_mode",
+				"openPriceAvg": cmp.Or(was.OpenPriceAvg, "0"), "closePriceAvg": cmp.Or(was.MarkPrice, "0"),
+				"openSize": was.Total, "closeSize": was.Total, "achievedProfits": cmp.Or(was.UnrealizedPL, "0"),
+				"settleFee": "0", "openFee": "0", "closeFee": "0", "cTime": ms, "uTime": ms,
+			}})
+		}
+	})
 }

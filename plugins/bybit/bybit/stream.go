@@ -93,8 +93,7 @@ type StreamOptions struct {
 // streamState is what every account's stream shares: the limits per
 // stream host (Bybit counts new connections per WebSocket domain).
 type streamState struct {
-	once   sync.Once
-	opts   StreamOptions
+	stream.Options[StreamOptions]
 	mu     sync.Mutex
 	limits map[string]*hostLimits
 }
@@ -106,15 +105,13 @@ type hostLimits struct {
 
 // SetStreamOptions changes the stream's clock and limits; call it before
 // the first Watch.
-func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.Set(o) }
 
 func (s *streamState) init() {
-	s.once.Do(func() {
-		o := &s.opts
-		stream.Defaults(o, StreamOptions{
-			PingEvery: 20 * time.Second, PongWait: 10 * time.Second, Lifetime: 24 * time.Hour,
-			AuthExpiry: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
-			BackoffMax: 30 * time.Second, ConnectLimit: 500, MaxConnections: 1000})
+	s.Init(StreamOptions{
+		PingEvery: 20 * time.Second, PongWait: 10 * time.Second, Lifetime: 24 * time.Hour,
+		AuthExpiry: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
+		BackoffMax: 30 * time.Second, ConnectLimit: 500, MaxConnections: 1000}, func(o *StreamOptions) {
 		s.limits = map[string]*hostLimits{}
 	})
 }
@@ -124,8 +121,8 @@ func (s *streamState) host(base string) *hostLimits {
 	defer s.mu.Unlock()
 	h := s.limits[base]
 	if h == nil {
-		h = &hostLimits{connect: &stream.Limiter{N: s.opts.ConnectLimit, Per: s.opts.ConnectWindow},
-			conns: &stream.Cap{N: s.opts.MaxConnections}}
+		h = &hostLimits{connect: &stream.Limiter{N: s.Opts.ConnectLimit, Per: s.Opts.ConnectWindow},
+			conns: &stream.Cap{N: s.Opts.MaxConnections}}
 		s.limits[base] = h
 	}
 	return h
@@ -135,17 +132,8 @@ func (s *streamState) host(base string) *hostLimits {
 // last 1/48th of its lifetime, so that accounts connected together do not
 // all move together.
 func (s *streamState) moveAfter() time.Duration {
-	l := s.opts.Lifetime
+	l := s.Opts.Lifetime
 	return l - l/48 + rand.N(l/96+1)
-}
-
-func wsBase(acct sdk.Account) string {
-	h := wsHosts[EndpointWS]
-	def := h.Mainnet
-	if acct.Testnet {
-		def = h.Testnet
-	}
-	return acct.Endpoint(EndpointWS, def)
 }
 
 // topics are the subscriptions the parts need. position.linear rather
@@ -247,7 +235,7 @@ func (w *watcher) emitLocked(ev sdk.StreamEvent) {
 }
 
 func (w *watcher) run(ctx context.Context) error {
-	o := &w.c.streams.opts
+	o := &w.c.streams.Opts
 	bo := stream.Backoff{Min: o.BackoffMin, Max: o.BackoffMax}
 	w.mu.Lock()
 	w.cur = w.startLocked(ctx)
@@ -365,11 +353,11 @@ func authArgs(acct sdk.Account, expires int64) []any {
 }
 
 func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent)) error {
-	o := &c.streams.opts
+	o := &c.streams.Opts
 	if acct.Account.APIKey == "" || acct.Account.SecretKey == "" {
 		return sdk.Errorf(sdk.KindAuthentication, "bybit: an API key and a secret key are required")
 	}
-	base := wsBase(acct.Account)
+	base := stream.Base(acct.Account, EndpointWS, wsHosts)
 	lim := c.streams.host(base)
 	release, err := lim.conns.Take()
 	if err != nil {
@@ -550,26 +538,8 @@ func (c *Connector) streamSeed(ctx context.Context, acct sdk.StreamAccount) (str
 	if off, ok := c.http.Offset(acct.Account, EndpointREST); ok {
 		at = at.Add(off)
 	}
-	s := stream.Seed{At: at.Add(-seedGuard)}
-	var err error
-	if acct.Wants(sdk.CapSpotBalances) {
-		if s.Spot, err = c.SpotBalances(ctx, acct.Account); err != nil {
-			return s, err
-		}
-	}
-	if acct.Wants(sdk.CapFuturesAccount) {
-		f, err := c.FuturesAccount(ctx, acct.Account)
-		if err != nil {
-			return s, err
-		}
-		s.Futures = &f
-	}
-	if acct.Wants(sdk.CapPositions) {
-		if s.Positions, err = c.Positions(ctx, acct.Account); err != nil {
-			return s, err
-		}
-	}
-	return s, nil
+	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{At: at.Add(-seedGuard)},
+		stream.Wanted(acct, sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
 // liveState is what a session keeps to read pushes: the last cross

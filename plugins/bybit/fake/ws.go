@@ -117,6 +117,19 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its stream started with
+// cfg; POST /spot sets a coin of the unified wallet, which holds free and
+// locked in one balance.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
+		SetSpot: func(apiKey, asset, free, locked string) {
+			wallet := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
+			s.SetCoin(apiKey, Coin{Coin: asset, WalletBalance: wallet, Locked: locked, SpotBorrow: "0",
+				Equity: wallet, UnrealisedPnl: "0", TotalOrderIM: "0", TotalPositionIM: "0"})
+		}}
+}
+
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
 	s.mu.Lock()
@@ -410,12 +423,7 @@ func (s *Server) push(conns []*wsConn, topic string, data any) {
 // wallet with that coin.
 func (s *Server) SetCoin(apiKey string, co Coin) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Coins, func(x Coin) bool { return x.Coin == co.Coin })
-		if i < 0 {
-			a.Coins = append(a.Coins, co)
-		} else {
-			a.Coins[i] = co
-		}
+		a.Coins, _, _ = fakews.SetRow(a.Coins, co, false, func(x Coin) bool { return x.Coin == co.Coin })
 	})
 	s.pushWallet(apiKey, co.Coin)
 }
@@ -486,15 +494,8 @@ func or0(v string) string {
 // the symbol's rows; a fill moves the symbol's cross sequence.
 func (s *Server) SetPosition(apiKey string, p Position) {
 	s.Update(apiKey, func(a *Account) {
-		i := slices.IndexFunc(a.Positions, func(x Position) bool { return x.Symbol == p.Symbol && x.PositionIdx == p.PositionIdx })
-		switch {
-		case isZero(p.Size) && i >= 0:
-			a.Positions = slices.Delete(a.Positions, i, i+1)
-		case i >= 0:
-			a.Positions[i] = p
-		case !isZero(p.Size):
-			a.Positions = append(a.Positions, p)
-		}
+		a.Positions, _, _ = fakews.SetRow(a.Positions, p, isZero(p.Size),
+			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionIdx == p.PositionIdx })
 	})
 	s.pushPositions(apiKey, p.Symbol, true)
 }

@@ -160,6 +160,18 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
+// Command is the fake as fakews.Main runs it, its stream started with
+// cfg; POST /spot sets a currency of the trading account: available what
+// is free, the equity the frozen part too.
+func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.WSStats() },
+		SetSpot: func(apiKey, asset, free, locked string) {
+			eq := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
+			s.SetBalance(apiKey, Balance{Ccy: asset, Eq: eq, CashBal: eq, AvailBal: free, AvailEq: free, FrozenBal: locked, Upl: "0"})
+		}}
+}
+
 // WSStats reports the stream's counters.
 func (s *Server) WSStats() WSStats {
 	n := s.Hub().Counts()
@@ -698,12 +710,7 @@ func (s *Server) SetBalance(apiKey string, b Balance) {
 		s.mu.Unlock()
 		return
 	}
-	i := slices.IndexFunc(a.Balances, func(x Balance) bool { return x.Ccy == b.Ccy })
-	if i < 0 {
-		a.Balances = append(a.Balances, b)
-	} else {
-		a.Balances[i] = b
-	}
+	a.Balances, _, _ = fakews.SetRow(a.Balances, b, false, func(x Balance) bool { return x.Ccy == b.Ccy })
 	total := decimal.Zero
 	for _, x := range a.Balances {
 		total = total.Add(dec(x.Eq))
@@ -739,18 +746,10 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 		s.mu.Unlock()
 		return
 	}
-	i := slices.IndexFunc(a.Positions, func(x Position) bool {
+	zero := !nonZero(p.Pos)
+	a.Positions, _, _ = fakews.SetRow(a.Positions, p, zero, func(x Position) bool {
 		return x.InstID == p.InstID && x.PosSide == p.PosSide && x.MgnMode == p.MgnMode
 	})
-	zero := !nonZero(p.Pos)
-	switch {
-	case zero && i >= 0:
-		a.Positions = slices.Delete(a.Positions, i, i+1)
-	case i >= 0:
-		a.Positions[i] = p
-	case !zero:
-		a.Positions = append(a.Positions, p)
-	}
 	now := s.Now().UnixMilli()
 	var out []push
 	for _, wc := range s.connsLocked(apiKey) {

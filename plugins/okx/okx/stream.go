@@ -61,7 +61,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -101,23 +100,20 @@ type StreamOptions struct {
 // streamState is the connector's part in the streams: the limits every
 // account's connection shares (one egress IP).
 type streamState struct {
-	once    sync.Once
-	opts    StreamOptions
+	stream.Options[StreamOptions]
 	connect *stream.Limiter
 	cap     *stream.Cap
 }
 
 // SetStreamOptions changes the stream's clock and limits; call it before
 // the first Watch.
-func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.opts = o }
+func (c *Connector) SetStreamOptions(o StreamOptions) { c.streams.Set(o) }
 
 func (s *streamState) init() {
-	s.once.Do(func() {
-		o := &s.opts
-		stream.Defaults(o, StreamOptions{
-			PingAfter: 20 * time.Second, PongWait: 8 * time.Second, ConnectWindow: time.Second,
-			SetupTimeout: 15 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
-			ConnectLimit: 3})
+	s.Init(StreamOptions{
+		PingAfter: 20 * time.Second, PongWait: 8 * time.Second, ConnectWindow: time.Second,
+		SetupTimeout: 15 * time.Second, BackoffMin: 500 * time.Millisecond, BackoffMax: 30 * time.Second,
+		ConnectLimit: 3}, func(o *StreamOptions) {
 		if o.MaxConnections == 0 {
 			o.MaxConnections = 1000
 		}
@@ -158,7 +154,7 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		return sdk.Errorf(sdk.KindAuthentication, "okx: an API key, a secret key and the key's passphrase are all required")
 	}
 	book := &stream.Book{Parts: acct.Parts}
-	bo := stream.Backoff{Min: c.streams.opts.BackoffMin, Max: c.streams.opts.BackoffMax}
+	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
 	final := func(err error) bool { return errors.Is(err, stream.ErrCapReached) || errors.Is(err, errConnCount) }
 	return stream.Keep(ctx, bo, emit, final, func(ctx context.Context, healthy func()) error {
 		return c.session(ctx, acct, chans, book, emit, healthy)
@@ -231,15 +227,6 @@ func (w *wsConn) close() {
 	w.release()
 }
 
-func wsBase(acct sdk.Account) string {
-	h := wsHosts[EndpointWS]
-	def := h.Mainnet
-	if acct.Testnet {
-		def = h.Testnet
-	}
-	return acct.Endpoint(EndpointWS, def)
-}
-
 // open takes a connection slot, dials within the connection-rate limit,
 // logs in, waits for the ack, and subscribes. Acks, errors and data are
 // read by the session from then on.
@@ -257,10 +244,10 @@ func (c *Connector) open(ctx context.Context, acct sdk.StreamAccount, chans []st
 	if err := c.streams.connect.Wait(ctx); err != nil {
 		return nil, err
 	}
-	o := c.streams.opts
+	o := c.streams.Opts
 	sctx, cancel := context.WithTimeout(ctx, o.SetupTimeout)
 	defer cancel()
-	ws, err := stream.Dial(sctx, wsBase(acct.Account)+privatePath, nil)
+	ws, err := stream.Dial(sctx, stream.Base(acct.Account, EndpointWS, wsHosts)+privatePath, nil)
 	if err != nil {
 		return nil, fmt.Errorf("okx: private stream: %w", err)
 	}
@@ -392,7 +379,7 @@ type wsMessage struct {
 // live updates, and the handovers OKX announces, until the connection
 // fails.
 func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, chans []string, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
-	o := c.streams.opts
+	o := c.streams.Opts
 	cur, err := c.open(ctx, acct, chans)
 	if err != nil {
 		return err
