@@ -146,7 +146,10 @@ func BenchmarkBudgetUtilisation(b *testing.B) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 	defer client.CloseIdleConnections()
 
-	set := NewSet(info, Options{})
+	// As the daemon: the budget lets one step of the scheduler's grid go
+	// together (2 s a minute by default, scaled like the window; the pool
+	// caps it at a sixtieth of its window).
+	set := NewSet(info, Options{Group: benchWindow * 2 / 60})
 	end := fx.start.Add(benchWindows * benchWindow)
 	ctx, cancel := context.WithDeadline(context.Background(), end)
 	defer cancel()
