@@ -16,6 +16,8 @@ package e2e
 //   - rest-spot-%, rest-futures-%: REST weight used in steady state, as a
 //     share of the budget (the host's own budget figures, which include
 //     what the fake reported), a minute after the last seed;
+//   - polls-per-min: REST syncs the scheduler ran in that minute (the
+//     reconciliations of streamed accounts);
 //   - host-cores, plugin-cores: CPU in steady state with changes flowing;
 //   - host-peak-rss-MB, plugin-peak-rss-MB;
 //   - connect-s: every account streamed from the start;
@@ -182,6 +184,7 @@ limits {
 		}
 	}()
 	var spotPct, futPct []float64
+	polls0 := s.syncs(b)
 	w0 := time.Now()
 	for time.Since(w0) < window {
 		time.Sleep(5 * time.Second)
@@ -197,6 +200,7 @@ limits {
 	close(stop)
 	<-changed
 	elapsed := time.Since(w0).Seconds()
+	pollsPerMin := (s.syncs(b) - polls0) * 60 / elapsed
 	b.Logf("steady state %s to %s", w0.Format("15:04:05.000"), time.Now().Format("15:04:05.000"))
 	cores := map[string]float64{}
 	for k, pid := range procs {
@@ -250,6 +254,7 @@ limits {
 	b.ReportMetric(float64(before.LagP99MS), "host-lag-p99-ms")
 	b.ReportMetric(mean(spotPct), "rest-spot-%")
 	b.ReportMetric(mean(futPct), "rest-futures-%")
+	b.ReportMetric(pollsPerMin, "polls-per-min")
 	b.ReportMetric(cores["host"], "host-cores")
 	b.ReportMetric(cores["plugin"], "plugin-cores")
 	b.ReportMetric(peakRSS(b, procs["host"]), "host-peak-rss-MB")
@@ -304,4 +309,15 @@ func peakRSS(b *testing.B, pid int) float64 {
 		}
 	}
 	return 0
+}
+
+// syncs is how many REST syncs of the exchange's accounts the daemon has
+// run (every outcome), from its /metrics.
+func (s *streamStack) syncs(t testing.TB) float64 {
+	t.Helper()
+	var n float64
+	for _, outcome := range []string{"ok", "partial", "error", "auth_failed", "rate_limited", "plugin_unavailable"} {
+		n += s.metric(t, fmt.Sprintf("gahost_syncs_total{exchange=%q,outcome=%q}", s.name, outcome))
+	}
+	return n
 }
