@@ -220,17 +220,22 @@ func (s *Scheduler) dispatchLocked(workCtx context.Context, now time.Time) time.
 }
 
 // streamedSinceLocked says when e is due by the account interval hook if
-// that is after now: a queued (not urgent) account that has been polled
-// before and whose hook interval now runs past its regular turn.
+// that is after now: a queued (not urgent) account whose hook interval,
+// counted from its last poll (or, never polled, from when the schedule
+// learned of it: its stream's seed read it whole), runs past now.
 func (s *Scheduler) streamedSinceLocked(ex *exch, e *entry, now time.Time) (time.Time, bool) {
-	if e.urgent || e.lastOK.IsZero() || s.cfg.AccountInterval == nil {
+	if e.urgent || s.cfg.AccountInterval == nil {
 		return time.Time{}, false
 	}
 	every := s.cfg.AccountInterval(ex.name, e.id)
 	if every <= 0 {
 		return time.Time{}, false
 	}
-	next := e.lastOK.Add(every)
+	from := e.lastOK
+	if from.IsZero() {
+		from = e.known
+	}
+	next := from.Add(every)
 	return next, next.After(now)
 }
 

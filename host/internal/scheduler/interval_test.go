@@ -73,3 +73,32 @@ func TestAccountStreamedWhileQueuedWaitsForItsReconcile(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountStreamedBeforeItsFirstPollWaits: an account whose stream
+// connected before its first poll came up (its seed read it whole) is
+// first polled one hook interval after the schedule learned of it, not at
+// once: a fleet brought up on streams does not poll every account once
+// more after it has connected.
+func TestAccountStreamedBeforeItsFirstPollWaits(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		e := newEnv(t, 0, "alpha")
+		accts := e.addAccounts("alpha", "alpha", 2)
+		fx := e.fakes["alpha"]
+		start := time.Now()
+		e.start(scheduler.Config{Interval: 2 * time.Second, AccountInterval: func(_, id string) time.Duration {
+			if id == accts[0].ID {
+				return 10 * time.Second
+			}
+			return 0
+		}})
+		time.Sleep(13 * time.Second)
+		e.stop()
+		polls := fx.SpotTimes(keyOf("alpha", 0))
+		if len(polls) != 1 || polls[0].Sub(start) < 9*time.Second {
+			t.Fatalf("account streamed from the start polled at %v (start %v), want once, about 10 s in", polls, start)
+		}
+		if n := len(fx.SpotTimes(keyOf("alpha", 1))); n < 5 {
+			t.Errorf("the other account polled %d times in 13 s at a 2 s interval", n)
+		}
+	})
+}
