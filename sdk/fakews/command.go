@@ -1,17 +1,12 @@
 package fakews
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/globalautomation/gahost/sdk/fakex"
 )
@@ -88,36 +83,7 @@ func Main[K, A any](build func() (Command[K, A], error)) {
 
 func run[K, A any](c Command[K, A], seed string, out io.Writer) error {
 	defer c.Close()
-	if seed != "" {
-		b, err := os.ReadFile(seed)
-		if err != nil {
-			return err
-		}
-		var entries []fakex.Seeded[K, A]
-		if err := json.Unmarshal(b, &entries); err != nil {
-			return fmt.Errorf("seed %s: %w", seed, err)
-		}
-		for _, e := range entries {
-			c.Add(e.Key, e.Account)
-		}
-	}
-	wsURL := c.StartWS()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	ctl := &http.Server{Handler: c.handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = ctl.Serve(l) }()
-	defer ctl.Close()
-
-	line, _ := json.Marshal(map[string]string{"url": c.Server.URL(), "control": "http://" + l.Addr().String(), "ws": wsURL})
-	if _, err := fmt.Fprintf(out, "%s\n", line); err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	return nil
+	return fakex.RunCommand(c.Server, c.Add, seed, out, c.handler(), map[string]string{"ws": c.StartWS()})
 }
 
 // handler is the control interface Main serves.

@@ -41,14 +41,21 @@ type Seeded[K, A any] struct {
 func Main[K, A any](srv *Server, add func(K, A)) {
 	seed := flag.String("seed", "", "JSON file of {key, account} entries to add before serving")
 	flag.Parse()
-	if err := run(srv, add, *seed, os.Stdout); err != nil {
+	err := RunCommand(srv, add, *seed, os.Stdout, ControlHandler(srv, add), nil)
+	srv.Close()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run[K, A any](srv *Server, add func(K, A), seed string, out io.Writer) error {
-	defer srv.Close()
+// RunCommand is the body of Main, for commands that serve more beside the
+// fake (package fakews runs the private streams too): it adds the seed
+// file's entries (none when seed is ""), serves control on a loopback
+// address, writes {"url","control"} and the extra addresses as one JSON
+// line to out, and returns at SIGINT or SIGTERM. It closes nothing of
+// srv.
+func RunCommand[K, A any](srv *Server, add func(K, A), seed string, out io.Writer, control http.Handler, extra map[string]string) error {
 	if seed != "" {
 		b, err := os.ReadFile(seed)
 		if err != nil {
@@ -66,11 +73,15 @@ func run[K, A any](srv *Server, add func(K, A), seed string, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ctl := &http.Server{Handler: ControlHandler(srv, add), ReadHeaderTimeout: 5 * time.Second}
+	ctl := &http.Server{Handler: control, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = ctl.Serve(l) }()
 	defer ctl.Close()
 
-	line, _ := json.Marshal(map[string]string{"url": srv.URL(), "control": "http://" + l.Addr().String()})
+	addrs := map[string]string{"url": srv.URL(), "control": "http://" + l.Addr().String()}
+	for k, v := range extra {
+		addrs[k] = v
+	}
+	line, _ := json.Marshal(addrs)
 	if _, err := fmt.Fprintf(out, "%s\n", line); err != nil {
 		return err
 	}
