@@ -229,23 +229,77 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool)
 	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, stream.Wanted(acct, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
+// sharedConn is what both kinds of shared connection have alike: the
+// socket, its end, and the routes from a subscription to the channel of
+// the session that reads its events. K names a subscription.
+type sharedConn[K comparable] struct {
+	ws     *websocket.Conn
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu   sync.Mutex // guards subs, and the owner's pending requests
+	subs map[K]chan []byte
+}
+
+func newSharedConn[K comparable](ws *websocket.Conn) (*sharedConn[K], context.Context) {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &sharedConn[K]{ws: ws, cancel: cancel, done: make(chan struct{}), subs: map[K]chan []byte{}}, ctx
+}
+
+func (c *sharedConn[K]) Done() <-chan struct{} { return c.done }
+func (c *sharedConn[K]) Close()                { c.cancel() }
+
+// readAll hands each message to handle until the socket ends or handle
+// says to stop, then closes the socket and every route, so that each
+// session on it learns the connection is gone.
+func (c *sharedConn[K]) readAll(ctx context.Context, handle func([]byte) bool) {
+	defer func() {
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+		c.mu.Lock()
+		for k, ch := range c.subs {
+			close(ch)
+			delete(c.subs, k)
+		}
+		c.mu.Unlock()
+		close(c.done)
+	}()
+	for {
+		b, err := stream.Read(ctx, c.ws)
+		if err != nil || !handle(b) {
+			return
+		}
+	}
+}
+
+// deliver hands b to the session subscribed as k, if any; false when ctx
+// ended first.
+func (c *sharedConn[K]) deliver(ctx context.Context, k K, b []byte) bool {
+	c.mu.Lock()
+	ch := c.subs[k]
+	c.mu.Unlock()
+	if ch == nil {
+		return true
+	}
+	select {
+	case ch <- b:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // --- spot: the WebSocket API ---
 
 // spotConn is one WebSocket API connection shared by many accounts.
 type spotConn struct {
-	ws     *websocket.Conn
-	cancel context.CancelFunc
-	done   chan struct{}
-	next   atomic.Int64
-
-	mu      sync.Mutex
-	pending map[string]pendingReq
-	subs    map[int64]chan json.RawMessage
+	*sharedConn[int64] // routes by subscriptionId
+	next               atomic.Int64
+	pending            map[string]pendingReq
 }
 
 type pendingReq struct {
 	answer chan wsAnswer
-	events chan json.RawMessage // registered under the subscriptionId the answer gives
+	events chan []byte // registered under the subscriptionId the answer gives
 }
 
 type wsAnswer struct {
@@ -257,90 +311,63 @@ type wsAnswer struct {
 	} `json:"error"`
 }
 
-func (c *spotConn) Done() <-chan struct{} { return c.done }
-func (c *spotConn) Close()                { c.cancel() }
-
 func dialSpot(ctx context.Context, base string) (*spotConn, error) {
 	ws, err := stream.Dial(ctx, base+"/ws-api/v3", nil)
 	if err != nil {
 		return nil, err
 	}
-	rctx, cancel := context.WithCancel(context.Background())
-	c := &spotConn{ws: ws, cancel: cancel, done: make(chan struct{}),
-		pending: map[string]pendingReq{}, subs: map[int64]chan json.RawMessage{}}
-	go c.read(rctx)
+	sc, rctx := newSharedConn[int64](ws)
+	c := &spotConn{sharedConn: sc, pending: map[string]pendingReq{}}
+	go c.readAll(rctx, func(b []byte) bool { return c.handle(rctx, b) })
 	return c, nil
 }
 
-// read routes answers to their requests and events to their accounts.
-// Binance pings every 20 s and the library answers while this read runs.
-func (c *spotConn) read(ctx context.Context) {
-	defer func() {
-		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+// handle routes an answer to its request and an event to its account,
+// and says whether to read on. Binance pings every 20 s and the library
+// answers while the read runs.
+func (c *spotConn) handle(ctx context.Context, b []byte) bool {
+	var m struct {
+		ID             *string         `json:"id"`
+		SubscriptionID *int64          `json:"subscriptionId"`
+		Event          json.RawMessage `json:"event"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return true
+	}
+	switch {
+	case m.ID != nil:
+		var a wsAnswer
+		_ = json.Unmarshal(b, &a)
 		c.mu.Lock()
-		for id, ch := range c.subs {
-			close(ch)
-			delete(c.subs, id)
+		p, ok := c.pending[*m.ID]
+		delete(c.pending, *m.ID)
+		if ok && p.events != nil && a.Status == 200 {
+			var r struct {
+				SubscriptionID int64 `json:"subscriptionId"`
+			}
+			if json.Unmarshal(a.Result, &r) == nil {
+				c.subs[r.SubscriptionID] = p.events
+			}
 		}
 		c.mu.Unlock()
-		close(c.done)
-	}()
-	for {
-		b, err := stream.Read(ctx, c.ws)
-		if err != nil {
-			return
+		if ok {
+			p.answer <- a
 		}
-		var m struct {
-			ID             *string         `json:"id"`
-			SubscriptionID *int64          `json:"subscriptionId"`
-			Event          json.RawMessage `json:"event"`
+	case m.SubscriptionID != nil:
+		return c.deliver(ctx, *m.SubscriptionID, m.Event)
+	default:
+		var e struct {
+			E string `json:"e"`
 		}
-		if json.Unmarshal(b, &m) != nil {
-			continue
-		}
-		switch {
-		case m.ID != nil:
-			var a wsAnswer
-			_ = json.Unmarshal(b, &a)
-			c.mu.Lock()
-			p, ok := c.pending[*m.ID]
-			delete(c.pending, *m.ID)
-			if ok && p.events != nil && a.Status == 200 {
-				var r struct {
-					SubscriptionID int64 `json:"subscriptionId"`
-				}
-				if json.Unmarshal(a.Result, &r) == nil {
-					c.subs[r.SubscriptionID] = p.events
-				}
-			}
-			c.mu.Unlock()
-			if ok {
-				p.answer <- a
-			}
-		case m.SubscriptionID != nil:
-			c.mu.Lock()
-			ch := c.subs[*m.SubscriptionID]
-			c.mu.Unlock()
-			if ch != nil {
-				select {
-				case ch <- m.Event:
-				case <-ctx.Done():
-					return
-				}
-			}
-		default:
-			var e struct {
-				E string `json:"e"`
-			}
-			if json.Unmarshal(m.Event, &e) == nil && e.E == "serverShutdown" {
-				return // every account moves to a new connection
-			}
+		if json.Unmarshal(m.Event, &e) == nil && e.E == "serverShutdown" {
+			return false // every account moves to a new connection
 		}
 	}
+	return true
 }
 
 // request sends one WebSocket API request and waits for its answer.
-func (c *spotConn) request(ctx context.Context, method string, params map[string]any, events chan json.RawMessage) (wsAnswer, error) {
+func (c *spotConn) request(ctx context.Context, method string, params map[string]any, events chan []byte) (wsAnswer, error) {
 	id := strconv.FormatInt(c.next.Add(1), 10)
 	ans := make(chan wsAnswer, 1)
 	c.mu.Lock()
@@ -366,7 +393,7 @@ func (c *spotConn) request(ctx context.Context, method string, params map[string
 	}
 }
 
-func (c *spotConn) forget(ch chan json.RawMessage) {
+func (c *spotConn) forget(ch chan []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, x := range c.subs {
@@ -431,7 +458,7 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 	}
 	defer lease.Release()
 	conn := lease.Conn
-	events := make(chan json.RawMessage, 64)
+	events := make(chan []byte, 64)
 	defer conn.forget(events)
 	book.Begin()
 	now := time.Now()
@@ -507,7 +534,7 @@ func applyEvent(book *stream.Book, emit func(sdk.StreamEvent)) func(*stream.Delt
 }
 
 // spotEvent reads one user-data event: a delta, or why the session ends.
-func spotEvent(raw json.RawMessage) (d *stream.Delta, end string, err error) {
+func spotEvent(raw []byte) (d *stream.Delta, end string, err error) {
 	var e struct {
 		E string `json:"e"`
 		T int64  `json:"E"`
@@ -583,94 +610,62 @@ func (c *Connector) listenKeyCall(ctx context.Context, acct sdk.Account, method 
 // futuresConn is one /private/stream connection shared by many
 // listenKeys.
 type futuresConn struct {
-	ws     *websocket.Conn
-	cancel context.CancelFunc
-	done   chan struct{}
-	send   *stream.Limiter // Binance's inbound message rate, per connection
-	next   atomic.Int64
-
-	mu      sync.Mutex
-	pending map[int64]chan error
-	subs    map[string]chan []byte // listenKey -> its session's events
+	*sharedConn[string]                 // routes by listenKey
+	send                *stream.Limiter // Binance's inbound message rate, per connection
+	next                atomic.Int64
+	pending             map[int64]chan error
 }
-
-func (c *futuresConn) Done() <-chan struct{} { return c.done }
-func (c *futuresConn) Close()                { c.cancel() }
 
 func dialFutures(ctx context.Context, base string, perSecond int) (*futuresConn, error) {
 	ws, err := stream.Dial(ctx, base+"/private/stream", nil)
 	if err != nil {
 		return nil, err
 	}
-	rctx, cancel := context.WithCancel(context.Background())
-	c := &futuresConn{ws: ws, cancel: cancel, done: make(chan struct{}),
-		send:    &stream.Limiter{N: perSecond, Per: time.Second},
-		pending: map[int64]chan error{}, subs: map[string]chan []byte{}}
-	go c.read(rctx)
+	sc, rctx := newSharedConn[string](ws)
+	c := &futuresConn{sharedConn: sc, send: &stream.Limiter{N: perSecond, Per: time.Second}, pending: map[int64]chan error{}}
+	go c.readAll(rctx, func(b []byte) bool { return c.handle(rctx, b) })
 	return c, nil
 }
 
-// read routes answers to their requests and each wrapped event to the
-// session of its listenKey. Binance pings every 3 minutes and the library
-// answers while this read runs.
-func (c *futuresConn) read(ctx context.Context) {
-	defer func() {
-		_ = c.ws.Close(websocket.StatusNormalClosure, "")
-		c.mu.Lock()
-		for key, ch := range c.subs {
-			close(ch)
-			delete(c.subs, key)
-		}
-		c.mu.Unlock()
-		close(c.done)
-	}()
-	for {
-		b, err := stream.Read(ctx, c.ws)
-		if err != nil {
-			return
-		}
-		var m struct {
-			ID     *int64          `json:"id"`
-			Stream string          `json:"stream"`
-			Data   json.RawMessage `json:"data"`
-			Error  *struct {
-				Code int64  `json:"code"`
-				Msg  string `json:"msg"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(b, &m) != nil {
-			continue
-		}
-		if m.ID != nil {
-			c.mu.Lock()
-			ans := c.pending[*m.ID]
-			delete(c.pending, *m.ID)
-			c.mu.Unlock()
-			if ans != nil {
-				var err error
-				if m.Error != nil {
-					err = &sdk.Error{Kind: sdk.KindUnavailable, ExchangeCode: strconv.FormatInt(m.Error.Code, 10),
-						Message: "binance: futures subscribe refused: " + m.Error.Msg}
-				}
-				ans <- err
-			}
-			continue
-		}
-		// Which name the wrapper gives user data is not documented beyond
-		// an example of the bare listenKey; a "<listenKey>@event" form is
-		// read the same way.
-		key, _, _ := strings.Cut(m.Stream, "@")
-		c.mu.Lock()
-		ch := c.subs[key]
-		c.mu.Unlock()
-		if ch != nil && len(m.Data) > 0 {
-			select {
-			case ch <- m.Data:
-			case <-ctx.Done():
-				return
-			}
-		}
+// handle routes an answer to its request and each wrapped event to the
+// session of its listenKey, and says whether to read on. Binance pings
+// every 3 minutes and the library answers while the read runs.
+func (c *futuresConn) handle(ctx context.Context, b []byte) bool {
+	var m struct {
+		ID     *int64          `json:"id"`
+		Stream string          `json:"stream"`
+		Data   json.RawMessage `json:"data"`
+		Error  *struct {
+			Code int64  `json:"code"`
+			Msg  string `json:"msg"`
+		} `json:"error"`
 	}
+	if json.Unmarshal(b, &m) != nil {
+		return true
+	}
+	if m.ID != nil {
+		c.mu.Lock()
+		ans := c.pending[*m.ID]
+		delete(c.pending, *m.ID)
+		c.mu.Unlock()
+		if ans != nil {
+			var err error
+			if m.Error != nil {
+				err = &sdk.Error{Kind: sdk.KindUnavailable, ExchangeCode: strconv.FormatInt(m.Error.Code, 10),
+					Message: "binance: futures subscribe refused: " + m.Error.Msg}
+			}
+			ans <- err
+		}
+		return true
+	}
+	if len(m.Data) == 0 {
+		return true
+	}
+	// Which name the wrapper gives user data is not documented beyond an
+	// example of the bare listenKey; a "<listenKey>@event" form is read
+	// the same way.
+	key, _, _ := strings.Cut(m.Stream, "@")
+	return c.deliver(ctx, key, m.Data)
 }
 
 // call sends SUBSCRIBE or UNSUBSCRIBE for one listenKey, at the
