@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -289,5 +290,30 @@ func TestUsageObserversNest(t *testing.T) {
 	}
 	if len(outer) != 1 || outer[0] != impl.usage[0] || len(inner) != 1 || inner[0] != impl.usage[0] {
 		t.Fatalf("outer heard %+v, inner %+v", outer, inner)
+	}
+}
+
+// described is an echo connector declaring info.
+type described struct {
+	echo
+	info sdk.Info
+}
+
+func (d *described) Info(context.Context) (sdk.Info, error) { return d.info, nil }
+
+// Every field of a rate limit crosses: the host plans bursts on an aligned
+// window that it would take out of the steady rate on any other.
+func TestRateLimitsCross(t *testing.T) {
+	want := []sdk.RateLimit{
+		{Name: "weight", Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP, Aligned: true},
+		{Name: "orders", Limit: 50, Interval: 10 * time.Second, Scope: sdk.ScopeAccount},
+	}
+	x := pair(t, &described{info: sdk.Info{Name: "d", Version: "1.0.0", RateLimits: want}})
+	got, err := x.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.RateLimits, want) {
+		t.Fatalf("rate limits arrived as %+v, want %+v", got.RateLimits, want)
 	}
 }

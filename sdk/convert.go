@@ -46,7 +46,7 @@ func infoToProto(i Info) *pb.GetInfoResponse {
 	}
 	for _, r := range i.RateLimits {
 		out.RateLimits = append(out.RateLimits, &pb.RateLimit{
-			Name: r.Name, Limit: r.Limit, IntervalMs: r.Interval.Milliseconds(), Scope: r.Scope,
+			Name: r.Name, Limit: r.Limit, IntervalMs: r.Interval.Milliseconds(), Scope: r.Scope, Aligned: r.Aligned,
 		})
 	}
 	return out

@@ -150,6 +150,14 @@ type RateLimit struct {
 	Limit    int64
 	Interval time.Duration
 	Scope    string
+	// Aligned says the exchange counts this limit in fixed windows that
+	// start at every multiple of Interval since the Unix epoch (a count
+	// per clock minute, say, reset on the minute), rather than over a
+	// sliding or unknown window. The host can then let calls go in
+	// bursts inside a window at no cost to the rate; for a limit whose
+	// windows are not known to be aligned, any burst is taken out of the
+	// steady rate. Leave it false unless the exchange says so.
+	Aligned bool
 }
 
 // RateUsage is what the exchange reported as used in a window.

@@ -48,6 +48,7 @@ func infoFromProto(p *pb.GetInfoResponse) sdk.Info {
 		i.RateLimits = append(i.RateLimits, sdk.RateLimit{
 			Name: r.GetName(), Limit: r.GetLimit(),
 			Interval: time.Duration(r.GetIntervalMs()) * time.Millisecond, Scope: r.GetScope(),
+			Aligned: r.GetAligned(),
 		})
 	}
 	return i

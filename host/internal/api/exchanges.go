@@ -89,6 +89,7 @@ type budgetPoolJSON struct {
 	Pool        string `json:"pool" doc:"The rate limit's name as the plugin declares it."`
 	Limit       int64  `json:"limit" doc:"The exchange's limit per window (lower than declared if the exchange reported less)."`
 	WindowMS    int64  `json:"window_ms" doc:"Length of the exchange's rate-limit window in milliseconds."`
+	Aligned     bool   `json:"aligned" doc:"The exchange counts this limit per clock window (windows start on the clock's multiples of window_ms, as Binance counts per clock minute): used is then the current window's count."`
 	Allowed     int64  `json:"allowed" doc:"Weight per window this host plans to send: a safety share of the limit."`
 	Used        int64  `json:"used" doc:"Weight spent over the last window, by this host and what the exchange counted from others on the IP."`
 	UsedPercent int64  `json:"used_percent" doc:"used as a whole percentage of limit."`
@@ -97,7 +98,7 @@ type budgetPoolJSON struct {
 func budgetJSON(ps []budget.PoolStats) []budgetPoolJSON {
 	out := make([]budgetPoolJSON, 0, len(ps))
 	for _, p := range ps {
-		b := budgetPoolJSON{Pool: p.Name, Limit: p.Limit, WindowMS: p.Window.Milliseconds(), Allowed: p.Allowed, Used: p.Used}
+		b := budgetPoolJSON{Pool: p.Name, Limit: p.Limit, WindowMS: p.Window.Milliseconds(), Aligned: p.Aligned, Allowed: p.Allowed, Used: p.Used}
 		if p.Limit > 0 {
 			b.UsedPercent = p.Used * 100 / p.Limit
 		}

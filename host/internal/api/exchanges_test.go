@@ -23,7 +23,7 @@ func (twoPlugins) List() []plugins.Status {
 				{Key: "futures", Live: "https://f.alpha.example", Testnet: "https://demo-f.alpha.example"},
 				{Key: "spot", Live: "https://s.alpha.example", Testnet: "https://demo-s.alpha.example"},
 			}},
-			Budget: []budget.PoolStats{{Name: "weight", Limit: 6000, Allowed: 5880, Used: 1500, Window: time.Minute}}},
+			Budget: []budget.PoolStats{{Name: "weight", Limit: 6000, Allowed: 5880, Used: 1500, Window: time.Minute, Aligned: true}}},
 		// An older plugin, which reports no built-in addresses.
 		{Name: "beta", State: plugins.StateReady, Info: sdk.Info{Name: "beta", EndpointKeys: []string{"rest"},
 			Capabilities: []string{sdk.CapSpotBalances}}},
@@ -77,7 +77,7 @@ func TestExchangesShowEndpoints(t *testing.T) {
 		t.Fatalf("endpoints\n got %v\nwant %v", got, want)
 	}
 	// The rate budget in use, per pool; none for a plugin without one.
-	wantBudget := []budgetPoolJSON{{Pool: "weight", Limit: 6000, WindowMS: 60000, Allowed: 5880, Used: 1500, UsedPercent: 25}}
+	wantBudget := []budgetPoolJSON{{Pool: "weight", Limit: 6000, WindowMS: 60000, Aligned: true, Allowed: 5880, Used: 1500, UsedPercent: 25}}
 	if !reflect.DeepEqual(list[0].Budget, wantBudget) || list[1].Budget == nil || len(list[1].Budget) != 0 {
 		t.Fatalf("budgets %+v / %+v", list[0].Budget, list[1].Budget)
 	}

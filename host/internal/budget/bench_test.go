@@ -25,18 +25,19 @@ import (
 // minute's.
 const (
 	benchWindow  = 2 * time.Second
-	benchWindows = 5 // the first is warm-up; the others are measured
+	benchWindows = 6 // the first whole one is warm-up; the later whole ones are measured
 )
 
 // benchInfo declares the two pools and what each call costs where, like a
-// connector would.
-func benchInfo() sdk.Info {
+// connector would; aligned declares the pools counted in clock-aligned
+// windows, as the fake counts them.
+func benchInfo(aligned bool) sdk.Info {
 	return sdk.Info{
 		Name:         "bench",
 		Capabilities: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders},
 		RateLimits: []sdk.RateLimit{
-			{Name: "spot", Limit: 6000, Interval: benchWindow, Scope: sdk.ScopeIP},
-			{Name: "futures", Limit: 2400, Interval: benchWindow, Scope: sdk.ScopeIP},
+			{Name: "spot", Limit: 6000, Interval: benchWindow, Scope: sdk.ScopeIP, Aligned: aligned},
+			{Name: "futures", Limit: 2400, Interval: benchWindow, Scope: sdk.ScopeIP, Aligned: aligned},
 		},
 		Costs: []sdk.CallCost{
 			{Call: sdk.CapSpotBalances, Limit: "spot", Cost: 20},
@@ -80,10 +81,10 @@ var benchCalls = []struct {
 	{[]string{sdk.CapOrders}, []request{{"futures", 1}}, 1, 200 * time.Millisecond},
 }
 
-// fakeExchange counts weight per pool in fixed windows from its own start,
-// the way the exchange does, and answers 429 to what arrives over a limit.
+// fakeExchange counts weight per pool in fixed windows on the clock's
+// multiples of window, the way Binance counts per minute, and answers 429
+// to what arrives over a limit.
 type fakeExchange struct {
-	start  time.Time
 	window time.Duration
 	limits map[string]int64
 
@@ -100,7 +101,8 @@ func (f *fakeExchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	idx := int64(time.Since(f.start) / f.window)
+	now := time.Now()
+	idx := now.UnixNano() / int64(f.window)
 	f.mu.Lock()
 	f.used[pool][idx] += weight
 	used := f.used[pool][idx]
@@ -108,7 +110,7 @@ func (f *fakeExchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Used-Weight", strconv.FormatInt(used, 10))
 	if used > limit {
 		f.over.Add(1)
-		left := time.Until(f.start.Add(time.Duration(idx+1) * f.window))
+		left := time.Unix(0, (idx+1)*int64(f.window)).Sub(now)
 		w.Header().Set("Retry-After-Ms", strconv.FormatInt(left.Milliseconds()+1, 10))
 		w.WriteHeader(http.StatusTooManyRequests)
 	}
@@ -133,9 +135,29 @@ func send(ctx context.Context, client *http.Client, base string, rq request) (us
 	return used, 0, nil
 }
 
+// BenchmarkBudgetUtilisation reports, for pools declared with windows of
+// unknown phase ("sliding", the scheduler's default 2 s grid step) and for
+// pools declared clock-aligned as Binance's are ("aligned", a 5 s step:
+// there the burst costs no rate), the share of each limit the fake
+// counted over the whole windows of the run, and the requests that
+// arrived over a limit.
 func BenchmarkBudgetUtilisation(b *testing.B) {
-	info := benchInfo()
-	fx := &fakeExchange{start: time.Now(), window: benchWindow, limits: map[string]int64{},
+	for _, tc := range []struct {
+		name    string
+		aligned bool
+		group   time.Duration // a minute's worth, scaled to benchWindow
+	}{
+		{"sliding", false, 2 * time.Second},
+		{"aligned", true, 5 * time.Second},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			benchUtilisation(b, benchInfo(tc.aligned), tc.group*benchWindow/time.Minute)
+		})
+	}
+}
+
+func benchUtilisation(b *testing.B, info sdk.Info, group time.Duration) {
+	fx := &fakeExchange{window: benchWindow, limits: map[string]int64{},
 		used: map[string]map[int64]int64{}}
 	for _, rl := range info.RateLimits {
 		fx.limits[rl.Name] = rl.Limit
@@ -147,10 +169,10 @@ func BenchmarkBudgetUtilisation(b *testing.B) {
 	defer client.CloseIdleConnections()
 
 	// As the daemon: the budget lets one step of the scheduler's grid go
-	// together (2 s a minute by default, scaled like the window; the pool
-	// caps it at a sixtieth of its window).
-	set := NewSet(info, Options{Group: benchWindow * 2 / 60})
-	end := fx.start.Add(benchWindows * benchWindow)
+	// together.
+	set := NewSet(info, Options{Group: group})
+	begin := time.Now()
+	end := begin.Add(benchWindows * benchWindow)
 	ctx, cancel := context.WithDeadline(context.Background(), end)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -194,11 +216,13 @@ func BenchmarkBudgetUtilisation(b *testing.B) {
 	fx.mu.Lock()
 	defer fx.mu.Unlock()
 	for _, rl := range info.RateLimits {
-		var sum int64
-		for idx := int64(1); idx < benchWindows; idx++ {
+		// The whole windows after the first (warm-up) one.
+		var sum, n int64
+		for idx := begin.UnixNano()/int64(benchWindow) + 2; idx < end.UnixNano()/int64(benchWindow); idx++ {
 			sum += fx.used[rl.Name][idx]
+			n++
 		}
-		util := 100 * float64(sum) / float64((benchWindows-1)*rl.Limit)
+		util := 100 * float64(sum) / float64(n*rl.Limit)
 		b.ReportMetric(util, "util-"+rl.Name+"-%")
 	}
 	over := fx.over.Load()

@@ -52,6 +52,21 @@ type Options struct {
 // maxGroupShare caps Options.Group as a share of a pool's window.
 const maxGroupShare = 60
 
+// maxAlignedGroupShare caps Options.Group as a share of the window of a
+// pool the exchange counts in clock-aligned windows: there a burst costs
+// no rate (the window's count bounds it), so the cap only keeps a group
+// from holding back a sizeable share of the window's traffic.
+const maxAlignedGroupShare = 6
+
+// alignedSpreadShare is, as a share of an aligned pool's window, how long
+// after paying here a call may reach the exchange: a sync pays for all
+// its requests at once, then sends them one after another (a few round
+// trips, a second on a far link for a minute's window). What is paid
+// that close to a window's end counts in the next window too, so that a
+// burst sent just before the exchange's count restarts cannot fill the
+// next window twice.
+const alignedSpreadShare = 60
+
 // lateSlack is how late a waiting caller may wake without the pool losing
 // its turn: Go timers on a loaded host fire some milliseconds late. It only
 // matters for short windows; on a minute it is a fraction of one call.
@@ -99,6 +114,13 @@ type pool struct {
 	maxTake  int64 // the largest single take expected in this pool
 	allowed  int64 // weight per window this host plans to send
 	burst    int64 // weight that may go out at once
+	// aligned pools are counted by the exchange in fixed windows on the
+	// clock's multiples of window: besides the GCRA, the weight paid in
+	// each such window is capped at plan, which lets allowed be the whole
+	// plan and the burst cost nothing.
+	aligned bool
+	plan    int64
+	wins    [2]slot // the count of an aligned window by its index, two at a time
 
 	tat   time.Time // when all weight taken so far will have "drained"
 	slots [slots + 1]slot
@@ -120,6 +142,7 @@ type PoolStats struct {
 	Used     int64 // weight spent over the last window, by this host and others
 	External int64 // weight the exchange counted beyond this host's, in total
 	Window   time.Duration
+	Aligned  bool // counted in clock-aligned windows: Used is the current window's
 }
 
 // NewSet returns the budget of an exchange as its plugin declares it.
@@ -168,8 +191,8 @@ func (s *Set) Configure(info sdk.Info) {
 			continue
 		}
 		p := old[rl.Name]
-		if p == nil || p.window != rl.Interval {
-			p = &pool{name: rl.Name, limit: rl.Limit}
+		if p == nil || p.window != rl.Interval || p.aligned != rl.Aligned {
+			p = &pool{name: rl.Name, limit: rl.Limit, aligned: rl.Aligned}
 		}
 		if p.declared != rl.Limit {
 			p.limit = rl.Limit
@@ -250,13 +273,23 @@ func (s *Set) chargesLocked(calls []string) []charge {
 // resize derives allowed and burst from the limit in force.
 func (p *pool) resize(opts Options) {
 	plan := int64(float64(p.limit) * opts.Safety)
+	p.plan = plan
+	take := max(p.maxTake, 1)
+	if p.aligned {
+		// The window's count caps what goes out in it, whatever the
+		// bursts: the steady rate is the whole plan, and the burst is one
+		// grid step's flow (at least one more take) on top of a take.
+		flow := max(lateSlack, min(opts.Group, p.window/maxAlignedGroupShare))
+		p.burst = take + max(take, int64(float64(plan)*float64(flow)/float64(p.window)))
+		p.allowed = max(plan, 1)
+		return
+	}
 	// Room for the largest take, to let it through at all, and for what
 	// flows in the time a caller may come late (a timer firing late, a
 	// host busy elsewhere) or in one step of the scheduler's grid: at
 	// least one more take's turn, so that the late caller finds its turn
 	// kept rather than lost and a grid step's syncs go together.
 	// Anything larger only costs steady rate.
-	take := max(p.maxTake, 1)
 	flow := max(lateSlack, min(opts.Group, p.window/maxGroupShare))
 	p.burst = take + max(take, int64(float64(plan)*float64(flow)/float64(p.window)))
 	// burst + allowed must fit the plan, or a burst at the end of one of
@@ -282,7 +315,56 @@ func (p *pool) need(now time.Time, n int64) (next time.Time, wait time.Duration)
 		base = now
 	}
 	next = base.Add(p.span(n))
-	return next, max(next.Sub(now)-p.span(max(p.burst, n)), 0)
+	return next, max(next.Sub(now)-p.span(max(p.burst, n)), p.windowWait(now, n))
+}
+
+// winIdx is the index of the aligned window t falls in.
+func (p *pool) winIdx(t time.Time) int64 { return t.UnixNano() / int64(p.window) }
+
+// winStart is when aligned window i starts.
+func (p *pool) winStart(i int64) time.Time { return time.Unix(0, i*int64(p.window)) }
+
+// spread is how long before an aligned window's end a payment also counts
+// in the next window.
+func (p *pool) spread() time.Duration { return p.window / alignedSpreadShare }
+
+// count is what was paid (and reported by the exchange) in aligned window i.
+func (p *pool) count(i int64) int64 {
+	if w := p.wins[i&1]; w.idx == i {
+		return w.used
+	}
+	return 0
+}
+
+// addCount adds n to aligned window i.
+func (p *pool) addCount(i, n int64) {
+	w := &p.wins[i&1]
+	if w.idx != i {
+		w.idx, w.used = i, 0
+	}
+	w.used = max(w.used+n, 0)
+}
+
+// windows are the aligned windows a payment of now counts in: its own,
+// and the next when now is within the spread of its end.
+func (p *pool) windows(now time.Time) (i, j int64) {
+	return p.winIdx(now), p.winIdx(now.Add(p.spread()))
+}
+
+// windowWait is how long n units must wait for room in the aligned
+// windows a payment at now counts in; zero for other pools. A take larger
+// than the plan goes alone into an empty window.
+func (p *pool) windowWait(now time.Time, n int64) time.Duration {
+	if !p.aligned {
+		return 0
+	}
+	i, j := p.windows(now)
+	for _, w := range []int64{i, j} {
+		if c := p.count(w); c > 0 && c+n > p.plan {
+			return p.winStart(w + 1).Sub(now)
+		}
+	}
+	return 0
 }
 
 // TryTake pays for calls at now if every pool they draw on allows it, and
@@ -431,6 +513,10 @@ func (p *pool) observe(now time.Time, u sdk.RateUsage, opts Options, held time.T
 		p.limit = u.Limit
 		p.resize(opts)
 	}
+	if p.aligned {
+		p.observeAligned(now, u)
+		return
+	}
 	// What we sent over the last window (plus a slot, for answers in
 	// flight) bounds our share of the exchange's count; any more was sent
 	// by someone else on this IP and is charged as debt.
@@ -465,14 +551,35 @@ func (p *pool) observe(now time.Time, u sdk.RateUsage, opts Options, held time.T
 	p.tat = next
 }
 
+// observeAligned takes in a report of an aligned window's count: beyond
+// what this host paid in the window, the exchange counted someone else's
+// weight, which fills the window too and leaves it when the window ends,
+// as the exchange's count does. A report that arrives within the spread
+// after a window began may still be the count of the window before, and
+// says nothing certain about this one.
+func (p *pool) observeAligned(now time.Time, u sdk.RateUsage) {
+	i := p.winIdx(now)
+	if now.Sub(p.winStart(i)) < p.spread() {
+		return
+	}
+	if excess := u.Used - p.count(i); excess > 0 {
+		p.addCount(i, excess)
+		p.external += excess
+	}
+}
+
 // Stats reports each pool at now, in declaration order.
 func (s *Set) Stats(now time.Time) []PoolStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]PoolStats, 0, len(s.pools))
 	for _, p := range s.pools {
+		used := p.used(now)
+		if p.aligned {
+			used = p.count(p.winIdx(now))
+		}
 		out = append(out, PoolStats{Name: p.name, Limit: p.limit, Allowed: p.allowed, Burst: p.burst,
-			Used: p.used(now), External: p.external, Window: p.window})
+			Used: used, External: p.external, Window: p.window, Aligned: p.aligned})
 	}
 	return out
 }
@@ -480,8 +587,16 @@ func (s *Set) Stats(now time.Time) []PoolStats {
 // slotWidth is the width of one usage slot.
 func (p *pool) slotWidth() int64 { return max(int64(p.window)/slots, 1) }
 
-// record adds n units to the slot of now.
+// record adds n units to the slot of now and, in an aligned pool, to the
+// windows a payment of now counts in.
 func (p *pool) record(now time.Time, n int64) {
+	if p.aligned {
+		i, j := p.windows(now)
+		p.addCount(i, n)
+		if j != i {
+			p.addCount(j, n)
+		}
+	}
 	idx := now.UnixNano() / p.slotWidth()
 	sl := &p.slots[idx%int64(len(p.slots))]
 	if sl.idx != idx {

@@ -16,7 +16,7 @@ func TestInfo(t *testing.T) {
 	info := plugintest.InfoDeclares(t, e.C, plugintest.Names{Name: "binance", DisplayName: "Binance", Version: "1.2.3",
 		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"spot", "futures", "spot_ws", "futures_ws"}},
 		[]string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams},
-		sdk.RateLimit{Name: "request_weight", Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP})
+		sdk.RateLimit{Name: "request_weight", Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP, Aligned: true})
 	if l := info.StreamLimits; l.NewConnections != 300 || l.NewConnectionsWindow != 5*time.Minute || l.AccountsPerConnection != 200 || l.MaxAccounts() != 0 {
 		t.Errorf("stream limits %+v, want 300 new connections per 5 minutes, 200 accounts a shared USDⓈ-M connection, no cap", l)
 	}

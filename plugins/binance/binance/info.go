@@ -18,9 +18,12 @@ const (
 )
 
 var card = ratecard.Card{
+	// Binance counts the weight of each clock minute: X-MBX-USED-WEIGHT-1M
+	// is the IP's weight "for the current minute" and starts again from
+	// zero on the minute, so both limits are aligned.
 	Limits: []sdk.RateLimit{
-		{Name: limitSpotWeight, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP},
-		{Name: limitFuturesWeight, Limit: 2400, Interval: time.Minute, Scope: sdk.ScopeIP},
+		{Name: limitSpotWeight, Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP, Aligned: true},
+		{Name: limitFuturesWeight, Limit: 2400, Interval: time.Minute, Scope: sdk.ScopeIP, Aligned: true},
 	},
 	// Costs are the request weights of each capability's calls, in the
 	// budget of the host they go to.

@@ -637,11 +637,15 @@ func (x *CallCost) GetCost() int64 {
 
 // One budget the exchange enforces, e.g. 6000 request weight per minute per IP.
 type RateLimit struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // e.g. "request_weight", "requests"
-	Limit         int64                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
-	IntervalMs    int64                  `protobuf:"varint,3,opt,name=interval_ms,json=intervalMs,proto3" json:"interval_ms,omitempty"`
-	Scope         string                 `protobuf:"bytes,4,opt,name=scope,proto3" json:"scope,omitempty"` // "ip" (shared by every account) or "account"
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // e.g. "request_weight", "requests"
+	Limit      int64                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	IntervalMs int64                  `protobuf:"varint,3,opt,name=interval_ms,json=intervalMs,proto3" json:"interval_ms,omitempty"`
+	Scope      string                 `protobuf:"bytes,4,opt,name=scope,proto3" json:"scope,omitempty"` // "ip" (shared by every account) or "account"
+	// The exchange counts the limit in fixed windows starting at every
+	// multiple of interval_ms since the Unix epoch (a count per clock
+	// minute, reset on the minute); false: a sliding or unknown window.
+	Aligned       bool `protobuf:"varint,5,opt,name=aligned,proto3" json:"aligned,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -702,6 +706,13 @@ func (x *RateLimit) GetScope() string {
 		return x.Scope
 	}
 	return ""
+}
+
+func (x *RateLimit) GetAligned() bool {
+	if x != nil {
+		return x.Aligned
+	}
+	return false
 }
 
 // Usage the exchange reported in its response headers while serving a call.
@@ -2857,13 +2868,14 @@ const file_exchange_v1_exchange_proto_rawDesc = "" +
 	"\bCallCost\x12\x12\n" +
 	"\x04call\x18\x01 \x01(\tR\x04call\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\tR\x05limit\x12\x12\n" +
-	"\x04cost\x18\x03 \x01(\x03R\x04cost\"l\n" +
+	"\x04cost\x18\x03 \x01(\x03R\x04cost\"\x86\x01\n" +
 	"\tRateLimit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\x12\x1f\n" +
 	"\vinterval_ms\x18\x03 \x01(\x03R\n" +
 	"intervalMs\x12\x14\n" +
-	"\x05scope\x18\x04 \x01(\tR\x05scope\"j\n" +
+	"\x05scope\x18\x04 \x01(\tR\x05scope\x12\x18\n" +
+	"\aaligned\x18\x05 \x01(\bR\aaligned\"j\n" +
 	"\tRateUsage\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04used\x18\x02 \x01(\x03R\x04used\x12\x14\n" +
