@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,9 +48,12 @@ func benchEnv(name string, def float64) float64 {
 // in both through gahost and through ccxt:
 //
 //   - paced: at GAHOST_BENCH_BINANCE_RATE syncs a minute (default 137,
-//     what gahost's Binance budget affords at 35 weight a sync), spread
-//     over GAHOST_BENCH_BINANCE_ACCOUNTS accounts (default 40); gahost's
-//     scheduler paces by its interval (accounts / rate), ccxt by a timer;
+//     what gahost's Binance budget afforded at 35 weight a sync), each
+//     account every GAHOST_BENCH_BINANCE_INTERVAL seconds (default 30, the
+//     daemon's, with its 5 s jitter), so over rate × interval accounts
+//     (69; GAHOST_BENCH_BINANCE_ACCOUNTS sets the accounts instead, and the
+//     interval follows); gahost's scheduler paces by its interval, ccxt by
+//     a timer;
 //   - back to back: every account synced again as soon as its last sync
 //     ended, all accounts at once, with the fake's limits raised and no
 //     budget, so that only CPU bounds the pace.
@@ -73,8 +77,11 @@ func benchEnv(name string, def float64) float64 {
 // over the paced gahost phase (and, with ".b2b" appended, over the back to
 // back one); GAHOST_BENCH_BINANCE_CCXT=0 leaves ccxt out.
 func BenchmarkBinanceSync(b *testing.B) {
-	nAccounts := int(benchEnv("GAHOST_BENCH_BINANCE_ACCOUNTS", 40))
 	perMinute := benchEnv("GAHOST_BENCH_BINANCE_RATE", 137)
+	// The daemon's default schedule: every 30 s, give or take 5 s.
+	interval := time.Duration(benchEnv("GAHOST_BENCH_BINANCE_INTERVAL", 30) * float64(time.Second))
+	nAccounts := int(benchEnv("GAHOST_BENCH_BINANCE_ACCOUNTS", math.Round(perMinute*interval.Minutes())))
+	interval = time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
 	seconds := benchEnv("GAHOST_BENCH_BINANCE_SECONDS", 40)
 	paced := time.Duration(seconds * float64(time.Second))
 	b2b := paced / 4
@@ -109,10 +116,9 @@ func BenchmarkBinanceSync(b *testing.B) {
 	}
 	hosttest.InstallPlugin(b, bins.binance, pdir, "gahost-plugin-binance")
 	quiet := hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: io.Discard})
-	interval := time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
 	// As the daemon does: the budget lets the syncs of one step of the
 	// scheduler's grid go together.
-	pacedCfg := scheduler.Config{Interval: interval, Jitter: interval / 6, MaxConcurrency: 64}
+	pacedCfg := scheduler.Config{Interval: interval, Jitter: min(interval/6, 5*time.Second), MaxConcurrency: 64}
 	cat, err := plugins.New(plugins.Config{Dir: pdir, Logger: quiet, Exchanges: map[string]plugins.ExchangeConfig{
 		"binance": {Endpoints: map[string]string{"spot": f.URL, "futures": f.URL}},
 	}, Budget: budget.Options{Group: pacedCfg.CoalesceStep()}})

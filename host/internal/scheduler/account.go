@@ -216,9 +216,17 @@ func (s *Scheduler) record(ctx context.Context, j job, out outcome, fresh *store
 }
 
 // nextRegular is the next due time after a sync that worked: one effective
-// interval after it started, give or take the jitter.
+// interval after it started, give or take the jitter. The wait for the
+// Coalesce grid's next point does not count: counted from a start up to a
+// step late, every interval would grow by half a step on average, and
+// the exchange's accounts would be synced that much less often than
+// asked. Any other lateness (the budget had no room) does count.
 func (s *Scheduler) nextRegular(j job, now time.Time) time.Time {
-	next := j.start.Add(j.every + s.jitter())
+	from := j.start
+	if late := j.start.Sub(j.due); late > 0 && !j.due.IsZero() {
+		from = j.start.Add(-min(late, s.cfg.Coalesce))
+	}
+	next := from.Add(j.every + s.jitter())
 	if next.Before(now) {
 		return now
 	}

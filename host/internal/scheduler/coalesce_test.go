@@ -32,3 +32,34 @@ func TestDueSyncsStartOnTheCoalesceGrid(t *testing.T) {
 		}
 	})
 }
+
+// The wait for the grid's next point does not lengthen the interval: an
+// account is synced as often as asked however coarse the grid, each sync
+// at most one step after it was due.
+func TestCoalesceGridKeepsTheInterval(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		e := newEnv(t, 0, "alpha")
+		e.addAccounts("alpha", "alpha", 1)
+		const interval, grid, rounds = 10300 * time.Millisecond, 5 * time.Second, 30
+		start := time.Now()
+		e.start(scheduler.Config{Interval: interval, Coalesce: grid, MaxConcurrency: 4})
+		time.Sleep(rounds * interval)
+		at := e.fakes["alpha"].SpotTimes(keyOf("alpha", 0))
+		// The first sync falls anywhere in the first interval; 29 more
+		// follow at the interval. Counted from each late start instead,
+		// the interval would be 2.5 s longer on average: about 24.
+		if len(at) < rounds-1 || len(at) > rounds+1 {
+			t.Errorf("%d syncs in %d intervals, want about %d", len(at), rounds, rounds)
+		}
+		for i, a := range at {
+			if a.Sub(start)%grid != 0 {
+				t.Errorf("sync %d at +%v, off the %v grid", i, a.Sub(start), grid)
+			}
+			if i > 0 {
+				if d := a.Sub(at[i-1]); d < interval-grid || d > interval+grid {
+					t.Errorf("syncs %d and %d are %v apart, want %v within a grid step", i-1, i, d, interval)
+				}
+			}
+		}
+	})
+}

@@ -26,10 +26,12 @@ type Config struct {
 	// the syncs due within one step of it start together, up to one step
 	// late, so that a paced exchange wakes the host and its plugin once
 	// for several syncs instead of once for each (each wake-up of an idle
-	// Go process costs more CPU than a sync's own work). It never holds
-	// back a manual sync or a budget's wait. Zero takes half of
-	// Jitter, at most two seconds (the spread syncs already have); negative
-	// turns it off.
+	// Go process costs more CPU than a sync's own work). The wait for
+	// the grid does not lengthen an account's interval. It never holds
+	// back a manual sync or a budget's wait. Zero takes Jitter, at most
+	// five seconds: a sync already moves by up to Jitter either way, so
+	// the grid keeps each within the spread asked for; negative turns it
+	// off.
 	Coalesce time.Duration
 
 	// BackoffMax caps the exponential backoff after transient failures;
@@ -80,6 +82,10 @@ type Config struct {
 	Value func(exchange string, testnet bool, accountID string, merged store.Snapshot, p *store.HistoryPoint)
 }
 
+// maxCoalesce caps the default Coalesce step: five seconds of a 30 s
+// interval groups a sixth of an exchange's syncs per wake-up.
+const maxCoalesce = 5 * time.Second
+
 // FromConfig takes the sync and history settings of config.hcl.
 func FromConfig(c *config.Config) Config {
 	return Config{
@@ -98,7 +104,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.Jitter = min(max(c.Jitter, 0), c.Interval/2)
 	if c.Coalesce == 0 {
-		c.Coalesce = min(c.Jitter/2, 2*time.Second)
+		c.Coalesce = min(c.Jitter, maxCoalesce)
 	}
 	c.Coalesce = max(c.Coalesce, 0)
 	if c.MaxConcurrency <= 0 {

@@ -273,6 +273,7 @@ type job struct {
 	id       string
 	exchange string
 	start    time.Time
+	due      time.Time // when it was due; the grid may start it up to a step later
 	every    time.Duration
 	failures int
 	calls    []string
@@ -297,7 +298,7 @@ func (s *Scheduler) startLocked(workCtx context.Context, ex *exch, e *entry, now
 	if s.cfg.AccountInterval != nil {
 		every = max(every, s.cfg.AccountInterval(ex.name, e.id))
 	}
-	j := job{id: e.id, exchange: ex.name, start: now, every: every, failures: e.failures,
+	j := job{id: e.id, exchange: ex.name, start: now, due: e.due, every: every, failures: e.failures,
 		calls: slices.Clone(ex.calls), paid: paid, pacer: ex.pacer, waited: len(e.waiters) > 0 || e.lastOK.IsZero(),
 		sealed: e.sealed, testnet: e.testnet, keysRev: e.keysRev, lastOK: e.lastOK}
 	s.workers.Add(1)
