@@ -101,7 +101,8 @@ awk '
 
 # The targets of cheaper syncs (issue #16), from BenchmarkBinanceSync: CPU
 # per 1,000 Binance syncs of gahost (host + plugin) over ccxt's (reused
-# instances), against the same fake at the same pace, in one run.
+# instances), against the same fake at the same pace, in one run: at most a
+# fifth paced, and not worse than ccxt back to back.
 awk '
   /^BenchmarkBinanceSync/ {
     for (i = 3; i + 1 <= NF; i += 2) v[$(i + 1)] = $i
@@ -114,7 +115,7 @@ awk '
     printf "back to back cpu-s/1000 syncs (gahost / ccxt)\t-\t%.2f / %s\t-\n", v["b2b-cpu-s/1000syncs"], ("ccxt-b2b-cpu-s/1000syncs" in v) ? sprintf("%.2f", v["ccxt-b2b-cpu-s/1000syncs"]) : "n/a"
     if ("paced-ratio" in v) {
       printf "paced cpu ratio gahost/ccxt\t<= 0.20\t%.2f\t%s\n", v["paced-ratio"], (v["paced-ratio"] <= 0.2) ? "yes" : "NO"
-      printf "back to back cpu ratio gahost/ccxt\t<= 0.20\t%.2f\t%s\n", v["b2b-ratio"], (v["b2b-ratio"] <= 0.2) ? "yes" : "NO"
+      printf "back to back cpu ratio gahost/ccxt (not worse)\t<= 1\t%.2f\t%s\n", v["b2b-ratio"], (v["b2b-ratio"] <= 1) ? "yes" : "NO"
     }
     printf "requests per Binance sync\t<= 3\t%.2f\t%s\n", v["requests/sync"], (v["requests/sync"] <= 3.05) ? "yes" : "NO"
   }' "$out" | column -t -s "$(printf '\t')"

@@ -58,8 +58,8 @@ func benchEnv(name string, def float64) float64 {
 //     ended, all accounts at once, with the fake's limits raised and no
 //     budget, so that only CPU bounds the pace.
 //
-// Each phase is measured over GAHOST_BENCH_BINANCE_SECONDS (default 40
-// paced, a quarter of it back to back) after a warm-up. Reported: CPU
+// Each phase is measured over GAHOST_BENCH_BINANCE_SECONDS (default two
+// intervals paced, a quarter of it back to back) after a warm-up. Reported: CPU
 // seconds per 1,000 syncs of this process plus the plugin process, of the
 // node process for ccxt, their ratio (gahost / ccxt; the target is at most
 // 0.2), the requests each gahost sync sent, and the CPU milliseconds a
@@ -82,7 +82,8 @@ func BenchmarkBinanceSync(b *testing.B) {
 	interval := time.Duration(benchEnv("GAHOST_BENCH_BINANCE_INTERVAL", 30) * float64(time.Second))
 	nAccounts := int(benchEnv("GAHOST_BENCH_BINANCE_ACCOUNTS", math.Round(perMinute*interval.Minutes())))
 	interval = time.Duration(float64(nAccounts) / perMinute * float64(time.Minute))
-	seconds := benchEnv("GAHOST_BENCH_BINANCE_SECONDS", 40)
+	// Two whole intervals: each account syncs twice, whatever its phase.
+	seconds := benchEnv("GAHOST_BENCH_BINANCE_SECONDS", 2*interval.Seconds())
 	paced := time.Duration(seconds * float64(time.Second))
 	b2b := paced / 4
 	ctx := b.Context()
