@@ -117,18 +117,30 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 }
 
-func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	// Setup: the account is in hedge mode.
-	plugintest.RunRefusals(t, []plugintest.Refusal[bool]{
+// refusalSetup arranges an account for a refusal: hedge mode, and the
+// key's permissions (the full key's when nil; set on UTA keys only).
+type refusalSetup struct {
+	hedge bool
+	perms []string
+}
+
+// exchangeRefusals are the orders Bitget refuses, each with its code,
+// alike on Classic and on UTA accounts.
+func exchangeRefusals() []plugintest.Refusal[refusalSetup] {
+	return []plugintest.Refusal[refusalSetup]{
 		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
 		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
 		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
 		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
 		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
 		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
-		{Name: "hedge close with nothing to close", Setup: true, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
-	}, func(t *testing.T, hedge bool) plugintest.Arranged {
-		e := funded(t, hedge)
+		{Name: "hedge close with nothing to close", Setup: refusalSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+	}
+}
+
+func TestPlaceOrderRejectedByExchange(t *testing.T) {
+	plugintest.RunRefusals(t, exchangeRefusals(), func(t *testing.T, s refusalSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
 		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
 	})
 }
