@@ -55,6 +55,14 @@ type Placement[S any] struct {
 	Req   sdk.OrderRequest
 }
 
+// Book is an account's position mode and the positions it holds, P
+// being the fake's own position row: what most rows of a placement table
+// arrange before their order.
+type Book[P any] struct {
+	Hedge     bool
+	Positions []P
+}
+
 // Placed is what a connector's fake holds of the order just placed: the
 // id the exchange gave it, and facts, lines in the connector's own words
 // of what the exchange received and did ("sent …", "requests …").
