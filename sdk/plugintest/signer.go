@@ -34,6 +34,14 @@ type SignCase struct {
 	Signature string
 }
 
+// QuerySigned is the case of a signer that appends the signature to the
+// query, last, as the parameter signature (Binance's and BingX's way): req
+// as the client hands it over, the headers the signer must set, the query
+// it must send before the signature, and the signature.
+func QuerySigned(name string, req rest.Signing, header map[string]string, query, signature string) SignCase {
+	return SignCase{Name: name, Req: req, Header: header, Query: query + "&signature=" + signature, Signature: signature}
+}
+
 // RunSigner signs each case's request with sign, each in a subtest, and
 // fails it unless the headers, the query and the body going out and the
 // values marked for redaction are exactly what the case says.

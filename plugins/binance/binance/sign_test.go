@@ -52,12 +52,8 @@ func TestSignatureVectors(t *testing.T) {
 // then recvWindow and timestamp, then the signature last.
 func TestSignRequestBytes(t *testing.T) {
 	signed := func(name, key, secret string, ms int64, params rest.Params, query, sig string) plugintest.SignCase {
-		return plugintest.SignCase{
-			Name: name,
-			Req: rest.Signing{Method: "POST", Path: "/x", Query: params.Encode(), Time: time.UnixMilli(ms),
-				Account: sdk.Account{APIKey: key, SecretKey: secret}},
-			Header: map[string]string{"X-MBX-APIKEY": key}, Query: query + "&signature=" + sig, Signature: sig,
-		}
+		req := rest.Signing{Method: "POST", Path: "/x", Query: params.Encode(), Time: time.UnixMilli(ms), Account: sdk.Account{APIKey: key, SecretKey: secret}}
+		return plugintest.QuerySigned(name, req, map[string]string{"X-MBX-APIKEY": key}, query, sig)
 	}
 	plugintest.RunSigner(t, signRequest, []plugintest.SignCase{
 		signed("S1", spotKey, spotSecret, 1499827319559,

@@ -51,12 +51,8 @@ func TestSignatureVectors(t *testing.T) {
 // only values, the signature over the raw values, appended last.
 func TestSignRequestBytes(t *testing.T) {
 	signed := func(name string, ms int64, params rest.Params, query, sig string) plugintest.SignCase {
-		return plugintest.SignCase{
-			Name: name,
-			Req: rest.Signing{Method: "POST", Path: "/x", Query: params.Encode(), Time: time.UnixMilli(ms),
-				Account: sdk.Account{APIKey: docKey, SecretKey: docSecret}},
-			Header: map[string]string{"X-BX-APIKEY": docKey}, Query: query + "&signature=" + sig, Signature: sig,
-		}
+		req := rest.Signing{Method: "POST", Path: "/x", Query: params.Encode(), Time: time.UnixMilli(ms), Account: sdk.Account{APIKey: docKey, SecretKey: docSecret}}
+		return plugintest.QuerySigned(name, req, map[string]string{"X-BX-APIKEY": docKey}, query, sig)
 	}
 	plugintest.RunSigner(t, signRequest, []plugintest.SignCase{
 		signed("no parameters", 1700000000000, nil,
