@@ -6,7 +6,8 @@
 //		plugintest.Run(t, binance.New(), plugintest.Fixtures{...})
 //	}
 //
-// Run checks the connector's Info, then drives every capability twice:
+// Run checks the connector's Info (against its golden file, see
+// InfoLines), then drives every capability twice:
 // directly, and through the real plugin boundary. On both sides it also
 // checks what every connector must do alike, driving it with faults
 // injected into the fake (see [Fake]): a slow answer past the call's
