@@ -192,14 +192,12 @@ func TestGeneratedClientOid(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	spot, fut := plugintest.RestingOrders(t, e.C, e.Acct, "c-1")
 	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
 		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"symbol":"BTCUSDT","clientOid":"c-1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
 		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginCoin":"USDT","orderId":"` + fut.ID + `"}`, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
 		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "40768"},
 		{Name: "spot unknown order", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}, Kind: sdk.KindOrderNotFound, Code: "43001"},
-		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
 		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
 		{Name: "bad symbol", Req: sdk.CancelRequest{Symbol: "BTC-USDT", OrderID: "1"}, Kind: sdk.KindInvalidRequest},
 	})
