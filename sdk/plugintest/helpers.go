@@ -261,12 +261,13 @@ func (l *Leaks) KeepWrongSecret(c context.Context, ex sdk.Exchange, acct sdk.Acc
 	return acct
 }
 
-// KeepUnreachable keeps what SpotBalances returns for acct with every
-// endpoint pointed at a closed port.
+// KeepUnreachable keeps what SpotBalances and ValidateCredentials return
+// for acct with every endpoint pointed at a closed port.
 func (l *Leaks) KeepUnreachable(c context.Context, ex sdk.Exchange, acct sdk.Account) {
 	acct.Endpoints = maps.Clone(acct.Endpoints)
 	for k := range acct.Endpoints {
 		acct.Endpoints[k] = "http://127.0.0.1:1"
 	}
 	l.Keep(ex.SpotBalances(c, acct))
+	l.Keep(ex.ValidateCredentials(c, acct))
 }

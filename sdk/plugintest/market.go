@@ -323,6 +323,10 @@ type PriceCase struct {
 	Calls map[string]int
 	// Timed are symbols whose price must carry the exchange's time.
 	Timed []string
+	// Queries are query parameters of the requests answering Req, each
+	// with the values it must have taken in them, in order (a category
+	// or product type per list read, say).
+	Queries map[string][]string
 	// Secrets are further strings no request may carry, besides the
 	// account's own key, secret and passphrase, which none ever may.
 	Secrets []string
@@ -361,6 +365,11 @@ func runPrices(t *testing.T, pr sdk.PriceReader, acct sdk.Account, requests func
 	for _, path := range slices.Sorted(maps.Keys(c.Calls)) {
 		if calls[path] != c.Calls[path] {
 			t.Errorf("calls to %s = %d, want %d", path, calls[path], c.Calls[path])
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(c.Queries)) {
+		if got := QueryValues(sent, key); !slices.Equal(got, c.Queries[key]) {
+			t.Errorf("%s sent as %q, want %q", key, got, c.Queries[key])
 		}
 	}
 	NoCredentials(t, sent, slices.Concat(credentials(acct), c.Secrets)...)

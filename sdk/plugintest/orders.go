@@ -13,6 +13,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/shopspring/decimal"
 )
 
 // Refusal is one row of a connector's table of orders its exchange
@@ -53,6 +54,14 @@ type Placement[S any] struct {
 	Name  string
 	Setup S
 	Req   sdk.OrderRequest
+}
+
+// Book is an account's position mode and the positions it holds, P
+// being the fake's own position row: what most rows of a placement table
+// arrange before their order.
+type Book[P any] struct {
+	Hedge     bool
+	Positions []P
 }
 
 // Placed is what a connector's fake holds of the order just placed: the
@@ -145,9 +154,27 @@ type CancelRow struct {
 	Code string
 }
 
+// RestingOrders places, with ex and acct, the two orders a cancel table
+// works on: a spot limit buy of 0.001 BTC/USDT at 10000 with client order
+// id clientID, and a perpetual limit buy of 0.5 ETH/USDT:USDT at 2000,
+// both far enough below the reference market (BTC at 60000, ETH at 3000)
+// to stay open.
+func RestingOrders(t *testing.T, ex sdk.Exchange, acct sdk.Account, clientID string) (spot, futures sdk.Order) {
+	t.Helper()
+	d := decimal.RequireFromString
+	spot = MustPlace(t, ex, acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: sdk.Buy, Type: sdk.OrderLimit, Quantity: d("0.001"), Price: d("10000"), ClientOrderID: clientID})
+	futures = MustPlace(t, ex, acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: sdk.Buy, Type: sdk.OrderLimit, Quantity: d("0.5"), Price: d("2000")})
+	return spot, futures
+}
+
+// noIDCancel is the cancel every connector refuses itself: one that names
+// no order.
+var noIDCancel = CancelRow{Name: "no order id nor client order id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest}
+
 // RunCancels runs rows in order, each in a subtest, on ex with acct: the
 // answer must be as the row says, and the last request fx received must
-// carry the row's Body to its Path.
+// carry the row's Body to its Path. Then a cancel that names no order must
+// be refused as KindInvalidRequest without a request.
 func RunCancels(t *testing.T, ex sdk.Exchange, acct sdk.Account, fx interface{ Requests() []fakex.Record }, rows []CancelRow) {
 	t.Helper()
 	for _, row := range rows {
@@ -166,4 +193,12 @@ func RunCancels(t *testing.T, ex sdk.Exchange, acct sdk.Account, fx interface{ R
 			}
 		})
 	}
+	t.Run(noIDCancel.Name, func(t *testing.T) {
+		before := len(fx.Requests())
+		got, err := ex.CancelOrder(Context(t), acct, noIDCancel.Req)
+		CheckCancel(t, got, err, Cancel{Kind: noIDCancel.Kind})
+		if n := len(fx.Requests()) - before; n != 0 {
+			t.Errorf("the refused cancel sent %d requests", n)
+		}
+	})
 }

@@ -6,7 +6,8 @@
 //		plugintest.Run(t, binance.New(), plugintest.Fixtures{...})
 //	}
 //
-// Run checks the connector's Info, then drives every capability twice:
+// Run checks the connector's Info (against its golden file, see
+// InfoLines), then drives every capability twice:
 // directly, and through the real plugin boundary. On both sides it also
 // checks what every connector must do alike, driving it with faults
 // injected into the fake (see [Fake]): a slow answer past the call's
@@ -77,6 +78,9 @@ type Fixtures struct {
 	// ReportsUsage says the exchange sends rate-limit headers, so every
 	// call must report usage under a declared limit name.
 	ReportsUsage bool
+	// Info is the golden file of what Info must say, as InfoLines writes
+	// it ("testdata/info.txt" in Reference).
+	Info string
 	// Prices is a prices request with its exact answer against Fake and
 	// the requests per path answering it takes: ReferencePrices, for a
 	// fake that lists the reference market with BTC's perpetual marked.
@@ -122,6 +126,8 @@ func Run(t *testing.T, impl sdk.Exchange, fx Fixtures) {
 	}
 	t.Helper()
 	info := checkInfo(t, impl)
+	t.Run("info is as its golden file says", func(t *testing.T) { checkInfoGolden(t, info, fx.Info) })
+	t.Run("info is answered locally, in copies", func(t *testing.T) { checkInfoLocal(t, impl, fx.Fake) })
 	remote := startPlugin(t)
 
 	t.Run("info across the boundary", func(t *testing.T) {
@@ -129,9 +135,7 @@ func Run(t *testing.T, impl sdk.Exchange, fx Fixtures) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Name != info.Name || got.Version != info.Version || got.SDKVersion == "" ||
-			!slices.Equal(got.Capabilities, info.Capabilities) || !slices.Equal(got.EndpointKeys, info.EndpointKeys) ||
-			!slices.Equal(got.RateLimits, info.RateLimits) {
+		if got.SDKVersion == "" || !slices.Equal(InfoLines(got), InfoLines(info)) {
 			t.Fatalf("remote info %+v differs from %+v", got, info)
 		}
 	})

@@ -20,7 +20,8 @@ import (
 //     with client order id "conformance-1";
 //   - NOPE/USDT, which no exchange lists;
 //   - the account with "not-" put before its secret, which every call
-//     must refuse.
+//     must refuse;
+//   - what Info says, in the connector's testdata/info.txt.
 //
 // A connector whose exchange cannot hold one of these as it stands (its
 // client ids allow no hyphen, its futures wallet is the spot one) changes
@@ -45,5 +46,6 @@ func Reference(acct sdk.Account, fake Fake, paths Paths) Fixtures {
 		BadSecret:     &bad,
 		Fake:          fake,
 		Paths:         paths,
+		Info:          "testdata/info.txt",
 	}
 }

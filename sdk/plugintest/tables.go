@@ -356,50 +356,6 @@ func RunErrorTable(t *testing.T, rows []ErrorRow, setup func(t *testing.T) Error
 	}
 }
 
-// Names is what a connector's Info says about itself, apart from its
-// capabilities, costs and limits.
-type Names struct {
-	Name, DisplayName, Version          string
-	RequiresPassphrase, SupportsTestnet bool
-	EndpointKeys                        []string
-}
-
-// InfoNamed calls Info, fails t unless it says want, and returns it for
-// the connector's own checks of its capabilities, costs and limits.
-func InfoNamed(t *testing.T, ex sdk.Exchange, want Names) sdk.Info {
-	t.Helper()
-	info, err := ex.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := Names{info.Name, info.DisplayName, info.Version, info.RequiresPassphrase, info.SupportsTestnet, info.EndpointKeys}
-	if got.Name != want.Name || got.DisplayName != want.DisplayName || got.Version != want.Version ||
-		got.RequiresPassphrase != want.RequiresPassphrase || got.SupportsTestnet != want.SupportsTestnet ||
-		!slices.Equal(got.EndpointKeys, want.EndpointKeys) {
-		t.Errorf("info says %+v, want %+v", got, want)
-	}
-	return info
-}
-
-// InfoDeclares calls InfoNamed, then fails t unless every one of paid is
-// declared with a call cost above zero (CapValidate, a call with a cost
-// but no capability, needs only the cost) and first is the first rate
-// limit, the one the host paces by. It returns the info for the
-// connector's own checks.
-func InfoDeclares(t *testing.T, ex sdk.Exchange, want Names, paid []string, first sdk.RateLimit) sdk.Info {
-	t.Helper()
-	info := InfoNamed(t, ex, want)
-	for _, c := range paid {
-		if (c != sdk.CapValidate && !info.Has(c)) || info.CallCosts[c] <= 0 {
-			t.Errorf("capability %s: declared %v, cost %d", c, info.Has(c), info.CallCosts[c])
-		}
-	}
-	if len(info.RateLimits) == 0 || info.RateLimits[0] != first {
-		t.Errorf("rate limits %+v, want first %+v", info.RateLimits, first)
-	}
-	return info
-}
-
 // LastRequest is the last request fx received; t fails if there was none.
 func LastRequest(t *testing.T, fx interface{ Requests() []fakex.Record }) fakex.Record {
 	t.Helper()

@@ -3,27 +3,12 @@ package binance_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/binance/binance"
 	"github.com/globalautomation/gahost/plugins/binance/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-func TestInfo(t *testing.T) {
-	e := newEnv(t)
-	info := plugintest.InfoDeclares(t, e.C, plugintest.Names{Name: "binance", DisplayName: "Binance", Version: "1.2.3",
-		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"spot", "futures", "spot_ws", "futures_ws"}},
-		[]string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams},
-		sdk.RateLimit{Name: "request_weight", Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP, Aligned: true})
-	if l := info.StreamLimits; l.NewConnections != 300 || l.NewConnectionsWindow != 5*time.Minute || l.AccountsPerConnection != 200 || l.MaxAccounts() != 0 {
-		t.Errorf("stream limits %+v, want 300 new connections per 5 minutes, 200 accounts a shared USDⓈ-M connection, no cap", l)
-	}
-	if info.CallCosts[sdk.CapSpotBalances] != 20 {
-		t.Errorf("spot balances cost %d, want 20 (GET /api/v3/account)", info.CallCosts[sdk.CapSpotBalances])
-	}
-}
 
 func TestValidateCredentials(t *testing.T) {
 	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return binance.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret}, []plugintest.CredentialsRow[fake.Key, fake.Account]{

@@ -1,8 +1,8 @@
 package binance_test
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"testing"
@@ -122,29 +122,23 @@ func TestWeightBudgetAndUsage(t *testing.T) {
 // failure with debug logging captured, and checks that no key, secret or
 // signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.C = binance.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
-	echo := func(path string) fakex.Fault {
-		return fakex.Fault{Path: path, Status: 400, Body: binanceErr(-1100, "Illegal characters: "+apiKey+" "+secret)}
-	}
-	c := ctx(t)
-	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.Fake, echo("/api/v3/account"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/fapi/v1/order", Malformed: true}, func() (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	echo := fakex.Fault{Path: "/api/v3/account", Status: 400, Body: binanceErr(-1100, "Illegal characters: "+apiKey+" "+secret)}
+	plugintest.RunLeaks(t, plugintest.LeakRun{
+		New:  func(l *slog.Logger) sdk.Exchange { return binance.New(sdk.WithLogger(l)) },
+		Fake: e.Fake, Account: e.Acct,
+		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Faults: []plugintest.Faulted{
+			{Fault: echo, Call: plugintest.CallSpotBalances},
+			{Fault: fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, Call: plugintest.CallFuturesAccount},
+			{Fault: fakex.Fault{Path: "/fapi/v1/order", Malformed: true},
+				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+		},
+		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: "/api/v3/order"}, Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})},
+		Check:      plugintest.LeakCheck{LogMark: "path=/api/v3/account", MinErrors: 4, Secrets: []string{apiKey, secret}, MinSignatures: 7},
+		Signatures: func(reqs []fakex.Record) []string { return plugintest.QueryValues(reqs, "signature") },
 	})
-	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
-	leaks.KeepUnreachable(c, e.C, e.Acct)
-	e.Fake.Inject(fakex.Fault{Path: "/api/v3/order", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	})
-
-	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v3/account", MinErrors: 4, Secrets: []string{apiKey, secret, bad.SecretKey},
-		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 7}, e.Acct)
 }
 
 // TestClockPerHost points spot and futures at two fakes whose clocks

@@ -131,19 +131,7 @@ func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.
 	if o.typ == "LIMIT" {
 		q = q.Add("price", num.Format(o.req.Price))
 	}
-	if o.req.ClientOrderID != "" {
-		q = q.Add("newClientOrderId", o.req.ClientOrderID)
-	}
-	// RESULT carries the final status and fill without the fills list.
-	q = q.Add("newOrderRespType", "RESULT")
-	var a orderAnswer
-	err := c.http.Do(ctx, acct, rest.Request{
-		Method: "POST", Endpoint: EndpointSpot, Path: "/api/v3/order", Query: q, Signed: true, Order: true,
-	}, &a)
-	if err != nil {
-		return sdk.Order{}, err
-	}
-	return placed(a, sdk.MarketSpot, sym)
+	return c.send(ctx, acct, sdk.MarketSpot, sym, o, q)
 }
 
 func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symbol.Symbol, o order) (sdk.Order, error) {
@@ -161,19 +149,30 @@ func (c *Connector) placeFutures(ctx context.Context, acct sdk.Account, sym symb
 	if o.reduceOnly {
 		q = q.Add("reduceOnly", "true")
 	}
+	return c.send(ctx, acct, sdk.MarketFutures, sym, o, q)
+}
+
+// send posts the order q describes to mkt's order endpoint (POST
+// /api/v3/order or /fapi/v1/order), with its client order id, asking for
+// the RESULT answer: the final status and fill without the fills list,
+// where the default ACK reports even a filled market order as NEW.
+func (c *Connector) send(ctx context.Context, acct sdk.Account, mkt sdk.Market, sym symbol.Symbol, o order, q rest.Params) (sdk.Order, error) {
 	if o.req.ClientOrderID != "" {
 		q = q.Add("newClientOrderId", o.req.ClientOrderID)
 	}
-	// The default ACK reports even a filled market order as NEW.
 	q = q.Add("newOrderRespType", "RESULT")
+	endpoint, path := EndpointSpot, "/api/v3/order"
+	if mkt == sdk.MarketFutures {
+		endpoint, path = EndpointFutures, "/fapi/v1/order"
+	}
 	var a orderAnswer
 	err := c.http.Do(ctx, acct, rest.Request{
-		Method: "POST", Endpoint: EndpointFutures, Path: "/fapi/v1/order", Query: q, Signed: true, Order: true,
+		Method: "POST", Endpoint: endpoint, Path: path, Query: q, Signed: true, Order: true,
 	}, &a)
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	return placed(a, sdk.MarketFutures, sym)
+	return placed(a, mkt, sym)
 }
 
 // placed maps the answer of a placed order. An answer that cannot be read

@@ -1,11 +1,11 @@
 package binance
 
 import (
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -51,68 +51,31 @@ func TestSignatureVectors(t *testing.T) {
 // byte for byte, against the official vectors: user parameters in order,
 // then recvWindow and timestamp, then the signature last.
 func TestSignRequestBytes(t *testing.T) {
-	tests := []struct {
-		name, key, secret string
-		params            rest.Params
-		ms                int64
-		want              string
-	}{
-		{
-			name: "S1", key: spotKey, secret: spotSecret, ms: 1499827319559,
-			params: rest.Params{}.Add("symbol", "LTCBTC").Add("side", "BUY").Add("type", "LIMIT").
+	signed := func(name, key, secret string, ms int64, params rest.Params, query, sig string) plugintest.SignCase {
+		req := rest.Signing{Method: "POST", Path: "/x", Query: params.Encode(), Time: time.UnixMilli(ms), Account: sdk.Account{APIKey: key, SecretKey: secret}}
+		return plugintest.QuerySigned(name, req, map[string]string{"X-MBX-APIKEY": key}, query, sig)
+	}
+	plugintest.RunSigner(t, signRequest, []plugintest.SignCase{
+		signed("S1", spotKey, spotSecret, 1499827319559,
+			rest.Params{}.Add("symbol", "LTCBTC").Add("side", "BUY").Add("type", "LIMIT").
 				Add("timeInForce", "GTC").Add("quantity", "1").Add("price", "0.1"),
-			want: "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559" +
-				"&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71",
-		},
-		{
-			name: "S2 non-ASCII symbol is encoded before signing", key: spotKey, secret: spotSecret, ms: 1499827319559,
-			params: rest.Params{}.Add("symbol", "１２３４５６").Add("side", "BUY").Add("type", "LIMIT").
+			"symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
+			"c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"),
+		signed("S2 non-ASCII symbol is encoded before signing", spotKey, spotSecret, 1499827319559,
+			rest.Params{}.Add("symbol", "１２３４５６").Add("side", "BUY").Add("type", "LIMIT").
 				Add("timeInForce", "GTC").Add("quantity", "1").Add("price", "0.1"),
-			want: "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559" +
-				"&signature=e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3",
-		},
-		{
-			name: "F1", key: futuresKey, secret: futuresSecret, ms: 1591702613943,
-			params: rest.Params{}.Add("symbol", "BTCUSDT").Add("side", "BUY").Add("type", "LIMIT").
+			"symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
+			"e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3"),
+		signed("F1", futuresKey, futuresSecret, 1591702613943,
+			rest.Params{}.Add("symbol", "BTCUSDT").Add("side", "BUY").Add("type", "LIMIT").
 				Add("quantity", "1").Add("price", "9000").Add("timeInForce", "GTC"),
-			want: "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943" +
-				"&signature=3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9",
-		},
-		{
-			name: "no parameters", key: futuresKey, secret: futuresSecret, ms: 1700000000000,
-			want: "recvWindow=5000&timestamp=1700000000000&signature=1db3e62b3c9e6ff02145b3b55990c33ee6b7d6d6e5b5118108c0f2885eae1d93",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &rest.Signing{
-				Method: "POST", Path: "/x", Query: tt.params.Encode(), Header: http.Header{},
-				Time: time.UnixMilli(tt.ms), Account: sdk.Account{APIKey: tt.key, SecretKey: tt.secret},
-			}
-			if err := signRequest(s); err != nil {
-				t.Fatal(err)
-			}
-			if s.Query != tt.want {
-				t.Fatalf("query\n got %s\nwant %s", s.Query, tt.want)
-			}
-			if got := s.Header.Get("X-MBX-APIKEY"); got != tt.key {
-				t.Fatalf("X-MBX-APIKEY = %q", got)
-			}
-			if len(s.Body) != 0 {
-				t.Fatalf("body = %q, want empty", s.Body)
-			}
-			if len(s.Redact) != 1 || len(s.Redact[0]) != 64 {
-				t.Fatalf("signature not marked for redaction: %v", len(s.Redact))
-			}
-		})
-	}
+			"symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943",
+			"3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9"),
+		signed("no parameters", futuresKey, futuresSecret, 1700000000000, nil,
+			"recvWindow=5000&timestamp=1700000000000", "1db3e62b3c9e6ff02145b3b55990c33ee6b7d6d6e5b5118108c0f2885eae1d93"),
+	})
 }
 
 func TestSignRequestNeedsCredentials(t *testing.T) {
-	for _, a := range []sdk.Account{{}, {APIKey: "k"}, {SecretKey: "s"}} {
-		err := signRequest(&rest.Signing{Header: http.Header{}, Account: a})
-		if sdk.KindOf(err) != sdk.KindAuthentication {
-			t.Errorf("signRequest without credentials: %v", err)
-		}
-	}
+	plugintest.RunSignerRefusals(t, signRequest, plugintest.MissingCredentials(sdk.Account{}, sdk.Account{APIKey: "k"}, sdk.Account{SecretKey: "s"}))
 }

@@ -1,10 +1,8 @@
 package bingx_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bingx/bingx"
 	"github.com/globalautomation/gahost/plugins/bingx/fake"
@@ -12,21 +10,6 @@ import (
 	"github.com/globalautomation/gahost/sdk/fakex"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-func TestInfo(t *testing.T) {
-	e := newEnv(t)
-	// The host paces by the first per-IP limit: BingX's 300 requests per
-	// 10 s on each account or trading endpoint.
-	info := plugintest.InfoDeclares(t, e.C, plugintest.Names{Name: "bingx", DisplayName: "BingX", Version: "1.2.3",
-		RequiresPassphrase: false, SupportsTestnet: true, EndpointKeys: []string{"rest", "swap_ws", "spot_ws"}},
-		[]string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate},
-		sdk.RateLimit{Name: "ip_endpoint_requests", Limit: 300, Interval: 10 * time.Second, Scope: sdk.ScopeIP})
-	info.CallCosts[sdk.CapOrders] = 99
-	again, _ := e.C.Info(context.Background())
-	if again.CallCosts[sdk.CapOrders] == 99 {
-		t.Error("Info hands out its own cost map")
-	}
-}
 
 func TestValidateCredentials(t *testing.T) {
 	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return bingx.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret}, []plugintest.CredentialsRow[fake.Key, fake.Account]{

@@ -1,7 +1,7 @@
 package bingx_test
 
 import (
-	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"testing"
@@ -170,31 +170,26 @@ func TestPerKeyLimit(t *testing.T) {
 // failure with debug logging captured, and checks that no key, secret or
 // signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.C = bingx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
-	echo := func(path string) fakex.Fault {
-		return fakex.Fault{Path: path, Status: 200, Body: bingxErr(100400, "Invalid parameters: "+apiKey+" "+secret)}
-	}
-	keep := leaks.Keep
-	c := ctx(t)
-	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.Fake, echo("/openApi/spot/v1/account/balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: swapOrderPath, Malformed: true}, func() (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	echo := fakex.Fault{Path: "/openApi/spot/v1/account/balance", Status: 200, Body: bingxErr(100400, "Invalid parameters: "+apiKey+" "+secret)}
+	plugintest.RunLeaks(t, plugintest.LeakRun{
+		New:  func(l *slog.Logger) sdk.Exchange { return bingx.New(sdk.WithLogger(l)) },
+		Fake: e.Fake, Account: e.Acct,
+		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Faults: []plugintest.Faulted{
+			{Fault: echo, Call: plugintest.CallSpotBalances},
+			{Fault: fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, Call: plugintest.CallFuturesAccount},
+			{Fault: fakex.Fault{Path: swapOrderPath, Malformed: true},
+				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+		},
+		Wrong: func(sdk.Account) []plugintest.Wrong {
+			unknown := e.Acct
+			unknown.APIKey = "unknown-" + apiKey
+			return []plugintest.Wrong{{Account: unknown, Call: plugintest.CallPositions}}
+		},
+		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: spotOrderPath}, Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")})},
+		Check:      plugintest.LeakCheck{LogMark: "path=/openApi/spot/v1/account/balance", MinErrors: 8, Secrets: []string{apiKey, secret}, MinSignatures: 10},
+		Signatures: func(reqs []fakex.Record) []string { return plugintest.QueryValues(reqs, "signature") },
 	})
-	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
-	unknown := e.Acct
-	unknown.APIKey = "unknown-" + apiKey
-	keep(e.C.Positions(c, unknown))
-	leaks.KeepUnreachable(c, e.C, e.Acct)
-	e.Fake.Inject(fakex.Fault{Path: spotOrderPath, Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.001")})
-	})
-
-	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/openApi/spot/v1/account/balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
-		Signatures: plugintest.QueryValues(e.Fake.Requests(), "signature"), MinSignatures: 10}, e.Acct)
 }

@@ -21,10 +21,7 @@ const (
 
 // placeSetup arranges the account for an order: its position mode and
 // the positions it holds.
-type placeSetup struct {
-	hedge bool
-	pos   []fake.Position
-}
+type placeSetup = plugintest.Book[fake.Position]
 
 // TestPlaceOrder places orders the exchange takes; testdata/orders.txt
 // says what each must send (the signing parameters left out), how many
@@ -36,15 +33,15 @@ func TestPlaceOrder(t *testing.T) {
 		{Name: "spot market sell by base amount", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.00123")}},
 		{Name: "spot limit sell rests as PENDING", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
 		{Name: "swap market, one-way: BOTH, id lowercased", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "Alert-01J9ZX"}},
-		{Name: "swap reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
-		{Name: "swap limit in hedge mode: position side found after 109400", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
-		{Name: "hedge mode close: reduce-only becomes the long side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
-		{Name: "explicit position side in hedge mode goes through at once", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
-		{Name: "explicit position side on a one-way account closes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
+		{Name: "swap reduce-only close, one-way", Setup: placeSetup{Positions: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "swap limit in hedge mode: position side found after 109400", Setup: placeSetup{Hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode close: reduce-only becomes the long side", Setup: placeSetup{Hedge: true, Positions: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "explicit position side in hedge mode goes through at once", Setup: placeSetup{Hedge: true}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
+		{Name: "explicit position side on a one-way account closes reduce-only", Setup: placeSetup{Positions: []fake.Position{{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.01", AvgPrice: "50000", MarkPrice: "60000", UnrealizedProfit: "-100"}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
 	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
-		e := funded(t, s.hedge)
-		if s.pos != nil {
-			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.pos })
+		e := funded(t, s.Hedge)
+		if s.Positions != nil {
+			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.Positions })
 		}
 		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
 			sent := url.Values{}

@@ -1,12 +1,11 @@
 package bingx
 
 import (
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -51,78 +50,37 @@ func TestSignatureVectors(t *testing.T) {
 // for byte: parameters and timestamp sorted by key, values encoded and
 // only values, the signature over the raw values, appended last.
 func TestSignRequestBytes(t *testing.T) {
-	tests := []struct {
-		name   string
-		params rest.Params
-		ms     int64
-		want   string
-	}{
-		{
-			name: "no parameters", ms: 1700000000000,
-			want: "timestamp=1700000000000&signature=b3efb34f2df51eea2b0e489324ea4aabc84cfbea7f9db9f6fa4bdfc70c589b6d",
-		},
-		{
-			name: "order built in any order goes out sorted", ms: 1700000000000,
-			params: rest.Params{}.Add("symbol", "BTC-USDT").Add("side", "BUY").Add("positionSide", "LONG").
+	signed := func(name string, ms int64, params rest.Params, query, sig string) plugintest.SignCase {
+		req := rest.Signing{Method: "POST", Path: "/x", Query: params.Encode(), Time: time.UnixMilli(ms), Account: sdk.Account{APIKey: docKey, SecretKey: docSecret}}
+		return plugintest.QuerySigned(name, req, map[string]string{"X-BX-APIKEY": docKey}, query, sig)
+	}
+	plugintest.RunSigner(t, signRequest, []plugintest.SignCase{
+		signed("no parameters", 1700000000000, nil,
+			"timestamp=1700000000000", "b3efb34f2df51eea2b0e489324ea4aabc84cfbea7f9db9f6fa4bdfc70c589b6d"),
+		signed("order built in any order goes out sorted", 1700000000000,
+			rest.Params{}.Add("symbol", "BTC-USDT").Add("side", "BUY").Add("positionSide", "LONG").
 				Add("type", "MARKET").Add("quantity", "0.001"),
-			want: "positionSide=LONG&quantity=0.001&side=BUY&symbol=BTC-USDT&timestamp=1700000000000&type=MARKET" +
-				"&signature=962f7a823f915f98b8ceac4fd4bfa90b63ff002afeb2850c2aa995a14ac144fc",
-		},
-		{
-			name: "JSON value: raw signed, encoded sent", ms: 1700000000000,
-			params: rest.Params{}.Add("symbol", "BTC-USDT").Add("side", "BUY").Add("positionSide", "LONG").
+			"positionSide=LONG&quantity=0.001&side=BUY&symbol=BTC-USDT&timestamp=1700000000000&type=MARKET",
+			"962f7a823f915f98b8ceac4fd4bfa90b63ff002afeb2850c2aa995a14ac144fc"),
+		signed("JSON value: raw signed, encoded sent", 1700000000000,
+			rest.Params{}.Add("symbol", "BTC-USDT").Add("side", "BUY").Add("positionSide", "LONG").
 				Add("type", "MARKET").Add("quantity", "0.001").Add("takeProfit", takeProfit),
-			want: "positionSide=LONG&quantity=0.001&side=BUY&symbol=BTC-USDT" +
-				"&takeProfit=%7B%22type%22%3A%22TAKE_PROFIT_MARKET%22%2C%22stopPrice%22%3A31968.0%2C%22workingType%22%3A%22MARK_PRICE%22%7D" +
-				"&timestamp=1700000000000&type=MARKET&signature=ec42ef6331a386d73f0a4cf35aa6cd96a42338dcbc5377a61577e879500195b4",
-		},
-		{
-			name: "doc payload, recvWindow included by the caller", ms: 1696751141337,
-			params: rest.Params{}.Add("symbol", "BTC-USDT").Add("recvWindow", "0"),
-			want:   "recvWindow=0&symbol=BTC-USDT&timestamp=1696751141337&signature=f8d883609dfd31c824feb4de865b071008dedb1d461451fa70847875c8e7a7a2",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &rest.Signing{
-				Method: "POST", Path: "/x", Query: tt.params.Encode(), Header: http.Header{},
-				Time: time.UnixMilli(tt.ms), Account: sdk.Account{APIKey: docKey, SecretKey: docSecret},
-			}
-			if err := signRequest(s); err != nil {
-				t.Fatal(err)
-			}
-			if s.Query != tt.want {
-				t.Fatalf("query\n got %s\nwant %s", s.Query, tt.want)
-			}
-			if got := s.Header.Get("X-BX-APIKEY"); got != docKey {
-				t.Fatalf("X-BX-APIKEY = %q", got)
-			}
-			if len(s.Body) != 0 {
-				t.Fatalf("body = %q, want empty", s.Body)
-			}
-			if len(s.Redact) != 1 || !strings.HasSuffix(tt.want, s.Redact[0]) || len(s.Redact[0]) != 64 {
-				t.Fatalf("signature not marked for redaction")
-			}
-		})
-	}
+			"positionSide=LONG&quantity=0.001&side=BUY&symbol=BTC-USDT"+
+				"&takeProfit=%7B%22type%22%3A%22TAKE_PROFIT_MARKET%22%2C%22stopPrice%22%3A31968.0%2C%22workingType%22%3A%22MARK_PRICE%22%7D"+
+				"&timestamp=1700000000000&type=MARKET",
+			"ec42ef6331a386d73f0a4cf35aa6cd96a42338dcbc5377a61577e879500195b4"),
+		signed("doc payload, recvWindow included by the caller", 1696751141337,
+			rest.Params{}.Add("symbol", "BTC-USDT").Add("recvWindow", "0"),
+			"recvWindow=0&symbol=BTC-USDT&timestamp=1696751141337", "f8d883609dfd31c824feb4de865b071008dedb1d461451fa70847875c8e7a7a2"),
+	})
 }
 
 func TestSignRequestRefuses(t *testing.T) {
-	for _, a := range []sdk.Account{{}, {APIKey: "k"}, {SecretKey: "s"}} {
-		err := signRequest(&rest.Signing{Header: http.Header{}, Account: a})
-		if sdk.KindOf(err) != sdk.KindAuthentication {
-			t.Errorf("signRequest without credentials: %v", err)
-		}
-	}
 	full := sdk.Account{APIKey: docKey, SecretKey: docSecret}
-	err := signRequest(&rest.Signing{Method: "POST", Path: "/x", Body: []byte("a=1"), Header: http.Header{}, Account: full})
-	if sdk.KindOf(err) != sdk.KindInvalidRequest {
-		t.Errorf("a body: %v", err)
-	}
-	err = signRequest(&rest.Signing{Method: "GET", Path: "/x", Query: "a=%zz", Header: http.Header{}, Account: full})
-	if sdk.KindOf(err) != sdk.KindInvalidRequest || strings.Contains(err.Error(), docSecret) {
-		t.Errorf("undecodable query: %v", err)
-	}
+	plugintest.RunSignerRefusals(t, signRequest, append(plugintest.MissingCredentials(sdk.Account{}, sdk.Account{APIKey: "k"}, sdk.Account{SecretKey: "s"}),
+		plugintest.Refused{Name: "a body", Req: rest.Signing{Method: "POST", Path: "/x", Body: []byte("a=1"), Account: full}, Kind: sdk.KindInvalidRequest},
+		plugintest.Refused{Name: "undecodable query", Req: rest.Signing{Method: "GET", Path: "/x", Query: "a=%zz", Account: full}, Kind: sdk.KindInvalidRequest},
+	))
 }
 
 func TestDecodeQueryRoundTrip(t *testing.T) {

@@ -1,42 +1,14 @@
 package bitget_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bitget/bitget"
 	"github.com/globalautomation/gahost/plugins/bitget/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-func TestInfo(t *testing.T) {
-	e := newEnv(t)
-	info := plugintest.InfoDeclares(t, e.C, plugintest.Names{Name: "bitget", DisplayName: "Bitget", Version: "1.2.3",
-		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest", "ws"}},
-		[]string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams},
-		sdk.RateLimit{Name: "ip_requests", Limit: 6000, Interval: time.Minute, Scope: sdk.ScopeIP})
-	for _, l := range info.RateLimits {
-		if l.Name == "uid_account_info" && (l.Limit != 1 || l.Interval != time.Second || l.Scope != sdk.ScopeAccount) {
-			t.Errorf("account info limit %+v, want 1/s per account", l)
-		}
-	}
-	if info.CallCosts[sdk.CapOrders] != 2 || info.CallCosts[sdk.CapValidate] != 2 {
-		t.Errorf("costs %v", info.CallCosts)
-	}
-	// Info hands out copies.
-	info.CallCosts[sdk.CapOrders] = 99
-	info.RateLimits[0].Limit = 1
-	again, _ := e.C.Info(context.Background())
-	if again.CallCosts[sdk.CapOrders] != 2 || again.RateLimits[0].Limit != 6000 {
-		t.Error("Info shares its maps")
-	}
-	if e.Fake.TotalCalls() != 0 {
-		t.Error("Info called the exchange")
-	}
-}
 
 func TestValidateCredentials(t *testing.T) {
 	plugintest.RunCredentials(t, func() *fake.Server { return fake.New() }, func() sdk.Exchange { return bitget.New() }, sdk.Account{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase}, []plugintest.CredentialsRow[fake.Key, fake.Account]{

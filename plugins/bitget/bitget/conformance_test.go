@@ -31,10 +31,13 @@ func TestConformance(t *testing.T) {
 	fx := plugintest.Reference(e.Acct, e.Fake, plugintest.Paths{Read: fake.PathSpotAssets, Order: fake.PathSpotPlace, Cancel: fake.PathSpotCancel, Time: fake.PathServerTime})
 	fx.ReportsUsage = true
 	// Prices come from whole lists, one request each, whatever the number
-	// of symbols asked for.
+	// of symbols asked for: the classic public ticker lists, which serve
+	// Classic and UTA accounts alike, the futures one for USDT-margined
+	// contracts only.
 	e.Fake.SetMark("BTCUSDT", "60012.34")
 	prices := plugintest.ReferencePrices("bitget", "BGB")
 	prices.Calls = map[string]int{fake.PathSpotTickers: 1, fake.PathFuturesTickers: 1}
+	prices.Queries = map[string][]string{"productType": {"USDT-FUTURES"}}
 	fx.Prices = &prices
 	plugintest.Run(t, bitget.New(sdk.WithVersion("0.1.0")), fx)
 }

@@ -1,9 +1,9 @@
 package bitget_test
 
 import (
-	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -245,32 +245,29 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // failure with debug logging captured, and checks that no key, secret,
 // passphrase or signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	leaks := plugintest.NewLeaks()
 	e := funded(t, true, fake.WithRouteLimit(fake.PathAccountInfo, 100))
-	e.C = bitget.New(sdk.WithLogger(leaks.Logger))
 	// Answers that echo what they got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: bitgetErr("40017", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
-	keep := leaks.Keep
-	c := ctx(t)
-	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.Fake, echo(fake.PathSpotAssets), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, echo(fake.PathAccountInfo), func() (any, error) { return e.C.ValidateCredentials(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, func() (any, error) { return e.C.FuturesAccount(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true}, func() (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	plugintest.RunLeaks(t, plugintest.LeakRun{
+		New:  func(l *slog.Logger) sdk.Exchange { return bitget.New(sdk.WithLogger(l)) },
+		Fake: e.Fake, Account: e.Acct,
+		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Faults: []plugintest.Faulted{
+			{Fault: echo(fake.PathSpotAssets), Call: plugintest.CallSpotBalances},
+			{Fault: echo(fake.PathAccountInfo), Call: plugintest.CallCredentials},
+			{Fault: fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, Call: plugintest.CallFuturesAccount},
+			{Fault: fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true},
+				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+		},
+		Wrong: func(sdk.Account) []plugintest.Wrong {
+			badPass := e.Acct
+			badPass.Passphrase = "wrong-" + passphrase
+			return []plugintest.Wrong{{Account: badPass, Call: plugintest.CallPositions}}
+		},
+		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: fake.PathSpotPlace}, Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")})},
+		Check:      plugintest.LeakCheck{LogMark: "path=" + fake.PathSpotAssets, MinErrors: 8, Secrets: []string{apiKey, secret, passphrase}, MinSignatures: 10},
+		Signatures: func(reqs []fakex.Record) []string { return plugintest.HeaderValues(reqs, "Access-Sign") },
 	})
-	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
-	badPass := e.Acct
-	badPass.Passphrase = "wrong-" + passphrase
-	keep(e.C.Positions(c, badPass))
-	leaks.KeepUnreachable(c, e.C, e.Acct)
-	e.Fake.Inject(fakex.Fault{Path: fake.PathSpotPlace, Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("10")})
-	})
-
-	leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=" + fake.PathSpotAssets, MinErrors: 8, Secrets: []string{apiKey, secret, passphrase, bad.SecretKey, badPass.Passphrase},
-		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "Access-Sign"), MinSignatures: 10}, e.Acct)
 }

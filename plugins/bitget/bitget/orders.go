@@ -266,7 +266,13 @@ func (c *Connector) classicCancel(ctx context.Context, acct sdk.Account, mkt sdk
 	if mkt == sdk.MarketFutures {
 		path, b.ProductType, b.MarginCoin = pathFuturesCancel, productType, marginCoin
 	}
-	data, err := json.Marshal(b)
+	return c.cancel(ctx, acct, path, b, mkt, sym, t)
+}
+
+// cancel posts body, a cancel-order request, to path and returns the
+// order the answer describes.
+func (c *Connector) cancel(ctx context.Context, acct sdk.Account, path string, body any, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) (sdk.Order, error) {
+	data, err := json.Marshal(body)
 	if err != nil {
 		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: the cancel request cannot be encoded")
 	}

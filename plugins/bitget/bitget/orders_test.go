@@ -117,18 +117,30 @@ func TestPlaceOrderRejectedLocally(t *testing.T) {
 	plugintest.RefuseLocally(t, e.C, e.Acct, e.Fake, tests)
 }
 
-func TestPlaceOrderRejectedByExchange(t *testing.T) {
-	// Setup: the account is in hedge mode.
-	plugintest.RunRefusals(t, []plugintest.Refusal[bool]{
+// refusalSetup arranges an account for a refusal: hedge mode, and the
+// key's permissions (the full key's when nil; set on UTA keys only).
+type refusalSetup struct {
+	hedge bool
+	perms []string
+}
+
+// exchangeRefusals are the orders Bitget refuses, each with its code,
+// alike on Classic and on UTA accounts.
+func exchangeRefusals() []plugintest.Refusal[refusalSetup] {
+	return []plugintest.Refusal[refusalSetup]{
 		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
 		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
 		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
 		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
 		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
 		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
-		{Name: "hedge close with nothing to close", Setup: true, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
-	}, func(t *testing.T, hedge bool) plugintest.Arranged {
-		e := funded(t, hedge)
+		{Name: "hedge close with nothing to close", Setup: refusalSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
+	}
+}
+
+func TestPlaceOrderRejectedByExchange(t *testing.T) {
+	plugintest.RunRefusals(t, exchangeRefusals(), func(t *testing.T, s refusalSetup) plugintest.Arranged {
+		e := funded(t, s.hedge)
 		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Orders: func() int { return len(e.Fake.Orders(apiKey)) }}
 	})
 }
@@ -180,14 +192,12 @@ func TestGeneratedClientOid(t *testing.T) {
 
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
-	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	spot, fut := plugintest.RestingOrders(t, e.C, e.Acct, "c-1")
 	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
 		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"symbol":"BTCUSDT","clientOid":"c-1"}`, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
 		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"symbol":"ETHUSDT","productType":"USDT-FUTURES","marginCoin":"USDT","orderId":"` + fut.ID + `"}`, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
 		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "40768"},
 		{Name: "spot unknown order", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "1"}, Kind: sdk.KindOrderNotFound, Code: "43001"},
-		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
 		{Name: "id not a number", Req: sdk.CancelRequest{Symbol: "BTC/USDT", OrderID: "abc"}, Kind: sdk.KindInvalidRequest},
 		{Name: "bad symbol", Req: sdk.CancelRequest{Symbol: "BTC-USDT", OrderID: "1"}, Kind: sdk.KindInvalidRequest},
 	})

@@ -2,11 +2,13 @@ package bitget
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
 )
 
@@ -58,42 +60,29 @@ func TestSignatureVectors(t *testing.T) {
 }
 
 // TestSignRequestHeaders runs the vectors through the signer the client
-// calls, checking every header it sets.
+// calls, on the live and the demo environment, checking every header it
+// sets.
 func TestSignRequestHeaders(t *testing.T) {
+	var cases []plugintest.SignCase
 	for _, v := range vectors {
 		for _, demo := range []bool{false, true} {
 			ms, _ := json.Number(v.ts).Int64()
-			s := &rest.Signing{
-				Method: v.method, Path: v.path, Query: v.query, Body: []byte(v.body),
-				Header: http.Header{}, Time: time.UnixMilli(ms),
-				Account: sdk.Account{APIKey: "key-1", SecretKey: vectorSecret, Passphrase: "pass phrase", Testnet: demo},
-			}
-			if err := signRequest(s); err != nil {
-				t.Fatal(err)
-			}
-			want := map[string]string{
+			header := map[string]string{
 				"ACCESS-KEY": "key-1", "ACCESS-SIGN": v.signature, "ACCESS-TIMESTAMP": v.ts,
 				"ACCESS-PASSPHRASE": "pass phrase", "Content-Type": "application/json", "locale": "en-US",
 			}
 			if demo {
-				want["paptrading"] = "1"
+				header["paptrading"] = "1"
 			}
-			if len(s.Header) != len(want) {
-				t.Errorf("%s demo=%v: headers %v", v.name, demo, s.Header)
-			}
-			for k, w := range want {
-				if got := s.Header.Get(k); got != w {
-					t.Errorf("%s demo=%v: %s = %q, want %q", v.name, demo, k, got, w)
-				}
-			}
-			if s.Query != v.query || string(s.Body) != v.body {
-				t.Errorf("%s: the signer changed the query or body", v.name)
-			}
-			if len(s.Redact) != 1 || s.Redact[0] != v.signature {
-				t.Errorf("%s: signature not marked for redaction", v.name)
-			}
+			cases = append(cases, plugintest.SignCase{
+				Name: fmt.Sprintf("%s demo=%v", v.name, demo),
+				Req: rest.Signing{Method: v.method, Path: v.path, Query: v.query, Body: []byte(v.body), Time: time.UnixMilli(ms),
+					Account: sdk.Account{APIKey: "key-1", SecretKey: vectorSecret, Passphrase: "pass phrase", Testnet: demo}},
+				Header: header, Query: v.query, Signature: v.signature,
+			})
 		}
 	}
+	plugintest.RunSigner(t, signRequest, cases)
 }
 
 // TestSignsDecodedQuery: Bitget verifies the un-encoded query, so
@@ -127,10 +116,6 @@ func TestOrderBodyIsThePagesVector(t *testing.T) {
 }
 
 func TestSignRequestNeedsCredentials(t *testing.T) {
-	for _, a := range []sdk.Account{{}, {APIKey: "k", Passphrase: "p"}, {SecretKey: "s", Passphrase: "p"}, {APIKey: "k", SecretKey: "s"}} {
-		err := signRequest(&rest.Signing{Header: http.Header{}, Account: a})
-		if sdk.KindOf(err) != sdk.KindAuthentication {
-			t.Errorf("signRequest without full credentials: %v", err)
-		}
-	}
+	plugintest.RunSignerRefusals(t, signRequest, plugintest.MissingCredentials(sdk.Account{}, sdk.Account{APIKey: "k", Passphrase: "p"},
+		sdk.Account{SecretKey: "s", Passphrase: "p"}, sdk.Account{APIKey: "k", SecretKey: "s"}))
 }

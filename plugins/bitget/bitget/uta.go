@@ -2,7 +2,6 @@ package bitget
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/globalautomation/gahost/sdk"
@@ -313,15 +312,5 @@ func (c *Connector) utaCancel(ctx context.Context, acct sdk.Account, mkt sdk.Mar
 	if mkt == sdk.MarketFutures {
 		b.Category = productType
 	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		return sdk.Order{}, sdk.Errorf(sdk.KindInvalidRequest, "bitget: the cancel request cannot be encoded")
-	}
-	var ack orderAck
-	if _, err := c.call(ctx, acct, rest.Request{
-		Method: "POST", Endpoint: EndpointREST, Path: pathUTACancel, Body: data, ContentType: "application/json", Signed: true,
-	}, &ack); err != nil {
-		return sdk.Order{}, err
-	}
-	return canceled(ack, mkt, sym, t), nil
+	return c.cancel(ctx, acct, pathUTACancel, b, mkt, sym, t)
 }

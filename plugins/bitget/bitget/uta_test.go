@@ -385,24 +385,12 @@ func TestUTAOrderFirstCall(t *testing.T) {
 	}
 }
 
-// utaSetup arranges a unified account for a refusal: hedge mode, and
-// the key's permissions (the full key's when nil).
-type utaSetup struct {
-	hedge bool
-	perms []string
-}
-
+// TestUTAOrderRejected runs Classic's refusals on a unified account, and
+// a key that may not trade.
 func TestUTAOrderRejected(t *testing.T) {
-	plugintest.RunRefusals(t, []plugintest.Refusal[utaSetup]{
-		{Name: "unknown spot symbol", Req: sdk.OrderRequest{Symbol: "DOGE/EUR", Side: "sell", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
-		{Name: "unknown perpetual", Req: sdk.OrderRequest{Symbol: "DOGE/USDT:USDT", Side: "buy", Type: "market", Quantity: d("1")}, Kind: sdk.KindUnknownSymbol, Code: "40034"},
-		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "43012"},
-		{Name: "futures margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "40762"},
-		{Name: "below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("0.5")}, Kind: sdk.KindInvalidRequest, Code: "45110"},
-		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
-		{Name: "hedge close with nothing to close", Setup: utaSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "22002"},
-		{Name: "read-only key", Setup: utaSetup{perms: []string{"uta_mgt"}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, Kind: sdk.KindPermission, Code: "40014"},
-	}, func(t *testing.T, s utaSetup) plugintest.Arranged {
+	rows := append(exchangeRefusals(),
+		plugintest.Refusal[refusalSetup]{Name: "read-only key", Setup: refusalSetup{perms: []string{"uta_mgt"}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "market", Quantity: d("0.1")}, Kind: sdk.KindPermission, Code: "40014"})
+	plugintest.RunRefusals(t, rows, func(t *testing.T, s refusalSetup) plugintest.Arranged {
 		e := fundedUTA(t, s.hedge)
 		if s.perms != nil {
 			k := fake.UTAKey(apiKey, secret, passphrase)
@@ -415,14 +403,12 @@ func TestUTAOrderRejected(t *testing.T) {
 
 func TestUTACancelOrder(t *testing.T) {
 	e := fundedUTA(t, false)
-	spot := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("10000"), ClientOrderID: "c-1"})
-	fut := plugintest.MustPlace(t, e.C, e.Acct, sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "buy", Type: "limit", Quantity: d("0.5"), Price: d("2000")})
+	spot, fut := plugintest.RestingOrders(t, e.C, e.Acct, "c-1")
 	plugintest.RunCancels(t, e.C, e.Acct, e.Fake, []plugintest.CancelRow{
 		{Name: "spot by client id", Req: sdk.CancelRequest{Market: "spot", Symbol: "BTC/USDT", ClientOrderID: "c-1"}, Body: `{"clientOid":"c-1","category":"SPOT"}`, Path: fake.PathUTACancel, Want: sdk.Order{ID: spot.ID, ClientOrderID: "c-1", Market: "spot", Symbol: "BTC/USDT", Status: sdk.StatusCanceled}},
 		{Name: "futures by order id", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID, ClientOrderID: "ignored"}, Body: `{"orderId":"` + fut.ID + `","category":"USDT-FUTURES"}`, Path: fake.PathUTACancel, Want: sdk.Order{ID: fut.ID, ClientOrderID: fut.ClientOrderID, Market: "futures", Symbol: "ETH/USDT:USDT", Status: sdk.StatusCanceled}},
 		{Name: "again: no longer open", Req: sdk.CancelRequest{Symbol: "ETH/USDT:USDT", OrderID: fut.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
 		{Name: "a spot order id in the futures category", Req: sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
-		{Name: "no id", Req: sdk.CancelRequest{Symbol: "BTC/USDT"}, Kind: sdk.KindInvalidRequest},
 	})
 	// The spot cancel released the locked USDT; the wallet is whole again.
 	got, err := e.C.SpotBalances(ctx(t), e.Acct)

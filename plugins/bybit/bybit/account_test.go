@@ -1,55 +1,16 @@
 package bybit_test
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/bybit/bybit"
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-func TestInfo(t *testing.T) {
-	info, err := bybit.New(sdk.WithVersion("1.2.3")).Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Name != "bybit" || info.DisplayName != "Bybit" || info.Version != "1.2.3" {
-		t.Errorf("names: %+v", info)
-	}
-	if info.RequiresPassphrase || !info.SupportsTestnet {
-		t.Errorf("flags: %+v", info)
-	}
-	if !slices.Equal(info.EndpointKeys, []string{"rest", "private_ws"}) {
-		t.Errorf("endpoint keys %v, want [rest private_ws]", info.EndpointKeys)
-	}
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapStreams} {
-		if !info.Has(c) || info.CallCosts[c] <= 0 {
-			t.Errorf("capability %s: has=%v cost=%d", c, info.Has(c), info.CallCosts[c])
-		}
-	}
-	want := sdk.RateLimit{Name: "ip_requests", Limit: 600, Interval: 5 * time.Second, Scope: sdk.ScopeIP}
-	if len(info.RateLimits) == 0 || info.RateLimits[0] != want {
-		t.Errorf("first rate limit %+v, want %+v", info.RateLimits, want)
-	}
-	for _, l := range info.RateLimits[1:] {
-		if l.Scope != sdk.ScopeAccount || l.Interval != time.Second {
-			t.Errorf("per-UID limit %+v", l)
-		}
-	}
-	// Info hands out copies.
-	info.CallCosts[sdk.CapOrders] = 99
-	again, _ := bybit.New().Info(context.Background())
-	if again.CallCosts[sdk.CapOrders] == 99 {
-		t.Error("Info shares its call-cost map")
-	}
-}
 
 func TestValidateCredentials(t *testing.T) {
 	full := fake.FullKey(apiKey, secret)

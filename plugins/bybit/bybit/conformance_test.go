@@ -31,11 +31,12 @@ func TestConformance(t *testing.T) {
 	// the futures wallet.
 	fx.FuturesAccount = &sdk.FuturesAccount{Asset: "USDT", WalletBalance: d("1000.5"), UnrealizedPnL: d("12.34"), MarginBalance: d("1012.84"), AvailableBalance: d("400")}
 	fx.ReportsUsage = true
-	// Prices come from one ticker list per category, whatever the number
-	// of symbols asked for.
+	// Prices come from one ticker list per category, spot and linear,
+	// whatever the number of symbols asked for.
 	e.Fake.SetMark("BTCUSDT", "60012.34")
 	prices := plugintest.ReferencePrices("bybit", "MNT")
 	prices.Calls = map[string]int{"/v5/market/tickers": 2}
+	prices.Queries = map[string][]string{"category": {"spot", "linear"}}
 	fx.Prices = &prices
 	plugintest.Run(t, bybit.New(sdk.WithVersion("0.1.0")), fx)
 }

@@ -1,11 +1,10 @@
 package bybit_test
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -180,35 +179,28 @@ func TestIPLimitBlocks(t *testing.T) {
 // failure with debug logging captured, and checks that no key, secret or
 // signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	leaks := plugintest.NewLeaks()
 	e := funded(t, true)
-	e.C = bybit.New(sdk.WithLogger(leaks.Logger))
 	// An answer that echoes what it got, as a misbehaving proxy might.
-	echo := func(path string) fakex.Fault {
-		return fakex.Fault{Path: path, Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}
-	}
-	keep := leaks.Keep
-	c := ctx(t)
-	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	leaks.KeepAfter(e.Fake, echo("/v5/account/wallet-balance"), func() (any, error) { return e.C.SpotBalances(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, func() (any, error) { return e.C.Positions(c, e.Acct) })
-	leaks.KeepAfter(e.Fake, fakex.Fault{Path: "/v5/order/create", Malformed: true}, func() (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})
+	echo := fakex.Fault{Path: "/v5/account/wallet-balance", Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}
+	spot := plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	plugintest.RunLeaks(t, plugintest.LeakRun{
+		New:  func(l *slog.Logger) sdk.Exchange { return bybit.New(sdk.WithLogger(l)) },
+		Fake: e.Fake, Account: e.Acct,
+		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Faults: []plugintest.Faulted{
+			{Fault: echo, Call: plugintest.CallSpotBalances},
+			{Fault: fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, Call: plugintest.CallPositions},
+			{Fault: fakex.Fault{Path: "/v5/order/create", Malformed: true},
+				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+		},
+		Wrong: func(bad sdk.Account) []plugintest.Wrong {
+			unknown := e.Acct
+			unknown.APIKey = "unknown-key-4f7d2a"
+			return []plugintest.Wrong{{Account: bad, Call: spot}, {Account: unknown, Call: plugintest.CallSpotBalances}}
+		},
+		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: "/v5/order/create"}, Call: spot},
+		Check:      plugintest.LeakCheck{LogMark: "path=/v5/account/wallet-balance", MinErrors: 8, Secrets: []string{apiKey, secret}, MinSignatures: 11},
+		Signatures: func(reqs []fakex.Record) []string { return plugintest.HeaderValues(reqs, "X-Bapi-Sign") },
+		Redacted:   true,
 	})
-	bad := leaks.KeepWrongSecret(c, e.C, e.Acct)
-	keep(e.C.PlaceOrder(c, bad, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	unknown := e.Acct
-	unknown.APIKey = "unknown-key-4f7d2a"
-	keep(e.C.SpotBalances(c, unknown))
-	leaks.KeepUnreachable(c, e.C, e.Acct)
-	e.Fake.Inject(fakex.Fault{Path: "/v5/order/create", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
-	})
-
-	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/v5/account/wallet-balance", MinErrors: 8, Secrets: []string{apiKey, secret, bad.SecretKey, unknown.APIKey},
-		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "X-Bapi-Sign"), MinSignatures: 11}, e.Acct)
-	if !strings.Contains(out, "[redacted]") {
-		t.Fatalf("the echoed credentials were not redacted:\n%s", out)
-	}
 }

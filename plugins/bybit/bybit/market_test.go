@@ -1,7 +1,6 @@
 package bybit_test
 
 import (
-	"slices"
 	"strconv"
 	"testing"
 
@@ -9,18 +8,6 @@ import (
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-// The reference prices are checked by TestConformance: one ticker list
-// per category, without the key. The categories are spot and linear.
-func TestPriceCategories(t *testing.T) {
-	e := newEnv(t)
-	if _, err := e.C.Prices(ctx(t), e.Acct, plugintest.ReferencePrices("bybit", "MNT").Req); err != nil {
-		t.Fatal(err)
-	}
-	if q := plugintest.QueryValues(e.Fake.Requests(), "category"); !slices.Equal(q, []string{"spot", "linear"}) {
-		t.Errorf("categories read: %q", q)
-	}
-}
 
 func TestInstruments(t *testing.T) {
 	e := newEnv(t)

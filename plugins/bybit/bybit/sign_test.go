@@ -2,11 +2,11 @@ package bybit
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -56,42 +56,23 @@ func TestPreSignOfficialExamples(t *testing.T) {
 // TestSignRequestHeaders signs as the client does and checks every header
 // byte for byte, and that query and body go out exactly as signed.
 func TestSignRequestHeaders(t *testing.T) {
-	tests := []struct {
-		name, method, query, body, sig string
-	}{
-		{"GET signs the raw query", "GET", "accountType=UNIFIED&coin=USDT", "", "e264bb8a2fc8cf8c408f5705bbff66db77619a310ee67c6140a62a5f4f943ea6"},
-		{"POST signs the body", "POST", "", vectorBody, "2b34bd811bccd2df932fa6fd10f6bbe56a13ab9f2fa5cb557d3f3699f25020e4"},
-		{"GET without a query", "GET", "", "", "2598d3b3dddd228c234e9c7a6d15dc55b910247db20106a79318d392bd3c18bc"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &rest.Signing{
-				Method: tt.method, Path: "/x", Query: tt.query, Body: []byte(tt.body), Header: http.Header{},
-				Time: time.UnixMilli(vectorTime), Account: sdk.Account{APIKey: vectorKey, SecretKey: vectorSecret},
-			}
-			if err := signRequest(s); err != nil {
-				t.Fatal(err)
-			}
-			want := map[string]string{
+	signed := func(name, method, query, body, sig string) plugintest.SignCase {
+		return plugintest.SignCase{
+			Name: name,
+			Req: rest.Signing{Method: method, Path: "/x", Query: query, Body: []byte(body), Time: time.UnixMilli(vectorTime),
+				Account: sdk.Account{APIKey: vectorKey, SecretKey: vectorSecret}},
+			Header: map[string]string{
 				"X-Bapi-Api-Key": vectorKey, "X-Bapi-Timestamp": "1700000000000", "X-Bapi-Recv-Window": "5000",
-				"X-Bapi-Sign": tt.sig, "X-Bapi-Sign-Type": "2",
-			}
-			if len(s.Header) != len(want) {
-				t.Errorf("headers %v, want %v", s.Header, want)
-			}
-			for k, v := range want {
-				if got := s.Header.Get(k); got != v {
-					t.Errorf("%s = %q, want %q", k, got, v)
-				}
-			}
-			if s.Query != tt.query || string(s.Body) != tt.body {
-				t.Errorf("query %q body %q changed by signing", s.Query, s.Body)
-			}
-			if len(s.Redact) != 1 || s.Redact[0] != tt.sig {
-				t.Errorf("signature not marked for redaction")
-			}
-		})
+				"X-Bapi-Sign": sig, "X-Bapi-Sign-Type": "2",
+			},
+			Query: query, Signature: sig,
+		}
 	}
+	plugintest.RunSigner(t, signRequest, []plugintest.SignCase{
+		signed("GET signs the raw query", "GET", "accountType=UNIFIED&coin=USDT", "", "e264bb8a2fc8cf8c408f5705bbff66db77619a310ee67c6140a62a5f4f943ea6"),
+		signed("POST signs the body", "POST", "", vectorBody, "2b34bd811bccd2df932fa6fd10f6bbe56a13ab9f2fa5cb557d3f3699f25020e4"),
+		signed("GET without a query", "GET", "", "", "2598d3b3dddd228c234e9c7a6d15dc55b910247db20106a79318d392bd3c18bc"),
+	})
 }
 
 // TestOrderBodyMatchesVector builds the documented POST vector from an order
@@ -114,12 +95,7 @@ func TestOrderBodyMatchesVector(t *testing.T) {
 }
 
 func TestSignRequestNeedsCredentials(t *testing.T) {
-	for _, a := range []sdk.Account{{}, {APIKey: "k"}, {SecretKey: "s"}} {
-		err := signRequest(&rest.Signing{Method: "GET", Header: http.Header{}, Account: a})
-		if sdk.KindOf(err) != sdk.KindAuthentication {
-			t.Errorf("signRequest without credentials: %v", err)
-		}
-	}
+	plugintest.RunSignerRefusals(t, signRequest, plugintest.MissingCredentials(sdk.Account{}, sdk.Account{APIKey: "k"}, sdk.Account{SecretKey: "s"}))
 }
 
 func TestServerTime(t *testing.T) {

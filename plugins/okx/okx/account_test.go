@@ -3,36 +3,12 @@ package okx_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/plugins/okx/okx"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
-
-func TestInfo(t *testing.T) {
-	e := newEnv(t)
-	info := plugintest.InfoNamed(t, e.C, plugintest.Names{Name: "okx", DisplayName: "OKX", Version: "1.2.3",
-		RequiresPassphrase: true, SupportsTestnet: true, EndpointKeys: []string{"rest", "ws"}})
-	for _, c := range []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions, sdk.CapOrders, sdk.CapValidate, sdk.CapStreams} {
-		if cost, ok := info.CallCosts[c]; !ok || cost != 0 {
-			t.Errorf("cost of %s = %d, %v; want 0 from the per-IP budget (private calls count per user)", c, cost, ok)
-		}
-	}
-	want := sdk.RateLimit{Name: "public_requests", Limit: 10, Interval: 2 * time.Second, Scope: sdk.ScopeIP}
-	if len(info.RateLimits) != 3 || info.RateLimits[0] != want {
-		t.Errorf("rate limits %+v, want first %+v", info.RateLimits, want)
-	}
-	for _, l := range info.RateLimits[1:] {
-		if l.Scope != sdk.ScopeAccount {
-			t.Errorf("limit %+v should be per account", l)
-		}
-	}
-	if e.Fake.TotalCalls() != 0 {
-		t.Error("Info called the exchange")
-	}
-}
 
 func TestValidateCredentials(t *testing.T) {
 	// Every check that passes reads the account config once.

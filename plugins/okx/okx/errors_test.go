@@ -1,10 +1,9 @@
 package okx_test
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -160,44 +159,38 @@ func TestDemoHeader(t *testing.T) {
 // failure with debug logging captured, and checks that no key, secret,
 // passphrase or signature appears in a log line or an error.
 func TestNoSecretsInLogsOrErrors(t *testing.T) {
-	leaks := plugintest.NewLeaks()
 	e := funded(t, "")
 	e.Fake.Update(apiKey, func(a *fake.Account) {
 		a.Positions = []fake.Position{{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "1", AvgPx: "1", MarkPx: "1", Upl: "0", Lever: "1"}}
 	})
-	e.C = okx.New(sdk.WithLogger(leaks.Logger))
 	// A fake that echoes what it got, as a misbehaving proxy might.
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: okxErr("51000", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
-	keep := leaks.Keep
-	c := ctx(t)
-	leaks.KeepEvery(c, e.C, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")})
-	e.Fake.Inject(echo("/api/v5/account/balance"))
-	keep(e.C.SpotBalances(c, e.Acct))
-	e.Fake.Inject(echo("/api/v5/trade/order"))
-	keep(e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}))
-	e.Fake.Inject(fakex.Fault{Path: "/api/v5/account/positions", Status: 500, Body: "boom"})
-	keep(e.C.Positions(c, e.Acct))
-	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Malformed: true})
-	keep(e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}))
-	for _, bad := range []sdk.Account{
-		{APIKey: apiKey, SecretKey: "wrong-" + secret, Passphrase: passphrase, Endpoints: e.Acct.Endpoints},
-		{APIKey: apiKey, SecretKey: secret, Passphrase: "wrong-" + passphrase, Endpoints: e.Acct.Endpoints},
-		{APIKey: "unknown-" + apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: e.Acct.Endpoints},
-		{APIKey: apiKey, SecretKey: secret, Passphrase: passphrase, Endpoints: map[string]string{"rest": "http://127.0.0.1:1"}},
-	} {
-		keep(e.C.SpotBalances(c, bad))
-		keep(e.C.ValidateCredentials(c, bad))
-	}
-	e.Fake.Inject(fakex.Fault{Path: "/api/v5/trade/order", Delay: time.Minute})
-	leaks.KeepPastDeadline(c, func(c context.Context) (any, error) {
-		return e.C.PlaceOrder(c, e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	spot := plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	swap := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}
+	plugintest.RunLeaks(t, plugintest.LeakRun{
+		New:  func(l *slog.Logger) sdk.Exchange { return okx.New(sdk.WithLogger(l)) },
+		Fake: e.Fake, Account: e.Acct,
+		Order: swap,
+		Faults: []plugintest.Faulted{
+			{Fault: echo("/api/v5/account/balance"), Call: plugintest.CallSpotBalances},
+			{Fault: echo("/api/v5/trade/order"), Call: spot},
+			{Fault: fakex.Fault{Path: "/api/v5/account/positions", Status: 500, Body: "boom"}, Call: plugintest.CallPositions},
+			{Fault: fakex.Fault{Path: "/api/v5/trade/order", Malformed: true}, Call: plugintest.Placing(swap)},
+		},
+		Wrong: func(sdk.Account) []plugintest.Wrong {
+			badPass, unknown := e.Acct, e.Acct
+			badPass.Passphrase = "wrong-" + passphrase
+			unknown.APIKey = "unknown-" + apiKey
+			return []plugintest.Wrong{
+				{Account: badPass, Call: plugintest.CallSpotBalances}, {Account: badPass, Call: plugintest.CallCredentials},
+				{Account: unknown, Call: plugintest.CallSpotBalances}, {Account: unknown, Call: plugintest.CallCredentials},
+			}
+		},
+		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: "/api/v5/trade/order"}, Call: spot},
+		Check:      plugintest.LeakCheck{LogMark: "path=/api/v5/account/balance", MinErrors: 12, Secrets: []string{apiKey, secret, passphrase}, MinSignatures: 10},
+		Signatures: func(reqs []fakex.Record) []string { return plugintest.HeaderValues(reqs, "OK-ACCESS-SIGN") },
+		Redacted:   true,
 	})
-
-	out := leaks.CheckAll(t, plugintest.LeakCheck{LogMark: "path=/api/v5/account/balance", MinErrors: 12, Secrets: []string{apiKey, secret, passphrase, "wrong-" + secret, "wrong-" + passphrase},
-		Signatures: plugintest.HeaderValues(e.Fake.Requests(), "OK-ACCESS-SIGN"), MinSignatures: 10}, e.Acct)
-	if !strings.Contains(out, "[redacted]") {
-		t.Fatalf("the echoed credentials were not redacted:\n%s", out)
-	}
 }

@@ -2,11 +2,11 @@ package okx
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/plugintest"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/symbol"
 	"github.com/shopspring/decimal"
@@ -48,59 +48,26 @@ func TestSignatureVectors(t *testing.T) {
 }
 
 // TestSignRequest runs the vectors through the signer as the rest client
-// calls it: path and encoded query apart, the clock pinned.
+// calls it: path and encoded query apart, the clock pinned. The query and
+// body go out as they came: OKX signs, it adds nothing.
 func TestSignRequest(t *testing.T) {
 	acct := sdk.Account{APIKey: "37c541a1-c3ac-4d1b-ae3e-8f1bd22e6a71", SecretKey: vectorSecret, Passphrase: "Passphrase1"}
-	tests := []struct {
-		name, method, path, query, body string
-		testnet                         bool
-		want                            string
-	}{
-		{"vector 1", "GET", "/api/v5/account/balance", rest.Params{}.Add("ccy", "BTC").Encode(), "", false, "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="},
-		{"vector 2", "GET", "/api/v5/account/balance", "", "", false, "AkD5YszBhggtIyjDlmTy/9PpNVntel+1Lff8wh0qpQw="},
-		{"vector 3 on demo", "GET", "/api/v5/account/positions", "instType=SWAP", "", true, "2To1co8bnLeUL96pQpWm6LD0VOl6aRBZxckSFPo+Dlg="},
-		{"vector 4", "POST", "/api/v5/trade/order", "", vectorBody, false, "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="},
+	signed := func(name, method, path, query, body string, demo bool, sig string) plugintest.SignCase {
+		a := acct
+		a.Testnet = demo
+		header := map[string]string{"OK-ACCESS-KEY": acct.APIKey, "OK-ACCESS-SIGN": sig, "OK-ACCESS-TIMESTAMP": vectorTime, "OK-ACCESS-PASSPHRASE": acct.Passphrase}
+		if demo {
+			header["X-Simulated-Trading"] = "1"
+		}
+		return plugintest.SignCase{Name: name, Req: rest.Signing{Method: method, Path: path, Query: query, Body: []byte(body), Time: vectorClock(t), Account: a},
+			Header: header, Query: query, Signature: sig}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a := acct
-			a.Testnet = tt.testnet
-			s := &rest.Signing{Method: tt.method, Path: tt.path, Query: tt.query, Body: []byte(tt.body),
-				Header: http.Header{}, Time: vectorClock(t), Account: a}
-			if err := signRequest(s); err != nil {
-				t.Fatal(err)
-			}
-			want := map[string]string{
-				"OK-ACCESS-KEY": acct.APIKey, "OK-ACCESS-SIGN": tt.want, "OK-ACCESS-TIMESTAMP": vectorTime,
-				"OK-ACCESS-PASSPHRASE": acct.Passphrase, "X-Simulated-Trading": "",
-			}
-			if tt.testnet {
-				want["X-Simulated-Trading"] = "1"
-			}
-			for h, v := range want {
-				if got := s.Header.Get(h); got != v {
-					t.Errorf("%s = %q, want %q", h, got, v)
-				}
-			}
-			if len(s.Header) != len(want)-1+boolInt(tt.testnet) {
-				t.Errorf("headers %v", s.Header)
-			}
-			// The query and body go out as they came: OKX signs, it adds nothing.
-			if s.Query != tt.query || string(s.Body) != tt.body {
-				t.Errorf("query %q body %q changed", s.Query, s.Body)
-			}
-			if len(s.Redact) != 1 || s.Redact[0] != tt.want {
-				t.Errorf("signature not marked for redaction")
-			}
-		})
-	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	plugintest.RunSigner(t, signRequest, []plugintest.SignCase{
+		signed("vector 1", "GET", "/api/v5/account/balance", rest.Params{}.Add("ccy", "BTC").Encode(), "", false, "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="),
+		signed("vector 2", "GET", "/api/v5/account/balance", "", "", false, "AkD5YszBhggtIyjDlmTy/9PpNVntel+1Lff8wh0qpQw="),
+		signed("vector 3 on demo", "GET", "/api/v5/account/positions", "instType=SWAP", "", true, "2To1co8bnLeUL96pQpWm6LD0VOl6aRBZxckSFPo+Dlg="),
+		signed("vector 4", "POST", "/api/v5/trade/order", "", vectorBody, false, "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="),
+	})
 }
 
 // TestOrderBodyIsVector4 checks that the connector's own body for a spot
@@ -142,10 +109,6 @@ func TestTimestamp(t *testing.T) {
 }
 
 func TestSignRequestNeedsAllThreeCredentials(t *testing.T) {
-	for _, a := range []sdk.Account{{}, {APIKey: "k", SecretKey: "s"}, {APIKey: "k", Passphrase: "p"}, {SecretKey: "s", Passphrase: "p"}} {
-		err := signRequest(&rest.Signing{Header: http.Header{}, Account: a})
-		if sdk.KindOf(err) != sdk.KindAuthentication {
-			t.Errorf("signRequest without a credential: %v", err)
-		}
-	}
+	plugintest.RunSignerRefusals(t, signRequest, plugintest.MissingCredentials(sdk.Account{}, sdk.Account{APIKey: "k", SecretKey: "s"},
+		sdk.Account{APIKey: "k", Passphrase: "p"}, sdk.Account{SecretKey: "s", Passphrase: "p"}))
 }
