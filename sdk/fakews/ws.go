@@ -4,7 +4,8 @@
 // handshakes (new connections per window, open connections, answered
 // with HTTP 429), the registry of open connections, gzip framing, and the
 // switches tests use to prove a client heals: lose pushes (DropEvents)
-// and cut every connection at once (Cut). Main runs such a fake as a
+// and cut every connection at once (Cut). Streams is what a fake embeds
+// to start all that once from its own config. Main runs such a fake as a
 // program with one control interface for every exchange, and SetRow is
 // how the fakes' setters change an account before they push its event.
 //
@@ -329,37 +330,99 @@ func (h *Hub[C]) Release(c C) {
 	}
 }
 
-// Streams is the stream side a fake exchange embeds: its hub, started on
-// first use. Its DropEvents and CutStreams become the fake's switches.
-type Streams[C Peer] struct {
+// Streams is the stream side a fake exchange embeds: its hub, started
+// once from the fake's config, and the counters the hub does not keep. C
+// is the fake's connection type, Cfg its stream config (zero fields take
+// the exchange's values) and St its stream counters. Its StartWS, WSURL,
+// DropEvents and CutStreams become the fake's.
+type Streams[C Peer, Cfg, St any] struct {
+	// Counters are what the fake counts itself (logins, subscriptions,
+	// ...), under the fake's lock; Stats reads them with the hub's.
+	Counters St
+
+	lock sync.Locker
+	open func(Cfg) (Limits, map[string]http.HandlerFunc)
+
 	smu sync.Mutex
 	hub *Hub[C]
 }
 
-// StartStreams starts the hub with limits and routes once; later calls
-// return the hub started first.
-func (s *Streams[C]) StartStreams(limits Limits, routes map[string]http.HandlerFunc) *Hub[C] {
+// Setup says how the streams start; a fake calls it in its constructor,
+// before anything can start them. lock is the fake's own lock: StartWS
+// holds it while open makes the fake's stream state from the config and
+// returns the limits and routes, and until the hub has started, so that
+// code under that lock sees the stream state and the hub together or
+// neither. srv's Close stops the streams too.
+func (s *Streams[C, Cfg, St]) Setup(srv *fakex.Server, lock sync.Locker, open func(Cfg) (Limits, map[string]http.HandlerFunc)) {
+	s.lock, s.open = lock, open
+	srv.OnClose(s.CloseStreams)
+}
+
+// StartWS starts the streams with cfg and returns their base URL, e.g.
+// "ws://127.0.0.1:41235"; once started, later calls return the same base
+// and cfg is not read. The caller must not hold the fake's lock.
+func (s *Streams[C, Cfg, St]) StartWS(cfg Cfg) string {
+	s.lock.Lock()
+	defer s.lock.Unlock()
+	if h := s.Hub(); h != nil {
+		return h.URL()
+	}
+	limits, routes := s.open(cfg)
+	h := NewHub[C](limits, routes)
+	s.smu.Lock()
+	s.hub = h
+	s.smu.Unlock()
+	return h.URL()
+}
+
+// WSURL is the base of the streams, started with the exchange's values if
+// they were not started yet.
+func (s *Streams[C, Cfg, St]) WSURL() string {
+	var defaults Cfg
+	return s.StartWS(defaults)
+}
+
+// Hub is the hub; nil before StartWS. Under the fake's lock it does not
+// change from nil to started.
+func (s *Streams[C, Cfg, St]) Hub() *Hub[C] {
 	s.smu.Lock()
 	defer s.smu.Unlock()
-	if s.hub == nil {
-		s.hub = NewHub[C](limits, routes)
-	}
 	return s.hub
 }
 
-// Hub is the hub; nil before StartStreams.
-func (s *Streams[C]) Hub() *Hub[C] {
-	s.smu.Lock()
-	defer s.smu.Unlock()
-	return s.hub
+// Stats are the fake's Counters and the hub's counts, zero before the
+// streams start. The caller must not hold the fake's lock.
+func (s *Streams[C, Cfg, St]) Stats() (St, Counts) {
+	s.lock.Lock()
+	defer s.lock.Unlock()
+	return s.Counters, s.Hub().Counts()
+}
+
+// Every calls f every d until the streams close, for what a fake does on
+// its own clock (listenKeys that expire). It is called from open or once
+// the streams started; a tick finds the hub under the fake's lock.
+func (s *Streams[C, Cfg, St]) Every(d time.Duration, f func(now time.Time)) {
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for now := range t.C {
+			s.lock.Lock()
+			h := s.Hub()
+			s.lock.Unlock()
+			if h == nil || h.Closed() {
+				return
+			}
+			f(now)
+		}
+	}()
 }
 
 // DropEvents makes the streams lose share (0..1) of their pushes, as a
 // flaky network would: the state changes, the client is not told.
-func (s *Streams[C]) DropEvents(share float64) { s.Hub().DropEvents(share) }
+func (s *Streams[C, Cfg, St]) DropEvents(share float64) { s.Hub().DropEvents(share) }
 
 // CutStreams closes every stream connection at once, as an outage would.
-func (s *Streams[C]) CutStreams() { s.Hub().Cut() }
+func (s *Streams[C, Cfg, St]) CutStreams() { s.Hub().Cut() }
 
 // CloseStreams stops the streams, if they were started.
-func (s *Streams[C]) CloseStreams() { s.Hub().Close() }
+func (s *Streams[C, Cfg, St]) CloseStreams() { s.Hub().Close() }

@@ -103,7 +103,6 @@ type wsState struct {
 	spot  map[string][]spotSub  // api key -> subscriptions
 	keys  map[string]*listenKey // listenKey -> key
 	byAPI map[string]string     // api key -> its active listenKey
-	stats WSStats               // the counters the hub does not keep
 }
 
 // WSStats counts what the streams did, for tests.
@@ -118,49 +117,30 @@ type WSStats struct {
 	Dropped              int // events lost on purpose (DropEvents)
 }
 
-// StartWS starts the streams with cfg; WSURL starts them with the
-// defaults if not started yet.
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
-		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
+// openStreams makes the streams' state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once), and starts the listenKeys'
+// clock.
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
+	s.Every(20*time.Millisecond, s.expireDue)
+	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
-			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate,
-				"/private/stream": s.servePrivateStream})
-		go s.expireKeys()
-	}
-	return s.Hub().URL()
-}
-
-// WSURL is the base of the streams, e.g. "ws://127.0.0.1:41235".
-func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
-
-// Close stops the REST side and the streams.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+		map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate,
+			"/private/stream": s.servePrivateStream}
 }
 
 // Command is the fake as fakews.Main runs it, its streams started with
 // cfg; POST /expire ends a key's USDⓈ-M listenKey.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKey}
 }
 
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
-	n := s.Hub().Counts()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st := s.ws.stats
+	st, n := s.Streams.Stats()
 	st.Connections, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Refused, n.Pushed, n.Dropped
 	return st
 }
@@ -348,7 +328,7 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	wc.next++
 	wc.subs[id] = key.APIKey
 	s.ws.spot[key.APIKey] = append(s.ws.spot[key.APIKey], spotSub{wc, id})
-	s.ws.stats.Subscriptions++
+	s.Counters.Subscriptions++
 	s.mu.Unlock()
 	wc.write(map[string]any{"id": req.ID, "status": 200, "result": map[string]any{"subscriptionId": id},
 		"rateLimits": []any{map[string]any{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000, "count": 2}}})
@@ -476,20 +456,6 @@ func (s *Server) listenKeyDelete(c *call, key Key) {
 		delete(s.ws.byAPI, key.APIKey)
 	}
 	c.json(200, map[string]any{})
-}
-
-func (s *Server) expireKeys() {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for now := range t.C {
-		s.mu.Lock()
-		closed := s.Hub().Closed()
-		s.mu.Unlock()
-		if closed {
-			return
-		}
-		s.expireDue(now)
-	}
 }
 
 // expireDue ends the listenKeys past their time: each connection on one
@@ -647,7 +613,7 @@ func (s *Server) subscribeKeyLocked(wc *wsConn, name string) {
 	}
 	lk.conns = append(lk.conns, wc)
 	wc.streams++
-	s.ws.stats.FuturesSubscriptions++
+	s.Counters.FuturesSubscriptions++
 }
 
 func (s *Server) unsubscribeKeys(wc *wsConn, names []string) {

@@ -104,58 +104,37 @@ type wsListenKey struct {
 }
 
 type wsState struct {
-	cfg   WSConfig
-	keys  map[string]*wsListenKey
-	stats WSStats // the counters the hub does not keep
+	cfg  WSConfig
+	keys map[string]*wsListenKey
 }
 
-// StartWS starts the streams with cfg (once; later calls return the same
-// address) and returns their base, e.g. "ws://127.0.0.1:41235".
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
-		s.StartStreams(fakews.Limits{MaxConns: cfg.MaxConns,
+// openStreams makes the streams' state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once), and starts the listenKeys'
+// clock.
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
+	s.Every(10*time.Millisecond, s.expireDue)
+	return fakews.Limits{MaxConns: cfg.MaxConns,
 			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
-			map[string]http.HandlerFunc{
-				"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
-				"/market":      func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
-				"/market/":     func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
-			})
-		go s.expireKeys(s.Hub())
-	}
-	return s.Hub().URL()
-}
-
-// WSURL is the base of the streams, started with the defaults if they
-// were not started yet.
-func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
-
-// Close stops the REST side and the streams.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+		map[string]http.HandlerFunc{
+			"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
+			"/market":      func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
+			"/market/":     func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
+		}
 }
 
 // Command is the fake as fakews.Main runs it, its streams started with
 // cfg; POST /expire ends a key's listenKeys.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKeys}
 }
 
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
-	n := s.Hub().Counts()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st := s.ws.stats
+	st, n := s.Streams.Stats()
 	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
 	return st
 }
@@ -226,7 +205,7 @@ func (s *Server) listenKeyCall(c *call) {
 		_, _ = crand.Read(b)
 		name := hex.EncodeToString(b)
 		s.ws.keys[name] = &wsListenKey{apiKey: c.key.APIKey, expires: time.Now().Add(ttl)}
-		s.ws.stats.ListenKeys++
+		s.Counters.ListenKeys++
 		// Documented bare, without the usual envelope.
 		fakex.WriteJSON(c.w, http.StatusOK, map[string]string{"listenKey": name})
 		return
@@ -245,23 +224,12 @@ func (s *Server) listenKeyCall(c *call) {
 	}
 	if c.r.Method == http.MethodPut {
 		lk.expires = time.Now().Add(ttl)
-		s.ws.stats.Extended++
+		s.Counters.Extended++
 	} else {
 		// Closed: its connections get nothing more.
 		lk.expired = true
 	}
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
-}
-
-func (s *Server) expireKeys(hub *fakews.Hub[*wsConn]) {
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for now := range t.C {
-		if hub.Closed() {
-			return
-		}
-		s.expireDue(now)
-	}
 }
 
 // expireDue ends the listenKeys past their time: each connection on one
@@ -370,7 +338,7 @@ func newPingID() string {
 // invalid answers a message the server does not take.
 func (s *Server) invalid(ctx context.Context, wc *wsConn, id string) {
 	s.mu.Lock()
-	s.ws.stats.InvalidFrames++
+	s.Counters.InvalidFrames++
 	s.mu.Unlock()
 	wc.write(map[string]any{"id": id, "code": codeInvalidParams, "msg": "invalid params", "dataType": "", "data": nil})
 }
@@ -383,7 +351,7 @@ func (s *Server) swapMessage(ctx context.Context, wc *wsConn, b []byte) {
 		s.mu.Lock()
 		if len(wc.pings) > 0 {
 			wc.pings = nil
-			s.ws.stats.Pongs++
+			s.Counters.Pongs++
 		}
 		s.mu.Unlock()
 	case "Ping":
@@ -412,7 +380,7 @@ func (s *Server) spotMessage(ctx context.Context, wc *wsConn, b []byte) {
 		// answers that ping and every older one.
 		if i := slices.IndexFunc(wc.pings, func(p sentPing) bool { return p.id == *m.Pong && p.time == m.Time }); i >= 0 {
 			wc.pings = wc.pings[i+1:]
-			s.ws.stats.Pongs++
+			s.Counters.Pongs++
 		}
 		s.mu.Unlock()
 		return
@@ -432,7 +400,7 @@ func (s *Server) spotMessage(ctx context.Context, wc *wsConn, b []byte) {
 			return
 		}
 		wc.topics[m.DataType] = true
-		s.ws.stats.Subscriptions++
+		s.Counters.Subscriptions++
 	}
 	s.mu.Unlock()
 	wc.write(map[string]any{"id": m.ID, "code": 0, "msg": ""})

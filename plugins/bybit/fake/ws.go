@@ -92,36 +92,24 @@ type wsState struct {
 	cfg    WSConfig
 	seq    map[string]int64 // per symbol: the cross sequence
 	silent bool
-	stats  WSStats // the counters the hub does not keep
 }
 
-// StartWS starts the private stream with cfg on its own loopback address
-// (the real stream lives on another host than the REST API) and returns
-// its base, e.g. "ws://127.0.0.1:41235". Once started, later calls return
-// the same base.
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
-		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
-			Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate})
-	}
-	return s.Hub().URL()
-}
-
-// Close stops the REST side and the stream.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+// openStreams makes the stream's state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once). The stream listens on its own
+// loopback address, as the real one lives on another host than the REST
+// API.
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
+	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate}
 }
 
 // Command is the fake as fakews.Main runs it, its stream started with
 // cfg; POST /spot sets a coin of the unified wallet, which holds free and
 // locked in one balance.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			wallet := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
@@ -132,12 +120,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st, n := s.ws.stats, s.Hub().Counts()
+	st, n := s.Streams.Stats()
 	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
 	return st
 }
@@ -207,7 +190,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			silent := s.ws.silent
 			if !silent {
-				s.ws.stats.Pings++
+				s.Counters.Pings++
 			}
 			s.mu.Unlock()
 			wc.Touch()
@@ -233,7 +216,7 @@ func (s *Server) idleCut(ctx context.Context, wc *wsConn, idle time.Duration) {
 		case now := <-t.C:
 			if wc.Idle(now) >= idle {
 				s.mu.Lock()
-				s.ws.stats.IdleCuts++
+				s.Counters.IdleCuts++
 				s.mu.Unlock()
 				wc.Cut()
 				return
@@ -254,9 +237,9 @@ func (s *Server) wsAuth(wc *wsConn, reqID json.RawMessage, args []json.RawMessag
 	ok := s.checkAuth(wc, args)
 	s.mu.Lock()
 	if ok {
-		s.ws.stats.Auths++
+		s.Counters.Auths++
 	} else {
-		s.ws.stats.AuthFailures++
+		s.Counters.AuthFailures++
 	}
 	s.mu.Unlock()
 	msg := ""
@@ -377,7 +360,7 @@ func (s *Server) wsSubscribe(wc *wsConn, op string, reqID json.RawMessage, args 
 		}
 	}
 	if op == "subscribe" {
-		s.ws.stats.Subscribes++
+		s.Counters.Subscribes++
 	}
 	s.mu.Unlock()
 	wc.write(withReqID(map[string]any{"success": true, "ret_msg": "", "op": op, "conn_id": wc.id}, reqID))
