@@ -105,16 +105,19 @@ type wsState struct {
 	byAPI map[string]string     // api key -> its active listenKey
 }
 
-// WSStats counts what the streams did, for tests.
+// WSStats counts what the streams did, for tests: the hub's counts
+// and the fake's own.
 type WSStats struct {
-	Connections   int // accepted so far
-	Refused       int // refused by the connection-rate limit
+	fakews.Counts
+	wsCounts
+}
+
+// wsCounts are what the fake counts itself, under its lock.
+type wsCounts struct {
 	Subscriptions int // successful subscribe.signature calls
 	// FuturesSubscriptions counts listenKeys subscribed on /private/stream
 	// connections.
 	FuturesSubscriptions int
-	Pushed               int // events sent
-	Dropped              int // events lost on purpose (DropEvents)
 }
 
 // openStreams makes the streams' state from cfg, under the fake's lock
@@ -141,8 +144,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
 	st, n := s.Streams.Stats()
-	st.Connections, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Refused, n.Pushed, n.Dropped
-	return st
+	return WSStats{n, st}
 }
 
 // ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and

@@ -66,14 +66,16 @@ func (c WSConfig) withDefaults() WSConfig {
 	return c
 }
 
-// WSStats counts what the streams did, for tests.
+// WSStats counts what the streams did, for tests: the hub's counts
+// and the fake's own.
 type WSStats struct {
-	Connections   int // accepted so far
-	Open          int // open now
-	Refused       int // handshakes refused by the per-IP cap
+	fakews.Counts
+	wsCounts
+}
+
+// wsCounts are what the fake counts itself, under its lock.
+type wsCounts struct {
 	Subscriptions int // spot subscriptions acknowledged
-	Pushed        int // account events sent
-	Dropped       int // account events lost on purpose (DropEvents)
 	Pongs         int // pongs that answered a ping
 	InvalidFrames int // client messages answered with an error frame
 	ListenKeys    int // listenKeys made
@@ -135,8 +137,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 // Stats reports the streams' counters.
 func (s *Server) Stats() WSStats {
 	st, n := s.Streams.Stats()
-	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
-	return st
+	return WSStats{n, st}
 }
 
 // DropEvents makes the streams lose share (0..1) of the account events

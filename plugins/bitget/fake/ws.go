@@ -176,17 +176,18 @@ type wsState struct {
 	cfg WSConfig
 }
 
-// WSStats counts what the stream did, for tests.
+// WSStats counts what the stream did, for tests: the hub's counts
+// and the fake's own.
 type WSStats struct {
-	Connections   int // accepted so far
-	Open          int // open now
-	Refused       int // handshakes refused by the connection-rate limit
-	OverCap       int // connections closed at once for the per-IP cap
+	fakews.Counts
+	wsCounts
+}
+
+// wsCounts are what the fake counts itself, under its lock.
+type wsCounts struct {
 	Logins        int // successful logins
 	Subscriptions int // channels subscribed
 	Pings         int // pings answered
-	Pushed        int // pushes sent (snapshots that answer a subscribe excluded)
-	Dropped       int // pushes lost on purpose (DropEvents)
 }
 
 // openStreams makes the stream's state from cfg, under the fake's lock
@@ -212,8 +213,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
 	st, n := s.Streams.Stats()
-	st.Connections, st.Open, st.Refused, st.OverCap, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.OverCap, n.Pushed, n.Dropped
-	return st
+	return WSStats{n, st}
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {

@@ -63,18 +63,20 @@ func (c WSConfig) withDefaults() WSConfig {
 	return c
 }
 
-// WSStats counts what the stream did, for tests.
+// WSStats counts what the stream did, for tests: the hub's counts
+// and the fake's own.
 type WSStats struct {
-	Connections  int // accepted so far
-	Open         int // open now
-	Refused      int // upgrades refused by the per-IP limits
+	fakews.Counts
+	wsCounts
+}
+
+// wsCounts are what the fake counts itself, under its lock.
+type wsCounts struct {
 	Auths        int // successful auth ops
 	AuthFailures int // refused auth ops
 	Subscribes   int // successful subscribe ops
 	Pings        int // pings answered
 	IdleCuts     int // connections cut for silence
-	Pushed       int // pushes sent
-	Dropped      int // pushes lost on purpose (DropEvents)
 }
 
 type wsConn struct {
@@ -121,8 +123,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 // Stats reports the stream's counters.
 func (s *Server) Stats() WSStats {
 	st, n := s.Streams.Stats()
-	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
-	return st
+	return WSStats{n, st}
 }
 
 // SilencePongs stops (or resumes) answering pings; the connections stay

@@ -81,18 +81,19 @@ func (c WSConfig) withDefaults() WSConfig {
 	return c
 }
 
-// WSStats counts what the private stream did, for tests.
+// WSStats counts what the private stream did, for tests: the hub's counts
+// and the fake's own.
 type WSStats struct {
-	Connections   int // accepted so far
-	Open          int // open now
-	MaxOpen       int // the most open at once
-	Refused       int // upgrades refused by the per-IP limits
+	fakews.Counts
+	wsCounts
+}
+
+// wsCounts are what the fake counts itself, under its lock.
+type wsCounts struct {
 	Logins        int // successful logins
 	Subscriptions int // channels subscribed successfully
 	Pings         int // text pings answered
 	Pages         int // snapshot pages sent
-	Pushed        int // event pushes sent
-	Dropped       int // event pushes lost on purpose (DropEvents)
 	IdleCuts      int // connections closed with 4004
 }
 
@@ -160,8 +161,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 // WSStats reports the stream's counters.
 func (s *Server) WSStats() WSStats {
 	st, n := s.Streams.Stats()
-	st.Connections, st.Open, st.MaxOpen, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.MaxOpen, n.Refused, n.Pushed, n.Dropped
-	return st
+	return WSStats{n, st}
 }
 
 func connID() string {
