@@ -12,7 +12,10 @@ import (
 
 type testConfig struct{ MaxConns int }
 
-type testCounters struct{ Logins int }
+type testCounters struct {
+	Counts
+	Logins int
+}
 
 // testFake is the shape of a connector's fake: its lock, its stream
 // state made by open, and the embedded Streams.
@@ -34,7 +37,19 @@ func newTestFake(t *testing.T) *testFake {
 		f.cfg = &cfg
 		f.opens++
 		f.Every(time.Millisecond, func(time.Time) { f.ticks.Add(1) })
-		return Limits{MaxConns: cfg.MaxConns}, map[string]http.HandlerFunc{}
+		return Limits{MaxConns: cfg.MaxConns}, map[string]http.HandlerFunc{"/ws": func(w http.ResponseWriter, r *http.Request) {
+			h := f.Hub()
+			c, _, ok := h.Accept(w, r, func(b *Conn) *testConn { return &testConn{Conn: b} })
+			if !ok {
+				return
+			}
+			defer h.Release(c)
+			for {
+				if _, _, err := c.WS.Read(c.Context()); err != nil {
+					return
+				}
+			}
+		}}
 	})
 	t.Cleanup(f.Close)
 	return f
@@ -45,8 +60,8 @@ func TestStreamsStartOnce(t *testing.T) {
 	if f.Hub() != nil {
 		t.Fatal("a hub before StartWS")
 	}
-	if st, n := f.Stats(); st != (testCounters{}) || n != (Counts{}) {
-		t.Fatalf("stats before start: %+v %+v", st, n)
+	if st := f.Stats(); st != (testCounters{}) {
+		t.Fatalf("stats before start: %+v", st)
 	}
 	var wg sync.WaitGroup
 	urls := make([]string, 8)
@@ -75,8 +90,16 @@ func TestStreamsStartOnce(t *testing.T) {
 	if got := f.Hub().Limits().MaxConns; got != cfg.MaxConns {
 		t.Fatalf("hub limits %d, state %d: open's limits not the hub's", got, cfg.MaxConns)
 	}
-	if st, _ := f.Stats(); st.Logins != 2 {
-		t.Fatalf("counters %+v", st)
+	if _, _, err := dial(t, f.Hub()); err != nil {
+		t.Fatal(err)
+	}
+	// The hub registers a connection just after its handshake completes.
+	deadline := time.Now().Add(5 * time.Second)
+	for f.Hub().Counts().Connections == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if st := f.Stats(); st.Logins != 2 || st.Connections != 1 || st.Open != 1 {
+		t.Fatalf("stats %+v: want the fake's Logins and the hub's counts", st)
 	}
 }
 

@@ -52,7 +52,9 @@ type Limits struct {
 	Gzip bool
 }
 
-// Counts are what a Hub counted, for tests.
+// Counts are what a Hub counted, for tests. A fake's stream counters
+// embed them next to what the fake counts itself, and Streams.Stats fills
+// them in.
 type Counts struct {
 	Connections int // accepted so far
 	Open        int // open now
@@ -62,6 +64,10 @@ type Counts struct {
 	Pushed      int // pushes sent (Lose said keep)
 	Dropped     int // pushes lost on purpose (DropEvents)
 }
+
+// SetCounts sets c to n; embedded in a fake's counters it lets
+// Streams.Stats fill in the hub's part.
+func (c *Counts) SetCounts(n Counts) { *c = n }
 
 // Conn is one accepted connection. A connector's fake embeds it in its
 // own connection type, next to what the exchange keeps per connection.
@@ -331,13 +337,14 @@ func (h *Hub[C]) Release(c C) {
 }
 
 // Streams is the stream side a fake exchange embeds: its hub, started
-// once from the fake's config, and the counters the hub does not keep. C
-// is the fake's connection type, Cfg its stream config (zero fields take
-// the exchange's values) and St its stream counters. Its StartWS, WSURL,
-// DropEvents and CutStreams become the fake's.
+// once from the fake's config, and its counters. C is the fake's
+// connection type, Cfg its stream config (zero fields take the
+// exchange's values) and St its stream counters, which usually embed
+// Counts. Its StartWS, WSURL, Stats, DropEvents and CutStreams become the
+// fake's.
 type Streams[C Peer, Cfg, St any] struct {
 	// Counters are what the fake counts itself (logins, subscriptions,
-	// ...), under the fake's lock; Stats reads them with the hub's.
+	// ...), under the fake's lock; Stats adds the hub's Counts.
 	Counters St
 
 	lock sync.Locker
@@ -390,12 +397,17 @@ func (s *Streams[C, Cfg, St]) Hub() *Hub[C] {
 	return s.hub
 }
 
-// Stats are the fake's Counters and the hub's counts, zero before the
-// streams start. The caller must not hold the fake's lock.
-func (s *Streams[C, Cfg, St]) Stats() (St, Counts) {
+// Stats are the fake's Counters with the hub's Counts filled in when St
+// embeds them (zero before the streams start). The caller must not hold
+// the fake's lock.
+func (s *Streams[C, Cfg, St]) Stats() St {
 	s.lock.Lock()
 	defer s.lock.Unlock()
-	return s.Counters, s.Hub().Counts()
+	st := s.Counters
+	if c, ok := any(&st).(interface{ SetCounts(Counts) }); ok {
+		c.SetCounts(s.Hub().Counts())
+	}
+	return st
 }
 
 // Every calls f every d until the streams close, for what a fake does on

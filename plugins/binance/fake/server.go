@@ -173,7 +173,7 @@ type ban struct {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn, WSConfig, wsCounts] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	spot    fakex.Symbols[Market]

@@ -106,14 +106,9 @@ type wsState struct {
 }
 
 // WSStats counts what the streams did, for tests: the hub's counts
-// and the fake's own.
+// and what the fake counts itself, under its lock.
 type WSStats struct {
 	fakews.Counts
-	wsCounts
-}
-
-// wsCounts are what the fake counts itself, under its lock.
-type wsCounts struct {
 	Subscriptions int // successful subscribe.signature calls
 	// FuturesSubscriptions counts listenKeys subscribed on /private/stream
 	// connections.
@@ -139,12 +134,6 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKey}
-}
-
-// Stats reports the streams' counters.
-func (s *Server) Stats() WSStats {
-	st, n := s.Streams.Stats()
-	return WSStats{n, st}
 }
 
 // ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and

@@ -190,7 +190,7 @@ func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn, WSConfig, wsCounts] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu     sync.Mutex
 	spot   fakex.Symbols[SpotMarket]

@@ -67,14 +67,9 @@ func (c WSConfig) withDefaults() WSConfig {
 }
 
 // WSStats counts what the streams did, for tests: the hub's counts
-// and the fake's own.
+// and what the fake counts itself, under its lock.
 type WSStats struct {
 	fakews.Counts
-	wsCounts
-}
-
-// wsCounts are what the fake counts itself, under its lock.
-type wsCounts struct {
 	Subscriptions int // spot subscriptions acknowledged
 	Pongs         int // pongs that answered a ping
 	InvalidFrames int // client messages answered with an error frame
@@ -132,12 +127,6 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKeys}
-}
-
-// Stats reports the streams' counters.
-func (s *Server) Stats() WSStats {
-	st, n := s.Streams.Stats()
-	return WSStats{n, st}
 }
 
 // DropEvents makes the streams lose share (0..1) of the account events

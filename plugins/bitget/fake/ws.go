@@ -177,14 +177,9 @@ type wsState struct {
 }
 
 // WSStats counts what the stream did, for tests: the hub's counts
-// and the fake's own.
+// and what the fake counts itself, under its lock.
 type WSStats struct {
 	fakews.Counts
-	wsCounts
-}
-
-// wsCounts are what the fake counts itself, under its lock.
-type wsCounts struct {
 	Logins        int // successful logins
 	Subscriptions int // channels subscribed
 	Pings         int // pings answered
@@ -208,12 +203,6 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 		SetSpot: func(apiKey, asset, free, locked string) {
 			s.SetSpot(apiKey, Balance{Coin: asset, Available: free, Frozen: locked, Locked: "0"})
 		}}
-}
-
-// Stats reports the stream's counters.
-func (s *Server) Stats() WSStats {
-	st, n := s.Streams.Stats()
-	return WSStats{n, st}
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {

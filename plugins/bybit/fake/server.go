@@ -165,7 +165,7 @@ func WithUIDLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn, WSConfig, wsCounts] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu          sync.Mutex
 	spot        fakex.Symbols[Market]

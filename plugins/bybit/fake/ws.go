@@ -64,14 +64,9 @@ func (c WSConfig) withDefaults() WSConfig {
 }
 
 // WSStats counts what the stream did, for tests: the hub's counts
-// and the fake's own.
+// and what the fake counts itself, under its lock.
 type WSStats struct {
 	fakews.Counts
-	wsCounts
-}
-
-// wsCounts are what the fake counts itself, under its lock.
-type wsCounts struct {
 	Auths        int // successful auth ops
 	AuthFailures int // refused auth ops
 	Subscribes   int // successful subscribe ops
@@ -118,12 +113,6 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 			s.SetCoin(apiKey, Coin{Coin: asset, WalletBalance: wallet, Locked: locked, SpotBorrow: "0",
 				Equity: wallet, UnrealisedPnl: "0", TotalOrderIM: "0", TotalPositionIM: "0"})
 		}}
-}
-
-// Stats reports the stream's counters.
-func (s *Server) Stats() WSStats {
-	st, n := s.Streams.Stats()
-	return WSStats{n, st}
 }
 
 // SilencePongs stops (or resumes) answering pings; the connections stay

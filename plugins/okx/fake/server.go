@@ -158,7 +158,7 @@ func WithLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn, WSConfig, wsCounts] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	routes  map[string]route

@@ -82,14 +82,9 @@ func (c WSConfig) withDefaults() WSConfig {
 }
 
 // WSStats counts what the private stream did, for tests: the hub's counts
-// and the fake's own.
+// and what the fake counts itself, under its lock.
 type WSStats struct {
 	fakews.Counts
-	wsCounts
-}
-
-// wsCounts are what the fake counts itself, under its lock.
-type wsCounts struct {
 	Logins        int // successful logins
 	Subscriptions int // channels subscribed successfully
 	Pings         int // text pings answered
@@ -158,11 +153,8 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 		}}
 }
 
-// WSStats reports the stream's counters.
-func (s *Server) WSStats() WSStats {
-	st, n := s.Streams.Stats()
-	return WSStats{n, st}
-}
+// WSStats reports the stream's counters (the embedded Streams' Stats).
+func (s *Server) WSStats() WSStats { return s.Stats() }
 
 func connID() string {
 	b := make([]byte, 4)
