@@ -27,8 +27,6 @@ package fake
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -91,18 +89,12 @@ type spotSub struct {
 	id   int
 }
 
-type listenKey struct {
-	apiKey  string
-	expires time.Time
-	conns   []*wsConn
-	expired bool
-}
-
 type wsState struct {
 	cfg   WSConfig
-	spot  map[string][]spotSub  // api key -> subscriptions
-	keys  map[string]*listenKey // listenKey -> key
-	byAPI map[string]string     // api key -> its active listenKey
+	spot  map[string][]spotSub // api key -> subscriptions
+	keys  fakews.ListenKeys    // the USDⓈ-M listenKeys
+	byAPI map[string]string    // api key -> its active listenKey
+	conns map[string][]*wsConn // listenKey -> the connections on it
 }
 
 // WSStats counts what the streams did, for tests: the hub's counts
@@ -120,7 +112,8 @@ type WSStats struct {
 // clock.
 func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
 	cfg = cfg.withDefaults()
-	s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
+	s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: fakews.ListenKeys{TTL: cfg.ListenKeyTTL},
+		byAPI: map[string]string{}, conns: map[string][]*wsConn{}}
 	s.Every(20*time.Millisecond, s.expireDue)
 	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
@@ -140,10 +133,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 // the socket stays open but silent.
 func (s *Server) ExpireListenKey(apiKey string) {
 	s.mu.Lock()
-	lk := s.ws.keys[s.ws.byAPI[apiKey]]
-	if lk != nil {
-		lk.expires = time.Time{}
-	}
+	s.ws.keys.ExpireNow(apiKey)
 	s.mu.Unlock()
 	s.expireDue(time.Now())
 }
@@ -188,8 +178,8 @@ func (s *Server) release(wc *wsConn) {
 	for apiKey, subs := range s.ws.spot {
 		s.ws.spot[apiKey] = slices.DeleteFunc(subs, func(x spotSub) bool { return x.conn == wc })
 	}
-	for _, lk := range s.ws.keys {
-		lk.conns = slices.DeleteFunc(lk.conns, func(x *wsConn) bool { return x == wc })
+	for name, conns := range s.ws.conns {
+		s.ws.conns[name] = slices.DeleteFunc(conns, func(x *wsConn) bool { return x == wc })
 	}
 }
 
@@ -415,35 +405,27 @@ func userStream(do func(s *Server, c *call, key Key)) func(*Server, *call) {
 
 func (s *Server) listenKeyPost(c *call, key Key) {
 	// An account with an active key gets the same key back, extended.
-	if lk := s.ws.keys[s.ws.byAPI[key.APIKey]]; lk != nil && !lk.expired {
-		lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
-		c.json(200, map[string]string{"listenKey": s.ws.byAPI[key.APIKey]})
+	if name := s.ws.byAPI[key.APIKey]; s.ws.keys.Extend(name, time.Now()) {
+		c.json(200, map[string]string{"listenKey": name})
 		return
 	}
-	b := make([]byte, 32)
-	_, _ = crand.Read(b)
-	name := hex.EncodeToString(b)
-	s.ws.keys[name] = &listenKey{apiKey: key.APIKey, expires: time.Now().Add(s.ws.cfg.ListenKeyTTL)}
+	name := s.ws.keys.Make(key.APIKey, time.Now())
 	s.ws.byAPI[key.APIKey] = name
 	c.json(200, map[string]string{"listenKey": name})
 }
 
 func (s *Server) listenKeyPut(c *call, key Key) {
 	name := s.ws.byAPI[key.APIKey]
-	lk := s.ws.keys[name]
-	if lk == nil || lk.expired {
+	if !s.ws.keys.Extend(name, time.Now()) {
 		c.fail(400, -1125, "This listenKey does not exist.")
 		return
 	}
-	lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
 	c.json(200, map[string]string{"listenKey": name})
 }
 
 func (s *Server) listenKeyDelete(c *call, key Key) {
 	if name := s.ws.byAPI[key.APIKey]; name != "" {
-		if lk := s.ws.keys[name]; lk != nil {
-			lk.expired = true
-		}
+		s.ws.keys.Close(name)
 		delete(s.ws.byAPI, key.APIKey)
 	}
 	c.json(200, map[string]any{})
@@ -458,16 +440,12 @@ func (s *Server) expireDue(now time.Time) {
 	}
 	var notes []note
 	s.mu.Lock()
-	for name, lk := range s.ws.keys {
-		if lk.expired || now.Before(lk.expires) {
-			continue
+	for _, k := range s.ws.keys.Due(now) {
+		if s.ws.byAPI[k.APIKey] == k.Name {
+			delete(s.ws.byAPI, k.APIKey)
 		}
-		lk.expired = true
-		if s.ws.byAPI[lk.apiKey] == name {
-			delete(s.ws.byAPI, lk.apiKey)
-		}
-		for _, c := range lk.conns {
-			notes = append(notes, note{c, name})
+		for _, c := range s.ws.conns[k.Name] {
+			notes = append(notes, note{c, k.Name})
 		}
 	}
 	s.mu.Unlock()
@@ -479,8 +457,7 @@ func (s *Server) expireDue(now time.Time) {
 func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("listenKey")
 	s.mu.Lock()
-	lk := s.ws.keys[name]
-	valid := lk != nil && !lk.expired
+	valid := s.ws.keys.Live(name)
 	s.mu.Unlock()
 	if !valid {
 		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
@@ -492,7 +469,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.release(wc)
 	s.mu.Lock()
-	lk.conns = append(lk.conns, wc)
+	s.ws.conns[name] = append(s.ws.conns[name], wc)
 	s.mu.Unlock()
 	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
 	for {
@@ -517,7 +494,7 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	for _, name := range names {
-		if lk := s.ws.keys[name]; lk == nil || lk.expired {
+		if !s.ws.keys.Live(name) {
 			s.mu.Unlock()
 			http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
 			return
@@ -578,7 +555,7 @@ func (s *Server) subscribeKeys(wc *wsConn, names []string) (code int, msg string
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range names {
-		if lk := s.ws.keys[name]; lk == nil || lk.expired {
+		if !s.ws.keys.Live(name) {
 			return -1125, "This listenKey does not exist."
 		}
 	}
@@ -598,11 +575,10 @@ func (s *Server) subscribeKey(wc *wsConn, name string) {
 }
 
 func (s *Server) subscribeKeyLocked(wc *wsConn, name string) {
-	lk := s.ws.keys[name]
-	if lk == nil || slices.Contains(lk.conns, wc) {
+	if owner, _ := s.ws.keys.Owner(name); owner == "" || slices.Contains(s.ws.conns[name], wc) {
 		return
 	}
-	lk.conns = append(lk.conns, wc)
+	s.ws.conns[name] = append(s.ws.conns[name], wc)
 	wc.streams++
 	s.Counters.FuturesSubscriptions++
 }
@@ -611,8 +587,8 @@ func (s *Server) unsubscribeKeys(wc *wsConn, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range names {
-		if lk := s.ws.keys[name]; lk != nil && slices.Contains(lk.conns, wc) {
-			lk.conns = slices.DeleteFunc(lk.conns, func(x *wsConn) bool { return x == wc })
+		if slices.Contains(s.ws.conns[name], wc) {
+			s.ws.conns[name] = slices.DeleteFunc(s.ws.conns[name], func(x *wsConn) bool { return x == wc })
 			wc.streams--
 		}
 	}
@@ -627,8 +603,8 @@ func (s *Server) futuresConns(apiKey string) ([]*wsConn, string) {
 		return nil, ""
 	}
 	name := s.ws.byAPI[apiKey]
-	if lk := s.ws.keys[name]; lk != nil && !lk.expired {
-		return slices.Clone(lk.conns), name
+	if s.ws.keys.Live(name) {
+		return slices.Clone(s.ws.conns[name]), name
 	}
 	return nil, ""
 }

@@ -94,15 +94,9 @@ type sentPing struct {
 // frame, as BingX sends every frame (the hub's Gzip framing).
 func (w *wsConn) write(v any) { _ = w.Send(v) }
 
-type wsListenKey struct {
-	apiKey  string
-	expires time.Time
-	expired bool
-}
-
 type wsState struct {
 	cfg  WSConfig
-	keys map[string]*wsListenKey
+	keys fakews.ListenKeys
 }
 
 // openStreams makes the streams' state from cfg, under the fake's lock
@@ -110,7 +104,7 @@ type wsState struct {
 // clock.
 func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
 	cfg = cfg.withDefaults()
-	s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
+	s.ws = &wsState{cfg: cfg, keys: fakews.ListenKeys{TTL: cfg.ListenKeyTTL}}
 	s.Every(10*time.Millisecond, s.expireDue)
 	return fakews.Limits{MaxConns: cfg.MaxConns,
 			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
@@ -142,11 +136,7 @@ func (s *Server) DropEvents(share float64) {
 func (s *Server) ExpireListenKeys(apiKey string) {
 	s.mu.Lock()
 	if s.ws != nil {
-		for _, lk := range s.ws.keys {
-			if lk.apiKey == apiKey {
-				lk.expires = time.Time{}
-			}
-		}
+		s.ws.keys.ExpireNow(apiKey)
 	}
 	s.mu.Unlock()
 	s.expireDue(time.Now())
@@ -189,12 +179,8 @@ func (s *Server) listenKeyCall(c *call) {
 	s.StartWS(WSConfig{})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ttl := s.ws.cfg.ListenKeyTTL
 	if c.r.Method == http.MethodPost {
-		b := make([]byte, 32)
-		_, _ = crand.Read(b)
-		name := hex.EncodeToString(b)
-		s.ws.keys[name] = &wsListenKey{apiKey: c.key.APIKey, expires: time.Now().Add(ttl)}
+		name := s.ws.keys.Make(c.key.APIKey, time.Now())
 		s.Counters.ListenKeys++
 		// Documented bare, without the usual envelope.
 		fakex.WriteJSON(c.w, http.StatusOK, map[string]string{"listenKey": name})
@@ -205,19 +191,17 @@ func (s *Server) listenKeyCall(c *call) {
 		c.w.WriteHeader(http.StatusNoContent) // "No request parameters"
 		return
 	}
-	lk := s.ws.keys[name]
-	if lk == nil || lk.expired || lk.apiKey != c.key.APIKey {
+	if owner, live := s.ws.keys.Owner(name); !live || owner != c.key.APIKey {
 		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		c.w.WriteHeader(http.StatusNotFound)
 		_, _ = c.w.Write([]byte("This listenKey does not exist"))
 		return
 	}
 	if c.r.Method == http.MethodPut {
-		lk.expires = time.Now().Add(ttl)
+		s.ws.keys.Extend(name, time.Now())
 		s.Counters.Extended++
 	} else {
-		// Closed: its connections get nothing more.
-		lk.expired = true
+		s.ws.keys.Close(name)
 	}
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
 }
@@ -231,14 +215,10 @@ func (s *Server) expireDue(now time.Time) {
 	}
 	var notes []note
 	s.mu.Lock()
-	for name, lk := range s.ws.keys {
-		if lk.expired || now.Before(lk.expires) {
-			continue
-		}
-		lk.expired = true
+	for _, k := range s.ws.keys.Due(now) {
 		for _, c := range s.Hub().Conns() {
-			if c.key == name {
-				notes = append(notes, note{c, name})
+			if c.key == k.Name {
+				notes = append(notes, note{c, k.Name})
 			}
 		}
 	}
@@ -256,8 +236,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 		name = rest
 	}
 	s.mu.Lock()
-	lk := s.ws.keys[name]
-	valid := lk != nil && !lk.expired
+	valid := s.ws.keys.Live(name)
 	cfg := s.ws.cfg
 	s.mu.Unlock()
 	if !valid {
@@ -408,8 +387,7 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 	}
 	var out []*wsConn
 	for _, c := range s.Hub().Conns() {
-		lk := s.ws.keys[c.key]
-		if c.spot != spot || lk == nil || lk.expired || lk.apiKey != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
+		if owner, live := s.ws.keys.Owner(c.key); c.spot != spot || !live || owner != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
 			continue
 		}
 		out = append(out, c)
