@@ -90,11 +90,11 @@ type spotSub struct {
 }
 
 type wsState struct {
-	cfg   WSConfig
-	spot  map[string][]spotSub // api key -> subscriptions
-	keys  fakews.ListenKeys    // the USDⓈ-M listenKeys
-	byAPI map[string]string    // api key -> its active listenKey
-	conns map[string][]*wsConn // listenKey -> the connections on it
+	cfg  WSConfig
+	spot map[string][]spotSub // api key -> subscriptions
+	// byAPI names each account's active listenKey (Server.keys), which
+	// POST hands out again while it is live.
+	byAPI map[string]string
 }
 
 // WSStats counts what the streams did, for tests: the hub's counts
@@ -112,9 +112,9 @@ type WSStats struct {
 // clock.
 func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
 	cfg = cfg.withDefaults()
-	s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: fakews.ListenKeys{TTL: cfg.ListenKeyTTL},
-		byAPI: map[string]string{}, conns: map[string][]*wsConn{}}
-	s.Every(20*time.Millisecond, s.expireDue)
+	s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, byAPI: map[string]string{}}
+	s.keys.TTL = cfg.ListenKeyTTL
+	s.Every(20*time.Millisecond, func(now time.Time) { s.keys.Expire(now, "", s.tellExpired) })
 	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
 		map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate,
@@ -131,12 +131,7 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 
 // ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and
 // the socket stays open but silent.
-func (s *Server) ExpireListenKey(apiKey string) {
-	s.mu.Lock()
-	s.ws.keys.ExpireNow(apiKey)
-	s.mu.Unlock()
-	s.expireDue(time.Now())
-}
+func (s *Server) ExpireListenKey(apiKey string) { s.keys.Expire(time.Now(), apiKey, s.tellExpired) }
 
 // accept upgrades and registers a connection, and runs its pinger: the
 // server pings every PingEvery, and a client that does not answer within
@@ -178,9 +173,7 @@ func (s *Server) release(wc *wsConn) {
 	for apiKey, subs := range s.ws.spot {
 		s.ws.spot[apiKey] = slices.DeleteFunc(subs, func(x spotSub) bool { return x.conn == wc })
 	}
-	for name, conns := range s.ws.conns {
-		s.ws.conns[name] = slices.DeleteFunc(conns, func(x *wsConn) bool { return x == wc })
-	}
+	s.keys.Drop(wc)
 }
 
 // --- spot: the WebSocket API ---
@@ -405,18 +398,18 @@ func userStream(do func(s *Server, c *call, key Key)) func(*Server, *call) {
 
 func (s *Server) listenKeyPost(c *call, key Key) {
 	// An account with an active key gets the same key back, extended.
-	if name := s.ws.byAPI[key.APIKey]; s.ws.keys.Extend(name, time.Now()) {
+	if name := s.ws.byAPI[key.APIKey]; s.keys.Extend(name, time.Now()) {
 		c.json(200, map[string]string{"listenKey": name})
 		return
 	}
-	name := s.ws.keys.Make(key.APIKey, time.Now())
+	name := s.keys.Make(key.APIKey, time.Now())
 	s.ws.byAPI[key.APIKey] = name
 	c.json(200, map[string]string{"listenKey": name})
 }
 
 func (s *Server) listenKeyPut(c *call, key Key) {
 	name := s.ws.byAPI[key.APIKey]
-	if !s.ws.keys.Extend(name, time.Now()) {
+	if !s.keys.Extend(name, time.Now()) {
 		c.fail(400, -1125, "This listenKey does not exist.")
 		return
 	}
@@ -425,39 +418,22 @@ func (s *Server) listenKeyPut(c *call, key Key) {
 
 func (s *Server) listenKeyDelete(c *call, key Key) {
 	if name := s.ws.byAPI[key.APIKey]; name != "" {
-		s.ws.keys.Close(name)
+		s.keys.Close(name)
 		delete(s.ws.byAPI, key.APIKey)
 	}
 	c.json(200, map[string]any{})
 }
 
-// expireDue ends the listenKeys past their time: each connection on one
-// gets listenKeyExpired and then nothing more, and stays open.
-func (s *Server) expireDue(now time.Time) {
-	type note struct {
-		conn *wsConn
-		name string
-	}
-	var notes []note
-	s.mu.Lock()
-	for _, k := range s.ws.keys.Due(now) {
-		if s.ws.byAPI[k.APIKey] == k.Name {
-			delete(s.ws.byAPI, k.APIKey)
-		}
-		for _, c := range s.ws.conns[k.Name] {
-			notes = append(notes, note{c, k.Name})
-		}
-	}
-	s.mu.Unlock()
-	for _, n := range notes {
-		n.conn.event(n.name, map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
-	}
+// tellExpired sends listenKeyExpired to a connection on an expired
+// listenKey; it gets nothing more and stays open.
+func (s *Server) tellExpired(c *wsConn, k fakews.ListenKey) {
+	c.event(k.Name, map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": k.Name})
 }
 
 func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("listenKey")
 	s.mu.Lock()
-	valid := s.ws.keys.Live(name)
+	valid := s.keys.Live(name)
 	s.mu.Unlock()
 	if !valid {
 		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
@@ -469,7 +445,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.release(wc)
 	s.mu.Lock()
-	s.ws.conns[name] = append(s.ws.conns[name], wc)
+	s.keys.Join(name, wc)
 	s.mu.Unlock()
 	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
 	for {
@@ -494,7 +470,7 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	for _, name := range names {
-		if !s.ws.keys.Live(name) {
+		if !s.keys.Live(name) {
 			s.mu.Unlock()
 			http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
 			return
@@ -555,7 +531,7 @@ func (s *Server) subscribeKeys(wc *wsConn, names []string) (code int, msg string
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range names {
-		if !s.ws.keys.Live(name) {
+		if !s.keys.Live(name) {
 			return -1125, "This listenKey does not exist."
 		}
 	}
@@ -575,10 +551,9 @@ func (s *Server) subscribeKey(wc *wsConn, name string) {
 }
 
 func (s *Server) subscribeKeyLocked(wc *wsConn, name string) {
-	if owner, _ := s.ws.keys.Owner(name); owner == "" || slices.Contains(s.ws.conns[name], wc) {
+	if !s.keys.Join(name, wc) {
 		return
 	}
-	s.ws.conns[name] = append(s.ws.conns[name], wc)
 	wc.streams++
 	s.Counters.FuturesSubscriptions++
 }
@@ -587,8 +562,7 @@ func (s *Server) unsubscribeKeys(wc *wsConn, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range names {
-		if slices.Contains(s.ws.conns[name], wc) {
-			s.ws.conns[name] = slices.DeleteFunc(s.ws.conns[name], func(x *wsConn) bool { return x == wc })
+		if s.keys.Leave(name, wc) {
 			wc.streams--
 		}
 	}
@@ -603,8 +577,8 @@ func (s *Server) futuresConns(apiKey string) ([]*wsConn, string) {
 		return nil, ""
 	}
 	name := s.ws.byAPI[apiKey]
-	if s.ws.keys.Live(name) {
-		return slices.Clone(s.ws.conns[name]), name
+	if s.keys.Live(name) {
+		return s.keys.Conns(name), name
 	}
 	return nil, ""
 }

@@ -95,8 +95,7 @@ type sentPing struct {
 func (w *wsConn) write(v any) { _ = w.Send(v) }
 
 type wsState struct {
-	cfg  WSConfig
-	keys fakews.ListenKeys
+	cfg WSConfig
 }
 
 // openStreams makes the streams' state from cfg, under the fake's lock
@@ -104,8 +103,9 @@ type wsState struct {
 // clock.
 func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
 	cfg = cfg.withDefaults()
-	s.ws = &wsState{cfg: cfg, keys: fakews.ListenKeys{TTL: cfg.ListenKeyTTL}}
-	s.Every(10*time.Millisecond, s.expireDue)
+	s.ws = &wsState{cfg: cfg}
+	s.keys.TTL = cfg.ListenKeyTTL
+	s.Every(10*time.Millisecond, func(now time.Time) { s.keys.Expire(now, "", s.tellExpired) })
 	return fakews.Limits{MaxConns: cfg.MaxConns,
 			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
 		map[string]http.HandlerFunc{
@@ -133,14 +133,7 @@ func (s *Server) DropEvents(share float64) {
 
 // ExpireListenKeys ends every live listenKey of apiKey now: each of their
 // connections gets listenKeyExpired and then nothing, and stays open.
-func (s *Server) ExpireListenKeys(apiKey string) {
-	s.mu.Lock()
-	if s.ws != nil {
-		s.ws.keys.ExpireNow(apiKey)
-	}
-	s.mu.Unlock()
-	s.expireDue(time.Now())
-}
+func (s *Server) ExpireListenKeys(apiKey string) { s.keys.Expire(time.Now(), apiKey, s.tellExpired) }
 
 // --- listenKeys over REST ---
 
@@ -180,7 +173,7 @@ func (s *Server) listenKeyCall(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.r.Method == http.MethodPost {
-		name := s.ws.keys.Make(c.key.APIKey, time.Now())
+		name := s.keys.Make(c.key.APIKey, time.Now())
 		s.Counters.ListenKeys++
 		// Documented bare, without the usual envelope.
 		fakex.WriteJSON(c.w, http.StatusOK, map[string]string{"listenKey": name})
@@ -191,44 +184,35 @@ func (s *Server) listenKeyCall(c *call) {
 		c.w.WriteHeader(http.StatusNoContent) // "No request parameters"
 		return
 	}
-	if owner, live := s.ws.keys.Owner(name); !live || owner != c.key.APIKey {
+	if owner, live := s.keys.Owner(name); !live || owner != c.key.APIKey {
 		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		c.w.WriteHeader(http.StatusNotFound)
 		_, _ = c.w.Write([]byte("This listenKey does not exist"))
 		return
 	}
 	if c.r.Method == http.MethodPut {
-		s.ws.keys.Extend(name, time.Now())
+		s.keys.Extend(name, time.Now())
 		s.Counters.Extended++
 	} else {
-		s.ws.keys.Close(name)
+		s.keys.Close(name)
 	}
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
 }
 
-// expireDue ends the listenKeys past their time: each connection on one
-// gets listenKeyExpired, then nothing more, and stays open.
-func (s *Server) expireDue(now time.Time) {
-	type note struct {
-		conn *wsConn
-		name string
-	}
-	var notes []note
-	s.mu.Lock()
-	for _, k := range s.ws.keys.Due(now) {
-		for _, c := range s.Hub().Conns() {
-			if c.key == k.Name {
-				notes = append(notes, note{c, k.Name})
-			}
-		}
-	}
-	s.mu.Unlock()
-	for _, n := range notes {
-		n.conn.write(map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": n.name})
-	}
+// tellExpired sends listenKeyExpired to a connection on an expired
+// listenKey; it gets nothing more and stays open.
+func (s *Server) tellExpired(c *wsConn, k fakews.ListenKey) {
+	c.write(map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": k.Name})
 }
 
 // --- the streams ---
+
+func (s *Server) release(wc *wsConn) {
+	s.Hub().Release(wc)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys.Drop(wc)
+}
 
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) {
 	name := r.URL.Query().Get("listenKey")
@@ -236,7 +220,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 		name = rest
 	}
 	s.mu.Lock()
-	valid := s.ws.keys.Live(name)
+	valid := s.keys.Live(name)
 	cfg := s.ws.cfg
 	s.mu.Unlock()
 	if !valid {
@@ -249,7 +233,10 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 	if !ok {
 		return
 	}
-	defer s.Hub().Release(wc)
+	defer s.release(wc)
+	s.mu.Lock()
+	s.keys.Join(name, wc)
+	s.mu.Unlock()
 	ctx := wc.Context()
 	go s.ping(ctx, wc, cfg)
 	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
@@ -387,7 +374,7 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 	}
 	var out []*wsConn
 	for _, c := range s.Hub().Conns() {
-		if owner, live := s.ws.keys.Owner(c.key); c.spot != spot || !live || owner != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
+		if owner, live := s.keys.Owner(c.key); c.spot != spot || !live || owner != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
 			continue
 		}
 		out = append(out, c)
