@@ -108,6 +108,48 @@ func (c *Conn) Touch() { c.active.Store(time.Now().UnixNano()) }
 // Idle is how long since the last Touch (or the handshake).
 func (c *Conn) Idle(now time.Time) time.Duration { return now.Sub(time.Unix(0, c.active.Load())) }
 
+// ReadEach reads the client's messages and hands each to handle until
+// reading fails (the client left, or the connection was cut or outlived
+// its life) or handle returns false: the read loop of every fake's
+// connection handler.
+func (c *Conn) ReadEach(handle func(typ websocket.MessageType, b []byte) bool) {
+	for {
+		typ, b, err := c.WS.Read(c.ctx)
+		if err != nil || !handle(typ, b) {
+			return
+		}
+	}
+}
+
+// Every calls f every d, on a goroutine of its own, until the connection
+// ends or f returns false: a fake's heartbeat or idle watch.
+func (c *Conn) Every(d time.Duration, f func(now time.Time) bool) {
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.ctx.Done():
+				return
+			case now := <-t.C:
+				if !f(now) {
+					return
+				}
+			}
+		}
+	}()
+}
+
+// GoAwayOnEnd closes the socket with status 1001 (going away) and reason
+// as soon as the connection's context ends, so that a cut or an expired
+// lifetime reaches the client as a close frame, not a dropped socket.
+func (c *Conn) GoAwayOnEnd(reason string) {
+	go func() {
+		<-c.ctx.Done()
+		_ = c.WS.Close(websocket.StatusGoingAway, reason)
+	}()
+}
+
 // Send writes v in order with the other writes: a string or []byte as it
 // is, anything else as JSON.
 func (c *Conn) Send(v any) error {

@@ -135,7 +135,8 @@ func (s *Server) ExpireListenKey(apiKey string) { s.keys.Expire(time.Now(), apiK
 
 // accept upgrades and registers a connection, and runs its pinger: the
 // server pings every PingEvery, and a client that does not answer within
-// PongWait is dropped. The hub ends it at Lifetime.
+// PongWait is dropped. The hub ends it at Lifetime, and its client then
+// gets a going-away close.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, context.Context, bool) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
@@ -145,24 +146,16 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 		return nil, nil, false
 	}
 	ctx := wc.Context()
-	go func() {
-		t := time.NewTicker(cfg.PingEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				pctx, pcancel := context.WithTimeout(ctx, cfg.PongWait)
-				err := wc.WS.Ping(pctx)
-				pcancel()
-				if err != nil {
-					wc.Cut()
-					return
-				}
-			}
+	wc.Every(cfg.PingEvery, func(time.Time) bool {
+		pctx, pcancel := context.WithTimeout(ctx, cfg.PongWait)
+		defer pcancel()
+		if wc.WS.Ping(pctx) != nil {
+			wc.Cut()
+			return false
 		}
-	}()
+		return true
+	})
+	wc.GoAwayOnEnd("connection lifetime over")
 	return wc, ctx, true
 }
 
@@ -190,16 +183,11 @@ func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.release(wc)
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		var req wsRequest
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || req.Method == "" {
 			wc.write(map[string]any{"id": nil, "status": 400, "error": map[string]any{"code": -1102, "msg": "Invalid request."}})
-			continue
+			return true
 		}
 		switch req.Method {
 		case "userDataStream.subscribe.signature":
@@ -209,7 +197,8 @@ func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
 		default:
 			wc.write(wsError(req.ID, 400, -1020, "Unsupported operation."))
 		}
-	}
+		return true
+	})
 }
 
 func wsError(id json.RawMessage, status, code int, msg string) map[string]any {
@@ -439,7 +428,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
 		return
 	}
-	wc, ctx, ok := s.accept(w, r)
+	wc, _, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
@@ -447,14 +436,9 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.keys.Join(name, wc)
 	s.mu.Unlock()
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
-	for {
-		// Nothing is expected from the client in ws mode; reading keeps
-		// the pongs flowing and notices the close.
-		if _, _, err := wc.WS.Read(ctx); err != nil {
-			return
-		}
-	}
+	// Nothing is expected from the client in ws mode; reading keeps the
+	// pongs flowing and notices the close.
+	wc.ReadEach(func(websocket.MessageType, []byte) bool { return true })
 }
 
 // servePrivateStream is /private/stream: any number of listenKeys (up to
@@ -481,7 +465,7 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"code":-1128,"msg":"Too many streams."}`, http.StatusBadRequest)
 		return
 	}
-	wc, ctx, ok := s.accept(w, r)
+	wc, _, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
@@ -490,16 +474,11 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 	for _, name := range names {
 		s.subscribeKey(wc, name)
 	}
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
 	window := fakex.NewWindow(int64(cfg.MaxMessages), time.Second)
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		if _, ok := window.Spend(time.Now(), 1); !ok {
 			_ = wc.WS.Close(websocket.StatusPolicyViolation, "too many messages")
-			return
+			return false
 		}
 		var req struct {
 			Method string          `json:"method"`
@@ -508,22 +487,23 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 		}
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || len(req.ID) == 0 {
 			wc.write(map[string]any{"error": map[string]any{"code": 2, "msg": "Invalid request"}, "id": nil})
-			continue
+			return true
 		}
 		switch req.Method {
 		case "SUBSCRIBE":
 			if code, msg := s.subscribeKeys(wc, req.Params); code != 0 {
 				wc.write(map[string]any{"error": map[string]any{"code": code, "msg": msg}, "id": req.ID})
-				continue
+				return true
 			}
 		case "UNSUBSCRIBE":
 			s.unsubscribeKeys(wc, req.Params)
 		default:
 			wc.write(map[string]any{"error": map[string]any{"code": 2, "msg": "Invalid request: unknown method"}, "id": req.ID})
-			continue
+			return true
 		}
 		wc.write(map[string]any{"result": nil, "id": req.ID})
-	}
+		return true
+	})
 }
 
 // subscribeKeys adds names to wc, all or none.

@@ -238,51 +238,39 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 	s.keys.Join(name, wc)
 	s.mu.Unlock()
 	ctx := wc.Context()
-	go s.ping(ctx, wc, cfg)
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
-		if typ != websocket.MessageText {
+	wc.Every(cfg.PingEvery, func(now time.Time) bool { return s.ping(wc, cfg, now) })
+	wc.GoAwayOnEnd("")
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
+		switch {
+		case typ != websocket.MessageText:
 			s.invalid(ctx, wc, "")
-			continue
-		}
-		if spot {
+		case spot:
 			s.spotMessage(ctx, wc, b)
-		} else {
+		default:
 			s.swapMessage(ctx, wc, b)
 		}
-	}
+		return true
+	})
 }
 
-// ping sends the heartbeat and drops a connection whose oldest
-// unanswered ping is older than PongWait.
-func (s *Server) ping(ctx context.Context, wc *wsConn, cfg WSConfig) {
-	t := time.NewTicker(cfg.PingEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			s.mu.Lock()
-			late := len(wc.pings) > 0 && now.Sub(wc.pings[0].at) > cfg.PongWait
-			p := sentPing{id: newPingID(), time: now.Format("2006-01-02T15:04:05.000-0700"), at: now}
-			wc.pings = append(wc.pings, p)
-			s.mu.Unlock()
-			if late {
-				wc.Cut()
-				return
-			}
-			if wc.spot {
-				wc.write(map[string]string{"ping": p.id, "time": p.time})
-			} else {
-				wc.write("Ping")
-			}
-		}
+// ping sends the heartbeat, or drops a connection whose oldest
+// unanswered ping is older than PongWait and reports false.
+func (s *Server) ping(wc *wsConn, cfg WSConfig, now time.Time) bool {
+	s.mu.Lock()
+	late := len(wc.pings) > 0 && now.Sub(wc.pings[0].at) > cfg.PongWait
+	p := sentPing{id: newPingID(), time: now.Format("2006-01-02T15:04:05.000-0700"), at: now}
+	wc.pings = append(wc.pings, p)
+	s.mu.Unlock()
+	if late {
+		wc.Cut()
+		return false
 	}
+	if wc.spot {
+		wc.write(map[string]string{"ping": p.id, "time": p.time})
+	} else {
+		wc.write("Ping")
+	}
+	return true
 }
 
 func newPingID() string {

@@ -232,16 +232,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// The server closes a connection that has not pinged for PingTimeout.
 	silent := time.AfterFunc(cfg.PingTimeout, c.Cut)
 	defer silent.Stop()
-	ws := c.WS
-	for {
-		typ, b, err := ws.Read(ctx)
-		if err != nil {
-			return
-		}
+	c.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		if _, ok := c.inbound.Spend(time.Now(), 1); !ok {
 			// Over 10 messages a second: Bitget disconnects.
-			_ = ws.Close(websocket.StatusPolicyViolation, "too many messages")
-			return
+			_ = c.WS.Close(websocket.StatusPolicyViolation, "too many messages")
+			return false
 		}
 		if typ == websocket.MessageText && string(b) == "ping" {
 			silent.Reset(cfg.PingTimeout)
@@ -249,10 +244,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			s.Counters.Pings++
 			c.sendLocked("pong")
 			s.mu.Unlock()
-			continue
+			return true
 		}
 		s.handle(c, b)
-	}
+		return true
+	})
 }
 
 func wsErr(code, msg string) map[string]any {

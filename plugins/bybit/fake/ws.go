@@ -30,7 +30,6 @@ package fake
 // prove the client heals.
 
 import (
-	"context"
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -154,14 +153,9 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer hub.Release(wc)
-	ctx := wc.Context()
-	go s.idleCut(ctx, wc, idle)
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
+	wc.Every(max(idle/20, time.Millisecond), func(now time.Time) bool { return s.idleCut(wc, idle, now) })
+	wc.GoAwayOnEnd("")
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		var req struct {
 			ReqID json.RawMessage   `json:"req_id"`
 			Op    string            `json:"op"`
@@ -169,7 +163,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		}
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil {
 			wc.write(map[string]any{"success": false, "ret_msg": "Params Error", "conn_id": wc.id})
-			continue
+			return true
 		}
 		switch req.Op {
 		case "auth":
@@ -190,29 +184,22 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		default:
 			wc.write(withReqID(map[string]any{"success": false, "ret_msg": "Params Error", "op": req.Op, "conn_id": wc.id}, req.ReqID))
 		}
-	}
+		return true
+	})
 }
 
-// idleCut closes a connection that saw no ping and no push for idle.
-// Bybit's own ticker scans every 30 s, so its cut is late by up to that;
-// the fake's scans at a twentieth of idle.
-func (s *Server) idleCut(ctx context.Context, wc *wsConn, idle time.Duration) {
-	t := time.NewTicker(max(idle/20, time.Millisecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if wc.Idle(now) >= idle {
-				s.mu.Lock()
-				s.Counters.IdleCuts++
-				s.mu.Unlock()
-				wc.Cut()
-				return
-			}
-		}
+// idleCut closes a connection that saw no ping and no push for idle, and
+// then reports false. Bybit's own ticker scans every 30 s, so its cut is
+// late by up to that; the fake's scans at a twentieth of idle.
+func (s *Server) idleCut(wc *wsConn, idle time.Duration, now time.Time) bool {
+	if wc.Idle(now) < idle {
+		return true
 	}
+	s.mu.Lock()
+	s.Counters.IdleCuts++
+	s.mu.Unlock()
+	wc.Cut()
+	return false
 }
 
 func withReqID(m map[string]any, id json.RawMessage) map[string]any {

@@ -174,21 +174,18 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.releaseConn(wc)
 	go s.watchConn(wc, cfg)
-	for {
-		typ, b, err := wc.WS.Read(wc.Context())
-		if err != nil {
-			return
-		}
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		wc.Touch()
 		if typ == websocket.MessageText && string(b) == "ping" {
 			s.mu.Lock()
 			s.Counters.Pings++
 			s.mu.Unlock()
 			wc.write("pong")
-			continue
+			return true
 		}
 		s.handleOp(wc, b)
-	}
+		return true
+	})
 }
 
 // watchConn closes a connection that has been silent both ways for
