@@ -227,16 +227,19 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 		http.Error(w, "This listenKey does not exist", http.StatusNotFound)
 		return
 	}
+	// The connection is on its listenKey before the hub registers it, so
+	// that no expiry falls between the two.
 	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn {
-		return &wsConn{Conn: c, spot: spot, key: name, topics: map[string]bool{}}
+		wc := &wsConn{Conn: c, spot: spot, key: name, topics: map[string]bool{}}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.keys.Join(name, wc)
+		return wc
 	})
 	if !ok {
 		return
 	}
 	defer s.release(wc)
-	s.mu.Lock()
-	s.keys.Join(name, wc)
-	s.mu.Unlock()
 	ctx := wc.Context()
 	wc.Every(cfg.PingEvery, func(now time.Time) bool { return s.ping(wc, cfg, now) })
 	wc.GoAwayOnEnd("")
