@@ -5,9 +5,12 @@
 // with HTTP 429), the registry of open connections, gzip framing, and the
 // switches tests use to prove a client heals: lose pushes (DropEvents)
 // and cut every connection at once (Cut). Streams is what a fake embeds
-// to start all that once from its own config. Main runs such a fake as a
-// program with one control interface for every exchange, and SetRow is
-// how the fakes' setters change an account before they push its event.
+// to start all that once from its own config; a connection's read loop,
+// heartbeat and going-away close are Conn's; ListenKeys keeps the keys of
+// exchanges that open streams with one made over REST. Main runs such a
+// fake as a program with one control interface for every exchange, and
+// SetRow is how the fakes' setters change an account before they push
+// its event.
 //
 // What a stream says — login, subscriptions, pushes, pings — stays in
 // each connector's fake. Like fakex, it listens on loopback only and is
