@@ -14,7 +14,7 @@ import (
 // Command is a connector's fake exchange with its private streams, as
 // Main runs it. K and A are the fake's key and account types.
 type Command[K, A any] struct {
-	Server *fakex.Server // the REST side
+	Server *fakex.Server // the REST side; its Close stops the streams too
 	Add    func(K, A)    // registers a key and its account
 	// StartWS starts the streams and returns their base URL.
 	StartWS func() string
@@ -35,8 +35,6 @@ type Command[K, A any] struct {
 	// Routes are the fake's further controls, pattern -> handler (see
 	// Control).
 	Routes map[string]http.HandlerFunc
-	// Close stops the REST side and the streams.
-	Close func()
 }
 
 // SpotChange is the body of POST /spot.
@@ -82,7 +80,7 @@ func Main[K, A any](build func() (Command[K, A], error)) {
 }
 
 func run[K, A any](c Command[K, A], seed string, out io.Writer) error {
-	defer c.Close()
+	defer c.Server.Close()
 	return fakex.RunCommand(c.Server, c.Add, seed, out, c.handler(), map[string]string{"ws": c.StartWS()})
 }
 

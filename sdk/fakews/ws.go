@@ -4,9 +4,13 @@
 // handshakes (new connections per window, open connections, answered
 // with HTTP 429), the registry of open connections, gzip framing, and the
 // switches tests use to prove a client heals: lose pushes (DropEvents)
-// and cut every connection at once (Cut). Main runs such a fake as a
-// program with one control interface for every exchange, and SetRow is
-// how the fakes' setters change an account before they push its event.
+// and cut every connection at once (Cut). Streams is what a fake embeds
+// to start all that once from its own config; a connection's read loop,
+// heartbeat and going-away close are Conn's; ListenKeys keeps the keys of
+// exchanges that open streams with one made over REST. Main runs such a
+// fake as a program with one control interface for every exchange, and
+// SetRow is how the fakes' setters change an account before they push
+// its event.
 //
 // What a stream says — login, subscriptions, pushes, pings — stays in
 // each connector's fake. Like fakex, it listens on loopback only and is
@@ -51,7 +55,9 @@ type Limits struct {
 	Gzip bool
 }
 
-// Counts are what a Hub counted, for tests.
+// Counts are what a Hub counted, for tests. A fake's stream counters
+// embed them next to what the fake counts itself, and Streams.Stats fills
+// them in.
 type Counts struct {
 	Connections int // accepted so far
 	Open        int // open now
@@ -61,6 +67,10 @@ type Counts struct {
 	Pushed      int // pushes sent (Lose said keep)
 	Dropped     int // pushes lost on purpose (DropEvents)
 }
+
+// SetCounts sets c to n; embedded in a fake's counters it lets
+// Streams.Stats fill in the hub's part.
+func (c *Counts) SetCounts(n Counts) { *c = n }
 
 // Conn is one accepted connection. A connector's fake embeds it in its
 // own connection type, next to what the exchange keeps per connection.
@@ -100,6 +110,48 @@ func (c *Conn) Touch() { c.active.Store(time.Now().UnixNano()) }
 
 // Idle is how long since the last Touch (or the handshake).
 func (c *Conn) Idle(now time.Time) time.Duration { return now.Sub(time.Unix(0, c.active.Load())) }
+
+// ReadEach reads the client's messages and hands each to handle until
+// reading fails (the client left, or the connection was cut or outlived
+// its life) or handle returns false: the read loop of every fake's
+// connection handler.
+func (c *Conn) ReadEach(handle func(typ websocket.MessageType, b []byte) bool) {
+	for {
+		typ, b, err := c.WS.Read(c.ctx)
+		if err != nil || !handle(typ, b) {
+			return
+		}
+	}
+}
+
+// Every calls f every d, on a goroutine of its own, until the connection
+// ends or f returns false: a fake's heartbeat or idle watch.
+func (c *Conn) Every(d time.Duration, f func(now time.Time) bool) {
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.ctx.Done():
+				return
+			case now := <-t.C:
+				if !f(now) {
+					return
+				}
+			}
+		}
+	}()
+}
+
+// GoAwayOnEnd closes the socket with status 1001 (going away) and reason
+// as soon as the connection's context ends, so that a cut or an expired
+// lifetime reaches the client as a close frame, not a dropped socket.
+func (c *Conn) GoAwayOnEnd(reason string) {
+	go func() {
+		<-c.ctx.Done()
+		_ = c.WS.Close(websocket.StatusGoingAway, reason)
+	}()
+}
 
 // Send writes v in order with the other writes: a string or []byte as it
 // is, anything else as JSON.
@@ -329,37 +381,105 @@ func (h *Hub[C]) Release(c C) {
 	}
 }
 
-// Streams is the stream side a fake exchange embeds: its hub, started on
-// first use. Its DropEvents and CutStreams become the fake's switches.
-type Streams[C Peer] struct {
+// Streams is the stream side a fake exchange embeds: its hub, started
+// once from the fake's config, and its counters. C is the fake's
+// connection type, Cfg its stream config (zero fields take the
+// exchange's values) and St its stream counters, which usually embed
+// Counts. Its StartWS, WSURL, Stats, DropEvents and CutStreams become the
+// fake's.
+type Streams[C Peer, Cfg, St any] struct {
+	// Counters are what the fake counts itself (logins, subscriptions,
+	// ...), under the fake's lock; Stats adds the hub's Counts.
+	Counters St
+
+	lock sync.Locker
+	open func(Cfg) (Limits, map[string]http.HandlerFunc)
+
 	smu sync.Mutex
 	hub *Hub[C]
 }
 
-// StartStreams starts the hub with limits and routes once; later calls
-// return the hub started first.
-func (s *Streams[C]) StartStreams(limits Limits, routes map[string]http.HandlerFunc) *Hub[C] {
+// Setup says how the streams start; a fake calls it in its constructor,
+// before anything can start them. lock is the fake's own lock: StartWS
+// holds it while open makes the fake's stream state from the config and
+// returns the limits and routes, and until the hub has started, so that
+// code under that lock sees the stream state and the hub together or
+// neither. srv's Close stops the streams too.
+func (s *Streams[C, Cfg, St]) Setup(srv *fakex.Server, lock sync.Locker, open func(Cfg) (Limits, map[string]http.HandlerFunc)) {
+	s.lock, s.open = lock, open
+	srv.OnClose(s.CloseStreams)
+}
+
+// StartWS starts the streams with cfg and returns their base URL, e.g.
+// "ws://127.0.0.1:41235"; once started, later calls return the same base
+// and cfg is not read. The caller must not hold the fake's lock.
+func (s *Streams[C, Cfg, St]) StartWS(cfg Cfg) string {
+	s.lock.Lock()
+	defer s.lock.Unlock()
+	if h := s.Hub(); h != nil {
+		return h.URL()
+	}
+	limits, routes := s.open(cfg)
+	h := NewHub[C](limits, routes)
+	s.smu.Lock()
+	s.hub = h
+	s.smu.Unlock()
+	return h.URL()
+}
+
+// WSURL is the base of the streams, started with the exchange's values if
+// they were not started yet.
+func (s *Streams[C, Cfg, St]) WSURL() string {
+	var defaults Cfg
+	return s.StartWS(defaults)
+}
+
+// Hub is the hub; nil before StartWS. Under the fake's lock it does not
+// change from nil to started.
+func (s *Streams[C, Cfg, St]) Hub() *Hub[C] {
 	s.smu.Lock()
 	defer s.smu.Unlock()
-	if s.hub == nil {
-		s.hub = NewHub[C](limits, routes)
-	}
 	return s.hub
 }
 
-// Hub is the hub; nil before StartStreams.
-func (s *Streams[C]) Hub() *Hub[C] {
-	s.smu.Lock()
-	defer s.smu.Unlock()
-	return s.hub
+// Stats are the fake's Counters with the hub's Counts filled in when St
+// embeds them (zero before the streams start). The caller must not hold
+// the fake's lock.
+func (s *Streams[C, Cfg, St]) Stats() St {
+	s.lock.Lock()
+	defer s.lock.Unlock()
+	st := s.Counters
+	if c, ok := any(&st).(interface{ SetCounts(Counts) }); ok {
+		c.SetCounts(s.Hub().Counts())
+	}
+	return st
+}
+
+// Every calls f every d until the streams close, for what a fake does on
+// its own clock (listenKeys that expire). It is called from open or once
+// the streams started; a tick finds the hub under the fake's lock.
+func (s *Streams[C, Cfg, St]) Every(d time.Duration, f func(now time.Time)) {
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for now := range t.C {
+			s.lock.Lock()
+			h := s.Hub()
+			s.lock.Unlock()
+			if h == nil || h.Closed() {
+				return
+			}
+			f(now)
+		}
+	}()
 }
 
 // DropEvents makes the streams lose share (0..1) of their pushes, as a
 // flaky network would: the state changes, the client is not told.
-func (s *Streams[C]) DropEvents(share float64) { s.Hub().DropEvents(share) }
+func (s *Streams[C, Cfg, St]) DropEvents(share float64) { s.Hub().DropEvents(share) }
 
 // CutStreams closes every stream connection at once, as an outage would.
-func (s *Streams[C]) CutStreams() { s.Hub().Cut() }
+func (s *Streams[C, Cfg, St]) CutStreams() { s.Hub().Cut() }
 
 // CloseStreams stops the streams, if they were started.
-func (s *Streams[C]) CloseStreams() { s.Hub().Close() }
+func (s *Streams[C, Cfg, St]) CloseStreams() { s.Hub().Close() }

@@ -60,6 +60,7 @@ type Server struct {
 	handler http.Handler
 	closing chan struct{}
 	once    sync.Once
+	onClose []func() // under mu
 
 	mu      sync.Mutex
 	offset  time.Duration
@@ -85,11 +86,28 @@ func New(h http.Handler) *Server {
 // URL is the base URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) URL() string { return s.srv.URL }
 
-// Close stops the server; answers held back by a Delay are released.
+// Close stops the server, and first what was registered with OnClose;
+// answers held back by a Delay are released.
 func (s *Server) Close() {
+	s.mu.Lock()
+	stop := s.onClose
+	s.onClose = nil
+	s.mu.Unlock()
+	for _, f := range stop {
+		f()
+	}
 	s.once.Do(func() { close(s.closing) })
 	s.srv.CloseClientConnections()
 	s.srv.Close()
+}
+
+// OnClose makes Close call f first: what a fake serves beside its REST
+// side (its streams) then stops with it, through the one Close a test
+// defers.
+func (s *Server) OnClose(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onClose = append(s.onClose, f)
 }
 
 // Now is the fake exchange's clock: the real clock plus the offset set

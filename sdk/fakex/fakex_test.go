@@ -2,8 +2,10 @@ package fakex
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -164,5 +166,24 @@ func TestEnvelopeRunEach(t *testing.T) {
 	})
 	if started != 2 {
 		t.Fatalf("started %d fakes, want 2", started)
+	}
+}
+
+func TestOnCloseRunsOnceBeforeTheListenerStops(t *testing.T) {
+	s := New(http.NotFoundHandler())
+	var calls []string
+	s.OnClose(func() {
+		// The REST side still answers while what stops with it stops.
+		resp, err := http.Get(s.URL() + "/x")
+		if err == nil {
+			resp.Body.Close()
+		}
+		calls = append(calls, fmt.Sprint("first ", err == nil))
+	})
+	s.OnClose(func() { calls = append(calls, "second") })
+	s.Close()
+	s.Close()
+	if got := strings.Join(calls, ","); got != "first true,second" {
+		t.Fatalf("OnClose calls %q", got)
 	}
 }

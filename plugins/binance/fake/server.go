@@ -173,7 +173,7 @@ type ban struct {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	spot    fakex.Symbols[Market]
@@ -182,8 +182,9 @@ type Server struct {
 	bans    map[host]*ban
 	noBans  bool
 	nextID  int64
-	marks   fakex.Marks // futures mark prices set by SetMark (market.go)
-	ws      *wsState    // the streams' own state, once started
+	marks   fakex.Marks                 // futures mark prices set by SetMark (market.go)
+	ws      *wsState                    // the streams' own state, once started
+	keys    *fakews.ListenKeys[*wsConn] // the USDⓈ-M listenKeys (ws.go)
 }
 
 // New starts a fake Binance on 127.0.0.1 with BTCUSDT, ETHUSDT and ETHBTC
@@ -211,6 +212,8 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	s.Server, s.Store = fakex.Start[Key, Account](&s.mu, Key.id, s.serve)
+	s.Streams.Setup(s.Server, &s.mu, s.openStreams)
+	s.keys = fakews.NewListenKeys[*wsConn](&s.mu)
 	return s
 }
 

@@ -27,8 +27,6 @@ package fake
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -91,95 +89,54 @@ type spotSub struct {
 	id   int
 }
 
-type listenKey struct {
-	apiKey  string
-	expires time.Time
-	conns   []*wsConn
-	expired bool
-}
-
 type wsState struct {
-	cfg   WSConfig
-	spot  map[string][]spotSub  // api key -> subscriptions
-	keys  map[string]*listenKey // listenKey -> key
-	byAPI map[string]string     // api key -> its active listenKey
-	stats WSStats               // the counters the hub does not keep
+	cfg  WSConfig
+	spot map[string][]spotSub // api key -> subscriptions
+	// byAPI names each account's active listenKey (Server.keys), which
+	// POST hands out again while it is live.
+	byAPI map[string]string
 }
 
-// WSStats counts what the streams did, for tests.
+// WSStats counts what the streams did, for tests: the hub's counts
+// and what the fake counts itself, under its lock.
 type WSStats struct {
-	Connections   int // accepted so far
-	Refused       int // refused by the connection-rate limit
+	fakews.Counts
 	Subscriptions int // successful subscribe.signature calls
 	// FuturesSubscriptions counts listenKeys subscribed on /private/stream
 	// connections.
 	FuturesSubscriptions int
-	Pushed               int // events sent
-	Dropped              int // events lost on purpose (DropEvents)
 }
 
-// StartWS starts the streams with cfg; WSURL starts them with the
-// defaults if not started yet.
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, keys: map[string]*listenKey{}, byAPI: map[string]string{}}
-		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
+// openStreams makes the streams' state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once), and starts the listenKeys'
+// clock.
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg, spot: map[string][]spotSub{}, byAPI: map[string]string{}}
+	s.keys.TTL = cfg.ListenKeyTTL
+	s.Every(20*time.Millisecond, func(now time.Time) { s.keys.Expire(now, "", s.tellExpired) })
+	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow,
 			Refusal: `{"code":-1003,"msg":"Too many connection attempts."}`, Lifetime: cfg.Lifetime},
-			map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate,
-				"/private/stream": s.servePrivateStream})
-		go s.expireKeys()
-	}
-	return s.Hub().URL()
-}
-
-// WSURL is the base of the streams, e.g. "ws://127.0.0.1:41235".
-func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
-
-// Close stops the REST side and the streams.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+		map[string]http.HandlerFunc{"/ws-api/v3": s.serveWSAPI, "/private/ws": s.servePrivate,
+			"/private/stream": s.servePrivateStream}
 }
 
 // Command is the fake as fakews.Main runs it, its streams started with
 // cfg; POST /expire ends a key's USDⓈ-M listenKey.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKey}
 }
 
-// Stats reports the streams' counters.
-func (s *Server) Stats() WSStats {
-	n := s.Hub().Counts()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st := s.ws.stats
-	st.Connections, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Refused, n.Pushed, n.Dropped
-	return st
-}
-
 // ExpireListenKey ends apiKey's listenKey now: listenKeyExpired is sent and
 // the socket stays open but silent.
-func (s *Server) ExpireListenKey(apiKey string) {
-	s.mu.Lock()
-	lk := s.ws.keys[s.ws.byAPI[apiKey]]
-	if lk != nil {
-		lk.expires = time.Time{}
-	}
-	s.mu.Unlock()
-	s.expireDue(time.Now())
-}
+func (s *Server) ExpireListenKey(apiKey string) { s.keys.Expire(time.Now(), apiKey, s.tellExpired) }
 
 // accept upgrades and registers a connection, and runs its pinger: the
 // server pings every PingEvery, and a client that does not answer within
-// PongWait is dropped. The hub ends it at Lifetime.
+// PongWait is dropped. The hub ends it at Lifetime, and its client then
+// gets a going-away close.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, context.Context, bool) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
@@ -189,24 +146,16 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*wsConn, contex
 		return nil, nil, false
 	}
 	ctx := wc.Context()
-	go func() {
-		t := time.NewTicker(cfg.PingEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				pctx, pcancel := context.WithTimeout(ctx, cfg.PongWait)
-				err := wc.WS.Ping(pctx)
-				pcancel()
-				if err != nil {
-					wc.Cut()
-					return
-				}
-			}
+	wc.Every(cfg.PingEvery, func(time.Time) bool {
+		pctx, pcancel := context.WithTimeout(ctx, cfg.PongWait)
+		defer pcancel()
+		if wc.WS.Ping(pctx) != nil {
+			wc.Cut()
+			return false
 		}
-	}()
+		return true
+	})
+	wc.GoAwayOnEnd("connection lifetime over")
 	return wc, ctx, true
 }
 
@@ -217,9 +166,7 @@ func (s *Server) release(wc *wsConn) {
 	for apiKey, subs := range s.ws.spot {
 		s.ws.spot[apiKey] = slices.DeleteFunc(subs, func(x spotSub) bool { return x.conn == wc })
 	}
-	for _, lk := range s.ws.keys {
-		lk.conns = slices.DeleteFunc(lk.conns, func(x *wsConn) bool { return x == wc })
-	}
+	s.keys.Drop(wc)
 }
 
 // --- spot: the WebSocket API ---
@@ -236,16 +183,11 @@ func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.release(wc)
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		var req wsRequest
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || req.Method == "" {
 			wc.write(map[string]any{"id": nil, "status": 400, "error": map[string]any{"code": -1102, "msg": "Invalid request."}})
-			continue
+			return true
 		}
 		switch req.Method {
 		case "userDataStream.subscribe.signature":
@@ -255,7 +197,8 @@ func (s *Server) serveWSAPI(w http.ResponseWriter, r *http.Request) {
 		default:
 			wc.write(wsError(req.ID, 400, -1020, "Unsupported operation."))
 		}
-	}
+		return true
+	})
 }
 
 func wsError(id json.RawMessage, status, code int, msg string) map[string]any {
@@ -348,7 +291,7 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	wc.next++
 	wc.subs[id] = key.APIKey
 	s.ws.spot[key.APIKey] = append(s.ws.spot[key.APIKey], spotSub{wc, id})
-	s.ws.stats.Subscriptions++
+	s.Counters.Subscriptions++
 	s.mu.Unlock()
 	wc.write(map[string]any{"id": req.ID, "status": 200, "result": map[string]any{"subscriptionId": id},
 		"rateLimits": []any{map[string]any{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000, "count": 2}}})
@@ -444,107 +387,58 @@ func userStream(do func(s *Server, c *call, key Key)) func(*Server, *call) {
 
 func (s *Server) listenKeyPost(c *call, key Key) {
 	// An account with an active key gets the same key back, extended.
-	if lk := s.ws.keys[s.ws.byAPI[key.APIKey]]; lk != nil && !lk.expired {
-		lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
-		c.json(200, map[string]string{"listenKey": s.ws.byAPI[key.APIKey]})
+	if name := s.ws.byAPI[key.APIKey]; s.keys.Extend(name, time.Now()) {
+		c.json(200, map[string]string{"listenKey": name})
 		return
 	}
-	b := make([]byte, 32)
-	_, _ = crand.Read(b)
-	name := hex.EncodeToString(b)
-	s.ws.keys[name] = &listenKey{apiKey: key.APIKey, expires: time.Now().Add(s.ws.cfg.ListenKeyTTL)}
+	name := s.keys.Make(key.APIKey, time.Now())
 	s.ws.byAPI[key.APIKey] = name
 	c.json(200, map[string]string{"listenKey": name})
 }
 
 func (s *Server) listenKeyPut(c *call, key Key) {
 	name := s.ws.byAPI[key.APIKey]
-	lk := s.ws.keys[name]
-	if lk == nil || lk.expired {
+	if !s.keys.Extend(name, time.Now()) {
 		c.fail(400, -1125, "This listenKey does not exist.")
 		return
 	}
-	lk.expires = time.Now().Add(s.ws.cfg.ListenKeyTTL)
 	c.json(200, map[string]string{"listenKey": name})
 }
 
 func (s *Server) listenKeyDelete(c *call, key Key) {
 	if name := s.ws.byAPI[key.APIKey]; name != "" {
-		if lk := s.ws.keys[name]; lk != nil {
-			lk.expired = true
-		}
+		s.keys.Close(name)
 		delete(s.ws.byAPI, key.APIKey)
 	}
 	c.json(200, map[string]any{})
 }
 
-func (s *Server) expireKeys() {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for now := range t.C {
-		s.mu.Lock()
-		closed := s.Hub().Closed()
-		s.mu.Unlock()
-		if closed {
-			return
-		}
-		s.expireDue(now)
-	}
-}
-
-// expireDue ends the listenKeys past their time: each connection on one
-// gets listenKeyExpired and then nothing more, and stays open.
-func (s *Server) expireDue(now time.Time) {
-	type note struct {
-		conn *wsConn
-		name string
-	}
-	var notes []note
-	s.mu.Lock()
-	for name, lk := range s.ws.keys {
-		if lk.expired || now.Before(lk.expires) {
-			continue
-		}
-		lk.expired = true
-		if s.ws.byAPI[lk.apiKey] == name {
-			delete(s.ws.byAPI, lk.apiKey)
-		}
-		for _, c := range lk.conns {
-			notes = append(notes, note{c, name})
-		}
-	}
-	s.mu.Unlock()
-	for _, n := range notes {
-		n.conn.event(n.name, map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": n.name})
-	}
+// tellExpired sends listenKeyExpired to a connection on an expired
+// listenKey; it gets nothing more and stays open.
+func (s *Server) tellExpired(c *wsConn, k fakews.ListenKey) {
+	c.event(k.Name, map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": k.Name})
 }
 
 func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("listenKey")
 	s.mu.Lock()
-	lk := s.ws.keys[name]
-	valid := lk != nil && !lk.expired
+	valid := s.keys.Live(name)
 	s.mu.Unlock()
 	if !valid {
 		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
 		return
 	}
-	wc, ctx, ok := s.accept(w, r)
+	wc, _, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
 	defer s.release(wc)
 	s.mu.Lock()
-	lk.conns = append(lk.conns, wc)
+	s.keys.Join(name, wc)
 	s.mu.Unlock()
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
-	for {
-		// Nothing is expected from the client in ws mode; reading keeps
-		// the pongs flowing and notices the close.
-		if _, _, err := wc.WS.Read(ctx); err != nil {
-			return
-		}
-	}
+	// Nothing is expected from the client in ws mode; reading keeps the
+	// pongs flowing and notices the close.
+	wc.ReadEach(func(websocket.MessageType, []byte) bool { return true })
 }
 
 // servePrivateStream is /private/stream: any number of listenKeys (up to
@@ -560,7 +454,7 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	cfg := s.ws.cfg
 	for _, name := range names {
-		if lk := s.ws.keys[name]; lk == nil || lk.expired {
+		if !s.keys.Live(name) {
 			s.mu.Unlock()
 			http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
 			return
@@ -571,7 +465,7 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"code":-1128,"msg":"Too many streams."}`, http.StatusBadRequest)
 		return
 	}
-	wc, ctx, ok := s.accept(w, r)
+	wc, _, ok := s.accept(w, r)
 	if !ok {
 		return
 	}
@@ -580,16 +474,11 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 	for _, name := range names {
 		s.subscribeKey(wc, name)
 	}
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "connection lifetime over") }()
 	window := fakex.NewWindow(int64(cfg.MaxMessages), time.Second)
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		if _, ok := window.Spend(time.Now(), 1); !ok {
 			_ = wc.WS.Close(websocket.StatusPolicyViolation, "too many messages")
-			return
+			return false
 		}
 		var req struct {
 			Method string          `json:"method"`
@@ -598,22 +487,23 @@ func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 		}
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil || len(req.ID) == 0 {
 			wc.write(map[string]any{"error": map[string]any{"code": 2, "msg": "Invalid request"}, "id": nil})
-			continue
+			return true
 		}
 		switch req.Method {
 		case "SUBSCRIBE":
 			if code, msg := s.subscribeKeys(wc, req.Params); code != 0 {
 				wc.write(map[string]any{"error": map[string]any{"code": code, "msg": msg}, "id": req.ID})
-				continue
+				return true
 			}
 		case "UNSUBSCRIBE":
 			s.unsubscribeKeys(wc, req.Params)
 		default:
 			wc.write(map[string]any{"error": map[string]any{"code": 2, "msg": "Invalid request: unknown method"}, "id": req.ID})
-			continue
+			return true
 		}
 		wc.write(map[string]any{"result": nil, "id": req.ID})
-	}
+		return true
+	})
 }
 
 // subscribeKeys adds names to wc, all or none.
@@ -621,7 +511,7 @@ func (s *Server) subscribeKeys(wc *wsConn, names []string) (code int, msg string
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range names {
-		if lk := s.ws.keys[name]; lk == nil || lk.expired {
+		if !s.keys.Live(name) {
 			return -1125, "This listenKey does not exist."
 		}
 	}
@@ -641,21 +531,18 @@ func (s *Server) subscribeKey(wc *wsConn, name string) {
 }
 
 func (s *Server) subscribeKeyLocked(wc *wsConn, name string) {
-	lk := s.ws.keys[name]
-	if lk == nil || slices.Contains(lk.conns, wc) {
+	if !s.keys.Join(name, wc) {
 		return
 	}
-	lk.conns = append(lk.conns, wc)
 	wc.streams++
-	s.ws.stats.FuturesSubscriptions++
+	s.Counters.FuturesSubscriptions++
 }
 
 func (s *Server) unsubscribeKeys(wc *wsConn, names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range names {
-		if lk := s.ws.keys[name]; lk != nil && slices.Contains(lk.conns, wc) {
-			lk.conns = slices.DeleteFunc(lk.conns, func(x *wsConn) bool { return x == wc })
+		if s.keys.Leave(name, wc) {
 			wc.streams--
 		}
 	}
@@ -670,8 +557,8 @@ func (s *Server) futuresConns(apiKey string) ([]*wsConn, string) {
 		return nil, ""
 	}
 	name := s.ws.byAPI[apiKey]
-	if lk := s.ws.keys[name]; lk != nil && !lk.expired {
-		return slices.Clone(lk.conns), name
+	if s.keys.Live(name) {
+		return s.keys.Conns(name), name
 	}
 	return nil, ""
 }

@@ -190,7 +190,7 @@ func AcceptEncodedSignature() Option { return func(s *Server) { s.lenient = true
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu     sync.Mutex
 	spot   fakex.Symbols[SpotMarket]
@@ -203,8 +203,9 @@ type Server struct {
 	hit429                      time.Time     // start of the window of the last IP 429
 	bannedUntil                 time.Time
 	uidTimes                    int64
-	marks                       fakex.Marks // swap mark prices set by SetMark (market.go)
-	ws                          *wsState    // the streams' own state, once started
+	marks                       fakex.Marks                 // swap mark prices set by SetMark (market.go)
+	ws                          *wsState                    // the streams' own state, once started
+	keys                        *fakews.ListenKeys[*wsConn] // listenKeys (ws.go)
 }
 
 // New starts a fake BingX on 127.0.0.1 listing BTC-USDT, ETH-USDT and
@@ -230,6 +231,8 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	s.Server, s.Store = fakex.Start[Key, Account](&s.mu, Key.id, s.serve)
+	s.Streams.Setup(s.Server, &s.mu, s.openStreams)
+	s.keys = fakews.NewListenKeys[*wsConn](&s.mu)
 	return s
 }
 

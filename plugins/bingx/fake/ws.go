@@ -66,14 +66,11 @@ func (c WSConfig) withDefaults() WSConfig {
 	return c
 }
 
-// WSStats counts what the streams did, for tests.
+// WSStats counts what the streams did, for tests: the hub's counts
+// and what the fake counts itself, under its lock.
 type WSStats struct {
-	Connections   int // accepted so far
-	Open          int // open now
-	Refused       int // handshakes refused by the per-IP cap
+	fakews.Counts
 	Subscriptions int // spot subscriptions acknowledged
-	Pushed        int // account events sent
-	Dropped       int // account events lost on purpose (DropEvents)
 	Pongs         int // pongs that answered a ping
 	InvalidFrames int // client messages answered with an error frame
 	ListenKeys    int // listenKeys made
@@ -97,67 +94,33 @@ type sentPing struct {
 // frame, as BingX sends every frame (the hub's Gzip framing).
 func (w *wsConn) write(v any) { _ = w.Send(v) }
 
-type wsListenKey struct {
-	apiKey  string
-	expires time.Time
-	expired bool
-}
-
 type wsState struct {
-	cfg   WSConfig
-	keys  map[string]*wsListenKey
-	stats WSStats // the counters the hub does not keep
+	cfg WSConfig
 }
 
-// StartWS starts the streams with cfg (once; later calls return the same
-// address) and returns their base, e.g. "ws://127.0.0.1:41235".
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, keys: map[string]*wsListenKey{}}
-		s.StartStreams(fakews.Limits{MaxConns: cfg.MaxConns,
+// openStreams makes the streams' state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once), and starts the listenKeys'
+// clock.
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg}
+	s.keys.TTL = cfg.ListenKeyTTL
+	s.Every(10*time.Millisecond, func(now time.Time) { s.keys.Expire(now, "", s.tellExpired) })
+	return fakews.Limits{MaxConns: cfg.MaxConns,
 			Refusal: `{"code":100410,"msg":"too many websocket connections from this IP"}`, Gzip: true},
-			map[string]http.HandlerFunc{
-				"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
-				"/market":      func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
-				"/market/":     func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
-			})
-		go s.expireKeys(s.Hub())
-	}
-	return s.Hub().URL()
-}
-
-// WSURL is the base of the streams, started with the defaults if they
-// were not started yet.
-func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
-
-// Close stops the REST side and the streams.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+		map[string]http.HandlerFunc{
+			"/swap-market": func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) },
+			"/market":      func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
+			"/market/":     func(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) },
+		}
 }
 
 // Command is the fake as fakews.Main runs it, its streams started with
 // cfg; POST /expire ends a key's listenKeys.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKeys}
-}
-
-// Stats reports the streams' counters.
-func (s *Server) Stats() WSStats {
-	n := s.Hub().Counts()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st := s.ws.stats
-	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
-	return st
 }
 
 // DropEvents makes the streams lose share (0..1) of the account events
@@ -170,18 +133,7 @@ func (s *Server) DropEvents(share float64) {
 
 // ExpireListenKeys ends every live listenKey of apiKey now: each of their
 // connections gets listenKeyExpired and then nothing, and stays open.
-func (s *Server) ExpireListenKeys(apiKey string) {
-	s.mu.Lock()
-	if s.ws != nil {
-		for _, lk := range s.ws.keys {
-			if lk.apiKey == apiKey {
-				lk.expires = time.Time{}
-			}
-		}
-	}
-	s.mu.Unlock()
-	s.expireDue(time.Now())
-}
+func (s *Server) ExpireListenKeys(apiKey string) { s.keys.Expire(time.Now(), apiKey, s.tellExpired) }
 
 // --- listenKeys over REST ---
 
@@ -220,13 +172,9 @@ func (s *Server) listenKeyCall(c *call) {
 	s.StartWS(WSConfig{})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ttl := s.ws.cfg.ListenKeyTTL
 	if c.r.Method == http.MethodPost {
-		b := make([]byte, 32)
-		_, _ = crand.Read(b)
-		name := hex.EncodeToString(b)
-		s.ws.keys[name] = &wsListenKey{apiKey: c.key.APIKey, expires: time.Now().Add(ttl)}
-		s.ws.stats.ListenKeys++
+		name := s.keys.Make(c.key.APIKey, time.Now())
+		s.Counters.ListenKeys++
 		// Documented bare, without the usual envelope.
 		fakex.WriteJSON(c.w, http.StatusOK, map[string]string{"listenKey": name})
 		return
@@ -236,61 +184,35 @@ func (s *Server) listenKeyCall(c *call) {
 		c.w.WriteHeader(http.StatusNoContent) // "No request parameters"
 		return
 	}
-	lk := s.ws.keys[name]
-	if lk == nil || lk.expired || lk.apiKey != c.key.APIKey {
+	if owner, live := s.keys.Owner(name); !live || owner != c.key.APIKey {
 		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		c.w.WriteHeader(http.StatusNotFound)
 		_, _ = c.w.Write([]byte("This listenKey does not exist"))
 		return
 	}
 	if c.r.Method == http.MethodPut {
-		lk.expires = time.Now().Add(ttl)
-		s.ws.stats.Extended++
+		s.keys.Extend(name, time.Now())
+		s.Counters.Extended++
 	} else {
-		// Closed: its connections get nothing more.
-		lk.expired = true
+		s.keys.Close(name)
 	}
 	fakex.WriteJSON(c.w, http.StatusOK, map[string]any{})
 }
 
-func (s *Server) expireKeys(hub *fakews.Hub[*wsConn]) {
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for now := range t.C {
-		if hub.Closed() {
-			return
-		}
-		s.expireDue(now)
-	}
-}
-
-// expireDue ends the listenKeys past their time: each connection on one
-// gets listenKeyExpired, then nothing more, and stays open.
-func (s *Server) expireDue(now time.Time) {
-	type note struct {
-		conn *wsConn
-		name string
-	}
-	var notes []note
-	s.mu.Lock()
-	for name, lk := range s.ws.keys {
-		if lk.expired || now.Before(lk.expires) {
-			continue
-		}
-		lk.expired = true
-		for _, c := range s.Hub().Conns() {
-			if c.key == name {
-				notes = append(notes, note{c, name})
-			}
-		}
-	}
-	s.mu.Unlock()
-	for _, n := range notes {
-		n.conn.write(map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": n.name})
-	}
+// tellExpired sends listenKeyExpired to a connection on an expired
+// listenKey; it gets nothing more and stays open.
+func (s *Server) tellExpired(c *wsConn, k fakews.ListenKey) {
+	c.write(map[string]any{"e": "listenKeyExpired", "E": s.Now().UnixMilli(), "listenKey": k.Name})
 }
 
 // --- the streams ---
+
+func (s *Server) release(wc *wsConn) {
+	s.Hub().Release(wc)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys.Drop(wc)
+}
 
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) {
 	name := r.URL.Query().Get("listenKey")
@@ -298,67 +220,60 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, spot bool) 
 		name = rest
 	}
 	s.mu.Lock()
-	lk := s.ws.keys[name]
-	valid := lk != nil && !lk.expired
+	valid := s.keys.Live(name)
 	cfg := s.ws.cfg
 	s.mu.Unlock()
 	if !valid {
 		http.Error(w, "This listenKey does not exist", http.StatusNotFound)
 		return
 	}
+	// The connection is on its listenKey before the hub registers it, so
+	// that no expiry falls between the two.
 	wc, _, ok := s.Hub().Accept(w, r, func(c *fakews.Conn) *wsConn {
-		return &wsConn{Conn: c, spot: spot, key: name, topics: map[string]bool{}}
+		wc := &wsConn{Conn: c, spot: spot, key: name, topics: map[string]bool{}}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.keys.Join(name, wc)
+		return wc
 	})
 	if !ok {
 		return
 	}
-	defer s.Hub().Release(wc)
+	defer s.release(wc)
 	ctx := wc.Context()
-	go s.ping(ctx, wc, cfg)
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
-		if typ != websocket.MessageText {
+	wc.Every(cfg.PingEvery, func(now time.Time) bool { return s.ping(wc, cfg, now) })
+	wc.GoAwayOnEnd("")
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
+		switch {
+		case typ != websocket.MessageText:
 			s.invalid(ctx, wc, "")
-			continue
-		}
-		if spot {
+		case spot:
 			s.spotMessage(ctx, wc, b)
-		} else {
+		default:
 			s.swapMessage(ctx, wc, b)
 		}
-	}
+		return true
+	})
 }
 
-// ping sends the heartbeat and drops a connection whose oldest
-// unanswered ping is older than PongWait.
-func (s *Server) ping(ctx context.Context, wc *wsConn, cfg WSConfig) {
-	t := time.NewTicker(cfg.PingEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			s.mu.Lock()
-			late := len(wc.pings) > 0 && now.Sub(wc.pings[0].at) > cfg.PongWait
-			p := sentPing{id: newPingID(), time: now.Format("2006-01-02T15:04:05.000-0700"), at: now}
-			wc.pings = append(wc.pings, p)
-			s.mu.Unlock()
-			if late {
-				wc.Cut()
-				return
-			}
-			if wc.spot {
-				wc.write(map[string]string{"ping": p.id, "time": p.time})
-			} else {
-				wc.write("Ping")
-			}
-		}
+// ping sends the heartbeat, or drops a connection whose oldest
+// unanswered ping is older than PongWait and reports false.
+func (s *Server) ping(wc *wsConn, cfg WSConfig, now time.Time) bool {
+	s.mu.Lock()
+	late := len(wc.pings) > 0 && now.Sub(wc.pings[0].at) > cfg.PongWait
+	p := sentPing{id: newPingID(), time: now.Format("2006-01-02T15:04:05.000-0700"), at: now}
+	wc.pings = append(wc.pings, p)
+	s.mu.Unlock()
+	if late {
+		wc.Cut()
+		return false
 	}
+	if wc.spot {
+		wc.write(map[string]string{"ping": p.id, "time": p.time})
+	} else {
+		wc.write("Ping")
+	}
+	return true
 }
 
 func newPingID() string {
@@ -370,7 +285,7 @@ func newPingID() string {
 // invalid answers a message the server does not take.
 func (s *Server) invalid(ctx context.Context, wc *wsConn, id string) {
 	s.mu.Lock()
-	s.ws.stats.InvalidFrames++
+	s.Counters.InvalidFrames++
 	s.mu.Unlock()
 	wc.write(map[string]any{"id": id, "code": codeInvalidParams, "msg": "invalid params", "dataType": "", "data": nil})
 }
@@ -383,7 +298,7 @@ func (s *Server) swapMessage(ctx context.Context, wc *wsConn, b []byte) {
 		s.mu.Lock()
 		if len(wc.pings) > 0 {
 			wc.pings = nil
-			s.ws.stats.Pongs++
+			s.Counters.Pongs++
 		}
 		s.mu.Unlock()
 	case "Ping":
@@ -412,7 +327,7 @@ func (s *Server) spotMessage(ctx context.Context, wc *wsConn, b []byte) {
 		// answers that ping and every older one.
 		if i := slices.IndexFunc(wc.pings, func(p sentPing) bool { return p.id == *m.Pong && p.time == m.Time }); i >= 0 {
 			wc.pings = wc.pings[i+1:]
-			s.ws.stats.Pongs++
+			s.Counters.Pongs++
 		}
 		s.mu.Unlock()
 		return
@@ -432,7 +347,7 @@ func (s *Server) spotMessage(ctx context.Context, wc *wsConn, b []byte) {
 			return
 		}
 		wc.topics[m.DataType] = true
-		s.ws.stats.Subscriptions++
+		s.Counters.Subscriptions++
 	}
 	s.mu.Unlock()
 	wc.write(map[string]any{"id": m.ID, "code": 0, "msg": ""})
@@ -450,8 +365,7 @@ func (s *Server) targets(apiKey string, spot bool) []*wsConn {
 	}
 	var out []*wsConn
 	for _, c := range s.Hub().Conns() {
-		lk := s.ws.keys[c.key]
-		if c.spot != spot || lk == nil || lk.expired || lk.apiKey != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
+		if owner, live := s.keys.Owner(c.key); c.spot != spot || !live || owner != apiKey || (spot && !c.topics["ACCOUNT_UPDATE"]) {
 			continue
 		}
 		out = append(out, c)

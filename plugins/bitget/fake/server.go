@@ -186,7 +186,7 @@ func WithIPLimit(perMinute int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu         sync.Mutex
 	spot       fakex.Symbols[Market]
@@ -224,6 +224,7 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	s.Server, s.Store = fakex.Start[Key, Account](&s.mu, Key.id, s.serve)
+	s.Streams.Setup(s.Server, &s.mu, s.openStreams)
 	s.Store.Complete = numbered
 	return s
 }

@@ -173,68 +173,36 @@ func (c *wsConn) writeLoop(ctx context.Context) {
 }
 
 type wsState struct {
-	cfg   WSConfig
-	stats WSStats // the counters the hub does not keep
+	cfg WSConfig
 }
 
-// WSStats counts what the stream did, for tests.
+// WSStats counts what the stream did, for tests: the hub's counts
+// and what the fake counts itself, under its lock.
 type WSStats struct {
-	Connections   int // accepted so far
-	Open          int // open now
-	Refused       int // handshakes refused by the connection-rate limit
-	OverCap       int // connections closed at once for the per-IP cap
+	fakews.Counts
 	Logins        int // successful logins
 	Subscriptions int // channels subscribed
 	Pings         int // pings answered
-	Pushed        int // pushes sent (snapshots that answer a subscribe excluded)
-	Dropped       int // pushes lost on purpose (DropEvents)
 }
 
-// StartWS starts the stream with cfg and returns its base URL (without the
-// path); WSURL starts it with the defaults if not started yet.
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg}
-		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+// openStreams makes the stream's state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once).
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg}
+	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: `{"code":"30007","msg":"request over limit,connection close"}`, OverCapUpgrades: true, Lifetime: cfg.Lifetime},
-			map[string]http.HandlerFunc{WSPath: s.serveWS})
-	}
-	return s.Hub().URL()
-}
-
-// WSURL is the base of the stream, e.g. "ws://127.0.0.1:41235".
-func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
-
-// Close stops the REST side and the stream.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+		map[string]http.HandlerFunc{WSPath: s.serveWS}
 }
 
 // Command is the fake as fakews.Main runs it, its stream started with
 // cfg; POST /spot sets a coin of the spot account, locked as frozen.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			s.SetSpot(apiKey, Balance{Coin: asset, Available: free, Frozen: locked, Locked: "0"})
 		}}
-}
-
-// Stats reports the stream's counters.
-func (s *Server) Stats() WSStats {
-	n := s.Hub().Counts()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st := s.ws.stats
-	st.Connections, st.Open, st.Refused, st.OverCap, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.OverCap, n.Pushed, n.Dropped
-	return st
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
@@ -264,27 +232,23 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// The server closes a connection that has not pinged for PingTimeout.
 	silent := time.AfterFunc(cfg.PingTimeout, c.Cut)
 	defer silent.Stop()
-	ws := c.WS
-	for {
-		typ, b, err := ws.Read(ctx)
-		if err != nil {
-			return
-		}
+	c.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		if _, ok := c.inbound.Spend(time.Now(), 1); !ok {
 			// Over 10 messages a second: Bitget disconnects.
-			_ = ws.Close(websocket.StatusPolicyViolation, "too many messages")
-			return
+			_ = c.WS.Close(websocket.StatusPolicyViolation, "too many messages")
+			return false
 		}
 		if typ == websocket.MessageText && string(b) == "ping" {
 			silent.Reset(cfg.PingTimeout)
 			s.mu.Lock()
-			s.ws.stats.Pings++
+			s.Counters.Pings++
 			c.sendLocked("pong")
 			s.mu.Unlock()
-			continue
+			return true
 		}
 		s.handle(c, b)
-	}
+		return true
+	})
 }
 
 func wsErr(code, msg string) map[string]any {
@@ -379,7 +343,7 @@ func (s *Server) loginLocked(c *wsConn, args []json.RawMessage) {
 		return
 	}
 	c.apiKey = key.APIKey
-	s.ws.stats.Logins++
+	s.Counters.Logins++
 	c.sendLocked(map[string]any{"event": "login", "code": "0", "msg": ""})
 }
 
@@ -445,7 +409,7 @@ func (s *Server) subscribeLocked(c *wsConn, args []json.RawMessage) {
 			continue
 		}
 		c.subs[a.key()] = a
-		s.ws.stats.Subscriptions++
+		s.Counters.Subscriptions++
 		c.sendLocked(map[string]any{"event": "subscribe", "arg": a})
 		if data, ok := s.snapshotLocked(c.apiKey, a); ok && !slices.Contains(s.ws.cfg.NoSnapshot, a.key()) {
 			c.sendLocked(push(a, data, s.Now()))

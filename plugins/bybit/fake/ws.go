@@ -30,7 +30,6 @@ package fake
 // prove the client heals.
 
 import (
-	"context"
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -63,18 +62,15 @@ func (c WSConfig) withDefaults() WSConfig {
 	return c
 }
 
-// WSStats counts what the stream did, for tests.
+// WSStats counts what the stream did, for tests: the hub's counts
+// and what the fake counts itself, under its lock.
 type WSStats struct {
-	Connections  int // accepted so far
-	Open         int // open now
-	Refused      int // upgrades refused by the per-IP limits
+	fakews.Counts
 	Auths        int // successful auth ops
 	AuthFailures int // refused auth ops
 	Subscribes   int // successful subscribe ops
 	Pings        int // pings answered
 	IdleCuts     int // connections cut for silence
-	Pushed       int // pushes sent
-	Dropped      int // pushes lost on purpose (DropEvents)
 }
 
 type wsConn struct {
@@ -92,54 +88,30 @@ type wsState struct {
 	cfg    WSConfig
 	seq    map[string]int64 // per symbol: the cross sequence
 	silent bool
-	stats  WSStats // the counters the hub does not keep
 }
 
-// StartWS starts the private stream with cfg on its own loopback address
-// (the real stream lives on another host than the REST API) and returns
-// its base, e.g. "ws://127.0.0.1:41235". Once started, later calls return
-// the same base.
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
-		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
-			Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate})
-	}
-	return s.Hub().URL()
-}
-
-// Close stops the REST side and the stream.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+// openStreams makes the stream's state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once). The stream listens on its own
+// loopback address, as the real one lives on another host than the REST
+// API.
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg, seq: map[string]int64{}}
+	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+		Refusal: "too many connections", Lifetime: cfg.Lifetime}, map[string]http.HandlerFunc{"/v5/private": s.servePrivate}
 }
 
 // Command is the fake as fakews.Main runs it, its stream started with
 // cfg; POST /spot sets a coin of the unified wallet, which holds free and
 // locked in one balance.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			wallet := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
 			s.SetCoin(apiKey, Coin{Coin: asset, WalletBalance: wallet, Locked: locked, SpotBorrow: "0",
 				Equity: wallet, UnrealisedPnl: "0", TotalOrderIM: "0", TotalPositionIM: "0"})
 		}}
-}
-
-// Stats reports the stream's counters.
-func (s *Server) Stats() WSStats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st, n := s.ws.stats, s.Hub().Counts()
-	st.Connections, st.Open, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.Refused, n.Pushed, n.Dropped
-	return st
 }
 
 // SilencePongs stops (or resumes) answering pings; the connections stay
@@ -181,14 +153,9 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer hub.Release(wc)
-	ctx := wc.Context()
-	go s.idleCut(ctx, wc, idle)
-	go func() { <-ctx.Done(); _ = wc.WS.Close(websocket.StatusGoingAway, "") }()
-	for {
-		typ, b, err := wc.WS.Read(ctx)
-		if err != nil {
-			return
-		}
+	wc.Every(max(idle/20, time.Millisecond), func(now time.Time) bool { return s.idleCut(wc, idle, now) })
+	wc.GoAwayOnEnd("")
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		var req struct {
 			ReqID json.RawMessage   `json:"req_id"`
 			Op    string            `json:"op"`
@@ -196,7 +163,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		}
 		if typ != websocket.MessageText || json.Unmarshal(b, &req) != nil {
 			wc.write(map[string]any{"success": false, "ret_msg": "Params Error", "conn_id": wc.id})
-			continue
+			return true
 		}
 		switch req.Op {
 		case "auth":
@@ -207,7 +174,7 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			silent := s.ws.silent
 			if !silent {
-				s.ws.stats.Pings++
+				s.Counters.Pings++
 			}
 			s.mu.Unlock()
 			wc.Touch()
@@ -217,29 +184,22 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 		default:
 			wc.write(withReqID(map[string]any{"success": false, "ret_msg": "Params Error", "op": req.Op, "conn_id": wc.id}, req.ReqID))
 		}
-	}
+		return true
+	})
 }
 
-// idleCut closes a connection that saw no ping and no push for idle.
-// Bybit's own ticker scans every 30 s, so its cut is late by up to that;
-// the fake's scans at a twentieth of idle.
-func (s *Server) idleCut(ctx context.Context, wc *wsConn, idle time.Duration) {
-	t := time.NewTicker(max(idle/20, time.Millisecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if wc.Idle(now) >= idle {
-				s.mu.Lock()
-				s.ws.stats.IdleCuts++
-				s.mu.Unlock()
-				wc.Cut()
-				return
-			}
-		}
+// idleCut closes a connection that saw no ping and no push for idle, and
+// then reports false. Bybit's own ticker scans every 30 s, so its cut is
+// late by up to that; the fake's scans at a twentieth of idle.
+func (s *Server) idleCut(wc *wsConn, idle time.Duration, now time.Time) bool {
+	if wc.Idle(now) < idle {
+		return true
 	}
+	s.mu.Lock()
+	s.Counters.IdleCuts++
+	s.mu.Unlock()
+	wc.Cut()
+	return false
 }
 
 func withReqID(m map[string]any, id json.RawMessage) map[string]any {
@@ -254,9 +214,9 @@ func (s *Server) wsAuth(wc *wsConn, reqID json.RawMessage, args []json.RawMessag
 	ok := s.checkAuth(wc, args)
 	s.mu.Lock()
 	if ok {
-		s.ws.stats.Auths++
+		s.Counters.Auths++
 	} else {
-		s.ws.stats.AuthFailures++
+		s.Counters.AuthFailures++
 	}
 	s.mu.Unlock()
 	msg := ""
@@ -377,7 +337,7 @@ func (s *Server) wsSubscribe(wc *wsConn, op string, reqID json.RawMessage, args 
 		}
 	}
 	if op == "subscribe" {
-		s.ws.stats.Subscribes++
+		s.Counters.Subscribes++
 	}
 	s.mu.Unlock()
 	wc.write(withReqID(map[string]any{"success": true, "ret_msg": "", "op": op, "conn_id": wc.id}, reqID))

@@ -114,26 +114,13 @@ func (s *Server) positions(c *call) {
 	defer s.mu.Unlock()
 	rows := []map[string]string{}
 	for _, p := range s.Store.AccountLocked(c.key.APIKey).Positions {
-		pt := cmp.Or(p.InstType, "SWAP")
-		if typ != "" && pt != typ || ids != nil && !slices.Contains(ids, p.InstID) {
+		if pt := cmp.Or(p.InstType, "SWAP"); typ != "" && pt != typ || ids != nil && !slices.Contains(ids, p.InstID) {
 			continue
 		}
-		ccy := "USDT"
-		if in, ok := s.insts[p.InstID]; ok && in.SettleCcy != "" {
-			ccy = in.SettleCcy
-		}
-		margin, imr := "", p.Upl
-		if p.MgnMode == "isolated" {
-			margin, imr = "1", ""
-		}
-		rows = append(rows, map[string]string{
-			"instType": pt, "instId": p.InstID, "mgnMode": p.MgnMode, "posId": "1752810569801498626",
-			"posSide": p.PosSide, "pos": p.Pos, "availPos": "", "ccy": ccy, "posCcy": "",
-			"avgPx": p.AvgPx, "markPx": p.MarkPx, "last": p.MarkPx, "idxPx": p.MarkPx, "upl": p.Upl,
-			"uplRatio": "0", "lever": p.Lever, "liqPx": p.LiqPx, "imr": imr, "margin": margin, "mmr": "0",
-			"mgnRatio": "", "notionalUsd": "0", "adl": "1", "realizedPnl": "0", "pnl": "0", "fee": "0",
-			"fundingFee": "0", "tradeId": "785524470", "cTime": ms(c.now.UnixMilli()), "uTime": ms(c.now.UnixMilli()),
-		})
+		// The stream's row, less its push time.
+		row := s.positionRowLocked(p, c.now.UnixMilli())
+		delete(row, "pTime")
+		rows = append(rows, row)
 	}
 	c.ok(rows)
 }

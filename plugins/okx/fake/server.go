@@ -158,7 +158,7 @@ func WithLimit(path string, n int64) Option {
 type Server struct {
 	*fakex.Server
 	*fakex.Store[Key, Account]
-	fakews.Streams[*wsConn] // the private streams (ws.go)
+	fakews.Streams[*wsConn, WSConfig, WSStats] // the private streams (ws.go)
 
 	mu      sync.Mutex
 	routes  map[string]route
@@ -197,6 +197,7 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	s.Server, s.Store = fakex.Start[Key, Account](&s.mu, Key.id, s.serve)
+	s.Streams.Setup(s.Server, &s.mu, s.openStreams)
 	s.Store.Complete = withIDs
 	return s
 }

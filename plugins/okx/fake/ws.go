@@ -81,25 +81,20 @@ func (c WSConfig) withDefaults() WSConfig {
 	return c
 }
 
-// WSStats counts what the private stream did, for tests.
+// WSStats counts what the private stream did, for tests: the hub's counts
+// and what the fake counts itself, under its lock.
 type WSStats struct {
-	Connections   int // accepted so far
-	Open          int // open now
-	MaxOpen       int // the most open at once
-	Refused       int // upgrades refused by the per-IP limits
+	fakews.Counts
 	Logins        int // successful logins
 	Subscriptions int // channels subscribed successfully
 	Pings         int // text pings answered
 	Pages         int // snapshot pages sent
-	Pushed        int // event pushes sent
-	Dropped       int // event pushes lost on purpose (DropEvents)
 	IdleCuts      int // connections closed with 4004
 }
 
 type wsState struct {
 	cfg       WSConfig
 	chanConns map[string]int // uid + channel -> connections subscribed
-	stats     WSStats        // the counters the hub does not keep
 }
 
 // wsSub is one channel a connection subscribed to.
@@ -135,36 +130,22 @@ func (w *wsConn) write(v any) {
 	w.writeLocked(v)
 }
 
-// StartWS starts the private stream with cfg; WSURL starts it with the
-// defaults if not started yet. The base it returns is what the
-// connector's ws endpoint takes ("ws://127.0.0.1:1234").
-func (s *Server) StartWS(cfg WSConfig) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		cfg = cfg.withDefaults()
-		s.ws = &wsState{cfg: cfg, chanConns: map[string]int{}}
-		s.StartStreams(fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
+// openStreams makes the stream's state from cfg, under the fake's lock
+// (fakews.Streams.StartWS calls it once). The base StartWS returns is
+// what the connector's ws endpoint takes ("ws://127.0.0.1:1234").
+func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.HandlerFunc) {
+	cfg = cfg.withDefaults()
+	s.ws = &wsState{cfg: cfg, chanConns: map[string]int{}}
+	return fakews.Limits{ConnLimit: cfg.ConnLimit, ConnWindow: cfg.ConnWindow, MaxConns: cfg.MaxConns,
 			Refusal: `{"event":"error","code":"60014","msg":"Requests too frequent."}`, ReadLimit: 1 << 20},
-			map[string]http.HandlerFunc{"/ws/v5/private": s.servePrivate})
-	}
-	return s.Hub().URL()
-}
-
-// WSURL is the base of the private stream, e.g. "ws://127.0.0.1:41235".
-func (s *Server) WSURL() string { return s.StartWS(WSConfig{}) }
-
-// Close stops the REST side and the stream.
-func (s *Server) Close() {
-	s.CloseStreams()
-	s.Server.Close()
+		map[string]http.HandlerFunc{"/ws/v5/private": s.servePrivate}
 }
 
 // Command is the fake as fakews.Main runs it, its stream started with
 // cfg; POST /spot sets a currency of the trading account: available what
 // is free, the equity the frozen part too.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s, Close: s.Close,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.WSStats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			eq := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
@@ -172,18 +153,8 @@ func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
 		}}
 }
 
-// WSStats reports the stream's counters.
-func (s *Server) WSStats() WSStats {
-	n := s.Hub().Counts()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ws == nil {
-		return WSStats{}
-	}
-	st := s.ws.stats
-	st.Connections, st.Open, st.MaxOpen, st.Refused, st.Pushed, st.Dropped = n.Connections, n.Open, n.MaxOpen, n.Refused, n.Pushed, n.Dropped
-	return st
-}
+// WSStats reports the stream's counters (the embedded Streams' Stats).
+func (s *Server) WSStats() WSStats { return s.Stats() }
 
 func connID() string {
 	b := make([]byte, 4)
@@ -203,21 +174,18 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.releaseConn(wc)
 	go s.watchConn(wc, cfg)
-	for {
-		typ, b, err := wc.WS.Read(wc.Context())
-		if err != nil {
-			return
-		}
+	wc.ReadEach(func(typ websocket.MessageType, b []byte) bool {
 		wc.Touch()
 		if typ == websocket.MessageText && string(b) == "ping" {
 			s.mu.Lock()
-			s.ws.stats.Pings++
+			s.Counters.Pings++
 			s.mu.Unlock()
 			wc.write("pong")
-			continue
+			return true
 		}
 		s.handleOp(wc, b)
-	}
+		return true
+	})
 }
 
 // watchConn closes a connection that has been silent both ways for
@@ -246,7 +214,7 @@ func (s *Server) watchConn(wc *wsConn, cfg WSConfig) {
 		case now := <-tick.C:
 			if wc.Idle(now) > cfg.IdleTimeout {
 				s.mu.Lock()
-				s.ws.stats.IdleCuts++
+				s.Counters.IdleCuts++
 				s.mu.Unlock()
 				_ = wc.WS.Close(4004, "No data received in 30s.")
 				wc.Cut()
@@ -374,7 +342,7 @@ func (s *Server) login(wc *wsConn, op wsOp, raw []byte) {
 		return
 	}
 	wc.apiKey, wc.uid = key.APIKey, key.UID
-	s.ws.stats.Logins++
+	s.Counters.Logins++
 	s.mu.Unlock()
 	wc.write(map[string]string{"event": "login", "code": "0", "msg": "", "connId": wc.id})
 }
@@ -436,9 +404,9 @@ func (s *Server) subscribe(wc *wsConn, op wsOp, raw []byte) {
 		}
 		sub := &wsSub{arg: m, regular: regular, stop: make(chan struct{})}
 		wc.subs[ch] = sub
-		s.ws.stats.Subscriptions++
+		s.Counters.Subscriptions++
 		pages := s.snapshotLocked(wc, sub)
-		s.ws.stats.Pages += len(pages)
+		s.Counters.Pages += len(pages)
 		s.mu.Unlock()
 		wc.writeLocked(ack)
 		if counted {
@@ -550,7 +518,7 @@ func (s *Server) regularPush(wc *wsConn, ch string, sub *wsSub) {
 			return
 		}
 		pages := s.snapshotLocked(wc, sub)
-		s.ws.stats.Pages += len(pages)
+		s.Counters.Pages += len(pages)
 		s.mu.Unlock()
 		for _, p := range pages {
 			wc.writeLocked(p)
