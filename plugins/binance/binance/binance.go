@@ -1,10 +1,9 @@
 package binance
 
 import (
-	"time"
-
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/settings"
 )
 
 // Endpoint keys accepted in sdk.Account.Endpoints.
@@ -26,8 +25,12 @@ var hosts = map[string]rest.Hosts{
 type Connector struct {
 	rest.Described // Info (info.go)
 
-	http     *rest.Client
-	leverage *leverageCache
+	http *rest.Client
+	// leverage keeps each account's symbolConfig answers while its open
+	// positions stay as they were (positionRisk v3 no longer carries
+	// leverage and margin type; reading them on every sync cost a fifth
+	// request, weight 5, for nothing).
+	leverage *settings.Cache[map[string]symbolConfig]
 	streams  streamState // the private streams (stream.go)
 }
 
@@ -54,5 +57,5 @@ func New(opts ...sdk.Option) *Connector {
 		},
 		Info: info, Card: card, StreamHosts: wsHosts,
 	}, nil, opts...)
-	return &Connector{Described: about, http: http, leverage: newLeverageCache(time.Now)}
+	return &Connector{Described: about, http: http, leverage: settings.New[map[string]symbolConfig](settings.TTL, nil)}
 }

@@ -34,7 +34,7 @@ var card = ratecard.Card{
 		{Call: sdk.CapFuturesAccount, Limit: limitFuturesWeight, Cost: 5},
 		// GET /fapi/v3/positionRisk (5) + GET /fapi/v1/symbolConfig (5) when
 		// a position is open and its leverage is due to be read again (the
-		// open positions changed, or leverageTTL passed): the worst case, so
+		// open positions changed, or settings.TTL passed): the worst case, so
 		// the budget never plans less than a sync may send.
 		{Call: sdk.CapPositions, Limit: limitFuturesWeight, Cost: 10},
 		// One call places or cancels on one host: POST /api/v3/order (1),

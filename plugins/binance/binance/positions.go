@@ -7,6 +7,7 @@ import (
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/settings"
 	"github.com/shopspring/decimal"
 )
 
@@ -36,7 +37,9 @@ type symbolConfig struct {
 // and a SHORT row, in one-way mode one BOTH row whose sign is the side;
 // rows of size zero (a symbol with only open orders) are left out.
 // Leverage and margin type come from /fapi/v1/symbolConfig, read again
-// only when the open positions change or the last read is leverageTTL old.
+// only when the open positions change or the last read is settings.TTL
+// old, so a leverage changed by hand on an unchanged position shows within
+// five minutes.
 func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
 	var rows []positionRisk
 	err := c.http.Do(ctx, acct, rest.Request{
@@ -66,18 +69,18 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if len(live) == 0 {
 		return out, nil
 	}
-	openRows := make([]positionRisk, 0, len(live))
+	openRows := make([][]string, 0, len(live))
 	for _, o := range live {
-		openRows = append(openRows, o.row)
+		openRows = append(openRows, []string{o.row.Symbol, o.row.PositionSide, o.row.PositionAmt})
 	}
-	key := openKey(openRows)
-	configs, ok := c.leverage.get(acct.APIKey, key)
+	key := settings.Positions(openRows...)
+	configs, ok := c.leverage.Get(acct.APIKey, key)
 	if !ok {
 		var err error
 		if configs, err = c.symbolConfigs(ctx, acct, symbols); err != nil {
 			return nil, err
 		}
-		c.leverage.put(acct.APIKey, key, configs)
+		c.leverage.Put(acct.APIKey, key, configs)
 	}
 	for _, o := range live {
 		p, err := toPosition(o.row, o.amt, configs[o.row.Symbol])

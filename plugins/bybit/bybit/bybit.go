@@ -6,6 +6,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/settings"
 )
 
 // EndpointREST is the one endpoint key Bybit's connector accepts in
@@ -27,6 +28,9 @@ type Connector struct {
 
 	http    *rest.Client
 	streams streamState // the private stream (stream.go)
+	// modes keeps each account's margin mode (GET /v5/account/info)
+	// while its open positions stay as they were.
+	modes *settings.Cache[sdk.MarginMode]
 }
 
 // What the connector implements, checked where its type is declared
@@ -52,7 +56,7 @@ func New(opts ...sdk.Option) *Connector {
 		},
 		Info: info, Card: card, StreamHosts: wsHosts,
 	}, nil, opts...)
-	return &Connector{Described: about, http: http}
+	return &Connector{Described: about, http: http, modes: settings.New[sdk.MarginMode](settings.TTL, nil)}
 }
 
 // envelope is Bybit's answer around every result: success is

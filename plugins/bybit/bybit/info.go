@@ -43,7 +43,7 @@ var card = ratecard.Card{
 	Costs: []sdk.CallCost{
 		{Call: sdk.CapSpotBalances, Limit: limitIP, Cost: 1},   // wallet-balance
 		{Call: sdk.CapFuturesAccount, Limit: limitIP, Cost: 1}, // wallet-balance?coin=USDT
-		{Call: sdk.CapPositions, Limit: limitIP, Cost: 2},      // position/list (one page of 200) + account/info
+		{Call: sdk.CapPositions, Limit: limitIP, Cost: 2},      // position/list (one page of 200) + account/info when its margin mode is due
 		{Call: sdk.CapOrders, Limit: limitIP, Cost: 2},         // a linear order reads the position mode first
 		{Call: sdk.CapValidate, Limit: limitIP, Cost: 2},       // user/query-api + account/info
 		{Call: sdk.CapPrices, Limit: limitIP, Cost: 2},         // market/tickers, spot and linear

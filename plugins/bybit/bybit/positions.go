@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/globalautomation/gahost/sdk/settings"
 	"github.com/shopspring/decimal"
 )
 
@@ -42,7 +44,9 @@ type positionRow struct {
 // Positions lists open USDT perpetual positions. With settleCoin Bybit
 // returns only rows of positive size; a zero row is left out here too, so
 // that an answer with one cannot bring it back. The margin mode is the
-// account's, read only when something is open.
+// account's, read only when something is open, and again only when the
+// open positions change or the last read is settings.TTL old: it changes
+// only by hand, and a change shows within five minutes.
 func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Position, error) {
 	rows, err := c.positionRows(ctx, acct, rest.Params{}.Add("settleCoin", settleUSDT))
 	if err != nil {
@@ -66,12 +70,22 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if len(live) == 0 {
 		return out, nil
 	}
-	info, err := c.accountInfo(ctx, acct)
-	if err != nil {
-		return nil, err
+	openRows := make([][]string, 0, len(live))
+	for _, o := range live {
+		openRows = append(openRows, []string{o.row.Symbol, strconv.Itoa(o.row.PositionIdx), o.row.Side, o.row.Size})
+	}
+	key := settings.Positions(openRows...)
+	mode, ok := c.modes.Get(acct.APIKey, key)
+	if !ok {
+		info, err := c.accountInfo(ctx, acct)
+		if err != nil {
+			return nil, err
+		}
+		mode = info.marginMode()
+		c.modes.Put(acct.APIKey, key, mode)
 	}
 	for _, o := range live {
-		p, err := toPosition(o.row, o.size, info.marginMode())
+		p, err := toPosition(o.row, o.size, mode)
 		if err != nil {
 			return nil, err
 		}
