@@ -89,7 +89,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 		t.Errorf("futures event %v", ev)
 	}
 	p, _ := a["P"].([]any)
-	if got := fmt.Sprint(p); len(p) != 2 || rows(t, p[0].(map[string]any)["pa"]) != `"0.1"` || rows(t, p[1].(map[string]any)["pa"]) != `"0"` ||
+	if got := fmt.Sprint(p); len(p) != 2 || rows(t, p[0].(map[string]any)["pa"]) != `"0.1"` || p[0].(map[string]any)["up"] != "4" || rows(t, p[1].(map[string]any)["pa"]) != `"0"` ||
 		p[1].(map[string]any)["s"] != "ETHUSDT" {
 		t.Errorf("positions pushed: %s", got)
 	}
