@@ -9,20 +9,15 @@ import (
 )
 
 // replaced is an account as a demo writes it whole: spot balances by
-// asset, the USDT swap balance and hedge-mode positions by symbol.
-func replaced(spot map[string]string, balance string, positions map[string]Position) Account {
+// asset, the USDT swap balance and its positions.
+func replaced(spot map[string]string, balance string, positions ...Position) Account {
 	a := Account{Swap: []SwapAsset{{Asset: "USDT", Balance: balance, Equity: balance, UnrealizedProfit: "0"}}}
 	for _, asset := range []string{"USDT", "DOGE", "BTC"} {
 		if free, ok := spot[asset]; ok {
 			a.Spot = append(a.Spot, Balance{Asset: asset, Free: free, Locked: "0"})
 		}
 	}
-	for _, sym := range []string{"BTC-USDT", "ETH-USDT"} {
-		if p, ok := positions[sym]; ok {
-			p.Symbol = sym
-			a.Positions = append(a.Positions, p)
-		}
-	}
+	a.Positions = positions
 	return a
 }
 
@@ -39,10 +34,9 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	t.Cleanup(s.Close)
 	base := s.StartWS(WSConfig{})
 	k := Key{APIKey: "replaceKey", Secret: "replaceSecret"}
-	long := Position{PositionSide: "LONG", PositionAmt: "1", AvgPrice: "60000", UnrealizedProfit: "5", Leverage: 10}
-	short := Position{PositionSide: "SHORT", PositionAmt: "2", AvgPrice: "3000", UnrealizedProfit: "1", Leverage: 10}
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "DOGE": "500", "BTC": "1"}, "1000",
-		map[string]Position{"BTC-USDT": long, "ETH-USDT": short}))
+	long := Position{Symbol: "BTC-USDT", PositionSide: "LONG", PositionAmt: "1", AvgPrice: "60000", UnrealizedProfit: "5", Leverage: 10}
+	short := Position{Symbol: "ETH-USDT", PositionSide: "SHORT", PositionAmt: "2", AvgPrice: "3000", UnrealizedProfit: "1", Leverage: 10}
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "DOGE": "500", "BTC": "1"}, "1000", long, short))
 	s.mu.Lock()
 	name := s.keys.Make(k.APIKey, time.Now())
 	s.mu.Unlock()
@@ -71,7 +65,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	// P&L moves and ETH-USDT closes.
 	pnl := long
 	pnl.UnrealizedProfit = "7"
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "DOGE": "600"}, "1000", map[string]Position{"BTC-USDT": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "DOGE": "600"}, "1000", pnl))
 	if got, want := jsonOf(update(spot)["B"]), `[{"a":"DOGE","bc":"100","cw":"600","lk":"0","wb":"600"},{"a":"BTC","bc":"-1","cw":"0","lk":"0","wb":"0"}]`; got != want {
 		t.Errorf("spot rows %s, want %s", got, want)
 	}
@@ -84,8 +78,8 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 
 	// The same account again pushes nothing: the next pushes are those of
 	// the change after it.
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "DOGE": "600"}, "1000", map[string]Position{"BTC-USDT": pnl}))
-	s.Replace(k, replaced(map[string]string{"USDT": "90", "DOGE": "600"}, "1200", map[string]Position{"BTC-USDT": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "DOGE": "600"}, "1000", pnl))
+	s.Replace(k, replaced(map[string]string{"USDT": "90", "DOGE": "600"}, "1200", pnl))
 	if got := jsonOf(update(spot)["B"]); got != `[{"a":"USDT","bc":"-10","cw":"90","lk":"0","wb":"90"}]` {
 		t.Errorf("after an unchanged replace, spot pushed %s", got)
 	}
@@ -94,7 +88,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	}
 
 	s.DropEvents(1)
-	s.Replace(k, replaced(map[string]string{"USDT": "80", "DOGE": "600"}, "1300", nil))
+	s.Replace(k, replaced(map[string]string{"USDT": "80", "DOGE": "600"}, "1300"))
 	if n := s.Stats().Dropped; n != 2 {
 		t.Errorf("%d events dropped, want 2", n)
 	}

@@ -11,21 +11,16 @@ import (
 )
 
 // replaced is an account as a demo writes it whole: spot coins, the USDT
-// margin coin's equity and positions by symbol.
-func replaced(spot map[string]string, equity string, positions map[string]Position) Account {
-	a := Account{Futures: []FuturesRow{{MarginCoin: "USDT", Available: equity, AccountEquity: equity}}}
+// margin coin's equity and its positions.
+func replaced(spot map[string]string, equity string, positions ...Position) Account {
+	var coins []Balance
 	for _, coin := range []string{"USDT", "BTC", "ETH"} {
 		if avail, ok := spot[coin]; ok {
-			a.Spot = append(a.Spot, Balance{Coin: coin, Available: avail, Frozen: "0", Locked: "0"})
+			coins = append(coins, Balance{Coin: coin, Available: avail, Frozen: "0", Locked: "0"})
 		}
 	}
-	for _, sym := range []string{"BTCUSDT", "ETHUSDT"} {
-		if p, ok := positions[sym]; ok {
-			p.Symbol = sym
-			a.Positions = append(a.Positions, p)
-		}
-	}
-	return a
+	return Account{Spot: coins, Positions: positions,
+		Futures: []FuturesRow{{MarginCoin: "USDT", Available: equity, AccountEquity: equity}}}
 }
 
 // Replacing an account pushes on each channel what changed there and
@@ -35,10 +30,9 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	t.Cleanup(s.Close)
 	s.StartWS(WSConfig{})
 	k := FullKey("bg_replace", "replaceSecret", "pass")
-	long := Position{HoldSide: "long", Total: "1", OpenPriceAvg: "60000", UnrealizedPL: "5", Leverage: "10"}
-	short := Position{HoldSide: "short", Total: "2", OpenPriceAvg: "3000", UnrealizedPL: "1", Leverage: "10"}
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1", "ETH": "3"}, "1000",
-		map[string]Position{"BTCUSDT": long, "ETHUSDT": short}))
+	long := Position{Symbol: "BTCUSDT", HoldSide: "long", Total: "1", OpenPriceAvg: "60000", UnrealizedPL: "5", Leverage: "10"}
+	short := Position{Symbol: "ETHUSDT", HoldSide: "short", Total: "2", OpenPriceAvg: "3000", UnrealizedPL: "1", Leverage: "10"}
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1", "ETH": "3"}, "1000", long, short))
 
 	l := fakews.Listen(t, s.WSURL()+WSPath)
 	ts := strconv.FormatInt(s.Now().Unix(), 10)
@@ -76,7 +70,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	// moves and ETHUSDT closes.
 	pnl := long
 	pnl.UnrealizedPL = "7"
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1.5"}, "1000", map[string]Position{"BTCUSDT": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1.5"}, "1000", pnl))
 	if ch, data := next(); ch != "SPOT/account" || len(coins(data)) != 2 || coins(data)[0] != "BTC=1.5" || coins(data)[1] != "ETH=0" {
 		t.Errorf("%s pushed %s", ch, data)
 	}
@@ -93,8 +87,8 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 
 	// The same account again pushes nothing: the next push is that of
 	// the change after it.
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1.5"}, "1000", map[string]Position{"BTCUSDT": pnl}))
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1.5"}, "1200", map[string]Position{"BTCUSDT": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1.5"}, "1000", pnl))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "BTC": "1.5"}, "1200", pnl))
 	var rows []map[string]any
 	ch, data = next()
 	if json.Unmarshal([]byte(data), &rows) != nil || ch != "USDT-FUTURES/account" || len(rows) != 1 || rows[0]["equity"] != "1200" {
@@ -102,7 +96,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	}
 
 	s.DropEvents(1)
-	s.Replace(k, replaced(map[string]string{"USDT": "90", "BTC": "1.5"}, "1300", nil))
+	s.Replace(k, replaced(map[string]string{"USDT": "90", "BTC": "1.5"}, "1300"))
 	if n := s.Stats().Dropped; n != 4 {
 		t.Errorf("%d events dropped, want 4 (spot, futures, positions, history)", n)
 	}

@@ -10,20 +10,15 @@ import (
 )
 
 // replaced is an account as a demo writes it whole: coins by name, and
-// one-way positions by symbol.
-func replaced(coins map[string]string, positions map[string]Position) Account {
+// its positions.
+func replaced(coins map[string]string, positions ...Position) Account {
 	var a Account
 	for _, name := range []string{"USDT", "ETH", "SOL"} {
 		if w, ok := coins[name]; ok {
 			a.Coins = append(a.Coins, Coin{Coin: name, WalletBalance: w, Locked: "0"})
 		}
 	}
-	for _, sym := range []string{"BTCUSDT", "ETHUSDT"} {
-		if p, ok := positions[sym]; ok {
-			p.Symbol = sym
-			a.Positions = append(a.Positions, p)
-		}
-	}
+	a.Positions = positions
 	return a
 }
 
@@ -35,10 +30,9 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	t.Cleanup(s.Close)
 	base := s.StartWS(WSConfig{})
 	k := Key{APIKey: "replaceKey", Secret: "replaceSecret"}
-	long := Position{Side: "Buy", Size: "1", AvgPrice: "60000", UnrealisedPnl: "5", Leverage: "10"}
-	short := Position{Side: "Sell", Size: "2", AvgPrice: "3000", UnrealisedPnl: "1", Leverage: "10"}
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "ETH": "2", "SOL": "30"},
-		map[string]Position{"BTCUSDT": long, "ETHUSDT": short}))
+	long := Position{Symbol: "BTCUSDT", Side: "Buy", Size: "1", AvgPrice: "60000", UnrealisedPnl: "5", Leverage: "10"}
+	short := Position{Symbol: "ETHUSDT", Side: "Sell", Size: "2", AvgPrice: "3000", UnrealisedPnl: "1", Leverage: "10"}
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "ETH": "2", "SOL": "30"}, long, short))
 
 	l := fakews.Listen(t, base+"/v5/private")
 	expires := strconv.FormatInt(s.Now().Add(time.Minute).UnixMilli(), 10)
@@ -74,7 +68,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	// ETHUSDT closes.
 	pnl := long
 	pnl.UnrealisedPnl = "7"
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "ETH": "2.5"}, map[string]Position{"BTCUSDT": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "ETH": "2.5"}, pnl))
 	if got := coins(next("wallet")[0]); len(got) != 2 || got[0] != "ETH=2.5" || got[1] != "SOL=0" {
 		t.Errorf("wallet coins pushed %v", got)
 	}
@@ -89,14 +83,14 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 
 	// The same account again pushes nothing: the next push is that of
 	// the change after it.
-	s.Replace(k, replaced(map[string]string{"USDT": "100", "ETH": "2.5"}, map[string]Position{"BTCUSDT": pnl}))
-	s.Replace(k, replaced(map[string]string{"USDT": "90", "ETH": "2.5"}, map[string]Position{"BTCUSDT": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "100", "ETH": "2.5"}, pnl))
+	s.Replace(k, replaced(map[string]string{"USDT": "90", "ETH": "2.5"}, pnl))
 	if got := coins(next("wallet")[0]); len(got) != 1 || got[0] != "USDT=90" {
 		t.Errorf("after an unchanged replace, wallet pushed %v", got)
 	}
 
 	s.DropEvents(1)
-	s.Replace(k, replaced(map[string]string{"USDT": "80", "ETH": "2.5"}, nil))
+	s.Replace(k, replaced(map[string]string{"USDT": "80", "ETH": "2.5"}))
 	if n := s.Stats().Dropped; n != 2 {
 		t.Errorf("%d events dropped, want 2 (wallet, position)", n)
 	}

@@ -11,20 +11,15 @@ import (
 )
 
 // replaced is an account as a demo writes it whole: currencies by their
-// equity, and net-mode swap positions by instrument.
-func replaced(ccys map[string]string, positions map[string]Position) Account {
+// equity, and its net-mode swap positions.
+func replaced(ccys map[string]string, positions ...Position) Account {
 	a := Account{AcctLv: "2", PosMode: "net_mode"}
 	for _, ccy := range []string{"USDT", "BTC", "ETH"} {
 		if eq, ok := ccys[ccy]; ok {
 			a.Balances = append(a.Balances, Balance{Ccy: ccy, Eq: eq, CashBal: eq, AvailBal: eq, AvailEq: eq, FrozenBal: "0", Upl: "0"})
 		}
 	}
-	for _, inst := range []string{"BTC-USDT-SWAP", "ETH-USDT-SWAP"} {
-		if p, ok := positions[inst]; ok {
-			p.InstID, p.MgnMode, p.PosSide = inst, "cross", "net"
-			a.Positions = append(a.Positions, p)
-		}
-	}
+	a.Positions = positions
 	return a
 }
 
@@ -36,10 +31,9 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	t.Cleanup(s.Close)
 	s.StartWS(WSConfig{})
 	k := Key{APIKey: "replaceKey", Secret: "replaceSecret", Passphrase: "pass", Trade: true}
-	long := Position{Pos: "10", AvgPx: "60000", MarkPx: "60100", Upl: "5", Lever: "5"}
-	short := Position{Pos: "-20", AvgPx: "3000", MarkPx: "3000", Upl: "1", Lever: "5"}
-	s.Replace(k, replaced(map[string]string{"USDT": "1000", "BTC": "1", "ETH": "3"},
-		map[string]Position{"BTC-USDT-SWAP": long, "ETH-USDT-SWAP": short}))
+	long := Position{InstID: "BTC-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "10", AvgPx: "60000", MarkPx: "60100", Upl: "5", Lever: "5"}
+	short := Position{InstID: "ETH-USDT-SWAP", MgnMode: "cross", PosSide: "net", Pos: "-20", AvgPx: "3000", MarkPx: "3000", Upl: "1", Lever: "5"}
+	s.Replace(k, replaced(map[string]string{"USDT": "1000", "BTC": "1", "ETH": "3"}, long, short))
 
 	l := fakews.Listen(t, s.WSURL()+"/ws/v5/private")
 	ts := strconv.FormatInt(s.Now().Unix(), 10)
@@ -83,7 +77,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	// ETH-USDT-SWAP closes.
 	pnl := long
 	pnl.Upl = "7"
-	s.Replace(k, replaced(map[string]string{"USDT": "1000", "BTC": "1.5"}, map[string]Position{"BTC-USDT-SWAP": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "1000", "BTC": "1.5"}, pnl))
 	if ch, data := next(); ch != "account" || len(ccys(data)) != 2 || ccys(data)[0] != "BTC=1.5" || ccys(data)[1] != "ETH=0" {
 		t.Errorf("%s pushed %v", ch, data)
 	}
@@ -99,8 +93,8 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 
 	// The same account again pushes nothing: the next push is that of
 	// the change after it.
-	s.Replace(k, replaced(map[string]string{"USDT": "1000", "BTC": "1.5"}, map[string]Position{"BTC-USDT-SWAP": pnl}))
-	s.Replace(k, replaced(map[string]string{"USDT": "900", "BTC": "1.5"}, map[string]Position{"BTC-USDT-SWAP": pnl}))
+	s.Replace(k, replaced(map[string]string{"USDT": "1000", "BTC": "1.5"}, pnl))
+	s.Replace(k, replaced(map[string]string{"USDT": "900", "BTC": "1.5"}, pnl))
 	if ch, data := next(); ch != "account" || len(ccys(data)) != 1 || ccys(data)[0] != "USDT=900" {
 		t.Errorf("after an unchanged replace, %s pushed %v", ch, data)
 	}
@@ -109,7 +103,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	}
 
 	s.DropEvents(1)
-	s.Replace(k, replaced(map[string]string{"USDT": "800", "BTC": "1.5"}, nil))
+	s.Replace(k, replaced(map[string]string{"USDT": "800", "BTC": "1.5"}))
 	if n := s.Stats().Dropped; n != 4 {
 		t.Errorf("%d events dropped, want 4", n)
 	}
