@@ -1,7 +1,7 @@
 package main
 
 // What each connector's fake exchange needs: its endpoint keys in the
-// daemon's config, and the key and account of a demo account in the fake's
+// daemon's config (the REST ones and those of its private streams), and the key and account of a demo account in the fake's
 // own types, written as JSON with their Go field names (the fake's command
 // refuses a field it does not know, so a rename there fails the demo's
 // test, not the demo).
@@ -15,6 +15,7 @@ type exchange struct {
 	name       string
 	display    string
 	endpoints  []string // the plugin's endpoint keys, all pointed at the fake
+	streams    []string // its private streams' endpoint keys, pointed at the fake's streams
 	passphrase bool
 	// key and account render the fake's Key and Account.
 	key     func(apiKey, secret, passphrase string) obj
@@ -31,6 +32,7 @@ func concat(base string) string { return base + "USDT" }
 var exchanges = []exchange{
 	{
 		name: "binance", display: "Binance", endpoints: []string{"spot", "futures"},
+		streams: []string{"spot_ws", "futures_ws"},
 		key: func(k, s, _ string) obj {
 			return obj{"APIKey": k, "Secret": s, "EnableReading": true, "EnableSpotAndMarginTrading": true,
 				"EnableFutures": true, "IPRestrict": true, "AllowedIPs": loopback}
@@ -66,7 +68,7 @@ var exchanges = []exchange{
 		},
 	},
 	{
-		name: "bybit", display: "Bybit", endpoints: []string{"rest"},
+		name: "bybit", display: "Bybit", endpoints: []string{"rest"}, streams: []string{"private_ws"},
 		key: func(k, s, _ string) obj {
 			return obj{"APIKey": k, "Secret": s, "Permissions": map[string][]string{
 				"ContractTrade": {"Order", "Position"}, "Spot": {"SpotTrade"}}, "IPs": loopback, "DeadlineDay": -2, "UTA": 1}
@@ -96,7 +98,7 @@ var exchanges = []exchange{
 		},
 	},
 	{
-		name: "bingx", display: "BingX", endpoints: []string{"rest"},
+		name: "bingx", display: "BingX", endpoints: []string{"rest"}, streams: []string{"spot_ws", "swap_ws"},
 		key: func(k, s, _ string) obj {
 			return obj{"APIKey": k, "Secret": s, "Permissions": []int{1, 2, 3}, "IPAddresses": loopback}
 		},
@@ -126,7 +128,7 @@ var exchanges = []exchange{
 		},
 	},
 	{
-		name: "bitget", display: "Bitget", endpoints: []string{"rest"}, passphrase: true,
+		name: "bitget", display: "Bitget", endpoints: []string{"rest"}, streams: []string{"ws"}, passphrase: true,
 		key: func(k, s, p string) obj {
 			return obj{"APIKey": k, "Secret": s, "Passphrase": p,
 				"Authorities": []string{"stor", "stow", "coor", "coow", "cpor", "cpow"}, "IPs": "127.0.0.1"}
@@ -158,7 +160,7 @@ var exchanges = []exchange{
 		},
 	},
 	{
-		name: "okx", display: "OKX", endpoints: []string{"rest"}, passphrase: true,
+		name: "okx", display: "OKX", endpoints: []string{"rest"}, streams: []string{"ws"}, passphrase: true,
 		key: func(k, s, p string) obj {
 			return obj{"APIKey": k, "Secret": s, "Passphrase": p, "Trade": true, "IPs": loopback}
 		},

@@ -3,7 +3,10 @@
 // them, a demo user with an account on each exchange (one main) and a
 // dry-run webhook, prints the dashboard's URL and the demo credentials, and
 // keeps the fakes' prices, balances and positions moving until Ctrl-C,
-// which stops every process it started. `make demo` builds everything and
+// which stops every process it started. The daemon runs with private
+// streams on: each fake pushes what the demo changes, in its exchange's
+// own events, and the dashboard follows within seconds, as it would on
+// the real exchanges. `make demo` builds everything and
 // runs it.
 //
 // Everything listens on 127.0.0.1 only; the data lives in a temporary
@@ -56,6 +59,7 @@ func main() {
 type fake struct {
 	ex               exchange
 	url, control     string
+	ws               string // the base of its private streams
 	apiKey, secret   string
 	passphrase       string
 	proc             *proc
@@ -89,46 +93,11 @@ func run(ctx context.Context, bin, listen string, tick time.Duration, keep bool)
 		defer os.RemoveAll(dir)
 	}
 
-	// Every process started is stopped on the way out, whatever happens.
-	var procs []*proc
-	defer func() {
-		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].stop()
-		}
-	}()
-
-	var fakes []*fake
-	for _, ex := range exchanges {
-		f := &fake{ex: ex, apiKey: "demo" + ex.name + randHex(12), secret: randHex(24), state: ex.start}
-		if ex.passphrase {
-			f.passphrase = "demo-" + randHex(6)
-		}
-		if err := f.start(filepath.Join(bin, "demo", "fake"+ex.name)); err != nil {
-			return err
-		}
-		procs = append(procs, f.proc)
-		fakes = append(fakes, f)
-	}
-	m := newMarket(uint64(time.Now().UnixNano()))
-	for _, f := range fakes {
-		if err := f.push(ctx, m); err != nil {
-			return err
-		}
-	}
-
-	logPath := filepath.Join(dir, "gahost.log")
-	daemon, err := startDaemon(bin, dir, listen, logPath, fakes)
+	d, err := start(ctx, bin, dir, listen, "5s")
 	if err != nil {
 		return err
 	}
-	procs = append(procs, daemon)
-	base := "http://" + listen
-	if err := waitReady(ctx, base, daemon, logPath); err != nil {
-		return err
-	}
-	if err := seedUser(ctx, base, dir, fakes); err != nil {
-		return fmt.Errorf("%w (daemon log: %s)", err, logPath)
-	}
+	defer d.stop()
 
 	fmt.Printf(`
 gahost demo is running: five fake exchanges on loopback, no keys needed.
@@ -139,8 +108,9 @@ gahost demo is running: five fake exchanges on loopback, no keys needed.
   Admin:      %s (token in %s)
   Daemon log: %s
 
-Prices and balances move every %s. Press Ctrl-C to stop everything.
-`, base, demoUser, demoPassword, "admin", filepath.Join(dir, "data", "admin.token"), logPath, tick)
+Prices and balances move every %s and reach the dashboard through the
+exchanges' private streams. Press Ctrl-C to stop everything.
+`, d.base, demoUser, demoPassword, "admin", filepath.Join(dir, "data", "admin.token"), d.logPath, tick)
 
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -149,19 +119,80 @@ Prices and balances move every %s. Press Ctrl-C to stop everything.
 		case <-ctx.Done():
 			fmt.Println("\nstopping the demo")
 			return nil
-		case <-daemon.done:
-			return fmt.Errorf("the daemon stopped; see %s", logPath)
+		case <-d.daemon.done:
+			return fmt.Errorf("the daemon stopped; see %s", d.logPath)
 		case <-t.C:
-			m.tick()
-			for _, f := range fakes {
-				f.state.drift(m.rng)
-				if err := f.push(ctx, m); err != nil && !f.tickErrorsLogged && ctx.Err() == nil {
+			d.market.tick()
+			for _, f := range d.fakes {
+				f.state.drift(d.market.rng)
+				if err := f.push(ctx, d.market); err != nil && !f.tickErrorsLogged && ctx.Err() == nil {
 					fmt.Fprintf(os.Stderr, "gahost-demo: updating the fake %s: %v\n", f.ex.name, err)
 					f.tickErrorsLogged = true
 				}
 			}
 		}
 	}
+}
+
+// demo is a running demo: the fakes, the daemon and the demo user.
+type demo struct {
+	fakes   []*fake
+	market  *market
+	daemon  *proc
+	procs   []*proc // in start order
+	base    string  // the daemon's API, http://<listen>
+	logPath string
+	token   string // the demo user's
+}
+
+// start starts the fakes with their accounts, the daemon in dir (polling
+// every pollEvery what does not stream) and the demo user, from the
+// binaries under bin. On an error it stops what it started.
+func start(ctx context.Context, bin, dir, listen, pollEvery string) (d *demo, err error) {
+	d = &demo{market: newMarket(uint64(time.Now().UnixNano())), base: "http://" + listen,
+		logPath: filepath.Join(dir, "gahost.log")}
+	// Every process started is stopped on the way out of an error.
+	defer func() {
+		if err != nil {
+			d.stop()
+			d = nil
+		}
+	}()
+	for _, ex := range exchanges {
+		f := &fake{ex: ex, apiKey: "demo" + ex.name + randHex(12), secret: randHex(24), state: ex.start}
+		if ex.passphrase {
+			f.passphrase = "demo-" + randHex(6)
+		}
+		if err := f.start(filepath.Join(bin, "demo", "fake"+ex.name)); err != nil {
+			return d, err
+		}
+		d.procs = append(d.procs, f.proc)
+		d.fakes = append(d.fakes, f)
+	}
+	for _, f := range d.fakes {
+		if err := f.push(ctx, d.market); err != nil {
+			return d, err
+		}
+	}
+	if d.daemon, err = startDaemon(bin, dir, listen, d.logPath, pollEvery, d.fakes); err != nil {
+		return d, err
+	}
+	d.procs = append(d.procs, d.daemon)
+	if err := waitReady(ctx, d.base, d.daemon, d.logPath); err != nil {
+		return d, err
+	}
+	if d.token, err = seedUser(ctx, d.base, dir, d.fakes); err != nil {
+		return d, fmt.Errorf("%w (daemon log: %s)", err, d.logPath)
+	}
+	return d, nil
+}
+
+// stop stops every process the demo started, the last started first.
+func (d *demo) stop() {
+	for i := len(d.procs) - 1; i >= 0; i-- {
+		d.procs[i].stop()
+	}
+	d.procs = nil
 }
 
 // proc is a started process; done is closed once it has exited.
@@ -212,12 +243,12 @@ func (f *fake) start(path string) error {
 		f.proc.stop()
 		return fmt.Errorf("fake %s printed no addresses: %w", f.ex.name, err)
 	}
-	var addr struct{ URL, Control string }
-	if err := json.Unmarshal([]byte(line), &addr); err != nil || addr.URL == "" || addr.Control == "" {
+	var addr struct{ URL, Control, WS string }
+	if err := json.Unmarshal([]byte(line), &addr); err != nil || addr.URL == "" || addr.Control == "" || addr.WS == "" {
 		f.proc.stop()
 		return fmt.Errorf("fake %s printed %q", f.ex.name, line)
 	}
-	f.url, f.control = addr.URL, addr.Control
+	f.url, f.control, f.ws = addr.URL, addr.Control, addr.WS
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return nil
 }
@@ -244,17 +275,23 @@ func (f *fake) push(ctx context.Context, m *market) error {
 	return nil
 }
 
-// startDaemon writes the config and starts `gahost serve`, logging to logPath.
-func startDaemon(bin, dir, listen, logPath string, fakes []*fake) (*proc, error) {
+// startDaemon writes the config and starts `gahost serve`, logging to
+// logPath. Streams are on: the accounts are watched over each fake's
+// private streams, and polled every pollEvery only while a stream is down.
+func startDaemon(bin, dir, listen, logPath, pollEvery string, fakes []*fake) (*proc, error) {
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "data_dir = %q\nlog_level = \"info\"\napi {\n  listen = %q\n}\n", filepath.Join(dir, "data"), listen)
 	fmt.Fprintf(&cfg, "encryption {\n  key_env = \"\"\n}\n")
 	fmt.Fprintf(&cfg, "plugins {\n  dir = %q\n}\n", filepath.Join(bin, "plugins"))
-	fmt.Fprintf(&cfg, "sync {\n  interval = \"5s\"\n  jitter = \"1s\"\n}\n")
+	fmt.Fprintf(&cfg, "sync {\n  interval = %q\n  jitter = \"1s\"\n}\n", pollEvery)
+	fmt.Fprintf(&cfg, "streams {\n  enabled = true\n}\n")
 	for _, f := range fakes {
 		fmt.Fprintf(&cfg, "exchange %q {\n  endpoints = {\n", f.ex.name)
 		for _, k := range f.ex.endpoints {
 			fmt.Fprintf(&cfg, "    %s = %q\n", k, f.url)
+		}
+		for _, k := range f.ex.streams {
+			fmt.Fprintf(&cfg, "    %s = %q\n", k, f.ws)
 		}
 		fmt.Fprintf(&cfg, "  }\n}\n")
 	}
@@ -298,19 +335,20 @@ func waitReady(ctx context.Context, base string, daemon *proc, logPath string) e
 }
 
 // seedUser creates the demo user, its accounts (one per fake, the main one
-// on mainExchange) and a dry-run webhook, through the daemon's API.
-func seedUser(ctx context.Context, base, dir string, fakes []*fake) error {
+// on mainExchange) and a dry-run webhook, through the daemon's API, and
+// returns the user's token.
+func seedUser(ctx context.Context, base, dir string, fakes []*fake) (string, error) {
 	tok, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
 	if err != nil {
-		return fmt.Errorf("admin token: %w", err)
+		return "", fmt.Errorf("admin token: %w", err)
 	}
 	c := &client{ctx: ctx, base: base, token: strings.TrimSpace(string(tok))}
 	if err := c.do("POST", "/api/v1/users", obj{"username": demoUser, "password": demoPassword, "role": "user"}, nil); err != nil {
-		return fmt.Errorf("create the demo user: %w", err)
+		return "", fmt.Errorf("create the demo user: %w", err)
 	}
 	var login struct{ Token string }
 	if err := c.do("POST", "/api/v1/auth/login", obj{"username": demoUser, "password": demoPassword}, &login); err != nil {
-		return fmt.Errorf("log in as the demo user: %w", err)
+		return "", fmt.Errorf("log in as the demo user: %w", err)
 	}
 	c.token = login.Token
 	var mainID string
@@ -322,7 +360,7 @@ func seedUser(ctx context.Context, base, dir string, fakes []*fake) error {
 		}
 		var a struct{ ID, Name string }
 		if err := c.do("POST", "/api/v1/exchange-accounts", body, &a); err != nil {
-			return fmt.Errorf("add the %s account: %w", f.ex.name, err)
+			return "", fmt.Errorf("add the %s account: %w", f.ex.name, err)
 		}
 		f.accountID, f.accountName = a.ID, a.Name
 		if f.ex.name == mainExchange {
@@ -336,14 +374,14 @@ func seedUser(ctx context.Context, base, dir string, fakes []*fake) error {
 		}
 	}
 	if mainID == "" {
-		return errors.New("no main account was made")
+		return "", errors.New("no main account was made")
 	}
 	err = c.do("POST", "/api/v1/webhooks", obj{"name": "TradingView BTC (dry run)", "exchange_account_id": mainID,
 		"market": "futures", "allowed_symbols": []string{"BTC/USDT:USDT"}, "max_notional": "5000", "dry_run": true}, nil)
 	if err != nil {
-		return fmt.Errorf("create the demo webhook: %w", err)
+		return "", fmt.Errorf("create the demo webhook: %w", err)
 	}
-	return nil
+	return login.Token, nil
 }
 
 // client calls the daemon's API with a bearer token.

@@ -15,7 +15,10 @@ import (
 // Main runs it. K and A are the fake's key and account types.
 type Command[K, A any] struct {
 	Server *fakex.Server // the REST side; its Close stops the streams too
-	Add    func(K, A)    // registers a key and its account
+	// Add registers a key and its account; replacing the account of a
+	// key already known pushes what changed to its live streams, as
+	// the exchange would (see Replace).
+	Add func(K, A)
 	// StartWS starts the streams and returns their base URL.
 	StartWS func() string
 	// Switches lose events and cut connections (the fake's embedded
@@ -56,8 +59,10 @@ type SpotChange struct {
 //
 // where ws is the base of the private streams, and serves until SIGINT or
 // SIGTERM. The control address answers what fakex.Main's does (POST
-// /accounts, GET /calls, GET /requests) and drives the streams the same
-// way on every exchange, so that one test can drive them all:
+// /accounts, GET /calls, GET /requests; POST /accounts for a known key
+// pushes what its new account changed, through Add) and drives the
+// streams the same way on every exchange, so that one test can drive
+// them all:
 //
 //	POST /spot    {"api_key","asset","free","locked"}: set a spot balance and push its event
 //	POST /drop    {"share":0.5}: lose that share of the events from now on

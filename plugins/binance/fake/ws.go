@@ -124,7 +124,7 @@ func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.Handl
 // Command is the fake as fakews.Main runs it, its streams started with
 // cfg; POST /expire ends a key's USDⓈ-M listenKey.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Replace, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKey}
 }
@@ -334,9 +334,18 @@ func (s *Server) SetSpot(apiKey, asset, free, locked string) {
 		a.Spot, _, _ = fakews.SetRow(a.Spot, Balance{Asset: asset, Free: free, Locked: locked}, false,
 			func(b Balance) bool { return b.Asset == asset })
 	})
+	s.pushSpot(apiKey, Balance{Asset: asset, Free: free, Locked: locked})
+}
+
+// pushSpot pushes outboundAccountPosition with the absolute free and
+// locked amounts of rows to apiKey's subscriptions.
+func (s *Server) pushSpot(apiKey string, rows ...Balance) {
 	now := s.Now().UnixMilli()
-	ev := map[string]any{"e": "outboundAccountPosition", "E": now, "u": now,
-		"B": []any{map[string]string{"a": asset, "f": free, "l": locked}}}
+	bs := make([]any, 0, len(rows))
+	for _, b := range rows {
+		bs = append(bs, map[string]string{"a": b.Asset, "f": b.Free, "l": b.Locked})
+	}
+	ev := map[string]any{"e": "outboundAccountPosition", "E": now, "u": now, "B": bs}
 	s.mu.Lock()
 	subs := slices.Clone(s.wsSpotLocked(apiKey))
 	s.mu.Unlock()
@@ -576,7 +585,19 @@ func (s *Server) SetFutures(apiKey, wallet string) {
 		a.Futures[i].MarginBalance = fakex.Amount(wallet).Add(fakex.Amount(a.Futures[i].UnrealizedProfit)).String()
 	})
 	s.pushFutures(apiKey, map[string]any{"m": "DEPOSIT",
-		"B": []any{map[string]string{"a": "USDT", "wb": wallet, "cw": wallet, "bc": "0"}}, "P": []any{}})
+		"B": []any{walletRow(FuturesAsset{Asset: "USDT", WalletBalance: wallet})}, "P": []any{}})
+}
+
+// walletRow is an ACCOUNT_UPDATE balance row: the wallet and cross wallet
+// balance of f (the fake's wallets are all cross), no balance change.
+func walletRow(f FuturesAsset) map[string]string {
+	return map[string]string{"a": f.Asset, "wb": f.WalletBalance, "cw": f.WalletBalance, "bc": "0"}
+}
+
+// positionRow is an ACCOUNT_UPDATE position row of p, a cross position.
+func positionRow(p Position) map[string]string {
+	return map[string]string{"s": p.Symbol, "pa": p.PositionAmt, "ep": p.EntryPrice, "bep": p.EntryPrice,
+		"cr": "0", "up": p.UnRealizedProfit, "mt": "cross", "iw": "0", "ps": p.PositionSide}
 }
 
 // SetPosition sets a position row (amount signed; "0" closes it) and
@@ -586,9 +607,7 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 		a.Positions, _, _ = fakews.SetRow(a.Positions, p, fakex.Amount(p.PositionAmt).IsZero(),
 			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
 	})
-	s.pushFutures(apiKey, map[string]any{"m": "ORDER", "B": []any{},
-		"P": []any{map[string]string{"s": p.Symbol, "pa": p.PositionAmt, "ep": p.EntryPrice, "bep": p.EntryPrice,
-			"cr": "0", "up": p.UnRealizedProfit, "mt": "cross", "iw": "0", "ps": p.PositionSide}}})
+	s.pushFutures(apiKey, map[string]any{"m": "ORDER", "B": []any{}, "P": []any{positionRow(p)}})
 }
 
 func (s *Server) pushFutures(apiKey string, a map[string]any) {

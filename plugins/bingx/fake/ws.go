@@ -118,7 +118,7 @@ func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.Handl
 // Command is the fake as fakews.Main runs it, its streams started with
 // cfg; POST /expire ends a key's listenKeys.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Replace, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: s.SetSpot, Expire: s.ExpireListenKeys}
 }
@@ -398,7 +398,13 @@ func (s *Server) SetSpot(apiKey, asset, free, locked string) {
 	})
 	bc := dec(free).Sub(dec(before)).String()
 	s.push(s.targets(apiKey, true), map[string]any{"e": "ACCOUNT_UPDATE", "E": s.Now().UnixMilli(),
-		"a": map[string]any{"m": "ORDER", "B": []any{map[string]string{"a": asset, "wb": free, "cw": free, "lk": locked, "bc": bc}}}})
+		"a": map[string]any{"m": "ORDER", "B": []any{spotRow(Balance{Asset: asset, Free: free, Locked: locked}, bc)}}})
+}
+
+// spotRow is a spot ACCOUNT_UPDATE row: wb the free amount, lk the locked
+// one, bc the change of wb.
+func spotRow(b Balance, bc string) map[string]string {
+	return map[string]string{"a": b.Asset, "wb": b.Free, "cw": b.Free, "lk": b.Locked, "bc": bc}
 }
 
 // SetSwap sets the balance of apiKey's USDT swap row (equity follows)
@@ -418,7 +424,13 @@ func (s *Server) SetSwap(apiKey, balance string) {
 	})
 	bc := dec(balance).Sub(dec(before)).String()
 	s.push(s.targets(apiKey, false), map[string]any{"e": "ACCOUNT_UPDATE", "E": s.Now().UnixMilli(),
-		"a": map[string]any{"m": "DEPOSIT", "B": []any{map[string]string{"a": "USDT", "wb": balance, "cw": balance, "bc": bc}}, "P": []any{}}})
+		"a": map[string]any{"m": "DEPOSIT", "B": []any{swapRow("USDT", balance, bc)}, "P": []any{}}})
+}
+
+// swapRow is a swap ACCOUNT_UPDATE balance row: wb the balance, bc its
+// change.
+func swapRow(asset, balance, bc string) map[string]string {
+	return map[string]string{"a": asset, "wb": balance, "cw": balance, "bc": bc}
 }
 
 // SetPosition sets a position row (PositionAmt "0" closes it) and pushes
@@ -430,10 +442,6 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 		a.Positions, _, _ = fakews.SetRow(a.Positions, p, dec(p.PositionAmt).IsZero(),
 			func(x Position) bool { return x.Symbol == p.Symbol && x.PositionSide == p.PositionSide })
 	})
-	mt := "cross"
-	if p.Isolated {
-		mt = "isolated"
-	}
 	now := s.Now().UnixMilli()
 	targets := s.targets(apiKey, false)
 	s.mu.Lock()
@@ -443,11 +451,21 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 	s.push(targets, map[string]any{"e": "TRADE_UPDATE", "E": now, "T": now, "o": map[string]any{
 		"s": p.Symbol, "c": "", "i": id, "S": "BUY", "o": "MARKET", "q": dec(p.PositionAmt).Abs().String(), "p": p.AvgPrice,
 		"x": "TRADE", "X": "FILLED", "N": "USDT", "n": "0", "T": now, "ps": p.PositionSide, "rp": "0", "z": dec(p.PositionAmt).Abs().String()}})
+	s.push(targets, map[string]any{"e": "ACCOUNT_UPDATE", "E": now, "a": map[string]any{"m": "ORDER", "B": []any{},
+		"P": []any{positionRow(p)}}})
+}
+
+// positionRow is a swap ACCOUNT_UPDATE position row, its amount unsigned
+// as the docs' example shows for a SHORT.
+func positionRow(p Position) map[string]string {
+	mt := "cross"
+	if p.Isolated {
+		mt = "isolated"
+	}
 	pa := dec(p.PositionAmt).Abs().String()
 	if p.PositionSide == "BOTH" {
 		pa = dec(p.PositionAmt).String() // one-way: the sign is the side
 	}
-	s.push(targets, map[string]any{"e": "ACCOUNT_UPDATE", "E": now, "a": map[string]any{"m": "ORDER", "B": []any{},
-		"P": []any{map[string]string{"s": p.Symbol, "pa": pa, "ep": p.AvgPrice,
-			"up": p.UnrealizedProfit, "mt": mt, "iw": "0", "ps": p.PositionSide, "cr": "0"}}}})
+	return map[string]string{"s": p.Symbol, "pa": pa, "ep": p.AvgPrice,
+		"up": p.UnrealizedProfit, "mt": mt, "iw": "0", "ps": p.PositionSide, "cr": "0"}
 }

@@ -198,7 +198,7 @@ func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.Handl
 // Command is the fake as fakews.Main runs it, its stream started with
 // cfg; POST /spot sets a coin of the spot account, locked as frozen.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Replace, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			s.SetSpot(apiKey, Balance{Coin: asset, Available: free, Frozen: locked, Locked: "0"})
@@ -567,14 +567,20 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 		now := s.Now()
 		s.pushLocked(apiKey, "USDT-FUTURES", "positions", positionsPush(a, now))
 		if closed && had {
-			ms := strconv.FormatInt(now.UnixMilli(), 10)
-			s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{{
-				"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),
-				"marginMode": cmp.Or(was.MarginMode, "crossed"), "holdSide": was.HoldSide, "posMode": "one_way_mode",
-				"openPriceAvg": cmp.Or(was.OpenPriceAvg, "0"), "closePriceAvg": cmp.Or(was.MarkPrice, "0"),
-				"openSize": was.Total, "closeSize": was.Total, "achievedProfits": cmp.Or(was.UnrealizedPL, "0"),
-				"settleFee": "0", "openFee": "0", "closeFee": "0", "cTime": ms, "uTime": ms,
-			}})
+			s.pushLocked(apiKey, "USDT-FUTURES", "positions-history", []map[string]any{historyPush(was, now)})
 		}
 	})
+}
+
+// historyPush is the positions-history row of was, closed now at its
+// mark price.
+func historyPush(was Position, now time.Time) map[string]any {
+	ms := strconv.FormatInt(now.UnixMilli(), 10)
+	return map[string]any{
+		"posId": posID(was), "instId": was.Symbol, "marginCoin": cmp.Or(was.MarginCoin, "USDT"),
+		"marginMode": cmp.Or(was.MarginMode, "crossed"), "holdSide": was.HoldSide, "posMode": "one_way_mode",
+		"openPriceAvg": cmp.Or(was.OpenPriceAvg, "0"), "closePriceAvg": cmp.Or(was.MarkPrice, "0"),
+		"openSize": was.Total, "closeSize": was.Total, "achievedProfits": cmp.Or(was.UnrealizedPL, "0"),
+		"settleFee": "0", "openFee": "0", "closeFee": "0", "cTime": ms, "uTime": ms,
+	}
 }

@@ -105,7 +105,7 @@ func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.Handl
 // cfg; POST /spot sets a coin of the unified wallet, which holds free and
 // locked in one balance.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Replace, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.Stats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			wallet := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()

@@ -145,7 +145,7 @@ func (s *Server) openStreams(cfg WSConfig) (fakews.Limits, map[string]http.Handl
 // cfg; POST /spot sets a currency of the trading account: available what
 // is free, the equity the frozen part too.
 func (s *Server) Command(cfg WSConfig) fakews.Command[Key, Account] {
-	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Seed, Switches: s,
+	return fakews.Command[Key, Account]{Server: s.Server, Add: s.Replace, Switches: s,
 		StartWS: func() string { return s.StartWS(cfg) }, Stats: func() any { return s.WSStats() },
 		SetSpot: func(apiKey, asset, free, locked string) {
 			eq := decimal.RequireFromString(free).Add(decimal.RequireFromString(locked)).String()
@@ -679,29 +679,53 @@ func (s *Server) SetBalance(apiKey string, b Balance) {
 		return
 	}
 	a.Balances, _, _ = fakews.SetRow(a.Balances, b, false, func(x Balance) bool { return x.Ccy == b.Ccy })
+	out := s.balancePushesLocked(apiKey, a, []Balance{b})
+	s.mu.Unlock()
+	s.send(out)
+}
+
+// balancePushesLocked are the events of changed currencies bs of apiKey's
+// account a (as it is after the change): an account event_update with
+// their rows, each subscription getting those its ccy filter lets
+// through, and a balance_and_position push with their cash balances. A
+// zero row is left out where OmitZeroUpdates says so. s.mu is held.
+func (s *Server) balancePushesLocked(apiKey string, a *Account, bs []Balance) []push {
 	total := decimal.Zero
 	for _, x := range a.Balances {
 		total = total.Add(dec(x.Eq))
 	}
 	now := s.Now().UnixMilli()
-	zero := !nonZero(b.Eq, b.AvailEq, b.AvailBal)
+	if s.ws != nil && s.ws.cfg.OmitZeroUpdates {
+		bs = slices.DeleteFunc(slices.Clone(bs), func(b Balance) bool { return !nonZero(b.Eq, b.AvailEq, b.AvailBal) })
+	}
 	var out []push
 	for _, wc := range s.connsLocked(apiKey) {
-		if s.ws.cfg.OmitZeroUpdates && zero {
+		if len(bs) == 0 {
 			break
 		}
-		if sub := wc.subs["account"]; sub != nil && (sub.arg["ccy"] == "" || sub.arg["ccy"] == b.Ccy) {
-			out = append(out, push{wc, map[string]any{"arg": map[string]string{"channel": "account", "uid": wc.uid},
-				"eventType": "event_update", "data": []any{accountObject([]map[string]string{s.detailRow(b, now)}, total, now)}}})
+		if sub := wc.subs["account"]; sub != nil {
+			var rows []map[string]string
+			for _, b := range bs {
+				if sub.arg["ccy"] == "" || sub.arg["ccy"] == b.Ccy {
+					rows = append(rows, s.detailRow(b, now))
+				}
+			}
+			if len(rows) > 0 {
+				out = append(out, push{wc, map[string]any{"arg": map[string]string{"channel": "account", "uid": wc.uid},
+					"eventType": "event_update", "data": []any{accountObject(rows, total, now)}}})
+			}
 		}
 		if wc.subs["balance_and_position"] != nil {
+			bal := []any{}
+			for _, b := range bs {
+				bal = append(bal, map[string]string{"ccy": b.Ccy, "cashBal": b.CashBal, "uTime": ms(now)})
+			}
 			out = append(out, push{wc, map[string]any{"arg": map[string]string{"channel": "balance_and_position", "uid": wc.uid},
 				"data": []any{map[string]any{"pTime": ms(now), "eventType": "transferred",
-					"balData": []any{map[string]string{"ccy": b.Ccy, "cashBal": b.CashBal, "uTime": ms(now)}}, "posData": []any{}, "trades": []any{}}}}})
+					"balData": bal, "posData": []any{}, "trades": []any{}}}}})
 		}
 	}
-	s.mu.Unlock()
-	s.send(out)
+	return out
 }
 
 // SetPosition sets a position row (Pos "0" closes it) and pushes a
@@ -714,29 +738,52 @@ func (s *Server) SetPosition(apiKey string, p Position) {
 		s.mu.Unlock()
 		return
 	}
-	zero := !nonZero(p.Pos)
-	a.Positions, _, _ = fakews.SetRow(a.Positions, p, zero, func(x Position) bool {
+	a.Positions, _, _ = fakews.SetRow(a.Positions, p, !nonZero(p.Pos), func(x Position) bool {
 		return x.InstID == p.InstID && x.PosSide == p.PosSide && x.MgnMode == p.MgnMode
 	})
-	now := s.Now().UnixMilli()
-	var out []push
-	for _, wc := range s.connsLocked(apiKey) {
-		if s.ws.cfg.OmitZeroUpdates && zero {
-			break
-		}
-		if sub := wc.subs["positions"]; sub != nil && positionMatches(sub.arg, p) {
-			arg := map[string]string{"channel": "positions", "uid": wc.uid, "instType": sub.arg["instType"]}
-			out = append(out, push{wc, map[string]any{"arg": arg, "eventType": "event_update",
-				"data": []any{s.positionRowLocked(p, now)}}})
-		}
-		if wc.subs["balance_and_position"] != nil {
-			out = append(out, push{wc, map[string]any{"arg": map[string]string{"channel": "balance_and_position", "uid": wc.uid},
-				"data": []any{map[string]any{"pTime": ms(now), "eventType": "filled", "balData": []any{},
-					"posData": []any{s.bapPosition(p, now)}, "trades": []any{}}}}})
-		}
-	}
+	out := s.positionPushesLocked(apiKey, []Position{p})
 	s.mu.Unlock()
 	s.send(out)
+}
+
+// positionPushesLocked are the events of changed positions ps of apiKey
+// (a closed one at Pos "0"): a positions event_update with the rows each
+// subscription's filters let through, and a balance_and_position push
+// with them. A closed row is left out where OmitZeroUpdates says so. s.mu
+// is held.
+func (s *Server) positionPushesLocked(apiKey string, ps []Position) []push {
+	now := s.Now().UnixMilli()
+	if s.ws != nil && s.ws.cfg.OmitZeroUpdates {
+		ps = slices.DeleteFunc(slices.Clone(ps), func(p Position) bool { return !nonZero(p.Pos) })
+	}
+	var out []push
+	for _, wc := range s.connsLocked(apiKey) {
+		if len(ps) == 0 {
+			break
+		}
+		if sub := wc.subs["positions"]; sub != nil {
+			var rows []any
+			for _, p := range ps {
+				if positionMatches(sub.arg, p) {
+					rows = append(rows, s.positionRowLocked(p, now))
+				}
+			}
+			if len(rows) > 0 {
+				arg := map[string]string{"channel": "positions", "uid": wc.uid, "instType": sub.arg["instType"]}
+				out = append(out, push{wc, map[string]any{"arg": arg, "eventType": "event_update", "data": rows}})
+			}
+		}
+		if wc.subs["balance_and_position"] != nil {
+			pos := []any{}
+			for _, p := range ps {
+				pos = append(pos, s.bapPosition(p, now))
+			}
+			out = append(out, push{wc, map[string]any{"arg": map[string]string{"channel": "balance_and_position", "uid": wc.uid},
+				"data": []any{map[string]any{"pTime": ms(now), "eventType": "filled", "balData": []any{},
+					"posData": pos, "trades": []any{}}}}})
+		}
+	}
+	return out
 }
 
 // connsLocked are the logged-in connections of apiKey. s.mu is held.
