@@ -8,9 +8,11 @@
 // to start all that once from its own config; a connection's read loop,
 // heartbeat and going-away close are Conn's; ListenKeys keeps the keys of
 // exchanges that open streams with one made over REST. Main runs such a
-// fake as a program with one control interface for every exchange, and
+// fake as a program with one control interface for every exchange;
 // SetRow is how the fakes' setters change an account before they push
-// its event.
+// its event, and Replace, Changes and Rows how a fake whose account is
+// replaced whole (POST /accounts, as the demo does) pushes the events for
+// what changed. Listener is a test's client of a fake's streams.
 //
 // What a stream says — login, subscriptions, pushes, pings — stays in
 // each connector's fake. Like fakex, it listens on loopback only and is
