@@ -132,16 +132,16 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	// Each product has its own session and book; the host sees one
 	// account, connected once both are.
 	var mu sync.Mutex
-	state := map[string]sdk.StreamState{}
+	var spotState, futuresState sdk.StreamState
 	connected := func() bool {
-		return (!spot || state["spot"] == sdk.StreamConnected) && (!futures || state["futures"] == sdk.StreamConnected)
+		return (!spot || spotState == sdk.StreamConnected) && (!futures || futuresState == sdk.StreamConnected)
 	}
-	report := func(product string) func(sdk.StreamEvent) {
+	report := func(state *sdk.StreamState) func(sdk.StreamEvent) {
 		return func(ev sdk.StreamEvent) {
 			mu.Lock()
 			defer mu.Unlock()
 			if ev.State != sdk.StreamData {
-				state[product] = ev.State
+				*state = ev.State
 				if ev.State == sdk.StreamConnected && !connected() {
 					ev.State = sdk.StreamData
 				}
@@ -151,10 +151,6 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 			}
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, 2)
-	n := 0
 	// Each product's book keeps only that product's parts: a book seeded
 	// with one product's wallet would report the other's parts empty.
 	only := func(parts ...string) sdk.StreamAccount {
@@ -162,24 +158,32 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		a.Parts = slices.DeleteFunc(slices.Clone(acct.Parts), func(p string) bool { return !slices.Contains(parts, p) })
 		return a
 	}
+	runSpot := func(ctx context.Context) error {
+		return c.keep(ctx, only(sdk.CapSpotBalances), report(&spotState), c.spotSession)
+	}
+	if !futures {
+		return runSpot(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The futures product runs on this goroutine and only spot on its
+	// own: a goroutine's stack is most of what a streamed account costs.
+	var spotErr error
+	var wg sync.WaitGroup
 	if spot {
-		n++
-		go func() { errs <- c.keep(ctx, only(sdk.CapSpotBalances), report("spot"), c.spotSession) }()
+		wg.Go(func() {
+			if spotErr = runSpot(ctx); spotErr != nil {
+				cancel() // spot refused for good: give the account to polling
+			}
+		})
 	}
-	if futures {
-		n++
-		go func() {
-			errs <- c.keep(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report("futures"), c.futuresSession)
-		}()
+	err := c.keep(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report(&futuresState), c.futuresSession)
+	cancel()
+	wg.Wait()
+	if err == nil {
+		err = spotErr // futures ended because spot failed, or ctx ended
 	}
-	var first error
-	for range n {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-			cancel() // one product refused for good: give the account to polling
-		}
-	}
-	return first
+	return err
 }
 
 // errMoved ends a session that moves to a fresh connection before the old
@@ -229,21 +233,71 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool)
 	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, stream.Wanted(acct, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
+// route is one session's subscription on a shared connection. The
+// connection's reader applies each event of it to the session's book
+// itself, instead of queueing it for a goroutine of the session: with
+// thousands of accounts on a connection, a buffered channel per session
+// is most of what an account costs, and the book already buffers while
+// the session seeds. The session learns from end why it must end: an
+// event that ends it, or the connection's close.
+type route struct {
+	apply  func([]byte) error // takes one event; an error ends the session
+	closed error              // what the session ends with when the connection closes
+	end    chan error         // one value, once
+
+	mu   sync.Mutex // held while an event is applied
+	dead bool
+}
+
+func newRoute(apply func([]byte) error, closed error) *route {
+	return &route{apply: apply, closed: closed, end: make(chan error, 1)}
+}
+
+// deliver applies b unless the route has ended; an error ends it.
+func (r *route) deliver(b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dead {
+		return
+	}
+	if err := r.apply(b); err != nil {
+		r.endLocked(err)
+	}
+}
+
+// stop ends the route with err (nil: silently): no event is applied
+// once it returns, so that a session that ended emits nothing more.
+func (r *route) stop(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endLocked(err)
+}
+
+func (r *route) endLocked(err error) {
+	if r.dead {
+		return
+	}
+	r.dead = true
+	if err != nil {
+		r.end <- err // the only send: the buffer has room
+	}
+}
+
 // sharedConn is what both kinds of shared connection have alike: the
-// socket, its end, and the routes from a subscription to the channel of
-// the session that reads its events. K names a subscription.
+// socket, its end, and the routes from a subscription to the session
+// whose events they are. K names a subscription.
 type sharedConn[K comparable] struct {
 	ws     *websocket.Conn
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu   sync.Mutex // guards subs, and the owner's pending requests
-	subs map[K]chan []byte
+	subs map[K]*route
 }
 
 func newSharedConn[K comparable](ws *websocket.Conn) (*sharedConn[K], context.Context) {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sharedConn[K]{ws: ws, cancel: cancel, done: make(chan struct{}), subs: map[K]chan []byte{}}, ctx
+	return &sharedConn[K]{ws: ws, cancel: cancel, done: make(chan struct{}), subs: map[K]*route{}}, ctx
 }
 
 func (c *sharedConn[K]) Done() <-chan struct{} { return c.done }
@@ -256,11 +310,15 @@ func (c *sharedConn[K]) readAll(ctx context.Context, handle func([]byte) bool) {
 	defer func() {
 		_ = c.ws.Close(websocket.StatusNormalClosure, "")
 		c.mu.Lock()
-		for k, ch := range c.subs {
-			close(ch)
+		routes := make([]*route, 0, len(c.subs))
+		for k, r := range c.subs {
+			routes = append(routes, r)
 			delete(c.subs, k)
 		}
 		c.mu.Unlock()
+		for _, r := range routes {
+			r.stop(r.closed)
+		}
 		close(c.done)
 	}()
 	for {
@@ -271,20 +329,15 @@ func (c *sharedConn[K]) readAll(ctx context.Context, handle func([]byte) bool) {
 	}
 }
 
-// deliver hands b to the session subscribed as k, if any; false when ctx
-// ended first.
-func (c *sharedConn[K]) deliver(ctx context.Context, k K, b []byte) bool {
+// deliver applies b to the session subscribed as k, if any. Applying
+// waits while the host's queue is full, which slows this connection's
+// reader rather than dropping a change.
+func (c *sharedConn[K]) deliver(k K, b []byte) {
 	c.mu.Lock()
-	ch := c.subs[k]
+	r := c.subs[k]
 	c.mu.Unlock()
-	if ch == nil {
-		return true
-	}
-	select {
-	case ch <- b:
-		return true
-	case <-ctx.Done():
-		return false
+	if r != nil {
+		r.deliver(b)
 	}
 }
 
@@ -299,7 +352,7 @@ type spotConn struct {
 
 type pendingReq struct {
 	answer chan wsAnswer
-	events chan []byte // registered under the subscriptionId the answer gives
+	route  *route // registered under the subscriptionId the answer gives
 }
 
 type wsAnswer struct {
@@ -318,14 +371,14 @@ func dialSpot(ctx context.Context, base string) (*spotConn, error) {
 	}
 	sc, rctx := newSharedConn[int64](ws)
 	c := &spotConn{sharedConn: sc, pending: map[string]pendingReq{}}
-	go c.readAll(rctx, func(b []byte) bool { return c.handle(rctx, b) })
+	go c.readAll(rctx, c.handle)
 	return c, nil
 }
 
 // handle routes an answer to its request and an event to its account,
 // and says whether to read on. Binance pings every 20 s and the library
 // answers while the read runs.
-func (c *spotConn) handle(ctx context.Context, b []byte) bool {
+func (c *spotConn) handle(b []byte) bool {
 	var m struct {
 		ID             *string         `json:"id"`
 		SubscriptionID *int64          `json:"subscriptionId"`
@@ -341,12 +394,12 @@ func (c *spotConn) handle(ctx context.Context, b []byte) bool {
 		c.mu.Lock()
 		p, ok := c.pending[*m.ID]
 		delete(c.pending, *m.ID)
-		if ok && p.events != nil && a.Status == 200 {
+		if ok && p.route != nil && a.Status == 200 {
 			var r struct {
 				SubscriptionID int64 `json:"subscriptionId"`
 			}
 			if json.Unmarshal(a.Result, &r) == nil {
-				c.subs[r.SubscriptionID] = p.events
+				c.subs[r.SubscriptionID] = p.route
 			}
 		}
 		c.mu.Unlock()
@@ -354,7 +407,7 @@ func (c *spotConn) handle(ctx context.Context, b []byte) bool {
 			p.answer <- a
 		}
 	case m.SubscriptionID != nil:
-		return c.deliver(ctx, *m.SubscriptionID, m.Event)
+		c.deliver(*m.SubscriptionID, m.Event)
 	default:
 		var e struct {
 			E string `json:"e"`
@@ -367,11 +420,11 @@ func (c *spotConn) handle(ctx context.Context, b []byte) bool {
 }
 
 // request sends one WebSocket API request and waits for its answer.
-func (c *spotConn) request(ctx context.Context, method string, params map[string]any, events chan []byte) (wsAnswer, error) {
+func (c *spotConn) request(ctx context.Context, method string, params map[string]any, r *route) (wsAnswer, error) {
 	id := strconv.FormatInt(c.next.Add(1), 10)
 	ans := make(chan wsAnswer, 1)
 	c.mu.Lock()
-	c.pending[id] = pendingReq{answer: ans, events: events}
+	c.pending[id] = pendingReq{answer: ans, route: r}
 	c.mu.Unlock()
 	b, _ := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
 	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
@@ -393,14 +446,17 @@ func (c *spotConn) request(ctx context.Context, method string, params map[string
 	}
 }
 
-func (c *spotConn) forget(ch chan []byte) {
+// forget removes r's route and stops it: once it returns, no event of
+// the subscription reaches the session's book.
+func (c *spotConn) forget(r *route) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for id, x := range c.subs {
-		if x == ch {
+		if x == r {
 			delete(c.subs, id)
 		}
 	}
+	c.mu.Unlock()
+	r.stop(nil)
 }
 
 func (c *Connector) spotPool(base string) *stream.Pool[*spotConn] {
@@ -458,14 +514,16 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 	}
 	defer lease.Release()
 	conn := lease.Conn
-	events := make(chan []byte, 64)
-	defer conn.forget(events)
+	apply := applyEvent(book, emit)
+	r := newRoute(func(raw []byte) error { return apply(spotEvent(raw)) },
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"})
+	defer conn.forget(r)
 	book.Begin()
 	now := time.Now()
 	if off, ok := c.http.Offset(acct.Account, EndpointSpot); ok {
 		now = now.Add(off)
 	}
-	ans, err := conn.request(ctx, "userDataStream.subscribe.signature", subscribeParams(acct.Account, now), events)
+	ans, err := conn.request(ctx, "userDataStream.subscribe.signature", subscribeParams(acct.Account, now), r)
 	if err != nil {
 		return err
 	}
@@ -493,13 +551,8 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 				return fmt.Errorf("binance: seeding the spot wallet: %w", err)
 			}
 			healthy()
-		case raw, ok := <-events:
-			if !ok {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}
-			}
-			if err := applyEvent(book, emit)(spotEvent(raw)); err != nil {
-				return err
-			}
+		case err := <-r.end:
+			return err
 		case <-lease.Expiring:
 			if moving == nil {
 				// Spread the moves of a connection's accounts over half the
@@ -623,14 +676,14 @@ func dialFutures(ctx context.Context, base string, perSecond int) (*futuresConn,
 	}
 	sc, rctx := newSharedConn[string](ws)
 	c := &futuresConn{sharedConn: sc, send: &stream.Limiter{N: perSecond, Per: time.Second}, pending: map[int64]chan error{}}
-	go c.readAll(rctx, func(b []byte) bool { return c.handle(rctx, b) })
+	go c.readAll(rctx, c.handle)
 	return c, nil
 }
 
 // handle routes an answer to its request and each wrapped event to the
 // session of its listenKey, and says whether to read on. Binance pings
 // every 3 minutes and the library answers while the read runs.
-func (c *futuresConn) handle(ctx context.Context, b []byte) bool {
+func (c *futuresConn) handle(b []byte) bool {
 	var m struct {
 		ID     *int64          `json:"id"`
 		Stream string          `json:"stream"`
@@ -665,7 +718,8 @@ func (c *futuresConn) handle(ctx context.Context, b []byte) bool {
 	// example of the bare listenKey; a "<listenKey>@event" form is read
 	// the same way.
 	key, _, _ := strings.Cut(m.Stream, "@")
-	return c.deliver(ctx, key, m.Data)
+	c.deliver(key, m.Data)
+	return true
 }
 
 // call sends SUBSCRIBE or UNSUBSCRIBE for one listenKey, at the
@@ -705,15 +759,15 @@ func (c *futuresConn) call(ctx context.Context, method, key string) error {
 	}
 }
 
-// subscribe routes key's events to events from now on and subscribes it;
+// subscribe routes key's events to r from now on and subscribes it;
 // the route is in place before the request leaves, so no event of the
 // new subscription is missed.
-func (c *futuresConn) subscribe(ctx context.Context, key string, events chan []byte) error {
+func (c *futuresConn) subscribe(ctx context.Context, key string, r *route) error {
 	c.mu.Lock()
-	c.subs[key] = events
+	c.subs[key] = r
 	c.mu.Unlock()
 	if err := c.call(ctx, "SUBSCRIBE", key); err != nil {
-		c.forget(key, events)
+		c.forget(key, r)
 		return err
 	}
 	return nil
@@ -721,8 +775,8 @@ func (c *futuresConn) subscribe(ctx context.Context, key string, events chan []b
 
 // unsubscribe ends key's subscription, best effort: the connection may be
 // gone already.
-func (c *futuresConn) unsubscribe(ctx context.Context, key string, events chan []byte) {
-	if !c.forget(key, events) {
+func (c *futuresConn) unsubscribe(ctx context.Context, key string, r *route) {
+	if !c.forget(key, r) {
 		return
 	}
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -730,12 +784,13 @@ func (c *futuresConn) unsubscribe(ctx context.Context, key string, events chan [
 	_ = c.call(uctx, "UNSUBSCRIBE", key)
 }
 
-// forget removes key's route if it is still events', and says whether it
-// was.
-func (c *futuresConn) forget(key string, events chan []byte) bool {
+// forget stops r and removes key's route if it is still r, and says
+// whether it was.
+func (c *futuresConn) forget(key string, r *route) bool {
+	r.stop(nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.subs[key] != events {
+	if c.subs[key] != r {
 		return false
 	}
 	delete(c.subs, key)
@@ -773,12 +828,14 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 	}
 	defer lease.Release()
 	conn := lease.Conn
-	events := make(chan []byte, 64)
+	apply := applyEvent(book, emit)
+	r := newRoute(func(b []byte) error { return apply(futuresEvent(b)) },
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"})
 	book.Begin()
-	if err := conn.subscribe(ctx, key, events); err != nil {
+	if err := conn.subscribe(ctx, key, r); err != nil {
 		return err
 	}
-	defer conn.unsubscribe(ctx, key, events)
+	defer conn.unsubscribe(ctx, key, r)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	seeded := c.seedBook(sctx, acct, false, book, emit)
@@ -794,13 +851,8 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 				return fmt.Errorf("binance: seeding the futures account: %w", err)
 			}
 			healthy()
-		case b, ok := <-events:
-			if !ok {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
-			}
-			if err := applyEvent(book, emit)(futuresEvent(b)); err != nil {
-				return err
-			}
+		case err := <-r.end:
+			return err
 		case <-renew.C:
 			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
 				// -1125: the key is gone; a new one is needed.

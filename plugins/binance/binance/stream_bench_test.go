@@ -215,6 +215,9 @@ func streamMemory(b *testing.B, n int) {
 		binance.EndpointSpotWS: addr.WS, binance.EndpointFuturesWS: addr.WS}}
 	parts := []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions}
 
+	if os.Getenv("GAHOST_STREAM_MEMPROFILE") != "" {
+		runtime.MemProfileRate = 512 // every account's small allocations, not one in 512 KiB
+	}
 	before := memNow()
 	var mu sync.Mutex
 	up := map[string]bool{}
