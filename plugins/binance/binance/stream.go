@@ -33,6 +33,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +81,8 @@ type StreamOptions struct {
 	ConnectWindow   time.Duration // ... per 5 minutes
 	// SeedsPerMinute is how many REST seeds a minute each product takes,
 	// to stay inside its weight budget: 100 (spot 2,000 of 6,000 weight,
-	// USDⓈ-M 1,500 of 2,400), the rest left to polling and reconciliation.
+	// USDⓈ-M 1,500 of 2,400), the rest left to polling and reconciliation;
+	// SeedsPerMinuteEnv changes the default for memory benchmarks.
 	SeedsPerMinute int
 	BackoffMin     time.Duration // 500 ms
 	BackoffMax     time.Duration // 30 s
@@ -109,13 +111,27 @@ func (s *streamState) init() {
 		FuturesPerConnection: 200, FuturesMessages: 5,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second}}, func(o *StreamOptions) {
 		if o.SeedsPerMinute <= 0 {
-			o.SeedsPerMinute = 100
+			o.SeedsPerMinute = seedsPerMinuteFromEnv()
 		}
 		s.pools = map[string]*stream.Pool[*spotConn]{}
 		s.fpools = map[string]*stream.Pool[*futuresConn]{}
 		s.connect = &stream.Limiter{N: o.ConnectLimit, Per: o.ConnectWindow}
 		s.seeds = [2]*stream.Limiter{{N: o.SeedsPerMinute, Per: time.Minute}, {N: o.SeedsPerMinute, Per: time.Minute}}
 	})
+}
+
+// SeedsPerMinuteEnv raises the seed pacing of a plugin process run by a
+// memory benchmark, which must bring thousands of accounts up in a minute
+// instead of the hours Binance's weight budget takes. The host passes no
+// such variable to its plugins: a benchmark sets it by starting the
+// plugin through a wrapper. Unset, or not a positive number: 100.
+const SeedsPerMinuteEnv = "GAHOST_BINANCE_BENCH_SEEDS_PER_MINUTE"
+
+func seedsPerMinuteFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv(SeedsPerMinuteEnv)); err == nil && n > 0 {
+		return n
+	}
+	return 100
 }
 
 var _ sdk.Streamer = (*Connector)(nil)
