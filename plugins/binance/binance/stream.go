@@ -134,16 +134,27 @@ func seedsPerMinuteFromEnv() int {
 	return 100
 }
 
-var _ sdk.Streamer = (*Connector)(nil)
+var _ sdk.WatchStarter = (*Connector)(nil)
 
 // Watch streams one account: its spot wallet over the WebSocket API, and
 // its futures wallet and positions over a listenKey, as the host asks.
 func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent)) error {
+	done := make(chan error, 1)
+	c.StartWatch(ctx, acct, emit, func(err error) { done <- err })
+	return <-done
+}
+
+// StartWatch is Watch without a goroutine blocked for the account: each
+// product's sessions run through stream.Run, which holds no goroutine
+// while a session is live (the shared connection's reader applies its
+// events), so that ten thousand accounts cost no ten thousand stacks.
+func (c *Connector) StartWatch(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent), done func(error)) {
 	c.streams.init()
 	spot := acct.Wants(sdk.CapSpotBalances)
 	futures := acct.Wants(sdk.CapFuturesAccount) || acct.Wants(sdk.CapPositions)
 	if !spot && !futures {
-		return sdk.Errorf(sdk.KindInvalidRequest, "binance: no part to stream")
+		done(sdk.Errorf(sdk.KindInvalidRequest, "binance: no part to stream"))
+		return
 	}
 	// Each product has its own session and book; the host sees one
 	// account, connected once both are.
@@ -174,64 +185,78 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		a.Parts = slices.DeleteFunc(slices.Clone(acct.Parts), func(p string) bool { return !slices.Contains(parts, p) })
 		return a
 	}
-	runSpot := func(ctx context.Context) error {
-		return c.keep(ctx, only(sdk.CapSpotBalances), report(&spotState), c.spotSession)
-	}
-	if !futures {
-		return runSpot(ctx)
-	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// The futures product runs on this goroutine and only spot on its
-	// own: a goroutine's stack is most of what a streamed account costs.
-	var spotErr error
-	var wg sync.WaitGroup
+	running := 0
+	var first error
+	// Both products end before done: the first error stops the other
+	// (one product refused for good gives the account to polling).
+	stopped := func(err error) {
+		mu.Lock()
+		if err != nil && first == nil {
+			first = err
+		}
+		running--
+		last, err := running == 0, first
+		mu.Unlock()
+		if err != nil || last {
+			cancel()
+		}
+		if last {
+			done(err)
+		}
+	}
 	if spot {
-		wg.Go(func() {
-			if spotErr = runSpot(ctx); spotErr != nil {
-				cancel() // spot refused for good: give the account to polling
-			}
-		})
+		running++
 	}
-	err := c.keep(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report(&futuresState), c.futuresSession)
-	cancel()
-	wg.Wait()
-	if err == nil {
-		err = spotErr // futures ended because spot failed, or ctx ended
+	if futures {
+		running++
 	}
-	return err
+	if spot {
+		c.run(ctx, only(sdk.CapSpotBalances), report(&spotState), c.spotSession, stopped)
+	}
+	if futures {
+		c.run(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report(&futuresState), c.futuresSession, stopped)
+	}
 }
 
 // errMoved ends a session that moves to a fresh connection before the old
 // one's lifetime ends: no backoff.
 var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h cut"}
 
-// keep runs sessions one after another until ctx ends or one fails for
-// good, reporting each restart as resyncing.
-func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
-	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
+// run runs one product's sessions one after another until ctx ends or one
+// fails for good, reporting each restart as resyncing, and then calls
+// done.
+func (c *Connector) run(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
+	session func(*stream.Session, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent)) error, done func(error)) {
 	// ACCOUNT_UPDATE carries the wallet balance and each position's
 	// unrealized P&L, not the totals.
 	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
 	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
-	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
-		return session(ctx, acct, book, emit, healthy)
-	})
+	stream.Run(ctx, bo, emit, nil, func(s *stream.Session) error { return session(s, acct, book, emit) }, done)
 }
 
-// seedBook seeds the book from REST while the session reads its
-// socket, whose events the book buffers meanwhile; the channel gives the
-// seed's error, nil once the seeded state went out.
-func (c *Connector) seedBook(ctx context.Context, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) <-chan error {
-	seeded := make(chan error, 1)
-	go func() {
-		s, err := c.seed(ctx, acct, spot)
-		if err == nil {
-			emit(book.Seed(s))
+// moveBeforeCut ends s with errMoved a while after its connection starts
+// to expire: the moves of a connection's accounts are spread over half
+// the margin before the 24 h cut so that their re-seeds fit in the
+// weight budget.
+func (c *Connector) moveBeforeCut(s *stream.Session, afterExpiring func(func()) func() bool) {
+	var mu sync.Mutex
+	var move *time.Timer
+	stop := afterExpiring(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Context().Err() == nil {
+			move = time.AfterFunc(rand.N(c.streams.Opts.Lifetime/96+1), func() { s.End(errMoved) })
 		}
-		seeded <- err
-	}()
-	return seeded
+	})
+	s.Defer(func() {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if move != nil {
+			move.Stop()
+		}
+	})
 }
 
 // seed reads the parts the book keeps from REST, within the seed limit.
@@ -254,19 +279,19 @@ func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool)
 // itself, instead of queueing it for a goroutine of the session: with
 // thousands of accounts on a connection, a buffered channel per session
 // is most of what an account costs, and the book already buffers while
-// the session seeds. The session learns from end why it must end: an
-// event that ends it, or the connection's close.
+// the session seeds. The route ends the session (end) when an event
+// says to, or when the connection closes.
 type route struct {
 	apply  func([]byte) error // takes one event; an error ends the session
 	closed error              // what the session ends with when the connection closes
-	end    chan error         // one value, once
+	end    func(error)        // ends the session; called once, never blocks
 
 	mu   sync.Mutex // held while an event is applied
 	dead bool
 }
 
-func newRoute(apply func([]byte) error, closed error) *route {
-	return &route{apply: apply, closed: closed, end: make(chan error, 1)}
+func newRoute(apply func([]byte) error, closed error, end func(error)) *route {
+	return &route{apply: apply, closed: closed, end: end}
 }
 
 // deliver applies b unless the route has ended; an error ends it.
@@ -295,7 +320,7 @@ func (r *route) endLocked(err error) {
 	}
 	r.dead = true
 	if err != nil {
-		r.end <- err // the only send: the buffer has room
+		r.end(err)
 	}
 }
 
@@ -522,18 +547,22 @@ func wsError(a wsAnswer) error {
 	return &sdk.Error{Kind: kind, ExchangeCode: code, Message: "binance: " + a.Error.Msg}
 }
 
-func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
+// spotSession sets up one spot session: a place on a shared connection,
+// the subscription, the seed. It returns once the session is live; the
+// connection's reader applies its events from then on, and ends it.
+func (c *Connector) spotSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
+	ctx := s.Context()
 	base := stream.Base(acct.Account, EndpointSpotWS, wsHosts)
 	lease, err := c.spotPool(base).Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer lease.Release()
+	s.Defer(lease.Release)
 	conn := lease.Conn
 	apply := applyEvent(book, emit)
 	r := newRoute(func(raw []byte) error { return apply(spotEvent(raw)) },
-		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"})
-	defer conn.forget(r)
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}, s.End)
+	s.Defer(func() { conn.forget(r) })
 	book.Begin()
 	now := time.Now()
 	if off, ok := c.http.Offset(acct.Account, EndpointSpot); ok {
@@ -550,36 +579,33 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 		SubscriptionID int64 `json:"subscriptionId"`
 	}
 	_ = json.Unmarshal(ans.Result, &sub)
-	defer func() {
+	s.Defer(func() {
 		// Best effort: the connection may be gone already.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_, _ = conn.request(uctx, "userDataStream.unsubscribe", map[string]any{"subscriptionId": sub.SubscriptionID}, nil)
-	}()
-	seeded := c.seedBook(ctx, acct, true, book, emit)
-	var moving <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-seeded:
-			if err != nil {
-				return fmt.Errorf("binance: seeding the spot wallet: %w", err)
-			}
-			healthy()
-		case err := <-r.end:
-			return err
-		case <-lease.Expiring:
-			if moving == nil {
-				// Spread the moves of a connection's accounts over half the
-				// margin so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
-			}
-			lease.Expiring = nil
-		case <-moving:
-			return errMoved
-		}
+	})
+	c.moveBeforeCut(s, lease.AfterExpiring)
+	if err := c.seedBook(s, acct, true, book, emit); err != nil {
+		return fmt.Errorf("binance: seeding the spot wallet: %w", err)
 	}
+	return nil
+}
+
+// seedBook seeds the book from REST while the connection's reader
+// buffers the session's events in it, sends the seeded state, and marks
+// the session healthy.
+func (c *Connector) seedBook(s *stream.Session, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) error {
+	seed, err := c.seed(s.Context(), acct, spot)
+	if err == nil {
+		err = s.Context().Err() // ended meanwhile: its end has its reason
+	}
+	if err != nil {
+		return err
+	}
+	emit(book.Seed(seed))
+	s.Healthy()
+	return nil
 }
 
 // applyEvent takes what spotEvent or futuresEvent read from a frame: a
@@ -833,7 +859,11 @@ func (c *Connector) FuturesConnections(base string) int {
 	return c.futuresPool(base).Conns()
 }
 
-func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
+// futuresSession sets up one USDⓈ-M session: a listenKey, a place on a
+// shared connection, the subscription, the keepalive, the seed. It
+// returns once the session is live, as spotSession does.
+func (c *Connector) futuresSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
+	ctx := s.Context()
 	key, err := c.listenKeyCall(ctx, acct.Account, http.MethodPost)
 	if err != nil {
 		return err
@@ -842,49 +872,28 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 	if err != nil {
 		return err
 	}
-	defer lease.Release()
+	s.Defer(lease.Release)
 	conn := lease.Conn
 	apply := applyEvent(book, emit)
 	r := newRoute(func(b []byte) error { return apply(futuresEvent(b)) },
-		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"})
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}, s.End)
 	book.Begin()
 	if err := conn.subscribe(ctx, key, r); err != nil {
 		return err
 	}
-	defer conn.unsubscribe(ctx, key, r)
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	seeded := c.seedBook(sctx, acct, false, book, emit)
-	renew := time.NewTicker(c.streams.Opts.ListenKeyRenew)
-	defer renew.Stop()
-	var moving <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-seeded:
-			if err != nil {
-				return fmt.Errorf("binance: seeding the futures account: %w", err)
-			}
-			healthy()
-		case err := <-r.end:
-			return err
-		case <-renew.C:
-			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
-				// -1125: the key is gone; a new one is needed.
-				return fmt.Errorf("binance: listenKey keepalive: %w", err)
-			}
-		case <-lease.Expiring:
-			if moving == nil {
-				// As on spot: spread a connection's moves before the 24 h
-				// cut so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
-			}
-			lease.Expiring = nil
-		case <-moving:
-			return errMoved
+	s.Defer(func() { conn.unsubscribe(ctx, key, r) })
+	s.Every(c.streams.Opts.ListenKeyRenew, func(ctx context.Context) error {
+		if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
+			// -1125: the key is gone; a new one is needed.
+			return fmt.Errorf("binance: listenKey keepalive: %w", err)
 		}
+		return nil
+	})
+	c.moveBeforeCut(s, lease.AfterExpiring)
+	if err := c.seedBook(s, acct, false, book, emit); err != nil {
+		return fmt.Errorf("binance: seeding the futures account: %w", err)
 	}
+	return nil
 }
 
 // futuresEvent reads one USDⓈ-M user-data event.

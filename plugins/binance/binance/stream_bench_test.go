@@ -229,17 +229,15 @@ func streamMemory(b *testing.B, n int) {
 		k := memKey(i)
 		a := base
 		a.APIKey, a.SecretKey = k, "secret"+k
+		// As sdk.Serve does: StartWatch holds no goroutine for the account.
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = c.Watch(ctx, sdk.StreamAccount{ID: k, Account: a, Parts: parts}, func(ev sdk.StreamEvent) {
-				if ev.State == sdk.StreamConnected {
-					mu.Lock()
-					up[k] = true
-					mu.Unlock()
-				}
-			})
-		}()
+		c.StartWatch(ctx, sdk.StreamAccount{ID: k, Account: a, Parts: parts}, func(ev sdk.StreamEvent) {
+			if ev.State == sdk.StreamConnected {
+				mu.Lock()
+				up[k] = true
+				mu.Unlock()
+			}
+		}, func(error) { wg.Done() })
 	}
 	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		mu.Lock()
