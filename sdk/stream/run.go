@@ -124,8 +124,11 @@ func (r *runner) session() {
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
 	s := &Session{ctx: ctx, cancel: cancel, bo: &r.bo, setup: make(chan struct{}), next: r.finish}
-	// ctx's end ends the session; End's own cancel makes this a no-op.
-	context.AfterFunc(ctx, func() { s.End(r.ctx.Err()) })
+	// The watch's end ends the session. Registered on the watch's context
+	// rather than the session's, it gives the session's context no
+	// children of its own to keep.
+	stop := context.AfterFunc(r.ctx, func() { s.End(r.ctx.Err()) })
+	s.Defer(func() { stop() })
 	err := r.open(s)
 	close(s.setup)
 	if err != nil {

@@ -146,6 +146,12 @@ func TestPoolSharesAndCutsBeforeLifetime(t *testing.T) {
 	a, _ := p.Acquire(ctx)
 	b, _ := p.Acquire(ctx)
 	c, _ := p.Acquire(ctx)
+	called := make(chan struct{})
+	a.AfterExpiring(func() { close(called) })
+	stopped := b.AfterExpiring(func() { t.Error("a stopped callback ran") })
+	if !stopped() {
+		t.Fatal("AfterExpiring's stop did not stop it")
+	}
 	if a.Conn != b.Conn || a.Conn == c.Conn || dials.Load() != 2 {
 		t.Fatalf("sharing wrong: dials %d", dials.Load())
 	}
@@ -153,6 +159,11 @@ func TestPoolSharesAndCutsBeforeLifetime(t *testing.T) {
 	case <-a.Expiring:
 	case <-time.After(2 * time.Second):
 		t.Fatal("never expiring")
+	}
+	select {
+	case <-called:
+	case <-time.After(2 * time.Second):
+		t.Fatal("AfterExpiring's callback never ran")
 	}
 	if a.Conn.closed.Load() {
 		t.Fatal("closed while users remain: the handover would have a gap")
