@@ -310,8 +310,9 @@ func (s *streamStack) addBenchAccounts(b *testing.B, keys []fakeKey) {
 // (GAHOST_BENCH_STREAM_ACCOUNTS, default 1,000) are brought to streamed,
 // and it reports per account what they added to each process's resident
 // set (host-rss-KB/account, plugin-rss-KB/account), to its peak
-// (…-peak-rss-KB/account), and to the daemon's Go heap in use and
-// goroutines (from its /metrics).
+// (…-peak-rss-KB/account), the part of the resident set that is mapped
+// files (…-rss-file-KB/account: the daemon's bbolt database is mapped),
+// and to the daemon's Go heap in use and goroutines (from its /metrics).
 //
 // It measures memory, not the time to connect at Binance's real limits
 // (BenchmarkStreams does): the fake's weight budgets are raised and the
@@ -334,12 +335,12 @@ func BenchmarkStreamsMemory(b *testing.B) {
 			b.Fatalf("%d plugin processes", len(pids))
 		}
 		procs := map[string]int{"host": s.d.PID(), "plugin": pids[0]}
-		type mem struct{ rss, hwm, heap, goroutines float64 }
+		type mem struct{ rss, hwm, file, heap, goroutines float64 }
 		read := func() map[string]mem {
 			out := map[string]mem{}
 			for k, pid := range procs {
-				rss, hwm := procMemKB(b, pid)
-				out[k] = mem{rss: rss, hwm: hwm}
+				m := procMemKB(b, pid)
+				out[k] = mem{rss: m["VmRSS"], hwm: m["VmHWM"], file: m["RssFile"]}
 			}
 			h := out["host"]
 			h.heap = s.metric(b, "go_memstats_heap_inuse_bytes") / 1024
@@ -361,6 +362,7 @@ func BenchmarkStreamsMemory(b *testing.B) {
 		for _, k := range []string{"host", "plugin"} {
 			b.ReportMetric(per(before[k].rss, after[k].rss), k+"-rss-KB/account")
 			b.ReportMetric(per(before[k].hwm, after[k].hwm), k+"-peak-rss-KB/account")
+			b.ReportMetric(per(before[k].file, after[k].file), k+"-rss-file-KB/account")
 			b.ReportMetric(after[k].rss/1024, k+"-rss-MB")
 		}
 		b.ReportMetric(per(before["host"].heap, after["host"].heap), "host-heap-KB/account")
@@ -368,23 +370,21 @@ func BenchmarkStreamsMemory(b *testing.B) {
 	}
 }
 
-// procMemKB is pid's resident set (VmRSS) and its peak (VmHWM), in KB.
-func procMemKB(b *testing.B, pid int) (rss, hwm float64) {
+// procMemKB is pid's memory figures in KB from /proc/<pid>/status, by
+// name: VmRSS, VmHWM (its peak), RssAnon, RssFile.
+func procMemKB(b *testing.B, pid int) map[string]float64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		b.Fatal(err)
 	}
+	out := map[string]float64{}
 	for _, line := range strings.Split(string(raw), "\n") {
 		k, v, _ := strings.Cut(line, ":")
-		kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-		switch k {
-		case "VmRSS":
-			rss = kb
-		case "VmHWM":
-			hwm = kb
+		if kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64); err == nil {
+			out[k] = kb
 		}
 	}
-	return rss, hwm
+	return out
 }
 
 func mean(xs []float64) float64 {
