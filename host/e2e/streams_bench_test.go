@@ -56,13 +56,7 @@ import (
 )
 
 func BenchmarkStreams(b *testing.B) {
-	n := 10_000
-	if v := os.Getenv("GAHOST_BENCH_STREAM_ACCOUNTS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("GAHOST_BENCH_STREAM_ACCOUNTS=%q", v)
-		}
-	}
+	n := benchStreamAccounts(b, 10_000)
 	reconcile := max(10*time.Minute, time.Duration(float64(n)*15/(0.2*2400)*float64(time.Minute)))
 	for range b.N {
 		benchStreams(b, n, reconcile)
@@ -321,13 +315,7 @@ func (s *streamStack) addBenchAccounts(b *testing.B, keys []fakeKey) {
 // streamed does not depend on that pace; the peaks here are higher than
 // at the real pace, since every account seeds at once.
 func BenchmarkStreamsMemory(b *testing.B) {
-	n := 1000
-	if v := os.Getenv("GAHOST_BENCH_STREAM_ACCOUNTS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("GAHOST_BENCH_STREAM_ACCOUNTS=%q", v)
-		}
-	}
+	n := benchStreamAccounts(b, 1000)
 	for range b.N {
 		s, keys := startStreamBench(b, n, 10*time.Minute, true)
 		pids := hosttest.ProcessesRunning(s.plugin)
@@ -368,6 +356,19 @@ func BenchmarkStreamsMemory(b *testing.B) {
 		b.ReportMetric(per(before["host"].heap, after["host"].heap), "host-heap-KB/account")
 		b.ReportMetric(per(before["host"].goroutines, after["host"].goroutines), "host-goroutines/account")
 	}
+}
+
+// benchStreamAccounts is GAHOST_BENCH_STREAM_ACCOUNTS, or def when unset.
+func benchStreamAccounts(b *testing.B, def int) int {
+	v := os.Getenv("GAHOST_BENCH_STREAM_ACCOUNTS")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("GAHOST_BENCH_STREAM_ACCOUNTS=%q", v)
+	}
+	return n
 }
 
 // procMemKB is pid's memory figures in KB from /proc/<pid>/status, by

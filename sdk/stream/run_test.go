@@ -22,60 +22,20 @@ func runSync(ctx context.Context, bo Backoff, emit func(sdk.StreamEvent), final 
 // the same resyncs, waits and result.
 func TestRunAsKeep(t *testing.T) {
 	transient := &sdk.Error{Kind: sdk.KindUnavailable, Message: "cut"}
-	refused := &sdk.Error{Kind: sdk.KindAuthentication, Message: "refused"}
-	capErr := errors.New("cap")
-	for _, tc := range []struct {
-		name    string
-		errs    []error // how each session ends, in turn
-		live    bool    // sessions go live and are ended by End, not by open's error
-		final   func(error) bool
-		want    error
-		reasons []string
-		minWait time.Duration
-	}{
-		{"a move reconnects at once", []error{&Move{Reason: "moved"}, &Move{Reason: "moved"}, refused}, false, nil, refused,
-			[]string{"moved", "moved"}, 0},
-		{"a transient error backs off", []error{transient, refused}, false, nil, refused, []string{"cut"}, 40 * time.Millisecond},
-		{"final ends the watch", []error{transient, capErr}, false, func(err error) bool { return err == capErr }, capErr, []string{"cut"}, 40 * time.Millisecond},
-		{"a live session ended by End", []error{&Move{Reason: "moved"}, transient, refused}, true, nil, refused,
-			[]string{"moved", "cut"}, 40 * time.Millisecond},
-	} {
+	for _, tc := range loopCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var reasons []string
-			n := 0
-			start := time.Now()
-			err := runSync(context.Background(), Backoff{Min: 80 * time.Millisecond, Max: 80 * time.Millisecond},
-				func(ev sdk.StreamEvent) {
-					if ev.State != sdk.StreamResyncing {
-						t.Errorf("emitted %v", ev.State)
-					}
-					mu.Lock()
-					reasons = append(reasons, ev.Reason)
-					mu.Unlock()
-				}, tc.final, func(s *Session) error {
-					mu.Lock()
-					n++
-					err := tc.errs[n-1]
-					mu.Unlock()
-					if !tc.live {
-						return err
-					}
-					s.Healthy()
-					time.AfterFunc(time.Millisecond, func() { s.End(err) })
-					return nil
-				})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != tc.want || n != len(tc.errs) {
-				t.Fatalf("Run = %v after %d sessions, want %v after %d", err, n, tc.want, len(tc.errs))
-			}
-			if len(reasons) != len(tc.reasons) || (len(reasons) > 0 && reasons[0] != tc.reasons[0]) {
-				t.Fatalf("resync reasons %q, want %q", reasons, tc.reasons)
-			}
-			if took := time.Since(start); took < tc.minWait || (tc.minWait == 0 && took > 40*time.Millisecond) {
-				t.Fatalf("took %v", took)
-			}
+			tc.check(t, func(emit func(sdk.StreamEvent), session func() error) error {
+				return runSync(context.Background(), Backoff{Min: 80 * time.Millisecond, Max: 80 * time.Millisecond}, emit, tc.final,
+					func(s *Session) error {
+						err := session()
+						if !tc.live {
+							return err
+						}
+						s.Healthy()
+						time.AfterFunc(time.Millisecond, func() { s.End(err) })
+						return nil
+					})
+			})
 		})
 	}
 	t.Run("the context ending gives nil", func(t *testing.T) {
