@@ -24,7 +24,7 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	bo     *Backoff
-	setup  chan struct{} // closed when the session's open has returned
+	setup  sync.WaitGroup // open, and what Hold keeps going past it
 	next   func(*Session)
 
 	mu       sync.Mutex
@@ -35,6 +35,16 @@ type Session struct {
 
 // Context ends when the session does; the session's calls use it.
 func (s *Session) Context() context.Context { return s.ctx }
+
+// Hold keeps the session's setup going past open's return, for a step
+// that waits its turn without a goroutine (a seed queued with
+// Limiter.Schedule): the session's defers, and the next session, wait
+// for release. Call it from open, or from a step another Hold keeps.
+func (s *Session) Hold() (release func()) {
+	s.setup.Add(1)
+	var once sync.Once
+	return func() { once.Do(s.setup.Done) }
+}
 
 // Healthy says the session is live (seeded): the backoff starts over.
 // Call it from open.
@@ -123,23 +133,25 @@ func (r *runner) session() {
 		return
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
-	s := &Session{ctx: ctx, cancel: cancel, bo: &r.bo, setup: make(chan struct{}), next: r.finish}
+	s := &Session{ctx: ctx, cancel: cancel, bo: &r.bo, next: r.finish}
+	s.setup.Add(1)
 	// The watch's end ends the session. Registered on the watch's context
 	// rather than the session's, it gives the session's context no
 	// children of its own to keep.
 	stop := context.AfterFunc(r.ctx, func() { s.End(r.ctx.Err()) })
 	s.Defer(func() { stop() })
 	err := r.open(s)
-	close(s.setup)
 	if err != nil {
 		s.End(err)
 	}
+	s.setup.Done()
 }
 
-// finish runs after a session's End: it waits for the session's open,
-// runs its defers, and starts the next session or stops.
+// finish runs after a session's End: it waits for the session's open
+// (and what Hold kept going), runs its defers, and starts the next
+// session or stops.
 func (r *runner) finish(s *Session) {
-	<-s.setup
+	s.setup.Wait()
 	s.mu.Lock()
 	cleanups, err := s.cleanups, s.err
 	s.cleanups = nil

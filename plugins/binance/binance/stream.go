@@ -259,15 +259,8 @@ func (c *Connector) moveBeforeCut(s *stream.Session, afterExpiring func(func()) 
 	})
 }
 
-// seed reads the parts the book keeps from REST, within the seed limit.
+// seed reads the parts the book keeps from REST.
 func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool) (stream.Seed, error) {
-	limiter := c.streams.seeds[1]
-	if spot {
-		limiter = c.streams.seeds[0]
-	}
-	if err := limiter.Wait(ctx); err != nil {
-		return stream.Seed{}, err
-	}
 	if spot {
 		return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, sdk.CapSpotBalances)
 	}
@@ -548,8 +541,9 @@ func wsError(a wsAnswer) error {
 }
 
 // spotSession sets up one spot session: a place on a shared connection,
-// the subscription, the seed. It returns once the session is live; the
-// connection's reader applies its events from then on, and ends it.
+// the subscription, the seed (queued: see seedBook). Once it returns no
+// goroutine waits for the session: the connection's reader applies its
+// events, and ends it.
 func (c *Connector) spotSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
 	ctx := s.Context()
 	base := stream.Base(acct.Account, EndpointSpotWS, wsHosts)
@@ -586,26 +580,38 @@ func (c *Connector) spotSession(s *stream.Session, acct sdk.StreamAccount, book 
 		_, _ = conn.request(uctx, "userDataStream.unsubscribe", map[string]any{"subscriptionId": sub.SubscriptionID}, nil)
 	})
 	c.moveBeforeCut(s, lease.AfterExpiring)
-	if err := c.seedBook(s, acct, true, book, emit); err != nil {
-		return fmt.Errorf("binance: seeding the spot wallet: %w", err)
-	}
+	c.seedBook(s, acct, true, book, emit)
 	return nil
 }
 
 // seedBook seeds the book from REST while the connection's reader
 // buffers the session's events in it, sends the seeded state, and marks
-// the session healthy.
-func (c *Connector) seedBook(s *stream.Session, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) error {
-	seed, err := c.seed(s.Context(), acct, spot)
-	if err == nil {
-		err = s.Context().Err() // ended meanwhile: its end has its reason
+// the session healthy; a failure ends the session. The seed waits its
+// turn in the product's seed pace without a goroutine (after a cut,
+// thousands of accounts queue there for many minutes at Binance's real
+// limits), and the session's setup lasts until it is done.
+func (c *Connector) seedBook(s *stream.Session, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) {
+	limiter, what := c.streams.seeds[1], "the futures account"
+	if spot {
+		limiter, what = c.streams.seeds[0], "the spot wallet"
 	}
-	if err != nil {
-		return err
-	}
-	emit(book.Seed(seed))
-	s.Healthy()
-	return nil
+	release := s.Hold()
+	limiter.Schedule(s.Context(), func(err error) {
+		defer release()
+		var seed stream.Seed
+		if err == nil {
+			seed, err = c.seed(s.Context(), acct, spot)
+		}
+		if err == nil {
+			err = s.Context().Err() // ended meanwhile: its end has its reason
+		}
+		if err != nil {
+			s.End(fmt.Errorf("binance: seeding %s: %w", what, err))
+			return
+		}
+		emit(book.Seed(seed))
+		s.Healthy()
+	})
 }
 
 // applyEvent takes what spotEvent or futuresEvent read from a frame: a
@@ -860,8 +866,8 @@ func (c *Connector) FuturesConnections(base string) int {
 }
 
 // futuresSession sets up one USDⓈ-M session: a listenKey, a place on a
-// shared connection, the subscription, the keepalive, the seed. It
-// returns once the session is live, as spotSession does.
+// shared connection, the subscription, the keepalive, the seed, as
+// spotSession does.
 func (c *Connector) futuresSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
 	ctx := s.Context()
 	key, err := c.listenKeyCall(ctx, acct.Account, http.MethodPost)
@@ -890,9 +896,7 @@ func (c *Connector) futuresSession(s *stream.Session, acct sdk.StreamAccount, bo
 		return nil
 	})
 	c.moveBeforeCut(s, lease.AfterExpiring)
-	if err := c.seedBook(s, acct, false, book, emit); err != nil {
-		return fmt.Errorf("binance: seeding the futures account: %w", err)
-	}
+	c.seedBook(s, acct, false, book, emit)
 	return nil
 }
 
