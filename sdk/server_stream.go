@@ -112,14 +112,17 @@ func (s *server) StreamAccounts(st pb.Exchange_StreamAccountsServer) error {
 	}
 }
 
-// runWatch runs one account's Watch, turning its events into wire events
-// and its failure or panic into a StreamFailed event.
+// runWatch runs one account's Watch (or StartWatch, and returns at once),
+// turning its events into wire events and its failure or panic into a
+// StreamFailed event.
 func runWatch(ctx context.Context, log hclog.Logger, sm Streamer, acct StreamAccount, out chan<- *pb.StreamEvent, done chan struct{}) {
-	defer close(done)
 	secrets := []string{acct.Account.APIKey, acct.Account.SecretKey, acct.Account.Passphrase}
 	rec := &UsageRecorder{}
 	wctx := WithUsageRecorder(ctx, rec)
-	send := func(ev StreamEvent) {
+	emit := func(ev StreamEvent) {
+		if ctx.Err() != nil {
+			return
+		}
 		ev.AccountID = acct.ID
 		ev.Reason = redact.String(ev.Reason, secrets...)
 		if us := rec.take(); len(us) > 0 {
@@ -130,20 +133,37 @@ func runWatch(ctx context.Context, log hclog.Logger, sm Streamer, acct StreamAcc
 		case <-ctx.Done():
 		}
 	}
-	var err error
-	func() {
+	var once sync.Once
+	finish := func(err error) {
+		once.Do(func() {
+			defer close(done)
+			watchFailed(ctx, acct, secrets, out, err)
+		})
+	}
+	panicked := func(r any) {
+		log.Error("connector panicked in Watch", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		finish(&Error{Kind: KindUnknown, Message: "connector panicked while streaming"})
+	}
+	if ws, ok := sm.(WatchStarter); ok {
 		defer func() {
 			if r := recover(); r != nil {
-				log.Error("connector panicked in Watch", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				err = &Error{Kind: KindUnknown, Message: "connector panicked while streaming"}
+				panicked(r)
 			}
 		}()
-		err = sm.Watch(wctx, acct, func(ev StreamEvent) {
-			if ctx.Err() == nil {
-				send(ev)
-			}
-		})
+		ws.StartWatch(wctx, acct, emit, finish)
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			panicked(r)
+		}
 	}()
+	finish(sm.Watch(wctx, acct, emit))
+}
+
+// watchFailed tells the host that a watch ended with err, unless the host
+// stopped watching or the stream ended: the account is then polled.
+func watchFailed(ctx context.Context, acct StreamAccount, secrets []string, out chan<- *pb.StreamEvent, err error) {
 	if ctx.Err() != nil {
 		return // the host stopped watching, or the stream ended
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,9 +32,37 @@ func (s *streamer) Watch(ctx context.Context, a sdk.StreamAccount, emit func(sdk
 	return nil
 }
 
+// startStreamer is streamer served through StartWatch: it returns at
+// once and reports the watch's end through done.
+type startStreamer struct {
+	*streamer
+	started *atomic.Int32
+}
+
+func (s startStreamer) StartWatch(ctx context.Context, a sdk.StreamAccount, emit func(sdk.StreamEvent), done func(error)) {
+	s.started.Add(1)
+	go func() { done(s.Watch(ctx, a, emit)) }()
+}
+
+var _ sdk.WatchStarter = startStreamer{}
+
 func TestStreamCrossesTheBoundary(t *testing.T) {
-	impl := &streamer{stopped: make(chan string, 4)}
-	c := pair(t, impl)
+	t.Run("Watch", func(t *testing.T) {
+		impl := &streamer{stopped: make(chan string, 4)}
+		testStreamCrossesTheBoundary(t, impl, impl)
+	})
+	t.Run("StartWatch", func(t *testing.T) {
+		impl := &streamer{stopped: make(chan string, 4)}
+		var started atomic.Int32
+		testStreamCrossesTheBoundary(t, startStreamer{impl, &started}, impl)
+		if n := started.Load(); n != 2 {
+			t.Fatalf("StartWatch served %d watches of 2: Serve must prefer it to Watch", n)
+		}
+	})
+}
+
+func testStreamCrossesTheBoundary(t *testing.T, served sdk.Exchange, impl *streamer) {
+	c := pair(t, served)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := c.OpenStream(ctx)

@@ -31,6 +31,17 @@ type Streamer interface {
 	Watch(ctx context.Context, acct StreamAccount, emit func(StreamEvent)) error
 }
 
+// WatchStarter is a Streamer that can also watch an account without a
+// goroutine blocked for it: StartWatch returns at once and calls done,
+// once, with what Watch would have returned, after its last emit. Serve
+// uses it in place of Watch where a connector has it, so that a connector
+// carrying thousands of accounts on shared connections spends no
+// goroutine stack on an account while it streams.
+type WatchStarter interface {
+	Streamer
+	StartWatch(ctx context.Context, acct StreamAccount, emit func(StreamEvent), done func(error))
+}
+
 // StreamAccount is one account the host asks a connector to watch. Its
 // credentials live only as long as the watch: never store them.
 type StreamAccount struct {

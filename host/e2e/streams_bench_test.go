@@ -56,13 +56,7 @@ import (
 )
 
 func BenchmarkStreams(b *testing.B) {
-	n := 10_000
-	if v := os.Getenv("GAHOST_BENCH_STREAM_ACCOUNTS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("GAHOST_BENCH_STREAM_ACCOUNTS=%q", v)
-		}
-	}
+	n := benchStreamAccounts(b, 10_000)
 	reconcile := max(10*time.Minute, time.Duration(float64(n)*15/(0.2*2400)*float64(time.Minute)))
 	for range b.N {
 		benchStreams(b, n, reconcile)
@@ -70,82 +64,10 @@ func BenchmarkStreams(b *testing.B) {
 }
 
 func benchStreams(b *testing.B, n int, reconcile time.Duration) {
-	dir := b.TempDir()
-	type seeded struct {
-		Key     fakeKey     `json:"key"`
-		Account fakeAccount `json:"account"`
-	}
-	keys := make([]fakeKey, n)
-	seeds := make([]seeded, n)
-	for i := range n {
-		keys[i] = fakeKey{APIKey: fmt.Sprintf("benchKey%06d%s", i, randHex(b)), Secret: "benchSecret" + randHex(b),
-			EnableReading: true, EnableFutures: true}
-		seeds[i] = seeded{keys[i], fakeAccount{
-			Spot:    []fakeBalance{{Asset: "USDT", Free: "1000.00000000", Locked: "0.00000000"}},
-			Futures: []fakeFuturesAsset{{Asset: "USDT", WalletBalance: "500", UnrealizedProfit: "0", MarginBalance: "500", AvailableBalance: "500"}},
-		}}
-	}
-	seedFile := filepath.Join(dir, "seed.json")
-	sb, _ := json.Marshal(seeds)
-	if err := os.WriteFile(seedFile, sb, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	f := hosttest.StartFake(b, bins.fakeBinance, "-seed", seedFile)
-	ws := f.WS
-	pdir := filepath.Join(dir, "plugins")
-	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	plugin := hosttest.InstallPlugin(b, bins.binance, pdir, "gahost-plugin-binance")
-	d := hosttest.Start(b, bins.daemon, dir, hosttest.Options{PluginDir: pdir, Env: []string{"GAHOST_MASTER_KEY="}, LogLevel: "info",
-		ConfigBody: fmt.Sprintf(`exchange "binance" {
-  endpoints = {
-    spot       = %q
-    futures    = %q
-    spot_ws    = %q
-    futures_ws = %q
-  }
-}
-streams {
-  enabled            = true
-  reconcile_interval = %q
-}
-limits {
-  accounts_per_user = 1000000
-}
-`, f.URL, f.URL, ws, ws, reconcile.Round(time.Second).String())})
-	d.WaitExchange("binance", 30*time.Second, func(e hosttest.Exchange, ok bool) bool { return ok && e.Status == "ready" })
-	apiKeys := make([]string, n)
-	for i, k := range keys {
-		apiKeys[i] = k.APIKey
-	}
-	s := &streamStack{name: "binance", d: d, fake: f, plugin: plugin, keys: apiKeys}
-
+	s, keys := startStreamBench(b, n, reconcile, false)
+	d, f, plugin := s.d, s.fake, s.plugin
 	start := time.Now()
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var a syncedAccount
-			if code := d.Do("POST", "/api/v1/exchange-accounts", map[string]any{
-				"name": fmt.Sprintf("bench %06d", i), "exchange": "binance", "api_key": keys[i].APIKey, "secret_key": keys[i].Secret,
-				"validate": false,
-			}, &a); code != http.StatusCreated {
-				b.Errorf("add account %d: %d", i, code)
-			}
-			ids[i] = a.ID
-		}()
-	}
-	wg.Wait()
-	if b.Failed() {
-		b.FailNow()
-	}
-	s.ids = ids
+	s.addBenchAccounts(b, keys)
 	hosttest.ProcessesRunning(plugin) // warm /proc reads
 	limit := 4*time.Hour + time.Duration(n)*2*time.Second
 	s.waitStreams(b, "every account streamed", limit, func(x streamsJSON) bool { return x.Streamed == n })
@@ -213,7 +135,8 @@ limits {
 	var lags []time.Duration
 	var mu sync.Mutex
 	perm := rand.Perm(n)[:samples]
-	sem = make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
 	for k, i := range perm {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -225,7 +148,7 @@ limits {
 			s.setUSDT(b, i, v)
 			want := decimal.RequireFromString(v)
 			for time.Since(t0) < 30*time.Second {
-				if g, err := decimal.NewFromString(s.usdt(b, ids[i])); err == nil && g.Equal(want) {
+				if g, err := decimal.NewFromString(s.usdt(b, s.ids[i])); err == nil && g.Equal(want) {
 					break
 				}
 				time.Sleep(10 * time.Millisecond)
@@ -270,6 +193,199 @@ limits {
 		}
 	}
 	b.ReportMetric(reconcile.Minutes(), "reconcile-min")
+}
+
+// startStreamBench starts the fake Binance seeded with n accounts, the
+// daemon and the Binance plugin, and returns them with the accounts' keys,
+// none added yet. memory raises the fake's weight budgets and the plugin's
+// seed pacing (see BenchmarkStreamsMemory); then s.plugin is the path of
+// the plugin's executable, which a wrapper script in the plugin
+// directory runs.
+func startStreamBench(b *testing.B, n int, reconcile time.Duration, memory bool) (*streamStack, []fakeKey) {
+	dir := b.TempDir()
+	type seeded struct {
+		Key     fakeKey     `json:"key"`
+		Account fakeAccount `json:"account"`
+	}
+	keys := make([]fakeKey, n)
+	seeds := make([]seeded, n)
+	for i := range n {
+		keys[i] = fakeKey{APIKey: fmt.Sprintf("benchKey%06d%s", i, randHex(b)), Secret: "benchSecret" + randHex(b),
+			EnableReading: true, EnableFutures: true}
+		seeds[i] = seeded{keys[i], fakeAccount{
+			Spot:    []fakeBalance{{Asset: "USDT", Free: "1000.00000000", Locked: "0.00000000"}},
+			Futures: []fakeFuturesAsset{{Asset: "USDT", WalletBalance: "500", UnrealizedProfit: "0", MarginBalance: "500", AvailableBalance: "500"}},
+		}}
+	}
+	seedFile := filepath.Join(dir, "seed.json")
+	sb, _ := json.Marshal(seeds)
+	if err := os.WriteFile(seedFile, sb, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"-seed", seedFile}
+	if memory {
+		args = append(args, "-spot-weight", "1099511627776", "-futures-weight", "1099511627776")
+	}
+	f := hosttest.StartFake(b, bins.fakeBinance, args...)
+	ws := f.WS
+	pdir := filepath.Join(dir, "plugins")
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	var plugin string
+	if memory {
+		// The host hands its plugins no variable of its own, so the
+		// plugin's seed pacing is raised by a wrapper that execs it: the
+		// process is the plugin binary itself.
+		plugin = bins.binance
+		script := fmt.Sprintf("#!/bin/sh\n%s=1000000 exec '%s' \"$@\"\n", "GAHOST_BINANCE_BENCH_SEEDS_PER_MINUTE", plugin)
+		if err := os.WriteFile(filepath.Join(pdir, "gahost-plugin-binance"), []byte(script), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		plugin = hosttest.InstallPlugin(b, bins.binance, pdir, "gahost-plugin-binance")
+	}
+	d := hosttest.Start(b, bins.daemon, dir, hosttest.Options{PluginDir: pdir, Env: []string{"GAHOST_MASTER_KEY="}, LogLevel: "info",
+		ConfigBody: fmt.Sprintf(`exchange "binance" {
+  endpoints = {
+    spot       = %q
+    futures    = %q
+    spot_ws    = %q
+    futures_ws = %q
+  }
+}
+streams {
+  enabled            = true
+  reconcile_interval = %q
+}
+limits {
+  accounts_per_user = 1000000
+}
+`, f.URL, f.URL, ws, ws, reconcile.Round(time.Second).String())})
+	d.WaitExchange("binance", 30*time.Second, func(e hosttest.Exchange, ok bool) bool { return ok && e.Status == "ready" })
+	apiKeys := make([]string, n)
+	for i, k := range keys {
+		apiKeys[i] = k.APIKey
+	}
+	return &streamStack{name: "binance", d: d, fake: f, plugin: plugin, keys: apiKeys}, keys
+}
+
+// addBenchAccounts adds the accounts of keys through the API, eight at a
+// time, and sets s.ids.
+func (s *streamStack) addBenchAccounts(b *testing.B, keys []fakeKey) {
+	ids := make([]string, len(keys))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var a syncedAccount
+			if code := s.d.Do("POST", "/api/v1/exchange-accounts", map[string]any{
+				"name": fmt.Sprintf("bench %06d", i), "exchange": "binance", "api_key": keys[i].APIKey, "secret_key": keys[i].Secret,
+				"validate": false,
+			}, &a); code != http.StatusCreated {
+				b.Errorf("add account %d: %d", i, code)
+			}
+			ids[i] = a.ID
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	s.ids = ids
+}
+
+// BenchmarkStreamsMemory measures the memory a streamed Binance account
+// costs the daemon and the plugin, as processes: N accounts
+// (GAHOST_BENCH_STREAM_ACCOUNTS, default 1,000) are brought to streamed,
+// and it reports per account what they added to each process's resident
+// set (host-rss-KB/account, plugin-rss-KB/account), to its peak
+// (…-peak-rss-KB/account), the part of the resident set that is mapped
+// files (…-rss-file-KB/account: the daemon's bbolt database is mapped),
+// and to the daemon's Go heap in use and goroutines (from its /metrics).
+//
+// It measures memory, not the time to connect at Binance's real limits
+// (BenchmarkStreams does): the fake's weight budgets are raised and the
+// plugin seeds without its 100-a-minute pacing, so that N accounts come
+// up in minutes instead of N/100 minutes. What an account holds once
+// streamed does not depend on that pace; the peaks here are higher than
+// at the real pace, since every account seeds at once.
+func BenchmarkStreamsMemory(b *testing.B) {
+	n := benchStreamAccounts(b, 1000)
+	for range b.N {
+		s, keys := startStreamBench(b, n, 10*time.Minute, true)
+		pids := hosttest.ProcessesRunning(s.plugin)
+		if len(pids) != 1 {
+			b.Fatalf("%d plugin processes", len(pids))
+		}
+		procs := map[string]int{"host": s.d.PID(), "plugin": pids[0]}
+		type mem struct{ rss, hwm, file, heap, goroutines float64 }
+		read := func() map[string]mem {
+			out := map[string]mem{}
+			for k, pid := range procs {
+				m := procMemKB(b, pid)
+				out[k] = mem{rss: m["VmRSS"], hwm: m["VmHWM"], file: m["RssFile"]}
+			}
+			h := out["host"]
+			h.heap = s.metric(b, "go_memstats_heap_inuse_bytes") / 1024
+			h.goroutines = s.metric(b, "go_goroutines")
+			out["host"] = h
+			return out
+		}
+		before := read()
+		start := time.Now()
+		s.addBenchAccounts(b, keys)
+		s.waitStreams(b, "every account streamed", 30*time.Minute, func(x streamsJSON) bool { return x.Streamed == n })
+		b.Logf("%d accounts streamed %s after the first was added", n, time.Since(start).Round(time.Second))
+		// Let the seeds' garbage go and a GC or two run before reading
+		// what stays.
+		time.Sleep(15 * time.Second)
+		after := read()
+		per := func(x, y float64) float64 { return (y - x) / float64(n) }
+		b.ReportMetric(float64(n), "accounts")
+		for _, k := range []string{"host", "plugin"} {
+			b.ReportMetric(per(before[k].rss, after[k].rss), k+"-rss-KB/account")
+			b.ReportMetric(per(before[k].hwm, after[k].hwm), k+"-peak-rss-KB/account")
+			b.ReportMetric(per(before[k].file, after[k].file), k+"-rss-file-KB/account")
+			b.ReportMetric(after[k].rss/1024, k+"-rss-MB")
+		}
+		b.ReportMetric(per(before["host"].heap, after["host"].heap), "host-heap-KB/account")
+		b.ReportMetric(per(before["host"].goroutines, after["host"].goroutines), "host-goroutines/account")
+	}
+}
+
+// benchStreamAccounts is GAHOST_BENCH_STREAM_ACCOUNTS, or def when unset.
+func benchStreamAccounts(b *testing.B, def int) int {
+	v := os.Getenv("GAHOST_BENCH_STREAM_ACCOUNTS")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("GAHOST_BENCH_STREAM_ACCOUNTS=%q", v)
+	}
+	return n
+}
+
+// procMemKB is pid's memory figures in KB from /proc/<pid>/status, by
+// name: VmRSS, VmHWM (its peak), RssAnon, RssFile.
+func procMemKB(b *testing.B, pid int) map[string]float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64); err == nil {
+			out[k] = kb
+		}
+	}
+	return out
 }
 
 func mean(xs []float64) float64 {

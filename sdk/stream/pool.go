@@ -38,14 +38,20 @@ type Pool[C Shared] struct {
 }
 
 type pooled[C Shared] struct {
-	conn     C
-	users    int
-	expiring chan struct{}
-	once     sync.Once
+	conn  C
+	users int
+	// expiring ends when the connection should be left: a context rather
+	// than a bare channel so that a lease can have a callback run then
+	// (AfterExpiring) without a goroutine waiting for it.
+	expiring context.Context
+	expire   context.CancelFunc
 	release  func() // the Cap slot
 }
 
-func (p *pooled[C]) expire() { p.once.Do(func() { close(p.expiring) }) }
+func newPooled[C Shared](conn C, release func()) *pooled[C] {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &pooled[C]{conn: conn, users: 1, expiring: ctx, expire: cancel, release: release}
+}
 
 // Lease is one account's place on a connection.
 type Lease[C Shared] struct {
@@ -56,6 +62,12 @@ type Lease[C Shared] struct {
 	pool     *Pool[C]
 	pc       *pooled[C]
 	once     sync.Once
+}
+
+// AfterExpiring calls f on a goroutine of its own when Expiring closes;
+// stop cancels that, as context.AfterFunc's stop does.
+func (l *Lease[C]) AfterExpiring(f func()) (stop func() bool) {
+	return context.AfterFunc(l.pc.expiring, f)
 }
 
 // Release gives the place back; the last user of an expiring connection
@@ -102,26 +114,24 @@ func (p *Pool[C]) Acquire(ctx context.Context) (*Lease[C], error) {
 		release()
 		return nil, err
 	}
-	pc := &pooled[C]{conn: conn, users: 1, expiring: make(chan struct{}), release: release}
+	pc := newPooled(conn, release)
 	go p.watch(pc)
 	p.mu.Lock()
 	p.conns = append(p.conns, pc)
 	p.mu.Unlock()
-	return &Lease[C]{Conn: conn, Expiring: pc.expiring, pool: p, pc: pc}, nil
+	return &Lease[C]{Conn: conn, Expiring: pc.expiring.Done(), pool: p, pc: pc}, nil
 }
 
 func (p *Pool[C]) take() *Lease[C] {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, pc := range p.conns {
-		select {
-		case <-pc.expiring:
+		if pc.expiring.Err() != nil {
 			continue
-		default:
 		}
 		if p.PerConn <= 0 || pc.users < p.PerConn {
 			pc.users++
-			return &Lease[C]{Conn: pc.conn, Expiring: pc.expiring, pool: p, pc: pc}
+			return &Lease[C]{Conn: pc.conn, Expiring: pc.expiring.Done(), pool: p, pc: pc}
 		}
 	}
 	return nil

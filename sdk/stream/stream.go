@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -156,6 +157,74 @@ type Limiter struct {
 
 	mu    sync.Mutex
 	times []time.Time // the attempts in the current window, oldest first
+	queue []*scheduled
+	timer *time.Timer // serves the queue when the oldest attempt leaves the window
+}
+
+type scheduled struct {
+	f    func(error)
+	done atomic.Bool // f was called, or is about to be
+	stop func() bool // the ctx callback
+}
+
+func (l *Limiter) expireLocked(now time.Time) {
+	for len(l.times) > 0 && now.Sub(l.times[0]) >= l.Per {
+		l.times = l.times[1:]
+	}
+}
+
+// Schedule is Wait without a goroutine waiting: it calls f(nil) on a
+// goroutine of its own once an attempt is allowed (and counts it), in
+// the order of the calls, or f with ctx's error if ctx ends first. For
+// thousands of accounts queued behind a pace (seeds a minute), where a
+// goroutine blocked in Wait per account would cost its stack.
+func (l *Limiter) Schedule(ctx context.Context, f func(error)) {
+	if l == nil || l.N <= 0 {
+		go f(ctx.Err())
+		return
+	}
+	w := &scheduled{f: f}
+	w.stop = context.AfterFunc(ctx, func() {
+		if w.done.CompareAndSwap(false, true) {
+			f(ctx.Err())
+		}
+	})
+	l.mu.Lock()
+	l.queue = append(l.queue, w)
+	l.mu.Unlock()
+	l.serve()
+}
+
+// serve calls the queued functions the window has room for, and sets
+// the timer for the rest.
+func (l *Limiter) serve() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.expireLocked(now)
+	for len(l.queue) > 0 && len(l.times) < l.N {
+		w := l.queue[0]
+		l.queue[0] = nil
+		l.queue = l.queue[1:]
+		if !w.done.CompareAndSwap(false, true) {
+			continue // its ctx ended first
+		}
+		l.times = append(l.times, now)
+		w.stop()
+		go w.f(nil)
+	}
+	if len(l.queue) == 0 {
+		l.queue = nil // let the served ones go
+		return
+	}
+	if l.timer == nil {
+		l.timer = time.AfterFunc(l.Per-now.Sub(l.times[0]), func() {
+			l.mu.Lock()
+			l.timer = nil
+			l.mu.Unlock()
+			l.serve()
+		})
+	}
 }
 
 // Wait blocks until an attempt is allowed, and counts it.
@@ -166,9 +235,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		for len(l.times) > 0 && now.Sub(l.times[0]) >= l.Per {
-			l.times = l.times[1:]
-		}
+		l.expireLocked(now)
 		if len(l.times) < l.N {
 			l.times = append(l.times, now)
 			l.mu.Unlock()

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,6 +108,64 @@ func TestLimiterSpacesAttempts(t *testing.T) {
 	}
 }
 
+// TestLimiterSchedule: queued calls run in order at the limiter's pace,
+// with no goroutine waiting meanwhile; one whose ctx ends is told so at
+// once and takes no slot.
+func TestLimiterSchedule(t *testing.T) {
+	l := &Limiter{N: 1, Per: 100 * time.Millisecond}
+	ctx := context.Background()
+	gone, cancel := context.WithCancel(ctx)
+	start := time.Now()
+	type call struct {
+		i   int
+		at  time.Duration
+		err error
+	}
+	calls := make(chan call, 8)
+	before := runtime.NumGoroutine()
+	for i := range 4 {
+		c := ctx
+		if i == 1 {
+			c = gone
+		}
+		l.Schedule(c, func(err error) { calls <- call{i, time.Since(start), err} })
+	}
+	if n := runtime.NumGoroutine() - before; n > 1 {
+		t.Errorf("%d goroutines for 4 scheduled calls, 3 of them waiting", n)
+	}
+	cancel()
+	var got []call
+	for range 4 {
+		select {
+		case c := <-calls:
+			got = append(got, c)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of 4 calls: %+v", len(got), got)
+		}
+	}
+	// 0 at once; 1's ctx ends while it waits: told at once, no slot; 2
+	// takes the next window and 3 the one after.
+	var order []int
+	for _, c := range got {
+		switch {
+		case c.i == 1 && c.err == nil:
+			t.Error("the call whose ctx ended was given a slot")
+		case c.i == 1 && c.at > 90*time.Millisecond:
+			t.Errorf("the call whose ctx ended was told after %v", c.at)
+		case c.i != 1 && c.err != nil:
+			t.Errorf("call %d: %v", c.i, c.err)
+		case c.i != 1:
+			order = append(order, c.i)
+			if earliest := time.Duration(c.i-1) * 95 * time.Millisecond; c.at < earliest {
+				t.Errorf("call %d ran after %v, before %v", c.i, c.at, earliest)
+			}
+		}
+	}
+	if len(order) != 3 || order[0] != 0 || order[1] != 2 || order[2] != 3 {
+		t.Fatalf("order %v, want 0 2 3", order)
+	}
+}
+
 func TestCap(t *testing.T) {
 	c := &Cap{N: 1}
 	rel, err := c.Take()
@@ -146,6 +205,12 @@ func TestPoolSharesAndCutsBeforeLifetime(t *testing.T) {
 	a, _ := p.Acquire(ctx)
 	b, _ := p.Acquire(ctx)
 	c, _ := p.Acquire(ctx)
+	called := make(chan struct{})
+	a.AfterExpiring(func() { close(called) })
+	stopped := b.AfterExpiring(func() { t.Error("a stopped callback ran") })
+	if !stopped() {
+		t.Fatal("AfterExpiring's stop did not stop it")
+	}
 	if a.Conn != b.Conn || a.Conn == c.Conn || dials.Load() != 2 {
 		t.Fatalf("sharing wrong: dials %d", dials.Load())
 	}
@@ -153,6 +218,11 @@ func TestPoolSharesAndCutsBeforeLifetime(t *testing.T) {
 	case <-a.Expiring:
 	case <-time.After(2 * time.Second):
 		t.Fatal("never expiring")
+	}
+	select {
+	case <-called:
+	case <-time.After(2 * time.Second):
+		t.Fatal("AfterExpiring's callback never ran")
 	}
 	if a.Conn.closed.Load() {
 		t.Fatal("closed while users remain: the handover would have a gap")

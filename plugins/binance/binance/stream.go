@@ -33,6 +33,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +81,8 @@ type StreamOptions struct {
 	ConnectWindow   time.Duration // ... per 5 minutes
 	// SeedsPerMinute is how many REST seeds a minute each product takes,
 	// to stay inside its weight budget: 100 (spot 2,000 of 6,000 weight,
-	// USDⓈ-M 1,500 of 2,400), the rest left to polling and reconciliation.
+	// USDⓈ-M 1,500 of 2,400), the rest left to polling and reconciliation;
+	// SeedsPerMinuteEnv changes the default for memory benchmarks.
 	SeedsPerMinute int
 	BackoffMin     time.Duration // 500 ms
 	BackoffMax     time.Duration // 30 s
@@ -109,7 +111,7 @@ func (s *streamState) init() {
 		FuturesPerConnection: 200, FuturesMessages: 5,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second}}, func(o *StreamOptions) {
 		if o.SeedsPerMinute <= 0 {
-			o.SeedsPerMinute = 100
+			o.SeedsPerMinute = seedsPerMinuteFromEnv()
 		}
 		s.pools = map[string]*stream.Pool[*spotConn]{}
 		s.fpools = map[string]*stream.Pool[*futuresConn]{}
@@ -118,30 +120,55 @@ func (s *streamState) init() {
 	})
 }
 
-var _ sdk.Streamer = (*Connector)(nil)
+// SeedsPerMinuteEnv raises the seed pacing of a plugin process run by a
+// memory benchmark, which must bring thousands of accounts up in a minute
+// instead of the hours Binance's weight budget takes. The host passes no
+// such variable to its plugins: a benchmark sets it by starting the
+// plugin through a wrapper. Unset, or not a positive number: 100.
+const SeedsPerMinuteEnv = "GAHOST_BINANCE_BENCH_SEEDS_PER_MINUTE"
+
+func seedsPerMinuteFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv(SeedsPerMinuteEnv)); err == nil && n > 0 {
+		return n
+	}
+	return 100
+}
+
+var _ sdk.WatchStarter = (*Connector)(nil)
 
 // Watch streams one account: its spot wallet over the WebSocket API, and
 // its futures wallet and positions over a listenKey, as the host asks.
 func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent)) error {
+	done := make(chan error, 1)
+	c.StartWatch(ctx, acct, emit, func(err error) { done <- err })
+	return <-done
+}
+
+// StartWatch is Watch without a goroutine blocked for the account: each
+// product's sessions run through stream.Run, which holds no goroutine
+// while a session is live (the shared connection's reader applies its
+// events), so that ten thousand accounts cost no ten thousand stacks.
+func (c *Connector) StartWatch(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent), done func(error)) {
 	c.streams.init()
 	spot := acct.Wants(sdk.CapSpotBalances)
 	futures := acct.Wants(sdk.CapFuturesAccount) || acct.Wants(sdk.CapPositions)
 	if !spot && !futures {
-		return sdk.Errorf(sdk.KindInvalidRequest, "binance: no part to stream")
+		done(sdk.Errorf(sdk.KindInvalidRequest, "binance: no part to stream"))
+		return
 	}
 	// Each product has its own session and book; the host sees one
 	// account, connected once both are.
 	var mu sync.Mutex
-	state := map[string]sdk.StreamState{}
+	var spotState, futuresState sdk.StreamState
 	connected := func() bool {
-		return (!spot || state["spot"] == sdk.StreamConnected) && (!futures || state["futures"] == sdk.StreamConnected)
+		return (!spot || spotState == sdk.StreamConnected) && (!futures || futuresState == sdk.StreamConnected)
 	}
-	report := func(product string) func(sdk.StreamEvent) {
+	report := func(state *sdk.StreamState) func(sdk.StreamEvent) {
 		return func(ev sdk.StreamEvent) {
 			mu.Lock()
 			defer mu.Unlock()
 			if ev.State != sdk.StreamData {
-				state[product] = ev.State
+				*state = ev.State
 				if ev.State == sdk.StreamConnected && !connected() {
 					ev.State = sdk.StreamData
 				}
@@ -151,10 +178,6 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 			}
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, 2)
-	n := 0
 	// Each product's book keeps only that product's parts: a book seeded
 	// with one product's wallet would report the other's parts empty.
 	only := func(parts ...string) sdk.StreamAccount {
@@ -162,88 +185,153 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		a.Parts = slices.DeleteFunc(slices.Clone(acct.Parts), func(p string) bool { return !slices.Contains(parts, p) })
 		return a
 	}
-	if spot {
-		n++
-		go func() { errs <- c.keep(ctx, only(sdk.CapSpotBalances), report("spot"), c.spotSession) }()
-	}
-	if futures {
-		n++
-		go func() {
-			errs <- c.keep(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report("futures"), c.futuresSession)
-		}()
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	running := 0
 	var first error
-	for range n {
-		if err := <-errs; err != nil && first == nil {
+	// Both products end before done: the first error stops the other
+	// (one product refused for good gives the account to polling).
+	stopped := func(err error) {
+		mu.Lock()
+		if err != nil && first == nil {
 			first = err
-			cancel() // one product refused for good: give the account to polling
+		}
+		running--
+		last, err := running == 0, first
+		mu.Unlock()
+		if err != nil || last {
+			cancel()
+		}
+		if last {
+			done(err)
 		}
 	}
-	return first
+	if spot {
+		running++
+	}
+	if futures {
+		running++
+	}
+	if spot {
+		c.run(ctx, only(sdk.CapSpotBalances), report(&spotState), c.spotSession, stopped)
+	}
+	if futures {
+		c.run(ctx, only(sdk.CapFuturesAccount, sdk.CapPositions), report(&futuresState), c.futuresSession, stopped)
+	}
 }
 
 // errMoved ends a session that moves to a fresh connection before the old
 // one's lifetime ends: no backoff.
 var errMoved = &stream.Move{Reason: "moved to a fresh connection before the 24 h cut"}
 
-// keep runs sessions one after another until ctx ends or one fails for
-// good, reporting each restart as resyncing.
-func (c *Connector) keep(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
-	session func(context.Context, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent), func()) error) error {
+// run runs one product's sessions one after another until ctx ends or one
+// fails for good, reporting each restart as resyncing, and then calls
+// done.
+func (c *Connector) run(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent),
+	session func(*stream.Session, sdk.StreamAccount, *stream.Book, func(sdk.StreamEvent)) error, done func(error)) {
 	// ACCOUNT_UPDATE carries the wallet balance and each position's
 	// unrealized P&L, not the totals.
 	book := &stream.Book{Parts: acct.Parts, Derive: stream.DeriveFutures}
 	bo := stream.Backoff{Min: c.streams.Opts.BackoffMin, Max: c.streams.Opts.BackoffMax}
-	return stream.Keep(ctx, bo, emit, nil, func(ctx context.Context, healthy func()) error {
-		return session(ctx, acct, book, emit, healthy)
+	stream.Run(ctx, bo, emit, nil, func(s *stream.Session) error { return session(s, acct, book, emit) }, done)
+}
+
+// moveBeforeCut ends s with errMoved a while after its connection starts
+// to expire: the moves of a connection's accounts are spread over half
+// the margin before the 24 h cut so that their re-seeds fit in the
+// weight budget.
+func (c *Connector) moveBeforeCut(s *stream.Session, afterExpiring func(func()) func() bool) {
+	var mu sync.Mutex
+	var move *time.Timer
+	stop := afterExpiring(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Context().Err() == nil {
+			move = time.AfterFunc(rand.N(c.streams.Opts.Lifetime/96+1), func() { s.End(errMoved) })
+		}
+	})
+	s.Defer(func() {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if move != nil {
+			move.Stop()
+		}
 	})
 }
 
-// seedBook seeds the book from REST while the session reads its
-// socket, whose events the book buffers meanwhile; the channel gives the
-// seed's error, nil once the seeded state went out.
-func (c *Connector) seedBook(ctx context.Context, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) <-chan error {
-	seeded := make(chan error, 1)
-	go func() {
-		s, err := c.seed(ctx, acct, spot)
-		if err == nil {
-			emit(book.Seed(s))
-		}
-		seeded <- err
-	}()
-	return seeded
-}
-
-// seed reads the parts the book keeps from REST, within the seed limit.
+// seed reads the parts the book keeps from REST.
 func (c *Connector) seed(ctx context.Context, acct sdk.StreamAccount, spot bool) (stream.Seed, error) {
-	limiter := c.streams.seeds[1]
-	if spot {
-		limiter = c.streams.seeds[0]
-	}
-	if err := limiter.Wait(ctx); err != nil {
-		return stream.Seed{}, err
-	}
 	if spot {
 		return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, sdk.CapSpotBalances)
 	}
 	return stream.ReadSeed(ctx, c, acct.Account, stream.Seed{}, stream.Wanted(acct, sdk.CapFuturesAccount, sdk.CapPositions)...)
 }
 
+// route is one session's subscription on a shared connection. The
+// connection's reader applies each event of it to the session's book
+// itself, instead of queueing it for a goroutine of the session: with
+// thousands of accounts on a connection, a buffered channel per session
+// is most of what an account costs, and the book already buffers while
+// the session seeds. The route ends the session (end) when an event
+// says to, or when the connection closes.
+type route struct {
+	apply  func([]byte) error // takes one event; an error ends the session
+	closed error              // what the session ends with when the connection closes
+	end    func(error)        // ends the session; called once, never blocks
+
+	mu   sync.Mutex // held while an event is applied
+	dead bool
+}
+
+func newRoute(apply func([]byte) error, closed error, end func(error)) *route {
+	return &route{apply: apply, closed: closed, end: end}
+}
+
+// deliver applies b unless the route has ended; an error ends it.
+func (r *route) deliver(b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dead {
+		return
+	}
+	if err := r.apply(b); err != nil {
+		r.endLocked(err)
+	}
+}
+
+// stop ends the route with err (nil: silently): no event is applied
+// once it returns, so that a session that ended emits nothing more.
+func (r *route) stop(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endLocked(err)
+}
+
+func (r *route) endLocked(err error) {
+	if r.dead {
+		return
+	}
+	r.dead = true
+	if err != nil {
+		r.end(err)
+	}
+}
+
 // sharedConn is what both kinds of shared connection have alike: the
-// socket, its end, and the routes from a subscription to the channel of
-// the session that reads its events. K names a subscription.
+// socket, its end, and the routes from a subscription to the session
+// whose events they are. K names a subscription.
 type sharedConn[K comparable] struct {
 	ws     *websocket.Conn
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu   sync.Mutex // guards subs, and the owner's pending requests
-	subs map[K]chan []byte
+	subs map[K]*route
 }
 
 func newSharedConn[K comparable](ws *websocket.Conn) (*sharedConn[K], context.Context) {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sharedConn[K]{ws: ws, cancel: cancel, done: make(chan struct{}), subs: map[K]chan []byte{}}, ctx
+	return &sharedConn[K]{ws: ws, cancel: cancel, done: make(chan struct{}), subs: map[K]*route{}}, ctx
 }
 
 func (c *sharedConn[K]) Done() <-chan struct{} { return c.done }
@@ -256,11 +344,15 @@ func (c *sharedConn[K]) readAll(ctx context.Context, handle func([]byte) bool) {
 	defer func() {
 		_ = c.ws.Close(websocket.StatusNormalClosure, "")
 		c.mu.Lock()
-		for k, ch := range c.subs {
-			close(ch)
+		routes := make([]*route, 0, len(c.subs))
+		for k, r := range c.subs {
+			routes = append(routes, r)
 			delete(c.subs, k)
 		}
 		c.mu.Unlock()
+		for _, r := range routes {
+			r.stop(r.closed)
+		}
 		close(c.done)
 	}()
 	for {
@@ -271,20 +363,15 @@ func (c *sharedConn[K]) readAll(ctx context.Context, handle func([]byte) bool) {
 	}
 }
 
-// deliver hands b to the session subscribed as k, if any; false when ctx
-// ended first.
-func (c *sharedConn[K]) deliver(ctx context.Context, k K, b []byte) bool {
+// deliver applies b to the session subscribed as k, if any. Applying
+// waits while the host's queue is full, which slows this connection's
+// reader rather than dropping a change.
+func (c *sharedConn[K]) deliver(k K, b []byte) {
 	c.mu.Lock()
-	ch := c.subs[k]
+	r := c.subs[k]
 	c.mu.Unlock()
-	if ch == nil {
-		return true
-	}
-	select {
-	case ch <- b:
-		return true
-	case <-ctx.Done():
-		return false
+	if r != nil {
+		r.deliver(b)
 	}
 }
 
@@ -299,7 +386,7 @@ type spotConn struct {
 
 type pendingReq struct {
 	answer chan wsAnswer
-	events chan []byte // registered under the subscriptionId the answer gives
+	route  *route // registered under the subscriptionId the answer gives
 }
 
 type wsAnswer struct {
@@ -318,14 +405,14 @@ func dialSpot(ctx context.Context, base string) (*spotConn, error) {
 	}
 	sc, rctx := newSharedConn[int64](ws)
 	c := &spotConn{sharedConn: sc, pending: map[string]pendingReq{}}
-	go c.readAll(rctx, func(b []byte) bool { return c.handle(rctx, b) })
+	go c.readAll(rctx, c.handle)
 	return c, nil
 }
 
 // handle routes an answer to its request and an event to its account,
 // and says whether to read on. Binance pings every 20 s and the library
 // answers while the read runs.
-func (c *spotConn) handle(ctx context.Context, b []byte) bool {
+func (c *spotConn) handle(b []byte) bool {
 	var m struct {
 		ID             *string         `json:"id"`
 		SubscriptionID *int64          `json:"subscriptionId"`
@@ -341,12 +428,12 @@ func (c *spotConn) handle(ctx context.Context, b []byte) bool {
 		c.mu.Lock()
 		p, ok := c.pending[*m.ID]
 		delete(c.pending, *m.ID)
-		if ok && p.events != nil && a.Status == 200 {
+		if ok && p.route != nil && a.Status == 200 {
 			var r struct {
 				SubscriptionID int64 `json:"subscriptionId"`
 			}
 			if json.Unmarshal(a.Result, &r) == nil {
-				c.subs[r.SubscriptionID] = p.events
+				c.subs[r.SubscriptionID] = p.route
 			}
 		}
 		c.mu.Unlock()
@@ -354,7 +441,7 @@ func (c *spotConn) handle(ctx context.Context, b []byte) bool {
 			p.answer <- a
 		}
 	case m.SubscriptionID != nil:
-		return c.deliver(ctx, *m.SubscriptionID, m.Event)
+		c.deliver(*m.SubscriptionID, m.Event)
 	default:
 		var e struct {
 			E string `json:"e"`
@@ -367,11 +454,11 @@ func (c *spotConn) handle(ctx context.Context, b []byte) bool {
 }
 
 // request sends one WebSocket API request and waits for its answer.
-func (c *spotConn) request(ctx context.Context, method string, params map[string]any, events chan []byte) (wsAnswer, error) {
+func (c *spotConn) request(ctx context.Context, method string, params map[string]any, r *route) (wsAnswer, error) {
 	id := strconv.FormatInt(c.next.Add(1), 10)
 	ans := make(chan wsAnswer, 1)
 	c.mu.Lock()
-	c.pending[id] = pendingReq{answer: ans, events: events}
+	c.pending[id] = pendingReq{answer: ans, route: r}
 	c.mu.Unlock()
 	b, _ := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
 	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
@@ -393,14 +480,17 @@ func (c *spotConn) request(ctx context.Context, method string, params map[string
 	}
 }
 
-func (c *spotConn) forget(ch chan []byte) {
+// forget removes r's route and stops it: once it returns, no event of
+// the subscription reaches the session's book.
+func (c *spotConn) forget(r *route) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for id, x := range c.subs {
-		if x == ch {
+		if x == r {
 			delete(c.subs, id)
 		}
 	}
+	c.mu.Unlock()
+	r.stop(nil)
 }
 
 func (c *Connector) spotPool(base string) *stream.Pool[*spotConn] {
@@ -450,22 +540,29 @@ func wsError(a wsAnswer) error {
 	return &sdk.Error{Kind: kind, ExchangeCode: code, Message: "binance: " + a.Error.Msg}
 }
 
-func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
+// spotSession sets up one spot session: a place on a shared connection,
+// the subscription, the seed (queued: see seedBook). Once it returns no
+// goroutine waits for the session: the connection's reader applies its
+// events, and ends it.
+func (c *Connector) spotSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
+	ctx := s.Context()
 	base := stream.Base(acct.Account, EndpointSpotWS, wsHosts)
 	lease, err := c.spotPool(base).Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer lease.Release()
+	s.Defer(lease.Release)
 	conn := lease.Conn
-	events := make(chan []byte, 64)
-	defer conn.forget(events)
+	apply := applyEvent(book, emit)
+	r := newRoute(func(raw []byte) error { return apply(spotEvent(raw)) },
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}, s.End)
+	s.Defer(func() { conn.forget(r) })
 	book.Begin()
 	now := time.Now()
 	if off, ok := c.http.Offset(acct.Account, EndpointSpot); ok {
 		now = now.Add(off)
 	}
-	ans, err := conn.request(ctx, "userDataStream.subscribe.signature", subscribeParams(acct.Account, now), events)
+	ans, err := conn.request(ctx, "userDataStream.subscribe.signature", subscribeParams(acct.Account, now), r)
 	if err != nil {
 		return err
 	}
@@ -476,41 +573,45 @@ func (c *Connector) spotSession(ctx context.Context, acct sdk.StreamAccount, boo
 		SubscriptionID int64 `json:"subscriptionId"`
 	}
 	_ = json.Unmarshal(ans.Result, &sub)
-	defer func() {
+	s.Defer(func() {
 		// Best effort: the connection may be gone already.
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_, _ = conn.request(uctx, "userDataStream.unsubscribe", map[string]any{"subscriptionId": sub.SubscriptionID}, nil)
-	}()
-	seeded := c.seedBook(ctx, acct, true, book, emit)
-	var moving <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-seeded:
-			if err != nil {
-				return fmt.Errorf("binance: seeding the spot wallet: %w", err)
-			}
-			healthy()
-		case raw, ok := <-events:
-			if !ok {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}
-			}
-			if err := applyEvent(book, emit)(spotEvent(raw)); err != nil {
-				return err
-			}
-		case <-lease.Expiring:
-			if moving == nil {
-				// Spread the moves of a connection's accounts over half the
-				// margin so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
-			}
-			lease.Expiring = nil
-		case <-moving:
-			return errMoved
-		}
+	})
+	c.moveBeforeCut(s, lease.AfterExpiring)
+	c.seedBook(s, acct, true, book, emit)
+	return nil
+}
+
+// seedBook seeds the book from REST while the connection's reader
+// buffers the session's events in it, sends the seeded state, and marks
+// the session healthy; a failure ends the session. The seed waits its
+// turn in the product's seed pace without a goroutine (after a cut,
+// thousands of accounts queue there for many minutes at Binance's real
+// limits), and the session's setup lasts until it is done.
+func (c *Connector) seedBook(s *stream.Session, acct sdk.StreamAccount, spot bool, book *stream.Book, emit func(sdk.StreamEvent)) {
+	limiter, what := c.streams.seeds[1], "the futures account"
+	if spot {
+		limiter, what = c.streams.seeds[0], "the spot wallet"
 	}
+	release := s.Hold()
+	limiter.Schedule(s.Context(), func(err error) {
+		defer release()
+		var seed stream.Seed
+		if err == nil {
+			seed, err = c.seed(s.Context(), acct, spot)
+		}
+		if err == nil {
+			err = s.Context().Err() // ended meanwhile: its end has its reason
+		}
+		if err != nil {
+			s.End(fmt.Errorf("binance: seeding %s: %w", what, err))
+			return
+		}
+		emit(book.Seed(seed))
+		s.Healthy()
+	})
 }
 
 // applyEvent takes what spotEvent or futuresEvent read from a frame: a
@@ -623,14 +724,14 @@ func dialFutures(ctx context.Context, base string, perSecond int) (*futuresConn,
 	}
 	sc, rctx := newSharedConn[string](ws)
 	c := &futuresConn{sharedConn: sc, send: &stream.Limiter{N: perSecond, Per: time.Second}, pending: map[int64]chan error{}}
-	go c.readAll(rctx, func(b []byte) bool { return c.handle(rctx, b) })
+	go c.readAll(rctx, c.handle)
 	return c, nil
 }
 
 // handle routes an answer to its request and each wrapped event to the
 // session of its listenKey, and says whether to read on. Binance pings
 // every 3 minutes and the library answers while the read runs.
-func (c *futuresConn) handle(ctx context.Context, b []byte) bool {
+func (c *futuresConn) handle(b []byte) bool {
 	var m struct {
 		ID     *int64          `json:"id"`
 		Stream string          `json:"stream"`
@@ -665,7 +766,8 @@ func (c *futuresConn) handle(ctx context.Context, b []byte) bool {
 	// example of the bare listenKey; a "<listenKey>@event" form is read
 	// the same way.
 	key, _, _ := strings.Cut(m.Stream, "@")
-	return c.deliver(ctx, key, m.Data)
+	c.deliver(key, m.Data)
+	return true
 }
 
 // call sends SUBSCRIBE or UNSUBSCRIBE for one listenKey, at the
@@ -705,15 +807,15 @@ func (c *futuresConn) call(ctx context.Context, method, key string) error {
 	}
 }
 
-// subscribe routes key's events to events from now on and subscribes it;
+// subscribe routes key's events to r from now on and subscribes it;
 // the route is in place before the request leaves, so no event of the
 // new subscription is missed.
-func (c *futuresConn) subscribe(ctx context.Context, key string, events chan []byte) error {
+func (c *futuresConn) subscribe(ctx context.Context, key string, r *route) error {
 	c.mu.Lock()
-	c.subs[key] = events
+	c.subs[key] = r
 	c.mu.Unlock()
 	if err := c.call(ctx, "SUBSCRIBE", key); err != nil {
-		c.forget(key, events)
+		c.forget(key, r)
 		return err
 	}
 	return nil
@@ -721,8 +823,8 @@ func (c *futuresConn) subscribe(ctx context.Context, key string, events chan []b
 
 // unsubscribe ends key's subscription, best effort: the connection may be
 // gone already.
-func (c *futuresConn) unsubscribe(ctx context.Context, key string, events chan []byte) {
-	if !c.forget(key, events) {
+func (c *futuresConn) unsubscribe(ctx context.Context, key string, r *route) {
+	if !c.forget(key, r) {
 		return
 	}
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -730,12 +832,13 @@ func (c *futuresConn) unsubscribe(ctx context.Context, key string, events chan [
 	_ = c.call(uctx, "UNSUBSCRIBE", key)
 }
 
-// forget removes key's route if it is still events', and says whether it
-// was.
-func (c *futuresConn) forget(key string, events chan []byte) bool {
+// forget stops r and removes key's route if it is still r, and says
+// whether it was.
+func (c *futuresConn) forget(key string, r *route) bool {
+	r.stop(nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.subs[key] != events {
+	if c.subs[key] != r {
 		return false
 	}
 	delete(c.subs, key)
@@ -762,7 +865,11 @@ func (c *Connector) FuturesConnections(base string) int {
 	return c.futuresPool(base).Conns()
 }
 
-func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent), healthy func()) error {
+// futuresSession sets up one USDⓈ-M session: a listenKey, a place on a
+// shared connection, the subscription, the keepalive, the seed, as
+// spotSession does.
+func (c *Connector) futuresSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
+	ctx := s.Context()
 	key, err := c.listenKeyCall(ctx, acct.Account, http.MethodPost)
 	if err != nil {
 		return err
@@ -771,52 +878,26 @@ func (c *Connector) futuresSession(ctx context.Context, acct sdk.StreamAccount, 
 	if err != nil {
 		return err
 	}
-	defer lease.Release()
+	s.Defer(lease.Release)
 	conn := lease.Conn
-	events := make(chan []byte, 64)
+	apply := applyEvent(book, emit)
+	r := newRoute(func(b []byte) error { return apply(futuresEvent(b)) },
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}, s.End)
 	book.Begin()
-	if err := conn.subscribe(ctx, key, events); err != nil {
+	if err := conn.subscribe(ctx, key, r); err != nil {
 		return err
 	}
-	defer conn.unsubscribe(ctx, key, events)
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	seeded := c.seedBook(sctx, acct, false, book, emit)
-	renew := time.NewTicker(c.streams.Opts.ListenKeyRenew)
-	defer renew.Stop()
-	var moving <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-seeded:
-			if err != nil {
-				return fmt.Errorf("binance: seeding the futures account: %w", err)
-			}
-			healthy()
-		case b, ok := <-events:
-			if !ok {
-				return &sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}
-			}
-			if err := applyEvent(book, emit)(futuresEvent(b)); err != nil {
-				return err
-			}
-		case <-renew.C:
-			if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
-				// -1125: the key is gone; a new one is needed.
-				return fmt.Errorf("binance: listenKey keepalive: %w", err)
-			}
-		case <-lease.Expiring:
-			if moving == nil {
-				// As on spot: spread a connection's moves before the 24 h
-				// cut so their re-seeds fit in the weight budget.
-				moving = time.After(rand.N(c.streams.Opts.Lifetime/96 + 1))
-			}
-			lease.Expiring = nil
-		case <-moving:
-			return errMoved
+	s.Defer(func() { conn.unsubscribe(ctx, key, r) })
+	s.Every(c.streams.Opts.ListenKeyRenew, func(ctx context.Context) error {
+		if _, err := c.listenKeyCall(ctx, acct.Account, http.MethodPut); err != nil {
+			// -1125: the key is gone; a new one is needed.
+			return fmt.Errorf("binance: listenKey keepalive: %w", err)
 		}
-	}
+		return nil
+	})
+	c.moveBeforeCut(s, lease.AfterExpiring)
+	c.seedBook(s, acct, false, book, emit)
+	return nil
 }
 
 // futuresEvent reads one USDⓈ-M user-data event.
