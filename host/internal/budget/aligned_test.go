@@ -82,15 +82,7 @@ func TestAlignedGroupGoesAtOnce(t *testing.T) {
 		{0, 2},
 	} {
 		s := NewSet(alignedPools(), Options{Now: func() time.Time { return start }, Group: tc.group})
-		n := 0
-		for {
-			ok, _ := s.TryTake(start, calls)
-			if !ok {
-				break
-			}
-			n++
-		}
-		if n != tc.want {
+		if n := atOnce(s, calls); n != tc.want {
 			t.Errorf("group %s: %d syncs at once, want %d", tc.group, n, tc.want)
 		}
 	}

@@ -147,17 +147,21 @@ func TestGroupLetsAGridStepGoTogether(t *testing.T) {
 		{0, 2},               // the take and one more, as without a grid
 	} {
 		s := NewSet(twoPools(), Options{Now: func() time.Time { return start }, Group: tc.group})
-		n := 0
-		for {
-			ok, _ := s.TryTake(start, calls)
-			if !ok {
-				break
-			}
-			n++
-		}
-		if n != tc.want {
+		if n := atOnce(s, calls); n != tc.want {
 			t.Errorf("group %s: %d takes at once, want %d", tc.group, n, tc.want)
 		}
+	}
+}
+
+// atOnce is how many takes of calls a fresh set lets through at start.
+func atOnce(s *Set, calls []string) int {
+	n := 0
+	for {
+		ok, _ := s.TryTake(start, calls)
+		if !ok {
+			return n
+		}
+		n++
 	}
 }
 
