@@ -249,13 +249,34 @@ func (m *Manager) Run(ctx context.Context) error {
 				m.exchange(ctx, name, kick)
 			}(a.Exchange)
 		}
+		read := time.Now()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-m.wake:
+			if !settleAfter(ctx, read) {
+				return nil
+			}
 		}
 	}
+}
+
+// settle is the least time between two reads of every account that
+// account changes prompt: adding thousands of accounts one by one then
+// costs a read every settle instead of one per account (each reads and
+// decodes every account in the store), and a change still reaches the
+// streams within it.
+const settle = 500 * time.Millisecond
+
+// settleAfter waits until settle has passed since last, or ctx ends
+// (false).
+func settleAfter(ctx context.Context, last time.Time) bool {
+	d := settle - time.Since(last)
+	if d <= 0 {
+		return true
+	}
+	return sleep(ctx, d)
 }
 
 // exchange keeps one exchange's stream open: opened again after the plugin
@@ -331,6 +352,7 @@ func (m *Manager) session(ctx context.Context, name string, sm pluginhost.Stream
 	t := time.NewTicker(m.cfg.Rescan)
 	defer t.Stop()
 	for {
+		aligned := time.Now()
 		wake, err := m.align(sctx, name, st, calls, watched, es)
 		if err != nil {
 			return err
@@ -350,6 +372,10 @@ func (m *Manager) session(ctx context.Context, name string, sm pluginhost.Stream
 			return err
 		case <-t.C:
 		case <-kick:
+			if !settleAfter(ctx, aligned) {
+				pt.Stop()
+				return ctx.Err()
+			}
 		case <-pt.C:
 		}
 		pt.Stop()

@@ -2,8 +2,10 @@ package streams_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,4 +192,79 @@ func TestManagerWritesPushesAndFallsBack(t *testing.T) {
 		_, ok := p.watched[id]
 		return p.opened >= 2 && ok
 	})
+}
+
+// countingStore counts the reads of every account.
+type countingStore struct {
+	*store.Store
+	reads atomic.Int64
+}
+
+func (c *countingStore) AllAccounts(ctx context.Context) ([]store.Account, error) {
+	c.reads.Add(1)
+	return c.Store.AllAccounts(ctx)
+}
+
+// Accounts added one by one, each announced, are brought to their stream
+// with a few reads of every account, not one or two for each.
+func TestManyAddsCoalesce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	bolt, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	st := &countingStore{Store: bolt}
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, err := users.New(users.Config{Store: bolt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := us.Create(ctx, users.NewUser{Username: "trader"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &plugin{info: sdk.Info{Name: "acme", Capabilities: []string{sdk.CapSpotBalances, sdk.CapStreams}},
+		events: make(chan sdk.StreamEvent), end: make(chan error)}
+	m, err := streams.New(streams.Config{Rescan: time.Hour}, st, catalog{p}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	const n = 200
+	began := time.Now()
+	for i := range n {
+		id := store.NewID()
+		sealed, err := key.SealCredentials(id, secrets.Credentials{APIKey: fmt.Sprint("k", i), SecretKey: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		a := store.Account{ID: id, UserID: u.ID, Name: fmt.Sprint("a", i), Exchange: "acme", IsActive: true, IsMain: i == 0,
+			Secrets: sealed, KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}}
+		if err := bolt.EditAccounts(ctx, u.ID, func([]store.Account) (store.AccountChange, error) {
+			return store.AccountChange{Put: []store.Account{a}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		m.AccountChanged(id)
+	}
+	eventually(t, "every account watched", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.watched) == n
+	})
+	// How long the adds took bounds the reads: two (the exchanges and
+	// the stream's own accounts) per half second, and the first two.
+	took := time.Since(began)
+	t.Logf("%d reads of every account for %d adds in %v", st.reads.Load(), n, took)
+	if r, most := st.reads.Load(), 2*int64(took/(500*time.Millisecond))+4; r > most {
+		t.Errorf("%d reads of every account for %d adds in %v, want at most %d", r, n, took, most)
+	}
 }
