@@ -251,8 +251,15 @@ const jsonContentType = "application/json; charset=utf-8"
 
 // renderVersion is what of the account itself an answer shows: a rename or
 // a change of is_active renders the answer again at once.
-func renderVersion(a store.Account) string {
-	return strconv.FormatBool(a.IsActive) + "\x00" + a.Name
+func renderVersion(a store.Account) renderKey {
+	return renderKey{active: a.IsActive, name: a.Name}
+}
+
+// renderKey is a renderVersion: compared, never built into a string, so
+// that a cached answer costs no allocation to check.
+type renderKey struct {
+	active bool
+	name   string
 }
 
 func (d *dashboard) getBalances(c *gin.Context) {
@@ -423,7 +430,7 @@ type snapEntry struct {
 	expires time.Time
 	// version is the renderVersion of the account the answers were
 	// rendered for.
-	version string
+	version renderKey
 	body    [kinds][]byte
 }
 
@@ -433,7 +440,7 @@ func newSnapCache(ttl time.Duration, now func() time.Time) *snapCache {
 
 // rendered returns a fresh answer, or nil and the epoch to pass to store
 // with the answer rendered instead.
-func (sc *snapCache) rendered(accountID, version string, kind int) ([]byte, uint64) {
+func (sc *snapCache) rendered(accountID string, version renderKey, kind int) ([]byte, uint64) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	e := sc.entries[accountID]
@@ -445,7 +452,7 @@ func (sc *snapCache) rendered(accountID, version string, kind int) ([]byte, uint
 
 // store keeps an answer rendered from a snapshot read in epoch. Answers of
 // the other kinds rendered from an older read are dropped with a new entry.
-func (sc *snapCache) store(accountID, version string, kind int, body []byte, epoch uint64) {
+func (sc *snapCache) store(accountID string, version renderKey, kind int, body []byte, epoch uint64) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if epoch != sc.epoch {

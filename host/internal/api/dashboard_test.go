@@ -339,7 +339,7 @@ func TestDashboardFreshness(t *testing.T) {
 func TestSnapCacheDropsAnswersOlderThanAForget(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	sc := newSnapCache(time.Second, func() time.Time { return now })
-	v := "true\x00a"                              // the account's render version
+	v := renderKey{active: true, name: "a"}       // the account's render version
 	_, epoch := sc.rendered("a", v, kindBalances) // a GET starts reading
 	sc.forget("a")                                // a manual sync lands meanwhile
 	sc.store("a", v, kindBalances, []byte("old"), epoch)
@@ -352,7 +352,7 @@ func TestSnapCacheDropsAnswersOlderThanAForget(t *testing.T) {
 		t.Fatalf("got %q", body)
 	}
 	// A changed account (renamed, deactivated) renders again.
-	if body, _ := sc.rendered("a", "false\x00a", kindBalances); body != nil {
+	if body, _ := sc.rendered("a", renderKey{active: false, name: "a"}, kindBalances); body != nil {
 		t.Fatalf("an answer for an older version of the account: %q", body)
 	}
 }

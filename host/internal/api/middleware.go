@@ -106,7 +106,8 @@ func (h *handler) limitBody(c *gin.Context) {
 			fmt.Sprintf("request body is larger than %d bytes", h.d.MaxBodyBytes))
 		return
 	}
-	if c.Request.Body != nil {
+	// A request without a body (most reads) has nothing to limit.
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, h.d.MaxBodyBytes)
 	}
 	c.Next()
