@@ -3,14 +3,12 @@ package streams_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/globalautomation/gahost/host/internal/secrets"
 	"github.com/globalautomation/gahost/host/internal/store"
 	"github.com/globalautomation/gahost/host/internal/streams"
-	"github.com/globalautomation/gahost/host/internal/users"
 	"github.com/globalautomation/gahost/sdk"
 )
 
@@ -25,35 +23,13 @@ type fleet struct {
 func newFleet(t *testing.T, n int) *fleet {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	key, err := secrets.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	us, err := users.New(users.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _, err := us.Create(ctx, users.NewUser{Username: "trader"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, key, u := newStoreUser(t)
 	f := &fleet{ctx: ctx, st: st, key: key}
 	var accts []store.Account
-	now := time.Now().UTC()
 	for i := range n {
-		id := store.NewID()
-		sealed, err := key.SealCredentials(id, secrets.Credentials{APIKey: fmt.Sprintf("k%d", i), SecretKey: "s"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		accts = append(accts, store.Account{ID: id, UserID: u.ID, Name: fmt.Sprintf("a%d", i), Exchange: "acme", IsActive: true,
-			IsMain: i == 0, Secrets: sealed, KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}})
-		f.ids = append(f.ids, id)
+		a := newAccount(t, key, u, fmt.Sprintf("a%d", i), fmt.Sprintf("k%d", i), i == 0)
+		accts = append(accts, a)
+		f.ids = append(f.ids, a.ID)
 		time.Sleep(time.Millisecond) // ULIDs of distinct milliseconds sort in creation order
 	}
 	if err := st.EditAccounts(ctx, u.ID, func([]store.Account) (store.AccountChange, error) {

@@ -109,31 +109,9 @@ func eventually(t *testing.T, what string, ok func() bool) {
 
 func TestManagerWritesPushesAndFallsBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	key, err := secrets.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	us, err := users.New(users.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _, err := us.Create(ctx, users.NewUser{Username: "trader"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := store.NewID()
-	sealed, err := key.SealCredentials(id, secrets.Credentials{APIKey: "k1", SecretKey: "s1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	acct := store.Account{ID: id, UserID: u.ID, Name: "a", Exchange: "acme", IsActive: true, IsMain: true, Secrets: sealed,
-		KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}}
+	st, key, u := newStoreUser(t)
+	acct := newAccount(t, key, u, "a", "k1", true)
+	id := acct.ID
 	if err := st.EditAccounts(ctx, u.ID, func([]store.Account) (store.AccountChange, error) {
 		return store.AccountChange{Put: []store.Account{acct}}, nil
 	}); err != nil {
@@ -209,24 +187,8 @@ func (c *countingStore) AllAccounts(ctx context.Context) ([]store.Account, error
 // with a few reads of every account, not one or two for each.
 func TestManyAddsCoalesce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	bolt, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bolt.Close()
+	bolt, key, u := newStoreUser(t)
 	st := &countingStore{Store: bolt}
-	key, err := secrets.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	us, err := users.New(users.Config{Store: bolt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _, err := us.Create(ctx, users.NewUser{Username: "trader"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &plugin{info: sdk.Info{Name: "acme", Capabilities: []string{sdk.CapSpotBalances, sdk.CapStreams}},
 		events: make(chan sdk.StreamEvent), end: make(chan error)}
 	m, err := streams.New(streams.Config{Rescan: time.Hour}, st, catalog{p}, key)
@@ -240,20 +202,13 @@ func TestManyAddsCoalesce(t *testing.T) {
 	const n = 200
 	began := time.Now()
 	for i := range n {
-		id := store.NewID()
-		sealed, err := key.SealCredentials(id, secrets.Credentials{APIKey: fmt.Sprint("k", i), SecretKey: "s"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now().UTC()
-		a := store.Account{ID: id, UserID: u.ID, Name: fmt.Sprint("a", i), Exchange: "acme", IsActive: true, IsMain: i == 0,
-			Secrets: sealed, KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}}
+		a := newAccount(t, key, u, fmt.Sprint("a", i), fmt.Sprint("k", i), i == 0)
 		if err := bolt.EditAccounts(ctx, u.ID, func([]store.Account) (store.AccountChange, error) {
 			return store.AccountChange{Put: []store.Account{a}}, nil
 		}); err != nil {
 			t.Fatal(err)
 		}
-		m.AccountChanged(id)
+		m.AccountChanged(a.ID)
 	}
 	eventually(t, "every account watched", func() bool {
 		p.mu.Lock()
@@ -267,4 +222,43 @@ func TestManyAddsCoalesce(t *testing.T) {
 	if r, most := st.reads.Load(), 2*int64(took/(500*time.Millisecond))+4; r > most {
 		t.Errorf("%d reads of every account for %d adds in %v, want at most %d", r, n, took, most)
 	}
+}
+
+// newStoreUser opens a store in a temporary directory, with a master key
+// and one user.
+func newStoreUser(t *testing.T) (*store.Store, *secrets.Key, store.User) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gahost.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key, err := secrets.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, err := users.New(users.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := us.Create(ctx, users.NewUser{Username: "trader"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, key, u
+}
+
+// newAccount is an active acme account of u named name, its API key
+// apiKey sealed under key.
+func newAccount(t *testing.T, key *secrets.Key, u store.User, name, apiKey string, main bool) store.Account {
+	t.Helper()
+	id := store.NewID()
+	sealed, err := key.SealCredentials(id, secrets.Credentials{APIKey: apiKey, SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	return store.Account{ID: id, UserID: u.ID, Name: name, Exchange: "acme", IsActive: true, IsMain: main, Secrets: sealed,
+		KeysRev: 1, CreatedAt: now, UpdatedAt: now, Sync: store.SyncState{Status: store.SyncPending}}
 }
