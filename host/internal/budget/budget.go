@@ -574,9 +574,11 @@ func (s *Set) Stats(now time.Time) []PoolStats {
 	defer s.mu.Unlock()
 	out := make([]PoolStats, 0, len(s.pools))
 	for _, p := range s.pools {
-		used := p.used(now)
+		var used int64
 		if p.aligned {
 			used = p.count(p.winIdx(now))
+		} else {
+			used = p.used(now)
 		}
 		out = append(out, PoolStats{Name: p.name, Limit: p.limit, Allowed: p.allowed, Burst: p.burst,
 			Used: used, External: p.external, Window: p.window, Aligned: p.aligned})
