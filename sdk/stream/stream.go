@@ -288,6 +288,42 @@ func (c *Cap) Take() (release func(), err error) {
 	}, nil
 }
 
+// HostLimits are one stream host's per-IP limits: its cap on open
+// connections and the pace of new ones.
+type HostLimits struct {
+	Conns   *Cap
+	Connect *Limiter
+}
+
+// PerHost hands out the HostLimits of each stream host, all made from the
+// same figures when the host is first asked for: for exchanges whose
+// hosts (live and demo, or regional ones) count an address's connections
+// each on its own. It is safe for concurrent use.
+type PerHost struct {
+	MaxConns      int           // each host's Cap; zero or less: none
+	ConnectLimit  int           // each host's Limiter: ConnectLimit new connections ...
+	ConnectWindow time.Duration // ... in any ConnectWindow
+
+	mu    sync.Mutex
+	hosts map[string]*HostLimits
+}
+
+// For is the limits of the host at base, the same every time it is asked
+// for.
+func (p *PerHost) For(base string) *HostLimits {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.hosts[base]
+	if h == nil {
+		h = &HostLimits{Conns: &Cap{N: p.MaxConns}, Connect: &Limiter{N: p.ConnectLimit, Per: p.ConnectWindow}}
+		if p.hosts == nil {
+			p.hosts = map[string]*HostLimits{}
+		}
+		p.hosts[base] = h
+	}
+	return h
+}
+
 // Permanent reports whether err is one that reconnecting will not fix: the
 // keys were refused or lack a permission.
 func Permanent(err error) bool {

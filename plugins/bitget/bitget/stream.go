@@ -44,7 +44,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -97,9 +96,7 @@ type StreamOptions struct {
 // servers).
 type streamState struct {
 	stream.Options[StreamOptions]
-	mu     sync.Mutex
-	caps   map[string]*stream.Cap
-	limits map[string]*stream.Limiter
+	hosts *stream.PerHost
 }
 
 // SetStreamOptions changes the stream's clock and limits; call it before
@@ -111,20 +108,8 @@ func (s *streamState) init() {
 		Lifetime: 24 * time.Hour, PingEvery: 30 * time.Second, ReplyWait: 10 * time.Second,
 		SnapshotWait: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
 		BackoffMax: 30 * time.Second, MaxConns: 100, ConnectLimit: 300}, func(o *StreamOptions) {
-		s.caps = map[string]*stream.Cap{}
-		s.limits = map[string]*stream.Limiter{}
+		s.hosts = &stream.PerHost{MaxConns: o.MaxConns, ConnectLimit: o.ConnectLimit, ConnectWindow: o.ConnectWindow}
 	})
-}
-
-// limitsFor are the cap and the connection-rate limit of a stream host.
-func (s *streamState) limitsFor(base string) (*stream.Cap, *stream.Limiter) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.caps[base] == nil {
-		s.caps[base] = &stream.Cap{N: s.Opts.MaxConns}
-		s.limits[base] = &stream.Limiter{N: s.Opts.ConnectLimit, Per: s.Opts.ConnectWindow}
-	}
-	return s.caps[base], s.limits[base]
 }
 
 var _ sdk.Streamer = (*Connector)(nil)
@@ -155,8 +140,8 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		return err
 	}
 	base := stream.Base(a, EndpointWS, wsHosts)
-	limit, connect := c.streams.limitsFor(base)
-	release, err := limit.Take()
+	limits := c.streams.hosts.For(base)
+	release, err := limits.Conns.Take()
 	if err != nil {
 		return err
 	}
@@ -178,7 +163,7 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 	unsupported := func(err error) bool { return sdk.KindOf(err) == sdk.KindUnsupported }
 	return stream.Keep(ctx, bo, emit, unsupported, func(ctx context.Context, healthy func()) error {
 		s := &session{c: c, acct: acct, chans: chans, book: book, emit: emit, deriveUPnL: &deriveUPnL}
-		return s.run(ctx, base, connect, healthy)
+		return s.run(ctx, base, limits.Connect, healthy)
 	})
 }
 

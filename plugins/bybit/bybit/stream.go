@@ -94,13 +94,7 @@ type StreamOptions struct {
 // stream host (Bybit counts new connections per WebSocket domain).
 type streamState struct {
 	stream.Options[StreamOptions]
-	mu     sync.Mutex
-	limits map[string]*hostLimits
-}
-
-type hostLimits struct {
-	connect *stream.Limiter
-	conns   *stream.Cap
+	hosts *stream.PerHost
 }
 
 // SetStreamOptions changes the stream's clock and limits; call it before
@@ -112,20 +106,8 @@ func (s *streamState) init() {
 		PingEvery: 20 * time.Second, PongWait: 10 * time.Second, Lifetime: 24 * time.Hour,
 		AuthExpiry: 10 * time.Second, ConnectWindow: 5 * time.Minute, BackoffMin: 500 * time.Millisecond,
 		BackoffMax: 30 * time.Second, ConnectLimit: 500, MaxConnections: 1000}, func(o *StreamOptions) {
-		s.limits = map[string]*hostLimits{}
+		s.hosts = &stream.PerHost{MaxConns: o.MaxConnections, ConnectLimit: o.ConnectLimit, ConnectWindow: o.ConnectWindow}
 	})
-}
-
-func (s *streamState) host(base string) *hostLimits {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.limits[base]
-	if h == nil {
-		h = &hostLimits{connect: &stream.Limiter{N: s.Opts.ConnectLimit, Per: s.Opts.ConnectWindow},
-			conns: &stream.Cap{N: s.Opts.MaxConnections}}
-		s.limits[base] = h
-	}
-	return h
 }
 
 // moveAfter is when a connection is replaced: at a random point of the
@@ -358,8 +340,8 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, emit fu
 		return sdk.Errorf(sdk.KindAuthentication, "bybit: an API key and a secret key are required")
 	}
 	base := stream.Base(acct.Account, EndpointWS, wsHosts)
-	lim := c.streams.host(base)
-	release, err := lim.conns.Take()
+	lim := c.streams.hosts.For(base)
+	release, err := lim.Conns.Take()
 	if err != nil {
 		return err
 	}
@@ -375,7 +357,7 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, emit fu
 		}
 		live.mode = info.marginMode()
 	}
-	if err := lim.connect.Wait(ctx); err != nil {
+	if err := lim.Connect.Wait(ctx); err != nil {
 		return err
 	}
 	ws, err := stream.Dial(ctx, base+pathPrivateWS, nil)
