@@ -567,12 +567,16 @@ func parseEvent(product, e string, b []byte, testnet bool) (message, error) {
 	case "listenKeyExpired":
 		return message{end: "the listenKey expired"}, nil
 	case "ACCOUNT_UPDATE":
+		var u accountUpdate
+		if err := json.Unmarshal(b, &u); err != nil {
+			return message{}, rest.Malformed("bingx", product+" ACCOUNT_UPDATE", err)
+		}
 		var d *stream.Delta
 		var err error
 		if product == "spot" {
-			d, err = spotDelta(b)
+			d, err = spotDelta(u)
 		} else {
-			d, err = swapDelta(b, testnet)
+			d, err = swapDelta(u, testnet)
 		}
 		return message{delta: d}, err
 	}
@@ -592,30 +596,32 @@ func eventTime(raw json.RawMessage) time.Time {
 	return time.UnixMilli(ms)
 }
 
+// accountUpdate is ACCOUNT_UPDATE as both streams send it: per changed
+// asset a, its wallet wb (and on spot lk, what is locked), and on swap
+// each changed position row whole.
+type accountUpdate struct {
+	Name string          `json:"e"` // named, so that it does not land in T
+	T    json.RawMessage `json:"E"`
+	A    struct {
+		B []struct {
+			A  string `json:"a"`
+			WB number `json:"wb"`
+			LK number `json:"lk"`
+		} `json:"B"`
+		P []struct {
+			S  string `json:"s"`
+			PA number `json:"pa"`
+			EP number `json:"ep"`
+			UP number `json:"up"`
+			MT string `json:"mt"`
+			PS string `json:"ps"`
+		} `json:"P"`
+	} `json:"a"`
+}
+
 // swapDelta reads the swap's ACCOUNT_UPDATE: absolute wb per changed
 // asset, and each changed position row whole.
-func swapDelta(b []byte, testnet bool) (*stream.Delta, error) {
-	var e struct {
-		Name string          `json:"e"` // named, so that it does not land in T
-		T    json.RawMessage `json:"E"`
-		A    struct {
-			B []struct {
-				A  string `json:"a"`
-				WB number `json:"wb"`
-			} `json:"B"`
-			P []struct {
-				S  string `json:"s"`
-				PA number `json:"pa"`
-				EP number `json:"ep"`
-				UP number `json:"up"`
-				MT string `json:"mt"`
-				PS string `json:"ps"`
-			} `json:"P"`
-		} `json:"a"`
-	}
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, rest.Malformed("bingx", "swap ACCOUNT_UPDATE", err)
-	}
+func swapDelta(e accountUpdate, testnet bool) (*stream.Delta, error) {
 	d := &stream.Delta{At: eventTime(e.T)}
 	for _, x := range e.A.B {
 		// In the demo the margin asset may be named VST; it stands for USDT.
@@ -654,21 +660,7 @@ func swapDelta(b []byte, testnet bool) (*stream.Delta, error) {
 
 // spotDelta reads spot's ACCOUNT_UPDATE: per changed asset, wb free and
 // lk locked.
-func spotDelta(b []byte) (*stream.Delta, error) {
-	var e struct {
-		Name string          `json:"e"` // named, so that it does not land in T
-		T    json.RawMessage `json:"E"`
-		A    struct {
-			B []struct {
-				A  string `json:"a"`
-				WB number `json:"wb"`
-				LK number `json:"lk"`
-			} `json:"B"`
-		} `json:"a"`
-	}
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, rest.Malformed("bingx", "spot ACCOUNT_UPDATE", err)
-	}
+func spotDelta(e accountUpdate) (*stream.Delta, error) {
 	d := &stream.Delta{At: eventTime(e.T)}
 	for _, x := range e.A.B {
 		var f fields
