@@ -495,13 +495,20 @@ func (c *spotConn) forget(r *route) {
 
 func (c *Connector) spotPool(base string) *stream.Pool[*spotConn] {
 	s := &c.streams
+	return poolFor(s, s.pools, base, s.Opts.PerConnection, func(ctx context.Context) (*spotConn, error) { return dialSpot(ctx, base) })
+}
+
+// poolFor is the pool in pools of the connections to base, made on first
+// use with perConn accounts a connection, the streams' lifetime and
+// connect pace, and dial.
+func poolFor[C stream.Shared](s *streamState, pools map[string]*stream.Pool[C], base string, perConn int,
+	dial func(context.Context) (C, error)) *stream.Pool[C] {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pools[base]
+	p := pools[base]
 	if p == nil {
-		p = &stream.Pool[*spotConn]{PerConn: s.Opts.PerConnection, Lifetime: s.Opts.Lifetime, Limiter: s.connect,
-			Dial: func(ctx context.Context) (*spotConn, error) { return dialSpot(ctx, base) }}
-		s.pools[base] = p
+		p = &stream.Pool[C]{PerConn: perConn, Lifetime: s.Opts.Lifetime, Limiter: s.connect, Dial: dial}
+		pools[base] = p
 	}
 	return p
 }
@@ -547,15 +554,11 @@ func wsError(a wsAnswer) error {
 func (c *Connector) spotSession(s *stream.Session, acct sdk.StreamAccount, book *stream.Book, emit func(sdk.StreamEvent)) error {
 	ctx := s.Context()
 	base := stream.Base(acct.Account, EndpointSpotWS, wsHosts)
-	lease, err := c.spotPool(base).Acquire(ctx)
+	lease, r, err := join(s, c.spotPool(base), book, emit, "spot", spotEvent)
 	if err != nil {
 		return err
 	}
-	s.Defer(lease.Release)
 	conn := lease.Conn
-	apply := applyEvent(book, emit)
-	r := newRoute(func(raw []byte) error { return apply(spotEvent(raw)) },
-		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: spot stream connection closed"}, s.End)
 	s.Defer(func() { conn.forget(r) })
 	book.Begin()
 	now := time.Now()
@@ -612,6 +615,23 @@ func (c *Connector) seedBook(s *stream.Session, acct sdk.StreamAccount, spot boo
 		emit(book.Seed(seed))
 		s.Healthy()
 	})
+}
+
+// join takes s a place on a connection of pool, given back when s ends,
+// and makes the route that applies to book what parse (spotEvent or
+// futuresEvent) reads from each of the session's frames; product names
+// the connection in the error its close ends s with.
+func join[C stream.Shared](s *stream.Session, pool *stream.Pool[C], book *stream.Book, emit func(sdk.StreamEvent),
+	product string, parse func([]byte) (*stream.Delta, string, error)) (*stream.Lease[C], *route, error) {
+	lease, err := pool.Acquire(s.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Defer(lease.Release)
+	apply := applyEvent(book, emit)
+	r := newRoute(func(b []byte) error { return apply(parse(b)) },
+		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: " + product + " stream connection closed"}, s.End)
+	return lease, r, nil
 }
 
 // applyEvent takes what spotEvent or futuresEvent read from a frame: a
@@ -847,15 +867,8 @@ func (c *futuresConn) forget(key string, r *route) bool {
 
 func (c *Connector) futuresPool(base string) *stream.Pool[*futuresConn] {
 	s := &c.streams
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.fpools[base]
-	if p == nil {
-		p = &stream.Pool[*futuresConn]{PerConn: s.Opts.FuturesPerConnection, Lifetime: s.Opts.Lifetime, Limiter: s.connect,
-			Dial: func(ctx context.Context) (*futuresConn, error) { return dialFutures(ctx, base, s.Opts.FuturesMessages) }}
-		s.fpools[base] = p
-	}
-	return p
+	return poolFor(s, s.fpools, base, s.Opts.FuturesPerConnection,
+		func(ctx context.Context) (*futuresConn, error) { return dialFutures(ctx, base, s.Opts.FuturesMessages) })
 }
 
 // FuturesConnections is how many USDⓈ-M stream connections the connector
@@ -874,15 +887,11 @@ func (c *Connector) futuresSession(s *stream.Session, acct sdk.StreamAccount, bo
 	if err != nil {
 		return err
 	}
-	lease, err := c.futuresPool(stream.Base(acct.Account, EndpointFuturesWS, wsHosts)).Acquire(ctx)
+	lease, r, err := join(s, c.futuresPool(stream.Base(acct.Account, EndpointFuturesWS, wsHosts)), book, emit, "futures", futuresEvent)
 	if err != nil {
 		return err
 	}
-	s.Defer(lease.Release)
 	conn := lease.Conn
-	apply := applyEvent(book, emit)
-	r := newRoute(func(b []byte) error { return apply(futuresEvent(b)) },
-		&sdk.Error{Kind: sdk.KindUnavailable, Message: "binance: futures stream connection closed"}, s.End)
 	book.Begin()
 	if err := conn.subscribe(ctx, key, r); err != nil {
 		return err
