@@ -55,6 +55,16 @@ type Signing struct {
 // KindAuthentication for a missing key) when it cannot.
 type SignFunc func(s *Signing) error
 
+// NeedKeys is the refusal of a call of exchange's for an account that
+// lacks its API key or its secret key, nil when it has both: a
+// KindAuthentication error before anything is signed or sent.
+func NeedKeys(exchange string, acct sdk.Account) error {
+	if acct.APIKey == "" || acct.SecretKey == "" {
+		return sdk.Errorf(sdk.KindAuthentication, "%s: an API key and a secret key are required", exchange)
+	}
+	return nil
+}
+
 // DecodeFunc turns an answer into a typed error, or nil for success. The
 // client calls it for every answer, whatever the status, because some
 // exchanges report failures inside HTTP 200. When it returns nil for a

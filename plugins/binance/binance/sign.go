@@ -3,7 +3,6 @@ package binance
 import (
 	"strconv"
 
-	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -23,8 +22,8 @@ func Signature(secret, query, body string) string {
 // (the connector sends every parameter in the query and an empty body, as
 // the official SDK does) and sets the key header.
 func signRequest(s *rest.Signing) error {
-	if s.Account.APIKey == "" || s.Account.SecretKey == "" {
-		return sdk.Errorf(sdk.KindAuthentication, "binance: an API key and a secret key are required")
+	if err := rest.NeedKeys("binance", s.Account); err != nil {
+		return err
 	}
 	s.Query = rest.JoinQuery(s.Query, "recvWindow="+recvWindow+"&timestamp="+strconv.FormatInt(s.Time.UnixMilli(), 10))
 	sig := Signature(s.Account.SecretKey, s.Query, string(s.Body))

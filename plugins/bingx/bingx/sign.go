@@ -54,12 +54,7 @@ func signRequest(s *rest.Signing) error {
 
 // needKeys fails a call without credentials before anything is sent,
 // public rule lookups included.
-func needKeys(acct sdk.Account) error {
-	if acct.APIKey == "" || acct.SecretKey == "" {
-		return sdk.Errorf(sdk.KindAuthentication, "bingx: an API key and a secret key are required")
-	}
-	return nil
-}
+func needKeys(acct sdk.Account) error { return rest.NeedKeys("bingx", acct) }
 
 // decodeQuery splits an encoded query into pairs in order, decoding the
 // values (keys are sent as they are).

@@ -48,12 +48,8 @@ func Signature(secret, preHash string) string {
 // "paptrading: 1" whichever URL it is sent to, endpoint override or not.
 func signRequest(s *rest.Signing) error {
 	a := s.Account
-	switch {
-	case a.APIKey == "" || a.SecretKey == "":
-		return sdk.Errorf(sdk.KindAuthentication, "bitget: an API key and a secret key are required")
-	case a.Passphrase == "":
-		return sdk.Errorf(sdk.KindAuthentication,
-			"bitget: the passphrase is missing; Bitget API keys have a passphrase chosen when the key was created, add it to the account")
+	if err := needKeys(a); err != nil {
+		return err
 	}
 	raw, err := url.PathUnescape(s.Query)
 	if err != nil {
@@ -73,6 +69,19 @@ func signRequest(s *rest.Signing) error {
 		h.Set(headerDemo, "1")
 	}
 	s.Redact = append(s.Redact, sig)
+	return nil
+}
+
+// needKeys refuses an account without its API key, secret key or
+// passphrase, before anything is signed or sent.
+func needKeys(a sdk.Account) error {
+	if err := rest.NeedKeys("bitget", a); err != nil {
+		return err
+	}
+	if a.Passphrase == "" {
+		return sdk.Errorf(sdk.KindAuthentication,
+			"bitget: the passphrase is missing; Bitget API keys have a passphrase chosen when the key was created, add it to the account")
+	}
 	return nil
 }
 

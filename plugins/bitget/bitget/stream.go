@@ -130,11 +130,8 @@ func (c *Connector) Watch(ctx context.Context, acct sdk.StreamAccount, emit func
 		return sdk.Errorf(sdk.KindInvalidRequest, "bitget: no part to stream")
 	}
 	a := acct.Account
-	switch {
-	case a.APIKey == "" || a.SecretKey == "":
-		return sdk.Errorf(sdk.KindAuthentication, "bitget: an API key and a secret key are required")
-	case a.Passphrase == "":
-		return sdk.Errorf(sdk.KindAuthentication, "bitget: the passphrase is missing; Bitget API keys have a passphrase chosen when the key was created, add it to the account")
+	if err := needKeys(a); err != nil {
+		return err
 	}
 	if err := c.learnMode(ctx, acct); err != nil {
 		return err

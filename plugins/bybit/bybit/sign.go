@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/rest"
 	"github.com/globalautomation/gahost/sdk/sign"
 )
@@ -43,8 +42,8 @@ func Signature(secret, timestamp, apiKey, recvWindow, payload string) string {
 // built: Bybit verifies against the raw bytes it received, so the client
 // sends exactly the query and body signed here.
 func signRequest(s *rest.Signing) error {
-	if s.Account.APIKey == "" || s.Account.SecretKey == "" {
-		return sdk.Errorf(sdk.KindAuthentication, "bybit: an API key and a secret key are required")
+	if err := rest.NeedKeys("bybit", s.Account); err != nil {
+		return err
 	}
 	payload := s.Query
 	if s.Method != "GET" {

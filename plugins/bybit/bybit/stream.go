@@ -336,8 +336,8 @@ func authArgs(acct sdk.Account, expires int64) []any {
 
 func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, emit func(sdk.StreamEvent)) error {
 	o := &c.streams.Opts
-	if acct.Account.APIKey == "" || acct.Account.SecretKey == "" {
-		return sdk.Errorf(sdk.KindAuthentication, "bybit: an API key and a secret key are required")
+	if err := rest.NeedKeys("bybit", acct.Account); err != nil {
+		return err
 	}
 	base := stream.Base(acct.Account, EndpointWS, wsHosts)
 	lim := c.streams.hosts.For(base)
