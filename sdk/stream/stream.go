@@ -343,6 +343,14 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// MoveAfter is when to move a connection the exchange cuts at lifetime
+// to a fresh one: at a random point of the first half of the last 48th of
+// its life, so that the accounts that connected together do not all move,
+// and seed again, at once.
+func MoveAfter(lifetime time.Duration) time.Duration {
+	return lifetime - lifetime/48 + rand.N(lifetime/96+1)
+}
+
 // Base is the base URL of the stream endpoint key for acct: the
 // account's own endpoint when it has one, else hosts' testnet or mainnet
 // address. A trailing "/" is dropped, so that the caller adds its path.

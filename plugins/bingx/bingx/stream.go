@@ -74,7 +74,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -376,7 +375,7 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, p plan,
 	if o.Lifetime > 0 {
 		// Move at a random point of the lifetime's last 1/48th so that
 		// many accounts do not all move at once.
-		t := time.NewTimer(o.Lifetime - o.Lifetime/48 + rand.N(o.Lifetime/96+1))
+		t := time.NewTimer(stream.MoveAfter(o.Lifetime))
 		defer t.Stop()
 		cut = t.C
 	}

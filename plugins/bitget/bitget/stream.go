@@ -41,7 +41,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -306,7 +305,7 @@ func (s *session) run(ctx context.Context, base string, connect *stream.Limiter,
 	// Move before the 24 h cut, at a random point of the last 1/48th but
 	// one, so that the accounts that came up together do not all move at
 	// once.
-	cutAt := time.NewTimer(o.Lifetime - o.Lifetime/48 + rand.N(o.Lifetime/96+1))
+	cutAt := time.NewTimer(stream.MoveAfter(o.Lifetime))
 	defer cutAt.Stop()
 	for {
 		select {

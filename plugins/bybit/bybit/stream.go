@@ -48,7 +48,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,14 +107,6 @@ func (s *streamState) init() {
 		BackoffMax: 30 * time.Second, ConnectLimit: 500, MaxConnections: 1000}, func(o *StreamOptions) {
 		s.hosts = &stream.PerHost{MaxConns: o.MaxConnections, ConnectLimit: o.ConnectLimit, ConnectWindow: o.ConnectWindow}
 	})
-}
-
-// moveAfter is when a connection is replaced: at a random point of the
-// last 1/48th of its lifetime, so that accounts connected together do not
-// all move together.
-func (s *streamState) moveAfter() time.Duration {
-	l := s.Opts.Lifetime
-	return l - l/48 + rand.N(l/96+1)
 }
 
 // topics are the subscriptions the parts need. position.linear rather
@@ -222,7 +213,7 @@ func (w *watcher) run(ctx context.Context) error {
 	w.mu.Lock()
 	w.cur = w.startLocked(ctx)
 	w.mu.Unlock()
-	move := time.NewTimer(w.c.streams.moveAfter())
+	move := time.NewTimer(stream.MoveAfter(w.c.streams.Opts.Lifetime))
 	defer move.Stop()
 	var retry <-chan time.Time // a standby that failed tries again
 	defer func() {
@@ -249,7 +240,7 @@ func (w *watcher) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-w.switched:
-			move.Reset(w.c.streams.moveAfter())
+			move.Reset(stream.MoveAfter(w.c.streams.Opts.Lifetime))
 			bo.Reset()
 		case <-cur.done:
 			err := cur.err
@@ -272,7 +263,7 @@ func (w *watcher) run(ctx context.Context) error {
 				// The standby is already on its way: it takes over.
 				w.cur, w.standby = sb, nil
 				w.mu.Unlock()
-				move.Reset(w.c.streams.moveAfter())
+				move.Reset(stream.MoveAfter(w.c.streams.Opts.Lifetime))
 				continue
 			}
 			w.mu.Unlock()
@@ -282,7 +273,7 @@ func (w *watcher) run(ctx context.Context) error {
 			w.mu.Lock()
 			w.cur = w.startLocked(ctx)
 			w.mu.Unlock()
-			move.Reset(w.c.streams.moveAfter())
+			move.Reset(stream.MoveAfter(w.c.streams.Opts.Lifetime))
 		case <-move.C:
 			w.mu.Lock()
 			if w.standby == nil {

@@ -59,7 +59,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -423,7 +422,7 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, chans [
 	}
 	var planned <-chan time.Time
 	if o.Lifetime > 0 {
-		t := time.NewTimer(o.Lifetime - o.Lifetime/48 + rand.N(o.Lifetime/96+1))
+		t := time.NewTimer(stream.MoveAfter(o.Lifetime))
 		defer t.Stop()
 		planned = t.C
 	}
@@ -520,7 +519,7 @@ func (c *Connector) session(ctx context.Context, acct sdk.StreamAccount, chans [
 				pinged = false
 				idle.Reset(o.PingAfter)
 				if o.Lifetime > 0 {
-					planned = time.After(o.Lifetime - o.Lifetime/48 + rand.N(o.Lifetime/96+1))
+					planned = time.After(stream.MoveAfter(o.Lifetime))
 				}
 			}
 		}

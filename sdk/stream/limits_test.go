@@ -31,3 +31,15 @@ func TestPerHostKeepsEachHostsLimits(t *testing.T) {
 	}
 	r2()
 }
+
+func TestMoveAfterFallsInTheFirstHalfOfTheLast48th(t *testing.T) {
+	const life = 48 * time.Hour
+	for range 1000 {
+		if d := MoveAfter(life); d < 47*time.Hour || d > 47*time.Hour+30*time.Minute {
+			t.Fatalf("MoveAfter(48h) = %v", d)
+		}
+	}
+	if d := MoveAfter(0); d != 0 {
+		t.Fatalf("MoveAfter(0) = %v", d)
+	}
+}
