@@ -2,7 +2,6 @@ package binance
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -169,10 +168,6 @@ func usage(r *rest.Response) []sdk.RateUsage {
 
 // exchangeCode returns the Binance code carried by err, or 0.
 func exchangeCode(err error) int64 {
-	var e *sdk.Error
-	if errors.As(err, &e) && e.ExchangeCode != "" {
-		n, _ := strconv.ParseInt(e.ExchangeCode, 10, 64)
-		return n
-	}
-	return 0
+	n, _ := strconv.ParseInt(rest.ExchangeCode(err), 10, 64)
+	return n
 }
