@@ -14,8 +14,10 @@ import (
 	"errors"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/shopspring/decimal"
 )
 
 // Balances turns an exchange's balance rows into sdk.Balances. read gives
@@ -56,6 +58,32 @@ func Positions[R any](rows []R, read func(R) (sdk.Position, bool, error)) ([]sdk
 		}
 		if open {
 			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Sized is a position row with its size as read, for a connector that
+// reads more (leverage, margin mode) about the open positions before it
+// turns them into sdk.Positions.
+type Sized[R any] struct {
+	Row  R
+	Size decimal.Decimal // as the exchange states it, sign included
+}
+
+// Open keeps the rows whose size is not zero, each with its size read.
+// size gives a row's symbol and its size text; a size that does not read
+// makes the whole answer malformed, naming the row by its symbol.
+func Open[R any](exchange string, rows []R, size func(R) (symbol, amount string)) ([]Sized[R], error) {
+	var out []Sized[R]
+	for _, r := range rows {
+		sym, amount := size(r)
+		d, err := num.Parse(amount)
+		if err != nil {
+			return nil, rest.Malformed(exchange, "position size of "+redact.Clip(sym, rest.MaxText), err)
+		}
+		if !d.IsZero() {
+			out = append(out, Sized[R]{Row: r, Size: d})
 		}
 	}
 	return out, nil
