@@ -1,8 +1,9 @@
 // Package holdings is what the connectors' account reads do alike once
 // the exchange has answered: turn its rows of balances and positions into
 // the sdk's types, leave out what holds nothing, find the futures
-// account's row among the wallet's, and word a malformed row the same way
-// on every exchange.
+// account's row among the wallet's, and word a malformed row, and the
+// credentials check's note on the position mode, the same way on every
+// exchange.
 //
 // How a row reads — the exchange's field names, which of its amounts is
 // free and which locked, how it tells a position's side — stays in each
@@ -108,4 +109,14 @@ func Futures[R any](exchange, what, asset string, rows []R, isAsset func(R) bool
 		return a, nil
 	}
 	return sdk.FuturesAccount{Asset: asset}, nil
+}
+
+// PositionModeNote is the credentials check's note on the futures position
+// mode, a setting the user changes by hand on every exchange: hedge keeps
+// long and short positions on a symbol apart, one-way nets them.
+func PositionModeNote(hedge bool) string {
+	if hedge {
+		return "futures position mode: hedge (long and short positions are separate)"
+	}
+	return "futures position mode: one-way"
 }

@@ -88,3 +88,9 @@ func TestFutures(t *testing.T) {
 		t.Errorf("a row that does not read: %v, want a malformed answer", err)
 	}
 }
+
+func TestPositionModeNote(t *testing.T) {
+	if h, o := PositionModeNote(true), PositionModeNote(false); !strings.Contains(h, "hedge") || !strings.Contains(o, "one-way") {
+		t.Errorf("notes %q and %q; want hedge and one-way named", h, o)
+	}
+}

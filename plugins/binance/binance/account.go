@@ -100,11 +100,7 @@ func (c *Connector) checkFutures(ctx context.Context, acct sdk.Account, p *sdk.P
 		p.CanTradeFutures = false
 		p.Notes = append(p.Notes, "futures trading is disabled on this account")
 	}
-	if cfg.DualSidePosition {
-		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
-	} else {
-		p.Notes = append(p.Notes, "futures position mode: one-way")
-	}
+	p.Notes = append(p.Notes, holdings.PositionModeNote(cfg.DualSidePosition))
 	return nil
 }
 
