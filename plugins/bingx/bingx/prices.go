@@ -56,8 +56,12 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Exchange: "bingx",
 		Resolve:  market,
 		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
-		Read:     marketdata.Apart(c.tickerRows(acct, pathSpotTicker, true), c.tickerRows(acct, pathSwapTicker, false), c.tickerRows(acct, pathPremiumIndex, false)),
-		Price:    bingxPrice,
+		Read: marketdata.Apart(
+			c.tickerRows(acct, pathSpotTicker, true),
+			c.tickerRows(acct, pathSwapTicker, false),
+			c.tickerRows(acct, pathPremiumIndex, false),
+		),
+		Price: bingxPrice,
 	}.Answer(ctx, req)
 }
 
