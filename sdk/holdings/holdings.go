@@ -1,8 +1,9 @@
 // Package holdings is what the connectors' account reads do alike once
 // the exchange has answered: turn its rows of balances and positions into
 // the sdk's types, leave out what holds nothing, find the futures
-// account's row among the wallet's, and word a malformed row the same way
-// on every exchange.
+// account's row among the wallet's, and word a malformed row, and the
+// credentials check's note on the position mode, the same way on every
+// exchange.
 //
 // How a row reads — the exchange's field names, which of its amounts is
 // free and which locked, how it tells a position's side — stays in each
@@ -14,8 +15,10 @@ import (
 	"errors"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
+	"github.com/shopspring/decimal"
 )
 
 // Balances turns an exchange's balance rows into sdk.Balances. read gives
@@ -61,6 +64,32 @@ func Positions[R any](rows []R, read func(R) (sdk.Position, bool, error)) ([]sdk
 	return out, nil
 }
 
+// Sized is a position row with its size as read, for a connector that
+// reads more (leverage, margin mode) about the open positions before it
+// turns them into sdk.Positions.
+type Sized[R any] struct {
+	Row  R
+	Size decimal.Decimal // as the exchange states it, sign included
+}
+
+// Open keeps the rows whose size is not zero, each with its size read.
+// size gives a row's symbol and its size text; a size that does not read
+// makes the whole answer malformed, naming the row by its symbol.
+func Open[R any](exchange string, rows []R, size func(R) (symbol, amount string)) ([]Sized[R], error) {
+	var out []Sized[R]
+	for _, r := range rows {
+		sym, amount := size(r)
+		d, err := num.Parse(amount)
+		if err != nil {
+			return nil, rest.Malformed(exchange, "position size of "+redact.Clip(sym, rest.MaxText), err)
+		}
+		if !d.IsZero() {
+			out = append(out, Sized[R]{Row: r, Size: d})
+		}
+	}
+	return out, nil
+}
+
 // Futures is the futures account kept in asset, the margin asset the
 // connector trades ("USDT"): read fills it from the first of rows that
 // isAsset says is asset's, with the first failure to read its amounts;
@@ -80,4 +109,14 @@ func Futures[R any](exchange, what, asset string, rows []R, isAsset func(R) bool
 		return a, nil
 	}
 	return sdk.FuturesAccount{Asset: asset}, nil
+}
+
+// PositionModeNote is the credentials check's note on the futures position
+// mode, a setting the user changes by hand on every exchange: hedge keeps
+// long and short positions on a symbol apart, one-way nets them.
+func PositionModeNote(hedge bool) string {
+	if hedge {
+		return "futures position mode: hedge (long and short positions are separate)"
+	}
+	return "futures position mode: one-way"
 }

@@ -55,6 +55,21 @@ func TestPositions(t *testing.T) {
 	}
 }
 
+// Open keeps the rows of a non-zero size with that size, and a size that
+// does not read ends the answer naming the symbol.
+func TestOpen(t *testing.T) {
+	rows := []row{{"BTCUSDT", "-0.5", ""}, {"ETHUSDT", "0", ""}, {"SOLUSDT", "3", ""}}
+	size := func(r row) (string, string) { return r.asset, r.free }
+	got, err := Open("ex", rows, size)
+	if err != nil || len(got) != 2 || got[0].Row.asset != "BTCUSDT" || !got[0].Size.Equal(decimal.RequireFromString("-0.5")) || got[1].Row.asset != "SOLUSDT" {
+		t.Fatalf("Open = %+v, %v; want BTCUSDT with its signed size and SOLUSDT", got, err)
+	}
+	_, err = Open("ex", []row{{"BTCUSDT", "x", ""}}, size)
+	if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "position size of BTCUSDT") {
+		t.Errorf("a size that does not read: %v, want a malformed answer naming the symbol", err)
+	}
+}
+
 func TestFutures(t *testing.T) {
 	isUSDT := func(r row) bool { return r.asset == "USDT" }
 	readRow := func(r row) (sdk.FuturesAccount, error) {
@@ -71,5 +86,11 @@ func TestFutures(t *testing.T) {
 	_, err = Futures("ex", "futures USDT account", "USDT", []row{{"USDT", "x", "0"}}, isUSDT, readRow)
 	if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "ex: malformed futures USDT account in the answer") {
 		t.Errorf("a row that does not read: %v, want a malformed answer", err)
+	}
+}
+
+func TestPositionModeNote(t *testing.T) {
+	if h, o := PositionModeNote(true), PositionModeNote(false); !strings.Contains(h, "hedge") || !strings.Contains(o, "one-way") {
+		t.Errorf("notes %q and %q; want hedge and one-way named", h, o)
 	}
 }

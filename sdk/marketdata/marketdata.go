@@ -3,7 +3,7 @@
 // exchange: send no credentials, read each whole price list once, look the
 // asked symbols up by the exchange's own names, answer through
 // sdk.AnswerPrices, read a price row's decimal texts and time (Quote),
-// pair separate last- and mark-price lists (Join), turn instrument rows
+// pair separate last- and mark-price lists (Join, Apart), turn instrument rows
 // into sdk.Instruments with a status, and word a malformed row or an
 // unknown market alike.
 //

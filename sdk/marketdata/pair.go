@@ -1,5 +1,11 @@
 package marketdata
 
+import (
+	"context"
+
+	"github.com/globalautomation/gahost/sdk"
+)
+
 // Pair is a symbol's row of an exchange's last-price list and, for a
 // perpetual, its row of the mark-price list, for the exchanges that
 // publish the two as separate lists. Mark is the zero M on spot.
@@ -28,4 +34,33 @@ func Join[L, M any](last map[string]L, marks map[string]M) map[string]Pair[L, M]
 		out[k] = Pair[L, M]{Last: last[k], Mark: m}
 	}
 	return out
+}
+
+// List reads one whole list of an exchange, keyed by native name (Index).
+type List[R any] func(ctx context.Context) (map[string]R, error)
+
+// Apart is Lists.Read for an exchange that publishes mark prices in a list
+// of their own: a spot symbol is priced from the spot list alone (Lone), a
+// perpetual from the futures last-price list joined with the mark-price
+// list (Join), the two read in that order. A list that fails ends the read
+// with its error.
+func Apart[L, M any](spot, last List[L], marks List[M]) func(context.Context, sdk.Market) (map[string]Pair[L, M], error) {
+	return func(ctx context.Context, m sdk.Market) (map[string]Pair[L, M], error) {
+		if m == sdk.MarketSpot {
+			rows, err := spot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return Lone[L, M](rows), nil
+		}
+		l, err := last(ctx)
+		if err != nil {
+			return nil, err
+		}
+		k, err := marks(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return Join(l, k), nil
+	}
 }

@@ -3,8 +3,9 @@
 // type, no negative amounts, a limit order with a quantity and a price, a
 // market order sized one way only, perpetual orders sized in the base
 // asset, and reduce-only and position side kept to perpetuals. It also
-// checks which order a cancel names (Rules.Cancel) and reads the status
-// words most exchanges share (Status).
+// checks which order a cancel names (Rules.Cancel), reads the status
+// words most exchanges share (Status), and words the order an exchange
+// acknowledged without reporting on it (Accepted, Canceled).
 //
 // It owns only those shared rules. What one exchange adds (client order id
 // alphabets, spot market orders it sizes in the quote asset, how a

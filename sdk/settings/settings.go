@@ -79,6 +79,23 @@ func (c *Cache[V]) Put(apiKey, positions string, v V) {
 	c.entries[sha256.Sum256([]byte(apiKey))] = entry[V]{positions: positions, v: v, at: now}
 }
 
+// Read returns the value kept for the account of apiKey and the open
+// positions named positions when it is fresh (Get); otherwise it calls
+// read and keeps what it returns (Put). A failed read keeps nothing and
+// is returned as it is.
+func (c *Cache[V]) Read(apiKey, positions string, read func() (V, error)) (V, error) {
+	if v, ok := c.Get(apiKey, positions); ok {
+		return v, nil
+	}
+	v, err := read()
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	c.Put(apiKey, positions, v)
+	return v, nil
+}
+
 // Len is the number of accounts held.
 func (c *Cache[V]) Len() int {
 	c.mu.Lock()

@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -58,5 +59,28 @@ func TestPositionsNames(t *testing.T) {
 	b := settings.Positions([]string{"A", "C"})
 	if a == b {
 		t.Error("different rows named alike")
+	}
+}
+
+// Read reads only when nothing fresh is kept, and keeps nothing a failed
+// read returned.
+func TestCacheRead(t *testing.T) {
+	c := settings.New[string](time.Minute, nil)
+	reads := 0
+	read := func() (string, error) { reads++; return "isolated", nil }
+	for range 2 {
+		if v, err := c.Read("key", "BTCUSDT/1", read); v != "isolated" || err != nil {
+			t.Fatalf("Read = %q, %v", v, err)
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d reads for the same positions, want 1", reads)
+	}
+	boom := errors.New("down")
+	if v, err := c.Read("key", "ETHUSDT/1", func() (string, error) { return "x", boom }); v != "" || err != boom {
+		t.Errorf("failed read: %q, %v; want nothing and the error", v, err)
+	}
+	if _, ok := c.Get("key", "ETHUSDT/1"); ok {
+		t.Error("a failed read was kept")
 	}
 }

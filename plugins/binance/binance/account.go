@@ -40,14 +40,10 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 	err := c.http.Do(ctx, acct, rest.Request{
 		Method: "GET", Endpoint: EndpointSpot, Path: "/sapi/v1/account/apiRestrictions", Signed: true,
 	}, &r)
-	if exchangeCode(err) == codeRejectedKey {
-		// The restrictions endpoint needs no permission beyond a valid
-		// key, so only two causes remain.
-		return sdk.Permissions{}, &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: "-2015",
-			Message: "binance: the API key was rejected: either it does not exist on mainnet (is it a testnet key?) " +
-				"or this server's IP address is not on the key's IP whitelist"}
-	}
-	if err != nil {
+	// The restrictions endpoint needs no permission beyond a valid key, so
+	// only two causes remain.
+	if err := keyRejected(err, "binance: the API key was rejected: either it does not exist on mainnet (is it a testnet key?) "+
+		"or this server's IP address is not on the key's IP whitelist"); err != nil {
 		return sdk.Permissions{}, err
 	}
 	p := sdk.Permissions{
@@ -78,6 +74,16 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 	return p, nil
 }
 
+// keyRejected is err of a credentials check, with the rejected-key answer
+// (-2015, which has three causes) worded as message, which names the
+// causes that remain for the call that got it.
+func keyRejected(err error, message string) error {
+	if exchangeCode(err) == codeRejectedKey {
+		return &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: "-2015", Message: message}
+	}
+	return err
+}
+
 // checkFutures confirms the futures side and notes the position mode.
 func (c *Connector) checkFutures(ctx context.Context, acct sdk.Account, p *sdk.Permissions) error {
 	var cfg accountConfig
@@ -100,11 +106,7 @@ func (c *Connector) checkFutures(ctx context.Context, acct sdk.Account, p *sdk.P
 		p.CanTradeFutures = false
 		p.Notes = append(p.Notes, "futures trading is disabled on this account")
 	}
-	if cfg.DualSidePosition {
-		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
-	} else {
-		p.Notes = append(p.Notes, "futures position mode: one-way")
-	}
+	p.Notes = append(p.Notes, holdings.PositionModeNote(cfg.DualSidePosition))
 	return nil
 }
 
@@ -114,12 +116,8 @@ func (c *Connector) validateTestnet(ctx context.Context, acct sdk.Account) (sdk.
 		Method: "GET", Endpoint: EndpointSpot, Path: "/api/v3/account",
 		Query: rest.Params{}.Add("omitZeroBalances", "true"), Signed: true,
 	}, &a)
-	if exchangeCode(err) == codeRejectedKey {
-		return sdk.Permissions{}, &sdk.Error{Kind: sdk.KindAuthentication, ExchangeCode: "-2015",
-			Message: "binance: the test environment rejected the API key: it does not exist there (is it a mainnet key?), " +
-				"this server's IP address is not on its whitelist, or it cannot read the spot account"}
-	}
-	if err != nil {
+	if err := keyRejected(err, "binance: the test environment rejected the API key: it does not exist there (is it a mainnet key?), "+
+		"this server's IP address is not on its whitelist, or it cannot read the spot account"); err != nil {
 		return sdk.Permissions{}, err
 	}
 	p := sdk.Permissions{CanRead: true, CanTradeSpot: a.CanTrade, CanTradeFutures: true}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -48,48 +49,29 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if err != nil {
 		return nil, err
 	}
-	type open struct {
-		row positionRisk
-		amt decimal.Decimal
+	live, err := holdings.Open("binance", rows, func(r positionRisk) (string, string) { return r.Symbol, r.PositionAmt })
+	if err != nil {
+		return nil, err
 	}
-	var live []open
-	symbols := map[string]bool{}
-	for _, r := range rows {
-		amt, err := num.Parse(r.PositionAmt)
-		if err != nil {
-			return nil, rest.Malformed("binance", "position size of "+redact.Clip(r.Symbol, rest.MaxText), err)
-		}
-		if amt.IsZero() {
-			continue
-		}
-		live = append(live, open{r, amt})
-		symbols[r.Symbol] = true
-	}
-	out := make([]sdk.Position, 0, len(live))
 	if len(live) == 0 {
-		return out, nil
+		return []sdk.Position{}, nil
 	}
+	symbols := map[string]bool{}
 	openRows := make([][]string, 0, len(live))
 	for _, o := range live {
-		openRows = append(openRows, []string{o.row.Symbol, o.row.PositionSide, o.row.PositionAmt})
+		symbols[o.Row.Symbol] = true
+		openRows = append(openRows, []string{o.Row.Symbol, o.Row.PositionSide, o.Row.PositionAmt})
 	}
-	key := settings.Positions(openRows...)
-	configs, ok := c.leverage.Get(acct.APIKey, key)
-	if !ok {
-		var err error
-		if configs, err = c.symbolConfigs(ctx, acct, symbols); err != nil {
-			return nil, err
-		}
-		c.leverage.Put(acct.APIKey, key, configs)
+	configs, err := c.leverage.Read(acct.APIKey, settings.Positions(openRows...), func() (map[string]symbolConfig, error) {
+		return c.symbolConfigs(ctx, acct, symbols)
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, o := range live {
-		p, err := toPosition(o.row, o.amt, configs[o.row.Symbol])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return holdings.Positions(live, func(o holdings.Sized[positionRisk]) (sdk.Position, bool, error) {
+		p, err := toPosition(o.Row, o.Size, configs[o.Row.Symbol])
+		return p, true, err
+	})
 }
 
 // symbolConfigs fetches leverage and margin type, for one symbol when only

@@ -26,6 +26,12 @@ type premiumIndex struct {
 	Time      int64  `json:"time"`
 }
 
+// symbol keys a ticker row by its Binance symbol.
+func (t tickerPrice) symbol() string { return t.Symbol }
+
+// symbol keys a premium-index row by its Binance symbol.
+func (m premiumIndex) symbol() string { return m.Symbol }
+
 // priceRow is a symbol's ticker row, and for a perpetual its premium-index
 // row (Mark.Symbol is empty on spot).
 type priceRow = marketdata.Pair[tickerPrice, premiumIndex]
@@ -40,21 +46,11 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Exchange: "binance",
 		Resolve:  market,
 		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
-		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
-			if m == sdk.MarketSpot {
-				last, err := c.tickerPrices(ctx, acct, EndpointSpot, "/api/v3/ticker/price")
-				return marketdata.Lone[tickerPrice, premiumIndex](last), err
-			}
-			last, err := c.tickerPrices(ctx, acct, EndpointFutures, "/fapi/v1/ticker/price")
-			if err != nil {
-				return nil, err
-			}
-			var marks []premiumIndex
-			if err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: EndpointFutures, Path: "/fapi/v1/premiumIndex"}, &marks); err != nil {
-				return nil, err
-			}
-			return marketdata.Join(last, marketdata.Index(marks, func(m premiumIndex) string { return m.Symbol })), nil
-		},
+		Read: marketdata.Apart(
+			publicList(c, acct, EndpointSpot, "/api/v3/ticker/price", tickerPrice.symbol),
+			publicList(c, acct, EndpointFutures, "/fapi/v1/ticker/price", tickerPrice.symbol),
+			publicList(c, acct, EndpointFutures, "/fapi/v1/premiumIndex", premiumIndex.symbol),
+		),
 		Price: func(r priceRow) (sdk.Price, error) {
 			var f num.Fields
 			var p sdk.Price
@@ -73,9 +69,12 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 	}.Answer(ctx, req)
 }
 
-// tickerPrices reads a ticker/price list, keyed by Binance symbol.
-func (c *Connector) tickerPrices(ctx context.Context, acct sdk.Account, endpoint, path string) (map[string]tickerPrice, error) {
-	var rows []tickerPrice
-	err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: endpoint, Path: path}, &rows)
-	return marketdata.Index(rows, func(r tickerPrice) string { return r.Symbol }), err
+// publicList reads a whole public list of rows R from path, keyed by the
+// Binance symbol key gives each.
+func publicList[R any](c *Connector, acct sdk.Account, endpoint, path string, key func(R) string) marketdata.List[R] {
+	return func(ctx context.Context) (map[string]R, error) {
+		var rows []R
+		err := c.http.Do(ctx, acct, rest.Request{Method: "GET", Endpoint: endpoint, Path: path}, &rows)
+		return marketdata.Index(rows, key), err
+	}
 }

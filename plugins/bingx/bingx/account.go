@@ -118,12 +118,8 @@ func (c *Connector) notePositionMode(ctx context.Context, acct sdk.Account, p *s
 		return err
 	}
 	// The value is the string "true" or "false"; a bool is taken too.
-	switch mode.DualSidePosition {
-	case "true", true:
-		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
-	default:
-		p.Notes = append(p.Notes, "futures position mode: one-way")
-	}
+	hedge := mode.DualSidePosition == "true" || mode.DualSidePosition == true
+	p.Notes = append(p.Notes, holdings.PositionModeNote(hedge))
 	return nil
 }
 

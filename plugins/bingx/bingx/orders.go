@@ -218,10 +218,7 @@ func (c *Connector) placeSpot(ctx context.Context, acct sdk.Account, sym symbol.
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	if a.ClientOrderID == "" {
-		a.ClientOrderID = o.clientID
-	}
-	out, err := a.toOrder(sym)
+	out, err := a.toOrder(sym, o.clientID)
 	if err != nil {
 		return out, placedUnreadable(a.OrderID.text, err)
 	}
@@ -271,10 +268,7 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 		if err != nil {
 			return sdk.Order{}, err
 		}
-		if a.ClientOrderID == "" {
-			a.ClientOrderID = req.ClientOrderID
-		}
-		o, err := a.toOrder(sym)
+		o, err := a.toOrder(sym, req.ClientOrderID)
 		if err != nil {
 			return o, rest.Malformed("bingx", "cancel answer", err)
 		}
@@ -377,7 +371,12 @@ type spotOrder struct {
 	Side                string `json:"side"`
 }
 
-func (a spotOrder) toOrder(sym symbol.Symbol) (sdk.Order, error) {
+// toOrder maps the answer; sentClientID, the client order id the request
+// named, stands in when the answer leaves its own out.
+func (a spotOrder) toOrder(sym symbol.Symbol, sentClientID string) (sdk.Order, error) {
+	if a.ClientOrderID == "" {
+		a.ClientOrderID = sentClientID
+	}
 	var f fields
 	o := sdk.Order{
 		ClientOrderID:  a.ClientOrderID,

@@ -33,10 +33,17 @@ type tickerRow struct {
 // row.
 type priceRow = marketdata.Pair[tickerRow, tickerRow]
 
-// tickerRows reads one whole list, keyed by BingX symbol.
-func (c *Connector) tickerRows(ctx context.Context, acct sdk.Account, path string, q rest.Params) (map[string]tickerRow, error) {
-	rows, err := call[[]tickerRow](ctx, c, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: path, Query: q})
-	return marketdata.Index(rows, func(r tickerRow) string { return r.Symbol }), err
+// tickerRows reads one whole list, keyed by BingX symbol. A stamped list
+// is asked with a timestamp of when it is read.
+func (c *Connector) tickerRows(acct sdk.Account, path string, stamped bool) marketdata.List[tickerRow] {
+	return func(ctx context.Context) (map[string]tickerRow, error) {
+		var q rest.Params
+		if stamped {
+			q = q.Add("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
+		}
+		rows, err := call[[]tickerRow](ctx, c, marketdata.Public(acct), rest.Request{Method: "GET", Endpoint: EndpointREST, Path: path, Query: q})
+		return marketdata.Index(rows, func(r tickerRow) string { return r.Symbol }), err
+	}
 }
 
 // Prices reads whole lists, one request each whatever the number of
@@ -49,19 +56,11 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Exchange: "bingx",
 		Resolve:  market,
 		Native:   func(_ sdk.Market, s symbol.Symbol) string { return rawSymbol(s) },
-		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
-			if m == sdk.MarketSpot {
-				q := rest.Params{}.Add("timestamp", strconv.FormatInt(time.Now().UnixMilli(), 10))
-				rows, err := c.tickerRows(ctx, acct, pathSpotTicker, q)
-				return marketdata.Lone[tickerRow, tickerRow](rows), err
-			}
-			last, err := c.tickerRows(ctx, acct, pathSwapTicker, nil)
-			if err != nil {
-				return nil, err
-			}
-			marks, err := c.tickerRows(ctx, acct, pathPremiumIndex, nil)
-			return marketdata.Join(last, marks), err
-		},
+		Read: marketdata.Apart(
+			c.tickerRows(acct, pathSpotTicker, true),
+			c.tickerRows(acct, pathSwapTicker, false),
+			c.tickerRows(acct, pathPremiumIndex, false),
+		),
 		Price: bingxPrice,
 	}.Answer(ctx, req)
 }

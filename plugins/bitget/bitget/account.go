@@ -149,11 +149,7 @@ func (c *Connector) noteFutures(ctx context.Context, acct sdk.Account, p *sdk.Pe
 	case err != nil:
 		return err
 	}
-	if s.hedge() {
-		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
-	} else {
-		p.Notes = append(p.Notes, "futures position mode: one-way")
-	}
+	p.Notes = append(p.Notes, holdings.PositionModeNote(s.hedge()))
 	return nil
 }
 

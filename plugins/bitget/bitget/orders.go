@@ -224,23 +224,8 @@ func (c *Connector) place(ctx context.Context, acct sdk.Account, path string, bo
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	out := sdk.Order{
-		ID:            string(ack.OrderID),
-		ClientOrderID: ack.ClientOid,
-		Market:        mkt,
-		Symbol:        sym.String(),
-		Side:          o.side,
-		Type:          o.typ,
-		Status:        sdk.StatusNew,
-		Quantity:      o.req.Quantity,
-		Price:         o.req.Price,
-		ReduceOnly:    o.closing,
-		CreatedAt:     env.at(),
-	}
-	if out.ClientOrderID == "" {
-		out.ClientOrderID = o.clientOid
-	}
-	return out, nil
+	answer := orderreq.Ack{OrderID: string(ack.OrderID), ClientID: ack.ClientOid, At: env.at()}
+	return orderreq.Accepted(mkt, sym, o.req, answer, o.clientOid, o.closing), nil
 }
 
 // CancelOrder cancels by exchange order id or client order id; the
@@ -282,23 +267,8 @@ func (c *Connector) cancel(ctx context.Context, acct sdk.Account, path string, b
 	}, &ack); err != nil {
 		return sdk.Order{}, err
 	}
-	return canceled(ack, mkt, sym, t), nil
-}
-
-// canceled is the order a cancel answer describes; an id the answer left
-// out is the one the cancel named.
-func canceled(ack orderAck, mkt sdk.Market, sym symbol.Symbol, t orderreq.Target) sdk.Order {
-	out := sdk.Order{
-		ID: string(ack.OrderID), ClientOrderID: ack.ClientOid,
-		Market: mkt, Symbol: sym.String(), Status: sdk.StatusCanceled,
-	}
-	if out.ID == "" {
-		out.ID = t.OrderID
-	}
-	if out.ClientOrderID == "" {
-		out.ClientOrderID = t.ClientID
-	}
-	return out
+	// An id the answer leaves out is the one the cancel named.
+	return orderreq.Canceled(mkt, sym, orderreq.Target{OrderID: string(ack.OrderID), ClientID: ack.ClientOid}, t), nil
 }
 
 // randomClientOid names an order the caller left unnamed.

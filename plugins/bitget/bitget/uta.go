@@ -91,11 +91,7 @@ func (c *Connector) utaValidate(ctx context.Context, acct sdk.Account) (sdk.Perm
 	if !hasAny(perms, utaReadCodes) {
 		p.Notes = append(p.Notes, "the key lists no UTA permission, yet Bitget let it read the account")
 	}
-	if s.hedge() {
-		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
-	} else {
-		p.Notes = append(p.Notes, "futures position mode: one-way")
-	}
+	p.Notes = append(p.Notes, holdings.PositionModeNote(s.hedge()))
 	keyNotes(&p, acct)
 	return p, nil
 }

@@ -96,27 +96,11 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 		return sdk.Order{}, sdk.Errorf(sdk.KindUnknownOutcome,
 			"bybit: the order was accepted without an order id; it may have been placed, check before sending it again")
 	}
-	out := sdk.Order{
-		ID:            env.Result.OrderID,
-		ClientOrderID: env.Result.OrderLinkID,
-		Market:        mkt,
-		Symbol:        sym.String(),
-		Side:          sdk.Side(strings.ToLower(string(req.Side))),
-		Type:          sdk.OrderType(strings.ToLower(string(req.Type))),
-		Status:        sdk.StatusNew,
-		// In base units as asked: zero for a spot market order by value,
-		// which sdk.Order has no field for.
-		Quantity:   req.Quantity,
-		Price:      req.Price,
-		ReduceOnly: body.ReduceOnly,
-	}
-	if out.ClientOrderID == "" {
-		out.ClientOrderID = req.ClientOrderID
-	}
+	ack := orderreq.Ack{OrderID: env.Result.OrderID, ClientID: env.Result.OrderLinkID}
 	if env.Time > 0 {
-		out.CreatedAt = time.UnixMilli(env.Time).UTC()
+		ack.At = time.UnixMilli(env.Time).UTC()
 	}
-	return out, nil
+	return orderreq.Accepted(mkt, sym, req, ack, req.ClientOrderID, body.ReduceOnly), nil
 }
 
 // hedgeMode reports whether sym's position is in hedge mode.
@@ -241,18 +225,6 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	out := sdk.Order{
-		ID:            env.Result.OrderID,
-		ClientOrderID: env.Result.OrderLinkID,
-		Market:        mkt,
-		Symbol:        sym.String(),
-		Status:        sdk.StatusCanceled,
-	}
-	if out.ID == "" {
-		out.ID = req.OrderID
-	}
-	if out.ClientOrderID == "" {
-		out.ClientOrderID = req.ClientOrderID
-	}
-	return out, nil
+	answer := orderreq.Target{OrderID: env.Result.OrderID, ClientID: env.Result.OrderLinkID}
+	return orderreq.Canceled(mkt, sym, answer, orderreq.Target{OrderID: req.OrderID, ClientID: req.ClientOrderID}), nil
 }

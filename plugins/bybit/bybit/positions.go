@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/globalautomation/gahost/sdk"
+	"github.com/globalautomation/gahost/sdk/holdings"
 	"github.com/globalautomation/gahost/sdk/num"
 	"github.com/globalautomation/gahost/sdk/redact"
 	"github.com/globalautomation/gahost/sdk/rest"
@@ -52,46 +53,28 @@ func (c *Connector) Positions(ctx context.Context, acct sdk.Account) ([]sdk.Posi
 	if err != nil {
 		return nil, err
 	}
-	type open struct {
-		row  positionRow
-		size decimal.Decimal
+	live, err := holdings.Open("bybit", rows, func(r positionRow) (string, string) { return r.Symbol, r.Size })
+	if err != nil {
+		return nil, err
 	}
-	var live []open
-	for _, r := range rows {
-		size, err := num.Parse(r.Size)
-		if err != nil {
-			return nil, rest.Malformed("bybit", "position size of "+redact.Clip(r.Symbol, rest.MaxText), err)
-		}
-		if !size.IsZero() {
-			live = append(live, open{r, size.Abs()})
-		}
-	}
-	out := make([]sdk.Position, 0, len(live))
 	if len(live) == 0 {
-		return out, nil
+		return []sdk.Position{}, nil
 	}
 	openRows := make([][]string, 0, len(live))
 	for _, o := range live {
-		openRows = append(openRows, []string{o.row.Symbol, strconv.Itoa(o.row.PositionIdx), o.row.Side, o.row.Size})
+		openRows = append(openRows, []string{o.Row.Symbol, strconv.Itoa(o.Row.PositionIdx), o.Row.Side, o.Row.Size})
 	}
-	key := settings.Positions(openRows...)
-	mode, ok := c.modes.Get(acct.APIKey, key)
-	if !ok {
+	mode, err := c.modes.Read(acct.APIKey, settings.Positions(openRows...), func() (sdk.MarginMode, error) {
 		info, err := c.accountInfo(ctx, acct)
-		if err != nil {
-			return nil, err
-		}
-		mode = info.marginMode()
-		c.modes.Put(acct.APIKey, key, mode)
+		return info.marginMode(), err
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, o := range live {
-		p, err := toPosition(o.row, o.size, mode)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return holdings.Positions(live, func(o holdings.Sized[positionRow]) (sdk.Position, bool, error) {
+		p, err := toPosition(o.Row, o.Size.Abs(), mode)
+		return p, true, err
+	})
 }
 
 // positionRows reads every page of linear positions matching filter

@@ -103,10 +103,8 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 	}
 	if cfg.AcctLv == acctSpot {
 		p.Notes = append(p.Notes, "perpetual swaps cannot be traded in Spot mode; switch the account mode in OKX's trading settings to trade them")
-	} else if cfg.PosMode == hedgeMode {
-		p.Notes = append(p.Notes, "futures position mode: hedge (long and short positions are separate)")
 	} else {
-		p.Notes = append(p.Notes, "futures position mode: one-way")
+		p.Notes = append(p.Notes, holdings.PositionModeNote(cfg.PosMode == hedgeMode))
 	}
 	p.Notes = append(p.Notes, "OKX keeps spot and futures in one trading account: the same USDT shows as a spot balance and as futures margin")
 	if !trade {

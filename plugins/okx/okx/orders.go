@@ -87,20 +87,8 @@ func (c *Connector) PlaceOrder(ctx context.Context, acct sdk.Account, req sdk.Or
 	if err != nil {
 		return sdk.Order{}, err
 	}
-	return sdk.Order{
-		ID:            r.OrdID,
-		ClientOrderID: first(r.ClOrdID, req.ClientOrderID),
-		Market:        mkt,
-		Symbol:        sym.String(),
-		Side:          o.side,
-		Type:          o.typ,
-		Status:        sdk.StatusNew,
-		// A spot market order sized in quote has no base quantity yet.
-		Quantity:   req.Quantity,
-		Price:      req.Price,
-		ReduceOnly: body.ReduceOnly,
-		CreatedAt:  msTime(r.TS),
-	}, nil
+	ack := orderreq.Ack{OrderID: r.OrdID, ClientID: r.ClOrdID, At: msTime(r.TS)}
+	return orderreq.Accepted(mkt, sym, req, ack, req.ClientOrderID, body.ReduceOnly), nil
 }
 
 // modeRejection says an order rejection may come from modes read before
@@ -311,13 +299,8 @@ func (c *Connector) CancelOrder(ctx context.Context, acct sdk.Account, req sdk.C
 		return sdk.Order{}, rest.Malformed("okx", "cancel answer", errors.New("empty data"))
 	}
 	r := a.Data[0]
-	return sdk.Order{
-		ID:            first(r.OrdID, req.OrderID),
-		ClientOrderID: first(r.ClOrdID, req.ClientOrderID),
-		Market:        mkt,
-		Symbol:        sym.String(),
-		Status:        sdk.StatusCanceled,
-	}, nil
+	answer := orderreq.Target{OrderID: r.OrdID, ClientID: r.ClOrdID}
+	return orderreq.Canceled(mkt, sym, answer, orderreq.Target{OrderID: req.OrderID, ClientID: req.ClientOrderID}), nil
 }
 
 // msTime reads a string of Unix milliseconds; zero when absent.

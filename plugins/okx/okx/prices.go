@@ -22,14 +22,16 @@ type tick struct {
 type priceRow = marketdata.Pair[tick, tick]
 
 // ticks reads one whole list of an instrument type, keyed by instrument id.
-func (c *Connector) ticks(ctx context.Context, acct sdk.Account, path, instType string) (map[string]tick, error) {
-	var a struct {
-		Data []tick `json:"data"`
+func (c *Connector) ticks(acct sdk.Account, path, instType string) marketdata.List[tick] {
+	return func(ctx context.Context) (map[string]tick, error) {
+		var a struct {
+			Data []tick `json:"data"`
+		}
+		err := c.http.Do(ctx, marketdata.Public(acct), rest.Request{
+			Method: "GET", Endpoint: EndpointREST, Path: path, Query: rest.Params{}.Add("instType", instType),
+		}, &a)
+		return marketdata.Index(a.Data, func(t tick) string { return t.InstID }), err
 	}
-	err := c.http.Do(ctx, marketdata.Public(acct), rest.Request{
-		Method: "GET", Endpoint: EndpointREST, Path: path, Query: rest.Params{}.Add("instType", instType),
-	}, &a)
-	return marketdata.Index(a.Data, func(t tick) string { return t.InstID }), err
 }
 
 // Prices reads whole lists, one request each whatever the number of
@@ -41,18 +43,11 @@ func (c *Connector) Prices(ctx context.Context, acct sdk.Account, req sdk.PriceR
 		Exchange: "okx",
 		Resolve:  resolve,
 		Native:   instID,
-		Read: func(ctx context.Context, m sdk.Market) (map[string]priceRow, error) {
-			if m == sdk.MarketSpot {
-				last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SPOT")
-				return marketdata.Lone[tick, tick](last), err
-			}
-			last, err := c.ticks(ctx, acct, "/api/v5/market/tickers", "SWAP")
-			if err != nil {
-				return nil, err
-			}
-			marks, err := c.ticks(ctx, acct, "/api/v5/public/mark-price", "SWAP")
-			return marketdata.Join(last, marks), err
-		},
+		Read: marketdata.Apart(
+			c.ticks(acct, "/api/v5/market/tickers", "SPOT"),
+			c.ticks(acct, "/api/v5/market/tickers", "SWAP"),
+			c.ticks(acct, "/api/v5/public/mark-price", "SWAP"),
+		),
 		Price: priceOf,
 	}.Answer(ctx, req)
 }
