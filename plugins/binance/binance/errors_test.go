@@ -72,12 +72,10 @@ func TestErrorTable(t *testing.T) {
 // 429 past the budget and bans a client that goes on.
 func TestWeightBudgetAndUsage(t *testing.T) {
 	e := newEnv(t, fake.WithWeightLimits(50, 12))
-	now := time.Now()
 	// Start the fake's minute so that the calls share one window.
-	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	plugintest.StartWindow(e.Fake, time.Minute, time.Second)
 
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	c, rec := plugintest.Recording(t)
 	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}

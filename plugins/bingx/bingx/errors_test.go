@@ -99,12 +99,10 @@ func TestErrorTable(t *testing.T) {
 // the expiry; past the per-IP budget it answers 429, then bans with 418.
 func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimits(4, 2000))
-	now := time.Now()
 	// Start the fake just past a 10 s boundary so the calls share windows.
-	e.Fake.SetClockOffset(now.Truncate(10 * time.Second).Add(10*time.Second + 50*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, 10*time.Second, 50*time.Millisecond)
 
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	c, rec := plugintest.Recording(t)
 	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +152,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 
 func TestPerKeyLimit(t *testing.T) {
 	e := funded(t, false)
-	now := time.Now()
-	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, time.Second, 20*time.Millisecond)
 	// GET positionSide/dual allows 2 a second per key.
 	var err error
 	for range 3 {

@@ -108,11 +108,9 @@ func TestErrorTable(t *testing.T) {
 // as usage of the endpoint's limit and maps the 429 to rate limited.
 func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithRouteLimit(fake.PathSpotAssets, 3))
-	now := time.Now()
 	// Start the fake's second so that the calls share one window.
-	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 10*time.Millisecond).Sub(now))
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	plugintest.StartWindow(e.Fake, time.Second, 10*time.Millisecond)
+	c, rec := plugintest.Recording(t)
 	for i := int64(1); i <= 3; i++ {
 		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatalf("call %d: %v", i, err)
@@ -151,8 +149,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 // TestIPBudget: past the overall per-IP budget every call is refused.
 func TestIPBudget(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimit(3))
-	now := time.Now()
-	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	plugintest.StartWindow(e.Fake, time.Minute, time.Second)
 	// time + assets, then assets: 3 requests.
 	for range 2 {
 		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {

@@ -101,21 +101,14 @@ func TestErrorTable(t *testing.T) {
 	})
 }
 
-// startOfSecond moves the fake's clock just past a second boundary, so
-// that the calls after it share one per-UID window.
-func startOfSecond(fx *fake.Server) {
-	now := time.Now()
-	fx.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 5*time.Millisecond).Sub(now))
-}
-
 // TestUIDLimitAndUsage runs against a fake with a small per-UID limit:
 // usage comes from the X-Bapi-Limit headers of every answer, and past the
 // limit Bybit's 10006 asks to wait until the reset timestamp.
 func TestUIDLimitAndUsage(t *testing.T) {
 	e := newEnv(t, fake.WithUIDLimit("/v5/account/wallet-balance", 3))
-	startOfSecond(e.Fake)
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	// Just past a second boundary: the calls share one per-UID window.
+	plugintest.StartWindow(e.Fake, time.Second, 5*time.Millisecond)
+	c, rec := plugintest.Recording(t)
 	if _, err := e.C.Positions(c, e.Acct); err != nil { // measures the clock
 		t.Fatal(err)
 	}
@@ -148,8 +141,7 @@ func TestUIDLimitAndUsage(t *testing.T) {
 // ten-minute wait, on every endpoint, the public one included.
 func TestIPLimitBlocks(t *testing.T) {
 	e := newEnv(t, fake.WithIPLimit(4))
-	now := time.Now()
-	e.Fake.SetClockOffset(now.Truncate(5 * time.Second).Add(5*time.Second + 5*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, 5*time.Second, 5*time.Millisecond)
 	for range 3 { // time + 3 reads = 4
 		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 			t.Fatal(err)

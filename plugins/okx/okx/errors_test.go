@@ -97,9 +97,8 @@ func TestErrorTable(t *testing.T) {
 // the fake answers 429 50011 and the connector says how long to wait.
 func TestRateLimitEnforced(t *testing.T) {
 	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 3))
-	now := time.Now()
 	// Start the fake's two-second window so that the calls share it.
-	e.Fake.SetClockOffset(now.Truncate(2 * time.Second).Add(2*time.Second + 100*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, 2*time.Second, 100*time.Millisecond)
 	var kinds []sdk.Kind
 	for range 4 {
 		_, err := e.C.SpotBalances(ctx(t), e.Acct)
