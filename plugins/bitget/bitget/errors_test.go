@@ -94,7 +94,7 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: fake.PathSpotAssets, OrderPath: fake.PathFuturesPlace,
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+			Order: plugintest.FuturesBuy,
 			Check: func(t *testing.T, row plugintest.ErrorRow, se *sdk.Error) {
 				if row.Kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
 					t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
@@ -250,13 +250,13 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return bitget.New(sdk.WithLogger(l)) },
 		Fake: e.Fake, Account: e.Acct,
-		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Order: plugintest.FuturesBuy,
 		Faults: []plugintest.Faulted{
 			{Fault: echo(fake.PathSpotAssets), Call: plugintest.CallSpotBalances},
 			{Fault: echo(fake.PathAccountInfo), Call: plugintest.CallCredentials},
 			{Fault: fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, Call: plugintest.CallFuturesAccount},
 			{Fault: fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true},
-				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+				Call: plugintest.Placing(plugintest.HedgedBuy)},
 		},
 		Wrong: func(sdk.Account) []plugintest.Wrong {
 			badPass := e.Acct

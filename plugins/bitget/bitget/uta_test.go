@@ -372,7 +372,7 @@ func TestUTAPlaceOrder(t *testing.T) {
 // 40085 before acting, and the order goes through V3 once.
 func TestUTAOrderFirstCall(t *testing.T) {
 	e := fundedUTA(t, false)
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, plugintest.FuturesBuy); err != nil {
 		t.Fatal(err)
 	}
 	for p, n := range map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 0, fake.PathUTASettings: 1, fake.PathUTAPlace: 1} {

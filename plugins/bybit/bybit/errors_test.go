@@ -97,7 +97,7 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: "/v5/account/wallet-balance", OrderPath: "/v5/order/create",
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
+			Order: plugintest.FuturesBuy}
 	})
 }
 
@@ -174,16 +174,16 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	e := funded(t, true)
 	// An answer that echoes what it got, as a misbehaving proxy might.
 	echo := fakex.Fault{Path: "/v5/account/wallet-balance", Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}
-	spot := plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	spot := plugintest.Placing(plugintest.SpotBuy)
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return bybit.New(sdk.WithLogger(l)) },
 		Fake: e.Fake, Account: e.Acct,
-		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Order: plugintest.FuturesBuy,
 		Faults: []plugintest.Faulted{
 			{Fault: echo, Call: plugintest.CallSpotBalances},
 			{Fault: fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, Call: plugintest.CallPositions},
 			{Fault: fakex.Fault{Path: "/v5/order/create", Malformed: true},
-				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+				Call: plugintest.Placing(plugintest.HedgedBuy)},
 		},
 		Wrong: func(bad sdk.Account) []plugintest.Wrong {
 			unknown := e.Acct
