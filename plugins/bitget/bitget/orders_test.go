@@ -205,6 +205,21 @@ func TestGeneratedClientOid(t *testing.T) {
 	}
 }
 
+// usdtWhole fails t unless the account's USDT is as funded left it, 1000
+// free and none locked: what a cancel that released its order leaves.
+func usdtWhole(t *testing.T, e *env) {
+	t.Helper()
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range got {
+		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
+			t.Errorf("USDT after cancel %+v", b)
+		}
+	}
+}
+
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
 	spot, fut := plugintest.RestingOrders(t, e.C, e.Acct, "c-1")
@@ -222,13 +237,5 @@ func TestCancelOrder(t *testing.T) {
 		}
 	}
 	// The spot cancel released the frozen USDT.
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range got {
-		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
-			t.Errorf("USDT after cancel %+v", b)
-		}
-	}
+	usdtWhole(t, e)
 }

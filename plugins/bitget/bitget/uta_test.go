@@ -402,13 +402,5 @@ func TestUTACancelOrder(t *testing.T) {
 		{Name: "a spot order id in the futures category", Req: sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
 	})
 	// The spot cancel released the locked USDT; the wallet is whole again.
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range got {
-		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
-			t.Errorf("USDT after cancel %+v", b)
-		}
-	}
+	usdtWhole(t, e)
 }
