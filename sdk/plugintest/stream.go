@@ -79,6 +79,19 @@ func WatchAllConnected(t *testing.T, s sdk.Streamer, accts ...sdk.StreamAccount)
 	return ws
 }
 
+// OwnEvent waits until ws[i] has an event ok reports, then fails t if any
+// other watcher has one: a change made to one account's wallet reaches
+// that account's stream only, whatever connection the streams share.
+func OwnEvent(t *testing.T, ws []*Watcher, i int, ok func(sdk.StreamEvent) bool) {
+	t.Helper()
+	ws[i].WaitFor(t, "its own change", ok)
+	for j, w := range ws {
+		if j != i && w.Count(ok) != 0 {
+			t.Fatalf("account %d saw account %d's event", j, i)
+		}
+	}
+}
+
 // Mark is how many events have come so far, for WaitAfter.
 func (w *Watcher) Mark() int {
 	w.mu.Lock()

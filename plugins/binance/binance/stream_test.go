@@ -76,10 +76,7 @@ func TestSpotStreamSharesOneConnection(t *testing.T) {
 	const n = 40
 	ws := plugintest.WatchAllConnected(t, c, addAccounts(fx, acct, "key%02d", n, sdk.CapSpotBalances)...)
 	fx.SetSpot("key07", "SOL", "3", "0")
-	ws[7].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
-	if ws[8].Count(plugintest.SpotHas("SOL", "3")) != 0 {
-		t.Fatal("an event reached another account")
-	}
+	plugintest.OwnEvent(t, ws, 7, plugintest.SpotHas("SOL", "3"))
 	if got := c.SpotConnections(acct.Endpoints[binance.EndpointSpotWS]); got != 1 {
 		t.Fatalf("%d accounts on %d connections, want 1", n, got)
 	}
@@ -159,12 +156,7 @@ func TestFuturesStreamsShareConnections(t *testing.T) {
 	}
 	ws := plugintest.WatchAllConnected(t, c, accts...)
 	fx.SetFutures("fkey05", "555")
-	ws[5].WaitFor(t, "its own change", plugintest.FuturesWallet("555"))
-	for i, w := range ws {
-		if i != 5 && w.Count(plugintest.FuturesWallet("555")) != 0 {
-			t.Fatalf("account %d saw another account's event", i)
-		}
-	}
+	plugintest.OwnEvent(t, ws, 5, plugintest.FuturesWallet("555"))
 	if got := c.FuturesConnections(acct.Endpoints[binance.EndpointFuturesWS]); got != 3 {
 		t.Fatalf("%d accounts at 3 a connection on %d connections, want 3", n, got)
 	}

@@ -260,10 +260,7 @@ func TestStreamOneAccountPerConnectionWithinTheRate(t *testing.T) {
 		t.Fatalf("fake saw %+v", st)
 	}
 	fx.SetBalance("key03", coin("SOL", "3"))
-	ws[3].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
-	if ws[4].Count(plugintest.SpotHas("SOL", "3")) != 0 {
-		t.Fatal("an event reached another account")
-	}
+	plugintest.OwnEvent(t, ws, 3, plugintest.SpotHas("SOL", "3"))
 }
 
 func TestStreamChannelConnectionLimitIsPolled(t *testing.T) {
