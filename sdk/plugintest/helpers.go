@@ -271,3 +271,22 @@ func (l *Leaks) KeepUnreachable(c context.Context, ex sdk.Exchange, acct sdk.Acc
 	l.Keep(ex.SpotBalances(c, acct))
 	l.Keep(ex.ValidateCredentials(c, acct))
 }
+
+// ClockSetter is a fake exchange whose clock can be moved.
+type ClockSetter interface{ SetClockOffset(time.Duration) }
+
+// StartWindow moves fx's clock to past after the start of its next
+// window of length window, so that the calls a test makes next all fall
+// into one of the fake's rate-limit windows.
+func StartWindow(fx ClockSetter, window, past time.Duration) {
+	now := time.Now()
+	fx.SetClockOffset(now.Truncate(window).Add(window + past).Sub(now))
+}
+
+// Recording is a test's Context that records rate-limit usage into the
+// recorder it returns, as the host's does.
+func Recording(t *testing.T) (context.Context, *sdk.UsageRecorder) {
+	t.Helper()
+	rec := &sdk.UsageRecorder{}
+	return sdk.WithUsageRecorder(Context(t), rec), rec
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/fakex"
+	"github.com/shopspring/decimal"
 )
 
 // A Call is one connector method called with an account, its answer
@@ -29,6 +30,15 @@ var (
 	CallSpotBalances   Call = func(c context.Context, ex sdk.Exchange, a sdk.Account) (any, error) { return ex.SpotBalances(c, a) }
 	CallFuturesAccount Call = func(c context.Context, ex sdk.Exchange, a sdk.Account) (any, error) { return ex.FuturesAccount(c, a) }
 	CallPositions      Call = func(c context.Context, ex sdk.Exchange, a sdk.Account) (any, error) { return ex.Positions(c, a) }
+)
+
+// Small market orders of 0.001 BTC that the connectors' error and secrets
+// tables place: on the USDT perpetual (FuturesBuy, and HedgedBuy with the
+// long position side a hedge-mode account needs) and on spot (SpotBuy).
+var (
+	FuturesBuy = sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: decimal.RequireFromString("0.001")}
+	HedgedBuy  = sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: decimal.RequireFromString("0.001"), PositionSide: "long"}
+	SpotBuy    = sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: decimal.RequireFromString("0.001")}
 )
 
 // Placing is the Call that places req.

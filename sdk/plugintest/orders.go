@@ -7,6 +7,7 @@ package plugintest
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +71,19 @@ type Book[P any] struct {
 type Placed struct {
 	ID    string
 	Facts []string
+}
+
+// QueryPlaced is Placed for an exchange that takes an order as a signed
+// query: id, and as facts "sent " and the query without the signing
+// parameters in drop, its keys sorted, then "order requests " and tries,
+// how many order requests the placing took.
+func QueryPlaced(t *testing.T, id, query string, tries int, drop ...string) Placed {
+	t.Helper()
+	sent := url.Values{}
+	for k, v := range Params(t, query, drop...) {
+		sent.Set(k, v)
+	}
+	return Placed{ID: id, Facts: []string{"sent " + sent.Encode(), fmt.Sprintf("order requests %d", tries)}}
 }
 
 // OrderLine writes o as one line: "client market symbol side type status

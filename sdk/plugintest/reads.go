@@ -201,3 +201,69 @@ func lines[T any](items []T, row func(T) string) []string {
 	}
 	return out
 }
+
+// RunMalformedSpot puts every row of bad on the fake with set, one row at
+// a time, and fails the row's subtest unless ex's SpotBalances then
+// refuses the answer as malformed (CheckMalformed).
+func RunMalformedSpot[R any](t *testing.T, ex sdk.Exchange, acct sdk.Account, bad []R, set func(row R)) {
+	t.Helper()
+	for i, row := range bad {
+		t.Run(fmt.Sprintf("row %d", i), func(t *testing.T) {
+			set(row)
+			_, err := ex.SpotBalances(Context(t), acct)
+			CheckMalformed(t, err)
+		})
+	}
+}
+
+// CachedDetail is a detail of a position that a connector reads with a
+// request of its own (leverage, margin mode), once for a set of open
+// positions: the next reads reuse it until a position changes.
+type CachedDetail struct {
+	Exchange sdk.Exchange
+	Account  sdk.Account
+	// What names the detail in failures: "leverage".
+	What string
+	// Of is the detail of the one position the account holds, as text.
+	Of func(sdk.Position) string
+	// Before is the detail at first, After once Change has run.
+	Before, After string
+	// Reads is how many requests for the detail the fake has taken.
+	Reads func() int
+	// Change changes the position on the fake, and the detail with it.
+	Change func()
+}
+
+// RunCachedDetail reads the positions three times and fails t unless
+// each shows c.Before and the detail was asked for once; then it runs
+// c.Change and fails t unless the next read shows c.After, asked for
+// again.
+func RunCachedDetail(t *testing.T, c CachedDetail) {
+	t.Helper()
+	detail := func() string {
+		t.Helper()
+		ps, err := c.Exchange.Positions(Context(t), c.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 1 {
+			t.Fatalf("positions = %v", ps)
+		}
+		return c.Of(ps[0])
+	}
+	for range 3 {
+		if got := detail(); got != c.Before {
+			t.Fatalf("%s = %s, want %s", c.What, got, c.Before)
+		}
+	}
+	if n := c.Reads(); n != 1 {
+		t.Fatalf("%s reads over 3 syncs of unchanged positions = %d, want 1", c.What, n)
+	}
+	c.Change()
+	if got := detail(); got != c.After {
+		t.Fatalf("%s after the position changed = %s, want %s", c.What, got, c.After)
+	}
+	if n := c.Reads(); n != 2 {
+		t.Fatalf("%s reads = %d, want 2", c.What, n)
+	}
+}

@@ -55,6 +55,43 @@ func Watch(t *testing.T, s sdk.Streamer, acct sdk.StreamAccount) *Watcher {
 	return w
 }
 
+// WatchConnected is Watch that also waits until the account has
+// connected, for a test that starts from a live stream.
+func WatchConnected(t *testing.T, s sdk.Streamer, acct sdk.StreamAccount) *Watcher {
+	t.Helper()
+	w := Watch(t, s, acct)
+	w.WaitFor(t, "connected", Connected)
+	return w
+}
+
+// WatchAllConnected starts a Watcher for every account at once, then
+// waits until each has connected: many accounts coming up together, as
+// after the host starts.
+func WatchAllConnected(t *testing.T, s sdk.Streamer, accts ...sdk.StreamAccount) []*Watcher {
+	t.Helper()
+	ws := make([]*Watcher, len(accts))
+	for i, a := range accts {
+		ws[i] = Watch(t, s, a)
+	}
+	for _, w := range ws {
+		w.WaitFor(t, "connected", Connected)
+	}
+	return ws
+}
+
+// OwnEvent waits until ws[i] has an event ok reports, then fails t if any
+// other watcher has one: a change made to one account's wallet reaches
+// that account's stream only, whatever connection the streams share.
+func OwnEvent(t *testing.T, ws []*Watcher, i int, ok func(sdk.StreamEvent) bool) {
+	t.Helper()
+	ws[i].WaitFor(t, "its own change", ok)
+	for j, w := range ws {
+		if j != i && w.Count(ok) != 0 {
+			t.Fatalf("account %d saw account %d's event", j, i)
+		}
+	}
+}
+
 // Mark is how many events have come so far, for WaitAfter.
 func (w *Watcher) Mark() int {
 	w.mu.Lock()
@@ -141,6 +178,32 @@ func Connected(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamConnected
 
 // Resyncing reports a StreamResyncing event.
 func Resyncing(ev sdk.StreamEvent) bool { return ev.State == sdk.StreamResyncing }
+
+// ResyncingFor reports a StreamResyncing event whose reason says text.
+func ResyncingFor(text string) func(sdk.StreamEvent) bool {
+	return func(ev sdk.StreamEvent) bool { return Resyncing(ev) && strings.Contains(ev.Reason, text) }
+}
+
+// Moves counts the resyncs so far: moved, those whose reason says planned
+// (a connection replaced before its lifetime ends), and other, the rest.
+func (w *Watcher) Moves(planned string) (moved, other int) {
+	for _, ev := range w.Events() {
+		switch {
+		case ResyncingFor(planned)(ev):
+			moved++
+		case Resyncing(ev):
+			other++
+		}
+	}
+	return moved, other
+}
+
+// FuturesWallet reports an event whose futures part has wallet balance
+// wallet.
+func FuturesWallet(wallet string) func(sdk.StreamEvent) bool {
+	want := decimal.RequireFromString(wallet)
+	return func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(want) }
+}
 
 // SpotHas reports an event whose spot part holds asset with free.
 func SpotHas(asset, free string) func(sdk.StreamEvent) bool {

@@ -108,9 +108,9 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}} })
-	_, err := e.C.SpotBalances(ctx(t), e.Acct)
-	plugintest.CheckMalformed(t, err)
+	plugintest.RunMalformedSpot(t, e.C, e.Acct, []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}}, func(bad fake.Balance) {
+		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
+	})
 }
 
 func TestFuturesAccount(t *testing.T) {

@@ -63,7 +63,7 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: "/api/v3/account", OrderPath: "/fapi/v1/order",
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
+			Order: plugintest.FuturesBuy}
 	})
 }
 
@@ -72,12 +72,10 @@ func TestErrorTable(t *testing.T) {
 // 429 past the budget and bans a client that goes on.
 func TestWeightBudgetAndUsage(t *testing.T) {
 	e := newEnv(t, fake.WithWeightLimits(50, 12))
-	now := time.Now()
 	// Start the fake's minute so that the calls share one window.
-	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	plugintest.StartWindow(e.Fake, time.Minute, time.Second)
 
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	c, rec := plugintest.Recording(t)
 	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +126,14 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return binance.New(sdk.WithLogger(l)) },
 		Fake: e.Fake, Account: e.Acct,
-		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Order: plugintest.FuturesBuy,
 		Faults: []plugintest.Faulted{
 			{Fault: echo, Call: plugintest.CallSpotBalances},
 			{Fault: fakex.Fault{Path: "/fapi/v3/account", Status: 500, Body: "boom"}, Call: plugintest.CallFuturesAccount},
 			{Fault: fakex.Fault{Path: "/fapi/v1/order", Malformed: true},
-				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+				Call: plugintest.Placing(plugintest.HedgedBuy)},
 		},
-		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: "/api/v3/order"}, Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})},
+		Slow:       plugintest.Faulted{Fault: fakex.Fault{Path: "/api/v3/order"}, Call: plugintest.Placing(plugintest.SpotBuy)},
 		Check:      plugintest.LeakCheck{LogMark: "path=/api/v3/account", MinErrors: 4, Secrets: []string{apiKey, secret}, MinSignatures: 7},
 		Signatures: func(reqs []fakex.Record) []string { return plugintest.QueryValues(reqs, "signature") },
 	})

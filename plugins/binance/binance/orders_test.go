@@ -1,7 +1,6 @@
 package binance_test
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -48,12 +47,8 @@ func TestPlaceOrder(t *testing.T) {
 		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
 			orders := e.Fake.Orders(apiKey)
 			last := orders[len(orders)-1]
-			sent := url.Values{}
-			for k, v := range plugintest.Params(t, last.Query, "timestamp", "recvWindow", "signature") {
-				sent.Set(k, v)
-			}
 			tries := e.Fake.Calls("/api/v3/order") + e.Fake.Calls("/fapi/v1/order")
-			return plugintest.Placed{ID: itoa(last.OrderID), Facts: []string{"sent " + sent.Encode(), "order requests " + itoa(int64(tries))}}
+			return plugintest.QueryPlaced(t, itoa(last.OrderID), last.Query, tries, "timestamp", "recvWindow", "signature")
 		}}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/binance/fake"
+	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
 )
 
@@ -77,34 +78,16 @@ func TestPositionsReuseLeverageUntilPositionsChange(t *testing.T) {
 		a.Positions = []fake.Position{row}
 		a.SymbolConfig = map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 5, MarginType: "CROSSED"}}
 	})
-	leverage := func() string {
-		t.Helper()
-		ps, err := e.C.Positions(ctx(t), e.Acct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ps) != 1 {
-			t.Fatalf("positions = %v", ps)
-		}
-		return ps[0].Leverage.String()
-	}
-	for range 3 {
-		if got := leverage(); got != "5" {
-			t.Fatalf("leverage = %s, want 5", got)
-		}
-	}
-	if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != 1 {
-		t.Fatalf("symbolConfig calls over 3 syncs of unchanged positions = %d, want 1", n)
-	}
-	row.PositionAmt = "2"
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Positions = []fake.Position{row}
-		a.SymbolConfig = map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 10, MarginType: "CROSSED"}}
+	plugintest.RunCachedDetail(t, plugintest.CachedDetail{Exchange: e.C, Account: e.Acct, What: "leverage",
+		Of:     func(p sdk.Position) string { return p.Leverage.String() },
+		Before: "5", After: "10",
+		Reads: func() int { return e.Fake.Calls("/fapi/v1/symbolConfig") },
+		Change: func() {
+			row.PositionAmt = "2"
+			e.Fake.Update(apiKey, func(a *fake.Account) {
+				a.Positions = []fake.Position{row}
+				a.SymbolConfig = map[string]fake.SymbolConfig{"ETHUSDT": {Leverage: 10, MarginType: "CROSSED"}}
+			})
+		},
 	})
-	if got := leverage(); got != "10" {
-		t.Fatalf("leverage after the position changed = %s, want 10", got)
-	}
-	if n := e.Fake.Calls("/fapi/v1/symbolConfig"); n != 2 {
-		t.Fatalf("symbolConfig calls = %d, want 2", n)
-	}
 }

@@ -76,17 +76,7 @@ func TestSpotStreamThousandAccountsOneConnection(t *testing.T) {
 			})
 		}()
 	}
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		r.mu.Lock()
-		up := len(r.up)
-		r.mu.Unlock()
-		if up == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d accounts up after 2 minutes", up, n)
-		}
-	}
+	waitAll(t, &r.mu, func() int { return len(r.up) }, n, 2*time.Minute, 10*time.Millisecond, "accounts up after 2 minutes")
 	upTook := time.Since(start)
 	conns := c.SpotConnections(ws)
 	sent := make(map[string]time.Time, n)
@@ -95,17 +85,7 @@ func TestSpotStreamThousandAccountsOneConnection(t *testing.T) {
 		sent[k] = time.Now()
 		fx2.SetSpot(k, "MARK", "1", "0")
 	}
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		r.mu.Lock()
-		got := len(r.seen)
-		r.mu.Unlock()
-		if got == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d changes seen", got, n)
-		}
-	}
+	waitAll(t, &r.mu, func() int { return len(r.seen) }, n, time.Minute, 10*time.Millisecond, "changes seen")
 	var lat []time.Duration
 	r.mu.Lock()
 	for k, at := range r.seen {
@@ -121,6 +101,23 @@ func TestSpotStreamThousandAccountsOneConnection(t *testing.T) {
 	}
 	if p99 > 2*time.Second {
 		t.Errorf("p99 latency %v over 2 s", p99)
+	}
+}
+
+// waitAll polls count, under mu, every poll until it reaches n, and fails
+// tb with "<count> of <n> <what>" if it has not within d.
+func waitAll(tb testing.TB, mu *sync.Mutex, count func() int, n int, d, poll time.Duration, what string) {
+	tb.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(poll) {
+		mu.Lock()
+		got := count()
+		mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d of %d %s", got, n, what)
+		}
 	}
 }
 
@@ -239,17 +236,7 @@ func streamMemory(b *testing.B, n int) {
 			}
 		}, func(error) { wg.Done() })
 	}
-	for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		mu.Lock()
-		got := len(up)
-		mu.Unlock()
-		if got == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d accounts connected after 10 minutes", got, n)
-		}
-	}
+	waitAll(b, &mu, func() int { return len(up) }, n, 10*time.Minute, 50*time.Millisecond, "accounts connected after 10 minutes")
 	took := time.Since(start)
 	// Let the seeds' transient garbage and goroutines go before measuring
 	// what stays.

@@ -2,7 +2,6 @@ package binance_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +20,21 @@ func streamEnv(t *testing.T, cfg fake.WSConfig, o binance.StreamOptions) (*fake.
 	o.BackoffMin, o.BackoffMax = 10*time.Millisecond, 50*time.Millisecond
 	e.C.SetStreamOptions(o)
 	return e.Fake, e.C, acct
+}
+
+// addAccounts adds n keys named by format (and their index) to fx, each
+// with its own secret, and returns their accounts on acct's endpoints,
+// streaming parts, with the key as the account's id.
+func addAccounts(fx *fake.Server, acct sdk.Account, format string, n int, parts ...string) []sdk.StreamAccount {
+	out := make([]sdk.StreamAccount, n)
+	for i := range n {
+		k := fmt.Sprintf(format, i)
+		fx.AddKey(fake.FullKey(k, "secret"+k))
+		a := acct
+		a.APIKey, a.SecretKey = k, "secret"+k
+		out[i] = sdk.StreamAccount{ID: k, Account: a, Parts: parts}
+	}
+	return out
 }
 
 func TestSpotStreamSeedsThenPushes(t *testing.T) {
@@ -60,22 +74,9 @@ func TestSpotStreamConformance(t *testing.T) {
 func TestSpotStreamSharesOneConnection(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{SeedsPerMinute: 1000})
 	const n = 40
-	var ws []*plugintest.Watcher
-	for i := range n {
-		k := fmt.Sprintf("key%02d", i)
-		fx.AddKey(fake.FullKey(k, "secret"+k))
-		a := acct
-		a.APIKey, a.SecretKey = k, "secret"+k
-		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: k, Account: a, Parts: []string{sdk.CapSpotBalances}}))
-	}
-	for _, w := range ws {
-		w.WaitFor(t, "connected", plugintest.Connected)
-	}
+	ws := plugintest.WatchAllConnected(t, c, addAccounts(fx, acct, "key%02d", n, sdk.CapSpotBalances)...)
 	fx.SetSpot("key07", "SOL", "3", "0")
-	ws[7].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
-	if ws[8].Count(plugintest.SpotHas("SOL", "3")) != 0 {
-		t.Fatal("an event reached another account")
-	}
+	plugintest.OwnEvent(t, ws, 7, plugintest.SpotHas("SOL", "3"))
 	if got := c.SpotConnections(acct.Endpoints[binance.EndpointSpotWS]); got != 1 {
 		t.Fatalf("%d accounts on %d connections, want 1", n, got)
 	}
@@ -89,13 +90,13 @@ func TestFuturesStreamListenKey(t *testing.T) {
 	fx.SetFutures(apiKey, "1000")
 	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
 	ev := w.WaitFor(t, "connected", plugintest.Connected)
-	if ev.Futures == nil || !ev.Futures.WalletBalance.Equal(d("1000")) || !ev.HasPositions {
+	if !plugintest.FuturesWallet("1000")(ev) || !ev.HasPositions {
 		t.Fatalf("seed = %+v", ev)
 	}
 	// Kept alive past the key's 400 ms life.
 	time.Sleep(700 * time.Millisecond)
 	fx.SetFutures(apiKey, "1200")
-	w.WaitFor(t, "wallet pushed", func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1200")) })
+	w.WaitFor(t, "wallet pushed", plugintest.FuturesWallet("1200"))
 	fx.SetPosition(apiKey, fake.Position{Symbol: "BTCUSDT", PositionSide: "BOTH", PositionAmt: "-0.5", EntryPrice: "60000", MarkPrice: "60050", UnRealizedProfit: "-25", LiquidationPrice: "0"})
 	ev = w.WaitFor(t, "short pushed", func(ev sdk.StreamEvent) bool { return ev.HasPositions && len(ev.Positions) == 1 })
 	p := ev.Positions[0]
@@ -108,9 +109,7 @@ func TestFuturesStreamListenKey(t *testing.T) {
 	// An expiry that leaves the socket open must still be noticed.
 	from := w.Mark()
 	fx.ExpireListenKey(apiKey)
-	w.WaitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "listenKey expired")
-	})
+	w.WaitAfter(t, from, "resyncing on listenKeyExpired", plugintest.ResyncingFor("listenKey expired"))
 	ev = w.WaitAfter(t, from, "connected again", func(ev sdk.StreamEvent) bool { return plugintest.Connected(ev) && ev.Futures != nil })
 	if len(ev.Positions) != 1 || !ev.Futures.WalletBalance.Equal(d("1200")) {
 		t.Fatalf("re-seed = %+v", ev)
@@ -128,13 +127,12 @@ func TestBothProductsKeepTheirOwnParts(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
 	fx.SetSpot(apiKey, "BTC", "1.5", "0")
 	fx.SetFutures(apiKey, "1000")
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct,
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct,
 		Parts: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount, sdk.CapPositions}})
-	w.WaitFor(t, "connected", plugintest.Connected)
 	fx.SetSpot(apiKey, "USDT", "5", "0")
 	w.WaitFor(t, "USDT pushed", plugintest.SpotHas("USDT", "5"))
 	fx.SetFutures(apiKey, "1100")
-	w.WaitFor(t, "wallet pushed", func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1100")) })
+	w.WaitFor(t, "wallet pushed", plugintest.FuturesWallet("1100"))
 	for _, ev := range w.Events() {
 		if ev.HasSpot && !plugintest.SpotHas("BTC", "1.5")(ev) {
 			t.Errorf("an event reports the spot wallet without BTC: %+v", ev)
@@ -152,27 +150,13 @@ func TestFuturesStreamsShareConnections(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{MaxMessages: 4},
 		binance.StreamOptions{SeedsPerMinute: 1000, FuturesPerConnection: 3, FuturesMessages: 3})
 	const n = 7
-	var ws []*plugintest.Watcher
-	for i := range n {
-		k := fmt.Sprintf("fkey%02d", i)
-		fx.AddKey(fake.FullKey(k, "secret"+k))
-		fx.SetFutures(k, "100")
-		a := acct
-		a.APIKey, a.SecretKey = k, "secret"+k
-		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: k, Account: a, Parts: []string{sdk.CapFuturesAccount}}))
+	accts := addAccounts(fx, acct, "fkey%02d", n, sdk.CapFuturesAccount)
+	for _, a := range accts {
+		fx.SetFutures(a.ID, "100")
 	}
-	for _, w := range ws {
-		w.WaitFor(t, "connected", plugintest.Connected)
-	}
+	ws := plugintest.WatchAllConnected(t, c, accts...)
 	fx.SetFutures("fkey05", "555")
-	ws[5].WaitFor(t, "its own change", func(ev sdk.StreamEvent) bool {
-		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("555"))
-	})
-	for i, w := range ws {
-		if i != 5 && w.Count(func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("555")) }) != 0 {
-			t.Fatalf("account %d saw another account's event", i)
-		}
-	}
+	plugintest.OwnEvent(t, ws, 5, plugintest.FuturesWallet("555"))
 	if got := c.FuturesConnections(acct.Endpoints[binance.EndpointFuturesWS]); got != 3 {
 		t.Fatalf("%d accounts at 3 a connection on %d connections, want 3", n, got)
 	}
@@ -187,25 +171,20 @@ func TestFuturesStreamsShareConnections(t *testing.T) {
 func TestFuturesListenKeyExpiryRecoversWithoutGap(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
 	fx.SetFutures(apiKey, "1000")
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
 	from := w.Mark()
 	keys := fx.Stats()
 	fx.ExpireListenKey(apiKey)
 	fx.SetFutures(apiKey, "1300") // no socket carries it: the key is gone
-	w.WaitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "listenKey expired")
-	})
-	w.WaitAfter(t, from, "the change made in the gap", func(ev sdk.StreamEvent) bool {
-		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1300"))
-	})
+	w.WaitAfter(t, from, "resyncing on listenKeyExpired", plugintest.ResyncingFor("listenKey expired"))
+	w.WaitAfter(t, from, "the change made in the gap", plugintest.FuturesWallet("1300"))
 	if st := fx.Stats(); st.FuturesSubscriptions <= keys.FuturesSubscriptions {
 		t.Fatalf("no new subscription after the expiry: %+v", st)
 	}
 	from = w.Mark()
 	fx.SetFutures(apiKey, "1400")
 	w.WaitAfter(t, from, "pushed on the new key", func(ev sdk.StreamEvent) bool {
-		return ev.State == sdk.StreamData && ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1400"))
+		return ev.State == sdk.StreamData && plugintest.FuturesWallet("1400")(ev)
 	})
 }
 
@@ -223,29 +202,20 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 			func(v string) func(sdk.StreamEvent) bool { return plugintest.SpotHas("USDT", v) }},
 		{"futures", []string{sdk.CapFuturesAccount, sdk.CapPositions},
 			func(fx *fake.Server, v string) { fx.SetFutures(apiKey, v) },
-			func(v string) func(sdk.StreamEvent) bool {
-				return func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d(v)) }
-			}},
+			plugintest.FuturesWallet},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// The fake cuts at 600 ms; the connector moves within the
 			// last 1/48th before its own (shorter) lifetime.
 			fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, binance.StreamOptions{Lifetime: 480 * time.Millisecond})
-			w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: tc.parts})
-			w.WaitFor(t, "connected", plugintest.Connected)
+			w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: tc.parts})
 			time.Sleep(1500 * time.Millisecond)
 			for i := range 3 {
 				v := fmt.Sprint(100 + i)
 				tc.set(fx, v)
 				w.WaitFor(t, "a change after the moves", tc.has(v))
 			}
-			moved := w.Count(func(ev sdk.StreamEvent) bool {
-				return ev.State == sdk.StreamResyncing && strings.Contains(ev.Reason, "before the 24 h cut")
-			})
-			cut := w.Count(func(ev sdk.StreamEvent) bool {
-				return ev.State == sdk.StreamResyncing && !strings.Contains(ev.Reason, "before the 24 h cut")
-			})
-			if moved == 0 || cut != 0 {
+			if moved, cut := w.Moves("before the 24 h cut"); moved == 0 || cut != 0 {
 				t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
 			}
 		})
@@ -258,8 +228,7 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 func TestFuturesStreamHealsDroppedEventAfterACut(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{})
 	fx.SetFutures(apiKey, "1000")
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapFuturesAccount, sdk.CapPositions}})
 	fx.DropEvents(1)
 	fx.SetFutures(apiKey, "1500")
 	if st := fx.Stats(); st.Dropped == 0 {
@@ -269,6 +238,6 @@ func TestFuturesStreamHealsDroppedEventAfterACut(t *testing.T) {
 	from := w.Mark()
 	fx.CutStreams()
 	w.WaitAfter(t, from, "healed by the re-seed", func(ev sdk.StreamEvent) bool {
-		return plugintest.Connected(ev) && ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1500"))
+		return plugintest.Connected(ev) && plugintest.FuturesWallet("1500")(ev)
 	})
 }

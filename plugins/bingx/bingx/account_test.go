@@ -139,11 +139,9 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	for _, bad := range []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}} {
+	plugintest.RunMalformedSpot(t, e.C, e.Acct, []fake.Balance{{Asset: "BTC", Free: "1e-5", Locked: "0"}, {Asset: "BTC", Free: "", Locked: "0"}, {Asset: "", Free: "1", Locked: "0"}}, func(bad fake.Balance) {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{bad} })
-		_, err := e.C.SpotBalances(ctx(t), e.Acct)
-		plugintest.CheckMalformed(t, err)
-	}
+	})
 }
 
 func TestFuturesAccount(t *testing.T) {

@@ -46,17 +46,6 @@ var eq = plugintest.EqualDecimal
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// sentParams is what the fake received for the last order, without the
-// signing parameters.
-func sentParams(t *testing.T, e *env) map[string]string {
-	t.Helper()
-	orders := e.Fake.Orders(apiKey)
-	if len(orders) == 0 {
-		t.Fatal("no order reached the fake")
-	}
-	return plugintest.Params(t, orders[len(orders)-1].Query, "timestamp", "signature")
-}
-
 // envelope wraps data as BingX's success answer, for injected bodies.
 func envelope(data string) string { return `{"code":0,"msg":"","data":` + data + `}` }
 

@@ -85,7 +85,7 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: readPath, OrderPath: swapOrderPath,
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+			Order: plugintest.FuturesBuy,
 			Check: func(t *testing.T, row plugintest.ErrorRow, _ *sdk.Error) {
 				if row.Kind != sdk.KindClockSkew && e.Fake.Calls("/openApi/swap/v2/server/time") != 1 {
 					t.Errorf("server time read %d times: only a skew answer may resync", e.Fake.Calls("/openApi/swap/v2/server/time"))
@@ -99,12 +99,10 @@ func TestErrorTable(t *testing.T) {
 // the expiry; past the per-IP budget it answers 429, then bans with 418.
 func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimits(4, 2000))
-	now := time.Now()
 	// Start the fake just past a 10 s boundary so the calls share windows.
-	e.Fake.SetClockOffset(now.Truncate(10 * time.Second).Add(10*time.Second + 50*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, 10*time.Second, 50*time.Millisecond)
 
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	c, rec := plugintest.Recording(t)
 	if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +152,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 
 func TestPerKeyLimit(t *testing.T) {
 	e := funded(t, false)
-	now := time.Now()
-	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, time.Second, 20*time.Millisecond)
 	// GET positionSide/dual allows 2 a second per key.
 	var err error
 	for range 3 {
@@ -176,12 +173,12 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return bingx.New(sdk.WithLogger(l)) },
 		Fake: e.Fake, Account: e.Acct,
-		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Order: plugintest.FuturesBuy,
 		Faults: []plugintest.Faulted{
 			{Fault: echo, Call: plugintest.CallSpotBalances},
 			{Fault: fakex.Fault{Path: "/openApi/swap/v3/user/balance", Status: 500, Body: "boom " + secret}, Call: plugintest.CallFuturesAccount},
 			{Fault: fakex.Fault{Path: swapOrderPath, Malformed: true},
-				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+				Call: plugintest.Placing(plugintest.HedgedBuy)},
 		},
 		Wrong: func(sdk.Account) []plugintest.Wrong {
 			unknown := e.Acct

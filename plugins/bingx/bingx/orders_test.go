@@ -1,7 +1,6 @@
 package bingx_test
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -44,13 +43,10 @@ func TestPlaceOrder(t *testing.T) {
 			e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = s.Positions })
 		}
 		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
-			sent := url.Values{}
-			for k, v := range sentParams(t, e) {
-				sent.Set(k, v)
-			}
 			orders := e.Fake.Orders(apiKey)
+			last := orders[len(orders)-1]
 			tries := e.Fake.Calls(spotOrderPath) + e.Fake.Calls(swapOrderPath)
-			return plugintest.Placed{ID: itoa(orders[len(orders)-1].OrderID), Facts: []string{"sent " + sent.Encode(), "order requests " + itoa(int64(tries))}}
+			return plugintest.QueryPlaced(t, itoa(last.OrderID), last.Query, tries, "timestamp", "signature")
 		}}
 	})
 }

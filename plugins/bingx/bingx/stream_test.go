@@ -30,10 +30,6 @@ func spotHas(asset, free, locked string) func(sdk.StreamEvent) bool {
 	}
 }
 
-func walletIs(v string) func(sdk.StreamEvent) bool {
-	return func(ev sdk.StreamEvent) bool { return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d(v)) }
-}
-
 var (
 	spotPart  = []string{sdk.CapSpotBalances}
 	swapParts = []string{sdk.CapFuturesAccount, sdk.CapPositions}
@@ -67,7 +63,7 @@ func TestSwapStreamSeedsThenPushes(t *testing.T) {
 		t.Fatalf("connected event = %+v", ev)
 	}
 	fx.SetSwap(apiKey, "1250")
-	w.WaitFor(t, "the wallet pushed", walletIs("1250"))
+	w.WaitFor(t, "the wallet pushed", plugintest.FuturesWallet("1250"))
 	fx.SetPosition(apiKey, fake.Position{Symbol: "BTC-USDT", PositionSide: "SHORT", PositionAmt: "0.5", AvgPrice: "60000", UnrealizedProfit: "-30"})
 	ev = w.WaitFor(t, "the short pushed", func(ev sdk.StreamEvent) bool { return len(ev.Positions) == 2 })
 	short := ev.Positions[0]
@@ -113,8 +109,7 @@ func TestStreamAnswersPingsAndNoticesSilence(t *testing.T) {
 	// unanswered ping: staying connected for a second proves the pongs.
 	fx, c, acct := streamEnv(t, fake.WSConfig{PingEvery: 20 * time.Millisecond, PongWait: 100 * time.Millisecond},
 		bingx.StreamOptions{PingTimeout: 200 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	time.Sleep(time.Second)
 	if n := w.Count(plugintest.Resyncing); n != 0 {
 		t.Fatalf("%d resyncs while pinged: %+v", n, w.Events())
@@ -126,9 +121,7 @@ func TestStreamAnswersPingsAndNoticesSilence(t *testing.T) {
 	// A server that stops pinging is a dead connection to the client.
 	fx2, c2, acct2 := streamEnv(t, fake.WSConfig{PingEvery: time.Hour}, bingx.StreamOptions{PingTimeout: 150 * time.Millisecond})
 	w2 := plugintest.Watch(t, c2, sdk.StreamAccount{ID: "a2", Account: acct2, Parts: swapParts})
-	w2.WaitFor(t, "resyncing on silence", func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "no ping")
-	})
+	w2.WaitFor(t, "resyncing on silence", plugintest.ResyncingFor("no ping"))
 	w2.WaitAfter(t, 2, "connected again", plugintest.Connected)
 	if fx2.Stats().Connections < 2 {
 		t.Fatal("no reconnect after the silence")
@@ -137,13 +130,12 @@ func TestStreamAnswersPingsAndNoticesSilence(t *testing.T) {
 
 func TestStreamHealsDroppedEventsOnReconnect(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	fx.DropEvents(1)
 	fx.SetSpot(apiKey, "ETH", "7", "0")
 	fx.SetSwap(apiKey, "777")
 	time.Sleep(100 * time.Millisecond)
-	if w.Count(spotHas("ETH", "7", "0")) != 0 || w.Count(walletIs("777")) != 0 || fx.Stats().Dropped != 2 {
+	if w.Count(spotHas("ETH", "7", "0")) != 0 || w.Count(plugintest.FuturesWallet("777")) != 0 || fx.Stats().Dropped != 2 {
 		t.Fatal("a dropped event arrived")
 	}
 	fx.DropEvents(0)
@@ -151,19 +143,18 @@ func TestStreamHealsDroppedEventsOnReconnect(t *testing.T) {
 	fx.CutStreams()
 	w.WaitAfter(t, from, "resyncing after the cut", plugintest.Resyncing)
 	ev := w.WaitAfter(t, from, "connected again", plugintest.Connected)
-	if !spotHas("ETH", "7", "0")(ev) || !walletIs("777")(ev) {
+	if !spotHas("ETH", "7", "0")(ev) || !plugintest.FuturesWallet("777")(ev) {
 		t.Fatalf("the re-seed did not heal the lost changes: %+v", ev)
 	}
 }
 
 func TestListenKeyKeptAliveThenExpiryRecoversWithoutGap(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{ListenKeyTTL: 300 * time.Millisecond}, bingx.StreamOptions{ListenKeyRenew: 80 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	// Kept alive past the key's 300 ms life.
 	time.Sleep(700 * time.Millisecond)
 	fx.SetSwap(apiKey, "1100")
-	w.WaitFor(t, "a push on the kept key", walletIs("1100"))
+	w.WaitFor(t, "a push on the kept key", plugintest.FuturesWallet("1100"))
 	if n := w.Count(plugintest.Resyncing); n != 0 || fx.Stats().Extended < 5 || fx.Stats().ListenKeys != 1 {
 		t.Fatalf("resyncs %d, fake %+v; want keepalives on one key and no resync", n, fx.Stats())
 	}
@@ -173,11 +164,9 @@ func TestListenKeyKeptAliveThenExpiryRecoversWithoutGap(t *testing.T) {
 	fx.ExpireListenKeys(apiKey)
 	fx.SetSwap(apiKey, "1300")
 	fx.SetSpot(apiKey, "SOL", "3", "1")
-	w.WaitAfter(t, from, "resyncing on listenKeyExpired", func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "listenKey expired")
-	})
+	w.WaitAfter(t, from, "resyncing on listenKeyExpired", plugintest.ResyncingFor("listenKey expired"))
 	ev := w.WaitAfter(t, from, "connected on a new key", plugintest.Connected)
-	if !walletIs("1300")(ev) || !spotHas("SOL", "3", "1")(ev) {
+	if !plugintest.FuturesWallet("1300")(ev) || !spotHas("SOL", "3", "1")(ev) {
 		t.Fatalf("the changes during the expiry are missing: %+v", ev)
 	}
 	fx.SetSpot(apiKey, "SOL", "4", "0")
@@ -189,14 +178,11 @@ func TestListenKeyKeptAliveThenExpiryRecoversWithoutGap(t *testing.T) {
 
 func TestKeepaliveOfAGoneKeyResyncs(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{ListenKeyRenew: 50 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: swapParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: swapParts})
 	// The key is closed behind the client's back (as after an hour
 	// without keepalive): the next PUT is 404 and the session starts over.
 	fx.Inject(fakex.Fault{Method: "PUT", Path: "/openApi/user/auth/userDataStream", Status: http.StatusNotFound, Body: "This listenKey does not exist"})
-	ev := w.WaitFor(t, "resyncing on the 404", func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "keepalive")
-	})
+	ev := w.WaitFor(t, "resyncing on the 404", plugintest.ResyncingFor("keepalive"))
 	if strings.Contains(ev.Reason, secret) || strings.Contains(ev.Reason, apiKey) {
 		t.Fatalf("reason leaks a credential: %q", ev.Reason)
 	}
@@ -208,18 +194,13 @@ func TestKeepaliveOfAGoneKeyResyncs(t *testing.T) {
 
 func TestStreamMovesBeforeAConfiguredLifetime(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{Lifetime: 250 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	time.Sleep(700 * time.Millisecond)
 	for i := range 3 {
 		fx.SetSpot(apiKey, "USDT", fmt.Sprint(100+i), "0")
 		w.WaitFor(t, "a change after the moves", spotHas("USDT", fmt.Sprint(100+i), "0"))
 	}
-	moved := w.Count(func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "before the connection lifetime")
-	})
-	other := w.Count(plugintest.Resyncing) - moved
-	if moved == 0 || other != 0 {
+	if moved, other := w.Moves("before the connection lifetime"); moved == 0 || other != 0 {
 		t.Fatalf("planned moves %d, other resyncs %d", moved, other)
 	}
 }
@@ -276,13 +257,11 @@ func TestAccountsOverThePerIPCapFallBackToPolling(t *testing.T) {
 	// swap fill them; the 31st is refused before it dials.
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bingx.StreamOptions{ConnectLimit: 1000})
 	accts := addAccounts(fx, acct, 31)
-	var ws []*plugintest.Watcher
+	var live []sdk.StreamAccount
 	for i, a := range accts[:30] {
-		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: fmt.Sprint(i), Account: a, Parts: allParts}))
+		live = append(live, sdk.StreamAccount{ID: fmt.Sprint(i), Account: a, Parts: allParts})
 	}
-	for _, w := range ws {
-		w.WaitFor(t, "connected", plugintest.Connected)
-	}
+	ws := plugintest.WatchAllConnected(t, c, live...)
 	over := plugintest.Watch(t, c, sdk.StreamAccount{ID: "over", Account: accts[30], Parts: allParts})
 	if err := over.Ended(t); !errors.Is(err, stream.ErrCapReached) {
 		t.Fatalf("the account over the cap: %v", err)
@@ -292,10 +271,7 @@ func TestAccountsOverThePerIPCapFallBackToPolling(t *testing.T) {
 	}
 	// Each account has its own connections, and its own events.
 	fx.SetSpot("key007", "SOL", "3", "0")
-	ws[7].WaitFor(t, "its own change", spotHas("SOL", "3", "0"))
-	if ws[8].Count(spotHas("SOL", "3", "0")) != 0 {
-		t.Fatal("an event reached another account")
-	}
+	plugintest.OwnEvent(t, ws, 7, spotHas("SOL", "3", "0"))
 
 	// The fake enforces the cap too: a 61st handshake fails even with a
 	// valid listenKey (made the unsigned way the docs show).

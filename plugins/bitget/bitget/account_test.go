@@ -160,15 +160,13 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	for _, bad := range []string{"1e-5", "NaN", ""} {
+	plugintest.RunMalformedSpot(t, e.C, e.Acct, []string{"1e-5", "NaN", ""}, func(bad string) {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Spot = []fake.Balance{{Coin: "BTC", Available: bad, Frozen: "1"}} })
 		if bad == "" {
 			// The fake answers "0" for an empty field; send a broken row itself.
 			e.Fake.Inject(fakeFault(fake.PathSpotAssets, 200, `{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","available":"","frozen":"1","locked":"0"}]}`))
 		}
-		_, err := e.C.SpotBalances(ctx(t), e.Acct)
-		plugintest.CheckMalformed(t, err)
-	}
+	})
 }
 
 func TestFuturesAccount(t *testing.T) {

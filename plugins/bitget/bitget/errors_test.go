@@ -94,7 +94,7 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: fake.PathSpotAssets, OrderPath: fake.PathFuturesPlace,
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+			Order: plugintest.FuturesBuy,
 			Check: func(t *testing.T, row plugintest.ErrorRow, se *sdk.Error) {
 				if row.Kind == sdk.KindUnknownOutcome && !strings.Contains(se.Message, "auto-1") {
 					t.Errorf("unknown outcome does not name the client order id: %s", se.Message)
@@ -108,11 +108,9 @@ func TestErrorTable(t *testing.T) {
 // as usage of the endpoint's limit and maps the 429 to rate limited.
 func TestRateLimitsAndUsage(t *testing.T) {
 	e := funded(t, false, fake.WithRouteLimit(fake.PathSpotAssets, 3))
-	now := time.Now()
 	// Start the fake's second so that the calls share one window.
-	e.Fake.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 10*time.Millisecond).Sub(now))
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	plugintest.StartWindow(e.Fake, time.Second, 10*time.Millisecond)
+	c, rec := plugintest.Recording(t)
 	for i := int64(1); i <= 3; i++ {
 		if _, err := e.C.SpotBalances(c, e.Acct); err != nil {
 			t.Fatalf("call %d: %v", i, err)
@@ -151,8 +149,7 @@ func TestRateLimitsAndUsage(t *testing.T) {
 // TestIPBudget: past the overall per-IP budget every call is refused.
 func TestIPBudget(t *testing.T) {
 	e := funded(t, false, fake.WithIPLimit(3))
-	now := time.Now()
-	e.Fake.SetClockOffset(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
+	plugintest.StartWindow(e.Fake, time.Minute, time.Second)
 	// time + assets, then assets: 3 requests.
 	for range 2 {
 		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
@@ -253,13 +250,13 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return bitget.New(sdk.WithLogger(l)) },
 		Fake: e.Fake, Account: e.Acct,
-		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Order: plugintest.FuturesBuy,
 		Faults: []plugintest.Faulted{
 			{Fault: echo(fake.PathSpotAssets), Call: plugintest.CallSpotBalances},
 			{Fault: echo(fake.PathAccountInfo), Call: plugintest.CallCredentials},
 			{Fault: fakex.Fault{Path: fake.PathFuturesAccounts, Status: 500, Body: "boom"}, Call: plugintest.CallFuturesAccount},
 			{Fault: fakex.Fault{Path: fake.PathFuturesPlace, Malformed: true},
-				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+				Call: plugintest.Placing(plugintest.HedgedBuy)},
 		},
 		Wrong: func(sdk.Account) []plugintest.Wrong {
 			badPass := e.Acct

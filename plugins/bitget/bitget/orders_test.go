@@ -34,25 +34,40 @@ func placed(t *testing.T, e *env, paths ...string) plugintest.Placed {
 	return plugintest.Placed{ID: orders[0].OrderID, Facts: facts}
 }
 
+// bothKinds are the orders Classic and unified accounts both take, under
+// the names testdata/orders.txt (classic) or testdata/uta_orders.txt gives
+// them: where the two place an order differently, the names say so.
+func bothKinds(classic bool) []plugintest.Placement[placeSetup] {
+	name := func(classicName, utaName string) string {
+		if classic {
+			return classicName
+		}
+		return utaName
+	}
+	long := []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}
+	return []plugintest.Placement[placeSetup]{
+		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+		{Name: name("spot limit sell, trailing zeros dropped", "spot limit sell"), Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
+		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
+		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: long}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: name("futures limit on the spot form of the symbol, isolated margin", "futures limit on the spot form of the symbol, isolated margin from the settings"), Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
+		{Name: name("hedge mode: reduce-only sell closes the long, side names the position", "hedge mode: reduce-only sell closes the long, side stays the direction"), Setup: placeSetup{hedge: true, pos: long}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
+		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
+	}
+}
+
 // TestPlaceOrder places orders on a Classic account; testdata/orders.txt
 // says what each must send, what the fake made of it, the requests it
 // took (a futures order reads the account's modes first) and the order it
 // comes back as.
 func TestPlaceOrder(t *testing.T) {
-	plugintest.RunPlacements(t, "testdata/orders.txt", []plugintest.Placement[placeSetup]{
-		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
+	plugintest.RunPlacements(t, "testdata/orders.txt", append(bothKinds(true), []plugintest.Placement[placeSetup]{
 		{Name: "spot market sell sized in base", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "SELL", Type: "Market", Quantity: d("0.2")}},
 		{Name: "spot limit buy: the documented POST vector", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("0.001"), Price: d("30000"), ClientOrderID: "t-1"}},
-		{Name: "spot limit sell, trailing zeros dropped", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
-		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
-		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
-		{Name: "futures limit on the spot form of the symbol, isolated margin", Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
-		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
-		{Name: "hedge mode: reduce-only sell closes the long, side names the position", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
-		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
-		{Name: "hedge mode: opening a long by position side", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"}},
+		{Name: "hedge mode: opening a long by position side", Setup: placeSetup{hedge: true}, Req: plugintest.HedgedBuy},
 		{Name: "one-way: a position side against the direction closes reduce-only", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "-100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01"), PositionSide: "short"}},
-	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+	}...), func(t *testing.T, s placeSetup) plugintest.Arranged {
 		e := funded(t, s.hedge)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = s.pos, s.settings })
 		return plugintest.Arranged{Exchange: e.C, Account: e.Acct, Placed: func(t *testing.T) plugintest.Placed {
@@ -190,6 +205,21 @@ func TestGeneratedClientOid(t *testing.T) {
 	}
 }
 
+// usdtWhole fails t unless the account's USDT is as funded left it, 1000
+// free and none locked: what a cancel that released its order leaves.
+func usdtWhole(t *testing.T, e *env) {
+	t.Helper()
+	got, err := e.C.SpotBalances(ctx(t), e.Acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range got {
+		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
+			t.Errorf("USDT after cancel %+v", b)
+		}
+	}
+}
+
 func TestCancelOrder(t *testing.T) {
 	e := funded(t, false)
 	spot, fut := plugintest.RestingOrders(t, e.C, e.Acct, "c-1")
@@ -207,13 +237,5 @@ func TestCancelOrder(t *testing.T) {
 		}
 	}
 	// The spot cancel released the frozen USDT.
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range got {
-		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
-			t.Errorf("USDT after cancel %+v", b)
-		}
-	}
+	usdtWhole(t, e)
 }

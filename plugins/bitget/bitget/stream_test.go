@@ -110,20 +110,13 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 	// The fake cuts at 600 ms; the connector moves in the last 1/48th
 	// before its own (shorter) lifetime.
 	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, bitget.StreamOptions{Lifetime: 480 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
 	time.Sleep(1500 * time.Millisecond)
 	for i := range 3 {
 		fx.SetSpot(apiKey, fake.Balance{Coin: "USDT", Available: fmt.Sprint(100 + i)})
 		w.WaitFor(t, "a change after the moves", plugintest.SpotHas("USDT", fmt.Sprint(100+i)))
 	}
-	moved := w.Count(func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	cut := w.Count(func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && !strings.Contains(ev.Reason, "before the 24 h cut")
-	})
-	if moved < 2 || cut != 0 {
+	if moved, cut := w.Moves("before the 24 h cut"); moved < 2 || cut != 0 {
 		t.Fatalf("planned moves %d, unplanned resyncs %d; want moves only", moved, cut)
 	}
 	if st := fx.Stats(); st.Open != 1 {
@@ -135,8 +128,7 @@ func TestStreamHeartbeat(t *testing.T) {
 	// Pinging every 150 ms keeps a connection the fake would close after
 	// 400 ms of silence (and stays under its 10 messages a second).
 	fx, c, acct := streamEnv(t, fake.WSConfig{PingTimeout: 400 * time.Millisecond}, bitget.StreamOptions{PingEvery: 150 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
 	time.Sleep(1200 * time.Millisecond)
 	if w.Count(plugintest.Resyncing) != 0 || fx.Stats().Pings < 6 {
 		t.Fatalf("resyncs %d, pings %d", w.Count(plugintest.Resyncing), fx.Stats().Pings)
@@ -145,9 +137,7 @@ func TestStreamHeartbeat(t *testing.T) {
 	// A client that pings too seldom is cut, and comes back seeded.
 	fx2, c2, acct2 := streamEnv(t, fake.WSConfig{PingTimeout: 200 * time.Millisecond}, bitget.StreamOptions{PingEvery: time.Hour})
 	w2 := plugintest.Watch(t, c2, sdk.StreamAccount{ID: "a1", Account: acct2, Parts: []string{sdk.CapSpotBalances}})
-	w2.WaitFor(t, "resyncing after the silent cut", func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "closed")
-	})
+	w2.WaitFor(t, "resyncing after the silent cut", plugintest.ResyncingFor("closed"))
 	fx2.SetSpot(apiKey, fake.Balance{Coin: "XRP", Available: "5"})
 	w2.WaitFor(t, "seeded again", func(ev sdk.StreamEvent) bool { return plugintest.SpotHas("XRP", "5")(ev) })
 }
@@ -239,7 +229,7 @@ func TestStreamFakeEnforcesTheCap(t *testing.T) {
 	a2 := acct
 	a2.APIKey, a2.SecretKey = "bg_second", "secret2"
 	w2 := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a2", Account: a2, Parts: []string{sdk.CapSpotBalances}})
-	w2.WaitFor(t, "refused over the cap", func(ev sdk.StreamEvent) bool { return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "30007") })
+	w2.WaitFor(t, "refused over the cap", plugintest.ResyncingFor("30007"))
 	if w2.Count(plugintest.Connected) != 0 || fx.Stats().OverCap == 0 {
 		t.Fatalf("over the cap: %+v", fx.Stats())
 	}

@@ -347,16 +347,7 @@ func TestUTAPositions(t *testing.T) {
 // the symbol's settings, and nothing goes to the Classic paths) and the
 // order it comes back as.
 func TestUTAPlaceOrder(t *testing.T) {
-	plugintest.RunPlacements(t, "testdata/uta_orders.txt", []plugintest.Placement[placeSetup]{
-		{Name: "spot market buy sized in quote", Req: sdk.OrderRequest{Market: "spot", Symbol: "BTC/USDT", Side: "buy", Type: "market", QuoteQuantity: d("600"), ClientOrderID: "alert-1"}},
-		{Name: "spot limit sell", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.10000"), Price: d("70000.50")}},
-		{Name: "futures market, one-way", Req: sdk.OrderRequest{Market: "futures", Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.002"), ClientOrderID: "x:1/a.b"}},
-		{Name: "futures reduce-only close, one-way", Setup: placeSetup{pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
-		{Name: "futures limit on the spot form of the symbol, isolated margin from the settings", Setup: placeSetup{settings: map[string]fake.Settings{"ETHUSDT": {MarginMode: "isolated", Leverage: 5}}}, Req: sdk.OrderRequest{Market: "futures", Symbol: "ETH/USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
-		{Name: "hedge mode: opening a short", Setup: placeSetup{hedge: true}, Req: sdk.OrderRequest{Symbol: "ETH/USDT:USDT", Side: "sell", Type: "limit", Quantity: d("1"), Price: d("3500")}},
-		{Name: "hedge mode: reduce-only sell closes the long, side stays the direction", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "long", Total: "0.01", OpenPriceAvg: "50000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("0.01"), ReduceOnly: true}},
-		{Name: "hedge mode: buying back a short by position side", Setup: placeSetup{hedge: true, pos: []fake.Position{{Symbol: "BTCUSDT", HoldSide: "short", Total: "0.02", OpenPriceAvg: "65000", MarkPrice: "60000", UnrealizedPL: "100"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.02"), PositionSide: "short"}},
-	}, func(t *testing.T, s placeSetup) plugintest.Arranged {
+	plugintest.RunPlacements(t, "testdata/uta_orders.txt", bothKinds(false), func(t *testing.T, s placeSetup) plugintest.Arranged {
 		e := fundedUTA(t, s.hedge)
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions, a.Settings = s.pos, s.settings })
 		if _, err := e.C.Positions(ctx(t), e.Acct); err != nil { // learn the mode first
@@ -372,7 +363,7 @@ func TestUTAPlaceOrder(t *testing.T) {
 // 40085 before acting, and the order goes through V3 once.
 func TestUTAOrderFirstCall(t *testing.T) {
 	e := fundedUTA(t, false)
-	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}); err != nil {
+	if _, err := e.C.PlaceOrder(ctx(t), e.Acct, plugintest.FuturesBuy); err != nil {
 		t.Fatal(err)
 	}
 	for p, n := range map[string]int{fake.PathFuturesAccount: 1, fake.PathFuturesPlace: 0, fake.PathUTASettings: 1, fake.PathUTAPlace: 1} {
@@ -411,13 +402,5 @@ func TestUTACancelOrder(t *testing.T) {
 		{Name: "a spot order id in the futures category", Req: sdk.CancelRequest{Symbol: "BTC/USDT:USDT", OrderID: spot.ID}, Kind: sdk.KindOrderNotFound, Code: "43001"},
 	})
 	// The spot cancel released the locked USDT; the wallet is whole again.
-	got, err := e.C.SpotBalances(ctx(t), e.Acct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range got {
-		if b.Asset == "USDT" && (!b.Free.Equal(d("1000")) || !b.Locked.IsZero()) {
-			t.Errorf("USDT after cancel %+v", b)
-		}
-	}
+	usdtWhole(t, e)
 }

@@ -99,11 +99,9 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	for _, bad := range []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}} {
+	plugintest.RunMalformedSpot(t, e.C, e.Acct, []fake.Coin{{Coin: "BTC", WalletBalance: "1e-5"}, {Coin: "BTC", WalletBalance: "1", Locked: "NaN"}}, func(bad fake.Coin) {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Coins = []fake.Coin{bad} })
-		_, err := e.C.SpotBalances(ctx(t), e.Acct)
-		plugintest.CheckMalformed(t, err)
-	}
+	})
 }
 
 func TestFuturesAccount(t *testing.T) {

@@ -97,15 +97,8 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, false)
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: "/v5/account/wallet-balance", OrderPath: "/v5/order/create",
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
+			Order: plugintest.FuturesBuy}
 	})
-}
-
-// startOfSecond moves the fake's clock just past a second boundary, so
-// that the calls after it share one per-UID window.
-func startOfSecond(fx *fake.Server) {
-	now := time.Now()
-	fx.SetClockOffset(now.Truncate(time.Second).Add(time.Second + 5*time.Millisecond).Sub(now))
 }
 
 // TestUIDLimitAndUsage runs against a fake with a small per-UID limit:
@@ -113,9 +106,9 @@ func startOfSecond(fx *fake.Server) {
 // limit Bybit's 10006 asks to wait until the reset timestamp.
 func TestUIDLimitAndUsage(t *testing.T) {
 	e := newEnv(t, fake.WithUIDLimit("/v5/account/wallet-balance", 3))
-	startOfSecond(e.Fake)
-	rec := &sdk.UsageRecorder{}
-	c := sdk.WithUsageRecorder(ctx(t), rec)
+	// Just past a second boundary: the calls share one per-UID window.
+	plugintest.StartWindow(e.Fake, time.Second, 5*time.Millisecond)
+	c, rec := plugintest.Recording(t)
 	if _, err := e.C.Positions(c, e.Acct); err != nil { // measures the clock
 		t.Fatal(err)
 	}
@@ -148,8 +141,7 @@ func TestUIDLimitAndUsage(t *testing.T) {
 // ten-minute wait, on every endpoint, the public one included.
 func TestIPLimitBlocks(t *testing.T) {
 	e := newEnv(t, fake.WithIPLimit(4))
-	now := time.Now()
-	e.Fake.SetClockOffset(now.Truncate(5 * time.Second).Add(5*time.Second + 5*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, 5*time.Second, 5*time.Millisecond)
 	for range 3 { // time + 3 reads = 4
 		if _, err := e.C.SpotBalances(ctx(t), e.Acct); err != nil {
 			t.Fatal(err)
@@ -182,16 +174,16 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	e := funded(t, true)
 	// An answer that echoes what it got, as a misbehaving proxy might.
 	echo := fakex.Fault{Path: "/v5/account/wallet-balance", Status: 200, Body: bybitErr(10001, "params error: "+apiKey+" "+secret)}
-	spot := plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	spot := plugintest.Placing(plugintest.SpotBuy)
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return bybit.New(sdk.WithLogger(l)) },
 		Fake: e.Fake, Account: e.Acct,
-		Order: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")},
+		Order: plugintest.FuturesBuy,
 		Faults: []plugintest.Faulted{
 			{Fault: echo, Call: plugintest.CallSpotBalances},
 			{Fault: fakex.Fault{Path: "/v5/position/list", Status: 500, Body: "boom"}, Call: plugintest.CallPositions},
 			{Fault: fakex.Fault{Path: "/v5/order/create", Malformed: true},
-				Call: plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001"), PositionSide: "long"})},
+				Call: plugintest.Placing(plugintest.HedgedBuy)},
 		},
 		Wrong: func(bad sdk.Account) []plugintest.Wrong {
 			unknown := e.Acct

@@ -79,8 +79,8 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		{Name: "spot balance short", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "limit", Quantity: d("1"), Price: d("60000")}, Kind: sdk.KindInsufficientFunds, Code: "170131"},
 		{Name: "linear margin short", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("10")}, Kind: sdk.KindInsufficientFunds, Code: "110007"},
 		{Name: "reduce-only with nothing to reduce", Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "sell", Type: "market", Quantity: d("1"), ReduceOnly: true}, Kind: sdk.KindInvalidRequest, Code: "110017"},
-		{Name: "read-only key", Setup: &fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, Permissions: map[string][]string{"Spot": {"SpotTrade"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "10005"},
-		{Name: "no contract permission", Setup: &fake.Key{APIKey: apiKey, Secret: secret, Permissions: map[string][]string{"Spot": {"SpotTrade"}}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "10005"},
+		{Name: "read-only key", Setup: &fake.Key{APIKey: apiKey, Secret: secret, ReadOnly: true, Permissions: map[string][]string{"Spot": {"SpotTrade"}}}, Req: plugintest.SpotBuy, Kind: sdk.KindPermission, Code: "10005"},
+		{Name: "no contract permission", Setup: &fake.Key{APIKey: apiKey, Secret: secret, Permissions: map[string][]string{"Spot": {"SpotTrade"}}}, Req: plugintest.FuturesBuy, Kind: sdk.KindPermission, Code: "10005"},
 		// A client order id must be unique, on each category.
 		{Name: "duplicate spot client order id", Before: dup("BTC/USDT"), Req: *dup("BTC/USDT"), Kind: sdk.KindInvalidRequest, Code: "170141"},
 		{Name: "duplicate linear client order id", Before: dup("BTC/USDT:USDT"), Req: *dup("BTC/USDT:USDT"), Kind: sdk.KindInvalidRequest, Code: "110072"},

@@ -131,34 +131,16 @@ func TestPositionsReuseMarginModeUntilPositionsChange(t *testing.T) {
 	e := newEnv(t)
 	row := fake.Position{Symbol: "BTCUSDT", PositionIdx: 0, Side: "Buy", Size: "0.250", AvgPrice: "60000", MarkPrice: "61000", UnrealisedPnl: "250", Leverage: "10", LiqPrice: "40000"}
 	e.Fake.Update(apiKey, func(a *fake.Account) { a.Positions = []fake.Position{row} })
-	mode := func() sdk.MarginMode {
-		t.Helper()
-		ps, err := e.C.Positions(t.Context(), e.Acct)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ps) != 1 {
-			t.Fatalf("positions = %v", ps)
-		}
-		return ps[0].MarginMode
-	}
-	for range 3 {
-		if got := mode(); got != sdk.MarginCross {
-			t.Fatalf("margin mode = %s, want cross", got)
-		}
-	}
-	if n := e.Fake.Calls("/v5/account/info"); n != 1 {
-		t.Fatalf("account/info calls over 3 syncs of unchanged positions = %d, want 1", n)
-	}
-	row.Size = "0.500"
-	e.Fake.Update(apiKey, func(a *fake.Account) {
-		a.Positions = []fake.Position{row}
-		a.MarginMode = "ISOLATED_MARGIN"
+	plugintest.RunCachedDetail(t, plugintest.CachedDetail{Exchange: e.C, Account: e.Acct, What: "margin mode",
+		Of:     func(p sdk.Position) string { return string(p.MarginMode) },
+		Before: string(sdk.MarginCross), After: string(sdk.MarginIsolate),
+		Reads: func() int { return e.Fake.Calls("/v5/account/info") },
+		Change: func() {
+			row.Size = "0.500"
+			e.Fake.Update(apiKey, func(a *fake.Account) {
+				a.Positions = []fake.Position{row}
+				a.MarginMode = "ISOLATED_MARGIN"
+			})
+		},
 	})
-	if got := mode(); got != sdk.MarginIsolate {
-		t.Fatalf("margin mode after the position changed = %s, want isolated", got)
-	}
-	if n := e.Fake.Calls("/v5/account/info"); n != 2 {
-		t.Fatalf("account/info calls = %d, want 2", n)
-	}
 }

@@ -47,14 +47,25 @@ func addAccount(fx *fake.Server, acct sdk.Account, key string) sdk.Account {
 	return acct
 }
 
+// spotAccounts adds n funded keys, key0 to key<n-1>, and returns their
+// accounts streaming the spot wallet, each with its key as its id.
+func spotAccounts(fx *fake.Server, acct sdk.Account, n int) []sdk.StreamAccount {
+	out := make([]sdk.StreamAccount, n)
+	for i := range n {
+		a := addAccount(fx, acct, fmt.Sprintf("key%d", i))
+		out[i] = sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}
+	}
+	return out
+}
+
 func TestStreamSeedsThenPushes(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
 	fx.SetCoin(apiKey, fake.Coin{Coin: "BTC", WalletBalance: "0.5"})
 	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	// Bybit sends no snapshot: BTC can only come from the REST seed.
 	ev := w.WaitFor(t, "connected with the seed", plugintest.Connected)
-	if !plugintest.SpotHas("BTC", "0.5")(ev) || !plugintest.SpotHas("USDT", "1000")(ev) || ev.Futures == nil ||
-		!ev.Futures.WalletBalance.Equal(d("1000")) || !ev.HasPositions || len(ev.Positions) != 0 {
+	if !plugintest.SpotHas("BTC", "0.5")(ev) || !plugintest.SpotHas("USDT", "1000")(ev) ||
+		!plugintest.FuturesWallet("1000")(ev) || !ev.HasPositions || len(ev.Positions) != 0 {
 		t.Fatalf("connected event = %+v", ev)
 	}
 
@@ -65,9 +76,7 @@ func TestStreamSeedsThenPushes(t *testing.T) {
 		t.Fatalf("a wallet push must carry the whole wallet and the futures account: %+v", ev)
 	}
 	fx.SetCoin(apiKey, fake.Coin{Coin: "USDT", WalletBalance: "1200", UnrealisedPnl: "-5"})
-	ev = w.WaitFor(t, "USDT pushed", func(ev sdk.StreamEvent) bool {
-		return ev.Futures != nil && ev.Futures.WalletBalance.Equal(d("1200"))
-	})
+	ev = w.WaitFor(t, "USDT pushed", plugintest.FuturesWallet("1200"))
 	if f := ev.Futures; !f.MarginBalance.Equal(d("1195")) || !f.UnrealizedPnL.Equal(d("-5")) || !f.AvailableBalance.Equal(d("1000")) {
 		t.Fatalf("futures = %+v", f)
 	}
@@ -120,8 +129,7 @@ func TestStreamSeedsThenPushes(t *testing.T) {
 
 func TestStreamOrdersPush(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	if _, err := c.PlaceOrder(ctx(t), acct, sdk.OrderRequest{Market: sdk.MarketFutures, Symbol: "ETH/USDT:USDT",
 		Side: sdk.Buy, Type: sdk.OrderMarket, Quantity: d("1")}); err != nil {
 		t.Fatal(err)
@@ -137,8 +145,7 @@ func TestStreamOrdersPush(t *testing.T) {
 
 func TestStreamHealsDroppedEvents(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	fx.DropEvents(1)
 	fx.SetCoin(apiKey, fake.Coin{Coin: "ETH", WalletBalance: "7"})
 	fx.SetPosition(apiKey, fake.Position{Symbol: "ETHUSDT", Side: "Buy", Size: "3", AvgPrice: "3000", MarkPrice: "3000", Leverage: "5"})
@@ -161,8 +168,7 @@ func TestStreamHeartbeat(t *testing.T) {
 	// is 300 ms here and the client pings every 50 ms.
 	fx, c, acct := streamEnv(t, fake.WSConfig{MaxActive: 300 * time.Millisecond},
 		bybit.StreamOptions{PingEvery: 50 * time.Millisecond, PongWait: 100 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
 	time.Sleep(time.Second)
 	if st := fx.Stats(); st.IdleCuts != 0 || st.Pings < 10 || w.Count(plugintest.Resyncing) != 0 {
 		t.Fatalf("kept alive: %+v, resyncs %d", st, w.Count(plugintest.Resyncing))
@@ -170,9 +176,7 @@ func TestStreamHeartbeat(t *testing.T) {
 	// A connection that stops answering is given up.
 	from := w.Mark()
 	fx.SilencePongs(true)
-	w.WaitAfter(t, from, "resyncing on the missing pong", func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "no pong")
-	})
+	w.WaitAfter(t, from, "resyncing on the missing pong", plugintest.ResyncingFor("no pong"))
 	fx.SilencePongs(false)
 	w.WaitAfter(t, from, "connected again", plugintest.Connected)
 
@@ -190,8 +194,7 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 	// The fake cuts at 600 ms; the client replaces each connection in the
 	// last 1/48th of its own 480 ms, make-before-break.
 	fx, c, acct := streamEnv(t, fake.WSConfig{Lifetime: 600 * time.Millisecond}, bybit.StreamOptions{Lifetime: 480 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	for i := range 6 {
 		time.Sleep(250 * time.Millisecond)
 		fx.SetCoin(apiKey, fake.Coin{Coin: "USDT", WalletBalance: fmt.Sprint(100 + i)})
@@ -235,9 +238,7 @@ func TestStreamLoginRefusedByClockRetries(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
 	fx.SetClockOffset(time.Minute)
 	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "resyncing after the refused login", func(ev sdk.StreamEvent) bool {
-		return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "refused the login")
-	})
+	w.WaitFor(t, "resyncing after the refused login", plugintest.ResyncingFor("refused the login"))
 	w.WaitFor(t, "connected", plugintest.Connected)
 	if st := fx.Stats(); st.AuthFailures != 1 || st.Auths != 1 {
 		t.Fatalf("fake saw %+v", st)
@@ -246,19 +247,9 @@ func TestStreamLoginRefusedByClockRetries(t *testing.T) {
 
 func TestStreamOneConnectionPerAccountUpToTheCap(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{MaxConnections: 3})
-	var ws []*plugintest.Watcher
-	for i := range 3 {
-		a := addAccount(fx, acct, fmt.Sprintf("key%d", i))
-		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}))
-	}
-	for _, w := range ws {
-		w.WaitFor(t, "connected", plugintest.Connected)
-	}
+	ws := plugintest.WatchAllConnected(t, c, spotAccounts(fx, acct, 3)...)
 	fx.SetCoin("key1", fake.Coin{Coin: "SOL", WalletBalance: "3"})
-	ws[1].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
-	if ws[0].Count(plugintest.SpotHas("SOL", "3"))+ws[2].Count(plugintest.SpotHas("SOL", "3")) != 0 {
-		t.Fatal("a push reached another account")
-	}
+	plugintest.OwnEvent(t, ws, 1, plugintest.SpotHas("SOL", "3"))
 	// Bybit logs one account into a connection: the fourth account finds
 	// the per-IP cap full and is left to polling.
 	a := addAccount(fx, acct, "key3")
@@ -276,14 +267,7 @@ func TestStreamConnectRateLimit(t *testing.T) {
 	// limiter queues instead.
 	fx, c, acct := streamEnv(t, fake.WSConfig{ConnLimit: 3, ConnWindow: 400 * time.Millisecond},
 		bybit.StreamOptions{ConnectLimit: 3, ConnectWindow: 450 * time.Millisecond})
-	var ws []*plugintest.Watcher
-	for i := range 7 {
-		a := addAccount(fx, acct, fmt.Sprintf("key%d", i))
-		ws = append(ws, plugintest.Watch(t, c, sdk.StreamAccount{ID: a.APIKey, Account: a, Parts: []string{sdk.CapSpotBalances}}))
-	}
-	for _, w := range ws {
-		w.WaitFor(t, "connected", plugintest.Connected)
-	}
+	plugintest.WatchAllConnected(t, c, spotAccounts(fx, acct, 7)...)
 	if st := fx.Stats(); st.Refused != 0 || st.Connections != 7 {
 		t.Fatalf("fake saw %+v", st)
 	}

@@ -1,7 +1,6 @@
 package okx_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
@@ -115,17 +114,13 @@ func TestSpotBalances(t *testing.T) {
 
 func TestSpotBalancesMalformed(t *testing.T) {
 	e := newEnv(t)
-	for _, b := range []fake.Balance{
+	plugintest.RunMalformedSpot(t, e.C, e.Acct, []fake.Balance{
 		{Ccy: "BTC", AvailBal: "1e-5", FrozenBal: "0"},
 		{Ccy: "BTC", AvailBal: "", AvailEq: "", FrozenBal: "0"},
 		{Ccy: "", AvailBal: "1", FrozenBal: "0"},
-	} {
+	}, func(b fake.Balance) {
 		e.Fake.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{b} })
-		_, err := e.C.SpotBalances(ctx(t), e.Acct)
-		if sdk.KindOf(err) != sdk.KindUnknown || !strings.Contains(err.Error(), "malformed") {
-			t.Errorf("malformed %+v: %v", b, err)
-		}
-	}
+	})
 }
 
 func TestFuturesAccount(t *testing.T) {

@@ -89,7 +89,7 @@ func TestErrorTable(t *testing.T) {
 	plugintest.RunErrorTable(t, tests, func(t *testing.T) plugintest.ErrorSetup {
 		e := funded(t, "")
 		return plugintest.ErrorSetup{Fake: e.Fake, Exchange: e.C, Account: e.Acct, ReadPath: readPath, OrderPath: orderPath,
-			Order: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}}
+			Order: plugintest.SpotBuy}
 	})
 }
 
@@ -97,9 +97,8 @@ func TestErrorTable(t *testing.T) {
 // the fake answers 429 50011 and the connector says how long to wait.
 func TestRateLimitEnforced(t *testing.T) {
 	e := newEnv(t, fake.WithLimit("/api/v5/account/balance", 3))
-	now := time.Now()
 	// Start the fake's two-second window so that the calls share it.
-	e.Fake.SetClockOffset(now.Truncate(2 * time.Second).Add(2*time.Second + 100*time.Millisecond).Sub(now))
+	plugintest.StartWindow(e.Fake, 2*time.Second, 100*time.Millisecond)
 	var kinds []sdk.Kind
 	for range 4 {
 		_, err := e.C.SpotBalances(ctx(t), e.Acct)
@@ -167,7 +166,7 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 	echo := func(path string) fakex.Fault {
 		return fakex.Fault{Path: path, Status: 400, Body: okxErr("51000", "Parameter error: "+apiKey+" "+secret+" "+passphrase)}
 	}
-	spot := plugintest.Placing(sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")})
+	spot := plugintest.Placing(plugintest.SpotBuy)
 	swap := sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}
 	plugintest.RunLeaks(t, plugintest.LeakRun{
 		New:  func(l *slog.Logger) sdk.Exchange { return okx.New(sdk.WithLogger(l)) },

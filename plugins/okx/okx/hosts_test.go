@@ -1,7 +1,6 @@
 package okx_test
 
 import (
-	"github.com/globalautomation/gahost/sdk"
 	"net/http"
 	"net/url"
 	"sync"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/globalautomation/gahost/plugins/okx/fake"
 	"github.com/globalautomation/gahost/plugins/okx/okx"
+	"github.com/globalautomation/gahost/sdk"
 )
 
 // redirector sends every request to the fake instead of the host it was

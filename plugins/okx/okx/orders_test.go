@@ -146,7 +146,7 @@ func TestPlaceOrderRejectedByExchange(t *testing.T) {
 		{Name: "spot below the minimum", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000001"), Price: d("60000")}, Kind: sdk.KindInvalidRequest, Code: "51020"},
 		{Name: "spot not a lot multiple", Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "sell", Type: "limit", Quantity: d("0.000100001"), Price: d("60000")}, Kind: sdk.KindInvalidRequest, Code: "51121"},
 		{Name: "swaps in spot mode", Setup: okxSetup{acctLv: "1"}, Req: sdk.OrderRequest{Symbol: "BTC/USDT:USDT", Side: "buy", Type: "market", Quantity: d("0.01")}, Kind: sdk.KindUnsupported, Code: "51010"},
-		{Name: "read-only key", Setup: okxSetup{key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}}, Req: sdk.OrderRequest{Symbol: "BTC/USDT", Side: "buy", Type: "market", Quantity: d("0.001")}, Kind: sdk.KindPermission, Code: "50120"},
+		{Name: "read-only key", Setup: okxSetup{key: &fake.Key{APIKey: apiKey, Secret: secret, Passphrase: passphrase}}, Req: plugintest.SpotBuy, Kind: sdk.KindPermission, Code: "50120"},
 		// A client order id still pending is a duplicate.
 		{Name: "duplicate client order id", Before: &dup, Req: dup, Kind: sdk.KindInvalidRequest, Code: "51016"},
 	}, func(t *testing.T, s okxSetup) plugintest.Arranged {

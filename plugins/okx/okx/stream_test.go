@@ -124,8 +124,7 @@ func TestStreamAssemblesPagedSnapshots(t *testing.T) {
 func TestStreamSnapshotRepairsDroppedEvent(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{AccountEvery: 200 * time.Millisecond, PositionsEvery: time.Hour}, okx.StreamOptions{})
 	fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{usdt("1000")} })
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
 	fx.DropEvents(1)
 	fx.SetBalance(apiKey, coin("ETH", "7"))
 	fx.SetBalance(apiKey, usdt("0"))
@@ -151,8 +150,7 @@ func TestStreamZeroRowsNeverPushed(t *testing.T) {
 		a.Balances = []fake.Balance{usdt("1000"), coin("BTC", "1")}
 		a.Positions = []fake.Position{btcSwap("net", "2")}
 	})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: allParts})
 	fx.SetBalance(apiKey, coin("BTC", "0"))
 	fx.SetPosition(apiKey, btcSwap("net", "0"))
 	w.WaitFor(t, "BTC gone", plugintest.SpotLacks("BTC"))
@@ -163,8 +161,7 @@ func TestStreamPingsWhenIdle(t *testing.T) {
 	cfg := quiet
 	cfg.IdleTimeout = 300 * time.Millisecond
 	fx, c, acct := streamEnv(t, cfg, okx.StreamOptions{PingAfter: 100 * time.Millisecond, PongWait: 100 * time.Millisecond})
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
 	time.Sleep(1200 * time.Millisecond)
 	st := fx.WSStats()
 	if st.IdleCuts != 0 || w.Count(plugintest.Resyncing) != 0 || st.Pings < 3 {
@@ -179,8 +176,7 @@ func TestStreamHandsOverOnNotice(t *testing.T) {
 	cfg.Lifetime, cfg.NoticeBefore = 900*time.Millisecond, 500*time.Millisecond
 	fx, c, acct := streamEnv(t, cfg, okx.StreamOptions{})
 	fx.Update(apiKey, func(a *fake.Account) { a.Balances = []fake.Balance{usdt("1000")} })
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount}})
-	w.WaitFor(t, "connected", plugintest.Connected)
+	w := plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances, sdk.CapFuturesAccount}})
 	start := time.Now()
 	for i := 0; time.Since(start) < 2500*time.Millisecond; i++ {
 		v := strconv.Itoa(1000 + i)
@@ -200,7 +196,7 @@ func TestStreamClockSkewIsRetried(t *testing.T) {
 	fx, c, acct := streamEnv(t, quiet, okx.StreamOptions{})
 	fx.SetClockOffset(-time.Minute)
 	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	w.WaitFor(t, "resyncing on 60006", func(ev sdk.StreamEvent) bool { return plugintest.Resyncing(ev) && strings.Contains(ev.Reason, "clock") })
+	w.WaitFor(t, "resyncing on 60006", plugintest.ResyncingFor("clock"))
 	fx.SetClockOffset(0)
 	w.WaitFor(t, "connected once the clocks agree", plugintest.Connected)
 }
@@ -255,13 +251,7 @@ func TestStreamOneAccountPerConnectionWithinTheRate(t *testing.T) {
 		okx.StreamOptions{ConnectWindow: 350 * time.Millisecond})
 	accts := addAccounts(fx, acct, 7)
 	start := time.Now()
-	var ws []*plugintest.Watcher
-	for _, a := range accts {
-		ws = append(ws, plugintest.Watch(t, c, a))
-	}
-	for _, w := range ws {
-		w.WaitFor(t, "connected", plugintest.Connected)
-	}
+	ws := plugintest.WatchAllConnected(t, c, accts...)
 	if took := time.Since(start); took < 700*time.Millisecond {
 		t.Fatalf("7 connections in %v: faster than 3 per 350 ms", took)
 	}
@@ -270,18 +260,14 @@ func TestStreamOneAccountPerConnectionWithinTheRate(t *testing.T) {
 		t.Fatalf("fake saw %+v", st)
 	}
 	fx.SetBalance("key03", coin("SOL", "3"))
-	ws[3].WaitFor(t, "its own change", plugintest.SpotHas("SOL", "3"))
-	if ws[4].Count(plugintest.SpotHas("SOL", "3")) != 0 {
-		t.Fatal("an event reached another account")
-	}
+	plugintest.OwnEvent(t, ws, 3, plugintest.SpotHas("SOL", "3"))
 }
 
 func TestStreamChannelConnectionLimitIsPolled(t *testing.T) {
 	cfg := quiet
 	cfg.ChannelConns = 1
 	_, c, acct := streamEnv(t, cfg, okx.StreamOptions{})
-	first := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	first.WaitFor(t, "connected", plugintest.Connected)
+	plugintest.WatchConnected(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
 	err := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: []string{sdk.CapSpotBalances}}).Ended(t)
 	if sdk.KindOf(err) != sdk.KindUnavailable || !strings.Contains(err.Error(), "polled") {
 		t.Fatalf("second connection of the user = %v", err)
