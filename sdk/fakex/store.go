@@ -90,6 +90,21 @@ func (s *Store[K, A]) Update(apiKey string, fn func(a *A)) {
 	fn(a)
 }
 
+// Change runs do on the live account of apiKey under the lock and reports
+// whether there was one: unlike Update it creates no account, so a
+// setter that changes an account and pushes the event in one step does
+// nothing for a key the fake does not know. do must not keep the pointer.
+func (s *Store[K, A]) Change(apiKey string, do func(a *A)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[apiKey]
+	if a == nil {
+		return false
+	}
+	do(a)
+	return true
+}
+
 // Account returns a copy of the account of apiKey, or the zero account.
 func (s *Store[K, A]) Account(apiKey string) A {
 	s.mu.Lock()

@@ -61,6 +61,21 @@ func TestStore(t *testing.T) {
 	if st.Account("k3").Note != "pre" {
 		t.Fatal("Update lost an account for a new key")
 	}
+	// Change changes a known account in place and leaves an unknown key
+	// without one.
+	if !st.Change("k1", func(a *testAccount) { a.Note = "changed" }) || st.Account("k1").Note != "changed" {
+		t.Fatalf("Change on k1: account %+v", st.Account("k1"))
+	}
+	ran := false
+	if st.Change("k4", func(*testAccount) { ran = true }) || ran {
+		t.Fatal("Change ran on a key with no account")
+	}
+	mu.Lock()
+	none := st.AccountLocked("k4")
+	mu.Unlock()
+	if none != nil {
+		t.Fatal("Change made an account for an unknown key")
+	}
 }
 
 func TestRemoteIP(t *testing.T) {
