@@ -73,30 +73,21 @@ func TestVerifiesPageVectors(t *testing.T) {
 		}
 		return h
 	}
-	tests := []struct {
-		name   string
-		req    request
-		status int
-		code   string
-	}{
-		{"GET with query", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 200, "00000"},
-		{"POST", request{"POST", PathSpotPlace, "", vectorBody, hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 200, "00000"},
-		{"GET, no query", request{"GET", PathAccountInfo, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 200, "00000"},
-		{"header names in lower case", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", map[string]string{
-			"access-key": vectorKey, "access-sign": "HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", "access-timestamp": "1700000000000", "access-passphrase": vectorPass}}, 200, "00000"},
-		{"one body byte changed", request{"POST", PathSpotPlace, "", strings.Replace(vectorBody, "30000", "30001", 1), hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 400, "40009"},
-		{"query changed", request{"GET", PathFuturesAccounts, "productType=usdt-futures", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 400, "40009"},
-		{"signature of another request", request{"GET", PathSpotAssets, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 400, "40009"},
-		{"signature without padding", request{"GET", PathPositions, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw", nil)}, 400, "40009"},
+	// vector is a row of the table: a request and the answer it must get.
+	vector := func(name string, r request, status int, code string) fakex.Case {
+		return fakex.Case{Name: name, Method: r.method, Path: r.path, Query: r.query, Body: r.body, Header: r.header, Status: status, Code: code}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := send(t, s, tt.req)
-			if got.Status != tt.status || got.Code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
-			}
-		})
-	}
+	envelope.Run(t, s.URL(), []fakex.Case{
+		vector("GET with query", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 200, "00000"),
+		vector("POST", request{"POST", PathSpotPlace, "", vectorBody, hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 200, "00000"),
+		vector("GET, no query", request{"GET", PathAccountInfo, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 200, "00000"),
+		vector("header names in lower case", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", map[string]string{
+			"access-key": vectorKey, "access-sign": "HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", "access-timestamp": "1700000000000", "access-passphrase": vectorPass}}, 200, "00000"),
+		vector("one body byte changed", request{"POST", PathSpotPlace, "", strings.Replace(vectorBody, "30000", "30001", 1), hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 400, "40009"),
+		vector("query changed", request{"GET", PathFuturesAccounts, "productType=usdt-futures", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 400, "40009"),
+		vector("signature of another request", request{"GET", PathSpotAssets, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 400, "40009"),
+		vector("signature without padding", request{"GET", PathPositions, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw", nil)}, 400, "40009"),
+	})
 	orders := s.Orders(vectorKey)
 	if len(orders) != 1 || orders[0].Body != vectorBody || orders[0].ClientOid != "t-1" || orders[0].Status != "live" {
 		t.Fatalf("orders %+v", orders)
