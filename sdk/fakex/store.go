@@ -178,6 +178,20 @@ func IsDecimal(s string, digits int) bool {
 	return ok(whole) && (!dotted || ok(frac))
 }
 
+// Missing is the first of names that get reads as empty, and whether
+// there is one: the parameter a fake names when it refuses a request that
+// lacks a mandatory one, checked in the order the exchange checks them.
+// get is how the fake reads the request: a query's or form's Get, or a
+// lookup in the fields of a JSON body.
+func Missing(get func(name string) string, names ...string) (string, bool) {
+	for _, n := range names {
+		if get(n) == "" {
+			return n, true
+		}
+	}
+	return "", false
+}
+
 // Amount reads a decimal a test put in a fake's state. Garbage counts as
 // zero here, because tests feed malformed values on purpose to see what
 // the connector makes of them, and the fake must still answer.

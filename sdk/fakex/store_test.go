@@ -2,6 +2,7 @@ package fakex
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -111,6 +112,16 @@ func TestSymbols(t *testing.T) {
 	mu.Unlock()
 	if syms["BTCUSDT"] != "61000" || syms["ETHUSDT"] != "3000" || len(syms) != 2 {
 		t.Errorf("listing %v", syms)
+	}
+}
+
+func TestMissing(t *testing.T) {
+	q := url.Values{"symbol": {"BTCUSDT"}, "side": {""}}
+	if name, ok := Missing(q.Get, "symbol", "side", "type"); !ok || name != "side" {
+		t.Errorf("Missing = %q, %v; want the first empty one, side", name, ok)
+	}
+	if name, ok := Missing(q.Get, "symbol"); ok || name != "" {
+		t.Errorf("Missing = %q, %v with every name there", name, ok)
 	}
 }
 

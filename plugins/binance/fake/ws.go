@@ -28,7 +28,6 @@ package fake
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -223,16 +222,14 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	for k, v := range req.Params {
 		sv, ok := paramString(v)
 		if !ok {
-			wc.write(wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
+			wc.write(wsError(req.ID, 400, -1102, mandatory(k)))
 			return
 		}
 		p[k] = sv
 	}
-	for _, k := range []string{"apiKey", "timestamp", "signature"} {
-		if p[k] == "" {
-			wc.write(wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
-			return
-		}
+	if k, ok := fakex.Missing(func(k string) string { return p[k] }, "apiKey", "timestamp", "signature"); ok {
+		wc.write(wsError(req.ID, 400, -1102, mandatory(k)))
+		return
 	}
 	key, ok := s.Store.Key(p["apiKey"])
 	if !ok {

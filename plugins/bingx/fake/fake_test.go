@@ -281,3 +281,25 @@ func equal(a, b []int) bool {
 	}
 	return true
 }
+
+// TestRequiredOrderParams: an order without its symbol, side or type is
+// refused naming the first one missing, in each market's code and words.
+func TestRequiredOrderParams(t *testing.T) {
+	s := New(WithoutUIDLimits())
+	defer s.Close()
+	s.AddKey(FullKey(docKey, docSecret))
+	for _, tt := range []struct {
+		path, params string
+		code         int
+		msg          string
+	}{
+		{"/openApi/swap/v2/trade/order", "symbol=BTC-USDT&side=BUY&quantity=0.01", codeInvalidParams, "Invalid parameters,type: This field is required."},
+		{"/openApi/spot/v1/trade/order", "type=MARKET&quantity=0.01", codeBadParameter, "Invalid parameters, symbol: This field is required."},
+	} {
+		p := tt.params + "&timestamp=" + strconv.FormatInt(s.Now().UnixMilli(), 10)
+		got := send(t, s, "POST", tt.path, p+"&signature="+sign.Hex(docSecret, p), docKey)
+		if got.Code != strconv.Itoa(tt.code) || got.Msg != tt.msg {
+			t.Errorf("%s %s: got %s %q, want %d %q", tt.path, tt.params, got.Code, got.Msg, tt.code, tt.msg)
+		}
+	}
+}

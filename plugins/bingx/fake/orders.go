@@ -31,11 +31,9 @@ func (s *Server) swapOrder(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := c.params
-	for _, name := range []string{"symbol", "side", "type"} {
-		if p.Get(name) == "" {
-			c.fail(codeInvalidParams, "Invalid parameters,"+name+": This field is required.")
-			return
-		}
+	if name, ok := fakex.Missing(p.Get, "symbol", "side", "type"); ok {
+		c.fail(codeInvalidParams, "Invalid parameters,"+name+": This field is required.")
+		return
 	}
 	sym := p.Get("symbol")
 	k, listed := s.swap[sym]
@@ -182,11 +180,9 @@ func (s *Server) spotOrder(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := c.params
-	for _, name := range []string{"symbol", "side", "type"} {
-		if p.Get(name) == "" {
-			c.fail(codeBadParameter, "Invalid parameters, "+name+": This field is required.")
-			return
-		}
+	if name, ok := fakex.Missing(p.Get, "symbol", "side", "type"); ok {
+		c.fail(codeBadParameter, "Invalid parameters, "+name+": This field is required.")
+		return
 	}
 	sym := p.Get("symbol")
 	m, listed := s.spot[sym]

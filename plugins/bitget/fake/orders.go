@@ -15,11 +15,9 @@ var forces = map[string]bool{"gtc": true, "post_only": true, "fok": true, "ioc":
 // error itself. The caller holds s.mu.
 func (s *Server) readOrder(c *call, listed map[string]Market, required ...string) (Market, bool) {
 	p := c.params
-	for _, k := range required {
-		if p[k] == "" {
-			c.missing(k)
-			return Market{}, false
-		}
+	if k, ok := fakex.Missing(c.param, required...); ok {
+		c.missing(k)
+		return Market{}, false
 	}
 	m, ok := listed[p["symbol"]]
 	if !ok {
@@ -43,13 +41,23 @@ func (s *Server) readOrder(c *call, listed map[string]Market, required ...string
 		c.invalid("clientOid")
 		return Market{}, false
 	}
-	for _, k := range []string{"size", "price"} {
-		if v, ok := p[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
-			c.invalid(k)
-			return Market{}, false
-		}
+	if !c.amounts("size", "price") {
+		return Market{}, false
 	}
 	return m, true
+}
+
+// amounts checks that those of names the body carries are positive
+// decimals, Bitget's 40020 naming the first that is not; the caller
+// returns when it reports false.
+func (c *call) amounts(names ...string) bool {
+	for _, k := range names {
+		if v, ok := c.params[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
+			c.invalid(k)
+			return false
+		}
+	}
+	return true
 }
 
 // repeat answers an order whose client order id names a live order again:

@@ -35,11 +35,9 @@ func (s *Server) utaCategory(c *call, cat string) (string, map[string]Market, bo
 // The caller holds s.mu.
 func (s *Server) readUTAOrder(c *call) (string, Market, bool) {
 	p := c.params
-	for _, k := range []string{"category", "symbol", "qty", "side", "orderType"} {
-		if p[k] == "" {
-			c.missing(k)
-			return "", Market{}, false
-		}
+	if k, ok := fakex.Missing(c.param, "category", "symbol", "qty", "side", "orderType"); ok {
+		c.missing(k)
+		return "", Market{}, false
 	}
 	market, listed, ok := s.utaCategory(c, p["category"])
 	if !ok {
@@ -78,11 +76,8 @@ func (s *Server) readUTAOrder(c *call) (string, Market, bool) {
 		c.missing("price")
 		return "", Market{}, false
 	}
-	for _, k := range []string{"qty", "price"} {
-		if v, ok := p[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
-			c.invalid(k)
-			return "", Market{}, false
-		}
+	if !c.amounts("qty", "price") {
+		return "", Market{}, false
 	}
 	return market, m, true
 }
