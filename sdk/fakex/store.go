@@ -192,6 +192,16 @@ func Missing(get func(name string) string, names ...string) (string, bool) {
 	return "", false
 }
 
+// List is the values of a parameter that takes several separated by
+// commas ("BTC,ETH"), nil when it is empty: the filter a balance or
+// position read applies, nil meaning every row.
+func List(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
 // Amount reads a decimal a test put in a fake's state. Garbage counts as
 // zero here, because tests feed malformed values on purpose to see what
 // the connector makes of them, and the fake must still answer.

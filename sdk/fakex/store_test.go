@@ -125,6 +125,15 @@ func TestMissing(t *testing.T) {
 	}
 }
 
+func TestList(t *testing.T) {
+	if got := List(""); got != nil {
+		t.Errorf("List(\"\") = %q, want nil", got)
+	}
+	if got := List("BTC,ETH"); !slices.Equal(got, []string{"BTC", "ETH"}) {
+		t.Errorf("List = %q", got)
+	}
+}
+
 func TestAmount(t *testing.T) {
 	for in, want := range map[string]string{"1.50": "1.5", "-2": "-2", "": "0", "abc": "0", "1e-05": "0.00001"} {
 		if got := Amount(in); got.String() != want {

@@ -236,3 +236,40 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestReadFilters: the balance's ccy and the positions' instId take a
+// comma list and keep the rows it names; without them every row comes.
+func TestReadFilters(t *testing.T) {
+	s := newVectorFake(t, vectorKey(), 0)
+	s.Update(vKey, func(a *Account) {
+		a.Balances = append(a.Balances, Balance{Ccy: "BTC", Eq: "1"}, Balance{Ccy: "ETH", Eq: "2"})
+		a.Positions = []Position{{InstID: "BTC-USDT-SWAP", Pos: "1"}, {InstID: "ETH-USDT-SWAP", Pos: "2"}, {InstID: "BTC-USD-SWAP", Pos: "3"}}
+	})
+	read := func(target string, rows any) {
+		t.Helper()
+		got := send(t, s, signed("GET", target, "", vTime))
+		if got.Code != "0" || json.Unmarshal(got.Data, rows) != nil {
+			t.Fatalf("%s: %+v", target, got)
+		}
+	}
+	for target, want := range map[string]int{
+		"/api/v5/account/balance":             3,
+		"/api/v5/account/balance?ccy=BTC,ETH": 2,
+		"/api/v5/account/balance?ccy=ETH":     1,
+	} {
+		var acct []struct{ Details []map[string]string }
+		if read(target, &acct); len(acct) != 1 || len(acct[0].Details) != want {
+			t.Errorf("%s: %+v, want %d currencies", target, acct, want)
+		}
+	}
+	for target, want := range map[string]int{
+		"/api/v5/account/positions":                                   3,
+		"/api/v5/account/positions?instId=BTC-USDT-SWAP,BTC-USD-SWAP": 2,
+		"/api/v5/account/positions?instId=ETH-USDT-SWAP":              1,
+	} {
+		var rows []map[string]string
+		if read(target, &rows); len(rows) != want {
+			t.Errorf("%s: %d rows, want %d", target, len(rows), want)
+		}
+	}
+}
