@@ -3,6 +3,8 @@ package fake
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,6 +79,50 @@ func TestPrivateStreamSubscribeAndWrap(t *testing.T) {
 				t.Fatalf("flood ended with %v, want a policy-violation close", err)
 			}
 			return
+		}
+	}
+}
+
+// An unknown listenKey is refused at the handshake with -1125, on
+// /private/ws and among the listenKeys of /private/stream alike; a live
+// one is let in.
+func TestUnknownListenKeyRefused(t *testing.T) {
+	s := New()
+	t.Cleanup(s.Close)
+	s.StartWS(WSConfig{})
+	s.AddKey(FullKey("wsKey", "wsSecret"))
+	r := fakex.Send(t, "POST", s.URL()+"/fapi/v1/listenKey", "", "", headers("wsKey", ""))
+	var lk struct {
+		ListenKey string `json:"listenKey"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &lk) != nil || lk.ListenKey == "" {
+		t.Fatalf("listenKey: %d %s", r.Status, r.Body)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for path, live := range map[string]bool{
+		"/private/ws?listenKey=" + lk.ListenKey:                                true,
+		"/private/ws?listenKey=no-such-key":                                    false,
+		"/private/stream?listenKey=" + lk.ListenKey + "&listenKey=no-such-key": false,
+	} {
+		ws, resp, err := websocket.Dial(ctx, s.WSURL()+path, nil)
+		if live {
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			ws.CloseNow()
+			continue
+		}
+		if err == nil {
+			ws.CloseNow()
+			t.Fatalf("%s: let in", path)
+		}
+		var body []byte
+		if resp != nil {
+			body, _ = io.ReadAll(resp.Body)
+		}
+		if resp == nil || resp.StatusCode != 400 || !strings.Contains(string(body), "-1125") {
+			t.Errorf("%s: refused with %v %s, want 400 and -1125", path, resp, body)
 		}
 	}
 }
