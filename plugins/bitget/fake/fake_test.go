@@ -170,6 +170,7 @@ func TestSignsDecodedQuery(t *testing.T) {
 }
 
 func TestPostChecks(t *testing.T) {
+	const futuresSmall = `{"symbol":"BTCUSDT","productType":"USDT-FUTURES","marginMode":"crossed","marginCoin":"USDT","size":"0.00001","side":"buy","orderType":"market"}`
 	post := func(body string, ct string) request {
 		h := signed(vectorTime, "POST", PathSpotPlace, "", body)
 		if ct == "" {
@@ -191,6 +192,7 @@ func TestPostChecks(t *testing.T) {
 		{"no size", post(`{"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc"}`, "application/json"), "40019"},
 		{"limit without force", post(`{"symbol":"BTCUSDT","side":"buy","orderType":"limit","price":"1","size":"10"}`, "application/json"), "40019"},
 		{"unknown symbol", post(`{"symbol":"NOPEUSDT","side":"buy","orderType":"market","force":"gtc","size":"10"}`, "application/json"), "40034"},
+		{"futures order below the minimum value", request{"POST", PathFuturesPlace, "", futuresSmall, signed(vectorTime, "POST", PathFuturesPlace, "", futuresSmall)}, "45110"},
 		{"size in exponent form", post(`{"symbol":"BTCUSDT","side":"sell","orderType":"market","force":"gtc","size":"1e-3"}`, "application/json"), "40020"},
 		{"client id too long", post(`{"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc","size":"10","clientOid":"`+strings.Repeat("x", 51)+`"}`, "application/json"), "40020"},
 		{"the vector", post(vectorBody, "application/json; charset=utf-8"), "00000"},

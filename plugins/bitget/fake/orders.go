@@ -194,16 +194,8 @@ func (s *Server) futuresPlace(c *call) {
 		c.bad("22002", "No position to close")
 		return
 	}
-	if !closing {
-		if m.MinUSDT != "" && size.Mul(price).LessThan(dec(m.MinUSDT)) {
-			c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
-			return
-		}
-		need := size.Mul(price).Div(decimal.NewFromInt(settings(a, sym).Leverage))
-		if futuresAvailable(a).LessThan(need) {
-			c.bad("40762", "The order amount exceeds the balance")
-			return
-		}
+	if !closing && !c.affordable(a, m, sym, size, price, futuresAvailable(a)) {
+		return
 	}
 	o := s.newOrder(c, "futures")
 	o.TradeSide, o.MarginMode, o.ReduceOnly = ts, p["marginMode"], ro == "YES"
@@ -211,21 +203,7 @@ func (s *Server) futuresPlace(c *call) {
 	switch {
 	case p["orderType"] == "market":
 		o.Status = "filled"
-		switch {
-		case closing:
-			move(a, m, sym, hold, decimal.Min(size, held).Neg(), price)
-		case a.HedgeMode:
-			move(a, m, sym, hold, size, price)
-		default:
-			// One-way: the order first eats into the opposite side.
-			other := "short"
-			if hold == "short" {
-				other = "long"
-			}
-			cut := decimal.Min(size, heldSize(a, sym, other))
-			move(a, m, sym, other, cut.Neg(), price)
-			move(a, m, sym, hold, size.Sub(cut), price)
-		}
+		fillFutures(a, m, sym, hold, closing, held, size, price)
 	case closing && !a.HedgeMode:
 		// a one-way reduce-only order that takes the reduce-only
 		// total over the position cancels the older ones, and its answer
@@ -378,6 +356,44 @@ func holding(sym, hold string) func(Position) bool {
 func heldSize(a *Account, sym, hold string) decimal.Decimal {
 	p, _ := fakex.Find(a.Positions, holding(sym, hold))
 	return dec(p.Total)
+}
+
+// affordable checks an opening futures order of qty at price against the
+// symbol's minimum order value and, at its leverage, the margin available
+// (the futures account's or the unified wallet's), answering 45110 or
+// 40762 itself.
+func (c *call) affordable(a *Account, m Market, sym string, qty, price, available decimal.Decimal) bool {
+	if m.MinUSDT != "" && qty.Mul(price).LessThan(dec(m.MinUSDT)) {
+		c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
+		return false
+	}
+	need := qty.Mul(price).Div(decimal.NewFromInt(settings(a, sym).Leverage))
+	if available.LessThan(need) {
+		c.bad("40762", "The order amount exceeds the balance")
+		return false
+	}
+	return true
+}
+
+// fillFutures moves the positions of sym for a filled market order of qty
+// on the hold side at price: a closing order takes at most held off that
+// side, a hedge-mode order adds to it, and a one-way order first eats
+// into the opposite side.
+func fillFutures(a *Account, m Market, sym, hold string, closing bool, held, qty, price decimal.Decimal) {
+	switch {
+	case closing:
+		move(a, m, sym, hold, decimal.Min(qty, held).Neg(), price)
+	case a.HedgeMode:
+		move(a, m, sym, hold, qty, price)
+	default:
+		other := "short"
+		if hold == "short" {
+			other = "long"
+		}
+		cut := decimal.Min(qty, heldSize(a, sym, other))
+		move(a, m, sym, other, cut.Neg(), price)
+		move(a, m, sym, hold, qty.Sub(cut), price)
+	}
 }
 
 // move changes the hold side of sym by delta at price: adding averages the

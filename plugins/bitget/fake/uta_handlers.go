@@ -178,36 +178,14 @@ func (s *Server) utaFutures(c *call, a *Account, m Market, o *Order, price, qty 
 		c.bad("22002", "No position to close")
 		return false
 	}
-	if !closing {
-		if m.MinUSDT != "" && qty.Mul(price).LessThan(dec(m.MinUSDT)) {
-			c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
-			return false
-		}
-		need := qty.Mul(price).Div(decimal.NewFromInt(settings(a, o.Symbol).Leverage))
-		if utaAvailable(a, "USDT").LessThan(need) {
-			c.bad("40762", "The order amount exceeds the balance")
-			return false
-		}
+	if !closing && !c.affordable(a, m, o.Symbol, qty, price, utaAvailable(a, "USDT")) {
+		return false
 	}
 	if o.OrderType != "market" {
 		return true
 	}
 	o.Status = "filled"
-	switch {
-	case closing:
-		move(a, m, o.Symbol, hold, decimal.Min(qty, held).Neg(), price)
-	case a.HedgeMode:
-		move(a, m, o.Symbol, hold, qty, price)
-	default:
-		// One-way: the order first eats into the opposite side.
-		other := "short"
-		if hold == "short" {
-			other = "long"
-		}
-		cut := decimal.Min(qty, heldSize(a, o.Symbol, other))
-		move(a, m, o.Symbol, other, cut.Neg(), price)
-		move(a, m, o.Symbol, hold, qty.Sub(cut), price)
-	}
+	fillFutures(a, m, o.Symbol, hold, closing, held, qty, price)
 	return true
 }
 
