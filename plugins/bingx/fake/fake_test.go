@@ -312,3 +312,23 @@ func TestOrderSymbolChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestSpotMarketOrderMovesTheWallet: a filled spot market buy, sized in
+// quote, spends the quote and credits the base it bought.
+func TestSpotMarketOrderMovesTheWallet(t *testing.T) {
+	s := New(WithoutUIDLimits())
+	defer s.Close()
+	s.AddKey(FullKey(docKey, docSecret))
+	s.Update(docKey, func(a *Account) { a.Spot = []Balance{{Asset: "USDT", Free: "1000", Locked: "0"}} })
+	p := "symbol=BTC-USDT&side=BUY&type=MARKET&quoteOrderQty=600&timestamp=" + strconv.FormatInt(s.Now().UnixMilli(), 10)
+	if got := send(t, s, "POST", "/openApi/spot/v1/trade/order", p+"&signature="+sign.Hex(docSecret, p), docKey); got.Code != "0" {
+		t.Fatalf("market buy: %+v", got)
+	}
+	free := map[string]string{}
+	for _, b := range s.Account(docKey).Spot {
+		free[b.Asset] = b.Free
+	}
+	if free["USDT"] != "400" || free["BTC"] != "0.01" {
+		t.Fatalf("wallet after buying 600 USDT of BTC at 60000: %v", free)
+	}
+}

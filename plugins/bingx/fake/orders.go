@@ -361,7 +361,7 @@ func free(a *Account, name string) decimal.Decimal {
 
 func addFree(a *Account, name string, d decimal.Decimal) {
 	b := fakex.Upsert(&a.Spot, asset(name), func() Balance { return Balance{Asset: name, Free: "0", Locked: "0"} })
-	b.Free = dec(b.Free).Add(d).String()
+	fakex.Add(&b.Free, d)
 }
 
 // swapAvailable is the available margin of the USDT row (VST in a demo

@@ -319,8 +319,8 @@ func available(a *Account, coin string) decimal.Decimal {
 // addSpot moves a coin's available and frozen amounts.
 func addSpot(a *Account, coin string, avail, frozen decimal.Decimal) {
 	b := fakex.Upsert(&a.Spot, coinIs(coin), func() Balance { return Balance{Coin: coin, Available: "0", Frozen: "0", Locked: "0"} })
-	b.Available = dec(b.Available).Add(avail).String()
-	b.Frozen = dec(b.Frozen).Add(frozen).String()
+	fakex.Add(&b.Available, avail)
+	fakex.Add(&b.Frozen, frozen)
 }
 
 // orderHold is what a live spot limit order holds: the quote for a buy,

@@ -220,9 +220,9 @@ func utaAvailable(a *Account, coin string) decimal.Decimal {
 // by locked; the balance moves by both.
 func utaAdd(a *Account, coin string, avail, locked decimal.Decimal) {
 	as := fakex.Upsert(&a.Assets, assetIs(coin), func() Asset { return Asset{Coin: coin, Balance: "0", Available: "0", Locked: "0"} })
-	as.Balance = dec(as.Balance).Add(avail).Add(locked).String()
-	as.Available = dec(as.Available).Add(avail).String()
-	as.Locked = dec(as.Locked).Add(locked).String()
+	fakex.Add(&as.Balance, avail.Add(locked))
+	fakex.Add(&as.Available, avail)
+	fakex.Add(&as.Locked, locked)
 }
 
 // utaFreeze holds (sign 1) or releases (sign -1) what a live spot limit
