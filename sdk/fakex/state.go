@@ -96,3 +96,9 @@ func Trade(side string, qty, cost decimal.Decimal) (base, quote decimal.Decimal)
 	}
 	return qty.Neg(), cost
 }
+
+// Add adds d to the amount *field holds as text (read with Amount, so a
+// malformed one counts as zero): how a fake moves a balance a test set.
+func Add(field *string, d decimal.Decimal) {
+	*field = Amount(*field).Add(d).String()
+}

@@ -79,6 +79,17 @@ func TestFill(t *testing.T) {
 	}
 }
 
+func TestAdd(t *testing.T) {
+	for _, tt := range []struct{ was, add, want string }{
+		{"1.5", "2.25", "3.75"}, {"", "-1", "-1"}, {"garbage", "0.1", "0.1"}, {"10", "-10", "0"},
+	} {
+		f := tt.was
+		if Add(&f, decimal.RequireFromString(tt.add)); f != tt.want {
+			t.Errorf("%q + %s = %q, want %q", tt.was, tt.add, f, tt.want)
+		}
+	}
+}
+
 func TestTrade(t *testing.T) {
 	d := decimal.RequireFromString
 	tests := []struct{ side, base, quote string }{

@@ -90,6 +90,21 @@ func (s *Store[K, A]) Update(apiKey string, fn func(a *A)) {
 	fn(a)
 }
 
+// Change runs do on the live account of apiKey under the lock and reports
+// whether there was one: unlike Update it creates no account, so a
+// setter that changes an account and pushes the event in one step does
+// nothing for a key the fake does not know. do must not keep the pointer.
+func (s *Store[K, A]) Change(apiKey string, do func(a *A)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[apiKey]
+	if a == nil {
+		return false
+	}
+	do(a)
+	return true
+}
+
 // Account returns a copy of the account of apiKey, or the zero account.
 func (s *Store[K, A]) Account(apiKey string) A {
 	s.mu.Lock()
@@ -161,6 +176,30 @@ func IsDecimal(s string, digits int) bool {
 		return strings.Trim(part, "0123456789") == ""
 	}
 	return ok(whole) && (!dotted || ok(frac))
+}
+
+// Missing is the first of names that get reads as empty, and whether
+// there is one: the parameter a fake names when it refuses a request that
+// lacks a mandatory one, checked in the order the exchange checks them.
+// get is how the fake reads the request: a query's or form's Get, or a
+// lookup in the fields of a JSON body.
+func Missing(get func(name string) string, names ...string) (string, bool) {
+	for _, n := range names {
+		if get(n) == "" {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// List is the values of a parameter that takes several separated by
+// commas ("BTC,ETH"), nil when it is empty: the filter a balance or
+// position read applies, nil meaning every row.
+func List(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }
 
 // Amount reads a decimal a test put in a fake's state. Garbage counts as

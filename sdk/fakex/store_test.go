@@ -2,6 +2,7 @@ package fakex
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -61,6 +62,21 @@ func TestStore(t *testing.T) {
 	if st.Account("k3").Note != "pre" {
 		t.Fatal("Update lost an account for a new key")
 	}
+	// Change changes a known account in place and leaves an unknown key
+	// without one.
+	if !st.Change("k1", func(a *testAccount) { a.Note = "changed" }) || st.Account("k1").Note != "changed" {
+		t.Fatalf("Change on k1: account %+v", st.Account("k1"))
+	}
+	ran := false
+	if st.Change("k4", func(*testAccount) { ran = true }) || ran {
+		t.Fatal("Change ran on a key with no account")
+	}
+	mu.Lock()
+	none := st.AccountLocked("k4")
+	mu.Unlock()
+	if none != nil {
+		t.Fatal("Change made an account for an unknown key")
+	}
 }
 
 func TestRemoteIP(t *testing.T) {
@@ -96,6 +112,25 @@ func TestSymbols(t *testing.T) {
 	mu.Unlock()
 	if syms["BTCUSDT"] != "61000" || syms["ETHUSDT"] != "3000" || len(syms) != 2 {
 		t.Errorf("listing %v", syms)
+	}
+}
+
+func TestMissing(t *testing.T) {
+	q := url.Values{"symbol": {"BTCUSDT"}, "side": {""}}
+	if name, ok := Missing(q.Get, "symbol", "side", "type"); !ok || name != "side" {
+		t.Errorf("Missing = %q, %v; want the first empty one, side", name, ok)
+	}
+	if name, ok := Missing(q.Get, "symbol"); ok || name != "" {
+		t.Errorf("Missing = %q, %v with every name there", name, ok)
+	}
+}
+
+func TestList(t *testing.T) {
+	if got := List(""); got != nil {
+		t.Errorf("List(\"\") = %q, want nil", got)
+	}
+	if got := List("BTC,ETH"); !slices.Equal(got, []string{"BTC", "ETH"}) {
+		t.Errorf("List = %q", got)
 	}
 }
 

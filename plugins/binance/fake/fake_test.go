@@ -142,3 +142,24 @@ func TestWeightLimitAndBans(t *testing.T) {
 		}
 	}
 }
+
+// TestMandatoryOrderParams: an order without symbol, side or type, or a
+// LIMIT order without timeInForce, quantity or price, is refused with
+// -1102 naming the first one missing.
+func TestMandatoryOrderParams(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.AddKey(FullKey(spotKey, spotSecret))
+	for params, missing := range map[string]string{
+		"symbol=BTCUSDT&type=MARKET&quantity=1":                         "side",
+		"side=BUY&type=MARKET&quantity=1":                               "symbol",
+		"symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=1":         "timeInForce",
+		"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1": "price",
+	} {
+		q := params + "&timestamp=" + itoa(s.Now().UnixMilli())
+		got := send(t, s, "POST", "/api/v3/order", q+"&signature="+hexSig(spotSecret, q), "", spotKey)
+		if want := "Mandatory parameter '" + missing + "'"; got.Status != 400 || got.Code != "-1102" || !strings.Contains(got.Msg, want) {
+			t.Errorf("%s: got %d %s %q, want 400 -1102 %q", params, got.Status, got.Code, got.Msg, want)
+		}
+	}
+}

@@ -19,11 +19,9 @@ var (
 // readOrder checks what spot and futures orders share and returns the
 // symbol's market, or answers the error itself.
 func (s *Server) readOrder(c *call, listed map[string]Market) (Market, bool) {
-	for _, p := range []string{"symbol", "side", "type"} {
-		if c.params.Get(p) == "" {
-			c.mandatory(p)
-			return Market{}, false
-		}
+	if p, ok := fakex.Missing(c.params.Get, "symbol", "side", "type"); ok {
+		c.mandatory(p)
+		return Market{}, false
 	}
 	m, ok := listed[c.params.Get("symbol")]
 	if !ok {
@@ -40,13 +38,10 @@ func (s *Server) readOrder(c *call, listed map[string]Market) (Market, bool) {
 			return Market{}, false
 		}
 	}
-	typ := c.params.Get("type")
-	if typ == "LIMIT" {
-		for _, p := range []string{"timeInForce", "quantity", "price"} {
-			if c.params.Get(p) == "" {
-				c.mandatory(p)
-				return Market{}, false
-			}
+	if c.params.Get("type") == "LIMIT" {
+		if p, ok := fakex.Missing(c.params.Get, "timeInForce", "quantity", "price"); ok {
+			c.mandatory(p)
+			return Market{}, false
 		}
 	}
 	return m, true

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/globalautomation/gahost/sdk/fakews"
-	"github.com/globalautomation/gahost/sdk/fakex"
 )
 
 // replaced is an account as a demo writes it whole: spot balances,
@@ -53,12 +52,7 @@ func TestReplacePushesWhatChanged(t *testing.T) {
 	if m := spot.Next(5 * time.Second); m["status"] != float64(200) {
 		t.Fatalf("subscribe answered %v", m)
 	}
-	r := fakex.Send(t, "POST", s.URL()+"/fapi/v1/listenKey", "", "", headers(k.APIKey, ""))
-	var lk struct{ ListenKey string }
-	if r.Status != 200 || json.Unmarshal(r.Body, &lk) != nil {
-		t.Fatalf("listenKey: %d %s", r.Status, r.Body)
-	}
-	futures := fakews.Listen(t, s.WSURL()+"/private/ws?listenKey="+lk.ListenKey)
+	futures := fakews.Listen(t, s.WSURL()+"/private/ws?listenKey="+newListenKey(t, s, k.APIKey))
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if conns, _ := s.futuresConns(k.APIKey); len(conns) == 1 {
 			break

@@ -283,8 +283,11 @@ func (c *call) fail(status int, code int, msg string) {
 	c.json(status, map[string]any{"code": code, "msg": msg})
 }
 
-func (c *call) mandatory(name string) {
-	c.fail(400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", name))
+func (c *call) mandatory(name string) { c.fail(400, -1102, mandatory(name)) }
+
+// mandatory is Binance's -1102 message for a parameter not sent.
+func mandatory(name string) string {
+	return fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", name)
 }
 
 func hostOf(path string) (host, bool) {

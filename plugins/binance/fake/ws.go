@@ -28,7 +28,6 @@ package fake
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -223,16 +222,14 @@ func (s *Server) subscribeSignature(ctx context.Context, wc *wsConn, req wsReque
 	for k, v := range req.Params {
 		sv, ok := paramString(v)
 		if !ok {
-			wc.write(wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
+			wc.write(wsError(req.ID, 400, -1102, mandatory(k)))
 			return
 		}
 		p[k] = sv
 	}
-	for _, k := range []string{"apiKey", "timestamp", "signature"} {
-		if p[k] == "" {
-			wc.write(wsError(req.ID, 400, -1102, fmt.Sprintf("Mandatory parameter '%s' was not sent, was empty/null, or malformed.", k)))
-			return
-		}
+	if k, ok := fakex.Missing(func(k string) string { return p[k] }, "apiKey", "timestamp", "signature"); ok {
+		wc.write(wsError(req.ID, 400, -1102, mandatory(k)))
+		return
 	}
 	key, ok := s.Store.Key(p["apiKey"])
 	if !ok {
@@ -428,13 +425,21 @@ func (s *Server) tellExpired(c *wsConn, k fakews.ListenKey) {
 	c.event(k.Name, map[string]any{"e": "listenKeyExpired", "E": strconv.FormatInt(s.Now().UnixMilli(), 10), "listenKey": k.Name})
 }
 
+// liveKeys reports whether every one of names is a live listenKey, and
+// refuses the handshake with -1125 itself when one is not.
+func (s *Server) liveKeys(w http.ResponseWriter, names ...string) bool {
+	s.mu.Lock()
+	live := !slices.ContainsFunc(names, func(name string) bool { return !s.keys.Live(name) })
+	s.mu.Unlock()
+	if !live {
+		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
+	}
+	return live
+}
+
 func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("listenKey")
-	s.mu.Lock()
-	valid := s.keys.Live(name)
-	s.mu.Unlock()
-	if !valid {
-		http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
+	if !s.liveKeys(w, name) {
 		return
 	}
 	wc, _, ok := s.accept(w, r)
@@ -460,15 +465,11 @@ func (s *Server) servePrivate(w http.ResponseWriter, r *http.Request) {
 // as Binance does.
 func (s *Server) servePrivateStream(w http.ResponseWriter, r *http.Request) {
 	names := r.URL.Query()["listenKey"]
+	if !s.liveKeys(w, names...) {
+		return
+	}
 	s.mu.Lock()
 	cfg := s.ws.cfg
-	for _, name := range names {
-		if !s.keys.Live(name) {
-			s.mu.Unlock()
-			http.Error(w, `{"code":-1125,"msg":"This listenKey does not exist."}`, http.StatusBadRequest)
-			return
-		}
-	}
 	s.mu.Unlock()
 	if len(names) > cfg.MaxStreams {
 		http.Error(w, `{"code":-1128,"msg":"Too many streams."}`, http.StatusBadRequest)

@@ -281,3 +281,54 @@ func equal(a, b []int) bool {
 	}
 	return true
 }
+
+// TestOrderSymbolChecks: an order or a cancel without its symbol (or an
+// order without its side or type) is refused naming the first one
+// missing, and one on a symbol not listed is refused, each in its
+// market's code and words.
+func TestOrderSymbolChecks(t *testing.T) {
+	s := New(WithoutUIDLimits())
+	defer s.Close()
+	s.AddKey(FullKey(docKey, docSecret))
+	const unlisted = "The symbol you request is not available to place order currently, please try again later"
+	for _, tt := range []struct {
+		method, path, params string
+		code                 int
+		msg                  string
+	}{
+		{"POST", "/openApi/swap/v2/trade/order", "symbol=BTC-USDT&side=BUY&quantity=0.01", codeInvalidParams, "Invalid parameters,type: This field is required."},
+		{"POST", "/openApi/spot/v1/trade/order", "type=MARKET&quantity=0.01", codeBadParameter, "Invalid parameters, symbol: This field is required."},
+		{"DELETE", "/openApi/swap/v2/trade/order", "orderId=1", codeInvalidParams, "Invalid parameters,symbol: This field is required."},
+		{"POST", "/openApi/spot/v1/trade/cancel", "orderId=1", codeBadParameter, "Invalid parameters, symbol: This field is required."},
+		{"POST", "/openApi/swap/v2/trade/order", "symbol=DOGE-USDT&side=BUY&type=MARKET&quantity=1", codeNoSymbol, "symbol not exist"},
+		{"POST", "/openApi/spot/v1/trade/order", "symbol=DOGE-USDT&side=BUY&type=MARKET&quoteOrderQty=10", codeTimestamp, unlisted},
+		{"DELETE", "/openApi/swap/v2/trade/order", "symbol=DOGE-USDT&orderId=1", codeNoSymbol, "symbol not exist"},
+		{"POST", "/openApi/spot/v1/trade/cancel", "symbol=DOGE-USDT&orderId=1", codeTimestamp, unlisted},
+	} {
+		p := tt.params + "&timestamp=" + strconv.FormatInt(s.Now().UnixMilli(), 10)
+		got := send(t, s, tt.method, tt.path, p+"&signature="+sign.Hex(docSecret, p), docKey)
+		if got.Code != strconv.Itoa(tt.code) || got.Msg != tt.msg {
+			t.Errorf("%s %s %s: got %s %q, want %d %q", tt.method, tt.path, tt.params, got.Code, got.Msg, tt.code, tt.msg)
+		}
+	}
+}
+
+// TestSpotMarketOrderMovesTheWallet: a filled spot market buy, sized in
+// quote, spends the quote and credits the base it bought.
+func TestSpotMarketOrderMovesTheWallet(t *testing.T) {
+	s := New(WithoutUIDLimits())
+	defer s.Close()
+	s.AddKey(FullKey(docKey, docSecret))
+	s.Update(docKey, func(a *Account) { a.Spot = []Balance{{Asset: "USDT", Free: "1000", Locked: "0"}} })
+	p := "symbol=BTC-USDT&side=BUY&type=MARKET&quoteOrderQty=600&timestamp=" + strconv.FormatInt(s.Now().UnixMilli(), 10)
+	if got := send(t, s, "POST", "/openApi/spot/v1/trade/order", p+"&signature="+sign.Hex(docSecret, p), docKey); got.Code != "0" {
+		t.Fatalf("market buy: %+v", got)
+	}
+	free := map[string]string{}
+	for _, b := range s.Account(docKey).Spot {
+		free[b.Asset] = b.Free
+	}
+	if free["USDT"] != "400" || free["BTC"] != "0.01" {
+		t.Fatalf("wallet after buying 600 USDT of BTC at 60000: %v", free)
+	}
+}

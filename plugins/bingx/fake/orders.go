@@ -24,6 +24,38 @@ func (c *call) amount(name string, code int) (decimal.Decimal, bool) {
 	return dec(v), true
 }
 
+// api is how one of BingX's two trading APIs refuses a request: the swap
+// and spot pages use their own codes and word their messages apart.
+type api struct {
+	badParam    int    // a parameter missing or wrong
+	prefix      string // what a parameter message starts with
+	unlisted    int    // a symbol not listed
+	unlistedMsg string
+}
+
+var (
+	swapAPI = api{codeInvalidParams, "Invalid parameters,", codeNoSymbol, "symbol not exist"}
+	spotAPI = api{codeBadParameter, "Invalid parameters, ", codeTimestamp,
+		"The symbol you request is not available to place order currently, please try again later"}
+)
+
+// orderSymbol checks that the request has each of required (the symbol
+// among them) and that the symbol is listed, and returns it and what it is
+// listed as; it answers the error in api's words itself.
+func orderSymbol[M any](c *call, api api, listed map[string]M, required ...string) (string, M, bool) {
+	var m M
+	if name, ok := fakex.Missing(c.params.Get, required...); ok {
+		c.fail(api.badParam, api.prefix+name+": This field is required.")
+		return "", m, false
+	}
+	sym := c.params.Get("symbol")
+	m, ok := listed[sym]
+	if !ok {
+		c.fail(api.unlisted, api.unlistedMsg)
+	}
+	return sym, m, ok
+}
+
 // swapOrder is POST /openApi/swap/v2/trade/order. Prices and
 // quantities beyond the contract's precision are truncated without a
 // word, as BingX does.
@@ -31,16 +63,8 @@ func (s *Server) swapOrder(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := c.params
-	for _, name := range []string{"symbol", "side", "type"} {
-		if p.Get(name) == "" {
-			c.fail(codeInvalidParams, "Invalid parameters,"+name+": This field is required.")
-			return
-		}
-	}
-	sym := p.Get("symbol")
-	k, listed := s.swap[sym]
+	sym, k, listed := orderSymbol(c, swapAPI, s.swap, "symbol", "side", "type")
 	if !listed {
-		c.fail(codeNoSymbol, "symbol not exist")
 		return
 	}
 	side, typ := p.Get("side"), p.Get("type")
@@ -149,12 +173,8 @@ func (s *Server) swapCancel(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := c.params
-	if p.Get("symbol") == "" {
-		c.fail(codeInvalidParams, "Invalid parameters,symbol: This field is required.")
-		return
-	}
-	if _, ok := s.swap[p.Get("symbol")]; !ok {
-		c.fail(codeNoSymbol, "symbol not exist")
+	sym, _, listed := orderSymbol(c, swapAPI, s.swap, "symbol")
+	if !listed {
 		return
 	}
 	id, cid := p.Get("orderId"), strings.ToLower(p.Get("clientOrderId"))
@@ -162,7 +182,7 @@ func (s *Server) swapCancel(c *call) {
 		c.fail(codeInvalidParams, "Invalid parameters,orderId: orderId or clientOrderId is required.")
 		return
 	}
-	o := s.findOpen(s.Store.AccountLocked(c.key.APIKey), "swap", p.Get("symbol"), id, cid)
+	o := s.findOpen(s.Store.AccountLocked(c.key.APIKey), "swap", sym, id, cid)
 	if o == nil {
 		c.fail(codeOrderNotFound, "Order does not exist")
 		return
@@ -182,16 +202,8 @@ func (s *Server) spotOrder(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := c.params
-	for _, name := range []string{"symbol", "side", "type"} {
-		if p.Get(name) == "" {
-			c.fail(codeBadParameter, "Invalid parameters, "+name+": This field is required.")
-			return
-		}
-	}
-	sym := p.Get("symbol")
-	m, listed := s.spot[sym]
+	sym, m, listed := orderSymbol(c, spotAPI, s.spot, "symbol", "side", "type")
 	if !listed {
-		c.fail(codeTimestamp, "The symbol you request is not available to place order currently, please try again later")
 		return
 	}
 	side, typ := p.Get("side"), p.Get("type")
@@ -275,12 +287,8 @@ func (s *Server) spotCancel(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := c.params
-	if p.Get("symbol") == "" {
-		c.fail(codeBadParameter, "Invalid parameters, symbol: This field is required.")
-		return
-	}
-	if _, ok := s.spot[p.Get("symbol")]; !ok {
-		c.fail(codeTimestamp, "The symbol you request is not available to place order currently, please try again later")
+	sym, _, listed := orderSymbol(c, spotAPI, s.spot, "symbol")
+	if !listed {
 		return
 	}
 	id, cid := p.Get("orderId"), p.Get("clientOrderID")
@@ -288,7 +296,7 @@ func (s *Server) spotCancel(c *call) {
 		c.fail(codeBadParameter, "Invalid parameters, orderId or clientOrderID is required")
 		return
 	}
-	o := s.findOpen(s.Store.AccountLocked(c.key.APIKey), "spot", p.Get("symbol"), id, cid)
+	o := s.findOpen(s.Store.AccountLocked(c.key.APIKey), "spot", sym, id, cid)
 	if o == nil {
 		// The page documents no spot code for this; 100400 is its
 		// generic parameter error.
@@ -353,7 +361,7 @@ func free(a *Account, name string) decimal.Decimal {
 
 func addFree(a *Account, name string, d decimal.Decimal) {
 	b := fakex.Upsert(&a.Spot, asset(name), func() Balance { return Balance{Asset: name, Free: "0", Locked: "0"} })
-	b.Free = dec(b.Free).Add(d).String()
+	fakex.Add(&b.Free, d)
 }
 
 // swapAvailable is the available margin of the USDT row (VST in a demo

@@ -73,30 +73,21 @@ func TestVerifiesPageVectors(t *testing.T) {
 		}
 		return h
 	}
-	tests := []struct {
-		name   string
-		req    request
-		status int
-		code   string
-	}{
-		{"GET with query", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 200, "00000"},
-		{"POST", request{"POST", PathSpotPlace, "", vectorBody, hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 200, "00000"},
-		{"GET, no query", request{"GET", PathAccountInfo, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 200, "00000"},
-		{"header names in lower case", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", map[string]string{
-			"access-key": vectorKey, "access-sign": "HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", "access-timestamp": "1700000000000", "access-passphrase": vectorPass}}, 200, "00000"},
-		{"one body byte changed", request{"POST", PathSpotPlace, "", strings.Replace(vectorBody, "30000", "30001", 1), hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 400, "40009"},
-		{"query changed", request{"GET", PathFuturesAccounts, "productType=usdt-futures", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 400, "40009"},
-		{"signature of another request", request{"GET", PathSpotAssets, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 400, "40009"},
-		{"signature without padding", request{"GET", PathPositions, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw", nil)}, 400, "40009"},
+	// vector is a row of the table: a request and the answer it must get.
+	vector := func(name string, r request, status int, code string) fakex.Case {
+		return fakex.Case{Name: name, Method: r.method, Path: r.path, Query: r.query, Body: r.body, Header: r.header, Status: status, Code: code}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := send(t, s, tt.req)
-			if got.Status != tt.status || got.Code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
-			}
-		})
-	}
+	envelope.Run(t, s.URL(), []fakex.Case{
+		vector("GET with query", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 200, "00000"),
+		vector("POST", request{"POST", PathSpotPlace, "", vectorBody, hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 200, "00000"),
+		vector("GET, no query", request{"GET", PathAccountInfo, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 200, "00000"),
+		vector("header names in lower case", request{"GET", PathFuturesAccounts, "productType=USDT-FUTURES", "", map[string]string{
+			"access-key": vectorKey, "access-sign": "HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", "access-timestamp": "1700000000000", "access-passphrase": vectorPass}}, 200, "00000"),
+		vector("one body byte changed", request{"POST", PathSpotPlace, "", strings.Replace(vectorBody, "30000", "30001", 1), hdr("VgG5eqQPk32Cd0vOCeethEvGiMQSjQAJcZSqvbPQp/Y=", nil)}, 400, "40009"),
+		vector("query changed", request{"GET", PathFuturesAccounts, "productType=usdt-futures", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw=", nil)}, 400, "40009"),
+		vector("signature of another request", request{"GET", PathSpotAssets, "", "", hdr("rmUh8UtnuXR7cN3YX9GtwgetuMDEtRJxO4HyEwaKNMs=", nil)}, 400, "40009"),
+		vector("signature without padding", request{"GET", PathPositions, "productType=USDT-FUTURES", "", hdr("HzY1+vEvxGNyM/9RRLH6hbrB2wuTzTP1cEAlPyJqSrw", nil)}, 400, "40009"),
+	})
 	orders := s.Orders(vectorKey)
 	if len(orders) != 1 || orders[0].Body != vectorBody || orders[0].ClientOid != "t-1" || orders[0].Status != "live" {
 		t.Fatalf("orders %+v", orders)
@@ -179,6 +170,7 @@ func TestSignsDecodedQuery(t *testing.T) {
 }
 
 func TestPostChecks(t *testing.T) {
+	const futuresSmall = `{"symbol":"BTCUSDT","productType":"USDT-FUTURES","marginMode":"crossed","marginCoin":"USDT","size":"0.00001","side":"buy","orderType":"market"}`
 	post := func(body string, ct string) request {
 		h := signed(vectorTime, "POST", PathSpotPlace, "", body)
 		if ct == "" {
@@ -200,6 +192,7 @@ func TestPostChecks(t *testing.T) {
 		{"no size", post(`{"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc"}`, "application/json"), "40019"},
 		{"limit without force", post(`{"symbol":"BTCUSDT","side":"buy","orderType":"limit","price":"1","size":"10"}`, "application/json"), "40019"},
 		{"unknown symbol", post(`{"symbol":"NOPEUSDT","side":"buy","orderType":"market","force":"gtc","size":"10"}`, "application/json"), "40034"},
+		{"futures order below the minimum value", request{"POST", PathFuturesPlace, "", futuresSmall, signed(vectorTime, "POST", PathFuturesPlace, "", futuresSmall)}, "45110"},
 		{"size in exponent form", post(`{"symbol":"BTCUSDT","side":"sell","orderType":"market","force":"gtc","size":"1e-3"}`, "application/json"), "40020"},
 		{"client id too long", post(`{"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc","size":"10","clientOid":"`+strings.Repeat("x", 51)+`"}`, "application/json"), "40020"},
 		{"the vector", post(vectorBody, "application/json; charset=utf-8"), "00000"},

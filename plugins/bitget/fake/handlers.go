@@ -105,11 +105,9 @@ func (s *Server) futuresAccounts(c *call) {
 // futuresAccount is the single-coin variant: one symbol's view with its
 // margin and position mode.
 func (s *Server) futuresAccount(c *call) {
-	for _, p := range []string{"symbol", "productType", "marginCoin"} {
-		if c.query.Get(p) == "" {
-			c.missing(p)
-			return
-		}
+	if p, ok := fakex.Missing(c.query.Get, "symbol", "productType", "marginCoin"); ok {
+		c.missing(p)
+		return
 	}
 	if _, ok := c.productType(c.query.Get("productType")); !ok {
 		return

@@ -15,11 +15,9 @@ var forces = map[string]bool{"gtc": true, "post_only": true, "fok": true, "ioc":
 // error itself. The caller holds s.mu.
 func (s *Server) readOrder(c *call, listed map[string]Market, required ...string) (Market, bool) {
 	p := c.params
-	for _, k := range required {
-		if p[k] == "" {
-			c.missing(k)
-			return Market{}, false
-		}
+	if k, ok := fakex.Missing(c.param, required...); ok {
+		c.missing(k)
+		return Market{}, false
 	}
 	m, ok := listed[p["symbol"]]
 	if !ok {
@@ -43,13 +41,23 @@ func (s *Server) readOrder(c *call, listed map[string]Market, required ...string
 		c.invalid("clientOid")
 		return Market{}, false
 	}
-	for _, k := range []string{"size", "price"} {
-		if v, ok := p[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
-			c.invalid(k)
-			return Market{}, false
-		}
+	if !c.amounts("size", "price") {
+		return Market{}, false
 	}
 	return m, true
+}
+
+// amounts checks that those of names the body carries are positive
+// decimals, Bitget's 40020 naming the first that is not; the caller
+// returns when it reports false.
+func (c *call) amounts(names ...string) bool {
+	for _, k := range names {
+		if v, ok := c.params[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
+			c.invalid(k)
+			return false
+		}
+	}
+	return true
 }
 
 // repeat answers an order whose client order id names a live order again:
@@ -186,16 +194,8 @@ func (s *Server) futuresPlace(c *call) {
 		c.bad("22002", "No position to close")
 		return
 	}
-	if !closing {
-		if m.MinUSDT != "" && size.Mul(price).LessThan(dec(m.MinUSDT)) {
-			c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
-			return
-		}
-		need := size.Mul(price).Div(decimal.NewFromInt(settings(a, sym).Leverage))
-		if futuresAvailable(a).LessThan(need) {
-			c.bad("40762", "The order amount exceeds the balance")
-			return
-		}
+	if !closing && !c.affordable(a, m, sym, size, price, futuresAvailable(a)) {
+		return
 	}
 	o := s.newOrder(c, "futures")
 	o.TradeSide, o.MarginMode, o.ReduceOnly = ts, p["marginMode"], ro == "YES"
@@ -203,21 +203,7 @@ func (s *Server) futuresPlace(c *call) {
 	switch {
 	case p["orderType"] == "market":
 		o.Status = "filled"
-		switch {
-		case closing:
-			move(a, m, sym, hold, decimal.Min(size, held).Neg(), price)
-		case a.HedgeMode:
-			move(a, m, sym, hold, size, price)
-		default:
-			// One-way: the order first eats into the opposite side.
-			other := "short"
-			if hold == "short" {
-				other = "long"
-			}
-			cut := decimal.Min(size, heldSize(a, sym, other))
-			move(a, m, sym, other, cut.Neg(), price)
-			move(a, m, sym, hold, size.Sub(cut), price)
-		}
+		fillFutures(a, m, sym, hold, closing, held, size, price)
 	case closing && !a.HedgeMode:
 		// a one-way reduce-only order that takes the reduce-only
 		// total over the position cancels the older ones, and its answer
@@ -333,8 +319,8 @@ func available(a *Account, coin string) decimal.Decimal {
 // addSpot moves a coin's available and frozen amounts.
 func addSpot(a *Account, coin string, avail, frozen decimal.Decimal) {
 	b := fakex.Upsert(&a.Spot, coinIs(coin), func() Balance { return Balance{Coin: coin, Available: "0", Frozen: "0", Locked: "0"} })
-	b.Available = dec(b.Available).Add(avail).String()
-	b.Frozen = dec(b.Frozen).Add(frozen).String()
+	fakex.Add(&b.Available, avail)
+	fakex.Add(&b.Frozen, frozen)
 }
 
 // orderHold is what a live spot limit order holds: the quote for a buy,
@@ -370,6 +356,44 @@ func holding(sym, hold string) func(Position) bool {
 func heldSize(a *Account, sym, hold string) decimal.Decimal {
 	p, _ := fakex.Find(a.Positions, holding(sym, hold))
 	return dec(p.Total)
+}
+
+// affordable checks an opening futures order of qty at price against the
+// symbol's minimum order value and, at its leverage, the margin available
+// (the futures account's or the unified wallet's), answering 45110 or
+// 40762 itself.
+func (c *call) affordable(a *Account, m Market, sym string, qty, price, available decimal.Decimal) bool {
+	if m.MinUSDT != "" && qty.Mul(price).LessThan(dec(m.MinUSDT)) {
+		c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
+		return false
+	}
+	need := qty.Mul(price).Div(decimal.NewFromInt(settings(a, sym).Leverage))
+	if available.LessThan(need) {
+		c.bad("40762", "The order amount exceeds the balance")
+		return false
+	}
+	return true
+}
+
+// fillFutures moves the positions of sym for a filled market order of qty
+// on the hold side at price: a closing order takes at most held off that
+// side, a hedge-mode order adds to it, and a one-way order first eats
+// into the opposite side.
+func fillFutures(a *Account, m Market, sym, hold string, closing bool, held, qty, price decimal.Decimal) {
+	switch {
+	case closing:
+		move(a, m, sym, hold, decimal.Min(qty, held).Neg(), price)
+	case a.HedgeMode:
+		move(a, m, sym, hold, qty, price)
+	default:
+		other := "short"
+		if hold == "short" {
+			other = "long"
+		}
+		cut := decimal.Min(qty, heldSize(a, sym, other))
+		move(a, m, sym, other, cut.Neg(), price)
+		move(a, m, sym, hold, qty.Sub(cut), price)
+	}
 }
 
 // move changes the hold side of sym by delta at price: adding averages the

@@ -11,7 +11,7 @@ import "github.com/globalautomation/gahost/sdk/fakews"
 // positions-history.
 func (s *Server) Replace(k Key, a Account) {
 	fakews.Replace(s.Store, k.APIKey, k, a, func(before Account) {
-		s.change(k.APIKey, func(now *Account) {
+		s.Store.Change(k.APIKey, func(now *Account) {
 			t := s.Now()
 			spot := fakews.Rows(before.Spot, now.Spot, func(b Balance) string { return b.Coin }, func(b Balance, gone bool) map[string]any {
 				if gone {

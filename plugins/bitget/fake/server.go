@@ -329,6 +329,9 @@ func (c *call) fail(status int, code, msg string) {
 
 func (c *call) bad(code, msg string) { c.fail(http.StatusBadRequest, code, msg) }
 
+// param is the field name of a POST's JSON body, "" when it has none.
+func (c *call) param(name string) string { return c.params[name] }
+
 func (c *call) missing(name string) {
 	c.bad("40019", fmt.Sprintf("Parameter %s cannot be empty", name))
 }

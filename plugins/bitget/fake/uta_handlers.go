@@ -35,11 +35,9 @@ func (s *Server) utaCategory(c *call, cat string) (string, map[string]Market, bo
 // The caller holds s.mu.
 func (s *Server) readUTAOrder(c *call) (string, Market, bool) {
 	p := c.params
-	for _, k := range []string{"category", "symbol", "qty", "side", "orderType"} {
-		if p[k] == "" {
-			c.missing(k)
-			return "", Market{}, false
-		}
+	if k, ok := fakex.Missing(c.param, "category", "symbol", "qty", "side", "orderType"); ok {
+		c.missing(k)
+		return "", Market{}, false
 	}
 	market, listed, ok := s.utaCategory(c, p["category"])
 	if !ok {
@@ -78,11 +76,8 @@ func (s *Server) readUTAOrder(c *call) (string, Market, bool) {
 		c.missing("price")
 		return "", Market{}, false
 	}
-	for _, k := range []string{"qty", "price"} {
-		if v, ok := p[k]; ok && (!fakex.IsDecimal(v, 20) || !dec(v).IsPositive()) {
-			c.invalid(k)
-			return "", Market{}, false
-		}
+	if !c.amounts("qty", "price") {
+		return "", Market{}, false
 	}
 	return market, m, true
 }
@@ -183,36 +178,14 @@ func (s *Server) utaFutures(c *call, a *Account, m Market, o *Order, price, qty 
 		c.bad("22002", "No position to close")
 		return false
 	}
-	if !closing {
-		if m.MinUSDT != "" && qty.Mul(price).LessThan(dec(m.MinUSDT)) {
-			c.bad("45110", "less than the minimum amount "+m.MinUSDT+" USDT")
-			return false
-		}
-		need := qty.Mul(price).Div(decimal.NewFromInt(settings(a, o.Symbol).Leverage))
-		if utaAvailable(a, "USDT").LessThan(need) {
-			c.bad("40762", "The order amount exceeds the balance")
-			return false
-		}
+	if !closing && !c.affordable(a, m, o.Symbol, qty, price, utaAvailable(a, "USDT")) {
+		return false
 	}
 	if o.OrderType != "market" {
 		return true
 	}
 	o.Status = "filled"
-	switch {
-	case closing:
-		move(a, m, o.Symbol, hold, decimal.Min(qty, held).Neg(), price)
-	case a.HedgeMode:
-		move(a, m, o.Symbol, hold, qty, price)
-	default:
-		// One-way: the order first eats into the opposite side.
-		other := "short"
-		if hold == "short" {
-			other = "long"
-		}
-		cut := decimal.Min(qty, heldSize(a, o.Symbol, other))
-		move(a, m, o.Symbol, other, cut.Neg(), price)
-		move(a, m, o.Symbol, hold, qty.Sub(cut), price)
-	}
+	fillFutures(a, m, o.Symbol, hold, closing, held, qty, price)
 	return true
 }
 
@@ -247,9 +220,9 @@ func utaAvailable(a *Account, coin string) decimal.Decimal {
 // by locked; the balance moves by both.
 func utaAdd(a *Account, coin string, avail, locked decimal.Decimal) {
 	as := fakex.Upsert(&a.Assets, assetIs(coin), func() Asset { return Asset{Coin: coin, Balance: "0", Available: "0", Locked: "0"} })
-	as.Balance = dec(as.Balance).Add(avail).Add(locked).String()
-	as.Available = dec(as.Available).Add(avail).String()
-	as.Locked = dec(as.Locked).Add(locked).String()
+	fakex.Add(&as.Balance, avail.Add(locked))
+	fakex.Add(&as.Available, avail)
+	fakex.Add(&as.Locked, locked)
 }
 
 // utaFreeze holds (sign 1) or releases (sign -1) what a live spot limit

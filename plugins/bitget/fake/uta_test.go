@@ -116,6 +116,7 @@ func TestUTAOrderChecks(t *testing.T) {
 		order("futures one-way close without a position", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"sell","orderType":"market","reduceOnly":"yes"}`, "22002"),
 		order("bad margin mode", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market","marginMode":"cross"}`, "40020"),
 		order("margin short", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"1","side":"buy","orderType":"market"}`, "40762"),
+		order("below the minimum order value", `{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.00001","side":"buy","orderType":"market"}`, "45110"),
 		order("unknown symbol", `{"category":"USDT-FUTURES","symbol":"NOPEUSDT","qty":"1","side":"buy","orderType":"market"}`, "40034"),
 		order("coin-margined futures are not served", `{"category":"COIN-FUTURES","symbol":"BTCUSD","qty":"1","side":"buy","orderType":"market"}`, "40020"),
 	}
@@ -126,4 +127,21 @@ func TestUTAOrderChecks(t *testing.T) {
 	}
 	envelope.RunEach(t, func(t *testing.T) string { return newUTAFake(t, false).URL() }, oneWay)
 	envelope.RunEach(t, func(t *testing.T) string { return newUTAFake(t, true).URL() }, hedge)
+}
+
+// TestUTAOneWayFlip: in one-way mode a market order against a long first
+// closes it, and what is left opens a short.
+func TestUTAOneWayFlip(t *testing.T) {
+	s := newUTAFake(t, false)
+	for _, body := range []string{
+		`{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.01","side":"buy","orderType":"market"}`,
+		`{"category":"USDT-FUTURES","symbol":"BTCUSDT","qty":"0.03","side":"sell","orderType":"market"}`,
+	} {
+		if got := send(t, s, request{"POST", PathUTAPlace, "", body, signed(vectorTime, "POST", PathUTAPlace, "", body)}); got.Code != "00000" {
+			t.Fatalf("%s: %+v", body, got)
+		}
+	}
+	if p := s.Account(vectorKey).Positions; len(p) != 1 || p[0].HoldSide != "short" || p[0].Total != "0.02" {
+		t.Fatalf("positions %+v, want a short of 0.02 alone", p)
+	}
 }

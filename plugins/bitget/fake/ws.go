@@ -526,21 +526,10 @@ func (s *Server) pushLocked(apiKey, instType, channel string, data any) {
 	}
 }
 
-// change runs do on apiKey's account under the lock, so that a setter
-// changes it and pushes the event in one step; an unknown key has no
-// account to change.
-func (s *Server) change(apiKey string, do func(a *Account)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a := s.Store.AccountLocked(apiKey); a != nil {
-		do(a)
-	}
-}
-
 // SetSpot sets a coin of apiKey's spot wallet and pushes that coin's row
 // on the spot account channel.
 func (s *Server) SetSpot(apiKey string, b Balance) {
-	s.change(apiKey, func(a *Account) {
+	s.Store.Change(apiKey, func(a *Account) {
 		a.Spot, _, _ = fakews.SetRow(a.Spot, b, false, func(x Balance) bool { return x.Coin == b.Coin })
 		s.pushLocked(apiKey, "SPOT", "account", []map[string]any{spotPush(b, s.Now())})
 	})
@@ -549,7 +538,7 @@ func (s *Server) SetSpot(apiKey string, b Balance) {
 // SetFutures sets a margin coin's row of apiKey's futures account and
 // pushes it on the USDT-FUTURES account channel.
 func (s *Server) SetFutures(apiKey string, r FuturesRow) {
-	s.change(apiKey, func(a *Account) {
+	s.Store.Change(apiKey, func(a *Account) {
 		a.Futures, _, _ = fakews.SetRow(a.Futures, r, false, func(x FuturesRow) bool { return x.MarginCoin == r.MarginCoin })
 		s.pushLocked(apiKey, "USDT-FUTURES", "account", []map[string]any{futuresPush(r)})
 	})
@@ -559,7 +548,7 @@ func (s *Server) SetFutures(apiKey string, r FuturesRow) {
 // closing it, and pushes the open positions; a close is also pushed on
 // positions-history.
 func (s *Server) SetPosition(apiKey string, p Position) {
-	s.change(apiKey, func(a *Account) {
+	s.Store.Change(apiKey, func(a *Account) {
 		closed := dec(p.Total).IsZero()
 		var was Position
 		var had bool

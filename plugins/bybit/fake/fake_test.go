@@ -269,3 +269,32 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("after the block: %+v, %d calls", g, s.Calls("/v5/market/time"))
 	}
 }
+
+// TestWalletCoinFilter: coin= takes a comma list and answers those coins,
+// a coin not held at zero; without it only the coins with a balance.
+func TestWalletCoinFilter(t *testing.T) {
+	s := vectorServer(t)
+	s.Update(vKey, func(a *Account) {
+		a.Coins = append(a.Coins, Coin{Coin: "BTC", WalletBalance: "0"}, Coin{Coin: "ETH", WalletBalance: "2"})
+	})
+	for query, want := range map[string]string{
+		"accountType=UNIFIED":              "USDT,ETH",
+		"accountType=UNIFIED&coin=BTC,ETH": "BTC,ETH",
+		"accountType=UNIFIED&coin=SOL":     "SOL",
+	} {
+		got := send(t, s, "GET", "/v5/account/wallet-balance", query, "", signed(vKey, vSecret, vTime, query))
+		var res struct {
+			List []struct{ Coin []struct{ Coin string } }
+		}
+		if got.Code != "0" || json.Unmarshal(got.Data, &res) != nil || len(res.List) != 1 {
+			t.Fatalf("%s: %+v", query, got)
+		}
+		var coins []string
+		for _, co := range res.List[0].Coin {
+			coins = append(coins, co.Coin)
+		}
+		if strings.Join(coins, ",") != want {
+			t.Errorf("%s: coins %v, want %s", query, coins, want)
+		}
+	}
+}

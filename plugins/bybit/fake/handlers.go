@@ -66,10 +66,7 @@ func (s *Server) walletBalance(c *call) {
 		c.params("accountType only support UNIFIED")
 		return
 	}
-	var only []string
-	if v := c.query.Get("coin"); v != "" {
-		only = strings.Split(v, ",")
-	}
+	only := fakex.List(c.query.Get("coin"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.Store.AccountLocked(c.key.APIKey)

@@ -278,8 +278,8 @@ func coinIs(coin string) func(Coin) bool { return func(co Coin) bool { return co
 
 func addCoin(a *Account, coin string, wallet, locked decimal.Decimal) {
 	co := fakex.Upsert(&a.Coins, coinIs(coin), func() Coin { return Coin{Coin: coin, WalletBalance: "0", Locked: "0"} })
-	co.WalletBalance = dec(co.WalletBalance).Add(wallet).String()
-	co.Locked = dec(co.Locked).Add(locked).String()
+	fakex.Add(&co.WalletBalance, wallet)
+	fakex.Add(&co.Locked, locked)
 }
 
 // available is the account's available balance for new margin.

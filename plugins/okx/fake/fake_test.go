@@ -70,39 +70,32 @@ func vectorKey() Key { return Key{APIKey: vKey, Secret: vSecret, Passphrase: vPa
 func TestVerifiesTheVectors(t *testing.T) {
 	s := newVectorFake(t, vectorKey(), 100*time.Millisecond)
 	v1 := signed("GET", "/api/v5/account/balance?ccy=BTC", "", vTime)
-	tests := []struct {
-		name   string
-		r      req
-		status int
-		code   string
-	}{
-		{"vector 1", v1, 200, "0"},
-		{"vector 1's literal signature", v1.with("OK-ACCESS-SIGN", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="), 200, "0"},
-		{"vector 2", signed("GET", "/api/v5/account/balance", "", vTime).with("OK-ACCESS-SIGN", "AkD5YszBhggtIyjDlmTy/9PpNVntel+1Lff8wh0qpQw="), 200, "0"},
-		{"vector 3", signed("GET", "/api/v5/account/positions?instType=SWAP", "", vTime).with("OK-ACCESS-SIGN", "2To1co8bnLeUL96pQpWm6LD0VOl6aRBZxckSFPo+Dlg="), 200, "0"},
-		{"vector 4", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("OK-ACCESS-SIGN", "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="), 200, "0"},
-		{"vector 1's signature on another query", v1.with("OK-ACCESS-SIGN", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY=").retarget("/api/v5/account/balance?ccy=ETH"), 401, "50113"},
-		{"one body byte changed", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("OK-ACCESS-SIGN", "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk=").rebody(strings.Replace(v4Body, `"2.15"`, `"2.16"`, 1)), 401, "50113"},
+	envelope.Run(t, s.URL(), []fakex.Case{
+		check("vector 1", v1, 200, "0"),
+		check("vector 1's literal signature", v1.with("OK-ACCESS-SIGN", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY="), 200, "0"),
+		check("vector 2", signed("GET", "/api/v5/account/balance", "", vTime).with("OK-ACCESS-SIGN", "AkD5YszBhggtIyjDlmTy/9PpNVntel+1Lff8wh0qpQw="), 200, "0"),
+		check("vector 3", signed("GET", "/api/v5/account/positions?instType=SWAP", "", vTime).with("OK-ACCESS-SIGN", "2To1co8bnLeUL96pQpWm6LD0VOl6aRBZxckSFPo+Dlg="), 200, "0"),
+		check("vector 4", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("OK-ACCESS-SIGN", "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk="), 200, "0"),
+		check("vector 1's signature on another query", v1.with("OK-ACCESS-SIGN", "HiZhvSfMtWJA3uUIVXV3a/bSXNPCWvYFXoGCVS8V4zY=").retarget("/api/v5/account/balance?ccy=ETH"), 401, "50113"),
+		check("one body byte changed", signed("POST", "/api/v5/trade/order", v4Body, vTime).with("OK-ACCESS-SIGN", "iwrdSpN7pm4G4u8+fswZUyH6mOM48+sBF6WvKpj4Dvk=").rebody(strings.Replace(v4Body, `"2.15"`, `"2.16"`, 1)), 401, "50113"),
 		// the raw query as sent is what counts; ccxt encodes commas,
 		// python-okx does not.
-		{"encoded comma signed as sent", signed("GET", "/api/v5/account/balance?ccy=BTC%2CETH", "", vTime), 200, "0"},
-		{"raw comma signed as sent", signed("GET", "/api/v5/account/balance?ccy=BTC,ETH", "", vTime), 200, "0"},
-		{"signed raw, sent encoded", signed("GET", "/api/v5/account/balance?ccy=BTC,ETH", "", vTime).retarget("/api/v5/account/balance?ccy=BTC%2CETH"), 401, "50113"},
-		{"no Content-Type on a GET is fine", v1.with("Content-Type", ""), 200, "0"},
-		{"demo header 0 is live", v1.with("x-simulated-trading", "0"), 200, "0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := send(t, s, tt.r)
-			if got.Status != tt.status || got.Code != tt.code {
-				t.Fatalf("got %d %s %q, want %d %s", got.Status, got.Code, got.Msg, tt.status, tt.code)
-			}
-		})
-	}
+		check("encoded comma signed as sent", signed("GET", "/api/v5/account/balance?ccy=BTC%2CETH", "", vTime), 200, "0"),
+		check("raw comma signed as sent", signed("GET", "/api/v5/account/balance?ccy=BTC,ETH", "", vTime), 200, "0"),
+		check("signed raw, sent encoded", signed("GET", "/api/v5/account/balance?ccy=BTC,ETH", "", vTime).retarget("/api/v5/account/balance?ccy=BTC%2CETH"), 401, "50113"),
+		check("no Content-Type on a GET is fine", v1.with("Content-Type", ""), 200, "0"),
+		check("demo header 0 is live", v1.with("x-simulated-trading", "0"), 200, "0"),
+	})
 	orders := s.Orders(vKey)
 	if len(orders) != 1 || orders[0].Body != v4Body || orders[0].State != "live" || orders[0].Px != "2.15" {
 		t.Fatalf("orders %+v", orders)
 	}
+}
+
+// check is a row of a table run with envelope.Run: r and the status and
+// code it must be answered with.
+func check(name string, r req, status int, code string) fakex.Case {
+	return fakex.Case{Name: name, Method: r.method, Path: r.target, Body: r.body, Header: r.header, Status: status, Code: code}
 }
 
 func (r req) retarget(target string) req { r.target = target; return r }
@@ -160,9 +153,6 @@ func TestAuthChecks(t *testing.T) {
 }
 
 func TestRequestChecks(t *testing.T) {
-	check := func(name string, r req, status int, code string) fakex.Case {
-		return fakex.Case{Name: name, Method: r.method, Path: r.target, Body: r.body, Header: r.header, Status: status, Code: code}
-	}
 	fresh := func(t *testing.T) string { return newVectorFake(t, vectorKey(), 0).URL() }
 	envelope.RunEach(t, fresh, []fakex.Case{
 		check("GET on a POST route", signed("GET", "/api/v5/trade/order", "", vTime), 405, "50115"),
@@ -243,6 +233,43 @@ func TestRateLimits(t *testing.T) {
 	for _, typ := range []string{"SPOT", "SWAP"} {
 		if got := send(t, s, req{method: "GET", target: "/api/v5/public/instruments?instType=" + typ}); got.Code != "0" {
 			t.Fatalf("%s: %+v", typ, got)
+		}
+	}
+}
+
+// TestReadFilters: the balance's ccy and the positions' instId take a
+// comma list and keep the rows it names; without them every row comes.
+func TestReadFilters(t *testing.T) {
+	s := newVectorFake(t, vectorKey(), 0)
+	s.Update(vKey, func(a *Account) {
+		a.Balances = append(a.Balances, Balance{Ccy: "BTC", Eq: "1"}, Balance{Ccy: "ETH", Eq: "2"})
+		a.Positions = []Position{{InstID: "BTC-USDT-SWAP", Pos: "1"}, {InstID: "ETH-USDT-SWAP", Pos: "2"}, {InstID: "BTC-USD-SWAP", Pos: "3"}}
+	})
+	read := func(target string, rows any) {
+		t.Helper()
+		got := send(t, s, signed("GET", target, "", vTime))
+		if got.Code != "0" || json.Unmarshal(got.Data, rows) != nil {
+			t.Fatalf("%s: %+v", target, got)
+		}
+	}
+	for target, want := range map[string]int{
+		"/api/v5/account/balance":             3,
+		"/api/v5/account/balance?ccy=BTC,ETH": 2,
+		"/api/v5/account/balance?ccy=ETH":     1,
+	} {
+		var acct []struct{ Details []map[string]string }
+		if read(target, &acct); len(acct) != 1 || len(acct[0].Details) != want {
+			t.Errorf("%s: %+v, want %d currencies", target, acct, want)
+		}
+	}
+	for target, want := range map[string]int{
+		"/api/v5/account/positions":                                   3,
+		"/api/v5/account/positions?instId=BTC-USDT-SWAP,BTC-USD-SWAP": 2,
+		"/api/v5/account/positions?instId=ETH-USDT-SWAP":              1,
+	} {
+		var rows []map[string]string
+		if read(target, &rows); len(rows) != want {
+			t.Errorf("%s: %d rows, want %d", target, len(rows), want)
 		}
 	}
 }

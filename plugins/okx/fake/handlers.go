@@ -71,10 +71,7 @@ func (s *Server) config(c *call) {
 }
 
 func (s *Server) balance(c *call) {
-	var only []string
-	if v := c.query.Get("ccy"); v != "" {
-		only = strings.Split(v, ",")
-	}
+	only := fakex.List(c.query.Get("ccy"))
 	s.mu.Lock()
 	a := s.Store.AccountLocked(c.key.APIKey)
 	details := []map[string]string{}
@@ -106,10 +103,7 @@ func (s *Server) positions(c *call) {
 		c.fail(http.StatusBadRequest, "51000", "Parameter instType error")
 		return
 	}
-	var ids []string
-	if v := c.query.Get("instId"); v != "" {
-		ids = strings.Split(v, ",")
-	}
+	ids := fakex.List(c.query.Get("instId"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rows := []map[string]string{}

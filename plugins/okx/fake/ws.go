@@ -672,15 +672,11 @@ type push struct {
 // currency's row only, and a balance_and_position push with its cash
 // balance.
 func (s *Server) SetBalance(apiKey string, b Balance) {
-	s.mu.Lock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		s.mu.Unlock()
-		return
-	}
-	a.Balances, _, _ = fakews.SetRow(a.Balances, b, false, func(x Balance) bool { return x.Ccy == b.Ccy })
-	out := s.balancePushesLocked(apiKey, a, []Balance{b})
-	s.mu.Unlock()
+	var out []push
+	s.Store.Change(apiKey, func(a *Account) {
+		a.Balances, _, _ = fakews.SetRow(a.Balances, b, false, func(x Balance) bool { return x.Ccy == b.Ccy })
+		out = s.balancePushesLocked(apiKey, a, []Balance{b})
+	})
 	s.send(out)
 }
 
@@ -732,17 +728,13 @@ func (s *Server) balancePushesLocked(apiKey string, a *Account, bs []Balance) []
 // positions event_update with that row only, and a balance_and_position
 // push with it.
 func (s *Server) SetPosition(apiKey string, p Position) {
-	s.mu.Lock()
-	a := s.Store.AccountLocked(apiKey)
-	if a == nil {
-		s.mu.Unlock()
-		return
-	}
-	a.Positions, _, _ = fakews.SetRow(a.Positions, p, !nonZero(p.Pos), func(x Position) bool {
-		return x.InstID == p.InstID && x.PosSide == p.PosSide && x.MgnMode == p.MgnMode
+	var out []push
+	s.Store.Change(apiKey, func(a *Account) {
+		a.Positions, _, _ = fakews.SetRow(a.Positions, p, !nonZero(p.Pos), func(x Position) bool {
+			return x.InstID == p.InstID && x.PosSide == p.PosSide && x.MgnMode == p.MgnMode
+		})
+		out = s.positionPushesLocked(apiKey, []Position{p})
 	})
-	out := s.positionPushesLocked(apiKey, []Position{p})
-	s.mu.Unlock()
 	s.send(out)
 }
 
