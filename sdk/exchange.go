@@ -195,6 +195,15 @@ func (a Account) Endpoint(key, def string) string {
 	return def
 }
 
+// Notes a credentials check adds to Permissions.Notes, worded once for every
+// connector.
+const (
+	// NoteAnyIP is the note on a key that no IP address binds.
+	NoteAnyIP = "the key accepts calls from any IP address; binding it to this server's address is safer"
+	// NoteWithdraw is the note on a key that may withdraw funds.
+	NoteWithdraw = "the key can withdraw funds; gahost never needs that, consider turning it off"
+)
+
 // Permissions is what ValidateCredentials found the keys may do.
 type Permissions struct {
 	CanRead         bool

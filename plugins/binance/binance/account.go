@@ -66,10 +66,10 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 		return p, err
 	}
 	if !r.IPRestrict {
-		p.Notes = append(p.Notes, "the key accepts calls from any IP address; restricting it to this server's address is safer")
+		p.Notes = append(p.Notes, sdk.NoteAnyIP)
 	}
 	if r.EnableWithdrawals {
-		p.Notes = append(p.Notes, "the key can withdraw funds; gahost never needs that, consider turning it off")
+		p.Notes = append(p.Notes, sdk.NoteWithdraw)
 	}
 	return p, nil
 }

@@ -82,10 +82,10 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 		return p, err
 	}
 	if !p.IPRestricted {
-		p.Notes = append(p.Notes, "the key accepts calls from any IP address; restricting it to this server's address is safer")
+		p.Notes = append(p.Notes, sdk.NoteAnyIP)
 	}
 	if p.CanWithdraw {
-		p.Notes = append(p.Notes, "the key can withdraw funds; gahost never needs that, consider turning it off")
+		p.Notes = append(p.Notes, sdk.NoteWithdraw)
 	} else if perms.has(permTransfer) {
 		p.Notes = append(p.Notes, "the key can transfer funds between accounts; gahost never needs that")
 	}

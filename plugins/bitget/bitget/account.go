@@ -104,10 +104,10 @@ func (c *Connector) classicValidate(ctx context.Context, acct sdk.Account) (sdk.
 // mode: its IP binding, its withdrawal right, demo trading.
 func keyNotes(p *sdk.Permissions, acct sdk.Account) {
 	if !p.IPRestricted {
-		p.Notes = append(p.Notes, "the key accepts calls from any IP address; binding it to this server's address is safer")
+		p.Notes = append(p.Notes, sdk.NoteAnyIP)
 	}
 	if p.CanWithdraw {
-		p.Notes = append(p.Notes, "the key can withdraw funds; gahost never needs that, consider turning it off")
+		p.Notes = append(p.Notes, sdk.NoteWithdraw)
 	}
 	if acct.Testnet {
 		p.Notes = append(p.Notes, "Demo Trading key: calls carry the paptrading header; most demo endpoints do not serve sub-accounts")

@@ -72,7 +72,7 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 		p.Notes = append(p.Notes, note+"; binding it to this server's address is safer and keeps it from expiring")
 	}
 	if p.CanWithdraw {
-		p.Notes = append(p.Notes, "the key can withdraw funds; gahost never needs that, consider turning it off")
+		p.Notes = append(p.Notes, sdk.NoteWithdraw)
 	}
 	if k.UTA == 0 {
 		p.Notes = append(p.Notes, "the key's account is not a Unified Trading Account: gahost reads the unified wallet, so balances may be empty")

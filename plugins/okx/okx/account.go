@@ -111,10 +111,10 @@ func (c *Connector) ValidateCredentials(ctx context.Context, acct sdk.Account) (
 		p.Notes = append(p.Notes, "the key is read-only: orders will be rejected until the Trade permission is added")
 	}
 	if !p.IPRestricted {
-		p.Notes = append(p.Notes, "the key accepts calls from any IP address; binding it to this server's address is safer")
+		p.Notes = append(p.Notes, sdk.NoteAnyIP)
 	}
 	if p.CanWithdraw {
-		p.Notes = append(p.Notes, "the key can withdraw funds; gahost never needs that, consider turning it off")
+		p.Notes = append(p.Notes, sdk.NoteWithdraw)
 	}
 	if cfg.MainUID != "" && cfg.UID != cfg.MainUID {
 		p.Notes = append(p.Notes, "this is a sub-account key: balances and positions are the sub-account's")
