@@ -1,7 +1,9 @@
 package binance_test
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,4 +242,53 @@ func TestFuturesStreamHealsDroppedEventAfterACut(t *testing.T) {
 	w.WaitAfter(t, from, "healed by the re-seed", func(ev sdk.StreamEvent) bool {
 		return plugintest.Connected(ev) && plugintest.FuturesWallet("1500")(ev)
 	})
+}
+
+// A shared connection lives as long as an account uses it: the accounts
+// that stop watching give their places back, and the last one out closes
+// the connection.
+func TestSharedConnectionsCloseWithTheirLastAccount(t *testing.T) {
+	fx, c, acct := streamEnv(t, fake.WSConfig{}, binance.StreamOptions{SeedsPerMinute: 1000, FuturesPerConnection: 3})
+	accts := addAccounts(fx, acct, "rkey%02d", 4, sdk.CapSpotBalances, sdk.CapFuturesAccount)
+	spot, futures := acct.Endpoints[binance.EndpointSpotWS], acct.Endpoints[binance.EndpointFuturesWS]
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, len(accts))
+	connected := make(chan struct{}, len(accts))
+	for _, a := range accts {
+		go func() {
+			var once sync.Once
+			done <- c.Watch(ctx, a, func(ev sdk.StreamEvent) {
+				if plugintest.Connected(ev) {
+					once.Do(func() { connected <- struct{}{} })
+				}
+			})
+		}()
+	}
+	for range accts {
+		select {
+		case <-connected:
+		case <-time.After(plugintest.StreamWait):
+			t.Fatal("not every account connected")
+		}
+	}
+	if s, f := c.SpotConnections(spot), c.FuturesConnections(futures); s != 1 || f != 2 {
+		t.Fatalf("4 accounts on %d spot and %d futures connections, want 1 and 2 (3 a futures connection)", s, f)
+	}
+	stop()
+	for range accts {
+		select {
+		case <-done:
+		case <-time.After(plugintest.StreamWait):
+			t.Fatal("Watch did not end with its context")
+		}
+	}
+	deadline := time.Now().Add(plugintest.StreamWait)
+	for c.SpotConnections(spot)+c.FuturesConnections(futures) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after every account stopped: %d spot and %d futures connections still open, want 0",
+				c.SpotConnections(spot), c.FuturesConnections(futures))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
