@@ -16,7 +16,7 @@ import (
 // other state (listings, limits) reads keys and accounts in the same
 // critical section.
 //
-// AddKey, Seed, Update and Account take the lock themselves: they are
+// AddKey, Seed, Update, Change and Account take the lock themselves: they are
 // what a test calls, and a fake that embeds the store offers them as its
 // own. KeyLocked and AccountLocked are for handlers and expect the caller
 // to hold it.

@@ -47,7 +47,7 @@ func (s *Session) Hold() (release func()) {
 }
 
 // Healthy says the session is live (seeded): the backoff starts over.
-// Call it from open.
+// Call it from open, or from a step Hold keeps (a queued seed).
 func (s *Session) Healthy() { s.bo.Reset() }
 
 // Defer runs f once the session has ended and its open has returned,
@@ -104,9 +104,9 @@ func (s *Session) Every(d time.Duration, f func(ctx context.Context) error) {
 
 // Run is Keep without a goroutine while a session is live. It returns at
 // once; open runs each session's setup on a goroutine of its own and
-// returns nil once the session is live (seeded, Healthy called), having
-// arranged for End to be called when it ends; an error from open ends
-// the session with it. Between sessions Run does what Keep does: it
+// returns nil once the session is live (seeded, Healthy called) or a
+// step Hold keeps will make it so, having arranged for End to be called
+// when it ends; an error from open ends the session with it. Between sessions Run does what Keep does: it
 // stops for good on ctx's end, on an error Permanent or final says is
 // final (final may be nil), and otherwise emits StreamResyncing with the
 // reason and opens the next session after bo's backoff, at once after a
