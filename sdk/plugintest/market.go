@@ -30,7 +30,7 @@ const noSuchAsset = "NOSUCHASSETZZ"
 // the boundary). impl is the connector itself, which says whether it
 // implements the calls at all.
 func checkMarket(t *testing.T, ex, impl sdk.Exchange, info sdk.Info, fx Fixtures) {
-	t.Run("market data is declared as implemented", func(t *testing.T) {
+	t.Run("market data and streams are declared as implemented", func(t *testing.T) {
 		_, prices := impl.(sdk.PriceReader)
 		_, instruments := impl.(sdk.InstrumentLister)
 		if prices != info.Has(sdk.CapPrices) {
@@ -38,6 +38,12 @@ func checkMarket(t *testing.T, ex, impl sdk.Exchange, info sdk.Info, fx Fixtures
 		}
 		if instruments != info.Has(sdk.CapInstruments) {
 			t.Errorf("implements InstrumentLister: %v, declares %s: %v", instruments, sdk.CapInstruments, info.Has(sdk.CapInstruments))
+		}
+		// Not market data, but the same rule: the host watches accounts
+		// only on a connector that declares streams, and a declared
+		// capability the connector lacks would fail every watch.
+		if _, streams := impl.(sdk.Streamer); streams != info.Has(sdk.CapStreams) {
+			t.Errorf("implements Streamer: %v, declares %s: %v", streams, sdk.CapStreams, info.Has(sdk.CapStreams))
 		}
 	})
 	// Public calls: the keys stay behind, only the routing goes.
