@@ -1,7 +1,6 @@
 package bybit_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/globalautomation/gahost/plugins/bybit/fake"
 	"github.com/globalautomation/gahost/sdk"
 	"github.com/globalautomation/gahost/sdk/plugintest"
-	"github.com/globalautomation/gahost/sdk/stream"
 )
 
 func samePosition(a, b sdk.Position) bool {
@@ -209,24 +207,51 @@ func TestStreamMovesBeforeTheLifetimeCut(t *testing.T) {
 	}
 }
 
-func TestStreamBadKeyFails(t *testing.T) {
+// TestStreamConformance runs the kit's stream checks: Bybit refuses a bad
+// signature at login (no code on the WebSocket), and one account takes
+// one connection, so a cap of two admits two accounts.
+func TestStreamConformance(t *testing.T) {
+	setup := func(t *testing.T, o bybit.StreamOptions) plugintest.StreamSetup {
+		fx, c, acct := streamEnv(t, fake.WSConfig{}, o)
+		return plugintest.StreamSetup{Streamer: c, Fake: fx,
+			Account: sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}},
+			SetSpot: func(a sdk.Account, asset, free string) {
+				fx.SetCoin(a.APIKey, fake.Coin{Coin: asset, WalletBalance: free})
+			}}
+	}
+	plugintest.RunStream(t, plugintest.StreamKit{
+		New: func(t *testing.T) plugintest.StreamSetup { return setup(t, bybit.StreamOptions{}) },
+		BadKeys: []plugintest.BadStreamKey{{
+			Name:  "wrong secret",
+			Tweak: func(a *sdk.Account) { a.SecretKey = "wrong-secret-value" },
+			Then: func(t *testing.T, s plugintest.StreamSetup) {
+				if st := s.Fake.(*fake.Server).Stats(); st.AuthFailures != 1 || st.Auths != 0 {
+					t.Fatalf("the stream refused the login: %+v", st)
+				}
+			},
+		}},
+		Capped: func(t *testing.T) (plugintest.StreamSetup, []sdk.StreamAccount) {
+			s := setup(t, bybit.StreamOptions{MaxConnections: 2})
+			return s, spotAccounts(s.Fake.(*fake.Server), s.Account.Account, 3)
+		},
+		CapCheck: func(t *testing.T, s plugintest.StreamSetup) {
+			if st := s.Fake.(*fake.Server).Stats(); st.Open != 2 || st.Auths != 2 {
+				t.Fatalf("fake saw %+v: want one connection and one login per streamed account", st)
+			}
+		},
+	})
+}
+
+// With positions asked for, the margin mode is read first, and REST
+// refuses a bad key before any connection is made.
+func TestStreamBadKeyRefusedByRESTFirst(t *testing.T) {
 	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{})
 	acct.SecretKey = "wrong-secret-value"
-	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a1", Account: acct, Parts: []string{sdk.CapSpotBalances}})
-	err := w.Ended(t)
-	if sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), "wrong-secret-value") {
-		t.Fatalf("Watch = %v", err)
-	}
-	if st := fx.Stats(); st.AuthFailures != 1 || st.Auths != 0 {
-		t.Fatalf("the stream refused the login: %+v", st)
-	}
-	// With positions asked for, the margin mode is read first, and REST
-	// refuses the key before any connection is made.
-	w = plugintest.Watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: allParts})
+	w := plugintest.Watch(t, c, sdk.StreamAccount{ID: "a2", Account: acct, Parts: allParts})
 	if err := w.Ended(t); sdk.KindOf(err) != sdk.KindAuthentication || strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Fatalf("Watch = %v", err)
 	}
-	if st := fx.Stats(); st.Connections != 1 {
+	if st := fx.Stats(); st.Connections != 0 {
 		t.Fatalf("connected with a key REST refused: %+v", st)
 	}
 }
@@ -241,23 +266,6 @@ func TestStreamLoginRefusedByClockRetries(t *testing.T) {
 	w.WaitFor(t, "resyncing after the refused login", plugintest.ResyncingFor("refused the login"))
 	w.WaitFor(t, "connected", plugintest.Connected)
 	if st := fx.Stats(); st.AuthFailures != 1 || st.Auths != 1 {
-		t.Fatalf("fake saw %+v", st)
-	}
-}
-
-func TestStreamOneConnectionPerAccountUpToTheCap(t *testing.T) {
-	fx, c, acct := streamEnv(t, fake.WSConfig{}, bybit.StreamOptions{MaxConnections: 3})
-	ws := plugintest.WatchAllConnected(t, c, spotAccounts(fx, acct, 3)...)
-	fx.SetCoin("key1", fake.Coin{Coin: "SOL", WalletBalance: "3"})
-	plugintest.OwnEvent(t, ws, 1, plugintest.SpotHas("SOL", "3"))
-	// Bybit logs one account into a connection: the fourth account finds
-	// the per-IP cap full and is left to polling.
-	a := addAccount(fx, acct, "key3")
-	over := plugintest.Watch(t, c, sdk.StreamAccount{ID: "key3", Account: a, Parts: []string{sdk.CapSpotBalances}})
-	if err := over.Ended(t); !errors.Is(err, stream.ErrCapReached) {
-		t.Fatalf("over the cap: %v", err)
-	}
-	if st := fx.Stats(); st.Open != 3 || st.Auths != 3 {
 		t.Fatalf("fake saw %+v", st)
 	}
 }
