@@ -69,7 +69,10 @@ func (a StreamAccount) Wants(part string) bool {
 // document.
 type StreamLimits struct {
 	// MaxConnections is how many private connections one IP may hold at
-	// once (Bitget 100, BingX 60).
+	// once (Bitget 100). The host caps the accounts it streams at
+	// MaxAccounts, so a connector whose account needs more than one
+	// connection declares the cap divided by that many (BingX allows 60
+	// and, with two connections an account, declares 30).
 	MaxConnections int
 	// AccountsPerConnection is how many accounts one connection carries
 	// (Binance spot's WebSocket API 1,000); zero means one.

@@ -23,7 +23,7 @@ type Shared interface {
 // move to a fresh connection while the old one still delivers, and the old
 // one closes when its last user leaves. So the exchange's cut never comes.
 type Pool[C Shared] struct {
-	PerConn  int
+	PerConn  int           // accounts on one connection; zero or less: no limit
 	Lifetime time.Duration // the exchange's maximum connection lifetime; 0: none
 	Margin   time.Duration // how long before it connections are replaced; default Lifetime/48
 	// Dial opens a connection. Its context is the pool's (the connection

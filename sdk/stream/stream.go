@@ -254,8 +254,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 }
 
 // Cap is the exchange's cap on concurrent connections per IP (Bitget 100,
-// BingX 60). An account that finds it full fails its watch with
-// [ErrCapReached], and the host polls it instead.
+// BingX 60). Take refuses with [ErrCapReached] when it is full. That error
+// is KindUnavailable, which [Keep] and [Run] retry like any lost
+// connection: a connector whose watch should give up instead, so that the
+// host polls the account, takes the cap before Keep or says so in its
+// final function.
 type Cap struct {
 	N int
 
